@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const postgresUrl = z
+  .string()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'postgresql:' || url.protocol === 'postgres:') && url.hostname !== '' && url.pathname.length > 1;
+    } catch {
+      return false;
+    }
+  }, 'must be a postgresql://user:password@host:port/database URL');
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: postgresUrl,
+  TEMPORAL_ADDRESS: hostPort,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('scf'),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // Keyed hash for API key secrets: a stolen database alone cannot be used to forge tokens.
+  API_KEY_PEPPER: z.string().min(32, 'must be at least 32 characters'),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** LOG_LEVEL alone, for processes that must log before the rest of the environment is known. */
+export function logLevelOrExit(env: Record<string, string | undefined> = process.env): Config['LOG_LEVEL'] {
+  const result = configSchema.shape.LOG_LEVEL.safeParse(env.LOG_LEVEL);
+  if (result.success) return result.data;
+  process.stderr.write(`Invalid configuration:\n  LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}\n`);
+  process.exit(1);
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment once; every problem is reported with the variable's name. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) {
+    if (result.data.NODE_ENV === 'production' && result.data.API_KEY_PEPPER === DEVELOPMENT_PEPPER) {
+      throw new ConfigError('Invalid configuration:\n  API_KEY_PEPPER: the development value must not be used in production');
+    }
+    return result.data;
+  }
+  const lines = result.error.issues.map((issue) => {
+    const variable = issue.path.join('.') || '(environment)';
+    const message = issue.code === 'invalid_type' && env[variable] === undefined ? 'is required but not set' : issue.message;
+    return `  ${variable}: ${message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Used by `npm start` on a developer's machine only; production refuses it. */
+export const DEVELOPMENT_PEPPER = 'development-only-pepper-change-me-in-production';
+
+/** For process entry points: a bad environment stops the process with the message alone. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

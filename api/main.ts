@@ -1,0 +1,27 @@
+// The API process on its own, as deployed (docker-compose.yml runs it). `npm start` runs
+// the same server inside its single development process instead.
+import { createPrismaClient } from '../prisma/client';
+import { createTemporalClient } from '../workflows/client/temporal-client';
+import { loadConfigOrExit } from './config';
+import { createLogger } from './logger';
+import { startApiServer } from './server';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
+const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
+const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+const api = await startApiServer(
+  { prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, apiKeyPepper: config.API_KEY_PEPPER, graphiql: config.NODE_ENV !== 'production' },
+  { host: config.API_HOST, port: config.API_PORT },
+);
+logger.info({ url: api.url }, 'API listening');
+
+async function shutdown(signal: string): Promise<void> {
+  logger.info({ signal }, 'API stopping');
+  await api.close();
+  await temporal.connection.close();
+  await prisma.$disconnect();
+  process.exit(0);
+}
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import type { Client } from '@temporalio/client';
+import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../prisma/client';
+import { authenticateToken } from '../prisma/stores/party-store';
+import type { GraphQLContext } from '../schema/context';
+import { schema } from '../schema';
+
+export const GRAPHQL_PATH = '/graphql';
+
+// Limits that keep one request from occupying the server (see docs/ARCHITECTURE.md).
+export const QUERY_DEPTH_MAX = 12;
+export const QUERY_COST_MAX = 5000;
+export const QUERY_ALIASES_MAX = 15;
+export const QUERY_TOKENS_MAX = 2000;
+export const QUERY_DIRECTIVES_MAX = 20;
+const REQUEST_ID_LENGTH_MAX = 64;
+const REQUEST_ID_SHAPE = /^[A-Za-z0-9._-]+$/;
+
+export interface YogaDependencies {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  apiKeyPepper: string;
+  graphiql: boolean;
+}
+
+interface ServerContext {
+  requestId?: string;
+}
+
+function unauthorized(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="scf"' } } },
+  });
+}
+
+const REQUEST_IDS = new WeakMap<Request, string>();
+
+function requestIdOf(request: Request): string {
+  let id = REQUEST_IDS.get(request);
+  if (!id) {
+    const offered = request.headers.get('x-request-id');
+    id = offered && offered.length <= REQUEST_ID_LENGTH_MAX && REQUEST_ID_SHAPE.test(offered) ? offered : randomUUID();
+    REQUEST_IDS.set(request, id);
+  }
+  return id;
+}
+
+/** Logs one line per request with its id, outcome and timing, and echoes the id to the client. */
+function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> {
+  const started = new WeakMap<Request, number>();
+  return {
+    onRequest({ request }) {
+      started.set(request, performance.now());
+      requestIdOf(request);
+    },
+    onResponse({ request, response, serverContext }) {
+      const requestId = requestIdOf(request);
+      response.headers.set('x-request-id', requestId);
+      const begin = started.get(request);
+      const viewer = (serverContext as { viewer?: GraphQLContext['viewer'] } | undefined)?.viewer;
+      logger.info(
+        {
+          requestId,
+          method: request.method,
+          status: response.status,
+          durationMs: begin === undefined ? undefined : Math.round(performance.now() - begin),
+          partyId: viewer?.partyId,
+          userId: viewer?.userId,
+        },
+        'request',
+      );
+    },
+  };
+}
+
+export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql } = deps;
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    graphiql: graphiql ? { title: 'Supply-chain finance API', headers: JSON.stringify({ Authorization: 'Bearer <token printed by npm start>' }) } : false,
+    logging: {
+      debug: (...args) => logger.debug(args.length === 1 ? args[0] : args),
+      info: (...args) => logger.info(args.length === 1 ? args[0] : args),
+      warn: (...args) => logger.warn(args.length === 1 ? args[0] : args),
+      error: (...args) => logger.error(args.length === 1 ? args[0] : args),
+    },
+    maskedErrors: {
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        // Errors that are part of the protocol (401, validation of the document) pass through.
+        if (error instanceof GraphQLError && !original) return error;
+        if (original instanceof GraphQLError) return original;
+        const requestId = (error instanceof GraphQLError ? (error.extensions?.requestId as string | undefined) : undefined) ?? 'unknown';
+        logger.error({ err: original ?? error, requestId }, 'unexpected error');
+        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      },
+    },
+    plugins: [
+      requestLogging(logger),
+      EnvelopArmorPlugin({
+        maxDepth: { n: QUERY_DEPTH_MAX, ignoreIntrospection: true },
+        costLimit: { maxCost: QUERY_COST_MAX, ignoreIntrospection: true },
+        maxAliases: { n: QUERY_ALIASES_MAX },
+        maxTokens: { n: QUERY_TOKENS_MAX },
+        maxDirectives: { n: QUERY_DIRECTIVES_MAX },
+        blockFieldSuggestion: { enabled: !graphiql },
+      }),
+    ],
+    context: async ({ request }) => {
+      const requestId = requestIdOf(request);
+      const header = request.headers.get('authorization');
+      if (!header) throw unauthorized('missing Authorization header: send "Authorization: Bearer <token>"');
+      const match = /^Bearer (\S+)$/i.exec(header.trim());
+      if (!match) throw unauthorized('malformed Authorization header: expected "Bearer <token>"');
+      const result = await authenticateToken(prisma, match[1] as string, apiKeyPepper);
+      if (!result.ok) {
+        logger.warn({ requestId, reason: result.reason, keyId: result.keyId }, 'authentication failed');
+        const messages = { MALFORMED: 'malformed bearer token', UNKNOWN: 'invalid bearer token', REVOKED: 'this API key has been revoked', EXPIRED: 'this API key has expired' };
+        throw unauthorized(messages[result.reason]);
+      }
+      const { key } = result;
+      const viewer = { userId: key.user.id, partyId: key.user.partyId, partyRoles: key.user.party.roles, userRoles: key.user.roles, apiKeyId: key.id };
+      return {
+        requestId,
+        prisma,
+        temporal,
+        taskQueue,
+        apiKeyPepper,
+        viewer,
+        logger: logger.child({ requestId, partyId: viewer.partyId, userId: viewer.userId }),
+      };
+    },
+  });
+}

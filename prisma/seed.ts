@@ -1,0 +1,112 @@
+import { creditCodeCheckCharacter } from '../workflows/domain/credit-code';
+import type { PartyRole, PrismaClient, UserRole } from './client';
+import { generateApiKeyToken, hashApiKeySecret } from './stores/api-key-token';
+
+// A small cast to play every part of one financing from GraphiQL: the platform's two
+// operators, and a supplier, a core enterprise and a funder, each with a maker, a checker
+// (four eyes) and an administrator.
+
+interface SeedUser {
+  email: string;
+  displayName: string;
+  roles: UserRole[];
+}
+
+interface SeedParty {
+  key: string;
+  legalName: string;
+  creditCodeBody: string;
+  roles: PartyRole[];
+  users: SeedUser[];
+}
+
+const SEED_PARTIES: SeedParty[] = [
+  {
+    key: 'operator',
+    legalName: '链融科技（深圳）有限公司',
+    creditCodeBody: '91440300MA5G00001',
+    roles: ['PLATFORM'],
+    users: [
+      { email: 'ops.maker@platform.example', displayName: '运营 经办 Ops Maker', roles: ['ADMIN', 'MAKER'] },
+      { email: 'ops.checker@platform.example', displayName: '运营 复核 Ops Checker', roles: ['ADMIN', 'CHECKER'] },
+    ],
+  },
+  {
+    key: 'supplier',
+    legalName: '深圳市华强精密电子有限公司',
+    creditCodeBody: '91440300MA5G00002',
+    roles: ['SUPPLIER'],
+    users: [
+      { email: 'maker@supplier.example', displayName: '供应商 经办 Supplier Maker', roles: ['ADMIN', 'MAKER'] },
+      { email: 'checker@supplier.example', displayName: '供应商 复核 Supplier Checker', roles: ['CHECKER'] },
+    ],
+  },
+  {
+    key: 'core',
+    legalName: '广州云海智能制造集团股份有限公司',
+    creditCodeBody: '91440101MA5G00003',
+    roles: ['CORE_ENTERPRISE'],
+    users: [
+      { email: 'maker@core.example', displayName: '核心企业 经办 Core Maker', roles: ['ADMIN', 'MAKER'] },
+      { email: 'checker@core.example', displayName: '核心企业 复核 Core Checker', roles: ['CHECKER'] },
+    ],
+  },
+  {
+    key: 'funder',
+    legalName: '前海恒信商业保理有限公司',
+    creditCodeBody: '91440300MA5G00004',
+    roles: ['FUNDER'],
+    users: [
+      { email: 'maker@funder.example', displayName: '资金方 经办 Funder Maker', roles: ['ADMIN', 'MAKER'] },
+      { email: 'checker@funder.example', displayName: '资金方 复核 Funder Checker', roles: ['CHECKER'] },
+    ],
+  },
+];
+
+export interface SeededToken {
+  party: string;
+  legalName: string;
+  email: string;
+  roles: UserRole[];
+  token: string;
+}
+
+export function seedCreditCode(body: string): string {
+  return body + creditCodeCheckCharacter(body);
+}
+
+export async function databaseIsEmpty(prisma: PrismaClient): Promise<boolean> {
+  return (await prisma.party.count()) === 0;
+}
+
+/**
+ * Creates the cast where missing and issues each seeded user a fresh API key.
+ * Running it again adds nothing twice; it only issues new tokens.
+ */
+export async function seedDevelopmentData(prisma: PrismaClient, pepper: string): Promise<SeededToken[]> {
+  const tokens: SeededToken[] = [];
+  for (const seed of SEED_PARTIES) {
+    const creditCode = seedCreditCode(seed.creditCodeBody);
+    const party = await prisma.party.upsert({
+      where: { creditCode },
+      update: {},
+      create: { legalName: seed.legalName, creditCode, roles: seed.roles },
+    });
+    for (const seedUser of seed.users) {
+      const user = await prisma.user.upsert({
+        where: { email: seedUser.email },
+        update: {},
+        create: { partyId: party.id, email: seedUser.email, displayName: seedUser.displayName, roles: seedUser.roles },
+      });
+      const { token, keyId, secret } = generateApiKeyToken();
+      await prisma.apiKey.create({ data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label: 'development seed' } });
+      tokens.push({ party: seed.key, legalName: party.legalName, email: user.email, roles: user.roles, token });
+    }
+  }
+  return tokens;
+}
+
+export function formatTokens(tokens: SeededToken[]): string {
+  const lines = tokens.map((entry) => `  ${entry.party.padEnd(9)} ${entry.email.padEnd(30)} ${entry.roles.join('+').padEnd(14)} Bearer ${entry.token}`);
+  return ['Development API tokens (send as the Authorization header):', ...lines].join('\n');
+}

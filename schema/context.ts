@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../prisma/client';
+import type { Actor } from '../prisma/stores/party-store';
+
+/** Per-request context. Every request is authenticated before it gets one (401 otherwise). */
+export interface GraphQLContext {
+  requestId: string;
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  viewer: Actor & { apiKeyId: string };
+  apiKeyPepper: string;
+}

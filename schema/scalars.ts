@@ -1,0 +1,31 @@
+import { GraphQLError } from 'graphql';
+import { Decimal } from '../workflows/domain/money';
+import { builder } from './builder';
+
+const DECIMAL_STRING = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+const DECIMAL_LENGTH_MAX = 64;
+
+builder.scalarType('Decimal', {
+  description:
+    'An exact decimal number carried as a string, e.g. "800000.00". No exponent, no separators. Money is never a float.',
+  serialize: (value) => (Decimal.isDecimal(value) ? (value as Decimal).toFixed() : (value as { toFixed(): string }).toFixed()),
+  parseValue: (value) => {
+    if (typeof value !== 'string' || value.length > DECIMAL_LENGTH_MAX || !DECIMAL_STRING.test(value)) {
+      throw new GraphQLError('Decimal must be a string such as "1250.50" (digits, optional minus and decimal point)');
+    }
+    return new Decimal(value);
+  },
+});
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+builder.scalarType('DateTime', {
+  description: 'An instant in ISO 8601 with an offset, e.g. "2026-11-22T08:00:00Z" or "2026-11-22T16:00:00+08:00".',
+  serialize: (value) => value.toISOString(),
+  parseValue: (value) => {
+    if (typeof value !== 'string' || !ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+      throw new GraphQLError('DateTime must be an ISO 8601 string with an offset, e.g. "2026-11-22T08:00:00Z"');
+    }
+    return new Date(value);
+  },
+});

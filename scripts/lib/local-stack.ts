@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { maskUrl } from '../../api/logger';
+import { migrate } from '../../prisma/migrate';
+import { startLocalPostgres, type LocalPostgres } from './local-postgres';
+import { ROOT, temporalExecutable } from './temporal-tools';
+
+export const DATA_DIR = join(ROOT, '.data');
+export const RUN_LOCK_PATH = join(DATA_DIR, 'run.lock');
+export const DEV_TOKENS_PATH = join(DATA_DIR, 'dev-tokens.json');
+
+export const LOCAL_POSTGRES_PORT = Number(process.env.LOCAL_POSTGRES_PORT ?? 54329);
+export const LOCAL_TEMPORAL_PORT = Number(process.env.LOCAL_TEMPORAL_PORT ?? 7233);
+export const LOCAL_TEMPORAL_UI_PORT = Number(process.env.LOCAL_TEMPORAL_UI_PORT ?? 8233);
+const LOCAL_DATABASE = 'scf';
+
+export interface LocalStack {
+  databaseUrl: string;
+  temporalAddress?: string;
+  temporalUiUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL: DATABASE_URL if set, else the embedded cluster under .data/postgres. Then migrations. */
+export async function startDatabase(log: (line: string) => void): Promise<{ databaseUrl: string; stop(): Promise<void> }> {
+  let postgres: LocalPostgres | undefined;
+  let databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl) {
+    log(`using PostgreSQL at ${maskUrl(databaseUrl)}`);
+  } else {
+    log(`starting embedded PostgreSQL on 127.0.0.1:${LOCAL_POSTGRES_PORT} (data in .data/postgres)`);
+    postgres = await startLocalPostgres({ baseDir: join(DATA_DIR, 'postgres'), port: LOCAL_POSTGRES_PORT, durable: true });
+    await postgres.ensureDatabase(LOCAL_DATABASE);
+    databaseUrl = postgres.urlFor(LOCAL_DATABASE);
+  }
+  const result = await migrate(databaseUrl, { log });
+  log(`migrations: ${result.applied.length} applied now, ${result.alreadyApplied.length} already applied`);
+  return { databaseUrl, stop: async () => postgres?.stop() };
+}
+
+/** Temporal: TEMPORAL_ADDRESS if set, else a dev server keeping its state in .data/temporal.db. */
+export async function startTemporal(log: (line: string) => void): Promise<{ address: string; uiUrl?: string; stop(): Promise<void> }> {
+  const external = process.env.TEMPORAL_ADDRESS;
+  if (external) {
+    log(`using Temporal at ${external}`);
+    return { address: external, uiUrl: process.env.TEMPORAL_UI_URL, stop: async () => undefined };
+  }
+  log(`starting Temporal dev server on 127.0.0.1:${LOCAL_TEMPORAL_PORT} (state in .data/temporal.db)`);
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: temporalExecutable('cli'),
+        ip: '127.0.0.1',
+        port: LOCAL_TEMPORAL_PORT,
+        ui: true,
+        uiPort: LOCAL_TEMPORAL_UI_PORT,
+        dbFilename: join(DATA_DIR, 'temporal.db'),
+        log: { format: 'json', level: 'error' },
+      },
+    });
+  } catch (error) {
+    throw new Error(`the Temporal dev server did not start on port ${LOCAL_TEMPORAL_PORT} (is it in use?): ${(error as Error).message}`);
+  }
+  return {
+    address: `127.0.0.1:${LOCAL_TEMPORAL_PORT}`,
+    uiUrl: `http://127.0.0.1:${LOCAL_TEMPORAL_UI_PORT}`,
+    stop: () => env.teardown(),
+  };
+}

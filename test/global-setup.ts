@@ -1,0 +1,55 @@
+// Starts what the integration tests need, once per run: a throwaway PostgreSQL cluster
+// (migrated into a template database that each test file clones) and a Temporal dev
+// server. Both run from temporary folders and are stopped and deleted at the end.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestProject } from 'vitest/node';
+import { migrate } from '../prisma/migrate';
+import { startLocalPostgres } from '../scripts/lib/local-postgres';
+import { temporalExecutable } from '../scripts/lib/temporal-tools';
+
+export const TEMPLATE_DATABASE = 'scf_template';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgTemplateDatabase: string;
+    temporalAddress: string;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const baseDir = await mkdtemp(join(tmpdir(), 'scf-test-pg-'));
+  const postgres = await startLocalPostgres({ baseDir, port: await freePort(), durable: false });
+  await postgres.ensureDatabase(TEMPLATE_DATABASE);
+  await migrate(postgres.urlFor(TEMPLATE_DATABASE));
+
+  const temporal = await TestWorkflowEnvironment.createLocal({
+    server: { executable: temporalExecutable('cli'), ip: '127.0.0.1', log: { format: 'json', level: 'error' } },
+  });
+  const temporalAddress = temporal.connection.options.address;
+
+  project.provide('pgAdminUrl', postgres.adminUrl);
+  project.provide('pgTemplateDatabase', TEMPLATE_DATABASE);
+  project.provide('temporalAddress', temporalAddress);
+
+  return async () => {
+    await temporal.teardown();
+    await postgres.stop();
+    await rm(baseDir, { recursive: true, force: true });
+  };
+}

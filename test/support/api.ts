@@ -1,0 +1,51 @@
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { startApiServer, type RunningApi } from '../../api/server';
+import type { PrismaClient } from '../../prisma/client';
+import { PAYLOAD_CONVERTER_PATH } from '../../workflows/contracts/payload-converter-path';
+import { testLogger } from './logger';
+import { TEST_PEPPER } from './parties';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+export interface TestApi {
+  url: string;
+  taskQueue: string;
+  temporal: Client;
+  /** POSTs a GraphQL request over real HTTP. */
+  request<T = Record<string, unknown>>(token: string | undefined, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** The real API server on an ephemeral port, backed by the given database and the test Temporal server. */
+export async function startTestApi(prisma: PrismaClient, { taskQueue = 'scf-test' }: { taskQueue?: string } = {}): Promise<TestApi> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const temporal = new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
+  const api: RunningApi = await startApiServer(
+    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql: true },
+    { host: '127.0.0.1', port: 0 },
+  );
+  return {
+    url: api.url,
+    taskQueue,
+    temporal,
+    async request(token, query, variables, headers = {}) {
+      const response = await fetch(api.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: never; errors?: never };
+      return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
+    },
+    async close() {
+      await api.close();
+      await connection.close();
+    },
+  };
+}

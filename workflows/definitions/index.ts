@@ -1,0 +1,3 @@
+// Every workflow the worker registers. Workflow code runs in Temporal's deterministic
+// sandbox: no I/O and no Node built-ins here, only domain rules, contracts and activity types.
+export { systemCheckWorkflow } from './system-check-workflow';

@@ -1,0 +1,86 @@
+// Expected failures: rule violations a caller can act on. Each has a stable
+// UPPER_SNAKE `code` (catalogued in docs/errors.md) and a message that says what is
+// wrong. The GraphQL layer returns them as typed results; activities turn them into
+// non-retryable failures. Anything else is a bug and is masked at the edge.
+
+export interface FieldIssue {
+  /** Path to the offending input, e.g. ["input", "invoices", "0", "amount"]. */
+  path: string[];
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+}
+
+/** Input is malformed or breaks a rule that depends on the input alone. */
+export class ValidationError extends DomainError {
+  override readonly name = 'ValidationError';
+  readonly code: string;
+  readonly issues: FieldIssue[];
+  constructor(issues: FieldIssue[], code = 'VALIDATION_FAILED') {
+    super(issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; '));
+    this.code = code;
+    this.issues = issues;
+  }
+
+  static field(path: string[], message: string, code?: string): ValidationError {
+    return new ValidationError([{ path, message }], code);
+  }
+}
+
+/** Unknown id, or an object the caller's party may not see: the two are indistinguishable on purpose. */
+export class NotFoundError extends DomainError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'NOT_FOUND';
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+  ) {
+    super(`${entity} ${id} not found`);
+  }
+}
+
+/** The caller may see the object but lacks the role for this action. */
+export class ForbiddenError extends DomainError {
+  override readonly name = 'ForbiddenError';
+  readonly code: string;
+  constructor(message: string, code = 'FORBIDDEN') {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** The request collides with existing data: a duplicate, or a reused idempotency key. */
+export class ConflictError extends DomainError {
+  override readonly name = 'ConflictError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The object is not in a state where this action is allowed. */
+export class WrongStateError extends DomainError {
+  override readonly name = 'WrongStateError';
+  readonly code = 'WRONG_STATE';
+  constructor(
+    message: string,
+    readonly currentState: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A balance, hold or credit limit does not have room for the amount. */
+export class LimitExceededError extends DomainError {
+  override readonly name = 'LimitExceededError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

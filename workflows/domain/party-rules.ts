@@ -1,0 +1,29 @@
+import { CREDIT_CODE_PROBLEM_MESSAGES, creditCodeProblem, normaliseCreditCode } from './credit-code';
+import { ValidationError, type FieldIssue } from './errors';
+
+export const LEGAL_NAME_LENGTH_MAX = 200;
+export const DISPLAY_NAME_LENGTH_MAX = 100;
+export const EMAIL_LENGTH_MAX = 254;
+export const API_KEY_LABEL_LENGTH_MAX = 100;
+
+export interface PartyInput {
+  legalName: string;
+  creditCode: string;
+  roles: string[];
+}
+
+/** Normalises and validates a new party; throws one ValidationError listing every problem. */
+export function validatePartyInput(input: PartyInput, path: string[] = ['input']): { legalName: string; creditCode: string } {
+  const issues: FieldIssue[] = [];
+  // NFC so that the same Chinese name typed on two systems compares equal.
+  const legalName = input.legalName.normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (legalName.length === 0) issues.push({ path: [...path, 'legalName'], message: 'must not be blank' });
+  if ([...legalName].length > LEGAL_NAME_LENGTH_MAX) issues.push({ path: [...path, 'legalName'], message: `must be at most ${LEGAL_NAME_LENGTH_MAX} characters` });
+  const creditCode = normaliseCreditCode(input.creditCode);
+  const problem = creditCodeProblem(creditCode);
+  if (problem) issues.push({ path: [...path, 'creditCode'], message: CREDIT_CODE_PROBLEM_MESSAGES[problem] });
+  if (input.roles.length === 0) issues.push({ path: [...path, 'roles'], message: 'at least one role is required' });
+  if (new Set(input.roles).size !== input.roles.length) issues.push({ path: [...path, 'roles'], message: 'roles must not repeat' });
+  if (issues.length) throw new ValidationError(issues);
+  return { legalName, creditCode };
+}
