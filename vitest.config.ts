@@ -4,8 +4,12 @@ import { defineConfig } from 'vitest/config';
 // cluster and Temporal servers from test/global-setup.ts. Both use forked processes:
 // Temporal's native bridge and Prisma do not belong in worker threads.
 export default defineConfig({
+  // One copy of graphql: Pothos loads its CommonJS build, so ours must too, or schema
+  // objects fail graphql's instanceof checks ("Cannot use GraphQLSchema from another module").
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         extends: true,
@@ -21,6 +25,7 @@ export default defineConfig({
           name: 'integration',
           include: ['{api,schema,workflows,prisma,scripts,test}/**/*.int.test.ts'],
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/register-tsx.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

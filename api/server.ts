@@ -13,6 +13,8 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 export async function startApiServer(deps: YogaDependencies, { host, port }: { host: string; port: number }): Promise<RunningApi> {
   const yoga = createApi(deps);
+  // Yoga is a request listener that returns a promise; Node ignores it, Yoga handles its own errors.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   const server = createServer(yoga);
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;

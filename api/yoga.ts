@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
+import { DomainError } from '../workflows/domain/errors';
 import { authenticateToken } from '../prisma/stores/party-store';
 import type { GraphQLContext } from '../schema/context';
 import { schema } from '../schema';
@@ -31,6 +32,18 @@ export interface YogaDependencies {
 
 interface ServerContext {
   requestId?: string;
+}
+
+// By name, not instanceof: errors may come from another copy of the graphql package.
+function isGraphQLError(value: unknown): value is GraphQLError {
+  return value instanceof Error && value.name === 'GraphQLError';
+}
+
+/** The innermost error: GraphQL wraps resolver errors, sometimes more than once. */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 10 && isGraphQLError(current) && current.originalError; depth += 1) current = current.originalError;
+  return current;
 }
 
 function unauthorized(message: string): GraphQLError {
@@ -93,13 +106,19 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
       error: (...args) => logger.error(args.length === 1 ? args[0] : args),
     },
     maskedErrors: {
-      maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        // Errors that are part of the protocol (401, validation of the document) pass through.
-        if (error instanceof GraphQLError && !original) return error;
-        if (original instanceof GraphQLError) return original;
-        const requestId = (error instanceof GraphQLError ? (error.extensions?.requestId as string | undefined) : undefined) ?? 'unknown';
-        logger.error({ err: original ?? error, requestId }, 'unexpected error');
+      maskError(error, message): Error {
+        const cause = rootCause(error);
+        // Errors of the protocol itself (401, an invalid document, a bad scalar, a limit) pass through.
+        if (isGraphQLError(cause)) return error as Error;
+        // Pothos's own input checks (connection arguments and the like) are the client's mistake.
+        if (cause instanceof Error && cause.name === 'PothosValidationError') {
+          return new GraphQLError(cause.message, { path: isGraphQLError(error) ? error.path : undefined, extensions: { code: 'BAD_USER_INPUT' } });
+        }
+        // An expected failure on a field without a typed result: say what it is, with its code.
+        if (cause instanceof DomainError) {
+          return new GraphQLError(cause.message, { path: isGraphQLError(error) ? error.path : undefined, extensions: { code: cause.code } });
+        }
+        logger.error({ err: cause, path: isGraphQLError(error) ? error.path : undefined }, 'unexpected error');
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },
     },

@@ -8,7 +8,7 @@ const DECIMAL_LENGTH_MAX = 64;
 builder.scalarType('Decimal', {
   description:
     'An exact decimal number carried as a string, e.g. "800000.00". No exponent, no separators. Money is never a float.',
-  serialize: (value) => (Decimal.isDecimal(value) ? (value as Decimal).toFixed() : (value as { toFixed(): string }).toFixed()),
+  serialize: (value) => value.toFixed(),
   parseValue: (value) => {
     if (typeof value !== 'string' || value.length > DECIMAL_LENGTH_MAX || !DECIMAL_STRING.test(value)) {
       throw new GraphQLError('Decimal must be a string such as "1250.50" (digits, optional minus and decimal point)');

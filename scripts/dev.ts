@@ -62,9 +62,9 @@ installTemporalLogging(logger, 'WARN', { shutdownSignals: [] });
 
 try {
   const database = await startDatabase(say);
-  stops.push(database.stop);
+  stops.push(() => database.stop());
   const temporalServer = await startTemporal(say);
-  stops.push(temporalServer.stop);
+  stops.push(() => temporalServer.stop());
 
   const config = loadConfigOrExit({
     ...process.env,

@@ -5,7 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { PAYLOAD_CONVERTER_PATH } from '../workflows/contracts/payload-converter-path';
+import { WORKFLOWS_PATH } from '../workflows/worker/create-worker';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../prisma/migrate';
 import { startLocalPostgres } from '../scripts/lib/local-postgres';
@@ -18,8 +22,18 @@ declare module 'vitest' {
     pgAdminUrl: string;
     pgTemplateDatabase: string;
     temporalAddress: string;
+    workflowBundlePath: string;
   }
 }
+
+const silentBundlerLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`[bundler] ${message}\n`),
+  error: (message: string) => process.stderr.write(`[bundler] ${message}\n`),
+  log: () => undefined,
+};
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,7 +57,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   const temporalAddress = temporal.connection.options.address;
 
+  // Bundled once for the whole run; each test file's worker loads the same code.
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, payloadConverterPath: PAYLOAD_CONVERTER_PATH, logger: silentBundlerLogger });
+  const workflowBundlePath = join(baseDir, 'workflow-bundle.js');
+  await writeFile(workflowBundlePath, bundle.code);
+
   project.provide('pgAdminUrl', postgres.adminUrl);
+  project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('pgTemplateDatabase', TEMPLATE_DATABASE);
   project.provide('temporalAddress', temporalAddress);
 

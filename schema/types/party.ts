@@ -54,8 +54,10 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'Every party (operators only).',
     authScopes: { operator: true },
+    errors: { types: [...COMMON_ERRORS] },
     args: { filter: t.arg({ type: PartyFilter, required: false }) },
     resolve: (query, _root, { filter }, ctx) => {
+      // authScopes has already refused non-operators; this is a second lock on the same door.
       if (!isOperator(ctx.viewer)) return [];
       return ctx.prisma.party.findMany({ ...query, where: filter?.role ? { roles: { has: filter.role } } : {}, orderBy: { createdAt: 'asc' } });
     },

@@ -35,7 +35,7 @@ export async function startDatabase(log: (line: string) => void): Promise<{ data
   }
   const result = await migrate(databaseUrl, { log });
   log(`migrations: ${result.applied.length} applied now, ${result.alreadyApplied.length} already applied`);
-  return { databaseUrl, stop: async () => postgres?.stop() };
+  return { databaseUrl, stop: () => postgres?.stop() ?? Promise.resolve() };
 }
 
 /** Temporal: TEMPORAL_ADDRESS if set, else a dev server keeping its state in .data/temporal.db. */
@@ -43,7 +43,7 @@ export async function startTemporal(log: (line: string) => void): Promise<{ addr
   const external = process.env.TEMPORAL_ADDRESS;
   if (external) {
     log(`using Temporal at ${external}`);
-    return { address: external, uiUrl: process.env.TEMPORAL_UI_URL, stop: async () => undefined };
+    return { address: external, uiUrl: process.env.TEMPORAL_UI_URL, stop: () => Promise.resolve() };
   }
   log(`starting Temporal dev server on 127.0.0.1:${LOCAL_TEMPORAL_PORT} (state in .data/temporal.db)`);
   let env: TestWorkflowEnvironment;
@@ -60,7 +60,7 @@ export async function startTemporal(log: (line: string) => void): Promise<{ addr
       },
     });
   } catch (error) {
-    throw new Error(`the Temporal dev server did not start on port ${LOCAL_TEMPORAL_PORT} (is it in use?): ${(error as Error).message}`);
+    throw new Error(`the Temporal dev server did not start on port ${LOCAL_TEMPORAL_PORT} (is it in use?): ${(error as Error).message}`, { cause: error });
   }
   return {
     address: `127.0.0.1:${LOCAL_TEMPORAL_PORT}`,

@@ -19,7 +19,7 @@ const DATE_TAG = '$date';
 
 function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
   const original = this[key];
-  if (Decimal.isDecimal(original)) return { [DECIMAL_TAG]: (original as Decimal).toString() };
+  if (Decimal.isDecimal(original)) return { [DECIMAL_TAG]: original.toString() };
   if (original instanceof Date) return { [DATE_TAG]: original.toISOString() };
   return value;
 }
