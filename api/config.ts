@@ -27,6 +27,13 @@ const configSchema = z.object({
   // Keyed hash for API key secrets: a stolen database alone cannot be used to forge tokens.
   API_KEY_PEPPER: z.string().min(32, 'must be at least 32 characters'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  // How long a core enterprise has to confirm a receivable, and when it is reminded.
+  RECEIVABLE_CONFIRMATION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  RECEIVABLE_REMINDER_DAYS: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be whole days separated by commas, e.g. "1,3,6"')
+    .default('1,3,6')
+    .transform((value) => value.split(',').map((day) => Number(day.trim()))),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -58,6 +65,20 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     return `  ${variable}: ${message}`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface ReceivableSettings {
+  confirmationWindowMs: number;
+  reminderOffsetsMs: number[];
+}
+
+export function receivableSettings(config: Pick<Config, 'RECEIVABLE_CONFIRMATION_DAYS' | 'RECEIVABLE_REMINDER_DAYS'>): ReceivableSettings {
+  return {
+    confirmationWindowMs: config.RECEIVABLE_CONFIRMATION_DAYS * DAY_MS,
+    reminderOffsetsMs: config.RECEIVABLE_REMINDER_DAYS.map((days) => days * DAY_MS),
+  };
 }
 
 /** Used by `npm start` on a developer's machine only; production refuses it. */

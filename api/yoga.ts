@@ -5,8 +5,10 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
+import { authenticate } from './authenticate';
+import type { ReceivableSettings } from './config';
+import { documentsRoute } from './documents-route';
 import { DomainError } from '../workflows/domain/errors';
-import { authenticateToken } from '../prisma/stores/party-store';
 import type { GraphQLContext } from '../schema/context';
 import { schema } from '../schema';
 
@@ -28,6 +30,7 @@ export interface YogaDependencies {
   logger: Logger;
   apiKeyPepper: string;
   graphiql: boolean;
+  receivableSettings: ReceivableSettings;
 }
 
 interface ServerContext {
@@ -44,12 +47,6 @@ function rootCause(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 10 && isGraphQLError(current) && current.originalError; depth += 1) current = current.originalError;
   return current;
-}
-
-function unauthorized(message: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="scf"' } } },
-  });
 }
 
 const REQUEST_IDS = new WeakMap<Request, string>();
@@ -93,7 +90,7 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings } = deps;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -124,6 +121,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
     },
     plugins: [
       requestLogging(logger),
+      documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
       EnvelopArmorPlugin({
         maxDepth: { n: QUERY_DEPTH_MAX, ignoreIntrospection: true },
         costLimit: { maxCost: QUERY_COST_MAX, ignoreIntrospection: true },
@@ -135,24 +133,14 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
     ],
     context: async ({ request }) => {
       const requestId = requestIdOf(request);
-      const header = request.headers.get('authorization');
-      if (!header) throw unauthorized('missing Authorization header: send "Authorization: Bearer <token>"');
-      const match = /^Bearer (\S+)$/i.exec(header.trim());
-      if (!match) throw unauthorized('malformed Authorization header: expected "Bearer <token>"');
-      const result = await authenticateToken(prisma, match[1] as string, apiKeyPepper);
-      if (!result.ok) {
-        logger.warn({ requestId, reason: result.reason, keyId: result.keyId }, 'authentication failed');
-        const messages = { MALFORMED: 'malformed bearer token', UNKNOWN: 'invalid bearer token', REVOKED: 'this API key has been revoked', EXPIRED: 'this API key has expired' };
-        throw unauthorized(messages[result.reason]);
-      }
-      const { key } = result;
-      const viewer = { userId: key.user.id, partyId: key.user.partyId, partyRoles: key.user.party.roles, userRoles: key.user.roles, apiKeyId: key.id };
+      const viewer = await authenticate(request, prisma, apiKeyPepper, logger, requestId);
       return {
         requestId,
         prisma,
         temporal,
         taskQueue,
         apiKeyPepper,
+        receivableSettings,
         viewer,
         logger: logger.child({ requestId, partyId: viewer.partyId, userId: viewer.userId }),
       };

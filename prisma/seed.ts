@@ -1,6 +1,7 @@
 import { creditCodeCheckCharacter } from '../workflows/domain/credit-code';
 import type { PartyRole, PrismaClient, UserRole } from './client';
 import { generateApiKeyToken, hashApiKeySecret } from './stores/api-key-token';
+import { ensurePlatformAccounts, openPartyAccounts } from './stores/chart-of-accounts';
 
 // A small cast to play every part of one financing from GraphiQL: the platform's two
 // operators, and a supplier, a core enterprise and a funder, each with a maker, a checker
@@ -85,6 +86,8 @@ export async function databaseIsEmpty(prisma: PrismaClient): Promise<boolean> {
  */
 export async function seedDevelopmentData(prisma: PrismaClient, pepper: string): Promise<SeededToken[]> {
   const tokens: SeededToken[] = [];
+  // The ledger's chart of accounts: opening finds accounts again by code, so reseeding adds nothing.
+  await ensurePlatformAccounts(prisma);
   for (const seed of SEED_PARTIES) {
     const creditCode = seedCreditCode(seed.creditCodeBody);
     const party = await prisma.party.upsert({
@@ -92,6 +95,7 @@ export async function seedDevelopmentData(prisma: PrismaClient, pepper: string):
       update: {},
       create: { legalName: seed.legalName, creditCode, roles: seed.roles },
     });
+    await openPartyAccounts(prisma, party);
     for (const seedUser of seed.users) {
       const user = await prisma.user.upsert({
         where: { email: seedUser.email },

@@ -18,7 +18,8 @@ export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   PrismaTypes: PrismaTypes;
   Scalars: {
-    Decimal: { Input: Decimal; Output: Decimal | { toFixed(): string } };
+    Decimal: { Input: Decimal; Output: Decimal | string | { toFixed(): string } };
+    Date: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
   };
   AuthScopes: {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
+import type { ReceivableSettings } from '../api/config';
 import type { Actor } from '../prisma/stores/party-store';
 
 /** Per-request context. Every request is authenticated before it gets one (401 otherwise). */
@@ -12,4 +13,5 @@ export interface GraphQLContext {
   logger: Logger;
   viewer: Actor & { apiKeyId: string };
   apiKeyPepper: string;
+  receivableSettings: ReceivableSettings;
 }

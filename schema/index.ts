@@ -6,6 +6,8 @@ import './types/party';
 import './types/user';
 import './types/viewer';
 import './types/system';
+import './types/ledger';
+import './types/receivable';
 
 builder.queryType({});
 builder.mutationType({});

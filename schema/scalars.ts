@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { isIsoDate } from '../workflows/domain/business-date';
 import { Decimal } from '../workflows/domain/money';
 import { builder } from './builder';
 
@@ -8,7 +9,8 @@ const DECIMAL_LENGTH_MAX = 64;
 builder.scalarType('Decimal', {
   description:
     'An exact decimal number carried as a string, e.g. "800000.00". No exponent, no separators. Money is never a float.',
-  serialize: (value) => value.toFixed(),
+  // Money fields pass preformatted strings (exactly the currency's decimals); rates pass Decimals.
+  serialize: (value) => (typeof value === 'string' ? value : value.toFixed()),
   parseValue: (value) => {
     if (typeof value !== 'string' || value.length > DECIMAL_LENGTH_MAX || !DECIMAL_STRING.test(value)) {
       throw new GraphQLError('Decimal must be a string such as "1250.50" (digits, optional minus and decimal point)');
@@ -27,5 +29,14 @@ builder.scalarType('DateTime', {
       throw new GraphQLError('DateTime must be an ISO 8601 string with an offset, e.g. "2026-11-22T08:00:00Z"');
     }
     return new Date(value);
+  },
+});
+
+builder.scalarType('Date', {
+  description: 'A calendar date, "YYYY-MM-DD" (business dates are in China Standard Time, UTC+08:00).',
+  serialize: (value) => value,
+  parseValue: (value) => {
+    if (typeof value !== 'string' || !isIsoDate(value)) throw new GraphQLError('Date must be a real calendar date written YYYY-MM-DD, e.g. "2027-02-20"');
+    return value;
   },
 });

@@ -67,11 +67,13 @@ describe('system check workflow', () => {
   });
 
   it('runs on the time-skipping test server used for timer tests', async () => {
-    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: temporalExecutable('testServer') } });
+    const env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: temporalExecutable('testServer') },
+      client: { dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } },
+    });
     try {
       const { runUntil, taskQueue } = await createTestWorker(db.prisma, { connection: env.nativeConnection, namespace: env.namespace });
-      const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
-      const result: SystemCheckResult = await runUntil(client.workflow.execute(systemCheckWorkflow, { taskQueue, workflowId: workflowIds.systemCheck('time-skipping') }));
+      const result: SystemCheckResult = await runUntil(env.client.workflow.execute(systemCheckWorkflow, { taskQueue, workflowId: workflowIds.systemCheck('time-skipping') }));
       expect(result.database.appliedMigrations).toBeGreaterThan(0);
       // Time skipping: a day of server time passes instantly.
       const before = await env.currentTimeMs();

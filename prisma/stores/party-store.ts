@@ -1,4 +1,5 @@
 import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches } from './api-key-token';
+import { openPartyAccounts } from './chart-of-accounts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../workflows/domain/errors';
 import { API_KEY_LABEL_LENGTH_MAX, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../workflows/domain/party-rules';
 import { Prisma, type ApiKey, type Party, type PartyRole, type PrismaClient, type User, type UserRole } from '../client';
@@ -39,7 +40,12 @@ export async function createParty(prisma: PrismaClient, actor: Actor, input: Cre
   if (!(isOperator(actor) && actor.userRoles.includes('ADMIN'))) throw new ForbiddenError('only a platform administrator can create parties');
   const { legalName, creditCode } = validatePartyInput(input);
   try {
-    return await prisma.party.create({ data: { legalName, creditCode, roles: input.roles } });
+    // One transaction: a party never exists without the virtual accounts its roles need.
+    return await prisma.$transaction(async (tx) => {
+      const party = await tx.party.create({ data: { legalName, creditCode, roles: input.roles } });
+      await openPartyAccounts(tx, party);
+      return party;
+    });
   } catch (error) {
     if (uniqueViolationTarget(error)) throw new ConflictError('CREDIT_CODE_TAKEN', `a party with credit code ${creditCode} already exists`);
     throw error;

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { ReceivableSettings } from '../../api/config';
 import { inject } from 'vitest';
 import { startApiServer, type RunningApi } from '../../api/server';
 import type { PrismaClient } from '../../prisma/client';
@@ -23,11 +25,16 @@ export interface TestApi {
 }
 
 /** The real API server on an ephemeral port, backed by the given database and the test Temporal server. */
-export async function startTestApi(prisma: PrismaClient, { taskQueue = 'scf-test' }: { taskQueue?: string } = {}): Promise<TestApi> {
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const temporal = new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
+export const TEST_RECEIVABLE_SETTINGS: ReceivableSettings = { confirmationWindowMs: 7 * 24 * 60 * 60 * 1000, reminderOffsetsMs: [1, 3, 6].map((days) => days * 24 * 60 * 60 * 1000) };
+
+export async function startTestApi(
+  prisma: PrismaClient,
+  { taskQueue = `scf-test-${randomUUID()}`, temporalClient, receivableSettings = TEST_RECEIVABLE_SETTINGS }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings } = {},
+): Promise<TestApi> {
+  const connection = temporalClient ? undefined : await Connection.connect({ address: inject('temporalAddress') });
+  const temporal = temporalClient ?? new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
   const api: RunningApi = await startApiServer(
-    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql: true },
+    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql: true, receivableSettings },
     { host: '127.0.0.1', port: 0 },
   );
   return {
@@ -45,7 +52,7 @@ export async function startTestApi(prisma: PrismaClient, { taskQueue = 'scf-test
     },
     async close() {
       await api.close();
-      await connection.close();
+      await connection?.close();
     },
   };
 }

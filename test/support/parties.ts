@@ -18,6 +18,7 @@ export interface TestActor {
   userId: string;
   token: string;
   email: string;
+  creditCode: string;
 }
 
 let userSequence = 0;
@@ -39,5 +40,6 @@ export async function createActor(
   const user = await prisma.user.create({ data: { partyId, email, displayName: `User ${userSequence}`, roles: options.userRoles ?? ['ADMIN', 'MAKER'] } });
   const { token, keyId, secret } = generateApiKeyToken();
   await prisma.apiKey.create({ data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, TEST_PEPPER), label: 'test' } });
-  return { partyId, userId: user.id, token, email };
+  const { creditCode } = await prisma.party.findUniqueOrThrow({ where: { id: partyId } });
+  return { partyId, userId: user.id, token, email, creditCode };
 }

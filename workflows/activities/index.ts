@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
+import { createReceivableActivities } from './receivable-activities';
 import { createSystemActivities } from './system-activities';
 
 export interface ActivityDependencies {
@@ -11,6 +12,7 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createSystemActivities(deps),
+    ...createReceivableActivities(deps),
   };
 }
 

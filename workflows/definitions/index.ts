@@ -1,3 +1,4 @@
 // Every workflow the worker registers. Workflow code runs in Temporal's deterministic
 // sandbox: no I/O and no Node built-ins here, only domain rules, contracts and activity types.
 export { systemCheckWorkflow } from './system-check-workflow';
+export { receivableConfirmationWorkflow } from './receivable-confirmation-workflow';

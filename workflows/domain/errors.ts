@@ -84,3 +84,16 @@ export class LimitExceededError extends DomainError {
     super(message);
   }
 }
+
+/** An invoice in the registration is already active in another registration (no double financing). */
+export class ReceivableEncumberedError extends DomainError {
+  override readonly name = 'ReceivableEncumberedError';
+  readonly code = 'RECEIVABLE_ALREADY_ENCUMBERED';
+  constructor(
+    readonly registrationNumber: string,
+    readonly invoiceCode: string,
+    readonly invoiceNumber: string,
+  ) {
+    super(`invoice ${invoiceCode} ${invoiceNumber} is already encumbered by registration ${registrationNumber}`);
+  }
+}

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePlatformAccounts, openPartyAccounts, type PlatformAccounts } from '../prisma/stores/chart-of-accounts';
+import { postTransaction, verifyLedgerInvariants, type LedgerAccountView } from '../prisma/stores/ledger-store';
+import { startTestApi, type TestApi } from '../test/support/api';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { createActor, type TestActor } from '../test/support/parties';
+
+// The ledger through the API over real HTTP: who sees which accounts and entries, balances
+// and paginated statements, the trial balance, and the one mutation that moves money (a
+// manual adjustment, which needs a second operator).
+
+type Result = Record<string, any>;
+
+const ACCOUNT_FIELDS = `__typename
+  ... on LedgerAccount { id code purpose currency virtualAccountNumber maskedVirtualAccountNumber ownerParty { id }
+    balance { posted pending available debitsPosted creditsPosted } }
+  ... on Error { code message }`;
+const ACCOUNTS = `query ($filter: LedgerAccountFilter, $first: Int) { accounts(filter: $filter, first: $first) { __typename
+  ... on QueryAccountsConnection { edges { node { id code purpose ownerParty { id } } } } ... on Error { code } } }`;
+const ACCOUNT = `query ($id: ID!) { account(id: $id) { ${ACCOUNT_FIELDS} } }`;
+const STATEMENT = `query ($id: ID!, $from: DateTime!, $to: DateTime!, $first: Int, $after: String) { account(id: $id) { __typename ... on LedgerAccount {
+  statement(from: $from, to: $to, first: $first, after: $after) { __typename ... on LedgerStatement { openingBalance closingBalance
+    lines { code direction amount runningBalance } pageInfo { hasNextPage endCursor } } ... on Error { code } } } ... on Error { code } } }`;
+const TRANSACTION = `query ($id: ID!) { ledgerTransaction(id: $id) { __typename
+  ... on LedgerTransaction { id code metadata entries { accountId direction amount currency } } ... on Error { code message } } }`;
+const TRIAL = `query { trialBalance { __typename ... on TrialBalance { balanced totalDebit totalCredit totalsByType { type debit credit } lines { account { code } debit credit } }
+  ... on Error { code message } } }`;
+const ADJUSTMENT_FIELDS = `__typename ... on LedgerAdjustment { id status reason maker { id } checker { id } decisionNote entries { accountId direction amount }
+  transaction { id code metadata entries { accountId direction amount } } } ... on Error { code message }`;
+const PROPOSE = `mutation ($input: ProposeLedgerAdjustmentInput!) { proposeLedgerAdjustment(input: $input) { ${ADJUSTMENT_FIELDS} } }`;
+const APPROVE = `mutation ($id: ID!, $note: String) { approveLedgerAdjustment(id: $id, note: $note) { ${ADJUSTMENT_FIELDS} } }`;
+const REJECT = `mutation ($id: ID!, $note: String!) { rejectLedgerAdjustment(id: $id, note: $note) { ${ADJUSTMENT_FIELDS} } }`;
+
+describe('ledger API', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  let platform: PlatformAccounts;
+  let maker: TestActor;
+  let checker: TestActor;
+  let makerAndChecker: TestActor;
+  let supplier: TestActor;
+  let otherSupplier: TestActor;
+  let supplierAccount: LedgerAccountView;
+  let otherSupplierAccount: LedgerAccountView;
+  let sequence = 0;
+  const day = (n: number) => new Date(Date.UTC(2026, 5, n, 2));
+
+  async function gql(actor: TestActor, query: string, variables?: Record<string, unknown>): Promise<Result> {
+    const response = await api.request<Result>(actor.token, query, variables);
+    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+    return response.data as Result;
+  }
+
+  /** Money paid in from outside to a party's virtual account: bank receipt, then matched. */
+  async function payIn(to: LedgerAccountView, amount: string, effectiveAt: Date): Promise<string> {
+    sequence += 1;
+    await postTransaction(db.prisma, {
+      idempotencyKey: `api:receipt:${sequence}`,
+      code: 'INBOUND_RECEIPT',
+      effectiveAt,
+      entries: [
+        { accountId: platform.ESCROW_BANK.id, direction: 'DEBIT', amount, currency: 'CNY' },
+        { accountId: platform.INBOUND_CLEARING.id, direction: 'CREDIT', amount, currency: 'CNY' },
+      ],
+    });
+    const matched = await postTransaction(db.prisma, {
+      idempotencyKey: `api:match:${sequence}`,
+      code: 'INBOUND_MATCHED',
+      effectiveAt,
+      entries: [
+        { accountId: platform.INBOUND_CLEARING.id, direction: 'DEBIT', amount, currency: 'CNY' },
+        { accountId: to.id, direction: 'CREDIT', amount, currency: 'CNY' },
+      ],
+    });
+    return matched.transactionId;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db.prisma);
+    platform = await ensurePlatformAccounts(db.prisma);
+    maker = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'] });
+    checker = await createActor(db.prisma, { partyId: maker.partyId, userRoles: ['CHECKER'] });
+    makerAndChecker = await createActor(db.prisma, { partyId: maker.partyId, userRoles: ['MAKER', 'CHECKER'] });
+    supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN', 'MAKER', 'CHECKER'] });
+    otherSupplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'] });
+    [supplierAccount] = (await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] })) as [LedgerAccountView];
+    [otherSupplierAccount] = (await openPartyAccounts(db.prisma, { id: otherSupplier.partyId, roles: ['SUPPLIER'] })) as [LedgerAccountView];
+    await payIn(supplierAccount, '1000.00', day(1));
+    for (let index = 1; index <= 4; index += 1) await payIn(supplierAccount, `${index}00.00`, day(10 + index));
+    await payIn(otherSupplierAccount, '55.00', day(2));
+  });
+
+  afterAll(async () => {
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+    await api.close();
+    await db.drop();
+  });
+
+  it('shows a party its own accounts only; operators see every account, the platform’s included', async () => {
+    const own = await gql(supplier, ACCOUNTS);
+    expect(own.accounts.edges.map((edge: Result) => edge.node.id)).toEqual([supplierAccount.id]);
+    // A party cannot widen its view with the operators' filters.
+    const widened = await gql(supplier, ACCOUNTS, { filter: { ownerPartyId: otherSupplier.partyId } });
+    expect(widened.accounts.edges.map((edge: Result) => edge.node.id)).toEqual([supplierAccount.id]);
+
+    const all = await gql(maker, ACCOUNTS, { first: 100 });
+    const ids = all.accounts.edges.map((edge: Result) => edge.node.id);
+    expect(ids).toEqual(expect.arrayContaining([supplierAccount.id, otherSupplierAccount.id, platform.ESCROW_BANK.id]));
+    const platformOnly = await gql(maker, ACCOUNTS, { filter: { platformOnly: true }, first: 100 });
+    expect(platformOnly.accounts.edges.every((edge: Result) => edge.node.ownerParty === null)).toBe(true);
+    expect(platformOnly.accounts.edges.map((edge: Result) => edge.node.purpose)).toEqual(expect.arrayContaining(['ESCROW_BANK', 'SUSPENSE', 'FEE_INCOME']));
+  });
+
+  it('gives the owner its balances and full account number; another party gets "not found"', async () => {
+    const own = (await gql(supplier, ACCOUNT, { id: supplierAccount.id })).account;
+    expect(own.__typename).toBe('LedgerAccount');
+    expect(own.balance).toEqual({ posted: '2000.00', pending: '2000.00', available: '2000.00', debitsPosted: '0.00', creditsPosted: '2000.00' });
+    expect(own.virtualAccountNumber).toBe(supplierAccount.virtualAccountNumber);
+    expect(own.maskedVirtualAccountNumber).toMatch(/^\d{4} \*{4} \*{4} \*{3}\d \d{3}$/);
+
+    const foreign = (await gql(otherSupplier, ACCOUNT, { id: supplierAccount.id })).account;
+    expect(foreign).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+    const platformAccount = (await gql(supplier, ACCOUNT, { id: platform.ESCROW_BANK.id })).account;
+    expect(platformAccount.__typename).toBe('NotFoundError');
+    expect((await gql(maker, ACCOUNT, { id: platform.ESCROW_BANK.id })).account.balance.posted).toBe('2055.00');
+  });
+
+  it('pages through a statement with running balances', async () => {
+    const variables = { id: supplierAccount.id, from: day(5).toISOString(), to: day(30).toISOString(), first: 3 };
+    const first = (await gql(supplier, STATEMENT, variables)).account.statement;
+    expect(first).toMatchObject({ openingBalance: '1000.00', closingBalance: '2000.00' });
+    expect(first.lines.map((line: Result) => line.runningBalance)).toEqual(['1100.00', '1300.00', '1600.00']);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = (await gql(supplier, STATEMENT, { ...variables, after: first.pageInfo.endCursor })).account.statement;
+    expect(second.lines).toEqual([{ code: 'INBOUND_MATCHED', direction: 'CREDIT', amount: '400.00', runningBalance: '2000.00' }]);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    const tooMany = await api.request(supplier.token, STATEMENT, { ...variables, first: 100_000 });
+    expect(JSON.stringify(tooMany)).toContain('ValidationError');
+  });
+
+  it('shows a transaction to a party only through its own entries', async () => {
+    const transactionId = await payIn(supplierAccount, '1.00', new Date());
+    const asSupplier = (await gql(supplier, TRANSACTION, { id: transactionId })).ledgerTransaction;
+    expect(asSupplier.entries).toEqual([{ accountId: supplierAccount.id, direction: 'CREDIT', amount: '1.00', currency: 'CNY' }]);
+    expect((await gql(otherSupplier, TRANSACTION, { id: transactionId })).ledgerTransaction.__typename).toBe('NotFoundError');
+    const asOperator = (await gql(maker, TRANSACTION, { id: transactionId })).ledgerTransaction;
+    expect(asOperator.entries).toHaveLength(2);
+  });
+
+  it('gives the trial balance to operators only, balanced', async () => {
+    expect((await gql(supplier, TRIAL)).trialBalance).toMatchObject({ __typename: 'ForbiddenError' });
+    const trial = (await gql(maker, TRIAL)).trialBalance;
+    expect(trial.balanced).toBe(true);
+    expect(trial.totalDebit).toBe(trial.totalCredit);
+    expect(trial.lines.find((line: Result) => line.account.code === platform.ESCROW_BANK.code)).toMatchObject({ debit: '2056.00', credit: '0.00' });
+  });
+
+  it('moves money by hand only with a second operator: propose, refuse self-approval, approve, post once', async () => {
+    const entries = [
+      { accountId: platform.SUSPENSE.id, direction: 'DEBIT', amount: '10.50', currency: 'CNY' },
+      { accountId: supplierAccount.id, direction: 'CREDIT', amount: '10.50', currency: 'CNY' },
+    ];
+    const input = { reason: '长款退回: bank credit matched by hand', entries };
+    expect((await gql(supplier, PROPOSE, { input })).proposeLedgerAdjustment.__typename).toBe('ForbiddenError');
+    expect((await gql(checker, PROPOSE, { input })).proposeLedgerAdjustment.__typename).toBe('ForbiddenError');
+    const unbalanced = (await gql(maker, PROPOSE, { input: { ...input, entries: [entries[0], { ...entries[1], amount: '10.49' }] } })).proposeLedgerAdjustment;
+    expect(unbalanced).toMatchObject({ __typename: 'ValidationError', code: 'TRANSACTION_UNBALANCED' });
+
+    const proposed = (await gql(makerAndChecker, PROPOSE, { input })).proposeLedgerAdjustment;
+    expect(proposed).toMatchObject({ status: 'PENDING', maker: { id: makerAndChecker.userId }, checker: null, transaction: null });
+    expect((await gql(makerAndChecker, APPROVE, { id: proposed.id })).approveLedgerAdjustment).toMatchObject({ __typename: 'ForbiddenError', code: 'MAKER_CANNOT_CHECK' });
+    expect((await gql(maker, APPROVE, { id: proposed.id })).approveLedgerAdjustment.__typename).toBe('ForbiddenError');
+    expect((await gql(supplier, ACCOUNT, { id: supplierAccount.id })).account.balance.posted).toBe('2001.00');
+
+    const approved = (await gql(checker, APPROVE, { id: proposed.id, note: 'checked against the bank statement' })).approveLedgerAdjustment;
+    expect(approved).toMatchObject({ status: 'APPROVED', checker: { id: checker.userId }, decisionNote: 'checked against the bank statement' });
+    expect(approved.transaction.code).toBe('MANUAL_ADJUSTMENT');
+    expect(JSON.parse(approved.transaction.metadata)).toEqual({ adjustmentId: proposed.id, makerUserId: makerAndChecker.userId, checkerUserId: checker.userId });
+    expect((await gql(supplier, ACCOUNT, { id: supplierAccount.id })).account.balance.posted).toBe('2011.50');
+
+    // Decided once: approving again is a wrong state, and posts nothing.
+    expect((await gql(checker, APPROVE, { id: proposed.id })).approveLedgerAdjustment).toMatchObject({ __typename: 'WrongStateError', code: 'WRONG_STATE' });
+    expect((await gql(supplier, ACCOUNT, { id: supplierAccount.id })).account.balance.posted).toBe('2011.50');
+  });
+
+  it('rejects an adjustment without moving money; an approval that would overdraw stays pending', async () => {
+    const overdraw = {
+      reason: 'would overdraw the supplier',
+      entries: [
+        { accountId: otherSupplierAccount.id, direction: 'DEBIT', amount: '55.01', currency: 'CNY' },
+        { accountId: platform.SUSPENSE.id, direction: 'CREDIT', amount: '55.01', currency: 'CNY' },
+      ],
+    };
+    const proposed = (await gql(maker, PROPOSE, { input: overdraw })).proposeLedgerAdjustment;
+    expect((await gql(checker, APPROVE, { id: proposed.id })).approveLedgerAdjustment).toMatchObject({ __typename: 'LimitExceededError', code: 'EXCEEDS_AVAILABLE_BALANCE' });
+    const rejected = (await gql(checker, REJECT, { id: proposed.id, note: 'the supplier does not hold that much' })).rejectLedgerAdjustment;
+    expect(rejected).toMatchObject({ status: 'REJECTED', transaction: null, checker: { id: checker.userId } });
+    expect((await gql(otherSupplier, ACCOUNT, { id: otherSupplierAccount.id })).account.balance.posted).toBe('55.00');
+  });
+
+  it('has no other mutation that moves money', async () => {
+    const response = await api.request<Result>(maker.token, '{ __schema { mutationType { fields { name } } } }');
+    const names: string[] = response.data?.__schema.mutationType.fields.map((field: Result) => field.name) ?? [];
+    expect(names.filter((name) => /ledger|hold|posting|transfer|balance/i.test(name)).sort()).toEqual(['approveLedgerAdjustment', 'proposeLedgerAdjustment', 'rejectLedgerAdjustment']);
+  });
+});

@@ -1,0 +1,55 @@
+// `npm run bench`: starts a throwaway PostgreSQL with durable commits (fsync on, as in
+// production), migrates it, runs the project's benchmarks, prints a table and writes
+// bench/results/latest.json ({"<name>": {"value", "unit", "baseline", "ratio"}}).
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../prisma/migrate';
+import { startLocalPostgres } from '../scripts/lib/local-postgres';
+import { runLedgerBenchmarks, type BenchResult } from './ledger';
+
+const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
+const DATABASE = 'scf_bench';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+function table(results: BenchResult[]): string {
+  const rows = [
+    ['benchmark', 'value', 'unit', 'baseline', 'ratio', 'notes'],
+    ...results.map((result) => [result.name, String(result.value), result.unit, String(result.baseline), result.ratio.toFixed(2), result.note]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 || column === 2 || column === 5 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+const started = performance.now();
+const baseDir = await mkdtemp(join(tmpdir(), 'scf-bench-pg-'));
+const postgres = await startLocalPostgres({ baseDir, port: await freePort(), durable: true });
+try {
+  await postgres.ensureDatabase(DATABASE);
+  const url = postgres.urlFor(DATABASE);
+  await migrate(url);
+  say(`PostgreSQL with durable commits in ${baseDir}; ${cpus().length} CPUs`);
+  const results = await runLedgerBenchmarks(url, say);
+  process.stdout.write(`\n${table(results)}\n\n`);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const json = Object.fromEntries(results.map((result) => [result.name, { value: result.value, unit: result.unit, baseline: result.baseline, ratio: result.ratio }]));
+  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  say(`wrote ${join(RESULTS_DIR, 'latest.json')} in ${Math.round((performance.now() - started) / 1000)} s`);
+} finally {
+  await postgres.stop();
+  await rm(baseDir, { recursive: true, force: true });
+}

@@ -1,0 +1,105 @@
+import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
+import { DESCRIPTION_LENGTH_MAX, isUuid, validateEntries, type LedgerEntryInput } from '../../workflows/domain/ledger-rules';
+import { formatAmount } from '../../workflows/domain/money';
+import type { LedgerAdjustment, LedgerAdjustmentStatus, PrismaClient } from '../client';
+import { isOperator, type Actor } from './party-store';
+import { postTransaction } from './ledger-store';
+
+// Manual adjustments, the only way a person moves money in the ledger: one operator (a MAKER)
+// proposes the entries and the reason, a different operator (a CHECKER) approves them, and
+// only then are they posted, as a MANUAL_ADJUSTMENT transaction that names both. The
+// database refuses an adjustment decided by the user who proposed it, whatever the code does.
+
+export const ADJUSTMENT_REASON_LENGTH_MAX = DESCRIPTION_LENGTH_MAX;
+export const ADJUSTMENT_PAGE_SIZE_MAX = 100;
+
+export interface ProposeAdjustmentInput {
+  reason: string;
+  entries: LedgerEntryInput[];
+  effectiveAt?: Date | null;
+}
+
+function requireOperatorWith(actor: Actor, role: 'MAKER' | 'CHECKER', action: string): void {
+  if (!isOperator(actor) || !actor.userRoles.includes(role)) throw new ForbiddenError(`only a platform operator with the ${role} role can ${action}`);
+}
+
+function validateReason(reason: string, path: string[]): string {
+  const trimmed = reason.normalize('NFC').trim();
+  if (trimmed.length === 0 || [...trimmed].length > ADJUSTMENT_REASON_LENGTH_MAX) throw ValidationError.field(path, `must be 1 to ${ADJUSTMENT_REASON_LENGTH_MAX} characters`);
+  return trimmed;
+}
+
+export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, input: ProposeAdjustmentInput, now = new Date()): Promise<LedgerAdjustment> {
+  requireOperatorWith(actor, 'MAKER', 'propose a ledger adjustment');
+  const reason = validateReason(input.reason, ['input', 'reason']);
+  const entries = validateEntries(input.entries, ['input', 'entries']);
+  if (input.effectiveAt && input.effectiveAt.getTime() > now.getTime()) throw ValidationError.field(['input', 'effectiveAt'], 'must not be in the future', 'EFFECTIVE_AT_IN_FUTURE');
+  // Checked now so the checker reviews something that can be posted; posting checks again.
+  const accounts = await prisma.ledgerAccount.findMany({ where: { id: { in: [...new Set(entries.map((entry) => entry.accountId))] } }, select: { id: true, currency: true, closedAt: true } });
+  const byId = new Map(accounts.map((account) => [account.id, account]));
+  const issues = [];
+  for (const [index, entry] of entries.entries()) {
+    const account = byId.get(entry.accountId);
+    if (!account) throw new NotFoundError('LedgerAccount', entry.accountId);
+    if (account.currency !== entry.currency) issues.push({ path: ['input', 'entries', String(index), 'currency'], message: `account ${entry.accountId} is kept in ${account.currency}` });
+  }
+  if (issues.length) throw new ValidationError(issues, 'CURRENCY_MISMATCH');
+  return prisma.ledgerAdjustment.create({
+    data: {
+      reason,
+      entries: entries.map((entry) => ({ accountId: entry.accountId, direction: entry.direction, amount: formatAmount(entry.amount, entry.currency), currency: entry.currency })),
+      effectiveAt: input.effectiveAt ?? null,
+      makerUserId: actor.userId,
+    },
+  });
+}
+
+async function lockPending(tx: Parameters<Parameters<PrismaClient['$transaction']>[0]>[0], actor: Actor, adjustmentId: string): Promise<LedgerAdjustment> {
+  if (!isUuid(adjustmentId)) throw new NotFoundError('LedgerAdjustment', adjustmentId);
+  // Locks the row: two checkers deciding at once are served one after the other.
+  const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT "id"::text AS "id" FROM "ledger_adjustment" WHERE "id" = $1::uuid FOR UPDATE`, adjustmentId);
+  if (locked.length === 0) throw new NotFoundError('LedgerAdjustment', adjustmentId);
+  const adjustment = await tx.ledgerAdjustment.findUniqueOrThrow({ where: { id: adjustmentId } });
+  if (adjustment.status !== 'PENDING') throw new WrongStateError(`adjustment ${adjustmentId} is already ${adjustment.status}`, adjustment.status);
+  if (adjustment.makerUserId === actor.userId) {
+    throw new ForbiddenError('the operator who proposed an adjustment cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
+  }
+  return adjustment;
+}
+
+/**
+ * Approves and posts an adjustment, in one database transaction: either it is APPROVED with
+ * its posted transaction, or (the posting failed, e.g. an overdraft) it stays PENDING.
+ */
+export async function approveAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note?: string | null): Promise<LedgerAdjustment> {
+  requireOperatorWith(actor, 'CHECKER', 'approve a ledger adjustment');
+  const decisionNote = note == null ? null : validateReason(note, ['note']);
+  return prisma.$transaction(async (tx) => {
+    const adjustment = await lockPending(tx, actor, adjustmentId);
+    const posted = await postTransaction(tx, {
+      idempotencyKey: `ledger-adjustment:${adjustment.id}`,
+      code: 'MANUAL_ADJUSTMENT',
+      description: adjustment.reason.slice(0, DESCRIPTION_LENGTH_MAX),
+      effectiveAt: adjustment.effectiveAt,
+      metadata: { adjustmentId: adjustment.id, makerUserId: adjustment.makerUserId, checkerUserId: actor.userId },
+      entries: adjustment.entries as unknown as LedgerEntryInput[],
+    });
+    return tx.ledgerAdjustment.update({
+      where: { id: adjustment.id },
+      data: { status: 'APPROVED', checkerUserId: actor.userId, decidedAt: new Date(), decisionNote, transactionId: posted.transactionId },
+    });
+  });
+}
+
+export async function rejectAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note: string): Promise<LedgerAdjustment> {
+  requireOperatorWith(actor, 'CHECKER', 'reject a ledger adjustment');
+  const decisionNote = validateReason(note, ['note']);
+  return prisma.$transaction(async (tx) => {
+    const adjustment = await lockPending(tx, actor, adjustmentId);
+    return tx.ledgerAdjustment.update({ where: { id: adjustment.id }, data: { status: 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date(), decisionNote } });
+  });
+}
+
+export function adjustmentsWhere(status?: LedgerAdjustmentStatus | null) {
+  return status ? { status } : {};
+}

@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import { ConflictError, ForbiddenError, NotFoundError, ReceivableEncumberedError, ValidationError } from '../../workflows/domain/errors';
+import { Decimal, formatAmount, type Currency } from '../../workflows/domain/money';
+import {
+  assertTransition,
+  ENCUMBERING_STATUSES,
+  fingerprintSource,
+  validateConfirmedAmount,
+  validateRegistration,
+  type ReceivableStatus,
+  type RegistrationInput,
+  type ValidRegistration,
+} from '../../workflows/domain/receivable-rules';
+import type { ReceivableDecision } from '../../workflows/contracts/receivable';
+import { Prisma, type PrismaClient, type Receivable } from '../client';
+import { isOperator, type Actor } from './party-store';
+
+type Tx = Prisma.TransactionClient;
+
+/** Prisma's Decimal is its own decimal.js build: money crosses into the domain's Decimal here. */
+export function toDecimal(value: Prisma.Decimal | string): Decimal {
+  return new Decimal(value.toString());
+}
+
+const REGISTRATION_PREFIX = 'REG';
+const TRANSACTION_TIMEOUT_MS = 15_000;
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function invoiceFingerprint(obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): string {
+  return sha256Hex(fingerprintSource(obligorCreditCode, invoiceCode, invoiceNumber));
+}
+
+function requestHash(valid: ValidRegistration): string {
+  const canonical = {
+    obligorCreditCode: valid.obligorCreditCode,
+    contractNumber: valid.contractNumber,
+    currency: valid.currency,
+    faceAmount: formatAmount(valid.faceAmount, valid.currency),
+    dueDate: valid.dueDate,
+    invoices: valid.invoices.map((invoice) => [invoice.invoiceCode, invoice.invoiceNumber, formatAmount(invoice.amount, valid.currency), invoice.issueDate]),
+    documentHashes: [...valid.documentHashes].sort(),
+  };
+  return sha256Hex(JSON.stringify(canonical));
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+/** Where-clause of the receivables a party may see: its own, those it owes, all for operators. */
+export function visibleReceivablesWhere(actor: Actor): Prisma.ReceivableWhereInput {
+  if (isOperator(actor)) return {};
+  return { OR: [{ supplierPartyId: actor.partyId }, { obligorPartyId: actor.partyId }] };
+}
+
+export async function findVisibleReceivable(prisma: PrismaClient | Tx, actor: Actor, receivableId: string): Promise<Receivable> {
+  const receivable = await prisma.receivable.findFirst({ where: { AND: [{ id: receivableId }, visibleReceivablesWhere(actor)] } });
+  if (!receivable) throw new NotFoundError('Receivable', receivableId);
+  return receivable;
+}
+
+async function findEncumbrance(tx: Tx, fingerprints: string[], invoices: ValidRegistration['invoices']): Promise<ReceivableEncumberedError | undefined> {
+  const active = await tx.registryEntry.findFirst({ where: { fingerprint: { in: fingerprints }, releasedAt: null } });
+  if (!active) return undefined;
+  const invoice = invoices[fingerprints.indexOf(active.fingerprint)];
+  return new ReceivableEncumberedError(active.registrationNumber, invoice?.invoiceCode ?? '?', invoice?.invoiceNumber ?? '?');
+}
+
+export interface RegisterResult {
+  receivable: Receivable;
+  /** True when this was a repeat of an earlier request with the same idempotency key. */
+  replayed: boolean;
+}
+
+/**
+ * Registers a receivable: validates it, refuses it when any invoice is encumbered by another
+ * active registration, and writes the receivable, its invoices, its registry entries and its
+ * first history row in one transaction. The partial unique index on active registry
+ * fingerprints is what makes two concurrent registrations of one invoice impossible; the
+ * lookup before it only gives the refusal a good message.
+ */
+export async function registerReceivable(
+  prisma: PrismaClient,
+  actor: Actor,
+  input: RegistrationInput,
+  { now = new Date(), confirmationWindowMs }: { now?: Date; confirmationWindowMs: number },
+): Promise<RegisterResult> {
+  if (!actor.partyRoles.includes('SUPPLIER')) throw new ForbiddenError('only a supplier can register receivables');
+  if (!actor.userRoles.includes('MAKER') && !actor.userRoles.includes('ADMIN')) throw new ForbiddenError('registering a receivable needs the MAKER role');
+  const valid = validateRegistration(input, now);
+  const hash = requestHash(valid);
+
+  const replay = async (): Promise<RegisterResult | undefined> => {
+    const existing = await prisma.receivable.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId: actor.partyId, idempotencyKey: valid.idempotencyKey } } });
+    if (!existing) return undefined;
+    if (existing.requestHash !== hash) {
+      throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(valid.idempotencyKey)} was used for a different registration (${existing.registrationNumber})`);
+    }
+    return { receivable: existing, replayed: true };
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
+
+  const obligor = await prisma.party.findUnique({ where: { creditCode: valid.obligorCreditCode } });
+  if (!obligor || !obligor.roles.includes('CORE_ENTERPRISE')) {
+    throw ValidationError.field(['input', 'obligorCreditCode'], `no core enterprise with credit code ${valid.obligorCreditCode} is registered on the platform`, 'OBLIGOR_NOT_CORE_ENTERPRISE');
+  }
+  if (obligor.id === actor.partyId) throw ValidationError.field(['input', 'obligorCreditCode'], 'a party cannot be the obligor of its own receivable');
+
+  const fingerprints = valid.invoices.map((invoice) => invoiceFingerprint(obligor.creditCode, invoice.invoiceCode, invoice.invoiceNumber));
+  try {
+    const receivable = await prisma.$transaction(
+      async (tx) => {
+        const encumbrance = await findEncumbrance(tx, fingerprints, valid.invoices);
+        if (encumbrance) throw encumbrance;
+        const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
+        const registrationNumber = `${REGISTRATION_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
+        const created = await tx.receivable.create({
+          data: {
+            registrationNumber,
+            supplierPartyId: actor.partyId,
+            obligorPartyId: obligor.id,
+            contractNumber: valid.contractNumber,
+            currency: valid.currency,
+            faceAmount: valid.faceAmount.toFixed(),
+            dueDate: new Date(`${valid.dueDate}T00:00:00.000Z`),
+            documentHashes: valid.documentHashes,
+            idempotencyKey: valid.idempotencyKey,
+            requestHash: hash,
+            registeredByUserId: actor.userId,
+            registeredAt: now,
+            confirmationDeadline: new Date(now.getTime() + confirmationWindowMs),
+            updatedAt: now,
+            invoices: {
+              create: valid.invoices.map((invoice, index) => ({
+                lineNumber: index + 1,
+                invoiceCode: invoice.invoiceCode,
+                invoiceNumber: invoice.invoiceNumber,
+                amount: invoice.amount.toFixed(),
+                issueDate: new Date(`${invoice.issueDate}T00:00:00.000Z`),
+                fingerprint: fingerprints[index] as string,
+              })),
+            },
+            registryEntries: { create: fingerprints.map((fingerprint) => ({ fingerprint, registrationNumber, encumberedSince: now })) },
+            transitions: { create: { toStatus: 'REGISTERED', actorUserId: actor.userId, actorPartyId: actor.partyId, occurredAt: now } },
+          },
+        });
+        return created;
+      },
+      { timeout: TRANSACTION_TIMEOUT_MS },
+    );
+    return { receivable, replayed: false };
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    // Lost a race: either the same request twice at once, or another registration took an invoice.
+    const raced = await replay();
+    if (raced) return raced;
+    const encumbrance = await prisma.$transaction((tx) => findEncumbrance(tx, fingerprints, valid.invoices));
+    if (encumbrance) throw encumbrance;
+    throw error;
+  }
+}
+
+const DECISION_TARGET: Record<ReceivableDecision['kind'], ReceivableStatus> = {
+  CONFIRM: 'CONFIRMED',
+  REJECT: 'REJECTED',
+  CANCEL: 'CANCELLED',
+  EXPIRE: 'EXPIRED',
+};
+
+const DECISION_VERB: Record<ReceivableDecision['kind'], string> = { CONFIRM: 'confirm', REJECT: 'reject', CANCEL: 'cancel', EXPIRE: 'expire' };
+
+export interface DecisionActor {
+  userId: string;
+  partyId: string;
+}
+
+/**
+ * Applies a decision in one transaction: locks the receivable, checks who may decide and
+ * whether its state allows it, moves it, records the history row, and releases the registry
+ * when the receivable leaves the encumbering states. `idempotencyKey` identifies the decision:
+ * a retry of the same decision returns the state it produced instead of failing.
+ */
+export async function decideReceivable(
+  prisma: PrismaClient,
+  receivableId: string,
+  decision: ReceivableDecision,
+  actor: DecisionActor | null,
+  idempotencyKey: string,
+  now = new Date(),
+): Promise<Receivable> {
+  return prisma.$transaction(
+    async (tx) => {
+      const done = await tx.receivableTransition.findUnique({ where: { idempotencyKey } });
+      if (done) return tx.receivable.findUniqueOrThrow({ where: { id: receivableId } });
+      // Serialises decisions on one receivable (confirm racing cancel, a reminder racing expiry).
+      await tx.$queryRaw`SELECT id FROM receivable WHERE id = ${receivableId}::uuid FOR UPDATE`;
+      const receivable = await tx.receivable.findUnique({ where: { id: receivableId } });
+      if (!receivable) throw new NotFoundError('Receivable', receivableId);
+
+      if (decision.kind === 'CONFIRM' || decision.kind === 'REJECT') {
+        if (!actor || actor.partyId !== receivable.obligorPartyId) throw new NotFoundError('Receivable', receivableId);
+      }
+      if (decision.kind === 'CANCEL') {
+        if (!actor || actor.partyId !== receivable.supplierPartyId) throw new NotFoundError('Receivable', receivableId);
+      }
+      const to = DECISION_TARGET[decision.kind];
+      if (decision.kind === 'EXPIRE' && receivable.status !== 'REGISTERED') return receivable;
+      assertTransition(receivable.status, to, DECISION_VERB[decision.kind]);
+
+      const data: Prisma.ReceivableUpdateInput = { status: to, updatedAt: now };
+      let reason: string | null = null;
+      if (decision.kind === 'CONFIRM' && actor) {
+        const currency = receivable.currency as Currency;
+        const face = toDecimal(receivable.faceAmount);
+        const confirmed = validateConfirmedAmount(decision.confirmedAmount, face, currency);
+        data.confirmedAmount = confirmed.toFixed();
+        data.confirmedAt = now;
+        data.confirmedBy = { connect: { id: actor.userId } };
+        if (!confirmed.eq(face)) reason = `confirmed ${formatAmount(confirmed, currency)} of the face amount ${formatAmount(face, currency)} (dilution)`;
+      } else if (decision.kind === 'REJECT' || decision.kind === 'CANCEL') {
+        reason = decision.reason;
+        data.closedReason = decision.reason;
+      } else {
+        reason = 'the core enterprise did not answer before the confirmation deadline';
+        data.closedReason = reason;
+      }
+      const updated = await tx.receivable.update({ where: { id: receivableId }, data });
+      await tx.receivableTransition.create({
+        data: { receivableId, fromStatus: receivable.status, toStatus: to, actorUserId: actor?.userId ?? null, actorPartyId: actor?.partyId ?? null, reason, idempotencyKey, occurredAt: now },
+      });
+      if (!ENCUMBERING_STATUSES.includes(to)) {
+        await tx.registryEntry.updateMany({ where: { receivableId, releasedAt: null }, data: { releasedAt: now } });
+      }
+      return updated;
+    },
+    { timeout: TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+export interface RegistryAnswer {
+  encumbered: boolean;
+  since: Date | null;
+  registrationNumber: string | null;
+  status: ReceivableStatus | null;
+}
+
+/** The public registry check: whether an invoice is encumbered, never by whom or for how much. */
+export async function registryCheck(prisma: PrismaClient, obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): Promise<RegistryAnswer> {
+  const fingerprint = invoiceFingerprint(obligorCreditCode, invoiceCode, invoiceNumber);
+  const active = await prisma.registryEntry.findFirst({ where: { fingerprint, releasedAt: null }, include: { receivable: { select: { status: true } } } });
+  if (!active) return { encumbered: false, since: null, registrationNumber: null, status: null };
+  return { encumbered: true, since: active.encumberedSince, registrationNumber: active.registrationNumber, status: active.receivable.status };
+}

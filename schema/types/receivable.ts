@@ -1,0 +1,320 @@
+import { z } from 'zod';
+import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
+import { decideReceivable, findVisibleReceivable, registerReceivable, registryCheck, toDecimal, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
+import { cancelReceivableUpdate, confirmReceivableUpdate, rejectReceivableUpdate, type ReceivableWorkflowInput } from '../../workflows/contracts/receivable';
+import { describeReceivableWorkflow, sendReceivableUpdate, startReceivableWorkflow } from '../../workflows/client/receivable-client';
+import { normaliseCreditCode } from '../../workflows/domain/credit-code';
+import { ConflictError, ForbiddenError, ReceivableEncumberedError, WrongStateError } from '../../workflows/domain/errors';
+import type { Currency } from '../../workflows/domain/money';
+import { validateConfirmedAmount, validateReason } from '../../workflows/domain/receivable-rules';
+import { DOCUMENTS_PATH } from '../../api/documents-route';
+import { builder } from '../builder';
+import type { GraphQLContext } from '../context';
+import { COMMON_ERRORS, ErrorInterface, LOOKUP_ERRORS } from '../errors';
+import { Money, money } from '../money';
+
+export const ReceivableStatusEnum = builder.enumType('ReceivableStatus', {
+  values: Object.values(ReceivableStatusValues),
+  description: 'REGISTERED → CONFIRMED (or REJECTED, EXPIRED, CANCELLED) → FINANCING_PENDING → FINANCED → SETTLED.',
+});
+
+export const DocumentKindEnum = builder.enumType('DocumentKind', { values: Object.values(DocumentKindValues) });
+
+builder.objectType(ReceivableEncumberedError, {
+  name: 'ReceivableEncumberedError',
+  description: 'An invoice is already active in another registration (no double financing).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ReceivableEncumberedError,
+  fields: (t) => ({
+    registrationNumber: t.exposeString('registrationNumber', { description: 'The registration that holds the invoice.' }),
+    invoiceCode: t.exposeString('invoiceCode'),
+    invoiceNumber: t.exposeString('invoiceNumber'),
+  }),
+});
+
+const Counterparty = builder.prismaObject('Party', {
+  variant: 'Counterparty',
+  description: 'Another party as named on a receivable or financing: who it is, nothing more.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    legalName: t.exposeString('legalName'),
+    creditCode: t.exposeString('creditCode'),
+  }),
+});
+
+builder.prismaObject('ReceivableInvoice', {
+  fields: (t) => ({
+    lineNumber: t.exposeInt('lineNumber'),
+    invoiceCode: t.exposeString('invoiceCode', { description: '发票代码, normalised (no spaces, upper case).' }),
+    invoiceNumber: t.exposeString('invoiceNumber', { description: '发票号码, normalised.' }),
+    amount: t.field({ type: Money, select: { amount: true, receivable: { select: { currency: true } } }, resolve: (invoice) => money(invoice.amount, invoice.receivable.currency) }),
+    issueDate: t.field({ type: 'Date', resolve: (invoice) => invoice.issueDate.toISOString().slice(0, 10) }),
+  }),
+});
+
+builder.prismaObject('ReceivableTransition', {
+  description: 'One change of state, with who made it, when and why.',
+  fields: (t) => ({
+    fromStatus: t.field({ type: ReceivableStatusEnum, nullable: true, resolve: (row) => row.fromStatus }),
+    toStatus: t.field({ type: ReceivableStatusEnum, resolve: (row) => row.toStatus }),
+    actorName: t.string({
+      nullable: true,
+      description: 'The user who acted; null when the platform acted (e.g. expiry at the deadline).',
+      select: { actorUser: { select: { displayName: true } } },
+      resolve: (row) => row.actorUser?.displayName ?? null,
+    }),
+    actorParty: t.relation('actorParty', { type: Counterparty, nullable: true }),
+    reason: t.exposeString('reason', { nullable: true }),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObject('Document', {
+  description: 'A generated PDF. Download it with GET `url` and the same bearer token; its SHA-256 proves it unchanged.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.field({ type: DocumentKindEnum, resolve: (document) => document.kind }),
+    fileName: t.exposeString('fileName'),
+    contentType: t.exposeString('contentType'),
+    sha256: t.exposeString('sha256'),
+    sizeBytes: t.exposeInt('sizeBytes'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    url: t.string({ description: 'Path on this server, e.g. /documents/<id>.', resolve: (document) => `${DOCUMENTS_PATH}${document.id}` }),
+  }),
+});
+
+const WorkflowStatus = builder.objectRef<{ workflowId: string; runId: string | null; status: string }>('WorkflowStatus').implement({
+  description: 'The Temporal workflow behind an object: RUNNING while it waits for people or timers.',
+  fields: (t) => ({
+    workflowId: t.exposeString('workflowId'),
+    runId: t.exposeString('runId', { nullable: true }),
+    status: t.exposeString('status', { description: 'RUNNING, COMPLETED, FAILED, TERMINATED, TIMED_OUT, CANCELLED or NOT_FOUND.' }),
+  }),
+});
+
+builder.prismaObject('Receivable', {
+  description: 'A receivable (应收账款) a supplier registered against a core enterprise (the obligor).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    registrationNumber: t.exposeString('registrationNumber'),
+    status: t.field({ type: ReceivableStatusEnum, resolve: (receivable) => receivable.status }),
+    supplier: t.relation('supplier', { type: Counterparty }),
+    obligor: t.relation('obligor', { type: Counterparty }),
+    contractNumber: t.exposeString('contractNumber'),
+    currency: t.exposeString('currency'),
+    faceAmount: t.field({ type: Money, resolve: (receivable) => money(receivable.faceAmount, receivable.currency) }),
+    confirmedAmount: t.field({
+      type: Money,
+      nullable: true,
+      description: 'What the obligor confirmed; lower than the face amount when diluted.',
+      resolve: (receivable) => (receivable.confirmedAmount === null ? null : money(receivable.confirmedAmount, receivable.currency)),
+    }),
+    dueDate: t.field({ type: 'Date', resolve: (receivable) => receivable.dueDate.toISOString().slice(0, 10) }),
+    documentHashes: t.exposeStringList('documentHashes', { description: "SHA-256 of the supplier's supporting files." }),
+    registeredAt: t.expose('registeredAt', { type: 'DateTime' }),
+    confirmationDeadline: t.expose('confirmationDeadline', { type: 'DateTime' }),
+    confirmedAt: t.expose('confirmedAt', { type: 'DateTime', nullable: true }),
+    closedReason: t.exposeString('closedReason', { nullable: true }),
+    invoices: t.relation('invoices', { query: { orderBy: { lineNumber: 'asc' } } }),
+    history: t.relation('transitions', { query: { orderBy: { id: 'asc' } } }),
+    documents: t.relation('documents', { query: { orderBy: { createdAt: 'asc' } } }),
+    workflow: t.field({ type: WorkflowStatus, resolve: (receivable, _args, ctx) => describeReceivableWorkflow(ctx.temporal, receivable.id) }),
+  }),
+});
+
+const RegistryCheck = builder
+  .objectRef<{ encumbered: boolean; since: Date | null; registrationNumber: string | null; status: string | null }>('RegistryCheck')
+  .implement({
+    description: 'Whether an invoice is encumbered by an active registration. Never says by whom or for how much.',
+    fields: (t) => ({
+      encumbered: t.exposeBoolean('encumbered'),
+      since: t.expose('since', { type: 'DateTime', nullable: true }),
+      registrationNumber: t.exposeString('registrationNumber', { nullable: true }),
+      status: t.field({ type: ReceivableStatusEnum, nullable: true, resolve: (answer) => answer.status as never }),
+    }),
+  });
+
+const ReceivableFilter = builder.inputType('ReceivableFilter', {
+  fields: (t) => ({
+    status: t.field({ type: [ReceivableStatusEnum], required: false }),
+    obligorPartyId: t.id({ required: false }),
+    supplierPartyId: t.id({ required: false }),
+    dueDateFrom: t.field({ type: 'Date', required: false }),
+    dueDateTo: t.field({ type: 'Date', required: false }),
+  }),
+});
+
+const uuid = z.uuid({ message: 'must be a UUID' });
+
+builder.queryFields((t) => ({
+  receivable: t.prismaField({
+    type: 'Receivable',
+    errors: { types: [...LOOKUP_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      await findVisibleReceivable(ctx.prisma, ctx.viewer, String(id));
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
+  }),
+  receivables: t.prismaConnection({
+    type: 'Receivable',
+    cursor: 'id',
+    description: 'Receivables you may see: suppliers their own, core enterprises those they owe, operators all. Newest first.',
+    args: { filter: t.arg({ type: ReceivableFilter, required: false }) },
+    resolve: (query, _root, { filter }, ctx) =>
+      ctx.prisma.receivable.findMany({
+        ...query,
+        where: {
+          AND: [
+            visibleReceivablesWhere(ctx.viewer),
+            filter?.status?.length ? { status: { in: filter.status } } : {},
+            filter?.obligorPartyId ? { obligorPartyId: String(filter.obligorPartyId) } : {},
+            filter?.supplierPartyId ? { supplierPartyId: String(filter.supplierPartyId) } : {},
+            filter?.dueDateFrom ? { dueDate: { gte: new Date(`${filter.dueDateFrom}T00:00:00Z`) } } : {},
+            filter?.dueDateTo ? { dueDate: { lte: new Date(`${filter.dueDateTo}T00:00:00Z`) } } : {},
+          ],
+        },
+        orderBy: [{ registeredAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+  registryCheck: t.field({
+    type: RegistryCheck,
+    description: 'Is this invoice encumbered (登记查重)? Open to every authenticated party.',
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      obligorCreditCode: t.arg.string({ validate: z.string().min(1).max(64) }),
+      invoiceCode: t.arg.string({ validate: z.string().min(1).max(64) }),
+      invoiceNumber: t.arg.string({ validate: z.string().min(1).max(64) }),
+    },
+    resolve: (_root, args, ctx) => registryCheck(ctx.prisma, normaliseCreditCode(args.obligorCreditCode), args.invoiceCode, args.invoiceNumber),
+  }),
+}));
+
+const InvoiceInput = builder.inputType('InvoiceInput', {
+  fields: (t) => ({
+    invoiceCode: t.string({ validate: z.string().max(64) }),
+    invoiceNumber: t.string({ validate: z.string().max(64) }),
+    amount: t.string({ description: 'Decimal string, e.g. "600000.00".', validate: z.string().max(64) }),
+    issueDate: t.field({ type: 'Date' }),
+  }),
+});
+
+const RegisterReceivableInput = builder.inputType('RegisterReceivableInput', {
+  fields: (t) => ({
+    obligorCreditCode: t.string({ description: "The core enterprise's unified social credit code.", validate: z.string().max(64) }),
+    contractNumber: t.string({ validate: z.string().max(256) }),
+    currency: t.string({ validate: z.string().max(8) }),
+    faceAmount: t.string({ description: 'Decimal string; must equal the sum of the invoice amounts.', validate: z.string().max(64) }),
+    dueDate: t.field({ type: 'Date' }),
+    invoices: t.field({ type: [InvoiceInput], validate: z.array(z.unknown()).max(1000, { message: 'at most 200 invoices per registration' }) }),
+    documentHashes: t.stringList({ required: false, description: 'SHA-256 (hex) of supporting files.', validate: z.array(z.string().max(128)).max(100) }),
+    idempotencyKey: t.string({ description: 'Chosen by the client; repeating the request with the same key returns the same receivable.', validate: z.string().max(400) }),
+  }),
+});
+
+function actorOf(ctx: GraphQLContext) {
+  return { userId: ctx.viewer.userId, partyId: ctx.viewer.partyId };
+}
+
+function assertMayDecide(ctx: GraphQLContext): void {
+  if (!ctx.viewer.userRoles.some((role) => role === 'MAKER' || role === 'CHECKER' || role === 'ADMIN')) {
+    throw new ForbiddenError('a VIEWER cannot decide on receivables');
+  }
+}
+
+const DECISION_ERRORS = [...LOOKUP_ERRORS, WrongStateError] as const;
+
+builder.mutationFields((t) => ({
+  registerReceivable: t.prismaField({
+    type: 'Receivable',
+    description: 'Registers a receivable (suppliers). Its invoices are checked against the registry; the core enterprise is asked to confirm.',
+    errors: { types: [...COMMON_ERRORS, ConflictError, ReceivableEncumberedError] },
+    args: { input: t.arg({ type: RegisterReceivableInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { receivable, replayed } = await registerReceivable(ctx.prisma, ctx.viewer, input, { confirmationWindowMs: ctx.receivableSettings.confirmationWindowMs });
+      const workflowInput: ReceivableWorkflowInput = {
+        receivableId: receivable.id,
+        registrationNumber: receivable.registrationNumber,
+        registeredAt: receivable.registeredAt,
+        confirmationDeadline: receivable.confirmationDeadline,
+        reminderOffsetsMs: ctx.receivableSettings.reminderOffsetsMs,
+      };
+      // Also on a replay: if the first attempt committed but could not start the workflow, this starts it.
+      if (receivable.status === 'REGISTERED') await startReceivableWorkflow(ctx.temporal, ctx.taskQueue, workflowInput);
+      ctx.logger.info({ receivableId: receivable.id, registrationNumber: receivable.registrationNumber, replayed }, 'receivable registered');
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: receivable.id } });
+    },
+  }),
+  confirmReceivable: t.prismaField({
+    type: 'Receivable',
+    description: "Confirms the debt (确权), the obligor's users only. `confirmedAmount` below the face amount records dilution.",
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }), confirmedAmount: t.arg.string({ required: false, validate: z.string().max(64) }) },
+    resolve: async (query, _root, { id, confirmedAmount }, ctx) => {
+      const receivable = await findVisibleReceivable(ctx.prisma, ctx.viewer, String(id));
+      if (receivable.obligorPartyId !== ctx.viewer.partyId) throw new ForbiddenError('only the obligor (the core enterprise) can confirm a receivable');
+      assertMayDecide(ctx);
+      validateConfirmedAmount(confirmedAmount, toDecimal(receivable.faceAmount), receivable.currency as Currency);
+      const state = await sendReceivableUpdate(ctx.temporal, receivable.id, confirmReceivableUpdate, { actor: actorOf(ctx), confirmedAmount }, `confirm-${ctx.requestId}`);
+      if (!state) throw new WrongStateError(`cannot confirm a receivable that is ${receivable.status}`, receivable.status);
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: receivable.id } });
+    },
+  }),
+  rejectReceivable: t.prismaField({
+    type: 'Receivable',
+    description: 'Rejects the receivable with a reason (the obligor). Its invoices leave the registry.',
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: z.string().max(2000) }) },
+    resolve: async (query, _root, { id, reason }, ctx) => {
+      const receivable = await findVisibleReceivable(ctx.prisma, ctx.viewer, String(id));
+      if (receivable.obligorPartyId !== ctx.viewer.partyId) throw new ForbiddenError('only the obligor (the core enterprise) can reject a receivable');
+      assertMayDecide(ctx);
+      const why = validateReason(reason);
+      const state = await sendReceivableUpdate(ctx.temporal, receivable.id, rejectReceivableUpdate, { actor: actorOf(ctx), reason: why }, `reject-${ctx.requestId}`);
+      if (!state) throw new WrongStateError(`cannot reject a receivable that is ${receivable.status}`, receivable.status);
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: receivable.id } });
+    },
+  }),
+  cancelReceivable: t.prismaField({
+    type: 'Receivable',
+    description: 'Withdraws the receivable before financing (the supplier). Its invoices leave the registry.',
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: z.string().max(2000) }) },
+    resolve: async (query, _root, { id, reason }, ctx) => {
+      const receivable = await findVisibleReceivable(ctx.prisma, ctx.viewer, String(id));
+      if (receivable.supplierPartyId !== ctx.viewer.partyId) throw new ForbiddenError('only the supplier can cancel its receivable');
+      assertMayDecide(ctx);
+      const why = validateReason(reason);
+      const state = await sendReceivableUpdate(ctx.temporal, receivable.id, cancelReceivableUpdate, { actor: actorOf(ctx), reason: why }, `cancel-${ctx.requestId}`);
+      if (!state) {
+        // The confirmation workflow has ended; a confirmed receivable can still be withdrawn
+        // before financing, and the database checks the state under a row lock.
+        await decideReceivable(ctx.prisma, receivable.id, { kind: 'CANCEL', reason: why }, actorOf(ctx), `api:${ctx.requestId}:cancel`);
+      }
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: receivable.id } });
+    },
+  }),
+}));
+
+builder.prismaObject('Notification', {
+  description: "A message in your party's inbox.",
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.exposeString('kind'),
+    subject: t.exposeString('subject'),
+    body: t.exposeString('body'),
+    receivable: t.relation('receivable', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('notifications', (t) =>
+  t.prismaConnection({
+    type: 'Notification',
+    cursor: 'id',
+    description: "Your party's inbox, newest first.",
+    resolve: (query, _root, _args, ctx) =>
+      ctx.prisma.notification.findMany({ ...query, where: { partyId: ctx.viewer.partyId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+  }),
+);
+

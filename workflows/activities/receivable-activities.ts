@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DocumentKind, PrismaClient } from '../../prisma/client';
+import { decideReceivable, toDecimal } from '../../prisma/stores/receivable-store';
+import type { ActorRef, NotificationKind, ReceivableDecision, ReceivableState } from '../contracts/receivable';
+import { formatAmount, type Currency } from '../domain/money';
+import { renderConfirmationLetter } from './documents/confirmation-letter';
+import { renderRegistrationCertificate } from './documents/registration-certificate';
+import { withDomainFailures } from './domain-failure';
+
+export interface ReceivableActivityDependencies {
+  prisma: PrismaClient;
+  logger: Logger;
+}
+
+function isoDate(value: Date): string {
+  return value.toISOString().slice(0, 10);
+}
+
+/** Thousands separators on a decimal string, without passing through a JavaScript number. */
+export function groupDigits(amount: string): string {
+  const [whole = '0', fraction] = amount.split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
+const NOTIFICATION_TEXT: Record<NotificationKind, (registrationNumber: string, amount: string) => { subject: string; body: string }> = {
+  CONFIRMATION_REQUESTED: (number, amount) => ({
+    subject: `请确认应收账款 ${number} / Please confirm receivable ${number}`,
+    body: `供应商登记了一笔以贵司为债务人的应收账款 ${number}，金额 ${amount}。请在截止时间前确认或拒绝。A supplier registered receivable ${number} for ${amount} with your company as obligor; please confirm or reject it before the deadline.`,
+  }),
+  CONFIRMATION_REMINDER: (number, amount) => ({
+    subject: `提醒：应收账款 ${number} 待确认 / Reminder: receivable ${number} awaits confirmation`,
+    body: `应收账款 ${number}（${amount}）仍待贵司确认。Receivable ${number} (${amount}) still awaits your confirmation.`,
+  }),
+  RECEIVABLE_CONFIRMED: (number, amount) => ({
+    subject: `应收账款 ${number} 已确权 / Receivable ${number} confirmed`,
+    body: `债务人已确认应收账款 ${number}，确认金额 ${amount}，确认函已生成。The obligor confirmed receivable ${number} for ${amount}; the confirmation letter is available.`,
+  }),
+  RECEIVABLE_REJECTED: (number) => ({
+    subject: `应收账款 ${number} 被拒绝 / Receivable ${number} rejected`,
+    body: `债务人拒绝了应收账款 ${number}，发票登记已解除。The obligor rejected receivable ${number}; its invoices are released from the registry.`,
+  }),
+  RECEIVABLE_EXPIRED: (number) => ({
+    subject: `应收账款 ${number} 已过期 / Receivable ${number} expired`,
+    body: `应收账款 ${number} 在截止时间前未获确认，已过期，发票登记已解除。Receivable ${number} was not confirmed before the deadline and has expired; its invoices are released.`,
+  }),
+  RECEIVABLE_CANCELLED: (number) => ({
+    subject: `应收账款 ${number} 已撤销 / Receivable ${number} cancelled`,
+    body: `供应商撤销了应收账款 ${number}，无需再确认。The supplier cancelled receivable ${number}; no confirmation is needed.`,
+  }),
+};
+
+export function createReceivableActivities({ prisma, logger }: ReceivableActivityDependencies) {
+  return {
+    /** Applies a confirmation, rejection, cancellation or expiry (idempotent by key). */
+    async decideReceivable(input: { receivableId: string; decision: ReceivableDecision; actor: ActorRef | null; idempotencyKey: string }): Promise<ReceivableState> {
+      return withDomainFailures(async () => {
+        const receivable = await decideReceivable(prisma, input.receivableId, input.decision, input.actor, input.idempotencyKey);
+        logger.info({ receivableId: receivable.id, status: receivable.status, decision: input.decision.kind }, 'receivable decision applied');
+        return { status: receivable.status, confirmedAmount: receivable.confirmedAmount === null ? null : formatAmount(toDecimal(receivable.confirmedAmount), receivable.currency as Currency) };
+      });
+    },
+
+    /** Renders and stores a receivable's document once; a retry finds the stored copy. */
+    async generateReceivableDocument(input: { receivableId: string; kind: Extract<DocumentKind, 'REGISTRATION_CERTIFICATE' | 'CONFIRMATION_LETTER'> }): Promise<{ documentId: string; sha256: string }> {
+      const existing = await prisma.document.findUnique({ where: { receivableId_kind: { receivableId: input.receivableId, kind: input.kind } } });
+      if (existing) return { documentId: existing.id, sha256: existing.sha256 };
+      const receivable = await prisma.receivable.findUniqueOrThrow({
+        where: { id: input.receivableId },
+        include: { supplier: true, obligor: true, confirmedBy: true, invoices: { orderBy: { lineNumber: 'asc' } } },
+      });
+      const currency = receivable.currency as Currency;
+      const money = (value: { toString(): string }) => formatAmount(toDecimal(value.toString()), currency);
+      const data = {
+        registrationNumber: receivable.registrationNumber,
+        registeredAt: receivable.registeredAt,
+        supplier: { legalName: receivable.supplier.legalName, creditCode: receivable.supplier.creditCode },
+        obligor: { legalName: receivable.obligor.legalName, creditCode: receivable.obligor.creditCode },
+        contractNumber: receivable.contractNumber,
+        currency,
+        faceAmount: money(receivable.faceAmount),
+        dueDate: isoDate(receivable.dueDate),
+        invoices: receivable.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: money(invoice.amount), issueDate: isoDate(invoice.issueDate) })),
+        documentHashes: receivable.documentHashes,
+      };
+      let bytes: Uint8Array;
+      if (input.kind === 'REGISTRATION_CERTIFICATE') {
+        bytes = await renderRegistrationCertificate(data);
+      } else {
+        if (!receivable.confirmedAmount || !receivable.confirmedAt) throw new Error(`receivable ${receivable.id} has no confirmation to put in a letter`);
+        bytes = await renderConfirmationLetter({
+          ...data,
+          confirmedAmount: money(receivable.confirmedAmount),
+          confirmedAt: receivable.confirmedAt,
+          confirmedBy: receivable.confirmedBy?.displayName ?? receivable.obligor.legalName,
+        });
+      }
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const fileName = `${receivable.registrationNumber}-${input.kind === 'REGISTRATION_CERTIFICATE' ? 'registration-certificate' : 'confirmation-letter'}.pdf`;
+      // ON CONFLICT DO NOTHING: two racing attempts store one document.
+      await prisma.document.createMany({
+        data: [{ kind: input.kind, receivableId: receivable.id, fileName, contentType: 'application/pdf', sha256, sizeBytes: bytes.byteLength, content: Buffer.from(bytes) }],
+        skipDuplicates: true,
+      });
+      const stored = await prisma.document.findUniqueOrThrow({ where: { receivableId_kind: { receivableId: receivable.id, kind: input.kind } } });
+      logger.info({ receivableId: receivable.id, kind: input.kind, sha256: stored.sha256, sizeBytes: stored.sizeBytes }, 'document stored');
+      return { documentId: stored.id, sha256: stored.sha256 };
+    },
+
+    /** Puts a message in the supplier's or the obligor's inbox, once per dedupe key. */
+    async notifyReceivableParty(input: { receivableId: string; to: 'SUPPLIER' | 'OBLIGOR'; kind: NotificationKind; dedupeKey: string }): Promise<void> {
+      const receivable = await prisma.receivable.findUniqueOrThrow({ where: { id: input.receivableId } });
+      const currency = receivable.currency as Currency;
+      const amount = `${currency} ${groupDigits(formatAmount(toDecimal(receivable.confirmedAmount ?? receivable.faceAmount), currency))}`;
+      const text = NOTIFICATION_TEXT[input.kind](receivable.registrationNumber, amount);
+      await prisma.notification.createMany({
+        data: [{ partyId: input.to === 'SUPPLIER' ? receivable.supplierPartyId : receivable.obligorPartyId, kind: input.kind, subject: text.subject, body: text.body, receivableId: receivable.id, dedupeKey: input.dedupeKey }],
+        skipDuplicates: true,
+      });
+    },
+  };
+}

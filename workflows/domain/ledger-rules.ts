@@ -1,0 +1,475 @@
+import { ValidationError, type FieldIssue } from './errors';
+import { AmountError, Decimal, formatAmount, isCurrency, parseAmount, roundMoney, type AmountProblem, type Currency } from './money';
+
+// The ledger's pure rules: what a valid posting is, what a balance is, and the posting rule
+// of every business event (docs/ledger.md has them as tables). The store
+// (prisma/stores/ledger-store.ts) validates with these before it writes, so that a caller
+// gets a clear error; the database enforces the same invariants again as the backstop.
+
+export type LedgerDirection = 'DEBIT' | 'CREDIT';
+export const LEDGER_DIRECTIONS: readonly LedgerDirection[] = ['DEBIT', 'CREDIT'];
+
+export const IDEMPOTENCY_KEY_LENGTH_MAX = 200;
+export const TRANSACTION_CODE_LENGTH_MAX = 64;
+export const DESCRIPTION_LENGTH_MAX = 500;
+/** Entries in one transaction; a waterfall needs a handful, nothing needs hundreds. */
+export const ENTRIES_PER_TRANSACTION_MAX = 64;
+/** Transactions in one atomic batch: TigerBeetle's batch size, so a batch fits one round trip. */
+export const BATCH_TRANSACTIONS_MAX = 8190;
+/** Serialised metadata of one transaction or hold, in UTF-16 code units. */
+export const METADATA_LENGTH_MAX = 4096;
+
+const TRANSACTION_CODE_SHAPE = /^[A-Z][A-Z0-9_]*$/;
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Control characters would make keys unreadable in logs and ambiguous when copied.
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/** One leg of a posting as it crosses a boundary: amounts are decimal strings. */
+export interface LedgerEntryInput {
+  accountId: string;
+  direction: LedgerDirection;
+  amount: string;
+  currency: string;
+}
+
+/** A validated leg. */
+export interface LedgerEntry {
+  accountId: string;
+  direction: LedgerDirection;
+  amount: Decimal;
+  currency: Currency;
+}
+
+const AMOUNT_PROBLEM_CODES: Record<AmountProblem, string> = {
+  NOT_A_DECIMAL: 'AMOUNT_NOT_A_DECIMAL',
+  NOT_POSITIVE: 'AMOUNT_NOT_POSITIVE',
+  TOO_MANY_DECIMALS: 'AMOUNT_TOO_MANY_DECIMALS',
+  TOO_LARGE: 'AMOUNT_TOO_LARGE',
+  UNKNOWN_CURRENCY: 'CURRENCY_NOT_SUPPORTED',
+};
+
+/** Collects field issues, each with its error code; the first code names the whole error. */
+class Issues {
+  private readonly list: Array<FieldIssue & { code: string }> = [];
+
+  add(path: string[], message: string, code: string): void {
+    this.list.push({ path, message, code });
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+
+  throwIfAny(): void {
+    const first = this.list[0];
+    if (first) throw new ValidationError(this.list.map(({ path, message }) => ({ path, message })), first.code);
+  }
+}
+
+export function isUuid(value: string): boolean {
+  return UUID_SHAPE.test(value);
+}
+
+function checkAmount(issues: Issues, path: string[], amount: string, currency: string): Decimal | undefined {
+  try {
+    return parseAmount(amount, currency);
+  } catch (error) {
+    if (!(error instanceof AmountError)) throw error;
+    issues.add(path, error.message, AMOUNT_PROBLEM_CODES[error.problem]);
+    return undefined;
+  }
+}
+
+/** Validates one amount on its own (a hold, a partial post). */
+export function validateAmount(amount: string, currency: string, path: string[] = ['amount']): { amount: Decimal; currency: Currency } {
+  const issues = new Issues();
+  const parsed = checkAmount(issues, path, amount, currency);
+  issues.throwIfAny();
+  return { amount: parsed as Decimal, currency: currency as Currency };
+}
+
+/**
+ * The entries of one transaction: at least two, each positive with no more decimals than
+ * its currency, debits equal to credits in every currency, and no account on both sides
+ * (that would be a no-op dressed up as a movement). Throws one ValidationError listing
+ * every problem; its code is the first problem's.
+ */
+export function validateEntries(entries: readonly LedgerEntryInput[], path: string[] = ['entries']): LedgerEntry[] {
+  const issues = new Issues();
+  if (entries.length < 2) issues.add(path, `a transaction needs at least two entries, got ${entries.length}`, 'TOO_FEW_ENTRIES');
+  if (entries.length > ENTRIES_PER_TRANSACTION_MAX) issues.add(path, `a transaction has at most ${ENTRIES_PER_TRANSACTION_MAX} entries, got ${entries.length}`, 'TOO_MANY_ENTRIES');
+  const valid: LedgerEntry[] = [];
+  entries.forEach((entry, index) => {
+    const at = [...path, String(index)];
+    if (!isUuid(entry.accountId)) issues.add([...at, 'accountId'], 'must be an account id (a UUID)', 'VALIDATION_FAILED');
+    if (!LEDGER_DIRECTIONS.includes(entry.direction)) issues.add([...at, 'direction'], 'must be DEBIT or CREDIT', 'VALIDATION_FAILED');
+    const amount = checkAmount(issues, [...at, 'amount'], entry.amount, entry.currency);
+    if (amount && isCurrency(entry.currency)) valid.push({ accountId: entry.accountId.toLowerCase(), direction: entry.direction, amount, currency: entry.currency });
+  });
+  if (!issues.empty) issues.throwIfAny();
+
+  const net = new Map<Currency, Decimal>();
+  for (const entry of valid) {
+    const signed = entry.direction === 'DEBIT' ? entry.amount : entry.amount.negated();
+    net.set(entry.currency, (net.get(entry.currency) ?? new Decimal(0)).plus(signed));
+  }
+  for (const [currency, difference] of net) {
+    if (!difference.isZero()) {
+      issues.add(path, `debits and credits in ${currency} differ by ${formatAmount(difference.abs(), currency)}; every transaction must balance in each currency`, 'TRANSACTION_UNBALANCED');
+    }
+  }
+  const sides = new Map<string, Set<LedgerDirection>>();
+  for (const entry of valid) sides.set(entry.accountId, (sides.get(entry.accountId) ?? new Set()).add(entry.direction));
+  for (const [accountId, directions] of sides) {
+    if (directions.size > 1) issues.add(path, `account ${accountId} is both debited and credited in one transaction`, 'ACCOUNT_ON_BOTH_SIDES');
+  }
+  issues.throwIfAny();
+  return valid;
+}
+
+export interface TransactionHeaderInput {
+  idempotencyKey: string;
+  code: string;
+  description?: string | null;
+  effectiveAt?: Date | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+/** The parts of a transaction (or hold) other than its entries. */
+export function validateHeader(input: TransactionHeaderInput, path: string[] = []): void {
+  const issues = new Issues();
+  validateIdempotencyKey(issues, input.idempotencyKey, [...path, 'idempotencyKey']);
+  if (input.code.length > TRANSACTION_CODE_LENGTH_MAX || !TRANSACTION_CODE_SHAPE.test(input.code)) {
+    issues.add([...path, 'code'], `must be UPPER_SNAKE_CASE, at most ${TRANSACTION_CODE_LENGTH_MAX} characters (e.g. DISBURSEMENT)`, 'VALIDATION_FAILED');
+  }
+  if (input.description != null && (input.description.length > DESCRIPTION_LENGTH_MAX || CONTROL_CHARACTER.test(input.description))) {
+    issues.add([...path, 'description'], `must be at most ${DESCRIPTION_LENGTH_MAX} characters without control characters`, 'VALIDATION_FAILED');
+  }
+  if (input.effectiveAt != null && Number.isNaN(input.effectiveAt.getTime())) issues.add([...path, 'effectiveAt'], 'must be a valid time', 'VALIDATION_FAILED');
+  validateMetadata(issues, input.metadata, [...path, 'metadata']);
+  issues.throwIfAny();
+}
+
+function validateIdempotencyKey(issues: Issues, key: string, path: string[]): void {
+  if (key.trim().length === 0 || key.length > IDEMPOTENCY_KEY_LENGTH_MAX || CONTROL_CHARACTER.test(key)) {
+    issues.add(path, `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters without control characters, chosen by the caller (e.g. financing:<id>:disburse)`, 'VALIDATION_FAILED');
+  }
+}
+
+export function validateIdempotencyKeyOnly(key: string, path: string[] = ['idempotencyKey']): void {
+  const issues = new Issues();
+  validateIdempotencyKey(issues, key, path);
+  issues.throwIfAny();
+}
+
+function validateMetadata(issues: Issues, metadata: unknown, path: string[]): void {
+  if (metadata == null) return;
+  if (typeof metadata !== 'object' || Array.isArray(metadata) || Object.getPrototypeOf(metadata) !== Object.prototype) {
+    issues.add(path, 'must be a plain JSON object', 'VALIDATION_FAILED');
+    return;
+  }
+  let serialised: string;
+  try {
+    serialised = JSON.stringify(metadata);
+  } catch {
+    issues.add(path, 'must be serialisable as JSON', 'VALIDATION_FAILED');
+    return;
+  }
+  if (serialised.length > METADATA_LENGTH_MAX) issues.add(path, `must serialise to at most ${METADATA_LENGTH_MAX} characters`, 'VALIDATION_FAILED');
+}
+
+/**
+ * JSON with object keys sorted at every level: two requests with the same content give the
+ * same text whatever order their keys were written in. The store hashes it (sha256) to tell
+ * a replay from a reused idempotency key.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, item]) => item !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+}
+
+/** Entries in a canonical order and form, so that "100" and "100.00", or reordered legs, are one request. */
+export function canonicalEntries(entries: readonly LedgerEntry[]): Array<[string, LedgerDirection, string, string]> {
+  return entries
+    .map((entry): [string, LedgerDirection, string, string] => [entry.accountId, entry.direction, formatAmount(entry.amount, entry.currency), entry.currency])
+    .sort((a, b) => (a.join('|') < b.join('|') ? -1 : a.join('|') > b.join('|') ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------
+// Balances (TigerBeetle's four totals, read from the account's side).
+
+export type NormalBalance = LedgerDirection;
+
+export interface AccountTotals {
+  debitsPending: Decimal;
+  debitsPosted: Decimal;
+  creditsPending: Decimal;
+  creditsPosted: Decimal;
+}
+
+export interface Balances {
+  /** Posted balance on the account's normal side. */
+  posted: Decimal;
+  /** The balance once every pending hold posts in full. */
+  pending: Decimal;
+  /** What can be spent now: posted, less holds on their way out. Money on its way in does not count. */
+  available: Decimal;
+}
+
+export function balancesOf(normalBalance: NormalBalance, totals: AccountTotals): Balances {
+  if (normalBalance === 'CREDIT') {
+    return {
+      posted: totals.creditsPosted.minus(totals.debitsPosted),
+      pending: totals.creditsPosted.plus(totals.creditsPending).minus(totals.debitsPosted).minus(totals.debitsPending),
+      available: totals.creditsPosted.minus(totals.debitsPosted).minus(totals.debitsPending),
+    };
+  }
+  return {
+    posted: totals.debitsPosted.minus(totals.creditsPosted),
+    pending: totals.debitsPosted.plus(totals.debitsPending).minus(totals.creditsPosted).minus(totals.creditsPending),
+    available: totals.debitsPosted.minus(totals.creditsPosted).minus(totals.creditsPending),
+  };
+}
+
+/** An entry's effect on the balance of its account, signed from the account's normal side. */
+export function signedAmount(normalBalance: NormalBalance, direction: LedgerDirection, amount: Decimal): Decimal {
+  return direction === normalBalance ? amount : amount.negated();
+}
+
+/** Normal balance of each account type: assets and expenses grow with debits. */
+export function normalBalanceOf(type: 'ASSET' | 'LIABILITY' | 'EQUITY' | 'REVENUE' | 'EXPENSE'): NormalBalance {
+  return type === 'ASSET' || type === 'EXPENSE' ? 'DEBIT' : 'CREDIT';
+}
+
+// ---------------------------------------------------------------------------------------
+// Virtual account numbers: 19 digits, the last a Luhn check digit.
+
+export const VIRTUAL_ACCOUNT_NUMBER_LENGTH = 19;
+
+export function luhnCheckDigit(payload: string): number {
+  let sum = 0;
+  for (let index = 0; index < payload.length; index += 1) {
+    let digit = Number(payload[payload.length - 1 - index]);
+    // The digit next to the check digit is doubled, then every second one leftwards.
+    if (index % 2 === 0) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return (10 - (sum % 10)) % 10;
+}
+
+export function isVirtualAccountNumber(value: string): boolean {
+  return /^\d{19}$/.test(value) && luhnCheckDigit(value.slice(0, -1)) === Number(value.slice(-1));
+}
+
+/** "9558 8000 0000 0012 345" shown as "9558 **** **** ***2 345": enough to recognise, not to pay into. */
+export function maskVirtualAccountNumber(value: string): string {
+  const masked = value
+    .split('')
+    .map((digit, index) => (index < 4 || index >= value.length - 4 ? digit : '*'))
+    .join('');
+  return masked.replace(/(.{4})(?=.)/g, '$1 ');
+}
+
+// ---------------------------------------------------------------------------------------
+// Posting rules of the business events (docs/ledger.md, "Posting rules"). Each returns the
+// entries of one transaction, amounts as decimal strings with the currency's decimals; a
+// leg of zero is left out. Amounts come in already rounded (pricing rounds once, at the end).
+
+function leg(accountId: string, direction: LedgerDirection, amount: Decimal, currency: Currency): LedgerEntryInput {
+  return { accountId, direction, amount: formatAmount(amount, currency), currency };
+}
+
+function requirePositive(amount: Decimal, what: string): void {
+  if (!amount.gt(0)) throw ValidationError.field([what], `${what} must be greater than zero`, 'AMOUNT_NOT_POSITIVE');
+}
+
+function requireNotNegative(amount: Decimal, what: string): void {
+  if (amount.lt(0)) throw ValidationError.field([what], `${what} must not be negative`, 'AMOUNT_NOT_POSITIVE');
+}
+
+function requireMinorUnits(amount: Decimal, currency: Currency, what: string): void {
+  if (!roundMoney(amount, currency).eq(amount)) throw ValidationError.field([what], `${what} ${amount.toFixed()} has more decimals than ${currency} allows`, 'AMOUNT_TOO_MANY_DECIMALS');
+}
+
+/** Money arrives at the escrow bank account; it waits in clearing until matched. */
+export function inboundReceiptEntries(amount: Decimal, currency: Currency, accounts: { escrowBank: string; inboundClearing: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.escrowBank, 'DEBIT', amount, currency), leg(accounts.inboundClearing, 'CREDIT', amount, currency)];
+}
+
+/** Inbound money matched by the virtual account number it was paid to (or parked in suspense). */
+export function inboundMatchEntries(amount: Decimal, currency: Currency, accounts: { inboundClearing: string; target: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.inboundClearing, 'DEBIT', amount, currency), leg(accounts.target, 'CREDIT', amount, currency)];
+}
+
+export interface DisbursementFigures {
+  /** The financed amount (the receivable's confirmed amount, or part of it). */
+  principal: Decimal;
+  /** Interest deducted up front (discount); zero when interest is collected in arrears. */
+  upfrontInterest: Decimal;
+  /** Platform fees deducted from the disbursement. */
+  fees: Decimal;
+}
+
+export interface DisbursementPostings {
+  /** What the funder pays: reserved as a hold at approval, posted at disbursement. */
+  advance: Decimal;
+  /** What the supplier keeps after fees. */
+  net: Decimal;
+  /** The hold's legs: funder's funding account to the supplier's settlement account. */
+  hold: { debitAccountId: string; creditAccountId: string; amount: string; currency: Currency };
+  /** The fee deduction, posted with the hold; empty when there is no fee. */
+  feeEntries: LedgerEntryInput[];
+}
+
+/**
+ * Disbursement net of discount and fees. The funder advances principal less up-front interest
+ * (the discount stays with the funder as its return); the platform's fees come out of the
+ * supplier's proceeds. Net effect: DR funder funding (advance), CR supplier settlement (net),
+ * CR fee income (fees).
+ */
+export function disbursementPostings(
+  figures: DisbursementFigures,
+  currency: Currency,
+  accounts: { funderFunding: string; supplierSettlement: string; feeIncome: string },
+): DisbursementPostings {
+  requirePositive(figures.principal, 'principal');
+  requireNotNegative(figures.upfrontInterest, 'upfrontInterest');
+  requireNotNegative(figures.fees, 'fees');
+  for (const [what, value] of Object.entries(figures)) requireMinorUnits(value as Decimal, currency, what);
+  const advance = figures.principal.minus(figures.upfrontInterest);
+  const net = advance.minus(figures.fees);
+  requirePositive(net, 'net disbursement');
+  return {
+    advance,
+    net,
+    hold: { debitAccountId: accounts.funderFunding, creditAccountId: accounts.supplierSettlement, amount: formatAmount(advance, currency), currency },
+    feeEntries: figures.fees.gt(0) ? [leg(accounts.supplierSettlement, 'DEBIT', figures.fees, currency), leg(accounts.feeIncome, 'CREDIT', figures.fees, currency)] : [],
+  };
+}
+
+/** Money leaves a virtual account for a bank transfer; it is in transit until the bank confirms. */
+export function payoutEntries(amount: Decimal, currency: Currency, accounts: { source: string; payoutInTransit: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.source, 'DEBIT', amount, currency), leg(accounts.payoutInTransit, 'CREDIT', amount, currency)];
+}
+
+/** The bank confirms the payout: the money has left the escrow bank account. */
+export function payoutSettledEntries(amount: Decimal, currency: Currency, accounts: { payoutInTransit: string; escrowBank: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.payoutInTransit, 'DEBIT', amount, currency), leg(accounts.escrowBank, 'CREDIT', amount, currency)];
+}
+
+/** The bank rejects or returns a payout before settling it: the money goes back where it came from. */
+export function payoutReturnedEntries(amount: Decimal, currency: Currency, accounts: { payoutInTransit: string; source: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.payoutInTransit, 'DEBIT', amount, currency), leg(accounts.source, 'CREDIT', amount, currency)];
+}
+
+/** At maturity the core enterprise's repayment moves into the financing's collection account. */
+export function repaymentEntries(amount: Decimal, currency: Currency, accounts: { coreRepayment: string; collection: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.coreRepayment, 'DEBIT', amount, currency), leg(accounts.collection, 'CREDIT', amount, currency)];
+}
+
+/** Recourse: the supplier's settlement account covers what the core enterprise did not pay. */
+export function recourseDebitEntries(amount: Decimal, currency: Currency, accounts: { supplierSettlement: string; collection: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.supplierSettlement, 'DEBIT', amount, currency), leg(accounts.collection, 'CREDIT', amount, currency)];
+}
+
+/** Penalty accrual is a claim, not money: it goes to the memo book until it is collected. */
+export function penaltyAccrualEntries(amount: Decimal, currency: Currency, accounts: { penaltyReceivable: string; accrualControl: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.penaltyReceivable, 'DEBIT', amount, currency), leg(accounts.accrualControl, 'CREDIT', amount, currency)];
+}
+
+/** Penalty interest for `days` overdue: overdue × annual rate × days / basis, rounded half-up once. */
+export function penaltyForDays(overdue: Decimal, annualRate: Decimal, days: number, basisDays: 360 | 365, currency: Currency): Decimal {
+  if (!Number.isInteger(days) || days < 0) throw ValidationError.field(['days'], 'must be a whole number of days, zero or more');
+  if (overdue.lt(0) || annualRate.lt(0)) throw ValidationError.field(['overdue'], 'overdue amount and rate must not be negative');
+  return roundMoney(overdue.times(annualRate).times(days).dividedBy(basisDays), currency);
+}
+
+export const WATERFALL_BUCKETS = ['penalty', 'fees', 'interest', 'principal'] as const;
+export type WaterfallBucket = (typeof WATERFALL_BUCKETS)[number];
+/** The default repayment waterfall (DESIGN §4): penalty interest, fees, interest, principal. A program may set its own order. */
+export const DEFAULT_WATERFALL_ORDER: readonly WaterfallBucket[] = WATERFALL_BUCKETS;
+
+export interface WaterfallAllocation {
+  allocated: Record<WaterfallBucket, Decimal>;
+  /** What is left once every bucket is paid in full: returned to the supplier. */
+  surplus: Decimal;
+  /** What is still owed, per bucket, after this collection. */
+  outstanding: Record<WaterfallBucket, Decimal>;
+}
+
+/**
+ * Allocates collected money bucket by bucket in `order` (by default penalty, fees, interest,
+ * principal); each bucket is paid in full before the next gets anything. Amounts are exact
+ * (no rounding: every input is already in minor units), so the allocations add up to the
+ * collection.
+ */
+export function allocateWaterfall(collected: Decimal, due: Record<WaterfallBucket, Decimal>, order: readonly WaterfallBucket[] = DEFAULT_WATERFALL_ORDER): WaterfallAllocation {
+  if (collected.lt(0)) throw ValidationError.field(['collected'], 'must not be negative', 'AMOUNT_NOT_POSITIVE');
+  if (order.length !== WATERFALL_BUCKETS.length || new Set(order).size !== WATERFALL_BUCKETS.length) {
+    throw ValidationError.field(['order'], `must name each of ${WATERFALL_BUCKETS.join(', ')} exactly once`, 'WATERFALL_ORDER_INVALID');
+  }
+  let remaining = collected;
+  const allocated = {} as Record<WaterfallBucket, Decimal>;
+  const outstanding = {} as Record<WaterfallBucket, Decimal>;
+  for (const bucket of order) {
+    const owed = due[bucket];
+    if (owed.lt(0)) throw ValidationError.field(['due', bucket], 'must not be negative', 'AMOUNT_NOT_POSITIVE');
+    const paid = Decimal.min(owed, remaining);
+    allocated[bucket] = paid;
+    outstanding[bucket] = owed.minus(paid);
+    remaining = remaining.minus(paid);
+  }
+  return { allocated, surplus: remaining, outstanding };
+}
+
+/**
+ * The waterfall as one transaction: DR the collection account for everything collected;
+ * CR fee income (fees), the funder's funding account (penalty, interest, principal) and the
+ * supplier's settlement account (surplus).
+ */
+export function waterfallEntries(
+  allocation: WaterfallAllocation,
+  currency: Currency,
+  accounts: { collection: string; feeIncome: string; funderFunding: string; supplierSettlement: string },
+): LedgerEntryInput[] {
+  const toFunder = allocation.allocated.penalty.plus(allocation.allocated.interest).plus(allocation.allocated.principal);
+  const total = allocation.allocated.fees.plus(toFunder).plus(allocation.surplus);
+  requirePositive(total, 'collected');
+  const legs = [leg(accounts.collection, 'DEBIT', total, currency)];
+  if (allocation.allocated.fees.gt(0)) legs.push(leg(accounts.feeIncome, 'CREDIT', allocation.allocated.fees, currency));
+  if (toFunder.gt(0)) legs.push(leg(accounts.funderFunding, 'CREDIT', toFunder, currency));
+  if (allocation.surplus.gt(0)) legs.push(leg(accounts.supplierSettlement, 'CREDIT', allocation.surplus, currency));
+  return legs;
+}
+
+/** A credit limit granted in the memo book; using it is a hold from CREDIT_LIMIT to LIMIT_CONTROL. */
+export function creditLimitGrantEntries(amount: Decimal, currency: Currency, accounts: { limitControl: string; creditLimit: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.limitControl, 'DEBIT', amount, currency), leg(accounts.creditLimit, 'CREDIT', amount, currency)];
+}
+
+/** A reversal (红字冲正) mirrors the original: every debit becomes a credit of the same amount. */
+export function reversalEntries<T extends { accountId: string; direction: LedgerDirection; amount: string; currency: string }>(entries: readonly T[]): LedgerEntryInput[] {
+  return entries.map((entry) => ({
+    accountId: entry.accountId,
+    direction: entry.direction === 'DEBIT' ? 'CREDIT' : 'DEBIT',
+    amount: entry.amount,
+    currency: entry.currency,
+  }));
+}

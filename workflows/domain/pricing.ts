@@ -1,0 +1,97 @@
+import { daysBetween, type IsoDate } from './business-date';
+import { ValidationError } from './errors';
+import { Decimal, formatAmount, roundMoney, type Currency } from './money';
+
+// Financing pricing (see docs/pricing.md). Every figure is computed exactly and rounded once,
+// half-up to the currency's minor unit, at the end: interest, each fee, the net disbursement
+// and the repayment figures. Rates are decimals (0.06 is 6% a year).
+
+export type DayCount = 'ACT_360' | 'ACT_365';
+export type InterestMode = 'UPFRONT' | 'ARREARS';
+
+export const DAY_COUNT_BASIS: Record<DayCount, number> = { ACT_360: 360, ACT_365: 365 };
+
+/** Effective annual cost is annualised on a 365-day year, whatever the day count of the price. */
+export const EFFECTIVE_COST_YEAR_DAYS = 365;
+
+export interface PricingTerms {
+  currency: Currency;
+  annualRate: Decimal;
+  dayCount: DayCount;
+  interestMode: InterestMode;
+  /** A fixed fee per financing, in the currency. */
+  flatFee: Decimal;
+  /** A fee as a fraction of the principal (0.001 is 0.1%). */
+  feeRate: Decimal;
+}
+
+export interface Quote {
+  principal: Decimal;
+  valueDate: IsoDate;
+  dueDate: IsoDate;
+  tenorDays: number;
+  interest: Decimal;
+  fees: Decimal;
+  /** What reaches the supplier: the principal less fees, and less interest when taken up front. */
+  netDisbursement: Decimal;
+  /** What the funder is owed at maturity: the principal, plus interest when collected in arrears. */
+  repaymentAtMaturity: Decimal;
+  interestAtMaturity: Decimal;
+  /** Total cost (interest + fees) over the money actually received, annualised on 365 days. */
+  effectiveAnnualRate: Decimal;
+}
+
+/** Interest = principal × annual rate × days / basis, rounded half-up to the minor unit. */
+export function simpleInterest(principal: Decimal, annualRate: Decimal, days: number, dayCount: DayCount, currency: Currency): Decimal {
+  return roundMoney(principal.times(annualRate).times(days).dividedBy(DAY_COUNT_BASIS[dayCount]), currency);
+}
+
+/**
+ * Prices a financing of `principal` disbursed on `valueDate` and repaid on `dueDate`. Tenor
+ * days count from the value date to the due date, the first day excluded and the last included.
+ */
+export function quote(principal: Decimal, valueDate: IsoDate, dueDate: IsoDate, terms: PricingTerms): Quote {
+  const tenorDays = daysBetween(valueDate, dueDate);
+  if (tenorDays <= 0) throw ValidationError.field(['dueDate'], `must be after the value date ${valueDate}`, 'TENOR_NOT_POSITIVE');
+  const { currency } = terms;
+  const interest = simpleInterest(principal, terms.annualRate, tenorDays, terms.dayCount, currency);
+  const fees = roundMoney(terms.flatFee.plus(roundMoney(principal.times(terms.feeRate), currency)), currency);
+  const upfront = terms.interestMode === 'UPFRONT';
+  const netDisbursement = principal.minus(fees).minus(upfront ? interest : 0);
+  if (netDisbursement.lte(0)) throw ValidationError.field(['amount'], 'interest and fees would take the whole amount', 'NET_DISBURSEMENT_NOT_POSITIVE');
+  const interestAtMaturity = upfront ? new Decimal(0) : interest;
+  const effectiveAnnualRate = interest
+    .plus(fees)
+    .dividedBy(netDisbursement)
+    .times(EFFECTIVE_COST_YEAR_DAYS)
+    .dividedBy(tenorDays)
+    .toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
+  return {
+    principal,
+    valueDate,
+    dueDate,
+    tenorDays,
+    interest,
+    fees,
+    netDisbursement,
+    repaymentAtMaturity: principal.plus(interestAtMaturity),
+    interestAtMaturity,
+    effectiveAnnualRate,
+  };
+}
+
+/** The quote as strings, for the wire and for storage. */
+export function formatQuote(value: Quote, currency: Currency): Record<string, string | number> {
+  return {
+    principal: formatAmount(value.principal, currency),
+    interest: formatAmount(value.interest, currency),
+    fees: formatAmount(value.fees, currency),
+    netDisbursement: formatAmount(value.netDisbursement, currency),
+    repaymentAtMaturity: formatAmount(value.repaymentAtMaturity, currency),
+    interestAtMaturity: formatAmount(value.interestAtMaturity, currency),
+    effectiveAnnualRate: value.effectiveAnnualRate.toFixed(6),
+    tenorDays: value.tenorDays,
+    valueDate: value.valueDate,
+    dueDate: value.dueDate,
+  };
+}

@@ -1,0 +1,196 @@
+import { addDays, businessDateOf, isIsoDate, type IsoDate } from './business-date';
+import { ValidationError, WrongStateError, type FieldIssue } from './errors';
+import { AmountError, Decimal, isCurrency, minorUnits, parseAmount, type Currency } from './money';
+
+export const RECEIVABLE_INVOICES_MAX = 200;
+export const CONTRACT_NUMBER_LENGTH_MAX = 64;
+export const REASON_LENGTH_MAX = 500;
+export const IDEMPOTENCY_KEY_LENGTH_MAX = 200;
+export const DOCUMENT_HASHES_MAX = 20;
+/** A receivable may fall due at most this far ahead (a 5-year ceiling on trade credit). */
+export const DUE_DATE_HORIZON_DAYS_MAX = 5 * 366;
+
+export const RECEIVABLE_STATUSES = ['REGISTERED', 'CONFIRMED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'FINANCING_PENDING', 'FINANCED', 'SETTLED'] as const;
+export type ReceivableStatus = (typeof RECEIVABLE_STATUSES)[number];
+
+/**
+ * Every allowed change of state. Anything else is refused, in code and (for the statuses the
+ * registry depends on) by the database. FINANCING_PENDING onwards belong to financing.
+ */
+export const RECEIVABLE_TRANSITIONS: Record<ReceivableStatus, readonly ReceivableStatus[]> = {
+  REGISTERED: ['CONFIRMED', 'REJECTED', 'EXPIRED', 'CANCELLED'],
+  CONFIRMED: ['FINANCING_PENDING', 'CANCELLED'],
+  FINANCING_PENDING: ['CONFIRMED', 'FINANCED'],
+  FINANCED: ['SETTLED'],
+  REJECTED: [],
+  EXPIRED: [],
+  CANCELLED: [],
+  SETTLED: [],
+};
+
+/** States in which the receivable's invoices stay encumbered in the registry. */
+export const ENCUMBERING_STATUSES: readonly ReceivableStatus[] = ['REGISTERED', 'CONFIRMED', 'FINANCING_PENDING', 'FINANCED'];
+
+export function assertTransition(from: ReceivableStatus, to: ReceivableStatus, action: string): void {
+  if (!RECEIVABLE_TRANSITIONS[from].includes(to)) {
+    throw new WrongStateError(`cannot ${action} a receivable that is ${from}`, from);
+  }
+}
+
+const INVOICE_IDENTIFIER = /^[0-9A-Z]{1,20}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Invoice codes and numbers as printed vary in spacing and case; the registry must not. */
+export function normaliseInvoiceIdentifier(value: string): string {
+  return value.normalize('NFKC').replace(/[\s-]/g, '').toUpperCase();
+}
+
+/** What an invoice's registry fingerprint is the SHA-256 of. */
+export function fingerprintSource(obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): string {
+  return `${obligorCreditCode.trim().toUpperCase()}|${normaliseInvoiceIdentifier(invoiceCode)}|${normaliseInvoiceIdentifier(invoiceNumber)}`;
+}
+
+export interface InvoiceInput {
+  invoiceCode: string;
+  invoiceNumber: string;
+  amount: string;
+  issueDate: string;
+}
+
+export interface RegistrationInput {
+  obligorCreditCode: string;
+  contractNumber: string;
+  currency: string;
+  faceAmount: string;
+  dueDate: string;
+  invoices: InvoiceInput[];
+  documentHashes?: string[] | null;
+  idempotencyKey: string;
+}
+
+export interface ValidRegistration {
+  obligorCreditCode: string;
+  contractNumber: string;
+  currency: Currency;
+  faceAmount: Decimal;
+  dueDate: IsoDate;
+  invoices: Array<{ invoiceCode: string; invoiceNumber: string; amount: Decimal; issueDate: IsoDate }>;
+  documentHashes: string[];
+  idempotencyKey: string;
+}
+
+function amountIssue(path: string[], value: string, currency: string): FieldIssue | undefined {
+  try {
+    parseAmount(value, currency);
+    return undefined;
+  } catch (error) {
+    if (error instanceof AmountError) return { path, message: error.message };
+    throw error;
+  }
+}
+
+/**
+ * Checks a registration as far as it can be checked without the database, and reports
+ * every problem at once. `now` fixes "today" (a business date in UTC+08:00).
+ */
+export function validateRegistration(input: RegistrationInput, now: Date): ValidRegistration {
+  const issues: FieldIssue[] = [];
+  const at = (...path: Array<string | number>) => ['input', ...path.map(String)];
+  const today = businessDateOf(now);
+
+  const currency = input.currency.trim().toUpperCase();
+  const currencyKnown = isCurrency(currency);
+  if (!currencyKnown) issues.push({ path: at('currency'), message: `currency ${JSON.stringify(input.currency)} is not supported` });
+
+  const contractNumber = input.contractNumber.normalize('NFC').trim();
+  if (contractNumber.length === 0 || contractNumber.length > CONTRACT_NUMBER_LENGTH_MAX) {
+    issues.push({ path: at('contractNumber'), message: `must be 1 to ${CONTRACT_NUMBER_LENGTH_MAX} characters` });
+  }
+
+  const idempotencyKey = input.idempotencyKey.trim();
+  if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
+    issues.push({ path: at('idempotencyKey'), message: `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters` });
+  }
+
+  if (currencyKnown) {
+    const problem = amountIssue(at('faceAmount'), input.faceAmount, currency);
+    if (problem) issues.push(problem);
+  }
+
+  const dueDate = input.dueDate.trim();
+  if (!isIsoDate(dueDate)) issues.push({ path: at('dueDate'), message: 'must be a date written YYYY-MM-DD' });
+  else if (dueDate <= today) issues.push({ path: at('dueDate'), message: `must be after today (${today})` });
+  else if (dueDate > addDays(today, DUE_DATE_HORIZON_DAYS_MAX)) issues.push({ path: at('dueDate'), message: 'must be within five years' });
+
+  if (input.invoices.length === 0) issues.push({ path: at('invoices'), message: 'at least one invoice is required' });
+  if (input.invoices.length > RECEIVABLE_INVOICES_MAX) issues.push({ path: at('invoices'), message: `at most ${RECEIVABLE_INVOICES_MAX} invoices per registration` });
+
+  const seen = new Map<string, number>();
+  const invoices: ValidRegistration['invoices'] = [];
+  input.invoices.slice(0, RECEIVABLE_INVOICES_MAX).forEach((invoice, index) => {
+    const invoiceCode = normaliseInvoiceIdentifier(invoice.invoiceCode);
+    const invoiceNumber = normaliseInvoiceIdentifier(invoice.invoiceNumber);
+    if (!INVOICE_IDENTIFIER.test(invoiceCode)) issues.push({ path: at('invoices', index, 'invoiceCode'), message: 'must be 1 to 20 letters or digits' });
+    if (!INVOICE_IDENTIFIER.test(invoiceNumber)) issues.push({ path: at('invoices', index, 'invoiceNumber'), message: 'must be 1 to 20 letters or digits' });
+    const key = `${invoiceCode}|${invoiceNumber}`;
+    const first = seen.get(key);
+    if (first !== undefined) issues.push({ path: at('invoices', index), message: `duplicates invoice ${index === first ? '' : `#${first + 1} `}(${invoiceCode} ${invoiceNumber}) in this request` });
+    else seen.set(key, index);
+    if (currencyKnown) {
+      const problem = amountIssue(at('invoices', index, 'amount'), invoice.amount, currency);
+      if (problem) issues.push(problem);
+    }
+    const issueDate = invoice.issueDate.trim();
+    if (!isIsoDate(issueDate)) issues.push({ path: at('invoices', index, 'issueDate'), message: 'must be a date written YYYY-MM-DD' });
+    else {
+      if (issueDate > today) issues.push({ path: at('invoices', index, 'issueDate'), message: `must not be in the future (today is ${today})` });
+      if (isIsoDate(dueDate) && issueDate >= dueDate) issues.push({ path: at('invoices', index, 'issueDate'), message: `must be before the due date ${dueDate}` });
+    }
+    invoices.push({ invoiceCode, invoiceNumber, amount: new Decimal(0), issueDate });
+  });
+
+  const documentHashes = (input.documentHashes ?? []).map((hash) => hash.trim().toLowerCase());
+  if (documentHashes.length > DOCUMENT_HASHES_MAX) issues.push({ path: at('documentHashes'), message: `at most ${DOCUMENT_HASHES_MAX} document hashes` });
+  documentHashes.forEach((hash, index) => {
+    if (!SHA256_HEX.test(hash)) issues.push({ path: at('documentHashes', index), message: 'must be a SHA-256 digest: 64 hexadecimal digits' });
+  });
+
+  if (issues.length === 0 && currencyKnown) {
+    const faceAmount = new Decimal(input.faceAmount);
+    const amounts = input.invoices.map((invoice) => new Decimal(invoice.amount));
+    const total = amounts.reduce((sum, amount) => sum.plus(amount), new Decimal(0));
+    if (!total.eq(faceAmount)) {
+      issues.push({ path: at('faceAmount'), message: `must equal the sum of the invoice amounts (${total.toFixed(minorUnits(currency))})` });
+    } else {
+      return {
+        obligorCreditCode: input.obligorCreditCode.trim().toUpperCase(),
+        contractNumber,
+        currency,
+        faceAmount,
+        dueDate,
+        invoices: invoices.map((invoice, index) => ({ ...invoice, amount: amounts[index] as Decimal })),
+        documentHashes: [...new Set(documentHashes)],
+        idempotencyKey,
+      };
+    }
+  }
+  throw new ValidationError(issues);
+}
+
+/** A core enterprise may confirm less than the face amount (dilution), never more. */
+export function validateConfirmedAmount(confirmedAmount: string | null | undefined, faceAmount: Decimal, currency: Currency): Decimal {
+  if (confirmedAmount === null || confirmedAmount === undefined) return faceAmount;
+  const problem = amountIssue(['confirmedAmount'], confirmedAmount, currency);
+  if (problem) throw new ValidationError([problem]);
+  const amount = new Decimal(confirmedAmount);
+  if (amount.gt(faceAmount)) {
+    throw new ValidationError([{ path: ['confirmedAmount'], message: `must not exceed the face amount ${faceAmount.toFixed(minorUnits(currency))}` }], 'AMOUNT_ABOVE_FACE');
+  }
+  return amount;
+}
+
+export function validateReason(reason: string, path: string[] = ['reason']): string {
+  const trimmed = reason.normalize('NFC').trim();
+  if (trimmed.length === 0 || trimmed.length > REASON_LENGTH_MAX) throw ValidationError.field(path, `must be 1 to ${REASON_LENGTH_MAX} characters`);
+  return trimmed;
+}
