@@ -2,26 +2,15 @@
 // production), migrates it, runs the project's benchmarks, prints a table and writes
 // bench/results/latest.json ({"<name>": {"value", "unit", "baseline", "ratio"}}).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../prisma/migrate';
 import { startLocalPostgres } from '../scripts/lib/local-postgres';
 import { runLedgerBenchmarks, type BenchResult } from './ledger';
+import { freePort } from '../scripts/lib/free-port';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 const DATABASE = 'scf_bench';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 

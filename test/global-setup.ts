@@ -2,7 +2,6 @@
 // (migrated into a template database that each test file clones) and a Temporal dev
 // server. Both run from temporary folders and are stopped and deleted at the end.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
@@ -14,6 +13,7 @@ import type { TestProject } from 'vitest/node';
 import { migrate } from '../prisma/migrate';
 import { startLocalPostgres } from '../scripts/lib/local-postgres';
 import { temporalExecutable } from '../scripts/lib/temporal-tools';
+import { freePort } from '../scripts/lib/free-port';
 
 export const TEMPLATE_DATABASE = 'scf_template';
 
@@ -34,17 +34,6 @@ const silentBundlerLogger = {
   error: (message: string) => process.stderr.write(`[bundler] ${message}\n`),
   log: () => undefined,
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const baseDir = await mkdtemp(join(tmpdir(), 'scf-test-pg-'));

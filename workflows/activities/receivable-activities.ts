@@ -5,6 +5,7 @@ import { decideReceivable, toDecimal } from '../../prisma/stores/receivable-stor
 import type { ActorRef, NotificationKind, ReceivableDecision, ReceivableState } from '../contracts/receivable';
 import { formatAmount, type Currency } from '../domain/money';
 import { renderConfirmationLetter } from './documents/confirmation-letter';
+import { formatMoney } from './documents/format-money';
 import { renderRegistrationCertificate } from './documents/registration-certificate';
 import { withDomainFailures } from './domain-failure';
 
@@ -15,13 +16,6 @@ export interface ReceivableActivityDependencies {
 
 function isoDate(value: Date): string {
   return value.toISOString().slice(0, 10);
-}
-
-/** Thousands separators on a decimal string, without passing through a JavaScript number. */
-export function groupDigits(amount: string): string {
-  const [whole = '0', fraction] = amount.split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
 const NOTIFICATION_TEXT: Record<NotificationKind, (registrationNumber: string, amount: string) => { subject: string; body: string }> = {
@@ -112,7 +106,7 @@ export function createReceivableActivities({ prisma, logger }: ReceivableActivit
     async notifyReceivableParty(input: { receivableId: string; to: 'SUPPLIER' | 'OBLIGOR'; kind: NotificationKind; dedupeKey: string }): Promise<void> {
       const receivable = await prisma.receivable.findUniqueOrThrow({ where: { id: input.receivableId } });
       const currency = receivable.currency as Currency;
-      const amount = `${currency} ${groupDigits(formatAmount(toDecimal(receivable.confirmedAmount ?? receivable.faceAmount), currency))}`;
+      const amount = formatMoney(formatAmount(toDecimal(receivable.confirmedAmount ?? receivable.faceAmount), currency), currency);
       const text = NOTIFICATION_TEXT[input.kind](receivable.registrationNumber, amount);
       await prisma.notification.createMany({
         data: [{ partyId: input.to === 'SUPPLIER' ? receivable.supplierPartyId : receivable.obligorPartyId, kind: input.kind, subject: text.subject, body: text.body, receivableId: receivable.id, dedupeKey: input.dedupeKey }],
