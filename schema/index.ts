@@ -8,6 +8,7 @@ import './types/viewer';
 import './types/system';
 import './types/ledger';
 import './types/receivable';
+import './types/program';
 
 builder.queryType({});
 builder.mutationType({});

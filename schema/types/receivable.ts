@@ -32,7 +32,7 @@ builder.objectType(ReceivableEncumberedError, {
   }),
 });
 
-const Counterparty = builder.prismaObject('Party', {
+export const Counterparty = builder.prismaObject('Party', {
   variant: 'Counterparty',
   description: 'Another party as named on a receivable or financing: who it is, nothing more.',
   fields: (t) => ({

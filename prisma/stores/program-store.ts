@@ -1,0 +1,186 @@
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
+import { businessDateOf } from '../../workflows/domain/business-date';
+import { Decimal, formatAmount, parseAmount, type Currency } from '../../workflows/domain/money';
+import { quote, type Quote } from '../../workflows/domain/pricing';
+import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../workflows/domain/program-rules';
+import { Prisma, type Program, type ProgramTerms, type PrismaClient } from '../client';
+import { isOperator, type Actor } from './party-store';
+import { findVisibleReceivable, toDecimal } from './receivable-store';
+
+const PROGRAM_NAME_LENGTH_MAX = 200;
+
+function requirePlatformAdmin(actor: Actor, action: string): void {
+  if (!(isOperator(actor) && actor.userRoles.includes('ADMIN'))) throw new ForbiddenError(`only a platform administrator can ${action}`);
+}
+
+/** Programs a party may see: operators all; the funder and the core enterprise theirs; a supplier those it is enrolled in. */
+export function visibleProgramsWhere(actor: Actor): Prisma.ProgramWhereInput {
+  if (isOperator(actor)) return {};
+  return { OR: [{ funderPartyId: actor.partyId }, { corePartyId: actor.partyId }, { enrollments: { some: { supplierPartyId: actor.partyId } } }] };
+}
+
+export async function findVisibleProgram(prisma: PrismaClient, actor: Actor, programId: string): Promise<Program> {
+  const program = await prisma.program.findFirst({ where: { AND: [{ id: programId }, visibleProgramsWhere(actor)] } });
+  if (!program) throw new NotFoundError('Program', programId);
+  return program;
+}
+
+export async function currentTerms(prisma: PrismaClient | Prisma.TransactionClient, programId: string): Promise<ProgramTerms> {
+  const terms = await prisma.programTerms.findFirst({ where: { programId }, orderBy: { version: 'desc' } });
+  if (!terms) throw new NotFoundError('ProgramTerms', programId);
+  return terms;
+}
+
+function termsData(terms: ValidProgramTerms): Omit<Prisma.ProgramTermsUncheckedCreateInput, 'programId' | 'version' | 'createdByUserId'> {
+  return {
+    advanceRate: terms.advanceRate.toFixed(),
+    annualRate: terms.annualRate.toFixed(),
+    interestMode: terms.interestMode,
+    dayCount: terms.dayCount,
+    flatFee: terms.flatFee.toFixed(),
+    feeRate: terms.feeRate.toFixed(),
+    tenorDaysMax: terms.tenorDaysMax,
+    graceDays: terms.graceDays,
+    penaltyRate: terms.penaltyRate.toFixed(),
+    recourse: terms.recourse,
+    recourseAfterDays: terms.recourseAfterDays,
+    assignmentMode: terms.assignmentMode,
+    waterfall: terms.waterfall,
+    programLimit: terms.programLimit.toFixed(),
+    supplierLimit: terms.supplierLimit.toFixed(),
+    obligorLimit: terms.obligorLimit.toFixed(),
+  };
+}
+
+async function partyWithRole(prisma: PrismaClient, creditCode: string, role: 'FUNDER' | 'CORE_ENTERPRISE' | 'SUPPLIER', field: string) {
+  const party = await prisma.party.findUnique({ where: { creditCode: creditCode.trim().toUpperCase() } });
+  if (!party || !party.roles.includes(role)) {
+    throw ValidationError.field(['input', field], `no ${role.toLowerCase().replace('_', ' ')} with credit code ${creditCode.trim().toUpperCase()} is registered`);
+  }
+  return party;
+}
+
+export interface CreateProgramInput {
+  name: string;
+  funderCreditCode: string;
+  coreCreditCode: string;
+  currency: string;
+  terms: ProgramTermsInput;
+}
+
+/** Creates a program with version 1 of its terms (platform administrators). */
+export async function createProgram(prisma: PrismaClient, actor: Actor, input: CreateProgramInput, now = new Date()): Promise<Program> {
+  requirePlatformAdmin(actor, 'create programs');
+  const name = input.name.normalize('NFC').trim();
+  if (name.length === 0 || name.length > PROGRAM_NAME_LENGTH_MAX) throw ValidationError.field(['input', 'name'], `must be 1 to ${PROGRAM_NAME_LENGTH_MAX} characters`);
+  const currency = programCurrency(input.currency);
+  const terms = validateProgramTerms(input.terms, currency);
+  const funder = await partyWithRole(prisma, input.funderCreditCode, 'FUNDER', 'funderCreditCode');
+  const core = await partyWithRole(prisma, input.coreCreditCode, 'CORE_ENTERPRISE', 'coreCreditCode');
+  if (funder.id === core.id) throw ValidationError.field(['input', 'coreCreditCode'], 'the funder and the core enterprise must be different parties');
+  return prisma.$transaction(async (tx) => {
+    const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('program_code_seq')`;
+    return tx.program.create({
+      data: {
+        code: `PRG-${now.getUTCFullYear()}-${String(nextval).padStart(4, '0')}`,
+        name,
+        funderPartyId: funder.id,
+        corePartyId: core.id,
+        currency,
+        createdByUserId: actor.userId,
+        createdAt: now,
+        terms: { create: { ...termsData(terms), version: 1, createdByUserId: actor.userId, createdAt: now } },
+      },
+    });
+  });
+}
+
+/**
+ * Amends a program by adding a version of its terms. Financings already priced keep the
+ * version they were priced with; only new applications use the new one.
+ */
+export async function amendProgram(prisma: PrismaClient, actor: Actor, programId: string, input: ProgramTermsInput, now = new Date()): Promise<ProgramTerms> {
+  requirePlatformAdmin(actor, 'amend programs');
+  const program = await findVisibleProgram(prisma, actor, programId);
+  const terms = validateProgramTerms(input, program.currency);
+  for (let attempt = 0; ; attempt += 1) {
+    const latest = await currentTerms(prisma, program.id);
+    try {
+      return await prisma.programTerms.create({ data: { ...termsData(terms), programId: program.id, version: latest.version + 1, createdByUserId: actor.userId, createdAt: now } });
+    } catch (error) {
+      // Two amendments at once: the unique (program, version) lets one win; the other retries on top of it.
+      if (attempt < 3 && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') continue;
+      throw error;
+    }
+  }
+}
+
+export async function enrollSupplier(prisma: PrismaClient, actor: Actor, programId: string, supplierCreditCode: string, now = new Date()): Promise<Program> {
+  requirePlatformAdmin(actor, 'enrol suppliers');
+  const program = await findVisibleProgram(prisma, actor, programId);
+  const supplier = await partyWithRole(prisma, supplierCreditCode, 'SUPPLIER', 'supplierCreditCode');
+  if (supplier.id === program.corePartyId || supplier.id === program.funderPartyId) {
+    throw ValidationError.field(['input', 'supplierCreditCode'], 'the funder or the core enterprise cannot be enrolled as a supplier of its own program');
+  }
+  const existing = await prisma.programEnrollment.findUnique({ where: { programId_supplierPartyId: { programId: program.id, supplierPartyId: supplier.id } } });
+  if (existing) throw new ConflictError('ALREADY_ENROLLED', `${supplier.legalName} is already enrolled in ${program.code}`);
+  await prisma.programEnrollment.create({ data: { programId: program.id, supplierPartyId: supplier.id, enrolledByUserId: actor.userId, enrolledAt: now } });
+  return program;
+}
+
+export interface QuoteResult {
+  quote: Quote;
+  currency: Currency;
+  terms: ProgramTerms;
+  program: Program;
+  maxAmount: Decimal;
+}
+
+/**
+ * Prices a financing of a confirmed receivable under a program, with no side effect. The
+ * checks are those an application must pass that do not depend on limits: the receivable is
+ * the caller's (or visible to it), CONFIRMED, owed by the program's core enterprise, in its
+ * currency; the supplier is enrolled; the amount is at most advance rate × confirmed amount;
+ * the tenor fits the program.
+ */
+export async function quoteFinancing(
+  prisma: PrismaClient,
+  actor: Actor,
+  input: { receivableId: string; programId: string; amount: string },
+  now = new Date(),
+): Promise<QuoteResult> {
+  const receivable = await findVisibleReceivable(prisma, actor, input.receivableId);
+  const program = await findVisibleProgram(prisma, actor, input.programId);
+  const terms = await currentTerms(prisma, program.id);
+  const currency = program.currency as Currency;
+  if (receivable.status !== 'CONFIRMED') throw new WrongStateError(`only a CONFIRMED receivable can be financed; this one is ${receivable.status}`, receivable.status);
+  if (receivable.obligorPartyId !== program.corePartyId) throw ValidationError.field(['programId'], "the receivable's obligor is not this program's core enterprise", 'PROGRAM_OBLIGOR_MISMATCH');
+  if (receivable.currency !== program.currency) throw ValidationError.field(['programId'], `the program finances ${program.currency}, the receivable is in ${receivable.currency}`, 'CURRENCY_MISMATCH');
+  const enrolled = await prisma.programEnrollment.findUnique({ where: { programId_supplierPartyId: { programId: program.id, supplierPartyId: receivable.supplierPartyId } } });
+  if (!enrolled) throw new ForbiddenError(`the supplier is not enrolled in ${program.code}`, 'NOT_ENROLLED');
+  let amount: Decimal;
+  try {
+    amount = parseAmount(input.amount, currency);
+  } catch (error) {
+    throw ValidationError.field(['amount'], (error as Error).message);
+  }
+  const confirmed = toDecimal(receivable.confirmedAmount ?? receivable.faceAmount);
+  const maxAmount = confirmed.times(toDecimal(terms.advanceRate)).toDecimalPlaces(2, Decimal.ROUND_DOWN);
+  if (amount.gt(maxAmount)) {
+    throw ValidationError.field(['amount'], `must be at most ${formatAmount(maxAmount, currency)} (advance rate ${toDecimal(terms.advanceRate).times(100).toFixed()}% of the confirmed ${formatAmount(confirmed, currency)})`, 'OVER_ADVANCE_RATE');
+  }
+  const valueDate = businessDateOf(now);
+  const dueDate = receivable.dueDate.toISOString().slice(0, 10);
+  const result = quote(amount, valueDate, dueDate, {
+    currency,
+    annualRate: toDecimal(terms.annualRate),
+    dayCount: terms.dayCount,
+    interestMode: terms.interestMode,
+    flatFee: toDecimal(terms.flatFee),
+    feeRate: toDecimal(terms.feeRate),
+  });
+  if (result.tenorDays > terms.tenorDaysMax) {
+    throw ValidationError.field(['receivableId'], `tenor of ${result.tenorDays} days exceeds the program's maximum of ${terms.tenorDaysMax}`, 'TENOR_TOO_LONG');
+  }
+  return { quote: result, currency, terms, program, maxAmount };
+}

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { AssignmentMode as AssignmentModeValues, DayCount as DayCountValues, InterestMode as InterestModeValues, WaterfallBucket as WaterfallBucketValues } from '../../prisma/generated/client/enums';
+import { isOperator } from '../../prisma/stores/party-store';
+import { amendProgram, createProgram, currentTerms, enrollSupplier, findVisibleProgram, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
+import { toDecimal } from '../../prisma/stores/receivable-store';
+import { ConflictError, WrongStateError } from '../../workflows/domain/errors';
+import { formatAmount, type Currency } from '../../workflows/domain/money';
+import type { Quote } from '../../workflows/domain/pricing';
+import { builder } from '../builder';
+import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
+import { Money, money } from '../money';
+import { Counterparty } from './receivable';
+
+const InterestModeEnum = builder.enumType('InterestMode', { values: Object.values(InterestModeValues), description: 'UPFRONT: interest taken from the disbursement (前收息, a discount). ARREARS: paid with the principal at maturity (后收息).' });
+const DayCountEnum = builder.enumType('DayCount', { values: Object.values(DayCountValues), description: 'Actual days over a 360- or 365-day year.' });
+const AssignmentModeEnum = builder.enumType('AssignmentMode', { values: Object.values(AssignmentModeValues), description: 'OPEN (明保理): the core enterprise is notified and acknowledges. SILENT (暗保理): it is not.' });
+const WaterfallBucketEnum = builder.enumType('WaterfallBucket', { values: Object.values(WaterfallBucketValues) });
+
+const rate = (description: string) => ({ type: 'Decimal' as const, description });
+
+builder.prismaObject('ProgramTerms', {
+  description: 'One version of a program\'s terms. Rates are fractions ("0.06" is 6% a year). Never changed: an amendment adds a version.',
+  fields: (t) => ({
+    version: t.exposeInt('version'),
+    advanceRate: t.field({ ...rate('Share of the confirmed amount that may be financed, e.g. "0.8".'), resolve: (terms) => toDecimal(terms.advanceRate) }),
+    annualRate: t.field({ ...rate('Annual interest rate, e.g. "0.06".'), resolve: (terms) => toDecimal(terms.annualRate) }),
+    interestMode: t.field({ type: InterestModeEnum, resolve: (terms) => terms.interestMode }),
+    dayCount: t.field({ type: DayCountEnum, resolve: (terms) => terms.dayCount }),
+    flatFee: t.field({ type: Money, select: { flatFee: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.flatFee, terms.program.currency) }),
+    feeRate: t.field({ ...rate('Fee as a fraction of the principal, e.g. "0.001".'), resolve: (terms) => toDecimal(terms.feeRate) }),
+    tenorDaysMax: t.exposeInt('tenorDaysMax'),
+    graceDays: t.exposeInt('graceDays'),
+    penaltyRate: t.field({ ...rate('Annual penalty rate on overdue principal after the grace days.'), resolve: (terms) => toDecimal(terms.penaltyRate) }),
+    recourse: t.exposeBoolean('recourse'),
+    recourseAfterDays: t.exposeInt('recourseAfterDays', { nullable: true }),
+    assignmentMode: t.field({ type: AssignmentModeEnum, resolve: (terms) => terms.assignmentMode }),
+    waterfall: t.field({ type: [WaterfallBucketEnum], resolve: (terms) => terms.waterfall }),
+    programLimit: t.field({ type: Money, select: { programLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.programLimit, terms.program.currency) }),
+    supplierLimit: t.field({ type: Money, select: { supplierLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.supplierLimit, terms.program.currency) }),
+    obligorLimit: t.field({ type: Money, select: { obligorLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.obligorLimit, terms.program.currency) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObject('Program', {
+  description: 'A financing program: a funder\'s product with one core enterprise, for the suppliers enrolled in it.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    code: t.exposeString('code'),
+    name: t.exposeString('name'),
+    currency: t.exposeString('currency'),
+    funder: t.relation('funder', { type: Counterparty }),
+    core: t.relation('core', { type: Counterparty, description: 'The core enterprise (obligor) whose receivables the program finances.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    terms: t.prismaField({
+      type: 'ProgramTerms',
+      description: 'The current terms: what new financings are priced with.',
+      resolve: async (query, program, _args, ctx) => ctx.prisma.programTerms.findUniqueOrThrow({ ...query, where: { id: (await currentTerms(ctx.prisma, program.id)).id } }),
+    }),
+    termsHistory: t.relation('terms', { description: 'Every version, oldest first.', query: { orderBy: { version: 'asc' } } }),
+    enrolledSuppliers: t.field({
+      type: ['String'],
+      description: 'Legal names of the enrolled suppliers (the funder, the core enterprise and operators only; a supplier sees only itself).',
+      resolve: async (program, _args, ctx) => {
+        const mayList = isOperator(ctx.viewer) || ctx.viewer.partyId === program.funderPartyId || ctx.viewer.partyId === program.corePartyId;
+        const rows = await ctx.prisma.programEnrollment.findMany({
+          where: { programId: program.id, ...(mayList ? {} : { supplierPartyId: ctx.viewer.partyId }) },
+          include: { supplier: { select: { legalName: true } } },
+          orderBy: { enrolledAt: 'asc' },
+        });
+        return rows.map((row) => row.supplier.legalName);
+      },
+    }),
+  }),
+});
+
+const ProgramTermsInput = builder.inputType('ProgramTermsInput', {
+  fields: (t) => ({
+    advanceRate: t.string({ validate: z.string().max(32) }),
+    annualRate: t.string({ validate: z.string().max(32) }),
+    interestMode: t.field({ type: InterestModeEnum }),
+    dayCount: t.field({ type: DayCountEnum }),
+    flatFee: t.string({ required: false, validate: z.string().max(64) }),
+    feeRate: t.string({ required: false, validate: z.string().max(32) }),
+    tenorDaysMax: t.int(),
+    graceDays: t.int(),
+    penaltyRate: t.string({ validate: z.string().max(32) }),
+    recourse: t.boolean(),
+    recourseAfterDays: t.int({ required: false }),
+    assignmentMode: t.field({ type: AssignmentModeEnum }),
+    waterfall: t.field({ type: [WaterfallBucketEnum], required: false }),
+    programLimit: t.string({ validate: z.string().max(64) }),
+    supplierLimit: t.string({ validate: z.string().max(64) }),
+    obligorLimit: t.string({ validate: z.string().max(64) }),
+  }),
+});
+
+const CreateProgramInput = builder.inputType('CreateProgramInput', {
+  fields: (t) => ({
+    name: t.string({ validate: z.string().max(800) }),
+    funderCreditCode: t.string({ validate: z.string().max(64) }),
+    coreCreditCode: t.string({ validate: z.string().max(64) }),
+    currency: t.string({ validate: z.string().max(8) }),
+    terms: t.field({ type: ProgramTermsInput }),
+  }),
+});
+
+const uuid = z.uuid({ message: 'must be a UUID' });
+
+interface QuoteShape {
+  quote: Quote;
+  currency: Currency;
+  programCode: string;
+  termsVersion: number;
+  maxAmount: Quote['principal'];
+}
+
+const FinancingQuote = builder.objectRef<QuoteShape>('FinancingQuote').implement({
+  description: 'The exact figures of a financing if applied for now (see docs/pricing.md). Nothing is reserved.',
+  fields: (t) => ({
+    programCode: t.exposeString('programCode'),
+    termsVersion: t.exposeInt('termsVersion'),
+    principal: t.field({ type: Money, resolve: (q) => money(formatAmount(q.quote.principal, q.currency), q.currency) }),
+    maxAmount: t.field({ type: Money, description: 'Advance rate × confirmed amount.', resolve: (q) => money(formatAmount(q.maxAmount, q.currency), q.currency) }),
+    valueDate: t.field({ type: 'Date', resolve: (q) => q.quote.valueDate }),
+    dueDate: t.field({ type: 'Date', resolve: (q) => q.quote.dueDate }),
+    tenorDays: t.int({ resolve: (q) => q.quote.tenorDays }),
+    interest: t.field({ type: Money, resolve: (q) => money(q.quote.interest, q.currency) }),
+    fees: t.field({ type: Money, resolve: (q) => money(q.quote.fees, q.currency) }),
+    netDisbursement: t.field({ type: Money, description: 'What reaches the supplier.', resolve: (q) => money(q.quote.netDisbursement, q.currency) }),
+    interestAtMaturity: t.field({ type: Money, resolve: (q) => money(q.quote.interestAtMaturity, q.currency) }),
+    repaymentAtMaturity: t.field({ type: Money, description: 'What the core enterprise pays on the due date.', resolve: (q) => money(q.quote.repaymentAtMaturity, q.currency) }),
+    effectiveAnnualRate: t.field({ type: 'Decimal', description: 'Interest and fees over the net disbursement, annualised on 365 days.', resolve: (q) => q.quote.effectiveAnnualRate.toFixed(6) }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  program: t.prismaField({
+    type: 'Program',
+    errors: { types: [...LOOKUP_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      await findVisibleProgram(ctx.prisma, ctx.viewer, String(id));
+      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
+  }),
+  programs: t.prismaConnection({
+    type: 'Program',
+    cursor: 'id',
+    description: 'Programs you take part in (operators: all).',
+    resolve: (query, _root, _args, ctx) => ctx.prisma.program.findMany({ ...query, where: visibleProgramsWhere(ctx.viewer), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+  }),
+  quoteFinancing: t.field({
+    type: FinancingQuote,
+    description: 'Prices a financing of a confirmed receivable under a program. No side effects.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { receivableId: t.arg.id({ validate: uuid }), programId: t.arg.id({ validate: uuid }), amount: t.arg.string({ validate: z.string().max(64) }) },
+    resolve: async (_root, args, ctx) => {
+      const result = await quoteFinancing(ctx.prisma, ctx.viewer, { receivableId: String(args.receivableId), programId: String(args.programId), amount: args.amount });
+      return { quote: result.quote, currency: result.currency, programCode: result.program.code, termsVersion: result.terms.version, maxAmount: result.maxAmount };
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createProgram: t.prismaField({
+    type: 'Program',
+    description: 'Creates a program between a funder and a core enterprise (platform administrators).',
+    errors: { types: [...COMMON_ERRORS] },
+    args: { input: t.arg({ type: CreateProgramInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const program = await createProgram(ctx.prisma, ctx.viewer, input);
+      ctx.logger.info({ programId: program.id, code: program.code }, 'program created');
+      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: program.id } });
+    },
+  }),
+  amendProgram: t.prismaField({
+    type: 'Program',
+    description: 'Adds a version of the terms; financings already priced keep theirs (platform administrators).',
+    errors: { types: [...LOOKUP_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }), terms: t.arg({ type: ProgramTermsInput }) },
+    resolve: async (query, _root, { id, terms }, ctx) => {
+      const amended = await amendProgram(ctx.prisma, ctx.viewer, String(id), terms);
+      ctx.logger.info({ programId: amended.programId, version: amended.version }, 'program amended');
+      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: amended.programId } });
+    },
+  }),
+  enrollSupplier: t.prismaField({
+    type: 'Program',
+    description: 'Enrols a supplier in a program (platform administrators).',
+    errors: { types: [...LOOKUP_ERRORS, ConflictError] },
+    args: { programId: t.arg.id({ validate: uuid }), supplierCreditCode: t.arg.string({ validate: z.string().max(64) }) },
+    resolve: async (query, _root, { programId, supplierCreditCode }, ctx) => {
+      const program = await enrollSupplier(ctx.prisma, ctx.viewer, String(programId), supplierCreditCode);
+      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: program.id } });
+    },
+  }),
+}));

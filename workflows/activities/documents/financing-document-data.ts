@@ -1,0 +1,75 @@
+// What the financing's documents show, as plain values: amounts and rates are decimal strings,
+// business dates "YYYY-MM-DD", exactly as they travel in workflow payloads. The figures are the
+// ones priced by workflows/domain/pricing.ts; the documents print them and never recompute them.
+
+import type { InvoiceLine, PartyRef } from './receivable-document-data';
+
+export type { InvoiceLine, PartyRef } from './receivable-document-data';
+
+export interface FinancingDocumentData {
+  /** e.g. FIN-2026-00000012 */
+  financingNumber: string;
+  appliedAt: Date;
+  /** The creditor of the receivable and the assignor (转让人). */
+  supplier: PartyRef;
+  /** The core enterprise that owes the receivable (债务人). */
+  obligor: PartyRef;
+  /** The assignee (受让人) that finances the receivable. */
+  funder: PartyRef;
+  receivable: {
+    registrationNumber: string;
+    contractNumber: string;
+    faceAmount: string;
+    confirmedAmount: string;
+    /** YYYY-MM-DD */
+    dueDate: string;
+    invoices: InvoiceLine[];
+  };
+  currency: string;
+  program: {
+    code: string;
+    name: string;
+    /** Open (明保理): the obligor is notified; silent (暗保理): it is not, until a trigger. */
+    assignmentMode: 'OPEN' | 'SILENT';
+    recourse: boolean;
+    /** Overdue days after which the supplier becomes liable; null without recourse. */
+    recourseAfterDays: number | null;
+    graceDays: number;
+    /** Annual penalty rate, a decimal string: "0.18" is 18% a year. */
+    penaltyRate: string;
+  };
+  terms: {
+    principal: string;
+    /** Annual rate, a decimal string: "0.06" is 6% a year. */
+    annualRate: string;
+    dayCount: 'ACT_360' | 'ACT_365';
+    interestMode: 'UPFRONT' | 'ARREARS';
+    interest: string;
+    fees: string;
+    netDisbursement: string;
+    repaymentAtMaturity: string;
+    /** A decimal string to six decimals: "0.065944" is 6.5944% a year. */
+    effectiveAnnualRate: string;
+    /** YYYY-MM-DD */
+    valueDate: string;
+    /** YYYY-MM-DD */
+    dueDate: string;
+    tenorDays: number;
+  };
+  /** 回款专户: the account the obligor must pay into once the receivable is assigned. */
+  collectionAccount: { bankName: string; accountName: string; virtualAccountNumber: string };
+}
+
+export interface AcknowledgementData extends FinancingDocumentData {
+  acknowledgedAt: Date;
+  /** Display name of the core enterprise's user who acknowledged. */
+  acknowledgedBy: string;
+}
+
+export interface FinancingTermsData extends FinancingDocumentData {
+  approvedAt: Date;
+  /** The maker: display name of the funder's user who approved first. */
+  approvedBy: string;
+  /** The checker: display name of the funder's user who confirmed the approval. */
+  confirmedBy: string;
+}
