@@ -4,6 +4,7 @@ import type { FinancingDocumentData } from './financing-document-data';
 import { formatMoney } from './format-money';
 import { formatShanghaiTime } from './format-shanghai-time';
 import { renderDocument } from './render-document';
+import { invoicesTable } from './receivable-sections';
 
 export type { FinancingDocumentData } from './financing-document-data';
 
@@ -27,8 +28,8 @@ export function financingSections(data: FinancingDocumentData, { invoiceTable = 
     throw new RangeError(`confirmed amount ${receivable.confirmedAmount} must be positive and at most the face amount ${receivable.faceAmount}`);
   }
   const sum = receivable.invoices.reduce((total, invoice) => total.plus(invoice.amount), new Decimal(0));
-  // The table names the currency in its header; a line of text names it with the amount.
-  const total = formatMoney(sum.toFixed(), currency, { withCurrency: !invoiceTable });
+  // For the one-line summary used when the invoices are not listed as a table.
+  const total = formatMoney(sum.toFixed(), currency);
   const invoiceCount = `${receivable.invoices.length} 张 invoices`;
   return [
     {
@@ -57,19 +58,7 @@ export function financingSections(data: FinancingDocumentData, { invoiceTable = 
     },
     ...(invoiceTable
       ? [
-          {
-            kind: 'table',
-            heading: '发票 Invoices',
-            columns: [
-              { header: '序号 No.', width: 0.7, align: 'right' },
-              { header: '发票代码 Invoice code', width: 1.7 },
-              { header: '发票号码 Invoice number', width: 1.9 },
-              { header: '开票日期 Issue date', width: 1.4 },
-              { header: `金额 Amount (${currency})`, width: 1.8, align: 'right' },
-            ],
-            rows: receivable.invoices.map((invoice, index) => [String(index + 1), invoice.code, invoice.number, invoice.issueDate, formatMoney(invoice.amount, currency, { withCurrency: false })]),
-            footer: ['', '合计 Total', invoiceCount, '', total],
-          } satisfies DocumentSection,
+          invoicesTable(receivable.invoices, currency),
         ]
       : []),
   ];

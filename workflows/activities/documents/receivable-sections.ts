@@ -1,7 +1,7 @@
 import { Decimal } from '../../domain/money';
 import type { DocumentSection } from './document-spec';
 import { formatMoney } from './format-money';
-import type { RegistrationCertificateData } from './receivable-document-data';
+import type { InvoiceLine, RegistrationCertificateData } from './receivable-document-data';
 
 /**
  * The sections every receivable document repeats: the parties, the receivable, its invoices
@@ -9,8 +9,6 @@ import type { RegistrationCertificateData } from './receivable-document-data';
  * and the letter describe the same receivable in the same words.
  */
 export function receivableSections(data: RegistrationCertificateData): DocumentSection[] {
-  const total = data.invoices.reduce((sum, invoice) => sum.plus(invoice.amount), new Decimal(0));
-  const amountHeader = `金额 Amount (${data.currency})`;
   return [
     {
       kind: 'fields',
@@ -32,19 +30,7 @@ export function receivableSections(data: RegistrationCertificateData): DocumentS
         { label: '到期日 Due date', value: data.dueDate },
       ],
     },
-    {
-      kind: 'table',
-      heading: '发票 Invoices',
-      columns: [
-        { header: '序号 No.', width: 0.7, align: 'right' },
-        { header: '发票代码 Invoice code', width: 1.7 },
-        { header: '发票号码 Invoice number', width: 1.9 },
-        { header: '开票日期 Issue date', width: 1.4 },
-        { header: amountHeader, width: 1.8, align: 'right' },
-      ],
-      rows: data.invoices.map((invoice, index) => [String(index + 1), invoice.code, invoice.number, invoice.issueDate, formatMoney(invoice.amount, data.currency, { withCurrency: false })]),
-      footer: ['', '合计 Total', `${data.invoices.length} 张 invoices`, '', formatMoney(total.toFixed(), data.currency, { withCurrency: false })],
-    },
+    invoicesTable(data.invoices, data.currency),
     data.documentHashes.length > 0
       ? {
           kind: 'table',
@@ -57,4 +43,22 @@ export function receivableSections(data: RegistrationCertificateData): DocumentS
         }
       : { kind: 'paragraph', heading: '附件摘要 Supporting documents (SHA-256)', text: '无 None' },
   ];
+}
+
+/** The invoices as a table with a total row, the same on every document that lists them. */
+export function invoicesTable(invoices: readonly InvoiceLine[], currency: string): DocumentSection {
+  const total = invoices.reduce((sum, invoice) => sum.plus(invoice.amount), new Decimal(0));
+  return {
+    kind: 'table',
+    heading: '发票 Invoices',
+    columns: [
+      { header: '序号 No.', width: 0.7, align: 'right' },
+      { header: '发票代码 Invoice code', width: 1.7 },
+      { header: '发票号码 Invoice number', width: 1.9 },
+      { header: '开票日期 Issue date', width: 1.4 },
+      { header: `金额 Amount (${currency})`, width: 1.8, align: 'right' },
+    ],
+    rows: invoices.map((invoice, index) => [String(index + 1), invoice.code, invoice.number, invoice.issueDate, formatMoney(invoice.amount, currency, { withCurrency: false })]),
+    footer: ['', '合计 Total', `${invoices.length} 张 invoices`, '', formatMoney(total.toFixed(), currency, { withCurrency: false })],
+  };
 }
