@@ -6,6 +6,7 @@ import { DEVELOPMENT_PEPPER, loadConfigOrExit, logLevelOrExit, receivableSetting
 import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
+import { ensurePlatformAccounts, openPartyAccounts } from '../prisma/stores/chart-of-accounts';
 import { databaseIsEmpty, formatTokens, seedDevelopmentData, type SeededToken } from '../prisma/seed';
 import { createActivities } from '../workflows/activities';
 import { createTemporalClient } from '../workflows/client/temporal-client';
@@ -76,6 +77,10 @@ try {
 
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
   stops.push(() => prisma.$disconnect());
+
+  // Idempotent: brings a data folder created by an older version up to the current chart of accounts.
+  await ensurePlatformAccounts(prisma);
+  for (const party of await prisma.party.findMany()) await openPartyAccounts(prisma, party);
 
   let tokens: SeededToken[] | undefined;
   if (await databaseIsEmpty(prisma)) {
