@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { creditLimitCode } from '../prisma/stores/credit-limit-store';
+import { findAccountByCode, reserveHold, trialBalance } from '../prisma/stores/ledger-store';
 import { decideReceivable } from '../prisma/stores/receivable-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
@@ -168,6 +170,36 @@ describe('programs and quotes API', () => {
     });
     expect(byFunder.data?.createProgram.__typename).toBe('ForbiddenError');
     expect(await db.prisma.program.count()).toBe(before);
+  });
+
+  it('keeps its limits in the ledger: granted at creation and enrolment, visible to the parties concerned', async () => {
+    const LIMITS = `query ($id: ID!) { program(id: $id) { ... on Program { limits { kind supplierName granted { amount } available { amount currency } } } } }`;
+    const byFunder = (await api.request<{ program: Result }>(funder.token, LIMITS, { id: program.id })).data?.program.limits;
+    expect(byFunder).toEqual(expect.arrayContaining([
+      { kind: 'PROGRAM', supplierName: null, granted: { amount: '50000000.00' }, available: { amount: '50000000.00', currency: 'CNY' } },
+      { kind: 'OBLIGOR', supplierName: null, granted: { amount: '50000000.00' }, available: { amount: '50000000.00', currency: 'CNY' } },
+      { kind: 'SUPPLIER', supplierName: '深圳市华强精密电子有限公司', granted: { amount: '10000000.00' }, available: { amount: '10000000.00', currency: 'CNY' } },
+    ]));
+    const bySupplier = (await api.request<{ program: Result }>(supplier.token, LIMITS, { id: program.id })).data?.program.limits;
+    expect(bySupplier.map((limit: Result) => limit.kind)).toEqual(['SUPPLIER']);
+    const memo = await trialBalance(db.prisma, 'CNY', 'MEMO');
+    expect(memo.balanced).toBe(true);
+  });
+
+  it('refuses to cut a limit below what is reserved on it, and changes nothing', async () => {
+    const code = creditLimitCode({ kind: 'SUPPLIER', funderPartyId: funder.partyId, programId: program.id, supplierPartyId: supplier.partyId, currency: 'CNY' });
+    const limitAccount = await findAccountByCode(db.prisma, code);
+    const control = await findAccountByCode(db.prisma, 'platform:LIMIT_CONTROL:CNY');
+    await reserveHold(db.prisma, { idempotencyKey: `test:${program.id}:reserve`, code: 'LIMIT_RESERVATION', debitAccountId: limitAccount!.id, creditAccountId: control!.id, amount: '9000000.00', currency: 'CNY' });
+    const before = await db.prisma.programTerms.count({ where: { programId: program.id } });
+    const cut = await api.request<{ amendProgram: Result }>(admin.token, AMEND, { id: program.id, terms: { ...TERMS, supplierLimit: '8000000.00' } });
+    expect(cut.data?.amendProgram).toMatchObject({ __typename: 'LimitExceededError', code: 'LIMIT_BELOW_COMMITMENTS' });
+    expect(await db.prisma.programTerms.count({ where: { programId: program.id } })).toBe(before);
+    const raised = await api.request<{ amendProgram: Result }>(admin.token, AMEND, { id: program.id, terms: { ...TERMS, supplierLimit: '12000000.00' } });
+    expect(raised.data?.amendProgram.__typename).toBe('Program');
+    const LIMITS = `query ($id: ID!) { program(id: $id) { ... on Program { limits { kind granted { amount } available { amount } } } } }`;
+    const supplierLimit = (await api.request<{ program: Result }>(supplier.token, LIMITS, { id: program.id })).data?.program.limits[0];
+    expect(supplierLimit).toEqual({ kind: 'SUPPLIER', granted: { amount: '12000000.00' }, available: { amount: '3000000.00' } });
   });
 
   it('shows a program to its funder, core enterprise, enrolled suppliers and operators only', async () => {

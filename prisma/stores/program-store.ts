@@ -3,7 +3,8 @@ import { businessDateOf } from '../../workflows/domain/business-date';
 import { Decimal, formatAmount, parseAmount, type Currency } from '../../workflows/domain/money';
 import { quote, type Quote } from '../../workflows/domain/pricing';
 import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../workflows/domain/program-rules';
-import { Prisma, type Program, type ProgramTerms, type PrismaClient } from '../client';
+import { type Prisma, type Program, type ProgramTerms, type PrismaClient } from '../client';
+import { setCreditLimit } from './credit-limit-store';
 import { isOperator, type Actor } from './party-store';
 import { findVisibleReceivable, toDecimal } from './receivable-store';
 
@@ -80,7 +81,7 @@ export async function createProgram(prisma: PrismaClient, actor: Actor, input: C
   if (funder.id === core.id) throw ValidationError.field(['input', 'coreCreditCode'], 'the funder and the core enterprise must be different parties');
   return prisma.$transaction(async (tx) => {
     const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('program_code_seq')`;
-    return tx.program.create({
+    const program = await tx.program.create({
       data: {
         code: `PRG-${now.getUTCFullYear()}-${String(nextval).padStart(4, '0')}`,
         name,
@@ -92,7 +93,20 @@ export async function createProgram(prisma: PrismaClient, actor: Actor, input: C
         terms: { create: { ...termsData(terms), version: 1, createdByUserId: actor.userId, createdAt: now } },
       },
     });
-  });
+    // The limits exist in the ledger from the start, in the same transaction as the program.
+    await applyLimits(tx, program, terms, []);
+    return program;
+  }, { timeout: TRANSACTION_TIMEOUT_MS });
+}
+
+const TRANSACTION_TIMEOUT_MS = 15_000;
+
+/** Sets the program's limits in the ledger to `terms`: the program total, the funder's obligor limit, and each enrolled supplier's. */
+async function applyLimits(tx: Prisma.TransactionClient, program: Program, terms: Pick<ValidProgramTerms, 'programLimit' | 'supplierLimit' | 'obligorLimit'>, supplierPartyIds: string[]): Promise<void> {
+  const base = { funderPartyId: program.funderPartyId, currency: program.currency as Currency };
+  await setCreditLimit(tx, { ...base, kind: 'PROGRAM', programId: program.id }, terms.programLimit);
+  await setCreditLimit(tx, { ...base, kind: 'OBLIGOR', obligorPartyId: program.corePartyId }, terms.obligorLimit);
+  for (const supplierPartyId of supplierPartyIds) await setCreditLimit(tx, { ...base, kind: 'SUPPLIER', programId: program.id, supplierPartyId }, terms.supplierLimit);
 }
 
 /**
@@ -103,16 +117,18 @@ export async function amendProgram(prisma: PrismaClient, actor: Actor, programId
   requirePlatformAdmin(actor, 'amend programs');
   const program = await findVisibleProgram(prisma, actor, programId);
   const terms = validateProgramTerms(input, program.currency);
-  for (let attempt = 0; ; attempt += 1) {
-    const latest = await currentTerms(prisma, program.id);
-    try {
-      return await prisma.programTerms.create({ data: { ...termsData(terms), programId: program.id, version: latest.version + 1, createdByUserId: actor.userId, createdAt: now } });
-    } catch (error) {
-      // Two amendments at once: the unique (program, version) lets one win; the other retries on top of it.
-      if (attempt < 3 && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') continue;
-      throw error;
-    }
-  }
+  return prisma.$transaction(
+    async (tx) => {
+      // Serialises amendments of one program: each gets the next version and sets the limits in turn.
+      await tx.$queryRaw`SELECT id FROM program WHERE id = ${program.id}::uuid FOR UPDATE`;
+      const latest = await currentTerms(tx, program.id);
+      const created = await tx.programTerms.create({ data: { ...termsData(terms), programId: program.id, version: latest.version + 1, createdByUserId: actor.userId, createdAt: now } });
+      const enrolled = await tx.programEnrollment.findMany({ where: { programId: program.id }, select: { supplierPartyId: true } });
+      await applyLimits(tx, program, terms, enrolled.map((row) => row.supplierPartyId));
+      return created;
+    },
+    { timeout: TRANSACTION_TIMEOUT_MS },
+  );
 }
 
 export async function enrollSupplier(prisma: PrismaClient, actor: Actor, programId: string, supplierCreditCode: string, now = new Date()): Promise<Program> {
@@ -124,7 +140,14 @@ export async function enrollSupplier(prisma: PrismaClient, actor: Actor, program
   }
   const existing = await prisma.programEnrollment.findUnique({ where: { programId_supplierPartyId: { programId: program.id, supplierPartyId: supplier.id } } });
   if (existing) throw new ConflictError('ALREADY_ENROLLED', `${supplier.legalName} is already enrolled in ${program.code}`);
-  await prisma.programEnrollment.create({ data: { programId: program.id, supplierPartyId: supplier.id, enrolledByUserId: actor.userId, enrolledAt: now } });
+  await prisma.$transaction(
+    async (tx) => {
+      await tx.programEnrollment.create({ data: { programId: program.id, supplierPartyId: supplier.id, enrolledByUserId: actor.userId, enrolledAt: now } });
+      const terms = await currentTerms(tx, program.id);
+      await setCreditLimit(tx, { kind: 'SUPPLIER', funderPartyId: program.funderPartyId, programId: program.id, supplierPartyId: supplier.id, currency: program.currency as Currency }, toDecimal(terms.supplierLimit));
+    },
+    { timeout: TRANSACTION_TIMEOUT_MS },
+  );
   return program;
 }
 

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { AssignmentMode as AssignmentModeValues, DayCount as DayCountValues, InterestMode as InterestModeValues, WaterfallBucket as WaterfallBucketValues } from '../../prisma/generated/client/enums';
 import { isOperator } from '../../prisma/stores/party-store';
 import { amendProgram, createProgram, currentTerms, enrollSupplier, findVisibleProgram, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
+import { getBalance } from '../../prisma/stores/ledger-store';
 import { toDecimal } from '../../prisma/stores/receivable-store';
-import { ConflictError, WrongStateError } from '../../workflows/domain/errors';
+import { ConflictError, LimitExceededError, WrongStateError } from '../../workflows/domain/errors';
 import { formatAmount, type Currency } from '../../workflows/domain/money';
 import type { Quote } from '../../workflows/domain/pricing';
 import { builder } from '../builder';
@@ -58,6 +59,30 @@ builder.prismaObject('Program', {
       resolve: async (query, program, _args, ctx) => ctx.prisma.programTerms.findUniqueOrThrow({ ...query, where: { id: (await currentTerms(ctx.prisma, program.id)).id } }),
     }),
     termsHistory: t.relation('terms', { description: 'Every version, oldest first.', query: { orderBy: { version: 'asc' } } }),
+    limits: t.field({
+      type: [CreditLimitRef],
+      description:
+        'Credit limits in the ledger (授信额度): granted, and available after reservations and use. The funder, the core enterprise and operators see all; a supplier sees its own.',
+      resolve: async (program, _args, ctx) => {
+        const seesAll = isOperator(ctx.viewer) || ctx.viewer.partyId === program.funderPartyId || ctx.viewer.partyId === program.corePartyId;
+        const rows = await ctx.prisma.creditLimit.findMany({
+          where: {
+            OR: [
+              { programId: program.id, ...(seesAll ? {} : { supplierPartyId: ctx.viewer.partyId }) },
+              ...(seesAll ? [{ kind: 'OBLIGOR' as const, funderPartyId: program.funderPartyId, obligorPartyId: program.corePartyId }] : []),
+            ],
+          },
+          include: { supplier: { select: { legalName: true } } },
+          orderBy: [{ kind: 'asc' }, { accountId: 'asc' }],
+        });
+        return Promise.all(
+          rows.map(async (row) => {
+            const balance = await getBalance(ctx.prisma, row.accountId);
+            return { kind: row.kind, granted: row.granted.toString(), available: balance.available.toFixed(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
+          }),
+        );
+      },
+    }),
     enrolledSuppliers: t.field({
       type: ['String'],
       description: 'Legal names of the enrolled suppliers (the funder, the core enterprise and operators only; a supplier sees only itself).',
@@ -73,6 +98,18 @@ builder.prismaObject('Program', {
     }),
   }),
 });
+
+const CreditLimitRef = builder
+  .objectRef<{ kind: string; granted: string; available: string; currency: string; supplierName: string | null }>('CreditLimit')
+  .implement({
+    description: 'One credit limit: PROGRAM (the program total), OBLIGOR (the funder\'s limit on the core enterprise), SUPPLIER (one supplier in the program).',
+    fields: (t) => ({
+      kind: t.exposeString('kind'),
+      supplierName: t.exposeString('supplierName', { nullable: true }),
+      granted: t.field({ type: Money, resolve: (limit) => money(limit.granted, limit.currency) }),
+      available: t.field({ type: Money, description: 'Granted less what is reserved by applications and used by disbursed financings.', resolve: (limit) => money(limit.available, limit.currency) }),
+    }),
+  });
 
 const ProgramTermsInput = builder.inputType('ProgramTermsInput', {
   fields: (t) => ({
@@ -177,7 +214,7 @@ builder.mutationFields((t) => ({
   amendProgram: t.prismaField({
     type: 'Program',
     description: 'Adds a version of the terms; financings already priced keep theirs (platform administrators).',
-    errors: { types: [...LOOKUP_ERRORS] },
+    errors: { types: [...LOOKUP_ERRORS, LimitExceededError] },
     args: { id: t.arg.id({ validate: uuid }), terms: t.arg({ type: ProgramTermsInput }) },
     resolve: async (query, _root, { id, terms }, ctx) => {
       const amended = await amendProgram(ctx.prisma, ctx.viewer, String(id), terms);
