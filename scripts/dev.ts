@@ -80,7 +80,7 @@ try {
 
   // Idempotent: brings a data folder created by an older version up to the current chart of accounts.
   await ensurePlatformAccounts(prisma);
-  for (const party of await prisma.party.findMany()) await openPartyAccounts(prisma, party);
+  for (const party of await prisma.party.findMany({ where: { ledgerAccounts: { none: {} } } })) await openPartyAccounts(prisma, party);
 
   let tokens: SeededToken[] | undefined;
   if (await databaseIsEmpty(prisma)) {

@@ -3,8 +3,8 @@ import { creditLimitGrantEntries } from '../../workflows/domain/ledger-rules';
 import { LimitExceededError } from '../../workflows/domain/errors';
 import type { CreditLimitKind, Prisma } from '../client';
 import { ensurePlatformAccounts } from './chart-of-accounts';
-import { getBalance, openAccount, postTransaction } from './ledger-store';
-import { toDecimal } from './receivable-store';
+import { openAccount, postTransaction } from './ledger-store';
+import { toDecimal } from './to-decimal';
 
 type Tx = Prisma.TransactionClient;
 
@@ -94,17 +94,4 @@ export async function setCreditLimit(tx: Tx, scope: CreditLimitScope, amount: De
     });
   }
   return account.id;
-}
-
-export interface LimitView {
-  kind: CreditLimitKind;
-  granted: Decimal;
-  available: Decimal;
-  currency: Currency;
-}
-
-/** Granted and still available (granted less reserved and used) for a limit account. */
-export async function limitView(db: Prisma.TransactionClient | Parameters<typeof getBalance>[0], accountId: string, kind: CreditLimitKind, granted: Decimal, currency: Currency): Promise<LimitView> {
-  const balance = await getBalance(db, accountId);
-  return { kind, granted, available: balance.available, currency };
 }

@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
 import { ConflictError, ForbiddenError, LimitExceededError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
 import { formatAmount } from '../../workflows/domain/money';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../workflows/domain/receivable-rules';
 import { Prisma, type Financing, type PrismaClient } from '../client';
+import { dateColumn } from '../../workflows/domain/business-date';
 import { creditLimitCode } from './credit-limit-store';
 import { findAccountByCode, reserveHold } from './ledger-store';
 import type { Actor } from './party-store';
 import { quoteFinancing } from './program-store';
+import { sha256Hex } from './sha256-hex';
+import { isUniqueViolation } from './unique-violation';
 
 const TRANSACTION_TIMEOUT_MS = 15_000;
 const RETRIES_MAX = 3;
@@ -43,7 +45,7 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
   if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
     throw ValidationError.field(['idempotencyKey'], `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
   }
-  const requestHash = createHash('sha256').update(JSON.stringify([input.receivableId, input.programId, input.amount.trim()])).digest('hex');
+  const requestHash = sha256Hex(JSON.stringify([input.receivableId, input.programId, input.amount.trim()]));
   const replay = async (): Promise<ApplyResult | undefined> => {
     const existing = await prisma.financing.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId: actor.partyId, idempotencyKey } } });
     if (!existing) return undefined;
@@ -54,8 +56,7 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
   if (earlier) return earlier;
 
   const quoted = await quoteFinancing(prisma, actor, input, now);
-  const { quote, currency, terms, program } = quoted;
-  const receivable = await prisma.receivable.findUniqueOrThrow({ where: { id: input.receivableId } });
+  const { quote, currency, terms, program, receivable } = quoted;
   if (receivable.supplierPartyId !== actor.partyId) throw new ForbiddenError('only the receivable\'s supplier can apply to finance it');
 
   for (let attempt = 1; ; attempt += 1) {
@@ -84,8 +85,8 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
               netDisbursement: quote.netDisbursement.toFixed(),
               repaymentAtMaturity: quote.repaymentAtMaturity.toFixed(),
               effectiveAnnualRate: quote.effectiveAnnualRate.toFixed(),
-              valueDate: new Date(`${quote.valueDate}T00:00:00.000Z`),
-              dueDate: new Date(`${quote.dueDate}T00:00:00.000Z`),
+              valueDate: dateColumn(quote.valueDate),
+              dueDate: dateColumn(quote.dueDate),
               tenorDays: quote.tenorDays,
               status: terms.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL',
               limitHoldIds: [],
@@ -131,7 +132,7 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
       );
       return { financing, replayed: false };
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      if (isUniqueViolation(error)) {
         const raced = await replay();
         if (raced) return raced;
         const current = await prisma.receivable.findUniqueOrThrow({ where: { id: receivable.id } });

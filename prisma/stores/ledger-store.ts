@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
 import {
@@ -19,6 +18,8 @@ import {
 } from '../../workflows/domain/ledger-rules';
 import { Decimal, formatAmount, isCurrency, type Currency } from '../../workflows/domain/money';
 import type { Prisma, PrismaClient } from '../client';
+import { sha256Hex } from './sha256-hex';
+import { toDecimal } from './to-decimal';
 
 // The escrow ledger's store: the only code that writes ledger rows. Every write is one call
 // to a SQL function of migration 20261122010000_ledger, which locks the accounts involved in
@@ -105,11 +106,6 @@ async function withRetries<T>(db: LedgerDb, run: () => Promise<T>): Promise<T> {
   }
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-const toDecimal = (value: string | number | { toString(): string }): Decimal => new Decimal(value.toString());
 
 // ---------------------------------------------------------------------------------------
 // Accounts.
@@ -260,7 +256,7 @@ function prepareTransaction(input: PostTransactionInput, reverses: string | null
   const effectiveAt = input.effectiveAt ? input.effectiveAt.toISOString() : null;
   const metadata = input.metadata ?? {};
   const description = input.description ?? null;
-  const hash = sha256(canonicalJson({ kind: 'transaction', code: input.code, description, effectiveAt, metadata, reverses, entries: canonicalEntries(entries) }));
+  const hash = sha256Hex(canonicalJson({ kind: 'transaction', code: input.code, description, effectiveAt, metadata, reverses, entries: canonicalEntries(entries) }));
   return {
     key: input.idempotencyKey,
     hash,
@@ -462,7 +458,7 @@ export async function reserveHold(db: LedgerDb, input: ReserveHoldInput, now = n
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw ValidationError.field(['expiresAt'], 'must be in the future', 'VALIDATION_FAILED');
   const expiresAt = input.expiresAt ? input.expiresAt.toISOString() : null;
   const metadata = input.metadata ?? {};
-  const hash = sha256(
+  const hash = sha256Hex(
     canonicalJson({
       kind: 'hold',
       code: input.code,
@@ -511,7 +507,7 @@ export async function postHold(db: LedgerDb, input: PostHoldInput, now = new Dat
   }
   const amount = input.amount == null ? null : new Decimal(input.amount).toFixed();
   const metadata = input.metadata ?? {};
-  const hash = sha256(canonicalJson({ kind: 'hold-post', holdId: input.holdId.toLowerCase(), amount, description: input.description ?? null, metadata }));
+  const hash = sha256Hex(canonicalJson({ kind: 'hold-post', holdId: input.holdId.toLowerCase(), amount, description: input.description ?? null, metadata }));
   const [row] = await withRetries(db, () =>
     rowsOf<{ transactionId: string; replayed: boolean; postedAmount: string }>(db, {
       name: 'ledger_post_hold',
@@ -533,7 +529,7 @@ export interface VoidHoldInput {
 export async function voidHold(db: LedgerDb, input: VoidHoldInput, now = new Date()): Promise<{ replayed: boolean }> {
   if (!isUuid(input.holdId)) throw new NotFoundError('LedgerHold', input.holdId);
   validateIdempotencyKeyOnly(input.idempotencyKey);
-  const hash = sha256(canonicalJson({ kind: 'hold-void', holdId: input.holdId.toLowerCase() }));
+  const hash = sha256Hex(canonicalJson({ kind: 'hold-void', holdId: input.holdId.toLowerCase() }));
   const [row] = await withRetries(db, () =>
     rowsOf<{ replayed: boolean }>(db, {
       name: 'ledger_void_hold',

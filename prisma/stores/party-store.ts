@@ -1,8 +1,10 @@
 import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches } from './api-key-token';
 import { openPartyAccounts } from './chart-of-accounts';
+import { isUniqueViolation } from './unique-violation';
+import { normaliseCreditCode } from '../../workflows/domain/credit-code';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../workflows/domain/errors';
 import { API_KEY_LABEL_LENGTH_MAX, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../workflows/domain/party-rules';
-import { Prisma, type ApiKey, type Party, type PartyRole, type PrismaClient, type User, type UserRole } from '../client';
+import { type ApiKey, type Party, type PartyRole, type PrismaClient, type User, type UserRole } from '../client';
 
 export interface Actor {
   userId: string;
@@ -21,13 +23,10 @@ function isAdminOf(actor: Actor, partyId: string): boolean {
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function uniqueViolationTarget(error: unknown): string | undefined {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-    const target = (error.meta as { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } } | undefined) ?? {};
-    const fields = Array.isArray(target.target) ? target.target : target.driverAdapterError?.cause?.constraint?.fields;
-    return Array.isArray(fields) ? fields.join(',') : 'unknown';
-  }
-  return undefined;
+/** The party with this unified social credit code (any case or spacing), if it has `role`. */
+export async function findPartyWithRole(prisma: PrismaClient, creditCode: string, role: PartyRole): Promise<Party | null> {
+  const party = await prisma.party.findUnique({ where: { creditCode: normaliseCreditCode(creditCode) } });
+  return party?.roles.includes(role) ? party : null;
 }
 
 export interface CreatePartyInput {
@@ -47,7 +46,7 @@ export async function createParty(prisma: PrismaClient, actor: Actor, input: Cre
       return party;
     });
   } catch (error) {
-    if (uniqueViolationTarget(error)) throw new ConflictError('CREDIT_CODE_TAKEN', `a party with credit code ${creditCode} already exists`);
+    if (isUniqueViolation(error)) throw new ConflictError('CREDIT_CODE_TAKEN', `a party with credit code ${creditCode} already exists`);
     throw error;
   }
 }
@@ -79,7 +78,7 @@ export async function createUser(prisma: PrismaClient, actor: Actor, input: Crea
   try {
     return await prisma.user.create({ data: { partyId: input.partyId, email, displayName, roles: [...new Set(input.roles)] } });
   } catch (error) {
-    if (uniqueViolationTarget(error)) throw new ConflictError('EMAIL_TAKEN', `a user with e-mail ${email} already exists`);
+    if (isUniqueViolation(error)) throw new ConflictError('EMAIL_TAKEN', `a user with e-mail ${email} already exists`);
     throw error;
   }
 }

@@ -1,14 +1,16 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
-import { businessDateOf } from '../../workflows/domain/business-date';
-import { Decimal, formatAmount, parseAmount, type Currency } from '../../workflows/domain/money';
+import { businessDateOf, isoDateOfColumn } from '../../workflows/domain/business-date';
+import { Decimal, formatAmount, minorUnits, parseAmount, type Currency } from '../../workflows/domain/money';
 import { quote, type Quote } from '../../workflows/domain/pricing';
 import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../workflows/domain/program-rules';
-import { type Prisma, type Program, type ProgramTerms, type PrismaClient } from '../client';
+import { type Prisma, type Program, type ProgramTerms, type PrismaClient, type Receivable } from '../client';
 import { setCreditLimit } from './credit-limit-store';
-import { isOperator, type Actor } from './party-store';
-import { findVisibleReceivable, toDecimal } from './receivable-store';
+import { findPartyWithRole, isOperator, type Actor } from './party-store';
+import { findVisibleReceivable } from './receivable-store';
+import { toDecimal } from './to-decimal';
 
 const PROGRAM_NAME_LENGTH_MAX = 200;
+const TRANSACTION_TIMEOUT_MS = 15_000;
 
 function requirePlatformAdmin(actor: Actor, action: string): void {
   if (!(isOperator(actor) && actor.userRoles.includes('ADMIN'))) throw new ForbiddenError(`only a platform administrator can ${action}`);
@@ -54,8 +56,8 @@ function termsData(terms: ValidProgramTerms): Omit<Prisma.ProgramTermsUncheckedC
 }
 
 async function partyWithRole(prisma: PrismaClient, creditCode: string, role: 'FUNDER' | 'CORE_ENTERPRISE' | 'SUPPLIER', field: string) {
-  const party = await prisma.party.findUnique({ where: { creditCode: creditCode.trim().toUpperCase() } });
-  if (!party || !party.roles.includes(role)) {
+  const party = await findPartyWithRole(prisma, creditCode, role);
+  if (!party) {
     throw ValidationError.field(['input', field], `no ${role.toLowerCase().replace('_', ' ')} with credit code ${creditCode.trim().toUpperCase()} is registered`);
   }
   return party;
@@ -99,7 +101,6 @@ export async function createProgram(prisma: PrismaClient, actor: Actor, input: C
   }, { timeout: TRANSACTION_TIMEOUT_MS });
 }
 
-const TRANSACTION_TIMEOUT_MS = 15_000;
 
 /** Sets the program's limits in the ledger to `terms`: the program total, the funder's obligor limit, and each enrolled supplier's. */
 async function applyLimits(tx: Prisma.TransactionClient, program: Program, terms: Pick<ValidProgramTerms, 'programLimit' | 'supplierLimit' | 'obligorLimit'>, supplierPartyIds: string[]): Promise<void> {
@@ -153,6 +154,7 @@ export async function enrollSupplier(prisma: PrismaClient, actor: Actor, program
 
 export interface QuoteResult {
   quote: Quote;
+  receivable: Receivable;
   currency: Currency;
   terms: ProgramTerms;
   program: Program;
@@ -188,12 +190,13 @@ export async function quoteFinancing(
     throw ValidationError.field(['amount'], (error as Error).message);
   }
   const confirmed = toDecimal(receivable.confirmedAmount ?? receivable.faceAmount);
-  const maxAmount = confirmed.times(toDecimal(terms.advanceRate)).toDecimalPlaces(2, Decimal.ROUND_DOWN);
+  // Down, not half-up: the cap is a ceiling, and rounding up would allow more than the advance rate.
+  const maxAmount = confirmed.times(toDecimal(terms.advanceRate)).toDecimalPlaces(minorUnits(currency), Decimal.ROUND_DOWN);
   if (amount.gt(maxAmount)) {
     throw ValidationError.field(['amount'], `must be at most ${formatAmount(maxAmount, currency)} (advance rate ${toDecimal(terms.advanceRate).times(100).toFixed()}% of the confirmed ${formatAmount(confirmed, currency)})`, 'OVER_ADVANCE_RATE');
   }
   const valueDate = businessDateOf(now);
-  const dueDate = receivable.dueDate.toISOString().slice(0, 10);
+  const dueDate = isoDateOfColumn(receivable.dueDate);
   const result = quote(amount, valueDate, dueDate, {
     currency,
     annualRate: toDecimal(terms.annualRate),
@@ -205,5 +208,5 @@ export async function quoteFinancing(
   if (result.tenorDays > terms.tenorDaysMax) {
     throw ValidationError.field(['receivableId'], `tenor of ${result.tenorDays} days exceeds the program's maximum of ${terms.tenorDaysMax}`, 'TENOR_TOO_LONG');
   }
-  return { quote: result, currency, terms, program, maxAmount };
+  return { quote: result, receivable, currency, terms, program, maxAmount };
 }

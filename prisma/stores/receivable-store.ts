@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError, ReceivableEncumberedError, ValidationError } from '../../workflows/domain/errors';
-import { Decimal, formatAmount, type Currency } from '../../workflows/domain/money';
+import { dateColumn } from '../../workflows/domain/business-date';
+import { formatAmount, type Currency } from '../../workflows/domain/money';
 import {
   assertTransition,
   ENCUMBERING_STATUSES,
@@ -12,22 +12,17 @@ import {
   type ValidRegistration,
 } from '../../workflows/domain/receivable-rules';
 import type { ReceivableDecision } from '../../workflows/contracts/receivable';
-import { Prisma, type PrismaClient, type Receivable } from '../client';
-import { isOperator, type Actor } from './party-store';
+import type { Prisma, PrismaClient, Receivable } from '../client';
+import { findPartyWithRole, isOperator, type Actor } from './party-store';
+import { sha256Hex } from './sha256-hex';
+import { toDecimal } from './to-decimal';
+import { isUniqueViolation } from './unique-violation';
 
 type Tx = Prisma.TransactionClient;
 
-/** Prisma's Decimal is its own decimal.js build: money crosses into the domain's Decimal here. */
-export function toDecimal(value: Prisma.Decimal | string): Decimal {
-  return new Decimal(value.toString());
-}
 
 const REGISTRATION_PREFIX = 'REG';
 const TRANSACTION_TIMEOUT_MS = 15_000;
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 export function invoiceFingerprint(obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): string {
   return sha256Hex(fingerprintSource(obligorCreditCode, invoiceCode, invoiceNumber));
@@ -44,10 +39,6 @@ function requestHash(valid: ValidRegistration): string {
     documentHashes: [...valid.documentHashes].sort(),
   };
   return sha256Hex(JSON.stringify(canonical));
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
 /** Where-clause of the receivables a party may see: its own, those it owes, all for operators. */
@@ -104,8 +95,8 @@ export async function registerReceivable(
   const earlier = await replay();
   if (earlier) return earlier;
 
-  const obligor = await prisma.party.findUnique({ where: { creditCode: valid.obligorCreditCode } });
-  if (!obligor || !obligor.roles.includes('CORE_ENTERPRISE')) {
+  const obligor = await findPartyWithRole(prisma, valid.obligorCreditCode, 'CORE_ENTERPRISE');
+  if (!obligor) {
     throw ValidationError.field(['input', 'obligorCreditCode'], `no core enterprise with credit code ${valid.obligorCreditCode} is registered on the platform`, 'OBLIGOR_NOT_CORE_ENTERPRISE');
   }
   if (obligor.id === actor.partyId) throw ValidationError.field(['input', 'obligorCreditCode'], 'a party cannot be the obligor of its own receivable');
@@ -126,7 +117,7 @@ export async function registerReceivable(
             contractNumber: valid.contractNumber,
             currency: valid.currency,
             faceAmount: valid.faceAmount.toFixed(),
-            dueDate: new Date(`${valid.dueDate}T00:00:00.000Z`),
+            dueDate: dateColumn(valid.dueDate),
             documentHashes: valid.documentHashes,
             idempotencyKey: valid.idempotencyKey,
             requestHash: hash,
@@ -140,7 +131,7 @@ export async function registerReceivable(
                 invoiceCode: invoice.invoiceCode,
                 invoiceNumber: invoice.invoiceNumber,
                 amount: invoice.amount.toFixed(),
-                issueDate: new Date(`${invoice.issueDate}T00:00:00.000Z`),
+                issueDate: dateColumn(invoice.issueDate),
                 fingerprint: fingerprints[index] as string,
               })),
             },

@@ -3,7 +3,7 @@ import { AssignmentMode as AssignmentModeValues, DayCount as DayCountValues, Int
 import { isOperator } from '../../prisma/stores/party-store';
 import { amendProgram, createProgram, currentTerms, enrollSupplier, findVisibleProgram, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
 import { getBalance } from '../../prisma/stores/ledger-store';
-import { toDecimal } from '../../prisma/stores/receivable-store';
+import { toDecimal } from '../../prisma/stores/to-decimal';
 import { ConflictError, LimitExceededError, WrongStateError } from '../../workflows/domain/errors';
 import { formatAmount, type Currency } from '../../workflows/domain/money';
 import type { Quote } from '../../workflows/domain/pricing';

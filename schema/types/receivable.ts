@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
-import { decideReceivable, findVisibleReceivable, registerReceivable, registryCheck, toDecimal, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
+import { decideReceivable, findVisibleReceivable, registerReceivable, registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
+import { toDecimal } from '../../prisma/stores/to-decimal';
+import { dateColumn, isoDateOfColumn } from '../../workflows/domain/business-date';
 import { cancelReceivableUpdate, confirmReceivableUpdate, rejectReceivableUpdate, type ReceivableWorkflowInput } from '../../workflows/contracts/receivable';
 import { describeReceivableWorkflow, sendReceivableUpdate, startReceivableWorkflow } from '../../workflows/client/receivable-client';
 import { normaliseCreditCode } from '../../workflows/domain/credit-code';
@@ -48,7 +50,7 @@ builder.prismaObject('ReceivableInvoice', {
     invoiceCode: t.exposeString('invoiceCode', { description: '发票代码, normalised (no spaces, upper case).' }),
     invoiceNumber: t.exposeString('invoiceNumber', { description: '发票号码, normalised.' }),
     amount: t.field({ type: Money, select: { amount: true, receivable: { select: { currency: true } } }, resolve: (invoice) => money(invoice.amount, invoice.receivable.currency) }),
-    issueDate: t.field({ type: 'Date', resolve: (invoice) => invoice.issueDate.toISOString().slice(0, 10) }),
+    issueDate: t.field({ type: 'Date', resolve: (invoice) => isoDateOfColumn(invoice.issueDate) }),
   }),
 });
 
@@ -109,7 +111,7 @@ builder.prismaObject('Receivable', {
       description: 'What the obligor confirmed; lower than the face amount when diluted.',
       resolve: (receivable) => (receivable.confirmedAmount === null ? null : money(receivable.confirmedAmount, receivable.currency)),
     }),
-    dueDate: t.field({ type: 'Date', resolve: (receivable) => receivable.dueDate.toISOString().slice(0, 10) }),
+    dueDate: t.field({ type: 'Date', resolve: (receivable) => isoDateOfColumn(receivable.dueDate) }),
     documentHashes: t.exposeStringList('documentHashes', { description: "SHA-256 of the supplier's supporting files." }),
     registeredAt: t.expose('registeredAt', { type: 'DateTime' }),
     confirmationDeadline: t.expose('confirmationDeadline', { type: 'DateTime' }),
@@ -170,8 +172,8 @@ builder.queryFields((t) => ({
             filter?.status?.length ? { status: { in: filter.status } } : {},
             filter?.obligorPartyId ? { obligorPartyId: String(filter.obligorPartyId) } : {},
             filter?.supplierPartyId ? { supplierPartyId: String(filter.supplierPartyId) } : {},
-            filter?.dueDateFrom ? { dueDate: { gte: new Date(`${filter.dueDateFrom}T00:00:00Z`) } } : {},
-            filter?.dueDateTo ? { dueDate: { lte: new Date(`${filter.dueDateTo}T00:00:00Z`) } } : {},
+            filter?.dueDateFrom ? { dueDate: { gte: dateColumn(filter.dueDateFrom) } } : {},
+            filter?.dueDateTo ? { dueDate: { lte: dateColumn(filter.dueDateTo) } } : {},
           ],
         },
         orderBy: [{ registeredAt: 'desc' }, { id: 'desc' }],

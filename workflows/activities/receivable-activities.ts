@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DocumentKind, PrismaClient } from '../../prisma/client';
-import { decideReceivable, toDecimal } from '../../prisma/stores/receivable-store';
+import { decideReceivable } from '../../prisma/stores/receivable-store';
+import { sha256Hex } from '../../prisma/stores/sha256-hex';
+import { toDecimal } from '../../prisma/stores/to-decimal';
 import type { ActorRef, NotificationKind, ReceivableDecision, ReceivableState } from '../contracts/receivable';
+import { isoDateOfColumn } from '../domain/business-date';
 import { formatAmount, type Currency } from '../domain/money';
 import { renderConfirmationLetter } from './documents/confirmation-letter';
 import { formatMoney } from './documents/format-money';
@@ -12,10 +14,6 @@ import { withDomainFailures } from './domain-failure';
 export interface ReceivableActivityDependencies {
   prisma: PrismaClient;
   logger: Logger;
-}
-
-function isoDate(value: Date): string {
-  return value.toISOString().slice(0, 10);
 }
 
 const NOTIFICATION_TEXT: Record<NotificationKind, (registrationNumber: string, amount: string) => { subject: string; body: string }> = {
@@ -74,8 +72,8 @@ export function createReceivableActivities({ prisma, logger }: ReceivableActivit
         contractNumber: receivable.contractNumber,
         currency,
         faceAmount: money(receivable.faceAmount),
-        dueDate: isoDate(receivable.dueDate),
-        invoices: receivable.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: money(invoice.amount), issueDate: isoDate(invoice.issueDate) })),
+        dueDate: isoDateOfColumn(receivable.dueDate),
+        invoices: receivable.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: money(invoice.amount), issueDate: isoDateOfColumn(invoice.issueDate) })),
         documentHashes: receivable.documentHashes,
       };
       let bytes: Uint8Array;
@@ -90,7 +88,7 @@ export function createReceivableActivities({ prisma, logger }: ReceivableActivit
           confirmedBy: receivable.confirmedBy?.displayName ?? receivable.obligor.legalName,
         });
       }
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const sha256 = sha256Hex(bytes);
       const fileName = `${receivable.registrationNumber}-${input.kind === 'REGISTRATION_CERTIFICATE' ? 'registration-certificate' : 'confirmation-letter'}.pdf`;
       // ON CONFLICT DO NOTHING: two racing attempts store one document.
       await prisma.document.createMany({

@@ -35,3 +35,15 @@ export function addDays(date: IsoDate, days: number): IsoDate {
 export function daysBetween(from: IsoDate, to: IsoDate): number {
   return Math.round((Date.parse(`${to}T00:00:00.000Z`) - Date.parse(`${from}T00:00:00.000Z`)) / DAY_MS);
 }
+
+/**
+ * A business date as stored in a DATE column. Prisma maps DATE to a Date at UTC midnight, so
+ * the calendar date travels as that instant; `isoDateOfColumn` reads it back.
+ */
+export function dateColumn(date: IsoDate): Date {
+  return new Date(`${date}T00:00:00.000Z`);
+}
+
+export function isoDateOfColumn(value: Date): IsoDate {
+  return value.toISOString().slice(0, 10);
+}

@@ -3,7 +3,7 @@ import { assertGlyphsDrawn, compactText, extractPdfText, previewPdf, renderPdfPa
 import { type AcknowledgementData, assignmentAcknowledgementSpec, renderAssignmentAcknowledgement } from './assignment-acknowledgement';
 import { type FinancingTermsData, financingTermsSpec, formatPercent, renderFinancingTerms } from './financing-terms';
 import { type FinancingDocumentData, noticeOfAssignmentSpec, renderNoticeOfAssignment } from './notice-of-assignment';
-import { sha256Hex } from './sha256-hex';
+import { sha256Hex } from '../../../prisma/stores/sha256-hex';
 
 const SUPPLIER = '深圳市华南精密电子制造有限公司';
 const OBLIGOR = '中国东方重工集团股份有限公司';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assertGlyphsDrawn, compactText, extractPdfText, pdfInfo, previewPdf } from '../../../test/support/pdf';
 import { type ConfirmationLetterData, confirmationLetterSpec, renderConfirmationLetter } from './confirmation-letter';
 import { type RegistrationCertificateData, renderRegistrationCertificate } from './registration-certificate';
-import { sha256Hex } from './sha256-hex';
+import { sha256Hex } from '../../../prisma/stores/sha256-hex';
 
 const SUPPLIER = '深圳市华南精密电子制造有限公司';
 const OBLIGOR = '中国东方重工集团股份有限公司';

@@ -6,7 +6,7 @@ import { assertGlyphsDrawn, checkGlyphs, compactText, extractPdfText, pdfInfo, p
 import { embedDocumentFont, FONT_FILES } from './document-fonts';
 import { MARGIN_X, PAGE_WIDTH } from './document-layout';
 import { type DocumentSpec, PRODUCER, renderDocument } from './render-document';
-import { sha256Hex } from './sha256-hex';
+import { sha256Hex } from '../../../prisma/stores/sha256-hex';
 
 const NAME = '深圳市华南精密电子制造有限公司';
 const NOTES = '本文件用于验证中文与 Latin text 的混合排版，包括自动换行 (wrapping) 与分页。'.repeat(6);
