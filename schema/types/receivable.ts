@@ -218,10 +218,21 @@ function actorOf(ctx: GraphQLContext) {
   return { userId: ctx.viewer.userId, partyId: ctx.viewer.partyId };
 }
 
-function assertMayDecide(ctx: GraphQLContext): void {
+/**
+ * The receivable a decision is about, once the caller may make it: visible to its party
+ * (else "not found"), on the right side of the debt (the obligor confirms and rejects, the
+ * supplier cancels), and not a VIEWER.
+ */
+async function receivableToDecide(ctx: GraphQLContext, id: string, side: 'obligor' | 'supplier', verb: string) {
+  const receivable = await findVisibleReceivable(ctx.prisma, ctx.viewer, id);
+  const partyId = side === 'obligor' ? receivable.obligorPartyId : receivable.supplierPartyId;
+  if (partyId !== ctx.viewer.partyId) {
+    throw new ForbiddenError(side === 'obligor' ? `only the obligor (the core enterprise) can ${verb} a receivable` : `only the supplier can ${verb} its receivable`);
+  }
   if (!ctx.viewer.userRoles.some((role) => role === 'MAKER' || role === 'CHECKER' || role === 'ADMIN')) {
     throw new ForbiddenError('a VIEWER cannot decide on receivables');
   }
+  return receivable;
 }
 
 const DECISION_ERRORS = [...LOOKUP_ERRORS, WrongStateError] as const;
@@ -253,9 +264,7 @@ builder.mutationFields((t) => ({
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }), confirmedAmount: t.arg.string({ required: false, validate: z.string().max(64) }) },
     resolve: async (query, _root, { id, confirmedAmount }, ctx) => {
-      const receivable = await findVisibleReceivable(ctx.prisma, ctx.viewer, String(id));
-      if (receivable.obligorPartyId !== ctx.viewer.partyId) throw new ForbiddenError('only the obligor (the core enterprise) can confirm a receivable');
-      assertMayDecide(ctx);
+      const receivable = await receivableToDecide(ctx, String(id), 'obligor', 'confirm');
       validateConfirmedAmount(confirmedAmount, toDecimal(receivable.faceAmount), receivable.currency as Currency);
       const state = await sendReceivableUpdate(ctx.temporal, receivable.id, confirmReceivableUpdate, { actor: actorOf(ctx), confirmedAmount }, `confirm-${ctx.requestId}`);
       if (!state) throw new WrongStateError(`cannot confirm a receivable that is ${receivable.status}`, receivable.status);
@@ -268,9 +277,7 @@ builder.mutationFields((t) => ({
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: z.string().max(2000) }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      const receivable = await findVisibleReceivable(ctx.prisma, ctx.viewer, String(id));
-      if (receivable.obligorPartyId !== ctx.viewer.partyId) throw new ForbiddenError('only the obligor (the core enterprise) can reject a receivable');
-      assertMayDecide(ctx);
+      const receivable = await receivableToDecide(ctx, String(id), 'obligor', 'reject');
       const why = validateReason(reason);
       const state = await sendReceivableUpdate(ctx.temporal, receivable.id, rejectReceivableUpdate, { actor: actorOf(ctx), reason: why }, `reject-${ctx.requestId}`);
       if (!state) throw new WrongStateError(`cannot reject a receivable that is ${receivable.status}`, receivable.status);
@@ -283,9 +290,7 @@ builder.mutationFields((t) => ({
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: z.string().max(2000) }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      const receivable = await findVisibleReceivable(ctx.prisma, ctx.viewer, String(id));
-      if (receivable.supplierPartyId !== ctx.viewer.partyId) throw new ForbiddenError('only the supplier can cancel its receivable');
-      assertMayDecide(ctx);
+      const receivable = await receivableToDecide(ctx, String(id), 'supplier', 'cancel');
       const why = validateReason(reason);
       const state = await sendReceivableUpdate(ctx.temporal, receivable.id, cancelReceivableUpdate, { actor: actorOf(ctx), reason: why }, `cancel-${ctx.requestId}`);
       if (!state) {
