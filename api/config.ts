@@ -34,6 +34,9 @@ const configSchema = z.object({
     .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be whole days separated by commas, e.g. "1,3,6"')
     .default('1,3,6')
     .transform((value) => value.split(',').map((day) => Number(day.trim()))),
+  // How long a core enterprise has to acknowledge an assignment, and the funder to approve a financing.
+  FINANCING_ACKNOWLEDGEMENT_DAYS: z.coerce.number().int().min(1).max(90).default(5),
+  FINANCING_APPROVAL_DAYS: z.coerce.number().int().min(1).max(90).default(5),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -79,6 +82,15 @@ export function receivableSettings(config: Pick<Config, 'RECEIVABLE_CONFIRMATION
     confirmationWindowMs: config.RECEIVABLE_CONFIRMATION_DAYS * DAY_MS,
     reminderOffsetsMs: config.RECEIVABLE_REMINDER_DAYS.map((days) => days * DAY_MS),
   };
+}
+
+export interface FinancingSettings {
+  acknowledgementWindowMs: number;
+  approvalWindowMs: number;
+}
+
+export function financingSettings(config: Pick<Config, 'FINANCING_ACKNOWLEDGEMENT_DAYS' | 'FINANCING_APPROVAL_DAYS'>): FinancingSettings {
+  return { acknowledgementWindowMs: config.FINANCING_ACKNOWLEDGEMENT_DAYS * DAY_MS, approvalWindowMs: config.FINANCING_APPROVAL_DAYS * DAY_MS };
 }
 
 /** Used by `npm start` on a developer's machine only; production refuses it. */

@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
+import { visibleFinancingsWhere } from '../prisma/stores/financing-store';
 import { visibleReceivablesWhere } from '../prisma/stores/receivable-store';
 import { authenticate } from './authenticate';
 
@@ -12,8 +13,8 @@ function jsonError(status: number, code: string, message: string, headers: Recor
 }
 
 /**
- * GET /documents/<id>: the stored PDF, to the parties entitled to it (the receivable's
- * supplier and obligor, and operators). Anyone else gets 404, as for an unknown id.
+ * GET /documents/<id>: the stored PDF, to the parties entitled to it (those who may see the
+ * receivable or the financing it belongs to, and operators). Anyone else gets 404, as for an unknown id.
  * The body is exactly the bytes whose SHA-256 the API lists; the header repeats it.
  */
 export function documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }: { prisma: PrismaClient; apiKeyPepper: string; logger: Logger; requestIdOf: (request: Request) => string }): Plugin {
@@ -39,7 +40,7 @@ export function documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }: { 
       const notFound = () => endResponse(jsonError(404, 'NOT_FOUND', `document ${id} not found`));
       if (!UUID.test(id)) return notFound();
       const document = await prisma.document.findFirst({
-        where: { id, receivable: visibleReceivablesWhere(viewer) },
+        where: { id, OR: [{ receivable: visibleReceivablesWhere(viewer) }, { financing: visibleFinancingsWhere(viewer) }] },
       });
       if (!document) return notFound();
       logger.info({ requestId, documentId: document.id, kind: document.kind, partyId: viewer.partyId }, 'document served');

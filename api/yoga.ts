@@ -6,7 +6,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
-import type { ReceivableSettings } from './config';
+import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
 import { DomainError } from '../workflows/domain/errors';
 import type { GraphQLContext } from '../schema/context';
@@ -31,6 +31,7 @@ export interface YogaDependencies {
   apiKeyPepper: string;
   graphiql: boolean;
   receivableSettings: ReceivableSettings;
+  financingSettings: FinancingSettings;
 }
 
 interface ServerContext {
@@ -90,7 +91,7 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings, financingSettings } = deps;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -141,6 +142,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         taskQueue,
         apiKeyPepper,
         receivableSettings,
+        financingSettings,
         viewer,
         logger: logger.child({ requestId, partyId: viewer.partyId, userId: viewer.userId }),
       };

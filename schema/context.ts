@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
-import type { ReceivableSettings } from '../api/config';
+import type { FinancingSettings, ReceivableSettings } from '../api/config';
 import type { Actor } from '../prisma/stores/party-store';
 
 /** Per-request context. Every request is authenticated before it gets one (401 otherwise). */
@@ -14,4 +14,5 @@ export interface GraphQLContext {
   viewer: Actor & { apiKeyId: string };
   apiKeyPepper: string;
   receivableSettings: ReceivableSettings;
+  financingSettings: FinancingSettings;
 }

@@ -9,6 +9,7 @@ import './types/system';
 import './types/ledger';
 import './types/receivable';
 import './types/program';
+import './types/financing';
 
 builder.queryType({});
 builder.mutationType({});

@@ -2,7 +2,7 @@
 // Temporal are started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; the
 // worker and the API are the same modules the deployed processes run.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DEVELOPMENT_PEPPER, loadConfigOrExit, logLevelOrExit, receivableSettings } from '../api/config';
+import { DEVELOPMENT_PEPPER, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
 import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
@@ -112,7 +112,7 @@ try {
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
   const api = await startApiServer(
-    { prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, apiKeyPepper: config.API_KEY_PEPPER, graphiql: config.NODE_ENV !== 'production', receivableSettings: receivableSettings(config) },
+    { prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, apiKeyPepper: config.API_KEY_PEPPER, graphiql: config.NODE_ENV !== 'production', receivableSettings: receivableSettings(config), financingSettings: financingSettings(config) },
     { host: config.API_HOST, port: config.API_PORT },
   );
   stops.push(() => api.close());

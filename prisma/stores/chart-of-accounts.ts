@@ -10,6 +10,9 @@ import { openAccount, type LedgerAccountPurpose, type LedgerAccountType, type Le
 
 export const DEFAULT_LEDGER_CURRENCY: Currency = 'CNY';
 
+/** The custody bank holding the escrow account; virtual account numbers are its sub-accounts. */
+export const ESCROW_BANK_NAME = '平台存管银行 Platform escrow bank';
+
 interface AccountTemplate {
   purpose: LedgerAccountPurpose;
   type: LedgerAccountType;
@@ -100,4 +103,26 @@ export async function openPartyAccounts(
     );
   }
   return opened;
+}
+
+export function collectionAccountCode(financingId: string, currency: Currency): string {
+  return `financing:${financingId}:COLLECTION:${currency}`;
+}
+
+/**
+ * Opens (or finds) a financing's collection account (回款专户): the virtual account number the
+ * core enterprise is told to pay into. Money there is owed to the assignee (the funder) until
+ * the waterfall allocates it, so the funder owns it; it cannot be overdrawn.
+ */
+export async function openCollectionAccount(db: LedgerDb, financing: { id: string; financingNumber: string; funderPartyId: string }, currency: Currency): Promise<LedgerAccountView> {
+  return openAccount(db, {
+    code: collectionAccountCode(financing.id, currency),
+    name: `回款专户 Collection ${financing.financingNumber} ${currency}`,
+    type: 'LIABILITY',
+    purpose: 'COLLECTION',
+    currency,
+    ownerPartyId: financing.funderPartyId,
+    debitsMustNotExceedCredits: true,
+    withVirtualAccountNumber: true,
+  });
 }

@@ -1,11 +1,13 @@
-import { ConflictError, ForbiddenError, LimitExceededError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
+import { ConflictError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
+import { assertBeforeDeadline, assertDecisionAllowed, CLOSED_BEFORE_APPROVAL, deadlineOf, FINANCING_DECISIONS, type FinancingDecision } from '../../workflows/domain/financing-rules';
 import { formatAmount } from '../../workflows/domain/money';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../workflows/domain/receivable-rules';
 import { Prisma, type Financing, type PrismaClient } from '../client';
 import { dateColumn } from '../../workflows/domain/business-date';
+import { openCollectionAccount } from './chart-of-accounts';
 import { creditLimitCode } from './credit-limit-store';
-import { findAccountByCode, reserveHold } from './ledger-store';
-import type { Actor } from './party-store';
+import { findAccountByCode, reserveHold, voidHold } from './ledger-store';
+import { isOperator, type Actor } from './party-store';
 import { quoteFinancing } from './program-store';
 import { sha256Hex } from './sha256-hex';
 import { isUniqueViolation } from './unique-violation';
@@ -19,6 +21,14 @@ export interface ApplyInput {
   amount: string;
   idempotencyKey: string;
 }
+
+/** How long each party has to answer (docs/workflows/financing.md). */
+export interface FinancingWindows {
+  acknowledgementWindowMs: number;
+  approvalWindowMs: number;
+}
+
+type Tx = Prisma.TransactionClient;
 
 export interface ApplyResult {
   financing: Financing;
@@ -38,7 +48,7 @@ function isRetryable(error: unknown): boolean {
  * (LIMIT_EXCEEDED); the holds are the reservation, so concurrent applications can never
  * together exceed a limit. Repeating the request with the same key returns the same financing.
  */
-export async function applyForFinancing(prisma: PrismaClient, actor: Actor, input: ApplyInput, now = new Date()): Promise<ApplyResult> {
+export async function applyForFinancing(prisma: PrismaClient, actor: Actor, input: ApplyInput, windows: FinancingWindows, now = new Date()): Promise<ApplyResult> {
   if (!actor.partyRoles.includes('SUPPLIER')) throw new ForbiddenError('only a supplier can apply for financing');
   if (!actor.userRoles.includes('MAKER') && !actor.userRoles.includes('ADMIN')) throw new ForbiddenError('applying for financing needs the MAKER role');
   const idempotencyKey = input.idempotencyKey.trim();
@@ -88,7 +98,10 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
               valueDate: dateColumn(quote.valueDate),
               dueDate: dateColumn(quote.dueDate),
               tenorDays: quote.tenorDays,
+              // Open assignment waits for the core enterprise first; silent goes straight to the funder.
               status: terms.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL',
+              acknowledgementDeadline: terms.assignmentMode === 'OPEN' ? new Date(now.getTime() + windows.acknowledgementWindowMs) : null,
+              approvalDeadline: terms.assignmentMode === 'OPEN' ? null : new Date(now.getTime() + windows.approvalWindowMs),
               limitHoldIds: [],
               idempotencyKey,
               requestHash,
@@ -126,7 +139,8 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
             data: { receivableId: receivable.id, fromStatus: 'CONFIRMED', toStatus: 'FINANCING_PENDING', actorUserId: actor.userId, actorPartyId: actor.partyId, reason: `financing ${financingNumber} applied for`, occurredAt: now },
           });
           await tx.financingTransition.create({ data: { financingId: created.id, toStatus: created.status, actorUserId: actor.userId, actorPartyId: actor.partyId, occurredAt: now } });
-          return tx.financing.update({ where: { id: created.id }, data: { limitHoldIds: holdIds } });
+          const collection = await openCollectionAccount(tx, created, currency);
+          return tx.financing.update({ where: { id: created.id }, data: { limitHoldIds: holdIds, collectionAccountId: collection.id } });
         },
         { timeout: TRANSACTION_TIMEOUT_MS },
       );
@@ -142,4 +156,138 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
       throw error;
     }
   }
+}
+
+/**
+ * Who sees a financing: its supplier and funder; the core enterprise only under open
+ * assignment (silent factoring does not tell the obligor); operators all.
+ */
+export function visibleFinancingsWhere(actor: Actor): Prisma.FinancingWhereInput {
+  if (isOperator(actor)) return {};
+  return {
+    OR: [{ supplierPartyId: actor.partyId }, { funderPartyId: actor.partyId }, { obligorPartyId: actor.partyId, programTerms: { assignmentMode: 'OPEN' } }],
+  };
+}
+
+export async function findVisibleFinancing(prisma: PrismaClient | Tx, actor: Actor, financingId: string): Promise<Financing> {
+  const financing = await prisma.financing.findFirst({ where: { AND: [{ id: financingId }, visibleFinancingsWhere(actor)] } });
+  if (!financing) throw new NotFoundError('Financing', financingId);
+  return financing;
+}
+
+export interface FinancingDecisionActor {
+  userId: string;
+  partyId: string;
+}
+
+const SIDE_PARTY = {
+  OBLIGOR: (financing: Financing) => financing.obligorPartyId,
+  FUNDER: (financing: Financing) => financing.funderPartyId,
+  SUPPLIER: (financing: Financing) => financing.supplierPartyId,
+} as const;
+
+const SIDE_NAME = { OBLIGOR: 'the core enterprise', FUNDER: 'the funder', SUPPLIER: 'the supplier' } as const;
+
+/**
+ * Applies one decision on a financing in one transaction: locks it, checks the side and the
+ * state and the deadline, moves it, records the transition, and, when the financing ends
+ * before approval, voids its limit holds and gives the receivable back (CONFIRMED, free to
+ * finance again). `idempotencyKey` identifies the decision: a retry returns what it produced.
+ */
+export async function decideFinancing(
+  prisma: PrismaClient,
+  financingId: string,
+  decision: FinancingDecision,
+  actor: FinancingDecisionActor | null,
+  idempotencyKey: string,
+  now = new Date(),
+): Promise<Financing> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await prisma.$transaction((tx) => applyDecision(tx, financingId, decision, actor, idempotencyKey, now), { timeout: TRANSACTION_TIMEOUT_MS });
+    } catch (error) {
+      if (attempt < RETRIES_MAX && isRetryable(error)) continue;
+      throw error;
+    }
+  }
+}
+
+async function applyDecision(tx: Tx, financingId: string, decision: FinancingDecision, actor: FinancingDecisionActor | null, idempotencyKey: string, now: Date): Promise<Financing> {
+  const done = await tx.financingTransition.findUnique({ where: { idempotencyKey } });
+  if (done) return tx.financing.findUniqueOrThrow({ where: { id: financingId } });
+  // Serialises decisions on one financing: an approval racing a withdrawal, a refusal racing expiry.
+  await tx.$queryRaw`SELECT id FROM financing WHERE id = ${financingId}::uuid FOR UPDATE`;
+  const financing = await tx.financing.findUnique({ where: { id: financingId } });
+  if (!financing) throw new NotFoundError('Financing', financingId);
+
+  const rule = FINANCING_DECISIONS[decision.kind];
+  if (rule.side !== 'PLATFORM') {
+    // Only the financing's own parties get past "not found"; the wrong side of it gets "forbidden".
+    const partyIds = [financing.supplierPartyId, financing.funderPartyId, financing.obligorPartyId];
+    if (!actor || !partyIds.includes(actor.partyId)) throw new NotFoundError('Financing', financingId);
+    if (actor.partyId !== SIDE_PARTY[rule.side](financing)) throw new ForbiddenError(`only ${SIDE_NAME[rule.side]} can ${rule.verb} a financing`);
+  }
+  // Expiry racing a decision: whichever commits first wins, and expiry of a decided financing is a no-op.
+  if (decision.kind === 'EXPIRE' && !rule.from.includes(financing.status)) return financing;
+  const to = assertDecisionAllowed(financing.status, decision.kind);
+  assertBeforeDeadline(financing.status, deadlineOf(financing.status, financing), now, decision.kind);
+
+  const data: Prisma.FinancingUpdateInput = { status: to, updatedAt: now };
+  let reason: string | null = null;
+  switch (decision.kind) {
+    case 'ACKNOWLEDGE':
+      data.acknowledgedBy = { connect: { id: actor!.userId } };
+      data.acknowledgedAt = now;
+      data.approvalDeadline = decision.approvalDeadline;
+      break;
+    case 'APPROVE':
+      data.approvedBy = { connect: { id: actor!.userId } };
+      data.approvedAt = now;
+      break;
+    case 'CONFIRM_APPROVAL':
+      if (financing.approvedByUserId === actor!.userId) {
+        throw new ForbiddenError('the user who approved a financing cannot confirm the approval: another user of the funder must check it', 'MAKER_CANNOT_CHECK');
+      }
+      data.approvalConfirmedBy = { connect: { id: actor!.userId } };
+      data.approvalConfirmedAt = now;
+      break;
+    case 'REFUSE':
+    case 'REJECT':
+    case 'WITHDRAW':
+      reason = decision.reason;
+      data.closedReason = decision.reason;
+      break;
+    case 'EXPIRE':
+      reason = financing.status === 'PENDING_ACKNOWLEDGEMENT' ? 'the core enterprise did not acknowledge the assignment before the deadline' : 'the funder did not approve before the deadline';
+      data.closedReason = reason;
+      break;
+  }
+  const updated = await tx.financing.update({ where: { id: financingId }, data });
+  await tx.financingTransition.create({
+    data: { financingId, fromStatus: financing.status, toStatus: to, actorUserId: actor?.userId ?? null, actorPartyId: actor?.partyId ?? null, reason, idempotencyKey, occurredAt: now },
+  });
+  if (CLOSED_BEFORE_APPROVAL.includes(to)) await releaseFinancing(tx, updated, actor, now);
+  return updated;
+}
+
+/**
+ * Block → release: the limit reservations are voided (the limits have room again) and the
+ * receivable returns to CONFIRMED, still encumbered in the registry by its own registration.
+ */
+async function releaseFinancing(tx: Tx, financing: Financing, actor: FinancingDecisionActor | null, now: Date): Promise<void> {
+  for (const holdId of financing.limitHoldIds) {
+    await voidHold(tx, { holdId, idempotencyKey: `financing:${financing.id}:limit-release:${holdId}` }, now);
+  }
+  await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'CONFIRMED', updatedAt: now } });
+  await tx.receivableTransition.create({
+    data: {
+      receivableId: financing.receivableId,
+      fromStatus: 'FINANCING_PENDING',
+      toStatus: 'CONFIRMED',
+      actorUserId: actor?.userId ?? null,
+      actorPartyId: actor?.partyId ?? null,
+      reason: `financing ${financing.financingNumber} ${financing.status.toLowerCase()}`,
+      occurredAt: now,
+    },
+  });
 }

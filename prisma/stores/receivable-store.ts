@@ -44,7 +44,8 @@ function requestHash(valid: ValidRegistration): string {
 /** Where-clause of the receivables a party may see: its own, those it owes, all for operators. */
 export function visibleReceivablesWhere(actor: Actor): Prisma.ReceivableWhereInput {
   if (isOperator(actor)) return {};
-  return { OR: [{ supplierPartyId: actor.partyId }, { obligorPartyId: actor.partyId }] };
+  // A funder sees the receivables it was asked to finance: it is buying them.
+  return { OR: [{ supplierPartyId: actor.partyId }, { obligorPartyId: actor.partyId }, { financings: { some: { funderPartyId: actor.partyId } } }] };
 }
 
 export async function findVisibleReceivable(prisma: PrismaClient | Tx, actor: Actor, receivableId: string): Promise<Receivable> {

@@ -85,7 +85,7 @@ builder.prismaObject('Document', {
   }),
 });
 
-const WorkflowStatus = builder.objectRef<{ workflowId: string; runId: string | null; status: string }>('WorkflowStatus').implement({
+export const WorkflowStatus = builder.objectRef<{ workflowId: string; runId: string | null; status: string }>('WorkflowStatus').implement({
   description: 'The Temporal workflow behind an object: RUNNING while it waits for people or timers.',
   fields: (t) => ({
     workflowId: t.exposeString('workflowId'),
@@ -311,6 +311,7 @@ builder.prismaObject('Notification', {
     subject: t.exposeString('subject'),
     body: t.exposeString('body'),
     receivable: t.relation('receivable', { nullable: true }),
+    financing: t.relation('financing', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import type { ReceivableSettings } from '../../api/config';
+import type { FinancingSettings, ReceivableSettings } from '../../api/config';
 import { inject } from 'vitest';
 import { startApiServer, type RunningApi } from '../../api/server';
 import type { PrismaClient } from '../../prisma/client';
 import { PAYLOAD_CONVERTER_PATH } from '../../workflows/contracts/payload-converter-path';
+import { TEST_FINANCING_WINDOWS } from './financings';
 import { testLogger } from './logger';
 import { TEST_PEPPER } from './parties';
 
@@ -29,12 +30,17 @@ export const TEST_RECEIVABLE_SETTINGS: ReceivableSettings = { confirmationWindow
 
 export async function startTestApi(
   prisma: PrismaClient,
-  { taskQueue = `scf-test-${randomUUID()}`, temporalClient, receivableSettings = TEST_RECEIVABLE_SETTINGS }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings } = {},
+  {
+    taskQueue = `scf-test-${randomUUID()}`,
+    temporalClient,
+    receivableSettings = TEST_RECEIVABLE_SETTINGS,
+    financingSettings = TEST_FINANCING_WINDOWS,
+  }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings; financingSettings?: FinancingSettings } = {},
 ): Promise<TestApi> {
   const connection = temporalClient ? undefined : await Connection.connect({ address: inject('temporalAddress') });
   const temporal = temporalClient ?? new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
   const api: RunningApi = await startApiServer(
-    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql: true, receivableSettings },
+    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql: true, receivableSettings, financingSettings },
     { host: '127.0.0.1', port: 0 },
   );
   return {

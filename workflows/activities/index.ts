@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
+import { createFinancingActivities } from './financing-activities';
 import { createReceivableActivities } from './receivable-activities';
 import { createSystemActivities } from './system-activities';
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createSystemActivities(deps),
     ...createReceivableActivities(deps),
+    ...createFinancingActivities(deps),
   };
 }
 

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { DocumentKind, PrismaClient } from '../../prisma/client';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
-import { sha256Hex } from '../../prisma/stores/sha256-hex';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import type { ActorRef, NotificationKind, ReceivableDecision, ReceivableState } from '../contracts/receivable';
 import { isoDateOfColumn } from '../domain/business-date';
@@ -9,6 +8,7 @@ import { formatAmount, type Currency } from '../domain/money';
 import { renderConfirmationLetter } from './documents/confirmation-letter';
 import { formatMoney } from './documents/format-money';
 import { renderRegistrationCertificate } from './documents/registration-certificate';
+import { storeDocumentOnce, type StoredDocument } from './documents/store-document';
 import { withDomainFailures } from './domain-failure';
 
 export interface ReceivableActivityDependencies {
@@ -55,49 +55,38 @@ export function createReceivableActivities({ prisma, logger }: ReceivableActivit
     },
 
     /** Renders and stores a receivable's document once; a retry finds the stored copy. */
-    async generateReceivableDocument(input: { receivableId: string; kind: Extract<DocumentKind, 'REGISTRATION_CERTIFICATE' | 'CONFIRMATION_LETTER'> }): Promise<{ documentId: string; sha256: string }> {
-      const existing = await prisma.document.findUnique({ where: { receivableId_kind: { receivableId: input.receivableId, kind: input.kind } } });
-      if (existing) return { documentId: existing.id, sha256: existing.sha256 };
-      const receivable = await prisma.receivable.findUniqueOrThrow({
-        where: { id: input.receivableId },
-        include: { supplier: true, obligor: true, confirmedBy: true, invoices: { orderBy: { lineNumber: 'asc' } } },
-      });
-      const currency = receivable.currency as Currency;
-      const money = (value: { toString(): string }) => formatAmount(toDecimal(value.toString()), currency);
-      const data = {
-        registrationNumber: receivable.registrationNumber,
-        registeredAt: receivable.registeredAt,
-        supplier: { legalName: receivable.supplier.legalName, creditCode: receivable.supplier.creditCode },
-        obligor: { legalName: receivable.obligor.legalName, creditCode: receivable.obligor.creditCode },
-        contractNumber: receivable.contractNumber,
-        currency,
-        faceAmount: money(receivable.faceAmount),
-        dueDate: isoDateOfColumn(receivable.dueDate),
-        invoices: receivable.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: money(invoice.amount), issueDate: isoDateOfColumn(invoice.issueDate) })),
-        documentHashes: receivable.documentHashes,
-      };
-      let bytes: Uint8Array;
-      if (input.kind === 'REGISTRATION_CERTIFICATE') {
-        bytes = await renderRegistrationCertificate(data);
-      } else {
+    async generateReceivableDocument(input: { receivableId: string; kind: Extract<DocumentKind, 'REGISTRATION_CERTIFICATE' | 'CONFIRMATION_LETTER'> }): Promise<StoredDocument> {
+      return storeDocumentOnce(prisma, logger, { receivableId: input.receivableId }, input.kind, async () => {
+        const receivable = await prisma.receivable.findUniqueOrThrow({
+          where: { id: input.receivableId },
+          include: { supplier: true, obligor: true, confirmedBy: true, invoices: { orderBy: { lineNumber: 'asc' } } },
+        });
+        const currency = receivable.currency as Currency;
+        const money = (value: { toString(): string }) => formatAmount(toDecimal(value.toString()), currency);
+        const data = {
+          registrationNumber: receivable.registrationNumber,
+          registeredAt: receivable.registeredAt,
+          supplier: { legalName: receivable.supplier.legalName, creditCode: receivable.supplier.creditCode },
+          obligor: { legalName: receivable.obligor.legalName, creditCode: receivable.obligor.creditCode },
+          contractNumber: receivable.contractNumber,
+          currency,
+          faceAmount: money(receivable.faceAmount),
+          dueDate: isoDateOfColumn(receivable.dueDate),
+          invoices: receivable.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: money(invoice.amount), issueDate: isoDateOfColumn(invoice.issueDate) })),
+          documentHashes: receivable.documentHashes,
+        };
+        if (input.kind === 'REGISTRATION_CERTIFICATE') {
+          return { bytes: await renderRegistrationCertificate(data), fileName: `${receivable.registrationNumber}-registration-certificate.pdf` };
+        }
         if (!receivable.confirmedAmount || !receivable.confirmedAt) throw new Error(`receivable ${receivable.id} has no confirmation to put in a letter`);
-        bytes = await renderConfirmationLetter({
+        const bytes = await renderConfirmationLetter({
           ...data,
           confirmedAmount: money(receivable.confirmedAmount),
           confirmedAt: receivable.confirmedAt,
           confirmedBy: receivable.confirmedBy?.displayName ?? receivable.obligor.legalName,
         });
-      }
-      const sha256 = sha256Hex(bytes);
-      const fileName = `${receivable.registrationNumber}-${input.kind === 'REGISTRATION_CERTIFICATE' ? 'registration-certificate' : 'confirmation-letter'}.pdf`;
-      // ON CONFLICT DO NOTHING: two racing attempts store one document.
-      await prisma.document.createMany({
-        data: [{ kind: input.kind, receivableId: receivable.id, fileName, contentType: 'application/pdf', sha256, sizeBytes: bytes.byteLength, content: Buffer.from(bytes) }],
-        skipDuplicates: true,
+        return { bytes, fileName: `${receivable.registrationNumber}-confirmation-letter.pdf` };
       });
-      const stored = await prisma.document.findUniqueOrThrow({ where: { receivableId_kind: { receivableId: receivable.id, kind: input.kind } } });
-      logger.info({ receivableId: receivable.id, kind: input.kind, sha256: stored.sha256, sizeBytes: stored.sizeBytes }, 'document stored');
-      return { documentId: stored.id, sha256: stored.sha256 };
     },
 
     /** Puts a message in the supplier's or the obligor's inbox, once per dedupe key. */

@@ -2,3 +2,4 @@
 // sandbox: no I/O and no Node built-ins here, only domain rules, contracts and activity types.
 export { systemCheckWorkflow } from './system-check-workflow';
 export { receivableConfirmationWorkflow } from './receivable-confirmation-workflow';
+export { financingWorkflow } from './financing-workflow';

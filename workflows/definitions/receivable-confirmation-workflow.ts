@@ -1,6 +1,5 @@
-import { allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { DOMAIN_ERROR_FAILURE_TYPE, encodeDomainError } from '../contracts/domain-error-codec';
 import {
   cancelReceivableUpdate,
   confirmReceivableUpdate,
@@ -12,6 +11,7 @@ import {
   type ReceivableWorkflowInput,
 } from '../contracts/receivable';
 import { WrongStateError } from '../domain/errors';
+import { refuse, updateKey } from './update-support';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -22,10 +22,6 @@ const { decideReceivable, generateReceivableDocument, notifyReceivableParty } = 
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-
-function refuse(error: WrongStateError): never {
-  throw ApplicationFailure.create({ type: DOMAIN_ERROR_FAILURE_TYPE, message: error.message, nonRetryable: true, details: [encodeDomainError(error)] });
-}
 
 /**
  * One receivable's confirmation (确权): asks the core enterprise, reminds it on schedule,
@@ -107,12 +103,3 @@ export async function receivableConfirmationWorkflow(input: ReceivableWorkflowIn
   return state;
 }
 
-/**
- * The Update's id keys its decision: the API sets it from the request, so a client's retry
- * is deduplicated by Temporal, and an activity retry finds the decision already applied.
- */
-function updateKey(): string {
-  const info = currentUpdateInfo();
-  if (!info) throw new Error('updateKey() called outside an Update handler');
-  return info.id;
-}

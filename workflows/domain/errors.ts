@@ -62,13 +62,13 @@ export class ConflictError extends DomainError {
   }
 }
 
-/** The object is not in a state where this action is allowed. */
+/** The object is not in a state where this action is allowed (or no longer: its deadline passed). */
 export class WrongStateError extends DomainError {
   override readonly name = 'WrongStateError';
-  readonly code = 'WRONG_STATE';
   constructor(
     message: string,
     readonly currentState: string,
+    readonly code: 'WRONG_STATE' | 'DEADLINE_PASSED' = 'WRONG_STATE',
   ) {
     super(message);
   }

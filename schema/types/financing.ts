@@ -1,0 +1,276 @@
+import { z } from 'zod';
+import { FinancingStatus as FinancingStatusValues } from '../../prisma/generated/client/enums';
+import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
+import { applyForFinancing, findVisibleFinancing, visibleFinancingsWhere } from '../../prisma/stores/financing-store';
+import { toDecimal } from '../../prisma/stores/to-decimal';
+import { FINANCING_UPDATES, type FinancingWorkflowInput } from '../../workflows/contracts/financing';
+import { describeFinancingWorkflow, sendFinancingUpdate, startFinancingWorkflow } from '../../workflows/client/financing-client';
+import { dateColumn, isoDateOfColumn } from '../../workflows/domain/business-date';
+import { ConflictError, ForbiddenError, LimitExceededError, WrongStateError } from '../../workflows/domain/errors';
+import { FINANCING_DECISIONS, type FinancingDecisionKind } from '../../workflows/domain/financing-rules';
+import { validateReason } from '../../workflows/domain/receivable-rules';
+import { builder } from '../builder';
+import type { GraphQLContext } from '../context';
+import { LOOKUP_ERRORS } from '../errors';
+import { Money, money } from '../money';
+import { Counterparty, WorkflowStatus } from './receivable';
+
+export const FinancingStatusEnum = builder.enumType('FinancingStatus', {
+  values: Object.values(FinancingStatusValues),
+  description:
+    'PENDING_ACKNOWLEDGEMENT (open assignment) → PENDING_APPROVAL → PENDING_CONFIRMATION → APPROVED; or REFUSED, REJECTED, WITHDRAWN, EXPIRED, which release the limits and the receivable.',
+});
+
+builder.prismaObject('FinancingTransition', {
+  description: 'One change of state, with who made it, when and why.',
+  fields: (t) => ({
+    fromStatus: t.field({ type: FinancingStatusEnum, nullable: true, resolve: (row) => row.fromStatus }),
+    toStatus: t.field({ type: FinancingStatusEnum, resolve: (row) => row.toStatus }),
+    actorName: t.string({
+      nullable: true,
+      description: 'The user who acted; null when the platform acted (expiry at a deadline).',
+      select: { actorUser: { select: { displayName: true } } },
+      resolve: (row) => row.actorUser?.displayName ?? null,
+    }),
+    actorParty: t.relation('actorParty', { type: Counterparty, nullable: true }),
+    reason: t.exposeString('reason', { nullable: true }),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+  }),
+});
+
+const CollectionAccount = builder.objectRef<{ bankName: string; accountName: string; virtualAccountNumber: string }>('CollectionAccount').implement({
+  description: '回款专户: where the core enterprise pays at maturity. Money paid to this virtual account number is matched to the financing.',
+  fields: (t) => ({
+    bankName: t.exposeString('bankName'),
+    accountName: t.exposeString('accountName'),
+    virtualAccountNumber: t.exposeString('virtualAccountNumber'),
+  }),
+});
+
+const userName = (relation: 'acknowledgedBy' | 'approvedBy' | 'approvalConfirmedBy') => ({
+  nullable: true as const,
+  select: { [relation]: { select: { displayName: true } } },
+  resolve: (row: Record<string, unknown>) => (row[relation] as { displayName: string } | null)?.displayName ?? null,
+});
+
+builder.prismaObject('Financing', {
+  description: 'A financing of one confirmed receivable under a program, with the figures it was priced with (they never change).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    financingNumber: t.exposeString('financingNumber'),
+    status: t.field({ type: FinancingStatusEnum, resolve: (financing) => financing.status }),
+    receivable: t.relation('receivable'),
+    program: t.relation('program'),
+    terms: t.relation('programTerms', { description: 'The terms version the financing was priced with.' }),
+    supplier: t.relation('supplier', { type: Counterparty }),
+    funder: t.relation('funder', { type: Counterparty }),
+    obligor: t.relation('obligor', { type: Counterparty }),
+    principal: t.field({ type: Money, resolve: (f) => money(f.principal, f.currency) }),
+    interest: t.field({ type: Money, resolve: (f) => money(f.interest, f.currency) }),
+    fees: t.field({ type: Money, resolve: (f) => money(f.fees, f.currency) }),
+    netDisbursement: t.field({ type: Money, description: 'What reaches the supplier.', resolve: (f) => money(f.netDisbursement, f.currency) }),
+    repaymentAtMaturity: t.field({ type: Money, description: 'What the core enterprise pays on the due date.', resolve: (f) => money(f.repaymentAtMaturity, f.currency) }),
+    effectiveAnnualRate: t.field({ type: 'Decimal', resolve: (f) => toDecimal(f.effectiveAnnualRate).toFixed(6) }),
+    valueDate: t.field({ type: 'Date', resolve: (f) => isoDateOfColumn(f.valueDate) }),
+    dueDate: t.field({ type: 'Date', resolve: (f) => isoDateOfColumn(f.dueDate) }),
+    tenorDays: t.exposeInt('tenorDays'),
+    appliedAt: t.expose('appliedAt', { type: 'DateTime' }),
+    acknowledgementDeadline: t.expose('acknowledgementDeadline', { type: 'DateTime', nullable: true, description: 'Open assignment: the core enterprise must acknowledge by then.' }),
+    approvalDeadline: t.expose('approvalDeadline', { type: 'DateTime', nullable: true, description: 'The funder must approve and confirm by then.' }),
+    acknowledgedAt: t.expose('acknowledgedAt', { type: 'DateTime', nullable: true }),
+    acknowledgedBy: t.string(userName('acknowledgedBy')),
+    approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true }),
+    approvedBy: t.string({ ...userName('approvedBy'), description: 'The maker (经办) of the approval.' }),
+    approvalConfirmedAt: t.expose('approvalConfirmedAt', { type: 'DateTime', nullable: true }),
+    approvalConfirmedBy: t.string({ ...userName('approvalConfirmedBy'), description: 'The checker (复核), always another user.' }),
+    closedReason: t.exposeString('closedReason', { nullable: true }),
+    collectionAccount: t.field({
+      type: CollectionAccount,
+      nullable: true,
+      select: { collectionAccount: { select: { virtualAccountNumber: true } }, funder: { select: { legalName: true } } },
+      resolve: (f) =>
+        f.collectionAccount?.virtualAccountNumber
+          ? { bankName: ESCROW_BANK_NAME, accountName: `${f.funder.legalName} 回款专户`, virtualAccountNumber: f.collectionAccount.virtualAccountNumber }
+          : null,
+    }),
+    history: t.relation('transitions', { query: { orderBy: { id: 'asc' } } }),
+    documents: t.relation('documents', { query: { orderBy: { createdAt: 'asc' } } }),
+    workflow: t.field({ type: WorkflowStatus, resolve: (f, _args, ctx) => describeFinancingWorkflow(ctx.temporal, f.id) }),
+  }),
+});
+
+const FinancingFilter = builder.inputType('FinancingFilter', {
+  fields: (t) => ({
+    status: t.field({ type: [FinancingStatusEnum], required: false }),
+    programId: t.id({ required: false }),
+    receivableId: t.id({ required: false }),
+    supplierPartyId: t.id({ required: false }),
+    funderPartyId: t.id({ required: false }),
+    obligorPartyId: t.id({ required: false }),
+    dueDateFrom: t.field({ type: 'Date', required: false }),
+    dueDateTo: t.field({ type: 'Date', required: false }),
+  }),
+});
+
+const uuid = z.uuid({ message: 'must be a UUID' });
+
+builder.queryFields((t) => ({
+  financing: t.prismaField({
+    type: 'Financing',
+    errors: { types: [...LOOKUP_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      await findVisibleFinancing(ctx.prisma, ctx.viewer, String(id));
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
+  }),
+  financings: t.prismaConnection({
+    type: 'Financing',
+    cursor: 'id',
+    description:
+      'Financings you may see: suppliers their own, funders those offered to them, core enterprises those under open assignment of what they owe, operators all. Newest first.',
+    args: { filter: t.arg({ type: FinancingFilter, required: false }) },
+    resolve: (query, _root, { filter }, ctx) => {
+      const id = (value: string | number | null | undefined) => (value === null || value === undefined ? undefined : String(value));
+      return ctx.prisma.financing.findMany({
+        ...query,
+        where: {
+          AND: [
+            visibleFinancingsWhere(ctx.viewer),
+            filter?.status?.length ? { status: { in: filter.status } } : {},
+            { programId: id(filter?.programId), receivableId: id(filter?.receivableId), supplierPartyId: id(filter?.supplierPartyId), funderPartyId: id(filter?.funderPartyId), obligorPartyId: id(filter?.obligorPartyId) },
+            filter?.dueDateFrom ? { dueDate: { gte: dateColumn(filter.dueDateFrom) } } : {},
+            filter?.dueDateTo ? { dueDate: { lte: dateColumn(filter.dueDateTo) } } : {},
+          ],
+        },
+        orderBy: [{ appliedAt: 'desc' }, { id: 'desc' }],
+      });
+    },
+  }),
+}));
+
+const ApplyForFinancingInput = builder.inputType('ApplyForFinancingInput', {
+  fields: (t) => ({
+    receivableId: t.id({ validate: uuid }),
+    programId: t.id({ validate: uuid }),
+    amount: t.string({ description: 'The principal, a decimal string, at most advance rate × confirmed amount.', validate: z.string().max(64) }),
+    idempotencyKey: t.string({ description: 'Chosen by the client; repeating the request with the same key returns the same financing.', validate: z.string().max(400) }),
+  }),
+});
+
+const SIDE_OF: Record<'OBLIGOR' | 'FUNDER' | 'SUPPLIER', (f: { obligorPartyId: string; funderPartyId: string; supplierPartyId: string }) => string> = {
+  OBLIGOR: (f) => f.obligorPartyId,
+  FUNDER: (f) => f.funderPartyId,
+  SUPPLIER: (f) => f.supplierPartyId,
+};
+
+/** Four eyes: the second approval is a checker's (or an administrator's) act. */
+const ROLES_FOR: Partial<Record<FinancingDecisionKind, readonly string[]>> = { CONFIRM_APPROVAL: ['CHECKER', 'ADMIN'] };
+const DECIDING_ROLES = ['MAKER', 'CHECKER', 'ADMIN'] as const;
+
+type PersonDecision = Exclude<FinancingDecisionKind, 'EXPIRE'>;
+
+/**
+ * Sends one person's decision to the financing's workflow, once the caller may take it: the
+ * financing is visible to its party (else "not found"), the party is the side whose decision
+ * it is, and the user has a deciding role. The workflow and then the database check the
+ * state, the deadline and the four eyes again.
+ */
+async function decide(ctx: GraphQLContext, id: string, kind: PersonDecision, reason?: string) {
+  const financing = await findVisibleFinancing(ctx.prisma, ctx.viewer, id);
+  const rule = FINANCING_DECISIONS[kind];
+  const side = rule.side as keyof typeof SIDE_OF;
+  if (SIDE_OF[side](financing) !== ctx.viewer.partyId) throw new ForbiddenError(`only the ${side === 'OBLIGOR' ? 'core enterprise' : side.toLowerCase()} can ${rule.verb} a financing`);
+  const roles = ROLES_FOR[kind] ?? DECIDING_ROLES;
+  if (!ctx.viewer.userRoles.some((role) => roles.includes(role))) throw new ForbiddenError(`to ${rule.verb} a financing needs one of the roles ${roles.join(', ')}`);
+  if (kind === 'CONFIRM_APPROVAL' && financing.approvedByUserId === ctx.viewer.userId) {
+    throw new ForbiddenError('the user who approved a financing cannot confirm the approval: another user of the funder must check it', 'MAKER_CANNOT_CHECK');
+  }
+  const actor = { userId: ctx.viewer.userId, partyId: ctx.viewer.partyId };
+  const args = reason === undefined ? { actor } : { actor, reason: validateReason(reason) };
+  const state = await sendFinancingUpdate(ctx.temporal, financing.id, FINANCING_UPDATES[kind], args, `${kind.toLowerCase()}-${ctx.requestId}`);
+  if (!state) {
+    // The workflow has ended: the financing was decided or expired; say which.
+    const current = await ctx.prisma.financing.findUniqueOrThrow({ where: { id: financing.id } });
+    if (current.status === 'EXPIRED') throw new WrongStateError(`cannot ${rule.verb} the financing: it expired at its deadline (${current.closedReason ?? 'no answer in time'})`, current.status, 'DEADLINE_PASSED');
+    throw new WrongStateError(`cannot ${rule.verb} a financing that is ${current.status}`, current.status);
+  }
+  ctx.logger.info({ financingId: financing.id, decision: kind, status: state.status }, 'financing decision');
+  return financing.id;
+}
+
+const DECISION_ERRORS = [...LOOKUP_ERRORS, WrongStateError] as const;
+const reasonArg = z.string().max(2000);
+
+builder.mutationFields((t) => ({
+  applyForFinancing: t.prismaField({
+    type: 'Financing',
+    description:
+      'Applies to finance a confirmed receivable (suppliers). Prices it exactly as quoteFinancing, reserves every credit limit and marks the receivable FINANCING_PENDING; under open assignment the core enterprise is asked to acknowledge, otherwise the funder to approve.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError, LimitExceededError, ConflictError] },
+    args: { input: t.arg({ type: ApplyForFinancingInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { financing, replayed } = await applyForFinancing(
+        ctx.prisma,
+        ctx.viewer,
+        { receivableId: String(input.receivableId), programId: String(input.programId), amount: input.amount, idempotencyKey: input.idempotencyKey },
+        ctx.financingSettings,
+      );
+      const terms = await ctx.prisma.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
+      const workflowInput: FinancingWorkflowInput = {
+        financingId: financing.id,
+        financingNumber: financing.financingNumber,
+        assignmentMode: terms.assignmentMode,
+        acknowledgementDeadline: financing.acknowledgementDeadline,
+        approvalDeadline: financing.approvalDeadline,
+        approvalWindowMs: ctx.financingSettings.approvalWindowMs,
+      };
+      // Also on a replay: if the first attempt committed but could not start the workflow, this starts it.
+      await startFinancingWorkflow(ctx.temporal, ctx.taskQueue, workflowInput);
+      ctx.logger.info({ financingId: financing.id, financingNumber: financing.financingNumber, replayed }, 'financing applied for');
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: financing.id } });
+    },
+  }),
+  acknowledgeAssignment: t.prismaField({
+    type: 'Financing',
+    description: "The core enterprise acknowledges the notice of assignment (转让回执) and commits to pay the financing's collection account. Open assignment only.",
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { id }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'ACKNOWLEDGE') } }),
+  }),
+  refuseAssignment: t.prismaField({
+    type: 'Financing',
+    description: 'The core enterprise refuses the assignment, with a reason. The financing ends; its limits and the receivable are released.',
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
+    resolve: async (query, _root, { id, reason }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'REFUSE', reason) } }),
+  }),
+  approveFinancing: t.prismaField({
+    type: 'Financing',
+    description: "The funder's first approval (经办). Another user of the funder must confirm it.",
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { id }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'APPROVE') } }),
+  }),
+  confirmApproval: t.prismaField({
+    type: 'Financing',
+    description: "The funder's second approval (复核), by a CHECKER or ADMIN who is not the approver. The financing is APPROVED.",
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { id }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'CONFIRM_APPROVAL') } }),
+  }),
+  rejectFinancing: t.prismaField({
+    type: 'Financing',
+    description: 'The funder rejects the financing before it is approved, with a reason. Its limits and the receivable are released.',
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
+    resolve: async (query, _root, { id, reason }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'REJECT', reason) } }),
+  }),
+  withdrawFinancing: t.prismaField({
+    type: 'Financing',
+    description: 'The supplier withdraws its application before approval, with a reason. Its limits and the receivable are released.',
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
+    resolve: async (query, _root, { id, reason }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'WITHDRAW', reason) } }),
+  }),
+}));

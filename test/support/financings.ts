@@ -1,0 +1,64 @@
+import type { PrismaClient } from '../../prisma/client';
+import type { FinancingWindows } from '../../prisma/stores/financing-store';
+import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
+import type { ProgramTermsInput } from '../../workflows/domain/program-rules';
+import { decideReceivable } from '../../prisma/stores/receivable-store';
+import { createActor, type TestActor } from './parties';
+import { actorOf, registerDirectly } from './receivables';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The defaults of `npm start`: five days to acknowledge, five to approve. */
+export const TEST_FINANCING_WINDOWS: FinancingWindows = { acknowledgementWindowMs: 5 * DAY_MS, approvalWindowMs: 5 * DAY_MS };
+
+/** The hand-computed case of docs/pricing.md: 6% a year, ACT/360, interest up front, a 0.1% fee. */
+export const TEST_PROGRAM_TERMS: ProgramTermsInput = {
+  advanceRate: '0.8',
+  annualRate: '0.06',
+  interestMode: 'UPFRONT',
+  dayCount: 'ACT_360',
+  feeRate: '0.001',
+  tenorDaysMax: 180,
+  graceDays: 3,
+  penaltyRate: '0.18',
+  recourse: false,
+  assignmentMode: 'OPEN',
+  programLimit: '1000000.00',
+  supplierLimit: '1000000.00',
+  obligorLimit: '5000000.00',
+};
+
+export interface FinancingParties {
+  admin: TestActor;
+  /** The funder's maker (经办). */
+  funder: TestActor;
+  /** Another user of the same funder with the CHECKER role (复核). */
+  funderChecker: TestActor;
+  core: TestActor;
+  programId: string;
+}
+
+/** A funder with two users, a core enterprise and a program between them. */
+export async function createFinancingParties(prisma: PrismaClient, terms: Partial<ProgramTermsInput> = {}): Promise<FinancingParties> {
+  const admin = await createActor(prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] });
+  const funder = await createActor(prisma, { partyRoles: ['FUNDER'], userRoles: ['MAKER'], legalName: '前海恒信商业保理有限公司' });
+  const funderChecker = await createActor(prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
+  const core = await createActor(prisma, { partyRoles: ['CORE_ENTERPRISE'], userRoles: ['MAKER'], legalName: '广州云海智能制造集团股份有限公司' });
+  const program = await createProgram(prisma, await actorOf(prisma, admin), {
+    name: '云海供应链保理计划',
+    funderCreditCode: funder.creditCode,
+    coreCreditCode: core.creditCode,
+    currency: 'CNY',
+    terms: { ...TEST_PROGRAM_TERMS, ...terms },
+  });
+  return { admin, funder, funderChecker, core, programId: program.id };
+}
+
+/** A new supplier enrolled in the program, with a receivable of 1,000,000.00 the core enterprise confirmed. */
+export async function enrolledSupplierWithConfirmedReceivable(prisma: PrismaClient, parties: FinancingParties, now = new Date()) {
+  const supplier = await createActor(prisma, { partyRoles: ['SUPPLIER'], legalName: '深圳市华强精密电子有限公司' });
+  await enrollSupplier(prisma, await actorOf(prisma, parties.admin), parties.programId, supplier.creditCode);
+  const receivable = await registerDirectly(prisma, supplier, parties.core.creditCode, now);
+  await decideReceivable(prisma, receivable.id, { kind: 'CONFIRM' }, { userId: parties.core.userId, partyId: parties.core.partyId }, `test:${receivable.id}:confirm`, now);
+  return { supplier, receivable, actor: await actorOf(prisma, supplier) };
+}

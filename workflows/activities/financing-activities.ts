@@ -1,0 +1,186 @@
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../../prisma/client';
+import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
+import { decideFinancing } from '../../prisma/stores/financing-store';
+import { toDecimal } from '../../prisma/stores/to-decimal';
+import type { FinancingDocumentKind, FinancingNotificationKind, FinancingState } from '../contracts/financing';
+import type { ActorRef } from '../contracts/receivable';
+import { isoDateOfColumn } from '../domain/business-date';
+import type { FinancingDecision } from '../domain/financing-rules';
+import { formatAmount, type Currency } from '../domain/money';
+import { renderAssignmentAcknowledgement } from './documents/assignment-acknowledgement';
+import type { FinancingDocumentData } from './documents/financing-document-data';
+import { renderFinancingTerms } from './documents/financing-terms';
+import { formatMoney } from './documents/format-money';
+import { renderNoticeOfAssignment } from './documents/notice-of-assignment';
+import { storeDocumentOnce, type StoredDocument } from './documents/store-document';
+import { withDomainFailures } from './domain-failure';
+
+export interface FinancingActivityDependencies {
+  prisma: PrismaClient;
+  logger: Logger;
+}
+
+type Text = (number: string, amount: string) => { subject: string; body: string };
+
+const NOTIFICATION_TEXT: Record<FinancingNotificationKind, Text> = {
+  ACKNOWLEDGEMENT_REQUESTED: (number, amount) => ({
+    subject: `请确认应收账款转让 ${number} / Please acknowledge assignment ${number}`,
+    body: `供应商申请以贵司应付账款融资 ${amount}（${number}）。请阅读转让通知书，在截止时间前确认或拒绝，并承诺向回款专户付款。The supplier applied for financing of ${amount} (${number}) against a receivable your company owes; please read the notice of assignment and acknowledge or refuse it before the deadline.`,
+  }),
+  ASSIGNMENT_ACKNOWLEDGED: (number) => ({
+    subject: `核心企业已确认转让 ${number} / Assignment ${number} acknowledged`,
+    body: `核心企业已确认应收账款转让，融资 ${number} 待资金方审批。The core enterprise acknowledged the assignment; financing ${number} now awaits the funder's approval.`,
+  }),
+  ASSIGNMENT_REFUSED: (number) => ({
+    subject: `核心企业拒绝转让 ${number} / Assignment ${number} refused`,
+    body: `核心企业拒绝了应收账款转让，融资 ${number} 已终止，额度已释放，应收账款可再次融资。The core enterprise refused the assignment; financing ${number} has ended, its limits are released and the receivable can be financed again.`,
+  }),
+  APPROVAL_REQUESTED: (number, amount) => ({
+    subject: `融资待审批 ${number} / Financing ${number} awaits approval`,
+    body: `融资申请 ${number}（${amount}）待贵司审批（经办）。Financing ${number} for ${amount} awaits your approval (maker).`,
+  }),
+  APPROVAL_CONFIRMATION_REQUESTED: (number, amount) => ({
+    subject: `融资待复核 ${number} / Financing ${number} awaits a second approver`,
+    body: `融资 ${number}（${amount}）已经办审批，需另一位用户复核。Financing ${number} for ${amount} was approved; another user must confirm the approval (checker).`,
+  }),
+  FINANCING_APPROVED: (number, amount) => ({
+    subject: `融资已批准 ${number} / Financing ${number} approved`,
+    body: `融资 ${number}（${amount}）已获资金方批准，融资条款摘要已生成。Financing ${number} for ${amount} was approved by the funder; the terms summary is available.`,
+  }),
+  FINANCING_REJECTED: (number) => ({
+    subject: `融资被拒绝 ${number} / Financing ${number} rejected`,
+    body: `资金方拒绝了融资 ${number}，额度已释放，应收账款可再次融资。The funder rejected financing ${number}; its limits are released and the receivable can be financed again.`,
+  }),
+  FINANCING_WITHDRAWN: (number) => ({
+    subject: `融资已撤回 ${number} / Financing ${number} withdrawn`,
+    body: `供应商撤回了融资申请 ${number}，无需再处理。The supplier withdrew financing application ${number}; no action is needed.`,
+  }),
+  FINANCING_EXPIRED: (number) => ({
+    subject: `融资已过期 ${number} / Financing ${number} expired`,
+    body: `融资 ${number} 未在截止时间前完成确认或审批，已过期，额度已释放。Financing ${number} was not acknowledged or approved before its deadline and has expired; its limits are released.`,
+  }),
+};
+
+const DOCUMENT_FILE_SUFFIX: Record<FinancingDocumentKind, string> = {
+  NOTICE_OF_ASSIGNMENT: 'notice-of-assignment',
+  ASSIGNMENT_ACKNOWLEDGEMENT: 'assignment-acknowledgement',
+  FINANCING_TERMS: 'financing-terms',
+};
+
+async function loadFinancing(prisma: PrismaClient, financingId: string) {
+  return prisma.financing.findUniqueOrThrow({
+    where: { id: financingId },
+    include: {
+      supplier: true,
+      obligor: true,
+      funder: true,
+      program: true,
+      programTerms: true,
+      collectionAccount: true,
+      acknowledgedBy: true,
+      approvedBy: true,
+      approvalConfirmedBy: true,
+      receivable: { include: { invoices: { orderBy: { lineNumber: 'asc' } } } },
+    },
+  });
+}
+
+type LoadedFinancing = Awaited<ReturnType<typeof loadFinancing>>;
+
+/** The documents' view of a financing: the stored figures as decimal strings, never recomputed. */
+function documentData(financing: LoadedFinancing): FinancingDocumentData {
+  const currency = financing.currency as Currency;
+  const money = (value: { toString(): string }) => formatAmount(toDecimal(value.toString()), currency);
+  const { receivable, programTerms: terms } = financing;
+  if (!receivable.confirmedAmount) throw new Error(`receivable ${receivable.id} of financing ${financing.id} is not confirmed`);
+  if (!financing.collectionAccount?.virtualAccountNumber) throw new Error(`financing ${financing.id} has no collection account`);
+  const party = (p: { legalName: string; creditCode: string }) => ({ legalName: p.legalName, creditCode: p.creditCode });
+  return {
+    financingNumber: financing.financingNumber,
+    appliedAt: financing.appliedAt,
+    supplier: party(financing.supplier),
+    obligor: party(financing.obligor),
+    funder: party(financing.funder),
+    receivable: {
+      registrationNumber: receivable.registrationNumber,
+      contractNumber: receivable.contractNumber,
+      faceAmount: money(receivable.faceAmount),
+      confirmedAmount: money(receivable.confirmedAmount),
+      dueDate: isoDateOfColumn(receivable.dueDate),
+      invoices: receivable.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: money(invoice.amount), issueDate: isoDateOfColumn(invoice.issueDate) })),
+    },
+    currency,
+    program: {
+      code: financing.program.code,
+      name: financing.program.name,
+      assignmentMode: terms.assignmentMode,
+      recourse: terms.recourse,
+      recourseAfterDays: terms.recourseAfterDays,
+      graceDays: terms.graceDays,
+      penaltyRate: toDecimal(terms.penaltyRate).toFixed(),
+    },
+    terms: {
+      principal: money(financing.principal),
+      annualRate: toDecimal(terms.annualRate).toFixed(),
+      dayCount: terms.dayCount,
+      interestMode: terms.interestMode,
+      interest: money(financing.interest),
+      fees: money(financing.fees),
+      netDisbursement: money(financing.netDisbursement),
+      repaymentAtMaturity: money(financing.repaymentAtMaturity),
+      effectiveAnnualRate: toDecimal(financing.effectiveAnnualRate).toFixed(6),
+      valueDate: isoDateOfColumn(financing.valueDate),
+      dueDate: isoDateOfColumn(financing.dueDate),
+      tenorDays: financing.tenorDays,
+    },
+    collectionAccount: { bankName: ESCROW_BANK_NAME, accountName: `${financing.funder.legalName} 回款专户`, virtualAccountNumber: financing.collectionAccount.virtualAccountNumber },
+  };
+}
+
+async function renderFinancingDocument(financing: LoadedFinancing, kind: FinancingDocumentKind): Promise<Uint8Array> {
+  const data = documentData(financing);
+  switch (kind) {
+    case 'NOTICE_OF_ASSIGNMENT':
+      return renderNoticeOfAssignment(data);
+    case 'ASSIGNMENT_ACKNOWLEDGEMENT':
+      if (!financing.acknowledgedAt || !financing.acknowledgedBy) throw new Error(`financing ${financing.id} has no acknowledgement to document`);
+      return renderAssignmentAcknowledgement({ ...data, acknowledgedAt: financing.acknowledgedAt, acknowledgedBy: financing.acknowledgedBy.displayName });
+    case 'FINANCING_TERMS':
+      if (!financing.approvalConfirmedAt || !financing.approvedBy || !financing.approvalConfirmedBy) throw new Error(`financing ${financing.id} has no confirmed approval to document`);
+      return renderFinancingTerms({ ...data, approvedAt: financing.approvalConfirmedAt, approvedBy: financing.approvedBy.displayName, confirmedBy: financing.approvalConfirmedBy.displayName });
+  }
+}
+
+export function createFinancingActivities({ prisma, logger }: FinancingActivityDependencies) {
+  return {
+    /** Applies one decision (idempotent by key); ending decisions release the limits and the receivable in the same transaction. */
+    async decideFinancing(input: { financingId: string; decision: FinancingDecision; actor: ActorRef | null; idempotencyKey: string }): Promise<FinancingState> {
+      return withDomainFailures(async () => {
+        const financing = await decideFinancing(prisma, input.financingId, input.decision, input.actor, input.idempotencyKey);
+        logger.info({ financingId: financing.id, status: financing.status, decision: input.decision.kind }, 'financing decision applied');
+        return { status: financing.status, approvalDeadline: financing.approvalDeadline };
+      });
+    },
+
+    /** Renders and stores a financing document once; a retry finds the stored copy. */
+    async generateFinancingDocument(input: { financingId: string; kind: FinancingDocumentKind }): Promise<StoredDocument> {
+      return storeDocumentOnce(prisma, logger, { financingId: input.financingId }, input.kind, async () => {
+        const financing = await loadFinancing(prisma, input.financingId);
+        return { bytes: await renderFinancingDocument(financing, input.kind), fileName: `${financing.financingNumber}-${DOCUMENT_FILE_SUFFIX[input.kind]}.pdf` };
+      });
+    },
+
+    /** Puts a message in one party's inbox, once per dedupe key. */
+    async notifyFinancingParty(input: { financingId: string; to: 'SUPPLIER' | 'OBLIGOR' | 'FUNDER'; kind: FinancingNotificationKind; dedupeKey: string }): Promise<void> {
+      const financing = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
+      const amount = formatMoney(formatAmount(toDecimal(financing.principal), financing.currency as Currency), financing.currency);
+      const text = NOTIFICATION_TEXT[input.kind](financing.financingNumber, amount);
+      const partyId = { SUPPLIER: financing.supplierPartyId, OBLIGOR: financing.obligorPartyId, FUNDER: financing.funderPartyId }[input.to];
+      await prisma.notification.createMany({
+        data: [{ partyId, kind: input.kind, subject: text.subject, body: text.body, financingId: financing.id, dedupeKey: input.dedupeKey }],
+        skipDuplicates: true,
+      });
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { WrongStateError } from './errors';
+import { assertBeforeDeadline, assertDecisionAllowed, deadlineOf, FINANCING_DECISIONS, FINANCING_STATUSES, type FinancingDecisionKind } from './financing-rules';
+
+describe('financing decisions', () => {
+  it('allows each decision only from its states, and names the state otherwise', () => {
+    const allowed: Array<[FinancingDecisionKind, string, string]> = [];
+    for (const kind of Object.keys(FINANCING_DECISIONS) as FinancingDecisionKind[]) {
+      for (const status of FINANCING_STATUSES) {
+        try {
+          allowed.push([kind, status, assertDecisionAllowed(status, kind)]);
+        } catch (error) {
+          expect(error).toBeInstanceOf(WrongStateError);
+          expect((error as WrongStateError).currentState).toBe(status);
+          expect((error as WrongStateError).message).toContain(status);
+        }
+      }
+    }
+    expect(allowed).toEqual([
+      ['ACKNOWLEDGE', 'PENDING_ACKNOWLEDGEMENT', 'PENDING_APPROVAL'],
+      ['REFUSE', 'PENDING_ACKNOWLEDGEMENT', 'REFUSED'],
+      ['APPROVE', 'PENDING_APPROVAL', 'PENDING_CONFIRMATION'],
+      ['CONFIRM_APPROVAL', 'PENDING_CONFIRMATION', 'APPROVED'],
+      ['REJECT', 'PENDING_APPROVAL', 'REJECTED'],
+      ['REJECT', 'PENDING_CONFIRMATION', 'REJECTED'],
+      ['WITHDRAW', 'PENDING_ACKNOWLEDGEMENT', 'WITHDRAWN'],
+      ['WITHDRAW', 'PENDING_APPROVAL', 'WITHDRAWN'],
+      ['WITHDRAW', 'PENDING_CONFIRMATION', 'WITHDRAWN'],
+      ['EXPIRE', 'PENDING_ACKNOWLEDGEMENT', 'EXPIRED'],
+      ['EXPIRE', 'PENDING_APPROVAL', 'EXPIRED'],
+      ['EXPIRE', 'PENDING_CONFIRMATION', 'EXPIRED'],
+    ]);
+  });
+
+  it('governs each waiting state by its own deadline, refusing people at and after it but never the expiry', () => {
+    const deadlines = { acknowledgementDeadline: new Date('2026-11-27T00:00:00Z'), approvalDeadline: new Date('2026-12-02T00:00:00Z') };
+    expect(deadlineOf('PENDING_ACKNOWLEDGEMENT', deadlines)).toBe(deadlines.acknowledgementDeadline);
+    expect(deadlineOf('PENDING_CONFIRMATION', deadlines)).toBe(deadlines.approvalDeadline);
+    expect(deadlineOf('APPROVED', deadlines)).toBeNull();
+    const deadline = deadlines.approvalDeadline;
+    expect(() => assertBeforeDeadline('PENDING_APPROVAL', deadline, new Date(deadline.getTime() - 1), 'APPROVE')).not.toThrow();
+    for (const at of [deadline.getTime(), deadline.getTime() + 1]) {
+      expect(() => assertBeforeDeadline('PENDING_APPROVAL', deadline, new Date(at), 'APPROVE')).toThrow(expect.objectContaining({ code: 'DEADLINE_PASSED', currentState: 'PENDING_APPROVAL' }));
+    }
+    expect(() => assertBeforeDeadline('PENDING_APPROVAL', deadline, new Date(deadline.getTime() + 1), 'EXPIRE')).not.toThrow();
+  });
+});

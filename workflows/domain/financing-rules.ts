@@ -1,0 +1,75 @@
+import { WrongStateError } from './errors';
+
+// A financing's life up to approval (docs/workflows/financing.md draws it). Each decision has
+// one side that may take it and the states it may be taken from; everything else is refused
+// with WRONG_STATE. Ending states release the limits and the receivable.
+
+export const FINANCING_STATUSES = [
+  'PENDING_ACKNOWLEDGEMENT',
+  'PENDING_APPROVAL',
+  'PENDING_CONFIRMATION',
+  'APPROVED',
+  'REJECTED',
+  'REFUSED',
+  'WITHDRAWN',
+  'EXPIRED',
+] as const;
+export type FinancingStatus = (typeof FINANCING_STATUSES)[number];
+
+/** The states in which a financing can still be refused, rejected, withdrawn or expire. */
+export const AWAITING_DECISION: readonly FinancingStatus[] = ['PENDING_ACKNOWLEDGEMENT', 'PENDING_APPROVAL', 'PENDING_CONFIRMATION'];
+
+/** Ended before approval: nothing was disbursed, the limits and the receivable are released. */
+export const CLOSED_BEFORE_APPROVAL: readonly FinancingStatus[] = ['REJECTED', 'REFUSED', 'WITHDRAWN', 'EXPIRED'];
+
+export type FinancingDecision =
+  | { kind: 'ACKNOWLEDGE'; approvalDeadline: Date }
+  | { kind: 'REFUSE'; reason: string }
+  | { kind: 'APPROVE' }
+  | { kind: 'CONFIRM_APPROVAL' }
+  | { kind: 'REJECT'; reason: string }
+  | { kind: 'WITHDRAW'; reason: string }
+  | { kind: 'EXPIRE' };
+
+export type FinancingDecisionKind = FinancingDecision['kind'];
+
+/** Whose decision it is: the core enterprise consents, the funder approves, the supplier withdraws. */
+export type FinancingSide = 'OBLIGOR' | 'FUNDER' | 'SUPPLIER' | 'PLATFORM';
+
+interface DecisionRule {
+  side: FinancingSide;
+  from: readonly FinancingStatus[];
+  to: FinancingStatus;
+  verb: string;
+}
+
+export const FINANCING_DECISIONS: Record<FinancingDecisionKind, DecisionRule> = {
+  ACKNOWLEDGE: { side: 'OBLIGOR', from: ['PENDING_ACKNOWLEDGEMENT'], to: 'PENDING_APPROVAL', verb: 'acknowledge the assignment of' },
+  REFUSE: { side: 'OBLIGOR', from: ['PENDING_ACKNOWLEDGEMENT'], to: 'REFUSED', verb: 'refuse the assignment of' },
+  APPROVE: { side: 'FUNDER', from: ['PENDING_APPROVAL'], to: 'PENDING_CONFIRMATION', verb: 'approve' },
+  CONFIRM_APPROVAL: { side: 'FUNDER', from: ['PENDING_CONFIRMATION'], to: 'APPROVED', verb: 'confirm the approval of' },
+  REJECT: { side: 'FUNDER', from: ['PENDING_APPROVAL', 'PENDING_CONFIRMATION'], to: 'REJECTED', verb: 'reject' },
+  WITHDRAW: { side: 'SUPPLIER', from: AWAITING_DECISION, to: 'WITHDRAWN', verb: 'withdraw' },
+  EXPIRE: { side: 'PLATFORM', from: AWAITING_DECISION, to: 'EXPIRED', verb: 'expire' },
+};
+
+/** Refuses a decision the financing's state does not allow, naming the state. */
+export function assertDecisionAllowed(status: FinancingStatus, kind: FinancingDecisionKind): FinancingStatus {
+  const rule = FINANCING_DECISIONS[kind];
+  if (!rule.from.includes(status)) throw new WrongStateError(`cannot ${rule.verb} a financing that is ${status}`, status);
+  return rule.to;
+}
+
+/** The deadline that governs a state, if any: acknowledgement first, then approval. */
+export function deadlineOf(status: FinancingStatus, deadlines: { acknowledgementDeadline: Date | null; approvalDeadline: Date | null }): Date | null {
+  if (status === 'PENDING_ACKNOWLEDGEMENT') return deadlines.acknowledgementDeadline;
+  if (status === 'PENDING_APPROVAL' || status === 'PENDING_CONFIRMATION') return deadlines.approvalDeadline;
+  return null;
+}
+
+/** Refuses a person's decision at or after the deadline of the state it answers. */
+export function assertBeforeDeadline(status: FinancingStatus, deadline: Date | null, now: Date, kind: FinancingDecisionKind): void {
+  if (kind === 'EXPIRE' || deadline === null || now.getTime() < deadline.getTime()) return;
+  const step = status === 'PENDING_ACKNOWLEDGEMENT' ? 'acknowledgement' : 'approval';
+  throw new WrongStateError(`cannot ${FINANCING_DECISIONS[kind].verb} the financing: its ${step} deadline passed at ${deadline.toISOString()}`, status, 'DEADLINE_PASSED');
+}
