@@ -2,6 +2,7 @@ import { creditCodeCheckCharacter } from '../workflows/domain/credit-code';
 import type { PartyRole, PrismaClient, UserRole } from './client';
 import { generateApiKeyToken, hashApiKeySecret } from './stores/api-key-token';
 import { ensurePlatformAccounts, openPartyAccounts } from './stores/chart-of-accounts';
+import { createProgram, enrollSupplier } from './stores/program-store';
 
 // A small cast to play every part of one financing from GraphiQL: the platform's two
 // operators, and a supplier, a core enterprise and a funder, each with a maker, a checker
@@ -107,7 +108,42 @@ export async function seedDevelopmentData(prisma: PrismaClient, pepper: string):
       tokens.push({ party: seed.key, legalName: party.legalName, email: user.email, roles: user.roles, token });
     }
   }
+  await seedDemoProgram(prisma);
   return tokens;
+}
+
+/**
+ * A program between the seeded funder and core enterprise with the seeded supplier enrolled,
+ * priced like the worked example of docs/pricing.md, so a newcomer can quote and apply at once.
+ */
+async function seedDemoProgram(prisma: PrismaClient): Promise<void> {
+  if ((await prisma.program.count()) > 0) return;
+  const codeOf = (key: string) => seedCreditCode(SEED_PARTIES.find((seed) => seed.key === key)!.creditCodeBody);
+  const operator = await prisma.user.findUniqueOrThrow({ where: { email: 'ops.maker@platform.example' }, include: { party: true } });
+  const actor = { userId: operator.id, partyId: operator.partyId, partyRoles: operator.party.roles, userRoles: operator.roles };
+  const program = await createProgram(prisma, actor, {
+    name: '云海供应链 2026 保理计划 Yunhai supply chain factoring 2026',
+    funderCreditCode: codeOf('funder'),
+    coreCreditCode: codeOf('core'),
+    currency: 'CNY',
+    terms: {
+      advanceRate: '0.8',
+      annualRate: '0.06',
+      interestMode: 'UPFRONT',
+      dayCount: 'ACT_360',
+      feeRate: '0.001',
+      tenorDaysMax: 180,
+      graceDays: 3,
+      penaltyRate: '0.1825',
+      recourse: true,
+      recourseAfterDays: 30,
+      assignmentMode: 'OPEN',
+      programLimit: '50000000.00',
+      supplierLimit: '10000000.00',
+      obligorLimit: '50000000.00',
+    },
+  });
+  await enrollSupplier(prisma, actor, program.id, codeOf('supplier'));
 }
 
 export function formatTokens(tokens: SeededToken[]): string {
