@@ -37,6 +37,10 @@ const configSchema = z.object({
   // How long a core enterprise has to acknowledge an assignment, and the funder to approve a financing.
   FINANCING_ACKNOWLEDGEMENT_DAYS: z.coerce.number().int().min(1).max(90).default(5),
   FINANCING_APPROVAL_DAYS: z.coerce.number().int().min(1).max(90).default(5),
+  // How long an approved financing waits for the funder's account to cover it.
+  FINANCING_FUNDING_DAYS: z.coerce.number().int().min(1).max(90).default(5),
+  // How often the inbound credits of the bank are read (milliseconds).
+  BANK_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -87,10 +91,15 @@ export function receivableSettings(config: Pick<Config, 'RECEIVABLE_CONFIRMATION
 export interface FinancingSettings {
   acknowledgementWindowMs: number;
   approvalWindowMs: number;
+  fundingWindowMs: number;
 }
 
-export function financingSettings(config: Pick<Config, 'FINANCING_ACKNOWLEDGEMENT_DAYS' | 'FINANCING_APPROVAL_DAYS'>): FinancingSettings {
-  return { acknowledgementWindowMs: config.FINANCING_ACKNOWLEDGEMENT_DAYS * DAY_MS, approvalWindowMs: config.FINANCING_APPROVAL_DAYS * DAY_MS };
+export function financingSettings(config: Pick<Config, 'FINANCING_ACKNOWLEDGEMENT_DAYS' | 'FINANCING_APPROVAL_DAYS' | 'FINANCING_FUNDING_DAYS'>): FinancingSettings {
+  return {
+    acknowledgementWindowMs: config.FINANCING_ACKNOWLEDGEMENT_DAYS * DAY_MS,
+    approvalWindowMs: config.FINANCING_APPROVAL_DAYS * DAY_MS,
+    fundingWindowMs: config.FINANCING_FUNDING_DAYS * DAY_MS,
+  };
 }
 
 /** Used by `npm start` on a developer's machine only; production refuses it. */

@@ -9,7 +9,7 @@ import { authenticate } from './authenticate';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
 import { DomainError } from '../workflows/domain/errors';
-import type { GraphQLContext } from '../schema/context';
+import type { DevBank, GraphQLContext } from '../schema/context';
 import { schema } from '../schema';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -32,6 +32,8 @@ export interface YogaDependencies {
   graphiql: boolean;
   receivableSettings: ReceivableSettings;
   financingSettings: FinancingSettings;
+  /** Development tools (null in production). */
+  devBank?: DevBank | null;
 }
 
 interface ServerContext {
@@ -91,7 +93,7 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings, financingSettings } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings, financingSettings, devBank = null } = deps;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -143,6 +145,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         apiKeyPepper,
         receivableSettings,
         financingSettings,
+        devBank,
         viewer,
         logger: logger.child({ requestId, partyId: viewer.partyId, userId: viewer.userId }),
       };

@@ -8,11 +8,13 @@ import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
 import { ensurePlatformAccounts, openPartyAccounts } from '../prisma/stores/chart-of-accounts';
 import { databaseIsEmpty, formatTokens, seedDevelopmentData, type SeededToken } from '../prisma/seed';
+import { BankSimulator } from '../bank/simulator/bank-simulator';
 import { createActivities } from '../workflows/activities';
 import { createTemporalClient } from '../workflows/client/temporal-client';
 import type { SystemCheckResult } from '../workflows/contracts/system-check';
 import { workflowIds } from '../workflows/contracts/workflow-ids';
 import { createWorker, NativeConnection } from '../workflows/worker/create-worker';
+import { processInboundCredits, startInboundPoller } from '../workflows/worker/inbound-poller';
 import { installTemporalLogging } from '../workflows/worker/temporal-logging';
 import { DEV_TOKENS_PATH, RUN_LOCK_PATH, startDatabase, startTemporal } from './lib/local-stack';
 import { acquireRunLock } from './lib/run-lock';
@@ -76,6 +78,9 @@ try {
   });
 
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
+  // The bank simulator stands in for the custody bank (docs/bank-simulator.md).
+  const bank = new BankSimulator({ pool: config.DATABASE_URL });
+  stops.push(() => bank.close());
   stops.push(() => prisma.$disconnect());
 
   // Idempotent: brings a data folder created by an older version up to the current chart of accounts.
@@ -100,7 +105,7 @@ try {
     connection: workerConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ prisma, logger }),
+    activities: createActivities({ prisma, logger, bank }),
   });
   const workerRun = worker.run();
   stops.push(async () => {
@@ -111,8 +116,22 @@ try {
 
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
+  const inbound = { prisma, bank, temporal, logger };
+  const poller = startInboundPoller(inbound, config.BANK_POLL_INTERVAL_MS);
+  stops.push(() => poller.stop());
   const api = await startApiServer(
-    { prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, apiKeyPepper: config.API_KEY_PEPPER, graphiql: config.NODE_ENV !== 'production', receivableSettings: receivableSettings(config), financingSettings: financingSettings(config) },
+    {
+      prisma,
+      temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      logger,
+      apiKeyPepper: config.API_KEY_PEPPER,
+      graphiql: config.NODE_ENV !== 'production',
+      receivableSettings: receivableSettings(config),
+      financingSettings: financingSettings(config),
+      // Development only: play the bank (send money in, script payouts) from GraphiQL.
+      devBank: config.NODE_ENV === 'production' ? null : { simulator: bank, processInbound: () => processInboundCredits(inbound) },
+    },
     { host: config.API_HOST, port: config.API_PORT },
   );
   stops.push(() => api.close());

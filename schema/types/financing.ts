@@ -224,6 +224,10 @@ builder.mutationFields((t) => ({
         acknowledgementDeadline: financing.acknowledgementDeadline,
         approvalDeadline: financing.approvalDeadline,
         approvalWindowMs: ctx.financingSettings.approvalWindowMs,
+        fundingWindowMs: ctx.financingSettings.fundingWindowMs,
+        dueDate: isoDateOfColumn(financing.dueDate),
+        graceDays: terms.graceDays,
+        recourseAfterDays: terms.recourse ? terms.recourseAfterDays : null,
       };
       // Also on a replay: if the first attempt committed but could not start the workflow, this starts it.
       await startFinancingWorkflow(ctx.temporal, ctx.taskQueue, workflowInput);

@@ -4,6 +4,7 @@ import type { FinancingSettings, ReceivableSettings } from '../../api/config';
 import { inject } from 'vitest';
 import { startApiServer, type RunningApi } from '../../api/server';
 import type { PrismaClient } from '../../prisma/client';
+import type { DevBank } from '../../schema/context';
 import { PAYLOAD_CONVERTER_PATH } from '../../workflows/contracts/payload-converter-path';
 import { TEST_FINANCING_WINDOWS } from './financings';
 import { testLogger } from './logger';
@@ -35,12 +36,13 @@ export async function startTestApi(
     temporalClient,
     receivableSettings = TEST_RECEIVABLE_SETTINGS,
     financingSettings = TEST_FINANCING_WINDOWS,
-  }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings; financingSettings?: FinancingSettings } = {},
+    devBank = null,
+  }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings; financingSettings?: FinancingSettings; devBank?: DevBank | null } = {},
 ): Promise<TestApi> {
   const connection = temporalClient ? undefined : await Connection.connect({ address: inject('temporalAddress') });
   const temporal = temporalClient ?? new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
   const api: RunningApi = await startApiServer(
-    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql: true, receivableSettings, financingSettings },
+    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql: true, receivableSettings, financingSettings, devBank },
     { host: '127.0.0.1', port: 0 },
   );
   return {

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../prisma/client';
-import type { FinancingWindows } from '../../prisma/stores/financing-store';
+import type { FinancingSettings } from '../../api/config';
+import { ensurePlatformAccounts, openPartyAccounts } from '../../prisma/stores/chart-of-accounts';
 import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
 import type { ProgramTermsInput } from '../../workflows/domain/program-rules';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
@@ -8,8 +9,8 @@ import { actorOf, registerDirectly } from './receivables';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The defaults of `npm start`: five days to acknowledge, five to approve. */
-export const TEST_FINANCING_WINDOWS: FinancingWindows = { acknowledgementWindowMs: 5 * DAY_MS, approvalWindowMs: 5 * DAY_MS };
+/** The defaults of `npm start`: five days to acknowledge, five to approve, five to fund. */
+export const TEST_FINANCING_WINDOWS: FinancingSettings = { acknowledgementWindowMs: 5 * DAY_MS, approvalWindowMs: 5 * DAY_MS, fundingWindowMs: 5 * DAY_MS };
 
 /** The hand-computed case of docs/pricing.md: 6% a year, ACT/360, interest up front, a 0.1% fee. */
 export const TEST_PROGRAM_TERMS: ProgramTermsInput = {
@@ -44,6 +45,10 @@ export async function createFinancingParties(prisma: PrismaClient, terms: Partia
   const funder = await createActor(prisma, { partyRoles: ['FUNDER'], userRoles: ['MAKER'], legalName: '前海恒信商业保理有限公司' });
   const funderChecker = await createActor(prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
   const core = await createActor(prisma, { partyRoles: ['CORE_ENTERPRISE'], userRoles: ['MAKER'], legalName: '广州云海智能制造集团股份有限公司' });
+  // Their virtual accounts, as createParty opens them: money moves through these.
+  await ensurePlatformAccounts(prisma);
+  await openPartyAccounts(prisma, { id: funder.partyId, roles: ['FUNDER'] });
+  await openPartyAccounts(prisma, { id: core.partyId, roles: ['CORE_ENTERPRISE'] });
   const program = await createProgram(prisma, await actorOf(prisma, admin), {
     name: '云海供应链保理计划',
     funderCreditCode: funder.creditCode,
@@ -57,6 +62,7 @@ export async function createFinancingParties(prisma: PrismaClient, terms: Partia
 /** A new supplier enrolled in the program, with a receivable of 1,000,000.00 the core enterprise confirmed. */
 export async function enrolledSupplierWithConfirmedReceivable(prisma: PrismaClient, parties: FinancingParties, now = new Date()) {
   const supplier = await createActor(prisma, { partyRoles: ['SUPPLIER'], legalName: '深圳市华强精密电子有限公司' });
+  await openPartyAccounts(prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
   await enrollSupplier(prisma, await actorOf(prisma, parties.admin), parties.programId, supplier.creditCode);
   const receivable = await registerDirectly(prisma, supplier, parties.core.creditCode, now);
   await decideReceivable(prisma, receivable.id, { kind: 'CONFIRM' }, { userId: parties.core.userId, partyId: parties.core.partyId }, `test:${receivable.id}:confirm`, now);

@@ -5,14 +5,16 @@ import { decideFinancing } from '../../prisma/stores/financing-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import type { FinancingDocumentKind, FinancingNotificationKind, FinancingState } from '../contracts/financing';
 import type { ActorRef } from '../contracts/receivable';
-import { isoDateOfColumn } from '../domain/business-date';
+import { daysBetween, isoDateOfColumn } from '../domain/business-date';
 import type { FinancingDecision } from '../domain/financing-rules';
 import { formatAmount, type Currency } from '../domain/money';
+import { maskBankAccountNumber } from '../domain/party-rules';
 import { renderAssignmentAcknowledgement } from './documents/assignment-acknowledgement';
-import type { FinancingDocumentData } from './documents/financing-document-data';
+import type { FinancingDocumentData, SettlementStatementData } from './documents/financing-document-data';
 import { renderFinancingTerms } from './documents/financing-terms';
 import { formatMoney } from './documents/format-money';
 import { renderNoticeOfAssignment } from './documents/notice-of-assignment';
+import { renderSettlementStatement } from './documents/settlement-statement';
 import { storeDocumentOnce, type StoredDocument } from './documents/store-document';
 import { withDomainFailures } from './domain-failure';
 
@@ -56,6 +58,30 @@ const NOTIFICATION_TEXT: Record<FinancingNotificationKind, Text> = {
     subject: `融资已撤回 ${number} / Financing ${number} withdrawn`,
     body: `供应商撤回了融资申请 ${number}，无需再处理。The supplier withdrew financing application ${number}; no action is needed.`,
   }),
+  FUNDING_REQUIRED: (number, amount) => ({
+    subject: `请为融资注资 ${number} / Fund financing ${number}`,
+    body: `融资 ${number}（${amount}）已批准，但贵司出资户余额不足。请向出资户虚拟账号转入资金，截止前未到账的融资将过期。Financing ${number} for ${amount} is approved but your funding account is short; please top it up through its virtual account number before the funding deadline.`,
+  }),
+  FINANCING_DISBURSED: (number, amount) => ({
+    subject: `融资已放款 ${number} / Financing ${number} disbursed`,
+    body: `融资 ${number}（${amount}）已放款，款项正汇往贵司登记的银行账户。Financing ${number} for ${amount} was disbursed; the proceeds are on their way to your registered bank account.`,
+  }),
+  PAYOUT_FAILED: (number) => ({
+    subject: `放款汇款失败 ${number} / Payout of ${number} failed`,
+    body: `融资 ${number} 的汇款未能到账，款项已退回贵司结算户。请核对或更新收款账户后重新发起汇款。The payout of financing ${number} did not arrive and the money is back in your settlement account; check or update your bank account, then retry the payout.`,
+  }),
+  FINANCING_OVERDUE: (number) => ({
+    subject: `融资逾期 ${number} / Financing ${number} overdue`,
+    body: `融资 ${number} 在宽限期后仍未结清，已逾期，自到期日次日起按日计收罚息。Financing ${number} is not repaid after its grace days: it is overdue, and penalty interest is charged daily from the day after the due date.`,
+  }),
+  RECOURSE_CLAIMED: (number) => ({
+    subject: `追索已执行 ${number} / Recourse applied to ${number}`,
+    body: `融资 ${number} 逾期未还，已按追索条款从贵司结算户扣收欠款。Financing ${number} remained unpaid; under recourse the amount owed was claimed from your settlement account as far as its balance allowed.`,
+  }),
+  FINANCING_SETTLED: (number, amount) => ({
+    subject: `融资已结清 ${number} / Financing ${number} settled`,
+    body: `融资 ${number}（${amount}）已结清，额度已恢复，结清证明已生成。Financing ${number} for ${amount} is settled; its limits are restored and the settlement statement is available.`,
+  }),
   FINANCING_EXPIRED: (number) => ({
     subject: `融资已过期 ${number} / Financing ${number} expired`,
     body: `融资 ${number} 未在截止时间前完成确认或审批，已过期，额度已释放。Financing ${number} was not acknowledged or approved before its deadline and has expired; its limits are released.`,
@@ -66,6 +92,7 @@ const DOCUMENT_FILE_SUFFIX: Record<FinancingDocumentKind, string> = {
   NOTICE_OF_ASSIGNMENT: 'notice-of-assignment',
   ASSIGNMENT_ACKNOWLEDGEMENT: 'assignment-acknowledgement',
   FINANCING_TERMS: 'financing-terms',
+  SETTLEMENT_STATEMENT: 'settlement-statement',
 };
 
 async function loadFinancing(prisma: PrismaClient, financingId: string) {
@@ -82,6 +109,8 @@ async function loadFinancing(prisma: PrismaClient, financingId: string) {
       approvedBy: true,
       approvalConfirmedBy: true,
       receivable: { include: { invoices: { orderBy: { lineNumber: 'asc' } } } },
+      allocations: { orderBy: { allocatedAt: 'asc' } },
+      payouts: { orderBy: { attempt: 'desc' } },
     },
   });
 }
@@ -149,7 +178,45 @@ async function renderFinancingDocument(financing: LoadedFinancing, kind: Financi
     case 'FINANCING_TERMS':
       if (!financing.approvalConfirmedAt || !financing.approvedBy || !financing.approvalConfirmedBy) throw new Error(`financing ${financing.id} has no confirmed approval to document`);
       return renderFinancingTerms({ ...data, approvedAt: financing.approvalConfirmedAt, approvedBy: financing.approvedBy.displayName, confirmedBy: financing.approvalConfirmedBy.displayName });
+    case 'SETTLEMENT_STATEMENT':
+      return renderSettlementStatement(settlementData(financing, data));
   }
+}
+
+/** The settlement statement's figures, straight from the stored allocations and buckets. */
+function settlementData(financing: LoadedFinancing, data: FinancingDocumentData): SettlementStatementData {
+  if (!financing.disbursedAt || !financing.settledAt) throw new Error(`financing ${financing.id} is not settled`);
+  const currency = financing.currency as Currency;
+  const money = (value: { toString(): string }) => formatAmount(toDecimal(value.toString()), currency);
+  const allocations = financing.allocations.map((row) => ({
+    allocatedAt: row.allocatedAt,
+    source: row.source,
+    collected: money(row.collected),
+    penalty: money(row.penalty),
+    fees: money(row.fees),
+    interest: money(row.interest),
+    principal: money(row.principal),
+    surplus: money(row.surplus),
+  }));
+  const total = (bucket: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus') => money(allocations.reduce((sum, row) => sum.plus(row[bucket]), toDecimal(0)));
+  const payout = financing.payouts.find((row) => row.status === 'SETTLED') ?? null;
+  return {
+    ...data,
+    disbursedAt: financing.disbursedAt,
+    settledAt: financing.settledAt,
+    payout: payout && {
+      reference: payout.payoutReference,
+      beneficiaryName: payout.beneficiaryName,
+      maskedAccountNumber: maskBankAccountNumber(payout.beneficiaryAccountNumber),
+      bankName: payout.beneficiaryBank,
+      amount: money(payout.amount),
+    },
+    penaltyDays: financing.penaltyAccruedThrough ? daysBetween(isoDateOfColumn(financing.dueDate), isoDateOfColumn(financing.penaltyAccruedThrough)) : 0,
+    penaltyCharged: money(financing.penaltyAccrued),
+    allocations,
+    totals: { collected: total('collected'), penalty: total('penalty'), fees: total('fees'), interest: total('interest'), principal: total('principal'), surplus: total('surplus') },
+    recourseClaimed: money(financing.recourseClaimed),
+  };
 }
 
 export function createFinancingActivities({ prisma, logger }: FinancingActivityDependencies) {

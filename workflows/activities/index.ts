@@ -1,12 +1,16 @@
 import type { Logger } from 'pino';
+import type { BankAdapter } from '../../bank/bank-adapter';
 import type { PrismaClient } from '../../prisma/client';
 import { createFinancingActivities } from './financing-activities';
+import { createMoneyActivities } from './money-activities';
 import { createReceivableActivities } from './receivable-activities';
 import { createSystemActivities } from './system-activities';
 
 export interface ActivityDependencies {
   prisma: PrismaClient;
   logger: Logger;
+  /** The bank behind payouts: the simulator in development and tests, a real adapter in production. */
+  bank: BankAdapter;
 }
 
 /** All activities, built from their dependencies so tests can pass their own. */
@@ -15,6 +19,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createSystemActivities(deps),
     ...createReceivableActivities(deps),
     ...createFinancingActivities(deps),
+    ...createMoneyActivities(deps),
   };
 }
 

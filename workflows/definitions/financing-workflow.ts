@@ -1,35 +1,60 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
   FINANCING_UPDATES,
   financingStateQuery,
+  fundingAvailableSignal,
+  repaymentReceivedSignal,
+  retryPayoutUpdate,
   type FinancingDecision,
   type FinancingNotificationKind,
   type FinancingState,
   type FinancingWorkflowInput,
 } from '../contracts/financing';
 import type { ActorRef } from '../contracts/receivable';
-import { DomainError } from '../domain/errors';
+import { addDays, businessDateOf, daysBetween, startOfBusinessDate } from '../domain/business-date';
+import { DomainError, WrongStateError } from '../domain/errors';
 import { assertBeforeDeadline, assertDecisionAllowed, deadlineOf, type FinancingDecisionKind } from '../domain/financing-rules';
+import { overdueFrom, recourseOn } from '../domain/servicing-rules';
 import { refuse, updateKey } from './update-support';
 
 type Activities = ReturnType<typeof createActivities>;
 
 // As for receivables: activities write to PostgreSQL idempotently and are retried until the
 // database answers; a rule violation comes back as a non-retryable domain error.
-const { decideFinancing, generateFinancingDocument, notifyFinancingParty } = proxyActivities<Activities>({
+const {
+  decideFinancing,
+  generateFinancingDocument,
+  notifyFinancingParty,
+  reserveFunding,
+  disburse,
+  submitPayout,
+  checkPayout,
+  retryPayout,
+  accruePenalty,
+  allocateCollection,
+  claimRecourse,
+} = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+const FUNDING_RECHECK_MS = 60 * 60 * 1000;
+// Asking the bank about an unfinished payout: after 30 s, doubling up to once an hour.
+const PAYOUT_POLL_FIRST_MS = 30 * 1000;
+const PAYOUT_POLL_MAX_MS = 60 * 60 * 1000;
+// How long a settled payout is watched for a return by the beneficiary's bank.
+const RETURN_WATCH_DAYS = 5;
+
 /**
- * One financing from application to approval (docs/workflows/financing.md): under OPEN
- * assignment the core enterprise acknowledges (or refuses) the assignment before a deadline;
- * then two different users of the funder approve and confirm before another; the supplier may
- * withdraw until then. Every decision is an Update answered with the new state or a typed
- * error; a deadline that passes expires the financing. Ending before approval releases the
- * limits and the receivable (in the same database transaction as the state change).
- * Workflow id: `financing:<financingId>`.
+ * One financing from application to settlement (docs/workflows/financing.md). Origination:
+ * under OPEN assignment the core enterprise acknowledges (or refuses) the assignment before a
+ * deadline; then two different users of the funder approve and confirm before another; the
+ * supplier may withdraw until then. Every decision is an Update answered with the new state or
+ * a typed error; a deadline that passes expires the financing, releasing the limits and the
+ * receivable. Then the money: funding, disbursement, the payout, and servicing until the
+ * funder is whole. Workflow id: `financing:<financingId>`.
  */
 export async function financingWorkflow(input: FinancingWorkflowInput): Promise<FinancingState> {
   const { financingId } = input;
@@ -39,6 +64,31 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
     approvalDeadline: input.approvalDeadline,
   };
   setHandler(financingStateQuery, () => state);
+  let repaymentSignals = 0;
+  let fundingSignals = 0;
+  let payoutWaiting = false;
+  let payoutDone = false;
+  let retriedPayoutId: string | null = null;
+  setHandler(repaymentReceivedSignal, () => {
+    repaymentSignals += 1;
+  });
+  setHandler(fundingAvailableSignal, () => {
+    fundingSignals += 1;
+  });
+  setHandler(
+    retryPayoutUpdate,
+    async ({ actor }) => {
+      const retried = await retryPayout({ financingId, actor, at: new Date() });
+      retriedPayoutId = retried.payoutId;
+      state = { ...state, status: 'DISBURSING' };
+      return retried;
+    },
+    {
+      validator: (_args: unknown) => {
+        if (!payoutWaiting || retriedPayoutId !== null) refuse(new WrongStateError('no failed or returned payout is waiting for a retry', state.status));
+      },
+    },
+  );
   // Read through a function: Update handlers change the state while the main flow awaits.
   const status = () => state.status;
 
@@ -106,6 +156,7 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
       await generateFinancingDocument({ financingId, kind: 'FINANCING_TERMS' });
       await notify('SUPPLIER', 'FINANCING_APPROVED');
       if (obligorKnows) await notify('OBLIGOR', 'FINANCING_APPROVED');
+      await moveMoney();
       break;
     case 'REFUSED':
       await notify('SUPPLIER', 'ASSIGNMENT_REFUSED');
@@ -118,17 +169,128 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
       await notify('FUNDER', 'FINANCING_WITHDRAWN');
       if (obligorKnows) await notify('OBLIGOR', 'FINANCING_WITHDRAWN');
       break;
-    case 'EXPIRED':
-      await notify('SUPPLIER', 'FINANCING_EXPIRED');
-      await notify('FUNDER', 'FINANCING_EXPIRED');
-      if (obligorKnows) await notify('OBLIGOR', 'FINANCING_EXPIRED');
-      break;
     default:
       break;
+  }
+  if (status() === 'EXPIRED') {
+    await notify('SUPPLIER', 'FINANCING_EXPIRED');
+    await notify('FUNDER', 'FINANCING_EXPIRED');
+    if (obligorKnows) await notify('OBLIGOR', 'FINANCING_EXPIRED');
   }
   await notice;
   // Let an Update that arrived during the last step finish and answer its caller.
   await condition(allHandlersFinished);
   return state;
-}
 
+  // ---------------------------------------------------------------------------------------
+  // After approval: funding, disbursement, payout and servicing (docs/workflows/financing.md).
+
+  async function moveMoney(): Promise<void> {
+    if (!(await fund())) return;
+    const { payoutId } = await disburse({ financingId, at: new Date() });
+    state = { ...state, status: payoutId ? 'DISBURSING' : 'PAYOUT_FAILED' };
+    await notify('SUPPLIER', 'FINANCING_DISBURSED');
+    await Promise.all([payOut(payoutId), service()]);
+  }
+
+  /** Reserves the advance on the funder's account, waiting (FUNDING_PENDING) for top-ups until the funding deadline. */
+  async function fund(): Promise<boolean> {
+    for (;;) {
+      const funding = await reserveFunding({ financingId, fundingWindowMs: input.fundingWindowMs, at: new Date() });
+      if (funding.reserved) return true;
+      state = { ...state, status: 'FUNDING_PENDING' };
+      await notify('FUNDER', 'FUNDING_REQUIRED');
+      const left = funding.fundingDeadline.getTime() - Date.now();
+      if (left <= 0) {
+        await decide({ kind: 'EXPIRE' }, null, 'expire:FUNDING_PENDING');
+        return status() !== 'EXPIRED';
+      }
+      // A top-up signals at once; the hourly look covers a signal lost while the worker was down.
+      const seen = fundingSignals;
+      await condition(() => fundingSignals > seen, Math.min(left, FUNDING_RECHECK_MS));
+    }
+  }
+
+  /**
+   * One payout at a time, always under its own reference: sent, then asked about with backoff
+   * while the bank has not finished it (a timeout is not a failure), then watched for a return
+   * for a few days. A failure or a return waits for a person's retry (never automatic).
+   */
+  async function payOut(first: string | null): Promise<void> {
+    let payoutId = first;
+    for (;;) {
+      if (payoutId === null) {
+        payoutWaiting = true;
+        await condition(() => retriedPayoutId !== null);
+        payoutId = retriedPayoutId;
+        retriedPayoutId = null;
+        payoutWaiting = false;
+        continue;
+      }
+      let payoutStatus = await submitPayout({ payoutId, at: new Date() });
+      let delay = PAYOUT_POLL_FIRST_MS;
+      while (payoutStatus === 'SUBMITTED' || payoutStatus === 'PENDING' || payoutStatus === 'UNKNOWN') {
+        await sleep(delay);
+        delay = Math.min(delay * 2, PAYOUT_POLL_MAX_MS);
+        payoutStatus = await checkPayout({ payoutId, at: new Date() });
+      }
+      for (let day = 0; payoutStatus === 'SETTLED' && day < RETURN_WATCH_DAYS; day += 1) {
+        await sleep(DAY_MS);
+        payoutStatus = await checkPayout({ payoutId, at: new Date() });
+      }
+      if (payoutStatus === 'SETTLED') {
+        payoutDone = true;
+        return;
+      }
+      await notify('SUPPLIER', 'PAYOUT_FAILED');
+      payoutId = null;
+    }
+  }
+
+  /**
+   * From disbursement to settlement: waits for repayments and for each new business day;
+   * after the grace days charges penalty daily (OVERDUE); with recourse, claims from the
+   * supplier on its day; allocates every repayment through the waterfall; ends when the
+   * funder is whole.
+   */
+  async function service(): Promise<void> {
+    const overdueStart = overdueFrom(input.dueDate, input.graceDays);
+    const recourseDay = input.recourseAfterDays === null ? null : recourseOn(input.dueDate, input.recourseAfterDays);
+    let recourseDone = input.resumeServicing?.recourseDone ?? false;
+    let handled = input.resumeServicing?.repaymentsSeen ?? 0;
+    let settled = false;
+    while (!settled) {
+      const today = businessDateOf(new Date());
+      const next = daysBetween(overdueStart, today) < 0 ? overdueStart : addDays(today, 1);
+      const seen = repaymentSignals;
+      await condition(() => repaymentSignals > seen, Math.max(1, startOfBusinessDate(next).getTime() - Date.now()));
+      if (repaymentSignals > handled) {
+        handled = repaymentSignals;
+        const allocation = await allocateCollection({ financingId, idempotencyKey: `${workflowId}:allocation:${handled}`, at: new Date() });
+        settled = allocation?.settled ?? false;
+        continue;
+      }
+      const day = businessDateOf(new Date());
+      if (daysBetween(overdueStart, day) >= 0) {
+        const penalty = await accruePenalty({ financingId, today: day, at: new Date() });
+        if (penalty.overdue && state.status !== 'OVERDUE') {
+          state = { ...state, status: 'OVERDUE' };
+          for (const party of ['SUPPLIER', 'FUNDER', 'OBLIGOR'] as const) await notify(party, 'FINANCING_OVERDUE');
+        }
+      }
+      if (recourseDay !== null && !recourseDone && daysBetween(recourseDay, day) >= 0) {
+        const recourse = await claimRecourse({ financingId, at: new Date() });
+        recourseDone = true;
+        settled = recourse.settled;
+        if (recourse.claimed !== '0.00') await notify('SUPPLIER', 'RECOURSE_CLAIMED');
+      }
+      // A long overdue financing: start a fresh history once the payout needs no more watching.
+      if (!settled && payoutDone && workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof financingWorkflow>({ ...input, resumeServicing: { recourseDone, repaymentsSeen: handled } });
+      }
+    }
+    state = { ...state, status: 'SETTLED' };
+    await generateFinancingDocument({ financingId, kind: 'SETTLEMENT_STATEMENT' });
+    for (const party of ['SUPPLIER', 'FUNDER', 'OBLIGOR'] as const) await notify(party, 'FINANCING_SETTLED');
+  }
+}

@@ -29,6 +29,7 @@ describe('financing decisions', () => {
       ['EXPIRE', 'PENDING_ACKNOWLEDGEMENT', 'EXPIRED'],
       ['EXPIRE', 'PENDING_APPROVAL', 'EXPIRED'],
       ['EXPIRE', 'PENDING_CONFIRMATION', 'EXPIRED'],
+      ['EXPIRE', 'FUNDING_PENDING', 'EXPIRED'],
     ]);
   });
 

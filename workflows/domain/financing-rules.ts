@@ -1,8 +1,9 @@
 import { WrongStateError } from './errors';
 
-// A financing's life up to approval (docs/workflows/financing.md draws it). Each decision has
+// A financing's life (docs/workflows/financing.md draws it). Up to approval, each decision has
 // one side that may take it and the states it may be taken from; everything else is refused
-// with WRONG_STATE. Ending states release the limits and the receivable.
+// with WRONG_STATE. Ending before disbursement releases the limits and the receivable. After
+// approval the workflow moves the money and the state follows it (MONEY_TRANSITIONS).
 
 export const FINANCING_STATUSES = [
   'PENDING_ACKNOWLEDGEMENT',
@@ -13,6 +14,12 @@ export const FINANCING_STATUSES = [
   'REFUSED',
   'WITHDRAWN',
   'EXPIRED',
+  'FUNDING_PENDING',
+  'DISBURSING',
+  'PAYOUT_FAILED',
+  'DISBURSED',
+  'OVERDUE',
+  'SETTLED',
 ] as const;
 export type FinancingStatus = (typeof FINANCING_STATUSES)[number];
 
@@ -50,8 +57,32 @@ export const FINANCING_DECISIONS: Record<FinancingDecisionKind, DecisionRule> = 
   CONFIRM_APPROVAL: { side: 'FUNDER', from: ['PENDING_CONFIRMATION'], to: 'APPROVED', verb: 'confirm the approval of' },
   REJECT: { side: 'FUNDER', from: ['PENDING_APPROVAL', 'PENDING_CONFIRMATION'], to: 'REJECTED', verb: 'reject' },
   WITHDRAW: { side: 'SUPPLIER', from: AWAITING_DECISION, to: 'WITHDRAWN', verb: 'withdraw' },
-  EXPIRE: { side: 'PLATFORM', from: AWAITING_DECISION, to: 'EXPIRED', verb: 'expire' },
+  // An approved financing the funder has not funded by its funding deadline expires too.
+  EXPIRE: { side: 'PLATFORM', from: [...AWAITING_DECISION, 'FUNDING_PENDING'], to: 'EXPIRED', verb: 'expire' },
 };
+
+/**
+ * After approval: funding (FUNDING_PENDING while the funder's account is short), the
+ * disbursement and its payout (DISBURSING until the bank settles it, PAYOUT_FAILED when it
+ * fails or comes back, for a person to act on), then servicing (OVERDUE after the grace days,
+ * SETTLED when the funder is whole). Servicing runs whatever the payout does: the supplier's
+ * money is in its virtual account either way, and the core enterprise owes from the due date.
+ */
+export const MONEY_TRANSITIONS: Partial<Record<FinancingStatus, readonly FinancingStatus[]>> = {
+  APPROVED: ['FUNDING_PENDING', 'DISBURSING'],
+  FUNDING_PENDING: ['DISBURSING'],
+  DISBURSING: ['DISBURSED', 'PAYOUT_FAILED', 'OVERDUE', 'SETTLED'],
+  PAYOUT_FAILED: ['DISBURSING', 'DISBURSED', 'OVERDUE', 'SETTLED'],
+  DISBURSED: ['PAYOUT_FAILED', 'OVERDUE', 'SETTLED'],
+  OVERDUE: ['SETTLED'],
+};
+
+/** Disbursed and not yet settled: the core enterprise owes, penalties and recourse may apply. */
+export const SERVICING: readonly FinancingStatus[] = ['DISBURSING', 'PAYOUT_FAILED', 'DISBURSED', 'OVERDUE'];
+
+export function canMoveMoney(from: FinancingStatus, to: FinancingStatus): boolean {
+  return MONEY_TRANSITIONS[from]?.includes(to) ?? false;
+}
 
 /** Refuses a decision the financing's state does not allow, naming the state. */
 export function assertDecisionAllowed(status: FinancingStatus, kind: FinancingDecisionKind): FinancingStatus {

@@ -375,6 +375,24 @@ export function payoutReturnedEntries(amount: Decimal, currency: Currency, accou
   return [leg(accounts.payoutInTransit, 'DEBIT', amount, currency), leg(accounts.source, 'CREDIT', amount, currency)];
 }
 
+/** A payout the bank settled and the beneficiary's bank later sent back: the money is in the escrow account again, and the source's again. */
+export function payoutReturnedAfterSettlementEntries(amount: Decimal, currency: Currency, accounts: { escrowBank: string; source: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.escrowBank, 'DEBIT', amount, currency), leg(accounts.source, 'CREDIT', amount, currency)];
+}
+
+/** Collected penalty leaves the memo book: the claim is paid. */
+export function penaltyCollectedEntries(amount: Decimal, currency: Currency, accounts: { penaltyReceivable: string; accrualControl: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.accrualControl, 'DEBIT', amount, currency), leg(accounts.penaltyReceivable, 'CREDIT', amount, currency)];
+}
+
+/** A used credit limit is given back when the financing is repaid (block → utilise → release). */
+export function creditLimitReleaseEntries(amount: Decimal, currency: Currency, accounts: { limitControl: string; creditLimit: string }): LedgerEntryInput[] {
+  requirePositive(amount, 'amount');
+  return [leg(accounts.limitControl, 'DEBIT', amount, currency), leg(accounts.creditLimit, 'CREDIT', amount, currency)];
+}
+
 /** At maturity the core enterprise's repayment moves into the financing's collection account. */
 export function repaymentEntries(amount: Decimal, currency: Currency, accounts: { coreRepayment: string; collection: string }): LedgerEntryInput[] {
   requirePositive(amount, 'amount');

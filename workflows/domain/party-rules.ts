@@ -27,3 +27,27 @@ export function validatePartyInput(input: PartyInput, path: string[] = ['input']
   if (issues.length) throw new ValidationError(issues);
   return { legalName, creditCode };
 }
+
+/** A bank account number as shown anywhere but to the bank: the last four digits only. */
+export function maskBankAccountNumber(accountNumber: string): string {
+  return `**** ${accountNumber.slice(-4)}`;
+}
+
+export interface BankAccountInput {
+  accountName: string;
+  accountNumber: string;
+  bankName: string;
+}
+
+/** A payout destination: a name and a bank as written, digits only for the number (spaces and dashes dropped). */
+export function validateBankAccount(input: BankAccountInput, path: string[] = ['input']): BankAccountInput {
+  const accountName = input.accountName.trim();
+  const bankName = input.bankName.trim();
+  const accountNumber = input.accountNumber.replace(/[\s-]/g, '');
+  const issues = [];
+  if (accountName.length === 0 || accountName.length > LEGAL_NAME_LENGTH_MAX) issues.push({ path: [...path, 'accountName'], message: `must be 1 to ${LEGAL_NAME_LENGTH_MAX} characters` });
+  if (bankName.length === 0 || bankName.length > LEGAL_NAME_LENGTH_MAX) issues.push({ path: [...path, 'bankName'], message: `must be 1 to ${LEGAL_NAME_LENGTH_MAX} characters` });
+  if (!/^\d{8,32}$/.test(accountNumber)) issues.push({ path: [...path, 'accountNumber'], message: 'must be 8 to 32 digits' });
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { accountName, accountNumber, bankName };
+}

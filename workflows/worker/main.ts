@@ -3,8 +3,11 @@
 import { loadConfigOrExit } from '../../api/config';
 import { createLogger } from '../../api/logger';
 import { createPrismaClient } from '../../prisma/client';
+import { BankSimulator } from '../../bank/simulator/bank-simulator';
 import { createActivities } from '../activities';
+import { createTemporalClient } from '../client/temporal-client';
 import { createWorker, NativeConnection } from './create-worker';
+import { startInboundPoller } from './inbound-poller';
 import { installTemporalLogging } from './temporal-logging';
 
 const config = loadConfigOrExit();
@@ -12,15 +15,23 @@ const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV =
 installTemporalLogging(logger);
 const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+// The simulator is the only bank adapter so far; a real bank's adapter implements the same interface.
+const bank = new BankSimulator({ pool: config.DATABASE_URL });
 const worker = await createWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  activities: createActivities({ prisma, logger }),
+  activities: createActivities({ prisma, logger, bank }),
 });
+// The worker process also reads the bank's inbound credits and wakes the workflows concerned.
+const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+const poller = startInboundPoller({ prisma, bank, temporal, logger }, config.BANK_POLL_INTERVAL_MS);
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
 // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks have finished.
 await worker.run();
+await poller.stop();
+await temporal.connection.close();
+await bank.close();
 await connection.close();
 await prisma.$disconnect();
 logger.info('worker stopped');

@@ -73,3 +73,31 @@ export interface FinancingTermsData extends FinancingDocumentData {
   /** The checker: display name of the funder's user who confirmed the approval. */
   confirmedBy: string;
 }
+
+/** One payment applied to the financing, as the settlement statement lists it. */
+export interface SettlementAllocationLine {
+  allocatedAt: Date;
+  /** REPAYMENT (paid into the collection account) or RECOURSE (claimed from the supplier). */
+  source: 'REPAYMENT' | 'RECOURSE';
+  collected: string;
+  penalty: string;
+  fees: string;
+  interest: string;
+  principal: string;
+  /** Returned to the supplier once the funder was whole. */
+  surplus: string;
+}
+
+export interface SettlementStatementData extends FinancingDocumentData {
+  disbursedAt: Date;
+  settledAt: Date;
+  /** The payout's bank reference and the beneficiary, account number masked ("**** 1234"). */
+  payout: { reference: string; beneficiaryName: string; maskedAccountNumber: string; bankName: string; amount: string } | null;
+  /** Days past the due date on which penalty interest was charged, and the total charged. */
+  penaltyDays: number;
+  penaltyCharged: string;
+  allocations: SettlementAllocationLine[];
+  /** Totals of the allocations, per bucket. */
+  totals: { collected: string; penalty: string; fees: string; interest: string; principal: string; surplus: string };
+  recourseClaimed: string;
+}

@@ -1,0 +1,266 @@
+import type { PayoutView } from '../../bank/bank-adapter';
+import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
+import { disbursementPostings, payoutEntries, payoutReturnedAfterSettlementEntries, payoutReturnedEntries, payoutSettledEntries } from '../../workflows/domain/ledger-rules';
+import { formatAmount, type Currency } from '../../workflows/domain/money';
+import { validateBankAccount, type BankAccountInput } from '../../workflows/domain/party-rules';
+import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
+import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts, type Tx } from './financing-ledger';
+import { findAccountByCode, getBalance, postHold, postTransaction, reserveHold } from './ledger-store';
+import { partyAccountCode } from './chart-of-accounts';
+import { isOperator, type Actor } from './party-store';
+import { toDecimal } from './to-decimal';
+
+// Disbursement (放款): the funder's money is reserved, posted to the supplier net of the
+// discount and fees, and paid out to the supplier's bank account through the bank adapter.
+// Rules of the trade kept here: a payout has one reference for all its retries; money paid
+// out is in transit, not balance, until the bank settles it; a failed or returned payout puts
+// the money back in the supplier's virtual account and waits for a person.
+
+function figuresOf(financing: Financing, interestMode: 'UPFRONT' | 'ARREARS') {
+  return {
+    principal: toDecimal(financing.principal),
+    upfrontInterest: interestMode === 'UPFRONT' ? toDecimal(financing.interest) : toDecimal(0),
+    fees: toDecimal(financing.fees),
+  };
+}
+
+export type FundingResult = { reserved: true } | { reserved: false; needed: string; available: string; fundingDeadline: Date };
+
+/**
+ * Reserves the advance on the funder's funding account with a hold (冻结). When the account
+ * is short, the financing waits in FUNDING_PENDING until `fundingDeadline`, and this is
+ * called again after each top-up; the hold's key makes a repeat harmless.
+ */
+export async function reserveFunding(prisma: PrismaClient, financingId: string, fundingWindowMs: number, now = new Date()): Promise<FundingResult> {
+  const financing = await prisma.financing.findUniqueOrThrow({ where: { id: financingId }, include: { programTerms: true } });
+  if (financing.fundingHoldId) return { reserved: true };
+  if (financing.status !== 'APPROVED' && financing.status !== 'FUNDING_PENDING') throw new WrongStateError(`cannot fund a financing that is ${financing.status}`, financing.status);
+  const currency = financing.currency as Currency;
+  const accounts = await prisma.$transaction((tx) => financingAccounts(tx, financing));
+  const postings = disbursementPostings(figuresOf(financing, financing.programTerms.interestMode), currency, accounts);
+  try {
+    const hold = await reserveHold(prisma, { idempotencyKey: `financing:${financingId}:funding`, code: 'DISBURSEMENT_FUNDING', ...postings.hold, amount: postings.hold.amount, metadata: { financingId } }, now);
+    await prisma.$transaction(async (tx) => {
+      await lockFinancing(tx, financingId);
+      await tx.financing.update({ where: { id: financingId }, data: { fundingHoldId: hold.holdId, updatedAt: now } });
+    });
+    return { reserved: true };
+  } catch (error) {
+    if (!(error instanceof LimitExceededError)) throw error;
+    const balance = await getBalance(prisma, accounts.funderFunding);
+    return prisma.$transaction(async (tx) => {
+      const locked = await lockFinancing(tx, financingId);
+      const fundingDeadline = locked.fundingDeadline ?? new Date(now.getTime() + fundingWindowMs);
+      await moveFinancing(tx, locked, 'FUNDING_PENDING', `the funder's funding account has ${formatAmount(balance.available, currency)} of the ${postings.hold.amount} ${currency} needed`, now, { fundingDeadline });
+      return { reserved: false, needed: postings.hold.amount, available: formatAmount(balance.available, currency), fundingDeadline };
+    });
+  }
+}
+
+/**
+ * The disbursement, in one transaction: the funding hold is posted (funder → supplier, the
+ * advance), the fees go to the platform's income, the three limit reservations become use,
+ * the receivable is FINANCED, what is owed is set per bucket, and the first payout is put in
+ * transit. Repeating it returns the first payout. Without a registered bank account the
+ * financing waits in PAYOUT_FAILED for one.
+ */
+export async function disburse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<Payout | null> {
+  return prisma.$transaction(
+    async (tx) => {
+      const financing = await lockFinancing(tx, financingId);
+      if (financing.disbursementTransactionId) return latestPayout(tx, financingId);
+      if (!financing.fundingHoldId) throw new WrongStateError('the financing has no funding reserved yet', financing.status);
+      const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
+      const currency = financing.currency as Currency;
+      const accounts = await financingAccounts(tx, financing);
+      const postings = disbursementPostings(figuresOf(financing, terms.interestMode), currency, accounts);
+      const metadata = { financingId, financingNumber: financing.financingNumber };
+      const advance = await postHold(tx, { holdId: financing.fundingHoldId, idempotencyKey: `financing:${financingId}:disburse`, description: `放款 disbursement ${financing.financingNumber}`, metadata }, now);
+      if (postings.feeEntries.length > 0) {
+        await postTransaction(tx, { idempotencyKey: `financing:${financingId}:fees`, code: 'DISBURSEMENT_FEES', description: `服务费 fees ${financing.financingNumber}`, metadata, entries: postings.feeEntries });
+      }
+      for (const holdId of financing.limitHoldIds) {
+        await postHold(tx, { holdId, idempotencyKey: `financing:${financingId}:limit-use:${holdId}`, metadata }, now);
+      }
+      const penaltyAccountId = await openPenaltyAccount(tx, financing);
+      await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'FINANCED', updatedAt: now } });
+      await tx.receivableTransition.create({
+        data: { receivableId: financing.receivableId, fromStatus: 'FINANCING_PENDING', toStatus: 'FINANCED', reason: `financing ${financing.financingNumber} disbursed`, occurredAt: now },
+      });
+      await moveFinancing(tx, financing, 'DISBURSING', `${formatAmount(postings.advance, currency)} ${currency} advanced by the funder; ${formatAmount(postings.net, currency)} to pay out`, now, {
+        disbursedAt: now,
+        disbursementTransactionId: advance.transactionId,
+        principalOutstanding: financing.principal,
+        interestOutstanding: terms.interestMode === 'ARREARS' ? financing.interest : 0,
+        feesOutstanding: 0,
+        penaltyAccount: { connect: { id: penaltyAccountId } },
+      });
+      const payout = await openPayoutAttempt(tx, financing, accounts, 1, null, now);
+      if (!payout) await moveFinancing(tx, financing, 'PAYOUT_FAILED', 'the supplier has no bank account registered for payouts', now);
+      return payout;
+    },
+    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+function latestPayout(tx: Tx, financingId: string): Promise<Payout | null> {
+  return tx.payout.findFirst({ where: { financingId }, orderBy: { attempt: 'desc' } });
+}
+
+export function payoutReference(financingNumber: string, attempt: number): string {
+  return `${financingNumber}-P${attempt}`;
+}
+
+/** Puts the net proceeds in transit to the supplier's active bank account; null when it has none. */
+async function openPayoutAttempt(tx: Tx, financing: Financing, accounts: FinancingAccounts, attempt: number, requestedByUserId: string | null, now: Date): Promise<Payout | null> {
+  const beneficiary = await tx.partyBankAccount.findFirst({ where: { partyId: financing.supplierPartyId, retiredAt: null } });
+  if (!beneficiary) return null;
+  const currency = financing.currency as Currency;
+  const amount = toDecimal(financing.netDisbursement);
+  const reference = payoutReference(financing.financingNumber, attempt);
+  const inTransit = await postTransaction(tx, {
+    idempotencyKey: `financing:${financing.id}:payout:${attempt}`,
+    code: 'PAYOUT',
+    description: `付款 payout ${reference}`,
+    metadata: { financingId: financing.id, payoutReference: reference },
+    entries: payoutEntries(amount, currency, { source: accounts.supplierSettlement, payoutInTransit: accounts.payoutInTransit }),
+  });
+  return tx.payout.create({
+    data: {
+      financingId: financing.id,
+      attempt,
+      payoutReference: reference,
+      amount: formatAmount(amount, currency),
+      currency,
+      beneficiaryName: beneficiary.accountName,
+      beneficiaryAccountNumber: beneficiary.accountNumber,
+      beneficiaryBank: beneficiary.bankName,
+      status: 'SUBMITTED',
+      inTransitTransactionId: inTransit.transactionId,
+      requestedByUserId,
+      createdAt: now,
+      updatedAt: now,
+    },
+  });
+}
+
+export type PayoutOutcome = { kind: 'BANK'; view: PayoutView } | { kind: 'TIMEOUT' } | { kind: 'REJECTED'; reason: string };
+
+/**
+ * Records what the bank said of a payout, with its posting, once: SETTLED takes the money out
+ * of transit and out of the escrow account; FAILED (or refused) puts it back in the supplier's
+ * account; RETURNED after settling brings it back into the escrow account and the supplier's
+ * account. A timeout changes nothing but the status: the payout is UNKNOWN, not failed.
+ */
+export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
+  return prisma.$transaction(
+    async (tx) => {
+      const { financingId } = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
+      const financing = await lockFinancing(tx, financingId);
+      const payout = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
+      const currency = payout.currency as Currency;
+      const amount = toDecimal(payout.amount);
+      const accounts = await financingAccounts(tx, financing);
+      const metadata = { financingId, payoutReference: payout.payoutReference };
+      const open = payout.status === 'SUBMITTED' || payout.status === 'PENDING' || payout.status === 'UNKNOWN';
+
+      const settle = async () => {
+        const posted = await postTransaction(tx, {
+          idempotencyKey: `payout:${payout.payoutReference}:settled`,
+          code: 'PAYOUT_SETTLED',
+          metadata,
+          entries: payoutSettledEntries(amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
+        });
+        await moveFinancing(tx, financing, 'DISBURSED', `payout ${payout.payoutReference} settled by the bank`, now);
+        return { status: 'SETTLED' as const, settledAt: now, settledTransactionId: posted.transactionId };
+      };
+      const fail = async (reason: string) => {
+        const posted = await postTransaction(tx, {
+          idempotencyKey: `payout:${payout.payoutReference}:reversed`,
+          code: 'PAYOUT_REVERSED',
+          metadata,
+          entries: payoutReturnedEntries(amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.supplierSettlement }),
+        });
+        await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} failed: ${reason}`, now);
+        return { status: 'FAILED' as const, failedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId };
+      };
+
+      let data: Parameters<typeof tx.payout.update>[0]['data'] = {};
+      if (outcome.kind === 'TIMEOUT') {
+        if (payout.status === 'SUBMITTED') data = { status: 'UNKNOWN' };
+      } else if (outcome.kind === 'REJECTED') {
+        if (open) data = await fail(`the bank refused the instruction: ${outcome.reason}`);
+      } else {
+        const { view } = outcome;
+        const bankReference = view.bankReference ?? payout.bankReference;
+        if (view.status === 'PENDING' && open) data = { status: 'PENDING', bankReference };
+        if (view.status === 'SETTLED' && open) data = { ...(await settle()), bankReference };
+        if (view.status === 'FAILED' && open) data = { ...(await fail(view.failureReason ?? 'no reason given')), bankReference };
+        if (view.status === 'RETURNED' && payout.status !== 'RETURNED' && payout.status !== 'FAILED') {
+          if (open) data = await settle();
+          const reason = view.returnReason ?? 'no reason given';
+          const posted = await postTransaction(tx, {
+            idempotencyKey: `payout:${payout.payoutReference}:returned`,
+            code: 'PAYOUT_RETURNED',
+            metadata,
+            entries: payoutReturnedAfterSettlementEntries(amount, currency, { escrowBank: accounts.escrowBank, source: accounts.supplierSettlement }),
+          });
+          await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} returned by the beneficiary's bank: ${reason}`, now);
+          data = { ...data, status: 'RETURNED', returnedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
+        }
+      }
+      if (Object.keys(data).length === 0) return payout;
+      return tx.payout.update({ where: { id: payoutId }, data: { ...data, updatedAt: now } });
+    },
+    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+/**
+ * A person's retry after a failed or returned payout: a new attempt with a new reference, to
+ * the supplier's bank account as it is now (register a corrected one first). Never automatic.
+ */
+export async function retryPayout(prisma: PrismaClient, actor: Actor, financingId: string, now = new Date()): Promise<Payout> {
+  return prisma.$transaction(
+    async (tx) => {
+      const financing = await lockFinancing(tx, financingId);
+      if (!isOperator(actor) && actor.partyId !== financing.supplierPartyId) {
+        if (actor.partyId === financing.funderPartyId || actor.partyId === financing.obligorPartyId) throw new ForbiddenError('only the supplier or an operator can retry a payout');
+        throw new NotFoundError('Financing', financingId);
+      }
+      if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing was disbursed to pay out`, financing.status);
+      const latest = await latestPayout(tx, financingId);
+      if (latest && latest.status !== 'FAILED' && latest.status !== 'RETURNED') {
+        throw new WrongStateError(`payout ${latest.payoutReference} is ${latest.status}; only a failed or returned payout is retried`, financing.status);
+      }
+      const accounts = await financingAccounts(tx, financing);
+      const payout = await openPayoutAttempt(tx, financing, accounts, (latest?.attempt ?? 0) + 1, actor.userId, now);
+      if (!payout) throw new ValidationError([{ path: ['financingId'], message: 'the supplier has no bank account registered: register one first' }], 'BANK_ACCOUNT_MISSING');
+      await moveFinancing(tx, financing, 'DISBURSING', `payout retried as ${payout.payoutReference}`, now, {}, { userId: actor.userId, partyId: actor.partyId });
+      return payout;
+    },
+    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+/**
+ * Registers where a party's payouts go (its administrator, or an operator), retiring the
+ * previous account; payouts already in flight keep the account they were sent to.
+ */
+export async function registerBankAccount(prisma: PrismaClient, actor: Actor, partyId: string, input: BankAccountInput, now = new Date()): Promise<PartyBankAccount> {
+  if (!isOperator(actor) && actor.partyId !== partyId) throw new NotFoundError('Party', partyId);
+  if (!actor.userRoles.includes('ADMIN')) throw new ForbiddenError("registering a payout bank account needs the party's ADMIN role");
+  const valid = validateBankAccount(input);
+  return prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM party WHERE id = ${partyId}::uuid FOR UPDATE`;
+    await tx.partyBankAccount.updateMany({ where: { partyId, retiredAt: null }, data: { retiredAt: now } });
+    return tx.partyBankAccount.create({ data: { partyId, ...valid, createdByUserId: actor.userId, createdAt: now } });
+  });
+}
+
+/** The supplier's settlement balance available now (what recourse or a retried payout can use). */
+export async function supplierAvailable(prisma: PrismaClient, financing: Financing): Promise<string> {
+  const account = await findAccountByCode(prisma, partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', financing.currency as Currency));
+  if (!account) throw new Error(`supplier ${financing.supplierPartyId} has no settlement account`);
+  return (await getBalance(prisma, account.id)).available.toFixed();
+}

@@ -1,0 +1,207 @@
+import { businessDateOf, daysBetween } from '../../domain/business-date';
+import { Decimal } from '../../domain/money';
+import type { DocumentSection, DocumentSpec, TableColumn } from './document-spec';
+import type { SettlementAllocationLine, SettlementStatementData } from './financing-document-data';
+import { formatMoney } from './format-money';
+import { formatShanghaiTime } from './format-shanghai-time';
+import { FINANCING_FOOTER_NOTE, financingSections } from './notice-of-assignment';
+import { renderDocument } from './render-document';
+
+export type { SettlementAllocationLine, SettlementStatementData } from './financing-document-data';
+
+/** What one collection is split into, in the order the table shows it (the default waterfall, then surplus). */
+const BUCKETS = ['penalty', 'fees', 'interest', 'principal', 'surplus'] as const;
+/** The table's amount columns: what was collected, then where it went. */
+const AMOUNT_COLUMNS = ['collected', ...BUCKETS] as const;
+type AmountColumn = (typeof AMOUNT_COLUMNS)[number];
+
+const AMOUNT_HEADERS: Record<AmountColumn, string> = {
+  collected: '收回金额\nCollected',
+  penalty: '罚息\nPenalty',
+  fees: '费用\nFees',
+  interest: '利息\nInterest',
+  principal: '本金\nPrincipal',
+  surplus: '退还转让人\nSurplus',
+};
+
+const SOURCE_TEXT: Record<SettlementAllocationLine['source'], string> = {
+  REPAYMENT: '还款\nRepayment',
+  RECOURSE: '追索\nRecourse',
+};
+
+// Column widths are proportions; they are given here in ems of the table's type, estimated
+// generously (bold, as in the totals row): a Chinese character is 1 em, a digit or a Latin
+// letter about 0.6 em, a separator 0.3 em, plus the layout's cell padding. Each column is as
+// wide as its widest line, so that the figures of a statement in the tens of millions still
+// fit on one line, and the columns of small figures give their room to the large ones.
+const CELL_PADDING_EMS = 1.2;
+const NARROW = new Set([...',.:- ']);
+/** The last code point of Latin Extended-B: letters and digits up to it are about 0.6 em wide. */
+const LATIN_LAST = 0x24f;
+
+function emsOf(text: string): number {
+  return [...text].reduce((width, char) => width + (NARROW.has(char) ? 0.3 : (char.codePointAt(0) ?? 0) <= LATIN_LAST ? 0.6 : 1), 0);
+}
+
+function columnWidth(cells: readonly string[]): number {
+  return Math.max(...cells.flatMap((cell) => cell.split('\n')).map(emsOf)) + CELL_PADDING_EMS;
+}
+
+function sumOf(lines: readonly SettlementAllocationLine[], column: AmountColumn): Decimal {
+  return lines.reduce((sum, line) => sum.plus(line[column]), new Decimal(0));
+}
+
+/** Days from the financing's due date to the business date it was settled on; 0 when settled on time. */
+function overdueDaysOf(data: SettlementStatementData): number {
+  return Math.max(0, daysBetween(data.terms.dueDate, businessDateOf(data.settledAt)));
+}
+
+/**
+ * The figures come from the allocations the workflow booked and are printed, not recomputed;
+ * but a statement that releases the funder's claim is relied on as proof of payment, so one
+ * whose figures do not add up (a bucket lost, a total mistyped, principal not repaid in full)
+ * is refused rather than issued.
+ */
+function checkSettlement(data: SettlementStatementData): void {
+  const { terms, currency, allocations, totals } = data;
+  allocations.forEach((line, index) => {
+    const which = `allocation ${index + 1} (${formatShanghaiTime(line.allocatedAt)})`;
+    if (!new Decimal(line.collected).gt(0)) throw new RangeError(`${which}: collected ${line.collected} ${currency} must be positive`);
+    for (const bucket of BUCKETS) {
+      if (new Decimal(line[bucket]).lt(0)) throw new RangeError(`${which}: ${bucket} ${line[bucket]} ${currency} must not be negative`);
+    }
+    const allocated = BUCKETS.reduce((sum, bucket) => sum.plus(line[bucket]), new Decimal(0));
+    if (!allocated.eq(line.collected)) {
+      throw new RangeError(`${which}: penalty, fees, interest, principal and surplus add up to ${allocated.toFixed()}, not the ${line.collected} ${currency} collected`);
+    }
+  });
+  for (const column of AMOUNT_COLUMNS) {
+    const sum = sumOf(allocations, column);
+    if (!sum.eq(totals[column])) throw new RangeError(`total ${column} ${totals[column]} ${currency} is not the sum of the allocations (${sum.toFixed()})`);
+  }
+  if (!new Decimal(totals.principal).eq(terms.principal)) {
+    throw new RangeError(`principal repaid ${totals.principal} ${currency} is not the principal financed ${terms.principal}: the financing is not settled`);
+  }
+  // The statement prints both figures and says the funder has no further claim: penalty charged
+  // but not collected would make it false.
+  if (!new Decimal(totals.penalty).eq(data.penaltyCharged)) {
+    throw new RangeError(`penalty collected ${totals.penalty} ${currency} is not the penalty charged ${data.penaltyCharged}`);
+  }
+  const overdueDays = overdueDaysOf(data);
+  if (!Number.isInteger(data.penaltyDays) || data.penaltyDays < 0 || data.penaltyDays > overdueDays) {
+    throw new RangeError(`penalty days ${data.penaltyDays} must be a whole number from 0 to the ${overdueDays} days overdue`);
+  }
+  // The disbursement section prints these side by side; a reader adds them up.
+  const upfront = terms.interestMode === 'UPFRONT';
+  const net = new Decimal(terms.principal).minus(terms.fees).minus(upfront ? terms.interest : 0);
+  if (!net.eq(terms.netDisbursement)) {
+    throw new RangeError(`net disbursement ${terms.netDisbursement} ${currency} is not principal less fees${upfront ? ' and interest' : ''} (${net.toFixed()})`);
+  }
+  if (data.payout && !new Decimal(data.payout.amount).eq(terms.netDisbursement)) {
+    throw new RangeError(`payout ${data.payout.amount} ${currency} is not the net disbursement ${terms.netDisbursement}`);
+  }
+}
+
+function disbursementSection(data: SettlementStatementData): DocumentSection {
+  const { terms, payout } = data;
+  const money = (amount: string) => formatMoney(amount, data.currency);
+  return {
+    kind: 'fields',
+    heading: '放款 Disbursement',
+    rows: [
+      { label: '起息日 Value date', value: terms.valueDate },
+      { label: '放款时间 Disbursed at', value: `${formatShanghaiTime(data.disbursedAt)} (UTC+08:00)` },
+      { label: '融资本金 Principal', value: money(terms.principal) },
+      ...(terms.interestMode === 'UPFRONT' ? [{ label: '前收利息 Upfront interest', value: money(terms.interest) }] : []),
+      { label: '费用 Fees', value: money(terms.fees) },
+      { label: '实际放款金额 Net disbursement', value: money(terms.netDisbursement) },
+      ...(payout
+        ? [
+            { label: '付款流水号 Payout reference', value: payout.reference },
+            { label: '收款人 Beneficiary', value: payout.beneficiaryName },
+            // Bank and number on one line, the way an account is written on a payment order.
+            { label: '收款账户 Account', value: `${payout.bankName} ${payout.maskedAccountNumber}` },
+          ]
+        : [{ label: '付款记录 Payout', value: '无银行付款记录 No bank payout on record' }]),
+    ],
+  };
+}
+
+function allocationsTable(data: SettlementStatementData): DocumentSection {
+  const { allocations, totals, currency } = data;
+  const figure = (amount: string) => formatMoney(amount, currency, { withCurrency: false });
+  const rows = allocations.map((line) => {
+    // Date over time and Chinese over English: every row is two lines, so the figures get the width.
+    const [date, time] = formatShanghaiTime(line.allocatedAt).split(' ');
+    return [`${date}\n${time}`, SOURCE_TEXT[line.source], ...AMOUNT_COLUMNS.map((column) => figure(line[column]))];
+  });
+  const footer = ['合计\nTotal', `${allocations.length} 笔\npayments`, ...AMOUNT_COLUMNS.map((column) => figure(totals[column]))];
+  const headers = ['时间 Time\nUTC+08:00', '来源\nSource', ...AMOUNT_COLUMNS.map((column) => AMOUNT_HEADERS[column])];
+  const columns = headers.map(
+    (header, index): TableColumn => ({
+      header,
+      width: columnWidth([header, ...[...rows, footer].map((row) => row[index] ?? '')]),
+      ...(index >= 2 ? { align: 'right' as const } : {}),
+    }),
+  );
+  return { kind: 'table', heading: `还款与分配 Repayments (${currency})`, columns, rows, footer };
+}
+
+function resultSection(data: SettlementStatementData): DocumentSection {
+  const { terms, program, receivable, currency } = data;
+  const money = (amount: string) => formatMoney(amount, currency);
+  const overdueDays = overdueDaysOf(data);
+  const settledAt = formatShanghaiTime(data.settledAt);
+  const penalty = data.penaltyDays > 0 ? `${money(data.penaltyCharged)}（计收 ${data.penaltyDays} 天 charged for ${data.penaltyDays} days）` : money(data.penaltyCharged);
+  const recourse = !program.recourse && new Decimal(data.recourseClaimed).isZero() ? '无追索权 Without recourse' : money(data.recourseClaimed);
+  return {
+    kind: 'fields',
+    heading: '结果 Result',
+    rows: [
+      { label: '融资到期日 Due date', value: terms.dueDate },
+      { label: '结清时间 Settled at', value: `${settledAt} (UTC+08:00)` },
+      {
+        label: '逾期天数 Days overdue',
+        value: overdueDays > 0 ? `${overdueDays} 天 days（宽限期 ${program.graceDays} 天 grace period of ${program.graceDays} days）` : '未逾期 Not overdue',
+      },
+      { label: '罚息 Penalty interest', value: penalty },
+      { label: '追索金额 Recourse claimed', value: recourse },
+      { label: '退还转让人 Surplus to supplier', value: money(data.totals.surplus) },
+      {
+        label: '结清确认 Settled in full',
+        value:
+          `融资 ${data.financingNumber} 已全部清偿并结清；登记编号 ${receivable.registrationNumber} 项下应收账款的转让相应解除，${data.funder.legalName}不再就本融资主张任何权利。\n` +
+          `Financing ${data.financingNumber} is settled in full. The assignment of the receivable registered under ${receivable.registrationNumber} is discharged, ` +
+          'and the funder has no further claim under this financing.',
+      },
+    ],
+  };
+}
+
+/** The statement's content; exported so tests can check wording without parsing a PDF. */
+export function settlementStatementSpec(data: SettlementStatementData): DocumentSpec {
+  checkSettlement(data);
+  const settledAt = formatShanghaiTime(data.settledAt);
+  return {
+    title: '结清证明',
+    subtitle: 'Settlement Statement',
+    reference: data.financingNumber,
+    issuedAt: data.settledAt,
+    sections: [
+      ...financingSections(data, { invoiceTable: false }),
+      disbursementSection(data),
+      allocationsTable(data),
+      resultSection(data),
+      {
+        kind: 'signatures',
+        parties: [{ role: '受让人（资金方）Funder', name: data.funder.legalName, signedAt: `${settledAt} 在线出具 issued online` }],
+      },
+    ],
+    footerNote: FINANCING_FOOTER_NOTE,
+  };
+}
+
+/** The funder's statement that a financing is repaid in full and its claim released (结清证明). */
+export function renderSettlementStatement(data: SettlementStatementData): Promise<Uint8Array> {
+  return renderDocument(settlementStatementSpec(data));
+}

@@ -1,0 +1,247 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BankSimulator } from '../bank/simulator/bank-simulator';
+import { partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
+import { registerBankAccount } from '../prisma/stores/disbursement-store';
+import { findAccountByCode, getBalance, trialBalance, verifyLedgerInvariants } from '../prisma/stores/ledger-store';
+import { temporalExecutable } from '../scripts/lib/temporal-tools';
+import { startTestApi, type TestApi } from '../test/support/api';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { testLogger } from '../test/support/logger';
+import { actorOf } from '../test/support/receivables';
+import { createTestWorker, type TestWorker } from '../test/support/worker';
+import type { ProgramTermsInput } from './domain/program-rules';
+import { PAYLOAD_CONVERTER_PATH } from './contracts/payload-converter-path';
+import { workflowIds } from './contracts/workflow-ids';
+import { addDays, startOfBusinessDate } from './domain/business-date';
+import { processInboundCredits } from './worker/inbound-poller';
+
+// The money of one financing, end to end, against hand-computed figures: the 800,000.00 case
+// of the origination issue (6% a year, ACT/360, 90 days, interest up front, 0.1% fee: advance
+// 788,000.00, net to the supplier 787,200.00, fee 800.00), with penalty at 0.05% a day (18% a
+// year on ACT/360) after 3 grace days. Real API, real workflows on the time-skipping server,
+// real PostgreSQL, the bank simulator on the workflow's clock.
+
+type Result = Record<string, any>;
+
+const FIELDS = `__typename ... on Financing { id status } ... on Error { code message }`;
+const APPLY = `mutation ($input: ApplyForFinancingInput!) { applyForFinancing(input: $input) { ${FIELDS} } }`;
+
+describe('financing money on the time-skipping server', () => {
+  let db: TestDatabase;
+  let env: TestWorkflowEnvironment;
+  let api: TestApi;
+  let bank: BankSimulator;
+  let worker: TestWorker;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  // A fresh server per test: the API stamps dates with the wall clock, so the workflow's clock must start there too.
+  beforeEach(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: temporalExecutable('testServer') },
+      client: { dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } },
+    });
+    bank = new BankSimulator({ pool: db.url, clock: async () => new Date(await env.currentTimeMs()) });
+    api = await startTestApi(db.prisma, { temporalClient: env.client, financingSettings: TEST_FINANCING_WINDOWS });
+    worker = await createTestWorker(db.prisma, { connection: env.nativeConnection, namespace: env.namespace, taskQueue: api.taskQueue, bank });
+  });
+  afterEach(async () => {
+    await api?.close();
+    await bank?.close();
+    await env?.teardown();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  async function call(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
+    const response = await api.request<Record<string, Result>>(token, query, variables);
+    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+    return Object.values(response.data!)[0]!;
+  }
+
+  const inbound = () => processInboundCredits({ prisma: db.prisma, bank, temporal: env.client, logger: testLogger });
+
+  async function vanOf(code: string): Promise<string> {
+    return (await findAccountByCode(db.prisma, code))!.virtualAccountNumber!;
+  }
+
+  async function balance(code: string): Promise<string> {
+    return (await getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id)).posted.toFixed(2);
+  }
+
+  async function pay(virtualAccountNumber: string, amount: string, payerName: string) {
+    await bank.receiveInboundCredit({ virtualAccountNumber, amount, currency: 'CNY', payerName, payerAccountNumber: '6222020200112233', remittanceInformation: 'test' });
+    await inbound();
+  }
+
+  /** Sleeps the workflow clock to `hours` past the start of a business date. */
+  async function sleepUntil(date: string, hours = 10) {
+    const target = startOfBusinessDate(date).getTime() + hours * 60 * 60 * 1000;
+    const now = await env.currentTimeMs();
+    if (target > now) await env.sleep(target - now);
+  }
+
+  interface Running {
+    parties: FinancingParties;
+    financingId: string;
+    dueDate: string;
+    collectionVan: string;
+    supplierCode: string;
+    funderCode: string;
+  }
+
+  /** From application to the disbursed, paid-out financing: the funder tops up, two of its users approve. */
+  async function disbursed(terms: Partial<ProgramTermsInput> = {}): Promise<Running> {
+    const parties = await createFinancingParties(db.prisma, { penaltyRate: '0.18', ...terms });
+    const { supplier, receivable } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+    await registerBankAccount(db.prisma, await actorOf(db.prisma, supplier), supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222 0202 0011 2233 445', bankName: '中国工商银行深圳华强支行' });
+    const funderCode = partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
+    await pay(await vanOf(funderCode), '1000000.00', '前海恒信商业保理有限公司');
+    const applied = await call(supplier.token, APPLY, { input: { receivableId: receivable.id, programId: parties.programId, amount: '800000.00', idempotencyKey: 'apply' } });
+    expect(applied.__typename, JSON.stringify(applied)).toBe('Financing');
+    await call(parties.core.token, `mutation ($id: ID!) { acknowledgeAssignment(id: $id) { ${FIELDS} } }`, { id: applied.id });
+    await call(parties.funder.token, `mutation ($id: ID!) { approveFinancing(id: $id) { ${FIELDS} } }`, { id: applied.id });
+    await call(parties.funderChecker.token, `mutation ($id: ID!) { confirmApproval(id: $id) { ${FIELDS} } }`, { id: applied.id });
+    // Let the workflow's clock run (the payout is asked about after 30 s, then less and less often).
+    for (let step = 0; (await db.prisma.financing.findUniqueOrThrow({ where: { id: applied.id } })).status !== 'DISBURSED'; step += 1) {
+      if (step === 40) throw new Error('the financing was not disbursed');
+      await env.sleep(60_000);
+    }
+    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: applied.id }, include: { collectionAccount: true } });
+    return {
+      parties,
+      financingId: financing.id,
+      dueDate: financing.dueDate.toISOString().slice(0, 10),
+      collectionVan: financing.collectionAccount!.virtualAccountNumber!,
+      supplierCode: partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', 'CNY'),
+      funderCode,
+    };
+  }
+
+  async function settledWorkflow(financingId: string) {
+    return env.client.workflow.getHandle(workflowIds.financing(financingId)).result();
+  }
+
+  async function expectLedgerWhole() {
+    expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
+    expect((await trialBalance(db.prisma, 'CNY', 'MEMO')).balanced).toBe(true);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  }
+
+  it('disburses net of discount and fees, pays out once, and settles when the core enterprise pays 800,000.00 at maturity', async () => {
+    await worker.runUntil(async () => {
+      const run = await disbursed();
+      // The funder advanced 788,000.00; the supplier's 787,200.00 left through the bank; the platform kept 800.00.
+      expect(await balance(run.funderCode)).toBe('212000.00');
+      expect(await balance(run.supplierCode)).toBe('0.00');
+      expect(await balance(platformAccountCode('FEE_INCOME', 'CNY'))).toBe('800.00');
+      expect(await balance(platformAccountCode('PAYOUT_IN_TRANSIT', 'CNY'))).toBe('0.00');
+      const payouts = await db.prisma.payout.findMany({ where: { financingId: run.financingId } });
+      expect(payouts.map((row) => [row.payoutReference, row.amount.toFixed(2), row.status])).toEqual([[expect.stringMatching(/-P1$/), '787200.00', 'SETTLED']]);
+      expect((await bank.queryPayout(payouts[0]!.payoutReference))?.status).toBe('SETTLED');
+
+      await sleepUntil(run.dueDate);
+      await pay(run.collectionVan, '800000.00', '广州云海智能制造集团股份有限公司');
+      expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId }, include: { receivable: true, allocations: true, documents: true } });
+      expect(financing).toMatchObject({ status: 'SETTLED', receivable: { status: 'SETTLED' } });
+      expect(financing.allocations.map((row) => [row.collected, row.penalty, row.interest, row.principal, row.surplus].map((value) => value.toFixed(2)))).toEqual([['800000.00', '0.00', '0.00', '800000.00', '0.00']]);
+      // The funder is whole and earned the 12,000.00 discount.
+      expect(await balance(run.funderCode)).toBe('1012000.00');
+      expect(financing.documents.map((document) => document.kind)).toContain('SETTLEMENT_STATEMENT');
+      await expectLedgerWhole();
+    });
+  });
+
+  it('settles a repayment in two parts (300,000.00 then 500,000.00), explaining each', async () => {
+    await worker.runUntil(async () => {
+      const run = await disbursed();
+      await sleepUntil(addDays(run.dueDate, -5));
+      await pay(run.collectionVan, '300000.00', '广州云海');
+      await expect.poll(async () => (await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } })).principalOutstanding.toFixed(2), { timeout: 20_000 }).toBe('500000.00');
+      await sleepUntil(run.dueDate);
+      await pay(run.collectionVan, '500000.00', '广州云海');
+      expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      const allocations = await db.prisma.repaymentAllocation.findMany({ where: { financingId: run.financingId }, orderBy: { allocatedAt: 'asc' } });
+      expect(allocations.map((row) => [row.collected.toFixed(2), row.principal.toFixed(2), row.outstandingAfter.toFixed(2)])).toEqual([
+        ['300000.00', '300000.00', '500000.00'],
+        ['500000.00', '500000.00', '0.00'],
+      ]);
+      await expectLedgerWhole();
+    });
+  });
+
+  it('charges no penalty within the 3 grace days, and 4,000.00 when repaid 10 days late (10 days at 400.00)', async () => {
+    await worker.runUntil(async () => {
+      const run = await disbursed();
+      await sleepUntil(addDays(run.dueDate, 3), 20);
+      expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } })).status).toBe('DISBURSED');
+      await sleepUntil(addDays(run.dueDate, 4));
+      expect(await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } })).toMatchObject({ status: 'OVERDUE' });
+      await sleepUntil(addDays(run.dueDate, 10));
+      const overdue = await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } });
+      expect([overdue.penaltyAccrued.toFixed(2), overdue.penaltyAccruedThrough?.toISOString().slice(0, 10)]).toEqual(['4000.00', addDays(run.dueDate, 10)]);
+      await pay(run.collectionVan, '804000.00', '广州云海');
+      expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      const [allocation] = await db.prisma.repaymentAllocation.findMany({ where: { financingId: run.financingId } });
+      expect([allocation!.penalty, allocation!.principal, allocation!.surplus].map((value) => value.toFixed(2))).toEqual(['4000.00', '800000.00', '0.00']);
+      // One penalty posting per day, keyed by the date.
+      const postings = await db.prisma.ledgerTransaction.findMany({ where: { code: 'PENALTY_ACCRUAL', idempotencyKey: { startsWith: `financing:${run.financingId}:penalty:` } } });
+      expect(postings).toHaveLength(10);
+      expect(await balance(run.funderCode)).toBe('1016000.00');
+      await expectLedgerWhole();
+    });
+  });
+
+  it('claims from the supplier after 30 overdue days as far as its balance allows, and keeps charging on the rest', async () => {
+    await worker.runUntil(async () => {
+      const run = await disbursed({ recourse: true, recourseAfterDays: 30 });
+      // The supplier has 500,000.00 of other money in its settlement account.
+      await pay(await vanOf(run.supplierCode), '500000.00', '深圳市华强精密电子有限公司');
+      await sleepUntil(addDays(run.dueDate, 30));
+      // Day 30: penalty 30 × 400.00 = 12,000.00, owed 812,000.00; claimed 500,000.00: penalty first, then 488,000.00 of principal.
+      const claimed = await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } });
+      expect([claimed.recourseClaimed, claimed.repaidPenalty, claimed.principalOutstanding].map((value) => value.toFixed(2))).toEqual(['500000.00', '12000.00', '312000.00']);
+      expect(await balance(run.supplierCode)).toBe('0.00');
+      // Days 31 and 32 on 312,000.00: 156.00 a day.
+      await sleepUntil(addDays(run.dueDate, 32));
+      await pay(run.collectionVan, '312312.00', '广州云海');
+      expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      const final = await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } });
+      expect([final.penaltyAccrued, final.repaidPenalty, final.repaidPrincipal, final.surplusReturned].map((value) => value.toFixed(2))).toEqual(['12312.00', '12312.00', '800000.00', '0.00']);
+      await expectLedgerWhole();
+    });
+  });
+
+  it('returns an over-payment to the supplier', async () => {
+    await worker.runUntil(async () => {
+      const run = await disbursed();
+      await sleepUntil(run.dueDate);
+      await pay(run.collectionVan, '810000.00', '广州云海');
+      expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      const [allocation] = await db.prisma.repaymentAllocation.findMany({ where: { financingId: run.financingId } });
+      expect([allocation!.principal, allocation!.surplus].map((value) => value.toFixed(2))).toEqual(['800000.00', '10000.00']);
+      expect(await balance(run.supplierCode)).toBe('10000.00');
+      await expectLedgerWhole();
+    });
+  });
+
+  it('keeps a payout that timed out in transit until the bank settles it, and never pays twice', async () => {
+    await worker.runUntil(async () => {
+      await bank.script({ behaviour: 'TIMEOUT_THEN_SUCCEED', delayMs: 10 * 60 * 1000 });
+      const run = await disbursed();
+      const [payout] = await db.prisma.payout.findMany({ where: { financingId: run.financingId } });
+      expect(payout!.status).toBe('SETTLED');
+      const history = await env.client.workflow.getHandle(workflowIds.financing(run.financingId)).fetchHistory();
+      const scheduled = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'checkPayout');
+      expect(scheduled.length).toBeGreaterThan(0);
+      expect(await balance(platformAccountCode('PAYOUT_IN_TRANSIT', 'CNY'))).toBe('0.00');
+      expect(await bank.queryPayout(payout!.payoutReference)).toMatchObject({ status: 'SETTLED', amount: '787200.00' });
+      await expectLedgerWhole();
+    });
+  });
+});
