@@ -27,5 +27,6 @@ describe('development seed', () => {
     expect(programs[0]!.enrollments.map((row) => row.supplier.legalName)).toEqual(['深圳市华强精密电子有限公司']);
     expect(programs[0]!.terms[0]).toMatchObject({ assignmentMode: 'OPEN', recourse: true });
     expect(await db.prisma.creditLimit.count()).toBe(3);
+    expect(await db.prisma.partyBankAccount.count({ where: { retiredAt: null } })).toBe(1);
   });
 });

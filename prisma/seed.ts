@@ -2,6 +2,7 @@ import { creditCodeCheckCharacter } from '../workflows/domain/credit-code';
 import type { PartyRole, PrismaClient, UserRole } from './client';
 import { generateApiKeyToken, hashApiKeySecret } from './stores/api-key-token';
 import { ensurePlatformAccounts, openPartyAccounts } from './stores/chart-of-accounts';
+import { registerBankAccount } from './stores/disbursement-store';
 import { createProgram, enrollSupplier } from './stores/program-store';
 
 // A small cast to play every part of one financing from GraphiQL: the platform's two
@@ -134,7 +135,7 @@ async function seedDemoProgram(prisma: PrismaClient): Promise<void> {
       feeRate: '0.001',
       tenorDaysMax: 180,
       graceDays: 3,
-      penaltyRate: '0.1825',
+      penaltyRate: '0.18',
       recourse: true,
       recourseAfterDays: 30,
       assignmentMode: 'OPEN',
@@ -144,6 +145,9 @@ async function seedDemoProgram(prisma: PrismaClient): Promise<void> {
     },
   });
   await enrollSupplier(prisma, actor, program.id, codeOf('supplier'));
+  // Where the supplier's proceeds are paid out (the simulated bank settles payouts at once).
+  const supplier = await prisma.party.findUniqueOrThrow({ where: { creditCode: codeOf('supplier') } });
+  await registerBankAccount(prisma, actor, supplier.id, { accountName: supplier.legalName, accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' });
 }
 
 export function formatTokens(tokens: SeededToken[]): string {

@@ -10,6 +10,8 @@ import './types/ledger';
 import './types/receivable';
 import './types/program';
 import './types/financing';
+import './types/servicing';
+import './types/portfolio';
 
 builder.queryType({});
 builder.mutationType({});

@@ -9,6 +9,7 @@ import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
+import type { TestActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
 import type { ProgramTermsInput } from './domain/program-rules';
@@ -25,6 +26,7 @@ import { processInboundCredits } from './worker/inbound-poller';
 
 type Result = Record<string, any>;
 
+const DAY = 24 * 60 * 60 * 1000;
 const FIELDS = `__typename ... on Financing { id status } ... on Error { code message }`;
 const APPLY = `mutation ($input: ApplyForFinancingInput!) { applyForFinancing(input: $input) { ${FIELDS} } }`;
 
@@ -95,7 +97,7 @@ describe('financing money on the time-skipping server', () => {
   }
 
   /** From application to the disbursed, paid-out financing: the funder tops up, two of its users approve. */
-  async function disbursed(terms: Partial<ProgramTermsInput> = {}): Promise<Running> {
+  async function disbursed(terms: Partial<ProgramTermsInput> = {}, until = 'DISBURSED'): Promise<Running & { supplier: TestActor; supplierToken: string; supplierPartyId: string }> {
     const parties = await createFinancingParties(db.prisma, { penaltyRate: '0.18', ...terms });
     const { supplier, receivable } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
     await registerBankAccount(db.prisma, await actorOf(db.prisma, supplier), supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222 0202 0011 2233 445', bankName: '中国工商银行深圳华强支行' });
@@ -107,8 +109,8 @@ describe('financing money on the time-skipping server', () => {
     await call(parties.funder.token, `mutation ($id: ID!) { approveFinancing(id: $id) { ${FIELDS} } }`, { id: applied.id });
     await call(parties.funderChecker.token, `mutation ($id: ID!) { confirmApproval(id: $id) { ${FIELDS} } }`, { id: applied.id });
     // Let the workflow's clock run (the payout is asked about after 30 s, then less and less often).
-    for (let step = 0; (await db.prisma.financing.findUniqueOrThrow({ where: { id: applied.id } })).status !== 'DISBURSED'; step += 1) {
-      if (step === 40) throw new Error('the financing was not disbursed');
+    for (let step = 0; (await db.prisma.financing.findUniqueOrThrow({ where: { id: applied.id } })).status !== until; step += 1) {
+      if (step === 40) throw new Error(`the financing did not reach ${until}`);
       await env.sleep(60_000);
     }
     const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: applied.id }, include: { collectionAccount: true } });
@@ -119,6 +121,9 @@ describe('financing money on the time-skipping server', () => {
       collectionVan: financing.collectionAccount!.virtualAccountNumber!,
       supplierCode: partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', 'CNY'),
       funderCode,
+      supplier,
+      supplierToken: supplier.token,
+      supplierPartyId: supplier.partyId,
     };
   }
 
@@ -241,6 +246,45 @@ describe('financing money on the time-skipping server', () => {
       expect(scheduled.length).toBeGreaterThan(0);
       expect(await balance(platformAccountCode('PAYOUT_IN_TRANSIT', 'CNY'))).toBe('0.00');
       expect(await bank.queryPayout(payout!.payoutReference)).toMatchObject({ status: 'SETTLED', amount: '787200.00' });
+      await expectLedgerWhole();
+    });
+  });
+
+  const RETRY = `mutation ($id: ID!) { retryPayout(financingId: $id) { __typename ... on Payout { payoutReference status attempt beneficiaryAccount } ... on Error { code message } } }`;
+
+  it('puts a failed payout back in the supplier\'s account and pays again only when a person retries, to the corrected account', async () => {
+    await worker.runUntil(async () => {
+      await bank.script({ behaviour: 'FAIL', reason: '账户已销户 account closed' });
+      const run = await disbursed({}, 'PAYOUT_FAILED');
+      expect(await balance(run.supplierCode)).toBe('787200.00');
+      expect(await balance(platformAccountCode('PAYOUT_IN_TRANSIT', 'CNY'))).toBe('0.00');
+      await env.sleep(2 * DAY);
+      // Nothing happens by itself: still one attempt, still failed.
+      expect(await db.prisma.payout.count({ where: { financingId: run.financingId } })).toBe(1);
+      await registerBankAccount(db.prisma, await actorOf(db.prisma, run.supplier), run.supplierPartyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6217000011112222333', bankName: '中国建设银行深圳分行' });
+      const retried = await call(run.supplierToken, RETRY, { id: run.financingId });
+      expect(retried).toMatchObject({ __typename: 'Payout', attempt: 2, beneficiaryAccount: '**** 2333', payoutReference: expect.stringMatching(/-P2$/) });
+      for (let step = 0; (await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } })).status !== 'DISBURSED'; step += 1) {
+        if (step === 20) throw new Error('the retried payout did not settle');
+        await env.sleep(60_000);
+      }
+      expect(await balance(run.supplierCode)).toBe('0.00');
+      expect((await bank.queryPayout(retried.payoutReference))?.status).toBe('SETTLED');
+      // A retry while nothing failed is refused.
+      expect(await call(run.supplierToken, RETRY, { id: run.financingId })).toMatchObject({ __typename: 'WrongStateError' });
+      await expectLedgerWhole();
+    });
+  });
+
+  it('notices a payout the beneficiary\'s bank returns after settling, and returns the money to the supplier\'s account', async () => {
+    await worker.runUntil(async () => {
+      await bank.script({ behaviour: 'RETURN_AFTER', delayMs: DAY, reason: '户名不符 name does not match' });
+      const run = await disbursed();
+      await env.sleep(3 * DAY);
+      const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId }, include: { payouts: true } });
+      expect(financing.status).toBe('PAYOUT_FAILED');
+      expect(financing.payouts.map((payout) => [payout.status, payout.failureReason])).toEqual([['RETURNED', '户名不符 name does not match']]);
+      expect(await balance(run.supplierCode)).toBe('787200.00');
       await expectLedgerWhole();
     });
   });

@@ -119,15 +119,23 @@ describe('financing workflow deadlines (time skipping)', () => {
     expect(stored.closedReason).toBe('the funder did not approve before the deadline');
   });
 
-  it('approves when both funder users act before the deadline, days after the application', async () => {
+  it('approves when both funder users act before the deadline; unfunded, it expires at the funding deadline and releases everything', async () => {
+    const before = await programAvailable(open);
     await withFinancing(open, async (financing, _supplierToken, handle) => {
       await env.sleep(4 * DAY_MS);
       await call(open.core.token, ACKNOWLEDGE, { id: financing.id });
       await env.sleep(4 * DAY_MS);
       await call(open.funder.token, APPROVE, { id: financing.id });
       expect((await call(open.funderChecker.token, CONFIRM, { id: financing.id })).status).toBe('APPROVED');
-      expect((await handle.result()).status).toBe('APPROVED');
+      // The funder's account is empty: the financing waits for a top-up for the funding window, then expires.
+      await env.sleep(DAY_MS);
+      expect((await handle.query(financingStateQuery)).status).toBe('FUNDING_PENDING');
+      expect((await handle.result()).status).toBe('EXPIRED');
     });
+    const stored = await db.prisma.financing.findFirstOrThrow({ where: { programId: open.programId }, orderBy: { appliedAt: 'desc' }, include: { receivable: true, transitions: { orderBy: { id: 'asc' } } } });
+    expect(stored.transitions.map((row) => row.toStatus)).toEqual(['PENDING_ACKNOWLEDGEMENT', 'PENDING_APPROVAL', 'PENDING_CONFIRMATION', 'APPROVED', 'FUNDING_PENDING', 'EXPIRED']);
+    expect(stored).toMatchObject({ closedReason: 'the funder did not fund the financing before the deadline', receivable: { status: 'CONFIRMED' } });
+    expect(await programAvailable(open)).toBe(before);
   });
 
   it('expires a silent-assignment financing the funder does not approve within its window from the application', async () => {

@@ -188,6 +188,13 @@ const SIDE_PARTY = {
 
 const SIDE_NAME = { OBLIGOR: 'the core enterprise', FUNDER: 'the funder', SUPPLIER: 'the supplier' } as const;
 
+const EXPIRY_REASONS: Partial<Record<Financing['status'], string>> = {
+  PENDING_ACKNOWLEDGEMENT: 'the core enterprise did not acknowledge the assignment before the deadline',
+  PENDING_APPROVAL: 'the funder did not approve before the deadline',
+  PENDING_CONFIRMATION: 'the funder did not approve before the deadline',
+  FUNDING_PENDING: 'the funder did not fund the financing before the deadline',
+};
+
 /**
  * Applies one decision on a financing in one transaction: locks it, checks the side and the
  * state and the deadline, moves it, records the transition, and, when the financing ends
@@ -258,7 +265,7 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
       data.closedReason = decision.reason;
       break;
     case 'EXPIRE':
-      reason = financing.status === 'PENDING_ACKNOWLEDGEMENT' ? 'the core enterprise did not acknowledge the assignment before the deadline' : 'the funder did not approve before the deadline';
+      reason = EXPIRY_REASONS[financing.status] ?? 'the funder did not approve before the deadline';
       data.closedReason = reason;
       break;
   }

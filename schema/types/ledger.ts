@@ -176,7 +176,7 @@ const LedgerEntry = builder.objectRef<TransactionEntryView>('LedgerEntry').imple
   }),
 });
 
-const LedgerTransaction = builder.objectRef<TransactionView>('LedgerTransaction').implement({
+export const LedgerTransaction = builder.objectRef<TransactionView>('LedgerTransaction').implement({
   description: 'A balanced, immutable movement of money. Corrections are reversing transactions linked to it.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -274,6 +274,18 @@ const LedgerAccountFilter = builder.inputType('LedgerAccountFilter', {
   }),
 });
 
+/**
+ * A transaction as the caller may see it: operators whole; a party only the entries on its own
+ * accounts, and not at all when it has none there.
+ */
+export async function asSeenBy(ctx: GraphQLContext, transaction: TransactionView): Promise<TransactionView | null> {
+  if (isOperator(ctx.viewer)) return transaction;
+  const own = await ctx.prisma.ledgerAccount.findMany({ where: { id: { in: transaction.entries.map((entry) => entry.accountId) }, ownerPartyId: ctx.viewer.partyId }, select: { id: true } });
+  const ownIds = new Set(own.map((account) => account.id));
+  if (ownIds.size === 0) return null;
+  return { ...transaction, entries: transaction.entries.filter((entry) => ownIds.has(entry.accountId)) };
+}
+
 builder.queryFields((t) => ({
   accounts: t.prismaConnection({
     type: 'LedgerAccount',
@@ -310,12 +322,9 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ validate: uuid }) },
     resolve: async (_root, { id }, ctx) => {
       const transaction = await getTransaction(ctx.prisma, String(id));
-      if (!transaction) throw new NotFoundError('LedgerTransaction', String(id));
-      if (isOperator(ctx.viewer)) return transaction;
-      const own = await ctx.prisma.ledgerAccount.findMany({ where: { id: { in: transaction.entries.map((entry) => entry.accountId) }, ownerPartyId: ctx.viewer.partyId }, select: { id: true } });
-      const ownIds = new Set(own.map((account) => account.id));
-      if (ownIds.size === 0) throw new NotFoundError('LedgerTransaction', String(id));
-      return { ...transaction, entries: transaction.entries.filter((entry) => ownIds.has(entry.accountId)) };
+      const visible = transaction && (await asSeenBy(ctx, transaction));
+      if (!visible) throw new NotFoundError('LedgerTransaction', String(id));
+      return visible;
     },
   }),
   trialBalance: t.field({

@@ -1,7 +1,7 @@
 import { addDays, daysBetween, type IsoDate } from './business-date';
 import { ValidationError } from './errors';
 import { penaltyForDays, type WaterfallBucket } from './ledger-rules';
-import { Decimal, type Currency } from './money';
+import { type Decimal, type Currency } from './money';
 import { DAY_COUNT_BASIS, type DayCount } from './pricing';
 import type { WaterfallBucketName } from './program-rules';
 

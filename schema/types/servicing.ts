@@ -1,0 +1,347 @@
+import { z } from 'zod';
+import { SIMULATED_BEHAVIOURS } from '../../bank/simulator/bank-simulator';
+import { PayoutStatus as PayoutStatusValues } from '../../prisma/generated/client/enums';
+import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
+import { registerBankAccount } from '../../prisma/stores/disbursement-store';
+import { findVisibleFinancing } from '../../prisma/stores/financing-store';
+import { decideOfflineRepayment, proposeOfflineRepayment } from '../../prisma/stores/inbound-store';
+import { getTransaction } from '../../prisma/stores/ledger-store';
+import { isOperator } from '../../prisma/stores/party-store';
+import { toDecimal } from '../../prisma/stores/to-decimal';
+import { repaymentReceivedSignal, retryPayoutUpdate } from '../../workflows/contracts/financing';
+import { workflowIds } from '../../workflows/contracts/workflow-ids';
+import { sendUpdate } from '../../workflows/client/workflow-client';
+import { isoDateOfColumn } from '../../workflows/domain/business-date';
+import { ConflictError, ForbiddenError, LimitExceededError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
+import { maskBankAccountNumber } from '../../workflows/domain/party-rules';
+import { formatAmount, isCurrency, parseAmount } from '../../workflows/domain/money';
+import { builder } from '../builder';
+import type { GraphQLContext } from '../context';
+import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
+import { Money, money } from '../money';
+import { asSeenBy, LedgerTransaction } from './ledger';
+
+// After approval: what a financing's money did and still owes, the payouts and repayments
+// behind it, the supplier's payout account, and the people's actions on money (retrying a
+// payout, recording an offline repayment with four eyes). Development adds two tools to play
+// the bank: send money in, and tell the simulated bank how to treat the next payouts.
+
+const PayoutStatusEnum = builder.enumType('PayoutStatus', {
+  values: Object.values(PayoutStatusValues),
+  description: 'SUBMITTED → PENDING or UNKNOWN (timed out: not failed) → SETTLED, or FAILED; a SETTLED payout can come back RETURNED.',
+});
+
+builder.prismaObject('Payout', {
+  description: "One attempt to pay a financing's proceeds to the supplier's bank. Retries of an attempt reuse its reference; a new attempt is a person's decision.",
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    attempt: t.exposeInt('attempt'),
+    payoutReference: t.exposeString('payoutReference'),
+    amount: t.field({ type: Money, resolve: (payout) => money(payout.amount, payout.currency) }),
+    status: t.field({ type: PayoutStatusEnum, resolve: (payout) => payout.status }),
+    beneficiaryName: t.exposeString('beneficiaryName'),
+    beneficiaryAccount: t.string({ description: 'Masked: the last four digits.', resolve: (payout) => maskBankAccountNumber(payout.beneficiaryAccountNumber) }),
+    beneficiaryBank: t.exposeString('beneficiaryBank'),
+    bankReference: t.exposeString('bankReference', { nullable: true }),
+    failureReason: t.exposeString('failureReason', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    settledAt: t.expose('settledAt', { type: 'DateTime', nullable: true }),
+    failedAt: t.expose('failedAt', { type: 'DateTime', nullable: true }),
+    returnedAt: t.expose('returnedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+builder.prismaObject('RepaymentAllocation', {
+  description: 'One run of the waterfall: what was collected and where each yuan went.',
+  fields: (t) => {
+    const bucket = (field: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'outstandingAfter', description?: string) =>
+      t.field({ type: Money, description, select: { financing: { select: { currency: true } } }, resolve: (row) => money(row[field], row.financing.currency) });
+    return {
+      id: t.exposeID('id'),
+      source: t.exposeString('source', { description: 'REPAYMENT (paid into the collection account) or RECOURSE (claimed from the supplier).' }),
+      collected: bucket('collected'),
+      penalty: bucket('penalty'),
+      fees: bucket('fees'),
+      interest: bucket('interest'),
+      principal: bucket('principal'),
+      surplus: bucket('surplus', 'Returned to the supplier once the funder was whole.'),
+      outstandingAfter: bucket('outstandingAfter', 'Still owed after this allocation.'),
+      allocatedAt: t.expose('allocatedAt', { type: 'DateTime' }),
+    };
+  },
+});
+
+interface Buckets {
+  principal: string;
+  interest: string;
+  fees: string;
+  penalty: string;
+  currency: string;
+}
+
+const BucketsRef = builder.objectRef<Buckets>('FinancingBuckets').implement({
+  description: 'Amounts per waterfall bucket.',
+  fields: (t) => ({
+    principal: t.field({ type: Money, resolve: (b) => money(b.principal, b.currency) }),
+    interest: t.field({ type: Money, resolve: (b) => money(b.interest, b.currency) }),
+    fees: t.field({ type: Money, resolve: (b) => money(b.fees, b.currency) }),
+    penalty: t.field({ type: Money, resolve: (b) => money(b.penalty, b.currency) }),
+    total: t.field({ type: Money, resolve: (b) => money(toDecimal(b.principal).plus(b.interest).plus(b.fees).plus(b.penalty), b.currency) }),
+  }),
+});
+
+builder.prismaObjectFields('Financing', (t) => ({
+  fundingDeadline: t.expose('fundingDeadline', { type: 'DateTime', nullable: true, description: 'FUNDING_PENDING: the funder must top up its funding account by then.' }),
+  disbursedAt: t.expose('disbursedAt', { type: 'DateTime', nullable: true }),
+  disbursed: t.field({
+    type: Money,
+    nullable: true,
+    description: 'What the funder advanced: the principal less interest taken up front.',
+    select: { principal: true, interest: true, currency: true, disbursedAt: true, programTerms: { select: { interestMode: true } } },
+    resolve: (f) => (f.disbursedAt ? money(toDecimal(f.principal).minus(f.programTerms.interestMode === 'UPFRONT' ? toDecimal(f.interest) : 0), f.currency) : null),
+  }),
+  outstanding: t.field({
+    type: BucketsRef,
+    description: 'Still owed, per bucket (zero before disbursement and once settled).',
+    resolve: (f) => ({ principal: f.principalOutstanding.toString(), interest: f.interestOutstanding.toString(), fees: f.feesOutstanding.toString(), penalty: f.penaltyOutstanding.toString(), currency: f.currency }),
+  }),
+  repaid: t.field({
+    type: BucketsRef,
+    description: 'Collected so far, per bucket.',
+    resolve: (f) => ({ principal: f.repaidPrincipal.toString(), interest: f.repaidInterest.toString(), fees: f.repaidFees.toString(), penalty: f.repaidPenalty.toString(), currency: f.currency }),
+  }),
+  penaltyAccrued: t.field({ type: Money, description: 'Penalty interest charged so far (罚息), collected or not.', resolve: (f) => money(f.penaltyAccrued, f.currency) }),
+  penaltyChargedThrough: t.field({ type: 'Date', nullable: true, resolve: (f) => (f.penaltyAccruedThrough ? isoDateOfColumn(f.penaltyAccruedThrough) : null) }),
+  overdueSince: t.field({ type: 'Date', nullable: true, resolve: (f) => (f.overdueSince ? isoDateOfColumn(f.overdueSince) : null) }),
+  surplusReturned: t.field({ type: Money, description: 'Paid beyond what was owed, returned to the supplier.', resolve: (f) => money(f.surplusReturned, f.currency) }),
+  recourseClaimed: t.field({ type: Money, description: "Claimed from the supplier's account under recourse (追索).", resolve: (f) => money(f.recourseClaimed, f.currency) }),
+  settledAt: t.expose('settledAt', { type: 'DateTime', nullable: true }),
+  payouts: t.relation('payouts', { query: { orderBy: { attempt: 'asc' } } }),
+  repayments: t.relation('allocations', { description: 'Every waterfall run, oldest first.', query: { orderBy: { allocatedAt: 'asc' } } }),
+  ledgerTransactions: t.field({
+    type: [LedgerTransaction],
+    description: "The financing's ledger transactions, oldest first; a party sees only the entries on its own accounts.",
+    resolve: async (f, _args, ctx) => {
+      const rows = await ctx.prisma.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM ledger_transaction WHERE metadata ? 'financingId' AND metadata->>'financingId' = ${f.id} ORDER BY created_at, id LIMIT 500`;
+      const visible = [];
+      for (const row of rows) {
+        const transaction = await getTransaction(ctx.prisma, row.id);
+        const seen = transaction && (await asSeenBy(ctx, transaction));
+        if (seen) visible.push(seen);
+      }
+      return visible;
+    },
+  }),
+}));
+
+builder.prismaObject('PartyBankAccount', {
+  description: "Where a party's payouts go. The number is masked.",
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    accountName: t.exposeString('accountName'),
+    accountNumber: t.string({ description: 'Masked: the last four digits.', resolve: (account) => maskBankAccountNumber(account.accountNumber) }),
+    bankName: t.exposeString('bankName'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const TopUpInstruction = builder.objectRef<{ purpose: string; bankName: string; accountName: string; virtualAccountNumber: string; currency: string }>('TopUpInstruction').implement({
+  description: 'How to send money to one of your virtual accounts: pay this account number at the escrow bank; it is matched to you automatically.',
+  fields: (t) => ({
+    purpose: t.exposeString('purpose', { description: 'FUNDER_FUNDING, CORE_REPAYMENT or SUPPLIER_SETTLEMENT.' }),
+    bankName: t.exposeString('bankName'),
+    accountName: t.exposeString('accountName'),
+    virtualAccountNumber: t.exposeString('virtualAccountNumber', { description: 'In full: it is an address for money, and yours.' }),
+    currency: t.exposeString('currency'),
+  }),
+});
+
+builder.prismaObject('OfflineRepayment', {
+  description: 'Money received outside the bank feed: recorded by one operator, posted once another approves it.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    financing: t.relation('financing'),
+    amount: t.field({ type: Money, resolve: (row) => money(row.amount, row.currency) }),
+    bankReference: t.exposeString('bankReference'),
+    note: t.exposeString('note'),
+    status: t.exposeString('status'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const uuid = z.uuid({ message: 'must be a UUID' });
+
+builder.queryFields((t) => ({
+  payoutAccount: t.prismaField({
+    type: 'PartyBankAccount',
+    nullable: true,
+    description: "Your party's active payout bank account, if registered.",
+    resolve: (query, _root, _args, ctx) => ctx.prisma.partyBankAccount.findFirst({ ...query, where: { partyId: ctx.viewer.partyId, retiredAt: null } }),
+  }),
+  topUpInstructions: t.field({
+    type: [TopUpInstruction],
+    description: "Where to send money to your party's virtual accounts (a funder's funding account, a core enterprise's repayment account).",
+    resolve: async (_root, _args, ctx) => {
+      const accounts = await ctx.prisma.ledgerAccount.findMany({ where: { ownerPartyId: ctx.viewer.partyId, virtualAccountNumber: { not: null }, purpose: { not: 'COLLECTION' }, closedAt: null }, include: { ownerParty: true }, orderBy: { code: 'asc' } });
+      return accounts.map((account) => ({ purpose: account.purpose, bankName: ESCROW_BANK_NAME, accountName: account.ownerParty?.legalName ?? account.name, virtualAccountNumber: account.virtualAccountNumber!, currency: account.currency }));
+    },
+  }),
+}));
+
+const BankAccountInput = builder.inputType('BankAccountInput', {
+  fields: (t) => ({
+    accountName: t.string({ description: '户名, as the bank has it.', validate: z.string().max(400) }),
+    accountNumber: t.string({ description: '账号: digits (spaces and dashes are dropped).', validate: z.string().max(64) }),
+    bankName: t.string({ description: '开户行', validate: z.string().max(400) }),
+  }),
+});
+
+const OfflineRepaymentInput = builder.inputType('OfflineRepaymentInput', {
+  fields: (t) => ({
+    financingId: t.id({ validate: uuid }),
+    amount: t.string({ validate: z.string().max(64) }),
+    bankReference: t.string({ description: "The receipt's reference (unique).", validate: z.string().max(100) }),
+    note: t.string({ validate: z.string().max(2000) }),
+  }),
+});
+
+const ScriptBehaviourEnum = builder.enumType('SimulatedPayoutBehaviour', { values: [...SIMULATED_BEHAVIOURS] });
+
+const BankScript = builder.objectRef<{ behaviour: string; times: number }>('BankScript').implement({
+  description: 'A behaviour the simulated bank will apply to the next payouts.',
+  fields: (t) => ({ behaviour: t.exposeString('behaviour'), times: t.exposeInt('times') }),
+});
+
+builder.prismaObject('InboundCredit', {
+  description: 'Money the bank received for a virtual account number, and where it was booked.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    bankReference: t.exposeString('bankReference'),
+    virtualAccountNumber: t.exposeString('virtualAccountNumber'),
+    amount: t.field({ type: Money, resolve: (credit) => money(credit.amount, credit.currency) }),
+    payerName: t.exposeString('payerName'),
+    outcome: t.exposeString('outcome', { description: 'MATCHED to the virtual account, or SUSPENSE when the number is unknown (长款挂账).' }),
+    receivedAt: t.expose('receivedAt', { type: 'DateTime' }),
+  }),
+});
+
+function requireDevBank(ctx: GraphQLContext) {
+  if (!ctx.devBank) throw new ForbiddenError('the simulated bank is only available in development', 'DEVELOPMENT_ONLY');
+  return ctx.devBank;
+}
+
+builder.mutationFields((t) => ({
+  registerPayoutAccount: t.prismaField({
+    type: 'PartyBankAccount',
+    description: "Registers where your party's payouts go (ADMIN); the previous account is retired. Payouts in flight keep theirs.",
+    errors: { types: [...COMMON_ERRORS] },
+    args: { input: t.arg({ type: BankAccountInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const account = await registerBankAccount(ctx.prisma, ctx.viewer, ctx.viewer.partyId, input);
+      ctx.logger.info({ partyId: ctx.viewer.partyId, accountNumber: maskBankAccountNumber(account.accountNumber) }, 'payout account registered');
+      return ctx.prisma.partyBankAccount.findUniqueOrThrow({ ...query, where: { id: account.id } });
+    },
+  }),
+  retryPayout: t.prismaField({
+    type: 'Payout',
+    description: "Pays out again after a failed or returned payout, to the supplier's payout account as it is now (the supplier or an operator). Never automatic.",
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError, LimitExceededError] },
+    args: { financingId: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { financingId }, ctx) => {
+      const financing = await findVisibleFinancing(ctx.prisma, ctx.viewer, String(financingId));
+      if (!isOperator(ctx.viewer) && ctx.viewer.partyId !== financing.supplierPartyId) throw new ForbiddenError('only the supplier or an operator can retry a payout');
+      if (!ctx.viewer.userRoles.some((role) => role === 'MAKER' || role === 'CHECKER' || role === 'ADMIN')) throw new ForbiddenError('a VIEWER cannot retry payouts');
+      const { apiKeyId: _apiKeyId, ...actor } = ctx.viewer;
+      const result = await sendUpdate<{ payoutId: string }, { actor: typeof actor }>(ctx.temporal, workflowIds.financing(financing.id), retryPayoutUpdate, { actor }, `retry-payout-${ctx.requestId}`);
+      if (!result) throw new WrongStateError(`the financing is ${financing.status}: no payout is waiting for a retry`, financing.status);
+      return ctx.prisma.payout.findUniqueOrThrow({ ...query, where: { id: result.payoutId } });
+    },
+  }),
+  recordOfflineRepayment: t.prismaField({
+    type: 'OfflineRepayment',
+    description: 'Records money the core enterprise paid outside the bank feed (an operator MAKER). Nothing moves until another operator approves it.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { input: t.arg({ type: OfflineRepaymentInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const row = await proposeOfflineRepayment(ctx.prisma, ctx.viewer, { ...input, financingId: String(input.financingId) });
+      return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: row.id } });
+    },
+  }),
+  approveOfflineRepayment: t.prismaField({
+    type: 'OfflineRepayment',
+    description: "Approves a recorded offline repayment (another operator, CHECKER): it is booked to the financing's collection account and allocated.",
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { repayment, matched } = await decideOfflineRepayment(ctx.prisma, ctx.viewer, String(id), true);
+      if (matched?.financingId) await wakeFinancing(ctx, matched.financingId);
+      return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: repayment.id } });
+    },
+  }),
+  rejectOfflineRepayment: t.prismaField({
+    type: 'OfflineRepayment',
+    description: 'Rejects a recorded offline repayment (another operator, CHECKER). Nothing is booked.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.id({ validate: uuid }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { repayment } = await decideOfflineRepayment(ctx.prisma, ctx.viewer, String(id), false);
+      return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: repayment.id } });
+    },
+  }),
+  simulateInboundCredit: t.prismaField({
+    type: 'InboundCredit',
+    description:
+      'Development only: the simulated bank receives money for a virtual account number (play the funder topping up, or the core enterprise repaying). It is booked and matched at once. Any party may play any payer.',
+    errors: { types: [...COMMON_ERRORS, ConflictError] },
+    args: {
+      virtualAccountNumber: t.arg.string({ validate: z.string().regex(/^\d{8,32}$/, { message: 'must be 8 to 32 digits' }) }),
+      amount: t.arg.string({ validate: z.string().max(64) }),
+      currency: t.arg.string({ required: false, defaultValue: 'CNY', validate: z.string().length(3) }),
+      payerName: t.arg.string({ required: false, defaultValue: 'Simulated payer', validate: z.string().min(1).max(200) }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const devBank = requireDevBank(ctx);
+      const currency = args.currency ?? 'CNY';
+      if (!isCurrency(currency)) throw ValidationError.field(['currency'], `currency ${currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
+      const amount = formatAmount(parseAmount(args.amount, currency), currency);
+      const credit = await devBank.simulator.receiveInboundCredit({ virtualAccountNumber: args.virtualAccountNumber, amount, currency, payerName: args.payerName ?? 'Simulated payer', payerAccountNumber: '6222000000000000', remittanceInformation: 'simulated' });
+      await devBank.processInbound();
+      return ctx.prisma.inboundCredit.findUniqueOrThrow({ ...query, where: { bankReference: credit.bankReference } });
+    },
+  }),
+  scriptBankPayouts: t.field({
+    type: BankScript,
+    description: 'Development only (operators): tells the simulated bank how to treat the next payouts (to one beneficiary account, or any): succeed, fail, time out and answer later, or return after settling.',
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      behaviour: t.arg({ type: ScriptBehaviourEnum }),
+      beneficiaryAccountNumber: t.arg.string({ required: false, validate: z.string().regex(/^\d{8,32}$/) }),
+      delayMinutes: t.arg.int({ required: false, validate: z.number().int().min(1).max(43_200) }),
+      reason: t.arg.string({ required: false, validate: z.string().max(140) }),
+      times: t.arg.int({ required: false, validate: z.number().int().min(1).max(1000) }),
+    },
+    resolve: async (_root, args, ctx) => {
+      if (!isOperator(ctx.viewer)) throw new ForbiddenError('only operators script the simulated bank');
+      const devBank = requireDevBank(ctx);
+      await devBank.simulator.script({
+        behaviour: args.behaviour,
+        beneficiaryAccountNumber: args.beneficiaryAccountNumber ?? undefined,
+        delayMs: args.delayMinutes ? args.delayMinutes * 60_000 : undefined,
+        reason: args.reason ?? undefined,
+        times: args.times ?? undefined,
+      });
+      return { behaviour: args.behaviour, times: args.times ?? 1 };
+    },
+  }),
+}));
+
+/** Wakes the financing's workflow to allocate what reached its collection account. */
+async function wakeFinancing(ctx: GraphQLContext, financingId: string): Promise<void> {
+  try {
+    await ctx.temporal.workflow.getHandle(workflowIds.financing(financingId)).signal(repaymentReceivedSignal);
+  } catch (error) {
+    ctx.logger.warn({ err: error, financingId }, 'could not wake the financing workflow; the next inbound poll or an operator must');
+  }
+}
+

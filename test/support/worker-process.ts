@@ -1,0 +1,24 @@
+// A worker in a process of its own, so a test can kill it with SIGKILL mid-flight and start
+// another: the real worker, the real activities, the bank simulator on the test database.
+// Configured by the environment: DATABASE_URL, TEMPORAL_ADDRESS, TASK_QUEUE, WORKFLOW_BUNDLE.
+import { BankSimulator } from '../../bank/simulator/bank-simulator';
+import { createPrismaClient } from '../../prisma/client';
+import { createActivities } from '../../workflows/activities';
+import { createWorker, NativeConnection } from '../../workflows/worker/create-worker';
+import { testLogger } from './logger';
+
+const { DATABASE_URL, TEMPORAL_ADDRESS, TASK_QUEUE, WORKFLOW_BUNDLE } = process.env;
+if (!DATABASE_URL || !TEMPORAL_ADDRESS || !TASK_QUEUE || !WORKFLOW_BUNDLE) throw new Error('DATABASE_URL, TEMPORAL_ADDRESS, TASK_QUEUE and WORKFLOW_BUNDLE are required');
+
+const prisma = createPrismaClient({ databaseUrl: DATABASE_URL, poolMax: 5 });
+const bank = new BankSimulator({ pool: DATABASE_URL });
+const connection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
+const worker = await createWorker({
+  connection,
+  namespace: 'default',
+  taskQueue: TASK_QUEUE,
+  activities: createActivities({ prisma, logger: testLogger, bank }),
+  overrides: { workflowsPath: undefined, workflowBundle: { codePath: WORKFLOW_BUNDLE } },
+});
+process.stdout.write('worker ready\n');
+await worker.run();
