@@ -33,11 +33,16 @@ if ('heldBy' in lock) {
 const runLock = lock;
 
 const stops: Array<() => Promise<unknown>> = [];
-let stopping = false;
+let stoppingSince = 0;
 
-async function shutdown(code: number): Promise<never> {
-  if (stopping) process.exit(code);
-  stopping = true;
+async function shutdown(code: number): Promise<void> {
+  // A second Ctrl-C forces the exit, but not one that arrives with the first: a terminal
+  // signals the whole process group and tsx relays the signal too, so one press can arrive twice.
+  if (stoppingSince > 0) {
+    if (Date.now() - stoppingSince > 2000) process.exit(code);
+    return;
+  }
+  stoppingSince = Date.now();
   say('stopping…');
   for (const stop of stops.reverse()) {
     try {
