@@ -205,6 +205,9 @@ export class BankSimulator implements BankAdapter {
     this.openingBalances = Object.entries(options.openingBalances ?? {}).map(([currency, amount]) => parseBalance(amount, currency, RangeError));
     this.ownsPool = typeof options.pool === 'string';
     this.pool = typeof options.pool === 'string' ? new pg.Pool({ connectionString: options.pool, max: 10 }) : options.pool;
+    // An idle connection the server closes (a restart, a shutdown) must not crash the process:
+    // the pool drops it, and the next query opens another or fails where it is awaited.
+    if (typeof options.pool === 'string') this.pool.on('error', () => undefined);
     this.clock = options.clock ?? (() => new Date());
   }
 
