@@ -1,7 +1,7 @@
 import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
 import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
-import { inboundMatchEntries, inboundReceiptEntries } from '../../workflows/domain/ledger-rules';
-import { formatAmount, isCurrency, parseAmount, type Currency } from '../../workflows/domain/money';
+import { inboundMatchEntries, inboundReceiptEntries, validateAmount } from '../../workflows/domain/ledger-rules';
+import { formatAmount, isCurrency, type Currency } from '../../workflows/domain/money';
 import { validateReason } from '../../workflows/domain/receivable-rules';
 import type { InboundCredit as InboundCreditRow, OfflineRepayment, PrismaClient } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
@@ -40,7 +40,7 @@ export async function recordInboundCredit(
   if (existing) return matchedOf(prisma, existing, true);
   if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
   const currency: Currency = credit.currency;
-  const amount = parseAmount(credit.amount, currency);
+  const { amount } = validateAmount(credit.amount, currency);
   try {
     return await prisma.$transaction(
       async (tx) => {
@@ -129,7 +129,7 @@ export async function proposeOfflineRepayment(
   if (!financing) throw new NotFoundError('Financing', input.financingId);
   if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing is owed yet`, financing.status);
   const currency = financing.currency as Currency;
-  const amount = parseAmount(input.amount, currency);
+  const { amount } = validateAmount(input.amount, currency, ['input', 'amount']);
   const bankReference = input.bankReference.trim();
   if (!/^[A-Za-z0-9:_-]{1,56}$/.test(bankReference)) throw ValidationError.field(['input', 'bankReference'], 'must be 1 to 56 letters, digits, ":", "_" or "-"');
   const note = validateReason(input.note, ['input', 'note']);
@@ -146,30 +146,38 @@ export async function proposeOfflineRepayment(
  * financing's collection account, exactly as if the bank had reported it.
  */
 export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor, id: string, approve: boolean): Promise<{ repayment: OfflineRepayment; matched: MatchedCredit | null }> {
-  requireOperator(actor, 'CHECKER', 'approve an offline repayment');
-  const repayment = await prisma.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM offline_repayment WHERE id = ${id}::uuid FOR UPDATE`;
-    const row = await tx.offlineRepayment.findUnique({ where: { id } });
+  requireOperator(actor, 'CHECKER', approve ? 'approve an offline repayment' : 'reject an offline repayment');
+  const check = (row: OfflineRepayment | null): OfflineRepayment => {
     if (!row) throw new NotFoundError('OfflineRepayment', id);
     if (row.status !== 'PENDING') throw new WrongStateError(`the offline repayment is already ${row.status}`, row.status);
-    if (row.makerUserId === actor.userId) throw new ForbiddenError('the operator who recorded a repayment cannot approve it: another operator must check it', 'MAKER_CANNOT_CHECK');
+    if (row.makerUserId === actor.userId) throw new ForbiddenError('the operator who recorded a repayment cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
+    return row;
+  };
+  const pending = check(await prisma.offlineRepayment.findUnique({ where: { id } }));
+  // Booked before the approval is stored: a booking that fails leaves the record PENDING, and
+  // the bank reference books it once even if two checkers race (the loser is told it is decided).
+  let matched: MatchedCredit | null = null;
+  if (approve) {
+    const financing = await prisma.financing.findUniqueOrThrow({ where: { id: pending.financingId }, include: { collectionAccount: true } });
+    matched = await recordInboundCredit(
+      prisma,
+      {
+        bankReference: `OFFLINE:${pending.bankReference}`,
+        virtualAccountNumber: financing.collectionAccount!.virtualAccountNumber!,
+        amount: toDecimal(pending.amount).toFixed(),
+        currency: pending.currency,
+        payerName: 'offline receipt',
+        payerAccountNumber: '',
+        remittanceInformation: pending.note,
+        receivedAt: pending.createdAt,
+      },
+      { recordedByUserId: pending.makerUserId, approvedByUserId: actor.userId },
+    );
+  }
+  const repayment = await prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM offline_repayment WHERE id = ${id}::uuid FOR UPDATE`;
+    check(await tx.offlineRepayment.findUnique({ where: { id } }));
     return tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date() } });
   });
-  if (!approve) return { repayment, matched: null };
-  const financing = await prisma.financing.findUniqueOrThrow({ where: { id: repayment.financingId }, include: { collectionAccount: true } });
-  const matched = await recordInboundCredit(
-    prisma,
-    {
-      bankReference: `OFFLINE:${repayment.bankReference}`,
-      virtualAccountNumber: financing.collectionAccount!.virtualAccountNumber!,
-      amount: toDecimal(repayment.amount).toFixed(),
-      currency: repayment.currency,
-      payerName: 'offline receipt',
-      payerAccountNumber: '',
-      remittanceInformation: repayment.note,
-      receivedAt: repayment.createdAt,
-    },
-    { recordedByUserId: repayment.makerUserId, approvedByUserId: actor.userId },
-  );
   return { repayment, matched };
 }

@@ -14,7 +14,8 @@ import { sendUpdate } from '../../workflows/client/workflow-client';
 import { isoDateOfColumn } from '../../workflows/domain/business-date';
 import { ConflictError, ForbiddenError, LimitExceededError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
 import { maskBankAccountNumber } from '../../workflows/domain/party-rules';
-import { formatAmount, isCurrency, parseAmount } from '../../workflows/domain/money';
+import { validateAmount } from '../../workflows/domain/ledger-rules';
+import { formatAmount, isCurrency } from '../../workflows/domain/money';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
@@ -304,7 +305,7 @@ builder.mutationFields((t) => ({
       const devBank = requireDevBank(ctx);
       const currency = args.currency ?? 'CNY';
       if (!isCurrency(currency)) throw ValidationError.field(['currency'], `currency ${currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
-      const amount = formatAmount(parseAmount(args.amount, currency), currency);
+      const amount = formatAmount(validateAmount(args.amount, currency).amount, currency);
       const credit = await devBank.simulator.receiveInboundCredit({ virtualAccountNumber: args.virtualAccountNumber, amount, currency, payerName: args.payerName ?? 'Simulated payer', payerAccountNumber: '6222000000000000', remittanceInformation: 'simulated' });
       await devBank.processInbound();
       return ctx.prisma.inboundCredit.findUniqueOrThrow({ ...query, where: { bankReference: credit.bankReference } });
@@ -324,13 +325,19 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       if (!isOperator(ctx.viewer)) throw new ForbiddenError('only operators script the simulated bank');
       const devBank = requireDevBank(ctx);
-      await devBank.simulator.script({
-        behaviour: args.behaviour,
-        beneficiaryAccountNumber: args.beneficiaryAccountNumber ?? undefined,
-        delayMs: args.delayMinutes ? args.delayMinutes * 60_000 : undefined,
-        reason: args.reason ?? undefined,
-        times: args.times ?? undefined,
-      });
+      try {
+        await devBank.simulator.script({
+          behaviour: args.behaviour,
+          beneficiaryAccountNumber: args.beneficiaryAccountNumber ?? undefined,
+          delayMs: args.delayMinutes ? args.delayMinutes * 60_000 : undefined,
+          reason: args.reason ?? undefined,
+          times: args.times ?? undefined,
+        });
+      } catch (error) {
+        // The simulator refuses combinations that do not make sense (a delay on SUCCEED, a reason on a success).
+        if (error instanceof RangeError) throw ValidationError.field([], error.message);
+        throw error;
+      }
       return { behaviour: args.behaviour, times: args.times ?? 1 };
     },
   }),
