@@ -6,28 +6,14 @@ import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createActor, type TestActor } from '../test/support/parties';
 import { registerDirectly } from '../test/support/receivables';
+import { DEMO_PROGRAM_TERMS } from '../prisma/seed';
 
 // Programs and quotes through the API over real HTTP, against the hand-computed case of
 // docs/pricing.md: 800,000.00 CNY at 6% a year, ACT/360, 90 days, interest up front, 0.1% fee.
 
 type Result = Record<string, any>;
 
-const TERMS = {
-  advanceRate: '0.8',
-  annualRate: '0.06',
-  interestMode: 'UPFRONT',
-  dayCount: 'ACT_360',
-  feeRate: '0.001',
-  tenorDaysMax: 180,
-  graceDays: 3,
-  penaltyRate: '0.18',
-  recourse: true,
-  recourseAfterDays: 30,
-  assignmentMode: 'OPEN',
-  programLimit: '50000000.00',
-  supplierLimit: '10000000.00',
-  obligorLimit: '50000000.00',
-};
+const TERMS = DEMO_PROGRAM_TERMS;
 
 const PROGRAM_FIELDS = `__typename ... on Program { id code name funder { legalName } core { legalName } enrolledSuppliers
   terms { version advanceRate annualRate interestMode dayCount feeRate graceDays recourse recourseAfterDays waterfall programLimit { amount currency } } termsHistory { version } }

@@ -1,4 +1,5 @@
 import { creditCodeCheckCharacter } from '../workflows/domain/credit-code';
+import type { ProgramTermsInput } from '../workflows/domain/program-rules';
 import type { PartyRole, PrismaClient, UserRole } from './client';
 import { generateApiKeyToken, hashApiKeySecret } from './stores/api-key-token';
 import { ensurePlatformAccounts, openPartyAccounts } from './stores/chart-of-accounts';
@@ -113,6 +114,25 @@ export async function seedDevelopmentData(prisma: PrismaClient, pepper: string):
   return tokens;
 }
 
+/** The worked example of docs/pricing.md, with recourse after 30 overdue days and room for many financings. */
+export const DEMO_PROGRAM_TERMS: ProgramTermsInput = {
+  advanceRate: '0.8',
+  annualRate: '0.06',
+  interestMode: 'UPFRONT',
+  dayCount: 'ACT_360',
+  feeRate: '0.001',
+  tenorDaysMax: 180,
+  graceDays: 3,
+  // 0.05% a day on ACT/360.
+  penaltyRate: '0.18',
+  recourse: true,
+  recourseAfterDays: 30,
+  assignmentMode: 'OPEN',
+  programLimit: '50000000.00',
+  supplierLimit: '10000000.00',
+  obligorLimit: '50000000.00',
+};
+
 /**
  * A program between the seeded funder and core enterprise with the seeded supplier enrolled,
  * priced like the worked example of docs/pricing.md, so a newcomer can quote and apply at once.
@@ -127,22 +147,7 @@ async function seedDemoProgram(prisma: PrismaClient): Promise<void> {
     funderCreditCode: codeOf('funder'),
     coreCreditCode: codeOf('core'),
     currency: 'CNY',
-    terms: {
-      advanceRate: '0.8',
-      annualRate: '0.06',
-      interestMode: 'UPFRONT',
-      dayCount: 'ACT_360',
-      feeRate: '0.001',
-      tenorDaysMax: 180,
-      graceDays: 3,
-      penaltyRate: '0.18',
-      recourse: true,
-      recourseAfterDays: 30,
-      assignmentMode: 'OPEN',
-      programLimit: '50000000.00',
-      supplierLimit: '10000000.00',
-      obligorLimit: '50000000.00',
-    },
+    terms: DEMO_PROGRAM_TERMS,
   });
   await enrollSupplier(prisma, actor, program.id, codeOf('supplier'));
   // Where the supplier's proceeds are paid out (the simulated bank settles payouts at once).

@@ -1,11 +1,11 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BankSimulator } from '../bank/simulator/bank-simulator';
 import { partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
 import { findAccountByCode, getBalance, trialBalance, verifyLedgerInvariants } from '../prisma/stores/ledger-store';
-import { temporalExecutable } from '../scripts/lib/temporal-tools';
 import { startTestApi, type TestApi } from '../test/support/api';
+import { startTimeSkipping } from '../test/support/time-skipping';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
@@ -13,7 +13,6 @@ import type { TestActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
 import type { ProgramTermsInput } from './domain/program-rules';
-import { PAYLOAD_CONVERTER_PATH } from './contracts/payload-converter-path';
 import { workflowIds } from './contracts/workflow-ids';
 import { addDays, startOfBusinessDate } from './domain/business-date';
 import { processInboundCredits } from './worker/inbound-poller';
@@ -42,10 +41,7 @@ describe('financing money on the time-skipping server', () => {
   });
   // A fresh server per test: the API stamps dates with the wall clock, so the workflow's clock must start there too.
   beforeEach(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: temporalExecutable('testServer') },
-      client: { dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } },
-    });
+    env = await startTimeSkipping();
     bank = new BankSimulator({ pool: db.url, clock: async () => new Date(await env.currentTimeMs()) });
     api = await startTestApi(db.prisma, { temporalClient: env.client, financingSettings: TEST_FINANCING_WINDOWS });
     worker = await createTestWorker(db.prisma, { connection: env.nativeConnection, namespace: env.namespace, taskQueue: api.taskQueue, bank });

@@ -1,14 +1,13 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { creditLimitCode } from '../prisma/stores/credit-limit-store';
 import { findAccountByCode, getBalance } from '../prisma/stores/ledger-store';
-import { temporalExecutable } from '../scripts/lib/temporal-tools';
 import { startTestApi, type TestApi } from '../test/support/api';
+import { startTimeSkipping } from '../test/support/time-skipping';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { createTestWorker } from '../test/support/worker';
 import { financingStateQuery } from './contracts/financing';
-import { PAYLOAD_CONVERTER_PATH } from './contracts/payload-converter-path';
 import { workflowIds } from './contracts/workflow-ids';
 
 // Every deadline of the financing workflow on the time-skipping server, driven through the
@@ -40,10 +39,7 @@ describe('financing workflow deadlines (time skipping)', () => {
   // A fresh server per test: the API stamps deadlines with the wall clock, so the workflow's
   // clock must start at the wall clock too (a skipped server stays days ahead).
   beforeEach(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: temporalExecutable('testServer') },
-      client: { dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } },
-    });
+    env = await startTimeSkipping();
     // env.client, so that time skips while a test awaits a workflow's result.
     api = await startTestApi(db.prisma, { temporalClient: env.client, financingSettings: TEST_FINANCING_WINDOWS });
   });

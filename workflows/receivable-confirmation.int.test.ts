@@ -1,11 +1,10 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalExecutable } from '../scripts/lib/temporal-tools';
+import { startTimeSkipping } from '../test/support/time-skipping';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createActor, type TestActor } from '../test/support/parties';
 import { registerDirectly } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
-import { PAYLOAD_CONVERTER_PATH } from './contracts/payload-converter-path';
 import { confirmReceivableUpdate, receivableStateQuery, type ReceivableWorkflowInput } from './contracts/receivable';
 import { workflowIds } from './contracts/workflow-ids';
 import { receivableConfirmationWorkflow } from './definitions';
@@ -25,10 +24,7 @@ describe('receivable confirmation workflow (time skipping)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     // env.client (not a plain Client) lets time skip while a test awaits a workflow's result.
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: temporalExecutable('testServer') },
-      client: { dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } },
-    });
+    env = await startTimeSkipping();
     client = env.client;
     supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '深圳市华强精密电子有限公司' });
     core = await createActor(db.prisma, { partyRoles: ['CORE_ENTERPRISE'], legalName: '广州云海智能制造集团股份有限公司' });

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../prisma/client';
 import type { FinancingSettings } from '../../api/config';
+import { DEMO_PROGRAM_TERMS } from '../../prisma/seed';
 import { ensurePlatformAccounts, openPartyAccounts } from '../../prisma/stores/chart-of-accounts';
 import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
 import type { ProgramTermsInput } from '../../workflows/domain/program-rules';
@@ -14,16 +15,10 @@ export const TEST_FINANCING_WINDOWS: FinancingSettings = { acknowledgementWindow
 
 /** The hand-computed case of docs/pricing.md: 6% a year, ACT/360, interest up front, a 0.1% fee. */
 export const TEST_PROGRAM_TERMS: ProgramTermsInput = {
-  advanceRate: '0.8',
-  annualRate: '0.06',
-  interestMode: 'UPFRONT',
-  dayCount: 'ACT_360',
-  feeRate: '0.001',
-  tenorDaysMax: 180,
-  graceDays: 3,
-  penaltyRate: '0.18',
+  ...DEMO_PROGRAM_TERMS,
   recourse: false,
-  assignmentMode: 'OPEN',
+  recourseAfterDays: null,
+  // Small enough that a test reaches the limits.
   programLimit: '1000000.00',
   supplierLimit: '1000000.00',
   obligorLimit: '5000000.00',

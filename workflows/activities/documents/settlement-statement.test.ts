@@ -2,13 +2,11 @@ import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { assertGlyphsDrawn, compactText, extractPdfText, pdfInfo, pdfTextRuns, previewPdf, renderPdfPage, type TextRun } from '../../../test/support/pdf';
 import { sha256Hex } from '../../../prisma/stores/sha256-hex';
+import { FINANCING_DOCUMENT, FUNDER, OBLIGOR, SUPPLIER } from '../../../test/support/financing-document-fixture';
 import { embedDocumentFont } from './document-fonts';
 import { MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH } from './document-layout';
 import { renderSettlementStatement, type SettlementAllocationLine, type SettlementStatementData, settlementStatementSpec } from './settlement-statement';
 
-const SUPPLIER = '深圳市华南精密电子制造有限公司';
-const OBLIGOR = '中国东方重工集团股份有限公司';
-const FUNDER = '招商银行股份有限公司深圳分行';
 
 type Buckets = Pick<SettlementAllocationLine, 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus'>;
 
@@ -24,47 +22,7 @@ function repayment(allocatedAt: string, amounts: Partial<Buckets>, source: Settl
  * in two payments into the collection account.
  */
 const onTime: SettlementStatementData = {
-  financingNumber: 'FIN-2026-00000012',
-  appliedAt: new Date('2026-11-20T03:15:00Z'),
-  supplier: { legalName: SUPPLIER, creditCode: '91440300MA5G8K7X2R' },
-  obligor: { legalName: OBLIGOR, creditCode: '91110000100000000X' },
-  funder: { legalName: FUNDER, creditCode: '914403008921436975' },
-  receivable: {
-    registrationNumber: 'REG-20261101-000456',
-    contractNumber: 'HT-2026-0188',
-    faceAmount: '1000000.00',
-    confirmedAmount: '1000000.00',
-    dueDate: '2027-02-20',
-    invoices: [
-      { code: '044002300111', number: '22345678', amount: '600000.00', issueDate: '2026-10-28' },
-      { code: '044002300111', number: '22345679', amount: '400000', issueDate: '2026-10-30' },
-    ],
-  },
-  currency: 'CNY',
-  program: {
-    code: 'PRG-DFZG-2026',
-    name: '东方重工供应链融资计划',
-    assignmentMode: 'OPEN',
-    recourse: true,
-    recourseAfterDays: 30,
-    graceDays: 3,
-    penaltyRate: '0.18',
-  },
-  terms: {
-    principal: '800000.00',
-    annualRate: '0.06',
-    dayCount: 'ACT_360',
-    interestMode: 'UPFRONT',
-    interest: '12000.00',
-    fees: '800.00',
-    netDisbursement: '787200.00',
-    repaymentAtMaturity: '800000.00',
-    effectiveAnnualRate: '0.065944',
-    valueDate: '2026-11-22',
-    dueDate: '2027-02-20',
-    tenorDays: 90,
-  },
-  collectionAccount: { bankName: '招商银行深圳分行营业部', accountName: `${FUNDER}回款专户`, virtualAccountNumber: '755912345678900012' },
+  ...FINANCING_DOCUMENT,
   disbursedAt: new Date('2026-11-22T02:10:00Z'),
   settledAt: new Date('2027-02-20T06:45:00Z'),
   payout: { reference: 'PAY-20261122-000981', beneficiaryName: SUPPLIER, maskedAccountNumber: '**** 6688', bankName: '中国工商银行深圳华强支行', amount: '787200.00' },
