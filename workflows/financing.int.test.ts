@@ -53,11 +53,7 @@ describe('financing workflow deadlines (time skipping)', () => {
     await db?.drop();
   });
 
-  async function call(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
-    const response = await api.request<Record<string, Result>>(token, query, variables);
-    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    return Object.values(response.data!)[0]!;
-  }
+  const call = (token: string, query: string, variables: Record<string, unknown> = {}): Promise<Result> => api.call(token, query, variables);
 
   async function programAvailable(parties: FinancingParties) {
     const code = creditLimitCode({ kind: 'PROGRAM', funderPartyId: parties.funder.partyId, programId: parties.programId, obligorPartyId: null, currency: 'CNY' });

@@ -23,6 +23,8 @@ export interface TestApi {
   temporal: Client;
   /** POSTs a GraphQL request over real HTTP. */
   request<T = Record<string, unknown>>(token: string | undefined, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** The operation's one top-level field, typed error results included; fails the test on GraphQL errors. */
+  call(token: string, query: string, variables?: Record<string, unknown>): Promise<Record<string, any>>;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startTestApi(
     { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql: true, receivableSettings, financingSettings, devBank },
     { host: '127.0.0.1', port: 0 },
   );
-  return {
+  const testApi: TestApi = {
     url: api.url,
     taskQueue,
     temporal,
@@ -58,9 +60,15 @@ export async function startTestApi(
       const body = (await response.json()) as { data?: never; errors?: never };
       return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
     },
+    async call(token, query, variables = {}) {
+      const response = await testApi.request<Record<string, Record<string, any>>>(token, query, variables);
+      if (response.errors) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+      return Object.values(response.data ?? {})[0] ?? {};
+    },
     async close() {
       await api.close();
       await connection?.close();
     },
   };
+  return testApi;
 }
