@@ -397,6 +397,19 @@ describe('money-side API (servicing)', () => {
       expect(await posted(disbursed.collectionCode)).toBe(collectionBefore);
     });
 
+    it('books the money if and only if the record ends APPROVED when two checkers decide at once', async () => {
+      const otherChecker = await createActor(db.prisma, { partyId: operatorMaker.partyId, userRoles: ['CHECKER'] });
+      for (let round = 0; round < 5; round += 1) {
+        const bankReference = newReference();
+        const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingId, amount: '10.00', bankReference, note: NOTE } });
+        const [first, second] = await Promise.all([call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id }), call(otherChecker.token, REJECT_OFFLINE, { id: recorded.id })]);
+        expect([first.__typename, second.__typename].filter((name) => name === 'OfflineRepayment')).toHaveLength(1);
+        const { status } = await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: recorded.id } });
+        const booked = await db.prisma.inboundCredit.findUnique({ where: { bankReference: `OFFLINE:${bankReference}` } });
+        expect(booked !== null).toBe(status === 'APPROVED');
+      }
+    });
+
     it('refuses to record for the wrong people, a financing never disbursed, or one that does not exist, recording nothing', async () => {
       const before = await db.prisma.offlineRepayment.count();
       const input = (overrides: Record<string, unknown> = {}) => ({ input: { financingId: disbursed.financingId, amount: '1000.00', bankReference: newReference(), note: NOTE, ...overrides } });

@@ -280,4 +280,39 @@ describe('financing money on the time-skipping server', () => {
       await expectLedgerWhole();
     });
   });
+
+  it('resumes servicing in a run continued as new: it allocates what arrived meanwhile and settles', async () => {
+    await worker.runUntil(async () => {
+      const run = await disbursed();
+      const handle = env.client.workflow.getHandle(workflowIds.financing(run.financingId));
+      // Stand in for a continue-as-new: end this run, pay while no run is listening, start the resumed run.
+      await handle.terminate('test: continue as new');
+      await sleepUntil(run.dueDate);
+      await bank.receiveInboundCredit({ virtualAccountNumber: run.collectionVan, amount: '800000.00', currency: 'CNY', payerName: '广州云海', payerAccountNumber: '6222020200112233', remittanceInformation: 'test' });
+      await inbound();
+      const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } });
+      const resumed = await env.client.workflow.start('financingWorkflow', {
+        taskQueue: api.taskQueue,
+        workflowId: workflowIds.financing(run.financingId),
+        args: [
+          {
+            financingId: run.financingId,
+            financingNumber: financing.financingNumber,
+            assignmentMode: 'OPEN',
+            acknowledgementDeadline: financing.acknowledgementDeadline,
+            approvalDeadline: financing.approvalDeadline,
+            approvalWindowMs: DAY,
+            fundingWindowMs: DAY,
+            dueDate: run.dueDate,
+            graceDays: 3,
+            recourseAfterDays: null,
+            resumeServicing: { recourseDone: false },
+          },
+        ],
+      });
+      expect(((await resumed.result()) as { status: string }).status).toBe('SETTLED');
+      expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } })).status).toBe('SETTLED');
+      await expectLedgerWhole();
+    });
+  });
 });

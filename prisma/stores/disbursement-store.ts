@@ -51,7 +51,8 @@ export async function reserveFunding(prisma: PrismaClient, financingId: string, 
     return prisma.$transaction(async (tx) => {
       const locked = await lockFinancing(tx, financingId);
       const fundingDeadline = locked.fundingDeadline ?? new Date(now.getTime() + fundingWindowMs);
-      await moveFinancing(tx, locked, 'FUNDING_PENDING', `the funder's funding account has ${formatAmount(balance.available, currency)} of the ${postings.hold.amount} ${currency} needed`, now, { fundingDeadline });
+      // The history is read by the supplier too: it says what is needed, never the funder's balance.
+      await moveFinancing(tx, locked, 'FUNDING_PENDING', `the funder's funding account does not yet cover the ${postings.hold.amount} ${currency} to advance`, now, { fundingDeadline });
       return { reserved: false, needed: postings.hold.amount, available: formatAmount(balance.available, currency), fundingDeadline };
     });
   }
@@ -112,7 +113,15 @@ export function payoutReference(financingNumber: string, attempt: number): strin
 }
 
 /** Puts the net proceeds in transit to the supplier's active bank account; null when it has none. */
-async function openPayoutAttempt(tx: Tx, financing: Financing, accounts: FinancingAccounts, attempt: number, requestedByUserId: string | null, now: Date): Promise<Payout | null> {
+async function openPayoutAttempt(
+  tx: Tx,
+  financing: Financing,
+  accounts: FinancingAccounts,
+  attempt: number,
+  requestedByUserId: string | null,
+  now: Date,
+  requestKey: string | null = null,
+): Promise<Payout | null> {
   const beneficiary = await tx.partyBankAccount.findFirst({ where: { partyId: financing.supplierPartyId, retiredAt: null } });
   if (!beneficiary) return null;
   const currency = financing.currency as Currency;
@@ -138,6 +147,7 @@ async function openPayoutAttempt(tx: Tx, financing: Financing, accounts: Financi
       status: 'SUBMITTED',
       inTransitTransactionId: inTransit.transactionId,
       requestedByUserId,
+      requestKey,
       createdAt: now,
       updatedAt: now,
     },
@@ -220,10 +230,13 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
  * A person's retry after a failed or returned payout: a new attempt with a new reference, to
  * the supplier's bank account as it is now (register a corrected one first). Never automatic.
  */
-export async function retryPayout(prisma: PrismaClient, actor: Actor, financingId: string, now = new Date()): Promise<Payout> {
+export async function retryPayout(prisma: PrismaClient, actor: Actor, financingId: string, requestKey: string, now = new Date()): Promise<Payout> {
   return prisma.$transaction(
     async (tx) => {
       const financing = await lockFinancing(tx, financingId);
+      // A retried request (the activity after a crash) finds the attempt it opened.
+      const opened = await tx.payout.findUnique({ where: { requestKey } });
+      if (opened) return opened;
       if (!isOperator(actor) && actor.partyId !== financing.supplierPartyId) {
         if (actor.partyId === financing.funderPartyId || actor.partyId === financing.obligorPartyId) throw new ForbiddenError('only the supplier or an operator can retry a payout');
         throw new NotFoundError('Financing', financingId);
@@ -234,7 +247,7 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
         throw new WrongStateError(`payout ${latest.payoutReference} is ${latest.status}; only a failed or returned payout is retried`, financing.status);
       }
       const accounts = await financingAccounts(tx, financing);
-      const payout = await openPayoutAttempt(tx, financing, accounts, (latest?.attempt ?? 0) + 1, actor.userId, now);
+      const payout = await openPayoutAttempt(tx, financing, accounts, (latest?.attempt ?? 0) + 1, actor.userId, now, requestKey);
       if (!payout) throw new ValidationError([{ path: ['financingId'], message: 'the supplier has no bank account registered: register one first' }], 'BANK_ACCOUNT_MISSING');
       await moveFinancing(tx, financing, 'DISBURSING', `payout retried as ${payout.payoutReference}`, now, {}, { userId: actor.userId, partyId: actor.partyId });
       return payout;

@@ -63,7 +63,8 @@ export async function openPenaltyAccount(tx: Tx, financing: Financing): Promise<
     purpose: 'PENALTY_RECEIVABLE',
     book: 'MEMO',
     currency,
-    ownerPartyId: financing.obligorPartyId,
+    // The funder's claim; owned by the funder, so a silent assignment stays silent to the obligor.
+    ownerPartyId: financing.funderPartyId,
   });
   return account.id;
 }
@@ -87,7 +88,8 @@ export async function moveFinancing(
   }
   await tx.financing.update({ where: { id: financing.id }, data: { ...extra, status: to, updatedAt: now } });
   await tx.financingTransition.create({
-    data: { financingId: financing.id, fromStatus: financing.status, toStatus: to, actorUserId: actor?.userId ?? null, actorPartyId: actor?.partyId ?? null, reason, occurredAt: now },
+    // Reasons can carry a bank's text of any length; the column holds 500 characters.
+    data: { financingId: financing.id, fromStatus: financing.status, toStatus: to, actorUserId: actor?.userId ?? null, actorPartyId: actor?.partyId ?? null, reason: reason.slice(0, 500), occurredAt: now },
   });
   financing.status = to;
   return true;

@@ -224,6 +224,8 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
   if (done) return tx.financing.findUniqueOrThrow({ where: { id: financingId } });
   // Serialises decisions on one financing: an approval racing a withdrawal, a refusal racing expiry.
   await tx.$queryRaw`SELECT id FROM financing WHERE id = ${financingId}::uuid FOR UPDATE`;
+  // Again under the lock: a concurrent duplicate of this decision may have just committed.
+  if (await tx.financingTransition.findUnique({ where: { idempotencyKey } })) return tx.financing.findUniqueOrThrow({ where: { id: financingId } });
   const financing = await tx.financing.findUnique({ where: { id: financingId } });
   if (!financing) throw new NotFoundError('Financing', financingId);
 

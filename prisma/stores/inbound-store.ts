@@ -38,62 +38,62 @@ export async function recordInboundCredit(
 ): Promise<MatchedCredit> {
   const existing = await prisma.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
   if (existing) return matchedOf(prisma, existing, true);
-  if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
-  const currency: Currency = credit.currency;
-  const { amount } = validateAmount(credit.amount, currency);
   try {
-    return await prisma.$transaction(
-      async (tx) => {
-        const escrowBank = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
-        const clearing = await findAccountByCode(tx, platformAccountCode('INBOUND_CLEARING', currency));
-        const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
-        if (!escrowBank || !clearing || !suspense) throw new Error(`the platform has no ${currency} accounts`);
-        const target = await tx.ledgerAccount.findFirst({ where: { virtualAccountNumber: credit.virtualAccountNumber, currency, closedAt: null } });
-        const matched = target !== null && target.book === 'MONEY';
-        const metadata: Record<string, unknown> = { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber };
-        const financing = matched && target.purpose === 'COLLECTION' ? await tx.financing.findUnique({ where: { collectionAccountId: target.id } }) : null;
-        if (financing) metadata.financingId = financing.id;
-        await postTransaction(tx, {
-          idempotencyKey: `inbound:${credit.bankReference}:receipt`,
-          code: 'INBOUND_RECEIPT',
-          description: `来账 ${credit.payerName}`,
-          metadata,
-          entries: inboundReceiptEntries(amount, currency, { escrowBank: escrowBank.id, inboundClearing: clearing.id }),
-        });
-        const match = await postTransaction(tx, {
-          idempotencyKey: `inbound:${credit.bankReference}:match`,
-          code: matched ? 'INBOUND_MATCH' : 'INBOUND_SUSPENSE',
-          description: matched ? `入账 ${credit.virtualAccountNumber}` : `挂账 unknown virtual account ${credit.virtualAccountNumber}`,
-          metadata,
-          entries: inboundMatchEntries(amount, currency, { inboundClearing: clearing.id, target: matched ? target.id : suspense.id }),
-        });
-        const row = await tx.inboundCredit.create({
-          data: {
-            bankReference: credit.bankReference,
-            virtualAccountNumber: credit.virtualAccountNumber,
-            amount: formatAmount(amount, currency),
-            currency,
-            payerName: credit.payerName.slice(0, 200),
-            payerAccountNumber: credit.payerAccountNumber.slice(0, 32),
-            remittanceInformation: credit.remittanceInformation.slice(0, 200),
-            receivedAt: credit.receivedAt,
-            outcome: matched ? 'MATCHED' : 'SUSPENSE',
-            accountId: matched ? target.id : suspense.id,
-            financingId: financing?.id ?? null,
-            transactionId: match.transactionId,
-            recordedByUserId: people.recordedByUserId ?? null,
-            approvedByUserId: people.approvedByUserId ?? null,
-          },
-        });
-        return matchedOf(tx, row, false);
-      },
-      { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
-    );
+    return await prisma.$transaction((tx) => bookInboundCredit(tx, credit, people), { timeout: MONEY_TRANSACTION_TIMEOUT_MS });
   } catch (error) {
     // Two pollers raced on the same credit: the other one booked it.
     if (isUniqueViolation(error)) return matchedOf(prisma, await prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: credit.bankReference } }), true);
     throw error;
   }
+}
+
+/** The booking itself, inside the caller's transaction: receipt into clearing, then the match (or suspense). */
+async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: { recordedByUserId?: string; approvedByUserId?: string }): Promise<MatchedCredit> {
+  if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
+  const currency: Currency = credit.currency;
+  const { amount } = validateAmount(credit.amount, currency);
+  const escrowBank = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
+  const clearing = await findAccountByCode(tx, platformAccountCode('INBOUND_CLEARING', currency));
+  const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
+  if (!escrowBank || !clearing || !suspense) throw new Error(`the platform has no ${currency} accounts`);
+  const target = await tx.ledgerAccount.findFirst({ where: { virtualAccountNumber: credit.virtualAccountNumber, currency, closedAt: null } });
+  const matched = target !== null && target.book === 'MONEY';
+  const metadata: Record<string, unknown> = { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber };
+  const financing = matched && target.purpose === 'COLLECTION' ? await tx.financing.findUnique({ where: { collectionAccountId: target.id } }) : null;
+  if (financing) metadata.financingId = financing.id;
+  await postTransaction(tx, {
+    idempotencyKey: `inbound:${credit.bankReference}:receipt`,
+    code: 'INBOUND_RECEIPT',
+    description: `来账 ${credit.payerName}`,
+    metadata,
+    entries: inboundReceiptEntries(amount, currency, { escrowBank: escrowBank.id, inboundClearing: clearing.id }),
+  });
+  const match = await postTransaction(tx, {
+    idempotencyKey: `inbound:${credit.bankReference}:match`,
+    code: matched ? 'INBOUND_MATCH' : 'INBOUND_SUSPENSE',
+    description: matched ? `入账 ${credit.virtualAccountNumber}` : `挂账 unknown virtual account ${credit.virtualAccountNumber}`,
+    metadata,
+    entries: inboundMatchEntries(amount, currency, { inboundClearing: clearing.id, target: matched ? target.id : suspense.id }),
+  });
+  const row = await tx.inboundCredit.create({
+    data: {
+      bankReference: credit.bankReference,
+      virtualAccountNumber: credit.virtualAccountNumber,
+      amount: formatAmount(amount, currency),
+      currency,
+      payerName: credit.payerName.slice(0, 200),
+      payerAccountNumber: credit.payerAccountNumber.slice(0, 32),
+      remittanceInformation: credit.remittanceInformation.slice(0, 200),
+      receivedAt: credit.receivedAt,
+      outcome: matched ? 'MATCHED' : 'SUSPENSE',
+      accountId: matched ? target.id : suspense.id,
+      financingId: financing?.id ?? null,
+      transactionId: match.transactionId,
+      recordedByUserId: people.recordedByUserId ?? null,
+      approvedByUserId: people.approvedByUserId ?? null,
+    },
+  });
+  return matchedOf(tx, row, false);
 }
 
 const INBOUND_CURSOR = 'inbound-credits';
@@ -147,37 +147,36 @@ export async function proposeOfflineRepayment(
  */
 export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor, id: string, approve: boolean): Promise<{ repayment: OfflineRepayment; matched: MatchedCredit | null }> {
   requireOperator(actor, 'CHECKER', approve ? 'approve an offline repayment' : 'reject an offline repayment');
-  const check = (row: OfflineRepayment | null): OfflineRepayment => {
-    if (!row) throw new NotFoundError('OfflineRepayment', id);
-    if (row.status !== 'PENDING') throw new WrongStateError(`the offline repayment is already ${row.status}`, row.status);
-    if (row.makerUserId === actor.userId) throw new ForbiddenError('the operator who recorded a repayment cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
-    return row;
-  };
-  const pending = check(await prisma.offlineRepayment.findUnique({ where: { id } }));
-  // Booked before the approval is stored: a booking that fails leaves the record PENDING, and
-  // the bank reference books it once even if two checkers race (the loser is told it is decided).
-  let matched: MatchedCredit | null = null;
-  if (approve) {
-    const financing = await prisma.financing.findUniqueOrThrow({ where: { id: pending.financingId }, include: { collectionAccount: true } });
-    matched = await recordInboundCredit(
-      prisma,
-      {
-        bankReference: `OFFLINE:${pending.bankReference}`,
-        virtualAccountNumber: financing.collectionAccount!.virtualAccountNumber!,
-        amount: toDecimal(pending.amount).toFixed(),
-        currency: pending.currency,
-        payerName: 'offline receipt',
-        payerAccountNumber: '',
-        remittanceInformation: pending.note,
-        receivedAt: pending.createdAt,
-      },
-      { recordedByUserId: pending.makerUserId, approvedByUserId: actor.userId },
-    );
-  }
-  const repayment = await prisma.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM offline_repayment WHERE id = ${id}::uuid FOR UPDATE`;
-    check(await tx.offlineRepayment.findUnique({ where: { id } }));
-    return tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date() } });
-  });
-  return { repayment, matched };
+  // One transaction under the record's lock: the money is booked if and only if the record
+  // says APPROVED, whatever a second checker does at the same moment.
+  return prisma.$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT id FROM offline_repayment WHERE id = ${id}::uuid FOR UPDATE`;
+      const pending = await tx.offlineRepayment.findUnique({ where: { id } });
+      if (!pending) throw new NotFoundError('OfflineRepayment', id);
+      if (pending.status !== 'PENDING') throw new WrongStateError(`the offline repayment is already ${pending.status}`, pending.status);
+      if (pending.makerUserId === actor.userId) throw new ForbiddenError('the operator who recorded a repayment cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
+      let matched: MatchedCredit | null = null;
+      if (approve) {
+        const financing = await tx.financing.findUniqueOrThrow({ where: { id: pending.financingId }, include: { collectionAccount: true } });
+        matched = await bookInboundCredit(
+          tx,
+          {
+            bankReference: `OFFLINE:${pending.bankReference}`,
+            virtualAccountNumber: financing.collectionAccount!.virtualAccountNumber!,
+            amount: toDecimal(pending.amount).toFixed(),
+            currency: pending.currency,
+            payerName: 'offline receipt',
+            payerAccountNumber: '',
+            remittanceInformation: pending.note,
+            receivedAt: pending.createdAt,
+          },
+          { recordedByUserId: pending.makerUserId, approvedByUserId: actor.userId },
+        );
+      }
+      const repayment = await tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date() } });
+      return { repayment, matched };
+    },
+    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
 }

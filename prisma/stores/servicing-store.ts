@@ -209,6 +209,9 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
       const already = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: `financing:${financingId}:recourse-allocation` } });
       if (!terms.recourse || already || owed.isZero() || !SERVICING.includes(financing.status)) return { claimed: formatAmount(toDecimal(financing.recourseClaimed), currency), outstandingAfter: formatAmount(owed, currency) };
       const accounts = await financingAccounts(tx, financing);
+      // Locked before it is read: two of the supplier's financings claiming on the same day
+      // are served one after the other, each from what the other left.
+      await tx.$queryRaw`SELECT id FROM ledger_account WHERE id = ${accounts.supplierSettlement}::uuid FOR UPDATE`;
       const available = (await getBalance(tx, accounts.supplierSettlement)).available;
       const claim = Decimal.min(available, owed);
       if (claim.lte(0)) return { claimed: formatAmount(new Decimal(0), currency), outstandingAfter: formatAmount(owed, currency) };

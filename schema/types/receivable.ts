@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
 import { decideReceivable, findVisibleReceivable, registerReceivable, registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
+import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { dateColumn, isoDateOfColumn } from '../../workflows/domain/business-date';
 import { cancelReceivableUpdate, confirmReceivableUpdate, rejectReceivableUpdate, type ReceivableWorkflowInput } from '../../workflows/contracts/receivable';
@@ -311,7 +312,13 @@ builder.prismaObject('Notification', {
     subject: t.exposeString('subject'),
     body: t.exposeString('body'),
     receivable: t.relation('receivable', { nullable: true }),
-    financing: t.relation('financing', { nullable: true }),
+    financing: t.prismaField({
+      type: 'Financing',
+      nullable: true,
+      description: 'The financing the message is about, if you may see it.',
+      resolve: (query, notification, _args, ctx) =>
+        notification.financingId ? ctx.prisma.financing.findFirst({ ...query, where: { AND: [{ id: notification.financingId }, visibleFinancingsWhere(ctx.viewer)] } }) : null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

@@ -8,7 +8,8 @@ import { decideOfflineRepayment, proposeOfflineRepayment } from '../../prisma/st
 import { getTransaction } from '../../prisma/stores/ledger-store';
 import { isOperator } from '../../prisma/stores/party-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
-import { repaymentReceivedSignal, retryPayoutUpdate } from '../../workflows/contracts/financing';
+import { retryPayoutUpdate } from '../../workflows/contracts/financing';
+import { wakeForRepayment } from '../../workflows/client/financing-client';
 import { workflowIds } from '../../workflows/contracts/workflow-ids';
 import { sendUpdate } from '../../workflows/client/workflow-client';
 import { isoDateOfColumn } from '../../workflows/domain/business-date';
@@ -276,7 +277,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ validate: uuid }) },
     resolve: async (query, _root, { id }, ctx) => {
       const { repayment, matched } = await decideOfflineRepayment(ctx.prisma, ctx.viewer, String(id), true);
-      if (matched?.financingId) await wakeFinancing(ctx, matched.financingId);
+      if (matched?.financingId) await wakeForRepayment(ctx, matched.financingId, matched.credit.bankReference);
       return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: repayment.id } });
     },
   }),
@@ -342,13 +343,3 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
-
-/** Wakes the financing's workflow to allocate what reached its collection account. */
-async function wakeFinancing(ctx: GraphQLContext, financingId: string): Promise<void> {
-  try {
-    await ctx.temporal.workflow.getHandle(workflowIds.financing(financingId)).signal(repaymentReceivedSignal);
-  } catch (error) {
-    ctx.logger.warn({ err: error, financingId }, 'could not wake the financing workflow; the next inbound poll or an operator must');
-  }
-}
-

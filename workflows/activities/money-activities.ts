@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { BankRequestRejectedError, BankTimeoutError, type BankAdapter, type PayoutInstruction } from '../../bank/bank-adapter';
-import type { PayoutStatus, PrismaClient } from '../../prisma/client';
+import type { FinancingStatus, PayoutStatus, PrismaClient } from '../../prisma/client';
 import { disburse, recordPayoutOutcome, reserveFunding, retryPayout, type FundingResult } from '../../prisma/stores/disbursement-store';
 import type { Actor } from '../../prisma/stores/party-store';
 import { accruePenalty, allocateCollection, claimRecourse, type PenaltyResult, type RecourseResult } from '../../prisma/stores/servicing-store';
@@ -86,8 +86,8 @@ export function createMoneyActivities({ prisma, logger, bank }: MoneyActivityDep
       return (await recordPayoutOutcome(prisma, input.payoutId, { kind: 'BANK', view }, input.at)).status;
     },
 
-    async retryPayout(input: { financingId: string; actor: Actor; at: Date }): Promise<{ payoutId: string }> {
-      return withDomainFailures(async () => ({ payoutId: (await retryPayout(prisma, input.actor, input.financingId, input.at)).id }));
+    async retryPayout(input: { financingId: string; actor: Actor; requestKey: string; at: Date }): Promise<{ payoutId: string }> {
+      return withDomainFailures(async () => ({ payoutId: (await retryPayout(prisma, input.actor, input.financingId, input.requestKey, input.at)).id }));
     },
 
     async accruePenalty(input: { financingId: string; today: IsoDate; at: Date }): Promise<PenaltyResult> {
@@ -104,11 +104,16 @@ export function createMoneyActivities({ prisma, logger, bank }: MoneyActivityDep
       });
     },
 
-    async claimRecourse(input: { financingId: string; at: Date }): Promise<RecourseResult & { settled: boolean }> {
+    /** The financing's state as the database has it (for a workflow continuing as new). */
+    async readFinancingStatus(input: { financingId: string }): Promise<FinancingStatus> {
+      return (await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } })).status;
+    },
+
+    async claimRecourse(input: { financingId: string; at: Date }): Promise<RecourseResult & { settled: boolean; claimedAny: boolean }> {
       return withDomainFailures(async () => {
         const result = await claimRecourse(prisma, input.financingId, input.at);
         const { status } = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
-        return { ...result, settled: status === 'SETTLED' };
+        return { ...result, settled: status === 'SETTLED', claimedAny: toDecimal(result.claimed).gt(0) };
       });
     },
   };

@@ -1,5 +1,9 @@
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import type { FinancingState, FinancingWorkflowInput } from '../contracts/financing';
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../../prisma/client';
+import { allocateCollection } from '../../prisma/stores/servicing-store';
+import { repaymentReceivedSignal, type FinancingState, type FinancingWorkflowInput } from '../contracts/financing';
 import { workflowIds } from '../contracts/workflow-ids';
 import { describeWorkflow, sendUpdate, startWorkflowOnce, type WorkflowStatusView } from './workflow-client';
 
@@ -17,4 +21,25 @@ export function sendFinancingUpdate<Args>(client: Client, financingId: string, u
 
 export function describeFinancingWorkflow(client: Client, financingId: string): Promise<WorkflowStatusView> {
   return describeWorkflow(client, workflowIds.financing(financingId));
+}
+
+/** A signal or update to a workflow that has ended (or never started). */
+export function isClosedWorkflow(error: unknown): boolean {
+  return error instanceof WorkflowNotFoundError || (error instanceof Error && /workflow execution already completed|not found/i.test(error.message));
+}
+
+/**
+ * Tells a financing's workflow that money reached its collection account. When the workflow
+ * has ended (a late over-payment after settlement), the money is allocated here: it all goes
+ * back to the supplier.
+ */
+export async function wakeForRepayment({ prisma, temporal, logger }: { prisma: PrismaClient; temporal: Client; logger: Logger }, financingId: string, reference: string): Promise<void> {
+  try {
+    await temporal.workflow.getHandle(workflowIds.financing(financingId)).signal(repaymentReceivedSignal);
+  } catch (error) {
+    if (!isClosedWorkflow(error)) throw error;
+    const financing = await prisma.financing.findUniqueOrThrow({ where: { id: financingId } });
+    if (financing.status === 'SETTLED') await allocateCollection(prisma, financingId, `inbound:${reference}:allocation`);
+    else logger.warn({ financingId, status: financing.status, reference }, 'money reached the collection account of a financing that is not being serviced; an operator must return it');
+  }
 }

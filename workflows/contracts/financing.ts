@@ -24,7 +24,7 @@ export interface FinancingWorkflowInput {
   /** Recourse to the supplier this many days after the due date; null without recourse. */
   recourseAfterDays: number | null;
   /** Set when the workflow continues as new during servicing (long overdue financings). */
-  resumeServicing?: { recourseDone: boolean; repaymentsSeen: number } | null;
+  resumeServicing?: { recourseDone: boolean } | null;
 }
 
 export interface FinancingState {

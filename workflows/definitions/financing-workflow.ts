@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
   FINANCING_UPDATES,
@@ -11,6 +11,7 @@ import {
   type FinancingState,
   type FinancingWorkflowInput,
 } from '../contracts/financing';
+import { DOMAIN_ERROR_FAILURE_TYPE } from '../contracts/domain-error-codec';
 import type { ActorRef } from '../contracts/receivable';
 import { addDays, businessDateOf, daysBetween, startOfBusinessDate } from '../domain/business-date';
 import { DomainError, WrongStateError } from '../domain/errors';
@@ -34,6 +35,7 @@ const {
   accruePenalty,
   allocateCollection,
   claimRecourse,
+  readFinancingStatus,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -78,7 +80,7 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
   setHandler(
     retryPayoutUpdate,
     async ({ actor }) => {
-      const retried = await retryPayout({ financingId, actor, at: new Date() });
+      const retried = await retryPayout({ financingId, actor, requestKey: `${workflowId}:retry-payout:${updateKey()}`, at: new Date() });
       retriedPayoutId = retried.payoutId;
       state = { ...state, status: 'DISBURSING' };
       return retried;
@@ -130,6 +132,16 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
     if (status() === waiting) await decide({ kind: 'EXPIRE' }, null, `expire:${waiting}`);
   };
 
+  const obligorKnows = input.assignmentMode === 'OPEN';
+  if (input.resumeServicing) {
+    // Continued as new while servicing: the money has moved and the payout needs no watching.
+    state = { ...state, status: await readFinancingStatus({ financingId }) };
+    payoutDone = true;
+    await service();
+    await condition(allHandlersFinished);
+    return state;
+  }
+
   // Rendered alongside the wait, like the receivable's certificate: it must not delay anyone's answer.
   const notice = generateFinancingDocument({ financingId, kind: 'NOTICE_OF_ASSIGNMENT' });
 
@@ -150,7 +162,6 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
     await waitWhile('PENDING_CONFIRMATION', state.approvalDeadline);
   }
 
-  const obligorKnows = input.assignmentMode === 'OPEN';
   switch (status()) {
     case 'APPROVED':
       await generateFinancingDocument({ financingId, kind: 'FINANCING_TERMS' });
@@ -256,41 +267,70 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
   async function service(): Promise<void> {
     const overdueStart = overdueFrom(input.dueDate, input.graceDays);
     const recourseDay = input.recourseAfterDays === null ? null : recourseOn(input.dueDate, input.recourseAfterDays);
+    const parties = obligorKnows ? (['SUPPLIER', 'FUNDER', 'OBLIGOR'] as const) : (['SUPPLIER', 'FUNDER'] as const);
     let recourseDone = input.resumeServicing?.recourseDone ?? false;
-    let handled = input.resumeServicing?.repaymentsSeen ?? 0;
+    let handled = 0;
+    let allocations = 0;
     let settled = false;
+    // Whatever is in the collection account, allocated; keyed per run (continue-as-new starts a new one).
+    const allocate = async () => {
+      allocations += 1;
+      const allocation = await allocateCollection({ financingId, idempotencyKey: `${workflowId}:${workflowInfo().runId}:allocation:${allocations}`, at: new Date() });
+      if (allocation?.settled) settled = true;
+    };
+    await allocate();
     while (!settled) {
       const today = businessDateOf(new Date());
-      const next = daysBetween(overdueStart, today) < 0 ? overdueStart : addDays(today, 1);
-      const seen = repaymentSignals;
-      await condition(() => repaymentSignals > seen, Math.max(1, startOfBusinessDate(next).getTime() - Date.now()));
-      if (repaymentSignals > handled) {
-        handled = repaymentSignals;
-        const allocation = await allocateCollection({ financingId, idempotencyKey: `${workflowId}:allocation:${handled}`, at: new Date() });
-        settled = allocation?.settled ?? false;
-        continue;
-      }
+      // Wake for the next day that matters (overdue start, recourse), then daily once overdue, and on every repayment.
+      const upcoming = [overdueStart, ...(recourseDay !== null && !recourseDone ? [recourseDay] : [])].filter((day) => daysBetween(today, day) > 0).sort();
+      const next = daysBetween(overdueStart, today) >= 0 ? addDays(today, 1) : (upcoming[0] ?? addDays(today, 1));
+      await condition(() => repaymentSignals > handled, Math.max(1, startOfBusinessDate(next).getTime() - Date.now()));
+      handled = repaymentSignals;
       const day = businessDateOf(new Date());
-      if (daysBetween(overdueStart, day) >= 0) {
+      await tolerating('penalty', async () => {
+        if (daysBetween(overdueStart, day) < 0) return;
         const penalty = await accruePenalty({ financingId, today: day, at: new Date() });
         if (penalty.overdue && state.status !== 'OVERDUE') {
           state = { ...state, status: 'OVERDUE' };
-          for (const party of ['SUPPLIER', 'FUNDER', 'OBLIGOR'] as const) await notify(party, 'FINANCING_OVERDUE');
+          for (const party of parties) await notify(party, 'FINANCING_OVERDUE');
         }
-      }
+      });
       if (recourseDay !== null && !recourseDone && daysBetween(recourseDay, day) >= 0) {
-        const recourse = await claimRecourse({ financingId, at: new Date() });
-        recourseDone = true;
-        settled = recourse.settled;
-        if (recourse.claimed !== '0.00') await notify('SUPPLIER', 'RECOURSE_CLAIMED');
+        await tolerating('recourse', async () => {
+          const recourse = await claimRecourse({ financingId, at: new Date() });
+          recourseDone = true;
+          if (recourse.settled) settled = true;
+          if (recourse.claimedAny) await notify('SUPPLIER', 'RECOURSE_CLAIMED');
+        });
       }
+      // Every wake-up allocates: a repayment whose signal was lost is picked up the next day at the latest.
+      if (!settled) await allocate();
       // A long overdue financing: start a fresh history once the payout needs no more watching.
       if (!settled && payoutDone && workflowInfo().continueAsNewSuggested) {
-        await continueAsNew<typeof financingWorkflow>({ ...input, resumeServicing: { recourseDone, repaymentsSeen: handled } });
+        await continueAsNew<typeof financingWorkflow>({ ...input, resumeServicing: { recourseDone } });
       }
     }
     state = { ...state, status: 'SETTLED' };
     await generateFinancingDocument({ financingId, kind: 'SETTLEMENT_STATEMENT' });
-    for (const party of ['SUPPLIER', 'FUNDER', 'OBLIGOR'] as const) await notify(party, 'FINANCING_SETTLED');
+    for (const party of parties) await notify(party, 'FINANCING_SETTLED');
+    // Still open for a payout a person must retry: money arriving now is surplus, returned to the supplier.
+    while (!payoutDone) {
+      await condition(() => repaymentSignals > handled || payoutDone);
+      handled = repaymentSignals;
+      await allocate();
+    }
+  }
+
+  /**
+   * A rule that refuses a servicing step (a domain error) must not end the workflow and strand
+   * the financing: it is logged and the step is tried again at the next wake-up.
+   */
+  async function tolerating(step: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure) || error.cause.type !== DOMAIN_ERROR_FAILURE_TYPE) throw error;
+      log.warn(`financing ${financingId}: ${step} refused, trying again at the next wake-up: ${error.cause.message}`);
+    }
   }
 }

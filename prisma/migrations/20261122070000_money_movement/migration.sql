@@ -89,6 +89,8 @@ CREATE TABLE "payout" (
     "settled_transaction_id"     UUID,
     "reversal_transaction_id"    UUID,
     "requested_by_user_id"       UUID,
+    -- The person's retry that opened this attempt: a retried request finds its attempt.
+    "request_key"                VARCHAR(200),
     "created_at"                 TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at"                 TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "settled_at"                 TIMESTAMPTZ(6),
@@ -101,6 +103,7 @@ CREATE TABLE "payout" (
 );
 CREATE UNIQUE INDEX "payout_payout_reference_key" ON "payout"("payout_reference");
 CREATE UNIQUE INDEX "payout_financing_id_attempt_key" ON "payout"("financing_id", "attempt");
+CREATE UNIQUE INDEX "payout_request_key_key" ON "payout"("request_key");
 -- At most one attempt of a financing is live (not failed or returned) at a time: no two payouts in flight.
 CREATE UNIQUE INDEX "payout_one_live_per_financing" ON "payout"("financing_id") WHERE "status" IN ('SUBMITTED', 'PENDING', 'UNKNOWN', 'SETTLED');
 
