@@ -5,8 +5,7 @@ import { formatAmount, type Currency } from '../../workflows/domain/money';
 import { validateBankAccount, type BankAccountInput } from '../../workflows/domain/party-rules';
 import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
 import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts, type Tx } from './financing-ledger';
-import { findAccountByCode, getBalance, postHold, postTransaction, reserveHold } from './ledger-store';
-import { partyAccountCode } from './chart-of-accounts';
+import { getBalance, postHold, postTransaction, reserveHold } from './ledger-store';
 import { isOperator, type Actor } from './party-store';
 import { toDecimal } from './to-decimal';
 
@@ -36,7 +35,7 @@ export async function reserveFunding(prisma: PrismaClient, financingId: string, 
   if (financing.fundingHoldId) return { reserved: true };
   if (financing.status !== 'APPROVED' && financing.status !== 'FUNDING_PENDING') throw new WrongStateError(`cannot fund a financing that is ${financing.status}`, financing.status);
   const currency = financing.currency as Currency;
-  const accounts = await prisma.$transaction((tx) => financingAccounts(tx, financing));
+  const accounts = await financingAccounts(prisma, financing);
   const postings = disbursementPostings(figuresOf(financing, financing.programTerms.interestMode), currency, accounts);
   try {
     const hold = await reserveHold(prisma, { idempotencyKey: `financing:${financingId}:funding`, code: 'DISBURSEMENT_FUNDING', ...postings.hold, amount: postings.hold.amount, metadata: { financingId } }, now);
@@ -269,11 +268,4 @@ export async function registerBankAccount(prisma: PrismaClient, actor: Actor, pa
     await tx.partyBankAccount.updateMany({ where: { partyId, retiredAt: null }, data: { retiredAt: now } });
     return tx.partyBankAccount.create({ data: { partyId, ...valid, createdByUserId: actor.userId, createdAt: now } });
   });
-}
-
-/** The supplier's settlement balance available now (what recourse or a retried payout can use). */
-export async function supplierAvailable(prisma: PrismaClient, financing: Financing): Promise<string> {
-  const account = await findAccountByCode(prisma, partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', financing.currency as Currency));
-  if (!account) throw new Error(`supplier ${financing.supplierPartyId} has no settlement account`);
-  return (await getBalance(prisma, account.id)).available.toFixed();
 }

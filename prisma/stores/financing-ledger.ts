@@ -1,6 +1,6 @@
 import { canMoveMoney, type FinancingStatus } from '../../workflows/domain/financing-rules';
 import type { Currency } from '../../workflows/domain/money';
-import type { Financing, Prisma } from '../client';
+import type { Financing, Prisma, PrismaClient } from '../client';
 import { collectionAccountCode, partyAccountCode, platformAccountCode } from './chart-of-accounts';
 import { findAccountByCode, openAccount } from './ledger-store';
 
@@ -30,14 +30,14 @@ export interface FinancingAccounts {
   limitControl: string;
 }
 
-async function accountId(tx: Tx, code: string): Promise<string> {
+async function accountId(tx: Tx | PrismaClient, code: string): Promise<string> {
   const account = await findAccountByCode(tx, code);
   if (!account) throw new Error(`ledger account ${code} is missing`);
   return account.id;
 }
 
 /** The accounts a financing's money moves through (docs/ledger.md has the chart). */
-export async function financingAccounts(tx: Tx, financing: Financing): Promise<FinancingAccounts> {
+export async function financingAccounts(tx: Tx | PrismaClient, financing: Financing): Promise<FinancingAccounts> {
   const currency = financing.currency as Currency;
   return {
     funderFunding: await accountId(tx, partyAccountCode(financing.funderPartyId, 'FUNDER_FUNDING', currency)),
