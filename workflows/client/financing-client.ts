@@ -1,11 +1,10 @@
-import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 import { allocateCollection } from '../../prisma/stores/servicing-store';
 import { repaymentReceivedSignal, type FinancingState, type FinancingWorkflowInput } from '../contracts/financing';
 import { workflowIds } from '../contracts/workflow-ids';
-import { describeWorkflow, sendUpdate, startWorkflowOnce, type WorkflowStatusView } from './workflow-client';
+import { describeWorkflow, isClosedWorkflow, sendUpdate, startWorkflowOnce, type WorkflowStatusView } from './workflow-client';
 
 const FINANCING_WORKFLOW = 'financingWorkflow';
 
@@ -23,10 +22,6 @@ export function describeFinancingWorkflow(client: Client, financingId: string): 
   return describeWorkflow(client, workflowIds.financing(financingId));
 }
 
-/** A signal or update to a workflow that has ended (or never started). */
-export function isClosedWorkflow(error: unknown): boolean {
-  return error instanceof WorkflowNotFoundError || (error instanceof Error && /workflow execution already completed|not found/i.test(error.message));
-}
 
 /**
  * Tells a financing's workflow that money reached its collection account. When the workflow

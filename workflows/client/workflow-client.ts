@@ -45,11 +45,17 @@ export async function sendUpdate<State, Args>(client: Client, workflowId: string
       if (domain) throw domain;
       throw error;
     }
-    if (error instanceof WorkflowNotFoundError) return undefined;
-    // Temporal answers an update to a completed workflow with a not-found style RPC error.
-    if (error instanceof Error && /workflow execution already completed|not found/i.test(error.message)) return undefined;
+    if (isClosedWorkflow(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * A signal or update that found the workflow ended (or never started). Temporal answers an
+ * update to a completed workflow with a not-found style RPC error, not WorkflowNotFoundError.
+ */
+export function isClosedWorkflow(error: unknown): boolean {
+  return error instanceof WorkflowNotFoundError || (error instanceof Error && /workflow execution already completed|not found/i.test(error.message));
 }
 
 export interface WorkflowStatusView {

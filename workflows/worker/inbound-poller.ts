@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { BankAdapter } from '../../bank/bank-adapter';
 import type { PrismaClient } from '../../prisma/client';
 import { pollInboundCredits, type MatchedCredit } from '../../prisma/stores/inbound-store';
-import { isClosedWorkflow, wakeForRepayment } from '../client/financing-client';
+import { wakeForRepayment } from '../client/financing-client';
+import { isClosedWorkflow } from '../client/workflow-client';
 import { fundingAvailableSignal } from '../contracts/financing';
 import { workflowIds } from '../contracts/workflow-ids';
 
