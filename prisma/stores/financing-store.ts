@@ -188,6 +188,20 @@ const SIDE_PARTY = {
 
 const SIDE_NAME = { OBLIGOR: 'the core enterprise', FUNDER: 'the funder', SUPPLIER: 'the supplier' } as const;
 
+/**
+ * The person checks of a decision, for a caller who may see the financing: its party is the
+ * side whose decision it is, and the checker of an approval is not its maker. The API asks
+ * before it sends the decision (a fast answer); the store asks again under the row lock.
+ */
+export function assertMayDecide(financing: Financing, kind: FinancingDecision['kind'], actor: FinancingDecisionActor): void {
+  const rule = FINANCING_DECISIONS[kind];
+  if (rule.side === 'PLATFORM') return;
+  if (actor.partyId !== SIDE_PARTY[rule.side](financing)) throw new ForbiddenError(`only ${SIDE_NAME[rule.side]} can ${rule.verb} a financing`);
+  if (kind === 'CONFIRM_APPROVAL' && financing.approvedByUserId === actor.userId) {
+    throw new ForbiddenError('the user who approved a financing cannot confirm the approval: another user of the funder must check it', 'MAKER_CANNOT_CHECK');
+  }
+}
+
 const EXPIRY_REASONS: Partial<Record<Financing['status'], string>> = {
   PENDING_ACKNOWLEDGEMENT: 'the core enterprise did not acknowledge the assignment before the deadline',
   PENDING_APPROVAL: 'the funder did not approve before the deadline',
@@ -234,7 +248,7 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
     // Only the financing's own parties get past "not found"; the wrong side of it gets "forbidden".
     const partyIds = [financing.supplierPartyId, financing.funderPartyId, financing.obligorPartyId];
     if (!actor || !partyIds.includes(actor.partyId)) throw new NotFoundError('Financing', financingId);
-    if (actor.partyId !== SIDE_PARTY[rule.side](financing)) throw new ForbiddenError(`only ${SIDE_NAME[rule.side]} can ${rule.verb} a financing`);
+    assertMayDecide(financing, decision.kind, actor);
   }
   // Expiry racing a decision: whichever commits first wins, and expiry of a decided financing is a no-op.
   if (decision.kind === 'EXPIRE' && !rule.from.includes(financing.status)) return financing;
@@ -254,9 +268,6 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
       data.approvedAt = now;
       break;
     case 'CONFIRM_APPROVAL':
-      if (financing.approvedByUserId === actor!.userId) {
-        throw new ForbiddenError('the user who approved a financing cannot confirm the approval: another user of the funder must check it', 'MAKER_CANNOT_CHECK');
-      }
       data.approvalConfirmedBy = { connect: { id: actor!.userId } };
       data.approvalConfirmedAt = now;
       break;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FinancingStatus as FinancingStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
-import { applyForFinancing, findVisibleFinancing, visibleFinancingsWhere } from '../../prisma/stores/financing-store';
+import { applyForFinancing, assertMayDecide, findVisibleFinancing, visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { FINANCING_UPDATES, type FinancingWorkflowInput } from '../../workflows/contracts/financing';
 import { describeFinancingWorkflow, sendFinancingUpdate, startFinancingWorkflow } from '../../workflows/client/financing-client';
@@ -158,12 +158,6 @@ const ApplyForFinancingInput = builder.inputType('ApplyForFinancingInput', {
   }),
 });
 
-const SIDE_OF: Record<'OBLIGOR' | 'FUNDER' | 'SUPPLIER', (f: { obligorPartyId: string; funderPartyId: string; supplierPartyId: string }) => string> = {
-  OBLIGOR: (f) => f.obligorPartyId,
-  FUNDER: (f) => f.funderPartyId,
-  SUPPLIER: (f) => f.supplierPartyId,
-};
-
 /** Four eyes: the second approval is a checker's (or an administrator's) act. */
 const ROLES_FOR: Partial<Record<FinancingDecisionKind, readonly string[]>> = { CONFIRM_APPROVAL: ['CHECKER', 'ADMIN'] };
 const DECIDING_ROLES = ['MAKER', 'CHECKER', 'ADMIN'] as const;
@@ -179,14 +173,10 @@ type PersonDecision = Exclude<FinancingDecisionKind, 'EXPIRE'>;
 async function decide(ctx: GraphQLContext, id: string, kind: PersonDecision, reason?: string) {
   const financing = await findVisibleFinancing(ctx.prisma, ctx.viewer, id);
   const rule = FINANCING_DECISIONS[kind];
-  const side = rule.side as keyof typeof SIDE_OF;
-  if (SIDE_OF[side](financing) !== ctx.viewer.partyId) throw new ForbiddenError(`only the ${side === 'OBLIGOR' ? 'core enterprise' : side.toLowerCase()} can ${rule.verb} a financing`);
-  const roles = ROLES_FOR[kind] ?? DECIDING_ROLES;
-  if (!ctx.viewer.userRoles.some((role) => roles.includes(role))) throw new ForbiddenError(`to ${rule.verb} a financing needs one of the roles ${roles.join(', ')}`);
-  if (kind === 'CONFIRM_APPROVAL' && financing.approvedByUserId === ctx.viewer.userId) {
-    throw new ForbiddenError('the user who approved a financing cannot confirm the approval: another user of the funder must check it', 'MAKER_CANNOT_CHECK');
-  }
   const actor = { userId: ctx.viewer.userId, partyId: ctx.viewer.partyId };
+  const roles = ROLES_FOR[kind] ?? DECIDING_ROLES;
+  assertMayDecide(financing, kind, actor);
+  if (!ctx.viewer.userRoles.some((role) => roles.includes(role))) throw new ForbiddenError(`to ${rule.verb} a financing needs one of the roles ${roles.join(', ')}`);
   const args = reason === undefined ? { actor } : { actor, reason: validateReason(reason) };
   const state = await sendFinancingUpdate(ctx.temporal, financing.id, FINANCING_UPDATES[kind], args, `${kind.toLowerCase()}-${ctx.requestId}`);
   if (!state) {
