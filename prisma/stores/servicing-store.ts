@@ -15,7 +15,7 @@ import { dailyPenalty, isWhole, overdueFrom, penaltyDaysToCharge, totalOutstandi
 import type { AllocationSource, Financing, PrismaClient, RepaymentAllocation } from '../client';
 import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts, type Tx } from './financing-ledger';
 import { getBalance, postTransaction } from './ledger-store';
-import { toDecimal } from './to-decimal';
+import { storedAmount, toDecimal } from './to-decimal';
 
 // Servicing a disbursed financing: penalty interest charged day by day once it is overdue,
 // the waterfall over whatever reaches its collection account, recourse to the supplier, and
@@ -207,7 +207,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
       const owed = totalOutstanding(outstandingOf(financing));
       const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
       const already = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: `financing:${financingId}:recourse-allocation` } });
-      if (!terms.recourse || already || owed.isZero() || !SERVICING.includes(financing.status)) return { claimed: formatAmount(toDecimal(financing.recourseClaimed), currency), outstandingAfter: formatAmount(owed, currency) };
+      if (!terms.recourse || already || owed.isZero() || !SERVICING.includes(financing.status)) return { claimed: storedAmount(financing.recourseClaimed, currency), outstandingAfter: formatAmount(owed, currency) };
       const accounts = await financingAccounts(tx, financing);
       // Locked before it is read: two of the supplier's financings claiming on the same day
       // are served one after the other, each from what the other left.
@@ -224,7 +224,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
       });
       await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed() } });
       const row = await allocateInTransaction(tx, financing, accounts, `financing:${financingId}:recourse-allocation`, 'RECOURSE', now);
-      return { claimed: formatAmount(claim, currency), outstandingAfter: row ? formatAmount(toDecimal(row.outstandingAfter), currency) : formatAmount(owed, currency) };
+      return { claimed: formatAmount(claim, currency), outstandingAfter: row ? storedAmount(row.outstandingAfter, currency) : formatAmount(owed, currency) };
     },
     { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
   );

@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
 import { decideFinancing } from '../../prisma/stores/financing-store';
-import { toDecimal } from '../../prisma/stores/to-decimal';
+import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
 import type { FinancingDocumentKind, FinancingNotificationKind, FinancingState } from '../contracts/financing';
 import type { ActorRef } from '../contracts/receivable';
 import { daysBetween, isoDateOfColumn } from '../domain/business-date';
 import type { FinancingDecision } from '../domain/financing-rules';
-import { formatAmount, type Currency } from '../domain/money';
+import type { Currency } from '../domain/money';
 import { maskBankAccountNumber } from '../domain/party-rules';
 import { renderAssignmentAcknowledgement } from './documents/assignment-acknowledgement';
 import type { FinancingDocumentData, SettlementStatementData } from './documents/financing-document-data';
@@ -120,7 +120,7 @@ type LoadedFinancing = Awaited<ReturnType<typeof loadFinancing>>;
 /** The documents' view of a financing: the stored figures as decimal strings, never recomputed. */
 function documentData(financing: LoadedFinancing): FinancingDocumentData {
   const currency = financing.currency as Currency;
-  const money = (value: { toString(): string }) => formatAmount(toDecimal(value.toString()), currency);
+  const money = (value: { toString(): string }) => storedAmount(value, currency);
   const { receivable, programTerms: terms } = financing;
   if (!receivable.confirmedAmount) throw new Error(`receivable ${receivable.id} of financing ${financing.id} is not confirmed`);
   if (!financing.collectionAccount?.virtualAccountNumber) throw new Error(`financing ${financing.id} has no collection account`);
@@ -187,7 +187,7 @@ async function renderFinancingDocument(financing: LoadedFinancing, kind: Financi
 function settlementData(financing: LoadedFinancing, data: FinancingDocumentData): SettlementStatementData {
   if (!financing.disbursedAt || !financing.settledAt) throw new Error(`financing ${financing.id} is not settled`);
   const currency = financing.currency as Currency;
-  const money = (value: { toString(): string }) => formatAmount(toDecimal(value.toString()), currency);
+  const money = (value: { toString(): string }) => storedAmount(value, currency);
   const allocations = financing.allocations.map((row) => ({
     allocatedAt: row.allocatedAt,
     source: row.source,
@@ -241,7 +241,7 @@ export function createFinancingActivities({ prisma, logger }: FinancingActivityD
     /** Puts a message in one party's inbox, once per dedupe key. */
     async notifyFinancingParty(input: { financingId: string; to: 'SUPPLIER' | 'OBLIGOR' | 'FUNDER'; kind: FinancingNotificationKind; dedupeKey: string }): Promise<void> {
       const financing = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
-      const amount = formatMoney(formatAmount(toDecimal(financing.principal), financing.currency as Currency), financing.currency);
+      const amount = formatMoney(storedAmount(financing.principal, financing.currency), financing.currency);
       const text = NOTIFICATION_TEXT[input.kind](financing.financingNumber, amount);
       const partyId = { SUPPLIER: financing.supplierPartyId, OBLIGOR: financing.obligorPartyId, FUNDER: financing.funderPartyId }[input.to];
       await prisma.notification.createMany({

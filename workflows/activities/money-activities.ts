@@ -4,9 +4,8 @@ import type { FinancingStatus, PayoutStatus, PrismaClient } from '../../prisma/c
 import { disburse, recordPayoutOutcome, reserveFunding, retryPayout, type FundingResult } from '../../prisma/stores/disbursement-store';
 import type { Actor } from '../../prisma/stores/party-store';
 import { accruePenalty, allocateCollection, claimRecourse, type PenaltyResult, type RecourseResult } from '../../prisma/stores/servicing-store';
-import { toDecimal } from '../../prisma/stores/to-decimal';
+import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
 import type { IsoDate } from '../domain/business-date';
-import { formatAmount, type Currency } from '../domain/money';
 import { withDomainFailures } from './domain-failure';
 
 export interface MoneyActivityDependencies {
@@ -32,7 +31,7 @@ export function createMoneyActivities({ prisma, logger, bank }: MoneyActivityDep
       status: payout.status,
       instruction: {
         payoutReference: payout.payoutReference,
-        amount: formatAmount(toDecimal(payout.amount), payout.currency as Currency),
+        amount: storedAmount(payout.amount, payout.currency),
         currency: payout.currency,
         beneficiary: { accountName: payout.beneficiaryName, accountNumber: payout.beneficiaryAccountNumber, bankName: payout.beneficiaryBank },
         remittanceInformation: `融资放款 ${payout.financing.financingNumber}`,

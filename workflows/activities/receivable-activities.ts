@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { DocumentKind, PrismaClient } from '../../prisma/client';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
-import { toDecimal } from '../../prisma/stores/to-decimal';
+import { storedAmount } from '../../prisma/stores/to-decimal';
 import type { ActorRef, NotificationKind, ReceivableDecision, ReceivableState } from '../contracts/receivable';
 import { isoDateOfColumn } from '../domain/business-date';
-import { formatAmount, type Currency } from '../domain/money';
+import type { Currency } from '../domain/money';
 import { renderConfirmationLetter } from './documents/confirmation-letter';
 import { formatMoney } from './documents/format-money';
 import { renderRegistrationCertificate } from './documents/registration-certificate';
@@ -50,7 +50,7 @@ export function createReceivableActivities({ prisma, logger }: ReceivableActivit
       return withDomainFailures(async () => {
         const receivable = await decideReceivable(prisma, input.receivableId, input.decision, input.actor, input.idempotencyKey);
         logger.info({ receivableId: receivable.id, status: receivable.status, decision: input.decision.kind }, 'receivable decision applied');
-        return { status: receivable.status, confirmedAmount: receivable.confirmedAmount === null ? null : formatAmount(toDecimal(receivable.confirmedAmount), receivable.currency as Currency) };
+        return { status: receivable.status, confirmedAmount: receivable.confirmedAmount === null ? null : storedAmount(receivable.confirmedAmount, receivable.currency) };
       });
     },
 
@@ -62,7 +62,7 @@ export function createReceivableActivities({ prisma, logger }: ReceivableActivit
           include: { supplier: true, obligor: true, confirmedBy: true, invoices: { orderBy: { lineNumber: 'asc' } } },
         });
         const currency = receivable.currency as Currency;
-        const money = (value: { toString(): string }) => formatAmount(toDecimal(value.toString()), currency);
+        const money = (value: { toString(): string }) => storedAmount(value, currency);
         const data = {
           registrationNumber: receivable.registrationNumber,
           registeredAt: receivable.registeredAt,
@@ -93,7 +93,7 @@ export function createReceivableActivities({ prisma, logger }: ReceivableActivit
     async notifyReceivableParty(input: { receivableId: string; to: 'SUPPLIER' | 'OBLIGOR'; kind: NotificationKind; dedupeKey: string }): Promise<void> {
       const receivable = await prisma.receivable.findUniqueOrThrow({ where: { id: input.receivableId } });
       const currency = receivable.currency as Currency;
-      const amount = formatMoney(formatAmount(toDecimal(receivable.confirmedAmount ?? receivable.faceAmount), currency), currency);
+      const amount = formatMoney(storedAmount(receivable.confirmedAmount ?? receivable.faceAmount, currency), currency);
       const text = NOTIFICATION_TEXT[input.kind](receivable.registrationNumber, amount);
       await prisma.notification.createMany({
         data: [{ partyId: input.to === 'SUPPLIER' ? receivable.supplierPartyId : receivable.obligorPartyId, kind: input.kind, subject: text.subject, body: text.body, receivableId: receivable.id, dedupeKey: input.dedupeKey }],
