@@ -4,7 +4,7 @@ import type { FinancingDocumentData } from './financing-document-data';
 import { formatMoney } from './format-money';
 import { formatShanghaiTime } from './format-shanghai-time';
 import { renderDocument } from './render-document';
-import { invoicesTable } from './receivable-sections';
+import { invoicesTable, invoicesTotal, partyRows } from './receivable-sections';
 
 export type { FinancingDocumentData } from './financing-document-data';
 
@@ -27,22 +27,14 @@ export function financingSections(data: FinancingDocumentData, { invoiceTable = 
   if (confirmed.gt(face) || confirmed.lte(0)) {
     throw new RangeError(`confirmed amount ${receivable.confirmedAmount} must be positive and at most the face amount ${receivable.faceAmount}`);
   }
-  const sum = receivable.invoices.reduce((total, invoice) => total.plus(invoice.amount), new Decimal(0));
   // For the one-line summary used when the invoices are not listed as a table.
-  const total = formatMoney(sum.toFixed(), currency);
+  const total = formatMoney(invoicesTotal(receivable.invoices).toFixed(), currency);
   const invoiceCount = `${receivable.invoices.length} 张 invoices`;
   return [
     {
       kind: 'fields',
       heading: '当事人 Parties',
-      rows: [
-        { label: '转让人（债权人）Assignor', value: data.supplier.legalName },
-        { label: '统一社会信用代码 Credit code', value: data.supplier.creditCode },
-        { label: '债务人（核心企业）Obligor', value: data.obligor.legalName },
-        { label: '统一社会信用代码 Credit code', value: data.obligor.creditCode },
-        { label: '受让人（资金方）Assignee', value: data.funder.legalName },
-        { label: '统一社会信用代码 Credit code', value: data.funder.creditCode },
-      ],
+      rows: [...partyRows('转让人（债权人）Assignor', data.supplier), ...partyRows('债务人（核心企业）Obligor', data.obligor), ...partyRows('受让人（资金方）Assignee', data.funder)],
     },
     {
       kind: 'fields',

@@ -1,7 +1,7 @@
 import { Decimal } from '../../domain/money';
-import type { DocumentSection } from './document-spec';
+import type { DocumentSection, FieldsSection } from './document-spec';
 import { formatMoney } from './format-money';
-import type { InvoiceLine, RegistrationCertificateData } from './receivable-document-data';
+import type { InvoiceLine, PartyRef, RegistrationCertificateData } from './receivable-document-data';
 
 /**
  * The sections every receivable document repeats: the parties, the receivable, its invoices
@@ -13,12 +13,7 @@ export function receivableSections(data: RegistrationCertificateData): DocumentS
     {
       kind: 'fields',
       heading: '当事人 Parties',
-      rows: [
-        { label: '债权人（供应商）Creditor', value: data.supplier.legalName },
-        { label: '统一社会信用代码 Credit code', value: data.supplier.creditCode },
-        { label: '债务人（核心企业）Obligor', value: data.obligor.legalName },
-        { label: '统一社会信用代码 Credit code', value: data.obligor.creditCode },
-      ],
+      rows: [...partyRows('债权人（供应商）Creditor', data.supplier), ...partyRows('债务人（核心企业）Obligor', data.obligor)],
     },
     {
       kind: 'fields',
@@ -45,9 +40,22 @@ export function receivableSections(data: RegistrationCertificateData): DocumentS
   ];
 }
 
+/** A party as every document names it: its role and legal name, then its credit code. */
+export function partyRows(role: string, party: PartyRef): FieldsSection['rows'] {
+  return [
+    { label: role, value: party.legalName },
+    { label: '统一社会信用代码 Credit code', value: party.creditCode },
+  ];
+}
+
+/** The invoices' total, exactly (amounts are decimal strings). */
+export function invoicesTotal(invoices: readonly InvoiceLine[]): Decimal {
+  return invoices.reduce((sum, invoice) => sum.plus(invoice.amount), new Decimal(0));
+}
+
 /** The invoices as a table with a total row, the same on every document that lists them. */
 export function invoicesTable(invoices: readonly InvoiceLine[], currency: string): DocumentSection {
-  const total = invoices.reduce((sum, invoice) => sum.plus(invoice.amount), new Decimal(0));
+  const total = invoicesTotal(invoices);
   return {
     kind: 'table',
     heading: '发票 Invoices',
