@@ -112,17 +112,12 @@ export interface PayoutScript {
   times?: number;
 }
 
-/** Money a payer sends to one of the escrow account's virtual account numbers. */
-export interface SimulatedInboundCredit {
-  virtualAccountNumber: string;
-  amount: string;
-  currency: string;
-  payerName: string;
-  payerAccountNumber: string;
-  remittanceInformation: string;
-  /** The bank's reference; generated when absent. Receiving the same reference again is idempotent. */
-  bankReference?: string;
-}
+/**
+ * Money a payer sends to one of the escrow account's virtual account numbers: an inbound credit
+ * before the bank has it, so without a time, and with a reference generated when absent
+ * (receiving the same reference again is idempotent).
+ */
+export type SimulatedInboundCredit = Omit<InboundCredit, 'bankReference' | 'receivedAt'> & { bankReference?: string };
 
 interface Queryable {
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
