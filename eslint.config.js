@@ -17,12 +17,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // Money is never a JavaScript number: parseFloat and Number() on amounts are how it starts.
-      'no-restricted-globals': ['error', { name: 'parseFloat', message: 'Use Decimal from workflows/domain/money for amounts.' }],
+      'no-restricted-globals': ['error', { name: 'parseFloat', message: 'Use Decimal from domain/money for amounts.' }],
     },
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node built-ins.
-    files: ['workflows/definitions/**/*.ts', 'workflows/domain/**/*.ts'],
+    files: ['workflows/definitions/**/*.ts', 'domain/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [

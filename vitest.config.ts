@@ -15,7 +15,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{api,bank,schema,workflows,prisma,scripts,test}/**/*.test.ts'],
+          include: ['{api,bank,domain,schema,use-cases,workflows,prisma,scripts,test}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
         },
       },
@@ -23,7 +23,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['{api,bank,schema,workflows,prisma,scripts,test}/**/*.int.test.ts'],
+          include: ['{api,bank,domain,schema,use-cases,workflows,prisma,scripts,test}/**/*.int.test.ts'],
           globalSetup: ['test/global-setup.ts'],
           setupFiles: ['test/register-tsx.ts'],
           testTimeout: 60_000,

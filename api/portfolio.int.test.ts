@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS, type FinancingParties } from '../test/support/financings';
 import { createActor, type TestActor } from '../test/support/parties';
 import { actorOf, registerDirectly } from '../test/support/receivables';
-import { addDays, businessDateOf, dateColumn } from '../workflows/domain/business-date';
+import { addDays, businessDateOf, dateColumn } from '../domain/business-date';
 
 // The funder's book over real HTTP: `portfolio` and `repaymentsDue`. They read the servicing
 // columns of the financing table, so the financings are applied for through the store and then

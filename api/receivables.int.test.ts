@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createActor, type TestActor } from '../test/support/parties';
 import { registrationInput, uniqueInvoiceNumber } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
-import { addDays, businessDateOf } from '../workflows/domain/business-date';
+import { addDays, businessDateOf } from '../domain/business-date';
 
 // Receivables through the API over real HTTP, with the real workflow on the Temporal dev
 // server: registration, the registry, decisions by the right and wrong parties, documents.

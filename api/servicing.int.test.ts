@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import { createActor, type TestActor } from '../test/support/parties';
-import { Decimal } from '../workflows/domain/money';
+import { Decimal } from '../domain/money';
 import { processInboundCredits } from '../workflows/worker/inbound-poller';
 
 // The money side of the API over real HTTP (schema/types/servicing.ts): payout accounts, top-up

@@ -8,7 +8,7 @@ import type { PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
-import { DomainError } from '../workflows/domain/errors';
+import { DomainError } from '../domain/errors';
 import type { DevBank, GraphQLContext } from '../schema/context';
 import { schema } from '../schema';
 

@@ -1,5 +1,5 @@
-import { creditCodeCheckCharacter } from '../workflows/domain/credit-code';
-import type { ProgramTermsInput } from '../workflows/domain/program-rules';
+import { creditCodeCheckCharacter } from '../domain/credit-code';
+import type { ProgramTermsInput } from '../domain/program-rules';
 import type { PartyRole, PrismaClient, UserRole } from './client';
 import { generateApiKeyToken, hashApiKeySecret } from './stores/api-key-token';
 import { ensurePlatformAccounts, openPartyAccounts } from './stores/chart-of-accounts';

@@ -6,8 +6,8 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type PrismaTypes from '../prisma/generated/pothos-types';
 import { getDatamodel } from '../prisma/generated/pothos-types';
-import type { Decimal } from '../workflows/domain/money';
-import { ForbiddenError, ValidationError } from '../workflows/domain/errors';
+import type { Decimal } from '../domain/money';
+import { ForbiddenError, ValidationError } from '../domain/errors';
 import type { PartyRole, UserRole } from '../prisma/client';
 import type { GraphQLContext } from './context';
 

@@ -1,4 +1,4 @@
-import { ConflictError, type DomainError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError, type FieldIssue } from '../workflows/domain/errors';
+import { ConflictError, type DomainError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError, type FieldIssue } from '../domain/errors';
 import { builder } from './builder';
 
 export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({

@@ -1,5 +1,5 @@
 import type { Prisma } from '../prisma/client';
-import { Decimal, formatAmount, isCurrency } from '../workflows/domain/money';
+import { Decimal, formatAmount, isCurrency } from '../domain/money';
 import { builder } from './builder';
 
 export interface MoneyShape {

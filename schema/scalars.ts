@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { isIsoDate } from '../workflows/domain/business-date';
-import { Decimal } from '../workflows/domain/money';
+import { isIsoDate } from '../domain/business-date';
+import { Decimal } from '../domain/money';
 import { builder } from './builder';
 
 const DECIMAL_STRING = /^-?(0|[1-9]\d*)(\.\d+)?$/;

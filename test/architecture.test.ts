@@ -27,10 +27,10 @@ function valueImports(file: string): string[] {
 const SANDBOX_ALLOWED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'decimal.js'];
 
 describe('architecture', () => {
-  it('keeps workflows/domain pure: only decimal.js and itself', () => {
-    for (const file of sourceFiles('workflows/domain')) {
+  it('keeps domain pure: only decimal.js and itself', () => {
+    for (const file of sourceFiles('domain')) {
       for (const target of valueImports(file)) {
-        const allowed = target === 'decimal.js' || target.startsWith('workflows/domain/');
+        const allowed = target === 'decimal.js' || target.startsWith('domain/');
         expect(allowed, `${file} imports ${target}`).toBe(true);
       }
     }
@@ -39,7 +39,7 @@ describe('architecture', () => {
   it('keeps workflow definitions deterministic: no I/O, no Node built-ins, no activities', () => {
     for (const file of sourceFiles('workflows/definitions')) {
       for (const target of valueImports(file)) {
-        const allowed = SANDBOX_ALLOWED_PACKAGES.includes(target) || target.startsWith('workflows/domain/') || target.startsWith('workflows/contracts/') || target.startsWith('workflows/definitions/');
+        const allowed = SANDBOX_ALLOWED_PACKAGES.includes(target) || target.startsWith('domain/') || target.startsWith('workflows/contracts/') || target.startsWith('workflows/definitions/');
         expect(allowed, `${file} imports ${target}`).toBe(true);
       }
     }

@@ -12,9 +12,9 @@ import { testLogger } from '../test/support/logger';
 import type { TestActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
-import type { ProgramTermsInput } from './domain/program-rules';
+import type { ProgramTermsInput } from '../domain/program-rules';
 import { workflowIds } from './contracts/workflow-ids';
-import { addDays, startOfBusinessDate } from './domain/business-date';
+import { addDays, startOfBusinessDate } from '../domain/business-date';
 import { processInboundCredits } from './worker/inbound-poller';
 
 // The money of one financing, end to end, against hand-computed figures: the 800,000.00 case

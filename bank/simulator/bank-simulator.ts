@@ -11,8 +11,8 @@ import {
   type Statement,
   type StatementLine,
 } from '../bank-adapter';
-import { addDays, businessDateOf, isIsoDate, startOfBusinessDate } from '../../workflows/domain/business-date';
-import { AmountError, AMOUNT_MAX, Decimal, formatAmount, isCurrency, minorUnits, parseAmount, type Currency } from '../../workflows/domain/money';
+import { addDays, businessDateOf, isIsoDate, startOfBusinessDate } from '../../domain/business-date';
+import { AmountError, AMOUNT_MAX, Decimal, formatAmount, isCurrency, minorUnits, parseAmount, type Currency } from '../../domain/money';
 
 // An outside bank, played faithfully enough that the disbursement saga, the inbound matcher and
 // reconciliation can be tested against it: its own books in PostgreSQL (schema bank_simulator,

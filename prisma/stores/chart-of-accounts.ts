@@ -1,5 +1,5 @@
 import type { PartyRole } from '../client';
-import type { Currency } from '../../workflows/domain/money';
+import type { Currency } from '../../domain/money';
 import { openAccount, type LedgerAccountPurpose, type LedgerAccountType, type LedgerAccountView, type LedgerBook, type LedgerDb } from './ledger-store';
 
 // The platform's chart of accounts (docs/ledger.md has it as a table). Customer money is a

@@ -1,6 +1,6 @@
-import { Decimal, formatAmount, type Currency } from '../../workflows/domain/money';
-import { creditLimitGrantEntries } from '../../workflows/domain/ledger-rules';
-import { LimitExceededError } from '../../workflows/domain/errors';
+import { Decimal, formatAmount, type Currency } from '../../domain/money';
+import { creditLimitGrantEntries } from '../../domain/ledger-rules';
+import { LimitExceededError } from '../../domain/errors';
 import type { CreditLimitKind, Prisma } from '../client';
 import { ensurePlatformAccounts } from './chart-of-accounts';
 import { openAccount, postTransaction } from './ledger-store';

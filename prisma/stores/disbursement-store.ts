@@ -1,8 +1,8 @@
 import type { PayoutView } from '../../bank/bank-adapter';
-import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
-import { disbursementPostings, payoutEntries, payoutReturnedAfterSettlementEntries, payoutReturnedEntries, payoutSettledEntries } from '../../workflows/domain/ledger-rules';
-import { formatAmount, type Currency } from '../../workflows/domain/money';
-import { validateBankAccount, type BankAccountInput } from '../../workflows/domain/party-rules';
+import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { disbursementPostings, payoutEntries, payoutReturnedAfterSettlementEntries, payoutReturnedEntries, payoutSettledEntries } from '../../domain/ledger-rules';
+import { formatAmount, type Currency } from '../../domain/money';
+import { validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
 import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts, type Tx } from './financing-ledger';
 import { getBalance, postHold, postTransaction, reserveHold } from './ledger-store';

@@ -1,5 +1,5 @@
-import { canMoveMoney, type FinancingStatus } from '../../workflows/domain/financing-rules';
-import type { Currency } from '../../workflows/domain/money';
+import { canMoveMoney, type FinancingStatus } from '../../domain/financing-rules';
+import type { Currency } from '../../domain/money';
 import type { Financing, Prisma, PrismaClient } from '../client';
 import { collectionAccountCode, partyAccountCode, platformAccountCode } from './chart-of-accounts';
 import { findAccountByCode, openAccount } from './ledger-store';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../../test/support/financings';
 import type { TestActor } from '../../test/support/parties';
-import { LimitExceededError, WrongStateError } from '../../workflows/domain/errors';
+import { LimitExceededError, WrongStateError } from '../../domain/errors';
 import { creditLimitCode } from './credit-limit-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
 import { findAccountByCode, getBalance, trialBalance } from './ledger-store';

@@ -1,9 +1,9 @@
-import { ConflictError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
-import { assertBeforeDeadline, assertDecisionAllowed, CLOSED_BEFORE_APPROVAL, deadlineOf, FINANCING_DECISIONS, type FinancingDecision } from '../../workflows/domain/financing-rules';
-import { formatAmount } from '../../workflows/domain/money';
-import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../workflows/domain/receivable-rules';
+import { ConflictError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { assertBeforeDeadline, assertDecisionAllowed, CLOSED_BEFORE_APPROVAL, deadlineOf, FINANCING_DECISIONS, type FinancingDecision } from '../../domain/financing-rules';
+import { formatAmount } from '../../domain/money';
+import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/receivable-rules';
 import { Prisma, type Financing, type PrismaClient } from '../client';
-import { dateColumn } from '../../workflows/domain/business-date';
+import { dateColumn } from '../../domain/business-date';
 import { openCollectionAccount } from './chart-of-accounts';
 import { creditLimitCode } from './credit-limit-store';
 import { findAccountByCode, reserveHold, voidHold } from './ledger-store';

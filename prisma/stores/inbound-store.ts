@@ -1,8 +1,8 @@
 import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
-import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
-import { inboundMatchEntries, inboundReceiptEntries, validateAmount } from '../../workflows/domain/ledger-rules';
-import { formatAmount, isCurrency, type Currency } from '../../workflows/domain/money';
-import { validateReason } from '../../workflows/domain/receivable-rules';
+import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { inboundMatchEntries, inboundReceiptEntries, validateAmount } from '../../domain/ledger-rules';
+import { formatAmount, isCurrency, type Currency } from '../../domain/money';
+import { validateReason } from '../../domain/receivable-rules';
 import type { InboundCredit as InboundCreditRow, OfflineRepayment, PrismaClient } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS, type Tx } from './financing-ledger';

@@ -1,6 +1,6 @@
-import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
-import { DESCRIPTION_LENGTH_MAX, isUuid, validateEntries, type LedgerEntryInput } from '../../workflows/domain/ledger-rules';
-import { formatAmount } from '../../workflows/domain/money';
+import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { DESCRIPTION_LENGTH_MAX, isUuid, validateEntries, type LedgerEntryInput } from '../../domain/ledger-rules';
+import { formatAmount } from '../../domain/money';
 import type { LedgerAdjustment, LedgerAdjustmentStatus, PrismaClient } from '../client';
 import { isOperator, type Actor } from './party-store';
 import { postTransaction } from './ledger-store';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../client';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { LimitExceededError } from '../../workflows/domain/errors';
-import { Decimal } from '../../workflows/domain/money';
+import { LimitExceededError } from '../../domain/errors';
+import { Decimal } from '../../domain/money';
 import { getBalance, openAccount, postTransaction, trialBalance, verifyLedgerInvariants, type LedgerAccountView, type PostTransactionInput } from './ledger-store';
 
 // 32 clients post 10,000 operations at once on 8 hot accounts, 10% of them duplicates.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { DomainError, WrongStateError } from '../../workflows/domain/errors';
+import { DomainError, WrongStateError } from '../../domain/errors';
 import { getBalance, openAccount, postHold, postTransaction, reserveHold, reverseTransaction, verifyLedgerInvariants, voidHold } from './ledger-store';
 
 // Random sequences of postings, holds (reserve, post in full or in part, void), reversals,

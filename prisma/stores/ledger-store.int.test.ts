@@ -3,8 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { uniqueCreditCode } from '../../test/support/parties';
-import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
-import { isVirtualAccountNumber } from '../../workflows/domain/ledger-rules';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { isVirtualAccountNumber } from '../../domain/ledger-rules';
 import { ensurePlatformAccounts, openPartyAccounts, partyAccountCode } from './chart-of-accounts';
 import {
   closeAccount,

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import {
   BATCH_TRANSACTIONS_MAX,
   balancesOf,
@@ -15,8 +15,8 @@ import {
   type LedgerDirection,
   type LedgerEntryInput,
   type TransactionHeaderInput,
-} from '../../workflows/domain/ledger-rules';
-import { Decimal, formatAmount, isCurrency, type Currency } from '../../workflows/domain/money';
+} from '../../domain/ledger-rules';
+import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
 import type { Prisma, PrismaClient } from '../client';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
@@ -25,7 +25,7 @@ import { toDecimal } from './to-decimal';
 // to a SQL function of migration 20261122010000_ledger, which locks the accounts involved in
 // id order, settles idempotency and inserts; triggers validate and maintain the account
 // totals, and a deferred constraint trigger checks each transaction balances at commit.
-// Rules are checked here first (workflows/domain/ledger-rules.ts) so callers get clear
+// Rules are checked here first (domain/ledger-rules.ts) so callers get clear
 // errors; database errors are mapped to the same domain errors at the bottom of this file.
 
 /**

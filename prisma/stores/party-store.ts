@@ -1,9 +1,9 @@
 import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches } from './api-key-token';
 import { openPartyAccounts } from './chart-of-accounts';
 import { isUniqueViolation } from './unique-violation';
-import { normaliseCreditCode } from '../../workflows/domain/credit-code';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../workflows/domain/errors';
-import { API_KEY_LABEL_LENGTH_MAX, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../workflows/domain/party-rules';
+import { normaliseCreditCode } from '../../domain/credit-code';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
+import { API_KEY_LABEL_LENGTH_MAX, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../domain/party-rules';
 import { type ApiKey, type Party, type PartyRole, type PrismaClient, type User, type UserRole } from '../client';
 
 export interface Actor {

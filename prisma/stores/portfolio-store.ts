@@ -1,8 +1,8 @@
-import { addDays, dateColumn, type IsoDate } from '../../workflows/domain/business-date';
-import { ForbiddenError } from '../../workflows/domain/errors';
-import { AWAITING_DECISION, SERVICING, type FinancingStatus } from '../../workflows/domain/financing-rules';
-import { Decimal, type Currency } from '../../workflows/domain/money';
-import { totalOutstanding } from '../../workflows/domain/servicing-rules';
+import { addDays, dateColumn, type IsoDate } from '../../domain/business-date';
+import { ForbiddenError } from '../../domain/errors';
+import { AWAITING_DECISION, SERVICING, type FinancingStatus } from '../../domain/financing-rules';
+import { Decimal, type Currency } from '../../domain/money';
+import { totalOutstanding } from '../../domain/servicing-rules';
 import { Prisma, type PrismaClient } from '../client';
 import { visibleFinancingsWhere } from './financing-store';
 import { isOperator, type Actor } from './party-store';

@@ -1,8 +1,8 @@
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
-import { businessDateOf, isoDateOfColumn } from '../../workflows/domain/business-date';
-import { Decimal, formatAmount, minorUnits, parseAmount, type Currency } from '../../workflows/domain/money';
-import { quote, type Quote } from '../../workflows/domain/pricing';
-import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../workflows/domain/program-rules';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { businessDateOf, isoDateOfColumn } from '../../domain/business-date';
+import { Decimal, formatAmount, minorUnits, parseAmount, type Currency } from '../../domain/money';
+import { quote, type Quote } from '../../domain/pricing';
+import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../domain/program-rules';
 import { type Prisma, type Program, type ProgramTerms, type PrismaClient, type Receivable } from '../client';
 import { setCreditLimit } from './credit-limit-store';
 import { findPartyWithRole, isOperator, type Actor } from './party-store';

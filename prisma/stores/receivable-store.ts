@@ -1,6 +1,6 @@
-import { ConflictError, ForbiddenError, NotFoundError, ReceivableEncumberedError, ValidationError } from '../../workflows/domain/errors';
-import { dateColumn } from '../../workflows/domain/business-date';
-import { formatAmount, type Currency } from '../../workflows/domain/money';
+import { ConflictError, ForbiddenError, NotFoundError, ReceivableEncumberedError, ValidationError } from '../../domain/errors';
+import { dateColumn } from '../../domain/business-date';
+import { formatAmount, type Currency } from '../../domain/money';
 import {
   assertTransition,
   ENCUMBERING_STATUSES,
@@ -10,7 +10,7 @@ import {
   type ReceivableStatus,
   type RegistrationInput,
   type ValidRegistration,
-} from '../../workflows/domain/receivable-rules';
+} from '../../domain/receivable-rules';
 import type { ReceivableDecision } from '../../workflows/contracts/receivable';
 import type { Prisma, PrismaClient, Receivable } from '../client';
 import { findPartyWithRole, isOperator, type Actor } from './party-store';

@@ -1,6 +1,6 @@
-import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, type IsoDate } from '../../workflows/domain/business-date';
-import { WrongStateError } from '../../workflows/domain/errors';
-import { SERVICING } from '../../workflows/domain/financing-rules';
+import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
+import { WrongStateError } from '../../domain/errors';
+import { SERVICING } from '../../domain/financing-rules';
 import {
   allocateWaterfall,
   creditLimitReleaseEntries,
@@ -9,9 +9,9 @@ import {
   recourseDebitEntries,
   waterfallEntries,
   type WaterfallAllocation,
-} from '../../workflows/domain/ledger-rules';
-import { Decimal, formatAmount, type Currency } from '../../workflows/domain/money';
-import { dailyPenalty, isWhole, overdueFrom, penaltyDaysToCharge, totalOutstanding, waterfallOrder, type Outstanding } from '../../workflows/domain/servicing-rules';
+} from '../../domain/ledger-rules';
+import { Decimal, formatAmount, type Currency } from '../../domain/money';
+import { dailyPenalty, isWhole, overdueFrom, penaltyDaysToCharge, totalOutstanding, waterfallOrder, type Outstanding } from '../../domain/servicing-rules';
 import type { AllocationSource, Financing, PrismaClient, RepaymentAllocation } from '../client';
 import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts, type Tx } from './financing-ledger';
 import { getBalance, postTransaction } from './ledger-store';

@@ -1,4 +1,4 @@
-import { Decimal, formatAmount, type Currency } from '../../workflows/domain/money';
+import { Decimal, formatAmount, type Currency } from '../../domain/money';
 
 /** Prisma's Decimal (and pg's numeric strings) are not the domain's Decimal: money crosses into it here. */
 export function toDecimal(value: string | number | { toString(): string }): Decimal {

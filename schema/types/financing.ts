@@ -5,10 +5,10 @@ import { applyForFinancing, assertMayDecide, findVisibleFinancing, visibleFinanc
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { FINANCING_UPDATES, type FinancingWorkflowInput } from '../../workflows/contracts/financing';
 import { describeFinancingWorkflow, sendFinancingUpdate, startFinancingWorkflow } from '../../workflows/client/financing-client';
-import { dateColumn, isoDateOfColumn } from '../../workflows/domain/business-date';
-import { ConflictError, ForbiddenError, LimitExceededError, WrongStateError } from '../../workflows/domain/errors';
-import { FINANCING_DECISIONS, type FinancingDecisionKind } from '../../workflows/domain/financing-rules';
-import { validateReason } from '../../workflows/domain/receivable-rules';
+import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
+import { ConflictError, ForbiddenError, LimitExceededError, WrongStateError } from '../../domain/errors';
+import { FINANCING_DECISIONS, type FinancingDecisionKind } from '../../domain/financing-rules';
+import { validateReason } from '../../domain/receivable-rules';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { LOOKUP_ERRORS } from '../errors';

@@ -22,9 +22,9 @@ import {
   type TrialBalance,
 } from '../../prisma/stores/ledger-store';
 import { isOperator } from '../../prisma/stores/party-store';
-import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../workflows/domain/errors';
-import { balancesOf, maskVirtualAccountNumber, type LedgerDirection } from '../../workflows/domain/ledger-rules';
-import { Decimal, formatAmount, isCurrency, type Currency } from '../../workflows/domain/money';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { balancesOf, maskVirtualAccountNumber, type LedgerDirection } from '../../domain/ledger-rules';
+import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { PartyRole as PartyRoleValues, UserRole as UserRoleValues } from '../../prisma/generated/client/enums';
 import { createParty, findVisibleParty, isOperator } from '../../prisma/stores/party-store';
-import { LEGAL_NAME_LENGTH_MAX } from '../../workflows/domain/party-rules';
+import { LEGAL_NAME_LENGTH_MAX } from '../../domain/party-rules';
 import { builder } from '../builder';
-import { ConflictError } from '../../workflows/domain/errors';
+import { ConflictError } from '../../domain/errors';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
 
 export const PartyRoleEnum = builder.enumType('PartyRole', {

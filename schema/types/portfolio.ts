@@ -13,9 +13,9 @@ import {
   type PortfolioScope,
   type PortfolioTotals,
 } from '../../prisma/stores/portfolio-store';
-import { businessDateOf } from '../../workflows/domain/business-date';
-import { ValidationError } from '../../workflows/domain/errors';
-import { isCurrency, type Currency } from '../../workflows/domain/money';
+import { businessDateOf } from '../../domain/business-date';
+import { ValidationError } from '../../domain/errors';
+import { isCurrency, type Currency } from '../../domain/money';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS } from '../errors';

@@ -3,13 +3,13 @@ import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatu
 import { decideReceivable, findVisibleReceivable, registerReceivable, registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
-import { dateColumn, isoDateOfColumn } from '../../workflows/domain/business-date';
+import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
 import { cancelReceivableUpdate, confirmReceivableUpdate, rejectReceivableUpdate, type ReceivableWorkflowInput } from '../../workflows/contracts/receivable';
 import { describeReceivableWorkflow, sendReceivableUpdate, startReceivableWorkflow } from '../../workflows/client/receivable-client';
-import { normaliseCreditCode } from '../../workflows/domain/credit-code';
-import { ConflictError, ForbiddenError, ReceivableEncumberedError, WrongStateError } from '../../workflows/domain/errors';
-import type { Currency } from '../../workflows/domain/money';
-import { validateConfirmedAmount, validateReason } from '../../workflows/domain/receivable-rules';
+import { normaliseCreditCode } from '../../domain/credit-code';
+import { ConflictError, ForbiddenError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
+import type { Currency } from '../../domain/money';
+import { validateConfirmedAmount, validateReason } from '../../domain/receivable-rules';
 import { DOCUMENTS_PATH } from '../../api/documents-route';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';

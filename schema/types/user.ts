@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createUser, issueApiKey, revokeApiKey } from '../../prisma/stores/party-store';
 import { builder } from '../builder';
-import { ConflictError } from '../../workflows/domain/errors';
+import { ConflictError } from '../../domain/errors';
 import { LOOKUP_ERRORS } from '../errors';
 import { UserRoleEnum } from './party';
 

@@ -3,7 +3,7 @@ import type { FinancingSettings } from '../../api/config';
 import { DEMO_PROGRAM_TERMS } from '../../prisma/seed';
 import { ensurePlatformAccounts, openPartyAccounts } from '../../prisma/stores/chart-of-accounts';
 import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
-import type { ProgramTermsInput } from '../../workflows/domain/program-rules';
+import type { ProgramTermsInput } from '../../domain/program-rules';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
 import { createActor, type TestActor } from './parties';
 import { actorOf, registerDirectly } from './receivables';

@@ -1,6 +1,6 @@
 import type { PartyRole, PrismaClient, UserRole } from '../../prisma/client';
 import { generateApiKeyToken, hashApiKeySecret } from '../../prisma/stores/api-key-token';
-import { creditCodeCheckCharacter } from '../../workflows/domain/credit-code';
+import { creditCodeCheckCharacter } from '../../domain/credit-code';
 
 export const TEST_PEPPER = 'test-pepper-test-pepper-test-pepper-0001';
 

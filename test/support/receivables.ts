@@ -1,8 +1,8 @@
 import type { PrismaClient } from '../../prisma/client';
 import { registerReceivable } from '../../prisma/stores/receivable-store';
 import type { Actor } from '../../prisma/stores/party-store';
-import { addDays, businessDateOf } from '../../workflows/domain/business-date';
-import type { RegistrationInput } from '../../workflows/domain/receivable-rules';
+import { addDays, businessDateOf } from '../../domain/business-date';
+import type { RegistrationInput } from '../../domain/receivable-rules';
 import type { TestActor } from './parties';
 
 let invoiceSequence = 0;

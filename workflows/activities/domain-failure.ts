@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { DomainError } from '../domain/errors';
+import { DomainError } from '../../domain/errors';
 import { DOMAIN_ERROR_FAILURE_TYPE, encodeDomainError } from '../contracts/domain-error-codec';
 
 /**

@@ -5,7 +5,7 @@ import { disburse, recordPayoutOutcome, reserveFunding, retryPayout, type Fundin
 import type { Actor } from '../../prisma/stores/party-store';
 import { accruePenalty, allocateCollection, claimRecourse, type PenaltyResult, type RecourseResult } from '../../prisma/stores/servicing-store';
 import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
-import type { IsoDate } from '../domain/business-date';
+import type { IsoDate } from '../../domain/business-date';
 import { withDomainFailures } from './domain-failure';
 
 export interface MoneyActivityDependencies {

@@ -8,7 +8,7 @@ import {
   ValidationError,
   WrongStateError,
   type FieldIssue,
-} from '../domain/errors';
+} from '../../domain/errors';
 
 // Domain errors cross Temporal (activity → workflow → update caller) as the details of a
 // non-retryable ApplicationFailure. This codec is the one place that knows their shapes, so

@@ -1,10 +1,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { FinancingDecision, FinancingStatus } from '../domain/financing-rules';
+import type { FinancingDecision, FinancingStatus } from '../../domain/financing-rules';
 import type { PartyRole, UserRole } from '../../prisma/generated/client/enums';
-import type { IsoDate } from '../domain/business-date';
+import type { IsoDate } from '../../domain/business-date';
 import type { ActorRef, ReasonArgs } from './receivable';
 
-export type { FinancingDecision, FinancingStatus } from '../domain/financing-rules';
+export type { FinancingDecision, FinancingStatus } from '../../domain/financing-rules';
 
 export interface FinancingWorkflowInput {
   financingId: string;

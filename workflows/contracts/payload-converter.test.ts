@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Decimal } from '../domain/money';
+import { Decimal } from '../../domain/money';
 import { payloadConverter } from './payload-converter';
 
 function roundTrip<T>(value: T): T {

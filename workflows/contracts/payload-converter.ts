@@ -8,7 +8,7 @@ import {
   ValueError,
 } from '@temporalio/common';
 import { decode, encode } from '@temporalio/common/lib/encoding';
-import { Decimal } from '../domain/money';
+import { Decimal } from '../../domain/money';
 
 // JSON that survives the round trip for the two types JSON flattens: a Decimal would
 // arrive as a string (or worse, a number) and a Date as a string. Each is tagged

@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ReceivableStatus } from '../domain/receivable-rules';
+import type { ReceivableStatus } from '../../domain/receivable-rules';
 
 /** Who is acting: carried into activities so the database re-checks it. */
 export interface ActorRef {

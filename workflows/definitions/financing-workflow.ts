@@ -13,10 +13,10 @@ import {
 } from '../contracts/financing';
 import { DOMAIN_ERROR_FAILURE_TYPE } from '../contracts/domain-error-codec';
 import type { ActorRef } from '../contracts/receivable';
-import { addDays, businessDateOf, daysBetween, startOfBusinessDate } from '../domain/business-date';
-import { DomainError, WrongStateError } from '../domain/errors';
-import { assertBeforeDeadline, assertDecisionAllowed, deadlineOf, type FinancingDecisionKind } from '../domain/financing-rules';
-import { overdueFrom, recourseOn } from '../domain/servicing-rules';
+import { addDays, businessDateOf, daysBetween, startOfBusinessDate } from '../../domain/business-date';
+import { DomainError, WrongStateError } from '../../domain/errors';
+import { assertBeforeDeadline, assertDecisionAllowed, deadlineOf, type FinancingDecisionKind } from '../../domain/financing-rules';
+import { overdueFrom, recourseOn } from '../../domain/servicing-rules';
 import { refuse, updateKey } from './update-support';
 
 type Activities = ReturnType<typeof createActivities>;

@@ -10,7 +10,7 @@ import {
   type ReceivableState,
   type ReceivableWorkflowInput,
 } from '../contracts/receivable';
-import { WrongStateError } from '../domain/errors';
+import { WrongStateError } from '../../domain/errors';
 import { refuse, updateKey } from './update-support';
 
 type Activities = ReturnType<typeof createActivities>;

@@ -1,6 +1,6 @@
 import { ApplicationFailure, currentUpdateInfo } from '@temporalio/workflow';
 import { DOMAIN_ERROR_FAILURE_TYPE, encodeDomainError } from '../contracts/domain-error-codec';
-import type { DomainError } from '../domain/errors';
+import type { DomainError } from '../../domain/errors';
 
 /** Answers an Update's caller with a typed error (never retried; the history is untouched when thrown from a validator). */
 export function refuse(error: DomainError): never {

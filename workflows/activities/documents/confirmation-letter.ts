@@ -1,4 +1,4 @@
-import { Decimal } from '../../domain/money';
+import { Decimal } from '../../../domain/money';
 import type { DocumentSection, DocumentSpec } from './document-spec';
 import { formatMoney } from './format-money';
 import { formatShanghaiTime } from './format-shanghai-time';

@@ -1,6 +1,6 @@
 // What the financing's documents show, as plain values: amounts and rates are decimal strings,
 // business dates "YYYY-MM-DD", exactly as they travel in workflow payloads. The figures are the
-// ones priced by workflows/domain/pricing.ts; the documents print them and never recompute them.
+// ones priced by domain/pricing.ts; the documents print them and never recompute them.
 
 import type { InvoiceLine, PartyRef } from './receivable-document-data';
 

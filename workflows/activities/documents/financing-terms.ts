@@ -1,5 +1,5 @@
-import { daysBetween } from '../../domain/business-date';
-import { Decimal } from '../../domain/money';
+import { daysBetween } from '../../../domain/business-date';
+import { Decimal } from '../../../domain/money';
 import type { DocumentSpec } from './document-spec';
 import type { FinancingTermsData } from './financing-document-data';
 import { formatMoney } from './format-money';
@@ -36,7 +36,7 @@ const INTEREST_MODE_TEXT: Record<FinancingTermsData['terms']['interestMode'], st
 };
 
 /**
- * The priced figures come from workflows/domain/pricing.ts and are printed, not recomputed; but a
+ * The priced figures come from domain/pricing.ts and are printed, not recomputed; but a
  * summary whose figures do not add up would be signed as the deal, so the sums are checked.
  */
 function checkTerms({ terms, currency }: FinancingTermsData): void {

@@ -1,4 +1,4 @@
-import { Decimal, isCurrency, minorUnits } from '../../domain/money';
+import { Decimal, isCurrency, minorUnits } from '../../../domain/money';
 
 const DECIMAL_STRING = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 

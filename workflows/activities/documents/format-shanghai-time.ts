@@ -1,4 +1,4 @@
-import { BUSINESS_UTC_OFFSET_HOURS } from '../../domain/business-date';
+import { BUSINESS_UTC_OFFSET_HOURS } from '../../../domain/business-date';
 
 const OFFSET_MS = BUSINESS_UTC_OFFSET_HOURS * 60 * 60 * 1000;
 

@@ -1,4 +1,4 @@
-import { Decimal } from '../../domain/money';
+import { Decimal } from '../../../domain/money';
 import type { DocumentSection, DocumentSpec } from './document-spec';
 import type { FinancingDocumentData } from './financing-document-data';
 import { formatMoney } from './format-money';

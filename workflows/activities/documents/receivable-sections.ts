@@ -1,4 +1,4 @@
-import { Decimal } from '../../domain/money';
+import { Decimal } from '../../../domain/money';
 import type { DocumentSection, FieldsSection } from './document-spec';
 import { formatMoney } from './format-money';
 import type { InvoiceLine, PartyRef, RegistrationCertificateData } from './receivable-document-data';

@@ -1,5 +1,5 @@
-import { businessDateOf, daysBetween } from '../../domain/business-date';
-import { Decimal } from '../../domain/money';
+import { businessDateOf, daysBetween } from '../../../domain/business-date';
+import { Decimal } from '../../../domain/money';
 import type { DocumentSection, DocumentSpec, TableColumn } from './document-spec';
 import type { SettlementAllocationLine, SettlementStatementData } from './financing-document-data';
 import { formatMoney } from './format-money';
