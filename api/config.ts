@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
+
+export type { FinancingSettings, ReceivableSettings };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -76,22 +79,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export interface ReceivableSettings {
-  confirmationWindowMs: number;
-  reminderOffsetsMs: number[];
-}
-
 export function receivableSettings(config: Pick<Config, 'RECEIVABLE_CONFIRMATION_DAYS' | 'RECEIVABLE_REMINDER_DAYS'>): ReceivableSettings {
   return {
     confirmationWindowMs: config.RECEIVABLE_CONFIRMATION_DAYS * DAY_MS,
     reminderOffsetsMs: config.RECEIVABLE_REMINDER_DAYS.map((days) => days * DAY_MS),
   };
-}
-
-export interface FinancingSettings {
-  acknowledgementWindowMs: number;
-  approvalWindowMs: number;
-  fundingWindowMs: number;
 }
 
 export function financingSettings(config: Pick<Config, 'FINANCING_ACKNOWLEDGEMENT_DAYS' | 'FINANCING_APPROVAL_DAYS' | 'FINANCING_FUNDING_DAYS'>): FinancingSettings {

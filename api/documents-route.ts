@@ -1,12 +1,13 @@
+import { DOCUMENTS_PATH } from '../schema/documents-path';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
 import { visibleFinancingsWhere } from '../prisma/stores/financing-store';
-import { isOperator } from '../prisma/stores/party-store';
+import { isOperator } from '../domain/actor';
 import { visibleReceivablesWhere } from '../prisma/stores/receivable-store';
 import { authenticate } from './authenticate';
 
-export const DOCUMENTS_PATH = '/documents/';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {

@@ -12,7 +12,7 @@ import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_F
 import { testLogger } from '../test/support/logger';
 import { createActor, type TestActor } from '../test/support/parties';
 import { Decimal } from '../domain/money';
-import { processInboundCredits } from '../workflows/worker/inbound-poller';
+import { bookInboundCredits } from '../use-cases/book-inbound-credits';
 
 // The money side of the API over real HTTP (schema/types/servicing.ts): payout accounts, top-up
 // instructions, the development bank tools, offline repayments with four eyes, and who may see
@@ -75,7 +75,7 @@ describe('money-side API (servicing)', () => {
     api = await startTestApi(db.prisma);
     devApi = await startTestApi(db.prisma, {
       temporalClient: api.temporal,
-      devBank: { simulator: bank, processInbound: () => processInboundCredits({ prisma: db.prisma, bank, temporal: api.temporal, logger: testLogger }) },
+      devBank: { simulator: bank, processInbound: () => bookInboundCredits({ prisma: db.prisma, bank, temporal: api.temporal, logger: testLogger }) },
     });
     parties = await createFinancingParties(db.prisma);
     operatorMaker = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'CHECKER'] });

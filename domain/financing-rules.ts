@@ -1,4 +1,5 @@
-import { WrongStateError } from './errors';
+import { isOperator, type Action, type Actor } from './actor';
+import { ForbiddenError, WrongStateError } from './errors';
 
 // A financing's life (docs/workflows/financing.md draws it). Up to approval, each decision has
 // one side that may take it and the states it may be taken from; everything else is refused
@@ -103,4 +104,46 @@ export function assertBeforeDeadline(status: FinancingStatus, deadline: Date | n
   if (kind === 'EXPIRE' || deadline === null || now.getTime() < deadline.getTime()) return;
   const step = status === 'PENDING_ACKNOWLEDGEMENT' ? 'acknowledgement' : 'approval';
   throw new WrongStateError(`cannot ${FINANCING_DECISIONS[kind].verb} the financing: its ${step} deadline passed at ${deadline.toISOString()}`, status, 'DEADLINE_PASSED');
+}
+
+/** Who stands where in a financing, as far as the decisions need to know. */
+export interface FinancingSides {
+  supplierPartyId: string;
+  funderPartyId: string;
+  obligorPartyId: string;
+  /** The maker of the approval, once there is one. */
+  approvedByUserId: string | null;
+}
+
+const SIDE_PARTY: Record<Exclude<FinancingSide, 'PLATFORM'>, (financing: FinancingSides) => string> = {
+  OBLIGOR: (financing) => financing.obligorPartyId,
+  FUNDER: (financing) => financing.funderPartyId,
+  SUPPLIER: (financing) => financing.supplierPartyId,
+};
+
+const SIDE_NAME: Record<Exclude<FinancingSide, 'PLATFORM'>, string> = { OBLIGOR: 'the core enterprise', FUNDER: 'the funder', SUPPLIER: 'the supplier' };
+
+/** The user roles a person's decision needs (actor.ts): a second approval is a checker's act. */
+export function decisionPermission(kind: Exclude<FinancingDecisionKind, 'EXPIRE'>): Action {
+  return kind === 'CONFIRM_APPROVAL' ? 'CONFIRM_FINANCING_APPROVAL' : 'DECIDE_FINANCING';
+}
+
+/**
+ * The object half of a person's decision: the caller's party is the side whose decision it
+ * is, and the checker of an approval is not its maker (four eyes). The use case asks before it
+ * sends the decision (a fast answer); the store asks again under the financing's row lock.
+ */
+export function assertMayDecide(financing: FinancingSides, kind: FinancingDecisionKind, actor: Pick<Actor, 'userId' | 'partyId'>): void {
+  const rule = FINANCING_DECISIONS[kind];
+  if (rule.side === 'PLATFORM') return;
+  if (actor.partyId !== SIDE_PARTY[rule.side](financing)) throw new ForbiddenError(`only ${SIDE_NAME[rule.side]} can ${rule.verb} a financing`);
+  if (kind === 'CONFIRM_APPROVAL' && financing.approvedByUserId === actor.userId) {
+    throw new ForbiddenError('the user who approved a financing cannot confirm the approval: another user of the funder must check it', 'MAKER_CANNOT_CHECK');
+  }
+}
+
+/** A failed or returned payout is retried by the supplier it pays, or by an operator; never by the funder or the obligor. */
+export function assertMayRetryPayout(financing: Pick<FinancingSides, 'supplierPartyId'>, actor: Actor): void {
+  if (isOperator(actor) || actor.partyId === financing.supplierPartyId) return;
+  throw new ForbiddenError('only the supplier or an operator can retry a payout');
 }

@@ -1,5 +1,6 @@
 import { addDays, businessDateOf, isIsoDate, type IsoDate } from './business-date';
-import { ValidationError, WrongStateError, type FieldIssue } from './errors';
+import type { Actor } from './actor';
+import { ForbiddenError, ValidationError, WrongStateError, type FieldIssue } from './errors';
 import { AmountError, Decimal, isCurrency, minorUnits, parseAmount, type Currency } from './money';
 
 export const RECEIVABLE_INVOICES_MAX = 200;
@@ -193,4 +194,21 @@ export function validateReason(reason: string, path: string[] = ['reason']): str
   const trimmed = reason.normalize('NFC').trim();
   if (trimmed.length === 0 || trimmed.length > REASON_LENGTH_MAX) throw ValidationError.field(path, `must be 1 to ${REASON_LENGTH_MAX} characters`);
   return trimmed;
+}
+
+/** A person's decision on a receivable: the obligor confirms or rejects the debt, the supplier cancels its registration. */
+export type ReceivableDecisionKind = 'CONFIRM' | 'REJECT' | 'CANCEL';
+
+const DECIDING_SIDE: Record<ReceivableDecisionKind, { side: 'obligor' | 'supplier'; verb: string }> = {
+  CONFIRM: { side: 'obligor', verb: 'confirm' },
+  REJECT: { side: 'obligor', verb: 'reject' },
+  CANCEL: { side: 'supplier', verb: 'cancel' },
+};
+
+/** The object half of a decision on a receivable: the caller's party is the side whose decision it is. */
+export function assertMayDecideReceivable(receivable: { supplierPartyId: string; obligorPartyId: string }, kind: ReceivableDecisionKind, actor: Pick<Actor, 'partyId'>): void {
+  const { side, verb } = DECIDING_SIDE[kind];
+  const partyId = side === 'obligor' ? receivable.obligorPartyId : receivable.supplierPartyId;
+  if (partyId === actor.partyId) return;
+  throw new ForbiddenError(side === 'obligor' ? `only the obligor (the core enterprise) can ${verb} a receivable` : `only the supplier can ${verb} its receivable`);
 }

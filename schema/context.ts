@@ -1,8 +1,5 @@
-import type { Logger } from 'pino';
-import type { Client } from '@temporalio/client';
-import type { PrismaClient } from '../prisma/client';
-import type { FinancingSettings, ReceivableSettings } from '../api/config';
-import type { Actor } from '../prisma/stores/party-store';
+import type { UseCaseContext } from '../use-cases/use-case-context';
+import type { Actor } from '../domain/actor';
 import type { BankSimulator } from '../bank/simulator/bank-simulator';
 
 /** Development only: the simulated bank, and a way to book what it received at once. */
@@ -11,16 +8,12 @@ export interface DevBank {
   processInbound(): Promise<unknown>;
 }
 
-/** Per-request context. Every request is authenticated before it gets one (401 otherwise). */
-export interface GraphQLContext {
-  requestId: string;
-  prisma: PrismaClient;
-  temporal: Client;
-  taskQueue: string;
-  logger: Logger;
+/**
+ * Per-request context. Every request is authenticated before it gets one (401 otherwise). It
+ * is the use cases' context too: a resolver hands it to the one use case it calls.
+ */
+export interface GraphQLContext extends UseCaseContext {
   viewer: Actor & { apiKeyId: string };
   apiKeyPepper: string;
-  receivableSettings: ReceivableSettings;
-  financingSettings: FinancingSettings;
   devBank: DevBank | null;
 }

@@ -11,15 +11,16 @@ import { databaseIsEmpty, formatTokens, seedDevelopmentData, type SeededToken } 
 import { BankSimulator } from '../bank/simulator/bank-simulator';
 import { createActivities } from '../workflows/activities';
 import { createTemporalClient } from '../workflows/client/temporal-client';
-import type { SystemCheckResult } from '../workflows/contracts/system-check';
-import { workflowIds } from '../workflows/contracts/workflow-ids';
+import { runSystemCheckWorkflow } from '../workflows/client/system-check-client';
 import { createWorker, NativeConnection } from '../workflows/worker/create-worker';
-import { processInboundCredits, startInboundPoller } from '../workflows/worker/inbound-poller';
+import { bookInboundCredits } from '../use-cases/book-inbound-credits';
+import { startInboundPoller } from '../workflows/worker/inbound-poller';
 import { installTemporalLogging } from '../workflows/worker/temporal-logging';
 import { DEV_TOKENS_PATH, RUN_LOCK_PATH, startDatabase, startTemporal } from './lib/local-stack';
 import { acquireRunLock } from './lib/run-lock';
 
 const startedAt = performance.now();
+const STARTUP_CHECK_TIMEOUT_MS = 30_000;
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
 const lock = acquireRunLock(RUN_LOCK_PATH);
@@ -122,7 +123,7 @@ try {
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
   const inbound = { prisma, bank, temporal, logger };
-  const poller = startInboundPoller(inbound, config.BANK_POLL_INTERVAL_MS);
+  const poller = startInboundPoller(() => bookInboundCredits(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => poller.stop());
   const api = await startApiServer(
     {
@@ -135,7 +136,7 @@ try {
       receivableSettings: receivableSettings(config),
       financingSettings: financingSettings(config),
       // Development only: play the bank (send money in, script payouts) from GraphiQL.
-      devBank: config.NODE_ENV === 'production' ? null : { simulator: bank, processInbound: () => processInboundCredits(inbound) },
+      devBank: config.NODE_ENV === 'production' ? null : { simulator: bank, processInbound: () => bookInboundCredits(inbound) },
     },
     { host: config.API_HOST, port: config.API_PORT },
   );
@@ -143,11 +144,8 @@ try {
   runLock.update({ graphqlUrl: api.url });
 
   // Prove the whole path works before saying so.
-  const check = (await temporal.workflow.execute('systemCheckWorkflow', {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId: workflowIds.systemCheck(`startup-${Date.now()}`),
-    workflowExecutionTimeout: '30 seconds',
-  })) as SystemCheckResult;
+  // The first run waits for the worker's first workflow task (bundling the workflow code): a longer bound.
+  const check = await runSystemCheckWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, `startup-${Date.now()}`, STARTUP_CHECK_TIMEOUT_MS);
 
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   const banner = [

@@ -15,7 +15,7 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 import type { ProgramTermsInput } from '../domain/program-rules';
 import { workflowIds } from './contracts/workflow-ids';
 import { addDays, startOfBusinessDate } from '../domain/business-date';
-import { processInboundCredits } from './worker/inbound-poller';
+import { bookInboundCredits } from '../use-cases/book-inbound-credits';
 
 // The money of one financing, end to end, against hand-computed figures: the 800,000.00 case
 // of the origination issue (6% a year, ACT/360, 90 days, interest up front, 0.1% fee: advance
@@ -57,7 +57,7 @@ describe('financing money on the time-skipping server', () => {
 
   const call = (token: string, query: string, variables: Record<string, unknown> = {}): Promise<Result> => api.call(token, query, variables);
 
-  const inbound = () => processInboundCredits({ prisma: db.prisma, bank, temporal: env.client, logger: testLogger });
+  const inbound = () => bookInboundCredits({ prisma: db.prisma, bank, temporal: env.client, logger: testLogger });
 
   async function vanOf(code: string): Promise<string> {
     return (await findAccountByCode(db.prisma, code))!.virtualAccountNumber!;

@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import { actorOf } from '../test/support/receivables';
-import { processInboundCredits } from './worker/inbound-poller';
+import { bookInboundCredits } from '../use-cases/book-inbound-credits';
 
 // The worker process is killed (SIGKILL: no shutdown, no goodbye) during the disbursement and
 // again during the repayment's allocation, then started again. The financing completes, the
@@ -76,7 +76,7 @@ describe('a worker killed mid-flight', () => {
     const parties = await createFinancingParties(db.prisma, { penaltyRate: '0.18' });
     const { supplier, receivable } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
     await registerBankAccount(db.prisma, await actorOf(db.prisma, supplier), supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' });
-    const inbound = () => processInboundCredits({ prisma: db.prisma, bank, temporal: api.temporal, logger: testLogger });
+    const inbound = () => bookInboundCredits({ prisma: db.prisma, bank, temporal: api.temporal, logger: testLogger });
     const funding = await findAccountByCode(db.prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY'));
     await bank.receiveInboundCredit({ virtualAccountNumber: funding!.virtualAccountNumber!, amount: '1000000.00', currency: 'CNY', payerName: '前海恒信', payerAccountNumber: '6222000011112222', remittanceInformation: 'top-up' });
     await inbound();

@@ -1,12 +1,13 @@
 import type { PayoutView } from '../../bank/bank-adapter';
-import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { disbursementPostings, payoutEntries, payoutReturnedAfterSettlementEntries, payoutReturnedEntries, payoutSettledEntries } from '../../domain/ledger-rules';
+import { assertMayRetryPayout } from '../../domain/financing-rules';
 import { formatAmount, type Currency } from '../../domain/money';
 import { validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
 import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts, type Tx } from './financing-ledger';
 import { getBalance, postHold, postTransaction, reserveHold } from './ledger-store';
-import { isOperator, type Actor } from './party-store';
+import { isOperator, type Actor } from '../../domain/actor';
 import { toDecimal } from './to-decimal';
 
 // Disbursement (放款): the funder's money is reserved, posted to the supplier net of the
@@ -236,10 +237,9 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
       // A retried request (the activity after a crash) finds the attempt it opened.
       const opened = await tx.payout.findUnique({ where: { requestKey } });
       if (opened) return opened;
-      if (!isOperator(actor) && actor.partyId !== financing.supplierPartyId) {
-        if (actor.partyId === financing.funderPartyId || actor.partyId === financing.obligorPartyId) throw new ForbiddenError('only the supplier or an operator can retry a payout');
-        throw new NotFoundError('Financing', financingId);
-      }
+      const parties = [financing.supplierPartyId, financing.funderPartyId, financing.obligorPartyId];
+      if (!isOperator(actor) && !parties.includes(actor.partyId)) throw new NotFoundError('Financing', financingId);
+      assertMayRetryPayout(financing, actor);
       if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing was disbursed to pay out`, financing.status);
       const latest = await latestPayout(tx, financingId);
       if (latest && latest.status !== 'FAILED' && latest.status !== 'RETURNED') {
@@ -261,7 +261,6 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
  */
 export async function registerBankAccount(prisma: PrismaClient, actor: Actor, partyId: string, input: BankAccountInput, now = new Date()): Promise<PartyBankAccount> {
   if (!isOperator(actor) && actor.partyId !== partyId) throw new NotFoundError('Party', partyId);
-  if (!actor.userRoles.includes('ADMIN')) throw new ForbiddenError("registering a payout bank account needs the party's ADMIN role");
   const valid = validateBankAccount(input);
   return prisma.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM party WHERE id = ${partyId}::uuid FOR UPDATE`;

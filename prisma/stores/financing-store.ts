@@ -1,5 +1,5 @@
 import { ConflictError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { assertBeforeDeadline, assertDecisionAllowed, CLOSED_BEFORE_APPROVAL, deadlineOf, FINANCING_DECISIONS, type FinancingDecision } from '../../domain/financing-rules';
+import { assertBeforeDeadline, assertDecisionAllowed, assertMayDecide, CLOSED_BEFORE_APPROVAL, deadlineOf, FINANCING_DECISIONS, type FinancingDecision } from '../../domain/financing-rules';
 import { formatAmount } from '../../domain/money';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/receivable-rules';
 import { Prisma, type Financing, type PrismaClient } from '../client';
@@ -7,7 +7,7 @@ import { dateColumn } from '../../domain/business-date';
 import { openCollectionAccount } from './chart-of-accounts';
 import { creditLimitCode } from './credit-limit-store';
 import { findAccountByCode, reserveHold, voidHold } from './ledger-store';
-import { isOperator, type Actor } from './party-store';
+import { isOperator, type Actor } from '../../domain/actor';
 import { quoteFinancing } from './program-store';
 import { sha256Hex } from './sha256-hex';
 import { isUniqueViolation } from './unique-violation';
@@ -16,6 +16,8 @@ const TRANSACTION_TIMEOUT_MS = 15_000;
 const RETRIES_MAX = 3;
 
 export interface ApplyInput {
+  /** The id the financing's workflow was started with; the database chooses one when absent. */
+  financingId?: string;
   receivableId: string;
   programId: string;
   amount: string;
@@ -40,6 +42,27 @@ function isRetryable(error: unknown): boolean {
   return (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034') || /40P01|40001|deadlock detected|could not serialize/.test(text);
 }
 
+/** The application's idempotency key, checked, and the hash of what it asked for. */
+function applicationKey(input: ApplyInput): { idempotencyKey: string; requestHash: string } {
+  const idempotencyKey = input.idempotencyKey.trim();
+  if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
+    throw ValidationError.field(['idempotencyKey'], `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
+  }
+  return { idempotencyKey, requestHash: sha256Hex(JSON.stringify([input.receivableId, input.programId, input.amount.trim()])) };
+}
+
+/**
+ * The financing an earlier request with the same idempotency key applied for, if any; the same
+ * key with a different application is a conflict, never a second financing.
+ */
+export async function findApplicationReplay(prisma: PrismaClient, actor: Pick<Actor, 'partyId'>, input: ApplyInput): Promise<ApplyResult | undefined> {
+  const { idempotencyKey, requestHash } = applicationKey(input);
+  const existing = await prisma.financing.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId: actor.partyId, idempotencyKey } } });
+  if (!existing) return undefined;
+  if (existing.requestHash !== requestHash) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(idempotencyKey)} was used for a different application (${existing.financingNumber})`);
+  return { financing: existing, replayed: true };
+}
+
 /**
  * A supplier's application: every check of the quote, then, in one database transaction,
  * the financing with the quoted figures and the terms version they came from, a hold on each
@@ -49,19 +72,8 @@ function isRetryable(error: unknown): boolean {
  * together exceed a limit. Repeating the request with the same key returns the same financing.
  */
 export async function applyForFinancing(prisma: PrismaClient, actor: Actor, input: ApplyInput, windows: FinancingWindows, now = new Date()): Promise<ApplyResult> {
-  if (!actor.partyRoles.includes('SUPPLIER')) throw new ForbiddenError('only a supplier can apply for financing');
-  if (!actor.userRoles.includes('MAKER') && !actor.userRoles.includes('ADMIN')) throw new ForbiddenError('applying for financing needs the MAKER role');
-  const idempotencyKey = input.idempotencyKey.trim();
-  if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
-    throw ValidationError.field(['idempotencyKey'], `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
-  }
-  const requestHash = sha256Hex(JSON.stringify([input.receivableId, input.programId, input.amount.trim()]));
-  const replay = async (): Promise<ApplyResult | undefined> => {
-    const existing = await prisma.financing.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId: actor.partyId, idempotencyKey } } });
-    if (!existing) return undefined;
-    if (existing.requestHash !== requestHash) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(idempotencyKey)} was used for a different application (${existing.financingNumber})`);
-    return { financing: existing, replayed: true };
-  };
+  const { idempotencyKey, requestHash } = applicationKey(input);
+  const replay = () => findApplicationReplay(prisma, actor, input);
   const earlier = await replay();
   if (earlier) return earlier;
 
@@ -81,6 +93,7 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
           const financingNumber = `FIN-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
           const created = await tx.financing.create({
             data: {
+              id: input.financingId,
               financingNumber,
               receivableId: receivable.id,
               programId: program.id,
@@ -178,28 +191,6 @@ export async function findVisibleFinancing(prisma: PrismaClient | Tx, actor: Act
 export interface FinancingDecisionActor {
   userId: string;
   partyId: string;
-}
-
-const SIDE_PARTY = {
-  OBLIGOR: (financing: Financing) => financing.obligorPartyId,
-  FUNDER: (financing: Financing) => financing.funderPartyId,
-  SUPPLIER: (financing: Financing) => financing.supplierPartyId,
-} as const;
-
-const SIDE_NAME = { OBLIGOR: 'the core enterprise', FUNDER: 'the funder', SUPPLIER: 'the supplier' } as const;
-
-/**
- * The person checks of a decision, for a caller who may see the financing: its party is the
- * side whose decision it is, and the checker of an approval is not its maker. The API asks
- * before it sends the decision (a fast answer); the store asks again under the row lock.
- */
-export function assertMayDecide(financing: Financing, kind: FinancingDecision['kind'], actor: FinancingDecisionActor): void {
-  const rule = FINANCING_DECISIONS[kind];
-  if (rule.side === 'PLATFORM') return;
-  if (actor.partyId !== SIDE_PARTY[rule.side](financing)) throw new ForbiddenError(`only ${SIDE_NAME[rule.side]} can ${rule.verb} a financing`);
-  if (kind === 'CONFIRM_APPROVAL' && financing.approvedByUserId === actor.userId) {
-    throw new ForbiddenError('the user who approved a financing cannot confirm the approval: another user of the funder must check it', 'MAKER_CANNOT_CHECK');
-  }
 }
 
 const EXPIRY_REASONS: Partial<Record<Financing['status'], string>> = {

@@ -7,7 +7,7 @@ import type { InboundCredit as InboundCreditRow, OfflineRepayment, PrismaClient 
 import { platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS, type Tx } from './financing-ledger';
 import { findAccountByCode, postTransaction } from './ledger-store';
-import { isOperator, type Actor } from './party-store';
+import type { Actor } from '../../domain/actor';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 
@@ -114,17 +114,12 @@ export async function pollInboundCredits(prisma: PrismaClient, bank: BankAdapter
   return results;
 }
 
-function requireOperator(actor: Actor, role: 'MAKER' | 'CHECKER', action: string): void {
-  if (!isOperator(actor) || (!actor.userRoles.includes(role) && !actor.userRoles.includes('ADMIN'))) throw new ForbiddenError(`only a platform operator with the ${role} role can ${action}`);
-}
-
 /** An operator records money the core enterprise paid outside the bank feed (the maker). Nothing moves yet. */
 export async function proposeOfflineRepayment(
   prisma: PrismaClient,
   actor: Actor,
   input: { financingId: string; amount: string; bankReference: string; note: string },
 ): Promise<OfflineRepayment> {
-  requireOperator(actor, 'MAKER', 'record an offline repayment');
   const financing = await prisma.financing.findUnique({ where: { id: input.financingId } });
   if (!financing) throw new NotFoundError('Financing', input.financingId);
   if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing is owed yet`, financing.status);
@@ -146,7 +141,6 @@ export async function proposeOfflineRepayment(
  * financing's collection account, exactly as if the bank had reported it.
  */
 export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor, id: string, approve: boolean): Promise<{ repayment: OfflineRepayment; matched: MatchedCredit | null }> {
-  requireOperator(actor, 'CHECKER', approve ? 'approve an offline repayment' : 'reject an offline repayment');
   // One transaction under the record's lock: the money is booked if and only if the record
   // says APPROVED, whatever a second checker does at the same moment.
   return prisma.$transaction(

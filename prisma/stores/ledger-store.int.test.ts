@@ -101,8 +101,7 @@ describe('chart of accounts', () => {
   });
 
   it('creating a party opens its virtual accounts in the same transaction, with Luhn-checked account numbers', async () => {
-    const operator = { userId: randomUUID(), partyId: randomUUID(), partyRoles: ['PLATFORM' as const], userRoles: ['ADMIN' as const] };
-    const party = await createParty(db.prisma, operator, { legalName: '测试供应商资金方 有限公司', creditCode: uniqueCreditCode(), roles: ['SUPPLIER', 'FUNDER'] });
+    const party = await createParty(db.prisma, { legalName: '测试供应商资金方 有限公司', creditCode: uniqueCreditCode(), roles: ['SUPPLIER', 'FUNDER'] });
     const accounts = await db.prisma.ledgerAccount.findMany({ where: { ownerPartyId: party.id }, orderBy: { purpose: 'asc' } });
     expect(accounts.map((item) => item.purpose).sort()).toEqual(['FUNDER_FUNDING', 'SUPPLIER_SETTLEMENT']);
     for (const item of accounts) {

@@ -1,25 +1,12 @@
 import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches } from './api-key-token';
 import { openPartyAccounts } from './chart-of-accounts';
 import { isUniqueViolation } from './unique-violation';
+import { isAdminOf, isOperator, type Actor } from '../../domain/actor';
 import { normaliseCreditCode } from '../../domain/credit-code';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { API_KEY_LABEL_LENGTH_MAX, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../domain/party-rules';
 import { type ApiKey, type Party, type PartyRole, type PrismaClient, type User, type UserRole } from '../client';
 
-export interface Actor {
-  userId: string;
-  partyId: string;
-  partyRoles: PartyRole[];
-  userRoles: UserRole[];
-}
-
-export function isOperator(actor: Actor): boolean {
-  return actor.partyRoles.includes('PLATFORM');
-}
-
-function isAdminOf(actor: Actor, partyId: string): boolean {
-  return actor.userRoles.includes('ADMIN') && (actor.partyId === partyId || isOperator(actor));
-}
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -35,8 +22,7 @@ export interface CreatePartyInput {
   roles: PartyRole[];
 }
 
-export async function createParty(prisma: PrismaClient, actor: Actor, input: CreatePartyInput): Promise<Party> {
-  if (!(isOperator(actor) && actor.userRoles.includes('ADMIN'))) throw new ForbiddenError('only a platform administrator can create parties');
+export async function createParty(prisma: PrismaClient, input: CreatePartyInput): Promise<Party> {
   const { legalName, creditCode } = validatePartyInput(input);
   try {
     // One transaction: a party never exists without the virtual accounts its roles need.

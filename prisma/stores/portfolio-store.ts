@@ -5,7 +5,7 @@ import { Decimal, type Currency } from '../../domain/money';
 import { totalOutstanding } from '../../domain/servicing-rules';
 import { Prisma, type PrismaClient } from '../client';
 import { visibleFinancingsWhere } from './financing-store';
-import { isOperator, type Actor } from './party-store';
+import { isOperator, type Actor } from '../../domain/actor';
 import { toDecimal } from './to-decimal';
 
 // A funder's book, read from the servicing columns of the financing table. Every sum is taken

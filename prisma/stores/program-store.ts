@@ -5,16 +5,13 @@ import { quote, type Quote } from '../../domain/pricing';
 import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../domain/program-rules';
 import { type Prisma, type Program, type ProgramTerms, type PrismaClient, type Receivable } from '../client';
 import { setCreditLimit } from './credit-limit-store';
-import { findPartyWithRole, isOperator, type Actor } from './party-store';
+import { findPartyWithRole } from './party-store';
+import { isOperator, type Actor } from '../../domain/actor';
 import { findVisibleReceivable } from './receivable-store';
 import { toDecimal } from './to-decimal';
 
 const PROGRAM_NAME_LENGTH_MAX = 200;
 const TRANSACTION_TIMEOUT_MS = 15_000;
-
-function requirePlatformAdmin(actor: Actor, action: string): void {
-  if (!(isOperator(actor) && actor.userRoles.includes('ADMIN'))) throw new ForbiddenError(`only a platform administrator can ${action}`);
-}
 
 /** Programs a party may see: operators all; the funder and the core enterprise theirs; a supplier those it is enrolled in. */
 export function visibleProgramsWhere(actor: Actor): Prisma.ProgramWhereInput {
@@ -73,7 +70,6 @@ export interface CreateProgramInput {
 
 /** Creates a program with version 1 of its terms (platform administrators). */
 export async function createProgram(prisma: PrismaClient, actor: Actor, input: CreateProgramInput, now = new Date()): Promise<Program> {
-  requirePlatformAdmin(actor, 'create programs');
   const name = input.name.normalize('NFC').trim();
   if (name.length === 0 || name.length > PROGRAM_NAME_LENGTH_MAX) throw ValidationError.field(['input', 'name'], `must be 1 to ${PROGRAM_NAME_LENGTH_MAX} characters`);
   const currency = programCurrency(input.currency);
@@ -115,7 +111,6 @@ async function applyLimits(tx: Prisma.TransactionClient, program: Program, terms
  * version they were priced with; only new applications use the new one.
  */
 export async function amendProgram(prisma: PrismaClient, actor: Actor, programId: string, input: ProgramTermsInput, now = new Date()): Promise<ProgramTerms> {
-  requirePlatformAdmin(actor, 'amend programs');
   const program = await findVisibleProgram(prisma, actor, programId);
   const terms = validateProgramTerms(input, program.currency);
   return prisma.$transaction(
@@ -133,7 +128,6 @@ export async function amendProgram(prisma: PrismaClient, actor: Actor, programId
 }
 
 export async function enrollSupplier(prisma: PrismaClient, actor: Actor, programId: string, supplierCreditCode: string, now = new Date()): Promise<Program> {
-  requirePlatformAdmin(actor, 'enrol suppliers');
   const program = await findVisibleProgram(prisma, actor, programId);
   const supplier = await partyWithRole(prisma, supplierCreditCode, 'SUPPLIER', 'supplierCreditCode');
   if (supplier.id === program.corePartyId || supplier.id === program.funderPartyId) {

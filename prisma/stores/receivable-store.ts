@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, NotFoundError, ReceivableEncumberedError, ValidationError } from '../../domain/errors';
+import { ConflictError, NotFoundError, ReceivableEncumberedError, ValidationError } from '../../domain/errors';
 import { dateColumn } from '../../domain/business-date';
 import { formatAmount, type Currency } from '../../domain/money';
 import {
@@ -13,7 +13,8 @@ import {
 } from '../../domain/receivable-rules';
 import type { ReceivableDecision } from '../../workflows/contracts/receivable';
 import type { Prisma, PrismaClient, Receivable } from '../client';
-import { findPartyWithRole, isOperator, type Actor } from './party-store';
+import { findPartyWithRole } from './party-store';
+import { isOperator, type Actor } from '../../domain/actor';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
@@ -61,6 +62,25 @@ async function findEncumbrance(tx: Tx, fingerprints: string[], invoices: ValidRe
   return new ReceivableEncumberedError(active.registrationNumber, invoice?.invoiceCode ?? '?', invoice?.invoiceNumber ?? '?');
 }
 
+/**
+ * The receivable an earlier request with the same idempotency key registered, if any; the same
+ * key with a different registration is a conflict, never a second receivable.
+ */
+async function replayOf(prisma: PrismaClient, supplierPartyId: string, valid: ValidRegistration, hash: string): Promise<RegisterResult | undefined> {
+  const existing = await prisma.receivable.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId, idempotencyKey: valid.idempotencyKey } } });
+  if (!existing) return undefined;
+  if (existing.requestHash !== hash) {
+    throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(valid.idempotencyKey)} was used for a different registration (${existing.registrationNumber})`);
+  }
+  return { receivable: existing, replayed: true };
+}
+
+/** A repeat of a registration already made (validated first: bad input is refused either way). */
+export function findRegistrationReplay(prisma: PrismaClient, actor: Actor, input: RegistrationInput, now = new Date()): Promise<RegisterResult | undefined> {
+  const valid = validateRegistration(input, now);
+  return replayOf(prisma, actor.partyId, valid, requestHash(valid));
+}
+
 export interface RegisterResult {
   receivable: Receivable;
   /** True when this was a repeat of an earlier request with the same idempotency key. */
@@ -78,21 +98,11 @@ export async function registerReceivable(
   prisma: PrismaClient,
   actor: Actor,
   input: RegistrationInput,
-  { now = new Date(), confirmationWindowMs }: { now?: Date; confirmationWindowMs: number },
+  { now = new Date(), confirmationWindowMs, receivableId }: { now?: Date; confirmationWindowMs: number; /** The id its workflow was started with. */ receivableId?: string },
 ): Promise<RegisterResult> {
-  if (!actor.partyRoles.includes('SUPPLIER')) throw new ForbiddenError('only a supplier can register receivables');
-  if (!actor.userRoles.includes('MAKER') && !actor.userRoles.includes('ADMIN')) throw new ForbiddenError('registering a receivable needs the MAKER role');
   const valid = validateRegistration(input, now);
   const hash = requestHash(valid);
-
-  const replay = async (): Promise<RegisterResult | undefined> => {
-    const existing = await prisma.receivable.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId: actor.partyId, idempotencyKey: valid.idempotencyKey } } });
-    if (!existing) return undefined;
-    if (existing.requestHash !== hash) {
-      throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(valid.idempotencyKey)} was used for a different registration (${existing.registrationNumber})`);
-    }
-    return { receivable: existing, replayed: true };
-  };
+  const replay = () => replayOf(prisma, actor.partyId, valid, hash);
   const earlier = await replay();
   if (earlier) return earlier;
 
@@ -112,6 +122,7 @@ export async function registerReceivable(
         const registrationNumber = `${REGISTRATION_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
         const created = await tx.receivable.create({
           data: {
+            id: receivableId,
             registrationNumber,
             supplierPartyId: actor.partyId,
             obligorPartyId: obligor.id,

@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { FinancingStatus as FinancingStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
-import { applyForFinancing, assertMayDecide, findVisibleFinancing, visibleFinancingsWhere } from '../../prisma/stores/financing-store';
+import { findVisibleFinancing, visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
-import { FINANCING_UPDATES, type FinancingWorkflowInput } from '../../workflows/contracts/financing';
-import { describeFinancingWorkflow, sendFinancingUpdate, startFinancingWorkflow } from '../../workflows/client/financing-client';
+import { describeFinancingWorkflow } from '../../workflows/client/financing-client';
+import { applyForFinancing } from '../../use-cases/apply-for-financing';
+import { decideOnFinancing } from '../../use-cases/decide-on-financing';
 import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
-import { ConflictError, ForbiddenError, LimitExceededError, WrongStateError } from '../../domain/errors';
-import { FINANCING_DECISIONS, type FinancingDecisionKind } from '../../domain/financing-rules';
-import { validateReason } from '../../domain/receivable-rules';
+import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
+import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
 import { builder } from '../builder';
-import type { GraphQLContext } from '../context';
 import { LOOKUP_ERRORS } from '../errors';
+import { textUpTo, uuid } from '../validators';
 import { Money, money } from '../money';
 import { Counterparty, WorkflowStatus } from './receivable';
 
@@ -112,8 +112,6 @@ const FinancingFilter = builder.inputType('FinancingFilter', {
   }),
 });
 
-const uuid = z.uuid({ message: 'must be a UUID' });
-
 builder.queryFields((t) => ({
   financing: t.prismaField({
     type: 'Financing',
@@ -158,39 +156,8 @@ const ApplyForFinancingInput = builder.inputType('ApplyForFinancingInput', {
   }),
 });
 
-/** Four eyes: the second approval is a checker's (or an administrator's) act. */
-const ROLES_FOR: Partial<Record<FinancingDecisionKind, readonly string[]>> = { CONFIRM_APPROVAL: ['CHECKER', 'ADMIN'] };
-const DECIDING_ROLES = ['MAKER', 'CHECKER', 'ADMIN'] as const;
-
-type PersonDecision = Exclude<FinancingDecisionKind, 'EXPIRE'>;
-
-/**
- * Sends one person's decision to the financing's workflow, once the caller may take it: the
- * financing is visible to its party (else "not found"), the party is the side whose decision
- * it is, and the user has a deciding role. The workflow and then the database check the
- * state, the deadline and the four eyes again.
- */
-async function decide(ctx: GraphQLContext, id: string, kind: PersonDecision, reason?: string) {
-  const financing = await findVisibleFinancing(ctx.prisma, ctx.viewer, id);
-  const rule = FINANCING_DECISIONS[kind];
-  const actor = { userId: ctx.viewer.userId, partyId: ctx.viewer.partyId };
-  const roles = ROLES_FOR[kind] ?? DECIDING_ROLES;
-  assertMayDecide(financing, kind, actor);
-  if (!ctx.viewer.userRoles.some((role) => roles.includes(role))) throw new ForbiddenError(`to ${rule.verb} a financing needs one of the roles ${roles.join(', ')}`);
-  const args = reason === undefined ? { actor } : { actor, reason: validateReason(reason) };
-  const state = await sendFinancingUpdate(ctx.temporal, financing.id, FINANCING_UPDATES[kind], args, `${kind.toLowerCase()}-${ctx.requestId}`);
-  if (!state) {
-    // The workflow has ended: the financing was decided or expired; say which.
-    const current = await ctx.prisma.financing.findUniqueOrThrow({ where: { id: financing.id } });
-    if (current.status === 'EXPIRED') throw new WrongStateError(`cannot ${rule.verb} the financing: it expired at its deadline (${current.closedReason ?? 'no answer in time'})`, current.status, 'DEADLINE_PASSED');
-    throw new WrongStateError(`cannot ${rule.verb} a financing that is ${current.status}`, current.status);
-  }
-  ctx.logger.info({ financingId: financing.id, decision: kind, status: state.status }, 'financing decision');
-  return financing.id;
-}
-
 const DECISION_ERRORS = [...LOOKUP_ERRORS, WrongStateError] as const;
-const reasonArg = z.string().max(2000);
+const reasonArg = textUpTo(REASON_LENGTH_MAX);
 
 builder.mutationFields((t) => ({
   applyForFinancing: t.prismaField({
@@ -200,29 +167,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, WrongStateError, LimitExceededError, ConflictError] },
     args: { input: t.arg({ type: ApplyForFinancingInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { financing, replayed } = await applyForFinancing(
-        ctx.prisma,
-        ctx.viewer,
-        { receivableId: String(input.receivableId), programId: String(input.programId), amount: input.amount, idempotencyKey: input.idempotencyKey },
-        ctx.financingSettings,
-      );
-      const terms = await ctx.prisma.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
-      const workflowInput: FinancingWorkflowInput = {
-        financingId: financing.id,
-        financingNumber: financing.financingNumber,
-        assignmentMode: terms.assignmentMode,
-        acknowledgementDeadline: financing.acknowledgementDeadline,
-        approvalDeadline: financing.approvalDeadline,
-        approvalWindowMs: ctx.financingSettings.approvalWindowMs,
-        fundingWindowMs: ctx.financingSettings.fundingWindowMs,
-        dueDate: isoDateOfColumn(financing.dueDate),
-        graceDays: terms.graceDays,
-        recourseAfterDays: terms.recourse ? terms.recourseAfterDays : null,
-      };
-      // Also on a replay: if the first attempt committed but could not start the workflow, this starts it.
-      await startFinancingWorkflow(ctx.temporal, ctx.taskQueue, workflowInput);
-      ctx.logger.info({ financingId: financing.id, financingNumber: financing.financingNumber, replayed }, 'financing applied for');
-      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: financing.id } });
+      const { financingId } = await applyForFinancing(ctx, ctx.viewer, { receivableId: String(input.receivableId), programId: String(input.programId), amount: input.amount, idempotencyKey: input.idempotencyKey });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: financingId } });
     },
   }),
   acknowledgeAssignment: t.prismaField({
@@ -230,41 +176,59 @@ builder.mutationFields((t) => ({
     description: "The core enterprise acknowledges the notice of assignment (转让回执) and commits to pay the financing's collection account. Open assignment only.",
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }) },
-    resolve: async (query, _root, { id }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'ACKNOWLEDGE') } }),
+    resolve: async (query, _root, { id }, ctx) => {
+      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'ACKNOWLEDGE' });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
   }),
   refuseAssignment: t.prismaField({
     type: 'Financing',
     description: 'The core enterprise refuses the assignment, with a reason. The financing ends; its limits and the receivable are released.',
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
-    resolve: async (query, _root, { id, reason }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'REFUSE', reason) } }),
+    resolve: async (query, _root, { id, reason }, ctx) => {
+      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'REFUSE', reason });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
   }),
   approveFinancing: t.prismaField({
     type: 'Financing',
     description: "The funder's first approval (经办). Another user of the funder must confirm it.",
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }) },
-    resolve: async (query, _root, { id }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'APPROVE') } }),
+    resolve: async (query, _root, { id }, ctx) => {
+      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'APPROVE' });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
   }),
   confirmApproval: t.prismaField({
     type: 'Financing',
     description: "The funder's second approval (复核), by a CHECKER or ADMIN who is not the approver. The financing is APPROVED.",
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }) },
-    resolve: async (query, _root, { id }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'CONFIRM_APPROVAL') } }),
+    resolve: async (query, _root, { id }, ctx) => {
+      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'CONFIRM_APPROVAL' });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
   }),
   rejectFinancing: t.prismaField({
     type: 'Financing',
     description: 'The funder rejects the financing before it is approved, with a reason. Its limits and the receivable are released.',
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
-    resolve: async (query, _root, { id, reason }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'REJECT', reason) } }),
+    resolve: async (query, _root, { id, reason }, ctx) => {
+      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'REJECT', reason });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
   }),
   withdrawFinancing: t.prismaField({
     type: 'Financing',
     description: 'The supplier withdraws its application before approval, with a reason. Its limits and the receivable are released.',
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
-    resolve: async (query, _root, { id, reason }, ctx) => ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: await decide(ctx, String(id), 'WITHDRAW', reason) } }),
+    resolve: async (query, _root, { id, reason }, ctx) => {
+      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'WITHDRAW', reason });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
   }),
 }));

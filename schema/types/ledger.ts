@@ -6,7 +6,9 @@ import {
   LedgerBook as LedgerBookValues,
   LedgerDirection as LedgerDirectionValues,
 } from '../../prisma/generated/client/enums';
-import { approveAdjustment, ADJUSTMENT_PAGE_SIZE_MAX, adjustmentsWhere, proposeAdjustment, rejectAdjustment } from '../../prisma/stores/ledger-adjustment-store';
+import { ADJUSTMENT_PAGE_SIZE_MAX, ADJUSTMENT_REASON_LENGTH_MAX, adjustmentsWhere } from '../../prisma/stores/ledger-adjustment-store';
+import { decideLedgerAdjustment } from '../../use-cases/decide-ledger-adjustment';
+import { proposeLedgerAdjustment } from '../../use-cases/propose-ledger-adjustment';
 import {
   getBalance,
   getStatement,
@@ -21,11 +23,12 @@ import {
   type TransactionView,
   type TrialBalance,
 } from '../../prisma/stores/ledger-store';
-import { isOperator } from '../../prisma/stores/party-store';
+import { isOperator } from '../../domain/actor';
 import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { balancesOf, maskVirtualAccountNumber, type LedgerDirection } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
 import { builder } from '../builder';
+import { textUpTo, uuid } from '../validators';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
 
@@ -43,7 +46,6 @@ const LedgerBookEnum = builder.enumType('LedgerBook', {
 const LedgerAccountPurposeEnum = builder.enumType('LedgerAccountPurpose', { values: Object.values(LedgerAccountPurposeValues) });
 const LedgerAdjustmentStatusEnum = builder.enumType('LedgerAdjustmentStatus', { values: Object.values(LedgerAdjustmentStatusValues) });
 
-const uuid = z.uuid({ message: 'must be a UUID' });
 
 function amount(value: Decimal, currency: string): string {
   return isCurrency(currency) ? formatAmount(value, currency) : value.toFixed();
@@ -369,7 +371,7 @@ const LedgerEntryInputRef = builder.inputType('LedgerEntryInput', {
 
 const ProposeLedgerAdjustmentInput = builder.inputType('ProposeLedgerAdjustmentInput', {
   fields: (t) => ({
-    reason: t.string({ validate: z.string().max(2000, { message: 'must be at most 500 characters' }) }),
+    reason: t.string({ validate: textUpTo(ADJUSTMENT_REASON_LENGTH_MAX) }),
     entries: t.field({ type: [LedgerEntryInputRef], validate: z.array(z.any()).max(64, { message: 'at most 64 entries' }) }),
     effectiveAt: t.field({ type: 'DateTime', required: false, description: 'Back-dating, e.g. to a bank value date; now when omitted.' }),
   }),
@@ -383,13 +385,12 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS] },
     args: { input: t.arg({ type: ProposeLedgerAdjustmentInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const adjustment = await proposeAdjustment(ctx.prisma, ctx.viewer, {
+      const { adjustmentId } = await proposeLedgerAdjustment(ctx, ctx.viewer, {
         reason: input.reason,
         effectiveAt: input.effectiveAt ?? null,
         entries: input.entries.map((entry) => ({ accountId: String(entry.accountId), direction: entry.direction, amount: entry.amount.toFixed(), currency: entry.currency })),
       });
-      ctx.logger.info({ adjustmentId: adjustment.id }, 'ledger adjustment proposed');
-      return ctx.prisma.ledgerAdjustment.findUniqueOrThrow({ ...query, where: { id: adjustment.id } });
+      return ctx.prisma.ledgerAdjustment.findUniqueOrThrow({ ...query, where: { id: adjustmentId } });
     },
   }),
   approveLedgerAdjustment: t.prismaField({
@@ -397,11 +398,10 @@ builder.mutationFields((t) => ({
     description: 'Approves and posts an adjustment (an operator with the CHECKER role, not the one who proposed it).',
     authScopes: { $all: { operator: true, userRole: 'CHECKER' } },
     errors: { types: [...LOOKUP_ERRORS, WrongStateError, ConflictError, LimitExceededError] },
-    args: { id: t.arg.id({ validate: uuid }), note: t.arg.string({ required: false, validate: z.string().max(2000) }) },
+    args: { id: t.arg.id({ validate: uuid }), note: t.arg.string({ required: false, validate: textUpTo(ADJUSTMENT_REASON_LENGTH_MAX) }) },
     resolve: async (query, _root, { id, note }, ctx) => {
-      const adjustment = await approveAdjustment(ctx.prisma, ctx.viewer, String(id), note);
-      ctx.logger.info({ adjustmentId: adjustment.id, transactionId: adjustment.transactionId }, 'ledger adjustment approved and posted');
-      return ctx.prisma.ledgerAdjustment.findUniqueOrThrow({ ...query, where: { id: adjustment.id } });
+      const { adjustmentId } = await decideLedgerAdjustment(ctx, ctx.viewer, String(id), { approve: true, note });
+      return ctx.prisma.ledgerAdjustment.findUniqueOrThrow({ ...query, where: { id: adjustmentId } });
     },
   }),
   rejectLedgerAdjustment: t.prismaField({
@@ -409,11 +409,10 @@ builder.mutationFields((t) => ({
     description: 'Rejects an adjustment (an operator with the CHECKER role, not the one who proposed it).',
     authScopes: { $all: { operator: true, userRole: 'CHECKER' } },
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
-    args: { id: t.arg.id({ validate: uuid }), note: t.arg.string({ validate: z.string().max(2000) }) },
+    args: { id: t.arg.id({ validate: uuid }), note: t.arg.string({ validate: textUpTo(ADJUSTMENT_REASON_LENGTH_MAX) }) },
     resolve: async (query, _root, { id, note }, ctx) => {
-      const adjustment = await rejectAdjustment(ctx.prisma, ctx.viewer, String(id), note);
-      ctx.logger.info({ adjustmentId: adjustment.id }, 'ledger adjustment rejected');
-      return ctx.prisma.ledgerAdjustment.findUniqueOrThrow({ ...query, where: { id: adjustment.id } });
+      const { adjustmentId } = await decideLedgerAdjustment(ctx, ctx.viewer, String(id), { approve: false, note });
+      return ctx.prisma.ledgerAdjustment.findUniqueOrThrow({ ...query, where: { id: adjustmentId } });
     },
   }),
 }));

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { PartyRole as PartyRoleValues, UserRole as UserRoleValues } from '../../prisma/generated/client/enums';
-import { createParty, findVisibleParty, isOperator } from '../../prisma/stores/party-store';
+import { findVisibleParty } from '../../prisma/stores/party-store';
+import { createParty } from '../../use-cases/create-party';
+import { isOperator } from '../../domain/actor';
 import { LEGAL_NAME_LENGTH_MAX } from '../../domain/party-rules';
 import { builder } from '../builder';
+import { uuid } from '../validators';
 import { ConflictError } from '../../domain/errors';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
 
@@ -43,7 +46,7 @@ builder.queryFields((t) => ({
     type: 'Party',
     description: 'A party by id. Other parties than your own are "not found" unless you are an operator.',
     errors: { types: [...LOOKUP_ERRORS] },
-    args: { id: t.arg.id({ validate: z.uuid({ message: 'must be a UUID' }) }) },
+    args: { id: t.arg.id({ validate: uuid }) },
     resolve: async (query, _root, { id }, ctx) => {
       await findVisibleParty(ctx.prisma, ctx.viewer, String(id));
       return ctx.prisma.party.findUniqueOrThrow({ ...query, where: { id: String(id) } });
@@ -79,9 +82,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...COMMON_ERRORS, ConflictError] },
     args: { input: t.arg({ type: CreatePartyInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const party = await createParty(ctx.prisma, ctx.viewer, input);
-      ctx.logger.info({ partyId: party.id }, 'party created');
-      return ctx.prisma.party.findUniqueOrThrow({ ...query, where: { id: party.id } });
+      const { partyId } = await createParty(ctx, ctx.viewer, input);
+      return ctx.prisma.party.findUniqueOrThrow({ ...query, where: { id: partyId } });
     },
   }),
 }));

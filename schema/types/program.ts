@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { AssignmentMode as AssignmentModeValues, DayCount as DayCountValues, InterestMode as InterestModeValues, WaterfallBucket as WaterfallBucketValues } from '../../prisma/generated/client/enums';
-import { isOperator } from '../../prisma/stores/party-store';
-import { amendProgram, createProgram, currentTerms, enrollSupplier, findVisibleProgram, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
+import { isOperator } from '../../domain/actor';
+import { currentTerms, findVisibleProgram, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
 import { getBalance } from '../../prisma/stores/ledger-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
 import type { Quote } from '../../domain/pricing';
 import { builder } from '../builder';
+import { uuid } from '../validators';
+import { amendProgram } from '../../use-cases/amend-program';
+import { createProgram } from '../../use-cases/create-program';
+import { enrollSupplier } from '../../use-cases/enroll-supplier';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
 import { Money, money } from '../money';
 import { Counterparty } from './receivable';
@@ -142,7 +146,6 @@ const CreateProgramInput = builder.inputType('CreateProgramInput', {
   }),
 });
 
-const uuid = z.uuid({ message: 'must be a UUID' });
 
 interface QuoteShape {
   quote: Quote;
@@ -206,9 +209,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: CreateProgramInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const program = await createProgram(ctx.prisma, ctx.viewer, input);
-      ctx.logger.info({ programId: program.id, code: program.code }, 'program created');
-      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: program.id } });
+      const { programId } = await createProgram(ctx, ctx.viewer, input);
+      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: programId } });
     },
   }),
   amendProgram: t.prismaField({
@@ -217,9 +219,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, LimitExceededError] },
     args: { id: t.arg.id({ validate: uuid }), terms: t.arg({ type: ProgramTermsInput }) },
     resolve: async (query, _root, { id, terms }, ctx) => {
-      const amended = await amendProgram(ctx.prisma, ctx.viewer, String(id), terms);
-      ctx.logger.info({ programId: amended.programId, version: amended.version }, 'program amended');
-      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: amended.programId } });
+      const { programId } = await amendProgram(ctx, ctx.viewer, String(id), terms);
+      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: programId } });
     },
   }),
   enrollSupplier: t.prismaField({
@@ -228,8 +229,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, ConflictError] },
     args: { programId: t.arg.id({ validate: uuid }), supplierCreditCode: t.arg.string({ validate: z.string().max(64) }) },
     resolve: async (query, _root, { programId, supplierCreditCode }, ctx) => {
-      const program = await enrollSupplier(ctx.prisma, ctx.viewer, String(programId), supplierCreditCode);
-      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: program.id } });
+      const enrolled = await enrollSupplier(ctx, ctx.viewer, String(programId), supplierCreditCode);
+      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: enrolled.programId } });
     },
   }),
 }));

@@ -1,19 +1,18 @@
 import { z } from 'zod';
 import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
-import { decideReceivable, findVisibleReceivable, registerReceivable, registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
+import { findVisibleReceivable, registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
-import { toDecimal } from '../../prisma/stores/to-decimal';
 import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
-import { cancelReceivableUpdate, confirmReceivableUpdate, rejectReceivableUpdate, type ReceivableWorkflowInput } from '../../workflows/contracts/receivable';
-import { describeReceivableWorkflow, sendReceivableUpdate, startReceivableWorkflow } from '../../workflows/client/receivable-client';
+import { describeReceivableWorkflow } from '../../workflows/client/receivable-client';
+import { decideOnReceivable } from '../../use-cases/decide-on-receivable';
+import { registerReceivable } from '../../use-cases/register-receivable';
 import { normaliseCreditCode } from '../../domain/credit-code';
-import { ConflictError, ForbiddenError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
-import type { Currency } from '../../domain/money';
-import { validateConfirmedAmount, validateReason } from '../../domain/receivable-rules';
-import { DOCUMENTS_PATH } from '../../api/documents-route';
+import { ConflictError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
+import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
+import { DOCUMENTS_PATH } from '../documents-path';
 import { builder } from '../builder';
-import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, ErrorInterface, LOOKUP_ERRORS } from '../errors';
+import { textUpTo, uuid } from '../validators';
 import { Money, money } from '../money';
 
 export const ReceivableStatusEnum = builder.enumType('ReceivableStatus', {
@@ -147,8 +146,6 @@ const ReceivableFilter = builder.inputType('ReceivableFilter', {
   }),
 });
 
-const uuid = z.uuid({ message: 'must be a UUID' });
-
 builder.queryFields((t) => ({
   receivable: t.prismaField({
     type: 'Receivable',
@@ -215,28 +212,8 @@ const RegisterReceivableInput = builder.inputType('RegisterReceivableInput', {
   }),
 });
 
-function actorOf(ctx: GraphQLContext) {
-  return { userId: ctx.viewer.userId, partyId: ctx.viewer.partyId };
-}
-
-/**
- * The receivable a decision is about, once the caller may make it: visible to its party
- * (else "not found"), on the right side of the debt (the obligor confirms and rejects, the
- * supplier cancels), and not a VIEWER.
- */
-async function receivableToDecide(ctx: GraphQLContext, id: string, side: 'obligor' | 'supplier', verb: string) {
-  const receivable = await findVisibleReceivable(ctx.prisma, ctx.viewer, id);
-  const partyId = side === 'obligor' ? receivable.obligorPartyId : receivable.supplierPartyId;
-  if (partyId !== ctx.viewer.partyId) {
-    throw new ForbiddenError(side === 'obligor' ? `only the obligor (the core enterprise) can ${verb} a receivable` : `only the supplier can ${verb} its receivable`);
-  }
-  if (!ctx.viewer.userRoles.some((role) => role === 'MAKER' || role === 'CHECKER' || role === 'ADMIN')) {
-    throw new ForbiddenError('a VIEWER cannot decide on receivables');
-  }
-  return receivable;
-}
-
 const DECISION_ERRORS = [...LOOKUP_ERRORS, WrongStateError] as const;
+const reasonArg = textUpTo(REASON_LENGTH_MAX);
 
 builder.mutationFields((t) => ({
   registerReceivable: t.prismaField({
@@ -245,18 +222,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...COMMON_ERRORS, ConflictError, ReceivableEncumberedError] },
     args: { input: t.arg({ type: RegisterReceivableInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { receivable, replayed } = await registerReceivable(ctx.prisma, ctx.viewer, input, { confirmationWindowMs: ctx.receivableSettings.confirmationWindowMs });
-      const workflowInput: ReceivableWorkflowInput = {
-        receivableId: receivable.id,
-        registrationNumber: receivable.registrationNumber,
-        registeredAt: receivable.registeredAt,
-        confirmationDeadline: receivable.confirmationDeadline,
-        reminderOffsetsMs: ctx.receivableSettings.reminderOffsetsMs,
-      };
-      // Also on a replay: if the first attempt committed but could not start the workflow, this starts it.
-      if (receivable.status === 'REGISTERED') await startReceivableWorkflow(ctx.temporal, ctx.taskQueue, workflowInput);
-      ctx.logger.info({ receivableId: receivable.id, registrationNumber: receivable.registrationNumber, replayed }, 'receivable registered');
-      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: receivable.id } });
+      const { receivableId } = await registerReceivable(ctx, ctx.viewer, input);
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: receivableId } });
     },
   }),
   confirmReceivable: t.prismaField({
@@ -265,41 +232,28 @@ builder.mutationFields((t) => ({
     errors: { types: [...DECISION_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }), confirmedAmount: t.arg.string({ required: false, validate: z.string().max(64) }) },
     resolve: async (query, _root, { id, confirmedAmount }, ctx) => {
-      const receivable = await receivableToDecide(ctx, String(id), 'obligor', 'confirm');
-      validateConfirmedAmount(confirmedAmount, toDecimal(receivable.faceAmount), receivable.currency as Currency);
-      const state = await sendReceivableUpdate(ctx.temporal, receivable.id, confirmReceivableUpdate, { actor: actorOf(ctx), confirmedAmount }, `confirm-${ctx.requestId}`);
-      if (!state) throw new WrongStateError(`cannot confirm a receivable that is ${receivable.status}`, receivable.status);
-      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: receivable.id } });
+      await decideOnReceivable(ctx, ctx.viewer, String(id), { kind: 'CONFIRM', confirmedAmount });
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),
   rejectReceivable: t.prismaField({
     type: 'Receivable',
     description: 'Rejects the receivable with a reason (the obligor). Its invoices leave the registry.',
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: z.string().max(2000) }) },
+    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      const receivable = await receivableToDecide(ctx, String(id), 'obligor', 'reject');
-      const why = validateReason(reason);
-      const state = await sendReceivableUpdate(ctx.temporal, receivable.id, rejectReceivableUpdate, { actor: actorOf(ctx), reason: why }, `reject-${ctx.requestId}`);
-      if (!state) throw new WrongStateError(`cannot reject a receivable that is ${receivable.status}`, receivable.status);
-      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: receivable.id } });
+      await decideOnReceivable(ctx, ctx.viewer, String(id), { kind: 'REJECT', reason });
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),
   cancelReceivable: t.prismaField({
     type: 'Receivable',
     description: 'Withdraws the receivable before financing (the supplier). Its invoices leave the registry.',
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: z.string().max(2000) }) },
+    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      const receivable = await receivableToDecide(ctx, String(id), 'supplier', 'cancel');
-      const why = validateReason(reason);
-      const state = await sendReceivableUpdate(ctx.temporal, receivable.id, cancelReceivableUpdate, { actor: actorOf(ctx), reason: why }, `cancel-${ctx.requestId}`);
-      if (!state) {
-        // The confirmation workflow has ended; a confirmed receivable can still be withdrawn
-        // before financing, and the database checks the state under a row lock.
-        await decideReceivable(ctx.prisma, receivable.id, { kind: 'CANCEL', reason: why }, actorOf(ctx), `api:${ctx.requestId}:cancel`);
-      }
-      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: receivable.id } });
+      await decideOnReceivable(ctx, ctx.viewer, String(id), { kind: 'CANCEL', reason });
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: String(id) } });
     },
   }),
 }));

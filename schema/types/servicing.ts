@@ -2,22 +2,21 @@ import { z } from 'zod';
 import { SIMULATED_BEHAVIOURS } from '../../bank/simulator/bank-simulator';
 import { PayoutStatus as PayoutStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
-import { registerBankAccount } from '../../prisma/stores/disbursement-store';
-import { findVisibleFinancing } from '../../prisma/stores/financing-store';
-import { decideOfflineRepayment, proposeOfflineRepayment } from '../../prisma/stores/inbound-store';
 import { getTransaction } from '../../prisma/stores/ledger-store';
-import { isOperator } from '../../prisma/stores/party-store';
+import { isOperator } from '../../domain/actor';
 import { toDecimal } from '../../prisma/stores/to-decimal';
-import { retryPayoutUpdate } from '../../workflows/contracts/financing';
-import { wakeForRepayment } from '../../workflows/client/financing-client';
-import { workflowIds } from '../../workflows/contracts/workflow-ids';
-import { sendUpdate } from '../../workflows/client/workflow-client';
+import { decideOfflineRepayment } from '../../use-cases/decide-offline-repayment';
+import { recordOfflineRepayment } from '../../use-cases/record-offline-repayment';
+import { registerPayoutAccount } from '../../use-cases/register-payout-account';
+import { retryPayout } from '../../use-cases/retry-payout';
 import { isoDateOfColumn } from '../../domain/business-date';
 import { ConflictError, ForbiddenError, LimitExceededError, ValidationError, WrongStateError } from '../../domain/errors';
 import { maskBankAccountNumber } from '../../domain/party-rules';
 import { validateAmount } from '../../domain/ledger-rules';
 import { formatAmount, isCurrency } from '../../domain/money';
 import { builder } from '../builder';
+import { textUpTo, uuid } from '../validators';
+import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
 import { Money, money } from '../money';
@@ -172,8 +171,6 @@ builder.prismaObject('OfflineRepayment', {
   }),
 });
 
-const uuid = z.uuid({ message: 'must be a UUID' });
-
 builder.queryFields((t) => ({
   payoutAccount: t.prismaField({
     type: 'PartyBankAccount',
@@ -204,7 +201,7 @@ const OfflineRepaymentInput = builder.inputType('OfflineRepaymentInput', {
     financingId: t.id({ validate: uuid }),
     amount: t.string({ validate: z.string().max(64) }),
     bankReference: t.string({ description: "The receipt's reference (unique).", validate: z.string().max(100) }),
-    note: t.string({ validate: z.string().max(2000) }),
+    note: t.string({ validate: textUpTo(REASON_LENGTH_MAX) }),
   }),
 });
 
@@ -240,9 +237,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: BankAccountInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const account = await registerBankAccount(ctx.prisma, ctx.viewer, ctx.viewer.partyId, input);
-      ctx.logger.info({ partyId: ctx.viewer.partyId, accountNumber: maskBankAccountNumber(account.accountNumber) }, 'payout account registered');
-      return ctx.prisma.partyBankAccount.findUniqueOrThrow({ ...query, where: { id: account.id } });
+      const { bankAccountId } = await registerPayoutAccount(ctx, ctx.viewer, input);
+      return ctx.prisma.partyBankAccount.findUniqueOrThrow({ ...query, where: { id: bankAccountId } });
     },
   }),
   retryPayout: t.prismaField({
@@ -251,13 +247,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, WrongStateError, LimitExceededError] },
     args: { financingId: t.arg.id({ validate: uuid }) },
     resolve: async (query, _root, { financingId }, ctx) => {
-      const financing = await findVisibleFinancing(ctx.prisma, ctx.viewer, String(financingId));
-      if (!isOperator(ctx.viewer) && ctx.viewer.partyId !== financing.supplierPartyId) throw new ForbiddenError('only the supplier or an operator can retry a payout');
-      if (!ctx.viewer.userRoles.some((role) => role === 'MAKER' || role === 'CHECKER' || role === 'ADMIN')) throw new ForbiddenError('a VIEWER cannot retry payouts');
-      const { apiKeyId: _apiKeyId, ...actor } = ctx.viewer;
-      const result = await sendUpdate<{ payoutId: string }, { actor: typeof actor }>(ctx.temporal, workflowIds.financing(financing.id), retryPayoutUpdate, { actor }, `retry-payout-${ctx.requestId}`);
-      if (!result) throw new WrongStateError(`the financing is ${financing.status}: no payout is waiting for a retry`, financing.status);
-      return ctx.prisma.payout.findUniqueOrThrow({ ...query, where: { id: result.payoutId } });
+      const { payoutId } = await retryPayout(ctx, ctx.viewer, String(financingId));
+      return ctx.prisma.payout.findUniqueOrThrow({ ...query, where: { id: payoutId } });
     },
   }),
   recordOfflineRepayment: t.prismaField({
@@ -266,8 +257,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { input: t.arg({ type: OfflineRepaymentInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const row = await proposeOfflineRepayment(ctx.prisma, ctx.viewer, { ...input, financingId: String(input.financingId) });
-      return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: row.id } });
+      const { offlineRepaymentId } = await recordOfflineRepayment(ctx, ctx.viewer, { ...input, financingId: String(input.financingId) });
+      return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: offlineRepaymentId } });
     },
   }),
   approveOfflineRepayment: t.prismaField({
@@ -276,9 +267,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { id: t.arg.id({ validate: uuid }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const { repayment, matched } = await decideOfflineRepayment(ctx.prisma, ctx.viewer, String(id), true);
-      if (matched?.financingId) await wakeForRepayment(ctx, matched.financingId, matched.credit.bankReference);
-      return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: repayment.id } });
+      const { offlineRepaymentId } = await decideOfflineRepayment(ctx, ctx.viewer, String(id), true);
+      return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: offlineRepaymentId } });
     },
   }),
   rejectOfflineRepayment: t.prismaField({
@@ -287,8 +277,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { id: t.arg.id({ validate: uuid }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const { repayment } = await decideOfflineRepayment(ctx.prisma, ctx.viewer, String(id), false);
-      return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: repayment.id } });
+      const { offlineRepaymentId } = await decideOfflineRepayment(ctx, ctx.viewer, String(id), false);
+      return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: offlineRepaymentId } });
     },
   }),
   simulateInboundCredit: t.prismaField({

@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { SystemCheckResult } from '../../workflows/contracts/system-check';
-import { workflowIds } from '../../workflows/contracts/workflow-ids';
+import { runSystemCheck } from '../../use-cases/run-system-check';
 import { builder } from '../builder';
 import { COMMON_ERRORS } from '../errors';
-
-const SYSTEM_CHECK_TIMEOUT_MS = 15_000;
 
 const SystemCheck = builder.objectRef<SystemCheckResult>('SystemCheck').implement({
   description: 'Result of a round trip API → Temporal → worker → PostgreSQL.',
@@ -23,13 +20,6 @@ builder.mutationField('runSystemCheck', (t) =>
     description: 'Runs the system check workflow and waits for its answer (operators only).',
     authScopes: { operator: true },
     errors: { types: [...COMMON_ERRORS] },
-    resolve: async (_root, _args, ctx) => {
-      const handle = await ctx.temporal.workflow.start('systemCheckWorkflow', {
-        taskQueue: ctx.taskQueue,
-        workflowId: workflowIds.systemCheck(`${ctx.requestId}-${randomUUID()}`),
-        workflowExecutionTimeout: SYSTEM_CHECK_TIMEOUT_MS,
-      });
-      return (await handle.result()) as SystemCheckResult;
-    },
+    resolve: (_root, _args, ctx) => runSystemCheck(ctx, ctx.viewer),
   }),
 );

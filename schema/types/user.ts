@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { createUser, issueApiKey, revokeApiKey } from '../../prisma/stores/party-store';
+import { createUser } from '../../use-cases/create-user';
+import { issueApiKey } from '../../use-cases/issue-api-key';
+import { revokeApiKey } from '../../use-cases/revoke-api-key';
 import { builder } from '../builder';
+import { uuid } from '../validators';
 import { ConflictError } from '../../domain/errors';
 import { LOOKUP_ERRORS } from '../errors';
 import { UserRoleEnum } from './party';
@@ -34,7 +37,6 @@ builder.prismaObject('ApiKey', {
   }),
 });
 
-const uuid = z.uuid({ message: 'must be a UUID' });
 
 const CreateUserInput = builder.inputType('CreateUserInput', {
   fields: (t) => ({
@@ -76,9 +78,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, ConflictError] },
     args: { input: t.arg({ type: CreateUserInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const user = await createUser(ctx.prisma, ctx.viewer, { ...input, partyId: String(input.partyId) });
-      ctx.logger.info({ createdUserId: user.id }, 'user created');
-      return ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
+      const { userId } = await createUser(ctx, ctx.viewer, { ...input, partyId: String(input.partyId) });
+      return ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: userId } });
     },
   }),
   issueApiKey: t.field({
@@ -86,11 +87,7 @@ builder.mutationFields((t) => ({
     description: 'Issues an API key for a user (the user, or an administrator of its party).',
     errors: { types: [...LOOKUP_ERRORS] },
     args: { input: t.arg({ type: IssueApiKeyInput }) },
-    resolve: async (_root, { input }, ctx) => {
-      const { apiKey, token } = await issueApiKey(ctx.prisma, ctx.viewer, { ...input, userId: String(input.userId) }, ctx.apiKeyPepper);
-      ctx.logger.info({ issuedKeyId: apiKey.keyId }, 'API key issued');
-      return { token, apiKeyId: apiKey.id };
-    },
+    resolve: (_root, { input }, ctx) => issueApiKey(ctx, ctx.viewer, { ...input, userId: String(input.userId) }),
   }),
   revokeApiKey: t.prismaField({
     type: 'ApiKey',
@@ -98,9 +95,8 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS] },
     args: { id: t.arg.id({ validate: uuid }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const apiKey = await revokeApiKey(ctx.prisma, ctx.viewer, String(id));
-      ctx.logger.info({ revokedKeyId: apiKey.keyId }, 'API key revoked');
-      return ctx.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: apiKey.id } });
+      const { apiKeyId } = await revokeApiKey(ctx, ctx.viewer, String(id));
+      return ctx.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: apiKeyId } });
     },
   }),
 }));

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../../prisma/client';
 import { registerReceivable } from '../../prisma/stores/receivable-store';
-import type { Actor } from '../../prisma/stores/party-store';
+import type { Actor } from '../../domain/actor';
 import { addDays, businessDateOf } from '../../domain/business-date';
 import type { RegistrationInput } from '../../domain/receivable-rules';
 import type { TestActor } from './parties';

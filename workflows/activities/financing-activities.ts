@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
-import { decideFinancing } from '../../prisma/stores/financing-store';
+import { applyForFinancing, decideFinancing } from '../../prisma/stores/financing-store';
 import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
-import type { FinancingDocumentKind, FinancingNotificationKind, FinancingState } from '../contracts/financing';
+import type { AppliedFinancing, ApplyForFinancingArgs, FinancingDocumentKind, FinancingNotificationKind, FinancingState } from '../contracts/financing';
+import type { FinancingSettings } from '../contracts/settings';
 import type { ActorRef } from '../contracts/receivable';
 import { daysBetween, isoDateOfColumn } from '../../domain/business-date';
 import type { FinancingDecision } from '../../domain/financing-rules';
@@ -16,7 +17,6 @@ import { formatMoney } from './documents/format-money';
 import { renderNoticeOfAssignment } from './documents/notice-of-assignment';
 import { renderSettlementStatement } from './documents/settlement-statement';
 import { storeDocumentOnce, type StoredDocument } from './documents/store-document';
-import { withDomainFailures } from './domain-failure';
 
 export interface FinancingActivityDependencies {
   prisma: PrismaClient;
@@ -221,13 +221,33 @@ function settlementData(financing: LoadedFinancing, data: FinancingDocumentData)
 
 export function createFinancingActivities({ prisma, logger }: FinancingActivityDependencies) {
   return {
+    /**
+     * The application, under the id its workflow was started with: priced, limits reserved,
+     * receivable FINANCING_PENDING, in one transaction (idempotent by the supplier's key).
+     */
+    async applyForFinancing({ financingId, actor, input, windows }: ApplyForFinancingArgs & { financingId: string; windows: FinancingSettings }): Promise<AppliedFinancing> {
+      const { financing, replayed } = await applyForFinancing(prisma, actor, { ...input, financingId }, windows);
+      const terms = await prisma.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
+      logger.info({ financingId: financing.id, financingNumber: financing.financingNumber, replayed }, 'financing applied for');
+      return {
+        financingId: financing.id,
+        status: financing.status,
+        replayed,
+        financingNumber: financing.financingNumber,
+        assignmentMode: terms.assignmentMode,
+        acknowledgementDeadline: financing.acknowledgementDeadline,
+        approvalDeadline: financing.approvalDeadline,
+        dueDate: isoDateOfColumn(financing.dueDate),
+        graceDays: terms.graceDays,
+        recourseAfterDays: terms.recourse ? terms.recourseAfterDays : null,
+      };
+    },
+
     /** Applies one decision (idempotent by key); ending decisions release the limits and the receivable in the same transaction. */
     async decideFinancing(input: { financingId: string; decision: FinancingDecision; actor: ActorRef | null; idempotencyKey: string }): Promise<FinancingState> {
-      return withDomainFailures(async () => {
-        const financing = await decideFinancing(prisma, input.financingId, input.decision, input.actor, input.idempotencyKey);
-        logger.info({ financingId: financing.id, status: financing.status, decision: input.decision.kind }, 'financing decision applied');
-        return { status: financing.status, approvalDeadline: financing.approvalDeadline };
-      });
+      const financing = await decideFinancing(prisma, input.financingId, input.decision, input.actor, input.idempotencyKey);
+      logger.info({ financingId: financing.id, status: financing.status, decision: input.decision.kind }, 'financing decision applied');
+      return { status: financing.status, approvalDeadline: financing.approvalDeadline };
     },
 
     /** Renders and stores a financing document once; a retry finds the stored copy. */

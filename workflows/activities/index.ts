@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BankAdapter } from '../../bank/bank-adapter';
 import type { PrismaClient } from '../../prisma/client';
+import { atActivityEdge } from './activity-edge';
 import { createFinancingActivities } from './financing-activities';
 import { createMoneyActivities } from './money-activities';
 import { createReceivableActivities } from './receivable-activities';
@@ -13,14 +14,17 @@ export interface ActivityDependencies {
   bank: BankAdapter;
 }
 
-/** All activities, built from their dependencies so tests can pass their own. */
+/** All activities, built from their dependencies so tests can pass their own, each behind the one activity edge. */
 export function createActivities(deps: ActivityDependencies) {
-  return {
-    ...createSystemActivities(deps),
-    ...createReceivableActivities(deps),
-    ...createFinancingActivities(deps),
-    ...createMoneyActivities(deps),
-  };
+  return atActivityEdge(
+    {
+      ...createSystemActivities(deps),
+      ...createReceivableActivities(deps),
+      ...createFinancingActivities(deps),
+      ...createMoneyActivities(deps),
+    },
+    deps.logger,
+  );
 }
 
 export type Activities = ReturnType<typeof createActivities>;

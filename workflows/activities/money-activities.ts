@@ -2,11 +2,10 @@ import type { Logger } from 'pino';
 import { BankRequestRejectedError, BankTimeoutError, type BankAdapter, type PayoutInstruction } from '../../bank/bank-adapter';
 import type { FinancingStatus, PayoutStatus, PrismaClient } from '../../prisma/client';
 import { disburse, recordPayoutOutcome, reserveFunding, retryPayout, type FundingResult } from '../../prisma/stores/disbursement-store';
-import type { Actor } from '../../prisma/stores/party-store';
+import type { Actor } from '../../domain/actor';
 import { accruePenalty, allocateCollection, claimRecourse, type PenaltyResult, type RecourseResult } from '../../prisma/stores/servicing-store';
 import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
 import type { IsoDate } from '../../domain/business-date';
-import { withDomainFailures } from './domain-failure';
 
 export interface MoneyActivityDependencies {
   prisma: PrismaClient;
@@ -59,15 +58,13 @@ export function createMoneyActivities({ prisma, logger, bank }: MoneyActivityDep
 
   return {
     async reserveFunding(input: { financingId: string; fundingWindowMs: number; at: Date }): Promise<FundingResult> {
-      return withDomainFailures(() => reserveFunding(prisma, input.financingId, input.fundingWindowMs, input.at));
+      return reserveFunding(prisma, input.financingId, input.fundingWindowMs, input.at);
     },
 
     async disburse(input: { financingId: string; at: Date }): Promise<{ payoutId: string | null }> {
-      return withDomainFailures(async () => {
-        const payout = await disburse(prisma, input.financingId, input.at);
-        logger.info({ financingId: input.financingId, payoutReference: payout?.payoutReference }, 'financing disbursed');
-        return { payoutId: payout?.id ?? null };
-      });
+      const payout = await disburse(prisma, input.financingId, input.at);
+      logger.info({ financingId: input.financingId, payoutReference: payout?.payoutReference }, 'financing disbursed');
+      return { payoutId: payout?.id ?? null };
     },
 
     async submitPayout(input: { payoutId: string; at: Date }): Promise<PayoutStatus> {
@@ -86,21 +83,19 @@ export function createMoneyActivities({ prisma, logger, bank }: MoneyActivityDep
     },
 
     async retryPayout(input: { financingId: string; actor: Actor; requestKey: string; at: Date }): Promise<{ payoutId: string }> {
-      return withDomainFailures(async () => ({ payoutId: (await retryPayout(prisma, input.actor, input.financingId, input.requestKey, input.at)).id }));
+      return { payoutId: (await retryPayout(prisma, input.actor, input.financingId, input.requestKey, input.at)).id };
     },
 
     async accruePenalty(input: { financingId: string; today: IsoDate; at: Date }): Promise<PenaltyResult> {
-      return withDomainFailures(() => accruePenalty(prisma, input.financingId, input.today, input.at));
+      return accruePenalty(prisma, input.financingId, input.today, input.at);
     },
 
     async allocateCollection(input: { financingId: string; idempotencyKey: string; at: Date }): Promise<AllocationView | null> {
-      return withDomainFailures(async () => {
-        const row = await allocateCollection(prisma, input.financingId, input.idempotencyKey, input.at);
-        if (!row) return null;
-        const { status } = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
-        logger.info({ financingId: input.financingId, collected: row.collected.toFixed(), outstandingAfter: row.outstandingAfter.toFixed(), status }, 'repayment allocated');
-        return { collected: row.collected.toFixed(2), outstandingAfter: row.outstandingAfter.toFixed(2), settled: status === 'SETTLED' };
-      });
+      const row = await allocateCollection(prisma, input.financingId, input.idempotencyKey, input.at);
+      if (!row) return null;
+      const { status, currency } = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
+      logger.info({ financingId: input.financingId, collected: row.collected.toFixed(), outstandingAfter: row.outstandingAfter.toFixed(), status }, 'repayment allocated');
+      return { collected: storedAmount(row.collected, currency), outstandingAfter: storedAmount(row.outstandingAfter, currency), settled: status === 'SETTLED' };
     },
 
     /** The financing's state as the database has it (for a workflow continuing as new). */
@@ -109,11 +104,9 @@ export function createMoneyActivities({ prisma, logger, bank }: MoneyActivityDep
     },
 
     async claimRecourse(input: { financingId: string; at: Date }): Promise<RecourseResult & { settled: boolean; claimedAny: boolean }> {
-      return withDomainFailures(async () => {
-        const result = await claimRecourse(prisma, input.financingId, input.at);
-        const { status } = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
-        return { ...result, settled: status === 'SETTLED', claimedAny: toDecimal(result.claimed).gt(0) };
-      });
+      const result = await claimRecourse(prisma, input.financingId, input.at);
+      const { status } = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
+      return { ...result, settled: status === 'SETTLED', claimedAny: toDecimal(result.claimed).gt(0) };
     },
   };
 }

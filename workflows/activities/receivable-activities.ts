@@ -1,15 +1,14 @@
 import type { Logger } from 'pino';
 import type { DocumentKind, PrismaClient } from '../../prisma/client';
-import { decideReceivable } from '../../prisma/stores/receivable-store';
+import { decideReceivable, registerReceivable } from '../../prisma/stores/receivable-store';
 import { storedAmount } from '../../prisma/stores/to-decimal';
-import type { ActorRef, NotificationKind, ReceivableDecision, ReceivableState } from '../contracts/receivable';
+import type { ActorRef, NotificationKind, ReceivableDecision, ReceivableState, RegisterReceivableArgs, RegisteredReceivable } from '../contracts/receivable';
 import { isoDateOfColumn } from '../../domain/business-date';
 import type { Currency } from '../../domain/money';
 import { renderConfirmationLetter } from './documents/confirmation-letter';
 import { formatMoney } from './documents/format-money';
 import { renderRegistrationCertificate } from './documents/registration-certificate';
 import { storeDocumentOnce, type StoredDocument } from './documents/store-document';
-import { withDomainFailures } from './domain-failure';
 
 export interface ReceivableActivityDependencies {
   prisma: PrismaClient;
@@ -45,13 +44,25 @@ const NOTIFICATION_TEXT: Record<NotificationKind, (registrationNumber: string, a
 
 export function createReceivableActivities({ prisma, logger }: ReceivableActivityDependencies) {
   return {
+    /** The registration, under the id its workflow was started with (idempotent by the supplier's key). */
+    async registerReceivable({ receivableId, actor, input, confirmationWindowMs }: RegisterReceivableArgs & { receivableId: string; confirmationWindowMs: number }): Promise<RegisteredReceivable> {
+      const { receivable, replayed } = await registerReceivable(prisma, actor, input, { confirmationWindowMs, receivableId });
+      logger.info({ receivableId: receivable.id, registrationNumber: receivable.registrationNumber, replayed }, 'receivable registered');
+      return {
+        receivableId: receivable.id,
+        status: receivable.status,
+        replayed,
+        registrationNumber: receivable.registrationNumber,
+        registeredAt: receivable.registeredAt,
+        confirmationDeadline: receivable.confirmationDeadline,
+      };
+    },
+
     /** Applies a confirmation, rejection, cancellation or expiry (idempotent by key). */
     async decideReceivable(input: { receivableId: string; decision: ReceivableDecision; actor: ActorRef | null; idempotencyKey: string }): Promise<ReceivableState> {
-      return withDomainFailures(async () => {
-        const receivable = await decideReceivable(prisma, input.receivableId, input.decision, input.actor, input.idempotencyKey);
-        logger.info({ receivableId: receivable.id, status: receivable.status, decision: input.decision.kind }, 'receivable decision applied');
-        return { status: receivable.status, confirmedAmount: receivable.confirmedAmount === null ? null : storedAmount(receivable.confirmedAmount, receivable.currency) };
-      });
+      const receivable = await decideReceivable(prisma, input.receivableId, input.decision, input.actor, input.idempotencyKey);
+      logger.info({ receivableId: receivable.id, status: receivable.status, decision: input.decision.kind }, 'receivable decision applied');
+      return { status: receivable.status, confirmedAmount: receivable.confirmedAmount === null ? null : storedAmount(receivable.confirmedAmount, receivable.currency) };
     },
 
     /** Renders and stores a receivable's document once; a retry finds the stored copy. */

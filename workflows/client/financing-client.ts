@@ -1,40 +1,57 @@
 import type { Client } from '@temporalio/client';
-import type { Logger } from 'pino';
-import type { PrismaClient } from '../../prisma/client';
-import { allocateCollection } from '../../prisma/stores/servicing-store';
-import { repaymentReceivedSignal, type FinancingState, type FinancingWorkflowInput } from '../contracts/financing';
+import type { UpdateDefinition } from '@temporalio/common';
+import { financingWorkflow } from '../definitions/financing-workflow';
+import { applyForFinancingUpdate, fundingAvailableSignal, repaymentReceivedSignal, retryPayoutUpdate, type AppliedFinancing, type ApplyForFinancingArgs, type FinancingState, type RetryPayoutArgs } from '../contracts/financing';
+import type { FinancingSettings } from '../contracts/settings';
 import { workflowIds } from '../contracts/workflow-ids';
-import { describeWorkflow, isClosedWorkflow, sendUpdate, startWorkflowOnce, type WorkflowStatusView } from './workflow-client';
+import { describeWorkflow, executeUpdateWithStart, isClosedWorkflow, sendUpdate, type WorkflowStatusView } from './workflow-client';
 
-const FINANCING_WORKFLOW = 'financingWorkflow';
-
-/** Starts the financing's workflow once (a repeated application finds it started). */
-export function startFinancingWorkflow(client: Client, taskQueue: string, input: FinancingWorkflowInput): Promise<void> {
-  return startWorkflowOnce(client, taskQueue, FINANCING_WORKFLOW, workflowIds.financing(input.financingId), input);
+/** Starts the financing's workflow with its application as the first Update. */
+export function applyForFinancingWithStart(
+  client: Client,
+  { taskQueue, financingId, settings, args, updateId }: { taskQueue: string; financingId: string; settings: FinancingSettings; args: ApplyForFinancingArgs; updateId: string },
+): Promise<AppliedFinancing> {
+  return executeUpdateWithStart(client, {
+    workflow: financingWorkflow,
+    workflowId: workflowIds.financing(financingId),
+    taskQueue,
+    input: { financingId, acknowledgementWindowMs: settings.acknowledgementWindowMs, approvalWindowMs: settings.approvalWindowMs, fundingWindowMs: settings.fundingWindowMs },
+    update: applyForFinancingUpdate,
+    args,
+    updateId,
+  });
 }
 
 /** A decision for the financing's workflow; undefined when the workflow has finished. */
-export function sendFinancingUpdate<Args>(client: Client, financingId: string, update: { name: string }, args: Args, updateId: string): Promise<FinancingState | undefined> {
-  return sendUpdate<FinancingState, Args>(client, workflowIds.financing(financingId), update, args, updateId);
+export function sendFinancingUpdate<Args>(client: Client, financingId: string, update: UpdateDefinition<FinancingState, [Args]>, args: Args, updateId: string): Promise<FinancingState | undefined> {
+  return sendUpdate(client, workflowIds.financing(financingId), update, args, updateId);
+}
+
+/** Asks the financing's workflow for a new payout attempt; undefined when the workflow has finished. */
+export function sendRetryPayout(client: Client, financingId: string, args: RetryPayoutArgs, updateId: string): Promise<{ payoutId: string } | undefined> {
+  return sendUpdate(client, workflowIds.financing(financingId), retryPayoutUpdate, args, updateId);
 }
 
 export function describeFinancingWorkflow(client: Client, financingId: string): Promise<WorkflowStatusView> {
   return describeWorkflow(client, workflowIds.financing(financingId));
 }
 
+/** Tells the financing's workflow that money reached its collection account; false when the workflow has ended. */
+export async function signalRepaymentReceived(client: Client, financingId: string): Promise<boolean> {
+  return signalUnlessEnded(client, financingId, repaymentReceivedSignal);
+}
 
-/**
- * Tells a financing's workflow that money reached its collection account. When the workflow
- * has ended (a late over-payment after settlement), the money is allocated here: it all goes
- * back to the supplier.
- */
-export async function wakeForRepayment({ prisma, temporal, logger }: { prisma: PrismaClient; temporal: Client; logger: Logger }, financingId: string, reference: string): Promise<void> {
+/** Tells a financing waiting for funding that its funder's account was topped up; false when the workflow has ended. */
+export async function signalFundingAvailable(client: Client, financingId: string): Promise<boolean> {
+  return signalUnlessEnded(client, financingId, fundingAvailableSignal);
+}
+
+async function signalUnlessEnded(client: Client, financingId: string, signal: typeof repaymentReceivedSignal | typeof fundingAvailableSignal): Promise<boolean> {
   try {
-    await temporal.workflow.getHandle(workflowIds.financing(financingId)).signal(repaymentReceivedSignal);
+    await client.workflow.getHandle<typeof financingWorkflow>(workflowIds.financing(financingId)).signal(signal);
+    return true;
   } catch (error) {
-    if (!isClosedWorkflow(error)) throw error;
-    const financing = await prisma.financing.findUniqueOrThrow({ where: { id: financingId } });
-    if (financing.status === 'SETTLED') await allocateCollection(prisma, financingId, `inbound:${reference}:allocation`);
-    else logger.warn({ financingId, status: financing.status, reference }, 'money reached the collection account of a financing that is not being serviced; an operator must return it');
+    if (isClosedWorkflow(error)) return false;
+    throw error;
   }
 }

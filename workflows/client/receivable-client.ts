@@ -1,18 +1,30 @@
 import type { Client } from '@temporalio/client';
-import type { ReceivableState, ReceivableWorkflowInput } from '../contracts/receivable';
+import type { UpdateDefinition } from '@temporalio/common';
+import { receivableConfirmationWorkflow } from '../definitions/receivable-confirmation-workflow';
+import { registerReceivableUpdate, type ReceivableState, type RegisterReceivableArgs, type RegisteredReceivable } from '../contracts/receivable';
+import type { ReceivableSettings } from '../contracts/settings';
 import { workflowIds } from '../contracts/workflow-ids';
-import { describeWorkflow, sendUpdate, startWorkflowOnce, type WorkflowStatusView } from './workflow-client';
+import { describeWorkflow, executeUpdateWithStart, sendUpdate, type WorkflowStatusView } from './workflow-client';
 
-const RECEIVABLE_WORKFLOW = 'receivableConfirmationWorkflow';
-
-/** Starts the receivable's confirmation workflow once (a repeated registration finds it started). */
-export function startReceivableWorkflow(client: Client, taskQueue: string, input: ReceivableWorkflowInput): Promise<void> {
-  return startWorkflowOnce(client, taskQueue, RECEIVABLE_WORKFLOW, workflowIds.receivable(input.receivableId), input);
+/** Starts the receivable's confirmation workflow with its registration as the first Update. */
+export function registerReceivableWithStart(
+  client: Client,
+  { taskQueue, receivableId, settings, args, updateId }: { taskQueue: string; receivableId: string; settings: ReceivableSettings; args: RegisterReceivableArgs; updateId: string },
+): Promise<RegisteredReceivable> {
+  return executeUpdateWithStart(client, {
+    workflow: receivableConfirmationWorkflow,
+    workflowId: workflowIds.receivable(receivableId),
+    taskQueue,
+    input: { receivableId, confirmationWindowMs: settings.confirmationWindowMs, reminderOffsetsMs: settings.reminderOffsetsMs },
+    update: registerReceivableUpdate,
+    args,
+    updateId,
+  });
 }
 
 /** A decision for the receivable's workflow; undefined when the workflow has finished. */
-export function sendReceivableUpdate<Args>(client: Client, receivableId: string, update: { name: string }, args: Args, updateId: string): Promise<ReceivableState | undefined> {
-  return sendUpdate<ReceivableState, Args>(client, workflowIds.receivable(receivableId), update, args, updateId);
+export function sendReceivableUpdate<Args>(client: Client, receivableId: string, update: UpdateDefinition<ReceivableState, [Args]>, args: Args, updateId: string): Promise<ReceivableState | undefined> {
+  return sendUpdate(client, workflowIds.receivable(receivableId), update, args, updateId);
 }
 
 export function describeReceivableWorkflow(client: Client, receivableId: string): Promise<WorkflowStatusView> {

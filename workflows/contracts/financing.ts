@@ -1,31 +1,65 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Actor } from '../../domain/actor';
 import type { FinancingDecision, FinancingStatus } from '../../domain/financing-rules';
-import type { PartyRole, UserRole } from '../../prisma/generated/client/enums';
 import type { IsoDate } from '../../domain/business-date';
 import type { ActorRef, ReasonArgs } from './receivable';
 
 export type { FinancingDecision, FinancingStatus } from '../../domain/financing-rules';
 
-export interface FinancingWorkflowInput {
-  financingId: string;
+/** What the application fixed: who must answer by when, and the servicing calendar. */
+export interface FinancingOrigination {
   financingNumber: string;
   assignmentMode: 'OPEN' | 'SILENT';
   /** OPEN only: the financing expires if the core enterprise has not acknowledged by then. */
   acknowledgementDeadline: Date | null;
   /** SILENT only (set at application); under OPEN it starts when the assignment is acknowledged. */
   approvalDeadline: Date | null;
-  /** How long the funder has to approve and confirm once the assignment is acknowledged. */
-  approvalWindowMs: number;
-  /** How long an approved financing waits for the funder's account to cover it. */
-  fundingWindowMs: number;
   /** The servicing calendar, fixed when the financing was priced. */
   dueDate: IsoDate;
   graceDays: number;
   /** Recourse to the supplier this many days after the due date; null without recourse. */
   recourseAfterDays: number | null;
+}
+
+/**
+ * A financing's workflow starts with its application: the API sends `applyForFinancing` as the
+ * workflow's first Update (update-with-start), and the Update performs the application, so a
+ * financing never exists without its workflow. The id is chosen before the row exists (derived
+ * from the supplier and its idempotency key). A run that continued as new, or was started by an
+ * older version, carries the origination in its input instead.
+ */
+export interface FinancingWorkflowInput extends Partial<FinancingOrigination> {
+  financingId: string;
+  /** How long the core enterprise has to acknowledge (from the application). */
+  acknowledgementWindowMs?: number;
+  /** How long the funder has to approve and confirm once the assignment is acknowledged. */
+  approvalWindowMs: number;
+  /** How long an approved financing waits for the funder's account to cover it. */
+  fundingWindowMs: number;
   /** Set when the workflow continues as new during servicing (long overdue financings). */
   resumeServicing?: { recourseDone: boolean } | null;
 }
+
+export interface ApplicationInput {
+  receivableId: string;
+  programId: string;
+  /** The principal, a decimal string. */
+  amount: string;
+  idempotencyKey: string;
+}
+
+export interface ApplyForFinancingArgs {
+  actor: Actor;
+  input: ApplicationInput;
+}
+
+/** The application's answer: the financing, and whether it was a repeat of an earlier request. */
+export interface AppliedFinancing extends FinancingOrigination {
+  financingId: string;
+  status: FinancingStatus;
+  replayed: boolean;
+}
+
 
 export interface FinancingState {
   status: FinancingStatus;
@@ -36,6 +70,7 @@ export interface ActorArgs {
   actor: ActorRef;
 }
 
+export const applyForFinancingUpdate = defineUpdate<AppliedFinancing, [ApplyForFinancingArgs]>('applyForFinancing');
 export const acknowledgeAssignmentUpdate = defineUpdate<FinancingState, [ActorArgs]>('acknowledgeAssignment');
 export const refuseAssignmentUpdate = defineUpdate<FinancingState, [ReasonArgs]>('refuseAssignment');
 export const approveFinancingUpdate = defineUpdate<FinancingState, [ActorArgs]>('approveFinancing');
@@ -51,7 +86,7 @@ export const fundingAvailableSignal = defineSignal('fundingAvailable');
 
 /** Who retries a payout: the store checks the roles again. */
 export interface RetryPayoutArgs {
-  actor: ActorRef & { partyRoles: PartyRole[]; userRoles: UserRole[] };
+  actor: Actor;
 }
 export const retryPayoutUpdate = defineUpdate<{ payoutId: string }, [RetryPayoutArgs]>('retryPayout');
 

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ReceivableStatus } from '../../domain/receivable-rules';
+import type { Actor } from '../../domain/actor';
+import type { ReceivableStatus, RegistrationInput } from '../../domain/receivable-rules';
 
 /** Who is acting: carried into activities so the database re-checks it. */
 export interface ActorRef {
@@ -7,14 +8,38 @@ export interface ActorRef {
   partyId: string;
 }
 
-export interface ReceivableWorkflowInput {
-  receivableId: string;
+/** What the registration fixed: the confirmation's calendar. */
+export interface ReceivableRegistration {
   registrationNumber: string;
   registeredAt: Date;
   /** The receivable expires if the core enterprise has not answered by then. */
   confirmationDeadline: Date;
+}
+
+/**
+ * A receivable's workflow starts with its registration: the API sends `registerReceivable` as
+ * the workflow's first Update (update-with-start), and the Update performs the registration.
+ * The id is chosen before the row exists (derived from the supplier and its idempotency key).
+ * A run started by an older version carried the registration in its input instead.
+ */
+export interface ReceivableWorkflowInput extends Partial<ReceivableRegistration> {
+  receivableId: string;
+  /** How long the core enterprise has to answer. */
+  confirmationWindowMs?: number;
   /** When to remind the core enterprise, in milliseconds after registration. */
   reminderOffsetsMs: number[];
+}
+
+export interface RegisterReceivableArgs {
+  actor: Actor;
+  input: RegistrationInput;
+}
+
+/** The registration's answer: the receivable, and whether it was a repeat of an earlier request. */
+export interface RegisteredReceivable extends ReceivableRegistration {
+  receivableId: string;
+  status: ReceivableStatus;
+  replayed: boolean;
 }
 
 export type ReceivableDecision =
@@ -39,6 +64,7 @@ export interface ReasonArgs {
   reason: string;
 }
 
+export const registerReceivableUpdate = defineUpdate<RegisteredReceivable, [RegisterReceivableArgs]>('registerReceivable');
 export const confirmReceivableUpdate = defineUpdate<ReceivableState, [ConfirmReceivableArgs]>('confirmReceivable');
 export const rejectReceivableUpdate = defineUpdate<ReceivableState, [ReasonArgs]>('rejectReceivable');
 export const cancelReceivableUpdate = defineUpdate<ReceivableState, [ReasonArgs]>('cancelReceivable');

@@ -1,6 +1,7 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
+  applyForFinancingUpdate,
   FINANCING_UPDATES,
   financingStateQuery,
   fundingAvailableSignal,
@@ -8,6 +9,7 @@ import {
   retryPayoutUpdate,
   type FinancingDecision,
   type FinancingNotificationKind,
+  type FinancingOrigination,
   type FinancingState,
   type FinancingWorkflowInput,
 } from '../contracts/financing';
@@ -41,6 +43,57 @@ const {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+// The application answers a person waiting on the API: it is bounded, and an application that
+// cannot be written in that time fails the request (the client retries with its idempotency key).
+const { applyForFinancing } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+/** How long a run started without its application Update waits for one before it ends. */
+const APPLICATION_WAIT_MS = 10 * 60 * 1000;
+
+/**
+ * The workflow's first Update performs the application (sent with the start, update-with-start).
+ * A repeat of the same request finds the financing applied for and gets the same answer. Returns
+ * null when the application was refused (the run then ends with nothing to do) or when this run
+ * is not the financing's first (its origination is already decided elsewhere).
+ */
+async function awaitApplication(input: FinancingWorkflowInput): Promise<FinancingOrigination | null> {
+  if (input.financingNumber !== undefined && input.assignmentMode !== undefined && input.dueDate !== undefined && input.graceDays !== undefined) {
+    return {
+      financingNumber: input.financingNumber,
+      assignmentMode: input.assignmentMode,
+      acknowledgementDeadline: input.acknowledgementDeadline ?? null,
+      approvalDeadline: input.approvalDeadline ?? null,
+      dueDate: input.dueDate,
+      graceDays: input.graceDays,
+      recourseAfterDays: input.recourseAfterDays ?? null,
+    };
+  }
+  let applied: FinancingOrigination | null = null;
+  let refused = false;
+  const initial = (status: FinancingState['status']) => status === 'PENDING_ACKNOWLEDGEMENT' || status === 'PENDING_APPROVAL';
+  const windows = { acknowledgementWindowMs: input.acknowledgementWindowMs ?? 0, approvalWindowMs: input.approvalWindowMs, fundingWindowMs: input.fundingWindowMs };
+  setHandler(applyForFinancingUpdate, async ({ actor, input: application }) => {
+    try {
+      const answer = await applyForFinancing({ financingId: input.financingId, actor, input: application, windows });
+      // A repeat that finds the financing already decided belongs to an earlier run: nothing to wait for here.
+      if (applied === null) {
+        if (answer.financingId === input.financingId && initial(answer.status)) applied = answer;
+        else refused = true;
+      }
+      return answer;
+    } catch (error) {
+      if (applied === null) refused = true;
+      throw error;
+    }
+  });
+  await condition(() => applied !== null || refused, APPLICATION_WAIT_MS);
+  return applied;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 const FUNDING_RECHECK_MS = 60 * 60 * 1000;
 // Asking the bank about an unfinished payout: after 30 s, doubling up to once an hour.
@@ -58,12 +111,18 @@ const RETURN_WATCH_DAYS = 5;
  * receivable. Then the money: funding, disbursement, the payout, and servicing until the
  * funder is whole. Workflow id: `financing:<financingId>`.
  */
-export async function financingWorkflow(input: FinancingWorkflowInput): Promise<FinancingState> {
+export async function financingWorkflow(input: FinancingWorkflowInput): Promise<FinancingState | null> {
   const { financingId } = input;
   const workflowId = workflowInfo().workflowId;
+  const applied = await awaitApplication(input);
+  if (!applied) {
+    await condition(allHandlersFinished);
+    return null;
+  }
+  const origination: FinancingOrigination = applied;
   let state: FinancingState = {
-    status: input.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL',
-    approvalDeadline: input.approvalDeadline,
+    status: origination.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL',
+    approvalDeadline: origination.approvalDeadline,
   };
   setHandler(financingStateQuery, () => state);
   let repaymentSignals = 0;
@@ -103,7 +162,7 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
   const validator = (kind: FinancingDecisionKind) => (_args: unknown) => {
     try {
       assertDecisionAllowed(state.status, kind);
-      assertBeforeDeadline(state.status, deadlineOf(state.status, { acknowledgementDeadline: input.acknowledgementDeadline, approvalDeadline: state.approvalDeadline }), new Date(), kind);
+      assertBeforeDeadline(state.status, deadlineOf(state.status, { acknowledgementDeadline: origination.acknowledgementDeadline, approvalDeadline: state.approvalDeadline }), new Date(), kind);
     } catch (error) {
       if (error instanceof DomainError) refuse(error);
       throw error;
@@ -132,7 +191,7 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
     if (status() === waiting) await decide({ kind: 'EXPIRE' }, null, `expire:${waiting}`);
   };
 
-  const obligorKnows = input.assignmentMode === 'OPEN';
+  const obligorKnows = origination.assignmentMode === 'OPEN';
   if (input.resumeServicing) {
     // Continued as new while servicing: the money has moved and the payout needs no watching.
     state = { ...state, status: await readFinancingStatus({ financingId }) };
@@ -147,7 +206,7 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
 
   if (status() === 'PENDING_ACKNOWLEDGEMENT') {
     await notify('OBLIGOR', 'ACKNOWLEDGEMENT_REQUESTED');
-    await waitWhile('PENDING_ACKNOWLEDGEMENT', input.acknowledgementDeadline);
+    await waitWhile('PENDING_ACKNOWLEDGEMENT', origination.acknowledgementDeadline);
     if (status() === 'PENDING_APPROVAL') {
       await generateFinancingDocument({ financingId, kind: 'ASSIGNMENT_ACKNOWLEDGEMENT' });
       await notify('SUPPLIER', 'ASSIGNMENT_ACKNOWLEDGED');
@@ -265,8 +324,8 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
    * funder is whole.
    */
   async function service(): Promise<void> {
-    const overdueStart = overdueFrom(input.dueDate, input.graceDays);
-    const recourseDay = input.recourseAfterDays === null ? null : recourseOn(input.dueDate, input.recourseAfterDays);
+    const overdueStart = overdueFrom(origination.dueDate, origination.graceDays);
+    const recourseDay = origination.recourseAfterDays === null ? null : recourseOn(origination.dueDate, origination.recourseAfterDays);
     const parties = obligorKnows ? (['SUPPLIER', 'FUNDER', 'OBLIGOR'] as const) : (['SUPPLIER', 'FUNDER'] as const);
     let recourseDone = input.resumeServicing?.recourseDone ?? false;
     let handled = 0;
@@ -307,7 +366,7 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
       if (!settled) await allocate();
       // A long overdue financing: start a fresh history once the payout needs no more watching.
       if (!settled && payoutDone && workflowInfo().continueAsNewSuggested) {
-        await continueAsNew<typeof financingWorkflow>({ ...input, resumeServicing: { recourseDone } });
+        await continueAsNew<typeof financingWorkflow>({ ...input, ...origination, resumeServicing: { recourseDone } });
       }
     }
     state = { ...state, status: 'SETTLED' };

@@ -4,9 +4,11 @@ import {
   cancelReceivableUpdate,
   confirmReceivableUpdate,
   receivableStateQuery,
+  registerReceivableUpdate,
   rejectReceivableUpdate,
   type ActorRef,
   type ReceivableDecision,
+  type ReceivableRegistration,
   type ReceivableState,
   type ReceivableWorkflowInput,
 } from '../contracts/receivable';
@@ -23,15 +25,61 @@ const { decideReceivable, generateReceivableDocument, notifyReceivableParty } = 
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+// The registration answers a person waiting on the API: it is bounded, and a registration that
+// cannot be written in that time fails the request (the client retries with its idempotency key).
+const { registerReceivable } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+/** How long a run started without its registration Update waits for one before it ends. */
+const REGISTRATION_WAIT_MS = 10 * 60 * 1000;
+
+/**
+ * The workflow's first Update performs the registration (sent with the start, update-with-start).
+ * A repeat of the same request finds the receivable registered and gets the same answer. Returns
+ * null when the registration was refused (the run then ends with nothing to do) or when this run
+ * is not the receivable's first (its confirmation is already decided elsewhere).
+ */
+async function awaitRegistration(input: ReceivableWorkflowInput): Promise<ReceivableRegistration | null> {
+  if (input.registrationNumber && input.registeredAt && input.confirmationDeadline) {
+    return { registrationNumber: input.registrationNumber, registeredAt: input.registeredAt, confirmationDeadline: input.confirmationDeadline };
+  }
+  let registered: ReceivableRegistration | null = null;
+  let refused = false;
+  setHandler(registerReceivableUpdate, async ({ actor, input: registration }) => {
+    try {
+      const answer = await registerReceivable({ receivableId: input.receivableId, actor, input: registration, confirmationWindowMs: input.confirmationWindowMs ?? 0 });
+      // A repeat that finds the receivable already decided belongs to an earlier run: nothing to wait for here.
+      if (registered === null) {
+        if (answer.receivableId === input.receivableId && answer.status === 'REGISTERED') registered = answer;
+        else refused = true;
+      }
+      return answer;
+    } catch (error) {
+      if (registered === null) refused = true;
+      throw error;
+    }
+  });
+  await condition(() => registered !== null || refused, REGISTRATION_WAIT_MS);
+  return registered;
+}
+
 /**
  * One receivable's confirmation (确权): asks the core enterprise, reminds it on schedule,
  * and ends when it confirms or rejects, the supplier cancels, or the deadline passes.
  * Decisions arrive as Updates so the caller gets the new state (or the refusal) at once.
  * Workflow id: `receivable:<receivableId>`. See docs/workflows/receivable.md.
  */
-export async function receivableConfirmationWorkflow(input: ReceivableWorkflowInput): Promise<ReceivableState> {
+export async function receivableConfirmationWorkflow(input: ReceivableWorkflowInput): Promise<ReceivableState | null> {
   const { receivableId } = input;
   const workflowId = workflowInfo().workflowId;
+  const registration = await awaitRegistration(input);
+  if (!registration) {
+    await condition(allHandlersFinished);
+    return null;
+  }
   let state: ReceivableState = { status: 'REGISTERED', confirmedAmount: null };
 
   setHandler(receivableStateQuery, () => state);
@@ -61,8 +109,8 @@ export async function receivableConfirmationWorkflow(input: ReceivableWorkflowIn
   await notifyReceivableParty({ receivableId, to: 'OBLIGOR', kind: 'CONFIRMATION_REQUESTED', dedupeKey: `${workflowId}:requested` });
 
   const decided = () => state.status !== 'REGISTERED';
-  const registeredAt = input.registeredAt.getTime();
-  const deadline = input.confirmationDeadline.getTime();
+  const registeredAt = registration.registeredAt.getTime();
+  const deadline = registration.confirmationDeadline.getTime();
   const reminders = [...input.reminderOffsetsMs].sort((a, b) => a - b).filter((offset) => registeredAt + offset < deadline);
   for (const [index, offset] of reminders.entries()) {
     const wait = registeredAt + offset - Date.now();

@@ -7,6 +7,7 @@ import { BankSimulator } from '../../bank/simulator/bank-simulator';
 import { createActivities } from '../activities';
 import { createTemporalClient } from '../client/temporal-client';
 import { createWorker, NativeConnection } from './create-worker';
+import { bookInboundCredits } from '../../use-cases/book-inbound-credits';
 import { startInboundPoller } from './inbound-poller';
 import { installTemporalLogging } from './temporal-logging';
 
@@ -25,7 +26,7 @@ const worker = await createWorker({
 });
 // The worker process also reads the bank's inbound credits and wakes the workflows concerned.
 const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
-const poller = startInboundPoller({ prisma, bank, temporal, logger }, config.BANK_POLL_INTERVAL_MS);
+const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
 // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks have finished.
 await worker.run();

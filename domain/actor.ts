@@ -1,0 +1,84 @@
+import { ForbiddenError } from './errors';
+
+// Who is acting: a user of one party, with the party's roles on the platform and the user's
+// roles within the party (账户与客户是归属关系，账户与用户是授权关系). Every rule of the form "who
+// may do this" is written once, in the table below, and asked by the use case; where a rule
+// depends on the object (whose side of a financing, who made the first approval) the rule lives
+// beside the object's state machine and is asked again under the object's row lock.
+
+export const PARTY_ROLES = ['SUPPLIER', 'CORE_ENTERPRISE', 'FUNDER', 'PLATFORM'] as const;
+export type PartyRole = (typeof PARTY_ROLES)[number];
+
+export const USER_ROLES = ['MAKER', 'CHECKER', 'VIEWER', 'ADMIN'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export interface Actor {
+  userId: string;
+  partyId: string;
+  partyRoles: readonly PartyRole[];
+  userRoles: readonly UserRole[];
+}
+
+/** The platform's own staff (平台方): they see every party's objects. */
+export function isOperator(actor: Pick<Actor, 'partyRoles'>): boolean {
+  return actor.partyRoles.includes('PLATFORM');
+}
+
+/** An administrator of this party, or of the platform. */
+export function isAdminOf(actor: Actor, partyId: string): boolean {
+  return actor.userRoles.includes('ADMIN') && (actor.partyId === partyId || isOperator(actor));
+}
+
+interface Permission {
+  /** The party must have one of these roles; absent: any party. */
+  partyRoles?: readonly PartyRole[];
+  /** The user must have one of these roles. */
+  userRoles: readonly UserRole[];
+  /** What the caller was trying to do, for the refusal: "only <who> can <doing>". */
+  doing: string;
+  who: string;
+}
+
+const DECIDERS: readonly UserRole[] = ['MAKER', 'CHECKER', 'ADMIN'];
+
+/**
+ * Who may take each action, by party role and user role. A VIEWER reads and never acts; a
+ * second approval (four eyes) needs a CHECKER; money settings and parties are the platform
+ * administrators'. The object-specific half of a rule (the obligor confirms, the funder
+ * approves) is checked by the use case once it has the object.
+ */
+export const PERMISSIONS = {
+  CREATE_PARTY: { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'], who: 'a platform administrator', doing: 'create parties' },
+  MANAGE_PROGRAMS: { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'], who: 'a platform administrator', doing: 'create, amend or enrol in programs' },
+  REGISTER_RECEIVABLE: { partyRoles: ['SUPPLIER'], userRoles: ['MAKER', 'ADMIN'], who: "a supplier's MAKER or ADMIN", doing: 'register receivables' },
+  DECIDE_RECEIVABLE: { userRoles: DECIDERS, who: 'a MAKER, CHECKER or ADMIN', doing: 'decide on receivables' },
+  APPLY_FOR_FINANCING: { partyRoles: ['SUPPLIER'], userRoles: ['MAKER', 'ADMIN'], who: "a supplier's MAKER or ADMIN", doing: 'apply for financing' },
+  DECIDE_FINANCING: { userRoles: DECIDERS, who: 'a MAKER, CHECKER or ADMIN', doing: 'decide on financings' },
+  CONFIRM_FINANCING_APPROVAL: { userRoles: ['CHECKER', 'ADMIN'], who: 'a CHECKER or ADMIN', doing: 'confirm the approval of a financing' },
+  RETRY_PAYOUT: { userRoles: DECIDERS, who: 'a MAKER, CHECKER or ADMIN', doing: 'retry payouts' },
+  REGISTER_PAYOUT_ACCOUNT: { userRoles: ['ADMIN'], who: "the party's ADMIN", doing: 'register a payout bank account' },
+  RECORD_OFFLINE_REPAYMENT: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'ADMIN'], who: 'a platform operator with the MAKER role', doing: 'record an offline repayment' },
+  DECIDE_OFFLINE_REPAYMENT: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER', 'ADMIN'], who: 'a platform operator with the CHECKER role', doing: 'decide an offline repayment' },
+  PROPOSE_LEDGER_ADJUSTMENT: { partyRoles: ['PLATFORM'], userRoles: ['MAKER'], who: 'a platform operator with the MAKER role', doing: 'propose a ledger adjustment' },
+  DECIDE_LEDGER_ADJUSTMENT: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER'], who: 'a platform operator with the CHECKER role', doing: 'decide a ledger adjustment' },
+  READ_LEDGER_ADJUSTMENTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read ledger adjustments' },
+  READ_TRIAL_BALANCE: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the trial balance' },
+  READ_PORTFOLIO: { partyRoles: ['FUNDER', 'PLATFORM'], userRoles: USER_ROLES, who: 'funders and operators', doing: 'read a portfolio' },
+  RUN_SYSTEM_CHECK: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'run the system check' },
+  SCRIPT_SIMULATED_BANK: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'operators', doing: 'script the simulated bank' },
+} as const satisfies Record<string, Permission>;
+
+export type Action = keyof typeof PERMISSIONS;
+
+export function isPermitted(actor: Actor, action: Action): boolean {
+  const permission: Permission = PERMISSIONS[action];
+  const partyOk = permission.partyRoles === undefined || permission.partyRoles.some((role) => actor.partyRoles.includes(role));
+  return partyOk && permission.userRoles.some((role) => actor.userRoles.includes(role));
+}
+
+/** Refuses an action the caller's party or user roles do not allow, saying who may take it. */
+export function assertPermitted(actor: Actor, action: Action): void {
+  if (isPermitted(actor, action)) return;
+  const { who, doing } = PERMISSIONS[action];
+  throw new ForbiddenError(`only ${who} can ${doing}`);
+}

@@ -1,0 +1,44 @@
+import { assertPermitted, type Actor } from '../domain/actor';
+import { WrongStateError } from '../domain/errors';
+import type { Currency } from '../domain/money';
+import { assertMayDecideReceivable, validateConfirmedAmount, validateReason } from '../domain/receivable-rules';
+import { decideReceivable, findVisibleReceivable } from '../prisma/stores/receivable-store';
+import { toDecimal } from '../prisma/stores/to-decimal';
+import { sendReceivableUpdate } from '../workflows/client/receivable-client';
+import { cancelReceivableUpdate, confirmReceivableUpdate, rejectReceivableUpdate, type ReceivableState } from '../workflows/contracts/receivable';
+import type { UseCaseContext } from './use-case-context';
+
+/** A person's decision on a receivable. */
+export type ReceivableDecisionInput = { kind: 'CONFIRM'; confirmedAmount?: string | null } | { kind: 'REJECT' | 'CANCEL'; reason: string };
+
+/**
+ * Sends the obligor's confirmation or rejection, or the supplier's cancellation, to the
+ * receivable's workflow, once the caller may make it: the receivable is visible to its party
+ * (else "not found"), the party is the side whose decision it is, and the user is not a VIEWER.
+ * The workflow and the database check the state again under the receivable's row lock.
+ */
+export async function decideOnReceivable(ctx: UseCaseContext, actor: Actor, receivableId: string, decision: ReceivableDecisionInput): Promise<ReceivableState> {
+  const receivable = await findVisibleReceivable(ctx.prisma, actor, receivableId);
+  assertMayDecideReceivable(receivable, decision.kind, actor);
+  assertPermitted(actor, 'DECIDE_RECEIVABLE');
+  const by = { userId: actor.userId, partyId: actor.partyId };
+  const updateId = `${decision.kind.toLowerCase()}-${ctx.requestId}`;
+  let state: ReceivableState | undefined;
+  if (decision.kind === 'CONFIRM') {
+    validateConfirmedAmount(decision.confirmedAmount, toDecimal(receivable.faceAmount), receivable.currency as Currency);
+    state = await sendReceivableUpdate(ctx.temporal, receivable.id, confirmReceivableUpdate, { actor: by, confirmedAmount: decision.confirmedAmount }, updateId);
+  } else {
+    const reason = validateReason(decision.reason);
+    const update = decision.kind === 'REJECT' ? rejectReceivableUpdate : cancelReceivableUpdate;
+    state = await sendReceivableUpdate(ctx.temporal, receivable.id, update, { actor: by, reason }, updateId);
+    // The confirmation workflow has ended; a confirmed receivable can still be withdrawn before
+    // financing, and the database checks the state under a row lock.
+    if (!state && decision.kind === 'CANCEL') {
+      const cancelled = await decideReceivable(ctx.prisma, receivable.id, { kind: 'CANCEL', reason }, by, `api:${ctx.requestId}:cancel`);
+      state = { status: cancelled.status, confirmedAmount: cancelled.confirmedAmount === null ? null : cancelled.confirmedAmount.toString() };
+    }
+  }
+  if (!state) throw new WrongStateError(`cannot ${decision.kind.toLowerCase()} a receivable that is ${receivable.status}`, receivable.status);
+  ctx.logger.info({ receivableId: receivable.id, decision: decision.kind, status: state.status }, 'receivable decision');
+  return state;
+}

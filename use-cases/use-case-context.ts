@@ -1,0 +1,20 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../prisma/client';
+import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
+
+/**
+ * What every use case may use: the database, Temporal, the settings, a logger. The API builds
+ * one per request (its GraphQL context is one); the worker builds one for what it does on its
+ * own (booking the bank's credits).
+ */
+export interface UseCaseContext {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  receivableSettings: ReceivableSettings;
+  financingSettings: FinancingSettings;
+  /** Names the request: Updates are keyed by it, so Temporal deduplicates a client's retry. */
+  requestId: string;
+}
