@@ -2,13 +2,13 @@
 // Temporal are started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; the
 // worker and the API are the same modules the deployed processes run.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DEVELOPMENT_PEPPER, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
+import { DEVELOPMENT_PEPPER, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
 import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
 import { ensurePlatformAccounts, openPartyAccounts } from '../prisma/stores/chart-of-accounts';
 import { databaseIsEmpty, formatTokens, seedDevelopmentData, type SeededToken } from '../prisma/seed';
-import { BankSimulator } from '../bank/simulator/bank-simulator';
+import { createBankAdapter } from '../bank/create-bank-adapter';
 import { createActivities } from '../workflows/activities';
 import { createTemporalClient } from '../workflows/client/temporal-client';
 import type { SystemCheckResult } from '../workflows/contracts/system-check';
@@ -21,6 +21,11 @@ import { acquireRunLock } from './lib/run-lock';
 
 const startedAt = performance.now();
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+
+const nodeEnv = process.env.NODE_ENV ?? 'development';
+// Which bank, before anything starts: it decides which migrations run, and a refused choice
+// (the simulator in production) must stop the process before it has touched the data folder.
+const bankSettings = loadBankSettingsOrExit({ ...process.env, NODE_ENV: nodeEnv });
 
 const lock = acquireRunLock(RUN_LOCK_PATH);
 if ('heldBy' in lock) {
@@ -62,14 +67,13 @@ process.removeAllListeners('SIGTERM');
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
-const nodeEnv = process.env.NODE_ENV ?? 'development';
 const logger = createLogger({ level: logLevelOrExit(), pretty: nodeEnv === 'development' });
 // Before anything connects to Temporal (the dev server's own client included). Signals are
 // handled here, so that everything stops in order.
 installTemporalLogging(logger, 'WARN', { shutdownSignals: [] });
 
 try {
-  const database = await startDatabase(say);
+  const database = await startDatabase(say, { bankSimulator: bankSettings.BANK_ADAPTER === 'simulator' });
   stops.push(() => database.stop());
   const temporalServer = await startTemporal(say);
   stops.push(() => temporalServer.stop());
@@ -83,8 +87,9 @@ try {
   });
 
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
-  // The bank simulator stands in for the custody bank (docs/bank-simulator.md).
-  const bank = new BankSimulator({ pool: config.DATABASE_URL });
+  // BANK_ADAPTER chooses the bank; by default the simulator stands in for the custody bank
+  // (docs/bank-simulator.md).
+  const bank = await createBankAdapter(config);
   stops.push(() => bank.close());
   stops.push(() => prisma.$disconnect());
 
@@ -110,7 +115,7 @@ try {
     connection: workerConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ prisma, logger, bank }),
+    activities: createActivities({ prisma, logger, bank: bank.adapter }),
   });
   const workerRun = worker.run();
   stops.push(async () => {
@@ -121,7 +126,7 @@ try {
 
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
-  const inbound = { prisma, bank, temporal, logger };
+  const inbound = { prisma, bank: bank.adapter, temporal, logger };
   const poller = startInboundPoller(inbound, config.BANK_POLL_INTERVAL_MS);
   stops.push(() => poller.stop());
   const api = await startApiServer(
@@ -134,8 +139,9 @@ try {
       graphiql: config.NODE_ENV !== 'production',
       receivableSettings: receivableSettings(config),
       financingSettings: financingSettings(config),
-      // Development only: play the bank (send money in, script payouts) from GraphiQL.
-      devBank: config.NODE_ENV === 'production' ? null : { simulator: bank, processInbound: () => processInboundCredits(inbound) },
+      // Development only, and only with the simulator: play the bank (send money in, script
+      // payouts) from GraphiQL. These mutations exist in the schema only when this is set.
+      devBank: bank.simulator && config.NODE_ENV !== 'production' ? { simulator: bank.simulator, processInbound: () => processInboundCredits(inbound) } : null,
     },
     { host: config.API_HOST, port: config.API_PORT },
   );
