@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_PEPPER, parseConfig } from './config';
+import { ConfigError, DEVELOPMENT_PEPPER, parseBankSettings, parseConfig } from './config';
 
 const VALID = {
   DATABASE_URL: 'postgresql://scf:secret@db.internal:5432/scf',
@@ -45,5 +45,52 @@ describe('configuration', () => {
 
   it('refuses the development pepper in production', () => {
     expect(problem({ ...VALID, NODE_ENV: 'production', API_KEY_PEPPER: DEVELOPMENT_PEPPER })).toMatch(/API_KEY_PEPPER: the development value/);
+  });
+});
+
+describe('the bank adapter', () => {
+  const PRODUCTION = { ...VALID, NODE_ENV: 'production' };
+  const REFUSAL = 'Refusing to start: BANK_ADAPTER is simulator, which moves no real money, and NODE_ENV is production; choose a real bank adapter or set ALLOW_SIMULATED_BANK_IN_PRODUCTION=true.';
+
+  it('is the simulator by default, and refused in production by default', () => {
+    expect(parseConfig(VALID)).toMatchObject({ BANK_ADAPTER: 'simulator', ALLOW_SIMULATED_BANK_IN_PRODUCTION: false });
+    expect(parseConfig({ ...VALID, NODE_ENV: 'test' }).BANK_ADAPTER).toBe('simulator');
+  });
+
+  it.each(['real', 'Simulator', ' simulator', ''])('names BANK_ADAPTER when it is not a known adapter (%j)', (value) => {
+    expect(problem({ ...VALID, BANK_ADAPTER: value })).toBe('Invalid configuration:\n  BANK_ADAPTER: must be one of simulator');
+  });
+
+  it('refuses the simulator in production with one sentence, whether chosen or defaulted', () => {
+    expect(problem({ ...PRODUCTION, BANK_ADAPTER: 'simulator' })).toBe(REFUSAL);
+    expect(problem(PRODUCTION)).toBe(REFUSAL);
+    expect(problem({ ...PRODUCTION, ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'false' })).toBe(REFUSAL);
+    // One sentence on one line: a single full stop, at the end.
+    expect(REFUSAL.match(/\.(\s|$)/g)).toEqual(['.']);
+    expect(REFUSAL).not.toContain('\n');
+  });
+
+  it('runs the simulator in production only when explicitly allowed', () => {
+    expect(parseConfig({ ...PRODUCTION, BANK_ADAPTER: 'simulator', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true' })).toMatchObject({
+      NODE_ENV: 'production',
+      BANK_ADAPTER: 'simulator',
+      ALLOW_SIMULATED_BANK_IN_PRODUCTION: true,
+    });
+  });
+
+  it.each(['yes', '1', 'TRUE', ''])('names ALLOW_SIMULATED_BANK_IN_PRODUCTION when it is not true or false (%j)', (value) => {
+    expect(problem({ ...PRODUCTION, ALLOW_SIMULATED_BANK_IN_PRODUCTION: value })).toBe('Invalid configuration:\n  ALLOW_SIMULATED_BANK_IN_PRODUCTION: must be true or false');
+  });
+
+  it('reports a bad variable before the refusal, and the development pepper before the bank', () => {
+    expect(problem({ ...PRODUCTION, LOG_LEVEL: 'loud' })).toMatch(/^Invalid configuration:\n {2}LOG_LEVEL:/);
+    expect(problem({ ...PRODUCTION, API_KEY_PEPPER: DEVELOPMENT_PEPPER })).toMatch(/API_KEY_PEPPER: the development value/);
+  });
+
+  it('is read alone, with the same checks, by processes that choose the bank before the rest is known', () => {
+    expect(parseBankSettings({})).toEqual({ NODE_ENV: 'development', BANK_ADAPTER: 'simulator', ALLOW_SIMULATED_BANK_IN_PRODUCTION: false });
+    expect(parseBankSettings({ NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true' })).toMatchObject({ BANK_ADAPTER: 'simulator', ALLOW_SIMULATED_BANK_IN_PRODUCTION: true });
+    expect(() => parseBankSettings({ NODE_ENV: 'production' })).toThrow(REFUSAL);
+    expect(() => parseBankSettings({ BANK_ADAPTER: 'real' })).toThrow(/BANK_ADAPTER: must be one of simulator/);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BANK_ADAPTERS } from '../bank/create-bank-adapter';
 import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
 
 export type { FinancingSettings, ReceivableSettings };
@@ -44,6 +45,13 @@ const configSchema = z.object({
   FINANCING_FUNDING_DAYS: z.coerce.number().int().min(1).max(90).default(5),
   // How often the inbound credits of the bank are read (milliseconds).
   BANK_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
+  // Which bank the worker talks to (bank/create-bank-adapter.ts). The simulator is the default
+  // for `npm start` and the tests; production refuses it unless the next variable allows it.
+  BANK_ADAPTER: z.enum(BANK_ADAPTERS, { error: `must be one of ${BANK_ADAPTERS.join(', ')}` }).default('simulator'),
+  ALLOW_SIMULATED_BANK_IN_PRODUCTION: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -63,18 +71,50 @@ export class ConfigError extends Error {
 /** Parses the environment once; every problem is reported with the variable's name. */
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = configSchema.safeParse(env);
-  if (result.success) {
-    if (result.data.NODE_ENV === 'production' && result.data.API_KEY_PEPPER === DEVELOPMENT_PEPPER) {
-      throw new ConfigError('Invalid configuration:\n  API_KEY_PEPPER: the development value must not be used in production');
-    }
-    return result.data;
+  if (!result.success) throw invalid(result.error, env);
+  if (result.data.NODE_ENV === 'production' && result.data.API_KEY_PEPPER === DEVELOPMENT_PEPPER) {
+    throw new ConfigError('Invalid configuration:\n  API_KEY_PEPPER: the development value must not be used in production');
   }
-  const lines = result.error.issues.map((issue) => {
+  refuseSimulatedBankInProduction(result.data);
+  return result.data;
+}
+
+const bankSchema = configSchema.pick({ NODE_ENV: true, BANK_ADAPTER: true, ALLOW_SIMULATED_BANK_IN_PRODUCTION: true });
+export type BankSettings = z.infer<typeof bankSchema>;
+
+/**
+ * The bank's settings alone, for processes that choose the bank before the rest of the
+ * environment is known: `npm start` (before it starts PostgreSQL) and the migration job (which
+ * applies the simulator's tables only where the simulator is the bank). The same checks as
+ * parseConfig, the production refusal included.
+ */
+export function parseBankSettings(env: Record<string, string | undefined> = process.env): BankSettings {
+  const result = bankSchema.safeParse(env);
+  if (!result.success) throw invalid(result.error, env);
+  refuseSimulatedBankInProduction(result.data);
+  return result.data;
+}
+
+/**
+ * A simulated bank in production would take payout instructions and move no money while the
+ * ledger books them as paid: suppliers would be told they were paid and never be. So production
+ * runs it only when someone has said so in as many words.
+ */
+function refuseSimulatedBankInProduction(settings: BankSettings): void {
+  if (settings.NODE_ENV === 'production' && settings.BANK_ADAPTER === 'simulator' && !settings.ALLOW_SIMULATED_BANK_IN_PRODUCTION) {
+    throw new ConfigError(
+      'Refusing to start: BANK_ADAPTER is simulator, which moves no real money, and NODE_ENV is production; choose a real bank adapter or set ALLOW_SIMULATED_BANK_IN_PRODUCTION=true.',
+    );
+  }
+}
+
+function invalid(error: z.ZodError, env: Record<string, string | undefined>): ConfigError {
+  const lines = error.issues.map((issue) => {
     const variable = issue.path.join('.') || '(environment)';
     const message = issue.code === 'invalid_type' && env[variable] === undefined ? 'is required but not set' : issue.message;
     return `  ${variable}: ${message}`;
   });
-  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  return new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -99,8 +139,17 @@ export const DEVELOPMENT_PEPPER = 'development-only-pepper-change-me-in-producti
 
 /** For process entry points: a bad environment stops the process with the message alone. */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  return orExit(() => parseConfig(env));
+}
+
+/** parseBankSettings for process entry points: a bad environment stops the process with the message alone. */
+export function loadBankSettingsOrExit(env: Record<string, string | undefined> = process.env): BankSettings {
+  return orExit(() => parseBankSettings(env));
+}
+
+function orExit<T>(parse: () => T): T {
   try {
-    return parseConfig(env);
+    return parse();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

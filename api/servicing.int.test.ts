@@ -252,9 +252,11 @@ describe('money-side API (servicing)', () => {
       return accounts.edges[0].node;
     }
 
-    it('is refused outside development', async () => {
+    it('is refused outside development: an API without the simulated bank does not have it', async () => {
       const before = await db.prisma.inboundCredit.count();
-      expect(await call(funder.token, SIMULATE, { van: funderVan, amount: '1000.00' })).toMatchObject({ __typename: 'ForbiddenError', code: 'DEVELOPMENT_ONLY' });
+      const body = await request(funder.token, SIMULATE, { van: funderVan, amount: '1000.00' });
+      expect(body.data).toBeUndefined();
+      expect(body.errors).toEqual([expect.objectContaining({ message: 'Cannot query field "simulateInboundCredit" on type "Mutation".' })]);
       expect(await db.prisma.inboundCredit.count()).toBe(before);
     });
 
@@ -301,7 +303,15 @@ describe('money-side API (servicing)', () => {
       const before = await scripts();
       expect(await call(parties.funder.token, SCRIPT, { behaviour: 'FAIL' }, devApi)).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
       expect(await call(outsider.token, SCRIPT, { behaviour: 'FAIL' }, devApi)).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
-      expect(await call(operatorChecker.token, SCRIPT, { behaviour: 'FAIL' })).toMatchObject({ __typename: 'ForbiddenError', code: 'DEVELOPMENT_ONLY' });
+      // An API without the simulated bank does not have the mutation, nor its argument's type.
+      const outsideDevelopment = await request(operatorChecker.token, SCRIPT, { behaviour: 'FAIL' });
+      expect(outsideDevelopment.data).toBeUndefined();
+      expect(outsideDevelopment.errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ message: 'Unknown type "SimulatedPayoutBehaviour".' }),
+          expect.objectContaining({ message: 'Cannot query field "scriptBankPayouts" on type "Mutation".' }),
+        ]),
+      );
       expect(await scripts()).toEqual(before);
     });
 

@@ -10,7 +10,7 @@ import { documentsRoute } from './documents-route';
 import { queryLimits } from './query-limits';
 import { DomainError } from '../domain/errors';
 import type { DevBank, GraphQLContext } from '../schema/context';
-import { schema } from '../schema';
+import { developmentSchema, schema } from '../schema';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -28,7 +28,11 @@ export interface YogaDependencies {
   graphiql: boolean;
   receivableSettings: ReceivableSettings;
   financingSettings: FinancingSettings;
-  /** Development tools (null in production). */
+  /**
+   * The simulated bank's development tools, given only where the simulator is the bank and not
+   * in production. With them the API serves the development schema (its mutations); without, the
+   * schema has no such mutations at all.
+   */
   devBank?: DevBank | null;
 }
 
@@ -91,7 +95,7 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
   const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings, financingSettings, devBank = null } = deps;
   return createYoga<ServerContext, GraphQLContext>({
-    schema,
+    schema: devBank ? developmentSchema() : schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     graphiql: graphiql ? { title: 'Supply-chain finance API', headers: JSON.stringify({ Authorization: 'Bearer <token printed by npm start>' }) } : false,

@@ -1,6 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { printedSchema } from './index';
+import { printedDevelopmentAdditions, printedSchema } from './index';
 
-const target = new URL('./schema.graphql', import.meta.url);
-writeFileSync(target, printedSchema());
-process.stdout.write(`wrote ${target.pathname}\n`);
+// Both printed schemas: the one every API serves, and what development adds to it.
+const targets: Array<[URL, string]> = [
+  [new URL('./schema.graphql', import.meta.url), printedSchema()],
+  [new URL('./development-bank.graphql', import.meta.url), await printedDevelopmentAdditions()],
+];
+for (const [target, text] of targets) {
+  writeFileSync(target, text);
+  process.stdout.write(`wrote ${target.pathname}\n`);
+}

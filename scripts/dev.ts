@@ -2,13 +2,13 @@
 // Temporal are started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; the
 // worker and the API are the same modules the deployed processes run.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DEVELOPMENT_PEPPER, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
+import { DEVELOPMENT_PEPPER, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
 import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
 import { ensurePlatformAccounts, openPartyAccounts } from '../prisma/stores/chart-of-accounts';
 import { databaseIsEmpty, formatTokens, seedDevelopmentData, type SeededToken } from '../prisma/seed';
-import { BankSimulator } from '../bank/simulator/bank-simulator';
+import { createBankAdapter } from '../bank/create-bank-adapter';
 import { createActivities } from '../workflows/activities';
 import { createTemporalClient } from '../workflows/client/temporal-client';
 import { runSystemCheckWorkflow } from '../workflows/client/system-check-client';
@@ -22,6 +22,11 @@ import { acquireRunLock } from './lib/run-lock';
 const startedAt = performance.now();
 const STARTUP_CHECK_TIMEOUT_MS = 30_000;
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+
+const nodeEnv = process.env.NODE_ENV ?? 'development';
+// Which bank, before anything starts: it decides which migrations run, and a refused choice
+// (the simulator in production) must stop the process before it has touched the data folder.
+const bankSettings = loadBankSettingsOrExit({ ...process.env, NODE_ENV: nodeEnv });
 
 const lock = acquireRunLock(RUN_LOCK_PATH);
 if ('heldBy' in lock) {
@@ -63,14 +68,13 @@ process.removeAllListeners('SIGTERM');
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
-const nodeEnv = process.env.NODE_ENV ?? 'development';
 const logger = createLogger({ level: logLevelOrExit(), pretty: nodeEnv === 'development' });
 // Before anything connects to Temporal (the dev server's own client included). Signals are
 // handled here, so that everything stops in order.
 installTemporalLogging(logger, 'WARN', { shutdownSignals: [] });
 
 try {
-  const database = await startDatabase(say);
+  const database = await startDatabase(say, { bankSimulator: bankSettings.BANK_ADAPTER === 'simulator' });
   stops.push(() => database.stop());
   const temporalServer = await startTemporal(say);
   stops.push(() => temporalServer.stop());
@@ -84,8 +88,9 @@ try {
   });
 
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
-  // The bank simulator stands in for the custody bank (docs/bank-simulator.md).
-  const bank = new BankSimulator({ pool: config.DATABASE_URL });
+  // BANK_ADAPTER chooses the bank; by default the simulator stands in for the custody bank
+  // (docs/bank-simulator.md).
+  const bank = await createBankAdapter(config);
   stops.push(() => bank.close());
   stops.push(() => prisma.$disconnect());
 
@@ -111,7 +116,7 @@ try {
     connection: workerConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ prisma, logger, bank }),
+    activities: createActivities({ prisma, logger, bank: bank.adapter }),
   });
   const workerRun = worker.run();
   stops.push(async () => {
@@ -122,7 +127,7 @@ try {
 
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
-  const inbound = { prisma, bank, temporal, logger };
+  const inbound = { prisma, bank: bank.adapter, temporal, logger };
   const poller = startInboundPoller(() => bookInboundCredits(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => poller.stop());
   const api = await startApiServer(
@@ -135,8 +140,9 @@ try {
       graphiql: config.NODE_ENV !== 'production',
       receivableSettings: receivableSettings(config),
       financingSettings: financingSettings(config),
-      // Development only: play the bank (send money in, script payouts) from GraphiQL.
-      devBank: config.NODE_ENV === 'production' ? null : { simulator: bank, processInbound: () => bookInboundCredits(inbound) },
+      // Development only, and only with the simulator: play the bank (send money in, script
+      // payouts) from GraphiQL. These mutations exist in the schema only when this is set.
+      devBank: bank.simulator && config.NODE_ENV !== 'production' ? { simulator: bank.simulator, processInbound: () => bookInboundCredits(inbound) } : null,
     },
     { host: config.API_HOST, port: config.API_PORT },
   );

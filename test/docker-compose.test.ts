@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseConfig } from '../api/config';
+import { parseBankSettings, parseConfig } from '../api/config';
 
 type Scalar = string | number | boolean | null;
 
@@ -285,6 +285,16 @@ describe('docker-compose.yml', () => {
 
   it('runs the migration once', () => {
     expect(service('migrate').restart).toBe('no');
+  });
+
+  it("migrates for the bank the processes use: the simulator's tables exactly where it plays the bank", () => {
+    // The image sets NODE_ENV=production for every process, the migration's included.
+    const migrate = parseBankSettings({ NODE_ENV: 'production', ...environmentOf('migrate') });
+    for (const name of ['api', 'worker']) {
+      const { BANK_ADAPTER, ALLOW_SIMULATED_BANK_IN_PRODUCTION } = parseConfig(environmentOf(name));
+      expect({ BANK_ADAPTER, ALLOW_SIMULATED_BANK_IN_PRODUCTION }, name).toEqual({ BANK_ADAPTER: migrate.BANK_ADAPTER, ALLOW_SIMULATED_BANK_IN_PRODUCTION: migrate.ALLOW_SIMULATED_BANK_IN_PRODUCTION });
+    }
+    expect(rawEnvironment('migrate').BANK_ADAPTER).toBe(rawEnvironment('worker').BANK_ADAPTER);
   });
 
   it('has healthchecks on postgres, temporal and api', () => {

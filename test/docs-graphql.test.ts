@@ -13,8 +13,12 @@ import { graphqlSnippets, type GraphQLSnippet } from './support/graphql-snippets
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 
 /** The printed schema the API serves, as SDL: what the documents are validated against. */
+/**
+ * The schema the docs are written for: what `npm start` serves, the schema every API serves
+ * plus what development adds with the simulated bank (the README plays the bank).
+ */
 function printedSchemaSource(): string {
-  return readFileSync(join(ROOT, 'schema/schema.graphql'), 'utf8');
+  return ['schema/schema.graphql', 'schema/development-bank.graphql'].map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
 }
 
 function markdownFiles(dir: string): string[] {

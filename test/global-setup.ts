@@ -1,6 +1,7 @@
 // Starts what the integration tests need, once per run: a throwaway PostgreSQL cluster
-// (migrated into a template database that each test file clones) and a Temporal dev
-// server. Both run from temporary folders and are stopped and deleted at the end.
+// (migrated, the bank simulator's tables included, into a template database that each test
+// file clones) and a Temporal dev server. Both run from temporary folders and are stopped and
+// deleted at the end.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const baseDir = await mkdtemp(join(tmpdir(), 'scf-test-pg-'));
   const postgres = await startLocalPostgres({ baseDir, port: await freePort(), durable: false });
   await postgres.ensureDatabase(TEMPLATE_DATABASE);
-  await migrate(postgres.urlFor(TEMPLATE_DATABASE));
+  // The tests play the bank with the simulator (BANK_ADAPTER's default), so the template has its tables.
+  await migrate(postgres.urlFor(TEMPLATE_DATABASE), { bankSimulator: true });
 
   const temporal = await TestWorkflowEnvironment.createLocal({
     server: { executable: temporalExecutable('cli'), ip: '127.0.0.1', log: { format: 'json', level: 'error' } },

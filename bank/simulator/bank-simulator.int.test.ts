@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { BankRequestRejectedError, BankTimeoutError, BankUnavailableError, type PayoutInstruction, type PayoutView } from '../bank-adapter';
+import { BankRequestRejectedError, BankTimeoutError, type PayoutInstruction, type PayoutView } from '../bank-adapter';
 import { BankSimulator, DEFAULT_FAILURE_REASON, DEFAULT_RETURN_REASON, type BankSimulatorOptions } from './bank-simulator';
 
 // Every test opens its own escrow account, so payouts, scripts, credits and statements of one
@@ -406,30 +406,6 @@ describe('validation, as a bank refuses malformed instructions', () => {
   });
 });
 
-describe('outages', () => {
-  it('the next n calls of any kind are unavailable; nothing reaches the bank meanwhile', async () => {
-    const { bank, account } = openBank();
-    await bank.script({ payoutReference: 'pay:outage', behaviour: 'FAIL' });
-    await bank.setUnavailable(4);
-    await expect(bank.submitPayout(payout('pay:outage'))).rejects.toBeInstanceOf(BankUnavailableError);
-    await expect(bank.queryPayout('pay:outage')).rejects.toBeInstanceOf(BankUnavailableError);
-    await expect(bank.listInboundCredits(null, 10)).rejects.toBeInstanceOf(BankUnavailableError);
-    await expect(bank.fetchStatement('2026-11-23', 'CNY')).rejects.toBeInstanceOf(BankUnavailableError);
-    expect(await payoutRows(account, 'pay:outage')).toBe(0);
-    // The retry with the same reference meets the script that was waiting for it.
-    expect(await bank.submitPayout(payout('pay:outage'))).toMatchObject({ status: 'FAILED' });
-  });
-
-  it('setUnavailable(0) ends an outage early, and an outage is shared by every simulator of the account', async () => {
-    const first = openBank();
-    const second = new BankSimulator({ pool, clock: first.now, escrowAccountNumber: first.account });
-    await first.bank.setUnavailable(10);
-    await expect(second.queryPayout('pay:1')).rejects.toBeInstanceOf(BankUnavailableError);
-    await first.bank.setUnavailable(0);
-    await expect(second.queryPayout('pay:1')).resolves.toBeUndefined();
-  });
-});
-
 describe('inbound credits', () => {
   const credit = (index: number) => ({
     virtualAccountNumber: '6216610000000000018',
@@ -562,17 +538,19 @@ describe('statements', () => {
     await expect(bank.fetchStatement('2026-11-23', 'XXX')).rejects.toBeInstanceOf(BankRequestRejectedError);
   });
 
-  it('opening balances given at construction apply once; fundEscrow replaces them', async () => {
-    const { bank, account, now } = openBank({ openingBalances: { CNY: '500.00', JPY: '7000' } });
+  it('fundEscrow sets the opening balance per currency, kept for a restarted simulator, and replaced when set again', async () => {
+    const { bank, account, now } = openBank();
+    await bank.fundEscrow('500.00');
+    await bank.fundEscrow('7000', 'JPY');
     expect(await bank.fetchStatement('2026-11-23', 'CNY')).toMatchObject({ openingBalance: '500.00', closingBalance: '500.00' });
     expect(await bank.fetchStatement('2026-11-23', 'JPY')).toMatchObject({ openingBalance: '7000' });
-    const restarted = new BankSimulator({ pool, clock: now, escrowAccountNumber: account, openingBalances: { CNY: '999.00' } });
+    const restarted = new BankSimulator({ pool, clock: now, escrowAccountNumber: account });
     expect(await restarted.fetchStatement('2026-11-23', 'CNY')).toMatchObject({ openingBalance: '500.00' });
     await restarted.fundEscrow('750.50');
     expect(await bank.fetchStatement('2026-11-23', 'CNY')).toMatchObject({ openingBalance: '750.50' });
     await expect(bank.fundEscrow('-1.00')).rejects.toBeInstanceOf(BankRequestRejectedError);
     await expect(bank.fundEscrow('1.005')).rejects.toBeInstanceOf(BankRequestRejectedError);
-    expect(() => new BankSimulator({ pool, openingBalances: { CNY: '1.001' } })).toThrow(RangeError);
+    await expect(bank.fundEscrow('1.00', 'XXX')).rejects.toBeInstanceOf(BankRequestRejectedError);
   });
 });
 

@@ -2,7 +2,6 @@ import pg from 'pg';
 import {
   BankRequestRejectedError,
   BankTimeoutError,
-  BankUnavailableError,
   type BankAdapter,
   type InboundCredit,
   type PayoutInstruction,
@@ -16,8 +15,8 @@ import { AmountError, AMOUNT_MAX, Decimal, formatAmount, isCurrency, minorUnits,
 
 // An outside bank, played faithfully enough that the disbursement saga, the inbound matcher and
 // reconciliation can be tested against it: its own books in PostgreSQL (schema bank_simulator,
-// prisma/migrations/20261122090000_bank_simulator), scripted behaviours per payout, and a clock
-// the caller controls. docs/bank-simulator.md describes every behaviour.
+// created by its own migrations in bank/simulator/migrations/), scripted behaviours per payout,
+// and a clock the caller controls. docs/bank-simulator.md describes every behaviour.
 //
 // "Later" is never a timer: when a payout is taken, its outcome is stored as due times, and
 // the payout catches up with them when it is queried or a statement is fetched, comparing the
@@ -44,7 +43,6 @@ export type SimulatedBehaviour = (typeof SIMULATED_BEHAVIOURS)[number];
 export const DEFAULT_DELAY_MS = 60_000;
 export const DELAY_MS_MAX = 30 * 24 * 60 * 60 * 1000;
 export const SCRIPT_TIMES_MAX = 1_000;
-export const UNAVAILABLE_CALLS_MAX = 1_000;
 export const INBOUND_PAGE_MAX = 500;
 /** A simulated day holds far fewer lines; more means a runaway test, not a statement to page. */
 export const STATEMENT_LINES_MAX = 10_000;
@@ -89,12 +87,6 @@ export interface BankSimulatorOptions {
   clock?: () => Date | Promise<Date>;
   /** The escrow account this simulator plays; digits, 8 to 32. */
   escrowAccountNumber?: string;
-  /**
-   * Balances carried into the account before its first booking, by currency ({ CNY: '1000000.00' }).
-   * Applied only when the simulator finds no balance stored for that currency yet, so a restarted
-   * process keeps what fundEscrow set.
-   */
-  openingBalances?: Readonly<Record<string, string>>;
 }
 
 /** A scripted behaviour for the next payouts. */
@@ -190,14 +182,12 @@ export class BankSimulator implements BankAdapter {
   private readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
   private readonly clock: () => Date | Promise<Date>;
-  private readonly openingBalances: { currency: Currency; amount: Decimal }[];
   private accountOpened: Promise<void> | undefined;
 
   constructor(options: BankSimulatorOptions) {
     const escrowAccountNumber = options.escrowAccountNumber ?? SIMULATED_ESCROW_ACCOUNT_NUMBER;
     if (!ACCOUNT_NUMBER_SHAPE.test(escrowAccountNumber)) throw new RangeError(`escrowAccountNumber must be 8 to 32 digits, got ${JSON.stringify(escrowAccountNumber)}`);
     this.escrowAccountNumber = escrowAccountNumber;
-    this.openingBalances = Object.entries(options.openingBalances ?? {}).map(([currency, amount]) => parseBalance(amount, currency, RangeError));
     this.ownsPool = typeof options.pool === 'string';
     this.pool = typeof options.pool === 'string' ? new pg.Pool({ connectionString: options.pool, max: 10 }) : options.pool;
     // An idle connection the server closes (a restart, a shutdown) must not crash the process:
@@ -210,7 +200,7 @@ export class BankSimulator implements BankAdapter {
   // BankAdapter
 
   async submitPayout(instruction: PayoutInstruction): Promise<PayoutView> {
-    await this.enterBank();
+    await this.ensureAccount();
     const request = validateInstruction(instruction);
     const now = await this.now();
     const known = await this.findPayout(this.pool, request.payoutReference, now);
@@ -231,14 +221,14 @@ export class BankSimulator implements BankAdapter {
   }
 
   async queryPayout(payoutReference: string): Promise<PayoutView | undefined> {
-    await this.enterBank();
+    await this.ensureAccount();
     requireReference('payoutReference', payoutReference);
     const row = await this.findPayout(this.pool, payoutReference, await this.now());
     return row ? toPayoutView(row) : undefined;
   }
 
   async listInboundCredits(cursor: string | null, limit: number): Promise<{ credits: InboundCredit[]; cursor: string | null }> {
-    await this.enterBank();
+    await this.ensureAccount();
     if (cursor !== null && (typeof cursor !== 'string' || !CURSOR_SHAPE.test(cursor))) reject(`cursor must be null or a cursor this bank returned, got ${JSON.stringify(cursor)}`);
     if (!Number.isInteger(limit) || limit < 1 || limit > INBOUND_PAGE_MAX) reject(`limit must be an integer from 1 to ${INBOUND_PAGE_MAX}, got ${String(limit)}`);
     // The column is qualified: a bare "sequence" in ORDER BY would sort by the select list's
@@ -254,7 +244,7 @@ export class BankSimulator implements BankAdapter {
   }
 
   async fetchStatement(date: string, currency: string): Promise<Statement> {
-    await this.enterBank();
+    await this.ensureAccount();
     if (typeof date !== 'string' || !isIsoDate(date)) reject(`date must be a calendar date written YYYY-MM-DD, got ${JSON.stringify(date)}`);
     const code = requireCurrency(currency);
     const now = await this.now();
@@ -376,20 +366,13 @@ export class BankSimulator implements BankAdapter {
     });
   }
 
-  /** The next `calls` adapter calls (any of the four) answer BankUnavailableError; 0 ends an outage. */
-  async setUnavailable(calls: number): Promise<void> {
-    if (!Number.isInteger(calls) || calls < 0 || calls > UNAVAILABLE_CALLS_MAX) throw new RangeError(`calls must be an integer from 0 to ${UNAVAILABLE_CALLS_MAX}, got ${String(calls)}`);
-    await this.ensureAccount();
-    await this.pool.query('UPDATE bank_simulator.account SET unavailable_calls = $2 WHERE account_number = $1', [this.escrowAccountNumber, calls]);
-  }
-
   /**
    * Sets the balance the escrow account had before its first booking (not a statement line:
    * it is the balance carried in). Setting it again replaces it, so a dev process can call it
    * at every start.
    */
   async fundEscrow(amount: string, currency = 'CNY'): Promise<void> {
-    const balance = parseBalance(amount, currency, BankRequestRejectedError);
+    const balance = parseBalance(amount, currency);
     await this.ensureAccount();
     await this.pool.query(
       `INSERT INTO bank_simulator.opening_balance (account_number, currency, amount) VALUES ($1, $2, $3)
@@ -426,16 +409,6 @@ export class BankSimulator implements BankAdapter {
     return now;
   }
 
-  /** Every adapter call passes here: an outage answers before the bank sees anything. */
-  private async enterBank(): Promise<void> {
-    await this.ensureAccount();
-    const outage = await this.pool.query(
-      'UPDATE bank_simulator.account SET unavailable_calls = unavailable_calls - 1 WHERE account_number = $1 AND unavailable_calls > 0 RETURNING 1',
-      [this.escrowAccountNumber],
-    );
-    if (outage.rowCount === 1) throw new BankUnavailableError('the bank is unavailable (simulated outage)');
-  }
-
   private ensureAccount(): Promise<void> {
     this.accountOpened ??= this.openAccount().catch((error: unknown) => {
       this.accountOpened = undefined;
@@ -446,13 +419,6 @@ export class BankSimulator implements BankAdapter {
 
   private async openAccount(): Promise<void> {
     await this.pool.query('INSERT INTO bank_simulator.account (account_number) VALUES ($1) ON CONFLICT DO NOTHING', [this.escrowAccountNumber]);
-    if (this.openingBalances.length === 0) return;
-    await this.pool.query(
-      `INSERT INTO bank_simulator.opening_balance (account_number, currency, amount)
-       SELECT $1, currency, amount FROM unnest($2::text[], $3::numeric[]) AS given(currency, amount)
-       ON CONFLICT (account_number, currency) DO NOTHING`,
-      [this.escrowAccountNumber, this.openingBalances.map((balance) => balance.currency), this.openingBalances.map((balance) => balance.amount.toFixed())],
-    );
   }
 
   private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -656,12 +622,12 @@ function requireAmount(value: unknown, currency: Currency): Decimal {
 }
 
 /** An opening balance: zero or more, with no more decimals than the currency has. */
-function parseBalance(amount: string, currency: string, Refusal: new (message: string) => Error): { currency: Currency; amount: Decimal } {
-  if (typeof currency !== 'string' || !isCurrency(currency)) throw new Refusal(`currency ${JSON.stringify(currency)} is not one the bank books`);
-  if (typeof amount !== 'string' || !/^(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(amount)) throw new Refusal(`opening balance must be a non-negative decimal string, got ${JSON.stringify(amount)}`);
+function parseBalance(amount: string, currency: string): { currency: Currency; amount: Decimal } {
+  const code = requireCurrency(currency);
+  if (typeof amount !== 'string' || !/^(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(amount)) reject(`opening balance must be a non-negative decimal string, got ${JSON.stringify(amount)}`);
   const value = new Decimal(amount);
-  if (value.decimalPlaces() > minorUnits(currency) || value.gt(AMOUNT_MAX)) throw new Refusal(`opening balance ${amount} is not a valid ${currency} amount`);
-  return { currency, amount: value };
+  if (value.decimalPlaces() > minorUnits(code) || value.gt(AMOUNT_MAX)) reject(`opening balance ${amount} is not a valid ${code} amount`);
+  return { currency: code, amount: value };
 }
 
 function validateInstruction(instruction: PayoutInstruction): ValidPayout {

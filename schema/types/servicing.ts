@@ -1,31 +1,26 @@
 import { z } from 'zod';
-import { SIMULATED_BEHAVIOURS } from '../../bank/simulator/bank-simulator';
 import { PayoutStatus as PayoutStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
 import { getTransaction } from '../../prisma/stores/ledger-store';
-import { isOperator } from '../../domain/actor';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { decideOfflineRepayment } from '../../use-cases/decide-offline-repayment';
 import { recordOfflineRepayment } from '../../use-cases/record-offline-repayment';
 import { registerPayoutAccount } from '../../use-cases/register-payout-account';
 import { retryPayout } from '../../use-cases/retry-payout';
 import { isoDateOfColumn } from '../../domain/business-date';
-import { ConflictError, ForbiddenError, LimitExceededError, ValidationError, WrongStateError } from '../../domain/errors';
+import { LimitExceededError, WrongStateError } from '../../domain/errors';
 import { maskBankAccountNumber } from '../../domain/party-rules';
-import { validateAmount } from '../../domain/ledger-rules';
-import { formatAmount, isCurrency } from '../../domain/money';
 import { builder } from '../builder';
 import { textUpTo, uuid } from '../validators';
 import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
-import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
 import { Money, money } from '../money';
 import { asSeenBy, LedgerTransaction } from './ledger';
 
 // After approval: what a financing's money did and still owes, the payouts and repayments
 // behind it, the supplier's payout account, and the people's actions on money (retrying a
-// payout, recording an offline repayment with four eyes). Development adds two tools to play
-// the bank: send money in, and tell the simulated bank how to treat the next payouts.
+// payout, recording an offline repayment with four eyes). The development tools that play the
+// bank are in development-bank.ts, loaded only with the simulator.
 
 const PayoutStatusEnum = builder.enumType('PayoutStatus', {
   values: Object.values(PayoutStatusValues),
@@ -205,13 +200,6 @@ const OfflineRepaymentInput = builder.inputType('OfflineRepaymentInput', {
   }),
 });
 
-const ScriptBehaviourEnum = builder.enumType('SimulatedPayoutBehaviour', { values: [...SIMULATED_BEHAVIOURS] });
-
-const BankScript = builder.objectRef<{ behaviour: string; times: number }>('BankScript').implement({
-  description: 'A behaviour the simulated bank will apply to the next payouts.',
-  fields: (t) => ({ behaviour: t.exposeString('behaviour'), times: t.exposeInt('times') }),
-});
-
 builder.prismaObject('InboundCredit', {
   description: 'Money the bank received for a virtual account number, and where it was booked.',
   fields: (t) => ({
@@ -224,11 +212,6 @@ builder.prismaObject('InboundCredit', {
     receivedAt: t.expose('receivedAt', { type: 'DateTime' }),
   }),
 });
-
-function requireDevBank(ctx: GraphQLContext) {
-  if (!ctx.devBank) throw new ForbiddenError('the simulated bank is only available in development', 'DEVELOPMENT_ONLY');
-  return ctx.devBank;
-}
 
 builder.mutationFields((t) => ({
   registerPayoutAccount: t.prismaField({
@@ -279,57 +262,6 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { id }, ctx) => {
       const { offlineRepaymentId } = await decideOfflineRepayment(ctx, ctx.viewer, String(id), false);
       return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: offlineRepaymentId } });
-    },
-  }),
-  simulateInboundCredit: t.prismaField({
-    type: 'InboundCredit',
-    description:
-      'Development only: the simulated bank receives money for a virtual account number (play the funder topping up, or the core enterprise repaying). It is booked and matched at once. Any party may play any payer.',
-    errors: { types: [...COMMON_ERRORS, ConflictError] },
-    args: {
-      virtualAccountNumber: t.arg.string({ validate: z.string().regex(/^\d{8,32}$/, { message: 'must be 8 to 32 digits' }) }),
-      amount: t.arg.string({ validate: z.string().max(64) }),
-      currency: t.arg.string({ required: false, defaultValue: 'CNY', validate: z.string().length(3) }),
-      payerName: t.arg.string({ required: false, defaultValue: 'Simulated payer', validate: z.string().min(1).max(200) }),
-    },
-    resolve: async (query, _root, args, ctx) => {
-      const devBank = requireDevBank(ctx);
-      const currency = args.currency ?? 'CNY';
-      if (!isCurrency(currency)) throw ValidationError.field(['currency'], `currency ${currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
-      const amount = formatAmount(validateAmount(args.amount, currency).amount, currency);
-      const credit = await devBank.simulator.receiveInboundCredit({ virtualAccountNumber: args.virtualAccountNumber, amount, currency, payerName: args.payerName ?? 'Simulated payer', payerAccountNumber: '6222000000000000', remittanceInformation: 'simulated' });
-      await devBank.processInbound();
-      return ctx.prisma.inboundCredit.findUniqueOrThrow({ ...query, where: { bankReference: credit.bankReference } });
-    },
-  }),
-  scriptBankPayouts: t.field({
-    type: BankScript,
-    description: 'Development only (operators): tells the simulated bank how to treat the next payouts (to one beneficiary account, or any): succeed, fail, time out and answer later, or return after settling.',
-    errors: { types: [...COMMON_ERRORS] },
-    args: {
-      behaviour: t.arg({ type: ScriptBehaviourEnum }),
-      beneficiaryAccountNumber: t.arg.string({ required: false, validate: z.string().regex(/^\d{8,32}$/) }),
-      delayMinutes: t.arg.int({ required: false, validate: z.number().int().min(1).max(43_200) }),
-      reason: t.arg.string({ required: false, validate: z.string().max(140) }),
-      times: t.arg.int({ required: false, validate: z.number().int().min(1).max(1000) }),
-    },
-    resolve: async (_root, args, ctx) => {
-      if (!isOperator(ctx.viewer)) throw new ForbiddenError('only operators script the simulated bank');
-      const devBank = requireDevBank(ctx);
-      try {
-        await devBank.simulator.script({
-          behaviour: args.behaviour,
-          beneficiaryAccountNumber: args.beneficiaryAccountNumber ?? undefined,
-          delayMs: args.delayMinutes ? args.delayMinutes * 60_000 : undefined,
-          reason: args.reason ?? undefined,
-          times: args.times ?? undefined,
-        });
-      } catch (error) {
-        // The simulator refuses combinations that do not make sense (a delay on SUCCEED, a reason on a success).
-        if (error instanceof RangeError) throw ValidationError.field([], error.message);
-        throw error;
-      }
-      return { behaviour: args.behaviour, times: args.times ?? 1 };
     },
   }),
 }));

@@ -21,8 +21,11 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** PostgreSQL: DATABASE_URL if set, else the embedded cluster under .data/postgres. Then migrations. */
-export async function startDatabase(log: (line: string) => void): Promise<{ databaseUrl: string; stop(): Promise<void> }> {
+/**
+ * PostgreSQL: DATABASE_URL if set, else the embedded cluster under .data/postgres. Then
+ * migrations: the product's, and the bank simulator's where it is the bank.
+ */
+export async function startDatabase(log: (line: string) => void, { bankSimulator }: { bankSimulator: boolean }): Promise<{ databaseUrl: string; stop(): Promise<void> }> {
   let postgres: LocalPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
@@ -33,8 +36,9 @@ export async function startDatabase(log: (line: string) => void): Promise<{ data
     await postgres.ensureDatabase(LOCAL_DATABASE);
     databaseUrl = postgres.urlFor(LOCAL_DATABASE);
   }
-  const result = await migrate(databaseUrl, { log });
-  log(`migrations: ${result.applied.length} applied now, ${result.alreadyApplied.length} already applied`);
+  const result = await migrate(databaseUrl, { bankSimulator, log });
+  const simulator = result.bankSimulator ? `; bank simulator: ${result.bankSimulator.applied.length} applied now, ${result.bankSimulator.alreadyApplied.length} already applied` : '';
+  log(`migrations: ${result.applied.length} applied now, ${result.alreadyApplied.length} already applied${simulator}`);
   return { databaseUrl, stop: () => postgres?.stop() ?? Promise.resolve() };
 }
 

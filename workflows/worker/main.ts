@@ -3,7 +3,7 @@
 import { loadConfigOrExit } from '../../api/config';
 import { createLogger } from '../../api/logger';
 import { createPrismaClient } from '../../prisma/client';
-import { BankSimulator } from '../../bank/simulator/bank-simulator';
+import { createBankAdapter } from '../../bank/create-bank-adapter';
 import { createActivities } from '../activities';
 import { createTemporalClient } from '../client/temporal-client';
 import { createWorker, NativeConnection } from './create-worker';
@@ -16,18 +16,18 @@ const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV =
 installTemporalLogging(logger);
 const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-// The simulator is the only bank adapter so far; a real bank's adapter implements the same interface.
-const bank = new BankSimulator({ pool: config.DATABASE_URL });
+// BANK_ADAPTER chooses the bank; config refuses the simulator in production unless allowed.
+const bank = await createBankAdapter(config);
 const worker = await createWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  activities: createActivities({ prisma, logger, bank }),
+  activities: createActivities({ prisma, logger, bank: bank.adapter }),
 });
 // The worker process also reads the bank's inbound credits and wakes the workflows concerned.
 const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
-const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
-logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.adapter, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
+logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, bankAdapter: config.BANK_ADAPTER }, 'worker started');
 // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks have finished.
 await worker.run();
 await poller.stop();

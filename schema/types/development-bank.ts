@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { SIMULATED_BEHAVIOURS } from '../../bank/simulator/bank-simulator';
+import { assertPermitted } from '../../domain/actor';
+import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors';
+import { validateAmount } from '../../domain/ledger-rules';
+import { formatAmount, isCurrency } from '../../domain/money';
+import { builder } from '../builder';
+import type { GraphQLContext } from '../context';
+import { COMMON_ERRORS } from '../errors';
+
+// Development only: two tools to play the bank from GraphiQL, send money in and tell the
+// simulated bank how to treat the next payouts. This module is loaded only by
+// developmentSchema() in schema/index.ts, which the API uses only when the simulator is the
+// bank; a production process never loads it, so these mutations are not in its schema at all
+// (schema/schema.graphql), and their printed form is schema/development-bank.graphql.
+
+const ScriptBehaviourEnum = builder.enumType('SimulatedPayoutBehaviour', { values: [...SIMULATED_BEHAVIOURS] });
+
+const BankScript = builder.objectRef<{ behaviour: string; times: number }>('BankScript').implement({
+  description: 'A behaviour the simulated bank will apply to the next payouts.',
+  fields: (t) => ({ behaviour: t.exposeString('behaviour'), times: t.exposeInt('times') }),
+});
+
+/** The schema with these fields is served only with a simulated bank; this guards the pairing. */
+function requireDevBank(ctx: GraphQLContext) {
+  if (!ctx.devBank) throw new ForbiddenError('the simulated bank is only available in development', 'DEVELOPMENT_ONLY');
+  return ctx.devBank;
+}
+
+builder.mutationFields((t) => ({
+  simulateInboundCredit: t.prismaField({
+    type: 'InboundCredit',
+    description:
+      'Development only: the simulated bank receives money for a virtual account number (play the funder topping up, or the core enterprise repaying). It is booked and matched at once. Any party may play any payer.',
+    errors: { types: [...COMMON_ERRORS, ConflictError] },
+    args: {
+      virtualAccountNumber: t.arg.string({ validate: z.string().regex(/^\d{8,32}$/, { message: 'must be 8 to 32 digits' }) }),
+      amount: t.arg.string({ validate: z.string().max(64) }),
+      currency: t.arg.string({ required: false, defaultValue: 'CNY', validate: z.string().length(3) }),
+      payerName: t.arg.string({ required: false, defaultValue: 'Simulated payer', validate: z.string().min(1).max(200) }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const devBank = requireDevBank(ctx);
+      const currency = args.currency ?? 'CNY';
+      if (!isCurrency(currency)) throw ValidationError.field(['currency'], `currency ${currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
+      const amount = formatAmount(validateAmount(args.amount, currency).amount, currency);
+      const credit = await devBank.simulator.receiveInboundCredit({ virtualAccountNumber: args.virtualAccountNumber, amount, currency, payerName: args.payerName ?? 'Simulated payer', payerAccountNumber: '6222000000000000', remittanceInformation: 'simulated' });
+      await devBank.processInbound();
+      return ctx.prisma.inboundCredit.findUniqueOrThrow({ ...query, where: { bankReference: credit.bankReference } });
+    },
+  }),
+  scriptBankPayouts: t.field({
+    type: BankScript,
+    description: 'Development only (operators): tells the simulated bank how to treat the next payouts (to one beneficiary account, or any): succeed, fail, time out and answer later, or return after settling.',
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      behaviour: t.arg({ type: ScriptBehaviourEnum }),
+      beneficiaryAccountNumber: t.arg.string({ required: false, validate: z.string().regex(/^\d{8,32}$/) }),
+      delayMinutes: t.arg.int({ required: false, validate: z.number().int().min(1).max(43_200) }),
+      reason: t.arg.string({ required: false, validate: z.string().max(140) }),
+      times: t.arg.int({ required: false, validate: z.number().int().min(1).max(1000) }),
+    },
+    resolve: async (_root, args, ctx) => {
+      assertPermitted(ctx.viewer, 'SCRIPT_SIMULATED_BANK');
+      const devBank = requireDevBank(ctx);
+      try {
+        await devBank.simulator.script({
+          behaviour: args.behaviour,
+          beneficiaryAccountNumber: args.beneficiaryAccountNumber ?? undefined,
+          delayMs: args.delayMinutes ? args.delayMinutes * 60_000 : undefined,
+          reason: args.reason ?? undefined,
+          times: args.times ?? undefined,
+        });
+      } catch (error) {
+        // The simulator refuses combinations that do not make sense (a delay on SUCCEED, a reason on a success).
+        if (error instanceof RangeError) throw ValidationError.field([], error.message);
+        throw error;
+      }
+      return { behaviour: args.behaviour, times: args.times ?? 1 };
+    },
+  }),
+}));
