@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { maskUrl } from '../../api/logger';
 import { migrate } from '../../prisma/migrate';
@@ -21,21 +21,41 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** PostgreSQL: DATABASE_URL if set, else the embedded cluster under .data/postgres. Then migrations. */
-export async function startDatabase(log: (line: string) => void): Promise<{ databaseUrl: string; stop(): Promise<void> }> {
+/**
+ * PostgreSQL: DATABASE_URL if set, else the embedded cluster under .data/postgres (or, as root
+ * in a folder the `postgres` user cannot enter, under STATE_ROOT: see local-postgres.ts). Then
+ * migrations.
+ */
+export async function startDatabase(log: (line: string) => void): Promise<{ databaseUrl: string; dataDir?: string; stop(): Promise<void> }> {
   let postgres: LocalPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
     log(`using PostgreSQL at ${maskUrl(databaseUrl)}`);
   } else {
-    log(`starting embedded PostgreSQL on 127.0.0.1:${LOCAL_POSTGRES_PORT} (data in .data/postgres)`);
+    log(`starting embedded PostgreSQL on 127.0.0.1:${LOCAL_POSTGRES_PORT}`);
     postgres = await startLocalPostgres({ baseDir: join(DATA_DIR, 'postgres'), port: LOCAL_POSTGRES_PORT, durable: true });
-    await postgres.ensureDatabase(LOCAL_DATABASE);
+    log(
+      postgres.relocated
+        ? `PostgreSQL data in ${postgres.dataDir} (it runs as the postgres user, which cannot enter this folder; delete that folder to discard the data)`
+        : `PostgreSQL data in ${relative(ROOT, postgres.dataDir)}`,
+    );
+    try {
+      await postgres.ensureDatabase(LOCAL_DATABASE);
+    } catch (error) {
+      await postgres.stop();
+      throw error;
+    }
     databaseUrl = postgres.urlFor(LOCAL_DATABASE);
   }
-  const result = await migrate(databaseUrl, { log });
-  log(`migrations: ${result.applied.length} applied now, ${result.alreadyApplied.length} already applied`);
-  return { databaseUrl, stop: () => postgres?.stop() ?? Promise.resolve() };
+  const stop = () => postgres?.stop() ?? Promise.resolve();
+  try {
+    const result = await migrate(databaseUrl, { log });
+    log(`migrations: ${result.applied.length} applied now, ${result.alreadyApplied.length} already applied`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { databaseUrl, dataDir: postgres?.dataDir, stop };
 }
 
 /** Temporal: TEMPORAL_ADDRESS if set, else a dev server keeping its state in .data/temporal.db. */
