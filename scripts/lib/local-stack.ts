@@ -2,7 +2,7 @@ import { join, relative } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { maskUrl } from '../../api/logger';
 import { migrate } from '../../prisma/migrate';
-import { startLocalPostgres, type LocalPostgres } from './local-postgres';
+import { LocalPostgresError, startLocalPostgres, type LocalPostgres } from './local-postgres';
 import { ROOT, temporalExecutable } from './temporal-tools';
 
 export const DATA_DIR = join(ROOT, '.data');
@@ -33,7 +33,11 @@ export async function startDatabase(log: (line: string) => void): Promise<{ data
     log(`using PostgreSQL at ${maskUrl(databaseUrl)}`);
   } else {
     log(`starting embedded PostgreSQL on 127.0.0.1:${LOCAL_POSTGRES_PORT}`);
-    postgres = await startLocalPostgres({ baseDir: join(DATA_DIR, 'postgres'), port: LOCAL_POSTGRES_PORT, durable: true });
+    try {
+      postgres = await startLocalPostgres({ baseDir: join(DATA_DIR, 'postgres'), port: LOCAL_POSTGRES_PORT, durable: true });
+    } catch (error) {
+      throw error instanceof LocalPostgresError ? error.orElse('set DATABASE_URL to a PostgreSQL of your own') : error;
+    }
     log(
       postgres.relocated
         ? `PostgreSQL data in ${postgres.dataDir} (it runs as the postgres user, which cannot enter this folder; delete that folder to discard the data)`
