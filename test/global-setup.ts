@@ -12,7 +12,7 @@ import { PAYLOAD_CONVERTER_PATH } from '../workflows/contracts/payload-converter
 import { WORKFLOWS_PATH } from '../workflows/worker/create-worker';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../prisma/migrate';
-import { startLocalPostgres } from '../scripts/lib/local-postgres';
+import { LocalPostgresError, startLocalPostgres, type LocalPostgres } from '../scripts/lib/local-postgres';
 import { temporalExecutable } from '../scripts/lib/temporal-tools';
 import { freePort } from '../scripts/lib/free-port';
 
@@ -38,7 +38,17 @@ const silentBundlerLogger = {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const baseDir = await mkdtemp(join(tmpdir(), 'scf-test-pg-'));
-  const postgres = await startLocalPostgres({ baseDir, port: await freePort(), durable: false });
+  let postgres: LocalPostgres;
+  try {
+    postgres = await startLocalPostgres({ baseDir, port: await freePort(), durable: false });
+  } catch (error) {
+    // Where PostgreSQL cannot run (see local-postgres.ts), say why in its one sentence rather
+    // than as an unhandled error with a stack trace: nothing else has started yet.
+    if (!(error instanceof LocalPostgresError)) throw error;
+    await rm(baseDir, { recursive: true, force: true });
+    process.stderr.write(`\nThe integration tests cannot run: ${error.message}\n`);
+    process.exit(1);
+  }
   await postgres.ensureDatabase(TEMPLATE_DATABASE);
   // The tests play the bank with the simulator (BANK_ADAPTER's default), so the template has its tables.
   await migrate(postgres.urlFor(TEMPLATE_DATABASE), { bankSimulator: true });

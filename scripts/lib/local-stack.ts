@@ -1,8 +1,8 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { maskUrl } from '../../api/logger';
 import { migrate } from '../../prisma/migrate';
-import { startLocalPostgres, type LocalPostgres } from './local-postgres';
+import { LocalPostgresError, startLocalPostgres, type LocalPostgres } from './local-postgres';
 import { ROOT, temporalExecutable } from './temporal-tools';
 
 export const DATA_DIR = join(ROOT, '.data');
@@ -22,24 +22,45 @@ export interface LocalStack {
 }
 
 /**
- * PostgreSQL: DATABASE_URL if set, else the embedded cluster under .data/postgres. Then
+ * PostgreSQL: DATABASE_URL if set, else the embedded cluster under .data/postgres (or, as root
+ * in a folder the `postgres` user cannot enter, under STATE_ROOT: see local-postgres.ts). Then
  * migrations: the product's, and the bank simulator's where it is the bank.
  */
-export async function startDatabase(log: (line: string) => void, { bankSimulator }: { bankSimulator: boolean }): Promise<{ databaseUrl: string; stop(): Promise<void> }> {
+export async function startDatabase(log: (line: string) => void, { bankSimulator }: { bankSimulator: boolean }): Promise<{ databaseUrl: string; dataDir?: string; stop(): Promise<void> }> {
   let postgres: LocalPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
     log(`using PostgreSQL at ${maskUrl(databaseUrl)}`);
   } else {
-    log(`starting embedded PostgreSQL on 127.0.0.1:${LOCAL_POSTGRES_PORT} (data in .data/postgres)`);
-    postgres = await startLocalPostgres({ baseDir: join(DATA_DIR, 'postgres'), port: LOCAL_POSTGRES_PORT, durable: true });
-    await postgres.ensureDatabase(LOCAL_DATABASE);
+    log(`starting embedded PostgreSQL on 127.0.0.1:${LOCAL_POSTGRES_PORT}`);
+    try {
+      postgres = await startLocalPostgres({ baseDir: join(DATA_DIR, 'postgres'), port: LOCAL_POSTGRES_PORT, durable: true });
+    } catch (error) {
+      throw error instanceof LocalPostgresError ? error.orElse('set DATABASE_URL to a PostgreSQL of your own') : error;
+    }
+    log(
+      postgres.relocated
+        ? `PostgreSQL data in ${postgres.dataDir} (it runs as the postgres user, which cannot enter this folder; delete that folder to discard the data)`
+        : `PostgreSQL data in ${relative(ROOT, postgres.dataDir)}`,
+    );
+    try {
+      await postgres.ensureDatabase(LOCAL_DATABASE);
+    } catch (error) {
+      await postgres.stop();
+      throw error;
+    }
     databaseUrl = postgres.urlFor(LOCAL_DATABASE);
   }
-  const result = await migrate(databaseUrl, { bankSimulator, log });
-  const simulator = result.bankSimulator ? `; bank simulator: ${result.bankSimulator.applied.length} applied now, ${result.bankSimulator.alreadyApplied.length} already applied` : '';
-  log(`migrations: ${result.applied.length} applied now, ${result.alreadyApplied.length} already applied${simulator}`);
-  return { databaseUrl, stop: () => postgres?.stop() ?? Promise.resolve() };
+  const stop = () => postgres?.stop() ?? Promise.resolve();
+  try {
+    const result = await migrate(databaseUrl, { bankSimulator, log });
+    const simulator = result.bankSimulator ? `; bank simulator: ${result.bankSimulator.applied.length} applied now, ${result.bankSimulator.alreadyApplied.length} already applied` : '';
+    log(`migrations: ${result.applied.length} applied now, ${result.alreadyApplied.length} already applied${simulator}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { databaseUrl, dataDir: postgres?.dataDir, stop };
 }
 
 /** Temporal: TEMPORAL_ADDRESS if set, else a dev server keeping its state in .data/temporal.db. */
