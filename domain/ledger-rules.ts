@@ -3,7 +3,7 @@ import { AmountError, Decimal, formatAmount, isCurrency, parseAmount, roundMoney
 
 // The ledger's pure rules: what a valid posting is, what a balance is, and the posting rule
 // of every business event (docs/ledger.md has them as tables). The store
-// (prisma/stores/ledger-store.ts) validates with these before it writes, so that a caller
+// (prisma/stores/ledger/) validates with these before it writes, so that a caller
 // gets a clear error; the database enforces the same invariants again as the backstop.
 
 export type LedgerDirection = 'DEBIT' | 'CREDIT';

@@ -3,7 +3,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { BankSimulator } from '../bank/simulator/bank-simulator';
 import { partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
-import { findAccountByCode, getBalance, trialBalance, verifyLedgerInvariants } from '../prisma/stores/ledger-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { getBalance } from '../prisma/stores/ledger/balances';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { startTimeSkipping } from '../test/support/time-skipping';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';

@@ -3,7 +3,8 @@ import { creditLimitGrantEntries } from '../../domain/ledger-rules';
 import { LimitExceededError } from '../../domain/errors';
 import type { CreditLimitKind, Prisma } from '../client';
 import { ensurePlatformAccounts } from './chart-of-accounts';
-import { openAccount, postTransaction } from './ledger-store';
+import { openAccount } from './ledger/accounts';
+import { postTransaction } from './ledger/postings';
 import { toDecimal } from './to-decimal';
 
 type Tx = Prisma.TransactionClient;

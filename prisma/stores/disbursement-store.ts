@@ -5,7 +5,9 @@ import { formatAmount, type Currency } from '../../domain/money';
 import { validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
 import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts, type Tx } from './financing-ledger';
-import { getBalance, postHold, postTransaction, reserveHold } from './ledger-store';
+import { getBalance } from './ledger/balances';
+import { postHold, reserveHold } from './ledger/holds';
+import { postTransaction } from './ledger/postings';
 import { isOperator, type Actor } from './party-store';
 import { toDecimal } from './to-decimal';
 

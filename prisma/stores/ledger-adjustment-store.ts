@@ -3,7 +3,7 @@ import { DESCRIPTION_LENGTH_MAX, isUuid, validateEntries, type LedgerEntryInput 
 import { formatAmount } from '../../domain/money';
 import type { LedgerAdjustment, LedgerAdjustmentStatus, PrismaClient } from '../client';
 import { isOperator, type Actor } from './party-store';
-import { postTransaction } from './ledger-store';
+import { postTransaction } from './ledger/postings';
 
 // Manual adjustments, the only way a person moves money in the ledger: one operator (a MAKER)
 // proposes the entries and the reason, a different operator (a CHECKER) approves them, and

@@ -14,7 +14,8 @@ import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { dailyPenalty, isWhole, overdueFrom, penaltyDaysToCharge, totalOutstanding, waterfallOrder, type Outstanding } from '../../domain/servicing-rules';
 import type { AllocationSource, Financing, PrismaClient, RepaymentAllocation } from '../client';
 import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts, type Tx } from './financing-ledger';
-import { getBalance, postTransaction } from './ledger-store';
+import { getBalance } from './ledger/balances';
+import { postTransaction } from './ledger/postings';
 import { storedAmount, toDecimal } from './to-decimal';
 
 // Servicing a disbursed financing: penalty interest charged day by day once it is overdue,

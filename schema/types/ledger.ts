@@ -7,20 +7,10 @@ import {
   LedgerDirection as LedgerDirectionValues,
 } from '../../prisma/generated/client/enums';
 import { approveAdjustment, ADJUSTMENT_PAGE_SIZE_MAX, adjustmentsWhere, proposeAdjustment, rejectAdjustment } from '../../prisma/stores/ledger-adjustment-store';
-import {
-  getBalance,
-  getStatement,
-  getTransaction,
-  STATEMENT_PAGE_SIZE_DEFAULT,
-  STATEMENT_PAGE_SIZE_MAX,
-  trialBalance,
-  type AccountBalance,
-  type Statement,
-  type StatementLine,
-  type TransactionEntryView,
-  type TransactionView,
-  type TrialBalance,
-} from '../../prisma/stores/ledger-store';
+import { getBalance, type AccountBalance } from '../../prisma/stores/ledger/balances';
+import { getStatement, STATEMENT_PAGE_SIZE_DEFAULT, STATEMENT_PAGE_SIZE_MAX, type Statement, type StatementLine } from '../../prisma/stores/ledger/statements';
+import { getTransaction, type TransactionEntryView, type TransactionView } from '../../prisma/stores/ledger/transactions';
+import { trialBalance, type TrialBalance } from '../../prisma/stores/ledger/trial-balance';
 import { isOperator } from '../../prisma/stores/party-store';
 import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { balancesOf, maskVirtualAccountNumber, type LedgerDirection } from '../../domain/ledger-rules';

@@ -5,7 +5,7 @@ import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../../prisma/stores/disbursement-store';
 import { findVisibleFinancing } from '../../prisma/stores/financing-store';
 import { decideOfflineRepayment, proposeOfflineRepayment } from '../../prisma/stores/inbound-store';
-import { getTransaction } from '../../prisma/stores/ledger-store';
+import { getTransaction } from '../../prisma/stores/ledger/transactions';
 import { isOperator } from '../../prisma/stores/party-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { retryPayoutUpdate } from '../../workflows/contracts/financing';

@@ -1,31 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { uniqueCreditCode } from '../../test/support/parties';
-import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { isVirtualAccountNumber } from '../../domain/ledger-rules';
-import { ensurePlatformAccounts, openPartyAccounts, partyAccountCode } from './chart-of-accounts';
-import {
-  closeAccount,
-  expireHolds,
-  getBalance,
-  getHold,
-  getStatement,
-  getTransaction,
-  openAccount,
-  postBatch,
-  postHold,
-  postTransaction,
-  reserveHold,
-  reverseTransaction,
-  trialBalance,
-  verifyLedgerInvariants,
-  voidHold,
-  type LedgerAccountView,
-  type LedgerDb,
-} from './ledger-store';
-import { createParty } from './party-store';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { uniqueCreditCode } from '../../../test/support/parties';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../../domain/errors';
+import { isVirtualAccountNumber } from '../../../domain/ledger-rules';
+import { ensurePlatformAccounts, openPartyAccounts, partyAccountCode } from '../chart-of-accounts';
+import { closeAccount, openAccount, type LedgerAccountView } from './accounts';
+import { getBalance } from './balances';
+import { expireHolds, getHold, postHold, reserveHold, voidHold } from './holds';
+import { verifyLedgerInvariants } from './invariants';
+import type { LedgerDb } from './ledger-db';
+import { postBatch, postTransaction, reverseTransaction } from './postings';
+import { getStatement } from './statements';
+import { getTransaction } from './transactions';
+import { trialBalance } from './trial-balance';
+import { createParty } from '../party-store';
 
 let db: TestDatabase;
 let sequence = 0;
