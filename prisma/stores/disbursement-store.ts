@@ -9,6 +9,7 @@ import { getBalance } from './ledger/balances';
 import { postHold, reserveHold } from './ledger/holds';
 import { postTransaction } from './ledger/postings';
 import { isOperator, type Actor } from './party-store';
+import { runTransaction } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
 // Disbursement (放款): the funder's money is reserved, posted to the supplier net of the
@@ -41,7 +42,7 @@ export async function reserveFunding(prisma: PrismaClient, financingId: string, 
   const postings = disbursementPostings(figuresOf(financing, financing.programTerms.interestMode), currency, accounts);
   try {
     const hold = await reserveHold(prisma, { idempotencyKey: `financing:${financingId}:funding`, code: 'DISBURSEMENT_FUNDING', ...postings.hold, amount: postings.hold.amount, metadata: { financingId } }, now);
-    await prisma.$transaction(async (tx) => {
+    await runTransaction(prisma, async (tx) => {
       await lockFinancing(tx, financingId);
       await tx.financing.update({ where: { id: financingId }, data: { fundingHoldId: hold.holdId, updatedAt: now } });
     });
@@ -49,7 +50,7 @@ export async function reserveFunding(prisma: PrismaClient, financingId: string, 
   } catch (error) {
     if (!(error instanceof LimitExceededError)) throw error;
     const balance = await getBalance(prisma, accounts.funderFunding);
-    return prisma.$transaction(async (tx) => {
+    return runTransaction(prisma, async (tx) => {
       const locked = await lockFinancing(tx, financingId);
       const fundingDeadline = locked.fundingDeadline ?? new Date(now.getTime() + fundingWindowMs);
       // The history is read by the supplier too: it says what is needed, never the funder's balance.
@@ -67,7 +68,8 @@ export async function reserveFunding(prisma: PrismaClient, financingId: string, 
  * financing waits in PAYOUT_FAILED for one.
  */
 export async function disburse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<Payout | null> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const financing = await lockFinancing(tx, financingId);
       if (financing.disbursementTransactionId) return latestPayout(tx, financingId);
@@ -101,7 +103,7 @@ export async function disburse(prisma: PrismaClient, financingId: string, now = 
       if (!payout) await moveFinancing(tx, financing, 'PAYOUT_FAILED', 'the supplier has no bank account registered for payouts', now);
       return payout;
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -164,7 +166,8 @@ export type PayoutOutcome = { kind: 'BANK'; view: PayoutView } | { kind: 'TIMEOU
  * account. A timeout changes nothing but the status: the payout is UNKNOWN, not failed.
  */
 export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const { financingId } = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
       const financing = await lockFinancing(tx, financingId);
@@ -223,7 +226,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
       if (Object.keys(data).length === 0) return payout;
       return tx.payout.update({ where: { id: payoutId }, data: { ...data, updatedAt: now } });
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -232,7 +235,8 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
  * the supplier's bank account as it is now (register a corrected one first). Never automatic.
  */
 export async function retryPayout(prisma: PrismaClient, actor: Actor, financingId: string, requestKey: string, now = new Date()): Promise<Payout> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const financing = await lockFinancing(tx, financingId);
       // A retried request (the activity after a crash) finds the attempt it opened.
@@ -253,7 +257,7 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
       await moveFinancing(tx, financing, 'DISBURSING', `payout retried as ${payout.payoutReference}`, now, {}, { userId: actor.userId, partyId: actor.partyId });
       return payout;
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -265,7 +269,7 @@ export async function registerBankAccount(prisma: PrismaClient, actor: Actor, pa
   if (!isOperator(actor) && actor.partyId !== partyId) throw new NotFoundError('Party', partyId);
   if (!actor.userRoles.includes('ADMIN')) throw new ForbiddenError("registering a payout bank account needs the party's ADMIN role");
   const valid = validateBankAccount(input);
-  return prisma.$transaction(async (tx) => {
+  return runTransaction(prisma, async (tx) => {
     await tx.$queryRaw`SELECT id FROM party WHERE id = ${partyId}::uuid FOR UPDATE`;
     await tx.partyBankAccount.updateMany({ where: { partyId, retiredAt: null }, data: { retiredAt: now } });
     return tx.partyBankAccount.create({ data: { partyId, ...valid, createdByUserId: actor.userId, createdAt: now } });

@@ -9,6 +9,7 @@ import { MONEY_TRANSACTION_TIMEOUT_MS, type Tx } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { postTransaction } from './ledger/postings';
 import { isOperator, type Actor } from './party-store';
+import { runTransaction } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 
@@ -40,7 +41,7 @@ export async function recordInboundCredit(
   const existing = await prisma.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
   if (existing) return matchedOf(prisma, existing, true);
   try {
-    return await prisma.$transaction((tx) => bookInboundCredit(tx, credit, people), { timeout: MONEY_TRANSACTION_TIMEOUT_MS });
+    return await runTransaction(prisma, (tx) => bookInboundCredit(tx, credit, people), { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS });
   } catch (error) {
     // Two pollers raced on the same credit: the other one booked it.
     if (isUniqueViolation(error)) return matchedOf(prisma, await prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: credit.bankReference } }), true);
@@ -50,6 +51,11 @@ export async function recordInboundCredit(
 
 /** The booking itself, inside the caller's transaction: receipt into clearing, then the match (or suspense). */
 async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: { recordedByUserId?: string; approvedByUserId?: string }): Promise<MatchedCredit> {
+  // Pollers racing for the same bank line queue here, and the later ones find the first one's
+  // booking instead of all posting to the same hot accounts only to lose on the keys.
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text`;
+  const booked = await tx.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
+  if (booked) return matchedOf(tx, booked, true);
   if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
   const currency: Currency = credit.currency;
   const { amount } = validateAmount(credit.amount, currency);
@@ -150,7 +156,8 @@ export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor,
   requireOperator(actor, 'CHECKER', approve ? 'approve an offline repayment' : 'reject an offline repayment');
   // One transaction under the record's lock: the money is booked if and only if the record
   // says APPROVED, whatever a second checker does at the same moment.
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       await tx.$queryRaw`SELECT id FROM offline_repayment WHERE id = ${id}::uuid FOR UPDATE`;
       const pending = await tx.offlineRepayment.findUnique({ where: { id } });
@@ -178,6 +185,6 @@ export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor,
       const repayment = await tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date() } });
       return { repayment, matched };
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }

@@ -3,6 +3,7 @@ import { DESCRIPTION_LENGTH_MAX, isUuid, validateEntries, type LedgerEntryInput 
 import { formatAmount } from '../../domain/money';
 import type { LedgerAdjustment, LedgerAdjustmentStatus, PrismaClient } from '../client';
 import { isOperator, type Actor } from './party-store';
+import { runTransaction, type Tx } from './run-transaction';
 import { postTransaction } from './ledger/postings';
 
 // Manual adjustments, the only way a person moves money in the ledger: one operator (a MAKER)
@@ -54,7 +55,7 @@ export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, inpu
   });
 }
 
-async function lockPending(tx: Parameters<Parameters<PrismaClient['$transaction']>[0]>[0], actor: Actor, adjustmentId: string): Promise<LedgerAdjustment> {
+async function lockPending(tx: Tx, actor: Actor, adjustmentId: string): Promise<LedgerAdjustment> {
   if (!isUuid(adjustmentId)) throw new NotFoundError('LedgerAdjustment', adjustmentId);
   // Locks the row: two checkers deciding at once are served one after the other.
   const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT "id"::text AS "id" FROM "ledger_adjustment" WHERE "id" = $1::uuid FOR UPDATE`, adjustmentId);
@@ -74,7 +75,7 @@ async function lockPending(tx: Parameters<Parameters<PrismaClient['$transaction'
 export async function approveAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note?: string | null): Promise<LedgerAdjustment> {
   requireOperatorWith(actor, 'CHECKER', 'approve a ledger adjustment');
   const decisionNote = note == null ? null : validateReason(note, ['note']);
-  return prisma.$transaction(async (tx) => {
+  return runTransaction(prisma, async (tx) => {
     const adjustment = await lockPending(tx, actor, adjustmentId);
     const posted = await postTransaction(tx, {
       idempotencyKey: `ledger-adjustment:${adjustment.id}`,
@@ -94,7 +95,7 @@ export async function approveAdjustment(prisma: PrismaClient, actor: Actor, adju
 export async function rejectAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note: string): Promise<LedgerAdjustment> {
   requireOperatorWith(actor, 'CHECKER', 'reject a ledger adjustment');
   const decisionNote = validateReason(note, ['note']);
-  return prisma.$transaction(async (tx) => {
+  return runTransaction(prisma, async (tx) => {
     const adjustment = await lockPending(tx, actor, adjustmentId);
     return tx.ledgerAdjustment.update({ where: { id: adjustment.id }, data: { status: 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date(), decisionNote } });
   });

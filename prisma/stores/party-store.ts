@@ -1,5 +1,6 @@
 import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches } from './api-key-token';
 import { openPartyAccounts } from './chart-of-accounts';
+import { runTransaction } from './run-transaction';
 import { isUniqueViolation } from './unique-violation';
 import { normaliseCreditCode } from '../../domain/credit-code';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
@@ -40,7 +41,7 @@ export async function createParty(prisma: PrismaClient, actor: Actor, input: Cre
   const { legalName, creditCode } = validatePartyInput(input);
   try {
     // One transaction: a party never exists without the virtual accounts its roles need.
-    return await prisma.$transaction(async (tx) => {
+    return await runTransaction(prisma, async (tx) => {
       const party = await tx.party.create({ data: { legalName, creditCode, roles: input.roles } });
       await openPartyAccounts(tx, party);
       return party;

@@ -14,6 +14,7 @@ import {
 import type { ReceivableDecision } from '../../workflows/contracts/receivable';
 import type { Prisma, PrismaClient, Receivable } from '../client';
 import { findPartyWithRole, isOperator, type Actor } from './party-store';
+import { runTransaction } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
@@ -22,7 +23,6 @@ type Tx = Prisma.TransactionClient;
 
 
 const REGISTRATION_PREFIX = 'REG';
-const TRANSACTION_TIMEOUT_MS = 15_000;
 
 export function invoiceFingerprint(obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): string {
   return sha256Hex(fingerprintSource(obligorCreditCode, invoiceCode, invoiceNumber));
@@ -104,7 +104,8 @@ export async function registerReceivable(
 
   const fingerprints = valid.invoices.map((invoice) => invoiceFingerprint(obligor.creditCode, invoice.invoiceCode, invoice.invoiceNumber));
   try {
-    const receivable = await prisma.$transaction(
+    const receivable = await runTransaction(
+      prisma,
       async (tx) => {
         const encumbrance = await findEncumbrance(tx, fingerprints, valid.invoices);
         if (encumbrance) throw encumbrance;
@@ -142,7 +143,6 @@ export async function registerReceivable(
         });
         return created;
       },
-      { timeout: TRANSACTION_TIMEOUT_MS },
     );
     return { receivable, replayed: false };
   } catch (error) {
@@ -150,7 +150,7 @@ export async function registerReceivable(
     // Lost a race: either the same request twice at once, or another registration took an invoice.
     const raced = await replay();
     if (raced) return raced;
-    const encumbrance = await prisma.$transaction((tx) => findEncumbrance(tx, fingerprints, valid.invoices));
+    const encumbrance = await runTransaction(prisma, (tx) => findEncumbrance(tx, fingerprints, valid.invoices));
     if (encumbrance) throw encumbrance;
     throw error;
   }
@@ -184,7 +184,8 @@ export async function decideReceivable(
   idempotencyKey: string,
   now = new Date(),
 ): Promise<Receivable> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const done = await tx.receivableTransition.findUnique({ where: { idempotencyKey } });
       if (done) return tx.receivable.findUniqueOrThrow({ where: { id: receivableId } });
@@ -229,7 +230,6 @@ export async function decideReceivable(
       }
       return updated;
     },
-    { timeout: TRANSACTION_TIMEOUT_MS },
   );
 }
 

@@ -16,6 +16,7 @@ import type { AllocationSource, Financing, PrismaClient, RepaymentAllocation } f
 import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts, type Tx } from './financing-ledger';
 import { getBalance } from './ledger/balances';
 import { postTransaction } from './ledger/postings';
+import { runTransaction } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
 // Servicing a disbursed financing: penalty interest charged day by day once it is overdue,
@@ -48,7 +49,8 @@ export interface PenaltyResult {
  * Each day is its own posting keyed by the date, so a day is never charged twice.
  */
 export async function accruePenalty(prisma: PrismaClient, financingId: string, today: IsoDate, now = new Date()): Promise<PenaltyResult> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const financing = await lockFinancing(tx, financingId);
       assertServicing(financing);
@@ -88,7 +90,7 @@ export async function accruePenalty(prisma: PrismaClient, financingId: string, t
       });
       return { charged, overdue: true };
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -98,7 +100,8 @@ export async function accruePenalty(prisma: PrismaClient, financingId: string, t
  * posting; settles the financing when nothing is owed. Null when the account is empty.
  */
 export async function allocateCollection(prisma: PrismaClient, financingId: string, idempotencyKey: string, now = new Date()): Promise<RepaymentAllocation | null> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const done = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey } });
       if (done) return done;
@@ -106,7 +109,7 @@ export async function allocateCollection(prisma: PrismaClient, financingId: stri
       assertServicing(financing);
       return allocateInTransaction(tx, financing, await financingAccounts(tx, financing), idempotencyKey, 'REPAYMENT', now);
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -200,7 +203,8 @@ export interface RecourseResult {
  * outstanding (and keeps accruing penalty) until paid.
  */
 export async function claimRecourse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<RecourseResult> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const financing = await lockFinancing(tx, financingId);
       assertServicing(financing);
@@ -227,6 +231,6 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
       const row = await allocateInTransaction(tx, financing, accounts, `financing:${financingId}:recourse-allocation`, 'RECOURSE', now);
       return { claimed: formatAmount(claim, currency), outstandingAfter: row ? storedAmount(row.outstandingAfter, currency) : formatAmount(owed, currency) };
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../../domain/errors';
 import { isUuid, type LedgerDirection } from '../../../domain/ledger-rules';
 import { isCurrency, type Currency } from '../../../domain/money';
-import { rowsOf, withRetries, type LedgerDb } from './ledger-db';
+import { rowsOf, runStatement, type LedgerDb } from './ledger-db';
 
 // Accounts: opened once under a unique code (idempotently), closed, never deleted.
 
@@ -59,6 +59,20 @@ export const ACCOUNT_COLUMNS = `a."id"::text AS "id", a."code", a."name", a."typ
   a."debits_must_not_exceed_credits" AS "debitsMustNotExceedCredits", a."credits_must_not_exceed_debits" AS "creditsMustNotExceedDebits",
   a."closed_at" AS "closedAt", a."virtual_account_number" AS "virtualAccountNumber", a."created_at" AS "createdAt"`;
 
+/** The account as asked for: the same code opened again must match it in every respect. */
+function sameDefinition(account: LedgerAccountView, input: OpenAccountInput, book: LedgerBook): boolean {
+  return (
+    account.type === input.type &&
+    account.book === book &&
+    account.currency === input.currency &&
+    account.purpose === input.purpose &&
+    (account.ownerPartyId ?? null) === (input.ownerPartyId?.toLowerCase() ?? null) &&
+    account.debitsMustNotExceedCredits === (input.debitsMustNotExceedCredits ?? false) &&
+    account.creditsMustNotExceedDebits === (input.creditsMustNotExceedDebits ?? false) &&
+    (account.virtualAccountNumber !== null) === (input.withVirtualAccountNumber ?? false)
+  );
+}
+
 /**
  * Opens an account, or returns the one already open under the same code (so opening is
  * idempotent). The same code with a different definition is a conflict.
@@ -68,43 +82,32 @@ export async function openAccount(db: LedgerDb, input: OpenAccountInput): Promis
   const book = input.book ?? 'MONEY';
   if (!isCurrency(input.currency)) throw ValidationError.field(['currency'], `currency ${String(input.currency)} is not supported`, 'CURRENCY_NOT_SUPPORTED');
   if (input.ownerPartyId != null && !isUuid(input.ownerPartyId)) throw ValidationError.field(['ownerPartyId'], 'must be a party id (a UUID)');
-  return withRetries(db, async () => {
-    await rowsOf(db, {
-      text: `INSERT INTO "ledger_account" ("code", "name", "type", "normal_balance", "book", "currency", "owner_party_id", "purpose",
-               "debits_must_not_exceed_credits", "credits_must_not_exceed_debits", "virtual_account_number")
-             SELECT $1::varchar, $2::varchar, $3::"ledger_account_type", $4::"ledger_direction", $5::"ledger_book", $6::char(3), $7::uuid,
-                    $8::"ledger_account_purpose", $9::boolean, $10::boolean, CASE WHEN $11::boolean THEN "ledger_next_virtual_account_number"() END
-             -- Looked up first so that reopening does not spend a virtual account number.
-             WHERE NOT EXISTS (SELECT 1 FROM "ledger_account" WHERE "code" = $1::varchar)
-             ON CONFLICT ("code") DO NOTHING`,
-      values: [
-        input.code,
-        input.name,
-        input.type,
-        normalBalance,
-        book,
-        input.currency,
-        input.ownerPartyId ?? null,
-        input.purpose,
-        input.debitsMustNotExceedCredits ?? false,
-        input.creditsMustNotExceedDebits ?? false,
-        input.withVirtualAccountNumber ?? false,
-      ],
-    });
-    const [account] = await rowsOf<LedgerAccountView>(db, { text: `SELECT ${ACCOUNT_COLUMNS} FROM "ledger_account" a WHERE a."code" = $1`, values: [input.code] });
-    if (!account) throw new Error(`ledger account ${input.code} vanished after it was opened`);
-    const same =
-      account.type === input.type &&
-      account.book === book &&
-      account.currency === input.currency &&
-      account.purpose === input.purpose &&
-      (account.ownerPartyId ?? null) === (input.ownerPartyId?.toLowerCase() ?? null) &&
-      account.debitsMustNotExceedCredits === (input.debitsMustNotExceedCredits ?? false) &&
-      account.creditsMustNotExceedDebits === (input.creditsMustNotExceedDebits ?? false) &&
-      (account.virtualAccountNumber !== null) === (input.withVirtualAccountNumber ?? false);
-    if (!same) throw new ConflictError('ACCOUNT_CODE_TAKEN', `ledger account ${input.code} is already open with a different definition`);
-    return account;
+  await runStatement(db, {
+    text: `INSERT INTO "ledger_account" ("code", "name", "type", "normal_balance", "book", "currency", "owner_party_id", "purpose",
+             "debits_must_not_exceed_credits", "credits_must_not_exceed_debits", "virtual_account_number")
+           SELECT $1::varchar, $2::varchar, $3::"ledger_account_type", $4::"ledger_direction", $5::"ledger_book", $6::char(3), $7::uuid,
+                  $8::"ledger_account_purpose", $9::boolean, $10::boolean, CASE WHEN $11::boolean THEN "ledger_next_virtual_account_number"() END
+           -- Looked up first so that reopening does not spend a virtual account number.
+           WHERE NOT EXISTS (SELECT 1 FROM "ledger_account" WHERE "code" = $1::varchar)
+           ON CONFLICT ("code") DO NOTHING`,
+    values: [
+      input.code,
+      input.name,
+      input.type,
+      normalBalance,
+      book,
+      input.currency,
+      input.ownerPartyId ?? null,
+      input.purpose,
+      input.debitsMustNotExceedCredits ?? false,
+      input.creditsMustNotExceedDebits ?? false,
+      input.withVirtualAccountNumber ?? false,
+    ],
   });
+  const account = await findAccountByCode(db, input.code);
+  if (!account) throw new Error(`ledger account ${input.code} vanished after it was opened`);
+  if (!sameDefinition(account, input, book)) throw new ConflictError('ACCOUNT_CODE_TAKEN', `ledger account ${input.code} is already open with a different definition`);
+  return account;
 }
 
 export async function findAccount(db: LedgerDb, accountId: string): Promise<LedgerAccountView | null> {
@@ -123,12 +126,10 @@ export async function findAccountByCode(db: LedgerDb, code: string): Promise<Led
  * pending holds on it can still be voided or expire. Closing twice keeps the first time.
  */
 export async function closeAccount(db: LedgerDb, accountId: string, closedAt = new Date()): Promise<LedgerAccountView> {
-  const [account] = await withRetries(db, () =>
-    rowsOf<LedgerAccountView>(db, {
-      text: `UPDATE "ledger_account" a SET "closed_at" = coalesce(a."closed_at", $2::timestamptz) WHERE a."id" = $1::uuid RETURNING ${ACCOUNT_COLUMNS}`,
-      values: [accountId, closedAt.toISOString()],
-    }),
-  );
+  const [account] = await runStatement<LedgerAccountView>(db, {
+    text: `UPDATE "ledger_account" a SET "closed_at" = coalesce(a."closed_at", $2::timestamptz) WHERE a."id" = $1::uuid RETURNING ${ACCOUNT_COLUMNS}`,
+    values: [accountId, closedAt.toISOString()],
+  });
   if (!account) throw new NotFoundError('LedgerAccount', accountId);
   return account;
 }

@@ -3,7 +3,7 @@ import { canonicalJson, isUuid, validateAmount, validateHeader, validateIdempote
 import { Decimal, formatAmount, type Currency } from '../../../domain/money';
 import { sha256Hex } from '../sha256-hex';
 import { toDecimal } from '../to-decimal';
-import { rowsOf, withRetries, type LedgerDb } from './ledger-db';
+import { rowsOf, runStatement, type LedgerDb } from './ledger-db';
 
 // Holds (two-phase transfers): reserve now, then post all or part, void, or let expire.
 
@@ -54,13 +54,11 @@ export async function reserveHold(db: LedgerDb, input: ReserveHoldInput, now = n
       metadata,
     }),
   );
-  const [row] = await withRetries(db, () =>
-    rowsOf<ReservedHold>(db, {
-      name: 'ledger_reserve_hold',
-      text: `SELECT "hold_id"::text AS "holdId", "replayed" FROM "ledger_reserve_hold"($1, $2, $3, $4::uuid, $5::uuid, $6::numeric, $7, $8::timestamptz, $9::jsonb)`,
-      values: [input.idempotencyKey, hash, input.code, input.debitAccountId, input.creditAccountId, amount.toFixed(), currency, expiresAt, JSON.stringify(metadata)],
-    }),
-  );
+  const [row] = await runStatement<ReservedHold>(db, {
+    name: 'ledger_reserve_hold',
+    text: `SELECT "hold_id"::text AS "holdId", "replayed" FROM "ledger_reserve_hold"($1, $2, $3, $4::uuid, $5::uuid, $6::numeric, $7, $8::timestamptz, $9::jsonb)`,
+    values: [input.idempotencyKey, hash, input.code, input.debitAccountId, input.creditAccountId, amount.toFixed(), currency, expiresAt, JSON.stringify(metadata)],
+  });
   if (!row) throw new Error('ledger_reserve_hold returned no row');
   return row;
 }
@@ -92,14 +90,12 @@ export async function postHold(db: LedgerDb, input: PostHoldInput, now = new Dat
   const amount = input.amount == null ? null : new Decimal(input.amount).toFixed();
   const metadata = input.metadata ?? {};
   const hash = sha256Hex(canonicalJson({ kind: 'hold-post', holdId: input.holdId.toLowerCase(), amount, description: input.description ?? null, metadata }));
-  const [row] = await withRetries(db, () =>
-    rowsOf<{ transactionId: string; replayed: boolean; postedAmount: string }>(db, {
-      name: 'ledger_post_hold',
-      text: `SELECT "transaction_id"::text AS "transactionId", "replayed", "posted_amount"::text AS "postedAmount"
-             FROM "ledger_post_hold"($1::uuid, $2, $3, $4::numeric, $5::timestamptz, $6, $7::jsonb)`,
-      values: [input.holdId, input.idempotencyKey, hash, amount, now.toISOString(), input.description ?? null, JSON.stringify(metadata)],
-    }),
-  );
+  const [row] = await runStatement<{ transactionId: string; replayed: boolean; postedAmount: string }>(db, {
+    name: 'ledger_post_hold',
+    text: `SELECT "transaction_id"::text AS "transactionId", "replayed", "posted_amount"::text AS "postedAmount"
+           FROM "ledger_post_hold"($1::uuid, $2, $3, $4::numeric, $5::timestamptz, $6, $7::jsonb)`,
+    values: [input.holdId, input.idempotencyKey, hash, amount, now.toISOString(), input.description ?? null, JSON.stringify(metadata)],
+  });
   if (!row) throw new Error('ledger_post_hold returned no row');
   return { transactionId: row.transactionId, replayed: row.replayed, postedAmount: toDecimal(row.postedAmount) };
 }
@@ -114,25 +110,21 @@ export async function voidHold(db: LedgerDb, input: VoidHoldInput, now = new Dat
   if (!isUuid(input.holdId)) throw new NotFoundError('LedgerHold', input.holdId);
   validateIdempotencyKeyOnly(input.idempotencyKey);
   const hash = sha256Hex(canonicalJson({ kind: 'hold-void', holdId: input.holdId.toLowerCase() }));
-  const [row] = await withRetries(db, () =>
-    rowsOf<{ replayed: boolean }>(db, {
-      name: 'ledger_void_hold',
-      text: `SELECT "replayed" FROM "ledger_void_hold"($1::uuid, $2, $3, $4::timestamptz)`,
-      values: [input.holdId, input.idempotencyKey, hash, now.toISOString()],
-    }),
-  );
+  const [row] = await runStatement<{ replayed: boolean }>(db, {
+    name: 'ledger_void_hold',
+    text: `SELECT "replayed" FROM "ledger_void_hold"($1::uuid, $2, $3, $4::timestamptz)`,
+    values: [input.holdId, input.idempotencyKey, hash, now.toISOString()],
+  });
   if (!row) throw new Error('ledger_void_hold returned no row');
   return row;
 }
 
 /** Marks holds whose expiry is at or before `now` EXPIRED and releases their reservations; returns their ids. */
 export async function expireHolds(db: LedgerDb, now = new Date(), limit = EXPIRE_HOLDS_BATCH_MAX): Promise<string[]> {
-  const rows = await withRetries(db, () =>
-    rowsOf<{ holdId: string }>(db, {
-      text: `SELECT "hold_id"::text AS "holdId" FROM "ledger_expire_holds"($1::timestamptz, $2::integer)`,
-      values: [now.toISOString(), Math.min(Math.max(1, limit), EXPIRE_HOLDS_BATCH_MAX)],
-    }),
-  );
+  const rows = await runStatement<{ holdId: string }>(db, {
+    text: `SELECT "hold_id"::text AS "holdId" FROM "ledger_expire_holds"($1::timestamptz, $2::integer)`,
+    values: [now.toISOString(), Math.min(Math.max(1, limit), EXPIRE_HOLDS_BATCH_MAX)],
+  });
   return rows.map((row) => row.holdId);
 }
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Prisma, PrismaClient } from '../../client';
-import { databaseFailureOf, type DatabaseFailure } from '../database-failure';
+import { isRootClient, retryTransient } from '../run-transaction';
 import { toDomainError } from './to-domain-error';
 
 // The escrow ledger's store (this folder): the only code that writes ledger rows. Every write
@@ -16,10 +16,6 @@ import { toDomainError } from './to-domain-error';
  * skip Prisma's per-query overhead and use prepared statements; the bench measures both.
  */
 export type LedgerDb = PrismaClient | Prisma.TransactionClient | pg.Pool | pg.PoolClient | pg.Client;
-
-/** Serialisation failures and deadlocks are retried this many times (with jitter) before giving up. */
-export const LEDGER_RETRIES_MAX = 5;
-const RETRY_DELAY_MS_MAX = 20;
 
 /** A statement for either driver. */
 export interface Query {
@@ -40,37 +36,26 @@ export async function rowsOf<T>(db: LedgerDb, query: Query): Promise<T[]> {
   return result.rows as T[];
 }
 
-const IDEMPOTENCY_KEY_INDEXES = new Set(['ledger_transaction_idempotency_key_key', 'ledger_hold_idempotency_key_key']);
-
-function isRetryable(failure: DatabaseFailure): boolean {
-  // 40001 serialisation failure, 40P01 deadlock: the database undid our work; run it again.
-  if (failure.code === '40001' || failure.code === '40P01') return true;
-  // A twin call with the same key committed while this one waited for the account locks:
-  // the retry finds its row and returns it as a replay (or reports reuse).
-  return failure.code === '23505' && IDEMPOTENCY_KEY_INDEXES.has(failure.constraint ?? '');
-}
-
 /**
- * Only a call the store runs on its own (a Prisma client, or a pool) can be retried: inside
- * a caller's transaction the failed statement has aborted that transaction.
+ * A statement the store runs on its own, on the Prisma client or on a pool, is a database
+ * transaction by itself. On a transaction client, or a pool client that may be inside a
+ * transaction, it is part of its caller's transaction.
  */
-function canRetry(db: LedgerDb): boolean {
-  if (isPrisma(db)) return typeof (db as PrismaClient).$transaction === 'function';
+function runsAlone(db: LedgerDb): boolean {
+  if (isPrisma(db)) return isRootClient(db);
   return typeof (db as pg.Pool).totalCount === 'number';
 }
 
-/** Runs `run`, retrying transient failures when the store owns the database transaction; database errors leave as domain errors. */
-export async function withRetries<T>(db: LedgerDb, run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await run();
-    } catch (error) {
-      const failure = databaseFailureOf(error);
-      if (failure && isRetryable(failure) && canRetry(db) && attempt <= LEDGER_RETRIES_MAX) {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_DELAY_MS_MAX * attempt));
-        continue;
-      }
-      throw toDomainError(error);
-    }
+/**
+ * Runs one ledger write and maps its database errors to domain errors. Alone, a statement
+ * that failed transiently (a deadlock, a twin request with the same key committing first)
+ * is run again; inside a caller's transaction the failure goes to the caller, whose whole
+ * transaction is retried (run-transaction.ts).
+ */
+export async function runStatement<T>(db: LedgerDb, query: Query): Promise<T[]> {
+  try {
+    return runsAlone(db) ? await retryTransient(() => rowsOf<T>(db, query)) : await rowsOf<T>(db, query);
+  } catch (error) {
+    throw toDomainError(error);
   }
 }

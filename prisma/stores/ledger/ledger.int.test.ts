@@ -16,6 +16,7 @@ import { getStatement } from './statements';
 import { getTransaction } from './transactions';
 import { trialBalance } from './trial-balance';
 import { createParty } from '../party-store';
+import { runTransaction } from '../run-transaction';
 
 let db: TestDatabase;
 let sequence = 0;
@@ -254,6 +255,33 @@ describe('idempotency', () => {
     const { source, wallet } = await funded('100.00');
     const request = transfer(wallet, source, '25.00', key('twins'));
     const results = await Promise.all(Array.from({ length: 8 }, () => postTransaction(db.prisma, request)));
+    expect(results.filter((result) => !result.replayed)).toHaveLength(1);
+    expect(new Set(results.map((result) => result.transactionId)).size).toBe(1);
+    expect(await available(wallet.id)).toBe('75.00');
+  });
+
+  it('lets concurrent twins inside callers’ transactions through exactly once: the losers’ transactions run again and replay', async () => {
+    const { source, wallet } = await funded('100.00');
+    const request = transfer(wallet, source, '25.00', key('twins-in-transactions'));
+    // Every first attempt waits until all eight are inside their transactions, so they race.
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const allInside = new Promise<void>((resolve) => (release = resolve));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => {
+        let attempts = 0;
+        return runTransaction(db.prisma, async (tx) => {
+          attempts += 1;
+          if (attempts === 1) {
+            await tx.$queryRawUnsafe('SELECT 1');
+            arrived += 1;
+            if (arrived === 8) release();
+            await allInside;
+          }
+          return postTransaction(tx, request);
+        });
+      }),
+    );
     expect(results.filter((result) => !result.replayed)).toHaveLength(1);
     expect(new Set(results.map((result) => result.transactionId)).size).toBe(1);
     expect(await available(wallet.id)).toBe('75.00');

@@ -12,7 +12,7 @@ import {
 } from '../../../domain/ledger-rules';
 import { formatAmount } from '../../../domain/money';
 import { sha256Hex } from '../sha256-hex';
-import { rowsOf, withRetries, type LedgerDb } from './ledger-db';
+import { runStatement, type LedgerDb } from './ledger-db';
 import { getTransaction } from './transactions';
 
 // Postings: balanced transactions, alone or in an atomic batch, and their reversals.
@@ -70,25 +70,23 @@ const POST_TRANSACTION_SQL = `SELECT "transaction_id"::text AS "transactionId", 
   FROM "ledger_post_transaction"($1, $2, $3, $4, $5::timestamptz, $6::jsonb, $7::uuid, $8::uuid[], $9::"ledger_direction"[], $10::numeric[], $11::char(3)[])`;
 
 async function postPrepared(db: LedgerDb, prepared: PreparedTransaction): Promise<PostedTransaction> {
-  const [row] = await withRetries(db, () =>
-    rowsOf<Omit<PostedTransaction, 'idempotencyKey'>>(db, {
-      name: 'ledger_post_transaction',
-      text: POST_TRANSACTION_SQL,
-      values: [
-        prepared.key,
-        prepared.hash,
-        prepared.code,
-        prepared.description,
-        prepared.effectiveAt,
-        JSON.stringify(prepared.metadata),
-        prepared.reverses,
-        prepared.accounts,
-        prepared.directions,
-        prepared.amounts,
-        prepared.currencies,
-      ],
-    }),
-  );
+  const [row] = await runStatement<Omit<PostedTransaction, 'idempotencyKey'>>(db, {
+    name: 'ledger_post_transaction',
+    text: POST_TRANSACTION_SQL,
+    values: [
+      prepared.key,
+      prepared.hash,
+      prepared.code,
+      prepared.description,
+      prepared.effectiveAt,
+      JSON.stringify(prepared.metadata),
+      prepared.reverses,
+      prepared.accounts,
+      prepared.directions,
+      prepared.amounts,
+      prepared.currencies,
+    ],
+  });
   if (!row) throw new Error('ledger_post_transaction returned no row');
   return { ...row, idempotencyKey: prepared.key };
 }
@@ -124,14 +122,12 @@ export async function postBatch(db: LedgerDb, inputs: readonly PostTransactionIn
       x: item.accounts.map((accountId, index) => ({ a: accountId, d: item.directions[index], m: item.amounts[index], c: item.currencies[index] })),
     })),
   );
-  return withRetries(db, () =>
-    rowsOf<PostedTransaction>(db, {
-      name: 'ledger_post_transactions',
-      text: `SELECT "idempotency_key" AS "idempotencyKey", "transaction_id"::text AS "transactionId", "replayed", "effective_at" AS "effectiveAt", "created_at" AS "createdAt"
-             FROM "ledger_post_transactions"($1::jsonb)`,
-      values: [batch],
-    }),
-  );
+  return runStatement<PostedTransaction>(db, {
+    name: 'ledger_post_transactions',
+    text: `SELECT "idempotency_key" AS "idempotencyKey", "transaction_id"::text AS "transactionId", "replayed", "effective_at" AS "effectiveAt", "created_at" AS "createdAt"
+           FROM "ledger_post_transactions"($1::jsonb)`,
+    values: [batch],
+  });
 }
 
 export interface ReverseTransactionInput {
