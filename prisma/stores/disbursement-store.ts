@@ -1,6 +1,6 @@
 import type { PayoutView } from '../../bank/bank-adapter';
 import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { disbursementPostings, payoutEntries, payoutReturnedAfterSettlementEntries, payoutReturnedEntries, payoutSettledEntries } from '../../domain/ledger-rules';
+import { disbursementPostings, postingEntries } from '../../domain/ledger-rules';
 import { formatAmount, type Currency } from '../../domain/money';
 import { validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
@@ -135,7 +135,7 @@ async function openPayoutAttempt(
     code: 'PAYOUT',
     description: `付款 payout ${reference}`,
     metadata: { financingId: financing.id, payoutReference: reference },
-    entries: payoutEntries(amount, currency, { source: accounts.supplierSettlement, payoutInTransit: accounts.payoutInTransit }),
+    entries: postingEntries('PAYOUT', amount, currency, { source: accounts.supplierSettlement, payoutInTransit: accounts.payoutInTransit }),
   });
   return tx.payout.create({
     data: {
@@ -183,7 +183,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           idempotencyKey: `payout:${payout.payoutReference}:settled`,
           code: 'PAYOUT_SETTLED',
           metadata,
-          entries: payoutSettledEntries(amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
+          entries: postingEntries('PAYOUT_SETTLED', amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
         });
         await moveFinancing(tx, financing, 'DISBURSED', `payout ${payout.payoutReference} settled by the bank`, now);
         return { status: 'SETTLED' as const, settledAt: now, settledTransactionId: posted.transactionId };
@@ -193,7 +193,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           idempotencyKey: `payout:${payout.payoutReference}:reversed`,
           code: 'PAYOUT_REVERSED',
           metadata,
-          entries: payoutReturnedEntries(amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.supplierSettlement }),
+          entries: postingEntries('PAYOUT_REVERSED', amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.supplierSettlement }),
         });
         await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} failed: ${reason}`, now);
         return { status: 'FAILED' as const, failedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId };
@@ -217,7 +217,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
             idempotencyKey: `payout:${payout.payoutReference}:returned`,
             code: 'PAYOUT_RETURNED',
             metadata,
-            entries: payoutReturnedAfterSettlementEntries(amount, currency, { escrowBank: accounts.escrowBank, source: accounts.supplierSettlement }),
+            entries: postingEntries('PAYOUT_RETURNED', amount, currency, { escrowBank: accounts.escrowBank, source: accounts.supplierSettlement }),
           });
           await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} returned by the beneficiary's bank: ${reason}`, now);
           data = { ...data, status: 'RETURNED', returnedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };

@@ -1,6 +1,6 @@
 import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
 import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { inboundMatchEntries, inboundReceiptEntries, validateAmount } from '../../domain/ledger-rules';
+import { postingEntries, validateAmount } from '../../domain/ledger-rules';
 import { formatAmount, isCurrency, type Currency } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
 import type { InboundCredit as InboundCreditRow, OfflineRepayment, PrismaClient } from '../client';
@@ -73,14 +73,14 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: { record
     code: 'INBOUND_RECEIPT',
     description: `来账 ${credit.payerName}`,
     metadata,
-    entries: inboundReceiptEntries(amount, currency, { escrowBank: escrowBank.id, inboundClearing: clearing.id }),
+    entries: postingEntries('INBOUND_RECEIPT', amount, currency, { escrowBank: escrowBank.id, inboundClearing: clearing.id }),
   });
   const match = await postTransaction(tx, {
     idempotencyKey: `inbound:${credit.bankReference}:match`,
     code: matched ? 'INBOUND_MATCH' : 'INBOUND_SUSPENSE',
     description: matched ? `入账 ${credit.virtualAccountNumber}` : `挂账 unknown virtual account ${credit.virtualAccountNumber}`,
     metadata,
-    entries: inboundMatchEntries(amount, currency, { inboundClearing: clearing.id, target: matched ? target.id : suspense.id }),
+    entries: postingEntries('INBOUND_MATCH', amount, currency, { inboundClearing: clearing.id, target: matched ? target.id : suspense.id }),
   });
   const row = await tx.inboundCredit.create({
     data: {

@@ -1,15 +1,7 @@
 import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
 import { SERVICING } from '../../domain/financing-rules';
-import {
-  allocateWaterfall,
-  creditLimitReleaseEntries,
-  penaltyAccrualEntries,
-  penaltyCollectedEntries,
-  recourseDebitEntries,
-  waterfallEntries,
-  type WaterfallAllocation,
-} from '../../domain/ledger-rules';
+import { allocateWaterfall, postingEntries, waterfallEntries, type WaterfallAllocation } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { dailyPenalty, isWhole, overdueFrom, penaltyDaysToCharge, totalOutstanding, waterfallOrder, type Outstanding } from '../../domain/servicing-rules';
 import type { AllocationSource, Financing, PrismaClient, RepaymentAllocation } from '../client';
@@ -75,7 +67,7 @@ export async function accruePenalty(prisma: PrismaClient, financingId: string, t
             code: 'PENALTY_ACCRUAL',
             description: `罚息 penalty interest ${financing.financingNumber} ${day}`,
             metadata: { financingId, date: day },
-            entries: penaltyAccrualEntries(amount, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+            entries: postingEntries('PENALTY_ACCRUAL', amount, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
           });
           total = total.plus(amount);
         }
@@ -133,7 +125,7 @@ async function allocateInTransaction(tx: Tx, financing: Financing, accounts: Fin
       idempotencyKey: `${idempotencyKey}:penalty-collected`,
       code: 'PENALTY_COLLECTED',
       metadata,
-      entries: penaltyCollectedEntries(allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+      entries: postingEntries('PENALTY_COLLECTED', allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
     });
   }
   const fixed = (value: Decimal) => formatAmount(value, currency);
@@ -181,7 +173,7 @@ async function settle(tx: Tx, financing: Financing, accounts: FinancingAccounts,
       idempotencyKey: `financing:${financing.id}:limit-release:${hold.id}`,
       code: 'LIMIT_RELEASE',
       metadata: { financingId: financing.id },
-      entries: creditLimitReleaseEntries(toDecimal(hold.postedAmount ?? hold.amount), currency, { limitControl: accounts.limitControl, creditLimit: hold.debitAccountId }),
+      entries: postingEntries('LIMIT_RELEASE', toDecimal(hold.postedAmount ?? hold.amount), currency, { limitControl: accounts.limitControl, creditLimit: hold.debitAccountId }),
     });
   }
   await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'SETTLED', updatedAt: now } });
@@ -225,7 +217,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
         code: 'RECOURSE',
         description: `追索 recourse ${financing.financingNumber}`,
         metadata: { financingId },
-        entries: recourseDebitEntries(claim, currency, { supplierSettlement: accounts.supplierSettlement, collection: accounts.collection }),
+        entries: postingEntries('RECOURSE', claim, currency, { supplierSettlement: accounts.supplierSettlement, collection: accounts.collection }),
       });
       await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed() } });
       const row = await allocateInTransaction(tx, financing, accounts, `financing:${financingId}:recourse-allocation`, 'RECOURSE', now);
