@@ -1,7 +1,7 @@
 import { ConflictError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertBeforeDeadline, assertDecisionAllowed, CLOSED_BEFORE_APPROVAL, deadlineOf, FINANCING_DECISIONS, type FinancingDecision } from '../../domain/financing-rules';
 import { formatAmount } from '../../domain/money';
-import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/receivable-rules';
+import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/ledger-rules';
 import type { Financing, Prisma, PrismaClient } from '../client';
 import { dateColumn } from '../../domain/business-date';
 import { openCollectionAccount } from './chart-of-accounts';

@@ -7,14 +7,14 @@ import {
   LedgerDirection as LedgerDirectionValues,
 } from '../../prisma/generated/client/enums';
 import { approveAdjustment, ADJUSTMENT_PAGE_SIZE_MAX, adjustmentsWhere, proposeAdjustment, rejectAdjustment } from '../../prisma/stores/ledger-adjustment-store';
-import { getBalance, type AccountBalance } from '../../prisma/stores/ledger/balances';
+import { balanceOfTotals, getBalance, type AccountBalance } from '../../prisma/stores/ledger/balances';
 import { getStatement, STATEMENT_PAGE_SIZE_DEFAULT, STATEMENT_PAGE_SIZE_MAX, type Statement, type StatementLine } from '../../prisma/stores/ledger/statements';
 import { getTransaction, type TransactionEntryView, type TransactionView } from '../../prisma/stores/ledger/transactions';
 import { trialBalance, type TrialBalance } from '../../prisma/stores/ledger/trial-balance';
 import { isOperator } from '../../prisma/stores/party-store';
 import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { balancesOf, maskVirtualAccountNumber, type LedgerDirection } from '../../domain/ledger-rules';
-import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
+import { maskVirtualAccountNumber, type LedgerDirection } from '../../domain/ledger-rules';
+import { formatAmount, isCurrency, type Currency, type Decimal } from '../../domain/money';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
@@ -130,10 +130,7 @@ builder.prismaObject('LedgerAccount', {
     balance: t.field({
       type: LedgerBalance,
       description: 'Balances now.',
-      resolve: (account) => {
-        const totals = { debitsPosted: new Decimal(account.debitsPosted.toString()), creditsPosted: new Decimal(account.creditsPosted.toString()), debitsPending: new Decimal(account.debitsPending.toString()), creditsPending: new Decimal(account.creditsPending.toString()) };
-        return { accountId: account.id, currency: account.currency as Currency, normalBalance: account.normalBalance, ...totals, ...balancesOf(account.normalBalance, totals), asOf: null };
-      },
+      resolve: (account) => balanceOfTotals(account.id, account),
     }),
     balanceAt: t.field({
       type: LedgerBalance,

@@ -110,12 +110,6 @@ export async function openAccount(db: LedgerDb, input: OpenAccountInput): Promis
   return account;
 }
 
-export async function findAccount(db: LedgerDb, accountId: string): Promise<LedgerAccountView | null> {
-  if (!isUuid(accountId)) return null;
-  const [account] = await rowsOf<LedgerAccountView>(db, { text: `SELECT ${ACCOUNT_COLUMNS} FROM "ledger_account" a WHERE a."id" = $1::uuid`, values: [accountId] });
-  return account ?? null;
-}
-
 export async function findAccountByCode(db: LedgerDb, code: string): Promise<LedgerAccountView | null> {
   const [account] = await rowsOf<LedgerAccountView>(db, { text: `SELECT ${ACCOUNT_COLUMNS} FROM "ledger_account" a WHERE a."code" = $1`, values: [code] });
   return account ?? null;

@@ -18,23 +18,25 @@ export interface AccountBalance extends Balances {
   asOf: Date | null;
 }
 
-interface TotalsRow {
-  currency: Currency;
+/** An account's four totals, as the database gives them (text from SQL, Prisma's Decimal from a model). */
+export interface AccountTotalsRow {
+  currency: string;
   normalBalance: LedgerDirection;
-  debitsPosted: string;
-  creditsPosted: string;
-  debitsPending: string;
-  creditsPending: string;
+  debitsPosted: string | { toString(): string };
+  creditsPosted: string | { toString(): string };
+  debitsPending: string | { toString(): string };
+  creditsPending: string | { toString(): string };
 }
 
-function balanceFrom(accountId: string, row: TotalsRow, asOf: Date | null): AccountBalance {
+/** The one reading of an account's totals into posted, pending and available balances. */
+export function balanceOfTotals(accountId: string, row: AccountTotalsRow, asOf: Date | null = null): AccountBalance {
   const totals = {
     debitsPosted: toDecimal(row.debitsPosted),
     creditsPosted: toDecimal(row.creditsPosted),
     debitsPending: toDecimal(row.debitsPending),
     creditsPending: toDecimal(row.creditsPending),
   };
-  return { accountId, currency: row.currency, normalBalance: row.normalBalance, ...totals, ...balancesOf(row.normalBalance, totals), asOf };
+  return { accountId, currency: row.currency as Currency, normalBalance: row.normalBalance, ...totals, ...balancesOf(row.normalBalance, totals), asOf };
 }
 
 /**
@@ -45,7 +47,7 @@ function balanceFrom(accountId: string, row: TotalsRow, asOf: Date | null): Acco
 export async function getBalance(db: LedgerDb, accountId: string, asOf?: Date | null): Promise<AccountBalance> {
   if (!isUuid(accountId)) throw new NotFoundError('LedgerAccount', accountId);
   const rows = asOf
-    ? await rowsOf<TotalsRow>(db, {
+    ? await rowsOf<AccountTotalsRow>(db, {
         text: `SELECT a."currency"::text AS "currency", a."normal_balance"::text AS "normalBalance",
                       coalesce(p."debits", 0)::text AS "debitsPosted", coalesce(p."credits", 0)::text AS "creditsPosted",
                       coalesce(h."debits", 0)::text AS "debitsPending", coalesce(h."credits", 0)::text AS "creditsPending"
@@ -61,7 +63,7 @@ export async function getBalance(db: LedgerDb, accountId: string, asOf?: Date | 
                WHERE a."id" = $1::uuid`,
         values: [accountId, asOf.toISOString()],
       })
-    : await rowsOf<TotalsRow>(db, {
+    : await rowsOf<AccountTotalsRow>(db, {
         name: 'ledger_balance',
         text: `SELECT a."currency"::text AS "currency", a."normal_balance"::text AS "normalBalance", a."debits_posted"::text AS "debitsPosted",
                       a."credits_posted"::text AS "creditsPosted", a."debits_pending"::text AS "debitsPending", a."credits_pending"::text AS "creditsPending"
@@ -70,5 +72,5 @@ export async function getBalance(db: LedgerDb, accountId: string, asOf?: Date | 
       });
   const [row] = rows;
   if (!row) throw new NotFoundError('LedgerAccount', accountId);
-  return balanceFrom(accountId, row, asOf ?? null);
+  return balanceOfTotals(accountId, row, asOf ?? null);
 }
