@@ -83,8 +83,9 @@ export async function disburse(prisma: PrismaClient, financingId: string, now = 
       if (postings.feeEntries.length > 0) {
         await postTransaction(tx, { idempotencyKey: `financing:${financingId}:fees`, code: 'DISBURSEMENT_FEES', description: `服务费 fees ${financing.financingNumber}`, metadata, entries: postings.feeEntries });
       }
+      // The limits reserved at application (LIMIT_RESERVATION holds) are now used.
       for (const holdId of financing.limitHoldIds) {
-        await postHold(tx, { holdId, idempotencyKey: `financing:${financingId}:limit-use:${holdId}`, metadata }, now);
+        await postHold(tx, { holdId, idempotencyKey: `financing:${financingId}:limit-use:${holdId}`, code: 'LIMIT_UTILISATION', metadata }, now);
       }
       const penaltyAccountId = await openPenaltyAccount(tx, financing);
       await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'FINANCED', updatedAt: now } });

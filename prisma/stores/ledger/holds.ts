@@ -69,6 +69,8 @@ export interface PostHoldInput {
   idempotencyKey: string;
   /** At most the hold's amount; the whole amount when omitted. The rest of the reservation is released. */
   amount?: string | null;
+  /** The code of the posting transaction, when it says more than the hold's own code (which it keeps when omitted). */
+  code?: string | null;
   description?: string | null;
   metadata?: Record<string, unknown> | null;
 }
@@ -83,18 +85,19 @@ const DECIMAL_SHAPE = /^(0|[1-9]\d*)(\.\d+)?$/;
 
 export async function postHold(db: LedgerDb, input: PostHoldInput, now = new Date()): Promise<PostedHold> {
   if (!isUuid(input.holdId)) throw new NotFoundError('LedgerHold', input.holdId);
-  validateHeader({ idempotencyKey: input.idempotencyKey, code: 'HOLD_POST', description: input.description, metadata: input.metadata });
+  validateHeader({ idempotencyKey: input.idempotencyKey, code: input.code ?? 'HOLD_POST', description: input.description, metadata: input.metadata });
   if (input.amount != null && (!DECIMAL_SHAPE.test(input.amount) || new Decimal(input.amount).lte(0))) {
     throw ValidationError.field(['amount'], `amount ${JSON.stringify(input.amount)} must be a plain decimal greater than zero`, 'AMOUNT_NOT_POSITIVE');
   }
   const amount = input.amount == null ? null : new Decimal(input.amount).toFixed();
   const metadata = input.metadata ?? {};
-  const hash = sha256Hex(canonicalJson({ kind: 'hold-post', holdId: input.holdId.toLowerCase(), amount, description: input.description ?? null, metadata }));
+  // A code is hashed only when given, so that posts without one keep the hashes they always had.
+  const hash = sha256Hex(canonicalJson({ kind: 'hold-post', holdId: input.holdId.toLowerCase(), amount, code: input.code ?? undefined, description: input.description ?? null, metadata }));
   const [row] = await runStatement<{ transactionId: string; replayed: boolean; postedAmount: string }>(db, {
     name: 'ledger_post_hold',
     text: `SELECT "transaction_id"::text AS "transactionId", "replayed", "posted_amount"::text AS "postedAmount"
-           FROM "ledger_post_hold"($1::uuid, $2, $3, $4::numeric, $5::timestamptz, $6, $7::jsonb)`,
-    values: [input.holdId, input.idempotencyKey, hash, amount, now.toISOString(), input.description ?? null, JSON.stringify(metadata)],
+           FROM "ledger_post_hold"($1::uuid, $2, $3, $4::numeric, $5::timestamptz, $6, $7::jsonb, $8)`,
+    values: [input.holdId, input.idempotencyKey, hash, amount, now.toISOString(), input.description ?? null, JSON.stringify(metadata), input.code ?? null],
   });
   if (!row) throw new Error('ledger_post_hold returned no row');
   return { transactionId: row.transactionId, replayed: row.replayed, postedAmount: toDecimal(row.postedAmount) };

@@ -321,6 +321,22 @@ describe('holds', () => {
     expect((await getHold(db.prisma, holdId))?.status).toBe('POSTED');
   });
 
+  it('posts under a code of its own when given one (the hold keeps its code), and a repeat with another code is a reused key', async () => {
+    const { wallet } = await funded('100.00');
+    const target = await account();
+    const { holdId } = await reserveHold(db.prisma, { idempotencyKey: key('hold'), code: 'LIMIT_RESERVATION', debitAccountId: wallet.id, creditAccountId: target.id, amount: '60.00', currency: 'CNY' });
+    const request = { holdId, idempotencyKey: key('post'), code: 'LIMIT_UTILISATION' };
+    const posted = await postHold(db.prisma, request);
+    expect((await getTransaction(db.prisma, posted.transactionId))?.code).toBe('LIMIT_UTILISATION');
+    expect((await getHold(db.prisma, holdId))?.code).toBe('LIMIT_RESERVATION');
+    expect(await postHold(db.prisma, request)).toMatchObject({ transactionId: posted.transactionId, replayed: true });
+    const reused = await rejectionOf(postHold(db.prisma, { ...request, code: 'LIMIT_RELEASE' }));
+    expect((reused as ConflictError).code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const malformed = await rejectionOf(postHold(db.prisma, { ...request, idempotencyKey: key('post'), code: 'limit use' }));
+    expect(malformed).toBeInstanceOf(ValidationError);
+    expect(await available(wallet.id)).toBe('40.00');
+  });
+
   it('posts in part and releases the rest', async () => {
     const { wallet } = await funded('100.00');
     const target = await account();
