@@ -104,46 +104,7 @@ export async function registerReceivable(
 
   const fingerprints = valid.invoices.map((invoice) => invoiceFingerprint(obligor.creditCode, invoice.invoiceCode, invoice.invoiceNumber));
   try {
-    const receivable = await runTransaction(
-      prisma,
-      async (tx) => {
-        const encumbrance = await findEncumbrance(tx, fingerprints, valid.invoices);
-        if (encumbrance) throw encumbrance;
-        const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
-        const registrationNumber = `${REGISTRATION_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
-        const created = await tx.receivable.create({
-          data: {
-            registrationNumber,
-            supplierPartyId: actor.partyId,
-            obligorPartyId: obligor.id,
-            contractNumber: valid.contractNumber,
-            currency: valid.currency,
-            faceAmount: valid.faceAmount.toFixed(),
-            dueDate: dateColumn(valid.dueDate),
-            documentHashes: valid.documentHashes,
-            idempotencyKey: valid.idempotencyKey,
-            requestHash: hash,
-            registeredByUserId: actor.userId,
-            registeredAt: now,
-            confirmationDeadline: new Date(now.getTime() + confirmationWindowMs),
-            updatedAt: now,
-            invoices: {
-              create: valid.invoices.map((invoice, index) => ({
-                lineNumber: index + 1,
-                invoiceCode: invoice.invoiceCode,
-                invoiceNumber: invoice.invoiceNumber,
-                amount: invoice.amount.toFixed(),
-                issueDate: dateColumn(invoice.issueDate),
-                fingerprint: fingerprints[index] as string,
-              })),
-            },
-            registryEntries: { create: fingerprints.map((fingerprint) => ({ fingerprint, registrationNumber, encumberedSince: now })) },
-            transitions: { create: { toStatus: 'REGISTERED', actorUserId: actor.userId, actorPartyId: actor.partyId, occurredAt: now } },
-          },
-        });
-        return created;
-      },
-    );
+    const receivable = await runTransaction(prisma, (tx) => createReceivable(tx, actor, valid, { obligorPartyId: obligor.id, fingerprints, requestHash: hash }, now, confirmationWindowMs));
     return { receivable, replayed: false };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -154,6 +115,52 @@ export async function registerReceivable(
     if (encumbrance) throw encumbrance;
     throw error;
   }
+}
+
+/** The registration's writes, in the caller's transaction: the receivable with its invoices, registry entries and first history row. */
+async function createReceivable(
+  tx: Tx,
+  actor: Actor,
+  valid: ValidRegistration,
+  request: { obligorPartyId: string; fingerprints: string[]; requestHash: string },
+  now: Date,
+  confirmationWindowMs: number,
+): Promise<Receivable> {
+  const { fingerprints } = request;
+  const encumbrance = await findEncumbrance(tx, fingerprints, valid.invoices);
+  if (encumbrance) throw encumbrance;
+  const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
+  const registrationNumber = `${REGISTRATION_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
+  return tx.receivable.create({
+    data: {
+      registrationNumber,
+      supplierPartyId: actor.partyId,
+      obligorPartyId: request.obligorPartyId,
+      contractNumber: valid.contractNumber,
+      currency: valid.currency,
+      faceAmount: valid.faceAmount.toFixed(),
+      dueDate: dateColumn(valid.dueDate),
+      documentHashes: valid.documentHashes,
+      idempotencyKey: valid.idempotencyKey,
+      requestHash: request.requestHash,
+      registeredByUserId: actor.userId,
+      registeredAt: now,
+      confirmationDeadline: new Date(now.getTime() + confirmationWindowMs),
+      updatedAt: now,
+      invoices: {
+        create: valid.invoices.map((invoice, index) => ({
+          lineNumber: index + 1,
+          invoiceCode: invoice.invoiceCode,
+          invoiceNumber: invoice.invoiceNumber,
+          amount: invoice.amount.toFixed(),
+          issueDate: dateColumn(invoice.issueDate),
+          fingerprint: fingerprints[index] as string,
+        })),
+      },
+      registryEntries: { create: fingerprints.map((fingerprint) => ({ fingerprint, registrationNumber, encumberedSince: now })) },
+      transitions: { create: { toStatus: 'REGISTERED', actorUserId: actor.userId, actorPartyId: actor.partyId, occurredAt: now } },
+    },
+  });
 }
 
 const DECISION_TARGET: Record<ReceivableDecision['kind'], ReceivableStatus> = {
