@@ -1,13 +1,12 @@
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { postingEntries } from '../../domain/ledger-rules';
 import { LimitExceededError } from '../../domain/errors';
-import type { CreditLimitKind, Prisma } from '../client';
+import type { CreditLimitKind } from '../client';
 import { ensurePlatformAccounts } from './chart-of-accounts';
 import { openAccount } from './ledger/accounts';
 import { postTransaction } from './ledger/postings';
+import type { Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
-
-type Tx = Prisma.TransactionClient;
 
 export interface CreditLimitScope {
   kind: CreditLimitKind;

@@ -4,12 +4,12 @@ import { disbursementPostings, postingEntries } from '../../domain/ledger-rules'
 import { formatAmount, type Currency } from '../../domain/money';
 import { validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
-import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts, type Tx } from './financing-ledger';
+import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts } from './financing-ledger';
 import { getBalance } from './ledger/balances';
 import { postHold, reserveHold } from './ledger/holds';
 import { postTransaction } from './ledger/postings';
 import { isOperator, type Actor } from './party-store';
-import { runTransaction } from './run-transaction';
+import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
 // Disbursement (放款): the funder's money is reserved, posted to the supplier net of the

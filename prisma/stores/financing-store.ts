@@ -10,7 +10,7 @@ import { findAccountByCode } from './ledger/accounts';
 import { reserveHold, voidHold } from './ledger/holds';
 import { isOperator, type Actor } from './party-store';
 import { quoteFinancing, type QuoteResult } from './program-store';
-import { runTransaction } from './run-transaction';
+import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { isUniqueViolation } from './unique-violation';
 
@@ -26,8 +26,6 @@ export interface FinancingWindows {
   acknowledgementWindowMs: number;
   approvalWindowMs: number;
 }
-
-type Tx = Prisma.TransactionClient;
 
 export interface ApplyResult {
   financing: Financing;

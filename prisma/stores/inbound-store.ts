@@ -5,11 +5,11 @@ import { formatAmount, isCurrency, type Currency } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
 import type { InboundCredit as InboundCreditRow, OfflineRepayment, PrismaClient } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
-import { MONEY_TRANSACTION_TIMEOUT_MS, type Tx } from './financing-ledger';
+import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { postTransaction } from './ledger/postings';
 import { isOperator, type Actor } from './party-store';
-import { runTransaction } from './run-transaction';
+import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 

@@ -14,13 +14,10 @@ import {
 import type { ReceivableDecision } from '../../workflows/contracts/receivable';
 import type { Prisma, PrismaClient, Receivable } from '../client';
 import { findPartyWithRole, isOperator, type Actor } from './party-store';
-import { runTransaction } from './run-transaction';
+import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
-
-type Tx = Prisma.TransactionClient;
-
 
 const REGISTRATION_PREFIX = 'REG';
 

@@ -5,10 +5,10 @@ import { allocateWaterfall, postingEntries, waterfallEntries, type WaterfallAllo
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { dailyPenalty, isWhole, overdueFrom, penaltyDaysToCharge, totalOutstanding, waterfallOrder, type Outstanding } from '../../domain/servicing-rules';
 import type { AllocationSource, Financing, PrismaClient, RepaymentAllocation } from '../client';
-import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts, type Tx } from './financing-ledger';
+import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
 import { getBalance } from './ledger/balances';
 import { postTransaction } from './ledger/postings';
-import { runTransaction } from './run-transaction';
+import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
 // Servicing a disbursed financing: penalty interest charged day by day once it is overdue,
