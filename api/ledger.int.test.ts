@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePlatformAccounts, openPartyAccounts, type PlatformAccounts } from '../prisma/stores/chart-of-accounts';
-import { postTransaction, verifyLedgerInvariants, type LedgerAccountView } from '../prisma/stores/ledger-store';
+import type { LedgerAccountView } from '../prisma/stores/ledger/accounts';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { postTransaction } from '../prisma/stores/ledger/postings';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createActor, type TestActor } from '../test/support/parties';

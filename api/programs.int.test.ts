@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditLimitCode } from '../prisma/stores/credit-limit-store';
-import { findAccountByCode, reserveHold, trialBalance } from '../prisma/stores/ledger-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { reserveHold } from '../prisma/stores/ledger/holds';
+import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { decideReceivable } from '../prisma/stores/receivable-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';

@@ -2,7 +2,7 @@ import { getNamedType, isLeafType, isNonNullType, isObjectType, isUnionType, typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../schema';
 import { CONNECTION_PAGE_SIZE_MAX } from '../schema/builder';
-import { STATEMENT_PAGE_SIZE_MAX } from '../prisma/stores/ledger-store';
+import { STATEMENT_PAGE_SIZE_MAX } from '../prisma/stores/ledger/statements';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createActor, uniqueCreditCode, type TestActor } from '../test/support/parties';

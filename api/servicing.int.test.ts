@@ -5,7 +5,10 @@ import { collectionAccountCode, ensurePlatformAccounts, ESCROW_BANK_NAME, openPa
 import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
-import { findAccountByCode, getBalance, trialBalance, verifyLedgerInvariants } from '../prisma/stores/ledger-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { getBalance } from '../prisma/stores/ledger/balances';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';

@@ -1,13 +1,16 @@
 import pg from 'pg';
 import { createPrismaClient } from '../prisma/client';
-import { openAccount, postBatch, postTransaction, verifyLedgerInvariants, type LedgerAccountView, type LedgerDb, type PostTransactionInput } from '../prisma/stores/ledger-store';
+import { openAccount, type LedgerAccountView } from '../prisma/stores/ledger/accounts';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import type { LedgerDb } from '../prisma/stores/ledger/ledger-db';
+import { postBatch, postTransaction, type PostTransactionInput } from '../prisma/stores/ledger/postings';
 
 // The ledger's benchmarks (docs/ledger.md, "Performance"):
 //   ledger.single  transfers/s of single two-entry postings from 16 concurrent clients,
 //                  beside hand-written SQL doing the same work in the same run;
 //   ledger.batch   transfers/s posting batches of 1,000;
 //   ledger.p99     p99 latency of one posting with one client.
-// The ledger side goes through the real store (prisma/stores/ledger-store.ts): validation,
+// The ledger side goes through the real store (prisma/stores/ledger/): validation,
 // request hashing, the posting function, its triggers and the deferred balance check. The
 // baselines are plain node-postgres on tables of the same shape without any of that.
 

@@ -5,28 +5,23 @@ import {
   balancesOf,
   canonicalEntries,
   canonicalJson,
-  creditLimitGrantEntries,
   disbursementPostings,
   ENTRIES_PER_TRANSACTION_MAX,
-  inboundMatchEntries,
-  inboundReceiptEntries,
   isVirtualAccountNumber,
   luhnCheckDigit,
   maskVirtualAccountNumber,
-  payoutEntries,
-  payoutReturnedEntries,
-  payoutSettledEntries,
-  penaltyAccrualEntries,
   penaltyForDays,
-  recourseDebitEntries,
-  repaymentEntries,
+  postingEntries,
+  POSTING_RULES,
   reversalEntries,
   signedAmount,
+  transfer,
   validateAmount,
   validateEntries,
   validateHeader,
   waterfallEntries,
   type LedgerEntryInput,
+  type PostingRule,
 } from './ledger-rules';
 import { Decimal } from './money';
 
@@ -244,17 +239,44 @@ describe('posting rules of the business events', () => {
 
   it('every rule produces balanced legs', () => {
     const sets = [
-      inboundReceiptEntries(d('500000.00'), 'CNY', accounts),
-      inboundMatchEntries(d('500000.00'), 'CNY', { inboundClearing: accounts.inboundClearing, target: accounts.funderFunding }),
-      payoutEntries(d('1.00'), 'CNY', { source: accounts.supplierSettlement, payoutInTransit: accounts.payoutInTransit }),
-      payoutSettledEntries(d('1.00'), 'CNY', accounts),
-      payoutReturnedEntries(d('1.00'), 'CNY', { payoutInTransit: accounts.payoutInTransit, source: accounts.supplierSettlement }),
-      repaymentEntries(d('800000.00'), 'CNY', accounts),
-      recourseDebitEntries(d('12.34'), 'CNY', accounts),
-      penaltyAccrualEntries(d('66.67'), 'CNY', accounts),
-      creditLimitGrantEntries(d('1000000.00'), 'CNY', accounts),
+      postingEntries('INBOUND_RECEIPT', d('500000.00'), 'CNY', accounts),
+      postingEntries('INBOUND_MATCH', d('500000.00'), 'CNY', { inboundClearing: accounts.inboundClearing, target: accounts.funderFunding }),
+      postingEntries('PAYOUT', d('1.00'), 'CNY', { source: accounts.supplierSettlement, payoutInTransit: accounts.payoutInTransit }),
+      postingEntries('PAYOUT_SETTLED', d('1.00'), 'CNY', accounts),
+      postingEntries('PAYOUT_REVERSED', d('1.00'), 'CNY', { payoutInTransit: accounts.payoutInTransit, source: accounts.supplierSettlement }),
+      postingEntries('REPAYMENT', d('800000.00'), 'CNY', accounts),
+      postingEntries('RECOURSE', d('12.34'), 'CNY', accounts),
+      postingEntries('PENALTY_ACCRUAL', d('66.67'), 'CNY', accounts),
+      postingEntries('CREDIT_LIMIT_GRANT', d('1000000.00'), 'CNY', accounts),
     ];
     for (const entries of sets) expect(netByCurrency(entries)).toEqual({ CNY: '0' });
+  });
+
+  it('each rule moves the amount from the account it always debited to the one it always credited', () => {
+    const roles = { ...accounts, source: 'source', target: 'target' };
+    const expected: Record<PostingRule, [string, string]> = {
+      INBOUND_RECEIPT: ['escrow', 'clearing'],
+      INBOUND_MATCH: ['clearing', 'target'],
+      DISBURSEMENT_FEES: ['supplier', 'fees'],
+      PAYOUT: ['source', 'transit'],
+      PAYOUT_SETTLED: ['transit', 'escrow'],
+      PAYOUT_REVERSED: ['transit', 'source'],
+      PAYOUT_RETURNED: ['escrow', 'source'],
+      REPAYMENT: ['core', 'collection'],
+      RECOURSE: ['supplier', 'collection'],
+      PENALTY_ACCRUAL: ['penalty', 'accrual'],
+      PENALTY_COLLECTED: ['accrual', 'penalty'],
+      CREDIT_LIMIT_GRANT: ['limitControl', 'creditLimit'],
+      LIMIT_RELEASE: ['limitControl', 'creditLimit'],
+    };
+    expect(Object.keys(POSTING_RULES).sort()).toEqual(Object.keys(expected).sort());
+    for (const [rule, [debit, credit]] of Object.entries(expected) as Array<[PostingRule, [string, string]]>) {
+      expect(postingEntries(rule, d('12.30'), 'CNY', roles), rule).toEqual([
+        { accountId: debit, direction: 'DEBIT', amount: '12.30', currency: 'CNY' },
+        { accountId: credit, direction: 'CREDIT', amount: '12.30', currency: 'CNY' },
+      ]);
+    }
+    expect(transfer('escrow', 'clearing', d('7'), 'JPY')).toEqual(postingEntries('INBOUND_RECEIPT', d('7'), 'JPY', roles));
   });
 
   it('disbursement net of discount and fees: funder pays the advance, the supplier gets the rest after fees', () => {
@@ -349,8 +371,8 @@ describe('posting rules of the business events', () => {
   });
 
   it('refuses zero and negative amounts in every rule', () => {
-    expect(() => inboundReceiptEntries(d('0'), 'CNY', accounts)).toThrow(ValidationError);
-    expect(() => repaymentEntries(d('-1'), 'CNY', accounts)).toThrow(ValidationError);
+    expect(() => postingEntries('INBOUND_RECEIPT', d('0'), 'CNY', accounts)).toThrow(ValidationError);
+    expect(() => postingEntries('REPAYMENT', d('-1'), 'CNY', accounts)).toThrow(ValidationError);
     expect(() => allocateWaterfall(d('-1'), { fees: d('0'), penalty: d('0'), interest: d('0'), principal: d('0') })).toThrow(ValidationError);
   });
 });

@@ -3,7 +3,7 @@ import { AmountError, Decimal, formatAmount, isCurrency, parseAmount, roundMoney
 
 // The ledger's pure rules: what a valid posting is, what a balance is, and the posting rule
 // of every business event (docs/ledger.md has them as tables). The store
-// (prisma/stores/ledger-store.ts) validates with these before it writes, so that a caller
+// (prisma/stores/ledger/) validates with these before it writes, so that a caller
 // gets a clear error; the database enforces the same invariants again as the backstop.
 
 export type LedgerDirection = 'DEBIT' | 'CREDIT';
@@ -299,16 +299,54 @@ function requireMinorUnits(amount: Decimal, currency: Currency, what: string): v
   if (!roundMoney(amount, currency).eq(amount)) throw ValidationError.field([what], `${what} ${amount.toFixed()} has more decimals than ${currency} allows`, 'AMOUNT_TOO_MANY_DECIMALS');
 }
 
-/** Money arrives at the escrow bank account; it waits in clearing until matched. */
-export function inboundReceiptEntries(amount: Decimal, currency: Currency, accounts: { escrowBank: string; inboundClearing: string }): LedgerEntryInput[] {
+/** Moves a positive amount from one account to another: a debit of the one, a credit of the other. */
+export function transfer(debitAccountId: string, creditAccountId: string, amount: Decimal, currency: Currency): LedgerEntryInput[] {
   requirePositive(amount, 'amount');
-  return [leg(accounts.escrowBank, 'DEBIT', amount, currency), leg(accounts.inboundClearing, 'CREDIT', amount, currency)];
+  return [leg(debitAccountId, 'DEBIT', amount, currency), leg(creditAccountId, 'CREDIT', amount, currency)];
 }
 
-/** Inbound money matched by the virtual account number it was paid to (or parked in suspense). */
-export function inboundMatchEntries(amount: Decimal, currency: Currency, accounts: { inboundClearing: string; target: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.inboundClearing, 'DEBIT', amount, currency), leg(accounts.target, 'CREDIT', amount, currency)];
+/**
+ * The business events that move one amount from one account to another, each named by the
+ * transaction code it posts under, with the role of the account it debits and the one it
+ * credits. The store passes the accounts by role; `postingEntries` turns them into entries.
+ */
+export const POSTING_RULES = {
+  /** Money arrives at the escrow bank account; it waits in clearing until matched. */
+  INBOUND_RECEIPT: { debit: 'escrowBank', credit: 'inboundClearing' },
+  /** Inbound money matched by the virtual account number it was paid to (or parked in suspense). */
+  INBOUND_MATCH: { debit: 'inboundClearing', credit: 'target' },
+  /** The platform's fees come out of the supplier's proceeds at disbursement. */
+  DISBURSEMENT_FEES: { debit: 'supplierSettlement', credit: 'feeIncome' },
+  /** Money leaves a virtual account for a bank transfer; it is in transit until the bank confirms. */
+  PAYOUT: { debit: 'source', credit: 'payoutInTransit' },
+  /** The bank confirms the payout: the money has left the escrow bank account. */
+  PAYOUT_SETTLED: { debit: 'payoutInTransit', credit: 'escrowBank' },
+  /** The bank rejects or returns a payout before settling it: the money goes back where it came from. */
+  PAYOUT_REVERSED: { debit: 'payoutInTransit', credit: 'source' },
+  /** A payout the bank settled and the beneficiary's bank later sent back: the money is in the escrow account again, and the source's again. */
+  PAYOUT_RETURNED: { debit: 'escrowBank', credit: 'source' },
+  /** At maturity the core enterprise's repayment moves into the financing's collection account. */
+  REPAYMENT: { debit: 'coreRepayment', credit: 'collection' },
+  /** Recourse: the supplier's settlement account covers what the core enterprise did not pay. */
+  RECOURSE: { debit: 'supplierSettlement', credit: 'collection' },
+  /** Penalty accrual is a claim, not money: it goes to the memo book until it is collected. */
+  PENALTY_ACCRUAL: { debit: 'penaltyReceivable', credit: 'accrualControl' },
+  /** Collected penalty leaves the memo book: the claim is paid. */
+  PENALTY_COLLECTED: { debit: 'accrualControl', credit: 'penaltyReceivable' },
+  /** A credit limit granted in the memo book; using it is a hold from CREDIT_LIMIT to LIMIT_CONTROL. */
+  CREDIT_LIMIT_GRANT: { debit: 'limitControl', credit: 'creditLimit' },
+  /** A used credit limit is given back when the financing is repaid (block → utilise → release). */
+  LIMIT_RELEASE: { debit: 'limitControl', credit: 'creditLimit' },
+} as const satisfies Record<string, { debit: string; credit: string }>;
+
+export type PostingRule = keyof typeof POSTING_RULES;
+/** The accounts a rule needs, by the roles its table row names. */
+export type PostingAccounts<R extends PostingRule> = Record<(typeof POSTING_RULES)[R]['debit'] | (typeof POSTING_RULES)[R]['credit'], string>;
+
+/** The entries of one business event under its posting rule. */
+export function postingEntries<R extends PostingRule>(rule: R, amount: Decimal, currency: Currency, accounts: PostingAccounts<R>): LedgerEntryInput[] {
+  const roles: { debit: keyof PostingAccounts<R>; credit: keyof PostingAccounts<R> } = POSTING_RULES[rule];
+  return transfer(accounts[roles.debit], accounts[roles.credit], amount, currency);
 }
 
 export interface DisbursementFigures {
@@ -353,62 +391,8 @@ export function disbursementPostings(
     advance,
     net,
     hold: { debitAccountId: accounts.funderFunding, creditAccountId: accounts.supplierSettlement, amount: formatAmount(advance, currency), currency },
-    feeEntries: figures.fees.gt(0) ? [leg(accounts.supplierSettlement, 'DEBIT', figures.fees, currency), leg(accounts.feeIncome, 'CREDIT', figures.fees, currency)] : [],
+    feeEntries: figures.fees.gt(0) ? postingEntries('DISBURSEMENT_FEES', figures.fees, currency, accounts) : [],
   };
-}
-
-/** Money leaves a virtual account for a bank transfer; it is in transit until the bank confirms. */
-export function payoutEntries(amount: Decimal, currency: Currency, accounts: { source: string; payoutInTransit: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.source, 'DEBIT', amount, currency), leg(accounts.payoutInTransit, 'CREDIT', amount, currency)];
-}
-
-/** The bank confirms the payout: the money has left the escrow bank account. */
-export function payoutSettledEntries(amount: Decimal, currency: Currency, accounts: { payoutInTransit: string; escrowBank: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.payoutInTransit, 'DEBIT', amount, currency), leg(accounts.escrowBank, 'CREDIT', amount, currency)];
-}
-
-/** The bank rejects or returns a payout before settling it: the money goes back where it came from. */
-export function payoutReturnedEntries(amount: Decimal, currency: Currency, accounts: { payoutInTransit: string; source: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.payoutInTransit, 'DEBIT', amount, currency), leg(accounts.source, 'CREDIT', amount, currency)];
-}
-
-/** A payout the bank settled and the beneficiary's bank later sent back: the money is in the escrow account again, and the source's again. */
-export function payoutReturnedAfterSettlementEntries(amount: Decimal, currency: Currency, accounts: { escrowBank: string; source: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.escrowBank, 'DEBIT', amount, currency), leg(accounts.source, 'CREDIT', amount, currency)];
-}
-
-/** Collected penalty leaves the memo book: the claim is paid. */
-export function penaltyCollectedEntries(amount: Decimal, currency: Currency, accounts: { penaltyReceivable: string; accrualControl: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.accrualControl, 'DEBIT', amount, currency), leg(accounts.penaltyReceivable, 'CREDIT', amount, currency)];
-}
-
-/** A used credit limit is given back when the financing is repaid (block → utilise → release). */
-export function creditLimitReleaseEntries(amount: Decimal, currency: Currency, accounts: { limitControl: string; creditLimit: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.limitControl, 'DEBIT', amount, currency), leg(accounts.creditLimit, 'CREDIT', amount, currency)];
-}
-
-/** At maturity the core enterprise's repayment moves into the financing's collection account. */
-export function repaymentEntries(amount: Decimal, currency: Currency, accounts: { coreRepayment: string; collection: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.coreRepayment, 'DEBIT', amount, currency), leg(accounts.collection, 'CREDIT', amount, currency)];
-}
-
-/** Recourse: the supplier's settlement account covers what the core enterprise did not pay. */
-export function recourseDebitEntries(amount: Decimal, currency: Currency, accounts: { supplierSettlement: string; collection: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.supplierSettlement, 'DEBIT', amount, currency), leg(accounts.collection, 'CREDIT', amount, currency)];
-}
-
-/** Penalty accrual is a claim, not money: it goes to the memo book until it is collected. */
-export function penaltyAccrualEntries(amount: Decimal, currency: Currency, accounts: { penaltyReceivable: string; accrualControl: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.penaltyReceivable, 'DEBIT', amount, currency), leg(accounts.accrualControl, 'CREDIT', amount, currency)];
 }
 
 /** Penalty interest for `days` overdue: overdue × annual rate × days / basis, rounded half-up once. */
@@ -474,12 +458,6 @@ export function waterfallEntries(
   if (toFunder.gt(0)) legs.push(leg(accounts.funderFunding, 'CREDIT', toFunder, currency));
   if (allocation.surplus.gt(0)) legs.push(leg(accounts.supplierSettlement, 'CREDIT', allocation.surplus, currency));
   return legs;
-}
-
-/** A credit limit granted in the memo book; using it is a hold from CREDIT_LIMIT to LIMIT_CONTROL. */
-export function creditLimitGrantEntries(amount: Decimal, currency: Currency, accounts: { limitControl: string; creditLimit: string }): LedgerEntryInput[] {
-  requirePositive(amount, 'amount');
-  return [leg(accounts.limitControl, 'DEBIT', amount, currency), leg(accounts.creditLimit, 'CREDIT', amount, currency)];
 }
 
 /** A reversal (红字冲正) mirrors the original: every debit becomes a credit of the same amount. */

@@ -1,6 +1,6 @@
 import { daysBetween, type IsoDate } from './business-date';
 import { ValidationError } from './errors';
-import { Decimal, formatAmount, roundMoney, type Currency } from './money';
+import { Decimal, roundMoney, type Currency } from './money';
 
 // Financing pricing (see docs/pricing.md). Every figure is computed exactly and rounded once,
 // half-up to the currency's minor unit, at the end: interest, each fee, the net disbursement
@@ -77,21 +77,5 @@ export function quote(principal: Decimal, valueDate: IsoDate, dueDate: IsoDate, 
     repaymentAtMaturity: principal.plus(interestAtMaturity),
     interestAtMaturity,
     effectiveAnnualRate,
-  };
-}
-
-/** The quote as strings, for the wire and for storage. */
-export function formatQuote(value: Quote, currency: Currency): Record<string, string | number> {
-  return {
-    principal: formatAmount(value.principal, currency),
-    interest: formatAmount(value.interest, currency),
-    fees: formatAmount(value.fees, currency),
-    netDisbursement: formatAmount(value.netDisbursement, currency),
-    repaymentAtMaturity: formatAmount(value.repaymentAtMaturity, currency),
-    interestAtMaturity: formatAmount(value.interestAtMaturity, currency),
-    effectiveAnnualRate: value.effectiveAnnualRate.toFixed(6),
-    tenorDays: value.tenorDays,
-    valueDate: value.valueDate,
-    dueDate: value.dueDate,
   };
 }

@@ -1,12 +1,12 @@
 import { addDays, businessDateOf, isIsoDate, type IsoDate } from './business-date';
 import type { Actor } from './actor';
 import { ForbiddenError, ValidationError, WrongStateError, type FieldIssue } from './errors';
+import { IDEMPOTENCY_KEY_LENGTH_MAX } from './ledger-rules';
 import { AmountError, Decimal, isCurrency, minorUnits, parseAmount, type Currency } from './money';
 
 export const RECEIVABLE_INVOICES_MAX = 200;
 export const CONTRACT_NUMBER_LENGTH_MAX = 64;
 export const REASON_LENGTH_MAX = 500;
-export const IDEMPOTENCY_KEY_LENGTH_MAX = 200;
 export const DOCUMENT_HASHES_MAX = 20;
 /** A receivable may fall due at most this far ahead (a 5-year ceiling on trade credit). */
 export const DUE_DATE_HORIZON_DAYS_MAX = 5 * 366;

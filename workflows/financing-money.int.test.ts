@@ -3,7 +3,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { BankSimulator } from '../bank/simulator/bank-simulator';
 import { partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
-import { findAccountByCode, getBalance, trialBalance, verifyLedgerInvariants } from '../prisma/stores/ledger-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { getBalance } from '../prisma/stores/ledger/balances';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { startTimeSkipping } from '../test/support/time-skipping';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
@@ -140,6 +143,9 @@ describe('financing money on the time-skipping server', () => {
       const payouts = await db.prisma.payout.findMany({ where: { financingId: run.financingId } });
       expect(payouts.map((row) => [row.payoutReference, row.amount.toFixed(2), row.status])).toEqual([[expect.stringMatching(/-P1$/), '787200.00', 'SETTLED']]);
       expect((await bank.queryPayout(payouts[0]!.payoutReference))?.status).toBe('SETTLED');
+      // The three limits reserved at application are used now, and their postings say so.
+      const limitUse = await db.prisma.ledgerTransaction.findMany({ where: { idempotencyKey: { startsWith: `financing:${run.financingId}:limit-use:` } }, include: { postedHold: true } });
+      expect(limitUse.map((row) => [row.code, row.postedHold?.code])).toEqual(Array.from({ length: 3 }, () => ['LIMIT_UTILISATION', 'LIMIT_RESERVATION']));
 
       await sleepUntil(run.dueDate);
       await pay(run.collectionVan, '800000.00', '广州云海智能制造集团股份有限公司');

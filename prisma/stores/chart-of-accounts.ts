@@ -1,6 +1,7 @@
 import type { PartyRole } from '../client';
 import type { Currency } from '../../domain/money';
-import { openAccount, type LedgerAccountPurpose, type LedgerAccountType, type LedgerAccountView, type LedgerBook, type LedgerDb } from './ledger-store';
+import { openAccount, type LedgerAccountPurpose, type LedgerAccountType, type LedgerAccountView, type LedgerBook } from './ledger/accounts';
+import type { LedgerDb } from './ledger/ledger-db';
 
 // The platform's chart of accounts (docs/ledger.md has it as a table). Customer money is a
 // liability of the platform: every party's virtual account is a LIABILITY under the escrow

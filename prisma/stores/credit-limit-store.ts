@@ -1,12 +1,12 @@
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
-import { creditLimitGrantEntries } from '../../domain/ledger-rules';
+import { postingEntries } from '../../domain/ledger-rules';
 import { LimitExceededError } from '../../domain/errors';
-import type { CreditLimitKind, Prisma } from '../client';
+import type { CreditLimitKind } from '../client';
 import { ensurePlatformAccounts } from './chart-of-accounts';
-import { openAccount, postTransaction } from './ledger-store';
+import { openAccount } from './ledger/accounts';
+import { postTransaction } from './ledger/postings';
+import type { Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
-
-type Tx = Prisma.TransactionClient;
 
 export interface CreditLimitScope {
   kind: CreditLimitKind;
@@ -60,7 +60,7 @@ export async function setCreditLimit(tx: Tx, scope: CreditLimitScope, amount: De
   const version = (existing?.version ?? 0) + 1;
   const difference = amount.minus(granted);
   if (!difference.isZero()) {
-    const legs = creditLimitGrantEntries(difference.abs(), scope.currency, { limitControl: platform.LIMIT_CONTROL.id, creditLimit: account.id });
+    const legs = postingEntries('CREDIT_LIMIT_GRANT', difference.abs(), scope.currency, { limitControl: platform.LIMIT_CONTROL.id, creditLimit: account.id });
     const entries = difference.gt(0) ? legs : legs.map((leg) => ({ ...leg, direction: leg.direction === 'DEBIT' ? ('CREDIT' as const) : ('DEBIT' as const) }));
     try {
       await postTransaction(tx, {

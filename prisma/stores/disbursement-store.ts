@@ -1,13 +1,16 @@
 import type { PayoutView } from '../../bank/bank-adapter';
 import { LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { disbursementPostings, payoutEntries, payoutReturnedAfterSettlementEntries, payoutReturnedEntries, payoutSettledEntries } from '../../domain/ledger-rules';
 import { assertMayRetryPayout } from '../../domain/financing-rules';
+import { disbursementPostings, postingEntries } from '../../domain/ledger-rules';
 import { formatAmount, type Currency } from '../../domain/money';
 import { validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
-import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts, type Tx } from './financing-ledger';
-import { getBalance, postHold, postTransaction, reserveHold } from './ledger-store';
+import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts } from './financing-ledger';
+import { getBalance } from './ledger/balances';
+import { postHold, reserveHold } from './ledger/holds';
+import { postTransaction } from './ledger/postings';
 import { isOperator, type Actor } from '../../domain/actor';
+import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
 // Disbursement (放款): the funder's money is reserved, posted to the supplier net of the
@@ -40,7 +43,7 @@ export async function reserveFunding(prisma: PrismaClient, financingId: string, 
   const postings = disbursementPostings(figuresOf(financing, financing.programTerms.interestMode), currency, accounts);
   try {
     const hold = await reserveHold(prisma, { idempotencyKey: `financing:${financingId}:funding`, code: 'DISBURSEMENT_FUNDING', ...postings.hold, amount: postings.hold.amount, metadata: { financingId } }, now);
-    await prisma.$transaction(async (tx) => {
+    await runTransaction(prisma, async (tx) => {
       await lockFinancing(tx, financingId);
       await tx.financing.update({ where: { id: financingId }, data: { fundingHoldId: hold.holdId, updatedAt: now } });
     });
@@ -48,7 +51,7 @@ export async function reserveFunding(prisma: PrismaClient, financingId: string, 
   } catch (error) {
     if (!(error instanceof LimitExceededError)) throw error;
     const balance = await getBalance(prisma, accounts.funderFunding);
-    return prisma.$transaction(async (tx) => {
+    return runTransaction(prisma, async (tx) => {
       const locked = await lockFinancing(tx, financingId);
       const fundingDeadline = locked.fundingDeadline ?? new Date(now.getTime() + fundingWindowMs);
       // The history is read by the supplier too: it says what is needed, never the funder's balance.
@@ -66,7 +69,8 @@ export async function reserveFunding(prisma: PrismaClient, financingId: string, 
  * financing waits in PAYOUT_FAILED for one.
  */
 export async function disburse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<Payout | null> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const financing = await lockFinancing(tx, financingId);
       if (financing.disbursementTransactionId) return latestPayout(tx, financingId);
@@ -80,8 +84,9 @@ export async function disburse(prisma: PrismaClient, financingId: string, now = 
       if (postings.feeEntries.length > 0) {
         await postTransaction(tx, { idempotencyKey: `financing:${financingId}:fees`, code: 'DISBURSEMENT_FEES', description: `服务费 fees ${financing.financingNumber}`, metadata, entries: postings.feeEntries });
       }
+      // The limits reserved at application (LIMIT_RESERVATION holds) are now used.
       for (const holdId of financing.limitHoldIds) {
-        await postHold(tx, { holdId, idempotencyKey: `financing:${financingId}:limit-use:${holdId}`, metadata }, now);
+        await postHold(tx, { holdId, idempotencyKey: `financing:${financingId}:limit-use:${holdId}`, code: 'LIMIT_UTILISATION', metadata }, now);
       }
       const penaltyAccountId = await openPenaltyAccount(tx, financing);
       await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'FINANCED', updatedAt: now } });
@@ -100,7 +105,7 @@ export async function disburse(prisma: PrismaClient, financingId: string, now = 
       if (!payout) await moveFinancing(tx, financing, 'PAYOUT_FAILED', 'the supplier has no bank account registered for payouts', now);
       return payout;
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -132,7 +137,7 @@ async function openPayoutAttempt(
     code: 'PAYOUT',
     description: `付款 payout ${reference}`,
     metadata: { financingId: financing.id, payoutReference: reference },
-    entries: payoutEntries(amount, currency, { source: accounts.supplierSettlement, payoutInTransit: accounts.payoutInTransit }),
+    entries: postingEntries('PAYOUT', amount, currency, { source: accounts.supplierSettlement, payoutInTransit: accounts.payoutInTransit }),
   });
   return tx.payout.create({
     data: {
@@ -163,7 +168,8 @@ export type PayoutOutcome = { kind: 'BANK'; view: PayoutView } | { kind: 'TIMEOU
  * account. A timeout changes nothing but the status: the payout is UNKNOWN, not failed.
  */
 export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const { financingId } = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
       const financing = await lockFinancing(tx, financingId);
@@ -179,7 +185,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           idempotencyKey: `payout:${payout.payoutReference}:settled`,
           code: 'PAYOUT_SETTLED',
           metadata,
-          entries: payoutSettledEntries(amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
+          entries: postingEntries('PAYOUT_SETTLED', amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
         });
         await moveFinancing(tx, financing, 'DISBURSED', `payout ${payout.payoutReference} settled by the bank`, now);
         return { status: 'SETTLED' as const, settledAt: now, settledTransactionId: posted.transactionId };
@@ -189,7 +195,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           idempotencyKey: `payout:${payout.payoutReference}:reversed`,
           code: 'PAYOUT_REVERSED',
           metadata,
-          entries: payoutReturnedEntries(amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.supplierSettlement }),
+          entries: postingEntries('PAYOUT_REVERSED', amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.supplierSettlement }),
         });
         await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} failed: ${reason}`, now);
         return { status: 'FAILED' as const, failedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId };
@@ -213,7 +219,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
             idempotencyKey: `payout:${payout.payoutReference}:returned`,
             code: 'PAYOUT_RETURNED',
             metadata,
-            entries: payoutReturnedAfterSettlementEntries(amount, currency, { escrowBank: accounts.escrowBank, source: accounts.supplierSettlement }),
+            entries: postingEntries('PAYOUT_RETURNED', amount, currency, { escrowBank: accounts.escrowBank, source: accounts.supplierSettlement }),
           });
           await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} returned by the beneficiary's bank: ${reason}`, now);
           data = { ...data, status: 'RETURNED', returnedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
@@ -222,7 +228,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
       if (Object.keys(data).length === 0) return payout;
       return tx.payout.update({ where: { id: payoutId }, data: { ...data, updatedAt: now } });
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -231,7 +237,8 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
  * the supplier's bank account as it is now (register a corrected one first). Never automatic.
  */
 export async function retryPayout(prisma: PrismaClient, actor: Actor, financingId: string, requestKey: string, now = new Date()): Promise<Payout> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const financing = await lockFinancing(tx, financingId);
       // A retried request (the activity after a crash) finds the attempt it opened.
@@ -251,7 +258,7 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
       await moveFinancing(tx, financing, 'DISBURSING', `payout retried as ${payout.payoutReference}`, now, {}, { userId: actor.userId, partyId: actor.partyId });
       return payout;
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -262,7 +269,7 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
 export async function registerBankAccount(prisma: PrismaClient, actor: Actor, partyId: string, input: BankAccountInput, now = new Date()): Promise<PartyBankAccount> {
   if (!isOperator(actor) && actor.partyId !== partyId) throw new NotFoundError('Party', partyId);
   const valid = validateBankAccount(input);
-  return prisma.$transaction(async (tx) => {
+  return runTransaction(prisma, async (tx) => {
     await tx.$queryRaw`SELECT id FROM party WHERE id = ${partyId}::uuid FOR UPDATE`;
     await tx.partyBankAccount.updateMany({ where: { partyId, retiredAt: null }, data: { retiredAt: now } });
     return tx.partyBankAccount.create({ data: { partyId, ...valid, createdByUserId: actor.userId, createdAt: now } });

@@ -2,12 +2,11 @@ import { canMoveMoney, type FinancingStatus } from '../../domain/financing-rules
 import type { Currency } from '../../domain/money';
 import type { Financing, Prisma, PrismaClient } from '../client';
 import { collectionAccountCode, partyAccountCode, platformAccountCode } from './chart-of-accounts';
-import { findAccountByCode, openAccount } from './ledger-store';
+import { findAccountByCode, openAccount } from './ledger/accounts';
+import type { Tx } from './run-transaction';
 
 // What the money-moving stores share: the financing under its row lock, the accounts its
 // postings touch, and the recorded move from one state to the next.
-
-export type Tx = Prisma.TransactionClient;
 
 export const MONEY_TRANSACTION_TIMEOUT_MS = 20_000;
 

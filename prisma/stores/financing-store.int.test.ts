@@ -5,7 +5,9 @@ import type { TestActor } from '../../test/support/parties';
 import { LimitExceededError, WrongStateError } from '../../domain/errors';
 import { creditLimitCode } from './credit-limit-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
-import { findAccountByCode, getBalance, trialBalance } from './ledger-store';
+import { findAccountByCode } from './ledger/accounts';
+import { getBalance } from './ledger/balances';
+import { trialBalance } from './ledger/trial-balance';
 import { registryCheck } from './receivable-store';
 
 // Applications reserve every limit with ledger holds: exactly the applications that fit

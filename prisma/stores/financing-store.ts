@@ -1,19 +1,18 @@
 import { ConflictError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertBeforeDeadline, assertDecisionAllowed, assertMayDecide, CLOSED_BEFORE_APPROVAL, deadlineOf, FINANCING_DECISIONS, type FinancingDecision } from '../../domain/financing-rules';
 import { formatAmount } from '../../domain/money';
-import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/receivable-rules';
-import { Prisma, type Financing, type PrismaClient } from '../client';
+import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/ledger-rules';
+import type { Financing, Prisma, PrismaClient } from '../client';
 import { dateColumn } from '../../domain/business-date';
 import { openCollectionAccount } from './chart-of-accounts';
 import { creditLimitCode } from './credit-limit-store';
-import { findAccountByCode, reserveHold, voidHold } from './ledger-store';
+import { findAccountByCode } from './ledger/accounts';
+import { reserveHold, voidHold } from './ledger/holds';
 import { isOperator, type Actor } from '../../domain/actor';
-import { quoteFinancing } from './program-store';
+import { quoteFinancing, type QuoteResult } from './program-store';
+import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { isUniqueViolation } from './unique-violation';
-
-const TRANSACTION_TIMEOUT_MS = 15_000;
-const RETRIES_MAX = 3;
 
 export interface ApplyInput {
   /** The id the financing's workflow was started with; the database chooses one when absent. */
@@ -30,16 +29,16 @@ export interface FinancingWindows {
   approvalWindowMs: number;
 }
 
-type Tx = Prisma.TransactionClient;
+/** What the application's rows are written with: the chosen id (if any) and the idempotency key with its request's hash. */
+interface ApplicationRequest {
+  financingId?: string;
+  idempotencyKey: string;
+  requestHash: string;
+}
 
 export interface ApplyResult {
   financing: Financing;
   replayed: boolean;
-}
-
-function isRetryable(error: unknown): boolean {
-  const text = error instanceof Error ? error.message : '';
-  return (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034') || /40P01|40001|deadlock detected|could not serialize/.test(text);
 }
 
 /** The application's idempotency key, checked, and the hash of what it asked for. */
@@ -78,97 +77,106 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
   if (earlier) return earlier;
 
   const quoted = await quoteFinancing(prisma, actor, input, now);
-  const { quote, currency, terms, program, receivable } = quoted;
-  if (receivable.supplierPartyId !== actor.partyId) throw new ForbiddenError('only the receivable\'s supplier can apply to finance it');
+  if (quoted.receivable.supplierPartyId !== actor.partyId) throw new ForbiddenError('only the receivable\'s supplier can apply to finance it');
+  try {
+    const financing = await runTransaction(prisma, (tx) => applyInTransaction(tx, actor, quoted, { financingId: input.financingId, idempotencyKey, requestHash }, windows, now));
+    return { financing, replayed: false };
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const raced = await replay();
+    if (raced) return raced;
+    const current = await prisma.receivable.findUniqueOrThrow({ where: { id: quoted.receivable.id } });
+    throw new WrongStateError(`the receivable is already in another financing (${current.status})`, current.status);
+  }
+}
 
-  for (let attempt = 1; ; attempt += 1) {
+/** The application's writes, in the caller's transaction: the financing, its limit holds, the receivable's move, the collection account. */
+async function applyInTransaction(tx: Tx, actor: Actor, quoted: QuoteResult, request: ApplicationRequest, windows: FinancingWindows, now: Date): Promise<Financing> {
+  const { receivable } = quoted;
+  // The receivable's row lock orders applications for the same receivable; its state is checked under it.
+  await tx.$queryRaw`SELECT id FROM receivable WHERE id = ${receivable.id}::uuid FOR UPDATE`;
+  const current = await tx.receivable.findUniqueOrThrow({ where: { id: receivable.id } });
+  if (current.status !== 'CONFIRMED') throw new WrongStateError(`only a CONFIRMED receivable can be financed; this one is ${current.status}`, current.status);
+  const created = await createFinancing(tx, actor, quoted, request, windows, now);
+  const holdIds = await reserveLimits(tx, created, quoted, now);
+  await tx.receivable.update({ where: { id: receivable.id }, data: { status: 'FINANCING_PENDING', updatedAt: now } });
+  await tx.receivableTransition.create({
+    data: { receivableId: receivable.id, fromStatus: 'CONFIRMED', toStatus: 'FINANCING_PENDING', actorUserId: actor.userId, actorPartyId: actor.partyId, reason: `financing ${created.financingNumber} applied for`, occurredAt: now },
+  });
+  await tx.financingTransition.create({ data: { financingId: created.id, toStatus: created.status, actorUserId: actor.userId, actorPartyId: actor.partyId, occurredAt: now } });
+  const collection = await openCollectionAccount(tx, created, quoted.currency);
+  return tx.financing.update({ where: { id: created.id }, data: { limitHoldIds: holdIds, collectionAccountId: collection.id } });
+}
+
+/** The financing row with the quoted figures and the terms version they came from. */
+async function createFinancing(tx: Tx, actor: Actor, quoted: QuoteResult, request: ApplicationRequest, windows: FinancingWindows, now: Date): Promise<Financing> {
+  const { quote, currency, terms, program, receivable } = quoted;
+  const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('financing_number_seq')`;
+  return tx.financing.create({
+    data: {
+      id: request.financingId,
+      financingNumber: `FIN-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`,
+      receivableId: receivable.id,
+      programId: program.id,
+      programTermsId: terms.id,
+      supplierPartyId: receivable.supplierPartyId,
+      funderPartyId: program.funderPartyId,
+      obligorPartyId: program.corePartyId,
+      currency,
+      principal: quote.principal.toFixed(),
+      interest: quote.interest.toFixed(),
+      fees: quote.fees.toFixed(),
+      netDisbursement: quote.netDisbursement.toFixed(),
+      repaymentAtMaturity: quote.repaymentAtMaturity.toFixed(),
+      effectiveAnnualRate: quote.effectiveAnnualRate.toFixed(),
+      valueDate: dateColumn(quote.valueDate),
+      dueDate: dateColumn(quote.dueDate),
+      tenorDays: quote.tenorDays,
+      // Open assignment waits for the core enterprise first; silent goes straight to the funder.
+      status: terms.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL',
+      acknowledgementDeadline: terms.assignmentMode === 'OPEN' ? new Date(now.getTime() + windows.acknowledgementWindowMs) : null,
+      approvalDeadline: terms.assignmentMode === 'OPEN' ? null : new Date(now.getTime() + windows.approvalWindowMs),
+      limitHoldIds: [],
+      idempotencyKey: request.idempotencyKey,
+      requestHash: request.requestHash,
+      appliedByUserId: actor.userId,
+      appliedAt: now,
+      updatedAt: now,
+    },
+  });
+}
+
+/**
+ * A hold on each of the three limits (program, obligor, supplier) for the principal: the
+ * holds are the reservation, so concurrent applications can never together exceed a limit.
+ */
+async function reserveLimits(tx: Tx, financing: Financing, quoted: QuoteResult, now: Date): Promise<string[]> {
+  const { quote, currency, program, receivable } = quoted;
+  const control = await findAccountByCode(tx, `platform:LIMIT_CONTROL:${currency}`);
+  const scopes = [
+    { kind: 'PROGRAM' as const, programId: program.id },
+    { kind: 'OBLIGOR' as const, obligorPartyId: program.corePartyId },
+    { kind: 'SUPPLIER' as const, programId: program.id, supplierPartyId: receivable.supplierPartyId },
+  ];
+  const holdIds: string[] = [];
+  for (const scope of scopes) {
+    const account = await findAccountByCode(tx, creditLimitCode({ ...scope, funderPartyId: program.funderPartyId, currency }));
+    if (!account || !control) throw new Error(`limit account for ${scope.kind} is missing in ${program.code}`);
     try {
-      const financing = await prisma.$transaction(
-        async (tx) => {
-          // The receivable's row lock orders applications for the same receivable; its state is checked under it.
-          await tx.$queryRaw`SELECT id FROM receivable WHERE id = ${receivable.id}::uuid FOR UPDATE`;
-          const current = await tx.receivable.findUniqueOrThrow({ where: { id: receivable.id } });
-          if (current.status !== 'CONFIRMED') throw new WrongStateError(`only a CONFIRMED receivable can be financed; this one is ${current.status}`, current.status);
-          const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('financing_number_seq')`;
-          const financingNumber = `FIN-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
-          const created = await tx.financing.create({
-            data: {
-              id: input.financingId,
-              financingNumber,
-              receivableId: receivable.id,
-              programId: program.id,
-              programTermsId: terms.id,
-              supplierPartyId: receivable.supplierPartyId,
-              funderPartyId: program.funderPartyId,
-              obligorPartyId: program.corePartyId,
-              currency,
-              principal: quote.principal.toFixed(),
-              interest: quote.interest.toFixed(),
-              fees: quote.fees.toFixed(),
-              netDisbursement: quote.netDisbursement.toFixed(),
-              repaymentAtMaturity: quote.repaymentAtMaturity.toFixed(),
-              effectiveAnnualRate: quote.effectiveAnnualRate.toFixed(),
-              valueDate: dateColumn(quote.valueDate),
-              dueDate: dateColumn(quote.dueDate),
-              tenorDays: quote.tenorDays,
-              // Open assignment waits for the core enterprise first; silent goes straight to the funder.
-              status: terms.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL',
-              acknowledgementDeadline: terms.assignmentMode === 'OPEN' ? new Date(now.getTime() + windows.acknowledgementWindowMs) : null,
-              approvalDeadline: terms.assignmentMode === 'OPEN' ? null : new Date(now.getTime() + windows.approvalWindowMs),
-              limitHoldIds: [],
-              idempotencyKey,
-              requestHash,
-              appliedByUserId: actor.userId,
-              appliedAt: now,
-              updatedAt: now,
-            },
-          });
-          const control = await findAccountByCode(tx, `platform:LIMIT_CONTROL:${currency}`);
-          const holdIds: string[] = [];
-          const scopes = [
-            { kind: 'PROGRAM' as const, programId: program.id },
-            { kind: 'OBLIGOR' as const, obligorPartyId: program.corePartyId },
-            { kind: 'SUPPLIER' as const, programId: program.id, supplierPartyId: receivable.supplierPartyId },
-          ];
-          for (const scope of scopes) {
-            const account = await findAccountByCode(tx, creditLimitCode({ ...scope, funderPartyId: program.funderPartyId, currency }));
-            if (!account || !control) throw new Error(`limit account for ${scope.kind} is missing in ${program.code}`);
-            try {
-              const hold = await reserveHold(
-                tx,
-                { idempotencyKey: `financing:${created.id}:limit:${scope.kind}`, code: 'LIMIT_RESERVATION', debitAccountId: account.id, creditAccountId: control.id, amount: formatAmount(quote.principal, currency), currency, metadata: { financingId: created.id, kind: scope.kind } },
-                now,
-              );
-              holdIds.push(hold.holdId);
-            } catch (error) {
-              if (error instanceof LimitExceededError) {
-                throw new LimitExceededError('LIMIT_EXCEEDED', `the ${scope.kind.toLowerCase()} limit has no room for ${formatAmount(quote.principal, currency)} ${currency}`);
-              }
-              throw error;
-            }
-          }
-          await tx.receivable.update({ where: { id: receivable.id }, data: { status: 'FINANCING_PENDING', updatedAt: now } });
-          await tx.receivableTransition.create({
-            data: { receivableId: receivable.id, fromStatus: 'CONFIRMED', toStatus: 'FINANCING_PENDING', actorUserId: actor.userId, actorPartyId: actor.partyId, reason: `financing ${financingNumber} applied for`, occurredAt: now },
-          });
-          await tx.financingTransition.create({ data: { financingId: created.id, toStatus: created.status, actorUserId: actor.userId, actorPartyId: actor.partyId, occurredAt: now } });
-          const collection = await openCollectionAccount(tx, created, currency);
-          return tx.financing.update({ where: { id: created.id }, data: { limitHoldIds: holdIds, collectionAccountId: collection.id } });
-        },
-        { timeout: TRANSACTION_TIMEOUT_MS },
+      const hold = await reserveHold(
+        tx,
+        { idempotencyKey: `financing:${financing.id}:limit:${scope.kind}`, code: 'LIMIT_RESERVATION', debitAccountId: account.id, creditAccountId: control.id, amount: formatAmount(quote.principal, currency), currency, metadata: { financingId: financing.id, kind: scope.kind } },
+        now,
       );
-      return { financing, replayed: false };
+      holdIds.push(hold.holdId);
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        const raced = await replay();
-        if (raced) return raced;
-        const current = await prisma.receivable.findUniqueOrThrow({ where: { id: receivable.id } });
-        throw new WrongStateError(`the receivable is already in another financing (${current.status})`, current.status);
+      if (error instanceof LimitExceededError) {
+        throw new LimitExceededError('LIMIT_EXCEEDED', `the ${scope.kind.toLowerCase()} limit has no room for ${formatAmount(quote.principal, currency)} ${currency}`);
       }
-      if (attempt < RETRIES_MAX && isRetryable(error)) continue;
       throw error;
     }
   }
+  return holdIds;
 }
 
 /**
@@ -214,14 +222,7 @@ export async function decideFinancing(
   idempotencyKey: string,
   now = new Date(),
 ): Promise<Financing> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await prisma.$transaction((tx) => applyDecision(tx, financingId, decision, actor, idempotencyKey, now), { timeout: TRANSACTION_TIMEOUT_MS });
-    } catch (error) {
-      if (attempt < RETRIES_MAX && isRetryable(error)) continue;
-      throw error;
-    }
-  }
+  return runTransaction(prisma, (tx) => applyDecision(tx, financingId, decision, actor, idempotencyKey, now));
 }
 
 async function applyDecision(tx: Tx, financingId: string, decision: FinancingDecision, actor: FinancingDecisionActor | null, idempotencyKey: string, now: Date): Promise<Financing> {

@@ -1,13 +1,15 @@
 import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
 import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { inboundMatchEntries, inboundReceiptEntries, validateAmount } from '../../domain/ledger-rules';
+import { postingEntries, validateAmount } from '../../domain/ledger-rules';
 import { formatAmount, isCurrency, type Currency } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
 import type { InboundCredit as InboundCreditRow, OfflineRepayment, PrismaClient } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
-import { MONEY_TRANSACTION_TIMEOUT_MS, type Tx } from './financing-ledger';
-import { findAccountByCode, postTransaction } from './ledger-store';
+import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
+import { findAccountByCode } from './ledger/accounts';
+import { postTransaction } from './ledger/postings';
 import type { Actor } from '../../domain/actor';
+import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 
@@ -39,7 +41,7 @@ export async function recordInboundCredit(
   const existing = await prisma.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
   if (existing) return matchedOf(prisma, existing, true);
   try {
-    return await prisma.$transaction((tx) => bookInboundCredit(tx, credit, people), { timeout: MONEY_TRANSACTION_TIMEOUT_MS });
+    return await runTransaction(prisma, (tx) => bookInboundCredit(tx, credit, people), { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS });
   } catch (error) {
     // Two pollers raced on the same credit: the other one booked it.
     if (isUniqueViolation(error)) return matchedOf(prisma, await prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: credit.bankReference } }), true);
@@ -49,6 +51,11 @@ export async function recordInboundCredit(
 
 /** The booking itself, inside the caller's transaction: receipt into clearing, then the match (or suspense). */
 async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: { recordedByUserId?: string; approvedByUserId?: string }): Promise<MatchedCredit> {
+  // Pollers racing for the same bank line queue here, and the later ones find the first one's
+  // booking instead of all posting to the same hot accounts only to lose on the keys.
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text`;
+  const booked = await tx.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
+  if (booked) return matchedOf(tx, booked, true);
   if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
   const currency: Currency = credit.currency;
   const { amount } = validateAmount(credit.amount, currency);
@@ -66,14 +73,14 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: { record
     code: 'INBOUND_RECEIPT',
     description: `来账 ${credit.payerName}`,
     metadata,
-    entries: inboundReceiptEntries(amount, currency, { escrowBank: escrowBank.id, inboundClearing: clearing.id }),
+    entries: postingEntries('INBOUND_RECEIPT', amount, currency, { escrowBank: escrowBank.id, inboundClearing: clearing.id }),
   });
   const match = await postTransaction(tx, {
     idempotencyKey: `inbound:${credit.bankReference}:match`,
     code: matched ? 'INBOUND_MATCH' : 'INBOUND_SUSPENSE',
     description: matched ? `入账 ${credit.virtualAccountNumber}` : `挂账 unknown virtual account ${credit.virtualAccountNumber}`,
     metadata,
-    entries: inboundMatchEntries(amount, currency, { inboundClearing: clearing.id, target: matched ? target.id : suspense.id }),
+    entries: postingEntries('INBOUND_MATCH', amount, currency, { inboundClearing: clearing.id, target: matched ? target.id : suspense.id }),
   });
   const row = await tx.inboundCredit.create({
     data: {
@@ -143,7 +150,8 @@ export async function proposeOfflineRepayment(
 export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor, id: string, approve: boolean): Promise<{ repayment: OfflineRepayment; matched: MatchedCredit | null }> {
   // One transaction under the record's lock: the money is booked if and only if the record
   // says APPROVED, whatever a second checker does at the same moment.
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       await tx.$queryRaw`SELECT id FROM offline_repayment WHERE id = ${id}::uuid FOR UPDATE`;
       const pending = await tx.offlineRepayment.findUnique({ where: { id } });
@@ -171,6 +179,6 @@ export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor,
       const repayment = await tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date() } });
       return { repayment, matched };
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }

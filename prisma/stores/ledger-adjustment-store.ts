@@ -3,7 +3,8 @@ import { DESCRIPTION_LENGTH_MAX, isUuid, validateEntries, type LedgerEntryInput 
 import { formatAmount } from '../../domain/money';
 import type { LedgerAdjustment, LedgerAdjustmentStatus, PrismaClient } from '../client';
 import type { Actor } from '../../domain/actor';
-import { postTransaction } from './ledger-store';
+import { runTransaction, type Tx } from './run-transaction';
+import { postTransaction } from './ledger/postings';
 
 // Manual adjustments, the only way a person moves money in the ledger: one operator (a MAKER)
 // proposes the entries and the reason, a different operator (a CHECKER) approves them, and
@@ -49,7 +50,7 @@ export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, inpu
   });
 }
 
-async function lockPending(tx: Parameters<Parameters<PrismaClient['$transaction']>[0]>[0], actor: Actor, adjustmentId: string): Promise<LedgerAdjustment> {
+async function lockPending(tx: Tx, actor: Actor, adjustmentId: string): Promise<LedgerAdjustment> {
   if (!isUuid(adjustmentId)) throw new NotFoundError('LedgerAdjustment', adjustmentId);
   // Locks the row: two checkers deciding at once are served one after the other.
   const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT "id"::text AS "id" FROM "ledger_adjustment" WHERE "id" = $1::uuid FOR UPDATE`, adjustmentId);
@@ -68,7 +69,7 @@ async function lockPending(tx: Parameters<Parameters<PrismaClient['$transaction'
  */
 export async function approveAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note?: string | null): Promise<LedgerAdjustment> {
   const decisionNote = note == null ? null : validateReason(note, ['note']);
-  return prisma.$transaction(async (tx) => {
+  return runTransaction(prisma, async (tx) => {
     const adjustment = await lockPending(tx, actor, adjustmentId);
     const posted = await postTransaction(tx, {
       idempotencyKey: `ledger-adjustment:${adjustment.id}`,
@@ -87,7 +88,7 @@ export async function approveAdjustment(prisma: PrismaClient, actor: Actor, adju
 
 export async function rejectAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note: string): Promise<LedgerAdjustment> {
   const decisionNote = validateReason(note, ['note']);
-  return prisma.$transaction(async (tx) => {
+  return runTransaction(prisma, async (tx) => {
     const adjustment = await lockPending(tx, actor, adjustmentId);
     return tx.ledgerAdjustment.update({ where: { id: adjustment.id }, data: { status: 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date(), decisionNote } });
   });

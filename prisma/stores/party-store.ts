@@ -1,5 +1,6 @@
 import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches } from './api-key-token';
 import { openPartyAccounts } from './chart-of-accounts';
+import { runTransaction } from './run-transaction';
 import { isUniqueViolation } from './unique-violation';
 import { isAdminOf, isOperator, type Actor } from '../../domain/actor';
 import { normaliseCreditCode } from '../../domain/credit-code';
@@ -26,7 +27,7 @@ export async function createParty(prisma: PrismaClient, input: CreatePartyInput)
   const { legalName, creditCode } = validatePartyInput(input);
   try {
     // One transaction: a party never exists without the virtual accounts its roles need.
-    return await prisma.$transaction(async (tx) => {
+    return await runTransaction(prisma, async (tx) => {
       const party = await tx.party.create({ data: { legalName, creditCode, roles: input.roles } });
       await openPartyAccounts(tx, party);
       return party;

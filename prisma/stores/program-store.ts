@@ -8,10 +8,10 @@ import { setCreditLimit } from './credit-limit-store';
 import { findPartyWithRole } from './party-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { findVisibleReceivable } from './receivable-store';
+import { runTransaction } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
 const PROGRAM_NAME_LENGTH_MAX = 200;
-const TRANSACTION_TIMEOUT_MS = 15_000;
 
 /** Programs a party may see: operators all; the funder and the core enterprise theirs; a supplier those it is enrolled in. */
 export function visibleProgramsWhere(actor: Actor): Prisma.ProgramWhereInput {
@@ -77,7 +77,7 @@ export async function createProgram(prisma: PrismaClient, actor: Actor, input: C
   const funder = await partyWithRole(prisma, input.funderCreditCode, 'FUNDER', 'funderCreditCode');
   const core = await partyWithRole(prisma, input.coreCreditCode, 'CORE_ENTERPRISE', 'coreCreditCode');
   if (funder.id === core.id) throw ValidationError.field(['input', 'coreCreditCode'], 'the funder and the core enterprise must be different parties');
-  return prisma.$transaction(async (tx) => {
+  return runTransaction(prisma, async (tx) => {
     const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('program_code_seq')`;
     const program = await tx.program.create({
       data: {
@@ -94,7 +94,7 @@ export async function createProgram(prisma: PrismaClient, actor: Actor, input: C
     // The limits exist in the ledger from the start, in the same transaction as the program.
     await applyLimits(tx, program, terms, []);
     return program;
-  }, { timeout: TRANSACTION_TIMEOUT_MS });
+  });
 }
 
 
@@ -113,7 +113,8 @@ async function applyLimits(tx: Prisma.TransactionClient, program: Program, terms
 export async function amendProgram(prisma: PrismaClient, actor: Actor, programId: string, input: ProgramTermsInput, now = new Date()): Promise<ProgramTerms> {
   const program = await findVisibleProgram(prisma, actor, programId);
   const terms = validateProgramTerms(input, program.currency);
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       // Serialises amendments of one program: each gets the next version and sets the limits in turn.
       await tx.$queryRaw`SELECT id FROM program WHERE id = ${program.id}::uuid FOR UPDATE`;
@@ -123,7 +124,6 @@ export async function amendProgram(prisma: PrismaClient, actor: Actor, programId
       await applyLimits(tx, program, terms, enrolled.map((row) => row.supplierPartyId));
       return created;
     },
-    { timeout: TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -135,13 +135,13 @@ export async function enrollSupplier(prisma: PrismaClient, actor: Actor, program
   }
   const existing = await prisma.programEnrollment.findUnique({ where: { programId_supplierPartyId: { programId: program.id, supplierPartyId: supplier.id } } });
   if (existing) throw new ConflictError('ALREADY_ENROLLED', `${supplier.legalName} is already enrolled in ${program.code}`);
-  await prisma.$transaction(
+  await runTransaction(
+    prisma,
     async (tx) => {
       await tx.programEnrollment.create({ data: { programId: program.id, supplierPartyId: supplier.id, enrolledByUserId: actor.userId, enrolledAt: now } });
       const terms = await currentTerms(tx, program.id);
       await setCreditLimit(tx, { kind: 'SUPPLIER', funderPartyId: program.funderPartyId, programId: program.id, supplierPartyId: supplier.id, currency: program.currency as Currency }, toDecimal(terms.supplierLimit));
     },
-    { timeout: TRANSACTION_TIMEOUT_MS },
   );
   return program;
 }

@@ -15,15 +15,12 @@ import type { ReceivableDecision } from '../../workflows/contracts/receivable';
 import type { Prisma, PrismaClient, Receivable } from '../client';
 import { findPartyWithRole } from './party-store';
 import { isOperator, type Actor } from '../../domain/actor';
+import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 
-type Tx = Prisma.TransactionClient;
-
-
 const REGISTRATION_PREFIX = 'REG';
-const TRANSACTION_TIMEOUT_MS = 15_000;
 
 export function invoiceFingerprint(obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): string {
   return sha256Hex(fingerprintSource(obligorCreditCode, invoiceCode, invoiceNumber));
@@ -114,57 +111,64 @@ export async function registerReceivable(
 
   const fingerprints = valid.invoices.map((invoice) => invoiceFingerprint(obligor.creditCode, invoice.invoiceCode, invoice.invoiceNumber));
   try {
-    const receivable = await prisma.$transaction(
-      async (tx) => {
-        const encumbrance = await findEncumbrance(tx, fingerprints, valid.invoices);
-        if (encumbrance) throw encumbrance;
-        const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
-        const registrationNumber = `${REGISTRATION_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
-        const created = await tx.receivable.create({
-          data: {
-            id: receivableId,
-            registrationNumber,
-            supplierPartyId: actor.partyId,
-            obligorPartyId: obligor.id,
-            contractNumber: valid.contractNumber,
-            currency: valid.currency,
-            faceAmount: valid.faceAmount.toFixed(),
-            dueDate: dateColumn(valid.dueDate),
-            documentHashes: valid.documentHashes,
-            idempotencyKey: valid.idempotencyKey,
-            requestHash: hash,
-            registeredByUserId: actor.userId,
-            registeredAt: now,
-            confirmationDeadline: new Date(now.getTime() + confirmationWindowMs),
-            updatedAt: now,
-            invoices: {
-              create: valid.invoices.map((invoice, index) => ({
-                lineNumber: index + 1,
-                invoiceCode: invoice.invoiceCode,
-                invoiceNumber: invoice.invoiceNumber,
-                amount: invoice.amount.toFixed(),
-                issueDate: dateColumn(invoice.issueDate),
-                fingerprint: fingerprints[index] as string,
-              })),
-            },
-            registryEntries: { create: fingerprints.map((fingerprint) => ({ fingerprint, registrationNumber, encumberedSince: now })) },
-            transitions: { create: { toStatus: 'REGISTERED', actorUserId: actor.userId, actorPartyId: actor.partyId, occurredAt: now } },
-          },
-        });
-        return created;
-      },
-      { timeout: TRANSACTION_TIMEOUT_MS },
-    );
+    const receivable = await runTransaction(prisma, (tx) => createReceivable(tx, actor, valid, { receivableId, obligorPartyId: obligor.id, fingerprints, requestHash: hash }, now, confirmationWindowMs));
     return { receivable, replayed: false };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     // Lost a race: either the same request twice at once, or another registration took an invoice.
     const raced = await replay();
     if (raced) return raced;
-    const encumbrance = await prisma.$transaction((tx) => findEncumbrance(tx, fingerprints, valid.invoices));
+    const encumbrance = await runTransaction(prisma, (tx) => findEncumbrance(tx, fingerprints, valid.invoices));
     if (encumbrance) throw encumbrance;
     throw error;
   }
+}
+
+/** The registration's writes, in the caller's transaction: the receivable with its invoices, registry entries and first history row. */
+async function createReceivable(
+  tx: Tx,
+  actor: Actor,
+  valid: ValidRegistration,
+  request: { receivableId?: string; obligorPartyId: string; fingerprints: string[]; requestHash: string },
+  now: Date,
+  confirmationWindowMs: number,
+): Promise<Receivable> {
+  const { fingerprints } = request;
+  const encumbrance = await findEncumbrance(tx, fingerprints, valid.invoices);
+  if (encumbrance) throw encumbrance;
+  const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
+  const registrationNumber = `${REGISTRATION_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
+  return tx.receivable.create({
+    data: {
+      id: request.receivableId,
+      registrationNumber,
+      supplierPartyId: actor.partyId,
+      obligorPartyId: request.obligorPartyId,
+      contractNumber: valid.contractNumber,
+      currency: valid.currency,
+      faceAmount: valid.faceAmount.toFixed(),
+      dueDate: dateColumn(valid.dueDate),
+      documentHashes: valid.documentHashes,
+      idempotencyKey: valid.idempotencyKey,
+      requestHash: request.requestHash,
+      registeredByUserId: actor.userId,
+      registeredAt: now,
+      confirmationDeadline: new Date(now.getTime() + confirmationWindowMs),
+      updatedAt: now,
+      invoices: {
+        create: valid.invoices.map((invoice, index) => ({
+          lineNumber: index + 1,
+          invoiceCode: invoice.invoiceCode,
+          invoiceNumber: invoice.invoiceNumber,
+          amount: invoice.amount.toFixed(),
+          issueDate: dateColumn(invoice.issueDate),
+          fingerprint: fingerprints[index] as string,
+        })),
+      },
+      registryEntries: { create: fingerprints.map((fingerprint) => ({ fingerprint, registrationNumber, encumberedSince: now })) },
+      transitions: { create: { toStatus: 'REGISTERED', actorUserId: actor.userId, actorPartyId: actor.partyId, occurredAt: now } },
+    },
+  });
 }
 
 const DECISION_TARGET: Record<ReceivableDecision['kind'], ReceivableStatus> = {
@@ -195,7 +199,8 @@ export async function decideReceivable(
   idempotencyKey: string,
   now = new Date(),
 ): Promise<Receivable> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const done = await tx.receivableTransition.findUnique({ where: { idempotencyKey } });
       if (done) return tx.receivable.findUniqueOrThrow({ where: { id: receivableId } });
@@ -240,7 +245,6 @@ export async function decideReceivable(
       }
       return updated;
     },
-    { timeout: TRANSACTION_TIMEOUT_MS },
   );
 }
 

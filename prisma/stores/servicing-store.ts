@@ -1,20 +1,14 @@
 import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
 import { SERVICING } from '../../domain/financing-rules';
-import {
-  allocateWaterfall,
-  creditLimitReleaseEntries,
-  penaltyAccrualEntries,
-  penaltyCollectedEntries,
-  recourseDebitEntries,
-  waterfallEntries,
-  type WaterfallAllocation,
-} from '../../domain/ledger-rules';
+import { allocateWaterfall, postingEntries, waterfallEntries, type WaterfallAllocation } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { dailyPenalty, isWhole, overdueFrom, penaltyDaysToCharge, totalOutstanding, waterfallOrder, type Outstanding } from '../../domain/servicing-rules';
 import type { AllocationSource, Financing, PrismaClient, RepaymentAllocation } from '../client';
-import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts, type Tx } from './financing-ledger';
-import { getBalance, postTransaction } from './ledger-store';
+import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
+import { getBalance } from './ledger/balances';
+import { postTransaction } from './ledger/postings';
+import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
 // Servicing a disbursed financing: penalty interest charged day by day once it is overdue,
@@ -47,7 +41,8 @@ export interface PenaltyResult {
  * Each day is its own posting keyed by the date, so a day is never charged twice.
  */
 export async function accruePenalty(prisma: PrismaClient, financingId: string, today: IsoDate, now = new Date()): Promise<PenaltyResult> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const financing = await lockFinancing(tx, financingId);
       assertServicing(financing);
@@ -72,7 +67,7 @@ export async function accruePenalty(prisma: PrismaClient, financingId: string, t
             code: 'PENALTY_ACCRUAL',
             description: `罚息 penalty interest ${financing.financingNumber} ${day}`,
             metadata: { financingId, date: day },
-            entries: penaltyAccrualEntries(amount, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+            entries: postingEntries('PENALTY_ACCRUAL', amount, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
           });
           total = total.plus(amount);
         }
@@ -87,7 +82,7 @@ export async function accruePenalty(prisma: PrismaClient, financingId: string, t
       });
       return { charged, overdue: true };
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -97,7 +92,8 @@ export async function accruePenalty(prisma: PrismaClient, financingId: string, t
  * posting; settles the financing when nothing is owed. Null when the account is empty.
  */
 export async function allocateCollection(prisma: PrismaClient, financingId: string, idempotencyKey: string, now = new Date()): Promise<RepaymentAllocation | null> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const done = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey } });
       if (done) return done;
@@ -105,7 +101,7 @@ export async function allocateCollection(prisma: PrismaClient, financingId: stri
       assertServicing(financing);
       return allocateInTransaction(tx, financing, await financingAccounts(tx, financing), idempotencyKey, 'REPAYMENT', now);
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
 
@@ -129,7 +125,7 @@ async function allocateInTransaction(tx: Tx, financing: Financing, accounts: Fin
       idempotencyKey: `${idempotencyKey}:penalty-collected`,
       code: 'PENALTY_COLLECTED',
       metadata,
-      entries: penaltyCollectedEntries(allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+      entries: postingEntries('PENALTY_COLLECTED', allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
     });
   }
   const fixed = (value: Decimal) => formatAmount(value, currency);
@@ -177,7 +173,7 @@ async function settle(tx: Tx, financing: Financing, accounts: FinancingAccounts,
       idempotencyKey: `financing:${financing.id}:limit-release:${hold.id}`,
       code: 'LIMIT_RELEASE',
       metadata: { financingId: financing.id },
-      entries: creditLimitReleaseEntries(toDecimal(hold.postedAmount ?? hold.amount), currency, { limitControl: accounts.limitControl, creditLimit: hold.debitAccountId }),
+      entries: postingEntries('LIMIT_RELEASE', toDecimal(hold.postedAmount ?? hold.amount), currency, { limitControl: accounts.limitControl, creditLimit: hold.debitAccountId }),
     });
   }
   await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'SETTLED', updatedAt: now } });
@@ -199,7 +195,8 @@ export interface RecourseResult {
  * outstanding (and keeps accruing penalty) until paid.
  */
 export async function claimRecourse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<RecourseResult> {
-  return prisma.$transaction(
+  return runTransaction(
+    prisma,
     async (tx) => {
       const financing = await lockFinancing(tx, financingId);
       assertServicing(financing);
@@ -220,12 +217,12 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
         code: 'RECOURSE',
         description: `追索 recourse ${financing.financingNumber}`,
         metadata: { financingId },
-        entries: recourseDebitEntries(claim, currency, { supplierSettlement: accounts.supplierSettlement, collection: accounts.collection }),
+        entries: postingEntries('RECOURSE', claim, currency, { supplierSettlement: accounts.supplierSettlement, collection: accounts.collection }),
       });
       await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed() } });
       const row = await allocateInTransaction(tx, financing, accounts, `financing:${financingId}:recourse-allocation`, 'RECOURSE', now);
       return { claimed: formatAmount(claim, currency), outstandingAfter: row ? storedAmount(row.outstandingAfter, currency) : formatAmount(owed, currency) };
     },
-    { timeout: MONEY_TRANSACTION_TIMEOUT_MS },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }

@@ -9,24 +9,14 @@ import {
 import { ADJUSTMENT_PAGE_SIZE_MAX, ADJUSTMENT_REASON_LENGTH_MAX, adjustmentsWhere } from '../../prisma/stores/ledger-adjustment-store';
 import { decideLedgerAdjustment } from '../../use-cases/decide-ledger-adjustment';
 import { proposeLedgerAdjustment } from '../../use-cases/propose-ledger-adjustment';
-import {
-  getBalance,
-  getStatement,
-  getTransaction,
-  STATEMENT_PAGE_SIZE_DEFAULT,
-  STATEMENT_PAGE_SIZE_MAX,
-  trialBalance,
-  type AccountBalance,
-  type Statement,
-  type StatementLine,
-  type TransactionEntryView,
-  type TransactionView,
-  type TrialBalance,
-} from '../../prisma/stores/ledger-store';
+import { balanceOfTotals, getBalance, type AccountBalance } from '../../prisma/stores/ledger/balances';
+import { getStatement, STATEMENT_PAGE_SIZE_DEFAULT, STATEMENT_PAGE_SIZE_MAX, type Statement, type StatementLine } from '../../prisma/stores/ledger/statements';
+import { getTransaction, type TransactionEntryView, type TransactionView } from '../../prisma/stores/ledger/transactions';
+import { trialBalance, type TrialBalance } from '../../prisma/stores/ledger/trial-balance';
 import { isOperator } from '../../domain/actor';
 import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { balancesOf, maskVirtualAccountNumber, type LedgerDirection } from '../../domain/ledger-rules';
-import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
+import { maskVirtualAccountNumber, type LedgerDirection } from '../../domain/ledger-rules';
+import { formatAmount, isCurrency, type Currency, type Decimal } from '../../domain/money';
 import { builder } from '../builder';
 import { textUpTo, uuid } from '../validators';
 import type { GraphQLContext } from '../context';
@@ -142,10 +132,7 @@ builder.prismaObject('LedgerAccount', {
     balance: t.field({
       type: LedgerBalance,
       description: 'Balances now.',
-      resolve: (account) => {
-        const totals = { debitsPosted: new Decimal(account.debitsPosted.toString()), creditsPosted: new Decimal(account.creditsPosted.toString()), debitsPending: new Decimal(account.debitsPending.toString()), creditsPending: new Decimal(account.creditsPending.toString()) };
-        return { accountId: account.id, currency: account.currency as Currency, normalBalance: account.normalBalance, ...totals, ...balancesOf(account.normalBalance, totals), asOf: null };
-      },
+      resolve: (account) => balanceOfTotals(account.id, account),
     }),
     balanceAt: t.field({
       type: LedgerBalance,

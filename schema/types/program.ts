@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AssignmentMode as AssignmentModeValues, DayCount as DayCountValues, InterestMode as InterestModeValues, WaterfallBucket as WaterfallBucketValues } from '../../prisma/generated/client/enums';
 import { isOperator } from '../../domain/actor';
 import { currentTerms, findVisibleProgram, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
-import { getBalance } from '../../prisma/stores/ledger-store';
+import { getBalance } from '../../prisma/stores/ledger/balances';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PayoutStatus as PayoutStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
-import { getTransaction } from '../../prisma/stores/ledger-store';
+import { getTransaction } from '../../prisma/stores/ledger/transactions';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { decideOfflineRepayment } from '../../use-cases/decide-offline-repayment';
 import { recordOfflineRepayment } from '../../use-cases/record-offline-repayment';
@@ -118,7 +118,7 @@ builder.prismaObjectFields('Financing', (t) => ({
     type: [LedgerTransaction],
     description: "The financing's ledger transactions, oldest first; a party sees only the entries on its own accounts.",
     resolve: async (f, _args, ctx) => {
-      const rows = await ctx.prisma.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM ledger_transaction WHERE metadata ? 'financingId' AND metadata->>'financingId' = ${f.id} ORDER BY created_at, id LIMIT 500`;
+      const rows = await ctx.prisma.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM ledger_transaction WHERE metadata ? 'financingId' AND metadata->>'financingId' = ${f.id} ORDER BY sequence LIMIT 500`;
       const visible = [];
       for (const row of rows) {
         const transaction = await getTransaction(ctx.prisma, row.id);

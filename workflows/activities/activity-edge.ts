@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { DomainError } from '../../domain/errors';
 import { DOMAIN_ERROR_FAILURE_TYPE, encodeDomainError } from '../contracts/domain-error-codec';
@@ -31,7 +32,8 @@ export function atActivityEdge<Activities extends Record<string, ActivityFunctio
         const info = attemptInfo();
         if (error instanceof DomainError) {
           logger.info({ activity: name, attempt: info?.attempt, code: error.code }, `${name} refused: ${error.message}`);
-          throw ApplicationFailure.create({ type: DOMAIN_ERROR_FAILURE_TYPE, message: error.message, nonRetryable: true, details: [encodeDomainError(error)] });
+          // BENIGN: an expected business outcome, not an operational failure (the SDK logs it at debug and keeps it out of failure metrics).
+          throw ApplicationFailure.create({ type: DOMAIN_ERROR_FAILURE_TYPE, message: error.message, nonRetryable: true, details: [encodeDomainError(error)], category: ApplicationFailureCategory.BENIGN });
         }
         logger.warn({ activity: name, attempt: info?.attempt, err: error }, `${name} failed; the retry policy decides what happens next`);
         throw error;

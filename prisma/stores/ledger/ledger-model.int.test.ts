@@ -1,8 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { DomainError, WrongStateError } from '../../domain/errors';
-import { getBalance, openAccount, postHold, postTransaction, reserveHold, reverseTransaction, verifyLedgerInvariants, voidHold } from './ledger-store';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { DomainError, WrongStateError } from '../../../domain/errors';
+import { openAccount } from './accounts';
+import { getBalance } from './balances';
+import { postHold, reserveHold, voidHold } from './holds';
+import { verifyLedgerInvariants } from './invariants';
+import { postTransaction, reverseTransaction } from './postings';
 
 // Random sequences of postings, holds (reserve, post in full or in part, void), reversals,
 // repeated requests and reused keys, run against the real ledger and against a model of

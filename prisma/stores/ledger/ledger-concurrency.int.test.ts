@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '../client';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { LimitExceededError } from '../../domain/errors';
-import { Decimal } from '../../domain/money';
-import { getBalance, openAccount, postTransaction, trialBalance, verifyLedgerInvariants, type LedgerAccountView, type PostTransactionInput } from './ledger-store';
+import { createPrismaClient, type PrismaClient } from '../../client';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { LimitExceededError } from '../../../domain/errors';
+import { Decimal } from '../../../domain/money';
+import { openAccount, type LedgerAccountView } from './accounts';
+import { getBalance } from './balances';
+import { verifyLedgerInvariants } from './invariants';
+import { postTransaction, type PostTransactionInput } from './postings';
+import { trialBalance } from './trial-balance';
 
 // 32 clients post 10,000 operations at once on 8 hot accounts, 10% of them duplicates.
 // Four accounts are bounded (no overdraft) and funded with exactly 200.00; 250 distinct

@@ -1,31 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { uniqueCreditCode } from '../../test/support/parties';
-import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { isVirtualAccountNumber } from '../../domain/ledger-rules';
-import { ensurePlatformAccounts, openPartyAccounts, partyAccountCode } from './chart-of-accounts';
-import {
-  closeAccount,
-  expireHolds,
-  getBalance,
-  getHold,
-  getStatement,
-  getTransaction,
-  openAccount,
-  postBatch,
-  postHold,
-  postTransaction,
-  reserveHold,
-  reverseTransaction,
-  trialBalance,
-  verifyLedgerInvariants,
-  voidHold,
-  type LedgerAccountView,
-  type LedgerDb,
-} from './ledger-store';
-import { createParty } from './party-store';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { uniqueCreditCode } from '../../../test/support/parties';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../../domain/errors';
+import { isVirtualAccountNumber } from '../../../domain/ledger-rules';
+import { ensurePlatformAccounts, openPartyAccounts, partyAccountCode } from '../chart-of-accounts';
+import { closeAccount, openAccount, type LedgerAccountView } from './accounts';
+import { getBalance } from './balances';
+import { expireHolds, getHold, postHold, reserveHold, voidHold } from './holds';
+import { verifyLedgerInvariants } from './invariants';
+import type { LedgerDb } from './ledger-db';
+import { postBatch, postTransaction, reverseTransaction } from './postings';
+import { getStatement } from './statements';
+import { getTransaction } from './transactions';
+import { trialBalance } from './trial-balance';
+import { createParty } from '../party-store';
+import { runTransaction } from '../run-transaction';
 
 let db: TestDatabase;
 let sequence = 0;
@@ -267,6 +258,33 @@ describe('idempotency', () => {
     expect(new Set(results.map((result) => result.transactionId)).size).toBe(1);
     expect(await available(wallet.id)).toBe('75.00');
   });
+
+  it('lets concurrent twins inside callers’ transactions through exactly once: the losers’ transactions run again and replay', async () => {
+    const { source, wallet } = await funded('100.00');
+    const request = transfer(wallet, source, '25.00', key('twins-in-transactions'));
+    // Every first attempt waits until all eight are inside their transactions, so they race.
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const allInside = new Promise<void>((resolve) => (release = resolve));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => {
+        let attempts = 0;
+        return runTransaction(db.prisma, async (tx) => {
+          attempts += 1;
+          if (attempts === 1) {
+            await tx.$queryRawUnsafe('SELECT 1');
+            arrived += 1;
+            if (arrived === 8) release();
+            await allInside;
+          }
+          return postTransaction(tx, request);
+        });
+      }),
+    );
+    expect(results.filter((result) => !result.replayed)).toHaveLength(1);
+    expect(new Set(results.map((result) => result.transactionId)).size).toBe(1);
+    expect(await available(wallet.id)).toBe('75.00');
+  });
 });
 
 describe('holds', () => {
@@ -300,6 +318,22 @@ describe('holds', () => {
     const balance = await getBalance(db.prisma, wallet.id);
     expect([balance.posted, balance.debitsPending, balance.available].map((value) => value.toFixed(2))).toEqual(['40.00', '0.00', '40.00']);
     expect((await getHold(db.prisma, holdId))?.status).toBe('POSTED');
+  });
+
+  it('posts under a code of its own when given one (the hold keeps its code), and a repeat with another code is a reused key', async () => {
+    const { wallet } = await funded('100.00');
+    const target = await account();
+    const { holdId } = await reserveHold(db.prisma, { idempotencyKey: key('hold'), code: 'LIMIT_RESERVATION', debitAccountId: wallet.id, creditAccountId: target.id, amount: '60.00', currency: 'CNY' });
+    const request = { holdId, idempotencyKey: key('post'), code: 'LIMIT_UTILISATION' };
+    const posted = await postHold(db.prisma, request);
+    expect((await getTransaction(db.prisma, posted.transactionId))?.code).toBe('LIMIT_UTILISATION');
+    expect((await getHold(db.prisma, holdId))?.code).toBe('LIMIT_RESERVATION');
+    expect(await postHold(db.prisma, request)).toMatchObject({ transactionId: posted.transactionId, replayed: true });
+    const reused = await rejectionOf(postHold(db.prisma, { ...request, code: 'LIMIT_RELEASE' }));
+    expect((reused as ConflictError).code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const malformed = await rejectionOf(postHold(db.prisma, { ...request, idempotencyKey: key('post'), code: 'limit use' }));
+    expect(malformed).toBeInstanceOf(ValidationError);
+    expect(await available(wallet.id)).toBe('40.00');
   });
 
   it('posts in part and releases the rest', async () => {

@@ -1,8 +1,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { createActor } from '../../test/support/parties';
-import { openAccount, postTransaction, reserveHold, verifyLedgerInvariants, voidHold, type LedgerAccountView } from './ledger-store';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { createActor } from '../../../test/support/parties';
+import { openAccount, type LedgerAccountView } from './accounts';
+import { reserveHold, voidHold } from './holds';
+import { verifyLedgerInvariants } from './invariants';
+import { postTransaction } from './postings';
 
 // Each test goes around the application on purpose, with plain SQL, and tries to break one
 // invariant of the ledger. The database must refuse every one of them.

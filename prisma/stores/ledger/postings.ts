@@ -1,0 +1,162 @@
+import { NotFoundError, ValidationError } from '../../../domain/errors';
+import {
+  BATCH_TRANSACTIONS_MAX,
+  canonicalEntries,
+  canonicalJson,
+  reversalEntries,
+  validateEntries,
+  validateHeader,
+  type LedgerDirection,
+  type LedgerEntryInput,
+  type TransactionHeaderInput,
+} from '../../../domain/ledger-rules';
+import { formatAmount } from '../../../domain/money';
+import { sha256Hex } from '../sha256-hex';
+import { runStatement, type LedgerDb } from './ledger-db';
+import { getTransaction } from './transactions';
+
+// Postings: balanced transactions, alone or in an atomic batch, and their reversals.
+
+export interface PostTransactionInput extends TransactionHeaderInput {
+  entries: LedgerEntryInput[];
+}
+
+export interface PostedTransaction {
+  transactionId: string;
+  idempotencyKey: string;
+  /** True when this call repeated an earlier one with the same key and content: nothing moved. */
+  replayed: boolean;
+  effectiveAt: Date;
+  createdAt: Date;
+}
+
+interface PreparedTransaction {
+  key: string;
+  hash: string;
+  code: string;
+  description: string | null;
+  effectiveAt: string | null;
+  metadata: Record<string, unknown>;
+  reverses: string | null;
+  accounts: string[];
+  directions: LedgerDirection[];
+  amounts: string[];
+  currencies: string[];
+}
+
+function prepareTransaction(input: PostTransactionInput, reverses: string | null, path: string[] = []): PreparedTransaction {
+  validateHeader(input, path);
+  const entries = validateEntries(input.entries, [...path, 'entries']);
+  const effectiveAt = input.effectiveAt ? input.effectiveAt.toISOString() : null;
+  const metadata = input.metadata ?? {};
+  const description = input.description ?? null;
+  const hash = sha256Hex(canonicalJson({ kind: 'transaction', code: input.code, description, effectiveAt, metadata, reverses, entries: canonicalEntries(entries) }));
+  return {
+    key: input.idempotencyKey,
+    hash,
+    code: input.code,
+    description,
+    effectiveAt,
+    metadata,
+    reverses,
+    accounts: entries.map((entry) => entry.accountId),
+    directions: entries.map((entry) => entry.direction),
+    amounts: entries.map((entry) => entry.amount.toFixed()),
+    currencies: entries.map((entry) => entry.currency),
+  };
+}
+
+const POST_TRANSACTION_SQL = `SELECT "transaction_id"::text AS "transactionId", "replayed", "effective_at" AS "effectiveAt", "created_at" AS "createdAt"
+  FROM "ledger_post_transaction"($1, $2, $3, $4, $5::timestamptz, $6::jsonb, $7::uuid, $8::uuid[], $9::"ledger_direction"[], $10::numeric[], $11::char(3)[])`;
+
+async function postPrepared(db: LedgerDb, prepared: PreparedTransaction): Promise<PostedTransaction> {
+  const [row] = await runStatement<Omit<PostedTransaction, 'idempotencyKey'>>(db, {
+    name: 'ledger_post_transaction',
+    text: POST_TRANSACTION_SQL,
+    values: [
+      prepared.key,
+      prepared.hash,
+      prepared.code,
+      prepared.description,
+      prepared.effectiveAt,
+      JSON.stringify(prepared.metadata),
+      prepared.reverses,
+      prepared.accounts,
+      prepared.directions,
+      prepared.amounts,
+      prepared.currencies,
+    ],
+  });
+  if (!row) throw new Error('ledger_post_transaction returned no row');
+  return { ...row, idempotencyKey: prepared.key };
+}
+
+/**
+ * Posts one balanced transaction. Repeating the call with the same idempotency key and
+ * content returns the original transaction (`replayed: true`) and moves nothing; the same
+ * key with other content is a ConflictError IDEMPOTENCY_KEY_REUSED.
+ */
+export async function postTransaction(db: LedgerDb, input: PostTransactionInput): Promise<PostedTransaction> {
+  return postPrepared(db, prepareTransaction(input, null));
+}
+
+/** Posts every transaction or none, in one database transaction (and one round trip). */
+export async function postBatch(db: LedgerDb, inputs: readonly PostTransactionInput[]): Promise<PostedTransaction[]> {
+  if (inputs.length === 0) return [];
+  if (inputs.length > BATCH_TRANSACTIONS_MAX) throw ValidationError.field(['transactions'], `a batch holds at most ${BATCH_TRANSACTIONS_MAX} transactions, got ${inputs.length}`, 'BATCH_TOO_LARGE');
+  const prepared = inputs.map((input, index) => prepareTransaction(input, null, ['transactions', String(index)]));
+  const keys = new Set<string>();
+  prepared.forEach((item, index) => {
+    if (keys.has(item.key)) throw ValidationError.field(['transactions', String(index), 'idempotencyKey'], `idempotency key ${item.key} appears twice in the batch`, 'DUPLICATE_IDEMPOTENCY_KEY');
+    keys.add(item.key);
+  });
+  const batch = JSON.stringify(
+    prepared.map((item) => ({
+      k: item.key,
+      h: item.hash,
+      c: item.code,
+      d: item.description,
+      e: item.effectiveAt,
+      m: item.metadata,
+      r: item.reverses,
+      x: item.accounts.map((accountId, index) => ({ a: accountId, d: item.directions[index], m: item.amounts[index], c: item.currencies[index] })),
+    })),
+  );
+  return runStatement<PostedTransaction>(db, {
+    name: 'ledger_post_transactions',
+    text: `SELECT "idempotency_key" AS "idempotencyKey", "transaction_id"::text AS "transactionId", "replayed", "effective_at" AS "effectiveAt", "created_at" AS "createdAt"
+           FROM "ledger_post_transactions"($1::jsonb)`,
+    values: [batch],
+  });
+}
+
+export interface ReverseTransactionInput {
+  transactionId: string;
+  idempotencyKey: string;
+  description?: string | null;
+  effectiveAt?: Date | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+/**
+ * Posts the mirror image of a transaction (红字冲正), linked to it. A transaction is reversed
+ * at most once: a second reversal under another key is TRANSACTION_ALREADY_REVERSED. The
+ * reversal obeys the balance bounds like any posting: money already spent cannot be reversed
+ * out of an account that no longer holds it.
+ */
+export async function reverseTransaction(db: LedgerDb, input: ReverseTransactionInput): Promise<PostedTransaction> {
+  const original = await getTransaction(db, input.transactionId);
+  if (!original) throw new NotFoundError('LedgerTransaction', input.transactionId);
+  const prepared = prepareTransaction(
+    {
+      idempotencyKey: input.idempotencyKey,
+      code: 'REVERSAL',
+      description: input.description ?? `Reversal of ${original.code} ${original.idempotencyKey}`,
+      effectiveAt: input.effectiveAt ?? null,
+      metadata: { ...(input.metadata ?? {}), reversesIdempotencyKey: original.idempotencyKey },
+      entries: reversalEntries(original.entries.map((entry) => ({ ...entry, amount: formatAmount(entry.amount, entry.currency) }))),
+    },
+    original.id,
+  );
+  return postPrepared(db, prepared);
+}
