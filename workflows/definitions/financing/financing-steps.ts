@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Attention, ResumeArgs } from '../../contracts/attention';
-import type { ApplyForFinancingArgs, FinancingDecision, FinancingDocumentKind, FinancingNotificationKind, FinancingState } from '../../contracts/financing';
+import type { ApplyForFinancingArgs, FinancingDecision, FinancingDocumentKind, FinancingNotificationKind, FinancingState, RetryPayoutArgs } from '../../contracts/financing';
 import type { ActorRef } from '../../contracts/receivable';
 import type { IsoDate } from '../../../domain/business-date';
 import { ATTENTION_RECORD, BANK_CALL, DATABASE_STEP, DOCUMENT, PERSON_WAITING } from '../activity-bounds';
@@ -38,7 +38,7 @@ export async function expire(run: FinancingRun, key: string): Promise<void> {
 }
 
 /** A person asks for a new payout attempt (an Update). */
-export function retryPayout(run: FinancingRun, args: ResumeArgs, key: string) {
+export function retryPayout(run: FinancingRun, args: RetryPayoutArgs, key: string) {
   return personWaiting.retryPayout({ financingId: run.financingId, actor: args.actor, requestKey: `${run.workflowId}:${key}`, at: new Date() });
 }
 
