@@ -9,7 +9,7 @@ import { authenticate } from './authenticate';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
 import { queryLimits } from './query-limits';
-import { DomainError } from '../domain/errors';
+import { DomainError, ValidationError } from '../domain/errors';
 import type { DevBank, GraphQLContext } from '../schema/context';
 import { developmentSchema, schema } from '../schema';
 
@@ -178,9 +178,12 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         if (cause instanceof Error && cause.name === 'PothosValidationError') {
           return new GraphQLError(cause.message, { path: isGraphQLError(error) ? error.path : undefined, extensions: { code: 'BAD_USER_INPUT' } });
         }
-        // An expected failure on a field without a typed result: say what it is, with its code.
+        // An expected failure on a field without a typed result (a query): input that cannot be
+        // valid is BAD_USER_INPUT with the rule that refused it; anything else keeps its code.
         if (cause instanceof DomainError) {
-          return new GraphQLError(cause.message, { path: isGraphQLError(error) ? error.path : undefined, extensions: { code: cause.code } });
+          const path = isGraphQLError(error) ? error.path : undefined;
+          if (cause instanceof ValidationError) return new GraphQLError(cause.message, { path, extensions: { code: 'BAD_USER_INPUT', reason: cause.code, issues: cause.issues } });
+          return new GraphQLError(cause.message, { path, extensions: { code: cause.code } });
         }
         logger.error({ err: cause, path: isGraphQLError(error) ? error.path : undefined }, 'unexpected error');
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -61,6 +61,7 @@ export const PERMISSIONS = {
   DECIDE_OFFLINE_REPAYMENT: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER', 'ADMIN'], who: 'a platform operator with the CHECKER role', doing: 'decide an offline repayment' },
   PROPOSE_LEDGER_ADJUSTMENT: { partyRoles: ['PLATFORM'], userRoles: ['MAKER'], who: 'a platform operator with the MAKER role', doing: 'propose a ledger adjustment' },
   DECIDE_LEDGER_ADJUSTMENT: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER'], who: 'a platform operator with the CHECKER role', doing: 'decide a ledger adjustment' },
+  LIST_PARTIES: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'list every party' },
   READ_LEDGER_ADJUSTMENTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read ledger adjustments' },
   READ_TRIAL_BALANCE: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the trial balance' },
   READ_PORTFOLIO: { partyRoles: ['FUNDER', 'PLATFORM'], userRoles: USER_ROLES, who: 'funders and operators', doing: 'read a portfolio' },

@@ -6,10 +6,11 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type PrismaTypes from '../prisma/generated/pothos-types';
 import { getDatamodel } from '../prisma/generated/pothos-types';
+import { isPermitted, type Action } from '../domain/actor';
 import type { Decimal } from '../domain/money';
 import { ForbiddenError, ValidationError } from '../domain/errors';
-import type { PartyRole, UserRole } from '../prisma/client';
 import type { GraphQLContext } from './context';
+import { decodeGlobalId, encodeGlobalId } from './global-id';
 
 export const CONNECTION_PAGE_SIZE_DEFAULT = 20;
 export const CONNECTION_PAGE_SIZE_MAX = 100;
@@ -19,13 +20,13 @@ export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Scalars: {
     Decimal: { Input: Decimal; Output: Decimal | string | { toFixed(): string } };
+    Rate: { Input: Decimal; Output: Decimal | string | { toFixed(): string } };
     Date: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
   };
   AuthScopes: {
-    operator: boolean;
-    partyRole: PartyRole;
-    userRole: UserRole;
+    /** The caller may take this action (domain/actor.ts, PERMISSIONS). */
+    permitted: Action;
   };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
@@ -36,10 +37,9 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {
+    // One scope, the permission table: a field says which action it is, never which roles.
     authScopes: (context) => ({
-      operator: context.viewer.partyRoles.includes('PLATFORM'),
-      partyRole: (role) => context.viewer.partyRoles.includes(role),
-      userRole: (role) => context.viewer.userRoles.includes(role),
+      permitted: (action) => isPermitted(context.viewer, action),
     }),
     unauthorizedError: () => new ForbiddenError('your party or role is not allowed to do this'),
   },
@@ -69,7 +69,13 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    nodeQueryOptions: false,
-    nodesQueryOptions: false,
+    // node(id) and nodes(ids): each type loads through its own scoped lookup (schema/node-scopes.ts),
+    // so another party's id answers null exactly like an id that does not exist.
+    nodeQueryOptions: { description: 'Any object by its global id; null when it does not exist or is not yours to see.' },
+    nodesQueryOptions: { description: 'Objects by their global ids, in the same order; null for each that does not exist or is not yours to see.' },
+    nodeTypeOptions: { description: 'An object with a global id: opaque, stable, and the same in every field that returns the object.' },
+    idFieldOptions: { description: 'Global id: opaque; pass it back as it is.' },
+    encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),
+    decodeGlobalID: (globalId) => decodeGlobalId(globalId),
   },
 });

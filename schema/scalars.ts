@@ -19,6 +19,18 @@ builder.scalarType('Decimal', {
   },
 });
 
+builder.scalarType('Rate', {
+  description:
+    'A rate as an exact decimal fraction carried as a string: "0.06" is 6% (a year, for interest and penalty rates), "0.8" is 80% (an advance rate), "0.001" is 0.1% (a fee rate). No exponent, never a float.',
+  serialize: (value) => (typeof value === 'string' ? value : value.toFixed()),
+  parseValue: (value) => {
+    if (typeof value !== 'string' || value.length > DECIMAL_LENGTH_MAX || !DECIMAL_STRING.test(value)) {
+      throw new GraphQLError('Rate must be a decimal string such as "0.06" (6%)');
+    }
+    return new Decimal(value);
+  },
+});
+
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 builder.scalarType('DateTime', {

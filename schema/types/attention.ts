@@ -4,7 +4,7 @@ import { resumeFinancing } from '../../use-cases/resume-financing';
 import { resumeReceivable } from '../../use-cases/resume-receivable';
 import { builder } from '../builder';
 import { LOOKUP_ERRORS } from '../errors';
-import { uuid } from '../validators';
+import { rowIdOf } from '../global-id';
 
 // A workflow step that reached its bound waits for an operator (docs/workflows/financing.md,
 // "Bounds"). Operators see it on the financing or receivable and resume it; everyone else sees
@@ -47,20 +47,20 @@ builder.mutationFields((t) => ({
     type: 'Financing',
     description: "Runs again the step a financing's workflow is waiting at (attention), once its cause is fixed (platform operators). WrongStateError when nothing waits.",
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
-    args: { id: t.arg.id({ validate: uuid }) },
+    args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
-      await resumeFinancing(ctx, ctx.viewer, String(id));
-      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await resumeFinancing(ctx, ctx.viewer, rowIdOf(id, 'Financing'));
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Financing') } });
     },
   }),
   resumeReceivable: t.prismaField({
     type: 'Receivable',
     description: "Runs again the step a receivable's confirmation workflow is waiting at (attention), once its cause is fixed (platform operators). WrongStateError when nothing waits.",
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
-    args: { id: t.arg.id({ validate: uuid }) },
+    args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
-      await resumeReceivable(ctx, ctx.viewer, String(id));
-      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await resumeReceivable(ctx, ctx.viewer, rowIdOf(id, 'Receivable'));
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Receivable') } });
     },
   }),
 }));

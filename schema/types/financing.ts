@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FinancingStatus as FinancingStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
-import { findVisibleFinancing, visibleFinancingsWhere } from '../../prisma/stores/financing-store';
+import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { describeFinancingWorkflow } from '../../workflows/client/financing-client';
 import { applyForFinancing } from '../../use-cases/apply-for-financing';
@@ -9,9 +9,12 @@ import { decideOnFinancing } from '../../use-cases/decide-on-financing';
 import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
+import type { Prisma } from '../../prisma/client';
 import { builder } from '../builder';
+import type { GraphQLContext } from '../context';
 import { LOOKUP_ERRORS } from '../errors';
-import { textUpTo, uuid } from '../validators';
+import { textUpTo } from '../validators';
+import { rowIdOf, scopedById } from '../global-id';
 import { Money, money } from '../money';
 import { Counterparty, WorkflowStatus } from './receivable';
 
@@ -53,10 +56,11 @@ const userName = (relation: 'acknowledgedBy' | 'approvedBy' | 'approvalConfirmed
   resolve: (row: Record<string, unknown>) => (row[relation] as { displayName: string } | null)?.displayName ?? null,
 });
 
-builder.prismaObject('Financing', {
+builder.prismaNode('Financing', {
   description: 'A financing of one confirmed receivable under a program, with the figures it was priced with (they never change).',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleFinancingsWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     financingNumber: t.exposeString('financingNumber'),
     status: t.field({ type: FinancingStatusEnum, resolve: (financing) => financing.status }),
     receivable: t.relation('receivable'),
@@ -70,7 +74,7 @@ builder.prismaObject('Financing', {
     fees: t.field({ type: Money, resolve: (f) => money(f.fees, f.currency) }),
     netDisbursement: t.field({ type: Money, description: 'What reaches the supplier.', resolve: (f) => money(f.netDisbursement, f.currency) }),
     repaymentAtMaturity: t.field({ type: Money, description: 'What the core enterprise pays on the due date.', resolve: (f) => money(f.repaymentAtMaturity, f.currency) }),
-    effectiveAnnualRate: t.field({ type: 'Decimal', resolve: (f) => toDecimal(f.effectiveAnnualRate).toFixed(6) }),
+    effectiveAnnualRate: t.field({ type: 'Rate', description: 'Interest and fees over the net disbursement, annualised on 365 days (six decimals).', resolve: (f) => toDecimal(f.effectiveAnnualRate).toFixed(6) }),
     valueDate: t.field({ type: 'Date', resolve: (f) => isoDateOfColumn(f.valueDate) }),
     dueDate: t.field({ type: 'Date', resolve: (f) => isoDateOfColumn(f.dueDate) }),
     tenorDays: t.exposeInt('tenorDays'),
@@ -93,8 +97,8 @@ builder.prismaObject('Financing', {
           ? { bankName: ESCROW_BANK_NAME, accountName: `${f.funder.legalName} 回款专户`, virtualAccountNumber: f.collectionAccount.virtualAccountNumber }
           : null,
     }),
-    history: t.relation('transitions', { query: { orderBy: { id: 'asc' } } }),
-    documents: t.relation('documents', { query: { orderBy: { createdAt: 'asc' } } }),
+    history: t.relation('transitions', { description: 'Every change of state, oldest first: one per state it went through (about a dozen at most; a failed payout retried adds two).', query: { orderBy: { id: 'asc' } } }),
+    documents: t.relation('documents', { description: 'Its documents, oldest first, at most four: notice of assignment, acknowledgement, terms summary, settlement statement.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     workflow: t.field({ type: WorkflowStatus, resolve: (f, _args, ctx) => describeFinancingWorkflow(ctx.temporal, f.id) }),
   }),
 });
@@ -102,55 +106,61 @@ builder.prismaObject('Financing', {
 const FinancingFilter = builder.inputType('FinancingFilter', {
   fields: (t) => ({
     status: t.field({ type: [FinancingStatusEnum], required: false }),
-    programId: t.id({ required: false }),
-    receivableId: t.id({ required: false }),
-    supplierPartyId: t.id({ required: false }),
-    funderPartyId: t.id({ required: false }),
-    obligorPartyId: t.id({ required: false }),
+    programId: t.globalID({ required: false }),
+    receivableId: t.globalID({ required: false }),
+    supplierPartyId: t.globalID({ required: false }),
+    funderPartyId: t.globalID({ required: false }),
+    obligorPartyId: t.globalID({ required: false }),
     dueDateFrom: t.field({ type: 'Date', required: false }),
     dueDateTo: t.field({ type: 'Date', required: false }),
   }),
 });
 
+type FinancingFilterShape = typeof FinancingFilter.$inferInput;
+
+/** The financings a list shows: the caller's, narrowed by the filter. */
+function financingsWhere(ctx: GraphQLContext, filter: FinancingFilterShape | null | undefined): Prisma.FinancingWhereInput {
+  const id = (value: { typename: string; id: string } | null | undefined, typename: string) => (value === null || value === undefined ? undefined : rowIdOf(value, typename));
+  return {
+    AND: [
+      visibleFinancingsWhere(ctx.viewer),
+      filter?.status?.length ? { status: { in: filter.status } } : {},
+      {
+        programId: id(filter?.programId, 'Program'),
+        receivableId: id(filter?.receivableId, 'Receivable'),
+        supplierPartyId: id(filter?.supplierPartyId, 'Party'),
+        funderPartyId: id(filter?.funderPartyId, 'Party'),
+        obligorPartyId: id(filter?.obligorPartyId, 'Party'),
+      },
+      filter?.dueDateFrom ? { dueDate: { gte: dateColumn(filter.dueDateFrom) } } : {},
+      filter?.dueDateTo ? { dueDate: { lte: dateColumn(filter.dueDateTo) } } : {},
+    ],
+  };
+}
+
 builder.queryFields((t) => ({
   financing: t.prismaField({
     type: 'Financing',
-    errors: { types: [...LOOKUP_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }) },
-    resolve: async (query, _root, { id }, ctx) => {
-      await findVisibleFinancing(ctx.prisma, ctx.viewer, String(id));
-      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
-    },
+    nullable: true,
+    description: 'A financing by id; null when there is none or you may not see it (a silent one is not the obligor\'s to see).',
+    args: { id: t.arg.globalID() },
+    resolve: (query, _root, { id }, ctx) => ctx.prisma.financing.findFirst({ ...query, where: scopedById(rowIdOf(id, 'Financing'), visibleFinancingsWhere(ctx.viewer)) }),
   }),
   financings: t.prismaConnection({
     type: 'Financing',
     cursor: 'id',
+    totalCount: (_root, { filter }, ctx) => ctx.prisma.financing.count({ where: financingsWhere(ctx, filter) }),
     description:
       'Financings you may see: suppliers their own, funders those offered to them, core enterprises those under open assignment of what they owe, operators all. Newest first.',
     args: { filter: t.arg({ type: FinancingFilter, required: false }) },
-    resolve: (query, _root, { filter }, ctx) => {
-      const id = (value: string | number | null | undefined) => (value === null || value === undefined ? undefined : String(value));
-      return ctx.prisma.financing.findMany({
-        ...query,
-        where: {
-          AND: [
-            visibleFinancingsWhere(ctx.viewer),
-            filter?.status?.length ? { status: { in: filter.status } } : {},
-            { programId: id(filter?.programId), receivableId: id(filter?.receivableId), supplierPartyId: id(filter?.supplierPartyId), funderPartyId: id(filter?.funderPartyId), obligorPartyId: id(filter?.obligorPartyId) },
-            filter?.dueDateFrom ? { dueDate: { gte: dateColumn(filter.dueDateFrom) } } : {},
-            filter?.dueDateTo ? { dueDate: { lte: dateColumn(filter.dueDateTo) } } : {},
-          ],
-        },
-        orderBy: [{ appliedAt: 'desc' }, { id: 'desc' }],
-      });
-    },
+    resolve: (query, _root, { filter }, ctx) => ctx.prisma.financing.findMany({ ...query, where: financingsWhere(ctx, filter), orderBy: [{ appliedAt: 'desc' }, { id: 'desc' }] }),
   }),
 }));
 
 const ApplyForFinancingInput = builder.inputType('ApplyForFinancingInput', {
   fields: (t) => ({
-    receivableId: t.id({ validate: uuid }),
-    programId: t.id({ validate: uuid }),
+    receivableId: t.globalID(),
+    programId: t.globalID(),
     amount: t.string({ description: 'The principal, a decimal string, at most advance rate × confirmed amount.', validate: z.string().max(64) }),
     idempotencyKey: t.string({ description: 'Chosen by the client; repeating the request with the same key returns the same financing.', validate: z.string().max(400) }),
   }),
@@ -167,7 +177,7 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, WrongStateError, LimitExceededError, ConflictError] },
     args: { input: t.arg({ type: ApplyForFinancingInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { financingId } = await applyForFinancing(ctx, ctx.viewer, { receivableId: String(input.receivableId), programId: String(input.programId), amount: input.amount, idempotencyKey: input.idempotencyKey });
+      const { financingId } = await applyForFinancing(ctx, ctx.viewer, { receivableId: rowIdOf(input.receivableId, 'Receivable'), programId: rowIdOf(input.programId, 'Program'), amount: input.amount, idempotencyKey: input.idempotencyKey });
       return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: financingId } });
     },
   }),
@@ -175,60 +185,60 @@ builder.mutationFields((t) => ({
     type: 'Financing',
     description: "The core enterprise acknowledges the notice of assignment (转让回执) and commits to pay the financing's collection account. Open assignment only.",
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }) },
+    args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
-      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'ACKNOWLEDGE' });
-      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await decideOnFinancing(ctx, ctx.viewer, rowIdOf(id, 'Financing'), { kind: 'ACKNOWLEDGE' });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Financing') } });
     },
   }),
   refuseAssignment: t.prismaField({
     type: 'Financing',
     description: 'The core enterprise refuses the assignment, with a reason. The financing ends; its limits and the receivable are released.',
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
+    args: { id: t.arg.globalID(), reason: t.arg.string({ validate: reasonArg }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'REFUSE', reason });
-      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await decideOnFinancing(ctx, ctx.viewer, rowIdOf(id, 'Financing'), { kind: 'REFUSE', reason });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Financing') } });
     },
   }),
   approveFinancing: t.prismaField({
     type: 'Financing',
     description: "The funder's first approval (经办). Another user of the funder must confirm it.",
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }) },
+    args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
-      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'APPROVE' });
-      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await decideOnFinancing(ctx, ctx.viewer, rowIdOf(id, 'Financing'), { kind: 'APPROVE' });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Financing') } });
     },
   }),
   confirmApproval: t.prismaField({
     type: 'Financing',
     description: "The funder's second approval (复核), by a CHECKER or ADMIN who is not the approver. The financing is APPROVED.",
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }) },
+    args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
-      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'CONFIRM_APPROVAL' });
-      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await decideOnFinancing(ctx, ctx.viewer, rowIdOf(id, 'Financing'), { kind: 'CONFIRM_APPROVAL' });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Financing') } });
     },
   }),
   rejectFinancing: t.prismaField({
     type: 'Financing',
     description: 'The funder rejects the financing before it is approved, with a reason. Its limits and the receivable are released.',
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
+    args: { id: t.arg.globalID(), reason: t.arg.string({ validate: reasonArg }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'REJECT', reason });
-      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await decideOnFinancing(ctx, ctx.viewer, rowIdOf(id, 'Financing'), { kind: 'REJECT', reason });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Financing') } });
     },
   }),
   withdrawFinancing: t.prismaField({
     type: 'Financing',
     description: 'The supplier withdraws its application before approval, with a reason. Its limits and the receivable are released.',
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
+    args: { id: t.arg.globalID(), reason: t.arg.string({ validate: reasonArg }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      await decideOnFinancing(ctx, ctx.viewer, String(id), { kind: 'WITHDRAW', reason });
-      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await decideOnFinancing(ctx, ctx.viewer, rowIdOf(id, 'Financing'), { kind: 'WITHDRAW', reason });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Financing') } });
     },
   }),
 }));

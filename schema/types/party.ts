@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { PartyRole as PartyRoleValues, UserRole as UserRoleValues } from '../../prisma/generated/client/enums';
-import { findVisibleParty } from '../../prisma/stores/party-store';
+import { visiblePartiesWhere } from '../../prisma/stores/visibility';
 import { createParty } from '../../use-cases/create-party';
-import { isOperator } from '../../domain/actor';
 import { LEGAL_NAME_LENGTH_MAX } from '../../domain/party-rules';
+import type { PartyRole, Prisma } from '../../prisma/client';
 import { builder } from '../builder';
-import { uuid } from '../validators';
+import type { GraphQLContext } from '../context';
 import { ConflictError } from '../../domain/errors';
-import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
+import { COMMON_ERRORS } from '../errors';
+import { rowIdOf, scopedById } from '../global-id';
 
 export const PartyRoleEnum = builder.enumType('PartyRole', {
   values: Object.values(PartyRoleValues),
@@ -19,15 +20,17 @@ export const UserRoleEnum = builder.enumType('UserRole', {
   description: 'MAKER prepares, CHECKER approves (never the same person for one action), VIEWER reads, ADMIN manages users and keys.',
 });
 
-export const PartyRef = builder.prismaObject('Party', {
+export const PartyRef = builder.prismaNode('Party', {
   description: 'A legal entity: supplier, core enterprise (obligor), funder, or the platform.',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visiblePartiesWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     legalName: t.exposeString('legalName', { description: 'Legal name in any script, e.g. 深圳市华强电子有限公司.' }),
     creditCode: t.exposeString('creditCode', { description: '统一社会信用代码 (unified social credit code).' }),
     roles: t.field({ type: [PartyRoleEnum], resolve: (party) => party.roles }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     users: t.relatedConnection('users', {
+      totalCount: true,
       cursor: 'id',
       description: "The party's users; visible to the party itself and to operators.",
       query: () => ({ orderBy: { createdAt: 'asc' } }),
@@ -41,29 +44,26 @@ const PartyFilter = builder.inputType('PartyFilter', {
   }),
 });
 
+function partiesWhere(ctx: GraphQLContext, role: PartyRole | null | undefined): Prisma.PartyWhereInput {
+  return { AND: [visiblePartiesWhere(ctx.viewer), role ? { roles: { has: role } } : {}] };
+}
+
 builder.queryFields((t) => ({
   party: t.prismaField({
     type: 'Party',
-    description: 'A party by id. Other parties than your own are "not found" unless you are an operator.',
-    errors: { types: [...LOOKUP_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }) },
-    resolve: async (query, _root, { id }, ctx) => {
-      await findVisibleParty(ctx.prisma, ctx.viewer, String(id));
-      return ctx.prisma.party.findUniqueOrThrow({ ...query, where: { id: String(id) } });
-    },
+    nullable: true,
+    description: 'A party by id: your own; any for operators; null otherwise, as for an id that does not exist.',
+    args: { id: t.arg.globalID() },
+    resolve: (query, _root, { id }, ctx) => ctx.prisma.party.findFirst({ ...query, where: scopedById(rowIdOf(id, 'Party'), visiblePartiesWhere(ctx.viewer)) }),
   }),
   parties: t.prismaConnection({
     type: 'Party',
     cursor: 'id',
+    totalCount: (_root, { filter }, ctx) => ctx.prisma.party.count({ where: partiesWhere(ctx, filter?.role) }),
     description: 'Every party (operators only).',
-    authScopes: { operator: true },
-    errors: { types: [...COMMON_ERRORS] },
+    authScopes: { permitted: 'LIST_PARTIES' },
     args: { filter: t.arg({ type: PartyFilter, required: false }) },
-    resolve: (query, _root, { filter }, ctx) => {
-      // authScopes has already refused non-operators; this is a second lock on the same door.
-      if (!isOperator(ctx.viewer)) return [];
-      return ctx.prisma.party.findMany({ ...query, where: filter?.role ? { roles: { has: filter.role } } : {}, orderBy: { createdAt: 'asc' } });
-    },
+    resolve: (query, _root, { filter }, ctx) => ctx.prisma.party.findMany({ ...query, where: partiesWhere(ctx, filter?.role), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
   }),
 }));
 

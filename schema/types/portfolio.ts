@@ -18,7 +18,7 @@ import { ValidationError } from '../../domain/errors';
 import { isCurrency, type Currency } from '../../domain/money';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
-import { COMMON_ERRORS } from '../errors';
+
 import { Money, money } from '../money';
 import { Counterparty } from './receivable';
 
@@ -127,9 +127,9 @@ builder.queryFields((t) => ({
   repaymentsDue: t.prismaConnection({
     type: 'Financing',
     cursor: 'id',
+    totalCount: (_root, { withinDays }, ctx) => ctx.prisma.financing.count({ where: repaymentsDueWhere(ctx.viewer, businessDateOf(new Date()), withinDays ?? REPAYMENTS_DUE_WITHIN_DAYS_DEFAULT) }),
     description:
       'Disbursed financings still owed whose due date (a business date in China) is at most `withinDays` days from today, overdue ones always included; earliest due first. Scoped like `financings`.',
-    errors: { types: [ValidationError] },
     args: {
       withinDays: t.arg.int({
         required: false,
@@ -151,13 +151,12 @@ builder.queryFields((t) => ({
   portfolio: t.field({
     type: Portfolio,
     description: "A funder's own book; operators see every funder's. Other parties are refused.",
-    authScopes: { operator: true, partyRole: 'FUNDER' },
-    errors: { types: [...COMMON_ERRORS] },
+    authScopes: { permitted: 'READ_PORTFOLIO' },
     args: { currency: t.arg.string({ required: false, defaultValue: PORTFOLIO_CURRENCY_DEFAULT, validate: z.string().length(3, { message: 'must be an ISO 4217 code' }) }) },
     resolve: async (_root, { currency }, ctx) => {
       const code = currency ?? PORTFOLIO_CURRENCY_DEFAULT;
       if (!isCurrency(code)) throw ValidationError.field(['currency'], `currency ${code} is not supported`, 'CURRENCY_NOT_SUPPORTED');
-      // authScopes has already refused other parties; the store refuses them again and fixes whose book it is.
+      // The store fixes whose book it is: the funder's own, or every funder's for an operator.
       const scope = portfolioScopeOf(ctx.viewer, code);
       return { scope, totals: await portfolioTotals(ctx.prisma, scope) };
     },

@@ -1,14 +1,16 @@
+import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { AssignmentMode as AssignmentModeValues, DayCount as DayCountValues, InterestMode as InterestModeValues, WaterfallBucket as WaterfallBucketValues } from '../../prisma/generated/client/enums';
 import { isOperator } from '../../domain/actor';
-import { currentTerms, findVisibleProgram, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
+import { currentTerms, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
+import { visibleProgramTermsWhere } from '../../prisma/stores/visibility';
 import { getBalance } from '../../prisma/stores/ledger/balances';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
 import type { Quote } from '../../domain/pricing';
 import { builder } from '../builder';
-import { uuid } from '../validators';
+import { rowIdOf, scopedById } from '../global-id';
 import { amendProgram } from '../../use-cases/amend-program';
 import { createProgram } from '../../use-cases/create-program';
 import { enrollSupplier } from '../../use-cases/enroll-supplier';
@@ -21,10 +23,12 @@ const DayCountEnum = builder.enumType('DayCount', { values: Object.values(DayCou
 const AssignmentModeEnum = builder.enumType('AssignmentMode', { values: Object.values(AssignmentModeValues), description: 'OPEN (明保理): the core enterprise is notified and acknowledges. SILENT (暗保理): it is not.' });
 const WaterfallBucketEnum = builder.enumType('WaterfallBucket', { values: Object.values(WaterfallBucketValues) });
 
-const rate = (description: string) => ({ type: 'Decimal' as const, description });
+const rate = (description: string) => ({ type: 'Rate' as const, description });
 
-builder.prismaObject('ProgramTerms', {
+builder.prismaNode('ProgramTerms', {
   description: 'One version of a program\'s terms. Rates are fractions ("0.06" is 6% a year). Never changed: an amendment adds a version.',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleProgramTermsWhere(ctx.viewer)),
   fields: (t) => ({
     version: t.exposeInt('version'),
     advanceRate: t.field({ ...rate('Share of the confirmed amount that may be financed, e.g. "0.8".'), resolve: (terms) => toDecimal(terms.advanceRate) }),
@@ -39,7 +43,7 @@ builder.prismaObject('ProgramTerms', {
     recourse: t.exposeBoolean('recourse'),
     recourseAfterDays: t.exposeInt('recourseAfterDays', { nullable: true }),
     assignmentMode: t.field({ type: AssignmentModeEnum, resolve: (terms) => terms.assignmentMode }),
-    waterfall: t.field({ type: [WaterfallBucketEnum], resolve: (terms) => terms.waterfall }),
+    waterfall: t.field({ type: [WaterfallBucketEnum], description: 'The order in which a repayment pays the buckets (four at most).', resolve: (terms) => terms.waterfall }),
     programLimit: t.field({ type: Money, select: { programLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.programLimit, terms.program.currency) }),
     supplierLimit: t.field({ type: Money, select: { supplierLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.supplierLimit, terms.program.currency) }),
     obligorLimit: t.field({ type: Money, select: { obligorLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.obligorLimit, terms.program.currency) }),
@@ -47,10 +51,11 @@ builder.prismaObject('ProgramTerms', {
   }),
 });
 
-builder.prismaObject('Program', {
+builder.prismaNode('Program', {
   description: 'A financing program: a funder\'s product with one core enterprise, for the suppliers enrolled in it.',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleProgramsWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     code: t.exposeString('code'),
     name: t.exposeString('name'),
     currency: t.exposeString('currency'),
@@ -62,12 +67,17 @@ builder.prismaObject('Program', {
       description: 'The current terms: what new financings are priced with.',
       resolve: async (query, program, _args, ctx) => ctx.prisma.programTerms.findUniqueOrThrow({ ...query, where: { id: (await currentTerms(ctx.prisma, program.id)).id } }),
     }),
-    termsHistory: t.relation('terms', { description: 'Every version, oldest first.', query: { orderBy: { version: 'asc' } } }),
-    limits: t.field({
-      type: [CreditLimitRef],
+    termsHistory: t.relatedConnection('terms', {
+      cursor: 'id',
+      totalCount: true,
+      description: 'Every version, oldest first.',
+      query: () => ({ orderBy: { version: 'asc' } }),
+    }),
+    limits: t.connection({
+      type: CreditLimitRef,
       description:
         'Credit limits in the ledger (授信额度): granted, and available after reservations and use. The funder, the core enterprise and operators see all; a supplier sees its own.',
-      resolve: async (program, _args, ctx) => {
+      resolve: async (program, args, ctx) => {
         const seesAll = isOperator(ctx.viewer) || ctx.viewer.partyId === program.funderPartyId || ctx.viewer.partyId === program.corePartyId;
         const rows = await ctx.prisma.creditLimit.findMany({
           where: {
@@ -79,25 +89,26 @@ builder.prismaObject('Program', {
           include: { supplier: { select: { legalName: true } } },
           orderBy: [{ kind: 'asc' }, { accountId: 'asc' }],
         });
-        return Promise.all(
+        const limits = await Promise.all(
           rows.map(async (row) => {
             const balance = await getBalance(ctx.prisma, row.accountId);
             return { kind: row.kind, granted: row.granted.toString(), available: balance.available.toFixed(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
           }),
         );
+        return resolveArrayConnection({ args }, limits);
       },
     }),
-    enrolledSuppliers: t.field({
-      type: ['String'],
-      description: 'Legal names of the enrolled suppliers (the funder, the core enterprise and operators only; a supplier sees only itself).',
-      resolve: async (program, _args, ctx) => {
+    enrolledSuppliers: t.connection({
+      type: 'String',
+      description: 'Legal names of the enrolled suppliers, in the order they were enrolled (the funder, the core enterprise and operators only; a supplier sees only itself).',
+      resolve: async (program, args, ctx) => {
         const mayList = isOperator(ctx.viewer) || ctx.viewer.partyId === program.funderPartyId || ctx.viewer.partyId === program.corePartyId;
         const rows = await ctx.prisma.programEnrollment.findMany({
           where: { programId: program.id, ...(mayList ? {} : { supplierPartyId: ctx.viewer.partyId }) },
           include: { supplier: { select: { legalName: true } } },
           orderBy: { enrolledAt: 'asc' },
         });
-        return rows.map((row) => row.supplier.legalName);
+        return resolveArrayConnection({ args }, rows.map((row) => row.supplier.legalName));
       },
     }),
   }),
@@ -170,23 +181,22 @@ const FinancingQuote = builder.objectRef<QuoteShape>('FinancingQuote').implement
     netDisbursement: t.field({ type: Money, description: 'What reaches the supplier.', resolve: (q) => money(q.quote.netDisbursement, q.currency) }),
     interestAtMaturity: t.field({ type: Money, resolve: (q) => money(q.quote.interestAtMaturity, q.currency) }),
     repaymentAtMaturity: t.field({ type: Money, description: 'What the core enterprise pays on the due date.', resolve: (q) => money(q.quote.repaymentAtMaturity, q.currency) }),
-    effectiveAnnualRate: t.field({ type: 'Decimal', description: 'Interest and fees over the net disbursement, annualised on 365 days.', resolve: (q) => q.quote.effectiveAnnualRate.toFixed(6) }),
+    effectiveAnnualRate: t.field({ type: 'Rate', description: 'Interest and fees over the net disbursement, annualised on 365 days (six decimals).', resolve: (q) => q.quote.effectiveAnnualRate.toFixed(6) }),
   }),
 });
 
 builder.queryFields((t) => ({
   program: t.prismaField({
     type: 'Program',
-    errors: { types: [...LOOKUP_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }) },
-    resolve: async (query, _root, { id }, ctx) => {
-      await findVisibleProgram(ctx.prisma, ctx.viewer, String(id));
-      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: String(id) } });
-    },
+    nullable: true,
+    description: 'A program by id; null when there is none or you take no part in it.',
+    args: { id: t.arg.globalID() },
+    resolve: (query, _root, { id }, ctx) => ctx.prisma.program.findFirst({ ...query, where: scopedById(rowIdOf(id, 'Program'), visibleProgramsWhere(ctx.viewer)) }),
   }),
   programs: t.prismaConnection({
     type: 'Program',
     cursor: 'id',
+    totalCount: (_root, _args, ctx) => ctx.prisma.program.count({ where: visibleProgramsWhere(ctx.viewer) }),
     description: 'Programs you take part in (operators: all).',
     resolve: (query, _root, _args, ctx) => ctx.prisma.program.findMany({ ...query, where: visibleProgramsWhere(ctx.viewer), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
   }),
@@ -194,9 +204,9 @@ builder.queryFields((t) => ({
     type: FinancingQuote,
     description: 'Prices a financing of a confirmed receivable under a program. No side effects.',
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
-    args: { receivableId: t.arg.id({ validate: uuid }), programId: t.arg.id({ validate: uuid }), amount: t.arg.string({ validate: z.string().max(64) }) },
+    args: { receivableId: t.arg.globalID(), programId: t.arg.globalID(), amount: t.arg.string({ validate: z.string().max(64) }) },
     resolve: async (_root, args, ctx) => {
-      const result = await quoteFinancing(ctx.prisma, ctx.viewer, { receivableId: String(args.receivableId), programId: String(args.programId), amount: args.amount });
+      const result = await quoteFinancing(ctx.prisma, ctx.viewer, { receivableId: rowIdOf(args.receivableId, 'Receivable'), programId: rowIdOf(args.programId, 'Program'), amount: args.amount });
       return { quote: result.quote, currency: result.currency, programCode: result.program.code, termsVersion: result.terms.version, maxAmount: result.maxAmount };
     },
   }),
@@ -217,9 +227,9 @@ builder.mutationFields((t) => ({
     type: 'Program',
     description: 'Adds a version of the terms; financings already priced keep theirs (platform administrators).',
     errors: { types: [...LOOKUP_ERRORS, LimitExceededError] },
-    args: { id: t.arg.id({ validate: uuid }), terms: t.arg({ type: ProgramTermsInput }) },
+    args: { id: t.arg.globalID(), terms: t.arg({ type: ProgramTermsInput }) },
     resolve: async (query, _root, { id, terms }, ctx) => {
-      const { programId } = await amendProgram(ctx, ctx.viewer, String(id), terms);
+      const { programId } = await amendProgram(ctx, ctx.viewer, rowIdOf(id, 'Program'), terms);
       return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: programId } });
     },
   }),
@@ -227,9 +237,9 @@ builder.mutationFields((t) => ({
     type: 'Program',
     description: 'Enrols a supplier in a program (platform administrators).',
     errors: { types: [...LOOKUP_ERRORS, ConflictError] },
-    args: { programId: t.arg.id({ validate: uuid }), supplierCreditCode: t.arg.string({ validate: z.string().max(64) }) },
+    args: { programId: t.arg.globalID(), supplierCreditCode: t.arg.string({ validate: z.string().max(64) }) },
     resolve: async (query, _root, { programId, supplierCreditCode }, ctx) => {
-      const enrolled = await enrollSupplier(ctx, ctx.viewer, String(programId), supplierCreditCode);
+      const enrolled = await enrollSupplier(ctx, ctx.viewer, rowIdOf(programId, 'Program'), supplierCreditCode);
       return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: enrolled.programId } });
     },
   }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
-import { findVisibleReceivable, registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
+import { registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
+import { visibleDocumentsWhere, visibleNotificationsWhere } from '../../prisma/stores/visibility';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
 import { describeReceivableWorkflow } from '../../workflows/client/receivable-client';
@@ -8,11 +9,14 @@ import { decideOnReceivable } from '../../use-cases/decide-on-receivable';
 import { registerReceivable } from '../../use-cases/register-receivable';
 import { normaliseCreditCode } from '../../domain/credit-code';
 import { ConflictError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
-import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
+import { REASON_LENGTH_MAX, RECEIVABLE_INVOICES_MAX } from '../../domain/receivable-rules';
 import { DOCUMENTS_PATH } from '../documents-path';
+import type { Prisma } from '../../prisma/client';
 import { builder } from '../builder';
+import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, ErrorInterface, LOOKUP_ERRORS } from '../errors';
-import { textUpTo, uuid } from '../validators';
+import { textUpTo } from '../validators';
+import { rowIdOf, scopedById } from '../global-id';
 import { Money, money } from '../money';
 
 export const ReceivableStatusEnum = builder.enumType('ReceivableStatus', {
@@ -36,9 +40,9 @@ builder.objectType(ReceivableEncumberedError, {
 
 export const Counterparty = builder.prismaObject('Party', {
   variant: 'Counterparty',
-  description: 'Another party as named on a receivable or financing: who it is, nothing more.',
+  description: 'Another party as named on a receivable or financing: who it is, nothing more. `party(id: partyId)` answers only for your own party (and for operators).',
   fields: (t) => ({
-    id: t.exposeID('id'),
+    partyId: t.globalID({ description: "The party's global id.", resolve: (party) => ({ type: 'Party', id: party.id }) }),
     legalName: t.exposeString('legalName'),
     creditCode: t.exposeString('creditCode'),
   }),
@@ -71,10 +75,11 @@ builder.prismaObject('ReceivableTransition', {
   }),
 });
 
-builder.prismaObject('Document', {
+builder.prismaNode('Document', {
   description: 'A generated PDF. Download it with GET `url` and the same bearer token; its SHA-256 proves it unchanged.',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleDocumentsWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     kind: t.field({ type: DocumentKindEnum, resolve: (document) => document.kind }),
     fileName: t.exposeString('fileName'),
     contentType: t.exposeString('contentType'),
@@ -94,10 +99,11 @@ export const WorkflowStatus = builder.objectRef<{ workflowId: string; runId: str
   }),
 });
 
-builder.prismaObject('Receivable', {
+builder.prismaNode('Receivable', {
   description: 'A receivable (应收账款) a supplier registered against a core enterprise (the obligor).',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleReceivablesWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     registrationNumber: t.exposeString('registrationNumber'),
     status: t.field({ type: ReceivableStatusEnum, resolve: (receivable) => receivable.status }),
     supplier: t.relation('supplier', { type: Counterparty }),
@@ -117,9 +123,9 @@ builder.prismaObject('Receivable', {
     confirmationDeadline: t.expose('confirmationDeadline', { type: 'DateTime' }),
     confirmedAt: t.expose('confirmedAt', { type: 'DateTime', nullable: true }),
     closedReason: t.exposeString('closedReason', { nullable: true }),
-    invoices: t.relation('invoices', { query: { orderBy: { lineNumber: 'asc' } } }),
-    history: t.relation('transitions', { query: { orderBy: { id: 'asc' } } }),
-    documents: t.relation('documents', { query: { orderBy: { createdAt: 'asc' } } }),
+    invoices: t.relation('invoices', { description: `Its invoices in line order, at most ${RECEIVABLE_INVOICES_MAX} (fixed at registration).`, query: { orderBy: { lineNumber: 'asc' } } }),
+    history: t.relation('transitions', { description: 'Every change of state, oldest first: a handful at most, one per state it went through.', query: { orderBy: { id: 'asc' } } }),
+    documents: t.relation('documents', { description: 'Its documents, oldest first, at most two: the registration certificate and the confirmation letter.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     workflow: t.field({ type: WorkflowStatus, resolve: (receivable, _args, ctx) => describeReceivableWorkflow(ctx.temporal, receivable.id) }),
   }),
 });
@@ -139,48 +145,46 @@ const RegistryCheck = builder
 const ReceivableFilter = builder.inputType('ReceivableFilter', {
   fields: (t) => ({
     status: t.field({ type: [ReceivableStatusEnum], required: false }),
-    obligorPartyId: t.id({ required: false }),
-    supplierPartyId: t.id({ required: false }),
+    obligorPartyId: t.globalID({ required: false }),
+    supplierPartyId: t.globalID({ required: false }),
     dueDateFrom: t.field({ type: 'Date', required: false }),
     dueDateTo: t.field({ type: 'Date', required: false }),
   }),
 });
 
+/** The receivables a list shows: the caller's, narrowed by the filter. */
+function receivablesWhere(ctx: GraphQLContext, filter: typeof ReceivableFilter.$inferInput | null | undefined): Prisma.ReceivableWhereInput {
+  return {
+    AND: [
+      visibleReceivablesWhere(ctx.viewer),
+      filter?.status?.length ? { status: { in: filter.status } } : {},
+      filter?.obligorPartyId ? { obligorPartyId: rowIdOf(filter.obligorPartyId, 'Party') } : {},
+      filter?.supplierPartyId ? { supplierPartyId: rowIdOf(filter.supplierPartyId, 'Party') } : {},
+      filter?.dueDateFrom ? { dueDate: { gte: dateColumn(filter.dueDateFrom) } } : {},
+      filter?.dueDateTo ? { dueDate: { lte: dateColumn(filter.dueDateTo) } } : {},
+    ],
+  };
+}
+
 builder.queryFields((t) => ({
   receivable: t.prismaField({
     type: 'Receivable',
-    errors: { types: [...LOOKUP_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }) },
-    resolve: async (query, _root, { id }, ctx) => {
-      await findVisibleReceivable(ctx.prisma, ctx.viewer, String(id));
-      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: String(id) } });
-    },
+    nullable: true,
+    description: 'A receivable by id; null when there is none or you may not see it.',
+    args: { id: t.arg.globalID() },
+    resolve: (query, _root, { id }, ctx) => ctx.prisma.receivable.findFirst({ ...query, where: scopedById(rowIdOf(id, 'Receivable'), visibleReceivablesWhere(ctx.viewer)) }),
   }),
   receivables: t.prismaConnection({
     type: 'Receivable',
     cursor: 'id',
+    totalCount: (_root, { filter }, ctx) => ctx.prisma.receivable.count({ where: receivablesWhere(ctx, filter) }),
     description: 'Receivables you may see: suppliers their own, core enterprises those they owe, operators all. Newest first.',
     args: { filter: t.arg({ type: ReceivableFilter, required: false }) },
-    resolve: (query, _root, { filter }, ctx) =>
-      ctx.prisma.receivable.findMany({
-        ...query,
-        where: {
-          AND: [
-            visibleReceivablesWhere(ctx.viewer),
-            filter?.status?.length ? { status: { in: filter.status } } : {},
-            filter?.obligorPartyId ? { obligorPartyId: String(filter.obligorPartyId) } : {},
-            filter?.supplierPartyId ? { supplierPartyId: String(filter.supplierPartyId) } : {},
-            filter?.dueDateFrom ? { dueDate: { gte: dateColumn(filter.dueDateFrom) } } : {},
-            filter?.dueDateTo ? { dueDate: { lte: dateColumn(filter.dueDateTo) } } : {},
-          ],
-        },
-        orderBy: [{ registeredAt: 'desc' }, { id: 'desc' }],
-      }),
+    resolve: (query, _root, { filter }, ctx) => ctx.prisma.receivable.findMany({ ...query, where: receivablesWhere(ctx, filter), orderBy: [{ registeredAt: 'desc' }, { id: 'desc' }] }),
   }),
   registryCheck: t.field({
     type: RegistryCheck,
     description: 'Is this invoice encumbered (登记查重)? Open to every authenticated party.',
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       obligorCreditCode: t.arg.string({ validate: z.string().min(1).max(64) }),
       invoiceCode: t.arg.string({ validate: z.string().min(1).max(64) }),
@@ -230,38 +234,39 @@ builder.mutationFields((t) => ({
     type: 'Receivable',
     description: "Confirms the debt (确权), the obligor's users only. `confirmedAmount` below the face amount records dilution.",
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }), confirmedAmount: t.arg.string({ required: false, validate: z.string().max(64) }) },
+    args: { id: t.arg.globalID(), confirmedAmount: t.arg.string({ required: false, validate: z.string().max(64) }) },
     resolve: async (query, _root, { id, confirmedAmount }, ctx) => {
-      await decideOnReceivable(ctx, ctx.viewer, String(id), { kind: 'CONFIRM', confirmedAmount });
-      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await decideOnReceivable(ctx, ctx.viewer, rowIdOf(id, 'Receivable'), { kind: 'CONFIRM', confirmedAmount });
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Receivable') } });
     },
   }),
   rejectReceivable: t.prismaField({
     type: 'Receivable',
     description: 'Rejects the receivable with a reason (the obligor). Its invoices leave the registry.',
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
+    args: { id: t.arg.globalID(), reason: t.arg.string({ validate: reasonArg }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      await decideOnReceivable(ctx, ctx.viewer, String(id), { kind: 'REJECT', reason });
-      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await decideOnReceivable(ctx, ctx.viewer, rowIdOf(id, 'Receivable'), { kind: 'REJECT', reason });
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Receivable') } });
     },
   }),
   cancelReceivable: t.prismaField({
     type: 'Receivable',
     description: 'Withdraws the receivable before financing (the supplier). Its invoices leave the registry.',
     errors: { types: [...DECISION_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }), reason: t.arg.string({ validate: reasonArg }) },
+    args: { id: t.arg.globalID(), reason: t.arg.string({ validate: reasonArg }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      await decideOnReceivable(ctx, ctx.viewer, String(id), { kind: 'CANCEL', reason });
-      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      await decideOnReceivable(ctx, ctx.viewer, rowIdOf(id, 'Receivable'), { kind: 'CANCEL', reason });
+      return ctx.prisma.receivable.findUniqueOrThrow({ ...query, where: { id: rowIdOf(id, 'Receivable') } });
     },
   }),
 }));
 
-builder.prismaObject('Notification', {
+builder.prismaNode('Notification', {
   description: "A message in your party's inbox.",
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleNotificationsWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     kind: t.exposeString('kind'),
     subject: t.exposeString('subject'),
     body: t.exposeString('body'),
@@ -281,9 +286,10 @@ builder.queryField('notifications', (t) =>
   t.prismaConnection({
     type: 'Notification',
     cursor: 'id',
+    totalCount: (_root, _args, ctx) => ctx.prisma.notification.count({ where: visibleNotificationsWhere(ctx.viewer) }),
     description: "Your party's inbox, newest first.",
     resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.notification.findMany({ ...query, where: { partyId: ctx.viewer.partyId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+      ctx.prisma.notification.findMany({ ...query, where: visibleNotificationsWhere(ctx.viewer), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   }),
 );
 

@@ -1,3 +1,4 @@
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { PayoutStatus as PayoutStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
@@ -11,7 +12,10 @@ import { isoDateOfColumn } from '../../domain/business-date';
 import { LimitExceededError, WrongStateError } from '../../domain/errors';
 import { maskBankAccountNumber } from '../../domain/party-rules';
 import { builder } from '../builder';
-import { textUpTo, uuid } from '../validators';
+import { textUpTo } from '../validators';
+import { rowIdOf, scopedById } from '../global-id';
+import { isOperator } from '../../domain/actor';
+import { visibleAllocationsWhere, visibleBankAccountsWhere, visibleInboundCreditsWhere, visibleOfflineRepaymentsWhere, visiblePayoutsWhere } from '../../prisma/stores/visibility';
 import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
 import { Money, money } from '../money';
@@ -27,10 +31,11 @@ const PayoutStatusEnum = builder.enumType('PayoutStatus', {
   description: 'SUBMITTED → PENDING or UNKNOWN (timed out: not failed) → SETTLED, or FAILED; a SETTLED payout can come back RETURNED.',
 });
 
-builder.prismaObject('Payout', {
+builder.prismaNode('Payout', {
   description: "One attempt to pay a financing's proceeds to the supplier's bank. Retries of an attempt reuse its reference; a new attempt is a person's decision.",
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visiblePayoutsWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     attempt: t.exposeInt('attempt'),
     payoutReference: t.exposeString('payoutReference'),
     amount: t.field({ type: Money, resolve: (payout) => money(payout.amount, payout.currency) }),
@@ -47,13 +52,14 @@ builder.prismaObject('Payout', {
   }),
 });
 
-builder.prismaObject('RepaymentAllocation', {
+builder.prismaNode('RepaymentAllocation', {
   description: 'One run of the waterfall: what was collected and where each yuan went.',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleAllocationsWhere(ctx.viewer)),
   fields: (t) => {
     const bucket = (field: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'outstandingAfter', description?: string) =>
       t.field({ type: Money, description, select: { financing: { select: { currency: true } } }, resolve: (row) => money(row[field], row.financing.currency) });
     return {
-      id: t.exposeID('id'),
       source: t.exposeString('source', { description: 'REPAYMENT (paid into the collection account) or RECOURSE (claimed from the supplier).' }),
       collected: bucket('collected'),
       penalty: bucket('penalty'),
@@ -112,28 +118,44 @@ builder.prismaObjectFields('Financing', (t) => ({
   surplusReturned: t.field({ type: Money, description: 'Paid beyond what was owed, returned to the supplier.', resolve: (f) => money(f.surplusReturned, f.currency) }),
   recourseClaimed: t.field({ type: Money, description: "Claimed from the supplier's account under recourse (追索).", resolve: (f) => money(f.recourseClaimed, f.currency) }),
   settledAt: t.expose('settledAt', { type: 'DateTime', nullable: true }),
-  payouts: t.relation('payouts', { query: { orderBy: { attempt: 'asc' } } }),
-  repayments: t.relation('allocations', { description: 'Every waterfall run, oldest first.', query: { orderBy: { allocatedAt: 'asc' } } }),
-  ledgerTransactions: t.field({
-    type: [LedgerTransaction],
-    description: "The financing's ledger transactions, oldest first; a party sees only the entries on its own accounts.",
-    resolve: async (f, _args, ctx) => {
-      const rows = await ctx.prisma.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM ledger_transaction WHERE metadata ? 'financingId' AND metadata->>'financingId' = ${f.id} ORDER BY sequence LIMIT 500`;
-      const visible = [];
-      for (const row of rows) {
-        const transaction = await getTransaction(ctx.prisma, row.id);
-        const seen = transaction && (await asSeenBy(ctx, transaction));
-        if (seen) visible.push(seen);
-      }
-      return visible;
-    },
+  payouts: t.relatedConnection('payouts', {
+    cursor: 'id',
+    totalCount: true,
+    description: 'Every payout attempt, the first first.',
+    query: () => ({ orderBy: { attempt: 'asc' } }),
+  }),
+  repayments: t.relatedConnection('allocations', {
+    cursor: 'id',
+    totalCount: true,
+    description: 'Every waterfall run, oldest first.',
+    query: () => ({ orderBy: [{ allocatedAt: 'asc' }, { id: 'asc' }] }),
+  }),
+  ledgerTransactions: t.connection({
+    type: LedgerTransaction,
+    description: "The financing's ledger transactions in the order they were written; a party sees only those touching its own accounts, and of them only those entries.",
+    resolve: (f, args, ctx) =>
+      resolveOffsetConnection({ args }, async ({ offset, limit }) => {
+        // The party's filter is in the query, so that a page holds what the caller may see.
+        const party = isOperator(ctx.viewer) ? null : ctx.viewer.partyId;
+        const rows = await ctx.prisma.$queryRaw<{ id: string }[]>`
+          SELECT t.id::text AS id FROM ledger_transaction t
+          WHERE t.metadata ? 'financingId' AND t.metadata->>'financingId' = ${f.id}
+            AND (${party}::uuid IS NULL OR EXISTS (
+              SELECT 1 FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
+              WHERE e.transaction_id = t.id AND a.owner_party_id = ${party}::uuid))
+          ORDER BY t.sequence LIMIT ${limit} OFFSET ${offset}`;
+        const transactions = await Promise.all(rows.map((row) => getTransaction(ctx.prisma, row.id)));
+        const seen = await Promise.all(transactions.filter((transaction) => transaction !== null).map((transaction) => asSeenBy(ctx, transaction)));
+        return seen.filter((transaction) => transaction !== null);
+      }),
   }),
 }));
 
-builder.prismaObject('PartyBankAccount', {
+builder.prismaNode('PartyBankAccount', {
   description: "Where a party's payouts go. The number is masked.",
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleBankAccountsWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     accountName: t.exposeString('accountName'),
     accountNumber: t.string({ description: 'Masked: the last four digits.', resolve: (account) => maskBankAccountNumber(account.accountNumber) }),
     bankName: t.exposeString('bankName'),
@@ -152,10 +174,11 @@ const TopUpInstruction = builder.objectRef<{ purpose: string; bankName: string; 
   }),
 });
 
-builder.prismaObject('OfflineRepayment', {
+builder.prismaNode('OfflineRepayment', {
   description: 'Money received outside the bank feed: recorded by one operator, posted once another approves it.',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleOfflineRepaymentsWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     financing: t.relation('financing'),
     amount: t.field({ type: Money, resolve: (row) => money(row.amount, row.currency) }),
     bankReference: t.exposeString('bankReference'),
@@ -175,7 +198,7 @@ builder.queryFields((t) => ({
   }),
   topUpInstructions: t.field({
     type: [TopUpInstruction],
-    description: "Where to send money to your party's virtual accounts (a funder's funding account, a core enterprise's repayment account).",
+    description: "Where to send money to your party's virtual accounts (a funder's funding account, a core enterprise's repayment account): one per account and currency, so a handful at most.",
     resolve: async (_root, _args, ctx) => {
       const accounts = await ctx.prisma.ledgerAccount.findMany({ where: { ownerPartyId: ctx.viewer.partyId, virtualAccountNumber: { not: null }, purpose: { not: 'COLLECTION' }, closedAt: null }, include: { ownerParty: true }, orderBy: { code: 'asc' } });
       return accounts.map((account) => ({ purpose: account.purpose, bankName: ESCROW_BANK_NAME, accountName: account.ownerParty?.legalName ?? account.name, virtualAccountNumber: account.virtualAccountNumber!, currency: account.currency }));
@@ -193,17 +216,18 @@ const BankAccountInput = builder.inputType('BankAccountInput', {
 
 const OfflineRepaymentInput = builder.inputType('OfflineRepaymentInput', {
   fields: (t) => ({
-    financingId: t.id({ validate: uuid }),
+    financingId: t.globalID(),
     amount: t.string({ validate: z.string().max(64) }),
     bankReference: t.string({ description: "The receipt's reference (unique).", validate: z.string().max(100) }),
     note: t.string({ validate: textUpTo(REASON_LENGTH_MAX) }),
   }),
 });
 
-builder.prismaObject('InboundCredit', {
+builder.prismaNode('InboundCredit', {
   description: 'Money the bank received for a virtual account number, and where it was booked.',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleInboundCreditsWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     bankReference: t.exposeString('bankReference'),
     virtualAccountNumber: t.exposeString('virtualAccountNumber'),
     amount: t.field({ type: Money, resolve: (credit) => money(credit.amount, credit.currency) }),
@@ -228,9 +252,9 @@ builder.mutationFields((t) => ({
     type: 'Payout',
     description: "Pays out again after a failed or returned payout, to the supplier's payout account as it is now (the supplier or an operator). Never automatic.",
     errors: { types: [...LOOKUP_ERRORS, WrongStateError, LimitExceededError] },
-    args: { financingId: t.arg.id({ validate: uuid }) },
+    args: { financingId: t.arg.globalID() },
     resolve: async (query, _root, { financingId }, ctx) => {
-      const { payoutId } = await retryPayout(ctx, ctx.viewer, String(financingId));
+      const { payoutId } = await retryPayout(ctx, ctx.viewer, rowIdOf(financingId, 'Financing'));
       return ctx.prisma.payout.findUniqueOrThrow({ ...query, where: { id: payoutId } });
     },
   }),
@@ -240,7 +264,7 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { input: t.arg({ type: OfflineRepaymentInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { offlineRepaymentId } = await recordOfflineRepayment(ctx, ctx.viewer, { ...input, financingId: String(input.financingId) });
+      const { offlineRepaymentId } = await recordOfflineRepayment(ctx, ctx.viewer, { ...input, financingId: rowIdOf(input.financingId, 'Financing') });
       return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: offlineRepaymentId } });
     },
   }),
@@ -248,9 +272,9 @@ builder.mutationFields((t) => ({
     type: 'OfflineRepayment',
     description: "Approves a recorded offline repayment (another operator, CHECKER): it is booked to the financing's collection account and allocated.",
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
-    args: { id: t.arg.id({ validate: uuid }) },
+    args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
-      const { offlineRepaymentId } = await decideOfflineRepayment(ctx, ctx.viewer, String(id), true);
+      const { offlineRepaymentId } = await decideOfflineRepayment(ctx, ctx.viewer, rowIdOf(id, 'OfflineRepayment'), true);
       return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: offlineRepaymentId } });
     },
   }),
@@ -258,9 +282,9 @@ builder.mutationFields((t) => ({
     type: 'OfflineRepayment',
     description: 'Rejects a recorded offline repayment (another operator, CHECKER). Nothing is booked.',
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
-    args: { id: t.arg.id({ validate: uuid }) },
+    args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
-      const { offlineRepaymentId } = await decideOfflineRepayment(ctx, ctx.viewer, String(id), false);
+      const { offlineRepaymentId } = await decideOfflineRepayment(ctx, ctx.viewer, rowIdOf(id, 'OfflineRepayment'), false);
       return ctx.prisma.offlineRepayment.findUniqueOrThrow({ ...query, where: { id: offlineRepaymentId } });
     },
   }),

@@ -18,7 +18,6 @@ builder.mutationField('runSystemCheck', (t) =>
   t.field({
     type: SystemCheck,
     description: 'Runs the system check workflow and waits for its answer (operators only).',
-    authScopes: { operator: true },
     errors: { types: [...COMMON_ERRORS] },
     resolve: (_root, _args, ctx) => runSystemCheck(ctx, ctx.viewer),
   }),

@@ -3,31 +3,36 @@ import { createUser } from '../../use-cases/create-user';
 import { issueApiKey } from '../../use-cases/issue-api-key';
 import { revokeApiKey } from '../../use-cases/revoke-api-key';
 import { builder } from '../builder';
-import { uuid } from '../validators';
+import { rowIdOf, scopedById } from '../global-id';
+import { visibleApiKeysWhere, visibleUsersWhere } from '../../prisma/stores/visibility';
 import { ConflictError } from '../../domain/errors';
 import { LOOKUP_ERRORS } from '../errors';
 import { UserRoleEnum } from './party';
 
-builder.prismaObject('User', {
+builder.prismaNode('User', {
   description: 'A login acting for exactly one party.',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleUsersWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     email: t.exposeString('email'),
     displayName: t.exposeString('displayName'),
     roles: t.field({ type: [UserRoleEnum], resolve: (user) => user.roles }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     party: t.relation('party'),
-    apiKeys: t.relation('apiKeys', {
-      description: "The user's API keys (never their secrets).",
-      query: () => ({ orderBy: { createdAt: 'asc' } }),
+    apiKeys: t.relatedConnection('apiKeys', {
+      totalCount: true,
+      cursor: 'id',
+      description: "The user's API keys (never their secrets), oldest first.",
+      query: () => ({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
     }),
   }),
 });
 
-builder.prismaObject('ApiKey', {
+builder.prismaNode('ApiKey', {
   description: 'A bearer credential. The secret is shown once, when issued, and stored only as a keyed hash.',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => scopedById(id, visibleApiKeysWhere(ctx.viewer)),
   fields: (t) => ({
-    id: t.exposeID('id'),
     keyId: t.exposeString('keyId', { description: 'Public part of the token; safe to show and log.' }),
     label: t.exposeString('label'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -40,7 +45,7 @@ builder.prismaObject('ApiKey', {
 
 const CreateUserInput = builder.inputType('CreateUserInput', {
   fields: (t) => ({
-    partyId: t.id({ validate: uuid }),
+    partyId: t.globalID(),
     email: t.string({ validate: z.string().max(254, { message: 'must be at most 254 characters' }) }),
     displayName: t.string({ validate: z.string().max(400, { message: 'must be at most 100 characters' }) }),
     roles: t.field({ type: [UserRoleEnum] }),
@@ -49,7 +54,7 @@ const CreateUserInput = builder.inputType('CreateUserInput', {
 
 const IssueApiKeyInput = builder.inputType('IssueApiKeyInput', {
   fields: (t) => ({
-    userId: t.id({ validate: uuid }),
+    userId: t.globalID(),
     label: t.string({ validate: z.string().max(400, { message: 'must be at most 100 characters' }) }),
     expiresAt: t.field({ type: 'DateTime', required: false }),
   }),
@@ -78,7 +83,7 @@ builder.mutationFields((t) => ({
     errors: { types: [...LOOKUP_ERRORS, ConflictError] },
     args: { input: t.arg({ type: CreateUserInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { userId } = await createUser(ctx, ctx.viewer, { ...input, partyId: String(input.partyId) });
+      const { userId } = await createUser(ctx, ctx.viewer, { ...input, partyId: rowIdOf(input.partyId, 'Party') });
       return ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: userId } });
     },
   }),
@@ -87,15 +92,15 @@ builder.mutationFields((t) => ({
     description: 'Issues an API key for a user (the user, or an administrator of its party).',
     errors: { types: [...LOOKUP_ERRORS] },
     args: { input: t.arg({ type: IssueApiKeyInput }) },
-    resolve: (_root, { input }, ctx) => issueApiKey(ctx, ctx.viewer, { ...input, userId: String(input.userId) }),
+    resolve: (_root, { input }, ctx) => issueApiKey(ctx, ctx.viewer, { ...input, userId: rowIdOf(input.userId, 'User') }),
   }),
   revokeApiKey: t.prismaField({
     type: 'ApiKey',
     description: 'Revokes an API key at once; requests bearing it get 401 from then on.',
     errors: { types: [...LOOKUP_ERRORS] },
-    args: { id: t.arg.id({ validate: uuid }) },
+    args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
-      const { apiKeyId } = await revokeApiKey(ctx, ctx.viewer, String(id));
+      const { apiKeyId } = await revokeApiKey(ctx, ctx.viewer, rowIdOf(id, 'ApiKey'));
       return ctx.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: apiKeyId } });
     },
   }),

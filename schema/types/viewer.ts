@@ -3,7 +3,11 @@ import { builder } from '../builder';
 const Viewer = builder.objectRef<{ apiKeyId: string }>('Viewer').implement({
   description: 'Who is calling: the user behind the bearer token and the party it acts for.',
   fields: (t) => ({
-    apiKeyId: t.exposeID('apiKeyId'),
+    apiKey: t.prismaField({
+      type: 'ApiKey',
+      description: 'The key this request came with.',
+      resolve: (query, viewer, _args, ctx) => ctx.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: viewer.apiKeyId } }),
+    }),
   }),
 });
 
