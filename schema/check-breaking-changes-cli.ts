@@ -1,5 +1,5 @@
+import { fileURLToPath } from 'node:url';
 import { checkBreakingChanges, formatBreakingChangeReport } from './check-breaking-changes';
-import { printedSchema } from './index';
 import { CONTRACT_PATH, loadSchemaContract, recordSchemaContract } from './schema-contract';
 
 // npm run schema:check-breaking [-- --main=<branch or commit>] [-- --record]
@@ -8,7 +8,7 @@ import { CONTRACT_PATH, loadSchemaContract, recordSchemaContract } from './schem
 // contract once the check passes and main already has it.
 
 const USAGE = 'usage: npm run schema:check-breaking [-- --main=<branch or commit>] [-- --record]';
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const args = process.argv.slice(2);
 const unknown = args.filter((arg) => arg !== '--record' && !arg.startsWith('--main='));
@@ -21,6 +21,9 @@ const mainRef = args.find((arg) => arg.startsWith('--main='))?.slice('--main='.l
 try {
   const contract = loadSchemaContract({ root: ROOT, ...(mainRef ? { mainRef } : {}) });
   for (const notice of contract.notices) process.stdout.write(`${notice}\n`);
+  // Imported here so that a schema that does not build (a missing generated client, a Pothos
+  // error) is reported in the one line below like any other failure.
+  const { printedSchema } = await import('./index');
   const current = printedSchema();
   const report = await checkBreakingChanges({ current, ...contract });
   process.stdout.write(formatBreakingChangeReport(report));

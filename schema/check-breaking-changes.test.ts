@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   checkBreakingChanges,
@@ -203,10 +204,17 @@ describe('checkBreakingChanges', () => {
     expect(report.breaking.find((change) => change.bases.includes("main's schema"))?.problems).toEqual([]);
   });
 
-  it('lists a change found against two bases once', async () => {
-    const current = variant(['legalName: String!\n  creditCode: String!\n  shortName', 'legalName: Int!\n  creditCode: String!\n  shortName']);
+  it('lists a change found against two bases once, with one problem of each kind', async () => {
+    const current = variant(['legalName: String!\n  creditCode: String!\n  shortName', 'legalName: Int!\n  shortName']);
     const report = await check(current, [], { bases: [base(), base(CONTRACT, "main's schema")] });
-    expect(report.breaking.map((change) => [change.coordinate, change.bases])).toEqual([['Party.legalName', ['the contract', "main's schema"]]]);
+    expect(report.breaking.map((change) => [change.coordinate, change.bases])).toEqual([
+      ['Party.creditCode', ['the contract', "main's schema"]],
+      ['Party.legalName', ['the contract', "main's schema"]],
+    ]);
+    expect(report.failures[0]?.problems).toEqual([
+      'not marked as intended in schema/contract/intended-breaking-changes.json',
+      "removes the field Party.creditCode, which the contract and main's schema do not mark @deprecated with a reason: deprecate it first and remove it later",
+    ]);
   });
 });
 
@@ -229,7 +237,7 @@ describe('parseIntendedBreakingChanges', () => {
 
 describe("this repository's schema", () => {
   it('has no breaking change that is not marked as intended (npm run schema:check-breaking)', async () => {
-    const contract = loadSchemaContract({ root: new URL('..', import.meta.url).pathname });
+    const contract = loadSchemaContract({ root: fileURLToPath(new URL('..', import.meta.url)) });
     const report = await checkBreakingChanges({ current: printedSchema(), ...contract });
     expect(report.failures, formatBreakingChangeReport(report)).toEqual([]);
     expect(report.bases[0]).toBe('the contract (schema/contract/schema.graphql)');

@@ -169,7 +169,7 @@ const REMOVAL_RULES: Partial<Record<string, RemovalRule>> = {
  */
 export async function checkBreakingChanges(input: BreakingChangeCheckInput): Promise<BreakingChangeReport> {
   const current = buildSchema(input.current);
-  const found = new Map<string, FoundChange>();
+  const found = new Map<string, FoundChange & { undeprecated?: { what: string; in: string[] } }>();
   for (const base of input.bases) {
     const baseSchema = buildSchema(base.sdl);
     for (const change of await diff(baseSchema, current)) {
@@ -186,16 +186,22 @@ export async function checkBreakingChanges(input: BreakingChangeCheckInput): Pro
         problems: [],
       };
       entry.bases.push(base.name);
-      if (entry.level === CriticalityLevel.Breaking) entry.problems.push(...removalProblems(baseSchema, base.name, change, entry.intended, input.prereleaseAllowed));
+      const undeprecated = REMOVAL_RULES[change.type as string]?.(baseSchema, change);
+      if (undeprecated !== undefined) {
+        entry.undeprecated ??= { what: undeprecated, in: [] };
+        entry.undeprecated.in.push(base.name);
+      }
       found.set(key, entry);
     }
   }
 
-  const changes = [...found.values()];
+  const changes = [...found.values()].map(({ undeprecated, ...change }) => {
+    if (change.level !== CriticalityLevel.Breaking) return change;
+    if (!change.intended) change.problems.push(`not marked as intended in ${INTENDED_LIST_PATH}`);
+    if (undeprecated && !(change.intended?.prerelease && input.prereleaseAllowed)) change.problems.push(removalProblem(undeprecated.what, undeprecated.in, change.intended, input.prereleaseAllowed));
+    return change;
+  });
   const breaking = changes.filter((change) => change.level === CriticalityLevel.Breaking);
-  for (const change of breaking) {
-    if (!change.intended) change.problems.unshift(`not marked as intended in ${INTENDED_LIST_PATH}`);
-  }
   const stale = input.intended.filter((entry) => !found.has(changeKey(entry.coordinate, entry.message)));
   const failures = breaking.filter((change) => change.problems.length > 0);
   return {
@@ -209,16 +215,14 @@ export async function checkBreakingChanges(input: BreakingChangeCheckInput): Pro
   };
 }
 
-function removalProblems(base: GraphQLSchema, baseName: string, change: Change, intended: IntendedBreakingChange | undefined, prereleaseAllowed: boolean): string[] {
-  const undeprecated = REMOVAL_RULES[change.type as string]?.(base, change);
-  if (undeprecated === undefined) return [];
-  if (intended?.prerelease && prereleaseAllowed) return [];
+function removalProblem(what: string, bases: string[], intended: IntendedBreakingChange | undefined, prereleaseAllowed: boolean): string {
   const hatch = intended?.prerelease
     ? '; its entry says pre-release, but the API is no longer 0.x'
     : prereleaseAllowed
       ? '; or, while no client uses the API yet, mark its entry "prerelease": true'
       : '';
-  return [`removes the ${undeprecated}, which ${baseName} does not mark @deprecated with a reason: deprecate it first and remove it later${hatch}`];
+  const where = bases.length === 1 ? `${bases[0]} does` : `${bases.join(' and ')} do`;
+  return `removes the ${what}, which ${where} not mark @deprecated with a reason: deprecate it first and remove it later${hatch}`;
 }
 
 function changeKey(coordinate: string, message: string): string {
