@@ -9,6 +9,8 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, type FinancingParties } from '../test/support/financings';
 import { createActor, type TestActor } from '../test/support/parties';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
+import { recordWorkflowHistory } from '../test/support/workflow-histories';
+import { workflowIds } from '../workflows/contracts/workflow-ids';
 
 // Financing origination through the API over real HTTP, with the real worker on the Temporal
 // dev server: application, the core enterprise's acknowledgement, the funder's four-eyes
@@ -239,6 +241,7 @@ describe('financing origination API', () => {
     }
     expect(ended.status).toBe({ refuse: 'REFUSED', withdraw: 'WITHDRAWN', reject: 'REJECTED' }[how]);
     expect(ended.receivable.status).toBe('CONFIRMED');
+    await recordWorkflowHistory(api.temporal, workflowIds.financing(financing.id), `financing-${ended.status.toLowerCase()}`);
     expect(await available(parties, 'PROGRAM')).toBe(before);
     // The receivable can be financed again.
     const again = await call(supplier.token, APPLY, { input: { receivableId: receivable.id, programId: parties.programId, amount: '50000.00', idempotencyKey: `again-${how}` } });

@@ -4,6 +4,8 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createActor, type TestActor } from '../test/support/parties';
 import { registrationInput, uniqueInvoiceNumber } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
+import { recordWorkflowHistory } from '../test/support/workflow-histories';
+import { workflowIds } from '../workflows/contracts/workflow-ids';
 import { addDays, businessDateOf } from '../domain/business-date';
 
 // Receivables through the API over real HTTP, with the real workflow on the Temporal dev
@@ -191,6 +193,7 @@ describe('receivables API', () => {
       (receivable) => receivable.documents.some((document: Result) => document.kind === 'CONFIRMATION_LETTER'),
     );
     expect(letter.documents.map((document: Result) => document.kind).sort()).toEqual(['CONFIRMATION_LETTER', 'REGISTRATION_CERTIFICATE']);
+    await recordWorkflowHistory(api.temporal, workflowIds.receivable(created.id), 'receivable-confirmed');
   });
 
   it('lets the obligor reject with a reason, which releases the invoices', async () => {
@@ -199,6 +202,7 @@ describe('receivables API', () => {
     expect(blank.data?.rejectReceivable.__typename).toBe('ValidationError');
     const rejected = await api.request<{ rejectReceivable: Result }>(core.token, REJECT, { id: created.id, reason: '货物未验收 goods not accepted' });
     expect(rejected.data?.rejectReceivable).toMatchObject({ status: 'REJECTED' });
+    await recordWorkflowHistory(api.temporal, workflowIds.receivable(created.id), 'receivable-rejected');
     const [invoice] = created.invoices;
     const check = await api.request<{ registryCheck: Result }>(supplier.token, REGISTRY, { code: core.creditCode, invoiceCode: invoice.invoiceCode, invoiceNumber: invoice.invoiceNumber });
     expect(check.data?.registryCheck.encumbered).toBe(false);
@@ -212,6 +216,7 @@ describe('receivables API', () => {
     expect(byViewer.data?.cancelReceivable.__typename).toBe('ForbiddenError');
     const cancelled = await api.request<{ cancelReceivable: Result }>(supplier.token, CANCEL, { id: created.id, reason: '合同变更 contract changed' });
     expect(cancelled.data?.cancelReceivable.status).toBe('CANCELLED');
+    await recordWorkflowHistory(api.temporal, workflowIds.receivable(created.id), 'receivable-cancelled');
 
     const confirmedOne = await register();
     await api.request(core.token, CONFIRM, { id: confirmedOne.id });

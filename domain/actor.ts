@@ -64,6 +64,7 @@ export const PERMISSIONS = {
   READ_LEDGER_ADJUSTMENTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read ledger adjustments' },
   READ_TRIAL_BALANCE: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the trial balance' },
   READ_PORTFOLIO: { partyRoles: ['FUNDER', 'PLATFORM'], userRoles: USER_ROLES, who: 'funders and operators', doing: 'read a portfolio' },
+  RESUME_WORKFLOW: { partyRoles: ['PLATFORM'], userRoles: DECIDERS, who: 'a platform operator (MAKER, CHECKER or ADMIN)', doing: 'resume a step that waits for an operator' },
   RUN_SYSTEM_CHECK: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'run the system check' },
   SCRIPT_SIMULATED_BANK: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'operators', doing: 'script the simulated bank' },
 } as const satisfies Record<string, Permission>;

@@ -13,6 +13,7 @@ import './types/program';
 import './types/financing';
 import './types/servicing';
 import './types/portfolio';
+import './types/attention';
 
 builder.queryType({});
 builder.mutationType({});

@@ -15,6 +15,7 @@ import { testLogger } from '../test/support/logger';
 import type { TestActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
+import { recordWorkflowHistory } from '../test/support/workflow-histories';
 import type { ProgramTermsInput } from '../domain/program-rules';
 import { workflowIds } from './contracts/workflow-ids';
 import { addDays, startOfBusinessDate } from '../domain/business-date';
@@ -126,6 +127,8 @@ describe('financing money on the time-skipping server', () => {
     return env.client.workflow.getHandle(workflowIds.financing(financingId)).result();
   }
 
+  const record = (financingId: string, name: string, options?: { finished?: boolean }) => recordWorkflowHistory(env.client, workflowIds.financing(financingId), name, options);
+
   async function expectLedgerWhole() {
     expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
     expect((await trialBalance(db.prisma, 'CNY', 'MEMO')).balanced).toBe(true);
@@ -150,6 +153,7 @@ describe('financing money on the time-skipping server', () => {
       await sleepUntil(run.dueDate);
       await pay(run.collectionVan, '800000.00', '广州云海智能制造集团股份有限公司');
       expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      await record(run.financingId, 'financing-settled-on-time');
       const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId }, include: { receivable: true, allocations: true, documents: true } });
       expect(financing).toMatchObject({ status: 'SETTLED', receivable: { status: 'SETTLED' } });
       expect(financing.allocations.map((row) => [row.collected, row.penalty, row.interest, row.principal, row.surplus].map((value) => value.toFixed(2)))).toEqual([['800000.00', '0.00', '0.00', '800000.00', '0.00']]);
@@ -169,6 +173,7 @@ describe('financing money on the time-skipping server', () => {
       await sleepUntil(run.dueDate);
       await pay(run.collectionVan, '500000.00', '广州云海');
       expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      await record(run.financingId, 'financing-settled-in-two-parts');
       const allocations = await db.prisma.repaymentAllocation.findMany({ where: { financingId: run.financingId }, orderBy: { allocatedAt: 'asc' } });
       expect(allocations.map((row) => [row.collected.toFixed(2), row.principal.toFixed(2), row.outstandingAfter.toFixed(2)])).toEqual([
         ['300000.00', '300000.00', '500000.00'],
@@ -190,6 +195,7 @@ describe('financing money on the time-skipping server', () => {
       expect([overdue.penaltyAccrued.toFixed(2), overdue.penaltyAccruedThrough?.toISOString().slice(0, 10)]).toEqual(['4000.00', addDays(run.dueDate, 10)]);
       await pay(run.collectionVan, '804000.00', '广州云海');
       expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      await record(run.financingId, 'financing-paid-late-with-penalty');
       const [allocation] = await db.prisma.repaymentAllocation.findMany({ where: { financingId: run.financingId } });
       expect([allocation!.penalty, allocation!.principal, allocation!.surplus].map((value) => value.toFixed(2))).toEqual(['4000.00', '800000.00', '0.00']);
       // One penalty posting per day, keyed by the date.
@@ -214,6 +220,7 @@ describe('financing money on the time-skipping server', () => {
       await sleepUntil(addDays(run.dueDate, 32));
       await pay(run.collectionVan, '312312.00', '广州云海');
       expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      await record(run.financingId, 'financing-recourse');
       const final = await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } });
       expect([final.penaltyAccrued, final.repaidPenalty, final.repaidPrincipal, final.surplusReturned].map((value) => value.toFixed(2))).toEqual(['12312.00', '12312.00', '800000.00', '0.00']);
       await expectLedgerWhole();
@@ -226,6 +233,7 @@ describe('financing money on the time-skipping server', () => {
       await sleepUntil(run.dueDate);
       await pay(run.collectionVan, '810000.00', '广州云海');
       expect((await settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      await record(run.financingId, 'financing-over-payment');
       const [allocation] = await db.prisma.repaymentAllocation.findMany({ where: { financingId: run.financingId } });
       expect([allocation!.principal, allocation!.surplus].map((value) => value.toFixed(2))).toEqual(['800000.00', '10000.00']);
       expect(await balance(run.supplierCode)).toBe('10000.00');
@@ -242,6 +250,7 @@ describe('financing money on the time-skipping server', () => {
       const history = await env.client.workflow.getHandle(workflowIds.financing(run.financingId)).fetchHistory();
       const scheduled = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'checkPayout');
       expect(scheduled.length).toBeGreaterThan(0);
+      await record(run.financingId, 'financing-payout-timed-out', { finished: false });
       expect(await balance(platformAccountCode('PAYOUT_IN_TRANSIT', 'CNY'))).toBe('0.00');
       expect(await bank.queryPayout(payout!.payoutReference)).toMatchObject({ status: 'SETTLED', amount: '787200.00' });
       await expectLedgerWhole();
@@ -270,6 +279,7 @@ describe('financing money on the time-skipping server', () => {
       expect((await bank.queryPayout(retried.payoutReference))?.status).toBe('SETTLED');
       // A retry while nothing failed is refused.
       expect(await call(run.supplierToken, RETRY, { id: run.financingId })).toMatchObject({ __typename: 'WrongStateError' });
+      await record(run.financingId, 'financing-payout-failed-and-retried', { finished: false });
       await expectLedgerWhole();
     });
   });
@@ -282,6 +292,7 @@ describe('financing money on the time-skipping server', () => {
       const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId }, include: { payouts: true } });
       expect(financing.status).toBe('PAYOUT_FAILED');
       expect(financing.payouts.map((payout) => [payout.status, payout.failureReason])).toEqual([['RETURNED', '户名不符 name does not match']]);
+      await record(run.financingId, 'financing-payout-returned', { finished: false });
       expect(await balance(run.supplierCode)).toBe('787200.00');
       await expectLedgerWhole();
     });
@@ -317,6 +328,7 @@ describe('financing money on the time-skipping server', () => {
         ],
       });
       expect(((await resumed.result()) as { status: string }).status).toBe('SETTLED');
+      await record(run.financingId, 'financing-continued-as-new');
       expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } })).status).toBe('SETTLED');
       await expectLedgerWhole();
     });

@@ -8,6 +8,7 @@ import { startTimeSkipping } from '../test/support/time-skipping';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { createTestWorker } from '../test/support/worker';
+import { recordWorkflowHistory } from '../test/support/workflow-histories';
 import { financingStateQuery } from './contracts/financing';
 import { workflowIds } from './contracts/workflow-ids';
 
@@ -79,6 +80,7 @@ describe('financing workflow deadlines (time skipping)', () => {
       await env.sleep(4 * DAY_MS);
       expect((await handle.query(financingStateQuery)).status).toBe('PENDING_ACKNOWLEDGEMENT');
       expect((await handle.result()).status).toBe('EXPIRED');
+      await recordWorkflowHistory(env.client, handle.workflowId, 'financing-expired-unacknowledged');
       const late = await call(open.core.token, ACKNOWLEDGE, { id: financing.id });
       expect(late).toMatchObject({ __typename: 'WrongStateError', code: 'DEADLINE_PASSED', currentState: 'EXPIRED' });
     });
@@ -104,6 +106,7 @@ describe('financing workflow deadlines (time skipping)', () => {
       await env.sleep(4 * DAY_MS);
       expect((await call(open.funder.token, APPROVE, { id: financing.id })).status).toBe('PENDING_CONFIRMATION');
       expect((await handle.result()).status).toBe('EXPIRED');
+      await recordWorkflowHistory(env.client, handle.workflowId, 'financing-expired-unconfirmed');
       const late = await call(open.funderChecker.token, CONFIRM, { id: financing.id });
       expect(late).toMatchObject({ __typename: 'WrongStateError', code: 'DEADLINE_PASSED' });
     });
@@ -124,6 +127,7 @@ describe('financing workflow deadlines (time skipping)', () => {
       await env.sleep(DAY_MS);
       expect((await handle.query(financingStateQuery)).status).toBe('FUNDING_PENDING');
       expect((await handle.result()).status).toBe('EXPIRED');
+      await recordWorkflowHistory(env.client, handle.workflowId, 'financing-expired-unfunded');
     });
     const stored = await db.prisma.financing.findFirstOrThrow({ where: { programId: open.programId }, orderBy: { appliedAt: 'desc' }, include: { receivable: true, transitions: { orderBy: { id: 'asc' } } } });
     expect(stored.transitions.map((row) => row.toStatus)).toEqual(['PENDING_ACKNOWLEDGEMENT', 'PENDING_APPROVAL', 'PENDING_CONFIRMATION', 'APPROVED', 'FUNDING_PENDING', 'EXPIRED']);
@@ -138,6 +142,7 @@ describe('financing workflow deadlines (time skipping)', () => {
       await env.sleep(4 * DAY_MS);
       expect((await handle.query(financingStateQuery)).status).toBe('PENDING_APPROVAL');
       expect((await handle.result()).status).toBe('EXPIRED');
+      await recordWorkflowHistory(env.client, handle.workflowId, 'financing-expired-silent-unapproved');
       expect(await call(silent.funder.token, APPROVE, { id: financing.id })).toMatchObject({ __typename: 'WrongStateError', code: 'DEADLINE_PASSED' });
     });
     expect(await programAvailable(silent)).toBe(before);

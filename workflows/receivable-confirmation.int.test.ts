@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createActor, type TestActor } from '../test/support/parties';
 import { registerDirectly } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
+import { recordWorkflowHistory } from '../test/support/workflow-histories';
 import { confirmReceivableUpdate, receivableStateQuery, type ReceivableWorkflowInput } from './contracts/receivable';
 import { workflowIds } from './contracts/workflow-ids';
 import { receivableConfirmationWorkflow } from './definitions';
@@ -66,6 +67,7 @@ describe('receivable confirmation workflow (time skipping)', () => {
       expect(await handle.query(receivableStateQuery)).toEqual({ status: 'REGISTERED', confirmedAmount: null });
       const result = await handle.result();
       expect(result.status).toBe('EXPIRED');
+      await recordWorkflowHistory(client, handle.workflowId, 'receivable-expired-after-reminders');
     });
     expect(await kinds(receivable.id)).toEqual([
       'CONFIRMATION_REQUESTED',
@@ -99,6 +101,7 @@ describe('receivable confirmation workflow (time skipping)', () => {
         handle.executeUpdate(confirmReceivableUpdate, { args: [{ actor: { userId: core.userId, partyId: core.partyId } }], updateId: 'confirm-2' }),
       ).rejects.toThrow(/Update failed|cannot confirm/);
       expect((await handle.result()).status).toBe('CONFIRMED');
+      await recordWorkflowHistory(client, handle.workflowId, 'receivable-confirmed-after-a-reminder');
     });
     expect(await kinds(receivable.id)).toEqual(['CONFIRMATION_REQUESTED', 'CONFIRMATION_REMINDER', 'RECEIVABLE_CONFIRMED']);
     const stored = await db.prisma.receivable.findUniqueOrThrow({ where: { id: receivable.id }, include: { documents: { orderBy: { createdAt: 'asc' } }, registryEntries: true, transitions: { orderBy: { id: 'asc' } } } });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BankAdapter } from '../../bank/bank-adapter';
 import type { PrismaClient } from '../../prisma/client';
 import { atActivityEdge } from './activity-edge';
+import { createAttentionActivities } from './attention-activities';
 import { createFinancingActivities } from './financing-activities';
 import { createMoneyActivities } from './money-activities';
 import { createReceivableActivities } from './receivable-activities';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDependencies) {
       ...createReceivableActivities(deps),
       ...createFinancingActivities(deps),
       ...createMoneyActivities(deps),
+      ...createAttentionActivities(deps),
     },
     deps.logger,
   );

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { financingWorkflow } from '../definitions/financing-workflow';
-import { applyForFinancingUpdate, fundingAvailableSignal, repaymentReceivedSignal, retryPayoutUpdate, type AppliedFinancing, type ApplyForFinancingArgs, type FinancingState, type RetryPayoutArgs } from '../contracts/financing';
+import type { ResumeArgs, Resumed } from '../contracts/attention';
+import { applyForFinancingUpdate, fundingAvailableSignal, repaymentReceivedSignal, resumeFinancingUpdate, retryPayoutUpdate, type AppliedFinancing, type ApplyForFinancingArgs, type FinancingState, type RetryPayoutArgs } from '../contracts/financing';
 import type { FinancingSettings } from '../contracts/settings';
 import { workflowIds } from '../contracts/workflow-ids';
 import { describeWorkflow, executeUpdateWithStart, isClosedWorkflow, sendUpdate, type WorkflowStatusView } from './workflow-client';
@@ -30,6 +31,11 @@ export function sendFinancingUpdate<Args>(client: Client, financingId: string, u
 /** Asks the financing's workflow for a new payout attempt; undefined when the workflow has finished. */
 export function sendRetryPayout(client: Client, financingId: string, args: RetryPayoutArgs, updateId: string): Promise<{ payoutId: string } | undefined> {
   return sendUpdate(client, workflowIds.financing(financingId), retryPayoutUpdate, args, updateId);
+}
+
+/** An operator resumes the step that waits for one; undefined when the workflow has finished. */
+export function sendResumeFinancing(client: Client, financingId: string, args: ResumeArgs, updateId: string): Promise<Resumed | undefined> {
+  return sendUpdate(client, workflowIds.financing(financingId), resumeFinancingUpdate, args, updateId);
 }
 
 export function describeFinancingWorkflow(client: Client, financingId: string): Promise<WorkflowStatusView> {

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { receivableConfirmationWorkflow } from '../definitions/receivable-confirmation-workflow';
-import { registerReceivableUpdate, type ReceivableState, type RegisterReceivableArgs, type RegisteredReceivable } from '../contracts/receivable';
+import type { ResumeArgs, Resumed } from '../contracts/attention';
+import { registerReceivableUpdate, resumeReceivableUpdate, type ReceivableState, type RegisterReceivableArgs, type RegisteredReceivable } from '../contracts/receivable';
 import type { ReceivableSettings } from '../contracts/settings';
 import { workflowIds } from '../contracts/workflow-ids';
 import { describeWorkflow, executeUpdateWithStart, sendUpdate, type WorkflowStatusView } from './workflow-client';
@@ -25,6 +26,11 @@ export function registerReceivableWithStart(
 /** A decision for the receivable's workflow; undefined when the workflow has finished. */
 export function sendReceivableUpdate<Args>(client: Client, receivableId: string, update: UpdateDefinition<ReceivableState, [Args]>, args: Args, updateId: string): Promise<ReceivableState | undefined> {
   return sendUpdate(client, workflowIds.receivable(receivableId), update, args, updateId);
+}
+
+/** An operator resumes the step that waits for one; undefined when the workflow has finished. */
+export function sendResumeReceivable(client: Client, receivableId: string, args: ResumeArgs, updateId: string): Promise<Resumed | undefined> {
+  return sendUpdate(client, workflowIds.receivable(receivableId), resumeReceivableUpdate, args, updateId);
 }
 
 export function describeReceivableWorkflow(client: Client, receivableId: string): Promise<WorkflowStatusView> {

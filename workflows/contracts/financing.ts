@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor } from '../../domain/actor';
+import type { Attention, ResumeArgs, Resumed } from './attention';
 import type { FinancingDecision, FinancingStatus } from '../../domain/financing-rules';
 import type { IsoDate } from '../../domain/business-date';
 import type { ActorRef, ReasonArgs } from './receivable';
@@ -60,7 +61,6 @@ export interface AppliedFinancing extends FinancingOrigination {
   replayed: boolean;
 }
 
-
 export interface FinancingState {
   status: FinancingStatus;
   approvalDeadline: Date | null;
@@ -89,6 +89,11 @@ export interface RetryPayoutArgs {
   actor: Actor;
 }
 export const retryPayoutUpdate = defineUpdate<{ payoutId: string }, [RetryPayoutArgs]>('retryPayout');
+
+/** The step that reached its bound and waits for an operator; null when none waits. */
+export const financingAttentionQuery = defineQuery<Attention | null>('financingAttention');
+/** An operator tries the waiting step again (docs/workflows/financing.md, "Bounds"). */
+export const resumeFinancingUpdate = defineUpdate<Resumed, [ResumeArgs]>('resumeFinancing');
 
 /** The Update that carries each person's decision. */
 export const FINANCING_UPDATES = {

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Actor } from '../../domain/actor';
+import type { Attention, ResumeArgs, Resumed } from './attention';
 import type { ReceivableStatus, RegistrationInput } from '../../domain/receivable-rules';
 
 /** Who is acting: carried into activities so the database re-checks it. */
@@ -69,5 +70,9 @@ export const confirmReceivableUpdate = defineUpdate<ReceivableState, [ConfirmRec
 export const rejectReceivableUpdate = defineUpdate<ReceivableState, [ReasonArgs]>('rejectReceivable');
 export const cancelReceivableUpdate = defineUpdate<ReceivableState, [ReasonArgs]>('cancelReceivable');
 export const receivableStateQuery = defineQuery<ReceivableState>('receivableState');
+/** The step that reached its bound and waits for an operator; null when none waits. */
+export const receivableAttentionQuery = defineQuery<Attention | null>('receivableAttention');
+/** An operator tries the waiting step again (docs/workflows/receivable.md, "Bounds"). */
+export const resumeReceivableUpdate = defineUpdate<Resumed, [ResumeArgs]>('resumeReceivable');
 
 export type NotificationKind = 'CONFIRMATION_REQUESTED' | 'CONFIRMATION_REMINDER' | 'RECEIVABLE_CONFIRMED' | 'RECEIVABLE_REJECTED' | 'RECEIVABLE_EXPIRED' | 'RECEIVABLE_CANCELLED';

@@ -1,0 +1,94 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { Attention, ResumeArgs } from '../../contracts/attention';
+import type { ApplyForFinancingArgs, FinancingDecision, FinancingDocumentKind, FinancingNotificationKind, FinancingState, RetryPayoutArgs } from '../../contracts/financing';
+import type { ActorRef } from '../../contracts/receivable';
+import type { IsoDate } from '../../../domain/business-date';
+import { ATTENTION_RECORD, BANK_CALL, DATABASE_STEP, DOCUMENT, PERSON_WAITING } from '../activity-bounds';
+import { runStep } from '../attention';
+import type { FinancingRun } from './financing-run';
+
+// Every activity the financing workflow calls, each with its bound (activity-bounds.ts). What
+// a person waits for fails the request at its bound; every other step goes through runStep and
+// waits for an operator at its bound. The step names are what operators see in `attention`.
+
+const personWaiting = proxyActivities<Activities>(PERSON_WAITING);
+const databaseStep = proxyActivities<Activities>(DATABASE_STEP);
+const document = proxyActivities<Activities>(DOCUMENT);
+const bank = proxyActivities<Activities>(BANK_CALL);
+const attentionRecord = proxyActivities<Activities>(ATTENTION_RECORD);
+
+export type Party = 'SUPPLIER' | 'OBLIGOR' | 'FUNDER';
+
+/** The application, for the person waiting on it (update-with-start). */
+export function applyForFinancing(financingId: string, args: ApplyForFinancingArgs, windows: { acknowledgementWindowMs: number; approvalWindowMs: number; fundingWindowMs: number }) {
+  return personWaiting.applyForFinancing({ financingId, actor: args.actor, input: args.input, windows });
+}
+
+/** A person's decision (an Update): applied under the decision's key, answered with the new state. */
+export async function decide(run: FinancingRun, decision: FinancingDecision, actor: ActorRef | null, key: string): Promise<FinancingState> {
+  run.state = await personWaiting.decideFinancing({ financingId: run.financingId, decision, actor, idempotencyKey: `${run.workflowId}:${key}` });
+  return run.state;
+}
+
+/** A deadline passed: the database settles the race with a decision (a decided financing does not expire). */
+export async function expire(run: FinancingRun, key: string): Promise<void> {
+  const decision = { financingId: run.financingId, decision: { kind: 'EXPIRE' } as const, actor: null, idempotencyKey: `${run.workflowId}:${key}` };
+  run.state = await runStep(run, `decideFinancing:EXPIRE`, () => databaseStep.decideFinancing(decision));
+}
+
+/** A person asks for a new payout attempt (an Update). */
+export function retryPayout(run: FinancingRun, args: RetryPayoutArgs, key: string) {
+  return personWaiting.retryPayout({ financingId: run.financingId, actor: args.actor, requestKey: `${run.workflowId}:${key}`, at: new Date() });
+}
+
+export function notify(run: FinancingRun, to: Party, kind: FinancingNotificationKind): Promise<void> {
+  const message = { financingId: run.financingId, to, kind, dedupeKey: `${run.workflowId}:${kind}:${to}` };
+  return runStep(run, `notifyFinancingParty:${to}:${kind}`, () => databaseStep.notifyFinancingParty(message));
+}
+
+export function generateDocument(run: FinancingRun, kind: FinancingDocumentKind) {
+  return runStep(run, `generateFinancingDocument:${kind}`, () => document.generateFinancingDocument({ financingId: run.financingId, kind }));
+}
+
+export function reserveFunding(run: FinancingRun) {
+  return runStep(run, 'reserveFunding', () => databaseStep.reserveFunding({ financingId: run.financingId, fundingWindowMs: run.input.fundingWindowMs, at: new Date() }));
+}
+
+export function disburse(run: FinancingRun) {
+  return runStep(run, 'disburse', () => databaseStep.disburse({ financingId: run.financingId, at: new Date() }));
+}
+
+export function submitPayout(run: FinancingRun, payoutId: string) {
+  return runStep(run, 'submitPayout', () => bank.submitPayout({ payoutId, at: new Date() }));
+}
+
+export function checkPayout(run: FinancingRun, payoutId: string) {
+  return runStep(run, 'checkPayout', () => bank.checkPayout({ payoutId, at: new Date() }));
+}
+
+export function accruePenalty(run: FinancingRun, today: IsoDate) {
+  return runStep(run, 'accruePenalty', () => databaseStep.accruePenalty({ financingId: run.financingId, today, at: new Date() }));
+}
+
+export function allocateCollection(run: FinancingRun, idempotencyKey: string) {
+  return runStep(run, 'allocateCollection', () => databaseStep.allocateCollection({ financingId: run.financingId, idempotencyKey, at: new Date() }));
+}
+
+export function claimRecourse(run: FinancingRun) {
+  return runStep(run, 'claimRecourse', () => databaseStep.claimRecourse({ financingId: run.financingId, at: new Date() }));
+}
+
+export function readFinancingStatus(run: FinancingRun) {
+  return runStep(run, 'readFinancingStatus', () => databaseStep.readFinancingStatus({ financingId: run.financingId }));
+}
+
+/** Writes the mark on the financing and tells the operators (FinancingRun.record). */
+export function recordFinancingAttention(run: FinancingRun, attention: Attention): Promise<void> {
+  return attentionRecord.recordFinancingAttention({ financingId: run.financingId, attention, dedupeKey: `${run.workflowId}:attention:${attention.step}:${attention.since.toISOString()}` });
+}
+
+/** An operator resumes (an Update): the mark is cleared before the steps run again. */
+export function clearFinancingAttention(run: FinancingRun, args: ResumeArgs): Promise<void> {
+  return personWaiting.clearFinancingAttention({ financingId: run.financingId, actor: args.actor });
+}

@@ -1,0 +1,96 @@
+import { condition, sleep } from '@temporalio/workflow';
+import { checkPayout, disburse, expire, notify, reserveFunding, submitPayout } from './financing-steps';
+import { setStatus, statusOf, type FinancingRun } from './financing-run';
+import { service } from './servicing';
+
+// After approval (docs/workflows/financing.md, "After approval: the money"): the advance is
+// held on the funder's account, disbursed, and paid out to the supplier's bank while servicing
+// runs alongside (the core enterprise owes from the due date whatever happened to the payout).
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const FUNDING_RECHECK_MS = 60 * 60 * 1000;
+// Asking the bank about an unfinished payout: after 30 s, doubling up to once an hour.
+const PAYOUT_POLL_FIRST_MS = 30 * 1000;
+const PAYOUT_POLL_MAX_MS = 60 * 60 * 1000;
+// How long a settled payout is watched for a return by the beneficiary's bank.
+const RETURN_WATCH_DAYS = 5;
+
+type PayoutStatus = Awaited<ReturnType<typeof submitPayout>>;
+
+/** Funding, disbursement, then the payout and servicing side by side. */
+export async function moveMoney(run: FinancingRun): Promise<void> {
+  if (!(await fund(run))) return;
+  const { payoutId } = await disburse(run);
+  setStatus(run, payoutId ? 'DISBURSING' : 'PAYOUT_FAILED');
+  await notify(run, 'SUPPLIER', 'FINANCING_DISBURSED');
+  await Promise.all([payOut(run, payoutId), service(run)]);
+}
+
+/** Reserves the advance on the funder's account, waiting (FUNDING_PENDING) for top-ups until the funding deadline. */
+async function fund(run: FinancingRun): Promise<boolean> {
+  for (;;) {
+    const funding = await reserveFunding(run);
+    if (funding.reserved) return true;
+    setStatus(run, 'FUNDING_PENDING');
+    await notify(run, 'FUNDER', 'FUNDING_REQUIRED');
+    const left = funding.fundingDeadline.getTime() - Date.now();
+    if (left <= 0) {
+      await expire(run, 'expire:FUNDING_PENDING');
+      return statusOf(run) !== 'EXPIRED';
+    }
+    // A top-up signals at once; the hourly look covers a signal lost while the worker was down.
+    const seen = run.fundingSignals;
+    await condition(() => run.fundingSignals > seen, Math.min(left, FUNDING_RECHECK_MS));
+  }
+}
+
+/**
+ * One payout at a time, always under its own reference: sent, followed until the bank has
+ * finished it, then watched for a return. A failure or a return waits for a person's retry
+ * (never automatic: paying twice is the costliest bug in this domain).
+ */
+async function payOut(run: FinancingRun, first: string | null): Promise<void> {
+  let payoutId = first;
+  for (;;) {
+    if (payoutId === null) payoutId = await awaitRetry(run);
+    const settled = await settle(run, payoutId);
+    if (settled === 'SETTLED' && (await watchForReturn(run, payoutId)) === 'SETTLED') {
+      run.payout.done = true;
+      return;
+    }
+    await notify(run, 'SUPPLIER', 'PAYOUT_FAILED');
+    payoutId = null;
+  }
+}
+
+/** Waits for the retryPayout Update, which opens the next attempt. */
+async function awaitRetry(run: FinancingRun): Promise<string> {
+  run.payout.waiting = true;
+  await condition(() => run.payout.retriedId !== null);
+  const payoutId = run.payout.retriedId as string;
+  run.payout.retriedId = null;
+  run.payout.waiting = false;
+  return payoutId;
+}
+
+/** Sends the payout, then asks the bank with backoff while it has not finished it (a timeout is not a failure). */
+async function settle(run: FinancingRun, payoutId: string): Promise<PayoutStatus> {
+  let status = await submitPayout(run, payoutId);
+  let delay = PAYOUT_POLL_FIRST_MS;
+  while (status === 'SUBMITTED' || status === 'PENDING' || status === 'UNKNOWN') {
+    await sleep(delay);
+    delay = Math.min(delay * 2, PAYOUT_POLL_MAX_MS);
+    status = await checkPayout(run, payoutId);
+  }
+  return status;
+}
+
+/** A settled payout can still come back from the beneficiary's bank: asked once a day for a few days. */
+async function watchForReturn(run: FinancingRun, payoutId: string): Promise<PayoutStatus> {
+  let status: PayoutStatus = 'SETTLED';
+  for (let day = 0; status === 'SETTLED' && day < RETURN_WATCH_DAYS; day += 1) {
+    await sleep(DAY_MS);
+    status = await checkPayout(run, payoutId);
+  }
+  return status;
+}

@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+// The replay worker loads the payload converter with require(), like the integration tests' workers.
+import '../test/register-tsx';
+import { historyFromJson } from '../test/support/history-json';
+import { PAYLOAD_CONVERTER_PATH } from './contracts/payload-converter-path';
+import { WORKFLOWS_PATH } from './worker/create-worker';
+
+// A financing lives for months and a receivable's confirmation for days: a worker deployed in
+// that time replays histories written by the code before it. These are real histories, one per
+// path, recorded from the integration tests' scenarios (docs/workflows/changing-a-workflow.md);
+// replaying them against the current code fails on any change to the commands a workflow
+// issues (an activity added, removed, reordered or renamed, a timer moved) unless it is guarded
+// by patched() or made under a new workflow type.
+
+const HISTORIES_DIR = new URL('./histories', import.meta.url).pathname;
+
+function fixtures(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return fixtures(path);
+    return entry.name.endsWith('.json') ? [path] : [];
+  });
+}
+
+/** The paths the fixtures must cover: losing one is a failure, not a smaller test. */
+const PATHS = [
+  'financing-settled-on-time',
+  'financing-paid-late-with-penalty',
+  'financing-recourse',
+  'financing-payout-failed-and-retried',
+  'financing-expired-unacknowledged',
+  'financing-expired-unconfirmed',
+  'financing-expired-unfunded',
+  'financing-expired-silent-unapproved',
+  'financing-continued-as-new',
+  'financing-refused',
+  'financing-rejected',
+  'financing-withdrawn',
+  'receivable-confirmed',
+  'receivable-rejected',
+  'receivable-cancelled',
+  'receivable-expired-after-reminders',
+];
+
+/**
+ * Recorded with the current code, and kept from the versions before it while workflows they
+ * started may still be running: before steps were bounded (the `bounded-steps` patch), and
+ * before applications and registrations started their workflow with update-with-start.
+ */
+const REQUIRED = [
+  ...PATHS,
+  'financing-attention-resumed',
+  'receivable-attention-resumed',
+  ...PATHS.map((path) => `before-bounded-steps/${path}`),
+  'before-update-with-start/financing-settled-on-time',
+  'before-update-with-start/financing-paid-late-with-penalty',
+  'before-update-with-start/financing-expired-unacknowledged',
+  'before-update-with-start/receivable-confirmed',
+];
+
+describe('recorded workflow histories', () => {
+  const files = fixtures(HISTORIES_DIR).sort();
+  const names = files.map((file) => relative(HISTORIES_DIR, file).replace(/\.json$/, ''));
+
+  it('cover every path of the financing and receivable workflows', () => {
+    expect(names).toEqual(expect.arrayContaining(REQUIRED));
+  });
+
+  it('replay against the current workflow code without a determinism error', { timeout: 180_000 }, async () => {
+    const histories = files.map((file, index) => ({ workflowId: names[index] as string, history: historyFromJson(readFileSync(file, 'utf8')) }));
+    const failures: string[] = [];
+    const replayed: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } }, histories)) {
+      replayed.push(result.workflowId);
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed.sort()).toEqual([...names].sort());
+  });
+});
