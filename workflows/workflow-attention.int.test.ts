@@ -3,7 +3,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { BankSimulator } from '../bank/simulator/bank-simulator';
 import { partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
-import { findAccountByCode, trialBalance, verifyLedgerInvariants } from '../prisma/stores/ledger-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS } from '../test/support/financings';

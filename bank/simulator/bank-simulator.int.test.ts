@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { BankRequestRejectedError, BankTimeoutError, type PayoutInstruction, type PayoutView } from '../bank-adapter';
+import { BankRequestRejectedError, BankTimeoutError, BankUnavailableError, type PayoutInstruction, type PayoutView } from '../bank-adapter';
 import { BankSimulator, DEFAULT_FAILURE_REASON, DEFAULT_RETURN_REASON, type BankSimulatorOptions } from './bank-simulator';
 
 // Every test opens its own escrow account, so payouts, scripts, credits and statements of one
@@ -403,6 +403,30 @@ describe('validation, as a bank refuses malformed instructions', () => {
   it('refuses a malformed query reference', async () => {
     const { bank } = openBank();
     await expect(bank.queryPayout('no spaces allowed')).rejects.toBeInstanceOf(BankRequestRejectedError);
+  });
+});
+
+describe('outages', () => {
+  it('the next n calls of any kind are unavailable; nothing reaches the bank meanwhile', async () => {
+    const { bank, account } = openBank();
+    await bank.script({ payoutReference: 'pay:outage', behaviour: 'FAIL' });
+    await bank.setUnavailable(4);
+    await expect(bank.submitPayout(payout('pay:outage'))).rejects.toBeInstanceOf(BankUnavailableError);
+    await expect(bank.queryPayout('pay:outage')).rejects.toBeInstanceOf(BankUnavailableError);
+    await expect(bank.listInboundCredits(null, 10)).rejects.toBeInstanceOf(BankUnavailableError);
+    await expect(bank.fetchStatement('2026-11-23', 'CNY')).rejects.toBeInstanceOf(BankUnavailableError);
+    expect(await payoutRows(account, 'pay:outage')).toBe(0);
+    // The retry with the same reference meets the script that was waiting for it.
+    expect(await bank.submitPayout(payout('pay:outage'))).toMatchObject({ status: 'FAILED' });
+  });
+
+  it('setUnavailable(0) ends an outage early, and an outage is shared by every simulator of the account', async () => {
+    const first = openBank();
+    const second = new BankSimulator({ pool, clock: first.now, escrowAccountNumber: first.account });
+    await first.bank.setUnavailable(10);
+    await expect(second.queryPayout('pay:1')).rejects.toBeInstanceOf(BankUnavailableError);
+    await first.bank.setUnavailable(0);
+    await expect(second.queryPayout('pay:1')).resolves.toBeUndefined();
   });
 });
 

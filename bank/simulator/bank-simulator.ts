@@ -2,6 +2,7 @@ import pg from 'pg';
 import {
   BankRequestRejectedError,
   BankTimeoutError,
+  BankUnavailableError,
   type BankAdapter,
   type InboundCredit,
   type PayoutInstruction,
@@ -43,6 +44,7 @@ export type SimulatedBehaviour = (typeof SIMULATED_BEHAVIOURS)[number];
 export const DEFAULT_DELAY_MS = 60_000;
 export const DELAY_MS_MAX = 30 * 24 * 60 * 60 * 1000;
 export const SCRIPT_TIMES_MAX = 1_000;
+export const UNAVAILABLE_CALLS_MAX = 1_000;
 export const INBOUND_PAGE_MAX = 500;
 /** A simulated day holds far fewer lines; more means a runaway test, not a statement to page. */
 export const STATEMENT_LINES_MAX = 10_000;
@@ -200,7 +202,7 @@ export class BankSimulator implements BankAdapter {
   // BankAdapter
 
   async submitPayout(instruction: PayoutInstruction): Promise<PayoutView> {
-    await this.ensureAccount();
+    await this.enterBank();
     const request = validateInstruction(instruction);
     const now = await this.now();
     const known = await this.findPayout(this.pool, request.payoutReference, now);
@@ -221,14 +223,14 @@ export class BankSimulator implements BankAdapter {
   }
 
   async queryPayout(payoutReference: string): Promise<PayoutView | undefined> {
-    await this.ensureAccount();
+    await this.enterBank();
     requireReference('payoutReference', payoutReference);
     const row = await this.findPayout(this.pool, payoutReference, await this.now());
     return row ? toPayoutView(row) : undefined;
   }
 
   async listInboundCredits(cursor: string | null, limit: number): Promise<{ credits: InboundCredit[]; cursor: string | null }> {
-    await this.ensureAccount();
+    await this.enterBank();
     if (cursor !== null && (typeof cursor !== 'string' || !CURSOR_SHAPE.test(cursor))) reject(`cursor must be null or a cursor this bank returned, got ${JSON.stringify(cursor)}`);
     if (!Number.isInteger(limit) || limit < 1 || limit > INBOUND_PAGE_MAX) reject(`limit must be an integer from 1 to ${INBOUND_PAGE_MAX}, got ${String(limit)}`);
     // The column is qualified: a bare "sequence" in ORDER BY would sort by the select list's
@@ -244,7 +246,7 @@ export class BankSimulator implements BankAdapter {
   }
 
   async fetchStatement(date: string, currency: string): Promise<Statement> {
-    await this.ensureAccount();
+    await this.enterBank();
     if (typeof date !== 'string' || !isIsoDate(date)) reject(`date must be a calendar date written YYYY-MM-DD, got ${JSON.stringify(date)}`);
     const code = requireCurrency(currency);
     const now = await this.now();
@@ -366,6 +368,13 @@ export class BankSimulator implements BankAdapter {
     });
   }
 
+  /** The next `calls` adapter calls (any of the four) answer BankUnavailableError; 0 ends an outage. */
+  async setUnavailable(calls: number): Promise<void> {
+    if (!Number.isInteger(calls) || calls < 0 || calls > UNAVAILABLE_CALLS_MAX) throw new RangeError(`calls must be an integer from 0 to ${UNAVAILABLE_CALLS_MAX}, got ${String(calls)}`);
+    await this.ensureAccount();
+    await this.pool.query('UPDATE bank_simulator.account SET unavailable_calls = $2 WHERE account_number = $1', [this.escrowAccountNumber, calls]);
+  }
+
   /**
    * Sets the balance the escrow account had before its first booking (not a statement line:
    * it is the balance carried in). Setting it again replaces it, so a dev process can call it
@@ -407,6 +416,16 @@ export class BankSimulator implements BankAdapter {
     const now = await this.clock();
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new Error('the simulator clock returned an invalid Date');
     return now;
+  }
+
+  /** Every adapter call passes here: an outage answers before the bank sees anything. */
+  private async enterBank(): Promise<void> {
+    await this.ensureAccount();
+    const outage = await this.pool.query(
+      'UPDATE bank_simulator.account SET unavailable_calls = unavailable_calls - 1 WHERE account_number = $1 AND unavailable_calls > 0 RETURNING 1',
+      [this.escrowAccountNumber],
+    );
+    if (outage.rowCount === 1) throw new BankUnavailableError('the bank is unavailable (simulated outage)');
   }
 
   private ensureAccount(): Promise<void> {

@@ -5,6 +5,7 @@ import { atActivityEdge } from './activity-edge';
 import { createAttentionActivities } from './attention-activities';
 import { createFinancingActivities } from './financing-activities';
 import { createMoneyActivities } from './money-activities';
+import { createPayoutActivities } from './payout-activities';
 import { createReceivableActivities } from './receivable-activities';
 import { createSystemActivities } from './system-activities';
 
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDependencies) {
       ...createReceivableActivities(deps),
       ...createFinancingActivities(deps),
       ...createMoneyActivities(deps),
+      ...createPayoutActivities(deps),
       ...createAttentionActivities(deps),
     },
     deps.logger,

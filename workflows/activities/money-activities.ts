@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
-import { BankRequestRejectedError, BankTimeoutError, type BankAdapter, type PayoutInstruction } from '../../bank/bank-adapter';
-import type { FinancingStatus, PayoutStatus, PrismaClient } from '../../prisma/client';
-import { disburse, recordPayoutOutcome, reserveFunding, retryPayout, type FundingResult } from '../../prisma/stores/disbursement-store';
-import type { Actor } from '../../domain/actor';
+import type { FinancingStatus, PrismaClient } from '../../prisma/client';
+import { disburse, reserveFunding, type FundingResult } from '../../prisma/stores/disbursement-store';
 import { accruePenalty, allocateCollection, claimRecourse, type PenaltyResult, type RecourseResult } from '../../prisma/stores/servicing-store';
 import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
 import type { IsoDate } from '../../domain/business-date';
@@ -10,7 +8,6 @@ import type { IsoDate } from '../../domain/business-date';
 export interface MoneyActivityDependencies {
   prisma: PrismaClient;
   logger: Logger;
-  bank: BankAdapter;
 }
 
 export interface AllocationView {
@@ -23,39 +20,7 @@ export interface AllocationView {
 // did: the history, the ledger and the business dates then tell the same story, also when a
 // test skips days in seconds.
 
-export function createMoneyActivities({ prisma, logger, bank }: MoneyActivityDependencies) {
-  const instructionOf = async (payoutId: string): Promise<{ instruction: PayoutInstruction; status: PayoutStatus }> => {
-    const payout = await prisma.payout.findUniqueOrThrow({ where: { id: payoutId }, include: { financing: true } });
-    return {
-      status: payout.status,
-      instruction: {
-        payoutReference: payout.payoutReference,
-        amount: storedAmount(payout.amount, payout.currency),
-        currency: payout.currency,
-        beneficiary: { accountName: payout.beneficiaryName, accountNumber: payout.beneficiaryAccountNumber, bankName: payout.beneficiaryBank },
-        remittanceInformation: `融资放款 ${payout.financing.financingNumber}`,
-      },
-    };
-  };
-
-  /** Sends (or re-sends, under the same reference) a payout and records what the bank said. */
-  const submit = async (payoutId: string, at: Date): Promise<PayoutStatus> => {
-    const { instruction } = await instructionOf(payoutId);
-    try {
-      const view = await bank.submitPayout(instruction);
-      return (await recordPayoutOutcome(prisma, payoutId, { kind: 'BANK', view }, at)).status;
-    } catch (error) {
-      if (error instanceof BankTimeoutError) {
-        // Not a failure: the bank may have taken it. It stays in transit until the bank says.
-        logger.warn({ payoutReference: instruction.payoutReference }, 'payout timed out; its status is unknown until the bank answers');
-        return (await recordPayoutOutcome(prisma, payoutId, { kind: 'TIMEOUT' }, at)).status;
-      }
-      if (error instanceof BankRequestRejectedError) return (await recordPayoutOutcome(prisma, payoutId, { kind: 'REJECTED', reason: error.message }, at)).status;
-      // BankUnavailableError and anything else: the activity is retried with the same reference.
-      throw error;
-    }
-  };
-
+export function createMoneyActivities({ prisma, logger }: MoneyActivityDependencies) {
   return {
     async reserveFunding(input: { financingId: string; fundingWindowMs: number; at: Date }): Promise<FundingResult> {
       return reserveFunding(prisma, input.financingId, input.fundingWindowMs, input.at);
@@ -65,25 +30,6 @@ export function createMoneyActivities({ prisma, logger, bank }: MoneyActivityDep
       const payout = await disburse(prisma, input.financingId, input.at);
       logger.info({ financingId: input.financingId, payoutReference: payout?.payoutReference }, 'financing disbursed');
       return { payoutId: payout?.id ?? null };
-    },
-
-    async submitPayout(input: { payoutId: string; at: Date }): Promise<PayoutStatus> {
-      return submit(input.payoutId, input.at);
-    },
-
-    /**
-     * Asks the bank about a payout. One the bank never received (it timed out on the way
-     * there) is sent again under the same reference: the bank executes a reference once.
-     */
-    async checkPayout(input: { payoutId: string; at: Date }): Promise<PayoutStatus> {
-      const { instruction, status } = await instructionOf(input.payoutId);
-      const view = await bank.queryPayout(instruction.payoutReference);
-      if (!view) return status === 'SUBMITTED' || status === 'UNKNOWN' ? submit(input.payoutId, input.at) : status;
-      return (await recordPayoutOutcome(prisma, input.payoutId, { kind: 'BANK', view }, input.at)).status;
-    },
-
-    async retryPayout(input: { financingId: string; actor: Actor; requestKey: string; at: Date }): Promise<{ payoutId: string }> {
-      return { payoutId: (await retryPayout(prisma, input.actor, input.financingId, input.requestKey, input.at)).id };
     },
 
     async accruePenalty(input: { financingId: string; today: IsoDate; at: Date }): Promise<PenaltyResult> {

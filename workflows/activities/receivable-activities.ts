@@ -42,6 +42,41 @@ const NOTIFICATION_TEXT: Record<NotificationKind, (registrationNumber: string, a
   }),
 };
 
+type ReceivableDocumentKind = Extract<DocumentKind, 'REGISTRATION_CERTIFICATE' | 'CONFIRMATION_LETTER'>;
+
+/** A receivable's certificate or confirmation letter, from the stored figures (never recomputed). */
+async function renderReceivableDocument(prisma: PrismaClient, receivableId: string, kind: ReceivableDocumentKind): Promise<{ bytes: Uint8Array; fileName: string }> {
+  const receivable = await prisma.receivable.findUniqueOrThrow({
+    where: { id: receivableId },
+    include: { supplier: true, obligor: true, confirmedBy: true, invoices: { orderBy: { lineNumber: 'asc' } } },
+  });
+  const currency = receivable.currency as Currency;
+  const money = (value: { toString(): string }) => storedAmount(value, currency);
+  const data = {
+    registrationNumber: receivable.registrationNumber,
+    registeredAt: receivable.registeredAt,
+    supplier: { legalName: receivable.supplier.legalName, creditCode: receivable.supplier.creditCode },
+    obligor: { legalName: receivable.obligor.legalName, creditCode: receivable.obligor.creditCode },
+    contractNumber: receivable.contractNumber,
+    currency,
+    faceAmount: money(receivable.faceAmount),
+    dueDate: isoDateOfColumn(receivable.dueDate),
+    invoices: receivable.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: money(invoice.amount), issueDate: isoDateOfColumn(invoice.issueDate) })),
+    documentHashes: receivable.documentHashes,
+  };
+  if (kind === 'REGISTRATION_CERTIFICATE') {
+    return { bytes: await renderRegistrationCertificate(data), fileName: `${receivable.registrationNumber}-registration-certificate.pdf` };
+  }
+  if (!receivable.confirmedAmount || !receivable.confirmedAt) throw new Error(`receivable ${receivable.id} has no confirmation to put in a letter`);
+  const bytes = await renderConfirmationLetter({
+    ...data,
+    confirmedAmount: money(receivable.confirmedAmount),
+    confirmedAt: receivable.confirmedAt,
+    confirmedBy: receivable.confirmedBy?.displayName ?? receivable.obligor.legalName,
+  });
+  return { bytes, fileName: `${receivable.registrationNumber}-confirmation-letter.pdf` };
+}
+
 export function createReceivableActivities({ prisma, logger }: ReceivableActivityDependencies) {
   return {
     /** The registration, under the id its workflow was started with (idempotent by the supplier's key). */
@@ -66,38 +101,8 @@ export function createReceivableActivities({ prisma, logger }: ReceivableActivit
     },
 
     /** Renders and stores a receivable's document once; a retry finds the stored copy. */
-    async generateReceivableDocument(input: { receivableId: string; kind: Extract<DocumentKind, 'REGISTRATION_CERTIFICATE' | 'CONFIRMATION_LETTER'> }): Promise<StoredDocument> {
-      return storeDocumentOnce(prisma, logger, { receivableId: input.receivableId }, input.kind, async () => {
-        const receivable = await prisma.receivable.findUniqueOrThrow({
-          where: { id: input.receivableId },
-          include: { supplier: true, obligor: true, confirmedBy: true, invoices: { orderBy: { lineNumber: 'asc' } } },
-        });
-        const currency = receivable.currency as Currency;
-        const money = (value: { toString(): string }) => storedAmount(value, currency);
-        const data = {
-          registrationNumber: receivable.registrationNumber,
-          registeredAt: receivable.registeredAt,
-          supplier: { legalName: receivable.supplier.legalName, creditCode: receivable.supplier.creditCode },
-          obligor: { legalName: receivable.obligor.legalName, creditCode: receivable.obligor.creditCode },
-          contractNumber: receivable.contractNumber,
-          currency,
-          faceAmount: money(receivable.faceAmount),
-          dueDate: isoDateOfColumn(receivable.dueDate),
-          invoices: receivable.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: money(invoice.amount), issueDate: isoDateOfColumn(invoice.issueDate) })),
-          documentHashes: receivable.documentHashes,
-        };
-        if (input.kind === 'REGISTRATION_CERTIFICATE') {
-          return { bytes: await renderRegistrationCertificate(data), fileName: `${receivable.registrationNumber}-registration-certificate.pdf` };
-        }
-        if (!receivable.confirmedAmount || !receivable.confirmedAt) throw new Error(`receivable ${receivable.id} has no confirmation to put in a letter`);
-        const bytes = await renderConfirmationLetter({
-          ...data,
-          confirmedAmount: money(receivable.confirmedAmount),
-          confirmedAt: receivable.confirmedAt,
-          confirmedBy: receivable.confirmedBy?.displayName ?? receivable.obligor.legalName,
-        });
-        return { bytes, fileName: `${receivable.registrationNumber}-confirmation-letter.pdf` };
-      });
+    async generateReceivableDocument(input: { receivableId: string; kind: ReceivableDocumentKind }): Promise<StoredDocument> {
+      return storeDocumentOnce(prisma, logger, { receivableId: input.receivableId }, input.kind, () => renderReceivableDocument(prisma, input.receivableId, input.kind));
     },
 
     /** Puts a message in the supplier's or the obligor's inbox, once per dedupe key. */

@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import { BankRequestRejectedError, BankTimeoutError, type BankAdapter, type PayoutInstruction } from '../../bank/bank-adapter';
+import type { Actor } from '../../domain/actor';
+import type { PayoutStatus, PrismaClient } from '../../prisma/client';
+import { recordPayoutOutcome, retryPayout } from '../../prisma/stores/disbursement-store';
+import { storedAmount } from '../../prisma/stores/to-decimal';
+
+export interface PayoutActivityDependencies {
+  prisma: PrismaClient;
+  logger: Logger;
+  bank: BankAdapter;
+}
+
+// The payout to the supplier's bank: sent under its reference, asked about until the bank has
+// finished it, and retried by a person (never automatically) after a failure or a return. Every
+// activity takes `at`, the workflow's own clock, as the time of what it records.
+
+export function createPayoutActivities({ prisma, logger, bank }: PayoutActivityDependencies) {
+  const instructionOf = async (payoutId: string): Promise<{ instruction: PayoutInstruction; status: PayoutStatus }> => {
+    const payout = await prisma.payout.findUniqueOrThrow({ where: { id: payoutId }, include: { financing: true } });
+    return {
+      status: payout.status,
+      instruction: {
+        payoutReference: payout.payoutReference,
+        amount: storedAmount(payout.amount, payout.currency),
+        currency: payout.currency,
+        beneficiary: { accountName: payout.beneficiaryName, accountNumber: payout.beneficiaryAccountNumber, bankName: payout.beneficiaryBank },
+        remittanceInformation: `融资放款 ${payout.financing.financingNumber}`,
+      },
+    };
+  };
+
+  /** Sends (or re-sends, under the same reference) a payout and records what the bank said. */
+  const submit = async (payoutId: string, at: Date): Promise<PayoutStatus> => {
+    const { instruction } = await instructionOf(payoutId);
+    try {
+      const view = await bank.submitPayout(instruction);
+      return (await recordPayoutOutcome(prisma, payoutId, { kind: 'BANK', view }, at)).status;
+    } catch (error) {
+      if (error instanceof BankTimeoutError) {
+        // Not a failure: the bank may have taken it. It stays in transit until the bank says.
+        logger.warn({ payoutReference: instruction.payoutReference }, 'payout timed out; its status is unknown until the bank answers');
+        return (await recordPayoutOutcome(prisma, payoutId, { kind: 'TIMEOUT' }, at)).status;
+      }
+      if (error instanceof BankRequestRejectedError) return (await recordPayoutOutcome(prisma, payoutId, { kind: 'REJECTED', reason: error.message }, at)).status;
+      // BankUnavailableError and anything else: the activity is retried with the same reference.
+      throw error;
+    }
+  };
+
+  return {
+    async submitPayout(input: { payoutId: string; at: Date }): Promise<PayoutStatus> {
+      return submit(input.payoutId, input.at);
+    },
+
+    /**
+     * Asks the bank about a payout. One the bank never received (it timed out on the way
+     * there) is sent again under the same reference: the bank executes a reference once.
+     */
+    async checkPayout(input: { payoutId: string; at: Date }): Promise<PayoutStatus> {
+      const { instruction, status } = await instructionOf(input.payoutId);
+      const view = await bank.queryPayout(instruction.payoutReference);
+      if (!view) return status === 'SUBMITTED' || status === 'UNKNOWN' ? submit(input.payoutId, input.at) : status;
+      return (await recordPayoutOutcome(prisma, input.payoutId, { kind: 'BANK', view }, input.at)).status;
+    },
+
+    async retryPayout(input: { financingId: string; actor: Actor; requestKey: string; at: Date }): Promise<{ payoutId: string }> {
+      return { payoutId: (await retryPayout(prisma, input.actor, input.financingId, input.requestKey, input.at)).id };
+    },
+  };
+}
