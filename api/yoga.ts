@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Client } from '@temporalio/client';
 import { GraphQLError } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
@@ -25,7 +26,8 @@ export interface YogaDependencies {
   taskQueue: string;
   logger: Logger;
   apiKeyPepper: string;
-  graphiql: boolean;
+  /** Serve GraphiQL at the GraphQL path (never in production); settings say what it opens with. */
+  graphiql: boolean | GraphiQLSettings;
   receivableSettings: ReceivableSettings;
   financingSettings: FinancingSettings;
   /**
@@ -34,6 +36,61 @@ export interface YogaDependencies {
    * schema has no such mutations at all.
    */
   devBank?: DevBank | null;
+}
+
+export interface GraphiQLSettings {
+  /**
+   * Development only: the token the headers editor opens with, so that the first query runs
+   * as a seeded user. It is written into the page, so it must never be a production token.
+   */
+  bearerToken?: string | undefined;
+}
+
+const GRAPHIQL_TOKEN_PLACEHOLDER = 'Bearer <token printed by npm start>';
+/** What a new tab holds: who the token in the Headers tab belongs to. */
+export const GRAPHIQL_DEFAULT_QUERY = ['# Press the run button or Ctrl-Enter.', '{', '  viewer {', '    party { legalName roles }', '    user { email roles }', '  }', '}', ''].join('\n');
+
+function graphiqlOptions({ bearerToken }: GraphiQLSettings): GraphiQLOptions {
+  const headers = JSON.stringify({ Authorization: bearerToken ? `Bearer ${bearerToken}` : GRAPHIQL_TOKEN_PLACEHOLDER }, null, 2);
+  // `headers` fills the first tab, `defaultHeaders` every tab opened later.
+  return { title: 'Supply-chain finance API', defaultQuery: GRAPHIQL_DEFAULT_QUERY, headers, defaultHeaders: headers, defaultEditorToolsVisibility: 'headers' };
+}
+
+/**
+ * The GraphiQL page, rendered once: its scripts and styles are inline (workers start from blob:
+ * URLs the page makes), so a strict policy can name exactly the script it runs by its hash and
+ * allow no other origin at all. A page that tried to load anything from elsewhere would be
+ * refused by the browser itself.
+ */
+function graphiqlPage(options: GraphiQLOptions): { html: string; contentSecurityPolicy: string } {
+  const html = renderGraphiQL(options);
+  const scriptHashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(([, body]) => `'sha256-${createHash('sha256').update(body ?? '').digest('base64')}'`);
+  // A page whose scripts this cannot find would be served with a policy that blocks them all.
+  if (scriptHashes.length === 0) throw new Error('the GraphiQL page has no inline <script> to allow: check @graphql-yoga/render-graphiql');
+  const contentSecurityPolicy = [
+    "default-src 'none'",
+    `script-src ${scriptHashes.join(' ')}`,
+    // Monaco's editor workers start from blob: URLs the page makes of code it carries.
+    'worker-src blob:',
+    // Monaco adds <style> elements as it runs.
+    "style-src 'unsafe-inline'",
+    'font-src data:',
+    'img-src data:',
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return { html, contentSecurityPolicy };
+}
+
+/** Sends the GraphiQL page's policy with it; GraphiQL is the API's only HTML. */
+function graphiqlPolicy(contentSecurityPolicy: () => string): Plugin {
+  return {
+    onResponse({ request, response }) {
+      if (request.method === 'GET' && response.headers.get('content-type')?.startsWith('text/html')) response.headers.set('content-security-policy', contentSecurityPolicy());
+    },
+  };
 }
 
 interface ServerContext {
@@ -94,11 +151,18 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
   const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings, financingSettings, devBank = null } = deps;
+  // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
+  let page: ReturnType<typeof graphiqlPage> | undefined;
+  const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
   return createYoga<ServerContext, GraphQLContext>({
     schema: devBank ? developmentSchema() : schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    graphiql: graphiql ? { title: 'Supply-chain finance API', headers: JSON.stringify({ Authorization: 'Bearer <token printed by npm start>' }) } : false,
+    // GraphiQL from the installed package, its scripts and styles inline in the page: yoga's
+    // default page loads them from a public CDN, which intranets and strict content security
+    // policies refuse, and the page then never gets past "Loading".
+    graphiql: graphiql !== false,
+    renderGraphiQL: () => graphiqlPageOnce().html,
     logging: {
       debug: (...args) => logger.debug(args.length === 1 ? args[0] : args),
       info: (...args) => logger.info(args.length === 1 ? args[0] : args),
@@ -125,7 +189,8 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
     plugins: [
       requestLogging(logger),
       documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
-      queryLimits({ suggestFields: graphiql }),
+      queryLimits({ suggestFields: graphiql !== false }),
+      ...(graphiql === false ? [] : [graphiqlPolicy(() => graphiqlPageOnce().contentSecurityPolicy)]),
     ],
     context: async ({ request }) => {
       const requestId = requestIdOf(request);

@@ -18,6 +18,7 @@ import { startInboundPoller } from '../workflows/worker/inbound-poller';
 import { installTemporalLogging } from '../workflows/worker/temporal-logging';
 import { DEV_TOKENS_PATH, RUN_LOCK_PATH, startDatabase, startTemporal } from './lib/local-stack';
 import { acquireRunLock } from './lib/run-lock';
+import { graphiqlToken } from './lib/graphiql-token';
 
 const startedAt = performance.now();
 const STARTUP_CHECK_TIMEOUT_MS = 30_000;
@@ -138,7 +139,8 @@ try {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       logger,
       apiKeyPepper: config.API_KEY_PEPPER,
-      graphiql: config.NODE_ENV !== 'production',
+      // GraphiQL opens with the operator maker's seeded token in its headers (scripts/lib/graphiql-token.ts says when not).
+      graphiql: config.NODE_ENV !== 'production' && { bearerToken: graphiqlToken({ tokens, nodeEnv: config.NODE_ENV, apiHost: config.API_HOST }) },
       receivableSettings: receivableSettings(config),
       financingSettings: financingSettings(config),
       // Development only, and only with the simulator: play the bank (send money in, script

@@ -1,16 +1,16 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BankSimulator } from '../bank/simulator/bank-simulator';
+import type { BankSimulator } from '../bank/simulator/bank-simulator';
 import { partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { trialBalance } from '../prisma/stores/ledger/trial-balance';
-import { startTestApi, type TestApi } from '../test/support/api';
-import { startTimeSkipping } from '../test/support/time-skipping';
+import type { TestApi } from '../test/support/api';
+import { startTimeSkippingStack, type TimeSkippingStack } from '../test/support/time-skipping-stack';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import type { TestActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
@@ -38,22 +38,19 @@ describe('financing money on the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
   let api: TestApi;
   let bank: BankSimulator;
+  let stack: TimeSkippingStack;
   let worker: TestWorker;
 
   beforeAll(async () => {
     db = await createTestDatabase();
   });
-  // A fresh server per test: the API stamps dates with the wall clock, so the workflow's clock must start there too.
   beforeEach(async () => {
-    env = await startTimeSkipping();
-    bank = new BankSimulator({ pool: db.url, clock: async () => new Date(await env.currentTimeMs()) });
-    api = await startTestApi(db.prisma, { temporalClient: env.client, financingSettings: TEST_FINANCING_WINDOWS });
+    stack = await startTimeSkippingStack(db);
+    ({ env, bank, api } = stack);
     worker = await createTestWorker(db.prisma, { connection: env.nativeConnection, namespace: env.namespace, taskQueue: api.taskQueue, bank });
   });
   afterEach(async () => {
-    await api?.close();
-    await bank?.close();
-    await env?.teardown();
+    await stack?.close();
   });
   afterAll(async () => {
     await db?.drop();

@@ -1,18 +1,18 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BankSimulator } from '../bank/simulator/bank-simulator';
+import type { BankSimulator } from '../bank/simulator/bank-simulator';
 import { partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { trialBalance } from '../prisma/stores/ledger/trial-balance';
-import { startTestApi, type TestApi } from '../test/support/api';
+import type { TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS } from '../test/support/financings';
+import { createFinancingParties, enrolledSupplierWithConfirmedReceivable } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import { createActor } from '../test/support/parties';
 import { actorOf, registrationInput } from '../test/support/receivables';
-import { startTimeSkipping } from '../test/support/time-skipping';
+import { startTimeSkippingStack, type TimeSkippingStack } from '../test/support/time-skipping-stack';
 import { createTestWorker } from '../test/support/worker';
 import { recordWorkflowHistory } from '../test/support/workflow-histories';
 import { bookInboundCredits } from '../use-cases/book-inbound-credits';
@@ -45,20 +45,17 @@ describe('a step past its bound waits for an operator (time skipping)', () => {
   let env: TestWorkflowEnvironment;
   let api: TestApi;
   let bank: BankSimulator;
+  let stack: TimeSkippingStack;
 
   beforeAll(async () => {
     db = await createTestDatabase();
   });
-  // A fresh server per test: the API stamps dates with the wall clock, so the workflow's clock must start there too.
   beforeEach(async () => {
-    env = await startTimeSkipping();
-    bank = new BankSimulator({ pool: db.url, clock: async () => new Date(await env.currentTimeMs()) });
-    api = await startTestApi(db.prisma, { temporalClient: env.client, financingSettings: TEST_FINANCING_WINDOWS });
+    stack = await startTimeSkippingStack(db);
+    ({ env, bank, api } = stack);
   });
   afterEach(async () => {
-    await api?.close();
-    await bank?.close();
-    await env?.teardown();
+    await stack?.close();
   });
   afterAll(async () => {
     await db?.drop();

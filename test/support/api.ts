@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FinancingSettings, ReceivableSettings } from '../../api/config';
 import { inject } from 'vitest';
 import { startApiServer, type RunningApi } from '../../api/server';
+import type { YogaDependencies } from '../../api/yoga';
 import type { PrismaClient } from '../../prisma/client';
 import type { DevBank } from '../../schema/context';
 import { PAYLOAD_CONVERTER_PATH } from '../../workflows/contracts/payload-converter-path';
@@ -39,12 +40,13 @@ export async function startTestApi(
     receivableSettings = TEST_RECEIVABLE_SETTINGS,
     financingSettings = TEST_FINANCING_WINDOWS,
     devBank = null,
-  }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings; financingSettings?: FinancingSettings; devBank?: DevBank | null } = {},
+    graphiql = true,
+  }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings; financingSettings?: FinancingSettings; devBank?: DevBank | null; graphiql?: YogaDependencies['graphiql'] } = {},
 ): Promise<TestApi> {
   const connection = temporalClient ? undefined : await Connection.connect({ address: inject('temporalAddress') });
   const temporal = temporalClient ?? new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
   const api: RunningApi = await startApiServer(
-    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql: true, receivableSettings, financingSettings, devBank },
+    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql, receivableSettings, financingSettings, devBank },
     { host: '127.0.0.1', port: 0 },
   );
   const testApi: TestApi = {
