@@ -30,6 +30,9 @@ export async function createTestDatabase({ migrated = true }: { migrated?: boole
   const url = inject('pgAdminUrl').replace(/\/postgres$/, `/${name}`);
   const prisma = createPrismaClient({ databaseUrl: url, poolMax: 20 });
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle client the server closes (the database dropped, the cluster stopping at the end of
+  // the run) emits 'error'; without a listener that is an unhandled error in whichever test runs.
+  pool.on('error', () => undefined);
   return {
     name,
     url,
