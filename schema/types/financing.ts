@@ -59,6 +59,8 @@ const userName = (relation: 'acknowledgedBy' | 'approvedBy' | 'approvalConfirmed
 builder.prismaNode('Financing', {
   description: 'A financing of one confirmed receivable under a program, with the figures it was priced with (they never change).',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleFinancingsWhere(ctx.viewer)),
   fields: (t) => ({
     financingNumber: t.exposeString('financingNumber'),

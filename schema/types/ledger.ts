@@ -108,6 +108,8 @@ const LedgerStatement = builder.objectRef<Statement>('LedgerStatement').implemen
 builder.prismaNode('LedgerAccount', {
   description: 'An account in the escrow ledger: a party’s virtual account, or one of the platform’s own.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleAccountsWhere(ctx.viewer)),
   fields: (t) => ({
     code: t.exposeString('code'),
@@ -269,6 +271,8 @@ const ADJUSTMENT_ENTRIES_MAX = 64;
 builder.prismaNode('LedgerAdjustment', {
   description: 'A manual correction: proposed by one operator, approved (and then posted) or rejected by another.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleAdjustmentsWhere(ctx.viewer)),
   fields: (t) => ({
     status: t.field({ type: LedgerAdjustmentStatusEnum, resolve: (adjustment) => adjustment.status }),

@@ -23,6 +23,8 @@ export const UserRoleEnum = builder.enumType('UserRole', {
 export const PartyRef = builder.prismaNode('Party', {
   description: 'A legal entity: supplier, core enterprise (obligor), funder, or the platform.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visiblePartiesWhere(ctx.viewer)),
   fields: (t) => ({
     legalName: t.exposeString('legalName', { description: 'Legal name in any script, e.g. 深圳市华强电子有限公司.' }),

@@ -28,6 +28,8 @@ const rate = (description: string) => ({ type: 'Rate' as const, description });
 builder.prismaNode('ProgramTerms', {
   description: 'One version of a program\'s terms. Rates are fractions ("0.06" is 6% a year). Never changed: an amendment adds a version.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleProgramTermsWhere(ctx.viewer)),
   fields: (t) => ({
     version: t.exposeInt('version'),
@@ -54,6 +56,8 @@ builder.prismaNode('ProgramTerms', {
 builder.prismaNode('Program', {
   description: 'A financing program: a funder\'s product with one core enterprise, for the suppliers enrolled in it.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleProgramsWhere(ctx.viewer)),
   fields: (t) => ({
     code: t.exposeString('code'),

@@ -78,6 +78,8 @@ builder.prismaObject('ReceivableTransition', {
 builder.prismaNode('Document', {
   description: 'A generated PDF. Download it with GET `url` and the same bearer token; its SHA-256 proves it unchanged.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleDocumentsWhere(ctx.viewer)),
   fields: (t) => ({
     kind: t.field({ type: DocumentKindEnum, resolve: (document) => document.kind }),
@@ -102,6 +104,8 @@ export const WorkflowStatus = builder.objectRef<{ workflowId: string; runId: str
 builder.prismaNode('Receivable', {
   description: 'A receivable (应收账款) a supplier registered against a core enterprise (the obligor).',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleReceivablesWhere(ctx.viewer)),
   fields: (t) => ({
     registrationNumber: t.exposeString('registrationNumber'),
@@ -265,6 +269,8 @@ builder.mutationFields((t) => ({
 builder.prismaNode('Notification', {
   description: "A message in your party's inbox.",
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleNotificationsWhere(ctx.viewer)),
   fields: (t) => ({
     kind: t.exposeString('kind'),

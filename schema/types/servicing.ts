@@ -34,6 +34,8 @@ const PayoutStatusEnum = builder.enumType('PayoutStatus', {
 builder.prismaNode('Payout', {
   description: "One attempt to pay a financing's proceeds to the supplier's bank. Retries of an attempt reuse its reference; a new attempt is a person's decision.",
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visiblePayoutsWhere(ctx.viewer)),
   fields: (t) => ({
     attempt: t.exposeInt('attempt'),
@@ -55,6 +57,8 @@ builder.prismaNode('Payout', {
 builder.prismaNode('RepaymentAllocation', {
   description: 'One run of the waterfall: what was collected and where each yuan went.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleAllocationsWhere(ctx.viewer)),
   fields: (t) => {
     const bucket = (field: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'outstandingAfter', description?: string) =>
@@ -154,6 +158,8 @@ builder.prismaObjectFields('Financing', (t) => ({
 builder.prismaNode('PartyBankAccount', {
   description: "Where a party's payouts go. The number is masked.",
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleBankAccountsWhere(ctx.viewer)),
   fields: (t) => ({
     accountName: t.exposeString('accountName'),
@@ -177,6 +183,8 @@ const TopUpInstruction = builder.objectRef<{ purpose: string; bankName: string; 
 builder.prismaNode('OfflineRepayment', {
   description: 'Money received outside the bank feed: recorded by one operator, posted once another approves it.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleOfflineRepaymentsWhere(ctx.viewer)),
   fields: (t) => ({
     financing: t.relation('financing'),
@@ -226,6 +234,8 @@ const OfflineRepaymentInput = builder.inputType('OfflineRepaymentInput', {
 builder.prismaNode('InboundCredit', {
   description: 'Money the bank received for a virtual account number, and where it was booked.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleInboundCreditsWhere(ctx.viewer)),
   fields: (t) => ({
     bankReference: t.exposeString('bankReference'),

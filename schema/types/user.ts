@@ -12,6 +12,8 @@ import { UserRoleEnum } from './party';
 builder.prismaNode('User', {
   description: 'A login acting for exactly one party.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleUsersWhere(ctx.viewer)),
   fields: (t) => ({
     email: t.exposeString('email'),
@@ -31,6 +33,8 @@ builder.prismaNode('User', {
 builder.prismaNode('ApiKey', {
   description: 'A bearer credential. The secret is shown once, when issued, and stored only as a keyed hash.',
   id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleApiKeysWhere(ctx.viewer)),
   fields: (t) => ({
     keyId: t.exposeString('keyId', { description: 'Public part of the token; safe to show and log.' }),
