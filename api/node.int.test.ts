@@ -109,7 +109,7 @@ describe('node(id) and nodes(ids)', () => {
 
   it('finds every kind of object for whoever may see it, and null for everyone else', async () => {
     const answers: string[] = [];
-    for (const { typename, rowId, seenBy } of cases) {
+    for (const { typename, rowId } of cases) {
       const id = globalId(typename, rowId);
       for (const who of ['owner', 'outsider', 'operator', 'obligor'] as const) {
         const response = await api.request<{ node: { __typename: string; id: string } | null }>(actors[who].token, NODE, { id });
