@@ -12,6 +12,7 @@ import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { globalId } from '../test/support/global-ids';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import type { TestActor } from '../test/support/parties';
@@ -124,7 +125,9 @@ describe('concurrent applications and inbound credits', () => {
 
     const responses = await Promise.all([
       ...applicants.map(({ supplier, receivableId }) =>
-        api.request<Record<string, Result>>(supplier.token, APPLY, { input: { receivableId, programId: parties.programId, amount: APPLICATION_AMOUNT, idempotencyKey: `rush-${receivableId}` } }),
+        api.request<Record<string, Result>>(supplier.token, APPLY, {
+          input: { receivableId: globalId('Receivable', receivableId), programId: globalId('Program', parties.programId), amount: APPLICATION_AMOUNT, idempotencyKey: `rush-${receivableId}` },
+        }),
       ),
       ...credits.map(({ target, amount }) => api.request<Record<string, Result>>(parties.funder.token, SIMULATE, { van: vans[target], amount })),
     ]);

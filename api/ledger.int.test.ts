@@ -5,6 +5,7 @@ import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { postTransaction } from '../prisma/stores/ledger/postings';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { globalId, rowId } from '../test/support/global-ids';
 import { createActor, type TestActor } from '../test/support/parties';
 
 // The ledger through the API over real HTTP: who sees which accounts and entries, balances
@@ -13,22 +14,21 @@ import { createActor, type TestActor } from '../test/support/parties';
 
 type Result = Record<string, any>;
 
-const ACCOUNT_FIELDS = `__typename
-  ... on LedgerAccount { id code purpose currency virtualAccountNumber maskedVirtualAccountNumber ownerParty { id }
-    balance { posted pending available debitsPosted creditsPosted } }
-  ... on Error { code message }`;
-const ACCOUNTS = `query ($filter: LedgerAccountFilter, $first: Int) { accounts(filter: $filter, first: $first) { __typename
-  ... on QueryAccountsConnection { edges { node { id code purpose ownerParty { id } } } } ... on Error { code } } }`;
+// Lookups answer the plain type (null when the object is not the caller's); every amount is Money.
+const ACCOUNT_FIELDS = `__typename id code purpose currency virtualAccountNumber maskedVirtualAccountNumber ownerParty { id }
+  balance { posted { amount currency } pending { amount currency } available { amount currency } debitsPosted { amount currency } creditsPosted { amount currency } }`;
+const ACCOUNTS = `query ($filter: LedgerAccountFilter, $first: Int) { accounts(filter: $filter, first: $first) {
+  edges { node { id code purpose ownerParty { id } } } pageInfo { hasNextPage } } }`;
 const ACCOUNT = `query ($id: ID!) { account(id: $id) { ${ACCOUNT_FIELDS} } }`;
-const STATEMENT = `query ($id: ID!, $from: DateTime!, $to: DateTime!, $first: Int, $after: String) { account(id: $id) { __typename ... on LedgerAccount {
-  statement(from: $from, to: $to, first: $first, after: $after) { __typename ... on LedgerStatement { openingBalance closingBalance
-    lines { code direction amount runningBalance } pageInfo { hasNextPage endCursor } } ... on Error { code } } } ... on Error { code } } }`;
-const TRANSACTION = `query ($id: ID!) { ledgerTransaction(id: $id) { __typename
-  ... on LedgerTransaction { id code metadata entries { accountId direction amount currency } } ... on Error { code message } } }`;
-const TRIAL = `query { trialBalance { __typename ... on TrialBalance { balanced totalDebit totalCredit totalsByType { type debit credit } lines { account { code } debit credit } }
-  ... on Error { code message } } }`;
-const ADJUSTMENT_FIELDS = `__typename ... on LedgerAdjustment { id status reason maker { id } checker { id } decisionNote entries { accountId direction amount }
-  transaction { id code metadata entries { accountId direction amount } } } ... on Error { code message }`;
+const STATEMENT = `query ($id: ID!, $from: DateTime!, $to: DateTime!, $first: Int, $after: String) { account(id: $id) {
+  statement(from: $from, to: $to, first: $first, after: $after) { openingBalance { amount } closingBalance { amount }
+    lines { code direction amount { amount } runningBalance { amount } } pageInfo { hasNextPage endCursor } } } }`;
+const TRANSACTION = `query ($id: ID!) { ledgerTransaction(id: $id) { __typename id code metadata entries { account { id } direction amount { amount currency } } } }`;
+/** Every line of the trial balance on one page: the test's ledger has far fewer accounts than a page holds. */
+const TRIAL = `query { trialBalance { __typename balanced totalDebit { amount currency } totalCredit { amount currency } totalsByType { type debit { amount } credit { amount } }
+  lines(first: 100) { edges { node { account { code } debit { amount } credit { amount } } } pageInfo { hasNextPage } } } }`;
+const ADJUSTMENT_FIELDS = `__typename ... on LedgerAdjustment { id status reason maker { id } checker { id } decisionNote entries { account { id } direction amount { amount } }
+  transaction { id code metadata entries { account { id } direction amount { amount } } } } ... on Error { code message }`;
 const PROPOSE = `mutation ($input: ProposeLedgerAdjustmentInput!) { proposeLedgerAdjustment(input: $input) { ${ADJUSTMENT_FIELDS} } }`;
 const APPROVE = `mutation ($id: ID!, $note: String) { approveLedgerAdjustment(id: $id, note: $note) { ${ADJUSTMENT_FIELDS} } }`;
 const REJECT = `mutation ($id: ID!, $note: String!) { rejectLedgerAdjustment(id: $id, note: $note) { ${ADJUSTMENT_FIELDS} } }`;
@@ -46,6 +46,9 @@ describe('ledger API', () => {
   let otherSupplierAccount: LedgerAccountView;
   let sequence = 0;
   const day = (n: number) => new Date(Date.UTC(2026, 5, n, 2));
+  /** The API's id of an account the test opened through the stores. */
+  const accountId = (account: { id: string }) => globalId('LedgerAccount', account.id);
+  const userId = (actor: TestActor) => globalId('User', actor.userId);
 
   async function gql(actor: TestActor, query: string, variables?: Record<string, unknown>): Promise<Result> {
     const response = await api.request<Result>(actor.token, query, variables);
@@ -101,67 +104,80 @@ describe('ledger API', () => {
 
   it('shows a party its own accounts only; operators see every account, the platform’s included', async () => {
     const own = await gql(supplier, ACCOUNTS);
-    expect(own.accounts.edges.map((edge: Result) => edge.node.id)).toEqual([supplierAccount.id]);
+    expect(own.accounts.edges.map((edge: Result) => edge.node.id)).toEqual([accountId(supplierAccount)]);
     // A party cannot widen its view with the operators' filters.
-    const widened = await gql(supplier, ACCOUNTS, { filter: { ownerPartyId: otherSupplier.partyId } });
-    expect(widened.accounts.edges.map((edge: Result) => edge.node.id)).toEqual([supplierAccount.id]);
+    const widened = await gql(supplier, ACCOUNTS, { filter: { ownerPartyId: globalId('Party', otherSupplier.partyId) } });
+    expect(widened.accounts.edges.map((edge: Result) => edge.node.id)).toEqual([accountId(supplierAccount)]);
 
     const all = await gql(maker, ACCOUNTS, { first: 100 });
     const ids = all.accounts.edges.map((edge: Result) => edge.node.id);
-    expect(ids).toEqual(expect.arrayContaining([supplierAccount.id, otherSupplierAccount.id, platform.ESCROW_BANK.id]));
+    expect(all.accounts.pageInfo.hasNextPage).toBe(false);
+    expect(ids).toEqual(expect.arrayContaining([accountId(supplierAccount), accountId(otherSupplierAccount), accountId(platform.ESCROW_BANK)]));
     const platformOnly = await gql(maker, ACCOUNTS, { filter: { platformOnly: true }, first: 100 });
     expect(platformOnly.accounts.edges.every((edge: Result) => edge.node.ownerParty === null)).toBe(true);
     expect(platformOnly.accounts.edges.map((edge: Result) => edge.node.purpose)).toEqual(expect.arrayContaining(['ESCROW_BANK', 'SUSPENSE', 'FEE_INCOME']));
   });
 
-  it('gives the owner its balances and full account number; another party gets "not found"', async () => {
-    const own = (await gql(supplier, ACCOUNT, { id: supplierAccount.id })).account;
+  it('gives the owner its balances and full account number; another party gets null, as for an account that does not exist', async () => {
+    const own = (await gql(supplier, ACCOUNT, { id: accountId(supplierAccount) })).account;
     expect(own.__typename).toBe('LedgerAccount');
-    expect(own.balance).toEqual({ posted: '2000.00', pending: '2000.00', available: '2000.00', debitsPosted: '0.00', creditsPosted: '2000.00' });
+    const cny = (amount: string) => ({ amount, currency: 'CNY' });
+    expect(own.balance).toEqual({ posted: cny('2000.00'), pending: cny('2000.00'), available: cny('2000.00'), debitsPosted: cny('0.00'), creditsPosted: cny('2000.00') });
     expect(own.virtualAccountNumber).toBe(supplierAccount.virtualAccountNumber);
     expect(own.maskedVirtualAccountNumber).toMatch(/^\d{4} \*{4} \*{4} \*{3}\d \d{3}$/);
 
-    const foreign = (await gql(otherSupplier, ACCOUNT, { id: supplierAccount.id })).account;
-    expect(foreign).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
-    const platformAccount = (await gql(supplier, ACCOUNT, { id: platform.ESCROW_BANK.id })).account;
-    expect(platformAccount.__typename).toBe('NotFoundError');
-    expect((await gql(maker, ACCOUNT, { id: platform.ESCROW_BANK.id })).account.balance.posted).toBe('2055.00');
+    const foreign = (await gql(otherSupplier, ACCOUNT, { id: accountId(supplierAccount) })).account;
+    expect(foreign).toBeNull();
+    const platformAccount = (await gql(supplier, ACCOUNT, { id: accountId(platform.ESCROW_BANK) })).account;
+    expect(platformAccount).toBeNull();
+    expect((await gql(supplier, ACCOUNT, { id: globalId('LedgerAccount', '00000000-0000-4000-8000-000000000000') })).account).toBeNull();
+    expect((await gql(maker, ACCOUNT, { id: accountId(platform.ESCROW_BANK) })).account.balance.posted).toEqual(cny('2055.00'));
   });
 
   it('pages through a statement with running balances', async () => {
-    const variables = { id: supplierAccount.id, from: day(5).toISOString(), to: day(30).toISOString(), first: 3 };
+    const variables = { id: accountId(supplierAccount), from: day(5).toISOString(), to: day(30).toISOString(), first: 3 };
     const first = (await gql(supplier, STATEMENT, variables)).account.statement;
-    expect(first).toMatchObject({ openingBalance: '1000.00', closingBalance: '2000.00' });
-    expect(first.lines.map((line: Result) => line.runningBalance)).toEqual(['1100.00', '1300.00', '1600.00']);
+    expect(first).toMatchObject({ openingBalance: { amount: '1000.00' }, closingBalance: { amount: '2000.00' } });
+    expect(first.lines.map((line: Result) => line.runningBalance.amount)).toEqual(['1100.00', '1300.00', '1600.00']);
     expect(first.pageInfo.hasNextPage).toBe(true);
     const second = (await gql(supplier, STATEMENT, { ...variables, after: first.pageInfo.endCursor })).account.statement;
-    expect(second.lines).toEqual([{ code: 'INBOUND_MATCHED', direction: 'CREDIT', amount: '400.00', runningBalance: '2000.00' }]);
+    expect(second.lines).toEqual([{ code: 'INBOUND_MATCHED', direction: 'CREDIT', amount: { amount: '400.00' }, runningBalance: { amount: '2000.00' } }]);
     expect(second.pageInfo.hasNextPage).toBe(false);
-    const tooMany = await api.request(supplier.token, STATEMENT, { ...variables, first: 100_000 });
-    expect(JSON.stringify(tooMany)).toContain('ValidationError');
+    // A page larger than a statement allows is bad input to a query: a GraphQL error, not a statement.
+    const tooMany = await api.request<Result>(supplier.token, STATEMENT, { ...variables, first: 100_000 });
+    expect(tooMany.data).toEqual({ account: null });
+    expect(tooMany.errors).toEqual([
+      expect.objectContaining({ path: ['account', 'statement'], extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', reason: 'VALIDATION_FAILED', issues: [expect.objectContaining({ path: ['first'] })] }) }),
+    ]);
   });
 
   it('shows a transaction to a party only through its own entries', async () => {
     const transactionId = await payIn(supplierAccount, '1.00', new Date());
-    const asSupplier = (await gql(supplier, TRANSACTION, { id: transactionId })).ledgerTransaction;
-    expect(asSupplier.entries).toEqual([{ accountId: supplierAccount.id, direction: 'CREDIT', amount: '1.00', currency: 'CNY' }]);
-    expect((await gql(otherSupplier, TRANSACTION, { id: transactionId })).ledgerTransaction.__typename).toBe('NotFoundError');
-    const asOperator = (await gql(maker, TRANSACTION, { id: transactionId })).ledgerTransaction;
+    const id = globalId('LedgerTransaction', transactionId);
+    const asSupplier = (await gql(supplier, TRANSACTION, { id })).ledgerTransaction;
+    expect(asSupplier.entries).toEqual([{ account: { id: accountId(supplierAccount) }, direction: 'CREDIT', amount: { amount: '1.00', currency: 'CNY' } }]);
+    expect((await gql(otherSupplier, TRANSACTION, { id })).ledgerTransaction).toBeNull();
+    const asOperator = (await gql(maker, TRANSACTION, { id })).ledgerTransaction;
     expect(asOperator.entries).toHaveLength(2);
   });
 
   it('gives the trial balance to operators only, balanced', async () => {
-    expect((await gql(supplier, TRIAL)).trialBalance).toMatchObject({ __typename: 'ForbiddenError' });
+    // A query the role may never use is refused as a whole: a GraphQL error, and no trial balance.
+    const refused = await api.request<Result>(supplier.token, TRIAL);
+    expect(refused.data ?? null).toBeNull();
+    expect(refused.errors).toEqual([expect.objectContaining({ path: ['trialBalance'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
     const trial = (await gql(maker, TRIAL)).trialBalance;
     expect(trial.balanced).toBe(true);
-    expect(trial.totalDebit).toBe(trial.totalCredit);
-    expect(trial.lines.find((line: Result) => line.account.code === platform.ESCROW_BANK.code)).toMatchObject({ debit: '2056.00', credit: '0.00' });
+    expect(trial.totalDebit).toEqual(trial.totalCredit);
+    expect(trial.lines.pageInfo.hasNextPage).toBe(false);
+    const lines = trial.lines.edges.map((edge: Result) => edge.node);
+    expect(lines.find((line: Result) => line.account.code === platform.ESCROW_BANK.code)).toMatchObject({ debit: { amount: '2056.00' }, credit: { amount: '0.00' } });
   });
 
   it('moves money by hand only with a second operator: propose, refuse self-approval, approve, post once', async () => {
     const entries = [
-      { accountId: platform.SUSPENSE.id, direction: 'DEBIT', amount: '10.50', currency: 'CNY' },
-      { accountId: supplierAccount.id, direction: 'CREDIT', amount: '10.50', currency: 'CNY' },
+      { accountId: accountId(platform.SUSPENSE), direction: 'DEBIT', amount: '10.50', currency: 'CNY' },
+      { accountId: accountId(supplierAccount), direction: 'CREDIT', amount: '10.50', currency: 'CNY' },
     ];
     const input = { reason: '长款退回: bank credit matched by hand', entries };
     expect((await gql(supplier, PROPOSE, { input })).proposeLedgerAdjustment.__typename).toBe('ForbiddenError');
@@ -170,35 +186,36 @@ describe('ledger API', () => {
     expect(unbalanced).toMatchObject({ __typename: 'ValidationError', code: 'TRANSACTION_UNBALANCED' });
 
     const proposed = (await gql(makerAndChecker, PROPOSE, { input })).proposeLedgerAdjustment;
-    expect(proposed).toMatchObject({ status: 'PENDING', maker: { id: makerAndChecker.userId }, checker: null, transaction: null });
+    expect(proposed).toMatchObject({ status: 'PENDING', maker: { id: userId(makerAndChecker) }, checker: null, transaction: null });
     expect((await gql(makerAndChecker, APPROVE, { id: proposed.id })).approveLedgerAdjustment).toMatchObject({ __typename: 'ForbiddenError', code: 'MAKER_CANNOT_CHECK' });
     expect((await gql(maker, APPROVE, { id: proposed.id })).approveLedgerAdjustment.__typename).toBe('ForbiddenError');
-    expect((await gql(supplier, ACCOUNT, { id: supplierAccount.id })).account.balance.posted).toBe('2001.00');
+    expect((await gql(supplier, ACCOUNT, { id: accountId(supplierAccount) })).account.balance.posted.amount).toBe('2001.00');
 
     const approved = (await gql(checker, APPROVE, { id: proposed.id, note: 'checked against the bank statement' })).approveLedgerAdjustment;
-    expect(approved).toMatchObject({ status: 'APPROVED', checker: { id: checker.userId }, decisionNote: 'checked against the bank statement' });
+    expect(approved).toMatchObject({ status: 'APPROVED', checker: { id: userId(checker) }, decisionNote: 'checked against the bank statement' });
     expect(approved.transaction.code).toBe('MANUAL_ADJUSTMENT');
-    expect(JSON.parse(approved.transaction.metadata)).toEqual({ adjustmentId: proposed.id, makerUserId: makerAndChecker.userId, checkerUserId: checker.userId });
-    expect((await gql(supplier, ACCOUNT, { id: supplierAccount.id })).account.balance.posted).toBe('2011.50');
+    // The metadata is the ledger's own record, with the rows' ids.
+    expect(JSON.parse(approved.transaction.metadata)).toEqual({ adjustmentId: rowId(proposed.id), makerUserId: makerAndChecker.userId, checkerUserId: checker.userId });
+    expect((await gql(supplier, ACCOUNT, { id: accountId(supplierAccount) })).account.balance.posted.amount).toBe('2011.50');
 
     // Decided once: approving again is a wrong state, and posts nothing.
     expect((await gql(checker, APPROVE, { id: proposed.id })).approveLedgerAdjustment).toMatchObject({ __typename: 'WrongStateError', code: 'WRONG_STATE' });
-    expect((await gql(supplier, ACCOUNT, { id: supplierAccount.id })).account.balance.posted).toBe('2011.50');
+    expect((await gql(supplier, ACCOUNT, { id: accountId(supplierAccount) })).account.balance.posted.amount).toBe('2011.50');
   });
 
   it('rejects an adjustment without moving money; an approval that would overdraw stays pending', async () => {
     const overdraw = {
       reason: 'would overdraw the supplier',
       entries: [
-        { accountId: otherSupplierAccount.id, direction: 'DEBIT', amount: '55.01', currency: 'CNY' },
-        { accountId: platform.SUSPENSE.id, direction: 'CREDIT', amount: '55.01', currency: 'CNY' },
+        { accountId: accountId(otherSupplierAccount), direction: 'DEBIT', amount: '55.01', currency: 'CNY' },
+        { accountId: accountId(platform.SUSPENSE), direction: 'CREDIT', amount: '55.01', currency: 'CNY' },
       ],
     };
     const proposed = (await gql(maker, PROPOSE, { input: overdraw })).proposeLedgerAdjustment;
     expect((await gql(checker, APPROVE, { id: proposed.id })).approveLedgerAdjustment).toMatchObject({ __typename: 'LimitExceededError', code: 'EXCEEDS_AVAILABLE_BALANCE' });
     const rejected = (await gql(checker, REJECT, { id: proposed.id, note: 'the supplier does not hold that much' })).rejectLedgerAdjustment;
-    expect(rejected).toMatchObject({ status: 'REJECTED', transaction: null, checker: { id: checker.userId } });
-    expect((await gql(otherSupplier, ACCOUNT, { id: otherSupplierAccount.id })).account.balance.posted).toBe('55.00');
+    expect(rejected).toMatchObject({ status: 'REJECTED', transaction: null, checker: { id: userId(checker) } });
+    expect((await gql(otherSupplier, ACCOUNT, { id: accountId(otherSupplierAccount) })).account.balance.posted.amount).toBe('55.00');
   });
 
   it('has no other mutation that moves money', async () => {

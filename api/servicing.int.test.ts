@@ -11,6 +11,7 @@ import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { globalId, rowId } from '../test/support/global-ids';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import { createActor, type TestActor } from '../test/support/parties';
@@ -34,17 +35,18 @@ const CREDIT_FIELDS = `__typename ... on InboundCredit { id bankReference virtua
 const SIMULATE = `mutation ($van: String!, $amount: String!) { simulateInboundCredit(virtualAccountNumber: $van, amount: $amount, payerName: "前海恒信商业保理有限公司") { ${CREDIT_FIELDS} } }`;
 const SCRIPT = `mutation ($behaviour: SimulatedPayoutBehaviour!, $account: String, $times: Int, $delayMinutes: Int) {
   scriptBankPayouts(behaviour: $behaviour, beneficiaryAccountNumber: $account, times: $times, delayMinutes: $delayMinutes) { __typename ... on BankScript { behaviour times } ${ERROR_FIELDS} } }`;
-const ACCOUNTS = `query ($purpose: LedgerAccountPurpose) { accounts(filter: { purpose: $purpose }) { __typename
-  ... on QueryAccountsConnection { edges { node { virtualAccountNumber balance { posted available } } } } ${ERROR_FIELDS} } }`;
+const ACCOUNTS = `query ($purpose: LedgerAccountPurpose) { accounts(filter: { purpose: $purpose }) {
+  edges { node { virtualAccountNumber balance { posted { amount } available { amount } } } } } }`;
 const OFFLINE_FIELDS = `__typename ... on OfflineRepayment { id status bankReference note amount { amount currency } financing { id } decidedAt } ${STATE_FIELDS}`;
 const RECORD_OFFLINE = `mutation ($input: OfflineRepaymentInput!) { recordOfflineRepayment(input: $input) { ${OFFLINE_FIELDS} } }`;
 const APPROVE_OFFLINE = `mutation ($id: ID!) { approveOfflineRepayment(id: $id) { ${OFFLINE_FIELDS} } }`;
 const REJECT_OFFLINE = `mutation ($id: ID!) { rejectOfflineRepayment(id: $id) { ${OFFLINE_FIELDS} } }`;
-const FINANCING = `query ($id: ID!) { financing(id: $id) { __typename
-  ... on Financing { id status disbursed { amount currency }
+// A lookup answers the financing, or null when it is not the caller's to see. Its lists that grow are
+// connections; one page of 100 holds everything a financing of this file has.
+const FINANCING = `query ($id: ID!) { financing(id: $id) { __typename id status disbursed { amount currency }
     outstanding { principal { amount } interest { amount } fees { amount } penalty { amount } total { amount } }
-    repaid { total { amount } } payouts { id } repayments { id } ledgerTransactions { code metadata } }
-  ${ERROR_FIELDS} } }`;
+    repaid { total { amount } } payouts { edges { node { id } } totalCount } repayments { edges { node { id } } totalCount }
+    ledgerTransactions(first: 100) { edges { node { code metadata } } pageInfo { hasNextPage } } } }`;
 const RETRY_PAYOUT = `mutation ($id: ID!) { retryPayout(financingId: $id) { __typename ... on Payout { id } ${STATE_FIELDS} } }`;
 
 /** The supplier's payout account as it is typed in, and as its digits are stored. */
@@ -67,7 +69,8 @@ describe('money-side API (servicing)', () => {
   let operatorChecker: TestActor;
   let operatorMakerOnly: TestActor;
   let outsider: TestActor;
-  let disbursed: { financingId: string; supplier: TestActor; collectionCode: string };
+  /** `financingId` is the row's id, for the database; `financingGid` the API's id of it. */
+  let disbursed: { financingId: string; financingGid: string; supplier: TestActor; collectionCode: string };
   let undisbursedFinancingId: string;
   /** Every raw response body of this file, to prove a full account number never left the API. */
   const responses: string[] = [];
@@ -161,7 +164,7 @@ describe('money-side API (servicing)', () => {
     expect(await reserveFunding(db.prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs)).toEqual({ reserved: true });
     expect(await disburse(db.prisma, id)).toBeNull();
     expect((await db.prisma.financing.findUniqueOrThrow({ where: { id } })).status).toBe('PAYOUT_FAILED');
-    return { financingId: id, supplier, collectionCode: collectionAccountCode(id, 'CNY') };
+    return { financingId: id, financingGid: globalId('Financing', id), supplier, collectionCode: collectionAccountCode(id, 'CNY') };
   }
 
   describe('registerPayoutAccount', () => {
@@ -174,7 +177,7 @@ describe('money-side API (servicing)', () => {
       expect(registered).toMatchObject({ __typename: 'PartyBankAccount', accountName: '深圳市华强精密电子有限公司', accountNumber: '**** 3445', bankName: '中国工商银行深圳华强支行' });
       expect(await call(supplier.token, PAYOUT_ACCOUNT)).toEqual({ id: registered.id, accountName: '深圳市华强精密电子有限公司', accountNumber: '**** 3445', bankName: '中国工商银行深圳华强支行' });
       // Stored in full (the bank needs it), shown masked.
-      expect((await db.prisma.partyBankAccount.findUniqueOrThrow({ where: { id: registered.id } })).accountNumber).toBe(ACCOUNT_NUMBER);
+      expect((await db.prisma.partyBankAccount.findUniqueOrThrow({ where: { id: rowId(registered.id) } })).accountNumber).toBe(ACCOUNT_NUMBER);
 
       const replaced = await call(supplier.token, REGISTER, { input: { accountName: '深圳市华强精密电子有限公司', accountNumber: NEW_ACCOUNT_NUMBER, bankName: '招商银行深圳分行' } });
       expect(replaced).toMatchObject({ __typename: 'PartyBankAccount', accountNumber: '**** 2789', bankName: '招商银行深圳分行' });
@@ -182,8 +185,8 @@ describe('money-side API (servicing)', () => {
       expect(await call(supplier.token, PAYOUT_ACCOUNT)).toMatchObject({ id: replaced.id, accountNumber: '**** 2789' });
       const rows = await db.prisma.partyBankAccount.findMany({ where: { partyId: supplier.partyId }, orderBy: { createdAt: 'asc' } });
       expect(rows.map((row) => [row.id, row.retiredAt === null])).toEqual([
-        [registered.id, false],
-        [replaced.id, true],
+        [rowId(registered.id), false],
+        [rowId(replaced.id), true],
       ]);
 
       for (const body of responses.slice(first)) {
@@ -212,7 +215,7 @@ describe('money-side API (servicing)', () => {
       expect(await call(maker.token, REGISTER, { input: valid })).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
 
       const rows = await db.prisma.partyBankAccount.findMany({ where: { partyId: supplier.partyId } });
-      expect(rows.map((row) => [row.id, row.retiredAt])).toEqual([[kept.id, null]]);
+      expect(rows.map((row) => [row.id, row.retiredAt])).toEqual([[rowId(kept.id), null]]);
       expect(await call(maker.token, PAYOUT_ACCOUNT)).toMatchObject({ id: kept.id, accountNumber: '**** 3445' });
     });
   });
@@ -269,8 +272,8 @@ describe('money-side API (servicing)', () => {
       const matched = await call(funder.token, SIMULATE, { van: funderVan, amount: '250000.50' }, devApi);
       expect(matched).toMatchObject({ __typename: 'InboundCredit', virtualAccountNumber: funderVan, amount: { amount: '250000.50', currency: 'CNY' }, payerName: '前海恒信商业保理有限公司', outcome: 'MATCHED' });
       const after = await funderBalance();
-      expect(after.balance.posted).toBe(new Decimal(before.balance.posted).plus('250000.50').toFixed(2));
-      expect(after.balance.available).toBe(new Decimal(before.balance.available).plus('250000.50').toFixed(2));
+      expect(after.balance.posted.amount).toBe(new Decimal(before.balance.posted.amount).plus('250000.50').toFixed(2));
+      expect(after.balance.available.amount).toBe(new Decimal(before.balance.available.amount).plus('250000.50').toFixed(2));
       expect(await db.prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: matched.bankReference } })).toMatchObject({ outcome: 'MATCHED', financingId: null });
 
       expect(await db.prisma.ledgerAccount.count({ where: { virtualAccountNumber: UNKNOWN_VAN } })).toBe(0);
@@ -278,7 +281,7 @@ describe('money-side API (servicing)', () => {
       const parked = await call(funder.token, SIMULATE, { van: UNKNOWN_VAN, amount: '88.80' }, devApi);
       expect(parked).toMatchObject({ __typename: 'InboundCredit', virtualAccountNumber: UNKNOWN_VAN, amount: { amount: '88.80' }, outcome: 'SUSPENSE' });
       expect(await posted(platformAccountCode('SUSPENSE', 'CNY'))).toBe(new Decimal(suspenseBefore).plus('88.80').toFixed(2));
-      expect((await funderBalance()).balance.posted).toBe(after.balance.posted);
+      expect((await funderBalance()).balance.posted).toEqual(after.balance.posted);
       expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
     });
 
@@ -340,7 +343,7 @@ describe('money-side API (servicing)', () => {
     const offlineCredits = () => db.prisma.inboundCredit.count({ where: { bankReference: { startsWith: 'OFFLINE:' } } });
 
     it('books the repayment to the collection account once a second operator approves it, and only once', async () => {
-      const id = disbursed.financingId;
+      const id = disbursed.financingGid;
       const bankReference = newReference();
       const collectionBefore = await posted(disbursed.collectionCode);
       const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: id, amount: '300000.00', bankReference, note: NOTE } });
@@ -358,14 +361,14 @@ describe('money-side API (servicing)', () => {
       for (const [name, token, mutation, expected] of refusals) {
         expect(await call(token, mutation, { id: recorded.id }), name).toMatchObject(expected);
       }
-      expect(await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: recorded.id } })).toMatchObject({ status: 'PENDING', checkerUserId: null, decidedAt: null });
+      expect(await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: rowId(recorded.id) } })).toMatchObject({ status: 'PENDING', checkerUserId: null, decidedAt: null });
       expect(await db.prisma.inboundCredit.findUnique({ where: { bankReference: `OFFLINE:${bankReference}` } })).toBeNull();
       expect(await posted(disbursed.collectionCode)).toBe(collectionBefore);
 
       const approved = await call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id });
       expect(approved).toMatchObject({ __typename: 'OfflineRepayment', id: recorded.id, status: 'APPROVED', decidedAt: expect.any(String) });
       const credit = await db.prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: `OFFLINE:${bankReference}` } });
-      expect(credit).toMatchObject({ outcome: 'MATCHED', financingId: id, virtualAccountNumber: await vanOf(disbursed.collectionCode), recordedByUserId: operatorMaker.userId, approvedByUserId: operatorChecker.userId });
+      expect(credit).toMatchObject({ outcome: 'MATCHED', financingId: disbursed.financingId, virtualAccountNumber: await vanOf(disbursed.collectionCode), recordedByUserId: operatorMaker.userId, approvedByUserId: operatorChecker.userId });
       expect(credit.amount.toFixed(2)).toBe('300000.00');
       expect(await posted(disbursed.collectionCode)).toBe(new Decimal(collectionBefore).plus('300000.00').toFixed(2));
 
@@ -377,12 +380,16 @@ describe('money-side API (servicing)', () => {
         disbursed: { amount: '788000.00', currency: 'CNY' },
         outstanding: { principal: { amount: '800000.00' }, interest: { amount: '0.00' }, fees: { amount: '0.00' }, penalty: { amount: '0.00' }, total: { amount: '800000.00' } },
         repaid: { total: { amount: '0.00' } },
-        payouts: [],
-        repayments: [],
+        payouts: { edges: [], totalCount: 0 },
+        repayments: { edges: [], totalCount: 0 },
       });
       // The funder owns the collection account and sees the booking into it; the supplier does not.
-      const codesFor = async (token: string) => (await call(token, FINANCING, { id })).ledgerTransactions.map((transaction: Result) => transaction.code);
-      expect(financing.ledgerTransactions.map((transaction: Result) => transaction.code)).toEqual(expect.arrayContaining(['INBOUND_RECEIPT', 'INBOUND_MATCH']));
+      const codesOf = (found: Result) => {
+        expect(found.ledgerTransactions.pageInfo.hasNextPage).toBe(false);
+        return found.ledgerTransactions.edges.map((edge: Result) => edge.node.code);
+      };
+      const codesFor = async (token: string) => codesOf(await call(token, FINANCING, { id }));
+      expect(codesOf(financing)).toEqual(expect.arrayContaining(['INBOUND_RECEIPT', 'INBOUND_MATCH']));
       expect(await codesFor(parties.funder.token)).toContain('INBOUND_MATCH');
       expect(await codesFor(parties.funder.token)).not.toContain('INBOUND_RECEIPT');
       expect(await codesFor(disbursed.supplier.token)).not.toContain('INBOUND_MATCH');
@@ -401,7 +408,7 @@ describe('money-side API (servicing)', () => {
       const bankReference = newReference();
       const collectionBefore = await posted(disbursed.collectionCode);
       const credits = await offlineCredits();
-      const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingId, amount: '1000.00', bankReference, note: NOTE } });
+      const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingGid, amount: '1000.00', bankReference, note: NOTE } });
       expect(recorded).toMatchObject({ __typename: 'OfflineRepayment', status: 'PENDING' });
       expect(await call(operatorChecker.token, REJECT_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'OfflineRepayment', status: 'REJECTED', decidedAt: expect.any(String) });
       expect(await call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'WrongStateError', currentState: 'REJECTED' });
@@ -414,10 +421,10 @@ describe('money-side API (servicing)', () => {
       const otherChecker = await createActor(db.prisma, { partyId: operatorMaker.partyId, userRoles: ['CHECKER'] });
       for (let round = 0; round < 5; round += 1) {
         const bankReference = newReference();
-        const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingId, amount: '10.00', bankReference, note: NOTE } });
+        const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingGid, amount: '10.00', bankReference, note: NOTE } });
         const [first, second] = await Promise.all([call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id }), call(otherChecker.token, REJECT_OFFLINE, { id: recorded.id })]);
         expect([first.__typename, second.__typename].filter((name) => name === 'OfflineRepayment')).toHaveLength(1);
-        const { status } = await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: recorded.id } });
+        const { status } = await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: rowId(recorded.id) } });
         const booked = await db.prisma.inboundCredit.findUnique({ where: { bankReference: `OFFLINE:${bankReference}` } });
         expect(booked !== null).toBe(status === 'APPROVED');
       }
@@ -425,10 +432,10 @@ describe('money-side API (servicing)', () => {
 
     it('refuses to record for the wrong people, a financing never disbursed, or one that does not exist, recording nothing', async () => {
       const before = await db.prisma.offlineRepayment.count();
-      const input = (overrides: Record<string, unknown> = {}) => ({ input: { financingId: disbursed.financingId, amount: '1000.00', bankReference: newReference(), note: NOTE, ...overrides } });
+      const input = (overrides: Record<string, unknown> = {}) => ({ input: { financingId: disbursed.financingGid, amount: '1000.00', bankReference: newReference(), note: NOTE, ...overrides } });
       const cases: Array<[string, string, Record<string, unknown>, Record<string, unknown>]> = [
-        ['never disbursed', operatorMaker.token, input({ financingId: undisbursedFinancingId }), { __typename: 'WrongStateError', code: 'WRONG_STATE', currentState: 'PENDING_ACKNOWLEDGEMENT' }],
-        ['unknown financing', operatorMaker.token, input({ financingId: randomUUID() }), { __typename: 'NotFoundError', code: 'NOT_FOUND' }],
+        ['never disbursed', operatorMaker.token, input({ financingId: globalId('Financing', undisbursedFinancingId) }), { __typename: 'WrongStateError', code: 'WRONG_STATE', currentState: 'PENDING_ACKNOWLEDGEMENT' }],
+        ['unknown financing', operatorMaker.token, input({ financingId: globalId('Financing', randomUUID()) }), { __typename: 'NotFoundError', code: 'NOT_FOUND' }],
         ['an operator without the MAKER role', operatorChecker.token, input(), { __typename: 'ForbiddenError', code: 'FORBIDDEN' }],
         ["the funder's maker", parties.funder.token, input(), { __typename: 'ForbiddenError', code: 'FORBIDDEN' }],
         ['the supplier', disbursed.supplier.token, input(), { __typename: 'ForbiddenError', code: 'FORBIDDEN' }],
@@ -448,7 +455,7 @@ describe('money-side API (servicing)', () => {
     ])('refuses an amount that is %s (%s) with a ValidationError, recording nothing', async (_name, amount) => {
       const recorded = () => db.prisma.offlineRepayment.count();
       await expectRefusedWithNothingChanged(
-        () => request(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingId, amount, bankReference: newReference(), note: NOTE } }),
+        () => request(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingGid, amount, bankReference: newReference(), note: NOTE } }),
         recorded,
         { __typename: 'ValidationError' },
       );
@@ -457,15 +464,20 @@ describe('money-side API (servicing)', () => {
 
   describe('scoping', () => {
     it('hides a financing from other parties, and lets only its supplier or an operator retry its payout', async () => {
-      const id = disbursed.financingId;
-      expect(await call(outsider.token, FINANCING, { id })).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+      const id = disbursed.financingGid;
+      // A lookup of another party's financing answers null, exactly as for one that does not exist.
+      expect(await call(outsider.token, FINANCING, { id })).toBeNull();
+      expect(await call(outsider.token, FINANCING, { id: globalId('Financing', randomUUID()) })).toBeNull();
       expect(await call(disbursed.supplier.token, FINANCING, { id })).toMatchObject({ __typename: 'Financing', id, status: 'PAYOUT_FAILED' });
       expect(await call(parties.funder.token, RETRY_PAYOUT, { id })).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
       expect(await call(parties.core.token, RETRY_PAYOUT, { id })).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
       expect(await call(outsider.token, RETRY_PAYOUT, { id })).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
-      expect(await call(outsider.token, RETRY_PAYOUT, { id: 'not-a-uuid' })).toMatchObject({ __typename: 'ValidationError', issues: [{ path: ['financingId'] }] });
-      expect(await db.prisma.payout.count({ where: { financingId: id } })).toBe(0);
-      expect((await db.prisma.financing.findUniqueOrThrow({ where: { id } })).status).toBe('PAYOUT_FAILED');
+      // An id this API never gave out is a malformed request: a GraphQL error, not a typed result.
+      const malformed = await request(outsider.token, RETRY_PAYOUT, { id: 'not-a-uuid' });
+      expect(malformed.data).toBeNull();
+      expect(malformed.errors).toEqual([expect.objectContaining({ path: ['retryPayout'], extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+      expect(await db.prisma.payout.count({ where: { financingId: disbursed.financingId } })).toBe(0);
+      expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: disbursed.financingId } })).status).toBe('PAYOUT_FAILED');
     });
   });
 
