@@ -99,6 +99,12 @@ export const RULES: Record<string, Rule> = {
     return problems;
   },
 
+  'every connection has a totalCount for paging': (schema) =>
+    objectTypes(schema)
+      .filter((type) => type.name.endsWith('Connection') && type.getFields().edges)
+      .filter((type) => !type.getFields().totalCount)
+      .map((type) => `${type.name}: a connection without totalCount`),
+
   'every list of objects on an object is a connection or states its bound': (schema) => {
     const problems: string[] = [];
     const isPlumbing = (type: GraphQLObjectType) => type.name.endsWith('Connection') || type.name.endsWith('Edge') || type.name === 'Query' || type.name === 'Mutation' || implementsError(type);
@@ -130,7 +136,9 @@ describe('the convention checks catch a field that breaks them', () => {
     type Money { amount: Decimal! currency: String! }
     scalar Decimal
     scalar Rate
-    type Thing { id: ID! total: Decimal! advanceRate: Decimal! parts: [Thing!]! }
+    type Thing { id: ID! total: Decimal! advanceRate: Decimal! parts: [Thing!]! pages: ThingConnection! }
+    type ThingConnection { edges: [ThingEdge!]! }
+    type ThingEdge { node: Thing! }
     union ThingOrError = Thing | NotFoundError
     type Query { thing(id: ID!): ThingOrError things: [Thing!]! other(id: ID!): Thing! }
     type Mutation { makeThing: Thing! }

@@ -26,6 +26,7 @@ import { LOOKUP_ERRORS } from '../errors';
 import { Money, money } from '../money';
 import { rowIdOf, scopedById } from '../global-id';
 import { textUpTo } from '../validators';
+import { totalCountField, withTotalCount } from '../total-count';
 
 // The escrow ledger, read-only but for one door: an operator's manual adjustment, which a
 // second operator must approve. A party sees its own accounts (and, of a transaction, only
@@ -238,11 +239,14 @@ const TrialBalanceRef = builder.objectRef<TrialBalance>('TrialBalance').implemen
   description: 'Every account’s posted balance in the debit or the credit column; the columns add up to the same total.',
   fields: (t) => ({
     book: t.field({ type: LedgerBookEnum, resolve: (trial) => trial.book }),
-    lines: t.connection({
-      type: TrialBalanceLine,
-      description: 'One line per account, in account code order.',
-      resolve: (trial, args) => resolveArrayConnection({ args }, trial.lines.map((line) => ({ ...line, currency: trial.currency }))),
-    }),
+    lines: t.connection(
+      {
+        type: TrialBalanceLine,
+        description: 'One line per account, in account code order.',
+        resolve: (trial, args) => withTotalCount(resolveArrayConnection({ args }, trial.lines.map((line) => ({ ...line, currency: trial.currency }))), trial.lines.length),
+      },
+      { fields: totalCountField },
+    ),
     totalsByType: t.field({ type: [TrialBalanceTypeTotal], description: 'One total per account type (five at most).', resolve: (trial) => trial.totalsByType.map((total) => ({ ...total, currency: trial.currency })) }),
     totalDebit: t.field({ type: Money, resolve: (trial) => money(trial.totalDebit, trial.currency) }),
     totalCredit: t.field({ type: Money, resolve: (trial) => money(trial.totalCredit, trial.currency) }),

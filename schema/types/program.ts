@@ -11,6 +11,7 @@ import { formatAmount, type Currency } from '../../domain/money';
 import type { Quote } from '../../domain/pricing';
 import { builder } from '../builder';
 import { rowIdOf, scopedById } from '../global-id';
+import { totalCountField, withTotalCount } from '../total-count';
 import { amendProgram } from '../../use-cases/amend-program';
 import { createProgram } from '../../use-cases/create-program';
 import { enrollSupplier } from '../../use-cases/enroll-supplier';
@@ -99,9 +100,9 @@ builder.prismaNode('Program', {
             return { kind: row.kind, granted: row.granted.toString(), available: balance.available.toFixed(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
           }),
         );
-        return resolveArrayConnection({ args }, limits);
+        return withTotalCount(resolveArrayConnection({ args }, limits), limits.length);
       },
-    }),
+    }, { fields: totalCountField }),
     enrolledSuppliers: t.connection({
       type: 'String',
       description: 'Legal names of the enrolled suppliers, in the order they were enrolled (the funder, the core enterprise and operators only; a supplier sees only itself).',
@@ -112,9 +113,9 @@ builder.prismaNode('Program', {
           include: { supplier: { select: { legalName: true } } },
           orderBy: { enrolledAt: 'asc' },
         });
-        return resolveArrayConnection({ args }, rows.map((row) => row.supplier.legalName));
+        return withTotalCount(resolveArrayConnection({ args }, rows.map((row) => row.supplier.legalName)), rows.length);
       },
-    }),
+    }, { fields: totalCountField }),
   }),
 });
 

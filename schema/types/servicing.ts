@@ -14,6 +14,8 @@ import { maskBankAccountNumber } from '../../domain/party-rules';
 import { builder } from '../builder';
 import { textUpTo } from '../validators';
 import { rowIdOf, scopedById } from '../global-id';
+import { totalCountField, withTotalCount } from '../total-count';
+import { Prisma } from '../../prisma/client';
 import { isOperator } from '../../domain/actor';
 import { visibleAllocationsWhere, visibleBankAccountsWhere, visibleInboundCreditsWhere, visibleOfflineRepaymentsWhere, visiblePayoutsWhere } from '../../prisma/stores/visibility';
 import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
@@ -134,25 +136,31 @@ builder.prismaObjectFields('Financing', (t) => ({
     description: 'Every waterfall run, oldest first.',
     query: () => ({ orderBy: [{ allocatedAt: 'asc' }, { id: 'asc' }] }),
   }),
-  ledgerTransactions: t.connection({
-    type: LedgerTransaction,
-    description: "The financing's ledger transactions in the order they were written; a party sees only those touching its own accounts, and of them only those entries.",
-    resolve: (f, args, ctx) =>
-      resolveOffsetConnection({ args }, async ({ offset, limit }) => {
+  ledgerTransactions: t.connection(
+    {
+      type: LedgerTransaction,
+      description: "The financing's ledger transactions in the order they were written; a party sees only those touching its own accounts, and of them only those entries.",
+      resolve: async (f, args, ctx) => {
         // The party's filter is in the query, so that a page holds what the caller may see.
         const party = isOperator(ctx.viewer) ? null : ctx.viewer.partyId;
-        const rows = await ctx.prisma.$queryRaw<{ id: string }[]>`
-          SELECT t.id::text AS id FROM ledger_transaction t
+        const ofFinancing = Prisma.sql`
+          FROM ledger_transaction t
           WHERE t.metadata ? 'financingId' AND t.metadata->>'financingId' = ${f.id}
             AND (${party}::uuid IS NULL OR EXISTS (
               SELECT 1 FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
-              WHERE e.transaction_id = t.id AND a.owner_party_id = ${party}::uuid))
-          ORDER BY t.sequence LIMIT ${limit} OFFSET ${offset}`;
-        const transactions = await Promise.all(rows.map((row) => getTransaction(ctx.prisma, row.id)));
-        const seen = await Promise.all(transactions.filter((transaction) => transaction !== null).map((transaction) => asSeenBy(ctx, transaction)));
-        return seen.filter((transaction) => transaction !== null);
-      }),
-  }),
+              WHERE e.transaction_id = t.id AND a.owner_party_id = ${party}::uuid))`;
+        const [{ count }] = await ctx.prisma.$queryRaw<[{ count: number }]>`SELECT count(*)::int AS count ${ofFinancing}`;
+        const page = await resolveOffsetConnection({ args }, async ({ offset, limit }) => {
+          const rows = await ctx.prisma.$queryRaw<{ id: string }[]>`SELECT t.id::text AS id ${ofFinancing} ORDER BY t.sequence LIMIT ${limit} OFFSET ${offset}`;
+          const transactions = await Promise.all(rows.map((row) => getTransaction(ctx.prisma, row.id)));
+          const seen = await Promise.all(transactions.filter((transaction) => transaction !== null).map((transaction) => asSeenBy(ctx, transaction)));
+          return seen.filter((transaction) => transaction !== null);
+        });
+        return withTotalCount(page, count);
+      },
+    },
+    { fields: totalCountField },
+  ),
 }));
 
 builder.prismaNode('PartyBankAccount', {
