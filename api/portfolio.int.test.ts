@@ -30,7 +30,11 @@ const DUE = `query ($withinDays: Int, $first: Int, $after: String) { repaymentsD
   edges { cursor node { id status dueDate } } pageInfo { hasNextPage endCursor } } }`;
 
 /** The global ids of financings the test made through the store, as the API answers them. */
-const financingIds = (...ids: string[]): string[] => ids.map((id) => globalId('Financing', id));
+const financingIds = (...ids: Array<string | undefined>): string[] =>
+  ids.map((id) => {
+    if (id === undefined) throw new Error('no such financing among those the test made');
+    return globalId('Financing', id);
+  });
 const partyId = (actor: TestActor): string => globalId('Party', actor.partyId);
 
 describe('portfolio and repaymentsDue API', () => {
