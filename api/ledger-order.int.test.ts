@@ -6,13 +6,16 @@ import { postTransaction } from '../prisma/stores/ledger/postings';
 import { runTransaction } from '../prisma/stores/run-transaction';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { globalId } from '../test/support/global-ids';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 
 // "Oldest first" for a financing's ledger transactions is a total order: transactions written
 // by one database transaction share their created_at, and their ids are random, so the
 // order they were written in is what the ledger's sequence keeps.
 
-const LEDGER_TRANSACTIONS = `query ($id: ID!) { financing(id: $id) { __typename ... on Financing { ledgerTransactions { idempotencyKey code } } } }`;
+const LEDGER_TRANSACTIONS = `query ($id: ID!, $first: Int, $after: String) { financing(id: $id) { __typename
+  ledgerTransactions(first: $first, after: $after) { edges { node { idempotencyKey code } } pageInfo { hasNextPage endCursor } } } }`;
+const PAGE_SIZE = 5;
 const POSTINGS = 12;
 
 describe("a financing's ledger transactions", () => {
@@ -55,7 +58,19 @@ describe("a financing's ledger transactions", () => {
     const rows = await db.prisma.ledgerTransaction.findMany({ where: { idempotencyKey: { in: keys } }, select: { createdAt: true } });
     expect(new Set(rows.map((row) => row.createdAt.getTime())).size).toBe(1);
 
-    const result = await api.call(parties.admin.token, LEDGER_TRANSACTIONS, { id: financing.id });
-    expect(result.ledgerTransactions.map((transaction: { idempotencyKey: string }) => transaction.idempotencyKey)).toEqual(keys);
+    const result = await api.call(parties.admin.token, LEDGER_TRANSACTIONS, { id: globalId('Financing', financing.id) });
+    expect(result.ledgerTransactions.pageInfo.hasNextPage).toBe(false);
+    expect(result.ledgerTransactions.edges.map((edge: { node: { idempotencyKey: string } }) => edge.node.idempotencyKey)).toEqual(keys);
+
+    // Page by page, following the cursor, the order is the same, with nothing repeated or lost.
+    const paged: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < POSTINGS; page += 1) {
+      const { ledgerTransactions } = await api.call(parties.admin.token, LEDGER_TRANSACTIONS, { id: globalId('Financing', financing.id), first: PAGE_SIZE, ...(after ? { after } : {}) });
+      paged.push(...ledgerTransactions.edges.map((edge: { node: { idempotencyKey: string } }) => edge.node.idempotencyKey));
+      if (!ledgerTransactions.pageInfo.hasNextPage) break;
+      after = ledgerTransactions.pageInfo.endCursor;
+    }
+    expect(paged).toEqual(keys);
   });
 });

@@ -7,6 +7,7 @@ import { decideReceivable } from '../prisma/stores/receivable-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS, type FinancingParties } from '../test/support/financings';
+import { globalId } from '../test/support/global-ids';
 import { createActor, type TestActor } from '../test/support/parties';
 import { actorOf, registerDirectly } from '../test/support/receivables';
 import { addDays, businessDateOf, dateColumn } from '../domain/business-date';
@@ -20,15 +21,21 @@ type Result = Record<string, any>;
 
 const OWED = 'count principal { amount currency } interest { amount } fees { amount } penalty { amount } total { amount }';
 const PORTFOLIO = `query ($currency: String) { portfolio(currency: $currency) { __typename
-  ... on Portfolio { currency outstanding { ${OWED} } overdue { ${OWED} }
-    settled { count principal { amount currency } repaid { amount } penaltyCollected { amount } }
-    pending { count principal { amount } }
-    byObligor { obligor { id } count outstanding { amount } overdue { amount } }
-    bySupplier { supplier { id } count outstanding { amount } overdue { amount } } }
-  ... on ValidationError { issues { path message } } ... on Error { code message } } }`;
+  currency outstanding { ${OWED} } overdue { ${OWED} }
+  settled { count principal { amount currency } repaid { amount } penaltyCollected { amount } }
+  pending { count principal { amount } }
+  byObligor { obligor { partyId } count outstanding { amount } overdue { amount } }
+  bySupplier { supplier { partyId } count outstanding { amount } overdue { amount } } } }`;
 const DUE = `query ($withinDays: Int, $first: Int, $after: String) { repaymentsDue(withinDays: $withinDays, first: $first, after: $after) { __typename
-  ... on QueryRepaymentsDueConnection { edges { cursor node { id status dueDate } } pageInfo { hasNextPage endCursor } }
-  ... on ValidationError { issues { path message } } ... on Error { code message } } }`;
+  edges { cursor node { id status dueDate } } pageInfo { hasNextPage endCursor } } }`;
+
+/** The global ids of financings the test made through the store, as the API answers them. */
+const financingIds = (...ids: Array<string | undefined>): string[] =>
+  ids.map((id) => {
+    if (id === undefined) throw new Error('no such financing among those the test made');
+    return globalId('Financing', id);
+  });
+const partyId = (actor: TestActor): string => globalId('Party', actor.partyId);
 
 describe('portfolio and repaymentsDue API', () => {
   let db: TestDatabase;
@@ -144,13 +151,13 @@ describe('portfolio and repaymentsDue API', () => {
       pending: { count: 2, principal: { amount: '60000.00' } },
       // Core A: F1 + F3 = 402,834.92; core B: F2 = 90,000.01 (larger as a number, smaller as text: the order is numeric).
       byObligor: [
-        { obligor: { id: parties.core.partyId }, count: 2, outstanding: { amount: '402834.92' }, overdue: { amount: '301234.57' } },
-        { obligor: { id: coreB.partyId }, count: 1, outstanding: { amount: '90000.01' }, overdue: { amount: '0.00' } },
+        { obligor: { partyId: partyId(parties.core) }, count: 2, outstanding: { amount: '402834.92' }, overdue: { amount: '301234.57' } },
+        { obligor: { partyId: partyId(coreB) }, count: 1, outstanding: { amount: '90000.01' }, overdue: { amount: '0.00' } },
       ],
       // S2: F3 = 301,234.57; S1: F1 + F2 = 191,600.36.
       bySupplier: [
-        { supplier: { id: s2.partyId }, count: 1, outstanding: { amount: '301234.57' }, overdue: { amount: '301234.57' } },
-        { supplier: { id: s1.partyId }, count: 2, outstanding: { amount: '191600.36' }, overdue: { amount: '0.00' } },
+        { supplier: { partyId: partyId(s2) }, count: 1, outstanding: { amount: '301234.57' }, overdue: { amount: '301234.57' } },
+        { supplier: { partyId: partyId(s1) }, count: 2, outstanding: { amount: '191600.36' }, overdue: { amount: '0.00' } },
       ],
     });
     // The checker, another user of the same funder, reads the same book.
@@ -161,19 +168,22 @@ describe('portfolio and repaymentsDue API', () => {
     const theirs = await call(other.funder.token, PORTFOLIO);
     expect(theirs.outstanding).toMatchObject({ count: 1, principal: { amount: '400000.00' }, total: { amount: '400000.00' } });
     expect(theirs.settled).toMatchObject({ count: 0, principal: { amount: '0.00' }, repaid: { amount: '0.00' } });
-    expect(theirs.byObligor).toEqual([{ obligor: { id: other.core.partyId }, count: 1, outstanding: { amount: '400000.00' }, overdue: { amount: '0.00' } }]);
+    expect(theirs.byObligor).toEqual([{ obligor: { partyId: partyId(other.core) }, count: 1, outstanding: { amount: '400000.00' }, overdue: { amount: '0.00' } }]);
 
     // 492,834.93 + 400,000.00.
     const all = await call(parties.admin.token, PORTFOLIO);
     expect(all.outstanding).toMatchObject({ count: 4, principal: { amount: '890000.00' }, total: { amount: '892834.93' } });
-    expect(all.byObligor.map((row: Result) => [row.obligor.id, row.outstanding.amount])).toEqual([
-      [parties.core.partyId, '402834.92'],
-      [other.core.partyId, '400000.00'],
-      [coreB.partyId, '90000.01'],
+    expect(all.byObligor.map((row: Result) => [row.obligor.partyId, row.outstanding.amount])).toEqual([
+      [partyId(parties.core), '402834.92'],
+      [partyId(other.core), '400000.00'],
+      [partyId(coreB), '90000.01'],
     ]);
 
     for (const refused of [s1, parties.core, outsider]) {
-      expect(await call(refused.token, PORTFOLIO)).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
+      const response = await api.request<{ portfolio: Result }>(refused.token, PORTFOLIO);
+      expect(response.errors).toHaveLength(1);
+      expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(response.data?.portfolio ?? null).toBeNull();
     }
 
     // Another currency: nothing booked in it, all zeros.
@@ -188,8 +198,8 @@ describe('portfolio and repaymentsDue API', () => {
       return result.edges.map((edge: Result) => edge.node.id);
     };
     // Default 30 days: F3 (due 10 days ago, overdue), F1 (in 10 days); F2 is due in 40.
-    expect(await ids(parties.funder.token)).toEqual([f.F3, f.F1]);
-    expect(await ids(parties.funder.token, 40)).toEqual([f.F3, f.F1, f.F2]);
+    expect(await ids(parties.funder.token)).toEqual(financingIds(f.F3, f.F1));
+    expect(await ids(parties.funder.token, 40)).toEqual(financingIds(f.F3, f.F1, f.F2));
     const due = await call(parties.funder.token, DUE, { withinDays: 40 });
     expect(due.edges.map((edge: Result) => [edge.node.status, edge.node.dueDate])).toEqual([
       ['OVERDUE', addDays(today, -10)],
@@ -197,13 +207,13 @@ describe('portfolio and repaymentsDue API', () => {
       ['PAYOUT_FAILED', addDays(today, 40)],
     ]);
     // The supplier its own; core A what it owes under open assignment (not F2, silent, on core B).
-    expect(await ids(s1.token, 40)).toEqual([f.F1, f.F2]);
-    expect(await ids(parties.core.token, 40)).toEqual([f.F3, f.F1]);
+    expect(await ids(s1.token, 40)).toEqual(financingIds(f.F1, f.F2));
+    expect(await ids(parties.core.token, 40)).toEqual(financingIds(f.F3, f.F1));
     expect(await ids(coreB.token, 40)).toEqual([]);
-    expect(await ids(other.funder.token)).toEqual([f.F8]);
+    expect(await ids(other.funder.token)).toEqual(financingIds(f.F8));
     expect(await ids(outsider.token, 366)).toEqual([]);
     // Operators: everything, across funders.
-    expect(await ids(parties.admin.token, 40)).toEqual([f.F3, f.F8, f.F1, f.F2]);
+    expect(await ids(parties.admin.token, 40)).toEqual(financingIds(f.F3, f.F8, f.F1, f.F2));
   });
 
   it('includes a due date of exactly today + withinDays and excludes the next day; pages by due date then id', async () => {
@@ -215,14 +225,15 @@ describe('portfolio and repaymentsDue API', () => {
       atLimitB: await disbursed(third, '10000.00', 7),
       dayAfter: await disbursed(third, '10000.00', 8),
     };
+    // Same due date: the row ids decide the order (a global id's text need not sort the same).
     const atLimit = [g.atLimitA, g.atLimitB].sort();
     const ids = async (withinDays: number) => (await call(third.funder.token, DUE, { withinDays })).edges.map((edge: Result) => edge.node.id);
 
-    expect(await ids(0)).toEqual([g.overdue, g.today]);
-    expect(await ids(6)).toEqual([g.overdue, g.today]);
-    expect(await ids(7)).toEqual([g.overdue, g.today, ...atLimit]);
-    expect(await ids(8)).toEqual([g.overdue, g.today, ...atLimit, g.dayAfter]);
-    expect(await ids(366)).toEqual([g.overdue, g.today, ...atLimit, g.dayAfter]);
+    expect(await ids(0)).toEqual(financingIds(g.overdue, g.today));
+    expect(await ids(6)).toEqual(financingIds(g.overdue, g.today));
+    expect(await ids(7)).toEqual(financingIds(g.overdue, g.today, ...atLimit));
+    expect(await ids(8)).toEqual(financingIds(g.overdue, g.today, ...atLimit, g.dayAfter));
+    expect(await ids(366)).toEqual(financingIds(g.overdue, g.today, ...atLimit, g.dayAfter));
 
     // Two at a time, following the cursor, gives the same order with nothing repeated or lost.
     const paged: string[] = [];
@@ -233,15 +244,21 @@ describe('portfolio and repaymentsDue API', () => {
       if (!result.pageInfo.hasNextPage) break;
       after = result.pageInfo.endCursor;
     }
-    expect(paged).toEqual([g.overdue, g.today, ...atLimit, g.dayAfter]);
+    expect(paged).toEqual(financingIds(g.overdue, g.today, ...atLimit, g.dayAfter));
   });
 
-  it('refuses a withinDays below 0 or above 366, and an unknown currency, as ValidationError', async () => {
+  it('refuses a withinDays below 0 or above 366, and an unknown currency, as bad input', async () => {
+    /** The one GraphQL error of a refused query, and that it answered no data for the field. */
+    const refusal = async (query: string, variables: Record<string, unknown>) => {
+      const response = await api.request<Result>(parties.funder.token, query, variables);
+      expect(response.errors, JSON.stringify(variables)).toHaveLength(1);
+      expect(Object.values(response.data ?? {}).filter((value) => value !== null)).toEqual([]);
+      return response.errors?.[0]?.extensions;
+    };
     for (const withinDays of [-1, 367, 1000]) {
-      const result = await call(parties.funder.token, DUE, { withinDays });
-      expect(result, String(withinDays)).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED', issues: [{ path: ['withinDays'] }] });
+      expect(await refusal(DUE, { withinDays }), String(withinDays)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'VALIDATION_FAILED', issues: [{ path: ['withinDays'] }] });
     }
-    expect(await call(parties.funder.token, PORTFOLIO, { currency: 'XYZ' })).toMatchObject({ __typename: 'ValidationError', code: 'CURRENCY_NOT_SUPPORTED', issues: [{ path: ['currency'] }] });
-    expect(await call(parties.funder.token, PORTFOLIO, { currency: 'YUAN' })).toMatchObject({ __typename: 'ValidationError', issues: [{ path: ['currency'] }] });
+    expect(await refusal(PORTFOLIO, { currency: 'XYZ' })).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CURRENCY_NOT_SUPPORTED', issues: [{ path: ['currency'] }] });
+    expect(await refusal(PORTFOLIO, { currency: 'YUAN' })).toMatchObject({ code: 'BAD_USER_INPUT', issues: [{ path: ['currency'] }] });
   });
 });

@@ -6,6 +6,7 @@ import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { decideReceivable } from '../prisma/stores/receivable-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { globalId, rowId } from '../test/support/global-ids';
 import { createActor, type TestActor } from '../test/support/parties';
 import { registerDirectly } from '../test/support/receivables';
 import { DEMO_PROGRAM_TERMS } from '../prisma/seed';
@@ -17,8 +18,13 @@ type Result = Record<string, any>;
 
 const TERMS = DEMO_PROGRAM_TERMS;
 
-const PROGRAM_FIELDS = `__typename ... on Program { id code name funder { legalName } core { legalName } enrolledSuppliers
-  terms { version advanceRate annualRate interestMode dayCount feeRate graceDays recourse recourseAfterDays waterfall programLimit { amount currency } } termsHistory { version } }
+/** The nodes of a connection, in its order. */
+function nodes(connection: { edges: Array<{ node: Result }> } | undefined): Result[] {
+  return connection?.edges.map((edge) => edge.node) ?? [];
+}
+
+const PROGRAM_FIELDS = `__typename ... on Program { id code name funder { legalName } core { legalName } enrolledSuppliers { edges { node } }
+  terms { version advanceRate annualRate interestMode dayCount feeRate graceDays recourse recourseAfterDays waterfall programLimit { amount currency } } termsHistory { edges { node { version } } } }
   ... on ValidationError { issues { path message } } ... on Error { code message }`;
 const CREATE = `mutation ($input: CreateProgramInput!) { createProgram(input: $input) { ${PROGRAM_FIELDS} } }`;
 const AMEND = `mutation ($id: ID!, $terms: ProgramTermsInput!) { amendProgram(id: $id, terms: $terms) { ${PROGRAM_FIELDS} } }`;
@@ -39,6 +45,7 @@ describe('programs and quotes API', () => {
   let supplier: TestActor;
   let outsider: TestActor;
   let program: Result;
+  /** The receivable's global id, as a client has it. */
   let confirmedReceivableId: string;
 
   beforeAll(async () => {
@@ -60,7 +67,7 @@ describe('programs and quotes API', () => {
 
     const receivable = await registerDirectly(db.prisma, supplier, core.creditCode);
     await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, { userId: core.userId, partyId: core.partyId }, `test:${receivable.id}:confirm`);
-    confirmedReceivableId = receivable.id;
+    confirmedReceivableId = globalId('Receivable', receivable.id);
   });
 
   afterAll(async () => {
@@ -108,12 +115,12 @@ describe('programs and quotes API', () => {
 
   it('refuses a receivable that is not confirmed, one of another obligor, and another party\'s receivable', async () => {
     const registered = await registerDirectly(db.prisma, supplier, core.creditCode);
-    const notConfirmed = await api.request<{ quoteFinancing: Result }>(supplier.token, QUOTE, { r: registered.id, p: program.id, amount: '1000.00' });
+    const notConfirmed = await api.request<{ quoteFinancing: Result }>(supplier.token, QUOTE, { r: globalId('Receivable', registered.id), p: program.id, amount: '1000.00' });
     expect(notConfirmed.data?.quoteFinancing).toMatchObject({ __typename: 'WrongStateError', currentState: 'REGISTERED' });
 
     const elsewhere = await registerDirectly(db.prisma, supplier, otherCore.creditCode);
     await decideReceivable(db.prisma, elsewhere.id, { kind: 'CONFIRM' }, { userId: otherCore.userId, partyId: otherCore.partyId }, `test:${elsewhere.id}:confirm`);
-    const mismatch = await api.request<{ quoteFinancing: Result }>(supplier.token, QUOTE, { r: elsewhere.id, p: program.id, amount: '1000.00' });
+    const mismatch = await api.request<{ quoteFinancing: Result }>(supplier.token, QUOTE, { r: globalId('Receivable', elsewhere.id), p: program.id, amount: '1000.00' });
     expect(mismatch.data?.quoteFinancing).toMatchObject({ code: 'PROGRAM_OBLIGOR_MISMATCH' });
 
     const foreign = await api.request<{ quoteFinancing: Result }>(outsider.token, QUOTE, { r: confirmedReceivableId, p: program.id, amount: '1000.00' });
@@ -124,22 +131,22 @@ describe('programs and quotes API', () => {
     const lonely = await createActor(db.prisma, { partyRoles: ['SUPPLIER'] });
     const receivable = await registerDirectly(db.prisma, lonely, core.creditCode);
     await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, { userId: core.userId, partyId: core.partyId }, `test:${receivable.id}:confirm`);
-    const response = await api.request<{ quoteFinancing: Result }>(lonely.token, QUOTE, { r: receivable.id, p: program.id, amount: '1000.00' });
+    const response = await api.request<{ quoteFinancing: Result }>(lonely.token, QUOTE, { r: globalId('Receivable', receivable.id), p: program.id, amount: '1000.00' });
     expect(response.data?.quoteFinancing.__typename).toBe('NotFoundError');
-    const asOperator = await api.request<{ quoteFinancing: Result }>(admin.token, QUOTE, { r: receivable.id, p: program.id, amount: '1000.00' });
+    const asOperator = await api.request<{ quoteFinancing: Result }>(admin.token, QUOTE, { r: globalId('Receivable', receivable.id), p: program.id, amount: '1000.00' });
     expect(asOperator.data?.quoteFinancing).toMatchObject({ __typename: 'ForbiddenError', code: 'NOT_ENROLLED' });
   });
 
   it('amends by adding a version: new quotes use it, and the old version stays', async () => {
     const amended = await api.request<{ amendProgram: Result }>(admin.token, AMEND, { id: program.id, terms: { ...TERMS, annualRate: '0.072', dayCount: 'ACT_365', tenorDaysMax: 60 } });
-    expect(amended.data?.amendProgram).toMatchObject({ terms: { version: 2, annualRate: '0.072', dayCount: 'ACT_365' }, termsHistory: [{ version: 1 }, { version: 2 }] });
+    expect(amended.data?.amendProgram).toMatchObject({ terms: { version: 2, annualRate: '0.072', dayCount: 'ACT_365' }, termsHistory: { edges: [{ node: { version: 1 } }, { node: { version: 2 } }] } });
     const tooLong = await api.request<{ quoteFinancing: Result }>(supplier.token, QUOTE, { r: confirmedReceivableId, p: program.id, amount: '800000.00' });
     expect(tooLong.data?.quoteFinancing).toMatchObject({ code: 'TENOR_TOO_LONG' });
     await api.request(admin.token, AMEND, { id: program.id, terms: { ...TERMS, annualRate: '0.072', dayCount: 'ACT_365' } });
     const requoted = await api.request<{ quoteFinancing: Result }>(supplier.token, QUOTE, { r: confirmedReceivableId, p: program.id, amount: '800000.00' });
     // 800,000 × 0.072 × 90 / 365 = 14,202.739… → 14,202.74; net 800,000 − 14,202.74 − 800.00 fee
     expect(requoted.data?.quoteFinancing).toMatchObject({ termsVersion: 3, interest: { amount: '14202.74' }, netDisbursement: { amount: '784997.26' } });
-    await expect(db.query('UPDATE program_terms SET annual_rate = 0 WHERE program_id = $1', [program.id])).rejects.toThrow(/versioned, never changed/);
+    await expect(db.query('UPDATE program_terms SET annual_rate = 0 WHERE program_id = $1', [rowId(program.id)])).rejects.toThrow(/versioned, never changed/);
   });
 
   it('refuses invalid terms, listing every problem, and creation by anyone but a platform administrator', async () => {
@@ -161,41 +168,41 @@ describe('programs and quotes API', () => {
   });
 
   it('keeps its limits in the ledger: granted at creation and enrolment, visible to the parties concerned', async () => {
-    const LIMITS = `query ($id: ID!) { program(id: $id) { ... on Program { limits { kind supplierName granted { amount } available { amount currency } } } } }`;
-    const byFunder = (await api.request<{ program: Result }>(funder.token, LIMITS, { id: program.id })).data?.program.limits;
+    const LIMITS = `query ($id: ID!) { program(id: $id) { limits { edges { node { kind supplierName granted { amount } available { amount currency } } } } } }`;
+    const byFunder = nodes((await api.request<{ program: Result }>(funder.token, LIMITS, { id: program.id })).data?.program.limits);
     expect(byFunder).toEqual(expect.arrayContaining([
       { kind: 'PROGRAM', supplierName: null, granted: { amount: '50000000.00' }, available: { amount: '50000000.00', currency: 'CNY' } },
       { kind: 'OBLIGOR', supplierName: null, granted: { amount: '50000000.00' }, available: { amount: '50000000.00', currency: 'CNY' } },
       { kind: 'SUPPLIER', supplierName: '深圳市华强精密电子有限公司', granted: { amount: '10000000.00' }, available: { amount: '10000000.00', currency: 'CNY' } },
     ]));
-    const bySupplier = (await api.request<{ program: Result }>(supplier.token, LIMITS, { id: program.id })).data?.program.limits;
+    const bySupplier = nodes((await api.request<{ program: Result }>(supplier.token, LIMITS, { id: program.id })).data?.program.limits);
     expect(bySupplier.map((limit: Result) => limit.kind)).toEqual(['SUPPLIER']);
     const memo = await trialBalance(db.prisma, 'CNY', 'MEMO');
     expect(memo.balanced).toBe(true);
   });
 
   it('refuses to cut a limit below what is reserved on it, and changes nothing', async () => {
-    const code = creditLimitCode({ kind: 'SUPPLIER', funderPartyId: funder.partyId, programId: program.id, supplierPartyId: supplier.partyId, currency: 'CNY' });
+    const code = creditLimitCode({ kind: 'SUPPLIER', funderPartyId: funder.partyId, programId: rowId(program.id), supplierPartyId: supplier.partyId, currency: 'CNY' });
     const limitAccount = await findAccountByCode(db.prisma, code);
     const control = await findAccountByCode(db.prisma, 'platform:LIMIT_CONTROL:CNY');
-    await reserveHold(db.prisma, { idempotencyKey: `test:${program.id}:reserve`, code: 'LIMIT_RESERVATION', debitAccountId: limitAccount!.id, creditAccountId: control!.id, amount: '9000000.00', currency: 'CNY' });
-    const before = await db.prisma.programTerms.count({ where: { programId: program.id } });
+    await reserveHold(db.prisma, { idempotencyKey: `test:${rowId(program.id)}:reserve`, code: 'LIMIT_RESERVATION', debitAccountId: limitAccount!.id, creditAccountId: control!.id, amount: '9000000.00', currency: 'CNY' });
+    const before = await db.prisma.programTerms.count({ where: { programId: rowId(program.id) } });
     const cut = await api.request<{ amendProgram: Result }>(admin.token, AMEND, { id: program.id, terms: { ...TERMS, supplierLimit: '8000000.00' } });
     expect(cut.data?.amendProgram).toMatchObject({ __typename: 'LimitExceededError', code: 'LIMIT_BELOW_COMMITMENTS' });
-    expect(await db.prisma.programTerms.count({ where: { programId: program.id } })).toBe(before);
+    expect(await db.prisma.programTerms.count({ where: { programId: rowId(program.id) } })).toBe(before);
     const raised = await api.request<{ amendProgram: Result }>(admin.token, AMEND, { id: program.id, terms: { ...TERMS, supplierLimit: '12000000.00' } });
     expect(raised.data?.amendProgram.__typename).toBe('Program');
-    const LIMITS = `query ($id: ID!) { program(id: $id) { ... on Program { limits { kind granted { amount } available { amount } } } } }`;
-    const supplierLimit = (await api.request<{ program: Result }>(supplier.token, LIMITS, { id: program.id })).data?.program.limits[0];
+    const LIMITS = `query ($id: ID!) { program(id: $id) { limits { edges { node { kind granted { amount } available { amount } } } } } }`;
+    const supplierLimit = nodes((await api.request<{ program: Result }>(supplier.token, LIMITS, { id: program.id })).data?.program.limits)[0];
     expect(supplierLimit).toEqual({ kind: 'SUPPLIER', granted: { amount: '12000000.00' }, available: { amount: '3000000.00' } });
   });
 
   it('shows a program to its funder, core enterprise, enrolled suppliers and operators only', async () => {
-    const LIST = '{ programs(first: 50) { edges { node { id enrolledSuppliers } } } }';
+    const LIST = '{ programs(first: 50) { edges { node { id enrolledSuppliers { edges { node } } } } } }';
     const seen = async (actor: TestActor) => (await api.request<{ programs: Result }>(actor.token, LIST)).data?.programs.edges.map((edge: Result) => edge.node) ?? [];
     for (const actor of [funder, core, supplier, admin]) expect((await seen(actor)).map((node: Result) => node.id)).toContain(program.id);
     for (const actor of [otherFunder, otherCore, outsider]) expect((await seen(actor)).map((node: Result) => node.id)).not.toContain(program.id);
-    expect((await seen(funder)).find((node: Result) => node.id === program.id)?.enrolledSuppliers).toEqual(['深圳市华强精密电子有限公司']);
+    expect((await seen(funder)).find((node: Result) => node.id === program.id)?.enrolledSuppliers.edges.map((edge: Result) => edge.node)).toEqual(['深圳市华强精密电子有限公司']);
     const again = await api.request<{ enrollSupplier: Result }>(admin.token, ENROLL, { id: program.id, code: supplier.creditCode });
     expect(again.data?.enrollSupplier).toMatchObject({ __typename: 'ConflictError', code: 'ALREADY_ENROLLED' });
   });
