@@ -72,7 +72,7 @@ export const builder = new SchemaBuilder<{
     // node(id) and nodes(ids): each type loads through its own scoped lookup (schema/node-scopes.ts),
     // so another party's id answers null exactly like an id that does not exist.
     nodeQueryOptions: { description: 'Any object by its global id; null when it does not exist or is not yours to see.' },
-    nodesQueryOptions: { description: 'Objects by their global ids, in the same order; null for each that does not exist or is not yours to see.' },
+    nodesQueryOptions: { description: 'Objects by their global ids, in the same order; null for each that does not exist or is not yours to see.', nullable: { list: true, items: true } },
     nodeTypeOptions: { description: 'An object with a global id: opaque, stable, and the same in every field that returns the object.' },
     idFieldOptions: { description: 'Global id: opaque; pass it back as it is.' },
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),

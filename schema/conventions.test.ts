@@ -51,7 +51,8 @@ export const RULES: Record<string, Rule> = {
         continue;
       }
       if (isUnionType(named)) problems.push(`Query.${field.name}: a query returns ${named.name}, a union; lookups and lists return the plain type`);
-      if (field.args.some((arg) => arg.name === 'id') && isNonNullType(field.type)) problems.push(`Query.${field.name}: a lookup by id is nullable (null when missing or not yours)`);
+      // A refusal (bad input, a role that may not ask) is an error that nulls this field only, not the whole answer.
+      if (field.args.length > 0 && isNonNullType(field.type)) problems.push(`Query.${field.name}: takes arguments, so it can be refused, and must be nullable`);
       if (isListType(getNullableType(field.type)) && field.name !== 'nodes' && !BOUND_STATED.test(field.description ?? '')) {
         problems.push(`Query.${field.name}: a list that can grow is a connection (or its description states its bound)`);
       }

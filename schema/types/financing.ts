@@ -149,6 +149,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { id }, ctx) => ctx.prisma.financing.findFirst({ ...query, where: scopedById(rowIdOf(id, 'Financing'), visibleFinancingsWhere(ctx.viewer)) }),
   }),
   financings: t.prismaConnection({
+    nullable: true,
     type: 'Financing',
     cursor: 'id',
     totalCount: (_root, { filter }, ctx) => ctx.prisma.financing.count({ where: financingsWhere(ctx, filter) }),

@@ -325,6 +325,7 @@ function accountsWhere(ctx: GraphQLContext, filter: typeof LedgerAccountFilter.$
 
 builder.queryFields((t) => ({
   accounts: t.prismaConnection({
+    nullable: true,
     type: 'LedgerAccount',
     cursor: 'id',
     totalCount: (_root, { filter }, ctx) => ctx.prisma.ledgerAccount.count({ where: accountsWhere(ctx, filter) }),
@@ -347,6 +348,7 @@ builder.queryFields((t) => ({
     resolve: (_root, { id }, ctx) => visibleTransaction(ctx, rowIdOf(id, 'LedgerTransaction')),
   }),
   trialBalance: t.field({
+    nullable: true,
     type: TrialBalanceRef,
     description: 'Every account’s balance, totals per account type, and whether debits equal credits (operators only).',
     authScopes: { permitted: 'READ_TRIAL_BALANCE' },
@@ -357,6 +359,7 @@ builder.queryFields((t) => ({
     resolve: (_root, { currency, book }, ctx) => trialBalance(ctx.prisma, queryCurrency(currency ?? 'CNY'), book ?? 'MONEY'),
   }),
   ledgerAdjustments: t.prismaConnection({
+    nullable: true,
     type: 'LedgerAdjustment',
     cursor: 'id',
     totalCount: (_root, { status }, ctx) => ctx.prisma.ledgerAdjustment.count({ where: { ...adjustmentsWhere(status), ...visibleAdjustmentsWhere(ctx.viewer) } }),

@@ -59,6 +59,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { id }, ctx) => ctx.prisma.party.findFirst({ ...query, where: scopedById(rowIdOf(id, 'Party'), visiblePartiesWhere(ctx.viewer)) }),
   }),
   parties: t.prismaConnection({
+    nullable: true,
     type: 'Party',
     cursor: 'id',
     totalCount: (_root, { filter }, ctx) => ctx.prisma.party.count({ where: partiesWhere(ctx, filter?.role) }),

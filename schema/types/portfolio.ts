@@ -125,6 +125,7 @@ const Portfolio = builder.objectRef<PortfolioShape>('Portfolio').implement({
 
 builder.queryFields((t) => ({
   repaymentsDue: t.prismaConnection({
+    nullable: true,
     type: 'Financing',
     cursor: 'id',
     totalCount: (_root, { withinDays }, ctx) => ctx.prisma.financing.count({ where: repaymentsDueWhere(ctx.viewer, businessDateOf(new Date()), withinDays ?? REPAYMENTS_DUE_WITHIN_DAYS_DEFAULT) }),
@@ -149,6 +150,7 @@ builder.queryFields((t) => ({
       }),
   }),
   portfolio: t.field({
+    nullable: true,
     type: Portfolio,
     description: "A funder's own book; operators see every funder's. Other parties are refused.",
     authScopes: { permitted: 'READ_PORTFOLIO' },

@@ -199,6 +199,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { id }, ctx) => ctx.prisma.program.findFirst({ ...query, where: scopedById(rowIdOf(id, 'Program'), visibleProgramsWhere(ctx.viewer)) }),
   }),
   programs: t.prismaConnection({
+    nullable: true,
     type: 'Program',
     cursor: 'id',
     totalCount: (_root, _args, ctx) => ctx.prisma.program.count({ where: visibleProgramsWhere(ctx.viewer) }),
@@ -206,6 +207,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, _args, ctx) => ctx.prisma.program.findMany({ ...query, where: visibleProgramsWhere(ctx.viewer), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
   }),
   quoteFinancing: t.field({
+    nullable: true,
     type: FinancingQuote,
     description: 'Prices a financing of a confirmed receivable under a program. No side effects.',
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },

@@ -179,6 +179,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { id }, ctx) => ctx.prisma.receivable.findFirst({ ...query, where: scopedById(rowIdOf(id, 'Receivable'), visibleReceivablesWhere(ctx.viewer)) }),
   }),
   receivables: t.prismaConnection({
+    nullable: true,
     type: 'Receivable',
     cursor: 'id',
     totalCount: (_root, { filter }, ctx) => ctx.prisma.receivable.count({ where: receivablesWhere(ctx, filter) }),
@@ -187,6 +188,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { filter }, ctx) => ctx.prisma.receivable.findMany({ ...query, where: receivablesWhere(ctx, filter), orderBy: [{ registeredAt: 'desc' }, { id: 'desc' }] }),
   }),
   registryCheck: t.field({
+    nullable: true,
     type: RegistryCheck,
     description: 'Is this invoice encumbered (登记查重)? Open to every authenticated party.',
     args: {
@@ -291,6 +293,7 @@ builder.prismaNode('Notification', {
 builder.queryField('notifications', (t) =>
   t.prismaConnection({
     type: 'Notification',
+    nullable: true,
     cursor: 'id',
     totalCount: (_root, _args, ctx) => ctx.prisma.notification.count({ where: visibleNotificationsWhere(ctx.viewer) }),
     description: "Your party's inbox, newest first.",
