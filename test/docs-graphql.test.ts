@@ -68,7 +68,7 @@ describe('the snippet extractor', () => {
     '', // 14
     '- in a list:', // 15
     '  ```gql', // 16
-    '  { viewer { apiKeyId } }', // 17
+    '  { viewer { apiKey { keyId } } }', // 17
     '  ```', // 18
     '', // 19
     '```sh', // 20
@@ -80,7 +80,7 @@ describe('the snippet extractor', () => {
     'const query = "{ not graphql }";', // 26
     '```', // 27
     '```graphql runnable', // 28
-    '{ viewer { apiKeyId } }', // 29
+    '{ viewer { apiKey { keyId } } }', // 29
     '```', // 30
     '```` ```graphql ```` in a sentence is not a fence', // 31
     '```graphql', // 32
@@ -98,7 +98,7 @@ describe('the snippet extractor', () => {
       { line: 29, kind: 'operation', variables: undefined },
       { line: 33, kind: 'operation', variables: undefined },
     ]);
-    expect(found[2]?.source).toBe('{ viewer { apiKeyId } }');
+    expect(found[2]?.source).toBe('{ viewer { apiKey { keyId } } }');
     expect(found[3]?.source).toBe('{ viewer { party { legalName } } }');
     expect(found[4]?.problem).toMatch(/unknown marking/);
   });
@@ -111,17 +111,17 @@ describe('the snippet extractor', () => {
 
 describe('the snippet check', () => {
   it('fails a field the type does not have, with the file and the line', () => {
-    const problems = checkGraphQLSnippet(snippet('query {\n  financing(id: "F-1") { status }\n}'), schema);
-    expect(problems).toEqual([expect.stringMatching(/^page\.md:11: Cannot query field "status" on type "QueryFinancingResult"/)]);
+    const problems = checkGraphQLSnippet(snippet('query {\n  financing(id: "F-1") { amount }\n}'), schema);
+    expect(problems).toEqual([expect.stringMatching(/^page\.md:11: Cannot query field "amount" on type "Financing"/)]);
   });
 
   it('fails a syntax error and an unknown argument', () => {
-    expect(checkGraphQLSnippet(snippet('{ viewer { apiKeyId }'), schema)[0]).toMatch(/^page\.md:10: Syntax Error/);
+    expect(checkGraphQLSnippet(snippet('{ viewer { apiKey { keyId } }'), schema)[0]).toMatch(/^page\.md:10: Syntax Error/);
     expect(checkGraphQLSnippet(snippet('{ financings(size: 3) { edges { cursor } } }'), schema)[0]).toMatch(/Unknown argument "size"/);
   });
 
   it('fails two anonymous operations in one block: GraphiQL could not run it', () => {
-    expect(checkGraphQLSnippet(snippet('{ viewer { apiKeyId } }\n{ viewer { apiKeyId } }'), schema)[0]).toMatch(/must be the only defined operation/);
+    expect(checkGraphQLSnippet(snippet('{ viewer { apiKey { keyId } } }\n{ viewer { apiKey { keyId } } }'), schema)[0]).toMatch(/must be the only defined operation/);
   });
 
   it('fails a variable that is used but not declared, and a required one not given', () => {
@@ -147,6 +147,6 @@ describe('the snippet check', () => {
       'page.md:12: Financing has no field amount',
     ]);
     expect(checkGraphQLSnippet(snippet('interface Error { code: String! }'), schema)[0]).toMatch(/mark a schema excerpt/);
-    expect(checkGraphQLSnippet(snippet('{ viewer { apiKeyId } }', { kind: 'schema' }), schema)[0]).toMatch(/not a schema excerpt/);
+    expect(checkGraphQLSnippet(snippet('{ viewer { apiKey { keyId } } }', { kind: 'schema' }), schema)[0]).toMatch(/not a schema excerpt/);
   });
 });

@@ -12,6 +12,7 @@ import { startTimeSkippingStack, type TimeSkippingStack } from '../test/support/
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
+import { globalId, rowId } from '../test/support/global-ids';
 import type { TestActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
@@ -96,17 +97,18 @@ describe('financing money on the time-skipping server', () => {
     await registerBankAccount(db.prisma, await actorOf(db.prisma, supplier), supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222 0202 0011 2233 445', bankName: '中国工商银行深圳华强支行' });
     const funderCode = partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
     await pay(await vanOf(funderCode), '1000000.00', '前海恒信商业保理有限公司');
-    const applied = await call(supplier.token, APPLY, { input: { receivableId: receivable.id, programId: parties.programId, amount: '800000.00', idempotencyKey: 'apply' } });
+    const applied = await call(supplier.token, APPLY, { input: { receivableId: globalId('Receivable', receivable.id), programId: globalId('Program', parties.programId), amount: '800000.00', idempotencyKey: 'apply' } });
     expect(applied.__typename, JSON.stringify(applied)).toBe('Financing');
     await call(parties.core.token, `mutation ($id: ID!) { acknowledgeAssignment(id: $id) { ${FIELDS} } }`, { id: applied.id });
     await call(parties.funder.token, `mutation ($id: ID!) { approveFinancing(id: $id) { ${FIELDS} } }`, { id: applied.id });
     await call(parties.funderChecker.token, `mutation ($id: ID!) { confirmApproval(id: $id) { ${FIELDS} } }`, { id: applied.id });
+    const financingId = rowId(applied.id);
     // Let the workflow's clock run (the payout is asked about after 30 s, then less and less often).
-    for (let step = 0; (await db.prisma.financing.findUniqueOrThrow({ where: { id: applied.id } })).status !== until; step += 1) {
+    for (let step = 0; (await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId } })).status !== until; step += 1) {
       if (step === 40) throw new Error(`the financing did not reach ${until}`);
       await env.sleep(60_000);
     }
-    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: applied.id }, include: { collectionAccount: true } });
+    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId }, include: { collectionAccount: true } });
     return {
       parties,
       financingId: financing.id,
@@ -266,7 +268,7 @@ describe('financing money on the time-skipping server', () => {
       // Nothing happens by itself: still one attempt, still failed.
       expect(await db.prisma.payout.count({ where: { financingId: run.financingId } })).toBe(1);
       await registerBankAccount(db.prisma, await actorOf(db.prisma, run.supplier), run.supplierPartyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6217000011112222333', bankName: '中国建设银行深圳分行' });
-      const retried = await call(run.supplierToken, RETRY, { id: run.financingId });
+      const retried = await call(run.supplierToken, RETRY, { id: globalId('Financing', run.financingId) });
       expect(retried).toMatchObject({ __typename: 'Payout', attempt: 2, beneficiaryAccount: '**** 2333', payoutReference: expect.stringMatching(/-P2$/) });
       for (let step = 0; (await db.prisma.financing.findUniqueOrThrow({ where: { id: run.financingId } })).status !== 'DISBURSED'; step += 1) {
         if (step === 20) throw new Error('the retried payout did not settle');
@@ -275,7 +277,7 @@ describe('financing money on the time-skipping server', () => {
       expect(await balance(run.supplierCode)).toBe('0.00');
       expect((await bank.queryPayout(retried.payoutReference))?.status).toBe('SETTLED');
       // A retry while nothing failed is refused.
-      expect(await call(run.supplierToken, RETRY, { id: run.financingId })).toMatchObject({ __typename: 'WrongStateError' });
+      expect(await call(run.supplierToken, RETRY, { id: globalId('Financing', run.financingId) })).toMatchObject({ __typename: 'WrongStateError' });
       await record(run.financingId, 'financing-payout-failed-and-retried', { finished: false });
       await expectLedgerWhole();
     });

@@ -7,6 +7,7 @@ import { startTestApi, type TestApi } from '../test/support/api';
 import { startTimeSkipping } from '../test/support/time-skipping';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { globalId, rowId } from '../test/support/global-ids';
 import { createTestWorker } from '../test/support/worker';
 import { recordWorkflowHistory } from '../test/support/workflow-histories';
 import { financingStateQuery } from './contracts/financing';
@@ -67,9 +68,9 @@ describe('financing workflow deadlines (time skipping)', () => {
     const worker = await createTestWorker(db.prisma, { connection: env.nativeConnection, namespace: env.namespace, taskQueue: api.taskQueue });
     await worker.runUntil(async () => {
       const { supplier, receivable } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
-      const financing = await call(supplier.token, APPLY, { input: { receivableId: receivable.id, programId: parties.programId, amount: '100000.00', idempotencyKey: `apply-${receivable.id}` } });
+      const financing = await call(supplier.token, APPLY, { input: { receivableId: globalId('Receivable', receivable.id), programId: globalId('Program', parties.programId), amount: '100000.00', idempotencyKey: `apply-${receivable.id}` } });
       expect(financing.__typename, JSON.stringify(financing)).toBe('Financing');
-      await run(financing, supplier.token, env.client.workflow.getHandle(workflowIds.financing(financing.id)));
+      await run(financing, supplier.token, env.client.workflow.getHandle(workflowIds.financing(rowId(financing.id))));
     });
   }
 

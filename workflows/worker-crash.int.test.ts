@@ -12,6 +12,7 @@ import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable } from '../test/support/financings';
+import { globalId, rowId } from '../test/support/global-ids';
 import { testLogger } from '../test/support/logger';
 import { actorOf } from '../test/support/receivables';
 import { bookInboundCredits } from '../use-cases/book-inbound-credits';
@@ -85,32 +86,33 @@ describe('a worker killed mid-flight', () => {
 
     worker = await startWorker();
     const applied = await call(supplier.token, `mutation ($input: ApplyForFinancingInput!) { applyForFinancing(input: $input) { ${FIELDS} } }`, {
-      input: { receivableId: receivable.id, programId: parties.programId, amount: '800000.00', idempotencyKey: 'crash' },
+      input: { receivableId: globalId('Receivable', receivable.id), programId: globalId('Program', parties.programId), amount: '800000.00', idempotencyKey: 'crash' },
     });
     await call(parties.core.token, `mutation ($id: ID!) { acknowledgeAssignment(id: $id) { ${FIELDS} } }`, { id: applied.id });
     await call(parties.funder.token, `mutation ($id: ID!) { approveFinancing(id: $id) { ${FIELDS} } }`, { id: applied.id });
     await call(parties.funderChecker.token, `mutation ($id: ID!) { confirmApproval(id: $id) { ${FIELDS} } }`, { id: applied.id });
+    const financingId = rowId(applied.id);
 
     // Crash 1: the disbursement is committed and the payout is on its way to the bank.
-    await until('the disbursement', async () => (await statusOf(applied.id)) !== 'APPROVED');
+    await until('the disbursement', async () => (await statusOf(financingId)) !== 'APPROVED');
     await kill(worker);
     worker = await startWorker();
-    await until('the payout to settle', async () => (await statusOf(applied.id)) === 'DISBURSED', 90_000);
-    const payouts = await db.prisma.payout.findMany({ where: { financingId: applied.id } });
+    await until('the payout to settle', async () => (await statusOf(financingId)) === 'DISBURSED', 90_000);
+    const payouts = await db.prisma.payout.findMany({ where: { financingId } });
     expect(payouts).toHaveLength(1);
     const atBank = await db.query<{ count: string }>('SELECT count(*)::text AS count FROM bank_simulator.payout WHERE payout_reference = $1', [payouts[0]!.payoutReference]);
     expect(atBank.rows[0]!.count).toBe('1');
 
     // Crash 2: the core enterprise's payment is booked and the workflow is allocating it.
-    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: applied.id }, include: { collectionAccount: true } });
+    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId }, include: { collectionAccount: true } });
     await bank.receiveInboundCredit({ virtualAccountNumber: financing.collectionAccount!.virtualAccountNumber!, amount: '800000.00', currency: 'CNY', payerName: '广州云海', payerAccountNumber: '6222000033334444', remittanceInformation: 'repayment' });
     await inbound();
     await new Promise((resume) => setTimeout(resume, 30));
     await kill(worker);
     worker = await startWorker();
-    await until('the settlement', async () => (await statusOf(applied.id)) === 'SETTLED', 90_000);
+    await until('the settlement', async () => (await statusOf(financingId)) === 'SETTLED', 90_000);
 
-    expect(await db.prisma.repaymentAllocation.count({ where: { financingId: applied.id } })).toBe(1);
+    expect(await db.prisma.repaymentAllocation.count({ where: { financingId } })).toBe(1);
     expect((await db.query<{ count: string }>('SELECT count(*)::text AS count FROM bank_simulator.payout')).rows[0]!.count).toBe('1');
     expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
     expect((await trialBalance(db.prisma, 'CNY', 'MEMO')).balanced).toBe(true);

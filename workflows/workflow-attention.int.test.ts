@@ -9,6 +9,7 @@ import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import type { TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable } from '../test/support/financings';
+import { globalId, rowId } from '../test/support/global-ids';
 import { testLogger } from '../test/support/logger';
 import { createActor } from '../test/support/parties';
 import { actorOf, registrationInput } from '../test/support/receivables';
@@ -29,12 +30,14 @@ import { startOfBusinessDate } from '../domain/business-date';
 type Result = Record<string, any>;
 
 const HOUR_MS = 60 * 60 * 1000;
-const fields = (type: 'Financing' | 'Receivable') => `__typename ... on ${type} { id status attention { step reason since } } ... on Error { code message }`;
+const OBJECT_FIELDS = 'id status attention { step reason since }';
+const fields = (type: 'Financing' | 'Receivable') => `__typename ... on ${type} { ${OBJECT_FIELDS} } ... on Error { code message }`;
 const APPLY = `mutation ($input: ApplyForFinancingInput!) { applyForFinancing(input: $input) { ${fields('Financing')} } }`;
 const financingDecision = (name: string) => `mutation ($id: ID!) { ${name}(id: $id) { ${fields('Financing')} } }`;
 const receivableDecision = (name: string) => `mutation ($id: ID!) { ${name}(id: $id) { ${fields('Receivable')} } }`;
-const GET_FINANCING = `query ($id: ID!) { financing(id: $id) { ${fields('Financing')} } }`;
-const GET_RECEIVABLE = `query ($id: ID!) { receivable(id: $id) { ${fields('Receivable')} } }`;
+// Lookups answer the object itself (or null), not a union.
+const GET_FINANCING = `query ($id: ID!) { financing(id: $id) { __typename ${OBJECT_FIELDS} } }`;
+const GET_RECEIVABLE = `query ($id: ID!) { receivable(id: $id) { __typename ${OBJECT_FIELDS} } }`;
 const REGISTER = `mutation ($input: RegisterReceivableInput!) { registerReceivable(input: $input) { ${fields('Receivable')} } }`;
 const RESUME_FINANCING = financingDecision('resumeFinancing');
 const RESUME_RECEIVABLE = receivableDecision('resumeReceivable');
@@ -81,10 +84,11 @@ describe('a step past its bound waits for an operator (time skipping)', () => {
       await bank.receiveInboundCredit({ virtualAccountNumber: funding!.virtualAccountNumber!, amount: '1000000.00', currency: 'CNY', payerName: '前海恒信', payerAccountNumber: '6222000011112222', remittanceInformation: 'top-up' });
       await bookInboundCredits({ prisma: db.prisma, bank, temporal: env.client, logger: testLogger });
 
-      const applied = await call(supplier.token, APPLY, { input: { receivableId: receivable.id, programId: parties.programId, amount: '800000.00', idempotencyKey: 'apply' } });
+      const applied = await call(supplier.token, APPLY, { input: { receivableId: globalId('Receivable', receivable.id), programId: globalId('Program', parties.programId), amount: '800000.00', idempotencyKey: 'apply' } });
       expect(applied.__typename, JSON.stringify(applied)).toBe('Financing');
       const id = applied.id as string;
-      const handle = env.client.workflow.getHandle(workflowIds.financing(id));
+      const financingId = rowId(id);
+      const handle = env.client.workflow.getHandle(workflowIds.financing(financingId));
       // Nothing waits yet: a resume is refused, and only operators may ask.
       expect(await call(parties.admin.token, RESUME_FINANCING, { id })).toMatchObject({ __typename: 'WrongStateError' });
       expect(await call(supplier.token, RESUME_FINANCING, { id })).toMatchObject({ __typename: 'ForbiddenError' });
@@ -94,7 +98,7 @@ describe('a step past its bound waits for an operator (time skipping)', () => {
       await call(parties.core.token, financingDecision('acknowledgeAssignment'), { id });
       await call(parties.funder.token, financingDecision('approveFinancing'), { id });
       await call(parties.funderChecker.token, financingDecision('confirmApproval'), { id });
-      const marked = async () => (await db.prisma.financing.findUniqueOrThrow({ where: { id } })).attentionStep !== null;
+      const marked = async () => (await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId } })).attentionStep !== null;
       await sleepUntil(marked, 10 * 60 * 1000, 'the attention mark');
 
       // Past the bank's hour: the financing waits in DISBURSING, marked for operators only.
@@ -106,25 +110,25 @@ describe('a step past its bound waits for an operator (time skipping)', () => {
       expect(await handle.query(financingAttentionQuery)).toMatchObject({ step: 'submitPayout' });
       const inbox = (await call(parties.admin.token, INBOX)).edges.map((edge: Result) => edge.node);
       expect(inbox).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'ATTENTION_NEEDED', body: expect.stringContaining('resumeFinancing') })]));
-      expect(await db.prisma.payout.findMany({ where: { financingId: id } })).toMatchObject([{ status: 'SUBMITTED' }]);
+      expect(await db.prisma.payout.findMany({ where: { financingId } })).toMatchObject([{ status: 'SUBMITTED' }]);
 
       // Still waiting hours later: nothing retries by itself.
       await env.sleep(3 * HOUR_MS);
-      expect((await db.prisma.financing.findUniqueOrThrow({ where: { id } })).attentionStep).toBe('submitPayout');
+      expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId } })).attentionStep).toBe('submitPayout');
 
       // The bank is back; an operator resumes; the same payout (same reference) goes through once.
       await bank.setUnavailable(0);
       const resumed = await call(parties.admin.token, RESUME_FINANCING, { id });
       expect(resumed).toMatchObject({ __typename: 'Financing', attention: null });
       expect(await handle.query(financingAttentionQuery)).toBeNull();
-      const disbursed = async () => (await db.prisma.financing.findUniqueOrThrow({ where: { id } })).status === 'DISBURSED';
+      const disbursed = async () => (await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId } })).status === 'DISBURSED';
       await sleepUntil(disbursed, 60_000, 'the payout');
-      const payouts = await db.prisma.payout.findMany({ where: { financingId: id } });
+      const payouts = await db.prisma.payout.findMany({ where: { financingId } });
       expect(payouts.map((payout) => payout.status)).toEqual(['SETTLED']);
       expect(await bank.queryPayout(payouts[0]!.payoutReference)).toMatchObject({ status: 'SETTLED', amount: '787200.00' });
 
       // And on to settlement, as any financing.
-      const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id }, include: { collectionAccount: true } });
+      const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId }, include: { collectionAccount: true } });
       const dueDate = financing.dueDate.toISOString().slice(0, 10);
       const target = startOfBusinessDate(dueDate).getTime() + 10 * HOUR_MS;
       await env.sleep(target - (await env.currentTimeMs()));
@@ -155,8 +159,9 @@ describe('a step past its bound waits for an operator (time skipping)', () => {
       const registered = await call(supplier.token, REGISTER, { input: registrationInput(core.creditCode) });
       expect(registered.__typename, JSON.stringify(registered)).toBe('Receivable');
       const id = registered.id as string;
-      const handle = env.client.workflow.getHandle(workflowIds.receivable(id));
-      const marked = async () => (await db.prisma.receivable.findUniqueOrThrow({ where: { id } })).attentionStep !== null;
+      const receivableId = rowId(id);
+      const handle = env.client.workflow.getHandle(workflowIds.receivable(receivableId));
+      const marked = async () => (await db.prisma.receivable.findUniqueOrThrow({ where: { id: receivableId } })).attentionStep !== null;
       await sleepUntil(marked, 5 * 60 * 1000, 'the attention mark');
 
       expect(await call(operator.token, GET_RECEIVABLE, { id })).toMatchObject({ status: 'REGISTERED', attention: { step: 'notifyReceivableParty:OBLIGOR:CONFIRMATION_REQUESTED', reason: expect.stringMatching(/inbox outage/) } });
@@ -168,7 +173,7 @@ describe('a step past its bound waits for an operator (time skipping)', () => {
       expect(await call(core.token, receivableDecision('confirmReceivable'), { id })).toMatchObject({ status: 'CONFIRMED' });
       expect(((await handle.result()) as { status: string }).status).toBe('CONFIRMED');
       await recordWorkflowHistory(env.client, handle.workflowId, 'receivable-attention-resumed');
-      const stored = await db.prisma.receivable.findUniqueOrThrow({ where: { id }, include: { documents: true } });
+      const stored = await db.prisma.receivable.findUniqueOrThrow({ where: { id: receivableId }, include: { documents: true } });
       expect(stored.attentionStep).toBeNull();
       expect(stored.documents.map((document) => document.kind).sort()).toEqual(['CONFIRMATION_LETTER', 'REGISTRATION_CERTIFICATE']);
     });
