@@ -2,13 +2,20 @@ import { DOCUMENTS_PATH } from '../schema/documents-path';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
-import { visibleFinancingsWhere } from '../prisma/stores/financing-store';
-import { isOperator } from '../domain/actor';
-import { visibleReceivablesWhere } from '../prisma/stores/receivable-store';
+import { visibleDocumentsWhere } from '../prisma/stores/visibility';
+import { decodeGlobalId } from '../schema/global-id';
 import { authenticate } from './authenticate';
 
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The row behind a document's global id (the API's `Document.id`), or null for anything else. */
+function documentRowId(globalId: string): string | null {
+  try {
+    const decoded = decodeGlobalId(globalId);
+    return decoded.typename === 'Document' ? decoded.id : null;
+  } catch {
+    return null;
+  }
+}
 
 function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
@@ -38,13 +45,11 @@ export function documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }: { 
         endResponse(jsonError(401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Bearer realm="scf"' }));
         return;
       }
-      const id = url.pathname.slice(DOCUMENTS_PATH.length);
-      const notFound = () => endResponse(jsonError(404, 'NOT_FOUND', `document ${id} not found`));
-      if (!UUID.test(id)) return notFound();
-      const document = await prisma.document.findFirst({
-        // Operators see every document (an empty relation filter inside OR would match nothing).
-        where: isOperator(viewer) ? { id } : { id, OR: [{ receivable: visibleReceivablesWhere(viewer) }, { financing: visibleFinancingsWhere(viewer) }] },
-      });
+      const globalId = url.pathname.slice(DOCUMENTS_PATH.length);
+      const notFound = () => endResponse(jsonError(404, 'NOT_FOUND', `document ${globalId.slice(0, 80)} not found`));
+      const id = documentRowId(globalId);
+      if (!id) return notFound();
+      const document = await prisma.document.findFirst({ where: { AND: [{ id }, visibleDocumentsWhere(viewer)] } });
       if (!document) return notFound();
       logger.info({ requestId, documentId: document.id, kind: document.kind, partyId: viewer.partyId }, 'document served');
       endResponse(

@@ -100,7 +100,7 @@ describe('receivables API', () => {
     );
     expect(withCertificate.workflow).toMatchObject({ workflowId: `receivable:${rowId(created.id)}`, status: 'RUNNING' });
     const [certificate] = withCertificate.documents;
-    expect(certificate).toMatchObject({ kind: 'REGISTRATION_CERTIFICATE', url: `/documents/${rowId(certificate.id)}` });
+    expect(certificate).toMatchObject({ kind: 'REGISTRATION_CERTIFICATE', url: `/documents/${certificate.id}` });
     expect(certificate.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     const download = await fetch(new URL(certificate.url, api.url), { headers: { authorization: `Bearer ${core.token}` } });

@@ -16,7 +16,7 @@ import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, ErrorInterface, LOOKUP_ERRORS } from '../errors';
 import { textUpTo } from '../validators';
-import { rowIdOf, scopedById } from '../global-id';
+import { encodeGlobalId, rowIdOf, scopedById } from '../global-id';
 import { Money, money } from '../money';
 
 export const ReceivableStatusEnum = builder.enumType('ReceivableStatus', {
@@ -88,7 +88,7 @@ builder.prismaNode('Document', {
     sha256: t.exposeString('sha256'),
     sizeBytes: t.exposeInt('sizeBytes'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    url: t.string({ description: 'Path on this server, e.g. /documents/<id>.', resolve: (document) => `${DOCUMENTS_PATH}${document.id}` }),
+    url: t.string({ description: 'Where to download it on this server: /documents/<its id>, with the same bearer token.', resolve: (document) => `${DOCUMENTS_PATH}${encodeGlobalId('Document', document.id)}` }),
   }),
 });
 
