@@ -6,30 +6,30 @@ import { builder } from './builder';
 const DECIMAL_STRING = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 const DECIMAL_LENGTH_MAX = 64;
 
-builder.scalarType('Decimal', {
-  description:
-    'An exact decimal number carried as a string, e.g. "800000.00". No exponent, no separators. Money is never a float.',
-  // Money fields pass preformatted strings (exactly the currency's decimals); rates pass Decimals.
-  serialize: (value) => (typeof value === 'string' ? value : value.toFixed()),
-  parseValue: (value) => {
-    if (typeof value !== 'string' || value.length > DECIMAL_LENGTH_MAX || !DECIMAL_STRING.test(value)) {
-      throw new GraphQLError('Decimal must be a string such as "1250.50" (digits, optional minus and decimal point)');
-    }
-    return new Decimal(value);
-  },
-});
+/** A decimal carried as a string both ways: exact, never a float, never an exponent. */
+function decimalStringScalar(name: 'Decimal' | 'Rate', description: string, refusal: string) {
+  builder.scalarType(name, {
+    description,
+    // Money fields pass preformatted strings (exactly the currency's decimals); rates pass Decimals.
+    serialize: (value) => (typeof value === 'string' ? value : value.toFixed()),
+    parseValue: (value) => {
+      if (typeof value !== 'string' || value.length > DECIMAL_LENGTH_MAX || !DECIMAL_STRING.test(value)) throw new GraphQLError(refusal);
+      return new Decimal(value);
+    },
+  });
+}
 
-builder.scalarType('Rate', {
-  description:
-    'A rate as an exact decimal fraction carried as a string: "0.06" is 6% (a year, for interest and penalty rates), "0.8" is 80% (an advance rate), "0.001" is 0.1% (a fee rate). No exponent, never a float.',
-  serialize: (value) => (typeof value === 'string' ? value : value.toFixed()),
-  parseValue: (value) => {
-    if (typeof value !== 'string' || value.length > DECIMAL_LENGTH_MAX || !DECIMAL_STRING.test(value)) {
-      throw new GraphQLError('Rate must be a decimal string such as "0.06" (6%)');
-    }
-    return new Decimal(value);
-  },
-});
+decimalStringScalar(
+  'Decimal',
+  'An exact decimal number carried as a string, e.g. "800000.00". No exponent, no separators. Money is never a float.',
+  'Decimal must be a string such as "1250.50" (digits, optional minus and decimal point)',
+);
+
+decimalStringScalar(
+  'Rate',
+  'A rate as an exact decimal fraction carried as a string: "0.06" is 6% (a year, for interest and penalty rates), "0.8" is 80% (an advance rate), "0.001" is 0.1% (a fee rate). No exponent, never a float.',
+  'Rate must be a decimal string such as "0.06" (6%)',
+);
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
