@@ -131,6 +131,13 @@ describe('node(id) and nodes(ids)', () => {
     expect(response.data!.nodes).toEqual([{ __typename: 'Financing', id: ids[0] }, null, { __typename: 'Party', id: ids[2] }]);
   });
 
+  it('refuses more ids than a page holds', async () => {
+    const ids = Array.from({ length: 101 }, () => globalId('Party', actors.owner.partyId));
+    const response = await api.request(actors.owner.token, NODES, { ids });
+    expect(response.data).toEqual({ nodes: null });
+    expect(response.errors?.[0]).toMatchObject({ path: ['nodes'], extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
   it('answers an id that does not exist exactly like one that is not yours', async () => {
     const missing = globalId('Financing', '00000000-0000-4000-8000-000000000000');
     const financing = globalId('Financing', cases.find((item) => item.typename === 'Financing')!.rowId);

@@ -14,6 +14,8 @@ import { decodeGlobalId, encodeGlobalId } from './global-id';
 
 export const CONNECTION_PAGE_SIZE_DEFAULT = 20;
 export const CONNECTION_PAGE_SIZE_MAX = 100;
+/** nodes(ids) answers at most a page's worth of objects. */
+export const NODES_IDS_MAX = CONNECTION_PAGE_SIZE_MAX;
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
@@ -72,7 +74,15 @@ export const builder = new SchemaBuilder<{
     // node(id) and nodes(ids): each type loads through its own scoped lookup (schema/node-scopes.ts),
     // so another party's id answers null exactly like an id that does not exist.
     nodeQueryOptions: { description: 'Any object by its global id; null when it does not exist or is not yours to see.' },
-    nodesQueryOptions: { description: 'Objects by their global ids, in the same order; null for each that does not exist or is not yours to see.', nullable: { list: true, items: true } },
+    nodesQueryOptions: {
+      description: `Objects by their global ids (at most ${NODES_IDS_MAX}), in the same order; null for each that does not exist or is not yours to see.`,
+      nullable: { list: true, items: true },
+      // One lookup per id: a page's worth at a time, like every list.
+      resolve: (_root, { ids }, _context, _info, resolveNodes) => {
+        if (ids.length > NODES_IDS_MAX) throw ValidationError.field(['ids'], `at most ${NODES_IDS_MAX} ids at a time`);
+        return resolveNodes(ids);
+      },
+    },
     nodeTypeOptions: { description: 'An object with a global id: opaque, stable, and the same in every field that returns the object.' },
     idFieldOptions: { description: 'Global id: opaque; pass it back as it is.' },
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),
