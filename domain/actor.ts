@@ -63,6 +63,7 @@ export const PERMISSIONS = {
   DECIDE_LEDGER_ADJUSTMENT: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER'], who: 'a platform operator with the CHECKER role', doing: 'decide a ledger adjustment' },
   LIST_PARTIES: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'list every party' },
   READ_LEDGER_ADJUSTMENTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read ledger adjustments' },
+  READ_INBOUND_EXCEPTIONS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read inbound exceptions' },
   READ_TRIAL_BALANCE: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the trial balance' },
   READ_PORTFOLIO: { partyRoles: ['FUNDER', 'PLATFORM'], userRoles: USER_ROLES, who: 'funders and operators', doing: 'read a portfolio' },
   RESUME_WORKFLOW: { partyRoles: ['PLATFORM'], userRoles: DECIDERS, who: 'a platform operator (MAKER, CHECKER or ADMIN)', doing: 'resume a step that waits for an operator' },

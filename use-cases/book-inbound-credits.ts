@@ -1,5 +1,5 @@
 import type { BankAdapter } from '../bank/bank-adapter';
-import { pollInboundCredits, type MatchedCredit } from '../prisma/stores/inbound-store';
+import { pollInboundCredits, type InboundResult } from '../prisma/stores/inbound-store';
 import { signalFundingAvailable } from '../workflows/client/financing-client';
 import { deliverRepayment } from './deliver-repayment';
 import type { UseCaseContext } from './use-case-context';
@@ -9,19 +9,21 @@ export type InboundContext = Pick<UseCaseContext, 'prisma' | 'temporal' | 'logge
 /**
  * Books the bank's new inbound credits, then tells the workflows concerned: a repayment wakes
  * its financing's workflow (which runs the waterfall); a funder's top-up wakes its financings
- * waiting for funding. The worker's poller runs this every few seconds.
+ * waiting for funding. A credit parked as an exception wakes nobody: an operator decides.
+ * The worker's poller runs this every few seconds.
  */
-export async function bookInboundCredits(ctx: InboundContext): Promise<MatchedCredit[]> {
+export async function bookInboundCredits(ctx: InboundContext): Promise<InboundResult[]> {
   const { prisma, bank, logger } = ctx;
   const results = await pollInboundCredits(prisma, bank);
-  for (const { credit, financingId, fundedPartyId, replayed } of results) {
-    logger.info({ bankReference: credit.bankReference, outcome: credit.outcome, amount: credit.amount.toFixed(), financingId, replayed }, 'inbound credit booked');
+  for (const { bankReference, credit, exception, financingId, fundedPartyId, replayed } of results) {
+    if (exception) logger.warn({ bankReference, reason: exception.reason, detail: exception.detail, amount: exception.amount, currency: exception.currency, replayed }, 'inbound credit parked as an exception');
+    else logger.info({ bankReference, outcome: credit?.outcome, amount: credit?.amount.toFixed(), financingId, replayed }, 'inbound credit booked');
     // The money is booked; a wake-up that fails here is made good by the workflow's own daily look.
     try {
-      if (financingId) await deliverRepayment(ctx, financingId, credit.bankReference);
+      if (financingId) await deliverRepayment(ctx, financingId, bankReference);
       if (fundedPartyId) await wakeFinancingsWaitingForFunding(ctx, fundedPartyId);
     } catch (error) {
-      logger.warn({ err: error, bankReference: credit.bankReference, financingId }, 'could not wake the workflow for an inbound credit');
+      logger.warn({ err: error, bankReference, financingId }, 'could not wake the workflow for an inbound credit');
     }
   }
   return results;

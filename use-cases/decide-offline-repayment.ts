@@ -12,6 +12,6 @@ export async function decideOfflineRepayment(ctx: UseCaseContext, actor: Actor, 
   assertPermitted(actor, 'DECIDE_OFFLINE_REPAYMENT');
   const { repayment, matched } = await decideInStore(ctx.prisma, actor, offlineRepaymentId, approve);
   ctx.logger.info({ offlineRepaymentId: repayment.id, status: repayment.status }, 'offline repayment decided');
-  if (matched?.financingId) await deliverRepayment(ctx, matched.financingId, matched.credit.bankReference);
+  if (matched?.financingId) await deliverRepayment(ctx, matched.financingId, matched.bankReference);
   return { offlineRepaymentId: repayment.id };
 }
