@@ -6,7 +6,8 @@ import type { Financing, Prisma, PrismaClient } from '../client';
 import { dateColumn } from '../../domain/business-date';
 import { openCollectionAccount } from './chart-of-accounts';
 import { creditLimitCode } from './credit-limit-store';
-import { findAccountByCode } from './ledger/accounts';
+import { closeAccount, findAccountByCode } from './ledger/accounts';
+import { parkCollectionOf } from './inbound-store';
 import { reserveHold, voidHold } from './ledger/holds';
 import { isOperator, type Actor } from '../../domain/actor';
 import { quoteFinancing, type QuoteResult } from './program-store';
@@ -283,12 +284,19 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
 }
 
 /**
- * Block → release: the limit reservations are voided (the limits have room again) and the
- * receivable returns to CONFIRMED, still encumbered in the registry by its own registration.
+ * Block → release: the limit reservations are voided (the limits have room again), the
+ * receivable returns to CONFIRMED, still encumbered in the registry by its own registration,
+ * and the collection account closes: money paid to it from now on is the payer's, parked in
+ * suspense for a refund (inbound-store.ts), and any paid before is moved there now.
  */
 async function releaseFinancing(tx: Tx, financing: Financing, actor: FinancingDecisionActor | null, now: Date): Promise<void> {
   for (const holdId of financing.limitHoldIds) {
     await voidHold(tx, { holdId, idempotencyKey: `financing:${financing.id}:limit-release:${holdId}` }, now);
+  }
+  if (financing.collectionAccountId) {
+    const detail = `financing ${financing.financingNumber} ended ${financing.status} without disbursement: the money is the payer's, for a refund`;
+    await parkCollectionOf(tx, financing, 'FINANCING_ENDED', detail, now);
+    await closeAccount(tx, financing.collectionAccountId, now);
   }
   await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'CONFIRMED', updatedAt: now } });
   await tx.receivableTransition.create({

@@ -116,4 +116,51 @@ describe('inbound credits', () => {
     expect(await db.prisma.ledgerTransaction.count()).toBe(transactions);
     expect(await db.prisma.inboundCredit.findUnique({ where: { bankReference } })).toBeNull();
   });
+
+  describe('a financing that ended without disbursement', () => {
+    /** An application waiting for the core enterprise's acknowledgement, with its collection account open. */
+    async function appliedFinancing() {
+      const fixture = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+      const { financing } = await applyForFinancing(db.prisma, fixture.actor, { receivableId: fixture.receivable.id, programId: parties.programId, amount: '100000.00', idempotencyKey: `apply-${fixture.receivable.id}` }, TEST_FINANCING_WINDOWS);
+      const collectionVan = await vanOf(collectionAccountCode(financing.id, 'CNY'));
+      return { financing, fixture, collectionVan };
+    }
+
+    it.each([
+      ['refused by the core enterprise', 'REFUSE'],
+      ['withdrawn by the supplier', 'WITHDRAW'],
+      ['expired', 'EXPIRE'],
+    ] as const)('closes its collection account when %s, and a later credit to it is parked for a refund to the payer', async (_name, kind) => {
+      const { financing, fixture, collectionVan } = await appliedFinancing();
+      const decision = kind === 'REFUSE' ? { kind, reason: '不予确认' } : kind === 'WITHDRAW' ? { kind, reason: '不再需要' } : { kind };
+      const actor = kind === 'REFUSE' ? { userId: parties.core.userId, partyId: parties.core.partyId } : kind === 'WITHDRAW' ? { userId: fixture.supplier.userId, partyId: fixture.supplier.partyId } : null;
+      const ended = await decideFinancing(db.prisma, financing.id, decision, actor, `test:${financing.id}:${kind}`);
+      const collection = await findAccountByCode(db.prisma, collectionAccountCode(financing.id, 'CNY'));
+      expect(collection!.closedAt?.getTime()).toBe(ended.updatedAt.getTime());
+
+      const booked = await receiveInboundCredit(db.prisma, { bankReference: `LATE-${kind}`, virtualAccountNumber: collectionVan, amount: '100000.00', currency: 'CNY', ...PAYER, receivedAt: new Date() });
+      expect(booked).toMatchObject({ financingId: null, credit: { outcome: 'SUSPENSE' }, exception: { reason: 'FINANCING_ENDED', financingId: financing.id, status: 'OPEN' } });
+      expect(await posted(collectionAccountCode(financing.id, 'CNY'))).toBe('0.00');
+      expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+    });
+
+    it('moves money paid before the financing ended out of the closed collection account into suspense, one exception per credit', async () => {
+      const { financing, fixture, collectionVan } = await appliedFinancing();
+      const suspenseBefore = await posted(platformAccountCode('SUSPENSE', 'CNY'));
+      await receiveInboundCredit(db.prisma, { bankReference: 'EARLY-1', virtualAccountNumber: collectionVan, amount: '30000.00', currency: 'CNY', ...PAYER, receivedAt: new Date() });
+      await receiveInboundCredit(db.prisma, { bankReference: 'EARLY-2', virtualAccountNumber: collectionVan, amount: '20000.00', currency: 'CNY', ...PAYER, receivedAt: new Date() });
+      expect(await posted(collectionAccountCode(financing.id, 'CNY'))).toBe('50000.00');
+
+      await decideFinancing(db.prisma, financing.id, { kind: 'WITHDRAW', reason: '不再需要' }, { userId: fixture.supplier.userId, partyId: fixture.supplier.partyId }, `test:${financing.id}:withdraw`);
+      expect(await posted(collectionAccountCode(financing.id, 'CNY'))).toBe('0.00');
+      expect(await posted(platformAccountCode('SUSPENSE', 'CNY'))).toBe(new Decimal(suspenseBefore).plus('50000.00').toFixed(2));
+      const exceptions = await db.prisma.inboundException.findMany({ where: { financingId: financing.id }, orderBy: { bankReference: 'asc' } });
+      expect(exceptions.map((row) => [row.bankReference, row.reason, row.amount, row.status])).toEqual([
+        ['EARLY-1', 'FINANCING_ENDED', '30000.00', 'OPEN'],
+        ['EARLY-2', 'FINANCING_ENDED', '20000.00', 'OPEN'],
+      ]);
+      expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+      expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
-import { postingEntries, validateAmount } from '../../domain/ledger-rules';
+import { postingEntries, transfer, validateAmount } from '../../domain/ledger-rules';
 import { formatAmount, isCurrency, type Currency } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
 import { Prisma, type Financing, type InboundCredit as InboundCreditRow, type InboundException, type InboundExceptionReason, type LedgerAccount, type OfflineRepayment, type PrismaClient } from '../client';
@@ -229,6 +229,45 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   });
   if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null } });
   return bookedOf(tx, row, false);
+}
+
+/**
+ * A financing ended without disbursement: whatever its collection account holds (a payer who
+ * paid before it ended) is the payers', not the financing's. Each credit booked there moves to
+ * suspense as an exception for a refund, inside the caller's transaction (the decision that
+ * ended the financing, which then closes the account). Nothing was ever allocated from the
+ * account before disbursement, so its balance is exactly these credits.
+ */
+export async function parkCollectionOf(tx: Tx, financing: Financing, reason: InboundExceptionReason, detail: string, now: Date): Promise<InboundException[]> {
+  if (!financing.collectionAccountId) return [];
+  const credits = await tx.inboundCredit.findMany({ where: { accountId: financing.collectionAccountId, outcome: 'MATCHED' }, orderBy: { receivedAt: 'asc' } });
+  const parked: InboundException[] = [];
+  for (const credit of credits) {
+    if (await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference } })) continue;
+    const currency = credit.currency as Currency;
+    const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
+    if (!suspense) throw new Error(`the platform has no ${currency} suspense account`);
+    await postTransaction(tx, {
+      idempotencyKey: `inbound:${credit.bankReference}:park`,
+      code: 'INBOUND_SUSPENSE',
+      description: `挂账 ${reason} ${credit.virtualAccountNumber}`,
+      effectiveAt: now,
+      metadata: { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber, financingId: financing.id, exception: reason },
+      entries: transfer(financing.collectionAccountId, suspense.id, toDecimal(credit.amount), currency),
+    });
+    parked.push(
+      await tx.inboundException.create({
+        data: {
+          ...bankLineOf({ ...credit, amount: formatAmount(toDecimal(credit.amount), currency) }),
+          reason,
+          detail: detail.slice(0, 500),
+          inboundCreditId: credit.id,
+          financingId: financing.id,
+        },
+      }),
+    );
+  }
+  return parked;
 }
 
 /** The bank line as the bank reported it, cut to the columns' lengths. */
