@@ -1,0 +1,86 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { Decimal } from '../domain/money';
+import { collectionAccountCode, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
+import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
+import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
+import { recordInboundCredit } from '../prisma/stores/inbound-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { getBalance } from '../prisma/stores/ledger/balances';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { allocateCollection } from '../prisma/stores/servicing-store';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { testLogger } from '../test/support/logger';
+import { PAYLOAD_CONVERTER_PATH } from '../workflows/contracts/payload-converter-path';
+import { deliverRepayment } from './deliver-repayment';
+
+// What happens after a credit is booked: who is woken, and where money goes that reaches a
+// financing nobody services any more. Real PostgreSQL and Temporal; the financings are built
+// store by store, so no workflow runs unless a test starts one.
+
+const PAYER = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: 'repayment' };
+
+describe('after an inbound credit is booked', () => {
+  let db: TestDatabase;
+  let connection: Connection;
+  let temporal: Client;
+  let parties: FinancingParties;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    temporal = new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
+    parties = await createFinancingParties(db.prisma);
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await db?.drop();
+  });
+
+  async function vanOf(code: string): Promise<string> {
+    return (await findAccountByCode(db.prisma, code))!.virtualAccountNumber!;
+  }
+
+  async function posted(code: string): Promise<string> {
+    return (await getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id)).posted.toFixed(2);
+  }
+
+  const credit = async (bankReference: string, virtualAccountNumber: string, amount: string) =>
+    recordInboundCredit(db.prisma, { bankReference, virtualAccountNumber, amount, currency: 'CNY', ...PAYER, receivedAt: new Date() });
+
+  /** A financing disbursed and repaid in full, store by store, as its workflow would: SETTLED. */
+  async function settledFinancing(): Promise<{ financingId: string; supplierCode: string }> {
+    const fixture = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+    const { financing } = await applyForFinancing(db.prisma, fixture.actor, { receivableId: fixture.receivable.id, programId: parties.programId, amount: '100000.00', idempotencyKey: `apply-${fixture.receivable.id}` }, TEST_FINANCING_WINDOWS);
+    const id = financing.id;
+    const as = (actor: { userId: string; partyId: string }) => ({ userId: actor.userId, partyId: actor.partyId });
+    await decideFinancing(db.prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `test:${id}:acknowledge`);
+    await decideFinancing(db.prisma, id, { kind: 'APPROVE' }, as(parties.funder), `test:${id}:approve`);
+    await decideFinancing(db.prisma, id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `test:${id}:confirm`);
+    await credit(`TOPUP-${id}`, await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')), '100000.00');
+    expect(await reserveFunding(db.prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs)).toEqual({ reserved: true });
+    await disburse(db.prisma, id);
+    await credit(`REPAY-${id}`, await vanOf(collectionAccountCode(id, 'CNY')), '100000.00');
+    await allocateCollection(db.prisma, id, `test:${id}:allocation`);
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id } })).status).toBe('SETTLED');
+    return { financingId: id, supplierCode: partyAccountCode(fixture.supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY') };
+  }
+
+  it("parks money paid to a settled financing's collection account as unapplied cash, never paying it to the supplier", async () => {
+    const { financingId, supplierCode } = await settledFinancing();
+    const supplierBefore = await posted(supplierCode);
+    const suspenseBefore = await posted(platformAccountCode('SUSPENSE', 'CNY'));
+    const late = await credit(`LATE-${financingId}`, await vanOf(collectionAccountCode(financingId, 'CNY')), '5000.00');
+    // Its workflow has ended (here it never ran): the money must still not reach the supplier.
+    await deliverRepayment({ temporal, logger: testLogger }, financingId, late.credit.bankReference);
+
+    expect(await posted(supplierCode)).toBe(supplierBefore);
+    expect(await posted(collectionAccountCode(financingId, 'CNY'))).toBe('0.00');
+    expect(await posted(platformAccountCode('SUSPENSE', 'CNY'))).toBe(new Decimal(suspenseBefore).plus('5000.00').toFixed(2));
+    expect(await db.prisma.inboundException.findUnique({ where: { bankReference: `LATE-${financingId}` } })).toMatchObject({ reason: 'FINANCING_SETTLED', financingId, status: 'OPEN', amount: '5000.00' });
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId } })).surplusReturned.toFixed(2)).toBe('0.00');
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+});
