@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import { PAYLOAD_CONVERTER_PATH } from '../workflows/contracts/payload-converter-path';
-import { deliverRepayment } from './deliver-repayment';
+import { deliverWakeUps } from './deliver-wake-ups';
 
 // What happens after a credit is booked: who is woken, and where money goes that reaches a
 // financing nobody services any more. Real PostgreSQL and Temporal; the financings are built
@@ -74,7 +74,8 @@ describe('after an inbound credit is booked', () => {
     const suspenseBefore = await posted(platformAccountCode('SUSPENSE', 'CNY'));
     const late = await credit(`LATE-${financingId}`, await vanOf(collectionAccountCode(financingId, 'CNY')), '5000.00');
     // Its workflow has ended (here it never ran): the money must still not reach the supplier.
-    await deliverRepayment({ temporal, logger: testLogger }, financingId, late.credit.bankReference);
+    expect(await db.prisma.financingWakeUp.count({ where: { cause: `inbound:${late.bankReference}` } })).toBe(0);
+    await deliverWakeUps({ prisma: db.prisma, temporal, logger: testLogger });
 
     expect(await posted(supplierCode)).toBe(supplierBefore);
     expect(await posted(collectionAccountCode(financingId, 'CNY'))).toBe('0.00');
@@ -82,5 +83,34 @@ describe('after an inbound credit is booked', () => {
     expect(await db.prisma.inboundException.findUnique({ where: { bankReference: `LATE-${financingId}` } })).toMatchObject({ reason: 'FINANCING_SETTLED', financingId, status: 'OPEN', amount: '5000.00' });
     expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId } })).surplusReturned.toFixed(2)).toBe('0.00');
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+
+  it('records the wake-ups a booking calls for in its own transaction, and delivers each once', async () => {
+    const { financingId } = await settledFinancing();
+    // Two financings of the same funder wait for funding (as their workflows would have left them).
+    const waiting = [];
+    for (let index = 0; index < 2; index += 1) {
+      const fixture = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+      const { financing } = await applyForFinancing(db.prisma, fixture.actor, { receivableId: fixture.receivable.id, programId: parties.programId, amount: '100000.00', idempotencyKey: `wait-${index}` }, TEST_FINANCING_WINDOWS);
+      waiting.push(financing.id);
+    }
+    await db.prisma.financing.updateMany({ where: { id: { in: waiting } }, data: { status: 'FUNDING_PENDING' } });
+    await deliverWakeUps({ prisma: db.prisma, temporal, logger: testLogger });
+
+    const topUp = await credit(`TOPUP-WAKE-${financingId}`, await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')), '50000.00');
+    const recorded = await db.prisma.financingWakeUp.findMany({ where: { cause: `inbound:${topUp.bankReference}` }, orderBy: { financingId: 'asc' } });
+    expect(recorded.map((row) => [row.financingId, row.signal, row.deliveredAt])).toEqual([...waiting].sort().map((id) => [id, 'FUNDING_AVAILABLE', null]));
+    // A replay of the same bank line records nothing more.
+    await credit(`TOPUP-WAKE-${financingId}`, await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')), '50000.00');
+    expect(await db.prisma.financingWakeUp.count({ where: { cause: `inbound:${topUp.bankReference}` } })).toBe(2);
+
+    // No workflow runs here: each wake-up is delivered to a workflow that does not exist, and marked so.
+    expect(await deliverWakeUps({ prisma: db.prisma, temporal, logger: testLogger })).toEqual({ delivered: 2, ended: 2, failed: 0 });
+    expect(await deliverWakeUps({ prisma: db.prisma, temporal, logger: testLogger })).toEqual({ delivered: 0, ended: 0, failed: 0 });
+    const delivered = await db.prisma.financingWakeUp.findMany({ where: { cause: `inbound:${topUp.bankReference}` } });
+    expect(delivered.map((row) => [row.workflowRunning, row.attempts, row.deliveredAt !== null])).toEqual([
+      [false, 1, true],
+      [false, 1, true],
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
+import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
 // virtual account number; it is booked into clearing and matched to that virtual account in
@@ -228,6 +229,10 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     },
   });
   if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null } });
+  // The wake-ups this money calls for, in the booking's transaction: they exist exactly when the money does.
+  const cause = `inbound:${credit.bankReference}`;
+  if (!exception && financing) await recordWakeUps(tx, [{ financingId: financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
+  if (!exception && route.target!.purpose === 'FUNDER_FUNDING' && route.target!.ownerPartyId) await recordWakeUps(tx, await fundingWakeUpsFor(tx, route.target!.ownerPartyId, currency, cause));
   return bookedOf(tx, row, false);
 }
 
