@@ -103,6 +103,31 @@ describe('inbound credits', () => {
     expect(await posted(platformAccountCode('SUSPENSE', 'CNY'))).toBe(new Decimal(suspenseBefore).plus('88.80').toFixed(2));
   });
 
+  it("books a credit at the bank's receipt time, not when the poller got to it", async () => {
+    const funderVan = await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY'));
+    // Received one second before midnight in Shanghai, booked the next morning.
+    const receivedAt = new Date(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10) + 'T23:59:59+08:00');
+    const booked = await receiveInboundCredit(db.prisma, { bankReference: 'LATE-NIGHT', virtualAccountNumber: funderVan, amount: '10.00', currency: 'CNY', ...PAYER, receivedAt });
+    const transactions = await db.prisma.ledgerTransaction.findMany({ where: { idempotencyKey: { in: ['inbound:LATE-NIGHT:receipt', 'inbound:LATE-NIGHT:match'] } }, orderBy: { sequence: 'asc' } });
+    expect(transactions.map((row) => [row.code, row.effectiveAt.toISOString()])).toEqual([
+      ['INBOUND_RECEIPT', receivedAt.toISOString()],
+      ['INBOUND_MATCH', receivedAt.toISOString()],
+    ]);
+    expect(booked.credit!.receivedAt.toISOString()).toBe(receivedAt.toISOString());
+  });
+
+  it("books a credit whose bank clock runs ahead of the database's at the ledger's bound rather than refusing it", async () => {
+    const funderVan = await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY'));
+    const receivedAt = new Date(Date.now() + 60 * 60 * 1000);
+    const booked = await receiveInboundCredit(db.prisma, { bankReference: 'FAST-CLOCK', virtualAccountNumber: funderVan, amount: '10.00', currency: 'CNY', ...PAYER, receivedAt });
+    expect(booked).toMatchObject({ exception: null, credit: { outcome: 'MATCHED' } });
+    // The credit keeps the bank's time; the posting is at most five minutes ahead of the database's clock.
+    expect(booked.credit!.receivedAt.toISOString()).toBe(receivedAt.toISOString());
+    const receipt = await db.prisma.ledgerTransaction.findUniqueOrThrow({ where: { idempotencyKey: 'inbound:FAST-CLOCK:receipt' } });
+    expect(receipt.effectiveAt.getTime()).toBeLessThan(receivedAt.getTime());
+    expect(receipt.effectiveAt.getTime() - receipt.createdAt.getTime()).toBe(5 * 60 * 1000);
+  });
+
   it.each([
     ['a currency the ledger does not keep', { amount: '100.00', currency: 'GBP' }],
     ['more decimals than the currency has', { amount: '100.001', currency: 'CNY' }],

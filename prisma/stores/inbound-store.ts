@@ -9,6 +9,7 @@ import { ensurePlatformAccounts, platformAccountCode } from './chart-of-accounts
 import { databaseFailureOf } from './database-failure';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
+import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
@@ -172,7 +173,12 @@ async function inboundAccountsOf(tx: Tx, currency: Currency): Promise<{ escrowBa
 async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, park?: { reason: InboundExceptionReason; detail: string }): Promise<BookedCredit> {
   // Pollers racing for the same bank line queue here, and the later ones find the first one's
   // booking instead of all posting to the same hot accounts only to lose on the keys.
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text`;
+  // The posting's effective time is the bank's receipt time; a bank clock running ahead of
+  // ours is held to the ledger's bound (ledger.effective_at_lead_max) rather than refused:
+  // money must be booked whatever the bank's clock says, and the credit keeps the bank's time.
+  const [{ effectiveAt }] = await tx.$queryRaw<[{ effectiveAt: Date }]>`
+    SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text AS "locked",
+           least(${credit.receivedAt}::timestamptz, now() + ledger_effective_at_lead_max()) AS "effectiveAt"`;
   const booked = await tx.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
   if (booked) return bookedOf(tx, booked, true);
   if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
@@ -193,12 +199,15 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   if (exception && opened) exception = { reason: 'NO_ACCOUNTS_IN_CURRENCY', detail: `the platform had no ${currency} accounts; ${exception.detail}` };
   const target = exception ? accounts.suspense : route.target!.id;
   const financing = route.financing;
+  // Both postings' accounts, locked at once in the ledger's global order (ledger/locks.ts).
+  await lockAccounts(tx, [accounts.escrowBank, accounts.inboundClearing, target]);
   const metadata: Record<string, unknown> = { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber };
   if (financing) metadata.financingId = financing.id;
   await postTransaction(tx, {
     idempotencyKey: `inbound:${credit.bankReference}:receipt`,
     code: 'INBOUND_RECEIPT',
     description: `来账 ${credit.payerName}`,
+    effectiveAt,
     metadata,
     entries: postingEntries('INBOUND_RECEIPT', amount, currency, { escrowBank: accounts.escrowBank, inboundClearing: accounts.inboundClearing }),
   });
@@ -206,6 +215,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     idempotencyKey: `inbound:${credit.bankReference}:match`,
     code: exception ? 'INBOUND_SUSPENSE' : 'INBOUND_MATCH',
     description: exception ? `挂账 ${exception.reason} ${credit.virtualAccountNumber}` : `入账 ${credit.virtualAccountNumber}`,
+    effectiveAt,
     metadata: exception ? { ...metadata, exception: exception.reason } : metadata,
     entries: postingEntries('INBOUND_MATCH', amount, currency, { inboundClearing: accounts.inboundClearing, target }),
   });
