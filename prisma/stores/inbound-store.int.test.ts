@@ -87,6 +87,8 @@ describe('inbound credits', () => {
     expect(await posted(platformAccountCode('ESCROW_BANK', 'HKD'))).toBe('100.00');
     expect(await posted(platformAccountCode('SUSPENSE', 'HKD'))).toBe('100.00');
     expect((await trialBalance(db.prisma, 'HKD')).balanced).toBe(true);
+    // The repayment wakes its financing's workflow; the parked HKD wakes nobody.
+    expect((await db.prisma.financingWakeUp.findMany({ where: { financingId } })).map((row) => [row.signal, row.cause])).toEqual([['REPAYMENT_RECEIVED', `inbound:${cny.bankReference}`]]);
     // The cursor moved past both: the next poll finds nothing new.
     expect(await pollInboundCredits(db.prisma, bank)).toEqual([]);
     expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
