@@ -63,6 +63,8 @@ export const PERMISSIONS = {
   DECIDE_LEDGER_ADJUSTMENT: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER'], who: 'a platform operator with the CHECKER role', doing: 'decide a ledger adjustment' },
   LIST_PARTIES: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'list every party' },
   READ_LEDGER_ADJUSTMENTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read ledger adjustments' },
+  PROPOSE_INBOUND_EXCEPTION_RESOLUTION: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'ADMIN'], who: 'a platform operator with the MAKER role', doing: 'propose where parked money goes' },
+  DECIDE_INBOUND_EXCEPTION_RESOLUTION: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER', 'ADMIN'], who: 'a platform operator with the CHECKER role', doing: 'decide where parked money goes' },
   READ_INBOUND_EXCEPTIONS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read inbound exceptions' },
   READ_TRIAL_BALANCE: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the trial balance' },
   READ_PORTFOLIO: { partyRoles: ['FUNDER', 'PLATFORM'], userRoles: USER_ROLES, who: 'funders and operators', doing: 'read a portfolio' },

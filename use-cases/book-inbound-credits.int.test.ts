@@ -6,6 +6,10 @@ import { collectionAccountCode, partyAccountCode, platformAccountCode } from '..
 import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
+import { decideExceptionResolution, proposeExceptionResolution } from '../prisma/stores/inbound-exception-store';
+import { WrongStateError } from '../domain/errors';
+import { createActor } from '../test/support/parties';
+import { actorOf } from '../test/support/receivables';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
@@ -112,5 +116,34 @@ describe('after an inbound credit is booked', () => {
       [false, 1, true],
       [false, 1, true],
     ]);
+  });
+
+  it("applies unapplied cash to a financing's collection account only while it still takes money, and wakes its workflow", async () => {
+    const { financingId } = await settledFinancing();
+    const late = await credit(`UNAPPLIED-${financingId}`, await vanOf(collectionAccountCode(financingId, 'CNY')), '700.00');
+    const operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'] });
+    const checker = await createActor(db.prisma, { partyId: operator.partyId, userRoles: ['CHECKER'] });
+    const settledCollection = (await findAccountByCode(db.prisma, collectionAccountCode(financingId, 'CNY')))!;
+    // Back into the settled financing: it takes no more money.
+    await expect(proposeExceptionResolution(db.prisma, await actorOf(db.prisma, operator), late.exception!.id, { accountId: settledCollection.id, note: 'the payer meant this one' })).rejects.toBeInstanceOf(WrongStateError);
+
+    // Another financing of the same obligor, disbursed and still owed: the operators decide the money is its repayment.
+    const fixture = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+    const { financing } = await applyForFinancing(db.prisma, fixture.actor, { receivableId: fixture.receivable.id, programId: parties.programId, amount: '100000.00', idempotencyKey: `owed-${financingId}` }, TEST_FINANCING_WINDOWS);
+    const as = (actor: { userId: string; partyId: string }) => ({ userId: actor.userId, partyId: actor.partyId });
+    await decideFinancing(db.prisma, financing.id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `test:${financing.id}:acknowledge`);
+    await decideFinancing(db.prisma, financing.id, { kind: 'APPROVE' }, as(parties.funder), `test:${financing.id}:approve`);
+    await decideFinancing(db.prisma, financing.id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `test:${financing.id}:confirm`);
+    await credit(`TOPUP-OWED-${financing.id}`, await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')), '100000.00');
+    expect(await reserveFunding(db.prisma, financing.id, TEST_FINANCING_WINDOWS.fundingWindowMs)).toEqual({ reserved: true });
+    await disburse(db.prisma, financing.id);
+    const owedCollection = (await findAccountByCode(db.prisma, collectionAccountCode(financing.id, 'CNY')))!;
+    await proposeExceptionResolution(db.prisma, await actorOf(db.prisma, operator), late.exception!.id, { accountId: owedCollection.id, note: 'the payer used the wrong collection number' });
+    await decideExceptionResolution(db.prisma, await actorOf(db.prisma, checker), late.exception!.id, true);
+
+    expect(await posted(collectionAccountCode(financing.id, 'CNY'))).toBe('700.00');
+    const wakeUps = await db.prisma.financingWakeUp.findMany({ where: { cause: `inbound-exception:${late.exception!.id}` } });
+    expect(wakeUps.map((row) => [row.financingId, row.signal])).toEqual([[financing.id, 'REPAYMENT_RECEIVED']]);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
-import { isOperator, type Actor } from '../../domain/actor';
+import type { Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
@@ -389,11 +389,3 @@ export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor,
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
 }
-
-/** Inbound exceptions are the platform's work queue: operators see them, no other party does. */
-export function visibleInboundExceptionsWhere(actor: Actor): Prisma.InboundExceptionWhereInput {
-  return isOperator(actor) ? {} : { id: { in: [] } };
-}
-
-/** Rows per page of the operators' list of inbound exceptions. */
-export const INBOUND_EXCEPTION_PAGE_SIZE_MAX = 100;

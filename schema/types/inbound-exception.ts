@@ -1,13 +1,22 @@
 import { InboundExceptionReason as ReasonValues, InboundExceptionStatus as StatusValues } from '../../prisma/generated/client/enums';
-import { INBOUND_EXCEPTION_PAGE_SIZE_MAX, visibleInboundExceptionsWhere } from '../../prisma/stores/inbound-store';
+import { INBOUND_EXCEPTION_PAGE_SIZE_MAX, visibleInboundExceptionsWhere } from '../../prisma/stores/inbound-exception-store';
+import { getTransaction } from '../../prisma/stores/ledger/transactions';
 import { maskBankAccountNumber } from '../../domain/party-rules';
+import { WrongStateError } from '../../domain/errors';
+import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
+import { decideInboundExceptionResolution } from '../../use-cases/decide-inbound-exception-resolution';
+import { proposeInboundExceptionResolution } from '../../use-cases/propose-inbound-exception-resolution';
 import { builder } from '../builder';
-import { scopedById } from '../global-id';
+import { LOOKUP_ERRORS } from '../errors';
+import { rowIdOf, scopedById } from '../global-id';
 import { Money, money } from '../money';
+import { textUpTo } from '../validators';
+import { LedgerTransaction } from './ledger';
 
 // Bank lines the matcher could not book where they were addressed (docs/ledger.md,
 // "Exceptions"): the money waits in suspense, with its bank line, for an operator. The list is
-// the platform's work queue, so only operators see it.
+// the platform's work queue, so only operators see it; one operator proposes where the money
+// goes, another approves (four eyes), and only then does it move.
 
 const InboundExceptionReasonEnum = builder.enumType('InboundExceptionReason', {
   values: {
@@ -24,7 +33,7 @@ const InboundExceptionReasonEnum = builder.enumType('InboundExceptionReason', {
 
 const InboundExceptionStatusEnum = builder.enumType('InboundExceptionStatus', {
   values: Object.values(StatusValues),
-  description: 'OPEN until an operator has dealt with the money.',
+  description: 'OPEN → PROPOSED (an operator named where the money goes) → RESOLVED (another operator approved, and it moved); a rejected proposal is OPEN again.',
 });
 
 builder.prismaNode('InboundException', {
@@ -62,9 +71,63 @@ builder.prismaNode('InboundException', {
       resolve: (query, row, _args, ctx) => (row.financingId ? ctx.prisma.financing.findUnique({ ...query, where: { id: row.financingId } }) : null),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    applyTo: t.prismaField({
+      type: 'LedgerAccount',
+      nullable: true,
+      description: 'PROPOSED or RESOLVED: the virtual account the money goes to.',
+      resolve: (query, row, _args, ctx) => (row.applyToAccountId ? ctx.prisma.ledgerAccount.findUnique({ ...query, where: { id: row.applyToAccountId } }) : null),
+    }),
+    proposalNote: t.exposeString('proposalNote', { nullable: true, description: 'Why the money goes there, in the proposing operator\'s words.' }),
+    proposedAt: t.expose('proposedAt', { type: 'DateTime', nullable: true }),
+    resolution: t.field({
+      type: LedgerTransaction,
+      nullable: true,
+      description: 'RESOLVED: the posting that moved the money out of suspense.',
+      resolve: (row, _args, ctx) => (row.resolutionTransactionId ? getTransaction(ctx.prisma, row.resolutionTransactionId) : null),
+    }),
     resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
   }),
 });
+
+const ProposeInboundExceptionResolutionInput = builder.inputType('ProposeInboundExceptionResolutionInput', {
+  fields: (t) => ({
+    accountId: t.globalID({ description: 'The virtual account the money belongs to: a supplier settlement, funder funding, core enterprise repayment or collection account in its currency.' }),
+    note: t.string({ validate: textUpTo(REASON_LENGTH_MAX) }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  proposeInboundExceptionResolution: t.prismaField({
+    type: 'InboundException',
+    description: 'Names the virtual account money parked in suspense belongs to (a platform operator with the MAKER role). Nothing moves until another operator approves.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID(), input: t.arg({ type: ProposeInboundExceptionResolutionInput }) },
+    resolve: async (query, _root, { id, input }, ctx) => {
+      const { exceptionId } = await proposeInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), { accountId: rowIdOf(input.accountId, 'LedgerAccount'), note: input.note });
+      return ctx.prisma.inboundException.findUniqueOrThrow({ ...query, where: { id: exceptionId } });
+    },
+  }),
+  approveInboundExceptionResolution: t.prismaField({
+    type: 'InboundException',
+    description: 'Approves a proposal (another platform operator, CHECKER): the money moves out of suspense to the named account, and the workflows it concerns are woken.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { exceptionId } = await decideInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), true);
+      return ctx.prisma.inboundException.findUniqueOrThrow({ ...query, where: { id: exceptionId } });
+    },
+  }),
+  rejectInboundExceptionResolution: t.prismaField({
+    type: 'InboundException',
+    description: 'Rejects a proposal (another platform operator, CHECKER): the money stays parked and the exception is OPEN again.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { exceptionId } = await decideInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), false);
+      return ctx.prisma.inboundException.findUniqueOrThrow({ ...query, where: { id: exceptionId } });
+    },
+  }),
+}));
 
 builder.queryFields((t) => ({
   inboundExceptions: t.prismaConnection({

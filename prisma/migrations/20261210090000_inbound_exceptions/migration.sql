@@ -1,7 +1,8 @@
 -- A bank line the matcher could not book where it was addressed is an exception: the money is
 -- parked in suspense (长款挂账) with the bank line kept beside it, the poller moves on to the
--- next credit, and an operator sees it and decides (refund to the payer, or apply it). One row
--- per bank line, whether the ledger could hold the money or not.
+-- next credit, and an operator sees it and decides. One row per bank line, whether the ledger
+-- could hold the money or not. An operator (the maker) proposes to apply the money to a named
+-- virtual account; another operator (the checker) approves, which posts it there, or rejects.
 
 CREATE TYPE "inbound_exception_reason" AS ENUM (
     -- No virtual account has the number.
@@ -22,7 +23,9 @@ CREATE TYPE "inbound_exception_reason" AS ENUM (
     'LEDGER_REFUSED'
 );
 
-CREATE TYPE "inbound_exception_status" AS ENUM ('OPEN', 'RESOLVED');
+-- OPEN → PROPOSED (a maker named where the money goes) → RESOLVED (a checker approved and it
+-- was posted); a rejected proposal goes back to OPEN.
+CREATE TYPE "inbound_exception_status" AS ENUM ('OPEN', 'PROPOSED', 'RESOLVED');
 
 CREATE TABLE "inbound_exception" (
     "id"                     UUID           NOT NULL DEFAULT gen_random_uuid(),
@@ -44,13 +47,35 @@ CREATE TABLE "inbound_exception" (
     "financing_id"           UUID,
     "status"                 "inbound_exception_status" NOT NULL DEFAULT 'OPEN',
     "created_at"             TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    -- The proposal: the account the money is to go to, by whom, why.
+    "apply_to_account_id"    UUID,
+    "proposal_note"          VARCHAR(500),
+    "maker_user_id"          UUID,
+    "proposed_at"            TIMESTAMPTZ(6),
+    -- The decision on it, and the posting out of suspense once approved.
+    "checker_user_id"        UUID,
+    "resolution_transaction_id" UUID,
     "resolved_at"            TIMESTAMPTZ(6),
     CONSTRAINT "inbound_exception_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "inbound_exception_inbound_credit_id_fkey" FOREIGN KEY ("inbound_credit_id") REFERENCES "inbound_credit"("id") ON DELETE RESTRICT ON UPDATE CASCADE,
     CONSTRAINT "inbound_exception_financing_id_fkey" FOREIGN KEY ("financing_id") REFERENCES "financing"("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "inbound_exception_apply_to_account_id_fkey" FOREIGN KEY ("apply_to_account_id") REFERENCES "ledger_account"("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "inbound_exception_maker_user_id_fkey" FOREIGN KEY ("maker_user_id") REFERENCES "app_user"("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "inbound_exception_checker_user_id_fkey" FOREIGN KEY ("checker_user_id") REFERENCES "app_user"("id") ON DELETE RESTRICT ON UPDATE CASCADE,
     -- Money the ledger can hold is in suspense; only a line it cannot hold has no booking.
     CONSTRAINT "inbound_exception_booked" CHECK (("inbound_credit_id" IS NULL) = ("reason" = 'NOT_BOOKABLE')),
-    CONSTRAINT "inbound_exception_resolved" CHECK (("status" = 'RESOLVED') = ("resolved_at" IS NOT NULL))
+    -- A proposal names an account, a maker and a time; only a booked line can have one.
+    CONSTRAINT "inbound_exception_proposal_whole" CHECK (
+        ("status" = 'OPEN') = ("apply_to_account_id" IS NULL)
+        AND ("apply_to_account_id" IS NULL) = ("maker_user_id" IS NULL)
+        AND ("apply_to_account_id" IS NULL) = ("proposed_at" IS NULL)
+        AND ("apply_to_account_id" IS NULL OR "inbound_credit_id" IS NOT NULL)),
+    -- Resolved means checked by a second person and posted.
+    CONSTRAINT "inbound_exception_resolved" CHECK (
+        ("status" = 'RESOLVED') = ("resolved_at" IS NOT NULL)
+        AND ("status" = 'RESOLVED') = ("checker_user_id" IS NOT NULL)
+        AND ("status" = 'RESOLVED') = ("resolution_transaction_id" IS NOT NULL)),
+    CONSTRAINT "inbound_exception_four_eyes" CHECK ("checker_user_id" IS NULL OR "checker_user_id" <> "maker_user_id")
 );
 CREATE UNIQUE INDEX "inbound_exception_bank_reference_key" ON "inbound_exception"("bank_reference");
 CREATE UNIQUE INDEX "inbound_exception_inbound_credit_id_key" ON "inbound_exception"("inbound_credit_id");
