@@ -222,7 +222,8 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   const row = await tx.inboundCredit.create({
     data: {
       bankReference: credit.bankReference,
-      virtualAccountNumber: credit.virtualAccountNumber,
+      // A number longer than any account's (parked as UNKNOWN_ACCOUNT) is kept whole on its exception.
+      virtualAccountNumber: credit.virtualAccountNumber.slice(0, 32),
       amount: formatAmount(amount, currency),
       currency,
       payerName: credit.payerName.slice(0, 200),
