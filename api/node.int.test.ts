@@ -61,6 +61,7 @@ describe('node(id) and nodes(ids)', () => {
     const collected = await db.prisma.financing.findUniqueOrThrow({ where: { id: financing.id }, include: { collectionAccount: true } });
     const inbound = await credit('NODE-REPAY', collected.collectionAccount!.virtualAccountNumber!, '100000.00');
     const allocation = await allocateCollection(db.prisma, financing.id, 'node:allocation');
+    const parked = await credit('NODE-UNKNOWN', '1234567890123456789', '10.00');
     const operator = await actorOf(db.prisma, actors.operator);
     const offline = await proposeOfflineRepayment(db.prisma, operator, { financingId: financing.id, amount: '1.00', bankReference: 'NODE-OFFLINE', note: 'received at the branch' });
     const supplierSettlement = (await findAccountByCode(db.prisma, partyAccountCode(supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY')))!;
@@ -96,6 +97,7 @@ describe('node(id) and nodes(ids)', () => {
       { typename: 'PartyBankAccount', rowId: bankAccount.id, seenBy: supplierSide },
       { typename: 'InboundCredit', rowId: inbound.credit.id, seenBy: ['operator'] },
       { typename: 'OfflineRepayment', rowId: offline.id, seenBy: ['operator'] },
+      { typename: 'InboundException', rowId: parked.exception!.id, seenBy: ['operator'] },
       { typename: 'LedgerAdjustment', rowId: adjustment.id, seenBy: ['operator'] },
       // An inbox is its own party's only, operators' included.
       { typename: 'Notification', rowId: notification.id, seenBy: ['owner'] },

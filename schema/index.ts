@@ -14,6 +14,7 @@ import './types/financing';
 import './types/servicing';
 import './types/portfolio';
 import './types/attention';
+import './types/inbound-exception';
 
 builder.queryType({});
 builder.mutationType({});

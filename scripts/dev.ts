@@ -15,6 +15,8 @@ import { runSystemCheckWorkflow } from '../workflows/client/system-check-client'
 import { createWorker, NativeConnection } from '../workflows/worker/create-worker';
 import { bookInboundCredits } from '../use-cases/book-inbound-credits';
 import { startInboundPoller } from '../workflows/worker/inbound-poller';
+import { startWakeUpDelivery } from '../workflows/worker/wake-up-delivery';
+import { deliverWakeUps } from '../use-cases/deliver-wake-ups';
 import { installTemporalLogging } from '../workflows/worker/temporal-logging';
 import { DEV_TOKENS_PATH, RUN_LOCK_PATH, startDatabase, startTemporal } from './lib/local-stack';
 import { acquireRunLock } from './lib/run-lock';
@@ -130,6 +132,8 @@ try {
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
   const inbound = { prisma, bank: bank.adapter, temporal, logger };
+  const delivery = startWakeUpDelivery(() => deliverWakeUps(inbound), config.BANK_POLL_INTERVAL_MS, logger);
+  stops.push(() => delivery.stop());
   const poller = startInboundPoller(() => bookInboundCredits(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => poller.stop());
   const api = await startApiServer(

@@ -9,7 +9,7 @@ import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import type { TestApi } from '../test/support/api';
 import { startTimeSkippingStack, type TimeSkippingStack } from '../test/support/time-skipping-stack';
-import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { createTestDatabase, SKIPPING_CLOCK_LEAD_MAX, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import { globalId, rowId } from '../test/support/global-ids';
@@ -43,7 +43,8 @@ describe('financing money on the time-skipping server', () => {
   let worker: TestWorker;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    // The workflow's clock runs months ahead of the database's: postings carry its time.
+    db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
   });
   beforeEach(async () => {
     stack = await startTimeSkippingStack(db);

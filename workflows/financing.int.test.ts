@@ -5,7 +5,7 @@ import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { startTimeSkipping } from '../test/support/time-skipping';
-import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { createTestDatabase, SKIPPING_CLOCK_LEAD_MAX, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { globalId, rowId } from '../test/support/global-ids';
 import { createTestWorker } from '../test/support/worker';
@@ -34,7 +34,8 @@ describe('financing workflow deadlines (time skipping)', () => {
   let silent: FinancingParties;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    // The workflow's clock runs months ahead of the database's: postings carry its time.
+    db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
     open = await createFinancingParties(db.prisma);
     silent = await createFinancingParties(db.prisma, { assignmentMode: 'SILENT' });
   });

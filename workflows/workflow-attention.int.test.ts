@@ -7,7 +7,7 @@ import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import type { TestApi } from '../test/support/api';
-import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { createTestDatabase, SKIPPING_CLOCK_LEAD_MAX, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable } from '../test/support/financings';
 import { globalId, rowId } from '../test/support/global-ids';
 import { testLogger } from '../test/support/logger';
@@ -51,7 +51,8 @@ describe('a step past its bound waits for an operator (time skipping)', () => {
   let stack: TimeSkippingStack;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    // The workflow's clock runs months ahead of the database's: postings carry its time.
+    db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
   });
   beforeEach(async () => {
     stack = await startTimeSkippingStack(db);

@@ -5,7 +5,7 @@ import { disbursementPostings, postingEntries } from '../../domain/ledger-rules'
 import { formatAmount, type Currency } from '../../domain/money';
 import { validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
-import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts } from './financing-ledger';
+import { financingAccounts, lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts } from './financing-ledger';
 import { getBalance } from './ledger/balances';
 import { postHold, reserveHold } from './ledger/holds';
 import { postTransaction } from './ledger/postings';
@@ -77,7 +77,7 @@ export async function disburse(prisma: PrismaClient, financingId: string, now = 
       if (!financing.fundingHoldId) throw new WrongStateError('the financing has no funding reserved yet', financing.status);
       const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
       const currency = financing.currency as Currency;
-      const accounts = await financingAccounts(tx, financing);
+      const accounts = await lockFinancingAccounts(tx, financing);
       const postings = disbursementPostings(figuresOf(financing, terms.interestMode), currency, accounts);
       const metadata = { financingId, financingNumber: financing.financingNumber };
       const advance = await postHold(tx, { holdId: financing.fundingHoldId, idempotencyKey: `financing:${financingId}:disburse`, description: `放款 disbursement ${financing.financingNumber}`, metadata }, now);
@@ -176,7 +176,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
       const payout = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
       const currency = payout.currency as Currency;
       const amount = toDecimal(payout.amount);
-      const accounts = await financingAccounts(tx, financing);
+      const accounts = await lockFinancingAccounts(tx, financing);
       const metadata = { financingId, payoutReference: payout.payoutReference };
       const open = payout.status === 'SUBMITTED' || payout.status === 'PENDING' || payout.status === 'UNKNOWN';
 

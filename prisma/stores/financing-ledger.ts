@@ -3,6 +3,7 @@ import type { Currency } from '../../domain/money';
 import type { Financing, Prisma, PrismaClient } from '../client';
 import { collectionAccountCode, partyAccountCode, platformAccountCode } from './chart-of-accounts';
 import { findAccountByCode, openAccount } from './ledger/accounts';
+import { lockAccounts } from './ledger/locks';
 import type { Tx } from './run-transaction';
 
 // What the money-moving stores share: the financing under its row lock, the accounts its
@@ -50,6 +51,22 @@ export async function financingAccounts(tx: Tx | PrismaClient, financing: Financ
     accrualControl: await accountId(tx, platformAccountCode('ACCRUAL_CONTROL', currency)),
     limitControl: await accountId(tx, platformAccountCode('LIMIT_CONTROL', currency)),
   };
+}
+
+/**
+ * The financing's accounts, locked for the rest of the transaction in the ledger's one global
+ * order (ledger/locks.ts), together with its penalty account, the credit limits its holds
+ * reserve and any `extra` account: a step that makes several ledger calls takes all its locks
+ * here, at once, so that it never holds one account while it waits for another (no deadlock
+ * between disbursement, returns, allocation and inbound booking).
+ */
+export async function lockFinancingAccounts(tx: Tx, financing: Financing, extra: readonly string[] = []): Promise<FinancingAccounts> {
+  const accounts = await financingAccounts(tx, financing);
+  const holds = await tx.ledgerHold.findMany({ where: { id: { in: financing.limitHoldIds } }, select: { debitAccountId: true, creditAccountId: true } });
+  const limits = holds.flatMap((hold) => [hold.debitAccountId, hold.creditAccountId]);
+  const roles = Object.keys(accounts) as (keyof FinancingAccounts)[];
+  await lockAccounts(tx, [...roles.map((role) => accounts[role]), ...limits, ...(financing.penaltyAccountId ? [financing.penaltyAccountId] : []), ...extra]);
+  return accounts;
 }
 
 /** Opens (or finds) the memo account where a financing's penalty interest accrues until it is collected. */

@@ -6,7 +6,10 @@ import type { Financing, Prisma, PrismaClient } from '../client';
 import { dateColumn } from '../../domain/business-date';
 import { openCollectionAccount } from './chart-of-accounts';
 import { creditLimitCode } from './credit-limit-store';
-import { findAccountByCode } from './ledger/accounts';
+import { closeAccount, findAccountByCode } from './ledger/accounts';
+import { lockAccounts } from './ledger/locks';
+import { lockFinancingAccounts } from './financing-ledger';
+import { parkCollectionOf } from './inbound-store';
 import { reserveHold, voidHold } from './ledger/holds';
 import { isOperator, type Actor } from '../../domain/actor';
 import { quoteFinancing, type QuoteResult } from './program-store';
@@ -159,8 +162,12 @@ async function reserveLimits(tx: Tx, financing: Financing, quoted: QuoteResult, 
     { kind: 'SUPPLIER' as const, programId: program.id, supplierPartyId: receivable.supplierPartyId },
   ];
   const holdIds: string[] = [];
-  for (const scope of scopes) {
-    const account = await findAccountByCode(tx, creditLimitCode({ ...scope, funderPartyId: program.funderPartyId, currency }));
+  const accounts = [];
+  for (const scope of scopes) accounts.push(await findAccountByCode(tx, creditLimitCode({ ...scope, funderPartyId: program.funderPartyId, currency })));
+  // The three holds' accounts, locked at once in the ledger's global order before the first.
+  await lockAccounts(tx, [...accounts, control].filter((account) => account !== null).map((account) => account.id));
+  for (const [index, scope] of scopes.entries()) {
+    const account = accounts[index];
     if (!account || !control) throw new Error(`limit account for ${scope.kind} is missing in ${program.code}`);
     try {
       const hold = await reserveHold(
@@ -283,12 +290,23 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
 }
 
 /**
- * Block → release: the limit reservations are voided (the limits have room again) and the
- * receivable returns to CONFIRMED, still encumbered in the registry by its own registration.
+ * Block → release: the limit reservations are voided (the limits have room again), the
+ * receivable returns to CONFIRMED, still encumbered in the registry by its own registration,
+ * and the collection account closes: money paid to it from now on is the payer's, parked in
+ * suspense for a refund (inbound-store.ts), and any paid before is moved there now.
  */
 async function releaseFinancing(tx: Tx, financing: Financing, actor: FinancingDecisionActor | null, now: Date): Promise<void> {
+  // Every account this release posts to (the limits, the collection account, suspense), locked
+  // at once in the ledger's global order before the first call.
+  const suspense = await findAccountByCode(tx, `platform:SUSPENSE:${financing.currency}`);
+  await lockFinancingAccounts(tx, financing, suspense ? [suspense.id] : []);
   for (const holdId of financing.limitHoldIds) {
     await voidHold(tx, { holdId, idempotencyKey: `financing:${financing.id}:limit-release:${holdId}` }, now);
+  }
+  if (financing.collectionAccountId) {
+    const detail = `financing ${financing.financingNumber} ended ${financing.status} without disbursement: the money is the payer's, for a refund`;
+    await parkCollectionOf(tx, financing, 'FINANCING_ENDED', detail, now);
+    await closeAccount(tx, financing.collectionAccountId, now);
   }
   await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'CONFIRMED', updatedAt: now } });
   await tx.receivableTransition.create({

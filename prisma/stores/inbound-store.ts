@@ -1,120 +1,328 @@
 import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
-import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { postingEntries, validateAmount } from '../../domain/ledger-rules';
+import { DomainError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
+import { postingEntries, transfer, validateAmount } from '../../domain/ledger-rules';
 import { formatAmount, isCurrency, type Currency } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
-import type { InboundCredit as InboundCreditRow, OfflineRepayment, PrismaClient } from '../client';
-import { platformAccountCode } from './chart-of-accounts';
+import { Prisma, type Financing, type InboundCredit as InboundCreditRow, type InboundException, type InboundExceptionReason, type LedgerAccount, type OfflineRepayment, type PrismaClient } from '../client';
+import { ensurePlatformAccounts, platformAccountCode } from './chart-of-accounts';
+import { databaseFailureOf } from './database-failure';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
+import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
 import type { Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
+import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
 // virtual account number; it is booked into clearing and matched to that virtual account in
-// the same database transaction, or parked in suspense (长款挂账) when the number is unknown
-// or the currency is not the account's. The bank reference makes a credit count once.
+// the same database transaction. The bank reference makes a credit count once. A credit that
+// cannot be matched (an unknown or closed number, a currency the account is not in, the
+// collection account of a financing that ended or settled) is parked in suspense (长款挂账) as an
+// exception with its bank line, for an operator; a credit the ledger cannot hold at all is kept
+// as an exception without a booking. Either way the poller moves on: no credit blocks the
+// credits behind it (docs/ledger.md, "Exceptions").
 
-export interface MatchedCredit {
+export interface BookedCredit {
+  bankReference: string;
   credit: InboundCreditRow;
   /** Set when the money reached a financing's collection account: its workflow allocates it. */
   financingId: string | null;
   /** Set when the money topped up a funder's funding account: its financings waiting for funding can go on. */
   fundedPartyId: string | null;
+  /** Set when the money was parked in suspense instead of reaching the account it was paid to. */
+  exception: InboundException | null;
   replayed: boolean;
 }
 
-async function matchedOf(tx: Tx | PrismaClient, credit: InboundCreditRow, replayed: boolean): Promise<MatchedCredit> {
-  const account = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: credit.accountId } });
-  return { credit, financingId: credit.financingId, fundedPartyId: account.purpose === 'FUNDER_FUNDING' ? account.ownerPartyId : null, replayed };
+/** A bank line the ledger could not hold (a currency it does not keep, an amount it cannot represent): an exception and no booking. */
+export interface UnbookedCredit {
+  bankReference: string;
+  credit: null;
+  financingId: null;
+  fundedPartyId: null;
+  exception: InboundException;
+  replayed: boolean;
 }
 
-/** Books and matches one inbound credit, once per bank reference. */
-export async function recordInboundCredit(
-  prisma: PrismaClient,
-  credit: InboundCredit,
-  people: { recordedByUserId?: string; approvedByUserId?: string } = {},
-): Promise<MatchedCredit> {
+export type InboundResult = BookedCredit | UnbookedCredit;
+
+type People = { recordedByUserId?: string; approvedByUserId?: string };
+
+async function bookedOf(tx: Tx | PrismaClient, credit: InboundCreditRow, replayed: boolean): Promise<BookedCredit> {
+  const account = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: credit.accountId } });
+  const exception = credit.outcome === 'SUSPENSE' ? await tx.inboundException.findUnique({ where: { inboundCreditId: credit.id } }) : null;
+  return {
+    bankReference: credit.bankReference,
+    credit,
+    financingId: credit.financingId,
+    fundedPartyId: account.purpose === 'FUNDER_FUNDING' ? account.ownerPartyId : null,
+    exception,
+    replayed,
+  };
+}
+
+function unbookedOf(exception: InboundException, replayed: boolean): UnbookedCredit {
+  return { bankReference: exception.bankReference, credit: null, financingId: null, fundedPartyId: null, exception, replayed };
+}
+
+/** Books and matches one inbound credit, once per bank reference; a credit the ledger refuses throws (see receiveInboundCredit). */
+export async function recordInboundCredit(prisma: PrismaClient, credit: InboundCredit, people: People = {}): Promise<BookedCredit> {
   const existing = await prisma.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
-  if (existing) return matchedOf(prisma, existing, true);
+  if (existing) return bookedOf(prisma, existing, true);
   try {
     return await runTransaction(prisma, (tx) => bookInboundCredit(tx, credit, people), { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS });
   } catch (error) {
     // Two pollers raced on the same credit: the other one booked it.
-    if (isUniqueViolation(error)) return matchedOf(prisma, await prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: credit.bankReference } }), true);
+    if (isUniqueViolation(error)) return bookedOf(prisma, await prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: credit.bankReference } }), true);
     throw error;
   }
 }
 
-/** The booking itself, inside the caller's transaction: receipt into clearing, then the match (or suspense). */
-async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: { recordedByUserId?: string; approvedByUserId?: string }): Promise<MatchedCredit> {
-  // Pollers racing for the same bank line queue here, and the later ones find the first one's
-  // booking instead of all posting to the same hot accounts only to lose on the keys.
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text`;
-  const booked = await tx.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
-  if (booked) return matchedOf(tx, booked, true);
-  if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
-  const currency: Currency = credit.currency;
-  const { amount } = validateAmount(credit.amount, currency);
+/**
+ * What the poller does with each bank line: books it (recordInboundCredit), and when the
+ * ledger refuses that booking, parks the money in suspense as an exception instead, or, when
+ * the ledger cannot hold it at all, keeps the bank line as an exception with no booking. Only
+ * a failure that says nothing about the credit (the database unreachable) is thrown, so that
+ * the poller stops before its cursor passes a line it has not dealt with.
+ */
+export async function receiveInboundCredit(prisma: PrismaClient, credit: InboundCredit): Promise<InboundResult> {
+  const parked = await prisma.inboundException.findUnique({ where: { bankReference: credit.bankReference } });
+  if (parked && parked.inboundCreditId === null) return unbookedOf(parked, true);
+  let refusal: unknown;
+  try {
+    return await recordInboundCredit(prisma, credit);
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    refusal = error;
+  }
+  const detail = `the ledger refused the booking: ${(refusal as Error).message}`;
+  try {
+    return await runTransaction(prisma, (tx) => bookInboundCredit(tx, credit, {}, { reason: 'LEDGER_REFUSED', detail }), { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS });
+  } catch (error) {
+    if (isUniqueViolation(error)) return receiveInboundCredit(prisma, credit);
+    if (!isRefusal(error)) throw error;
+  }
+  return runTransaction(prisma, (tx) => keepUnbookable(tx, credit, (refusal as Error).message));
+}
+
+/**
+ * A refusal about the credit itself, which booking it again will not cure: a rule of the
+ * ledger (a domain error), or a value the database cannot store (SQLSTATE class 22, data
+ * exception; class 23, a constraint).
+ */
+function isRefusal(error: unknown): boolean {
+  if (error instanceof DomainError) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2000') return true;
+  const failure = databaseFailureOf(error);
+  return failure !== undefined && (failure.code.startsWith('22') || failure.code.startsWith('23'));
+}
+
+/** Where a credit goes: the account it was paid to, or suspense and why. */
+interface Route {
+  target: LedgerAccount | null;
+  financing: Financing | null;
+  exception: { reason: InboundExceptionReason; detail: string } | null;
+}
+
+/**
+ * Finds the account a virtual account number belongs to and decides whether the money may go
+ * there. The collection account of a financing is read under the financing's row lock (shared):
+ * the booking and the financing's own steps (settlement, ending before disbursement) are then
+ * ordered, so money never reaches a collection account after the step that closed it.
+ */
+async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency): Promise<Route> {
+  const account = virtualAccountNumber.length <= 32 ? await tx.ledgerAccount.findUnique({ where: { virtualAccountNumber } }) : null;
+  if (!account || account.book !== 'MONEY') return { target: null, financing: null, exception: { reason: 'UNKNOWN_ACCOUNT', detail: `no virtual account has the number ${virtualAccountNumber}` } };
+  let financing: Financing | null = null;
+  if (account.purpose === 'COLLECTION') {
+    const owner = await tx.financing.findUnique({ where: { collectionAccountId: account.id }, select: { id: true } });
+    if (owner) {
+      await tx.$queryRaw`SELECT id FROM financing WHERE id = ${owner.id}::uuid FOR SHARE`;
+      financing = await tx.financing.findUniqueOrThrow({ where: { id: owner.id } });
+    }
+  }
+  const refuse = (reason: InboundExceptionReason, detail: string): Route => ({ target: null, financing, exception: { reason, detail } });
+  if (account.currency !== currency) return refuse('CURRENCY_MISMATCH', `virtual account ${virtualAccountNumber} is a ${account.currency} account`);
+  if (financing && CLOSED_BEFORE_APPROVAL.includes(financing.status)) {
+    return refuse('FINANCING_ENDED', `financing ${financing.financingNumber} ended ${financing.status} without disbursement: the money is the payer's, for a refund`);
+  }
+  if (financing?.status === 'SETTLED') {
+    return refuse('FINANCING_SETTLED', `financing ${financing.financingNumber} is settled: unapplied cash, to refund to the payer or apply`);
+  }
+  if (account.closedAt) return refuse('ACCOUNT_CLOSED', `virtual account ${virtualAccountNumber} was closed on ${account.closedAt.toISOString()}`);
+  return { target: account, financing, exception: null };
+}
+
+/** The platform's accounts an inbound credit passes through, in its currency; null when the platform has none in it. */
+async function inboundAccountsOf(tx: Tx, currency: Currency): Promise<{ escrowBank: string; inboundClearing: string; suspense: string } | null> {
   const escrowBank = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
   const clearing = await findAccountByCode(tx, platformAccountCode('INBOUND_CLEARING', currency));
   const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
-  if (!escrowBank || !clearing || !suspense) throw new Error(`the platform has no ${currency} accounts`);
-  const target = await tx.ledgerAccount.findFirst({ where: { virtualAccountNumber: credit.virtualAccountNumber, currency, closedAt: null } });
-  const matched = target !== null && target.book === 'MONEY';
+  return escrowBank && clearing && suspense ? { escrowBank: escrowBank.id, inboundClearing: clearing.id, suspense: suspense.id } : null;
+}
+
+/**
+ * The booking itself, inside the caller's transaction: receipt into clearing, then the match,
+ * or suspense with an exception. `park` sends it to suspense whatever the route (the ledger
+ * refused the match).
+ */
+async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, park?: { reason: InboundExceptionReason; detail: string }): Promise<BookedCredit> {
+  // Pollers racing for the same bank line queue here, and the later ones find the first one's
+  // booking instead of all posting to the same hot accounts only to lose on the keys.
+  // The posting's effective time is the bank's receipt time; a bank clock running ahead of
+  // ours is held to the ledger's bound (ledger.effective_at_lead_max) rather than refused:
+  // money must be booked whatever the bank's clock says, and the credit keeps the bank's time.
+  const [{ effectiveAt }] = await tx.$queryRaw<[{ effectiveAt: Date }]>`
+    SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text AS "locked",
+           least(${credit.receivedAt}::timestamptz, now() + ledger_effective_at_lead_max()) AS "effectiveAt"`;
+  const booked = await tx.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
+  if (booked) return bookedOf(tx, booked, true);
+  if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
+  const currency: Currency = credit.currency;
+  const { amount } = validateAmount(credit.amount, currency);
+  let accounts = await inboundAccountsOf(tx, currency);
+  let opened = false;
+  if (!accounts) {
+    // The bank holds money in a currency the platform keeps no books in yet: the books are
+    // opened so that the money is recorded where it is (the escrow account) and whose it is
+    // not yet (suspense), rather than refused and left out of the ledger.
+    await ensurePlatformAccounts(tx, currency);
+    accounts = (await inboundAccountsOf(tx, currency))!;
+    opened = true;
+  }
+  const route = await routeOf(tx, credit.virtualAccountNumber, currency);
+  let exception = park ?? route.exception;
+  if (exception && opened) exception = { reason: 'NO_ACCOUNTS_IN_CURRENCY', detail: `the platform had no ${currency} accounts; ${exception.detail}` };
+  const target = exception ? accounts.suspense : route.target!.id;
+  const financing = route.financing;
+  // Both postings' accounts, locked at once in the ledger's global order (ledger/locks.ts).
+  await lockAccounts(tx, [accounts.escrowBank, accounts.inboundClearing, target]);
   const metadata: Record<string, unknown> = { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber };
-  const financing = matched && target.purpose === 'COLLECTION' ? await tx.financing.findUnique({ where: { collectionAccountId: target.id } }) : null;
   if (financing) metadata.financingId = financing.id;
   await postTransaction(tx, {
     idempotencyKey: `inbound:${credit.bankReference}:receipt`,
     code: 'INBOUND_RECEIPT',
     description: `来账 ${credit.payerName}`,
+    effectiveAt,
     metadata,
-    entries: postingEntries('INBOUND_RECEIPT', amount, currency, { escrowBank: escrowBank.id, inboundClearing: clearing.id }),
+    entries: postingEntries('INBOUND_RECEIPT', amount, currency, { escrowBank: accounts.escrowBank, inboundClearing: accounts.inboundClearing }),
   });
   const match = await postTransaction(tx, {
     idempotencyKey: `inbound:${credit.bankReference}:match`,
-    code: matched ? 'INBOUND_MATCH' : 'INBOUND_SUSPENSE',
-    description: matched ? `入账 ${credit.virtualAccountNumber}` : `挂账 unknown virtual account ${credit.virtualAccountNumber}`,
-    metadata,
-    entries: postingEntries('INBOUND_MATCH', amount, currency, { inboundClearing: clearing.id, target: matched ? target.id : suspense.id }),
+    code: exception ? 'INBOUND_SUSPENSE' : 'INBOUND_MATCH',
+    description: exception ? `挂账 ${exception.reason} ${credit.virtualAccountNumber}` : `入账 ${credit.virtualAccountNumber}`,
+    effectiveAt,
+    metadata: exception ? { ...metadata, exception: exception.reason } : metadata,
+    entries: postingEntries('INBOUND_MATCH', amount, currency, { inboundClearing: accounts.inboundClearing, target }),
   });
   const row = await tx.inboundCredit.create({
     data: {
       bankReference: credit.bankReference,
-      virtualAccountNumber: credit.virtualAccountNumber,
+      // A number longer than any account's (parked as UNKNOWN_ACCOUNT) is kept whole on its exception.
+      virtualAccountNumber: credit.virtualAccountNumber.slice(0, 32),
       amount: formatAmount(amount, currency),
       currency,
       payerName: credit.payerName.slice(0, 200),
       payerAccountNumber: credit.payerAccountNumber.slice(0, 32),
       remittanceInformation: credit.remittanceInformation.slice(0, 200),
       receivedAt: credit.receivedAt,
-      outcome: matched ? 'MATCHED' : 'SUSPENSE',
-      accountId: matched ? target.id : suspense.id,
-      financingId: financing?.id ?? null,
+      outcome: exception ? 'SUSPENSE' : 'MATCHED',
+      accountId: target,
+      // Money parked from a financing's collection account is not the financing's to allocate.
+      financingId: exception ? null : (financing?.id ?? null),
       transactionId: match.transactionId,
       recordedByUserId: people.recordedByUserId ?? null,
       approvedByUserId: people.approvedByUserId ?? null,
     },
   });
-  return matchedOf(tx, row, false);
+  if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null } });
+  // The wake-ups this money calls for, in the booking's transaction: they exist exactly when the money does.
+  const cause = `inbound:${credit.bankReference}`;
+  if (!exception && financing) await recordWakeUps(tx, [{ financingId: financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
+  if (!exception && route.target!.purpose === 'FUNDER_FUNDING' && route.target!.ownerPartyId) await recordWakeUps(tx, await fundingWakeUpsFor(tx, route.target!.ownerPartyId, currency, cause));
+  return bookedOf(tx, row, false);
+}
+
+/**
+ * A financing ended without disbursement: whatever its collection account holds (a payer who
+ * paid before it ended) is the payers', not the financing's. Each credit booked there moves to
+ * suspense as an exception for a refund, inside the caller's transaction (the decision that
+ * ended the financing, which then closes the account). Nothing was ever allocated from the
+ * account before disbursement, so its balance is exactly these credits.
+ */
+export async function parkCollectionOf(tx: Tx, financing: Financing, reason: InboundExceptionReason, detail: string, now: Date): Promise<InboundException[]> {
+  if (!financing.collectionAccountId) return [];
+  const credits = await tx.inboundCredit.findMany({ where: { accountId: financing.collectionAccountId, outcome: 'MATCHED' }, orderBy: { receivedAt: 'asc' } });
+  const parked: InboundException[] = [];
+  for (const credit of credits) {
+    if (await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference } })) continue;
+    const currency = credit.currency as Currency;
+    const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
+    if (!suspense) throw new Error(`the platform has no ${currency} suspense account`);
+    await postTransaction(tx, {
+      idempotencyKey: `inbound:${credit.bankReference}:park`,
+      code: 'INBOUND_SUSPENSE',
+      description: `挂账 ${reason} ${credit.virtualAccountNumber}`,
+      effectiveAt: now,
+      metadata: { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber, financingId: financing.id, exception: reason },
+      entries: transfer(financing.collectionAccountId, suspense.id, toDecimal(credit.amount), currency),
+    });
+    parked.push(
+      await tx.inboundException.create({
+        data: {
+          ...bankLineOf({ ...credit, amount: formatAmount(toDecimal(credit.amount), currency) }),
+          reason,
+          detail: detail.slice(0, 500),
+          inboundCreditId: credit.id,
+          financingId: financing.id,
+        },
+      }),
+    );
+  }
+  return parked;
+}
+
+/** The bank line as the bank reported it, cut to the columns' lengths. */
+function bankLineOf(credit: InboundCredit) {
+  return {
+    bankReference: credit.bankReference,
+    virtualAccountNumber: credit.virtualAccountNumber.slice(0, 64),
+    amount: credit.amount.slice(0, 64),
+    currency: credit.currency.slice(0, 8),
+    payerName: credit.payerName.slice(0, 200),
+    payerAccountNumber: credit.payerAccountNumber.slice(0, 32),
+    remittanceInformation: credit.remittanceInformation.slice(0, 200),
+    receivedAt: credit.receivedAt,
+  };
+}
+
+/** A bank line the ledger cannot hold: kept as an exception, with nothing booked, so an operator sees it and the poller goes on. */
+async function keepUnbookable(tx: Tx, credit: InboundCredit, why: string): Promise<UnbookedCredit> {
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text`;
+  const kept = await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference } });
+  if (kept) return unbookedOf(kept, true);
+  const exception = await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: 'NOT_BOOKABLE', detail: `the ledger cannot hold this credit: ${why}`.slice(0, 500) } });
+  return unbookedOf(exception, false);
 }
 
 const INBOUND_CURSOR = 'inbound-credits';
+/** Bank lines read per poll; the next poll goes on from the cursor. */
+export const INBOUND_PAGE_SIZE_MAX = 100;
 
 /**
- * Reads the bank's new inbound credits from where the last poll stopped and books each one.
- * The cursor is saved after the page is booked: a crash in between re-reads the page, and the
- * bank references make that harmless.
+ * Reads the bank's new inbound credits from where the last poll stopped and deals with each
+ * one (receiveInboundCredit). The cursor is saved after the page: a crash in between re-reads
+ * the page, and the bank references make that harmless.
  */
-export async function pollInboundCredits(prisma: PrismaClient, bank: BankAdapter, pageSize = 100): Promise<MatchedCredit[]> {
+export async function pollInboundCredits(prisma: PrismaClient, bank: BankAdapter, pageSize = INBOUND_PAGE_SIZE_MAX): Promise<InboundResult[]> {
   const saved = await prisma.bankCursor.findUnique({ where: { name: INBOUND_CURSOR } });
   const page = await bank.listInboundCredits(saved?.cursor ?? null, pageSize);
-  const results: MatchedCredit[] = [];
-  for (const credit of page.credits) results.push(await recordInboundCredit(prisma, credit));
+  const results: InboundResult[] = [];
+  for (const credit of page.credits) results.push(await receiveInboundCredit(prisma, credit));
   if (page.cursor !== (saved?.cursor ?? null)) {
     await prisma.bankCursor.upsert({ where: { name: INBOUND_CURSOR }, update: { cursor: page.cursor, updatedAt: new Date() }, create: { name: INBOUND_CURSOR, cursor: page.cursor } });
   }
@@ -147,7 +355,7 @@ export async function proposeOfflineRepayment(
  * Another operator approves (the checker): the money is booked as an inbound credit to the
  * financing's collection account, exactly as if the bank had reported it.
  */
-export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor, id: string, approve: boolean): Promise<{ repayment: OfflineRepayment; matched: MatchedCredit | null }> {
+export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor, id: string, approve: boolean): Promise<{ repayment: OfflineRepayment; matched: BookedCredit | null }> {
   // One transaction under the record's lock: the money is booked if and only if the record
   // says APPROVED, whatever a second checker does at the same moment.
   return runTransaction(
@@ -158,7 +366,7 @@ export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor,
       if (!pending) throw new NotFoundError('OfflineRepayment', id);
       if (pending.status !== 'PENDING') throw new WrongStateError(`the offline repayment is already ${pending.status}`, pending.status);
       if (pending.makerUserId === actor.userId) throw new ForbiddenError('the operator who recorded a repayment cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
-      let matched: MatchedCredit | null = null;
+      let matched: BookedCredit | null = null;
       if (approve) {
         const financing = await tx.financing.findUniqueOrThrow({ where: { id: pending.financingId }, include: { collectionAccount: true } });
         matched = await bookInboundCredit(

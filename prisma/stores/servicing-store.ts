@@ -5,7 +5,7 @@ import { allocateWaterfall, postingEntries, waterfallEntries, type WaterfallAllo
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { dailyPenalty, isWhole, overdueFrom, penaltyDaysToCharge, totalOutstanding, waterfallOrder, type Outstanding } from '../../domain/servicing-rules';
 import type { AllocationSource, Financing, PrismaClient, RepaymentAllocation } from '../client';
-import { financingAccounts, lockFinancing, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
+import { financingAccounts, lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
 import { getBalance } from './ledger/balances';
 import { postTransaction } from './ledger/postings';
 import { runTransaction, type Tx } from './run-transaction';
@@ -99,7 +99,7 @@ export async function allocateCollection(prisma: PrismaClient, financingId: stri
       if (done) return done;
       const financing = await lockFinancing(tx, financingId);
       assertServicing(financing);
-      return allocateInTransaction(tx, financing, await financingAccounts(tx, financing), idempotencyKey, 'REPAYMENT', now);
+      return allocateInTransaction(tx, financing, await lockFinancingAccounts(tx, financing), idempotencyKey, 'REPAYMENT', now);
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
@@ -205,7 +205,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
       const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
       const already = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: `financing:${financingId}:recourse-allocation` } });
       if (!terms.recourse || already || owed.isZero() || !SERVICING.includes(financing.status)) return { claimed: storedAmount(financing.recourseClaimed, currency), outstandingAfter: formatAmount(owed, currency) };
-      const accounts = await financingAccounts(tx, financing);
+      const accounts = await lockFinancingAccounts(tx, financing);
       // Locked before it is read: two of the supplier's financings claiming on the same day
       // are served one after the other, each from what the other left.
       await tx.$queryRaw`SELECT id FROM ledger_account WHERE id = ${accounts.supplierSettlement}::uuid FOR UPDATE`;

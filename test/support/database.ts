@@ -22,11 +22,22 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh, fully migrated database for one test file, cloned from the template in milliseconds. */
-export async function createTestDatabase({ migrated = true }: { migrated?: boolean } = {}): Promise<TestDatabase> {
+/** How far ahead of the database's clock a test whose workflow clock skips days may post (the time-skipping tests' workflows run for months). */
+export const SKIPPING_CLOCK_LEAD_MAX = '800 days';
+
+/**
+ * A fresh, fully migrated database for one test file, cloned from the template in
+ * milliseconds. `effectiveAtLeadMax` sets how far ahead of the database's clock a posting's
+ * effective time may be (ledger.effective_at_lead_max; five minutes unless set, as in
+ * production): a test on the time-skipping server, whose activities post at the workflow's
+ * clock days ahead of the database's, sets SKIPPING_CLOCK_LEAD_MAX.
+ */
+export async function createTestDatabase({ migrated = true, effectiveAtLeadMax }: { migrated?: boolean; effectiveAtLeadMax?: string } = {}): Promise<TestDatabase> {
   const name = `scf_test_${randomBytes(6).toString('hex')}`;
   const template = inject('pgTemplateDatabase');
   await admin((client) => client.query(migrated ? `CREATE DATABASE "${name}" TEMPLATE "${template}"` : `CREATE DATABASE "${name}"`));
+  // Before any connection: a database's settings apply to the sessions that start after them.
+  if (effectiveAtLeadMax) await admin((client) => client.query(`ALTER DATABASE "${name}" SET ledger.effective_at_lead_max = '${effectiveAtLeadMax.replace(/'/g, "''")}'`));
   const url = inject('pgAdminUrl').replace(/\/postgres$/, `/${name}`);
   const prisma = createPrismaClient({ databaseUrl: url, poolMax: 20 });
   const pool = new pg.Pool({ connectionString: url, max: 4 });

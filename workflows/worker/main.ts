@@ -8,7 +8,9 @@ import { createActivities } from '../activities';
 import { createTemporalClient } from '../client/temporal-client';
 import { createWorker, NativeConnection } from './create-worker';
 import { bookInboundCredits } from '../../use-cases/book-inbound-credits';
+import { deliverWakeUps } from '../../use-cases/deliver-wake-ups';
 import { startInboundPoller } from './inbound-poller';
+import { startWakeUpDelivery } from './wake-up-delivery';
 import { installTemporalLogging } from './temporal-logging';
 
 const config = loadConfigOrExit();
@@ -24,13 +26,17 @@ const worker = await createWorker({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   activities: createActivities({ prisma, logger, bank: bank.adapter }),
 });
-// The worker process also reads the bank's inbound credits and wakes the workflows concerned.
+// The worker process also reads the bank's inbound credits and wakes the workflows concerned:
+// the wake-ups recorded with each booking are delivered at start-up (whatever a crashed
+// process left behind), after each poll, and on their own loop.
 const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+const delivery = startWakeUpDelivery(() => deliverWakeUps({ prisma, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.adapter, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, bankAdapter: config.BANK_ADAPTER }, 'worker started');
 // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks have finished.
 await worker.run();
 await poller.stop();
+await delivery.stop();
 await temporal.connection.close();
 await bank.close();
 await connection.close();

@@ -72,6 +72,11 @@ export interface PostHoldInput {
   /** The code of the posting transaction, when it says more than the hold's own code (which it keeps when omitted). */
   code?: string | null;
   description?: string | null;
+  /**
+   * The time of the business event the posting records (the disbursement's time on the
+   * workflow's clock); omitted, the database's clock at the posting. See PostTransactionInput.
+   */
+  effectiveAt?: Date | null;
   metadata?: Record<string, unknown> | null;
 }
 
@@ -91,13 +96,15 @@ export async function postHold(db: LedgerDb, input: PostHoldInput, now = new Dat
   }
   const amount = input.amount == null ? null : new Decimal(input.amount).toFixed();
   const metadata = input.metadata ?? {};
-  // A code is hashed only when given, so that posts without one keep the hashes they always had.
-  const hash = sha256Hex(canonicalJson({ kind: 'hold-post', holdId: input.holdId.toLowerCase(), amount, code: input.code ?? undefined, description: input.description ?? null, metadata }));
+  if (input.effectiveAt != null && Number.isNaN(input.effectiveAt.getTime())) throw ValidationError.field(['effectiveAt'], 'must be a valid time');
+  const effectiveAt = input.effectiveAt ? input.effectiveAt.toISOString() : undefined;
+  // A code and an effective time are hashed only when given, so that posts without them keep the hashes they always had.
+  const hash = sha256Hex(canonicalJson({ kind: 'hold-post', holdId: input.holdId.toLowerCase(), amount, code: input.code ?? undefined, effectiveAt, description: input.description ?? null, metadata }));
   const [row] = await runStatement<{ transactionId: string; replayed: boolean; postedAmount: string }>(db, {
     name: 'ledger_post_hold',
     text: `SELECT "transaction_id"::text AS "transactionId", "replayed", "posted_amount"::text AS "postedAmount"
-           FROM "ledger_post_hold"($1::uuid, $2, $3, $4::numeric, $5::timestamptz, $6, $7::jsonb, $8)`,
-    values: [input.holdId, input.idempotencyKey, hash, amount, now.toISOString(), input.description ?? null, JSON.stringify(metadata), input.code ?? null],
+           FROM "ledger_post_hold"($1::uuid, $2, $3, $4::numeric, $5::timestamptz, $6, $7::jsonb, $8, $9::timestamptz)`,
+    values: [input.holdId, input.idempotencyKey, hash, amount, now.toISOString(), input.description ?? null, JSON.stringify(metadata), input.code ?? null, effectiveAt ?? null],
   });
   if (!row) throw new Error('ledger_post_hold returned no row');
   return { transactionId: row.transactionId, replayed: row.replayed, postedAmount: toDecimal(row.postedAmount) };

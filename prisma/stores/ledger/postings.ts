@@ -18,6 +18,16 @@ import { getTransaction } from './transactions';
 // Postings: balanced transactions, alone or in an atomic batch, and their reversals.
 
 export interface PostTransactionInput extends TransactionHeaderInput {
+  /**
+   * The time of the business event the posting records: the bank's receipt or settlement time,
+   * the workflow's clock (`at`) for a step of a workflow. Every posting made for a business
+   * event passes it, so that the day a posting counts on does not depend on when a worker got
+   * round to it. Omitted (or null), the ledger uses the database's clock when the posting's
+   * database transaction began (now()): for postings that record no event outside the
+   * platform, such as a credit limit granted. It may be in the past (back-dating), and at most
+   * `ledger.effective_at_lead_max` (five minutes) ahead of the database's clock.
+   */
+  effectiveAt?: Date | null;
   entries: LedgerEntryInput[];
 }
 

@@ -1,0 +1,145 @@
+import { InboundExceptionReason as ReasonValues, InboundExceptionStatus as StatusValues } from '../../prisma/generated/client/enums';
+import { INBOUND_EXCEPTION_PAGE_SIZE_MAX, visibleInboundExceptionsWhere } from '../../prisma/stores/inbound-exception-store';
+import { getTransaction } from '../../prisma/stores/ledger/transactions';
+import { maskBankAccountNumber } from '../../domain/party-rules';
+import { WrongStateError } from '../../domain/errors';
+import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
+import { decideInboundExceptionResolution } from '../../use-cases/decide-inbound-exception-resolution';
+import { proposeInboundExceptionResolution } from '../../use-cases/propose-inbound-exception-resolution';
+import { builder } from '../builder';
+import { LOOKUP_ERRORS } from '../errors';
+import { rowIdOf, scopedById } from '../global-id';
+import { Money, money } from '../money';
+import { textUpTo } from '../validators';
+import { LedgerTransaction } from './ledger';
+
+// Bank lines the matcher could not book where they were addressed (docs/ledger.md,
+// "Exceptions"): the money waits in suspense, with its bank line, for an operator. The list is
+// the platform's work queue, so only operators see it; one operator proposes where the money
+// goes, another approves (four eyes), and only then does it move.
+
+const InboundExceptionReasonEnum = builder.enumType('InboundExceptionReason', {
+  values: {
+    UNKNOWN_ACCOUNT: { value: ReasonValues.UNKNOWN_ACCOUNT, description: 'No virtual account has the number.' },
+    CURRENCY_MISMATCH: { value: ReasonValues.CURRENCY_MISMATCH, description: 'The virtual account is in another currency.' },
+    NO_ACCOUNTS_IN_CURRENCY: { value: ReasonValues.NO_ACCOUNTS_IN_CURRENCY, description: "The platform kept no books in the credit's currency: they were opened and the money parked in their suspense." },
+    NOT_BOOKABLE: { value: ReasonValues.NOT_BOOKABLE, description: 'The ledger cannot hold the currency or the amount as the bank wrote it: nothing is booked, the bank line is kept.' },
+    ACCOUNT_CLOSED: { value: ReasonValues.ACCOUNT_CLOSED, description: 'The virtual account is closed.' },
+    FINANCING_ENDED: { value: ReasonValues.FINANCING_ENDED, description: 'The collection account of a financing that ended without disbursement: the money is the payer\'s, for a refund.' },
+    FINANCING_SETTLED: { value: ReasonValues.FINANCING_SETTLED, description: 'The collection account of a settled financing: unapplied cash, to refund to the payer or apply; never paid to the supplier by itself.' },
+    LEDGER_REFUSED: { value: ReasonValues.LEDGER_REFUSED, description: 'The ledger refused the booking for another reason (see detail).' },
+  },
+});
+
+const InboundExceptionStatusEnum = builder.enumType('InboundExceptionStatus', {
+  values: Object.values(StatusValues),
+  description: 'OPEN → PROPOSED (an operator named where the money goes) → RESOLVED (another operator approved, and it moved); a rejected proposal is OPEN again.',
+});
+
+builder.prismaNode('InboundException', {
+  description: 'A bank credit the matcher could not book where it was addressed: parked in suspense with its bank line, for an operator (platform operators only).',
+  id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
+  findUnique: (id, ctx) => scopedById(id, visibleInboundExceptionsWhere(ctx.viewer)),
+  fields: (t) => ({
+    bankReference: t.exposeString('bankReference'),
+    reason: t.field({ type: InboundExceptionReasonEnum, resolve: (row) => row.reason }),
+    detail: t.exposeString('detail', { description: 'Why, in words: the account or financing concerned and what happened to it.' }),
+    status: t.field({ type: InboundExceptionStatusEnum, resolve: (row) => row.status }),
+    virtualAccountNumber: t.exposeString('virtualAccountNumber', { description: 'The number the payer used, as the bank reported it.' }),
+    amount: t.field({
+      type: Money,
+      nullable: true,
+      description: 'As the bank reported it; null only when the bank wrote no decimal amount (NOT_BOOKABLE).',
+      resolve: (row) => (/^(0|[1-9]\d*)(\.\d+)?$/.test(row.amount) ? money(row.amount, row.currency) : null),
+    }),
+    payerName: t.exposeString('payerName'),
+    payerAccount: t.string({ description: "The payer's account, masked: the last four digits.", resolve: (row) => maskBankAccountNumber(row.payerAccountNumber) }),
+    remittanceInformation: t.exposeString('remittanceInformation'),
+    receivedAt: t.expose('receivedAt', { type: 'DateTime', description: "The bank's receipt time (the value date)." }),
+    credit: t.prismaField({
+      type: 'InboundCredit',
+      nullable: true,
+      description: 'The booking into suspense; null when the ledger could not hold the money (NOT_BOOKABLE).',
+      resolve: (query, row, _args, ctx) => (row.inboundCreditId ? ctx.prisma.inboundCredit.findUnique({ ...query, where: { id: row.inboundCreditId } }) : null),
+    }),
+    financing: t.prismaField({
+      type: 'Financing',
+      nullable: true,
+      description: 'The financing whose collection account the number belongs to, if any.',
+      resolve: (query, row, _args, ctx) => (row.financingId ? ctx.prisma.financing.findUnique({ ...query, where: { id: row.financingId } }) : null),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    applyTo: t.prismaField({
+      type: 'LedgerAccount',
+      nullable: true,
+      description: 'PROPOSED or RESOLVED: the virtual account the money goes to.',
+      resolve: (query, row, _args, ctx) => (row.applyToAccountId ? ctx.prisma.ledgerAccount.findUnique({ ...query, where: { id: row.applyToAccountId } }) : null),
+    }),
+    proposalNote: t.exposeString('proposalNote', { nullable: true, description: 'Why the money goes there, in the proposing operator\'s words.' }),
+    proposedAt: t.expose('proposedAt', { type: 'DateTime', nullable: true }),
+    resolution: t.field({
+      type: LedgerTransaction,
+      nullable: true,
+      description: 'RESOLVED: the posting that moved the money out of suspense.',
+      resolve: (row, _args, ctx) => (row.resolutionTransactionId ? getTransaction(ctx.prisma, row.resolutionTransactionId) : null),
+    }),
+    resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const ProposeInboundExceptionResolutionInput = builder.inputType('ProposeInboundExceptionResolutionInput', {
+  fields: (t) => ({
+    accountId: t.globalID({ description: 'The virtual account the money belongs to: a supplier settlement, funder funding, core enterprise repayment or collection account in its currency.' }),
+    note: t.string({ validate: textUpTo(REASON_LENGTH_MAX) }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  proposeInboundExceptionResolution: t.prismaField({
+    type: 'InboundException',
+    description: 'Names the virtual account money parked in suspense belongs to (a platform operator with the MAKER role). Nothing moves until another operator approves.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID(), input: t.arg({ type: ProposeInboundExceptionResolutionInput }) },
+    resolve: async (query, _root, { id, input }, ctx) => {
+      const { exceptionId } = await proposeInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), { accountId: rowIdOf(input.accountId, 'LedgerAccount'), note: input.note });
+      return ctx.prisma.inboundException.findUniqueOrThrow({ ...query, where: { id: exceptionId } });
+    },
+  }),
+  approveInboundExceptionResolution: t.prismaField({
+    type: 'InboundException',
+    description: 'Approves a proposal (another platform operator, CHECKER): the money moves out of suspense to the named account, and the workflows it concerns are woken.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { exceptionId } = await decideInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), true);
+      return ctx.prisma.inboundException.findUniqueOrThrow({ ...query, where: { id: exceptionId } });
+    },
+  }),
+  rejectInboundExceptionResolution: t.prismaField({
+    type: 'InboundException',
+    description: 'Rejects a proposal (another platform operator, CHECKER): the money stays parked and the exception is OPEN again.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { exceptionId } = await decideInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), false);
+      return ctx.prisma.inboundException.findUniqueOrThrow({ ...query, where: { id: exceptionId } });
+    },
+  }),
+}));
+
+builder.queryFields((t) => ({
+  inboundExceptions: t.prismaConnection({
+    nullable: true,
+    type: 'InboundException',
+    cursor: 'id',
+    totalCount: (_root, { status }, ctx) => ctx.prisma.inboundException.count({ where: { ...(status ? { status } : {}), ...visibleInboundExceptionsWhere(ctx.viewer) } }),
+    description: 'Bank credits parked in suspense for an operator, oldest first (operators only).',
+    authScopes: { permitted: 'READ_INBOUND_EXCEPTIONS' },
+    maxSize: INBOUND_EXCEPTION_PAGE_SIZE_MAX,
+    args: { status: t.arg({ type: InboundExceptionStatusEnum, required: false }) },
+    resolve: (query, _root, { status }, ctx) =>
+      ctx.prisma.inboundException.findMany({ ...query, where: { ...(status ? { status } : {}), ...visibleInboundExceptionsWhere(ctx.viewer) }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+  }),
+}));
