@@ -11,6 +11,7 @@ import './types/ledger';
 import './types/receivable';
 import './types/program';
 import './types/financing';
+import './types/repricing';
 import './types/servicing';
 import './types/portfolio';
 import './types/attention';

@@ -132,6 +132,14 @@ async function createFinancing(tx: Tx, actor: Actor, quoted: QuoteResult, reques
       valueDate: dateColumn(quote.valueDate),
       dueDate: dateColumn(quote.dueDate),
       tenorDays: quote.tenorDays,
+      // What was quoted stays as it was; the figures above are repriced when the money moves.
+      quotedValueDate: dateColumn(quote.valueDate),
+      quotedTenorDays: quote.tenorDays,
+      quotedInterest: quote.interest.toFixed(),
+      quotedFees: quote.fees.toFixed(),
+      quotedNetDisbursement: quote.netDisbursement.toFixed(),
+      quotedRepaymentAtMaturity: quote.repaymentAtMaturity.toFixed(),
+      quotedEffectiveAnnualRate: quote.effectiveAnnualRate.toFixed(),
       // Open assignment waits for the core enterprise first; silent goes straight to the funder.
       status: terms.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL',
       acknowledgementDeadline: terms.assignmentMode === 'OPEN' ? new Date(now.getTime() + windows.acknowledgementWindowMs) : null,
@@ -286,7 +294,7 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
  * Block → release: the limit reservations are voided (the limits have room again) and the
  * receivable returns to CONFIRMED, still encumbered in the registry by its own registration.
  */
-async function releaseFinancing(tx: Tx, financing: Financing, actor: FinancingDecisionActor | null, now: Date): Promise<void> {
+export async function releaseFinancing(tx: Tx, financing: Financing, actor: FinancingDecisionActor | null, now: Date): Promise<void> {
   for (const holdId of financing.limitHoldIds) {
     await voidHold(tx, { holdId, idempotencyKey: `financing:${financing.id}:limit-release:${holdId}` }, now);
   }
