@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BankSimulator } from '../../bank/simulator/bank-simulator';
+import { testLogger } from '../../test/support/logger';
+import { createPayoutActivities } from '../../workflows/activities/payout-activities';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { createFinancingParties, TEST_FINANCING_WINDOWS, type FinancingParties } from '../../test/support/financings';
 import { createActor } from '../../test/support/parties';
 import { actorOf, registrationInput } from '../../test/support/receivables';
 import { addDays, businessDateOf, isoDateOfColumn, startOfBusinessDate } from '../../domain/business-date';
 import { partyAccountCode, platformAccountCode, openPartyAccounts } from './chart-of-accounts';
-import { disburse, disburseAtValueDate, registerBankAccount, reserveFunding } from './disbursement-store';
+import { disburse, disburseAtValueDate, registerBankAccount, reserveFunding, retryPayout } from './disbursement-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
 import { recordInboundCredit } from './inbound-store';
 import { findAccountByCode } from './ledger/accounts';
@@ -227,5 +230,41 @@ describe('disbursement at the actual value date', () => {
   it('refuses at application a tenor shorter than the program\'s minimum', async () => {
     parties = await createFinancingParties(db.prisma, { tenorDaysMin: 30 });
     await expect(appliedAt(new Date(), 20)).rejects.toMatchObject({ code: 'TENOR_TOO_SHORT' });
+  });
+
+  it('books a return of part of a payout for what came back; the rest stays paid out, and a retry pays out only what came back', async () => {
+    const t0 = new Date(startOfBusinessDate(addDays(businessDateOf(new Date()), -4)).getTime() + 10 * 60 * 60 * 1000);
+    let clock = t0;
+    const bank = new BankSimulator({ pool: db.url, escrowAccountNumber: `3100${String(process.pid).padStart(8, '0')}77`, clock: () => clock });
+    try {
+      const payouts = createPayoutActivities({ prisma: db.prisma, logger: testLogger, bank });
+      const { financing, supplier, supplierCode } = await appliedAt(t0, 90);
+      await approve(financing.id, t0, t0);
+      await reserveFunding(db.prisma, financing.id, TEST_FINANCING_WINDOWS.fundingWindowMs, t0);
+      const first = (await disburse(db.prisma, financing.id, t0))!;
+      // The beneficiary's bank sends back 1,000.00 of the 787,200.00 a day after it settled.
+      await bank.script({ payoutReference: first.payoutReference, behaviour: 'RETURN_AFTER', delayMs: DAY_MS, returnAmount: '1000.00', reason: '部分退汇 part returned' });
+      expect(await payouts.submitPayout({ payoutId: first.id, at: clock })).toBe('SETTLED');
+      clock = new Date(t0.getTime() + DAY_MS);
+      expect(await payouts.checkPayout({ payoutId: first.id, at: clock })).toBe('RETURNED');
+      const returned = await db.prisma.payout.findUniqueOrThrow({ where: { id: first.id } });
+      const posting = await db.prisma.ledgerTransaction.findUniqueOrThrow({ where: { idempotencyKey: `payout:${first.payoutReference}:returned` }, include: { entries: true } });
+      expect({
+        payout: [returned.status, returned.amount.toFixed(2), returned.returnedAmount?.toFixed(2)],
+        posted: posting.entries.map((entry) => entry.amount.toFixed(2)),
+        supplier: await balance(supplierCode),
+      }).toEqual({ payout: ['RETURNED', '787200.00', '1000.00'], posted: ['1000.00', '1000.00'], supplier: '1000.00' });
+      // The ledger's escrow moves as the bank's account did: 787,200.00 out, 1,000.00 back.
+      const statement = await bank.fetchStatement(businessDateOf(clock), 'CNY');
+      expect(statement.lines.map((line) => `${line.kind} ${line.direction} ${line.amount}`)).toEqual(['PAYOUT_RETURN CREDIT 1000.00']);
+      // A person retries: the new attempt pays out the 1,000.00 that came back, not the whole proceeds again.
+      const retried = await retryPayout(db.prisma, await actorOf(db.prisma, supplier), financing.id, `retry-${financing.id}`, clock);
+      expect([retried.attempt, retried.amount.toFixed(2)]).toEqual([2, '1000.00']);
+      expect(await payouts.submitPayout({ payoutId: retried.id, at: clock })).toBe('SETTLED');
+      expect(await balance(supplierCode)).toBe('0.00');
+      expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+    } finally {
+      await bank.close();
+    }
   });
 });

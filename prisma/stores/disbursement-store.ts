@@ -1,9 +1,8 @@
-import type { PayoutView } from '../../bank/bank-adapter';
 import { businessDateOf, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertMayRetryPayout } from '../../domain/financing-rules';
 import { disbursementPostings, postingEntries } from '../../domain/ledger-rules';
-import { formatAmount, type Currency } from '../../domain/money';
+import { formatAmount, type Currency, type Decimal } from '../../domain/money';
 import { priceAtDisbursement, type DisbursementPrice, type Quote } from '../../domain/pricing';
 import { validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { Financing, PartyBankAccount, Payout, PrismaClient, ProgramTerms } from '../client';
@@ -12,6 +11,7 @@ import { getBalance } from './ledger/balances';
 import { releaseFinancing } from './financing-store';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
 import { postTransaction } from './ledger/postings';
+import { amountToPayAgain } from './payout-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
@@ -199,7 +199,7 @@ export async function disburseAtValueDate(prisma: PrismaClient, financingId: str
         feesOutstanding: 0,
         penaltyAccount: { connect: { id: penaltyAccountId } },
       });
-      const payout = await openPayoutAttempt(tx, repriced, accounts, 1, null, now);
+      const payout = await openPayoutAttempt(tx, repriced, accounts, 1, toDecimal(repriced.netDisbursement), null, now);
       if (!payout) await moveFinancing(tx, financing, 'PAYOUT_FAILED', 'the supplier has no bank account registered for payouts', now);
       return { outcome: 'DISBURSED', payout };
     },
@@ -227,12 +227,17 @@ export function payoutReference(financingNumber: string, attempt: number): strin
   return `${financingNumber}-P${attempt}`;
 }
 
-/** Puts the net proceeds in transit to the supplier's active bank account; null when it has none. */
+/**
+ * Puts `amount` of the proceeds in transit to the supplier's active bank account (the net
+ * disbursement at first; what came back of a failed or returned attempt afterwards); null when
+ * it has none.
+ */
 async function openPayoutAttempt(
   tx: Tx,
   financing: Financing,
   accounts: FinancingAccounts,
   attempt: number,
+  amount: Decimal,
   requestedByUserId: string | null,
   now: Date,
   requestKey: string | null = null,
@@ -240,7 +245,6 @@ async function openPayoutAttempt(
   const beneficiary = await tx.partyBankAccount.findFirst({ where: { partyId: financing.supplierPartyId, retiredAt: null } });
   if (!beneficiary) return null;
   const currency = financing.currency as Currency;
-  const amount = toDecimal(financing.netDisbursement);
   const reference = payoutReference(financing.financingNumber, attempt);
   const inTransit = await postTransaction(tx, {
     idempotencyKey: `financing:${financing.id}:payout:${attempt}`,
@@ -269,82 +273,11 @@ async function openPayoutAttempt(
   });
 }
 
-export type PayoutOutcome = { kind: 'BANK'; view: PayoutView } | { kind: 'TIMEOUT' } | { kind: 'REJECTED'; reason: string };
-
-/**
- * Records what the bank said of a payout, with its posting, once: SETTLED takes the money out
- * of transit and out of the escrow account; FAILED (or refused) puts it back in the supplier's
- * account; RETURNED after settling brings it back into the escrow account and the supplier's
- * account. A timeout changes nothing but the status: the payout is UNKNOWN, not failed.
- */
-export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
-  return runTransaction(
-    prisma,
-    async (tx) => {
-      const { financingId } = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
-      const financing = await lockFinancing(tx, financingId);
-      const payout = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
-      const currency = payout.currency as Currency;
-      const amount = toDecimal(payout.amount);
-      const accounts = await financingAccounts(tx, financing);
-      const metadata = { financingId, payoutReference: payout.payoutReference };
-      const open = payout.status === 'SUBMITTED' || payout.status === 'PENDING' || payout.status === 'UNKNOWN';
-
-      const settle = async () => {
-        const posted = await postTransaction(tx, {
-          idempotencyKey: `payout:${payout.payoutReference}:settled`,
-          code: 'PAYOUT_SETTLED',
-          metadata,
-          entries: postingEntries('PAYOUT_SETTLED', amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
-        });
-        await moveFinancing(tx, financing, 'DISBURSED', `payout ${payout.payoutReference} settled by the bank`, now);
-        return { status: 'SETTLED' as const, settledAt: now, settledTransactionId: posted.transactionId };
-      };
-      const fail = async (reason: string) => {
-        const posted = await postTransaction(tx, {
-          idempotencyKey: `payout:${payout.payoutReference}:reversed`,
-          code: 'PAYOUT_REVERSED',
-          metadata,
-          entries: postingEntries('PAYOUT_REVERSED', amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.supplierSettlement }),
-        });
-        await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} failed: ${reason}`, now);
-        return { status: 'FAILED' as const, failedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId };
-      };
-
-      let data: Parameters<typeof tx.payout.update>[0]['data'] = {};
-      if (outcome.kind === 'TIMEOUT') {
-        if (payout.status === 'SUBMITTED') data = { status: 'UNKNOWN' };
-      } else if (outcome.kind === 'REJECTED') {
-        if (open) data = await fail(`the bank refused the instruction: ${outcome.reason}`);
-      } else {
-        const { view } = outcome;
-        const bankReference = view.bankReference ?? payout.bankReference;
-        if (view.status === 'PENDING' && open) data = { status: 'PENDING', bankReference };
-        if (view.status === 'SETTLED' && open) data = { ...(await settle()), bankReference };
-        if (view.status === 'FAILED' && open) data = { ...(await fail(view.failureReason ?? 'no reason given')), bankReference };
-        if (view.status === 'RETURNED' && payout.status !== 'RETURNED' && payout.status !== 'FAILED') {
-          if (open) data = await settle();
-          const reason = view.returnReason ?? 'no reason given';
-          const posted = await postTransaction(tx, {
-            idempotencyKey: `payout:${payout.payoutReference}:returned`,
-            code: 'PAYOUT_RETURNED',
-            metadata,
-            entries: postingEntries('PAYOUT_RETURNED', amount, currency, { escrowBank: accounts.escrowBank, source: accounts.supplierSettlement }),
-          });
-          await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} returned by the beneficiary's bank: ${reason}`, now);
-          data = { ...data, status: 'RETURNED', returnedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
-        }
-      }
-      if (Object.keys(data).length === 0) return payout;
-      return tx.payout.update({ where: { id: payoutId }, data: { ...data, updatedAt: now } });
-    },
-    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
-  );
-}
-
 /**
  * A person's retry after a failed or returned payout: a new attempt with a new reference, to
- * the supplier's bank account as it is now (register a corrected one first). Never automatic.
+ * the supplier's bank account as it is now (register a corrected one first), for what the last
+ * attempt left to pay (all of a failed one, what came back of a returned one; the net
+ * disbursement when there was none). Never automatic.
  */
 export async function retryPayout(prisma: PrismaClient, actor: Actor, financingId: string, requestKey: string, now = new Date()): Promise<Payout> {
   return runTransaction(
@@ -363,7 +296,8 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
         throw new WrongStateError(`payout ${latest.payoutReference} is ${latest.status}; only a failed or returned payout is retried`, financing.status);
       }
       const accounts = await financingAccounts(tx, financing);
-      const payout = await openPayoutAttempt(tx, financing, accounts, (latest?.attempt ?? 0) + 1, actor.userId, now, requestKey);
+      const amount = latest ? amountToPayAgain(latest) : toDecimal(financing.netDisbursement);
+      const payout = await openPayoutAttempt(tx, financing, accounts, (latest?.attempt ?? 0) + 1, amount, actor.userId, now, requestKey);
       if (!payout) throw new ValidationError([{ path: ['financingId'], message: 'the supplier has no bank account registered: register one first' }], 'BANK_ACCOUNT_MISSING');
       await moveFinancing(tx, financing, 'DISBURSING', `payout retried as ${payout.payoutReference}`, now, {}, { userId: actor.userId, partyId: actor.partyId });
       return payout;

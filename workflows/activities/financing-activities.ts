@@ -236,18 +236,32 @@ function settlementData(financing: LoadedFinancing, data: FinancingDocumentData)
     surplus: money(row.surplus),
   }));
   const total = (bucket: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus') => money(allocations.reduce((sum, row) => sum.plus(row[bucket]), toDecimal(0)));
-  const payout = financing.payouts.find((row) => row.status === 'SETTLED') ?? null;
+  // What reached the supplier: every settled payout, less what the beneficiary's bank sent back
+  // of a returned one (all of it, or part: the rest stayed paid), oldest attempt first.
+  const paid = financing.payouts
+    .filter((row) => row.status === 'SETTLED' || row.status === 'RETURNED')
+    .map((row) => ({ row, amount: toDecimal(row.amount).minus(row.returnedAmount ? toDecimal(row.returnedAmount) : 0) }))
+    .filter(({ amount }) => amount.gt(0))
+    .sort((a, b) => a.row.attempt - b.row.attempt);
+  const last = paid.at(-1)?.row;
+  const payout = last && {
+    payoutReference: paid.map(({ row }) => row.payoutReference).join(', '),
+    beneficiaryName: last.beneficiaryName,
+    beneficiaryAccountNumber: last.beneficiaryAccountNumber,
+    beneficiaryBank: last.beneficiaryBank,
+    amount: paid.reduce((sum, { amount }) => sum.plus(amount), toDecimal(0)),
+  };
   return {
     ...data,
     disbursedAt: financing.disbursedAt,
     settledAt: financing.settledAt,
-    payout: payout && {
+    payout: payout ? {
       reference: payout.payoutReference,
       beneficiaryName: payout.beneficiaryName,
       maskedAccountNumber: maskBankAccountNumber(payout.beneficiaryAccountNumber),
       bankName: payout.beneficiaryBank,
       amount: money(payout.amount),
-    },
+    } : null,
     penaltyDays: financing.penaltyAccruedThrough ? daysBetween(isoDateOfColumn(financing.dueDate), isoDateOfColumn(financing.penaltyAccruedThrough)) : 0,
     penaltyCharged: money(financing.penaltyAccrued),
     allocations,
