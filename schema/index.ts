@@ -13,6 +13,7 @@ import './types/program';
 import './types/financing';
 import './types/repricing';
 import './types/servicing';
+import './types/balance-payout';
 import './types/portfolio';
 import './types/attention';
 
