@@ -33,7 +33,7 @@ const DAY = 24 * 60 * 60 * 1000;
 const SUPPLIER_NAME = '深圳市华强精密电子有限公司';
 const PAYOUT_FIELDS = `__typename ... on Payout { id purpose payoutReference status amount { amount currency } returnedAmount { amount } beneficiaryAccount }
   ... on LimitExceededError { code message } ... on Error { code message }`;
-const WITHDRAW = `mutation ($input: WithdrawalInput!) { withdrawSettlementBalance(input: $input) { ${PAYOUT_FIELDS} } }`;
+const WITHDRAW = `mutation ($input: WithdrawalInput!) { requestWithdrawal(input: $input) { ${PAYOUT_FIELDS} } }`;
 const SWEEP = `mutation ($input: FeeSweepInput!) { sweepFeeIncome(input: $input) { ${PAYOUT_FIELDS} } }`;
 const WITHDRAWABLE = `query ($currency: String!) { withdrawableBalance(currency: $currency) { available { amount } awaitingPayoutRetry { amount } withdrawable { amount } } }`;
 

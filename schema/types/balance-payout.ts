@@ -7,7 +7,7 @@ import { withdrawableBalance, type WithdrawableBalance } from '../../prisma/stor
 import { visiblePayoutsWhere } from '../../prisma/stores/visibility';
 import { resumePayout } from '../../use-cases/resume-payout';
 import { sweepFeeIncome } from '../../use-cases/sweep-fee-income';
-import { withdrawSettlementBalance } from '../../use-cases/withdraw-settlement-balance';
+import { requestWithdrawal } from '../../use-cases/request-withdrawal';
 import { builder } from '../builder';
 import { LOOKUP_ERRORS } from '../errors';
 import { rowIdOf } from '../global-id';
@@ -107,14 +107,14 @@ const FeeSweepInput = builder.inputType('FeeSweepInput', {
 const BALANCE_PAYOUT_ERRORS = [...LOOKUP_ERRORS, LimitExceededError, ConflictError] as const;
 
 builder.mutationFields((t) => ({
-  withdrawSettlementBalance: t.prismaField({
+  requestWithdrawal: t.prismaField({
     type: 'Payout',
     description:
       "Withdraws (提现) from your supplier party's settlement account to its registered payout account in its own name (a supplier's MAKER or ADMIN). Paid out like a disbursement: one reference, a timeout is not a failure, a return comes back to the account.",
     errors: { types: [...BALANCE_PAYOUT_ERRORS] },
     args: { input: t.arg({ type: WithdrawalInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { payoutId } = await withdrawSettlementBalance(ctx, ctx.viewer, input);
+      const { payoutId } = await requestWithdrawal(ctx, ctx.viewer, input);
       return ctx.prisma.payout.findUniqueOrThrow({ ...query, where: { id: payoutId } });
     },
   }),

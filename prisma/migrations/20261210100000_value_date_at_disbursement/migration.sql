@@ -39,13 +39,13 @@ ALTER TABLE "financing"
   ALTER COLUMN "quoted_net_disbursement" SET NOT NULL,
   ALTER COLUMN "quoted_repayment_at_maturity" SET NOT NULL,
   ALTER COLUMN "quoted_effective_annual_rate" SET NOT NULL,
+  -- The same sums as the financing's own figures ("financing_figures"); the dates are the
+  -- quote's as written, so the quote stays what it was whatever happens to the financing.
   ADD CONSTRAINT "financing_quoted_figures" CHECK (
     "quoted_interest" >= 0 AND "quoted_fees" >= 0 AND "quoted_net_disbursement" > 0
     AND "quoted_net_disbursement" <= "principal" AND "quoted_repayment_at_maturity" >= "principal"
-    AND "quoted_tenor_days" > 0 AND "due_date" > "quoted_value_date"
-  ),
-  -- The money never moves before the day the financing was quoted.
-  ADD CONSTRAINT "financing_value_date_not_before_quote" CHECK ("value_date" >= "quoted_value_date");
+    AND "quoted_tenor_days" > 0
+  );
 
 -- The disbursement advice (放款通知书): the final figures beside the quoted ones.
 ALTER TYPE "document_kind" ADD VALUE 'DISBURSEMENT_ADVICE';

@@ -8,7 +8,7 @@ import type { UseCaseContext } from './use-case-context';
  * (docs/workflows/balance-payout.md). Money a failed or returned disbursement payout left there
  * waits for that payout's retry and cannot be withdrawn.
  */
-export function withdrawSettlementBalance(ctx: UseCaseContext, actor: Actor, input: { amount: string; currency: string; idempotencyKey: string }): Promise<{ payoutId: string; replayed: boolean }> {
+export function requestWithdrawal(ctx: UseCaseContext, actor: Actor, input: { amount: string; currency: string; idempotencyKey: string }): Promise<{ payoutId: string; replayed: boolean }> {
   assertPermitted(actor, 'WITHDRAW_SETTLEMENT_BALANCE');
   return payOutBalance(ctx, actor, 'WITHDRAWAL', input);
 }
