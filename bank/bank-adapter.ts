@@ -16,7 +16,7 @@ export type PayoutStatus =
   | 'SETTLED'
   /** Refused or failed; no money left the account. `failureReason` says why. */
   | 'FAILED'
-  /** Paid, then sent back by the beneficiary's bank (closed account, wrong name...). */
+  /** Paid, then sent back, wholly or in part, by the beneficiary's bank (closed account, wrong name...). */
   | 'RETURNED';
 
 export interface BankAccountRef {
@@ -51,6 +51,12 @@ export interface PayoutView {
   failedAt: Date | null;
   returnedAt: Date | null;
   returnReason: string | null;
+  /**
+   * What the beneficiary's bank sent back, present once RETURNED: the whole amount, or part of
+   * it (a fee taken on the way back, part of a batch refused). What was not returned stays paid
+   * out. Absent on a RETURNED view (an adapter whose bank does not say) means the whole amount.
+   */
+  returnedAmount?: string;
 }
 
 /** Money that arrived at the escrow account, addressed to a virtual account number. */

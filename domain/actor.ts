@@ -56,6 +56,10 @@ export const PERMISSIONS = {
   DECIDE_FINANCING: { userRoles: DECIDERS, who: 'a MAKER, CHECKER or ADMIN', doing: 'decide on financings' },
   CONFIRM_FINANCING_APPROVAL: { userRoles: ['CHECKER', 'ADMIN'], who: 'a CHECKER or ADMIN', doing: 'confirm the approval of a financing' },
   RETRY_PAYOUT: { userRoles: DECIDERS, who: 'a MAKER, CHECKER or ADMIN', doing: 'retry payouts' },
+  // Money leaving to the party's own registered account: not among the four-eyes actions of
+  // DESIGN §3 (changing that account is the sensitive act), so one person of the party.
+  WITHDRAW_SETTLEMENT_BALANCE: { partyRoles: ['SUPPLIER'], userRoles: ['MAKER', 'ADMIN'], who: "a supplier's MAKER or ADMIN", doing: 'withdraw its settlement balance' },
+  SWEEP_FEE_INCOME: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'ADMIN'], who: 'a platform operator with the MAKER or ADMIN role', doing: "sweep fee income to the platform's bank account" },
   REGISTER_PAYOUT_ACCOUNT: { userRoles: ['ADMIN'], who: "the party's ADMIN", doing: 'register a payout bank account' },
   RECORD_OFFLINE_REPAYMENT: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'ADMIN'], who: 'a platform operator with the MAKER role', doing: 'record an offline repayment' },
   DECIDE_OFFLINE_REPAYMENT: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER', 'ADMIN'], who: 'a platform operator with the CHECKER role', doing: 'decide an offline repayment' },

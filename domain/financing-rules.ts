@@ -63,15 +63,17 @@ export const FINANCING_DECISIONS: Record<FinancingDecisionKind, DecisionRule> = 
 };
 
 /**
- * After approval: funding (FUNDING_PENDING while the funder's account is short), the
- * disbursement and its payout (DISBURSING until the bank settles it, PAYOUT_FAILED when it
- * fails or comes back, for a person to act on), then servicing (OVERDUE after the grace days,
+ * After approval: funding (FUNDING_PENDING while the funder's account is short; EXPIRED when
+ * the money can no longer move in time to run the program's minimum tenor), the disbursement
+ * and its payout (DISBURSING until the bank settles it, PAYOUT_FAILED when it fails or comes
+ * back, for a person to act on), then servicing (OVERDUE after the grace days,
  * SETTLED when the funder is whole). Servicing runs whatever the payout does: the supplier's
  * money is in its virtual account either way, and the core enterprise owes from the due date.
  */
 export const MONEY_TRANSITIONS: Partial<Record<FinancingStatus, readonly FinancingStatus[]>> = {
-  APPROVED: ['FUNDING_PENDING', 'DISBURSING'],
-  FUNDING_PENDING: ['DISBURSING'],
+  // EXPIRED: the day the money would move leaves no tenor, or less than the program's minimum (priceAtDisbursement).
+  APPROVED: ['FUNDING_PENDING', 'DISBURSING', 'EXPIRED'],
+  FUNDING_PENDING: ['DISBURSING', 'EXPIRED'],
   DISBURSING: ['DISBURSED', 'PAYOUT_FAILED', 'OVERDUE', 'SETTLED'],
   PAYOUT_FAILED: ['DISBURSING', 'DISBURSED', 'OVERDUE', 'SETTLED'],
   DISBURSED: ['PAYOUT_FAILED', 'OVERDUE', 'SETTLED'],

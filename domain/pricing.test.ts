@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from './money';
-import { quote, simpleInterest, type PricingTerms } from './pricing';
+import { priceAtDisbursement, quote, simpleInterest, type PricingTerms } from './pricing';
 
 const TERMS: PricingTerms = {
   currency: 'CNY',
@@ -54,5 +54,39 @@ describe('pricing, against hand-computed cases', () => {
   it('refuses a due date on or before the value date, and a price that eats the whole amount', () => {
     expect(() => quote(new Decimal('1000.00'), '2027-02-20', '2027-02-20', TERMS)).toThrow(/after the value date/);
     expect(() => quote(new Decimal('1.00'), '2026-11-22', '2027-02-20', { ...TERMS, flatFee: new Decimal('5.00') })).toThrow(/whole amount/);
+  });
+
+  it('reprices at disbursement: quoted for 90 days at 12,000.00, disbursed 3 days later for 87 days at 11,600.00', () => {
+    const quoted = quote(new Decimal('800000.00'), '2026-11-22', '2027-02-20', TERMS);
+    const price = priceAtDisbursement(new Decimal('800000.00'), '2026-11-25', '2027-02-20', { ...TERMS, tenorDaysMin: 1 });
+    if (!price.disbursable) throw new Error(price.reason);
+    const { quote: actual } = price;
+    expect([quoted.tenorDays, quoted.interest.toFixed(2), quoted.netDisbursement.toFixed(2)]).toEqual([90, '12000.00', '787200.00']);
+    // 800,000.00 × 0.06 × 87 / 360 = 11,600.00; net 800,000.00 − 800.00 − 11,600.00 = 787,600.00.
+    expect([actual.valueDate, actual.tenorDays, actual.interest.toFixed(2), actual.fees.toFixed(2), actual.netDisbursement.toFixed(2), actual.repaymentAtMaturity.toFixed(2)]).toEqual([
+      '2026-11-25',
+      87,
+      '11600.00',
+      '800.00',
+      '787600.00',
+      '800000.00',
+    ]);
+    // 12,400 / 787,600 × 365 / 87 = 0.0660525…
+    expect(actual.effectiveAnnualRate.toFixed(6)).toBe('0.066053');
+    // In arrears the funder collects the 87 days' interest at maturity.
+    const arrears = priceAtDisbursement(new Decimal('800000.00'), '2026-11-25', '2027-02-20', { ...TERMS, interestMode: 'ARREARS', tenorDaysMin: 1 });
+    expect(arrears.disbursable && [arrears.quote.netDisbursement.toFixed(2), arrears.quote.repaymentAtMaturity.toFixed(2)]).toEqual(['799200.00', '811600.00']);
+  });
+
+  it('refuses to disburse on or after the due date, and inside the program\'s minimum tenor', () => {
+    const terms = { ...TERMS, tenorDaysMin: 7 };
+    const principal = new Decimal('800000.00');
+    expect(priceAtDisbursement(principal, '2026-12-09', '2026-12-02', terms)).toMatchObject({ disbursable: false, code: 'DUE_ON_OR_BEFORE_DISBURSEMENT' });
+    expect(priceAtDisbursement(principal, '2026-12-02', '2026-12-02', terms)).toMatchObject({ disbursable: false, code: 'DUE_ON_OR_BEFORE_DISBURSEMENT' });
+    expect(priceAtDisbursement(principal, '2026-11-26', '2026-12-02', terms)).toMatchObject({ disbursable: false, code: 'TENOR_BELOW_MINIMUM', reason: expect.stringContaining('6 days, less than the program\'s minimum tenor of 7 days') });
+    const seven = priceAtDisbursement(principal, '2026-11-25', '2026-12-02', terms);
+    expect(seven.disbursable && [seven.quote.tenorDays, seven.quote.interest.toFixed(2)]).toEqual([7, '933.33']);
+    const oneDay = priceAtDisbursement(principal, '2026-12-01', '2026-12-02', { ...TERMS, tenorDaysMin: 1 });
+    expect(oneDay.disbursable && oneDay.quote.tenorDays).toBe(1);
   });
 });

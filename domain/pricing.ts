@@ -27,6 +27,10 @@ export interface PricingTerms {
 
 export interface Quote {
   principal: Decimal;
+  /**
+   * The day interest starts: the day the money moves. A quote made before then assumes it is
+   * the day of the quote; the disbursement reprices to the day it happens (priceAtDisbursement).
+   */
   valueDate: IsoDate;
   dueDate: IsoDate;
   tenorDays: number;
@@ -78,4 +82,30 @@ export function quote(principal: Decimal, valueDate: IsoDate, dueDate: IsoDate, 
     interestAtMaturity,
     effectiveAnnualRate,
   };
+}
+
+/** The shortest tenor any program may ask for: a financing runs at least one day. */
+export const TENOR_DAYS_MIN_DEFAULT = 1;
+
+export type DisbursementPrice =
+  | { disbursable: true; quote: Quote }
+  | { disbursable: false; code: 'DUE_ON_OR_BEFORE_DISBURSEMENT' | 'TENOR_BELOW_MINIMUM'; reason: string };
+
+/**
+ * The price of a financing whose money moves on `disbursementDate`: the quote's formula with
+ * that day as its value date, so interest counts the days the supplier actually has the money
+ * (the supplier never pays for days before disbursement) and fees are what the terms say. A
+ * financing whose due date is on or before that day, or closer to it than the program's
+ * minimum tenor, is not disbursable: it would run no tenor, or one the program does not finance,
+ * and penalty could otherwise start before the money moved.
+ */
+export function priceAtDisbursement(principal: Decimal, disbursementDate: IsoDate, dueDate: IsoDate, terms: PricingTerms & { tenorDaysMin: number }): DisbursementPrice {
+  const tenorDays = daysBetween(disbursementDate, dueDate);
+  if (tenorDays <= 0) {
+    return { disbursable: false, code: 'DUE_ON_OR_BEFORE_DISBURSEMENT', reason: `the due date ${dueDate} is on or before the disbursement date ${disbursementDate}: the financing cannot run a tenor` };
+  }
+  if (tenorDays < terms.tenorDaysMin) {
+    return { disbursable: false, code: 'TENOR_BELOW_MINIMUM', reason: `from the disbursement date ${disbursementDate} to the due date ${dueDate} is ${tenorDays} days, less than the program's minimum tenor of ${terms.tenorDaysMin} days` };
+  }
+  return { disbursable: true, quote: quote(principal, disbursementDate, dueDate, terms) };
 }

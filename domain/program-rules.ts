@@ -1,6 +1,6 @@
 import { ValidationError, type FieldIssue } from './errors';
 import { AmountError, Decimal, isCurrency, parseAmount, type Currency } from './money';
-import type { DayCount, InterestMode } from './pricing';
+import { TENOR_DAYS_MIN_DEFAULT, type DayCount, type InterestMode } from './pricing';
 
 export const PROGRAM_NAME_LENGTH_MAX = 200;
 export const TENOR_DAYS_MAX = 1830;
@@ -20,6 +20,8 @@ export interface ProgramTermsInput {
   flatFee?: string | null;
   feeRate?: string | null;
   tenorDaysMax: number;
+  /** The shortest tenor the program finances, counted from the day the money moves; 1 when absent. */
+  tenorDaysMin?: number | null;
   graceDays: number;
   penaltyRate: string;
   recourse: boolean;
@@ -39,6 +41,7 @@ export interface ValidProgramTerms {
   flatFee: Decimal;
   feeRate: Decimal;
   tenorDaysMax: number;
+  tenorDaysMin: number;
   graceDays: number;
   penaltyRate: Decimal;
   recourse: boolean;
@@ -88,6 +91,9 @@ export function validateProgramTerms(input: ProgramTermsInput, currency: string,
   const penaltyRate = rate('penaltyRate', input.penaltyRate, { min: 0, max: 1 });
   const flatFee = money('flatFee', input.flatFee ?? '0', true);
   whole('tenorDaysMax', input.tenorDaysMax, 1, TENOR_DAYS_MAX);
+  const tenorDaysMin = input.tenorDaysMin ?? TENOR_DAYS_MIN_DEFAULT;
+  whole('tenorDaysMin', tenorDaysMin, 1, TENOR_DAYS_MAX);
+  if (Number.isInteger(tenorDaysMin) && Number.isInteger(input.tenorDaysMax) && tenorDaysMin > input.tenorDaysMax) issues.push({ path: at('tenorDaysMin'), message: 'must not exceed tenorDaysMax' });
   whole('graceDays', input.graceDays, 0, GRACE_DAYS_MAX);
   let recourseAfterDays: number | null = null;
   if (input.recourse) {
@@ -114,6 +120,7 @@ export function validateProgramTerms(input: ProgramTermsInput, currency: string,
     flatFee,
     feeRate,
     tenorDaysMax: input.tenorDaysMax,
+    tenorDaysMin,
     graceDays: input.graceDays,
     penaltyRate,
     recourse: input.recourse,

@@ -45,15 +45,52 @@ const PATHS = [
   'receivable-expired-after-reminders',
 ];
 
+/** Paths that came with repricing at disbursement and returns in part: recorded with the current code only. */
+const SINCE_REPRICING = ['financing-expired-at-disbursement', 'financing-payout-returned-in-part'];
+
+/** The payouts of a balance (withdrawals and fee sweeps), each in its own workflow. */
+const BALANCE_PAYOUT_PATHS = [
+  'balance-payout-withdrawal-settled',
+  'balance-payout-withdrawal-timed-out',
+  'balance-payout-withdrawal-returned-in-part',
+  'balance-payout-fee-sweep-settled',
+  'balance-payout-attention-resumed',
+];
+
+/** The financing paths recorded before the disbursement advice (and repricing) came in. */
+const BEFORE_DISBURSEMENT_ADVICE = [
+  'financing-settled-on-time',
+  'financing-settled-in-two-parts',
+  'financing-over-payment',
+  'financing-paid-late-with-penalty',
+  'financing-recourse',
+  'financing-payout-timed-out',
+  'financing-payout-failed-and-retried',
+  'financing-payout-returned',
+  'financing-continued-as-new',
+  'financing-attention-resumed',
+  'financing-expired-unacknowledged',
+  'financing-expired-unconfirmed',
+  'financing-expired-unfunded',
+  'financing-expired-silent-unapproved',
+  'financing-refused',
+  'financing-rejected',
+  'financing-withdrawn',
+];
+
 /**
  * Recorded with the current code, and kept from the versions before it while workflows they
- * started may still be running: before steps were bounded (the `bounded-steps` patch), and
- * before applications and registrations started their workflow with update-with-start.
+ * started may still be running: before steps were bounded (the `bounded-steps` patch), before
+ * applications and registrations started their workflow with update-with-start, and before the
+ * disbursement advice (the `disbursement-advice` patch).
  */
 const REQUIRED = [
   ...PATHS,
+  ...SINCE_REPRICING,
+  ...BALANCE_PAYOUT_PATHS,
   'financing-attention-resumed',
   'receivable-attention-resumed',
+  ...BEFORE_DISBURSEMENT_ADVICE.map((path) => `before-disbursement-advice/${path}`),
   ...PATHS.map((path) => `before-bounded-steps/${path}`),
   'before-update-with-start/financing-settled-on-time',
   'before-update-with-start/financing-paid-late-with-penalty',

@@ -256,6 +256,35 @@ describe('late answers, driven by the clock', () => {
     ]);
   });
 
+  it('RETURN_AFTER with a returnAmount sends back only that part: the return line credits it, the rest stays paid', async () => {
+    const { bank, account, advance, now } = openBank();
+    await bank.script({ payoutReference: 'pay:part', behaviour: 'RETURN_AFTER', delayMs: HOUR_MS, returnAmount: '1000.00' });
+    const paidAt = now();
+    expect(await bank.submitPayout(payout('pay:part'))).not.toHaveProperty('returnedAmount');
+    advance(HOUR_MS);
+    expect(await bank.queryPayout('pay:part')).toMatchObject({ status: 'RETURNED', amount: '787200.00', returnedAmount: '1000.00', returnedAt: new Date(paidAt.getTime() + HOUR_MS) });
+    const { rows } = await sql<{ kind: string; amount: string }>('SELECT kind, amount::text AS amount FROM bank_simulator.booking_line WHERE account_number = $1 AND reference = $2 ORDER BY id', [account, 'pay:part']);
+    expect(rows).toEqual([
+      { kind: 'PAYOUT', amount: '787200.0000' },
+      { kind: 'PAYOUT_RETURN', amount: '1000.0000' },
+    ]);
+    const statement = await bank.fetchStatement('2026-11-23', 'CNY');
+    expect(statement.closingBalance).toBe('-786200.00');
+    // A whole return says so too; a return of more than was paid returns the payout.
+    await bank.script({ payoutReference: 'pay:more', behaviour: 'RETURN_AFTER', delayMs: HOUR_MS, returnAmount: '900000.00' });
+    await bank.submitPayout(payout('pay:more'));
+    advance(HOUR_MS);
+    expect(await bank.queryPayout('pay:more')).toMatchObject({ status: 'RETURNED', returnedAmount: '787200.00' });
+  });
+
+  it('refuses a returnAmount for a behaviour that returns nothing, and one that is not an amount', async () => {
+    const { bank } = openBank();
+    await expect(bank.script({ behaviour: 'SUCCEED', returnAmount: '1.00' })).rejects.toThrow(/takes no returnAmount/);
+    for (const returnAmount of ['0', '-1', '1.001', 'ten']) {
+      await expect(bank.script({ behaviour: 'RETURN_AFTER', returnAmount })).rejects.toBeInstanceOf(RangeError);
+    }
+  });
+
   it('RETURN_AFTER without a reason gives the default one', async () => {
     const { bank, advance } = openBank();
     await bank.script({ payoutReference: 'pay:back2', behaviour: 'RETURN_AFTER' });

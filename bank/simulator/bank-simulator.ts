@@ -104,6 +104,11 @@ export interface PayoutScript {
   reason?: string;
   /** How many payouts this script applies to, one after another. Default 1. */
   times?: number;
+  /**
+   * For RETURN_AFTER: the amount the beneficiary's bank sends back, a decimal string; absent,
+   * the whole payout. More than a payout's amount returns the whole payout.
+   */
+  returnAmount?: string;
 }
 
 /**
@@ -131,6 +136,7 @@ interface PayoutRow {
   payout_reference: string;
   bank_reference: string;
   amount: string;
+  return_amount: string | null;
   currency: string;
   beneficiary_account_name: string;
   beneficiary_account_number: string;
@@ -147,6 +153,7 @@ interface ScriptRow {
   behaviour: SimulatedBehaviour;
   delay_ms: string | null;
   reason: string | null;
+  return_amount: string | null;
 }
 
 interface InboundCreditRow {
@@ -173,7 +180,7 @@ interface BookingLineRow {
   booked_at: Date;
 }
 
-const PAYOUT_COLUMNS = `payout_reference, bank_reference, amount::text AS amount, currency, beneficiary_account_name,
+const PAYOUT_COLUMNS = `payout_reference, bank_reference, amount::text AS amount, return_amount::text AS return_amount, currency, beneficiary_account_name,
   beneficiary_account_number, beneficiary_bank_name, status, reason, settled_at, failed_at, returned_at`;
 
 const INBOUND_CREDIT_COLUMNS = `id::text AS id, account_number, sequence::text AS sequence, bank_reference, virtual_account_number,
@@ -315,11 +322,13 @@ export class BankSimulator implements BankAdapter {
     if (reason !== null && (reason.trim() === '' || characters(reason) > REASON_LENGTH_MAX)) throw new RangeError(`reason must be 1 to ${REASON_LENGTH_MAX} characters`);
     const times = script.times ?? 1;
     if (!Number.isInteger(times) || times < 1 || times > SCRIPT_TIMES_MAX) throw new RangeError(`times must be an integer from 1 to ${SCRIPT_TIMES_MAX}, got ${String(times)}`);
+    if (rule.outcome !== 'SETTLE_THEN_RETURN' && script.returnAmount !== undefined) throw new RangeError(`${behaviour} takes no returnAmount`);
+    const returnAmount = script.returnAmount === undefined ? null : scriptedReturnAmount(script.returnAmount);
     await this.ensureAccount();
     await this.pool.query(
-      `INSERT INTO bank_simulator.script (account_number, payout_reference, beneficiary_account_number, behaviour, delay_ms, reason, remaining)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [this.escrowAccountNumber, payoutReference ?? null, beneficiaryAccountNumber ?? null, behaviour, delayMs, reason, times],
+      `INSERT INTO bank_simulator.script (account_number, payout_reference, beneficiary_account_number, behaviour, delay_ms, reason, remaining, return_amount)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [this.escrowAccountNumber, payoutReference ?? null, beneficiaryAccountNumber ?? null, behaviour, delayMs, reason, times, returnAmount],
     );
   }
 
@@ -466,7 +475,7 @@ export class BankSimulator implements BankAdapter {
     // the default: PostgreSQL re-checks `remaining > 0` on the newest row version when it
     // grants the lock, skips the row, and LIMIT takes the next candidate in order.
     const candidates = await client.query<ScriptRow>(
-      `SELECT id::text AS id, behaviour, delay_ms::text AS delay_ms, reason FROM bank_simulator.script
+      `SELECT id::text AS id, behaviour, delay_ms::text AS delay_ms, reason, return_amount::text AS return_amount FROM bank_simulator.script
         WHERE account_number = $1 AND remaining > 0
           AND (payout_reference = $2 OR (payout_reference IS NULL AND (beneficiary_account_number = $3 OR beneficiary_account_number IS NULL)))
         ORDER BY CASE WHEN payout_reference IS NOT NULL THEN 0 WHEN beneficiary_account_number IS NOT NULL THEN 1 ELSE 2 END, id
@@ -484,13 +493,15 @@ export class BankSimulator implements BankAdapter {
       return { kind: 'LOST' };
     }
     const plan = planOutcome(behaviour, now, script?.delay_ms ? Number(script.delay_ms) : DEFAULT_DELAY_MS, script?.reason ?? null);
+    // A scripted return of more than the payout returns the whole payout; none returns it whole too.
+    const returnAmount = script?.return_amount && new Decimal(script.return_amount).lt(request.amount) ? script.return_amount : null;
     // The UNIQUE (account, payout reference) constraint is what stops a second execution: of
     // any number of concurrent submissions, one inserts and the others find its row.
     const inserted = await client.query(
       `INSERT INTO bank_simulator.payout
          (account_number, payout_reference, amount, currency, beneficiary_account_name, beneficiary_account_number, beneficiary_bank_name,
-          remittance_information, behaviour, received_at, settle_due_at, fail_due_at, return_due_at, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+          remittance_information, behaviour, received_at, settle_due_at, fail_due_at, return_due_at, reason, return_amount)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT (account_number, payout_reference) DO NOTHING
        RETURNING id`,
       [
@@ -508,6 +519,7 @@ export class BankSimulator implements BankAdapter {
         plan.failDueAt,
         plan.returnDueAt,
         plan.reason,
+        returnAmount,
       ],
     );
     if (inserted.rowCount === 0) return { kind: 'ALREADY_TAKEN' };
@@ -566,7 +578,7 @@ export class BankSimulator implements BankAdapter {
        ), returned AS (
          UPDATE bank_simulator.payout AS payout SET status = 'RETURNED', returned_at = return_due_at
            FROM due WHERE payout.id = due.id AND payout.status = 'SETTLED'
-          RETURNING payout.id, payout.amount, payout.currency, payout.payout_reference, payout.returned_at
+          RETURNING payout.id, COALESCE(payout.return_amount, payout.amount) AS amount, payout.currency, payout.payout_reference, payout.returned_at
        )
        INSERT INTO bank_simulator.booking_line (account_number, kind, direction, amount, currency, reference, booked_at, payout_id)
        SELECT $1, 'PAYOUT_RETURN', 'CREDIT', amount, currency, payout_reference, returned_at, id FROM returned`,
@@ -638,6 +650,14 @@ function requireAmount(value: unknown, currency: Currency): Decimal {
     if (error instanceof AmountError) reject(error.message);
     throw error;
   }
+}
+
+/** A scripted return amount: positive, with at most two decimals (the most any currency the bank books has). */
+function scriptedReturnAmount(amount: string): string {
+  if (typeof amount !== 'string' || !/^(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(amount)) throw new RangeError(`returnAmount must be a decimal string such as "1000.00", got ${JSON.stringify(amount)}`);
+  const value = new Decimal(amount);
+  if (value.lte(0) || value.decimalPlaces() > 2 || value.gt(AMOUNT_MAX)) throw new RangeError(`returnAmount ${amount} must be positive with at most two decimals`);
+  return value.toFixed();
 }
 
 /** An opening balance: zero or more, with no more decimals than the currency has. */
@@ -725,7 +745,7 @@ function storedCurrency(value: string): Currency {
 
 function toPayoutView(row: PayoutRow): PayoutView {
   const currency = storedCurrency(row.currency);
-  return {
+  const view: PayoutView = {
     payoutReference: row.payout_reference,
     status: row.status,
     amount: formatAmount(new Decimal(row.amount), currency),
@@ -737,6 +757,8 @@ function toPayoutView(row: PayoutRow): PayoutView {
     returnedAt: row.returned_at,
     returnReason: row.status === 'RETURNED' ? row.reason : null,
   };
+  if (row.status === 'RETURNED') view.returnedAmount = formatAmount(new Decimal(row.return_amount ?? row.amount), currency);
+  return view;
 }
 
 function toInboundCredit(row: InboundCreditRow): InboundCredit {

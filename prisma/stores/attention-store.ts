@@ -1,11 +1,12 @@
 import type { PrismaClient } from '../client';
+import type { Tx } from './run-transaction';
 
 // A workflow step that reached its bound waits for an operator (docs/workflows/financing.md,
 // "Bounds"). The mark lives on the financing or receivable, where the API shows it to
 // operators, and every operator party is told in its inbox. Only the workflow writes it.
 
-/** Whose workflow is waiting. */
-export type AttentionSubject = { financingId: string } | { receivableId: string };
+/** Whose workflow is waiting: a financing's, a receivable's, or a payout's of a balance (a withdrawal, a fee sweep). */
+export type AttentionSubject = { financingId: string } | { receivableId: string } | { payoutId: string };
 
 export interface AttentionMark {
   step: string;
@@ -31,11 +32,12 @@ function columns(mark: AttentionMark | null) {
 export async function recordAttention(prisma: PrismaClient, subject: AttentionSubject, mark: AttentionMark, notice: AttentionNotice, dedupeKey: string): Promise<void> {
   await prisma.$transaction(
     async (tx) => {
-      if ('financingId' in subject) await tx.financing.update({ where: { id: subject.financingId }, data: columns(mark) });
-      else await tx.receivable.update({ where: { id: subject.receivableId }, data: columns(mark) });
+      await markSubject(tx, subject, mark);
       const operators = await tx.party.findMany({ where: { roles: { has: 'PLATFORM' } }, select: { id: true } });
+      // A payout has no link of its own in the inbox: the notice names it.
+      const link = 'payoutId' in subject ? {} : subject;
       await tx.notification.createMany({
-        data: operators.map((operator) => ({ partyId: operator.id, kind: 'ATTENTION_NEEDED', subject: notice.subject, body: notice.body, ...subject, dedupeKey: `${dedupeKey}:${operator.id}` })),
+        data: operators.map((operator) => ({ partyId: operator.id, kind: 'ATTENTION_NEEDED', subject: notice.subject, body: notice.body, ...link, dedupeKey: `${dedupeKey}:${operator.id}` })),
         skipDuplicates: true,
       });
     },
@@ -45,6 +47,11 @@ export async function recordAttention(prisma: PrismaClient, subject: AttentionSu
 
 /** An operator resumed: the mark goes (the step runs again and marks anew if it reaches its bound again). */
 export async function clearAttention(prisma: PrismaClient, subject: AttentionSubject): Promise<void> {
-  if ('financingId' in subject) await prisma.financing.update({ where: { id: subject.financingId }, data: columns(null) });
-  else await prisma.receivable.update({ where: { id: subject.receivableId }, data: columns(null) });
+  await markSubject(prisma, subject, null);
+}
+
+async function markSubject(db: PrismaClient | Tx, subject: AttentionSubject, mark: AttentionMark | null): Promise<void> {
+  if ('financingId' in subject) await db.financing.update({ where: { id: subject.financingId }, data: columns(mark) });
+  else if ('receivableId' in subject) await db.receivable.update({ where: { id: subject.receivableId }, data: columns(mark) });
+  else await db.payout.update({ where: { id: subject.payoutId }, data: columns(mark) });
 }

@@ -1,14 +1,17 @@
-import type { PayoutView } from '../../bank/bank-adapter';
+import { businessDateOf, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertMayRetryPayout } from '../../domain/financing-rules';
 import { disbursementPostings, postingEntries } from '../../domain/ledger-rules';
-import { formatAmount, type Currency } from '../../domain/money';
+import { formatAmount, type Currency, type Decimal } from '../../domain/money';
+import { priceAtDisbursement, type DisbursementPrice, type Quote } from '../../domain/pricing';
 import { validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
-import type { Financing, PartyBankAccount, Payout, PrismaClient } from '../client';
+import type { Financing, PartyBankAccount, Payout, PrismaClient, ProgramTerms } from '../client';
 import { financingAccounts, lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts } from './financing-ledger';
 import { getBalance } from './ledger/balances';
-import { postHold, reserveHold } from './ledger/holds';
+import { releaseFinancing } from './financing-store';
+import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
 import { postTransaction } from './ledger/postings';
+import { amountToPayAgain } from './payout-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
@@ -19,7 +22,7 @@ import { toDecimal } from './to-decimal';
 // out is in transit, not balance, until the bank settles it; a failed or returned payout puts
 // the money back in the supplier's virtual account and waits for a person.
 
-function figuresOf(financing: Financing, interestMode: 'UPFRONT' | 'ARREARS') {
+function figuresOf(financing: Pick<Financing, 'principal' | 'interest' | 'fees'>, interestMode: 'UPFRONT' | 'ARREARS') {
   return {
     principal: toDecimal(financing.principal),
     upfrontInterest: interestMode === 'UPFRONT' ? toDecimal(financing.interest) : toDecimal(0),
@@ -27,62 +30,155 @@ function figuresOf(financing: Financing, interestMode: 'UPFRONT' | 'ARREARS') {
   };
 }
 
-export type FundingResult = { reserved: true } | { reserved: false; needed: string; available: string; fundingDeadline: Date };
+/** The financing's price if its money moves on `date` (docs/pricing.md, "Repricing at disbursement"). */
+function priceOn(financing: Financing, terms: ProgramTerms, date: IsoDate): DisbursementPrice {
+  return priceAtDisbursement(toDecimal(financing.principal), date, isoDateOfColumn(financing.dueDate), {
+    currency: financing.currency as Currency,
+    annualRate: toDecimal(terms.annualRate),
+    dayCount: terms.dayCount,
+    interestMode: terms.interestMode,
+    flatFee: toDecimal(terms.flatFee),
+    feeRate: toDecimal(terms.feeRate),
+    tenorDaysMin: terms.tenorDaysMin,
+  });
+}
+
+/** The figures a financing is stored with once priced at its value date: what the postings and what is owed follow. */
+function pricedFigures(quote: Quote) {
+  return {
+    valueDate: dateColumn(quote.valueDate),
+    tenorDays: quote.tenorDays,
+    interest: quote.interest.toFixed(),
+    fees: quote.fees.toFixed(),
+    netDisbursement: quote.netDisbursement.toFixed(),
+    repaymentAtMaturity: quote.repaymentAtMaturity.toFixed(),
+    effectiveAnnualRate: quote.effectiveAnnualRate.toFixed(),
+  };
+}
 
 /**
- * Reserves the advance on the funder's funding account with a hold (冻结). When the account
- * is short, the financing waits in FUNDING_PENDING until `fundingDeadline`, and this is
- * called again after each top-up; the hold's key makes a repeat harmless.
+ * The funding hold's key. A hold reserved at the quoted value date keeps the key it always had;
+ * one reserved on a later day (after a re-price) is keyed by that day, so it is a reservation of
+ * its own and not a replay of the one voided before it.
+ */
+function fundingHoldKey(financing: Financing, valueDate: IsoDate): string {
+  return valueDate === isoDateOfColumn(financing.quotedValueDate) ? `financing:${financing.id}:funding` : `financing:${financing.id}:funding:${valueDate}`;
+}
+
+/**
+ * A financing whose money can no longer move in time (its due date is on or before the day it
+ * would, or inside the program's minimum tenor) is not disbursed: it expires, in the caller's
+ * transaction, with its funding hold (if any) and its limit holds voided and the receivable
+ * released, exactly as a financing that expires before approval.
+ */
+async function expireUndisbursable(tx: Tx, financing: Financing, reason: string, now: Date): Promise<void> {
+  if (financing.fundingHoldId) await voidHold(tx, { holdId: financing.fundingHoldId, idempotencyKey: `financing:${financing.id}:funding-release:${financing.fundingHoldId}` }, now);
+  await moveFinancing(tx, financing, 'EXPIRED', reason, now, { closedReason: reason, fundingHoldId: null });
+  await releaseFinancing(tx, financing, null, now);
+}
+
+export type FundingResult =
+  | { reserved: true }
+  | { reserved: false; expired?: false; needed: string; available: string; fundingDeadline: Date }
+  /** Too late to move the money: the financing expired and everything it held was released. */
+  | { reserved: false; expired: true; reason: string };
+
+/**
+ * Reserves the advance on the funder's funding account with a hold (冻结), priced as if the
+ * money moved today: the supplier is charged interest from the day it does, never from the day
+ * it applied. When the account is short, the financing waits in FUNDING_PENDING until
+ * `fundingDeadline`, and this is called again after each top-up; a financing that can no longer
+ * run the program's minimum tenor from today expires instead. The hold and the financing's note
+ * of it are one transaction, so a repeat finds the hold.
  */
 export async function reserveFunding(prisma: PrismaClient, financingId: string, fundingWindowMs: number, now = new Date()): Promise<FundingResult> {
-  const financing = await prisma.financing.findUniqueOrThrow({ where: { id: financingId }, include: { programTerms: true } });
-  if (financing.fundingHoldId) return { reserved: true };
-  if (financing.status !== 'APPROVED' && financing.status !== 'FUNDING_PENDING') throw new WrongStateError(`cannot fund a financing that is ${financing.status}`, financing.status);
-  const currency = financing.currency as Currency;
-  const accounts = await financingAccounts(prisma, financing);
-  const postings = disbursementPostings(figuresOf(financing, financing.programTerms.interestMode), currency, accounts);
+  let needed: { amount: string; currency: Currency; funderFunding: string } | null = null;
   try {
-    const hold = await reserveHold(prisma, { idempotencyKey: `financing:${financingId}:funding`, code: 'DISBURSEMENT_FUNDING', ...postings.hold, amount: postings.hold.amount, metadata: { financingId } }, now);
-    await runTransaction(prisma, async (tx) => {
-      await lockFinancing(tx, financingId);
+    return await runTransaction(prisma, async (tx): Promise<FundingResult> => {
+      const financing = await lockFinancing(tx, financingId);
+      if (financing.fundingHoldId) return { reserved: true };
+      if (financing.status !== 'APPROVED' && financing.status !== 'FUNDING_PENDING') throw new WrongStateError(`cannot fund a financing that is ${financing.status}`, financing.status);
+      const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
+      const price = priceOn(financing, terms, businessDateOf(now));
+      if (!price.disbursable) {
+        await expireUndisbursable(tx, financing, price.reason, now);
+        return { reserved: false, expired: true, reason: price.reason };
+      }
+      const currency = financing.currency as Currency;
+      const accounts = await financingAccounts(tx, financing);
+      const postings = disbursementPostings(figuresOf(price.quote, terms.interestMode), currency, accounts);
+      needed = { amount: postings.hold.amount, currency, funderFunding: accounts.funderFunding };
+      const hold = await reserveHold(
+        tx,
+        { idempotencyKey: fundingHoldKey(financing, price.quote.valueDate), code: 'DISBURSEMENT_FUNDING', ...postings.hold, metadata: { financingId, valueDate: price.quote.valueDate } },
+        now,
+      );
       await tx.financing.update({ where: { id: financingId }, data: { fundingHoldId: hold.holdId, updatedAt: now } });
+      return { reserved: true };
     });
-    return { reserved: true };
   } catch (error) {
-    if (!(error instanceof LimitExceededError)) throw error;
-    const balance = await getBalance(prisma, accounts.funderFunding);
+    if (!(error instanceof LimitExceededError) || needed === null) throw error;
+    const short: { amount: string; currency: Currency; funderFunding: string } = needed;
+    const balance = await getBalance(prisma, short.funderFunding);
     return runTransaction(prisma, async (tx) => {
       const locked = await lockFinancing(tx, financingId);
       const fundingDeadline = locked.fundingDeadline ?? new Date(now.getTime() + fundingWindowMs);
       // The history is read by the supplier too: it says what is needed, never the funder's balance.
-      await moveFinancing(tx, locked, 'FUNDING_PENDING', `the funder's funding account does not yet cover the ${postings.hold.amount} ${currency} to advance`, now, { fundingDeadline });
-      return { reserved: false, needed: postings.hold.amount, available: formatAmount(balance.available, currency), fundingDeadline };
+      await moveFinancing(tx, locked, 'FUNDING_PENDING', `the funder's funding account does not yet cover the ${short.amount} ${short.currency} to advance`, now, { fundingDeadline });
+      return { reserved: false, needed: short.amount, available: formatAmount(balance.available, short.currency), fundingDeadline };
     });
   }
 }
 
+export type DisbursementResult =
+  | { outcome: 'DISBURSED'; payout: Payout | null }
+  /** Too late to move the money: the financing expired and everything it held was released. */
+  | { outcome: 'EXPIRED'; reason: string }
+  /** The day changed since the funding was reserved at another day's price: the hold was voided, to be reserved again at today's. */
+  | { outcome: 'REPRICED'; reason: string };
+
 /**
- * The disbursement, in one transaction: the funding hold is posted (funder → supplier, the
- * advance), the fees go to the platform's income, the three limit reservations become use,
- * the receivable is FINANCED, what is owed is set per bucket, and the first payout is put in
- * transit. Repeating it returns the first payout. Without a registered bank account the
- * financing waits in PAYOUT_FAILED for one.
+ * The disbursement, in one transaction, repriced to the day it happens: the financing's figures
+ * become those of its actual value date (the quote stays beside them), the funding hold is
+ * posted (funder → supplier, the advance), the fees go to the platform's income, the three
+ * limit reservations become use, the receivable is FINANCED, what is owed is set per bucket,
+ * and the first payout is put in transit. Repeating it returns the first payout. Without a
+ * registered bank account the financing waits in PAYOUT_FAILED for one. A financing that can no
+ * longer run its minimum tenor expires instead; one whose hold was reserved at another day's
+ * price has it voided and is funded again.
  */
-export async function disburse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<Payout | null> {
+export async function disburseAtValueDate(prisma: PrismaClient, financingId: string, now = new Date()): Promise<DisbursementResult> {
   return runTransaction(
     prisma,
-    async (tx) => {
+    async (tx): Promise<DisbursementResult> => {
       const financing = await lockFinancing(tx, financingId);
-      if (financing.disbursementTransactionId) return latestPayout(tx, financingId);
+      if (financing.disbursementTransactionId) return { outcome: 'DISBURSED', payout: await latestPayout(tx, financingId) };
       if (!financing.fundingHoldId) throw new WrongStateError('the financing has no funding reserved yet', financing.status);
       const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
+      const valueDate = businessDateOf(now);
+      const price = priceOn(financing, terms, valueDate);
+      if (!price.disbursable) {
+        await expireUndisbursable(tx, financing, price.reason, now);
+        return { outcome: 'EXPIRED', reason: price.reason };
+      }
       const currency = financing.currency as Currency;
       const accounts = await lockFinancingAccounts(tx, financing);
-      const postings = disbursementPostings(figuresOf(financing, terms.interestMode), currency, accounts);
-      const metadata = { financingId, financingNumber: financing.financingNumber };
-      const advance = await postHold(tx, { holdId: financing.fundingHoldId, idempotencyKey: `financing:${financingId}:disburse`, description: `放款 disbursement ${financing.financingNumber}`, metadata }, now);
+      const postings = disbursementPostings(figuresOf(price.quote, terms.interestMode), currency, accounts);
+      const hold = await getHold(tx, financing.fundingHoldId);
+      if (!hold || hold.status !== 'PENDING') throw new Error(`the funding hold ${financing.fundingHoldId} of financing ${financingId} is ${hold?.status ?? 'missing'}`);
+      if (!hold.amount.eq(postings.advance)) {
+        // Reserved at another day's price (the business date turned between funding and
+        // disbursement): the supplier must not pay for the days before the money moves.
+        const reason = `the funding of ${formatAmount(hold.amount, currency)} ${currency} was reserved at another day's price; on ${valueDate} the advance is ${formatAmount(postings.advance, currency)} ${currency}`;
+        await voidHold(tx, { holdId: hold.id, idempotencyKey: `financing:${financingId}:funding-release:${hold.id}` }, now);
+        await tx.financing.update({ where: { id: financingId }, data: { fundingHoldId: null, updatedAt: now } });
+        return { outcome: 'REPRICED', reason };
+      }
+      const repriced = await tx.financing.update({ where: { id: financingId }, data: { ...pricedFigures(price.quote), updatedAt: now } });
+      const metadata = { financingId, financingNumber: financing.financingNumber, valueDate };
+      const advance = await postHold(tx, { holdId: hold.id, idempotencyKey: `financing:${financingId}:disburse`, description: `放款 disbursement ${financing.financingNumber}`, metadata }, now);
       if (postings.feeEntries.length > 0) {
-        await postTransaction(tx, { idempotencyKey: `financing:${financingId}:fees`, code: 'DISBURSEMENT_FEES', description: `服务费 fees ${financing.financingNumber}`, metadata, entries: postings.feeEntries });
+        await postTransaction(tx, { idempotencyKey: `financing:${financingId}:fees`, code: 'DISBURSEMENT_FEES', description: `服务费 fees ${financing.financingNumber}`, effectiveAt: now, metadata, entries: postings.feeEntries });
       }
       // The limits reserved at application (LIMIT_RESERVATION holds) are now used.
       for (const holdId of financing.limitHoldIds) {
@@ -93,20 +189,34 @@ export async function disburse(prisma: PrismaClient, financingId: string, now = 
       await tx.receivableTransition.create({
         data: { receivableId: financing.receivableId, fromStatus: 'FINANCING_PENDING', toStatus: 'FINANCED', reason: `financing ${financing.financingNumber} disbursed`, occurredAt: now },
       });
-      await moveFinancing(tx, financing, 'DISBURSING', `${formatAmount(postings.advance, currency)} ${currency} advanced by the funder; ${formatAmount(postings.net, currency)} to pay out`, now, {
+      const quoted = isoDateOfColumn(financing.quotedValueDate);
+      const pricing = quoted === valueDate ? `value date ${valueDate}, ${price.quote.tenorDays} days` : `value date ${valueDate}, ${price.quote.tenorDays} days (quoted from ${quoted}, ${financing.quotedTenorDays} days)`;
+      await moveFinancing(tx, financing, 'DISBURSING', `${formatAmount(postings.advance, currency)} ${currency} advanced by the funder at ${pricing}; ${formatAmount(postings.net, currency)} to pay out`, now, {
         disbursedAt: now,
         disbursementTransactionId: advance.transactionId,
-        principalOutstanding: financing.principal,
-        interestOutstanding: terms.interestMode === 'ARREARS' ? financing.interest : 0,
+        principalOutstanding: repriced.principal,
+        interestOutstanding: terms.interestMode === 'ARREARS' ? repriced.interest : 0,
         feesOutstanding: 0,
         penaltyAccount: { connect: { id: penaltyAccountId } },
       });
-      const payout = await openPayoutAttempt(tx, financing, accounts, 1, null, now);
+      const payout = await openPayoutAttempt(tx, repriced, accounts, 1, toDecimal(repriced.netDisbursement), null, now);
       if (!payout) await moveFinancing(tx, financing, 'PAYOUT_FAILED', 'the supplier has no bank account registered for payouts', now);
-      return payout;
+      return { outcome: 'DISBURSED', payout };
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
+}
+
+/**
+ * The disbursement for a caller that expects the money to move (the financing was funded
+ * today): its first payout, or null without a registered bank account. A financing that could
+ * not be disbursed as it stands (expired, or to be funded again at today's price) is a wrong state.
+ */
+export async function disburse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<Payout | null> {
+  const result = await disburseAtValueDate(prisma, financingId, now);
+  if (result.outcome === 'DISBURSED') return result.payout;
+  const { status } = await prisma.financing.findUniqueOrThrow({ where: { id: financingId } });
+  throw new WrongStateError(`the financing was not disbursed: ${result.reason}`, status);
 }
 
 function latestPayout(tx: Tx, financingId: string): Promise<Payout | null> {
@@ -117,12 +227,17 @@ export function payoutReference(financingNumber: string, attempt: number): strin
   return `${financingNumber}-P${attempt}`;
 }
 
-/** Puts the net proceeds in transit to the supplier's active bank account; null when it has none. */
+/**
+ * Puts `amount` of the proceeds in transit to the supplier's active bank account (the net
+ * disbursement at first; what came back of a failed or returned attempt afterwards); null when
+ * it has none.
+ */
 async function openPayoutAttempt(
   tx: Tx,
   financing: Financing,
   accounts: FinancingAccounts,
   attempt: number,
+  amount: Decimal,
   requestedByUserId: string | null,
   now: Date,
   requestKey: string | null = null,
@@ -130,7 +245,6 @@ async function openPayoutAttempt(
   const beneficiary = await tx.partyBankAccount.findFirst({ where: { partyId: financing.supplierPartyId, retiredAt: null } });
   if (!beneficiary) return null;
   const currency = financing.currency as Currency;
-  const amount = toDecimal(financing.netDisbursement);
   const reference = payoutReference(financing.financingNumber, attempt);
   const inTransit = await postTransaction(tx, {
     idempotencyKey: `financing:${financing.id}:payout:${attempt}`,
@@ -159,82 +273,11 @@ async function openPayoutAttempt(
   });
 }
 
-export type PayoutOutcome = { kind: 'BANK'; view: PayoutView } | { kind: 'TIMEOUT' } | { kind: 'REJECTED'; reason: string };
-
-/**
- * Records what the bank said of a payout, with its posting, once: SETTLED takes the money out
- * of transit and out of the escrow account; FAILED (or refused) puts it back in the supplier's
- * account; RETURNED after settling brings it back into the escrow account and the supplier's
- * account. A timeout changes nothing but the status: the payout is UNKNOWN, not failed.
- */
-export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
-  return runTransaction(
-    prisma,
-    async (tx) => {
-      const { financingId } = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
-      const financing = await lockFinancing(tx, financingId);
-      const payout = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
-      const currency = payout.currency as Currency;
-      const amount = toDecimal(payout.amount);
-      const accounts = await lockFinancingAccounts(tx, financing);
-      const metadata = { financingId, payoutReference: payout.payoutReference };
-      const open = payout.status === 'SUBMITTED' || payout.status === 'PENDING' || payout.status === 'UNKNOWN';
-
-      const settle = async () => {
-        const posted = await postTransaction(tx, {
-          idempotencyKey: `payout:${payout.payoutReference}:settled`,
-          code: 'PAYOUT_SETTLED',
-          metadata,
-          entries: postingEntries('PAYOUT_SETTLED', amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
-        });
-        await moveFinancing(tx, financing, 'DISBURSED', `payout ${payout.payoutReference} settled by the bank`, now);
-        return { status: 'SETTLED' as const, settledAt: now, settledTransactionId: posted.transactionId };
-      };
-      const fail = async (reason: string) => {
-        const posted = await postTransaction(tx, {
-          idempotencyKey: `payout:${payout.payoutReference}:reversed`,
-          code: 'PAYOUT_REVERSED',
-          metadata,
-          entries: postingEntries('PAYOUT_REVERSED', amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.supplierSettlement }),
-        });
-        await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} failed: ${reason}`, now);
-        return { status: 'FAILED' as const, failedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId };
-      };
-
-      let data: Parameters<typeof tx.payout.update>[0]['data'] = {};
-      if (outcome.kind === 'TIMEOUT') {
-        if (payout.status === 'SUBMITTED') data = { status: 'UNKNOWN' };
-      } else if (outcome.kind === 'REJECTED') {
-        if (open) data = await fail(`the bank refused the instruction: ${outcome.reason}`);
-      } else {
-        const { view } = outcome;
-        const bankReference = view.bankReference ?? payout.bankReference;
-        if (view.status === 'PENDING' && open) data = { status: 'PENDING', bankReference };
-        if (view.status === 'SETTLED' && open) data = { ...(await settle()), bankReference };
-        if (view.status === 'FAILED' && open) data = { ...(await fail(view.failureReason ?? 'no reason given')), bankReference };
-        if (view.status === 'RETURNED' && payout.status !== 'RETURNED' && payout.status !== 'FAILED') {
-          if (open) data = await settle();
-          const reason = view.returnReason ?? 'no reason given';
-          const posted = await postTransaction(tx, {
-            idempotencyKey: `payout:${payout.payoutReference}:returned`,
-            code: 'PAYOUT_RETURNED',
-            metadata,
-            entries: postingEntries('PAYOUT_RETURNED', amount, currency, { escrowBank: accounts.escrowBank, source: accounts.supplierSettlement }),
-          });
-          await moveFinancing(tx, financing, 'PAYOUT_FAILED', `payout ${payout.payoutReference} returned by the beneficiary's bank: ${reason}`, now);
-          data = { ...data, status: 'RETURNED', returnedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
-        }
-      }
-      if (Object.keys(data).length === 0) return payout;
-      return tx.payout.update({ where: { id: payoutId }, data: { ...data, updatedAt: now } });
-    },
-    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
-  );
-}
-
 /**
  * A person's retry after a failed or returned payout: a new attempt with a new reference, to
- * the supplier's bank account as it is now (register a corrected one first). Never automatic.
+ * the supplier's bank account as it is now (register a corrected one first), for what the last
+ * attempt left to pay (all of a failed one, what came back of a returned one; the net
+ * disbursement when there was none). Never automatic.
  */
 export async function retryPayout(prisma: PrismaClient, actor: Actor, financingId: string, requestKey: string, now = new Date()): Promise<Payout> {
   return runTransaction(
@@ -253,7 +296,8 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
         throw new WrongStateError(`payout ${latest.payoutReference} is ${latest.status}; only a failed or returned payout is retried`, financing.status);
       }
       const accounts = await financingAccounts(tx, financing);
-      const payout = await openPayoutAttempt(tx, financing, accounts, (latest?.attempt ?? 0) + 1, actor.userId, now, requestKey);
+      const amount = latest ? amountToPayAgain(latest) : toDecimal(financing.netDisbursement);
+      const payout = await openPayoutAttempt(tx, financing, accounts, (latest?.attempt ?? 0) + 1, amount, actor.userId, now, requestKey);
       if (!payout) throw new ValidationError([{ path: ['financingId'], message: 'the supplier has no bank account registered: register one first' }], 'BANK_ACCOUNT_MISSING');
       await moveFinancing(tx, financing, 'DISBURSING', `payout retried as ${payout.payoutReference}`, now, {}, { userId: actor.userId, partyId: actor.partyId });
       return payout;

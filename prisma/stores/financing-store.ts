@@ -135,6 +135,14 @@ async function createFinancing(tx: Tx, actor: Actor, quoted: QuoteResult, reques
       valueDate: dateColumn(quote.valueDate),
       dueDate: dateColumn(quote.dueDate),
       tenorDays: quote.tenorDays,
+      // What was quoted stays as it was; the figures above are repriced when the money moves.
+      quotedValueDate: dateColumn(quote.valueDate),
+      quotedTenorDays: quote.tenorDays,
+      quotedInterest: quote.interest.toFixed(),
+      quotedFees: quote.fees.toFixed(),
+      quotedNetDisbursement: quote.netDisbursement.toFixed(),
+      quotedRepaymentAtMaturity: quote.repaymentAtMaturity.toFixed(),
+      quotedEffectiveAnnualRate: quote.effectiveAnnualRate.toFixed(),
       // Open assignment waits for the core enterprise first; silent goes straight to the funder.
       status: terms.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL',
       acknowledgementDeadline: terms.assignmentMode === 'OPEN' ? new Date(now.getTime() + windows.acknowledgementWindowMs) : null,
@@ -295,7 +303,7 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
  * and the collection account closes: money paid to it from now on is the payer's, parked in
  * suspense for a refund (inbound-store.ts), and any paid before is moved there now.
  */
-async function releaseFinancing(tx: Tx, financing: Financing, actor: FinancingDecisionActor | null, now: Date): Promise<void> {
+export async function releaseFinancing(tx: Tx, financing: Financing, actor: FinancingDecisionActor | null, now: Date): Promise<void> {
   // Every account this release posts to (the limits, the collection account, suspense), locked
   // at once in the ledger's global order before the first call.
   const suspense = await findAccountByCode(tx, `platform:SUSPENSE:${financing.currency}`);

@@ -5,7 +5,8 @@ import { createFinancingParties, TEST_FINANCING_WINDOWS, type FinancingParties }
 import { createActor, type TestActor } from '../../test/support/parties';
 import { actorOf, registerDirectly } from '../../test/support/receivables';
 import { openPartyAccounts, partyAccountCode } from './chart-of-accounts';
-import { disburse, recordPayoutOutcome, registerBankAccount, reserveFunding } from './disbursement-store';
+import { disburse, registerBankAccount, reserveFunding } from './disbursement-store';
+import { recordPayoutOutcome } from './payout-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
 import { recordInboundCredit } from './inbound-store';
 import { findAccountByCode } from './ledger/accounts';

@@ -40,6 +40,7 @@ function termsData(terms: ValidProgramTerms): Omit<Prisma.ProgramTermsUncheckedC
     flatFee: terms.flatFee.toFixed(),
     feeRate: terms.feeRate.toFixed(),
     tenorDaysMax: terms.tenorDaysMax,
+    tenorDaysMin: terms.tenorDaysMin,
     graceDays: terms.graceDays,
     penaltyRate: terms.penaltyRate.toFixed(),
     recourse: terms.recourse,
@@ -201,6 +202,10 @@ export async function quoteFinancing(
   });
   if (result.tenorDays > terms.tenorDaysMax) {
     throw ValidationError.field(['receivableId'], `tenor of ${result.tenorDays} days exceeds the program's maximum of ${terms.tenorDaysMax}`, 'TENOR_TOO_LONG');
+  }
+  // Checked again when the money moves (priceAtDisbursement): a financing approved too late expires then.
+  if (result.tenorDays < terms.tenorDaysMin) {
+    throw ValidationError.field(['receivableId'], `tenor of ${result.tenorDays} days is shorter than the program's minimum of ${terms.tenorDaysMin}`, 'TENOR_TOO_SHORT');
   }
   return { quote: result, receivable, currency, terms, program, maxAmount };
 }

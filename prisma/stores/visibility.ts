@@ -45,8 +45,9 @@ export function visibleNotificationsWhere(actor: Actor): Prisma.NotificationWher
   return { partyId: actor.partyId };
 }
 
+/** A financing's payouts by whoever sees the financing; a withdrawal by its supplier; a fee sweep by operators only. */
 export function visiblePayoutsWhere(actor: Actor): Prisma.PayoutWhereInput {
-  return isOperator(actor) ? {} : { financing: visibleFinancingsWhere(actor) };
+  return isOperator(actor) ? {} : { OR: [{ financing: visibleFinancingsWhere(actor) }, { purpose: 'WITHDRAWAL', partyId: actor.partyId }] };
 }
 
 export function visibleAllocationsWhere(actor: Actor): Prisma.RepaymentAllocationWhereInput {

@@ -51,7 +51,7 @@ builder.mutationFields((t) => ({
   }),
   scriptBankPayouts: t.field({
     type: BankScript,
-    description: 'Development only (operators): tells the simulated bank how to treat the next payouts (to one beneficiary account, or any): succeed, fail, time out and answer later, or return after settling.',
+    description: 'Development only (operators): tells the simulated bank how to treat the next payouts (to one beneficiary account, or any): succeed, fail, time out and answer later, or return after settling (all of it, or `returnAmount`).',
     errors: { types: [...COMMON_ERRORS] },
     args: {
       behaviour: t.arg({ type: ScriptBehaviourEnum }),
@@ -59,6 +59,7 @@ builder.mutationFields((t) => ({
       delayMinutes: t.arg.int({ required: false, validate: z.number().int().min(1).max(43_200) }),
       reason: t.arg.string({ required: false, validate: z.string().max(140) }),
       times: t.arg.int({ required: false, validate: z.number().int().min(1).max(1000) }),
+      returnAmount: t.arg.string({ required: false, description: 'RETURN_AFTER only: how much the beneficiary\'s bank sends back (the whole payout when absent).', validate: z.string().max(64) }),
     },
     resolve: async (_root, args, ctx) => {
       assertPermitted(ctx.viewer, 'SCRIPT_SIMULATED_BANK');
@@ -70,6 +71,7 @@ builder.mutationFields((t) => ({
           delayMs: args.delayMinutes ? args.delayMinutes * 60_000 : undefined,
           reason: args.reason ?? undefined,
           times: args.times ?? undefined,
+          returnAmount: args.returnAmount ?? undefined,
         });
       } catch (error) {
         // The simulator refuses combinations that do not make sense (a delay on SUCCEED, a reason on a success).

@@ -57,7 +57,7 @@ const userName = (relation: 'acknowledgedBy' | 'approvedBy' | 'approvalConfirmed
 });
 
 builder.prismaNode('Financing', {
-  description: 'A financing of one confirmed receivable under a program, with the figures it was priced with (they never change).',
+  description: 'A financing of one confirmed receivable under a program, with its figures: as quoted until the money moves, then repriced to the day it moved (the quote stays in `quoted`).',
   id: { field: 'id' },
   // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
   nullable: true,
@@ -77,7 +77,7 @@ builder.prismaNode('Financing', {
     netDisbursement: t.field({ type: Money, description: 'What reaches the supplier.', resolve: (f) => money(f.netDisbursement, f.currency) }),
     repaymentAtMaturity: t.field({ type: Money, description: 'What the core enterprise pays on the due date.', resolve: (f) => money(f.repaymentAtMaturity, f.currency) }),
     effectiveAnnualRate: t.field({ type: 'Rate', description: 'Interest and fees over the net disbursement, annualised on 365 days (six decimals).', resolve: (f) => toDecimal(f.effectiveAnnualRate).toFixed(6) }),
-    valueDate: t.field({ type: 'Date', resolve: (f) => isoDateOfColumn(f.valueDate) }),
+    valueDate: t.field({ type: 'Date', description: 'The day interest starts: the day the money moved once disbursed; before, the assumed value date of the quote.', resolve: (f) => isoDateOfColumn(f.valueDate) }),
     dueDate: t.field({ type: 'Date', resolve: (f) => isoDateOfColumn(f.dueDate) }),
     tenorDays: t.exposeInt('tenorDays'),
     appliedAt: t.expose('appliedAt', { type: 'DateTime' }),
@@ -100,7 +100,7 @@ builder.prismaNode('Financing', {
           : null,
     }),
     history: t.relation('transitions', { description: 'Every change of state, oldest first: one per state it went through (about a dozen at most; a failed payout retried adds two).', query: { orderBy: { id: 'asc' } } }),
-    documents: t.relation('documents', { description: 'Its documents, oldest first, at most four: notice of assignment, acknowledgement, terms summary, settlement statement.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+    documents: t.relation('documents', { description: 'Its documents, oldest first, at most five: notice of assignment, acknowledgement, terms summary, disbursement advice, settlement statement.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     workflow: t.field({ type: WorkflowStatus, resolve: (f, _args, ctx) => describeFinancingWorkflow(ctx.temporal, f.id) }),
   }),
 });

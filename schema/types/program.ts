@@ -41,6 +41,7 @@ builder.prismaNode('ProgramTerms', {
     flatFee: t.field({ type: Money, select: { flatFee: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.flatFee, terms.program.currency) }),
     feeRate: t.field({ ...rate('Fee as a fraction of the principal, e.g. "0.001".'), resolve: (terms) => toDecimal(terms.feeRate) }),
     tenorDaysMax: t.exposeInt('tenorDaysMax'),
+    tenorDaysMin: t.exposeInt('tenorDaysMin', { description: 'The shortest tenor financed, counted from the day the money moves: a financing closer than this to its due date when it would be disbursed expires instead.' }),
     graceDays: t.exposeInt('graceDays'),
     penaltyRate: t.field({ ...rate('Annual penalty rate on overdue principal after the grace days.'), resolve: (terms) => toDecimal(terms.penaltyRate) }),
     recourse: t.exposeBoolean('recourse'),
@@ -140,6 +141,7 @@ const ProgramTermsInput = builder.inputType('ProgramTermsInput', {
     flatFee: t.string({ required: false, validate: z.string().max(64) }),
     feeRate: t.string({ required: false, validate: z.string().max(32) }),
     tenorDaysMax: t.int(),
+    tenorDaysMin: t.int({ required: false, description: 'The shortest tenor financed, counted from the day the money moves; 1 when absent. At most tenorDaysMax.' }),
     graceDays: t.int(),
     penaltyRate: t.string({ validate: z.string().max(32) }),
     recourse: t.boolean(),
@@ -172,13 +174,13 @@ interface QuoteShape {
 }
 
 const FinancingQuote = builder.objectRef<QuoteShape>('FinancingQuote').implement({
-  description: 'The exact figures of a financing if applied for now (see docs/pricing.md). Nothing is reserved.',
+  description: 'The exact figures of a financing if applied for now and disbursed today (see docs/pricing.md). Nothing is reserved; a disbursement on a later day is repriced to it.',
   fields: (t) => ({
     programCode: t.exposeString('programCode'),
     termsVersion: t.exposeInt('termsVersion'),
     principal: t.field({ type: Money, resolve: (q) => money(formatAmount(q.quote.principal, q.currency), q.currency) }),
     maxAmount: t.field({ type: Money, description: 'Advance rate × confirmed amount.', resolve: (q) => money(formatAmount(q.maxAmount, q.currency), q.currency) }),
-    valueDate: t.field({ type: 'Date', resolve: (q) => q.quote.valueDate }),
+    valueDate: t.field({ type: 'Date', description: 'The assumed value date: today, as if the money moved now. Interest runs from the day it actually moves; the disbursement reprices to that day.', resolve: (q) => q.quote.valueDate }),
     dueDate: t.field({ type: 'Date', resolve: (q) => q.quote.dueDate }),
     tenorDays: t.int({ resolve: (q) => q.quote.tenorDays }),
     interest: t.field({ type: Money, resolve: (q) => money(q.quote.interest, q.currency) }),

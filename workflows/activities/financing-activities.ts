@@ -11,7 +11,8 @@ import type { FinancingDecision } from '../../domain/financing-rules';
 import type { Currency } from '../../domain/money';
 import { maskBankAccountNumber } from '../../domain/party-rules';
 import { renderAssignmentAcknowledgement } from './documents/assignment-acknowledgement';
-import type { FinancingDocumentData, SettlementStatementData } from './documents/financing-document-data';
+import { renderDisbursementAdvice } from './documents/disbursement-advice';
+import type { DisbursementAdviceData, FinancingDocumentData, SettlementStatementData } from './documents/financing-document-data';
 import { renderFinancingTerms } from './documents/financing-terms';
 import { formatMoney } from './documents/format-money';
 import { renderNoticeOfAssignment } from './documents/notice-of-assignment';
@@ -23,7 +24,10 @@ export interface FinancingActivityDependencies {
   logger: Logger;
 }
 
-type Text = (number: string, amount: string) => { subject: string; body: string };
+/** How much of a closing reason a notice quotes: the inbox's body holds 2,000 characters. */
+const CLOSED_REASON_SHOWN_MAX = 500;
+
+type Text = (number: string, amount: string, closedReason: string | null) => { subject: string; body: string };
 
 const NOTIFICATION_TEXT: Record<FinancingNotificationKind, Text> = {
   ACKNOWLEDGEMENT_REQUESTED: (number, amount) => ({
@@ -64,7 +68,7 @@ const NOTIFICATION_TEXT: Record<FinancingNotificationKind, Text> = {
   }),
   FINANCING_DISBURSED: (number, amount) => ({
     subject: `融资已放款 ${number} / Financing ${number} disbursed`,
-    body: `融资 ${number}（${amount}）已放款，款项正汇往贵司登记的银行账户。Financing ${number} for ${amount} was disbursed; the proceeds are on their way to your registered bank account.`,
+    body: `融资 ${number}（${amount}）已放款，款项正汇往贵司登记的银行账户；利息自实际放款日起算，放款通知书列明最终金额。Financing ${number} for ${amount} was disbursed; the proceeds are on their way to your registered bank account. Interest runs from the day the money moved; the disbursement advice states the final figures.`,
   }),
   PAYOUT_FAILED: (number) => ({
     subject: `放款汇款失败 ${number} / Payout of ${number} failed`,
@@ -82,9 +86,9 @@ const NOTIFICATION_TEXT: Record<FinancingNotificationKind, Text> = {
     subject: `融资已结清 ${number} / Financing ${number} settled`,
     body: `融资 ${number}（${amount}）已结清，额度已恢复，结清证明已生成。Financing ${number} for ${amount} is settled; its limits are restored and the settlement statement is available.`,
   }),
-  FINANCING_EXPIRED: (number) => ({
+  FINANCING_EXPIRED: (number, _amount, closedReason) => ({
     subject: `融资已过期 ${number} / Financing ${number} expired`,
-    body: `融资 ${number} 未在截止时间前完成确认或审批，已过期，额度已释放。Financing ${number} was not acknowledged or approved before its deadline and has expired; its limits are released.`,
+    body: `融资 ${number} 未在截止时间前完成确认、审批或放款，已过期，额度已释放。Financing ${number} was not acknowledged, approved or disbursed in time and has expired; its limits are released.${closedReason ? ` (${closedReason.slice(0, CLOSED_REASON_SHOWN_MAX)})` : ''}`,
   }),
 };
 
@@ -92,6 +96,7 @@ const DOCUMENT_FILE_SUFFIX: Record<FinancingDocumentKind, string> = {
   NOTICE_OF_ASSIGNMENT: 'notice-of-assignment',
   ASSIGNMENT_ACKNOWLEDGEMENT: 'assignment-acknowledgement',
   FINANCING_TERMS: 'financing-terms',
+  DISBURSEMENT_ADVICE: 'disbursement-advice',
   SETTLEMENT_STATEMENT: 'settlement-statement',
 };
 
@@ -178,9 +183,41 @@ async function renderFinancingDocument(financing: LoadedFinancing, kind: Financi
     case 'FINANCING_TERMS':
       if (!financing.approvalConfirmedAt || !financing.approvedBy || !financing.approvalConfirmedBy) throw new Error(`financing ${financing.id} has no confirmed approval to document`);
       return renderFinancingTerms({ ...data, approvedAt: financing.approvalConfirmedAt, approvedBy: financing.approvedBy.displayName, confirmedBy: financing.approvalConfirmedBy.displayName });
+    case 'DISBURSEMENT_ADVICE':
+      return renderDisbursementAdvice(disbursementAdviceData(financing, data));
     case 'SETTLEMENT_STATEMENT':
       return renderSettlementStatement(settlementData(financing, data));
   }
+}
+
+/** The advice's figures: the financing's final ones (repriced at disbursement), the quote it kept, the first payout. */
+function disbursementAdviceData(financing: LoadedFinancing, data: FinancingDocumentData): DisbursementAdviceData {
+  if (!financing.disbursedAt) throw new Error(`financing ${financing.id} is not disbursed`);
+  const currency = financing.currency as Currency;
+  const money = (value: { toString(): string }) => storedAmount(value, currency);
+  const first = financing.payouts.find((row) => row.attempt === 1) ?? null;
+  const upfront = financing.programTerms.interestMode === 'UPFRONT';
+  return {
+    ...data,
+    disbursedAt: financing.disbursedAt,
+    quoted: {
+      valueDate: isoDateOfColumn(financing.quotedValueDate),
+      tenorDays: financing.quotedTenorDays,
+      interest: money(financing.quotedInterest),
+      fees: money(financing.quotedFees),
+      netDisbursement: money(financing.quotedNetDisbursement),
+      repaymentAtMaturity: money(financing.quotedRepaymentAtMaturity),
+      effectiveAnnualRate: toDecimal(financing.quotedEffectiveAnnualRate).toFixed(6),
+    },
+    advance: money(toDecimal(financing.principal).minus(upfront ? toDecimal(financing.interest) : 0)),
+    payout: first && {
+      reference: first.payoutReference,
+      beneficiaryName: first.beneficiaryName,
+      maskedAccountNumber: maskBankAccountNumber(first.beneficiaryAccountNumber),
+      bankName: first.beneficiaryBank,
+      amount: money(first.amount),
+    },
+  };
 }
 
 /** The settlement statement's figures, straight from the stored allocations and buckets. */
@@ -199,18 +236,32 @@ function settlementData(financing: LoadedFinancing, data: FinancingDocumentData)
     surplus: money(row.surplus),
   }));
   const total = (bucket: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus') => money(allocations.reduce((sum, row) => sum.plus(row[bucket]), toDecimal(0)));
-  const payout = financing.payouts.find((row) => row.status === 'SETTLED') ?? null;
+  // What reached the supplier: every settled payout, less what the beneficiary's bank sent back
+  // of a returned one (all of it, or part: the rest stayed paid), oldest attempt first.
+  const paid = financing.payouts
+    .filter((row) => row.status === 'SETTLED' || row.status === 'RETURNED')
+    .map((row) => ({ row, amount: toDecimal(row.amount).minus(row.returnedAmount ? toDecimal(row.returnedAmount) : 0) }))
+    .filter(({ amount }) => amount.gt(0))
+    .sort((a, b) => a.row.attempt - b.row.attempt);
+  const last = paid.at(-1)?.row;
+  const payout = last && {
+    payoutReference: paid.map(({ row }) => row.payoutReference).join(', '),
+    beneficiaryName: last.beneficiaryName,
+    beneficiaryAccountNumber: last.beneficiaryAccountNumber,
+    beneficiaryBank: last.beneficiaryBank,
+    amount: paid.reduce((sum, { amount }) => sum.plus(amount), toDecimal(0)),
+  };
   return {
     ...data,
     disbursedAt: financing.disbursedAt,
     settledAt: financing.settledAt,
-    payout: payout && {
+    payout: payout ? {
       reference: payout.payoutReference,
       beneficiaryName: payout.beneficiaryName,
       maskedAccountNumber: maskBankAccountNumber(payout.beneficiaryAccountNumber),
       bankName: payout.beneficiaryBank,
       amount: money(payout.amount),
-    },
+    } : null,
     penaltyDays: financing.penaltyAccruedThrough ? daysBetween(isoDateOfColumn(financing.dueDate), isoDateOfColumn(financing.penaltyAccruedThrough)) : 0,
     penaltyCharged: money(financing.penaltyAccrued),
     allocations,
@@ -262,7 +313,7 @@ export function createFinancingActivities({ prisma, logger }: FinancingActivityD
     async notifyFinancingParty(input: { financingId: string; to: 'SUPPLIER' | 'OBLIGOR' | 'FUNDER'; kind: FinancingNotificationKind; dedupeKey: string }): Promise<void> {
       const financing = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
       const amount = formatMoney(storedAmount(financing.principal, financing.currency), financing.currency);
-      const text = NOTIFICATION_TEXT[input.kind](financing.financingNumber, amount);
+      const text = NOTIFICATION_TEXT[input.kind](financing.financingNumber, amount, financing.closedReason);
       const partyId = { SUPPLIER: financing.supplierPartyId, OBLIGOR: financing.obligorPartyId, FUNDER: financing.funderPartyId }[input.to];
       await prisma.notification.createMany({
         data: [{ partyId, kind: input.kind, subject: text.subject, body: text.body, financingId: financing.id, dedupeKey: input.dedupeKey }],

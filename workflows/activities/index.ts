@@ -3,6 +3,7 @@ import type { BankAdapter } from '../../bank/bank-adapter';
 import type { PrismaClient } from '../../prisma/client';
 import { atActivityEdge } from './activity-edge';
 import { createAttentionActivities } from './attention-activities';
+import { createBalancePayoutActivities } from './balance-payout-activities';
 import { createFinancingActivities } from './financing-activities';
 import { createMoneyActivities } from './money-activities';
 import { createPayoutActivities } from './payout-activities';
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDependencies) {
       ...createMoneyActivities(deps),
       ...createPayoutActivities(deps),
       ...createAttentionActivities(deps),
+      ...createBalancePayoutActivities(deps),
     },
     deps.logger,
   );

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { FinancingStatus, PrismaClient } from '../../prisma/client';
-import { disburse, reserveFunding, type FundingResult } from '../../prisma/stores/disbursement-store';
+import { disburseAtValueDate, reserveFunding, type FundingResult } from '../../prisma/stores/disbursement-store';
 import { accruePenalty, allocateCollection, claimRecourse, type PenaltyResult, type RecourseResult } from '../../prisma/stores/servicing-store';
 import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
 import type { IsoDate } from '../../domain/business-date';
@@ -8,6 +8,11 @@ import type { IsoDate } from '../../domain/business-date';
 export interface MoneyActivityDependencies {
   prisma: PrismaClient;
   logger: Logger;
+}
+
+export interface DisbursementView {
+  payoutId: string | null;
+  outcome?: 'DISBURSED' | 'EXPIRED' | 'REPRICED';
 }
 
 export interface AllocationView {
@@ -26,10 +31,18 @@ export function createMoneyActivities({ prisma, logger }: MoneyActivityDependenc
       return reserveFunding(prisma, input.financingId, input.fundingWindowMs, input.at);
     },
 
-    async disburse(input: { financingId: string; at: Date }): Promise<{ payoutId: string | null }> {
-      const payout = await disburse(prisma, input.financingId, input.at);
-      logger.info({ financingId: input.financingId, payoutReference: payout?.payoutReference }, 'financing disbursed');
-      return { payoutId: payout?.id ?? null };
+    /**
+     * The disbursement at the workflow's business date. `outcome` is absent from the answers
+     * recorded before repricing (they always disbursed), so a replay reads those as DISBURSED.
+     */
+    async disburse(input: { financingId: string; at: Date }): Promise<DisbursementView> {
+      const result = await disburseAtValueDate(prisma, input.financingId, input.at);
+      if (result.outcome !== 'DISBURSED') {
+        logger.info({ financingId: input.financingId, outcome: result.outcome, reason: result.reason }, 'financing not disbursed');
+        return { payoutId: null, outcome: result.outcome };
+      }
+      logger.info({ financingId: input.financingId, payoutReference: result.payout?.payoutReference }, 'financing disbursed');
+      return { payoutId: result.payout?.id ?? null, outcome: 'DISBURSED' };
     },
 
     async accruePenalty(input: { financingId: string; today: IsoDate; at: Date }): Promise<PenaltyResult> {

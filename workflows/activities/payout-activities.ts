@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import { BankRequestRejectedError, BankTimeoutError, type BankAdapter, type PayoutInstruction } from '../../bank/bank-adapter';
 import type { Actor } from '../../domain/actor';
-import type { PayoutStatus, PrismaClient } from '../../prisma/client';
-import { recordPayoutOutcome, retryPayout } from '../../prisma/stores/disbursement-store';
+import type { PayoutPurpose, PayoutStatus, PrismaClient } from '../../prisma/client';
+import { retryPayout } from '../../prisma/stores/disbursement-store';
+import { recordPayoutOutcome } from '../../prisma/stores/payout-store';
 import { storedAmount } from '../../prisma/stores/to-decimal';
 
 export interface PayoutActivityDependencies {
@@ -15,6 +16,19 @@ export interface PayoutActivityDependencies {
 // finished it, and retried by a person (never automatically) after a failure or a return. Every
 // activity takes `at`, the workflow's own clock, as the time of what it records.
 
+/** 附言: what the beneficiary's statement shows for the payment. */
+function remittanceOf(payout: { purpose: PayoutPurpose; payoutReference: string; financing: { financingNumber: string } | null }): string {
+  switch (payout.purpose) {
+    case 'DISBURSEMENT':
+      if (!payout.financing) throw new Error(`disbursement payout ${payout.payoutReference} has no financing`);
+      return `融资放款 ${payout.financing.financingNumber}`;
+    case 'WITHDRAWAL':
+      return `结算户提现 withdrawal ${payout.payoutReference}`;
+    case 'FEE_SWEEP':
+      return `平台服务费归集 fee sweep ${payout.payoutReference}`;
+  }
+}
+
 export function createPayoutActivities({ prisma, logger, bank }: PayoutActivityDependencies) {
   const instructionOf = async (payoutId: string): Promise<{ instruction: PayoutInstruction; status: PayoutStatus }> => {
     const payout = await prisma.payout.findUniqueOrThrow({ where: { id: payoutId }, include: { financing: true } });
@@ -25,7 +39,7 @@ export function createPayoutActivities({ prisma, logger, bank }: PayoutActivityD
         amount: storedAmount(payout.amount, payout.currency),
         currency: payout.currency,
         beneficiary: { accountName: payout.beneficiaryName, accountNumber: payout.beneficiaryAccountNumber, bankName: payout.beneficiaryBank },
-        remittanceInformation: `融资放款 ${payout.financing.financingNumber}`,
+        remittanceInformation: remittanceOf(payout),
       },
     };
   };

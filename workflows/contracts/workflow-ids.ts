@@ -4,4 +4,6 @@ export const workflowIds = {
   systemCheck: (requestId: string) => `system-check:${requestId}`,
   receivable: (receivableId: string) => `receivable:${receivableId}`,
   financing: (financingId: string) => `financing:${financingId}`,
+  /** A withdrawal or a fee sweep: one workflow per payout of a balance. */
+  balancePayout: (payoutId: string) => `payout:${payoutId}`,
 } as const;

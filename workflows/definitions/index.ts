@@ -3,3 +3,4 @@
 export { systemCheckWorkflow } from './system-check-workflow';
 export { receivableConfirmationWorkflow } from './receivable-confirmation-workflow';
 export { financingWorkflow } from './financing-workflow';
+export { payOutBalanceWorkflow } from './pay-out-balance-workflow';

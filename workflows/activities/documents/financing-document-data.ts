@@ -74,6 +74,17 @@ export interface FinancingTermsData extends FinancingDocumentData {
   confirmedBy: string;
 }
 
+/** What the disbursement advice prints: `terms` are the final figures, at the day the money moved. */
+export interface DisbursementAdviceData extends FinancingDocumentData {
+  disbursedAt: Date;
+  /** The quote the application was priced with, assuming its own day as the value date. */
+  quoted: Pick<FinancingDocumentData['terms'], 'valueDate' | 'tenorDays' | 'interest' | 'fees' | 'netDisbursement' | 'repaymentAtMaturity' | 'effectiveAnnualRate'>;
+  /** What the funder advanced: the principal, less interest when it is taken up front. */
+  advance: string;
+  /** The first payout, account number masked; null when the supplier had no payout account. */
+  payout: { reference: string; beneficiaryName: string; maskedAccountNumber: string; bankName: string; amount: string } | null;
+}
+
 /** One payment applied to the financing, as the settlement statement lists it. */
 export interface SettlementAllocationLine {
   allocatedAt: Date;

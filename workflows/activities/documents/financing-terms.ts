@@ -1,7 +1,7 @@
 import { daysBetween } from '../../../domain/business-date';
 import { Decimal } from '../../../domain/money';
 import type { DocumentSpec } from './document-spec';
-import type { FinancingTermsData } from './financing-document-data';
+import type { FinancingDocumentData, FinancingTermsData } from './financing-document-data';
 import { formatMoney } from './format-money';
 import { formatShanghaiTime } from './format-shanghai-time';
 import { FINANCING_FOOTER_NOTE, financingSections } from './notice-of-assignment';
@@ -37,9 +37,9 @@ const INTEREST_MODE_TEXT: Record<FinancingTermsData['terms']['interestMode'], st
 
 /**
  * The priced figures come from domain/pricing.ts and are printed, not recomputed; but a
- * summary whose figures do not add up would be signed as the deal, so the sums are checked.
+ * document whose figures do not add up would be signed as the deal, so the sums are checked.
  */
-function checkTerms({ terms, currency }: FinancingTermsData): void {
+export function checkPricedFigures(terms: FinancingDocumentData['terms'], currency: string): void {
   const principal = new Decimal(terms.principal);
   const interest = new Decimal(terms.interest);
   const fees = new Decimal(terms.fees);
@@ -50,6 +50,10 @@ function checkTerms({ terms, currency }: FinancingTermsData): void {
   if (!repayment.eq(terms.repaymentAtMaturity)) throw new RangeError(`repayment at maturity ${terms.repaymentAtMaturity} ${currency} is not principal${upfront ? '' : ' plus interest'} (${repayment.toFixed()})`);
   const tenorDays = daysBetween(terms.valueDate, terms.dueDate);
   if (tenorDays !== terms.tenorDays) throw new RangeError(`tenor of ${terms.tenorDays} days does not match ${terms.valueDate} to ${terms.dueDate} (${tenorDays} days)`);
+}
+
+function checkTerms({ terms, currency }: FinancingTermsData): void {
+  checkPricedFigures(terms, currency);
 }
 
 function recourseRows({ program }: FinancingTermsData): Array<{ label: string; value: string }> {
@@ -92,7 +96,7 @@ export function financingTermsSpec(data: FinancingTermsData): DocumentSpec {
           { label: '年利率 Annual rate', value: formatPercent(terms.annualRate) },
           { label: '计息基础 Day count', value: DAY_COUNT_TEXT[terms.dayCount] },
           { label: '收息方式 Interest mode', value: INTEREST_MODE_TEXT[terms.interestMode] },
-          { label: '起息日 Value date', value: terms.valueDate },
+          { label: '起息日 Value date', value: `${terms.valueDate}（拟定 assumed: the day the money moves）` },
           { label: '融资到期日 Due date', value: terms.dueDate },
           { label: '融资期限 Tenor', value: `${terms.tenorDays} 天 days` },
           { label: '利息 Interest', value: money(terms.interest) },
@@ -100,6 +104,12 @@ export function financingTermsSpec(data: FinancingTermsData): DocumentSpec {
           { label: '实际放款金额 Net disbursement', value: money(terms.netDisbursement) },
           { label: '到期还款 Repayment at maturity', value: money(terms.repaymentAtMaturity) },
           { label: '综合年化成本 Effective annual cost', value: `${formatPercent(terms.effectiveAnnualRate)}（按 365 天年化 annualised on 365 days）` },
+          {
+            label: '计息规则 Repricing',
+            value:
+              '利息自实际放款日起算。放款日晚于拟定起息日的，按实际天数重新计息，转让人不承担放款前的利息；到期日在放款日当日或之前、或剩余期限短于方案最短期限的，不予放款。最终金额以放款通知书为准。\n' +
+              'Interest runs from the day the money moves. If it moves after the assumed value date, the financing is repriced for the actual tenor and the supplier pays no interest for days before it; if the due date is on or before that day, or closer than the program\'s minimum tenor, it is not disbursed. The disbursement advice states the final figures.',
+          },
         ],
       },
       {

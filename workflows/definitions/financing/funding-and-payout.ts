@@ -1,11 +1,12 @@
-import { condition, sleep } from '@temporalio/workflow';
-import { checkPayout, disburse, expire, notify, reserveFunding, submitPayout } from './financing-steps';
+import { condition, patched, sleep } from '@temporalio/workflow';
+import { checkPayout, disburse, expire, generateDocument, notify, reserveFunding, submitPayout } from './financing-steps';
 import { setStatus, statusOf, type FinancingRun } from './financing-run';
 import { service } from './servicing';
 
 // After approval (docs/workflows/financing.md, "After approval: the money"): the advance is
-// held on the funder's account, disbursed, and paid out to the supplier's bank while servicing
-// runs alongside (the core enterprise owes from the due date whatever happened to the payout).
+// held on the funder's account, disbursed at the price of the day the money moves, and paid out
+// to the supplier's bank while servicing runs alongside (the core enterprise owes from the due
+// date whatever happened to the payout).
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const FUNDING_RECHECK_MS = 60 * 60 * 1000;
@@ -17,20 +18,49 @@ const RETURN_WATCH_DAYS = 5;
 
 type PayoutStatus = Awaited<ReturnType<typeof submitPayout>>;
 
-/** Funding, disbursement, then the payout and servicing side by side. */
+/**
+ * The disbursement advice (its final figures beside the quoted ones) is rendered alongside the
+ * payout. Histories written before it schedule no such activity after the disbursement.
+ */
+export const DISBURSEMENT_ADVICE_PATCH = 'disbursement-advice';
+
+/**
+ * Funding, disbursement at the day's price, then the payout and servicing side by side. The
+ * money moves only if the financing can still run its tenor from today (else it expired); a
+ * funding reserved at another day's price is reserved again at today's before it moves.
+ */
 export async function moveMoney(run: FinancingRun): Promise<void> {
-  if (!(await fund(run))) return;
-  const { payoutId } = await disburse(run);
-  setStatus(run, payoutId ? 'DISBURSING' : 'PAYOUT_FAILED');
-  await notify(run, 'SUPPLIER', 'FINANCING_DISBURSED');
-  await Promise.all([payOut(run, payoutId), service(run)]);
+  for (;;) {
+    if (!(await fund(run))) return;
+    // `outcome` is absent from the answers recorded before repricing: they all disbursed.
+    const { payoutId, outcome = 'DISBURSED' } = await disburse(run);
+    if (outcome === 'EXPIRED') {
+      setStatus(run, 'EXPIRED');
+      return;
+    }
+    if (outcome === 'REPRICED') continue;
+    setStatus(run, payoutId ? 'DISBURSING' : 'PAYOUT_FAILED');
+    const advice = patched(DISBURSEMENT_ADVICE_PATCH) ? generateDocument(run, 'DISBURSEMENT_ADVICE') : Promise.resolve();
+    await notify(run, 'SUPPLIER', 'FINANCING_DISBURSED');
+    await Promise.all([payOut(run, payoutId), service(run), advice]);
+    return;
+  }
 }
 
-/** Reserves the advance on the funder's account, waiting (FUNDING_PENDING) for top-ups until the funding deadline. */
+/**
+ * Reserves the advance on the funder's account, waiting (FUNDING_PENDING) for top-ups until the
+ * funding deadline; false when the financing expired instead (funding deadline, or too late to
+ * run its tenor).
+ */
 async function fund(run: FinancingRun): Promise<boolean> {
   for (;;) {
     const funding = await reserveFunding(run);
     if (funding.reserved) return true;
+    // Absent from the answers recorded before repricing.
+    if (funding.expired === true) {
+      setStatus(run, 'EXPIRED');
+      return false;
+    }
     setStatus(run, 'FUNDING_PENDING');
     await notify(run, 'FUNDER', 'FUNDING_REQUIRED');
     const left = funding.fundingDeadline.getTime() - Date.now();

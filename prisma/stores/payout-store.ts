@@ -1,0 +1,159 @@
+import type { PayoutView } from '../../bank/bank-adapter';
+import { postingEntries } from '../../domain/ledger-rules';
+import { AmountError, Decimal, formatAmount, parseAmount, type Currency } from '../../domain/money';
+import type { Financing, Payout, PrismaClient } from '../client';
+import { platformAccountCode } from './chart-of-accounts';
+import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
+import { lockAccounts } from './ledger/locks';
+import { findAccountByCode } from './ledger/accounts';
+import { postTransaction } from './ledger/postings';
+import { runTransaction, type Tx } from './run-transaction';
+import { toDecimal } from './to-decimal';
+
+// What the bank says of a payout, recorded once with its posting, whatever the payout pays: a
+// financing's proceeds (DISBURSEMENT), a supplier's withdrawal (WITHDRAWAL) or the platform's
+// fee income (FEE_SWEEP). The rules of the trade kept here: money paid out is in transit, not
+// balance, until the bank settles it; a timeout is unknown, not failed; a failure puts the
+// money back where it came from; a return (all or part) brings back what came back, and what
+// did not come back stays paid out.
+
+export type PayoutOutcome = { kind: 'BANK'; view: PayoutView } | { kind: 'TIMEOUT' } | { kind: 'REJECTED'; reason: string };
+
+export const PAYOUT_OPEN_STATUSES = ['SUBMITTED', 'PENDING', 'UNKNOWN'] as const;
+
+interface PayoutAccounts {
+  /** Where the money came from and goes back to when the payout fails or returns. */
+  source: string;
+  payoutInTransit: string;
+  escrowBank: string;
+}
+
+async function accountId(tx: Tx, code: string): Promise<string> {
+  const account = await findAccountByCode(tx, code);
+  if (!account) throw new Error(`ledger account ${code} is missing`);
+  return account.id;
+}
+
+async function payoutAccounts(tx: Tx, payout: Payout, financing: Financing | null): Promise<PayoutAccounts> {
+  const currency = payout.currency as Currency;
+  // Every account the outcome may post to, locked at once in the ledger's global order.
+  if (financing) {
+    const accounts = await lockFinancingAccounts(tx, financing);
+    return { source: accounts.supplierSettlement, payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank };
+  }
+  if (!payout.sourceAccountId) throw new Error(`payout ${payout.payoutReference} has neither a financing nor a source account`);
+  const accounts = { source: payout.sourceAccountId, payoutInTransit: await accountId(tx, platformAccountCode('PAYOUT_IN_TRANSIT', currency)), escrowBank: await accountId(tx, platformAccountCode('ESCROW_BANK', currency)) };
+  await lockAccounts(tx, Object.values(accounts));
+  return accounts;
+}
+
+/**
+ * What the beneficiary's bank sent back: the amount it reports, or the whole payout when it
+ * does not say. More than was paid, or nothing, is a bank answer that cannot be true: it stops
+ * the step loudly (retried, then an operator looks) instead of booking money that never came.
+ */
+function returnedAmountOf(view: PayoutView, payout: Payout): Decimal {
+  const amount = toDecimal(payout.amount);
+  if (view.returnedAmount === undefined) return amount;
+  let returned: Decimal;
+  try {
+    returned = parseAmount(view.returnedAmount, payout.currency);
+  } catch (error) {
+    if (error instanceof AmountError) throw new Error(`the bank reports an unreadable return of payout ${payout.payoutReference}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  if (returned.gt(amount)) throw new Error(`the bank reports ${view.returnedAmount} ${payout.currency} returned of payout ${payout.payoutReference}, which paid ${formatAmount(amount, payout.currency as Currency)}`);
+  return returned;
+}
+
+/**
+ * What a failed or returned payout left waiting to be paid again: all of a failed one, what
+ * came back of a returned one (the rest reached the beneficiary).
+ */
+export function amountToPayAgain(payout: Pick<Payout, 'status' | 'amount' | 'returnedAmount'>): Decimal {
+  if (payout.status === 'RETURNED') return toDecimal(payout.returnedAmount ?? payout.amount);
+  if (payout.status === 'FAILED') return toDecimal(payout.amount);
+  return new Decimal(0);
+}
+
+/**
+ * Records what the bank said of a payout, with its posting, once: SETTLED takes the money out
+ * of transit and out of the escrow account; FAILED (or refused) puts it back in its source
+ * account; RETURNED after settling brings what came back (the whole payout or part of it)
+ * into the escrow account and the source account again. A timeout changes nothing but the
+ * status: the payout is UNKNOWN, not failed. A disbursement's payout also moves its financing
+ * (DISBURSED, PAYOUT_FAILED), under the financing's row lock.
+ */
+export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
+  return runTransaction(
+    prisma,
+    async (tx) => {
+      const { financingId } = await tx.payout.findUniqueOrThrow({ where: { id: payoutId }, select: { financingId: true } });
+      // The financing first, then the payout: the order every step of a financing takes.
+      const financing = financingId ? await lockFinancing(tx, financingId) : null;
+      // Two answers about one payout (a poll and a resubmission) are recorded one after the other.
+      await tx.$queryRaw`SELECT id FROM payout WHERE id = ${payoutId}::uuid FOR UPDATE`;
+      const payout = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
+      const currency = payout.currency as Currency;
+      const amount = toDecimal(payout.amount);
+      const accounts = await payoutAccounts(tx, payout, financing);
+      const reference = payout.payoutReference;
+      const metadata = financing ? { financingId: financing.id, payoutReference: reference } : { payoutId: payout.id, purpose: payout.purpose, partyId: payout.partyId, payoutReference: reference };
+      const open = (PAYOUT_OPEN_STATUSES as readonly string[]).includes(payout.status);
+      const moveFinancingTo = async (to: 'DISBURSED' | 'PAYOUT_FAILED', reason: string) => {
+        if (financing) await moveFinancing(tx, financing, to, reason, now);
+      };
+
+      const settle = async () => {
+        const posted = await postTransaction(tx, {
+          idempotencyKey: `payout:${reference}:settled`,
+          code: 'PAYOUT_SETTLED',
+          metadata,
+          entries: postingEntries('PAYOUT_SETTLED', amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
+        });
+        await moveFinancingTo('DISBURSED', `payout ${reference} settled by the bank`);
+        return { status: 'SETTLED' as const, settledAt: now, settledTransactionId: posted.transactionId };
+      };
+      const fail = async (reason: string) => {
+        const posted = await postTransaction(tx, {
+          idempotencyKey: `payout:${reference}:reversed`,
+          code: 'PAYOUT_REVERSED',
+          metadata,
+          entries: postingEntries('PAYOUT_REVERSED', amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.source }),
+        });
+        await moveFinancingTo('PAYOUT_FAILED', `payout ${reference} failed: ${reason}`);
+        return { status: 'FAILED' as const, failedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId };
+      };
+
+      let data: Parameters<typeof tx.payout.update>[0]['data'] = {};
+      if (outcome.kind === 'TIMEOUT') {
+        if (payout.status === 'SUBMITTED') data = { status: 'UNKNOWN' };
+      } else if (outcome.kind === 'REJECTED') {
+        if (open) data = await fail(`the bank refused the instruction: ${outcome.reason}`);
+      } else {
+        const { view } = outcome;
+        const bankReference = view.bankReference ?? payout.bankReference;
+        if (view.status === 'PENDING' && open) data = { status: 'PENDING', bankReference };
+        if (view.status === 'SETTLED' && open) data = { ...(await settle()), bankReference };
+        if (view.status === 'FAILED' && open) data = { ...(await fail(view.failureReason ?? 'no reason given')), bankReference };
+        if (view.status === 'RETURNED' && payout.status !== 'RETURNED' && payout.status !== 'FAILED') {
+          const returned = returnedAmountOf(view, payout);
+          if (open) data = await settle();
+          const reason = view.returnReason ?? 'no reason given';
+          const posted = await postTransaction(tx, {
+            idempotencyKey: `payout:${reference}:returned`,
+            code: 'PAYOUT_RETURNED',
+            metadata: { ...metadata, returnedAmount: formatAmount(returned, currency) },
+            entries: postingEntries('PAYOUT_RETURNED', returned, currency, { escrowBank: accounts.escrowBank, source: accounts.source }),
+          });
+          const part = returned.eq(amount) ? '' : ` in part (${formatAmount(returned, currency)} of ${formatAmount(amount, currency)} ${currency}; the rest stays paid)`;
+          await moveFinancingTo('PAYOUT_FAILED', `payout ${reference} returned by the beneficiary's bank${part}: ${reason}`);
+          data = { ...data, status: 'RETURNED', returnedAt: now, returnedAmount: formatAmount(returned, currency), failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
+        }
+      }
+      if (Object.keys(data).length === 0) return payout;
+      return tx.payout.update({ where: { id: payoutId }, data: { ...data, updatedAt: now } });
+    },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
