@@ -47,13 +47,17 @@ const PATHS = [
 
 /**
  * Recorded with the current code, and kept from the versions before it while workflows they
- * started may still be running: before steps were bounded (the `bounded-steps` patch), and
- * before applications and registrations started their workflow with update-with-start.
+ * started may still be running: before servicing counted money by value date and histories
+ * were bounded (the `value-dated-servicing` and `bounded-histories` patches), before steps
+ * were bounded (the `bounded-steps` patch), and before applications and registrations started
+ * their workflow with update-with-start.
  */
 const REQUIRED = [
   ...PATHS,
   'financing-attention-resumed',
   'receivable-attention-resumed',
+  ...PATHS.filter((path) => path.startsWith('financing-')).map((path) => `before-value-dated-servicing/${path}`),
+  'before-value-dated-servicing/financing-attention-resumed',
   ...PATHS.map((path) => `before-bounded-steps/${path}`),
   'before-update-with-start/financing-settled-on-time',
   'before-update-with-start/financing-paid-late-with-penalty',

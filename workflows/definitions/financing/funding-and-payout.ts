@@ -1,29 +1,29 @@
-import { condition, sleep } from '@temporalio/workflow';
+import { condition, patched, sleep } from '@temporalio/workflow';
 import { checkPayout, disburse, expire, notify, reserveFunding, submitPayout } from './financing-steps';
-import { setStatus, statusOf, type FinancingRun } from './financing-run';
+import { followMoney, setStatus, statusOf, type FinancingRun } from './financing-run';
+import { BOUNDED_HISTORIES_PATCH, serviceAndPayOut } from './continuation';
+import { DAY_MS, PAYOUT_POLL_FIRST_MS, PAYOUT_POLL_MAX_MS, RETURN_WATCH_DAYS } from './payout';
 import { service } from './servicing';
 
 // After approval (docs/workflows/financing.md, "After approval: the money"): the advance is
 // held on the funder's account, disbursed, and paid out to the supplier's bank while servicing
 // runs alongside (the core enterprise owes from the due date whatever happened to the payout).
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const FUNDING_RECHECK_MS = 60 * 60 * 1000;
-// Asking the bank about an unfinished payout: after 30 s, doubling up to once an hour.
-const PAYOUT_POLL_FIRST_MS = 30 * 1000;
-const PAYOUT_POLL_MAX_MS = 60 * 60 * 1000;
-// How long a settled payout is watched for a return by the beneficiary's bank.
-const RETURN_WATCH_DAYS = 5;
 
 type PayoutStatus = Awaited<ReturnType<typeof submitPayout>>;
 
-/** Funding, disbursement, then the payout and servicing side by side. */
+/** Funding, disbursement, then the payout and servicing side by side (continuation.ts). */
 export async function moveMoney(run: FinancingRun): Promise<void> {
   if (!(await fund(run))) return;
   const { payoutId } = await disburse(run);
   setStatus(run, payoutId ? 'DISBURSING' : 'PAYOUT_FAILED');
   await notify(run, 'SUPPLIER', 'FINANCING_DISBURSED');
-  await Promise.all([payOut(run, payoutId), service(run)]);
+  if (!patched(BOUNDED_HISTORIES_PATCH)) {
+    await Promise.all([payOut(run, payoutId), service(run)]);
+    return;
+  }
+  await serviceAndPayOut(run, payoutId ? { step: 'SUBMITTING', payoutId } : { step: 'AWAITING_RETRY' });
 }
 
 /** Reserves the advance on the funder's account, waiting (FUNDING_PENDING) for top-ups until the funding deadline. */
@@ -45,20 +45,23 @@ async function fund(run: FinancingRun): Promise<boolean> {
 }
 
 /**
- * One payout at a time, always under its own reference: sent, followed until the bank has
- * finished it, then watched for a return. A failure or a return waits for a person's retry
- * (never automatic: paying twice is the costliest bug in this domain).
+ * The payout as runs started before BOUNDED_HISTORIES_PATCH carry it (payout.ts has the
+ * loop since), kept so that they replay: one payout at a time, always under its own
+ * reference: sent, followed until the bank has finished it, then watched for a return. A
+ * failure or a return waits for a person's retry (never automatic).
  */
 async function payOut(run: FinancingRun, first: string | null): Promise<void> {
   let payoutId = first;
   for (;;) {
     if (payoutId === null) payoutId = await awaitRetry(run);
     const settled = await settle(run, payoutId);
+    if (settled === 'SETTLED') followMoney(run, 'DISBURSED');
     if (settled === 'SETTLED' && (await watchForReturn(run, payoutId)) === 'SETTLED') {
       run.payout.done = true;
       return;
     }
-    await notify(run, 'SUPPLIER', 'PAYOUT_FAILED');
+    followMoney(run, 'PAYOUT_FAILED');
+    await notify(run, 'SUPPLIER', 'PAYOUT_FAILED', { event: payoutId });
     payoutId = null;
   }
 }
