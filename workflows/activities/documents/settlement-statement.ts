@@ -20,9 +20,15 @@ function amountOf(line: SettlementAllocationLine | SettlementStatementData['tota
   return line[column] ?? '0';
 }
 
-/** The columns the table shows: the over-paid column only when something was over-paid, so most statements keep their width. */
+/**
+ * The columns the table shows. The over-paid column only when something was over-paid, so most
+ * statements keep their layout; and then, to make room for it on the page, the fees and
+ * interest columns only when some line has fees or interest.
+ */
 function shownColumns(data: SettlementStatementData): readonly AmountColumn[] {
-  return new Decimal(amountOf(data.totals, 'overpaid')).isZero() ? AMOUNT_COLUMNS.filter((column) => column !== 'overpaid') : AMOUNT_COLUMNS;
+  const none = (column: AmountColumn) => new Decimal(amountOf(data.totals, column)).isZero() && data.allocations.every((line) => new Decimal(amountOf(line, column)).isZero());
+  if (none('overpaid')) return AMOUNT_COLUMNS.filter((column) => column !== 'overpaid');
+  return AMOUNT_COLUMNS.filter((column) => !((column === 'fees' || column === 'interest') && none(column)));
 }
 
 const AMOUNT_HEADERS: Record<AmountColumn, string> = {
