@@ -15,6 +15,7 @@ import {
   POSTING_RULES,
   reversalEntries,
   signedAmount,
+  splitSurplus,
   transfer,
   validateAmount,
   validateEntries,
@@ -338,6 +339,30 @@ describe('posting rules of the business events', () => {
     expect(partial.outstanding.principal.toFixed(2)).toBe('10000.00');
     expect(partial.surplus.isZero()).toBe(true);
     expect(netByCurrency(waterfallEntries(partial, 'CNY', accounts))).toEqual({ CNY: '0' });
+  });
+
+  it('surplus goes to the supplier up to the receivable\'s confirmed amount, and beyond it to suspense for the payer', () => {
+    const due = { fees: d('0'), penalty: d('0'), interest: d('0'), principal: d('800000.00') };
+    // 1,010,000.00 paid on a receivable confirmed for 1,000,000.00: 200,000.00 is the supplier's reserve, 10,000.00 the payer's.
+    const over = splitSurplus(allocateWaterfall(d('1010000.00'), due), d('1000000.00'), d('0'));
+    expect([over.surplus, over.overpaid].map((value) => value.toFixed(2))).toEqual(['200000.00', '10000.00']);
+    expect(waterfallEntries(over, 'CNY', { ...accounts, suspense: 'suspense' })).toEqual([
+      { accountId: 'collection', direction: 'DEBIT', amount: '1010000.00', currency: 'CNY' },
+      { accountId: 'funder', direction: 'CREDIT', amount: '800000.00', currency: 'CNY' },
+      { accountId: 'supplier', direction: 'CREDIT', amount: '200000.00', currency: 'CNY' },
+      { accountId: 'suspense', direction: 'CREDIT', amount: '10000.00', currency: 'CNY' },
+    ]);
+    expect(() => waterfallEntries(over, 'CNY', accounts)).toThrow(/suspense/);
+    // Exactly the confirmed amount: nothing for the payer; one cent more: one cent.
+    expect(splitSurplus(allocateWaterfall(d('1000000.00'), due), d('1000000.00'), d('0')).overpaid.toFixed(2)).toBe('0.00');
+    expect(splitSurplus(allocateWaterfall(d('1000000.01'), due), d('1000000.00'), d('0')).overpaid.toFixed(2)).toBe('0.01');
+    // Penalty comes on top of the receivable: it does not eat the supplier's reserve.
+    const late = splitSurplus(allocateWaterfall(d('1004000.00'), { ...due, penalty: d('4000.00') }), d('1000000.00'), d('0'));
+    expect([late.surplus, late.overpaid].map((value) => value.toFixed(2))).toEqual(['200000.00', '0.00']);
+    // A later payment after the payer already paid 1,000,000.00 toward the receivable is all the payer's.
+    const after = splitSurplus(allocateWaterfall(d('500.00'), { fees: d('0'), penalty: d('0'), interest: d('0'), principal: d('0') }), d('1000000.00'), d('1000000.00'));
+    expect([after.surplus, after.overpaid].map((value) => value.toFixed(2))).toEqual(['0.00', '500.00']);
+    expect(() => splitSurplus(over, d('-1'), d('0'))).toThrow(ValidationError);
   });
 
   it('waterfall allocations always add up to the collection exactly', () => {

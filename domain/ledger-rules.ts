@@ -409,8 +409,10 @@ export const DEFAULT_WATERFALL_ORDER: readonly WaterfallBucket[] = WATERFALL_BUC
 
 export interface WaterfallAllocation {
   allocated: Record<WaterfallBucket, Decimal>;
-  /** What is left once every bucket is paid in full: returned to the supplier. */
+  /** What is left once every bucket is paid in full: returned to the supplier (up to the receivable, see splitSurplus). */
   surplus: Decimal;
+  /** Paid beyond the receivable's confirmed amount: the payer's, held in suspense for a refund. */
+  overpaid: Decimal;
   /** What is still owed, per bucket, after this collection. */
   outstanding: Record<WaterfallBucket, Decimal>;
 }
@@ -437,26 +439,49 @@ export function allocateWaterfall(collected: Decimal, due: Record<WaterfallBucke
     outstanding[bucket] = owed.minus(paid);
     remaining = remaining.minus(paid);
   }
-  return { allocated, surplus: remaining, outstanding };
+  return { allocated, surplus: remaining, overpaid: new Decimal(0), outstanding };
+}
+
+/**
+ * The payer owes the receivable's confirmed amount (and penalty on top when it pays late). What
+ * its money leaves after the funder is whole belongs to the supplier only as far as the payer has
+ * not yet paid the confirmed amount (the part of the receivable that was not advanced, the
+ * reserve); beyond that it paid more than it owed, and the rest is its own, held in suspense for
+ * a refund. `paidBefore` is what the payer's earlier collections already counted toward the
+ * receivable (principal, interest and fees paid, and surplus the supplier kept; not penalty).
+ * Money claimed from the supplier under recourse is the supplier's: its surplus is not split.
+ */
+export function splitSurplus(allocation: WaterfallAllocation, confirmedAmount: Decimal, paidBefore: Decimal): WaterfallAllocation {
+  requireNotNegative(confirmedAmount, 'confirmedAmount');
+  requireNotNegative(paidBefore, 'paidBefore');
+  const { allocated } = allocation;
+  const owedOnReceivable = confirmedAmount.minus(paidBefore).minus(allocated.fees).minus(allocated.interest).minus(allocated.principal);
+  const toSupplier = Decimal.min(allocation.surplus, Decimal.max(owedOnReceivable, 0));
+  return { ...allocation, surplus: toSupplier, overpaid: allocation.overpaid.plus(allocation.surplus.minus(toSupplier)) };
 }
 
 /**
  * The waterfall as one transaction: DR the collection account for everything collected;
- * CR fee income (fees), the funder's funding account (penalty, interest, principal) and the
- * supplier's settlement account (surplus).
+ * CR fee income (fees), the funder's funding account (penalty, interest, principal), the
+ * supplier's settlement account (surplus) and suspense (paid beyond the receivable, for a
+ * refund to the payer).
  */
 export function waterfallEntries(
   allocation: WaterfallAllocation,
   currency: Currency,
-  accounts: { collection: string; feeIncome: string; funderFunding: string; supplierSettlement: string },
+  accounts: { collection: string; feeIncome: string; funderFunding: string; supplierSettlement: string; suspense?: string },
 ): LedgerEntryInput[] {
   const toFunder = allocation.allocated.penalty.plus(allocation.allocated.interest).plus(allocation.allocated.principal);
-  const total = allocation.allocated.fees.plus(toFunder).plus(allocation.surplus);
+  const total = allocation.allocated.fees.plus(toFunder).plus(allocation.surplus).plus(allocation.overpaid);
   requirePositive(total, 'collected');
   const legs = [leg(accounts.collection, 'DEBIT', total, currency)];
   if (allocation.allocated.fees.gt(0)) legs.push(leg(accounts.feeIncome, 'CREDIT', allocation.allocated.fees, currency));
   if (toFunder.gt(0)) legs.push(leg(accounts.funderFunding, 'CREDIT', toFunder, currency));
   if (allocation.surplus.gt(0)) legs.push(leg(accounts.supplierSettlement, 'CREDIT', allocation.surplus, currency));
+  if (allocation.overpaid.gt(0)) {
+    if (!accounts.suspense) throw ValidationError.field(['suspense'], 'an over-payment needs the suspense account to hold it', 'VALIDATION_FAILED');
+    legs.push(leg(accounts.suspense, 'CREDIT', allocation.overpaid, currency));
+  }
   return legs;
 }
 

@@ -43,3 +43,18 @@ describe('program terms: the minimum tenor', () => {
     expect(issuesOf({ ...TERMS, tenorDaysMin: 181, graceDays: -1 })).toEqual(['input.terms.tenorDaysMin: must not exceed tenorDaysMax', 'input.terms.graceDays: must be a whole number from 0 to 90']);
   });
 });
+
+describe('program terms: recourse', () => {
+  const RECOURSE: ProgramTermsInput = { ...TERMS, recourse: true, recourseAfterDays: 30 };
+
+  it('accepts recourse after more days than the grace days', () => {
+    expect(issuesOf(RECOURSE)).toEqual([]);
+    expect(validateProgramTerms({ ...RECOURSE, graceDays: 3, recourseAfterDays: 4 }, 'CNY').recourseAfterDays).toBe(4);
+  });
+
+  it('refuses recourse on or before the last grace day: the financing is not overdue yet', () => {
+    expect(issuesOf({ ...RECOURSE, graceDays: 3, recourseAfterDays: 3 })).toEqual(['input.terms.recourseAfterDays: must be greater than the 3 grace days: recourse applies only once the financing is overdue']);
+    expect(issuesOf({ ...RECOURSE, graceDays: 10, recourseAfterDays: 1 })).toHaveLength(1);
+    expect(issuesOf({ ...RECOURSE, graceDays: 0, recourseAfterDays: 1 })).toEqual([]);
+  });
+});

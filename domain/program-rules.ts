@@ -100,6 +100,11 @@ export function validateProgramTerms(input: ProgramTermsInput, currency: string,
     if (input.recourseAfterDays === null || input.recourseAfterDays === undefined) issues.push({ path: at('recourseAfterDays'), message: 'is required when the program has recourse' });
     else {
       whole('recourseAfterDays', input.recourseAfterDays, 1, 3650);
+      // Recourse on a day still inside the grace days would claim from the supplier what the
+      // core enterprise may yet pay without being late.
+      if (Number.isInteger(input.recourseAfterDays) && Number.isInteger(input.graceDays) && input.recourseAfterDays <= input.graceDays) {
+        issues.push({ path: at('recourseAfterDays'), message: `must be greater than the ${input.graceDays} grace days: recourse applies only once the financing is overdue` });
+      }
       recourseAfterDays = input.recourseAfterDays;
     }
   } else if (input.recourseAfterDays !== null && input.recourseAfterDays !== undefined) {

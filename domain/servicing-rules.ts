@@ -1,7 +1,7 @@
 import { addDays, daysBetween, type IsoDate } from './business-date';
 import { ValidationError } from './errors';
 import { penaltyForDays, type WaterfallBucket } from './ledger-rules';
-import { type Decimal, type Currency } from './money';
+import { Decimal, type Currency } from './money';
 import { DAY_COUNT_BASIS, type DayCount } from './pricing';
 import type { WaterfallBucketName } from './program-rules';
 
@@ -13,6 +13,11 @@ import type { WaterfallBucketName } from './program-rules';
 // Repaid in full by the end of D+g: no penalty. Otherwise, at the start of D+g+1 the financing
 // is OVERDUE and penalty interest is charged for every day from D+1, then one day at a time,
 // on the principal still outstanding that day, until it is repaid.
+//
+// Money counts from its value date (the day the bank received it), never from the day a process
+// noticed it: a repayment lowers the principal from the day after its value date, and whether
+// the financing was whole at the end of D+g is judged by value date too. A worker, a poller or a
+// signal that is late by days therefore never makes a payer late.
 
 /** The first business date on which an unpaid financing is overdue. */
 export function overdueFrom(dueDate: IsoDate, graceDays: number): IsoDate {
@@ -62,4 +67,50 @@ export function totalOutstanding(outstanding: Outstanding): Decimal {
 
 export function isWhole(outstanding: Outstanding): boolean {
   return totalOutstanding(outstanding).isZero();
+}
+
+/** One repayment as it counts for penalty: on its value date, whenever it was processed. */
+export interface ValueDatedRepayment {
+  valueDate: IsoDate;
+  /** Principal it paid. */
+  principal: Decimal;
+  /** Principal, interest and fees it paid: what counts toward being whole (penalty does not). */
+  nonPenalty: Decimal;
+}
+
+/** What a financing's penalty is computed from. */
+export interface PenaltyBasis {
+  dueDate: IsoDate;
+  graceDays: number;
+  /** The principal financed. */
+  principal: Decimal;
+  penaltyRate: Decimal;
+  dayCount: DayCount;
+  currency: Currency;
+  /** Principal, interest and fees owed now, after every repayment known so far. */
+  nonPenaltyOutstanding: Decimal;
+  repayments: readonly ValueDatedRepayment[];
+}
+
+const sum = (values: Decimal[]) => values.reduce((total, value) => total.plus(value), new Decimal(0));
+
+/**
+ * Overdue on `today`: the grace days are over and, counting every repayment on its value date,
+ * the financing was not whole at the end of D+g (what was repaid later was still owed then).
+ */
+export function isOverdueByValueDate(basis: PenaltyBasis, today: IsoDate): boolean {
+  const lastGraceDay = addDays(basis.dueDate, basis.graceDays);
+  if (daysBetween(lastGraceDay, today) <= 0) return false;
+  const repaidLater = sum(basis.repayments.filter((row) => daysBetween(lastGraceDay, row.valueDate) > 0).map((row) => row.nonPenalty));
+  return basis.nonPenaltyOutstanding.plus(repaidLater).gt(0);
+}
+
+/**
+ * The penalty owed for `day` (once the financing is overdue): a day's interest at the penalty
+ * rate on the principal outstanding when the day began, by value date. A repayment lowers it
+ * from the day after its value date, so the day the money arrives is still charged.
+ */
+export function penaltyOwedOn(basis: PenaltyBasis, day: IsoDate): Decimal {
+  const repaidBefore = sum(basis.repayments.filter((row) => daysBetween(row.valueDate, day) > 0).map((row) => row.principal));
+  return dailyPenalty(Decimal.max(basis.principal.minus(repaidBefore), 0), basis.penaltyRate, basis.dayCount, basis.currency);
 }

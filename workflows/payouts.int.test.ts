@@ -8,7 +8,7 @@ import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import type { TestApi } from '../test/support/api';
-import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { createTestDatabase, SKIPPING_CLOCK_LEAD_MAX, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, type FinancingParties } from '../test/support/financings';
 import { globalId, rowId } from '../test/support/global-ids';
 import { testLogger } from '../test/support/logger';
@@ -46,7 +46,8 @@ describe('payouts of a balance and returns in part, on the time-skipping server'
   let worker: TestWorker;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    // The workflow's clock runs days ahead of the database's: postings carry it as their effective time.
+    db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
     await ensurePlatformAccounts(db.prisma);
   });
   beforeEach(async () => {

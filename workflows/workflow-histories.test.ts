@@ -48,6 +48,16 @@ const PATHS = [
 /** Paths that came with repricing at disbursement and returns in part: recorded with the current code only. */
 const SINCE_REPRICING = ['financing-expired-at-disbursement', 'financing-payout-returned-in-part'];
 
+/** Paths that came with servicing by value date and bounded histories. */
+const SINCE_VALUE_DATING = [
+  'financing-settled-wake-up-lost',
+  'financing-penalty-reversed',
+  'financing-recourse-after-allocation',
+  'financing-over-paid-beyond-the-receivable',
+  'financing-payout-failed-twice-then-settled',
+  'financing-continued-as-new-awaiting-retry',
+];
+
 /** The payouts of a balance (withdrawals and fee sweeps), each in its own workflow. */
 const BALANCE_PAYOUT_PATHS = [
   'balance-payout-withdrawal-settled',
@@ -57,8 +67,8 @@ const BALANCE_PAYOUT_PATHS = [
   'balance-payout-attention-resumed',
 ];
 
-/** The financing paths recorded before the disbursement advice (and repricing) came in. */
-const BEFORE_DISBURSEMENT_ADVICE = [
+/** The financing paths kept as recorded before each change since the disbursement advice (and repricing). */
+const FINANCING_PATHS_KEPT = [
   'financing-settled-on-time',
   'financing-settled-in-two-parts',
   'financing-over-payment',
@@ -80,9 +90,11 @@ const BEFORE_DISBURSEMENT_ADVICE = [
 
 /**
  * Recorded with the current code, and kept from the versions before it while workflows they
- * started may still be running: before steps were bounded (the `bounded-steps` patch), before
- * applications and registrations started their workflow with update-with-start, and before the
- * disbursement advice (the `disbursement-advice` patch).
+ * started may still be running: before servicing counted money by value date and histories
+ * were bounded (the `value-dated-servicing` and `bounded-histories` patches), before the
+ * disbursement advice (the `disbursement-advice` patch), before steps were bounded (the
+ * `bounded-steps` patch), and before applications and registrations started their workflow
+ * with update-with-start.
  */
 const REQUIRED = [
   ...PATHS,
@@ -90,7 +102,10 @@ const REQUIRED = [
   ...BALANCE_PAYOUT_PATHS,
   'financing-attention-resumed',
   'receivable-attention-resumed',
-  ...BEFORE_DISBURSEMENT_ADVICE.map((path) => `before-disbursement-advice/${path}`),
+  ...SINCE_VALUE_DATING,
+  ...FINANCING_PATHS_KEPT.map((path) => `before-value-dated-servicing/${path}`),
+  ...SINCE_REPRICING.map((path) => `before-value-dated-servicing/${path}`),
+  ...FINANCING_PATHS_KEPT.map((path) => `before-disbursement-advice/${path}`),
   ...PATHS.map((path) => `before-bounded-steps/${path}`),
   'before-update-with-start/financing-settled-on-time',
   'before-update-with-start/financing-paid-late-with-penalty',

@@ -1,20 +1,46 @@
-import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
+import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, addDays, type IsoDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
-import { SERVICING } from '../../domain/financing-rules';
-import { allocateWaterfall, postingEntries, waterfallEntries, type WaterfallAllocation } from '../../domain/ledger-rules';
+import { SERVICING, type FinancingStatus } from '../../domain/financing-rules';
+import { allocateWaterfall, postingEntries, splitSurplus, waterfallEntries, type WaterfallAllocation } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
-import { dailyPenalty, isWhole, overdueFrom, penaltyDaysToCharge, totalOutstanding, waterfallOrder, type Outstanding } from '../../domain/servicing-rules';
-import type { AllocationSource, Financing, PrismaClient, RepaymentAllocation } from '../client';
-import { financingAccounts, lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
+import {
+  isOverdueByValueDate,
+  isWhole,
+  overdueFrom,
+  penaltyDaysToCharge,
+  penaltyOwedOn,
+  totalOutstanding,
+  waterfallOrder,
+  type Outstanding,
+  type PenaltyBasis,
+  type ValueDatedRepayment,
+} from '../../domain/servicing-rules';
+import type { AllocationSource, Financing, PrismaClient, ProgramTerms, RepaymentAllocation } from '../client';
+import { platformAccountCode } from './chart-of-accounts';
+import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
+import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
-import { postTransaction } from './ledger/postings';
+import { postTransaction, reverseTransaction } from './ledger/postings';
 import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
-// Servicing a disbursed financing: penalty interest charged day by day once it is overdue,
-// the waterfall over whatever reaches its collection account, recourse to the supplier, and
-// settlement when the funder is whole. Each step is one database transaction holding the
-// financing's row lock, with idempotency keys on every posting.
+// Servicing a disbursed financing: the waterfall over whatever reaches its collection account,
+// penalty interest day by day once it is overdue, recourse to the supplier, and settlement when
+// the funder is whole. Money counts from its value date, the day the bank received it, never
+// from when a process noticed it (docs/workflows/financing.md, "Servicing"):
+//
+// - each inbound credit is allocated on its own, in value-date order, as of its value date;
+// - penalty for a day is owed on the principal outstanding when the day began, by value date,
+//   and only when the financing was not whole at the end of its grace days, by value date;
+// - a credit processed after days it covers were charged has those charges reversed (a
+//   reversing entry, 红字冲正) and, where some penalty is still owed for the day, charged again
+//   at the right amount: the ledger keeps both, and the figures say what was reversed.
+//
+// Each step is one database transaction holding the financing's row lock, with idempotency
+// keys on every posting.
+
+/** Inbound credits one step allocates; more waiting means something upstream is wrong, and the rest wait for the next step. */
+export const CREDITS_PER_STEP_MAX = 100;
 
 function outstandingOf(financing: Financing): Outstanding {
   return {
@@ -29,149 +55,425 @@ function assertServicing(financing: Financing): void {
   if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing was disbursed`, financing.status);
 }
 
+/** Penalty reversed by one allocation, because its value date showed the days were not owed. */
+export interface PenaltyReversal {
+  allocationId: string;
+  valueDate: IsoDate;
+  amount: string;
+  days: IsoDate[];
+}
+
+/** What one servicing step did, and where it left the financing. */
+export interface ServicingResult {
+  allocations: RepaymentAllocation[];
+  charged: { date: IsoDate; amount: string }[];
+  reversals: PenaltyReversal[];
+  status: FinancingStatus;
+  overdue: boolean;
+  settled: boolean;
+}
+
+interface StandingCharge {
+  id: string;
+  transactionId: string;
+  amount: Decimal;
+}
+
+/**
+ * One financing inside one transaction, under its row lock: its terms, its repayments by value
+ * date, its standing penalty charges, and what this step did. `financing` is re-read after
+ * every write, so it is always what the database holds.
+ */
+interface Book {
+  tx: Tx;
+  financing: Financing;
+  terms: ProgramTerms;
+  accounts: FinancingAccounts & { suspense: string };
+  currency: Currency;
+  confirmedAmount: Decimal;
+  repayments: ValueDatedRepayment[];
+  /** What the payer's money has counted toward the receivable so far (not penalty, not what it over-paid). */
+  payerPaid: Decimal;
+  /** Standing charges by business date, and how many charges each day ever had (for the keys of new ones). */
+  charges: Map<IsoDate, StandingCharge>;
+  chargeCounts: Map<IsoDate, number>;
+  now: Date;
+  done: { allocations: RepaymentAllocation[]; charged: { date: IsoDate; amount: string }[]; reversals: PenaltyReversal[] };
+}
+
+async function openBook(tx: Tx, financing: Financing, now: Date): Promise<Book> {
+  const currency = financing.currency as Currency;
+  const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
+  const receivable = await tx.receivable.findUniqueOrThrow({ where: { id: financing.receivableId }, select: { confirmedAmount: true } });
+  const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
+  if (!suspense) throw new Error(`ledger account ${platformAccountCode('SUSPENSE', currency)} is missing`);
+  const allocations = await tx.repaymentAllocation.findMany({ where: { financingId: financing.id } });
+  const chargeRows = await tx.penaltyCharge.findMany({ where: { financingId: financing.id } });
+  const charges = new Map<IsoDate, StandingCharge>();
+  const chargeCounts = new Map<IsoDate, number>();
+  for (const row of chargeRows) {
+    const date = isoDateOfColumn(row.businessDate);
+    chargeCounts.set(date, (chargeCounts.get(date) ?? 0) + 1);
+    if (!row.reversalTransactionId) charges.set(date, { id: row.id, transactionId: row.transactionId, amount: toDecimal(row.amount) });
+  }
+  return {
+    tx,
+    financing,
+    terms,
+    // Every account a step may post to (suspense too: what the payer over-paid goes there),
+    // locked at once in the ledger's one order (ledger/locks.ts) before anything posts.
+    accounts: { ...(await lockFinancingAccounts(tx, financing, [suspense.id])), suspense: suspense.id },
+    currency,
+    confirmedAmount: toDecimal(receivable.confirmedAmount ?? financing.principal),
+    repayments: allocations.map(repaymentOf),
+    payerPaid: allocations.filter((row) => row.source === 'REPAYMENT').reduce((sum, row) => sum.plus(paidTowardReceivable(row)), new Decimal(0)),
+    charges,
+    chargeCounts,
+    now,
+    done: { allocations: [], charged: [], reversals: [] },
+  };
+}
+
+function repaymentOf(row: RepaymentAllocation): ValueDatedRepayment {
+  const principal = toDecimal(row.principal);
+  return { valueDate: isoDateOfColumn(row.valueDate), principal, nonPenalty: principal.plus(toDecimal(row.interest)).plus(toDecimal(row.fees)) };
+}
+
+function paidTowardReceivable(row: Pick<RepaymentAllocation, 'collected' | 'penalty' | 'overpaid'>): Decimal {
+  return toDecimal(row.collected).minus(toDecimal(row.penalty)).minus(toDecimal(row.overpaid));
+}
+
+function basisOf(book: Book): PenaltyBasis {
+  const { financing, terms } = book;
+  const owed = outstandingOf(financing);
+  return {
+    dueDate: isoDateOfColumn(financing.dueDate),
+    graceDays: terms.graceDays,
+    principal: toDecimal(financing.principal),
+    penaltyRate: toDecimal(terms.penaltyRate),
+    dayCount: terms.dayCount,
+    currency: book.currency,
+    nonPenaltyOutstanding: owed.principal.plus(owed.interest).plus(owed.fees),
+    repayments: book.repayments,
+  };
+}
+
+async function reread(book: Book): Promise<void> {
+  book.financing = await book.tx.financing.findUniqueOrThrow({ where: { id: book.financing.id } });
+}
+
+function fixed(book: Book, value: Decimal): string {
+  return formatAmount(value, book.currency);
+}
+
+const earlierOf = (a: IsoDate, b: IsoDate) => (daysBetween(a, b) < 0 ? b : a);
+
+/** Posts one day's charge (the first under the day's own key, later ones under a revision) and records it. */
+async function postCharge(book: Book, day: IsoDate, amount: Decimal): Promise<void> {
+  const { financing } = book;
+  const count = book.chargeCounts.get(day) ?? 0;
+  const posted = await postTransaction(book.tx, {
+    idempotencyKey: count === 0 ? `financing:${financing.id}:penalty:${day}` : `financing:${financing.id}:penalty:${day}:r${count}`,
+    code: 'PENALTY_ACCRUAL',
+    description: `罚息 penalty interest ${financing.financingNumber} ${day}`,
+    effectiveAt: book.now,
+    metadata: { financingId: financing.id, date: day },
+    entries: postingEntries('PENALTY_ACCRUAL', amount, book.currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: book.accounts.accrualControl }),
+  });
+  const row = await book.tx.penaltyCharge.create({
+    data: { financingId: financing.id, businessDate: dateColumn(day), amount: fixed(book, amount), transactionId: posted.transactionId, chargedAt: book.now },
+  });
+  book.chargeCounts.set(day, count + 1);
+  book.charges.set(day, { id: row.id, transactionId: posted.transactionId, amount });
+}
+
+function penaltyDaysOf(book: Book): number {
+  return [...book.charges.values()].filter((charge) => charge.amount.gt(0)).length;
+}
+
+/**
+ * Charges the penalty of every day not yet charged up to `through` (a business date that has
+ * begun) and marks the financing OVERDUE: nothing before the grace days have passed, nothing
+ * when it was whole at their end by value date, nothing once it is whole. Each day is its own
+ * posting keyed by the date, so a day is never charged twice.
+ */
+async function chargeThrough(book: Book, through: IsoDate): Promise<void> {
+  const { financing, terms } = book;
+  if (!SERVICING.includes(financing.status) || isWhole(outstandingOf(financing))) return;
+  const dueDate = isoDateOfColumn(financing.dueDate);
+  const days = penaltyDaysToCharge(dueDate, terms.graceDays, financing.penaltyAccruedThrough ? isoDateOfColumn(financing.penaltyAccruedThrough) : null, through);
+  const basis = basisOf(book);
+  if (days.length === 0 || !isOverdueByValueDate(basis, through)) return;
+  let total = new Decimal(0);
+  for (const day of days) {
+    const amount = penaltyOwedOn(basis, day);
+    if (amount.gt(0)) {
+      await postCharge(book, day, amount);
+      total = total.plus(amount);
+    }
+    book.done.charged.push({ date: day, amount: fixed(book, amount) });
+  }
+  await moveFinancing(book.tx, financing, 'OVERDUE', `not repaid by the end of the ${terms.graceDays} grace days after the due date ${dueDate}`, book.now, {
+    penaltyAccrued: { increment: total.toFixed() },
+    penaltyOutstanding: { increment: total.toFixed() },
+    penaltyAccruedThrough: dateColumn(days[days.length - 1]!),
+    overdueSince: dateColumn(overdueFrom(dueDate, terms.graceDays)),
+    penaltyDays: penaltyDaysOf(book),
+  });
+  await reread(book);
+}
+
+/**
+ * After a repayment counted on `valueDate`, the days after it that were charged on a principal
+ * it lowered (or at all, when it made the financing whole by the end of its grace days) owe
+ * less: each is reversed by a reversing entry and, where the day still owes some penalty,
+ * charged again at that amount. Only penalty not yet paid is reversed (`unpaid`): what the
+ * funder was already paid stays paid. Returns the reduction.
+ */
+async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, valueDate: IsoDate, unpaid: Decimal): Promise<Decimal> {
+  const { financing, tx } = book;
+  const through = financing.penaltyAccruedThrough ? isoDateOfColumn(financing.penaltyAccruedThrough) : null;
+  if (through === null || daysBetween(valueDate, through) <= 0 || unpaid.lte(0)) return new Decimal(0);
+  const basis = basisOf(book);
+  const overdue = isOverdueByValueDate(basis, through);
+  let left = unpaid;
+  const reduced: { date: IsoDate; amount: Decimal }[] = [];
+  // Latest first: a payment of penalty pays the earliest days first, so the unpaid charges are the latest.
+  for (let day = through; daysBetween(valueDate, day) > 0 && left.gt(0); day = addDays(day, -1)) {
+    const standing = book.charges.get(day);
+    if (!standing) continue;
+    const owed = overdue ? penaltyOwedOn(basis, day) : new Decimal(0);
+    const take = Decimal.min(standing.amount.minus(owed), left);
+    if (take.lte(0)) continue;
+    const reversal = await reverseTransaction(tx, {
+      transactionId: standing.transactionId,
+      idempotencyKey: `financing:${financing.id}:penalty:${day}:reversal:${book.chargeCounts.get(day) ?? 1}`,
+      description: `罚息冲正 penalty reversed ${financing.financingNumber} ${day}: repaid on ${valueDate}`,
+      effectiveAt: book.now,
+      metadata: { financingId: financing.id, date: day, valueDate, allocationId: allocation.id },
+    });
+    await tx.penaltyCharge.update({ where: { id: standing.id }, data: { reversalTransactionId: reversal.transactionId, reversedAt: book.now } });
+    book.charges.delete(day);
+    const rest = standing.amount.minus(take);
+    if (rest.gt(0)) await postCharge(book, day, rest);
+    left = left.minus(take);
+    reduced.push({ date: day, amount: take });
+  }
+  const total = reduced.reduce((sum, row) => sum.plus(row.amount), new Decimal(0));
+  if (total.isZero()) return total;
+  await tx.financing.update({
+    where: { id: financing.id },
+    data: {
+      penaltyAccrued: { decrement: total.toFixed() },
+      penaltyOutstanding: { decrement: total.toFixed() },
+      penaltyReversed: { increment: total.toFixed() },
+      penaltyDays: penaltyDaysOf(book),
+      updatedAt: book.now,
+    },
+  });
+  await tx.repaymentAllocation.update({ where: { id: allocation.id }, data: { penaltyReversed: fixed(book, total), outstandingAfter: { decrement: total.toFixed() } } });
+  await reread(book);
+  book.done.reversals.push({ allocationId: allocation.id, valueDate, amount: fixed(book, total), days: reduced.map((row) => row.date).sort() });
+  return total;
+}
+
+interface Collection {
+  amount: Decimal;
+  valueDate: IsoDate;
+  idempotencyKey: string;
+  source: AllocationSource;
+  inboundCreditId: string | null;
+}
+
+/**
+ * Runs the waterfall over one collection as of its value date: penalty charged for days after
+ * it is not yet due from it (those days are put right afterwards); fees, interest and principal
+ * in the program's order; the rest to the supplier up to the receivable's confirmed amount and
+ * beyond it to suspense for the payer. Settles the financing when nothing is owed.
+ */
+async function allocate(book: Book, collection: Collection): Promise<RepaymentAllocation> {
+  const { tx, currency, accounts } = book;
+  const financing = book.financing;
+  const owed = outstandingOf(financing);
+  const chargedAfter = [...book.charges.entries()].filter(([day]) => daysBetween(collection.valueDate, day) > 0).reduce((sum, [, charge]) => sum.plus(charge.amount), new Decimal(0));
+  const unpaidAfter = Decimal.min(chargedAfter, owed.penalty);
+  let allocation: WaterfallAllocation = allocateWaterfall(collection.amount, { ...owed, penalty: owed.penalty.minus(unpaidAfter) }, waterfallOrder(book.terms.waterfall));
+  if (collection.source === 'REPAYMENT') allocation = splitSurplus(allocation, book.confirmedAmount, book.payerPaid);
+  const metadata = { financingId: financing.id, source: collection.source, valueDate: collection.valueDate };
+  const posted = await postTransaction(tx, {
+    idempotencyKey: collection.idempotencyKey,
+    code: collection.source === 'RECOURSE' ? 'RECOURSE_ALLOCATION' : 'REPAYMENT_ALLOCATION',
+    description: `还款分配 waterfall ${financing.financingNumber} value date ${collection.valueDate}`,
+    effectiveAt: book.now,
+    metadata,
+    entries: waterfallEntries(allocation, currency, accounts),
+  });
+  if (allocation.allocated.penalty.gt(0)) {
+    await postTransaction(tx, {
+      idempotencyKey: `${collection.idempotencyKey}:penalty-collected`,
+      code: 'PENALTY_COLLECTED',
+      effectiveAt: book.now,
+      metadata,
+      entries: postingEntries('PENALTY_COLLECTED', allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+    });
+  }
+  const penaltyAfter = owed.penalty.minus(allocation.allocated.penalty);
+  const row = await tx.repaymentAllocation.create({
+    data: {
+      financingId: financing.id,
+      idempotencyKey: collection.idempotencyKey,
+      source: collection.source,
+      collected: fixed(book, collection.amount),
+      penalty: fixed(book, allocation.allocated.penalty),
+      fees: fixed(book, allocation.allocated.fees),
+      interest: fixed(book, allocation.allocated.interest),
+      principal: fixed(book, allocation.allocated.principal),
+      surplus: fixed(book, allocation.surplus),
+      overpaid: fixed(book, allocation.overpaid),
+      outstandingAfter: fixed(book, totalOutstanding({ ...allocation.outstanding, penalty: penaltyAfter })),
+      transactionId: posted.transactionId,
+      allocatedAt: book.now,
+      valueDate: dateColumn(collection.valueDate),
+      inboundCreditId: collection.inboundCreditId,
+    },
+  });
+  await tx.financing.update({
+    where: { id: financing.id },
+    data: {
+      principalOutstanding: fixed(book, allocation.outstanding.principal),
+      interestOutstanding: fixed(book, allocation.outstanding.interest),
+      feesOutstanding: fixed(book, allocation.outstanding.fees),
+      penaltyOutstanding: fixed(book, penaltyAfter),
+      repaidPrincipal: { increment: fixed(book, allocation.allocated.principal) },
+      repaidInterest: { increment: fixed(book, allocation.allocated.interest) },
+      repaidFees: { increment: fixed(book, allocation.allocated.fees) },
+      repaidPenalty: { increment: fixed(book, allocation.allocated.penalty) },
+      surplusReturned: { increment: fixed(book, allocation.surplus) },
+      overpaymentHeld: { increment: fixed(book, allocation.overpaid) },
+      updatedAt: book.now,
+    },
+  });
+  await reread(book);
+  book.repayments.push(repaymentOf(row));
+  if (collection.source === 'REPAYMENT') book.payerPaid = book.payerPaid.plus(paidTowardReceivable(row));
+  await reverseChargesAfter(book, row, collection.valueDate, unpaidAfter);
+  const allocated = await tx.repaymentAllocation.findUniqueOrThrow({ where: { id: row.id } });
+  book.done.allocations.push(allocated);
+  if (isWhole(outstandingOf(book.financing)) && book.financing.status !== 'SETTLED') await settle(book);
+  return allocated;
+}
+
+/**
+ * The inbound credits in the collection account that no allocation has taken yet, oldest value
+ * date first. An allocation not tied to one credit (made before value dating, a recourse claim,
+ * money that came another way) emptied the whole account: the credits booked before it are spent.
+ */
+async function pendingCredits(book: Book): Promise<{ id: string; amount: Decimal; receivedAt: Date }[]> {
+  const { financing } = book;
+  const rows = await book.tx.$queryRaw<{ id: string; amount: string; receivedAt: Date }[]>`
+    SELECT c.id::text AS id, c.amount::text AS amount, c.received_at AS "receivedAt"
+      FROM inbound_credit c
+      JOIN ledger_transaction t ON t.id = c.transaction_id
+     WHERE c.financing_id = ${financing.id}::uuid
+       AND c.account_id = ${financing.collectionAccountId}::uuid
+       AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.inbound_credit_id = c.id)
+       AND t.sequence > COALESCE((SELECT max(lt.sequence) FROM repayment_allocation a JOIN ledger_transaction lt ON lt.id = a.transaction_id
+                                   WHERE a.financing_id = ${financing.id}::uuid AND a.inbound_credit_id IS NULL), 0)
+     ORDER BY c.received_at, t.sequence
+     LIMIT ${CREDITS_PER_STEP_MAX}`;
+  return rows.map((row) => ({ id: row.id, amount: toDecimal(row.amount), receivedAt: row.receivedAt }));
+}
+
+/**
+ * Allocates everything in the collection account: each inbound credit on its own value date
+ * (penalty charged through that date first, as it stood then), and money that came another way
+ * as of `today` under `idempotencyKey`.
+ */
+async function allocatePending(book: Book, today: IsoDate, idempotencyKey: string): Promise<void> {
+  let left = (await getBalance(book.tx, book.accounts.collection)).available;
+  if (left.lte(0)) return;
+  for (const credit of await pendingCredits(book)) {
+    if (left.lte(0)) break;
+    const valueDate = earlierOf(businessDateOf(credit.receivedAt), today);
+    await chargeThrough(book, valueDate);
+    const amount = Decimal.min(credit.amount, left);
+    await allocate(book, { amount, valueDate, idempotencyKey: `financing:${book.financing.id}:allocation:credit:${credit.id}`, source: 'REPAYMENT', inboundCreditId: credit.id });
+    left = left.minus(amount);
+  }
+  if (left.gt(0)) {
+    await chargeThrough(book, today);
+    await allocate(book, { amount: left, valueDate: today, idempotencyKey, source: 'REPAYMENT', inboundCreditId: null });
+  }
+}
+
+function resultOf(book: Book): ServicingResult {
+  const { status } = book.financing;
+  return { ...book.done, status, overdue: status === 'OVERDUE', settled: status === 'SETTLED' };
+}
+
+function inTransaction<T>(prisma: PrismaClient, financingId: string, now: Date, work: (book: Book) => Promise<T>): Promise<T> {
+  return runTransaction(
+    prisma,
+    async (tx) => {
+      const financing = await lockFinancing(tx, financingId);
+      assertServicing(financing);
+      return work(await openBook(tx, financing, now));
+    },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+/**
+ * One servicing step for business date `today` (a day that has begun): everything in the
+ * collection account through the waterfall by value date, then the penalty of every day not yet
+ * charged. `idempotencyKey` keys the allocation of money that did not come as an inbound credit.
+ */
+export async function serviceFinancing(prisma: PrismaClient, financingId: string, today: IsoDate, idempotencyKey: string, now = new Date()): Promise<ServicingResult> {
+  return inTransaction(prisma, financingId, now, async (book) => {
+    await allocatePending(book, today, idempotencyKey);
+    await chargeThrough(book, today);
+    return resultOf(book);
+  });
+}
+
 export interface PenaltyResult {
   charged: { date: IsoDate; amount: string }[];
   overdue: boolean;
 }
 
 /**
- * Charges the penalty of every day not yet charged up to `today` (a business date that has
- * begun), on the principal that was outstanding at the start of each day, and marks the
- * financing OVERDUE. Nothing before the grace days have passed; nothing once it is whole.
- * Each day is its own posting keyed by the date, so a day is never charged twice.
+ * Charges the penalty of every day not yet charged up to `today`, after allocating what is in
+ * the collection account by value date (so a repayment whose wake-up was lost is never charged
+ * for). The step of workflows started before servicing by value date.
  */
 export async function accruePenalty(prisma: PrismaClient, financingId: string, today: IsoDate, now = new Date()): Promise<PenaltyResult> {
-  return runTransaction(
-    prisma,
-    async (tx) => {
-      const financing = await lockFinancing(tx, financingId);
-      assertServicing(financing);
-      if (!SERVICING.includes(financing.status) || isWhole(outstandingOf(financing))) return { charged: [], overdue: false };
-      const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
-      const dueDate = isoDateOfColumn(financing.dueDate);
-      const days = penaltyDaysToCharge(dueDate, terms.graceDays, financing.penaltyAccruedThrough ? isoDateOfColumn(financing.penaltyAccruedThrough) : null, today);
-      if (days.length === 0) return { charged: [], overdue: financing.status === 'OVERDUE' };
-      const currency = financing.currency as Currency;
-      const accounts = await financingAccounts(tx, financing);
-      // Principal repaid on a day lowers the base from the next day on.
-      const repayments = await tx.repaymentAllocation.findMany({ where: { financingId }, select: { principal: true, allocatedAt: true } });
-      const principal = toDecimal(financing.principal);
-      const charged: PenaltyResult['charged'] = [];
-      let total = new Decimal(0);
-      for (const day of days) {
-        const repaidBefore = repayments.filter((row) => daysBetween(businessDateOf(row.allocatedAt), day) > 0).reduce((sum, row) => sum.plus(toDecimal(row.principal)), new Decimal(0));
-        const amount = dailyPenalty(principal.minus(repaidBefore), toDecimal(terms.penaltyRate), terms.dayCount, currency);
-        if (amount.gt(0)) {
-          await postTransaction(tx, {
-            idempotencyKey: `financing:${financingId}:penalty:${day}`,
-            code: 'PENALTY_ACCRUAL',
-            description: `罚息 penalty interest ${financing.financingNumber} ${day}`,
-            metadata: { financingId, date: day },
-            entries: postingEntries('PENALTY_ACCRUAL', amount, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
-          });
-          total = total.plus(amount);
-        }
-        charged.push({ date: day, amount: formatAmount(amount, currency) });
-      }
-      const overdueSince = overdueFrom(dueDate, terms.graceDays);
-      await moveFinancing(tx, financing, 'OVERDUE', `not repaid by the end of the ${terms.graceDays} grace days after the due date ${dueDate}`, now, {
-        penaltyAccrued: { increment: total.toFixed() },
-        penaltyOutstanding: { increment: total.toFixed() },
-        penaltyAccruedThrough: dateColumn(days[days.length - 1]!),
-        overdueSince: dateColumn(overdueSince),
-      });
-      return { charged, overdue: true };
-    },
-    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
-  );
+  const result = await serviceFinancing(prisma, financingId, today, `financing:${financingId}:allocation:penalty-step:${today}`, now);
+  return { charged: result.charged, overdue: result.overdue };
 }
 
 /**
- * Runs the waterfall over everything in the financing's collection account: penalty, fees,
- * interest and principal in the program's order, the rest back to the supplier, in one
- * posting; settles the financing when nothing is owed. Null when the account is empty.
+ * Runs the waterfall over everything in the financing's collection account, by value date;
+ * settles the financing when nothing is owed. Returns the last allocation, or null when the
+ * account was empty. A repeat under the same key returns what that call allocated.
  */
 export async function allocateCollection(prisma: PrismaClient, financingId: string, idempotencyKey: string, now = new Date()): Promise<RepaymentAllocation | null> {
-  return runTransaction(
-    prisma,
-    async (tx) => {
-      const done = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey } });
-      if (done) return done;
-      const financing = await lockFinancing(tx, financingId);
-      assertServicing(financing);
-      return allocateInTransaction(tx, financing, await lockFinancingAccounts(tx, financing), idempotencyKey, 'REPAYMENT', now);
-    },
-    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
-  );
-}
-
-async function allocateInTransaction(tx: Tx, financing: Financing, accounts: FinancingAccounts, idempotencyKey: string, source: AllocationSource, now: Date): Promise<RepaymentAllocation | null> {
-  const currency = financing.currency as Currency;
-  const collected = (await getBalance(tx, accounts.collection)).available;
-  if (collected.lte(0)) return null;
-  const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
-  const owed = outstandingOf(financing);
-  const allocation: WaterfallAllocation = allocateWaterfall(collected, owed, waterfallOrder(terms.waterfall));
-  const metadata = { financingId: financing.id, source };
-  const posted = await postTransaction(tx, {
-    idempotencyKey,
-    code: source === 'RECOURSE' ? 'RECOURSE_ALLOCATION' : 'REPAYMENT_ALLOCATION',
-    description: `还款分配 waterfall ${financing.financingNumber}`,
-    metadata,
-    entries: waterfallEntries(allocation, currency, { collection: accounts.collection, feeIncome: accounts.feeIncome, funderFunding: accounts.funderFunding, supplierSettlement: accounts.supplierSettlement }),
+  const done = await prisma.repaymentAllocation.findUnique({ where: { idempotencyKey } });
+  if (done) return done;
+  return inTransaction(prisma, financingId, now, async (book) => {
+    await allocatePending(book, businessDateOf(now), idempotencyKey);
+    return book.done.allocations.at(-1) ?? null;
   });
-  if (allocation.allocated.penalty.gt(0)) {
-    await postTransaction(tx, {
-      idempotencyKey: `${idempotencyKey}:penalty-collected`,
-      code: 'PENALTY_COLLECTED',
-      metadata,
-      entries: postingEntries('PENALTY_COLLECTED', allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
-    });
-  }
-  const fixed = (value: Decimal) => formatAmount(value, currency);
-  const row = await tx.repaymentAllocation.create({
-    data: {
-      financingId: financing.id,
-      idempotencyKey,
-      source,
-      collected: fixed(collected),
-      penalty: fixed(allocation.allocated.penalty),
-      fees: fixed(allocation.allocated.fees),
-      interest: fixed(allocation.allocated.interest),
-      principal: fixed(allocation.allocated.principal),
-      surplus: fixed(allocation.surplus),
-      outstandingAfter: fixed(totalOutstanding(allocation.outstanding)),
-      transactionId: posted.transactionId,
-      allocatedAt: now,
-    },
-  });
-  const buckets = {
-    principalOutstanding: fixed(allocation.outstanding.principal),
-    interestOutstanding: fixed(allocation.outstanding.interest),
-    feesOutstanding: fixed(allocation.outstanding.fees),
-    penaltyOutstanding: fixed(allocation.outstanding.penalty),
-    repaidPrincipal: { increment: fixed(allocation.allocated.principal) },
-    repaidInterest: { increment: fixed(allocation.allocated.interest) },
-    repaidFees: { increment: fixed(allocation.allocated.fees) },
-    repaidPenalty: { increment: fixed(allocation.allocated.penalty) },
-    surplusReturned: { increment: fixed(allocation.surplus) },
-  };
-  if (isWhole(allocation.outstanding) && financing.status !== 'SETTLED') {
-    await settle(tx, financing, accounts, now, buckets);
-  } else {
-    await tx.financing.update({ where: { id: financing.id }, data: { ...buckets, updatedAt: now } });
-  }
-  return row;
 }
 
 /** The funder is whole: the limits are given back, the receivable and the financing are SETTLED, the registry is released. */
-async function settle(tx: Tx, financing: Financing, accounts: FinancingAccounts, now: Date, buckets: object): Promise<void> {
-  const currency = financing.currency as Currency;
+async function settle(book: Book): Promise<void> {
+  const { tx, financing, accounts, currency, now } = book;
   const holds = await tx.ledgerHold.findMany({ where: { id: { in: financing.limitHoldIds } } });
   for (const hold of holds) {
     await postTransaction(tx, {
       idempotencyKey: `financing:${financing.id}:limit-release:${hold.id}`,
       code: 'LIMIT_RELEASE',
+      effectiveAt: now,
       metadata: { financingId: financing.id },
       entries: postingEntries('LIMIT_RELEASE', toDecimal(hold.postedAmount ?? hold.amount), currency, { limitControl: accounts.limitControl, creditLimit: hold.debitAccountId }),
     });
@@ -181,7 +483,8 @@ async function settle(tx: Tx, financing: Financing, accounts: FinancingAccounts,
     data: { receivableId: financing.receivableId, fromStatus: 'FINANCED', toStatus: 'SETTLED', reason: `financing ${financing.financingNumber} settled`, occurredAt: now },
   });
   await tx.registryEntry.updateMany({ where: { receivableId: financing.receivableId, releasedAt: null }, data: { releasedAt: now } });
-  await moveFinancing(tx, financing, 'SETTLED', 'the funder is repaid in full', now, { ...buckets, settledAt: now });
+  await moveFinancing(tx, financing, 'SETTLED', 'the funder is repaid in full', now, { settledAt: now });
+  await reread(book);
 }
 
 export interface RecourseResult {
@@ -190,39 +493,40 @@ export interface RecourseResult {
 }
 
 /**
- * Recourse (追索): claims what is still owed from the supplier's settlement account, as far as
- * its balance allows, and runs the waterfall over it. Once per financing; the rest stays
- * outstanding (and keeps accruing penalty) until paid.
+ * Recourse (追索): first everything already in the collection account goes through the
+ * waterfall by value date and the penalty of the day is charged, so the supplier is asked only
+ * for the shortfall; then what is still owed is claimed from the supplier's settlement account,
+ * as far as its balance allows, and run through the waterfall. Once per financing; the rest
+ * stays outstanding (and keeps accruing penalty) until paid.
  */
 export async function claimRecourse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<RecourseResult> {
-  return runTransaction(
-    prisma,
-    async (tx) => {
-      const financing = await lockFinancing(tx, financingId);
-      assertServicing(financing);
-      const currency = financing.currency as Currency;
-      const owed = totalOutstanding(outstandingOf(financing));
-      const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
-      const already = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: `financing:${financingId}:recourse-allocation` } });
-      if (!terms.recourse || already || owed.isZero() || !SERVICING.includes(financing.status)) return { claimed: storedAmount(financing.recourseClaimed, currency), outstandingAfter: formatAmount(owed, currency) };
-      const accounts = await lockFinancingAccounts(tx, financing);
-      // Locked before it is read: two of the supplier's financings claiming on the same day
-      // are served one after the other, each from what the other left.
-      await tx.$queryRaw`SELECT id FROM ledger_account WHERE id = ${accounts.supplierSettlement}::uuid FOR UPDATE`;
-      const available = (await getBalance(tx, accounts.supplierSettlement)).available;
-      const claim = Decimal.min(available, owed);
-      if (claim.lte(0)) return { claimed: formatAmount(new Decimal(0), currency), outstandingAfter: formatAmount(owed, currency) };
-      await postTransaction(tx, {
-        idempotencyKey: `financing:${financingId}:recourse`,
-        code: 'RECOURSE',
-        description: `追索 recourse ${financing.financingNumber}`,
-        metadata: { financingId },
-        entries: postingEntries('RECOURSE', claim, currency, { supplierSettlement: accounts.supplierSettlement, collection: accounts.collection }),
-      });
-      await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed() } });
-      const row = await allocateInTransaction(tx, financing, accounts, `financing:${financingId}:recourse-allocation`, 'RECOURSE', now);
-      return { claimed: formatAmount(claim, currency), outstandingAfter: row ? storedAmount(row.outstandingAfter, currency) : formatAmount(owed, currency) };
-    },
-    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
-  );
+  return inTransaction(prisma, financingId, now, async (book) => {
+    const today = businessDateOf(now);
+    await allocatePending(book, today, `financing:${financingId}:allocation:before-recourse`);
+    await chargeThrough(book, today);
+    const { financing, tx, currency, accounts } = book;
+    const owed = totalOutstanding(outstandingOf(financing));
+    const already = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: `financing:${financingId}:recourse-allocation` } });
+    if (!book.terms.recourse || already || owed.isZero() || !SERVICING.includes(financing.status)) {
+      return { claimed: storedAmount(financing.recourseClaimed, currency), outstandingAfter: formatAmount(owed, currency) };
+    }
+    // The settlement account was locked with the others when the book was opened: two of the
+    // supplier's financings claiming on the same day are served one after the other, each from
+    // what the other left.
+    const available = (await getBalance(tx, accounts.supplierSettlement)).available;
+    const claim = Decimal.min(available, owed);
+    if (claim.lte(0)) return { claimed: formatAmount(new Decimal(0), currency), outstandingAfter: formatAmount(owed, currency) };
+    await postTransaction(tx, {
+      idempotencyKey: `financing:${financingId}:recourse`,
+      code: 'RECOURSE',
+      description: `追索 recourse ${financing.financingNumber}`,
+      effectiveAt: book.now,
+      metadata: { financingId },
+      entries: postingEntries('RECOURSE', claim, currency, { supplierSettlement: accounts.supplierSettlement, collection: accounts.collection }),
+    });
+    await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed() } });
+    await reread(book);
+    const row = await allocate(book, { amount: claim, valueDate: today, idempotencyKey: `financing:${financingId}:recourse-allocation`, source: 'RECOURSE', inboundCreditId: null });
+    return { claimed: formatAmount(claim, currency), outstandingAfter: storedAmount(row.outstandingAfter, currency) };
+  });
 }

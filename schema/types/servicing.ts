@@ -63,7 +63,7 @@ builder.prismaNode('RepaymentAllocation', {
   nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleAllocationsWhere(ctx.viewer)),
   fields: (t) => {
-    const bucket = (field: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'outstandingAfter', description?: string) =>
+    const bucket = (field: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'overpaid' | 'penaltyReversed' | 'outstandingAfter', description?: string) =>
       t.field({ type: Money, description, select: { financing: { select: { currency: true } } }, resolve: (row) => money(row[field], row.financing.currency) });
     return {
       source: t.exposeString('source', { description: 'REPAYMENT (paid into the collection account) or RECOURSE (claimed from the supplier).' }),
@@ -72,8 +72,11 @@ builder.prismaNode('RepaymentAllocation', {
       fees: bucket('fees'),
       interest: bucket('interest'),
       principal: bucket('principal'),
-      surplus: bucket('surplus', 'Returned to the supplier once the funder was whole.'),
+      surplus: bucket('surplus', "Returned to the supplier once the funder was whole, up to the receivable's confirmed amount."),
+      overpaid: bucket('overpaid', "Paid beyond the receivable's confirmed amount: the payer's, held in suspense for a refund."),
+      penaltyReversed: bucket('penaltyReversed', 'Penalty already charged for days after this money reached the bank, reversed because it counts from that day.'),
       outstandingAfter: bucket('outstandingAfter', 'Still owed after this allocation.'),
+      valueDate: t.field({ type: 'Date', description: 'The day the money counts from: when the bank received it, however late it was processed.', resolve: (row) => isoDateOfColumn(row.valueDate) }),
       allocatedAt: t.expose('allocatedAt', { type: 'DateTime' }),
     };
   },
@@ -118,10 +121,17 @@ builder.prismaObjectFields('Financing', (t) => ({
     description: 'Collected so far, per bucket.',
     resolve: (f) => ({ principal: f.repaidPrincipal.toString(), interest: f.repaidInterest.toString(), fees: f.repaidFees.toString(), penalty: f.repaidPenalty.toString(), currency: f.currency }),
   }),
-  penaltyAccrued: t.field({ type: Money, description: 'Penalty interest charged so far (罚息), collected or not.', resolve: (f) => money(f.penaltyAccrued, f.currency) }),
+  penaltyAccrued: t.field({ type: Money, description: 'Penalty interest charged so far (罚息), collected or not, net of reversals.', resolve: (f) => money(f.penaltyAccrued, f.currency) }),
   penaltyChargedThrough: t.field({ type: 'Date', nullable: true, resolve: (f) => (f.penaltyAccruedThrough ? isoDateOfColumn(f.penaltyAccruedThrough) : null) }),
+  penaltyDays: t.exposeInt('penaltyDays', { description: 'The days penalty interest is charged for, net of reversals.' }),
+  penaltyReversed: t.field({
+    type: Money,
+    description: 'Penalty charged and later reversed (红字冲正) because a repayment counted from the day the bank received it; penaltyAccrued is net of it.',
+    resolve: (f) => money(f.penaltyReversed, f.currency),
+  }),
+  overpaymentHeld: t.field({ type: Money, description: "Paid beyond the receivable's confirmed amount: the payer's, held in suspense for a refund.", resolve: (f) => money(f.overpaymentHeld, f.currency) }),
   overdueSince: t.field({ type: 'Date', nullable: true, resolve: (f) => (f.overdueSince ? isoDateOfColumn(f.overdueSince) : null) }),
-  surplusReturned: t.field({ type: Money, description: 'Paid beyond what was owed, returned to the supplier.', resolve: (f) => money(f.surplusReturned, f.currency) }),
+  surplusReturned: t.field({ type: Money, description: "Paid beyond what was owed, returned to the supplier (up to the receivable's confirmed amount).", resolve: (f) => money(f.surplusReturned, f.currency) }),
   recourseClaimed: t.field({ type: Money, description: "Claimed from the supplier's account under recourse (追索).", resolve: (f) => money(f.recourseClaimed, f.currency) }),
   settledAt: t.expose('settledAt', { type: 'DateTime', nullable: true }),
   payouts: t.relatedConnection('payouts', {

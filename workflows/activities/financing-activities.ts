@@ -3,10 +3,10 @@ import type { PrismaClient } from '../../prisma/client';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
 import { applyForFinancing, decideFinancing } from '../../prisma/stores/financing-store';
 import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
-import type { AppliedFinancing, ApplyForFinancingArgs, FinancingDocumentKind, FinancingNotificationKind, FinancingState } from '../contracts/financing';
+import type { AppliedFinancing, ApplyForFinancingArgs, FinancingDocumentKind, FinancingNotificationKind, FinancingState, NoticeFacts } from '../contracts/financing';
 import type { FinancingSettings } from '../contracts/settings';
 import type { ActorRef } from '../contracts/receivable';
-import { daysBetween, isoDateOfColumn } from '../../domain/business-date';
+import { isoDateOfColumn } from '../../domain/business-date';
 import type { FinancingDecision } from '../../domain/financing-rules';
 import type { Currency } from '../../domain/money';
 import { maskBankAccountNumber } from '../../domain/party-rules';
@@ -27,7 +27,8 @@ export interface FinancingActivityDependencies {
 /** How much of a closing reason a notice quotes: the inbox's body holds 2,000 characters. */
 const CLOSED_REASON_SHOWN_MAX = 500;
 
-type Text = (number: string, amount: string, closedReason: string | null) => { subject: string; body: string };
+/** A notice's text from the financing number, its principal and the facts of the event (amounts already formatted). */
+type Text = (number: string, amount: string, facts: Record<string, string>) => { subject: string; body: string };
 
 const NOTIFICATION_TEXT: Record<FinancingNotificationKind, Text> = {
   ACKNOWLEDGEMENT_REQUESTED: (number, amount) => ({
@@ -78,15 +79,22 @@ const NOTIFICATION_TEXT: Record<FinancingNotificationKind, Text> = {
     subject: `融资逾期 ${number} / Financing ${number} overdue`,
     body: `融资 ${number} 在宽限期后仍未结清，已逾期，自到期日次日起按日计收罚息。Financing ${number} is not repaid after its grace days: it is overdue, and penalty interest is charged daily from the day after the due date.`,
   }),
-  RECOURSE_CLAIMED: (number) => ({
+  RECOURSE_CLAIMED: (number, _amount, facts) => ({
     subject: `追索已执行 ${number} / Recourse applied to ${number}`,
-    body: `融资 ${number} 逾期未还，已按追索条款从贵司结算户扣收欠款。Financing ${number} remained unpaid; under recourse the amount owed was claimed from your settlement account as far as its balance allowed.`,
+    body:
+      facts.claimed === undefined
+        ? `融资 ${number} 逾期未还，已按追索条款从贵司结算户扣收欠款。Financing ${number} remained unpaid; under recourse the amount owed was claimed from your settlement account as far as its balance allowed.`
+        : `融资 ${number} 逾期未还。回款专户已到账款项先行分配后，按追索条款从贵司结算户扣收差额 ${facts.claimed}，尚欠 ${facts.outstanding}。Financing ${number} remained unpaid: after the money already in its collection account was allocated, ${facts.claimed} of the shortfall was claimed from your settlement account under recourse; ${facts.outstanding} is still owed.`,
+  }),
+  PENALTY_REVERSED: (number, _amount, facts) => ({
+    subject: `罚息已冲正 ${number} / Penalty reversed on ${number}`,
+    body: `融资 ${number} 的一笔还款银行于 ${facts.valueDate} 收到（处理较晚），按到账日计算，${facts.days} 已计收的罚息 ${facts.amount} 已红字冲正。A repayment of financing ${number} reached the bank on ${facts.valueDate} and was processed later; money counts from the day the bank received it, so the penalty of ${facts.amount} charged for ${facts.days} was reversed.`,
   }),
   FINANCING_SETTLED: (number, amount) => ({
     subject: `融资已结清 ${number} / Financing ${number} settled`,
     body: `融资 ${number}（${amount}）已结清，额度已恢复，结清证明已生成。Financing ${number} for ${amount} is settled; its limits are restored and the settlement statement is available.`,
   }),
-  FINANCING_EXPIRED: (number, _amount, closedReason) => ({
+  FINANCING_EXPIRED: (number, _amount, { closedReason }) => ({
     subject: `融资已过期 ${number} / Financing ${number} expired`,
     body: `融资 ${number} 未在截止时间前完成确认、审批或放款，已过期，额度已释放。Financing ${number} was not acknowledged, approved or disbursed in time and has expired; its limits are released.${closedReason ? ` (${closedReason.slice(0, CLOSED_REASON_SHOWN_MAX)})` : ''}`,
   }),
@@ -234,8 +242,9 @@ function settlementData(financing: LoadedFinancing, data: FinancingDocumentData)
     interest: money(row.interest),
     principal: money(row.principal),
     surplus: money(row.surplus),
+    overpaid: money(row.overpaid),
   }));
-  const total = (bucket: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus') => money(allocations.reduce((sum, row) => sum.plus(row[bucket]), toDecimal(0)));
+  const total = (bucket: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'overpaid') => money(allocations.reduce((sum, row) => sum.plus(row[bucket]), toDecimal(0)));
   // What reached the supplier: every settled payout, less what the beneficiary's bank sent back
   // of a returned one (all of it, or part: the rest stayed paid), oldest attempt first.
   const paid = financing.payouts
@@ -262,11 +271,12 @@ function settlementData(financing: LoadedFinancing, data: FinancingDocumentData)
       bankName: payout.beneficiaryBank,
       amount: money(payout.amount),
     } : null,
-    penaltyDays: financing.penaltyAccruedThrough ? daysBetween(isoDateOfColumn(financing.dueDate), isoDateOfColumn(financing.penaltyAccruedThrough)) : 0,
+    penaltyDays: financing.penaltyDays,
     penaltyCharged: money(financing.penaltyAccrued),
     allocations,
-    totals: { collected: total('collected'), penalty: total('penalty'), fees: total('fees'), interest: total('interest'), principal: total('principal'), surplus: total('surplus') },
+    totals: { collected: total('collected'), penalty: total('penalty'), fees: total('fees'), interest: total('interest'), principal: total('principal'), surplus: total('surplus'), overpaid: total('overpaid') },
     recourseClaimed: money(financing.recourseClaimed),
+    penaltyReversed: money(financing.penaltyReversed),
   };
 }
 
@@ -310,10 +320,12 @@ export function createFinancingActivities({ prisma, logger }: FinancingActivityD
     },
 
     /** Puts a message in one party's inbox, once per dedupe key. */
-    async notifyFinancingParty(input: { financingId: string; to: 'SUPPLIER' | 'OBLIGOR' | 'FUNDER'; kind: FinancingNotificationKind; dedupeKey: string }): Promise<void> {
+    async notifyFinancingParty(input: { financingId: string; to: 'SUPPLIER' | 'OBLIGOR' | 'FUNDER'; kind: FinancingNotificationKind; dedupeKey: string; facts?: NoticeFacts }): Promise<void> {
       const financing = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
       const amount = formatMoney(storedAmount(financing.principal, financing.currency), financing.currency);
-      const text = NOTIFICATION_TEXT[input.kind](financing.financingNumber, amount, financing.closedReason);
+      // Amounts among the facts are decimal strings; the notice shows them as money.
+      const facts = Object.fromEntries(Object.entries(input.facts ?? {}).map(([name, value]) => [name, /^\d+\.\d+$/.test(value) ? formatMoney(value, financing.currency) : value]));
+      const text = NOTIFICATION_TEXT[input.kind](financing.financingNumber, amount, { ...facts, ...(financing.closedReason ? { closedReason: financing.closedReason } : {}) });
       const partyId = { SUPPLIER: financing.supplierPartyId, OBLIGOR: financing.obligorPartyId, FUNDER: financing.funderPartyId }[input.to];
       await prisma.notification.createMany({
         data: [{ partyId, kind: input.kind, subject: text.subject, body: text.body, financingId: financing.id, dedupeKey: input.dedupeKey }],

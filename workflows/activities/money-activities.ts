@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FinancingStatus, PrismaClient } from '../../prisma/client';
 import { disburseAtValueDate, reserveFunding, type FundingResult } from '../../prisma/stores/disbursement-store';
-import { accruePenalty, allocateCollection, claimRecourse, type PenaltyResult, type RecourseResult } from '../../prisma/stores/servicing-store';
+import { accruePenalty, allocateCollection, claimRecourse, serviceFinancing, type PenaltyResult, type PenaltyReversal, type RecourseResult } from '../../prisma/stores/servicing-store';
 import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
 import type { IsoDate } from '../../domain/business-date';
 
@@ -19,6 +19,17 @@ export interface AllocationView {
   collected: string;
   outstandingAfter: string;
   settled: boolean;
+}
+
+/** What one servicing step did, as the workflow needs it for its notices and its state. */
+export interface ServicingView {
+  status: FinancingStatus;
+  overdue: boolean;
+  settled: boolean;
+  /** Days charged in this step. */
+  penaltyDays: number;
+  /** Penalty reversed because a repayment's value date showed it was not owed, one entry per repayment. */
+  reversals: PenaltyReversal[];
 }
 
 // Every activity takes `at`, the workflow's own clock, and records it as the time of what it
@@ -49,10 +60,24 @@ export function createMoneyActivities({ prisma, logger }: MoneyActivityDependenc
       return accruePenalty(prisma, input.financingId, input.today, input.at);
     },
 
+    /**
+     * One servicing step for a business date that has begun: what is in the collection account
+     * through the waterfall by value date, then the penalty of the days not yet charged.
+     */
+    async serviceFinancing(input: { financingId: string; today: IsoDate; idempotencyKey: string; at: Date }): Promise<ServicingView> {
+      const result = await serviceFinancing(prisma, input.financingId, input.today, input.idempotencyKey, input.at);
+      for (const allocation of result.allocations) {
+        logger.info({ financingId: input.financingId, collected: allocation.collected.toFixed(), valueDate: allocation.valueDate.toISOString().slice(0, 10), outstandingAfter: allocation.outstandingAfter.toFixed() }, 'repayment allocated');
+      }
+      for (const reversal of result.reversals) logger.info({ financingId: input.financingId, ...reversal }, 'penalty reversed: a repayment counted from an earlier value date');
+      return { status: result.status, overdue: result.overdue, settled: result.settled, penaltyDays: result.charged.length, reversals: result.reversals };
+    },
+
     async allocateCollection(input: { financingId: string; idempotencyKey: string; at: Date }): Promise<AllocationView | null> {
       const row = await allocateCollection(prisma, input.financingId, input.idempotencyKey, input.at);
-      if (!row) return null;
       const { status, currency } = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
+      // Allocated by an earlier step (a penalty step allocates first): the run still learns it is settled.
+      if (!row) return status === 'SETTLED' ? { collected: storedAmount(0, currency), outstandingAfter: storedAmount(0, currency), settled: true } : null;
       logger.info({ financingId: input.financingId, collected: row.collected.toFixed(), outstandingAfter: row.outstandingAfter.toFixed(), status }, 'repayment allocated');
       return { collected: storedAmount(row.collected, currency), outstandingAfter: storedAmount(row.outstandingAfter, currency), settled: status === 'SETTLED' };
     },

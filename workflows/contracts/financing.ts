@@ -37,8 +37,32 @@ export interface FinancingWorkflowInput extends Partial<FinancingOrigination> {
   approvalWindowMs: number;
   /** How long an approved financing waits for the funder's account to cover it. */
   fundingWindowMs: number;
-  /** Set when the workflow continues as new during servicing (long overdue financings). */
-  resumeServicing?: { recourseDone: boolean } | null;
+  /** Set when the workflow continues as new after disbursement: where servicing and the payout stood. */
+  resumeServicing?: ResumeServicing | null;
+}
+
+/**
+ * Where a payout stood when its run continued as new (docs/workflows/financing.md, "Bounded
+ * histories"): about to be sent, sent and followed until the bank finishes it (asked again
+ * after `pollDelayMs`), settled and watched for a return for `daysWatched` days so far, failed
+ * or returned and waiting for a person's retry, or done.
+ */
+export type PayoutProgress =
+  | { step: 'SUBMITTING'; payoutId: string }
+  | { step: 'FOLLOWING'; payoutId: string; pollDelayMs: number }
+  | { step: 'WATCHING'; payoutId: string; daysWatched: number }
+  | { step: 'AWAITING_RETRY' }
+  | { step: 'DONE' };
+
+/** What a run continued as new after disbursement carries. */
+export interface ResumeServicing {
+  recourseDone: boolean;
+  /** Settled, and the settlement told: the run only waits for the payout. Absent before bounded histories. */
+  settled?: boolean;
+  /** The parties were told the financing is overdue. */
+  overdueTold?: boolean;
+  /** Absent in runs continued before bounded histories: those continued only once the payout was done. */
+  payout?: PayoutProgress;
 }
 
 export interface ApplicationInput {
@@ -120,6 +144,10 @@ export type FinancingNotificationKind =
   | 'PAYOUT_FAILED'
   | 'FINANCING_OVERDUE'
   | 'RECOURSE_CLAIMED'
+  | 'PENALTY_REVERSED'
   | 'FINANCING_SETTLED';
+
+/** The figures a notice states (decimal strings and business dates), by name. */
+export type NoticeFacts = Record<string, string>;
 
 export type FinancingDocumentKind = 'NOTICE_OF_ASSIGNMENT' | 'ASSIGNMENT_ACKNOWLEDGEMENT' | 'FINANCING_TERMS' | 'DISBURSEMENT_ADVICE' | 'SETTLEMENT_STATEMENT';

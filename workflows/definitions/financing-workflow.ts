@@ -15,11 +15,11 @@ import {
 import { DomainError, WrongStateError } from '../../domain/errors';
 import { assertBeforeDeadline, assertDecisionAllowed, deadlineOf, type FinancingDecisionKind } from '../../domain/financing-rules';
 import { assertWaitingForOperator, resumeSteps } from './attention';
-import { startFinancingRun, setStatus, statusOf, type FinancingRun } from './financing/financing-run';
+import { followMoney, startFinancingRun, setStatus, statusOf, type FinancingRun } from './financing/financing-run';
+import { resumeAfterDisbursement } from './financing/continuation';
 import { applyForFinancing, clearFinancingAttention, decide, generateDocument, readFinancingStatus, retryPayout } from './financing/financing-steps';
 import { moveMoney } from './financing/funding-and-payout';
 import { announceApproval, announceClosing, announceExpiry, awaitDecisions } from './financing/origination';
-import { service } from './financing/servicing';
 import { refuse, updateKey } from './update-support';
 
 // The financing workflow's wiring: its messages and the order of its phases. The run's state
@@ -127,7 +127,8 @@ function handleProcessMessages(run: FinancingRun): void {
     async (args) => {
       const retried = await retryPayout(run, args, `retry-payout:${updateKey()}`);
       run.payout.retriedId = retried.payoutId;
-      setStatus(run, 'DISBURSING');
+      // As the database: a failed payout's financing is DISBURSING again; an overdue or settled one stays so.
+      followMoney(run, 'DISBURSING');
       return retried;
     },
     {
@@ -168,10 +169,9 @@ export async function financingWorkflow(input: FinancingWorkflowInput): Promise<
   handleProcessMessages(run);
   handleDecisions(run);
   if (input.resumeServicing) {
-    // Continued as new while servicing: the money has moved and the payout needs no watching.
+    // Continued as new after disbursement: servicing and the payout go on where the last run left them.
     setStatus(run, await readFinancingStatus(run));
-    run.payout.done = true;
-    await service(run);
+    await resumeAfterDisbursement(run, input.resumeServicing);
   } else {
     await runProcess(run);
   }

@@ -97,6 +97,8 @@ export interface SettlementAllocationLine {
   principal: string;
   /** Returned to the supplier once the funder was whole. */
   surplus: string;
+  /** Paid beyond the receivable's confirmed amount: the payer's, held in suspense for a refund (none when absent). */
+  overpaid?: string;
 }
 
 export interface SettlementStatementData extends FinancingDocumentData {
@@ -109,6 +111,8 @@ export interface SettlementStatementData extends FinancingDocumentData {
   penaltyCharged: string;
   allocations: SettlementAllocationLine[];
   /** Totals of the allocations, per bucket. */
-  totals: { collected: string; penalty: string; fees: string; interest: string; principal: string; surplus: string };
+  totals: { collected: string; penalty: string; fees: string; interest: string; principal: string; surplus: string; overpaid?: string };
   recourseClaimed: string;
+  /** Penalty charged and reversed because a repayment's value date showed it was not owed (none when absent). */
+  penaltyReversed?: string;
 }

@@ -8,7 +8,7 @@ import { MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH } from './document-layout';
 import { renderSettlementStatement, type SettlementAllocationLine, type SettlementStatementData, settlementStatementSpec } from './settlement-statement';
 
 
-type Buckets = Pick<SettlementAllocationLine, 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus'>;
+type Buckets = Pick<SettlementAllocationLine, 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'overpaid'>;
 
 const ZERO: Buckets = { collected: '0.00', penalty: '0.00', fees: '0.00', interest: '0.00', principal: '0.00', surplus: '0.00' };
 
@@ -201,6 +201,25 @@ describe('settlement statement', () => {
     expect(spec).not.toContain('Upfront interest');
     const withoutRecourse = { ...onTime, program: { ...onTime.program, recourse: false, recourseAfterDays: null } };
     expect(JSON.stringify(settlementStatementSpec(withoutRecourse).sections)).toContain('无追索权 Without recourse');
+  });
+
+  it('shows what the payer over-paid beyond the receivable and the penalty reversed, and only when there is some', () => {
+    // Paid 1,010,000.00 on a receivable confirmed for 1,000,000.00, counted from D+8 though processed on D+10.
+    const overPaid: SettlementStatementData = {
+      ...late,
+      penaltyDays: 8,
+      penaltyCharged: '3200.00',
+      penaltyReversed: '800.00',
+      allocations: [repayment('2027-03-05T02:30:00Z', { collected: '1010000.00', penalty: '3200.00', principal: '800000.00', surplus: '196800.00', overpaid: '10000.00' })],
+      totals: { ...ZERO, collected: '1010000.00', penalty: '3200.00', principal: '800000.00', surplus: '196800.00', overpaid: '10000.00' },
+    };
+    const spec = JSON.stringify(settlementStatementSpec(overPaid).sections);
+    for (const expected of ['付款人多付\\nOver-paid', '10,000.00', '付款人多付 Over-paid by the payer","value":"CNY 10,000.00', '罚息冲正 Penalty reversed","value":"CNY 800.00', '196,800.00']) expect(spec).toContain(expected);
+    const plain = JSON.stringify(settlementStatementSpec(late).sections);
+    expect(plain).not.toContain('Over-paid');
+    expect(plain).not.toContain('Penalty reversed');
+    // The over-paid part is one of the buckets a line must add up with.
+    expect(() => settlementStatementSpec({ ...overPaid, allocations: [{ ...overPaid.allocations[0]!, overpaid: '0.00' }] })).toThrow(/allocation 1 .* add up to 1000000, not the 1010000\.00 CNY collected/);
   });
 
   it('refuses figures that do not add up', () => {

@@ -9,11 +9,27 @@ import { renderDocument } from './render-document';
 
 export type { SettlementAllocationLine, SettlementStatementData } from './financing-document-data';
 
-/** What one collection is split into, in the order the table shows it (the default waterfall, then surplus). */
-const BUCKETS = ['penalty', 'fees', 'interest', 'principal', 'surplus'] as const;
+/** What one collection is split into, in the order the table shows it (the default waterfall, then surplus, then what the payer over-paid). */
+const BUCKETS = ['penalty', 'fees', 'interest', 'principal', 'surplus', 'overpaid'] as const;
 /** The table's amount columns: what was collected, then where it went. */
 const AMOUNT_COLUMNS = ['collected', ...BUCKETS] as const;
 type AmountColumn = (typeof AMOUNT_COLUMNS)[number];
+
+/** A line's amount in a column; a statement without over-payment has none to give. */
+function amountOf(line: SettlementAllocationLine | SettlementStatementData['totals'], column: AmountColumn): string {
+  return line[column] ?? '0';
+}
+
+/**
+ * The columns the table shows. The over-paid column only when something was over-paid, so most
+ * statements keep their layout; and then, to make room for it on the page, the fees and
+ * interest columns only when some line has fees or interest.
+ */
+function shownColumns(data: SettlementStatementData): readonly AmountColumn[] {
+  const none = (column: AmountColumn) => new Decimal(amountOf(data.totals, column)).isZero() && data.allocations.every((line) => new Decimal(amountOf(line, column)).isZero());
+  if (none('overpaid')) return AMOUNT_COLUMNS.filter((column) => column !== 'overpaid');
+  return AMOUNT_COLUMNS.filter((column) => !((column === 'fees' || column === 'interest') && none(column)));
+}
 
 const AMOUNT_HEADERS: Record<AmountColumn, string> = {
   collected: '收回金额\nCollected',
@@ -22,6 +38,7 @@ const AMOUNT_HEADERS: Record<AmountColumn, string> = {
   interest: '利息\nInterest',
   principal: '本金\nPrincipal',
   surplus: '退还转让人\nSurplus',
+  overpaid: '付款人多付\nOver-paid',
 };
 
 const SOURCE_TEXT: Record<SettlementAllocationLine['source'], string> = {
@@ -48,7 +65,7 @@ function columnWidth(cells: readonly string[]): number {
 }
 
 function sumOf(lines: readonly SettlementAllocationLine[], column: AmountColumn): Decimal {
-  return lines.reduce((sum, line) => sum.plus(line[column]), new Decimal(0));
+  return lines.reduce((sum, line) => sum.plus(amountOf(line, column)), new Decimal(0));
 }
 
 /** Days from the financing's due date to the business date it was settled on; 0 when settled on time. */
@@ -68,16 +85,16 @@ function checkSettlement(data: SettlementStatementData): void {
     const which = `allocation ${index + 1} (${formatShanghaiTime(line.allocatedAt)})`;
     if (!new Decimal(line.collected).gt(0)) throw new RangeError(`${which}: collected ${line.collected} ${currency} must be positive`);
     for (const bucket of BUCKETS) {
-      if (new Decimal(line[bucket]).lt(0)) throw new RangeError(`${which}: ${bucket} ${line[bucket]} ${currency} must not be negative`);
+      if (new Decimal(amountOf(line, bucket)).lt(0)) throw new RangeError(`${which}: ${bucket} ${amountOf(line, bucket)} ${currency} must not be negative`);
     }
-    const allocated = BUCKETS.reduce((sum, bucket) => sum.plus(line[bucket]), new Decimal(0));
+    const allocated = BUCKETS.reduce((sum, bucket) => sum.plus(amountOf(line, bucket)), new Decimal(0));
     if (!allocated.eq(line.collected)) {
-      throw new RangeError(`${which}: penalty, fees, interest, principal and surplus add up to ${allocated.toFixed()}, not the ${line.collected} ${currency} collected`);
+      throw new RangeError(`${which}: penalty, fees, interest, principal, surplus and over-payment add up to ${allocated.toFixed()}, not the ${line.collected} ${currency} collected`);
     }
   });
   for (const column of AMOUNT_COLUMNS) {
     const sum = sumOf(allocations, column);
-    if (!sum.eq(totals[column])) throw new RangeError(`total ${column} ${totals[column]} ${currency} is not the sum of the allocations (${sum.toFixed()})`);
+    if (!sum.eq(amountOf(totals, column))) throw new RangeError(`total ${column} ${amountOf(totals, column)} ${currency} is not the sum of the allocations (${sum.toFixed()})`);
   }
   if (!new Decimal(totals.principal).eq(terms.principal)) {
     throw new RangeError(`principal repaid ${totals.principal} ${currency} is not the principal financed ${terms.principal}: the financing is not settled`);
@@ -130,13 +147,14 @@ function disbursementSection(data: SettlementStatementData): DocumentSection {
 function allocationsTable(data: SettlementStatementData): DocumentSection {
   const { allocations, totals, currency } = data;
   const figure = (amount: string) => formatMoney(amount, currency, { withCurrency: false });
+  const shown = shownColumns(data);
   const rows = allocations.map((line) => {
     // Date over time and Chinese over English: every row is two lines, so the figures get the width.
     const [date, time] = formatShanghaiTime(line.allocatedAt).split(' ');
-    return [`${date}\n${time}`, SOURCE_TEXT[line.source], ...AMOUNT_COLUMNS.map((column) => figure(line[column]))];
+    return [`${date}\n${time}`, SOURCE_TEXT[line.source], ...shown.map((column) => figure(amountOf(line, column)))];
   });
-  const footer = ['合计\nTotal', `${allocations.length} 笔\npayments`, ...AMOUNT_COLUMNS.map((column) => figure(totals[column]))];
-  const headers = ['时间 Time\nUTC+08:00', '来源\nSource', ...AMOUNT_COLUMNS.map((column) => AMOUNT_HEADERS[column])];
+  const footer = ['合计\nTotal', `${allocations.length} 笔\npayments`, ...shown.map((column) => figure(amountOf(totals, column)))];
+  const headers = ['时间 Time\nUTC+08:00', '来源\nSource', ...shown.map((column) => AMOUNT_HEADERS[column])];
   const columns = headers.map(
     (header, index): TableColumn => ({
       header,
@@ -165,8 +183,14 @@ function resultSection(data: SettlementStatementData): DocumentSection {
         value: overdueDays > 0 ? `${overdueDays} 天 days（宽限期 ${program.graceDays} 天 grace period of ${program.graceDays} days）` : '未逾期 Not overdue',
       },
       { label: '罚息 Penalty interest', value: penalty },
+      ...(new Decimal(data.penaltyReversed ?? '0').isZero()
+        ? []
+        : [{ label: '罚息冲正 Penalty reversed', value: `${money(data.penaltyReversed!)}（还款按银行到账日计算 repayments count from the day the bank received them）` }]),
       { label: '追索金额 Recourse claimed', value: recourse },
       { label: '退还转让人 Surplus to supplier', value: money(data.totals.surplus) },
+      ...(new Decimal(amountOf(data.totals, 'overpaid')).isZero()
+        ? []
+        : [{ label: '付款人多付 Over-paid by the payer', value: `${money(amountOf(data.totals, 'overpaid'))}（超出确权金额，挂账待退还付款人 beyond the confirmed amount, held for a refund to the payer）` }]),
       {
         label: '结清确认 Settled in full',
         value:

@@ -1,5 +1,6 @@
-import { workflowInfo } from '@temporalio/workflow';
-import type { FinancingOrigination, FinancingState, FinancingStatus, FinancingWorkflowInput } from '../../contracts/financing';
+import { condition, workflowInfo } from '@temporalio/workflow';
+import type { FinancingOrigination, FinancingState, FinancingStatus, FinancingWorkflowInput, PayoutProgress } from '../../contracts/financing';
+import { canMoveMoney } from '../../../domain/financing-rules';
 import type { AttentionTarget } from '../attention';
 import { recordFinancingAttention } from './financing-steps';
 
@@ -19,8 +20,18 @@ export interface FinancingRun extends AttentionTarget {
   /** Raised by the repaymentReceived and fundingAvailable Signals; a phase waits for them to pass what it has seen. */
   repaymentSignals: number;
   fundingSignals: number;
-  /** The payout: waiting for a person's retry, the retried attempt's id, done (settled and watched). */
-  payout: { waiting: boolean; retriedId: string | null; done: boolean };
+  /** The payout: waiting for a person's retry, the retried attempt's id, done (settled and watched), and where it stands (carried by a continue-as-new). */
+  payout: { waiting: boolean; retriedId: string | null; done: boolean; progress: PayoutProgress };
+  /** What servicing has done, carried by a continue-as-new (continuation.ts). */
+  servicing: { recourseDone: boolean; settled: boolean; overdueTold: boolean };
+  /** How each of the two loops after disbursement waits, when it waits at a point where the run may continue as new. */
+  resting: { payout: Rest | null; servicing: Rest | null };
+}
+
+/** A loop's wait: what wakes it, and when its timer fires (never: Infinity). */
+export interface Rest {
+  wake: () => boolean;
+  until: number;
 }
 
 /** The first state: OPEN assignment waits for the core enterprise, SILENT goes straight to the funder. */
@@ -34,7 +45,9 @@ export function startFinancingRun(input: FinancingWorkflowInput, origination: Fi
     state: { status: origination.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL', approvalDeadline: origination.approvalDeadline },
     repaymentSignals: 0,
     fundingSignals: 0,
-    payout: { waiting: false, retriedId: null, done: false },
+    payout: { waiting: false, retriedId: null, done: false, progress: input.resumeServicing?.payout ?? { step: 'DONE' } },
+    servicing: { recourseDone: input.resumeServicing?.recourseDone ?? false, settled: input.resumeServicing?.settled ?? false, overdueTold: input.resumeServicing?.overdueTold ?? false },
+    resting: { payout: null, servicing: null },
     attention: null,
     resumes: 0,
     record: (attention) => recordFinancingAttention(run, attention),
@@ -51,7 +64,45 @@ export function setStatus(run: FinancingRun, status: FinancingStatus): void {
   run.state = { ...run.state, status };
 }
 
+/**
+ * Follows the money as the database does (MONEY_TRANSITIONS): a payout's outcome moves a
+ * financing that is still about its payout (DISBURSING, DISBURSED, PAYOUT_FAILED), never one
+ * that servicing moved on (OVERDUE, SETTLED).
+ */
+export function followMoney(run: FinancingRun, status: FinancingStatus): void {
+  if (canMoveMoney(run.state.status, status)) setStatus(run, status);
+}
+
 /** Under silent assignment (暗保理) the core enterprise is never told. */
 export function obligorKnows(run: FinancingRun): boolean {
   return run.origination.assignmentMode === 'OPEN';
+}
+
+/**
+ * Waits at a point where the run may continue as new (continuation.ts) until `wake` holds or
+ * `timeoutMs` has passed (a timer, as `condition` makes one); answers whether `wake` held.
+ * While it waits, the loop's state is all in `run`, so a new run carrying it picks up where this
+ * one stands.
+ */
+export async function rest(run: FinancingRun, loop: keyof FinancingRun['resting'], wake: () => boolean, timeoutMs?: number): Promise<boolean> {
+  run.resting[loop] = { wake, until: timeoutMs === undefined ? Infinity : Date.now() + timeoutMs };
+  try {
+    if (timeoutMs === undefined) {
+      await condition(wake);
+      return true;
+    }
+    return await condition(wake, timeoutMs);
+  } finally {
+    run.resting[loop] = null;
+  }
+}
+
+/**
+ * Whether a loop still waits right now. Read from the wait itself, not from a flag the loop
+ * clears when it resumes: a timer that fires, or a Signal, is applied before the loop's code
+ * runs again, and a continue-as-new decided in between would drop the step the loop is about
+ * to take.
+ */
+export function stillResting(rest: Rest | null): boolean {
+  return rest !== null && !rest.wake() && Date.now() < rest.until;
 }

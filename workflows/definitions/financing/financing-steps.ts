@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Attention, ResumeArgs } from '../../contracts/attention';
-import type { ApplyForFinancingArgs, FinancingDecision, FinancingDocumentKind, FinancingNotificationKind, FinancingState, RetryPayoutArgs } from '../../contracts/financing';
+import type { ApplyForFinancingArgs, FinancingDecision, FinancingDocumentKind, FinancingNotificationKind, FinancingState, NoticeFacts, RetryPayoutArgs } from '../../contracts/financing';
 import type { ActorRef } from '../../contracts/receivable';
 import type { IsoDate } from '../../../domain/business-date';
 import { ATTENTION_RECORD, BANK_CALL, DATABASE_STEP, DOCUMENT, PERSON_WAITING } from '../activity-bounds';
@@ -42,8 +42,13 @@ export function retryPayout(run: FinancingRun, args: RetryPayoutArgs, key: strin
   return personWaiting.retryPayout({ financingId: run.financingId, actor: args.actor, requestKey: `${run.workflowId}:${key}`, at: new Date() });
 }
 
-export function notify(run: FinancingRun, to: Party, kind: FinancingNotificationKind): Promise<void> {
-  const message = { financingId: run.financingId, to, kind, dedupeKey: `${run.workflowId}:${kind}:${to}` };
+/**
+ * A notice to one party, once per event: `event` names which one when a kind can happen more
+ * than once (each payout that fails, each repayment that reverses penalty); without it the
+ * kind happens once in a financing's life.
+ */
+export function notify(run: FinancingRun, to: Party, kind: FinancingNotificationKind, { event, facts }: { event?: string; facts?: NoticeFacts } = {}): Promise<void> {
+  const message = { financingId: run.financingId, to, kind, dedupeKey: `${run.workflowId}:${kind}:${to}${event === undefined ? '' : `:${event}`}`, ...(facts ? { facts } : {}) };
   return runStep(run, `notifyFinancingParty:${to}:${kind}`, () => databaseStep.notifyFinancingParty(message));
 }
 
@@ -69,6 +74,11 @@ export function checkPayout(run: FinancingRun, payoutId: string) {
 
 export function accruePenalty(run: FinancingRun, today: IsoDate) {
   return runStep(run, 'accruePenalty', () => databaseStep.accruePenalty({ financingId: run.financingId, today, at: new Date() }));
+}
+
+/** One servicing step for a business date that has begun: allocation by value date, then penalty. */
+export function serviceFinancing(run: FinancingRun, today: IsoDate, idempotencyKey: string) {
+  return runStep(run, 'serviceFinancing', () => databaseStep.serviceFinancing({ financingId: run.financingId, today, idempotencyKey, at: new Date() }));
 }
 
 export function allocateCollection(run: FinancingRun, idempotencyKey: string) {

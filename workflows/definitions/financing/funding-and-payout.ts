@@ -1,6 +1,8 @@
 import { condition, patched, sleep } from '@temporalio/workflow';
 import { checkPayout, disburse, expire, generateDocument, notify, reserveFunding, submitPayout } from './financing-steps';
-import { setStatus, statusOf, type FinancingRun } from './financing-run';
+import { followMoney, setStatus, statusOf, type FinancingRun } from './financing-run';
+import { BOUNDED_HISTORIES_PATCH, serviceAndPayOut } from './continuation';
+import { DAY_MS, PAYOUT_POLL_FIRST_MS, PAYOUT_POLL_MAX_MS, RETURN_WATCH_DAYS } from './payout';
 import { service } from './servicing';
 
 // After approval (docs/workflows/financing.md, "After approval: the money"): the advance is
@@ -8,13 +10,7 @@ import { service } from './servicing';
 // to the supplier's bank while servicing runs alongside (the core enterprise owes from the due
 // date whatever happened to the payout).
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const FUNDING_RECHECK_MS = 60 * 60 * 1000;
-// Asking the bank about an unfinished payout: after 30 s, doubling up to once an hour.
-const PAYOUT_POLL_FIRST_MS = 30 * 1000;
-const PAYOUT_POLL_MAX_MS = 60 * 60 * 1000;
-// How long a settled payout is watched for a return by the beneficiary's bank.
-const RETURN_WATCH_DAYS = 5;
 
 type PayoutStatus = Awaited<ReturnType<typeof submitPayout>>;
 
@@ -25,9 +21,10 @@ type PayoutStatus = Awaited<ReturnType<typeof submitPayout>>;
 export const DISBURSEMENT_ADVICE_PATCH = 'disbursement-advice';
 
 /**
- * Funding, disbursement at the day's price, then the payout and servicing side by side. The
- * money moves only if the financing can still run its tenor from today (else it expired); a
- * funding reserved at another day's price is reserved again at today's before it moves.
+ * Funding, disbursement at the day's price, then the payout and servicing side by side
+ * (continuation.ts). The money moves only if the financing can still run its tenor from today
+ * (else it expired); a funding reserved at another day's price is reserved again at today's
+ * before it moves.
  */
 export async function moveMoney(run: FinancingRun): Promise<void> {
   for (;;) {
@@ -42,7 +39,13 @@ export async function moveMoney(run: FinancingRun): Promise<void> {
     setStatus(run, payoutId ? 'DISBURSING' : 'PAYOUT_FAILED');
     const advice = patched(DISBURSEMENT_ADVICE_PATCH) ? generateDocument(run, 'DISBURSEMENT_ADVICE') : Promise.resolve();
     await notify(run, 'SUPPLIER', 'FINANCING_DISBURSED');
-    await Promise.all([payOut(run, payoutId), service(run), advice]);
+    if (!patched(BOUNDED_HISTORIES_PATCH)) {
+      await Promise.all([payOut(run, payoutId), service(run), advice]);
+      return;
+    }
+    // Rendered before the loops start: a run that continues as new carries no pending document.
+    await advice;
+    await serviceAndPayOut(run, payoutId ? { step: 'SUBMITTING', payoutId } : { step: 'AWAITING_RETRY' });
     return;
   }
 }
@@ -75,20 +78,23 @@ async function fund(run: FinancingRun): Promise<boolean> {
 }
 
 /**
- * One payout at a time, always under its own reference: sent, followed until the bank has
- * finished it, then watched for a return. A failure or a return waits for a person's retry
- * (never automatic: paying twice is the costliest bug in this domain).
+ * The payout as runs started before BOUNDED_HISTORIES_PATCH carry it (payout.ts has the
+ * loop since), kept so that they replay: one payout at a time, always under its own
+ * reference: sent, followed until the bank has finished it, then watched for a return. A
+ * failure or a return waits for a person's retry (never automatic).
  */
 async function payOut(run: FinancingRun, first: string | null): Promise<void> {
   let payoutId = first;
   for (;;) {
     if (payoutId === null) payoutId = await awaitRetry(run);
     const settled = await settle(run, payoutId);
+    if (settled === 'SETTLED') followMoney(run, 'DISBURSED');
     if (settled === 'SETTLED' && (await watchForReturn(run, payoutId)) === 'SETTLED') {
       run.payout.done = true;
       return;
     }
-    await notify(run, 'SUPPLIER', 'PAYOUT_FAILED');
+    followMoney(run, 'PAYOUT_FAILED');
+    await notify(run, 'SUPPLIER', 'PAYOUT_FAILED', { event: payoutId });
     payoutId = null;
   }
 }

@@ -1,16 +1,91 @@
-import { allHandlersFinished, condition, continueAsNew, log, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
 import { addDays, businessDateOf, daysBetween, startOfBusinessDate, type IsoDate } from '../../../domain/business-date';
 import { overdueFrom, recourseOn } from '../../../domain/servicing-rules';
 import { isDomainRefusal } from '../attention';
-import { accruePenalty, allocateCollection, claimRecourse, generateDocument, notify, type Party } from './financing-steps';
-import { obligorKnows, setStatus, type FinancingRun } from './financing-run';
+import { accruePenalty, allocateCollection, claimRecourse, generateDocument, notify, serviceFinancing, type Party } from './financing-steps';
+import { obligorKnows, rest, setStatus, type FinancingRun } from './financing-run';
 import type { financingWorkflow } from '../financing-workflow';
 
 // Servicing (docs/workflows/financing.md, "Servicing"): from disbursement to settlement the
-// workflow wakes on every repayment and on each business day that matters; after the grace
-// days it charges penalty daily (OVERDUE); with recourse it claims from the supplier on its
-// day; every wake-up runs the waterfall over the collection account; it ends when the funder
-// is whole.
+// workflow wakes at the start of every business day and on every repayment; each wake-up first
+// runs the waterfall over the collection account by value date (money counts from the day the
+// bank received it), then charges the penalty of the days that began (OVERDUE after the grace
+// days); with recourse it claims only the shortfall from the supplier on its day; it ends when
+// the funder is whole and the payout needs no more watching.
+
+/**
+ * The change to servicing by value date (docs/workflows/changing-a-workflow.md): a run started
+ * before it woke only on the days that mattered and charged penalty before allocating; it
+ * keeps doing so (its steps still count money by value date in the database).
+ */
+export const VALUE_DATED_SERVICING_PATCH = 'value-dated-servicing';
+
+/** Services the financing until the funder is whole, tells everyone, then waits for the payout to be done. */
+export async function service(run: FinancingRun): Promise<void> {
+  if (!patched(VALUE_DATED_SERVICING_PATCH)) return serviceByProcessingTime(run);
+  const { dueDate, recourseAfterDays } = run.origination;
+  const recourseDay = recourseAfterDays === null ? null : recourseOn(dueDate, recourseAfterDays);
+  const loop = { handled: run.repaymentSignals, steps: 0 };
+  if (!run.servicing.settled) {
+    let settled = await serviceDay(run, loop, recourseDay);
+    while (!settled) {
+      // Daily at the start of the business day, and at once on a repayment: a wake-up that was lost waits a day at most.
+      await rest(run, 'servicing', () => run.repaymentSignals > loop.handled, Math.max(1, startOfBusinessDate(addDays(businessDateOf(new Date()), 1)).getTime() - Date.now()));
+      loop.handled = run.repaymentSignals;
+      settled = await serviceDay(run, loop, recourseDay);
+    }
+    setStatus(run, 'SETTLED');
+    await generateDocument(run, 'SETTLEMENT_STATEMENT');
+    for (const party of partiesOf(run)) await notify(run, party, 'FINANCING_SETTLED');
+    run.servicing.settled = true;
+  }
+  // Money arriving while a payout still waits goes through the waterfall as it comes.
+  while (!run.payout.done) {
+    await rest(run, 'servicing', () => run.repaymentSignals > loop.handled || run.payout.done);
+    loop.handled = run.repaymentSignals;
+    if (!run.payout.done) await serviceDay(run, loop, null);
+  }
+}
+
+/**
+ * One wake-up: the collection account through the waterfall by value date and the penalty of
+ * the days that began (one step, in that order), the notices they call for, then recourse on
+ * its day for what is still owed. Returns whether the financing is settled.
+ */
+async function serviceDay(run: FinancingRun, loop: { steps: number }, recourseDay: IsoDate | null): Promise<boolean> {
+  let settled = false;
+  const today = businessDateOf(new Date());
+  await tolerating(run, 'servicing', async () => {
+    loop.steps += 1;
+    const step = await serviceFinancing(run, today, `${run.workflowId}:${workflowInfo().runId}:allocation:${loop.steps}`);
+    settled = step.settled;
+    for (const reversal of step.reversals) {
+      const facts = { amount: reversal.amount, valueDate: reversal.valueDate, days: reversal.days.join(', ') };
+      for (const party of partiesOf(run)) await notify(run, party, 'PENALTY_REVERSED', { event: reversal.allocationId, facts });
+    }
+    if (step.overdue) {
+      setStatus(run, 'OVERDUE');
+      if (!run.servicing.overdueTold) {
+        for (const party of partiesOf(run)) await notify(run, party, 'FINANCING_OVERDUE');
+        run.servicing.overdueTold = true;
+      }
+    }
+  });
+  if (settled || recourseDay === null || run.servicing.recourseDone || daysBetween(recourseDay, today) < 0) return settled;
+  await tolerating(run, 'recourse', async () => {
+    // The store allocates what is in the collection account again first: only the shortfall is claimed.
+    const recourse = await claimRecourse(run);
+    run.servicing.recourseDone = true;
+    settled = recourse.settled;
+    if (recourse.claimedAny) await notify(run, 'SUPPLIER', 'RECOURSE_CLAIMED', { facts: { claimed: recourse.claimed, outstanding: recourse.outstandingAfter } });
+  });
+  return settled;
+}
+
+// ---------------------------------------------------------------------------------------
+// Servicing as runs started before VALUE_DATED_SERVICING_PATCH do it, kept unchanged so that
+// they replay: woken only on the overdue start, the recourse day and repayments, penalty
+// charged before the collection account is allocated.
 
 /** The days that matter, fixed when the financing was priced. */
 interface Calendar {
@@ -33,8 +108,7 @@ function partiesOf(run: FinancingRun): readonly Party[] {
   return obligorKnows(run) ? ['SUPPLIER', 'FUNDER', 'OBLIGOR'] : ['SUPPLIER', 'FUNDER'];
 }
 
-/** Services the financing until the funder is whole, then settles it. */
-export async function service(run: FinancingRun): Promise<void> {
+async function serviceByProcessingTime(run: FinancingRun): Promise<void> {
   const { dueDate, graceDays, recourseAfterDays } = run.origination;
   const calendar = { overdueStart: overdueFrom(dueDate, graceDays), recourseDay: recourseAfterDays === null ? null : recourseOn(dueDate, recourseAfterDays) };
   const servicing: Servicing = { calendar, recourseDone: run.input.resumeServicing?.recourseDone ?? false, handled: 0, allocations: 0, settled: false };

@@ -1,0 +1,81 @@
+import type { PayoutProgress } from '../../contracts/financing';
+import { checkPayout, notify, submitPayout } from './financing-steps';
+import { followMoney, rest, type FinancingRun } from './financing-run';
+
+// The payout to the supplier's bank as a sequence of resumable steps (docs/workflows/financing.md,
+// "After approval: the money"): sent under its reference, followed until the bank has finished it
+// (a timeout is not a failure), watched for a return, and after a failure or a return waiting for a
+// person's retry (never automatic: paying twice is the costliest bug in this domain). Where it
+// stands is always in `run.payout.progress`, so a run that continues as new while the payout
+// waits (continuation.ts) picks it up exactly there.
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+/** Asking the bank about an unfinished payout: after 30 s, doubling up to once an hour. */
+export const PAYOUT_POLL_FIRST_MS = 30 * 1000;
+export const PAYOUT_POLL_MAX_MS = 60 * 60 * 1000;
+/** How long a settled payout is watched for a return by the beneficiary's bank. */
+export const RETURN_WATCH_DAYS = 5;
+
+type PayoutStatus = Awaited<ReturnType<typeof submitPayout>>;
+
+/** Carries the payout from `start` until it is settled and watched. */
+export async function payOut(run: FinancingRun, start: PayoutProgress): Promise<void> {
+  let progress = start;
+  for (;;) {
+    run.payout.progress = progress;
+    switch (progress.step) {
+      case 'DONE':
+        run.payout.done = true;
+        return;
+      case 'AWAITING_RETRY':
+        progress = { step: 'SUBMITTING', payoutId: await awaitRetry(run) };
+        break;
+      case 'SUBMITTING':
+        progress = await afterAnswer(run, progress.payoutId, await submitPayout(run, progress.payoutId), PAYOUT_POLL_FIRST_MS);
+        break;
+      case 'FOLLOWING': {
+        const { payoutId, pollDelayMs } = progress;
+        await rest(run, 'payout', () => false, pollDelayMs);
+        progress = await afterAnswer(run, payoutId, await checkPayout(run, payoutId), Math.min(pollDelayMs * 2, PAYOUT_POLL_MAX_MS));
+        break;
+      }
+      case 'WATCHING': {
+        const { payoutId, daysWatched } = progress;
+        if (daysWatched >= RETURN_WATCH_DAYS) {
+          progress = { step: 'DONE' };
+          break;
+        }
+        await rest(run, 'payout', () => false, DAY_MS);
+        progress = (await checkPayout(run, payoutId)) === 'SETTLED' ? { step: 'WATCHING', payoutId, daysWatched: daysWatched + 1 } : await failed(run, payoutId);
+        break;
+      }
+    }
+  }
+}
+
+/** What the bank's answer leads to: asking again later, watching a settled payout, or a person's retry. */
+async function afterAnswer(run: FinancingRun, payoutId: string, status: PayoutStatus, nextPollMs: number): Promise<PayoutProgress> {
+  if (status === 'SUBMITTED' || status === 'PENDING' || status === 'UNKNOWN') return { step: 'FOLLOWING', payoutId, pollDelayMs: nextPollMs };
+  if (status === 'SETTLED') {
+    followMoney(run, 'DISBURSED');
+    return { step: 'WATCHING', payoutId, daysWatched: 0 };
+  }
+  return failed(run, payoutId);
+}
+
+/** Failed or returned: the money is back in the supplier's account and the supplier is told, once per payout. */
+async function failed(run: FinancingRun, payoutId: string): Promise<PayoutProgress> {
+  followMoney(run, 'PAYOUT_FAILED');
+  await notify(run, 'SUPPLIER', 'PAYOUT_FAILED', { event: payoutId });
+  return { step: 'AWAITING_RETRY' };
+}
+
+/** Waits for the retryPayout Update, which opens the next attempt. */
+async function awaitRetry(run: FinancingRun): Promise<string> {
+  run.payout.waiting = true;
+  await rest(run, 'payout', () => run.payout.retriedId !== null);
+  const payoutId = run.payout.retriedId as string;
+  run.payout.retriedId = null;
+  run.payout.waiting = false;
+  return payoutId;
+}
