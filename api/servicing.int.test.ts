@@ -5,6 +5,7 @@ import { collectionAccountCode, ensurePlatformAccounts, ESCROW_BANK_NAME, openPa
 import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
+import { escalateOverdueReceipts, OFFLINE_RECEIPT_ESCALATE_AFTER_DAYS } from '../prisma/stores/offline-receipt-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
@@ -37,7 +38,7 @@ const SCRIPT = `mutation ($behaviour: SimulatedPayoutBehaviour!, $account: Strin
   scriptBankPayouts(behaviour: $behaviour, beneficiaryAccountNumber: $account, times: $times, delayMinutes: $delayMinutes) { __typename ... on BankScript { behaviour times } ${ERROR_FIELDS} } }`;
 const ACCOUNTS = `query ($purpose: LedgerAccountPurpose) { accounts(filter: { purpose: $purpose }) {
   edges { node { virtualAccountNumber balance { posted { amount } available { amount } } } } } }`;
-const OFFLINE_FIELDS = `__typename ... on OfflineRepayment { id status bankReference note amount { amount currency } financing { id } decidedAt } ${STATE_FIELDS}`;
+const OFFLINE_FIELDS = `__typename ... on OfflineRepayment { id status bankReference note amount { amount currency } financing { id } decidedAt matchedCredit { bankReference } } ${STATE_FIELDS}`;
 const RECORD_OFFLINE = `mutation ($input: OfflineRepaymentInput!) { recordOfflineRepayment(input: $input) { ${OFFLINE_FIELDS} } }`;
 const APPROVE_OFFLINE = `mutation ($id: ID!) { approveOfflineRepayment(id: $id) { ${OFFLINE_FIELDS} } }`;
 const REJECT_OFFLINE = `mutation ($id: ID!) { rejectOfflineRepayment(id: $id) { ${OFFLINE_FIELDS} } }`;
@@ -340,9 +341,10 @@ describe('money-side API (servicing)', () => {
   describe('offline repayments (maker-checker)', () => {
     const NOTE = '核心企业线下电汇 paid by wire outside the bank feed';
     const newReference = () => `RCPT-${randomUUID().slice(0, 8)}`;
+    /** Bookings made by a decision rather than by a bank line (as approvals did before they became expectations): there must be none. */
     const offlineCredits = () => db.prisma.inboundCredit.count({ where: { bankReference: { startsWith: 'OFFLINE:' } } });
 
-    it('books the repayment to the collection account once a second operator approves it, and only once', async () => {
+    it('expects a recorded receipt once a second operator approves it, and only once; the bank line books the money', async () => {
       const id = disbursed.financingGid;
       const bankReference = newReference();
       const collectionBefore = await posted(disbursed.collectionCode);
@@ -362,15 +364,20 @@ describe('money-side API (servicing)', () => {
         expect(await call(token, mutation, { id: recorded.id }), name).toMatchObject(expected);
       }
       expect(await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: rowId(recorded.id) } })).toMatchObject({ status: 'PENDING', checkerUserId: null, decidedAt: null });
-      expect(await db.prisma.inboundCredit.findUnique({ where: { bankReference: `OFFLINE:${bankReference}` } })).toBeNull();
       expect(await posted(disbursed.collectionCode)).toBe(collectionBefore);
 
       const approved = await call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id });
-      expect(approved).toMatchObject({ __typename: 'OfflineRepayment', id: recorded.id, status: 'APPROVED', decidedAt: expect.any(String) });
-      const credit = await db.prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: `OFFLINE:${bankReference}` } });
-      expect(credit).toMatchObject({ outcome: 'MATCHED', financingId: disbursed.financingId, virtualAccountNumber: await vanOf(disbursed.collectionCode), recordedByUserId: operatorMaker.userId, approvedByUserId: operatorChecker.userId });
-      expect(credit.amount.toFixed(2)).toBe('300000.00');
+      expect(approved).toMatchObject({ __typename: 'OfflineRepayment', id: recorded.id, status: 'APPROVED', decidedAt: expect.any(String), matchedCredit: null });
+      // Expected, not money: the approval posts nothing.
+      expect(await posted(disbursed.collectionCode)).toBe(collectionBefore);
+      expect(await call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'WrongStateError', code: 'WRONG_STATE', currentState: 'APPROVED' });
+      expect(await call(operatorChecker.token, REJECT_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'WrongStateError', code: 'WRONG_STATE', currentState: 'APPROVED' });
+
+      // The bank line comes: booked once, as every bank line, and the receipt is matched to it.
+      const line = await recordInboundCredit(db.prisma, { bankReference, virtualAccountNumber: await vanOf(disbursed.collectionCode), amount: '300000.00', currency: 'CNY', payerName: '广州云海', payerAccountNumber: '6222020200112233', remittanceInformation: 'repay', receivedAt: new Date() });
+      expect(line.credit).toMatchObject({ outcome: 'MATCHED', financingId: disbursed.financingId });
       expect(await posted(disbursed.collectionCode)).toBe(new Decimal(collectionBefore).plus('300000.00').toFixed(2));
+      expect(await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: rowId(recorded.id) } })).toMatchObject({ status: 'MATCHED', matchedCreditId: line.credit.id });
 
       // No workflow runs here, so the money waits in the collection account unallocated.
       const financing = await call(operatorChecker.token, FINANCING, { id });
@@ -394,14 +401,68 @@ describe('money-side API (servicing)', () => {
       expect(await codesFor(parties.funder.token)).not.toContain('INBOUND_RECEIPT');
       expect(await codesFor(disbursed.supplier.token)).not.toContain('INBOUND_MATCH');
 
-      const credits = await offlineCredits();
-      expect(await call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'WrongStateError', code: 'WRONG_STATE', currentState: 'APPROVED' });
-      expect(await call(operatorChecker.token, REJECT_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'WrongStateError', code: 'WRONG_STATE', currentState: 'APPROVED' });
       const again = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: id, amount: '300000.00', bankReference, note: NOTE } });
       expect(again).toMatchObject({ __typename: 'ValidationError', code: 'DUPLICATE_BANK_REFERENCE', issues: [{ path: ['input', 'bankReference'] }] });
       expect(await db.prisma.offlineRepayment.count({ where: { bankReference } })).toBe(1);
-      expect(await offlineCredits()).toBe(credits);
+      expect(await offlineCredits()).toBe(0);
       expect(await posted(disbursed.collectionCode)).toBe(new Decimal(collectionBefore).plus('300000.00').toFixed(2));
+    });
+
+    it('books an offline receipt and the same bank line once: the record is an expectation, the bank line is the money', async () => {
+      const bankReference = newReference();
+      const van = await vanOf(disbursed.collectionCode);
+      const escrowCode = platformAccountCode('ESCROW_BANK', 'CNY');
+      const [escrowBefore, collectionBefore] = [await posted(escrowCode), await posted(disbursed.collectionCode)];
+      // The core enterprise pays 200,000.00; the feed is late, so one operator records it and another approves.
+      const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingGid, amount: '200000.00', bankReference, note: NOTE } });
+      expect(await call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'OfflineRepayment', status: 'APPROVED', matchedCredit: null });
+      // Approved is expected, not money: nothing reaches the escrow bank account or the collection account.
+      expect([await posted(escrowCode), await posted(disbursed.collectionCode)]).toEqual([escrowBefore, collectionBefore]);
+      // Then the bank line itself arrives: it is booked once, and the expectation is matched to it.
+      const receivedAt = new Date();
+      await recordInboundCredit(db.prisma, { bankReference, virtualAccountNumber: van, amount: '200000.00', currency: 'CNY', payerName: '广州云海', payerAccountNumber: '6222020200112233', remittanceInformation: 'repay', receivedAt });
+      expect(await posted(escrowCode)).toBe(new Decimal(escrowBefore).plus('200000.00').toFixed(2));
+      expect(await posted(disbursed.collectionCode)).toBe(new Decimal(collectionBefore).plus('200000.00').toFixed(2));
+      const matched = await call(operatorChecker.token, `query ($id: ID!) { node(id: $id) { ... on OfflineRepayment { status matchedCredit { bankReference amount { amount } } } } }`, { id: recorded.id });
+      expect(matched).toEqual({ status: 'MATCHED', matchedCredit: { bankReference, amount: { amount: '200000.00' } } });
+      expect(await offlineCredits()).toBe(0);
+    });
+
+    it('matches an approval to the bank line the feed booked first, moving nothing', async () => {
+      const bankReference = newReference();
+      const escrowCode = platformAccountCode('ESCROW_BANK', 'CNY');
+      await recordInboundCredit(db.prisma, { bankReference, virtualAccountNumber: await vanOf(disbursed.collectionCode), amount: '1500.00', currency: 'CNY', payerName: '广州云海', payerAccountNumber: '6222020200112233', remittanceInformation: 'repay', receivedAt: new Date() });
+      const [escrowBefore, collectionBefore] = [await posted(escrowCode), await posted(disbursed.collectionCode)];
+      const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingGid, amount: '1500.00', bankReference, note: NOTE } });
+      expect(await call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'OfflineRepayment', status: 'MATCHED', matchedCredit: { bankReference } });
+      expect([await posted(escrowCode), await posted(disbursed.collectionCode)]).toEqual([escrowBefore, collectionBefore]);
+    });
+
+    it('matches a bank line under another reference by the collection account, the amount and the value-date window', async () => {
+      const escrowCode = platformAccountCode('ESCROW_BANK', 'CNY');
+      const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingGid, amount: '2345.67', bankReference: newReference(), note: NOTE } });
+      await call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id });
+      const escrowBefore = await posted(escrowCode);
+      const lineReference = `BANK-${randomUUID().slice(0, 8)}`;
+      await recordInboundCredit(db.prisma, { bankReference: lineReference, virtualAccountNumber: await vanOf(disbursed.collectionCode), amount: '2345.67', currency: 'CNY', payerName: '广州云海', payerAccountNumber: '6222020200112233', remittanceInformation: 'wrong memo', receivedAt: new Date() });
+      expect(await posted(escrowCode)).toBe(new Decimal(escrowBefore).plus('2345.67').toFixed(2));
+      const row = await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: rowId(recorded.id) }, include: { matchedCredit: true } });
+      expect([row.status, row.matchedCredit?.bankReference]).toEqual(['MATCHED', lineReference]);
+    });
+
+    it('escalates an approved receipt no bank line brought in time to every operator, once, and keeps expecting it', async () => {
+      const recorded = await call(operatorMaker.token, RECORD_OFFLINE, { input: { financingId: disbursed.financingGid, amount: '777.77', bankReference: newReference(), note: NOTE } });
+      await call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id });
+      const { decidedAt } = await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: rowId(recorded.id) } });
+      const notices = () => db.prisma.notification.findMany({ where: { kind: 'OFFLINE_RECEIPT_UNMATCHED', partyId: operatorMaker.partyId, body: { contains: recorded.bankReference } } });
+      // Not yet: the bank has OFFLINE_RECEIPT_ESCALATE_AFTER_DAYS to bring it.
+      expect(await escalateOverdueReceipts(db.prisma, new Date(decidedAt!.getTime() + (OFFLINE_RECEIPT_ESCALATE_AFTER_DAYS * 24 - 1) * 3_600_000))).toBe(0);
+      const late = new Date(decidedAt!.getTime() + OFFLINE_RECEIPT_ESCALATE_AFTER_DAYS * 24 * 3_600_000);
+      expect(await escalateOverdueReceipts(db.prisma, late)).toBeGreaterThanOrEqual(1);
+      expect(await escalateOverdueReceipts(db.prisma, late)).toBe(0);
+      expect(await notices()).toHaveLength(1);
+      const row = await call(operatorChecker.token, `query ($id: ID!) { node(id: $id) { ... on OfflineRepayment { status escalatedAt matchedCredit { id } } } }`, { id: recorded.id });
+      expect(row).toEqual({ status: 'APPROVED', escalatedAt: late.toISOString(), matchedCredit: null });
     });
 
     it('rejects a recorded repayment without booking anything', async () => {
@@ -417,7 +478,7 @@ describe('money-side API (servicing)', () => {
       expect(await posted(disbursed.collectionCode)).toBe(collectionBefore);
     });
 
-    it('books the money if and only if the record ends APPROVED when two checkers decide at once', async () => {
+    it('lets exactly one of two checkers deciding at once win, and books nothing either way', async () => {
       const otherChecker = await createActor(db.prisma, { partyId: operatorMaker.partyId, userRoles: ['CHECKER'] });
       for (let round = 0; round < 5; round += 1) {
         const bankReference = newReference();
@@ -425,8 +486,8 @@ describe('money-side API (servicing)', () => {
         const [first, second] = await Promise.all([call(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id }), call(otherChecker.token, REJECT_OFFLINE, { id: recorded.id })]);
         expect([first.__typename, second.__typename].filter((name) => name === 'OfflineRepayment')).toHaveLength(1);
         const { status } = await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: rowId(recorded.id) } });
-        const booked = await db.prisma.inboundCredit.findUnique({ where: { bankReference: `OFFLINE:${bankReference}` } });
-        expect(booked !== null).toBe(status === 'APPROVED');
+        expect(['APPROVED', 'REJECTED']).toContain(status);
+        expect(await db.prisma.inboundCredit.findUnique({ where: { bankReference } })).toBeNull();
       }
     });
 

@@ -1,17 +1,16 @@
 import { assertPermitted, type Actor } from '../domain/actor';
-import { decideOfflineRepayment as decideInStore } from '../prisma/stores/inbound-store';
-import { deliverWakeUps } from './deliver-wake-ups';
+import { decideOfflineRepayment as decideInStore } from '../prisma/stores/offline-receipt-store';
 import type { UseCaseContext } from './use-case-context';
 
 /**
- * Another operator (the checker) approves or rejects a recorded offline repayment. Approved, it
- * is booked to the financing's collection account exactly as if the bank had reported it, with
- * its wake-up, and the financing's workflow allocates it.
+ * Another operator (the checker) approves or rejects a recorded offline receipt. Approved, it is
+ * an expected payment: matched to the bank line that brought the money, at once if the feed
+ * booked it already, else when it does. Nothing is posted and no workflow is woken here: the
+ * bank line's booking does both, once.
  */
 export async function decideOfflineRepayment(ctx: UseCaseContext, actor: Actor, offlineRepaymentId: string, approve: boolean): Promise<{ offlineRepaymentId: string }> {
   assertPermitted(actor, 'DECIDE_OFFLINE_REPAYMENT');
-  const { repayment, matched } = await decideInStore(ctx.prisma, actor, offlineRepaymentId, approve);
-  ctx.logger.info({ offlineRepaymentId: repayment.id, status: repayment.status }, 'offline repayment decided');
-  if (matched?.financingId) await deliverWakeUps(ctx);
+  const repayment = await decideInStore(ctx.prisma, actor, offlineRepaymentId, approve);
+  ctx.logger.info({ offlineRepaymentId: repayment.id, status: repayment.status, matchedCreditId: repayment.matchedCreditId }, 'offline repayment decided');
   return { offlineRepaymentId: repayment.id };
 }

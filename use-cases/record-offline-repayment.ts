@@ -1,5 +1,5 @@
 import { assertPermitted, type Actor } from '../domain/actor';
-import { proposeOfflineRepayment } from '../prisma/stores/inbound-store';
+import { proposeOfflineRepayment } from '../prisma/stores/offline-receipt-store';
 import type { UseCaseContext } from './use-case-context';
 
 /** An operator (the maker) records money the core enterprise paid outside the bank feed. Nothing moves until another operator approves it. */

@@ -1,20 +1,19 @@
 import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
-import { DomainError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { DomainError, ValidationError } from '../../domain/errors';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
 import { postingEntries, transfer, validateAmount } from '../../domain/ledger-rules';
 import { formatAmount, isCurrency, type Currency } from '../../domain/money';
-import { validateReason } from '../../domain/receivable-rules';
-import { Prisma, type Financing, type InboundCredit as InboundCreditRow, type InboundException, type InboundExceptionReason, type LedgerAccount, type OfflineRepayment, type PrismaClient } from '../client';
+import { Prisma, type Financing, type InboundCredit as InboundCreditRow, type InboundException, type InboundExceptionReason, type LedgerAccount, type PrismaClient } from '../client';
 import { ensurePlatformAccounts, platformAccountCode } from './chart-of-accounts';
 import { databaseFailureOf } from './database-failure';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
-import type { Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
+import { matchExpectedReceipt } from './offline-receipt-store';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
@@ -240,6 +239,8 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     },
   });
   if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null } });
+  // An operator may have recorded this money as an offline receipt before the feed reported it: it is this line.
+  else await matchExpectedReceipt(tx, row);
   // The wake-ups this money calls for, in the booking's transaction: they exist exactly when the money does.
   const cause = `inbound:${credit.bankReference}`;
   if (!exception && financing) await recordWakeUps(tx, [{ financingId: financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
@@ -329,64 +330,3 @@ export async function pollInboundCredits(prisma: PrismaClient, bank: BankAdapter
   return results;
 }
 
-/** An operator records money the core enterprise paid outside the bank feed (the maker). Nothing moves yet. */
-export async function proposeOfflineRepayment(
-  prisma: PrismaClient,
-  actor: Actor,
-  input: { financingId: string; amount: string; bankReference: string; note: string },
-): Promise<OfflineRepayment> {
-  const financing = await prisma.financing.findUnique({ where: { id: input.financingId } });
-  if (!financing) throw new NotFoundError('Financing', input.financingId);
-  if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing is owed yet`, financing.status);
-  const currency = financing.currency as Currency;
-  const { amount } = validateAmount(input.amount, currency, ['input', 'amount']);
-  const bankReference = input.bankReference.trim();
-  if (!/^[A-Za-z0-9:_-]{1,56}$/.test(bankReference)) throw ValidationError.field(['input', 'bankReference'], 'must be 1 to 56 letters, digits, ":", "_" or "-"');
-  const note = validateReason(input.note, ['input', 'note']);
-  try {
-    return await prisma.offlineRepayment.create({ data: { financingId: financing.id, amount: formatAmount(amount, currency), currency, bankReference, note, makerUserId: actor.userId } });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw ValidationError.field(['input', 'bankReference'], `a repayment with bank reference ${bankReference} was already recorded`, 'DUPLICATE_BANK_REFERENCE');
-    throw error;
-  }
-}
-
-/**
- * Another operator approves (the checker): the money is booked as an inbound credit to the
- * financing's collection account, exactly as if the bank had reported it.
- */
-export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor, id: string, approve: boolean): Promise<{ repayment: OfflineRepayment; matched: BookedCredit | null }> {
-  // One transaction under the record's lock: the money is booked if and only if the record
-  // says APPROVED, whatever a second checker does at the same moment.
-  return runTransaction(
-    prisma,
-    async (tx) => {
-      await tx.$queryRaw`SELECT id FROM offline_repayment WHERE id = ${id}::uuid FOR UPDATE`;
-      const pending = await tx.offlineRepayment.findUnique({ where: { id } });
-      if (!pending) throw new NotFoundError('OfflineRepayment', id);
-      if (pending.status !== 'PENDING') throw new WrongStateError(`the offline repayment is already ${pending.status}`, pending.status);
-      if (pending.makerUserId === actor.userId) throw new ForbiddenError('the operator who recorded a repayment cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
-      let matched: BookedCredit | null = null;
-      if (approve) {
-        const financing = await tx.financing.findUniqueOrThrow({ where: { id: pending.financingId }, include: { collectionAccount: true } });
-        matched = await bookInboundCredit(
-          tx,
-          {
-            bankReference: `OFFLINE:${pending.bankReference}`,
-            virtualAccountNumber: financing.collectionAccount!.virtualAccountNumber!,
-            amount: toDecimal(pending.amount).toFixed(),
-            currency: pending.currency,
-            payerName: 'offline receipt',
-            payerAccountNumber: '',
-            remittanceInformation: pending.note,
-            receivedAt: pending.createdAt,
-          },
-          { recordedByUserId: pending.makerUserId, approvedByUserId: actor.userId },
-        );
-      }
-      const repayment = await tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date() } });
-      return { repayment, matched };
-    },
-    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
-  );
-}

@@ -199,7 +199,8 @@ const TopUpInstruction = builder.objectRef<{ purpose: string; bankName: string; 
 });
 
 builder.prismaNode('OfflineRepayment', {
-  description: 'Money received outside the bank feed: recorded by one operator, posted once another approves it.',
+  description:
+    'A receipt the core enterprise reports before the bank feed does: recorded by one operator, approved by another. Approved, it is an expected payment, not money: nothing is posted until the bank line that brings the money is booked, and the receipt is matched to it (docs/ledger.md, "Offline receipts").',
   id: { field: 'id' },
   // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
   nullable: true,
@@ -209,9 +210,23 @@ builder.prismaNode('OfflineRepayment', {
     amount: t.field({ type: Money, resolve: (row) => money(row.amount, row.currency) }),
     bankReference: t.exposeString('bankReference'),
     note: t.exposeString('note'),
-    status: t.exposeString('status'),
+    status: t.exposeString('status', {
+      description: 'PENDING (recorded, for a checker) → APPROVED (expected: waiting for the bank line) → MATCHED (the bank line came and was booked); or REJECTED.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
+    matchedCredit: t.prismaField({
+      type: 'InboundCredit',
+      nullable: true,
+      description: 'MATCHED: the bank line that brought the money, booked once like every bank line.',
+      resolve: (query, row, _args, ctx) => (row.matchedCreditId ? ctx.prisma.inboundCredit.findFirst({ ...query, where: { id: row.matchedCreditId, ...visibleInboundCreditsWhere(ctx.viewer) } }) : null),
+    }),
+    matchedAt: t.expose('matchedAt', { type: 'DateTime', nullable: true }),
+    escalatedAt: t.expose('escalatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the operators were told that no bank line had brought the approved receipt in time.',
+    }),
   }),
 });
 
@@ -298,7 +313,8 @@ builder.mutationFields((t) => ({
   }),
   approveOfflineRepayment: t.prismaField({
     type: 'OfflineRepayment',
-    description: "Approves a recorded offline repayment (another operator, CHECKER): it is booked to the financing's collection account and allocated.",
+    description:
+      'Approves a recorded offline receipt (another operator, CHECKER): it becomes an expected payment, matched to the bank line that brings the money (at once when the feed booked it already). Nothing is posted by the approval.',
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
@@ -308,7 +324,7 @@ builder.mutationFields((t) => ({
   }),
   rejectOfflineRepayment: t.prismaField({
     type: 'OfflineRepayment',
-    description: 'Rejects a recorded offline repayment (another operator, CHECKER). Nothing is booked.',
+    description: 'Rejects a recorded offline receipt (another operator, CHECKER). Nothing is expected or booked.',
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
