@@ -239,7 +239,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
       approvedByUserId: people.approvedByUserId ?? null,
     },
   });
-  if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null } });
+  if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null, heldAmount: formatAmount(amount, currency) } });
   // The wake-ups this money calls for, in the booking's transaction: they exist exactly when the money does.
   const cause = `inbound:${credit.bankReference}`;
   if (!exception && financing) await recordWakeUps(tx, [{ financingId: financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
@@ -279,6 +279,7 @@ export async function parkCollectionOf(tx: Tx, financing: Financing, reason: Inb
           detail: detail.slice(0, 500),
           inboundCreditId: credit.id,
           financingId: financing.id,
+          heldAmount: formatAmount(toDecimal(credit.amount), currency),
         },
       }),
     );
