@@ -225,10 +225,32 @@ describe('refunds to the payer, on the time-skipping server', () => {
     });
   });
 
+  it('pays one refund when two checkers approve it at the same moment', async () => {
+    await worker.runUntil(async () => {
+      const before = await suspense();
+      const payer = { ...PAYER, payerAccountNumber: '6222020200990077001' };
+      const { id } = await creditToEndedFinancing('300.01', payer);
+      const second = await createActor(db.prisma, { partyId: maker.partyId, userRoles: ['CHECKER'] });
+      await call(maker.token, PROPOSE, { id, input: { refund: true, note: '原路退回 back to the payer' } });
+      const answers = await Promise.all([call(checker.token, APPROVE, { id }), call(second.token, APPROVE, { id })]);
+      expect(answers.map((answer) => answer.__typename)).toEqual(['InboundException', 'InboundException']);
+      expect(answers[1].refundPayout.id).toBe(answers[0].refundPayout.id);
+      expect(await refundEnds(answers[0].refundPayout.id)).toBe('SETTLED');
+      expect(await db.prisma.payout.count({ where: { inboundException: { id: rowId(id) } } })).toBe(1);
+      expect(await db.prisma.ledgerTransaction.count({ where: { code: 'REFUND', metadata: { path: ['exceptionId'], equals: rowId(id) } } })).toBe(1);
+      expect((await bankPayoutsTo(payer.payerAccountNumber)).length).toBe(1);
+      expect(await suspense()).toBe(before);
+      await money.expectLedgerWhole();
+    });
+  });
+
   it('refuses a refund of a line the ledger could not hold', async () => {
-    const line = { bankReference: 'REFUND-NOT-BOOKABLE', virtualAccountNumber: '1234567890123456789', amount: '5.00', currency: 'GBP', ...PAYER, remittanceInformation: 'x', receivedAt: new Date() };
-    const id = globalId('InboundException', (await receiveInboundCredit(db.prisma, line)).exception!.id);
-    expect(await call(maker.token, PROPOSE, { id, input: { refund: true, note: 'x' } })).toMatchObject({ __typename: 'WrongStateError', currentState: 'OPEN', message: expect.stringContaining('NOT_BOOKABLE') });
+    await worker.runUntil(async () => {
+      const line = { bankReference: 'REFUND-NOT-BOOKABLE', virtualAccountNumber: '1234567890123456789', amount: '5.00', currency: 'GBP', ...PAYER, remittanceInformation: 'x', receivedAt: new Date() };
+      const id = globalId('InboundException', (await receiveInboundCredit(db.prisma, line)).exception!.id);
+      expect(await call(maker.token, PROPOSE, { id, input: { refund: true, note: 'x' } })).toMatchObject({ __typename: 'WrongStateError', currentState: 'OPEN', message: expect.stringContaining('NOT_BOOKABLE') });
+      expect(await call(maker.token, APPROVE, { id })).toMatchObject({ __typename: 'WrongStateError', currentState: 'OPEN' });
+    });
   });
 
   it('parks an over-payment beyond the receivable as an OVERPAID exception for the payer, and refunds it', async () => {
