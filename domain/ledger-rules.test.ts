@@ -254,12 +254,13 @@ describe('posting rules of the business events', () => {
   });
 
   it('each rule moves the amount from the account it always debited to the one it always credited', () => {
-    const roles = { ...accounts, source: 'source', target: 'target' };
+    const roles = { ...accounts, source: 'source', target: 'target', suspense: 'suspense' };
     const expected: Record<PostingRule, [string, string]> = {
       INBOUND_RECEIPT: ['escrow', 'clearing'],
       INBOUND_MATCH: ['clearing', 'target'],
       DISBURSEMENT_FEES: ['supplier', 'fees'],
       PAYOUT: ['source', 'transit'],
+      REFUND: ['suspense', 'transit'],
       PAYOUT_SETTLED: ['transit', 'escrow'],
       PAYOUT_REVERSED: ['transit', 'source'],
       PAYOUT_RETURNED: ['escrow', 'source'],

@@ -319,6 +319,8 @@ export const POSTING_RULES = {
   DISBURSEMENT_FEES: { debit: 'supplierSettlement', credit: 'feeIncome' },
   /** Money leaves a virtual account for a bank transfer; it is in transit until the bank confirms. */
   PAYOUT: { debit: 'source', credit: 'payoutInTransit' },
+  /** Money held in suspense for a payer leaves for a refund to the payer's account; in transit until the bank confirms. */
+  REFUND: { debit: 'suspense', credit: 'payoutInTransit' },
   /** The bank confirms the payout: the money has left the escrow bank account. */
   PAYOUT_SETTLED: { debit: 'payoutInTransit', credit: 'escrowBank' },
   /** The bank rejects or returns a payout before settling it: the money goes back where it came from. */

@@ -58,13 +58,16 @@ const SINCE_VALUE_DATING = [
   'financing-continued-as-new-awaiting-retry',
 ];
 
-/** The payouts of a balance (withdrawals and fee sweeps), each in its own workflow. */
+/** The payouts of a balance (withdrawals, fee sweeps and refunds to a payer), each in its own workflow. */
 const BALANCE_PAYOUT_PATHS = [
   'balance-payout-withdrawal-settled',
   'balance-payout-withdrawal-timed-out',
   'balance-payout-withdrawal-returned-in-part',
   'balance-payout-fee-sweep-settled',
   'balance-payout-attention-resumed',
+  'balance-payout-refund-settled',
+  'balance-payout-refund-failed',
+  'balance-payout-refund-returned-in-part',
 ];
 
 /** The financing paths kept as recorded before each change since the disbursement advice (and repricing). */

@@ -1,23 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import { isOperator, type Actor } from '../../domain/actor';
 import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
-import { isUuid, transfer } from '../../domain/ledger-rules';
-import type { Currency } from '../../domain/money';
+import { isUuid, postingEntries, transfer } from '../../domain/ledger-rules';
+import { formatAmount, type Currency, type Decimal } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
-import type { InboundException, LedgerAccount, Prisma, PrismaClient } from '../client';
+import { refundBeneficiary, refundReference, resolutionChoiceOf } from '../../domain/refund-rules';
+import type { InboundException, LedgerAccount, Payout, Prisma, PrismaClient } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
 import { runTransaction, type Tx } from './run-transaction';
+import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // What operators do with an inbound exception (docs/ledger.md, "Exceptions"): one operator (the
-// maker) proposes the virtual account the parked money belongs to, another (the checker)
-// approves, which moves it out of suspense there in the same database transaction, or rejects,
-// which leaves it parked. Until a checker approves, nothing moves.
+// maker) proposes the virtual account the parked money belongs to, or a refund to the payer;
+// another (the checker) approves, which moves it out of suspense in the same database
+// transaction (to the account, or into transit for the refund's payout), or rejects, which leaves
+// it parked. Until a checker approves, nothing moves. What a payer paid beyond a receivable's
+// confirmed amount is parked the same way (OVERPAID), by the allocation that found it.
 
 /** Rows per page of the operators' list of inbound exceptions. */
 export const INBOUND_EXCEPTION_PAGE_SIZE_MAX = 100;
@@ -64,17 +69,36 @@ async function applicableAccount(tx: Tx, exception: InboundException, accountId:
   return account;
 }
 
-/** The maker names the virtual account the parked money belongs to, and why. Nothing moves yet. */
-export async function proposeExceptionResolution(prisma: PrismaClient, actor: Actor, id: string, input: { accountId: string; note: string }, now = new Date()): Promise<InboundException> {
+/**
+ * The maker names the virtual account the parked money belongs to, or a refund to the payer
+ * (exactly one), and why. Nothing moves yet. A refund proposal chooses the id its payout will
+ * have, so that however often it is approved there is one payout.
+ */
+export async function proposeExceptionResolution(
+  prisma: PrismaClient,
+  actor: Actor,
+  id: string,
+  input: { accountId?: string | null; refund?: boolean | null; note: string },
+  now = new Date(),
+): Promise<InboundException> {
+  const choice = resolutionChoiceOf(input);
   const note = validateReason(input.note, ['input', 'note']);
   return runTransaction(prisma, async (tx) => {
     const exception = await lockException(tx, id);
     if (exception.status !== 'OPEN') throw new WrongStateError(`the exception is already ${exception.status}`, exception.status);
-    if (!exception.inboundCreditId) throw new WrongStateError('the ledger holds nothing for this bank line (NOT_BOOKABLE): there is no money to apply', exception.status);
-    const account = await applicableAccount(tx, exception, input.accountId);
-    return tx.inboundException.update({ where: { id }, data: { status: 'PROPOSED', applyToAccountId: account.id, proposalNote: note, makerUserId: actor.userId, proposedAt: now } });
+    if (exception.heldAmount === null) throw new WrongStateError(`the ledger holds nothing for this bank line (NOT_BOOKABLE): there is no money to ${choice.kind === 'REFUND' ? 'refund' : 'apply'}`, exception.status);
+    const proposal = { status: 'PROPOSED' as const, resolutionKind: choice.kind, proposalNote: note, makerUserId: actor.userId, proposedAt: now };
+    if (choice.kind === 'REFUND') {
+      refundBeneficiary(exception);
+      return tx.inboundException.update({ where: { id }, data: { ...proposal, refundPayoutId: randomUUID() } });
+    }
+    const account = await applicableAccount(tx, exception, choice.accountId);
+    return tx.inboundException.update({ where: { id }, data: { ...proposal, applyToAccountId: account.id } });
   });
 }
+
+/** A proposal withdrawn by its rejection: the exception is OPEN again and names nothing. */
+const NO_PROPOSAL = { status: 'OPEN', resolutionKind: null, applyToAccountId: null, refundPayoutId: null, proposalNote: null, makerUserId: null, proposedAt: null } as const;
 
 /**
  * Another operator (the checker) decides the proposal. Approved, the money moves from
@@ -88,13 +112,13 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
     async (tx) => {
       const exception = await lockException(tx, id);
       if (exception.status !== 'PROPOSED') throw new WrongStateError(`the exception is ${exception.status}: there is no proposal to decide`, exception.status);
-      if (exception.makerUserId === actor.userId) throw new ForbiddenError('the operator who proposed where the money goes cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
-      if (!approve) {
-        return tx.inboundException.update({ where: { id }, data: { status: 'OPEN', applyToAccountId: null, proposalNote: null, makerUserId: null, proposedAt: null } });
-      }
+      assertNotMaker(exception, actor);
+      if (!approve) return tx.inboundException.update({ where: { id }, data: NO_PROPOSAL });
+      // A refund is approved by its payout's workflow (approveExceptionRefund), never here.
+      if (exception.resolutionKind !== 'APPLY') throw new Error(`inbound exception ${id} proposes a ${exception.resolutionKind}: it is approved through its payout's workflow`);
       const account = await applicableAccount(tx, exception, exception.applyToAccountId!);
-      const credit = await tx.inboundCredit.findUniqueOrThrow({ where: { id: exception.inboundCreditId! } });
-      const currency = credit.currency as Currency;
+      const currency = exception.currency as Currency;
+      const bankReference = exception.bankReference;
       const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
       if (!suspense) throw new Error(`the platform has no ${currency} suspense account`);
       const financing = account.purpose === 'COLLECTION' ? await tx.financing.findUnique({ where: { collectionAccountId: account.id } }) : null;
@@ -102,10 +126,11 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
       const posted = await postTransaction(tx, {
         idempotencyKey: `inbound-exception:${exception.id}:apply`,
         code: 'SUSPENSE_APPLIED',
-        description: `挂账转入 ${credit.bankReference} → ${account.code}`,
+        description: `挂账转入 ${bankReference} → ${account.code}`,
         effectiveAt: now,
-        metadata: { bankReference: credit.bankReference, exceptionId: exception.id, makerUserId: exception.makerUserId, checkerUserId: actor.userId, ...(financing ? { financingId: financing.id } : {}) },
-        entries: transfer(suspense.id, account.id, toDecimal(credit.amount), currency),
+        metadata: { bankReference, exceptionId: exception.id, makerUserId: exception.makerUserId, checkerUserId: actor.userId, ...(financing ? { financingId: financing.id } : {}) },
+        // The exception's own amount: a bank credit's, an over-payment's, or what came back of a refund.
+        entries: transfer(suspense.id, account.id, toDecimal(exception.heldAmount!), currency),
       });
       const cause = `inbound-exception:${exception.id}`;
       if (financing) await recordWakeUps(tx, [{ financingId: financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
@@ -114,4 +139,136 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
+}
+
+function assertNotMaker(exception: InboundException, actor: Actor): void {
+  if (exception.makerUserId === actor.userId) throw new ForbiddenError('the operator who proposed where the money goes cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
+}
+
+/**
+ * Whether `payoutId` is an approval already made: the refund payout it opened (the exception
+ * RESOLVED by it, or OPEN again after the bank failed or returned it). The checker's fast answer
+ * before a workflow is started, and the approval's own first question under the row lock.
+ */
+export async function findRefundApproval(db: Tx | PrismaClient, exceptionId: string, payoutId: string): Promise<Payout | null> {
+  if (!isUuid(payoutId)) return null;
+  return db.payout.findFirst({ where: { id: payoutId, purpose: 'REFUND', inboundExceptionId: exceptionId } });
+}
+
+/**
+ * The checker approves a refund proposal, run by the first Update of the refund payout's
+ * workflow under the id the proposal chose: in one transaction, under the exception's row lock
+ * (two checkers at once are served one after the other), the held amount moves from suspense
+ * into transit (posting rule REFUND), the payout to the payer's account is written SUBMITTED with
+ * the exception linked, and the exception is RESOLVED. The same approval again finds the payout
+ * and moves nothing.
+ */
+export async function approveExceptionRefund(prisma: PrismaClient, actor: Actor, id: string, payoutId: string, now = new Date()): Promise<{ payout: Payout; replayed: boolean }> {
+  return runTransaction(
+    prisma,
+    async (tx) => {
+      const exception = await lockException(tx, id);
+      const earlier = await findRefundApproval(tx, id, payoutId);
+      if (earlier) return { payout: earlier, replayed: true };
+      if (exception.status !== 'PROPOSED' || exception.resolutionKind !== 'REFUND') throw new WrongStateError(`the exception is ${exception.status}: there is no refund proposal to approve`, exception.status);
+      // A stale approval (of a proposal rejected and proposed again) must not approve the new one.
+      if (exception.refundPayoutId !== payoutId) throw new WrongStateError('the refund proposal was replaced since: approve the current one', exception.status);
+      assertNotMaker(exception, actor);
+      const beneficiary = refundBeneficiary(exception);
+      const currency = exception.currency as Currency;
+      const amount = toDecimal(exception.heldAmount!);
+      const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
+      const inTransit = await findAccountByCode(tx, platformAccountCode('PAYOUT_IN_TRANSIT', currency));
+      if (!suspense || !inTransit) throw new Error(`the platform has no ${currency} suspense or payout-in-transit account`);
+      await lockAccounts(tx, [suspense.id, inTransit.id]);
+
+      const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('payout_number_seq')`;
+      const reference = refundReference(now.getUTCFullYear(), nextval);
+      const posted = await postTransaction(tx, {
+        idempotencyKey: `inbound-exception:${id}:refund:${payoutId}`,
+        code: 'REFUND',
+        description: `退款 refund ${reference} of ${exception.bankReference}`,
+        effectiveAt: now,
+        metadata: { payoutId, purpose: 'REFUND', payoutReference: reference, exceptionId: id, bankReference: exception.bankReference, makerUserId: exception.makerUserId, checkerUserId: actor.userId },
+        entries: postingEntries('REFUND', amount, currency, { suspense: suspense.id, payoutInTransit: inTransit.id }),
+      });
+      const payout = await tx.payout.create({
+        data: {
+          id: payoutId,
+          purpose: 'REFUND',
+          inboundExceptionId: id,
+          sourceAccountId: suspense.id,
+          attempt: 1,
+          payoutReference: reference,
+          amount: formatAmount(amount, currency),
+          currency,
+          beneficiaryName: beneficiary.accountName,
+          beneficiaryAccountNumber: beneficiary.accountNumber,
+          beneficiaryBank: beneficiary.bankName,
+          status: 'SUBMITTED',
+          inTransitTransactionId: posted.transactionId,
+          requestedByUserId: actor.userId,
+          requestKey: `refund:${id}:${payoutId}`,
+          requestHash: sha256Hex(JSON.stringify(['REFUND', currency, formatAmount(amount, currency), beneficiary.accountNumber])),
+          createdAt: now,
+          updatedAt: now,
+        },
+      });
+      await tx.inboundException.update({ where: { id }, data: { status: 'RESOLVED', checkerUserId: actor.userId, resolvedAt: now, resolutionTransactionId: posted.transactionId, reopenReason: null } });
+      return { payout, replayed: false };
+    },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+/**
+ * A refund the bank failed, or the payer's bank returned (all or part): what came back is in
+ * suspense again (the payout's source), so the exception is OPEN again holding it, with why, for
+ * an operator to act on again. Called in the transaction that books the money back, after the
+ * payout's row lock and before the accounts' (the exception's row comes before the ledger's).
+ */
+export async function reopenRefundedException(tx: Tx, payout: Payout, heldAmount: Decimal, reason: string): Promise<void> {
+  if (payout.purpose !== 'REFUND' || !payout.inboundExceptionId) throw new Error(`payout ${payout.payoutReference} is not a refund of an inbound exception`);
+  const exception = await lockException(tx, payout.inboundExceptionId);
+  if (exception.status !== 'RESOLVED' || exception.refundPayoutId !== payout.id) {
+    throw new Error(`inbound exception ${exception.id} is not resolved by refund ${payout.payoutReference} (${exception.status}): its money cannot come back to it`);
+  }
+  await tx.inboundException.update({
+    where: { id: exception.id },
+    data: { ...NO_PROPOSAL, checkerUserId: null, resolvedAt: null, resolutionTransactionId: null, heldAmount: formatAmount(heldAmount, payout.currency as Currency), reopenReason: reason.slice(0, 500) },
+  });
+}
+
+/**
+ * What a payer paid beyond the receivable's confirmed amount, posted to suspense by the
+ * allocation that found it, is the payer's: it is parked as an OVERPAID exception, in the
+ * allocation's transaction, for an operator to refund (or apply). Its reference is derived from
+ * the allocation, which is made once. The payer is the inbound credit's when the allocation came
+ * from one; money that came another way has no payer bank line, and its refund is refused.
+ */
+export async function recordOverpaidException(
+  tx: Tx,
+  overpaid: { allocationId: string; financingId: string; financingNumber: string; collectionAccountId: string; amount: Decimal; currency: Currency; inboundCreditId: string | null; at: Date },
+): Promise<InboundException> {
+  const credit = overpaid.inboundCreditId ? await tx.inboundCredit.findUniqueOrThrow({ where: { id: overpaid.inboundCreditId } }) : null;
+  const collection = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: overpaid.collectionAccountId } });
+  const amount = formatAmount(overpaid.amount, overpaid.currency);
+  const payer = credit ? '' : ' It came without a payer bank line (an offline repayment or a recourse claim): it can be applied, not refunded.';
+  return tx.inboundException.create({
+    data: {
+      bankReference: `overpaid:${overpaid.allocationId}`,
+      reason: 'OVERPAID',
+      detail: `paid beyond the receivable's confirmed amount of financing ${overpaid.financingNumber}: the payer's, for a refund.${payer}`.slice(0, 500),
+      virtualAccountNumber: credit?.virtualAccountNumber ?? collection.virtualAccountNumber ?? collection.code.slice(0, 64),
+      amount,
+      currency: overpaid.currency,
+      payerName: credit?.payerName ?? '',
+      payerAccountNumber: credit?.payerAccountNumber ?? '',
+      remittanceInformation: credit?.remittanceInformation ?? '',
+      receivedAt: credit?.receivedAt ?? overpaid.at,
+      financingId: overpaid.financingId,
+      heldAmount: amount,
+      createdAt: overpaid.at,
+    },
+  });
 }

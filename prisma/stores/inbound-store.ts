@@ -238,7 +238,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
       approvedByUserId: people.approvedByUserId ?? null,
     },
   });
-  if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null } });
+  if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null, heldAmount: formatAmount(amount, currency) } });
   // An operator may have recorded this money as an offline receipt before the feed reported it: it is this line.
   else await matchExpectedReceipt(tx, row);
   // The wake-ups this money calls for, in the booking's transaction: they exist exactly when the money does.
@@ -280,6 +280,7 @@ export async function parkCollectionOf(tx: Tx, financing: Financing, reason: Inb
           detail: detail.slice(0, 500),
           inboundCreditId: credit.id,
           financingId: financing.id,
+          heldAmount: formatAmount(toDecimal(credit.amount), currency),
         },
       }),
     );

@@ -5,6 +5,7 @@ import type { Financing, Payout, PrismaClient } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
 import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { lockAccounts } from './ledger/locks';
+import { reopenRefundedException } from './inbound-exception-store';
 import { findAccountByCode } from './ledger/accounts';
 import { postTransaction } from './ledger/postings';
 import { runTransaction, type Tx } from './run-transaction';
@@ -12,7 +13,7 @@ import { toDecimal } from './to-decimal';
 
 // What the bank says of a payout, recorded once with its posting, whatever the payout pays: a
 // financing's proceeds (DISBURSEMENT), a supplier's withdrawal (WITHDRAWAL) or the platform's
-// fee income (FEE_SWEEP). The rules of the trade kept here: money paid out is in transit, not
+// fee income (FEE_SWEEP), money held for a payer refunded to the payer (REFUND). The rules of the trade kept here: money paid out is in transit, not
 // balance, until the bank settles it; a timeout is unknown, not failed; a failure puts the
 // money back where it came from; a return (all or part) brings back what came back, and what
 // did not come back stays paid out.
@@ -82,7 +83,8 @@ export function amountToPayAgain(payout: Pick<Payout, 'status' | 'amount' | 'ret
  * account; RETURNED after settling brings what came back (the whole payout or part of it)
  * into the escrow account and the source account again. A timeout changes nothing but the
  * status: the payout is UNKNOWN, not failed. A disbursement's payout also moves its financing
- * (DISBURSED, PAYOUT_FAILED), under the financing's row lock.
+ * (DISBURSED, PAYOUT_FAILED), under the financing's row lock; a refund that fails or comes back
+ * makes its inbound exception OPEN again, holding what came back to suspense.
  */
 export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
   return runTransaction(
@@ -94,6 +96,8 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
       // Two answers about one payout (a poll and a resubmission) are recorded one after the other.
       await tx.$queryRaw`SELECT id FROM payout WHERE id = ${payoutId}::uuid FOR UPDATE`;
       const payout = await tx.payout.findUniqueOrThrow({ where: { id: payoutId } });
+      // A refund's exception is locked before the ledger's accounts, as its approval locks them.
+      if (payout.purpose === 'REFUND' && payout.inboundExceptionId) await tx.$queryRaw`SELECT id FROM inbound_exception WHERE id = ${payout.inboundExceptionId}::uuid FOR UPDATE`;
       const currency = payout.currency as Currency;
       const amount = toDecimal(payout.amount);
       const accounts = await payoutAccounts(tx, payout, financing);
@@ -122,6 +126,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           entries: postingEntries('PAYOUT_REVERSED', amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.source }),
         });
         await moveFinancingTo('PAYOUT_FAILED', `payout ${reference} failed: ${reason}`);
+        if (payout.purpose === 'REFUND') await reopenRefundedException(tx, payout, amount, `refund ${reference} failed: ${reason}`);
         return { status: 'FAILED' as const, failedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId };
       };
 
@@ -148,6 +153,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           });
           const part = returned.eq(amount) ? '' : ` in part (${formatAmount(returned, currency)} of ${formatAmount(amount, currency)} ${currency}; the rest stays paid)`;
           await moveFinancingTo('PAYOUT_FAILED', `payout ${reference} returned by the beneficiary's bank${part}: ${reason}`);
+          if (payout.purpose === 'REFUND') await reopenRefundedException(tx, payout, returned, `refund ${reference} returned by the payer's bank${part}: ${reason}`);
           data = { ...data, status: 'RETURNED', returnedAt: now, returnedAmount: formatAmount(returned, currency), failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
         }
       }

@@ -21,6 +21,7 @@ import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { postTransaction, reverseTransaction } from './ledger/postings';
+import { recordOverpaidException } from './inbound-exception-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
@@ -337,6 +338,19 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
       inboundCreditId: collection.inboundCreditId,
     },
   });
+  if (allocation.overpaid.gt(0)) {
+    // The payer's money in suspense, parked for an operator to refund in this same transaction.
+    await recordOverpaidException(tx, {
+      allocationId: row.id,
+      financingId: financing.id,
+      financingNumber: financing.financingNumber,
+      collectionAccountId: accounts.collection,
+      amount: allocation.overpaid,
+      currency,
+      inboundCreditId: collection.inboundCreditId,
+      at: book.now,
+    });
+  }
   await tx.financing.update({
     where: { id: financing.id },
     data: {

@@ -19,7 +19,7 @@ import { Money, money } from '../money';
 
 const PayoutPurposeEnum = builder.enumType('PayoutPurpose', {
   values: Object.values(PayoutPurposeValues),
-  description: "DISBURSEMENT: a financing's proceeds to its supplier. WITHDRAWAL: a supplier's settlement balance to its own bank account. FEE_SWEEP: the platform's fee income to the platform's own bank account.",
+  description: "DISBURSEMENT: a financing's proceeds to its supplier. WITHDRAWAL: a supplier's settlement balance to its own bank account. FEE_SWEEP: the platform's fee income to the platform's own bank account. REFUND: money held in suspense for a payer (an inbound exception) back to the payer's account.",
 });
 
 const PayoutAttention = builder.objectRef<{ step: string; reason: string; since: Date }>('PayoutAttention').implement({

@@ -1,4 +1,4 @@
-import { InboundExceptionReason as ReasonValues, InboundExceptionStatus as StatusValues } from '../../prisma/generated/client/enums';
+import { InboundExceptionReason as ReasonValues, InboundExceptionResolution as ResolutionValues, InboundExceptionStatus as StatusValues } from '../../prisma/generated/client/enums';
 import { INBOUND_EXCEPTION_PAGE_SIZE_MAX, visibleInboundExceptionsWhere } from '../../prisma/stores/inbound-exception-store';
 import { getTransaction } from '../../prisma/stores/ledger/transactions';
 import { maskBankAccountNumber } from '../../domain/party-rules';
@@ -16,7 +16,8 @@ import { LedgerTransaction } from './ledger';
 // Bank lines the matcher could not book where they were addressed (docs/ledger.md,
 // "Exceptions"): the money waits in suspense, with its bank line, for an operator. The list is
 // the platform's work queue, so only operators see it; one operator proposes where the money
-// goes, another approves (four eyes), and only then does it move.
+// goes (a virtual account, or a refund to the payer), another approves (four eyes), and only
+// then does it move.
 
 const InboundExceptionReasonEnum = builder.enumType('InboundExceptionReason', {
   values: {
@@ -28,7 +29,19 @@ const InboundExceptionReasonEnum = builder.enumType('InboundExceptionReason', {
     FINANCING_ENDED: { value: ReasonValues.FINANCING_ENDED, description: 'The collection account of a financing that ended without disbursement: the money is the payer\'s, for a refund.' },
     FINANCING_SETTLED: { value: ReasonValues.FINANCING_SETTLED, description: 'The collection account of a settled financing: unapplied cash, to refund to the payer or apply; never paid to the supplier by itself.' },
     LEDGER_REFUSED: { value: ReasonValues.LEDGER_REFUSED, description: 'The ledger refused the booking for another reason (see detail).' },
+    OVERPAID: {
+      value: ReasonValues.OVERPAID,
+      description: "Paid beyond the receivable's confirmed amount: the payer's, for a refund. Its bank reference is `overpaid:<allocation id>`; the payer is the inbound credit's, or none (blank) when the money came another way (an offline repayment, recourse), and then it can only be applied.",
+    },
   },
+});
+
+const InboundExceptionResolutionEnum = builder.enumType('InboundExceptionResolution', {
+  values: {
+    APPLY: { value: ResolutionValues.APPLY, description: 'To a virtual account (`applyTo`).' },
+    REFUND: { value: ResolutionValues.REFUND, description: "Back to the payer's account, by a payout (`refundPayout`)." },
+  },
+  description: 'What the maker proposed, and the checker approved, to do with the money.',
 });
 
 const InboundExceptionStatusEnum = builder.enumType('InboundExceptionStatus', {
@@ -47,6 +60,12 @@ builder.prismaNode('InboundException', {
     reason: t.field({ type: InboundExceptionReasonEnum, resolve: (row) => row.reason }),
     detail: t.exposeString('detail', { description: 'Why, in words: the account or financing concerned and what happened to it.' }),
     status: t.field({ type: InboundExceptionStatusEnum, resolve: (row) => row.status }),
+    heldAmount: t.field({
+      type: Money,
+      nullable: true,
+      description: "What suspense holds for it, the amount a resolution moves: the bank line's, the over-payment's, or what came back of a refund returned in part. Null when nothing is booked (NOT_BOOKABLE).",
+      resolve: (row) => (row.heldAmount === null ? null : money(row.heldAmount, row.currency)),
+    }),
     virtualAccountNumber: t.exposeString('virtualAccountNumber', { description: 'The number the payer used, as the bank reported it.' }),
     amount: t.field({
       type: Money,
@@ -61,7 +80,7 @@ builder.prismaNode('InboundException', {
     credit: t.prismaField({
       type: 'InboundCredit',
       nullable: true,
-      description: 'The booking into suspense; null when the ledger could not hold the money (NOT_BOOKABLE).',
+      description: 'The booking into suspense; null when the ledger could not hold the money (NOT_BOOKABLE), and for an over-payment (OVERPAID), which its allocation booked.',
       resolve: (query, row, _args, ctx) => (row.inboundCreditId ? ctx.prisma.inboundCredit.findUnique({ ...query, where: { id: row.inboundCreditId } }) : null),
     }),
     financing: t.prismaField({
@@ -71,10 +90,23 @@ builder.prismaNode('InboundException', {
       resolve: (query, row, _args, ctx) => (row.financingId ? ctx.prisma.financing.findUnique({ ...query, where: { id: row.financingId } }) : null),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    resolutionKind: t.field({
+      type: InboundExceptionResolutionEnum,
+      nullable: true,
+      description: 'PROPOSED or RESOLVED: apply to an account, or refund to the payer.',
+      resolve: (row) => row.resolutionKind,
+    }),
+    refundPayout: t.prismaField({
+      type: 'Payout',
+      nullable: true,
+      description: "The latest refund to the payer approved for it: in flight or settled while RESOLVED; failed or returned when the exception is OPEN again (see `reopenReason`).",
+      resolve: (query, row, _args, ctx) => ctx.prisma.payout.findFirst({ ...query, where: { inboundExceptionId: row.id, purpose: 'REFUND' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    }),
+    reopenReason: t.exposeString('reopenReason', { nullable: true, description: 'Why an approved refund came back (the bank failed it, or the payer\'s bank returned it): the exception is OPEN again.' }),
     applyTo: t.prismaField({
       type: 'LedgerAccount',
       nullable: true,
-      description: 'PROPOSED or RESOLVED: the virtual account the money goes to.',
+      description: 'PROPOSED or RESOLVED, when applied: the virtual account the money goes to.',
       resolve: (query, row, _args, ctx) => (row.applyToAccountId ? ctx.prisma.ledgerAccount.findUnique({ ...query, where: { id: row.applyToAccountId } }) : null),
     }),
     proposalNote: t.exposeString('proposalNote', { nullable: true, description: 'Why the money goes there, in the proposing operator\'s words.' }),
@@ -82,7 +114,7 @@ builder.prismaNode('InboundException', {
     resolution: t.field({
       type: LedgerTransaction,
       nullable: true,
-      description: 'RESOLVED: the posting that moved the money out of suspense.',
+      description: 'RESOLVED: the posting that moved the money out of suspense (SUSPENSE_APPLIED to the account, or REFUND into transit for the payout).',
       resolve: (row, _args, ctx) => (row.resolutionTransactionId ? getTransaction(ctx.prisma, row.resolutionTransactionId) : null),
     }),
     resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
@@ -91,7 +123,14 @@ builder.prismaNode('InboundException', {
 
 const ProposeInboundExceptionResolutionInput = builder.inputType('ProposeInboundExceptionResolutionInput', {
   fields: (t) => ({
-    accountId: t.globalID({ description: 'The virtual account the money belongs to: a supplier settlement, funder funding, core enterprise repayment or collection account in its currency.' }),
+    accountId: t.globalID({
+      required: false,
+      description: 'The virtual account the money belongs to: a supplier settlement, funder funding, core enterprise repayment or collection account in its currency. Give this or `refund`, not both.',
+    }),
+    refund: t.boolean({
+      required: false,
+      description: "true: refund the money to the payer's account, as the bank line named it (a payout once approved). Give this or `accountId`, not both.",
+    }),
     note: t.string({ validate: textUpTo(REASON_LENGTH_MAX) }),
   }),
 });
@@ -99,17 +138,19 @@ const ProposeInboundExceptionResolutionInput = builder.inputType('ProposeInbound
 builder.mutationFields((t) => ({
   proposeInboundExceptionResolution: t.prismaField({
     type: 'InboundException',
-    description: 'Names the virtual account money parked in suspense belongs to (a platform operator with the MAKER role). Nothing moves until another operator approves.',
+    description: 'Names the virtual account money parked in suspense belongs to, or proposes to refund it to its payer (a platform operator with the MAKER role). Nothing moves until another operator approves.',
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { id: t.arg.globalID(), input: t.arg({ type: ProposeInboundExceptionResolutionInput }) },
     resolve: async (query, _root, { id, input }, ctx) => {
-      const { exceptionId } = await proposeInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), { accountId: rowIdOf(input.accountId, 'LedgerAccount'), note: input.note });
+      const accountId = input.accountId ? rowIdOf(input.accountId, 'LedgerAccount') : null;
+      const { exceptionId } = await proposeInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), { accountId, refund: input.refund ?? null, note: input.note });
       return ctx.prisma.inboundException.findUniqueOrThrow({ ...query, where: { id: exceptionId } });
     },
   }),
   approveInboundExceptionResolution: t.prismaField({
     type: 'InboundException',
-    description: 'Approves a proposal (another platform operator, CHECKER): the money moves out of suspense to the named account, and the workflows it concerns are woken.',
+    description:
+      "Approves a proposal (another platform operator, CHECKER): the money moves out of suspense to the named account, and the workflows it concerns are woken; or, for a refund, into transit for a payout to the payer's account, sent and followed like every payout (`refundPayout`). Approving a refund again answers the same payout.",
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {

@@ -34,7 +34,7 @@ const PayoutStatusEnum = builder.enumType('PayoutStatus', {
 });
 
 builder.prismaNode('Payout', {
-  description: "A payment out of the escrow account: an attempt to pay a financing's proceeds to the supplier's bank, a supplier's withdrawal, or a fee sweep (see `purpose`). Retries reuse its reference; a new attempt is a person's decision.",
+  description: "A payment out of the escrow account: an attempt to pay a financing's proceeds to the supplier's bank, a supplier's withdrawal, a fee sweep, or a refund to a payer (see `purpose`). Retries reuse its reference; a new attempt is a person's decision.",
   id: { field: 'id' },
   // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
   nullable: true,

@@ -26,6 +26,8 @@ function remittanceOf(payout: { purpose: PayoutPurpose; payoutReference: string;
       return `结算户提现 withdrawal ${payout.payoutReference}`;
     case 'FEE_SWEEP':
       return `平台服务费归集 fee sweep ${payout.payoutReference}`;
+    case 'REFUND':
+      return `退款 refund ${payout.payoutReference}`;
   }
 }
 

@@ -1,6 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { ResumeArgs, Resumed } from '../contracts/attention';
-import { requestBalancePayoutUpdate, resumeBalancePayoutUpdate, type RequestBalancePayoutArgs, type RequestedBalancePayout } from '../contracts/balance-payout';
+import {
+  approveRefundUpdate,
+  requestBalancePayoutUpdate,
+  resumeBalancePayoutUpdate,
+  type ApproveRefundArgs,
+  type RequestBalancePayoutArgs,
+  type RequestedBalancePayout,
+} from '../contracts/balance-payout';
 import { workflowIds } from '../contracts/workflow-ids';
 import { payOutBalanceWorkflow } from '../definitions/pay-out-balance-workflow';
 import { executeUpdateWithStart, sendUpdate } from './workflow-client';
@@ -16,6 +23,22 @@ export function requestBalancePayoutWithStart(
     taskQueue,
     input: { payoutId },
     update: requestBalancePayoutUpdate,
+    args,
+    updateId,
+  });
+}
+
+/** Starts a refund's payout workflow with the checker's approval as its first Update, under the id the refund proposal chose. */
+export function approveRefundWithStart(
+  client: Client,
+  { taskQueue, payoutId, args, updateId }: { taskQueue: string; payoutId: string; args: ApproveRefundArgs; updateId: string },
+): Promise<RequestedBalancePayout> {
+  return executeUpdateWithStart(client, {
+    workflow: payOutBalanceWorkflow,
+    workflowId: workflowIds.balancePayout(payoutId),
+    taskQueue,
+    input: { payoutId },
+    update: approveRefundUpdate,
     args,
     updateId,
   });

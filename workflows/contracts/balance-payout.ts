@@ -4,8 +4,9 @@ import type { BalancePayoutPurpose } from '../../domain/balance-payout-rules';
 import type { Attention, ResumeArgs, Resumed } from './attention';
 
 // A balance paid out to its owner's own bank account: a supplier's withdrawal or the platform's
-// fee sweep (docs/workflows/balance-payout.md). One workflow per payout, id `payout:<payoutId>`,
-// started with its request as the first Update (update-with-start), like an application.
+// fee sweep; or money held in suspense refunded to its payer (docs/workflows/balance-payout.md).
+// One workflow per payout, id `payout:<payoutId>`, started with its request (for a refund, the
+// checker's approval) as the first Update (update-with-start), like an application.
 
 export type BalancePayoutStatus = 'SUBMITTED' | 'PENDING' | 'UNKNOWN' | 'SETTLED' | 'FAILED' | 'RETURNED';
 
@@ -39,6 +40,15 @@ export interface RequestedBalancePayout {
 }
 
 export const requestBalancePayoutUpdate = defineUpdate<RequestedBalancePayout, [RequestBalancePayoutArgs]>('requestBalancePayout');
+
+/** A checker approves an operator's proposal to refund an inbound exception's money to its payer. */
+export interface ApproveRefundArgs {
+  actor: Actor;
+  exceptionId: string;
+}
+
+/** The approval of a refund is the request of its payout: suspense to transit, the payout written, the exception RESOLVED. */
+export const approveRefundUpdate = defineUpdate<RequestedBalancePayout, [ApproveRefundArgs]>('approveRefund');
 /** Where the payout stands as the workflow knows it. */
 export const balancePayoutStatusQuery = defineQuery<BalancePayoutStatus | null>('balancePayoutStatus');
 /** The step that reached its bound and waits for an operator; null when none waits. */

@@ -2,19 +2,22 @@ import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHand
 import type { Activities } from '../activities';
 import type { Attention } from '../contracts/attention';
 import {
+  approveRefundUpdate,
   balancePayoutAttentionQuery,
   balancePayoutStatusQuery,
   requestBalancePayoutUpdate,
   resumeBalancePayoutUpdate,
   type BalancePayoutStatus,
   type BalancePayoutWorkflowInput,
+  type RequestedBalancePayout,
 } from '../contracts/balance-payout';
 import { ATTENTION_RECORD, BANK_CALL, DATABASE_STEP, PERSON_WAITING } from './activity-bounds';
 import { assertWaitingForOperator, resumeSteps, runStep, type AttentionTarget } from './attention';
 
-// One payout of a balance (docs/workflows/balance-payout.md): a supplier's withdrawal or the
-// platform's fee sweep. Its request is the first Update (update-with-start), which checks it,
-// puts the money in transit and writes the payout; then the payout is sent under its one
+// One payout of a balance (docs/workflows/balance-payout.md): a supplier's withdrawal, the
+// platform's fee sweep, or a refund to a payer of money held in suspense. Its request is the
+// first Update (update-with-start; a refund's is the checker's approval), which checks it, puts
+// the money in transit and writes the payout; then the payout is sent under its one
 // reference and followed exactly as a disbursement's payout: a timeout is unknown, not failed,
 // the bank is asked (never sent again unless it never got it), and a settled payout is watched
 // for a return. Every bank call has its bound and waits for an operator at it. Nothing is ever
@@ -44,13 +47,17 @@ function isOpen(status: BalancePayoutStatus | null): boolean {
   return status === 'SUBMITTED' || status === 'PENDING' || status === 'UNKNOWN';
 }
 
-/** The request (update-with-start): false when it was refused, or when no request came. */
+/**
+ * The request (update-with-start): false when it was refused, or when no request came. A
+ * withdrawal's or sweep's request, or a refund's approval: whichever opens the payout first; the
+ * handlers add no command to the history, so runs recorded before refunds existed replay as ever.
+ */
 async function awaitRequest(run: PayoutRun): Promise<boolean> {
   let opened = false;
   let refused = false;
-  setHandler(requestBalancePayoutUpdate, async (args) => {
+  const open = async (request: () => Promise<RequestedBalancePayout>): Promise<RequestedBalancePayout> => {
     try {
-      const answer = await personWaiting.requestBalancePayout({ ...args, payoutId: run.payoutId, at: new Date() });
+      const answer = await request();
       // A repeat finding an earlier payout under another id belongs to that payout's own run.
       if (!opened) {
         if (answer.payoutId === run.payoutId) {
@@ -63,7 +70,9 @@ async function awaitRequest(run: PayoutRun): Promise<boolean> {
       if (!opened) refused = true;
       throw error;
     }
-  });
+  };
+  setHandler(requestBalancePayoutUpdate, (args) => open(() => personWaiting.requestBalancePayout({ ...args, payoutId: run.payoutId, at: new Date() })));
+  setHandler(approveRefundUpdate, (args) => open(() => personWaiting.approveRefund({ ...args, payoutId: run.payoutId, at: new Date() })));
   await condition(() => opened || refused, REQUEST_WAIT_MS);
   return opened;
 }
@@ -99,7 +108,7 @@ async function watchForReturn(run: PayoutRun, watchedDays: number): Promise<void
 }
 
 /**
- * A withdrawal or fee sweep from its request to its end: SETTLED (and not returned within the
+ * A withdrawal, fee sweep or refund from its request to its end: SETTLED (and not returned within the
  * watch), FAILED or RETURNED; null when the request was refused. Workflow id `payout:<payoutId>`.
  */
 export async function payOutBalanceWorkflow(input: BalancePayoutWorkflowInput): Promise<BalancePayoutStatus | null> {
