@@ -129,7 +129,7 @@ builder.prismaObjectFields('Financing', (t) => ({
     description: 'Penalty charged and later reversed (红字冲正) because a repayment counted from the day the bank received it; penaltyAccrued is net of it.',
     resolve: (f) => money(f.penaltyReversed, f.currency),
   }),
-  overpaymentHeld: t.field({ type: Money, description: "Paid beyond the receivable's confirmed amount: the payer's, held in suspense for a refund.", resolve: (f) => money(f.overpaymentHeld, f.currency) }),
+  overpaymentHeld: t.field({ type: Money, description: "Paid beyond the receivable's confirmed amount over the financing's life: the payer's, parked in suspense as an OVERPAID inbound exception each time, where operators refund it (this total is not lowered by the refunds).", resolve: (f) => money(f.overpaymentHeld, f.currency) }),
   overdueSince: t.field({ type: 'Date', nullable: true, resolve: (f) => (f.overdueSince ? isoDateOfColumn(f.overdueSince) : null) }),
   surplusReturned: t.field({ type: Money, description: "Paid beyond what was owed, returned to the supplier (up to the receivable's confirmed amount).", resolve: (f) => money(f.surplusReturned, f.currency) }),
   recourseClaimed: t.field({ type: Money, description: "Claimed from the supplier's account under recourse (追索).", resolve: (f) => money(f.recourseClaimed, f.currency) }),
