@@ -23,7 +23,7 @@ const FIELDS = `__typename
   ... on WrongStateError { currentState }
   ... on Error { code message }`;
 const REGISTER = `mutation ($input: RegisterReceivableInput!) { registerReceivable(input: $input) {
-  ${FIELDS.replace('... on WrongStateError { currentState }', '')} ... on ReceivableEncumberedError { registrationNumber invoiceCode invoiceNumber } } }`;
+  ${FIELDS.replace('... on WrongStateError { currentState }', '')} ... on ReceivableEncumberedError { ownRegistrationNumber invoiceCode invoiceNumber } } }`;
 const CONFIRM = `mutation ($id: ID!, $amount: String) { confirmReceivable(id: $id, confirmedAmount: $amount) { ${FIELDS} } }`;
 const REJECT = `mutation ($id: ID!, $reason: String!) { rejectReceivable(id: $id, reason: $reason) { ${FIELDS} } }`;
 const CANCEL = `mutation ($id: ID!, $reason: String!) { cancelReceivable(id: $id, reason: $reason) { ${FIELDS} } }`;
@@ -128,7 +128,7 @@ describe('receivables API', () => {
     expect(changed.data?.registerReceivable).toMatchObject({ __typename: 'ConflictError', code: 'IDEMPOTENCY_KEY_REUSED' });
   });
 
-  it('refuses an invoice active in another registration, naming it, and the registry says so without details', async () => {
+  it('refuses an invoice active in another registration without naming another party\'s registration, and the registry tells only its own parties which', async () => {
     const first = await register();
     const taken = first.invoices[0];
     const input = registrationInput(core.creditCode);
@@ -138,14 +138,18 @@ describe('receivables API', () => {
     expect(refused.data?.registerReceivable).toMatchObject({
       __typename: 'ReceivableEncumberedError',
       code: 'RECEIVABLE_ALREADY_ENCUMBERED',
-      registrationNumber: first.registrationNumber,
+      ownRegistrationNumber: null,
       invoiceNumber: taken.invoiceNumber,
     });
+    expect(refused.data?.registerReceivable.message).not.toContain(first.registrationNumber);
     expect(await db.prisma.receivable.count()).toBe(before);
 
     const check = await api.request<{ registryCheck: Result }>(funder.token, REGISTRY, { code: core.creditCode.toLowerCase(), invoiceCode: taken.invoiceCode, invoiceNumber: taken.invoiceNumber });
-    expect(check.data?.registryCheck).toMatchObject({ __typename: 'RegistryCheck', encumbered: true, registrationNumber: first.registrationNumber, status: 'REGISTERED' });
+    // Encumbered is public; which registration, and its state, only to the receivable's own parties.
+    expect(check.data?.registryCheck).toMatchObject({ __typename: 'RegistryCheck', encumbered: true, registrationNumber: null, status: null });
     expect(Object.keys(check.data?.registryCheck ?? {}).sort()).toEqual(['__typename', 'encumbered', 'registrationNumber', 'since', 'status']);
+    const byObligor = await api.request<{ registryCheck: Result }>(core.token, REGISTRY, { code: core.creditCode, invoiceCode: taken.invoiceCode, invoiceNumber: taken.invoiceNumber });
+    expect(byObligor.data?.registryCheck).toMatchObject({ encumbered: true, registrationNumber: first.registrationNumber, status: 'REGISTERED' });
     const free = await api.request<{ registryCheck: Result }>(funder.token, REGISTRY, { code: core.creditCode, invoiceCode: '1', invoiceNumber: uniqueInvoiceNumber() });
     expect(free.data?.registryCheck).toMatchObject({ encumbered: false, since: null, registrationNumber: null });
   });

@@ -89,11 +89,12 @@ export class LimitExceededError extends DomainError {
 export class ReceivableEncumberedError extends DomainError {
   override readonly name = 'ReceivableEncumberedError';
   readonly code = 'RECEIVABLE_ALREADY_ENCUMBERED';
+  /** `registrationNumber` is the registration that holds the invoice when it is the caller's own; null when it is another party's (whose it is, is not told). */
   constructor(
-    readonly registrationNumber: string,
+    readonly registrationNumber: string | null,
     readonly invoiceCode: string,
     readonly invoiceNumber: string,
   ) {
-    super(`invoice ${invoiceCode} ${invoiceNumber} is already encumbered by registration ${registrationNumber}`);
+    super(`invoice ${invoiceCode} ${invoiceNumber} is already encumbered by ${registrationNumber === null ? 'an active registration' : `registration ${registrationNumber}`}`);
   }
 }

@@ -187,7 +187,7 @@ export async function disburseAtValueDate(prisma: PrismaClient, financingId: str
       const penaltyAccountId = await openPenaltyAccount(tx, financing);
       await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'FINANCED', updatedAt: now } });
       await tx.receivableTransition.create({
-        data: { receivableId: financing.receivableId, fromStatus: 'FINANCING_PENDING', toStatus: 'FINANCED', reason: `financing ${financing.financingNumber} disbursed`, occurredAt: now },
+        data: { receivableId: financing.receivableId, financingId: financing.id, fromStatus: 'FINANCING_PENDING', toStatus: 'FINANCED', reason: `financing ${financing.financingNumber} disbursed`, occurredAt: now },
       });
       const quoted = isoDateOfColumn(financing.quotedValueDate);
       const pricing = quoted === valueDate ? `value date ${valueDate}, ${price.quote.tenorDays} days` : `value date ${valueDate}, ${price.quote.tenorDays} days (quoted from ${quoted}, ${financing.quotedTenorDays} days)`;

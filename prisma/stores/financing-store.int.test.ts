@@ -50,7 +50,7 @@ describe('financing applications and limits', () => {
     expect(await available('PROGRAM')).toBe('800000.00');
     expect((await db.prisma.receivable.findUniqueOrThrow({ where: { id: receivable.id } })).status).toBe('FINANCING_PENDING');
     const invoice = await db.prisma.receivableInvoice.findFirstOrThrow({ where: { receivableId: receivable.id } });
-    const check = await registryCheck(db.prisma, core.creditCode, invoice.invoiceCode, invoice.invoiceNumber);
+    const check = await registryCheck(db.prisma, actor, core.creditCode, invoice.invoiceCode, invoice.invoiceNumber);
     expect(check).toMatchObject({ encumbered: true, status: 'FINANCING_PENDING' });
 
     const again = await applyForFinancing(db.prisma, actor, input, TEST_FINANCING_WINDOWS);

@@ -104,7 +104,7 @@ async function applyInTransaction(tx: Tx, actor: Actor, quoted: QuoteResult, req
   const holdIds = await reserveLimits(tx, created, quoted, now);
   await tx.receivable.update({ where: { id: receivable.id }, data: { status: 'FINANCING_PENDING', updatedAt: now } });
   await tx.receivableTransition.create({
-    data: { receivableId: receivable.id, fromStatus: 'CONFIRMED', toStatus: 'FINANCING_PENDING', actorUserId: actor.userId, actorPartyId: actor.partyId, reason: `financing ${created.financingNumber} applied for`, occurredAt: now },
+    data: { receivableId: receivable.id, financingId: created.id, fromStatus: 'CONFIRMED', toStatus: 'FINANCING_PENDING', actorUserId: actor.userId, actorPartyId: actor.partyId, reason: `financing ${created.financingNumber} applied for`, occurredAt: now },
   });
   await tx.financingTransition.create({ data: { financingId: created.id, toStatus: created.status, actorUserId: actor.userId, actorPartyId: actor.partyId, occurredAt: now } });
   const collection = await openCollectionAccount(tx, created, quoted.currency);
@@ -320,6 +320,7 @@ export async function releaseFinancing(tx: Tx, financing: Financing, actor: Fina
   await tx.receivableTransition.create({
     data: {
       receivableId: financing.receivableId,
+      financingId: financing.id,
       fromStatus: 'FINANCING_PENDING',
       toStatus: 'CONFIRMED',
       actorUserId: actor?.userId ?? null,

@@ -13,6 +13,7 @@ import {
 } from '../../domain/receivable-rules';
 import type { ReceivableDecision } from '../../workflows/contracts/receivable';
 import type { Prisma, PrismaClient, Receivable } from '../client';
+import { statusAsSeen } from './silent-assignment';
 import { findPartyWithRole } from './party-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
@@ -52,11 +53,13 @@ export async function findVisibleReceivable(prisma: PrismaClient | Tx, actor: Ac
   return receivable;
 }
 
-async function findEncumbrance(tx: Tx, fingerprints: string[], invoices: ValidRegistration['invoices']): Promise<ReceivableEncumberedError | undefined> {
+async function findEncumbrance(tx: Tx, supplierPartyId: string, fingerprints: string[], invoices: ValidRegistration['invoices']): Promise<ReceivableEncumberedError | undefined> {
   const active = await tx.registryEntry.findFirst({ where: { fingerprint: { in: fingerprints }, releasedAt: null } });
   if (!active) return undefined;
   const invoice = invoices[fingerprints.indexOf(active.fingerprint)];
-  return new ReceivableEncumberedError(active.registrationNumber, invoice?.invoiceCode ?? '?', invoice?.invoiceNumber ?? '?');
+  // Which registration holds it is told only to the supplier that holds it.
+  const holder = await tx.receivable.findUnique({ where: { id: active.receivableId }, select: { supplierPartyId: true } });
+  return new ReceivableEncumberedError(holder?.supplierPartyId === supplierPartyId ? active.registrationNumber : null, invoice?.invoiceCode ?? '?', invoice?.invoiceNumber ?? '?');
 }
 
 /**
@@ -118,7 +121,7 @@ export async function registerReceivable(
     // Lost a race: either the same request twice at once, or another registration took an invoice.
     const raced = await replay();
     if (raced) return raced;
-    const encumbrance = await runTransaction(prisma, (tx) => findEncumbrance(tx, fingerprints, valid.invoices));
+    const encumbrance = await runTransaction(prisma, (tx) => findEncumbrance(tx, actor.partyId, fingerprints, valid.invoices));
     if (encumbrance) throw encumbrance;
     throw error;
   }
@@ -134,7 +137,7 @@ async function createReceivable(
   confirmationWindowMs: number,
 ): Promise<Receivable> {
   const { fingerprints } = request;
-  const encumbrance = await findEncumbrance(tx, fingerprints, valid.invoices);
+  const encumbrance = await findEncumbrance(tx, actor.partyId, fingerprints, valid.invoices);
   if (encumbrance) throw encumbrance;
   const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
   const registrationNumber = `${REGISTRATION_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
@@ -256,9 +259,13 @@ export interface RegistryAnswer {
 }
 
 /** The public registry check: whether an invoice is encumbered, never by whom or for how much. */
-export async function registryCheck(prisma: PrismaClient, obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): Promise<RegistryAnswer> {
+export async function registryCheck(prisma: PrismaClient, viewer: Actor, obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): Promise<RegistryAnswer> {
   const fingerprint = invoiceFingerprint(obligorCreditCode, invoiceCode, invoiceNumber);
-  const active = await prisma.registryEntry.findFirst({ where: { fingerprint, releasedAt: null }, include: { receivable: { select: { status: true } } } });
+  const active = await prisma.registryEntry.findFirst({ where: { fingerprint, releasedAt: null }, include: { receivable: { select: { id: true, status: true, supplierPartyId: true, obligorPartyId: true } } } });
   if (!active) return { encumbered: false, since: null, registrationNumber: null, status: null };
-  return { encumbered: true, since: active.encumberedSince, registrationNumber: active.registrationNumber, status: active.receivable.status };
+  // That it is encumbered is public (no double financing); which registration, and its state, only to the receivable's own parties.
+  const { receivable } = active;
+  const own = isOperator(viewer) || viewer.partyId === receivable.supplierPartyId || viewer.partyId === receivable.obligorPartyId;
+  if (!own) return { encumbered: true, since: active.encumberedSince, registrationNumber: null, status: null };
+  return { encumbered: true, since: active.encumberedSince, registrationNumber: active.registrationNumber, status: await statusAsSeen(prisma, viewer, receivable) };
 }

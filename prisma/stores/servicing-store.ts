@@ -494,7 +494,7 @@ async function settle(book: Book): Promise<void> {
   }
   await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'SETTLED', updatedAt: now } });
   await tx.receivableTransition.create({
-    data: { receivableId: financing.receivableId, fromStatus: 'FINANCED', toStatus: 'SETTLED', reason: `financing ${financing.financingNumber} settled`, occurredAt: now },
+    data: { receivableId: financing.receivableId, financingId: financing.id, fromStatus: 'FINANCED', toStatus: 'SETTLED', reason: `financing ${financing.financingNumber} settled`, occurredAt: now },
   });
   await tx.registryEntry.updateMany({ where: { receivableId: financing.receivableId, releasedAt: null }, data: { releasedAt: now } });
   await moveFinancing(tx, financing, 'SETTLED', 'the funder is repaid in full', now, { settledAt: now });

@@ -9,6 +9,7 @@ import { toDecimal } from '../../prisma/stores/to-decimal';
 import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
 import type { Quote } from '../../domain/pricing';
+import { silentLimitUseByAccount } from '../../prisma/stores/silent-assignment';
 import { builder } from '../builder';
 import { rowIdOf, scopedById } from '../global-id';
 import { totalCountField, withTotalCount } from '../total-count';
@@ -95,10 +96,13 @@ builder.prismaNode('Program', {
           include: { supplier: { select: { legalName: true } } },
           orderBy: [{ kind: 'asc' }, { accountId: 'asc' }],
         });
+        // The core enterprise sees its limits as they would be with no silent financing (silent assignment is not told).
+        const silentUse = program.corePartyId === ctx.viewer.partyId ? await silentLimitUseByAccount(ctx.prisma, ctx.viewer) : new Map<string, string>();
         const limits = await Promise.all(
           rows.map(async (row) => {
             const balance = await getBalance(ctx.prisma, row.accountId);
-            return { kind: row.kind, granted: row.granted.toString(), available: balance.available.toFixed(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
+            const available = balance.available.plus(silentUse.get(row.accountId) ?? 0);
+            return { kind: row.kind, granted: row.granted.toString(), available: available.toFixed(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
           }),
         );
         return withTotalCount(resolveArrayConnection({ args }, limits), limits.length);

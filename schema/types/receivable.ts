@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
 import { registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
+import { statusAsSeen, statusAsSeenWhere, transitionsAsSeenWhere } from '../../prisma/stores/silent-assignment';
 import { visibleDocumentsWhere, visibleNotificationsWhere } from '../../prisma/stores/visibility';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
@@ -32,7 +33,11 @@ builder.objectType(ReceivableEncumberedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ReceivableEncumberedError,
   fields: (t) => ({
-    registrationNumber: t.exposeString('registrationNumber', { description: 'The registration that holds the invoice.' }),
+    ownRegistrationNumber: t.string({
+      nullable: true,
+      description: "Your registration that already holds the invoice; null when it is another party's (which registration holds it is not told).",
+      resolve: (error) => error.registrationNumber,
+    }),
     invoiceCode: t.exposeString('invoiceCode'),
     invoiceNumber: t.exposeString('invoiceNumber'),
   }),
@@ -109,7 +114,11 @@ builder.prismaNode('Receivable', {
   findUnique: (id, ctx) => scopedById(id, visibleReceivablesWhere(ctx.viewer)),
   fields: (t) => ({
     registrationNumber: t.exposeString('registrationNumber'),
-    status: t.field({ type: ReceivableStatusEnum, resolve: (receivable) => receivable.status }),
+    status: t.field({
+      type: ReceivableStatusEnum,
+      description: 'To the obligor of a silent financing, CONFIRMED while the financing holds it (silent assignment is not told).',
+      resolve: (receivable, _args, ctx) => statusAsSeen(ctx.prisma, ctx.viewer, receivable),
+    }),
     supplier: t.relation('supplier', { type: Counterparty }),
     obligor: t.relation('obligor', { type: Counterparty }),
     contractNumber: t.exposeString('contractNumber'),
@@ -128,7 +137,10 @@ builder.prismaNode('Receivable', {
     confirmedAt: t.expose('confirmedAt', { type: 'DateTime', nullable: true }),
     closedReason: t.exposeString('closedReason', { nullable: true }),
     invoices: t.relation('invoices', { description: `Its invoices in line order, at most ${RECEIVABLE_INVOICES_MAX} (fixed at registration).`, query: { orderBy: { lineNumber: 'asc' } } }),
-    history: t.relation('transitions', { description: 'Every change of state, oldest first: a handful at most, one per state it went through.', query: { orderBy: { id: 'asc' } } }),
+    history: t.relation('transitions', {
+      description: 'Every change of state, oldest first: a handful at most, one per state it went through (to the obligor of a silent financing, without its rows).',
+      query: (_args, ctx) => ({ where: transitionsAsSeenWhere(ctx.viewer), orderBy: { id: 'asc' } }),
+    }),
     documents: t.relation('documents', { description: 'Its documents, oldest first, at most two: the registration certificate and the confirmation letter.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     workflow: t.field({ type: WorkflowStatus, resolve: (receivable, _args, ctx) => describeReceivableWorkflow(ctx.temporal, receivable.id) }),
   }),
@@ -137,7 +149,8 @@ builder.prismaNode('Receivable', {
 const RegistryCheck = builder
   .objectRef<{ encumbered: boolean; since: Date | null; registrationNumber: string | null; status: string | null }>('RegistryCheck')
   .implement({
-    description: 'Whether an invoice is encumbered by an active registration. Never says by whom or for how much.',
+    description:
+      "Whether an invoice is encumbered by an active registration. Never says by whom or for how much; the registration's number and status only to the receivable's own supplier and obligor (and operators).",
     fields: (t) => ({
       encumbered: t.exposeBoolean('encumbered'),
       since: t.expose('since', { type: 'DateTime', nullable: true }),
@@ -161,7 +174,8 @@ function receivablesWhere(ctx: GraphQLContext, filter: typeof ReceivableFilter.$
   return {
     AND: [
       visibleReceivablesWhere(ctx.viewer),
-      filter?.status?.length ? { status: { in: filter.status } } : {},
+      // As the caller sees the status: a silently financed receivable is CONFIRMED to its obligor.
+      filter?.status?.length ? statusAsSeenWhere(ctx.viewer, filter.status) : {},
       filter?.obligorPartyId ? { obligorPartyId: rowIdOf(filter.obligorPartyId, 'Party') } : {},
       filter?.supplierPartyId ? { supplierPartyId: rowIdOf(filter.supplierPartyId, 'Party') } : {},
       filter?.dueDateFrom ? { dueDate: { gte: dateColumn(filter.dueDateFrom) } } : {},
@@ -190,13 +204,13 @@ builder.queryFields((t) => ({
   registryCheck: t.field({
     nullable: true,
     type: RegistryCheck,
-    description: 'Is this invoice encumbered (登记查重)? Open to every authenticated party.',
+    description: 'Is this invoice encumbered (登记查重)? Open to every authenticated party; only the receivable\'s own parties learn which registration and its status.',
     args: {
       obligorCreditCode: t.arg.string({ validate: z.string().min(1).max(64) }),
       invoiceCode: t.arg.string({ validate: z.string().min(1).max(64) }),
       invoiceNumber: t.arg.string({ validate: z.string().min(1).max(64) }),
     },
-    resolve: (_root, args, ctx) => registryCheck(ctx.prisma, normaliseCreditCode(args.obligorCreditCode), args.invoiceCode, args.invoiceNumber),
+    resolve: (_root, args, ctx) => registryCheck(ctx.prisma, ctx.viewer, normaliseCreditCode(args.obligorCreditCode), args.invoiceCode, args.invoiceNumber),
   }),
 }));
 

@@ -22,7 +22,7 @@ export interface EncodedDomainError {
   entity?: string;
   id?: string;
   currentState?: string;
-  registrationNumber?: string;
+  registrationNumber?: string | null;
   invoiceCode?: string;
   invoiceNumber?: string;
 }
@@ -49,7 +49,7 @@ export function decodeDomainError(encoded: EncodedDomainError): DomainError {
     case 'LimitExceededError':
       return new LimitExceededError(encoded.code, encoded.message);
     case 'ReceivableEncumberedError':
-      return new ReceivableEncumberedError(encoded.registrationNumber ?? '', encoded.invoiceCode ?? '', encoded.invoiceNumber ?? '');
+      return new ReceivableEncumberedError(encoded.registrationNumber ?? null, encoded.invoiceCode ?? '', encoded.invoiceNumber ?? '');
     default:
       return new ConflictError(encoded.code, encoded.message);
   }

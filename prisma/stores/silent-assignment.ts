@@ -1,0 +1,82 @@
+import { isOperator, type Actor } from '../../domain/actor';
+import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
+import type { Prisma, PrismaClient, Receivable, ReceivableStatus } from '../client';
+import type { Tx } from './run-transaction';
+
+// Silent assignment (暗保理, docs/security.md "Silent assignment"): the core enterprise owes the
+// receivable but is not told it was assigned. Whatever it can ask of a receivable it owes (its
+// status, its history, the lists it appears in and their counts, the registry, the program's
+// limits) answers exactly what it would with no financing. These are the rules, as where-clauses
+// and small reads, for the places that answer it. A party that is also the supplier or the funder
+// of the financing, and operators, see what happened.
+
+/** The receivable's states a financing puts it in; to the obligor of a silent one, it stays CONFIRMED. */
+export const FINANCED_STATES: readonly ReceivableStatus[] = ['FINANCING_PENDING', 'FINANCED', 'SETTLED'];
+
+/** A financing the viewer is the obligor of, under silent assignment, and neither its supplier nor its funder. */
+function hiddenFinancingWhere(viewer: Actor): Prisma.FinancingWhereInput {
+  return { obligorPartyId: viewer.partyId, supplierPartyId: { not: viewer.partyId }, funderPartyId: { not: viewer.partyId }, programTerms: { assignmentMode: 'SILENT' } };
+}
+
+/**
+ * The receivables whose state the viewer must not learn: in a financed state because of a silent
+ * financing (one that has not ended before approval) the viewer owes but is not party to.
+ * Null when the viewer sees everything (operators).
+ */
+export function silentlyFinancedWhere(viewer: Actor): Prisma.ReceivableWhereInput | null {
+  if (isOperator(viewer)) return null;
+  return {
+    obligorPartyId: viewer.partyId,
+    status: { in: [...FINANCED_STATES] },
+    financings: { some: { ...hiddenFinancingWhere(viewer), status: { notIn: [...CLOSED_BEFORE_APPROVAL] } } },
+  };
+}
+
+/**
+ * A filter on the receivables' status as the viewer sees it: a silently financed receivable
+ * counts as CONFIRMED (and not as what it is), in the list and in its count alike.
+ */
+export function statusAsSeenWhere(viewer: Actor, statuses: readonly ReceivableStatus[]): Prisma.ReceivableWhereInput {
+  const hidden = silentlyFinancedWhere(viewer);
+  if (!hidden) return { status: { in: [...statuses] } };
+  const asTheyAre: Prisma.ReceivableWhereInput = { status: { in: [...statuses] }, NOT: hidden };
+  return statuses.includes('CONFIRMED') ? { OR: [asTheyAre, hidden] } : asTheyAre;
+}
+
+/** The receivable's status as the viewer may see it: CONFIRMED while a silent financing the viewer owes holds it. */
+export async function statusAsSeen(db: PrismaClient | Tx, viewer: Actor, receivable: Pick<Receivable, 'id' | 'status' | 'obligorPartyId'>): Promise<ReceivableStatus> {
+  const hidden = silentlyFinancedWhere(viewer);
+  if (!hidden || receivable.obligorPartyId !== viewer.partyId || !FINANCED_STATES.includes(receivable.status)) return receivable.status;
+  const masked = await db.receivable.count({ where: { AND: [{ id: receivable.id }, hidden] } });
+  return masked > 0 ? 'CONFIRMED' : receivable.status;
+}
+
+/** A receivable's history as the viewer may read it: without the rows a silent financing it owes brought about. */
+export function transitionsAsSeenWhere(viewer: Actor): Prisma.ReceivableTransitionWhereInput {
+  if (isOperator(viewer)) return {};
+  return { NOT: { financing: hiddenFinancingWhere(viewer) } };
+}
+
+/**
+ * What silent financings the viewer owes hold of each credit limit account, as it would be
+ * available with no financing: their holds (reserved or used, until released at settlement or
+ * voided when they end), by limit account. Empty for operators and for a viewer owing none.
+ */
+export async function silentLimitUseByAccount(db: PrismaClient | Tx, viewer: Actor): Promise<Map<string, string>> {
+  const use = new Map<string, string>();
+  if (isOperator(viewer)) return use;
+  const financings = await db.financing.findMany({
+    // Every program's: the funder's limit on the obligor is shared by its programs.
+    where: { ...hiddenFinancingWhere(viewer), status: { notIn: [...CLOSED_BEFORE_APPROVAL, 'SETTLED'] } },
+    select: { limitHoldIds: true },
+  });
+  const holdIds = financings.flatMap((row) => row.limitHoldIds);
+  if (holdIds.length === 0) return use;
+  const rows = await db.$queryRaw<{ accountId: string; amount: string }[]>`
+    SELECT debit_account_id::text AS "accountId", sum(COALESCE(posted_amount, amount))::text AS amount
+      FROM ledger_hold
+     WHERE id = ANY(${holdIds}::uuid[]) AND status IN ('PENDING', 'POSTED')
+     GROUP BY debit_account_id`;
+  for (const row of rows) use.set(row.accountId, row.amount);
+  return use;
+}
