@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Client } from '@temporalio/client';
 import { GraphQLError } from 'graphql';
@@ -9,6 +9,7 @@ import { authenticate } from './authenticate';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
 import { queryLimits } from './query-limits';
+import { requestIdFrom } from './request-id';
 import { DomainError, ValidationError } from '../domain/errors';
 import type { DevBank, GraphQLContext } from '../schema/context';
 import { developmentSchema, schema } from '../schema';
@@ -17,8 +18,6 @@ export const GRAPHQL_PATH = '/graphql';
 
 // The limits live beside their configuration; re-exported for the tests that import them from here.
 export { QUERY_ALIASES_MAX, QUERY_COST_MAX, QUERY_DEPTH_MAX, QUERY_DIRECTIVES_MAX, QUERY_TOKENS_MAX } from './query-limits';
-const REQUEST_ID_LENGTH_MAX = 64;
-const REQUEST_ID_SHAPE = /^[A-Za-z0-9._-]+$/;
 
 export interface YogaDependencies {
   prisma: PrismaClient;
@@ -93,8 +92,10 @@ function graphiqlPolicy(contentSecurityPolicy: () => string): Plugin {
   };
 }
 
-interface ServerContext {
+/** What the HTTP server's request gate (request-gate.ts) found before GraphQL saw the request. */
+export interface ServerContext {
   requestId?: string;
+  viewer?: GraphQLContext['viewer'] | null;
 }
 
 // By name, not instanceof: errors may come from another copy of the graphql package.
@@ -114,8 +115,7 @@ const REQUEST_IDS = new WeakMap<Request, string>();
 function requestIdOf(request: Request): string {
   let id = REQUEST_IDS.get(request);
   if (!id) {
-    const offered = request.headers.get('x-request-id');
-    id = offered && offered.length <= REQUEST_ID_LENGTH_MAX && REQUEST_ID_SHAPE.test(offered) ? offered : randomUUID();
+    id = requestIdFrom(request.headers.get('x-request-id'));
     REQUEST_IDS.set(request, id);
   }
   return id;
@@ -125,8 +125,11 @@ function requestIdOf(request: Request): string {
 function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> {
   const started = new WeakMap<Request, number>();
   return {
-    onRequest({ request }) {
+    onRequest({ request, serverContext }) {
       started.set(request, performance.now());
+      // The gate chose the id before GraphQL saw the request; keep that one.
+      const gated = (serverContext as ServerContext | undefined)?.requestId;
+      if (gated) REQUEST_IDS.set(request, gated);
       requestIdOf(request);
     },
     onResponse({ request, response, serverContext }) {
@@ -158,6 +161,8 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
     schema: devBank ? developmentSchema() : schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
+    // File uploads are not part of this API; parsing multipart bodies would be work for nothing.
+    multipart: false,
     // GraphiQL from the installed package, its scripts and styles inline in the page: yoga's
     // default page loads them from a public CDN, which intranets and strict content security
     // policies refuse, and the page then never gets past "Loading".
@@ -195,9 +200,10 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
       queryLimits({ suggestFields: graphiql !== false }),
       ...(graphiql === false ? [] : [graphiqlPolicy(() => graphiqlPageOnce().contentSecurityPolicy)]),
     ],
-    context: async ({ request }) => {
+    context: async ({ request, viewer: gated }) => {
       const requestId = requestIdOf(request);
-      const viewer = await authenticate(request, prisma, apiKeyPepper, logger, requestId);
+      // Over HTTP the gate has authenticated already; in-process callers (yoga.fetch) are checked here.
+      const viewer = gated ?? (await authenticate(request, prisma, apiKeyPepper, logger, requestId));
       return {
         requestId,
         prisma,

@@ -1,0 +1,144 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { startTestApi, type TestApi } from '../test/support/api';
+import { createActor, type TestActor } from '../test/support/parties';
+import { REQUEST_BODY_BYTES_MAX } from './request-gate';
+
+// The API's edge as an abusive client meets it, over real HTTP: who is calling is known
+// before any of the body is read, and a body is read only when it is JSON and small enough.
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * Sends headers and the first part of a body, then waits for the answer without ever ending
+ * the body (unless `end` is set): an answer proves the server did not wait to read it all.
+ */
+function rawRequest(url: string, { method = 'POST', headers, firstChunk, end = false }: { method?: string; headers: Record<string, string>; firstChunk?: string | Buffer; end?: boolean }): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+        outgoing.destroy();
+      });
+    });
+    // The server may close the connection while the body is still being sent: that is the point.
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') reject(error);
+    });
+    if (firstChunk !== undefined) outgoing.write(firstChunk);
+    if (end) outgoing.end();
+  });
+}
+
+function codeOf(answer: RawAnswer): unknown {
+  return (JSON.parse(answer.body) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code;
+}
+
+describe('API edge: authentication first, JSON only, bounded bodies', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  let supplier: TestActor;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db.prisma);
+    supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN', 'MAKER'] });
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+  });
+
+  it('answers 401 to an unauthenticated invalid document instead of validating it', async () => {
+    const response = await api.request(undefined, '{ noSuchField { nope } }');
+    expect(response.status).toBe(401);
+    expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(JSON.stringify(response.errors)).not.toContain('noSuchField');
+  });
+
+  it('answers 401 before reading the body: a body that never ends still gets its answer', async () => {
+    const answer = await rawRequest(api.url, {
+      headers: { 'content-type': 'application/json', 'content-length': String(20 * 1024 * 1024) },
+      firstChunk: `{"query":"${'x'.repeat(64 * 1024)}`,
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    expect(codeOf(answer)).toBe('UNAUTHENTICATED');
+    expect(answer.body.length).toBeLessThan(512);
+  });
+
+  it('keeps answering an authenticated client while unauthenticated 20 MB requests arrive', async () => {
+    const flood = Array.from({ length: 4 }, () =>
+      rawRequest(api.url, { headers: { 'content-type': 'application/json', 'content-length': String(20 * 1024 * 1024) }, firstChunk: Buffer.alloc(1024 * 1024, 0x20) }),
+    );
+    const started = performance.now();
+    const viewer = await api.request(supplier.token, '{ viewer { party { id } } }');
+    expect(viewer.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    for (const answer of await Promise.all(flood)) expect(answer.status).toBe(401);
+  });
+
+  it('answers 401 to an unauthenticated multipart upload and 415 to an authenticated one', async () => {
+    const form = new FormData();
+    form.set('operations', JSON.stringify({ query: '{ viewer { party { id } } }' }));
+    form.set('map', '{}');
+    const anonymous = await fetch(api.url, { method: 'POST', body: form });
+    expect(anonymous.status).toBe(401);
+    const signedIn = await fetch(api.url, { method: 'POST', body: form, headers: { authorization: `Bearer ${supplier.token}` } });
+    expect(signedIn.status).toBe(415);
+    expect(((await signedIn.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it.each(['application/x-www-form-urlencoded', 'text/plain', 'application/graphql'])('answers 415 to a POST of %s', async (contentType) => {
+    const response = await fetch(api.url, {
+      method: 'POST',
+      headers: { 'content-type': contentType, authorization: `Bearer ${supplier.token}` },
+      body: contentType === 'application/x-www-form-urlencoded' ? 'query=%7B%20viewer%20%7B%20party%20%7B%20id%20%7D%20%7D%20%7D' : '{ viewer { party { id } } }',
+    });
+    expect(response.status).toBe(415);
+  });
+
+  it(`answers 413 to a body over ${REQUEST_BODY_BYTES_MAX} bytes, declared or not`, async () => {
+    const declared = await rawRequest(api.url, {
+      headers: { 'content-type': 'application/json', 'content-length': String(REQUEST_BODY_BYTES_MAX + 1), authorization: `Bearer ${supplier.token}` },
+      firstChunk: '{"query":"',
+    });
+    expect(declared.status).toBe(413);
+    expect(codeOf(declared)).toBe('PAYLOAD_TOO_LARGE');
+    expect(JSON.parse(declared.body).errors[0].message).toContain(String(REQUEST_BODY_BYTES_MAX));
+    // Chunked, with no length announced: refused once the limit is passed, without the rest.
+    const chunked = await rawRequest(api.url, {
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', authorization: `Bearer ${supplier.token}` },
+      firstChunk: Buffer.alloc(REQUEST_BODY_BYTES_MAX + 1024, 0x20),
+    });
+    expect(chunked.status).toBe(413);
+  });
+
+  it('still answers a body just under the limit', async () => {
+    const query = '{ viewer { party { id } } }';
+    const padding = ' '.repeat(REQUEST_BODY_BYTES_MAX - 200);
+    const response = await fetch(api.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${supplier.token}` },
+      body: JSON.stringify({ query: query + padding }),
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('answers 405 to a GraphQL query sent with GET, and keeps the health check open', async () => {
+    const url = `${api.url}?query=${encodeURIComponent('{ viewer { party { id } } }')}`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${supplier.token}`, accept: 'application/json' } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    const health = await fetch(new URL('/health', api.url));
+    expect(health.status).toBe(200);
+  });
+});
