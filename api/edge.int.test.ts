@@ -142,3 +142,50 @@ describe('API edge: authentication first, JSON only, bounded bodies', () => {
     expect(health.status).toBe(200);
   });
 });
+
+describe('API edge: CORS from an allow-list, introspection off when configured', () => {
+  const ALLOWED = 'https://portal.example.com';
+  let db: TestDatabase;
+  let api: TestApi;
+  let supplier: TestActor;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // As production runs by default: no GraphiQL, no introspection, one allowed origin.
+    api = await startTestApi(db.prisma, { graphiql: false, introspection: false, corsOrigins: [ALLOWED] });
+    supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN', 'MAKER'] });
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+  });
+
+  it('allows a listed origin without credentials, and never reflects another', async () => {
+    const allowed = await api.request(supplier.token, '{ viewer { party { id } } }', undefined, { origin: ALLOWED });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+    const stranger = await api.request(supplier.token, '{ viewer { party { id } } }', undefined, { origin: 'https://evil.example.net' });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+    expect(stranger.headers.get('access-control-allow-credentials')).toBeNull();
+    const preflight = await fetch(api.url, { method: 'OPTIONS', headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const allowedPreflight = await fetch(api.url, { method: 'OPTIONS', headers: { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    expect(allowedPreflight.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+  });
+
+  it('refuses introspection but keeps __typename', async () => {
+    const introspection = await api.request(supplier.token, '{ __schema { types { name } } }');
+    expect(introspection.data).toBeUndefined();
+    expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+    const typename = await api.request<{ viewer: { __typename: string } }>(supplier.token, '{ viewer { __typename } }');
+    expect(typename.errors).toBeUndefined();
+    expect(typename.data?.viewer.__typename).toBe('Viewer');
+  });
+
+  it('serves no GraphiQL page, and says nosniff on its refusals', async () => {
+    const page = await fetch(api.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(401);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});

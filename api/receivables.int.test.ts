@@ -104,6 +104,7 @@ describe('receivables API', () => {
     expect(certificate.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     const download = await fetch(new URL(certificate.url, api.url), { headers: { authorization: `Bearer ${core.token}` } });
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('application/pdf');
     const bytes = new Uint8Array(await download.arrayBuffer());

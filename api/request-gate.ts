@@ -32,7 +32,7 @@ export interface RequestGateOptions {
 
 function refuse(response: ServerResponse, status: number, code: string, message: string, requestId: string, headers: Record<string, string> = {}): null {
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'x-request-id': requestId, ...headers });
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'x-request-id': requestId, 'x-content-type-options': 'nosniff', ...headers });
   response.end(body);
   return null;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Client } from '@temporalio/client';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
@@ -25,8 +25,12 @@ export interface YogaDependencies {
   taskQueue: string;
   logger: Logger;
   apiKeyPepper: string;
-  /** Serve GraphiQL at the GraphQL path (never in production); settings say what it opens with. */
+  /** Serve GraphiQL at the GraphQL path (off in production unless GRAPHIQL says so); settings say what it opens with. */
   graphiql: boolean | GraphiQLSettings;
+  /** Answer schema introspection (off in production unless GRAPHQL_INTROSPECTION says so). */
+  introspection: boolean;
+  /** The browser origins allowed to call the API (CORS_ORIGINS); none when empty. */
+  corsOrigins?: readonly string[];
   receivableSettings: ReceivableSettings;
   financingSettings: FinancingSettings;
   /**
@@ -92,6 +96,15 @@ function graphiqlPolicy(contentSecurityPolicy: () => string): Plugin {
   };
 }
 
+/** Refuses `__schema` and `__type` in validation, before anything runs; `__typename` stays. */
+function refuseIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
 /** What the HTTP server's request gate (request-gate.ts) found before GraphQL saw the request. */
 export interface ServerContext {
   requestId?: string;
@@ -153,13 +166,21 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings, financingSettings, devBank = null } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, devBank = null } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
   return createYoga<ServerContext, GraphQLContext>({
     schema: devBank ? developmentSchema() : schema,
     graphqlEndpoint: GRAPHQL_PATH,
+    // Only the configured origins, and never with credentials: the API authenticates by bearer
+    // token, not cookies, and yoga's default would reflect any origin with credentials allowed.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin !== null && corsOrigins.includes(origin)
+        ? { origin: [origin], credentials: false, methods: ['POST'], allowedHeaders: ['authorization', 'content-type', 'x-request-id'], exposedHeaders: ['x-request-id'], maxAge: 600 }
+        : false;
+    },
     landingPage: false,
     // File uploads are not part of this API; parsing multipart bodies would be work for nothing.
     multipart: false,
@@ -198,6 +219,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
       requestLogging(logger),
       documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
       queryLimits({ suggestFields: graphiql !== false }),
+      ...(introspection ? [] : [refuseIntrospection()]),
       ...(graphiql === false ? [] : [graphiqlPolicy(() => graphiqlPageOnce().contentSecurityPolicy)]),
     ],
     context: async ({ request, viewer: gated }) => {
