@@ -2,7 +2,8 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { startTestApi, type TestApi } from '../test/support/api';
-import { createActor, type TestActor } from '../test/support/parties';
+import { createActor, uniqueCreditCode, type TestActor } from '../test/support/parties';
+import { createLogger } from './logger';
 import { REQUEST_BODY_BYTES_MAX } from './request-gate';
 
 // The API's edge as an abusive client meets it, over real HTTP: who is calling is known
@@ -187,5 +188,74 @@ describe('API edge: CORS from an allow-list, introspection off when configured',
     const page = await fetch(api.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(401);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('API edge: client mistakes are typed errors, and logs stay small', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  let operator: TestActor;
+  let supplier: TestActor;
+  const logLines: string[] = [];
+
+  const cursor = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const CREATE_PARTY = `mutation ($input: CreatePartyInput!) { createParty(input: $input) { __typename ... on Error { code message } ... on ValidationError { issues { path message } } } }`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // The service's own logger, writing where the test can read it.
+    const logger = createLogger({ level: 'info', pretty: false, destination: { write: (line: string) => void logLines.push(line) } });
+    api = await startTestApi(db.prisma, { logger });
+    operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN', 'MAKER'] });
+    supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN', 'MAKER'] });
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+  });
+
+  it('answers BAD_USER_INPUT to an id whose inner id is not a UUID, in a filter', async () => {
+    const response = await api.request(supplier.token, 'query ($id: ID!) { receivables(first: 5, filter: { obligorPartyId: $id }) { edges { node { id } } } }', {
+      id: Buffer.from('Party:not-a-uuid').toString('base64url'),
+    });
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it.each([
+    ['a bigint that overflows', cursor('GPC:I:99999999999999999999999999')],
+    ['a string that is not a UUID', cursor('GPC:S:not-a-uuid')],
+    ['a number that is not whole', cursor('GPC:N:1.5')],
+    ['no cursor of ours', cursor('hello')],
+    ['a megabyte', 'A'.repeat(100_000)],
+  ])('answers BAD_USER_INPUT to a cursor that is %s', async (_case, after) => {
+    const response = await api.request(operator.token, 'query ($after: String) { parties(first: 5, after: $after) { edges { node { id } } } }', { after });
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.message.length).toBeLessThan(300);
+  });
+
+  it.each([
+    ['a NUL character', '深圳市测试\u0000有限公司'],
+    ['a right-to-left override', '深圳市测试\u202Emoc.live有限公司'],
+    ['a bidi isolate', '深圳市测试\u2066有限公司'],
+    ['an escape character', '深圳市测试\u001b[31m有限公司'],
+  ])('refuses a legal name with %s as the client’s mistake', async (_case, legalName) => {
+    const response = await api.request<{ createParty: { __typename: string } }>(operator.token, CREATE_PARTY, {
+      input: { legalName, creditCode: uniqueCreditCode(), roles: ['SUPPLIER'] },
+    });
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.message).toMatch(/legalName contains the control or bidirectional formatting character U\+[0-9A-F]{4}/);
+    expect(await db.prisma.party.count({ where: { legalName: { startsWith: '深圳市测试' } } })).toBe(0);
+  });
+
+  it('keeps a line of log small whatever the input', async () => {
+    logLines.length = 0;
+    const huge = 'A'.repeat(900_000);
+    const response = await api.request(supplier.token, 'query ($id: ID!) { receivable(id: $id) { id } }', { id: huge });
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const withCursor = await api.request(operator.token, 'query ($after: String) { parties(first: 5, after: $after) { edges { node { id } } } }', { after: huge });
+    expect(withCursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const written = logLines.reduce((total, line) => total + line.length, 0);
+    expect(written).toBeLessThan(32 * 1024);
   });
 });

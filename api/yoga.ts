@@ -8,6 +8,7 @@ import type { PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
+import { inputGuard } from './input-guard';
 import { queryLimits } from './query-limits';
 import { requestIdFrom } from './request-id';
 import { DomainError, ValidationError } from '../domain/errors';
@@ -219,6 +220,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
       requestLogging(logger),
       documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
       queryLimits({ suggestFields: graphiql !== false }),
+      inputGuard(),
       ...(introspection ? [] : [refuseIntrospection()]),
       ...(graphiql === false ? [] : [graphiqlPolicy(() => graphiqlPageOnce().contentSecurityPolicy)]),
     ],
