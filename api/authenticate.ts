@@ -20,7 +20,7 @@ export function unauthorized(message: string): GraphQLError {
 }
 
 /** Resolves the request's bearer token to the user and party it acts for, or throws a 401. */
-export async function authenticate(request: Request, prisma: PrismaClient, pepper: string, logger: Logger, requestId: string): Promise<Viewer> {
+export async function authenticate(request: { headers: Headers }, prisma: PrismaClient, pepper: string, logger: Logger, requestId: string): Promise<Viewer> {
   const header = request.headers.get('authorization');
   if (!header) throw unauthorized('missing Authorization header: send "Authorization: Bearer <token>"');
   const match = /^Bearer (\S+)$/i.exec(header.trim());

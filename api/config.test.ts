@@ -1,11 +1,16 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_PEPPER, parseBankSettings, parseConfig } from './config';
+import { ConfigError, DEVELOPMENT_PEPPER, graphqlTools, looksRandom, parseBankSettings, parseConfig } from './config';
 
 const VALID = {
   DATABASE_URL: 'postgresql://scf:secret@db.internal:5432/scf',
   TEMPORAL_ADDRESS: 'temporal:7233',
   API_KEY_PEPPER: 'p'.repeat(40),
 };
+
+/** What `openssl rand -base64 48` prints. */
+const RANDOM_PEPPER = 'k3J9vQ2xN7pL0sR4tW8yZ1aB5cD6eF0gH2iJ3kL4mN5oP6qR7sT8uV9wX0yZ1aB2';
 
 function problem(env: Record<string, string | undefined>): string {
   try {
@@ -49,7 +54,8 @@ describe('configuration', () => {
 });
 
 describe('the bank adapter', () => {
-  const PRODUCTION = { ...VALID, NODE_ENV: 'production' };
+  // A production pepper must look random (see the pepper's own tests below).
+  const PRODUCTION = { ...VALID, NODE_ENV: 'production', API_KEY_PEPPER: RANDOM_PEPPER };
   const REFUSAL = 'Refusing to start: BANK_ADAPTER is simulator, which moves no real money, and NODE_ENV is production; choose a real bank adapter or set ALLOW_SIMULATED_BANK_IN_PRODUCTION=true.';
 
   it('is the simulator by default, and refused in production by default', () => {
@@ -92,5 +98,69 @@ describe('the bank adapter', () => {
     expect(parseBankSettings({ NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true' })).toMatchObject({ BANK_ADAPTER: 'simulator', ALLOW_SIMULATED_BANK_IN_PRODUCTION: true });
     expect(() => parseBankSettings({ NODE_ENV: 'production' })).toThrow(REFUSAL);
     expect(() => parseBankSettings({ BANK_ADAPTER: 'real' })).toThrow(/BANK_ADAPTER: must be one of simulator/);
+  });
+});
+
+describe('the API key pepper', () => {
+  it('refuses the placeholder of .env.example anywhere', () => {
+    for (const NODE_ENV of ['development', 'test', 'production']) {
+      expect(problem({ ...VALID, NODE_ENV, API_KEY_PEPPER: 'replace-with-at-least-32-random-characters' })).toMatch(/API_KEY_PEPPER: is the placeholder of \.env\.example/);
+    }
+  });
+
+  it.each([
+    ['a repeated character', 'p'.repeat(40)],
+    ['a repeated phrase', 'test-pepper-test-pepper-test-pepper-0001'],
+    ['a made-up sentence', 'ourcompanysecretkeyforthesystem2026abc'],
+    ['a short pattern', 'abcdabcdabcdabcdabcdabcdabcdabcdabcd'],
+  ])('refuses %s in production, without echoing it', (_case, pepper) => {
+    const message = problem({ ...VALID, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: pepper });
+    expect(message).toMatch(/API_KEY_PEPPER: must be random/);
+    expect(message).not.toContain(pepper);
+  });
+
+  it('accepts generated values in production', () => {
+    for (const pepper of [RANDOM_PEPPER, '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08']) {
+      expect(looksRandom(pepper)).toBe(true);
+      expect(parseConfig({ ...VALID, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: pepper }).API_KEY_PEPPER).toBe(pepper);
+    }
+  });
+});
+
+describe('CORS origins', () => {
+  it('allows no origin by default, and exactly the listed ones otherwise', () => {
+    expect(parseConfig(VALID).CORS_ORIGINS).toEqual([]);
+    expect(parseConfig({ ...VALID, CORS_ORIGINS: 'https://portal.example.com, http://localhost:5173' }).CORS_ORIGINS).toEqual(['https://portal.example.com', 'http://localhost:5173']);
+  });
+
+  it.each(['*', 'portal.example.com', 'https://portal.example.com/', 'https://portal.example.com/app', 'ftp://files.example.com'])('refuses %j, which is not an origin', (value) => {
+    expect(problem({ ...VALID, CORS_ORIGINS: value })).toMatch(/CORS_ORIGINS: must be origins separated by commas/);
+  });
+});
+
+describe('introspection and GraphiQL', () => {
+  it('are on outside production and off in production unless enabled', () => {
+    expect(graphqlTools(parseConfig(VALID))).toEqual({ introspection: true, graphiql: true });
+    const production = { ...VALID, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: RANDOM_PEPPER };
+    expect(graphqlTools(parseConfig(production))).toEqual({ introspection: false, graphiql: false });
+    expect(graphqlTools(parseConfig({ ...production, GRAPHQL_INTROSPECTION: 'true' }))).toEqual({ introspection: true, graphiql: false });
+    expect(graphqlTools(parseConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHIQL: 'true' }))).toEqual({ introspection: true, graphiql: true });
+    // GraphiQL cannot work without introspection.
+    expect(graphqlTools(parseConfig({ ...VALID, GRAPHQL_INTROSPECTION: 'false' }))).toEqual({ introspection: false, graphiql: false });
+    expect(problem({ ...VALID, GRAPHIQL: 'yes' })).toMatch(/GRAPHIQL: must be true or false/);
+  });
+});
+
+describe('NODE_ENV', () => {
+  it.each(['api/main.ts', 'workflows/worker/main.ts'])('must be set for %s to start: one sentence and a failing exit code', (entryPoint) => {
+    const { NODE_ENV: _unset, ...environment } = process.env;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', entryPoint], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { ...environment, ...VALID, API_KEY_PEPPER: RANDOM_PEPPER },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('Refusing to start: NODE_ENV is not set; set it to production, development or test.');
   });
 });

@@ -17,6 +17,23 @@ const postgresUrl = z
     }
   }, 'must be a postgresql://user:password@host:port/database URL');
 
+/** What `.env.example` offers: a value copied from there is known to everyone. */
+const PLACEHOLDER_PEPPERS = ['replace-with-at-least-32-random-characters'];
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+const optionalBoolean = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .optional()
+  .transform((value) => (value === undefined ? undefined : value === 'true'));
+
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
 
 const configSchema = z.object({
@@ -29,7 +46,19 @@ const configSchema = z.object({
   API_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   // Keyed hash for API key secrets: a stolen database alone cannot be used to forge tokens.
-  API_KEY_PEPPER: z.string().min(32, 'must be at least 32 characters'),
+  API_KEY_PEPPER: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .refine((value) => !PLACEHOLDER_PEPPERS.includes(value), 'is the placeholder of .env.example: generate one, e.g. with `openssl rand -base64 48`'),
+  // Which browser origins may call the API (CORS), e.g. "https://portal.example.com"; none by default.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+    .refine((origins) => origins.every(isOrigin), 'must be origins separated by commas, each scheme://host[:port] with nothing after it, e.g. "https://portal.example.com"'),
+  // Schema introspection and the GraphiQL page: on outside production, off in production unless enabled here.
+  GRAPHQL_INTROSPECTION: optionalBoolean,
+  GRAPHIQL: optionalBoolean,
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   // How long a core enterprise has to confirm a receivable, and when it is reminded.
   RECEIVABLE_CONFIRMATION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
@@ -75,8 +104,60 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   if (result.data.NODE_ENV === 'production' && result.data.API_KEY_PEPPER === DEVELOPMENT_PEPPER) {
     throw new ConfigError('Invalid configuration:\n  API_KEY_PEPPER: the development value must not be used in production');
   }
+  if (result.data.NODE_ENV === 'production' && !looksRandom(result.data.API_KEY_PEPPER)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  API_KEY_PEPPER: must be random (at least ${PEPPER_ENTROPY_BITS_MIN} bits, no words such as "pepper" or "change-me"): generate one, e.g. with \`openssl rand -base64 48\``,
+    );
+  }
   refuseSimulatedBankInProduction(result.data);
   return result.data;
+}
+
+/** The least a production pepper must carry, as estimated from its characters' frequencies. */
+export const PEPPER_ENTROPY_BITS_MIN = 128;
+const PLACEHOLDER_WORDS = /replace|change-?me|example|placeholder|pepper|secret|password/i;
+
+/**
+ * Whether a pepper looks generated rather than typed: no placeholder words, and at least
+ * PEPPER_ENTROPY_BITS_MIN bits by the Shannon estimate of its characters (48 random bytes in
+ * base64 carry about 380; a phrase or a repeated pattern far less). An estimate, not proof: it
+ * refuses the obvious, which is what a copied placeholder or a made-up phrase is.
+ */
+export function looksRandom(value: string): boolean {
+  if (PLACEHOLDER_WORDS.test(value)) return false;
+  const counts = new Map<string, number>();
+  const characters = [...value];
+  for (const character of characters) counts.set(character, (counts.get(character) ?? 0) + 1);
+  let bitsPerCharacter = 0;
+  for (const count of counts.values()) {
+    const p = count / characters.length;
+    bitsPerCharacter -= p * Math.log2(p);
+  }
+  return bitsPerCharacter * characters.length >= PEPPER_ENTROPY_BITS_MIN;
+}
+
+/**
+ * Whether schema introspection and GraphiQL are served: what GRAPHQL_INTROSPECTION and GRAPHIQL
+ * say, and when unset, on outside production and off in production, where the schema is for
+ * the clients that were given it, not for whoever asks.
+ */
+export function graphqlTools(config: Pick<Config, 'NODE_ENV' | 'GRAPHQL_INTROSPECTION' | 'GRAPHIQL'>): { introspection: boolean; graphiql: boolean } {
+  const outsideProduction = config.NODE_ENV !== 'production';
+  const introspection = config.GRAPHQL_INTROSPECTION ?? outsideProduction;
+  // GraphiQL without introspection cannot show the schema or check a query: it follows introspection.
+  return { introspection, graphiql: (config.GRAPHIQL ?? outsideProduction) && introspection };
+}
+
+/**
+ * The deployed processes (api/main.ts, the worker) start only when NODE_ENV says what they are:
+ * a production deployment that forgot it would otherwise run with development's defaults
+ * (GraphiQL, introspection, the simulated bank). `npm start` and the tests set it themselves.
+ */
+export function requireNodeEnvOrExit(env: Record<string, string | undefined> = process.env): void {
+  if (env.NODE_ENV === undefined || env.NODE_ENV === '') {
+    process.stderr.write('Refusing to start: NODE_ENV is not set; set it to production, development or test.\n');
+    process.exit(1);
+  }
 }
 
 const bankSchema = configSchema.pick({ NODE_ENV: true, BANK_ADAPTER: true, ALLOW_SIMULATED_BANK_IN_PRODUCTION: true });

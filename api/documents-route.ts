@@ -18,7 +18,7 @@ function documentRowId(globalId: string): string | null {
 }
 
 function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers } });
 }
 
 /**
@@ -62,6 +62,8 @@ export function documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }: { 
             etag: `"${document.sha256}"`,
             'x-content-sha256': document.sha256,
             'cache-control': 'private, no-store',
+            // A browser must take a document for what its content type says, never guess HTML in it.
+            'x-content-type-options': 'nosniff',
             'x-request-id': requestId,
           },
         }),

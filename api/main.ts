@@ -2,16 +2,29 @@
 // the same server inside its single development process instead.
 import { createPrismaClient } from '../prisma/client';
 import { createTemporalClient } from '../workflows/client/temporal-client';
-import { loadConfigOrExit, financingSettings, receivableSettings } from './config';
+import { graphqlTools, loadConfigOrExit, financingSettings, receivableSettings, requireNodeEnvOrExit } from './config';
 import { createLogger } from './logger';
 import { startApiServer } from './server';
 
+requireNodeEnvOrExit();
 const config = loadConfigOrExit();
+const { introspection, graphiql } = graphqlTools(config);
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
 const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
 const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
 const api = await startApiServer(
-  { prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, apiKeyPepper: config.API_KEY_PEPPER, graphiql: config.NODE_ENV !== 'production', receivableSettings: receivableSettings(config), financingSettings: financingSettings(config) },
+  {
+    prisma,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    logger,
+    apiKeyPepper: config.API_KEY_PEPPER,
+    graphiql,
+    introspection,
+    corsOrigins: config.CORS_ORIGINS,
+    receivableSettings: receivableSettings(config),
+    financingSettings: financingSettings(config),
+  },
   { host: config.API_HOST, port: config.API_PORT },
 );
 logger.info({ url: api.url }, 'API listening');

@@ -104,6 +104,7 @@ describe('receivables API', () => {
     expect(certificate.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     const download = await fetch(new URL(certificate.url, api.url), { headers: { authorization: `Bearer ${core.token}` } });
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('application/pdf');
     const bytes = new Uint8Array(await download.arrayBuffer());
@@ -234,6 +235,27 @@ describe('receivables API', () => {
     expect(late.data?.cancelReceivable).toMatchObject({ status: 'CANCELLED' });
     const afterCancel = await api.request<{ confirmReceivable: Result }>(core.token, CONFIRM, { id: confirmedOne.id });
     expect(afterCancel.data?.confirmReceivable).toMatchObject({ __typename: 'WrongStateError', currentState: 'CANCELLED' });
+  });
+
+  it("cancels each party's confirmed receivable when two parties send the same x-request-id", async () => {
+    // The request id is the client's to choose: it must never make one party's decision stand for another's.
+    const neighbour = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '惠州市同创电子有限公司' });
+    const mine = await register();
+    const theirs = await register({}, neighbour);
+    for (const receivable of [mine, theirs]) {
+      await api.request(core.token, CONFIRM, { id: receivable.id });
+      await waitFor(
+        async () => (await api.request<{ receivable: Result }>(operator.token, GET, { id: receivable.id })).data!.receivable,
+        (found) => found.workflow.status === 'COMPLETED',
+      );
+    }
+    const header = { 'x-request-id': 'cancel-shared-request-id' };
+    const first = await api.request<{ cancelReceivable: Result }>(supplier.token, CANCEL, { id: mine.id, reason: 'no longer needed' }, header);
+    const second = await api.request<{ cancelReceivable: Result }>(neighbour.token, CANCEL, { id: theirs.id, reason: 'no longer needed' }, header);
+    expect(first.data?.cancelReceivable).toMatchObject({ status: 'CANCELLED' });
+    expect(second.data?.cancelReceivable).toMatchObject({ status: 'CANCELLED' });
+    const stored = await db.prisma.receivable.findMany({ where: { id: { in: [rowId(mine.id), rowId(theirs.id)] } } });
+    expect(stored.map((receivable) => receivable.status)).toEqual(['CANCELLED', 'CANCELLED']);
   });
 
   it('scopes lists: suppliers see theirs, core enterprises what they owe, others nothing', async () => {

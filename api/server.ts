@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApi, type YogaDependencies } from './yoga';
+import { requestGate } from './request-gate';
+import { createApi, GRAPHQL_PATH, type YogaDependencies } from './yoga';
 
 export interface RunningApi {
   server: Server;
@@ -13,9 +14,22 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 export async function startApiServer(deps: YogaDependencies, { host, port }: { host: string; port: number }): Promise<RunningApi> {
   const yoga = createApi(deps);
-  // Yoga is a request listener that returns a promise; Node ignores it, Yoga handles its own errors.
-  // eslint-disable-next-line @typescript-eslint/no-misused-promises
-  const server = createServer(yoga);
+  const gate = requestGate({ prisma: deps.prisma, apiKeyPepper: deps.apiKeyPepper, logger: deps.logger, graphqlPath: GRAPHQL_PATH, graphiql: deps.graphiql !== false });
+  const server = createServer((request, response) => {
+    gate(request, response)
+      .then(async (admitted) => {
+        if (!admitted) return;
+        // Yoga takes a body already read (as frameworks with body parsers hand it) instead of the stream.
+        if (admitted.body) (request as IncomingMessage & { body?: Buffer }).body = admitted.body;
+        await yoga(request, response, { requestId: admitted.requestId, viewer: admitted.viewer });
+      })
+      .catch((error: unknown) => {
+        // A client that hung up mid-body, or a database that failed the token lookup.
+        deps.logger.warn({ err: error }, 'request failed before GraphQL');
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+        else response.destroy();
+      });
+  });
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {

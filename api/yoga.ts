@@ -1,14 +1,16 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Client } from '@temporalio/client';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
+import { inputGuard } from './input-guard';
 import { queryLimits } from './query-limits';
+import { requestIdFrom } from './request-id';
 import { DomainError, ValidationError } from '../domain/errors';
 import type { DevBank, GraphQLContext } from '../schema/context';
 import { developmentSchema, schema } from '../schema';
@@ -17,8 +19,6 @@ export const GRAPHQL_PATH = '/graphql';
 
 // The limits live beside their configuration; re-exported for the tests that import them from here.
 export { QUERY_ALIASES_MAX, QUERY_COST_MAX, QUERY_DEPTH_MAX, QUERY_DIRECTIVES_MAX, QUERY_TOKENS_MAX } from './query-limits';
-const REQUEST_ID_LENGTH_MAX = 64;
-const REQUEST_ID_SHAPE = /^[A-Za-z0-9._-]+$/;
 
 export interface YogaDependencies {
   prisma: PrismaClient;
@@ -26,8 +26,12 @@ export interface YogaDependencies {
   taskQueue: string;
   logger: Logger;
   apiKeyPepper: string;
-  /** Serve GraphiQL at the GraphQL path (never in production); settings say what it opens with. */
+  /** Serve GraphiQL at the GraphQL path (off in production unless GRAPHIQL says so); settings say what it opens with. */
   graphiql: boolean | GraphiQLSettings;
+  /** Answer schema introspection (off in production unless GRAPHQL_INTROSPECTION says so). */
+  introspection: boolean;
+  /** The browser origins allowed to call the API (CORS_ORIGINS); none when empty. */
+  corsOrigins?: readonly string[];
   receivableSettings: ReceivableSettings;
   financingSettings: FinancingSettings;
   /**
@@ -93,8 +97,19 @@ function graphiqlPolicy(contentSecurityPolicy: () => string): Plugin {
   };
 }
 
-interface ServerContext {
+/** Refuses `__schema` and `__type` in validation, before anything runs; `__typename` stays. */
+function refuseIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+/** What the HTTP server's request gate (request-gate.ts) found before GraphQL saw the request. */
+export interface ServerContext {
   requestId?: string;
+  viewer?: GraphQLContext['viewer'] | null;
 }
 
 // By name, not instanceof: errors may come from another copy of the graphql package.
@@ -114,8 +129,7 @@ const REQUEST_IDS = new WeakMap<Request, string>();
 function requestIdOf(request: Request): string {
   let id = REQUEST_IDS.get(request);
   if (!id) {
-    const offered = request.headers.get('x-request-id');
-    id = offered && offered.length <= REQUEST_ID_LENGTH_MAX && REQUEST_ID_SHAPE.test(offered) ? offered : randomUUID();
+    id = requestIdFrom(request.headers.get('x-request-id'));
     REQUEST_IDS.set(request, id);
   }
   return id;
@@ -125,8 +139,11 @@ function requestIdOf(request: Request): string {
 function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> {
   const started = new WeakMap<Request, number>();
   return {
-    onRequest({ request }) {
+    onRequest({ request, serverContext }) {
       started.set(request, performance.now());
+      // The gate chose the id before GraphQL saw the request; keep that one.
+      const gated = (serverContext as ServerContext | undefined)?.requestId;
+      if (gated) REQUEST_IDS.set(request, gated);
       requestIdOf(request);
     },
     onResponse({ request, response, serverContext }) {
@@ -150,14 +167,24 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings, financingSettings, devBank = null } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, devBank = null } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
   return createYoga<ServerContext, GraphQLContext>({
     schema: devBank ? developmentSchema() : schema,
     graphqlEndpoint: GRAPHQL_PATH,
+    // Only the configured origins, and never with credentials: the API authenticates by bearer
+    // token, not cookies, and yoga's default would reflect any origin with credentials allowed.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin !== null && corsOrigins.includes(origin)
+        ? { origin: [origin], credentials: false, methods: ['POST'], allowedHeaders: ['authorization', 'content-type', 'x-request-id'], exposedHeaders: ['x-request-id'], maxAge: 600 }
+        : false;
+    },
     landingPage: false,
+    // File uploads are not part of this API; parsing multipart bodies would be work for nothing.
+    multipart: false,
     // GraphiQL from the installed package, its scripts and styles inline in the page: yoga's
     // default page loads them from a public CDN, which intranets and strict content security
     // policies refuse, and the page then never gets past "Loading".
@@ -193,11 +220,14 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
       requestLogging(logger),
       documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
       queryLimits({ suggestFields: graphiql !== false }),
+      inputGuard(),
+      ...(introspection ? [] : [refuseIntrospection()]),
       ...(graphiql === false ? [] : [graphiqlPolicy(() => graphiqlPageOnce().contentSecurityPolicy)]),
     ],
-    context: async ({ request }) => {
+    context: async ({ request, viewer: gated }) => {
       const requestId = requestIdOf(request);
-      const viewer = await authenticate(request, prisma, apiKeyPepper, logger, requestId);
+      // Over HTTP the gate has authenticated already; in-process callers (yoga.fetch) are checked here.
+      const viewer = gated ?? (await authenticate(request, prisma, apiKeyPepper, logger, requestId));
       return {
         requestId,
         prisma,

@@ -12,8 +12,12 @@ export function encodeGlobalId(typename: string, id: string | number | bigint): 
   return Buffer.from(`${typename}:${String(id)}`, 'utf8').toString('base64url');
 }
 
+/** How much of a refused id the answer quotes: enough to recognise it, never the whole of a huge one. */
+const QUOTED_LENGTH_MAX = 80;
+
 function badId(globalId: string): GraphQLError {
-  return new GraphQLError(`${JSON.stringify(globalId.slice(0, 80))} is not an id this API gave out`, { extensions: { code: 'BAD_USER_INPUT' } });
+  const quoted = globalId.length > QUOTED_LENGTH_MAX ? `${JSON.stringify(globalId.slice(0, QUOTED_LENGTH_MAX))}… (${globalId.length} characters)` : JSON.stringify(globalId);
+  return new GraphQLError(`${quoted} is not an id this API gave out: a global id is at most ${GLOBAL_ID_LENGTH_MAX} characters of base64url naming a type and a UUID`, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
 export function decodeGlobalId(globalId: string): { typename: string; id: string } {

@@ -2,7 +2,7 @@
 // Temporal are started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; the
 // worker and the API are the same modules the deployed processes run.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DEVELOPMENT_PEPPER, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
+import { DEVELOPMENT_PEPPER, graphqlTools, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
 import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
@@ -144,7 +144,9 @@ try {
       logger,
       apiKeyPepper: config.API_KEY_PEPPER,
       // GraphiQL opens with the operator maker's seeded token in its headers (scripts/lib/graphiql-token.ts says when not).
-      graphiql: config.NODE_ENV !== 'production' && { bearerToken: graphiqlToken({ tokens, nodeEnv: config.NODE_ENV, apiHost: config.API_HOST }) },
+      graphiql: graphqlTools(config).graphiql && { bearerToken: graphiqlToken({ tokens, nodeEnv: config.NODE_ENV, apiHost: config.API_HOST }) },
+      introspection: graphqlTools(config).introspection,
+      corsOrigins: config.CORS_ORIGINS,
       receivableSettings: receivableSettings(config),
       financingSettings: financingSettings(config),
       // Development only, and only with the simulator: play the bank (send money in, script

@@ -2,6 +2,7 @@
 // instead: the entry points exist, the environment satisfies api/config.ts, and the services
 // name each other consistently.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,8 +44,9 @@ const APP_SERVICES = {
 } as const;
 
 /** What a user must set (`${VAR:?message}`) stands in as a URL-safe value of 40 characters. */
+/** What a user supplies for a required variable: random-looking, as production demands of a pepper. */
 function requiredValue(name: string): string {
-  return `required-${name.toLowerCase()}-`.padEnd(40, 'x');
+  return createHash('sha256').update(name).digest('base64url');
 }
 
 const INTERPOLATION = /\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;

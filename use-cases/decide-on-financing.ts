@@ -7,6 +7,7 @@ import { sendFinancingUpdate } from '../workflows/client/financing-client';
 import { FINANCING_UPDATES, type ActorArgs, type FinancingState } from '../workflows/contracts/financing';
 import type { ReasonArgs } from '../workflows/contracts/receivable';
 import type { UseCaseContext } from './use-case-context';
+import { requestKey } from './request-key';
 
 /** A person's decision on a financing: consent to the assignment, approval (two steps), rejection, withdrawal. */
 export type PersonDecision =
@@ -26,7 +27,7 @@ export async function decideOnFinancing(ctx: UseCaseContext, actor: Actor, finan
   const by = { userId: actor.userId, partyId: actor.partyId };
   const args: ActorArgs | ReasonArgs = 'reason' in decision ? { actor: by, reason: validateReason(decision.reason) } : { actor: by };
   const update = FINANCING_UPDATES[decision.kind] as (typeof FINANCING_UPDATES)['REFUSE'];
-  const state = await sendFinancingUpdate(ctx.temporal, financing.id, update, args as ReasonArgs, `${decision.kind.toLowerCase()}-${ctx.requestId}`);
+  const state = await sendFinancingUpdate(ctx.temporal, financing.id, update, args as ReasonArgs, requestKey(decision.kind.toLowerCase(), financing.id, by, ctx.requestId));
   if (!state) throw await tooLate(ctx, financing.id, decision.kind);
   ctx.logger.info({ financingId: financing.id, decision: decision.kind, status: state.status }, 'financing decision');
   return state;

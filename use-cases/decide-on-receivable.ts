@@ -7,6 +7,7 @@ import { toDecimal } from '../prisma/stores/to-decimal';
 import { sendReceivableUpdate } from '../workflows/client/receivable-client';
 import { cancelReceivableUpdate, confirmReceivableUpdate, rejectReceivableUpdate, type ReceivableState } from '../workflows/contracts/receivable';
 import type { UseCaseContext } from './use-case-context';
+import { requestKey } from './request-key';
 
 /** A person's decision on a receivable. */
 export type ReceivableDecisionInput = { kind: 'CONFIRM'; confirmedAmount?: string | null } | { kind: 'REJECT' | 'CANCEL'; reason: string };
@@ -22,7 +23,7 @@ export async function decideOnReceivable(ctx: UseCaseContext, actor: Actor, rece
   assertMayDecideReceivable(receivable, decision.kind, actor);
   assertPermitted(actor, 'DECIDE_RECEIVABLE');
   const by = { userId: actor.userId, partyId: actor.partyId };
-  const updateId = `${decision.kind.toLowerCase()}-${ctx.requestId}`;
+  const updateId = requestKey(decision.kind.toLowerCase(), receivable.id, by, ctx.requestId);
   let state: ReceivableState | undefined;
   if (decision.kind === 'CONFIRM') {
     validateConfirmedAmount(decision.confirmedAmount, toDecimal(receivable.faceAmount), receivable.currency as Currency);
@@ -34,7 +35,7 @@ export async function decideOnReceivable(ctx: UseCaseContext, actor: Actor, rece
     // The confirmation workflow has ended; a confirmed receivable can still be withdrawn before
     // financing, and the database checks the state under a row lock.
     if (!state && decision.kind === 'CANCEL') {
-      const cancelled = await decideReceivable(ctx.prisma, receivable.id, { kind: 'CANCEL', reason }, by, `api:${ctx.requestId}:cancel`);
+      const cancelled = await decideReceivable(ctx.prisma, receivable.id, { kind: 'CANCEL', reason }, by, `api:${requestKey('cancel', receivable.id, by, ctx.requestId)}`);
       state = { status: cancelled.status, confirmedAmount: cancelled.confirmedAmount === null ? null : cancelled.confirmedAmount.toString() };
     }
   }

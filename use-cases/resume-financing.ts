@@ -4,6 +4,7 @@ import { findVisibleFinancing } from '../prisma/stores/financing-store';
 import { sendResumeFinancing } from '../workflows/client/financing-client';
 import { actorOf } from './actor-of';
 import type { UseCaseContext } from './use-case-context';
+import { requestKey } from './request-key';
 
 /**
  * An operator resumes a financing whose workflow waits at a step that reached its bound
@@ -14,7 +15,7 @@ import type { UseCaseContext } from './use-case-context';
 export async function resumeFinancing(ctx: UseCaseContext, actor: Actor, financingId: string): Promise<{ step: string }> {
   assertPermitted(actor, 'RESUME_WORKFLOW');
   const financing = await findVisibleFinancing(ctx.prisma, actor, financingId);
-  const resumed = await sendResumeFinancing(ctx.temporal, financing.id, { actor: actorOf(actor) }, `resume-${ctx.requestId}`);
+  const resumed = await sendResumeFinancing(ctx.temporal, financing.id, { actor: actorOf(actor) }, requestKey('resume', financing.id, actor, ctx.requestId));
   if (!resumed) throw new WrongStateError(`the financing's workflow has ended: no step is waiting for an operator`, financing.status);
   ctx.logger.info({ financingId: financing.id, step: resumed.step }, 'financing resumed');
   return resumed;

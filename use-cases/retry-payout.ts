@@ -5,6 +5,7 @@ import { findVisibleFinancing } from '../prisma/stores/financing-store';
 import { sendRetryPayout } from '../workflows/client/financing-client';
 import { actorOf } from './actor-of';
 import type { UseCaseContext } from './use-case-context';
+import { requestKey } from './request-key';
 
 /**
  * A person asks for a new payout after a failed or returned one (never automatic: the
@@ -15,7 +16,7 @@ export async function retryPayout(ctx: UseCaseContext, actor: Actor, financingId
   const financing = await findVisibleFinancing(ctx.prisma, actor, financingId);
   assertMayRetryPayout(financing, actor);
   assertPermitted(actor, 'RETRY_PAYOUT');
-  const retried = await sendRetryPayout(ctx.temporal, financing.id, { actor: actorOf(actor) }, `retry-payout-${ctx.requestId}`);
+  const retried = await sendRetryPayout(ctx.temporal, financing.id, { actor: actorOf(actor) }, requestKey('retry-payout', financing.id, actor, ctx.requestId));
   if (!retried) throw new WrongStateError(`the financing is ${financing.status}: no payout is waiting for a retry`, financing.status);
   ctx.logger.info({ financingId: financing.id, payoutId: retried.payoutId }, 'payout retried');
   return retried;

@@ -9,6 +9,7 @@ import type { GraphQLContext } from '../context';
 import { ConflictError } from '../../domain/errors';
 import { COMMON_ERRORS } from '../errors';
 import { rowIdOf, scopedById } from '../global-id';
+import { nameUpTo } from '../validators';
 
 export const PartyRoleEnum = builder.enumType('PartyRole', {
   values: Object.values(PartyRoleValues),
@@ -72,7 +73,7 @@ builder.queryFields((t) => ({
 
 const CreatePartyInput = builder.inputType('CreatePartyInput', {
   fields: (t) => ({
-    legalName: t.string({ validate: z.string().max(LEGAL_NAME_LENGTH_MAX * 4, { message: `must be at most ${LEGAL_NAME_LENGTH_MAX} characters` }) }),
+    legalName: t.string({ validate: nameUpTo(LEGAL_NAME_LENGTH_MAX) }),
     creditCode: t.string({ validate: z.string().max(64, { message: 'a unified social credit code has exactly 18 characters' }) }),
     roles: t.field({ type: [PartyRoleEnum] }),
   }),

@@ -8,6 +8,7 @@ import { visibleApiKeysWhere, visibleUsersWhere } from '../../prisma/stores/visi
 import { ConflictError } from '../../domain/errors';
 import { LOOKUP_ERRORS } from '../errors';
 import { UserRoleEnum } from './party';
+import { nameUpTo } from '../validators';
 
 builder.prismaNode('User', {
   description: 'A login acting for exactly one party.',
@@ -51,7 +52,7 @@ const CreateUserInput = builder.inputType('CreateUserInput', {
   fields: (t) => ({
     partyId: t.globalID(),
     email: t.string({ validate: z.string().max(254, { message: 'must be at most 254 characters' }) }),
-    displayName: t.string({ validate: z.string().max(400, { message: 'must be at most 100 characters' }) }),
+    displayName: t.string({ validate: nameUpTo(100) }),
     roles: t.field({ type: [UserRoleEnum] }),
   }),
 });

@@ -41,12 +41,18 @@ export async function startTestApi(
     financingSettings = TEST_FINANCING_WINDOWS,
     devBank = null,
     graphiql = true,
-  }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings; financingSettings?: FinancingSettings; devBank?: DevBank | null; graphiql?: YogaDependencies['graphiql'] } = {},
+    logger = testLogger,
+    introspection = true,
+    corsOrigins = [],
+  }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings; financingSettings?: FinancingSettings; devBank?: DevBank | null; graphiql?: YogaDependencies['graphiql']; logger?: YogaDependencies['logger'];
+    introspection?: boolean;
+    corsOrigins?: readonly string[];
+  } = {},
 ): Promise<TestApi> {
   const connection = temporalClient ? undefined : await Connection.connect({ address: inject('temporalAddress') });
   const temporal = temporalClient ?? new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
   const api: RunningApi = await startApiServer(
-    { prisma, temporal, taskQueue, logger: testLogger, apiKeyPepper: TEST_PEPPER, graphiql, receivableSettings, financingSettings, devBank },
+    { prisma, temporal, taskQueue, logger, apiKeyPepper: TEST_PEPPER, graphiql, introspection, corsOrigins, receivableSettings, financingSettings, devBank },
     { host: '127.0.0.1', port: 0 },
   );
   const testApi: TestApi = {

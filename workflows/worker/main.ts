@@ -1,6 +1,6 @@
 // The worker process on its own, as deployed (docker-compose.yml runs it). `npm start`
 // runs the same worker inside its single development process instead.
-import { loadConfigOrExit } from '../../api/config';
+import { loadConfigOrExit, requireNodeEnvOrExit } from '../../api/config';
 import { createLogger } from '../../api/logger';
 import { createPrismaClient } from '../../prisma/client';
 import { createBankAdapter } from '../../bank/create-bank-adapter';
@@ -13,6 +13,7 @@ import { startInboundPoller } from './inbound-poller';
 import { startWakeUpDelivery } from './wake-up-delivery';
 import { installTemporalLogging } from './temporal-logging';
 
+requireNodeEnvOrExit();
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
 installTemporalLogging(logger);

@@ -1,0 +1,127 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../prisma/client';
+import { authenticate, type Viewer } from './authenticate';
+import { requestIdFrom } from './request-id';
+
+/**
+ * The largest GraphQL request body the API reads. The biggest legitimate request (a receivable
+ * registration with its invoices, a ledger adjustment with its entries) is a few tens of
+ * kilobytes; 1 MiB leaves room for generated clients without letting one request hold megabytes.
+ */
+export const REQUEST_BODY_BYTES_MAX = 1024 * 1024;
+
+/** Media types a GraphQL POST may carry: JSON only (no forms, no multipart uploads). */
+const JSON_MEDIA_TYPES = new Set(['application/json']);
+
+/** What the gate hands on to GraphQL: who is calling, the request's id and its body. */
+export interface AdmittedRequest {
+  viewer: Viewer | null;
+  requestId: string;
+  body: Buffer | null;
+}
+
+export interface RequestGateOptions {
+  prisma: PrismaClient;
+  apiKeyPepper: string;
+  logger: Logger;
+  graphqlPath: string;
+  /** Whether GET of the GraphQL path serves the GraphiQL page. */
+  graphiql: boolean;
+}
+
+function refuse(response: ServerResponse, status: number, code: string, message: string, requestId: string, headers: Record<string, string> = {}): null {
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'x-request-id': requestId, 'x-content-type-options': 'nosniff', ...headers });
+  response.end(body);
+  return null;
+}
+
+/**
+ * The first thing a request to the GraphQL path meets, before any of it is read: the bearer
+ * token is checked first (an unauthenticated caller costs one indexed lookup and never a parse),
+ * then the method, the media type and the size, and only then is the body read, at most
+ * REQUEST_BODY_BYTES_MAX bytes of it. Anything refused gets a small JSON error. Other paths
+ * (the health check, document downloads) pass untouched: they keep rules of their own.
+ *
+ * Returns what GraphQL needs, or null once the request has been answered here.
+ */
+export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiql }: RequestGateOptions): (request: IncomingMessage, response: ServerResponse) => Promise<AdmittedRequest | null> {
+  return async (request, response) => {
+    const requestId = requestIdFrom(request.headers['x-request-id']);
+    const path = (request.url ?? '/').split('?')[0];
+    if (path !== graphqlPath) return { viewer: null, requestId, body: null };
+    const method = request.method ?? 'GET';
+    // A browser's CORS preflight carries no credentials by design; yoga answers it from the allow-list.
+    if (method === 'OPTIONS') return { viewer: null, requestId, body: null };
+    // The GraphiQL page is what a browser opens before anyone has typed a token: it holds no data.
+    if ((method === 'GET' || method === 'HEAD') && graphiql && (request.headers.accept ?? '').includes('text/html')) return { viewer: null, requestId, body: null };
+
+    let viewer: Viewer;
+    try {
+      viewer = await authenticate(headersOf(request), prisma, apiKeyPepper, logger, requestId);
+    } catch (error) {
+      return refuse(response, 401, 'UNAUTHENTICATED', error instanceof Error ? error.message : 'unauthenticated', requestId, { 'www-authenticate': 'Bearer realm="scf"' });
+    }
+    if (method !== 'POST') return refuse(response, 405, 'METHOD_NOT_ALLOWED', `GraphQL requests are sent with POST, not ${method}`, requestId, { allow: 'POST' });
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (!JSON_MEDIA_TYPES.has(mediaType)) {
+      return refuse(response, 415, 'UNSUPPORTED_MEDIA_TYPE', `GraphQL requests carry Content-Type: application/json, not ${JSON.stringify(mediaType.slice(0, 80) || '(none)')}`, requestId, { accept: 'application/json' });
+    }
+    const declared = request.headers['content-length'];
+    if (declared !== undefined && !(Number(declared) <= REQUEST_BODY_BYTES_MAX)) return tooLarge(response, requestId);
+    const body = await readBody(request, REQUEST_BODY_BYTES_MAX);
+    if (body === null) return tooLarge(response, requestId);
+    return { viewer, requestId, body };
+  };
+}
+
+function tooLarge(response: ServerResponse, requestId: string): null {
+  // The rest of an over-long body is not worth receiving: close the connection after the answer.
+  return refuse(response, 413, 'PAYLOAD_TOO_LARGE', `a GraphQL request body may be at most ${REQUEST_BODY_BYTES_MAX} bytes`, requestId, { connection: 'close' });
+}
+
+/**
+ * The body, or null as soon as it passes `bytesMax`: nothing beyond the limit is kept. The
+ * stream is paused rather than destroyed there, so that the 413 can still be written.
+ */
+function readBody(request: IncomingMessage, bytesMax: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const stop = () => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > bytesMax) {
+        stop();
+        request.pause();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, length));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('error', onError);
+  });
+}
+
+/** The request's headers as the Fetch API's Headers, which authenticate reads. */
+function headersOf(request: IncomingMessage): { headers: Headers } {
+  const headers = new Headers();
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) headers.set('authorization', authorization);
+  return { headers };
+}
