@@ -104,6 +104,7 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
         code: 'SUSPENSE_APPLIED',
         description: `挂账转入 ${credit.bankReference} → ${account.code}`,
         effectiveAt: now,
+        inOpenDay: true,
         metadata: { bankReference: credit.bankReference, exceptionId: exception.id, makerUserId: exception.makerUserId, checkerUserId: actor.userId, ...(financing ? { financingId: financing.id } : {}) },
         entries: transfer(suspense.id, account.id, toDecimal(credit.amount), currency),
       });
