@@ -6,10 +6,12 @@ import { partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
 import { proposeAdjustment } from '../prisma/stores/ledger-adjustment-store';
 import { closeAccountingDay, dateColumn } from '../prisma/stores/ledger/accounting-days';
-import { findAccountByCode, openAccount } from '../prisma/stores/ledger/accounts';
+import { findAccountByCode, openAccount, type LedgerAccountView } from '../prisma/stores/ledger/accounts';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { postTransaction, reverseTransaction } from '../prisma/stores/ledger/postings';
+import { startTestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { globalId } from '../test/support/global-ids';
 import { createFinancingParties, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import { createTestWorker } from '../test/support/worker';
@@ -40,6 +42,7 @@ describe('ledger cut-off', () => {
   let connection: Connection;
   let client: Client;
   let parties: FinancingParties;
+  let funding: LedgerAccountView;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -62,7 +65,10 @@ describe('ledger cut-off', () => {
     ];
     const move = (key: string, amount: string, effectiveAt: Date, from = cash.id, to = wallet.id) =>
       postTransaction(db.prisma, { idempotencyKey: key, code: 'TEST', effectiveAt, entries: [{ accountId: from, direction: 'DEBIT', amount, currency: 'CNY' }, { accountId: to, direction: 'CREDIT', amount, currency: 'CNY' }] });
+    funding = (await findAccountByCode(db.prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')))!;
     const first = await move('cut-off:1', '100.00', new Date(cutOffInstant(day1, SETTINGS).getTime() - HOUR));
+    // A party's own account, for its day-end balances through the API.
+    await move('cut-off:funder', '10.00', new Date(cutOffInstant(day1, SETTINGS).getTime() - 2 * HOUR), cash.id, funding.id);
     // Exactly at day 1's cut-off: day 2's.
     await move('cut-off:2', '20.05', cutOffInstant(day1, SETTINGS));
     await move('cut-off:3', '7.10', new Date(cutOffInstant(day3, SETTINGS).getTime() - 1));
@@ -76,9 +82,9 @@ describe('ledger cut-off', () => {
       [day3, false],
     ]);
     expect(run.closed.map((day) => day.trialBalances)).toEqual([
-      [{ currency: 'CNY', book: 'MONEY', totalDebit: '100', totalCredit: '100', dayDebits: '100', dayCredits: '100', transactionCount: 1 }],
-      [{ currency: 'CNY', book: 'MONEY', totalDebit: '120.05', totalCredit: '120.05', dayDebits: '20.05', dayCredits: '20.05', transactionCount: 1 }],
-      [{ currency: 'CNY', book: 'MONEY', totalDebit: '127.14', totalCredit: '127.14', dayDebits: '7.11', dayCredits: '7.11', transactionCount: 2 }],
+      [{ currency: 'CNY', book: 'MONEY', totalDebit: '110', totalCredit: '110', dayDebits: '110', dayCredits: '110', transactionCount: 2 }],
+      [{ currency: 'CNY', book: 'MONEY', totalDebit: '130.05', totalCredit: '130.05', dayDebits: '20.05', dayCredits: '20.05', transactionCount: 1 }],
+      [{ currency: 'CNY', book: 'MONEY', totalDebit: '137.14', totalCredit: '137.14', dayDebits: '7.11', dayCredits: '7.11', transactionCount: 2 }],
     ]);
 
     const days = await db.query<{ date: string; status: string; opens: Date | null; cut: Date; closed: Date | null }>(
@@ -101,11 +107,11 @@ describe('ledger cut-off', () => {
       [[cash.id, wallet.id], wallet.id],
     );
     expect(balances.rows.map((row) => [row.date, row.account === wallet.id ? 'wallet' : 'cash', row.posted, row.available])).toEqual([
-      [day1, 'cash', '100.0000', '100.0000'],
+      [day1, 'cash', '110.0000', '110.0000'],
       [day1, 'wallet', '100.0000', '100.0000'],
-      [day2, 'cash', '120.0500', '120.0500'],
+      [day2, 'cash', '130.0500', '130.0500'],
       [day2, 'wallet', '120.0500', '120.0500'],
-      [day3, 'cash', '127.1400', '127.1400'],
+      [day3, 'cash', '137.1400', '137.1400'],
       [day3, 'wallet', '127.1400', '127.1400'],
     ]);
 
@@ -119,7 +125,7 @@ describe('ledger cut-off', () => {
     expect(again.closed).toEqual([]);
     const replay = await closeAccountingDay(db.prisma, { businessDate: day2, settings: SETTINGS, at: new Date(), closedBy: 'test' });
     expect(replay).toMatchObject({ businessDate: day2, replayed: true, closedAt: days.rows[1]!.closed });
-    expect(replay.trialBalances.map((trial) => trial.totalDebit.toFixed(2))).toEqual(['120.05']);
+    expect(replay.trialBalances.map((trial) => trial.totalDebit.toFixed(2))).toEqual(['130.05']);
     expect(await snapshot()).toEqual(before);
     // Today cannot be closed before its cut-off, nor a day out of order.
     await expect(closeAccountingDay(db.prisma, { businessDate: today, settings: SETTINGS, at: new Date(), closedBy: 'test' })).rejects.toThrow(/cannot be closed at/);
@@ -156,7 +162,6 @@ describe('ledger cut-off', () => {
     // The bank reports a credit received on day 2, after day 2 closed: booked at the first open
     // instant (day 3's cut-off), the credit keeping the bank's receipt time.
     const receivedAt = new Date(cutOffInstant(day2, SETTINGS).getTime() - 3 * HOUR);
-    const funding = (await findAccountByCode(db.prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')))!;
     const credit = await recordInboundCredit(db.prisma, {
       bankReference: 'CUT-OFF-LATE-1',
       virtualAccountNumber: funding.virtualAccountNumber!,
@@ -177,7 +182,48 @@ describe('ledger cut-off', () => {
     ]);
     expect(accountingDateOf(booked[0]!.effectiveAt, SETTINGS)).toBe(today);
     // Day 2's stored figures did not move.
-    expect((await db.prisma.accountingDayTrialBalance.findFirstOrThrow({ where: { businessDate: dateColumn(day2) } })).totalDebit.toFixed(2)).toBe('120.05');
+    expect((await db.prisma.accountingDayTrialBalance.findFirstOrThrow({ where: { businessDate: dateColumn(day2) } })).totalDebit.toFixed(2)).toBe('130.05');
+  });
+
+  it('answers operators with the days and their trial balances, and a party with its own account’s day-end balances only', async () => {
+    const today = accountingDateOf(new Date(), SETTINGS);
+    const day2 = addDays(today, -2);
+    const api = await startTestApi(db.prisma);
+    try {
+      const days = await api.request<{ accountingDays: { edges: Array<{ node: { date: string; status: string; cutOffAt: string } }> }; accountingDay: { status: string; trialBalances: unknown[] } }>(
+        parties.admin.token,
+        `query ($date: Date!) {
+          accountingDays(first: 2) { edges { node { date status cutOffAt } } }
+          accountingDay(date: $date) { status trialBalances { currency book totalDebit { amount } totalCredit { amount } dayDebits { amount } transactionCount balanced } }
+        }`,
+        { date: day2 },
+      );
+      expect(days.errors).toBeUndefined();
+      expect(days.data?.accountingDays.edges.map(({ node }) => [node.date, node.status, node.cutOffAt])).toEqual([
+        [today, 'OPEN', cutOffInstant(today, SETTINGS).toISOString()],
+        [addDays(today, -1), 'CLOSED', cutOffInstant(addDays(today, -1), SETTINGS).toISOString()],
+      ]);
+      expect(days.data?.accountingDay).toEqual({
+        status: 'CLOSED',
+        trialBalances: [{ currency: 'CNY', book: 'MONEY', totalDebit: { amount: '130.05' }, totalCredit: { amount: '130.05' }, dayDebits: { amount: '20.05' }, transactionCount: 1, balanced: true }],
+      });
+
+      const query = `query ($id: ID!) { account(id: $id) { dayEndBalances(first: 5) { edges { node { date posted { amount currency } available { amount } } } } } }`;
+      const own = await api.request<{ account: { dayEndBalances: { edges: Array<{ node: { date: string; posted: { amount: string } } }> } } | null }>(parties.funder.token, query, { id: globalId('LedgerAccount', funding.id) });
+      expect(own.errors).toBeUndefined();
+      expect(own.data?.account?.dayEndBalances.edges.map(({ node }) => [node.date, node.posted.amount])).toEqual([
+        [addDays(today, -1), '10.00'],
+        [day2, '10.00'],
+        [addDays(today, -3), '10.00'],
+      ]);
+      const other = await api.request<{ account: unknown }>(parties.core.token, query, { id: globalId('LedgerAccount', funding.id) });
+      expect(other.errors).toBeUndefined();
+      expect(other.data?.account).toBeNull();
+      const refused = await api.request(parties.funder.token, '{ accountingDays(first: 1) { edges { node { date } } } }');
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      await api.close();
+    }
   });
 
   it('writes one cut-off schedule at start-up, however many times a worker starts', async () => {

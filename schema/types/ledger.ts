@@ -35,7 +35,7 @@ import { totalCountField, withTotalCount } from '../total-count';
 
 const LedgerAccountTypeEnum = builder.enumType('LedgerAccountType', { values: Object.values(LedgerAccountTypeValues) });
 const LedgerDirectionEnum = builder.enumType('LedgerDirection', { values: Object.values(LedgerDirectionValues) });
-const LedgerBookEnum = builder.enumType('LedgerBook', {
+export const LedgerBookEnum = builder.enumType('LedgerBook', {
   values: Object.values(LedgerBookValues),
   description: 'MONEY is the balance sheet of the escrow; MEMO holds commitments (credit limits, accrued penalties).',
 });
