@@ -48,7 +48,7 @@ builder.prismaObject('AccountingDay', {
     closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
     trialBalances: t.field({
       type: [AccountingDayTrialBalanceRef],
-      description: 'Per currency and book, as stored when the day closed; empty while it is open.',
+      description: 'One per currency and book the ledger keeps, as stored when the day closed; empty while it is open.',
       resolve: (day, _args, ctx) => ctx.prisma.accountingDayTrialBalance.findMany({ where: { businessDate: day.businessDate }, orderBy: [{ currency: 'asc' }, { book: 'asc' }] }),
     }),
   }),
@@ -71,6 +71,7 @@ builder.prismaObjectField('LedgerAccount', 'dayEndBalances', (t) =>
   t.prismaConnection({
     type: 'AccountingDayBalance',
     cursor: 'businessDate_accountId',
+    totalCount: (account, _args, ctx) => ctx.prisma.accountingDayBalance.count({ where: { accountId: account.id } }),
     description: 'The account’s balances at the cut-off of each closed accounting day, newest first.',
     maxSize: ACCOUNTING_DAY_PAGE_SIZE_MAX,
     resolve: (query, account, _args, ctx) => ctx.prisma.accountingDayBalance.findMany({ ...query, where: { accountId: account.id }, orderBy: { businessDate: 'desc' } }),
@@ -82,6 +83,7 @@ builder.queryFields((t) => ({
     nullable: true,
     type: 'AccountingDay',
     cursor: 'businessDate',
+    totalCount: (_root, _args, ctx) => ctx.prisma.accountingDay.count(),
     description: 'Accounting days, newest first: the open day and every closed one (operators only).',
     authScopes: { permitted: 'READ_ACCOUNTING_DAYS' },
     maxSize: ACCOUNTING_DAY_PAGE_SIZE_MAX,
