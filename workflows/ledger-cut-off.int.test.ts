@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { accountingDateOf, addDays, cutOffInstant, DEFAULT_CUT_OFF } from '../domain/accounting-day';
+import { accountingDateOf, addDays, cutOffInstant, CUT_OFF_SETTLE_MS, DEFAULT_CUT_OFF } from '../domain/accounting-day';
 import { WrongStateError } from '../domain/errors';
 import { partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
@@ -14,7 +14,9 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { globalId } from '../test/support/global-ids';
 import { createFinancingParties, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
+import { startTimeSkipping } from '../test/support/time-skipping';
 import { createTestWorker } from '../test/support/worker';
+import { recordWorkflowHistory } from '../test/support/workflow-histories';
 import { PAYLOAD_CONVERTER_PATH } from './contracts/payload-converter-path';
 import { CUT_OFF_SCHEDULE_ID } from './contracts/cut-off';
 import { ledgerCutOffWorkflow } from './definitions';
@@ -75,7 +77,9 @@ describe('ledger cut-off', () => {
     await move('cut-off:3b', '0.01', new Date(cutOffInstant(day3, SETTINGS).getTime() - 2 * HOUR), wallet.id, cash.id);
 
     const { runUntil, taskQueue } = await createTestWorker(db.prisma);
-    const run = await runUntil(client.workflow.execute(ledgerCutOffWorkflow, { taskQueue, workflowId: `ledger-cut-off-test-${Date.now()}`, args: [{ settings: SETTINGS }] }));
+    const workflowId = `ledger-cut-off-test-${Date.now()}`;
+    const run = await runUntil(client.workflow.execute(ledgerCutOffWorkflow, { taskQueue, workflowId, args: [{ settings: SETTINGS }] }));
+    await recordWorkflowHistory(client, workflowId, 'ledger-cut-off-three-missed-days');
     expect(run.closed.map((day) => [day.businessDate, day.replayed])).toEqual([
       [day1, false],
       [day2, false],
@@ -223,6 +227,52 @@ describe('ledger cut-off', () => {
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     } finally {
       await api.close();
+    }
+  });
+
+  it('waits a settling minute after the cut-off on the workflow clock before it closes the day just ended', { timeout: 120_000 }, async () => {
+    const fresh = await createTestDatabase();
+    const env = await startTimeSkipping();
+    try {
+      const { runUntil, taskQueue } = await createTestWorker(fresh.prisma, { connection: env.nativeConnection, namespace: env.namespace });
+      // A cut-off at the start of the current minute (UTC): it has just passed, by both clocks.
+      const now = await env.currentTimeMs();
+      const cutOff = new Date(now - (now % 60_000));
+      const minutes = (cutOff.getUTCHours() * 60 + cutOff.getUTCMinutes()) || 1440;
+      const settings = { zone: 'UTC', time: `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}` };
+      const day = accountingDateOf(new Date(cutOff.getTime() - 1), settings);
+      expect(cutOffInstant(day, settings).toISOString()).toBe(cutOff.toISOString());
+      const [from, to] = [
+        await openAccount(fresh.prisma, { code: 'timer:from', name: 'From', type: 'ASSET', purpose: 'ESCROW_BANK', currency: 'CNY' }),
+        await openAccount(fresh.prisma, { code: 'timer:to', name: 'To', type: 'LIABILITY', purpose: 'SUSPENSE', currency: 'CNY' }),
+      ];
+      const move = (key: string, amount: string, effectiveAt: Date) =>
+        postTransaction(fresh.prisma, { idempotencyKey: key, code: 'TEST', effectiveAt, entries: [{ accountId: from.id, direction: 'DEBIT', amount, currency: 'CNY' }, { accountId: to.id, direction: 'CREDIT', amount, currency: 'CNY' }] });
+      await move('timer:before', '0.99', new Date(cutOff.getTime() - 1));
+      await move('timer:at', '5.00', cutOff);
+
+      const workflowId = `ledger-cut-off-timer-${now}`;
+      const result = await runUntil(async () => {
+        const handle = await env.client.workflow.start(ledgerCutOffWorkflow, { taskQueue, workflowId, args: [{ settings }] });
+        // Asleep on its timer (time skips only while a result is awaited): nothing is closed yet.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect((await fresh.query('SELECT count(*)::int AS "count" FROM "accounting_day"')).rows[0]).toEqual({ count: 0 });
+        return handle.result();
+      });
+      expect(result.closed.map((closed) => [closed.businessDate, closed.cutOffAt.toISOString(), closed.trialBalances.map((trial) => [trial.totalDebit, trial.dayDebits])])).toEqual([
+        [day, cutOff.toISOString(), [['0.99', '0.99']]],
+      ]);
+      // It slept to the settling minute after the cut-off, on one durable timer.
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      const timers = history.events?.filter((event) => event.timerStartedEventAttributes) ?? [];
+      expect(timers).toHaveLength(1);
+      const ms = (value: { seconds?: { toString(): string } | null; nanos?: number | null } | null | undefined) => Number(value?.seconds?.toString() ?? 0) * 1000 + (value?.nanos ?? 0) / 1e6;
+      const firesAt = ms(timers[0]!.eventTime) + ms(timers[0]!.timerStartedEventAttributes!.startToFireTimeout);
+      expect(Math.abs(firesAt - (cutOff.getTime() + CUT_OFF_SETTLE_MS))).toBeLessThan(1_000);
+      await recordWorkflowHistory(env.client, workflowId, 'ledger-cut-off-settling-minute');
+    } finally {
+      await env.teardown();
+      await fresh.drop();
     }
   });
 
