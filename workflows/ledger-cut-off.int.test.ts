@@ -13,6 +13,7 @@ import { startTestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { globalId } from '../test/support/global-ids';
 import { createFinancingParties, type FinancingParties } from '../test/support/financings';
+import { createActor } from '../test/support/parties';
 import { testLogger } from '../test/support/logger';
 import { startTimeSkipping } from '../test/support/time-skipping';
 import { createTestWorker } from '../test/support/worker';
@@ -223,6 +224,25 @@ describe('ledger cut-off', () => {
       const other = await api.request<{ account: unknown }>(parties.core.token, query, { id: globalId('LedgerAccount', funding.id) });
       expect(other.errors).toBeUndefined();
       expect(other.data?.account).toBeNull();
+      // A manual adjustment into a closed day is answered with the typed error, not masked.
+      const maker = await createActor(db.prisma, { partyId: parties.admin.partyId, userRoles: ['MAKER'] });
+      const cash = (await findAccountByCode(db.prisma, 'cut-off:cash'))!;
+      const proposal = await api.request<{ proposeLedgerAdjustment: { __typename: string; code?: string; currentState?: string; message?: string } }>(
+        maker.token,
+        `mutation ($input: ProposeLedgerAdjustmentInput!) { proposeLedgerAdjustment(input: $input) { __typename ... on WrongStateError { code currentState message } } }`,
+        {
+          input: {
+            reason: 'late correction',
+            effectiveAt: new Date(cutOffInstant(day2, SETTINGS).getTime() - HOUR).toISOString(),
+            entries: [
+              { accountId: globalId('LedgerAccount', funding.id), direction: 'DEBIT', amount: '1.00', currency: 'CNY' },
+              { accountId: globalId('LedgerAccount', cash.id), direction: 'CREDIT', amount: '1.00', currency: 'CNY' },
+            ],
+          },
+        },
+      );
+      expect(proposal.data?.proposeLedgerAdjustment).toMatchObject({ __typename: 'WrongStateError', code: 'ACCOUNTING_DAY_CLOSED', currentState: 'CLOSED' });
+      expect(proposal.data?.proposeLedgerAdjustment.message).toContain(day2);
       const refused = await api.request(parties.funder.token, '{ accountingDays(first: 1) { edges { node { date } } } }');
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     } finally {
