@@ -66,8 +66,8 @@ describe('ledger cut-off', () => {
       await openAccount(db.prisma, { code: 'cut-off:cash', name: 'Cash', type: 'ASSET', purpose: 'ESCROW_BANK', currency: 'CNY' }),
       await openAccount(db.prisma, { code: 'cut-off:wallet', name: 'Wallet', type: 'LIABILITY', purpose: 'SUSPENSE', currency: 'CNY', debitsMustNotExceedCredits: true }),
     ];
-    const move = (key: string, amount: string, effectiveAt: Date, from = cash.id, to = wallet.id) =>
-      postTransaction(db.prisma, { idempotencyKey: key, code: 'TEST', effectiveAt, entries: [{ accountId: from, direction: 'DEBIT', amount, currency: 'CNY' }, { accountId: to, direction: 'CREDIT', amount, currency: 'CNY' }] });
+    const move = (key: string, amount: string, effectiveAt: Date, from = cash.id, to = wallet.id, inOpenDay = false) =>
+      postTransaction(db.prisma, { idempotencyKey: key, code: 'TEST', effectiveAt, inOpenDay, entries: [{ accountId: from, direction: 'DEBIT', amount, currency: 'CNY' }, { accountId: to, direction: 'CREDIT', amount, currency: 'CNY' }] });
     funding = (await findAccountByCode(db.prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')))!;
     const first = await move('cut-off:1', '100.00', new Date(cutOffInstant(day1, SETTINGS).getTime() - HOUR));
     // A party's own account, for its day-end balances through the API.
@@ -75,7 +75,9 @@ describe('ledger cut-off', () => {
     // Exactly at day 1's cut-off: day 2's.
     await move('cut-off:2', '20.05', cutOffInstant(day1, SETTINGS));
     await move('cut-off:3', '7.10', new Date(cutOffInstant(day3, SETTINGS).getTime() - 1));
-    await move('cut-off:3b', '0.01', new Date(cutOffInstant(day3, SETTINGS).getTime() - 2 * HOUR), wallet.id, cash.id);
+    // As a workflow's step posts: in the open day should its own day have closed by then.
+    const step = () => move('cut-off:3b', '0.01', new Date(cutOffInstant(day3, SETTINGS).getTime() - 2 * HOUR), wallet.id, cash.id, true);
+    const stepPosted = await step();
 
     const { runUntil, taskQueue } = await createTestWorker(db.prisma);
     const workflowId = `ledger-cut-off-test-${Date.now()}`;
@@ -146,6 +148,11 @@ describe('ledger cut-off', () => {
     await expect(
       db.query(`INSERT INTO "ledger_transaction" ("idempotency_key", "request_hash", "code", "effective_at") VALUES ('cut-off:raw', repeat('0', 64), 'TEST', $1::timestamptz)`, [new Date(cutOffInstant(day1, SETTINGS).getTime() - HOUR)]),
     ).rejects.toMatchObject({ code: 'LG015' });
+    // The same step retried after its day closed is a replay of what it posted, not a conflict...
+    expect(await step()).toMatchObject({ transactionId: stepPosted.transactionId, replayed: true, effectiveAt: stepPosted.effectiveAt });
+    // ...and a step first run after its day closed is booked at the first open instant.
+    const lateStep = await move('cut-off:late-step', '0.02', new Date(cutOffInstant(day3, SETTINGS).getTime() - HOUR), cash.id, wallet.id, true);
+    expect(lateStep.effectiveAt.toISOString()).toBe(cutOffInstant(day3, SETTINGS).toISOString());
     // A closed day is corrected by a reversal dated in an open day.
     const reversal = await reverseTransaction(db.prisma, { transactionId: first.transactionId, idempotencyKey: 'cut-off:1:reversal', effectiveAt: new Date() });
     expect(reversal.replayed).toBe(false);
