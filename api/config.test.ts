@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_PEPPER, graphqlTools, looksRandom, parseBankSettings, parseConfig } from './config';
+import { ConfigError, cutOffSettings, DEVELOPMENT_PEPPER, graphqlTools, looksRandom, parseBankSettings, parseConfig } from './config';
 
 const VALID = {
   DATABASE_URL: 'postgresql://scf:secret@db.internal:5432/scf',
@@ -26,6 +26,14 @@ describe('configuration', () => {
   it('parses a complete environment with defaults', () => {
     const config = parseConfig(VALID);
     expect(config).toMatchObject({ NODE_ENV: 'development', API_PORT: 4000, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'scf', LOG_LEVEL: 'info' });
+  });
+
+  it('cuts the day at 23:00 Asia/Shanghai unless told otherwise, and names a bad cut-off', () => {
+    expect(cutOffSettings(parseConfig(VALID))).toEqual({ zone: 'Asia/Shanghai', time: '23:00' });
+    expect(cutOffSettings(parseConfig({ ...VALID, CUT_OFF_TIME: '24:00', CUT_OFF_ZONE: 'Europe/Berlin' }))).toEqual({ zone: 'Europe/Berlin', time: '24:00' });
+    expect(problem({ ...VALID, CUT_OFF_TIME: '25:00' })).toMatch(/CUT_OFF_TIME: must be HH:MM from 00:01 to 24:00/);
+    expect(problem({ ...VALID, CUT_OFF_TIME: '00:00' })).toMatch(/CUT_OFF_TIME/);
+    expect(problem({ ...VALID, CUT_OFF_ZONE: 'Asia/Atlantis' })).toMatch(/CUT_OFF_ZONE: must be an IANA time zone/);
   });
 
   it('names a missing DATABASE_URL', () => {

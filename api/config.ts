@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BANK_ADAPTERS } from '../bank/create-bank-adapter';
+import { cutOffMinutes, DEFAULT_CUT_OFF, isTimeZone, type CutOffSettings } from '../domain/accounting-day';
 import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
 
 export type { FinancingSettings, ReceivableSettings };
@@ -35,6 +36,15 @@ const optionalBoolean = z
   .transform((value) => (value === undefined ? undefined : value === 'true'));
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
+
+function validCutOff(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -77,6 +87,13 @@ const configSchema = z.object({
   // Which bank the worker talks to (bank/create-bank-adapter.ts). The simulator is the default
   // for `npm start` and the tests; production refuses it unless the next variable allows it.
   BANK_ADAPTER: z.enum(BANK_ADAPTERS, { error: `must be one of ${BANK_ADAPTERS.join(', ')}` }).default('simulator'),
+  // The daily cut-off (日切): the wall-clock time ("HH:MM", 00:01 to 24:00) and the IANA zone
+  // that end each accounting day (docs/ledger.md, "Accounting days and cut-off").
+  CUT_OFF_TIME: z
+    .string()
+    .default(DEFAULT_CUT_OFF.time)
+    .refine((value) => validCutOff(() => cutOffMinutes(value)), 'must be HH:MM from 00:01 to 24:00, e.g. 23:00'),
+  CUT_OFF_ZONE: z.string().default(DEFAULT_CUT_OFF.zone).refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai'),
   ALLOW_SIMULATED_BANK_IN_PRODUCTION: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')
@@ -213,6 +230,10 @@ export function financingSettings(config: Pick<Config, 'FINANCING_ACKNOWLEDGEMEN
     approvalWindowMs: config.FINANCING_APPROVAL_DAYS * DAY_MS,
     fundingWindowMs: config.FINANCING_FUNDING_DAYS * DAY_MS,
   };
+}
+
+export function cutOffSettings(config: Pick<Config, 'CUT_OFF_ZONE' | 'CUT_OFF_TIME'>): CutOffSettings {
+  return { zone: config.CUT_OFF_ZONE, time: config.CUT_OFF_TIME };
 }
 
 /** Used by `npm start` on a developer's machine only; production refuses it. */

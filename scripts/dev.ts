@@ -2,7 +2,7 @@
 // Temporal are started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; the
 // worker and the API are the same modules the deployed processes run.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DEVELOPMENT_PEPPER, graphqlTools, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
+import { cutOffSettings, DEVELOPMENT_PEPPER, graphqlTools, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
 import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
@@ -16,6 +16,7 @@ import { createWorker, NativeConnection } from '../workflows/worker/create-worke
 import { bookInboundCredits } from '../use-cases/book-inbound-credits';
 import { startInboundPoller } from '../workflows/worker/inbound-poller';
 import { startWakeUpDelivery } from '../workflows/worker/wake-up-delivery';
+import { ensureCutOffSchedule } from '../workflows/worker/cut-off-schedule';
 import { deliverWakeUps } from '../use-cases/deliver-wake-ups';
 import { installTemporalLogging } from '../workflows/worker/temporal-logging';
 import { DEV_TOKENS_PATH, RUN_LOCK_PATH, startDatabase, startTemporal } from './lib/local-stack';
@@ -131,6 +132,7 @@ try {
 
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
+  await ensureCutOffSchedule(temporal, { settings: cutOffSettings(config), taskQueue: config.TEMPORAL_TASK_QUEUE }, logger);
   const inbound = { prisma, bank: bank.adapter, temporal, logger };
   const delivery = startWakeUpDelivery(() => deliverWakeUps(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => delivery.stop());

@@ -114,6 +114,8 @@ const REQUIRED = [
   'before-update-with-start/financing-paid-late-with-penalty',
   'before-update-with-start/financing-expired-unacknowledged',
   'before-update-with-start/receivable-confirmed',
+  'ledger-cut-off-three-missed-days',
+  'ledger-cut-off-settling-minute',
 ];
 
 describe('recorded workflow histories', () => {

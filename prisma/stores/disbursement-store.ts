@@ -178,7 +178,7 @@ export async function disburseAtValueDate(prisma: PrismaClient, financingId: str
       const metadata = { financingId, financingNumber: financing.financingNumber, valueDate };
       const advance = await postHold(tx, { holdId: hold.id, idempotencyKey: `financing:${financingId}:disburse`, description: `放款 disbursement ${financing.financingNumber}`, metadata }, now);
       if (postings.feeEntries.length > 0) {
-        await postTransaction(tx, { idempotencyKey: `financing:${financingId}:fees`, code: 'DISBURSEMENT_FEES', description: `服务费 fees ${financing.financingNumber}`, effectiveAt: now, metadata, entries: postings.feeEntries });
+        await postTransaction(tx, { idempotencyKey: `financing:${financingId}:fees`, code: 'DISBURSEMENT_FEES', description: `服务费 fees ${financing.financingNumber}`, effectiveAt: now, inOpenDay: true, metadata, entries: postings.feeEntries });
       }
       // The limits reserved at application (LIMIT_RESERVATION holds) are now used.
       for (const holdId of financing.limitHoldIds) {

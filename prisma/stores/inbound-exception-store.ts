@@ -128,6 +128,7 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
         code: 'SUSPENSE_APPLIED',
         description: `挂账转入 ${bankReference} → ${account.code}`,
         effectiveAt: now,
+        inOpenDay: true,
         metadata: { bankReference, exceptionId: exception.id, makerUserId: exception.makerUserId, checkerUserId: actor.userId, ...(financing ? { financingId: financing.id } : {}) },
         // The exception's own amount: a bank credit's, an over-payment's, or what came back of a refund.
         entries: transfer(suspense.id, account.id, toDecimal(exception.heldAmount!), currency),
@@ -189,6 +190,7 @@ export async function approveExceptionRefund(prisma: PrismaClient, actor: Actor,
         code: 'REFUND',
         description: `退款 refund ${reference} of ${exception.bankReference}`,
         effectiveAt: now,
+        inOpenDay: true,
         metadata: { payoutId, purpose: 'REFUND', payoutReference: reference, exceptionId: id, bankReference: exception.bankReference, makerUserId: exception.makerUserId, checkerUserId: actor.userId },
         entries: postingEntries('REFUND', amount, currency, { suspense: suspense.id, payoutInTransit: inTransit.id }),
       });

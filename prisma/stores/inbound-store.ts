@@ -175,6 +175,8 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   // The posting's effective time is the bank's receipt time; a bank clock running ahead of
   // ours is held to the ledger's bound (ledger.effective_at_lead_max) rather than refused:
   // money must be booked whatever the bank's clock says, and the credit keeps the bank's time.
+  // A credit the bank reports after its accounting day closed is booked likewise, at the first
+  // open instant (inOpenDay below), while the credit row keeps the bank's receipt time.
   const [{ effectiveAt }] = await tx.$queryRaw<[{ effectiveAt: Date }]>`
     SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text AS "locked",
            least(${credit.receivedAt}::timestamptz, now() + ledger_effective_at_lead_max()) AS "effectiveAt"`;
@@ -207,6 +209,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     code: 'INBOUND_RECEIPT',
     description: `来账 ${credit.payerName}`,
     effectiveAt,
+    inOpenDay: true,
     metadata,
     entries: postingEntries('INBOUND_RECEIPT', amount, currency, { escrowBank: accounts.escrowBank, inboundClearing: accounts.inboundClearing }),
   });
@@ -215,6 +218,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     code: exception ? 'INBOUND_SUSPENSE' : 'INBOUND_MATCH',
     description: exception ? `挂账 ${exception.reason} ${credit.virtualAccountNumber}` : `入账 ${credit.virtualAccountNumber}`,
     effectiveAt,
+    inOpenDay: true,
     metadata: exception ? { ...metadata, exception: exception.reason } : metadata,
     entries: postingEntries('INBOUND_MATCH', amount, currency, { inboundClearing: accounts.inboundClearing, target }),
   });
@@ -269,6 +273,7 @@ export async function parkCollectionOf(tx: Tx, financing: Financing, reason: Inb
       code: 'INBOUND_SUSPENSE',
       description: `挂账 ${reason} ${credit.virtualAccountNumber}`,
       effectiveAt: now,
+      inOpenDay: true,
       metadata: { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber, financingId: financing.id, exception: reason },
       entries: transfer(financing.collectionAccountId, suspense.id, toDecimal(credit.amount), currency),
     });

@@ -4,6 +4,7 @@ import { formatAmount } from '../../domain/money';
 import type { LedgerAdjustment, LedgerAdjustmentStatus, PrismaClient } from '../client';
 import type { Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
+import { closedDayHolding } from './ledger/accounting-days';
 import { postTransaction } from './ledger/postings';
 
 // Manual adjustments, the only way a person moves money in the ledger: one operator (a MAKER)
@@ -31,6 +32,13 @@ export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, inpu
   const entries = validateEntries(input.entries, ['input', 'entries']);
   if (input.effectiveAt && input.effectiveAt.getTime() > now.getTime()) throw ValidationError.field(['input', 'effectiveAt'], 'must not be in the future', 'EFFECTIVE_AT_IN_FUTURE');
   // Checked now so the checker reviews something that can be posted; posting checks again.
+  // A closed accounting day is corrected by entries dated in an open day, never reopened: an
+  // adjustment is not moved to another day for its maker, it is refused (the database refuses
+  // it again at approval, should the day close in between).
+  if (input.effectiveAt) {
+    const closedDay = await closedDayHolding(prisma, input.effectiveAt);
+    if (closedDay) throw new WrongStateError(`accounting day ${closedDay} is closed: date the adjustment in an open day (a reversing entry) instead`, 'CLOSED', 'ACCOUNTING_DAY_CLOSED');
+  }
   const accounts = await prisma.ledgerAccount.findMany({ where: { id: { in: [...new Set(entries.map((entry) => entry.accountId))] } }, select: { id: true, currency: true, closedAt: true } });
   const byId = new Map(accounts.map((account) => [account.id, account]));
   const issues = [];

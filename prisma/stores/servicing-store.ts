@@ -178,6 +178,7 @@ async function postCharge(book: Book, day: IsoDate, amount: Decimal): Promise<vo
     code: 'PENALTY_ACCRUAL',
     description: `罚息 penalty interest ${financing.financingNumber} ${day}`,
     effectiveAt: book.now,
+    inOpenDay: true,
     metadata: { financingId: financing.id, date: day },
     entries: postingEntries('PENALTY_ACCRUAL', amount, book.currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: book.accounts.accrualControl }),
   });
@@ -251,6 +252,7 @@ async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, 
       idempotencyKey: `financing:${financing.id}:penalty:${day}:reversal:${book.chargeCounts.get(day) ?? 1}`,
       description: `罚息冲正 penalty reversed ${financing.financingNumber} ${day}: repaid on ${valueDate}`,
       effectiveAt: book.now,
+      inOpenDay: true,
       metadata: { financingId: financing.id, date: day, valueDate, allocationId: allocation.id },
     });
     await tx.penaltyCharge.update({ where: { id: standing.id }, data: { reversalTransactionId: reversal.transactionId, reversedAt: book.now } });
@@ -306,6 +308,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
     code: collection.source === 'RECOURSE' ? 'RECOURSE_ALLOCATION' : 'REPAYMENT_ALLOCATION',
     description: `还款分配 waterfall ${financing.financingNumber} value date ${collection.valueDate}`,
     effectiveAt: book.now,
+    inOpenDay: true,
     metadata,
     entries: waterfallEntries(allocation, currency, accounts),
   });
@@ -314,6 +317,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
       idempotencyKey: `${collection.idempotencyKey}:penalty-collected`,
       code: 'PENALTY_COLLECTED',
       effectiveAt: book.now,
+      inOpenDay: true,
       metadata,
       entries: postingEntries('PENALTY_COLLECTED', allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
     });
@@ -488,6 +492,7 @@ async function settle(book: Book): Promise<void> {
       idempotencyKey: `financing:${financing.id}:limit-release:${hold.id}`,
       code: 'LIMIT_RELEASE',
       effectiveAt: now,
+      inOpenDay: true,
       metadata: { financingId: financing.id },
       entries: postingEntries('LIMIT_RELEASE', toDecimal(hold.postedAmount ?? hold.amount), currency, { limitControl: accounts.limitControl, creditLimit: hold.debitAccountId }),
     });
@@ -535,6 +540,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
       code: 'RECOURSE',
       description: `追索 recourse ${financing.financingNumber}`,
       effectiveAt: book.now,
+      inOpenDay: true,
       metadata: { financingId },
       entries: postingEntries('RECOURSE', claim, currency, { supplierSettlement: accounts.supplierSettlement, collection: accounts.collection }),
     });

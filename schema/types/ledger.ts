@@ -35,7 +35,7 @@ import { totalCountField, withTotalCount } from '../total-count';
 
 const LedgerAccountTypeEnum = builder.enumType('LedgerAccountType', { values: Object.values(LedgerAccountTypeValues) });
 const LedgerDirectionEnum = builder.enumType('LedgerDirection', { values: Object.values(LedgerDirectionValues) });
-const LedgerBookEnum = builder.enumType('LedgerBook', {
+export const LedgerBookEnum = builder.enumType('LedgerBook', {
   values: Object.values(LedgerBookValues),
   description: 'MONEY is the balance sheet of the escrow; MEMO holds commitments (credit limits, accrued penalties).',
 });
@@ -392,8 +392,8 @@ const ProposeLedgerAdjustmentInput = builder.inputType('ProposeLedgerAdjustmentI
 builder.mutationFields((t) => ({
   proposeLedgerAdjustment: t.prismaField({
     type: 'LedgerAdjustment',
-    description: 'Proposes a manual adjustment (an operator with the MAKER role). Nothing moves until another operator approves it.',
-    errors: { types: [...LOOKUP_ERRORS] },
+    description: 'Proposes a manual adjustment (an operator with the MAKER role). Nothing moves until another operator approves it. An effectiveAt in a closed accounting day is a WrongStateError ACCOUNTING_DAY_CLOSED.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { input: t.arg({ type: ProposeLedgerAdjustmentInput }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { adjustmentId } = await proposeLedgerAdjustment(ctx, ctx.viewer, {

@@ -4,6 +4,7 @@ import type { PrismaClient } from '../../prisma/client';
 import { atActivityEdge } from './activity-edge';
 import { createAttentionActivities } from './attention-activities';
 import { createBalancePayoutActivities } from './balance-payout-activities';
+import { createCutOffActivities } from './cut-off-activities';
 import { createFinancingActivities } from './financing-activities';
 import { createMoneyActivities } from './money-activities';
 import { createPayoutActivities } from './payout-activities';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDependencies) {
       ...createPayoutActivities(deps),
       ...createAttentionActivities(deps),
       ...createBalancePayoutActivities(deps),
+      ...createCutOffActivities(deps),
     },
     deps.logger,
   );

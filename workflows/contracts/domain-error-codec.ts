@@ -45,7 +45,7 @@ export function decodeDomainError(encoded: EncodedDomainError): DomainError {
     case 'ForbiddenError':
       return new ForbiddenError(encoded.message, encoded.code);
     case 'WrongStateError':
-      return new WrongStateError(encoded.message, encoded.currentState ?? 'UNKNOWN', encoded.code === 'DEADLINE_PASSED' ? 'DEADLINE_PASSED' : 'WRONG_STATE');
+      return new WrongStateError(encoded.message, encoded.currentState ?? 'UNKNOWN', encoded.code === 'DEADLINE_PASSED' || encoded.code === 'ACCOUNTING_DAY_CLOSED' ? encoded.code : 'WRONG_STATE');
     case 'LimitExceededError':
       return new LimitExceededError(encoded.code, encoded.message);
     case 'ReceivableEncumberedError':

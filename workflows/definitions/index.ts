@@ -4,3 +4,4 @@ export { systemCheckWorkflow } from './system-check-workflow';
 export { receivableConfirmationWorkflow } from './receivable-confirmation-workflow';
 export { financingWorkflow } from './financing-workflow';
 export { payOutBalanceWorkflow } from './pay-out-balance-workflow';
+export { ledgerCutOffWorkflow } from './ledger-cut-off-workflow';

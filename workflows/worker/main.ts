@@ -1,6 +1,6 @@
 // The worker process on its own, as deployed (docker-compose.yml runs it). `npm start`
 // runs the same worker inside its single development process instead.
-import { loadConfigOrExit, requireNodeEnvOrExit } from '../../api/config';
+import { cutOffSettings, loadConfigOrExit, requireNodeEnvOrExit } from '../../api/config';
 import { createLogger } from '../../api/logger';
 import { createPrismaClient } from '../../prisma/client';
 import { createBankAdapter } from '../../bank/create-bank-adapter';
@@ -11,6 +11,7 @@ import { bookInboundCredits } from '../../use-cases/book-inbound-credits';
 import { deliverWakeUps } from '../../use-cases/deliver-wake-ups';
 import { startInboundPoller } from './inbound-poller';
 import { startWakeUpDelivery } from './wake-up-delivery';
+import { ensureCutOffSchedule } from './cut-off-schedule';
 import { installTemporalLogging } from './temporal-logging';
 
 requireNodeEnvOrExit();
@@ -31,6 +32,8 @@ const worker = await createWorker({
 // the wake-ups recorded with each booking are delivered at start-up (whatever a crashed
 // process left behind), after each poll, and on their own loop.
 const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+// The daily cut-off runs on its Temporal Schedule, written (created or updated) at every start.
+await ensureCutOffSchedule(temporal, { settings: cutOffSettings(config), taskQueue: config.TEMPORAL_TASK_QUEUE }, logger);
 const delivery = startWakeUpDelivery(() => deliverWakeUps({ prisma, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.adapter, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, bankAdapter: config.BANK_ADAPTER }, 'worker started');

@@ -28,6 +28,14 @@ export interface PostTransactionInput extends TransactionHeaderInput {
    * `ledger.effective_at_lead_max` (five minutes) ahead of the database's clock.
    */
   effectiveAt?: Date | null;
+  /**
+   * For a posting that records something that already happened and must be booked (money the
+   * bank received, a workflow's step): when a closed accounting day holds `effectiveAt`, the
+   * posting is dated at the first open instant (the latest cut-off) instead of being refused.
+   * Without it such a posting is refused with WrongStateError ACCOUNTING_DAY_CLOSED. The
+   * idempotency hash keeps the time asked for, so a repeat after the day closed is a replay.
+   */
+  inOpenDay?: boolean;
   entries: LedgerEntryInput[];
 }
 
@@ -48,6 +56,7 @@ interface PreparedTransaction {
   effectiveAt: string | null;
   metadata: Record<string, unknown>;
   reverses: string | null;
+  inOpenDay: boolean;
   accounts: string[];
   directions: LedgerDirection[];
   amounts: string[];
@@ -69,6 +78,7 @@ function prepareTransaction(input: PostTransactionInput, reverses: string | null
     effectiveAt,
     metadata,
     reverses,
+    inOpenDay: input.inOpenDay === true,
     accounts: entries.map((entry) => entry.accountId),
     directions: entries.map((entry) => entry.direction),
     amounts: entries.map((entry) => entry.amount.toFixed()),
@@ -79,10 +89,13 @@ function prepareTransaction(input: PostTransactionInput, reverses: string | null
 const POST_TRANSACTION_SQL = `SELECT "transaction_id"::text AS "transactionId", "replayed", "effective_at" AS "effectiveAt", "created_at" AS "createdAt"
   FROM "ledger_post_transaction"($1, $2, $3, $4, $5::timestamptz, $6::jsonb, $7::uuid, $8::uuid[], $9::"ledger_direction"[], $10::numeric[], $11::char(3)[])`;
 
+// The same, dated at the first open instant when a closed accounting day holds the time asked for.
+const POST_IN_OPEN_DAY_SQL = POST_TRANSACTION_SQL.replace('$5::timestamptz', `"ledger_open_effective_at"(coalesce($5::timestamptz, now()))`);
+
 async function postPrepared(db: LedgerDb, prepared: PreparedTransaction): Promise<PostedTransaction> {
   const [row] = await runStatement<Omit<PostedTransaction, 'idempotencyKey'>>(db, {
-    name: 'ledger_post_transaction',
-    text: POST_TRANSACTION_SQL,
+    name: prepared.inOpenDay ? 'ledger_post_transaction_in_open_day' : 'ledger_post_transaction',
+    text: prepared.inOpenDay ? POST_IN_OPEN_DAY_SQL : POST_TRANSACTION_SQL,
     values: [
       prepared.key,
       prepared.hash,
@@ -114,6 +127,7 @@ export async function postTransaction(db: LedgerDb, input: PostTransactionInput)
 export async function postBatch(db: LedgerDb, inputs: readonly PostTransactionInput[]): Promise<PostedTransaction[]> {
   if (inputs.length === 0) return [];
   if (inputs.length > BATCH_TRANSACTIONS_MAX) throw ValidationError.field(['transactions'], `a batch holds at most ${BATCH_TRANSACTIONS_MAX} transactions, got ${inputs.length}`, 'BATCH_TOO_LARGE');
+  if (inputs.some((input) => input.inOpenDay)) throw new Error('postBatch books every transaction at its own effective time: post one that may fall in a closed day with postTransaction');
   const prepared = inputs.map((input, index) => prepareTransaction(input, null, ['transactions', String(index)]));
   const keys = new Set<string>();
   prepared.forEach((item, index) => {
@@ -145,6 +159,8 @@ export interface ReverseTransactionInput {
   idempotencyKey: string;
   description?: string | null;
   effectiveAt?: Date | null;
+  /** As for postTransaction: a time a closed accounting day holds is moved to the first open instant. */
+  inOpenDay?: boolean;
   metadata?: Record<string, unknown> | null;
 }
 
@@ -163,6 +179,7 @@ export async function reverseTransaction(db: LedgerDb, input: ReverseTransaction
       code: 'REVERSAL',
       description: input.description ?? `Reversal of ${original.code} ${original.idempotencyKey}`,
       effectiveAt: input.effectiveAt ?? null,
+      inOpenDay: input.inOpenDay,
       metadata: { ...(input.metadata ?? {}), reversesIdempotencyKey: original.idempotencyKey },
       entries: reversalEntries(original.entries.map((entry) => ({ ...entry, amount: formatAmount(entry.amount, entry.currency) }))),
     },

@@ -38,6 +38,9 @@ export function toDomainError(error: unknown): unknown {
       return new ValidationError([{ path: ['entries'], message: failure.message }], 'BOOKS_MIXED');
     case 'LG013':
       return new ValidationError([{ path: ['entries'], message: failure.message }], 'TOO_FEW_ENTRIES');
+    case 'LG015':
+      // The message names the closed accounting day the posting was aimed at.
+      return new WrongStateError(failure.message, 'CLOSED', 'ACCOUNTING_DAY_CLOSED');
     case 'LG014':
       return new ValidationError([{ path: ['transactions'], message: failure.message }], 'DUPLICATE_IDEMPOTENCY_KEY');
     case '23505':

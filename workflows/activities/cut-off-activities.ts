@@ -1,0 +1,35 @@
+import type { PrismaClient } from '../../prisma/client';
+import { validateCutOffSettings, type CutOffSettings } from '../../domain/accounting-day';
+import { closeAccountingDay, cutOffPlan } from '../../prisma/stores/ledger/accounting-days';
+import type { ClosedDaySummary, CutOffPlanView } from '../contracts/cut-off';
+
+// The cut-off's activities: where to start, and closing one day (one database transaction each).
+
+export function createCutOffActivities({ prisma }: { prisma: PrismaClient }) {
+  return {
+    async planCutOff(): Promise<CutOffPlanView> {
+      const plan = await cutOffPlan(prisma);
+      return { lastClosedDate: plan.lastClosed?.businessDate ?? null, firstEffectiveAt: plan.firstEffectiveAt };
+    },
+
+    /** Closes one accounting day, or answers how it was closed before. `at` is the workflow's clock. */
+    async closeAccountingDay(input: { businessDate: string; settings: CutOffSettings; at: Date; closedBy: string }): Promise<ClosedDaySummary> {
+      const day = await closeAccountingDay(prisma, { ...input, settings: validateCutOffSettings(input.settings) });
+      return {
+        businessDate: day.businessDate,
+        cutOffAt: day.cutOffAt,
+        closedAt: day.closedAt,
+        replayed: day.replayed,
+        trialBalances: day.trialBalances.map((trial) => ({
+          currency: trial.currency,
+          book: trial.book,
+          totalDebit: trial.totalDebit.toFixed(),
+          totalCredit: trial.totalCredit.toFixed(),
+          dayDebits: trial.dayDebits.toFixed(),
+          dayCredits: trial.dayCredits.toFixed(),
+          transactionCount: trial.transactionCount,
+        })),
+      };
+    },
+  };
+}
