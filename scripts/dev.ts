@@ -147,6 +147,7 @@ try {
       graphiql: config.NODE_ENV !== 'production' && { bearerToken: graphiqlToken({ tokens, nodeEnv: config.NODE_ENV, apiHost: config.API_HOST }) },
       receivableSettings: receivableSettings(config),
       financingSettings: financingSettings(config),
+      payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
       // Development only, and only with the simulator: play the bank (send money in, script
       // payouts) from GraphiQL. These mutations exist in the schema only when this is set.
       devBank: bank.simulator && config.NODE_ENV !== 'production' ? { simulator: bank.simulator, processInbound: () => bookInboundCredits(inbound) } : null,
