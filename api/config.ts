@@ -82,6 +82,9 @@ const configSchema = z.object({
   FINANCING_APPROVAL_DAYS: z.coerce.number().int().min(1).max(90).default(5),
   // How long an approved financing waits for the funder's account to cover it.
   FINANCING_FUNDING_DAYS: z.coerce.number().int().min(1).max(90).default(5),
+  // How long an approved change of a party's payout account waits before payouts go to it, while
+  // the funders and operators are told (a first account takes effect when approved).
+  PAYOUT_ACCOUNT_COOLING_OFF_HOURS: z.coerce.number().int().min(0).max(720).default(24),
   // How often the inbound credits of the bank are read (milliseconds).
   BANK_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   // Which bank the worker talks to (bank/create-bank-adapter.ts). The simulator is the default

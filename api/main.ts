@@ -24,6 +24,7 @@ const api = await startApiServer(
     corsOrigins: config.CORS_ORIGINS,
     receivableSettings: receivableSettings(config),
     financingSettings: financingSettings(config),
+    payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
   },
   { host: config.API_HOST, port: config.API_PORT },
 );

@@ -5,6 +5,9 @@ import { collectionAccountCode, ensurePlatformAccounts, ESCROW_BANK_NAME, openPa
 import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
+import { currentPayoutAccount, PAYOUT_ACCOUNT_COOLING_OFF_DEFAULT_MS } from '../prisma/stores/payout-account-store';
+import { enrollSupplier } from '../prisma/stores/program-store';
+import { actorOf } from '../test/support/receivables';
 import { escalateOverdueReceipts, OFFLINE_RECEIPT_ESCALATE_AFTER_DAYS } from '../prisma/stores/offline-receipt-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
@@ -28,7 +31,9 @@ type Result = Record<string, any>;
 
 const ERROR_FIELDS = `... on Error { code message } ... on ValidationError { issues { path message } }`;
 const STATE_FIELDS = `${ERROR_FIELDS} ... on WrongStateError { currentState }`;
-const ACCOUNT_FIELDS = `__typename ... on PartyBankAccount { id accountName accountNumber bankName } ${ERROR_FIELDS}`;
+const ACCOUNT_FIELDS = `__typename ... on PartyBankAccount { id accountName accountNumber bankName status effectiveFrom decidedAt } ${ERROR_FIELDS}`;
+const APPROVE_ACCOUNT = `mutation ($id: ID!) { approvePayoutAccount(id: $id) { ${ACCOUNT_FIELDS} } }`;
+const PAYOUT_CHANGES = `{ payoutAccountChanges { id status effectiveFrom } }`;
 const REGISTER = `mutation ($input: BankAccountInput!) { registerPayoutAccount(input: $input) { ${ACCOUNT_FIELDS} } }`;
 const PAYOUT_ACCOUNT = `{ payoutAccount { id accountName accountNumber bankName } }`;
 const TOP_UP = `{ topUpInstructions { purpose bankName accountName virtualAccountNumber currency } }`;
@@ -169,37 +174,63 @@ describe('money-side API (servicing)', () => {
   }
 
   describe('registerPayoutAccount', () => {
-    it('registers a masked account, retires the previous one on a second registration, and never returns the full number', async () => {
-      const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    it('changes a payout account only with a second user, after the cooling-off period, telling the funders and operators, and never returns the full number', async () => {
+      const NAME = '深圳市华强精密电子有限公司';
+      const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'], legalName: NAME });
+      const second = await createActor(db.prisma, { partyId: supplier.partyId, userRoles: ['CHECKER'] });
+      await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
       const first = responses.length;
       expect(await call(supplier.token, PAYOUT_ACCOUNT)).toBeNull();
 
-      const registered = await call(supplier.token, REGISTER, { input: { accountName: ' 深圳市华强精密电子有限公司 ', accountNumber: ACCOUNT_NUMBER_TYPED, bankName: '中国工商银行深圳华强支行' } });
-      expect(registered).toMatchObject({ __typename: 'PartyBankAccount', accountName: '深圳市华强精密电子有限公司', accountNumber: '**** 3445', bankName: '中国工商银行深圳华强支行' });
-      expect(await call(supplier.token, PAYOUT_ACCOUNT)).toEqual({ id: registered.id, accountName: '深圳市华强精密电子有限公司', accountNumber: '**** 3445', bankName: '中国工商银行深圳华强支行' });
+      // Proposed is not in effect: a second user of the party must approve, never the proposer nor another party.
+      const registered = await call(supplier.token, REGISTER, { input: { accountName: ` ${NAME} `, accountNumber: ACCOUNT_NUMBER_TYPED, bankName: '中国工商银行深圳华强支行' } });
+      expect(registered).toMatchObject({ __typename: 'PartyBankAccount', accountName: NAME, accountNumber: '**** 3445', bankName: '中国工商银行深圳华强支行', status: 'PROPOSED', effectiveFrom: null });
+      expect(await call(supplier.token, PAYOUT_ACCOUNT)).toBeNull();
+      expect(await call(supplier.token, APPROVE_ACCOUNT, { id: registered.id })).toMatchObject({ __typename: 'ForbiddenError', code: 'MAKER_CANNOT_CHECK' });
+      expect(await call(outsider.token, APPROVE_ACCOUNT, { id: registered.id })).toMatchObject({ __typename: 'NotFoundError' });
+      // A party's first account is in effect once approved.
+      const approved = await call(second.token, APPROVE_ACCOUNT, { id: registered.id });
+      expect(approved).toMatchObject({ __typename: 'PartyBankAccount', status: 'APPROVED' });
+      expect(approved.effectiveFrom).toBe(approved.decidedAt);
+      expect(await call(supplier.token, PAYOUT_ACCOUNT)).toEqual({ id: registered.id, accountName: NAME, accountNumber: '**** 3445', bankName: '中国工商银行深圳华强支行' });
       // Stored in full (the bank needs it), shown masked.
       expect((await db.prisma.partyBankAccount.findUniqueOrThrow({ where: { id: rowId(registered.id) } })).accountNumber).toBe(ACCOUNT_NUMBER);
 
-      const replaced = await call(supplier.token, REGISTER, { input: { accountName: '深圳市华强精密电子有限公司', accountNumber: NEW_ACCOUNT_NUMBER, bankName: '招商银行深圳分行' } });
-      expect(replaced).toMatchObject({ __typename: 'PartyBankAccount', accountNumber: '**** 2789', bankName: '招商银行深圳分行' });
-      expect(replaced.id).not.toBe(registered.id);
-      expect(await call(supplier.token, PAYOUT_ACCOUNT)).toMatchObject({ id: replaced.id, accountNumber: '**** 2789' });
-      const rows = await db.prisma.partyBankAccount.findMany({ where: { partyId: supplier.partyId }, orderBy: { createdAt: 'asc' } });
-      expect(rows.map((row) => [row.id, row.retiredAt === null])).toEqual([
-        [rowId(registered.id), false],
-        [rowId(replaced.id), true],
-      ]);
+      // A change: approved, it waits out the cooling-off period while payouts keep going to the account in effect.
+      const replaced = await call(supplier.token, REGISTER, { input: { accountName: NAME, accountNumber: NEW_ACCOUNT_NUMBER, bankName: '招商银行深圳分行' } });
+      expect(replaced).toMatchObject({ __typename: 'PartyBankAccount', accountNumber: '**** 2789', bankName: '招商银行深圳分行', status: 'PROPOSED' });
+      const cooling = await call(second.token, APPROVE_ACCOUNT, { id: replaced.id });
+      expect(cooling).toMatchObject({ status: 'APPROVED' });
+      expect(Date.parse(cooling.effectiveFrom) - Date.parse(cooling.decidedAt)).toBe(PAYOUT_ACCOUNT_COOLING_OFF_DEFAULT_MS);
+      expect(await call(supplier.token, PAYOUT_ACCOUNT)).toMatchObject({ id: registered.id, accountNumber: '**** 3445' });
+      expect(await call(second.token, PAYOUT_CHANGES)).toEqual([{ id: replaced.id, status: 'APPROVED', effectiveFrom: cooling.effectiveFrom }]);
+      expect((await currentPayoutAccount(db.prisma, supplier.partyId, new Date(Date.parse(cooling.effectiveFrom) - 1)))?.id).toBe(rowId(registered.id));
+      expect((await currentPayoutAccount(db.prisma, supplier.partyId, new Date(cooling.effectiveFrom)))?.id).toBe(rowId(replaced.id));
+      // The funder that finances the supplier and the operators are told, masked; the first account told no one.
+      const told = await db.prisma.notification.findMany({ where: { kind: 'PAYOUT_ACCOUNT_CHANGED', body: { contains: NAME } } });
+      expect(told.map((row) => row.partyId)).toEqual(expect.arrayContaining([parties.funder.partyId, operatorMaker.partyId]));
+      expect(told.every((row) => row.body.includes('**** 2789') && !row.body.includes(NEW_ACCOUNT_NUMBER))).toBe(true);
 
       for (const body of responses.slice(first)) {
         for (const number of [ACCOUNT_NUMBER, ACCOUNT_NUMBER_TYPED, NEW_ACCOUNT_NUMBER]) expect(body).not.toContain(number);
       }
     });
 
+    it("refuses an account in another name than the party's own (同名账户), storing nothing", async () => {
+      const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'], legalName: '深圳市华强精密电子有限公司' });
+      const refused = await call(supplier.token, REGISTER, { input: { accountName: 'Attacker Ltd', accountNumber: NEW_ACCOUNT_NUMBER, bankName: '招商银行深圳分行' } });
+      expect(refused).toMatchObject({ __typename: 'ValidationError', code: 'PAYOUT_ACCOUNT_NOT_OWN_NAME' });
+      expect(await db.prisma.partyBankAccount.count({ where: { partyId: supplier.partyId } })).toBe(0);
+    });
+
     it('refuses malformed accounts with the field paths, and a user without ADMIN, storing nothing', async () => {
-      const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+      const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'], legalName: '深圳市华强精密电子有限公司' });
       const maker = await createActor(db.prisma, { partyId: supplier.partyId, userRoles: ['MAKER'] });
+      const checker = await createActor(db.prisma, { partyId: supplier.partyId, userRoles: ['CHECKER'] });
       const kept = await call(supplier.token, REGISTER, { input: { accountName: '深圳市华强精密电子有限公司', accountNumber: ACCOUNT_NUMBER, bankName: '中国工商银行深圳华强支行' } });
       expect(kept.__typename).toBe('PartyBankAccount');
+      expect(await call(maker.token, APPROVE_ACCOUNT, { id: kept.id })).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
+      expect(await call(checker.token, APPROVE_ACCOUNT, { id: kept.id })).toMatchObject({ status: 'APPROVED' });
       const valid = { accountName: '深圳市华强精密电子有限公司', accountNumber: NEW_ACCOUNT_NUMBER, bankName: '招商银行深圳分行' };
       const cases: Array<[string, Record<string, string>, string[][]]> = [
         ['letters in the number', { ...valid, accountNumber: '6222abcd00112233445' }, [['input', 'accountNumber']]],

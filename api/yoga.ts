@@ -34,6 +34,8 @@ export interface YogaDependencies {
   corsOrigins?: readonly string[];
   receivableSettings: ReceivableSettings;
   financingSettings: FinancingSettings;
+  /** How long an approved change of a payout account waits before it takes effect (default 24 hours). */
+  payoutAccountCoolingOffMs?: number;
   /**
    * The simulated bank's development tools, given only where the simulator is the bank and not
    * in production. With them the API serves the development schema (its mutations); without, the
@@ -167,7 +169,7 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, devBank = null } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, devBank = null } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
@@ -236,6 +238,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         apiKeyPepper,
         receivableSettings,
         financingSettings,
+        payoutAccountCoolingOffMs,
         devBank,
         viewer,
         logger: logger.child({ requestId, partyId: viewer.partyId, userId: viewer.userId }),

@@ -151,6 +151,7 @@ try {
       corsOrigins: config.CORS_ORIGINS,
       receivableSettings: receivableSettings(config),
       financingSettings: financingSettings(config),
+      payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
       // Development only, and only with the simulator: play the bank (send money in, script
       // payouts) from GraphiQL. These mutations exist in the schema only when this is set.
       devBank: bank.simulator && config.NODE_ENV !== 'production' ? { simulator: bank.simulator, processInbound: () => bookInboundCredits(inbound) } : null,

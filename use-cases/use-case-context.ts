@@ -17,4 +17,6 @@ export interface UseCaseContext {
   financingSettings: FinancingSettings;
   /** Names the request: Updates are keyed by it, so Temporal deduplicates a client's retry. */
   requestId: string;
+  /** How long an approved change of a payout account waits before payouts go to it (PAYOUT_ACCOUNT_COOLING_OFF_HOURS); 24 hours when not given. */
+  payoutAccountCoolingOffMs?: number;
 }

@@ -9,6 +9,7 @@ import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { postTransaction } from './ledger/postings';
+import { currentPayoutAccount } from './payout-account-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
@@ -147,7 +148,7 @@ async function openBalancePayout(tx: Tx, actor: Actor, request: BalancePayoutReq
     const whose = purpose === 'WITHDRAWAL' ? 'the party has no settlement account' : 'the platform has no fee income account';
     throw ValidationError.field(['input', 'currency'], `${whose} in ${currency}`, 'CURRENCY_MISMATCH');
   }
-  const beneficiary = await tx.partyBankAccount.findFirst({ where: { partyId: party.id, retiredAt: null } });
+  const beneficiary = await currentPayoutAccount(tx, party.id, now);
   if (!beneficiary) throw ValidationError.field(['payoutAccount'], 'no payout bank account is registered: register one first (registerPayoutAccount)', 'BANK_ACCOUNT_MISSING');
   assertOwnName(party.legalName, beneficiary.accountName);
 

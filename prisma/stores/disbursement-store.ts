@@ -15,6 +15,7 @@ import { amountToPayAgain } from './payout-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
+import { currentPayoutAccount } from './payout-account-store';
 
 // Disbursement (放款): the funder's money is reserved, posted to the supplier net of the
 // discount and fees, and paid out to the supplier's bank account through the bank adapter.
@@ -242,7 +243,7 @@ async function openPayoutAttempt(
   now: Date,
   requestKey: string | null = null,
 ): Promise<Payout | null> {
-  const beneficiary = await tx.partyBankAccount.findFirst({ where: { partyId: financing.supplierPartyId, retiredAt: null } });
+  const beneficiary = await currentPayoutAccount(tx, financing.supplierPartyId, now);
   if (!beneficiary) return null;
   const currency = financing.currency as Currency;
   const reference = payoutReference(financing.financingNumber, attempt);
@@ -307,8 +308,10 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
 }
 
 /**
- * Registers where a party's payouts go (its administrator, or an operator), retiring the
- * previous account; payouts already in flight keep the account they were sent to.
+ * Gives a party a payout account in effect at once, retiring the previous one, without the
+ * second user and the cooling-off period: how the seed and the tests set a party up. The API
+ * changes an account only through proposePayoutAccount and decidePayoutAccount
+ * (payout-account-store.ts). Payouts already in flight keep the account they were sent to.
  */
 export async function registerBankAccount(prisma: PrismaClient, actor: Actor, partyId: string, input: BankAccountInput, now = new Date()): Promise<PartyBankAccount> {
   if (!isOperator(actor) && actor.partyId !== partyId) throw new NotFoundError('Party', partyId);
@@ -316,6 +319,6 @@ export async function registerBankAccount(prisma: PrismaClient, actor: Actor, pa
   return runTransaction(prisma, async (tx) => {
     await tx.$queryRaw`SELECT id FROM party WHERE id = ${partyId}::uuid FOR UPDATE`;
     await tx.partyBankAccount.updateMany({ where: { partyId, retiredAt: null }, data: { retiredAt: now } });
-    return tx.partyBankAccount.create({ data: { partyId, ...valid, createdByUserId: actor.userId, createdAt: now } });
+    return tx.partyBankAccount.create({ data: { partyId, ...valid, status: 'APPROVED', effectiveFrom: now, decidedAt: now, createdByUserId: actor.userId, createdAt: now } });
   });
 }

@@ -7,6 +7,8 @@ import { toDecimal } from '../../prisma/stores/to-decimal';
 import { decideOfflineRepayment } from '../../use-cases/decide-offline-repayment';
 import { recordOfflineRepayment } from '../../use-cases/record-offline-repayment';
 import { registerPayoutAccount } from '../../use-cases/register-payout-account';
+import { decidePayoutAccount } from '../../use-cases/decide-payout-account';
+import { currentPayoutAccount } from '../../prisma/stores/payout-account-store';
 import { retryPayout } from '../../use-cases/retry-payout';
 import { isoDateOfColumn } from '../../domain/business-date';
 import { LimitExceededError, WrongStateError } from '../../domain/errors';
@@ -173,8 +175,16 @@ builder.prismaObjectFields('Financing', (t) => ({
   ),
 }));
 
+/** A party's pending payout-account changes: one proposal at a time, and an approved change or two cooling off. */
+const PAYOUT_ACCOUNT_CHANGES_SHOWN_MAX = 10;
+
+const PartyBankAccountStatusEnum = builder.enumType('PartyBankAccountStatus', {
+  values: ['PROPOSED', 'APPROVED', 'REJECTED'] as const,
+  description: 'PROPOSED by one user of the party; APPROVED by a second (in effect from effectiveFrom); or REJECTED (also a proposal another proposal replaced).',
+});
+
 builder.prismaNode('PartyBankAccount', {
-  description: "Where a party's payouts go. The number is masked.",
+  description: "Where a party's payouts go, in the party's own name. Changed with four eyes and a cooling-off period (docs/security.md). The number is masked.",
   id: { field: 'id' },
   // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
   nullable: true,
@@ -184,6 +194,13 @@ builder.prismaNode('PartyBankAccount', {
     accountNumber: t.string({ description: 'Masked: the last four digits.', resolve: (account) => maskBankAccountNumber(account.accountNumber) }),
     bankName: t.exposeString('bankName'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    status: t.field({ type: PartyBankAccountStatusEnum, resolve: (account) => account.status }),
+    effectiveFrom: t.expose('effectiveFrom', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'APPROVED: from when payouts go to it (after the cooling-off period when it replaced an account).',
+    }),
+    decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
   }),
 });
 
@@ -234,8 +251,22 @@ builder.queryFields((t) => ({
   payoutAccount: t.prismaField({
     type: 'PartyBankAccount',
     nullable: true,
-    description: "Your party's active payout bank account, if registered.",
-    resolve: (query, _root, _args, ctx) => ctx.prisma.partyBankAccount.findFirst({ ...query, where: { partyId: ctx.viewer.partyId, retiredAt: null } }),
+    description: "Your party's payout bank account in effect now, if any (a change waiting for approval or its cooling-off period is in payoutAccountChanges).",
+    resolve: async (query, _root, _args, ctx) => {
+      const current = await currentPayoutAccount(ctx.prisma, ctx.viewer.partyId);
+      return current ? ctx.prisma.partyBankAccount.findUnique({ ...query, where: { id: current.id } }) : null;
+    },
+  }),
+  payoutAccountChanges: t.prismaField({
+    type: ['PartyBankAccount'],
+    description: `Your party's payout accounts waiting for a second user's approval or for their cooling-off period to end, newest first (at most ${PAYOUT_ACCOUNT_CHANGES_SHOWN_MAX}).`,
+    resolve: (query, _root, _args, ctx) =>
+      ctx.prisma.partyBankAccount.findMany({
+        ...query,
+        where: { partyId: ctx.viewer.partyId, OR: [{ status: 'PROPOSED' }, { status: 'APPROVED', effectiveFrom: { gt: new Date() } }] },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: PAYOUT_ACCOUNT_CHANGES_SHOWN_MAX,
+      }),
   }),
   topUpInstructions: t.field({
     type: [TopUpInstruction],
@@ -283,11 +314,32 @@ builder.prismaNode('InboundCredit', {
 builder.mutationFields((t) => ({
   registerPayoutAccount: t.prismaField({
     type: 'PartyBankAccount',
-    description: "Registers where your party's payouts go (ADMIN); the previous account is retired. Payouts in flight keep theirs.",
+    description:
+      "Proposes where your party's payouts go (ADMIN), in your party's own legal name. Nothing changes until a second user of your party approves it (approvePayoutAccount); a change of account then waits out the cooling-off period while the funders and operators are told. Payouts in flight keep theirs.",
     errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: BankAccountInput }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { bankAccountId } = await registerPayoutAccount(ctx, ctx.viewer, input);
+      return ctx.prisma.partyBankAccount.findUniqueOrThrow({ ...query, where: { id: bankAccountId } });
+    },
+  }),
+  approvePayoutAccount: t.prismaField({
+    type: 'PartyBankAccount',
+    description: "Approves your party's proposed payout account (a second ADMIN or CHECKER of the party, never the proposer): in effect at once when the party had none, else after the cooling-off period.",
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { bankAccountId } = await decidePayoutAccount(ctx, ctx.viewer, rowIdOf(id, 'PartyBankAccount'), true);
+      return ctx.prisma.partyBankAccount.findUniqueOrThrow({ ...query, where: { id: bankAccountId } });
+    },
+  }),
+  rejectPayoutAccount: t.prismaField({
+    type: 'PartyBankAccount',
+    description: "Rejects your party's proposed payout account (a second ADMIN or CHECKER of the party). Nothing changes.",
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { bankAccountId } = await decidePayoutAccount(ctx, ctx.viewer, rowIdOf(id, 'PartyBankAccount'), false);
       return ctx.prisma.partyBankAccount.findUniqueOrThrow({ ...query, where: { id: bankAccountId } });
     },
   }),

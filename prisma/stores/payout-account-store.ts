@@ -1,0 +1,87 @@
+import type { Actor } from '../../domain/actor';
+import { assertOwnName } from '../../domain/balance-payout-rules';
+import { ForbiddenError, NotFoundError, WrongStateError } from '../../domain/errors';
+import { maskBankAccountNumber, validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
+import type { PartyBankAccount, PrismaClient } from '../client';
+import { runTransaction, type Tx } from './run-transaction';
+
+// Where a party's payouts go (docs/security.md, "Payout accounts"). Re-pointing payouts is the
+// shortest way to steal a disbursement, so a change takes two people and time: one user of the
+// party proposes an account in the party's own legal name (同名账户), a second user of the same
+// party approves it, and an account that replaces another takes effect only after the
+// cooling-off period, while the funders that finance the party and the operators are told. Until
+// then payouts keep going to the account in effect. A party's first account takes effect when it
+// is approved (there is nothing to protect yet).
+
+/** The cooling-off period when the configuration does not set one (PAYOUT_ACCOUNT_COOLING_OFF_HOURS). */
+export const PAYOUT_ACCOUNT_COOLING_OFF_DEFAULT_MS = 24 * 60 * 60 * 1000;
+
+/** The account payouts go to at `now`: the latest approved account already in effect. */
+export function currentPayoutAccount(db: PrismaClient | Tx, partyId: string, now = new Date()): Promise<PartyBankAccount | null> {
+  return db.partyBankAccount.findFirst({
+    where: { partyId, status: 'APPROVED', effectiveFrom: { lte: now }, retiredAt: null },
+    orderBy: [{ effectiveFrom: 'desc' }, { createdAt: 'desc' }],
+  });
+}
+
+async function lockParty(tx: Tx, partyId: string): Promise<{ id: string; legalName: string }> {
+  // The party's lock orders its proposals and decisions, and its payouts' reading of the account.
+  await tx.$queryRaw`SELECT id FROM party WHERE id = ${partyId}::uuid FOR UPDATE`;
+  return tx.party.findUniqueOrThrow({ where: { id: partyId }, select: { id: true, legalName: true } });
+}
+
+/**
+ * One user of the party proposes where its payouts go: an account in the party's own legal
+ * name. An earlier proposal still waiting is withdrawn by it. Nothing changes for payouts yet.
+ */
+export async function proposePayoutAccount(prisma: PrismaClient, actor: Actor, input: BankAccountInput, now = new Date()): Promise<PartyBankAccount> {
+  const valid = validateBankAccount(input);
+  return runTransaction(prisma, async (tx) => {
+    const party = await lockParty(tx, actor.partyId);
+    assertOwnName(party.legalName, valid.accountName);
+    await tx.partyBankAccount.updateMany({ where: { partyId: party.id, status: 'PROPOSED' }, data: { status: 'REJECTED', decidedAt: now } });
+    return tx.partyBankAccount.create({ data: { partyId: party.id, ...valid, status: 'PROPOSED', createdByUserId: actor.userId, createdAt: now } });
+  });
+}
+
+/**
+ * A second user of the same party decides a proposal. Approved, the account takes effect at once
+ * when the party has none, else after `coolingOffMs`; the funders financing the party and every
+ * operator are told which account (masked) and from when. Rejected, nothing changes.
+ */
+export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, coolingOffMs: number, now = new Date()): Promise<PartyBankAccount> {
+  return runTransaction(prisma, async (tx) => {
+    const proposed = await tx.partyBankAccount.findUnique({ where: { id } });
+    // Another party's proposal is not found, exactly like one that does not exist.
+    if (!proposed || proposed.partyId !== actor.partyId) throw new NotFoundError('PartyBankAccount', id);
+    const party = await lockParty(tx, proposed.partyId);
+    const row = await tx.partyBankAccount.findUniqueOrThrow({ where: { id } });
+    if (row.status !== 'PROPOSED') throw new WrongStateError(`the payout account is ${row.status}: there is no proposal to decide`, row.status);
+    if (row.createdByUserId === actor.userId) throw new ForbiddenError('the user who proposed a payout account cannot approve it: a second user of the party must', 'MAKER_CANNOT_CHECK');
+    if (!approve) return tx.partyBankAccount.update({ where: { id }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now } });
+    const replacing = await tx.partyBankAccount.findFirst({ where: { partyId: party.id, status: 'APPROVED', retiredAt: null } });
+    const effectiveFrom = replacing ? new Date(now.getTime() + coolingOffMs) : now;
+    const approved = await tx.partyBankAccount.update({ where: { id }, data: { status: 'APPROVED', effectiveFrom, decidedByUserId: actor.userId, decidedAt: now } });
+    if (replacing) await tellOfChange(tx, party, approved, effectiveFrom);
+    return approved;
+  });
+}
+
+/** The funders that finance the party (through a program it is enrolled in) and every operator party. */
+async function tellOfChange(tx: Tx, party: { id: string; legalName: string }, account: PartyBankAccount, effectiveFrom: Date): Promise<void> {
+  const funders = await tx.creditLimit.findMany({ where: { supplierPartyId: party.id }, select: { funderPartyId: true } });
+  const operators = await tx.party.findMany({ where: { roles: { has: 'PLATFORM' } }, select: { id: true } });
+  const recipients = [...new Set([...funders.map((row) => row.funderPartyId), ...operators.map((row) => row.id)])];
+  const masked = maskBankAccountNumber(account.accountNumber);
+  const from = effectiveFrom.toISOString();
+  await tx.notification.createMany({
+    data: recipients.map((partyId) => ({
+      partyId,
+      kind: 'PAYOUT_ACCOUNT_CHANGED',
+      subject: `收款账户变更 ${party.legalName} / Payout account changed: ${party.legalName}`,
+      body: `${party.legalName} 的收款账户将于 ${from} 起变更为 ${account.bankName} ${masked}（户名 ${account.accountName}）。在此之前款项仍付至原账户；如非本人操作，请立即联系平台。${party.legalName}'s payouts go to ${account.bankName} ${masked} (in the name of ${account.accountName}) from ${from}; until then they go to the account in effect. If this change is unexpected, tell the platform now.`,
+      dedupeKey: `payout-account:${account.id}:changed:${partyId}`,
+    })),
+    skipDuplicates: true,
+  });
+}
