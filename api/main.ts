@@ -11,7 +11,7 @@ const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV =
 const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
 const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
 const api = await startApiServer(
-  { prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, apiKeyPepper: config.API_KEY_PEPPER, graphiql: config.NODE_ENV !== 'production', receivableSettings: receivableSettings(config), financingSettings: financingSettings(config) },
+  { prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, apiKeyPepper: config.API_KEY_PEPPER, graphiql: config.NODE_ENV !== 'production', receivableSettings: receivableSettings(config), financingSettings: financingSettings(config), reconciliationSettings: { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS } },
   { host: config.API_HOST, port: config.API_PORT },
 );
 logger.info({ url: api.url }, 'API listening');

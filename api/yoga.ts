@@ -12,6 +12,7 @@ import { queryLimits } from './query-limits';
 import { DomainError, ValidationError } from '../domain/errors';
 import type { DevBank, GraphQLContext } from '../schema/context';
 import { developmentSchema, schema } from '../schema';
+import type { ReconciliationSettings } from '../use-cases/use-case-context';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -30,6 +31,8 @@ export interface YogaDependencies {
   graphiql: boolean | GraphiQLSettings;
   receivableSettings: ReceivableSettings;
   financingSettings: FinancingSettings;
+  /** How reconciliation escalates; RECONCILIATION_ESCALATE_AFTER_DAYS. */
+  reconciliationSettings?: ReconciliationSettings;
   /**
    * The simulated bank's development tools, given only where the simulator is the bank and not
    * in production. With them the API serves the development schema (its mutations); without, the
@@ -150,7 +153,7 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings, financingSettings, devBank = null } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, receivableSettings, financingSettings, reconciliationSettings, devBank = null } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
@@ -206,6 +209,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         apiKeyPepper,
         receivableSettings,
         financingSettings,
+        ...(reconciliationSettings ? { reconciliationSettings } : {}),
         devBank,
         viewer,
         logger: logger.child({ requestId, partyId: viewer.partyId, userId: viewer.userId }),

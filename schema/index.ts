@@ -17,6 +17,7 @@ import './types/balance-payout';
 import './types/portfolio';
 import './types/attention';
 import './types/inbound-exception';
+import './types/bank-statement';
 
 builder.queryType({});
 builder.mutationType({});
