@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BankSimulator } from '../bank/simulator/bank-simulator';
-import { addDays, businessDateOf } from '../domain/business-date';
+import { addDays, businessDateOf, startOfBusinessDate } from '../domain/business-date';
 import { ensurePlatformAccounts, partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
@@ -19,6 +19,7 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 import { bookInboundCredits } from '../use-cases/book-inbound-credits';
 import { importBankStatement } from '../use-cases/import-bank-statement';
 import { RETURN_WATCH_DAYS } from './definitions/financing/payout';
+import { workflowIds } from './contracts/workflow-ids';
 
 // A payout the beneficiary's bank sends back after the financing's workflow stopped watching it
 // (docs/reconciliation.md, "Payout returns after the watch"): the workflow saw it settled; the
@@ -38,19 +39,16 @@ describe('a payout returned after the watch, on the time-skipping server', () =>
   let stack: TimeSkippingStack;
   let worker: TestWorker;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    // A database per test: both play the same escrow account over the same days.
     db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
     await ensurePlatformAccounts(db.prisma);
-  });
-  beforeEach(async () => {
     stack = await startTimeSkippingStack(db);
     ({ env, bank, api } = stack);
     worker = await createTestWorker(db.prisma, { connection: env.nativeConnection, namespace: env.namespace, taskQueue: api.taskQueue, bank });
   });
   afterEach(async () => {
     await stack?.close();
-  });
-  afterAll(async () => {
     await db?.drop();
   });
 
@@ -110,6 +108,39 @@ describe('a payout returned after the watch, on the time-skipping server', () =>
       expect(retried).toMatchObject({ __typename: 'Payout', payoutReference: expect.stringMatching(/-P2$/), amount: { amount: '787200.00' } });
       await expect.poll(async () => (await db.prisma.payout.findUniqueOrThrow({ where: { id: rowId(retried.id) } })).status, { timeout: 20_000 }).toBe('SETTLED');
       expect(await balance(supplierCode)).toBe('0.00');
+      expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+    });
+  });
+
+  it('pays a return found after the financing settled and its workflow ended through a new run of the workflow', async () => {
+    await worker.runUntil(async () => {
+      await bank.script({ behaviour: 'RETURN_AFTER', delayMs: 7 * DAY, reason: '收款人户名不符 name does not match' });
+      const parties = await createFinancingParties(db.prisma);
+      const operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'] });
+      const { supplier, financingId, supplierCode } = await disbursedFinancing(parties);
+      const settledOn = businessDateOf(new Date(await env.currentTimeMs()));
+      // The core enterprise pays early: the funder is whole, the watch ends, the workflow ends.
+      const collection = (await findAccountByCode(db.prisma, `financing:${financingId}:COLLECTION:CNY`))!.virtualAccountNumber!;
+      await bank.receiveInboundCredit({ virtualAccountNumber: collection, amount: '800000.00', currency: 'CNY', payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200112233', remittanceInformation: 'repayment' });
+      await bookInboundCredits({ prisma: db.prisma, bank, temporal: env.client, logger: testLogger });
+      const handle = env.client.workflow.getHandle(workflowIds.financing(financingId));
+      expect((await handle.result()).status).toBe('SETTLED');
+      await env.sleep(8 * DAY - ((await env.currentTimeMs()) - startOfBusinessDate(settledOn).getTime()));
+
+      const ctx = { prisma: db.prisma, logger: testLogger };
+      let returnsBooked = 0;
+      for (let day = settledOn; day <= addDays(settledOn, 7); day = addDays(day, 1)) {
+        returnsBooked += (await importBankStatement(ctx, await actorOf(db.prisma, operator), await bank.fetchStatementFile(day, 'CNY', 'CAMT053'))).returnsBooked;
+      }
+      expect(returnsBooked).toBe(1);
+      expect(await balance(supplierCode)).toBe('787200.00');
+      const retried = await call(supplier.token, RETRY, { id: globalId('Financing', financingId) });
+      expect(retried).toMatchObject({ __typename: 'Payout', payoutReference: expect.stringMatching(/-P2$/), amount: { amount: '787200.00' } });
+      await expect.poll(async () => (await db.prisma.payout.findUniqueOrThrow({ where: { id: rowId(retried.id) } })).status, { timeout: 20_000 }).toBe('SETTLED');
+      expect(await balance(supplierCode)).toBe('0.00');
+      // The new run watches the new payout, then ends: the financing stays settled.
+      expect((await handle.result()).status).toBe('SETTLED');
+      expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId } })).status).toBe('SETTLED');
       expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
     });
   });
