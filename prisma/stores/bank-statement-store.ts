@@ -4,7 +4,7 @@ import { addDays, businessDateOf, dateColumn, isoDateOfColumn, startOfBusinessDa
 import { isOperator, type Actor } from '../../domain/actor';
 import { ConflictError, StatementContinuityError } from '../../domain/errors';
 import { type Decimal, formatAmount, type Currency } from '../../domain/money';
-import type { BankStatement, Prisma, PrismaClient, ReconciliationItem, ReconciliationRule } from '../client';
+import type { BankStatement, Prisma, PrismaClient, ReconciliationRule } from '../client';
 import { recordPayoutOutcome } from './payout-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
@@ -453,9 +453,8 @@ export async function bookFoundReturns(prisma: PrismaClient, accountNumber: stri
   return booked;
 }
 
+/** Rows per page of statements, their lines and reconciliation items. */
 export const STATEMENT_PAGE_SIZE_MAX = 100;
-
-export type ReconciliationItemFilter = { outcome?: ReconciliationItem['outcome']; status?: ReconciliationItem['status'] };
 
 /** Statements and their reconciliation are the platform's books: operators see them, no other party does. */
 export function visibleToOperators<Where extends { id?: unknown }>(actor: Actor): Where | { id: { in: string[] } } {
