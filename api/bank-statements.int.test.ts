@@ -9,6 +9,7 @@ import { pollInboundCredits } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { decideOfflineRepayment, proposeOfflineRepayment } from '../prisma/stores/offline-receipt-store';
 import { recordPayoutOutcome } from '../prisma/stores/payout-store';
 import { enrollSupplier } from '../prisma/stores/program-store';
 import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
@@ -273,6 +274,42 @@ describe('bank statements', () => {
       }
       expect(operatorParties).toBeGreaterThan(0);
       expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+    } finally {
+      await bank.close();
+    }
+  });
+
+  it('holds a line an approved offline receipt expects as BANK_ONLY until the feed books the money, then matches it', async () => {
+    const t0 = morningOf(50);
+    const day = businessDateOf(t0);
+    const { bank, state } = bankAt(t0);
+    try {
+      const { financing } = await disbursedAt(bank, t0);
+      const maker = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'] });
+      const checker = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['CHECKER'] });
+      const receipt = await proposeOfflineRepayment(db.prisma, await actorOf(db.prisma, maker), { financingId: financing.id, amount: '100000.00', bankReference: `CORE${sequence}REPAY`, note: '网银回单 online banking receipt' });
+      await decideOfflineRepayment(db.prisma, await actorOf(db.prisma, checker), receipt.id, true);
+      const collection = (await findAccountByCode(db.prisma, `financing:${financing.id}:COLLECTION:CNY`))!.virtualAccountNumber!;
+      await bank.receiveInboundCredit({ bankReference: receipt.bankReference, virtualAccountNumber: collection, amount: '100000.00', currency: 'CNY', payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: 'repayment' });
+
+      const first = await importFile('CSV', (await bank.fetchStatementFile(day, 'CNY', 'CSV')).content);
+      expect(first.statement.closingBalance.amount).toBe('312800.00');
+      expect(linesOf(first)).toEqual([
+        ['INBOUND_CREDIT', '1000000.00', false, 'MATCHED', 'RESOLVED', 'BANK_REFERENCE'],
+        ['PAYOUT', '787200.00', false, 'MATCHED', 'RESOLVED', 'PAYOUT_REFERENCE'],
+        ['INBOUND_CREDIT', '100000.00', false, 'BANK_ONLY', 'OPEN', 'EXPECTED_PAYMENT'],
+      ]);
+      const expected = await db.prisma.reconciliationItem.findFirstOrThrow({ where: { accountNumber: bank.escrowAccountNumber, rule: 'EXPECTED_PAYMENT' } });
+      expect(expected.offlineRepaymentId).toBe(receipt.id);
+
+      // The feed books the money (and matches the receipt to it); the next import matches the line.
+      await feed(bank);
+      expect((await db.prisma.offlineRepayment.findUniqueOrThrow({ where: { id: receipt.id } })).status).toBe('MATCHED');
+      state.now = new Date(t0.getTime() + DAY_MS);
+      await importFile('CSV', (await bank.fetchStatementFile(addDays(day, 1), 'CNY', 'CSV')).content);
+      const matched = await db.prisma.reconciliationItem.findUniqueOrThrow({ where: { id: expected.id } });
+      expect([matched.outcome, matched.status, matched.rule, matched.offlineRepaymentId]).toEqual(['MATCHED', 'RESOLVED', 'BANK_REFERENCE', null]);
+      expect(matched.inboundCreditId).toBe((await db.prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: receipt.bankReference } })).id);
     } finally {
       await bank.close();
     }
