@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BANK_ADAPTERS } from '../bank/create-bank-adapter';
 import { cutOffMinutes, DEFAULT_CUT_OFF, isTimeZone, type CutOffSettings } from '../domain/accounting-day';
+import { CURRENCY_CODES, isCurrency } from '../domain/money';
 import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
 
 export type { FinancingSettings, ReceivableSettings };
@@ -87,6 +88,16 @@ const configSchema = z.object({
   PAYOUT_ACCOUNT_COOLING_OFF_HOURS: z.coerce.number().int().min(0).max(720).default(24),
   // How often the inbound credits of the bank are read (milliseconds).
   BANK_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
+  // Reconciliation (docs/reconciliation.md): how often the worker asks the bank for yesterday's
+  // statement (a turn that finds the day imported does nothing), of which currencies, and after
+  // how many days an unresolved difference needs attention and the operators are told.
+  BANK_STATEMENT_FETCH_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+  BANK_STATEMENT_CURRENCIES: z
+    .string()
+    .default('CNY')
+    .transform((value) => value.split(',').map((code) => code.trim()))
+    .refine((codes) => codes.every((code) => isCurrency(code)), { message: `must be a comma-separated list of ${CURRENCY_CODES.join(', ')}` }),
+  RECONCILIATION_ESCALATE_AFTER_DAYS: z.coerce.number().int().min(1).max(30).default(3),
   // Which bank the worker talks to (bank/create-bank-adapter.ts). The simulator is the default
   // for `npm start` and the tests; production refuses it unless the next variable allows it.
   BANK_ADAPTER: z.enum(BANK_ADAPTERS, { error: `must be one of ${BANK_ADAPTERS.join(', ')}` }).default('simulator'),

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { isOperator } from '../domain/actor';
 import type { PrismaClient } from '../prisma/client';
 import { authenticate, type Viewer } from './authenticate';
 import { requestIdFrom } from './request-id';
@@ -10,6 +11,18 @@ import { requestIdFrom } from './request-id';
  * kilobytes; 1 MiB leaves room for generated clients without letting one request hold megabytes.
  */
 export const REQUEST_BODY_BYTES_MAX = 1024 * 1024;
+
+/**
+ * The largest body a platform operator's request may carry: an escrow bank statement imported
+ * by hand (importBankStatement, at most STATEMENT_CONTENT_BYTES_MAX of file, JSON-escaped). Only
+ * operators import statements, and the token is checked before a byte is read.
+ */
+export const OPERATOR_REQUEST_BODY_BYTES_MAX = 10 * 1024 * 1024;
+
+/** How much of a body the caller may send. */
+export function requestBodyBytesMax(viewer: Viewer): number {
+  return isOperator(viewer) ? OPERATOR_REQUEST_BODY_BYTES_MAX : REQUEST_BODY_BYTES_MAX;
+}
 
 /** Media types a GraphQL POST may carry: JSON only (no forms, no multipart uploads). */
 const JSON_MEDIA_TYPES = new Set(['application/json']);
@@ -41,7 +54,7 @@ function refuse(response: ServerResponse, status: number, code: string, message:
  * The first thing a request to the GraphQL path meets, before any of it is read: the bearer
  * token is checked first (an unauthenticated caller costs one indexed lookup and never a parse),
  * then the method, the media type and the size, and only then is the body read, at most
- * REQUEST_BODY_BYTES_MAX bytes of it. Anything refused gets a small JSON error. Other paths
+ * REQUEST_BODY_BYTES_MAX bytes of it (OPERATOR_REQUEST_BODY_BYTES_MAX for an operator). Anything refused gets a small JSON error. Other paths
  * (the health check, document downloads) pass untouched: they keep rules of their own.
  *
  * Returns what GraphQL needs, or null once the request has been answered here.
@@ -68,17 +81,18 @@ export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiq
     if (!JSON_MEDIA_TYPES.has(mediaType)) {
       return refuse(response, 415, 'UNSUPPORTED_MEDIA_TYPE', `GraphQL requests carry Content-Type: application/json, not ${JSON.stringify(mediaType.slice(0, 80) || '(none)')}`, requestId, { accept: 'application/json' });
     }
+    const bytesMax = requestBodyBytesMax(viewer);
     const declared = request.headers['content-length'];
-    if (declared !== undefined && !(Number(declared) <= REQUEST_BODY_BYTES_MAX)) return tooLarge(response, requestId);
-    const body = await readBody(request, REQUEST_BODY_BYTES_MAX);
-    if (body === null) return tooLarge(response, requestId);
+    if (declared !== undefined && !(Number(declared) <= bytesMax)) return tooLarge(response, requestId, bytesMax);
+    const body = await readBody(request, bytesMax);
+    if (body === null) return tooLarge(response, requestId, bytesMax);
     return { viewer, requestId, body };
   };
 }
 
-function tooLarge(response: ServerResponse, requestId: string): null {
+function tooLarge(response: ServerResponse, requestId: string, bytesMax: number): null {
   // The rest of an over-long body is not worth receiving: close the connection after the answer.
-  return refuse(response, 413, 'PAYLOAD_TOO_LARGE', `a GraphQL request body may be at most ${REQUEST_BODY_BYTES_MAX} bytes`, requestId, { connection: 'close' });
+  return refuse(response, 413, 'PAYLOAD_TOO_LARGE', `a GraphQL request body may be at most ${bytesMax} bytes`, requestId, { connection: 'close' });
 }
 
 /**

@@ -14,6 +14,7 @@ import { requestIdFrom } from './request-id';
 import { DomainError, ValidationError } from '../domain/errors';
 import type { DevBank, GraphQLContext } from '../schema/context';
 import { developmentSchema, schema } from '../schema';
+import type { ReconciliationSettings } from '../use-cases/use-case-context';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -36,6 +37,8 @@ export interface YogaDependencies {
   financingSettings: FinancingSettings;
   /** How long an approved change of a payout account waits before it takes effect (default 24 hours). */
   payoutAccountCoolingOffMs?: number;
+  /** How reconciliation escalates; RECONCILIATION_ESCALATE_AFTER_DAYS. */
+  reconciliationSettings?: ReconciliationSettings;
   /**
    * The simulated bank's development tools, given only where the simulator is the bank and not
    * in production. With them the API serves the development schema (its mutations); without, the
@@ -169,7 +172,7 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, devBank = null } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, reconciliationSettings, devBank = null } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
@@ -239,6 +242,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         receivableSettings,
         financingSettings,
         payoutAccountCoolingOffMs,
+        ...(reconciliationSettings ? { reconciliationSettings } : {}),
         devBank,
         viewer,
         logger: logger.child({ requestId, partyId: viewer.partyId, userId: viewer.userId }),

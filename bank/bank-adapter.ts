@@ -9,6 +9,8 @@
 //   the instruction; the caller keeps the payout in transit and asks `queryPayout` later.
 // - Amounts are decimal strings in the currency's minor units ("787200.00"), never numbers.
 
+import type { StatementFile, StatementFileFormat } from './statement/statement-document';
+
 export type PayoutStatus =
   /** The bank has the instruction and has not finished it. */
   | 'PENDING'
@@ -127,4 +129,9 @@ export interface BankAdapter {
   listInboundCredits(cursor: string | null, limit: number): Promise<{ credits: InboundCredit[]; cursor: string | null }>;
   /** The statement of one business date; lines in booking order. */
   fetchStatement(date: string, currency: string): Promise<Statement>;
+  /**
+   * The same day's statement as the file the bank hands over, in camt.053 or the documented CSV
+   * (docs/reconciliation.md): what the daily import reads, exactly as an operator would upload it.
+   */
+  fetchStatementFile(date: string, currency: string, format: StatementFileFormat): Promise<StatementFile>;
 }

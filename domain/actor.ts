@@ -72,6 +72,8 @@ export const PERMISSIONS = {
   DECIDE_INBOUND_EXCEPTION_RESOLUTION: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER', 'ADMIN'], who: 'a platform operator with the CHECKER role', doing: 'decide where parked money goes' },
   READ_INBOUND_EXCEPTIONS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read inbound exceptions' },
   READ_ACCOUNTING_DAYS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read accounting days and their trial balances' },
+  IMPORT_BANK_STATEMENT: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'CHECKER', 'ADMIN'], who: 'a platform operator (MAKER, CHECKER or ADMIN)', doing: "import the escrow bank's statements" },
+  READ_BANK_STATEMENTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: "read the escrow bank's statements and their reconciliation" },
   READ_TRIAL_BALANCE: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the trial balance' },
   READ_PORTFOLIO: { partyRoles: ['FUNDER', 'PLATFORM'], userRoles: USER_ROLES, who: 'funders and operators', doing: 'read a portfolio' },
   RESUME_WORKFLOW: { partyRoles: ['PLATFORM'], userRoles: DECIDERS, who: 'a platform operator (MAKER, CHECKER or ADMIN)', doing: 'resume a step that waits for an operator' },

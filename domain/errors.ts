@@ -98,3 +98,27 @@ export class ReceivableEncumberedError extends DomainError {
     super(`invoice ${invoiceCode} ${invoiceNumber} is already encumbered by ${registrationNumber === null ? 'an active registration' : `registration ${registrationNumber}`}`);
   }
 }
+
+/**
+ * A bank statement whose opening balance is not the closing balance of the statement before it
+ * (or whose closing balance is not the opening of the one after): a day is missing or the file
+ * is not the bank's. Both figures are named, with the day each comes from.
+ */
+export class StatementContinuityError extends DomainError {
+  override readonly name = 'StatementContinuityError';
+  readonly code = 'STATEMENT_BALANCE_DISCONTINUOUS';
+  constructor(
+    readonly statementDate: string,
+    readonly balance: string,
+    readonly adjacentDate: string,
+    readonly adjacentBalance: string,
+    readonly currency: string,
+    side: 'OPENING' | 'CLOSING',
+  ) {
+    super(
+      side === 'OPENING'
+        ? `the opening balance ${balance} ${currency} of the statement of ${statementDate} is not the closing balance ${adjacentBalance} ${currency} of the statement of ${adjacentDate}`
+        : `the closing balance ${balance} ${currency} of the statement of ${statementDate} is not the opening balance ${adjacentBalance} ${currency} of the statement of ${adjacentDate}`,
+    );
+  }
+}

@@ -18,6 +18,7 @@ import './types/portfolio';
 import './types/attention';
 import './types/inbound-exception';
 import './types/accounting-day';
+import './types/bank-statement';
 
 builder.queryType({});
 builder.mutationType({});

@@ -15,6 +15,8 @@ import { runSystemCheckWorkflow } from '../workflows/client/system-check-client'
 import { createWorker, NativeConnection } from '../workflows/worker/create-worker';
 import { bookInboundCredits } from '../use-cases/book-inbound-credits';
 import { startInboundPoller } from '../workflows/worker/inbound-poller';
+import { repeatEvery } from '../workflows/worker/repeat-every';
+import { fetchBankStatements } from '../use-cases/fetch-bank-statements';
 import { startWakeUpDelivery } from '../workflows/worker/wake-up-delivery';
 import { ensureCutOffSchedule } from '../workflows/worker/cut-off-schedule';
 import { deliverWakeUps } from '../use-cases/deliver-wake-ups';
@@ -138,6 +140,13 @@ try {
   stops.push(() => delivery.stop());
   const poller = startInboundPoller(() => bookInboundCredits(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => poller.stop());
+  // Yesterday's bank statement, fetched and reconciled as the deployed worker does (workflows/worker/main.ts).
+  const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS };
+  const statements = repeatEvery(() => fetchBankStatements({ ...inbound, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings }), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
+    immediately: true,
+    failure: "fetching or importing yesterday's bank statement failed; retrying at the next turn",
+  });
+  stops.push(() => statements.stop());
   const api = await startApiServer(
     {
       prisma,
@@ -152,6 +161,7 @@ try {
       receivableSettings: receivableSettings(config),
       financingSettings: financingSettings(config),
       payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
+      reconciliationSettings,
       // Development only, and only with the simulator: play the bank (send money in, script
       // payouts) from GraphiQL. These mutations exist in the schema only when this is set.
       devBank: bank.simulator && config.NODE_ENV !== 'production' ? { simulator: bank.simulator, processInbound: () => bookInboundCredits(inbound) } : null,

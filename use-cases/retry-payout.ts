@@ -2,7 +2,9 @@ import { assertPermitted, type Actor } from '../domain/actor';
 import { WrongStateError } from '../domain/errors';
 import { assertMayRetryPayout } from '../domain/financing-rules';
 import { findVisibleFinancing } from '../prisma/stores/financing-store';
-import { sendRetryPayout } from '../workflows/client/financing-client';
+import { isoDateOfColumn } from '../domain/business-date';
+import type { FinancingOrigination } from '../workflows/contracts/financing';
+import { retryPayoutWithStart, sendRetryPayout } from '../workflows/client/financing-client';
 import { actorOf } from './actor-of';
 import type { UseCaseContext } from './use-case-context';
 import { requestKey } from './request-key';
@@ -16,8 +18,32 @@ export async function retryPayout(ctx: UseCaseContext, actor: Actor, financingId
   const financing = await findVisibleFinancing(ctx.prisma, actor, financingId);
   assertMayRetryPayout(financing, actor);
   assertPermitted(actor, 'RETRY_PAYOUT');
-  const retried = await sendRetryPayout(ctx.temporal, financing.id, { actor: actorOf(actor) }, requestKey('retry-payout', financing.id, actor, ctx.requestId));
-  if (!retried) throw new WrongStateError(`the financing is ${financing.status}: no payout is waiting for a retry`, financing.status);
+  const args = { actor: actorOf(actor) };
+  const updateId = requestKey('retry-payout', financing.id, actor, ctx.requestId);
+  let retried = await sendRetryPayout(ctx.temporal, financing.id, args, updateId);
+  if (!retried) {
+    // The workflow ended (the financing settled) before the bank's statement showed its payout
+    // returned: a new run of the workflow pays the next attempt. Asked only when the last payout
+    // failed or came back, so no run is started to wait for a retry that cannot come.
+    const latest = await ctx.prisma.payout.findFirst({ where: { financingId: financing.id }, orderBy: { attempt: 'desc' }, select: { status: true } });
+    if (latest?.status !== 'FAILED' && latest?.status !== 'RETURNED') throw new WrongStateError(`the financing is ${financing.status}: no payout is waiting for a retry`, financing.status);
+    retried = await retryPayoutWithStart(ctx.temporal, { taskQueue: ctx.taskQueue, financingId: financing.id, settings: ctx.financingSettings, origination: await originationOf(ctx, financing.id), args, updateId });
+  }
   ctx.logger.info({ financingId: financing.id, payoutId: retried.payoutId }, 'payout retried');
   return retried;
+}
+
+/** What the financing's application fixed, as its workflow carries it from run to run. */
+async function originationOf(ctx: UseCaseContext, financingId: string): Promise<FinancingOrigination> {
+  const financing = await ctx.prisma.financing.findUniqueOrThrow({ where: { id: financingId } });
+  const terms = await ctx.prisma.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
+  return {
+    financingNumber: financing.financingNumber,
+    assignmentMode: terms.assignmentMode,
+    acknowledgementDeadline: financing.acknowledgementDeadline,
+    approvalDeadline: financing.approvalDeadline,
+    dueDate: isoDateOfColumn(financing.dueDate),
+    graceDays: terms.graceDays,
+    recourseAfterDays: terms.recourse ? terms.recourseAfterDays : null,
+  };
 }

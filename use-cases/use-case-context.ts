@@ -3,6 +3,14 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
 import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
 
+export interface ReconciliationSettings {
+  /** Days an unresolved reconciliation item stays OPEN before it needs attention and operators are told. */
+  escalateAfterDays: number;
+}
+
+/** RECONCILIATION_ESCALATE_AFTER_DAYS when not configured: T+1 and T+2 retried, escalated on the third day. */
+export const RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT = 3;
+
 /**
  * What every use case may use: the database, Temporal, the settings, a logger. The API builds
  * one per request (its GraphQL context is one); the worker builds one for what it does on its
@@ -15,6 +23,8 @@ export interface UseCaseContext {
   logger: Logger;
   receivableSettings: ReceivableSettings;
   financingSettings: FinancingSettings;
+  /** How reconciliation escalates (RECONCILIATION_ESCALATE_AFTER_DAYS); the default when absent. */
+  reconciliationSettings?: ReconciliationSettings;
   /** Names the request: Updates are keyed by it, so Temporal deduplicates a client's retry. */
   requestId: string;
   /** How long an approved change of a payout account waits before payouts go to it (PAYOUT_ACCOUNT_COOLING_OFF_HOURS); 24 hours when not given. */

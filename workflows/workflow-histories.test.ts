@@ -56,6 +56,10 @@ const SINCE_VALUE_DATING = [
   'financing-over-paid-beyond-the-receivable',
   'financing-payout-failed-twice-then-settled',
   'financing-continued-as-new-awaiting-retry',
+  // A payout the bank returned after the watch, found by the statement, retried by the running
+  // workflow (the `retry-after-watch` patch) and by a new run once the workflow had ended.
+  'financing-payout-returned-after-watch',
+  'financing-retried-after-the-workflow-ended',
 ];
 
 /** The payouts of a balance (withdrawals, fee sweeps and refunds to a payer), each in its own workflow. */

@@ -11,6 +11,9 @@ import {
   type Statement,
   type StatementLine,
 } from '../bank-adapter';
+import { formatSigned, STATEMENT_FILE_FORMATS, type StatementDocument, type StatementEntry, type StatementFile, type StatementFileFormat } from '../statement/statement-document';
+import { writeCamt053 } from '../statement/write-camt053';
+import { writeStatementCsv } from '../statement/write-statement-csv';
 import { addDays, businessDateOf, isIsoDate, startOfBusinessDate } from '../../domain/business-date';
 import { AmountError, AMOUNT_MAX, Decimal, formatAmount, isCurrency, minorUnits, parseAmount, type Currency } from '../../domain/money';
 
@@ -170,7 +173,7 @@ interface InboundCreditRow {
   received_at: Date;
 }
 
-interface BookingLineRow {
+interface StatementDayRow {
   bank_reference: string;
   kind: StatementLine['kind'];
   direction: StatementLine['direction'];
@@ -178,6 +181,12 @@ interface BookingLineRow {
   currency: string;
   reference: string;
   booked_at: Date;
+  beneficiary_account_name: string | null;
+  beneficiary_account_number: string | null;
+  reason: string | null;
+  remittance_information: string | null;
+  payer_name: string | null;
+  payer_account_number: string | null;
 }
 
 const PAYOUT_COLUMNS = `payout_reference, bank_reference, amount::text AS amount, return_amount::text AS return_amount, currency, beneficiary_account_name,
@@ -253,6 +262,82 @@ export class BankSimulator implements BankAdapter {
   }
 
   async fetchStatement(date: string, currency: string): Promise<Statement> {
+    const day = await this.readDay(date, currency);
+    return {
+      date,
+      currency: day.currency,
+      openingBalance: formatAmount(day.opening, day.currency),
+      closingBalance: formatAmount(day.closing, day.currency),
+      lines: day.lines.map((line) => ({
+        bankReference: line.bank_reference,
+        direction: line.direction,
+        amount: formatAmount(new Decimal(line.amount), day.currency),
+        currency: day.currency,
+        kind: line.kind,
+        reference: line.reference,
+        bookedAt: line.booked_at,
+      })),
+    };
+  }
+
+  async fetchStatementFile(date: string, currency: string, format: StatementFileFormat): Promise<StatementFile> {
+    if (!(STATEMENT_FILE_FORMATS as readonly string[]).includes(format)) reject(`format must be one of ${STATEMENT_FILE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+    const document = await this.statementDocument(date, currency);
+    return { format, content: format === 'CAMT053' ? writeCamt053(document) : writeStatementCsv(document) };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Controls: what a test or the dev API does to the bank.
+
+  /**
+   * The statement of one business date with everything its files carry: counterparties, value
+   * dates and remittance information. Produced at the end of the day it covers, so the same day
+   * always reads the same.
+   */
+  async statementDocument(date: string, currency: string): Promise<StatementDocument> {
+    const day = await this.readDay(date, currency);
+    const escrow = this.escrowAccountNumber;
+    return {
+      statementId: `SIMSTMT-${escrow}-${day.currency}-${date}`,
+      createdAt: startOfBusinessDate(addDays(date, 1)),
+      accountNumber: escrow,
+      date,
+      currency: day.currency,
+      openingBalance: formatSigned(day.opening, day.currency),
+      closingBalance: formatSigned(day.closing, day.currency),
+      entries: day.lines.map((line): StatementEntry => {
+        const base = {
+          bankReference: line.bank_reference,
+          kind: line.kind,
+          direction: line.direction,
+          amount: formatAmount(new Decimal(line.amount), day.currency),
+          currency: day.currency,
+          reference: line.reference,
+          bookingDate: businessDateOf(line.booked_at),
+          valueDate: businessDateOf(line.booked_at),
+        };
+        if (line.kind === 'INBOUND_CREDIT') {
+          return {
+            ...base,
+            endToEndId: null,
+            debtorName: line.payer_name,
+            debtorAccountNumber: line.payer_account_number,
+            creditorName: null,
+            creditorAccountNumber: line.reference,
+            remittanceInformation: line.remittance_information ?? '',
+          };
+        }
+        const payee = { name: line.beneficiary_account_name, account: line.beneficiary_account_number };
+        // A payout goes from the escrow account to the beneficiary; its return comes back the other way.
+        return line.kind === 'PAYOUT'
+          ? { ...base, endToEndId: line.reference, debtorName: null, debtorAccountNumber: escrow, creditorName: payee.name, creditorAccountNumber: payee.account, remittanceInformation: line.remittance_information ?? '' }
+          : { ...base, endToEndId: line.reference, debtorName: payee.name, debtorAccountNumber: payee.account, creditorName: null, creditorAccountNumber: escrow, remittanceInformation: line.reason ?? '' };
+      }),
+    };
+  }
+
+  /** One business date of the escrow account: its opening and closing balances and its lines, from one snapshot. */
+  private async readDay(date: string, currency: string): Promise<{ currency: Currency; opening: Decimal; closing: Decimal; lines: StatementDayRow[] }> {
     await this.enterBank();
     if (typeof date !== 'string' || !isIsoDate(date)) reject(`date must be a calendar date written YYYY-MM-DD, got ${JSON.stringify(date)}`);
     const code = requireCurrency(currency);
@@ -273,36 +358,24 @@ export class BankSimulator implements BankAdapter {
                              FROM bank_simulator.booking_line WHERE account_number = $1 AND currency = $2 AND booked_at < $3), 0))::text AS opening`,
         [this.escrowAccountNumber, code, from],
       );
-      const booked = await client.query<BookingLineRow>(
-        `SELECT bank_reference, kind, direction, amount::text AS amount, currency, reference, booked_at
-           FROM bank_simulator.booking_line
-          WHERE account_number = $1 AND currency = $2 AND booked_at >= $3 AND booked_at < $4
-          ORDER BY booked_at, id LIMIT $5`,
+      const booked = await client.query<StatementDayRow>(
+        `SELECT line.bank_reference, line.kind, line.direction, line.amount::text AS amount, line.currency, line.reference, line.booked_at,
+                payout.beneficiary_account_name, payout.beneficiary_account_number, payout.reason,
+                COALESCE(credit.remittance_information, payout.remittance_information) AS remittance_information,
+                credit.payer_name, credit.payer_account_number
+           FROM bank_simulator.booking_line AS line
+           LEFT JOIN bank_simulator.payout AS payout ON payout.id = line.payout_id
+           LEFT JOIN bank_simulator.inbound_credit AS credit ON credit.id = line.inbound_credit_id
+          WHERE line.account_number = $1 AND line.currency = $2 AND line.booked_at >= $3 AND line.booked_at < $4
+          ORDER BY line.booked_at, line.id LIMIT $5`,
         [this.escrowAccountNumber, code, from, to, STATEMENT_LINES_MAX + 1],
       );
       return { opening: new Decimal(balance.rows[0]?.opening ?? '0'), lines: booked.rows };
     });
     if (lines.length > STATEMENT_LINES_MAX) throw new Error(`the simulated statement of ${date} has more than ${STATEMENT_LINES_MAX} lines`);
     const closing = lines.reduce((sum, line) => (line.direction === 'CREDIT' ? sum.plus(line.amount) : sum.minus(line.amount)), opening);
-    return {
-      date,
-      currency: code,
-      openingBalance: formatAmount(opening, code),
-      closingBalance: formatAmount(closing, code),
-      lines: lines.map((line) => ({
-        bankReference: line.bank_reference,
-        direction: line.direction,
-        amount: formatAmount(new Decimal(line.amount), code),
-        currency: code,
-        kind: line.kind,
-        reference: line.reference,
-        bookedAt: line.booked_at,
-      })),
-    };
+    return { currency: code, opening, closing, lines };
   }
-
-  // ---------------------------------------------------------------------------------------
-  // Controls: what a test or the dev API does to the bank.
 
   /** Scripts what the bank does with the next payouts; see docs/bank-simulator.md. */
   async script(script: PayoutScript): Promise<void> {

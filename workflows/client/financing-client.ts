@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { financingWorkflow } from '../definitions/financing-workflow';
 import type { ResumeArgs, Resumed } from '../contracts/attention';
-import { applyForFinancingUpdate, fundingAvailableSignal, repaymentReceivedSignal, resumeFinancingUpdate, retryPayoutUpdate, type AppliedFinancing, type ApplyForFinancingArgs, type FinancingState, type RetryPayoutArgs } from '../contracts/financing';
+import { applyForFinancingUpdate, type FinancingOrigination, fundingAvailableSignal, repaymentReceivedSignal, resumeFinancingUpdate, retryPayoutUpdate, type AppliedFinancing, type ApplyForFinancingArgs, type FinancingState, type RetryPayoutArgs } from '../contracts/financing';
 import type { FinancingSettings } from '../contracts/settings';
 import { workflowIds } from '../contracts/workflow-ids';
 import { describeWorkflow, executeUpdateWithStart, isClosedWorkflow, sendUpdate, type WorkflowStatusView } from './workflow-client';
@@ -26,6 +26,33 @@ export function applyForFinancingWithStart(
 /** A decision for the financing's workflow; undefined when the workflow has finished. */
 export function sendFinancingUpdate<Args>(client: Client, financingId: string, update: UpdateDefinition<FinancingState, [Args]>, args: Args, updateId: string): Promise<FinancingState | undefined> {
   return sendUpdate(client, workflowIds.financing(financingId), update, args, updateId);
+}
+
+/**
+ * A payout returned after the financing's workflow ended (the financing settled; the bank's
+ * statement showed the return): a new run of the same workflow id, carrying the origination and
+ * a servicing already settled, starts waiting for this retry and pays the next attempt.
+ */
+export function retryPayoutWithStart(
+  client: Client,
+  { taskQueue, financingId, settings, origination, args, updateId }: { taskQueue: string; financingId: string; settings: FinancingSettings; origination: FinancingOrigination; args: RetryPayoutArgs; updateId: string },
+): Promise<{ payoutId: string }> {
+  return executeUpdateWithStart(client, {
+    workflow: financingWorkflow,
+    workflowId: workflowIds.financing(financingId),
+    taskQueue,
+    input: {
+      financingId,
+      acknowledgementWindowMs: settings.acknowledgementWindowMs,
+      approvalWindowMs: settings.approvalWindowMs,
+      fundingWindowMs: settings.fundingWindowMs,
+      ...origination,
+      resumeServicing: { recourseDone: true, settled: true, overdueTold: true, payout: { step: 'AWAITING_RETRY' } },
+    },
+    update: retryPayoutUpdate,
+    args,
+    updateId,
+  });
 }
 
 /** Asks the financing's workflow for a new payout attempt; undefined when the workflow has finished. */

@@ -133,7 +133,9 @@ function handleProcessMessages(run: FinancingRun): void {
     },
     {
       validator: (_args: unknown) => {
-        if (!run.payout.waiting || run.payout.retriedId !== null) refuse(new WrongStateError('no failed or returned payout is waiting for a retry', run.state.status));
+        // A run started for a retry (retryPayoutWithStart) receives it before its payout step is reached.
+        const awaitingRetry = run.payout.waiting || (run.payout.progress.step === 'AWAITING_RETRY' && !run.payout.done);
+        if (!awaitingRetry || run.payout.retriedId !== null) refuse(new WrongStateError('no failed or returned payout is waiting for a retry', run.state.status));
       },
     },
   );

@@ -9,6 +9,8 @@ import { createTemporalClient } from '../client/temporal-client';
 import { createWorker, NativeConnection } from './create-worker';
 import { bookInboundCredits } from '../../use-cases/book-inbound-credits';
 import { deliverWakeUps } from '../../use-cases/deliver-wake-ups';
+import { fetchBankStatements } from '../../use-cases/fetch-bank-statements';
+import { repeatEvery } from './repeat-every';
 import { startInboundPoller } from './inbound-poller';
 import { startWakeUpDelivery } from './wake-up-delivery';
 import { ensureCutOffSchedule } from './cut-off-schedule';
@@ -36,9 +38,19 @@ const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, 
 await ensureCutOffSchedule(temporal, { settings: cutOffSettings(config), taskQueue: config.TEMPORAL_TASK_QUEUE }, logger);
 const delivery = startWakeUpDelivery(() => deliverWakeUps({ prisma, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.adapter, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
+// Yesterday's statement of the escrow account, fetched and reconciled (docs/reconciliation.md).
+// A loop of the worker rather than a Temporal Schedule: the fetch and the import are one
+// idempotent use case that needs the bank adapter this process holds, a turn that finds the day
+// imported does nothing, and a worker that was down catches up at its next turn.
+const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS };
+const statements = repeatEvery(() => fetchBankStatements({ prisma, logger, bank: bank.adapter, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings }), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
+  immediately: true,
+  failure: "fetching or importing yesterday's bank statement failed; retrying at the next turn",
+});
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, bankAdapter: config.BANK_ADAPTER }, 'worker started');
 // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks have finished.
 await worker.run();
+await statements.stop();
 await poller.stop();
 await delivery.stop();
 await temporal.connection.close();

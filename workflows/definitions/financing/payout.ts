@@ -1,6 +1,8 @@
+import { patched } from '@temporalio/workflow';
 import type { PayoutProgress } from '../../contracts/financing';
 import { checkPayout, notify, submitPayout } from './financing-steps';
 import { followMoney, rest, type FinancingRun } from './financing-run';
+import { VALUE_DATED_SERVICING_PATCH } from './servicing';
 
 // The payout to the supplier's bank as a sequence of resumable steps (docs/workflows/financing.md,
 // "After approval: the money"): sent under its reference, followed until the bank has finished it
@@ -16,6 +18,14 @@ export const PAYOUT_POLL_MAX_MS = 60 * 60 * 1000;
 /** How long a settled payout is watched for a return by the beneficiary's bank. */
 export const RETURN_WATCH_DAYS = 5;
 
+/**
+ * The change that keeps a person's retry open after the watch (docs/workflows/financing.md): a
+ * return that comes later is found on the bank's statement and booked there (reconciliation), and
+ * the money waits in the supplier's account to be paid again while the financing is serviced.
+ * Runs before it ended the payout loop at the end of the watch.
+ */
+export const RETRY_AFTER_WATCH_PATCH = 'retry-after-watch';
+
 type PayoutStatus = Awaited<ReturnType<typeof submitPayout>>;
 
 /** Carries the payout from `start` until it is settled and watched. */
@@ -24,9 +34,24 @@ export async function payOut(run: FinancingRun, start: PayoutProgress): Promise<
   for (;;) {
     run.payout.progress = progress;
     switch (progress.step) {
-      case 'DONE':
+      case 'DONE': {
+        // Until the financing is settled a retry may still come: a payout returned after the
+        // watch is booked from the statement, and only a person pays it again. The database
+        // refuses a retry while the last payout stands settled.
+        if (!run.servicing.settled && patched(RETRY_AFTER_WATCH_PATCH) && patched(VALUE_DATED_SERVICING_PATCH)) {
+          run.payout.waiting = true;
+          await rest(run, 'payout', () => run.payout.retriedId !== null || run.servicing.settled);
+          run.payout.waiting = false;
+          const retriedId = run.payout.retriedId;
+          if (retriedId !== null) {
+            run.payout.retriedId = null;
+            progress = { step: 'SUBMITTING', payoutId: retriedId };
+            break;
+          }
+        }
         run.payout.done = true;
         return;
+      }
       case 'AWAITING_RETRY':
         progress = { step: 'SUBMITTING', payoutId: await awaitRetry(run) };
         break;

@@ -1,0 +1,223 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import {
+  checkAccountNumber,
+  checkAmount,
+  checkBalance,
+  checkContentSize,
+  checkCurrency,
+  checkDate,
+  checkReference,
+  checkStatementDocument,
+  checkText,
+  malformed,
+  STATEMENT_ENTRIES_MAX,
+  type StatementDocument,
+  type StatementEntry,
+} from './statement-document';
+import { CAMT053_NAMESPACE } from './write-camt053';
+
+// Reads one day's camt.053 statement (docs/reconciliation.md lists the elements read). The XML
+// is checked well-formed first (a problem is reported with its line and column), then each
+// element is read at its path; a missing or wrong element is reported with that path, such as
+// "Stmt/Ntry[3]/Amt". Values are kept as the strings the file has: amounts are never numbers.
+
+type Node = Record<string, unknown>;
+
+/** Elements that may repeat: always read as lists, so one entry and many read alike. */
+const REPEATING = new Set(['Stmt', 'Bal', 'Ntry', 'TxDtls', 'Ustrd']);
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  removeNSPrefix: true,
+  trimValues: true,
+  isArray: (name) => REPEATING.has(name),
+});
+
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function child(node: Node, name: string, where: string): Node {
+  const value = node[name];
+  if (!isNode(value)) throw malformed(`${where}/${name}`, 'element missing');
+  return value;
+}
+
+function optionalChild(node: Node, name: string): Node | undefined {
+  const value = node[name];
+  return isNode(value) ? value : undefined;
+}
+
+function text(node: Node, name: string, where: string): string {
+  const value = optionalText(node, name, where);
+  if (value === undefined || value === '') throw malformed(`${where}/${name}`, 'element missing or empty');
+  return value;
+}
+
+function optionalText(node: Node, name: string, where: string): string | undefined {
+  const value = node[name];
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (isNode(value) && typeof value['#text'] === 'string') return value['#text'];
+  if (isNode(value) && Object.keys(value).length === 0) return '';
+  throw malformed(`${where}/${name}`, 'expected text');
+}
+
+function list(node: Node, name: string): Node[] {
+  const value = node[name];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map((item: unknown) => (isNode(item) ? item : { '#text': item }));
+}
+
+/** An amount element with its Ccy attribute: <Amt Ccy="CNY">795200.00</Amt>. */
+function money(node: Node, name: string, where: string): { amount: string; currency: string } {
+  const element = node[name];
+  if (!isNode(element) || typeof element['#text'] !== 'string') throw malformed(`${where}/${name}`, 'element missing, or without its Ccy attribute');
+  const currency = element['@_Ccy'];
+  if (typeof currency !== 'string') throw malformed(`${where}/${name}`, 'the Ccy attribute is missing');
+  return { amount: element['#text'], currency };
+}
+
+function accountNumberOf(node: Node, where: string): string {
+  const id = child(node, 'Id', where);
+  const iban = optionalText(id, 'IBAN', `${where}/Id`);
+  if (iban !== undefined) return iban;
+  return text(child(id, 'Othr', `${where}/Id`), 'Id', `${where}/Id/Othr`);
+}
+
+function indicator(node: Node, where: string): 'CREDIT' | 'DEBIT' {
+  const value = text(node, 'CdtDbtInd', where);
+  if (value === 'CRDT') return 'CREDIT';
+  if (value === 'DBIT') return 'DEBIT';
+  throw malformed(`${where}/CdtDbtInd`, `expected CRDT or DBIT, got ${JSON.stringify(value)}`);
+}
+
+function kindOf(entry: Node, where: string): StatementEntry['kind'] {
+  const domain = child(child(entry, 'BkTxCd', where), 'Domn', `${where}/BkTxCd`);
+  const path = `${where}/BkTxCd/Domn`;
+  if (text(domain, 'Cd', path) !== 'PMNT') throw malformed(`${path}/Cd`, 'only payment entries (PMNT) are expected on the escrow account');
+  const family = child(domain, 'Fmly', path);
+  const code = text(family, 'Cd', `${path}/Fmly`);
+  const subFamily = text(family, 'SubFmlyCd', `${path}/Fmly`);
+  if (code === 'RCDT') return 'INBOUND_CREDIT';
+  if (code === 'ICDT') return subFamily === 'RRTN' ? 'PAYOUT_RETURN' : 'PAYOUT';
+  throw malformed(`${path}/Fmly/Cd`, `expected RCDT (received) or ICDT (issued credit transfer), got ${JSON.stringify(code)}`);
+}
+
+function partyName(parties: Node | undefined, name: 'Dbtr' | 'Cdtr', where: string): string | null {
+  const partyNode = parties && optionalChild(parties, name);
+  if (!partyNode) return null;
+  const inner = optionalChild(partyNode, 'Pty') ?? partyNode;
+  const value = optionalText(inner, 'Nm', `${where}/${name}`);
+  return value === undefined ? null : checkText(value, `${where}/${name}/Nm`);
+}
+
+function partyAccount(parties: Node | undefined, name: 'DbtrAcct' | 'CdtrAcct', where: string): string | null {
+  const accountNode = parties && optionalChild(parties, name);
+  return accountNode ? checkAccountNumber(accountNumberOf(accountNode, `${where}/${name}`), `${where}/${name}/Id`) : null;
+}
+
+function readEntry(entry: Node, index: number, statementCurrency: string): StatementEntry {
+  const where = `Stmt/Ntry[${index + 1}]`;
+  const { amount, currency } = money(entry, 'Amt', where);
+  if (currency !== statementCurrency) throw malformed(`${where}/Amt`, `currency ${currency} differs from the account's ${statementCurrency}`);
+  const status = optionalChild(entry, 'Sts');
+  const statusCode = status ? optionalText(status, 'Cd', `${where}/Sts`) : optionalText(entry, 'Sts', where);
+  if (statusCode !== undefined && statusCode !== 'BOOK') throw malformed(`${where}/Sts`, `only booked entries belong on a statement, got ${JSON.stringify(statusCode)}`);
+  const kind = kindOf(entry, where);
+  const details = list(child(entry, 'NtryDtls', where), 'TxDtls');
+  if (details.length !== 1) throw malformed(`${where}/NtryDtls`, `expected one TxDtls, got ${details.length}`);
+  const tx = details[0] as Node;
+  const txWhere = `${where}/NtryDtls/TxDtls`;
+  const refs = optionalChild(tx, 'Refs');
+  const endToEndRaw = refs ? optionalText(refs, 'EndToEndId', `${txWhere}/Refs`) : undefined;
+  const endToEndId = endToEndRaw === undefined || endToEndRaw === 'NOTPROVIDED' ? null : checkText(endToEndRaw, `${txWhere}/Refs/EndToEndId`);
+  const parties = optionalChild(tx, 'RltdPties');
+  const creditorAccountNumber = partyAccount(parties, 'CdtrAcct', `${txWhere}/RltdPties`);
+  const remittance = optionalChild(tx, 'RmtInf');
+  const remittanceInformation = checkText(remittance ? list(remittance, 'Ustrd').map((line) => (typeof line['#text'] === 'string' ? line['#text'] : '')).join(' ') : '', `${txWhere}/RmtInf/Ustrd`);
+  let reference: string;
+  if (kind === 'INBOUND_CREDIT') {
+    // Money in is addressed by the virtual account number the payer paid to: the creditor account.
+    if (creditorAccountNumber === null) throw malformed(`${txWhere}/RltdPties/CdtrAcct`, 'an inbound credit names the virtual account credited');
+    reference = creditorAccountNumber;
+  } else {
+    if (endToEndId === null) throw malformed(`${txWhere}/Refs/EndToEndId`, 'a payout or its return carries the payout reference as its EndToEndId');
+    reference = checkReference(endToEndId, `${txWhere}/Refs/EndToEndId`);
+  }
+  return {
+    bankReference: checkReference(text(entry, 'AcctSvcrRef', where), `${where}/AcctSvcrRef`),
+    kind,
+    direction: indicator(entry, where),
+    amount: checkAmount(amount, checkCurrency(currency, `${where}/Amt`), `${where}/Amt`),
+    currency,
+    reference,
+    bookingDate: checkDate(text(child(entry, 'BookgDt', where), 'Dt', `${where}/BookgDt`), `${where}/BookgDt/Dt`),
+    valueDate: checkDate(text(child(entry, 'ValDt', where), 'Dt', `${where}/ValDt`), `${where}/ValDt/Dt`),
+    endToEndId,
+    debtorName: partyName(parties, 'Dbtr', `${txWhere}/RltdPties`),
+    debtorAccountNumber: partyAccount(parties, 'DbtrAcct', `${txWhere}/RltdPties`),
+    creditorName: partyName(parties, 'Cdtr', `${txWhere}/RltdPties`),
+    creditorAccountNumber,
+    remittanceInformation,
+  };
+}
+
+function readBalance(balances: Node[], code: 'OPBD' | 'CLBD', currency: string, where: string): { amount: string; date: string | undefined } {
+  const found = balances.map((node, index) => ({ node, index })).filter(({ node }) => {
+    const type = optionalChild(node, 'Tp');
+    const codeOrProprietary = type && optionalChild(type, 'CdOrPrtry');
+    return codeOrProprietary !== undefined && optionalText(codeOrProprietary, 'Cd', where) === code;
+  });
+  if (found.length !== 1) throw malformed(`${where}/Bal`, `expected one ${code} balance, found ${found.length}`);
+  const { node, index } = found[0] as { node: Node; index: number };
+  const path = `${where}/Bal[${index + 1}]`;
+  const value = money(node, 'Amt', path);
+  if (value.currency !== currency) throw malformed(`${path}/Amt`, `currency ${value.currency} differs from the account's ${currency}`);
+  const signed = indicator(node, path) === 'DEBIT' && !/^0+(\.0+)?$/.test(value.amount) ? `-${value.amount}` : value.amount;
+  const dateNode = optionalChild(node, 'Dt');
+  return { amount: checkBalance(signed, checkCurrency(currency, `${path}/Amt`), `${path}/Amt`), date: dateNode ? optionalText(dateNode, 'Dt', `${path}/Dt`) : undefined };
+}
+
+export function parseCamt053(content: string): StatementDocument {
+  checkContentSize(content);
+  // A DTD could declare entities that expand without bound; a bank statement never has one.
+  if (/<!DOCTYPE/i.test(content)) throw malformed('file', 'a DOCTYPE is not allowed in a statement');
+  const valid = XMLValidator.validate(content);
+  if (valid !== true) throw malformed(`line ${valid.err.line}, column ${valid.err.col}`, `not well-formed XML: ${valid.err.msg}`);
+  const root = parser.parse(content) as Node;
+  const documentNode = child(root, 'Document', '');
+  const namespace = documentNode['@_xmlns'];
+  if (namespace !== undefined && typeof namespace === 'string' && !namespace.startsWith('urn:iso:std:iso:20022:tech:xsd:camt.053.')) {
+    throw malformed('Document', `namespace ${namespace} is not a camt.053 message (expected ${CAMT053_NAMESPACE})`);
+  }
+  const message = child(documentNode, 'BkToCstmrStmt', 'Document');
+  const statements = list(message, 'Stmt');
+  if (statements.length !== 1) throw malformed('BkToCstmrStmt/Stmt', `expected one statement (one account, one day) per file, got ${statements.length}`);
+  const statement = statements[0] as Node;
+  const account = child(statement, 'Acct', 'Stmt');
+  const currency = checkCurrency(text(account, 'Ccy', 'Stmt/Acct'), 'Stmt/Acct/Ccy');
+  const balances = list(statement, 'Bal');
+  const opening = readBalance(balances, 'OPBD', currency, 'Stmt');
+  const closing = readBalance(balances, 'CLBD', currency, 'Stmt');
+  const date = checkDate(closing.date ?? opening.date ?? '', 'Stmt/Bal/Dt');
+  const entries = list(statement, 'Ntry');
+  if (entries.length > STATEMENT_ENTRIES_MAX) throw malformed('Stmt/Ntry', `the statement has ${entries.length} entries; at most ${STATEMENT_ENTRIES_MAX} are accepted`);
+  const createdAtText = text(statement, 'CreDtTm', 'Stmt');
+  const createdAt = new Date(createdAtText);
+  if (Number.isNaN(createdAt.getTime())) throw malformed('Stmt/CreDtTm', `${JSON.stringify(createdAtText)} is not a date and time`);
+  const document: StatementDocument = {
+    statementId: checkText(text(statement, 'Id', 'Stmt'), 'Stmt/Id'),
+    createdAt,
+    accountNumber: checkAccountNumber(accountNumberOf(account, 'Stmt/Acct'), 'Stmt/Acct/Id'),
+    date,
+    currency,
+    openingBalance: opening.amount,
+    closingBalance: closing.amount,
+    entries: entries.map((entry, index) => readEntry(entry, index, currency)),
+  };
+  return checkStatementDocument(document, (index) => `Stmt/Ntry[${index + 1}]`);
+}

@@ -1,0 +1,119 @@
+import { CsvError, parse } from 'csv-parse/sync';
+import {
+  checkAccountNumber,
+  checkAmount,
+  checkBalance,
+  checkContentSize,
+  checkCurrency,
+  checkDate,
+  checkReference,
+  checkStatementDocument,
+  checkText,
+  malformed,
+  STATEMENT_ENTRIES_MAX,
+  type StatementDocument,
+  type StatementEntry,
+} from './statement-document';
+import { STATEMENT_CSV_COLUMNS, type StatementCsvColumn } from './statement-csv-columns';
+
+// Reads the documented CSV statement (docs/reconciliation.md) with csv-parse: RFC 4180 quoting,
+// a UTF-8 byte-order mark tolerated, blank lines skipped. Every problem names the file's line.
+
+const KINDS: readonly StatementEntry['kind'][] = ['PAYOUT', 'PAYOUT_RETURN', 'INBOUND_CREDIT'];
+const DIRECTIONS: readonly StatementEntry['direction'][] = ['CREDIT', 'DEBIT'];
+
+interface Row {
+  line: number;
+  get(column: StatementCsvColumn): string;
+  optional(column: StatementCsvColumn): string | null;
+}
+
+function rowsOf(content: string): Row[] {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(content, { bom: true, info: true, skip_empty_lines: true, relax_column_count: false, to: STATEMENT_ENTRIES_MAX + 3 }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (error) {
+    if (error instanceof CsvError) throw malformed(`line ${String((error as CsvError & { lines?: number }).lines ?? '?')}`, error.message);
+    throw error;
+  }
+  const header = records[0];
+  if (!header) throw malformed('line 1', 'the header line is missing');
+  const expected = STATEMENT_CSV_COLUMNS.join(',');
+  if (header.record.join(',') !== expected) throw malformed(`line ${header.info.lines}`, `the header must be exactly: ${expected}`);
+  return records.slice(1).map(({ record, info }) => {
+    const where = `line ${info.lines}`;
+    const get = (column: StatementCsvColumn): string => {
+      const value = record[STATEMENT_CSV_COLUMNS.indexOf(column)] ?? '';
+      if (value === '') throw malformed(`${where}, ${column}`, 'value missing');
+      return value;
+    };
+    const optional = (column: StatementCsvColumn): string | null => {
+      const value = record[STATEMENT_CSV_COLUMNS.indexOf(column)] ?? '';
+      return value === '' ? null : value;
+    };
+    return { line: info.lines, get, optional };
+  });
+}
+
+function readEntry(row: Row, statementId: string, currency: string): StatementEntry {
+  const at = (column: StatementCsvColumn) => `line ${row.line}, ${column}`;
+  if (row.get('statement_id') !== statementId) throw malformed(at('statement_id'), `belongs to statement ${row.get('statement_id')}, not ${statementId}`);
+  const entryCurrency = checkCurrency(row.get('currency'), at('currency'));
+  if (entryCurrency !== currency) throw malformed(at('currency'), `currency ${entryCurrency} differs from the statement's ${currency}`);
+  const kind = row.get('kind');
+  if (!(KINDS as readonly string[]).includes(kind)) throw malformed(at('kind'), `expected one of ${KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  const direction = row.get('direction');
+  if (!(DIRECTIONS as readonly string[]).includes(direction)) throw malformed(at('direction'), `expected CREDIT or DEBIT, got ${JSON.stringify(direction)}`);
+  const account = (column: StatementCsvColumn) => {
+    const value = row.optional(column);
+    return value === null ? null : checkAccountNumber(value, at(column));
+  };
+  const text = (column: StatementCsvColumn) => {
+    const value = row.optional(column);
+    return value === null ? null : checkText(value, at(column));
+  };
+  const reference = row.get('reference');
+  return {
+    bankReference: checkReference(row.get('bank_reference'), at('bank_reference')),
+    kind: kind as StatementEntry['kind'],
+    direction: direction as StatementEntry['direction'],
+    amount: checkAmount(row.get('amount'), entryCurrency, at('amount')),
+    currency: entryCurrency,
+    reference: kind === 'INBOUND_CREDIT' ? checkAccountNumber(reference, at('reference')) : checkReference(reference, at('reference')),
+    bookingDate: checkDate(row.get('booking_date'), at('booking_date')),
+    valueDate: checkDate(row.get('value_date'), at('value_date')),
+    endToEndId: text('end_to_end_id'),
+    debtorName: text('debtor_name'),
+    debtorAccountNumber: account('debtor_account'),
+    creditorName: text('creditor_name'),
+    creditorAccountNumber: account('creditor_account'),
+    remittanceInformation: text('remittance_information') ?? '',
+  };
+}
+
+export function parseStatementCsv(content: string): StatementDocument {
+  checkContentSize(content);
+  const rows = rowsOf(content);
+  const [head, ...entries] = rows;
+  if (!head || head.optional('record') !== 'STATEMENT') throw malformed(`line ${head?.line ?? 2}, record`, 'the line after the header is the STATEMENT record');
+  if (entries.length > STATEMENT_ENTRIES_MAX) throw malformed('file', `the statement has more than ${STATEMENT_ENTRIES_MAX} entries`);
+  const at = (column: StatementCsvColumn) => `line ${head.line}, ${column}`;
+  const currency = checkCurrency(head.get('currency'), at('currency'));
+  const statementId = checkText(head.get('statement_id'), at('statement_id'));
+  const createdAt = new Date(head.get('created_at'));
+  if (Number.isNaN(createdAt.getTime())) throw malformed(at('created_at'), `${JSON.stringify(head.get('created_at'))} is not a date and time`);
+  for (const row of entries) {
+    if (row.optional('record') !== 'ENTRY') throw malformed(`line ${row.line}, record`, `expected ENTRY (one STATEMENT record per file), got ${JSON.stringify(row.optional('record'))}`);
+  }
+  const document: StatementDocument = {
+    statementId,
+    createdAt,
+    accountNumber: checkAccountNumber(head.get('account_number'), at('account_number')),
+    date: checkDate(head.get('statement_date'), at('statement_date')),
+    currency,
+    openingBalance: checkBalance(head.get('opening_balance'), currency, at('opening_balance')),
+    closingBalance: checkBalance(head.get('closing_balance'), currency, at('closing_balance')),
+    entries: entries.map((row) => readEntry(row, statementId, currency)),
+  };
+  return checkStatementDocument(document, (index) => `line ${entries[index]?.line ?? '?'}`);
+}

@@ -1,0 +1,22 @@
+import { assertPermitted, type Actor } from '../domain/actor';
+import { parseStatementFile } from '../bank/statement/parse-statement-file';
+import type { StatementFile } from '../bank/statement/statement-document';
+import { importStatement, type ImportedStatement } from '../prisma/stores/bank-statement-store';
+import { RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT, type UseCaseContext } from './use-case-context';
+
+/**
+ * The escrow bank's statement of one day, read from its file (camt.053 or the documented CSV),
+ * stored and reconciled against the ledger (docs/reconciliation.md). An operator uploads it
+ * (`importBankStatement`); the worker's daily loop fetches it from the bank (actor null). The
+ * same statement imported again changes nothing and answers the stored one.
+ */
+export async function importBankStatement(ctx: Pick<UseCaseContext, 'prisma' | 'logger' | 'reconciliationSettings'>, actor: Actor | null, file: StatementFile, now = new Date()): Promise<ImportedStatement> {
+  if (actor) assertPermitted(actor, 'IMPORT_BANK_STATEMENT');
+  const document = parseStatementFile(file);
+  const escalateAfterDays = ctx.reconciliationSettings?.escalateAfterDays ?? RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT;
+  const imported = await importStatement(ctx.prisma, document, { format: file.format, importedByUserId: actor?.userId ?? null, escalateAfterDays, now });
+  const facts = { statementId: imported.statement.id, date: document.date, currency: document.currency, entries: document.entries.length, returnsBooked: imported.returnsBooked };
+  if (imported.created) ctx.logger.info(facts, 'bank statement imported and reconciled');
+  else ctx.logger.info(facts, 'bank statement imported before: nothing changed');
+  return imported;
+}
