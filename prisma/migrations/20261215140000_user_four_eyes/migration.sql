@@ -25,6 +25,6 @@ ALTER TABLE "app_user"
 DROP INDEX "app_user_email_key";
 CREATE UNIQUE INDEX "app_user_party_id_email_key" ON "app_user"("party_id", "email");
 
--- Keys have a maximum lifetime (API_KEY_LIFETIME_DAYS, 90 by default): keys issued before this
+-- Keys have a maximum lifetime (90 days, API_KEY_LIFETIME_DAYS_DEFAULT): keys issued before this
 -- change without an expiry expire 90 days after their issue.
 UPDATE "api_key" SET "expires_at" = "created_at" + interval '90 days' WHERE "expires_at" IS NULL;
