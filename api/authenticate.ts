@@ -11,6 +11,7 @@ const FAILURE_MESSAGES = {
   UNKNOWN: 'invalid bearer token',
   REVOKED: 'this API key has been revoked',
   EXPIRED: 'this API key has expired',
+  DISABLED: 'this API key has been revoked',
 } as const;
 
 export function unauthorized(message: string): GraphQLError {
@@ -31,5 +32,5 @@ export async function authenticate(request: { headers: Headers }, prisma: Prisma
     throw unauthorized(FAILURE_MESSAGES[result.reason]);
   }
   const { key } = result;
-  return { userId: key.user.id, partyId: key.user.partyId, partyRoles: key.user.party.roles, userRoles: key.user.roles, apiKeyId: key.id };
+  return { userId: key.user.id, partyId: key.user.partyId, partyRoles: key.user.party.roles, userRoles: key.user.roles, administeredBy: key.user.administeredBy, apiKeyId: key.id };
 }

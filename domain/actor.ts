@@ -17,6 +17,12 @@ export interface Actor {
   partyId: string;
   partyRoles: readonly PartyRole[];
   userRoles: readonly UserRole[];
+  /**
+   * The users who proposed or approved this user's creation or role grants (domain/four-eyes.ts):
+   * none of them may be the maker of an act this user checks. Absent for actors built in tests
+   * and by the system, which nobody administered.
+   */
+  administeredBy?: readonly string[];
 }
 
 /** The platform's own staff (平台方): they see every party's objects. */

@@ -1,5 +1,6 @@
 import { isOperator, type Action, type Actor } from './actor';
 import { ForbiddenError, WrongStateError } from './errors';
+import { assertFourEyes } from './four-eyes';
 
 // A financing's life (docs/workflows/financing.md draws it). Up to approval, each decision has
 // one side that may take it and the states it may be taken from; everything else is refused
@@ -139,8 +140,8 @@ export function assertMayDecide(financing: FinancingSides, kind: FinancingDecisi
   const rule = FINANCING_DECISIONS[kind];
   if (rule.side === 'PLATFORM') return;
   if (actor.partyId !== SIDE_PARTY[rule.side](financing)) throw new ForbiddenError(`only ${SIDE_NAME[rule.side]} can ${rule.verb} a financing`);
-  if (kind === 'CONFIRM_APPROVAL' && financing.approvedByUserId === actor.userId) {
-    throw new ForbiddenError('the user who approved a financing cannot confirm the approval: another user of the funder must check it', 'MAKER_CANNOT_CHECK');
+  if (kind === 'CONFIRM_APPROVAL') {
+    assertFourEyes(financing.approvedByUserId, actor, 'the user who approved a financing cannot confirm the approval: another user of the funder must check it');
   }
 }
 

@@ -5,6 +5,8 @@ export const LEGAL_NAME_LENGTH_MAX = 200;
 export const DISPLAY_NAME_LENGTH_MAX = 100;
 export const EMAIL_LENGTH_MAX = 254;
 export const API_KEY_LABEL_LENGTH_MAX = 100;
+/** How long a key lives at most, so that a leaked key dies on its own. */
+export const API_KEY_LIFETIME_DAYS_DEFAULT = 90;
 
 export interface PartyInput {
   legalName: string;

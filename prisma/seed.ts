@@ -1,5 +1,6 @@
 import { creditCodeCheckCharacter } from '../domain/credit-code';
 import type { ProgramTermsInput } from '../domain/program-rules';
+import { API_KEY_LIFETIME_DAYS_DEFAULT } from '../domain/party-rules';
 import type { PartyRole, PrismaClient, UserRole } from './client';
 import { generateApiKeyToken, hashApiKeySecret } from './stores/api-key-token';
 import { ensurePlatformAccounts, openPartyAccounts } from './stores/chart-of-accounts';
@@ -101,12 +102,12 @@ export async function seedDevelopmentData(prisma: PrismaClient, pepper: string):
     await openPartyAccounts(prisma, party);
     for (const seedUser of seed.users) {
       const user = await prisma.user.upsert({
-        where: { email: seedUser.email },
+        where: { partyId_email: { partyId: party.id, email: seedUser.email } },
         update: {},
         create: { partyId: party.id, email: seedUser.email, displayName: seedUser.displayName, roles: seedUser.roles },
       });
       const { token, keyId, secret } = generateApiKeyToken();
-      await prisma.apiKey.create({ data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label: 'development seed' } });
+      await prisma.apiKey.create({ data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label: 'development seed', expiresAt: new Date(Date.now() + API_KEY_LIFETIME_DAYS_DEFAULT * 24 * 60 * 60 * 1000) } });
       tokens.push({ party: seed.key, legalName: party.legalName, email: user.email, roles: user.roles, token });
     }
   }
@@ -140,7 +141,7 @@ export const DEMO_PROGRAM_TERMS: ProgramTermsInput = {
 async function seedDemoProgram(prisma: PrismaClient): Promise<void> {
   if ((await prisma.program.count()) > 0) return;
   const codeOf = (key: string) => seedCreditCode(SEED_PARTIES.find((seed) => seed.key === key)!.creditCodeBody);
-  const operator = await prisma.user.findUniqueOrThrow({ where: { email: 'ops.maker@platform.example' }, include: { party: true } });
+  const operator = await prisma.user.findFirstOrThrow({ where: { email: 'ops.maker@platform.example', party: { creditCode: codeOf('operator') } }, include: { party: true } });
   const actor = { userId: operator.id, partyId: operator.partyId, partyRoles: operator.party.roles, userRoles: operator.roles };
   const program = await createProgram(prisma, actor, {
     name: '云海供应链 2026 保理计划 Yunhai supply chain factoring 2026',

@@ -1,4 +1,5 @@
-import { ForbiddenError, WrongStateError } from '../domain/errors';
+import { WrongStateError } from '../domain/errors';
+import { assertFourEyes } from '../domain/four-eyes';
 import type { Actor } from '../domain/actor';
 import type { InboundException } from '../prisma/client';
 import { findRefundApproval } from '../prisma/stores/inbound-exception-store';
@@ -23,7 +24,7 @@ export async function approveInboundExceptionRefund(ctx: UseCaseContext, actor: 
   const earlier = await findRefundApproval(ctx.prisma, exception.id, payoutId);
   if (earlier) return { payoutId: earlier.id, replayed: true };
   // Answered before a workflow starts; the approval asks again under the exception's row lock.
-  if (exception.makerUserId === actor.userId) throw new ForbiddenError('the operator who proposed where the money goes cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
+  assertFourEyes(exception.makerUserId, actor, 'the operator who proposed where the money goes cannot decide it: another operator must check it');
   const approved = await approveRefundWithStart(ctx.temporal, {
     taskQueue: ctx.taskQueue,
     payoutId,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isOperator, type Actor } from '../../domain/actor';
-import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { assertFourEyes } from '../../domain/four-eyes';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
 import { isUuid, postingEntries, transfer } from '../../domain/ledger-rules';
 import { formatAmount, type Currency, type Decimal } from '../../domain/money';
@@ -143,7 +144,7 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
 }
 
 function assertNotMaker(exception: InboundException, actor: Actor): void {
-  if (exception.makerUserId === actor.userId) throw new ForbiddenError('the operator who proposed where the money goes cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
+  assertFourEyes(exception.makerUserId, actor, 'the operator who proposed where the money goes cannot decide it: another operator must check it');
 }
 
 /**

@@ -1,4 +1,5 @@
-import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { assertFourEyes } from '../../domain/four-eyes';
 import { DESCRIPTION_LENGTH_MAX, isUuid, validateEntries, type LedgerEntryInput } from '../../domain/ledger-rules';
 import { formatAmount } from '../../domain/money';
 import type { LedgerAdjustment, LedgerAdjustmentStatus, PrismaClient } from '../client';
@@ -65,9 +66,7 @@ async function lockPending(tx: Tx, actor: Actor, adjustmentId: string): Promise<
   if (locked.length === 0) throw new NotFoundError('LedgerAdjustment', adjustmentId);
   const adjustment = await tx.ledgerAdjustment.findUniqueOrThrow({ where: { id: adjustmentId } });
   if (adjustment.status !== 'PENDING') throw new WrongStateError(`adjustment ${adjustmentId} is already ${adjustment.status}`, adjustment.status);
-  if (adjustment.makerUserId === actor.userId) {
-    throw new ForbiddenError('the operator who proposed an adjustment cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
-  }
+  assertFourEyes(adjustment.makerUserId, actor, 'the operator who proposed an adjustment cannot decide it: another operator must check it');
   return adjustment;
 }
 

@@ -1,5 +1,6 @@
 import type { Actor } from '../../domain/actor';
-import { ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { assertFourEyes } from '../../domain/four-eyes';
 import { validateAmount } from '../../domain/ledger-rules';
 import { formatAmount, type Currency } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
@@ -56,7 +57,7 @@ export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor,
   return runTransaction(prisma, async (tx) => {
     const pending = await lockReceipt(tx, id);
     if (pending.status !== 'PENDING') throw new WrongStateError(`the offline repayment is already ${pending.status}`, pending.status);
-    if (pending.makerUserId === actor.userId) throw new ForbiddenError('the operator who recorded a repayment cannot decide it: another operator must check it', 'MAKER_CANNOT_CHECK');
+    assertFourEyes(pending.makerUserId, actor, 'the operator who recorded a repayment cannot decide it: another operator must check it');
     const decided = await tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: now } });
     if (!approve) return decided;
     const line = await bookedLineFor(tx, decided);

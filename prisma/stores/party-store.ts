@@ -4,11 +4,13 @@ import { runTransaction } from './run-transaction';
 import { isUniqueViolation } from './unique-violation';
 import { isAdminOf, isOperator, type Actor } from '../../domain/actor';
 import { normaliseCreditCode } from '../../domain/credit-code';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
-import { API_KEY_LABEL_LENGTH_MAX, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../domain/party-rules';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { assertFourEyes } from '../../domain/four-eyes';
+import { API_KEY_LABEL_LENGTH_MAX, API_KEY_LIFETIME_DAYS_DEFAULT, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../domain/party-rules';
 import { type ApiKey, type Party, type PartyRole, type PrismaClient, type User, type UserRole } from '../client';
 
 
+const DAY_MS = 24 * 60 * 60 * 1000;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The party with this unified social credit code (any case or spacing), if it has `role`. */
@@ -52,6 +54,11 @@ export interface CreateUserInput {
   roles: UserRole[];
 }
 
+/**
+ * An administrator proposes a user: it is PENDING, cannot authenticate and has no key until a
+ * second administrator approves it (approveUser). Operators propose a party's first
+ * administrators the same way, approved by a second operator.
+ */
 export async function createUser(prisma: PrismaClient, actor: Actor, input: CreateUserInput): Promise<User> {
   await findVisibleParty(prisma, actor, input.partyId);
   if (!isAdminOf(actor, input.partyId)) throw new ForbiddenError('only an administrator of the party (or of the platform) can add users');
@@ -63,11 +70,94 @@ export async function createUser(prisma: PrismaClient, actor: Actor, input: Crea
   if (input.roles.length === 0) issues.push({ path: ['input', 'roles'], message: 'at least one role is required' });
   if (issues.length) throw new ValidationError(issues);
   try {
-    return await prisma.user.create({ data: { partyId: input.partyId, email, displayName, roles: [...new Set(input.roles)] } });
+    return await prisma.user.create({
+      data: { partyId: input.partyId, email, displayName, roles: [...new Set(input.roles)], status: 'PENDING', createdByUserId: actor.userId },
+    });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError('EMAIL_TAKEN', `a user with e-mail ${email} already exists`);
+    // E-mail addresses are unique per party, so this tells the caller only about its own party.
+    if (isUniqueViolation(error)) throw new ConflictError('EMAIL_TAKEN', `a user with e-mail ${email} already exists in this party`);
     throw error;
   }
+}
+
+/**
+ * A second administrator of the proposer's party approves a pending user, and receives the token of
+ * its first key to hand over. The proposer cannot, nor can a user the proposer administered.
+ */
+export async function approveUser(
+  prisma: PrismaClient,
+  actor: Actor,
+  input: { userId: string; apiKeyLabel: string },
+  pepper: string,
+  now = new Date(),
+): Promise<{ user: User; apiKey: ApiKey; token: string }> {
+  const label = validApiKeyLabel(input.apiKeyLabel, ['input', 'apiKeyLabel']);
+  return runTransaction(prisma, async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: input.userId }, include: { createdBy: true } });
+    if (!user || (!isOperator(actor) && user.partyId !== actor.partyId)) throw new NotFoundError('User', input.userId);
+    if (user.status !== 'PENDING') throw new WrongStateError(`the user is ${user.status}: there is nothing to approve`, user.status);
+    assertApprover(actor, user);
+    // Conditional on PENDING: two administrators approving at once activate the user once.
+    const decided = await tx.user.updateMany({
+      where: { id: user.id, status: 'PENDING' },
+      data: { status: 'ACTIVE', decidedByUserId: actor.userId, decidedAt: now, administeredBy: [user.createdByUserId!, actor.userId] },
+    });
+    if (decided.count !== 1) throw new WrongStateError('the user was decided meanwhile', 'DECIDED');
+    const { token, keyId, secret } = generateApiKeyToken();
+    const apiKey = await tx.apiKey.create({
+      data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: new Date(now.getTime() + API_KEY_LIFETIME_DAYS_DEFAULT * DAY_MS) },
+    });
+    return { user: await tx.user.findUniqueOrThrow({ where: { id: user.id } }), apiKey, token };
+  });
+}
+
+/** A second administrator rejects a pending user; it never becomes active. */
+export async function rejectUser(prisma: PrismaClient, actor: Actor, userId: string, now = new Date()): Promise<User> {
+  return runTransaction(prisma, async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId }, include: { createdBy: true } });
+    if (!user || (!isOperator(actor) && user.partyId !== actor.partyId)) throw new NotFoundError('User', userId);
+    if (user.status !== 'PENDING') throw new WrongStateError(`the user is ${user.status}: there is nothing to reject`, user.status);
+    assertApprover(actor, user);
+    const decided = await tx.user.updateMany({ where: { id: user.id, status: 'PENDING' }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now } });
+    if (decided.count !== 1) throw new WrongStateError('the user was decided meanwhile', 'DECIDED');
+    return tx.user.findUniqueOrThrow({ where: { id: user.id } });
+  });
+}
+
+/**
+ * The checker of a user's creation is an administrator of the same side as its proposer (a party's
+ * administrator for its own party, an operator for an operator's proposal) and a second person.
+ */
+function assertApprover(actor: Actor, user: User & { createdBy: User | null }): void {
+  const proposerPartyId = user.createdBy?.partyId;
+  if (!isAdminOf(actor, user.partyId) || proposerPartyId !== actor.partyId) {
+    throw new ForbiddenError("only a second administrator of the proposer's party can decide a new user");
+  }
+  assertFourEyes(user.createdByUserId, actor, 'the administrator who proposed a user cannot decide it: a second administrator must');
+}
+
+/** Disables a user at once: it cannot authenticate, and every key it has is revoked. */
+export async function disableUser(prisma: PrismaClient, actor: Actor, userId: string, now = new Date()): Promise<User> {
+  const user = await findManageableUser(prisma, actor, userId);
+  if (!isAdminOf(actor, user.partyId)) throw new ForbiddenError("only an administrator of the user's party can disable it");
+  return runTransaction(prisma, async (tx) => {
+    await tx.apiKey.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: now } });
+    if (user.status === 'DISABLED') return user;
+    return tx.user.update({ where: { id: user.id }, data: { status: 'DISABLED', disabledAt: now } });
+  });
+}
+
+/** Revokes every key of a user at once (the user itself, or an administrator of its party). */
+export async function revokeUserApiKeys(prisma: PrismaClient, actor: Actor, userId: string, now = new Date()): Promise<{ revokedCount: number }> {
+  const user = await findManageableUser(prisma, actor, userId);
+  const revoked = await prisma.apiKey.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: now } });
+  return { revokedCount: revoked.count };
+}
+
+function validApiKeyLabel(raw: string, path: string[]): string {
+  const label = raw.trim();
+  if (label.length === 0 || label.length > API_KEY_LABEL_LENGTH_MAX) throw ValidationError.field(path, `must be 1 to ${API_KEY_LABEL_LENGTH_MAX} characters`);
+  return label;
 }
 
 async function findManageableUser(prisma: PrismaClient, actor: Actor, userId: string): Promise<User> {
@@ -83,14 +173,30 @@ export interface IssueApiKeyInput {
   expiresAt?: Date | null;
 }
 
-export async function issueApiKey(prisma: PrismaClient, actor: Actor, input: IssueApiKeyInput, pepper: string, now = new Date()): Promise<{ apiKey: ApiKey; token: string }> {
+/**
+ * A user issues a key for itself. A key for another user would let an administrator act as that
+ * user with one pair of eyes, so an administrator's only way to give a user a key is the approval
+ * of the user by a second administrator (approveUser). Every key expires within the lifetime.
+ */
+export async function issueApiKey(
+  prisma: PrismaClient,
+  actor: Actor,
+  input: IssueApiKeyInput,
+  pepper: string,
+  now = new Date(),
+  lifetimeDays = API_KEY_LIFETIME_DAYS_DEFAULT,
+): Promise<{ apiKey: ApiKey; token: string }> {
   const user = await findManageableUser(prisma, actor, input.userId);
-  const label = input.label.trim();
-  if (label.length === 0 || label.length > API_KEY_LABEL_LENGTH_MAX) throw ValidationError.field(['input', 'label'], `must be 1 to ${API_KEY_LABEL_LENGTH_MAX} characters`);
+  if (user.id !== actor.userId) {
+    throw new ForbiddenError('a key for another user is issued only with four eyes: a second administrator approves the user (approveUser) and hands over its first key', 'KEY_FOR_ANOTHER_USER');
+  }
+  const label = validApiKeyLabel(input.label, ['input', 'label']);
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw ValidationError.field(['input', 'expiresAt'], 'must be in the future');
+  const latest = new Date(now.getTime() + lifetimeDays * DAY_MS);
+  if (input.expiresAt && input.expiresAt.getTime() > latest.getTime()) throw ValidationError.field(['input', 'expiresAt'], `must be within ${lifetimeDays} days`);
   const { token, keyId, secret } = generateApiKeyToken();
   const apiKey = await prisma.apiKey.create({
-    data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: input.expiresAt ?? null },
+    data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: input.expiresAt ?? latest },
   });
   return { apiKey, token };
 }
@@ -111,7 +217,7 @@ export async function revokeApiKey(prisma: PrismaClient, actor: Actor, apiKeyId:
 
 export type AuthenticatedKey = ApiKey & { user: User & { party: Party } };
 
-export type AuthenticationFailure = 'MALFORMED' | 'UNKNOWN' | 'REVOKED' | 'EXPIRED';
+export type AuthenticationFailure = 'MALFORMED' | 'UNKNOWN' | 'REVOKED' | 'EXPIRED' | 'DISABLED';
 
 /** Resolves a bearer token to its key, user and party, or says why it cannot. */
 export async function authenticateToken(
@@ -126,5 +232,7 @@ export async function authenticateToken(
   if (!key || !secretMatches(parsed.secret, key.secretHash, pepper)) return { ok: false, reason: 'UNKNOWN', keyId: parsed.keyId };
   if (key.revokedAt) return { ok: false, reason: 'REVOKED', keyId: parsed.keyId };
   if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'EXPIRED', keyId: parsed.keyId };
+  // A pending, rejected or disabled user's keys are refused like revoked ones.
+  if (key.user.status !== 'ACTIVE') return { ok: false, reason: 'DISABLED', keyId: parsed.keyId };
   return { ok: true, key };
 }

@@ -1,6 +1,7 @@
 import type { Actor } from '../../domain/actor';
 import { assertOwnName } from '../../domain/balance-payout-rules';
-import { ForbiddenError, NotFoundError, WrongStateError } from '../../domain/errors';
+import { NotFoundError, WrongStateError } from '../../domain/errors';
+import { assertFourEyes } from '../../domain/four-eyes';
 import { maskBankAccountNumber, validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { PartyBankAccount, PrismaClient } from '../client';
 import { runTransaction, type Tx } from './run-transaction';
@@ -57,7 +58,7 @@ export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id
     const party = await lockParty(tx, proposed.partyId);
     const row = await tx.partyBankAccount.findUniqueOrThrow({ where: { id } });
     if (row.status !== 'PROPOSED') throw new WrongStateError(`the payout account is ${row.status}: there is no proposal to decide`, row.status);
-    if (row.createdByUserId === actor.userId) throw new ForbiddenError('the user who proposed a payout account cannot approve it: a second user of the party must', 'MAKER_CANNOT_CHECK');
+    assertFourEyes(row.createdByUserId, actor, 'the user who proposed a payout account cannot approve it: a second user of the party must');
     if (!approve) return tx.partyBankAccount.update({ where: { id }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now } });
     const replacing = await tx.partyBankAccount.findFirst({ where: { partyId: party.id, status: 'APPROVED', retiredAt: null } });
     const effectiveFrom = replacing ? new Date(now.getTime() + coolingOffMs) : now;

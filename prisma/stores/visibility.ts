@@ -21,7 +21,10 @@ export function visibleUsersWhere(actor: Actor): Prisma.UserWhereInput {
 }
 
 export function visibleApiKeysWhere(actor: Actor): Prisma.ApiKeyWhereInput {
-  return isOperator(actor) ? {} : { user: { partyId: actor.partyId } };
+  // A party's administrators manage its users' keys; anyone else sees only its own keys, so that a
+  // VIEWER does not learn which integrations its colleagues run and when their keys expire.
+  if (isOperator(actor)) return {};
+  return actor.userRoles.includes('ADMIN') ? { user: { partyId: actor.partyId } } : { userId: actor.userId };
 }
 
 export function visibleAccountsWhere(actor: Actor): Prisma.LedgerAccountWhereInput {

@@ -2,13 +2,19 @@ import { z } from 'zod';
 import { createUser } from '../../use-cases/create-user';
 import { issueApiKey } from '../../use-cases/issue-api-key';
 import { revokeApiKey } from '../../use-cases/revoke-api-key';
+import { approveUser } from '../../use-cases/approve-user';
+import { rejectUser } from '../../use-cases/reject-user';
+import { disableUser } from '../../use-cases/disable-user';
+import { revokeUserApiKeys } from '../../use-cases/revoke-user-api-keys';
 import { builder } from '../builder';
 import { rowIdOf, scopedById } from '../global-id';
 import { visibleApiKeysWhere, visibleUsersWhere } from '../../prisma/stores/visibility';
-import { ConflictError } from '../../domain/errors';
+import { ConflictError, WrongStateError } from '../../domain/errors';
 import { LOOKUP_ERRORS } from '../errors';
 import { UserRoleEnum } from './party';
 import { nameUpTo } from '../validators';
+
+const UserStatusEnum = builder.enumType('UserStatus', { values: ['PENDING', 'ACTIVE', 'REJECTED', 'DISABLED'] as const });
 
 builder.prismaNode('User', {
   description: 'A login acting for exactly one party.',
@@ -21,12 +27,13 @@ builder.prismaNode('User', {
     displayName: t.exposeString('displayName'),
     roles: t.field({ type: [UserRoleEnum], resolve: (user) => user.roles }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    status: t.field({ type: UserStatusEnum, description: 'PENDING until a second administrator approves it; only an ACTIVE user authenticates.', resolve: (user) => user.status }),
     party: t.relation('party'),
     apiKeys: t.relatedConnection('apiKeys', {
       totalCount: true,
       cursor: 'id',
-      description: "The user's API keys (never their secrets), oldest first.",
-      query: () => ({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+      description: "The user's API keys (never their secrets), oldest first. Only the user itself, its party's administrators and operators see them.",
+      query: (_args, ctx) => ({ where: visibleApiKeysWhere(ctx.viewer), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
     }),
   }),
 });
@@ -70,6 +77,13 @@ interface IssuedApiKeyShape {
   apiKeyId: string;
 }
 
+const ApproveUserInput = builder.inputType('ApproveUserInput', {
+  fields: (t) => ({
+    userId: t.globalID(),
+    apiKeyLabel: t.string({ description: "Label of the user's first key, whose token the approver receives once.", validate: z.string().max(400, { message: 'must be at most 100 characters' }) }),
+  }),
+});
+
 const IssuedApiKey = builder.objectRef<IssuedApiKeyShape>('IssuedApiKey').implement({
   description: 'A new key and its token. Store the token now: it cannot be shown again.',
   fields: (t) => ({
@@ -84,7 +98,7 @@ const IssuedApiKey = builder.objectRef<IssuedApiKeyShape>('IssuedApiKey').implem
 builder.mutationFields((t) => ({
   createUser: t.prismaField({
     type: 'User',
-    description: "Adds a user to a party (that party's administrators, or platform administrators).",
+    description: "Proposes a user for a party (that party's administrators, or platform administrators). The user is PENDING until a second administrator of the proposer's party approves it (approveUser).",
     errors: { types: [...LOOKUP_ERRORS, ConflictError] },
     args: { input: t.arg({ type: CreateUserInput }) },
     resolve: async (query, _root, { input }, ctx) => {
@@ -94,7 +108,7 @@ builder.mutationFields((t) => ({
   }),
   issueApiKey: t.field({
     type: IssuedApiKey,
-    description: 'Issues an API key for a user (the user, or an administrator of its party).',
+    description: "Issues an API key for the caller itself. A key for another user comes only with the user's approval by a second administrator (approveUser): KEY_FOR_ANOTHER_USER otherwise.",
     errors: { types: [...LOOKUP_ERRORS] },
     args: { input: t.arg({ type: IssueApiKeyInput }) },
     resolve: (_root, { input }, ctx) => issueApiKey(ctx, ctx.viewer, { ...input, userId: rowIdOf(input.userId, 'User') }),
@@ -107,6 +121,43 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { id }, ctx) => {
       const { apiKeyId } = await revokeApiKey(ctx, ctx.viewer, rowIdOf(id, 'ApiKey'));
       return ctx.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: apiKeyId } });
+    },
+  }),
+  approveUser: t.field({
+    type: IssuedApiKey,
+    description: "A second administrator of the proposer's party approves a pending user; the answer carries the user's first key, whose token is shown once. The proposer, and any user the proposer administered, cannot (MAKER_CANNOT_CHECK).",
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { input: t.arg({ type: ApproveUserInput }) },
+    resolve: (_root, { input }, ctx) => approveUser(ctx, ctx.viewer, { ...input, userId: rowIdOf(input.userId, 'User') }),
+  }),
+  rejectUser: t.prismaField({
+    type: 'User',
+    description: 'A second administrator rejects a pending user; it never authenticates.',
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { userId } = await rejectUser(ctx, ctx.viewer, rowIdOf(id, 'User'));
+      return ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: userId } });
+    },
+  }),
+  disableUser: t.prismaField({
+    type: 'User',
+    description: "Disables a user at once (an administrator of its party): all its keys are revoked and it can no longer authenticate.",
+    errors: { types: [...LOOKUP_ERRORS] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { userId } = await disableUser(ctx, ctx.viewer, rowIdOf(id, 'User'));
+      return ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: userId } });
+    },
+  }),
+  revokeUserApiKeys: t.prismaField({
+    type: 'User',
+    description: "Revokes every API key of a user at once (the user, or an administrator of its party).",
+    errors: { types: [...LOOKUP_ERRORS] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { userId } = await revokeUserApiKeys(ctx, ctx.viewer, rowIdOf(id, 'User'));
+      return ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: userId } });
     },
   }),
 }));

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { startTestApi, type TestApi } from '../test/support/api';
+import { globalId, rowId } from '../test/support/global-ids';
+import { createActor, type TestActor } from '../test/support/parties';
+
+// User administration with four eyes, over real HTTP: one person with two users cannot approve
+// its own acts, and the lifecycle of users and keys (docs/security.md, "Four eyes", "Users and keys").
+
+const ERRORS = `... on Error { code message }`;
+const STATE = `${ERRORS} ... on WrongStateError { currentState }`;
+const CREATE_USER = `mutation ($input: CreateUserInput!) { createUser(input: $input) { __typename ... on User { id status } ${ERRORS} } }`;
+const APPROVE_USER = `mutation ($input: ApproveUserInput!) { approveUser(input: $input) { __typename ... on IssuedApiKey { token apiKey { id expiresAt } } ${STATE} } }`;
+const REJECT_USER = `mutation ($id: ID!) { rejectUser(id: $id) { __typename ... on User { status } ${STATE} } }`;
+const DISABLE_USER = `mutation ($id: ID!) { disableUser(id: $id) { __typename ... on User { status } ${ERRORS} } }`;
+const REVOKE_ALL = `mutation ($id: ID!) { revokeUserApiKeys(id: $id) { __typename ... on User { id } ${ERRORS} } }`;
+const ISSUE = `mutation ($input: IssueApiKeyInput!) { issueApiKey(input: $input) { __typename ... on IssuedApiKey { token apiKey { expiresAt } } ${ERRORS} } }`;
+const REGISTER = `mutation ($input: BankAccountInput!) { registerPayoutAccount(input: $input) { __typename ... on PartyBankAccount { id } ${ERRORS} } }`;
+const APPROVE_ACCOUNT = `mutation ($id: ID!) { approvePayoutAccount(id: $id) { __typename ... on PartyBankAccount { status } ${STATE} } }`;
+const WHO = '{ viewer { apiKey { id } } }';
+
+describe('API: four eyes on user administration, and the lifecycle of users and keys', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  let adminA: TestActor;
+  let adminB: TestActor;
+  let operatorA: TestActor;
+  let operatorB: TestActor;
+  const NAME = '前海恒信商业保理有限公司';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db.prisma);
+    operatorA = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] });
+    operatorB = await createActor(db.prisma, { partyId: operatorA.partyId, userRoles: ['ADMIN'] });
+    adminA = await createActor(db.prisma, { partyRoles: ['FUNDER'], userRoles: ['ADMIN', 'MAKER'], legalName: NAME });
+    adminB = await createActor(db.prisma, { partyId: adminA.partyId, userRoles: ['ADMIN'] });
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+  });
+
+  async function propose(by: TestActor, partyId: string, email: string, roles: string[]): Promise<string> {
+    const created = await api.call(by.token, CREATE_USER, { input: { partyId: globalId('Party', partyId), email, displayName: email, roles } });
+    expect(created).toMatchObject({ __typename: 'User', status: 'PENDING' });
+    return created.id as string;
+  }
+
+  it('keeps a proposed user pending until a second administrator approves, and never lets the proposer approve', async () => {
+    const userId = await propose(adminA, adminA.partyId, 'alt.checker@funder.example', ['CHECKER']);
+    expect(await api.call(adminA.token, APPROVE_USER, { input: { userId, apiKeyLabel: 'first' } })).toMatchObject({ __typename: 'ForbiddenError', code: 'MAKER_CANNOT_CHECK' });
+    expect(await api.call(adminA.token, ISSUE, { input: { userId, label: 'mine now' } })).toMatchObject({ __typename: 'ForbiddenError', code: 'KEY_FOR_ANOTHER_USER' });
+    expect(await db.prisma.apiKey.count({ where: { userId: rowId(userId) } })).toBe(0);
+
+    const approved = await api.call(adminB.token, APPROVE_USER, { input: { userId, apiKeyLabel: 'first' } });
+    expect(approved.__typename).toBe('IssuedApiKey');
+    expect((await api.request(approved.token, WHO)).status).toBe(200);
+    expect(await api.call(adminB.token, APPROVE_USER, { input: { userId, apiKeyLabel: 'again' } })).toMatchObject({ __typename: 'WrongStateError', currentState: 'ACTIVE' });
+
+    // The checker adminA created cannot check adminA's payout account, though it is another user.
+    const registered = await api.call(adminA.token, REGISTER, { input: { accountName: NAME, accountNumber: '6222020200012345', bankName: '招商银行深圳分行' } });
+    expect(await api.call(approved.token, APPROVE_ACCOUNT, { id: registered.id })).toMatchObject({ __typename: 'ForbiddenError', code: 'MAKER_CANNOT_CHECK' });
+  });
+
+  it('lets a rejected or pending user never authenticate, and another party never decide it', async () => {
+    const userId = await propose(adminA, adminA.partyId, 'rejected@funder.example', ['VIEWER']);
+    const outsider = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    expect(await api.call(outsider.token, APPROVE_USER, { input: { userId, apiKeyLabel: 'x' } })).toMatchObject({ __typename: 'NotFoundError' });
+    // An operator is not of the proposer's party: a party's own proposal is checked by the party.
+    expect(await api.call(operatorA.token, APPROVE_USER, { input: { userId, apiKeyLabel: 'x' } })).toMatchObject({ __typename: 'ForbiddenError' });
+    expect(await api.call(adminB.token, REJECT_USER, { id: userId })).toMatchObject({ __typename: 'User', status: 'REJECTED' });
+    expect(await api.call(adminB.token, APPROVE_USER, { input: { userId, apiKeyLabel: 'x' } })).toMatchObject({ __typename: 'WrongStateError', currentState: 'REJECTED' });
+  });
+
+  it("sets up a party's first administrators with two operators", async () => {
+    const party = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['VIEWER'] });
+    const userId = await propose(operatorA, party.partyId, 'first.admin@supplier.example', ['ADMIN']);
+    expect(await api.call(operatorA.token, APPROVE_USER, { input: { userId, apiKeyLabel: 'x' } })).toMatchObject({ code: 'MAKER_CANNOT_CHECK' });
+    expect(await api.call(operatorB.token, APPROVE_USER, { input: { userId, apiKeyLabel: 'first' } })).toMatchObject({ __typename: 'IssuedApiKey' });
+  });
+
+  it('disables a user and revokes all its keys at once', async () => {
+    const worker = await createActor(db.prisma, { partyId: adminA.partyId, userRoles: ['MAKER'] });
+    const second = await api.call(worker.token, ISSUE, { input: { userId: globalId('User', worker.userId), label: 'second' } });
+    expect((await api.request(second.token, WHO)).status).toBe(200);
+    expect(await api.call(adminA.token, REVOKE_ALL, { id: globalId('User', worker.userId) })).toMatchObject({ __typename: 'User' });
+    expect((await api.request(worker.token, WHO)).status).toBe(401);
+    expect((await api.request(second.token, WHO)).status).toBe(401);
+
+    const other = await createActor(db.prisma, { partyId: adminA.partyId, userRoles: ['MAKER'] });
+    expect(await api.call(other.token, DISABLE_USER, { id: globalId('User', adminB.userId) })).toMatchObject({ __typename: 'ForbiddenError' });
+    expect(await api.call(adminA.token, DISABLE_USER, { id: globalId('User', other.userId) })).toMatchObject({ __typename: 'User', status: 'DISABLED' });
+    const refused = await api.request(other.token, WHO);
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0]?.message).toMatch(/revoked/);
+  });
+
+  it('gives every key a lifetime and refuses a longer one', async () => {
+    const issued = await api.call(adminA.token, ISSUE, { input: { userId: globalId('User', adminA.userId), label: 'default lifetime' } });
+    const days = (new Date(issued.apiKey.expiresAt).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89.9);
+    expect(days).toBeLessThanOrEqual(90);
+    const tooLong = await api.call(adminA.token, ISSUE, { input: { userId: globalId('User', adminA.userId), label: 'x', expiresAt: new Date(Date.now() + 91 * 86_400_000).toISOString() } });
+    expect(tooLong).toMatchObject({ __typename: 'ValidationError' });
+  });
+
+  it("shows a VIEWER only its own keys, not its colleagues'", async () => {
+    const viewer = await createActor(db.prisma, { partyId: adminA.partyId, userRoles: ['VIEWER'] });
+    const query = `query ($id: ID!) { node(id: $id) { ... on User { apiKeys { totalCount } } } }`;
+    expect((await api.call(viewer.token, query, { id: globalId('User', adminA.userId) })).apiKeys.totalCount).toBe(0);
+    expect((await api.call(viewer.token, query, { id: globalId('User', viewer.userId) })).apiKeys.totalCount).toBe(1);
+    expect((await api.call(adminB.token, query, { id: globalId('User', adminA.userId) })).apiKeys.totalCount).toBeGreaterThan(0);
+  });
+
+  it("does not tell a party that another party has a user with an e-mail address", async () => {
+    const existing = await db.prisma.user.findUniqueOrThrow({ where: { id: adminA.userId } });
+    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const created = await api.call(supplier.token, CREATE_USER, { input: { partyId: globalId('Party', supplier.partyId), email: existing.email, displayName: 'same address', roles: ['VIEWER'] } });
+    expect(created).toMatchObject({ __typename: 'User', status: 'PENDING' });
+  });
+});

@@ -1,0 +1,10 @@
+import type { Actor } from '../domain/actor';
+import { approveUser as activateUser } from '../prisma/stores/party-store';
+import type { UseCaseContext } from './use-case-context';
+
+/** A second administrator approves a pending user and receives its first key's token, shown once, to hand over. */
+export async function approveUser(ctx: UseCaseContext & { apiKeyPepper: string }, actor: Actor, input: { userId: string; apiKeyLabel: string }): Promise<{ apiKeyId: string; token: string }> {
+  const { user, apiKey, token } = await activateUser(ctx.prisma, actor, input, ctx.apiKeyPepper);
+  ctx.logger.info({ approvedUserId: user.id, issuedKeyId: apiKey.keyId }, 'user approved');
+  return { apiKeyId: apiKey.id, token };
+}
