@@ -120,7 +120,8 @@ export function queryCostRule(maxCost: number = QUERY_COST_MAX): (context: Valid
       if (!root) return;
       const cost = queryCost(context, operation.selectionSet, root);
       if (cost > maxCost) {
-        context.reportError(new GraphQLError(`Query Cost limit of ${maxCost} exceeded, found ${cost}: a page costs its size times what it selects (docs/api.md, "The cost of a query").`, { nodes: [operation], extensions: { code: 'QUERY_TOO_COSTLY', costMax: maxCost, cost } }));
+        // Thrown as graphql-armor's limits are, which stops the validation at the first limit passed.
+        throw new GraphQLError(`Query Cost limit of ${maxCost} exceeded, found ${cost}: a page costs its size times what it selects (docs/api.md, "The cost of a query").`, { nodes: [operation], extensions: { code: 'QUERY_TOO_COSTLY', costMax: maxCost, cost } });
       }
     },
   });
@@ -154,8 +155,9 @@ export const QUERY_LIMITS = {
 export function queryLimits({ suggestFields }: { suggestFields: boolean }): Plugin {
   return {
     onPluginInit({ addPlugin }) {
-      addPlugin(EnvelopArmorPlugin({ ...QUERY_LIMITS, blockFieldSuggestion: { enabled: !suggestFields } }));
+      // The cost first: of a document over several limits, the cost is what it is refused for.
       addPlugin(queryCostLimit());
+      addPlugin(EnvelopArmorPlugin({ ...QUERY_LIMITS, blockFieldSuggestion: { enabled: !suggestFields } }));
     },
   };
 }
