@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, cutOffSettings, DEVELOPMENT_PEPPER, graphqlTools, looksRandom, parseBankSettings, parseConfig } from './config';
+import { ConfigError, cutOffSettings, DEVELOPMENT_PEPPER, graphqlTools, looksRandom, parseBankSettings, parseConfig, rateLimitSettings } from './config';
+import { RATE_LIMIT_DEFAULTS } from './rate-limit';
 
 const VALID = {
   DATABASE_URL: 'postgresql://scf:secret@db.internal:5432/scf',
@@ -23,6 +24,13 @@ function problem(env: Record<string, string | undefined>): string {
 }
 
 describe('configuration', () => {
+  it('reads the rate limits, with generous defaults, and refuses a limit of nothing', () => {
+    expect(rateLimitSettings(parseConfig(VALID))).toEqual(RATE_LIMIT_DEFAULTS);
+    expect(rateLimitSettings(parseConfig({ ...VALID, RATE_LIMIT_PER_KEY: '30', RATE_LIMIT_UNAUTHENTICATED_PER_ADDRESS: '5', RATE_LIMIT_WINDOW_SECONDS: '10' }))).toEqual({ perKey: 30, unauthenticatedPerAddress: 5, windowSeconds: 10 });
+    expect(problem({ ...VALID, RATE_LIMIT_PER_KEY: '0' })).toMatch(/RATE_LIMIT_PER_KEY/);
+    expect(problem({ ...VALID, RATE_LIMIT_WINDOW_SECONDS: 'soon' })).toMatch(/RATE_LIMIT_WINDOW_SECONDS/);
+  });
+
   it('parses a complete environment with defaults', () => {
     const config = parseConfig(VALID);
     expect(config).toMatchObject({ NODE_ENV: 'development', API_PORT: 4000, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'scf', LOG_LEVEL: 'info' });

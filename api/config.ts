@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BANK_ADAPTERS } from '../bank/create-bank-adapter';
 import { cutOffMinutes, DEFAULT_CUT_OFF, isTimeZone, type CutOffSettings } from '../domain/accounting-day';
 import { CURRENCY_CODES, isCurrency } from '../domain/money';
+import { RATE_LIMIT_DEFAULTS, type RateLimitSettings } from './rate-limit';
 import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
 
 export type { FinancingSettings, ReceivableSettings };
@@ -71,6 +72,11 @@ const configSchema = z.object({
   GRAPHQL_INTROSPECTION: optionalBoolean,
   GRAPHIQL: optionalBoolean,
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  // Rate limits (docs/api.md, "Rate limits"): GraphQL requests per API key, and refused
+  // authentications per client address, in each window; counted in each API process's memory.
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(RATE_LIMIT_DEFAULTS.perKey),
+  RATE_LIMIT_UNAUTHENTICATED_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(RATE_LIMIT_DEFAULTS.unauthenticatedPerAddress),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(RATE_LIMIT_DEFAULTS.windowSeconds),
   // How long a core enterprise has to confirm a receivable, and when it is reminded.
   RECEIVABLE_CONFIRMATION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   RECEIVABLE_REMINDER_DAYS: z
@@ -244,6 +250,10 @@ export function financingSettings(config: Pick<Config, 'FINANCING_ACKNOWLEDGEMEN
     approvalWindowMs: config.FINANCING_APPROVAL_DAYS * DAY_MS,
     fundingWindowMs: config.FINANCING_FUNDING_DAYS * DAY_MS,
   };
+}
+
+export function rateLimitSettings(config: Pick<Config, 'RATE_LIMIT_PER_KEY' | 'RATE_LIMIT_UNAUTHENTICATED_PER_ADDRESS' | 'RATE_LIMIT_WINDOW_SECONDS'>): RateLimitSettings {
+  return { perKey: config.RATE_LIMIT_PER_KEY, unauthenticatedPerAddress: config.RATE_LIMIT_UNAUTHENTICATED_PER_ADDRESS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS };
 }
 
 export function cutOffSettings(config: Pick<Config, 'CUT_OFF_ZONE' | 'CUT_OFF_TIME'>): CutOffSettings {

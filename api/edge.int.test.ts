@@ -259,3 +259,72 @@ describe('API edge: client mistakes are typed errors, and logs stay small', () =
     expect(written).toBeLessThan(32 * 1024);
   });
 });
+
+describe('API edge: rate limits per API key and per address', () => {
+  const WINDOW_SECONDS = 60;
+  let db: TestDatabase;
+  let api: TestApi;
+  let supplier: TestActor;
+  let other: TestActor;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const logger = createLogger({ level: 'info', pretty: false, destination: { write: (line: string) => void logLines.push(line) } });
+    api = await startTestApi(db.prisma, { logger, rateLimit: { perKey: 3, unauthenticatedPerAddress: 2, windowSeconds: WINDOW_SECONDS } });
+    supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN', 'MAKER'] });
+    other = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN', 'MAKER'] });
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+  });
+
+  it('counts a key down in the RateLimit headers, then refuses it with 429 RATE_LIMITED and Retry-After, other keys unaffected', async () => {
+    const remaining: Array<string | null> = [];
+    for (let index = 0; index < 3; index += 1) {
+      const response = await api.request(supplier.token, '{ viewer { user { id } } }');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('ratelimit-limit')).toBe('3');
+      remaining.push(response.headers.get('ratelimit-remaining'));
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+
+    const refused = await api.request(supplier.token, '{ viewer { user { id } } }');
+    expect(refused.status).toBe(429);
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(refused.errors?.[0]?.message).toMatch(/3 in 60 seconds/);
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
+    expect(Number(refused.headers.get('ratelimit-reset'))).toBe(retryAfter);
+
+    const another = await api.request(other.token, '{ viewer { user { id } } }');
+    expect(another.status).toBe(200);
+    expect(another.headers.get('ratelimit-remaining')).toBe('2');
+  });
+
+  it('refuses an address that keeps failing authentication before its token is looked up', async () => {
+    for (let index = 0; index < 2; index += 1) {
+      const response = await api.request('scf_not-a-real-key', '{ __typename }');
+      expect(response.status).toBe(401);
+      expect(response.headers.get('ratelimit-remaining')).toBe(String(1 - index));
+    }
+    // A token that is looked up and refused is logged as a failed authentication: the third is not.
+    const failures = () => logLines.filter((line) => line.includes('authentication failed')).length;
+    expect(failures()).toBe(2);
+    const refused = await api.request('scf_not-a-real-key', '{ __typename }');
+    expect(refused.status).toBe(429);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(failures()).toBe(2);
+    expect(logLines.some((line) => line.includes('too many refused authentications'))).toBe(true);
+    // Until the window ends the address is refused before any lookup, so a valid key from it too:
+    // what is not looked up cannot be told apart.
+    const valid = await api.request(other.token, '{ __typename }');
+    expect(valid.status).toBe(429);
+  });
+});

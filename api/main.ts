@@ -2,7 +2,7 @@
 // the same server inside its single development process instead.
 import { createPrismaClient } from '../prisma/client';
 import { createTemporalClient } from '../workflows/client/temporal-client';
-import { graphqlTools, loadConfigOrExit, financingSettings, receivableSettings, requireNodeEnvOrExit } from './config';
+import { graphqlTools, loadConfigOrExit, financingSettings, rateLimitSettings, receivableSettings, requireNodeEnvOrExit } from './config';
 import { createLogger } from './logger';
 import { startApiServer } from './server';
 
@@ -27,7 +27,7 @@ const api = await startApiServer(
     payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
     reconciliationSettings: { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS },
   },
-  { host: config.API_HOST, port: config.API_PORT },
+  { host: config.API_HOST, port: config.API_PORT, rateLimit: rateLimitSettings(config) },
 );
 logger.info({ url: api.url }, 'API listening');
 

@@ -6,10 +6,12 @@ import { STATEMENT_PAGE_SIZE_MAX } from '../prisma/stores/ledger/statements';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createActor, uniqueCreditCode, type TestActor } from '../test/support/parties';
-import { QUERY_COST_MAX } from './query-limits';
+import { callsOutOfTheApi, EXTERNAL_CALL_COST, QUERY_COST_MAX } from './query-limits';
 
 // The cost limit and the page sizes agree: the largest page a connection serves, with a wide
-// selection, is answered; pages nested in pages are refused before anything runs.
+// selection, is answered; pages nested in pages are refused before anything runs, and so are
+// pages of objects that each call Temporal, whether their sizes are written, passed in
+// variables or left to the defaults.
 
 const PARTIES_CREATED = CONNECTION_PAGE_SIZE_MAX + 5;
 
@@ -17,10 +19,14 @@ function takesNoRequiredArguments(field: GraphQLField<unknown, unknown>): boolea
   return field.args.every((argument) => !isNonNullType(argument.type) || argument.defaultValue !== undefined);
 }
 
-/** Every field of `type` that needs no argument and is not a page itself, with the objects it holds `levels` deep. */
+/**
+ * Every field of `type` that needs no argument, is not a page itself and does not call out of
+ * the API (a workflow's status: a page of those is priced on its own below), with the objects
+ * it holds `levels` deep.
+ */
 function everyField(type: GraphQLObjectType, levels: number): string {
   return Object.values(type.getFields())
-    .filter((field) => takesNoRequiredArguments(field) && !field.args.some((argument) => argument.name === 'first'))
+    .filter((field) => takesNoRequiredArguments(field) && !field.args.some((argument) => argument.name === 'first') && !callsOutOfTheApi(field))
     .flatMap((field) => {
       const named = getNamedType(field.type);
       if (isLeafType(named)) return [field.name];
@@ -122,5 +128,36 @@ describe('query limits: the largest page fits, pages inside pages do not', () =>
     );
     expect(response.data).toBeUndefined();
     expect(response.errors?.[0]?.message).toMatch(/Cost limit/);
+  });
+
+  it(`refuses ${CONNECTION_PAGE_SIZE_MAX} workflow lookups in one page, with a typed error that states the limit, and answers ${QUERY_COST_MAX / EXTERNAL_CALL_COST / 4}`, async () => {
+    const page = (size: number) => `{ financings(first: ${size}) { edges { node { id workflow { workflowId status } } } } }`;
+    const refused = await api.request(operator.token, page(CONNECTION_PAGE_SIZE_MAX));
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors?.[0]?.message).toMatch(new RegExp(`Cost limit of ${QUERY_COST_MAX} exceeded`));
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', costMax: QUERY_COST_MAX });
+    expect(refused.errors?.[0]?.extensions?.cost).toBeGreaterThan(CONNECTION_PAGE_SIZE_MAX * EXTERNAL_CALL_COST);
+
+    const answered = await api.request(operator.token, page(QUERY_COST_MAX / EXTERNAL_CALL_COST / 4));
+    expect(answered.errors).toBeUndefined();
+    expect(answered.data).toBeDefined();
+  });
+
+  it('prices a page whose size is passed in a variable at the largest page the field serves', async () => {
+    const nested = `query ($outer: Int, $inner: Int) { parties(first: $outer) { edges { node { users(first: $inner) { edges { node { email } } } } } } }`;
+    // Sent with small sizes, the document is still refused: the same document may be sent with 100 and 100.
+    const response = await api.request(operator.token, nested, { outer: 1, inner: 1 });
+    expect(response.data).toBeUndefined();
+    expect(response.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
+  });
+
+  it('prices a page left to its default at the default size: the ledger transactions of a full page of financings', async () => {
+    const response = await api.request(
+      operator.token,
+      `{ financings(first: ${CONNECTION_PAGE_SIZE_MAX}) { edges { node { id
+          ledgerTransactions { edges { node { id code description effectiveAt entries { direction amount { amount currency } account { id } } } } } } } } }`,
+    );
+    expect(response.data).toBeUndefined();
+    expect(response.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
   });
 });

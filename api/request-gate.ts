@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isOperator } from '../domain/actor';
 import type { PrismaClient } from '../prisma/client';
 import { authenticate, type Viewer } from './authenticate';
+import { rateLimitHeaders, type RateLimit } from './rate-limit';
 import { requestIdFrom } from './request-id';
 
 /**
@@ -41,6 +42,14 @@ export interface RequestGateOptions {
   graphqlPath: string;
   /** Whether GET of the GraphQL path serves the GraphiQL page. */
   graphiql: boolean;
+  /** The per-key and per-address counters (api/rate-limit.ts). */
+  rateLimit: RateLimit;
+}
+
+const RATE_LIMITED = 'RATE_LIMITED';
+
+function rateLimited(response: ServerResponse, requestId: string, headers: Record<string, string>, what: string, limit: number, windowSeconds: number): null {
+  return refuse(response, 429, RATE_LIMITED, `too many requests: ${what} may send ${limit} in ${windowSeconds} seconds; retry after the time Retry-After gives`, requestId, headers);
 }
 
 function refuse(response: ServerResponse, status: number, code: string, message: string, requestId: string, headers: Record<string, string> = {}): null {
@@ -51,15 +60,16 @@ function refuse(response: ServerResponse, status: number, code: string, message:
 }
 
 /**
- * The first thing a request to the GraphQL path meets, before any of it is read: the bearer
- * token is checked first (an unauthenticated caller costs one indexed lookup and never a parse),
- * then the method, the media type and the size, and only then is the body read, at most
+ * The first thing a request to the GraphQL path meets, before any of it is read: an address that
+ * has failed too many authentications is refused before its token is looked up, then the bearer
+ * token is checked (an unauthenticated caller costs one indexed lookup and never a parse), then
+ * the key's rate limit, then the method, the media type and the size, and only then is the body read, at most
  * REQUEST_BODY_BYTES_MAX bytes of it (OPERATOR_REQUEST_BODY_BYTES_MAX for an operator). Anything refused gets a small JSON error. Other paths
  * (the health check, document downloads) pass untouched: they keep rules of their own.
  *
  * Returns what GraphQL needs, or null once the request has been answered here.
  */
-export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiql }: RequestGateOptions): (request: IncomingMessage, response: ServerResponse) => Promise<AdmittedRequest | null> {
+export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiql, rateLimit }: RequestGateOptions): (request: IncomingMessage, response: ServerResponse) => Promise<AdmittedRequest | null> {
   return async (request, response) => {
     const requestId = requestIdFrom(request.headers['x-request-id']);
     const path = (request.url ?? '/').split('?')[0];
@@ -70,12 +80,26 @@ export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiq
     // The GraphiQL page is what a browser opens before anyone has typed a token: it holds no data.
     if ((method === 'GET' || method === 'HEAD') && graphiql && (request.headers.accept ?? '').includes('text/html')) return { viewer: null, requestId, body: null };
 
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const addressBefore = await rateLimit.addressVerdict(address);
+    if (addressBefore !== null && !addressBefore.allowed) {
+      logger.warn({ requestId, address }, 'rate limited: too many refused authentications');
+      return rateLimited(response, requestId, rateLimitHeaders(addressBefore), 'an address without a valid API key', addressBefore.limit, rateLimit.windowSeconds);
+    }
     let viewer: Viewer;
     try {
       viewer = await authenticate(headersOf(request), prisma, apiKeyPepper, logger, requestId);
     } catch (error) {
-      return refuse(response, 401, 'UNAUTHENTICATED', error instanceof Error ? error.message : 'unauthenticated', requestId, { 'www-authenticate': 'Bearer realm="scf"' });
+      const counted = await rateLimit.consumeAddress(address);
+      return refuse(response, 401, 'UNAUTHENTICATED', error instanceof Error ? error.message : 'unauthenticated', requestId, { 'www-authenticate': 'Bearer realm="scf"', ...rateLimitHeaders({ ...counted, allowed: true }) });
     }
+    const verdict = await rateLimit.consumeKey(viewer.apiKeyId);
+    if (!verdict.allowed) {
+      logger.warn({ requestId, keyId: viewer.apiKeyId }, 'rate limited: too many requests for the key');
+      return rateLimited(response, requestId, rateLimitHeaders(verdict), 'an API key', verdict.limit, rateLimit.windowSeconds);
+    }
+    // Every later answer, GraphQL's included, tells the caller where it stands.
+    for (const [name, value] of Object.entries(rateLimitHeaders(verdict))) response.setHeader(name, value);
     if (method !== 'POST') return refuse(response, 405, 'METHOD_NOT_ALLOWED', `GraphQL requests are sent with POST, not ${method}`, requestId, { allow: 'POST' });
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!JSON_MEDIA_TYPES.has(mediaType)) {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RATE_LIMIT_DEFAULTS, RateLimit, type RateLimitSettings } from './rate-limit';
 import { requestGate } from './request-gate';
 import { createApi, GRAPHQL_PATH, type YogaDependencies } from './yoga';
 
@@ -12,9 +13,9 @@ export interface RunningApi {
 const HEADERS_TIMEOUT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 
-export async function startApiServer(deps: YogaDependencies, { host, port }: { host: string; port: number }): Promise<RunningApi> {
+export async function startApiServer(deps: YogaDependencies, { host, port, rateLimit = RATE_LIMIT_DEFAULTS }: { host: string; port: number; rateLimit?: RateLimitSettings }): Promise<RunningApi> {
   const yoga = createApi(deps);
-  const gate = requestGate({ prisma: deps.prisma, apiKeyPepper: deps.apiKeyPepper, logger: deps.logger, graphqlPath: GRAPHQL_PATH, graphiql: deps.graphiql !== false });
+  const gate = requestGate({ prisma: deps.prisma, apiKeyPepper: deps.apiKeyPepper, logger: deps.logger, graphqlPath: GRAPHQL_PATH, graphiql: deps.graphiql !== false, rateLimit: new RateLimit(rateLimit) });
   const server = createServer((request, response) => {
     gate(request, response)
       .then(async (admitted) => {

@@ -2,7 +2,7 @@
 // Temporal are started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; the
 // worker and the API are the same modules the deployed processes run.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cutOffSettings, DEVELOPMENT_PEPPER, graphqlTools, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
+import { cutOffSettings, DEVELOPMENT_PEPPER, graphqlTools, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, rateLimitSettings, receivableSettings } from '../api/config';
 import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
@@ -166,7 +166,7 @@ try {
       // payouts) from GraphiQL. These mutations exist in the schema only when this is set.
       devBank: bank.simulator && config.NODE_ENV !== 'production' ? { simulator: bank.simulator, processInbound: () => bookInboundCredits(inbound) } : null,
     },
-    { host: config.API_HOST, port: config.API_PORT },
+    { host: config.API_HOST, port: config.API_PORT, rateLimit: rateLimitSettings(config) },
   );
   stops.push(() => api.close());
   runLock.update({ graphqlUrl: api.url });

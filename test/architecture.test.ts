@@ -65,6 +65,25 @@ function namedValueImports(file: string): Array<{ target: string; names: string[
   return found;
 }
 
+/** A relative specifier as the file it loads (`../schema` is schema/index.ts); packages stay as they are. */
+const resolveImport = (from: string, specifier: string): string => {
+  if (!specifier.startsWith('.')) return specifier;
+  const target = relative(ROOT, resolve(ROOT, dirname(from), specifier));
+  for (const candidate of [target, `${target}.ts`, join(target, 'index.ts')]) {
+    if (statSync(join(ROOT, candidate), { throwIfNoEntry: false })?.isFile()) return candidate;
+  }
+  return target;
+};
+/** Imports that load a module when the file is loaded (`import type` is erased), and dynamic ones. */
+const importsOf = (file: string): { target: string; dynamic: boolean }[] => {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const found: { target: string; dynamic: boolean }[] = [];
+  for (const match of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)[^'";]*?from\s+['"]([^'"]+)['"]/gm)) found.push({ target: resolveImport(file, match[1] as string), dynamic: false });
+  for (const match of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) found.push({ target: resolveImport(file, match[1] as string), dynamic: false });
+  for (const match of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push({ target: resolveImport(file, match[1] as string), dynamic: true });
+  return found;
+};
+
 describe('architecture', () => {
   it('keeps domain pure: only decimal.js and itself', () => {
     for (const file of sourceFiles('domain')) {
@@ -133,25 +152,6 @@ describe('architecture', () => {
     const DEVELOPMENT_SCHEMA = 'schema/types/development-bank.ts';
     const isSimulator = (file: string) => file.startsWith('bank/simulator/');
 
-    /** A relative specifier as the file it loads (`../schema` is schema/index.ts); packages stay as they are. */
-    const resolveImport = (from: string, specifier: string): string => {
-      if (!specifier.startsWith('.')) return specifier;
-      const target = relative(ROOT, resolve(ROOT, dirname(from), specifier));
-      for (const candidate of [target, `${target}.ts`, join(target, 'index.ts')]) {
-        if (statSync(join(ROOT, candidate), { throwIfNoEntry: false })?.isFile()) return candidate;
-      }
-      return target;
-    };
-    /** Imports that load a module when the file is loaded (`import type` is erased), and dynamic ones. */
-    const importsOf = (file: string): { target: string; dynamic: boolean }[] => {
-      const text = readFileSync(join(ROOT, file), 'utf8');
-      const found: { target: string; dynamic: boolean }[] = [];
-      for (const match of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)[^'";]*?from\s+['"]([^'"]+)['"]/gm)) found.push({ target: resolveImport(file, match[1] as string), dynamic: false });
-      for (const match of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) found.push({ target: resolveImport(file, match[1] as string), dynamic: false });
-      for (const match of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push({ target: resolveImport(file, match[1] as string), dynamic: true });
-      return found;
-    };
-
     const files = CHECKED_DIRS.flatMap((dir) => sourceFiles(dir));
     for (const file of files) {
       for (const { target, dynamic } of importsOf(file)) {
@@ -176,5 +176,26 @@ describe('architecture', () => {
     for (const file of loaded) expect(isSimulator(file) || file === DEVELOPMENT_SCHEMA, `a production process loads ${file}`).toBe(false);
     // The factory's dynamic import is the one door, and the check above sees it.
     expect(importsOf(FACTORY)).toContainEqual({ target: 'bank/simulator/bank-simulator.ts', dynamic: true });
+  });
+
+  it('renders PDFs only in the worker: nothing the API process loads reaches pdf-lib or the document renderers', () => {
+    // Rendering a document takes fonts, memory and CPU time a request must not hold: the worker
+    // renders (workflows/activities/documents) and stores the bytes; the API only serves them.
+    // Dynamic imports are followed too, so a lazy import cannot carry a renderer in either.
+    const isRenderer = (target: string) => target.startsWith('pdf-lib') || target.startsWith('@pdf-lib/') || target.startsWith('workflows/activities/documents/');
+    for (const file of [...sourceFiles('api'), ...sourceFiles('schema')]) {
+      for (const { target } of importsOf(file)) expect(isRenderer(target), `${file} imports ${target}`).toBe(false);
+    }
+    const loaded = new Set<string>();
+    const pending = ['api/main.ts'];
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      if (loaded.has(file)) continue;
+      loaded.add(file);
+      for (const { target } of importsOf(file)) {
+        expect(isRenderer(target), `the API process loads ${target} (through ${file})`).toBe(false);
+        if (target.endsWith('.ts')) pending.push(target);
+      }
+    }
+    expect(loaded.has('api/documents-route.ts'), 'the API serves stored documents').toBe(true);
   });
 });

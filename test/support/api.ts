@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FinancingSettings, ReceivableSettings } from '../../api/config';
 import { inject } from 'vitest';
 import { startApiServer, type RunningApi } from '../../api/server';
+import type { RateLimitSettings } from '../../api/rate-limit';
 import type { YogaDependencies } from '../../api/yoga';
 import type { PrismaClient } from '../../prisma/client';
 import type { DevBank } from '../../schema/context';
@@ -44,16 +45,19 @@ export async function startTestApi(
     logger = testLogger,
     introspection = true,
     corsOrigins = [],
+    rateLimit,
   }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings; financingSettings?: FinancingSettings; devBank?: DevBank | null; graphiql?: YogaDependencies['graphiql']; logger?: YogaDependencies['logger'];
     introspection?: boolean;
     corsOrigins?: readonly string[];
+    /** Small limits for the tests of the rate limits; the defaults are never met otherwise. */
+    rateLimit?: RateLimitSettings;
   } = {},
 ): Promise<TestApi> {
   const connection = temporalClient ? undefined : await Connection.connect({ address: inject('temporalAddress') });
   const temporal = temporalClient ?? new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
   const api: RunningApi = await startApiServer(
     { prisma, temporal, taskQueue, logger, apiKeyPepper: TEST_PEPPER, graphiql, introspection, corsOrigins, receivableSettings, financingSettings, devBank },
-    { host: '127.0.0.1', port: 0 },
+    { host: '127.0.0.1', port: 0, rateLimit },
   );
   const testApi: TestApi = {
     url: api.url,
