@@ -2,8 +2,7 @@ import { assertPermitted, type Actor } from '../domain/actor';
 import { WrongStateError } from '../domain/errors';
 import { assertMayRetryPayout } from '../domain/financing-rules';
 import { findVisibleFinancing } from '../prisma/stores/financing-store';
-import { isoDateOfColumn } from '../domain/business-date';
-import type { FinancingOrigination } from '../workflows/contracts/financing';
+import { originationOf, type FinancingOrigination } from '../workflows/contracts/financing';
 import { retryPayoutWithStart, sendRetryPayout } from '../workflows/client/financing-client';
 import { actorOf } from './actor-of';
 import type { UseCaseContext } from './use-case-context';
@@ -27,23 +26,14 @@ export async function retryPayout(ctx: UseCaseContext, actor: Actor, financingId
     // failed or came back, so no run is started to wait for a retry that cannot come.
     const latest = await ctx.prisma.payout.findFirst({ where: { financingId: financing.id }, orderBy: { attempt: 'desc' }, select: { status: true } });
     if (latest?.status !== 'FAILED' && latest?.status !== 'RETURNED') throw new WrongStateError(`the financing is ${financing.status}: no payout is waiting for a retry`, financing.status);
-    retried = await retryPayoutWithStart(ctx.temporal, { taskQueue: ctx.taskQueue, financingId: financing.id, settings: ctx.financingSettings, origination: await originationOf(ctx, financing.id), args, updateId });
+    retried = await retryPayoutWithStart(ctx.temporal, { taskQueue: ctx.taskQueue, financingId: financing.id, settings: ctx.financingSettings, origination: await storedOriginationOf(ctx, financing.id), args, updateId });
   }
   ctx.logger.info({ financingId: financing.id, payoutId: retried.payoutId }, 'payout retried');
   return retried;
 }
 
 /** What the financing's application fixed, as its workflow carries it from run to run. */
-async function originationOf(ctx: UseCaseContext, financingId: string): Promise<FinancingOrigination> {
+async function storedOriginationOf(ctx: UseCaseContext, financingId: string): Promise<FinancingOrigination> {
   const financing = await ctx.prisma.financing.findUniqueOrThrow({ where: { id: financingId } });
-  const terms = await ctx.prisma.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
-  return {
-    financingNumber: financing.financingNumber,
-    assignmentMode: terms.assignmentMode,
-    acknowledgementDeadline: financing.acknowledgementDeadline,
-    approvalDeadline: financing.approvalDeadline,
-    dueDate: isoDateOfColumn(financing.dueDate),
-    graceDays: terms.graceDays,
-    recourseAfterDays: terms.recourse ? terms.recourseAfterDays : null,
-  };
+  return originationOf(financing, await ctx.prisma.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } }));
 }

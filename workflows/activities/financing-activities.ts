@@ -3,7 +3,7 @@ import type { PrismaClient } from '../../prisma/client';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
 import { applyForFinancing, decideFinancing } from '../../prisma/stores/financing-store';
 import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
-import type { AppliedFinancing, ApplyForFinancingArgs, FinancingDocumentKind, FinancingNotificationKind, FinancingState, NoticeFacts } from '../contracts/financing';
+import { originationOf, type AppliedFinancing, type ApplyForFinancingArgs, type FinancingDocumentKind, type FinancingNotificationKind, type FinancingState, type NoticeFacts } from '../contracts/financing';
 import type { FinancingSettings } from '../contracts/settings';
 import type { ActorRef } from '../contracts/receivable';
 import { isoDateOfColumn } from '../../domain/business-date';
@@ -294,13 +294,7 @@ export function createFinancingActivities({ prisma, logger }: FinancingActivityD
         financingId: financing.id,
         status: financing.status,
         replayed,
-        financingNumber: financing.financingNumber,
-        assignmentMode: terms.assignmentMode,
-        acknowledgementDeadline: financing.acknowledgementDeadline,
-        approvalDeadline: financing.approvalDeadline,
-        dueDate: isoDateOfColumn(financing.dueDate),
-        graceDays: terms.graceDays,
-        recourseAfterDays: terms.recourse ? terms.recourseAfterDays : null,
+        ...originationOf(financing, terms),
       };
     },
 

@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor } from '../../domain/actor';
 import type { Attention, ResumeArgs, Resumed } from './attention';
 import type { FinancingDecision, FinancingStatus } from '../../domain/financing-rules';
-import type { IsoDate } from '../../domain/business-date';
+import { isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import type { ActorRef, ReasonArgs } from './receivable';
 
 export type { FinancingDecision, FinancingStatus } from '../../domain/financing-rules';
@@ -20,6 +20,22 @@ export interface FinancingOrigination {
   graceDays: number;
   /** Recourse to the supplier this many days after the due date; null without recourse. */
   recourseAfterDays: number | null;
+}
+
+/** The origination of a financing as its row and its terms hold it (what the application fixed). */
+export function originationOf(
+  financing: { financingNumber: string; acknowledgementDeadline: Date | null; approvalDeadline: Date | null; dueDate: Date },
+  terms: { assignmentMode: 'OPEN' | 'SILENT'; graceDays: number; recourse: boolean; recourseAfterDays: number | null },
+): FinancingOrigination {
+  return {
+    financingNumber: financing.financingNumber,
+    assignmentMode: terms.assignmentMode,
+    acknowledgementDeadline: financing.acknowledgementDeadline,
+    approvalDeadline: financing.approvalDeadline,
+    dueDate: isoDateOfColumn(financing.dueDate),
+    graceDays: terms.graceDays,
+    recourseAfterDays: terms.recourse ? terms.recourseAfterDays : null,
+  };
 }
 
 /**
