@@ -101,6 +101,10 @@ describe('a payout returned after the watch, on the time-skipping server', () =>
         returnsBooked += imported.returnsBooked;
       }
       expect(returnsBooked).toBe(1);
+      // The workflow no longer watched the payout: the supplier is told by the booking, once.
+      const told = await db.prisma.notification.findMany({ where: { partyId: supplier.partyId, kind: 'PAYOUT_RETURNED', financingId } });
+      expect(told).toHaveLength(1);
+      expect(told[0]!.body).toContain('787200.00 CNY');
       const returned = await db.prisma.payout.findFirstOrThrow({ where: { financingId } });
       expect([returned.status, returned.returnedAmount?.toFixed(2)]).toEqual(['RETURNED', '787200.00']);
       expect(await balance(supplierCode)).toBe('787200.00');

@@ -4,7 +4,7 @@ import { addDays, businessDateOf, dateColumn, isoDateOfColumn, startOfBusinessDa
 import { isOperator, type Actor } from '../../domain/actor';
 import { ConflictError, StatementContinuityError } from '../../domain/errors';
 import { type Decimal, formatAmount, type Currency } from '../../domain/money';
-import type { BankStatement, Prisma, PrismaClient, ReconciliationRule } from '../client';
+import type { BankStatement, Payout, Prisma, PrismaClient, ReconciliationRule } from '../client';
 import { recordPayoutOutcome } from './payout-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
@@ -444,6 +444,8 @@ export async function bookFoundReturns(prisma: PrismaClient, accountNumber: stri
     };
     const recorded = await recordPayoutOutcome(prisma, payout.id, { kind: 'BANK', view }, now);
     if (recorded.status !== 'RETURNED') continue;
+    // The payout's workflow had stopped watching: whoever it paid learns here that it came back (once).
+    await tellOfLateReturn(prisma, recorded, returnedAmount);
     await prisma.reconciliationItem.update({
       where: { id: item.id },
       data: { status: 'RESOLVED', resolvedAt: now, updatedAt: now, rule: 'RETURN_BOOKED', bookedTransactionId: recorded.reversalTransactionId, detail: `payout ${payout.payoutReference} came back after the ledger settled it: ${returnedAmount} ${payout.currency} booked back to its source account, waiting to be paid again` },
@@ -451,6 +453,27 @@ export async function bookFoundReturns(prisma: PrismaClient, accountNumber: stri
     booked += 1;
   }
   return booked;
+}
+
+/** The party a payout paid (a disbursement's supplier, a withdrawal's party) is told its payout came back after the watch and can be paid again. */
+async function tellOfLateReturn(prisma: PrismaClient, payout: Payout, returnedAmount: string): Promise<void> {
+  const financing = payout.financingId ? await prisma.financing.findUnique({ where: { id: payout.financingId }, select: { supplierPartyId: true, financingNumber: true } }) : null;
+  const partyId = financing?.supplierPartyId ?? payout.partyId;
+  // A refund's payer is not a party: its exception is open again for the operators.
+  if (!partyId || payout.purpose === 'REFUND') return;
+  const amount = `${returnedAmount} ${payout.currency}`;
+  const retry = financing ? `retryPayout(${financing.financingNumber})` : 'a new request';
+  await prisma.notification.createMany({
+    data: [{
+      partyId,
+      kind: 'PAYOUT_RETURNED',
+      subject: `汇款退回 ${payout.payoutReference} / Payout ${payout.payoutReference} came back`,
+      body: `汇款 ${payout.payoutReference} 已被收款行退回 ${amount}，款项已回到贵司结算户，可核对收款账户后重新发起。The payout ${payout.payoutReference} was returned by the beneficiary's bank after it had settled: ${amount} is back in your settlement account; check your payout account, then pay it again (${retry}).`,
+      ...(payout.financingId ? { financingId: payout.financingId } : {}),
+      dedupeKey: `payout:${payout.id}:returned-after-watch`,
+    }],
+    skipDuplicates: true,
+  });
 }
 
 /** Rows per page of statements, their lines and reconciliation items. */
