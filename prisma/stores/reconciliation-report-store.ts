@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import type { Currency } from '../../domain/money';
 import { computeReconciliationReport, type ReconciliationReportFigures, type ReportItem } from '../../domain/reconciliation-report';
@@ -56,7 +57,25 @@ const STATEMENT_MOVEMENTS_SQL = `
  * item resolved by a later import) recompute it in place with the next version. An unbalanced
  * report is stored as well, and every operator party is told once per day and currency.
  */
-export async function produceReconciliationReport(prisma: PrismaClient, date: IsoDate, currency: Currency, now = new Date()): Promise<ProducedReport | ReportNotReady> {
+export async function produceReconciliationReport(prisma: PrismaClient, logger: Logger, date: IsoDate, currency: Currency, now = new Date()): Promise<ProducedReport | ReportNotReady> {
+  const produced = await computeAndStore(prisma, date, currency, now);
+  logProduced(logger, produced, date, currency);
+  return produced;
+}
+
+/** A report that does not balance is said loudly, at error level, every time it is produced. */
+function logProduced(logger: Logger, produced: ProducedReport | ReportNotReady, date: IsoDate, currency: Currency): void {
+  if ('notReady' in produced) {
+    logger.info({ date, currency, notReady: produced.notReady }, 'reconciliation report not ready');
+    return;
+  }
+  const { figures, report, outcome } = produced;
+  const facts = { date, currency, reportId: report.id, version: report.version, outcome, closingBalance: figures.closingBalance, unexplainedDifference: figures.unexplainedDifference };
+  if (!figures.balanced) logger.error({ ...facts, balanced: false, ledgerEscrowEqualsParts: figures.ledgerEscrowEqualsParts, bankMovementsAddUp: figures.bankMovementsAddUp }, 'reconciliation report does not balance');
+  else if (outcome !== 'UNCHANGED') logger.info({ ...facts, balanced: true }, 'reconciliation report balances');
+}
+
+async function computeAndStore(prisma: PrismaClient, date: IsoDate, currency: Currency, now: Date): Promise<ProducedReport | ReportNotReady> {
   return runTransaction(prisma, async (tx) => {
     // One computation per day and currency at a time: two would both find nothing stored.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`reconciliation_report:${date}:${currency}`}))`;
@@ -117,10 +136,12 @@ export async function produceReconciliationReport(prisma: PrismaClient, date: Is
   });
 }
 
-/** The currencies with a statement of the day: the reports the day's cut-off can make. */
-export async function statementCurrenciesOf(prisma: PrismaClient, date: IsoDate): Promise<Currency[]> {
-  const rows = await prisma.bankStatement.findMany({ where: { statementDate: dateColumn(date) }, select: { currency: true }, distinct: ['currency'] });
-  return rows.map((row) => row.currency as Currency);
+/** After a day's cut-off: the report of every currency whose statement of the day is already imported. */
+export async function produceReconciliationReportsOfDay(prisma: PrismaClient, logger: Logger, date: IsoDate, now = new Date()): Promise<Array<ProducedReport | ReportNotReady>> {
+  const rows = await prisma.bankStatement.findMany({ where: { statementDate: dateColumn(date) }, select: { currency: true }, distinct: ['currency'], orderBy: { currency: 'asc' } });
+  const produced = [];
+  for (const { currency } of rows) produced.push(await produceReconciliationReport(prisma, logger, date, currency as Currency, now));
+  return produced;
 }
 
 /** The stored report of a day and currency, or null. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 import { validateCutOffSettings, type CutOffSettings } from '../../domain/accounting-day';
 import { closeAccountingDay, cutOffPlan } from '../../prisma/stores/ledger/accounting-days';
-import { produceReconciliationReportsOfDay } from '../../use-cases/produce-reconciliation-report';
+import { produceReconciliationReportsOfDay } from '../../prisma/stores/reconciliation-report-store';
 import type { ClosedDaySummary, CutOffPlanView } from '../contracts/cut-off';
 
 // The cut-off's activities: where to start, and closing one day (one database transaction each).
@@ -21,7 +21,7 @@ export function createCutOffActivities({ prisma, logger }: { prisma: PrismaClien
       // import makes it). Reconciliation never blocks the cut-off: a failure here is logged, and
       // the day stays closed; the next import of the day's statement or a replayed close tries again.
       try {
-        await produceReconciliationReportsOfDay({ prisma, logger }, day.businessDate);
+        await produceReconciliationReportsOfDay(prisma, logger, day.businessDate);
       } catch (error) {
         logger.error({ err: error, businessDate: day.businessDate }, 'reconciliation report of the closed day failed');
       }
