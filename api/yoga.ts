@@ -8,6 +8,7 @@ import type { PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
+import { reconciliationReportsRoute } from './reconciliation-reports-route';
 import { inputGuard } from './input-guard';
 import { queryLimits } from './query-limits';
 import { requestIdFrom } from './request-id';
@@ -224,6 +225,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
     plugins: [
       requestLogging(logger),
       documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
+      reconciliationReportsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
       queryLimits({ suggestFields: graphiql !== false }),
       inputGuard(),
       ...(introspection ? [] : [refuseIntrospection()]),

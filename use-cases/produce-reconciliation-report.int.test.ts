@@ -11,6 +11,8 @@ import { closeAccountingDay } from '../prisma/stores/ledger/accounting-days';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { postTransaction } from '../prisma/stores/ledger/postings';
+import { reconciliationReportRows } from '../workflows/activities/documents/reconciliation-report-document';
+import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties } from '../test/support/financings';
 import { createActor, type TestActor } from '../test/support/parties';
@@ -30,6 +32,7 @@ const PAYER = { payerName: '前海恒信商业保理有限公司', payerAccountN
 
 describe('the daily reconciliation report', () => {
   let db: TestDatabase;
+  let api: TestApi;
   let operator: TestActor;
   const logged: Array<{ level: number; msg: string; [key: string]: unknown }> = [];
   const logger = pino(
@@ -52,9 +55,11 @@ describe('the daily reconciliation report', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'] });
+    api = await startTestApi(db.prisma);
     bank = new BankSimulator({ pool: db.url, escrowAccountNumber: `3100${String(process.pid).padStart(8, '0')}777`, clock: () => clock.now });
   });
   afterAll(async () => {
+    await api?.close();
     await db?.drop();
   });
 
@@ -196,5 +201,30 @@ describe('the daily reconciliation report', () => {
     expect(await told()).toHaveLength(operators);
     expect((await stored(day3)).report.version).toBe(1);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+
+  it('answers operators alone, through GraphQL and as CSV, with the same figures as the PDF', async () => {
+    const query = `query ($date: Date!) { reconciliationReport(date: $date, currency: "CNY") { date balanced version csvUrl closingBalance { amount } unexplainedDifference { amount }
+      lines { position code label amount { amount currency } reference ageDays } } accountingDay(date: $date) { reconciliationReports { currency balanced } } }`;
+    const answer = (await api.request<Record<string, any>>(operator.token, query, { date: day3 })).data!;
+    expect(answer.reconciliationReport).toMatchObject({ date: day3, balanced: false, version: 1, csvUrl: `/reconciliation-reports/${day3}/CNY.csv`, closingBalance: { amount: '1000000.00' }, unexplainedDifference: { amount: '-100.01' } });
+    expect(answer.accountingDay.reconciliationReports).toEqual([{ currency: 'CNY', balanced: false }]);
+    const { figures } = await stored(day3);
+    expect(answer.reconciliationReport.lines.map((line: any) => [line.code, line.amount.amount])).toEqual(figures.lines.map((line) => [line.code, line.amount]));
+
+    const download = (token: string) => fetch(new URL(answer.reconciliationReport.csvUrl, api.url), { headers: { authorization: `Bearer ${token}` } });
+    const response = await download(operator.token);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const records = (await response.text()).trimEnd().split('\r\n');
+    const csvAmounts = records.slice(1, -1).map((record) => record.split(',')[5]);
+    const pdfAmounts = reconciliationReportRows(figures).map((row) => row[4]!.replace(/,/g, ''));
+    expect(csvAmounts).toEqual(pdfAmounts);
+    expect(records.at(-1)).toBe(`${day3},CNY,${figures.lines.length + 1},NOT_BALANCED,不平 Does not balance,-100.01,,,`);
+
+    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'] });
+    expect((await download(supplier.token)).status).toBe(404);
+    const denied = await api.request(supplier.token, query, { date: day3 });
+    expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

@@ -3,6 +3,7 @@ import type { ReconciliationReportFigures, ReportLine } from '../../domain/recon
 import { dateColumn } from '../../prisma/stores/ledger/accounting-days';
 import { findReconciliationReport } from '../../prisma/stores/reconciliation-report-store';
 import { builder } from '../builder';
+import { RECONCILIATION_REPORTS_PATH } from '../reconciliation-reports-path';
 import { Money, money } from '../money';
 
 // The daily reconciliation report (余额调节表, docs/reconciliation.md "The identity, every day"),
@@ -44,6 +45,10 @@ builder.prismaObject('ReconciliationReport', {
     ledgerOnlyTotal: t.field({ type: Money, resolve: (report) => money(figuresOf(report.figures).ledgerOnlyTotal, report.currency) }),
     explainedClosingBalance: t.field({ type: Money, resolve: (report) => money(figuresOf(report.figures).explainedClosingBalance, report.currency) }),
     unexplainedDifference: t.field({ type: Money, description: 'Bank closing balance less the explained one: 0.00 when balanced.', resolve: (report) => money(figuresOf(report.figures).unexplainedDifference, report.currency) }),
+    csvUrl: t.string({
+      description: 'Where to download the report as CSV on this server: /reconciliation-reports/<date>/<currency>.csv, with the same bearer token (operators only).',
+      resolve: (report) => `${RECONCILIATION_REPORTS_PATH}${report.businessDate.toISOString().slice(0, 10)}/${report.currency}.csv`,
+    }),
     lines: t.field({ type: [ReconciliationReportLineRef], resolve: (report) => figuresOf(report.figures).lines.map((line) => ({ ...line, currency: report.currency })) }),
   }),
 });
