@@ -4,6 +4,7 @@ import { createPrismaClient } from '../prisma/client';
 import { createTemporalClient } from '../workflows/client/temporal-client';
 import { graphqlTools, loadConfigOrExit, financingSettings, receivableSettings, requireNodeEnvOrExit } from './config';
 import { createLogger } from './logger';
+import { renderReconciliationReport } from '../workflows/activities/documents/reconciliation-report-document';
 import { startApiServer } from './server';
 
 requireNodeEnvOrExit();
@@ -26,6 +27,7 @@ const api = await startApiServer(
     financingSettings: financingSettings(config),
     payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
     reconciliationSettings: { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS },
+    renderReconciliationReportPdf: renderReconciliationReport,
   },
   { host: config.API_HOST, port: config.API_PORT },
 );

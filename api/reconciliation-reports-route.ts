@@ -11,16 +11,32 @@ import { sha256Hex } from '../prisma/stores/sha256-hex';
 import { RECONCILIATION_REPORTS_PATH } from '../schema/reconciliation-reports-path';
 import { authenticate } from './authenticate';
 
+/** Renders a report's stored figures as PDF bytes (workflows/activities/documents/reconciliation-report-document.ts). */
+export type ReconciliationReportPdfRenderer = (figures: ReconciliationReportFigures, computedAt: Date) => Promise<Uint8Array>;
+
 function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers } });
 }
 
 /**
- * GET /reconciliation-reports/<date>/<currency>.csv: the stored report of a closed day as CSV,
- * to platform operators only (anyone else gets 404, as for a day with no report). The CSV is
- * written from the stored figures, so it carries exactly what the API and the report say.
+ * GET /reconciliation-reports/<date>/<currency>.csv (or .pdf): the stored report of a closed day,
+ * to platform operators only (anyone else gets 404, as for a day with no report). Both are
+ * written from the stored figures, so they carry exactly what the API says; the PDF is the same
+ * bytes for the same report version (the renderer is deterministic, dated by `computedAt`).
  */
-export function reconciliationReportsRoute({ prisma, apiKeyPepper, logger, requestIdOf }: { prisma: PrismaClient; apiKeyPepper: string; logger: Logger; requestIdOf: (request: Request) => string }): Plugin {
+export function reconciliationReportsRoute({
+  prisma,
+  apiKeyPepper,
+  logger,
+  requestIdOf,
+  renderPdf,
+}: {
+  prisma: PrismaClient;
+  apiKeyPepper: string;
+  logger: Logger;
+  requestIdOf: (request: Request) => string;
+  renderPdf?: ReconciliationReportPdfRenderer | undefined;
+}): Plugin {
   return {
     async onRequest(payload) {
       const { request, url } = payload;
@@ -40,20 +56,23 @@ export function reconciliationReportsRoute({ prisma, apiKeyPepper, logger, reque
       }
       const path = url.pathname.slice(RECONCILIATION_REPORTS_PATH.length);
       const notFound = () => endResponse(jsonError(404, 'NOT_FOUND', `reconciliation report ${path.slice(0, 40)} not found`));
-      const match = /^(\d{4}-\d{2}-\d{2})\/([A-Z]{3})\.csv$/.exec(path);
+      const match = /^(\d{4}-\d{2}-\d{2})\/([A-Z]{3})\.(csv|pdf)$/.exec(path);
       if (!match || !isIsoDate(match[1]!) || !isCurrency(match[2]!) || !isPermitted(viewer, 'READ_RECONCILIATION_REPORTS')) return notFound();
       const report = await findReconciliationReport(prisma, match[1], match[2]);
       if (!report) return notFound();
-      const csv = new TextEncoder().encode(reconciliationReportCsv(report.figures as unknown as ReconciliationReportFigures));
-      logger.info({ requestId, reportId: report.id, partyId: viewer.partyId }, 'reconciliation report served');
+      const figures = report.figures as unknown as ReconciliationReportFigures;
+      const pdf = match[3] === 'pdf';
+      if (pdf && !renderPdf) return notFound();
+      const body = pdf ? await renderPdf!(figures, report.computedAt) : new TextEncoder().encode(reconciliationReportCsv(figures));
+      logger.info({ requestId, reportId: report.id, format: match[3], partyId: viewer.partyId }, 'reconciliation report served');
       endResponse(
-        new Response(request.method === 'HEAD' ? null : csv, {
+        new Response(request.method === 'HEAD' ? null : new Uint8Array(body), {
           status: 200,
           headers: {
-            'content-type': 'text/csv; charset=utf-8',
-            'content-length': String(csv.byteLength),
-            'content-disposition': `attachment; filename="reconciliation-${match[1]}-${match[2]}-v${report.version}.csv"`,
-            'x-content-sha256': sha256Hex(csv),
+            'content-type': pdf ? 'application/pdf' : 'text/csv; charset=utf-8',
+            'content-length': String(body.byteLength),
+            'content-disposition': `attachment; filename="reconciliation-${match[1]}-${match[2]}-v${report.version}.${match[3]}"`,
+            'x-content-sha256': sha256Hex(body),
             'cache-control': 'private, no-store',
             'x-content-type-options': 'nosniff',
             'x-request-id': requestId,

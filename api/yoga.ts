@@ -8,7 +8,7 @@ import type { PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
-import { reconciliationReportsRoute } from './reconciliation-reports-route';
+import { reconciliationReportsRoute, type ReconciliationReportPdfRenderer } from './reconciliation-reports-route';
 import { inputGuard } from './input-guard';
 import { queryLimits } from './query-limits';
 import { requestIdFrom } from './request-id';
@@ -46,6 +46,12 @@ export interface YogaDependencies {
    * schema has no such mutations at all.
    */
   devBank?: DevBank | null;
+  /**
+   * Renders a reconciliation report as PDF, given by the process that composes the API (the
+   * renderer is the documents' code, which the API does not import). Without it the PDF is not
+   * served (404).
+   */
+  renderReconciliationReportPdf?: ReconciliationReportPdfRenderer;
 }
 
 export interface GraphiQLSettings {
@@ -173,7 +179,7 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, reconciliationSettings, devBank = null } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, reconciliationSettings, devBank = null, renderReconciliationReportPdf } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
@@ -225,7 +231,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
     plugins: [
       requestLogging(logger),
       documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
-      reconciliationReportsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
+      reconciliationReportsRoute({ prisma, apiKeyPepper, logger, requestIdOf, renderPdf: renderReconciliationReportPdf }),
       queryLimits({ suggestFields: graphiql !== false }),
       inputGuard(),
       ...(introspection ? [] : [refuseIntrospection()]),

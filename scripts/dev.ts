@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cutOffSettings, DEVELOPMENT_PEPPER, graphqlTools, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, receivableSettings } from '../api/config';
 import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
+import { renderReconciliationReport } from '../workflows/activities/documents/reconciliation-report-document';
 import { createPrismaClient } from '../prisma/client';
 import { ensurePlatformAccounts, openPartyAccounts } from '../prisma/stores/chart-of-accounts';
 import { databaseIsEmpty, formatTokens, seedDevelopmentData, type SeededToken } from '../prisma/seed';
@@ -162,6 +163,7 @@ try {
       financingSettings: financingSettings(config),
       payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
       reconciliationSettings,
+      renderReconciliationReportPdf: renderReconciliationReport,
       // Development only, and only with the simulator: play the bank (send money in, script
       // payouts) from GraphiQL. These mutations exist in the schema only when this is set.
       devBank: bank.simulator && config.NODE_ENV !== 'production' ? { simulator: bank.simulator, processInbound: () => bookInboundCredits(inbound) } : null,

@@ -11,7 +11,7 @@ import { closeAccountingDay } from '../prisma/stores/ledger/accounting-days';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { postTransaction } from '../prisma/stores/ledger/postings';
-import { reconciliationReportRows } from '../workflows/activities/documents/reconciliation-report-document';
+import { reconciliationReportRows, renderReconciliationReport } from '../workflows/activities/documents/reconciliation-report-document';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties } from '../test/support/financings';
@@ -204,7 +204,7 @@ describe('the daily reconciliation report', () => {
   });
 
   it('answers operators alone, through GraphQL and as CSV, with the same figures as the PDF', async () => {
-    const query = `query ($date: Date!) { reconciliationReport(date: $date, currency: "CNY") { date balanced version csvUrl closingBalance { amount } unexplainedDifference { amount }
+    const query = `query ($date: Date!) { reconciliationReport(date: $date, currency: "CNY") { date balanced version csvUrl pdfUrl closingBalance { amount } unexplainedDifference { amount }
       lines { position code label amount { amount currency } reference ageDays } } accountingDay(date: $date) { reconciliationReports { currency balanced } } }`;
     const answer = (await api.request<Record<string, any>>(operator.token, query, { date: day3 })).data!;
     expect(answer.reconciliationReport).toMatchObject({ date: day3, balanced: false, version: 1, csvUrl: `/reconciliation-reports/${day3}/CNY.csv`, closingBalance: { amount: '1000000.00' }, unexplainedDifference: { amount: '-100.01' } });
@@ -212,7 +212,7 @@ describe('the daily reconciliation report', () => {
     const { figures } = await stored(day3);
     expect(answer.reconciliationReport.lines.map((line: any) => [line.code, line.amount.amount])).toEqual(figures.lines.map((line) => [line.code, line.amount]));
 
-    const download = (token: string) => fetch(new URL(answer.reconciliationReport.csvUrl, api.url), { headers: { authorization: `Bearer ${token}` } });
+    const download = (token: string, url = answer.reconciliationReport.csvUrl) => fetch(new URL(url, api.url), { headers: { authorization: `Bearer ${token}` } });
     const response = await download(operator.token);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
@@ -222,8 +222,16 @@ describe('the daily reconciliation report', () => {
     expect(csvAmounts).toEqual(pdfAmounts);
     expect(records.at(-1)).toBe(`${day3},CNY,${figures.lines.length + 1},NOT_BALANCED,不平 Does not balance,-100.01,,,`);
 
+    // The PDF is the renderer's output for these stored figures: the rows compared above.
+    const pdf = await download(operator.token, answer.reconciliationReport.pdfUrl);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    const stored3 = await stored(day3);
+    expect(Buffer.from(await pdf.arrayBuffer()).equals(Buffer.from(await renderReconciliationReport(stored3.figures, stored3.report.computedAt)))).toBe(true);
+
     const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'] });
     expect((await download(supplier.token)).status).toBe(404);
+    expect((await download(supplier.token, answer.reconciliationReport.pdfUrl)).status).toBe(404);
     const denied = await api.request(supplier.token, query, { date: day3 });
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });

@@ -49,6 +49,10 @@ builder.prismaObject('ReconciliationReport', {
       description: 'Where to download the report as CSV on this server: /reconciliation-reports/<date>/<currency>.csv, with the same bearer token (operators only).',
       resolve: (report) => `${RECONCILIATION_REPORTS_PATH}${report.businessDate.toISOString().slice(0, 10)}/${report.currency}.csv`,
     }),
+    pdfUrl: t.string({
+      description: 'Where to download the report as PDF on this server: /reconciliation-reports/<date>/<currency>.pdf, with the same bearer token (operators only).',
+      resolve: (report) => `${RECONCILIATION_REPORTS_PATH}${report.businessDate.toISOString().slice(0, 10)}/${report.currency}.pdf`,
+    }),
     lines: t.field({ type: [ReconciliationReportLineRef], resolve: (report) => figuresOf(report.figures).lines.map((line) => ({ ...line, currency: report.currency })) }),
   }),
 });

@@ -4,6 +4,7 @@ import type { FinancingSettings, ReceivableSettings } from '../../api/config';
 import { inject } from 'vitest';
 import { startApiServer, type RunningApi } from '../../api/server';
 import type { YogaDependencies } from '../../api/yoga';
+import { renderReconciliationReport } from '../../workflows/activities/documents/reconciliation-report-document';
 import type { PrismaClient } from '../../prisma/client';
 import type { DevBank } from '../../schema/context';
 import { PAYLOAD_CONVERTER_PATH } from '../../workflows/contracts/payload-converter-path';
@@ -52,7 +53,7 @@ export async function startTestApi(
   const connection = temporalClient ? undefined : await Connection.connect({ address: inject('temporalAddress') });
   const temporal = temporalClient ?? new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
   const api: RunningApi = await startApiServer(
-    { prisma, temporal, taskQueue, logger, apiKeyPepper: TEST_PEPPER, graphiql, introspection, corsOrigins, receivableSettings, financingSettings, devBank },
+    { prisma, temporal, taskQueue, logger, apiKeyPepper: TEST_PEPPER, graphiql, introspection, corsOrigins, receivableSettings, financingSettings, devBank, renderReconciliationReportPdf: renderReconciliationReport },
     { host: '127.0.0.1', port: 0 },
   );
   const testApi: TestApi = {
