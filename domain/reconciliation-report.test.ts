@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from './money';
-import { computeReconciliationReport, type ReconciliationReportInput } from './reconciliation-report';
+import { computeReconciliationReport, REPORT_ITEM_LINES_MAX, type ReconciliationReportInput } from './reconciliation-report';
 
 const d = (value: string) => new Decimal(value);
 
@@ -87,5 +87,15 @@ describe('computeReconciliationReport', () => {
     broken.accounts[0] = { purpose: 'ESCROW_BANK', debitsPosted: d('1000000'), creditsPosted: d('787100') };
     const report = computeReconciliationReport(broken);
     expect(report).toMatchObject({ ledgerEscrowEqualsParts: false, unexplainedDifference: '0.00', balanced: false });
+  });
+
+  it('names at most REPORT_ITEM_LINES_MAX differences one by one and sums the rest, still to the cent', () => {
+    const items = Array.from({ length: REPORT_ITEM_LINES_MAX + 2 }, (_, index) => ({ itemId: `i${index}`, outcome: 'BANK_ONLY' as const, kind: 'INBOUND_CREDIT' as const, amount: d('0.01'), reference: `SIM${String(index).padStart(6, '0')}`, firstStatementDate: '2026-12-10' }));
+    const credits = d('1000000').plus(d('0.01').times(items.length));
+    const report = computeReconciliationReport(example({ statement: { openingBalance: d('0'), credits, debits: d('0'), closingBalance: credits }, items: [...items, ...example().items] }));
+    expect(report.lines.filter((line) => line.itemId)).toHaveLength(REPORT_ITEM_LINES_MAX);
+    const summed = report.lines.filter((line) => line.code === 'BANK_ONLY' && !line.itemId);
+    expect(summed).toEqual([expect.objectContaining({ amount: '0.03', label: expect.stringContaining('3 more') })]);
+    expect(report).toMatchObject({ bankOnlyTotal: '5.02', ledgerOnlyTotal: '787200.00', unexplainedDifference: '0.00', balanced: true });
   });
 });

@@ -6,6 +6,13 @@ import { Decimal, formatAmount, type Currency } from './money';
 // store reads the figures, this adds them up. Every figure leaves as a decimal string with the
 // currency's minor unit.
 
+/**
+ * The open differences a report names one line each, oldest first; any beyond are summed into
+ * one line per outcome, so a day with a flood of differences still gives a report of bounded
+ * size that adds up.
+ */
+export const REPORT_ITEM_LINES_MAX = 500;
+
 /** Where a ledger account's day-end balance sits in the identity. */
 export type ReportPart = 'CUSTOMER' | 'PLATFORM' | 'IN_TRANSIT' | 'SUSPENSE';
 
@@ -175,16 +182,25 @@ export function computeReconciliationReport(input: ReconciliationReportInput): R
   let bankOnly = zero;
   let ledgerOnly = zero;
   const items = [...input.items].sort((a, b) => a.firstStatementDate.localeCompare(b.firstStatementDate) || a.reference.localeCompare(b.reference) || a.itemId.localeCompare(b.itemId));
-  for (const item of items) {
+  const rest = { BANK_ONLY: { count: 0, sum: zero }, LEDGER_ONLY: { count: 0, sum: zero } };
+  items.forEach((item, index) => {
     const effect = bankEffect(item);
     if (item.outcome === 'BANK_ONLY') bankOnly = bankOnly.plus(effect);
     else ledgerOnly = ledgerOnly.plus(effect);
+    if (index >= REPORT_ITEM_LINES_MAX) {
+      rest[item.outcome].count += 1;
+      rest[item.outcome].sum = rest[item.outcome].sum.plus(effect);
+      return;
+    }
     line(item.outcome, effect, {
       label: `${LABELS[item.outcome]}: ${item.kind} ${item.reference}`,
       reference: item.reference,
       itemId: item.itemId,
       ageDays: daysBetween(item.firstStatementDate, input.businessDate),
     });
+  });
+  for (const outcome of ['BANK_ONLY', 'LEDGER_ONLY'] as const) {
+    if (rest[outcome].count > 0) line(outcome, rest[outcome].sum, { label: `${LABELS[outcome]}: ${rest[outcome].count} more (see reconciliationItems)` });
   }
   // The ledger's side is the sum of the parts: the escrow account must equal it (double entry
   // in the MONEY book guarantees it; ledgerEscrowEqualsParts says whether it did).

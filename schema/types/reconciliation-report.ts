@@ -1,5 +1,5 @@
 import { isCurrency } from '../../domain/money';
-import type { ReconciliationReportFigures, ReportLine } from '../../domain/reconciliation-report';
+import { REPORT_ITEM_LINES_MAX, type ReconciliationReportFigures, type ReportLine } from '../../domain/reconciliation-report';
 import { dateColumn } from '../../prisma/stores/ledger/accounting-days';
 import { findReconciliationReport } from '../../prisma/stores/reconciliation-report-store';
 import { builder } from '../builder';
@@ -53,7 +53,11 @@ builder.prismaObject('ReconciliationReport', {
       description: 'Where to download the report as PDF on this server: /reconciliation-reports/<date>/<currency>.pdf, with the same bearer token (operators only).',
       resolve: (report) => `${RECONCILIATION_REPORTS_PATH}${report.businessDate.toISOString().slice(0, 10)}/${report.currency}.pdf`,
     }),
-    lines: t.field({ type: [ReconciliationReportLineRef], resolve: (report) => figuresOf(report.figures).lines.map((line) => ({ ...line, currency: report.currency })) }),
+    lines: t.field({
+      type: [ReconciliationReportLineRef],
+      description: `The report's lines in order: seventeen fixed lines and at most ${REPORT_ITEM_LINES_MAX} open differences one by one (any beyond summed into one line per outcome).`,
+      resolve: (report) => figuresOf(report.figures).lines.map((line) => ({ ...line, currency: report.currency })),
+    }),
   }),
 });
 
