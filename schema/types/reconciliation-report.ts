@@ -1,7 +1,6 @@
 import { isCurrency } from '../../domain/money';
 import { REPORT_ITEM_LINES_MAX, type ReconciliationReportFigures, type ReportLine } from '../../domain/reconciliation-report';
 import { dateColumn } from '../../prisma/stores/ledger/accounting-days';
-import { findReconciliationReport } from '../../prisma/stores/reconciliation-report-store';
 import { builder } from '../builder';
 import { RECONCILIATION_REPORTS_PATH } from '../reconciliation-reports-path';
 import { Money, money } from '../money';
@@ -77,10 +76,6 @@ builder.queryFields((t) => ({
     description: 'The reconciliation report of a closed accounting day and currency (operators only); null until the day is closed and its statement imported.',
     authScopes: { permitted: 'READ_RECONCILIATION_REPORTS' },
     args: { date: t.arg({ type: 'Date' }), currency: t.arg.string() },
-    resolve: async (query, _root, { date, currency }, ctx) => {
-      if (!isCurrency(currency)) return null;
-      const report = await findReconciliationReport(ctx.prisma, date, currency);
-      return report ? ctx.prisma.reconciliationReport.findUnique({ ...query, where: { businessDate_currency: { businessDate: dateColumn(date), currency } } }) : null;
-    },
+    resolve: (query, _root, { date, currency }, ctx) => (isCurrency(currency) ? ctx.prisma.reconciliationReport.findUnique({ ...query, where: { businessDate_currency: { businessDate: dateColumn(date), currency } } }) : null),
   }),
 }));
