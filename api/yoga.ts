@@ -8,6 +8,7 @@ import type { PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
+import { reconciliationReportsRoute } from './reconciliation-reports-route';
 import { inputGuard } from './input-guard';
 import { queryLimits } from './query-limits';
 import { requestIdFrom } from './request-id';
@@ -45,6 +46,11 @@ export interface YogaDependencies {
    * schema has no such mutations at all.
    */
   devBank?: DevBank | null;
+  /**
+   * Renders a reconciliation report as PDF, given by the process that composes the API (the
+   * renderer is the documents' code, which the API does not import). Without it the PDF is not
+   * served (404).
+   */
 }
 
 export interface GraphiQLSettings {
@@ -224,6 +230,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
     plugins: [
       requestLogging(logger),
       documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
+      reconciliationReportsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
       queryLimits({ suggestFields: graphiql !== false }),
       inputGuard(),
       ...(introspection ? [] : [refuseIntrospection()]),

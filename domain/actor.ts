@@ -80,6 +80,7 @@ export const PERMISSIONS = {
   READ_ACCOUNTING_DAYS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read accounting days and their trial balances' },
   IMPORT_BANK_STATEMENT: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'CHECKER', 'ADMIN'], who: 'a platform operator (MAKER, CHECKER or ADMIN)', doing: "import the escrow bank's statements" },
   READ_BANK_STATEMENTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: "read the escrow bank's statements and their reconciliation" },
+  READ_RECONCILIATION_REPORTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the daily reconciliation reports' },
   READ_TRIAL_BALANCE: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the trial balance' },
   READ_PORTFOLIO: { partyRoles: ['FUNDER', 'PLATFORM'], userRoles: USER_ROLES, who: 'funders and operators', doing: 'read a portfolio' },
   RESUME_WORKFLOW: { partyRoles: ['PLATFORM'], userRoles: DECIDERS, who: 'a platform operator (MAKER, CHECKER or ADMIN)', doing: 'resume a step that waits for an operator' },

@@ -19,6 +19,7 @@ import './types/attention';
 import './types/inbound-exception';
 import './types/accounting-day';
 import './types/bank-statement';
+import './types/reconciliation-report';
 
 builder.queryType({});
 builder.mutationType({});

@@ -17,6 +17,7 @@ import { bookInboundCredits } from '../use-cases/book-inbound-credits';
 import { startInboundPoller } from '../workflows/worker/inbound-poller';
 import { repeatEvery } from '../workflows/worker/repeat-every';
 import { fetchBankStatements } from '../use-cases/fetch-bank-statements';
+import { renderReconciliationReportPdfs } from '../workflows/worker/render-reconciliation-report-pdfs';
 import { startWakeUpDelivery } from '../workflows/worker/wake-up-delivery';
 import { ensureCutOffSchedule } from '../workflows/worker/cut-off-schedule';
 import { deliverWakeUps } from '../use-cases/deliver-wake-ups';
@@ -147,6 +148,11 @@ try {
     failure: "fetching or importing yesterday's bank statement failed; retrying at the next turn",
   });
   stops.push(() => statements.stop());
+  const reportPdfs = repeatEvery(() => renderReconciliationReportPdfs(inbound), config.BANK_POLL_INTERVAL_MS, logger, {
+    immediately: true,
+    failure: 'rendering reconciliation report PDFs failed; retrying at the next turn',
+  });
+  stops.push(() => reportPdfs.stop());
   const api = await startApiServer(
     {
       prisma,

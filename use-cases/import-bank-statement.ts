@@ -1,7 +1,9 @@
+import { isCurrency } from '../domain/money';
 import { assertPermitted, type Actor } from '../domain/actor';
 import { parseStatementFile } from '../bank/statement/parse-statement-file';
 import type { StatementFile } from '../bank/statement/statement-document';
 import { importStatement, type ImportedStatement } from '../prisma/stores/bank-statement-store';
+import { produceReconciliationReport } from './produce-reconciliation-report';
 import { RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT, type UseCaseContext } from './use-case-context';
 
 /**
@@ -18,5 +20,12 @@ export async function importBankStatement(ctx: Pick<UseCaseContext, 'prisma' | '
   const facts = { statementId: imported.statement.id, date: document.date, currency: document.currency, entries: document.entries.length, returnsBooked: imported.returnsBooked };
   if (imported.created) ctx.logger.info(facts, 'bank statement imported and reconciled');
   else ctx.logger.info(facts, 'bank statement imported before: nothing changed');
+  // The day's reconciliation report, when the day is already closed (otherwise its cut-off
+  // makes it). The import stands whatever happens here; a failure is logged loudly.
+  try {
+    if (isCurrency(document.currency)) await produceReconciliationReport(ctx, document.date, document.currency, now);
+  } catch (error) {
+    ctx.logger.error({ err: error, date: document.date, currency: document.currency }, 'reconciliation report after the import failed');
+  }
   return imported;
 }

@@ -1,11 +1,13 @@
+import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 import { validateCutOffSettings, type CutOffSettings } from '../../domain/accounting-day';
 import { closeAccountingDay, cutOffPlan } from '../../prisma/stores/ledger/accounting-days';
+import { produceReconciliationReportsOfDay } from '../../prisma/stores/reconciliation-report-store';
 import type { ClosedDaySummary, CutOffPlanView } from '../contracts/cut-off';
 
 // The cut-off's activities: where to start, and closing one day (one database transaction each).
 
-export function createCutOffActivities({ prisma }: { prisma: PrismaClient }) {
+export function createCutOffActivities({ prisma, logger }: { prisma: PrismaClient; logger: Logger }) {
   return {
     async planCutOff(): Promise<CutOffPlanView> {
       const plan = await cutOffPlan(prisma);
@@ -15,6 +17,14 @@ export function createCutOffActivities({ prisma }: { prisma: PrismaClient }) {
     /** Closes one accounting day, or answers how it was closed before. `at` is the workflow's clock. */
     async closeAccountingDay(input: { businessDate: string; settings: CutOffSettings; at: Date; closedBy: string }): Promise<ClosedDaySummary> {
       const day = await closeAccountingDay(prisma, { ...input, settings: validateCutOffSettings(input.settings) });
+      // The day's reconciliation report, when its statement is already imported (otherwise the
+      // import makes it). Reconciliation never blocks the cut-off: a failure here is logged, and
+      // the day stays closed; the next import of the day's statement or a replayed close tries again.
+      try {
+        await produceReconciliationReportsOfDay(prisma, logger, day.businessDate);
+      } catch (error) {
+        logger.error({ err: error, businessDate: day.businessDate }, 'reconciliation report of the closed day failed');
+      }
       return {
         businessDate: day.businessDate,
         cutOffAt: day.cutOffAt,

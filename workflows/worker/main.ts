@@ -10,6 +10,7 @@ import { createWorker, NativeConnection } from './create-worker';
 import { bookInboundCredits } from '../../use-cases/book-inbound-credits';
 import { deliverWakeUps } from '../../use-cases/deliver-wake-ups';
 import { fetchBankStatements } from '../../use-cases/fetch-bank-statements';
+import { renderReconciliationReportPdfs } from './render-reconciliation-report-pdfs';
 import { repeatEvery } from './repeat-every';
 import { startInboundPoller } from './inbound-poller';
 import { startWakeUpDelivery } from './wake-up-delivery';
@@ -47,9 +48,15 @@ const statements = repeatEvery(() => fetchBankStatements({ prisma, logger, bank:
   immediately: true,
   failure: "fetching or importing yesterday's bank statement failed; retrying at the next turn",
 });
+// The reconciliation reports' PDFs are rendered here, never in the API process (it serves them as stored).
+const reportPdfs = repeatEvery(() => renderReconciliationReportPdfs({ prisma, logger }), config.BANK_POLL_INTERVAL_MS, logger, {
+  immediately: true,
+  failure: 'rendering reconciliation report PDFs failed; retrying at the next turn',
+});
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, bankAdapter: config.BANK_ADAPTER }, 'worker started');
 // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks have finished.
 await worker.run();
+await reportPdfs.stop();
 await statements.stop();
 await poller.stop();
 await delivery.stop();
