@@ -31,6 +31,13 @@ describe('configuration', () => {
     expect(problem({ ...VALID, RATE_LIMIT_WINDOW_SECONDS: 'soon' })).toMatch(/RATE_LIMIT_WINDOW_SECONDS/);
   });
 
+  it('lets an API key live 90 days unless told otherwise, from 1 to 365', () => {
+    expect(parseConfig(VALID).API_KEY_LIFETIME_DAYS).toBe(90);
+    expect(parseConfig({ ...VALID, API_KEY_LIFETIME_DAYS: '30' }).API_KEY_LIFETIME_DAYS).toBe(30);
+    expect(() => parseConfig({ ...VALID, API_KEY_LIFETIME_DAYS: '0' })).toThrow(/API_KEY_LIFETIME_DAYS/);
+    expect(() => parseConfig({ ...VALID, API_KEY_LIFETIME_DAYS: '366' })).toThrow(/API_KEY_LIFETIME_DAYS/);
+  });
+
   it('parses a complete environment with defaults', () => {
     const config = parseConfig(VALID);
     expect(config).toMatchObject({ NODE_ENV: 'development', API_PORT: 4000, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'scf', LOG_LEVEL: 'info' });

@@ -92,6 +92,8 @@ const configSchema = z.object({
   // How long an approved change of a party's payout account waits before payouts go to it, while
   // the funders and operators are told (a first account takes effect when approved).
   PAYOUT_ACCOUNT_COOLING_OFF_HOURS: z.coerce.number().int().min(0).max(720).default(24),
+  // The longest an API key lives (days): a key is refused once it expires, and none is issued for longer.
+  API_KEY_LIFETIME_DAYS: z.coerce.number().int().min(1).max(365).default(90),
   // How often the inbound credits of the bank are read (milliseconds).
   BANK_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   // Reconciliation (docs/reconciliation.md): how often the worker asks the bank for yesterday's

@@ -25,6 +25,7 @@ const api = await startApiServer(
     receivableSettings: receivableSettings(config),
     financingSettings: financingSettings(config),
     payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
+    apiKeyLifetimeDays: config.API_KEY_LIFETIME_DAYS,
     reconciliationSettings: { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS },
   },
   { host: config.API_HOST, port: config.API_PORT, rateLimit: rateLimitSettings(config) },

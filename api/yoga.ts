@@ -38,6 +38,8 @@ export interface YogaDependencies {
   financingSettings: FinancingSettings;
   /** How long an approved change of a payout account waits before it takes effect (default 24 hours). */
   payoutAccountCoolingOffMs?: number;
+  /** The longest an API key lives, in days (default 90). */
+  apiKeyLifetimeDays?: number;
   /** How reconciliation escalates; RECONCILIATION_ESCALATE_AFTER_DAYS. */
   reconciliationSettings?: ReconciliationSettings;
   /**
@@ -178,7 +180,7 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, reconciliationSettings, devBank = null } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, apiKeyLifetimeDays, reconciliationSettings, devBank = null } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
@@ -249,6 +251,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         receivableSettings,
         financingSettings,
         payoutAccountCoolingOffMs,
+        ...(apiKeyLifetimeDays === undefined ? {} : { apiKeyLifetimeDays }),
         ...(reconciliationSettings ? { reconciliationSettings } : {}),
         devBank,
         viewer,

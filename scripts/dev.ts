@@ -167,6 +167,7 @@ try {
       receivableSettings: receivableSettings(config),
       financingSettings: financingSettings(config),
       payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
+      apiKeyLifetimeDays: config.API_KEY_LIFETIME_DAYS,
       reconciliationSettings,
       // Development only, and only with the simulator: play the bank (send money in, script
       // payouts) from GraphiQL. These mutations exist in the schema only when this is set.

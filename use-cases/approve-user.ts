@@ -4,7 +4,7 @@ import type { UseCaseContext } from './use-case-context';
 
 /** A second administrator approves a pending user and receives its first key's token, shown once, to hand over. */
 export async function approveUser(ctx: UseCaseContext & { apiKeyPepper: string }, actor: Actor, input: { userId: string; apiKeyLabel: string }): Promise<{ apiKeyId: string; token: string }> {
-  const { user, apiKey, token } = await activateUser(ctx.prisma, actor, input, ctx.apiKeyPepper);
+  const { user, apiKey, token } = await activateUser(ctx.prisma, actor, input, ctx.apiKeyPepper, new Date(), ctx.apiKeyLifetimeDays);
   ctx.logger.info({ approvedUserId: user.id, issuedKeyId: apiKey.keyId }, 'user approved');
   return { apiKeyId: apiKey.id, token };
 }

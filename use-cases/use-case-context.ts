@@ -29,4 +29,6 @@ export interface UseCaseContext {
   requestId: string;
   /** How long an approved change of a payout account waits before payouts go to it (PAYOUT_ACCOUNT_COOLING_OFF_HOURS); 24 hours when not given. */
   payoutAccountCoolingOffMs?: number;
+  /** The longest an API key lives, in days (API_KEY_LIFETIME_DAYS); 90 when not given. */
+  apiKeyLifetimeDays?: number;
 }

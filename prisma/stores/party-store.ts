@@ -90,6 +90,7 @@ export async function approveUser(
   input: { userId: string; apiKeyLabel: string },
   pepper: string,
   now = new Date(),
+  lifetimeDays = API_KEY_LIFETIME_DAYS_DEFAULT,
 ): Promise<{ user: User; apiKey: ApiKey; token: string }> {
   const label = validApiKeyLabel(input.apiKeyLabel, ['input', 'apiKeyLabel']);
   return runTransaction(prisma, async (tx) => {
@@ -105,7 +106,7 @@ export async function approveUser(
     if (decided.count !== 1) throw new WrongStateError('the user was decided meanwhile', 'DECIDED');
     const { token, keyId, secret } = generateApiKeyToken();
     const apiKey = await tx.apiKey.create({
-      data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: new Date(now.getTime() + API_KEY_LIFETIME_DAYS_DEFAULT * DAY_MS) },
+      data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: new Date(now.getTime() + lifetimeDays * DAY_MS) },
     });
     return { user: await tx.user.findUniqueOrThrow({ where: { id: user.id } }), apiKey, token };
   });
