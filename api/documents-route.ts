@@ -1,11 +1,8 @@
 import { DOCUMENTS_PATH } from '../schema/documents-path';
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from 'pino';
-import type { PrismaClient } from '../prisma/client';
 import { visibleDocumentsWhere } from '../prisma/stores/visibility';
 import { decodeGlobalId } from '../schema/global-id';
-import { authenticate } from './authenticate';
-
+import { admitDownload, jsonError, type DownloadDependencies } from './download-route';
 
 /** The row behind a document's global id (the API's `Document.id`), or null for anything else. */
 function documentRowId(globalId: string): string | null {
@@ -17,34 +14,21 @@ function documentRowId(globalId: string): string | null {
   }
 }
 
-function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers } });
-}
-
 /**
  * GET /documents/<id>: the stored PDF, to the parties entitled to it (those who may see the
  * receivable or the financing it belongs to, and operators). Anyone else gets 404, as for an unknown id.
  * The body is exactly the bytes whose SHA-256 the API lists; the header repeats it.
  */
-export function documentsRoute({ prisma, apiKeyPepper, logger, requestIdOf }: { prisma: PrismaClient; apiKeyPepper: string; logger: Logger; requestIdOf: (request: Request) => string }): Plugin {
+export function documentsRoute(deps: DownloadDependencies): Plugin {
+  const { prisma, logger } = deps;
   return {
     async onRequest(payload) {
       const { request, url } = payload;
       const endResponse = (response: Response) => payload.endResponse(response);
       if (!url.pathname.startsWith(DOCUMENTS_PATH)) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(jsonError(405, 'METHOD_NOT_ALLOWED', 'documents are read with GET', { allow: 'GET, HEAD' }));
-        return;
-      }
-      const requestId = requestIdOf(request);
-      let viewer;
-      try {
-        viewer = await authenticate(request, prisma, apiKeyPepper, logger, requestId);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : 'unauthenticated';
-        endResponse(jsonError(401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Bearer realm="scf"' }));
-        return;
-      }
+      const admitted = await admitDownload(request, endResponse, deps, 'documents');
+      if (!admitted) return;
+      const { viewer, requestId } = admitted;
       const globalId = url.pathname.slice(DOCUMENTS_PATH.length);
       const notFound = () => endResponse(jsonError(404, 'NOT_FOUND', `document ${globalId.slice(0, 80)} not found`));
       const id = documentRowId(globalId);

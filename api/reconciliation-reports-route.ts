@@ -1,19 +1,13 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from 'pino';
 import { isPermitted } from '../domain/actor';
 import { isIsoDate } from '../domain/business-date';
 import { isCurrency } from '../domain/money';
 import type { ReconciliationReportFigures } from '../domain/reconciliation-report';
 import { reconciliationReportCsv } from '../domain/reconciliation-report-csv';
-import type { PrismaClient } from '../prisma/client';
 import { findReconciliationReport } from '../prisma/stores/reconciliation-report-store';
 import { sha256Hex } from '../prisma/stores/sha256-hex';
 import { RECONCILIATION_REPORTS_PATH } from '../schema/reconciliation-reports-path';
-import { authenticate } from './authenticate';
-
-function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers } });
-}
+import { admitDownload, jsonError, type DownloadDependencies } from './download-route';
 
 /**
  * GET /reconciliation-reports/<date>/<currency>.csv (or .pdf): the stored report of a closed day,
@@ -22,34 +16,16 @@ function jsonError(status: number, code: string, message: string, headers: Recor
  * worker (this process renders nothing) and is served as stored; until the worker has rendered
  * the report's current version, the PDF answers 503 with Retry-After.
  */
-export function reconciliationReportsRoute({
-  prisma,
-  apiKeyPepper,
-  logger,
-  requestIdOf,
-}: {
-  prisma: PrismaClient;
-  apiKeyPepper: string;
-  logger: Logger;
-  requestIdOf: (request: Request) => string;
-}): Plugin {
+export function reconciliationReportsRoute(deps: DownloadDependencies): Plugin {
+  const { prisma, logger } = deps;
   return {
     async onRequest(payload) {
       const { request, url } = payload;
       const endResponse = (response: Response) => payload.endResponse(response);
       if (!url.pathname.startsWith(RECONCILIATION_REPORTS_PATH)) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(jsonError(405, 'METHOD_NOT_ALLOWED', 'reconciliation reports are read with GET', { allow: 'GET, HEAD' }));
-        return;
-      }
-      const requestId = requestIdOf(request);
-      let viewer;
-      try {
-        viewer = await authenticate(request, prisma, apiKeyPepper, logger, requestId);
-      } catch (error) {
-        endResponse(jsonError(401, 'UNAUTHENTICATED', error instanceof Error ? error.message : 'unauthenticated', { 'www-authenticate': 'Bearer realm="scf"' }));
-        return;
-      }
+      const admitted = await admitDownload(request, endResponse, deps, 'reconciliation reports');
+      if (!admitted) return;
+      const { viewer, requestId } = admitted;
       const path = url.pathname.slice(RECONCILIATION_REPORTS_PATH.length);
       const notFound = () => endResponse(jsonError(404, 'NOT_FOUND', `reconciliation report ${path.slice(0, 40)} not found`));
       const match = /^(\d{4}-\d{2}-\d{2})\/([A-Z]{3})\.(csv|pdf)$/.exec(path);

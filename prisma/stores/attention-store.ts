@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../client';
 import type { Tx } from './run-transaction';
+import { notifyOperators } from './operator-notices';
 
 // A workflow step that reached its bound waits for an operator (docs/workflows/financing.md,
 // "Bounds"). The mark lives on the financing or receivable, where the API shows it to
@@ -33,13 +34,9 @@ export async function recordAttention(prisma: PrismaClient, subject: AttentionSu
   await prisma.$transaction(
     async (tx) => {
       await markSubject(tx, subject, mark);
-      const operators = await tx.party.findMany({ where: { roles: { has: 'PLATFORM' } }, select: { id: true } });
       // A payout has no link of its own in the inbox: the notice names it.
       const link = 'payoutId' in subject ? {} : subject;
-      await tx.notification.createMany({
-        data: operators.map((operator) => ({ partyId: operator.id, kind: 'ATTENTION_NEEDED', subject: notice.subject, body: notice.body, ...link, dedupeKey: `${dedupeKey}:${operator.id}` })),
-        skipDuplicates: true,
-      });
+      await notifyOperators(tx, { kind: 'ATTENTION_NEEDED', subject: notice.subject, body: notice.body, ...link }, dedupeKey);
     },
     { timeout: TRANSACTION_TIMEOUT_MS },
   );

@@ -9,6 +9,7 @@ import { recordPayoutOutcome } from './payout-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
+import { notifyParties, operatorPartyIds } from './operator-notices';
 
 // The escrow bank's statements and their reconciliation against the ledger (docs/reconciliation.md):
 // a statement is stored once per account, currency and day, after its opening balance is checked
@@ -393,21 +394,21 @@ async function escalate(tx: Tx, statement: BankStatement, escalateAfterDays: num
     take: RECONCILIATION_ESCALATIONS_MAX,
   });
   if (due.length === 0) return;
-  const operators = await tx.party.findMany({ where: { roles: { has: 'PLATFORM' } }, select: { id: true } });
+  const operators = await operatorPartyIds(tx);
   for (const item of due) {
     await tx.reconciliationItem.update({ where: { id: item.id }, data: { status: 'NEEDS_ATTENTION', escalatedAt: now, updatedAt: now } });
     const amount = money(item.amount, item.currency);
     const side = item.outcome === 'BANK_ONLY' ? '银行有账、平台无账（长款）/ the bank has it, the ledger does not' : '平台有账、银行无账（短款或在途）/ the ledger has it, the bank does not';
-    await tx.notification.createMany({
-      data: operators.map((operator) => ({
-        partyId: operator.id,
+    await notifyParties(
+      tx,
+      operators,
+      {
         kind: 'RECONCILIATION_ITEM_UNRESOLVED',
         subject: `对账差异未解决 ${amount} / Reconciliation difference unresolved ${amount}`,
         body: `${side}: ${amount} (${item.kind}) since the statement of ${isoDateOfColumn(item.firstStatementDate)}, unresolved after ${escalateAfterDays} days. ${item.detail}`.slice(0, 2000),
-        dedupeKey: `reconciliation:${item.id}:attention:${operator.id}`,
-      })),
-      skipDuplicates: true,
-    });
+      },
+      `reconciliation:${item.id}:attention`,
+    );
   }
 }
 

@@ -8,6 +8,7 @@ import type { InboundCredit, OfflineRepayment, PrismaClient } from '../client';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
+import { notifyOperators } from './operator-notices';
 
 // Offline receipts (docs/ledger.md, "Offline receipts"): the core enterprise says it paid, the
 // bank feed has not reported it yet, and an operator records the receipt for another to approve.
@@ -144,19 +145,17 @@ export async function escalateOverdueReceipts(prisma: PrismaClient, now = new Da
       }
       await tx.offlineRepayment.update({ where: { id }, data: { escalatedAt: now } });
       const financing = await tx.financing.findUniqueOrThrow({ where: { id: receipt.financingId }, select: { financingNumber: true } });
-      const operators = await tx.party.findMany({ where: { roles: { has: 'PLATFORM' } }, select: { id: true } });
       const amount = `${formatAmount(toDecimal(receipt.amount), receipt.currency as Currency)} ${receipt.currency}`;
-      await tx.notification.createMany({
-        data: operators.map((operator) => ({
-          partyId: operator.id,
+      await notifyOperators(
+        tx,
+        {
           kind: 'OFFLINE_RECEIPT_UNMATCHED',
           subject: `线下回款未到账 ${financing.financingNumber} / Offline receipt not at the bank ${financing.financingNumber}`,
           body: `线下回款 ${receipt.bankReference}（${amount}）已于 ${receipt.decidedAt!.toISOString()} 批准，但 ${OFFLINE_RECEIPT_ESCALATE_AFTER_DAYS} 天内银行流水未见该款项，未入账。The offline receipt ${receipt.bankReference} of ${amount} for financing ${financing.financingNumber} was approved on ${receipt.decidedAt!.toISOString()}, but no bank line has brought the money in ${OFFLINE_RECEIPT_ESCALATE_AFTER_DAYS} days: nothing is booked until one does.`,
           financingId: receipt.financingId,
-          dedupeKey: `offline-receipt:${id}:unmatched:${operator.id}`,
-        })),
-        skipDuplicates: true,
-      });
+        },
+        `offline-receipt:${id}:unmatched`,
+      );
       return true;
     });
     if (done) escalated += 1;

@@ -5,6 +5,7 @@ import { assertFourEyes } from '../../domain/four-eyes';
 import { maskBankAccountNumber, validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { PartyBankAccount, PrismaClient } from '../client';
 import { runTransaction, type Tx } from './run-transaction';
+import { notifyParties, operatorPartyIds } from './operator-notices';
 
 // Where a party's payouts go (docs/security.md, "Payout accounts"). Re-pointing payouts is the
 // shortest way to steal a disbursement, so a change takes two people and time: one user of the
@@ -71,18 +72,17 @@ export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id
 /** The funders that finance the party (through a program it is enrolled in) and every operator party. */
 async function tellOfChange(tx: Tx, party: { id: string; legalName: string }, account: PartyBankAccount, effectiveFrom: Date): Promise<void> {
   const funders = await tx.creditLimit.findMany({ where: { supplierPartyId: party.id }, select: { funderPartyId: true } });
-  const operators = await tx.party.findMany({ where: { roles: { has: 'PLATFORM' } }, select: { id: true } });
-  const recipients = [...new Set([...funders.map((row) => row.funderPartyId), ...operators.map((row) => row.id)])];
+  const recipients = [...funders.map((row) => row.funderPartyId), ...(await operatorPartyIds(tx))];
   const masked = maskBankAccountNumber(account.accountNumber);
   const from = effectiveFrom.toISOString();
-  await tx.notification.createMany({
-    data: recipients.map((partyId) => ({
-      partyId,
+  await notifyParties(
+    tx,
+    recipients,
+    {
       kind: 'PAYOUT_ACCOUNT_CHANGED',
       subject: `收款账户变更 ${party.legalName} / Payout account changed: ${party.legalName}`,
       body: `${party.legalName} 的收款账户将于 ${from} 起变更为 ${account.bankName} ${masked}（户名 ${account.accountName}）。在此之前款项仍付至原账户；如非本人操作，请立即联系平台。${party.legalName}'s payouts go to ${account.bankName} ${masked} (in the name of ${account.accountName}) from ${from}; until then they go to the account in effect. If this change is unexpected, tell the platform now.`,
-      dedupeKey: `payout-account:${account.id}:changed:${partyId}`,
-    })),
-    skipDuplicates: true,
-  });
+    },
+    `payout-account:${account.id}:changed`,
+  );
 }

@@ -7,6 +7,7 @@ import { dateColumn } from './ledger/accounting-days';
 import { runTransaction } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
+import { notifyOperators } from './operator-notices';
 
 // The daily reconciliation report's store (docs/reconciliation.md, "The identity, every day"):
 // reads the closed day's stored balances, the day's statement and the reconciliation items open
@@ -120,17 +121,15 @@ async function computeAndStore(prisma: PrismaClient, date: IsoDate, currency: Cu
       ? await tx.reconciliationReport.update({ where: { id: stored.id }, data: { ...data, version: stored.version + 1 } })
       : await tx.reconciliationReport.create({ data: { ...data, businessDate: dateColumn(date), currency } });
     if (!figures.balanced) {
-      const operators = await tx.party.findMany({ where: { roles: { has: 'PLATFORM' } }, select: { id: true } });
-      await tx.notification.createMany({
-        data: operators.map((operator) => ({
-          partyId: operator.id,
+      await notifyOperators(
+        tx,
+        {
           kind: 'RECONCILIATION_REPORT_UNBALANCED',
           subject: `余额调节表不平 ${date} ${currency} / Reconciliation report does not balance`,
           body: `The reconciliation report of ${date} (${currency}) does not balance: bank closing balance ${figures.closingBalance}, explained ${figures.explainedClosingBalance}, unexplained difference ${figures.unexplainedDifference} ${currency}.`,
-          dedupeKey: `reconciliation-report:${date}:${currency}:unbalanced:${operator.id}`,
-        })),
-        skipDuplicates: true,
-      });
+        },
+        `reconciliation-report:${date}:${currency}:unbalanced`,
+      );
     }
     return { report, figures, outcome: stored ? ('RECOMPUTED' as const) : ('CREATED' as const) };
   });

@@ -7,6 +7,7 @@ import { storedAmount } from '../../prisma/stores/to-decimal';
 import type { Attention, ResumeArgs } from '../contracts/attention';
 import type { ApproveRefundArgs, BalancePayoutStatus, RequestBalancePayoutArgs, RequestedBalancePayout } from '../contracts/balance-payout';
 import { formatMoney } from './documents/format-money';
+import { notifyOperators } from '../../prisma/stores/operator-notices';
 
 export interface BalancePayoutActivityDependencies {
   prisma: PrismaClient;
@@ -73,8 +74,7 @@ export function createBalancePayoutActivities({ prisma, logger }: BalancePayoutA
       const text = (refund ? REFUND_OUTCOME_TEXT : OUTCOME_TEXT)[payout.status](payout.payoutReference, amount, payout.failureReason);
       const notice = { kind: `${refund ? 'REFUND' : 'PAYOUT'}_${payout.status}`, subject: text.subject, body: text.body.slice(0, 2000) };
       if (refund) {
-        const operators = await prisma.party.findMany({ where: { roles: { has: 'PLATFORM' } }, select: { id: true } });
-        await prisma.notification.createMany({ data: operators.map((operator) => ({ ...notice, partyId: operator.id, dedupeKey: `${input.dedupeKey}:${operator.id}` })), skipDuplicates: true });
+        await notifyOperators(prisma, notice, input.dedupeKey);
         return;
       }
       if (!payout.partyId) throw new Error(`payout ${payout.payoutReference} has no party to tell`);

@@ -13,6 +13,8 @@ import {
 } from '../contracts/balance-payout';
 import { ATTENTION_RECORD, BANK_CALL, DATABASE_STEP, PERSON_WAITING } from './activity-bounds';
 import { assertWaitingForOperator, resumeSteps, runStep, type AttentionTarget } from './attention';
+// Asked about and watched for a return exactly as a disbursement's payout is.
+import { DAY_MS, PAYOUT_POLL_FIRST_MS, PAYOUT_POLL_MAX_MS, RETURN_WATCH_DAYS } from './financing/payout';
 
 // One payout of a balance (docs/workflows/balance-payout.md): a supplier's withdrawal, the
 // platform's fee sweep, or a refund to a payer of money held in suspense. Its request is the
@@ -31,12 +33,6 @@ const attentionRecord = proxyActivities<Activities>(ATTENTION_RECORD);
 
 /** How long a run started without its request Update waits for one before it ends. */
 const REQUEST_WAIT_MS = 10 * 60 * 1000;
-// Asking the bank about an unfinished payout: after 30 s, doubling up to once an hour (as a disbursement's).
-const PAYOUT_POLL_FIRST_MS = 30 * 1000;
-const PAYOUT_POLL_MAX_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** How long a settled payout is watched for a return by the beneficiary's bank. */
-const RETURN_WATCH_DAYS = 5;
 
 interface PayoutRun extends AttentionTarget {
   payoutId: string;
