@@ -32,5 +32,5 @@ export async function authenticate(request: { headers: Headers }, prisma: Prisma
     throw unauthorized(FAILURE_MESSAGES[result.reason]);
   }
   const { key } = result;
-  return { userId: key.user.id, partyId: key.user.partyId, partyRoles: key.user.party.roles, userRoles: key.user.roles, administeredBy: key.user.administeredBy, apiKeyId: key.id };
+  return { userId: key.user.id, partyId: key.user.partyId, partyRoles: key.user.party.roles, userRoles: key.user.roles, administeredBy: key.user.administeredBy, administers: key.user.administers, apiKeyId: key.id };
 }

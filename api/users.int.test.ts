@@ -18,6 +18,10 @@ const ISSUE = `mutation ($input: IssueApiKeyInput!) { issueApiKey(input: $input)
 const REGISTER = `mutation ($input: BankAccountInput!) { registerPayoutAccount(input: $input) { __typename ... on PartyBankAccount { id } ${ERRORS} } }`;
 const APPROVE_ACCOUNT = `mutation ($id: ID!) { approvePayoutAccount(id: $id) { __typename ... on PartyBankAccount { status } ${STATE} } }`;
 const WHO = '{ viewer { apiKey { id } } }';
+const CHANGE = `__typename ... on UserRoleChange { id status roles previousRoles proposedBy { id } decidedBy { id } user { roles } } ${STATE}`;
+const PROPOSE_ROLES = `mutation ($input: ProposeUserRolesInput!) { proposeUserRoles(input: $input) { ${CHANGE} } }`;
+const APPROVE_ROLES = `mutation ($id: ID!) { approveUserRoles(id: $id) { ${CHANGE} } }`;
+const REJECT_ROLES = `mutation ($id: ID!) { rejectUserRoles(id: $id) { ${CHANGE} } }`;
 
 describe('API: four eyes on user administration, and the lifecycle of users and keys', () => {
   let db: TestDatabase;
@@ -112,6 +116,58 @@ describe('API: four eyes on user administration, and the lifecycle of users and 
     expect((await api.call(viewer.token, query, { id: globalId('User', adminA.userId) })).apiKeys.totalCount).toBe(0);
     expect((await api.call(viewer.token, query, { id: globalId('User', viewer.userId) })).apiKeys.totalCount).toBe(1);
     expect((await api.call(adminB.token, query, { id: globalId('User', adminA.userId) })).apiKeys.totalCount).toBeGreaterThan(0);
+  });
+
+  it('grants a role only when a second administrator approves, and never to a checker of its granter', async () => {
+    const party = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN', 'MAKER'], legalName: '深圳市华强精密电子有限公司' });
+    const second = await createActor(db.prisma, { partyId: party.partyId, userRoles: ['ADMIN'] });
+    const clerk = await createActor(db.prisma, { partyId: party.partyId, userRoles: ['VIEWER'] });
+    const outsider = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const clerkId = globalId('User', clerk.userId);
+    const rolesOf = async (userId: string) => (await db.prisma.user.findUniqueOrThrow({ where: { id: userId } })).roles;
+
+    // The attack as it was done: one administrator makes a colleague its checker, alone.
+    const proposed = await api.call(party.token, PROPOSE_ROLES, { input: { userId: clerkId, roles: ['CHECKER'] } });
+    expect(proposed).toMatchObject({ __typename: 'UserRoleChange', status: 'PENDING', roles: ['CHECKER'], previousRoles: ['VIEWER'], user: { roles: ['VIEWER'] } });
+    expect(await rolesOf(clerk.userId)).toEqual(['VIEWER']);
+    expect(await api.call(party.token, APPROVE_ROLES, { id: proposed.id })).toMatchObject({ __typename: 'ForbiddenError', code: 'MAKER_CANNOT_CHECK' });
+    expect(await api.call(clerk.token, APPROVE_ROLES, { id: proposed.id })).toMatchObject({ __typename: 'ForbiddenError' });
+    expect(await api.call(outsider.token, APPROVE_ROLES, { id: proposed.id })).toMatchObject({ __typename: 'NotFoundError' });
+    expect(await api.call(outsider.token, PROPOSE_ROLES, { input: { userId: clerkId, roles: ['ADMIN'] } })).toMatchObject({ __typename: 'NotFoundError' });
+    expect(await api.call(second.token, PROPOSE_ROLES, { input: { userId: clerkId, roles: ['ADMIN'] } })).toMatchObject({ __typename: 'ConflictError', code: 'ROLE_CHANGE_PENDING' });
+    expect(await api.call(party.token, PROPOSE_ROLES, { input: { userId: globalId('User', party.userId), roles: ['ADMIN', 'MAKER', 'CHECKER'] } })).toMatchObject({ __typename: 'ForbiddenError', code: 'OWN_ROLES' });
+    expect(await api.call(clerk.token, PROPOSE_ROLES, { input: { userId: globalId('User', second.userId), roles: ['VIEWER'] } })).toMatchObject({ __typename: 'ForbiddenError' });
+    expect(await rolesOf(clerk.userId)).toEqual(['VIEWER']);
+    expect(await db.prisma.userRoleChange.count({ where: { userId: clerk.userId } })).toBe(1);
+
+    const approved = await api.call(second.token, APPROVE_ROLES, { id: proposed.id });
+    expect(approved).toMatchObject({ status: 'APPLIED', user: { roles: ['CHECKER'] }, decidedBy: { id: globalId('User', second.userId) } });
+    expect(await api.call(second.token, APPROVE_ROLES, { id: proposed.id })).toMatchObject({ __typename: 'WrongStateError', currentState: 'APPLIED' });
+    const clerkRow = await db.prisma.user.findUniqueOrThrow({ where: { id: clerk.userId } });
+    expect(new Set(clerkRow.administeredBy)).toEqual(new Set([party.userId, second.userId]));
+
+    // The granted checker cannot check its granter's act, though it is another user.
+    const registered = await api.call(party.token, REGISTER, { input: { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222020200098765', bankName: '招商银行深圳分行' } });
+    expect(await api.call(clerk.token, APPROVE_ACCOUNT, { id: registered.id })).toMatchObject({ __typename: 'ForbiddenError', code: 'MAKER_CANNOT_CHECK' });
+
+    // Taking a role away is four-eyed too; a rejected change leaves the roles as they were.
+    const demotion = await api.call(party.token, PROPOSE_ROLES, { input: { userId: clerkId, roles: ['VIEWER'] } });
+    expect(await api.call(second.token, REJECT_ROLES, { id: demotion.id })).toMatchObject({ status: 'REJECTED', user: { roles: ['CHECKER'] } });
+    expect(await api.call(party.token, PROPOSE_ROLES, { input: { userId: clerkId, roles: ['CHECKER', 'CHECKER'] } })).toMatchObject({ __typename: 'ValidationError', code: 'ROLES_UNCHANGED' });
+  });
+
+  it('does not let the administrator who approved a user, and received its first key, check that user\'s acts', async () => {
+    const first = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'], legalName: '东莞市长盈精密模具有限公司' });
+    const second = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['ADMIN', 'CHECKER'] });
+    const third = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['CHECKER'] });
+    const userId = await propose(first, first.partyId, 'treasurer@supplier.example', ['ADMIN']);
+    // The approver receives the new user's token: whoever holds it could act as both.
+    const { token } = await api.call(second.token, APPROVE_USER, { input: { userId, apiKeyLabel: 'first' } });
+    const registered = await api.call(token, REGISTER, { input: { accountName: '东莞市长盈精密模具有限公司', accountNumber: '6222020200055555', bankName: '中国银行东莞分行' } });
+    expect(registered.__typename).toBe('PartyBankAccount');
+    expect(await api.call(second.token, APPROVE_ACCOUNT, { id: registered.id })).toMatchObject({ __typename: 'ForbiddenError', code: 'MAKER_CANNOT_CHECK' });
+    expect(await api.call(first.token, APPROVE_ACCOUNT, { id: registered.id })).toMatchObject({ __typename: 'ForbiddenError', code: 'MAKER_CANNOT_CHECK' });
+    expect(await api.call(third.token, APPROVE_ACCOUNT, { id: registered.id })).toMatchObject({ __typename: 'PartyBankAccount', status: 'APPROVED' });
   });
 
   it("does not tell a party that another party has a user with an e-mail address", async () => {

@@ -23,6 +23,11 @@ export interface Actor {
    * and by the system, which nobody administered.
    */
   administeredBy?: readonly string[];
+  /**
+   * The users whose creation or role grants this user proposed or approved: none of them may be
+   * the maker of an act this user checks (the approver of a user receives its first key).
+   */
+  administers?: readonly string[];
 }
 
 /** The platform's own staff (平台方): they see every party's objects. */

@@ -7,7 +7,7 @@ import { normaliseCreditCode } from '../../domain/credit-code';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertFourEyes } from '../../domain/four-eyes';
 import { API_KEY_LABEL_LENGTH_MAX, API_KEY_LIFETIME_DAYS_DEFAULT, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../domain/party-rules';
-import { type ApiKey, type Party, type PartyRole, type PrismaClient, type User, type UserRole } from '../client';
+import { type ApiKey, type Party, type PartyRole, type Prisma, type PrismaClient, type User, type UserRole } from '../client';
 
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -101,15 +101,30 @@ export async function approveUser(
     // Conditional on PENDING: two administrators approving at once activate the user once.
     const decided = await tx.user.updateMany({
       where: { id: user.id, status: 'PENDING' },
-      data: { status: 'ACTIVE', decidedByUserId: actor.userId, decidedAt: now, administeredBy: [user.createdByUserId!, actor.userId] },
+      data: { status: 'ACTIVE', decidedByUserId: actor.userId, decidedAt: now },
     });
     if (decided.count !== 1) throw new WrongStateError('the user was decided meanwhile', 'DECIDED');
+    await recordAdministration(tx, user.id, [user.createdByUserId!, actor.userId]);
     const { token, keyId, secret } = generateApiKeyToken();
     const apiKey = await tx.apiKey.create({
       data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: new Date(now.getTime() + lifetimeDays * DAY_MS) },
     });
     return { user: await tx.user.findUniqueOrThrow({ where: { id: user.id } }), apiKey, token };
   });
+}
+
+/**
+ * Records that `administrators` brought about a user's creation or roles, on both sides: the user
+ * remembers who administered it, and each administrator whom it administers (domain/four-eyes.ts).
+ */
+export async function recordAdministration(tx: Prisma.TransactionClient, userId: string, administrators: readonly string[]): Promise<void> {
+  const ids = [...new Set(administrators)];
+  await tx.$executeRaw`
+    UPDATE app_user SET administered_by = ARRAY(SELECT DISTINCT unnest(administered_by || ${ids}::uuid[]))
+     WHERE id = ${userId}::uuid`;
+  await tx.$executeRaw`
+    UPDATE app_user SET administers = ARRAY(SELECT DISTINCT unnest(administers || ARRAY[${userId}::uuid]))
+     WHERE id = ANY(${ids}::uuid[])`;
 }
 
 /** A second administrator rejects a pending user; it never becomes active. */

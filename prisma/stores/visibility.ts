@@ -27,6 +27,13 @@ export function visibleApiKeysWhere(actor: Actor): Prisma.ApiKeyWhereInput {
   return actor.userRoles.includes('ADMIN') ? { user: { partyId: actor.partyId } } : { userId: actor.userId };
 }
 
+/** The role changes a caller may see: operators all; a party's administrators those of its users; anyone else its own. */
+export function visibleUserRoleChangesWhere(actor: Actor): Prisma.UserRoleChangeWhereInput {
+  if (isOperator(actor)) return {};
+  if (actor.userRoles.includes('ADMIN')) return { user: { partyId: actor.partyId } };
+  return { userId: actor.userId };
+}
+
 export function visibleAccountsWhere(actor: Actor): Prisma.LedgerAccountWhereInput {
   return isOperator(actor) ? {} : { ownerPartyId: actor.partyId };
 }

@@ -6,9 +6,11 @@ import { approveUser } from '../../use-cases/approve-user';
 import { rejectUser } from '../../use-cases/reject-user';
 import { disableUser } from '../../use-cases/disable-user';
 import { revokeUserApiKeys } from '../../use-cases/revoke-user-api-keys';
+import { proposeUserRoles } from '../../use-cases/propose-user-roles';
+import { decideUserRoles } from '../../use-cases/decide-user-roles';
 import { builder } from '../builder';
 import { rowIdOf, scopedById } from '../global-id';
-import { visibleApiKeysWhere, visibleUsersWhere } from '../../prisma/stores/visibility';
+import { visibleApiKeysWhere, visibleUserRoleChangesWhere, visibleUsersWhere } from '../../prisma/stores/visibility';
 import { ConflictError, WrongStateError } from '../../domain/errors';
 import { LOOKUP_ERRORS } from '../errors';
 import { UserRoleEnum } from './party';
@@ -35,6 +37,39 @@ builder.prismaNode('User', {
       description: "The user's API keys (never their secrets), oldest first. Only the user itself, its party's administrators and operators see them.",
       query: (_args, ctx) => ({ where: visibleApiKeysWhere(ctx.viewer), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
     }),
+    roleChanges: t.relatedConnection('roleChanges', {
+      totalCount: true,
+      cursor: 'id',
+      description: "Proposed changes of the user's roles, oldest first: the one PENDING waits for a second administrator. The user itself, its party's administrators and operators see them.",
+      query: (_args, ctx) => ({ where: visibleUserRoleChangesWhere(ctx.viewer), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    }),
+  }),
+});
+
+const UserRoleChangeStatusEnum = builder.enumType('UserRoleChangeStatus', { values: ['PENDING', 'APPLIED', 'REJECTED'] as const });
+
+builder.prismaNode('UserRoleChange', {
+  description: "A proposed change of a user's roles. It applies only when a second administrator of the proposer's side approves it.",
+  id: { field: 'id' },
+  // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
+  nullable: true,
+  findUnique: (id, ctx) => scopedById(id, visibleUserRoleChangesWhere(ctx.viewer)),
+  fields: (t) => ({
+    user: t.relation('user'),
+    previousRoles: t.field({ type: [UserRoleEnum], description: 'The roles the user had when the change was proposed; it applies only if they still are.', resolve: (change) => change.previousRoles }),
+    roles: t.field({ type: [UserRoleEnum], description: 'The roles the user has once the change applies.', resolve: (change) => change.roles }),
+    status: t.field({ type: UserRoleChangeStatusEnum, resolve: (change) => change.status }),
+    proposedBy: t.relation('proposedBy'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    decidedBy: t.relation('decidedBy', { nullable: true }),
+    decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const ProposeUserRolesInput = builder.inputType('ProposeUserRolesInput', {
+  fields: (t) => ({
+    userId: t.globalID(),
+    roles: t.field({ type: [UserRoleEnum], description: "The user's roles once the change applies (all of them, not only those added)." }),
   }),
 });
 
@@ -138,6 +173,36 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { id }, ctx) => {
       const { userId } = await rejectUser(ctx, ctx.viewer, rowIdOf(id, 'User'));
       return ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: userId } });
+    },
+  }),
+  proposeUserRoles: t.prismaField({
+    type: 'UserRoleChange',
+    description: "Proposes new roles for an active user of your party (an ADMIN of the party, or a platform ADMIN; never for yourself: OWN_ROLES). The user keeps its roles until a second administrator of your party approves (approveUserRoles); one change waits at a time (ROLE_CHANGE_PENDING).",
+    errors: { types: [...LOOKUP_ERRORS, ConflictError, WrongStateError] },
+    args: { input: t.arg({ type: ProposeUserRolesInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { changeId } = await proposeUserRoles(ctx, ctx.viewer, { userId: rowIdOf(input.userId, 'User'), roles: input.roles });
+      return ctx.prisma.userRoleChange.findUniqueOrThrow({ ...query, where: { id: changeId } });
+    },
+  }),
+  approveUserRoles: t.prismaField({
+    type: 'UserRoleChange',
+    description: "A second administrator of the proposer's party approves a change of roles: it applies at once, to every key of the user. The proposer, the user itself, and a user the proposer administers or who administers the proposer cannot (MAKER_CANNOT_CHECK, OWN_ROLES).",
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { changeId } = await decideUserRoles(ctx, ctx.viewer, rowIdOf(id, 'UserRoleChange'), true);
+      return ctx.prisma.userRoleChange.findUniqueOrThrow({ ...query, where: { id: changeId } });
+    },
+  }),
+  rejectUserRoles: t.prismaField({
+    type: 'UserRoleChange',
+    description: "A second administrator rejects a change of roles; the user keeps its roles.",
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { changeId } = await decideUserRoles(ctx, ctx.viewer, rowIdOf(id, 'UserRoleChange'), false);
+      return ctx.prisma.userRoleChange.findUniqueOrThrow({ ...query, where: { id: changeId } });
     },
   }),
   disableUser: t.prismaField({

@@ -33,7 +33,7 @@ export function registrationInput(obligorCreditCode: string, overrides: Partial<
 
 export async function actorOf(prisma: PrismaClient, actor: TestActor): Promise<Actor> {
   const user = await prisma.user.findUniqueOrThrow({ where: { id: actor.userId }, include: { party: true } });
-  return { userId: user.id, partyId: user.partyId, partyRoles: user.party.roles, userRoles: user.roles };
+  return { userId: user.id, partyId: user.partyId, partyRoles: user.party.roles, userRoles: user.roles, administeredBy: user.administeredBy, administers: user.administers };
 }
 
 export async function registerDirectly(prisma: PrismaClient, supplier: TestActor, obligorCreditCode: string, now = new Date(), confirmationWindowMs = 7 * 86_400_000) {
