@@ -81,6 +81,31 @@ describe('computeReconciliationReport', () => {
     expect(paid).toMatchObject({ inTransitBalance: '787200.00', bankOnlyTotal: '-787200.00', unexplainedDifference: '0.00', balanced: true });
   });
 
+  it('explains movements on the statement the ledger books after the cut-off as timing lines, a credit adding and a payout subtracting', () => {
+    // The statement of the 10th ends at midnight; the accounting day at 23:00. A top-up of 0.01 at
+    // 23:30 and a payout of 787,200.00 settled at 23:00 exactly are on the statement, not yet in the ledger.
+    const report = computeReconciliationReport(
+      example({
+        statement: { openingBalance: d('0'), credits: d('1000000.01'), debits: d('787200'), closingBalance: d('212800.01') },
+        items: [
+          { itemId: 't1', outcome: 'CUT_OFF_TIMING', kind: 'INBOUND_CREDIT', amount: d('0.01'), reference: 'SIM7', firstStatementDate: '2026-12-10' },
+          { itemId: 't2', outcome: 'CUT_OFF_TIMING', kind: 'PAYOUT', amount: d('787200'), reference: 'SIM8', firstStatementDate: '2026-12-10' },
+        ],
+        accounts: [
+          { purpose: 'ESCROW_BANK', debitsPosted: d('1000000'), creditsPosted: d('0') },
+          { purpose: 'FUNDER_FUNDING', debitsPosted: d('800000'), creditsPosted: d('1000000') },
+          { purpose: 'FEE_INCOME', debitsPosted: d('0'), creditsPosted: d('12800') },
+          { purpose: 'PAYOUT_IN_TRANSIT', debitsPosted: d('0'), creditsPosted: d('787200') },
+        ],
+      }),
+    );
+    expect(report).toMatchObject({ ledgerEscrowBalance: '1000000.00', cutOffTimingTotal: '-787199.99', bankOnlyTotal: '0.00', ledgerOnlyTotal: '0.00', explainedClosingBalance: '212800.01', unexplainedDifference: '0.00', balanced: true });
+    expect(report.lines.filter((line) => line.itemId).map((line) => [line.code, line.amount, line.reference])).toEqual([
+      ['CUT_OFF_TIMING', '0.01', 'SIM7'],
+      ['CUT_OFF_TIMING', '-787200.00', 'SIM8'],
+    ]);
+  });
+
   it('is unbalanced by one cent, and when the escrow account disagrees with its parts', () => {
     expect(computeReconciliationReport(example({ statement: { openingBalance: d('0'), credits: d('1000000.01'), debits: d('0'), closingBalance: d('1000000.01') } })).unexplainedDifference).toBe('0.01');
     const broken = example();

@@ -34,6 +34,7 @@ export type ReportLineCode =
   | 'LEDGER_ESCROW_BANK'
   | 'BANK_ONLY'
   | 'LEDGER_ONLY'
+  | 'CUT_OFF_TIMING'
   | 'EXPLAINED_CLOSING'
   | 'UNEXPLAINED_DIFFERENCE';
 
@@ -66,6 +67,7 @@ const LABELS: Record<ReportLineCode, string> = {
   LEDGER_ESCROW_BANK: '账面托管账户余额 Ledger escrow bank balance',
   BANK_ONLY: '银行已记平台未记 Bank only',
   LEDGER_ONLY: '平台已记银行未记 Ledger only',
+  CUT_OFF_TIMING: '日切在途 In transit over the cut-off',
   EXPLAINED_CLOSING: '调节后余额 Explained closing balance',
   UNEXPLAINED_DIFFERENCE: '未解释差额 Unexplained difference',
 };
@@ -77,12 +79,23 @@ export interface ReportAccountBalance {
   creditsPosted: Decimal;
 }
 
+/**
+ * How an item enters a day's report. BANK_ONLY: a line of the day's statement or an earlier one
+ * the ledger had not booked by the day's cut-off and had not matched by the day's import.
+ * LEDGER_ONLY: ledger activity before the cut-off no statement of the day or before shows.
+ * CUT_OFF_TIMING: a line of the day's statement (or an earlier one) matched to a ledger booking
+ * dated at or after the day's cut-off: the bank's day runs to midnight and the accounting day
+ * to the cut-off, so a movement between them is on the day's statement and in the next day's
+ * ledger (a timing difference, explained, not a difference to resolve).
+ */
+export type ReportItemOutcome = 'BANK_ONLY' | 'LEDGER_ONLY' | 'CUT_OFF_TIMING';
+
 export interface ReportItem {
   itemId: string;
-  outcome: 'BANK_ONLY' | 'LEDGER_ONLY';
+  outcome: ReportItemOutcome;
   kind: 'PAYOUT' | 'PAYOUT_RETURN' | 'INBOUND_CREDIT';
   amount: Decimal;
-  /** The bank reference of its line (BANK_ONLY) or the payout reference / credit reference (LEDGER_ONLY). */
+  /** The bank reference of its line (BANK_ONLY, CUT_OFF_TIMING) or the payout reference / credit reference (LEDGER_ONLY). */
   reference: string;
   firstStatementDate: IsoDate;
 }
@@ -125,6 +138,8 @@ export interface ReconciliationReportFigures {
   ledgerEscrowEqualsParts: boolean;
   bankOnlyTotal: string;
   ledgerOnlyTotal: string;
+  /** The movements on the statement the ledger books after the day's cut-off (absent from reports made before they were itemised). */
+  cutOffTimingTotal?: string;
   explainedClosingBalance: string;
   unexplainedDifference: string;
   balanced: boolean;
@@ -139,7 +154,8 @@ export interface ReconciliationReportFigures {
  */
 function bankEffect(item: ReportItem): Decimal {
   const signed = item.kind === 'PAYOUT' ? item.amount.negated() : item.amount;
-  return item.outcome === 'BANK_ONLY' ? signed : signed.negated();
+  // A movement in transit over the cut-off is, for the day, one the bank has and the ledger not yet.
+  return item.outcome === 'LEDGER_ONLY' ? signed.negated() : signed;
 }
 
 /** A credit-normal account's balance (what the platform owes or holds for someone). */
@@ -179,14 +195,12 @@ export function computeReconciliationReport(input: ReconciliationReportInput): R
   const parts = [...byPart.values()].reduce((sum, value) => sum.plus(value), zero);
   line('LEDGER_ESCROW_BANK', escrow);
 
-  let bankOnly = zero;
-  let ledgerOnly = zero;
+  const totals: Record<ReportItemOutcome, Decimal> = { BANK_ONLY: zero, LEDGER_ONLY: zero, CUT_OFF_TIMING: zero };
   const items = [...input.items].sort((a, b) => a.firstStatementDate.localeCompare(b.firstStatementDate) || a.reference.localeCompare(b.reference) || a.itemId.localeCompare(b.itemId));
-  const rest = { BANK_ONLY: { count: 0, sum: zero }, LEDGER_ONLY: { count: 0, sum: zero } };
+  const rest: Record<ReportItemOutcome, { count: number; sum: Decimal }> = { BANK_ONLY: { count: 0, sum: zero }, LEDGER_ONLY: { count: 0, sum: zero }, CUT_OFF_TIMING: { count: 0, sum: zero } };
   items.forEach((item, index) => {
     const effect = bankEffect(item);
-    if (item.outcome === 'BANK_ONLY') bankOnly = bankOnly.plus(effect);
-    else ledgerOnly = ledgerOnly.plus(effect);
+    totals[item.outcome] = totals[item.outcome].plus(effect);
     if (index >= REPORT_ITEM_LINES_MAX) {
       rest[item.outcome].count += 1;
       rest[item.outcome].sum = rest[item.outcome].sum.plus(effect);
@@ -199,12 +213,12 @@ export function computeReconciliationReport(input: ReconciliationReportInput): R
       ageDays: daysBetween(item.firstStatementDate, input.businessDate),
     });
   });
-  for (const outcome of ['BANK_ONLY', 'LEDGER_ONLY'] as const) {
+  for (const outcome of ['BANK_ONLY', 'LEDGER_ONLY', 'CUT_OFF_TIMING'] as const) {
     if (rest[outcome].count > 0) line(outcome, rest[outcome].sum, { label: `${LABELS[outcome]}: ${rest[outcome].count} more (see reconciliationItems)` });
   }
   // The ledger's side is the sum of the parts: the escrow account must equal it (double entry
   // in the MONEY book guarantees it; ledgerEscrowEqualsParts says whether it did).
-  const explained = parts.plus(bankOnly).plus(ledgerOnly);
+  const explained = parts.plus(totals.BANK_ONLY).plus(totals.LEDGER_ONLY).plus(totals.CUT_OFF_TIMING);
   const unexplained = closingBalance.minus(explained);
   line('EXPLAINED_CLOSING', explained);
   line('UNEXPLAINED_DIFFERENCE', unexplained);
@@ -225,8 +239,9 @@ export function computeReconciliationReport(input: ReconciliationReportInput): R
     suspenseBalance: fmt(byPart.get('SUSPENSE') ?? zero),
     ledgerEscrowBalance: fmt(escrow),
     ledgerEscrowEqualsParts,
-    bankOnlyTotal: fmt(bankOnly),
-    ledgerOnlyTotal: fmt(ledgerOnly),
+    bankOnlyTotal: fmt(totals.BANK_ONLY),
+    ledgerOnlyTotal: fmt(totals.LEDGER_ONLY),
+    cutOffTimingTotal: fmt(totals.CUT_OFF_TIMING),
     explainedClosingBalance: fmt(explained),
     unexplainedDifference: fmt(unexplained),
     balanced: unexplained.isZero() && bankMovementsAddUp && ledgerEscrowEqualsParts,

@@ -171,6 +171,10 @@ async function openBalancePayout(tx: Tx, actor: Actor, request: BalancePayoutReq
     idempotencyKey: `payout:${reference}:in-transit`,
     code: purpose,
     description: `${purpose === 'WITHDRAWAL' ? '提现 withdrawal' : '服务费归集 fee sweep'} ${reference}`,
+    // Dated at the request's business time, as its settlement is: otherwise the money leaves the
+    // fee income on one accounting day and arrives in transit on another.
+    effectiveAt: now,
+    inOpenDay: true,
     metadata,
     entries: postingEntries('PAYOUT', amount, currency, { source, payoutInTransit: inTransit }),
   });

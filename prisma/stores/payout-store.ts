@@ -112,6 +112,10 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
         const posted = await postTransaction(tx, {
           idempotencyKey: `payout:${reference}:settled`,
           code: 'PAYOUT_SETTLED',
+          // Dated at the business time the outcome was learnt (the payout's settledAt), not by the
+          // database's clock: otherwise the escrow's day and the payout's day can differ across a cut-off.
+          effectiveAt: now,
+          inOpenDay: true,
           metadata,
           entries: postingEntries('PAYOUT_SETTLED', amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
         });
@@ -122,6 +126,8 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
         const posted = await postTransaction(tx, {
           idempotencyKey: `payout:${reference}:reversed`,
           code: 'PAYOUT_REVERSED',
+          effectiveAt: now,
+          inOpenDay: true,
           metadata,
           entries: postingEntries('PAYOUT_REVERSED', amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.source }),
         });
@@ -148,6 +154,8 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           const posted = await postTransaction(tx, {
             idempotencyKey: `payout:${reference}:returned`,
             code: 'PAYOUT_RETURNED',
+            effectiveAt: now,
+            inOpenDay: true,
             metadata: { ...metadata, returnedAmount: formatAmount(returned, currency) },
             entries: postingEntries('PAYOUT_RETURNED', returned, currency, { escrowBank: accounts.escrowBank, source: accounts.source }),
           });

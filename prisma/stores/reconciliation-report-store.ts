@@ -10,8 +10,9 @@ import { toDecimal } from './to-decimal';
 import { notifyOperators } from './operator-notices';
 
 // The daily reconciliation report's store (docs/reconciliation.md, "The identity, every day"):
-// reads the closed day's stored balances, the day's statement and the reconciliation items open
-// on that day, has the domain add them up, and keeps the result once per day and currency.
+// reads the closed day's stored balances, the day's statement and the differences of that day
+// (open items and movements in transit over the cut-off), has the domain add them up, and keeps
+// the result once per day and currency.
 
 export interface ProducedReport {
   report: ReconciliationReport;
@@ -23,23 +24,52 @@ export interface ProducedReport {
 /** Why no report can be made yet: the day is still open, or its statement is not imported. */
 export type ReportNotReady = { notReady: 'DAY_OPEN' | 'NO_STATEMENT' };
 
-// Items open on the day: first shown on or before it, and not resolved by a statement of that
-// day or earlier. A line matched later was BANK_ONLY then (roll-forward only retries BANK_ONLY
-// lines); a return booked from the statement is booked after the day closed, so the day's
-// ledger does not hold it yet.
+// The differences of a day ($3, cut off at $4), each with the ledger booking that explains it
+// where there is one ("ledger_at": the effective time of the booking a matched line was matched
+// to, of the return booked from the statement, or of the ledger-only activity). The day's ledger
+// holds exactly the bookings dated before its cut-off, so:
+// - a line of a statement of the day or before is a difference on the day when the ledger booked
+//   it at or after the cut-off, or has not booked it. Matched by the day's import (or before), it
+//   is in transit over the cut-off (CUT_OFF_TIMING: the statement day runs to midnight, the
+//   accounting day to the cut-off, so a movement between them is on the day's statement and in
+//   the next day's ledger); otherwise BANK_ONLY. A line matched to a booking before the cut-off
+//   is no difference on the day, whenever it was matched. A resolved line with no booking to
+//   date it keeps the rule of the day's import: open on the day when resolved by a later one.
+// - ledger-only activity is a difference on the day when the ledger booked it before the
+//   cut-off and no statement of the day or before shows it (resolved later, or not yet). Activity
+//   booked at or after the cut-off is in neither the day's ledger nor its statement.
 const OPEN_ITEMS_SQL = `
-  SELECT i."id"::text AS "itemId",
-         CASE WHEN i."outcome" = 'LEDGER_ONLY' THEN 'LEDGER_ONLY' ELSE 'BANK_ONLY' END AS "outcome",
-         i."kind"::text AS "kind", i."amount"::text AS "amount", i."first_statement_date"::text AS "firstStatementDate",
-         coalesce(l."bank_reference", p."payout_reference", c."bank_reference", '') AS "reference"
-  FROM "reconciliation_item" i
-  LEFT JOIN "bank_statement_line" l ON l."id" = i."statement_line_id"
-  LEFT JOIN "payout" p ON p."id" = i."payout_id"
-  LEFT JOIN "inbound_credit" c ON c."id" = i."inbound_credit_id"
-  LEFT JOIN "ledger_transaction" t ON t."id" = i."booked_transaction_id"
-  WHERE i."account_number" = $1 AND i."currency" = $2 AND i."first_statement_date" <= $3::date
-    AND (i."status" <> 'RESOLVED' OR i."last_checked_date" > $3::date OR (i."rule" = 'RETURN_BOOKED' AND t."effective_at" >= $4::timestamptz))
-  ORDER BY i."first_statement_date", i."id"`;
+  WITH dated AS (
+    SELECT i.*, coalesce(l."bank_reference", p."payout_reference", c."bank_reference", '') AS "reference",
+           CASE
+             WHEN i."booked_transaction_id" IS NOT NULL THEN bt."effective_at"
+             WHEN i."outcome" = 'BANK_ONLY' THEN NULL
+             WHEN i."kind" = 'INBOUND_CREDIT' THEN ct."effective_at"
+             WHEN i."kind" = 'PAYOUT' THEN st."effective_at"
+             ELSE rt."effective_at"
+           END AS "ledger_at"
+    FROM "reconciliation_item" i
+    LEFT JOIN "bank_statement_line" l ON l."id" = i."statement_line_id"
+    LEFT JOIN "payout" p ON p."id" = i."payout_id"
+    LEFT JOIN "inbound_credit" c ON c."id" = i."inbound_credit_id"
+    LEFT JOIN "ledger_transaction" bt ON bt."id" = i."booked_transaction_id"
+    LEFT JOIN "ledger_transaction" ct ON ct."id" = c."transaction_id"
+    LEFT JOIN "ledger_transaction" st ON st."id" = p."settled_transaction_id"
+    LEFT JOIN "ledger_transaction" rt ON rt."id" = p."reversal_transaction_id"
+    WHERE i."account_number" = $1 AND i."currency" = $2 AND i."first_statement_date" <= $3::date
+  )
+  SELECT d."id"::text AS "itemId",
+         CASE WHEN d."outcome" = 'LEDGER_ONLY' THEN 'LEDGER_ONLY'
+              WHEN d."outcome" = 'MATCHED' AND d."status" = 'RESOLVED' AND d."last_checked_date" <= $3::date THEN 'CUT_OFF_TIMING'
+              ELSE 'BANK_ONLY' END AS "outcome",
+         d."kind"::text AS "kind", d."amount"::text AS "amount", d."first_statement_date"::text AS "firstStatementDate", d."reference"
+  FROM dated d
+  WHERE CASE
+          WHEN d."outcome" = 'LEDGER_ONLY' THEN (d."status" <> 'RESOLVED' OR d."last_checked_date" > $3::date) AND (d."ledger_at" IS NULL OR d."ledger_at" < $4::timestamptz)
+          WHEN d."ledger_at" IS NOT NULL THEN d."ledger_at" >= $4::timestamptz
+          ELSE d."status" <> 'RESOLVED' OR d."last_checked_date" > $3::date
+        END
+  ORDER BY d."first_statement_date", d."id"`;
 
 const DAY_END_MONEY_BALANCES_SQL = `
   SELECT a."purpose"::text AS "purpose", b."debits_posted"::text AS "debitsPosted", b."credits_posted"::text AS "creditsPosted"

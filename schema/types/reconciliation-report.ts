@@ -14,10 +14,10 @@ const ReconciliationReportLineRef = builder.objectRef<ReportLine & { currency: s
   description: 'One line of the report, signed as it enters its sum: the bank’s figures, each part of the escrow, each open difference, the explained closing balance and what is left unexplained.',
   fields: (t) => ({
     position: t.exposeInt('position'),
-    code: t.exposeString('code', { description: 'BANK_OPENING, BANK_CREDITS, BANK_DEBITS, BANK_CLOSING, the parts (SUPPLIER_SETTLEMENT … SUSPENSE), LEDGER_ESCROW_BANK, BANK_ONLY, LEDGER_ONLY, EXPLAINED_CLOSING, UNEXPLAINED_DIFFERENCE.' }),
+    code: t.exposeString('code', { description: 'BANK_OPENING, BANK_CREDITS, BANK_DEBITS, BANK_CLOSING, the parts (SUPPLIER_SETTLEMENT … SUSPENSE), LEDGER_ESCROW_BANK, BANK_ONLY, LEDGER_ONLY, CUT_OFF_TIMING (on the day’s statement, in the ledger after the cut-off), EXPLAINED_CLOSING, UNEXPLAINED_DIFFERENCE.' }),
     label: t.exposeString('label'),
     amount: t.field({ type: Money, resolve: (line) => money(line.amount, line.currency) }),
-    reference: t.exposeString('reference', { nullable: true, description: 'The bank reference (BANK_ONLY) or the payout or credit reference (LEDGER_ONLY) of a difference.' }),
+    reference: t.exposeString('reference', { nullable: true, description: 'The bank reference (BANK_ONLY, CUT_OFF_TIMING) or the payout or credit reference (LEDGER_ONLY) of a difference.' }),
     ageDays: t.exposeInt('ageDays', { nullable: true, description: 'Days since the difference was first on a statement.' }),
   }),
 });
