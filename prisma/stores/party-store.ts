@@ -96,6 +96,8 @@ export async function approveUser(
   return runTransaction(prisma, async (tx) => {
     const user = await tx.user.findUnique({ where: { id: input.userId }, include: { createdBy: true } });
     if (!user || (!isOperator(actor) && user.partyId !== actor.partyId)) throw new NotFoundError('User', input.userId);
+    // The role before the state: a caller who may not decide users learns nothing of one's status.
+    if (!isAdminOf(actor, user.partyId)) throw new ForbiddenError("only a second administrator of the proposer's party can decide a new user");
     if (user.status !== 'PENDING') throw new WrongStateError(`the user is ${user.status}: there is nothing to approve`, user.status);
     assertApprover(actor, user);
     // Conditional on PENDING: two administrators approving at once activate the user once.
@@ -132,6 +134,8 @@ export async function rejectUser(prisma: PrismaClient, actor: Actor, userId: str
   return runTransaction(prisma, async (tx) => {
     const user = await tx.user.findUnique({ where: { id: userId }, include: { createdBy: true } });
     if (!user || (!isOperator(actor) && user.partyId !== actor.partyId)) throw new NotFoundError('User', userId);
+    // The role before the state: a caller who may not decide users learns nothing of one's status.
+    if (!isAdminOf(actor, user.partyId)) throw new ForbiddenError("only a second administrator of the proposer's party can decide a new user");
     if (user.status !== 'PENDING') throw new WrongStateError(`the user is ${user.status}: there is nothing to reject`, user.status);
     assertApprover(actor, user);
     const decided = await tx.user.updateMany({ where: { id: user.id, status: 'PENDING' }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now } });
