@@ -25,8 +25,9 @@ export type ReportNotReady = { notReady: 'DAY_OPEN' | 'NO_STATEMENT' };
 
 // Items open on the day: first shown on or before it, and not resolved by a statement of that
 // day or earlier. A line matched later was BANK_ONLY then (roll-forward only retries BANK_ONLY
-// lines); a return booked from the statement is booked after the day closed, so the day's
-// ledger does not hold it yet.
+// lines); an item resolved by a booking (a return booked from the statement, a resolution an
+// operator approved) is open on every day whose cut-off came before the booking's effective
+// time, because the day's ledger does not hold it yet.
 const OPEN_ITEMS_SQL = `
   SELECT i."id"::text AS "itemId",
          CASE WHEN i."outcome" = 'LEDGER_ONLY' THEN 'LEDGER_ONLY' ELSE 'BANK_ONLY' END AS "outcome",
@@ -38,7 +39,7 @@ const OPEN_ITEMS_SQL = `
   LEFT JOIN "inbound_credit" c ON c."id" = i."inbound_credit_id"
   LEFT JOIN "ledger_transaction" t ON t."id" = i."booked_transaction_id"
   WHERE i."account_number" = $1 AND i."currency" = $2 AND i."first_statement_date" <= $3::date
-    AND (i."status" <> 'RESOLVED' OR i."last_checked_date" > $3::date OR (i."rule" = 'RETURN_BOOKED' AND t."effective_at" >= $4::timestamptz))
+    AND (i."status" <> 'RESOLVED' OR i."last_checked_date" > $3::date OR (i."booked_transaction_id" IS NOT NULL AND t."effective_at" >= $4::timestamptz))
   ORDER BY i."first_statement_date", i."id"`;
 
 const DAY_END_MONEY_BALANCES_SQL = `
