@@ -41,7 +41,6 @@ const ReconciliationResolutionStatusEnum = builder.enumType('ReconciliationResol
 builder.prismaObject('ReconciliationResolution', {
   description: 'A proposal to resolve a reconciliation item by hand, and its decision.',
   fields: (t) => ({
-    id: t.exposeID('id'),
     kind: t.field({ type: ReconciliationResolutionKindEnum, resolve: (row) => row.kind }),
     status: t.field({ type: ReconciliationResolutionStatusEnum, resolve: (row) => row.status }),
     amount: t.field({
