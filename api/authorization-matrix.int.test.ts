@@ -18,6 +18,7 @@ import { startTestApi, type TestApi } from '../test/support/api';
 import { AUTHORIZATION_MATRIX, isAllowedBy, loadPrintedSchema, operationFields, type MatrixEntry, type OperationField, type TargetType } from '../test/support/authorization-matrix';
 import { createAuthorizationWorld, statementCsv, statementDay, type AuthorizationWorld, type Caller } from '../test/support/authorization-world';
 import { changedTables, databaseFingerprint } from '../test/support/database-fingerprint';
+import { globalId } from '../test/support/global-ids';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 
 // The authorization matrix (test/support/authorization-matrix.ts, printed in docs/security.md)
@@ -190,7 +191,10 @@ describe('the authorization matrix, over real HTTP', () => {
       input: { format: 'CSV', content: statementCsv(statementDate) },
     });
     expect(imported.__typename).toBe('ImportBankStatementResult');
-    world = { ...made, statementDate };
+    const item = await db.prisma.reconciliationItem.findFirstOrThrow({ where: { outcome: 'BANK_ONLY' } });
+    const itemId = globalId('ReconciliationItem', item.id);
+    for (const caller of made.callers) caller.targets.ReconciliationItem = itemId;
+    world = { ...made, deal: { ...made.deal, ReconciliationItem: itemId }, statementDate };
   }, 60_000);
 
   afterAll(async () => {

@@ -85,6 +85,8 @@ export const PERMISSIONS = {
   READ_ACCOUNTING_DAYS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read accounting days and their trial balances' },
   IMPORT_BANK_STATEMENT: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'CHECKER', 'ADMIN'], who: 'a platform operator (MAKER, CHECKER or ADMIN)', doing: "import the escrow bank's statements" },
   READ_BANK_STATEMENTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: "read the escrow bank's statements and their reconciliation" },
+  PROPOSE_RECONCILIATION_RESOLUTION: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'ADMIN'], who: 'a platform operator with the MAKER role', doing: 'propose how a reconciliation difference is resolved' },
+  DECIDE_RECONCILIATION_RESOLUTION: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER', 'ADMIN'], who: 'a platform operator with the CHECKER role', doing: 'decide how a reconciliation difference is resolved' },
   READ_RECONCILIATION_REPORTS: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the daily reconciliation reports' },
   READ_TRIAL_BALANCE: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'read the trial balance' },
   READ_PORTFOLIO: { partyRoles: ['FUNDER', 'PLATFORM'], userRoles: USER_ROLES, who: 'funders and operators', doing: 'read a portfolio' },

@@ -254,7 +254,7 @@ describe('posting rules of the business events', () => {
   });
 
   it('each rule moves the amount from the account it always debited to the one it always credited', () => {
-    const roles = { ...accounts, source: 'source', target: 'target', suspense: 'suspense' };
+    const roles = { ...accounts, source: 'source', target: 'target', suspense: 'suspense', reconciliationGain: 'gain', reconciliationLoss: 'loss' };
     const expected: Record<PostingRule, [string, string]> = {
       INBOUND_RECEIPT: ['escrow', 'clearing'],
       INBOUND_MATCH: ['clearing', 'target'],
@@ -270,6 +270,10 @@ describe('posting rules of the business events', () => {
       PENALTY_COLLECTED: ['accrual', 'penalty'],
       CREDIT_LIMIT_GRANT: ['limitControl', 'creditLimit'],
       LIMIT_RELEASE: ['limitControl', 'creditLimit'],
+      WRITE_OFF_GAIN: ['suspense', 'gain'],
+      RECONCILIATION_PARKED: ['escrow', 'suspense'],
+      RECONCILIATION_GAIN: ['escrow', 'gain'],
+      RECONCILIATION_LOSS: ['loss', 'escrow'],
     };
     expect(Object.keys(POSTING_RULES).sort()).toEqual(Object.keys(expected).sort());
     for (const [rule, [debit, credit]] of Object.entries(expected) as Array<[PostingRule, [string, string]]>) {

@@ -339,6 +339,14 @@ export const POSTING_RULES = {
   CREDIT_LIMIT_GRANT: { debit: 'limitControl', credit: 'creditLimit' },
   /** A used credit limit is given back when the financing is repaid (block → utilise → release). */
   LIMIT_RELEASE: { debit: 'limitControl', credit: 'creditLimit' },
+  /** Money parked in suspense that nobody can claim is written off as the platform's reconciliation gain. */
+  WRITE_OFF_GAIN: { debit: 'suspense', credit: 'reconciliationGain' },
+  /** The bank holds money the ledger does not: booked into the escrow account and parked in suspense for a person. */
+  RECONCILIATION_PARKED: { debit: 'escrowBank', credit: 'suspense' },
+  /** The bank holds money the ledger does not, and nobody can claim it: written off as a gain. */
+  RECONCILIATION_GAIN: { debit: 'escrowBank', credit: 'reconciliationGain' },
+  /** The ledger counts money the bank does not hold: the escrow account is brought down to the bank's, the platform bears the loss. */
+  RECONCILIATION_LOSS: { debit: 'reconciliationLoss', credit: 'escrowBank' },
 } as const satisfies Record<string, { debit: string; credit: string }>;
 
 export type PostingRule = keyof typeof POSTING_RULES;

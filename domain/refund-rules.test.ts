@@ -8,7 +8,9 @@ describe('refund rules', () => {
     expect(resolutionChoiceOf({ accountId: 'a', refund: false })).toEqual({ kind: 'APPLY', accountId: 'a' });
     expect(resolutionChoiceOf({ refund: true })).toEqual({ kind: 'REFUND' });
     expect(resolutionChoiceOf({ accountId: null, refund: true })).toEqual({ kind: 'REFUND' });
-    for (const input of [{}, { refund: false }, { accountId: null, refund: null }, { accountId: 'a', refund: true }]) {
+    expect(resolutionChoiceOf({ writeOff: true, refund: false, accountId: null })).toEqual({ kind: 'WRITE_OFF' });
+    const several = [{ accountId: 'a', refund: true }, { accountId: 'a', writeOff: true }, { refund: true, writeOff: true }, { accountId: 'a', refund: true, writeOff: true }];
+    for (const input of [{}, { refund: false }, { writeOff: false }, { accountId: null, refund: null, writeOff: null }, ...several]) {
       expect(() => resolutionChoiceOf(input), JSON.stringify(input)).toThrow(ValidationError);
       try {
         resolutionChoiceOf(input);

@@ -22,19 +22,22 @@ export function refundReference(year: number, number: bigint | number): string {
   return `${REFUND_REFERENCE_PREFIX}-${year}-${String(number).padStart(8, '0')}`;
 }
 
-export type ResolutionChoice = { kind: 'APPLY'; accountId: string } | { kind: 'REFUND' };
+export type ResolutionChoice = { kind: 'APPLY'; accountId: string } | { kind: 'REFUND' } | { kind: 'WRITE_OFF' };
 
 /**
- * A maker's proposal names exactly one destination: a virtual account to apply the money to, or
- * the payer to refund it to. Both or neither cannot be carried out.
+ * A maker's proposal names exactly one destination: a virtual account to apply the money to,
+ * the payer to refund it to, or the platform's reconciliation gains (a write-off of money nobody
+ * can claim). Two or none cannot be carried out.
  */
-export function resolutionChoiceOf(input: { accountId?: string | null; refund?: boolean | null }): ResolutionChoice {
-  const refund = input.refund === true;
+export function resolutionChoiceOf(input: { accountId?: string | null; refund?: boolean | null; writeOff?: boolean | null }): ResolutionChoice {
   const accountId = input.accountId ?? null;
-  if (refund && accountId !== null) throw ValidationError.field(['input'], 'name either an account to apply the money to (accountId) or a refund to the payer (refund: true), not both', 'RESOLUTION_AMBIGUOUS');
-  if (refund) return { kind: 'REFUND' };
+  const chosen = [accountId !== null, input.refund === true, input.writeOff === true].filter(Boolean).length;
+  const choices = 'an account to apply the money to (accountId), a refund to the payer (refund: true) or a write-off (writeOff: true)';
+  if (chosen > 1) throw ValidationError.field(['input'], `name one of ${choices}, not several`, 'RESOLUTION_AMBIGUOUS');
+  if (input.refund === true) return { kind: 'REFUND' };
+  if (input.writeOff === true) return { kind: 'WRITE_OFF' };
   if (accountId !== null) return { kind: 'APPLY', accountId };
-  throw ValidationError.field(['input'], 'name an account to apply the money to (accountId) or a refund to the payer (refund: true)', 'RESOLUTION_AMBIGUOUS');
+  throw ValidationError.field(['input'], `name ${choices}`, 'RESOLUTION_AMBIGUOUS');
 }
 
 /**

@@ -20,6 +20,7 @@ import './types/inbound-exception';
 import './types/accounting-day';
 import './types/bank-statement';
 import './types/reconciliation-report';
+import './types/reconciliation-resolution';
 
 builder.queryType({});
 builder.mutationType({});

@@ -10,7 +10,7 @@ export async function proposeInboundExceptionResolution(
   ctx: UseCaseContext,
   actor: Actor,
   exceptionId: string,
-  input: { accountId?: string | null; refund?: boolean | null; note: string },
+  input: { accountId?: string | null; refund?: boolean | null; writeOff?: boolean | null; note: string },
 ): Promise<{ exceptionId: string }> {
   assertPermitted(actor, 'PROPOSE_INBOUND_EXCEPTION_RESOLUTION');
   const row = await proposeExceptionResolution(ctx.prisma, actor, exceptionId, input);

@@ -40,6 +40,40 @@ export const PLATFORM_ACCOUNTS: readonly AccountTemplate[] = [
   { purpose: 'ACCRUAL_CONTROL', type: 'LIABILITY', book: 'MEMO', name: '应计罚息控制 Penalty accrual control', debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false },
 ];
 
+/**
+ * What the platform writes off when a difference with the bank cannot be put right
+ * (docs/reconciliation.md, "Resolving an item"): a shortage it absorbs is a loss (对账损失, an
+ * expense), a surplus nobody can claim is income (对账收益). Two accounts, not one: a loss and a
+ * gain are never netted against each other. Both are the platform's own money at the escrow
+ * bank, like fee income, and unbounded: a write-off must always be recordable. They are opened
+ * when first needed (ensureReconciliationAccounts), so that a platform that never writes
+ * anything off has no such accounts.
+ */
+export const RECONCILIATION_ACCOUNTS: readonly AccountTemplate[] = [
+  { purpose: 'RECONCILIATION_LOSS', type: 'EXPENSE', book: 'MONEY', name: '对账损失 Reconciliation losses', debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false },
+  { purpose: 'RECONCILIATION_GAIN', type: 'REVENUE', book: 'MONEY', name: '对账收益 Reconciliation gains', debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false },
+];
+
+/** Opens (or finds) the write-off accounts in a currency. */
+export async function ensureReconciliationAccounts(db: LedgerDb, currency: Currency): Promise<{ loss: LedgerAccountView; gain: LedgerAccountView }> {
+  const opened: LedgerAccountView[] = [];
+  for (const template of RECONCILIATION_ACCOUNTS) {
+    opened.push(
+      await openAccount(db, {
+        code: platformAccountCode(template.purpose, currency),
+        name: `${template.name} ${currency}`,
+        type: template.type,
+        purpose: template.purpose,
+        book: template.book,
+        currency,
+        debitsMustNotExceedCredits: template.debitsMustNotExceedCredits,
+        creditsMustNotExceedDebits: template.creditsMustNotExceedDebits,
+      }),
+    );
+  }
+  return { loss: opened[0]!, gain: opened[1]! };
+}
+
 /** The virtual account each party role gets: a liability with no overdraft and its own account number. */
 export const PARTY_ACCOUNTS: Partial<Record<PartyRole, { purpose: LedgerAccountPurpose; name: string }>> = {
   SUPPLIER: { purpose: 'SUPPLIER_SETTLEMENT', name: '供应商结算户 Supplier settlement' },

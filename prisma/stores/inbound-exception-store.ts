@@ -8,7 +8,7 @@ import { formatAmount, type Currency, type Decimal } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
 import { refundBeneficiary, refundReference, resolutionChoiceOf } from '../../domain/refund-rules';
 import type { InboundException, LedgerAccount, Payout, Prisma, PrismaClient } from '../client';
-import { platformAccountCode } from './chart-of-accounts';
+import { ensureReconciliationAccounts, platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { lockAccounts } from './ledger/locks';
@@ -79,7 +79,7 @@ export async function proposeExceptionResolution(
   prisma: PrismaClient,
   actor: Actor,
   id: string,
-  input: { accountId?: string | null; refund?: boolean | null; note: string },
+  input: { accountId?: string | null; refund?: boolean | null; writeOff?: boolean | null; note: string },
   now = new Date(),
 ): Promise<InboundException> {
   const choice = resolutionChoiceOf(input);
@@ -87,16 +87,19 @@ export async function proposeExceptionResolution(
   return runTransaction(prisma, async (tx) => {
     const exception = await lockException(tx, id);
     if (exception.status !== 'OPEN') throw new WrongStateError(`the exception is already ${exception.status}`, exception.status);
-    if (exception.heldAmount === null) throw new WrongStateError(`the ledger holds nothing for this bank line (NOT_BOOKABLE): there is no money to ${choice.kind === 'REFUND' ? 'refund' : 'apply'}`, exception.status);
+    if (exception.heldAmount === null) throw new WrongStateError(`the ledger holds nothing for this bank line (NOT_BOOKABLE): there is no money to ${WHAT_IS_DONE[choice.kind]}`, exception.status);
     const proposal = { status: 'PROPOSED' as const, resolutionKind: choice.kind, proposalNote: note, makerUserId: actor.userId, proposedAt: now };
     if (choice.kind === 'REFUND') {
       refundBeneficiary(exception);
       return tx.inboundException.update({ where: { id }, data: { ...proposal, refundPayoutId: randomUUID() } });
     }
+    if (choice.kind === 'WRITE_OFF') return tx.inboundException.update({ where: { id }, data: proposal });
     const account = await applicableAccount(tx, exception, choice.accountId);
     return tx.inboundException.update({ where: { id }, data: { ...proposal, applyToAccountId: account.id } });
   });
 }
+
+const WHAT_IS_DONE = { APPLY: 'apply', REFUND: 'refund', WRITE_OFF: 'write off' } as const;
 
 /** A proposal withdrawn by its rejection: the exception is OPEN again and names nothing. */
 const NO_PROPOSAL = { status: 'OPEN', resolutionKind: null, applyToAccountId: null, refundPayoutId: null, proposalNote: null, makerUserId: null, proposedAt: null } as const;
@@ -116,7 +119,8 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
       assertNotMaker(exception, actor);
       if (!approve) return tx.inboundException.update({ where: { id }, data: NO_PROPOSAL });
       // A refund is approved by its payout's workflow (approveExceptionRefund), never here.
-      if (exception.resolutionKind !== 'APPLY') throw new Error(`inbound exception ${id} proposes a ${exception.resolutionKind}: it is approved through its payout's workflow`);
+      if (exception.resolutionKind === 'REFUND') throw new Error(`inbound exception ${id} proposes a ${exception.resolutionKind}: it is approved through its payout's workflow`);
+      if (exception.resolutionKind === 'WRITE_OFF') return writeOffException(tx, exception, actor, now);
       const account = await applicableAccount(tx, exception, exception.applyToAccountId!);
       const currency = exception.currency as Currency;
       const bankReference = exception.bankReference;
@@ -141,6 +145,29 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
+}
+
+/**
+ * The approval of a write-off: the money nobody can claim leaves suspense for the platform's
+ * reconciliation gains (对账收益), once (keyed by the exception), and the exception is RESOLVED.
+ * The caller holds the exception's row lock.
+ */
+async function writeOffException(tx: Tx, exception: InboundException, actor: Actor, now: Date): Promise<InboundException> {
+  const currency = exception.currency as Currency;
+  const { gain } = await ensureReconciliationAccounts(tx, currency);
+  const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
+  if (!suspense) throw new Error(`the platform has no ${currency} suspense account`);
+  await lockAccounts(tx, [suspense.id, gain.id]);
+  const posted = await postTransaction(tx, {
+    idempotencyKey: `inbound-exception:${exception.id}:write-off`,
+    code: 'WRITE_OFF',
+    description: `挂账核销 write-off ${exception.bankReference} → ${gain.code}`,
+    effectiveAt: now,
+    inOpenDay: true,
+    metadata: { bankReference: exception.bankReference, exceptionId: exception.id, makerUserId: exception.makerUserId, checkerUserId: actor.userId },
+    entries: postingEntries('WRITE_OFF_GAIN', toDecimal(exception.heldAmount!), currency, { suspense: suspense.id, reconciliationGain: gain.id }),
+  });
+  return tx.inboundException.update({ where: { id: exception.id }, data: { status: 'RESOLVED', checkerUserId: actor.userId, resolvedAt: now, resolutionTransactionId: posted.transactionId } });
 }
 
 function assertNotMaker(exception: InboundException, actor: Actor): void {

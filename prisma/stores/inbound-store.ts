@@ -1,5 +1,5 @@
 import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
-import { DomainError, ValidationError } from '../../domain/errors';
+import { ConflictError, DomainError, ValidationError } from '../../domain/errors';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
 import { postingEntries, transfer, validateAmount } from '../../domain/ledger-rules';
 import { formatAmount, isCurrency, type Currency } from '../../domain/money';
@@ -64,6 +64,8 @@ async function bookedOf(tx: Tx | PrismaClient, credit: InboundCreditRow, replaye
   };
 }
 
+const BANK_LINE_KEPT = 'BANK_LINE_KEPT';
+
 function unbookedOf(exception: InboundException, replayed: boolean): UnbookedCredit {
   return { bankReference: exception.bankReference, credit: null, financingId: null, fundedPartyId: null, exception, replayed };
 }
@@ -95,6 +97,8 @@ export async function receiveInboundCredit(prisma: PrismaClient, credit: Inbound
   try {
     return await recordInboundCredit(prisma, credit);
   } catch (error) {
+    // Kept between the look above and the booking's lock: answer it as kept.
+    if (error instanceof ConflictError && error.code === BANK_LINE_KEPT) return receiveInboundCredit(prisma, credit);
     if (!isRefusal(error)) throw error;
     refusal = error;
   }
@@ -182,6 +186,13 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
            least(${credit.receivedAt}::timestamptz, now() + ledger_effective_at_lead_max()) AS "effectiveAt"`;
   const booked = await tx.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
   if (booked) return bookedOf(tx, booked, true);
+  // A bank line kept as an exception with no credit (unbookable, or parked from a reconciliation
+  // item the statement showed first) already has its money where it belongs: under the lock, so
+  // that a poller that looked just before it was parked does not book it a second time.
+  const kept = await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference } });
+  if (kept && kept.inboundCreditId === null) {
+    throw new ConflictError(BANK_LINE_KEPT, `bank line ${credit.bankReference} is already kept as an inbound exception; it is not booked again`);
+  }
   if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
   const currency: Currency = credit.currency;
   const { amount } = validateAmount(credit.amount, currency);

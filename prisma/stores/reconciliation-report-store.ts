@@ -37,7 +37,9 @@ export type ReportNotReady = { notReady: 'DAY_OPEN' | 'NO_STATEMENT' };
 //   date it keeps the rule of the day's import: open on the day when resolved by a later one.
 // - ledger-only activity is a difference on the day when the ledger booked it before the
 //   cut-off and no statement of the day or before shows it (resolved later, or not yet). Activity
-//   booked at or after the cut-off is in neither the day's ledger nor its statement.
+//   booked at or after the cut-off is in neither the day's ledger nor its statement. Resolved by a
+//   booking (a write-off an operator approved), it stays a difference on every day whose cut-off
+//   came before that booking, because the day's ledger does not hold the correction yet.
 const OPEN_ITEMS_SQL = `
   WITH dated AS (
     SELECT i.*, coalesce(l."bank_reference", p."payout_reference", c."bank_reference", '') AS "reference",
@@ -47,7 +49,13 @@ const OPEN_ITEMS_SQL = `
              WHEN i."kind" = 'INBOUND_CREDIT' THEN ct."effective_at"
              WHEN i."kind" = 'PAYOUT' THEN st."effective_at"
              ELSE rt."effective_at"
-           END AS "ledger_at"
+           END AS "ledger_at",
+           CASE
+             WHEN i."kind" = 'INBOUND_CREDIT' THEN ct."effective_at"
+             WHEN i."kind" = 'PAYOUT' THEN st."effective_at"
+             ELSE rt."effective_at"
+           END AS "activity_at",
+           bt."effective_at" AS "booked_at"
     FROM "reconciliation_item" i
     LEFT JOIN "bank_statement_line" l ON l."id" = i."statement_line_id"
     LEFT JOIN "payout" p ON p."id" = i."payout_id"
@@ -65,7 +73,9 @@ const OPEN_ITEMS_SQL = `
          d."kind"::text AS "kind", d."amount"::text AS "amount", d."first_statement_date"::text AS "firstStatementDate", d."reference"
   FROM dated d
   WHERE CASE
-          WHEN d."outcome" = 'LEDGER_ONLY' THEN (d."status" <> 'RESOLVED' OR d."last_checked_date" > $3::date) AND (d."ledger_at" IS NULL OR d."ledger_at" < $4::timestamptz)
+          WHEN d."outcome" = 'LEDGER_ONLY' THEN (d."activity_at" IS NULL OR d."activity_at" < $4::timestamptz)
+            AND CASE WHEN d."booked_transaction_id" IS NOT NULL THEN d."booked_at" >= $4::timestamptz
+                     ELSE d."status" <> 'RESOLVED' OR d."last_checked_date" > $3::date END
           WHEN d."ledger_at" IS NOT NULL THEN d."ledger_at" >= $4::timestamptz
           ELSE d."status" <> 'RESOLVED' OR d."last_checked_date" > $3::date
         END

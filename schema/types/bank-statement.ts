@@ -1,5 +1,5 @@
 import { StatementContinuityError, ConflictError } from '../../domain/errors';
-import { isoDateOfColumn } from '../../domain/business-date';
+import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
 import { STATEMENT_CONTENT_BYTES_MAX, STATEMENT_FILE_FORMATS } from '../../bank/statement/statement-document';
 import {
   ReconciliationOutcome as OutcomeValues,
@@ -198,6 +198,11 @@ builder.mutationFields((t) => ({
   }),
 }));
 
+function reconciliationItemsWhere(args: { outcome?: OutcomeValues | null; status?: StatusValues | null; from?: string | null; to?: string | null }) {
+  const firstStatementDate = { ...(args.from ? { gte: dateColumn(args.from) } : {}), ...(args.to ? { lte: dateColumn(args.to) } : {}) };
+  return { ...(args.outcome ? { outcome: args.outcome } : {}), ...(args.status ? { status: args.status } : {}), ...(args.from || args.to ? { firstStatementDate } : {}) };
+}
+
 builder.queryFields((t) => ({
   bankStatements: t.prismaConnection({
     nullable: true,
@@ -214,12 +219,16 @@ builder.queryFields((t) => ({
     nullable: true,
     type: 'ReconciliationItem',
     cursor: 'id',
-    totalCount: (_root, { outcome, status }, ctx) => ctx.prisma.reconciliationItem.count({ where: { ...(outcome ? { outcome } : {}), ...(status ? { status } : {}) } }),
-    description: 'Reconciliation items, oldest first, filtered by outcome and status (operators only): `status: OPEN` and `NEEDS_ATTENTION` are the work queue.',
+    totalCount: (_root, args, ctx) => ctx.prisma.reconciliationItem.count({ where: reconciliationItemsWhere(args) }),
+    description: 'Reconciliation items, oldest first, filtered by outcome, status and the day of their first statement, `from` to `to` inclusive (operators only): `status: OPEN` and `NEEDS_ATTENTION` are the work queue.',
     authScopes: { permitted: 'READ_BANK_STATEMENTS' },
     maxSize: STATEMENT_PAGE_SIZE_MAX,
-    args: { outcome: t.arg({ type: ReconciliationOutcomeEnum, required: false }), status: t.arg({ type: ReconciliationStatusEnum, required: false }) },
-    resolve: (query, _root, { outcome, status }, ctx) =>
-      ctx.prisma.reconciliationItem.findMany({ ...query, where: { ...(outcome ? { outcome } : {}), ...(status ? { status } : {}) }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    args: {
+      outcome: t.arg({ type: ReconciliationOutcomeEnum, required: false }),
+      status: t.arg({ type: ReconciliationStatusEnum, required: false }),
+      from: t.arg({ type: 'Date', required: false, description: 'First statement on or after this day.' }),
+      to: t.arg({ type: 'Date', required: false, description: 'First statement on or before this day.' }),
+    },
+    resolve: (query, _root, args, ctx) => ctx.prisma.reconciliationItem.findMany({ ...query, where: reconciliationItemsWhere(args), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
   }),
 }));

@@ -29,6 +29,10 @@ const InboundExceptionReasonEnum = builder.enumType('InboundExceptionReason', {
     FINANCING_ENDED: { value: ReasonValues.FINANCING_ENDED, description: 'The collection account of a financing that ended without disbursement: the money is the payer\'s, for a refund.' },
     FINANCING_SETTLED: { value: ReasonValues.FINANCING_SETTLED, description: 'The collection account of a settled financing: unapplied cash, to refund to the payer or apply; never paid to the supplier by itself.' },
     LEDGER_REFUSED: { value: ReasonValues.LEDGER_REFUSED, description: 'The ledger refused the booking for another reason (see detail).' },
+    RECONCILIATION: {
+      value: ReasonValues.RECONCILIATION,
+      description: 'Parked by the approved resolution of a reconciliation item (`reconciliationItem`): a credit only the bank showed (its bank reference is the line\'s), or money the ledger counted as paid out and the bank still holds (`reconciliation:<item id>`).',
+    },
     OVERPAID: {
       value: ReasonValues.OVERPAID,
       description: "Paid beyond the receivable's confirmed amount: the payer's, for a refund. Its bank reference is `overpaid:<allocation id>`; the payer is the inbound credit's, or none (blank) when the money came another way (an offline repayment, recourse), and then it can only be applied.",
@@ -40,6 +44,7 @@ const InboundExceptionResolutionEnum = builder.enumType('InboundExceptionResolut
   values: {
     APPLY: { value: ResolutionValues.APPLY, description: 'To a virtual account (`applyTo`).' },
     REFUND: { value: ResolutionValues.REFUND, description: "Back to the payer's account, by a payout (`refundPayout`)." },
+    WRITE_OFF: { value: ResolutionValues.WRITE_OFF, description: "Written off: nobody can claim it, so it becomes the platform's reconciliation gain (对账收益, `platform:RECONCILIATION_GAIN:<currency>`)." },
   },
   description: 'What the maker proposed, and the checker approved, to do with the money.',
 });
@@ -114,7 +119,7 @@ builder.prismaNode('InboundException', {
     resolution: t.field({
       type: LedgerTransaction,
       nullable: true,
-      description: 'RESOLVED: the posting that moved the money out of suspense (SUSPENSE_APPLIED to the account, or REFUND into transit for the payout).',
+      description: 'RESOLVED: the posting that moved the money out of suspense (SUSPENSE_APPLIED to the account, REFUND into transit for the payout, or WRITE_OFF to the reconciliation gain).',
       resolve: (row, _args, ctx) => (row.resolutionTransactionId ? getTransaction(ctx.prisma, row.resolutionTransactionId) : null),
     }),
     resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
@@ -125,11 +130,15 @@ const ProposeInboundExceptionResolutionInput = builder.inputType('ProposeInbound
   fields: (t) => ({
     accountId: t.globalID({
       required: false,
-      description: 'The virtual account the money belongs to: a supplier settlement, funder funding, core enterprise repayment or collection account in its currency. Give this or `refund`, not both.',
+      description: 'The virtual account the money belongs to: a supplier settlement, funder funding, core enterprise repayment or collection account in its currency. Give one of `accountId`, `refund` and `writeOff`.',
     }),
     refund: t.boolean({
       required: false,
-      description: "true: refund the money to the payer's account, as the bank line named it (a payout once approved). Give this or `accountId`, not both.",
+      description: "true: refund the money to the payer's account, as the bank line named it (a payout once approved). Give one of `accountId`, `refund` and `writeOff`.",
+    }),
+    writeOff: t.boolean({
+      required: false,
+      description: "true: write the money off as the platform's reconciliation gain (对账收益), when nobody can claim it. Give one of `accountId`, `refund` and `writeOff`.",
     }),
     note: t.string({ validate: textUpTo(REASON_LENGTH_MAX) }),
   }),
@@ -138,12 +147,12 @@ const ProposeInboundExceptionResolutionInput = builder.inputType('ProposeInbound
 builder.mutationFields((t) => ({
   proposeInboundExceptionResolution: t.prismaField({
     type: 'InboundException',
-    description: 'Names the virtual account money parked in suspense belongs to, or proposes to refund it to its payer (a platform operator with the MAKER role). Nothing moves until another operator approves.',
+    description: 'Names the virtual account money parked in suspense belongs to, or proposes to refund it to its payer, or to write it off (a platform operator with the MAKER role). Nothing moves until another operator approves.',
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { id: t.arg.globalID(), input: t.arg({ type: ProposeInboundExceptionResolutionInput }) },
     resolve: async (query, _root, { id, input }, ctx) => {
       const accountId = input.accountId ? rowIdOf(input.accountId, 'LedgerAccount') : null;
-      const { exceptionId } = await proposeInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), { accountId, refund: input.refund ?? null, note: input.note });
+      const { exceptionId } = await proposeInboundExceptionResolution(ctx, ctx.viewer, rowIdOf(id, 'InboundException'), { accountId, refund: input.refund ?? null, writeOff: input.writeOff ?? null, note: input.note });
       return ctx.prisma.inboundException.findUniqueOrThrow({ ...query, where: { id: exceptionId } });
     },
   }),

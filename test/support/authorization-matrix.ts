@@ -35,6 +35,7 @@ export type TargetType =
   | 'PartyBankAccount'
   | 'Payout'
   | 'Program'
+  | 'ReconciliationItem'
   | 'Receivable'
   | 'User'
   | 'UserRoleChange';
@@ -99,6 +100,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.approveFinancing': { parties: ['FUNDER', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Financing' },
   'Mutation.approveInboundExceptionResolution': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'InboundException' },
   'Mutation.approveLedgerAdjustment': { parties: OPERATORS, roles: ['CHECKER'], others: 'OPERATORS_ONLY', target: 'LedgerAdjustment' },
+  'Mutation.approveReconciliationItemResolution': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'ReconciliationItem' },
   'Mutation.approveOfflineRepayment': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'OfflineRepayment' },
   'Mutation.approvePayoutAccount': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND', target: 'PartyBankAccount' },
   'Mutation.approveUser': { parties: ANY_PARTY, roles: ADMINS, others: 'NOT_FOUND' },
@@ -114,6 +116,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.importBankStatement': { parties: OPERATORS, roles: DECIDERS, others: 'OPERATORS_ONLY' },
   'Mutation.issueApiKey': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NOT_FOUND' },
   'Mutation.proposeInboundExceptionResolution': { parties: OPERATORS, roles: MAKERS, others: 'OPERATORS_ONLY', target: 'InboundException' },
+  'Mutation.proposeReconciliationItemResolution': { parties: OPERATORS, roles: MAKERS, others: 'OPERATORS_ONLY', target: 'ReconciliationItem' },
   'Mutation.proposeLedgerAdjustment': { parties: OPERATORS, roles: ['MAKER'], others: 'OPERATORS_ONLY' },
   'Mutation.proposeUserRoles': { parties: ANY_PARTY, roles: ADMINS, others: 'NOT_FOUND' },
   'Mutation.recordOfflineRepayment': { parties: OPERATORS, roles: MAKERS, others: 'OPERATORS_ONLY' },
@@ -123,6 +126,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.rejectFinancing': { parties: ['FUNDER', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Financing' },
   'Mutation.rejectInboundExceptionResolution': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'InboundException' },
   'Mutation.rejectLedgerAdjustment': { parties: OPERATORS, roles: ['CHECKER'], others: 'OPERATORS_ONLY', target: 'LedgerAdjustment' },
+  'Mutation.rejectReconciliationItemResolution': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'ReconciliationItem' },
   'Mutation.rejectOfflineRepayment': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'OfflineRepayment' },
   'Mutation.rejectPayoutAccount': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND', target: 'PartyBankAccount' },
   'Mutation.rejectReceivable': { parties: ['CORE_ENTERPRISE', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Receivable' },

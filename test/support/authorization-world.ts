@@ -68,7 +68,10 @@ export function statementCsv(date: string): string {
   ].join('\n');
 }
 
-export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Omit<AuthorizationWorld, 'statementDate'> & { operatorMaker: TestActor }> {
+/** The objects of the deal the world makes itself; the reconciliation item comes with the statement the test imports. */
+type WorldTarget = Exclude<TargetType, 'ReconciliationItem'>;
+
+export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Omit<AuthorizationWorld, 'statementDate' | 'deal'> & { deal: Record<WorldTarget, string>; operatorMaker: TestActor }> {
   const now = new Date();
   // The deal: a silent program and a disclosed one between the same funder and core enterprise.
   const parties = await createFinancingParties(prisma, { assignmentMode: 'SILENT' });
@@ -139,7 +142,7 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
   // A change of the supplier checker's roles, waiting for a second administrator of the supplier.
   const roleChange = await proposeUserRoles(prisma, supplierActor, { userId: supplierChecker.userId, roles: ['CHECKER', 'VIEWER'] });
 
-  const deal: Record<TargetType, string> = {
+  const deal: Record<WorldTarget, string> = {
     ApiKey: globalId('ApiKey', supplierKey.id),
     Financing: globalId('Financing', silent.id),
     InboundException: globalId('InboundException', exception.id),

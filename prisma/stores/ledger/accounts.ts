@@ -20,7 +20,9 @@ export type LedgerAccountPurpose =
   | 'CREDIT_LIMIT'
   | 'LIMIT_CONTROL'
   | 'PENALTY_RECEIVABLE'
-  | 'ACCRUAL_CONTROL';
+  | 'ACCRUAL_CONTROL'
+  | 'RECONCILIATION_LOSS'
+  | 'RECONCILIATION_GAIN';
 
 export interface LedgerAccountView {
   id: string;

@@ -1,0 +1,70 @@
+import { ValidationError, WrongStateError } from './errors';
+import { type Decimal, formatAmount, type Currency } from './money';
+
+// Resolving a reconciliation item by hand (docs/reconciliation.md, "Resolving an item"). Pure:
+// which resolutions an item allows, and which posting rule brings the ledger's escrow account to
+// what the bank holds. The store asks these at the proposal and again under the item's row lock
+// at the approval.
+
+export type ResolutionKind = 'SUSPENSE' | 'WRITE_OFF';
+
+export interface ResolvableItem {
+  outcome: 'MATCHED' | 'BANK_ONLY' | 'LEDGER_ONLY';
+  status: 'OPEN' | 'RESOLVED' | 'NEEDS_ATTENTION';
+  kind: 'PAYOUT' | 'PAYOUT_RETURN' | 'INBOUND_CREDIT';
+  amount: Decimal;
+  payoutId: string | null;
+}
+
+/**
+ * The item's effect on the bank's balance, as the daily report counts it: positive when the bank
+ * holds that much more than the ledger (a credit only the bank has, a payout only the ledger
+ * settled), negative when less. A resolution's posting moves the ledger's escrow by exactly it.
+ */
+export function bankEffectOf(item: Pick<ResolvableItem, 'outcome' | 'kind' | 'amount'>): Decimal {
+  const signed = item.kind === 'PAYOUT' ? item.amount.negated() : item.amount;
+  return item.outcome === 'LEDGER_ONLY' ? signed.negated() : signed;
+}
+
+/** The posting rule that brings the escrow account to the bank's by `effect`. */
+export type ResolutionRule = 'RECONCILIATION_PARKED' | 'RECONCILIATION_GAIN' | 'RECONCILIATION_LOSS';
+
+/**
+ * Whether `kind` may resolve the item, and with which posting. Refused, with why:
+ * - an item already resolved or MATCHED (nothing to resolve);
+ * - a bank-only credit written off directly: it is parked in suspense first (its bank
+ *   reference then guards against the feed booking it a second time), and from there applied,
+ *   refunded to the payer or written off as an inbound exception;
+ * - a bank-only payout or return the ledger knows (it is in transit or returned in the ledger):
+ *   the payout's own process books it, and a hand posting would book the money twice;
+ * - SUSPENSE for a shortage (the bank holds less): suspense holds money for someone, and there is
+ *   none; the shortage is written off.
+ */
+export function resolutionRuleOf(item: ResolvableItem, kind: ResolutionKind): ResolutionRule {
+  if (item.outcome === 'MATCHED') throw new WrongStateError('a MATCHED item agrees with the bank: there is nothing to resolve', 'MATCHED');
+  if (item.status === 'RESOLVED') throw new WrongStateError('the item is already resolved', item.status);
+  if (item.outcome === 'BANK_ONLY' && item.kind !== 'INBOUND_CREDIT' && item.payoutId !== null) {
+    throw new WrongStateError('the ledger knows this payout: its own process (the bank\'s answer, a return, a retry) books it, not a hand posting', item.status);
+  }
+  const effect = bankEffectOf(item);
+  if (kind === 'SUSPENSE') {
+    if (effect.isNeg()) throw ValidationError.field(['input', 'kind'], 'the bank holds less than the ledger here: there is no money to park in suspense; write the shortage off', 'RESOLUTION_NOT_ALLOWED');
+    return 'RECONCILIATION_PARKED';
+  }
+  if (item.outcome === 'BANK_ONLY' && item.kind === 'INBOUND_CREDIT') {
+    throw ValidationError.field(['input', 'kind'], 'a credit only the bank shows is parked in suspense first (SUSPENSE), where its bank reference keeps the feed from booking it again; it can then be applied, refunded or written off', 'RESOLUTION_NOT_ALLOWED');
+  }
+  return effect.isNeg() ? 'RECONCILIATION_LOSS' : 'RECONCILIATION_GAIN';
+}
+
+/**
+ * The maker states the effect it means to book; it must be the item's, to the cent. A proposal
+ * made from a stale screen, or with a typing slip, is refused rather than booked.
+ */
+export function assertConfirmedEffect(item: Pick<ResolvableItem, 'outcome' | 'kind' | 'amount'>, confirmed: Decimal, currency: Currency): Decimal {
+  const effect = bankEffectOf(item);
+  if (!confirmed.eq(effect)) {
+    throw ValidationError.field(['input', 'amount'], `the item's effect on the bank's balance is ${formatAmount(effect.abs(), currency)} ${currency} ${effect.isNeg() ? 'less' : 'more'} than the ledger (amount ${formatAmount(effect, currency)}), not ${confirmed.toFixed()}`, 'RESOLUTION_AMOUNT_MISMATCH');
+  }
+  return effect;
+}

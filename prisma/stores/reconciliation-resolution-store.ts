@@ -1,0 +1,215 @@
+import type { Actor } from '../../domain/actor';
+import { startOfBusinessDate, isoDateOfColumn } from '../../domain/business-date';
+import { ConflictError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { assertFourEyes } from '../../domain/four-eyes';
+import { isUuid, postingEntries } from '../../domain/ledger-rules';
+import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
+import { validateReason } from '../../domain/receivable-rules';
+import { assertConfirmedEffect, bankEffectOf, resolutionRuleOf, type ResolutionKind, type ResolutionRule } from '../../domain/reconciliation-resolution';
+import type { Prisma, PrismaClient, ReconciliationItem, ReconciliationResolution } from '../client';
+import { ensureReconciliationAccounts, platformAccountCode } from './chart-of-accounts';
+import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
+import { findAccountByCode } from './ledger/accounts';
+import { lockAccounts } from './ledger/locks';
+import { postTransaction } from './ledger/postings';
+import { runTransaction, type Tx } from './run-transaction';
+import { toDecimal } from './to-decimal';
+
+// Reconciliation items resolved by hand, with four eyes (docs/reconciliation.md, "Resolving an
+// item"): one operator proposes how a difference with the bank is put right, another approves
+// (one ledger transaction moving the escrow account to what the bank holds, linked to the item,
+// which is then RESOLVED) or rejects. Nothing moves until the approval. Every proposal is kept.
+
+/** A signed decimal with at most the currency's minor unit: the effect the maker confirms. */
+const SIGNED_AMOUNT = /^-?(0|[1-9]\d{0,17})(\.\d{1,4})?$/;
+
+/** Locks the item's row and reads it: a proposal, a decision and an import's roll-forward touching it are served one after the other. */
+async function lockItem(tx: Tx, id: string): Promise<ReconciliationItem> {
+  if (!isUuid(id)) throw new NotFoundError('ReconciliationItem', id);
+  await tx.$queryRaw`SELECT id FROM reconciliation_item WHERE id = ${id}::uuid FOR UPDATE`;
+  const item = await tx.reconciliationItem.findUnique({ where: { id } });
+  if (!item) throw new NotFoundError('ReconciliationItem', id);
+  return item;
+}
+
+function resolvable(item: ReconciliationItem) {
+  return { outcome: item.outcome, status: item.status, kind: item.kind, amount: toDecimal(item.amount), payoutId: item.payoutId };
+}
+
+function currencyOf(item: ReconciliationItem): Currency {
+  if (!isCurrency(item.currency)) throw new Error(`reconciliation item ${item.id} is in ${item.currency}, a currency the ledger does not keep`);
+  return item.currency;
+}
+
+/**
+ * The maker proposes a resolution of an OPEN or NEEDS_ATTENTION item, confirming the effect on
+ * the bank's balance it means to book (the amount the report shows for the item). Nothing moves.
+ * One proposal waits at a time per item (the database's partial unique index holds it too).
+ */
+export async function proposeItemResolution(
+  prisma: PrismaClient,
+  actor: Actor,
+  itemId: string,
+  input: { kind: ResolutionKind; amount: string; note: string },
+  now = new Date(),
+): Promise<ReconciliationItem> {
+  const note = validateReason(input.note, ['input', 'note']);
+  if (!SIGNED_AMOUNT.test(input.amount)) throw ValidationError.field(['input', 'amount'], `${JSON.stringify(input.amount)} is not a decimal amount`, 'AMOUNT_NOT_A_DECIMAL');
+  const confirmed = new Decimal(input.amount);
+  return runTransaction(prisma, async (tx) => {
+    const item = await lockItem(tx, itemId);
+    resolutionRuleOf(resolvable(item), input.kind);
+    const pending = await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, status: 'PROPOSED' } });
+    if (pending) throw new ConflictError('RESOLUTION_ALREADY_PROPOSED', `a ${pending.kind} resolution proposed at ${pending.proposedAt.toISOString()} waits for a checker: approve or reject it first`);
+    const currency = currencyOf(item);
+    const effect = assertConfirmedEffect(resolvable(item), confirmed, currency);
+    await tx.reconciliationResolution.create({
+      data: { itemId: item.id, kind: input.kind, amount: formatAmount(effect, currency), currency, note, makerUserId: actor.userId, proposedAt: now },
+    });
+    return tx.reconciliationItem.update({ where: { id: item.id }, data: { updatedAt: now } });
+  });
+}
+
+export interface DecidedItem {
+  item: ReconciliationItem;
+  /** True when the item was already resolved by this approval: nothing moved again. */
+  replayed: boolean;
+}
+
+/**
+ * Another operator (the checker) decides the waiting proposal. Approved, in one database
+ * transaction under the item's row lock: the posting (keyed by the item and the proposal, so
+ * once), for SUSPENSE the inbound exception that holds the money for its own resolution, the
+ * proposal APPROVED and the item RESOLVED with the posting. Rejected, the proposal is kept as
+ * REJECTED and the item stays as it was. An approval repeated after it was made answers the
+ * resolved item and moves nothing.
+ */
+export async function decideItemResolution(prisma: PrismaClient, actor: Actor, itemId: string, approve: boolean, now = new Date()): Promise<DecidedItem> {
+  return runTransaction(
+    prisma,
+    async (tx) => {
+      const item = await lockItem(tx, itemId);
+      const proposal = await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, status: 'PROPOSED' } });
+      if (!proposal) {
+        if (approve && item.resolutionId) {
+          const approved = await tx.reconciliationResolution.findUniqueOrThrow({ where: { id: item.resolutionId } });
+          if (approved.checkerUserId === actor.userId) return { item, replayed: true };
+        }
+        throw new WrongStateError(`the item is ${item.status}: there is no proposal to decide`, item.status);
+      }
+      assertFourEyes(proposal.makerUserId, actor, 'the operator who proposed the resolution cannot decide it: another operator must check it');
+      if (!approve) {
+        await tx.reconciliationResolution.update({ where: { id: proposal.id }, data: { status: 'REJECTED', checkerUserId: actor.userId, decidedAt: now } });
+        return { item: await tx.reconciliationItem.update({ where: { id: item.id }, data: { updatedAt: now } }), replayed: false };
+      }
+      // Asked again under the lock: the import may have matched the item since the proposal.
+      const rule = resolutionRuleOf(resolvable(item), proposal.kind);
+      const currency = currencyOf(item);
+      const effect = bankEffectOf(resolvable(item));
+      if (!effect.eq(toDecimal(proposal.amount))) throw new Error(`reconciliation item ${item.id}: its effect ${effect.toFixed()} is not the proposal's ${proposal.amount.toFixed()}`);
+      const posted = await postResolution(tx, item, proposal, rule, effect.abs(), currency, actor, now);
+      await tx.reconciliationResolution.update({
+        where: { id: proposal.id },
+        data: { status: 'APPROVED', checkerUserId: actor.userId, decidedAt: now, transactionId: posted.transactionId, exceptionId: posted.exceptionId },
+      });
+      const resolved = await tx.reconciliationItem.update({
+        where: { id: item.id },
+        data: { status: 'RESOLVED', resolvedAt: now, updatedAt: now, bookedTransactionId: posted.transactionId, resolutionId: proposal.id },
+      });
+      return { item: resolved, replayed: false };
+    },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+const RULE_DESCRIPTIONS: Record<ResolutionRule, string> = {
+  RECONCILIATION_PARKED: '对账长款挂账 surplus parked in suspense',
+  RECONCILIATION_GAIN: '对账长款核销 surplus written off',
+  RECONCILIATION_LOSS: '对账短款核销 shortage written off',
+};
+
+/**
+ * The approval's posting, effective now and in the first open accounting day (a closed day is
+ * corrected only by entries dated in an open one), and for SUSPENSE the exception that holds the
+ * money. A credit only the bank showed is parked under its own bank reference: the feed's
+ * booking of that reference then finds it taken and books nothing a second time.
+ */
+async function postResolution(
+  tx: Tx,
+  item: ReconciliationItem,
+  proposal: ReconciliationResolution,
+  rule: ResolutionRule,
+  amount: Decimal,
+  currency: Currency,
+  actor: Actor,
+  now: Date,
+): Promise<{ transactionId: string; exceptionId: string | null }> {
+  const line = item.statementLineId ? await tx.bankStatementLine.findUniqueOrThrow({ where: { id: item.statementLineId } }) : null;
+  const payout = item.payoutId ? await tx.payout.findUniqueOrThrow({ where: { id: item.payoutId } }) : null;
+  const feedsCredit = item.outcome === 'BANK_ONLY' && item.kind === 'INBOUND_CREDIT' && line !== null;
+  const exceptionReference = feedsCredit ? line.bankReference : `reconciliation:${item.id}`;
+  if (rule === 'RECONCILIATION_PARKED' && feedsCredit) {
+    // The feed books a bank reference under this advisory lock: taken here, the feed and this
+    // approval are served one after the other, and whichever comes second finds the other's.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${line.bankReference}`}, 0))`;
+    const credit = await tx.inboundCredit.findUnique({ where: { bankReference: line.bankReference } });
+    const parked = await tx.inboundException.findUnique({ where: { bankReference: line.bankReference } });
+    if (credit || parked) throw new WrongStateError(`the ledger has booked bank reference ${line.bankReference} since the proposal: the next import matches it, or a ledger adjustment corrects the amount`, item.status);
+  }
+  const escrow = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
+  const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
+  if (!escrow || !suspense) throw new Error(`the platform has no ${currency} escrow bank or suspense account`);
+  const { loss, gain } = rule === 'RECONCILIATION_PARKED' ? { loss: null, gain: null } : await ensureReconciliationAccounts(tx, currency);
+  const entries =
+    rule === 'RECONCILIATION_PARKED'
+      ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, suspense: suspense.id })
+      : rule === 'RECONCILIATION_GAIN'
+        ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationGain: gain!.id })
+        : postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationLoss: loss!.id });
+  await lockAccounts(tx, entries.map((entry) => entry.accountId));
+  const reference = line?.bankReference ?? payout?.payoutReference ?? item.id;
+  const metadata: Prisma.InputJsonObject = {
+    reconciliationItemId: item.id,
+    resolutionId: proposal.id,
+    outcome: item.outcome,
+    kind: item.kind,
+    reference,
+    makerUserId: proposal.makerUserId,
+    checkerUserId: actor.userId,
+    ...(payout ? { payoutId: payout.id, payoutReference: payout.payoutReference } : {}),
+  };
+  const posted = await postTransaction(tx, {
+    idempotencyKey: `reconciliation-item:${item.id}:resolution:${proposal.id}`,
+    code: rule,
+    description: `${RULE_DESCRIPTIONS[rule]}: ${item.outcome} ${item.kind} ${reference}`.slice(0, 500),
+    effectiveAt: now,
+    inOpenDay: true,
+    metadata,
+    entries,
+  });
+  if (rule !== 'RECONCILIATION_PARKED') return { transactionId: posted.transactionId, exceptionId: null };
+  const held = formatAmount(amount, currency);
+  const exception = await tx.inboundException.create({
+    data: {
+      bankReference: exceptionReference,
+      reason: 'RECONCILIATION',
+      detail: `parked by the resolution of reconciliation item ${item.id} (${item.outcome} ${item.kind} ${reference}, first on the statement of ${isoDateOfColumn(item.firstStatementDate)}): ${item.detail}`.slice(0, 500),
+      virtualAccountNumber: (line?.reference ?? item.accountNumber).slice(0, 64),
+      amount: held,
+      currency,
+      payerName: (line?.kind === 'INBOUND_CREDIT' ? line.debtorName : null) ?? '',
+      payerAccountNumber: (line?.kind === 'INBOUND_CREDIT' ? line.debtorAccountNumber : null) ?? '',
+      remittanceInformation: line?.remittanceInformation ?? '',
+      receivedAt: line ? startOfBusinessDate(isoDateOfColumn(line.valueDate)) : now,
+      financingId: payout?.financingId ?? null,
+      heldAmount: held,
+      createdAt: now,
+    },
+  });
+  return { transactionId: posted.transactionId, exceptionId: exception.id };
+}
+
+/** Every proposal made for an item, newest first: the history an operator reads. */
+export async function resolutionsOfItem(prisma: PrismaClient, itemId: string): Promise<ReconciliationResolution[]> {
+  return prisma.reconciliationResolution.findMany({ where: { itemId }, orderBy: [{ proposedAt: 'desc' }, { id: 'desc' }] });
+}
