@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
@@ -305,6 +306,22 @@ describe('API edge: rate limits per API key and per address', () => {
     const another = await api.request(other.token, '{ viewer { user { id } } }');
     expect(another.status).toBe(200);
     expect(another.headers.get('ratelimit-remaining')).toBe('2');
+  });
+
+  it('counts downloads against the key like GraphQL requests, and refuses them past the limit', async () => {
+    const reader = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['VIEWER'] });
+    const download = (path: string) => fetch(new URL(path, api.url), { headers: { authorization: `Bearer ${reader.token}` } });
+    expect((await api.request(reader.token, '{ viewer { user { id } } }')).headers.get('ratelimit-remaining')).toBe('2');
+    const unknown = await download(`/documents/${randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('ratelimit-remaining')).toBe('1');
+    const report = await download('/reconciliation-reports/2026-12-01/CNY.csv');
+    expect(report.status).toBe(404);
+    expect(report.headers.get('ratelimit-remaining')).toBe('0');
+    const refused = await download(`/documents/${randomUUID()}`);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('refuses an address that keeps failing authentication before its token is looked up', async () => {

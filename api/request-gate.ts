@@ -64,22 +64,22 @@ function refuse(response: ServerResponse, status: number, code: string, message:
  * has failed too many authentications is refused before its token is looked up, then the bearer
  * token is checked (an unauthenticated caller costs one indexed lookup and never a parse), then
  * the key's rate limit, then the method, the media type and the size, and only then is the body read, at most
- * REQUEST_BODY_BYTES_MAX bytes of it (OPERATOR_REQUEST_BODY_BYTES_MAX for an operator). Anything refused gets a small JSON error. Other paths
- * (the health check, document downloads) pass untouched: they keep rules of their own.
+ * REQUEST_BODY_BYTES_MAX bytes of it (OPERATOR_REQUEST_BODY_BYTES_MAX for an operator). Anything refused gets a small JSON error. Downloads
+ * (documents, reconciliation reports) meet the same address, token and key limits, then their
+ * own routes; other paths (the health check) pass untouched.
  *
  * Returns what GraphQL needs, or null once the request has been answered here.
  */
-export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiql, rateLimit }: RequestGateOptions): (request: IncomingMessage, response: ServerResponse) => Promise<AdmittedRequest | null> {
-  return async (request, response) => {
-    const requestId = requestIdFrom(request.headers['x-request-id']);
-    const path = (request.url ?? '/').split('?')[0];
-    if (path !== graphqlPath) return { viewer: null, requestId, body: null };
-    const method = request.method ?? 'GET';
-    // A browser's CORS preflight carries no credentials by design; yoga answers it from the allow-list.
-    if (method === 'OPTIONS') return { viewer: null, requestId, body: null };
-    // The GraphiQL page is what a browser opens before anyone has typed a token: it holds no data.
-    if ((method === 'GET' || method === 'HEAD') && graphiql && (request.headers.accept ?? '').includes('text/html')) return { viewer: null, requestId, body: null };
+/** The download routes (documents, reconciliation reports): rate-limited here, answered by their own routes. */
+const DOWNLOAD_PATH_PREFIXES = ['/documents/', '/reconciliation-reports/'];
 
+export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiql, rateLimit }: RequestGateOptions): (request: IncomingMessage, response: ServerResponse) => Promise<AdmittedRequest | null> {
+  /**
+   * The address's allowance of refused authentications, the token, then the key's rate limit:
+   * the caller, or null once the request has been answered (401 or 429). Every later answer tells
+   * the caller where it stands in the RateLimit headers.
+   */
+  async function admitCaller(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<Viewer | null> {
     const address = request.socket.remoteAddress ?? 'unknown';
     const addressBefore = await rateLimit.addressVerdict(address);
     if (addressBefore !== null && !addressBefore.allowed) {
@@ -98,8 +98,28 @@ export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiq
       logger.warn({ requestId, keyId: viewer.apiKeyId }, 'rate limited: too many requests for the key');
       return rateLimited(response, requestId, rateLimitHeaders(verdict), 'an API key', verdict.limit, rateLimit.windowSeconds);
     }
-    // Every later answer, GraphQL's included, tells the caller where it stands.
     for (const [name, value] of Object.entries(rateLimitHeaders(verdict))) response.setHeader(name, value);
+    return viewer;
+  }
+
+  return async (request, response) => {
+    const requestId = requestIdFrom(request.headers['x-request-id']);
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    if (DOWNLOAD_PATH_PREFIXES.some((prefix) => path.startsWith(prefix)) && (request.method === 'GET' || request.method === 'HEAD')) {
+      // A download costs a read of stored bytes: it counts against the key's allowance like a
+      // GraphQL request, and the route then answers it (its own token check finds the key again).
+      const viewer = await admitCaller(request, response, requestId);
+      return viewer === null ? null : { viewer: null, requestId, body: null };
+    }
+    if (path !== graphqlPath) return { viewer: null, requestId, body: null };
+    const method = request.method ?? 'GET';
+    // A browser's CORS preflight carries no credentials by design; yoga answers it from the allow-list.
+    if (method === 'OPTIONS') return { viewer: null, requestId, body: null };
+    // The GraphiQL page is what a browser opens before anyone has typed a token: it holds no data.
+    if ((method === 'GET' || method === 'HEAD') && graphiql && (request.headers.accept ?? '').includes('text/html')) return { viewer: null, requestId, body: null };
+
+    const viewer = await admitCaller(request, response, requestId);
+    if (viewer === null) return null;
     if (method !== 'POST') return refuse(response, 405, 'METHOD_NOT_ALLOWED', `GraphQL requests are sent with POST, not ${method}`, requestId, { allow: 'POST' });
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!JSON_MEDIA_TYPES.has(mediaType)) {
