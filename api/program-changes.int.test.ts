@@ -173,9 +173,9 @@ describe('program changes: four eyes and the funder', () => {
     }
     expect(await db.prisma.programChange.findUniqueOrThrow({ where: { id: changesBefore.id } })).toEqual(changesBefore);
 
-    const asFunder = (await api.request<{ programChanges: Result }>(funder.token, CHANGES, { status: 'PROPOSED' })).data?.programChanges;
+    const asFunder = (await api.request<{ programChanges: Result }>(funder.token, CHANGES, { status: 'PROPOSED' })).data!.programChanges;
     expect(asFunder.edges.map((edge: Result) => edge.node.id)).toContain(proposed.id);
-    const asOperator = (await api.request<{ programChanges: Result }>(checker.token, CHANGES, { status: 'PROPOSED' })).data?.programChanges;
+    const asOperator = (await api.request<{ programChanges: Result }>(checker.token, CHANGES, { status: 'PROPOSED' })).data!.programChanges;
     expect(asOperator.edges.map((edge: Result) => edge.node.id)).toContain(proposed.id);
     expect((await api.request<{ programChanges: Result }>(checker.token, CHANGES, { status: 'REJECTED' })).data?.programChanges.edges.map((edge: Result) => edge.node.id)).not.toContain(proposed.id);
     expect((await api.request<{ program: Result }>(funder.token, PROGRAM_CHANGES, { id: programGlobalId })).data?.program.changes.edges.map((edge: Result) => edge.node.id)).toContain(proposed.id);
@@ -217,7 +217,7 @@ describe('program changes: four eyes and the funder', () => {
     await api.call(funder.token, APPROVE, { id: cut.id });
     expect(await api.call(checker.token, APPROVE, { id: cut.id })).toMatchObject({ __typename: 'LimitExceededError', code: 'LIMIT_BELOW_COMMITMENTS' });
     expect(await api.call(checker.token, APPROVE, { id: cut.id })).toMatchObject({ __typename: 'LimitExceededError', code: 'LIMIT_BELOW_COMMITMENTS' });
-    const change = (await api.request<{ node: Result }>(checker.token, `query ($id: ID!) { node(id: $id) { ... on ProgramChange { status platformApprovedAt funderApprovedAt } } }`, { id: cut.id })).data?.node;
+    const change = (await api.request<{ node: Result }>(checker.token, `query ($id: ID!) { node(id: $id) { ... on ProgramChange { status platformApprovedAt funderApprovedAt } } }`, { id: cut.id })).data!.node;
     expect(change).toMatchObject({ status: 'PROPOSED', platformApprovedAt: null });
     expect(change.funderApprovedAt).toEqual(expect.any(String));
     expect(await programState()).toEqual(state);
