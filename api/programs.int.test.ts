@@ -23,12 +23,15 @@ function nodes(connection: { edges: Array<{ node: Result }> } | undefined): Resu
   return connection?.edges.map((edge) => edge.node) ?? [];
 }
 
-const PROGRAM_FIELDS = `__typename ... on Program { id code name funder { legalName } core { legalName } enrolledSuppliers { edges { node } }
-  terms { version advanceRate annualRate interestMode dayCount feeRate graceDays recourse recourseAfterDays waterfall programLimit { amount currency } } termsHistory { edges { node { version } } } }
+const PROGRAM_SELECTION = `__typename id code name funder { legalName } core { legalName } enrolledSuppliers { edges { node } }
+  terms { version advanceRate annualRate interestMode dayCount feeRate graceDays recourse recourseAfterDays waterfall programLimit { amount currency } } termsHistory { edges { node { version } } }`;
+// A program change answers the proposal; its program is there once both sides approved it.
+const CHANGE_FIELDS = `__typename ... on ProgramChange { id kind status program { ${PROGRAM_SELECTION} } }
   ... on ValidationError { issues { path message } } ... on Error { code message }`;
-const CREATE = `mutation ($input: CreateProgramInput!) { createProgram(input: $input) { ${PROGRAM_FIELDS} } }`;
-const AMEND = `mutation ($id: ID!, $terms: ProgramTermsInput!) { amendProgram(id: $id, terms: $terms) { ${PROGRAM_FIELDS} } }`;
-const ENROLL = `mutation ($id: ID!, $code: String!) { enrollSupplier(programId: $id, supplierCreditCode: $code) { ${PROGRAM_FIELDS} } }`;
+const CREATE = `mutation ($input: CreateProgramInput!) { createProgram(input: $input) { ${CHANGE_FIELDS} } }`;
+const AMEND = `mutation ($id: ID!, $terms: ProgramTermsInput!) { amendProgram(id: $id, terms: $terms) { ${CHANGE_FIELDS} } }`;
+const ENROLL = `mutation ($id: ID!, $code: String!) { enrollSupplier(programId: $id, supplierCreditCode: $code) { ${CHANGE_FIELDS} } }`;
+const APPROVE = `mutation ($id: ID!) { approveProgramChange(id: $id) { ${CHANGE_FIELDS} } }`;
 const QUOTE = `query ($r: ID!, $p: ID!, $amount: String!) { quoteFinancing(receivableId: $r, programId: $p, amount: $amount) {
   __typename ... on FinancingQuote { programCode termsVersion tenorDays valueDate dueDate effectiveAnnualRate
     principal { amount } maxAmount { amount } interest { amount } fees { amount } netDisbursement { amount } repaymentAtMaturity { amount } interestAtMaturity { amount } }
@@ -38,6 +41,8 @@ describe('programs and quotes API', () => {
   let db: TestDatabase;
   let api: TestApi;
   let admin: TestActor;
+  /** A second operator, who checks what the administrator proposes. */
+  let checker: TestActor;
   let funder: TestActor;
   let otherFunder: TestActor;
   let core: TestActor;
@@ -52,6 +57,7 @@ describe('programs and quotes API', () => {
     db = await createTestDatabase();
     api = await startTestApi(db.prisma);
     admin = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN', 'MAKER'] });
+    checker = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['CHECKER'], partyId: admin.partyId });
     funder = await createActor(db.prisma, { partyRoles: ['FUNDER'], legalName: '前海恒信商业保理有限公司' });
     otherFunder = await createActor(db.prisma, { partyRoles: ['FUNDER'] });
     core = await createActor(db.prisma, { partyRoles: ['CORE_ENTERPRISE'], legalName: '广州云海智能制造集团股份有限公司' });
@@ -62,13 +68,23 @@ describe('programs and quotes API', () => {
     const created = await api.request<{ createProgram: Result }>(admin.token, CREATE, {
       input: { name: '云海供应链 2026 保理计划', funderCreditCode: funder.creditCode, coreCreditCode: core.creditCode, currency: 'CNY', terms: TERMS },
     });
-    program = created.data!.createProgram;
-    await api.request(admin.token, ENROLL, { id: program.id, code: supplier.creditCode });
+    program = (await applied(created.data!.createProgram)).program;
+    await applied((await api.request<{ enrollSupplier: Result }>(admin.token, ENROLL, { id: program.id, code: supplier.creditCode })).data!.enrollSupplier);
 
     const receivable = await registerDirectly(db.prisma, supplier, core.creditCode);
     await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, { userId: core.userId, partyId: core.partyId }, `test:${receivable.id}:confirm`);
     confirmedReceivableId = globalId('Receivable', receivable.id);
   });
+
+  /** The operator checker and then the funder approve a proposed change; the funder's answer is the applied change. */
+  async function applied(change: Result): Promise<Result> {
+    expect(change).toMatchObject({ __typename: 'ProgramChange', status: 'PROPOSED', program: change.kind === 'CREATE_PROGRAM' ? null : expect.anything() });
+    const checked = await api.call(checker.token, APPROVE, { id: change.id });
+    expect(checked).toMatchObject({ __typename: 'ProgramChange', status: 'PROPOSED' });
+    const approved = await api.call(funder.token, APPROVE, { id: change.id });
+    expect(approved).toMatchObject({ __typename: 'ProgramChange', status: 'APPLIED' });
+    return approved;
+  }
 
   afterAll(async () => {
     await api?.close();
@@ -139,10 +155,10 @@ describe('programs and quotes API', () => {
 
   it('amends by adding a version: new quotes use it, and the old version stays', async () => {
     const amended = await api.request<{ amendProgram: Result }>(admin.token, AMEND, { id: program.id, terms: { ...TERMS, annualRate: '0.072', dayCount: 'ACT_365', tenorDaysMax: 60 } });
-    expect(amended.data?.amendProgram).toMatchObject({ terms: { version: 2, annualRate: '0.072', dayCount: 'ACT_365' }, termsHistory: { edges: [{ node: { version: 1 } }, { node: { version: 2 } }] } });
+    expect((await applied(amended.data!.amendProgram)).program).toMatchObject({ terms: { version: 2, annualRate: '0.072', dayCount: 'ACT_365' }, termsHistory: { edges: [{ node: { version: 1 } }, { node: { version: 2 } }] } });
     const tooLong = await api.request<{ quoteFinancing: Result }>(supplier.token, QUOTE, { r: confirmedReceivableId, p: program.id, amount: '800000.00' });
     expect(tooLong.data?.quoteFinancing).toMatchObject({ code: 'TENOR_TOO_LONG' });
-    await api.request(admin.token, AMEND, { id: program.id, terms: { ...TERMS, annualRate: '0.072', dayCount: 'ACT_365' } });
+    await applied((await api.request<{ amendProgram: Result }>(admin.token, AMEND, { id: program.id, terms: { ...TERMS, annualRate: '0.072', dayCount: 'ACT_365' } })).data!.amendProgram);
     const requoted = await api.request<{ quoteFinancing: Result }>(supplier.token, QUOTE, { r: confirmedReceivableId, p: program.id, amount: '800000.00' });
     // 800,000 × 0.072 × 90 / 365 = 14,202.739… → 14,202.74; net 800,000 − 14,202.74 − 800.00 fee
     expect(requoted.data?.quoteFinancing).toMatchObject({ termsVersion: 3, interest: { amount: '14202.74' }, netDisbursement: { amount: '784997.26' } });
@@ -151,6 +167,7 @@ describe('programs and quotes API', () => {
 
   it('refuses invalid terms, listing every problem, and creation by anyone but a platform administrator', async () => {
     const before = await db.prisma.program.count();
+    const changesBefore = await db.prisma.programChange.count();
     const invalid = await api.request<{ createProgram: Result }>(admin.token, CREATE, {
       input: { name: 'x', funderCreditCode: funder.creditCode, coreCreditCode: core.creditCode, currency: 'CNY', terms: { ...TERMS, advanceRate: '1.5', recourseAfterDays: null, supplierLimit: '60000000.00', annualRate: '6%' } },
     });
@@ -165,6 +182,7 @@ describe('programs and quotes API', () => {
     });
     expect(byFunder.data?.createProgram.__typename).toBe('ForbiddenError');
     expect(await db.prisma.program.count()).toBe(before);
+    expect(await db.prisma.programChange.count()).toBe(changesBefore);
   });
 
   it('keeps its limits in the ledger: granted at creation and enrolment, visible to the parties concerned', async () => {
@@ -191,7 +209,7 @@ describe('programs and quotes API', () => {
     expect(cut.data?.amendProgram).toMatchObject({ __typename: 'LimitExceededError', code: 'LIMIT_BELOW_COMMITMENTS' });
     expect(await db.prisma.programTerms.count({ where: { programId: rowId(program.id) } })).toBe(before);
     const raised = await api.request<{ amendProgram: Result }>(admin.token, AMEND, { id: program.id, terms: { ...TERMS, supplierLimit: '12000000.00' } });
-    expect(raised.data?.amendProgram.__typename).toBe('Program');
+    expect((await applied(raised.data!.amendProgram)).program.__typename).toBe('Program');
     const LIMITS = `query ($id: ID!) { program(id: $id) { limits { edges { node { kind granted { amount } available { amount } } } } } }`;
     const supplierLimit = nodes((await api.request<{ program: Result }>(supplier.token, LIMITS, { id: program.id })).data?.program.limits)[0];
     expect(supplierLimit).toEqual({ kind: 'SUPPLIER', granted: { amount: '12000000.00' }, available: { amount: '3000000.00' } });

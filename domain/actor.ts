@@ -60,7 +60,10 @@ const DECIDERS: readonly UserRole[] = ['MAKER', 'CHECKER', 'ADMIN'];
  */
 export const PERMISSIONS = {
   CREATE_PARTY: { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'], who: 'a platform administrator', doing: 'create parties' },
-  MANAGE_PROGRAMS: { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'], who: 'a platform administrator', doing: 'create, amend or enrol in programs' },
+  MANAGE_PROGRAMS: { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'], who: 'a platform administrator', doing: 'propose programs, their terms or enrolments' },
+  // A program change applies once both sides approve it: the platform's checker and the funder whose money it commits.
+  DECIDE_PROGRAM_CHANGE_FOR_PLATFORM: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER'], who: 'a platform operator with the CHECKER role', doing: 'approve or reject a program change for the platform' },
+  DECIDE_PROGRAM_CHANGE_FOR_FUNDER: { partyRoles: ['FUNDER'], userRoles: ['CHECKER', 'ADMIN'], who: "the funder's CHECKER or ADMIN", doing: 'approve or reject a change of its program' },
   REGISTER_RECEIVABLE: { partyRoles: ['SUPPLIER'], userRoles: ['MAKER', 'ADMIN'], who: "a supplier's MAKER or ADMIN", doing: 'register receivables' },
   DECIDE_RECEIVABLE: { userRoles: DECIDERS, who: 'a MAKER, CHECKER or ADMIN', doing: 'decide on receivables' },
   APPLY_FOR_FINANCING: { partyRoles: ['SUPPLIER'], userRoles: ['MAKER', 'ADMIN'], who: "a supplier's MAKER or ADMIN", doing: 'apply for financing' },

@@ -10,6 +10,7 @@ import './types/system';
 import './types/ledger';
 import './types/receivable';
 import './types/program';
+import './types/program-change';
 import './types/financing';
 import './types/repricing';
 import './types/servicing';

@@ -1,11 +1,12 @@
 import { assertPermitted, type Actor } from '../domain/actor';
-import { enrollSupplier as insertEnrollment } from '../prisma/stores/program-store';
+import { proposeEnrollment } from '../prisma/stores/program-change-store';
+import { requestKey } from './request-key';
 import type { UseCaseContext } from './use-case-context';
 
-/** A platform administrator enrols a supplier in a program, opening its supplier limit. */
-export async function enrollSupplier(ctx: UseCaseContext, actor: Actor, programId: string, supplierCreditCode: string): Promise<{ programId: string }> {
+/** A platform administrator proposes enrolling a supplier in a program; its supplier limit opens when an operator checker and the funder have approved. */
+export async function enrollSupplier(ctx: UseCaseContext, actor: Actor, programId: string, supplierCreditCode: string): Promise<{ changeId: string }> {
   assertPermitted(actor, 'MANAGE_PROGRAMS');
-  const program = await insertEnrollment(ctx.prisma, actor, programId, supplierCreditCode);
-  ctx.logger.info({ programId: program.id }, 'supplier enrolled');
-  return { programId: program.id };
+  const change = await proposeEnrollment(ctx.prisma, actor, programId, supplierCreditCode, requestKey('enroll-supplier', programId, actor, ctx.requestId));
+  ctx.logger.info({ programChangeId: change.id, programId }, 'supplier enrolment proposed');
+  return { changeId: change.id };
 }

@@ -3,12 +3,12 @@ import { businessDateOf, isoDateOfColumn } from '../../domain/business-date';
 import { Decimal, formatAmount, minorUnits, parseAmount, type Currency } from '../../domain/money';
 import { quote, type Quote } from '../../domain/pricing';
 import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../domain/program-rules';
-import { type Prisma, type Program, type ProgramTerms, type PrismaClient, type Receivable } from '../client';
+import { type Party, type Prisma, type Program, type ProgramTerms, type PrismaClient, type Receivable } from '../client';
 import { setCreditLimit } from './credit-limit-store';
 import { findPartyWithRole } from './party-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { findVisibleReceivable } from './receivable-store';
-import { runTransaction } from './run-transaction';
+import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
 const PROGRAM_NAME_LENGTH_MAX = 200;
@@ -69,35 +69,85 @@ export interface CreateProgramInput {
   terms: ProgramTermsInput;
 }
 
-/** Creates a program with version 1 of its terms (platform administrators). */
-export async function createProgram(prisma: PrismaClient, actor: Actor, input: CreateProgramInput, now = new Date()): Promise<Program> {
+/** A program's input once checked: what a proposal stores and what is inserted. */
+export interface ValidProgram {
+  name: string;
+  currency: Currency;
+  terms: ValidProgramTerms;
+  funderPartyId: string;
+  corePartyId: string;
+}
+
+/** Checks a new program's name, currency and terms alone, without its parties. */
+export function validateProgramInput(input: Pick<CreateProgramInput, 'name' | 'currency' | 'terms'>): Pick<ValidProgram, 'name' | 'currency' | 'terms'> {
   const name = input.name.normalize('NFC').trim();
   if (name.length === 0 || name.length > PROGRAM_NAME_LENGTH_MAX) throw ValidationError.field(['input', 'name'], `must be 1 to ${PROGRAM_NAME_LENGTH_MAX} characters`);
   const currency = programCurrency(input.currency);
   const terms = validateProgramTerms(input.terms, currency);
+  return { name, currency, terms };
+}
+
+/** Checks a new program's input and finds its funder and core enterprise by credit code. */
+export async function validateProgram(prisma: PrismaClient, input: CreateProgramInput): Promise<ValidProgram> {
+  const { name, currency, terms } = validateProgramInput(input);
   const funder = await partyWithRole(prisma, input.funderCreditCode, 'FUNDER', 'funderCreditCode');
   const core = await partyWithRole(prisma, input.coreCreditCode, 'CORE_ENTERPRISE', 'coreCreditCode');
   if (funder.id === core.id) throw ValidationError.field(['input', 'coreCreditCode'], 'the funder and the core enterprise must be different parties');
-  return runTransaction(prisma, async (tx) => {
-    const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('program_code_seq')`;
-    const program = await tx.program.create({
-      data: {
-        code: `PRG-${now.getUTCFullYear()}-${String(nextval).padStart(4, '0')}`,
-        name,
-        funderPartyId: funder.id,
-        corePartyId: core.id,
-        currency,
-        createdByUserId: actor.userId,
-        createdAt: now,
-        terms: { create: { ...termsData(terms), version: 1, createdByUserId: actor.userId, createdAt: now } },
-      },
-    });
-    // The limits exist in the ledger from the start, in the same transaction as the program.
-    await applyLimits(tx, program, terms, []);
-    return program;
-  });
+  return { name, currency, terms, funderPartyId: funder.id, corePartyId: core.id };
 }
 
+/** The terms as the input they were validated from, in canonical decimal strings (what a proposal stores). */
+export function termsInputOf(terms: ValidProgramTerms): ProgramTermsInput {
+  return {
+    advanceRate: terms.advanceRate.toFixed(),
+    annualRate: terms.annualRate.toFixed(),
+    interestMode: terms.interestMode,
+    dayCount: terms.dayCount,
+    flatFee: terms.flatFee.toFixed(),
+    feeRate: terms.feeRate.toFixed(),
+    tenorDaysMax: terms.tenorDaysMax,
+    tenorDaysMin: terms.tenorDaysMin,
+    graceDays: terms.graceDays,
+    penaltyRate: terms.penaltyRate.toFixed(),
+    recourse: terms.recourse,
+    recourseAfterDays: terms.recourseAfterDays,
+    assignmentMode: terms.assignmentMode,
+    waterfall: [...terms.waterfall],
+    programLimit: terms.programLimit.toFixed(),
+    supplierLimit: terms.supplierLimit.toFixed(),
+    obligorLimit: terms.obligorLimit.toFixed(),
+  };
+}
+
+/**
+ * Inserts a program with version 1 of its terms and its limits in the ledger, in the caller's
+ * transaction. Only the application of an approved change (program-change-store.ts) and the
+ * seeding of a database call it: it is not an API action on its own.
+ */
+export async function insertProgram(tx: Tx, createdByUserId: string, valid: ValidProgram, now = new Date()): Promise<{ program: Program; terms: ProgramTerms }> {
+  const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('program_code_seq')`;
+  const program = await tx.program.create({
+    data: {
+      code: `PRG-${now.getUTCFullYear()}-${String(nextval).padStart(4, '0')}`,
+      name: valid.name,
+      funderPartyId: valid.funderPartyId,
+      corePartyId: valid.corePartyId,
+      currency: valid.currency,
+      createdByUserId,
+      createdAt: now,
+    },
+  });
+  const terms = await tx.programTerms.create({ data: { ...termsData(valid.terms), programId: program.id, version: 1, createdByUserId, createdAt: now } });
+  // The limits exist in the ledger from the start, in the same transaction as the program.
+  await applyLimits(tx, program, valid.terms, []);
+  return { program, terms };
+}
+
+/** Creates a program with version 1 of its terms at once, with no proposal: for seeding a database and setting up tests. */
+export async function createProgram(prisma: PrismaClient, actor: Actor, input: CreateProgramInput, now = new Date()): Promise<Program> {
+  const valid = await validateProgram(prisma, input);
+  return runTransaction(prisma, async (tx) => (await insertProgram(tx, actor.userId, valid, now)).program);
+}
 
 /** Sets the program's limits in the ledger to `terms`: the program total, the funder's obligor limit, and each enrolled supplier's. */
 async function applyLimits(tx: Prisma.TransactionClient, program: Program, terms: Pick<ValidProgramTerms, 'programLimit' | 'supplierLimit' | 'obligorLimit'>, supplierPartyIds: string[]): Promise<void> {
@@ -108,42 +158,60 @@ async function applyLimits(tx: Prisma.TransactionClient, program: Program, terms
 }
 
 /**
- * Amends a program by adding a version of its terms. Financings already priced keep the
- * version they were priced with; only new applications use the new one.
+ * Adds a version of a program's terms and sets its limits to them, in the caller's transaction.
+ * Financings already priced keep the version they were priced with; only new applications use
+ * the new one. A limit cut below what is reserved or used is refused (LIMIT_BELOW_COMMITMENTS).
  */
+export async function insertTermsVersion(tx: Tx, createdByUserId: string, programId: string, terms: ValidProgramTerms, now = new Date()): Promise<ProgramTerms> {
+  // Serialises amendments of one program: each gets the next version and sets the limits in turn.
+  await tx.$queryRaw`SELECT id FROM program WHERE id = ${programId}::uuid FOR UPDATE`;
+  const program = await tx.program.findUniqueOrThrow({ where: { id: programId } });
+  const latest = await currentTerms(tx, program.id);
+  const created = await tx.programTerms.create({ data: { ...termsData(terms), programId: program.id, version: latest.version + 1, createdByUserId, createdAt: now } });
+  const enrolled = await tx.programEnrollment.findMany({ where: { programId: program.id }, select: { supplierPartyId: true } });
+  await applyLimits(tx, program, terms, enrolled.map((row) => row.supplierPartyId));
+  return created;
+}
+
+/** Amends a program at once, with no proposal: for setting up tests. */
 export async function amendProgram(prisma: PrismaClient, actor: Actor, programId: string, input: ProgramTermsInput, now = new Date()): Promise<ProgramTerms> {
   const program = await findVisibleProgram(prisma, actor, programId);
   const terms = validateProgramTerms(input, program.currency);
-  return runTransaction(
-    prisma,
-    async (tx) => {
-      // Serialises amendments of one program: each gets the next version and sets the limits in turn.
-      await tx.$queryRaw`SELECT id FROM program WHERE id = ${program.id}::uuid FOR UPDATE`;
-      const latest = await currentTerms(tx, program.id);
-      const created = await tx.programTerms.create({ data: { ...termsData(terms), programId: program.id, version: latest.version + 1, createdByUserId: actor.userId, createdAt: now } });
-      const enrolled = await tx.programEnrollment.findMany({ where: { programId: program.id }, select: { supplierPartyId: true } });
-      await applyLimits(tx, program, terms, enrolled.map((row) => row.supplierPartyId));
-      return created;
-    },
-  );
+  return runTransaction(prisma, (tx) => insertTermsVersion(tx, actor.userId, program.id, terms, now));
 }
 
-export async function enrollSupplier(prisma: PrismaClient, actor: Actor, programId: string, supplierCreditCode: string, now = new Date()): Promise<Program> {
-  const program = await findVisibleProgram(prisma, actor, programId);
+/** Finds the supplier to enrol in a program by credit code, refusing the program's own parties and one already enrolled. */
+export async function validateEnrollment(prisma: PrismaClient, program: Program, supplierCreditCode: string): Promise<Party> {
   const supplier = await partyWithRole(prisma, supplierCreditCode, 'SUPPLIER', 'supplierCreditCode');
+  await assertEnrollable(prisma, program, supplier);
+  return supplier;
+}
+
+async function assertEnrollable(db: PrismaClient | Tx, program: Program, supplier: Party): Promise<void> {
   if (supplier.id === program.corePartyId || supplier.id === program.funderPartyId) {
     throw ValidationError.field(['input', 'supplierCreditCode'], 'the funder or the core enterprise cannot be enrolled as a supplier of its own program');
   }
-  const existing = await prisma.programEnrollment.findUnique({ where: { programId_supplierPartyId: { programId: program.id, supplierPartyId: supplier.id } } });
+  const existing = await db.programEnrollment.findUnique({ where: { programId_supplierPartyId: { programId: program.id, supplierPartyId: supplier.id } } });
   if (existing) throw new ConflictError('ALREADY_ENROLLED', `${supplier.legalName} is already enrolled in ${program.code}`);
-  await runTransaction(
-    prisma,
-    async (tx) => {
-      await tx.programEnrollment.create({ data: { programId: program.id, supplierPartyId: supplier.id, enrolledByUserId: actor.userId, enrolledAt: now } });
-      const terms = await currentTerms(tx, program.id);
-      await setCreditLimit(tx, { kind: 'SUPPLIER', funderPartyId: program.funderPartyId, programId: program.id, supplierPartyId: supplier.id, currency: program.currency as Currency }, toDecimal(terms.supplierLimit));
-    },
-  );
+}
+
+/** Enrols a supplier and opens its supplier limit at the current terms, in the caller's transaction. */
+export async function insertEnrollment(tx: Tx, enrolledByUserId: string, programId: string, supplierPartyId: string, now = new Date()): Promise<void> {
+  // The program's lock orders the enrolment after any amendment being applied, so the limit opened is the latest terms'.
+  await tx.$queryRaw`SELECT id FROM program WHERE id = ${programId}::uuid FOR UPDATE`;
+  const program = await tx.program.findUniqueOrThrow({ where: { id: programId } });
+  const supplier = await tx.party.findUniqueOrThrow({ where: { id: supplierPartyId } });
+  await assertEnrollable(tx, program, supplier);
+  await tx.programEnrollment.create({ data: { programId: program.id, supplierPartyId: supplier.id, enrolledByUserId, enrolledAt: now } });
+  const terms = await currentTerms(tx, program.id);
+  await setCreditLimit(tx, { kind: 'SUPPLIER', funderPartyId: program.funderPartyId, programId: program.id, supplierPartyId: supplier.id, currency: program.currency as Currency }, toDecimal(terms.supplierLimit));
+}
+
+/** Enrols a supplier at once, with no proposal: for seeding a database and setting up tests. */
+export async function enrollSupplier(prisma: PrismaClient, actor: Actor, programId: string, supplierCreditCode: string, now = new Date()): Promise<Program> {
+  const program = await findVisibleProgram(prisma, actor, programId);
+  const supplier = await validateEnrollment(prisma, program, supplierCreditCode);
+  await runTransaction(prisma, (tx) => insertEnrollment(tx, actor.userId, program.id, supplier.id, now));
   return program;
 }
 

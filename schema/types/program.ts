@@ -1,8 +1,16 @@
 import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { AssignmentMode as AssignmentModeValues, DayCount as DayCountValues, InterestMode as InterestModeValues, WaterfallBucket as WaterfallBucketValues } from '../../prisma/generated/client/enums';
+import {
+  AssignmentMode as AssignmentModeValues,
+  DayCount as DayCountValues,
+  InterestMode as InterestModeValues,
+  ProgramChangeKind as ProgramChangeKindValues,
+  ProgramChangeStatus as ProgramChangeStatusValues,
+  WaterfallBucket as WaterfallBucketValues,
+} from '../../prisma/generated/client/enums';
 import { isOperator } from '../../domain/actor';
 import { currentTerms, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
+import { programChangesWhere } from '../../prisma/stores/program-change-store';
 import { visibleProgramTermsWhere } from '../../prisma/stores/visibility';
 import { getBalance } from '../../prisma/stores/ledger/balances';
 import { toDecimal } from '../../prisma/stores/to-decimal';
@@ -20,10 +28,15 @@ import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
 import { Money, money } from '../money';
 import { Counterparty } from './receivable';
 
-const InterestModeEnum = builder.enumType('InterestMode', { values: Object.values(InterestModeValues), description: 'UPFRONT: interest taken from the disbursement (前收息, a discount). ARREARS: paid with the principal at maturity (后收息).' });
-const DayCountEnum = builder.enumType('DayCount', { values: Object.values(DayCountValues), description: 'Actual days over a 360- or 365-day year.' });
-const AssignmentModeEnum = builder.enumType('AssignmentMode', { values: Object.values(AssignmentModeValues), description: 'OPEN (明保理): the core enterprise is notified and acknowledges. SILENT (暗保理): it is not.' });
-const WaterfallBucketEnum = builder.enumType('WaterfallBucket', { values: Object.values(WaterfallBucketValues) });
+export const InterestModeEnum = builder.enumType('InterestMode', { values: Object.values(InterestModeValues), description: 'UPFRONT: interest taken from the disbursement (前收息, a discount). ARREARS: paid with the principal at maturity (后收息).' });
+export const DayCountEnum = builder.enumType('DayCount', { values: Object.values(DayCountValues), description: 'Actual days over a 360- or 365-day year.' });
+export const AssignmentModeEnum = builder.enumType('AssignmentMode', { values: Object.values(AssignmentModeValues), description: 'OPEN (明保理): the core enterprise is notified and acknowledges. SILENT (暗保理): it is not.' });
+export const WaterfallBucketEnum = builder.enumType('WaterfallBucket', { values: Object.values(WaterfallBucketValues) });
+export const ProgramChangeKindEnum = builder.enumType('ProgramChangeKind', { values: Object.values(ProgramChangeKindValues), description: 'CREATE_PROGRAM: a new program. AMEND_TERMS: a new version of its terms and limits. ENROLL_SUPPLIER: a supplier enrolled, its supplier limit opened.' });
+export const ProgramChangeStatusEnum = builder.enumType('ProgramChangeStatus', {
+  values: Object.values(ProgramChangeStatusValues),
+  description: 'PROPOSED: waits for the approvals of an operator checker and of the funder, in either order. APPLIED: both approved and it took effect. REJECTED: either side rejected it; nothing changed.',
+});
 
 const rate = (description: string) => ({ type: 'Rate' as const, description });
 
@@ -108,6 +121,13 @@ builder.prismaNode('Program', {
         return withTotalCount(resolveArrayConnection({ args }, limits), limits.length);
       },
     }, { fields: totalCountField }),
+    changes: t.relatedConnection('changes', {
+      cursor: 'id',
+      totalCount: true,
+      description: "Proposed, applied and rejected changes of the program, newest first: operators and the program's funder only (anyone else sees none).",
+      args: { status: t.arg({ type: ProgramChangeStatusEnum, required: false }) },
+      query: ({ status }, ctx) => ({ where: programChangesWhere(ctx.viewer, { status }), orderBy: [{ proposedAt: 'desc' }, { id: 'desc' }] }),
+    }),
     enrolledSuppliers: t.connection({
       type: 'String',
       description: 'Legal names of the enrolled suppliers, in the order they were enrolled (the funder, the core enterprise and operators only; a supplier sees only itself).',
@@ -136,7 +156,7 @@ const CreditLimitRef = builder
     }),
   });
 
-const ProgramTermsInput = builder.inputType('ProgramTermsInput', {
+export const ProgramTermsInput = builder.inputType('ProgramTermsInput', {
   fields: (t) => ({
     advanceRate: t.string({ validate: z.string().max(32) }),
     annualRate: t.string({ validate: z.string().max(32) }),
@@ -227,33 +247,35 @@ builder.queryFields((t) => ({
 
 builder.mutationFields((t) => ({
   createProgram: t.prismaField({
-    type: 'Program',
-    description: 'Creates a program between a funder and a core enterprise (platform administrators).',
-    errors: { types: [...COMMON_ERRORS] },
+    type: 'ProgramChange',
+    description:
+      'Proposes a program between a funder and a core enterprise (platform administrators). Nothing exists until an operator CHECKER other than the proposer and the funder have both approved it (approveProgramChange). The same request repeated (same x-request-id) answers the same change.',
+    errors: { types: [...COMMON_ERRORS, ConflictError] },
     args: { input: t.arg({ type: CreateProgramInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { programId } = await createProgram(ctx, ctx.viewer, input);
-      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: programId } });
+      const { changeId } = await createProgram(ctx, ctx.viewer, input);
+      return ctx.prisma.programChange.findUniqueOrThrow({ ...query, where: { id: changeId } });
     },
   }),
   amendProgram: t.prismaField({
-    type: 'Program',
-    description: 'Adds a version of the terms; financings already priced keep theirs (platform administrators).',
-    errors: { types: [...LOOKUP_ERRORS, LimitExceededError] },
+    type: 'ProgramChange',
+    description:
+      'Proposes a version of the terms and limits (platform administrators); it applies when an operator CHECKER and the funder have approved it, and financings already priced keep theirs. A limit below what is already reserved or used is refused now and again when it applies.',
+    errors: { types: [...LOOKUP_ERRORS, LimitExceededError, ConflictError] },
     args: { id: t.arg.globalID(), terms: t.arg({ type: ProgramTermsInput }) },
     resolve: async (query, _root, { id, terms }, ctx) => {
-      const { programId } = await amendProgram(ctx, ctx.viewer, rowIdOf(id, 'Program'), terms);
-      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: programId } });
+      const { changeId } = await amendProgram(ctx, ctx.viewer, rowIdOf(id, 'Program'), terms);
+      return ctx.prisma.programChange.findUniqueOrThrow({ ...query, where: { id: changeId } });
     },
   }),
   enrollSupplier: t.prismaField({
-    type: 'Program',
-    description: 'Enrols a supplier in a program (platform administrators).',
+    type: 'ProgramChange',
+    description: 'Proposes enrolling a supplier in a program (platform administrators); its supplier limit opens when an operator CHECKER and the funder have approved it.',
     errors: { types: [...LOOKUP_ERRORS, ConflictError] },
     args: { programId: t.arg.globalID(), supplierCreditCode: t.arg.string({ validate: z.string().max(64) }) },
     resolve: async (query, _root, { programId, supplierCreditCode }, ctx) => {
-      const enrolled = await enrollSupplier(ctx, ctx.viewer, rowIdOf(programId, 'Program'), supplierCreditCode);
-      return ctx.prisma.program.findUniqueOrThrow({ ...query, where: { id: enrolled.programId } });
+      const { changeId } = await enrollSupplier(ctx, ctx.viewer, rowIdOf(programId, 'Program'), supplierCreditCode);
+      return ctx.prisma.programChange.findUniqueOrThrow({ ...query, where: { id: changeId } });
     },
   }),
 }));

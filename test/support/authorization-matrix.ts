@@ -35,6 +35,7 @@ export type TargetType =
   | 'PartyBankAccount'
   | 'Payout'
   | 'Program'
+  | 'ProgramChange'
   | 'ReconciliationItem'
   | 'Receivable'
   | 'User'
@@ -80,6 +81,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Query.payoutAccountChanges': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.portfolio': { parties: ['FUNDER', 'PLATFORM'], roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.program': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NULL', target: 'Program' },
+  'Query.programChanges': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.programs': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.quoteFinancing': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NOT_FOUND' },
   'Query.receivable': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NULL', target: 'Receivable' },
@@ -101,6 +103,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.approveInboundExceptionResolution': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'InboundException' },
   'Mutation.approveLedgerAdjustment': { parties: OPERATORS, roles: ['CHECKER'], others: 'OPERATORS_ONLY', target: 'LedgerAdjustment' },
   'Mutation.approveReconciliationItemResolution': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'ReconciliationItem' },
+  'Mutation.approveProgramChange': { parties: ['FUNDER', 'PLATFORM'], roles: CHECKERS, others: 'NOT_FOUND', target: 'ProgramChange' },
   'Mutation.approveOfflineRepayment': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'OfflineRepayment' },
   'Mutation.approvePayoutAccount': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND', target: 'PartyBankAccount' },
   'Mutation.approveUser': { parties: ANY_PARTY, roles: ADMINS, others: 'NOT_FOUND' },
@@ -127,6 +130,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.rejectInboundExceptionResolution': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'InboundException' },
   'Mutation.rejectLedgerAdjustment': { parties: OPERATORS, roles: ['CHECKER'], others: 'OPERATORS_ONLY', target: 'LedgerAdjustment' },
   'Mutation.rejectReconciliationItemResolution': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'ReconciliationItem' },
+  'Mutation.rejectProgramChange': { parties: ['FUNDER', 'PLATFORM'], roles: CHECKERS, others: 'NOT_FOUND', target: 'ProgramChange' },
   'Mutation.rejectOfflineRepayment': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'OfflineRepayment' },
   'Mutation.rejectPayoutAccount': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND', target: 'PartyBankAccount' },
   'Mutation.rejectReceivable': { parties: ['CORE_ENTERPRISE', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Receivable' },

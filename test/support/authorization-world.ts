@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../prisma/client';
 import { proposeUserRoles } from '../../prisma/stores/user-role-change-store';
+import { proposeTermsAmendment } from '../../prisma/stores/program-change-store';
 import type { PartyRole, UserRole } from '../../domain/actor';
 import { addDays, businessDateOf } from '../../domain/business-date';
 import { openPartyAccounts, partyAccountCode } from '../../prisma/stores/chart-of-accounts';
@@ -139,6 +140,8 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
   const settlement = await findAccountByCode(prisma, partyAccountCode(supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY'));
   const supplierKey = await prisma.apiKey.findFirstOrThrow({ where: { userId: supplierChecker.userId } });
   const operatorMaker = await createActor(prisma, { partyId: parties.admin.partyId, userRoles: ['MAKER'] });
+  // An amendment of the silent program's terms, waiting for an operator checker and the funder.
+  const programChange = await proposeTermsAmendment(prisma, admin, parties.programId, { ...TEST_PROGRAM_TERMS, assignmentMode: 'SILENT', annualRate: '0.07' }, 'authz-program-change');
   // A change of the supplier checker's roles, waiting for a second administrator of the supplier.
   const roleChange = await proposeUserRoles(prisma, supplierActor, { userId: supplierChecker.userId, roles: ['CHECKER', 'VIEWER'] });
 
@@ -157,6 +160,7 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
     Receivable: globalId('Receivable', silentReceivable.id),
     User: globalId('User', supplierChecker.userId),
     UserRoleChange: globalId('UserRoleChange', roleChange.id),
+    ProgramChange: globalId('ProgramChange', programChange.id),
   };
   const rawIds = (ids: string[]) => ids.flatMap((id) => [id, Buffer.from(id, 'base64url').toString('utf8').split(':')[1]!]);
   const dealSecrets = [
@@ -194,14 +198,14 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
   // The obligor knows its receivables, the program and its counterparties; the silent financing,
   // the supplier's users, keys, accounts and payout account are not its to see.
   const obligor = await createActor(prisma, { partyId: parties.core.partyId, userRoles: ['ADMIN', 'MAKER', 'CHECKER'] });
-  const { ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, User, UserRoleChange, InboundException, LedgerAdjustment, OfflineRepayment } = deal;
+  const { ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange, InboundException, LedgerAdjustment, OfflineRepayment } = deal;
   callers.push({
     label: 'obligor of the silent financing',
     token: obligor.token,
     partyRoles: ['CORE_ENTERPRISE'],
     userRoles: ['ADMIN', 'MAKER', 'CHECKER'],
-    targets: { ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, User, UserRoleChange, InboundException, LedgerAdjustment, OfflineRepayment },
-    secrets: [...rawIds([ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, User, UserRoleChange]), silent.financingNumber, PAYOUT_ACCOUNT.accountNumber, NEW_PAYOUT_ACCOUNT.accountNumber],
+    targets: { ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange, InboundException, LedgerAdjustment, OfflineRepayment },
+    secrets: [...rawIds([ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange]), silent.financingNumber, PAYOUT_ACCOUNT.accountNumber, NEW_PAYOUT_ACCOUNT.accountNumber],
   });
 
   const [first] = await prisma.receivableInvoice.findMany({ where: { receivableId: silentReceivable.id }, orderBy: { lineNumber: 'asc' } });
