@@ -1,86 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { BankSimulator } from '../bank/simulator/bank-simulator';
-import { DEFAULT_CUT_OFF } from '../domain/accounting-day';
-import { addDays, businessDateOf, startOfBusinessDate, type IsoDate } from '../domain/business-date';
-import type { ReconciliationReportFigures } from '../domain/reconciliation-report';
+import { addDays } from '../domain/business-date';
 import { requestBalancePayout } from '../prisma/stores/balance-payout-store';
-import { ensurePlatformAccounts, partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
-import { pollInboundCredits } from '../prisma/stores/inbound-store';
-import { closeAccountingDay } from '../prisma/stores/ledger/accounting-days';
-import { findAccountByCode } from '../prisma/stores/ledger/accounts';
-import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { postTransaction } from '../prisma/stores/ledger/postings';
 import { recordPayoutOutcome } from '../prisma/stores/payout-store';
-import { createTestDatabase } from '../test/support/database';
-import { createFinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
-import { createActor } from '../test/support/parties';
-import { actorOf } from '../test/support/receivables';
+import { reconciliationWorld } from '../test/support/reconciliation-days';
 import { createPayoutActivities } from '../workflows/activities/payout-activities';
-import { importBankStatement } from './import-bank-statement';
 
 // Reconciliation scenarios with the bank simulator (docs/reconciliation.md, "Scenarios"), each
 // on a database and escrow account of its own, each ending with the day's report to the cent:
-// the fixed lines by code, then each itemised difference as [code, reference, amount].
+// the fixed lines by code, then each itemised difference as [code, reference, amount]
+// (test/support/reconciliation-days.ts plays the days). Expected payments, returns after the
+// watch, unknown credits and statements imported twice are in reconciliation-exception-scenarios.
 
 const HOUR_MS = 60 * 60 * 1000;
-const PAYER = { payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222000000000001' };
-
-async function world(daysAgo: number) {
-  const db = await createTestDatabase();
-  const operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'CHECKER', 'ADMIN'], legalName: '深圳前海供应链平台运营有限公司' });
-  const parties = await createFinancingParties(db.prisma);
-  const day = addDays(businessDateOf(new Date()), -daysAgo);
-  const at = (date: IsoDate, hours: number) => new Date(startOfBusinessDate(date).getTime() + hours * HOUR_MS);
-  const clock = { now: at(day, 10) };
-  const bank = new BankSimulator({ pool: db.url, escrowAccountNumber: `3100${String(process.pid).padStart(8, '0')}${String(daysAgo).padStart(3, '0')}`, clock: () => clock.now });
-  const funding = (await findAccountByCode(db.prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')))!;
-  const coreRepayment = (await findAccountByCode(db.prisma, partyAccountCode(parties.core.partyId, 'CORE_REPAYMENT', 'CNY')))!;
-  const platform = await ensurePlatformAccounts(db.prisma, 'CNY');
-  const operatorActor = await actorOf(db.prisma, operator);
-  return {
-    db,
-    bank,
-    clock,
-    day,
-    at,
-    funding,
-    coreRepayment,
-    platform,
-    operatorActor,
-    async credit(when: Date, virtualAccountNumber: string, amount: string, memo = '保理资金 funding') {
-      clock.now = when;
-      const received = await bank.receiveInboundCredit({ virtualAccountNumber, amount, currency: 'CNY', ...PAYER, remittanceInformation: memo });
-      await pollInboundCredits(db.prisma, bank);
-      return received;
-    },
-    close: (date: IsoDate) => closeAccountingDay(db.prisma, { businessDate: date, settings: DEFAULT_CUT_OFF, at: new Date(), closedBy: 'test' }),
-    async importDay(date: IsoDate, format: 'CSV' | 'CAMT053' = 'CSV', edit: (content: string) => string = (content) => content) {
-      clock.now = at(addDays(date, 1), 0.5);
-      const file = await bank.fetchStatementFile(date, 'CNY', format);
-      return importBankStatement({ prisma: db.prisma, logger: testLogger }, operatorActor, { ...file, content: edit(file.content) }, clock.now);
-    },
-    async report(date: IsoDate) {
-      const stored = await db.prisma.reconciliationReport.findUniqueOrThrow({ where: { businessDate_currency: { businessDate: new Date(`${date}T00:00:00.000Z`), currency: 'CNY' } } });
-      const figures = stored.figures as unknown as ReconciliationReportFigures;
-      return {
-        balanced: stored.balanced,
-        fixed: Object.fromEntries(figures.lines.filter((line) => !line.itemId && line.amount !== '0.00').map((line) => [line.code, line.amount])),
-        items: figures.lines.filter((line) => line.itemId).map((line) => [line.code, line.reference, line.amount]),
-      };
-    },
-    async drop() {
-      expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
-      await bank.close();
-      await db.drop();
-    },
-  };
-}
 
 describe('reconciliation scenarios, each ending with the report', () => {
   it('a credit exactly at the cut-off instant is on the day’s statement and in the next day’s ledger: itemised as in transit over the cut-off, both days balance', async () => {
-    const w = await world(20);
+    const w = await reconciliationWorld(20);
     try {
       await w.credit(w.at(w.day, 10), w.funding.virtualAccountNumber!, '1000000.00');
       // 23:00:00.000 exactly: the posting belongs to the next accounting day (effective_at < cut-off is the day).
@@ -109,7 +47,7 @@ describe('reconciliation scenarios, each ending with the report', () => {
   it('a camt.053 file and the CSV of the same day give the same report', async () => {
     const reports = [];
     for (const format of ['CAMT053', 'CSV'] as const) {
-      const w = await world(21);
+      const w = await reconciliationWorld(21);
       try {
         await w.credit(w.at(w.day, 10), w.funding.virtualAccountNumber!, '1000000.00');
         await w.credit(w.at(w.day, 11), '9558800000009999999', '1234.56', 'unknown');
@@ -130,7 +68,7 @@ describe('reconciliation scenarios, each ending with the report', () => {
   });
 
   it('a payout the ledger booked settled and the bank never executed is a shortage the report itemises (ledger only), and still balances', async () => {
-    const w = await world(22);
+    const w = await reconciliationWorld(22);
     try {
       await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '1000000.00');
       const t = w.at(w.day, 10);
@@ -155,7 +93,7 @@ describe('reconciliation scenarios, each ending with the report', () => {
   });
 
   it('a line the bank lists twice is counted once, and the report balances', async () => {
-    const w = await world(23);
+    const w = await reconciliationWorld(23);
     try {
       await w.credit(w.at(w.day, 10), w.funding.virtualAccountNumber!, '1000000.00');
       const second = await w.credit(w.at(w.day, 11), w.funding.virtualAccountNumber!, '50000.00');
@@ -176,7 +114,7 @@ describe('reconciliation scenarios, each ending with the report', () => {
   });
 
   it('an inbound repayment with a wrong memo and another statement reference is matched by its virtual account, and the report balances', async () => {
-    const w = await world(24);
+    const w = await reconciliationWorld(24);
     try {
       await w.credit(w.at(w.day, 10), w.funding.virtualAccountNumber!, '1000000.00');
       const repayment = await w.credit(w.at(w.day, 14), w.coreRepayment.virtualAccountNumber!, '300000.00', '货款 invoice 7781 for another buyer');

@@ -9,6 +9,7 @@ import type { Financing, PartyBankAccount, Payout, PrismaClient, ProgramTerms } 
 import { financingAccounts, lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, openPenaltyAccount, type FinancingAccounts } from './financing-ledger';
 import { getBalance } from './ledger/balances';
 import { releaseFinancing } from './financing-store';
+import { openEffectiveAt } from './ledger/accounting-days';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
 import { postTransaction } from './ledger/postings';
 import { amountToPayAgain } from './payout-store';
@@ -177,9 +178,13 @@ export async function disburseAtValueDate(prisma: PrismaClient, financingId: str
       }
       const repriced = await tx.financing.update({ where: { id: financingId }, data: { ...pricedFigures(price.quote), updatedAt: now } });
       const metadata = { financingId, financingNumber: financing.financingNumber, valueDate };
-      const advance = await postHold(tx, { holdId: hold.id, idempotencyKey: `financing:${financingId}:disburse`, description: `放款 disbursement ${financing.financingNumber}`, metadata }, now);
+      // The advance, the fees and the payout are one disbursement: dated at one instant (the
+      // disbursement's, or the first open one after a closed day), so a day's report never holds
+      // the fees without the advance, or a settled payout without its going out.
+      const effectiveAt = await openEffectiveAt(tx, now);
+      const advance = await postHold(tx, { holdId: hold.id, idempotencyKey: `financing:${financingId}:disburse`, description: `放款 disbursement ${financing.financingNumber}`, effectiveAt, metadata }, now);
       if (postings.feeEntries.length > 0) {
-        await postTransaction(tx, { idempotencyKey: `financing:${financingId}:fees`, code: 'DISBURSEMENT_FEES', description: `服务费 fees ${financing.financingNumber}`, effectiveAt: now, inOpenDay: true, metadata, entries: postings.feeEntries });
+        await postTransaction(tx, { idempotencyKey: `financing:${financingId}:fees`, code: 'DISBURSEMENT_FEES', description: `服务费 fees ${financing.financingNumber}`, effectiveAt, inOpenDay: true, metadata, entries: postings.feeEntries });
       }
       // The limits reserved at application (LIMIT_RESERVATION holds) are now used.
       for (const holdId of financing.limitHoldIds) {
@@ -252,6 +257,9 @@ async function openPayoutAttempt(
     code: 'PAYOUT',
     description: `付款 payout ${reference}`,
     metadata: { financingId: financing.id, payoutReference: reference },
+    // Dated by the business clock, as the payout's outcome is: its settlement is never in a day before its going out.
+    effectiveAt: now,
+    inOpenDay: true,
     entries: postingEntries('PAYOUT', amount, currency, { source: accounts.supplierSettlement, payoutInTransit: accounts.payoutInTransit }),
   });
   return tx.payout.create({
