@@ -19,11 +19,12 @@ export interface StatementFile {
 
 /**
  * The largest statement file accepted from the bank (the scheduled fetch through the bank
- * adapter), in UTF-8 bytes: STATEMENT_ENTRIES_MAX camt.053 entries at about 1 KiB each (names
- * and memos in Chinese are three bytes a character). A larger file is a runaway export, not a
+ * adapter), in UTF-8 bytes: STATEMENT_ENTRIES_MAX camt.053 entries at about 1.4 KiB each as
+ * written indented (names and memos in Chinese are three bytes a character), with room, and
+ * below the longest string JavaScript holds (512 MiB). A larger file is a runaway export, not a
  * statement to read into memory.
  */
-export const STATEMENT_CONTENT_BYTES_MAX = 256 * 1024 * 1024;
+export const STATEMENT_CONTENT_BYTES_MAX = 384 * 1024 * 1024;
 /**
  * The most entries one statement may carry. One escrow account carries every customer's money
  * in and out: on a month-end or quarter-end day tens of thousands of suppliers are paid and

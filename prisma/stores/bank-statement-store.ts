@@ -144,21 +144,20 @@ async function storeStatement(tx: Tx, document: StatementDocument, digest: strin
   const ids = document.entries.map(() => randomUUID());
   for (let start = 0; start < document.entries.length; start += STATEMENT_LINES_PER_INSERT_MAX) {
     const slice = document.entries.slice(start, start + STATEMENT_LINES_PER_INSERT_MAX);
-    const column = <T>(pick: (entry: StatementEntry, index: number) => T): T[] => slice.map((entry, offset) => pick(entry, start + offset));
+    // One JSON parameter rather than an array per column: one value to bind, read by PostgreSQL's own parser.
+    const rows = JSON.stringify(
+      slice.map((entry, offset) => {
+        const index = start + offset;
+        const first = firstOf.get(entry.bankReference)!;
+        return [ids[index], index + 1, entry.bankReference, entry.kind, entry.direction, entry.amount, entry.reference, entry.bookingDate, entry.valueDate, entry.endToEndId, entry.debtorName, entry.debtorAccountNumber, entry.creditorName, entry.creditorAccountNumber, entry.remittanceInformation, first === index ? null : ids[first]];
+      }),
+    );
     await tx.$executeRaw`
       INSERT INTO bank_statement_line (id, statement_id, position, bank_reference, kind, direction, amount, currency, reference, booking_date, value_date,
                                        end_to_end_id, debtor_name, debtor_account_number, creditor_name, creditor_account_number, remittance_information, duplicate_of_id)
-      SELECT u.id, ${statement.id}::uuid, u.position, u.bank_reference, u.kind::statement_line_kind, u.direction::statement_line_direction, u.amount, ${document.currency},
-             u.reference, u.booking_date, u.value_date, u.end_to_end_id, u.debtor_name, u.debtor_account_number, u.creditor_name, u.creditor_account_number,
-             u.remittance_information, u.duplicate_of_id
-        FROM unnest(${column((_, index) => ids[index]!)}::uuid[], ${column((_, index) => index + 1)}::int[], ${column((entry) => entry.bankReference)}::text[],
-                    ${column((entry) => entry.kind)}::text[], ${column((entry) => entry.direction)}::text[], ${column((entry) => entry.amount)}::numeric[],
-                    ${column((entry) => entry.reference)}::text[], ${column((entry) => entry.bookingDate)}::date[], ${column((entry) => entry.valueDate)}::date[],
-                    ${column((entry) => entry.endToEndId)}::text[], ${column((entry) => entry.debtorName)}::text[], ${column((entry) => entry.debtorAccountNumber)}::text[],
-                    ${column((entry) => entry.creditorName)}::text[], ${column((entry) => entry.creditorAccountNumber)}::text[], ${column((entry) => entry.remittanceInformation)}::text[],
-                    ${column((entry, index) => (firstOf.get(entry.bankReference) === index ? null : ids[firstOf.get(entry.bankReference)!]!))}::uuid[])
-             AS u(id, position, bank_reference, kind, direction, amount, reference, booking_date, value_date, end_to_end_id, debtor_name, debtor_account_number,
-                  creditor_name, creditor_account_number, remittance_information, duplicate_of_id)`;
+      SELECT (r->>0)::uuid, ${statement.id}::uuid, (r->>1)::int, r->>2, (r->>3)::statement_line_kind, (r->>4)::statement_line_direction, (r->>5)::numeric, ${document.currency},
+             r->>6, (r->>7)::date, (r->>8)::date, r->>9, r->>10, r->>11, r->>12, r->>13, r->>14, (r->>15)::uuid
+        FROM jsonb_array_elements(${rows}::jsonb) AS r`;
   }
   return statement;
 }
@@ -185,19 +184,21 @@ async function reconcile(tx: Tx, statement: BankStatement, escalateAfterDays: nu
       FROM bank_statement_line l WHERE l.statement_id = ${statement.id}::uuid AND l.duplicate_of_id IS NULL ORDER BY l.position`;
   const matches = await matchStatementLines(tx, lines.map((line) => subjectOf(line, null)));
   for (let start = 0; start < lines.length; start += STATEMENT_LINES_PER_INSERT_MAX) {
-    const slice = lines.slice(start, start + STATEMENT_LINES_PER_INSERT_MAX).map((line, offset) => ({ line, match: matches[start + offset]! }));
+    const rows = JSON.stringify(
+      lines.slice(start, start + STATEMENT_LINES_PER_INSERT_MAX).map((line, offset) => {
+        const match = matches[start + offset]!;
+        return [line.id, match.outcome, match.rule, match.inboundCreditId, match.payoutId, match.offlineRepaymentId, match.detail];
+      }),
+    );
     await tx.$executeRaw`
       INSERT INTO reconciliation_item (outcome, status, resolved_at, kind, account_number, currency, amount, statement_line_id, inbound_credit_id, payout_id,
                                        offline_repayment_id, rule, detail, first_statement_date, last_checked_date, created_at, updated_at)
-      SELECT u.outcome::reconciliation_outcome, CASE WHEN u.outcome = 'MATCHED' THEN 'RESOLVED' ELSE 'OPEN' END::reconciliation_status,
-             CASE WHEN u.outcome = 'MATCHED' THEN ${now}::timestamptz END, l.kind, ${statement.accountNumber}, ${statement.currency}, l.amount, l.id,
-             u.inbound_credit_id, u.payout_id, u.offline_repayment_id, u.rule::reconciliation_rule, u.detail, ${statement.statementDate}::date, ${statement.statementDate}::date,
+      SELECT (r->>1)::reconciliation_outcome, CASE WHEN r->>1 = 'MATCHED' THEN 'RESOLVED' ELSE 'OPEN' END::reconciliation_status,
+             CASE WHEN r->>1 = 'MATCHED' THEN ${now}::timestamptz END, l.kind, ${statement.accountNumber}, ${statement.currency}, l.amount, l.id,
+             (r->>3)::uuid, (r->>4)::uuid, (r->>5)::uuid, (r->>2)::reconciliation_rule, r->>6, ${statement.statementDate}::date, ${statement.statementDate}::date,
              ${now}::timestamptz, ${now}::timestamptz
-        FROM unnest(${slice.map(({ line }) => line.id)}::uuid[], ${slice.map(({ match }) => match.outcome)}::text[], ${slice.map(({ match }) => match.rule)}::text[],
-                    ${slice.map(({ match }) => match.inboundCreditId)}::uuid[], ${slice.map(({ match }) => match.payoutId)}::uuid[],
-                    ${slice.map(({ match }) => match.offlineRepaymentId)}::uuid[], ${slice.map(({ match }) => match.detail)}::text[])
-             WITH ORDINALITY AS u(line_id, outcome, rule, inbound_credit_id, payout_id, offline_repayment_id, detail, ord)
-        JOIN bank_statement_line l ON l.id = u.line_id
+        FROM jsonb_array_elements(${rows}::jsonb) WITH ORDINALITY AS u(r, ord)
+        JOIN bank_statement_line l ON l.id = (r->>0)::uuid
        ORDER BY u.ord`;
   }
   await resolveLedgerOnly(tx, lines.map((line, index) => ({ kind: line.kind, match: matches[index]! })), date, now);
@@ -263,12 +264,12 @@ async function findLedgerOnly(tx: Tx, statement: BankStatement, now: Date): Prom
   const payouts = await tx.$queryRaw<{ id: string; amount: string; payout_reference: string; settled_at: Date }[]>`
     SELECT p.id::text AS id, p.amount::text AS amount, p.payout_reference, p.settled_at FROM payout p
      WHERE p.currency = ${statement.currency} AND p.status IN ('SETTLED', 'RETURNED') AND p.settled_at >= ${from} AND p.settled_at < ${to}
-       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT' AND (i.outcome = 'MATCHED' OR i.outcome = 'LEDGER_ONLY'))
+       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT' AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
      ORDER BY p.settled_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
   const credits = await tx.$queryRaw<{ id: string; amount: string; bank_reference: string; received_at: Date }[]>`
     SELECT c.id::text AS id, c.amount::text AS amount, c.bank_reference, c.received_at FROM inbound_credit c
      WHERE c.currency = ${statement.currency} AND c.received_at >= ${from} AND c.received_at < ${to}
-       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND (i.outcome = 'MATCHED' OR i.outcome = 'LEDGER_ONLY'))
+       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
      ORDER BY c.received_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
   const items = [
     ...payouts.map((payout) => ({
