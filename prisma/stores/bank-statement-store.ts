@@ -195,7 +195,7 @@ async function reconcile(tx: Tx, statement: BankStatement, escalateAfterDays: nu
                                        offline_repayment_id, rule, detail, first_statement_date, last_checked_date, created_at, updated_at)
       SELECT (r->>1)::reconciliation_outcome, CASE WHEN r->>1 = 'MATCHED' THEN 'RESOLVED' ELSE 'OPEN' END::reconciliation_status,
              CASE WHEN r->>1 = 'MATCHED' THEN ${now}::timestamptz END, l.kind, ${statement.accountNumber}, ${statement.currency}, l.amount, l.id,
-             (r->>3)::uuid, (r->>4)::uuid, (r->>5)::uuid, (r->>2)::reconciliation_rule, r->>6, ${statement.statementDate}::date, ${statement.statementDate}::date,
+             (r->>3)::uuid, (r->>4)::uuid, (r->>5)::uuid, (r->>2)::reconciliation_rule, r->>6, ${isoDateOfColumn(statement.statementDate)}::date, ${isoDateOfColumn(statement.statementDate)}::date,
              ${now}::timestamptz, ${now}::timestamptz
         FROM jsonb_array_elements(${rows}::jsonb) WITH ORDINALITY AS u(r, ord)
         JOIN bank_statement_line l ON l.id = (r->>0)::uuid
@@ -228,7 +228,7 @@ async function rollForward(tx: Tx, statement: BankStatement, now: Date): Promise
     SELECT i.id::text AS item_id, l.id::text AS id, l.kind::text AS kind, l.bank_reference, l.reference, l.amount::text AS amount, l.currency::text AS currency, l.value_date
       FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id
      WHERE i.account_number = ${statement.accountNumber} AND i.currency = ${statement.currency} AND i.status <> 'RESOLVED' AND i.outcome = 'BANK_ONLY'
-       AND i.first_statement_date < ${statement.statementDate}::date
+       AND i.first_statement_date < ${isoDateOfColumn(statement.statementDate)}::date
      ORDER BY i.first_statement_date, i.created_at
      LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
   if (open.length === 0) return;
@@ -243,7 +243,7 @@ async function rollForward(tx: Tx, statement: BankStatement, now: Date): Promise
            offline_repayment_id = u.offline_repayment_id, detail = u.detail,
            status = CASE WHEN u.outcome = 'MATCHED' THEN 'RESOLVED'::reconciliation_status ELSE i.status END,
            resolved_at = CASE WHEN u.outcome = 'MATCHED' THEN ${now}::timestamptz ELSE i.resolved_at END,
-           last_checked_date = ${statement.statementDate}::date, updated_at = ${now}::timestamptz
+           last_checked_date = ${isoDateOfColumn(statement.statementDate)}::date, updated_at = ${now}::timestamptz
       FROM unnest(${rows.map((row) => row.id)}::uuid[], ${rows.map((row) => row.match.outcome)}::text[], ${rows.map((row) => row.match.rule)}::text[],
                   ${rows.map((row) => row.match.inboundCreditId)}::uuid[], ${rows.map((row) => row.match.payoutId)}::uuid[],
                   ${rows.map((row) => row.match.offlineRepaymentId)}::uuid[], ${rows.map((row) => row.detail)}::text[])
@@ -291,7 +291,7 @@ async function findLedgerOnly(tx: Tx, statement: BankStatement, now: Date): Prom
     await tx.$executeRaw`
       INSERT INTO reconciliation_item (outcome, status, kind, account_number, currency, amount, payout_id, inbound_credit_id, detail, first_statement_date, last_checked_date, created_at, updated_at)
       SELECT 'LEDGER_ONLY', 'OPEN', u.kind::statement_line_kind, ${statement.accountNumber}, ${statement.currency}, u.amount, u.payout_id, u.inbound_credit_id, u.detail,
-             ${statement.statementDate}::date, ${statement.statementDate}::date, ${now}::timestamptz, ${now}::timestamptz
+             ${isoDateOfColumn(statement.statementDate)}::date, ${isoDateOfColumn(statement.statementDate)}::date, ${now}::timestamptz, ${now}::timestamptz
         FROM unnest(${items.map((item) => item.kind)}::text[], ${items.map((item) => item.amount)}::numeric[], ${items.map((item) => item.payoutId)}::uuid[],
                     ${items.map((item) => item.inboundCreditId)}::uuid[], ${items.map((item) => item.detail)}::text[]) WITH ORDINALITY AS u(kind, amount, payout_id, inbound_credit_id, detail, ord)
        ORDER BY u.ord`;
