@@ -279,6 +279,36 @@ describe('bank statements', () => {
     }
   });
 
+  it('gives lines that compete for the same credits by virtual account each credit once, in the statement\'s order, and leaves the line over BANK_ONLY', async () => {
+    const t0 = morningOf(40);
+    const day = businessDateOf(t0);
+    const { bank, state } = bankAt(t0);
+    try {
+      const { funder } = await createFinancingParties(db.prisma);
+      const van = (await findAccountByCode(db.prisma, partyAccountCode(funder.partyId, 'FUNDER_FUNDING', 'CNY')))!.virtualAccountNumber!;
+      const credit = () => bank.receiveInboundCredit({ virtualAccountNumber: van, amount: '20000.00', currency: 'CNY', ...PAYER, remittanceInformation: 'top-up' });
+      const booked = [await credit(), await credit()];
+      await feed(bank);
+      // A third credit of the same amount to the same account, which the feed has not read yet.
+      state.now = new Date(t0.getTime() + 60_000);
+      await credit();
+      // The statement's references of the two booked credits differ from the feed's: all three
+      // lines can only be matched by virtual account, amount and value date, to the same two credits.
+      const csv = (await bank.fetchStatementFile(day, 'CNY', 'CSV')).content;
+      const file = booked.reduce((text, { bankReference }, index) => text.replace(bankReference, `STMTREF00000009${index}`), csv);
+      expect(linesOf(await importFile('CSV', file))).toEqual([
+        ['INBOUND_CREDIT', '20000.00', false, 'MATCHED', 'RESOLVED', 'ACCOUNT_AMOUNT_VALUE_DATE'],
+        ['INBOUND_CREDIT', '20000.00', false, 'MATCHED', 'RESOLVED', 'ACCOUNT_AMOUNT_VALUE_DATE'],
+        ['INBOUND_CREDIT', '20000.00', false, 'BANK_ONLY', 'OPEN', null],
+      ]);
+      const matched = await db.prisma.reconciliationItem.findMany({ where: { accountNumber: bank.escrowAccountNumber, outcome: 'MATCHED' }, select: { inboundCreditId: true } });
+      const credits = await db.prisma.inboundCredit.findMany({ where: { bankReference: { in: booked.map(({ bankReference }) => bankReference) } }, select: { id: true } });
+      expect(matched.map(({ inboundCreditId }) => inboundCreditId).sort()).toEqual(credits.map(({ id }) => id).sort());
+    } finally {
+      await bank.close();
+    }
+  });
+
   it('holds a line an approved offline receipt expects as BANK_ONLY until the feed books the money, then matches it', async () => {
     const t0 = morningOf(50);
     const day = businessDateOf(t0);

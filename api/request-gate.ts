@@ -15,7 +15,7 @@ export const REQUEST_BODY_BYTES_MAX = 1024 * 1024;
 
 /**
  * The largest body a platform operator's request may carry: an escrow bank statement imported
- * by hand (importBankStatement, at most STATEMENT_CONTENT_BYTES_MAX of file, JSON-escaped). Only
+ * by hand (importBankStatement, at most STATEMENT_UPLOAD_BYTES_MAX of file, JSON-escaped). Only
  * operators import statements, and the token is checked before a byte is read.
  */
 export const OPERATOR_REQUEST_BODY_BYTES_MAX = 10 * 1024 * 1024;

@@ -1,18 +1,28 @@
 // `npm run bench`: starts a throwaway PostgreSQL with durable commits (fsync on, as in
 // production), migrates it, runs the project's benchmarks, prints a table and writes
 // bench/results/latest.json ({"<name>": {"value", "unit", "baseline", "ratio"}}).
+// `npm run bench -- recon` (or `ledger`) runs one suite; the results file then holds its figures only.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../prisma/migrate';
 import { startLocalPostgres } from '../scripts/lib/local-postgres';
 import { runLedgerBenchmarks, type BenchResult } from './ledger';
+import { runReconciliationBenchmark } from './reconciliation';
 import { freePort } from '../scripts/lib/free-port';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 const DATABASE = 'scf_bench';
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+const SUITES: Record<string, (url: string, log: (line: string) => void) => Promise<BenchResult[]>> = {
+  ledger: runLedgerBenchmarks,
+  recon: runReconciliationBenchmark,
+};
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in SUITES));
+if (unknown.length > 0) throw new Error(`unknown benchmark suite ${unknown.join(', ')}: choose from ${Object.keys(SUITES).join(', ')}`);
 
 function table(results: BenchResult[]): string {
   const rows = [
@@ -32,7 +42,10 @@ try {
   const url = postgres.urlFor(DATABASE);
   await migrate(url);
   say(`PostgreSQL with durable commits in ${baseDir}; ${cpus().length} CPUs`);
-  const results = await runLedgerBenchmarks(url, say);
+  const results: BenchResult[] = [];
+  for (const [name, suite] of Object.entries(SUITES)) {
+    if (chosen.length === 0 || chosen.includes(name)) results.push(...(await suite(url, say)));
+  }
   process.stdout.write(`\n${table(results)}\n\n`);
   await mkdir(RESULTS_DIR, { recursive: true });
   const json = Object.fromEntries(results.map((result) => [result.name, { value: result.value, unit: result.unit, baseline: result.baseline, ratio: result.ratio }]));

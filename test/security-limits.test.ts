@@ -5,7 +5,7 @@ import { LOG_STRING_LENGTH_MAX } from '../api/logger';
 import { QUERY_ALIASES_MAX, QUERY_COST_MAX, QUERY_DEPTH_MAX, QUERY_DIRECTIVES_MAX, QUERY_TOKENS_MAX } from '../api/query-limits';
 import { RATE_LIMIT_DEFAULTS } from '../api/rate-limit';
 import { OPERATOR_REQUEST_BODY_BYTES_MAX, REQUEST_BODY_BYTES_MAX } from '../api/request-gate';
-import { STATEMENT_CONTENT_BYTES_MAX } from '../bank/statement/statement-document';
+import { STATEMENT_UPLOAD_BYTES_MAX } from '../bank/statement/statement-document';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../domain/ledger-rules';
 import { API_KEY_LABEL_LENGTH_MAX, API_KEY_LIFETIME_DAYS_DEFAULT, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, LEGAL_NAME_LENGTH_MAX } from '../domain/party-rules';
 import { REASON_LENGTH_MAX, RECEIVABLE_INVOICES_MAX } from '../domain/receivable-rules';
@@ -18,7 +18,7 @@ import { CONNECTION_PAGE_SIZE_MAX, NODES_IDS_MAX } from '../schema/builder';
 const CONSTANTS: Record<string, number> = {
   REQUEST_BODY_BYTES_MAX,
   OPERATOR_REQUEST_BODY_BYTES_MAX,
-  STATEMENT_CONTENT_BYTES_MAX,
+  STATEMENT_UPLOAD_BYTES_MAX,
   TOKEN_LENGTH_MAX,
   CURSOR_LENGTH_MAX,
   CONNECTION_PAGE_SIZE_MAX,

@@ -1,7 +1,7 @@
 import { isCurrency } from '../domain/money';
 import { assertPermitted, type Actor } from '../domain/actor';
 import { parseStatementFile } from '../bank/statement/parse-statement-file';
-import type { StatementFile } from '../bank/statement/statement-document';
+import { STATEMENT_FETCH_LIMITS, STATEMENT_UPLOAD_LIMITS, type StatementFile } from '../bank/statement/statement-document';
 import { importStatement, type ImportedStatement } from '../prisma/stores/bank-statement-store';
 import { produceReconciliationReport } from './produce-reconciliation-report';
 import { RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT, type UseCaseContext } from './use-case-context';
@@ -14,7 +14,9 @@ import { RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT, type UseCaseContext } from 
  */
 export async function importBankStatement(ctx: Pick<UseCaseContext, 'prisma' | 'logger' | 'reconciliationSettings'>, actor: Actor | null, file: StatementFile, now = new Date()): Promise<ImportedStatement> {
   if (actor) assertPermitted(actor, 'IMPORT_BANK_STATEMENT');
-  const document = parseStatementFile(file);
+  // An operator's upload came in one API request, the bank's own file through the adapter: the
+  // upload is held to what a request body can carry (docs/reconciliation.md, "Limits").
+  const document = parseStatementFile(file, actor ? STATEMENT_UPLOAD_LIMITS : STATEMENT_FETCH_LIMITS);
   const escalateAfterDays = ctx.reconciliationSettings?.escalateAfterDays ?? RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT;
   const imported = await importStatement(ctx.prisma, document, { format: file.format, importedByUserId: actor?.userId ?? null, escalateAfterDays, now });
   const facts = { statementId: imported.statement.id, date: document.date, currency: document.currency, entries: document.entries.length, returnsBooked: imported.returnsBooked };

@@ -10,9 +10,10 @@ import {
   checkStatementDocument,
   checkText,
   malformed,
-  STATEMENT_ENTRIES_MAX,
+  STATEMENT_UPLOAD_LIMITS,
   type StatementDocument,
   type StatementEntry,
+  type StatementLimits,
 } from './statement-document';
 import { CAMT053_NAMESPACE } from './write-camt053';
 
@@ -182,8 +183,9 @@ function readBalance(balances: Node[], code: 'OPBD' | 'CLBD', currency: string, 
   return { amount: checkBalance(signed, checkCurrency(currency, `${path}/Amt`), `${path}/Amt`), date: dateNode ? optionalText(dateNode, 'Dt', `${path}/Dt`) : undefined };
 }
 
-export function parseCamt053(content: string): StatementDocument {
-  checkContentSize(content);
+/** Reads a camt.053 file; `limits` are the upload's unless the caller says the bank handed it over. */
+export function parseCamt053(content: string, limits: StatementLimits = STATEMENT_UPLOAD_LIMITS): StatementDocument {
+  checkContentSize(content, limits);
   // A DTD could declare entities that expand without bound; a bank statement never has one.
   if (/<!DOCTYPE/i.test(content)) throw malformed('file', 'a DOCTYPE is not allowed in a statement');
   const valid = XMLValidator.validate(content);
@@ -205,7 +207,7 @@ export function parseCamt053(content: string): StatementDocument {
   const closing = readBalance(balances, 'CLBD', currency, 'Stmt');
   const date = checkDate(closing.date ?? opening.date ?? '', 'Stmt/Bal/Dt');
   const entries = list(statement, 'Ntry');
-  if (entries.length > STATEMENT_ENTRIES_MAX) throw malformed('Stmt/Ntry', `the statement has ${entries.length} entries; at most ${STATEMENT_ENTRIES_MAX} are accepted`);
+  if (entries.length > limits.entriesMax) throw malformed('Stmt/Ntry', `the statement has ${entries.length} entries; at most ${limits.entriesMax} are accepted`);
   const createdAtText = text(statement, 'CreDtTm', 'Stmt');
   const createdAt = new Date(createdAtText);
   if (Number.isNaN(createdAt.getTime())) throw malformed('Stmt/CreDtTm', `${JSON.stringify(createdAtText)} is not a date and time`);
@@ -219,5 +221,5 @@ export function parseCamt053(content: string): StatementDocument {
     closingBalance: closing.amount,
     entries: entries.map((entry, index) => readEntry(entry, index, currency)),
   };
-  return checkStatementDocument(document, (index) => `Stmt/Ntry[${index + 1}]`);
+  return checkStatementDocument(document, (index) => `Stmt/Ntry[${index + 1}]`, limits);
 }

@@ -10,9 +10,10 @@ import {
   checkStatementDocument,
   checkText,
   malformed,
-  STATEMENT_ENTRIES_MAX,
+  STATEMENT_UPLOAD_LIMITS,
   type StatementDocument,
   type StatementEntry,
+  type StatementLimits,
 } from './statement-document';
 import { STATEMENT_CSV_COLUMNS, type StatementCsvColumn } from './statement-csv-columns';
 
@@ -28,10 +29,10 @@ interface Row {
   optional(column: StatementCsvColumn): string | null;
 }
 
-function rowsOf(content: string): Row[] {
+function rowsOf(content: string, limits: StatementLimits): Row[] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(content, { bom: true, info: true, skip_empty_lines: true, relax_column_count: false, to: STATEMENT_ENTRIES_MAX + 3 }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = parse(content, { bom: true, info: true, skip_empty_lines: true, relax_column_count: false, to: limits.entriesMax + 3 }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {
     if (error instanceof CsvError) throw malformed(`line ${String((error as CsvError & { lines?: number }).lines ?? '?')}`, error.message);
     throw error;
@@ -91,12 +92,13 @@ function readEntry(row: Row, statementId: string, currency: string): StatementEn
   };
 }
 
-export function parseStatementCsv(content: string): StatementDocument {
-  checkContentSize(content);
-  const rows = rowsOf(content);
+/** Reads the documented CSV; `limits` are the upload's unless the caller says the bank handed it over. */
+export function parseStatementCsv(content: string, limits: StatementLimits = STATEMENT_UPLOAD_LIMITS): StatementDocument {
+  checkContentSize(content, limits);
+  const rows = rowsOf(content, limits);
   const [head, ...entries] = rows;
   if (!head || head.optional('record') !== 'STATEMENT') throw malformed(`line ${head?.line ?? 2}, record`, 'the line after the header is the STATEMENT record');
-  if (entries.length > STATEMENT_ENTRIES_MAX) throw malformed('file', `the statement has more than ${STATEMENT_ENTRIES_MAX} entries`);
+  if (entries.length > limits.entriesMax) throw malformed('file', `the statement has more than ${limits.entriesMax} entries`);
   const at = (column: StatementCsvColumn) => `line ${head.line}, ${column}`;
   const currency = checkCurrency(head.get('currency'), at('currency'));
   const statementId = checkText(head.get('statement_id'), at('statement_id'));
@@ -115,5 +117,5 @@ export function parseStatementCsv(content: string): StatementDocument {
     closingBalance: checkBalance(head.get('closing_balance'), currency, at('closing_balance')),
     entries: entries.map((row) => readEntry(row, statementId, currency)),
   };
-  return checkStatementDocument(document, (index) => `line ${entries[index]?.line ?? '?'}`);
+  return checkStatementDocument(document, (index) => `line ${entries[index]?.line ?? '?'}`, limits);
 }

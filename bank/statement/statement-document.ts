@@ -18,13 +18,37 @@ export interface StatementFile {
 }
 
 /**
- * The largest statement file accepted, in UTF-8 bytes: 8 MiB holds about 10,000 camt.053
- * entries (some 800 bytes each), the most one day may carry. A larger day is a runaway export,
- * not a statement to read into memory.
+ * The largest statement file accepted from the bank (the scheduled fetch through the bank
+ * adapter), in UTF-8 bytes: STATEMENT_ENTRIES_MAX camt.053 entries at about 1.4 KiB each as
+ * written indented (names and memos in Chinese are three bytes a character), with room, and
+ * below the longest string JavaScript holds (512 MiB). A larger file is a runaway export, not a
+ * statement to read into memory.
  */
-export const STATEMENT_CONTENT_BYTES_MAX = 8 * 1024 * 1024;
-/** The most entries one statement may carry. */
-export const STATEMENT_ENTRIES_MAX = 10_000;
+export const STATEMENT_CONTENT_BYTES_MAX = 384 * 1024 * 1024;
+/**
+ * The most entries one statement may carry. One escrow account carries every customer's money
+ * in and out: on a month-end or quarter-end day tens of thousands of suppliers are paid and
+ * core enterprises repay, and a busy platform's day reaches 100,000 movements (the `recon.day`
+ * bench, docs/performance.md); twice that leaves room to grow before a day must be split.
+ */
+export const STATEMENT_ENTRIES_MAX = 200_000;
+/**
+ * A file an operator uploads through the API (importBankStatement) travels in one GraphQL
+ * request, whose body an operator may make at most OPERATOR_REQUEST_BODY_BYTES_MAX (10 MiB):
+ * 8 MiB of file, JSON-escaped, fits. That holds about 10,000 camt.053 entries (some 30,000 as
+ * CSV); a larger day comes through the bank adapter, or from the bank again.
+ */
+export const STATEMENT_UPLOAD_BYTES_MAX = 8 * 1024 * 1024;
+/** The most entries of a statement uploaded through the API. */
+export const STATEMENT_UPLOAD_ENTRIES_MAX = 10_000;
+
+/** How large a statement is read: STATEMENT_UPLOAD_LIMITS for an operator's upload, STATEMENT_FETCH_LIMITS for the bank's own file. */
+export interface StatementLimits {
+  bytesMax: number;
+  entriesMax: number;
+}
+export const STATEMENT_UPLOAD_LIMITS: StatementLimits = { bytesMax: STATEMENT_UPLOAD_BYTES_MAX, entriesMax: STATEMENT_UPLOAD_ENTRIES_MAX };
+export const STATEMENT_FETCH_LIMITS: StatementLimits = { bytesMax: STATEMENT_CONTENT_BYTES_MAX, entriesMax: STATEMENT_ENTRIES_MAX };
 /** Names, account numbers and references longer than this are not a bank's. */
 export const STATEMENT_TEXT_LENGTH_MAX = 140;
 
@@ -126,9 +150,9 @@ export function checkText(value: string, where: Where): string {
 }
 
 /** The file's size, before any parsing: a larger one is refused unread. */
-export function checkContentSize(content: string): void {
+export function checkContentSize(content: string, limits: StatementLimits): void {
   const bytes = Buffer.byteLength(content, 'utf8');
-  if (bytes > STATEMENT_CONTENT_BYTES_MAX) throw malformed('file', `the file is ${bytes} bytes; at most ${STATEMENT_CONTENT_BYTES_MAX} are accepted`);
+  if (bytes > limits.bytesMax) throw malformed('file', `the file is ${bytes} bytes; at most ${limits.bytesMax} are accepted`);
   if (content.trim() === '') throw malformed('file', 'the file is empty');
 }
 
@@ -137,9 +161,9 @@ export function checkContentSize(content: string): void {
  * direction, dates are the statement's day or near it, and the balances add up (opening plus
  * credits minus debits is closing, an entry the file repeats counted once).
  */
-export function checkStatementDocument(document: StatementDocument, entryWhere: (index: number) => Where): StatementDocument {
+export function checkStatementDocument(document: StatementDocument, entryWhere: (index: number) => Where, limits: StatementLimits): StatementDocument {
   const currency = checkCurrency(document.currency, 'currency');
-  if (document.entries.length > STATEMENT_ENTRIES_MAX) throw malformed('file', `the statement has ${document.entries.length} entries; at most ${STATEMENT_ENTRIES_MAX} are accepted`);
+  if (document.entries.length > limits.entriesMax) throw malformed('file', `the statement has ${document.entries.length} entries; at most ${limits.entriesMax} are accepted`);
   const seen = new Map<string, StatementEntry>();
   let balance = new Decimal(document.openingBalance);
   document.entries.forEach((entry, index) => {

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { PayoutView } from '../../bank/bank-adapter';
 import type { StatementDocument, StatementEntry, StatementFileFormat } from '../../bank/statement/statement-document';
 import { addDays, businessDateOf, dateColumn, isoDateOfColumn, startOfBusinessDate, type IsoDate } from '../../domain/business-date';
 import { isOperator, type Actor } from '../../domain/actor';
 import { ConflictError, StatementContinuityError } from '../../domain/errors';
-import { type Decimal, formatAmount, type Currency } from '../../domain/money';
-import type { BankStatement, Payout, Prisma, PrismaClient, ReconciliationRule } from '../client';
+import { Decimal, formatAmount, type Currency } from '../../domain/money';
+import type { BankStatement, Payout, Prisma, PrismaClient } from '../client';
+import { matchStatementLines, money, type Match, type MatchSubject } from './match-statement-lines';
 import { recordPayoutOutcome } from './payout-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
@@ -18,15 +20,22 @@ import { notifyParties, operatorPartyIds } from './operator-notices';
 // activity no statement shows becomes LEDGER_ONLY; everything unresolved is tried again at each
 // later import, and escalated once after the configured number of days.
 
-/** A value date within this many days of the ledger's receipt still matches by account and amount. */
-export const STATEMENT_MATCH_WINDOW_DAYS = 2;
+export { STATEMENT_MATCH_WINDOW_DAYS } from './match-statement-lines';
 /** Unresolved items re-tried at one import; more are left for the next (oldest first). */
 export const RECONCILIATION_ROLL_FORWARD_MAX = 5_000;
+/**
+ * Rows written by one INSERT of lines or items: a statement of the largest day is a few such
+ * round trips, and no single statement carries more than some megabytes of parameters.
+ */
+const STATEMENT_LINES_PER_INSERT_MAX = 20_000;
 /** Items escalated at one import, each telling the operators once. */
 export const RECONCILIATION_ESCALATIONS_MAX = 500;
-/** An import of a full day reads and writes up to some 20,000 rows. */
-const IMPORT_TRANSACTION_TIMEOUT_MS = 120_000;
-const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * An import of a full day reads and writes some 400,000 rows (at most STATEMENT_ENTRIES_MAX lines,
+ * their items, and the ledger activity they are matched to): about 10 s for 100,000 lines on a
+ * small machine (docs/performance.md), so five minutes leaves room for the largest day on a slow one.
+ */
+const IMPORT_TRANSACTION_TIMEOUT_MS = 300_000;
 
 export interface ImportStatementOptions {
   format: StatementFileFormat;
@@ -44,33 +53,10 @@ export interface ImportedStatement {
   returnsBooked: number;
 }
 
-/** What a line was matched to, or why not. */
-interface Match {
-  outcome: 'MATCHED' | 'BANK_ONLY';
-  rule: ReconciliationRule | null;
-  inboundCreditId: string | null;
-  payoutId: string | null;
-  offlineRepaymentId: string | null;
-  detail: string;
-}
-
-interface LineFacts {
-  kind: StatementEntry['kind'];
-  bankReference: string;
-  reference: string;
-  amount: Decimal;
-  currency: string;
-  valueDate: IsoDate;
-}
-
 /** The statement's identity for "imported twice": its content, not its file's bytes or production time. */
 function statementDigest(document: StatementDocument): string {
   const entries = document.entries.map((entry) => [entry.bankReference, entry.kind, entry.direction, entry.amount, entry.reference, entry.bookingDate, entry.valueDate]);
   return sha256Hex(JSON.stringify([document.accountNumber, document.currency, document.date, document.openingBalance, document.closingBalance, entries]));
-}
-
-function money(value: Decimal | Prisma.Decimal, currency: string): string {
-  return `${formatAmount(toDecimal(value), currency as Currency)} ${currency}`;
 }
 
 function signed(value: Prisma.Decimal, currency: string): string {
@@ -124,9 +110,12 @@ async function assertContinuity(tx: Tx, document: StatementDocument): Promise<vo
 
 async function storeStatement(tx: Tx, document: StatementDocument, digest: string, options: ImportStatementOptions, now: Date): Promise<BankStatement> {
   const references = [...new Set(document.entries.map((entry) => entry.bankReference))];
-  const seenBefore = await tx.bankStatementLine.findFirst({ where: { bankReference: { in: references }, duplicateOfId: null }, include: { statement: true } });
+  const [seenBefore] = await tx.$queryRaw<{ bank_reference: string; statement_date: Date }[]>`
+    SELECT l.bank_reference, s.statement_date FROM bank_statement_line l JOIN bank_statement s ON s.id = l.statement_id
+     WHERE l.bank_reference = ANY(${references}::text[]) AND l.duplicate_of_id IS NULL
+     LIMIT 1`;
   if (seenBefore) {
-    throw new ConflictError('STATEMENT_LINE_ALREADY_IMPORTED', `bank reference ${seenBefore.bankReference} was already on the statement of ${isoDateOfColumn(seenBefore.statement.statementDate)}: one movement is counted once`);
+    throw new ConflictError('STATEMENT_LINE_ALREADY_IMPORTED', `bank reference ${seenBefore.bank_reference} was already on the statement of ${isoDateOfColumn(seenBefore.statement_date)}: one movement is counted once`);
   }
   const firstOf = new Map<string, number>();
   document.entries.forEach((entry, index) => {
@@ -150,178 +139,117 @@ async function storeStatement(tx: Tx, document: StatementDocument, digest: strin
       importedAt: now,
     },
   });
-  const ids = new Map<number, string>();
-  for (const [index, entry] of document.entries.entries()) {
-    const first = firstOf.get(entry.bankReference)!;
-    const line = await tx.bankStatementLine.create({
-      data: {
-        statementId: statement.id,
-        position: index + 1,
-        bankReference: entry.bankReference,
-        kind: entry.kind,
-        direction: entry.direction,
-        amount: entry.amount,
-        currency: entry.currency,
-        reference: entry.reference,
-        bookingDate: dateColumn(entry.bookingDate),
-        valueDate: dateColumn(entry.valueDate),
-        endToEndId: entry.endToEndId,
-        debtorName: entry.debtorName,
-        debtorAccountNumber: entry.debtorAccountNumber,
-        creditorName: entry.creditorName,
-        creditorAccountNumber: entry.creditorAccountNumber,
-        remittanceInformation: entry.remittanceInformation,
-        duplicateOfId: first === index ? null : ids.get(first)!,
-      },
-    });
-    ids.set(index, line.id);
+  // The lines in slices of one statement each (not one row per round trip: a busy day has
+  // 100,000 of them). Ids are chosen here so that a repeated entry can point at its first.
+  const ids = document.entries.map(() => randomUUID());
+  for (let start = 0; start < document.entries.length; start += STATEMENT_LINES_PER_INSERT_MAX) {
+    const slice = document.entries.slice(start, start + STATEMENT_LINES_PER_INSERT_MAX);
+    // One JSON parameter rather than an array per column: one value to bind, read by PostgreSQL's own parser.
+    const rows = JSON.stringify(
+      slice.map((entry, offset) => {
+        const index = start + offset;
+        const first = firstOf.get(entry.bankReference)!;
+        return [ids[index], index + 1, entry.bankReference, entry.kind, entry.direction, entry.amount, entry.reference, entry.bookingDate, entry.valueDate, entry.endToEndId, entry.debtorName, entry.debtorAccountNumber, entry.creditorName, entry.creditorAccountNumber, entry.remittanceInformation, first === index ? null : ids[first]];
+      }),
+    );
+    await tx.$executeRaw`
+      INSERT INTO bank_statement_line (id, statement_id, position, bank_reference, kind, direction, amount, currency, reference, booking_date, value_date,
+                                       end_to_end_id, debtor_name, debtor_account_number, creditor_name, creditor_account_number, remittance_information, duplicate_of_id)
+      SELECT (r->>0)::uuid, ${statement.id}::uuid, (r->>1)::int, r->>2, (r->>3)::statement_line_kind, (r->>4)::statement_line_direction, (r->>5)::numeric, ${document.currency},
+             r->>6, (r->>7)::date, (r->>8)::date, r->>9, r->>10, r->>11, r->>12, r->>13, r->>14, (r->>15)::uuid
+        FROM jsonb_array_elements(${rows}::jsonb) AS r`;
   }
   return statement;
+}
+
+interface LineRow {
+  id: string;
+  kind: StatementEntry['kind'];
+  bank_reference: string;
+  reference: string;
+  amount: string;
+  currency: string;
+  value_date: Date;
+}
+
+function subjectOf(line: LineRow, itemId: string | null): MatchSubject {
+  return { itemId, kind: line.kind, bankReference: line.bank_reference, reference: line.reference, amount: new Decimal(line.amount), currency: line.currency, valueDate: isoDateOfColumn(line.value_date) };
 }
 
 /** Every counted line of the new statement matched, earlier unresolved items tried again, ledger-only activity found, overdue items escalated. */
 async function reconcile(tx: Tx, statement: BankStatement, escalateAfterDays: number, now: Date): Promise<void> {
   const date = isoDateOfColumn(statement.statementDate);
-  const lines = await tx.bankStatementLine.findMany({ where: { statementId: statement.id, duplicateOfId: null }, orderBy: { position: 'asc' } });
-  for (const line of lines) {
-    const facts: LineFacts = { kind: line.kind, bankReference: line.bankReference, reference: line.reference, amount: toDecimal(line.amount), currency: line.currency, valueDate: isoDateOfColumn(line.valueDate) };
-    const match = await matchLine(tx, facts, null);
-    await tx.reconciliationItem.create({
-      data: {
-        ...match,
-        status: match.outcome === 'MATCHED' ? 'RESOLVED' : 'OPEN',
-        resolvedAt: match.outcome === 'MATCHED' ? now : null,
-        kind: line.kind,
-        accountNumber: statement.accountNumber,
-        currency: statement.currency,
-        amount: line.amount,
-        statementLineId: line.id,
-        firstStatementDate: statement.statementDate,
-        lastCheckedDate: statement.statementDate,
-        createdAt: now,
-        updatedAt: now,
-      },
-    });
-    if (match.outcome === 'MATCHED') await resolveLedgerOnly(tx, line.kind, match, date, now);
+  const lines = await tx.$queryRaw<LineRow[]>`
+    SELECT l.id::text AS id, l.kind::text AS kind, l.bank_reference, l.reference, l.amount::text AS amount, l.currency::text AS currency, l.value_date
+      FROM bank_statement_line l WHERE l.statement_id = ${statement.id}::uuid AND l.duplicate_of_id IS NULL ORDER BY l.position`;
+  const matches = await matchStatementLines(tx, lines.map((line) => subjectOf(line, null)));
+  for (let start = 0; start < lines.length; start += STATEMENT_LINES_PER_INSERT_MAX) {
+    const rows = JSON.stringify(
+      lines.slice(start, start + STATEMENT_LINES_PER_INSERT_MAX).map((line, offset) => {
+        const match = matches[start + offset]!;
+        return [line.id, match.outcome, match.rule, match.inboundCreditId, match.payoutId, match.offlineRepaymentId, match.detail];
+      }),
+    );
+    await tx.$executeRaw`
+      INSERT INTO reconciliation_item (outcome, status, resolved_at, kind, account_number, currency, amount, statement_line_id, inbound_credit_id, payout_id,
+                                       offline_repayment_id, rule, detail, first_statement_date, last_checked_date, created_at, updated_at)
+      SELECT (r->>1)::reconciliation_outcome, CASE WHEN r->>1 = 'MATCHED' THEN 'RESOLVED' ELSE 'OPEN' END::reconciliation_status,
+             CASE WHEN r->>1 = 'MATCHED' THEN ${now}::timestamptz END, l.kind, ${statement.accountNumber}, ${statement.currency}, l.amount, l.id,
+             (r->>3)::uuid, (r->>4)::uuid, (r->>5)::uuid, (r->>2)::reconciliation_rule, r->>6, ${isoDateOfColumn(statement.statementDate)}::date, ${isoDateOfColumn(statement.statementDate)}::date,
+             ${now}::timestamptz, ${now}::timestamptz
+        FROM jsonb_array_elements(${rows}::jsonb) WITH ORDINALITY AS u(r, ord)
+        JOIN bank_statement_line l ON l.id = (r->>0)::uuid
+       ORDER BY u.ord`;
   }
+  await resolveLedgerOnly(tx, lines.map((line, index) => ({ kind: line.kind, match: matches[index]! })), date, now);
   await rollForward(tx, statement, now);
   await findLedgerOnly(tx, statement, now);
   await escalate(tx, statement, escalateAfterDays, now);
 }
 
-/**
- * The matching rules, in order (docs/reconciliation.md, "Matching"). `itemId` is the line's own
- * item when it is tried again, so what it already holds does not count as taken by another line.
- */
-async function matchLine(tx: Tx, line: LineFacts, itemId: string | null): Promise<Match> {
-  const none = { inboundCreditId: null, payoutId: null, offlineRepaymentId: null, rule: null };
-  const amount = money(line.amount, line.currency);
-  if (line.kind === 'INBOUND_CREDIT') {
-    // 1. The bank's reference, the key the feed booked the credit under.
-    const byReference = await tx.inboundCredit.findUnique({ where: { bankReference: line.bankReference } });
-    if (byReference) {
-      if (byReference.currency === line.currency && toDecimal(byReference.amount).eq(line.amount) && !(await creditTaken(tx, byReference.id, itemId))) {
-        return { ...none, outcome: 'MATCHED', rule: 'BANK_REFERENCE', inboundCreditId: byReference.id, detail: `booked by the feed under ${line.bankReference}` };
-      }
-      return { ...none, outcome: 'BANK_ONLY', detail: `the ledger booked ${money(byReference.amount, byReference.currency)} under ${line.bankReference}; the bank shows ${amount}` };
-    }
-    // 2. The virtual account credited, the amount, and a receipt within the value-date window: a
-    // bank whose statement references differ from its feed's, or a memo that named the wrong thing.
-    const from = startOfBusinessDate(addDays(line.valueDate, -STATEMENT_MATCH_WINDOW_DAYS));
-    const to = startOfBusinessDate(addDays(line.valueDate, STATEMENT_MATCH_WINDOW_DAYS + 1));
-    const valueDay = startOfBusinessDate(line.valueDate);
-    const [byAccount] = await tx.$queryRaw<{ id: string }[]>`
-      SELECT c.id::text AS id FROM inbound_credit c
-       WHERE c.virtual_account_number = ${line.reference} AND c.amount = ${line.amount.toFixed()}::numeric AND c.currency = ${line.currency}
-         AND c.received_at >= ${from} AND c.received_at < ${to}
-         AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM ${itemId}::uuid)
-         AND NOT EXISTS (SELECT 1 FROM bank_statement_line l WHERE l.bank_reference = c.bank_reference AND l.duplicate_of_id IS NULL)
-       ORDER BY abs(extract(epoch FROM c.received_at - ${valueDay})), c.received_at, c.id
-       LIMIT 1`;
-    if (byAccount) {
-      return { ...none, outcome: 'MATCHED', rule: 'ACCOUNT_AMOUNT_VALUE_DATE', inboundCreditId: byAccount.id, detail: `matched by virtual account ${line.reference}, ${amount} and a receipt within ${STATEMENT_MATCH_WINDOW_DAYS} days of value date ${line.valueDate}` };
-    }
-    // 3. An expected payment: an approved offline receipt the feed has not yet brought. The money is
-    // still not in the ledger, so the line stays BANK_ONLY (in transit) until the feed books it.
-    const windowMs = STATEMENT_MATCH_WINDOW_DAYS * DAY_MS;
-    const [expected] = await tx.$queryRaw<{ id: string; bank_reference: string }[]>`
-      SELECT o.id::text AS id, o.bank_reference FROM offline_repayment o
-        JOIN financing f ON f.id = o.financing_id
-        JOIN ledger_account a ON a.id = f.collection_account_id
-       WHERE o.status = 'APPROVED' AND o.currency = ${line.currency}
-         AND (o.bank_reference = ${line.bankReference}
-              OR (a.virtual_account_number = ${line.reference} AND o.amount = ${line.amount.toFixed()}::numeric
-                  AND o.created_at BETWEEN ${new Date(valueDay.getTime() - windowMs)} AND ${new Date(valueDay.getTime() + windowMs + DAY_MS)}))
-       ORDER BY (o.bank_reference = ${line.bankReference}) DESC, o.created_at, o.id
-       LIMIT 1`;
-    if (expected) {
-      return { ...none, outcome: 'BANK_ONLY', rule: 'EXPECTED_PAYMENT', offlineRepaymentId: expected.id, detail: `expected: the approved offline receipt ${expected.bank_reference}; the feed has not booked the money yet` };
-    }
-    return { ...none, outcome: 'BANK_ONLY', detail: `the ledger has no credit of ${amount} to virtual account ${line.reference}: surplus (长款) until the feed books it` };
-  }
-
-  // Payouts and their returns carry the payout reference the platform chose.
-  const payout = await tx.payout.findUnique({ where: { payoutReference: line.reference } });
-  if (!payout) return { ...none, outcome: 'BANK_ONLY', detail: `the ledger has no payout ${line.reference}` };
-  const withPayout = { ...none, payoutId: payout.id };
-  if (payout.currency !== line.currency) return { ...withPayout, outcome: 'BANK_ONLY', detail: `payout ${line.reference} is in ${payout.currency}, the line in ${line.currency}` };
-  if (line.kind === 'PAYOUT') {
-    if (!toDecimal(payout.amount).eq(line.amount)) return { ...withPayout, outcome: 'BANK_ONLY', detail: `payout ${line.reference} is ${money(payout.amount, payout.currency)}; the bank paid ${amount}` };
-    if (payout.status === 'SETTLED' || payout.status === 'RETURNED') return { ...withPayout, outcome: 'MATCHED', rule: 'PAYOUT_REFERENCE', detail: `payout ${line.reference} ${payout.status.toLowerCase()}` };
-    if (payout.status === 'FAILED') return { ...withPayout, outcome: 'BANK_ONLY', detail: `the ledger booked payout ${line.reference} as failed, but the bank paid it` };
-    return { ...withPayout, outcome: 'BANK_ONLY', detail: `the bank paid payout ${line.reference}; the ledger still has it in transit (${payout.status})` };
-  }
-  // PAYOUT_RETURN
-  if (payout.status === 'RETURNED') {
-    if (toDecimal(payout.returnedAmount ?? payout.amount).eq(line.amount)) return { ...withPayout, outcome: 'MATCHED', rule: 'PAYOUT_REFERENCE', detail: `return of payout ${line.reference} booked` };
-    return { ...withPayout, outcome: 'BANK_ONLY', detail: `the ledger booked ${money(payout.returnedAmount ?? payout.amount, payout.currency)} returned of payout ${line.reference}; the bank shows ${amount}` };
-  }
-  if (payout.status === 'SETTLED') {
-    if (line.amount.gt(toDecimal(payout.amount))) return { ...withPayout, outcome: 'BANK_ONLY', detail: `the bank returned ${amount} of payout ${line.reference}, more than its ${money(payout.amount, payout.currency)}` };
-    return { ...withPayout, outcome: 'BANK_ONLY', detail: `payout ${line.reference} came back after the ledger settled it: its return is booked to the source account` };
-  }
-  return { ...withPayout, outcome: 'BANK_ONLY', detail: `the bank returned payout ${line.reference}; the ledger has it ${payout.status}` };
-}
-
-async function creditTaken(tx: Tx, creditId: string, itemId: string | null): Promise<boolean> {
-  const taken = await tx.reconciliationItem.findFirst({ where: { inboundCreditId: creditId, outcome: 'MATCHED', ...(itemId ? { id: { not: itemId } } : {}) }, select: { id: true } });
-  return taken !== null;
-}
-
-/** Ledger activity a line now explains is no longer ledger-only. */
-async function resolveLedgerOnly(tx: Tx, kind: StatementEntry['kind'], match: Match, date: IsoDate, now: Date): Promise<void> {
-  const subject = match.inboundCreditId ? { inboundCreditId: match.inboundCreditId } : match.payoutId ? { payoutId: match.payoutId, kind } : null;
-  if (!subject) return;
-  await tx.reconciliationItem.updateMany({
-    where: { ...subject, outcome: 'LEDGER_ONLY', status: { not: 'RESOLVED' } },
-    data: { status: 'RESOLVED', resolvedAt: now, updatedAt: now, lastCheckedDate: dateColumn(date), detail: `shown by the bank on the statement of ${date}` },
-  });
+/** Ledger activity lines now explain is no longer ledger-only. */
+async function resolveLedgerOnly(tx: Tx, matched: { kind: StatementEntry['kind']; match: Match }[], date: IsoDate, now: Date): Promise<void> {
+  const found = matched.filter(({ match }) => match.outcome === 'MATCHED');
+  const creditIds = found.flatMap(({ match }) => (match.inboundCreditId ? [match.inboundCreditId] : []));
+  const payouts = found.filter(({ match }) => !match.inboundCreditId && match.payoutId);
+  if (creditIds.length === 0 && payouts.length === 0) return;
+  const detail = `shown by the bank on the statement of ${date}`;
+  await tx.$executeRaw`
+    UPDATE reconciliation_item i SET status = 'RESOLVED', resolved_at = ${now}::timestamptz, updated_at = ${now}::timestamptz, last_checked_date = ${date}::date, detail = ${detail}
+     WHERE i.outcome = 'LEDGER_ONLY' AND i.status <> 'RESOLVED'
+       AND (i.inbound_credit_id = ANY(${creditIds}::uuid[])
+            OR (i.payout_id, i.kind::text) IN (SELECT * FROM unnest(${payouts.map(({ match }) => match.payoutId)}::uuid[], ${payouts.map(({ kind }) => kind)}::text[])))`;
 }
 
 /** Unresolved lines of earlier days are matched again: the feed or the workflow may have booked them since. */
 async function rollForward(tx: Tx, statement: BankStatement, now: Date): Promise<void> {
   const date = isoDateOfColumn(statement.statementDate);
-  const open = await tx.reconciliationItem.findMany({
-    where: { accountNumber: statement.accountNumber, currency: statement.currency, status: { not: 'RESOLVED' }, outcome: 'BANK_ONLY', firstStatementDate: { lt: statement.statementDate } },
-    orderBy: [{ firstStatementDate: 'asc' }, { createdAt: 'asc' }],
-    take: RECONCILIATION_ROLL_FORWARD_MAX,
+  const open = await tx.$queryRaw<(LineRow & { item_id: string })[]>`
+    SELECT i.id::text AS item_id, l.id::text AS id, l.kind::text AS kind, l.bank_reference, l.reference, l.amount::text AS amount, l.currency::text AS currency, l.value_date
+      FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id
+     WHERE i.account_number = ${statement.accountNumber} AND i.currency = ${statement.currency} AND i.status <> 'RESOLVED' AND i.outcome = 'BANK_ONLY'
+       AND i.first_statement_date < ${isoDateOfColumn(statement.statementDate)}::date
+     ORDER BY i.first_statement_date, i.created_at
+     LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
+  if (open.length === 0) return;
+  const matches = await matchStatementLines(tx, open.map((row) => subjectOf(row, row.item_id)));
+  const rows = open.map((row, index) => {
+    const match = matches[index]!;
+    return { id: row.item_id, match, detail: match.outcome === 'MATCHED' ? `${match.detail} (matched at the import of ${date})` : match.detail };
   });
-  for (const item of open) {
-    const line = await tx.bankStatementLine.findUniqueOrThrow({ where: { id: item.statementLineId! } });
-    const match = await matchLine(tx, { kind: line.kind, bankReference: line.bankReference, reference: line.reference, amount: toDecimal(line.amount), currency: line.currency, valueDate: isoDateOfColumn(line.valueDate) }, item.id);
-    const matched = match.outcome === 'MATCHED';
-    await tx.reconciliationItem.update({
-      where: { id: item.id },
-      data: {
-        ...match,
-        ...(matched ? { status: 'RESOLVED', resolvedAt: now } : {}),
-        detail: matched ? `${match.detail} (matched at the import of ${date})` : match.detail,
-        lastCheckedDate: statement.statementDate,
-        updatedAt: now,
-      },
-    });
-    if (matched) await resolveLedgerOnly(tx, line.kind, match, date, now);
-  }
+  await tx.$executeRaw`
+    UPDATE reconciliation_item i
+       SET outcome = u.outcome::reconciliation_outcome, rule = u.rule::reconciliation_rule, inbound_credit_id = u.inbound_credit_id, payout_id = u.payout_id,
+           offline_repayment_id = u.offline_repayment_id, detail = u.detail,
+           status = CASE WHEN u.outcome = 'MATCHED' THEN 'RESOLVED'::reconciliation_status ELSE i.status END,
+           resolved_at = CASE WHEN u.outcome = 'MATCHED' THEN ${now}::timestamptz ELSE i.resolved_at END,
+           last_checked_date = ${isoDateOfColumn(statement.statementDate)}::date, updated_at = ${now}::timestamptz
+      FROM unnest(${rows.map((row) => row.id)}::uuid[], ${rows.map((row) => row.match.outcome)}::text[], ${rows.map((row) => row.match.rule)}::text[],
+                  ${rows.map((row) => row.match.inboundCreditId)}::uuid[], ${rows.map((row) => row.match.payoutId)}::uuid[],
+                  ${rows.map((row) => row.match.offlineRepaymentId)}::uuid[], ${rows.map((row) => row.detail)}::text[])
+           AS u(id, outcome, rule, inbound_credit_id, payout_id, offline_repayment_id, detail)
+     WHERE i.id = u.id`;
+  await resolveLedgerOnly(tx, open.map((row, index) => ({ kind: row.kind, match: matches[index]! })), date, now);
 }
 
 /**
@@ -333,51 +261,40 @@ async function findLedgerOnly(tx: Tx, statement: BankStatement, now: Date): Prom
   const first = await tx.bankStatement.findFirst({ where: { accountNumber: statement.accountNumber, currency: statement.currency }, orderBy: { statementDate: 'asc' }, select: { statementDate: true } });
   const from = startOfBusinessDate(isoDateOfColumn(first!.statementDate));
   const to = startOfBusinessDate(addDays(isoDateOfColumn(statement.statementDate), 1));
-  const payouts = await tx.$queryRaw<{ id: string; amount: Prisma.Decimal; payout_reference: string; settled_at: Date }[]>`
-    SELECT p.id::text AS id, p.amount, p.payout_reference, p.settled_at FROM payout p
+  const payouts = await tx.$queryRaw<{ id: string; amount: string; payout_reference: string; settled_at: Date }[]>`
+    SELECT p.id::text AS id, p.amount::text AS amount, p.payout_reference, p.settled_at FROM payout p
      WHERE p.currency = ${statement.currency} AND p.status IN ('SETTLED', 'RETURNED') AND p.settled_at >= ${from} AND p.settled_at < ${to}
-       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT' AND (i.outcome = 'MATCHED' OR i.outcome = 'LEDGER_ONLY'))
+       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT' AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
      ORDER BY p.settled_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
-  for (const payout of payouts) {
-    await tx.reconciliationItem.create({
-      data: {
-        outcome: 'LEDGER_ONLY',
-        status: 'OPEN',
-        kind: 'PAYOUT',
-        accountNumber: statement.accountNumber,
-        currency: statement.currency,
-        amount: payout.amount,
-        payoutId: payout.id,
-        detail: `the ledger settled payout ${payout.payout_reference} on ${businessDateOf(payout.settled_at)}; no statement shows the bank paying it`,
-        firstStatementDate: statement.statementDate,
-        lastCheckedDate: statement.statementDate,
-        createdAt: now,
-        updatedAt: now,
-      },
-    });
-  }
-  const credits = await tx.$queryRaw<{ id: string; amount: Prisma.Decimal; bank_reference: string; received_at: Date }[]>`
-    SELECT c.id::text AS id, c.amount, c.bank_reference, c.received_at FROM inbound_credit c
+  const credits = await tx.$queryRaw<{ id: string; amount: string; bank_reference: string; received_at: Date }[]>`
+    SELECT c.id::text AS id, c.amount::text AS amount, c.bank_reference, c.received_at FROM inbound_credit c
      WHERE c.currency = ${statement.currency} AND c.received_at >= ${from} AND c.received_at < ${to}
-       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND (i.outcome = 'MATCHED' OR i.outcome = 'LEDGER_ONLY'))
+       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
      ORDER BY c.received_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
-  for (const credit of credits) {
-    await tx.reconciliationItem.create({
-      data: {
-        outcome: 'LEDGER_ONLY',
-        status: 'OPEN',
-        kind: 'INBOUND_CREDIT',
-        accountNumber: statement.accountNumber,
-        currency: statement.currency,
-        amount: credit.amount,
-        inboundCreditId: credit.id,
-        detail: `the ledger booked credit ${credit.bank_reference} received on ${businessDateOf(credit.received_at)}; no statement shows it`,
-        firstStatementDate: statement.statementDate,
-        lastCheckedDate: statement.statementDate,
-        createdAt: now,
-        updatedAt: now,
-      },
-    });
+  const items = [
+    ...payouts.map((payout) => ({
+      kind: 'PAYOUT',
+      amount: payout.amount,
+      payoutId: payout.id,
+      inboundCreditId: null as string | null,
+      detail: `the ledger settled payout ${payout.payout_reference} on ${businessDateOf(payout.settled_at)}; no statement shows the bank paying it`,
+    })),
+    ...credits.map((credit) => ({
+      kind: 'INBOUND_CREDIT',
+      amount: credit.amount,
+      payoutId: null as string | null,
+      inboundCreditId: credit.id,
+      detail: `the ledger booked credit ${credit.bank_reference} received on ${businessDateOf(credit.received_at)}; no statement shows it`,
+    })),
+  ];
+  if (items.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO reconciliation_item (outcome, status, kind, account_number, currency, amount, payout_id, inbound_credit_id, detail, first_statement_date, last_checked_date, created_at, updated_at)
+      SELECT 'LEDGER_ONLY', 'OPEN', u.kind::statement_line_kind, ${statement.accountNumber}, ${statement.currency}, u.amount, u.payout_id, u.inbound_credit_id, u.detail,
+             ${isoDateOfColumn(statement.statementDate)}::date, ${isoDateOfColumn(statement.statementDate)}::date, ${now}::timestamptz, ${now}::timestamptz
+        FROM unnest(${items.map((item) => item.kind)}::text[], ${items.map((item) => item.amount)}::numeric[], ${items.map((item) => item.payoutId)}::uuid[],
+                    ${items.map((item) => item.inboundCreditId)}::uuid[], ${items.map((item) => item.detail)}::text[]) WITH ORDINALITY AS u(kind, amount, payout_id, inbound_credit_id, detail, ord)
+       ORDER BY u.ord`;
   }
   await tx.reconciliationItem.updateMany({
     where: { accountNumber: statement.accountNumber, currency: statement.currency, outcome: 'LEDGER_ONLY', status: { not: 'RESOLVED' } },

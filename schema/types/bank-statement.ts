@@ -1,6 +1,6 @@
 import { StatementContinuityError, ConflictError } from '../../domain/errors';
 import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
-import { STATEMENT_CONTENT_BYTES_MAX, STATEMENT_FILE_FORMATS } from '../../bank/statement/statement-document';
+import { STATEMENT_UPLOAD_BYTES_MAX, STATEMENT_FILE_FORMATS } from '../../bank/statement/statement-document';
 import {
   ReconciliationOutcome as OutcomeValues,
   ReconciliationRule as RuleValues,
@@ -165,7 +165,7 @@ builder.prismaNode('ReconciliationItem', {
 const ImportBankStatementInput = builder.inputType('ImportBankStatementInput', {
   fields: (t) => ({
     format: t.field({ type: BankStatementFormatEnum }),
-    content: t.string({ description: `The file's text, UTF-8; at most ${STATEMENT_CONTENT_BYTES_MAX} bytes.` }),
+    content: t.string({ description: `The file's text, UTF-8; at most ${STATEMENT_UPLOAD_BYTES_MAX} bytes.` }),
   }),
 });
 
