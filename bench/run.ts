@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { migrate } from '../prisma/migrate';
 import { startLocalPostgres } from '../scripts/lib/local-postgres';
 import { runLedgerBenchmarks, type BenchResult } from './ledger';
+import { runApiBenchmarks } from './api';
+import { runRegistryBenchmarks } from './registry';
 import { freePort } from '../scripts/lib/free-port';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
@@ -33,6 +35,7 @@ try {
   await migrate(url);
   say(`PostgreSQL with durable commits in ${baseDir}; ${cpus().length} CPUs`);
   const results = await runLedgerBenchmarks(url, say);
+  results.push(...(await runApiBenchmarks(url, say)), ...(await runRegistryBenchmarks(url, say)));
   process.stdout.write(`\n${table(results)}\n\n`);
   await mkdir(RESULTS_DIR, { recursive: true });
   const json = Object.fromEntries(results.map((result) => [result.name, { value: result.value, unit: result.unit, baseline: result.baseline, ratio: result.ratio }]));
