@@ -9,6 +9,8 @@ import { migrate } from '../prisma/migrate';
 import { startLocalPostgres } from '../scripts/lib/local-postgres';
 import { runLedgerBenchmarks, type BenchResult } from './ledger';
 import { runReconciliationBenchmark } from './reconciliation';
+import { runApiBenchmarks } from './api';
+import { runRegistryBenchmarks } from './registry';
 import { freePort } from '../scripts/lib/free-port';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
@@ -19,6 +21,8 @@ const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SUITES: Record<string, (url: string, log: (line: string) => void) => Promise<BenchResult[]>> = {
   ledger: runLedgerBenchmarks,
   recon: runReconciliationBenchmark,
+  api: runApiBenchmarks,
+  registry: runRegistryBenchmarks,
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in SUITES));

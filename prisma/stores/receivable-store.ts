@@ -261,10 +261,16 @@ export interface RegistryAnswer {
 /** The public registry check: whether an invoice is encumbered, never by whom or for how much. */
 export async function registryCheck(prisma: PrismaClient, viewer: Actor, obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): Promise<RegistryAnswer> {
   const fingerprint = invoiceFingerprint(obligorCreditCode, invoiceCode, invoiceNumber);
-  const active = await prisma.registryEntry.findFirst({ where: { fingerprint, releasedAt: null }, include: { receivable: { select: { id: true, status: true, supplierPartyId: true, obligorPartyId: true } } } });
+  // One statement, the active entry by its partial unique index joined to its receivable by
+  // primary key: the check is asked before every registration and by every party's tools.
+  const [active] = await prisma.$queryRaw<Array<{ encumberedSince: Date; registrationNumber: string; id: string; status: ReceivableStatus; supplierPartyId: string; obligorPartyId: string }>>`
+    SELECT e.encumbered_since AS "encumberedSince", e.registration_number AS "registrationNumber",
+           r.id::text AS id, r.status::text AS status, r.supplier_party_id::text AS "supplierPartyId", r.obligor_party_id::text AS "obligorPartyId"
+      FROM registry_entry e JOIN receivable r ON r.id = e.receivable_id
+     WHERE e.fingerprint = ${fingerprint} AND e.released_at IS NULL`;
   if (!active) return { encumbered: false, since: null, registrationNumber: null, status: null };
   // That it is encumbered is public (no double financing); which registration, and its state, only to the receivable's own parties.
-  const { receivable } = active;
+  const receivable = active;
   const own = isOperator(viewer) || viewer.partyId === receivable.supplierPartyId || viewer.partyId === receivable.obligorPartyId;
   if (!own) return { encumbered: true, since: active.encumberedSince, registrationNumber: null, status: null };
   return { encumbered: true, since: active.encumberedSince, registrationNumber: active.registrationNumber, status: await statusAsSeen(prisma, viewer, receivable) };

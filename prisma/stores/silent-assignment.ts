@@ -51,6 +51,17 @@ export async function statusAsSeen(db: PrismaClient | Tx, viewer: Actor, receiva
   return masked > 0 ? 'CONFIRMED' : receivable.status;
 }
 
+/**
+ * statusAsSeen for a page of receivables: of `receivableIds`, those the viewer sees as CONFIRMED
+ * while a silent financing it owes holds them, in one statement (none for operators).
+ */
+export async function silentlyFinancedAmong(db: PrismaClient | Tx, viewer: Actor, receivableIds: readonly string[]): Promise<Set<string>> {
+  const hidden = silentlyFinancedWhere(viewer);
+  if (!hidden || receivableIds.length === 0) return new Set();
+  const rows = await db.receivable.findMany({ where: { AND: [{ id: { in: [...receivableIds] } }, hidden] }, select: { id: true } });
+  return new Set(rows.map((row) => row.id));
+}
+
 /** A receivable's history as the viewer may read it: without the rows a silent financing it owes brought about. */
 export function transitionsAsSeenWhere(viewer: Actor): Prisma.ReceivableTransitionWhereInput {
   if (isOperator(viewer)) return {};

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
 import { registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
-import { statusAsSeen, statusAsSeenWhere, transitionsAsSeenWhere } from '../../prisma/stores/silent-assignment';
+import { FINANCED_STATES, silentlyFinancedAmong, statusAsSeen, statusAsSeenWhere, transitionsAsSeenWhere } from '../../prisma/stores/silent-assignment';
+import { batchLoad } from '../batch-load';
 import { visibleDocumentsWhere, visibleNotificationsWhere } from '../../prisma/stores/visibility';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { dateColumn, isoDateOfColumn } from '../../domain/business-date';
@@ -117,7 +118,15 @@ builder.prismaNode('Receivable', {
     status: t.field({
       type: ReceivableStatusEnum,
       description: 'To the obligor of a silent financing, CONFIRMED while the financing holds it (silent assignment is not told).',
-      resolve: (receivable, _args, ctx) => statusAsSeen(ctx.prisma, ctx.viewer, receivable),
+      resolve: async (receivable, _args, ctx) => {
+        // Only the obligor's view of a financed receivable can differ; the page's such rows are asked about together.
+        if (receivable.obligorPartyId !== ctx.viewer.partyId || !FINANCED_STATES.includes(receivable.status)) return statusAsSeen(ctx.prisma, ctx.viewer, receivable);
+        const masked = await batchLoad(ctx, 'Receivable.status', receivable.id, async (ids) => {
+          const hidden = await silentlyFinancedAmong(ctx.prisma, ctx.viewer, ids);
+          return new Map(ids.map((id) => [id, hidden.has(id)]));
+        });
+        return masked ? 'CONFIRMED' : receivable.status;
+      },
     }),
     supplier: t.relation('supplier', { type: Counterparty }),
     obligor: t.relation('obligor', { type: Counterparty }),
@@ -297,8 +306,17 @@ builder.prismaNode('Notification', {
       type: 'Financing',
       nullable: true,
       description: 'The financing the message is about, if you may see it.',
-      resolve: (query, notification, _args, ctx) =>
-        notification.financingId ? ctx.prisma.financing.findFirst({ ...query, where: { AND: [{ id: notification.financingId }, visibleFinancingsWhere(ctx.viewer)] } }) : null,
+      resolve: async (query, notification, _args, ctx) => {
+        const { financingId } = notification;
+        if (!financingId) return null;
+        // The page's notifications select the same fields: their financings are read together.
+        const found = await batchLoad(ctx, `Notification.financing:${JSON.stringify(query)}`, financingId, async (ids) => {
+          const select = 'select' in query && query.select ? { select: { ...query.select, id: true } } : {};
+          const rows = await ctx.prisma.financing.findMany({ ...query, ...select, where: { AND: [{ id: { in: ids } }, visibleFinancingsWhere(ctx.viewer)] } });
+          return new Map(rows.map((row) => [row.id, row]));
+        });
+        return found ?? null;
+      },
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),

@@ -1,0 +1,90 @@
+import { Client } from '@temporalio/client';
+import pino from 'pino';
+import { startApiServer } from '../api/server';
+import { createPrismaClient } from '../prisma/client';
+import { TEST_FINANCING_WINDOWS } from '../test/support/financings';
+import { createPageWorld } from '../test/support/page-world';
+import { TEST_PEPPER } from '../test/support/parties';
+import type { BenchResult } from './ledger';
+import { percentile, round2, timedFor } from './measure';
+
+// The API's page latency (docs/performance.md): a page of 50 receivables and of 50 financings
+// with their nested fields, at 32 concurrent clients over real HTTP against the real API server
+// (startApiServer: the request gate, authentication, rate limit, Yoga and Pothos), beside
+// `{ viewer { user { id } } }` (the same path with the least work) in the same run. The book is built
+// through the stores beforehand, not timed (test/support/page-world.ts).
+
+export const API_CLIENTS = 32;
+const PAGE_SIZE = 50;
+const WARM_UP_MS = 2000;
+const ROUND_MS = 4000;
+const ROUNDS = 3;
+
+const MONEY = 'amount currency';
+const COUNTERPARTY = 'partyId legalName creditCode';
+const RECEIVABLES_PAGE = `query { receivables(first: ${PAGE_SIZE}) { totalCount edges { node {
+  id registrationNumber status contractNumber dueDate faceAmount { ${MONEY} } confirmedAmount { ${MONEY} }
+  supplier { ${COUNTERPARTY} } obligor { ${COUNTERPARTY} }
+  invoices { lineNumber invoiceCode invoiceNumber amount { ${MONEY} } issueDate } } } } }`;
+const FINANCINGS_PAGE = `query { financings(first: ${PAGE_SIZE}) { totalCount edges { node {
+  id financingNumber status principal { ${MONEY} } interest { ${MONEY} } fees { ${MONEY} } netDisbursement { ${MONEY} }
+  repaymentAtMaturity { ${MONEY} } effectiveAnnualRate valueDate dueDate disbursed { ${MONEY} }
+  outstanding { total { ${MONEY} } } repaid { total { ${MONEY} } }
+  supplier { ${COUNTERPARTY} } funder { ${COUNTERPARTY} } obligor { ${COUNTERPARTY} }
+  receivable { id registrationNumber invoices { invoiceNumber amount { ${MONEY} } } }
+  ledgerTransactions(first: 5) { totalCount edges { node { id code entries { direction amount { ${MONEY} } } } } } } } } }`;
+// Viewer has no id of its own: its user's id is the least a caller can ask of it (one primary-key read).
+const VIEWER = 'query { viewer { user { id } } }';
+
+export async function runApiBenchmarks(databaseUrl: string, log: (line: string) => void): Promise<BenchResult[]> {
+  const prisma = createPrismaClient({ databaseUrl, poolMax: 20 });
+  // Reads of pages never reach Temporal; a lazy client never connects.
+  const temporal = new Client();
+  const api = await startApiServer(
+    {
+      prisma,
+      temporal,
+      taskQueue: 'bench',
+      logger: pino({ level: 'silent' }),
+      apiKeyPepper: TEST_PEPPER,
+      graphiql: false,
+      introspection: false,
+      receivableSettings: { confirmationWindowMs: 7 * 86_400_000, reminderOffsetsMs: [] },
+      financingSettings: TEST_FINANCING_WINDOWS,
+    },
+    // The benchmark is one key sending as fast as it is answered: far above the per-key limit by design.
+    { host: '127.0.0.1', port: 0, rateLimit: { perKey: 1_000_000_000, unauthenticatedPerAddress: 300, windowSeconds: 60 } },
+  );
+  try {
+    log(`building a book of ${PAGE_SIZE} disbursed financings through the stores`);
+    const world = await createPageWorld(prisma, { size: PAGE_SIZE });
+    const request = (query: string) => async () => {
+      const response = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${world.supplier.token}` }, body: JSON.stringify({ query }) });
+      const body = (await response.json()) as { data?: Record<string, { edges?: unknown[] }>; errors?: unknown };
+      if (!response.ok || body.errors) throw new Error(`the benchmark's query failed (${response.status}): ${JSON.stringify(body.errors)}`);
+    };
+    const contenders: Record<string, () => Promise<void>> = { viewer: request(VIEWER), receivables: request(RECEIVABLES_PAGE), financings: request(FINANCINGS_PAGE) };
+    log(`warming up (${WARM_UP_MS} ms each)`);
+    for (const operation of Object.values(contenders)) await timedFor(WARM_UP_MS, API_CLIENTS, operation);
+    // Rounds alternate, so that a noisy neighbour on the machine hits all three alike.
+    const samples: Record<string, number[]> = { viewer: [], receivables: [], financings: [] };
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      for (const [name, operation] of Object.entries(contenders)) samples[name]!.push(...(await timedFor(ROUND_MS, API_CLIENTS, operation)));
+      log(`pages, round ${round}/${ROUNDS}: ${Object.entries(samples).map(([name, values]) => `${name} p99 ${round2(percentile(values, 0.99))} ms (${values.length})`).join(', ')}`);
+    }
+    const p99 = (name: string) => percentile(samples[name]!, 0.99);
+    const p50 = (name: string) => percentile(samples[name]!, 0.5);
+    const page = (name: 'receivables' | 'financings', what: string): BenchResult => ({
+      name: `api.${name}_page.p99`,
+      value: round2(p99(name)),
+      unit: 'ms',
+      baseline: round2(p99('viewer')),
+      ratio: round2(p99(name) / p99('viewer')),
+      note: `page of ${PAGE_SIZE} (${what}), ${API_CLIENTS} clients over HTTP; p50 ${round2(p50(name))} ms (baseline p50 ${round2(p50('viewer'))} ms); baseline: { viewer { user { id } } } (target ratio <= 3)`,
+    });
+    return [page('receivables', 'invoices, counterparties, figures'), page('financings', 'receivable and its invoices, counterparties, figures, 5 ledger transactions')];
+  } finally {
+    await api.close();
+    await prisma.$disconnect();
+  }
+}
