@@ -27,8 +27,12 @@ BEGIN
     IF v_earliest IS NULL THEN
         RETURN NULL;
     END IF;
-    SELECT * INTO v_closed FROM "ledger_closed_through"();
-    IF v_earliest < v_closed."closed_through" THEN
+    -- ledger_closed_through(), written out: a nested PL/pgSQL call cost more than the lookup,
+    -- on every posting. The shared lock keeps the answer true until this transaction ends.
+    PERFORM pg_advisory_xact_lock_shared("ledger_cut_off_lock_key"());
+    SELECT d."cut_off_at" AS "closed_through", d."business_date" INTO v_closed
+    FROM "accounting_day" d WHERE d."status" = 'CLOSED' ORDER BY d."cut_off_at" DESC LIMIT 1;
+    IF FOUND AND v_earliest < v_closed."closed_through" THEN
         SELECT d."business_date" INTO v_day FROM "accounting_day" d
         WHERE d."status" = 'CLOSED' AND v_earliest < d."cut_off_at" AND (d."opens_at" IS NULL OR v_earliest >= d."opens_at")
         ORDER BY d."cut_off_at" LIMIT 1;
