@@ -8,7 +8,7 @@ import { proposeAdjustment } from '../prisma/stores/ledger-adjustment-store';
 import { closeAccountingDay, dateColumn } from '../prisma/stores/ledger/accounting-days';
 import { findAccountByCode, openAccount, type LedgerAccountView } from '../prisma/stores/ledger/accounts';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { postTransaction, reverseTransaction } from '../prisma/stores/ledger/postings';
+import { postBatch, postTransaction, reverseTransaction } from '../prisma/stores/ledger/postings';
 import { startTestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { globalId } from '../test/support/global-ids';
@@ -148,6 +148,18 @@ describe('ledger cut-off', () => {
     await expect(
       db.query(`INSERT INTO "ledger_transaction" ("idempotency_key", "request_hash", "code", "effective_at") VALUES ('cut-off:raw', repeat('0', 64), 'TEST', $1::timestamptz)`, [new Date(cutOffInstant(day1, SETTINGS).getTime() - HOUR)]),
     ).rejects.toMatchObject({ code: 'LG015' });
+    // A batch is held to the rule row by row, although the database checks it once per
+    // statement: one posting in a closed day among open ones refuses the whole batch.
+    const batchLeg = (key: string, effectiveAt: Date) => ({
+      idempotencyKey: key,
+      code: 'TEST',
+      effectiveAt,
+      entries: [{ accountId: cash.id, direction: 'DEBIT' as const, amount: '0.01', currency: 'CNY' }, { accountId: wallet.id, direction: 'CREDIT' as const, amount: '0.01', currency: 'CNY' }],
+    });
+    const batchRefused = await rejectionOf(postBatch(db.prisma, [batchLeg('cut-off:batch:open', new Date()), batchLeg('cut-off:batch:late', new Date(cutOffInstant(day2, SETTINGS).getTime() - HOUR))]));
+    expect(batchRefused).toMatchObject({ code: 'ACCOUNTING_DAY_CLOSED', currentState: 'CLOSED' });
+    expect(batchRefused.message).toContain(`accounting day ${day2} is closed`);
+    expect((await db.query(`SELECT count(*)::int AS "n" FROM "ledger_transaction" WHERE "idempotency_key" LIKE 'cut-off:batch:%'`)).rows[0]).toEqual({ n: 0 });
     // The same step retried after its day closed is a replay of what it posted, not a conflict...
     expect(await step()).toMatchObject({ transactionId: stepPosted.transactionId, replayed: true, effectiveAt: stepPosted.effectiveAt });
     // ...and a step first run after its day closed is booked at the first open instant.
