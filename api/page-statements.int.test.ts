@@ -33,6 +33,10 @@ const FINANCING = `id financingNumber status principal { ${MONEY} } interest { $
   payouts(first: 2) { totalCount edges { node { id status amount { ${MONEY} } } } }
   repayments(first: 2) { totalCount edges { node { id collected { ${MONEY} } } } }`;
 
+const PROGRAM_TERMS_AND_LIMITS = `id terms { version annualRate programLimit { ${MONEY} } }
+  limits(first: 3) { totalCount edges { node { kind supplierName available { ${MONEY} } } } }
+  enrolledSuppliers(first: 2) { totalCount edges { node } }`;
+
 const LISTS: Record<string, { query: string; caller: (world: PageWorld) => TestActor }> = {
   receivables: { query: `receivables(first: $first) { totalCount edges { node { ${RECEIVABLE} } } }`, caller: (world) => world.supplier },
   'receivables (as the obligor)': { query: `receivables(first: $first) { edges { node { id status } } }`, caller: (world) => world.core },
@@ -42,6 +46,9 @@ const LISTS: Record<string, { query: string; caller: (world: PageWorld) => TestA
   accounts: { query: `accounts(first: $first) { totalCount edges { node { id code currency ownerParty { legalName } balance { posted { ${MONEY} } available { ${MONEY} } } } } }`, caller: (world) => world.operator },
   notifications: { query: `notifications(first: $first) { totalCount edges { node { id subject receivable { id registrationNumber } financing { id financingNumber funder { legalName } } } } }`, caller: (world) => world.supplier },
   programs: { query: `programs(first: $first) { totalCount edges { node { id name funder { legalName } core { legalName } termsHistory { totalCount edges { node { version } } } } } }`, caller: (world) => world.operator },
+  'programs (terms, limits, enrolments)': { query: `programs(first: $first) { edges { node { ${PROGRAM_TERMS_AND_LIMITS} } } }`, caller: (world) => world.operator },
+  // The funder of every program sees all their limits and enrolments without being an operator.
+  'programs (terms, limits, enrolments, as the funder)': { query: `programs(first: $first) { edges { node { ${PROGRAM_TERMS_AND_LIMITS} } } }`, caller: (world) => world.funder },
   parties: { query: `parties(first: $first) { totalCount edges { node { id legalName roles users(first: 3) { totalCount edges { node { email roles } } } } } }`, caller: (world) => world.operator },
 };
 

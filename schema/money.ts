@@ -1,5 +1,5 @@
 import type { Prisma } from '../prisma/client';
-import { Decimal, formatAmount, isCurrency } from '../domain/money';
+import { Decimal, formatAmount, isCurrency, minorUnits } from '../domain/money';
 import { builder } from './builder';
 
 export interface MoneyShape {
@@ -13,10 +13,7 @@ export const Money = builder.objectRef<MoneyShape>('Money').implement({
   fields: (t) => ({
     amount: t.field({
       type: 'Decimal',
-      resolve: ({ amount, currency }) => {
-        const value = new Decimal(amount.toString());
-        return isCurrency(currency) ? formatAmount(value, currency) : value.toFixed();
-      },
+      resolve: ({ amount, currency }) => wireAmount(amount.toString(), currency),
     }),
     currency: t.exposeString('currency'),
   }),
@@ -24,4 +21,29 @@ export const Money = builder.objectRef<MoneyShape>('Money').implement({
 
 export function money(amount: MoneyShape['amount'], currency: string): MoneyShape {
   return { amount, currency };
+}
+
+/** A plain decimal: a minus only before a non-zero figure (Decimal writes negative zero unsigned), no leading zeros, no exponent. */
+const PLAIN_DECIMAL = /^(?:-(?=.*[1-9]))?(?:0|[1-9]\d*)(?:\.(\d+))?$/;
+
+/**
+ * The wire form of an amount's text. A page shows hundreds of amounts: one with no more
+ * decimals than the currency's (every stored amount of a supported currency) is padded as
+ * text, which is exactly what formatAmount would give it, without a Decimal per figure; any
+ * other text (more decimals to round, an exponent, an unknown currency) goes through Decimal.
+ */
+export function wireAmount(text: string, currency: string): string {
+  if (isCurrency(currency)) {
+    const decimals = minorUnits(currency);
+    const plain = PLAIN_DECIMAL.exec(text);
+    if (plain) {
+      const given = plain[1]?.length ?? 0;
+      if (given <= decimals) {
+        if (decimals === 0) return text;
+        return `${text}${given === 0 ? '.' : ''}${'0'.repeat(decimals - given)}`;
+      }
+    }
+    return formatAmount(new Decimal(text), currency);
+  }
+  return new Decimal(text).toFixed();
 }

@@ -9,16 +9,18 @@ import {
   WaterfallBucket as WaterfallBucketValues,
 } from '../../prisma/generated/client/enums';
 import { isOperator } from '../../domain/actor';
-import { currentTerms, quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
+import { quoteFinancing, visibleProgramsWhere } from '../../prisma/stores/program-store';
 import { programChangesWhere } from '../../prisma/stores/program-change-store';
 import { visibleProgramTermsWhere } from '../../prisma/stores/visibility';
-import { getBalance } from '../../prisma/stores/ledger/balances';
+import { balanceOfTotals } from '../../prisma/stores/ledger/balances';
 import { toDecimal } from '../../prisma/stores/to-decimal';
-import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
+import { ConflictError, LimitExceededError, NotFoundError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
 import type { Quote } from '../../domain/pricing';
 import { silentLimitUseByAccount } from '../../prisma/stores/silent-assignment';
+import { batchLoad } from '../batch-load';
 import { builder } from '../builder';
+import type { GraphQLContext } from '../context';
 import { rowIdOf, scopedById } from '../global-id';
 import { totalCountField, withTotalCount } from '../total-count';
 import { amendProgram } from '../../use-cases/amend-program';
@@ -40,7 +42,7 @@ export const ProgramChangeStatusEnum = builder.enumType('ProgramChangeStatus', {
 
 const rate = (description: string) => ({ type: 'Rate' as const, description });
 
-builder.prismaNode('ProgramTerms', {
+const ProgramTermsRef = builder.prismaNode('ProgramTerms', {
   description: 'One version of a program\'s terms. Rates are fractions ("0.06" is 6% a year). Never changed: an amendment adds a version.',
   id: { field: 'id' },
   // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
@@ -82,10 +84,16 @@ builder.prismaNode('Program', {
     funder: t.relation('funder', { type: Counterparty }),
     core: t.relation('core', { type: Counterparty, description: 'The core enterprise (obligor) whose receivables the program finances.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    terms: t.prismaField({
-      type: 'ProgramTerms',
+    terms: t.field({
+      type: ProgramTermsRef,
       description: 'The current terms: what new financings are priced with.',
-      resolve: async (query, program, _args, ctx) => ctx.prisma.programTerms.findUniqueOrThrow({ ...query, where: { id: (await currentTerms(ctx.prisma, program.id)).id } }),
+      // The highest version, read with the program's own row (a page of programs reads all its current terms in one statement).
+      select: (_args, _ctx, nestedSelection) => ({ terms: nestedSelection({ orderBy: { version: 'desc' as const }, take: 1 }) }),
+      resolve: (program) => {
+        const [terms] = program.terms;
+        if (!terms) throw new NotFoundError('ProgramTerms', program.id);
+        return terms;
+      },
     }),
     termsHistory: t.relatedConnection('terms', {
       cursor: 'id',
@@ -98,26 +106,8 @@ builder.prismaNode('Program', {
       description:
         'Credit limits in the ledger (授信额度): granted, and available after reservations and use. The funder, the core enterprise and operators see all; a supplier sees its own.',
       resolve: async (program, args, ctx) => {
-        const seesAll = isOperator(ctx.viewer) || ctx.viewer.partyId === program.funderPartyId || ctx.viewer.partyId === program.corePartyId;
-        const rows = await ctx.prisma.creditLimit.findMany({
-          where: {
-            OR: [
-              { programId: program.id, ...(seesAll ? {} : { supplierPartyId: ctx.viewer.partyId }) },
-              ...(seesAll ? [{ kind: 'OBLIGOR' as const, funderPartyId: program.funderPartyId, obligorPartyId: program.corePartyId }] : []),
-            ],
-          },
-          include: { supplier: { select: { legalName: true } } },
-          orderBy: [{ kind: 'asc' }, { accountId: 'asc' }],
-        });
-        // The core enterprise sees its limits as they would be with no silent financing (silent assignment is not told).
-        const silentUse = program.corePartyId === ctx.viewer.partyId ? await silentLimitUseByAccount(ctx.prisma, ctx.viewer) : new Map<string, string>();
-        const limits = await Promise.all(
-          rows.map(async (row) => {
-            const balance = await getBalance(ctx.prisma, row.accountId);
-            const available = balance.available.plus(silentUse.get(row.accountId) ?? 0);
-            return { kind: row.kind, granted: row.granted.toString(), available: available.toFixed(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
-          }),
-        );
+        // Every program of a page asks together: one read of their limits with their accounts' totals.
+        const limits = (await batchLoad<ProgramParties, CreditLimitShape[]>(ctx, 'Program.limits', program, (programs) => programLimits(ctx, programs))) ?? [];
         return withTotalCount(resolveArrayConnection({ args }, limits), limits.length);
       },
     }, { fields: totalCountField }),
@@ -132,20 +122,97 @@ builder.prismaNode('Program', {
       type: 'String',
       description: 'Legal names of the enrolled suppliers, in the order they were enrolled (the funder, the core enterprise and operators only; a supplier sees only itself).',
       resolve: async (program, args, ctx) => {
-        const mayList = isOperator(ctx.viewer) || ctx.viewer.partyId === program.funderPartyId || ctx.viewer.partyId === program.corePartyId;
-        const rows = await ctx.prisma.programEnrollment.findMany({
-          where: { programId: program.id, ...(mayList ? {} : { supplierPartyId: ctx.viewer.partyId }) },
-          include: { supplier: { select: { legalName: true } } },
-          orderBy: { enrolledAt: 'asc' },
-        });
-        return withTotalCount(resolveArrayConnection({ args }, rows.map((row) => row.supplier.legalName)), rows.length);
+        const names = (await batchLoad<ProgramParties, string[]>(ctx, 'Program.enrolledSuppliers', program, (programs) => enrolledSupplierNames(ctx, programs))) ?? [];
+        return withTotalCount(resolveArrayConnection({ args }, names), names.length);
       },
     }, { fields: totalCountField }),
   }),
 });
 
+interface ProgramParties {
+  id: string;
+  funderPartyId: string;
+  corePartyId: string;
+}
+
+interface CreditLimitShape {
+  kind: string;
+  granted: string;
+  available: string;
+  currency: string;
+  supplierName: string | null;
+}
+
+/** The funder, the core enterprise and operators see all of a program's limits and enrolments; a supplier only its own. */
+function seesAllOf(ctx: GraphQLContext, program: ProgramParties): boolean {
+  return isOperator(ctx.viewer) || ctx.viewer.partyId === program.funderPartyId || ctx.viewer.partyId === program.corePartyId;
+}
+
+/**
+ * The credit limits of each program as the caller may see them, in one statement for all of
+ * them: each program's own (all, or the caller's supplier limit), and, to those who see all,
+ * the funder's limit on the core enterprise (an OBLIGOR limit shared by the funder's programs
+ * with that core enterprise, so one row may belong to several programs).
+ */
+async function programLimits(ctx: GraphQLContext, programs: ProgramParties[]): Promise<Map<ProgramParties, CreditLimitShape[]>> {
+  const viewerParty = ctx.viewer.partyId;
+  const rows = await ctx.prisma.creditLimit.findMany({
+    where: {
+      OR: programs.flatMap((program) => {
+        const seesAll = seesAllOf(ctx, program);
+        return [
+          { programId: program.id, ...(seesAll ? {} : { supplierPartyId: viewerParty }) },
+          ...(seesAll ? [{ kind: 'OBLIGOR' as const, funderPartyId: program.funderPartyId, obligorPartyId: program.corePartyId }] : []),
+        ];
+      }),
+    },
+    include: {
+      supplier: { select: { legalName: true } },
+      // The balance now is the account's totals (what getBalance reads), taken with the limit.
+      account: { select: { currency: true, normalBalance: true, debitsPosted: true, creditsPosted: true, debitsPending: true, creditsPending: true } },
+    },
+    orderBy: [{ kind: 'asc' }, { accountId: 'asc' }],
+  });
+  // The core enterprise sees its limits as they would be with no silent financing (silent assignment is not told).
+  const silentUse = programs.some((program) => program.corePartyId === viewerParty) ? await silentLimitUseByAccount(ctx.prisma, ctx.viewer) : new Map<string, string>();
+  const shaped = rows.map((row) => {
+    const balance = balanceOfTotals(row.accountId, row.account);
+    const common = { kind: row.kind, granted: row.granted.toString(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
+    return {
+      row,
+      seenAs: (program: ProgramParties): CreditLimitShape => ({
+        ...common,
+        available: (program.corePartyId === viewerParty ? balance.available.plus(silentUse.get(row.accountId) ?? 0) : balance.available).toFixed(),
+      }),
+    };
+  });
+  return new Map(
+    programs.map((program) => {
+      const seesAll = seesAllOf(ctx, program);
+      const own = shaped.filter(
+        ({ row }) =>
+          (row.programId === program.id && (seesAll || row.supplierPartyId === viewerParty)) ||
+          (seesAll && row.kind === 'OBLIGOR' && row.funderPartyId === program.funderPartyId && row.obligorPartyId === program.corePartyId),
+      );
+      return [program, own.map(({ seenAs }) => seenAs(program))];
+    }),
+  );
+}
+
+/** The legal names of each program's enrolled suppliers as the caller may list them, in one statement for all of them. */
+async function enrolledSupplierNames(ctx: GraphQLContext, programs: ProgramParties[]): Promise<Map<ProgramParties, string[]>> {
+  const listed = programs.filter((program) => seesAllOf(ctx, program)).map((program) => program.id);
+  const ownOnly = programs.filter((program) => !seesAllOf(ctx, program)).map((program) => program.id);
+  const rows = await ctx.prisma.programEnrollment.findMany({
+    where: { OR: [{ programId: { in: listed } }, { programId: { in: ownOnly }, supplierPartyId: ctx.viewer.partyId }] },
+    select: { programId: true, supplier: { select: { legalName: true } } },
+    orderBy: { enrolledAt: 'asc' },
+  });
+  return new Map(programs.map((program) => [program, rows.filter((row) => row.programId === program.id).map((row) => row.supplier.legalName)]));
+}
+
 const CreditLimitRef = builder
-  .objectRef<{ kind: string; granted: string; available: string; currency: string; supplierName: string | null }>('CreditLimit')
+  .objectRef<CreditLimitShape>('CreditLimit')
   .implement({
     description: 'One credit limit: PROGRAM (the program total), OBLIGOR (the funder\'s limit on the core enterprise), SUPPLIER (one supplier in the program).',
     fields: (t) => ({

@@ -46,6 +46,8 @@ builder.objectType(ReceivableEncumberedError, {
 
 export const Counterparty = builder.prismaObject('Party', {
   variant: 'Counterparty',
+  // Only the columns it shows: a page names three counterparties per row, and the rest of a party's row is never read here.
+  select: { id: true },
   description: 'Another party as named on a receivable or financing: who it is, nothing more. `party(id: partyId)` answers only for your own party (and for operators).',
   fields: (t) => ({
     partyId: t.globalID({ description: "The party's global id.", resolve: (party) => ({ type: 'Party', id: party.id }) }),
