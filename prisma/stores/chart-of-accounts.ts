@@ -57,20 +57,7 @@ export const RECONCILIATION_ACCOUNTS: readonly AccountTemplate[] = [
 /** Opens (or finds) the write-off accounts in a currency. */
 export async function ensureReconciliationAccounts(db: LedgerDb, currency: Currency): Promise<{ loss: LedgerAccountView; gain: LedgerAccountView }> {
   const opened: LedgerAccountView[] = [];
-  for (const template of RECONCILIATION_ACCOUNTS) {
-    opened.push(
-      await openAccount(db, {
-        code: platformAccountCode(template.purpose, currency),
-        name: `${template.name} ${currency}`,
-        type: template.type,
-        purpose: template.purpose,
-        book: template.book,
-        currency,
-        debitsMustNotExceedCredits: template.debitsMustNotExceedCredits,
-        creditsMustNotExceedDebits: template.creditsMustNotExceedDebits,
-      }),
-    );
-  }
+  for (const template of RECONCILIATION_ACCOUNTS) opened.push(await openPlatformAccount(db, template, currency));
   return { loss: opened[0]!, gain: opened[1]! };
 }
 
@@ -94,19 +81,22 @@ export type PlatformAccounts = Record<(typeof PLATFORM_ACCOUNTS)[number]['purpos
 /** Opens (or finds) the platform's accounts in a currency. */
 export async function ensurePlatformAccounts(db: LedgerDb, currency: Currency = DEFAULT_LEDGER_CURRENCY): Promise<PlatformAccounts> {
   const accounts: Partial<PlatformAccounts> = {};
-  for (const template of PLATFORM_ACCOUNTS) {
-    accounts[template.purpose] = await openAccount(db, {
-      code: platformAccountCode(template.purpose, currency),
-      name: `${template.name} ${currency}`,
-      type: template.type,
-      purpose: template.purpose,
-      book: template.book,
-      currency,
-      debitsMustNotExceedCredits: template.debitsMustNotExceedCredits,
-      creditsMustNotExceedDebits: template.creditsMustNotExceedDebits,
-    });
-  }
+  for (const template of PLATFORM_ACCOUNTS) accounts[template.purpose] = await openPlatformAccount(db, template, currency);
   return accounts as PlatformAccounts;
+}
+
+/** Opens (or finds) one platform account of a template in a currency. */
+function openPlatformAccount(db: LedgerDb, template: (typeof PLATFORM_ACCOUNTS)[number], currency: Currency): Promise<LedgerAccountView> {
+  return openAccount(db, {
+    code: platformAccountCode(template.purpose, currency),
+    name: `${template.name} ${currency}`,
+    type: template.type,
+    purpose: template.purpose,
+    book: template.book,
+    currency,
+    debitsMustNotExceedCredits: template.debitsMustNotExceedCredits,
+    creditsMustNotExceedDebits: template.creditsMustNotExceedDebits,
+  });
 }
 
 /**

@@ -31,28 +31,6 @@ export async function currentTerms(prisma: PrismaClient | Prisma.TransactionClie
   return terms;
 }
 
-function termsData(terms: ValidProgramTerms): Omit<Prisma.ProgramTermsUncheckedCreateInput, 'programId' | 'version' | 'createdByUserId'> {
-  return {
-    advanceRate: terms.advanceRate.toFixed(),
-    annualRate: terms.annualRate.toFixed(),
-    interestMode: terms.interestMode,
-    dayCount: terms.dayCount,
-    flatFee: terms.flatFee.toFixed(),
-    feeRate: terms.feeRate.toFixed(),
-    tenorDaysMax: terms.tenorDaysMax,
-    tenorDaysMin: terms.tenorDaysMin,
-    graceDays: terms.graceDays,
-    penaltyRate: terms.penaltyRate.toFixed(),
-    recourse: terms.recourse,
-    recourseAfterDays: terms.recourseAfterDays,
-    assignmentMode: terms.assignmentMode,
-    waterfall: terms.waterfall,
-    programLimit: terms.programLimit.toFixed(),
-    supplierLimit: terms.supplierLimit.toFixed(),
-    obligorLimit: terms.obligorLimit.toFixed(),
-  };
-}
-
 async function partyWithRole(prisma: PrismaClient, creditCode: string, role: 'FUNDER' | 'CORE_ENTERPRISE' | 'SUPPLIER', field: string) {
   const party = await findPartyWithRole(prisma, creditCode, role);
   if (!party) {
@@ -96,8 +74,11 @@ export async function validateProgram(prisma: PrismaClient, input: CreateProgram
   return { name, currency, terms, funderPartyId: funder.id, corePartyId: core.id };
 }
 
-/** The terms as the input they were validated from, in canonical decimal strings (what a proposal stores). */
-export function termsInputOf(terms: ValidProgramTerms): ProgramTermsInput {
+/**
+ * The terms in canonical decimal strings: what a proposal stores (a ProgramTermsInput) and what a
+ * terms version is written from.
+ */
+export function termsInputOf(terms: ValidProgramTerms) {
   return {
     advanceRate: terms.advanceRate.toFixed(),
     annualRate: terms.annualRate.toFixed(),
@@ -137,7 +118,7 @@ export async function insertProgram(tx: Tx, createdByUserId: string, valid: Vali
       createdAt: now,
     },
   });
-  const terms = await tx.programTerms.create({ data: { ...termsData(valid.terms), programId: program.id, version: 1, createdByUserId, createdAt: now } });
+  const terms = await tx.programTerms.create({ data: { ...termsInputOf(valid.terms), programId: program.id, version: 1, createdByUserId, createdAt: now } });
   // The limits exist in the ledger from the start, in the same transaction as the program.
   await applyLimits(tx, program, valid.terms, []);
   return { program, terms };
@@ -167,7 +148,7 @@ export async function insertTermsVersion(tx: Tx, createdByUserId: string, progra
   await tx.$queryRaw`SELECT id FROM program WHERE id = ${programId}::uuid FOR UPDATE`;
   const program = await tx.program.findUniqueOrThrow({ where: { id: programId } });
   const latest = await currentTerms(tx, program.id);
-  const created = await tx.programTerms.create({ data: { ...termsData(terms), programId: program.id, version: latest.version + 1, createdByUserId, createdAt: now } });
+  const created = await tx.programTerms.create({ data: { ...termsInputOf(terms), programId: program.id, version: latest.version + 1, createdByUserId, createdAt: now } });
   const enrolled = await tx.programEnrollment.findMany({ where: { programId: program.id }, select: { supplierPartyId: true } });
   await applyLimits(tx, program, terms, enrolled.map((row) => row.supplierPartyId));
   return created;
