@@ -47,7 +47,7 @@ export function reconciliationReportSpec(figures: ReconciliationReportFigures, c
       {
         kind: 'paragraph',
         heading: '恒等式 The identity',
-        text: '银行期末余额 = 客户虚拟账户余额 + 平台资金 + 在途 + 挂账 ± 未达账项。\nBank closing balance = customer virtual accounts + platform money + in transit + suspense + bank-only items − ledger-only items. The escrow bank account of the ledger at the cut-off equals the sum of the parts.',
+        text: '银行期末余额 = 客户虚拟账户余额 + 平台资金 + 在途 + 挂账 ± 未达账项 ± 日切在途。\nBank closing balance = customer virtual accounts + platform money + in transit + suspense + bank-only items − ledger-only items ± movements in transit over the cut-off (on the day\'s statement, in the next day\'s ledger). The escrow bank account of the ledger at the cut-off equals the sum of the parts.',
       },
     ],
     footerNote: 'Figures as stored when the day was cut off and its statement imported (docs/reconciliation.md).',
