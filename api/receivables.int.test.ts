@@ -74,10 +74,10 @@ describe('receivables API', () => {
   }
 
   async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-    const until = Date.now() + timeoutMs;
+    const until = performance.now() + timeoutMs;
     for (;;) {
       const value = await read();
-      if (done(value) || Date.now() > until) return value;
+      if (done(value) || performance.now() > until) return value;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

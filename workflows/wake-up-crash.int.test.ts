@@ -48,9 +48,10 @@ describe('wake-ups when the worker dies between booking and signalling', () => {
   const call = (token: string, query: string, variables: Record<string, unknown> = {}): Promise<Result> => api.call(token, query, variables);
 
   async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    // A monotonic clock: the machine's wall clock may be stepped while a test waits.
+    const deadline = performance.now() + timeoutMs;
     while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await new Promise((resume) => setTimeout(resume, 50));
     }
   }

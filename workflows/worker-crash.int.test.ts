@@ -68,9 +68,10 @@ describe('a worker killed mid-flight', () => {
   const statusOf = async (id: string) => (await db.prisma.financing.findUniqueOrThrow({ where: { id } })).status;
 
   async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    // A monotonic clock: the machine's wall clock may be stepped while a test waits.
+    const deadline = performance.now() + timeoutMs;
     while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((resume) => setTimeout(resume, 25));
     }
   }

@@ -74,9 +74,9 @@ describe('one global lock order for the ledger calls of a database transaction',
   /** Deadlocks PostgreSQL has counted in this database, once every backend of `client` has ended and reported. */
   async function deadlocksAfter(client: PrismaClient): Promise<number> {
     await client.$disconnect();
-    const deadline = Date.now() + 10_000;
+    const deadline = performance.now() + 10_000;
     while ((await db.query<{ count: string }>(`SELECT count(*)::text AS count FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'lock-order-race'`)).rows[0]!.count !== '0') {
-      if (Date.now() > deadline) throw new Error('the racing connections did not end');
+      if (performance.now() > deadline) throw new Error('the racing connections did not end');
       await new Promise((resume) => setTimeout(resume, 50));
     }
     const { rows } = await db.query<{ deadlocks: string }>(`SELECT pg_stat_clear_snapshot(), (SELECT deadlocks::text FROM pg_stat_database WHERE datname = current_database()) AS deadlocks`);
