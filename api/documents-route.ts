@@ -26,7 +26,7 @@ export function documentsRoute(deps: DownloadDependencies): Plugin {
       const { request, url } = payload;
       const endResponse = (response: Response) => payload.endResponse(response);
       if (!url.pathname.startsWith(DOCUMENTS_PATH)) return;
-      const admitted = await admitDownload(request, endResponse, deps, 'documents');
+      const admitted = await admitDownload({ request, serverContext: payload.serverContext, endResponse }, deps, 'documents');
       if (!admitted) return;
       const { viewer, requestId } = admitted;
       const globalId = url.pathname.slice(DOCUMENTS_PATH.length);

@@ -17,20 +17,24 @@ export interface DownloadDependencies {
 }
 
 /**
- * Admits a download: the method (405 otherwise, naming `what`), then the token (401). Returns the
- * caller and the request's id, or null once the request has been answered.
+ * Admits a download: the method (405 otherwise, naming `what`), then the token (401). Over HTTP the
+ * gate has authenticated the caller already (and counted it against its rate limit) and hands it
+ * over in the server context; in-process callers (yoga.fetch) are checked here. Returns the caller
+ * and the request's id, or null once the request has been answered.
  */
 export async function admitDownload(
-  request: Request,
-  endResponse: (response: Response) => void,
+  payload: { request: Request; serverContext: unknown; endResponse: (response: Response) => void },
   { prisma, apiKeyPepper, logger, requestIdOf }: DownloadDependencies,
   what: string,
 ): Promise<{ viewer: Viewer; requestId: string } | null> {
+  const { request, endResponse } = payload;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     endResponse(jsonError(405, 'METHOD_NOT_ALLOWED', `${what} are read with GET`, { allow: 'GET, HEAD' }));
     return null;
   }
   const requestId = requestIdOf(request);
+  const gated = (payload.serverContext as { viewer?: Viewer | null } | undefined)?.viewer;
+  if (gated) return { viewer: gated, requestId };
   try {
     return { viewer: await authenticate(request, prisma, apiKeyPepper, logger, requestId), requestId };
   } catch (error) {

@@ -23,7 +23,7 @@ export function reconciliationReportsRoute(deps: DownloadDependencies): Plugin {
       const { request, url } = payload;
       const endResponse = (response: Response) => payload.endResponse(response);
       if (!url.pathname.startsWith(RECONCILIATION_REPORTS_PATH)) return;
-      const admitted = await admitDownload(request, endResponse, deps, 'reconciliation reports');
+      const admitted = await admitDownload({ request, serverContext: payload.serverContext, endResponse }, deps, 'reconciliation reports');
       if (!admitted) return;
       const { viewer, requestId } = admitted;
       const path = url.pathname.slice(RECONCILIATION_REPORTS_PATH.length);

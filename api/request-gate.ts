@@ -107,9 +107,9 @@ export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiq
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (DOWNLOAD_PATH_PREFIXES.some((prefix) => path.startsWith(prefix)) && (request.method === 'GET' || request.method === 'HEAD')) {
       // A download costs a read of stored bytes: it counts against the key's allowance like a
-      // GraphQL request, and the route then answers it (its own token check finds the key again).
+      // GraphQL request, and the route then answers it for the caller found here.
       const viewer = await admitCaller(request, response, requestId);
-      return viewer === null ? null : { viewer: null, requestId, body: null };
+      return viewer === null ? null : { viewer, requestId, body: null };
     }
     if (path !== graphqlPath) return { viewer: null, requestId, body: null };
     const method = request.method ?? 'GET';
