@@ -25,8 +25,9 @@ export interface ProducedReport {
 export type ReportNotReady = { notReady: 'DAY_OPEN' | 'NO_STATEMENT' };
 
 // The differences of a day ($3, cut off at $4), each with the ledger booking that explains it
-// where there is one ("ledger_at": the effective time of the booking a matched line was matched
-// to, of the return booked from the statement, or of the ledger-only activity). The day's ledger
+// where there is one ("ledger_at": the effective time of the booking made from a line, a return or
+// a resolution, else of the activity a matched line was matched to; "activity_at": of the
+// ledger-only activity itself, "booked_at": of its resolution). The day's ledger
 // holds exactly the bookings dated before its cut-off, so:
 // - a line of a statement of the day or before is a difference on the day when the ledger booked
 //   it at or after the cut-off, or has not booked it. Matched by the day's import (or before), it
@@ -43,13 +44,6 @@ export type ReportNotReady = { notReady: 'DAY_OPEN' | 'NO_STATEMENT' };
 const OPEN_ITEMS_SQL = `
   WITH dated AS (
     SELECT i.*, coalesce(l."bank_reference", p."payout_reference", c."bank_reference", '') AS "reference",
-           CASE
-             WHEN i."booked_transaction_id" IS NOT NULL THEN bt."effective_at"
-             WHEN i."outcome" = 'BANK_ONLY' THEN NULL
-             WHEN i."kind" = 'INBOUND_CREDIT' THEN ct."effective_at"
-             WHEN i."kind" = 'PAYOUT' THEN st."effective_at"
-             ELSE rt."effective_at"
-           END AS "ledger_at",
            CASE
              WHEN i."kind" = 'INBOUND_CREDIT' THEN ct."effective_at"
              WHEN i."kind" = 'PAYOUT' THEN st."effective_at"
@@ -71,12 +65,14 @@ const OPEN_ITEMS_SQL = `
               WHEN d."outcome" = 'MATCHED' AND d."status" = 'RESOLVED' AND d."last_checked_date" <= $3::date THEN 'CUT_OFF_TIMING'
               ELSE 'BANK_ONLY' END AS "outcome",
          d."kind"::text AS "kind", d."amount"::text AS "amount", d."first_statement_date"::text AS "firstStatementDate", d."reference"
-  FROM dated d
+  FROM dated d,
+       -- The booking that explains a line: the one booked from it, else the activity it matched.
+       LATERAL (SELECT coalesce(d."booked_at", CASE WHEN d."outcome" <> 'BANK_ONLY' THEN d."activity_at" END) AS "ledger_at") explained
   WHERE CASE
           WHEN d."outcome" = 'LEDGER_ONLY' THEN (d."activity_at" IS NULL OR d."activity_at" < $4::timestamptz)
-            AND CASE WHEN d."booked_transaction_id" IS NOT NULL THEN d."booked_at" >= $4::timestamptz
+            AND CASE WHEN d."booked_at" IS NOT NULL THEN d."booked_at" >= $4::timestamptz
                      ELSE d."status" <> 'RESOLVED' OR d."last_checked_date" > $3::date END
-          WHEN d."ledger_at" IS NOT NULL THEN d."ledger_at" >= $4::timestamptz
+          WHEN explained."ledger_at" IS NOT NULL THEN explained."ledger_at" >= $4::timestamptz
           ELSE d."status" <> 'RESOLVED' OR d."last_checked_date" > $3::date
         END
   ORDER BY d."first_statement_date", d."id"`;
