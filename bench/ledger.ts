@@ -4,6 +4,7 @@ import { openAccount, type LedgerAccountView } from '../prisma/stores/ledger/acc
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import type { LedgerDb } from '../prisma/stores/ledger/ledger-db';
 import { postBatch, postTransaction, type PostTransactionInput } from '../prisma/stores/ledger/postings';
+import { percentile, round2, timedFor } from './measure';
 
 // The ledger's benchmarks (docs/ledger.md, "Performance"):
 //   ledger.single  transfers/s of single two-entry postings from 16 concurrent clients,
@@ -60,23 +61,9 @@ CREATE INDEX ON bench_entry (transaction_id);
 CREATE INDEX ON bench_entry (account_id, effective_at, id) INCLUDE (direction, amount);
 `;
 
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
-
 /** Runs `clients` loops of `operation` for `ms`; returns the operations completed. */
 async function runFor(ms: number, clients: number, operation: () => Promise<unknown>): Promise<number> {
-  let completed = 0;
-  const end = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < end) {
-        await operation();
-        completed += 1;
-      }
-    }),
-  );
-  return completed;
+  return (await timedFor(ms, clients, operation)).length;
 }
 
 async function latencies(samples: number, operation: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
@@ -86,11 +73,8 @@ async function latencies(samples: number, operation: () => Promise<unknown>): Pr
     await operation();
     values.push(performance.now() - start);
   }
-  values.sort((a, b) => a - b);
   return { p50: percentile(values, 0.5), p99: percentile(values, 0.99) };
 }
-
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 export async function runLedgerBenchmarks(databaseUrl: string, log: (line: string) => void): Promise<BenchResult[]> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: CLIENTS + 2 });

@@ -1,4 +1,4 @@
-// What the API and registry benchmarks share: closed-loop clients for a time, and percentiles.
+// What the benchmarks share: closed-loop clients for a time, and percentiles.
 
 /** Runs `clients` loops of `operation` for `ms`, each timing every call; returns the latencies in ms. */
 export async function timedFor(ms: number, clients: number, operation: () => Promise<unknown>): Promise<number[]> {
