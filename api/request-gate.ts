@@ -5,6 +5,8 @@ import type { PrismaClient } from '../prisma/client';
 import { authenticate, type Viewer } from './authenticate';
 import { rateLimitHeaders, type RateLimit } from './rate-limit';
 import { requestIdFrom } from './request-id';
+import { DOCUMENTS_PATH } from '../schema/documents-path';
+import { RECONCILIATION_REPORTS_PATH } from '../schema/reconciliation-reports-path';
 
 /**
  * The largest GraphQL request body the API reads. The biggest legitimate request (a receivable
@@ -71,7 +73,7 @@ function refuse(response: ServerResponse, status: number, code: string, message:
  * Returns what GraphQL needs, or null once the request has been answered here.
  */
 /** The download routes (documents, reconciliation reports): rate-limited here, answered by their own routes. */
-const DOWNLOAD_PATH_PREFIXES = ['/documents/', '/reconciliation-reports/'];
+const DOWNLOAD_PATH_PREFIXES = [DOCUMENTS_PATH, RECONCILIATION_REPORTS_PATH];
 
 export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiql, rateLimit }: RequestGateOptions): (request: IncomingMessage, response: ServerResponse) => Promise<AdmittedRequest | null> {
   /**
