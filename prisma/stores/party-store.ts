@@ -94,12 +94,7 @@ export async function approveUser(
 ): Promise<{ user: User; apiKey: ApiKey; token: string }> {
   const label = validApiKeyLabel(input.apiKeyLabel, ['input', 'apiKeyLabel']);
   return runTransaction(prisma, async (tx) => {
-    const user = await tx.user.findUnique({ where: { id: input.userId }, include: { createdBy: true } });
-    if (!user || (!isOperator(actor) && user.partyId !== actor.partyId)) throw new NotFoundError('User', input.userId);
-    // The role before the state: a caller who may not decide users learns nothing of one's status.
-    if (!isAdminOf(actor, user.partyId)) throw new ForbiddenError("only a second administrator of the proposer's party can decide a new user");
-    if (user.status !== 'PENDING') throw new WrongStateError(`the user is ${user.status}: there is nothing to approve`, user.status);
-    assertApprover(actor, user);
+    const user = await userToDecide(tx, actor, input.userId, 'approve');
     // Conditional on PENDING: two administrators approving at once activate the user once.
     const decided = await tx.user.updateMany({
       where: { id: user.id, status: 'PENDING' },
@@ -132,12 +127,7 @@ export async function recordAdministration(tx: Prisma.TransactionClient, userId:
 /** A second administrator rejects a pending user; it never becomes active. */
 export async function rejectUser(prisma: PrismaClient, actor: Actor, userId: string, now = new Date()): Promise<User> {
   return runTransaction(prisma, async (tx) => {
-    const user = await tx.user.findUnique({ where: { id: userId }, include: { createdBy: true } });
-    if (!user || (!isOperator(actor) && user.partyId !== actor.partyId)) throw new NotFoundError('User', userId);
-    // The role before the state: a caller who may not decide users learns nothing of one's status.
-    if (!isAdminOf(actor, user.partyId)) throw new ForbiddenError("only a second administrator of the proposer's party can decide a new user");
-    if (user.status !== 'PENDING') throw new WrongStateError(`the user is ${user.status}: there is nothing to reject`, user.status);
-    assertApprover(actor, user);
+    const user = await userToDecide(tx, actor, userId, 'reject');
     const decided = await tx.user.updateMany({ where: { id: user.id, status: 'PENDING' }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now } });
     if (decided.count !== 1) throw new WrongStateError('the user was decided meanwhile', 'DECIDED');
     return tx.user.findUniqueOrThrow({ where: { id: user.id } });
@@ -145,15 +135,20 @@ export async function rejectUser(prisma: PrismaClient, actor: Actor, userId: str
 }
 
 /**
- * The checker of a user's creation is an administrator of the same side as its proposer (a party's
- * administrator for its own party, an operator for an operator's proposal) and a second person.
+ * The pending user a checker of its creation decides. The checker is an administrator of the same
+ * side as the proposer (a party's administrator for its own party, an operator for an operator's
+ * proposal) and a second person. The role is checked before the state: a caller who may not
+ * decide users learns nothing of one's status.
  */
-function assertApprover(actor: Actor, user: User & { createdBy: User | null }): void {
-  const proposerPartyId = user.createdBy?.partyId;
-  if (!isAdminOf(actor, user.partyId) || proposerPartyId !== actor.partyId) {
-    throw new ForbiddenError("only a second administrator of the proposer's party can decide a new user");
-  }
+async function userToDecide(tx: Prisma.TransactionClient, actor: Actor, userId: string, verb: 'approve' | 'reject'): Promise<User> {
+  const user = await tx.user.findUnique({ where: { id: userId }, include: { createdBy: true } });
+  if (!user || (!isOperator(actor) && user.partyId !== actor.partyId)) throw new NotFoundError('User', userId);
+  const refused = () => new ForbiddenError("only a second administrator of the proposer's party can decide a new user");
+  if (!isAdminOf(actor, user.partyId)) throw refused();
+  if (user.status !== 'PENDING') throw new WrongStateError(`the user is ${user.status}: there is nothing to ${verb}`, user.status);
+  if (user.createdBy?.partyId !== actor.partyId) throw refused();
   assertFourEyes(user.createdByUserId, actor, 'the administrator who proposed a user cannot decide it: a second administrator must');
+  return user;
 }
 
 /** Disables a user at once: it cannot authenticate, and every key it has is revoked. */
