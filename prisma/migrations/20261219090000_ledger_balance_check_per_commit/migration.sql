@@ -159,3 +159,43 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- Entries written after the check already ran in this database transaction (SET CONSTRAINTS
+-- ... IMMEDIATE, which fires the queued checks early and consumes them) get a check of their
+-- own transaction at commit: without it, entries added to a transaction already checked were
+-- never checked again. Queued only then (the WHEN clause is evaluated as each entry is
+-- written), so ordinary postings, checked once at commit, do not pay for it.
+CREATE FUNCTION "ledger_entry_check_balanced"() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_key varchar;
+    v_entries bigint;
+    v_unbalanced text;
+BEGIN
+    IF current_setting('ledger.balanced_through', true) = coalesce(nullif(current_setting('ledger.writes', true), ''), '0') THEN
+        -- A later firing checked every transaction written so far, and nothing was written since.
+        RETURN NULL;
+    END IF;
+    SELECT t."idempotency_key", coalesce(sum(s."entries"), 0),
+           string_agg(s."currency" || ' ' || s."net"::text, ', ') FILTER (WHERE s."net" <> 0)
+    INTO v_key, v_entries, v_unbalanced
+    FROM "ledger_transaction" t
+    LEFT JOIN (SELECT e."currency", count(*) AS "entries",
+                      sum(CASE WHEN e."direction" = 'DEBIT' THEN e."amount" ELSE -e."amount" END) AS "net"
+               FROM "ledger_entry" e WHERE e."transaction_id" = NEW."transaction_id" GROUP BY e."currency") s ON true
+    WHERE t."id" = NEW."transaction_id"
+    GROUP BY t."idempotency_key";
+    IF v_entries < 2 THEN
+        RAISE EXCEPTION USING ERRCODE = 'LG013', MESSAGE = format('transaction %s has %s entries; at least two are required', v_key, v_entries);
+    END IF;
+    IF v_unbalanced IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'LG002', MESSAGE = format('transaction %s does not balance: debits minus credits is %s', v_key, v_unbalanced);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER "ledger_entry_balanced_after_early_check" AFTER INSERT ON "ledger_entry"
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW WHEN (current_setting('ledger.balanced_through', true) <> '')
+    EXECUTE FUNCTION "ledger_entry_check_balanced"();

@@ -137,7 +137,7 @@ describe('the database refuses', () => {
     expect(await totals(x.id)).toMatchObject({ debits_posted: '0.0000', credits_posted: '0.0000' });
   });
 
-  it('a transaction written after the constraints were checked early (SET CONSTRAINTS ... IMMEDIATE)', async () => {
+  it('a transaction written, or unbalanced by entries written, after the constraints were checked early (SET CONSTRAINTS ... IMMEDIATE)', async () => {
     const [x, y] = [await account(), await account()];
     const later = await attempt(async (c) => {
       await rawTransfer(c, x.id, y.id, '1.00');
@@ -146,6 +146,13 @@ describe('the database refuses', () => {
       await insertTransaction(c, 'after-early-check');
     });
     expect(later).toBe('LG013');
+    const unbalancedLater = await attempt(async (c) => {
+      const transaction = await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await c.query('SET CONSTRAINTS ALL DEFERRED');
+      await insertEntry(c, transaction, x.id, 'DEBIT', '5.00');
+    });
+    expect(unbalancedLater).toBe('LG002');
     const savepoint = await attempt(async (c) => {
       await rawTransfer(c, x.id, y.id, '1.00');
       await c.query('SAVEPOINT early');
