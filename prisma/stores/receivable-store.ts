@@ -19,7 +19,6 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
-import { batchLoad } from '../../schema/batch-load';
 import { isUniqueViolation } from './unique-violation';
 
 const REGISTRATION_PREFIX = 'REG';
@@ -259,6 +258,35 @@ export interface RegistryAnswer {
   status: ReceivableStatus | null;
 }
 
+// The fingerprints asked of each client in the current turn of the event loop, and their answer.
+const PENDING_CHECKS = new WeakMap<PrismaClient, { fingerprints: Set<string>; answer: Promise<Map<string, ActiveRegistration>> }>();
+
+/**
+ * The active registration of a fingerprint, read together with every other fingerprint asked of
+ * the same client in the same turn of the event loop: one statement for all of them, as Prisma
+ * does for findUnique (and DataLoader schedules its batches).
+ */
+function activeRegistration(prisma: PrismaClient, fingerprint: string): Promise<ActiveRegistration | undefined> {
+  let pending = PENDING_CHECKS.get(prisma);
+  if (!pending) {
+    const fingerprints = new Set<string>();
+    const answer = new Promise<Map<string, ActiveRegistration>>((resolve, reject) => {
+      // After the promises already settled have run their callbacks, so that the checks asked
+      // side by side in this turn are all in.
+      void Promise.resolve().then(() =>
+        process.nextTick(() => {
+          PENDING_CHECKS.delete(prisma);
+          activeRegistrations(prisma, [...fingerprints]).then(resolve, reject);
+        }),
+      );
+    });
+    pending = { fingerprints, answer };
+    PENDING_CHECKS.set(prisma, pending);
+  }
+  pending.fingerprints.add(fingerprint);
+  return pending.answer.then((found) => found.get(fingerprint));
+}
+
 /** The public registry check: whether an invoice is encumbered, never by whom or for how much. */
 interface ActiveRegistration {
   fingerprint: string;
@@ -292,7 +320,7 @@ export async function registryCheck(prisma: PrismaClient, viewer: Actor, obligor
   // (as Prisma does for findUnique): a statement per check cost more than the lookup itself.
   // Sharing is safe across callers because the rows are the registry's, the same for everyone;
   // what each caller is told of them is decided below, per caller.
-  const active = await batchLoad(prisma, 'registryCheck', fingerprint, (fingerprints) => activeRegistrations(prisma, fingerprints));
+  const active = await activeRegistration(prisma, fingerprint);
   if (!active) return { encumbered: false, since: null, registrationNumber: null, status: null };
   // That it is encumbered is public (no double financing); which registration, and its state, only to the receivable's own parties.
   const receivable = active;
