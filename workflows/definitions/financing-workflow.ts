@@ -148,8 +148,8 @@ async function runProcess(run: FinancingRun): Promise<void> {
   const notice = generateDocument(run, 'NOTICE_OF_ASSIGNMENT');
   await awaitDecisions(run);
   if (statusOf(run) === 'APPROVED') {
-    await announceApproval(run);
-    await moveMoney(run);
+    const terms = await announceApproval(run);
+    await moveMoney(run, terms.document);
   } else {
     await announceClosing(run);
   }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import fontkit from '@pdf-lib/fontkit';
 import type { PDFDocument, PDFFont } from 'pdf-lib';
-import subsetFont from 'subset-font';
+import { createFontSubsetter } from './font-subsetter';
 
 const require = createRequire(import.meta.url);
 
@@ -42,8 +42,10 @@ function fontFile(weight: FontWeight): Promise<Buffer> {
 // garbage. Without GSUB every drawn glyph is the one the character maps to; GPOS (kerning) is
 // never used by pdf-lib's drawing. Dropping both also keeps HarfBuzz's layout closure from
 // pulling in hundreds of alternates: a one-page certificate's font shrinks from 40 KB to 20 KB.
-// (`dropTables` is in subset-font 2.9 but not yet in its type declarations.)
-const SUBSET_OPTIONS: Parameters<typeof subsetFont>[2] & { dropTables: string[] } = { targetFormat: 'sfnt', dropTables: ['GSUB', 'GPOS'] };
+export const DROPPED_TABLES = ['GSUB', 'GPOS'] as const;
+
+// Each weight is read and parsed by HarfBuzz once per process (font-subsetter.ts).
+const subsetter = createFontSubsetter<FontWeight>(fontFile, { dropTables: DROPPED_TABLES });
 
 /**
  * A PDF subset tag (six capital letters, ISO 32000-1 9.6.4) derived from the characters, so
@@ -61,7 +63,7 @@ function charactersOf(text: string): string {
 /**
  * Embeds Noto Sans SC cut down to exactly `text`'s characters.
  *
- * The subset is made by HarfBuzz (hb-subset, through subset-font's WebAssembly build) and
+ * The subset is made by HarfBuzz (hb-subset, the WebAssembly build subset-font also uses) and
  * embedded whole (`subset: false`): pdf-lib's own subsetter (fontkit's) loses the outlines of
  * most CJK glyphs, leaving blanks that text extraction cannot notice. `liga: false` keeps "fi"
  * as two glyphs (the ligature would lose its text mapping) should a font with GSUB ever be used.
@@ -71,7 +73,7 @@ function charactersOf(text: string): string {
  */
 export async function embedDocumentFont(pdf: PDFDocument, weight: FontWeight, text: string): Promise<PDFFont> {
   const characters = charactersOf(text);
-  const subset = await subsetFont(await fontFile(weight), characters, SUBSET_OPTIONS);
+  const subset = await subsetter.subset(weight, characters);
   pdf.registerFontkit(fontkit);
   const font = await pdf.embedFont(subset, {
     subset: false,

@@ -30,14 +30,22 @@ export const CONTINUE_AS_NEW_AT_EVENTS = 1_500;
  */
 export const RUN_HISTORY_EVENTS_MAX = 2_000;
 
-function readyToContinue(run: FinancingRun): boolean {
-  return workflowInfo().historyLength >= CONTINUE_AS_NEW_AT_EVENTS && (run.payout.done || stillResting(run.resting.payout)) && stillResting(run.resting.servicing) && allHandlersFinished();
+function readyToContinue(run: FinancingRun, documentsStored: () => boolean): boolean {
+  return workflowInfo().historyLength >= CONTINUE_AS_NEW_AT_EVENTS && documentsStored() && (run.payout.done || stillResting(run.resting.payout)) && stillResting(run.resting.servicing) && allHandlersFinished();
 }
 
-/** The payout from `payout` and servicing, side by side, continuing as new whenever the history is long. */
-export async function serviceAndPayOut(run: FinancingRun, payout: PayoutProgress): Promise<void> {
-  const loops = Promise.all([payOut(run, payout), service(run)]).then(() => 'DONE' as const);
-  const outcome = await Promise.race([loops, condition(() => readyToContinue(run)).then(() => 'CONTINUE' as const)]);
+/**
+ * The payout from `payout` and servicing, side by side, continuing as new whenever the history
+ * is long. `documents` are renderings still under way: the run neither ends nor continues as new
+ * before they are stored (a new run would not know of them).
+ */
+export async function serviceAndPayOut(run: FinancingRun, payout: PayoutProgress, documents: Promise<unknown> = Promise.resolve()): Promise<void> {
+  let stored = false;
+  const rendered = documents.then(() => {
+    stored = true;
+  });
+  const loops = Promise.all([payOut(run, payout), service(run), rendered]).then(() => 'DONE' as const);
+  const outcome = await Promise.race([loops, condition(() => readyToContinue(run, () => stored)).then(() => 'CONTINUE' as const)]);
   if (outcome === 'DONE') return;
   const resumeServicing: ResumeServicing = { ...run.servicing, payout: run.payout.progress };
   await continueAsNew<typeof financingWorkflow>({ ...run.input, ...run.origination, resumeServicing });

@@ -2,6 +2,8 @@ import { condition, patched, sleep } from '@temporalio/workflow';
 import { checkPayout, disburse, expire, generateDocument, notify, reserveFunding, submitPayout } from './financing-steps';
 import { followMoney, setStatus, statusOf, type FinancingRun } from './financing-run';
 import { BOUNDED_HISTORIES_PATCH, serviceAndPayOut } from './continuation';
+import { DOCUMENTS_ALONGSIDE_MONEY_PATCH } from './origination';
+import type { PayoutProgress } from '../../contracts/financing';
 import { DAY_MS, PAYOUT_POLL_FIRST_MS, PAYOUT_POLL_MAX_MS, RETURN_WATCH_DAYS } from './payout';
 import { service } from './servicing';
 
@@ -26,13 +28,17 @@ export const DISBURSEMENT_ADVICE_PATCH = 'disbursement-advice';
  * (else it expired); a funding reserved at another day's price is reserved again at today's
  * before it moves.
  */
-export async function moveMoney(run: FinancingRun): Promise<void> {
+export async function moveMoney(run: FinancingRun, terms: Promise<unknown>): Promise<void> {
   for (;;) {
-    if (!(await fund(run))) return;
+    if (!(await fund(run))) {
+      await terms;
+      return;
+    }
     // `outcome` is absent from the answers recorded before repricing: they all disbursed.
     const { payoutId, outcome = 'DISBURSED' } = await disburse(run);
     if (outcome === 'EXPIRED') {
       setStatus(run, 'EXPIRED');
+      await terms;
       return;
     }
     if (outcome === 'REPRICED') continue;
@@ -40,12 +46,19 @@ export async function moveMoney(run: FinancingRun): Promise<void> {
     const advice = patched(DISBURSEMENT_ADVICE_PATCH) ? generateDocument(run, 'DISBURSEMENT_ADVICE') : Promise.resolve();
     await notify(run, 'SUPPLIER', 'FINANCING_DISBURSED');
     if (!patched(BOUNDED_HISTORIES_PATCH)) {
-      await Promise.all([payOut(run, payoutId), service(run), advice]);
+      await Promise.all([payOut(run, payoutId), service(run), advice, terms]);
       return;
     }
-    // Rendered before the loops start: a run that continues as new carries no pending document.
-    await advice;
-    await serviceAndPayOut(run, payoutId ? { step: 'SUBMITTING', payoutId } : { step: 'AWAITING_RETRY' });
+    const progress: PayoutProgress = payoutId ? { step: 'SUBMITTING', payoutId } : { step: 'AWAITING_RETRY' };
+    if (!patched(DOCUMENTS_ALONGSIDE_MONEY_PATCH)) {
+      // Rendered before the loops start: a run that continues as new carries no pending document.
+      await advice;
+      await serviceAndPayOut(run, progress);
+      return;
+    }
+    // The payout is not held up by the advice: the loops start at once, and the run does not
+    // continue as new (nor end) before both documents are stored.
+    await serviceAndPayOut(run, progress, Promise.all([terms, advice]));
     return;
   }
 }

@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { FinancingStatus } from '../../contracts/financing';
 import { expire, generateDocument, notify } from './financing-steps';
 import { obligorKnows, statusOf, type FinancingRun } from './financing-run';
@@ -37,11 +37,29 @@ export async function awaitDecisions(run: FinancingRun): Promise<void> {
   }
 }
 
-/** The terms summary, and the news to the supplier (and to the core enterprise if it knows). */
-export async function announceApproval(run: FinancingRun): Promise<void> {
-  await generateDocument(run, 'FINANCING_TERMS');
+/**
+ * The change that took the documents after approval (the terms summary, the disbursement
+ * advice) off the path of the money: runs started before it render each before the next step.
+ */
+export const DOCUMENTS_ALONGSIDE_MONEY_PATCH = 'documents-alongside-money';
+
+/**
+ * The terms summary, and the news to the supplier (and to the core enterprise if it knows).
+ * Resolves once the news is out; the summary is rendered alongside, and the returned document
+ * is what the caller must wait for before the run ends or continues as new.
+ */
+export async function announceApproval(run: FinancingRun): Promise<{ document: Promise<unknown> }> {
+  if (!patched(DOCUMENTS_ALONGSIDE_MONEY_PATCH)) {
+    await generateDocument(run, 'FINANCING_TERMS');
+    await notify(run, 'SUPPLIER', 'FINANCING_APPROVED');
+    if (obligorKnows(run)) await notify(run, 'OBLIGOR', 'FINANCING_APPROVED');
+    return { document: Promise.resolve() };
+  }
+  // A PDF must never delay the money: the funding and the payout go on while it renders.
+  const document = generateDocument(run, 'FINANCING_TERMS');
   await notify(run, 'SUPPLIER', 'FINANCING_APPROVED');
   if (obligorKnows(run)) await notify(run, 'OBLIGOR', 'FINANCING_APPROVED');
+  return { document };
 }
 
 /** A financing a person ended before approval: the other sides are told. */

@@ -1,0 +1,27 @@
+// One of the service's deployed processes (`api` or `worker`: api/main.ts or
+// workflows/worker/main.ts, unchanged) for the lifecycle benchmark, which also asks it over the
+// IPC channel how much CPU and memory it has used. The answer comes from inside the process
+// (process.cpuUsage, process.resourceUsage), so it counts the process's own threads: the
+// Temporal core's as well as JavaScript's.
+const role = process.argv[2];
+if (role !== 'api' && role !== 'worker') throw new Error(`usage: lifecycle-service-process.ts api|worker, got ${String(role)}`);
+
+export interface ServiceUsage {
+  /** CPU time of the process since it started, in microseconds. */
+  userMicros: number;
+  systemMicros: number;
+  rssBytes: number;
+  /** The highest resident set size since the process started, in kilobytes. */
+  maxRssKb: number;
+}
+
+process.on('message', (message) => {
+  if (message !== 'usage' || !process.send) return;
+  const cpu = process.cpuUsage();
+  const usage: ServiceUsage = { userMicros: cpu.user, systemMicros: cpu.system, rssBytes: process.memoryUsage.rss(), maxRssKb: process.resourceUsage().maxRSS };
+  process.send(usage);
+});
+// The benchmark disconnects before it stops the process: an open IPC channel would keep it alive.
+process.on('disconnect', () => undefined);
+
+await import(role === 'api' ? '../api/main' : '../workflows/worker/main');
