@@ -1,0 +1,179 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEVELOPMENT_PEPPER } from '../../api/config';
+import { BankSimulator } from '../../bank/simulator/bank-simulator';
+import { createPrismaClient } from '../../prisma/client';
+import { migrate } from '../../prisma/migrate';
+import { partyAccountCode } from '../../prisma/stores/chart-of-accounts';
+import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
+import { seedCreditCode, seedDevelopmentData } from '../../prisma/seed';
+import { PAYLOAD_CONVERTER_PATH } from '../../workflows/contracts/payload-converter-path';
+import { WORKFLOWS_PATH } from '../../workflows/worker/create-worker';
+import { freePort } from '../../scripts/lib/free-port';
+import { startLocalPostgres, type LocalPostgres } from '../../scripts/lib/local-postgres';
+import { globalId } from '../support/global-ids';
+import { chaosGraphql, RETRYABLE_CODES } from './chaos-graphql';
+import { killProcess, startApiProcess, startTemporalServer, startWorkerProcess } from './chaos-processes';
+import { CHAOS_FINANCED_AMOUNT, driveFinancing, type ChaosCast } from './financing-lifecycle';
+import { checkMoney } from './money-checks';
+import { chaosSeed, seededRandom } from './seeded-random';
+import { chaosCast } from './chaos-cast';
+
+// 50 financings at once through the real API and worker processes, while the worker is killed
+// (SIGKILL) five times at random moments and started again, the Temporal server is restarted,
+// and PostgreSQL is restarted. Every financing must settle with one payout executed at the
+// bank, the books must balance and the escrow account in the ledger must equal the bank's.
+// While a dependency is down the API must answer within a bound with a typed error.
+
+const FINANCINGS = 50;
+const WORKER_KILLS = 5;
+/** How long a request may take while a dependency is down: the API answers, it does not hang. */
+const DEPENDENCY_DOWN_ANSWER_MS_MAX = 12_000;
+
+const seed = chaosSeed();
+const random = seededRandom(seed);
+const say = (line: string) => process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 23)}] ${line}\n`);
+
+describe('the service under worker kills and dependency restarts', () => {
+  let baseDir: string;
+  let postgres: LocalPostgres;
+  let postgresPort: number;
+  let temporal: ChildProcess;
+  let temporalPort: number;
+  let api: ChildProcess;
+  let worker: ChildProcess;
+  let databaseUrl: string;
+  let env: Record<string, string>;
+  let pool: pg.Pool;
+  let bank: BankSimulator;
+  let prisma: ReturnType<typeof createPrismaClient>;
+  let cast: ChaosCast;
+  let apiPort: number;
+  const graphql = chaosGraphql(() => `http://127.0.0.1:${apiPort}/graphql`);
+  const startedAt = performance.now();
+  const at = () => `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
+
+  beforeAll(async () => {
+    say(`seed ${seed} (replay with CHAOS_SEED=${seed})`);
+    baseDir = await mkdtemp(join(tmpdir(), 'scf-chaos-'));
+    postgresPort = await freePort();
+    postgres = await startLocalPostgres({ baseDir: join(baseDir, 'postgres'), port: postgresPort, durable: true });
+    await postgres.ensureDatabase('scf');
+    databaseUrl = postgres.urlFor('scf');
+    await migrate(databaseUrl, { bankSimulator: true });
+    temporalPort = await freePort();
+    temporal = await startTemporalServer(temporalPort, join(baseDir, 'temporal.db'));
+    prisma = createPrismaClient({ databaseUrl, poolMax: 4 });
+    const tokens = await seedDevelopmentData(prisma, DEVELOPMENT_PEPPER);
+    cast = await chaosCast(prisma, tokens);
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, payloadConverterPath: PAYLOAD_CONVERTER_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (message: string) => say(message), log() {} } });
+    await writeFile(join(baseDir, 'workflow-bundle.js'), bundle.code);
+    apiPort = await freePort();
+    env = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, TASK_QUEUE: 'scf', WORKFLOW_BUNDLE: join(baseDir, 'workflow-bundle.js'), API_PORT: String(apiPort), API_KEY_PEPPER: DEVELOPMENT_PEPPER, RATE_LIMIT_PER_KEY: '1000000' };
+    api = await startApiProcess(env);
+    worker = await startWorkerProcess(env);
+    pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    // A connection PostgreSQL drops while it restarts is an error on an idle client: the pool replaces it.
+    pool.on('error', () => undefined);
+    bank = new BankSimulator({ pool: databaseUrl });
+    const funding = await findAccountByCode(prisma, partyAccountCode((await prisma.party.findUniqueOrThrow({ where: { creditCode: seedCreditCode('91440300MA5G00004') } })).id, 'FUNDER_FUNDING', 'CNY'));
+    await bank.receiveInboundCredit({ virtualAccountNumber: funding!.virtualAccountNumber!, amount: '5000000.00', currency: 'CNY', payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222000011112222', remittanceInformation: 'top-up' });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const child of [api, worker, temporal]) if (child) await killProcess(child);
+    await pool?.end();
+    await bank?.close();
+    await prisma?.$disconnect();
+    await postgres?.stop();
+    if (baseDir) await rm(baseDir, { recursive: true, force: true });
+  });
+
+  /** One request while a dependency is down: how long it took and what it answered. */
+  async function probe(what: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<{ ms: number; answer: string }> {
+    try {
+      const { ms, body, status } = await graphql.once(token, query, variables, DEPENDENCY_DOWN_ANSWER_MS_MAX + 5_000);
+      const value = body.data ? Object.values(body.data)[0] : undefined;
+      const answer = `HTTP ${status} ${value?.code ?? value?.__typename ?? body.errors?.[0]?.extensions?.code ?? 'no code'}`;
+      say(`while ${what} is down the API answered ${answer} in ${Math.round(ms)} ms`);
+      return { ms, answer };
+    } catch (error) {
+      say(`while ${what} is down the API did not answer: ${(error as Error).message}`);
+      return { ms: Number.POSITIVE_INFINITY, answer: (error as Error).message };
+    }
+  }
+
+  it('settles every financing with one payout and whole books', { timeout: 900_000 }, async () => {
+    const runKey = String(seed);
+    const done: string[] = [];
+    const financings = Promise.allSettled(
+      Array.from({ length: FINANCINGS }, (_, index) =>
+        driveFinancing({ graphql, db: pool, bank: () => bank, cast, runKey, index, onStep: (step) => step === 'settled' && done.push(String(index)) }),
+      ),
+    );
+    const events: string[] = [];
+    const note = (line: string) => {
+      events.push(`${at()}: ${line}`);
+      say(line);
+    };
+    const probes: Array<{ ms: number; answer: string }> = [];
+    const plan = ['worker', 'worker', 'temporal', 'worker', 'worker', 'postgres', 'worker'] as const;
+    for (const target of plan) {
+      const waitMs = Math.round(random.between(2_000, 9_000));
+      await new Promise((resume) => setTimeout(resume, waitMs));
+      if (target === 'worker') {
+        await killProcess(worker);
+        note(`killed the worker (SIGKILL) ${waitMs} ms after the previous event; ${done.length} of ${FINANCINGS} settled so far`);
+        worker = await startWorkerProcess(env);
+        note('worker started again');
+      } else if (target === 'temporal') {
+        await killProcess(temporal, { signal: 'SIGTERM' });
+        note(`stopped the Temporal server ${waitMs} ms after the previous event; ${done.length} settled so far`);
+        probes.push(await probe('Temporal', cast.funderMaker, `mutation ($id: ID!) { approveFinancing(id: $id) { __typename ... on Error { code } } }`, { id: globalId('Financing', '00000000-0000-4000-8000-000000000000') }));
+        probes.push(await probe('Temporal', cast.supplierMaker, `mutation ($input: RegisterReceivableInput!) { registerReceivable(input: $input) { __typename ... on Error { code } } }`, { input: probeRegistration(cast, runKey) }));
+        temporal = await startTemporalServer(temporalPort, join(baseDir, 'temporal.db'));
+        note('Temporal server started again');
+      } else {
+        await postgres.stop();
+        note(`stopped PostgreSQL ${waitMs} ms after the previous event; ${done.length} settled so far`);
+        probes.push(await probe('PostgreSQL', cast.supplierMaker, '{ viewer { id } }'));
+        postgres = await startLocalPostgres({ baseDir: join(baseDir, 'postgres'), port: postgresPort, durable: true });
+        note('PostgreSQL started again');
+      }
+    }
+    const outcomes = await financings;
+    const failures = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => String((outcome as PromiseRejectedResult).reason));
+    note(`all drivers returned; ${failures.length} failed${failures.length ? `: ${failures.slice(0, 3).join('; ')}` : ''}`);
+    const ids = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const findings = await checkMoney(prisma, pool, ids);
+    say(`findings: ${JSON.stringify(findings)}`);
+    say(`retries the clients met: ${JSON.stringify(Object.fromEntries(graphql.retries))}`);
+    say(`duration ${at()}`);
+
+    expect(failures).toEqual([]);
+    expect(findings).toMatchObject({ financings: FINANCINGS, settled: FINANCINGS, payoutsNotOnce: [], trialBalanceMoney: true, trialBalanceMemo: true, invariantViolations: 0 });
+    expect(findings.escrowInLedger).toBe(findings.escrowAtBank);
+    for (const { ms, answer } of probes) {
+      expect(ms).toBeLessThan(DEPENDENCY_DOWN_ANSWER_MS_MAX);
+      expect([...RETRYABLE_CODES].some((code) => answer.includes(code))).toBe(true);
+    }
+    expect(CHAOS_FINANCED_AMOUNT).toBe('80000.00');
+  });
+});
+
+function probeRegistration(cast: ChaosCast, runKey: string) {
+  return {
+    obligorCreditCode: cast.obligorCreditCode,
+    contractNumber: `HT-PROBE-${runKey}`,
+    currency: 'CNY',
+    faceAmount: '1000.00',
+    dueDate: new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10),
+    invoices: [{ invoiceCode: '4403201131', invoiceNumber: runKey.slice(-8).padStart(8, '0'), amount: '1000.00', issueDate: new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10) }],
+    idempotencyKey: `chaos-probe-${runKey}`,
+  };
+}
