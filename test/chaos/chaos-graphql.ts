@@ -51,7 +51,7 @@ export function chaosGraphql(url: () => string): ChaosGraphql {
         if (value && typeof value === 'object' && !(typeof value.code === 'string' && RETRYABLE_CODES.has(value.code))) return value as Record<string, any>;
         if (value && typeof value === 'object') retry = String(value.code);
         else if (status === 429) retry = 'rate limited';
-        else if (status >= 500 || body.errors) retry = `HTTP ${status} ${body.errors?.[0]?.extensions?.code ?? body.errors?.[0]?.message.slice(0, 60) ?? ''}`.trim();
+        else if (status >= 500 || body.errors?.some((error) => RETRYABLE_CODES.has(error.extensions?.code ?? ''))) retry = `HTTP ${status} ${body.errors?.[0]?.extensions?.code ?? body.errors?.[0]?.message.slice(0, 60) ?? ''}`.trim();
         else throw new Error(`unexpected answer: ${JSON.stringify(body).slice(0, 300)}`);
       } catch (error) {
         if ((error as Error).message.startsWith('unexpected answer')) throw error;

@@ -55,7 +55,7 @@ export async function driveFinancing(
   const invoice = (part: number) => `${runKey.replace(/[^0-9]/g, '').slice(-5).padStart(5, '0')}${String(index).padStart(2, '0')}${part}`;
   const registered = expectOutcome(
     'registerReceivable',
-    await graphql.field(cast.supplierMaker, `mutation ($input: RegisterReceivableInput!) { registerReceivable(input: $input) { ${RECEIVABLE} } }`, {
+    await graphql.field(cast.supplierMaker, `mutation ($input: RegisterReceivableInput!) { registerReceivable(input: $input) { __typename ... on Receivable { id status } ... on Error { code message } } }`, {
       input: {
         obligorCreditCode: cast.obligorCreditCode,
         contractNumber: `HT-CHAOS-${runKey}-${index}`,

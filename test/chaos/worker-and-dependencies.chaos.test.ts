@@ -16,10 +16,9 @@ import { PAYLOAD_CONVERTER_PATH } from '../../workflows/contracts/payload-conver
 import { WORKFLOWS_PATH } from '../../workflows/worker/create-worker';
 import { freePort } from '../../scripts/lib/free-port';
 import { startLocalPostgres, type LocalPostgres } from '../../scripts/lib/local-postgres';
-import { globalId } from '../support/global-ids';
 import { chaosGraphql, RETRYABLE_CODES } from './chaos-graphql';
 import { killProcess, startApiProcess, startTemporalServer, startWorkerProcess } from './chaos-processes';
-import { CHAOS_FINANCED_AMOUNT, driveFinancing, type ChaosCast } from './financing-lifecycle';
+import { driveFinancing, type ChaosCast } from './financing-lifecycle';
 import { checkMoney } from './money-checks';
 import { chaosSeed, seededRandom } from './seeded-random';
 import { chaosCast } from './chaos-cast';
@@ -113,7 +112,10 @@ describe('the service under worker kills and dependency restarts', () => {
     const done: string[] = [];
     const financings = Promise.allSettled(
       Array.from({ length: FINANCINGS }, (_, index) =>
-        driveFinancing({ graphql, db: pool, bank: () => bank, cast, runKey, index, onStep: (step) => step === 'settled' && done.push(String(index)) }),
+        driveFinancing({ graphql, db: pool, bank: () => bank, cast, runKey, index, onStep: (step) => step === 'settled' && done.push(String(index)) }).catch((error: Error) => {
+          say(`financing ${index} failed: ${error.message}`);
+          throw error;
+        }),
       ),
     );
     const events: string[] = [];
@@ -134,7 +136,6 @@ describe('the service under worker kills and dependency restarts', () => {
       } else if (target === 'temporal') {
         await killProcess(temporal, { signal: 'SIGTERM' });
         note(`stopped the Temporal server ${waitMs} ms after the previous event; ${done.length} settled so far`);
-        probes.push(await probe('Temporal', cast.funderMaker, `mutation ($id: ID!) { approveFinancing(id: $id) { __typename ... on Error { code } } }`, { id: globalId('Financing', '00000000-0000-4000-8000-000000000000') }));
         probes.push(await probe('Temporal', cast.supplierMaker, `mutation ($input: RegisterReceivableInput!) { registerReceivable(input: $input) { __typename ... on Error { code } } }`, { input: probeRegistration(cast, runKey) }));
         temporal = await startTemporalServer(temporalPort, join(baseDir, 'temporal.db'));
         note('Temporal server started again');
@@ -162,7 +163,6 @@ describe('the service under worker kills and dependency restarts', () => {
       expect(ms).toBeLessThan(DEPENDENCY_DOWN_ANSWER_MS_MAX);
       expect([...RETRYABLE_CODES].some((code) => answer.includes(code))).toBe(true);
     }
-    expect(CHAOS_FINANCED_AMOUNT).toBe('80000.00');
   });
 });
 
