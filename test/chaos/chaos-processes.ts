@@ -15,13 +15,13 @@ const READY_TIMEOUT_MS = 120_000;
 export async function startProcess(args: string[], env: Record<string, string>, readyWhen: string, options: { detached?: boolean; command?: string } = {}): Promise<ChildProcess> {
   const child = spawn(options.command ?? process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   let tail = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-2000);
   });
   await new Promise<void>((ready, failed) => {
     const timer = setTimeout(() => failed(new Error(`${args.join(' ')} was not ready within ${READY_TIMEOUT_MS} ms: ${tail}`)), READY_TIMEOUT_MS);
     let seen = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       seen = (seen + chunk.toString()).slice(-4000);
       if (seen.includes(readyWhen)) {
         clearTimeout(timer);
@@ -34,12 +34,12 @@ export async function startProcess(args: string[], env: Record<string, string>, 
     });
   });
   // Keep draining its output, or a chatty process blocks on a full pipe.
-  child.stdout!.resume();
+  child.stdout.resume();
   return child;
 }
 
 /** SIGKILL (or `signal`) to the process, or to its whole process group; resolves once it is gone. */
-export async function killProcess(child: ChildProcess, { group = false, signal = 'SIGKILL' as NodeJS.Signals } = {}): Promise<void> {
+export async function killProcess(child: ChildProcess, { group = false, signal = 'SIGKILL' } = {}): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = once(child, 'exit');
   if (group) process.kill(-child.pid!, signal);

@@ -75,12 +75,19 @@ export async function driveFinancing(
   onStep?.('registered');
   const receivableId = registered.id as string;
   expectOutcome('confirmReceivable', await graphql.field(cast.coreChecker, `mutation ($id: ID!) { confirmReceivable(id: $id) { ${RECEIVABLE} } }`, { id: receivableId }), ['Receivable']);
-  const applied = expectOutcome(
-    'applyForFinancing',
-    await graphql.field(cast.supplierMaker, `mutation ($input: ApplyForFinancingInput!) { applyForFinancing(input: $input) { ${FINANCING} } }`, {
-      input: { receivableId, programId: cast.programId, amount: CHAOS_FINANCED_AMOUNT, idempotencyKey: `chaos-${runKey}-${index}-apply` },
-    }),
-    ['Financing'],
+  // The confirmation reaches the receivable through its workflow: an application that finds it
+  // not yet confirmed (WrongStateError) is sent again, with the same key, until it is.
+  const applied = await waitFor(
+    `financing ${index} to be applied for`,
+    async () => {
+      const result = await graphql.field(cast.supplierMaker, `mutation ($input: ApplyForFinancingInput!) { applyForFinancing(input: $input) { ${FINANCING} } }`, {
+        input: { receivableId, programId: cast.programId, amount: CHAOS_FINANCED_AMOUNT, idempotencyKey: `chaos-${runKey}-${index}-apply` },
+      });
+      if (result.__typename === 'Financing') return result;
+      if (result.__typename !== 'WrongStateError') throw new Error(`applyForFinancing: ${JSON.stringify(result)}`);
+      return undefined;
+    },
+    120_000,
   );
   const id = applied.id as string;
   onStep?.('applied');

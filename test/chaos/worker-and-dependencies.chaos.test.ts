@@ -30,7 +30,6 @@ import { chaosCast } from './chaos-cast';
 // While a dependency is down the API must answer within a bound with a typed error.
 
 const FINANCINGS = 50;
-const WORKER_KILLS = 5;
 /** How long a request may take while a dependency is down: the API answers, it does not hang. */
 const DEPENDENCY_DOWN_ANSWER_MS_MAX = 12_000;
 
@@ -124,6 +123,7 @@ describe('the service under worker kills and dependency restarts', () => {
       say(line);
     };
     const probes: Array<{ ms: number; answer: string }> = [];
+    // Five worker kills, with Temporal and PostgreSQL restarted between them.
     const plan = ['worker', 'worker', 'temporal', 'worker', 'worker', 'postgres', 'worker'] as const;
     for (const target of plan) {
       const waitMs = Math.round(random.between(2_000, 9_000));
@@ -148,7 +148,7 @@ describe('the service under worker kills and dependency restarts', () => {
       }
     }
     const outcomes = await financings;
-    const failures = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => String((outcome as PromiseRejectedResult).reason));
+    const failures = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => String((outcome).reason));
     note(`all drivers returned; ${failures.length} failed${failures.length ? `: ${failures.slice(0, 3).join('; ')}` : ''}`);
     const ids = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     const findings = await checkMoney(prisma, pool, ids);
