@@ -39,11 +39,11 @@ export async function startProcess(args: string[], env: Record<string, string>, 
 }
 
 /** SIGKILL (or `signal`) to the process, or to its whole process group; resolves once it is gone. */
-export async function killProcess(child: ChildProcess, { group = false, signal = 'SIGKILL' } = {}): Promise<void> {
+export async function killProcess(child: ChildProcess, { group = false, signal }: { group?: boolean; signal?: NodeJS.Signals } = {}): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = once(child, 'exit');
-  if (group) process.kill(-child.pid!, signal);
-  else child.kill(signal);
+  if (group) process.kill(-child.pid!, signal ?? 'SIGKILL');
+  else child.kill(signal ?? 'SIGKILL');
   await gone;
 }
 
