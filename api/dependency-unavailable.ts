@@ -7,10 +7,12 @@
 export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 // gRPC's UNAVAILABLE and DEADLINE_EXCEEDED; PostgreSQL's connection failures and shutdowns
-// (admin_shutdown, crash_shutdown, cannot_connect_now), and the driver's own.
+// (admin_shutdown, crash_shutdown, cannot_connect_now), and the driver's own. A workflow whose
+// task is failing (its worker died or lost the database mid-task) refuses Updates until the
+// task is retried: that is the worker being unavailable, and passes by itself.
 const GRPC_UNAVAILABLE_CODES = new Set([14, 4]);
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', 'P1001', 'P1002', 'P1017']);
-const CONNECTION_MESSAGES = /Connection terminated|connection (was )?closed|terminating connection|Can't reach database server|the database system is (starting up|shutting down)|ECONNREFUSED|ECONNRESET|Failed to connect|No connection established/i;
+const CONNECTION_MESSAGES = /Connection terminated|connection (was )?closed|terminating connection|Can't reach database server|the database system is (starting up|shutting down)|ECONNREFUSED|ECONNRESET|Failed to connect|No connection established|Workflow Task in failed state/i;
 
 /** True when `error` (or one of its causes) says a dependency could not be reached. */
 export function isDependencyUnavailable(error: unknown): boolean {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -12,7 +13,7 @@ export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const READY_TIMEOUT_MS = 120_000;
 
 /** Starts a process and resolves once a line of its standard output contains `readyWhen`. */
-export async function startProcess(args: string[], env: Record<string, string>, readyWhen: string, options: { detached?: boolean; command?: string } = {}): Promise<ChildProcess> {
+export async function startProcess(args: string[], env: Record<string, string>, readyWhen: string, options: { detached?: boolean; command?: string; logFile?: string } = {}): Promise<ChildProcess> {
   const child = spawn(options.command ?? process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   let tail = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -33,8 +34,13 @@ export async function startProcess(args: string[], env: Record<string, string>, 
       failed(new Error(`${args.join(' ')} exited (${code ?? signal}) before it was ready: ${tail}${seen.slice(-1000)}`));
     });
   });
-  // Keep draining its output, or a chatty process blocks on a full pipe.
-  child.stdout.resume();
+  // Keep draining its output, or a chatty process blocks on a full pipe; with `logFile` it is
+  // kept there (appended across restarts), for tracing what a client saw back to its cause.
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  } else child.stdout.resume();
   return child;
 }
 
@@ -48,8 +54,8 @@ export async function killProcess(child: ChildProcess, { group = false, signal }
 }
 
 /** The API process (api/main.ts) on `port`. */
-export function startApiProcess(env: Record<string, string>): Promise<ChildProcess> {
-  return startProcess(['--import', 'tsx', resolve(ROOT, 'api/main.ts')], { NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, 'API listening');
+export function startApiProcess(env: Record<string, string>, logFile?: string): Promise<ChildProcess> {
+  return startProcess(['--import', 'tsx', resolve(ROOT, 'api/main.ts')], { NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, 'API listening', { logFile });
 }
 
 /** The worker (test/support/worker-process.ts, with the inbound poller and the wake-up delivery) on a prepared bundle. */

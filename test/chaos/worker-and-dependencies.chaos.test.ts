@@ -52,6 +52,7 @@ describe('the service under worker kills and dependency restarts', () => {
   let prisma: ReturnType<typeof createPrismaClient>;
   let cast: ChaosCast;
   let apiPort: number;
+  let apiLog: string;
   const graphql = chaosGraphql(() => `http://127.0.0.1:${apiPort}/graphql`);
   const startedAt = performance.now();
   const at = () => `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
@@ -73,7 +74,10 @@ describe('the service under worker kills and dependency restarts', () => {
     await writeFile(join(baseDir, 'workflow-bundle.js'), bundle.code);
     apiPort = await freePort();
     env = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, TASK_QUEUE: 'scf', WORKFLOW_BUNDLE: join(baseDir, 'workflow-bundle.js'), API_PORT: String(apiPort), API_KEY_PEPPER: DEVELOPMENT_PEPPER, RATE_LIMIT_PER_KEY: '1000000' };
-    api = await startApiProcess(env);
+    // The API's log outlives the run's folder: an unexpected error a client met is traced there.
+    apiLog = join(tmpdir(), `scf-chaos-${seed}-api.log`);
+    say(`API log: ${apiLog}`);
+    api = await startApiProcess(env, apiLog);
     worker = await startWorkerProcess(env);
     pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     // A connection PostgreSQL drops while it restarts is an error on an idle client: the pool replaces it.
