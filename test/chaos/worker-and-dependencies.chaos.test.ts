@@ -30,6 +30,10 @@ import { chaosCast } from './chaos-cast';
 // While a dependency is down the API must answer within a bound with a typed error.
 
 const FINANCINGS = 50;
+/** Keyed registrations in the burst during which the API is killed, and how many copies of each are sent at once. */
+const BURST = 20;
+const COPIES = 3;
+const REGISTER = `mutation ($input: RegisterReceivableInput!) { registerReceivable(input: $input) { __typename ... on Receivable { id } ... on Error { code message } } }`;
 /** How long a request may take while a dependency is down: the API answers, it does not hang. */
 const DEPENDENCY_DOWN_ANSWER_MS_MAX = 12_000;
 
@@ -168,6 +172,46 @@ describe('the service under worker kills and dependency restarts', () => {
       expect([...RETRYABLE_CODES].some((code) => answer.includes(code))).toBe(true);
     }
   });
+
+  it('gives one effect per idempotency key when the API is killed during a burst, each request sent several times at once, and the burst is replayed', { timeout: 300_000 }, async () => {
+    const runKey = String(seed);
+    const inputs = Array.from({ length: BURST }, (_, index) => burstRegistration(cast, runKey, index));
+    // Duplicate delivery: every registration sent COPIES times at once, with the same key.
+    const sendAll = (send: (input: ReturnType<typeof burstRegistration>) => Promise<string | null>) => Promise.all(inputs.map((input) => Promise.all(Array.from({ length: COPIES }, () => send(input)))));
+    const firstBurst = sendAll(async (input) => {
+      try {
+        const { body } = await graphql.once(cast.supplierMaker, REGISTER, { input });
+        const value = body.data?.registerReceivable as { __typename?: string; id?: string } | undefined;
+        return value?.__typename === 'Receivable' ? value.id! : null;
+      } catch {
+        return null;
+      }
+    });
+    const waitMs = Math.round(random.between(200, 1_500));
+    await new Promise((resume) => setTimeout(resume, waitMs));
+    await killProcess(api);
+    say(`killed the API (SIGKILL) ${waitMs} ms into a burst of ${BURST} registrations sent ${COPIES} times each`);
+    const before = await firstBurst;
+    say(`${before.flat().filter((id) => id !== null).length} of ${BURST * COPIES} requests were answered before the kill`);
+    api = await startApiProcess(env, apiLog);
+    say('API started again; replaying the burst');
+    const after = await sendAll(async (input) => {
+      const value = await graphql.field(cast.supplierMaker, REGISTER, { input });
+      if (value.__typename !== 'Receivable') throw new Error(`registerReceivable: ${JSON.stringify(value)}`);
+      return value.id as string;
+    });
+    for (const [index, ids] of after.entries()) {
+      // One receivable per key: every copy, before the kill and after it, names the same one.
+      const answered = [...ids, ...before[index]!.filter((id) => id !== null)];
+      expect(new Set(answered).size).toBe(1);
+    }
+    const stored = await pool.query<{ receivables: string; entries: string }>(
+      `SELECT count(DISTINCT r.id)::text AS receivables, count(e.*)::text AS entries FROM receivable r LEFT JOIN registry_entry e ON e.receivable_id = r.id WHERE r.idempotency_key LIKE $1`,
+      [`chaos-burst-${runKey}-%`],
+    );
+    say(`burst findings: ${JSON.stringify(stored.rows[0])}`);
+    expect(stored.rows[0]).toEqual({ receivables: String(BURST), entries: String(BURST * 2) });
+  });
 });
 
 function probeRegistration(cast: ChaosCast, runKey: string) {
@@ -179,5 +223,23 @@ function probeRegistration(cast: ChaosCast, runKey: string) {
     dueDate: new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10),
     invoices: [{ invoiceCode: '4403201131', invoiceNumber: runKey.slice(-8).padStart(8, '0'), amount: '1000.00', issueDate: new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10) }],
     idempotencyKey: `chaos-probe-${runKey}`,
+  };
+}
+
+function burstRegistration(cast: ChaosCast, runKey: string, index: number) {
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const invoice = (part: number) => `${runKey.slice(-5).padStart(5, '0')}${String(index).padStart(2, '0')}${part}`;
+  return {
+    obligorCreditCode: cast.obligorCreditCode,
+    contractNumber: `HT-BURST-${runKey}-${index}`,
+    currency: 'CNY',
+    faceAmount: '2000.00',
+    dueDate: day(60),
+    // An invoice code of their own: the financings' invoices never collide with these.
+    invoices: [
+      { invoiceCode: '4403201132', invoiceNumber: invoice(1), amount: '1000.00', issueDate: day(-5) },
+      { invoiceCode: '4403201132', invoiceNumber: invoice(2), amount: '1000.00', issueDate: day(-4) },
+    ],
+    idempotencyKey: `chaos-burst-${runKey}-${index}`,
   };
 }

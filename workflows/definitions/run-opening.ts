@@ -35,14 +35,16 @@ export function afterOpening<Run, Args, Result>(
       if (opening.run === null) refuse(notOpened());
       validate(opening.run, args);
     },
-    handler: async (args) => {
+    // Not an async function: on an opened run the handler returns `handle`'s own promise, so its
+    // completion takes the same turns as before this wait existed, and recorded histories replay.
+    handler: (args) => {
       const key = updateKey();
-      if (!opening.settled) {
-        await condition(() => opening.settled);
+      if (opening.settled) return handle(opening.run as Run, args, key);
+      return condition(() => opening.settled).then(() => {
         if (opening.run === null) refuse(notOpened());
         validate(opening.run, args);
-      }
-      return handle(opening.run as Run, args, key);
+        return handle(opening.run, args, key);
+      });
     },
   };
 }
