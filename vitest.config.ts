@@ -16,7 +16,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{api,bank,domain,schema,use-cases,workflows,prisma,scripts,test}/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', 'node_modules/**'],
+          // The resilience scenarios run under `npm run test:chaos` (vitest.chaos.config.ts).
+          exclude: ['**/*.int.test.ts', '**/*.chaos.test.ts', 'node_modules/**'],
         },
       },
       {

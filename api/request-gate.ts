@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isOperator } from '../domain/actor';
 import type { PrismaClient } from '../prisma/client';
 import { authenticate, type Viewer } from './authenticate';
+import { isDependencyUnavailable, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from './dependency-unavailable';
 import { rateLimitHeaders, type RateLimit } from './rate-limit';
 import { requestIdFrom } from './request-id';
 import { DOCUMENTS_PATH } from '../schema/documents-path';
@@ -92,6 +93,12 @@ export function requestGate({ prisma, apiKeyPepper, logger, graphqlPath, graphiq
     try {
       viewer = await authenticate(headersOf(request), prisma, apiKeyPepper, logger, requestId);
     } catch (error) {
+      // A key that could not be looked up (the database is down) is not a wrong key: answering
+      // 401 would tell the client to discard a good token.
+      if (isDependencyUnavailable(error)) {
+        logger.warn({ requestId, err: error }, 'authentication could not reach the database');
+        return refuse(response, 503, 'SERVICE_UNAVAILABLE', 'the service cannot reach its database; try again shortly', requestId, { 'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS) });
+      }
       const counted = await rateLimit.consumeAddress(address);
       return refuse(response, 401, 'UNAUTHENTICATED', error instanceof Error ? error.message : 'unauthenticated', requestId, { 'www-authenticate': 'Bearer realm="scf"', ...rateLimitHeaders({ ...counted, allowed: true }) });
     }

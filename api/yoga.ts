@@ -10,6 +10,7 @@ import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
 import { reconciliationReportsRoute } from './reconciliation-reports-route';
 import { inputGuard } from './input-guard';
+import { isDependencyUnavailable, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from './dependency-unavailable';
 import { queryLimits } from './query-limits';
 import { requestIdFrom } from './request-id';
 import { DomainError, ValidationError } from '../domain/errors';
@@ -224,6 +225,12 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
           const path = isGraphQLError(error) ? error.path : undefined;
           if (cause instanceof ValidationError) return new GraphQLError(cause.message, { path, extensions: { code: 'BAD_USER_INPUT', reason: cause.code, issues: cause.issues } });
           return new GraphQLError(cause.message, { path, extensions: { code: cause.code } });
+        }
+        if (isDependencyUnavailable(cause)) {
+          logger.warn({ err: cause, path: isGraphQLError(error) ? error.path : undefined }, 'a dependency is unavailable');
+          return new GraphQLError('the service cannot reach PostgreSQL or Temporal; try again shortly (with the same idempotency key)', {
+            extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS) } } },
+          });
         }
         logger.error({ err: cause, path: isGraphQLError(error) ? error.path : undefined }, 'unexpected error');
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });

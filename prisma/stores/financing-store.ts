@@ -79,13 +79,21 @@ export async function applyForFinancing(prisma: PrismaClient, actor: Actor, inpu
   const earlier = await replay();
   if (earlier) return earlier;
 
-  const quoted = await quoteFinancing(prisma, actor, input, now);
-  if (quoted.receivable.supplierPartyId !== actor.partyId) throw new ForbiddenError('only the receivable\'s supplier can apply to finance it');
+  let quoted: QuoteResult | undefined;
   try {
-    const financing = await runTransaction(prisma, (tx) => applyInTransaction(tx, actor, quoted, { financingId: input.financingId, idempotencyKey, requestHash }, windows, now));
+    const quote = await quoteFinancing(prisma, actor, input, now);
+    quoted = quote;
+    if (quote.receivable.supplierPartyId !== actor.partyId) throw new ForbiddenError('only the receivable\'s supplier can apply to finance it');
+    const financing = await runTransaction(prisma, (tx) => applyInTransaction(tx, actor, quote, { financingId: input.financingId, idempotencyKey, requestHash }, windows, now));
     return { financing, replayed: false };
   } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
+    // A repeat of this very application that committed after the lookup above has moved the
+    // receivable on, so a wrong state is only a refusal once the key is known to be unused.
+    if (error instanceof WrongStateError) {
+      const raced = await replay();
+      if (raced) return raced;
+    }
+    if (!isUniqueViolation(error) || !quoted) throw error;
     const raced = await replay();
     if (raced) return raced;
     const current = await prisma.receivable.findUniqueOrThrow({ where: { id: quoted.receivable.id } });

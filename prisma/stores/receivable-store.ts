@@ -117,10 +117,13 @@ export async function registerReceivable(
     const receivable = await runTransaction(prisma, (tx) => createReceivable(tx, actor, valid, { receivableId, obligorPartyId: obligor.id, fingerprints, requestHash: hash }, now, confirmationWindowMs));
     return { receivable, replayed: false };
   } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
     // Lost a race: either the same request twice at once, or another registration took an invoice.
+    // A repeat of this very request that committed after the lookup above holds these invoices
+    // too, so an encumbrance is only a refusal once the key is known to be unused.
+    if (!isUniqueViolation(error) && !(error instanceof ReceivableEncumberedError)) throw error;
     const raced = await replay();
     if (raced) return raced;
+    if (error instanceof ReceivableEncumberedError) throw error;
     const encumbrance = await runTransaction(prisma, (tx) => findEncumbrance(tx, actor.partyId, fingerprints, valid.invoices));
     if (encumbrance) throw encumbrance;
     throw error;

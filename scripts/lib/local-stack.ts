@@ -1,11 +1,13 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { maskUrl } from '../../api/logger';
 import { migrate } from '../../prisma/migrate';
 import { LocalPostgresError, startLocalPostgres, type LocalPostgres } from './local-postgres';
 import { ROOT, temporalExecutable } from './temporal-tools';
 
-export const DATA_DIR = join(ROOT, '.data');
+// LOCAL_DATA_DIR moves the whole local state elsewhere: the resilience tests run `npm start`
+// on a folder of their own, so that cutting its power never touches a developer's data.
+export const DATA_DIR = process.env.LOCAL_DATA_DIR ? resolve(process.env.LOCAL_DATA_DIR) : join(ROOT, '.data');
 export const RUN_LOCK_PATH = join(DATA_DIR, 'run.lock');
 export const DEV_TOKENS_PATH = join(DATA_DIR, 'dev-tokens.json');
 
@@ -70,7 +72,7 @@ export async function startTemporal(log: (line: string) => void): Promise<{ addr
     log(`using Temporal at ${external}`);
     return { address: external, uiUrl: process.env.TEMPORAL_UI_URL, stop: () => Promise.resolve() };
   }
-  log(`starting Temporal dev server on 127.0.0.1:${LOCAL_TEMPORAL_PORT} (state in .data/temporal.db)`);
+  log(`starting Temporal dev server on 127.0.0.1:${LOCAL_TEMPORAL_PORT} (state in ${relative(ROOT, join(DATA_DIR, 'temporal.db'))})`);
   let env: TestWorkflowEnvironment;
   try {
     env = await TestWorkflowEnvironment.createLocal({

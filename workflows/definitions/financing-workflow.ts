@@ -8,10 +8,13 @@ import {
   repaymentReceivedSignal,
   resumeFinancingUpdate,
   retryPayoutUpdate,
+  type ActorArgs,
+  type FinancingDecision,
   type FinancingOrigination,
   type FinancingState,
   type FinancingWorkflowInput,
 } from '../contracts/financing';
+import type { ReasonArgs } from '../contracts/receivable';
 import { DomainError, WrongStateError } from '../../domain/errors';
 import { assertBeforeDeadline, assertDecisionAllowed, deadlineOf, type FinancingDecisionKind } from '../../domain/financing-rules';
 import { assertWaitingForOperator, resumeSteps } from './attention';
@@ -20,6 +23,7 @@ import { resumeAfterDisbursement } from './financing/continuation';
 import { applyForFinancing, clearFinancingAttention, decide, generateDocument, readFinancingStatus, retryPayout } from './financing/financing-steps';
 import { moveMoney } from './financing/funding-and-payout';
 import { announceApproval, announceClosing, announceExpiry, awaitDecisions } from './financing/origination';
+import { afterOpening, type RunOpening } from './run-opening';
 import { refuse, updateKey } from './update-support';
 
 // The financing workflow's wiring: its messages and the order of its phases. The run's state
@@ -95,21 +99,28 @@ function decisionValidator(run: FinancingRun, kind: FinancingDecisionKind) {
   };
 }
 
-/** Each person's decision is an Update answered with the new state or a typed error. */
-function handleDecisions(run: FinancingRun): void {
-  setHandler(
-    FINANCING_UPDATES.ACKNOWLEDGE,
-    // The funder's clock starts when the assignment is acknowledged.
-    ({ actor }) => decide(run, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + run.input.approvalWindowMs) }, actor, `acknowledge:${updateKey()}`),
-    { validator: decisionValidator(run, 'ACKNOWLEDGE') },
-  );
-  setHandler(FINANCING_UPDATES.REFUSE, ({ actor, reason }) => decide(run, { kind: 'REFUSE', reason }, actor, `refuse:${updateKey()}`), { validator: decisionValidator(run, 'REFUSE') });
-  setHandler(FINANCING_UPDATES.APPROVE, ({ actor }) => decide(run, { kind: 'APPROVE' }, actor, `approve:${updateKey()}`), { validator: decisionValidator(run, 'APPROVE') });
-  setHandler(FINANCING_UPDATES.CONFIRM_APPROVAL, ({ actor }) => decide(run, { kind: 'CONFIRM_APPROVAL' }, actor, `confirm-approval:${updateKey()}`), {
-    validator: decisionValidator(run, 'CONFIRM_APPROVAL'),
-  });
-  setHandler(FINANCING_UPDATES.REJECT, ({ actor, reason }) => decide(run, { kind: 'REJECT', reason }, actor, `reject:${updateKey()}`), { validator: decisionValidator(run, 'REJECT') });
-  setHandler(FINANCING_UPDATES.WITHDRAW, ({ actor, reason }) => decide(run, { kind: 'WITHDRAW', reason }, actor, `withdraw:${updateKey()}`), { validator: decisionValidator(run, 'WITHDRAW') });
+/**
+ * Each person's decision is an Update answered with the new state or a typed error, registered
+ * when the run starts: a decision may arrive while the application is still finishing
+ * (run-opening.ts).
+ */
+function handleDecisions(opening: RunOpening<FinancingRun>): void {
+  const decision = <Args extends ActorArgs>(kind: Exclude<FinancingDecision['kind'], 'EXPIRE'>, prefix: string, make: (run: FinancingRun, args: Args) => FinancingDecision) => {
+    const { handler, validator } = afterOpening(
+      opening,
+      () => new WrongStateError('cannot decide on a financing whose application was refused', 'NOT_APPLIED'),
+      (run: FinancingRun) => decisionValidator(run, kind)(undefined),
+      (run, args: Args, key) => decide(run, make(run, args), args.actor, `${prefix}:${key}`),
+    );
+    return [handler, { validator }] as const;
+  };
+  // The funder's clock starts when the assignment is acknowledged.
+  setHandler(FINANCING_UPDATES.ACKNOWLEDGE, ...decision('ACKNOWLEDGE', 'acknowledge', (run, _args: ActorArgs) => ({ kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + run.input.approvalWindowMs) })));
+  setHandler(FINANCING_UPDATES.REFUSE, ...decision('REFUSE', 'refuse', (_run, { reason }: ReasonArgs) => ({ kind: 'REFUSE', reason })));
+  setHandler(FINANCING_UPDATES.APPROVE, ...decision('APPROVE', 'approve', (_run, _args: ActorArgs) => ({ kind: 'APPROVE' })));
+  setHandler(FINANCING_UPDATES.CONFIRM_APPROVAL, ...decision('CONFIRM_APPROVAL', 'confirm-approval', (_run, _args: ActorArgs) => ({ kind: 'CONFIRM_APPROVAL' })));
+  setHandler(FINANCING_UPDATES.REJECT, ...decision('REJECT', 'reject', (_run, { reason }: ReasonArgs) => ({ kind: 'REJECT', reason })));
+  setHandler(FINANCING_UPDATES.WITHDRAW, ...decision('WITHDRAW', 'withdraw', (_run, { reason }: ReasonArgs) => ({ kind: 'WITHDRAW', reason })));
 }
 
 /** Queries, Signals, the payout retry and the operator's resume. */
@@ -162,14 +173,17 @@ async function runProcess(run: FinancingRun): Promise<void> {
  * `financing:<financingId>`. A run continued as new while servicing goes straight to servicing.
  */
 export async function financingWorkflow(input: FinancingWorkflowInput): Promise<FinancingState | null> {
+  const opening: RunOpening<FinancingRun> = { run: null, settled: false };
+  handleDecisions(opening);
   const origination = await awaitApplication(input);
   if (!origination) {
+    opening.settled = true;
     await condition(allHandlersFinished);
     return null;
   }
   const run = startFinancingRun(input, origination);
   handleProcessMessages(run);
-  handleDecisions(run);
+  Object.assign(opening, { run, settled: true });
   if (input.resumeServicing) {
     // Continued as new after disbursement: servicing and the payout go on where the last run left them.
     setStatus(run, await readFinancingStatus(run));

@@ -4,6 +4,10 @@ import {
   confirmReceivableUpdate,
   receivableAttentionQuery,
   receivableStateQuery,
+  type ActorRef,
+  type ConfirmReceivableArgs,
+  type ReasonArgs,
+  type ReceivableDecision,
   registerReceivableUpdate,
   rejectReceivableUpdate,
   resumeReceivableUpdate,
@@ -16,7 +20,8 @@ import { assertWaitingForOperator, resumeSteps } from './attention';
 import { announceOutcome, awaitConfirmation } from './receivable/confirmation';
 import { startReceivableRun, type ReceivableRun } from './receivable/receivable-run';
 import { clearReceivableAttention, decide, generateDocument, registerReceivable } from './receivable/receivable-steps';
-import { refuse, updateKey } from './update-support';
+import { afterOpening, type RunOpening } from './run-opening';
+import { refuse } from './update-support';
 
 // The confirmation workflow's wiring: its messages and the order of its phases. The run's
 // state lives in one object (receivable/receivable-run.ts), the phase in receivable/confirmation.ts,
@@ -55,24 +60,33 @@ async function awaitRegistration(input: ReceivableWorkflowInput): Promise<Receiv
   return registered;
 }
 
-/** The decisions are Updates answered with the new state; an operator's resume is one too. */
+/**
+ * The decisions are Updates answered with the new state, registered when the run starts: a
+ * decision may arrive while the registration is still finishing (run-opening.ts).
+ */
+function handleDecisions(opening: RunOpening<ReceivableRun>): void {
+  // Validators turn away what is already decided without writing to the history; the
+  // database re-checks everything inside the decision's transaction.
+  const decision = <Args extends { actor: ActorRef }>(action: string, make: (args: Args) => ReceivableDecision) => {
+    const { handler, validator } = afterOpening(
+      opening,
+      () => new WrongStateError(`cannot ${action} a receivable whose registration was refused`, 'NOT_REGISTERED'),
+      (run: ReceivableRun) => {
+        if (run.state.status !== 'REGISTERED') refuse(new WrongStateError(`cannot ${action} a receivable that is ${run.state.status}`, run.state.status));
+      },
+      (run, args: Args, key) => decide(run, make(args), args.actor, `${action}:${key}`),
+    );
+    return [handler, { validator }] as const;
+  };
+  setHandler(confirmReceivableUpdate, ...decision('confirm', (args: ConfirmReceivableArgs) => ({ kind: 'CONFIRM', confirmedAmount: args.confirmedAmount ?? null })));
+  setHandler(rejectReceivableUpdate, ...decision('reject', (args: ReasonArgs) => ({ kind: 'REJECT', reason: args.reason })));
+  setHandler(cancelReceivableUpdate, ...decision('cancel', (args: ReasonArgs) => ({ kind: 'CANCEL', reason: args.reason })));
+}
+
+/** Queries and an operator's resume, once the run is open. */
 function handleMessages(run: ReceivableRun): void {
   setHandler(receivableStateQuery, () => run.state);
   setHandler(receivableAttentionQuery, () => run.attention);
-  // Validators turn away what is already decided without writing to the history; the
-  // database re-checks everything inside the decision's transaction.
-  const onlyWhileRegistered = (action: string) => (_args: unknown) => {
-    if (run.state.status !== 'REGISTERED') refuse(new WrongStateError(`cannot ${action} a receivable that is ${run.state.status}`, run.state.status));
-  };
-  setHandler(confirmReceivableUpdate, (args) => decide(run, { kind: 'CONFIRM', confirmedAmount: args.confirmedAmount ?? null }, args.actor, `confirm:${updateKey()}`), {
-    validator: onlyWhileRegistered('confirm'),
-  });
-  setHandler(rejectReceivableUpdate, (args) => decide(run, { kind: 'REJECT', reason: args.reason }, args.actor, `reject:${updateKey()}`), {
-    validator: onlyWhileRegistered('reject'),
-  });
-  setHandler(cancelReceivableUpdate, (args) => decide(run, { kind: 'CANCEL', reason: args.reason }, args.actor, `cancel:${updateKey()}`), {
-    validator: onlyWhileRegistered('cancel'),
-  });
   setHandler(resumeReceivableUpdate, (args) => resumeSteps(run, () => clearReceivableAttention(run, args)), { validator: (_args: unknown) => assertWaitingForOperator(run, run.state.status) });
 }
 
@@ -83,13 +97,17 @@ function handleMessages(run: ReceivableRun): void {
  * Workflow id: `receivable:<receivableId>`. See docs/workflows/receivable.md.
  */
 export async function receivableConfirmationWorkflow(input: ReceivableWorkflowInput): Promise<ReceivableState | null> {
+  const opening: RunOpening<ReceivableRun> = { run: null, settled: false };
+  handleDecisions(opening);
   const registration = await awaitRegistration(input);
   if (!registration) {
+    opening.settled = true;
     await condition(allHandlersFinished);
     return null;
   }
   const run = startReceivableRun(input, registration);
   handleMessages(run);
+  Object.assign(opening, { run, settled: true });
   // The certificate is rendered alongside the wait: a slow or failing renderer must not hold
   // up the core enterprise's answer or the deadline. It is awaited before the workflow ends.
   const certificate = generateDocument(run, 'REGISTRATION_CERTIFICATE');
