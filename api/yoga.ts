@@ -4,8 +4,10 @@ import type { Client } from '@temporalio/client';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { PrismaClient } from '../prisma/client';
+import { databaseUrlOf, type PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
+import { EventHub } from './event-hub';
+import { currentEventIdOf } from '../schema/event-stream';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
 import { reconciliationReportsRoute } from './reconciliation-reports-route';
@@ -53,6 +55,8 @@ export interface YogaDependencies {
    * renderer is the documents' code, which the API does not import). Without it the PDF is not
    * served (404).
    */
+  /** This process's delivery of outbox events to subscriptions; made here (listening on first use) when not given. */
+  events?: EventHub;
 }
 
 export interface GraphiQLSettings {
@@ -179,11 +183,33 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
   };
 }
 
+/**
+ * Tells a subscriber the id of each event it is sent (`extensions.eventId`), the id it resumes
+ * after when it reconnects.
+ */
+function eventIds(): Plugin {
+  return {
+    onSubscribe() {
+      return {
+        onSubscribeResult({ args }) {
+          return {
+            onNext({ result, setResult }) {
+              const eventId = currentEventIdOf(args.contextValue);
+              if (eventId !== undefined) setResult({ ...result, extensions: { ...result.extensions, eventId } });
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
   const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, apiKeyLifetimeDays, reconciliationSettings, devBank = null } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
+  const events = deps.events ?? new EventHub(databaseUrlOf(prisma), prisma, logger);
   return createYoga<ServerContext, GraphQLContext>({
     schema: devBank ? developmentSchema() : schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -235,6 +261,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
       reconciliationReportsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
       queryLimits({ suggestFields: graphiql !== false }),
       inputGuard(),
+      eventIds(),
       ...(introspection ? [] : [refuseIntrospection()]),
       ...(graphiql === false ? [] : [graphiqlPolicy(() => graphiqlPageOnce().contentSecurityPolicy)]),
     ],
@@ -254,6 +281,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         ...(apiKeyLifetimeDays === undefined ? {} : { apiKeyLifetimeDays }),
         ...(reconciliationSettings ? { reconciliationSettings } : {}),
         devBank,
+        events,
         viewer,
         logger: logger.child({ requestId, partyId: viewer.partyId, userId: viewer.userId }),
       };

@@ -195,7 +195,7 @@ export async function allAsSeenBy(ctx: GraphQLContext, transactions: readonly Tr
   });
 }
 
-async function visibleTransaction(ctx: GraphQLContext, id: string): Promise<TransactionView | null> {
+export async function visibleTransaction(ctx: GraphQLContext, id: string): Promise<TransactionView | null> {
   const transaction = await getTransaction(ctx.prisma, id);
   return transaction && asSeenBy(ctx, transaction);
 }
