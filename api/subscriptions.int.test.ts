@@ -5,6 +5,7 @@ import { EVENT_REPLAY_EVENTS_MAX } from '../prisma/stores/domain-event-store';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { notifyParties } from '../prisma/stores/operator-notices';
 import { allocateCollection } from '../prisma/stores/servicing-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
@@ -92,6 +93,7 @@ describe('subscriptions over server-sent events', () => {
     const supplierExceptions = await listen(supplier.token, EXCEPTION_RAISED);
     const obligorNotifications = await listen(parties.core.token, NOTIFICATION_ADDED);
     const funderNotifications = await listen(parties.funder.token, NOTIFICATION_ADDED);
+    const supplierNotifications = await listen(supplier.token, NOTIFICATION_ADDED);
 
     // The silent financing, taken to disbursement and one repayment the way its workflow would.
     await registerBankAccount(db.prisma, await actorOf(db.prisma, supplier), supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222020200112233445', bankName: '招商银行深圳分行' });
@@ -105,6 +107,10 @@ describe('subscriptions over server-sent events', () => {
     await credit('SUBS-REPAY', collected.collectionAccount!.virtualAccountNumber!, '100000.00');
     const allocation = (await allocateCollection(db.prisma, financing.id, 'subscriptions:allocation'))!;
     await credit('SUBS-UNKNOWN', '1234567890123456789', '10.00');
+    // A notice to the supplier and the funder, sent twice as a retried activity would: one message each, one event each.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await notifyParties(db.prisma, [supplier.partyId, parties.funder.partyId], { kind: 'FINANCING_DISBURSED', subject: 'disbursed', body: 'the money went out', financingId: financing.id }, `subscriptions:${financing.id}:disbursed`);
+    }
 
     const transitions = await db.prisma.financingTransition.findMany({ where: { financingId: financing.id }, orderBy: { id: 'asc' } });
     const financingId = globalId('Financing', financing.id);
@@ -143,8 +149,16 @@ describe('subscriptions over server-sent events', () => {
     // The receivable changed for the supplier; to its obligor it stayed confirmed, so nothing happened.
     expect(obligorReceivables.results).toEqual([]);
     expect(JSON.stringify(obligorNotifications.results)).not.toContain(financing.id);
-    const funderInbox = await db.prisma.notification.count({ where: { partyId: parties.funder.partyId } });
-    expect((await funderNotifications.waitFor(funderInbox)).length).toBe(funderInbox);
+    // Each inbox's own messages, to its own party only.
+    let delivered = 0;
+    for (const [party, stream] of [[supplier, supplierNotifications], [parties.funder, funderNotifications], [parties.core, obligorNotifications]] as const) {
+      const inbox = await db.prisma.notification.findMany({ where: { partyId: party.partyId }, orderBy: { createdAt: 'asc' } });
+      await stream.waitFor(inbox.length);
+      await stream.settle(300);
+      expect(stream.results.map((result) => result.data?.notificationAdded?.id).sort()).toEqual(inbox.map((row) => globalId('Notification', row.id)).sort());
+      delivered += inbox.length;
+    }
+    expect(delivered).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
   it('sends what a subscriber missed when it comes back with the last event id it saw, and refuses one too far back', async () => {
