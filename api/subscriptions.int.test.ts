@@ -168,6 +168,8 @@ describe('subscriptions over server-sent events', () => {
     const before = await listen(applicant.token, FINANCING_UPDATED, { id: financingId, after: '0' });
     await before.waitFor(1);
     const lastSeen = before.results.at(-1)!.extensions!.eventId!;
+    // The same id is the event's SSE id, which an EventSource sends back as Last-Event-ID by itself.
+    expect(before.ids.at(-1)).toBe(lastSeen);
     before.close();
 
     await decideFinancing(db.prisma, financing.id, { kind: 'APPROVE' }, as(parties.funder), 'subscriptions:resume:approve');

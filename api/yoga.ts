@@ -184,18 +184,26 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
 }
 
 /**
- * Tells a subscriber the id of each event it is sent (`extensions.eventId`), the id it resumes
- * after when it reconnects.
+ * Tells a subscriber the id of each event it is sent, the id it resumes after when it
+ * reconnects: in the result's `extensions.eventId`, and over server-sent events also as the
+ * event's `id:` field, which a browser's EventSource sends back by itself as Last-Event-ID.
  */
 function eventIds(): Plugin {
   return {
     onSubscribe() {
       return {
         onSubscribeResult({ args }) {
+          const context = args.contextValue as object & { request?: Request };
+          const overSse = (context.request?.headers.get('accept') ?? '').includes('text/event-stream');
           return {
             onNext({ result, setResult }) {
-              const eventId = currentEventIdOf(args.contextValue);
-              if (eventId !== undefined) setResult({ ...result, extensions: { ...result.extensions, eventId } });
+              const eventId = currentEventIdOf(context);
+              if (eventId === undefined) return;
+              const withId = { ...result, extensions: { ...result.extensions, eventId } };
+              // yoga's SSE writer frames each result as "data: <stringify(result)>\n\n"; JSON
+              // has no raw newline, so the line after it is the event's own id field.
+              const framed = { ...withId, stringify: (value: unknown) => `${JSON.stringify(value)}\nid: ${eventId}` };
+              setResult(overSse ? framed : withId);
             },
           };
         },

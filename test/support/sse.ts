@@ -12,6 +12,8 @@ export interface SseSubscription {
   status: number;
   /** Every result received so far, in order. */
   results: SseResult[];
+  /** The SSE `id:` field of each result (what an EventSource sends back as Last-Event-ID), in order. */
+  ids: Array<string | undefined>;
   /** Whether the server ended the stream (a `complete` event or the end of the body). */
   readonly ended: boolean;
   /** Waits until `count` results have arrived (or the stream ended), at most `timeoutMs`; returns them all. */
@@ -30,6 +32,7 @@ export async function subscribe(url: string, token: string, query: string, varia
     signal: abort.signal,
   });
   const results: SseResult[] = [];
+  const ids: Array<string | undefined> = [];
   let ended = false;
   let lastArrival = Date.now();
   const waiters = new Set<() => void>();
@@ -54,6 +57,7 @@ export async function subscribe(url: string, token: string, query: string, varia
         const event = lines.find((line) => line.startsWith('event:'))?.slice(6).trim();
         const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
         if (event === 'next' && data) {
+          ids.push(lines.find((line) => line.startsWith('id:'))?.slice(3).trim());
           results.push(JSON.parse(data) as SseResult);
           notify();
         }
@@ -84,6 +88,7 @@ export async function subscribe(url: string, token: string, query: string, varia
   return {
     status: response.status,
     results,
+    ids,
     get ended() {
       return ended;
     },
