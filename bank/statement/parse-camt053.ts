@@ -1,4 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { SaxesParser } from 'saxes';
 import {
   checkAccountNumber,
   checkAmount,
@@ -18,24 +18,20 @@ import {
 import { CAMT053_NAMESPACE } from './write-camt053';
 
 // Reads one day's camt.053 statement (docs/reconciliation.md lists the elements read). The XML
-// is checked well-formed first (a problem is reported with its line and column), then each
+// is read as a stream of events (saxes, a conforming XML parser): a file that is not well-formed
+// is reported with its line and column, and each entry (Ntry) is read and checked as soon as it
+// ends, then dropped, so that a busy day of 100,000 entries never exists as one tree in memory.
+// Everything else of the statement is small and kept as a tree of the shape an XML-to-object
+// parser gives (attributes as "@_name", text as "#text", namespace prefixes removed), and each
 // element is read at its path; a missing or wrong element is reported with that path, such as
 // "Stmt/Ntry[3]/Amt". Values are kept as the strings the file has: amounts are never numbers.
 
 type Node = Record<string, unknown>;
 
-/** Elements that may repeat: always read as lists, so one entry and many read alike. */
-const REPEATING = new Set(['Stmt', 'Bal', 'Ntry', 'TxDtls', 'Ustrd']);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  removeNSPrefix: true,
-  trimValues: true,
-  isArray: (name) => REPEATING.has(name),
-});
+/** Elements that may repeat: always read as lists, so one and many read alike. */
+const REPEATING = new Set(['Stmt', 'Bal', 'TxDtls', 'Ustrd']);
+/** Where the entries are: Document/BkToCstmrStmt/Stmt/Ntry, read one at a time. */
+const STATEMENT_PATH = ['Document', 'BkToCstmrStmt', 'Stmt'];
 
 function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -183,15 +179,138 @@ function readBalance(balances: Node[], code: 'OPBD' | 'CLBD', currency: string, 
   return { amount: checkBalance(signed, checkCurrency(currency, `${path}/Amt`), `${path}/Amt`), date: dateNode ? optionalText(dateNode, 'Dt', `${path}/Dt`) : undefined };
 }
 
+/** A name without its namespace prefix: "camt:Ntry" is "Ntry". */
+function localName(name: string): string {
+  const colon = name.indexOf(':');
+  return colon < 0 ? name : name.slice(colon + 1);
+}
+
+interface OpenElement {
+  name: string;
+  node: Node;
+  text: string;
+}
+
+/** An element's value once it ends: its text alone when it has neither attributes nor children. */
+function valueOf(element: OpenElement): unknown {
+  const text = element.text.trim();
+  if (Object.keys(element.node).length === 0) return text;
+  if (text !== '') element.node['#text'] = text;
+  return element.node;
+}
+
+/** A repeating element is always a list; any other element met twice becomes one (and is then refused where one is expected). */
+function attach(parent: Node, name: string, value: unknown): void {
+  const present = parent[name];
+  if (present === undefined) parent[name] = REPEATING.has(name) ? [value] : value;
+  else if (Array.isArray(present)) present.push(value);
+  else parent[name] = [present, value];
+}
+
+interface StreamedDocument {
+  /** The document without the entries of its statement (Document at the top). */
+  root: Node;
+  /** Entries of the first statement, counted whether read or not. */
+  count: number;
+  /** Entries read, in file order, up to the first that is wrong (kept in `problem`). */
+  entries: StatementEntry[];
+  problem: Error | undefined;
+  /** Entries that came before the account's currency was known, read once it is. */
+  pending: Node[];
+}
+
+/** The account's currency as far as the statement read so far says: null when not yet known, undefined when wrong (the statement's own check reports it). */
+function currencyOf(statement: Node): string | null | undefined {
+  if (!isNode(statement['Acct'])) return null;
+  try {
+    return checkCurrency(text(statement['Acct'], 'Ccy', 'Stmt/Acct'), 'Stmt/Acct/Ccy');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the document in one pass. Each entry of the first statement is read as it ends while
+ * there are at most `entriesMax`, none has failed and the account's currency (Stmt/Acct/Ccy,
+ * before the entries in a camt.053) is known. A failing entry is kept, not thrown, so that the
+ * statement's own problems are reported first, in the same order whatever the file's size.
+ */
+function streamDocument(content: string, entriesMax: number): StreamedDocument {
+  const result: StreamedDocument = { root: {}, count: 0, entries: [], problem: undefined, pending: [] };
+  const stack: OpenElement[] = [{ name: '', node: result.root, text: '' }];
+  let statements = 0;
+  let currency: string | null | undefined = null;
+  /** Depth inside the entry being read or skipped, 0 outside entries. */
+  let entryDepth = 0;
+  let skipping = false;
+  const atPath = (path: readonly string[]) => stack.length === path.length + 1 && path.every((name, index) => stack[index + 1]!.name === name);
+  const parser = new SaxesParser({ xmlns: false, position: true });
+  parser.on('error', (error) => {
+    // saxes says "line:column: message"; the path says where, in words.
+    throw malformed(`line ${parser.line}, column ${parser.column + 1}`, `not well-formed XML: ${error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '')}`);
+  });
+  parser.on('opentag', (tag) => {
+    const name = localName(tag.name);
+    if (entryDepth > 0) {
+      entryDepth += 1;
+      if (skipping) return;
+    } else if (name === 'Ntry' && statements === 1 && atPath(STATEMENT_PATH)) {
+      result.count += 1;
+      entryDepth = 1;
+      if (currency === null) currency = currencyOf(stack[stack.length - 1]!.node);
+      skipping = result.count > entriesMax || result.problem !== undefined || currency === undefined;
+      if (skipping) return;
+    } else if (name === 'Stmt' && atPath(STATEMENT_PATH.slice(0, 2))) {
+      statements += 1;
+    }
+    const node: Node = {};
+    for (const [attribute, value] of Object.entries(tag.attributes)) {
+      // Prefixed namespace declarations say nothing a reader of names without prefixes needs.
+      if (!attribute.startsWith('xmlns:')) node[`@_${localName(attribute)}`] = value;
+    }
+    stack.push({ name, node, text: '' });
+  });
+  const onText = (text: string) => {
+    if (!skipping) stack[stack.length - 1]!.text += text;
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.on('closetag', () => {
+    if (entryDepth > 0) {
+      entryDepth -= 1;
+      if (skipping) {
+        skipping = entryDepth > 0;
+        return;
+      }
+    }
+    const element = stack.pop()!;
+    const value = valueOf(element);
+    if (element.name !== 'Ntry' || entryDepth > 0 || !atPath(STATEMENT_PATH)) {
+      attach(stack[stack.length - 1]!.node, element.name, value);
+      return;
+    }
+    const entry = isNode(value) ? value : { '#text': value };
+    if (currency === null || result.pending.length > 0) {
+      result.pending.push(entry);
+      return;
+    }
+    try {
+      result.entries.push(readEntry(entry, result.count - 1, currency!));
+    } catch (error) {
+      result.problem = error instanceof Error ? error : new Error(String(error));
+    }
+  });
+  parser.write(content).close();
+  return result;
+}
+
 /** Reads a camt.053 file; `limits` are the upload's unless the caller says the bank handed it over. */
 export function parseCamt053(content: string, limits: StatementLimits = STATEMENT_UPLOAD_LIMITS): StatementDocument {
   checkContentSize(content, limits);
   // A DTD could declare entities that expand without bound; a bank statement never has one.
   if (/<!DOCTYPE/i.test(content)) throw malformed('file', 'a DOCTYPE is not allowed in a statement');
-  const valid = XMLValidator.validate(content);
-  if (valid !== true) throw malformed(`line ${valid.err.line}, column ${valid.err.col}`, `not well-formed XML: ${valid.err.msg}`);
-  const root = parser.parse(content) as Node;
-  const documentNode = child(root, 'Document', '');
+  const streamed = streamDocument(content, limits.entriesMax);
+  const documentNode = child(streamed.root, 'Document', '');
   const namespace = documentNode['@_xmlns'];
   if (namespace !== undefined && typeof namespace === 'string' && !namespace.startsWith('urn:iso:std:iso:20022:tech:xsd:camt.053.')) {
     throw malformed('Document', `namespace ${namespace} is not a camt.053 message (expected ${CAMT053_NAMESPACE})`);
@@ -206,20 +325,15 @@ export function parseCamt053(content: string, limits: StatementLimits = STATEMEN
   const opening = readBalance(balances, 'OPBD', currency, 'Stmt');
   const closing = readBalance(balances, 'CLBD', currency, 'Stmt');
   const date = checkDate(closing.date ?? opening.date ?? '', 'Stmt/Bal/Dt');
-  const entries = list(statement, 'Ntry');
-  if (entries.length > limits.entriesMax) throw malformed('Stmt/Ntry', `the statement has ${entries.length} entries; at most ${limits.entriesMax} are accepted`);
+  if (streamed.count > limits.entriesMax) throw malformed('Stmt/Ntry', `the statement has ${streamed.count} entries; at most ${limits.entriesMax} are accepted`);
   const createdAtText = text(statement, 'CreDtTm', 'Stmt');
   const createdAt = new Date(createdAtText);
   if (Number.isNaN(createdAt.getTime())) throw malformed('Stmt/CreDtTm', `${JSON.stringify(createdAtText)} is not a date and time`);
-  const document: StatementDocument = {
-    statementId: checkText(text(statement, 'Id', 'Stmt'), 'Stmt/Id'),
-    createdAt,
-    accountNumber: checkAccountNumber(accountNumberOf(account, 'Stmt/Acct'), 'Stmt/Acct/Id'),
-    date,
-    currency,
-    openingBalance: opening.amount,
-    closingBalance: closing.amount,
-    entries: entries.map((entry, index) => readEntry(entry, index, currency)),
-  };
+  const statementId = checkText(text(statement, 'Id', 'Stmt'), 'Stmt/Id');
+  const accountNumber = checkAccountNumber(accountNumberOf(account, 'Stmt/Acct'), 'Stmt/Acct/Id');
+  if (streamed.problem !== undefined) throw streamed.problem;
+  const entries = streamed.entries;
+  for (const entry of streamed.pending) entries.push(readEntry(entry, entries.length, currency));
+  const document: StatementDocument = { statementId, createdAt, accountNumber, date, currency, openingBalance: opening.amount, closingBalance: closing.amount, entries };
   return checkStatementDocument(document, (index) => `Stmt/Ntry[${index + 1}]`, limits);
 }

@@ -166,13 +166,15 @@ export function checkStatementDocument(document: StatementDocument, entryWhere: 
   if (document.entries.length > limits.entriesMax) throw malformed('file', `the statement has ${document.entries.length} entries; at most ${limits.entriesMax} are accepted`);
   const seen = new Map<string, StatementEntry>();
   let balance = new Decimal(document.openingBalance);
+  const earliestValueDate = addDays(document.date, -VALUE_DATE_DISTANCE_DAYS_MAX);
+  const latestValueDate = addDays(document.date, VALUE_DATE_DISTANCE_DAYS_MAX);
   document.entries.forEach((entry, index) => {
     const where = entryWhere(index);
     if (entry.currency !== currency) throw malformed(where, `entry currency ${entry.currency} differs from the statement's ${currency}`);
     const expected = entry.kind === 'PAYOUT' ? 'DEBIT' : 'CREDIT';
     if (entry.direction !== expected) throw malformed(where, `a ${entry.kind} entry is a ${expected}, not a ${entry.direction}`);
     if (entry.bookingDate !== document.date) throw malformed(where, `booking date ${entry.bookingDate} is not the statement's date ${document.date}`);
-    if (entry.valueDate < addDays(document.date, -VALUE_DATE_DISTANCE_DAYS_MAX) || entry.valueDate > addDays(document.date, VALUE_DATE_DISTANCE_DAYS_MAX)) {
+    if (entry.valueDate < earliestValueDate || entry.valueDate > latestValueDate) {
       throw malformed(where, `value date ${entry.valueDate} is more than ${VALUE_DATE_DISTANCE_DAYS_MAX} days from the statement's date ${document.date}`);
     }
     const earlier = seen.get(entry.bankReference);

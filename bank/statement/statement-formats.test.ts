@@ -93,6 +93,19 @@ describe('statement files', () => {
     expect(problem(() => parseCamt053('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><Document/>'))).toMatchObject({ path: 'content.file' });
   });
 
+  it('refuses another ISO 20022 message, and reads the same statement written with namespace prefixes', () => {
+    const camt = writeCamt053(day);
+    expect(problem(() => parseCamt053(camt.replace('camt.053.001.08', 'camt.052.001.08')))).toMatchObject({ code: 'STATEMENT_MALFORMED', path: 'content.Document' });
+    const prefixed = camt.replace(/<(\/?)([A-Za-z])/g, '<$1c:$2').replace('<c:Document xmlns=', '<c:Document xmlns:c=');
+    expect(parseCamt053(prefixed)).toEqual(day);
+  });
+
+  it('reports the statement\'s own problem before a wrong entry, and the first wrong entry of several', () => {
+    const camt = writeCamt053(day);
+    expect(problem(() => parseCamt053(camt.replace('>795200.00<', '>795200.001<').replace(/<Id>SIMSTMT[^<]*<\/Id>/, '')))).toMatchObject({ path: 'content.Stmt/Id' });
+    expect(problem(() => parseCamt053(camt.replace('>795200.00<', '>795200.001<').replace('>1003000.01<', '>1003000.011<')))).toMatchObject({ path: 'content.Stmt/Ntry[1]/Amt' });
+  });
+
   it('refuses balances that do not add up', () => {
     expect(problem(() => parseCamt053(writeCamt053({ ...day, closingBalance: '1207800.02' })))).toMatchObject({ code: 'STATEMENT_DOES_NOT_ADD_UP', message: expect.stringContaining('1207800.01') });
   });

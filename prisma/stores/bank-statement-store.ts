@@ -28,6 +28,13 @@ export const RECONCILIATION_ROLL_FORWARD_MAX = 5_000;
  * round trips, and no single statement carries more than some megabytes of parameters.
  */
 const STATEMENT_LINES_PER_INSERT_MAX = 20_000;
+/**
+ * Items one import may write before it refreshes the planner's statistics of the items (ANALYZE,
+ * which sees the import's own rows): after a busy day the table is several times what they
+ * describe, and the ledger-only question below, planned on them, once took 110 s instead of 0.3 s
+ * (docs/performance.md). Autovacuum cannot help: it sees the rows only after the commit.
+ */
+const ITEMS_WITHOUT_ANALYZE_MAX = 10_000;
 /** Items escalated at one import, each telling the operators once. */
 export const RECONCILIATION_ESCALATIONS_MAX = 500;
 /**
@@ -183,24 +190,26 @@ async function reconcile(tx: Tx, statement: BankStatement, escalateAfterDays: nu
     SELECT l.id::text AS id, l.kind::text AS kind, l.bank_reference, l.reference, l.amount::text AS amount, l.currency::text AS currency, l.value_date
       FROM bank_statement_line l WHERE l.statement_id = ${statement.id}::uuid AND l.duplicate_of_id IS NULL ORDER BY l.position`;
   const matches = await matchStatementLines(tx, lines.map((line) => subjectOf(line, null)));
+  // Each line's kind and amount travel with its outcome (just read above): joining every item
+  // back to its line by id costs an index probe per row for values already at hand.
   for (let start = 0; start < lines.length; start += STATEMENT_LINES_PER_INSERT_MAX) {
     const rows = JSON.stringify(
       lines.slice(start, start + STATEMENT_LINES_PER_INSERT_MAX).map((line, offset) => {
         const match = matches[start + offset]!;
-        return [line.id, match.outcome, match.rule, match.inboundCreditId, match.payoutId, match.offlineRepaymentId, match.detail];
+        return [line.id, match.outcome, match.rule, match.inboundCreditId, match.payoutId, match.offlineRepaymentId, match.detail, line.kind, line.amount];
       }),
     );
     await tx.$executeRaw`
       INSERT INTO reconciliation_item (outcome, status, resolved_at, kind, account_number, currency, amount, statement_line_id, inbound_credit_id, payout_id,
                                        offline_repayment_id, rule, detail, first_statement_date, last_checked_date, created_at, updated_at)
       SELECT (r->>1)::reconciliation_outcome, CASE WHEN r->>1 = 'MATCHED' THEN 'RESOLVED' ELSE 'OPEN' END::reconciliation_status,
-             CASE WHEN r->>1 = 'MATCHED' THEN ${now}::timestamptz END, l.kind, ${statement.accountNumber}, ${statement.currency}, l.amount, l.id,
+             CASE WHEN r->>1 = 'MATCHED' THEN ${now}::timestamptz END, (r->>7)::statement_line_kind, ${statement.accountNumber}, ${statement.currency}, (r->>8)::numeric, (r->>0)::uuid,
              (r->>3)::uuid, (r->>4)::uuid, (r->>5)::uuid, (r->>2)::reconciliation_rule, r->>6, ${isoDateOfColumn(statement.statementDate)}::date, ${isoDateOfColumn(statement.statementDate)}::date,
              ${now}::timestamptz, ${now}::timestamptz
         FROM jsonb_array_elements(${rows}::jsonb) WITH ORDINALITY AS u(r, ord)
-        JOIN bank_statement_line l ON l.id = (r->>0)::uuid
        ORDER BY u.ord`;
   }
+  if (lines.length > ITEMS_WITHOUT_ANALYZE_MAX) await tx.$executeRaw`ANALYZE reconciliation_item`;
   await resolveLedgerOnly(tx, lines.map((line, index) => ({ kind: line.kind, match: matches[index]! })), date, now);
   await rollForward(tx, statement, now);
   await findLedgerOnly(tx, statement, now);

@@ -258,16 +258,69 @@ export interface RegistryAnswer {
   status: ReceivableStatus | null;
 }
 
+// The fingerprints asked of each client in the current turn of the event loop, and their answer.
+const PENDING_CHECKS = new WeakMap<PrismaClient, { fingerprints: Set<string>; answer: Promise<Map<string, ActiveRegistration>> }>();
+
+/**
+ * The active registration of a fingerprint, read together with every other fingerprint asked of
+ * the same client in the same turn of the event loop: one statement for all of them, as Prisma
+ * does for findUnique (and DataLoader schedules its batches).
+ */
+function activeRegistration(prisma: PrismaClient, fingerprint: string): Promise<ActiveRegistration | undefined> {
+  let pending = PENDING_CHECKS.get(prisma);
+  if (!pending) {
+    const fingerprints = new Set<string>();
+    const answer = new Promise<Map<string, ActiveRegistration>>((resolve, reject) => {
+      // After the promises already settled have run their callbacks, so that the checks asked
+      // side by side in this turn are all in.
+      void Promise.resolve().then(() =>
+        process.nextTick(() => {
+          PENDING_CHECKS.delete(prisma);
+          activeRegistrations(prisma, [...fingerprints]).then(resolve, reject);
+        }),
+      );
+    });
+    pending = { fingerprints, answer };
+    PENDING_CHECKS.set(prisma, pending);
+  }
+  pending.fingerprints.add(fingerprint);
+  return pending.answer.then((found) => found.get(fingerprint));
+}
+
+/** The public registry check: whether an invoice is encumbered, never by whom or for how much. */
+interface ActiveRegistration {
+  fingerprint: string;
+  encumberedSince: Date;
+  registrationNumber: string;
+  id: string;
+  status: ReceivableStatus;
+  supplierPartyId: string;
+  obligorPartyId: string;
+}
+
+/**
+ * The active entries of some fingerprints with their receivables, in one statement: the active
+ * entry by the fingerprint index joined to its receivable by primary key. `char(64)[]`, not
+ * `text[]`: compared as text the column could not use its index.
+ */
+async function activeRegistrations(prisma: PrismaClient, fingerprints: string[]): Promise<Map<string, ActiveRegistration>> {
+  const rows = await prisma.$queryRaw<ActiveRegistration[]>`
+    SELECT e.fingerprint, e.encumbered_since AS "encumberedSince", e.registration_number AS "registrationNumber",
+           r.id::text AS id, r.status::text AS status, r.supplier_party_id::text AS "supplierPartyId", r.obligor_party_id::text AS "obligorPartyId"
+      FROM registry_entry e JOIN receivable r ON r.id = e.receivable_id
+     WHERE e.fingerprint = ANY(${fingerprints}::char(64)[]) AND e.released_at IS NULL`;
+  return new Map(rows.map((row) => [row.fingerprint, row]));
+}
+
 /** The public registry check: whether an invoice is encumbered, never by whom or for how much. */
 export async function registryCheck(prisma: PrismaClient, viewer: Actor, obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): Promise<RegistryAnswer> {
   const fingerprint = invoiceFingerprint(obligorCreditCode, invoiceCode, invoiceNumber);
-  // One statement, the active entry by its partial unique index joined to its receivable by
-  // primary key: the check is asked before every registration and by every party's tools.
-  const [active] = await prisma.$queryRaw<Array<{ encumberedSince: Date; registrationNumber: string; id: string; status: ReceivableStatus; supplierPartyId: string; obligorPartyId: string }>>`
-    SELECT e.encumbered_since AS "encumberedSince", e.registration_number AS "registrationNumber",
-           r.id::text AS id, r.status::text AS status, r.supplier_party_id::text AS "supplierPartyId", r.obligor_party_id::text AS "obligorPartyId"
-      FROM registry_entry e JOIN receivable r ON r.id = e.receivable_id
-     WHERE e.fingerprint = ${fingerprint} AND e.released_at IS NULL`;
+  // The check is asked before every registration and by every party's tools, many at once.
+  // The checks asked in the same turn of the event loop, by any callers, share one statement
+  // (as Prisma does for findUnique): a statement per check cost more than the lookup itself.
+  // Sharing is safe across callers because the rows are the registry's, the same for everyone;
+  // what each caller is told of them is decided below, per caller.
+  const active = await activeRegistration(prisma, fingerprint);
   if (!active) return { encumbered: false, since: null, registrationNumber: null, status: null };
   // That it is encumbered is public (no double financing); which registration, and its state, only to the receivable's own parties.
   const receivable = active;

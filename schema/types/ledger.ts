@@ -179,22 +179,6 @@ export async function asSeenBy(ctx: GraphQLContext, transaction: TransactionView
   return { ...transaction, entries: transaction.entries.filter((entry) => ownIds.has(entry.accountId)) };
 }
 
-/**
- * asSeenBy for many transactions at once, with one statement for the accounts the party owns
- * among all their entries (a page of transactions, not one read each); in the same order, null
- * where the party sees none of a transaction.
- */
-export async function allAsSeenBy(ctx: GraphQLContext, transactions: readonly TransactionView[]): Promise<Array<TransactionView | null>> {
-  if (isOperator(ctx.viewer)) return [...transactions];
-  const accountIds = [...new Set(transactions.flatMap((transaction) => transaction.entries.map((entry) => entry.accountId)))];
-  const own = accountIds.length ? await ctx.prisma.ledgerAccount.findMany({ where: { id: { in: accountIds }, ownerPartyId: ctx.viewer.partyId }, select: { id: true } }) : [];
-  const ownIds = new Set(own.map((account) => account.id));
-  return transactions.map((transaction) => {
-    const entries = transaction.entries.filter((entry) => ownIds.has(entry.accountId));
-    return entries.length ? { ...transaction, entries } : null;
-  });
-}
-
 export async function visibleTransaction(ctx: GraphQLContext, id: string): Promise<TransactionView | null> {
   const transaction = await getTransaction(ctx.prisma, id);
   return transaction && asSeenBy(ctx, transaction);

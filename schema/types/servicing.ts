@@ -2,7 +2,7 @@ import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { PayoutStatus as PayoutStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
-import { getTransactions } from '../../prisma/stores/ledger/transactions';
+import { financingTransactionPages } from '../../prisma/stores/ledger/transactions';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { decideOfflineRepayment } from '../../use-cases/decide-offline-repayment';
 import { recordOfflineRepayment } from '../../use-cases/record-offline-repayment';
@@ -22,10 +22,8 @@ import { visibleAllocationsWhere, visibleBankAccountsWhere, visibleInboundCredit
 import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
 import { Money, money } from '../money';
-import { allAsSeenBy, LedgerTransaction } from './ledger';
+import { LedgerTransaction } from './ledger';
 import { batchLoad } from '../batch-load';
-import type { GraphQLContext } from '../context';
-import type { TransactionView } from '../../prisma/stores/ledger/transactions';
 
 // After approval: what a financing's money did and still owes, the payouts and repayments
 // behind it, the supplier's payout account, and the people's actions on money (retrying a
@@ -107,45 +105,6 @@ const BucketsRef = builder.objectRef<Buckets>('FinancingBuckets').implement({
   }),
 });
 
-/**
- * One page (offset, limit) of each financing's ledger transactions as the caller may see them,
- * with each financing's count, in three statements however many financings: the page's ids and
- * counts, the transactions with their entries, and which of their accounts the caller owns.
- */
-async function ledgerTransactionPages(ctx: GraphQLContext, financingIds: string[], offset: number, limit: number): Promise<Map<string, { total: number; transactions: TransactionView[] }>> {
-  // The party's filter is in the query, so that a page holds what the caller may see.
-  const party = isOperator(ctx.viewer) ? null : ctx.viewer.partyId;
-  // The first row of every financing comes back too, page or not, so that each has its count.
-  const rows = await ctx.prisma.$queryRaw<{ financingId: string; id: string; total: number; position: number }[]>`
-    SELECT "financingId", id, total, position::int AS position FROM (
-      SELECT t.metadata->>'financingId' AS "financingId", t.id::text AS id,
-             count(*) OVER (PARTITION BY t.metadata->>'financingId')::int AS total,
-             row_number() OVER (PARTITION BY t.metadata->>'financingId' ORDER BY t.sequence) AS position
-        FROM ledger_transaction t
-       WHERE t.metadata ? 'financingId' AND t.metadata->>'financingId' = ANY(${financingIds}::text[])
-         AND (${party}::uuid IS NULL OR EXISTS (
-           SELECT 1 FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
-           WHERE e.transaction_id = t.id AND a.owner_party_id = ${party}::uuid))
-    ) numbered
-    WHERE position = 1 OR (position > ${offset} AND position <= ${offset + limit})
-    ORDER BY "financingId", position`;
-  const inPage = rows.filter((row) => row.position > offset && row.position <= offset + limit);
-  const transactions = await getTransactions(ctx.prisma, inPage.map((row) => row.id));
-  const found = inPage.map((row) => transactions.get(row.id)).filter((transaction) => transaction !== undefined);
-  const seen = new Map(found.map((transaction, index) => [transaction.id, index]));
-  const visible = await allAsSeenBy(ctx, found);
-  const pages = new Map<string, { total: number; transactions: TransactionView[] }>();
-  for (const row of rows) {
-    const page = pages.get(row.financingId) ?? { total: row.total, transactions: [] };
-    pages.set(row.financingId, page);
-    if (row.position <= offset || row.position > offset + limit) continue;
-    const index = seen.get(row.id);
-    const transaction = index === undefined ? null : visible[index];
-    if (transaction) page.transactions.push(transaction);
-  }
-  return pages;
-}
-
 builder.prismaObjectFields('Financing', (t) => ({
   fundingDeadline: t.expose('fundingDeadline', { type: 'DateTime', nullable: true, description: 'FUNDING_PENDING: the funder must top up its funding account by then.' }),
   disbursedAt: t.expose('disbursedAt', { type: 'DateTime', nullable: true }),
@@ -199,7 +158,9 @@ builder.prismaObjectFields('Financing', (t) => ({
         let total = 0;
         const page = await resolveOffsetConnection({ args }, async ({ offset, limit }) => {
           // Every financing of a page asks with the same arguments: one load answers them all.
-          const found = await batchLoad(ctx, `Financing.ledgerTransactions:${offset}:${limit}`, f.id, (financingIds) => ledgerTransactionPages(ctx, financingIds, offset, limit));
+          // The party's filter is in the statement: a page holds what the caller may see, and of each transaction only its entries.
+          const party = isOperator(ctx.viewer) ? null : ctx.viewer.partyId;
+          const found = await batchLoad(ctx, `Financing.ledgerTransactions:${offset}:${limit}`, f.id, (financingIds) => financingTransactionPages(ctx.prisma, financingIds, party, offset, limit));
           total = found?.total ?? 0;
           return found?.transactions ?? [];
         });

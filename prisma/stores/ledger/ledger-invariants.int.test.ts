@@ -116,6 +116,65 @@ describe('the database refuses', () => {
     expect(code).toBe('LG002');
   });
 
+  it('an unbalanced transaction among balanced ones of the same database transaction, whichever comes first', async () => {
+    // The check at commit looks at every transaction of the database transaction at once.
+    const [x, y] = [await account(), await account()];
+    const last = await attempt(async (c) => {
+      await rawTransfer(c, x.id, y.id, '1.00');
+      await rawTransfer(c, y.id, x.id, '2.00');
+      const transaction = await insertTransaction(c, 'unbalanced-last');
+      await insertEntry(c, transaction, x.id, 'DEBIT', '3.00');
+      await insertEntry(c, transaction, y.id, 'CREDIT', '2.99');
+    });
+    expect(last).toBe('LG002');
+    const first = await attempt(async (c) => {
+      const transaction = await insertTransaction(c, 'unbalanced-first');
+      await insertEntry(c, transaction, x.id, 'DEBIT', '3.00');
+      await insertEntry(c, transaction, y.id, 'CREDIT', '2.99');
+      await rawTransfer(c, x.id, y.id, '1.00');
+    });
+    expect(first).toBe('LG002');
+    expect(await totals(x.id)).toMatchObject({ debits_posted: '0.0000', credits_posted: '0.0000' });
+  });
+
+  it('a transaction written, or unbalanced by entries written, after the constraints were checked early (SET CONSTRAINTS ... IMMEDIATE)', async () => {
+    const [x, y] = [await account(), await account()];
+    const later = await attempt(async (c) => {
+      await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await c.query('SET CONSTRAINTS ALL DEFERRED');
+      await insertTransaction(c, 'after-early-check');
+    });
+    expect(later).toBe('LG013');
+    const unbalancedLater = await attempt(async (c) => {
+      const transaction = await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await c.query('SET CONSTRAINTS ALL DEFERRED');
+      await insertEntry(c, transaction, x.id, 'DEBIT', '5.00');
+    });
+    expect(unbalancedLater).toBe('LG002');
+    const savepoint = await attempt(async (c) => {
+      await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query('SAVEPOINT early');
+      await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await c.query('ROLLBACK TO SAVEPOINT early');
+      await c.query('SET CONSTRAINTS ALL DEFERRED');
+      await insertTransaction(c, 'after-savepoint');
+    });
+    expect(savepoint).toBe('LG013');
+    expect(await totals(x.id)).toMatchObject({ debits_posted: '0.0000', credits_posted: '0.0000' });
+  });
+
+  it('a transaction written with another database transaction id than its own, which can never get entries', async () => {
+    const [x, y] = [await account(), await account()];
+    const code = await attempt(async (c) => {
+      await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query(`INSERT INTO ledger_transaction (idempotency_key, request_hash, code, created_xact_id) VALUES ($1, repeat('a', 64), 'RAW', 1)`, [`raw:forged:${(sequence += 1)}`]);
+    });
+    expect(code).toBe('LG013');
+  });
+
   it('a transaction with one entry, or none', async () => {
     const x = await account();
     expect(await attempt(async (c) => insertEntry(c, await insertTransaction(c, 'one'), x.id, 'DEBIT', '1.00'))).toBe('LG013');

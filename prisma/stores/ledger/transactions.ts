@@ -30,11 +30,12 @@ export interface TransactionView {
 
 type TransactionRow = Omit<TransactionView, 'entries' | 'metadata'> & { metadata: unknown; entryId: string | null; accountId: string; direction: LedgerDirection; amount: string; currency: Currency };
 
-const TRANSACTION_COLUMNS = `t."id"::text AS "id", t."idempotency_key" AS "idempotencyKey", t."code", t."description", t."book"::text AS "book",
+const TRANSACTION_HEADER_COLUMNS = `t."id"::text AS "id", t."idempotency_key" AS "idempotencyKey", t."code", t."description", t."book"::text AS "book",
                   t."effective_at" AS "effectiveAt", t."created_at" AS "createdAt", t."metadata"::text AS "metadata",
                   t."reverses_transaction_id"::text AS "reversesTransactionId",
-                  (SELECT r."id"::text FROM "ledger_transaction" r WHERE r."reverses_transaction_id" = t."id") AS "reversedByTransactionId",
-                  e."id"::text AS "entryId", e."account_id"::text AS "accountId", e."direction"::text AS "direction", e."amount"::text AS "amount", e."currency"::text AS "currency"
+                  (SELECT r."id"::text FROM "ledger_transaction" r WHERE r."reverses_transaction_id" = t."id") AS "reversedByTransactionId"`;
+const ENTRY_COLUMNS = `e."id"::text AS "entryId", e."account_id"::text AS "accountId", e."direction"::text AS "direction", e."amount"::text AS "amount", e."currency"::text AS "currency"`;
+const TRANSACTION_COLUMNS = `${TRANSACTION_HEADER_COLUMNS}, ${ENTRY_COLUMNS}
            FROM "ledger_transaction" t LEFT JOIN "ledger_entry" e ON e."transaction_id" = t."id"`;
 
 /** One transaction's rows (one per entry, in entry order) as its view. */
@@ -76,4 +77,64 @@ export async function getTransactions(db: LedgerDb, transactionIds: readonly str
   for (const row of rows) byTransaction.set(row.id, [...(byTransaction.get(row.id) ?? []), row]);
   for (const [id, transactionRows] of byTransaction) views.set(id, viewOf(transactionRows));
   return views;
+}
+
+/** One financing's page of its ledger transactions, and how many it has in all. */
+export interface FinancingTransactionPage {
+  total: number;
+  transactions: TransactionView[];
+}
+
+type PageRow = TransactionRow & { financingId: string; total: number; inPage: boolean };
+
+/**
+ * A page (offset, limit) of each financing's ledger transactions in the order they were
+ * written, with each financing's count, in one statement however many financings. With a
+ * party, only the transactions touching its accounts, each with only the entries on them; the
+ * filter is in the statement, so that entries the caller may not see are never read. A
+ * financing without any transaction the caller may see is absent.
+ */
+export async function financingTransactionPages(
+  db: LedgerDb,
+  financingIds: readonly string[],
+  partyId: string | null,
+  offset: number,
+  limit: number,
+): Promise<Map<string, FinancingTransactionPage>> {
+  const pages = new Map<string, FinancingTransactionPage>();
+  if (financingIds.length === 0) return pages;
+  // The first transaction of every financing comes back too, page or not, so that each has its count.
+  const rows = await rowsOf<PageRow>(db, {
+    text: `WITH numbered AS (
+             SELECT t."metadata"->>'financingId' AS "financingId", t."id",
+                    count(*) OVER (PARTITION BY t."metadata"->>'financingId') AS "total",
+                    row_number() OVER (PARTITION BY t."metadata"->>'financingId' ORDER BY t."sequence") AS "position"
+             FROM "ledger_transaction" t
+             WHERE t."metadata" ? 'financingId' AND t."metadata"->>'financingId' = ANY($1::text[])
+               AND ($2::uuid IS NULL OR EXISTS (
+                 SELECT 1 FROM "ledger_entry" e JOIN "ledger_account" a ON a."id" = e."account_id"
+                 WHERE e."transaction_id" = t."id" AND a."owner_party_id" = $2::uuid))
+           ), chosen AS (
+             SELECT n.*, (n."position" > $3::int AND n."position" <= $3::int + $4::int) AS "inPage"
+             FROM numbered n WHERE n."position" = 1 OR (n."position" > $3::int AND n."position" <= $3::int + $4::int)
+           )
+           SELECT c."financingId", c."total"::int AS "total", c."inPage", ${TRANSACTION_HEADER_COLUMNS}, ${ENTRY_COLUMNS}
+           FROM chosen c JOIN "ledger_transaction" t ON t."id" = c."id"
+           LEFT JOIN "ledger_entry" e ON e."transaction_id" = t."id" AND c."inPage"
+             AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM "ledger_account" a WHERE a."id" = e."account_id" AND a."owner_party_id" = $2::uuid))
+           ORDER BY c."financingId", c."position", e."id"`,
+    values: [financingIds, partyId, offset, limit],
+  });
+  let current: PageRow[] = [];
+  const flush = () => {
+    if (current.length && current[0]!.inPage) pages.get(current[0]!.financingId)!.transactions.push(viewOf(current));
+    current = [];
+  };
+  for (const row of rows) {
+    if (!pages.has(row.financingId)) pages.set(row.financingId, { total: row.total, transactions: [] });
+    if (current.length && (current[0]!.id !== row.id || current[0]!.financingId !== row.financingId)) flush();
+    current.push(row);
+  }
+  flush();
+  return pages;
 }
