@@ -1,14 +1,16 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../prisma/client';
-import { DOMAIN_EVENT_TYPES, EVENT_REPLAY_EVENTS_MAX, type DomainEvent } from '../prisma/stores/domain-event-store';
+import { EVENT_REPLAY_EVENTS_MAX, type DomainEvent, type DomainEventType } from '../prisma/stores/domain-event-store';
+import { DOMAIN_EVENT_CHANNEL } from './event-relay';
 
-// One per API process: a connection of its own that LISTENs on the outbox's channel and hands
-// each event to this process's subscribers. Every process listens, so each delivers to the
-// subscribers connected to it, whichever process committed the change. PostgreSQL sends a
-// NOTIFY at commit, so nothing is delivered that was rolled back.
+// One per API process: a connection of its own that LISTENs on the relay's channel and hands
+// each published event to this process's subscribers. Every process listens, so each delivers to
+// the subscribers connected to it, whichever process committed the change. The relay
+// (api/event-relay.ts) sends one NOTIFY per batch with the batch's first and last id; the hub
+// reads those rows from domain_event, in order, one read at a time.
 
-export const DOMAIN_EVENT_CHANNEL = 'domain_event';
+export { DOMAIN_EVENT_CHANNEL };
 /** How long the hub waits before it listens again after losing its connection. */
 const RELISTEN_DELAY_MS = 1_000;
 /** Scoped lookups kept for reuse by the subscribers of the same party (see `memo`). */
@@ -16,19 +18,11 @@ const LOOKUP_MEMO_ENTRIES_MAX = 10_000;
 
 type Listener = (event: DomainEvent) => void;
 
-function eventOf(payload: string): DomainEvent | null {
-  const parsed = JSON.parse(payload) as Partial<DomainEvent>;
-  if (typeof parsed.id !== 'string' || !DOMAIN_EVENT_TYPES.includes(parsed.type as never) || typeof parsed.subjectId !== 'string') return null;
-  return {
-    id: parsed.id,
-    type: parsed.type as DomainEvent['type'],
-    subjectId: parsed.subjectId,
-    financingId: parsed.financingId ?? null,
-    receivableId: parsed.receivableId ?? null,
-    accountId: parsed.accountId ?? null,
-    partyIds: parsed.partyIds ?? [],
-    operators: parsed.operators === true,
-  };
+/** A batch's id range from the relay's payload, or null when it is not one. */
+function batchOf(payload: string): { from: bigint; through: bigint } | null {
+  const parsed = JSON.parse(payload) as { from?: unknown; through?: unknown };
+  if (typeof parsed.from !== 'string' || typeof parsed.through !== 'string' || !/^\d+$/.test(parsed.from) || !/^\d+$/.test(parsed.through)) return null;
+  return { from: BigInt(parsed.from), through: BigInt(parsed.through) };
 }
 
 export class EventHub {
@@ -37,8 +31,10 @@ export class EventHub {
   #client: pg.Client | null = null;
   #connecting: Promise<void> | null = null;
   #closed = false;
-  /** The newest id delivered: after a lost connection, the outbox is read from here so nothing is skipped. */
+  /** The newest id delivered: after a lost connection, or a batch missed, domain_event is read from here so nothing is skipped. */
   #newestId: bigint | null = null;
+  /** Reads of domain_event, one after another, so events are dispatched in id order and once. */
+  #reading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly databaseUrl: string | null,
@@ -101,8 +97,8 @@ export class EventHub {
     const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'scf-api-events' });
     client.on('notification', (message) => {
       if (message.channel !== DOMAIN_EVENT_CHANNEL || !message.payload) return;
-      const event = eventOf(message.payload);
-      if (event) this.#dispatch(event);
+      const batch = batchOf(message.payload);
+      if (batch) this.#read(batch.from, batch.through);
     });
     client.on('error', (error) => {
       this.logger.warn({ err: error }, 'event listener connection failed');
@@ -116,15 +112,24 @@ export class EventHub {
       return;
     }
     this.#client = client;
-    if (this.#newestId !== null) await this.#catchUp(this.#newestId);
+    // After a lost connection: what was published while nobody listened.
+    if (this.#newestId !== null) this.#read(this.#newestId + 1n, null);
   }
 
-  /** After a lost connection: what committed while nobody listened, from the outbox. */
-  async #catchUp(after: bigint): Promise<void> {
-    const rows = await this.prisma.domainEvent.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: EVENT_REPLAY_EVENTS_MAX });
-    for (const row of rows) {
-      this.#dispatch({ id: row.id.toString(), type: row.type as DomainEvent['type'], subjectId: row.subjectId, financingId: row.financingId, receivableId: row.receivableId, accountId: row.accountId, partyIds: row.partyIds, operators: row.operators });
-    }
+  /**
+   * Dispatches the published events from `from` (or from the newest delivered, if that is
+   * earlier: a batch was missed) through `through` (null: all there are), after the reads
+   * before it.
+   */
+  #read(from: bigint, through: bigint | null): void {
+    this.#reading = this.#reading.then(async () => {
+      const start = this.#newestId !== null && this.#newestId + 1n < from ? this.#newestId + 1n : from;
+      const rows = await this.prisma.domainEvent.findMany({ where: { id: { gte: start, ...(through !== null ? { lte: through } : {}) } }, orderBy: { id: 'asc' }, take: EVENT_REPLAY_EVENTS_MAX });
+      for (const row of rows) {
+        if (this.#newestId !== null && row.id <= this.#newestId) continue;
+        this.#dispatch({ id: row.id.toString(), type: row.type as DomainEventType, subjectId: row.subjectId, financingId: row.financingId, receivableId: row.receivableId, accountId: row.accountId, partyIds: row.partyIds, operators: row.operators });
+      }
+    }).catch((error: unknown) => this.logger.warn({ err: error }, 'published events could not be read'));
   }
 
   #lost(client: pg.Client): void {

@@ -2,8 +2,9 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { EventReplayWindowError } from '../../domain/errors';
 import type { PrismaClient } from '../client';
 
-// Reads of the event outbox (the table `domain_event`, written only by the triggers of the
-// migration domain_event_outbox): what a subscriber that resumes after an event id missed.
+// Reads of the published events (the table `domain_event`, written only by the relay,
+// api/event-relay.ts, in the order it publishes): what a subscriber that resumes after an event
+// id missed.
 
 /** The kinds of event the outbox holds (docs/integrations.md, "Event catalogue"). */
 export const DOMAIN_EVENT_TYPES = ['FINANCING_UPDATED', 'RECEIVABLE_UPDATED', 'REPAYMENT_RECEIVED', 'ACCOUNT_ACTIVITY', 'NOTIFICATION_ADDED', 'INBOUND_EXCEPTION_RAISED', 'RECONCILIATION_ITEM_RAISED'] as const;
