@@ -20,11 +20,15 @@ import { createAuthorizationWorld, statementCsv, statementDay, type Authorizatio
 import { changedTables, databaseFingerprint } from '../test/support/database-fingerprint';
 import { globalId } from '../test/support/global-ids';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { subscribe } from '../test/support/sse';
 
 // The authorization matrix (test/support/authorization-matrix.ts, printed in docs/security.md)
 // held against the running API over real HTTP: every Query and Mutation field, called by every
 // kind of caller on objects of others, answers what the matrix says, never with another party's
 // ids, numbers or names, never with an internal error, and changes nothing in the database.
+// Subscriptions are opened over server-sent events resuming after event 0, so that each replays
+// every event the world's making left in the outbox: what arrives is what a subscriber would
+// have been sent live.
 
 type Variables = Record<string, unknown>;
 type Answer = { status: number; body: string; data?: Record<string, any>; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
@@ -38,6 +42,10 @@ const SELECTION_DEPTH_MAX = 2;
 
 /** Queries of days the world has not closed: their owner's answer is `null`, without an error. */
 const NOTHING_YET = new Set(['Query.accountingDay', 'Query.reconciliationReport']);
+/** Subscriptions the world has no event for: no repayment was made (api/subscriptions.int.test.ts delivers one). */
+const NO_EVENT_YET = new Set(['Subscription.repaymentReceived']);
+/** How long a subscription stays quiet before the replay counts as done. */
+const REPLAY_QUIET_MS = 1_000;
 
 /** Arguments an id names by its name, for ids inside inputs and filters. */
 const TARGET_BY_ARGUMENT: Record<string, TargetType> = {
@@ -182,6 +190,20 @@ describe('the authorization matrix, over real HTTP', () => {
     return { status: response.status, body, data: parsed.data, errors: parsed.errors };
   }
 
+  /** A subscription resumed after event 0, read until its replay is over: every result, as one answer. */
+  async function streamed(token: string | undefined, operation: OperationField, variables: Variables, expected = 0): Promise<Answer> {
+    const query = documentOf(operation, { ...variables, after: '0' });
+    if (token === undefined) return ask(token, query, variables);
+    const stream = await subscribe(api.url, token, query, { ...variables, after: '0' });
+    if (expected > 0) await stream.waitFor(expected);
+    const results = [...(await stream.settle(REPLAY_QUIET_MS))];
+    stream.close();
+    const errors = results.flatMap((result) => result.errors ?? []);
+    // A refused subscription ends with errors and no data, which is its field's null.
+    const data = results.find((result) => result.data)?.data ?? (errors.length ? { [operation.field.name]: null } : undefined);
+    return { status: stream.status, body: JSON.stringify(results), data, errors: errors.length ? errors : undefined };
+  }
+
   beforeAll(async () => {
     db = await createTestDatabase();
     api = await startTestApi(db.prisma, { rateLimit: { perKey: 100_000, unauthenticatedPerAddress: 100_000, windowSeconds: 60 } });
@@ -238,7 +260,7 @@ describe('the authorization matrix, over real HTTP', () => {
     if (!isAllowedBy(entry, caller.partyRoles, caller.userRoles)) return true;
     // Operators see every party's objects: their queries are the positive side, and their permitted acts would act.
     if (caller.partyRoles.includes('PLATFORM')) return false;
-    return operation.operation === 'query' || entry.others !== 'OWN_ONLY';
+    return operation.operation !== 'mutation' || entry.others !== 'OWN_ONLY';
   }
 
   async function probe(selected: OperationField[]): Promise<string[]> {
@@ -288,6 +310,41 @@ describe('the authorization matrix, over real HTTP', () => {
       const value = answer.data?.[operation.field.name];
       if (answer.errors || value === undefined || (value === null && !NOTHING_YET.has(operation.key))) findings.push(`${operation.key} as its owner: ${answer.body.slice(0, 300)}`);
       else if (entry.target && JSON.stringify(value).includes(ownTargets[entry.target]) === false) findings.push(`${operation.key} as its owner did not answer ${entry.target}: ${answer.body.slice(0, 300)}`);
+    });
+    expect(findings.sort()).toEqual([]);
+  }, 60_000);
+
+  it('streams every subscription to every caller without anything of others, and refuses who may not subscribe', async () => {
+    const findings: string[] = [];
+    const subscriptions = operations.filter(({ operation }) => operation === 'subscription');
+    const calls = subscriptions.flatMap((operation) =>
+      world.callers.filter((caller) => isProbe(operation, caller)).flatMap((caller) => {
+        const variables = variablesOf(operation, caller, world);
+        return variables ? [{ operation, caller, variables }] : [];
+      }),
+    );
+    await inBatches(calls, async ({ operation, caller, variables }) => {
+      const answer = await streamed(caller.token, operation, variables);
+      for (const problem of problemsOf(operation, caller, variables, answer)) findings.push(`${operation.key} as ${caller.label} ${problem}`);
+      // A stream left open without an error is not a refusal, even if nothing arrived on it.
+      const entry = AUTHORIZATION_MATRIX[operation.key]!;
+      if (caller.token !== undefined && !isAllowedBy(entry, caller.partyRoles, caller.userRoles) && !answer.errors) findings.push(`${operation.key} as ${caller.label} was not refused: ${answer.body.slice(0, 300)}`);
+    });
+    // The positive side: each subscription replays the deal's own objects to their owner.
+    const owners = [world.owners.supplier, world.owners.funder, world.owners.core, world.owners.operator];
+    await inBatches(subscriptions, async (operation) => {
+      const entry = AUTHORIZATION_MATRIX[operation.key]!;
+      // An inbox is its party's own: the owner asked is a party of the deal that was sent a notification.
+      const inbox = operation.key === 'Subscription.notificationAdded' ? await db.prisma.notification.findFirst({ where: { partyId: { in: owners.map((actor) => actor.partyId) } } }) : null;
+      const owner = owners.find((actor) => (inbox ? actor.partyId === inbox.partyId : isAllowedBy(entry, actorRolesOf(actor), ['ADMIN', 'MAKER', 'CHECKER', 'VIEWER'])))!;
+      const caller: Caller = { label: 'owner', token: owner.token, partyRoles: actorRolesOf(owner), userRoles: ['ADMIN'], targets: world.deal, secrets: [] };
+      const variables = variablesOf(operation, caller, world) ?? {};
+      const answer = await streamed(owner.token, operation, variables, NO_EVENT_YET.has(operation.key) ? 0 : 1);
+      const value = answer.data?.[operation.field.name];
+      if (NO_EVENT_YET.has(operation.key)) {
+        if (answer.errors) findings.push(`${operation.key} as its owner: ${answer.body.slice(0, 300)}`);
+      } else if (answer.errors || value === undefined || value === null) findings.push(`${operation.key} as its owner: ${answer.body.slice(0, 300)}`);
+      else if (entry.target && !answer.body.includes(world.deal[entry.target])) findings.push(`${operation.key} as its owner did not stream ${entry.target}: ${answer.body.slice(0, 300)}`);
     });
     expect(findings.sort()).toEqual([]);
   }, 60_000);

@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RATE_LIMIT_DEFAULTS, RateLimit, type RateLimitSettings } from './rate-limit';
 import { requestGate } from './request-gate';
+import { EventHub } from './event-hub';
+import { EventRelay } from './event-relay';
+import { databaseUrlOf } from '../prisma/client';
 import { createApi, GRAPHQL_PATH, type YogaDependencies } from './yoga';
 
 export interface RunningApi {
@@ -14,7 +17,13 @@ const HEADERS_TIMEOUT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export async function startApiServer(deps: YogaDependencies, { host, port, rateLimit = RATE_LIMIT_DEFAULTS }: { host: string; port: number; rateLimit?: RateLimitSettings }): Promise<RunningApi> {
-  const yoga = createApi(deps);
+  const events = deps.events ?? new EventHub(databaseUrlOf(deps.prisma), deps.prisma, deps.logger);
+  // Every API process offers to relay the events; one at a time does (api/event-relay.ts).
+  const databaseUrl = databaseUrlOf(deps.prisma);
+  const relay = databaseUrl ? new EventRelay(databaseUrl, deps.logger) : null;
+  if (relay) relay.start();
+  else deps.logger.warn('no event relay in this process: its Prisma client was not made by createPrismaClient');
+  const yoga = createApi({ ...deps, events });
   const gate = requestGate({ prisma: deps.prisma, apiKeyPepper: deps.apiKeyPepper, logger: deps.logger, graphqlPath: GRAPHQL_PATH, graphiql: deps.graphiql !== false, rateLimit: new RateLimit(rateLimit) });
   const server = createServer((request, response) => {
     gate(request, response)
@@ -46,6 +55,6 @@ export async function startApiServer(deps: YogaDependencies, { host, port, rateL
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      }).then(() => Promise.all([events.close(), relay?.close()])).then(() => undefined),
   };
 }

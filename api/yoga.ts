@@ -4,8 +4,10 @@ import type { Client } from '@temporalio/client';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { PrismaClient } from '../prisma/client';
+import { databaseUrlOf, type PrismaClient } from '../prisma/client';
 import { authenticate } from './authenticate';
+import { EventHub } from './event-hub';
+import { currentEventIdOf } from '../schema/event-stream';
 import type { FinancingSettings, ReceivableSettings } from './config';
 import { documentsRoute } from './documents-route';
 import { reconciliationReportsRoute } from './reconciliation-reports-route';
@@ -54,6 +56,8 @@ export interface YogaDependencies {
    * renderer is the documents' code, which the API does not import). Without it the PDF is not
    * served (404).
    */
+  /** This process's delivery of outbox events to subscriptions; made here (listening on first use) when not given. */
+  events?: EventHub;
 }
 
 export interface GraphiQLSettings {
@@ -180,11 +184,41 @@ function requestLogging(logger: Logger): Plugin<GraphQLContext & ServerContext> 
   };
 }
 
+/**
+ * Tells a subscriber the id of each event it is sent, the id it resumes after when it
+ * reconnects: in the result's `extensions.eventId`, and over server-sent events also as the
+ * event's `id:` field, which a browser's EventSource sends back by itself as Last-Event-ID.
+ */
+function eventIds(): Plugin {
+  return {
+    onSubscribe() {
+      return {
+        onSubscribeResult({ args }) {
+          const context = args.contextValue as object & { request?: Request };
+          const overSse = (context.request?.headers.get('accept') ?? '').includes('text/event-stream');
+          return {
+            onNext({ result, setResult }) {
+              const eventId = currentEventIdOf(context);
+              if (eventId === undefined) return;
+              const withId = { ...result, extensions: { ...result.extensions, eventId } };
+              // yoga's SSE writer frames each result as "data: <stringify(result)>\n\n"; JSON
+              // has no raw newline, so the line after it is the event's own id field.
+              const framed = { ...withId, stringify: (value: unknown) => `${JSON.stringify(value)}\nid: ${eventId}` };
+              setResult(overSse ? framed : withId);
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
   const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, apiKeyLifetimeDays, reconciliationSettings, devBank = null } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
+  const events = deps.events ?? new EventHub(databaseUrlOf(prisma), prisma, logger);
   return createYoga<ServerContext, GraphQLContext>({
     schema: devBank ? developmentSchema() : schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -242,6 +276,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
       reconciliationReportsRoute({ prisma, apiKeyPepper, logger, requestIdOf }),
       queryLimits({ suggestFields: graphiql !== false }),
       inputGuard(),
+      eventIds(),
       ...(introspection ? [] : [refuseIntrospection()]),
       ...(graphiql === false ? [] : [graphiqlPolicy(() => graphiqlPageOnce().contentSecurityPolicy)]),
     ],
@@ -261,6 +296,7 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         ...(apiKeyLifetimeDays === undefined ? {} : { apiKeyLifetimeDays }),
         ...(reconciliationSettings ? { reconciliationSettings } : {}),
         devBank,
+        events,
         viewer,
         logger: logger.child({ requestId, partyId: viewer.partyId, userId: viewer.userId }),
       };

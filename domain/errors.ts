@@ -122,3 +122,15 @@ export class StatementContinuityError extends DomainError {
     );
   }
 }
+
+/** A subscriber resumed after an event too far back: more events have happened since than a replay holds. */
+export class EventReplayWindowError extends DomainError {
+  override readonly name = 'EventReplayWindowError';
+  readonly code = 'EVENT_REPLAY_WINDOW_EXCEEDED';
+  constructor(
+    readonly after: string,
+    readonly eventsMax: number,
+  ) {
+    super(`more than ${eventsMax} events have happened since event ${after}: subscribe afresh and read the current state with queries`);
+  }
+}

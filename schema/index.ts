@@ -22,6 +22,7 @@ import './types/accounting-day';
 import './types/bank-statement';
 import './types/reconciliation-report';
 import './types/reconciliation-resolution';
+import './types/subscription';
 
 builder.queryType({});
 builder.mutationType({});

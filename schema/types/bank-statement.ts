@@ -113,7 +113,7 @@ builder.prismaNode('BankStatementLine', {
   }),
 });
 
-builder.prismaNode('ReconciliationItem', {
+export const ReconciliationItemRef = builder.prismaNode('ReconciliationItem', {
   description: 'What reconciliation made of a statement line (MATCHED, BANK_ONLY), or ledger activity no statement showed (LEDGER_ONLY).',
   id: { field: 'id' },
   nullable: true,

@@ -54,7 +54,7 @@ const InboundExceptionStatusEnum = builder.enumType('InboundExceptionStatus', {
   description: 'OPEN → PROPOSED (an operator named where the money goes) → RESOLVED (another operator approved, and it moved); a rejected proposal is OPEN again.',
 });
 
-builder.prismaNode('InboundException', {
+export const InboundExceptionRef = builder.prismaNode('InboundException', {
   description: 'A bank credit the matcher could not book where it was addressed: parked in suspense with its bank line, for an operator (platform operators only).',
   id: { field: 'id' },
   // node(id) answers null, not an error, for a row that is missing or not the caller's to see.

@@ -179,7 +179,7 @@ export async function asSeenBy(ctx: GraphQLContext, transaction: TransactionView
   return { ...transaction, entries: transaction.entries.filter((entry) => ownIds.has(entry.accountId)) };
 }
 
-async function visibleTransaction(ctx: GraphQLContext, id: string): Promise<TransactionView | null> {
+export async function visibleTransaction(ctx: GraphQLContext, id: string): Promise<TransactionView | null> {
   const transaction = await getTransaction(ctx.prisma, id);
   return transaction && asSeenBy(ctx, transaction);
 }

@@ -68,6 +68,8 @@ builder.prismaNode('RepaymentAllocation', {
     const bucket = (field: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'overpaid' | 'penaltyReversed' | 'outstandingAfter', description?: string) =>
       t.field({ type: Money, description, select: { financing: { select: { currency: true } } }, resolve: (row) => money(row[field], row.financing.currency) });
     return {
+      // Whoever sees an allocation sees its financing (visibleAllocationsWhere).
+      financing: t.relation('financing', { description: 'The financing the money was allocated to.' }),
       source: t.exposeString('source', { description: 'REPAYMENT (paid into the collection account) or RECOURSE (claimed from the supplier).' }),
       collected: bucket('collected'),
       penalty: bucket('penalty'),

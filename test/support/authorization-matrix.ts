@@ -146,6 +146,13 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.runSystemCheck': { parties: OPERATORS, roles: ALL_ROLES, others: 'OPERATORS_ONLY' },
   'Mutation.sweepFeeIncome': { parties: OPERATORS, roles: MAKERS, others: 'OPERATORS_ONLY' },
   'Mutation.withdrawFinancing': { parties: ['SUPPLIER', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Financing' },
+  // Subscriptions stream what the corresponding query shows: another party's objects never arrive.
+  'Subscription.accountActivity': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NOT_FOUND', target: 'LedgerAccount' },
+  'Subscription.exceptionRaised': { parties: OPERATORS, roles: ALL_ROLES, others: 'OPERATORS_ONLY' },
+  'Subscription.financingUpdated': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY', target: 'Financing' },
+  'Subscription.notificationAdded': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
+  'Subscription.receivableUpdated': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY', target: 'Receivable' },
+  'Subscription.repaymentReceived': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
 };
 
 export const PRINTED_SCHEMA_PATH = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
