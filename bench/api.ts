@@ -1,12 +1,8 @@
-import { Client } from '@temporalio/client';
-import pino from 'pino';
-import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
-import { TEST_FINANCING_WINDOWS } from '../test/support/financings';
 import { createPageWorld } from '../test/support/page-world';
-import { TEST_PEPPER } from '../test/support/parties';
 import type { BenchResult } from './ledger';
 import { percentile, round2, timedFor } from './measure';
+import { startReadOnlyApi } from './start-read-only-api';
 
 // The API's page latency (docs/performance.md): a page of 50 receivables and of 50 financings
 // with their nested fields, at 32 concurrent clients over real HTTP against the real API server
@@ -38,23 +34,7 @@ const VIEWER = 'query { viewer { user { id } } }';
 
 export async function runApiBenchmarks(databaseUrl: string, log: (line: string) => void): Promise<BenchResult[]> {
   const prisma = createPrismaClient({ databaseUrl, poolMax: 20 });
-  // Reads of pages never reach Temporal; a lazy client never connects.
-  const temporal = new Client();
-  const api = await startApiServer(
-    {
-      prisma,
-      temporal,
-      taskQueue: 'bench',
-      logger: pino({ level: 'silent' }),
-      apiKeyPepper: TEST_PEPPER,
-      graphiql: false,
-      introspection: false,
-      receivableSettings: { confirmationWindowMs: 7 * 86_400_000, reminderOffsetsMs: [] },
-      financingSettings: TEST_FINANCING_WINDOWS,
-    },
-    // The benchmark is one key sending as fast as it is answered: far above the per-key limit by design.
-    { host: '127.0.0.1', port: 0, rateLimit: { perKey: 1_000_000_000, unauthenticatedPerAddress: 300, windowSeconds: 60 } },
-  );
+  const api = await startReadOnlyApi(prisma);
   try {
     log(`building a book of ${PAGE_SIZE} disbursed financings through the stores`);
     const world = await createPageWorld(prisma, { size: PAGE_SIZE });

@@ -1,13 +1,10 @@
-import { Client as TemporalClient } from '@temporalio/client';
 import pg from 'pg';
-import pino from 'pino';
-import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
 import { notifyParties } from '../prisma/stores/operator-notices';
-import { TEST_FINANCING_WINDOWS } from '../test/support/financings';
-import { createActor, TEST_PEPPER } from '../test/support/parties';
+import { createActor } from '../test/support/parties';
 import type { BenchResult } from './ledger';
 import { percentile, round2 } from './measure';
+import { startReadOnlyApi } from './start-read-only-api';
 
 // Live updates (docs/integrations.md): how fast a committed state change reaches 1,000
 // subscribers connected over server-sent events to the real API server, from the commit of the
@@ -108,21 +105,7 @@ async function plainNotifyRoundTrips(databaseUrl: string): Promise<{ delays: num
 
 export async function runEventBenchmarks(databaseUrl: string, log: (line: string) => void): Promise<BenchResult[]> {
   const prisma = createPrismaClient({ databaseUrl, poolMax: 20 });
-  const api = await startApiServer(
-    {
-      prisma,
-      // Subscriptions never reach Temporal; a lazy client never connects.
-      temporal: new TemporalClient(),
-      taskQueue: 'bench',
-      logger: pino({ level: 'silent' }),
-      apiKeyPepper: TEST_PEPPER,
-      graphiql: false,
-      introspection: false,
-      receivableSettings: { confirmationWindowMs: 7 * 86_400_000, reminderOffsetsMs: [] },
-      financingSettings: TEST_FINANCING_WINDOWS,
-    },
-    { host: '127.0.0.1', port: 0, rateLimit: { perKey: 1_000_000_000, unauthenticatedPerAddress: 300, windowSeconds: 60 } },
-  );
+  const api = await startReadOnlyApi(prisma);
   const abort = new AbortController();
   try {
     const funder = await createActor(prisma, { partyRoles: ['FUNDER'] });
