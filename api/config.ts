@@ -62,6 +62,13 @@ const configSchema = z.object({
     .string()
     .min(32, 'must be at least 32 characters')
     .refine((value) => !PLACEHOLDER_PEPPERS.includes(value), 'is the placeholder of .env.example: generate one, e.g. with `openssl rand -base64 48`'),
+  // Encrypts webhook signing secrets at rest (prisma/stores/webhook-secret-box.ts): 32 random
+  // bytes in base64. Production processes refuse to seal or
+  // open a secret without it (no webhook is registered or sent); elsewhere a fixed development key stands in.
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, 'must be 32 bytes in base64, e.g. from `openssl rand -base64 32`'),
   // Which browser origins may call the API (CORS), e.g. "https://portal.example.com"; none by default.
   CORS_ORIGINS: z
     .string()

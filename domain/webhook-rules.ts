@@ -177,3 +177,13 @@ function ipv6Words(text: string): number[] | null {
   if (halves.length === 2 && count > 7) return null;
   return [...left, ...Array(8 - count).fill(0), ...right, ...tail];
 }
+
+/** The URL policy of a process: loopback receivers everywhere but production. */
+export function webhookUrlPolicyFor(nodeEnv: string | undefined): WebhookUrlPolicy {
+  return { allowLoopback: nodeEnv !== 'production' };
+}
+
+/** The Standard Webhooks `webhook-id` of a delivery: the same on every attempt and every replay, the key a receiver dedupes on. */
+export function webhookMessageId(deliveryId: string): string {
+  return `msg_${deliveryId}`;
+}
