@@ -42,6 +42,7 @@ const NOTHING_YET = new Set(['Query.accountingDay', 'Query.reconciliationReport'
 /** Arguments an id names by its name, for ids inside inputs and filters. */
 const TARGET_BY_ARGUMENT: Record<string, TargetType> = {
   receivableId: 'Receivable',
+  endpointId: 'WebhookEndpoint',
   programId: 'Program',
   userId: 'User',
   financingId: 'Financing',
