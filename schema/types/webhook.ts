@@ -16,6 +16,8 @@ import { rowIdOf, scopedById } from '../global-id';
 
 /** The most deliveries one page of an endpoint's log holds. */
 export const WEBHOOK_DELIVERIES_PAGE_MAX = 100;
+/** The most endpoints the list holds: the live ones are bounded (WEBHOOK_ENDPOINTS_PER_PARTY_MAX), rejected and disabled ones are not. */
+const WEBHOOK_ENDPOINTS_LIST_MAX = 100;
 
 function ownEndpointsWhere(viewer: Actor): Prisma.WebhookEndpointWhereInput {
   return { partyId: viewer.partyId };
@@ -118,11 +120,12 @@ const RegisterWebhookEndpointInput = builder.inputType('RegisterWebhookEndpointI
 builder.queryFields((t) => ({
   webhookEndpoints: t.prismaField({
     type: ['WebhookEndpoint'],
-    description: "Your party's webhook endpoints, newest first.",
-    resolve: (query, _root, _args, ctx) => ctx.prisma.webhookEndpoint.findMany({ ...query, where: ownEndpointsWhere(ctx.viewer), orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] }),
+    description: `Your party's webhook endpoints, newest first (at most ${WEBHOOK_ENDPOINTS_LIST_MAX}).`,
+    resolve: (query, _root, _args, ctx) => ctx.prisma.webhookEndpoint.findMany({ ...query, where: ownEndpointsWhere(ctx.viewer), orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: WEBHOOK_ENDPOINTS_LIST_MAX }),
   }),
   webhookDeliveries: t.prismaField({
     type: ['WebhookDelivery'],
+    nullable: true,
     description: `The delivery log of one of your party's endpoints, newest first (at most ${WEBHOOK_DELIVERIES_PAGE_MAX}); empty for an endpoint that is not your party's.`,
     args: {
       endpointId: t.arg.globalID(),
