@@ -175,7 +175,7 @@ function ipv6Words(text: string): number[] | null {
   if ([...left, ...right].some(Number.isNaN)) return null;
   if (halves.length === 1 && count !== 8) return null;
   if (halves.length === 2 && count > 7) return null;
-  return [...left, ...Array(8 - count).fill(0), ...right, ...tail];
+  return [...left, ...new Array<number>(8 - count).fill(0), ...right, ...tail];
 }
 
 /** The URL policy of a process: loopback receivers everywhere but production. */
