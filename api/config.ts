@@ -68,7 +68,7 @@ const configSchema = z.object({
   WEBHOOK_SECRET_KEY: z
     .string()
     .optional()
-    .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, 'must be 32 bytes in base64, e.g. from `openssl rand -base64 32`'),
+    .refine((value) => value === undefined || value === '' || Buffer.from(value, 'base64').length === 32, 'must be 32 bytes in base64, e.g. from `openssl rand -base64 32`'),
   // Which browser origins may call the API (CORS), e.g. "https://portal.example.com"; none by default.
   CORS_ORIGINS: z
     .string()
