@@ -187,3 +187,12 @@ describe('NODE_ENV', () => {
     expect(result.stderr.trim()).toBe('Refusing to start: NODE_ENV is not set; set it to production, development or test.');
   });
 });
+
+describe('WEBHOOK_SECRET_KEY', () => {
+  it('is 32 bytes in base64 when set, and may be unset or empty', () => {
+    expect(parseConfig({ ...VALID, WEBHOOK_SECRET_KEY: Buffer.alloc(32, 5).toString('base64') }).WEBHOOK_SECRET_KEY).toBe(Buffer.alloc(32, 5).toString('base64'));
+    expect(parseConfig({ ...VALID }).WEBHOOK_SECRET_KEY).toBeUndefined();
+    expect(parseConfig({ ...VALID, WEBHOOK_SECRET_KEY: '' }).WEBHOOK_SECRET_KEY).toBe('');
+    expect(problem({ ...VALID, WEBHOOK_SECRET_KEY: 'too-short' })).toMatch(/WEBHOOK_SECRET_KEY: must be 32 bytes in base64/);
+  });
+});
