@@ -3,7 +3,10 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../examples/webhook-receiver';
 import { WEBHOOK_DISABLE_AFTER_FAILING_MS } from '../domain/webhook-rules';
+import { applyForFinancing } from '../prisma/stores/financing-store';
 import { notifyParties } from '../prisma/stores/operator-notices';
+import { newWebhookSecret, sealWebhookSecret } from '../prisma/stores/webhook-secret-box';
+import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS } from '../test/support/financings';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, SKIPPING_CLOCK_LEAD_MAX, type TestDatabase } from '../test/support/database';
 import { rowId } from '../test/support/global-ids';
@@ -206,6 +209,33 @@ describe('webhooks (time skipping, loopback receiver)', () => {
     await eventForParty('after disabling');
     expect(await db.prisma.webhookDelivery.count({ where: { endpointId: rowId(endpoint.id) } })).toBe(1);
     expect(await api.call(admin.token, REPLAY, { id: (await deliveryOf(endpoint.id)).id })).toMatchObject({ __typename: 'WrongStateError' });
+  });
+  it('writes a delivery for each party that may see the event, with ids and the committed status only (a silent financing never reaches its obligor)', async () => {
+    const parties = await createFinancingParties(db.prisma, { assignmentMode: 'SILENT' });
+    const { supplier, receivable, actor } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+    const endpointOf = (partyId: string, createdByUserId: string) =>
+      db.prisma.webhookEndpoint.create({
+        data: { partyId, url: 'http://127.0.0.1:9/hooks', eventTypes: ['FINANCING_UPDATED'], status: 'ACTIVE', secretCiphertext: sealWebhookSecret(newWebhookSecret()), createdByUserId },
+      });
+    const ofSupplier = await endpointOf(supplier.partyId, supplier.userId);
+    const ofFunder = await endpointOf(parties.funder.partyId, parties.funder.userId);
+    const ofObligor = await endpointOf(parties.core.partyId, parties.core.userId);
+
+    const { financing } = await applyForFinancing(db.prisma, actor, { receivableId: receivable.id, programId: parties.programId, amount: '800000.00', idempotencyKey: `webhook-${receivable.id}` }, TEST_FINANCING_WINDOWS);
+    for (const endpoint of [ofSupplier, ofFunder]) {
+      const [delivery, ...more] = await db.prisma.webhookDelivery.findMany({ where: { endpointId: endpoint.id } });
+      expect(more).toEqual([]);
+      expect(delivery!.payload).toEqual({
+        type: 'FINANCING_UPDATED',
+        eventId: delivery!.eventId.toString(),
+        occurredAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+        data: { subjectId: financing.id, financingId: financing.id, receivableId: receivable.id, status: financing.status },
+      });
+    }
+    expect(await db.prisma.webhookDelivery.count({ where: { endpointId: ofObligor.id } })).toBe(0);
+    // Nothing of the money or the names is in any body.
+    const bodies = JSON.stringify(await db.prisma.webhookDelivery.findMany({ where: { endpointId: { in: [ofSupplier.id, ofFunder.id] } }, select: { payload: true } }));
+    expect(bodies).not.toMatch(/800000|前海|华强/);
   });
 });
 
