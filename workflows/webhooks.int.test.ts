@@ -29,7 +29,7 @@ const ENDPOINT_FIELDS = 'id url eventTypes status secretRotationPending previous
 const REGISTER = `mutation ($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { __typename ... on WebhookEndpointWithSecret { secret endpoint { ${ENDPOINT_FIELDS} } } ... on Error { code message } } }`;
 const ROTATE = `mutation ($id: ID!) { rotateWebhookEndpointSecret(id: $id) { __typename ... on WebhookEndpointWithSecret { secret endpoint { ${ENDPOINT_FIELDS} } } ... on Error { code message } } }`;
 const decide = (name: 'approveWebhookEndpoint' | 'rejectWebhookEndpoint') => `mutation ($id: ID!) { ${name}(id: $id) { __typename ... on WebhookEndpoint { ${ENDPOINT_FIELDS} } ... on Error { code message } } }`;
-const DELIVERIES = `query ($endpointId: ID!) { webhookDeliveries(endpointId: $endpointId) { id webhookId eventType status replays payload attempts { statusCode latencyMs succeeded error } } }`;
+const DELIVERIES = `query ($endpointId: ID!) { webhookDeliveries(endpointId: $endpointId) { totalCount edges { node { id webhookId eventType status replays payload attempts { statusCode latencyMs succeeded error } } } } }`;
 const REPLAY = `mutation ($id: ID!) { replayWebhookDelivery(id: $id) { __typename ... on WebhookDelivery { id status replays webhookId } ... on Error { code message } } }`;
 const ENDPOINTS = `{ webhookEndpoints { ${ENDPOINT_FIELDS} } }`;
 
@@ -87,9 +87,9 @@ describe('webhooks (time skipping, loopback receiver)', () => {
   }
 
   async function deliveryOf(endpointGlobalId: string): Promise<Result> {
-    const { data } = await api.request<{ webhookDeliveries: Result[] }>(admin.token, DELIVERIES, { endpointId: endpointGlobalId });
-    expect(data!.webhookDeliveries).toHaveLength(1);
-    return data!.webhookDeliveries[0]!;
+    const { data } = await api.request<{ webhookDeliveries: { totalCount: number; edges: { node: Result }[] } }>(admin.token, DELIVERIES, { endpointId: endpointGlobalId });
+    expect(data!.webhookDeliveries.totalCount).toBe(1);
+    return data!.webhookDeliveries.edges[0]!.node;
   }
 
   it('registers an endpoint with four eyes, shows its secret once, and refuses private and non-https URLs', async () => {

@@ -27,6 +27,10 @@ function ownDeliveriesWhere(viewer: Actor): Prisma.WebhookDeliveryWhereInput {
   return { endpoint: { partyId: viewer.partyId } };
 }
 
+function deliveriesWhere(viewer: Actor, endpointId: { typename: string; id: string } | null | undefined): Prisma.WebhookDeliveryWhereInput {
+  return { AND: [ownDeliveriesWhere(viewer), endpointId ? { endpointId: rowIdOf(endpointId, 'WebhookEndpoint') } : {}] };
+}
+
 const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
   values: WEBHOOK_EVENT_TYPES,
   description: 'The outbox events an endpoint may receive (docs/webhooks.md, "Event types").',
@@ -123,21 +127,14 @@ builder.queryFields((t) => ({
     description: `Your party's webhook endpoints, newest first (at most ${WEBHOOK_ENDPOINTS_LIST_MAX}).`,
     resolve: (query, _root, _args, ctx) => ctx.prisma.webhookEndpoint.findMany({ ...query, where: ownEndpointsWhere(ctx.viewer), orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: WEBHOOK_ENDPOINTS_LIST_MAX }),
   }),
-  webhookDeliveries: t.prismaField({
-    type: ['WebhookDelivery'],
+  webhookDeliveries: t.prismaConnection({
+    type: 'WebhookDelivery',
     nullable: true,
-    description: `The delivery log of one of your party's endpoints, newest first (at most ${WEBHOOK_DELIVERIES_PAGE_MAX}); empty for an endpoint that is not your party's.`,
-    args: {
-      endpointId: t.arg.globalID(),
-      first: t.arg.int({ required: false, validate: z.number().int().min(1).max(WEBHOOK_DELIVERIES_PAGE_MAX) }),
-    },
-    resolve: (query, _root, { endpointId, first }, ctx) =>
-      ctx.prisma.webhookDelivery.findMany({
-        ...query,
-        where: { AND: [{ endpointId: rowIdOf(endpointId, 'WebhookEndpoint') }, ownDeliveriesWhere(ctx.viewer)] },
-        orderBy: [{ createdAt: 'desc' }, { eventId: 'desc' }],
-        take: first ?? 20,
-      }),
+    cursor: 'id',
+    description: "Your party's webhook delivery log, newest first: every endpoint's, or one endpoint's (empty for an endpoint that is not your party's).",
+    args: { endpointId: t.arg.globalID({ required: false }) },
+    totalCount: (_root, { endpointId }, ctx) => ctx.prisma.webhookDelivery.count({ where: deliveriesWhere(ctx.viewer, endpointId) }),
+    resolve: (query, _root, { endpointId }, ctx) => ctx.prisma.webhookDelivery.findMany({ ...query, where: deliveriesWhere(ctx.viewer, endpointId), orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] }),
   }),
 }));
 
