@@ -50,6 +50,7 @@ const REPLAY_QUIET_MS = 1_000;
 /** Arguments an id names by its name, for ids inside inputs and filters. */
 const TARGET_BY_ARGUMENT: Record<string, TargetType> = {
   receivableId: 'Receivable',
+  endpointId: 'WebhookEndpoint',
   programId: 'Program',
   userId: 'User',
   financingId: 'Financing',

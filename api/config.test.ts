@@ -9,6 +9,8 @@ const VALID = {
   TEMPORAL_ADDRESS: 'temporal:7233',
   API_KEY_PEPPER: 'p'.repeat(40),
 };
+/** Production requires a webhook secret key besides what VALID sets. */
+const WEBHOOK_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** What `openssl rand -base64 48` prints. */
 const RANDOM_PEPPER = 'k3J9vQ2xN7pL0sR4tW8yZ1aB5cD6eF0gH2iJ3kL4mN5oP6qR7sT8uV9wX0yZ1aB2';
@@ -71,14 +73,21 @@ describe('configuration', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('refuses production without a webhook secret key, naming the variable', () => {
+    const production = { ...VALID, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: RANDOM_PEPPER };
+    expect(problem(production)).toMatch(/WEBHOOK_SECRET_KEY: required in production/);
+    expect(problem({ ...production, WEBHOOK_SECRET_KEY: '' })).toMatch(/WEBHOOK_SECRET_KEY: required in production/);
+    expect(parseConfig({ ...production, WEBHOOK_SECRET_KEY }).NODE_ENV).toBe('production');
+  });
+
   it('refuses the development pepper in production', () => {
-    expect(problem({ ...VALID, NODE_ENV: 'production', API_KEY_PEPPER: DEVELOPMENT_PEPPER })).toMatch(/API_KEY_PEPPER: the development value/);
+    expect(problem({ ...VALID, WEBHOOK_SECRET_KEY, NODE_ENV: 'production', API_KEY_PEPPER: DEVELOPMENT_PEPPER })).toMatch(/API_KEY_PEPPER: the development value/);
   });
 });
 
 describe('the bank adapter', () => {
   // A production pepper must look random (see the pepper's own tests below).
-  const PRODUCTION = { ...VALID, NODE_ENV: 'production', API_KEY_PEPPER: RANDOM_PEPPER };
+  const PRODUCTION = { ...VALID, WEBHOOK_SECRET_KEY, NODE_ENV: 'production', API_KEY_PEPPER: RANDOM_PEPPER };
   const REFUSAL = 'Refusing to start: BANK_ADAPTER is simulator, which moves no real money, and NODE_ENV is production; choose a real bank adapter or set ALLOW_SIMULATED_BANK_IN_PRODUCTION=true.';
 
   it('is the simulator by default, and refused in production by default', () => {
@@ -137,7 +146,7 @@ describe('the API key pepper', () => {
     ['a made-up sentence', 'ourcompanysecretkeyforthesystem2026abc'],
     ['a short pattern', 'abcdabcdabcdabcdabcdabcdabcdabcdabcd'],
   ])('refuses %s in production, without echoing it', (_case, pepper) => {
-    const message = problem({ ...VALID, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: pepper });
+    const message = problem({ ...VALID, WEBHOOK_SECRET_KEY, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: pepper });
     expect(message).toMatch(/API_KEY_PEPPER: must be random/);
     expect(message).not.toContain(pepper);
   });
@@ -145,7 +154,7 @@ describe('the API key pepper', () => {
   it('accepts generated values in production', () => {
     for (const pepper of [RANDOM_PEPPER, '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08']) {
       expect(looksRandom(pepper)).toBe(true);
-      expect(parseConfig({ ...VALID, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: pepper }).API_KEY_PEPPER).toBe(pepper);
+      expect(parseConfig({ ...VALID, WEBHOOK_SECRET_KEY, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: pepper }).API_KEY_PEPPER).toBe(pepper);
     }
   });
 });
@@ -164,7 +173,7 @@ describe('CORS origins', () => {
 describe('introspection and GraphiQL', () => {
   it('are on outside production and off in production unless enabled', () => {
     expect(graphqlTools(parseConfig(VALID))).toEqual({ introspection: true, graphiql: true });
-    const production = { ...VALID, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: RANDOM_PEPPER };
+    const production = { ...VALID, WEBHOOK_SECRET_KEY, NODE_ENV: 'production', ALLOW_SIMULATED_BANK_IN_PRODUCTION: 'true', API_KEY_PEPPER: RANDOM_PEPPER };
     expect(graphqlTools(parseConfig(production))).toEqual({ introspection: false, graphiql: false });
     expect(graphqlTools(parseConfig({ ...production, GRAPHQL_INTROSPECTION: 'true' }))).toEqual({ introspection: true, graphiql: false });
     expect(graphqlTools(parseConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHIQL: 'true' }))).toEqual({ introspection: true, graphiql: true });
@@ -185,5 +194,14 @@ describe('NODE_ENV', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe('Refusing to start: NODE_ENV is not set; set it to production, development or test.');
+  });
+});
+
+describe('WEBHOOK_SECRET_KEY', () => {
+  it('is 32 bytes in base64 when set, and may be unset or empty', () => {
+    expect(parseConfig({ ...VALID, WEBHOOK_SECRET_KEY: Buffer.alloc(32, 5).toString('base64') }).WEBHOOK_SECRET_KEY).toBe(Buffer.alloc(32, 5).toString('base64'));
+    expect(parseConfig({ ...VALID }).WEBHOOK_SECRET_KEY).toBeUndefined();
+    expect(parseConfig({ ...VALID, WEBHOOK_SECRET_KEY: '' }).WEBHOOK_SECRET_KEY).toBe('');
+    expect(problem({ ...VALID, WEBHOOK_SECRET_KEY: 'too-short' })).toMatch(/WEBHOOK_SECRET_KEY: must be 32 bytes in base64/);
   });
 });

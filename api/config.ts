@@ -62,6 +62,13 @@ const configSchema = z.object({
     .string()
     .min(32, 'must be at least 32 characters')
     .refine((value) => !PLACEHOLDER_PEPPERS.includes(value), 'is the placeholder of .env.example: generate one, e.g. with `openssl rand -base64 48`'),
+  // Encrypts webhook signing secrets at rest (prisma/stores/webhook-secret-box.ts): 32 random
+  // bytes in base64, the same in the API and every worker. Production refuses to start without
+  // it; elsewhere a fixed development key stands in.
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value === '' || Buffer.from(value, 'base64').length === 32, 'must be 32 bytes in base64, e.g. from `openssl rand -base64 32`'),
   // Which browser origins may call the API (CORS), e.g. "https://portal.example.com"; none by default.
   CORS_ORIGINS: z
     .string()
@@ -147,6 +154,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError(
       `Invalid configuration:\n  API_KEY_PEPPER: must be random (at least ${PEPPER_ENTROPY_BITS_MIN} bits, no words such as "pepper" or "change-me"): generate one, e.g. with \`openssl rand -base64 48\``,
     );
+  }
+  // Without the key a production API could not register an endpoint and its workers could sign
+  // nothing: every delivery would fail for three days before anyone noticed. Refused at start.
+  if (result.data.NODE_ENV === 'production' && !result.data.WEBHOOK_SECRET_KEY) {
+    throw new ConfigError('Invalid configuration:\n  WEBHOOK_SECRET_KEY: required in production: generate one, e.g. with `openssl rand -base64 32`');
   }
   refuseSimulatedBankInProduction(result.data);
   return result.data;

@@ -19,6 +19,10 @@ const REDACT_PATHS = [
   '*.DATABASE_URL',
   'API_KEY_PEPPER',
   '*.API_KEY_PEPPER',
+  'WEBHOOK_SECRET_KEY',
+  '*.WEBHOOK_SECRET_KEY',
+  'secret',
+  '*.secret',
 ];
 
 /**

@@ -76,6 +76,8 @@ export const PERMISSIONS = {
   SWEEP_FEE_INCOME: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'ADMIN'], who: 'a platform operator with the MAKER or ADMIN role', doing: "sweep fee income to the platform's bank account" },
   REGISTER_PAYOUT_ACCOUNT: { userRoles: ['ADMIN'], who: "the party's ADMIN", doing: 'propose a payout bank account' },
   DECIDE_PAYOUT_ACCOUNT: { userRoles: ['ADMIN', 'CHECKER'], who: "a second ADMIN or CHECKER of the party", doing: 'approve or reject a proposed payout bank account' },
+  MANAGE_WEBHOOKS: { userRoles: ['ADMIN'], who: "the party's ADMIN", doing: 'propose webhook endpoints and their secrets, and replay deliveries' },
+  DECIDE_WEBHOOKS: { userRoles: ['ADMIN', 'CHECKER'], who: 'a second ADMIN or CHECKER of the party', doing: 'approve or reject a webhook endpoint or its new secret' },
   RECORD_OFFLINE_REPAYMENT: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'ADMIN'], who: 'a platform operator with the MAKER role', doing: 'record an offline repayment' },
   DECIDE_OFFLINE_REPAYMENT: { partyRoles: ['PLATFORM'], userRoles: ['CHECKER', 'ADMIN'], who: 'a platform operator with the CHECKER role', doing: 'decide an offline repayment' },
   PROPOSE_LEDGER_ADJUSTMENT: { partyRoles: ['PLATFORM'], userRoles: ['MAKER'], who: 'a platform operator with the MAKER role', doing: 'propose a ledger adjustment' },

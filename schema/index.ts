@@ -23,6 +23,7 @@ import './types/bank-statement';
 import './types/reconciliation-report';
 import './types/reconciliation-resolution';
 import './types/subscription';
+import './types/webhook';
 
 builder.queryType({});
 builder.mutationType({});

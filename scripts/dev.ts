@@ -21,6 +21,8 @@ import { renderReconciliationReportPdfs } from '../workflows/worker/render-recon
 import { startWakeUpDelivery } from '../workflows/worker/wake-up-delivery';
 import { ensureCutOffSchedule } from '../workflows/worker/cut-off-schedule';
 import { deliverWakeUps } from '../use-cases/deliver-wake-ups';
+import { dispatchWebhookDeliveries } from '../use-cases/dispatch-webhook-deliveries';
+import { startWebhookDispatch } from '../workflows/worker/webhook-dispatch';
 import { installTemporalLogging } from '../workflows/worker/temporal-logging';
 import { DEV_TOKENS_PATH, RUN_LOCK_PATH, startDatabase, startTemporal } from './lib/local-stack';
 import { acquireRunLock } from './lib/run-lock';
@@ -139,6 +141,8 @@ try {
   const inbound = { prisma, bank: bank.adapter, temporal, logger };
   const delivery = startWakeUpDelivery(() => deliverWakeUps(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => delivery.stop());
+  const webhooks = startWebhookDispatch(() => dispatchWebhookDeliveries({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }), logger);
+  stops.push(() => webhooks.stop());
   const poller = startInboundPoller(() => bookInboundCredits(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => poller.stop());
   // Yesterday's bank statement, fetched and reconciled as the deployed worker does (workflows/worker/main.ts).

@@ -39,7 +39,9 @@ export type TargetType =
   | 'ReconciliationItem'
   | 'Receivable'
   | 'User'
-  | 'UserRoleChange';
+  | 'UserRoleChange'
+  | 'WebhookDelivery'
+  | 'WebhookEndpoint';
 
 export interface MatrixEntry {
   /** The party kinds whose users may call it (PLATFORM: the operators). */
@@ -93,6 +95,8 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Query.topUpInstructions': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.trialBalance': { parties: OPERATORS, roles: ALL_ROLES, others: 'OPERATORS_ONLY' },
   'Query.viewer': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
+  'Query.webhookDeliveries': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
+  'Query.webhookEndpoints': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.withdrawableBalance': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
 
   // Mutations
@@ -108,6 +112,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.approvePayoutAccount': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND', target: 'PartyBankAccount' },
   'Mutation.approveUser': { parties: ANY_PARTY, roles: ADMINS, others: 'NOT_FOUND' },
   'Mutation.approveUserRoles': { parties: ANY_PARTY, roles: ADMINS, others: 'NOT_FOUND', target: 'UserRoleChange' },
+  'Mutation.approveWebhookEndpoint': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND', target: 'WebhookEndpoint' },
   'Mutation.cancelReceivable': { parties: ['SUPPLIER', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Receivable' },
   'Mutation.confirmApproval': { parties: ['FUNDER', 'PLATFORM'], roles: CHECKERS, others: 'NOT_FOUND', target: 'Financing' },
   'Mutation.confirmReceivable': { parties: ['CORE_ENTERPRISE', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Receivable' },
@@ -125,6 +130,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.recordOfflineRepayment': { parties: OPERATORS, roles: MAKERS, others: 'OPERATORS_ONLY' },
   'Mutation.refuseAssignment': { parties: ['CORE_ENTERPRISE', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Financing' },
   'Mutation.registerPayoutAccount': { parties: ANY_PARTY, roles: ADMINS, others: 'OWN_ONLY' },
+  'Mutation.registerWebhookEndpoint': { parties: ANY_PARTY, roles: ADMINS, others: 'OWN_ONLY' },
   'Mutation.registerReceivable': { parties: ['SUPPLIER'], roles: MAKERS, others: 'OWN_ONLY' },
   'Mutation.rejectFinancing': { parties: ['FUNDER', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Financing' },
   'Mutation.rejectInboundExceptionResolution': { parties: OPERATORS, roles: CHECKERS, others: 'OPERATORS_ONLY', target: 'InboundException' },
@@ -136,6 +142,8 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.rejectReceivable': { parties: ['CORE_ENTERPRISE', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Receivable' },
   'Mutation.rejectUser': { parties: ANY_PARTY, roles: ADMINS, others: 'NOT_FOUND', target: 'User' },
   'Mutation.rejectUserRoles': { parties: ANY_PARTY, roles: ADMINS, others: 'NOT_FOUND', target: 'UserRoleChange' },
+  'Mutation.rejectWebhookEndpoint': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND', target: 'WebhookEndpoint' },
+  'Mutation.replayWebhookDelivery': { parties: ANY_PARTY, roles: ADMINS, others: 'NOT_FOUND', target: 'WebhookDelivery' },
   'Mutation.requestWithdrawal': { parties: ['SUPPLIER'], roles: MAKERS, others: 'OWN_ONLY' },
   'Mutation.resumeFinancing': { parties: OPERATORS, roles: DECIDERS, others: 'OPERATORS_ONLY', target: 'Financing' },
   'Mutation.resumePayout': { parties: OPERATORS, roles: DECIDERS, others: 'OPERATORS_ONLY', target: 'Payout' },
@@ -143,6 +151,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.retryPayout': { parties: ANY_PARTY, roles: DECIDERS, others: 'NOT_FOUND' },
   'Mutation.revokeApiKey': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NOT_FOUND', target: 'ApiKey' },
   'Mutation.revokeUserApiKeys': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NOT_FOUND', target: 'User' },
+  'Mutation.rotateWebhookEndpointSecret': { parties: ANY_PARTY, roles: ADMINS, others: 'NOT_FOUND', target: 'WebhookEndpoint' },
   'Mutation.runSystemCheck': { parties: OPERATORS, roles: ALL_ROLES, others: 'OPERATORS_ONLY' },
   'Mutation.sweepFeeIncome': { parties: OPERATORS, roles: MAKERS, others: 'OPERATORS_ONLY' },
   'Mutation.withdrawFinancing': { parties: ['SUPPLIER', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Financing' },

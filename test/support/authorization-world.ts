@@ -9,6 +9,7 @@ import { applyForFinancing, decideFinancing } from '../../prisma/stores/financin
 import { receiveInboundCredit, recordInboundCredit } from '../../prisma/stores/inbound-store';
 import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
 import { proposePayoutAccount } from '../../prisma/stores/payout-account-store';
+import { newWebhookSecret, sealWebhookSecret } from '../../prisma/stores/webhook-secret-box';
 import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
 import type { TargetType } from './authorization-matrix';
@@ -145,6 +146,14 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
   // A change of the supplier checker's roles, waiting for a second administrator of the supplier.
   const roleChange = await proposeUserRoles(prisma, supplierActor, { userId: supplierChecker.userId, roles: ['CHECKER', 'VIEWER'] });
 
+  // A webhook endpoint of the supplier, waiting for its second user, with one delivery in its log.
+  const webhookEndpoint = await prisma.webhookEndpoint.create({
+    data: { partyId: supplier.partyId, url: 'https://erp.supplier-authz.example/hooks', eventTypes: ['FINANCING_UPDATED'], status: 'PROPOSED', secretCiphertext: sealWebhookSecret(newWebhookSecret()), createdByUserId: supplier.userId },
+  });
+  const webhookDelivery = await prisma.webhookDelivery.create({
+    data: { endpointId: webhookEndpoint.id, eventId: 1n, eventType: 'FINANCING_UPDATED', payload: { type: 'FINANCING_UPDATED', data: { financingId: silent.id } }, status: 'DELIVERED', dispatchedAt: now, occurredAt: now },
+  });
+
   const deal: Record<WorldTarget, string> = {
     ApiKey: globalId('ApiKey', supplierKey.id),
     Financing: globalId('Financing', silent.id),
@@ -161,6 +170,8 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
     User: globalId('User', supplierChecker.userId),
     UserRoleChange: globalId('UserRoleChange', roleChange.id),
     ProgramChange: globalId('ProgramChange', programChange.id),
+    WebhookEndpoint: globalId('WebhookEndpoint', webhookEndpoint.id),
+    WebhookDelivery: globalId('WebhookDelivery', webhookDelivery.id),
   };
   const rawIds = (ids: string[]) => ids.flatMap((id) => [id, Buffer.from(id, 'base64url').toString('utf8').split(':')[1]!]);
   const dealSecrets = [
@@ -179,6 +190,7 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
     '云海供应链保理计划',
     PAYOUT_ACCOUNT.accountNumber,
     NEW_PAYOUT_ACCOUNT.accountNumber,
+    webhookEndpoint.url,
   ];
 
   // The callers: a supplier, a core enterprise, a funder and the operators, with a user of each
@@ -198,14 +210,14 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
   // The obligor knows its receivables, the program and its counterparties; the silent financing,
   // the supplier's users, keys, accounts and payout account are not its to see.
   const obligor = await createActor(prisma, { partyId: parties.core.partyId, userRoles: ['ADMIN', 'MAKER', 'CHECKER'] });
-  const { ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange, InboundException, LedgerAdjustment, OfflineRepayment } = deal;
+  const { ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange, InboundException, LedgerAdjustment, OfflineRepayment, WebhookEndpoint, WebhookDelivery } = deal;
   callers.push({
     label: 'obligor of the silent financing',
     token: obligor.token,
     partyRoles: ['CORE_ENTERPRISE'],
     userRoles: ['ADMIN', 'MAKER', 'CHECKER'],
-    targets: { ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange, InboundException, LedgerAdjustment, OfflineRepayment },
-    secrets: [...rawIds([ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange]), silent.financingNumber, PAYOUT_ACCOUNT.accountNumber, NEW_PAYOUT_ACCOUNT.accountNumber],
+    targets: { ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange, InboundException, LedgerAdjustment, OfflineRepayment, WebhookEndpoint, WebhookDelivery },
+    secrets: [...rawIds([ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange, WebhookEndpoint, WebhookDelivery]), webhookEndpoint.url, silent.financingNumber, PAYOUT_ACCOUNT.accountNumber, NEW_PAYOUT_ACCOUNT.accountNumber],
   });
 
   const [first] = await prisma.receivableInvoice.findMany({ where: { receivableId: silentReceivable.id }, orderBy: { lineNumber: 'asc' } });

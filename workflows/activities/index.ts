@@ -10,12 +10,16 @@ import { createMoneyActivities } from './money-activities';
 import { createPayoutActivities } from './payout-activities';
 import { createReceivableActivities } from './receivable-activities';
 import { createSystemActivities } from './system-activities';
+import { createWebhookActivities } from './webhook-activities';
+import { webhookUrlPolicyFor, type WebhookUrlPolicy } from '../../domain/webhook-rules';
 
 export interface ActivityDependencies {
   prisma: PrismaClient;
   logger: Logger;
   /** The bank behind payouts: the simulator in development and tests, a real adapter in production. */
   bank: BankAdapter;
+  /** Where webhooks may go; by default loopback receivers are allowed everywhere but production (NODE_ENV). */
+  webhookUrlPolicy?: WebhookUrlPolicy;
 }
 
 /** All activities, built from their dependencies so tests can pass their own, each behind the one activity edge. */
@@ -30,6 +34,7 @@ export function createActivities(deps: ActivityDependencies) {
       ...createAttentionActivities(deps),
       ...createBalancePayoutActivities(deps),
       ...createCutOffActivities(deps),
+      ...createWebhookActivities({ ...deps, webhookUrlPolicy: deps.webhookUrlPolicy ?? webhookUrlPolicyFor(process.env.NODE_ENV) }),
     },
     deps.logger,
   );

@@ -6,4 +6,6 @@ export const workflowIds = {
   financing: (financingId: string) => `financing:${financingId}`,
   /** A withdrawal or a fee sweep: one workflow per payout of a balance. */
   balancePayout: (payoutId: string) => `payout:${payoutId}`,
+  /** One round of one webhook delivery: the event's own (0) or a replay (1, 2, ...); a second start of a round is refused. */
+  webhookDelivery: (deliveryId: string, replays: number) => `webhook-delivery:${deliveryId}:${replays}`,
 } as const;

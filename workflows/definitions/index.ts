@@ -5,3 +5,4 @@ export { receivableConfirmationWorkflow } from './receivable-confirmation-workfl
 export { financingWorkflow } from './financing-workflow';
 export { payOutBalanceWorkflow } from './pay-out-balance-workflow';
 export { ledgerCutOffWorkflow } from './ledger-cut-off-workflow';
+export { deliverWebhookWorkflow } from './deliver-webhook-workflow';

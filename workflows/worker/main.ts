@@ -9,6 +9,8 @@ import { createTemporalClient } from '../client/temporal-client';
 import { createWorker, NativeConnection } from './create-worker';
 import { bookInboundCredits } from '../../use-cases/book-inbound-credits';
 import { deliverWakeUps } from '../../use-cases/deliver-wake-ups';
+import { dispatchWebhookDeliveries } from '../../use-cases/dispatch-webhook-deliveries';
+import { startWebhookDispatch } from './webhook-dispatch';
 import { fetchBankStatements } from '../../use-cases/fetch-bank-statements';
 import { renderReconciliationReportPdfs } from './render-reconciliation-report-pdfs';
 import { repeatEvery } from './repeat-every';
@@ -38,6 +40,8 @@ const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, 
 // The daily cut-off runs on its Temporal Schedule, written (created or updated) at every start.
 await ensureCutOffSchedule(temporal, { settings: cutOffSettings(config), taskQueue: config.TEMPORAL_TASK_QUEUE }, logger);
 const delivery = startWakeUpDelivery(() => deliverWakeUps({ prisma, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
+// Webhook deliveries and replays written since the last pass, each started as its own workflow.
+const webhooks = startWebhookDispatch(() => dispatchWebhookDeliveries({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }), logger);
 const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.adapter, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 // Yesterday's statement of the escrow account, fetched and reconciled (docs/reconciliation.md).
 // A loop of the worker rather than a Temporal Schedule: the fetch and the import are one
@@ -59,6 +63,7 @@ await worker.run();
 await reportPdfs.stop();
 await statements.stop();
 await poller.stop();
+await webhooks.stop();
 await delivery.stop();
 await temporal.connection.close();
 await bank.close();

@@ -31,10 +31,15 @@ CREATE TABLE "domain_event_outbox" (
     "account_id" UUID,
     "party_ids" UUID[] NOT NULL,
     "operators" BOOLEAN NOT NULL,
+    "subject_status" VARCHAR(40),
     "occurred_at" TIMESTAMPTZ(6) NOT NULL DEFAULT now(),
 
     CONSTRAINT "domain_event_outbox_pkey" PRIMARY KEY ("id")
 );
+
+-- The status the event's own transaction committed (a financing's or a receivable's), kept with
+-- the event: the relay publishes it a moment later, when the object may already have moved on.
+ALTER TABLE "domain_event" ADD COLUMN "subject_status" VARCHAR(40);
 
 CREATE INDEX "domain_event_outbox_xact_id_idx" ON "domain_event_outbox" ("xact_id");
 
@@ -58,14 +63,15 @@ INSERT INTO "domain_event_relay" ("relayed_below_xact_id") VALUES (pg_snapshot_x
 -- summarised, so they are always read, which is where the relay looks.
 CREATE INDEX "ledger_transaction_created_xact_id_idx" ON "ledger_transaction" USING brin ("created_xact_id") WITH (autosummarize = on);
 
--- The triggers of 20261219090000_domain_event_outbox, unchanged but for the table they write.
+-- The triggers of 20261219090000_domain_event_outbox, unchanged but for the table they write and
+-- the status they keep.
 CREATE OR REPLACE FUNCTION "domain_event_financing_transition"() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO "domain_event_outbox" ("type", "subject_id", "financing_id", "receivable_id", "party_ids", "operators")
+    INSERT INTO "domain_event_outbox" ("type", "subject_id", "financing_id", "receivable_id", "party_ids", "operators", "subject_status")
     SELECT 'FINANCING_UPDATED', f."id", f."id", f."receivable_id",
            array_remove(ARRAY[f."supplier_party_id", f."funder_party_id", CASE WHEN t."assignment_mode" = 'OPEN' THEN f."obligor_party_id" END], NULL),
-           true
+           true, n."to_status"::text
     FROM "domain_event_new_rows" n
     JOIN "financing" f ON f."id" = n."financing_id"
     JOIN "program_terms" t ON t."id" = f."program_terms_id"
@@ -77,7 +83,7 @@ $$;
 CREATE OR REPLACE FUNCTION "domain_event_receivable_transition"() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO "domain_event_outbox" ("type", "subject_id", "financing_id", "receivable_id", "party_ids", "operators")
+    INSERT INTO "domain_event_outbox" ("type", "subject_id", "financing_id", "receivable_id", "party_ids", "operators", "subject_status")
     SELECT 'RECEIVABLE_UPDATED', r."id", n."financing_id", r."id",
            array_remove(
                ARRAY[r."supplier_party_id",
@@ -88,7 +94,7 @@ BEGIN
                      ) THEN NULL ELSE r."obligor_party_id" END]
                || ARRAY(SELECT DISTINCT f."funder_party_id" FROM "financing" f WHERE f."receivable_id" = r."id"),
                NULL),
-           true
+           true, n."to_status"::text
     FROM "domain_event_new_rows" n
     JOIN "receivable" r ON r."id" = n."receivable_id"
     ORDER BY n."id";
@@ -99,10 +105,10 @@ $$;
 CREATE OR REPLACE FUNCTION "domain_event_repayment_allocation"() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO "domain_event_outbox" ("type", "subject_id", "financing_id", "receivable_id", "party_ids", "operators")
+    INSERT INTO "domain_event_outbox" ("type", "subject_id", "financing_id", "receivable_id", "party_ids", "operators", "subject_status")
     SELECT 'REPAYMENT_RECEIVED', n."id", f."id", f."receivable_id",
            array_remove(ARRAY[f."supplier_party_id", f."funder_party_id", CASE WHEN t."assignment_mode" = 'OPEN' THEN f."obligor_party_id" END], NULL),
-           true
+           true, f."status"::text
     FROM "domain_event_new_rows" n
     JOIN "financing" f ON f."id" = n."financing_id"
     JOIN "program_terms" t ON t."id" = f."program_terms_id"
