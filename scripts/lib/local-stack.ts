@@ -14,7 +14,7 @@ export const DEV_TOKENS_PATH = join(DATA_DIR, 'dev-tokens.json');
 export const LOCAL_POSTGRES_PORT = Number(process.env.LOCAL_POSTGRES_PORT ?? 54329);
 export const LOCAL_TEMPORAL_PORT = Number(process.env.LOCAL_TEMPORAL_PORT ?? 7233);
 export const LOCAL_TEMPORAL_UI_PORT = Number(process.env.LOCAL_TEMPORAL_UI_PORT ?? 8233);
-const LOCAL_DATABASE = 'scf';
+export const LOCAL_DATABASE = 'scf';
 
 export interface LocalStack {
   databaseUrl: string;

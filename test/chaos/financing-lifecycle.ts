@@ -91,12 +91,26 @@ export async function driveFinancing(
   );
   const id = applied.id as string;
   onStep?.('applied');
-  for (const [step, token] of [
+  // A decision refused as WrongStateError is done only when the state it names is past the
+  // decision's own: after a power cut the financing's workflow may still be finishing the
+  // previous decision (its activity is retried), and a decision sent then is refused in the
+  // earlier state, which means "not yet", not "done already".
+  const decisions = [
     ['acknowledgeAssignment', cast.coreMaker],
     ['approveFinancing', cast.funderMaker],
     ['confirmApproval', cast.funderChecker],
-  ] as const) {
-    expectOutcome(step, await graphql.field(token, `mutation ($id: ID!) { ${step}(id: $id) { ${FINANCING} } }`, { id }), ['Financing']);
+  ] as const;
+  const ORDER = ['PENDING_ACKNOWLEDGEMENT', 'PENDING_APPROVAL', 'PENDING_CONFIRMATION'];
+  for (const [position, [step, token]] of decisions.entries()) {
+    await waitFor(
+      `${step} on financing ${index}`,
+      async () => {
+        const result = expectOutcome(step, await graphql.field(token, `mutation ($id: ID!) { ${step}(id: $id) { ${FINANCING} } }`, { id }), ['Financing']);
+        if (result.__typename === 'Financing') return true;
+        return ORDER.slice(0, position + 1).includes(String(result.currentState)) ? undefined : true;
+      },
+      120_000,
+    );
   }
   const financingId = rowId(id);
   const disbursed = await waitFor(
