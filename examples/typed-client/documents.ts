@@ -55,7 +55,7 @@ export const QuoteFinancing = graphql(`
   query QuoteFinancing($receivableId: ID!, $programId: ID!, $amount: String!) {
     quoteFinancing(receivableId: $receivableId, programId: $programId, amount: $amount) {
       __typename
-      ... on FinancingQuote { tenorDays netDisbursement { amount currency } repaymentAtMaturity { amount currency } }
+      ... on FinancingQuote { tenorDays interest { amount } netDisbursement { amount currency } repaymentAtMaturity { amount currency } }
       ... on Error { code message }
     }
   }
@@ -106,6 +106,7 @@ export const FinancingDetail = graphql(`
       collectionAccount { virtualAccountNumber }
       receivable { status }
       repaymentAtMaturity { amount currency }
+      history { toStatus }
     }
   }
 `);
