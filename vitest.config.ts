@@ -15,7 +15,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{api,bank,domain,schema,use-cases,workflows,prisma,scripts,test}/**/*.test.ts'],
+          include: ['{api,bank,domain,examples,schema,use-cases,workflows,prisma,scripts,test}/**/*.test.ts'],
           // The resilience scenarios run under `npm run test:chaos` (vitest.chaos.config.ts).
           exclude: ['**/*.int.test.ts', '**/*.chaos.test.ts', 'node_modules/**'],
         },
@@ -24,7 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['{api,bank,domain,schema,use-cases,workflows,prisma,scripts,test}/**/*.int.test.ts'],
+          include: ['{api,bank,domain,examples,schema,use-cases,workflows,prisma,scripts,test}/**/*.int.test.ts'],
           globalSetup: ['test/global-setup.ts'],
           setupFiles: ['test/register-tsx.ts'],
           testTimeout: 60_000,
