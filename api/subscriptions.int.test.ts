@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
 import { createActor, type TestActor } from '../test/support/parties';
+import { publishEvents } from '../test/support/publish-events';
 import { actorOf } from '../test/support/receivables';
 import { subscribe, type SseResult, type SseSubscription } from '../test/support/sse';
 
@@ -76,24 +77,29 @@ describe('subscriptions over server-sent events', () => {
     const settlement = (await findAccountByCode(db.prisma, partyAccountCode(supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY')))!;
     const settlementId = globalId('LedgerAccount', settlement.id);
 
-    const supplierFinancings = await listen(supplier.token, FINANCING_UPDATED);
-    const funderFinancings = await listen(parties.funder.token, FINANCING_UPDATED);
-    const obligorFinancings = await listen(parties.core.token, FINANCING_UPDATED);
-    const outsiderFinancings = await listen(outsider.token, FINANCING_UPDATED);
-    const operatorFinancings = await listen(operator.token, FINANCING_UPDATED);
-    const supplierReceivables = await listen(supplier.token, RECEIVABLE_UPDATED);
-    const obligorReceivables = await listen(parties.core.token, RECEIVABLE_UPDATED);
-    const funderRepayments = await listen(parties.funder.token, REPAYMENT_RECEIVED);
-    const obligorRepayments = await listen(parties.core.token, REPAYMENT_RECEIVED);
-    const outsiderRepayments = await listen(outsider.token, REPAYMENT_RECEIVED);
-    const supplierActivity = await listen(supplier.token, ACCOUNT_ACTIVITY, { accountId: settlementId });
-    const outsiderActivity = await listen(outsider.token, ACCOUNT_ACTIVITY, { accountId: settlementId });
-    const obligorActivity = await listen(parties.core.token, ACCOUNT_ACTIVITY, { accountId: settlementId });
-    const operatorExceptions = await listen(operator.token, EXCEPTION_RAISED);
-    const supplierExceptions = await listen(supplier.token, EXCEPTION_RAISED);
-    const obligorNotifications = await listen(parties.core.token, NOTIFICATION_ADDED);
-    const funderNotifications = await listen(parties.funder.token, NOTIFICATION_ADDED);
-    const supplierNotifications = await listen(supplier.token, NOTIFICATION_ADDED);
+    // The setup's own events (the receivable registered and confirmed) are published before
+    // anyone subscribes, and every subscriber resumes after the last of them: what follows is
+    // this test's changes only, however soon after its commit the relay published each.
+    await publishEvents(db.url);
+    const since = { 'last-event-id': String((await db.prisma.domainEvent.aggregate({ _max: { id: true } }))._max.id ?? 0n) };
+    const supplierFinancings = await listen(supplier.token, FINANCING_UPDATED, {}, since);
+    const funderFinancings = await listen(parties.funder.token, FINANCING_UPDATED, {}, since);
+    const obligorFinancings = await listen(parties.core.token, FINANCING_UPDATED, {}, since);
+    const outsiderFinancings = await listen(outsider.token, FINANCING_UPDATED, {}, since);
+    const operatorFinancings = await listen(operator.token, FINANCING_UPDATED, {}, since);
+    const supplierReceivables = await listen(supplier.token, RECEIVABLE_UPDATED, {}, since);
+    const obligorReceivables = await listen(parties.core.token, RECEIVABLE_UPDATED, {}, since);
+    const funderRepayments = await listen(parties.funder.token, REPAYMENT_RECEIVED, {}, since);
+    const obligorRepayments = await listen(parties.core.token, REPAYMENT_RECEIVED, {}, since);
+    const outsiderRepayments = await listen(outsider.token, REPAYMENT_RECEIVED, {}, since);
+    const supplierActivity = await listen(supplier.token, ACCOUNT_ACTIVITY, { accountId: settlementId }, since);
+    const outsiderActivity = await listen(outsider.token, ACCOUNT_ACTIVITY, { accountId: settlementId }, since);
+    const obligorActivity = await listen(parties.core.token, ACCOUNT_ACTIVITY, { accountId: settlementId }, since);
+    const operatorExceptions = await listen(operator.token, EXCEPTION_RAISED, {}, since);
+    const supplierExceptions = await listen(supplier.token, EXCEPTION_RAISED, {}, since);
+    const obligorNotifications = await listen(parties.core.token, NOTIFICATION_ADDED, {}, since);
+    const funderNotifications = await listen(parties.funder.token, NOTIFICATION_ADDED, {}, since);
+    const supplierNotifications = await listen(supplier.token, NOTIFICATION_ADDED, {}, since);
 
     // The silent financing, taken to disbursement and one repayment the way its workflow would.
     await registerBankAccount(db.prisma, await actorOf(db.prisma, supplier), supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222020200112233445', bankName: '招商银行深圳分行' });

@@ -101,8 +101,9 @@ async function* streamEvents<T>(ctx: GraphQLContext, { types, after, accept = ()
       }
       if (waiter.stopped) return;
       const event = queue.shift() as DomainEvent;
-      // Sent by the replay, or delivered twice after the hub listened again.
-      if (sent.has(event.id)) continue;
+      // Sent by the replay, or delivered twice after the hub listened again; or at or before the
+      // resume point, which the client has seen (the hub may hear of a batch after the replay read it).
+      if (sent.has(event.id) || (resumeAfter !== null && BigInt(event.id) <= resumeAfter)) continue;
       sent.add(event.id);
       if (sent.size > 2 * SUBSCRIBER_BACKLOG_EVENTS_MAX) sent.delete(sent.values().next().value as string);
       const value = await objectOf(event);
