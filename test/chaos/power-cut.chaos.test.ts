@@ -6,13 +6,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BankSimulator } from '../../bank/simulator/bank-simulator';
 import { createPrismaClient } from '../../prisma/client';
-import { partyAccountCode } from '../../prisma/stores/chart-of-accounts';
-import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
-import { seedCreditCode, type SeededToken } from '../../prisma/seed';
+import type { SeededToken } from '../../prisma/seed';
 import { freePort } from '../../scripts/lib/free-port';
 import { localPostgresUrl } from '../../scripts/lib/local-postgres';
 import { LOCAL_DATABASE } from '../../scripts/lib/local-stack';
-import { chaosCast } from './chaos-cast';
+import { chaosCast, topUpSeededFunder } from './chaos-cast';
 import { chaosGraphql } from './chaos-graphql';
 import { killProcess, ROOT, startProcess } from './chaos-processes';
 import { driveFinancing, type ChaosCast } from './financing-lifecycle';
@@ -96,8 +94,7 @@ describe('npm start after power cuts', () => {
     // A connection cut with the power is an error on an idle client: the pool replaces it.
     pool.on('error', () => undefined);
     bank = new BankSimulator({ pool: databaseUrl });
-    const funding = await findAccountByCode(prisma, partyAccountCode((await prisma.party.findUniqueOrThrow({ where: { creditCode: seedCreditCode('91440300MA5G00004') } })).id, 'FUNDER_FUNDING', 'CNY'));
-    await bank.receiveInboundCredit({ virtualAccountNumber: funding!.virtualAccountNumber!, amount: '2000000.00', currency: 'CNY', payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222000011112222', remittanceInformation: 'top-up' });
+    await topUpSeededFunder(prisma, bank, '2000000.00');
   }, 300_000);
 
   afterAll(async () => {

@@ -9,9 +9,7 @@ import { DEVELOPMENT_PEPPER } from '../../api/config';
 import { BankSimulator } from '../../bank/simulator/bank-simulator';
 import { createPrismaClient } from '../../prisma/client';
 import { migrate } from '../../prisma/migrate';
-import { partyAccountCode } from '../../prisma/stores/chart-of-accounts';
-import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
-import { seedCreditCode, seedDevelopmentData } from '../../prisma/seed';
+import { seedDevelopmentData } from '../../prisma/seed';
 import { PAYLOAD_CONVERTER_PATH } from '../../workflows/contracts/payload-converter-path';
 import { WORKFLOWS_PATH } from '../../workflows/worker/create-worker';
 import { freePort } from '../../scripts/lib/free-port';
@@ -21,7 +19,7 @@ import { killProcess, startApiProcess, startTemporalServer, startWorkerProcess }
 import { driveFinancing, type ChaosCast } from './financing-lifecycle';
 import { checkMoney } from './money-checks';
 import { chaosSeed, seededRandom } from './seeded-random';
-import { chaosCast } from './chaos-cast';
+import { chaosCast, topUpSeededFunder } from './chaos-cast';
 
 // 50 financings at once through the real API and worker processes, while the worker is killed
 // (SIGKILL) five times at random moments and started again, the Temporal server is restarted,
@@ -87,8 +85,7 @@ describe('the service under worker kills and dependency restarts', () => {
     // A connection PostgreSQL drops while it restarts is an error on an idle client: the pool replaces it.
     pool.on('error', () => undefined);
     bank = new BankSimulator({ pool: databaseUrl });
-    const funding = await findAccountByCode(prisma, partyAccountCode((await prisma.party.findUniqueOrThrow({ where: { creditCode: seedCreditCode('91440300MA5G00004') } })).id, 'FUNDER_FUNDING', 'CNY'));
-    await bank.receiveInboundCredit({ virtualAccountNumber: funding!.virtualAccountNumber!, amount: '5000000.00', currency: 'CNY', payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222000011112222', remittanceInformation: 'top-up' });
+    await topUpSeededFunder(prisma, bank, '5000000.00');
   }, 300_000);
 
   afterAll(async () => {
