@@ -194,7 +194,8 @@ describe('NODE_ENV', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe('Refusing to start: NODE_ENV is not set; set it to production, development or test.');
-  });
+    // Starting a process that loads the entry point through tsx takes seconds on a busy machine.
+  }, 40_000);
 });
 
 describe('WEBHOOK_SECRET_KEY', () => {

@@ -58,8 +58,11 @@ async function findEncumbrance(tx: Tx, supplierPartyId: string, fingerprints: st
   if (!active) return undefined;
   const invoice = invoices[fingerprints.indexOf(active.fingerprint)];
   // Which registration holds it is told only to the supplier that holds it.
-  const holder = await tx.receivable.findUnique({ where: { id: active.receivableId }, select: { supplierPartyId: true } });
-  return new ReceivableEncumberedError(holder?.supplierPartyId === supplierPartyId ? active.registrationNumber : null, invoice?.invoiceCode ?? '?', invoice?.invoiceNumber ?? '?');
+  // An invoice of a voucher transfer's trade background belongs to its seller, the recipient.
+  const holderPartyId = active.receivableId
+    ? (await tx.receivable.findUnique({ where: { id: active.receivableId }, select: { supplierPartyId: true } }))?.supplierPartyId
+    : (await tx.voucherTransfer.findUnique({ where: { id: active.voucherTransferId! }, select: { toPartyId: true } }))?.toPartyId;
+  return new ReceivableEncumberedError(holderPartyId === supplierPartyId ? active.registrationNumber : null, invoice?.invoiceCode ?? '?', invoice?.invoiceNumber ?? '?');
 }
 
 /**

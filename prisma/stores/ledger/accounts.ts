@@ -22,7 +22,10 @@ export type LedgerAccountPurpose =
   | 'PENALTY_RECEIVABLE'
   | 'ACCRUAL_CONTROL'
   | 'RECONCILIATION_LOSS'
-  | 'RECONCILIATION_GAIN';
+  | 'RECONCILIATION_GAIN'
+  | 'VOUCHER_ISSUED'
+  | 'VOUCHER_CLAIM'
+  | 'VOUCHER_ASSIGNED';
 
 export interface LedgerAccountView {
   id: string;
