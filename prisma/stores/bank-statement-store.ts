@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import type { PayoutView } from '../../bank/bank-adapter';
 import type { StatementDocument, StatementEntry, StatementFileFormat } from '../../bank/statement/statement-document';
-import { addDays, businessDateOf, dateColumn, isoDateOfColumn, startOfBusinessDate, type IsoDate } from '../../domain/business-date';
+import { addDays, businessDateOf, startOfBusinessDate, type IsoDate } from '../../domain/business-date';
 import { isOperator, type Actor } from '../../domain/actor';
 import { ConflictError, StatementContinuityError } from '../../domain/errors';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
-import type { BankStatement, Payout, Prisma, PrismaClient } from '../client';
+import { databaseUrlOf, type BankStatement, type Payout, type Prisma, type PrismaClient } from '../client';
+import { copyRows } from './copy-rows';
 import { matchStatementLines, money, type Match, type MatchSubject } from './match-statement-lines';
 import { recordPayoutOutcome } from './payout-store';
-import { runTransaction, type Tx } from './run-transaction';
+import { retryTransient } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
-import { notifyParties, operatorPartyIds } from './operator-notices';
 
 // The escrow bank's statements and their reconciliation against the ledger (docs/reconciliation.md):
 // a statement is stored once per account, currency and day, after its opening balance is checked
@@ -23,11 +24,6 @@ import { notifyParties, operatorPartyIds } from './operator-notices';
 export { STATEMENT_MATCH_WINDOW_DAYS } from './match-statement-lines';
 /** Unresolved items re-tried at one import; more are left for the next (oldest first). */
 export const RECONCILIATION_ROLL_FORWARD_MAX = 5_000;
-/**
- * Rows written by one INSERT of lines or items: a statement of the largest day is a few such
- * round trips, and no single statement carries more than some megabytes of parameters.
- */
-const STATEMENT_LINES_PER_INSERT_MAX = 20_000;
 /**
  * Items one import may write before it refreshes the planner's statistics of the items (ANALYZE,
  * which sees the import's own rows): after a busy day the table is several times what they
@@ -66,9 +62,17 @@ function statementDigest(document: StatementDocument): string {
   return sha256Hex(JSON.stringify([document.accountNumber, document.currency, document.date, document.openingBalance, document.closingBalance, entries]));
 }
 
-function signed(value: Prisma.Decimal, currency: string): string {
-  const amount = toDecimal(value);
+function signed(value: string, currency: string): string {
+  const amount = new Decimal(value);
   return amount.isNeg() ? `-${formatAmount(amount.abs(), currency as Currency)}` : formatAmount(amount, currency as Currency);
+}
+
+/** The new statement as the import works with it; the caller gets Prisma's view of it after the commit. */
+interface StoredStatement {
+  id: string;
+  accountNumber: string;
+  currency: string;
+  date: IsoDate;
 }
 
 /**
@@ -79,94 +83,131 @@ function signed(value: Prisma.Decimal, currency: string): string {
 export async function importStatement(prisma: PrismaClient, document: StatementDocument, options: ImportStatementOptions): Promise<ImportedStatement> {
   const now = options.now ?? new Date();
   const digest = statementDigest(document);
-  const imported = await runTransaction(
-    prisma,
-    async (tx) => {
-      // One import per account and currency at a time: the chain of balances and the
-      // roll-forward read what the previous import wrote (two at once would both miss it).
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`bank_statement:${document.accountNumber}:${document.currency}`}))`;
-      const date = dateColumn(document.date);
-      const existing = await tx.bankStatement.findUnique({ where: { accountNumber_currency_statementDate: { accountNumber: document.accountNumber, currency: document.currency, statementDate: date } } });
-      if (existing) {
-        if (existing.contentSha256 === digest) return { statement: existing, created: false };
-        throw new ConflictError('STATEMENT_ALREADY_IMPORTED', `a different statement of ${document.date} for account ${document.accountNumber} (${document.currency}) was imported on ${existing.importedAt.toISOString()}; a day is imported once`);
-      }
-      await assertContinuity(tx, document);
-      const statement = await storeStatement(tx, document, digest, options, now);
-      await reconcile(tx, statement, options.escalateAfterDays, now);
-      return { statement, created: true };
-    },
-    { timeoutMs: IMPORT_TRANSACTION_TIMEOUT_MS },
-  );
+  const imported = await inImportTransaction(prisma, async (client) => {
+    // One import per account and currency at a time: the chain of balances and the
+    // roll-forward read what the previous import wrote (two at once would both miss it).
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bank_statement:${document.accountNumber}:${document.currency}`]);
+    const {
+      rows: [existing],
+    } = await client.query<{ id: string; content_sha256: string; imported_at: Date }>(
+      `SELECT id::text AS id, content_sha256, imported_at FROM bank_statement WHERE account_number = $1 AND currency = $2 AND statement_date = $3::date`,
+      [document.accountNumber, document.currency, document.date],
+    );
+    if (existing) {
+      if (existing.content_sha256 === digest) return { id: existing.id, created: false };
+      throw new ConflictError('STATEMENT_ALREADY_IMPORTED', `a different statement of ${document.date} for account ${document.accountNumber} (${document.currency}) was imported on ${existing.imported_at.toISOString()}; a day is imported once`);
+    }
+    await assertContinuity(client, document);
+    const statement = await storeStatement(client, document, digest, options, now);
+    await reconcile(client, statement, document, options.escalateAfterDays, now);
+    return { id: statement.id, created: true };
+  });
+  const statement = await prisma.bankStatement.findUniqueOrThrow({ where: { id: imported.id } });
   const returnsBooked = await bookFoundReturns(prisma, document.accountNumber, document.currency, now);
-  return { ...imported, returnsBooked };
+  return { statement, created: imported.created, returnsBooked };
 }
 
-async function assertContinuity(tx: Tx, document: StatementDocument): Promise<void> {
-  const key = { accountNumber: document.accountNumber, currency: document.currency };
-  const date = dateColumn(document.date);
-  const before = await tx.bankStatement.findFirst({ where: { ...key, statementDate: { lt: date } }, orderBy: { statementDate: 'desc' } });
-  if (before && !toDecimal(before.closingBalance).eq(document.openingBalance)) {
-    throw new StatementContinuityError(document.date, document.openingBalance, isoDateOfColumn(before.statementDate), signed(before.closingBalance, document.currency), document.currency, 'OPENING');
+/**
+ * Runs the import in one database transaction on a node-postgres connection of its own: the
+ * lines and items go in with COPY, which Prisma's interactive transactions cannot run. The
+ * transaction is run again whole after a transient failure, as runTransaction does.
+ */
+async function inImportTransaction<T>(prisma: PrismaClient, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const connectionString = databaseUrlOf(prisma);
+  if (!connectionString) throw new Error('importStatement needs a client made by createPrismaClient: it runs on a connection of its own to the same database');
+  return retryTransient(async () => {
+    const client = new pg.Client({ connectionString });
+    // A connection that breaks while idle reports it at its next query; unheard, the event would end the process.
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL transaction_timeout = ${IMPORT_TRANSACTION_TIMEOUT_MS}`);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
+}
+
+async function assertContinuity(client: pg.ClientBase, document: StatementDocument): Promise<void> {
+  const adjacent = async (comparison: '<' | '>') => {
+    const { rows } = await client.query<{ statement_date: IsoDate; opening_balance: string; closing_balance: string }>(
+      `SELECT statement_date::text AS statement_date, opening_balance::text AS opening_balance, closing_balance::text AS closing_balance FROM bank_statement
+        WHERE account_number = $1 AND currency = $2 AND statement_date ${comparison} $3::date
+        ORDER BY statement_date ${comparison === '<' ? 'DESC' : 'ASC'} LIMIT 1`,
+      [document.accountNumber, document.currency, document.date],
+    );
+    return rows[0];
+  };
+  const before = await adjacent('<');
+  if (before && !new Decimal(before.closing_balance).eq(document.openingBalance)) {
+    throw new StatementContinuityError(document.date, document.openingBalance, before.statement_date, signed(before.closing_balance, document.currency), document.currency, 'OPENING');
   }
-  const after = await tx.bankStatement.findFirst({ where: { ...key, statementDate: { gt: date } }, orderBy: { statementDate: 'asc' } });
-  if (after && !toDecimal(after.openingBalance).eq(document.closingBalance)) {
-    throw new StatementContinuityError(document.date, document.closingBalance, isoDateOfColumn(after.statementDate), signed(after.openingBalance, document.currency), document.currency, 'CLOSING');
+  const after = await adjacent('>');
+  if (after && !new Decimal(after.opening_balance).eq(document.closingBalance)) {
+    throw new StatementContinuityError(document.date, document.closingBalance, after.statement_date, signed(after.opening_balance, document.currency), document.currency, 'CLOSING');
   }
 }
 
-async function storeStatement(tx: Tx, document: StatementDocument, digest: string, options: ImportStatementOptions, now: Date): Promise<BankStatement> {
+const LINE_COLUMNS = [
+  'id', 'statement_id', 'position', 'bank_reference', 'kind', 'direction', 'amount', 'currency', 'reference', 'booking_date', 'value_date',
+  'end_to_end_id', 'debtor_name', 'debtor_account_number', 'creditor_name', 'creditor_account_number', 'remittance_information', 'duplicate_of_id',
+];
+
+async function storeStatement(client: pg.ClientBase, document: StatementDocument, digest: string, options: ImportStatementOptions, now: Date): Promise<StoredStatement & { lineIds: string[]; firstOf: Map<string, number> }> {
   const references = [...new Set(document.entries.map((entry) => entry.bankReference))];
-  const [seenBefore] = await tx.$queryRaw<{ bank_reference: string; statement_date: Date }[]>`
-    SELECT l.bank_reference, s.statement_date FROM bank_statement_line l JOIN bank_statement s ON s.id = l.statement_id
-     WHERE l.bank_reference = ANY(${references}::text[]) AND l.duplicate_of_id IS NULL
-     LIMIT 1`;
+  // One bank line is counted once: a reference already on a stored statement refuses the whole file.
+  const {
+    rows: [seenBefore],
+  } = await client.query<{ bank_reference: string; statement_date: IsoDate }>(
+    `SELECT l.bank_reference, s.statement_date::text AS statement_date FROM bank_statement_line l JOIN bank_statement s ON s.id = l.statement_id
+      WHERE l.bank_reference = ANY($1::text[]) AND l.duplicate_of_id IS NULL
+      LIMIT 1`,
+    [references],
+  );
   if (seenBefore) {
-    throw new ConflictError('STATEMENT_LINE_ALREADY_IMPORTED', `bank reference ${seenBefore.bank_reference} was already on the statement of ${isoDateOfColumn(seenBefore.statement_date)}: one movement is counted once`);
+    throw new ConflictError('STATEMENT_LINE_ALREADY_IMPORTED', `bank reference ${seenBefore.bank_reference} was already on the statement of ${seenBefore.statement_date}: one movement is counted once`);
   }
   const firstOf = new Map<string, number>();
   document.entries.forEach((entry, index) => {
     if (!firstOf.has(entry.bankReference)) firstOf.set(entry.bankReference, index);
   });
   const duplicateCount = document.entries.length - firstOf.size;
-  const statement = await tx.bankStatement.create({
-    data: {
-      accountNumber: document.accountNumber,
-      currency: document.currency,
-      statementDate: dateColumn(document.date),
-      bankStatementId: document.statementId,
-      bankCreatedAt: document.createdAt,
-      format: options.format,
-      contentSha256: digest,
-      openingBalance: document.openingBalance,
-      closingBalance: document.closingBalance,
-      entryCount: document.entries.length,
-      duplicateCount,
-      importedByUserId: options.importedByUserId,
-      importedAt: now,
-    },
-  });
-  // The lines in slices of one statement each (not one row per round trip: a busy day has
-  // 100,000 of them). Ids are chosen here so that a repeated entry can point at its first.
-  const ids = document.entries.map(() => randomUUID());
-  for (let start = 0; start < document.entries.length; start += STATEMENT_LINES_PER_INSERT_MAX) {
-    const slice = document.entries.slice(start, start + STATEMENT_LINES_PER_INSERT_MAX);
-    // One JSON parameter rather than an array per column: one value to bind, read by PostgreSQL's own parser.
-    const rows = JSON.stringify(
-      slice.map((entry, offset) => {
-        const index = start + offset;
-        const first = firstOf.get(entry.bankReference)!;
-        return [ids[index], index + 1, entry.bankReference, entry.kind, entry.direction, entry.amount, entry.reference, entry.bookingDate, entry.valueDate, entry.endToEndId, entry.debtorName, entry.debtorAccountNumber, entry.creditorName, entry.creditorAccountNumber, entry.remittanceInformation, first === index ? null : ids[first]];
-      }),
-    );
-    await tx.$executeRaw`
-      INSERT INTO bank_statement_line (id, statement_id, position, bank_reference, kind, direction, amount, currency, reference, booking_date, value_date,
-                                       end_to_end_id, debtor_name, debtor_account_number, creditor_name, creditor_account_number, remittance_information, duplicate_of_id)
-      SELECT (r->>0)::uuid, ${statement.id}::uuid, (r->>1)::int, r->>2, (r->>3)::statement_line_kind, (r->>4)::statement_line_direction, (r->>5)::numeric, ${document.currency},
-             r->>6, (r->>7)::date, (r->>8)::date, r->>9, r->>10, r->>11, r->>12, r->>13, r->>14, (r->>15)::uuid
-        FROM jsonb_array_elements(${rows}::jsonb) AS r`;
-  }
-  return statement;
+  const {
+    rows: [inserted],
+  } = await client.query<{ id: string }>(
+    `INSERT INTO bank_statement (account_number, currency, statement_date, bank_statement_id, bank_created_at, format, content_sha256, opening_balance, closing_balance,
+                                 entry_count, duplicate_count, imported_by_user_id, imported_at)
+     VALUES ($1, $2, $3::date, $4, $5::timestamptz, $6::bank_statement_format, $7, $8::numeric, $9::numeric, $10::int, $11::int, $12::uuid, $13::timestamptz)
+     RETURNING id::text AS id`,
+    [
+      document.accountNumber, document.currency, document.date, document.statementId, document.createdAt.toISOString(), options.format, digest,
+      document.openingBalance, document.closingBalance, document.entries.length, duplicateCount, options.importedByUserId, now.toISOString(),
+    ],
+  );
+  const statementId = inserted!.id;
+  // Ids are chosen here so that a repeated entry can point at its first, and the items at their lines.
+  const lineIds = document.entries.map(() => randomUUID());
+  await copyRows(
+    client,
+    'bank_statement_line',
+    LINE_COLUMNS,
+    document.entries.map((entry, index) => {
+      const first = firstOf.get(entry.bankReference)!;
+      return [
+        lineIds[index]!, statementId, String(index + 1), entry.bankReference, entry.kind, entry.direction, entry.amount, document.currency, entry.reference,
+        entry.bookingDate, entry.valueDate, entry.endToEndId, entry.debtorName, entry.debtorAccountNumber, entry.creditorName, entry.creditorAccountNumber,
+        entry.remittanceInformation, first === index ? null : lineIds[first]!,
+      ];
+    }),
+  );
+  return { id: statementId, accountNumber: document.accountNumber, currency: document.currency, date: document.date, lineIds, firstOf };
 }
 
 interface LineRow {
@@ -176,89 +217,94 @@ interface LineRow {
   reference: string;
   amount: string;
   currency: string;
-  value_date: Date;
+  value_date: IsoDate;
 }
 
 function subjectOf(line: LineRow, itemId: string | null): MatchSubject {
-  return { itemId, kind: line.kind, bankReference: line.bank_reference, reference: line.reference, amount: new Decimal(line.amount), currency: line.currency, valueDate: isoDateOfColumn(line.value_date) };
+  return { itemId, kind: line.kind, bankReference: line.bank_reference, reference: line.reference, amount: new Decimal(line.amount), currency: line.currency, valueDate: line.value_date };
 }
 
+const ITEM_COLUMNS = [
+  'outcome', 'status', 'resolved_at', 'kind', 'account_number', 'currency', 'amount', 'statement_line_id', 'inbound_credit_id', 'payout_id',
+  'offline_repayment_id', 'rule', 'detail', 'first_statement_date', 'last_checked_date', 'created_at', 'updated_at',
+];
+
 /** Every counted line of the new statement matched, earlier unresolved items tried again, ledger-only activity found, overdue items escalated. */
-async function reconcile(tx: Tx, statement: BankStatement, escalateAfterDays: number, now: Date): Promise<void> {
-  const date = isoDateOfColumn(statement.statementDate);
-  const lines = await tx.$queryRaw<LineRow[]>`
-    SELECT l.id::text AS id, l.kind::text AS kind, l.bank_reference, l.reference, l.amount::text AS amount, l.currency::text AS currency, l.value_date
-      FROM bank_statement_line l WHERE l.statement_id = ${statement.id}::uuid AND l.duplicate_of_id IS NULL ORDER BY l.position`;
-  const matches = await matchStatementLines(tx, lines.map((line) => subjectOf(line, null)));
-  // Each line's kind and amount travel with its outcome (just read above): joining every item
-  // back to its line by id costs an index probe per row for values already at hand.
-  for (let start = 0; start < lines.length; start += STATEMENT_LINES_PER_INSERT_MAX) {
-    const rows = JSON.stringify(
-      lines.slice(start, start + STATEMENT_LINES_PER_INSERT_MAX).map((line, offset) => {
-        const match = matches[start + offset]!;
-        return [line.id, match.outcome, match.rule, match.inboundCreditId, match.payoutId, match.offlineRepaymentId, match.detail, line.kind, line.amount];
-      }),
-    );
-    await tx.$executeRaw`
-      INSERT INTO reconciliation_item (outcome, status, resolved_at, kind, account_number, currency, amount, statement_line_id, inbound_credit_id, payout_id,
-                                       offline_repayment_id, rule, detail, first_statement_date, last_checked_date, created_at, updated_at)
-      SELECT (r->>1)::reconciliation_outcome, CASE WHEN r->>1 = 'MATCHED' THEN 'RESOLVED' ELSE 'OPEN' END::reconciliation_status,
-             CASE WHEN r->>1 = 'MATCHED' THEN ${now}::timestamptz END, (r->>7)::statement_line_kind, ${statement.accountNumber}, ${statement.currency}, (r->>8)::numeric, (r->>0)::uuid,
-             (r->>3)::uuid, (r->>4)::uuid, (r->>5)::uuid, (r->>2)::reconciliation_rule, r->>6, ${isoDateOfColumn(statement.statementDate)}::date, ${isoDateOfColumn(statement.statementDate)}::date,
-             ${now}::timestamptz, ${now}::timestamptz
-        FROM jsonb_array_elements(${rows}::jsonb) WITH ORDINALITY AS u(r, ord)
-       ORDER BY u.ord`;
-  }
-  if (lines.length > ITEMS_WITHOUT_ANALYZE_MAX) await tx.$executeRaw`ANALYZE reconciliation_item`;
-  await resolveLedgerOnly(tx, lines.map((line, index) => ({ kind: line.kind, match: matches[index]! })), date, now);
-  await rollForward(tx, statement, now);
-  await findLedgerOnly(tx, statement, now);
-  await escalate(tx, statement, escalateAfterDays, now);
+async function reconcile(client: pg.ClientBase, statement: StoredStatement & { lineIds: string[]; firstOf: Map<string, number> }, document: StatementDocument, escalateAfterDays: number, now: Date): Promise<void> {
+  // The counted lines, in the file's order, from the document itself: they were just written.
+  const lines: LineRow[] = [];
+  document.entries.forEach((entry, index) => {
+    if (statement.firstOf.get(entry.bankReference) !== index) return;
+    lines.push({ id: statement.lineIds[index]!, kind: entry.kind, bank_reference: entry.bankReference, reference: entry.reference, amount: entry.amount, currency: document.currency, value_date: entry.valueDate });
+  });
+  const matches = await matchStatementLines(client, lines.map((line) => subjectOf(line, null)));
+  const at = now.toISOString();
+  await copyRows(
+    client,
+    'reconciliation_item',
+    ITEM_COLUMNS,
+    lines.map((line, index) => {
+      const match = matches[index]!;
+      const matched = match.outcome === 'MATCHED';
+      return [
+        match.outcome, matched ? 'RESOLVED' : 'OPEN', matched ? at : null, line.kind, statement.accountNumber, statement.currency, line.amount, line.id,
+        match.inboundCreditId, match.payoutId, match.offlineRepaymentId, match.rule, match.detail, statement.date, statement.date, at, at,
+      ];
+    }),
+  );
+  if (lines.length > ITEMS_WITHOUT_ANALYZE_MAX) await client.query('ANALYZE reconciliation_item');
+  await resolveLedgerOnly(client, lines.map((line, index) => ({ kind: line.kind, match: matches[index]! })), statement.date, now);
+  await rollForward(client, statement, now);
+  await findLedgerOnly(client, statement, now);
+  await escalate(client, statement, escalateAfterDays, now);
 }
 
 /** Ledger activity lines now explain is no longer ledger-only. */
-async function resolveLedgerOnly(tx: Tx, matched: { kind: StatementEntry['kind']; match: Match }[], date: IsoDate, now: Date): Promise<void> {
+async function resolveLedgerOnly(client: pg.ClientBase, matched: { kind: StatementEntry['kind']; match: Match }[], date: IsoDate, now: Date): Promise<void> {
   const found = matched.filter(({ match }) => match.outcome === 'MATCHED');
   const creditIds = found.flatMap(({ match }) => (match.inboundCreditId ? [match.inboundCreditId] : []));
   const payouts = found.filter(({ match }) => !match.inboundCreditId && match.payoutId);
   if (creditIds.length === 0 && payouts.length === 0) return;
-  const detail = `shown by the bank on the statement of ${date}`;
-  await tx.$executeRaw`
-    UPDATE reconciliation_item i SET status = 'RESOLVED', resolved_at = ${now}::timestamptz, updated_at = ${now}::timestamptz, last_checked_date = ${date}::date, detail = ${detail}
-     WHERE i.outcome = 'LEDGER_ONLY' AND i.status <> 'RESOLVED'
-       AND (i.inbound_credit_id = ANY(${creditIds}::uuid[])
-            OR (i.payout_id, i.kind::text) IN (SELECT * FROM unnest(${payouts.map(({ match }) => match.payoutId)}::uuid[], ${payouts.map(({ kind }) => kind)}::text[])))`;
+  await client.query(
+    `UPDATE reconciliation_item i SET status = 'RESOLVED', resolved_at = $1::timestamptz, updated_at = $1::timestamptz, last_checked_date = $2::date, detail = $3
+      WHERE i.outcome = 'LEDGER_ONLY' AND i.status <> 'RESOLVED'
+        AND (i.inbound_credit_id = ANY($4::uuid[]) OR (i.payout_id, i.kind::text) IN (SELECT * FROM unnest($5::uuid[], $6::text[])))`,
+    [now.toISOString(), date, `shown by the bank on the statement of ${date}`, creditIds, payouts.map(({ match }) => match.payoutId), payouts.map(({ kind }) => kind)],
+  );
 }
 
 /** Unresolved lines of earlier days are matched again: the feed or the workflow may have booked them since. */
-async function rollForward(tx: Tx, statement: BankStatement, now: Date): Promise<void> {
-  const date = isoDateOfColumn(statement.statementDate);
-  const open = await tx.$queryRaw<(LineRow & { item_id: string })[]>`
-    SELECT i.id::text AS item_id, l.id::text AS id, l.kind::text AS kind, l.bank_reference, l.reference, l.amount::text AS amount, l.currency::text AS currency, l.value_date
-      FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id
-     WHERE i.account_number = ${statement.accountNumber} AND i.currency = ${statement.currency} AND i.status <> 'RESOLVED' AND i.outcome = 'BANK_ONLY'
-       AND i.first_statement_date < ${isoDateOfColumn(statement.statementDate)}::date
-     ORDER BY i.first_statement_date, i.created_at
-     LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
+async function rollForward(client: pg.ClientBase, statement: StoredStatement, now: Date): Promise<void> {
+  const { date } = statement;
+  const { rows: open } = await client.query<LineRow & { item_id: string }>(
+    `SELECT i.id::text AS item_id, l.id::text AS id, l.kind::text AS kind, l.bank_reference, l.reference, l.amount::text AS amount, l.currency::text AS currency, l.value_date::text AS value_date
+       FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id
+      WHERE i.account_number = $1 AND i.currency = $2 AND i.status <> 'RESOLVED' AND i.outcome = 'BANK_ONLY' AND i.first_statement_date < $3::date
+      ORDER BY i.first_statement_date, i.created_at
+      LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
+    [statement.accountNumber, statement.currency, date],
+  );
   if (open.length === 0) return;
-  const matches = await matchStatementLines(tx, open.map((row) => subjectOf(row, row.item_id)));
+  const matches = await matchStatementLines(client, open.map((row) => subjectOf(row, row.item_id)));
   const rows = open.map((row, index) => {
     const match = matches[index]!;
     return { id: row.item_id, match, detail: match.outcome === 'MATCHED' ? `${match.detail} (matched at the import of ${date})` : match.detail };
   });
-  await tx.$executeRaw`
-    UPDATE reconciliation_item i
-       SET outcome = u.outcome::reconciliation_outcome, rule = u.rule::reconciliation_rule, inbound_credit_id = u.inbound_credit_id, payout_id = u.payout_id,
-           offline_repayment_id = u.offline_repayment_id, detail = u.detail,
-           status = CASE WHEN u.outcome = 'MATCHED' THEN 'RESOLVED'::reconciliation_status ELSE i.status END,
-           resolved_at = CASE WHEN u.outcome = 'MATCHED' THEN ${now}::timestamptz ELSE i.resolved_at END,
-           last_checked_date = ${isoDateOfColumn(statement.statementDate)}::date, updated_at = ${now}::timestamptz
-      FROM unnest(${rows.map((row) => row.id)}::uuid[], ${rows.map((row) => row.match.outcome)}::text[], ${rows.map((row) => row.match.rule)}::text[],
-                  ${rows.map((row) => row.match.inboundCreditId)}::uuid[], ${rows.map((row) => row.match.payoutId)}::uuid[],
-                  ${rows.map((row) => row.match.offlineRepaymentId)}::uuid[], ${rows.map((row) => row.detail)}::text[])
-           AS u(id, outcome, rule, inbound_credit_id, payout_id, offline_repayment_id, detail)
-     WHERE i.id = u.id`;
-  await resolveLedgerOnly(tx, open.map((row, index) => ({ kind: row.kind, match: matches[index]! })), date, now);
+  await client.query(
+    `UPDATE reconciliation_item i
+        SET outcome = u.outcome::reconciliation_outcome, rule = u.rule::reconciliation_rule, inbound_credit_id = u.inbound_credit_id, payout_id = u.payout_id,
+            offline_repayment_id = u.offline_repayment_id, detail = u.detail,
+            status = CASE WHEN u.outcome = 'MATCHED' THEN 'RESOLVED'::reconciliation_status ELSE i.status END,
+            resolved_at = CASE WHEN u.outcome = 'MATCHED' THEN $1::timestamptz ELSE i.resolved_at END,
+            last_checked_date = $2::date, updated_at = $1::timestamptz
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[]) AS u(id, outcome, rule, inbound_credit_id, payout_id, offline_repayment_id, detail)
+      WHERE i.id = u.id`,
+    [
+      now.toISOString(), date, rows.map((row) => row.id), rows.map((row) => row.match.outcome), rows.map((row) => row.match.rule), rows.map((row) => row.match.inboundCreditId),
+      rows.map((row) => row.match.payoutId), rows.map((row) => row.match.offlineRepaymentId), rows.map((row) => row.detail),
+    ],
+  );
+  await resolveLedgerOnly(client, open.map((row, index) => ({ kind: row.kind, match: matches[index]! })), date, now);
 }
 
 /**
@@ -266,20 +312,26 @@ async function rollForward(tx: Tx, statement: BankStatement, now: Date): Promise
  * ledger settled that the bank never executed (shortage, 短款, or in transit over the day's end),
  * a credit the ledger booked that the bank never showed.
  */
-async function findLedgerOnly(tx: Tx, statement: BankStatement, now: Date): Promise<void> {
-  const first = await tx.bankStatement.findFirst({ where: { accountNumber: statement.accountNumber, currency: statement.currency }, orderBy: { statementDate: 'asc' }, select: { statementDate: true } });
-  const from = startOfBusinessDate(isoDateOfColumn(first!.statementDate));
-  const to = startOfBusinessDate(addDays(isoDateOfColumn(statement.statementDate), 1));
-  const payouts = await tx.$queryRaw<{ id: string; amount: string; payout_reference: string; settled_at: Date }[]>`
-    SELECT p.id::text AS id, p.amount::text AS amount, p.payout_reference, p.settled_at FROM payout p
-     WHERE p.currency = ${statement.currency} AND p.status IN ('SETTLED', 'RETURNED') AND p.settled_at >= ${from} AND p.settled_at < ${to}
-       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT' AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
-     ORDER BY p.settled_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
-  const credits = await tx.$queryRaw<{ id: string; amount: string; bank_reference: string; received_at: Date }[]>`
-    SELECT c.id::text AS id, c.amount::text AS amount, c.bank_reference, c.received_at FROM inbound_credit c
-     WHERE c.currency = ${statement.currency} AND c.received_at >= ${from} AND c.received_at < ${to}
-       AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
-     ORDER BY c.received_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
+async function findLedgerOnly(client: pg.ClientBase, statement: StoredStatement, now: Date): Promise<void> {
+  const {
+    rows: [first],
+  } = await client.query<{ first: IsoDate }>(`SELECT min(statement_date)::text AS first FROM bank_statement WHERE account_number = $1 AND currency = $2`, [statement.accountNumber, statement.currency]);
+  const from = startOfBusinessDate(first!.first).toISOString();
+  const to = startOfBusinessDate(addDays(statement.date, 1)).toISOString();
+  const { rows: payouts } = await client.query<{ id: string; amount: string; payout_reference: string; settled_at: Date }>(
+    `SELECT p.id::text AS id, p.amount::text AS amount, p.payout_reference, p.settled_at FROM payout p
+      WHERE p.currency = $1 AND p.status IN ('SETTLED', 'RETURNED') AND p.settled_at >= $2::timestamptz AND p.settled_at < $3::timestamptz
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT' AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
+      ORDER BY p.settled_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
+    [statement.currency, from, to],
+  );
+  const { rows: credits } = await client.query<{ id: string; amount: string; bank_reference: string; received_at: Date }>(
+    `SELECT c.id::text AS id, c.amount::text AS amount, c.bank_reference, c.received_at FROM inbound_credit c
+      WHERE c.currency = $1 AND c.received_at >= $2::timestamptz AND c.received_at < $3::timestamptz
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
+      ORDER BY c.received_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
+    [statement.currency, from, to],
+  );
   const items = [
     ...payouts.map((payout) => ({
       kind: 'PAYOUT',
@@ -297,45 +349,52 @@ async function findLedgerOnly(tx: Tx, statement: BankStatement, now: Date): Prom
     })),
   ];
   if (items.length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO reconciliation_item (outcome, status, kind, account_number, currency, amount, payout_id, inbound_credit_id, detail, first_statement_date, last_checked_date, created_at, updated_at)
-      SELECT 'LEDGER_ONLY', 'OPEN', u.kind::statement_line_kind, ${statement.accountNumber}, ${statement.currency}, u.amount, u.payout_id, u.inbound_credit_id, u.detail,
-             ${isoDateOfColumn(statement.statementDate)}::date, ${isoDateOfColumn(statement.statementDate)}::date, ${now}::timestamptz, ${now}::timestamptz
-        FROM unnest(${items.map((item) => item.kind)}::text[], ${items.map((item) => item.amount)}::numeric[], ${items.map((item) => item.payoutId)}::uuid[],
-                    ${items.map((item) => item.inboundCreditId)}::uuid[], ${items.map((item) => item.detail)}::text[]) WITH ORDINALITY AS u(kind, amount, payout_id, inbound_credit_id, detail, ord)
-       ORDER BY u.ord`;
+    await client.query(
+      `INSERT INTO reconciliation_item (outcome, status, kind, account_number, currency, amount, payout_id, inbound_credit_id, detail, first_statement_date, last_checked_date, created_at, updated_at)
+       SELECT 'LEDGER_ONLY', 'OPEN', u.kind::statement_line_kind, $1, $2, u.amount, u.payout_id, u.inbound_credit_id, u.detail, $3::date, $3::date, $4::timestamptz, $4::timestamptz
+         FROM unnest($5::text[], $6::numeric[], $7::uuid[], $8::uuid[], $9::text[]) WITH ORDINALITY AS u(kind, amount, payout_id, inbound_credit_id, detail, ord)
+        ORDER BY u.ord`,
+      [
+        statement.accountNumber, statement.currency, statement.date, now.toISOString(), items.map((item) => item.kind), items.map((item) => item.amount),
+        items.map((item) => item.payoutId), items.map((item) => item.inboundCreditId), items.map((item) => item.detail),
+      ],
+    );
   }
-  await tx.reconciliationItem.updateMany({
-    where: { accountNumber: statement.accountNumber, currency: statement.currency, outcome: 'LEDGER_ONLY', status: { not: 'RESOLVED' } },
-    data: { lastCheckedDate: statement.statementDate },
-  });
+  await client.query(
+    `UPDATE reconciliation_item SET last_checked_date = $3::date WHERE account_number = $1 AND currency = $2 AND outcome = 'LEDGER_ONLY' AND status <> 'RESOLVED'`,
+    [statement.accountNumber, statement.currency, statement.date],
+  );
 }
 
 /** Items unresolved for `escalateAfterDays` days NEED_ATTENTION; every operator party is told once per item. */
-async function escalate(tx: Tx, statement: BankStatement, escalateAfterDays: number, now: Date): Promise<void> {
-  const date = isoDateOfColumn(statement.statementDate);
-  const due = await tx.reconciliationItem.findMany({
-    where: { accountNumber: statement.accountNumber, currency: statement.currency, status: 'OPEN', firstStatementDate: { lte: dateColumn(addDays(date, -escalateAfterDays)) } },
-    orderBy: { firstStatementDate: 'asc' },
-    take: RECONCILIATION_ESCALATIONS_MAX,
-  });
+async function escalate(client: pg.ClientBase, statement: StoredStatement, escalateAfterDays: number, now: Date): Promise<void> {
+  const { rows: due } = await client.query<{ id: string; outcome: string; kind: string; amount: string; currency: string; first_statement_date: IsoDate; detail: string }>(
+    `SELECT id::text AS id, outcome::text AS outcome, kind::text AS kind, amount::text AS amount, currency::text AS currency, first_statement_date::text AS first_statement_date, detail
+       FROM reconciliation_item WHERE account_number = $1 AND currency = $2 AND status = 'OPEN' AND first_statement_date <= $3::date
+      ORDER BY first_statement_date LIMIT ${RECONCILIATION_ESCALATIONS_MAX}`,
+    [statement.accountNumber, statement.currency, addDays(statement.date, -escalateAfterDays)],
+  );
   if (due.length === 0) return;
-  const operators = await operatorPartyIds(tx);
-  for (const item of due) {
-    await tx.reconciliationItem.update({ where: { id: item.id }, data: { status: 'NEEDS_ATTENTION', escalatedAt: now, updatedAt: now } });
+  await client.query(`UPDATE reconciliation_item SET status = 'NEEDS_ATTENTION', escalated_at = $1::timestamptz, updated_at = $1::timestamptz WHERE id = ANY($2::uuid[])`, [
+    now.toISOString(),
+    due.map((item) => item.id),
+  ]);
+  const { rows: operators } = await client.query<{ id: string }>(`SELECT id::text AS id FROM party WHERE 'PLATFORM' = ANY(roles)`);
+  const notices = due.flatMap((item) => {
     const amount = money(item.amount, item.currency);
     const side = item.outcome === 'BANK_ONLY' ? '银行有账、平台无账（长款）/ the bank has it, the ledger does not' : '平台有账、银行无账（短款或在途）/ the ledger has it, the bank does not';
-    await notifyParties(
-      tx,
-      operators,
-      {
-        kind: 'RECONCILIATION_ITEM_UNRESOLVED',
-        subject: `对账差异未解决 ${amount} / Reconciliation difference unresolved ${amount}`,
-        body: `${side}: ${amount} (${item.kind}) since the statement of ${isoDateOfColumn(item.firstStatementDate)}, unresolved after ${escalateAfterDays} days. ${item.detail}`.slice(0, 2000),
-      },
-      `reconciliation:${item.id}:attention`,
-    );
-  }
+    const subject = `对账差异未解决 ${amount} / Reconciliation difference unresolved ${amount}`;
+    const body = `${side}: ${amount} (${item.kind}) since the statement of ${item.first_statement_date}, unresolved after ${escalateAfterDays} days. ${item.detail}`.slice(0, 2000);
+    // Each operator party's copy is keyed by the item and the party: told once, whatever retries the import sees.
+    return operators.map((operator) => ({ partyId: operator.id, subject, body, dedupeKey: `reconciliation:${item.id}:attention:${operator.id}` }));
+  });
+  if (notices.length === 0) return;
+  await client.query(
+    `INSERT INTO notification (party_id, kind, subject, body, dedupe_key)
+     SELECT u.party_id, 'RECONCILIATION_ITEM_UNRESOLVED', u.subject, u.body, u.dedupe_key FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(party_id, subject, body, dedupe_key)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [notices.map((notice) => notice.partyId), notices.map((notice) => notice.subject), notices.map((notice) => notice.body), notices.map((notice) => notice.dedupeKey)],
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { StatementEntry } from '../../bank/statement/statement-document';
 import { addDays, startOfBusinessDate, type IsoDate } from '../../domain/business-date';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
+import type pg from 'pg';
 import type { Prisma, ReconciliationRule } from '../client';
-import type { Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
 // The matching rules of docs/reconciliation.md ("Matching") over many statement lines at once. A
@@ -73,7 +73,7 @@ function windowOf(valueDate: IsoDate) {
  * Matches `subjects` in their order by the rules of docs/reconciliation.md, against the
  * database as it is when called: nothing is written here.
  */
-export async function matchStatementLines(tx: Tx, subjects: readonly MatchSubject[]): Promise<Match[]> {
+export async function matchStatementLines(db: pg.ClientBase, subjects: readonly MatchSubject[]): Promise<Match[]> {
   const results: (Match | undefined)[] = Array.from({ length: subjects.length }, () => undefined);
   const credits = subjects.map((subject, ord) => ({ subject, ord })).filter(({ subject }) => subject.kind === 'INBOUND_CREDIT');
   const payouts = subjects.map((subject, ord) => ({ subject, ord })).filter(({ subject }) => subject.kind !== 'INBOUND_CREDIT');
@@ -81,11 +81,13 @@ export async function matchStatementLines(tx: Tx, subjects: readonly MatchSubjec
   // Rule 1: the credits the feed booked under the lines' bank references.
   const byReference = new Map<number, CreditByReference>();
   if (credits.length > 0) {
-    const rows = await tx.$queryRaw<CreditByReference[]>`
-      SELECT s.ord, c.id::text AS id, c.amount::text AS amount, c.currency::text AS currency,
-             EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM s.item_id) AS taken
-        FROM unnest(${credits.map(({ ord }) => ord)}::int[], ${credits.map(({ subject }) => subject.bankReference)}::text[], ${credits.map(({ subject }) => subject.itemId)}::uuid[]) AS s(ord, bank_reference, item_id)
-        JOIN inbound_credit c ON c.bank_reference = s.bank_reference`;
+    const { rows } = await db.query<CreditByReference>(
+      `SELECT s.ord, c.id::text AS id, c.amount::text AS amount, c.currency::text AS currency,
+              EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM s.item_id) AS taken
+         FROM unnest($1::int[], $2::text[], $3::uuid[]) AS s(ord, bank_reference, item_id)
+         JOIN inbound_credit c ON c.bank_reference = s.bank_reference`,
+      [credits.map(({ ord }) => ord), credits.map(({ subject }) => subject.bankReference), credits.map(({ subject }) => subject.itemId)],
+    );
     for (const row of rows) byReference.set(row.ord, row);
   }
 
@@ -94,18 +96,26 @@ export async function matchStatementLines(tx: Tx, subjects: readonly MatchSubjec
   const candidates = new Map<number, string[]>();
   if (byAccount.length > 0) {
     const windows = byAccount.map(({ subject }) => windowOf(subject.valueDate));
-    const rows = await tx.$queryRaw<{ ord: number; id: string }[]>`
-      SELECT s.ord, c.id::text AS id
-        FROM unnest(${byAccount.map(({ ord }) => ord)}::int[], ${byAccount.map(({ subject }) => subject.reference)}::text[],
-                    ${byAccount.map(({ subject }) => subject.amount.toFixed())}::numeric[], ${byAccount.map(({ subject }) => subject.currency)}::text[],
-                    ${windows.map((window) => window.from)}::timestamptz[], ${windows.map((window) => window.to)}::timestamptz[],
-                    ${windows.map((window) => window.valueDay)}::timestamptz[], ${byAccount.map(({ subject }) => subject.itemId)}::uuid[])
-             AS s(ord, virtual_account_number, amount, currency, from_at, to_at, value_day, item_id)
-        JOIN inbound_credit c ON c.virtual_account_number = s.virtual_account_number AND c.amount = s.amount AND c.currency = s.currency
-                             AND c.received_at >= s.from_at AND c.received_at < s.to_at
-       WHERE NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM s.item_id)
-         AND NOT EXISTS (SELECT 1 FROM bank_statement_line l WHERE l.bank_reference = c.bank_reference AND l.duplicate_of_id IS NULL)
-       ORDER BY s.ord, abs(extract(epoch FROM c.received_at - s.value_day)), c.received_at, c.id`;
+    const { rows } = await db.query<{ ord: number; id: string }>(
+      `SELECT s.ord, c.id::text AS id
+         FROM unnest($1::int[], $2::text[], $3::numeric[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::uuid[])
+              AS s(ord, virtual_account_number, amount, currency, from_at, to_at, value_day, item_id)
+         JOIN inbound_credit c ON c.virtual_account_number = s.virtual_account_number AND c.amount = s.amount AND c.currency = s.currency
+                              AND c.received_at >= s.from_at AND c.received_at < s.to_at
+        WHERE NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM s.item_id)
+          AND NOT EXISTS (SELECT 1 FROM bank_statement_line l WHERE l.bank_reference = c.bank_reference AND l.duplicate_of_id IS NULL)
+        ORDER BY s.ord, abs(extract(epoch FROM c.received_at - s.value_day)), c.received_at, c.id`,
+      [
+        byAccount.map(({ ord }) => ord),
+        byAccount.map(({ subject }) => subject.reference),
+        byAccount.map(({ subject }) => subject.amount.toFixed()),
+        byAccount.map(({ subject }) => subject.currency),
+        windows.map((window) => window.from),
+        windows.map((window) => window.to),
+        windows.map((window) => window.valueDay),
+        byAccount.map(({ subject }) => subject.itemId),
+      ],
+    );
     for (const row of rows) {
       const list = candidates.get(row.ord);
       if (list) list.push(row.id);
@@ -144,11 +154,9 @@ export async function matchStatementLines(tx: Tx, subjects: readonly MatchSubjec
     const windowMs = STATEMENT_MATCH_WINDOW_DAYS * DAY_MS;
     const lows = expectedOrNone.map(({ subject }) => new Date(startOfBusinessDate(subject.valueDate).getTime() - windowMs).toISOString());
     const highs = expectedOrNone.map(({ subject }) => new Date(startOfBusinessDate(subject.valueDate).getTime() + windowMs + DAY_MS).toISOString());
-    const rows = await tx.$queryRaw<{ ord: number; id: string; bank_reference: string }[]>`
-      SELECT s.ord, e.id, e.bank_reference
-        FROM unnest(${expectedOrNone.map(({ ord }) => ord)}::int[], ${expectedOrNone.map(({ subject }) => subject.bankReference)}::text[],
-                    ${expectedOrNone.map(({ subject }) => subject.reference)}::text[], ${expectedOrNone.map(({ subject }) => subject.amount.toFixed())}::numeric[],
-                    ${expectedOrNone.map(({ subject }) => subject.currency)}::text[], ${lows}::timestamptz[], ${highs}::timestamptz[])
+    const { rows } = await db.query<{ ord: number; id: string; bank_reference: string }>(
+      `SELECT s.ord, e.id, e.bank_reference
+        FROM unnest($1::int[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::timestamptz[], $7::timestamptz[])
              AS s(ord, bank_reference, virtual_account_number, amount, currency, low, high)
         CROSS JOIN LATERAL (
           SELECT o.id::text AS id, o.bank_reference FROM offline_repayment o
@@ -158,7 +166,17 @@ export async function matchStatementLines(tx: Tx, subjects: readonly MatchSubjec
              AND (o.bank_reference = s.bank_reference
                   OR (a.virtual_account_number = s.virtual_account_number AND o.amount = s.amount AND o.created_at BETWEEN s.low AND s.high))
            ORDER BY (o.bank_reference = s.bank_reference) DESC, o.created_at, o.id
-           LIMIT 1) e`;
+           LIMIT 1) e`,
+      [
+        expectedOrNone.map(({ ord }) => ord),
+        expectedOrNone.map(({ subject }) => subject.bankReference),
+        expectedOrNone.map(({ subject }) => subject.reference),
+        expectedOrNone.map(({ subject }) => subject.amount.toFixed()),
+        expectedOrNone.map(({ subject }) => subject.currency),
+        lows,
+        highs,
+      ],
+    );
     const expected = new Map(rows.map((row) => [row.ord, row]));
     for (const { subject: line, ord } of expectedOrNone) {
       const found = expected.get(ord);
@@ -171,9 +189,11 @@ export async function matchStatementLines(tx: Tx, subjects: readonly MatchSubjec
   // Payouts and their returns carry the payout reference the platform chose.
   if (payouts.length > 0) {
     const references = [...new Set(payouts.map(({ subject }) => subject.reference))];
-    const rows = await tx.$queryRaw<PayoutByReference[]>`
-      SELECT p.payout_reference, p.id::text AS id, p.amount::text AS amount, p.currency::text AS currency, p.status::text AS status, p.returned_amount::text AS returned_amount
-        FROM payout p WHERE p.payout_reference = ANY(${references}::text[])`;
+    const { rows } = await db.query<PayoutByReference>(
+      `SELECT p.payout_reference, p.id::text AS id, p.amount::text AS amount, p.currency::text AS currency, p.status::text AS status, p.returned_amount::text AS returned_amount
+         FROM payout p WHERE p.payout_reference = ANY($1::text[])`,
+      [references],
+    );
     const byPayoutReference = new Map(rows.map((row) => [row.payout_reference, row]));
     for (const { subject: line, ord } of payouts) results[ord] = matchPayoutLine(line, byPayoutReference.get(line.reference));
   }

@@ -98,21 +98,36 @@ interface BalanceRow {
   creditsPosted: string;
   debitsPending: string;
   creditsPending: string;
+  dayMovements: string | null;
 }
 
 // Day-end totals of every account: the previous day's stored totals plus the day's entries
 // (T日期初余额 = T-1日期末余额), the holds reserved before the cut-off and unresolved then.
-// The first day ever closed sums every entry before its cut-off.
+// The first day ever closed sums every entry before its cut-off. The day's entries are read
+// once (a busy day has hundreds of thousands): the same rows give each account's movements and
+// the trial balance's movements per currency and book, which ride on the first row as JSON.
+// An entry's book is its account's (the ledger refuses an entry whose account is in another
+// book than its transaction, LG012), so the transactions need not be joined.
 const DAY_END_BALANCES_SQL = `
   WITH "previous" AS (
       SELECT b."account_id", b."debits_posted", b."credits_posted" FROM "accounting_day_balance" b WHERE b."business_date" = $1::date
+  ), "day_entries" AS MATERIALIZED (
+      SELECT e."account_id", e."currency", e."transaction_id", e."direction", e."amount"
+      FROM "ledger_entry" e
+      WHERE e."effective_at" < $3::timestamptz AND ($2::timestamptz IS NULL OR e."effective_at" >= $2::timestamptz)
   ), "moves" AS (
       SELECT e."account_id",
              sum(e."amount") FILTER (WHERE e."direction" = 'DEBIT') AS "debits",
              sum(e."amount") FILTER (WHERE e."direction" = 'CREDIT') AS "credits"
-      FROM "ledger_entry" e
-      WHERE e."effective_at" < $3::timestamptz AND ($2::timestamptz IS NULL OR e."effective_at" >= $2::timestamptz)
+      FROM "day_entries" e
       GROUP BY e."account_id"
+  ), "movements" AS (
+      SELECT e."currency"::text AS "currency", a."book"::text AS "book",
+             coalesce(sum(e."amount") FILTER (WHERE e."direction" = 'DEBIT'), 0)::text AS "debits",
+             coalesce(sum(e."amount") FILTER (WHERE e."direction" = 'CREDIT'), 0)::text AS "credits",
+             count(DISTINCT e."transaction_id")::int AS "transactions"
+      FROM "day_entries" e JOIN "ledger_account" a ON a."id" = e."account_id"
+      GROUP BY e."currency", a."book"
   ), "held" AS (
       SELECT s."account_id", sum(s."debit") AS "debits", sum(s."credit") AS "credits"
       FROM "ledger_hold" x
@@ -124,7 +139,8 @@ const DAY_END_BALANCES_SQL = `
          (coalesce(p."debits_posted", 0) + coalesce(m."debits", 0))::text AS "debitsPosted",
          (coalesce(p."credits_posted", 0) + coalesce(m."credits", 0))::text AS "creditsPosted",
          coalesce(h."debits", 0)::text AS "debitsPending",
-         coalesce(h."credits", 0)::text AS "creditsPending"
+         coalesce(h."credits", 0)::text AS "creditsPending",
+         CASE WHEN row_number() OVER (ORDER BY a."id") = 1 THEN (SELECT coalesce(json_agg(v), '[]'::json) FROM "movements" v)::text END AS "dayMovements"
   FROM "ledger_account" a
   LEFT JOIN "previous" p ON p."account_id" = a."id"
   LEFT JOIN "moves" m ON m."account_id" = a."id"
@@ -132,17 +148,17 @@ const DAY_END_BALANCES_SQL = `
   WHERE a."created_at" < $3::timestamptz OR p."account_id" IS NOT NULL OR m."account_id" IS NOT NULL OR h."account_id" IS NOT NULL
   ORDER BY a."id"`;
 
-const DAY_MOVEMENTS_SQL = `
-  SELECT e."currency"::text AS "currency", t."book"::text AS "book",
-         coalesce(sum(e."amount") FILTER (WHERE e."direction" = 'DEBIT'), 0)::text AS "debits",
-         coalesce(sum(e."amount") FILTER (WHERE e."direction" = 'CREDIT'), 0)::text AS "credits",
-         count(DISTINCT t."id")::int AS "transactions"
-  FROM "ledger_entry" e JOIN "ledger_transaction" t ON t."id" = e."transaction_id"
-  WHERE e."effective_at" < $2::timestamptz AND ($1::timestamptz IS NULL OR e."effective_at" >= $1::timestamptz)
-  GROUP BY e."currency", t."book"`;
+/** The day's entries per currency and book (on the first row of DAY_END_BALANCES_SQL). */
+interface DayMovement {
+  currency: Currency;
+  book: LedgerBook;
+  debits: string;
+  credits: string;
+  transactions: number;
+}
 
 /** The trial balances of a day from its accounts' day-end totals and its movements. */
-function trialBalancesOf(balances: BalanceRow[], movements: Array<{ currency: Currency; book: LedgerBook; debits: string; credits: string; transactions: number }>): DayTrialBalance[] {
+function trialBalancesOf(balances: BalanceRow[], movements: DayMovement[]): DayTrialBalance[] {
   const byKey = new Map<string, DayTrialBalance>();
   const zero = new Decimal(0);
   const entry = (currency: Currency, book: LedgerBook): DayTrialBalance => {
@@ -228,10 +244,7 @@ export async function closeAccountingDay(
 
       const previousDate = last ? dateOf(last.businessDate) : null;
       const balances = await rowsOf<BalanceRow>(tx, { text: DAY_END_BALANCES_SQL, values: [previousDate, opensAt?.toISOString() ?? null, cutOffAt.toISOString()] });
-      const movements = await rowsOf<{ currency: Currency; book: LedgerBook; debits: string; credits: string; transactions: number }>(tx, {
-        text: DAY_MOVEMENTS_SQL,
-        values: [opensAt?.toISOString() ?? null, cutOffAt.toISOString()],
-      });
+      const movements = JSON.parse(balances[0]?.dayMovements ?? '[]') as DayMovement[];
       const trialBalances = trialBalancesOf(balances, movements);
       // A ledger whose transactions balance always gives equal columns: anything else is a
       // broken invariant, and the day must not be closed on it.
