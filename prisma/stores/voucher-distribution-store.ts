@@ -126,7 +126,7 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
       }
       const [{ number }] = await tx.$queryRaw<[{ number: number }]>`SELECT (COALESCE(MAX("number"), 0) + 1)::int AS "number" FROM voucher_distribution WHERE voucher_id = ${voucher.id}::uuid`;
       const created = await tx.voucherDistribution.create({
-        data: { voucherId: voucher.id, number, inboundCreditId, currency, paid, excess: distribution.excess, kind: distribution.kind, shares: shares as unknown as object, createdAt: now },
+        data: { voucherId: voucher.id, number, inboundCreditId, currency, paid, excess: distribution.excess, kind: distribution.kind, shares: shares, createdAt: now },
       });
       return planOf(created, false);
     },
@@ -285,7 +285,7 @@ export async function finishVoucherDistribution(prisma: PrismaClient, distributi
           const amount = formatAmount(excess, currency);
           await tx.inboundException.create({
             data: {
-              bankReference: `overpaid:voucher-distribution:${row.id}`,
+              bankReference: `overpaid:voucher:${row.id}`,
               reason: 'OVERPAID',
               detail: `paid beyond what voucher ${voucher.voucherNumber} still owed: the payer's, for a refund`,
               virtualAccountNumber: credit.virtualAccountNumber,
