@@ -4,7 +4,7 @@ import { ENTRIES_PER_TRANSACTION_MAX, transfer, type LedgerEntryInput } from '..
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { distributeMaturityPayment } from '../../domain/voucher-distribution';
 import { businessDateOf, isoDateOfColumn } from '../../domain/business-date';
-import type { PrismaClient } from '../client';
+import type { Prisma, PrismaClient } from '../client';
 import { collectionAccountCode, partyAccountCode, platformAccountCode } from './chart-of-accounts';
 import { requestBalancePayout } from './balance-payout-store';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
@@ -126,7 +126,7 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
       }
       const [{ number }] = await tx.$queryRaw<[{ number: number }]>`SELECT (COALESCE(MAX("number"), 0) + 1)::int AS "number" FROM voucher_distribution WHERE voucher_id = ${voucher.id}::uuid`;
       const created = await tx.voucherDistribution.create({
-        data: { voucherId: voucher.id, number, inboundCreditId, currency, paid, excess: distribution.excess, kind: distribution.kind, shares: shares, createdAt: now },
+        data: { voucherId: voucher.id, number, inboundCreditId, currency, paid, excess: distribution.excess, kind: distribution.kind, shares: shares as unknown as Prisma.InputJsonValue, createdAt: now },
       });
       return planOf(created, false);
     },
