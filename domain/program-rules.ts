@@ -31,6 +31,10 @@ export interface ProgramTermsInput {
   programLimit: string;
   supplierLimit: string;
   obligorLimit: string;
+  /** Whether holders of the core enterprise's vouchers may finance their parts under this program; false when absent. */
+  admitsVoucherHolders?: boolean | null;
+  /** The limit of each voucher holder that is not enrolled (its SUPPLIER limit, opened on first use); 0 when absent. */
+  voucherHolderLimit?: string | null;
 }
 
 export interface ValidProgramTerms {
@@ -51,6 +55,8 @@ export interface ValidProgramTerms {
   programLimit: Decimal;
   supplierLimit: Decimal;
   obligorLimit: Decimal;
+  admitsVoucherHolders: boolean;
+  voucherHolderLimit: Decimal;
 }
 
 const RATE = /^(0|[1-9]\d*)(\.\d+)?$/;
@@ -116,6 +122,11 @@ export function validateProgramTerms(input: ProgramTermsInput, currency: string,
   const supplierLimit = money('supplierLimit', input.supplierLimit);
   const obligorLimit = money('obligorLimit', input.obligorLimit);
   if (supplierLimit.gt(programLimit) && programLimit.gt(0)) issues.push({ path: at('supplierLimit'), message: 'must not exceed the program limit' });
+  const admitsVoucherHolders = input.admitsVoucherHolders === true;
+  const voucherHolderLimit = money('voucherHolderLimit', input.voucherHolderLimit ?? '0', true);
+  if (voucherHolderLimit.gt(programLimit) && programLimit.gt(0)) issues.push({ path: at('voucherHolderLimit'), message: 'must not exceed the program limit' });
+  // A program that admits voucher holders with no room for any of them would refuse every application.
+  if (admitsVoucherHolders && voucherHolderLimit.isZero()) issues.push({ path: at('voucherHolderLimit'), message: 'must be above zero when the program admits voucher holders' });
   if (issues.length) throw new ValidationError(issues);
   return {
     advanceRate,
@@ -135,6 +146,8 @@ export function validateProgramTerms(input: ProgramTermsInput, currency: string,
     programLimit,
     supplierLimit,
     obligorLimit,
+    admitsVoucherHolders,
+    voucherHolderLimit,
   };
 }
 

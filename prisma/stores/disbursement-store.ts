@@ -17,6 +17,7 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { currentPayoutAccount } from './payout-account-store';
+import { assignVoucherPartAtDisbursement } from './voucher-financing-store';
 
 // Disbursement (放款): the funder's money is reserved, posted to the supplier net of the
 // discount and fees, and paid out to the supplier's bank account through the bank adapter.
@@ -191,6 +192,7 @@ export async function disburseAtValueDate(prisma: PrismaClient, financingId: str
         await postHold(tx, { holdId, idempotencyKey: `financing:${financingId}:limit-use:${holdId}`, code: 'LIMIT_UTILISATION', metadata }, now);
       }
       const penaltyAccountId = await openPenaltyAccount(tx, financing);
+      await assignVoucherPartAtDisbursement(tx, financing, now);
       await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'FINANCED', updatedAt: now } });
       await tx.receivableTransition.create({
         data: { receivableId: financing.receivableId, financingId: financing.id, fromStatus: 'FINANCING_PENDING', toStatus: 'FINANCED', reason: `financing ${financing.financingNumber} disbursed`, occurredAt: now },

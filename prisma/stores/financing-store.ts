@@ -16,6 +16,7 @@ import { quoteFinancing, type QuoteResult } from './program-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { isUniqueViolation } from './unique-violation';
+import { holdVoucherPartForFinancing, releaseVoucherPartOfFinancing } from './voucher-financing-store';
 
 export interface ApplyInput {
   /** The id the financing's workflow was started with; the database chooses one when absent. */
@@ -110,6 +111,7 @@ async function applyInTransaction(tx: Tx, actor: Actor, quoted: QuoteResult, req
   if (current.status !== 'CONFIRMED') throw new WrongStateError(`only a CONFIRMED receivable can be financed; this one is ${current.status}`, current.status);
   const created = await createFinancing(tx, actor, quoted, request, windows, now);
   const holdIds = await reserveLimits(tx, created, quoted, now);
+  await holdVoucherPartForFinancing(tx, current, created, now);
   await tx.receivable.update({ where: { id: receivable.id }, data: { status: 'FINANCING_PENDING', updatedAt: now } });
   await tx.receivableTransition.create({
     data: { receivableId: receivable.id, financingId: created.id, fromStatus: 'CONFIRMED', toStatus: 'FINANCING_PENDING', actorUserId: actor.userId, actorPartyId: actor.partyId, reason: `financing ${created.financingNumber} applied for`, occurredAt: now },
@@ -324,6 +326,7 @@ export async function releaseFinancing(tx: Tx, financing: Financing, actor: Fina
     await parkCollectionOf(tx, financing, 'FINANCING_ENDED', detail, now);
     await closeAccount(tx, financing.collectionAccountId, now);
   }
+  await releaseVoucherPartOfFinancing(tx, financing, now);
   await tx.receivable.update({ where: { id: financing.receivableId }, data: { status: 'CONFIRMED', updatedAt: now } });
   await tx.receivableTransition.create({
     data: {

@@ -25,6 +25,13 @@ export async function findVisibleProgram(prisma: PrismaClient, actor: Actor, pro
   return program;
 }
 
+/** A program by id, whoever asks: for a voucher holder, whose program is the issuer's whether it is enrolled or not. */
+async function findProgramOrThrow(prisma: PrismaClient, programId: string): Promise<Program> {
+  const program = /^[0-9a-f-]{36}$/i.test(programId) ? await prisma.program.findUnique({ where: { id: programId } }) : null;
+  if (!program) throw new NotFoundError('Program', programId);
+  return program;
+}
+
 export async function currentTerms(prisma: PrismaClient | Prisma.TransactionClient, programId: string): Promise<ProgramTerms> {
   const terms = await prisma.programTerms.findFirst({ where: { programId }, orderBy: { version: 'desc' } });
   if (!terms) throw new NotFoundError('ProgramTerms', programId);
@@ -97,6 +104,8 @@ export function termsInputOf(terms: ValidProgramTerms) {
     programLimit: terms.programLimit.toFixed(),
     supplierLimit: terms.supplierLimit.toFixed(),
     obligorLimit: terms.obligorLimit.toFixed(),
+    admitsVoucherHolders: terms.admitsVoucherHolders,
+    voucherHolderLimit: terms.voucherHolderLimit.toFixed(),
   };
 }
 
@@ -219,14 +228,19 @@ export async function quoteFinancing(
   now = new Date(),
 ): Promise<QuoteResult> {
   const receivable = await findVisibleReceivable(prisma, actor, input.receivableId);
-  const program = await findVisibleProgram(prisma, actor, input.programId);
+  // A voucher part's holder need not be enrolled: the program must admit voucher holders instead.
+  const program = receivable.voucherPartId ? await findProgramOrThrow(prisma, input.programId) : await findVisibleProgram(prisma, actor, input.programId);
   const terms = await currentTerms(prisma, program.id);
   const currency = program.currency as Currency;
   if (receivable.status !== 'CONFIRMED') throw new WrongStateError(`only a CONFIRMED receivable can be financed; this one is ${receivable.status}`, receivable.status);
   if (receivable.obligorPartyId !== program.corePartyId) throw ValidationError.field(['programId'], "the receivable's obligor is not this program's core enterprise", 'PROGRAM_OBLIGOR_MISMATCH');
   if (receivable.currency !== program.currency) throw ValidationError.field(['programId'], `the program finances ${program.currency}, the receivable is in ${receivable.currency}`, 'CURRENCY_MISMATCH');
-  const enrolled = await prisma.programEnrollment.findUnique({ where: { programId_supplierPartyId: { programId: program.id, supplierPartyId: receivable.supplierPartyId } } });
-  if (!enrolled) throw new ForbiddenError(`the supplier is not enrolled in ${program.code}`, 'NOT_ENROLLED');
+  if (receivable.voucherPartId) {
+    if (!terms.admitsVoucherHolders) throw new ForbiddenError(`${program.code} does not admit voucher holders`, 'VOUCHER_HOLDERS_NOT_ADMITTED');
+  } else {
+    const enrolled = await prisma.programEnrollment.findUnique({ where: { programId_supplierPartyId: { programId: program.id, supplierPartyId: receivable.supplierPartyId } } });
+    if (!enrolled) throw new ForbiddenError(`the supplier is not enrolled in ${program.code}`, 'NOT_ENROLLED');
+  }
   let amount: Decimal;
   try {
     amount = parseAmount(input.amount, currency);

@@ -41,6 +41,8 @@ const ProposedProgramTerms = builder.objectRef<ProposedTermsShape>('ProposedProg
     programLimit: t.field({ type: Money, resolve: ({ terms, currency }) => money(limitAmount(terms.programLimit, currency), currency) }),
     supplierLimit: t.field({ type: Money, resolve: ({ terms, currency }) => money(limitAmount(terms.supplierLimit, currency), currency) }),
     obligorLimit: t.field({ type: Money, resolve: ({ terms, currency }) => money(limitAmount(terms.obligorLimit, currency), currency) }),
+    admitsVoucherHolders: t.boolean({ resolve: ({ terms }) => terms.admitsVoucherHolders === true }),
+    voucherHolderLimit: t.field({ type: Money, resolve: ({ terms, currency }) => money(limitAmount(terms.voucherHolderLimit ?? '0', currency), currency) }),
   }),
 });
 

@@ -67,6 +67,13 @@ const ProgramTermsRef = builder.prismaNode('ProgramTerms', {
     programLimit: t.field({ type: Money, select: { programLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.programLimit, terms.program.currency) }),
     supplierLimit: t.field({ type: Money, select: { supplierLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.supplierLimit, terms.program.currency) }),
     obligorLimit: t.field({ type: Money, select: { obligorLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.obligorLimit, terms.program.currency) }),
+    admitsVoucherHolders: t.exposeBoolean('admitsVoucherHolders', { description: "Whether holders of parts of the core enterprise's vouchers may finance them under this program without being enrolled." }),
+    voucherHolderLimit: t.field({
+      type: Money,
+      description: 'Each voucher holder\'s limit in the program (its supplier limit, opened on its first application).',
+      select: { voucherHolderLimit: true, program: { select: { currency: true } } },
+      resolve: (terms) => money(terms.voucherHolderLimit, terms.program.currency),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -242,6 +249,8 @@ export const ProgramTermsInput = builder.inputType('ProgramTermsInput', {
     programLimit: t.string({ validate: z.string().max(64) }),
     supplierLimit: t.string({ validate: z.string().max(64) }),
     obligorLimit: t.string({ validate: z.string().max(64) }),
+    admitsVoucherHolders: t.boolean({ required: false, description: "Whether holders of parts of the core enterprise's vouchers may finance them under this program; false when absent." }),
+    voucherHolderLimit: t.string({ required: false, validate: z.string().max(64), description: 'Each voucher holder\'s limit; above zero when the program admits voucher holders; 0 when absent.' }),
   }),
 });
 

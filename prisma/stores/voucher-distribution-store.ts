@@ -1,0 +1,347 @@
+import type { Actor } from '../../domain/actor';
+import { ConflictError, DomainError, NotFoundError, WrongStateError } from '../../domain/errors';
+import { ENTRIES_PER_TRANSACTION_MAX, transfer, type LedgerEntryInput } from '../../domain/ledger-rules';
+import { Decimal, formatAmount, type Currency } from '../../domain/money';
+import { distributeMaturityPayment } from '../../domain/voucher-distribution';
+import { businessDateOf, isoDateOfColumn } from '../../domain/business-date';
+import type { Prisma, PrismaClient } from '../client';
+import { collectionAccountCode, partyAccountCode, platformAccountCode } from './chart-of-accounts';
+import { requestBalancePayout } from './balance-payout-store';
+import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
+import { findAccountByCode, openAccount } from './ledger/accounts';
+import { postBatch, postTransaction, type PostTransactionInput } from './ledger/postings';
+import { runTransaction, type Tx } from './run-transaction';
+import { toDecimal } from './to-decimal';
+import { recordWakeUps } from './wake-up-store';
+import { assignedAccountCode } from './voucher-financing-store';
+
+// The distribution of a voucher's maturity payment (到期清分; docs/workflows/voucher-maturity.md).
+// Each inbound credit to the voucher's collection account is one payment: its plan is written
+// once (planVoucherDistribution: every part's share by the pro-rata rule of
+// domain/voucher-distribution.ts, where its money goes and which claim it settles), then posted
+// in batches (postVoucherDistributionBatch) under keys derived from the plan, then finished
+// (finishVoucherDistribution: the excess to suspense, parts and voucher to their states). The
+// plan never changes once written, so a crash between batches resumes the same plan and a batch
+// posted twice is a replay: nobody is paid twice.
+
+/** Parts posted per batch: each is one money transaction, and their claims one memo transaction per group. */
+export const DISTRIBUTION_BATCH_PARTS_MAX = 2000;
+/** The claims settled per memo transaction: all but one of the ledger's entries per transaction are claim debits. */
+const CLAIMS_PER_MEMO_TRANSACTION_MAX = ENTRIES_PER_TRANSACTION_MAX - 1;
+
+/** One part's share in a plan (short keys: a plan of 10,000 parts is one JSONB value). */
+export interface PlannedShare {
+  /** The part. */
+  p: string;
+  /** Its number (for people reading the plan). */
+  n: string;
+  /** Its share of the payment, a decimal string. */
+  s: string;
+  /** The money account its share goes to: its financing's collection account, or its holder's settlement account. */
+  m: string;
+  /** The memo account its claim is settled from: ASSIGNED when financed, else its CLAIM. */
+  c: string;
+  /** Its financing, when financed: woken to allocate the money by its own waterfall. */
+  f: string | null;
+  /** Its holder. */
+  h: string;
+  /** Whether the part is paid in full by this share. */
+  z: boolean;
+}
+
+export interface DistributionPlan {
+  distributionId: string;
+  voucherId: string;
+  number: number;
+  batches: number;
+  replayed: boolean;
+}
+
+/** The key of a part's money posting in a distribution (the design's key, unchanged). */
+export function distributionPostingKey(voucherId: string, number: number, partId: string): string {
+  return `voucher:${voucherId}:distribution:${number}:${partId}`;
+}
+
+/** A part whose financing is being decided holds its claim for a funder: its share waits until that ends. */
+export class DistributionMustWaitError extends Error {
+  override readonly name = 'DistributionMustWaitError';
+}
+
+/** The voucher whose collection account a credit reached, if it reached one. */
+export async function voucherOfCredit(prisma: PrismaClient | Tx, inboundCreditId: string): Promise<{ voucherId: string } | null> {
+  const credit = await prisma.inboundCredit.findUnique({ where: { id: inboundCreditId }, select: { accountId: true, outcome: true } });
+  if (!credit || credit.outcome !== 'MATCHED') return null;
+  const voucher = await prisma.voucher.findUnique({ where: { collectionAccountId: credit.accountId }, select: { id: true } });
+  return voucher ? { voucherId: voucher.id } : null;
+}
+
+/**
+ * Writes the plan of a payment once, under the voucher's row lock: what each part still holds
+ * of the claim (its held amount less its shares in the voucher's earlier plans) is shared by the
+ * pro-rata rule; a FINANCED part's share goes to its financing's collection account, any other's
+ * to its holder's settlement account. Repeating it for the same credit returns the same plan.
+ */
+export async function planVoucherDistribution(prisma: PrismaClient, inboundCreditId: string, now = new Date()): Promise<DistributionPlan> {
+  const existing = await prisma.voucherDistribution.findUnique({ where: { inboundCreditId } });
+  if (existing) return planOf(existing, true);
+  return runTransaction(
+    prisma,
+    async (tx) => {
+      const target = await voucherOfCredit(tx, inboundCreditId);
+      if (!target) throw new NotFoundError('VoucherPayment', inboundCreditId);
+      // Orders the plans of one voucher: each sees every earlier one, so no claim is shared twice.
+      await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${target.voucherId}::uuid FOR UPDATE`;
+      const again = await tx.voucherDistribution.findUnique({ where: { inboundCreditId } });
+      if (again) return planOf(again, true);
+      const voucher = await tx.voucher.findUniqueOrThrow({ where: { id: target.voucherId } });
+      if (!['ACTIVE', 'DEFAULTED', 'PAID'].includes(voucher.status)) throw new WrongStateError(`voucher ${voucher.voucherNumber} is ${voucher.status}: nothing to distribute to`, voucher.status);
+      const credit = await tx.inboundCredit.findUniqueOrThrow({ where: { id: inboundCreditId } });
+      const currency = voucher.currency as Currency;
+      const parts = await tx.voucherPart.findMany({
+        where: { voucherId: voucher.id, status: { in: ['ACTIVE', 'FINANCING', 'FINANCED', 'PAID'] }, heldAmount: { gt: 0 } },
+        orderBy: { partNumber: 'asc' },
+      });
+      const pending = parts.find((part) => part.status === 'FINANCING');
+      if (pending) throw new DistributionMustWaitError(`voucher part ${pending.partNumber} is in a financing being decided: the distribution waits until it is disbursed or ends`);
+      const paidBefore = await sharesPaidBefore(tx, voucher.id);
+      const owed = parts
+        .map((part) => ({ part, outstanding: toDecimal(part.heldAmount).minus(paidBefore.get(part.id) ?? 0) }))
+        .filter((row) => row.outstanding.gt(0));
+      const paid = formatAmount(toDecimal(credit.amount), currency);
+      const distribution = distributeMaturityPayment({
+        paid,
+        currency,
+        parts: owed.map(({ part, outstanding }) => ({ partId: part.id, partNumber: part.partNumber, heldAmount: formatAmount(outstanding, currency) })),
+      });
+      const financings = await financingsOf(tx, owed.filter(({ part }) => part.status === 'FINANCED').map(({ part }) => part.id));
+      const shares: PlannedShare[] = [];
+      for (const [index, share] of distribution.shares.entries()) {
+        if (new Decimal(share.share).isZero()) continue;
+        const { part } = owed[index]!;
+        const financing = financings.get(part.id) ?? null;
+        if (part.status === 'FINANCED' && !financing) throw new Error(`voucher part ${part.partNumber} is FINANCED without a disbursed financing`);
+        const money = financing ? await accountIdOf(tx, collectionAccountCode(financing.id, currency)) : (await openSettlementAccount(tx, part.holderPartyId, currency)).id;
+        const claim = financing ? await accountIdOf(tx, assignedAccountCode(part.id, currency)) : part.claimAccountId;
+        shares.push({ p: part.id, n: part.partNumber, s: share.share, m: money, c: claim, f: financing?.id ?? null, h: part.holderPartyId, z: new Decimal(share.shortfall).isZero() });
+      }
+      const [{ number }] = await tx.$queryRaw<[{ number: number }]>`SELECT (COALESCE(MAX("number"), 0) + 1)::int AS "number" FROM voucher_distribution WHERE voucher_id = ${voucher.id}::uuid`;
+      const created = await tx.voucherDistribution.create({
+        data: { voucherId: voucher.id, number, inboundCreditId, currency, paid, excess: distribution.excess, kind: distribution.kind, shares: shares as unknown as Prisma.InputJsonValue, createdAt: now },
+      });
+      return planOf(created, false);
+    },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+function planOf(row: { id: string; voucherId: string; number: number; shares: unknown }, replayed: boolean): DistributionPlan {
+  const count = (row.shares as PlannedShare[]).length;
+  return { distributionId: row.id, voucherId: row.voucherId, number: row.number, batches: Math.ceil(count / DISTRIBUTION_BATCH_PARTS_MAX), replayed };
+}
+
+/** What each part received in the voucher's earlier plans. */
+async function sharesPaidBefore(tx: Tx, voucherId: string): Promise<Map<string, Decimal>> {
+  const rows = await tx.$queryRaw<Array<{ partId: string; paid: string }>>`
+    SELECT s->>'p' AS "partId", SUM((s->>'s')::numeric)::text AS "paid"
+      FROM voucher_distribution d, jsonb_array_elements(d.shares) s
+     WHERE d.voucher_id = ${voucherId}::uuid GROUP BY s->>'p'`;
+  return new Map(rows.map((row) => [row.partId, toDecimal(row.paid)]));
+}
+
+/** The disbursed financing of each financed part. */
+async function financingsOf(tx: Tx, partIds: string[]): Promise<Map<string, { id: string }>> {
+  if (partIds.length === 0) return new Map();
+  const rows = await tx.financing.findMany({
+    where: { receivable: { voucherPartId: { in: partIds } }, disbursementTransactionId: { not: null } },
+    select: { id: true, receivable: { select: { voucherPartId: true } } },
+  });
+  return new Map(rows.map((row) => [row.receivable.voucherPartId!, { id: row.id }]));
+}
+
+async function accountIdOf(tx: Tx, code: string): Promise<string> {
+  const account = await findAccountByCode(tx, code);
+  if (!account) throw new Error(`ledger account ${code} is missing`);
+  return account.id;
+}
+
+/** A holder that is not a registered supplier (any party can receive a part) gets its settlement account on its first share. */
+function openSettlementAccount(tx: Tx, partyId: string, currency: Currency) {
+  return openAccount(tx, {
+    code: partyAccountCode(partyId, 'SUPPLIER_SETTLEMENT', currency),
+    name: `供应商结算户 Supplier settlement ${currency}`,
+    type: 'LIABILITY',
+    purpose: 'SUPPLIER_SETTLEMENT',
+    currency,
+    ownerPartyId: partyId,
+    debitsMustNotExceedCredits: true,
+    withVirtualAccountNumber: true,
+  });
+}
+
+/** The postings of one batch of a plan: a money transaction per part, and its claims settled in memo transactions of up to 63 parts. */
+export function distributionBatchPostings(
+  plan: { voucherId: string; number: number; currency: Currency; collectionAccountId: string; issuedAccountId: string; effectiveAt: Date },
+  shares: readonly PlannedShare[],
+  batch: number,
+): PostTransactionInput[] {
+  const { voucherId, number, currency } = plan;
+  const metadata = (share: PlannedShare) => ({ voucherId, distribution: number, partId: share.p, ...(share.f ? { financingId: share.f } : {}) });
+  const money: PostTransactionInput[] = shares.map((share) => ({
+    idempotencyKey: distributionPostingKey(voucherId, number, share.p),
+    code: share.f ? 'VOUCHER_DISTRIBUTION_FINANCED' : 'VOUCHER_DISTRIBUTION',
+    description: `到期清分 ${share.n}`,
+    effectiveAt: plan.effectiveAt,
+    metadata: metadata(share),
+    entries: transfer(plan.collectionAccountId, share.m, new Decimal(share.s), currency),
+  }));
+  const memo: PostTransactionInput[] = [];
+  for (let start = 0; start < shares.length; start += CLAIMS_PER_MEMO_TRANSACTION_MAX) {
+    const group = shares.slice(start, start + CLAIMS_PER_MEMO_TRANSACTION_MAX);
+    const total = group.reduce((sum, share) => sum.plus(share.s), new Decimal(0));
+    const entries: LedgerEntryInput[] = group.map((share) => ({ accountId: share.c, direction: 'DEBIT', amount: formatAmount(new Decimal(share.s), currency), currency }));
+    entries.push({ accountId: plan.issuedAccountId, direction: 'CREDIT', amount: formatAmount(total, currency), currency });
+    memo.push({
+      idempotencyKey: `voucher:${voucherId}:distribution:${number}:claims:${batch}:${start / CLAIMS_PER_MEMO_TRANSACTION_MAX}`,
+      code: 'VOUCHER_CLAIM_SETTLED',
+      description: `凭证债权清偿 ${group[0]!.n} – ${group[group.length - 1]!.n}`,
+      effectiveAt: plan.effectiveAt,
+      metadata: { voucherId, distribution: number, parts: group.length },
+      entries,
+    });
+  }
+  return [...money, ...memo];
+}
+
+export interface PostedBatch {
+  transactions: number;
+  replayed: boolean;
+}
+
+/**
+ * Posts one batch of a plan in one database transaction: its money and claim postings (one
+ * postBatch), the wake-ups of the financings whose collection accounts received money (their
+ * workflows allocate it by their waterfalls, exactly as a payment by the obligor), and the parts
+ * paid in full moved to PAID. Posting a batch again is a replay of every posting in it.
+ */
+export async function postVoucherDistributionBatch(prisma: PrismaClient, distributionId: string, batch: number): Promise<PostedBatch> {
+  const row = await prisma.voucherDistribution.findUniqueOrThrow({ where: { id: distributionId }, include: { voucher: true, inboundCredit: true } });
+  const all = row.shares as unknown as PlannedShare[];
+  const shares = all.slice(batch * DISTRIBUTION_BATCH_PARTS_MAX, (batch + 1) * DISTRIBUTION_BATCH_PARTS_MAX);
+  if (shares.length === 0) return { transactions: 0, replayed: true };
+  const voucher = row.voucher;
+  const postings = distributionBatchPostings(
+    { voucherId: voucher.id, number: row.number, currency: row.currency as Currency, collectionAccountId: voucher.collectionAccountId!, issuedAccountId: voucher.issuedAccountId, effectiveAt: row.inboundCredit.receivedAt },
+    shares,
+    batch,
+  );
+  return runTransaction(
+    prisma,
+    async (tx) => {
+      const posted = await postBatch(tx, postings);
+      const cause = `voucher-distribution:${row.id}`;
+      await recordWakeUps(tx, shares.filter((share) => share.f).map((share) => ({ financingId: share.f!, signal: 'REPAYMENT_RECEIVED' as const, cause })));
+      const paidInFull = shares.filter((share) => share.z).map((share) => share.p);
+      if (paidInFull.length) await tx.voucherPart.updateMany({ where: { id: { in: paidInFull }, status: { in: ['ACTIVE', 'FINANCED'] } }, data: { status: 'PAID', updatedAt: new Date() } });
+      return { transactions: posted.length, replayed: posted.every((item) => item.replayed) };
+    },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+export interface FinishedDistribution {
+  voucherStatus: string;
+  /** What each holder of an unfinanced part received, to pay out to its bank. */
+  holderPayouts: Array<{ partyId: string; amount: string; currency: Currency }>;
+}
+
+/**
+ * Ends a distribution once its batches are posted: what was paid beyond what the voucher owed is
+ * parked in suspense as the payer's (an OVERPAID exception, for a refund); the voucher is PAID
+ * when no part is owed anything, DEFAULTED when its due date has passed with a shortfall.
+ * Finishing again changes nothing.
+ */
+export async function finishVoucherDistribution(prisma: PrismaClient, distributionId: string, now = new Date()): Promise<FinishedDistribution> {
+  return runTransaction(
+    prisma,
+    async (tx) => {
+      const row = await tx.voucherDistribution.findUniqueOrThrow({ where: { id: distributionId }, include: { voucher: true, inboundCredit: true } });
+      const currency = row.currency as Currency;
+      const shares = row.shares as unknown as PlannedShare[];
+      const voucher = row.voucher;
+      if (row.status === 'PLANNED') {
+        const excess = toDecimal(row.excess);
+        if (excess.gt(0)) {
+          const suspense = await accountIdOf(tx, platformAccountCode('SUSPENSE', currency));
+          await postTransaction(tx, {
+            idempotencyKey: `voucher:${voucher.id}:distribution:${row.number}:excess`,
+            code: 'INBOUND_SUSPENSE',
+            description: `挂账 OVERPAID ${voucher.voucherNumber}`,
+            effectiveAt: row.inboundCredit.receivedAt,
+            inOpenDay: true,
+            metadata: { voucherId: voucher.id, distribution: row.number, exception: 'OVERPAID' },
+            entries: transfer(voucher.collectionAccountId!, suspense, excess, currency),
+          });
+          const credit = row.inboundCredit;
+          const amount = formatAmount(excess, currency);
+          await tx.inboundException.create({
+            data: {
+              bankReference: `overpaid:voucher:${row.id}`,
+              reason: 'OVERPAID',
+              detail: `paid beyond what voucher ${voucher.voucherNumber} still owed: the payer's, for a refund`,
+              virtualAccountNumber: credit.virtualAccountNumber,
+              amount,
+              currency,
+              payerName: credit.payerName,
+              payerAccountNumber: credit.payerAccountNumber,
+              remittanceInformation: credit.remittanceInformation,
+              receivedAt: credit.receivedAt,
+              heldAmount: amount,
+              createdAt: now,
+            },
+          });
+        }
+        const owing = await tx.voucherPart.count({ where: { voucherId: voucher.id, status: { in: ['ACTIVE', 'FINANCING', 'FINANCED'] }, heldAmount: { gt: 0 } } });
+        const overdue = isoDateOfColumn(voucher.dueDate) < businessDateOf(now);
+        const status = owing === 0 ? 'PAID' : overdue ? 'DEFAULTED' : voucher.status;
+        if (status !== voucher.status) {
+          await tx.voucher.update({ where: { id: voucher.id }, data: { status, closedReason: status === 'DEFAULTED' ? 'the due date passed with a shortfall: the claim left on each part is the issuer\'s default' : null, updatedAt: now } });
+        }
+        await tx.voucherDistribution.update({ where: { id: row.id }, data: { status: 'POSTED', postedAt: now } });
+      }
+      const byHolder = new Map<string, Decimal>();
+      for (const share of shares) if (!share.f) byHolder.set(share.h, (byHolder.get(share.h) ?? new Decimal(0)).plus(share.s));
+      const current = await tx.voucher.findUniqueOrThrow({ where: { id: voucher.id }, select: { status: true } });
+      return {
+        voucherStatus: current.status,
+        holderPayouts: [...byHolder].map(([partyId, amount]) => ({ partyId, amount: formatAmount(amount, currency), currency })),
+      };
+    },
+    { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+/** The payout of a holder's share of a distribution, as its request key names it: one per holder and distribution, whoever asks. */
+export function holderPayoutKey(distributionId: string): string {
+  return `voucher-distribution:${distributionId}`;
+}
+
+export type HolderPayoutResult = { payoutId: string; replayed: boolean } | { payoutId: null; reason: string };
+
+/**
+ * Puts a holder's share in transit to its registered bank account, once: the payout's request
+ * key is derived from the distribution, so a repeat finds the first payout. A holder without a
+ * payout account keeps the money in its settlement account (withdrawable when it registers one);
+ * that is an outcome, not a failure.
+ */
+export async function requestHolderPayout(prisma: PrismaClient, input: { distributionId: string; partyId: string; amount: string; currency: Currency; payoutId: string }, now = new Date()): Promise<HolderPayoutResult> {
+  // The platform pays out on the holder's behalf: no user of the holder asked for it.
+  const actor = { userId: null, partyId: input.partyId, partyRoles: [], userRoles: [] } as unknown as Actor;
+  try {
+    const { payout, replayed } = await requestBalancePayout(prisma, actor, { purpose: 'WITHDRAWAL', amount: input.amount, currency: input.currency, idempotencyKey: holderPayoutKey(input.distributionId), payoutId: input.payoutId }, now);
+    return { payoutId: payout.id, replayed };
+  } catch (error) {
+    if (error instanceof ConflictError) throw error;
+    if (error instanceof DomainError && (error as { code?: string }).code === 'BANK_ACCOUNT_MISSING') return { payoutId: null, reason: error.message };
+    throw error;
+  }
+}

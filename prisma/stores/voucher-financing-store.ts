@@ -1,0 +1,167 @@
+import type { Actor } from '../../domain/actor';
+import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/ledger-rules';
+import { formatAmount, type Currency } from '../../domain/money';
+import type { Financing, PrismaClient, Receivable } from '../client';
+import { creditLimitCode, setCreditLimit } from './credit-limit-store';
+import { findAccountByCode, openAccount } from './ledger/accounts';
+import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
+import { currentTerms } from './program-store';
+import { runTransaction, type Tx } from './run-transaction';
+import { sha256Hex } from './sha256-hex';
+import { toDecimal } from './to-decimal';
+
+// Financing a voucher part (docs/workflows/voucher-maturity.md, "Financing a part"): the part
+// becomes a confirmed receivable of its holder on the issuer, and today's financing flow runs
+// on it unchanged. Three small hooks tie the part to that flow: at application the part's whole
+// claim is held for the funder (CLAIM → ASSIGNED, a ledger hold: a transfer of the same amount
+// racing it finds nothing left); at disbursement the hold is posted (the claim is the funder's);
+// when the financing ends before disbursement the hold is voided and the part is free again.
+
+export function assignedAccountCode(partId: string, currency: string): string {
+  return `voucher-part:${partId}:ASSIGNED:${currency}`;
+}
+
+function assignmentHoldKey(partId: string, financingId: string): string {
+  return `voucher-part:${partId}:financing:${financingId}:assign`;
+}
+
+export interface VoucherFinancingRequest {
+  partId: string;
+  programId: string;
+}
+
+/**
+ * What an application for financing of a part needs before today's application runs: the
+ * part checked (ACTIVE, the caller's, holding something), the program checked (the issuer's,
+ * admitting voucher holders, in the voucher's currency), the holder's limit in the program
+ * opened on first use at the terms' voucherHolderLimit, and the confirmed receivable for the
+ * part (supplier = holder, obligor = issuer, face = confirmed = the held amount, due date =
+ * the voucher's). A receivable made for an earlier application that ended before disbursement
+ * is used again when it still matches what the part holds. One transaction, under the part's
+ * row lock, so that two applications for the same part make one receivable.
+ */
+export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Actor, request: VoucherFinancingRequest, now = new Date()): Promise<Receivable> {
+  return runTransaction(prisma, async (tx) => {
+    // Serialises the preparations for one part (two applications at once make one receivable).
+    const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text AS id FROM voucher_part WHERE id = ${request.partId}::uuid FOR UPDATE`;
+    if (locked.length === 0) throw new NotFoundError('VoucherPart', request.partId);
+    const part = await tx.voucherPart.findUniqueOrThrow({ where: { id: request.partId }, include: { voucher: true } });
+    // Another party's part is not found, exactly like one that does not exist.
+    if (part.holderPartyId !== actor.partyId) throw new NotFoundError('VoucherPart', request.partId);
+    if (part.status !== 'ACTIVE') throw new WrongStateError(`only an ACTIVE voucher part can be financed; this one is ${part.status}`, part.status);
+    if (part.voucher.status !== 'ACTIVE') throw new WrongStateError(`the voucher is ${part.voucher.status}`, part.voucher.status);
+    const held = toDecimal(part.heldAmount);
+    if (held.lte(0)) throw new WrongStateError('the part holds nothing: all of it was transferred', 'ACTIVE');
+    const program = await tx.program.findUnique({ where: { id: request.programId } });
+    if (!program || program.corePartyId !== part.voucher.issuerPartyId) throw ValidationError.field(['programId'], "the program is not one of the voucher's issuer", 'PROGRAM_OBLIGOR_MISMATCH');
+    if (program.currency !== part.currency) throw ValidationError.field(['programId'], `the program finances ${program.currency}, the voucher is in ${part.currency}`, 'CURRENCY_MISMATCH');
+    const terms = await currentTerms(tx, program.id);
+    if (!terms.admitsVoucherHolders) throw new ForbiddenError(`${program.code} does not admit voucher holders`, 'VOUCHER_HOLDERS_NOT_ADMITTED');
+    const currency = program.currency as Currency;
+    const scope = { kind: 'SUPPLIER' as const, funderPartyId: program.funderPartyId, programId: program.id, supplierPartyId: part.holderPartyId, currency };
+    // An enrolled supplier has its limit already; a holder that is not gets the voucher holders' one, once.
+    if (!(await findAccountByCode(tx, creditLimitCode(scope)))) await setCreditLimit(tx, scope, toDecimal(terms.voucherHolderLimit));
+
+    const reusable = await tx.receivable.findFirst({ where: { voucherPartId: part.id, status: 'CONFIRMED' }, orderBy: { registeredAt: 'desc' } });
+    if (reusable && toDecimal(reusable.faceAmount).eq(held)) return reusable;
+    // An earlier receivable of this part that no longer matches what it holds is withdrawn, so at most one is open.
+    if (reusable) await tx.receivable.update({ where: { id: reusable.id }, data: { status: 'CANCELLED', closedReason: 'the voucher part holds another amount now', updatedAt: now } });
+    const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
+    const amount = formatAmount(held, currency);
+    const idempotencyKey = `voucher-part:${part.id}:receivable:${String(nextval)}`.slice(0, IDEMPOTENCY_KEY_LENGTH_MAX);
+    const created = await tx.receivable.create({
+      data: {
+        registrationNumber: `REG-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`,
+        supplierPartyId: part.holderPartyId,
+        obligorPartyId: part.voucher.issuerPartyId,
+        // Its trade background is the part's lineage (its transfers' contracts and invoices).
+        contractNumber: part.partNumber,
+        currency,
+        faceAmount: amount,
+        confirmedAmount: amount,
+        dueDate: part.voucher.dueDate,
+        status: 'CONFIRMED',
+        idempotencyKey,
+        requestHash: sha256Hex(JSON.stringify([part.id, amount])),
+        registeredByUserId: actor.userId,
+        registeredAt: now,
+        confirmationDeadline: now,
+        // The issuer confirmed the debt when it issued the voucher: the voucher is the confirmation.
+        confirmedAt: part.voucher.acceptedAt ?? now,
+        voucherPartId: part.id,
+        updatedAt: now,
+      },
+    });
+    await tx.receivableTransition.create({ data: { receivableId: created.id, toStatus: 'CONFIRMED', actorUserId: actor.userId, actorPartyId: actor.partyId, reason: `voucher part ${part.partNumber} to finance`, occurredAt: now } });
+    return created;
+  });
+}
+
+/**
+ * Hook of the application (financing-store.ts, in its transaction): the part of a voucher
+ * receivable goes ACTIVE → FINANCING and its whole held amount is held CLAIM → ASSIGNED. The
+ * conditional update admits one application per part; the hold draws on the part's claim
+ * account like a transfer's, so of a transfer and a financing of the same amount exactly one
+ * finds it there (VOUCHER_PART_UNAVAILABLE for the other).
+ */
+export async function holdVoucherPartForFinancing(tx: Tx, receivable: Receivable, financing: Financing, now: Date): Promise<void> {
+  if (!receivable.voucherPartId) return;
+  const part = await tx.voucherPart.findUniqueOrThrow({ where: { id: receivable.voucherPartId } });
+  const moved = await tx.voucherPart.updateMany({ where: { id: part.id, status: 'ACTIVE', heldAmount: receivable.faceAmount }, data: { status: 'FINANCING', updatedAt: now } });
+  if (moved.count !== 1) throw new WrongStateError(`voucher part ${part.partNumber} is ${part.status} holding ${part.heldAmount.toFixed()}: it cannot be financed as applied for`, part.status);
+  const currency = part.currency as Currency;
+  const assigned = await openAccount(tx, {
+    code: assignedAccountCode(part.id, currency),
+    name: `凭证债权受让 Assigned claim ${part.partNumber} ${currency}`,
+    type: 'LIABILITY',
+    purpose: 'VOUCHER_ASSIGNED',
+    book: 'MEMO',
+    currency,
+    ownerPartyId: financing.funderPartyId,
+  });
+  try {
+    await reserveHold(
+      tx,
+      {
+        idempotencyKey: assignmentHoldKey(part.id, financing.id),
+        code: 'VOUCHER_ASSIGNMENT',
+        debitAccountId: part.claimAccountId,
+        creditAccountId: assigned.id,
+        amount: formatAmount(toDecimal(part.heldAmount), currency),
+        currency,
+        metadata: { voucherId: part.voucherId, partId: part.id, financingId: financing.id },
+      },
+      now,
+    );
+  } catch (error) {
+    if (error instanceof LimitExceededError) {
+      throw new LimitExceededError('VOUCHER_PART_UNAVAILABLE', `voucher part ${part.partNumber} has an amount held by a pending transfer: it cannot be financed whole`);
+    }
+    throw error;
+  }
+}
+
+async function assignmentHoldOf(tx: Tx, financing: Financing) {
+  const receivable = await tx.receivable.findUniqueOrThrow({ where: { id: financing.receivableId }, select: { voucherPartId: true } });
+  if (!receivable.voucherPartId) return null;
+  const row = await tx.ledgerHold.findUnique({ where: { idempotencyKey: assignmentHoldKey(receivable.voucherPartId, financing.id) }, select: { id: true } });
+  if (!row) throw new Error(`financing ${financing.financingNumber} of voucher part ${receivable.voucherPartId} has no assignment hold`);
+  return { partId: receivable.voucherPartId, hold: await getHold(tx, row.id) };
+}
+
+/** Hook of the disbursement (disbursement-store.ts, in its transaction): the claim is the funder's now; the part is FINANCED. */
+export async function assignVoucherPartAtDisbursement(tx: Tx, financing: Financing, now: Date): Promise<void> {
+  const found = await assignmentHoldOf(tx, financing);
+  if (!found) return;
+  await postHold(tx, { holdId: found.hold!.id, idempotencyKey: `${assignmentHoldKey(found.partId, financing.id)}:post`, code: 'VOUCHER_ASSIGNED', metadata: { financingId: financing.id, partId: found.partId } }, now);
+  await tx.voucherPart.updateMany({ where: { id: found.partId, status: 'FINANCING' }, data: { status: 'FINANCED', updatedAt: now } });
+}
+
+/** Hook of a financing that ends before disbursement (financing-store.ts releaseFinancing): the part is free again. */
+export async function releaseVoucherPartOfFinancing(tx: Tx, financing: Financing, now: Date): Promise<void> {
+  const found = await assignmentHoldOf(tx, financing);
+  if (!found) return;
+  if (found.hold!.status === 'PENDING') await voidHold(tx, { holdId: found.hold!.id, idempotencyKey: `${assignmentHoldKey(found.partId, financing.id)}:void` }, now);
+  await tx.voucherPart.updateMany({ where: { id: found.partId, status: 'FINANCING' }, data: { status: 'ACTIVE', updatedAt: now } });
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { transfer } from '../../domain/ledger-rules';
+import { Decimal, type Currency } from '../../domain/money';
+import type { PrismaClient } from '../../prisma/client';
+import { dateColumn, type IsoDate } from '../../domain/business-date';
+import { openAccount } from '../../prisma/stores/ledger/accounts';
+import { postTransaction } from '../../prisma/stores/ledger/postings';
+import { runTransaction } from '../../prisma/stores/run-transaction';
+
+// An ACTIVE voucher in the state issue, acceptance and accepted transfers leave it in
+// (docs/workflows/voucher.md), built with the ledger's own functions: its VOUCHER_ISSUED and
+// COLLECTION accounts, one ACTIVE part per holding with its VOUCHER_CLAIM account, the issue
+// posted ISSUED → root CLAIM and each transfer parent CLAIM → child CLAIM. The parts' held
+// amounts are what they received less what they passed on, so the database's check that they
+// add up to the voucher holds. Until the issue and transfer flow exists on this branch, this
+// stands in for it; an end-to-end test of the real flow replaces it.
+
+/** One holding: the holder, what it received, and the parts it passed on. */
+export interface FixturePart {
+  key: string;
+  holderPartyId: string;
+  received: string;
+  children?: FixturePart[];
+}
+
+export interface VoucherFixture {
+  voucherId: string;
+  voucherNumber: string;
+  collectionAccountId: string;
+  collectionVan: string;
+  issuedAccountId: string;
+  /** Part id by the key it was given. */
+  parts: Record<string, { id: string; partNumber: string; claimAccountId: string; held: string; holderPartyId: string }>;
+}
+
+let fixtures = 0;
+
+export async function createVoucherFixture(
+  prisma: PrismaClient,
+  input: { issuerPartyId: string; issuedByUserId: string; dueDate: IsoDate; root: FixturePart; currency?: Currency },
+): Promise<VoucherFixture> {
+  const currency = input.currency ?? 'CNY';
+  const voucherId = randomUUID();
+  fixtures += 1;
+  const voucherNumber = `VCH-2026-${String(process.pid % 10000).padStart(4, '0')}${String(fixtures).padStart(4, '0')}`;
+  const issued = await openAccount(prisma, { code: `voucher:${voucherId}:ISSUED:${currency}`, name: `凭证开立 ${voucherNumber}`, type: 'ASSET', purpose: 'VOUCHER_ISSUED', book: 'MEMO', currency, ownerPartyId: input.issuerPartyId });
+  const collection = await openAccount(prisma, {
+    code: `voucher:${voucherId}:COLLECTION:${currency}`,
+    name: `到期还款专户 ${voucherNumber}`,
+    type: 'LIABILITY',
+    purpose: 'COLLECTION',
+    currency,
+    debitsMustNotExceedCredits: true,
+    withVirtualAccountNumber: true,
+  });
+  // Every part, depth first, with its parent and tier, and its claim account opened.
+  const flat: Array<{ spec: FixturePart; id: string; parentId: string | null; tier: number; claimAccountId: string; partNumber: string; held: Decimal }> = [];
+  const walk = async (spec: FixturePart, parentId: string | null, tier: number) => {
+    const id = randomUUID();
+    const partNumber = `${voucherNumber}-${String(flat.length + 1).padStart(4, '0')}`;
+    const claim = await openAccount(prisma, {
+      code: `voucher-part:${id}:CLAIM:${currency}`,
+      name: `凭证债权 ${partNumber}`,
+      type: 'LIABILITY',
+      purpose: 'VOUCHER_CLAIM',
+      book: 'MEMO',
+      currency,
+      ownerPartyId: spec.holderPartyId,
+      debitsMustNotExceedCredits: true,
+    });
+    const passedOn = (spec.children ?? []).reduce((sum, child) => sum.plus(child.received), new Decimal(0));
+    flat.push({ spec, id, parentId, tier, claimAccountId: claim.id, partNumber, held: new Decimal(spec.received).minus(passedOn) });
+    for (const child of spec.children ?? []) await walk(child, id, tier + 1);
+  };
+  await walk(input.root, null, 1);
+  const amount = input.root.received;
+  const byId = new Map(flat.map((part) => [part.id, part]));
+
+  await runTransaction(prisma, async (tx) => {
+    const now = new Date();
+    await tx.voucher.create({
+      data: {
+        id: voucherId,
+        voucherNumber,
+        issuerPartyId: input.issuerPartyId,
+        currency,
+        amount,
+        dueDate: dateColumn(input.dueDate),
+        status: 'ACTIVE',
+        issuedAccountId: issued.id,
+        collectionAccountId: collection.id,
+        idempotencyKey: `fixture:${voucherId}`,
+        requestHash: '0'.repeat(64),
+        issuedByUserId: input.issuedByUserId,
+        acceptedAt: now,
+      },
+    });
+    for (const part of flat) {
+      await tx.voucherPart.create({
+        data: {
+          id: part.id,
+          partNumber: part.partNumber,
+          voucherId,
+          parentPartId: part.parentId,
+          tier: part.tier,
+          holderPartyId: part.spec.holderPartyId,
+          currency,
+          originalAmount: part.spec.received,
+          heldAmount: part.held.toFixed(),
+          status: 'ACTIVE',
+          claimAccountId: part.claimAccountId,
+          acceptedAt: now,
+        },
+      });
+    }
+    // The issue, then each transfer in the order it was made (a parent before its children).
+    for (const part of flat) {
+      const from = part.parentId ? byId.get(part.parentId)!.claimAccountId : issued.id;
+      await postTransaction(tx, {
+        idempotencyKey: part.parentId ? `voucher-transfer:fixture-${part.id}:post` : `voucher-transfer:fixture-${voucherId}:post`,
+        code: part.parentId ? 'VOUCHER_TRANSFER' : 'VOUCHER_ISSUE',
+        metadata: { voucherId, partId: part.id },
+        entries: transfer(from, part.claimAccountId, new Decimal(part.spec.received), currency),
+      });
+    }
+  });
+  const parts: VoucherFixture['parts'] = {};
+  for (const part of flat) parts[part.spec.key] = { id: part.id, partNumber: part.partNumber, claimAccountId: part.claimAccountId, held: part.held.toFixed(2), holderPartyId: part.spec.holderPartyId };
+  return { voucherId, voucherNumber, collectionAccountId: collection.id, collectionVan: collection.virtualAccountNumber!, issuedAccountId: issued.id, parts };
+}
