@@ -1,5 +1,6 @@
 import { ValidationError, type FieldIssue } from './errors';
 import { AMOUNT_MAX, isCurrency, minorUnits, type Currency } from './money';
+import { comparePartNumbers, VOUCHER_PARTS_MAX } from './voucher-rules';
 
 // Distribution of a voucher's maturity payment across its parts (到期清分; docs/workflows/voucher.md,
 // "Distribution at maturity"). The core enterprise pays the voucher's collection account once; this
@@ -19,9 +20,6 @@ import { AMOUNT_MAX, isCurrency, minorUnits, type Currency } from './money';
 // Amounts are exact integers of minor units (bigint) from the decimal strings to the decimal
 // strings: a voucher can be split into thousands of parts, and neither rounding nor a Decimal per
 // comparison has a place in a loop that runs for each of them.
-
-/** The most parts one distribution takes: ten times the largest voucher the benchmark splits. */
-export const DISTRIBUTION_PARTS_MAX = 100_000;
 
 /**
  * One part as the distribution sees it. The caller passes the parts that hold a share of the
@@ -100,16 +98,6 @@ export function formatMinorUnits(minor: bigint, decimals: number): string {
   return negative ? `-${text}` : text;
 }
 
-/**
- * Part numbers of one voucher share their prefix and end in a zero-padded sequence that widens
- * past 9999, so the shorter one is the earlier, and among equal lengths the text order is the
- * number order.
- */
-export function comparePartNumbers(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function throwIfAny(issues: Array<FieldIssue & { code: string }>): void {
   const first = issues[0];
   if (first) throw new ValidationError(issues.map(({ path, message }) => ({ path, message })), first.code);
@@ -131,8 +119,8 @@ export function distributeMaturityPayment(input: { paid: string; currency: strin
   const paid = toMinorUnits(input.paid, decimals, ['paid'], issues);
   const { parts } = input;
   if (parts.length === 0) issues.push({ path: ['parts'], message: 'a distribution needs at least one part with a held amount', code: 'VOUCHER_PARTS_EMPTY' });
-  if (parts.length > DISTRIBUTION_PARTS_MAX) {
-    issues.push({ path: ['parts'], message: `a distribution takes at most ${DISTRIBUTION_PARTS_MAX} parts, got ${parts.length}`, code: 'VOUCHER_PARTS_EXCEEDED' });
+  if (parts.length > VOUCHER_PARTS_MAX) {
+    issues.push({ path: ['parts'], message: `a distribution takes at most ${VOUCHER_PARTS_MAX} parts, got ${parts.length}`, code: 'VOUCHER_PARTS_EXCEEDED' });
     throwIfAny(issues);
   }
 
