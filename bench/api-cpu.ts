@@ -5,7 +5,7 @@
 // `--answers <file>`, writes every answer (as each caller of the page world sees it) so that two
 // builds can be compared byte for byte against the same kept database (`--keep <folder>`).
 //
-//   npx tsx bench/api-cpu.ts [--keep /tmp/scf-api-cpu] [--answers answers.json] [--requests 200] [--only financings] [--sql]
+//   npx tsx bench/api-cpu.ts [--keep /tmp/scf-api-cpu] [--answers answers.json] [--requests 200] [--only financings] [--sql] [--queries more-queries.json]
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { API_QUERIES } from './api';
 import { round2 } from './measure';
 import { startReadOnlyApi } from './start-read-only-api';
 
-const { values: options } = parseArgs({ options: { keep: { type: 'string' }, answers: { type: 'string' }, requests: { type: 'string', default: '200' }, only: { type: 'string' }, sql: { type: 'boolean' } } });
+const { values: options } = parseArgs({ options: { keep: { type: 'string' }, answers: { type: 'string' }, requests: { type: 'string', default: '200' }, only: { type: 'string' }, sql: { type: 'boolean' }, queries: { type: 'string' } } });
 const REQUESTS = Number(options.requests);
 const DATABASE = 'scf_api_cpu';
 const PAGE_SIZE = 50;
@@ -97,7 +97,9 @@ try {
       await writeFile(options.answers, `${JSON.stringify(answers, null, 1)}\n`);
       process.stdout.write(`wrote ${Object.keys(answers).length} answers to ${options.answers}\n`);
     }
-    for (const [name, query] of Object.entries(API_QUERIES)) {
+    // Other queries to measure beside the benchmark's, e.g. parts of a page (`{"name": "query { ... }"}`).
+    const measured: Record<string, string> = { ...API_QUERIES, ...(options.queries ? (JSON.parse(await readFile(options.queries, 'utf8')) as Record<string, string>) : {}) };
+    for (const [name, query] of Object.entries(measured)) {
       if (options.only && !options.only.split(',').includes(name)) continue;
       if (options.sql) shown = [];
       const first = await ask(world.supplier.token, query);

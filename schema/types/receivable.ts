@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
 import { registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
-import { FINANCED_STATES, silentlyFinancedAmong, statusAsSeen, statusAsSeenWhere, transitionsAsSeenWhere } from '../../prisma/stores/silent-assignment';
+import { FINANCED_STATES, silentlyFinancedAmong, statusAsSeenWhere, transitionsAsSeenWhere } from '../../prisma/stores/silent-assignment';
 import { batchLoad } from '../batch-load';
 import { visibleDocumentsWhere, visibleNotificationsWhere } from '../../prisma/stores/visibility';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
@@ -154,14 +154,15 @@ builder.prismaNode('Receivable', {
       type: ReceivableStatusEnum,
       description: 'To the obligor of a silent financing, CONFIRMED while the financing holds it (silent assignment is not told).',
       select: { status: true, obligorPartyId: true },
-      resolve: async (receivable, _args, ctx) => {
-        // Only the obligor's view of a financed receivable can differ; the page's such rows are asked about together.
-        if (receivable.obligorPartyId !== ctx.viewer.partyId || !FINANCED_STATES.includes(receivable.status)) return statusAsSeen(ctx.prisma, ctx.viewer, receivable);
-        const masked = await batchLoad(ctx, 'Receivable.status', receivable.id, async (ids) => {
+      resolve: (receivable, _args, ctx) => {
+        // Only the obligor's view of a financed receivable can differ (statusAsSeen's rule): any
+        // other row answers as it is, at once rather than through a promise per row.
+        if (receivable.obligorPartyId !== ctx.viewer.partyId || !FINANCED_STATES.includes(receivable.status)) return receivable.status;
+        // The page's such rows are asked about together.
+        return batchLoad(ctx, 'Receivable.status', receivable.id, async (ids) => {
           const hidden = await silentlyFinancedAmong(ctx.prisma, ctx.viewer, ids);
           return new Map(ids.map((id) => [id, hidden.has(id)]));
-        });
-        return masked ? 'CONFIRMED' : receivable.status;
+        }).then((masked) => (masked ? 'CONFIRMED' : receivable.status));
       },
     }),
     supplier: t.field({ type: Counterparty, select: { supplierPartyId: true }, resolve: (receivable, _args, ctx) => counterpartyOf(ctx, receivable.supplierPartyId) }),
