@@ -31,6 +31,8 @@ const FINANCINGS_PAGE = `query { financings(first: ${PAGE_SIZE}) { totalCount ed
   ledgerTransactions(first: 5) { totalCount edges { node { id code entries { direction amount { ${MONEY} } } } } } } } } }`;
 // Viewer has no id of its own: its user's id is the least a caller can ask of it (one primary-key read).
 const VIEWER = 'query { viewer { user { id } } }';
+/** The three queries the benchmark times (bench/api-cpu.ts measures their CPU one at a time). */
+export const API_QUERIES = { viewer: VIEWER, receivables: RECEIVABLES_PAGE, financings: FINANCINGS_PAGE };
 
 export async function runApiBenchmarks(databaseUrl: string, log: (line: string) => void): Promise<BenchResult[]> {
   const prisma = createPrismaClient({ databaseUrl, poolMax: 20 });
@@ -43,7 +45,7 @@ export async function runApiBenchmarks(databaseUrl: string, log: (line: string) 
       const body = (await response.json()) as { data?: Record<string, { edges?: unknown[] }>; errors?: unknown };
       if (!response.ok || body.errors) throw new Error(`the benchmark's query failed (${response.status}): ${JSON.stringify(body.errors)}`);
     };
-    const contenders: Record<string, () => Promise<void>> = { viewer: request(VIEWER), receivables: request(RECEIVABLES_PAGE), financings: request(FINANCINGS_PAGE) };
+    const contenders: Record<string, () => Promise<void>> = Object.fromEntries(Object.entries(API_QUERIES).map(([name, query]) => [name, request(query)]));
     log(`warming up (${WARM_UP_MS} ms each)`);
     for (const operation of Object.values(contenders)) await timedFor(WARM_UP_MS, API_CLIENTS, operation);
     // Rounds alternate, so that a noisy neighbour on the machine hits all three alike.

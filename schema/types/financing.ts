@@ -16,7 +16,7 @@ import { LOOKUP_ERRORS } from '../errors';
 import { textUpTo } from '../validators';
 import { rowIdOf, scopedById } from '../global-id';
 import { Money, money } from '../money';
-import { Counterparty, WorkflowStatus } from './receivable';
+import { Counterparty, counterpartyOf, WorkflowStatus } from './receivable';
 
 export const FinancingStatusEnum = builder.enumType('FinancingStatus', {
   values: Object.values(FinancingStatusValues),
@@ -62,23 +62,36 @@ builder.prismaNode('Financing', {
   // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
   nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleFinancingsWhere(ctx.viewer)),
+  // Select mode: a query reads only the columns its fields ask for (each field names its own),
+  // not the whole row's 66 columns with every one of its 24 amounts parsed into a Decimal.
+  select: { id: true },
   fields: (t) => ({
     financingNumber: t.exposeString('financingNumber'),
-    status: t.field({ type: FinancingStatusEnum, resolve: (financing) => financing.status }),
+    status: t.field({ type: FinancingStatusEnum, select: { status: true }, resolve: (financing) => financing.status }),
     receivable: t.relation('receivable'),
     program: t.relation('program'),
     terms: t.relation('programTerms', { description: 'The terms version the financing was priced with.' }),
-    supplier: t.relation('supplier', { type: Counterparty }),
-    funder: t.relation('funder', { type: Counterparty }),
-    obligor: t.relation('obligor', { type: Counterparty }),
-    principal: t.field({ type: Money, resolve: (f) => money(f.principal, f.currency) }),
-    interest: t.field({ type: Money, resolve: (f) => money(f.interest, f.currency) }),
-    fees: t.field({ type: Money, resolve: (f) => money(f.fees, f.currency) }),
-    netDisbursement: t.field({ type: Money, description: 'What reaches the supplier.', resolve: (f) => money(f.netDisbursement, f.currency) }),
-    repaymentAtMaturity: t.field({ type: Money, description: 'What the core enterprise pays on the due date.', resolve: (f) => money(f.repaymentAtMaturity, f.currency) }),
-    effectiveAnnualRate: t.field({ type: 'Rate', description: 'Interest and fees over the net disbursement, annualised on 365 days (six decimals).', resolve: (f) => toDecimal(f.effectiveAnnualRate).toFixed(6) }),
-    valueDate: t.field({ type: 'Date', description: 'The day interest starts: the day the money moved once disbursed; before, the assumed value date of the quote.', resolve: (f) => isoDateOfColumn(f.valueDate) }),
-    dueDate: t.field({ type: 'Date', resolve: (f) => isoDateOfColumn(f.dueDate) }),
+    supplier: t.field({ type: Counterparty, select: { supplierPartyId: true }, resolve: (f, _args, ctx) => counterpartyOf(ctx, f.supplierPartyId) }),
+    funder: t.field({ type: Counterparty, select: { funderPartyId: true }, resolve: (f, _args, ctx) => counterpartyOf(ctx, f.funderPartyId) }),
+    obligor: t.field({ type: Counterparty, select: { obligorPartyId: true }, resolve: (f, _args, ctx) => counterpartyOf(ctx, f.obligorPartyId) }),
+    principal: t.field({ type: Money, select: { principal: true, currency: true }, resolve: (f) => money(f.principal, f.currency) }),
+    interest: t.field({ type: Money, select: { interest: true, currency: true }, resolve: (f) => money(f.interest, f.currency) }),
+    fees: t.field({ type: Money, select: { fees: true, currency: true }, resolve: (f) => money(f.fees, f.currency) }),
+    netDisbursement: t.field({ type: Money, description: 'What reaches the supplier.', select: { netDisbursement: true, currency: true }, resolve: (f) => money(f.netDisbursement, f.currency) }),
+    repaymentAtMaturity: t.field({ type: Money, description: 'What the core enterprise pays on the due date.', select: { repaymentAtMaturity: true, currency: true }, resolve: (f) => money(f.repaymentAtMaturity, f.currency) }),
+    effectiveAnnualRate: t.field({
+      type: 'Rate',
+      description: 'Interest and fees over the net disbursement, annualised on 365 days (six decimals).',
+      select: { effectiveAnnualRate: true },
+      resolve: (f) => toDecimal(f.effectiveAnnualRate).toFixed(6),
+    }),
+    valueDate: t.field({
+      type: 'Date',
+      description: 'The day interest starts: the day the money moved once disbursed; before, the assumed value date of the quote.',
+      select: { valueDate: true },
+      resolve: (f) => isoDateOfColumn(f.valueDate),
+    }),
+    dueDate: t.field({ type: 'Date', select: { dueDate: true }, resolve: (f) => isoDateOfColumn(f.dueDate) }),
     tenorDays: t.exposeInt('tenorDays'),
     appliedAt: t.expose('appliedAt', { type: 'DateTime' }),
     acknowledgementDeadline: t.expose('acknowledgementDeadline', { type: 'DateTime', nullable: true, description: 'Open assignment: the core enterprise must acknowledge by then.' }),

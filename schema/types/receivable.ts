@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
 import { registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
-import { FINANCED_STATES, silentlyFinancedAmong, statusAsSeen, statusAsSeenWhere, transitionsAsSeenWhere } from '../../prisma/stores/silent-assignment';
+import { FINANCED_STATES, silentlyFinancedAmong, statusAsSeenWhere, transitionsAsSeenWhere } from '../../prisma/stores/silent-assignment';
 import { batchLoad } from '../batch-load';
 import { visibleDocumentsWhere, visibleNotificationsWhere } from '../../prisma/stores/visibility';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
@@ -46,22 +46,52 @@ builder.objectType(ReceivableEncumberedError, {
 
 export const Counterparty = builder.prismaObject('Party', {
   variant: 'Counterparty',
-  // Only the columns it shows: a page names three counterparties per row, and the rest of a party's row is never read here.
-  select: { id: true },
+  // Only the columns it shows, read with the row whatever is asked of it: its fields then read
+  // the row as it is, so a counterparty loaded by counterpartyOf (not through a Prisma query of
+  // its own) is answered without a second read.
+  select: { id: true, legalName: true, creditCode: true },
   description: 'Another party as named on a receivable or financing: who it is, nothing more. `party(id: partyId)` answers only for your own party (and for operators).',
   fields: (t) => ({
     partyId: t.globalID({ description: "The party's global id.", resolve: (party) => ({ type: 'Party', id: party.id }) }),
-    legalName: t.exposeString('legalName'),
-    creditCode: t.exposeString('creditCode'),
+    legalName: t.string({ resolve: (party) => party.legalName }),
+    creditCode: t.string({ resolve: (party) => party.creditCode }),
   }),
 });
 
-builder.prismaObject('ReceivableInvoice', {
+type CounterpartyRow = { id: string; legalName: string; creditCode: string };
+
+/**
+ * The party named by `partyId` on a row of a page: a page names two or three counterparties
+ * per row, and every one of them asked in this request's turn (suppliers, funders and obligors
+ * alike) is read by one statement rather than one per relation. Who a row names is not
+ * scoped: whoever sees the row sees who it names.
+ */
+export async function counterpartyOf(ctx: GraphQLContext, partyId: string): Promise<CounterpartyRow> {
+  const party = await batchLoad(ctx, 'Counterparty', partyId, async (ids) => {
+    const rows = await ctx.prisma.party.findMany({ where: { id: { in: ids } }, select: { id: true, legalName: true, creditCode: true } });
+    return new Map(rows.map((row) => [row.id, row]));
+  });
+  // A row's parties are foreign keys that cannot be deleted: a missing one is a broken database, not a result.
+  if (!party) throw new Error(`party ${partyId} named on a row does not exist`);
+  return party;
+}
+
+/** The wire shape of an invoice: its receivable's currency comes with it from the receivable already read. */
+interface InvoiceShape {
+  lineNumber: number;
+  invoiceCode: string;
+  invoiceNumber: string;
+  amount: Prisma.Decimal;
+  issueDate: Date;
+  currency: string;
+}
+
+const ReceivableInvoice = builder.objectRef<InvoiceShape>('ReceivableInvoice').implement({
   fields: (t) => ({
     lineNumber: t.exposeInt('lineNumber'),
     invoiceCode: t.exposeString('invoiceCode', { description: '发票代码, normalised (no spaces, upper case).' }),
     invoiceNumber: t.exposeString('invoiceNumber', { description: '发票号码, normalised.' }),
-    amount: t.field({ type: Money, select: { amount: true, receivable: { select: { currency: true } } }, resolve: (invoice) => money(invoice.amount, invoice.receivable.currency) }),
+    amount: t.field({ type: Money, resolve: (invoice) => money(invoice.amount, invoice.currency) }),
     issueDate: t.field({ type: 'Date', resolve: (invoice) => isoDateOfColumn(invoice.issueDate) }),
   }),
 });
@@ -115,39 +145,51 @@ builder.prismaNode('Receivable', {
   // node(id) answers null, not an error, for a row that is missing or not the caller's to see.
   nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleReceivablesWhere(ctx.viewer)),
+  // Select mode: a query reads only the columns its fields ask for (each field names its own),
+  // not the whole row with every amount parsed into a Decimal.
+  select: { id: true },
   fields: (t) => ({
     registrationNumber: t.exposeString('registrationNumber'),
     status: t.field({
       type: ReceivableStatusEnum,
       description: 'To the obligor of a silent financing, CONFIRMED while the financing holds it (silent assignment is not told).',
-      resolve: async (receivable, _args, ctx) => {
-        // Only the obligor's view of a financed receivable can differ; the page's such rows are asked about together.
-        if (receivable.obligorPartyId !== ctx.viewer.partyId || !FINANCED_STATES.includes(receivable.status)) return statusAsSeen(ctx.prisma, ctx.viewer, receivable);
-        const masked = await batchLoad(ctx, 'Receivable.status', receivable.id, async (ids) => {
+      select: { status: true, obligorPartyId: true },
+      resolve: (receivable, _args, ctx) => {
+        // Only the obligor's view of a financed receivable can differ (statusAsSeen's rule): any
+        // other row answers as it is, at once rather than through a promise per row.
+        if (receivable.obligorPartyId !== ctx.viewer.partyId || !FINANCED_STATES.includes(receivable.status)) return receivable.status;
+        // The page's such rows are asked about together.
+        return batchLoad(ctx, 'Receivable.status', receivable.id, async (ids) => {
           const hidden = await silentlyFinancedAmong(ctx.prisma, ctx.viewer, ids);
           return new Map(ids.map((id) => [id, hidden.has(id)]));
-        });
-        return masked ? 'CONFIRMED' : receivable.status;
+        }).then((masked) => (masked ? 'CONFIRMED' : receivable.status));
       },
     }),
-    supplier: t.relation('supplier', { type: Counterparty }),
-    obligor: t.relation('obligor', { type: Counterparty }),
+    supplier: t.field({ type: Counterparty, select: { supplierPartyId: true }, resolve: (receivable, _args, ctx) => counterpartyOf(ctx, receivable.supplierPartyId) }),
+    obligor: t.field({ type: Counterparty, select: { obligorPartyId: true }, resolve: (receivable, _args, ctx) => counterpartyOf(ctx, receivable.obligorPartyId) }),
     contractNumber: t.exposeString('contractNumber'),
     currency: t.exposeString('currency'),
-    faceAmount: t.field({ type: Money, resolve: (receivable) => money(receivable.faceAmount, receivable.currency) }),
+    faceAmount: t.field({ type: Money, select: { faceAmount: true, currency: true }, resolve: (receivable) => money(receivable.faceAmount, receivable.currency) }),
     confirmedAmount: t.field({
       type: Money,
       nullable: true,
       description: 'What the obligor confirmed; lower than the face amount when diluted.',
+      select: { confirmedAmount: true, currency: true },
       resolve: (receivable) => (receivable.confirmedAmount === null ? null : money(receivable.confirmedAmount, receivable.currency)),
     }),
-    dueDate: t.field({ type: 'Date', resolve: (receivable) => isoDateOfColumn(receivable.dueDate) }),
+    dueDate: t.field({ type: 'Date', select: { dueDate: true }, resolve: (receivable) => isoDateOfColumn(receivable.dueDate) }),
     documentHashes: t.exposeStringList('documentHashes', { description: "SHA-256 of the supplier's supporting files." }),
     registeredAt: t.expose('registeredAt', { type: 'DateTime' }),
     confirmationDeadline: t.expose('confirmationDeadline', { type: 'DateTime' }),
     confirmedAt: t.expose('confirmedAt', { type: 'DateTime', nullable: true }),
     closedReason: t.exposeString('closedReason', { nullable: true }),
-    invoices: t.relation('invoices', { description: `Its invoices in line order, at most ${RECEIVABLE_INVOICES_MAX} (fixed at registration).`, query: { orderBy: { lineNumber: 'asc' } } }),
+    invoices: t.field({
+      type: [ReceivableInvoice],
+      description: `Its invoices in line order, at most ${RECEIVABLE_INVOICES_MAX} (fixed at registration).`,
+      // The currency is the receivable's, read with it: an invoice's amount costs no read of its own.
+      select: { currency: true, invoices: { select: { lineNumber: true, invoiceCode: true, invoiceNumber: true, amount: true, issueDate: true }, orderBy: { lineNumber: 'asc' } } },
+      resolve: (receivable) => receivable.invoices.map((invoice) => ({ ...invoice, currency: receivable.currency })),
+    }),
     history: t.relation('transitions', {
       description: 'Every change of state, oldest first: a handful at most, one per state it went through (to the obligor of a silent financing, without its rows).',
       query: (_args, ctx) => ({ where: transitionsAsSeenWhere(ctx.viewer), orderBy: { id: 'asc' } }),

@@ -35,6 +35,16 @@ builder.prismaObjectFields('Financing', (t) => ({
   quoted: t.field({
     type: QuotedFigures,
     description: "What the application was quoted (its assumed value date, tenor and figures). The financing's own figures are the same until the money moves, then those of the day it moved.",
+    select: {
+      quotedValueDate: true,
+      quotedTenorDays: true,
+      quotedInterest: true,
+      quotedFees: true,
+      quotedNetDisbursement: true,
+      quotedRepaymentAtMaturity: true,
+      quotedEffectiveAnnualRate: true,
+      currency: true,
+    },
     resolve: (f) => ({
       valueDate: f.quotedValueDate,
       tenorDays: f.quotedTenorDays,
