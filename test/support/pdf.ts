@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { getDocument, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem } from 'pdfjs-dist/types/src/display/api';
+import { expect } from 'vitest';
 import { FONT_FILES, type FontWeight } from '../../workflows/activities/documents/document-fonts';
+import { MARGIN_X, PAGE_WIDTH } from '../../workflows/activities/documents/document-layout';
 
 // Helpers to test generated PDFs the way a reader meets them: the text a machine extracts,
 // and the pixels a person sees. Both matter: a PDF whose font lost its outlines still
@@ -329,4 +331,33 @@ export async function assertGlyphsDrawn(bytes: Uint8Array, text: string, options
   const check = await checkGlyphs(bytes, text, options);
   if (check.problems.length > 0) throw new Error(`glyphs of ${JSON.stringify(text)} on page ${check.pageIndex + 1} are not drawn correctly: ${check.problems.join('; ')}`);
   return check;
+}
+
+/** The text runs of every page of a PDF, page by page. */
+export async function allRuns(bytes: Uint8Array): Promise<TextRun[][]> {
+  const { pageCount } = await pdfInfo(bytes);
+  return Promise.all(Array.from({ length: pageCount }, (_, index) => pdfTextRuns(bytes, index)));
+}
+
+/**
+ * Every drawn line stays inside the side margins and no two lines share ink. Each run's box is
+ * the em box the layout centres in its line: 0.88 em above the baseline, 0.12 em below.
+ */
+export function expectNoOverlaps(runs: TextRun[]): void {
+  const boxes = runs
+    .filter((run) => run.text.trim() !== '')
+    .map((run) => ({ run, left: run.x, right: run.x + run.width, bottom: run.y - 0.12 * run.fontSize, top: run.y + 0.88 * run.fontSize }));
+  for (const box of boxes) {
+    expect(box.left).toBeGreaterThanOrEqual(MARGIN_X - 0.01);
+    expect(box.right).toBeLessThanOrEqual(PAGE_WIDTH - MARGIN_X + 0.01);
+  }
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i]!;
+      const b = boxes[j]!;
+      const overlapX = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const overlapY = Math.min(a.top, b.top) - Math.max(a.bottom, b.bottom);
+      if (overlapX > 0.5 && overlapY > 0.5) expect.fail(`${JSON.stringify(a.run.text)} overlaps ${JSON.stringify(b.run.text)}`);
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { assertGlyphsDrawn, compactText, extractPdfText, pdfInfo, pdfTextRuns, previewPdf, renderPdfPage, type TextRun } from '../../../test/support/pdf';
+import { allRuns, assertGlyphsDrawn, compactText, expectNoOverlaps, extractPdfText, pdfTextRuns, previewPdf, renderPdfPage } from '../../../test/support/pdf';
 import { sha256Hex } from '../../../prisma/stores/sha256-hex';
 import { FINANCING_DOCUMENT, FUNDER, OBLIGOR, SUPPLIER } from '../../../test/support/financing-document-fixture';
 import { embedDocumentFont } from './document-fonts';
@@ -56,34 +56,6 @@ async function compactPages(bytes: Uint8Array): Promise<string> {
 
 function expectAll(text: string, expected: string[]): void {
   for (const item of expected) expect(text).toContain(compactText(item));
-}
-
-async function allRuns(bytes: Uint8Array): Promise<TextRun[][]> {
-  const { pageCount } = await pdfInfo(bytes);
-  return Promise.all(Array.from({ length: pageCount }, (_, index) => pdfTextRuns(bytes, index)));
-}
-
-/**
- * Every drawn line stays inside the side margins and no two lines share ink. Each run's box is
- * the em box the layout centres in its line: 0.88 em above the baseline, 0.12 em below.
- */
-function expectNoOverlaps(runs: TextRun[]): void {
-  const boxes = runs
-    .filter((run) => run.text.trim() !== '')
-    .map((run) => ({ run, left: run.x, right: run.x + run.width, bottom: run.y - 0.12 * run.fontSize, top: run.y + 0.88 * run.fontSize }));
-  for (const box of boxes) {
-    expect(box.left).toBeGreaterThanOrEqual(MARGIN_X - 0.01);
-    expect(box.right).toBeLessThanOrEqual(PAGE_WIDTH - MARGIN_X + 0.01);
-  }
-  for (let i = 0; i < boxes.length; i++) {
-    for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i]!;
-      const b = boxes[j]!;
-      const overlapX = Math.min(a.right, b.right) - Math.max(a.left, b.left);
-      const overlapY = Math.min(a.top, b.top) - Math.max(a.bottom, b.bottom);
-      if (overlapX > 0.5 && overlapY > 0.5) expect.fail(`${JSON.stringify(a.run.text)} overlaps ${JSON.stringify(b.run.text)}`);
-    }
-  }
 }
 
 /** A page that shows its content has ink well inside the margins, not only in the header. */

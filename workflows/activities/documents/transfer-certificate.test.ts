@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertGlyphsDrawn, compactText, extractPdfText, pdfInfo, pdfTextRuns, previewPdf, type TextRun } from '../../../test/support/pdf';
+import { allRuns, assertGlyphsDrawn, compactText, expectNoOverlaps, extractPdfText, previewPdf } from '../../../test/support/pdf';
 import { sha256Hex } from '../../../prisma/stores/sha256-hex';
-import { MARGIN_X, PAGE_WIDTH } from './document-layout';
 import { renderTransferCertificate, transferCertificateSpec, type HolderChainLink, type TransferCertificateData } from './transfer-certificate';
 
 const CORE = '中国东方重工集团股份有限公司';
@@ -64,31 +63,6 @@ const simple: TransferCertificateData = {
   approvedAt: new Date('2026-11-04T01:00:00Z'),
   acceptedAt: chain[1]!.acceptedAt,
 };
-
-async function allRuns(bytes: Uint8Array): Promise<TextRun[][]> {
-  const { pageCount } = await pdfInfo(bytes);
-  return Promise.all(Array.from({ length: pageCount }, (_, index) => pdfTextRuns(bytes, index)));
-}
-
-/** Every drawn line stays inside the side margins and no two lines share ink (em boxes, as in the settlement statement's test). */
-function expectNoOverlaps(runs: TextRun[]): void {
-  const boxes = runs
-    .filter((run) => run.text.trim() !== '')
-    .map((run) => ({ run, left: run.x, right: run.x + run.width, bottom: run.y - 0.12 * run.fontSize, top: run.y + 0.88 * run.fontSize }));
-  for (const box of boxes) {
-    expect(box.left).toBeGreaterThanOrEqual(MARGIN_X - 0.01);
-    expect(box.right).toBeLessThanOrEqual(PAGE_WIDTH - MARGIN_X + 0.01);
-  }
-  for (let i = 0; i < boxes.length; i++) {
-    for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i]!;
-      const b = boxes[j]!;
-      const overlapX = Math.min(a.right, b.right) - Math.max(a.left, b.left);
-      const overlapY = Math.min(a.top, b.top) - Math.max(a.bottom, b.bottom);
-      if (overlapX > 0.5 && overlapY > 0.5) expect.fail(`${JSON.stringify(a.run.text)} overlaps ${JSON.stringify(b.run.text)}`);
-    }
-  }
-}
 
 // Rendering embeds a subset of a CJK font: seconds, not milliseconds, on a machine shared with other builds.
 describe('transfer certificate', { timeout: 60_000 }, () => {
