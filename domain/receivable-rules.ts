@@ -80,7 +80,8 @@ export interface ValidRegistration {
   idempotencyKey: string;
 }
 
-function amountIssue(path: string[], value: string, currency: string): FieldIssue | undefined {
+/** A money amount as the wire carries it, checked in its currency: the issue it breaks, or undefined. */
+export function amountIssue(path: string[], value: string, currency: string): FieldIssue | undefined {
   try {
     parseAmount(value, currency);
     return undefined;
@@ -88,6 +89,82 @@ function amountIssue(path: string[], value: string, currency: string): FieldIssu
     if (error instanceof AmountError) return { path, message: error.message };
     throw error;
   }
+}
+
+export type ValidInvoice = ValidRegistration['invoices'][number];
+
+/** A contract number as registrations and vouchers keep it: NFC-normalised, trimmed, 1 to CONTRACT_NUMBER_LENGTH_MAX characters. */
+export function checkContractNumber(value: string, path: string[], issues: FieldIssue[]): string {
+  const contractNumber = value.normalize('NFC').trim();
+  if (contractNumber.length === 0 || contractNumber.length > CONTRACT_NUMBER_LENGTH_MAX) {
+    issues.push({ path, message: `must be 1 to ${CONTRACT_NUMBER_LENGTH_MAX} characters` });
+  }
+  return contractNumber;
+}
+
+/** A request's idempotency key, trimmed: 1 to IDEMPOTENCY_KEY_LENGTH_MAX characters. */
+export function checkIdempotencyKey(value: string, path: string[], issues: FieldIssue[]): string {
+  const idempotencyKey = value.trim();
+  if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
+    issues.push({ path, message: `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters` });
+  }
+  return idempotencyKey;
+}
+
+/** SHA-256 digests of supporting documents: at most DOCUMENT_HASHES_MAX, lower-cased, each given once. */
+export function checkDocumentHashes(input: readonly string[] | null | undefined, at: (...path: Array<string | number>) => string[], issues: FieldIssue[]): string[] {
+  const documentHashes = (input ?? []).map((hash) => hash.trim().toLowerCase());
+  if (documentHashes.length > DOCUMENT_HASHES_MAX) issues.push({ path: at('documentHashes'), message: `at most ${DOCUMENT_HASHES_MAX} document hashes` });
+  documentHashes.forEach((hash, index) => {
+    if (!SHA256_HEX.test(hash)) issues.push({ path: at('documentHashes', index), message: 'must be a SHA-256 digest: 64 hexadecimal digits' });
+  });
+  return [...new Set(documentHashes)];
+}
+
+/**
+ * The invoice rules of a registration, shared with a voucher's issue and transfers (whose trade
+ * background is invoices too): one to RECEIVABLE_INVOICES_MAX invoices, identifiers of letters
+ * and digits, none twice, amounts valid in the currency (checked when it is known), issued by
+ * today and before the due date (when it is known). Adds every problem to `issues`; the amounts
+ * of invoices whose amount is not valid come back as zero.
+ */
+export function checkInvoices(
+  input: readonly InvoiceInput[],
+  currency: Currency | null,
+  today: IsoDate,
+  dueDate: IsoDate | null,
+  at: (...path: Array<string | number>) => string[],
+  issues: FieldIssue[],
+): ValidInvoice[] {
+  if (input.length === 0) issues.push({ path: at('invoices'), message: 'at least one invoice is required' });
+  if (input.length > RECEIVABLE_INVOICES_MAX) issues.push({ path: at('invoices'), message: `at most ${RECEIVABLE_INVOICES_MAX} invoices per registration` });
+
+  const seen = new Map<string, number>();
+  const invoices: ValidInvoice[] = [];
+  input.slice(0, RECEIVABLE_INVOICES_MAX).forEach((invoice, index) => {
+    const invoiceCode = normaliseInvoiceIdentifier(invoice.invoiceCode);
+    const invoiceNumber = normaliseInvoiceIdentifier(invoice.invoiceNumber);
+    if (!INVOICE_IDENTIFIER.test(invoiceCode)) issues.push({ path: at('invoices', index, 'invoiceCode'), message: 'must be 1 to 20 letters or digits' });
+    if (!INVOICE_IDENTIFIER.test(invoiceNumber)) issues.push({ path: at('invoices', index, 'invoiceNumber'), message: 'must be 1 to 20 letters or digits' });
+    const key = `${invoiceCode}|${invoiceNumber}`;
+    const first = seen.get(key);
+    if (first !== undefined) issues.push({ path: at('invoices', index), message: `duplicates invoice ${index === first ? '' : `#${first + 1} `}(${invoiceCode} ${invoiceNumber}) in this request` });
+    else seen.set(key, index);
+    let amount = new Decimal(0);
+    if (currency !== null) {
+      const problem = amountIssue(at('invoices', index, 'amount'), invoice.amount, currency);
+      if (problem) issues.push(problem);
+      else amount = new Decimal(invoice.amount);
+    }
+    const issueDate = invoice.issueDate.trim();
+    if (!isIsoDate(issueDate)) issues.push({ path: at('invoices', index, 'issueDate'), message: 'must be a date written YYYY-MM-DD' });
+    else {
+      if (issueDate > today) issues.push({ path: at('invoices', index, 'issueDate'), message: `must not be in the future (today is ${today})` });
+      if (dueDate !== null && issueDate >= dueDate) issues.push({ path: at('invoices', index, 'issueDate'), message: `must be before the due date ${dueDate}` });
+    }
+    invoices.push({ invoiceCode, invoiceNumber, amount, issueDate });
+  });
+  return invoices;
 }
 
 /**
@@ -103,15 +180,9 @@ export function validateRegistration(input: RegistrationInput, now: Date): Valid
   const currencyKnown = isCurrency(currency);
   if (!currencyKnown) issues.push({ path: at('currency'), message: `currency ${JSON.stringify(input.currency)} is not supported` });
 
-  const contractNumber = input.contractNumber.normalize('NFC').trim();
-  if (contractNumber.length === 0 || contractNumber.length > CONTRACT_NUMBER_LENGTH_MAX) {
-    issues.push({ path: at('contractNumber'), message: `must be 1 to ${CONTRACT_NUMBER_LENGTH_MAX} characters` });
-  }
+  const contractNumber = checkContractNumber(input.contractNumber, at('contractNumber'), issues);
 
-  const idempotencyKey = input.idempotencyKey.trim();
-  if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
-    issues.push({ path: at('idempotencyKey'), message: `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters` });
-  }
+  const idempotencyKey = checkIdempotencyKey(input.idempotencyKey, at('idempotencyKey'), issues);
 
   if (currencyKnown) {
     const problem = amountIssue(at('faceAmount'), input.faceAmount, currency);
@@ -123,43 +194,13 @@ export function validateRegistration(input: RegistrationInput, now: Date): Valid
   else if (dueDate <= today) issues.push({ path: at('dueDate'), message: `must be after today (${today})` });
   else if (dueDate > addDays(today, DUE_DATE_HORIZON_DAYS_MAX)) issues.push({ path: at('dueDate'), message: 'must be within five years' });
 
-  if (input.invoices.length === 0) issues.push({ path: at('invoices'), message: 'at least one invoice is required' });
-  if (input.invoices.length > RECEIVABLE_INVOICES_MAX) issues.push({ path: at('invoices'), message: `at most ${RECEIVABLE_INVOICES_MAX} invoices per registration` });
+  const invoices = checkInvoices(input.invoices, currencyKnown ? currency : null, today, isIsoDate(dueDate) ? dueDate : null, at, issues);
 
-  const seen = new Map<string, number>();
-  const invoices: ValidRegistration['invoices'] = [];
-  input.invoices.slice(0, RECEIVABLE_INVOICES_MAX).forEach((invoice, index) => {
-    const invoiceCode = normaliseInvoiceIdentifier(invoice.invoiceCode);
-    const invoiceNumber = normaliseInvoiceIdentifier(invoice.invoiceNumber);
-    if (!INVOICE_IDENTIFIER.test(invoiceCode)) issues.push({ path: at('invoices', index, 'invoiceCode'), message: 'must be 1 to 20 letters or digits' });
-    if (!INVOICE_IDENTIFIER.test(invoiceNumber)) issues.push({ path: at('invoices', index, 'invoiceNumber'), message: 'must be 1 to 20 letters or digits' });
-    const key = `${invoiceCode}|${invoiceNumber}`;
-    const first = seen.get(key);
-    if (first !== undefined) issues.push({ path: at('invoices', index), message: `duplicates invoice ${index === first ? '' : `#${first + 1} `}(${invoiceCode} ${invoiceNumber}) in this request` });
-    else seen.set(key, index);
-    if (currencyKnown) {
-      const problem = amountIssue(at('invoices', index, 'amount'), invoice.amount, currency);
-      if (problem) issues.push(problem);
-    }
-    const issueDate = invoice.issueDate.trim();
-    if (!isIsoDate(issueDate)) issues.push({ path: at('invoices', index, 'issueDate'), message: 'must be a date written YYYY-MM-DD' });
-    else {
-      if (issueDate > today) issues.push({ path: at('invoices', index, 'issueDate'), message: `must not be in the future (today is ${today})` });
-      if (isIsoDate(dueDate) && issueDate >= dueDate) issues.push({ path: at('invoices', index, 'issueDate'), message: `must be before the due date ${dueDate}` });
-    }
-    invoices.push({ invoiceCode, invoiceNumber, amount: new Decimal(0), issueDate });
-  });
-
-  const documentHashes = (input.documentHashes ?? []).map((hash) => hash.trim().toLowerCase());
-  if (documentHashes.length > DOCUMENT_HASHES_MAX) issues.push({ path: at('documentHashes'), message: `at most ${DOCUMENT_HASHES_MAX} document hashes` });
-  documentHashes.forEach((hash, index) => {
-    if (!SHA256_HEX.test(hash)) issues.push({ path: at('documentHashes', index), message: 'must be a SHA-256 digest: 64 hexadecimal digits' });
-  });
+  const documentHashes = checkDocumentHashes(input.documentHashes, at, issues);
 
   if (issues.length === 0 && currencyKnown) {
     const faceAmount = new Decimal(input.faceAmount);
-    const amounts = input.invoices.map((invoice) => new Decimal(invoice.amount));
-    const total = amounts.reduce((sum, amount) => sum.plus(amount), new Decimal(0));
+    const total = invoices.reduce((sum, invoice) => sum.plus(invoice.amount), new Decimal(0));
     if (!total.eq(faceAmount)) {
       issues.push({ path: at('faceAmount'), message: `must equal the sum of the invoice amounts (${total.toFixed(minorUnits(currency))})` });
     } else {
@@ -169,8 +210,8 @@ export function validateRegistration(input: RegistrationInput, now: Date): Valid
         currency,
         faceAmount,
         dueDate,
-        invoices: invoices.map((invoice, index) => ({ ...invoice, amount: amounts[index] as Decimal })),
-        documentHashes: [...new Set(documentHashes)],
+        invoices,
+        documentHashes,
         idempotencyKey,
       };
     }
