@@ -24,6 +24,8 @@ import { isUniqueViolation } from './unique-violation';
 // decisions; every decision runs under the transfer's row lock.
 
 const VOUCHER_PREFIX = 'VCH';
+/** Parts of one voucher: the part number has four digits (`<voucher number>-<4 digits>`). */
+export const VOUCHER_PARTS_MAX = 9_999;
 
 export type VoucherTransferStatus = VoucherTransfer['status'];
 
@@ -108,6 +110,7 @@ async function assertNotEncumbered(tx: Tx, rows: ReturnType<typeof invoiceRows>)
 async function nextNumber(tx: Tx, voucherId: string, voucherNumber: string, of: 'part' | 'transfer'): Promise<string> {
   // Numbers in creation order; the voucher's row lock (taken by the caller) keeps two transfers from taking the same one.
   const count = of === 'part' ? await tx.voucherPart.count({ where: { voucherId } }) : await tx.voucherTransfer.count({ where: { voucherId } });
+  if (count >= VOUCHER_PARTS_MAX) throw new LimitExceededError('VOUCHER_PARTS_LIMIT', `a voucher has at most ${VOUCHER_PARTS_MAX} parts and transfers`);
   return of === 'part' ? `${voucherNumber}-${String(count + 1).padStart(4, '0')}` : `${voucherNumber}-T${String(count + 1).padStart(4, '0')}`;
 }
 

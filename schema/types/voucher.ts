@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { VoucherPartStatus as PartStatusValues, VoucherStatus as VoucherStatusValues, VoucherTransferStatus as TransferStatusValues } from '../../prisma/generated/client/enums';
 import type { Voucher, VoucherPart } from '../../prisma/client';
-import { partHolding, visiblePartIds, visiblePartsWhere, visibleTransfersWhere, visibleVouchersWhere } from '../../prisma/stores/voucher-store';
+import { VOUCHER_PARTS_MAX, partHolding, visiblePartIds, visiblePartsWhere, visibleTransfersWhere, visibleVouchersWhere } from '../../prisma/stores/voucher-store';
 import { isoDateOfColumn } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
-import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
+import { REASON_LENGTH_MAX, RECEIVABLE_INVOICES_MAX } from '../../domain/receivable-rules';
 import { decideOnVoucherTransfer, type VoucherTransferDecisionInput } from '../../use-cases/decide-on-voucher-transfer';
 import { issueVoucher } from '../../use-cases/issue-voucher';
 import { proposeVoucherTransfer } from '../../use-cases/propose-voucher-transfer';
@@ -61,7 +61,7 @@ VoucherLineageNode.implement({
   description: 'A part and the parts transferred from it that you may see.',
   fields: (t) => ({
     part: t.prismaField({ type: 'VoucherPart', resolve: (_query, node) => node.part }),
-    children: t.field({ type: [VoucherLineageNode], resolve: (node) => node.children }),
+    children: t.field({ type: [VoucherLineageNode], description: `The parts transferred from it that you may see, at most ${VOUCHER_PARTS_MAX} (the parts of a voucher).`, resolve: (node) => node.children }),
   }),
 });
 
@@ -81,7 +81,7 @@ builder.prismaNode('Voucher', {
     closedReason: t.exposeString('closedReason', { nullable: true }),
     parts: t.prismaField({
       type: ['VoucherPart'],
-      description: 'The parts you may see, in creation order: all of them to the issuer; to a holder its own, the chain above them and the parts its transfers created.',
+      description: `The parts you may see, in creation order, at most ${VOUCHER_PARTS_MAX}: all of them to the issuer; to a holder its own, the chain above them and the parts its transfers created.`,
       resolve: async (_query, voucher, _args, ctx) => (await visibleParts(ctx, voucher.id)).parts,
     }),
   }),
@@ -109,7 +109,7 @@ builder.prismaNode('VoucherPart', {
     acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true }),
     chain: t.prismaField({
       type: ['VoucherPart'],
-      description: 'The holders from the issue down to this part, root first (as on its transfer certificate).',
+      description: 'The holders from the issue down to this part, root first, one per tier (as on its transfer certificate).',
       resolve: async (_query, part, _args, ctx) => {
         const { parts } = await visibleParts(ctx, part.voucherId);
         const byId = new Map(parts.map((each) => [each.id, each]));
@@ -158,7 +158,7 @@ builder.prismaNode('VoucherTransfer', {
     recipient: t.relation('toParty', { type: Counterparty }),
     amount: t.field({ type: Money, resolve: (transfer) => money(transfer.amount, transfer.currency) }),
     contractNumber: t.exposeString('contractNumber'),
-    invoices: t.relation('invoices', { query: { orderBy: { lineNumber: 'asc' } } }),
+    invoices: t.relation('invoices', { description: `Its invoices in line order, at most ${RECEIVABLE_INVOICES_MAX} (fixed at proposal).`, query: { orderBy: { lineNumber: 'asc' } } }),
     proposedAt: t.expose('proposedAt', { type: 'DateTime' }),
     approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true }),
     decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
