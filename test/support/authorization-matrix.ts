@@ -39,6 +39,7 @@ export type TargetType =
   | 'ReconciliationItem'
   | 'Receivable'
   | 'User'
+  | 'Voucher'
   | 'UserRoleChange'
   | 'WebhookDelivery'
   | 'WebhookEndpoint';
@@ -86,7 +87,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Query.programChanges': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.programs': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.quoteFinancing': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NOT_FOUND' },
-  'Query.voucher': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NULL' },
+  'Query.voucher': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NULL', target: 'Voucher' },
   'Query.voucherTransfers': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.vouchersHeld': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.vouchersIssued': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
