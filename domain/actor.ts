@@ -97,6 +97,12 @@ export const PERMISSIONS = {
   READ_PORTFOLIO: { partyRoles: ['FUNDER', 'PLATFORM'], userRoles: USER_ROLES, who: 'funders and operators', doing: 'read a portfolio' },
   RESUME_WORKFLOW: { partyRoles: ['PLATFORM'], userRoles: DECIDERS, who: 'a platform operator (MAKER, CHECKER or ADMIN)', doing: 'resume a step that waits for an operator' },
   RUN_SYSTEM_CHECK: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'platform operators', doing: 'run the system check' },
+  // Vouchers (docs/workflows/voucher-acceptance.md): the core's maker issues, any holder's maker
+  // transfers, a second person of the transferor approves (four eyes), the recipient decides.
+  ISSUE_VOUCHER: { partyRoles: ['CORE_ENTERPRISE'], userRoles: ['MAKER', 'ADMIN'], who: "a core enterprise's MAKER or ADMIN", doing: 'issue vouchers' },
+  TRANSFER_VOUCHER: { userRoles: ['MAKER', 'ADMIN'], who: 'a MAKER or ADMIN of the holder', doing: 'propose or cancel voucher transfers' },
+  APPROVE_VOUCHER_TRANSFER: { userRoles: ['CHECKER', 'ADMIN'], who: 'a CHECKER or ADMIN of the transferor', doing: 'approve or reject voucher transfers' },
+  DECIDE_VOUCHER_TRANSFER: { userRoles: DECIDERS, who: 'a MAKER, CHECKER or ADMIN of the recipient', doing: 'accept or refuse voucher transfers' },
   SCRIPT_SIMULATED_BANK: { partyRoles: ['PLATFORM'], userRoles: USER_ROLES, who: 'operators', doing: 'script the simulated bank' },
 } as const satisfies Record<string, Permission>;
 

@@ -24,6 +24,7 @@ import './types/reconciliation-report';
 import './types/reconciliation-resolution';
 import './types/subscription';
 import './types/webhook';
+import './types/voucher';
 
 builder.queryType({});
 builder.mutationType({});

@@ -298,22 +298,30 @@ interface ActiveRegistration {
   fingerprint: string;
   encumberedSince: Date;
   registrationNumber: string;
-  id: string;
-  status: ReceivableStatus;
-  supplierPartyId: string;
-  obligorPartyId: string;
+  /** The receivable that holds the invoice; null when a voucher transfer's trade background does. */
+  id: string | null;
+  status: ReceivableStatus | null;
+  supplierPartyId: string | null;
+  obligorPartyId: string | null;
+  /** The two parties of the voucher transfer that holds the invoice, when one does. */
+  transferorPartyId: string | null;
+  recipientPartyId: string | null;
 }
 
 /**
- * The active entries of some fingerprints with their receivables, in one statement: the active
- * entry by the fingerprint index joined to its receivable by primary key. `char(64)[]`, not
- * `text[]`: compared as text the column could not use its index.
+ * The active entries of some fingerprints with what holds them, in one statement: the active
+ * entry by the fingerprint index joined by primary key to its receivable or to the voucher
+ * transfer whose trade background it is (an entry has exactly one of the two). `char(64)[]`,
+ * not `text[]`: compared as text the column could not use its index.
  */
 async function activeRegistrations(prisma: PrismaClient, fingerprints: string[]): Promise<Map<string, ActiveRegistration>> {
   const rows = await prisma.$queryRaw<ActiveRegistration[]>`
     SELECT e.fingerprint, e.encumbered_since AS "encumberedSince", e.registration_number AS "registrationNumber",
-           r.id::text AS id, r.status::text AS status, r.supplier_party_id::text AS "supplierPartyId", r.obligor_party_id::text AS "obligorPartyId"
-      FROM registry_entry e JOIN receivable r ON r.id = e.receivable_id
+           r.id::text AS id, r.status::text AS status, r.supplier_party_id::text AS "supplierPartyId", r.obligor_party_id::text AS "obligorPartyId",
+           t.from_party_id::text AS "transferorPartyId", t.to_party_id::text AS "recipientPartyId"
+      FROM registry_entry e
+      LEFT JOIN receivable r ON r.id = e.receivable_id
+      LEFT JOIN voucher_transfer t ON t.id = e.voucher_transfer_id
      WHERE e.fingerprint = ANY(${fingerprints}::char(64)[]) AND e.released_at IS NULL`;
   return new Map(rows.map((row) => [row.fingerprint, row]));
 }
@@ -329,8 +337,13 @@ export async function registryCheck(prisma: PrismaClient, viewer: Actor, obligor
   const active = await activeRegistration(prisma, fingerprint);
   if (!active) return { encumbered: false, since: null, registrationNumber: null, status: null };
   // That it is encumbered is public (no double financing); which registration, and its state, only to the receivable's own parties.
-  const receivable = active;
-  const own = isOperator(viewer) || viewer.partyId === receivable.supplierPartyId || viewer.partyId === receivable.obligorPartyId;
+  const { id, status, supplierPartyId, obligorPartyId } = active;
+  if (id === null || status === null || supplierPartyId === null || obligorPartyId === null) {
+    // A voucher transfer's trade background: its number to its two parties, no receivable status.
+    const own = isOperator(viewer) || viewer.partyId === active.transferorPartyId || viewer.partyId === active.recipientPartyId;
+    return { encumbered: true, since: active.encumberedSince, registrationNumber: own ? active.registrationNumber : null, status: null };
+  }
+  const own = isOperator(viewer) || viewer.partyId === supplierPartyId || viewer.partyId === obligorPartyId;
   if (!own) return { encumbered: true, since: active.encumberedSince, registrationNumber: null, status: null };
-  return { encumbered: true, since: active.encumberedSince, registrationNumber: active.registrationNumber, status: await statusAsSeen(prisma, viewer, receivable) };
+  return { encumbered: true, since: active.encumberedSince, registrationNumber: active.registrationNumber, status: await statusAsSeen(prisma, viewer, { id, status, obligorPartyId }) };
 }

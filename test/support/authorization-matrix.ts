@@ -39,6 +39,7 @@ export type TargetType =
   | 'ReconciliationItem'
   | 'Receivable'
   | 'User'
+  | 'Voucher'
   | 'UserRoleChange'
   | 'WebhookDelivery'
   | 'WebhookEndpoint';
@@ -86,6 +87,10 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Query.programChanges': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.programs': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.quoteFinancing': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NOT_FOUND' },
+  'Query.voucher': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NULL', target: 'Voucher' },
+  'Query.voucherTransfers': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
+  'Query.vouchersHeld': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
+  'Query.vouchersIssued': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.receivable': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'NULL', target: 'Receivable' },
   'Query.receivables': { parties: ANY_PARTY, roles: ALL_ROLES, others: 'OWN_ONLY' },
   'Query.reconciliationItems': { parties: OPERATORS, roles: ALL_ROLES, others: 'OPERATORS_ONLY' },
@@ -115,6 +120,13 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.approveWebhookEndpoint': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND', target: 'WebhookEndpoint' },
   'Mutation.cancelReceivable': { parties: ['SUPPLIER', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Receivable' },
   'Mutation.confirmApproval': { parties: ['FUNDER', 'PLATFORM'], roles: CHECKERS, others: 'NOT_FOUND', target: 'Financing' },
+  'Mutation.issueVoucher': { parties: ['CORE_ENTERPRISE'], roles: MAKERS, others: 'OWN_ONLY' },
+  'Mutation.proposeVoucherTransfer': { parties: ANY_PARTY, roles: MAKERS, others: 'NOT_FOUND' },
+  'Mutation.approveVoucherTransfer': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND' },
+  'Mutation.rejectVoucherTransfer': { parties: ANY_PARTY, roles: CHECKERS, others: 'NOT_FOUND' },
+  'Mutation.cancelVoucherTransfer': { parties: ANY_PARTY, roles: MAKERS, others: 'NOT_FOUND' },
+  'Mutation.acceptVoucherTransfer': { parties: ANY_PARTY, roles: DECIDERS, others: 'NOT_FOUND' },
+  'Mutation.refuseVoucherTransfer': { parties: ANY_PARTY, roles: DECIDERS, others: 'NOT_FOUND' },
   'Mutation.confirmReceivable': { parties: ['CORE_ENTERPRISE', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Receivable' },
   'Mutation.createParty': { parties: OPERATORS, roles: ADMINS, others: 'OPERATORS_ONLY' },
   'Mutation.createProgram': { parties: OPERATORS, roles: ADMINS, others: 'OPERATORS_ONLY' },

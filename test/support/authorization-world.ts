@@ -12,11 +12,13 @@ import { proposePayoutAccount } from '../../prisma/stores/payout-account-store';
 import { newWebhookSecret, sealWebhookSecret } from '../../prisma/stores/webhook-secret-box';
 import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
+import { issueVoucher } from '../../prisma/stores/voucher-store';
+import { validateVoucherIssue } from '../../use-cases/voucher-transfer-input';
 import type { TargetType } from './authorization-matrix';
 import { createFinancingParties, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS } from './financings';
 import { globalId } from './global-ids';
 import { createActor, type TestActor } from './parties';
-import { actorOf, registerDirectly } from './receivables';
+import { actorOf, registerDirectly, uniqueInvoiceNumber } from './receivables';
 
 // The world the authorization matrix is tried in (api/authorization-matrix.int.test.ts): a deal
 // between a supplier, a core enterprise and a funder, with a silent and a disclosed financing and
@@ -154,7 +156,13 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
     data: { endpointId: webhookEndpoint.id, eventId: 1n, eventType: 'FINANCING_UPDATED', payload: { type: 'FINANCING_UPDATED', data: { financingId: silent.id } }, status: 'DELIVERED', dispatchedAt: now, occurredAt: now },
   });
 
+  // A voucher the core issued to the supplier, waiting for the core's checker.
+  const issueInput = { holderCreditCode: supplier.creditCode, contractNumber: 'HT-AUTHZ-V1', currency: 'CNY', amount: '1000.00', dueDate: addDays(businessDateOf(now), 60), invoices: [{ invoiceCode: '4403201130', invoiceNumber: uniqueInvoiceNumber(), amount: '1000.00', issueDate: addDays(businessDateOf(now), -5) }], idempotencyKey: 'authz-voucher' };
+  const voucherIds = { voucherId: crypto.randomUUID(), partId: crypto.randomUUID(), transferId: crypto.randomUUID() };
+  const { voucher } = await issueVoucher(prisma, await actorOf(prisma, parties.core), validateVoucherIssue(issueInput, now), voucherIds, { now, acceptanceWindowMs: 86_400_000 });
+
   const deal: Record<WorldTarget, string> = {
+    Voucher: globalId('Voucher', voucher.id),
     ApiKey: globalId('ApiKey', supplierKey.id),
     Financing: globalId('Financing', silent.id),
     InboundException: globalId('InboundException', exception.id),

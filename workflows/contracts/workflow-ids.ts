@@ -4,6 +4,8 @@ export const workflowIds = {
   systemCheck: (requestId: string) => `system-check:${requestId}`,
   receivable: (receivableId: string) => `receivable:${receivableId}`,
   financing: (financingId: string) => `financing:${financingId}`,
+  /** A voucher transfer's acceptance (the issue's included). */
+  voucherTransfer: (transferId: string) => `voucher-transfer:${transferId}`,
   /** A withdrawal or a fee sweep: one workflow per payout of a balance. */
   balancePayout: (payoutId: string) => `payout:${payoutId}`,
   /** One round of one webhook delivery: the event's own (0) or a replay (1, 2, ...); a second start of a round is refused. */

@@ -1,0 +1,507 @@
+import { assertFourEyes } from '../../domain/four-eyes';
+import { isOperator, type Actor } from '../../domain/actor';
+import { dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
+import { ConflictError, LimitExceededError, NotFoundError, ReceivableEncumberedError, ValidationError, WrongStateError } from '../../domain/errors';
+import { formatAmount, type Currency } from '../../domain/money';
+import type { ValidTradeBackground, ValidVoucherIssue } from '../../use-cases/voucher-transfer-input';
+import type { VoucherTransferDecision } from '../../workflows/contracts/voucher-acceptance';
+import type { Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
+import { openAccount } from './ledger/accounts';
+import { getBalance } from './ledger/balances';
+import { postHold, reserveHold, voidHold } from './ledger/holds';
+import { invoiceFingerprint } from './receivable-store';
+import { runTransaction, type Tx } from './run-transaction';
+import { sha256Hex } from './sha256-hex';
+import { toDecimal } from './to-decimal';
+import { isUniqueViolation } from './unique-violation';
+
+// Vouchers' issue, transfers and decisions (docs/workflows/voucher-acceptance.md). The claims
+// are kept in the ledger's memo book: one VOUCHER_ISSUED account per voucher (what the issuer
+// owes), one VOUCHER_CLAIM account per part (what its holder is owed, never overdrawn). Every
+// transfer, the issue included, is a hold from one to the other at proposal, posted at
+// acceptance and voided otherwise, so an amount cannot leave a part twice: the claim account's
+// bound counts pending holds. These tables keep the lineage, the trade background and the
+// decisions; every decision runs under the transfer's row lock.
+
+const VOUCHER_PREFIX = 'VCH';
+/** Parts of one voucher: the part number has four digits (`<voucher number>-<4 digits>`). */
+export const VOUCHER_PARTS_MAX = 9_999;
+
+export type VoucherTransferStatus = VoucherTransfer['status'];
+
+export interface VoucherActor {
+  userId: string;
+  partyId: string;
+  administeredBy?: readonly string[];
+  administers?: readonly string[];
+}
+
+export function voucherIssuedAccountCode(voucherId: string, currency: Currency): string {
+  return `voucher:${voucherId}:ISSUED:${currency}`;
+}
+
+export function voucherClaimAccountCode(partId: string, currency: Currency): string {
+  return `voucher-part:${partId}:CLAIM:${currency}`;
+}
+
+export function voucherCollectionAccountCode(voucherId: string, currency: Currency): string {
+  return `voucher:${voucherId}:COLLECTION:${currency}`;
+}
+
+/** The ledger keys of one transfer: the hold at proposal, then its posting or its release. */
+export const voucherTransferKeys = {
+  hold: (transferId: string) => `voucher-transfer:${transferId}:hold`,
+  post: (transferId: string) => `voucher-transfer:${transferId}:post`,
+  void: (transferId: string) => `voucher-transfer:${transferId}:void`,
+};
+
+function backgroundHash(kind: string, valid: ValidTradeBackground, extra: Record<string, string>): string {
+  return sha256Hex(
+    JSON.stringify({
+      kind,
+      ...extra,
+      contractNumber: valid.contractNumber,
+      currency: valid.currency,
+      amount: formatAmount(valid.amount, valid.currency),
+      invoices: valid.invoices.map((invoice) => [invoice.invoiceCode, invoice.invoiceNumber, formatAmount(invoice.amount, valid.currency), invoice.issueDate]),
+    }),
+  );
+}
+
+function openClaimAccount(tx: Tx, partId: string, holderPartyId: string, currency: Currency) {
+  // No overdraft: what a part has transferred, or holds for a pending transfer, cannot leave it again.
+  return openAccount(tx, {
+    code: voucherClaimAccountCode(partId, currency),
+    name: '凭证债权 Voucher claim',
+    type: 'LIABILITY',
+    purpose: 'VOUCHER_CLAIM',
+    book: 'MEMO',
+    currency,
+    ownerPartyId: holderPartyId,
+    debitsMustNotExceedCredits: true,
+  });
+}
+
+/** The invoices of a trade background as rows, fingerprinted with the buyer's (the transferor's) credit code. */
+function invoiceRows(valid: ValidTradeBackground, buyerCreditCode: string) {
+  return valid.invoices.map((invoice, index) => ({
+    lineNumber: index + 1,
+    invoiceCode: invoice.invoiceCode,
+    invoiceNumber: invoice.invoiceNumber,
+    amount: invoice.amount.toFixed(),
+    issueDate: dateColumn(invoice.issueDate),
+    fingerprint: invoiceFingerprint(buyerCreditCode, invoice.invoiceCode, invoice.invoiceNumber),
+  }));
+}
+
+/**
+ * Refuses a trade background whose invoice is already encumbered (by a registration or another
+ * transfer). The partial unique index on active fingerprints is what makes a race impossible;
+ * this lookup only gives the refusal its message. Which object holds it is told to nobody: the
+ * caller learns the invoice, as the public registry check would tell it.
+ */
+async function assertNotEncumbered(tx: Tx, rows: ReturnType<typeof invoiceRows>): Promise<void> {
+  const active = await tx.registryEntry.findFirst({ where: { fingerprint: { in: rows.map((row) => row.fingerprint) }, releasedAt: null } });
+  if (!active) return;
+  const invoice = rows.find((row) => row.fingerprint === active.fingerprint);
+  throw new ReceivableEncumberedError(null, invoice?.invoiceCode ?? '?', invoice?.invoiceNumber ?? '?');
+}
+
+async function nextNumber(tx: Tx, voucherId: string, voucherNumber: string, of: 'part' | 'transfer'): Promise<string> {
+  // Numbers in creation order; the voucher's row lock (taken by the caller) keeps two transfers from taking the same one.
+  const count = of === 'part' ? await tx.voucherPart.count({ where: { voucherId } }) : await tx.voucherTransfer.count({ where: { voucherId } });
+  if (count >= VOUCHER_PARTS_MAX) throw new LimitExceededError('VOUCHER_PARTS_LIMIT', `a voucher has at most ${VOUCHER_PARTS_MAX} parts and transfers`);
+  return of === 'part' ? `${voucherNumber}-${String(count + 1).padStart(4, '0')}` : `${voucherNumber}-T${String(count + 1).padStart(4, '0')}`;
+}
+
+export interface IssueResult {
+  voucher: Voucher;
+  transfer: VoucherTransfer;
+  replayed: boolean;
+}
+
+async function issueReplay(prisma: PrismaClient | Tx, issuerPartyId: string, idempotencyKey: string, hash: string): Promise<IssueResult | undefined> {
+  const voucher = await prisma.voucher.findUnique({ where: { issuerPartyId_idempotencyKey: { issuerPartyId, idempotencyKey } } });
+  if (!voucher) return undefined;
+  if (voucher.requestHash !== hash) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(idempotencyKey)} was used for a different voucher (${voucher.voucherNumber})`);
+  const transfer = await prisma.voucherTransfer.findFirstOrThrow({ where: { voucherId: voucher.id, fromPartId: null } });
+  return { voucher, transfer, replayed: true };
+}
+
+/**
+ * Issues a voucher (开立), proposed by a maker of the core enterprise: the voucher in
+ * PENDING_APPROVAL with its VOUCHER_ISSUED account, the root part (tier 1) for the first holder
+ * with its claim account, the issue transfer with its invoices encumbered in the registry, and
+ * the hold ISSUED → root CLAIM. The ids derive from the issuer and its idempotency key, so a
+ * retried transaction writes the same rows under the same ledger keys.
+ */
+export async function issueVoucher(
+  prisma: PrismaClient,
+  actor: Actor,
+  valid: ValidVoucherIssue,
+  ids: { voucherId: string; partId: string; transferId: string },
+  { now = new Date(), acceptanceWindowMs }: { now?: Date; acceptanceWindowMs: number },
+): Promise<IssueResult> {
+  const hash = backgroundHash('issue', valid, { holderCreditCode: valid.holderCreditCode, dueDate: valid.dueDate });
+  const earlier = await issueReplay(prisma, actor.partyId, valid.idempotencyKey, hash);
+  if (earlier) return earlier;
+  const issuer = await prisma.party.findUniqueOrThrow({ where: { id: actor.partyId } });
+  const holder = await prisma.party.findUnique({ where: { creditCode: valid.holderCreditCode } });
+  if (!holder) throw ValidationError.field(['input', 'holderCreditCode'], `no party with credit code ${valid.holderCreditCode} is registered on the platform`, 'RECIPIENT_NOT_REGISTERED');
+  if (holder.id === issuer.id) throw ValidationError.field(['input', 'holderCreditCode'], 'a voucher cannot be issued to its issuer', 'TRANSFER_TO_ONESELF');
+  const rows = invoiceRows(valid, issuer.creditCode);
+  const amount = formatAmount(valid.amount, valid.currency);
+  try {
+    return await runTransaction(prisma, async (tx) => {
+      await assertNotEncumbered(tx, rows);
+      const issued = await openAccount(tx, {
+        code: voucherIssuedAccountCode(ids.voucherId, valid.currency),
+        name: '凭证应付 Voucher issued',
+        type: 'ASSET',
+        purpose: 'VOUCHER_ISSUED',
+        book: 'MEMO',
+        currency: valid.currency,
+        ownerPartyId: issuer.id,
+      });
+      const claim = await openClaimAccount(tx, ids.partId, holder.id, valid.currency);
+      const hold = await reserveHold(
+        tx,
+        { idempotencyKey: voucherTransferKeys.hold(ids.transferId), code: 'VOUCHER_ISSUE', debitAccountId: issued.id, creditAccountId: claim.id, amount, currency: valid.currency, metadata: { voucherId: ids.voucherId, transferId: ids.transferId } },
+        now,
+      );
+      const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('voucher_number_seq')`;
+      const voucherNumber = `${VOUCHER_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
+      const voucher = await tx.voucher.create({
+        data: {
+          id: ids.voucherId,
+          voucherNumber,
+          issuerPartyId: issuer.id,
+          currency: valid.currency,
+          amount: valid.amount.toFixed(),
+          dueDate: dateColumn(valid.dueDate),
+          issuedAccountId: issued.id,
+          idempotencyKey: valid.idempotencyKey,
+          requestHash: hash,
+          issuedByUserId: actor.userId,
+          issuedAt: now,
+          updatedAt: now,
+        },
+      });
+      await tx.voucherPart.create({
+        data: { id: ids.partId, partNumber: `${voucherNumber}-0001`, voucherId: voucher.id, tier: 1, holderPartyId: holder.id, currency: valid.currency, originalAmount: valid.amount.toFixed(), claimAccountId: claim.id, createdAt: now, updatedAt: now },
+      });
+      const transfer = await tx.voucherTransfer.create({
+        data: {
+          id: ids.transferId,
+          transferNumber: `${voucherNumber}-T0001`,
+          voucherId: voucher.id,
+          toPartId: ids.partId,
+          fromPartyId: issuer.id,
+          toPartyId: holder.id,
+          currency: valid.currency,
+          amount: valid.amount.toFixed(),
+          contractNumber: valid.contractNumber,
+          holdId: hold.holdId,
+          acceptanceDeadline: new Date(now.getTime() + acceptanceWindowMs),
+          idempotencyKey: valid.idempotencyKey,
+          requestHash: hash,
+          proposedByUserId: actor.userId,
+          proposedAt: now,
+          updatedAt: now,
+          invoices: { create: rows },
+          registryEntries: { create: rows.map((row) => ({ fingerprint: row.fingerprint, registrationNumber: `${voucherNumber}-T0001`, encumberedSince: now })) },
+        },
+      });
+      return { voucher, transfer, replayed: false };
+    });
+  } catch (error) {
+    // A twin of this request committed first (same key), or another took an invoice meanwhile.
+    if (!isUniqueViolation(error) && !(error instanceof ReceivableEncumberedError)) throw error;
+    const raced = await issueReplay(prisma, actor.partyId, valid.idempotencyKey, hash);
+    if (raced) return raced;
+    if (error instanceof ReceivableEncumberedError) throw error;
+    await runTransaction(prisma, (tx) => assertNotEncumbered(tx, rows));
+    throw error;
+  }
+}
+
+/** The part a caller holds, for a transfer from it: another party's part is not found. */
+export async function findHeldPart(prisma: PrismaClient, actor: Actor, partId: string) {
+  const part = await prisma.voucherPart.findFirst({ where: { id: partId, holderPartyId: actor.partyId }, include: { voucher: true } });
+  if (!part) throw new NotFoundError('VoucherPart', partId);
+  return part;
+}
+
+async function transferReplay(prisma: PrismaClient | Tx, fromPartyId: string, idempotencyKey: string, hash: string): Promise<VoucherTransfer | undefined> {
+  const transfer = await prisma.voucherTransfer.findUnique({ where: { fromPartyId_idempotencyKey: { fromPartyId, idempotencyKey } } });
+  if (!transfer) return undefined;
+  if (transfer.requestHash !== hash) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(idempotencyKey)} was used for a different transfer (${transfer.transferNumber})`);
+  return transfer;
+}
+
+/** What a part can still transfer: its claim's available balance (posted, less pending holds). */
+export async function availableOfPart(prisma: PrismaClient | Tx, claimAccountId: string): Promise<string> {
+  const balance = await getBalance(prisma, claimAccountId);
+  return formatAmount(balance.available, balance.currency);
+}
+
+/**
+ * Proposes a transfer (拆分流转) from an ACTIVE part the caller holds: the new part for the
+ * recipient with its claim account, the transfer with its invoices encumbered, and the hold
+ * from-CLAIM → to-CLAIM. The claim account's no-overdraft bound refuses an amount not available
+ * (pending transfers count against it), which two concurrent proposals cannot both pass: the
+ * ledger locks the account. The refusal says what is available.
+ */
+export async function proposeVoucherTransfer(
+  prisma: PrismaClient,
+  actor: Actor,
+  fromPartId: string,
+  valid: ValidTradeBackground & { recipientCreditCode: string },
+  transferId: string,
+  partId: string,
+  { now = new Date(), acceptanceWindowMs }: { now?: Date; acceptanceWindowMs: number },
+): Promise<{ transfer: VoucherTransfer; replayed: boolean }> {
+  const hash = backgroundHash('transfer', valid, { fromPartId, recipientCreditCode: valid.recipientCreditCode });
+  const earlier = await transferReplay(prisma, actor.partyId, valid.idempotencyKey, hash);
+  if (earlier) return { transfer: earlier, replayed: true };
+  const from = await findHeldPart(prisma, actor, fromPartId);
+  if (from.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${from.status}`, from.status);
+  const transferor = await prisma.party.findUniqueOrThrow({ where: { id: actor.partyId } });
+  const recipient = await prisma.party.findUnique({ where: { creditCode: valid.recipientCreditCode } });
+  if (!recipient) throw ValidationError.field(['input', 'recipientCreditCode'], `no party with credit code ${valid.recipientCreditCode} is registered on the platform`, 'RECIPIENT_NOT_REGISTERED');
+  if (recipient.id === actor.partyId) throw ValidationError.field(['input', 'recipientCreditCode'], 'a part cannot be transferred to its own holder', 'TRANSFER_TO_ONESELF');
+  const rows = invoiceRows(valid, transferor.creditCode);
+  const currency = from.currency as Currency;
+  try {
+    const transfer = await runTransaction(prisma, async (tx) => {
+      // Serialises the voucher's numbering; the amount itself is guarded by the claim account's bound.
+      await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${from.voucherId}::uuid FOR UPDATE`;
+      const current = await tx.voucherPart.findUniqueOrThrow({ where: { id: from.id } });
+      if (current.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${current.status}`, current.status);
+      await assertNotEncumbered(tx, rows);
+      const claim = await openClaimAccount(tx, partId, recipient.id, currency);
+      const hold = await reserveHold(
+        tx,
+        { idempotencyKey: voucherTransferKeys.hold(transferId), code: 'VOUCHER_TRANSFER', debitAccountId: from.claimAccountId, creditAccountId: claim.id, amount: formatAmount(valid.amount, currency), currency, metadata: { voucherId: from.voucherId, transferId } },
+        now,
+      );
+      const partNumber = await nextNumber(tx, from.voucherId, from.voucher.voucherNumber, 'part');
+      const transferNumber = await nextNumber(tx, from.voucherId, from.voucher.voucherNumber, 'transfer');
+      await tx.voucherPart.create({
+        data: { id: partId, partNumber, voucherId: from.voucherId, parentPartId: from.id, tier: from.tier + 1, holderPartyId: recipient.id, currency, originalAmount: valid.amount.toFixed(), claimAccountId: claim.id, createdAt: now, updatedAt: now },
+      });
+      return tx.voucherTransfer.create({
+        data: {
+          id: transferId,
+          transferNumber,
+          voucherId: from.voucherId,
+          fromPartId: from.id,
+          toPartId: partId,
+          fromPartyId: actor.partyId,
+          toPartyId: recipient.id,
+          currency,
+          amount: valid.amount.toFixed(),
+          contractNumber: valid.contractNumber,
+          holdId: hold.holdId,
+          acceptanceDeadline: new Date(now.getTime() + acceptanceWindowMs),
+          idempotencyKey: valid.idempotencyKey,
+          requestHash: hash,
+          proposedByUserId: actor.userId,
+          proposedAt: now,
+          updatedAt: now,
+          invoices: { create: rows },
+          registryEntries: { create: rows.map((row) => ({ fingerprint: row.fingerprint, registrationNumber: transferNumber, encumberedSince: now })) },
+        },
+      });
+    });
+    return { transfer, replayed: false };
+  } catch (error) {
+    const raced = isUniqueViolation(error) || error instanceof ReceivableEncumberedError || error instanceof LimitExceededError ? await transferReplay(prisma, actor.partyId, valid.idempotencyKey, hash) : undefined;
+    if (raced) return { transfer: raced, replayed: true };
+    if (error instanceof LimitExceededError && error.code === 'EXCEEDS_AVAILABLE_BALANCE') {
+      const available = await availableOfPart(prisma, from.claimAccountId);
+      throw new LimitExceededError('EXCEEDS_AVAILABLE_AMOUNT', `part ${from.partNumber} has ${available} ${currency} available to transfer; ${formatAmount(valid.amount, currency)} ${currency} is more than that`);
+    }
+    if (isUniqueViolation(error)) await runTransaction(prisma, (tx) => assertNotEncumbered(tx, rows));
+    throw error;
+  }
+}
+
+const TARGET: Record<VoucherTransferDecision['kind'], VoucherTransferStatus> = {
+  APPROVE: 'PENDING_ACCEPTANCE',
+  REJECT: 'REJECTED',
+  CANCEL: 'CANCELLED',
+  ACCEPT: 'ACCEPTED',
+  REFUSE: 'REFUSED',
+  EXPIRE: 'EXPIRED',
+};
+
+const FROM: Record<VoucherTransferDecision['kind'], readonly VoucherTransferStatus[]> = {
+  APPROVE: ['PENDING_APPROVAL'],
+  REJECT: ['PENDING_APPROVAL'],
+  CANCEL: ['PENDING_APPROVAL'],
+  ACCEPT: ['PENDING_ACCEPTANCE'],
+  REFUSE: ['PENDING_ACCEPTANCE'],
+  // The clock ends a transfer still waiting for either decision.
+  EXPIRE: ['PENDING_APPROVAL', 'PENDING_ACCEPTANCE'],
+};
+
+/** Whose decision it is: the transferor's checker or maker, or the recipient. */
+function assertDecider(transfer: VoucherTransfer, decision: VoucherTransferDecision, actor: VoucherActor | null): void {
+  if (decision.kind === 'EXPIRE') return;
+  const partyId = decision.kind === 'ACCEPT' || decision.kind === 'REFUSE' ? transfer.toPartyId : transfer.fromPartyId;
+  // Another party's transfer is not found, whatever its state: nothing leaks through the error.
+  if (!actor || actor.partyId !== partyId) throw new NotFoundError('VoucherTransfer', transfer.id);
+  if (decision.kind === 'APPROVE' || decision.kind === 'REJECT') {
+    assertFourEyes(transfer.proposedByUserId, { userId: actor.userId, administeredBy: actor.administeredBy, administers: actor.administers }, 'the maker of a voucher transfer cannot approve or reject it: a second person of its party must');
+  }
+}
+
+/** True when the transfer already is where this very decision by this very user put it (a retry). */
+function isRepeat(transfer: VoucherTransfer, decision: VoucherTransferDecision, actor: VoucherActor | null): boolean {
+  if (transfer.status !== TARGET[decision.kind]) return false;
+  if (decision.kind === 'APPROVE') return transfer.approvedByUserId === actor?.userId;
+  if (decision.kind === 'ACCEPT' || decision.kind === 'REFUSE') return transfer.decidedByUserId === actor?.userId;
+  return true;
+}
+
+/**
+ * Applies a decision in one transaction, under the transfer's row lock, so that two concurrent
+ * decisions (accept racing refuse, a decision racing the deadline) give one effect: the second
+ * finds the state moved and is refused (or, when it is a repeat of the first, answered with it).
+ * Acceptance posts the hold and moves the held amounts of both parts in the same transaction
+ * (the database checks at commit that the parts still add up); the issue's acceptance makes the
+ * voucher ACTIVE and opens its collection account. Any other end voids the hold and releases
+ * the trade background's invoices from the registry.
+ */
+export async function decideVoucherTransfer(prisma: PrismaClient, transferId: string, decision: VoucherTransferDecision, actor: VoucherActor | null, now = new Date()): Promise<VoucherTransfer> {
+  return runTransaction(prisma, async (tx) => {
+    // Serialises decisions on one transfer (lost update, double posting).
+    await tx.$queryRaw`SELECT id FROM voucher_transfer WHERE id = ${transferId}::uuid FOR UPDATE`;
+    const transfer = await tx.voucherTransfer.findUnique({ where: { id: transferId } });
+    if (!transfer) throw new NotFoundError('VoucherTransfer', transferId);
+    assertDecider(transfer, decision, actor);
+    if (isRepeat(transfer, decision, actor)) return transfer;
+    if (!FROM[decision.kind].includes(transfer.status)) {
+      // The clock is never refused: a transfer decided before its deadline simply does not expire.
+      if (decision.kind === 'EXPIRE') return transfer;
+      throw new WrongStateError(`cannot ${decision.kind.toLowerCase()} a voucher transfer that is ${transfer.status}`, transfer.status);
+    }
+    const isIssue = transfer.fromPartId === null;
+    if (decision.kind === 'APPROVE') {
+      if (isIssue) await tx.voucher.update({ where: { id: transfer.voucherId }, data: { status: 'PENDING_ACCEPTANCE', updatedAt: now } });
+      return tx.voucherTransfer.update({ where: { id: transferId }, data: { status: 'PENDING_ACCEPTANCE', approvedByUserId: actor!.userId, approvedAt: now, updatedAt: now } });
+    }
+    if (decision.kind === 'ACCEPT') return accept(tx, transfer, actor!, now);
+    return close(tx, transfer, decision, actor, now);
+  });
+}
+
+async function accept(tx: Tx, transfer: VoucherTransfer, actor: VoucherActor, now: Date): Promise<VoucherTransfer> {
+  await postHold(tx, { holdId: transfer.holdId, idempotencyKey: voucherTransferKeys.post(transfer.id), code: transfer.fromPartId === null ? 'VOUCHER_ISSUE' : 'VOUCHER_TRANSFER' }, now);
+  const amount = transfer.amount.toFixed();
+  if (transfer.fromPartId !== null) {
+    // A conditional update: the part's held amount moves by the posted amount, never read then written.
+    await tx.$executeRaw`UPDATE voucher_part SET held_amount = held_amount - ${amount}::numeric, updated_at = ${now} WHERE id = ${transfer.fromPartId}::uuid`;
+  }
+  await tx.voucherPart.update({ where: { id: transfer.toPartId }, data: { status: 'ACTIVE', heldAmount: amount, acceptedAt: now, updatedAt: now } });
+  if (transfer.fromPartId === null) {
+    const voucher = await tx.voucher.findUniqueOrThrow({ where: { id: transfer.voucherId } });
+    const collection = await openAccount(tx, {
+      code: voucherCollectionAccountCode(voucher.id, voucher.currency as Currency),
+      name: '凭证到期还款专户 Voucher collection',
+      type: 'LIABILITY',
+      purpose: 'COLLECTION',
+      book: 'MONEY',
+      currency: voucher.currency as Currency,
+      ownerPartyId: voucher.issuerPartyId,
+      debitsMustNotExceedCredits: true,
+      withVirtualAccountNumber: true,
+    });
+    await tx.voucher.update({ where: { id: voucher.id }, data: { status: 'ACTIVE', acceptedAt: now, collectionAccountId: collection.id, updatedAt: now } });
+  }
+  return tx.voucherTransfer.update({ where: { id: transfer.id }, data: { status: 'ACCEPTED', decidedByUserId: actor.userId, decidedAt: now, updatedAt: now } });
+}
+
+const VOUCHER_END: Partial<Record<VoucherTransferStatus, Voucher['status']>> = { REJECTED: 'REJECTED', CANCELLED: 'REJECTED', REFUSED: 'REFUSED', EXPIRED: 'EXPIRED' };
+
+async function close(tx: Tx, transfer: VoucherTransfer, decision: Exclude<VoucherTransferDecision, { kind: 'APPROVE' | 'ACCEPT' }>, actor: VoucherActor | null, now: Date): Promise<VoucherTransfer> {
+  const to = TARGET[decision.kind];
+  const reason = decision.kind === 'EXPIRE' ? (transfer.status === 'PENDING_APPROVAL' ? 'not approved before the acceptance deadline' : 'not accepted before the acceptance deadline') : decision.reason;
+  await voidHold(tx, { holdId: transfer.holdId, idempotencyKey: voucherTransferKeys.void(transfer.id) }, now);
+  await tx.registryEntry.updateMany({ where: { voucherTransferId: transfer.id, releasedAt: null }, data: { releasedAt: now } });
+  // A part that never came to be: refused by its recipient, or lapsed (expired, rejected or cancelled before it was offered).
+  await tx.voucherPart.update({ where: { id: transfer.toPartId }, data: { status: to === 'REFUSED' ? 'REFUSED' : 'EXPIRED', updatedAt: now } });
+  if (transfer.fromPartId === null) {
+    await tx.voucher.update({ where: { id: transfer.voucherId }, data: { status: VOUCHER_END[to]!, closedReason: reason, updatedAt: now } });
+  }
+  // An approval-pending transfer that lapses ends CANCELLED: EXPIRED is kept for offers the recipient let pass.
+  const status = to === 'EXPIRED' && transfer.status === 'PENDING_APPROVAL' ? 'CANCELLED' : to;
+  const decided = status === 'REFUSED' && actor ? { decidedByUserId: actor.userId, decidedAt: now } : {};
+  return tx.voucherTransfer.update({ where: { id: transfer.id }, data: { status, closedReason: reason, updatedAt: now, ...decided } });
+}
+
+// Confidentiality (docs/workflows/voucher-acceptance.md): a holder sees its own parts, their
+// ancestors (the chain it received through) and the parts its own transfers created; the issuer
+// sees its vouchers whole; operators everything; anyone else nothing, as if it did not exist.
+
+/** Where-clause of the vouchers a party may see: issued by it, or with a part it holds or was offered. */
+export function visibleVouchersWhere(actor: Actor): Prisma.VoucherWhereInput {
+  if (isOperator(actor)) return {};
+  return { OR: [{ issuerPartyId: actor.partyId }, { parts: { some: { holderPartyId: actor.partyId } } }] };
+}
+
+/** The parts of one voucher a party may see, from all of its parts (the rule above, in memory). */
+export function visiblePartIds(parts: ReadonlyArray<{ id: string; parentPartId: string | null; holderPartyId: string }>, voucher: { issuerPartyId: string }, actor: Actor): Set<string> {
+  if (isOperator(actor) || voucher.issuerPartyId === actor.partyId) return new Set(parts.map((part) => part.id));
+  const byId = new Map(parts.map((part) => [part.id, part]));
+  const visible = new Set<string>();
+  for (const part of parts) {
+    if (part.holderPartyId !== actor.partyId) continue;
+    // Its own part and the chain above it.
+    for (let at: typeof part | undefined = part; at && !visible.has(at.id); at = at.parentPartId ? byId.get(at.parentPartId) : undefined) visible.add(at.id);
+  }
+  // The parts its own transfers created.
+  for (const part of parts) if (part.parentPartId && byId.get(part.parentPartId)?.holderPartyId === actor.partyId) visible.add(part.id);
+  return visible;
+}
+
+/** Where-clause of the parts a party may see (the same rule as visiblePartIds, in SQL terms). */
+export function visiblePartsWhere(actor: Actor): Prisma.VoucherPartWhereInput {
+  if (isOperator(actor)) return {};
+  return {
+    OR: [
+      { holderPartyId: actor.partyId },
+      { voucher: { issuerPartyId: actor.partyId } },
+      { parent: { holderPartyId: actor.partyId } },
+      // An ancestor of a part it holds: the lineage is at most as deep as the tiers, walked by the caller when it matters.
+      { children: { some: { holderPartyId: actor.partyId } } },
+      { children: { some: { children: { some: { holderPartyId: actor.partyId } } } } },
+      { children: { some: { children: { some: { children: { some: { holderPartyId: actor.partyId } } } } } } },
+    ],
+  };
+}
+
+/** Where-clause of the transfers a party may see: made by it, offered to it, or of a voucher it issued. */
+export function visibleTransfersWhere(actor: Actor): Prisma.VoucherTransferWhereInput {
+  if (isOperator(actor)) return {};
+  return { OR: [{ fromPartyId: actor.partyId }, { toPartyId: actor.partyId }, { voucher: { issuerPartyId: actor.partyId } }] };
+}
+
+/** A transfer the caller may see, for a decision on it: else not found. */
+export async function findVisibleTransfer(prisma: PrismaClient, actor: Actor, transferId: string): Promise<VoucherTransfer> {
+  const transfer = await prisma.voucherTransfer.findFirst({ where: { AND: [{ id: transferId }, visibleTransfersWhere(actor)] } });
+  if (!transfer) throw new NotFoundError('VoucherTransfer', transferId);
+  return transfer;
+}
+
+/** The voucher's currency and due date, for checking a transfer's input. */
+export function voucherTerms(voucher: Voucher): { currency: Currency; dueDate: IsoDate } {
+  return { currency: voucher.currency as Currency, dueDate: isoDateOfColumn(voucher.dueDate) };
+}
+
+/** The posted claim of a part in the memo book, now or as of a past instant: its holding. */
+export async function partHolding(prisma: PrismaClient, claimAccountId: string, asOf?: Date | null): Promise<string> {
+  const balance = await getBalance(prisma, claimAccountId, asOf ?? null);
+  return formatAmount(toDecimal(balance.posted.toFixed()), balance.currency);
+}

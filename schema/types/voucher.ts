@@ -1,0 +1,291 @@
+import { z } from 'zod';
+import { VoucherPartStatus as PartStatusValues, VoucherStatus as VoucherStatusValues, VoucherTransferStatus as TransferStatusValues } from '../../prisma/generated/client/enums';
+import type { Voucher, VoucherPart } from '../../prisma/client';
+import { VOUCHER_PARTS_MAX, partHolding, visiblePartIds, visiblePartsWhere, visibleTransfersWhere, visibleVouchersWhere } from '../../prisma/stores/voucher-store';
+import { isoDateOfColumn } from '../../domain/business-date';
+import { ConflictError, LimitExceededError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
+import { REASON_LENGTH_MAX, RECEIVABLE_INVOICES_MAX } from '../../domain/receivable-rules';
+import { decideOnVoucherTransfer, type VoucherTransferDecisionInput } from '../../use-cases/decide-on-voucher-transfer';
+import { issueVoucher } from '../../use-cases/issue-voucher';
+import { proposeVoucherTransfer } from '../../use-cases/propose-voucher-transfer';
+import { describeVoucherAcceptanceWorkflow } from '../../workflows/client/voucher-client';
+import { builder } from '../builder';
+import type { GraphQLContext } from '../context';
+import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
+import { rowIdOf, scopedById } from '../global-id';
+import { Money, money } from '../money';
+import { textUpTo } from '../validators';
+import { Counterparty, WorkflowStatus } from './receivable';
+
+// Vouchers (数字债权凭证, docs/workflows/voucher-acceptance.md). What a party sees follows the
+// Confidentiality rule of the design: the issuer its vouchers whole, a holder its parts, the chain
+// above them and the parts its own transfers created; anyone else nothing, as if it did not exist.
+
+const VoucherStatusEnum = builder.enumType('VoucherStatus', {
+  values: Object.values(VoucherStatusValues),
+  description: 'PENDING_APPROVAL → PENDING_ACCEPTANCE → ACTIVE (or REJECTED, REFUSED, EXPIRED) → PAID or DEFAULTED.',
+});
+const VoucherPartStatusEnum = builder.enumType('VoucherPartStatus', {
+  values: Object.values(PartStatusValues),
+  description: 'PENDING_ACCEPTANCE → ACTIVE (or REFUSED, EXPIRED: a part that never came to be) → FINANCING → FINANCED → PAID.',
+});
+const VoucherTransferStatusEnum = builder.enumType('VoucherTransferStatus', {
+  values: Object.values(TransferStatusValues),
+  description: 'PENDING_APPROVAL → PENDING_ACCEPTANCE → ACCEPTED (or REFUSED, EXPIRED); PENDING_APPROVAL → REJECTED or CANCELLED.',
+});
+
+/** Every part of a voucher the caller may see, with the voucher: one read per voucher and request. */
+function visibleParts(ctx: GraphQLContext, voucherId: string): Promise<{ voucher: Voucher; parts: VoucherPart[] }> {
+  const cache = ctx as GraphQLContext & { voucherParts?: Map<string, Promise<{ voucher: Voucher; parts: VoucherPart[] }>> };
+  cache.voucherParts ??= new Map();
+  let found = cache.voucherParts.get(voucherId);
+  if (!found) {
+    found = (async () => {
+      const voucher = await ctx.prisma.voucher.findUniqueOrThrow({ where: { id: voucherId } });
+      const all = await ctx.prisma.voucherPart.findMany({ where: { voucherId }, orderBy: { partNumber: 'asc' } });
+      const visible = visiblePartIds(all, voucher, ctx.viewer);
+      return { voucher, parts: all.filter((part) => visible.has(part.id)) };
+    })();
+    cache.voucherParts.set(voucherId, found);
+  }
+  return found;
+}
+
+interface LineageNode {
+  part: VoucherPart;
+  children: LineageNode[];
+}
+
+const VoucherLineageNode = builder.objectRef<LineageNode>('VoucherLineageNode');
+VoucherLineageNode.implement({
+  description: 'A part and the parts transferred from it that you may see.',
+  fields: (t) => ({
+    part: t.prismaField({ type: 'VoucherPart', resolve: (_query, node) => node.part }),
+    children: t.field({ type: [VoucherLineageNode], description: `The parts transferred from it that you may see, at most ${VOUCHER_PARTS_MAX} (the parts of a voucher).`, resolve: (node) => node.children }),
+  }),
+});
+
+builder.prismaNode('Voucher', {
+  description: "A voucher (数字债权凭证): a core enterprise's confirmed payable, issued to a first holder and passed down the supply chain in parts.",
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id, ctx) => scopedById(id, visibleVouchersWhere(ctx.viewer)),
+  fields: (t) => ({
+    voucherNumber: t.exposeString('voucherNumber'),
+    status: t.field({ type: VoucherStatusEnum, resolve: (voucher) => voucher.status }),
+    issuer: t.relation('issuer', { type: Counterparty }),
+    amount: t.field({ type: Money, resolve: (voucher) => money(voucher.amount, voucher.currency) }),
+    dueDate: t.field({ type: 'Date', resolve: (voucher) => isoDateOfColumn(voucher.dueDate) }),
+    issuedAt: t.expose('issuedAt', { type: 'DateTime' }),
+    acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true }),
+    closedReason: t.exposeString('closedReason', { nullable: true }),
+    parts: t.prismaField({
+      type: ['VoucherPart'],
+      description: `The parts you may see, in creation order, at most ${VOUCHER_PARTS_MAX}: all of them to the issuer; to a holder its own, the chain above them and the parts its transfers created.`,
+      resolve: async (_query, voucher, _args, ctx) => (await visibleParts(ctx, voucher.id)).parts,
+    }),
+  }),
+});
+
+builder.prismaNode('VoucherPart', {
+  description: 'One holding of a voucher by one party. The root part is the issue; every other part was transferred from its parent.',
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id, ctx) => scopedById(id, visiblePartsWhere(ctx.viewer)),
+  fields: (t) => ({
+    partNumber: t.exposeString('partNumber'),
+    tier: t.exposeInt('tier'),
+    status: t.field({ type: VoucherPartStatusEnum, resolve: (part) => part.status }),
+    holder: t.relation('holder', { type: Counterparty }),
+    voucher: t.relation('voucher'),
+    originalAmount: t.field({ type: Money, description: 'What the part received when it was created.', resolve: (part) => money(part.originalAmount, part.currency) }),
+    heldAmount: t.field({ type: Money, description: 'What it holds: received, less what it transferred away.', resolve: (part) => money(part.heldAmount, part.currency) }),
+    holding: t.field({
+      type: Money,
+      description: "The part's claim in the ledger's memo book, now or as of a past instant (the holdings at any past time are a balance query).",
+      args: { asOf: t.arg({ type: 'DateTime', required: false }) },
+      resolve: async (part, { asOf }, ctx) => money(await partHolding(ctx.prisma, part.claimAccountId, asOf ?? null), part.currency),
+    }),
+    acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true }),
+    chain: t.prismaField({
+      type: ['VoucherPart'],
+      description: 'The holders from the issue down to this part, root first, one per tier (as on its transfer certificate).',
+      resolve: async (_query, part, _args, ctx) => {
+        const { parts } = await visibleParts(ctx, part.voucherId);
+        const byId = new Map(parts.map((each) => [each.id, each]));
+        const chain: VoucherPart[] = [];
+        for (let at: VoucherPart | undefined = byId.get(part.id); at; at = at.parentPartId ? byId.get(at.parentPartId) : undefined) chain.unshift(at);
+        return chain;
+      },
+    }),
+    lineage: t.field({
+      type: VoucherLineageNode,
+      description: 'The tree below this part, as far as you may see it (the issuer: all of it; a holder: the parts its own transfers created).',
+      resolve: async (part, _args, ctx) => {
+        const { parts } = await visibleParts(ctx, part.voucherId);
+        const children = new Map<string, VoucherPart[]>();
+        for (const each of parts) if (each.parentPartId) children.set(each.parentPartId, [...(children.get(each.parentPartId) ?? []), each]);
+        const build = (at: VoucherPart): LineageNode => ({ part: at, children: (children.get(at.id) ?? []).map(build) });
+        return build(parts.find((each) => each.id === part.id) ?? part);
+      },
+    }),
+  }),
+});
+
+builder.prismaObject('VoucherTransferInvoice', {
+  fields: (t) => ({
+    lineNumber: t.exposeInt('lineNumber'),
+    invoiceCode: t.exposeString('invoiceCode'),
+    invoiceNumber: t.exposeString('invoiceNumber'),
+    amount: t.field({ type: Money, select: { amount: true, transfer: { select: { currency: true } } }, resolve: (invoice) => money(invoice.amount, invoice.transfer.currency) }),
+    issueDate: t.field({ type: 'Date', resolve: (invoice) => isoDateOfColumn(invoice.issueDate) }),
+  }),
+});
+
+builder.prismaNode('VoucherTransfer', {
+  description: 'The issue of a voucher (no from part) or a transfer of an amount from one part to a new one, with its trade background.',
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id, ctx) => scopedById(id, visibleTransfersWhere(ctx.viewer)),
+  fields: (t) => ({
+    transferNumber: t.exposeString('transferNumber'),
+    status: t.field({ type: VoucherTransferStatusEnum, resolve: (transfer) => transfer.status }),
+    isIssue: t.boolean({ description: 'True for the issue (from the issuer, no from part).', resolve: (transfer) => transfer.fromPartId === null }),
+    voucher: t.relation('voucher'),
+    fromPart: t.relation('fromPart', { nullable: true }),
+    toPart: t.relation('toPart'),
+    transferor: t.relation('fromParty', { type: Counterparty }),
+    recipient: t.relation('toParty', { type: Counterparty }),
+    amount: t.field({ type: Money, resolve: (transfer) => money(transfer.amount, transfer.currency) }),
+    contractNumber: t.exposeString('contractNumber'),
+    invoices: t.relation('invoices', { description: `Its invoices in line order, at most ${RECEIVABLE_INVOICES_MAX} (fixed at proposal).`, query: { orderBy: { lineNumber: 'asc' } } }),
+    proposedAt: t.expose('proposedAt', { type: 'DateTime' }),
+    approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true }),
+    decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
+    acceptanceDeadline: t.expose('acceptanceDeadline', { type: 'DateTime' }),
+    closedReason: t.exposeString('closedReason', { nullable: true }),
+    workflow: t.field({ type: WorkflowStatus, resolve: (transfer, _args, ctx) => describeVoucherAcceptanceWorkflow(ctx.temporal, transfer.id) }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  voucher: t.prismaField({
+    type: 'Voucher',
+    nullable: true,
+    description: 'A voucher by id; null when there is none or you may not see it.',
+    args: { id: t.arg.globalID() },
+    resolve: (query, _root, { id }, ctx) => ctx.prisma.voucher.findFirst({ ...query, where: scopedById(rowIdOf(id, 'Voucher'), visibleVouchersWhere(ctx.viewer)) }),
+  }),
+  vouchersHeld: t.prismaConnection({
+    type: 'VoucherPart',
+    nullable: true,
+    cursor: 'id',
+    description: 'The parts your party holds or was offered, newest first.',
+    args: { status: t.arg({ type: [VoucherPartStatusEnum], required: false }) },
+    totalCount: (_root, { status }, ctx) => ctx.prisma.voucherPart.count({ where: { holderPartyId: ctx.viewer.partyId, ...(status?.length ? { status: { in: status } } : {}) } }),
+    resolve: (query, _root, { status }, ctx) =>
+      ctx.prisma.voucherPart.findMany({ ...query, where: { holderPartyId: ctx.viewer.partyId, ...(status?.length ? { status: { in: status } } : {}) }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+  }),
+  vouchersIssued: t.prismaConnection({
+    type: 'Voucher',
+    nullable: true,
+    cursor: 'id',
+    description: 'The vouchers your party issued (core enterprises), newest first.',
+    totalCount: (_root, _args, ctx) => ctx.prisma.voucher.count({ where: { issuerPartyId: ctx.viewer.partyId } }),
+    resolve: (query, _root, _args, ctx) => ctx.prisma.voucher.findMany({ ...query, where: { issuerPartyId: ctx.viewer.partyId }, orderBy: [{ issuedAt: 'desc' }, { id: 'desc' }] }),
+  }),
+  voucherTransfers: t.prismaConnection({
+    type: 'VoucherTransfer',
+    nullable: true,
+    cursor: 'id',
+    description: 'Transfers your party made or was offered (with status PENDING_ACCEPTANCE: the inbox), newest first.',
+    args: { status: t.arg({ type: [VoucherTransferStatusEnum], required: false }) },
+    totalCount: (_root, { status }, ctx) => ctx.prisma.voucherTransfer.count({ where: transfersWhere(ctx, status) }),
+    resolve: (query, _root, { status }, ctx) => ctx.prisma.voucherTransfer.findMany({ ...query, where: transfersWhere(ctx, status), orderBy: [{ proposedAt: 'desc' }, { id: 'desc' }] }),
+  }),
+}));
+
+/** Own transfers only, operators included: the list is a party's inbox and outbox. */
+function transfersWhere(ctx: GraphQLContext, status: ReadonlyArray<(typeof TransferStatusValues)[keyof typeof TransferStatusValues]> | null | undefined) {
+  return { OR: [{ fromPartyId: ctx.viewer.partyId }, { toPartyId: ctx.viewer.partyId }], ...(status?.length ? { status: { in: [...status] } } : {}) };
+}
+
+const VoucherInvoiceInput = builder.inputType('VoucherInvoiceInput', {
+  fields: (t) => ({
+    invoiceCode: t.string({ validate: z.string().max(64) }),
+    invoiceNumber: t.string({ validate: z.string().max(64) }),
+    amount: t.string({ description: 'Decimal string, e.g. "600000.00".', validate: z.string().max(64) }),
+    issueDate: t.field({ type: 'Date' }),
+  }),
+});
+
+const IssueVoucherInput = builder.inputType('IssueVoucherInput', {
+  fields: (t) => ({
+    holderCreditCode: t.string({ description: "The first holder's unified social credit code.", validate: z.string().max(64) }),
+    contractNumber: t.string({ validate: z.string().max(256) }),
+    currency: t.string({ validate: z.string().max(8) }),
+    amount: t.string({ description: 'Decimal string; at most the sum of the invoice amounts.', validate: z.string().max(64) }),
+    dueDate: t.field({ type: 'Date' }),
+    invoices: t.field({ type: [VoucherInvoiceInput], validate: z.array(z.unknown()).max(1000) }),
+    idempotencyKey: t.string({ description: 'Chosen by the client; repeating the request with the same key returns the same voucher.', validate: z.string().max(400) }),
+  }),
+});
+
+const ProposeVoucherTransferInput = builder.inputType('ProposeVoucherTransferInput', {
+  fields: (t) => ({
+    fromPartId: t.globalID({ description: 'The part you hold and transfer from.' }),
+    recipientCreditCode: t.string({ validate: z.string().max(64) }),
+    contractNumber: t.string({ validate: z.string().max(256) }),
+    currency: t.string({ description: "The voucher's currency.", validate: z.string().max(8) }),
+    amount: t.string({ description: 'Decimal string; at most what the part has available.', validate: z.string().max(64) }),
+    invoices: t.field({ type: [VoucherInvoiceInput], validate: z.array(z.unknown()).max(1000) }),
+    idempotencyKey: t.string({ description: 'Chosen by the client; repeating the request with the same key returns the same transfer.', validate: z.string().max(400) }),
+  }),
+});
+
+const reasonArg = textUpTo(REASON_LENGTH_MAX);
+const DECISION_ERRORS = [...LOOKUP_ERRORS, WrongStateError] as const;
+
+builder.mutationFields((t) => {
+  // The five decisions differ only in what they are and whether a reason is required.
+  const decision = (kind: VoucherTransferDecisionInput['kind'], description: string, withReason: boolean) =>
+    t.prismaField({
+      type: 'VoucherTransfer',
+      description,
+      errors: { types: [...DECISION_ERRORS] },
+      args: { id: t.arg.globalID(), reason: t.arg.string({ required: withReason, validate: reasonArg }) },
+      resolve: async (query, _root, args, ctx) => {
+        const id = rowIdOf(args.id, 'VoucherTransfer');
+        const input = (withReason ? { kind, reason: args.reason ?? '' } : { kind }) as VoucherTransferDecisionInput;
+        await decideOnVoucherTransfer(ctx, ctx.viewer, id, input);
+        return ctx.prisma.voucherTransfer.findUniqueOrThrow({ ...query, where: { id } });
+      },
+    });
+  return {
+  issueVoucher: t.prismaField({
+    type: 'Voucher',
+    description: "Issues a voucher (开立) to a first holder (a core enterprise's MAKER). A CHECKER of the core approves it; the holder then accepts it.",
+    errors: { types: [...COMMON_ERRORS, ConflictError, ReceivableEncumberedError] },
+    args: { input: t.arg({ type: IssueVoucherInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { voucherId } = await issueVoucher(ctx, ctx.viewer, input);
+      return ctx.prisma.voucher.findUniqueOrThrow({ ...query, where: { id: voucherId } });
+    },
+  }),
+  proposeVoucherTransfer: t.prismaField({
+    type: 'VoucherTransfer',
+    description: 'Proposes a transfer (拆分流转) of part of what a part you hold has available. A CHECKER of your party approves it; the recipient then accepts it.',
+    errors: { types: [...LOOKUP_ERRORS, ConflictError, WrongStateError, LimitExceededError, ReceivableEncumberedError] },
+    args: { input: t.arg({ type: ProposeVoucherTransferInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { transferId } = await proposeVoucherTransfer(ctx, ctx.viewer, { ...input, fromPartId: rowIdOf(input.fromPartId, 'VoucherPart') });
+      return ctx.prisma.voucherTransfer.findUniqueOrThrow({ ...query, where: { id: transferId } });
+    },
+  }),
+  approveVoucherTransfer: decision('APPROVE', "Approves a transfer or issue (the transferor's CHECKER, never its maker): it is offered to the recipient.", false),
+  rejectVoucherTransfer: decision('REJECT', "Rejects a transfer or issue before approval (the transferor's CHECKER): the hold is released.", true),
+  cancelVoucherTransfer: decision('CANCEL', "Withdraws a transfer or issue before approval (the transferor's MAKER): the hold is released.", true),
+  acceptVoucherTransfer: decision('ACCEPT', 'Accepts a transfer or issue (签收, the recipient): the part becomes yours.', false),
+  refuseVoucherTransfer: decision('REFUSE', 'Refuses a transfer or issue (the recipient): the amount goes back to the transferor.', true),
+  };
+});

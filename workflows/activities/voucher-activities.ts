@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../../prisma/client';
+import { decideVoucherTransfer } from '../../prisma/stores/voucher-store';
+import { storedAmount } from '../../prisma/stores/to-decimal';
+import type { Currency } from '../../domain/money';
+import type { VoucherDecider, VoucherNotificationKind, VoucherTransferDecision, VoucherTransferState } from '../contracts/voucher-acceptance';
+import { formatMoney } from './documents/format-money';
+
+export interface VoucherActivityDependencies {
+  prisma: PrismaClient;
+  logger: Logger;
+}
+
+const NOTIFICATION_TEXT: Record<VoucherNotificationKind, (number: string, amount: string) => { subject: string; body: string }> = {
+  VOUCHER_TRANSFER_OFFERED: (number, amount) => ({
+    subject: `请签收数字债权凭证 ${number} / Please accept voucher transfer ${number}`,
+    body: `贵司收到一笔数字债权凭证 ${number}，金额 ${amount}。请在截止时间前签收或拒收。You were offered voucher transfer ${number} for ${amount}; please accept or refuse it before the deadline.`,
+  }),
+  VOUCHER_TRANSFER_REMINDER: (number, amount) => ({
+    subject: `提醒：凭证 ${number} 待签收 / Reminder: voucher transfer ${number} awaits your acceptance`,
+    body: `凭证 ${number}（${amount}）仍待贵司签收。Voucher transfer ${number} (${amount}) still awaits your acceptance.`,
+  }),
+  VOUCHER_TRANSFER_ACCEPTED: (number, amount) => ({
+    subject: `凭证 ${number} 已签收 / Voucher transfer ${number} accepted`,
+    body: `接收方已签收凭证 ${number}，金额 ${amount}。The recipient accepted voucher transfer ${number} for ${amount}.`,
+  }),
+  VOUCHER_TRANSFER_REFUSED: (number, amount) => ({
+    subject: `凭证 ${number} 被拒收 / Voucher transfer ${number} refused`,
+    body: `接收方拒收了凭证 ${number}（${amount}），金额已退回原持有方，发票登记已解除。The recipient refused voucher transfer ${number} (${amount}); the amount is back with its holder and the invoices are released.`,
+  }),
+  VOUCHER_TRANSFER_EXPIRED: (number, amount) => ({
+    subject: `凭证 ${number} 已过期 / Voucher transfer ${number} expired`,
+    body: `凭证 ${number}（${amount}）在截止时间前未获签收，已过期，金额已退回原持有方。Voucher transfer ${number} (${amount}) was not accepted before the deadline and has expired; the amount is back with its holder.`,
+  }),
+  VOUCHER_TRANSFER_REJECTED: (number, amount) => ({
+    subject: `凭证 ${number} 复核未通过 / Voucher transfer ${number} rejected`,
+    body: `凭证 ${number}（${amount}）未通过复核，金额已释放。Voucher transfer ${number} (${amount}) was rejected by the checker; the amount is released.`,
+  }),
+  VOUCHER_TRANSFER_CANCELLED: (number, amount) => ({
+    subject: `凭证 ${number} 已撤销 / Voucher transfer ${number} cancelled`,
+    body: `凭证 ${number}（${amount}）已撤销，金额已释放。Voucher transfer ${number} (${amount}) was cancelled; the amount is released.`,
+  }),
+};
+
+export function createVoucherActivities({ prisma, logger }: VoucherActivityDependencies) {
+  return {
+    /** Applies an approval, rejection, cancellation, acceptance, refusal or expiry under the transfer's row lock. */
+    async decideVoucherTransfer(input: { transferId: string; decision: VoucherTransferDecision; actor: VoucherDecider | null }): Promise<VoucherTransferState> {
+      const transfer = await decideVoucherTransfer(prisma, input.transferId, input.decision, input.actor);
+      logger.info({ transferId: transfer.id, status: transfer.status, decision: input.decision.kind }, 'voucher transfer decision applied');
+      return { status: transfer.status };
+    },
+
+    /** Puts a message in the recipient's or the transferor's inbox, once per dedupe key. */
+    async notifyVoucherTransferParty(input: { transferId: string; to: 'TRANSFEROR' | 'RECIPIENT'; kind: VoucherNotificationKind; dedupeKey: string }): Promise<void> {
+      const transfer = await prisma.voucherTransfer.findUniqueOrThrow({ where: { id: input.transferId } });
+      const currency = transfer.currency as Currency;
+      const text = NOTIFICATION_TEXT[input.kind](transfer.transferNumber, formatMoney(storedAmount(transfer.amount, currency), currency));
+      await prisma.notification.createMany({
+        data: [{ partyId: input.to === 'TRANSFEROR' ? transfer.fromPartyId : transfer.toPartyId, kind: input.kind, subject: text.subject, body: text.body, voucherTransferId: transfer.id, dedupeKey: input.dedupeKey }],
+        skipDuplicates: true,
+      });
+    },
+  };
+}
