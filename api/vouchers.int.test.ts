@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../domain/business-date';
+import { creditCodeCheckCharacter } from '../domain/credit-code';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { globalId, rowId } from '../test/support/global-ids';
@@ -149,9 +150,9 @@ describe('vouchers API', () => {
     expect((await propose(a, from, stranger, '-1.00')).code).toBe('VALIDATION_FAILED');
     expect((await propose(a, from, stranger, '0')).code).toBe('VALIDATION_FAILED');
     expect((await propose(a, from, stranger, '1.005')).code).toBe('VALIDATION_FAILED');
-    expect((await propose(a, from, stranger, '1.00', { currency: 'USD' })).code).toBe('VALIDATION_FAILED');
-    expect((await propose(a, from, a, '1.00')).code).toBe('TRANSFER_TO_ONESELF');
-    expect((await propose(a, from, { ...stranger, creditCode: '91440300MA5XXXXXX0' }, '1.00')).code).toBe('RECIPIENT_NOT_REGISTERED');
+    expect((await propose(a, from, stranger, '1.00', { currency: 'USD' })).code).toBe('CURRENCY_MISMATCH');
+    expect((await propose(a, from, a, '1.00')).code).toBe('VOUCHER_TRANSFER_TO_SELF');
+    expect((await propose(a, from, { ...stranger, creditCode: `91440300MA5XXXXXX${creditCodeCheckCharacter('91440300MA5XXXXXX')}` }, '1.00')).code).toBe('RECIPIENT_NOT_REGISTERED');
     const otherParty = await propose(stranger, from, a, '1.00');
     expect(otherParty.code).toBe('NOT_FOUND');
     expect((await propose(a, globalId('VoucherPart', '00000000-0000-4000-8000-000000000000'), stranger, '1.00')).code).toBe('NOT_FOUND');

@@ -155,7 +155,7 @@ describe('validateVoucherTransfer', () => {
   it('refuses the available amount plus one cent, with the ledger refusal code', () => {
     const error = failure(() => validateVoucherTransfer(transfer(), context({ part: { availableAmount: '2999999.99' } }), NOW));
     expect(error).toBeInstanceOf(LimitExceededError);
-    expect(error.code).toBe('EXCEEDS_AVAILABLE_BALANCE');
+    expect(error.code).toBe('EXCEEDS_AVAILABLE_AMOUNT');
     expect(error.message).toContain('2999999.99');
   });
 

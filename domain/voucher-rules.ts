@@ -209,18 +209,33 @@ export interface VoucherTransferContext {
  *    financed is assigned and cannot move), and today before the due date (DEADLINE_PASSED: a
  *    claim falling due today is paid by distribution, not transferred);
  * 3. the amount against the part's available amount (LimitExceededError
- *    EXCEEDS_AVAILABLE_BALANCE, the code the ledger's own refusal carries).
+ *    EXCEEDS_AVAILABLE_AMOUNT, as the ledger's own refusal is answered).
  */
 export function validateVoucherTransfer(input: VoucherTransferInput, context: VoucherTransferContext, now: Date): ValidVoucherTransfer {
+  const valid = validateVoucherTransferInput(input, { voucher: context.voucher, holderCreditCode: context.part.holderCreditCode }, now);
+  assertTransferable(valid.amount, context, now);
+  return valid;
+}
+
+/**
+ * The first step of validateVoucherTransfer alone: what can be checked before the store looks for
+ * an earlier request with the same key (a repeat of a transfer already accepted must find it, not
+ * be refused because the part has moved on).
+ */
+export function validateVoucherTransferInput(
+  input: VoucherTransferInput,
+  context: { voucher: Pick<VoucherTransferContext['voucher'], 'currency' | 'dueDate'>; holderCreditCode: string },
+  now: Date,
+): ValidVoucherTransfer {
   const issues: FieldIssue[] = [];
   let code = 'VALIDATION_FAILED';
   const at = (...path: Array<string | number>) => ['input', ...path.map(String)];
   const today = businessDateOf(now);
-  const { voucher, part } = context;
+  const { voucher } = context;
 
   const recipient = creditCodeIssue(input.recipientCreditCode, at('recipientCreditCode'));
   if (recipient.issue) issues.push(recipient.issue);
-  else if (recipient.code === normaliseCreditCode(part.holderCreditCode)) {
+  else if (recipient.code === normaliseCreditCode(context.holderCreditCode)) {
     issues.push({ path: at('recipientCreditCode'), message: 'a holder cannot transfer a voucher to itself' });
     code = 'VOUCHER_TRANSFER_TO_SELF';
   }
@@ -251,21 +266,28 @@ export function validateVoucherTransfer(input: VoucherTransferInput, context: Vo
     }
   }
   if (issues.length > 0) throw new ValidationError(issues, code);
+  return { recipientCreditCode: recipient.code, amount: new Decimal(input.amount), currency: voucher.currency, contractNumber, invoices, documentHashes, idempotencyKey };
+}
 
+/** The second and third steps of validateVoucherTransfer: the voucher's and the part's state, then the amount available. */
+export function assertTransferable(amount: Decimal, context: VoucherTransferContext, now: Date): void {
+  const { voucher, part } = context;
+  const today = businessDateOf(now);
   if (voucher.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer a part of a voucher that is ${voucher.status}`, voucher.status);
   if (part.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${part.status}`, part.status);
   if (today >= voucher.dueDate) {
     throw new WrongStateError(`cannot transfer a voucher due on ${voucher.dueDate} on or after that day (today is ${today}): it is paid by distribution`, voucher.status, 'DEADLINE_PASSED');
   }
-  const amount = new Decimal(input.amount);
   const available = new Decimal(part.availableAmount);
-  if (amount.gt(available)) {
-    throw new LimitExceededError(
-      'EXCEEDS_AVAILABLE_BALANCE',
-      `the part has ${formatAmount(available, voucher.currency)} ${voucher.currency} available (held, less transfers and financing pending), less than the ${formatAmount(amount, voucher.currency)} to transfer`,
-    );
-  }
-  return { recipientCreditCode: recipient.code, amount, currency: voucher.currency, contractNumber, invoices, documentHashes, idempotencyKey };
+  if (amount.gt(available)) throw exceedsAvailableAmount(available, amount, voucher.currency);
+}
+
+/** The refusal of a transfer beyond what its part has available; the ledger's own refusal is answered the same way. */
+export function exceedsAvailableAmount(available: Decimal, amount: Decimal, currency: Currency): LimitExceededError {
+  return new LimitExceededError(
+    'EXCEEDS_AVAILABLE_AMOUNT',
+    `the part has ${formatAmount(available, currency)} ${currency} available (held, less transfers and financing pending), less than the ${formatAmount(amount, currency)} to transfer`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { issueVoucher as issueVoucherInStore } from '../prisma/stores/voucher-st
 import { startVoucherAcceptance } from '../workflows/client/voucher-client';
 import { derivedId } from './derived-id';
 import type { UseCaseContext } from './use-case-context';
-import { validateVoucherIssue, type VoucherIssueInput } from './voucher-transfer-input';
+import { validateVoucherIssue, type VoucherIssueInput } from '../domain/voucher-rules';
 
 /**
  * A maker of a core enterprise issues a voucher (开立) to its first holder
@@ -15,7 +15,8 @@ import { validateVoucherIssue, type VoucherIssueInput } from './voucher-transfer
 export async function issueVoucher(ctx: UseCaseContext, actor: Actor, input: VoucherIssueInput): Promise<{ voucherId: string; transferId: string; replayed: boolean }> {
   assertPermitted(actor, 'ISSUE_VOUCHER');
   const now = new Date();
-  const valid = validateVoucherIssue(input, now);
+  const issuer = await ctx.prisma.party.findUniqueOrThrow({ where: { id: actor.partyId }, select: { creditCode: true } });
+  const valid = validateVoucherIssue(input, issuer, now);
   const ids = {
     voucherId: derivedId('voucher', actor.partyId, valid.idempotencyKey),
     partId: derivedId('voucher-part', actor.partyId, valid.idempotencyKey),

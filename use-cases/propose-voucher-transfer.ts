@@ -3,7 +3,7 @@ import { findHeldPart, proposeVoucherTransfer as proposeInStore, voucherTerms } 
 import { startVoucherAcceptance } from '../workflows/client/voucher-client';
 import { derivedId } from './derived-id';
 import type { UseCaseContext } from './use-case-context';
-import { validateVoucherTransfer, type VoucherTransferInput } from './voucher-transfer-input';
+import { validateVoucherTransferInput, type VoucherTransferInput } from '../domain/voucher-rules';
 
 /**
  * A maker of a holder proposes a transfer of part of what its part holds (拆分流转): checked in
@@ -11,11 +11,11 @@ import { validateVoucherTransfer, type VoucherTransferInput } from './voucher-tr
  * workflow starts (a checker of the holder approves, the recipient accepts). Another party's
  * part is not found.
  */
-export async function proposeVoucherTransfer(ctx: UseCaseContext, actor: Actor, input: VoucherTransferInput): Promise<{ transferId: string; replayed: boolean }> {
+export async function proposeVoucherTransfer(ctx: UseCaseContext, actor: Actor, input: VoucherTransferInput & { fromPartId: string }): Promise<{ transferId: string; replayed: boolean }> {
   assertPermitted(actor, 'TRANSFER_VOUCHER');
   const now = new Date();
   const from = await findHeldPart(ctx.prisma, actor, input.fromPartId);
-  const valid = validateVoucherTransfer(input, voucherTerms(from.voucher), now);
+  const valid = validateVoucherTransferInput(input, { voucher: voucherTerms(from.voucher), holderCreditCode: from.holder.creditCode }, now);
   const transferId = derivedId('voucher-transfer', actor.partyId, valid.idempotencyKey);
   const partId = derivedId('voucher-part', actor.partyId, valid.idempotencyKey);
   const { transfer, replayed } = await proposeInStore(ctx.prisma, actor, from.id, valid, transferId, partId, { now, acceptanceWindowMs: ctx.receivableSettings.confirmationWindowMs });

@@ -3,7 +3,7 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, NotFoundError, ReceivableEncumberedError, ValidationError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
-import type { ValidTradeBackground, ValidVoucherIssue } from '../../use-cases/voucher-transfer-input';
+import { exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
 import type { VoucherTransferDecision } from '../../workflows/contracts/voucher-acceptance';
 import type { Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
 import { openAccount } from './ledger/accounts';
@@ -22,10 +22,6 @@ import { isUniqueViolation } from './unique-violation';
 // acceptance and voided otherwise, so an amount cannot leave a part twice: the claim account's
 // bound counts pending holds. These tables keep the lineage, the trade background and the
 // decisions; every decision runs under the transfer's row lock.
-
-const VOUCHER_PREFIX = 'VCH';
-/** Parts of one voucher: the part number has four digits (`<voucher number>-<4 digits>`). */
-export const VOUCHER_PARTS_MAX = 9_999;
 
 export type VoucherTransferStatus = VoucherTransfer['status'];
 
@@ -55,7 +51,7 @@ export const voucherTransferKeys = {
   void: (transferId: string) => `voucher-transfer:${transferId}:void`,
 };
 
-function backgroundHash(kind: string, valid: ValidTradeBackground, extra: Record<string, string>): string {
+function backgroundHash(kind: string, valid: Omit<ValidVoucherTransfer, 'recipientCreditCode'>, extra: Record<string, string>): string {
   return sha256Hex(
     JSON.stringify({
       kind,
@@ -83,7 +79,7 @@ function openClaimAccount(tx: Tx, partId: string, holderPartyId: string, currenc
 }
 
 /** The invoices of a trade background as rows, fingerprinted with the buyer's (the transferor's) credit code. */
-function invoiceRows(valid: ValidTradeBackground, buyerCreditCode: string) {
+function invoiceRows(valid: Omit<ValidVoucherTransfer, 'recipientCreditCode'>, buyerCreditCode: string) {
   return valid.invoices.map((invoice, index) => ({
     lineNumber: index + 1,
     invoiceCode: invoice.invoiceCode,
@@ -111,7 +107,7 @@ async function nextNumber(tx: Tx, voucherId: string, voucherNumber: string, of: 
   // Numbers in creation order; the voucher's row lock (taken by the caller) keeps two transfers from taking the same one.
   const count = of === 'part' ? await tx.voucherPart.count({ where: { voucherId } }) : await tx.voucherTransfer.count({ where: { voucherId } });
   if (count >= VOUCHER_PARTS_MAX) throw new LimitExceededError('VOUCHER_PARTS_LIMIT', `a voucher has at most ${VOUCHER_PARTS_MAX} parts and transfers`);
-  return of === 'part' ? `${voucherNumber}-${String(count + 1).padStart(4, '0')}` : `${voucherNumber}-T${String(count + 1).padStart(4, '0')}`;
+  return of === 'part' ? formatPartNumber(voucherNumber, count + 1) : `${voucherNumber}-T${String(count + 1).padStart(4, '0')}`;
 }
 
 export interface IssueResult {
@@ -148,7 +144,6 @@ export async function issueVoucher(
   const issuer = await prisma.party.findUniqueOrThrow({ where: { id: actor.partyId } });
   const holder = await prisma.party.findUnique({ where: { creditCode: valid.holderCreditCode } });
   if (!holder) throw ValidationError.field(['input', 'holderCreditCode'], `no party with credit code ${valid.holderCreditCode} is registered on the platform`, 'RECIPIENT_NOT_REGISTERED');
-  if (holder.id === issuer.id) throw ValidationError.field(['input', 'holderCreditCode'], 'a voucher cannot be issued to its issuer', 'TRANSFER_TO_ONESELF');
   const rows = invoiceRows(valid, issuer.creditCode);
   const amount = formatAmount(valid.amount, valid.currency);
   try {
@@ -170,7 +165,7 @@ export async function issueVoucher(
         now,
       );
       const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('voucher_number_seq')`;
-      const voucherNumber = `${VOUCHER_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
+      const voucherNumber = formatVoucherNumber(now.getUTCFullYear(), Number(nextval));
       const voucher = await tx.voucher.create({
         data: {
           id: ids.voucherId,
@@ -227,7 +222,7 @@ export async function issueVoucher(
 
 /** The part a caller holds, for a transfer from it: another party's part is not found. */
 export async function findHeldPart(prisma: PrismaClient, actor: Actor, partId: string) {
-  const part = await prisma.voucherPart.findFirst({ where: { id: partId, holderPartyId: actor.partyId }, include: { voucher: true } });
+  const part = await prisma.voucherPart.findFirst({ where: { id: partId, holderPartyId: actor.partyId }, include: { voucher: true, holder: { select: { creditCode: true } } } });
   if (!part) throw new NotFoundError('VoucherPart', partId);
   return part;
 }
@@ -256,7 +251,7 @@ export async function proposeVoucherTransfer(
   prisma: PrismaClient,
   actor: Actor,
   fromPartId: string,
-  valid: ValidTradeBackground & { recipientCreditCode: string },
+  valid: ValidVoucherTransfer,
   transferId: string,
   partId: string,
   { now = new Date(), acceptanceWindowMs }: { now?: Date; acceptanceWindowMs: number },
@@ -269,7 +264,6 @@ export async function proposeVoucherTransfer(
   const transferor = await prisma.party.findUniqueOrThrow({ where: { id: actor.partyId } });
   const recipient = await prisma.party.findUnique({ where: { creditCode: valid.recipientCreditCode } });
   if (!recipient) throw ValidationError.field(['input', 'recipientCreditCode'], `no party with credit code ${valid.recipientCreditCode} is registered on the platform`, 'RECIPIENT_NOT_REGISTERED');
-  if (recipient.id === actor.partyId) throw ValidationError.field(['input', 'recipientCreditCode'], 'a part cannot be transferred to its own holder', 'TRANSFER_TO_ONESELF');
   const rows = invoiceRows(valid, transferor.creditCode);
   const currency = from.currency as Currency;
   try {
@@ -319,8 +313,7 @@ export async function proposeVoucherTransfer(
     const raced = isUniqueViolation(error) || error instanceof ReceivableEncumberedError || error instanceof LimitExceededError ? await transferReplay(prisma, actor.partyId, valid.idempotencyKey, hash) : undefined;
     if (raced) return { transfer: raced, replayed: true };
     if (error instanceof LimitExceededError && error.code === 'EXCEEDS_AVAILABLE_BALANCE') {
-      const available = await availableOfPart(prisma, from.claimAccountId);
-      throw new LimitExceededError('EXCEEDS_AVAILABLE_AMOUNT', `part ${from.partNumber} has ${available} ${currency} available to transfer; ${formatAmount(valid.amount, currency)} ${currency} is more than that`);
+      throw exceedsAvailableAmount(toDecimal(await availableOfPart(prisma, from.claimAccountId)), valid.amount, currency);
     }
     if (isUniqueViolation(error)) await runTransaction(prisma, (tx) => assertNotEncumbered(tx, rows));
     throw error;

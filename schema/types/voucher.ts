@@ -1,7 +1,8 @@
+import { VOUCHER_PARTS_MAX } from '../../domain/voucher-rules';
 import { z } from 'zod';
 import { VoucherPartStatus as PartStatusValues, VoucherStatus as VoucherStatusValues, VoucherTransferStatus as TransferStatusValues } from '../../prisma/generated/client/enums';
 import type { Voucher, VoucherPart } from '../../prisma/client';
-import { VOUCHER_PARTS_MAX, partHolding, visiblePartIds, visiblePartsWhere, visibleTransfersWhere, visibleVouchersWhere } from '../../prisma/stores/voucher-store';
+import { partHolding, visiblePartIds, visiblePartsWhere, visibleTransfersWhere, visibleVouchersWhere } from '../../prisma/stores/voucher-store';
 import { isoDateOfColumn } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
 import { REASON_LENGTH_MAX, RECEIVABLE_INVOICES_MAX } from '../../domain/receivable-rules';

@@ -13,7 +13,7 @@ import { newWebhookSecret, sealWebhookSecret } from '../../prisma/stores/webhook
 import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
 import { issueVoucher } from '../../prisma/stores/voucher-store';
-import { validateVoucherIssue } from '../../use-cases/voucher-transfer-input';
+import { validateVoucherIssue } from '../../domain/voucher-rules';
 import type { TargetType } from './authorization-matrix';
 import { createFinancingParties, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS } from './financings';
 import { globalId } from './global-ids';
@@ -159,7 +159,7 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
   // A voucher the core issued to the supplier, waiting for the core's checker.
   const issueInput = { holderCreditCode: supplier.creditCode, contractNumber: 'HT-AUTHZ-V1', currency: 'CNY', amount: '1000.00', dueDate: addDays(businessDateOf(now), 60), invoices: [{ invoiceCode: '4403201130', invoiceNumber: uniqueInvoiceNumber(), amount: '1000.00', issueDate: addDays(businessDateOf(now), -5) }], idempotencyKey: 'authz-voucher' };
   const voucherIds = { voucherId: crypto.randomUUID(), partId: crypto.randomUUID(), transferId: crypto.randomUUID() };
-  const { voucher } = await issueVoucher(prisma, await actorOf(prisma, parties.core), validateVoucherIssue(issueInput, now), voucherIds, { now, acceptanceWindowMs: 86_400_000 });
+  const { voucher } = await issueVoucher(prisma, await actorOf(prisma, parties.core), validateVoucherIssue(issueInput, { creditCode: parties.core.creditCode }, now), voucherIds, { now, acceptanceWindowMs: 86_400_000 });
 
   const deal: Record<WorldTarget, string> = {
     Voucher: globalId('Voucher', voucher.id),
