@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { changedTables, databaseFingerprint } from '../test/support/database-fingerprint';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, type FinancingParties } from '../test/support/financings';
+import { proposeTermsAmendment } from '../prisma/stores/program-change-store';
+import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_PROGRAM_TERMS, type FinancingParties } from '../test/support/financings';
 import { globalId, rowId } from '../test/support/global-ids';
 import { createActor } from '../test/support/parties';
-import { registrationInput } from '../test/support/receivables';
+import { actorOf, registrationInput } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
 
 // Duplicate delivery over real HTTP: a keyed mutation sent three times at once, with the same
@@ -133,5 +134,31 @@ describe('every keyed mutation delivered three times at once', () => {
     expect(registered).toMatchObject({ __typename: 'PartyBankAccount', status: 'PROPOSED' });
     expect(await db.prisma.partyBankAccount.count({ where: { partyId: supplier.partyId } })).toBe(1);
     expect(await deliveredThrice(second.token, `mutation ($id: ID!) { approvePayoutAccount(id: $id) { ${ACCOUNT} } }`, { id: registered.id })).toMatchObject({ __typename: 'PartyBankAccount', status: 'APPROVED' });
+  });
+  it('approveUserRoles, rejectUserRoles: one decision, the roles changed once', async () => {
+    const first = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const second = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['ADMIN'] });
+    const user = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['VIEWER'] });
+    const CHANGE = `__typename ... on UserRoleChange { id status roles decidedBy { id } user { roles } } ${ERRORS}`;
+    const propose = (roles: string[]) => send(first.token, `mutation ($input: ProposeUserRolesInput!) { proposeUserRoles(input: $input) { ${CHANGE} } }`, { input: { userId: globalId('User', user.userId), roles } }, randomUUID());
+    const approving = await propose(['CHECKER']);
+    expect(await deliveredThrice(second.token, `mutation ($id: ID!) { approveUserRoles(id: $id) { ${CHANGE} } }`, { id: approving.id })).toMatchObject({ __typename: 'UserRoleChange', status: 'APPLIED', user: { roles: ['CHECKER'] } });
+    // Another decision on the decided change, or the proposer's own, is still refused.
+    expect(await send(second.token, `mutation ($id: ID!) { rejectUserRoles(id: $id) { ${CHANGE} } }`, { id: approving.id }, randomUUID())).toMatchObject({ __typename: 'WrongStateError', currentState: 'APPLIED' });
+    expect(await send(first.token, `mutation ($id: ID!) { approveUserRoles(id: $id) { ${CHANGE} } }`, { id: approving.id }, randomUUID())).toMatchObject({ __typename: expect.stringMatching(/Error$/) });
+
+    const rejecting = await propose(['MAKER']);
+    expect(await deliveredThrice(second.token, `mutation ($id: ID!) { rejectUserRoles(id: $id) { ${CHANGE} } }`, { id: rejecting.id })).toMatchObject({ __typename: 'UserRoleChange', status: 'REJECTED', user: { roles: ['CHECKER'] } });
+  });
+
+  it('approveProgramChange: each side approves once', async () => {
+    const operatorChecker = await createActor(db.prisma, { partyId: parties.admin.partyId, userRoles: ['CHECKER'] });
+    const change = await proposeTermsAmendment(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, { ...TEST_PROGRAM_TERMS, assignmentMode: 'SILENT', annualRate: '0.07' }, `dup-${randomUUID()}`);
+    const CHANGE = `__typename ... on ProgramChange { id status } ${ERRORS}`;
+    const approve = `mutation ($id: ID!) { approveProgramChange(id: $id) { ${CHANGE} } }`;
+    const id = globalId('ProgramChange', change.id);
+    expect(await deliveredThrice(operatorChecker.token, approve, { id })).toMatchObject({ __typename: 'ProgramChange' });
+    expect(await deliveredThrice(parties.funderChecker.token, approve, { id })).toMatchObject({ __typename: 'ProgramChange', status: 'APPLIED' });
+    expect(await db.prisma.programTerms.count({ where: { programId: parties.programId } })).toBe(2);
   });
 });

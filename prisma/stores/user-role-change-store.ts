@@ -46,15 +46,24 @@ export async function decideUserRoles(prisma: PrismaClient, actor: Actor, change
     if (!isAdminOf(actor, change.user.partyId) || change.proposedBy.partyId !== actor.partyId) {
       throw new ForbiddenError("only a second administrator of the proposer's party can decide a change of roles");
     }
+    const outcome = approve ? 'APPLIED' : 'REJECTED';
+    // The same administrator's same decision, repeated (a retry, a copy delivered twice): the first answer.
+    const isRepeat = (decided: { status: string; decidedByUserId: string | null }) => decided.status === outcome && decided.decidedByUserId === actor.userId;
+    if (isRepeat(change)) return tx.userRoleChange.findUniqueOrThrow({ where: { id: change.id } });
     if (change.status !== 'PENDING') throw new WrongStateError(`the change is ${change.status}: there is nothing to decide`, change.status);
     if (change.userId === actor.userId) throw new ForbiddenError('a user cannot decide a change of its own roles: another administrator must', 'OWN_ROLES');
     assertFourEyes(change.proposedByUserId, actor, 'the administrator who proposed a change of roles cannot decide it: a second administrator must');
     // Conditional on PENDING: two administrators deciding at once decide it once.
     const decided = await tx.userRoleChange.updateMany({
       where: { id: change.id, status: 'PENDING' },
-      data: { status: approve ? 'APPLIED' : 'REJECTED', decidedByUserId: actor.userId, decidedAt: now },
+      data: { status: outcome, decidedByUserId: actor.userId, decidedAt: now },
     });
-    if (decided.count !== 1) throw new WrongStateError('the change was decided meanwhile', 'DECIDED');
+    if (decided.count !== 1) {
+      // A concurrent copy of this very decision committed first: answer with it, as a replay.
+      const meanwhile = await tx.userRoleChange.findUniqueOrThrow({ where: { id: change.id } });
+      if (isRepeat(meanwhile)) return meanwhile;
+      throw new WrongStateError('the change was decided meanwhile', 'DECIDED');
+    }
     if (approve) {
       // Conditional on the roles it was proposed against: a change approved after the user's roles
       // moved on (another change, applied first) would silently undo that one.
