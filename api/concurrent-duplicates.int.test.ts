@@ -161,4 +161,23 @@ describe('every keyed mutation delivered three times at once', () => {
     expect(await deliveredThrice(parties.funderChecker.token, approve, { id })).toMatchObject({ __typename: 'ProgramChange', status: 'APPLIED' });
     expect(await db.prisma.programTerms.count({ where: { programId: parties.programId } })).toBe(2);
   });
+  it('approveWebhookEndpoint, rejectWebhookEndpoint: one decision each', async () => {
+    const first = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const second = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['CHECKER'] });
+    const ENDPOINT = `__typename ... on WebhookEndpoint { id status } ${ERRORS}`;
+    const register = async (host: string) => {
+      const registered = await send(first.token, `mutation ($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { __typename ... on WebhookEndpointWithSecret { endpoint { id } } ... on Error { code message } } }`, {
+        input: { url: `http://127.0.0.1:9/${host}/hooks`, eventTypes: ['FINANCING_UPDATED'] },
+      }, randomUUID());
+      expect(registered).toMatchObject({ __typename: 'WebhookEndpointWithSecret' });
+      return registered.endpoint.id as string;
+    };
+    const approved = await register('erp');
+    expect(await deliveredThrice(second.token, `mutation ($id: ID!) { approveWebhookEndpoint(id: $id) { ${ENDPOINT} } }`, { id: approved })).toMatchObject({ __typename: 'WebhookEndpoint', status: 'ACTIVE' });
+    // Another decision, or another user's, is still refused.
+    expect(await send(second.token, `mutation ($id: ID!) { rejectWebhookEndpoint(id: $id) { ${ENDPOINT} } }`, { id: approved }, randomUUID())).toMatchObject({ __typename: 'WrongStateError', currentState: 'ACTIVE' });
+    expect(await send(first.token, `mutation ($id: ID!) { approveWebhookEndpoint(id: $id) { ${ENDPOINT} } }`, { id: approved }, randomUUID())).toMatchObject({ __typename: 'WrongStateError', currentState: 'ACTIVE' });
+    const rejected = await register('crm');
+    expect(await deliveredThrice(second.token, `mutation ($id: ID!) { rejectWebhookEndpoint(id: $id) { ${ENDPOINT} } }`, { id: rejected })).toMatchObject({ __typename: 'WebhookEndpoint', status: 'REJECTED' });
+  });
 });

@@ -69,6 +69,10 @@ export async function decideWebhookEndpoint(prisma: PrismaClient, actor: Actor, 
     await ownEndpoint(tx, actor, id);
     await lockParty(tx, actor.partyId);
     const endpoint = await tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+    // Under the party's lock: the same user's same decision, repeated (a retry, a copy delivered
+    // twice), finds it taken and gets the endpoint as the first copy left it.
+    const repeated = endpoint.decidedByUserId === actor.userId && endpoint.pendingSecretCiphertext === null && endpoint.status === (approve ? 'ACTIVE' : 'REJECTED');
+    if (repeated) return endpoint;
     if (endpoint.status === 'PROPOSED') {
       assertFourEyes(endpoint.createdByUserId, actor, 'the user who proposed a webhook endpoint cannot approve it: a second user of the party must');
       return tx.webhookEndpoint.update({ where: { id }, data: { status: approve ? 'ACTIVE' : 'REJECTED', decidedByUserId: actor.userId, decidedAt: now } });
