@@ -4,7 +4,9 @@ import { assertMayDecide, decisionPermission, FINANCING_DECISIONS, type Financin
 import { validateReason } from '../domain/receivable-rules';
 import { findVisibleFinancing } from '../prisma/stores/financing-store';
 import { sendFinancingUpdate } from '../workflows/client/financing-client';
+import { decisionKey, FINANCING_DECISION_ACTIONS } from '../workflows/contracts/decision-key';
 import { FINANCING_UPDATES, type ActorArgs, type FinancingState } from '../workflows/contracts/financing';
+import { workflowIds } from '../workflows/contracts/workflow-ids';
 import type { ReasonArgs } from '../workflows/contracts/receivable';
 import type { UseCaseContext } from './use-case-context';
 import { requestKey } from './request-key';
@@ -27,10 +29,34 @@ export async function decideOnFinancing(ctx: UseCaseContext, actor: Actor, finan
   const by = { userId: actor.userId, partyId: actor.partyId };
   const args: ActorArgs | ReasonArgs = 'reason' in decision ? { actor: by, reason: validateReason(decision.reason) } : { actor: by };
   const update = FINANCING_UPDATES[decision.kind] as (typeof FINANCING_UPDATES)['REFUSE'];
-  const state = await sendFinancingUpdate(ctx.temporal, financing.id, update, args as ReasonArgs, requestKey(decision.kind.toLowerCase(), financing.id, by, ctx.requestId));
+  const updateId = requestKey(decision.kind.toLowerCase(), financing.id, by, ctx.requestId);
+  const key = decisionKey(workflowIds.financing(financing.id), FINANCING_DECISION_ACTIONS[decision.kind], updateId);
+  let state: FinancingState | undefined;
+  try {
+    state = await sendFinancingUpdate(ctx.temporal, financing.id, update, args as ReasonArgs, updateId);
+  } catch (error) {
+    if (error instanceof WrongStateError) state = await replayOf(ctx, financing.id, key);
+    if (!state) throw error;
+  }
+  state ??= await replayOf(ctx, financing.id, key);
   if (!state) throw await tooLate(ctx, financing.id, decision.kind);
   ctx.logger.info({ financingId: financing.id, decision: decision.kind, status: state.status }, 'financing decision');
   return state;
+}
+
+/**
+ * The financing's state when this very decision (same caller, same request id, same decision:
+ * the key says all three) is already recorded; undefined otherwise. A repeat the workflow could
+ * not recognise (its run ended, or its state moved past the decision while the first copy's
+ * activity committed unseen before a crash) is refused there in the later state; the client
+ * asked for something that was done, so it gets the replay, never WRONG_STATE.
+ */
+async function replayOf(ctx: UseCaseContext, financingId: string, key: string): Promise<FinancingState | undefined> {
+  const recorded = await ctx.prisma.financingTransition.findUnique({ where: { idempotencyKey: key }, select: { financingId: true } });
+  if (recorded?.financingId !== financingId) return undefined;
+  const current = await ctx.prisma.financing.findUniqueOrThrow({ where: { id: financingId }, select: { status: true, approvalDeadline: true } });
+  ctx.logger.info({ financingId, status: current.status }, 'financing decision repeated: answered from the record');
+  return { status: current.status, approvalDeadline: current.approvalDeadline };
 }
 
 /** The workflow has ended: the financing was decided or expired; say which. */

@@ -2,11 +2,13 @@ import { assertPermitted, type Actor } from '../domain/actor';
 import { decideWebhookEndpoint as decideInStore, proposeWebhookSecretRotation, type ProposedSecret } from '../prisma/stores/webhook-store';
 import type { WebhookEndpoint } from '../prisma/client';
 import type { UseCaseContext } from './use-case-context';
+import { requestKey } from './request-key';
 
 /** A second ADMIN or CHECKER of the party approves or rejects what waits on an endpoint: its registration or a new secret. */
-export async function decideWebhookEndpoint(ctx: Pick<UseCaseContext, 'prisma' | 'logger'>, actor: Actor, endpointId: string, approve: boolean): Promise<WebhookEndpoint> {
+export async function decideWebhookEndpoint(ctx: Pick<UseCaseContext, 'prisma' | 'logger' | 'requestId'>, actor: Actor, endpointId: string, approve: boolean): Promise<WebhookEndpoint> {
   assertPermitted(actor, 'DECIDE_WEBHOOKS');
-  const endpoint = await decideInStore(ctx.prisma, actor, endpointId, approve);
+  const by = { userId: actor.userId, partyId: actor.partyId };
+  const endpoint = await decideInStore(ctx.prisma, actor, endpointId, approve, new Date(), requestKey(approve ? 'approve-webhook-endpoint' : 'reject-webhook-endpoint', endpointId, by, ctx.requestId));
   ctx.logger.info({ partyId: actor.partyId, endpointId, approve, status: endpoint.status }, 'webhook endpoint decided');
   return endpoint;
 }

@@ -36,13 +36,18 @@ async function lockParty(tx: Tx, partyId: string): Promise<{ id: string; legalNa
  * One user of the party proposes where its payouts go: an account in the party's own legal
  * name. An earlier proposal still waiting is withdrawn by it. Nothing changes for payouts yet.
  */
-export async function proposePayoutAccount(prisma: PrismaClient, actor: Actor, input: BankAccountInput, now = new Date()): Promise<PartyBankAccount> {
+export async function proposePayoutAccount(prisma: PrismaClient, actor: Actor, input: BankAccountInput, now = new Date(), requestKey: string | null = null): Promise<PartyBankAccount> {
   const valid = validateBankAccount(input);
   return runTransaction(prisma, async (tx) => {
     const party = await lockParty(tx, actor.partyId);
+    // Under the party's lock: a concurrent copy of this request has committed or not started.
+    // Proposing again would reject the first copy's proposal and answer with another one.
+    // The key names the party and the account proposed, so the row found is this very proposal.
+    const replayed = requestKey === null ? null : await tx.partyBankAccount.findUnique({ where: { requestKey } });
+    if (replayed?.partyId === party.id) return replayed;
     assertOwnName(party.legalName, valid.accountName);
     await tx.partyBankAccount.updateMany({ where: { partyId: party.id, status: 'PROPOSED' }, data: { status: 'REJECTED', decidedAt: now } });
-    return tx.partyBankAccount.create({ data: { partyId: party.id, ...valid, status: 'PROPOSED', createdByUserId: actor.userId, createdAt: now } });
+    return tx.partyBankAccount.create({ data: { partyId: party.id, ...valid, status: 'PROPOSED', createdByUserId: actor.userId, createdAt: now, requestKey } });
   });
 }
 
@@ -51,19 +56,21 @@ export async function proposePayoutAccount(prisma: PrismaClient, actor: Actor, i
  * when the party has none, else after `coolingOffMs`; the funders financing the party and every
  * operator are told which account (masked) and from when. Rejected, nothing changes.
  */
-export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, coolingOffMs: number, now = new Date()): Promise<PartyBankAccount> {
+export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, coolingOffMs: number, now = new Date(), requestKey: string | null = null): Promise<PartyBankAccount> {
   return runTransaction(prisma, async (tx) => {
     const proposed = await tx.partyBankAccount.findUnique({ where: { id } });
     // Another party's proposal is not found, exactly like one that does not exist.
     if (!proposed || proposed.partyId !== actor.partyId) throw new NotFoundError('PartyBankAccount', id);
     const party = await lockParty(tx, proposed.partyId);
     const row = await tx.partyBankAccount.findUniqueOrThrow({ where: { id } });
+    // A repeat of the request that decided it (the key names the caller and the decision): the first answer.
+    if (requestKey !== null && row.decisionRequestKey === requestKey) return row;
     if (row.status !== 'PROPOSED') throw new WrongStateError(`the payout account is ${row.status}: there is no proposal to decide`, row.status);
     assertFourEyes(row.createdByUserId, actor, 'the user who proposed a payout account cannot approve it: a second user of the party must');
-    if (!approve) return tx.partyBankAccount.update({ where: { id }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now } });
+    if (!approve) return tx.partyBankAccount.update({ where: { id }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
     const replacing = await tx.partyBankAccount.findFirst({ where: { partyId: party.id, status: 'APPROVED', retiredAt: null } });
     const effectiveFrom = replacing ? new Date(now.getTime() + coolingOffMs) : now;
-    const approved = await tx.partyBankAccount.update({ where: { id }, data: { status: 'APPROVED', effectiveFrom, decidedByUserId: actor.userId, decidedAt: now } });
+    const approved = await tx.partyBankAccount.update({ where: { id }, data: { status: 'APPROVED', effectiveFrom, decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
     if (replacing) await tellOfChange(tx, party, approved, effectiveFrom);
     return approved;
   });

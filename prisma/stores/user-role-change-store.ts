@@ -39,22 +39,32 @@ export async function proposeUserRoles(prisma: PrismaClient, actor: Actor, input
  * administers or who administers the proposer cannot decide it. Approving makes both
  * administrators administer the user.
  */
-export async function decideUserRoles(prisma: PrismaClient, actor: Actor, changeId: string, approve: boolean, now = new Date()): Promise<UserRoleChange> {
+export async function decideUserRoles(prisma: PrismaClient, actor: Actor, changeId: string, approve: boolean, now = new Date(), requestKey: string | null = null): Promise<UserRoleChange> {
   return runTransaction(prisma, async (tx) => {
     const change = await tx.userRoleChange.findUnique({ where: { id: changeId }, include: { user: true, proposedBy: true } });
     if (!change || (!isOperator(actor) && change.user.partyId !== actor.partyId)) throw new NotFoundError('UserRoleChange', changeId);
     if (!isAdminOf(actor, change.user.partyId) || change.proposedBy.partyId !== actor.partyId) {
       throw new ForbiddenError("only a second administrator of the proposer's party can decide a change of roles");
     }
+    const outcome = approve ? 'APPLIED' : 'REJECTED';
+    // A repeat of the request that decided it (a retry, a copy delivered twice; the key names the
+    // caller and the decision): the first answer.
+    const isRepeat = (decided: { decisionRequestKey: string | null }) => requestKey !== null && decided.decisionRequestKey === requestKey;
+    if (isRepeat(change)) return tx.userRoleChange.findUniqueOrThrow({ where: { id: change.id } });
     if (change.status !== 'PENDING') throw new WrongStateError(`the change is ${change.status}: there is nothing to decide`, change.status);
     if (change.userId === actor.userId) throw new ForbiddenError('a user cannot decide a change of its own roles: another administrator must', 'OWN_ROLES');
     assertFourEyes(change.proposedByUserId, actor, 'the administrator who proposed a change of roles cannot decide it: a second administrator must');
     // Conditional on PENDING: two administrators deciding at once decide it once.
     const decided = await tx.userRoleChange.updateMany({
       where: { id: change.id, status: 'PENDING' },
-      data: { status: approve ? 'APPLIED' : 'REJECTED', decidedByUserId: actor.userId, decidedAt: now },
+      data: { status: outcome, decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey },
     });
-    if (decided.count !== 1) throw new WrongStateError('the change was decided meanwhile', 'DECIDED');
+    if (decided.count !== 1) {
+      // A concurrent copy of this very decision committed first: answer with it, as a replay.
+      const meanwhile = await tx.userRoleChange.findUniqueOrThrow({ where: { id: change.id } });
+      if (isRepeat(meanwhile)) return meanwhile;
+      throw new WrongStateError('the change was decided meanwhile', 'DECIDED');
+    }
     if (approve) {
       // Conditional on the roles it was proposed against: a change approved after the user's roles
       // moved on (another change, applied first) would silently undo that one.

@@ -64,18 +64,21 @@ export async function proposeWebhookSecretRotation(prisma: PrismaClient, actor: 
  * secret. An approved secret signs from now on, and the one it replaces signs beside it for
  * WEBHOOK_SECRET_OVERLAP_MS, so a receiver that has not switched yet still verifies.
  */
-export async function decideWebhookEndpoint(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, now = new Date()): Promise<WebhookEndpoint> {
+export async function decideWebhookEndpoint(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, now = new Date(), requestKey: string | null = null): Promise<WebhookEndpoint> {
   return runTransaction(prisma, async (tx) => {
     await ownEndpoint(tx, actor, id);
     await lockParty(tx, actor.partyId);
     const endpoint = await tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+    // Under the party's lock: a repeat of the request that decided it (a retry, a copy delivered
+    // twice; the key names the caller and the decision) gets the endpoint as the first copy left it.
+    if (requestKey !== null && endpoint.decisionRequestKey === requestKey) return endpoint;
     if (endpoint.status === 'PROPOSED') {
       assertFourEyes(endpoint.createdByUserId, actor, 'the user who proposed a webhook endpoint cannot approve it: a second user of the party must');
-      return tx.webhookEndpoint.update({ where: { id }, data: { status: approve ? 'ACTIVE' : 'REJECTED', decidedByUserId: actor.userId, decidedAt: now } });
+      return tx.webhookEndpoint.update({ where: { id }, data: { status: approve ? 'ACTIVE' : 'REJECTED', decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
     }
     if (endpoint.status === 'ACTIVE' && endpoint.pendingSecretCiphertext !== null) {
       assertFourEyes(endpoint.rotationProposedByUserId, actor, 'the user who proposed a new webhook secret cannot approve it: a second user of the party must');
-      if (!approve) return tx.webhookEndpoint.update({ where: { id }, data: { pendingSecretCiphertext: null, rotationProposedByUserId: null } });
+      if (!approve) return tx.webhookEndpoint.update({ where: { id }, data: { pendingSecretCiphertext: null, rotationProposedByUserId: null, decisionRequestKey: requestKey } });
       return tx.webhookEndpoint.update({
         where: { id },
         data: {
@@ -86,6 +89,7 @@ export async function decideWebhookEndpoint(prisma: PrismaClient, actor: Actor, 
           rotationProposedByUserId: null,
           decidedByUserId: actor.userId,
           decidedAt: now,
+          decisionRequestKey: requestKey,
         },
       });
     }

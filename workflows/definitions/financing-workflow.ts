@@ -25,6 +25,7 @@ import { moveMoney } from './financing/funding-and-payout';
 import { announceApproval, announceClosing, announceExpiry, awaitDecisions } from './financing/origination';
 import { afterOpening, type RunOpening } from './run-opening';
 import { refuse, updateKey } from './update-support';
+import { FINANCING_DECISION_ACTIONS } from '../contracts/decision-key';
 
 // The financing workflow's wiring: its messages and the order of its phases. The run's state
 // lives in one object (financing/financing-run.ts); each phase has its module (origination,
@@ -105,22 +106,22 @@ function decisionValidator(run: FinancingRun, kind: FinancingDecisionKind) {
  * (run-opening.ts).
  */
 function handleDecisions(opening: RunOpening<FinancingRun>): void {
-  const decision = <Args extends ActorArgs>(kind: Exclude<FinancingDecision['kind'], 'EXPIRE'>, prefix: string, make: (run: FinancingRun, args: Args) => FinancingDecision) => {
+  const decision = <Args extends ActorArgs>(kind: Exclude<FinancingDecision['kind'], 'EXPIRE'>, make: (run: FinancingRun, args: Args) => FinancingDecision) => {
     const { handler, validator } = afterOpening(
       opening,
       () => new WrongStateError('cannot decide on a financing whose application was refused', 'NOT_APPLIED'),
       (run: FinancingRun) => decisionValidator(run, kind)(undefined),
-      (run, args: Args, key) => decide(run, make(run, args), args.actor, `${prefix}:${key}`),
+      (run, args: Args, key) => decide(run, make(run, args), args.actor, FINANCING_DECISION_ACTIONS[kind], key),
     );
     return [handler, { validator }] as const;
   };
   // The funder's clock starts when the assignment is acknowledged.
-  setHandler(FINANCING_UPDATES.ACKNOWLEDGE, ...decision('ACKNOWLEDGE', 'acknowledge', (run, _args: ActorArgs) => ({ kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + run.input.approvalWindowMs) })));
-  setHandler(FINANCING_UPDATES.REFUSE, ...decision('REFUSE', 'refuse', (_run, { reason }: ReasonArgs) => ({ kind: 'REFUSE', reason })));
-  setHandler(FINANCING_UPDATES.APPROVE, ...decision('APPROVE', 'approve', (_run, _args: ActorArgs) => ({ kind: 'APPROVE' })));
-  setHandler(FINANCING_UPDATES.CONFIRM_APPROVAL, ...decision('CONFIRM_APPROVAL', 'confirm-approval', (_run, _args: ActorArgs) => ({ kind: 'CONFIRM_APPROVAL' })));
-  setHandler(FINANCING_UPDATES.REJECT, ...decision('REJECT', 'reject', (_run, { reason }: ReasonArgs) => ({ kind: 'REJECT', reason })));
-  setHandler(FINANCING_UPDATES.WITHDRAW, ...decision('WITHDRAW', 'withdraw', (_run, { reason }: ReasonArgs) => ({ kind: 'WITHDRAW', reason })));
+  setHandler(FINANCING_UPDATES.ACKNOWLEDGE, ...decision('ACKNOWLEDGE', (run, _args: ActorArgs) => ({ kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + run.input.approvalWindowMs) })));
+  setHandler(FINANCING_UPDATES.REFUSE, ...decision('REFUSE', (_run, { reason }: ReasonArgs) => ({ kind: 'REFUSE', reason })));
+  setHandler(FINANCING_UPDATES.APPROVE, ...decision('APPROVE', (_run, _args: ActorArgs) => ({ kind: 'APPROVE' })));
+  setHandler(FINANCING_UPDATES.CONFIRM_APPROVAL, ...decision('CONFIRM_APPROVAL', (_run, _args: ActorArgs) => ({ kind: 'CONFIRM_APPROVAL' })));
+  setHandler(FINANCING_UPDATES.REJECT, ...decision('REJECT', (_run, { reason }: ReasonArgs) => ({ kind: 'REJECT', reason })));
+  setHandler(FINANCING_UPDATES.WITHDRAW, ...decision('WITHDRAW', (_run, { reason }: ReasonArgs) => ({ kind: 'WITHDRAW', reason })));
 }
 
 /** Queries, Signals, the payout retry and the operator's resume. */

@@ -22,6 +22,7 @@ import { startReceivableRun, type ReceivableRun } from './receivable/receivable-
 import { clearReceivableAttention, decide, generateDocument, registerReceivable } from './receivable/receivable-steps';
 import { afterOpening, type RunOpening } from './run-opening';
 import { refuse } from './update-support';
+import { RECEIVABLE_DECISION_ACTIONS } from '../contracts/decision-key';
 
 // The confirmation workflow's wiring: its messages and the order of its phases. The run's
 // state lives in one object (receivable/receivable-run.ts), the phase in receivable/confirmation.ts,
@@ -74,13 +75,13 @@ function handleDecisions(opening: RunOpening<ReceivableRun>): void {
       (run: ReceivableRun) => {
         if (run.state.status !== 'REGISTERED') refuse(new WrongStateError(`cannot ${action} a receivable that is ${run.state.status}`, run.state.status));
       },
-      (run, args: Args, key) => decide(run, make(args), args.actor, `${action}:${key}`),
+      (run, args: Args, key) => decide(run, make(args), args.actor, action, key),
     );
     return [handler, { validator }] as const;
   };
-  setHandler(confirmReceivableUpdate, ...decision('confirm', (args: ConfirmReceivableArgs) => ({ kind: 'CONFIRM', confirmedAmount: args.confirmedAmount ?? null })));
-  setHandler(rejectReceivableUpdate, ...decision('reject', (args: ReasonArgs) => ({ kind: 'REJECT', reason: args.reason })));
-  setHandler(cancelReceivableUpdate, ...decision('cancel', (args: ReasonArgs) => ({ kind: 'CANCEL', reason: args.reason })));
+  setHandler(confirmReceivableUpdate, ...decision(RECEIVABLE_DECISION_ACTIONS.CONFIRM, (args: ConfirmReceivableArgs) => ({ kind: 'CONFIRM', confirmedAmount: args.confirmedAmount ?? null })));
+  setHandler(rejectReceivableUpdate, ...decision(RECEIVABLE_DECISION_ACTIONS.REJECT, (args: ReasonArgs) => ({ kind: 'REJECT', reason: args.reason })));
+  setHandler(cancelReceivableUpdate, ...decision(RECEIVABLE_DECISION_ACTIONS.CANCEL, (args: ReasonArgs) => ({ kind: 'CANCEL', reason: args.reason })));
 }
 
 /** Queries and an operator's resume, once the run is open. */

@@ -3,6 +3,7 @@ import type { Activities } from '../../activities';
 import type { Attention, ResumeArgs } from '../../contracts/attention';
 import type { ApplyForFinancingArgs, FinancingDecision, FinancingDocumentKind, FinancingNotificationKind, FinancingState, NoticeFacts, RetryPayoutArgs } from '../../contracts/financing';
 import type { ActorRef } from '../../contracts/receivable';
+import { decisionKey } from '../../contracts/decision-key';
 import type { IsoDate } from '../../../domain/business-date';
 import { ATTENTION_RECORD, BANK_CALL, DATABASE_STEP, DOCUMENT, PERSON_WAITING } from '../activity-bounds';
 import { runStep } from '../attention';
@@ -25,9 +26,9 @@ export function applyForFinancing(financingId: string, args: ApplyForFinancingAr
   return personWaiting.applyForFinancing({ financingId, actor: args.actor, input: args.input, windows });
 }
 
-/** A person's decision (an Update): applied under the decision's key, answered with the new state. */
-export async function decide(run: FinancingRun, decision: FinancingDecision, actor: ActorRef | null, key: string): Promise<FinancingState> {
-  run.state = await personWaiting.decideFinancing({ financingId: run.financingId, decision, actor, idempotencyKey: `${run.workflowId}:${key}` });
+/** A person's decision (an Update): applied under the decision's key (decision-key.ts), answered with the new state. */
+export async function decide(run: FinancingRun, decision: FinancingDecision, actor: ActorRef | null, action: string, updateId: string): Promise<FinancingState> {
+  run.state = await personWaiting.decideFinancing({ financingId: run.financingId, decision, actor, idempotencyKey: decisionKey(run.workflowId, action, updateId) });
   return run.state;
 }
 

@@ -5,6 +5,7 @@ import type { ActorRef, NotificationKind, ReceivableDecision, ReceivableState, R
 import { ATTENTION_RECORD, DATABASE_STEP, DOCUMENT, PERSON_WAITING } from '../activity-bounds';
 import { runStep } from '../attention';
 import type { ReceivableRun } from './receivable-run';
+import { decisionKey } from '../../contracts/decision-key';
 
 // Every activity the confirmation workflow calls, each with its bound (activity-bounds.ts):
 // what a person waits for fails the request at its bound; every other step waits for an
@@ -21,8 +22,8 @@ export function registerReceivable(receivableId: string, args: RegisterReceivabl
 }
 
 /** A person's decision (an Update): applied under the decision's key, answered with the new state. */
-export async function decide(run: ReceivableRun, decision: ReceivableDecision, actor: ActorRef | null, key: string): Promise<ReceivableState> {
-  run.state = await personWaiting.decideReceivable({ receivableId: run.receivableId, decision, actor, idempotencyKey: `${run.workflowId}:${key}` });
+export async function decide(run: ReceivableRun, decision: ReceivableDecision, actor: ActorRef | null, action: string, updateId: string): Promise<ReceivableState> {
+  run.state = await personWaiting.decideReceivable({ receivableId: run.receivableId, decision, actor, idempotencyKey: decisionKey(run.workflowId, action, updateId) });
   return run.state;
 }
 

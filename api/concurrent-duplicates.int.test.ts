@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../test/support/api';
+import { changedTables, databaseFingerprint } from '../test/support/database-fingerprint';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { proposeTermsAmendment } from '../prisma/stores/program-change-store';
+import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_PROGRAM_TERMS, type FinancingParties } from '../test/support/financings';
+import { globalId, rowId } from '../test/support/global-ids';
+import { createActor } from '../test/support/parties';
+import { actorOf, registrationInput } from '../test/support/receivables';
+import { createTestWorker, type TestWorker } from '../test/support/worker';
+
+// Duplicate delivery over real HTTP: a keyed mutation sent three times at once, with the same
+// idempotency key and the same request id (`x-request-id`), as a client's retries and a proxy's
+// resends arrive. Every copy gets the same answer, the effect happens once (the rows counted
+// before and after), and a fourth copy sent afterwards changes nothing in the database.
+// docs/performance.md ("Duplicate delivery") lists the mutations not covered here yet.
+
+type Result = Record<string, any>;
+
+const COPIES = 3;
+/** Reads 250 ms apart that must find nothing new before the database counts as settled, and the most tried. */
+const SETTLED_READS = 8;
+const SETTLE_READS_MAX = 80;
+const ERRORS = `... on WrongStateError { currentState } ... on Error { code message }`;
+const FINANCING = `__typename ... on Financing { id status } ${ERRORS}`;
+const RECEIVABLE = `__typename ... on Receivable { id status } ${ERRORS}`;
+const ACCOUNT = `__typename ... on PartyBankAccount { id status } ... on Error { code message }`;
+
+describe('keyed mutations delivered three times at once', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  let worker: TestWorker;
+  let running: Promise<void>;
+  let parties: FinancingParties;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db.prisma);
+    worker = await createTestWorker(db.prisma, { taskQueue: api.taskQueue });
+    running = worker.worker.run();
+    parties = await createFinancingParties(db.prisma, { assignmentMode: 'SILENT' });
+  });
+
+  afterAll(async () => {
+    worker?.worker.shutdown();
+    await running;
+    await api?.close();
+    await db?.drop();
+  });
+
+  async function send(token: string, query: string, variables: Record<string, unknown>, requestId: string): Promise<Result> {
+    const response = await api.request<Record<string, Result>>(token, query, variables, { 'x-request-id': requestId });
+    if (response.errors) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+    return Object.values(response.data ?? {})[0]!;
+  }
+
+  /** The database once the background work an accepted mutation starts (its workflow's first steps) has written what it writes. */
+  async function settledFingerprint(): Promise<Map<string, string>> {
+    let previous = await databaseFingerprint(db.prisma);
+    let quiet = 0;
+    // Quiet for SETTLED_READS reads in a row: a workflow's next step (a PDF rendered on a busy machine) may take a while to start.
+    for (let attempt = 0; attempt < SETTLE_READS_MAX && quiet < SETTLED_READS; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const next = await databaseFingerprint(db.prisma);
+      quiet = changedTables(previous, next).length === 0 ? quiet + 1 : 0;
+      previous = next;
+    }
+    return previous;
+  }
+
+  /**
+   * Sends the mutation three times at once with one request id, then a fourth time: every
+   * answer is the first one, and the fourth changes nothing. Returns the answer.
+   */
+  async function deliveredThrice(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
+    const requestId = `dup-${randomUUID()}`;
+    const answers = await Promise.all(Array.from({ length: COPIES }, () => send(token, query, variables, requestId)));
+    for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0]);
+    const after = await settledFingerprint();
+    expect(await send(token, query, variables, requestId)).toEqual(answers[0]);
+    expect(changedTables(after, await settledFingerprint()), 'tables written by a later copy').toEqual([]);
+    return answers[0]!;
+  }
+
+  it('registerReceivable, confirmReceivable: one receivable, one confirmation', async () => {
+    const { supplier } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+    const input = registrationInput(parties.core.creditCode);
+    const registered = await deliveredThrice(supplier.token, `mutation ($input: RegisterReceivableInput!) { registerReceivable(input: $input) { __typename ... on Receivable { id status } ... on Error { code message } } }`, { input });
+    expect(registered).toMatchObject({ __typename: 'Receivable', status: 'REGISTERED' });
+    expect(await db.prisma.receivable.count({ where: { supplierPartyId: supplier.partyId, contractNumber: input.contractNumber, status: { not: 'CONFIRMED' } } })).toBe(1);
+    expect(await db.prisma.receivableInvoice.count({ where: { receivableId: rowId(registered.id) } })).toBe(2);
+
+    const confirmed = await deliveredThrice(parties.core.token, `mutation ($id: ID!) { confirmReceivable(id: $id) { ${RECEIVABLE} } }`, { id: registered.id });
+    expect(confirmed).toMatchObject({ __typename: 'Receivable', status: 'CONFIRMED' });
+    expect(await db.prisma.receivableTransition.count({ where: { receivableId: rowId(registered.id), toStatus: 'CONFIRMED' } })).toBe(1);
+  });
+
+  it('applyForFinancing and every decision of the funder: one financing, one transition each', async () => {
+    const { supplier, receivable } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+    const applied = await deliveredThrice(supplier.token, `mutation ($input: ApplyForFinancingInput!) { applyForFinancing(input: $input) { ${FINANCING} } }`, {
+      input: { receivableId: globalId('Receivable', receivable.id), programId: globalId('Program', parties.programId), amount: '50000.00', idempotencyKey: `dup-apply-${randomUUID()}` },
+    });
+    expect(applied).toMatchObject({ __typename: 'Financing', status: 'PENDING_APPROVAL' });
+    const financingId = rowId(applied.id);
+    expect(await db.prisma.financing.count({ where: { receivableId: receivable.id } })).toBe(1);
+
+    expect(await deliveredThrice(parties.funder.token, `mutation ($id: ID!) { approveFinancing(id: $id) { ${FINANCING} } }`, { id: applied.id })).toMatchObject({ __typename: 'Financing', status: 'PENDING_CONFIRMATION' });
+    expect(await db.prisma.financingTransition.count({ where: { financingId, toStatus: 'PENDING_CONFIRMATION' } })).toBe(1);
+    // A refusal is one answer too: the maker may not confirm the approval (four eyes), refused the same way each time.
+    expect(await deliveredThrice(parties.funder.token, `mutation ($id: ID!) { confirmApproval(id: $id) { ${FINANCING} } }`, { id: applied.id })).toMatchObject({ __typename: 'ForbiddenError' });
+    expect(await deliveredThrice(parties.funderChecker.token, `mutation ($id: ID!, $reason: String!) { rejectFinancing(id: $id, reason: $reason) { ${FINANCING} } }`, { id: applied.id, reason: '额度不足' })).toMatchObject({
+      __typename: 'Financing',
+      status: 'REJECTED',
+    });
+    expect(await db.prisma.financingTransition.count({ where: { financingId, toStatus: 'REJECTED' } })).toBe(1);
+    expect(await db.prisma.notification.count({ where: { financingId, kind: 'FINANCING_REJECTED' } })).toBe(1);
+  });
+
+  it('withdrawFinancing: one withdrawal, the limits released once', async () => {
+    const { supplier, receivable } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+    const applied = await send(supplier.token, `mutation ($input: ApplyForFinancingInput!) { applyForFinancing(input: $input) { ${FINANCING} } }`, {
+      input: { receivableId: globalId('Receivable', receivable.id), programId: globalId('Program', parties.programId), amount: '50000.00', idempotencyKey: `dup-apply-${randomUUID()}` },
+    }, randomUUID());
+    const holdsBefore = await db.prisma.ledgerHold.count();
+    expect(await deliveredThrice(supplier.token, `mutation ($id: ID!, $reason: String!) { withdrawFinancing(id: $id, reason: $reason) { ${FINANCING} } }`, { id: applied.id, reason: '不再需要' })).toMatchObject({
+      __typename: 'Financing',
+      status: 'WITHDRAWN',
+    });
+    expect(await db.prisma.financingTransition.count({ where: { financingId: rowId(applied.id), toStatus: 'WITHDRAWN' } })).toBe(1);
+    expect(await db.prisma.ledgerHold.count()).toBe(holdsBefore);
+  });
+
+  it('registerPayoutAccount, approvePayoutAccount: one proposal, one approval', async () => {
+    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'], legalName: '深圳市华强精密电子有限公司' });
+    const second = await createActor(db.prisma, { partyId: supplier.partyId, userRoles: ['CHECKER'] });
+    const registered = await deliveredThrice(supplier.token, `mutation ($input: BankAccountInput!) { registerPayoutAccount(input: $input) { ${ACCOUNT} } }`, {
+      input: { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' },
+    });
+    expect(registered).toMatchObject({ __typename: 'PartyBankAccount', status: 'PROPOSED' });
+    expect(await db.prisma.partyBankAccount.count({ where: { partyId: supplier.partyId } })).toBe(1);
+    expect(await deliveredThrice(second.token, `mutation ($id: ID!) { approvePayoutAccount(id: $id) { ${ACCOUNT} } }`, { id: registered.id })).toMatchObject({ __typename: 'PartyBankAccount', status: 'APPROVED' });
+  });
+  it('approveUserRoles, rejectUserRoles: one decision, the roles changed once', async () => {
+    const first = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const second = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['ADMIN'] });
+    const user = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['VIEWER'] });
+    const CHANGE = `__typename ... on UserRoleChange { id status roles decidedBy { id } user { roles } } ${ERRORS}`;
+    const propose = (roles: string[]) => send(first.token, `mutation ($input: ProposeUserRolesInput!) { proposeUserRoles(input: $input) { ${CHANGE} } }`, { input: { userId: globalId('User', user.userId), roles } }, randomUUID());
+    const approving = await propose(['CHECKER']);
+    expect(await deliveredThrice(second.token, `mutation ($id: ID!) { approveUserRoles(id: $id) { ${CHANGE} } }`, { id: approving.id })).toMatchObject({ __typename: 'UserRoleChange', status: 'APPLIED', user: { roles: ['CHECKER'] } });
+    // Another decision on the decided change, or the proposer's own, is still refused.
+    expect(await send(second.token, `mutation ($id: ID!) { rejectUserRoles(id: $id) { ${CHANGE} } }`, { id: approving.id }, randomUUID())).toMatchObject({ __typename: 'WrongStateError', currentState: 'APPLIED' });
+    expect(await send(first.token, `mutation ($id: ID!) { approveUserRoles(id: $id) { ${CHANGE} } }`, { id: approving.id }, randomUUID())).toMatchObject({ __typename: expect.stringMatching(/Error$/) });
+
+    const rejecting = await propose(['MAKER']);
+    expect(await deliveredThrice(second.token, `mutation ($id: ID!) { rejectUserRoles(id: $id) { ${CHANGE} } }`, { id: rejecting.id })).toMatchObject({ __typename: 'UserRoleChange', status: 'REJECTED', user: { roles: ['CHECKER'] } });
+  });
+
+  it('approveProgramChange: each side approves once', async () => {
+    const operatorChecker = await createActor(db.prisma, { partyId: parties.admin.partyId, userRoles: ['CHECKER'] });
+    const change = await proposeTermsAmendment(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, { ...TEST_PROGRAM_TERMS, assignmentMode: 'SILENT', annualRate: '0.07' }, `dup-${randomUUID()}`);
+    const CHANGE = `__typename ... on ProgramChange { id status } ${ERRORS}`;
+    const approve = `mutation ($id: ID!) { approveProgramChange(id: $id) { ${CHANGE} } }`;
+    const id = globalId('ProgramChange', change.id);
+    expect(await deliveredThrice(operatorChecker.token, approve, { id })).toMatchObject({ __typename: 'ProgramChange' });
+    expect(await deliveredThrice(parties.funderChecker.token, approve, { id })).toMatchObject({ __typename: 'ProgramChange', status: 'APPLIED' });
+    expect(await db.prisma.programTerms.count({ where: { programId: parties.programId } })).toBe(2);
+  });
+  it('approveWebhookEndpoint, rejectWebhookEndpoint: one decision each', async () => {
+    const first = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const second = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['CHECKER'] });
+    const ENDPOINT = `__typename ... on WebhookEndpoint { id status } ${ERRORS}`;
+    const register = async (host: string) => {
+      const registered = await send(first.token, `mutation ($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { __typename ... on WebhookEndpointWithSecret { endpoint { id } } ... on Error { code message } } }`, {
+        input: { url: `http://127.0.0.1:9/${host}/hooks`, eventTypes: ['FINANCING_UPDATED'] },
+      }, randomUUID());
+      expect(registered).toMatchObject({ __typename: 'WebhookEndpointWithSecret' });
+      return registered.endpoint.id as string;
+    };
+    const approved = await register('erp');
+    expect(await deliveredThrice(second.token, `mutation ($id: ID!) { approveWebhookEndpoint(id: $id) { ${ENDPOINT} } }`, { id: approved })).toMatchObject({ __typename: 'WebhookEndpoint', status: 'ACTIVE' });
+    // Another decision, or another user's, is still refused.
+    expect(await send(second.token, `mutation ($id: ID!) { rejectWebhookEndpoint(id: $id) { ${ENDPOINT} } }`, { id: approved }, randomUUID())).toMatchObject({ __typename: 'WrongStateError', currentState: 'ACTIVE' });
+    expect(await send(first.token, `mutation ($id: ID!) { approveWebhookEndpoint(id: $id) { ${ENDPOINT} } }`, { id: approved }, randomUUID())).toMatchObject({ __typename: 'WrongStateError', currentState: 'ACTIVE' });
+    const rejected = await register('crm');
+    expect(await deliveredThrice(second.token, `mutation ($id: ID!) { rejectWebhookEndpoint(id: $id) { ${ENDPOINT} } }`, { id: rejected })).toMatchObject({ __typename: 'WebhookEndpoint', status: 'REJECTED' });
+  });
+});
