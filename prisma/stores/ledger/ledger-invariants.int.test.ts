@@ -166,6 +166,115 @@ describe('the database refuses', () => {
     expect(await totals(x.id)).toMatchObject({ debits_posted: '0.0000', credits_posted: '0.0000' });
   });
 
+  it('entries added after an early check that would unbalance a checked transaction at the end of any statement', async () => {
+    // A transaction already checked is checked again after every statement that adds to it:
+    // a pair written in one statement keeps it balanced, half a pair does not.
+    const [x, y] = [await account(), await account()];
+    const pairAfter = await attempt(async (c) => {
+      const transaction = await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await c.query('SET CONSTRAINTS ALL DEFERRED');
+      await c.query(
+        `INSERT INTO ledger_entry (transaction_id, account_id, direction, amount, currency, effective_at)
+         SELECT t.id, v.account_id, v.direction::ledger_direction, 2.00, 'CNY', t.effective_at
+         FROM ledger_transaction t, (VALUES ($2::uuid, 'DEBIT'), ($3::uuid, 'CREDIT')) AS v(account_id, direction) WHERE t.id = $1`,
+        [transaction.id, x.id, y.id],
+      );
+    });
+    expect(pairAfter).toBe('COMMITTED');
+    const halfAfter = await attempt(async (c) => {
+      const transaction = await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await c.query('SET CONSTRAINTS ALL DEFERRED');
+      await insertEntry(c, transaction, x.id, 'DEBIT', '2.00');
+      await insertEntry(c, transaction, y.id, 'CREDIT', '2.00');
+    });
+    expect(halfAfter).toBe('LG002');
+  });
+
+  it('a transaction whose sequence the caller chose, or wrote after setting the identity back, whatever its place', async () => {
+    // The check at commit reads this database transaction's rows by sequence ranges; a row
+    // outside the range a check covered is checked by its own firing, and a row written after
+    // a check inside the range it covered is refused (LG018).
+    const [x, y] = [await account(), await account()];
+    const insertWithSequence = async (c: pg.Client, label: string, chosen: string) => {
+      sequence += 1;
+      const { rows } = await c.query<{ id: string; effective_at: Date }>(
+        `INSERT INTO ledger_transaction (sequence, idempotency_key, request_hash, code) OVERRIDING SYSTEM VALUE VALUES ($2, $1, repeat('a', 64), 'RAW') RETURNING id, effective_at`,
+        [`raw:${label}:${sequence}`, chosen],
+      );
+      return { id: rows[0]!.id, effectiveAt: rows[0]!.effective_at };
+    };
+    const highest = async () => BigInt((await db.query<{ s: string }>('SELECT max(sequence)::text AS s FROM ledger_transaction')).rows[0]!.s ?? '0');
+    // A gap of unused sequences below the identity's next value, to write into.
+    const gapStart = (await highest()) + 10n;
+    await db.query(`SELECT setval('ledger_transaction_sequence_seq', $1)`, [String(gapStart + 1000n)]);
+
+    const chosenBelow = await attempt(async (c) => {
+      await rawTransfer(c, x.id, y.id, '1.00');
+      const transaction = await insertWithSequence(c, 'chosen-below', String(gapStart));
+      await insertEntry(c, transaction, x.id, 'DEBIT', '3.00');
+      await insertEntry(c, transaction, y.id, 'CREDIT', '2.99');
+    });
+    expect(chosenBelow).toBe('LG002');
+    const chosenAbove = await attempt(async (c) => {
+      await rawTransfer(c, x.id, y.id, '1.00');
+      await insertWithSequence(c, 'chosen-above', String(gapStart + 100_000n));
+    });
+    expect(chosenAbove).toBe('LG013');
+    const setBack = await attempt(async (c) => {
+      await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query(`SELECT setval('ledger_transaction_sequence_seq', $1)`, [String(gapStart + 1n)]);
+      const transaction = await insertTransaction(c, 'set-back');
+      await insertEntry(c, transaction, x.id, 'DEBIT', '3.00');
+      await insertEntry(c, transaction, y.id, 'CREDIT', '2.99');
+    });
+    expect(setBack).toBe('LG002');
+    await db.query(`SELECT setval('ledger_transaction_sequence_seq', $1)`, [String(gapStart + 1000n)]);
+    // After an early check over a range with a free sequence inside it (a savepoint rolled
+    // back), a row written into that free sequence would be taken for checked.
+    const checkedRangeWithGap = async (c: pg.Client) => {
+      await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query('SAVEPOINT gap');
+      const { rows } = await c.query<{ sequence: string }>('SELECT sequence::text FROM ledger_transaction WHERE id = $1', [(await rawTransfer(c, x.id, y.id, '1.00')).id]);
+      await c.query('ROLLBACK TO SAVEPOINT gap');
+      await rawTransfer(c, x.id, y.id, '1.00');
+      await c.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await c.query('SET CONSTRAINTS ALL DEFERRED');
+      return BigInt(rows[0]!.sequence);
+    };
+    const chosenAfterCheck = await attempt(async (c) => {
+      const free = await checkedRangeWithGap(c);
+      await insertWithSequence(c, 'chosen-after-check', String(free));
+    });
+    expect(chosenAfterCheck).toBe('LG018');
+    const setBackAfterCheck = await attempt(async (c) => {
+      const free = await checkedRangeWithGap(c);
+      await c.query(`SELECT setval('ledger_transaction_sequence_seq', $1)`, [String(free - 1n)]);
+      await insertTransaction(c, 'set-back-after-check');
+    });
+    expect(setBackAfterCheck).toBe('LG018');
+    await db.query(`SELECT setval('ledger_transaction_sequence_seq', $1)`, [String((await highest()) + 100_000n)]);
+    // A session that never drew from the identity has no last value to bound the range with.
+    const fresh = new pg.Client({ connectionString: db.url });
+    await fresh.connect();
+    try {
+      await fresh.query('BEGIN');
+      const transaction = await insertWithSequence(fresh, 'chosen-fresh-session', String(gapStart + 5n));
+      await fresh.query(
+        `INSERT INTO ledger_entry (transaction_id, account_id, direction, amount, currency, effective_at)
+         SELECT t.id, v.account_id, v.direction::ledger_direction, 1.00, 'CNY', t.effective_at
+         FROM ledger_transaction t, (VALUES ($2::uuid, 'DEBIT'), ($3::uuid, 'CREDIT')) AS v(account_id, direction) WHERE t.id = $1`,
+        [transaction.id, x.id, y.id],
+      );
+      await expect(fresh.query('COMMIT')).rejects.toMatchObject({ code: '55000' });
+    } finally {
+      await fresh.end();
+    }
+    await db.query(`SELECT setval('ledger_transaction_sequence_seq', $1)`, [String((await highest()) + 100_000n)]);
+    expect(await totals(x.id)).toMatchObject({ debits_posted: '0.0000', credits_posted: '0.0000' });
+  });
+
   it('a transaction written with another database transaction id than its own, which can never get entries', async () => {
     const [x, y] = [await account(), await account()];
     const code = await attempt(async (c) => {
