@@ -10,6 +10,7 @@ import { createMoneyActivities } from './money-activities';
 import { createPayoutActivities } from './payout-activities';
 import { createReceivableActivities } from './receivable-activities';
 import { createSystemActivities } from './system-activities';
+import { createVoucherPaymentActivities } from './voucher-payment-activities';
 import { createWebhookActivities } from './webhook-activities';
 import { webhookUrlPolicyFor, type WebhookUrlPolicy } from '../../domain/webhook-rules';
 
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDependencies) {
       ...createAttentionActivities(deps),
       ...createBalancePayoutActivities(deps),
       ...createCutOffActivities(deps),
+      ...createVoucherPaymentActivities(deps),
       ...createWebhookActivities({ ...deps, webhookUrlPolicy: deps.webhookUrlPolicy ?? webhookUrlPolicyFor(process.env.NODE_ENV) }),
     },
     deps.logger,

@@ -6,3 +6,4 @@ export { financingWorkflow } from './financing-workflow';
 export { payOutBalanceWorkflow } from './pay-out-balance-workflow';
 export { ledgerCutOffWorkflow } from './ledger-cut-off-workflow';
 export { deliverWebhookWorkflow } from './deliver-webhook-workflow';
+export { distributeVoucherPaymentWorkflow } from './distribute-voucher-payment-workflow';
