@@ -117,7 +117,9 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
       const financings = await financingsOf(tx, owed.filter(({ part }) => part.status === 'FINANCED').map(({ part }) => part.id));
       const shares: PlannedShare[] = [];
       // A holder of many parts has one settlement account: opened (or found) once per plan, not once per part.
-      const settlementOf = new Map<string, string>();
+      const settlementCodes = [...new Set(owed.map(({ part }) => partyAccountCode(part.holderPartyId, 'SUPPLIER_SETTLEMENT', currency)))];
+      const opened = await tx.ledgerAccount.findMany({ where: { code: { in: settlementCodes } }, select: { id: true, ownerPartyId: true } });
+      const settlementOf = new Map<string, string>(opened.map((account) => [account.ownerPartyId!, account.id]));
       for (const [index, share] of distribution.shares.entries()) {
         if (new Decimal(share.share).isZero()) continue;
         const { part } = owed[index]!;

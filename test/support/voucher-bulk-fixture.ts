@@ -88,6 +88,9 @@ export async function createBulkVoucher(
                         ${members.map((index) => claimCodes[index]!)}::text[]) AS t(i, n, p, h, r, k, c)
             JOIN ledger_account a ON a.code = t.c`;
       }
+      // The parts' deferred checks run now, while the voucher is still pending (each a no-op),
+      // rather than at commit, where each would sum all the parts of the then ACTIVE voucher.
+      await tx.$executeRaw`SET CONSTRAINTS voucher_parts_add_up_on_insert IMMEDIATE`;
       const claimAccounts = await tx.$queryRaw<Array<{ id: string; code: string }>>`SELECT id, code FROM ledger_account WHERE code = ANY(${claimCodes}::text[])`;
       const accountOf = new Map(claimAccounts.map((row) => [row.code, row.id]));
       const postings: PostTransactionInput[] = [];
