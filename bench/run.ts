@@ -1,7 +1,7 @@
 // `npm run bench`: starts a throwaway PostgreSQL with durable commits (fsync on, as in
 // production), migrates it, runs the project's benchmarks, prints a table and writes
 // bench/results/latest.json ({"<name>": {"value", "unit", "baseline", "ratio"}}).
-// `npm run bench -- recon` (or `ledger`, `api`, `registry`, `lifecycle`, `events`) runs one suite; the results file then holds its figures only.
+// `npm run bench -- recon` (or `ledger`, `api`, `registry`, `lifecycle`, `events`, `voucher`) runs one suite; the results file then holds its figures only.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { runApiBenchmarks } from './api';
 import { runRegistryBenchmarks } from './registry';
 import { runLifecycleBenchmark } from './lifecycle';
 import { runEventBenchmarks } from './events';
+import { runVoucherBenchmark } from './voucher';
 import { freePort } from '../scripts/lib/free-port';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
@@ -27,6 +28,7 @@ const SUITES: Record<string, (url: string, log: (line: string) => void) => Promi
   registry: runRegistryBenchmarks,
   lifecycle: runLifecycleBenchmark,
   events: runEventBenchmarks,
+  voucher: runVoucherBenchmark,
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in SUITES));

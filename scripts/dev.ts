@@ -22,6 +22,7 @@ import { startWakeUpDelivery } from '../workflows/worker/wake-up-delivery';
 import { ensureCutOffSchedule } from '../workflows/worker/cut-off-schedule';
 import { deliverWakeUps } from '../use-cases/deliver-wake-ups';
 import { dispatchWebhookDeliveries } from '../use-cases/dispatch-webhook-deliveries';
+import { startVoucherPayments } from '../use-cases/start-voucher-payments';
 import { startWebhookDispatch } from '../workflows/worker/webhook-dispatch';
 import { installTemporalLogging } from '../workflows/worker/temporal-logging';
 import { DEV_TOKENS_PATH, RUN_LOCK_PATH, startDatabase, startTemporal } from './lib/local-stack';
@@ -143,6 +144,11 @@ try {
   stops.push(() => delivery.stop());
   const webhooks = startWebhookDispatch(() => dispatchWebhookDeliveries({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }), logger);
   stops.push(() => webhooks.stop());
+  const voucherPayments = repeatEvery(() => startVoucherPayments({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }), config.BANK_POLL_INTERVAL_MS, logger, {
+    immediately: true,
+    failure: 'starting voucher payment distributions failed; retrying at the next pass',
+  });
+  stops.push(() => voucherPayments.stop());
   const poller = startInboundPoller(() => bookInboundCredits(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => poller.stop());
   // Yesterday's bank statement, fetched and reconciled as the deployed worker does (workflows/worker/main.ts).

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Actor } from '../../domain/actor';
 import { ConflictError, DomainError, NotFoundError, WrongStateError } from '../../domain/errors';
 import { ENTRIES_PER_TRANSACTION_MAX, transfer, type LedgerEntryInput } from '../../domain/ledger-rules';
@@ -115,12 +116,21 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
       });
       const financings = await financingsOf(tx, owed.filter(({ part }) => part.status === 'FINANCED').map(({ part }) => part.id));
       const shares: PlannedShare[] = [];
+      // A holder of many parts has one settlement account: opened (or found) once per plan, not once per part.
+      const settlementCodes = [...new Set(owed.map(({ part }) => partyAccountCode(part.holderPartyId, 'SUPPLIER_SETTLEMENT', currency)))];
+      const opened = await tx.ledgerAccount.findMany({ where: { code: { in: settlementCodes } }, select: { id: true, ownerPartyId: true } });
+      const settlementOf = new Map<string, string>(opened.map((account) => [account.ownerPartyId!, account.id]));
       for (const [index, share] of distribution.shares.entries()) {
         if (new Decimal(share.share).isZero()) continue;
         const { part } = owed[index]!;
         const financing = financings.get(part.id) ?? null;
         if (part.status === 'FINANCED' && !financing) throw new Error(`voucher part ${part.partNumber} is FINANCED without a disbursed financing`);
-        const money = financing ? await accountIdOf(tx, collectionAccountCode(financing.id, currency)) : (await openSettlementAccount(tx, part.holderPartyId, currency)).id;
+        let money: string;
+        if (financing) money = await accountIdOf(tx, collectionAccountCode(financing.id, currency));
+        else {
+          money = settlementOf.get(part.holderPartyId) ?? (await openSettlementAccount(tx, part.holderPartyId, currency)).id;
+          settlementOf.set(part.holderPartyId, money);
+        }
         const claim = financing ? await accountIdOf(tx, assignedAccountCode(part.id, currency)) : part.claimAccountId;
         shares.push({ p: part.id, n: part.partNumber, s: share.share, m: money, c: claim, f: financing?.id ?? null, h: part.holderPartyId, z: new Decimal(share.shortfall).isZero() });
       }
@@ -308,16 +318,59 @@ export async function finishVoucherDistribution(prisma: PrismaClient, distributi
         }
         await tx.voucherDistribution.update({ where: { id: row.id }, data: { status: 'POSTED', postedAt: now } });
       }
-      const byHolder = new Map<string, Decimal>();
-      for (const share of shares) if (!share.f) byHolder.set(share.h, (byHolder.get(share.h) ?? new Decimal(0)).plus(share.s));
       const current = await tx.voucher.findUniqueOrThrow({ where: { id: voucher.id }, select: { status: true } });
-      return {
-        voucherStatus: current.status,
-        holderPayouts: [...byHolder].map(([partyId, amount]) => ({ partyId, amount: formatAmount(amount, currency), currency })),
-      };
+      return { voucherStatus: current.status, holderPayouts: holderSharesOf(shares, currency) };
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
+}
+
+/** What each holder of unfinanced parts received in a plan, in the order of its first part: the order payouts are made in. */
+function holderSharesOf(shares: readonly PlannedShare[], currency: Currency): Array<{ partyId: string; amount: string; currency: Currency }> {
+  const byHolder = new Map<string, Decimal>();
+  for (const share of shares) if (!share.f) byHolder.set(share.h, (byHolder.get(share.h) ?? new Decimal(0)).plus(share.s));
+  return [...byHolder].map(([partyId, amount]) => ({ partyId, amount: formatAmount(amount, currency), currency }));
+}
+
+/** The holders' shares of a finished distribution, `count` of them from `from` (the workflow pays them out in slices). */
+export async function holderPayoutsOf(prisma: PrismaClient, distributionId: string, from = 0, count = Number.MAX_SAFE_INTEGER): Promise<Array<{ partyId: string; amount: string; currency: Currency }>> {
+  const row = await prisma.voucherDistribution.findUniqueOrThrow({ where: { id: distributionId }, select: { status: true, shares: true, currency: true } });
+  // Paying out before the batches are posted would pay money the settlement account does not hold yet.
+  if (row.status !== 'POSTED') throw new WrongStateError(`distribution ${distributionId} is ${row.status}: its holders are paid out once it is finished`, row.status);
+  return holderSharesOf(row.shares as unknown as PlannedShare[], row.currency as Currency).slice(from, from + count);
+}
+
+/**
+ * The id of a holder's payout of a distribution, derived from both (a version 8 UUID from a
+ * SHA-256, as use-cases/derived-id.ts derives ids): the workflow that pays it out is named
+ * after it, so asking twice names the same payout and the same workflow.
+ */
+export function holderPayoutId(distributionId: string, partyId: string): string {
+  const bytes = createHash('sha256').update(JSON.stringify(['voucher-holder-payout', distributionId, partyId])).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Inbound credits looked at per dispatch pass; the next pass takes the rest. */
+export const UNDISTRIBUTED_CREDITS_MAX = 100;
+
+/**
+ * Credits booked into a voucher's collection account that no distribution has been planned
+ * for yet, oldest first: the booking is the outbox (the credit row exists exactly when the money
+ * does), and the plan is its mark of delivery. A credit parked in suspense is not here: its money
+ * never reached the voucher.
+ */
+export async function undistributedVoucherCredits(prisma: PrismaClient, limit = UNDISTRIBUTED_CREDITS_MAX): Promise<Array<{ inboundCreditId: string; voucherId: string }>> {
+  return prisma.$queryRaw<Array<{ inboundCreditId: string; voucherId: string }>>`
+    SELECT c.id AS "inboundCreditId", v.id AS "voucherId"
+      FROM inbound_credit c
+      JOIN voucher v ON v.collection_account_id = c.account_id
+     WHERE c.outcome = 'MATCHED'
+       AND NOT EXISTS (SELECT 1 FROM voucher_distribution d WHERE d.inbound_credit_id = c.id)
+     ORDER BY c.received_at, c.id
+     LIMIT ${Math.min(Math.max(1, limit), UNDISTRIBUTED_CREDITS_MAX)}`;
 }
 
 /** The payout of a holder's share of a distribution, as its request key names it: one per holder and distribution, whoever asks. */

@@ -10,4 +10,6 @@ export const workflowIds = {
   balancePayout: (payoutId: string) => `payout:${payoutId}`,
   /** One round of one webhook delivery: the event's own (0) or a replay (1, 2, ...); a second start of a round is refused. */
   webhookDelivery: (deliveryId: string, replays: number) => `webhook-delivery:${deliveryId}:${replays}`,
+  /** The distribution of one maturity payment: one workflow per inbound credit into a voucher's collection account. */
+  voucherPayment: (inboundCreditId: string) => `voucher-payment:${inboundCreditId}`,
 } as const;

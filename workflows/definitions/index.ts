@@ -7,3 +7,4 @@ export { payOutBalanceWorkflow } from './pay-out-balance-workflow';
 export { ledgerCutOffWorkflow } from './ledger-cut-off-workflow';
 export { deliverWebhookWorkflow } from './deliver-webhook-workflow';
 export { voucherAcceptanceWorkflow } from './voucher-acceptance-workflow';
+export { distributeVoucherPaymentWorkflow } from './distribute-voucher-payment-workflow';

@@ -10,6 +10,7 @@ import { createWorker, NativeConnection } from './create-worker';
 import { bookInboundCredits } from '../../use-cases/book-inbound-credits';
 import { deliverWakeUps } from '../../use-cases/deliver-wake-ups';
 import { dispatchWebhookDeliveries } from '../../use-cases/dispatch-webhook-deliveries';
+import { startVoucherPayments } from '../../use-cases/start-voucher-payments';
 import { startWebhookDispatch } from './webhook-dispatch';
 import { fetchBankStatements } from '../../use-cases/fetch-bank-statements';
 import { renderReconciliationReportPdfs } from './render-reconciliation-report-pdfs';
@@ -42,6 +43,11 @@ await ensureCutOffSchedule(temporal, { settings: cutOffSettings(config), taskQue
 const delivery = startWakeUpDelivery(() => deliverWakeUps({ prisma, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 // Webhook deliveries and replays written since the last pass, each started as its own workflow.
 const webhooks = startWebhookDispatch(() => dispatchWebhookDeliveries({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }), logger);
+// Each credit booked into a voucher's collection account, distributed by a workflow of its own.
+const voucherPayments = repeatEvery(() => startVoucherPayments({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }), config.BANK_POLL_INTERVAL_MS, logger, {
+  immediately: true,
+  failure: 'starting voucher payment distributions failed; retrying at the next pass',
+});
 const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.adapter, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 // Yesterday's statement of the escrow account, fetched and reconciled (docs/reconciliation.md).
 // A loop of the worker rather than a Temporal Schedule: the fetch and the import are one
@@ -63,6 +69,7 @@ await worker.run();
 await reportPdfs.stop();
 await statements.stop();
 await poller.stop();
+await voucherPayments.stop();
 await webhooks.stop();
 await delivery.stop();
 await temporal.connection.close();
