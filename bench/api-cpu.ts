@@ -56,10 +56,11 @@ const CALLERS = ['supplier', 'core', 'funder', 'operator'] as const;
 /** CPU seconds of the PostgreSQL server and its backends so far (Linux /proc), which share the machine's cores with the API. */
 async function postgresCpuMs(dataDir: string): Promise<number> {
   const postmaster = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  const ticks = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).reduce((sum, field) => sum + Number(field), 0);
-  let total = ticks(await readFile(`/proc/${postmaster}/stat`, 'utf8'));
+  // utime and stime, and for the postmaster also cutime and cstime: the backends that ended in between, which it reaped.
+  const ticks = (stat: string, fields: number) => stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 11 + fields).reduce((sum, field) => sum + Number(field), 0);
+  let total = ticks(await readFile(`/proc/${postmaster}/stat`, 'utf8'), 4);
   const children = (await readFile(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8')).trim().split(' ').filter(Boolean);
-  for (const child of children) total += ticks(await readFile(`/proc/${child}/stat`, 'utf8').catch(() => ') x 0 0 0 0 0 0 0 0 0 0 0 0 0'));
+  for (const child of children) total += ticks(await readFile(`/proc/${child}/stat`, 'utf8').catch(() => ') x 0 0 0 0 0 0 0 0 0 0 0 0 0'), 2);
   return (total * 1000) / 100;
 }
 

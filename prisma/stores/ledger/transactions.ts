@@ -104,24 +104,26 @@ export async function financingTransactionPages(
   const pages = new Map<string, FinancingTransactionPage>();
   if (financingIds.length === 0) return pages;
   // The first transaction of every financing comes back too, page or not, so that each has its count.
+  // Which transactions the party sees is decided from each of the financings' transactions' own
+  // entries (by transaction, through its index), against the party's accounts read once: never
+  // from the entries on the party's accounts, which grow with its whole ledger, not with the page.
   const rows = await rowsOf<PageRow>(db, {
-    text: `WITH numbered AS (
+    text: `WITH owned AS MATERIALIZED (
+             SELECT coalesce(array_agg(a."id"), '{}') AS "ids" FROM "ledger_account" a WHERE a."owner_party_id" = $2::uuid
+           ), numbered AS (
              SELECT t."metadata"->>'financingId' AS "financingId", t."id",
                     count(*) OVER (PARTITION BY t."metadata"->>'financingId') AS "total",
                     row_number() OVER (PARTITION BY t."metadata"->>'financingId' ORDER BY t."sequence") AS "position"
              FROM "ledger_transaction" t
              WHERE t."metadata" ? 'financingId' AND t."metadata"->>'financingId' = ANY($1::text[])
-               AND ($2::uuid IS NULL OR EXISTS (
-                 SELECT 1 FROM "ledger_entry" e JOIN "ledger_account" a ON a."id" = e."account_id"
-                 WHERE e."transaction_id" = t."id" AND a."owner_party_id" = $2::uuid))
+               AND ($2::uuid IS NULL OR (SELECT bool_or(e."account_id" = ANY(o."ids")) FROM "ledger_entry" e, owned o WHERE e."transaction_id" = t."id"))
            ), chosen AS (
              SELECT n.*, (n."position" > $3::int AND n."position" <= $3::int + $4::int) AS "inPage"
              FROM numbered n WHERE n."position" = 1 OR (n."position" > $3::int AND n."position" <= $3::int + $4::int)
            )
            SELECT c."financingId", c."total"::int AS "total", c."inPage", ${TRANSACTION_HEADER_COLUMNS}, ${ENTRY_COLUMNS}
-           FROM chosen c JOIN "ledger_transaction" t ON t."id" = c."id"
-           LEFT JOIN "ledger_entry" e ON e."transaction_id" = t."id" AND c."inPage"
-             AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM "ledger_account" a WHERE a."id" = e."account_id" AND a."owner_party_id" = $2::uuid))
+           FROM chosen c CROSS JOIN owned o JOIN "ledger_transaction" t ON t."id" = c."id"
+           LEFT JOIN "ledger_entry" e ON e."transaction_id" = t."id" AND c."inPage" AND ($2::uuid IS NULL OR e."account_id" = ANY(o."ids"))
            ORDER BY c."financingId", c."position", e."id"`,
     values: [financingIds, partyId, offset, limit],
   });
