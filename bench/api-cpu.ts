@@ -6,6 +6,7 @@
 // builds can be compared byte for byte against the same kept database (`--keep <folder>`).
 //
 //   npx tsx bench/api-cpu.ts [--keep /tmp/scf-api-cpu] [--answers answers.json] [--requests 200] [--only financings] [--sql] [--queries more-queries.json]
+import { BENCH_NODE_ENV } from './production-mode';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +88,7 @@ try {
     await writeFile(worldFile, JSON.stringify(world));
   }
   const api = await startReadOnlyApi(prisma);
+  process.stdout.write(`NODE_ENV=${BENCH_NODE_ENV}\n`);
   try {
     const ask = async (token: string, query: string) => {
       const response = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });

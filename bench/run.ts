@@ -2,6 +2,7 @@
 // production), migrates it, runs the project's benchmarks, prints a table and writes
 // bench/results/latest.json ({"<name>": {"value", "unit", "baseline", "ratio"}}).
 // `npm run bench -- recon` (or `ledger`, `api`, `registry`, `lifecycle`, `events`) runs one suite; the results file then holds its figures only.
+import { BENCH_NODE_ENV } from './production-mode';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +50,7 @@ try {
   await postgres.ensureDatabase(DATABASE);
   const url = postgres.urlFor(DATABASE);
   await migrate(url);
-  say(`PostgreSQL with durable commits in ${baseDir}; ${cpus().length} CPUs`);
+  say(`PostgreSQL with durable commits in ${baseDir}; ${cpus().length} CPUs; NODE_ENV=${BENCH_NODE_ENV}`);
   const results: BenchResult[] = [];
   for (const [name, suite] of Object.entries(SUITES)) {
     if (chosen.length === 0 || chosen.includes(name)) results.push(...(await suite(url, say)));
