@@ -107,7 +107,8 @@ export async function financingTransactionPages(
   // The financings' transactions are read once through their financing index, and their entries
   // once by transaction: which of them the party sees is decided from those entries against the
   // party's accounts, never from the entries on the party's accounts, which grow with its whole
-  // ledger rather than with the page.
+  // ledger rather than with the page. Without a party (an operator) every transaction counts,
+  // whatever its entries, as before.
   const rows = await rowsOf<PageRow>(db, {
     text: `WITH owned AS MATERIALIZED (
              SELECT coalesce(array_agg(a."id"), '{}') AS "ids" FROM "ledger_account" a WHERE a."owner_party_id" = $2::uuid
@@ -123,7 +124,7 @@ export async function financingTransactionPages(
            ), numbered AS (
              SELECT f.*, count(*) OVER (PARTITION BY f."financingId") AS "total",
                     row_number() OVER (PARTITION BY f."financingId" ORDER BY f."sequence") AS "position"
-             FROM financing_tx f WHERE EXISTS (SELECT 1 FROM seen s WHERE s."transaction_id" = f."id")
+             FROM financing_tx f WHERE $2::uuid IS NULL OR EXISTS (SELECT 1 FROM seen s WHERE s."transaction_id" = f."id")
            ), chosen AS (
              SELECT n.*, (n."position" > $3::int AND n."position" <= $3::int + $4::int) AS "inPage"
              FROM numbered n WHERE n."position" = 1 OR (n."position" > $3::int AND n."position" <= $3::int + $4::int)
