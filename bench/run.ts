@@ -2,8 +2,9 @@
 // production), migrates it, runs the project's benchmarks, prints a table and writes
 // bench/results/latest.json ({"<name>": {"value", "unit", "baseline", "ratio"}}).
 // `npm run bench -- recon` (or `ledger`, `api`, `registry`, `lifecycle`, `events`) runs one suite; the results file then holds its figures only.
-import { BENCH_NODE_ENV } from './production-mode';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// Before anything that loads graphql-js (./production-mode.ts says why).
+import { BENCH_NODE_ENV } from './production-mode';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../prisma/migrate';
