@@ -6,6 +6,7 @@
 // builds can be compared byte for byte against the same kept database (`--keep <folder>`).
 //
 //   npx tsx bench/api-cpu.ts [--keep /tmp/scf-api-cpu] [--answers answers.json] [--requests 200] [--only financings] [--sql] [--queries more-queries.json]
+import { BENCH_NODE_ENV } from './production-mode';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,10 +57,11 @@ const CALLERS = ['supplier', 'core', 'funder', 'operator'] as const;
 /** CPU seconds of the PostgreSQL server and its backends so far (Linux /proc), which share the machine's cores with the API. */
 async function postgresCpuMs(dataDir: string): Promise<number> {
   const postmaster = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  const ticks = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).reduce((sum, field) => sum + Number(field), 0);
-  let total = ticks(await readFile(`/proc/${postmaster}/stat`, 'utf8'));
+  // utime and stime, and for the postmaster also cutime and cstime: the backends that ended in between, which it reaped.
+  const ticks = (stat: string, fields: number) => stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 11 + fields).reduce((sum, field) => sum + Number(field), 0);
+  let total = ticks(await readFile(`/proc/${postmaster}/stat`, 'utf8'), 4);
   const children = (await readFile(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8')).trim().split(' ').filter(Boolean);
-  for (const child of children) total += ticks(await readFile(`/proc/${child}/stat`, 'utf8').catch(() => ') x 0 0 0 0 0 0 0 0 0 0 0 0 0'));
+  for (const child of children) total += ticks(await readFile(`/proc/${child}/stat`, 'utf8').catch(() => ') x 0 0 0 0 0 0 0 0 0 0 0 0 0'), 2);
   return (total * 1000) / 100;
 }
 
@@ -86,6 +88,7 @@ try {
     await writeFile(worldFile, JSON.stringify(world));
   }
   const api = await startReadOnlyApi(prisma);
+  process.stdout.write(`NODE_ENV=${BENCH_NODE_ENV}\n`);
   try {
     const ask = async (token: string, query: string) => {
       const response = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });

@@ -3,6 +3,8 @@
 // bench/results/latest.json ({"<name>": {"value", "unit", "baseline", "ratio"}}).
 // `npm run bench -- recon` (or `ledger`, `api`, `registry`, `lifecycle`, `events`, `voucher`) runs one suite; the results file then holds its figures only.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// Before anything that loads graphql-js (./production-mode.ts says why).
+import { BENCH_NODE_ENV } from './production-mode';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../prisma/migrate';
@@ -51,7 +53,7 @@ try {
   await postgres.ensureDatabase(DATABASE);
   const url = postgres.urlFor(DATABASE);
   await migrate(url);
-  say(`PostgreSQL with durable commits in ${baseDir}; ${cpus().length} CPUs`);
+  say(`PostgreSQL with durable commits in ${baseDir}; ${cpus().length} CPUs; NODE_ENV=${BENCH_NODE_ENV}`);
   const results: BenchResult[] = [];
   for (const [name, suite] of Object.entries(SUITES)) {
     if (chosen.length === 0 || chosen.includes(name)) results.push(...(await suite(url, say)));

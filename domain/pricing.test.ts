@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from './money';
-import { priceAtDisbursement, quote, simpleInterest, type PricingTerms } from './pricing';
+import { advanced, priceAtDisbursement, quote, simpleInterest, type PricingTerms } from './pricing';
 
 const TERMS: PricingTerms = {
   currency: 'CNY',
@@ -88,5 +88,26 @@ describe('pricing, against hand-computed cases', () => {
     expect(seven.disbursable && [seven.quote.tenorDays, seven.quote.interest.toFixed(2)]).toEqual([7, '933.33']);
     const oneDay = priceAtDisbursement(principal, '2026-12-01', '2026-12-02', { ...TERMS, tenorDaysMin: 1 });
     expect(oneDay.disbursable && oneDay.quote.tenorDays).toBe(1);
+  });
+});
+
+describe('what the funder advances', () => {
+  // The API answers a financing's `disbursed` from its own figures; that holds only while every
+  // quote's net disbursement is the principal less fees and the interest taken up front.
+  it('is the principal less the interest taken up front, in either interest mode, with odd amounts, fees and tenors', () => {
+    const cases: Array<[string, number, string, string]> = [
+      ['800000.00', 90, '0', '0.001'],
+      ['1234567.89', 37, '200.00', '0.0013'],
+      ['0.99', 1, '0', '0'],
+      ['999999.99', 179, '15.50', '0.000999'],
+    ];
+    for (const interestMode of ['UPFRONT', 'ARREARS'] as const) {
+      for (const [amount, days, flatFee, feeRate] of cases) {
+        const principal = new Decimal(amount);
+        const dueDate = new Date(Date.UTC(2026, 10, 22 + days)).toISOString().slice(0, 10);
+        const result = quote(principal, '2026-11-22', dueDate, { ...TERMS, interestMode, flatFee: new Decimal(flatFee), feeRate: new Decimal(feeRate) });
+        expect(advanced(result).toFixed(4)).toBe(principal.minus(interestMode === 'UPFRONT' ? result.interest : 0).toFixed(4));
+      }
+    }
   });
 });

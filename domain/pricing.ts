@@ -109,3 +109,13 @@ export function priceAtDisbursement(principal: Decimal, disbursementDate: IsoDat
   }
   return { disbursable: true, quote: quote(principal, disbursementDate, dueDate, terms) };
 }
+
+/**
+ * What the funder advances on a financing: its principal less the interest taken up front. A
+ * stored financing's figures all come from one `quote`, whose net disbursement is the principal
+ * less fees and that interest, so this is its net disbursement plus its fees: the financing's
+ * own figures give it without its terms' interest mode.
+ */
+export function advanced(figures: { netDisbursement: Decimal; fees: Decimal }): Decimal {
+  return figures.netDisbursement.plus(figures.fees);
+}

@@ -11,6 +11,7 @@ import { decidePayoutAccount } from '../../use-cases/decide-payout-account';
 import { currentPayoutAccount } from '../../prisma/stores/payout-account-store';
 import { retryPayout } from '../../use-cases/retry-payout';
 import { isoDateOfColumn } from '../../domain/business-date';
+import { advanced } from '../../domain/pricing';
 import { LimitExceededError, WrongStateError } from '../../domain/errors';
 import { maskBankAccountNumber } from '../../domain/party-rules';
 import { builder } from '../builder';
@@ -112,8 +113,9 @@ builder.prismaObjectFields('Financing', (t) => ({
     type: Money,
     nullable: true,
     description: 'What the funder advanced: the principal less interest taken up front.',
-    select: { principal: true, interest: true, currency: true, disbursedAt: true, programTerms: { select: { interestMode: true } } },
-    resolve: (f) => (f.disbursedAt ? money(toDecimal(f.principal).minus(f.programTerms.interestMode === 'UPFRONT' ? toDecimal(f.interest) : 0), f.currency) : null),
+    // From the financing's own figures (domain/pricing.ts, `advanced`) rather than its terms' interest mode: a page reads no terms for it.
+    select: { netDisbursement: true, fees: true, currency: true, disbursedAt: true },
+    resolve: (f) => (f.disbursedAt ? money(advanced({ netDisbursement: toDecimal(f.netDisbursement), fees: toDecimal(f.fees) }), f.currency) : null),
   }),
   outstanding: t.field({
     type: BucketsRef,
