@@ -77,6 +77,28 @@ async function timed<T>(work: () => Promise<T> | T): Promise<{ value: T; ms: num
   return { value, ms: performance.now() - start };
 }
 
+/**
+ * Counts the statements node-postgres sends (Prisma's pool included) and the rows they bring
+ * back while `work` runs: figures of the work itself, which do not move with the machine's load.
+ */
+async function counted<T>(work: () => Promise<T>): Promise<{ value: T; statements: number; rowsBack: number }> {
+  const original = Reflect.get(pg.Client.prototype, 'query') as (...args: unknown[]) => unknown;
+  const tally = { statements: 0, rowsBack: 0 };
+  const patched = function (this: pg.Client, ...args: unknown[]) {
+    tally.statements += 1;
+    const result = original.apply(this, args);
+    if (result instanceof Promise) void result.then((answer: { rows?: unknown[] } | undefined) => (tally.rowsBack += answer?.rows?.length ?? 0), () => undefined);
+    return result;
+  };
+  Reflect.set(pg.Client.prototype, 'query', patched);
+  try {
+    const value = await work();
+    return { value, ...tally };
+  } finally {
+    Reflect.set(pg.Client.prototype, 'query', original);
+  }
+}
+
 /** The day's movements, in the order the bank booked them. Amounts are all different, so no rule can pair a line with another line's movement. */
 function plannedMovements(day: IsoDate): Movement[] {
   const plan: Array<Pick<Movement, 'kind' | 'side'> & { byAccount?: boolean }> = [
@@ -261,12 +283,12 @@ export async function runReconciliationBenchmark(databaseUrl: string, log: (line
     const cutOff = await timed(() => createCutOffActivities({ prisma, logger }).closeAccountingDay({ businessDate: day, settings: DEFAULT_CUT_OFF, at: new Date(), closedBy: 'bench' }));
     if (cutOff.value.replayed) throw new Error(`the day ${day} was closed before the bench`);
     const parse = await timed(() => parseStatementFile({ format: 'CAMT053', content: camt053 }, STATEMENT_FETCH_LIMITS));
-    const imported = await timed(() => importStatement(prisma, parse.value, { format: 'CAMT053', importedByUserId: null, escalateAfterDays: RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT }));
+    const imported = await timed(() => counted(() => importStatement(prisma, parse.value, { format: 'CAMT053', importedByUserId: null, escalateAfterDays: RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT })));
     const report = await timed(() => produceReconciliationReport({ prisma, logger }, day, CURRENCY));
     const csvParse = await timed(() => parseStatementFile({ format: 'CSV', content: csv }, STATEMENT_FETCH_LIMITS));
     if (csvParse.value.entries.length !== entries.length) throw new Error('the CSV read back a different number of lines');
     const total = cutOff.ms + parse.ms + imported.ms + report.ms;
-    log(`recon.day: cut-off ${seconds(cutOff.ms)} s, camt.053 read ${seconds(parse.ms)} s (CSV ${seconds(csvParse.ms)} s), import and matching ${seconds(imported.ms)} s, report ${seconds(report.ms)} s`);
+    log(`recon.day: cut-off ${seconds(cutOff.ms)} s, camt.053 read ${seconds(parse.ms)} s (CSV ${seconds(csvParse.ms)} s), import and matching ${seconds(imported.ms)} s (${imported.value.statements} statements, ${imported.value.rowsBack} rows back), report ${seconds(report.ms)} s`);
 
     // The counts found must be the counts planted, and the day must balance.
     const counts = await pool.query<{ outcome: string; rule: string | null; count: number }>(
@@ -295,7 +317,7 @@ export async function runReconciliationBenchmark(databaseUrl: string, log: (line
         unit: 's',
         baseline: seconds(copy.ms),
         ratio: round2(total / copy.ms),
-        note: `${entries.length} lines: cut-off ${seconds(cutOff.ms)} + camt.053 read ${seconds(parse.ms)} + import and matching ${seconds(imported.ms)} + report ${seconds(report.ms)} s; ${matched} matched, ${planted.BANK_ONLY} bank-only, ${planted.LEDGER_ONLY} ledger-only; baseline: COPY of the same lines (target ratio <= 5)`,
+        note: `${entries.length} lines: cut-off ${seconds(cutOff.ms)} + camt.053 read ${seconds(parse.ms)} + import and matching ${seconds(imported.ms)} (${imported.value.statements} statements, ${imported.value.rowsBack} rows back) + report ${seconds(report.ms)} s; ${matched} matched, ${planted.BANK_ONLY} bank-only, ${planted.LEDGER_ONLY} ledger-only; baseline: COPY of the same lines (target ratio <= 5)`,
       },
       {
         name: 'recon.day.without_read',
