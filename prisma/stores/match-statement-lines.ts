@@ -127,7 +127,7 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
             taken AS (
               UPDATE statement_match s
                  SET outcome = 'MATCHED', rule = 'ACCOUNT_AMOUNT_VALUE_DATE', inbound_credit_id = c.credit_id,
-                     detail = 'matched by virtual account ' || s.reference || ', ' || ${lineMoney} || ' and a receipt within ${STATEMENT_MATCH_WINDOW_DAYS} days of value date ' || s.value_date::text
+                     detail = 'matched by virtual account ' || s.reference || ', ' || ${lineMoney} || ' and a receipt within ${STATEMENT_MATCH_WINDOW_DAYS} days of value date ' || to_char(s.value_date, 'YYYY-MM-DD')
                 FROM chosen c WHERE s.ord = c.ord)
        DELETE FROM statement_candidate d
         WHERE d.ord IN (SELECT ord FROM chosen) OR d.credit_id IN (SELECT credit_id FROM chosen)`,
