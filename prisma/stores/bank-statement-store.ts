@@ -8,7 +8,7 @@ import { ConflictError, StatementContinuityError } from '../../domain/errors';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { databaseUrlOf, type BankStatement, type Payout, type Prisma, type PrismaClient } from '../client';
 import { copyRows } from './copy-rows';
-import { matchStatementLines, money, VALUE_DAY_SQL } from './match-statement-lines';
+import { matchStatementLines, money, valueDaySql } from './match-statement-lines';
 import { recordPayoutOutcome } from './payout-store';
 import { retryTransient } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
@@ -109,7 +109,8 @@ export async function importStatement(prisma: PrismaClient, document: StatementD
 
 /**
  * Runs the import in one database transaction on a node-postgres connection of its own: the
- * lines and items go in with COPY, which Prisma's interactive transactions cannot run. The
+ * lines go in with COPY, which Prisma's interactive transactions cannot run, and the matching's
+ * temporary tables need one connection for the whole transaction. The
  * transaction is run again whole after a transient failure, as runTransaction does.
  */
 async function inImportTransaction<T>(prisma: PrismaClient, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -211,7 +212,7 @@ async function storeStatement(client: pg.ClientBase, document: StatementDocument
 }
 
 /** The instant a line's value date begins, from its `value_date` column. */
-const LINE_VALUE_DAY = VALUE_DAY_SQL('l.value_date');
+const LINE_VALUE_DAY = valueDaySql('l.value_date');
 
 /** Every counted line of the new statement matched, earlier unresolved items tried again, ledger-only activity found, overdue items escalated. */
 async function reconcile(client: pg.ClientBase, statement: StoredStatement, escalateAfterDays: number, now: Date): Promise<void> {

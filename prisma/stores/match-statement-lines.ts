@@ -54,10 +54,12 @@ const CREATE_STAGING = `
   CREATE INDEX ON statement_candidate (credit_id);`;
 
 /** The columns a subject query must return, in this order, for `matchStatementLines`. */
-export const SUBJECT_COLUMNS = 'ord, line_id, item_id, kind, bank_reference, reference, amount, currency, value_date, value_day';
+const SUBJECT_COLUMNS = 'ord, line_id, item_id, kind, bank_reference, reference, amount, currency, value_date, value_day';
 
 /** The instant a line's value date begins, for a subject query (business dates are UTC+8 all year). */
-export const VALUE_DAY_SQL = (valueDate: string) => `((${valueDate})::timestamp AT TIME ZONE 'UTC') - interval '${BUSINESS_UTC_OFFSET_HOURS} hours'`;
+export function valueDaySql(valueDate: string): string {
+  return `((${valueDate})::timestamp AT TIME ZONE 'UTC') - interval '${BUSINESS_UTC_OFFSET_HOURS} hours'`;
+}
 
 export interface MatchedLines {
   subjects: number;
