@@ -1,6 +1,6 @@
 import pg from 'pg';
 import pino from 'pino';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { parseStatementFile } from '../bank/statement/parse-statement-file';
@@ -75,6 +75,45 @@ async function timed<T>(work: () => Promise<T> | T): Promise<{ value: T; ms: num
   const start = performance.now();
   const value = await work();
   return { value, ms: performance.now() - start };
+}
+
+/**
+ * Counts the statements node-postgres sends (Prisma's pool included) and the rows they bring
+ * back while `work` runs: figures of the work itself, which do not move with the machine's load.
+ * The slowest statements are kept, to say where the time went.
+ */
+async function counted<T>(work: () => Promise<T>): Promise<{ value: T; statements: number; rowsBack: number; slowest: string[] }> {
+  const original = Reflect.get(pg.Client.prototype, 'query') as (...args: unknown[]) => unknown;
+  const tally = { statements: 0, rowsBack: 0 };
+  const times: { ms: number; text: string }[] = [];
+  const patched = function (this: pg.Client, ...args: unknown[]) {
+    tally.statements += 1;
+    const start = performance.now();
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = (typeof first === 'string' ? first : (first?.text ?? 'COPY ... FROM STDIN')).replace(/\s+/g, ' ').trim().slice(0, 70);
+    const result = original.apply(this, args);
+    if (result instanceof Promise) {
+      void result.then(
+        (answer: { rows?: unknown[] } | undefined) => {
+          tally.rowsBack += answer?.rows?.length ?? 0;
+          times.push({ ms: performance.now() - start, text });
+        },
+        () => undefined,
+      );
+    } else if (result instanceof Writable) {
+      // A COPY ... FROM STDIN stream: done when PostgreSQL has taken every row.
+      result.once('finish', () => times.push({ ms: performance.now() - start, text }));
+    }
+    return result;
+  };
+  Reflect.set(pg.Client.prototype, 'query', patched);
+  try {
+    const value = await work();
+    const slowest = times.sort((a, b) => b.ms - a.ms).slice(0, 8).map(({ ms, text }) => `${seconds(ms)} s ${text}`);
+    return { value, ...tally, slowest };
+  } finally {
+    Reflect.set(pg.Client.prototype, 'query', original);
+  }
 }
 
 /** The day's movements, in the order the bank booked them. Amounts are all different, so no rule can pair a line with another line's movement. */
@@ -261,12 +300,13 @@ export async function runReconciliationBenchmark(databaseUrl: string, log: (line
     const cutOff = await timed(() => createCutOffActivities({ prisma, logger }).closeAccountingDay({ businessDate: day, settings: DEFAULT_CUT_OFF, at: new Date(), closedBy: 'bench' }));
     if (cutOff.value.replayed) throw new Error(`the day ${day} was closed before the bench`);
     const parse = await timed(() => parseStatementFile({ format: 'CAMT053', content: camt053 }, STATEMENT_FETCH_LIMITS));
-    const imported = await timed(() => importStatement(prisma, parse.value, { format: 'CAMT053', importedByUserId: null, escalateAfterDays: RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT }));
+    const imported = await timed(() => counted(() => importStatement(prisma, parse.value, { format: 'CAMT053', importedByUserId: null, escalateAfterDays: RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT })));
+    log(`recon.day: the import's slowest statements: ${imported.value.slowest.join('; ')}`);
     const report = await timed(() => produceReconciliationReport({ prisma, logger }, day, CURRENCY));
     const csvParse = await timed(() => parseStatementFile({ format: 'CSV', content: csv }, STATEMENT_FETCH_LIMITS));
     if (csvParse.value.entries.length !== entries.length) throw new Error('the CSV read back a different number of lines');
     const total = cutOff.ms + parse.ms + imported.ms + report.ms;
-    log(`recon.day: cut-off ${seconds(cutOff.ms)} s, camt.053 read ${seconds(parse.ms)} s (CSV ${seconds(csvParse.ms)} s), import and matching ${seconds(imported.ms)} s, report ${seconds(report.ms)} s`);
+    log(`recon.day: cut-off ${seconds(cutOff.ms)} s, camt.053 read ${seconds(parse.ms)} s (CSV ${seconds(csvParse.ms)} s), import and matching ${seconds(imported.ms)} s (${imported.value.statements} statements, ${imported.value.rowsBack} rows back), report ${seconds(report.ms)} s`);
 
     // The counts found must be the counts planted, and the day must balance.
     const counts = await pool.query<{ outcome: string; rule: string | null; count: number }>(
@@ -295,7 +335,7 @@ export async function runReconciliationBenchmark(databaseUrl: string, log: (line
         unit: 's',
         baseline: seconds(copy.ms),
         ratio: round2(total / copy.ms),
-        note: `${entries.length} lines: cut-off ${seconds(cutOff.ms)} + camt.053 read ${seconds(parse.ms)} + import and matching ${seconds(imported.ms)} + report ${seconds(report.ms)} s; ${matched} matched, ${planted.BANK_ONLY} bank-only, ${planted.LEDGER_ONLY} ledger-only; baseline: COPY of the same lines (target ratio <= 5)`,
+        note: `${entries.length} lines: cut-off ${seconds(cutOff.ms)} + camt.053 read ${seconds(parse.ms)} + import and matching ${seconds(imported.ms)} (${imported.value.statements} statements, ${imported.value.rowsBack} rows back) + report ${seconds(report.ms)} s; ${matched} matched, ${planted.BANK_ONLY} bank-only, ${planted.LEDGER_ONLY} ledger-only; baseline: COPY of the same lines (target ratio <= 5)`,
       },
       {
         name: 'recon.day.without_read',

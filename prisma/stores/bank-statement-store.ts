@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PayoutView } from '../../bank/bank-adapter';
-import type { StatementDocument, StatementEntry, StatementFileFormat } from '../../bank/statement/statement-document';
+import type { StatementDocument, StatementFileFormat } from '../../bank/statement/statement-document';
 import { addDays, businessDateOf, startOfBusinessDate, type IsoDate } from '../../domain/business-date';
 import { isOperator, type Actor } from '../../domain/actor';
 import { ConflictError, StatementContinuityError } from '../../domain/errors';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { databaseUrlOf, type BankStatement, type Payout, type Prisma, type PrismaClient } from '../client';
 import { copyRows } from './copy-rows';
-import { matchStatementLines, money, type Match, type MatchSubject } from './match-statement-lines';
+import { matchStatementLines, money, valueDaySql } from './match-statement-lines';
 import { recordPayoutOutcome } from './payout-store';
 import { retryTransient } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
@@ -99,7 +99,7 @@ export async function importStatement(prisma: PrismaClient, document: StatementD
     }
     await assertContinuity(client, document);
     const statement = await storeStatement(client, document, digest, options, now);
-    await reconcile(client, statement, document, options.escalateAfterDays, now);
+    await reconcile(client, statement, options.escalateAfterDays, now);
     return { id: statement.id, created: true };
   });
   const statement = await prisma.bankStatement.findUniqueOrThrow({ where: { id: imported.id } });
@@ -109,7 +109,8 @@ export async function importStatement(prisma: PrismaClient, document: StatementD
 
 /**
  * Runs the import in one database transaction on a node-postgres connection of its own: the
- * lines and items go in with COPY, which Prisma's interactive transactions cannot run. The
+ * lines go in with COPY, which Prisma's interactive transactions cannot run, and the matching's
+ * temporary tables need one connection for the whole transaction. The
  * transaction is run again whole after a transient failure, as runTransaction does.
  */
 async function inImportTransaction<T>(prisma: PrismaClient, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -160,7 +161,7 @@ const LINE_COLUMNS = [
   'end_to_end_id', 'debtor_name', 'debtor_account_number', 'creditor_name', 'creditor_account_number', 'remittance_information', 'duplicate_of_id',
 ];
 
-async function storeStatement(client: pg.ClientBase, document: StatementDocument, digest: string, options: ImportStatementOptions, now: Date): Promise<StoredStatement & { lineIds: string[]; firstOf: Map<string, number> }> {
+async function storeStatement(client: pg.ClientBase, document: StatementDocument, digest: string, options: ImportStatementOptions, now: Date): Promise<StoredStatement> {
   const references = [...new Set(document.entries.map((entry) => entry.bankReference))];
   // One bank line is counted once: a reference already on a stored statement refuses the whole file.
   const {
@@ -207,104 +208,76 @@ async function storeStatement(client: pg.ClientBase, document: StatementDocument
       ];
     }),
   );
-  return { id: statementId, accountNumber: document.accountNumber, currency: document.currency, date: document.date, lineIds, firstOf };
+  return { id: statementId, accountNumber: document.accountNumber, currency: document.currency, date: document.date };
 }
 
-interface LineRow {
-  id: string;
-  kind: StatementEntry['kind'];
-  bank_reference: string;
-  reference: string;
-  amount: string;
-  currency: string;
-  value_date: IsoDate;
-}
-
-function subjectOf(line: LineRow, itemId: string | null): MatchSubject {
-  return { itemId, kind: line.kind, bankReference: line.bank_reference, reference: line.reference, amount: new Decimal(line.amount), currency: line.currency, valueDate: line.value_date };
-}
-
-const ITEM_COLUMNS = [
-  'outcome', 'status', 'resolved_at', 'kind', 'account_number', 'currency', 'amount', 'statement_line_id', 'inbound_credit_id', 'payout_id',
-  'offline_repayment_id', 'rule', 'detail', 'first_statement_date', 'last_checked_date', 'created_at', 'updated_at',
-];
+/** The instant a line's value date begins, from its `value_date` column. */
+const LINE_VALUE_DAY = valueDaySql('l.value_date');
 
 /** Every counted line of the new statement matched, earlier unresolved items tried again, ledger-only activity found, overdue items escalated. */
-async function reconcile(client: pg.ClientBase, statement: StoredStatement & { lineIds: string[]; firstOf: Map<string, number> }, document: StatementDocument, escalateAfterDays: number, now: Date): Promise<void> {
-  // The counted lines, in the file's order, from the document itself: they were just written.
-  const lines: LineRow[] = [];
-  document.entries.forEach((entry, index) => {
-    if (statement.firstOf.get(entry.bankReference) !== index) return;
-    lines.push({ id: statement.lineIds[index]!, kind: entry.kind, bank_reference: entry.bankReference, reference: entry.reference, amount: entry.amount, currency: document.currency, value_date: entry.valueDate });
-  });
-  const matches = await matchStatementLines(client, lines.map((line) => subjectOf(line, null)));
-  const at = now.toISOString();
-  await copyRows(
+async function reconcile(client: pg.ClientBase, statement: StoredStatement, escalateAfterDays: number, now: Date): Promise<void> {
+  // The counted lines in the file's order, matched in the database and written as items from there:
+  // neither the lines nor their items travel through the process again.
+  await matchStatementLines(
     client,
-    'reconciliation_item',
-    ITEM_COLUMNS,
-    lines.map((line, index) => {
-      const match = matches[index]!;
-      const matched = match.outcome === 'MATCHED';
-      return [
-        match.outcome, matched ? 'RESOLVED' : 'OPEN', matched ? at : null, line.kind, statement.accountNumber, statement.currency, line.amount, line.id,
-        match.inboundCreditId, match.payoutId, match.offlineRepaymentId, match.rule, match.detail, statement.date, statement.date, at, at,
-      ];
-    }),
+    `SELECT l.position, l.id, NULL::uuid, l.kind, l.bank_reference, l.reference, l.amount, l.currency, l.value_date, ${LINE_VALUE_DAY}
+       FROM bank_statement_line l WHERE l.statement_id = $1::uuid AND l.duplicate_of_id IS NULL`,
+    [statement.id],
   );
-  if (lines.length > ITEMS_WITHOUT_ANALYZE_MAX) await client.query('ANALYZE reconciliation_item');
-  await resolveLedgerOnly(client, lines.map((line, index) => ({ kind: line.kind, match: matches[index]! })), statement.date, now);
+  const { rowCount: items } = await client.query(
+    `INSERT INTO reconciliation_item (outcome, status, resolved_at, kind, account_number, currency, amount, statement_line_id, inbound_credit_id, payout_id,
+                                      offline_repayment_id, rule, detail, first_statement_date, last_checked_date, created_at, updated_at)
+     SELECT m.outcome, CASE WHEN m.outcome = 'MATCHED' THEN 'RESOLVED' ELSE 'OPEN' END::reconciliation_status, CASE WHEN m.outcome = 'MATCHED' THEN $3::timestamptz END,
+            m.kind, $1, m.currency, m.amount, m.line_id, m.inbound_credit_id, m.payout_id, m.offline_repayment_id, m.rule, m.detail, $2::date, $2::date, $3::timestamptz, $3::timestamptz
+       FROM statement_match m ORDER BY m.ord`,
+    [statement.accountNumber, statement.date, now.toISOString()],
+  );
+  if ((items ?? 0) > ITEMS_WITHOUT_ANALYZE_MAX) await client.query('ANALYZE reconciliation_item');
+  await resolveLedgerOnly(client, statement.date, now);
   await rollForward(client, statement, now);
   await findLedgerOnly(client, statement, now);
   await escalate(client, statement, escalateAfterDays, now);
 }
 
-/** Ledger activity lines now explain is no longer ledger-only. */
-async function resolveLedgerOnly(client: pg.ClientBase, matched: { kind: StatementEntry['kind']; match: Match }[], date: IsoDate, now: Date): Promise<void> {
-  const found = matched.filter(({ match }) => match.outcome === 'MATCHED');
-  const creditIds = found.flatMap(({ match }) => (match.inboundCreditId ? [match.inboundCreditId] : []));
-  const payouts = found.filter(({ match }) => !match.inboundCreditId && match.payoutId);
-  if (creditIds.length === 0 && payouts.length === 0) return;
+/** Ledger activity the lines just matched (in `statement_match`) explain is no longer ledger-only. */
+async function resolveLedgerOnly(client: pg.ClientBase, date: IsoDate, now: Date): Promise<void> {
   await client.query(
     `UPDATE reconciliation_item i SET status = 'RESOLVED', resolved_at = $1::timestamptz, updated_at = $1::timestamptz, last_checked_date = $2::date, detail = $3
       WHERE i.outcome = 'LEDGER_ONLY' AND i.status <> 'RESOLVED'
-        AND (i.inbound_credit_id = ANY($4::uuid[]) OR (i.payout_id, i.kind::text) IN (SELECT * FROM unnest($5::uuid[], $6::text[])))`,
-    [now.toISOString(), date, `shown by the bank on the statement of ${date}`, creditIds, payouts.map(({ match }) => match.payoutId), payouts.map(({ kind }) => kind)],
+        AND (i.inbound_credit_id IN (SELECT m.inbound_credit_id FROM statement_match m WHERE m.outcome = 'MATCHED' AND m.inbound_credit_id IS NOT NULL)
+             OR (i.payout_id, i.kind) IN (SELECT m.payout_id, m.kind FROM statement_match m WHERE m.outcome = 'MATCHED' AND m.inbound_credit_id IS NULL AND m.payout_id IS NOT NULL))`,
+    [now.toISOString(), date, `shown by the bank on the statement of ${date}`],
   );
 }
 
 /** Unresolved lines of earlier days are matched again: the feed or the workflow may have booked them since. */
 async function rollForward(client: pg.ClientBase, statement: StoredStatement, now: Date): Promise<void> {
   const { date } = statement;
-  const { rows: open } = await client.query<LineRow & { item_id: string }>(
-    `SELECT i.id::text AS item_id, l.id::text AS id, l.kind::text AS kind, l.bank_reference, l.reference, l.amount::text AS amount, l.currency::text AS currency, l.value_date::text AS value_date
+  // Oldest first; the items of one statement share their first day and creation time, so their
+  // lines' positions keep them in the statement's order.
+  const { subjects } = await matchStatementLines(
+    client,
+    `SELECT (row_number() OVER (ORDER BY i.first_statement_date, i.created_at, l.position))::int, l.id, i.id, l.kind, l.bank_reference, l.reference, l.amount, l.currency,
+            l.value_date, ${LINE_VALUE_DAY}
        FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id
       WHERE i.account_number = $1 AND i.currency = $2 AND i.status <> 'RESOLVED' AND i.outcome = 'BANK_ONLY' AND i.first_statement_date < $3::date
-      ORDER BY i.first_statement_date, i.created_at
+      ORDER BY i.first_statement_date, i.created_at, l.position
       LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
     [statement.accountNumber, statement.currency, date],
   );
-  if (open.length === 0) return;
-  const matches = await matchStatementLines(client, open.map((row) => subjectOf(row, row.item_id)));
-  const rows = open.map((row, index) => {
-    const match = matches[index]!;
-    return { id: row.item_id, match, detail: match.outcome === 'MATCHED' ? `${match.detail} (matched at the import of ${date})` : match.detail };
-  });
+  if (subjects === 0) return;
   await client.query(
     `UPDATE reconciliation_item i
-        SET outcome = u.outcome::reconciliation_outcome, rule = u.rule::reconciliation_rule, inbound_credit_id = u.inbound_credit_id, payout_id = u.payout_id,
-            offline_repayment_id = u.offline_repayment_id, detail = u.detail,
-            status = CASE WHEN u.outcome = 'MATCHED' THEN 'RESOLVED'::reconciliation_status ELSE i.status END,
-            resolved_at = CASE WHEN u.outcome = 'MATCHED' THEN $1::timestamptz ELSE i.resolved_at END,
+        SET outcome = m.outcome, rule = m.rule, inbound_credit_id = m.inbound_credit_id, payout_id = m.payout_id, offline_repayment_id = m.offline_repayment_id,
+            detail = CASE WHEN m.outcome = 'MATCHED' THEN m.detail || $3 ELSE m.detail END,
+            status = CASE WHEN m.outcome = 'MATCHED' THEN 'RESOLVED'::reconciliation_status ELSE i.status END,
+            resolved_at = CASE WHEN m.outcome = 'MATCHED' THEN $1::timestamptz ELSE i.resolved_at END,
             last_checked_date = $2::date, updated_at = $1::timestamptz
-       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[]) AS u(id, outcome, rule, inbound_credit_id, payout_id, offline_repayment_id, detail)
-      WHERE i.id = u.id`,
-    [
-      now.toISOString(), date, rows.map((row) => row.id), rows.map((row) => row.match.outcome), rows.map((row) => row.match.rule), rows.map((row) => row.match.inboundCreditId),
-      rows.map((row) => row.match.payoutId), rows.map((row) => row.match.offlineRepaymentId), rows.map((row) => row.detail),
-    ],
+       FROM statement_match m
+      WHERE i.id = m.item_id`,
+    [now.toISOString(), date, ` (matched at the import of ${date})`],
   );
-  await resolveLedgerOnly(client, open.map((row, index) => ({ kind: row.kind, match: matches[index]! })), date, now);
+  await resolveLedgerOnly(client, date, now);
 }
 
 /**

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 
 // Bulk rows into a table with COPY ... FROM STDIN (text format) on a node-postgres connection:
-// a busy day's 100,000 statement lines and their items load without a parameter to bind or a
+// a busy day's 100,000 statement lines load without a parameter to bind or a
 // JSON document to parse per row, which was most of the import's time (docs/performance.md).
 
 /** Rows handed to the stream at once: one chunk of text rather than one per row. */

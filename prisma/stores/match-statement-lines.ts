@@ -1,229 +1,202 @@
-import type { StatementEntry } from '../../bank/statement/statement-document';
-import { addDays, startOfBusinessDate, type IsoDate } from '../../domain/business-date';
-import { Decimal, formatAmount, type Currency } from '../../domain/money';
+import { BUSINESS_UTC_OFFSET_HOURS } from '../../domain/business-date';
+import { CURRENCIES, Decimal, formatAmount, type Currency } from '../../domain/money';
 import type pg from 'pg';
-import type { Prisma, ReconciliationRule } from '../client';
+import type { Prisma } from '../client';
 import { toDecimal } from './to-decimal';
 
-// The matching rules of docs/reconciliation.md ("Matching") over many statement lines at once. A
-// statement of a busy day has some 100,000 lines: asking the database once per line and rule
-// was hours of round trips, so each rule is one query over every line it concerns, in rule
-// order, and the only thing that is sequential (a credit matched by one line is taken for the
-// lines after it) is replayed in memory over the candidates those queries return, in the lines'
-// order. The outcomes are those of matching the lines one by one, in that order.
+// The matching rules of docs/reconciliation.md ("Matching") over many statement lines at once,
+// inside the database. A statement of a busy day has some 100,000 lines: asking once per line
+// and rule was hours of round trips, and bringing each rule's candidates to the process and the
+// items back was still some 200,000 rows across the connection. So the lines to match (the
+// "subjects") are a temporary table, `statement_match`, which each rule fills in with one
+// statement over every line it concerns, in rule order; the caller then writes the items from it
+// with one statement.
+//
+// The only sequential step is rule 2's: a credit a line matched by virtual account is taken for
+// every line after it, so a line takes the nearest credit in its window that no line before it
+// took. That is done in rounds, each one statement over the lines still open: a line takes its
+// best credit still free when no open line before it could take that credit at all (then no line
+// before it will, and every credit it likes better is already taken by a line before it). The
+// first open line always qualifies, so each round decides at least one line, and lines that do
+// not compete (nearly all of them) are all decided in the first. The outcomes are those of
+// matching the lines one by one, in their order; rule 1 needs no such step, as a counted line's
+// bank reference is unique (bank_statement_line_bank_reference_counted_key).
 
 /** A value date within this many days of the ledger's receipt still matches by account and amount. */
 export const STATEMENT_MATCH_WINDOW_DAYS = 2;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** What a line was matched to, or why not. */
-export interface Match {
-  outcome: 'MATCHED' | 'BANK_ONLY';
-  rule: ReconciliationRule | null;
-  inboundCreditId: string | null;
-  payoutId: string | null;
-  offlineRepaymentId: string | null;
-  detail: string;
-}
-
-/** One counted line to match; `itemId` is its own item when it is tried again, so what that item holds is not counted as taken by another line. */
-export interface MatchSubject {
-  itemId: string | null;
-  kind: StatementEntry['kind'];
-  bankReference: string;
-  reference: string;
-  amount: Decimal;
-  currency: string;
-  valueDate: IsoDate;
-}
+const HOURS_PER_DAY = 24;
+/** Subjects above which the planner is given statistics of the staging tables before the rules run. */
+const SUBJECTS_WITHOUT_ANALYZE_MAX = 1_000;
 
 export function money(value: Decimal | Prisma.Decimal | string, currency: string): string {
   return `${formatAmount(typeof value === 'string' ? new Decimal(value) : toDecimal(value), currency as Currency)} ${currency}`;
 }
 
-const NONE = { inboundCreditId: null, payoutId: null, offlineRepaymentId: null, rule: null } as const;
-
-interface CreditByReference {
-  ord: number;
-  id: string;
-  amount: string;
-  currency: string;
-  taken: boolean;
-}
-
-interface PayoutByReference {
-  payout_reference: string;
-  id: string;
-  amount: string;
-  currency: string;
-  status: string;
-  returned_amount: string | null;
-}
-
-/** The window of rule 2 around a value date: receipts from two business days before it to two after. */
-function windowOf(valueDate: IsoDate) {
-  return {
-    from: startOfBusinessDate(addDays(valueDate, -STATEMENT_MATCH_WINDOW_DAYS)).toISOString(),
-    to: startOfBusinessDate(addDays(valueDate, STATEMENT_MATCH_WINDOW_DAYS + 1)).toISOString(),
-    valueDay: startOfBusinessDate(valueDate).toISOString(),
-  };
+/** `money` in SQL: the amount with its currency's minor unit (decimal.js and numeric both round half away from zero) and the currency. */
+function moneySql(amount: string, currency: string): string {
+  const scales = Object.entries(CURRENCIES).map(([code, { minorUnits }]) => `WHEN '${code}' THEN ${minorUnits}`).join(' ');
+  return `(round(${amount}, CASE ${currency} ${scales} END)::text || ' ' || ${currency})`;
 }
 
 /**
- * Matches `subjects` in their order by the rules of docs/reconciliation.md, against the
- * database as it is when called: nothing is written here.
+ * The staging table the rules fill in, one row per subject: `ord` is the order lines are matched
+ * in, `item_id` a subject's own item when it is tried again (what that item holds is not counted as
+ * taken by another line), `value_day` the instant its value date begins.
  */
-export async function matchStatementLines(db: pg.ClientBase, subjects: readonly MatchSubject[]): Promise<Match[]> {
-  const results: (Match | undefined)[] = Array.from({ length: subjects.length }, () => undefined);
-  const credits = subjects.map((subject, ord) => ({ subject, ord })).filter(({ subject }) => subject.kind === 'INBOUND_CREDIT');
-  const payouts = subjects.map((subject, ord) => ({ subject, ord })).filter(({ subject }) => subject.kind !== 'INBOUND_CREDIT');
+const CREATE_STAGING = `
+  DROP TABLE IF EXISTS statement_match, statement_candidate;
+  CREATE TEMPORARY TABLE statement_match (
+    ord integer PRIMARY KEY, line_id uuid NOT NULL, item_id uuid, kind statement_line_kind NOT NULL, bank_reference varchar(64) NOT NULL,
+    reference varchar(64) NOT NULL, amount numeric(24, 4) NOT NULL, currency char(3) NOT NULL, value_date date NOT NULL, value_day timestamptz NOT NULL,
+    outcome reconciliation_outcome, rule reconciliation_rule, inbound_credit_id uuid, payout_id uuid, offline_repayment_id uuid, detail varchar(500)
+  ) ON COMMIT DROP;
+  CREATE TEMPORARY TABLE statement_candidate (ord integer NOT NULL, credit_id uuid NOT NULL, rank integer NOT NULL, PRIMARY KEY (ord, rank)) ON COMMIT DROP;
+  CREATE INDEX ON statement_candidate (credit_id);`;
 
-  // Rule 1: the credits the feed booked under the lines' bank references.
-  const byReference = new Map<number, CreditByReference>();
-  if (credits.length > 0) {
-    const { rows } = await db.query<CreditByReference>(
-      `SELECT s.ord, c.id::text AS id, c.amount::text AS amount, c.currency::text AS currency,
-              EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM s.item_id) AS taken
-         FROM unnest($1::int[], $2::text[], $3::uuid[]) AS s(ord, bank_reference, item_id)
-         JOIN inbound_credit c ON c.bank_reference = s.bank_reference`,
-      [credits.map(({ ord }) => ord), credits.map(({ subject }) => subject.bankReference), credits.map(({ subject }) => subject.itemId)],
+/** The columns a subject query must return, in this order, for `matchStatementLines`. */
+const SUBJECT_COLUMNS = 'ord, line_id, item_id, kind, bank_reference, reference, amount, currency, value_date, value_day';
+
+/** The instant a line's value date begins, for a subject query (business dates are UTC+8 all year). */
+export function valueDaySql(valueDate: string): string {
+  return `((${valueDate})::timestamp AT TIME ZONE 'UTC') - interval '${BUSINESS_UTC_OFFSET_HOURS} hours'`;
+}
+
+export interface MatchedLines {
+  subjects: number;
+  /** Statements rule 2's rounds took (the last one finding nothing left). */
+  rounds: number;
+}
+
+/**
+ * Matches the subjects `subjectQuery` selects (columns SUBJECT_COLUMNS) in the order of `ord` by
+ * the rules of docs/reconciliation.md, against the database as it is when called, into the
+ * temporary table `statement_match` (outcome, rule, inbound_credit_id, payout_id,
+ * offline_repayment_id, detail), which lives until the transaction ends or the next call. Nothing
+ * else is written.
+ */
+export async function matchStatementLines(db: pg.ClientBase, subjectQuery: string, params: readonly unknown[]): Promise<MatchedLines> {
+  await db.query(CREATE_STAGING);
+  const { rowCount: subjects } = await db.query(`INSERT INTO statement_match (${SUBJECT_COLUMNS}) ${subjectQuery}`, [...params]);
+  if (!subjects) return { subjects: 0, rounds: 0 };
+  if (subjects > SUBJECTS_WITHOUT_ANALYZE_MAX) await db.query('ANALYZE statement_match');
+  const lineMoney = moneySql('s.amount', 's.currency');
+
+  // Rule 1: the credit the feed booked under the line's bank reference, if the same amount and
+  // currency and no other item matched it; the feed's credit of another amount is BANK_ONLY.
+  await db.query(
+    `UPDATE statement_match s
+        SET outcome = CASE WHEN f.fits THEN 'MATCHED' ELSE 'BANK_ONLY' END::reconciliation_outcome,
+            rule = CASE WHEN f.fits THEN 'BANK_REFERENCE'::reconciliation_rule END,
+            inbound_credit_id = CASE WHEN f.fits THEN f.id END,
+            detail = CASE WHEN f.fits THEN 'booked by the feed under ' || s.bank_reference
+                          ELSE 'the ledger booked ' || ${moneySql('f.amount', 'f.currency')} || ' under ' || s.bank_reference || '; the bank shows ' || ${lineMoney} END
+       FROM (SELECT m.ord, c.id, c.amount, c.currency::text AS currency,
+                    c.currency = m.currency AND c.amount = m.amount
+                    AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM m.item_id) AS fits
+               FROM statement_match m JOIN inbound_credit c ON c.bank_reference = m.bank_reference
+              WHERE m.kind = 'INBOUND_CREDIT') f
+      WHERE s.ord = f.ord`,
+  );
+
+  // Rule 2's candidates: for every credit line the feed booked nothing for, each credit to the same
+  // virtual account, amount and currency received within the window, that no other item matched and
+  // whose own bank reference is on no statement, ranked per line, the nearest in time first.
+  const windowHours = STATEMENT_MATCH_WINDOW_DAYS * HOURS_PER_DAY;
+  const { rowCount: candidates } = await db.query(
+    `INSERT INTO statement_candidate (ord, credit_id, rank)
+     SELECT s.ord, c.id, row_number() OVER (PARTITION BY s.ord ORDER BY abs(extract(epoch FROM c.received_at - s.value_day)), c.received_at, c.id)
+       FROM statement_match s
+       JOIN inbound_credit c ON c.virtual_account_number = s.reference AND c.amount = s.amount AND c.currency = s.currency
+                            AND c.received_at >= s.value_day - interval '${windowHours} hours' AND c.received_at < s.value_day + interval '${windowHours + HOURS_PER_DAY} hours'
+      WHERE s.kind = 'INBOUND_CREDIT' AND s.outcome IS NULL
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM s.item_id)
+        AND NOT EXISTS (SELECT 1 FROM bank_statement_line l WHERE l.bank_reference = c.bank_reference AND l.duplicate_of_id IS NULL)`,
+  );
+
+  // Rule 2 in the lines' order, in rounds (see the top of this file). `first_open` is, per credit,
+  // the first open line that could take it; a line takes its best free credit when it is that line.
+  // Taking removes the line's candidates and every candidate of the credit: a round that removes
+  // nothing found nothing left to decide. Each round decides at least one line, so there are at
+  // most as many rounds as lines with candidates.
+  let rounds = 0;
+  for (let removed = candidates ?? 0; removed > 0; ) {
+    rounds += 1;
+    if (rounds > (candidates ?? 0) + 1) throw new Error(`rule 2 did not settle after ${rounds} rounds over ${candidates} candidates`);
+    const result = await db.query(
+      `WITH best AS (SELECT DISTINCT ON (ord) ord, credit_id FROM statement_candidate ORDER BY ord, rank),
+            first_open AS (SELECT credit_id, min(ord) AS ord FROM statement_candidate GROUP BY credit_id),
+            chosen AS (SELECT b.ord, b.credit_id FROM best b JOIN first_open f ON f.credit_id = b.credit_id AND f.ord = b.ord),
+            taken AS (
+              UPDATE statement_match s
+                 SET outcome = 'MATCHED', rule = 'ACCOUNT_AMOUNT_VALUE_DATE', inbound_credit_id = c.credit_id,
+                     detail = 'matched by virtual account ' || s.reference || ', ' || ${lineMoney} || ' and a receipt within ${STATEMENT_MATCH_WINDOW_DAYS} days of value date ' || to_char(s.value_date, 'YYYY-MM-DD')
+                FROM chosen c WHERE s.ord = c.ord)
+       DELETE FROM statement_candidate d
+        WHERE d.ord IN (SELECT ord FROM chosen) OR d.credit_id IN (SELECT credit_id FROM chosen)`,
     );
-    for (const row of rows) byReference.set(row.ord, row);
-  }
-
-  // Rule 2: every candidate credit of every line the feed booked nothing for, best first per line.
-  const byAccount = credits.filter(({ ord }) => !byReference.has(ord));
-  const candidates = new Map<number, string[]>();
-  if (byAccount.length > 0) {
-    const windows = byAccount.map(({ subject }) => windowOf(subject.valueDate));
-    const { rows } = await db.query<{ ord: number; id: string }>(
-      `SELECT s.ord, c.id::text AS id
-         FROM unnest($1::int[], $2::text[], $3::numeric[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::uuid[])
-              AS s(ord, virtual_account_number, amount, currency, from_at, to_at, value_day, item_id)
-         JOIN inbound_credit c ON c.virtual_account_number = s.virtual_account_number AND c.amount = s.amount AND c.currency = s.currency
-                              AND c.received_at >= s.from_at AND c.received_at < s.to_at
-        WHERE NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM s.item_id)
-          AND NOT EXISTS (SELECT 1 FROM bank_statement_line l WHERE l.bank_reference = c.bank_reference AND l.duplicate_of_id IS NULL)
-        ORDER BY s.ord, abs(extract(epoch FROM c.received_at - s.value_day)), c.received_at, c.id`,
-      [
-        byAccount.map(({ ord }) => ord),
-        byAccount.map(({ subject }) => subject.reference),
-        byAccount.map(({ subject }) => subject.amount.toFixed()),
-        byAccount.map(({ subject }) => subject.currency),
-        windows.map((window) => window.from),
-        windows.map((window) => window.to),
-        windows.map((window) => window.valueDay),
-        byAccount.map(({ subject }) => subject.itemId),
-      ],
-    );
-    for (const row of rows) {
-      const list = candidates.get(row.ord);
-      if (list) list.push(row.id);
-      else candidates.set(row.ord, [row.id]);
-    }
-  }
-
-  // Rules 1 and 2 in the lines' order: a credit one line matched is taken for every line after it
-  // (as a line matched one by one would have found the item of the line before).
-  const takenHere = new Set<string>();
-  const expectedOrNone: { subject: MatchSubject; ord: number }[] = [];
-  for (const { subject: line, ord } of credits) {
-    const amount = money(line.amount, line.currency);
-    const credit = byReference.get(ord);
-    if (credit) {
-      if (credit.currency === line.currency && new Decimal(credit.amount).eq(line.amount) && !credit.taken && !takenHere.has(credit.id)) {
-        takenHere.add(credit.id);
-        results[ord] = { ...NONE, outcome: 'MATCHED', rule: 'BANK_REFERENCE', inboundCreditId: credit.id, detail: `booked by the feed under ${line.bankReference}` };
-      } else {
-        results[ord] = { ...NONE, outcome: 'BANK_ONLY', detail: `the ledger booked ${money(credit.amount, credit.currency)} under ${line.bankReference}; the bank shows ${amount}` };
-      }
-      continue;
-    }
-    const chosen = candidates.get(ord)?.find((id) => !takenHere.has(id));
-    if (chosen) {
-      takenHere.add(chosen);
-      results[ord] = { ...NONE, outcome: 'MATCHED', rule: 'ACCOUNT_AMOUNT_VALUE_DATE', inboundCreditId: chosen, detail: `matched by virtual account ${line.reference}, ${amount} and a receipt within ${STATEMENT_MATCH_WINDOW_DAYS} days of value date ${line.valueDate}` };
-      continue;
-    }
-    expectedOrNone.push({ subject: line, ord });
+    removed = result.rowCount ?? 0;
   }
 
   // Rule 3: an expected payment, an approved offline receipt the feed has not yet brought. The
   // money is still not in the ledger, so the line stays BANK_ONLY (in transit) until the feed books it.
-  if (expectedOrNone.length > 0) {
-    const windowMs = STATEMENT_MATCH_WINDOW_DAYS * DAY_MS;
-    const lows = expectedOrNone.map(({ subject }) => new Date(startOfBusinessDate(subject.valueDate).getTime() - windowMs).toISOString());
-    const highs = expectedOrNone.map(({ subject }) => new Date(startOfBusinessDate(subject.valueDate).getTime() + windowMs + DAY_MS).toISOString());
-    const { rows } = await db.query<{ ord: number; id: string; bank_reference: string }>(
-      `SELECT s.ord, e.id, e.bank_reference
-        FROM unnest($1::int[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::timestamptz[], $7::timestamptz[])
-             AS s(ord, bank_reference, virtual_account_number, amount, currency, low, high)
-        CROSS JOIN LATERAL (
-          SELECT o.id::text AS id, o.bank_reference FROM offline_repayment o
-            JOIN financing f ON f.id = o.financing_id
-            JOIN ledger_account a ON a.id = f.collection_account_id
-           WHERE o.status = 'APPROVED' AND o.currency = s.currency
-             AND (o.bank_reference = s.bank_reference
-                  OR (a.virtual_account_number = s.virtual_account_number AND o.amount = s.amount AND o.created_at BETWEEN s.low AND s.high))
-           ORDER BY (o.bank_reference = s.bank_reference) DESC, o.created_at, o.id
-           LIMIT 1) e`,
-      [
-        expectedOrNone.map(({ ord }) => ord),
-        expectedOrNone.map(({ subject }) => subject.bankReference),
-        expectedOrNone.map(({ subject }) => subject.reference),
-        expectedOrNone.map(({ subject }) => subject.amount.toFixed()),
-        expectedOrNone.map(({ subject }) => subject.currency),
-        lows,
-        highs,
-      ],
-    );
-    const expected = new Map(rows.map((row) => [row.ord, row]));
-    for (const { subject: line, ord } of expectedOrNone) {
-      const found = expected.get(ord);
-      results[ord] = found
-        ? { ...NONE, outcome: 'BANK_ONLY', rule: 'EXPECTED_PAYMENT', offlineRepaymentId: found.id, detail: `expected: the approved offline receipt ${found.bank_reference}; the feed has not booked the money yet` }
-        : { ...NONE, outcome: 'BANK_ONLY', detail: `the ledger has no credit of ${money(line.amount, line.currency)} to virtual account ${line.reference}: surplus (长款) until the feed books it` };
-    }
-  }
+  await db.query(
+    `UPDATE statement_match s
+        SET outcome = 'BANK_ONLY', rule = CASE WHEN e.id IS NOT NULL THEN 'EXPECTED_PAYMENT'::reconciliation_rule END, offline_repayment_id = e.id,
+            detail = CASE WHEN e.id IS NOT NULL THEN 'expected: the approved offline receipt ' || e.bank_reference || '; the feed has not booked the money yet'
+                          ELSE 'the ledger has no credit of ' || ${lineMoney} || ' to virtual account ' || s.reference || ': surplus (长款) until the feed books it' END
+       FROM statement_match m
+       LEFT JOIN LATERAL (
+         SELECT o.id, o.bank_reference FROM offline_repayment o
+           JOIN financing f ON f.id = o.financing_id
+           JOIN ledger_account a ON a.id = f.collection_account_id
+          WHERE o.status = 'APPROVED' AND o.currency = m.currency
+            AND (o.bank_reference = m.bank_reference
+                 OR (a.virtual_account_number = m.reference AND o.amount = m.amount
+                     AND o.created_at BETWEEN m.value_day - interval '${windowHours} hours' AND m.value_day + interval '${windowHours + HOURS_PER_DAY} hours'))
+          ORDER BY (o.bank_reference = m.bank_reference) DESC, o.created_at, o.id
+          LIMIT 1) e ON true
+      WHERE s.ord = m.ord AND m.kind = 'INBOUND_CREDIT' AND m.outcome IS NULL`,
+  );
 
   // Payouts and their returns carry the payout reference the platform chose.
-  if (payouts.length > 0) {
-    const references = [...new Set(payouts.map(({ subject }) => subject.reference))];
-    const { rows } = await db.query<PayoutByReference>(
-      `SELECT p.payout_reference, p.id::text AS id, p.amount::text AS amount, p.currency::text AS currency, p.status::text AS status, p.returned_amount::text AS returned_amount
-         FROM payout p WHERE p.payout_reference = ANY($1::text[])`,
-      [references],
-    );
-    const byPayoutReference = new Map(rows.map((row) => [row.payout_reference, row]));
-    for (const { subject: line, ord } of payouts) results[ord] = matchPayoutLine(line, byPayoutReference.get(line.reference));
-  }
-  return results.map((result, ord) => {
-    if (!result) throw new Error(`statement line ${ord} was not matched by any rule`);
-    return result;
-  });
-}
+  const payoutMoney = moneySql('p.amount', 'p.currency');
+  const returned = moneySql('coalesce(p.returned_amount, p.amount)', 'p.currency');
+  await db.query(
+    `UPDATE statement_match s
+        SET outcome = d.outcome::reconciliation_outcome, rule = d.rule::reconciliation_rule, payout_id = d.payout_id, detail = d.detail
+       FROM (SELECT m.ord, p.id AS payout_id,
+                    CASE WHEN p.id IS NULL OR p.currency <> m.currency THEN 'BANK_ONLY'
+                         WHEN m.kind = 'PAYOUT' THEN CASE WHEN p.amount = m.amount AND p.status IN ('SETTLED', 'RETURNED') THEN 'MATCHED' ELSE 'BANK_ONLY' END
+                         WHEN p.status = 'RETURNED' AND coalesce(p.returned_amount, p.amount) = m.amount THEN 'MATCHED'
+                         ELSE 'BANK_ONLY' END AS outcome,
+                    CASE WHEN p.id IS NULL OR p.currency <> m.currency THEN NULL
+                         WHEN m.kind = 'PAYOUT' THEN CASE WHEN p.amount = m.amount AND p.status IN ('SETTLED', 'RETURNED') THEN 'PAYOUT_REFERENCE' END
+                         WHEN p.status = 'RETURNED' AND coalesce(p.returned_amount, p.amount) = m.amount THEN 'PAYOUT_REFERENCE'
+                    END AS rule,
+                    CASE WHEN p.id IS NULL THEN 'the ledger has no payout ' || m.reference
+                         WHEN p.currency <> m.currency THEN 'payout ' || m.reference || ' is in ' || p.currency || ', the line in ' || m.currency
+                         WHEN m.kind = 'PAYOUT' THEN CASE
+                           WHEN p.amount <> m.amount THEN 'payout ' || m.reference || ' is ' || ${payoutMoney} || '; the bank paid ' || ${moneySql('m.amount', 'm.currency')}
+                           WHEN p.status IN ('SETTLED', 'RETURNED') THEN 'payout ' || m.reference || ' ' || lower(p.status::text)
+                           WHEN p.status = 'FAILED' THEN 'the ledger booked payout ' || m.reference || ' as failed, but the bank paid it'
+                           ELSE 'the bank paid payout ' || m.reference || '; the ledger still has it in transit (' || p.status::text || ')' END
+                         WHEN p.status = 'RETURNED' THEN CASE
+                           WHEN coalesce(p.returned_amount, p.amount) = m.amount THEN 'return of payout ' || m.reference || ' booked'
+                           ELSE 'the ledger booked ' || ${returned} || ' returned of payout ' || m.reference || '; the bank shows ' || ${moneySql('m.amount', 'm.currency')} END
+                         WHEN p.status = 'SETTLED' THEN CASE
+                           WHEN m.amount > p.amount THEN 'the bank returned ' || ${moneySql('m.amount', 'm.currency')} || ' of payout ' || m.reference || ', more than its ' || ${payoutMoney}
+                           ELSE 'payout ' || m.reference || ' came back after the ledger settled it: its return is booked to the source account' END
+                         ELSE 'the bank returned payout ' || m.reference || '; the ledger has it ' || p.status::text
+                    END AS detail
+               FROM statement_match m LEFT JOIN payout p ON p.payout_reference = m.reference
+              WHERE m.kind <> 'INBOUND_CREDIT') d
+      WHERE s.ord = d.ord`,
+  );
 
-function matchPayoutLine(line: MatchSubject, payout: PayoutByReference | undefined): Match {
-  const amount = money(line.amount, line.currency);
-  if (!payout) return { ...NONE, outcome: 'BANK_ONLY', detail: `the ledger has no payout ${line.reference}` };
-  const withPayout = { ...NONE, payoutId: payout.id };
-  if (payout.currency !== line.currency) return { ...withPayout, outcome: 'BANK_ONLY', detail: `payout ${line.reference} is in ${payout.currency}, the line in ${line.currency}` };
-  const payoutAmount = new Decimal(payout.amount);
-  if (line.kind === 'PAYOUT') {
-    if (!payoutAmount.eq(line.amount)) return { ...withPayout, outcome: 'BANK_ONLY', detail: `payout ${line.reference} is ${money(payout.amount, payout.currency)}; the bank paid ${amount}` };
-    if (payout.status === 'SETTLED' || payout.status === 'RETURNED') return { ...withPayout, outcome: 'MATCHED', rule: 'PAYOUT_REFERENCE', detail: `payout ${line.reference} ${payout.status.toLowerCase()}` };
-    if (payout.status === 'FAILED') return { ...withPayout, outcome: 'BANK_ONLY', detail: `the ledger booked payout ${line.reference} as failed, but the bank paid it` };
-    return { ...withPayout, outcome: 'BANK_ONLY', detail: `the bank paid payout ${line.reference}; the ledger still has it in transit (${payout.status})` };
-  }
-  // PAYOUT_RETURN
-  if (payout.status === 'RETURNED') {
-    const returned = payout.returned_amount ?? payout.amount;
-    if (new Decimal(returned).eq(line.amount)) return { ...withPayout, outcome: 'MATCHED', rule: 'PAYOUT_REFERENCE', detail: `return of payout ${line.reference} booked` };
-    return { ...withPayout, outcome: 'BANK_ONLY', detail: `the ledger booked ${money(returned, payout.currency)} returned of payout ${line.reference}; the bank shows ${amount}` };
-  }
-  if (payout.status === 'SETTLED') {
-    if (line.amount.gt(payoutAmount)) return { ...withPayout, outcome: 'BANK_ONLY', detail: `the bank returned ${amount} of payout ${line.reference}, more than its ${money(payout.amount, payout.currency)}` };
-    return { ...withPayout, outcome: 'BANK_ONLY', detail: `payout ${line.reference} came back after the ledger settled it: its return is booked to the source account` };
-  }
-  return { ...withPayout, outcome: 'BANK_ONLY', detail: `the bank returned payout ${line.reference}; the ledger has it ${payout.status}` };
+  // Every line is decided by one of the rules above; one that is not would be written without an outcome.
+  const {
+    rows: [undecided],
+  } = await db.query<{ ord: number }>('SELECT ord FROM statement_match WHERE outcome IS NULL OR detail IS NULL LIMIT 1');
+  if (undecided) throw new Error(`statement line ${undecided.ord} was not matched by any rule`);
+  return { subjects, rounds };
 }
