@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FinancingStatus as FinancingStatusValues } from '../../prisma/generated/client/enums';
+import type { FinancingStatus as FinancingStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
@@ -185,6 +185,7 @@ builder.queryFields((t) => ({
   }),
   voucherMaturityCalendar: t.field({
     type: [MaturityDateRef],
+    nullable: true,
     description: `What your party owes on the vouchers it issued that are ACTIVE or DEFAULTED (core enterprises), per due date and currency, earliest first, at most ${MATURITY_CALENDAR_DATES_MAX} dates: the amounts, what was paid, and the collection accounts to pay. Never who holds or finances the parts.`,
     args: {
       from: t.arg({ type: 'Date', required: false, description: 'The first due date; the earliest when absent.' }),
