@@ -25,6 +25,7 @@ import './types/reconciliation-resolution';
 import './types/subscription';
 import './types/webhook';
 import './types/voucher';
+import './types/voucher-financing';
 
 builder.queryType({});
 builder.mutationType({});

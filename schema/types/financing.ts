@@ -41,7 +41,7 @@ builder.prismaObject('FinancingTransition', {
   }),
 });
 
-const CollectionAccount = builder.objectRef<{ bankName: string; accountName: string; virtualAccountNumber: string }>('CollectionAccount').implement({
+export const CollectionAccount = builder.objectRef<{ bankName: string; accountName: string; virtualAccountNumber: string }>('CollectionAccount').implement({
   description: '回款专户: where the core enterprise pays at maturity. Money paid to this virtual account number is matched to the financing.',
   fields: (t) => ({
     bankName: t.exposeString('bankName'),

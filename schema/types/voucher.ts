@@ -88,7 +88,7 @@ builder.prismaNode('Voucher', {
   }),
 });
 
-builder.prismaNode('VoucherPart', {
+export const VoucherPartRef = builder.prismaNode('VoucherPart', {
   description: 'One holding of a voucher by one party. The root part is the issue; every other part was transferred from its parent.',
   id: { field: 'id' },
   nullable: true,

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import type { FinancingStatus as FinancingStatusValues } from '../../prisma/generated/client/enums';
+import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
+import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
+import { toDecimal } from '../../prisma/stores/to-decimal';
+import { applyForVoucherFinancing } from '../../use-cases/apply-for-voucher-financing';
+import { dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
+import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
+import { Decimal, formatAmount, type Currency } from '../../domain/money';
+import type { Prisma } from '../../prisma/client';
+import { builder } from '../builder';
+import type { GraphQLContext } from '../context';
+import { LOOKUP_ERRORS } from '../errors';
+import { rowIdOf } from '../global-id';
+import { Money, money } from '../money';
+import { CollectionAccount, FinancingStatusEnum } from './financing';
+import { VoucherPartRef } from './voucher';
+
+// Financing voucher parts over GraphQL (docs/workflows/voucher-maturity.md): the holder's
+// application, the funder's list of the parts it finances, and the issuer's maturity calendar.
+// The calendar answers what the issuer owes and where to pay it, never to whom: under silent
+// assignment the issuer must not learn which funder holds a part, so it names no holder and no
+// funder, only the platform's collection accounts.
+
+/** Due dates one calendar answers: a year of daily maturities. */
+export const MATURITY_CALENDAR_DATES_MAX = 366;
+/** Vouchers listed under one due date (the totals always count all of them). */
+export const MATURITY_DATE_VOUCHERS_MAX = 1000;
+/** Rows of a page of vouchersFinanced. */
+export const FINANCED_PARTS_PAGE_SIZE_MAX = 100;
+
+const VOUCHER_OWING_STATUSES = ['ACTIVE', 'DEFAULTED'] as const;
+
+const FinancedVoucherPart = builder.prismaObject('Financing', {
+  variant: 'FinancedVoucherPart',
+  description: 'A voucher part your party finances, with the financing of it.',
+  select: { id: true },
+  fields: (t) => ({
+    financing: t.variant('Financing'),
+    part: t.field({
+      type: VoucherPartRef,
+      select: { receivable: { select: { voucherPart: true } } },
+      // The list only carries financings of voucher parts, so the part is always there.
+      resolve: (row) => row.receivable.voucherPart!,
+    }),
+    voucherNumber: t.string({ select: { receivable: { select: { voucherPart: { select: { voucher: { select: { voucherNumber: true } } } } } } }, resolve: (row) => row.receivable.voucherPart!.voucher.voucherNumber }),
+    amount: t.field({
+      type: Money,
+      description: 'The claim financed: what the part held when it was applied for (the principal is on the financing).',
+      select: { receivable: { select: { faceAmount: true, currency: true } } },
+      resolve: (row) => money(row.receivable.faceAmount, row.receivable.currency),
+    }),
+    dueDate: t.field({ type: 'Date', description: "The voucher's maturity.", select: { dueDate: true }, resolve: (row) => isoDateOfColumn(row.dueDate) }),
+  }),
+});
+
+type FinancingStatusValue = (typeof FinancingStatusValues)[keyof typeof FinancingStatusValues];
+
+/** The funder's financings of voucher parts, as the financings list would show them to it. */
+function financedPartsWhere(ctx: GraphQLContext, status: readonly FinancingStatusValue[] | null | undefined): Prisma.FinancingWhereInput {
+  return {
+    AND: [visibleFinancingsWhere(ctx.viewer), { funderPartyId: ctx.viewer.partyId, receivable: { voucherPartId: { not: null } } }, status?.length ? { status: { in: [...status] } } : {}],
+  };
+}
+
+interface MaturityVoucher {
+  voucherId: string;
+  voucherNumber: string;
+  status: string;
+  currency: string;
+  amount: string;
+  paid: string;
+  virtualAccountNumber: string | null;
+  accountName: string | null;
+}
+
+interface MaturityDate {
+  issuerPartyId: string;
+  dueDate: IsoDate;
+  currency: string;
+  owed: string;
+  paid: string;
+  voucherCount: number;
+}
+
+const MaturityVoucherRef = builder.objectRef<MaturityVoucher>('VoucherMaturity').implement({
+  description: 'One voucher falling due: what it owes, what came in, and where to pay it.',
+  fields: (t) => ({
+    voucherNumber: t.exposeString('voucherNumber'),
+    status: t.exposeString('status', { description: 'ACTIVE or DEFAULTED.' }),
+    amount: t.field({ type: Money, resolve: (row) => money(row.amount, row.currency) }),
+    paid: t.field({ type: Money, description: 'Credited to its collection account so far.', resolve: (row) => money(row.paid, row.currency) }),
+    collectionAccount: t.field({
+      type: CollectionAccount,
+      nullable: true,
+      description: "到期还款专户: the platform's account for this voucher; pay its virtual account number.",
+      resolve: (row) => (row.virtualAccountNumber ? { bankName: ESCROW_BANK_NAME, accountName: row.accountName ?? row.voucherNumber, virtualAccountNumber: row.virtualAccountNumber } : null),
+    }),
+  }),
+});
+
+const MaturityDateRef = builder.objectRef<MaturityDate>('VoucherMaturityDate').implement({
+  description: 'What your party owes on its vouchers on one due date, in one currency, and where to pay it: to the platform, never to whom.',
+  fields: (t) => ({
+    dueDate: t.field({ type: 'Date', resolve: (row) => row.dueDate }),
+    owed: t.field({ type: Money, description: 'The amounts of the ACTIVE and DEFAULTED vouchers due that day.', resolve: (row) => money(row.owed, row.currency) }),
+    paid: t.field({ type: Money, description: "Credited to their collection accounts so far.", resolve: (row) => money(row.paid, row.currency) }),
+    outstanding: t.field({
+      type: Money,
+      description: 'Owed less paid, never below zero (a payment beyond what is owed is refunded, not carried).',
+      resolve: (row) => money(Decimal.max(new Decimal(row.owed).minus(row.paid), 0).toFixed(), row.currency),
+    }),
+    voucherCount: t.exposeInt('voucherCount'),
+    vouchers: t.field({
+      type: [MaturityVoucherRef],
+      description: `The vouchers due that day, by voucher number, at most ${MATURITY_DATE_VOUCHERS_MAX}.`,
+      resolve: (row, _args, ctx) => vouchersDue(ctx, row),
+    }),
+  }),
+});
+
+/** Credited to each collection account: the matched inbound credits, by account. */
+async function creditedTo(ctx: GraphQLContext, accountIds: string[]): Promise<Map<string, Decimal>> {
+  if (accountIds.length === 0) return new Map();
+  const sums = await ctx.prisma.inboundCredit.groupBy({ by: ['accountId'], where: { accountId: { in: accountIds }, outcome: 'MATCHED' }, _sum: { amount: true } });
+  return new Map(sums.map((row) => [row.accountId, toDecimal(row._sum.amount ?? 0)]));
+}
+
+async function vouchersDue(ctx: GraphQLContext, date: MaturityDate): Promise<MaturityVoucher[]> {
+  const vouchers = await ctx.prisma.voucher.findMany({
+    where: { issuerPartyId: date.issuerPartyId, dueDate: dateColumn(date.dueDate), currency: date.currency, status: { in: [...VOUCHER_OWING_STATUSES] } },
+    select: { id: true, voucherNumber: true, status: true, currency: true, amount: true, collectionAccountId: true, collectionAccount: { select: { name: true, virtualAccountNumber: true } } },
+    orderBy: { voucherNumber: 'asc' },
+    take: MATURITY_DATE_VOUCHERS_MAX,
+  });
+  const credited = await creditedTo(ctx, vouchers.flatMap((voucher) => (voucher.collectionAccountId ? [voucher.collectionAccountId] : [])));
+  return vouchers.map((voucher) => {
+    const currency = voucher.currency as Currency;
+    return {
+      voucherId: voucher.id,
+      voucherNumber: voucher.voucherNumber,
+      status: voucher.status,
+      currency,
+      amount: formatAmount(toDecimal(voucher.amount), currency),
+      paid: formatAmount(credited.get(voucher.collectionAccountId ?? '') ?? new Decimal(0), currency),
+      virtualAccountNumber: voucher.collectionAccount?.virtualAccountNumber ?? null,
+      accountName: voucher.collectionAccount?.name ?? null,
+    };
+  });
+}
+
+/** The issuer's owing vouchers summed per due date and currency, in one statement, earliest first. */
+async function maturityCalendar(ctx: GraphQLContext, from: IsoDate | null | undefined, to: IsoDate | null | undefined): Promise<MaturityDate[]> {
+  const issuer = ctx.viewer.partyId;
+  const fromColumn = from ? dateColumn(from) : null;
+  const toColumn = to ? dateColumn(to) : null;
+  const rows = await ctx.prisma.$queryRaw<Array<{ dueDate: Date; currency: string; owed: string; paid: string; voucherCount: number }>>`
+    SELECT v.due_date AS "dueDate", v.currency AS "currency", SUM(v.amount)::text AS "owed",
+           COALESCE(SUM(c.credited), 0)::text AS "paid", COUNT(*)::int AS "voucherCount"
+      FROM voucher v
+      LEFT JOIN (SELECT account_id, SUM(amount) AS credited FROM inbound_credit WHERE outcome = 'MATCHED' GROUP BY account_id) c ON c.account_id = v.collection_account_id
+     WHERE v.issuer_party_id = ${issuer}::uuid
+       AND v.status::text IN ('ACTIVE', 'DEFAULTED')
+       AND (${fromColumn}::date IS NULL OR v.due_date >= ${fromColumn}::date)
+       AND (${toColumn}::date IS NULL OR v.due_date <= ${toColumn}::date)
+     GROUP BY v.due_date, v.currency
+     ORDER BY v.due_date, v.currency
+     LIMIT ${MATURITY_CALENDAR_DATES_MAX}`;
+  return rows.map((row) => {
+    const currency = row.currency as Currency;
+    return { issuerPartyId: issuer, dueDate: isoDateOfColumn(row.dueDate), currency, owed: formatAmount(toDecimal(row.owed), currency), paid: formatAmount(toDecimal(row.paid), currency), voucherCount: row.voucherCount };
+  });
+}
+
+builder.queryFields((t) => ({
+  vouchersFinanced: t.prismaConnection({
+    type: FinancedVoucherPart,
+    nullable: true,
+    cursor: 'id',
+    maxSize: FINANCED_PARTS_PAGE_SIZE_MAX,
+    description: 'The voucher parts your party finances (funders), with their financings, newest application first.',
+    args: { status: t.arg({ type: [FinancingStatusEnum], required: false, description: "The financings' states; all when absent." }) },
+    totalCount: (_root, { status }, ctx) => ctx.prisma.financing.count({ where: financedPartsWhere(ctx, status) }),
+    resolve: (query, _root, { status }, ctx) => ctx.prisma.financing.findMany({ ...query, where: financedPartsWhere(ctx, status), orderBy: [{ appliedAt: 'desc' }, { id: 'desc' }] }),
+  }),
+  voucherMaturityCalendar: t.field({
+    type: [MaturityDateRef],
+    nullable: true,
+    description: `What your party owes on the vouchers it issued that are ACTIVE or DEFAULTED (core enterprises), per due date and currency, earliest first, at most ${MATURITY_CALENDAR_DATES_MAX} dates: the amounts, what was paid, and the collection accounts to pay. Never who holds or finances the parts.`,
+    args: {
+      from: t.arg({ type: 'Date', required: false, description: 'The first due date; the earliest when absent.' }),
+      to: t.arg({ type: 'Date', required: false, description: 'The last due date; the latest when absent.' }),
+    },
+    resolve: (_root, { from, to }, ctx) => maturityCalendar(ctx, from, to),
+  }),
+}));
+
+const ApplyForVoucherFinancingInput = builder.inputType('ApplyForVoucherFinancingInput', {
+  fields: (t) => ({
+    partId: t.globalID({ description: 'The ACTIVE voucher part you hold; it is financed whole.' }),
+    programId: t.globalID({ description: "A program of the voucher's issuer that admits voucher holders." }),
+    amount: t.string({ description: 'The principal, a decimal string, at most advance rate × what the part holds.', validate: z.string().max(64) }),
+    idempotencyKey: t.string({ description: 'Chosen by the client; repeating the request with the same key returns the same financing.', validate: z.string().max(400) }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  applyForVoucherFinancing: t.prismaField({
+    type: 'Financing',
+    description:
+      "Applies to finance a voucher part you hold (a holder's MAKER): the part becomes a confirmed receivable on the issuer and today's application runs on it, exactly as applyForFinancing; the part is FINANCING and its claim held for the funder. Another party's part is not found.",
+    errors: { types: [...LOOKUP_ERRORS, WrongStateError, LimitExceededError, ConflictError] },
+    args: { input: t.arg({ type: ApplyForVoucherFinancingInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { financingId } = await applyForVoucherFinancing(ctx, ctx.viewer, { partId: rowIdOf(input.partId, 'VoucherPart'), programId: rowIdOf(input.programId, 'Program'), amount: input.amount, idempotencyKey: input.idempotencyKey });
+      return ctx.prisma.financing.findUniqueOrThrow({ ...query, where: { id: financingId } });
+    },
+  }),
+}));
