@@ -110,6 +110,33 @@ async function nextNumber(tx: Tx, voucherId: string, voucherNumber: string, of: 
   return of === 'part' ? formatPartNumber(voucherNumber, count + 1) : `${voucherNumber}-T${String(count + 1).padStart(4, '0')}`;
 }
 
+/**
+ * Writes a transfer (the issue's or a part's) as proposed: its trade background's invoices, and
+ * their registry entries under its number, in the caller's transaction.
+ */
+function createTransfer(
+  tx: Tx,
+  row: { id: string; transferNumber: string; voucherId: string; fromPartId: string | null; toPartId: string; fromPartyId: string; toPartyId: string; holdId: string },
+  { valid, hash, rows, actor, now, acceptanceWindowMs }: { valid: Omit<ValidVoucherTransfer, 'recipientCreditCode'>; hash: string; rows: ReturnType<typeof invoiceRows>; actor: Actor; now: Date; acceptanceWindowMs: number },
+): Promise<VoucherTransfer> {
+  return tx.voucherTransfer.create({
+    data: {
+      ...row,
+      currency: valid.currency,
+      amount: valid.amount.toFixed(),
+      contractNumber: valid.contractNumber,
+      acceptanceDeadline: new Date(now.getTime() + acceptanceWindowMs),
+      idempotencyKey: valid.idempotencyKey,
+      requestHash: hash,
+      proposedByUserId: actor.userId,
+      proposedAt: now,
+      updatedAt: now,
+      invoices: { create: rows },
+      registryEntries: { create: rows.map((invoice) => ({ fingerprint: invoice.fingerprint, registrationNumber: row.transferNumber, encumberedSince: now })) },
+    },
+  });
+}
+
 export interface IssueResult {
   voucher: Voucher;
   transfer: VoucherTransfer;
@@ -183,30 +210,18 @@ export async function issueVoucher(
         },
       });
       await tx.voucherPart.create({
-        data: { id: ids.partId, partNumber: `${voucherNumber}-0001`, voucherId: voucher.id, tier: 1, holderPartyId: holder.id, currency: valid.currency, originalAmount: valid.amount.toFixed(), claimAccountId: claim.id, createdAt: now, updatedAt: now },
+        data: { id: ids.partId, partNumber: formatPartNumber(voucherNumber, 1), voucherId: voucher.id, tier: 1, holderPartyId: holder.id, currency: valid.currency, originalAmount: valid.amount.toFixed(), claimAccountId: claim.id, createdAt: now, updatedAt: now },
       });
-      const transfer = await tx.voucherTransfer.create({
-        data: {
-          id: ids.transferId,
-          transferNumber: `${voucherNumber}-T0001`,
-          voucherId: voucher.id,
-          toPartId: ids.partId,
-          fromPartyId: issuer.id,
-          toPartyId: holder.id,
-          currency: valid.currency,
-          amount: valid.amount.toFixed(),
-          contractNumber: valid.contractNumber,
-          holdId: hold.holdId,
-          acceptanceDeadline: new Date(now.getTime() + acceptanceWindowMs),
-          idempotencyKey: valid.idempotencyKey,
-          requestHash: hash,
-          proposedByUserId: actor.userId,
-          proposedAt: now,
-          updatedAt: now,
-          invoices: { create: rows },
-          registryEntries: { create: rows.map((row) => ({ fingerprint: row.fingerprint, registrationNumber: `${voucherNumber}-T0001`, encumberedSince: now })) },
-        },
-      });
+      const transfer = await createTransfer(tx, {
+        id: ids.transferId,
+        transferNumber: `${voucherNumber}-T0001`,
+        voucherId: voucher.id,
+        fromPartId: null,
+        toPartId: ids.partId,
+        fromPartyId: issuer.id,
+        toPartyId: holder.id,
+        holdId: hold.holdId,
+      }, { valid, hash, rows, actor, now, acceptanceWindowMs });
       return { voucher, transfer, replayed: false };
     });
   } catch (error) {
@@ -284,29 +299,16 @@ export async function proposeVoucherTransfer(
       await tx.voucherPart.create({
         data: { id: partId, partNumber, voucherId: from.voucherId, parentPartId: from.id, tier: from.tier + 1, holderPartyId: recipient.id, currency, originalAmount: valid.amount.toFixed(), claimAccountId: claim.id, createdAt: now, updatedAt: now },
       });
-      return tx.voucherTransfer.create({
-        data: {
-          id: transferId,
-          transferNumber,
-          voucherId: from.voucherId,
-          fromPartId: from.id,
-          toPartId: partId,
-          fromPartyId: actor.partyId,
-          toPartyId: recipient.id,
-          currency,
-          amount: valid.amount.toFixed(),
-          contractNumber: valid.contractNumber,
-          holdId: hold.holdId,
-          acceptanceDeadline: new Date(now.getTime() + acceptanceWindowMs),
-          idempotencyKey: valid.idempotencyKey,
-          requestHash: hash,
-          proposedByUserId: actor.userId,
-          proposedAt: now,
-          updatedAt: now,
-          invoices: { create: rows },
-          registryEntries: { create: rows.map((row) => ({ fingerprint: row.fingerprint, registrationNumber: transferNumber, encumberedSince: now })) },
-        },
-      });
+      return createTransfer(tx, {
+        id: transferId,
+        transferNumber,
+        voucherId: from.voucherId,
+        fromPartId: from.id,
+        toPartId: partId,
+        fromPartyId: actor.partyId,
+        toPartyId: recipient.id,
+        holdId: hold.holdId,
+      }, { valid, hash, rows, actor, now, acceptanceWindowMs });
     });
     return { transfer, replayed: false };
   } catch (error) {
