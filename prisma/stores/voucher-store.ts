@@ -7,6 +7,7 @@ import { exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, VOUCHER_
 import type { VoucherTransferDecision } from '../../workflows/contracts/voucher-acceptance';
 import type { Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
 import { openAccount } from './ledger/accounts';
+import type { LedgerDb } from './ledger/ledger-db';
 import { getBalance } from './ledger/balances';
 import { postHold, reserveHold, voidHold } from './ledger/holds';
 import { invoiceFingerprint } from './receivable-store';
@@ -64,9 +65,30 @@ function backgroundHash(kind: string, valid: Omit<ValidVoucherTransfer, 'recipie
   );
 }
 
-function openClaimAccount(tx: Tx, partId: string, holderPartyId: string, currency: Currency) {
+/** What the issuer owes on a voucher (VOUCHER_ISSUED, memo book), owned by the issuer. */
+export function openIssuedAccount(db: LedgerDb, voucherId: string, issuerPartyId: string, currency: Currency) {
+  return openAccount(db, { code: voucherIssuedAccountCode(voucherId, currency), name: '凭证应付 Voucher issued', type: 'ASSET', purpose: 'VOUCHER_ISSUED', book: 'MEMO', currency, ownerPartyId: issuerPartyId });
+}
+
+/** 到期还款专户: the virtual account the issuer pays at maturity, opened when the voucher is accepted. */
+export function openCollectionAccount(db: LedgerDb, voucherId: string, issuerPartyId: string, currency: Currency) {
+  return openAccount(db, {
+    code: voucherCollectionAccountCode(voucherId, currency),
+    name: '凭证到期还款专户 Voucher collection',
+    type: 'LIABILITY',
+    purpose: 'COLLECTION',
+    book: 'MONEY',
+    currency,
+    ownerPartyId: issuerPartyId,
+    debitsMustNotExceedCredits: true,
+    withVirtualAccountNumber: true,
+  });
+}
+
+/** A part's claim on the issuer (VOUCHER_CLAIM, memo book), owned by its holder. */
+export function openClaimAccount(db: LedgerDb, partId: string, holderPartyId: string, currency: Currency) {
   // No overdraft: what a part has transferred, or holds for a pending transfer, cannot leave it again.
-  return openAccount(tx, {
+  return openAccount(db, {
     code: voucherClaimAccountCode(partId, currency),
     name: '凭证债权 Voucher claim',
     type: 'LIABILITY',
@@ -176,15 +198,7 @@ export async function issueVoucher(
   try {
     return await runTransaction(prisma, async (tx) => {
       await assertNotEncumbered(tx, rows);
-      const issued = await openAccount(tx, {
-        code: voucherIssuedAccountCode(ids.voucherId, valid.currency),
-        name: '凭证应付 Voucher issued',
-        type: 'ASSET',
-        purpose: 'VOUCHER_ISSUED',
-        book: 'MEMO',
-        currency: valid.currency,
-        ownerPartyId: issuer.id,
-      });
+      const issued = await openIssuedAccount(tx, ids.voucherId, issuer.id, valid.currency);
       const claim = await openClaimAccount(tx, ids.partId, holder.id, valid.currency);
       const hold = await reserveHold(
         tx,
@@ -402,17 +416,7 @@ async function accept(tx: Tx, transfer: VoucherTransfer, actor: VoucherActor, no
   await tx.voucherPart.update({ where: { id: transfer.toPartId }, data: { status: 'ACTIVE', heldAmount: amount, acceptedAt: now, updatedAt: now } });
   if (transfer.fromPartId === null) {
     const voucher = await tx.voucher.findUniqueOrThrow({ where: { id: transfer.voucherId } });
-    const collection = await openAccount(tx, {
-      code: voucherCollectionAccountCode(voucher.id, voucher.currency as Currency),
-      name: '凭证到期还款专户 Voucher collection',
-      type: 'LIABILITY',
-      purpose: 'COLLECTION',
-      book: 'MONEY',
-      currency: voucher.currency as Currency,
-      ownerPartyId: voucher.issuerPartyId,
-      debitsMustNotExceedCredits: true,
-      withVirtualAccountNumber: true,
-    });
+    const collection = await openCollectionAccount(tx, voucher.id, voucher.issuerPartyId, voucher.currency as Currency);
     await tx.voucher.update({ where: { id: voucher.id }, data: { status: 'ACTIVE', acceptedAt: now, collectionAccountId: collection.id, updatedAt: now } });
   }
   return tx.voucherTransfer.update({ where: { id: transfer.id }, data: { status: 'ACCEPTED', decidedByUserId: actor.userId, decidedAt: now, updatedAt: now } });

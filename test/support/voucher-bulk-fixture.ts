@@ -3,9 +3,10 @@ import { dateColumn, type IsoDate } from '../../domain/business-date';
 import { ENTRIES_PER_TRANSACTION_MAX, type LedgerEntryInput } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import type { PrismaClient } from '../../prisma/client';
-import { openAccount } from '../../prisma/stores/ledger/accounts';
 import { postBatch, type PostTransactionInput } from '../../prisma/stores/ledger/postings';
 import { runTransaction } from '../../prisma/stores/run-transaction';
+import { openCollectionAccount, openIssuedAccount, voucherClaimAccountCode } from '../../prisma/stores/voucher-store';
+import { formatPartNumber } from '../../domain/voucher-rules';
 
 // An ACTIVE voucher of many parts over several tiers, built in a few statements rather than a
 // part at a time (voucher-fixture.ts builds small ones part by part): the claim accounts and the
@@ -42,16 +43,8 @@ export async function createBulkVoucher(
   const voucherId = randomUUID();
   bulkVouchers += 1;
   const voucherNumber = `VCH-2026-${String(process.pid % 10000).padStart(4, '0')}${String(9000 + bulkVouchers).padStart(4, '0')}`;
-  const issued = await openAccount(prisma, { code: `voucher:${voucherId}:ISSUED:${currency}`, name: `凭证开立 ${voucherNumber}`, type: 'ASSET', purpose: 'VOUCHER_ISSUED', book: 'MEMO', currency, ownerPartyId: input.issuerPartyId });
-  const collection = await openAccount(prisma, {
-    code: `voucher:${voucherId}:COLLECTION:${currency}`,
-    name: `到期还款专户 ${voucherNumber}`,
-    type: 'LIABILITY',
-    purpose: 'COLLECTION',
-    currency,
-    debitsMustNotExceedCredits: true,
-    withVirtualAccountNumber: true,
-  });
+  const issued = await openIssuedAccount(prisma, voucherId, input.issuerPartyId, currency);
+  const collection = await openCollectionAccount(prisma, voucherId, input.issuerPartyId, currency);
   const ids = Array.from({ length: input.parts }, () => randomUUID());
   const parent = (index: number) => (index === 0 ? null : Math.floor((index - 1) / input.branching));
   const tiers: number[] = [];
@@ -62,7 +55,7 @@ export async function createBulkVoucher(
   for (let index = input.parts - 1; index > 0; index -= 1) received[parent(index)!] = received[parent(index)!]!.plus(received[index]!);
   const amount = formatAmount(received[0]!, currency);
   const holders = ids.map((_, index) => input.holderPartyIds[index % input.holderPartyIds.length]!);
-  const partNumber = (index: number) => `${voucherNumber}-${String(index + 1).padStart(5, '0')}`;
+  const partNumber = (index: number) => formatPartNumber(voucherNumber, index + 1);
 
   await runTransaction(
     prisma,
@@ -72,7 +65,7 @@ export async function createBulkVoucher(
       await tx.voucher.create({
         data: { id: voucherId, voucherNumber, issuerPartyId: input.issuerPartyId, currency, amount, dueDate: dateColumn(input.dueDate), status: 'PENDING_ACCEPTANCE', issuedAccountId: issued.id, collectionAccountId: collection.id, idempotencyKey: `bulk:${voucherId}`, requestHash: '0'.repeat(64), issuedByUserId: input.issuedByUserId },
       });
-      const claimCodes = ids.map((id) => `voucher-part:${id}:CLAIM:${currency}`);
+      const claimCodes = ids.map((id) => voucherClaimAccountCode(id, currency));
       await tx.$executeRaw`
         INSERT INTO ledger_account (code, name, type, normal_balance, book, currency, owner_party_id, purpose, debits_must_not_exceed_credits)
         SELECT c, '凭证债权 ' || n, 'LIABILITY', 'CREDIT', 'MEMO', ${currency}, o::uuid, 'VOUCHER_CLAIM', true

@@ -3,9 +3,10 @@ import { transfer } from '../../domain/ledger-rules';
 import { Decimal, type Currency } from '../../domain/money';
 import type { PrismaClient } from '../../prisma/client';
 import { dateColumn, type IsoDate } from '../../domain/business-date';
-import { openAccount } from '../../prisma/stores/ledger/accounts';
 import { postTransaction } from '../../prisma/stores/ledger/postings';
 import { runTransaction } from '../../prisma/stores/run-transaction';
+import { openClaimAccount, openCollectionAccount, openIssuedAccount } from '../../prisma/stores/voucher-store';
+import { formatPartNumber } from '../../domain/voucher-rules';
 
 // An ACTIVE voucher in the state issue, acceptance and accepted transfers leave it in
 // (docs/workflows/voucher.md), built with the ledger's own functions: its VOUCHER_ISSUED and
@@ -43,31 +44,14 @@ export async function createVoucherFixture(
   const voucherId = randomUUID();
   fixtures += 1;
   const voucherNumber = `VCH-2026-${String(process.pid % 10000).padStart(4, '0')}${String(fixtures).padStart(4, '0')}`;
-  const issued = await openAccount(prisma, { code: `voucher:${voucherId}:ISSUED:${currency}`, name: `凭证开立 ${voucherNumber}`, type: 'ASSET', purpose: 'VOUCHER_ISSUED', book: 'MEMO', currency, ownerPartyId: input.issuerPartyId });
-  const collection = await openAccount(prisma, {
-    code: `voucher:${voucherId}:COLLECTION:${currency}`,
-    name: `到期还款专户 ${voucherNumber}`,
-    type: 'LIABILITY',
-    purpose: 'COLLECTION',
-    currency,
-    debitsMustNotExceedCredits: true,
-    withVirtualAccountNumber: true,
-  });
+  const issued = await openIssuedAccount(prisma, voucherId, input.issuerPartyId, currency);
+  const collection = await openCollectionAccount(prisma, voucherId, input.issuerPartyId, currency);
   // Every part, depth first, with its parent and tier, and its claim account opened.
   const flat: Array<{ spec: FixturePart; id: string; parentId: string | null; tier: number; claimAccountId: string; partNumber: string; held: Decimal }> = [];
   const walk = async (spec: FixturePart, parentId: string | null, tier: number) => {
     const id = randomUUID();
-    const partNumber = `${voucherNumber}-${String(flat.length + 1).padStart(4, '0')}`;
-    const claim = await openAccount(prisma, {
-      code: `voucher-part:${id}:CLAIM:${currency}`,
-      name: `凭证债权 ${partNumber}`,
-      type: 'LIABILITY',
-      purpose: 'VOUCHER_CLAIM',
-      book: 'MEMO',
-      currency,
-      ownerPartyId: spec.holderPartyId,
-      debitsMustNotExceedCredits: true,
-    });
+    const partNumber = formatPartNumber(voucherNumber, flat.length + 1);
+    const claim = await openClaimAccount(prisma, id, spec.holderPartyId, currency);
     const passedOn = (spec.children ?? []).reduce((sum, child) => sum.plus(child.received), new Decimal(0));
     flat.push({ spec, id, parentId, tier, claimAccountId: claim.id, partNumber, held: new Decimal(spec.received).minus(passedOn) });
     for (const child of spec.children ?? []) await walk(child, id, tier + 1);
