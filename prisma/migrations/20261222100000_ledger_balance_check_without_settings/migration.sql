@@ -176,31 +176,6 @@ BEGIN
                                   AND nullif(current_setting('ledger.checked_to', true), '')::bigint THEN
             RETURN NULL;
         END IF;
-        -- Every transaction this database transaction wrote from this row's sequence up to the
-        -- session's last identity value, or the highest already checked if higher (so that the
-        -- checked range stays one interval), found by the sequence index; rows of concurrent
-        -- writers in the range are passed over by created_xact_id. A row written with another
-        -- created_xact_id than its writer's (the column has a default, not a guard) can never
-        -- get entries: it is never skipped, so its own firing checks it, and refuses it.
-        SELECT c."idempotency_key", c."entries", c."unbalanced",
-               set_config('ledger.checked_from', r."low"::text, true) || set_config('ledger.checked_to', r."high"::text, true)
-        INTO v_key, v_entries, v_unbalanced, v_checked
-        FROM (SELECT NEW."sequence" AS "low",
-                     greatest(NEW."sequence", currval('"ledger_transaction_sequence_seq"'),
-                              nullif(current_setting('ledger.checked_to', true), '')::bigint) AS "high") r
-        LEFT JOIN LATERAL (
-            SELECT t."idempotency_key", c."entries", c."unbalanced"
-            FROM "ledger_transaction" t
-            CROSS JOIN LATERAL (
-                SELECT coalesce(sum(s."entries"), 0) AS "entries",
-                       string_agg(s."currency" || ' ' || s."net"::text, ', ') FILTER (WHERE s."net" <> 0) AS "unbalanced"
-                FROM (SELECT e."currency", count(*) AS "entries",
-                             sum(CASE WHEN e."direction" = 'DEBIT' THEN e."amount" ELSE -e."amount" END) AS "net"
-                      FROM "ledger_entry" e WHERE e."transaction_id" = t."id" GROUP BY e."currency") s) c
-            WHERE t."sequence" BETWEEN r."low" AND r."high" AND (t."created_xact_id" = pg_current_xact_id()::text::bigint OR t."id" = NEW."id")
-              AND (c."entries" < 2 OR c."unbalanced" IS NOT NULL)
-            ORDER BY t."sequence"
-            LIMIT 1) c ON true;
     ELSIF NEW."sequence" = currval('"ledger_transaction_sequence_seq"') THEN
         -- The first check, and this row holds the session's last identity value: the identity
         -- rises, so it is the only row of the range (a single posting). Checked by its id, the
@@ -211,10 +186,18 @@ BEGIN
         FROM (SELECT e."currency", count(*) AS "entries",
                      sum(CASE WHEN e."direction" = 'DEBIT' THEN e."amount" ELSE -e."amount" END) AS "net"
               FROM "ledger_entry" e WHERE e."transaction_id" = NEW."id" GROUP BY e."currency") s;
-    ELSE
-        -- The first check of several rows (a batch, or more postings in one database
-        -- transaction): the same range as above. (A session that never drew from the identity
-        -- has no last value: currval fails, and the transaction with it.)
+    END IF;
+    IF v_checked IS NULL THEN
+        -- A row no earlier check covered, or the first check of several rows (a batch, or more
+        -- postings in one database transaction), checks a range: every transaction this database
+        -- transaction wrote from this row's sequence up to the session's last identity value, or
+        -- the highest already checked if higher (so that the
+        -- checked range stays one interval), found by the sequence index; rows of concurrent
+        -- writers in the range are passed over by created_xact_id. A row written with another
+        -- created_xact_id than its writer's (the column has a default, not a guard) can never
+        -- get entries: it is never skipped, so its own firing checks it, and refuses it. (A
+        -- session that never drew from the identity has no last value: currval fails, and the
+        -- transaction with it.)
         SELECT c."idempotency_key", c."entries", c."unbalanced",
                set_config('ledger.checked_from', r."low"::text, true) || set_config('ledger.checked_to', r."high"::text, true)
         INTO v_key, v_entries, v_unbalanced, v_checked
