@@ -2,6 +2,7 @@ import { VOUCHER_PARTS_MAX } from '../../domain/voucher-rules';
 import { z } from 'zod';
 import { VoucherPartStatus as PartStatusValues, VoucherStatus as VoucherStatusValues, VoucherTransferStatus as TransferStatusValues } from '../../prisma/generated/client/enums';
 import type { Voucher, VoucherPart } from '../../prisma/client';
+import { visibleDocumentsWhere } from '../../prisma/stores/visibility';
 import { partHolding, visiblePartIds, visiblePartsWhere, visibleTransfersWhere, visibleVouchersWhere } from '../../prisma/stores/voucher-store';
 import { isoDateOfColumn } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
@@ -166,6 +167,14 @@ builder.prismaNode('VoucherTransfer', {
     acceptanceDeadline: t.expose('acceptanceDeadline', { type: 'DateTime' }),
     closedReason: t.exposeString('closedReason', { nullable: true }),
     workflow: t.field({ type: WorkflowStatus, resolve: (transfer, _args, ctx) => describeVoucherAcceptanceWorkflow(ctx.temporal, transfer.id) }),
+    certificate: t.prismaField({
+      type: 'Document',
+      nullable: true,
+      description:
+        'The transfer certificate (转让凭证, a PDF with the chain of holders), rendered once the transfer or issue is accepted: null before then, and to anyone but its transferor, its recipient and operators.',
+      resolve: (query, transfer, _args, ctx) =>
+        ctx.prisma.document.findFirst({ ...query, where: { AND: [{ voucherTransferId: transfer.id, kind: 'TRANSFER_CERTIFICATE' }, visibleDocumentsWhere(ctx.viewer)] } }),
+    }),
   }),
 });
 
