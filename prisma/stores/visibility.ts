@@ -72,8 +72,19 @@ export function visibleInboundCreditsWhere(actor: Actor): Prisma.InboundCreditWh
   return isOperator(actor) ? {} : { account: { ownerPartyId: actor.partyId } };
 }
 
-/** A document is seen by whoever may see the receivable or the financing it belongs to. */
+/**
+ * A document is seen by whoever may see the receivable or the financing it belongs to; a voucher
+ * transfer's certificate only by the transfer's two parties (the issuer sees every transfer of
+ * its voucher, but a certificate between two holders is theirs, not the obligor's).
+ */
 export function visibleDocumentsWhere(actor: Actor): Prisma.DocumentWhereInput {
   // Operators get no filter at all: an empty relation filter inside OR would match nothing.
-  return isOperator(actor) ? {} : { OR: [{ receivable: visibleReceivablesWhere(actor) }, { financing: visibleFinancingsWhere(actor) }] };
+  if (isOperator(actor)) return {};
+  return {
+    OR: [
+      { receivable: visibleReceivablesWhere(actor) },
+      { financing: visibleFinancingsWhere(actor) },
+      { voucherTransfer: { OR: [{ fromPartyId: actor.partyId }, { toPartyId: actor.partyId }] } },
+    ],
+  };
 }

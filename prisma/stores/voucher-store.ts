@@ -5,8 +5,8 @@ import { ConflictError, LimitExceededError, NotFoundError, ReceivableEncumberedE
 import { formatAmount, type Currency } from '../../domain/money';
 import { exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
 import type { VoucherTransferDecision } from '../../workflows/contracts/voucher-acceptance';
-import type { Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
-import { openAccount } from './ledger/accounts';
+import type { AssignmentMode, Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
+import { findAccountByCode, openAccount } from './ledger/accounts';
 import type { LedgerDb } from './ledger/ledger-db';
 import { getBalance } from './ledger/balances';
 import { postHold, reserveHold, voidHold } from './ledger/holds';
@@ -15,6 +15,7 @@ import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
+import { assignedAccountCode } from './voucher-financing-store';
 
 // Vouchers' issue, transfers and decisions (docs/workflows/voucher-acceptance.md). The claims
 // are kept in the ledger's memo book: one VOUCHER_ISSUED account per voucher (what the issuer
@@ -440,44 +441,98 @@ async function close(tx: Tx, transfer: VoucherTransfer, decision: Exclude<Vouche
   return tx.voucherTransfer.update({ where: { id: transfer.id }, data: { status, closedReason: reason, updatedAt: now, ...decided } });
 }
 
-// Confidentiality (docs/workflows/voucher-acceptance.md): a holder sees its own parts, their
-// ancestors (the chain it received through) and the parts its own transfers created; the issuer
-// sees its vouchers whole; operators everything; anyone else nothing, as if it did not exist.
+// Confidentiality (docs/workflows/voucher.md, "Who sees what"): a holder sees its own parts,
+// their ancestors (the chain it received through) and the parts its own transfers created; a
+// funder the parts it finances and their ancestors; the issuer its vouchers whole; operators
+// everything; anyone else nothing, as if it did not exist. Who may know a part's assignee (its
+// funder) is narrower: the holder, that funder, operators, and the issuer under open assignment.
 
-/** Where-clause of the vouchers a party may see: issued by it, or with a part it holds or was offered. */
-export function visibleVouchersWhere(actor: Actor): Prisma.VoucherWhereInput {
-  if (isOperator(actor)) return {};
-  return { OR: [{ issuerPartyId: actor.partyId }, { parts: { some: { holderPartyId: actor.partyId } } }] };
+/** A financing of one of a voucher's parts, as the rules above need it. */
+export interface PartFinancing {
+  partId: string;
+  funderPartyId: string;
+  assignmentMode: AssignmentMode;
+  /** Applied for or disbursed: it holds or has taken the part's claim (it did not end before disbursement). */
+  live: boolean;
 }
 
-/** The parts of one voucher a party may see, from all of its parts (the rule above, in memory). */
-export function visiblePartIds(parts: ReadonlyArray<{ id: string; parentPartId: string | null; holderPartyId: string }>, voucher: { issuerPartyId: string }, actor: Actor): Set<string> {
+const ENDED_BEFORE_DISBURSEMENT: ReadonlySet<string> = new Set(['REJECTED', 'REFUSED', 'WITHDRAWN', 'EXPIRED']);
+
+/** The financings of a voucher's parts, whatever their state: one read per voucher. */
+export async function partFinancingsOf(prisma: PrismaClient | Tx, voucherId: string): Promise<PartFinancing[]> {
+  const rows = await prisma.financing.findMany({
+    where: { receivable: { voucherPart: { voucherId } } },
+    select: { funderPartyId: true, status: true, receivable: { select: { voucherPartId: true } }, programTerms: { select: { assignmentMode: true } } },
+  });
+  return rows.map((row) => ({ partId: row.receivable.voucherPartId!, funderPartyId: row.funderPartyId, assignmentMode: row.programTerms.assignmentMode, live: !ENDED_BEFORE_DISBURSEMENT.has(row.status) }));
+}
+
+/**
+ * The parts a funder finances, as a where-clause: a financing of it in any state, from the
+ * application on, since the financing itself stays visible to its funder.
+ */
+function financedBy(partyId: string): Prisma.VoucherPartWhereInput {
+  return { receivables: { some: { financings: { some: { funderPartyId: partyId } } } } };
+}
+
+/** Where-clause of the vouchers a party may see: issued by it, or with a part it holds, was offered or finances. */
+export function visibleVouchersWhere(actor: Actor): Prisma.VoucherWhereInput {
+  if (isOperator(actor)) return {};
+  return { OR: [{ issuerPartyId: actor.partyId }, { parts: { some: { holderPartyId: actor.partyId } } }, { parts: { some: financedBy(actor.partyId) } }] };
+}
+
+/**
+ * The parts of one voucher a party may see, from all of its parts and all of their financings
+ * (the rule above, in memory). A funder sees the part it finances and the chain above it, never
+ * the part's siblings or what its holder transferred, so it learns nothing of other funders.
+ */
+export function visiblePartIds(
+  parts: ReadonlyArray<{ id: string; parentPartId: string | null; holderPartyId: string }>,
+  voucher: { issuerPartyId: string },
+  actor: Actor,
+  financings: readonly PartFinancing[],
+): Set<string> {
   if (isOperator(actor) || voucher.issuerPartyId === actor.partyId) return new Set(parts.map((part) => part.id));
   const byId = new Map(parts.map((part) => [part.id, part]));
   const visible = new Set<string>();
-  for (const part of parts) {
-    if (part.holderPartyId !== actor.partyId) continue;
-    // Its own part and the chain above it.
-    for (let at: typeof part | undefined = part; at && !visible.has(at.id); at = at.parentPartId ? byId.get(at.parentPartId) : undefined) visible.add(at.id);
-  }
+  const withChain = (partId: string) => {
+    // The part and the chain above it; the walk stops at a part already seen, so each is visited once.
+    for (let at = byId.get(partId); at && !visible.has(at.id); at = at.parentPartId ? byId.get(at.parentPartId) : undefined) visible.add(at.id);
+  };
+  for (const part of parts) if (part.holderPartyId === actor.partyId) withChain(part.id);
+  for (const financing of financings) if (financing.funderPartyId === actor.partyId) withChain(financing.partId);
   // The parts its own transfers created.
   for (const part of parts) if (part.parentPartId && byId.get(part.parentPartId)?.holderPartyId === actor.partyId) visible.add(part.id);
   return visible;
 }
 
+/**
+ * Whether the caller may know that a part is assigned, and to whom: its holder (that financing's
+ * supplier), the funder of its live financing, operators, and the issuer only under open
+ * assignment. Anyone else sees the part as if it were not assigned (its state, its holding), so
+ * that a silent assignment stays silent and a funder learns nothing of another's financing.
+ */
+export function assigneeVisible(part: { id: string; holderPartyId: string }, voucher: { issuerPartyId: string }, actor: Actor, financings: readonly PartFinancing[]): boolean {
+  if (isOperator(actor) || part.holderPartyId === actor.partyId) return true;
+  const live = financings.find((financing) => financing.partId === part.id && financing.live);
+  if (!live) return false;
+  return live.funderPartyId === actor.partyId || (voucher.issuerPartyId === actor.partyId && live.assignmentMode === 'OPEN');
+}
+
+/** Parts above one matching `match`, up to three tiers up: the lineage is walked by the caller when it matters. */
+function ancestorsOf(match: Prisma.VoucherPartWhereInput): Prisma.VoucherPartWhereInput[] {
+  const parent = { children: { some: match } };
+  const grandparent = { children: { some: parent } };
+  return [parent, grandparent, { children: { some: grandparent } }];
+}
+
 /** Where-clause of the parts a party may see (the same rule as visiblePartIds, in SQL terms). */
 export function visiblePartsWhere(actor: Actor): Prisma.VoucherPartWhereInput {
   if (isOperator(actor)) return {};
+  const held = { holderPartyId: actor.partyId };
+  const financed = financedBy(actor.partyId);
   return {
-    OR: [
-      { holderPartyId: actor.partyId },
-      { voucher: { issuerPartyId: actor.partyId } },
-      { parent: { holderPartyId: actor.partyId } },
-      // An ancestor of a part it holds: the lineage is at most as deep as the tiers, walked by the caller when it matters.
-      { children: { some: { holderPartyId: actor.partyId } } },
-      { children: { some: { children: { some: { holderPartyId: actor.partyId } } } } },
-      { children: { some: { children: { some: { children: { some: { holderPartyId: actor.partyId } } } } } } },
-    ],
+    OR: [held, { voucher: { issuerPartyId: actor.partyId } }, { parent: held }, ...ancestorsOf(held), financed, ...ancestorsOf(financed)],
   };
 }
 
@@ -503,4 +558,16 @@ export function voucherTerms(voucher: Voucher): { currency: Currency; dueDate: I
 export async function partHolding(prisma: PrismaClient, claimAccountId: string, asOf?: Date | null): Promise<string> {
   const balance = await getBalance(prisma, claimAccountId, asOf ?? null);
   return formatAmount(toDecimal(balance.posted.toFixed()), balance.currency);
+}
+
+/**
+ * A part's holding as shown to a caller who may not know of its assignment: the claim whoever
+ * holds it, the holder's and the funder's together (CLAIM plus ASSIGNED), so that a disbursed
+ * silent financing does not show as a holding fallen to zero.
+ */
+export async function partHoldingUnassigned(prisma: PrismaClient, part: { id: string; claimAccountId: string; currency: string }, asOf?: Date | null): Promise<string> {
+  const claim = await getBalance(prisma, part.claimAccountId, asOf ?? null);
+  const assigned = await findAccountByCode(prisma, assignedAccountCode(part.id, part.currency));
+  const total = assigned ? claim.posted.plus((await getBalance(prisma, assigned.id, asOf ?? null)).posted) : claim.posted;
+  return formatAmount(toDecimal(total.toFixed()), claim.currency);
 }

@@ -2,7 +2,19 @@ import { VOUCHER_PARTS_MAX } from '../../domain/voucher-rules';
 import { z } from 'zod';
 import { VoucherPartStatus as PartStatusValues, VoucherStatus as VoucherStatusValues, VoucherTransferStatus as TransferStatusValues } from '../../prisma/generated/client/enums';
 import type { Voucher, VoucherPart } from '../../prisma/client';
-import { partHolding, visiblePartIds, visiblePartsWhere, visibleTransfersWhere, visibleVouchersWhere } from '../../prisma/stores/voucher-store';
+import { visibleDocumentsWhere } from '../../prisma/stores/visibility';
+import {
+  assigneeVisible,
+  partFinancingsOf,
+  partHolding,
+  partHoldingUnassigned,
+  visiblePartIds,
+  visiblePartsWhere,
+  visibleTransfersWhere,
+  visibleVouchersWhere,
+  type PartFinancing,
+} from '../../prisma/stores/voucher-store';
+import { partStatusAsSeen } from '../../domain/voucher-rules';
 import { isoDateOfColumn } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
 import { REASON_LENGTH_MAX, RECEIVABLE_INVOICES_MAX } from '../../domain/receivable-rules';
@@ -20,7 +32,9 @@ import { Counterparty, WorkflowStatus } from './receivable';
 
 // Vouchers (数字债权凭证, docs/workflows/voucher-acceptance.md). What a party sees follows the
 // Confidentiality rule of the design: the issuer its vouchers whole, a holder its parts, the chain
-// above them and the parts its own transfers created; anyone else nothing, as if it did not exist.
+// above them and the parts its own transfers created, a funder the parts it finances and the
+// chain above them; anyone else nothing, as if it did not exist. A part's state and holding show
+// its assignment only to those who may know its assignee (prisma/stores/voucher-store.ts).
 
 const VoucherStatusEnum = builder.enumType('VoucherStatus', {
   values: Object.values(VoucherStatusValues),
@@ -35,21 +49,35 @@ const VoucherTransferStatusEnum = builder.enumType('VoucherTransferStatus', {
   description: 'PENDING_APPROVAL → PENDING_ACCEPTANCE → ACCEPTED (or REFUSED, EXPIRED); PENDING_APPROVAL → REJECTED or CANCELLED.',
 });
 
+interface VisibleParts {
+  voucher: Voucher;
+  parts: VoucherPart[];
+  /** The financings of all of the voucher's parts: who may know of an assignment is decided from them. */
+  financings: PartFinancing[];
+}
+
 /** Every part of a voucher the caller may see, with the voucher: one read per voucher and request. */
-function visibleParts(ctx: GraphQLContext, voucherId: string): Promise<{ voucher: Voucher; parts: VoucherPart[] }> {
-  const cache = ctx as GraphQLContext & { voucherParts?: Map<string, Promise<{ voucher: Voucher; parts: VoucherPart[] }>> };
+function visibleParts(ctx: GraphQLContext, voucherId: string): Promise<VisibleParts> {
+  const cache = ctx as GraphQLContext & { voucherParts?: Map<string, Promise<VisibleParts>> };
   cache.voucherParts ??= new Map();
   let found = cache.voucherParts.get(voucherId);
   if (!found) {
     found = (async () => {
       const voucher = await ctx.prisma.voucher.findUniqueOrThrow({ where: { id: voucherId } });
       const all = await ctx.prisma.voucherPart.findMany({ where: { voucherId }, orderBy: { partNumber: 'asc' } });
-      const visible = visiblePartIds(all, voucher, ctx.viewer);
-      return { voucher, parts: all.filter((part) => visible.has(part.id)) };
+      const financings = await partFinancingsOf(ctx.prisma, voucherId);
+      const visible = visiblePartIds(all, voucher, ctx.viewer, financings);
+      return { voucher, parts: all.filter((part) => visible.has(part.id)), financings };
     })();
     cache.voucherParts.set(voucherId, found);
   }
   return found;
+}
+
+/** Whether the caller may know that this part is assigned (and to whom). */
+async function knowsAssignment(ctx: GraphQLContext, part: VoucherPart): Promise<boolean> {
+  const { voucher, financings } = await visibleParts(ctx, part.voucherId);
+  return assigneeVisible(part, voucher, ctx.viewer, financings);
 }
 
 interface LineageNode {
@@ -82,7 +110,7 @@ builder.prismaNode('Voucher', {
     closedReason: t.exposeString('closedReason', { nullable: true }),
     parts: t.prismaField({
       type: ['VoucherPart'],
-      description: `The parts you may see, in creation order, at most ${VOUCHER_PARTS_MAX}: all of them to the issuer; to a holder its own, the chain above them and the parts its transfers created.`,
+      description: `The parts you may see, in creation order, at most ${VOUCHER_PARTS_MAX}: all of them to the issuer; to a holder its own, the chain above them and the parts its transfers created; to a funder the parts it finances and the chain above them.`,
       resolve: async (_query, voucher, _args, ctx) => (await visibleParts(ctx, voucher.id)).parts,
     }),
   }),
@@ -96,16 +124,22 @@ export const VoucherPartRef = builder.prismaNode('VoucherPart', {
   fields: (t) => ({
     partNumber: t.exposeString('partNumber'),
     tier: t.exposeInt('tier'),
-    status: t.field({ type: VoucherPartStatusEnum, resolve: (part) => part.status }),
+    status: t.field({
+      type: VoucherPartStatusEnum,
+      description: 'FINANCING and FINANCED show only to those who may know of the assignment (its holder, its funder, the issuer under open assignment); anyone else sees ACTIVE.',
+      resolve: async (part, _args, ctx) => partStatusAsSeen(part.status, await knowsAssignment(ctx, part)),
+    }),
     holder: t.relation('holder', { type: Counterparty }),
     voucher: t.relation('voucher'),
     originalAmount: t.field({ type: Money, description: 'What the part received when it was created.', resolve: (part) => money(part.originalAmount, part.currency) }),
     heldAmount: t.field({ type: Money, description: 'What it holds: received, less what it transferred away.', resolve: (part) => money(part.heldAmount, part.currency) }),
     holding: t.field({
       type: Money,
-      description: "The part's claim in the ledger's memo book, now or as of a past instant (the holdings at any past time are a balance query).",
+      description:
+        "The part's claim in the ledger's memo book, now or as of a past instant (the holdings at any past time are a balance query). To those who may not know of an assignment, the claim whoever holds it: the holder's and its funder's together.",
       args: { asOf: t.arg({ type: 'DateTime', required: false }) },
-      resolve: async (part, { asOf }, ctx) => money(await partHolding(ctx.prisma, part.claimAccountId, asOf ?? null), part.currency),
+      resolve: async (part, { asOf }, ctx) =>
+        money((await knowsAssignment(ctx, part)) ? await partHolding(ctx.prisma, part.claimAccountId, asOf ?? null) : await partHoldingUnassigned(ctx.prisma, part, asOf ?? null), part.currency),
     }),
     acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true }),
     chain: t.prismaField({
@@ -121,7 +155,7 @@ export const VoucherPartRef = builder.prismaNode('VoucherPart', {
     }),
     lineage: t.field({
       type: VoucherLineageNode,
-      description: 'The tree below this part, as far as you may see it (the issuer: all of it; a holder: the parts its own transfers created).',
+      description: 'The tree below this part, as far as you may see it (the issuer: all of it; a holder: the parts its own transfers created; a funder: nothing below the part it finances).',
       resolve: async (part, _args, ctx) => {
         const { parts } = await visibleParts(ctx, part.voucherId);
         const children = new Map<string, VoucherPart[]>();
@@ -166,6 +200,14 @@ builder.prismaNode('VoucherTransfer', {
     acceptanceDeadline: t.expose('acceptanceDeadline', { type: 'DateTime' }),
     closedReason: t.exposeString('closedReason', { nullable: true }),
     workflow: t.field({ type: WorkflowStatus, resolve: (transfer, _args, ctx) => describeVoucherAcceptanceWorkflow(ctx.temporal, transfer.id) }),
+    certificate: t.prismaField({
+      type: 'Document',
+      nullable: true,
+      description:
+        'The transfer certificate (转让凭证, a PDF with the chain of holders), rendered once the transfer or issue is accepted: null before then, and to anyone but its transferor, its recipient and operators.',
+      resolve: (query, transfer, _args, ctx) =>
+        ctx.prisma.document.findFirst({ ...query, where: { AND: [{ voucherTransferId: transfer.id, kind: 'TRANSFER_CERTIFICATE' }, visibleDocumentsWhere(ctx.viewer)] } }),
+    }),
   }),
 });
 

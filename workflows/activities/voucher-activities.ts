@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
-import type { PrismaClient } from '../../prisma/client';
+import type { Party, PrismaClient, VoucherPart } from '../../prisma/client';
 import { decideVoucherTransfer } from '../../prisma/stores/voucher-store';
 import { storedAmount } from '../../prisma/stores/to-decimal';
 import type { Currency } from '../../domain/money';
 import type { VoucherDecider, VoucherNotificationKind, VoucherTransferDecision, VoucherTransferState } from '../contracts/voucher-acceptance';
+import { isoDateOfColumn } from '../../domain/business-date';
 import { formatMoney } from './documents/format-money';
+import { storeDocumentOnce, type StoredDocument } from './documents/store-document';
+import { renderTransferCertificate, type HolderChainLink, type TransferCertificateData } from './documents/transfer-certificate';
 
 export interface VoucherActivityDependencies {
   prisma: PrismaClient;
@@ -42,8 +45,62 @@ const NOTIFICATION_TEXT: Record<VoucherNotificationKind, (number: string, amount
   }),
 };
 
+/**
+ * The facts of an accepted transfer (or issue) as its certificate shows them, read from the
+ * rows the acceptance wrote: the chain is walked up from the recipient's part to the root, one
+ * read per tier, so a voucher of many parts costs no more than its depth.
+ */
+async function loadTransferCertificate(prisma: PrismaClient, transferId: string): Promise<TransferCertificateData> {
+  const transfer = await prisma.voucherTransfer.findUniqueOrThrow({
+    where: { id: transferId },
+    include: { voucher: { include: { issuer: true } }, fromPart: true, toPart: true, fromParty: true, toParty: true, invoices: { orderBy: { lineNumber: 'asc' } } },
+  });
+  // Only an accepted transfer moved a claim: a certificate of anything else would certify what did not happen.
+  if (transfer.status !== 'ACCEPTED' || !transfer.approvedAt || !transfer.toPart.acceptedAt) throw new Error(`voucher transfer ${transfer.transferNumber} is ${transfer.status}: only an accepted transfer has a certificate`);
+  const currency = transfer.currency as Currency;
+  const chain: HolderChainLink[] = [];
+  for (let partId: string | null = transfer.toPartId; partId !== null; ) {
+    const part: VoucherPart & { holder: Party } = await prisma.voucherPart.findUniqueOrThrow({ where: { id: partId }, include: { holder: true } });
+    if (!part.acceptedAt) throw new Error(`voucher part ${part.partNumber} in the chain of ${transfer.transferNumber} was never accepted`);
+    chain.unshift({ tier: part.tier, partNumber: part.partNumber, holder: { legalName: part.holder.legalName, creditCode: part.holder.creditCode }, amountReceived: storedAmount(part.originalAmount, currency), acceptedAt: part.acceptedAt });
+    // Tiers fall by one per step up to the root at tier 1: a longer walk is a broken lineage, not a reason to spin.
+    if (chain.length > transfer.toPart.tier) throw new Error(`voucher part ${transfer.toPart.partNumber}'s chain is longer than its tier`);
+    partId = part.parentPartId;
+  }
+  const party = (row: { legalName: string; creditCode: string }) => ({ legalName: row.legalName, creditCode: row.creditCode });
+  return {
+    voucherNumber: transfer.voucher.voucherNumber,
+    transferNumber: transfer.transferNumber,
+    issuer: party(transfer.voucher.issuer),
+    currency,
+    voucherAmount: storedAmount(transfer.voucher.amount, currency),
+    dueDate: isoDateOfColumn(transfer.voucher.dueDate),
+    fromPartNumber: transfer.fromPart?.partNumber ?? null,
+    toPartNumber: transfer.toPart.partNumber,
+    transferor: party(transfer.fromParty),
+    recipient: party(transfer.toParty),
+    amount: storedAmount(transfer.amount, currency),
+    contractNumber: transfer.contractNumber,
+    invoices: transfer.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: storedAmount(invoice.amount, currency), issueDate: isoDateOfColumn(invoice.issueDate) })),
+    chain,
+    approvedAt: transfer.approvedAt,
+    acceptedAt: transfer.toPart.acceptedAt,
+  };
+}
+
 export function createVoucherActivities({ prisma, logger }: VoucherActivityDependencies) {
   return {
+    /**
+     * Renders and stores the transfer certificate (转让凭证) of an accepted transfer or issue, once:
+     * a retry finds the stored copy (storeDocumentOnce), and the fonts are the process's.
+     */
+    async generateTransferCertificate(input: { transferId: string }): Promise<StoredDocument> {
+      return storeDocumentOnce(prisma, logger, { voucherTransferId: input.transferId }, 'TRANSFER_CERTIFICATE', async () => {
+        const data = await loadTransferCertificate(prisma, input.transferId);
+        return { bytes: await renderTransferCertificate(data), fileName: `${data.transferNumber}-transfer-certificate.pdf` };
+      });
+    },
+
     /** Applies an approval, rejection, cancellation, acceptance, refusal or expiry under the transfer's row lock. */
     async decideVoucherTransfer(input: { transferId: string; decision: VoucherTransferDecision; actor: VoucherDecider | null }): Promise<VoucherTransferState> {
       const transfer = await decideVoucherTransfer(prisma, input.transferId, input.decision, input.actor);

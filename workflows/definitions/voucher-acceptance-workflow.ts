@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { WrongStateError } from '../../domain/errors';
 import {
   acceptVoucherTransferUpdate,
@@ -15,7 +15,13 @@ import {
   type VoucherTransferStatus,
 } from '../contracts/voucher-acceptance';
 import { refuse } from './update-support';
-import { decide, expire, notify } from './voucher/voucher-acceptance-steps';
+import { certify, decide, expire, notify } from './voucher/voucher-acceptance-steps';
+
+/**
+ * The change that renders each accepted transfer's certificate (docs/workflows/changing-a-workflow.md):
+ * a history written before it ends with the outcome's notification and no document activity.
+ */
+export const TRANSFER_CERTIFICATE_PATCH = 'transfer-certificate';
 
 const DECIDED: readonly VoucherTransferStatus[] = ['ACCEPTED', 'REJECTED', 'CANCELLED', 'REFUSED', 'EXPIRED'];
 
@@ -84,7 +90,11 @@ export async function voucherAcceptanceWorkflow(input: VoucherAcceptanceInput): 
   if (!decided()) state.status = (await expire(transferId)).status;
   // Let an Update that arrived during the last step finish and answer its caller.
   await condition(allHandlersFinished);
+  // The certificate follows the acceptance, off its path: the claim has moved and the recipient
+  // had its answer before anything is rendered, and the transferor's news does not wait for a PDF.
+  const certificate = state.status === 'ACCEPTED' && patched(TRANSFER_CERTIFICATE_PATCH) ? certify(transferId, workflowId) : Promise.resolve();
   await announce(transferId, workflowId, state.status);
+  await certificate;
   return state;
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DocumentKind, PrismaClient } from '../../../prisma/client';
 import { sha256Hex } from '../../../prisma/stores/sha256-hex';
 
-export type DocumentOwner = { receivableId: string } | { financingId: string };
+export type DocumentOwner = { receivableId: string } | { financingId: string } | { voucherTransferId: string };
 
 export interface StoredDocument {
   documentId: string;

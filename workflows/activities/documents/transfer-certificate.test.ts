@@ -30,6 +30,7 @@ const invoices = Array.from({ length: 20 }, (_, index) => ({ code: `44030011${St
 
 const deep: TransferCertificateData = {
   voucherNumber: V,
+  transferNumber: `${V}-T0012`,
   issuer: { legalName: CORE, creditCode: '91110000100000000X' },
   currency: 'CNY',
   voucherAmount: '10000000.00',
@@ -49,6 +50,7 @@ const deep: TransferCertificateData = {
 /** The feature's scenario: T1 transfers 3,000,000.00 to A, with two invoices. */
 const simple: TransferCertificateData = {
   ...deep,
+  transferNumber: `${V}-T0002`,
   fromPartNumber: `${V}-0001`,
   toPartNumber: `${V}-0002`,
   transferor: HOLDERS[0]!,
@@ -119,6 +121,30 @@ describe('transfer certificate', { timeout: 60_000 }, () => {
     // Capital numerals are dense glyphs (零 has 13 strokes): compared at twice the usual resolution.
     await assertGlyphsDrawn(bytes, '人民币陆拾伍万肆仟叁佰贰拾壹元零玖分', { scale: 6 });
     await assertGlyphsDrawn(bytes, '数字债权凭证转让凭证', { weight: 'bold' });
+  });
+
+  it('certifies the issue to the first holder, with a chain of one and the issuer as transferor', async () => {
+    const issue: TransferCertificateData = {
+      ...simple,
+      transferNumber: `${V}-T0001`,
+      fromPartNumber: null,
+      transferor: simple.issuer,
+      recipient: HOLDERS[0]!,
+      toPartNumber: `${V}-0001`,
+      amount: '10000000.00',
+      invoices: [{ code: '3100201130', number: '77000001', amount: '10000000.00', issueDate: '2026-11-01' }],
+      chain: [chain[0]!],
+      approvedAt: new Date('2026-11-01T01:00:00Z'),
+      acceptedAt: chain[0]!.acceptedAt,
+    };
+    const bytes = await renderTransferCertificate(issue);
+    await previewPdf('transfer-certificate-issue', bytes);
+    const text = compactText((await extractPdfText(bytes)).join('\n'));
+    for (const expected of [`${V}-T0001`, '开立 Issue', '首个持有人', '人民币壹仟万元整', 'CNY 10,000,000.00', HOLDERS[0]!.legalName, CORE]) expect(text).toContain(compactText(expected));
+    for (const page of await allRuns(bytes)) expectNoOverlaps(page);
+    expect(() => transferCertificateSpec({ ...issue, chain: [chain[0]!, chain[1]!] })).toThrow(/one holder in its chain/);
+    expect(() => transferCertificateSpec({ ...issue, transferor: HOLDERS[2]! })).toThrow(/made by the issuer/);
+    expect(() => transferCertificateSpec({ ...issue, amount: '9000000.00' })).toThrow(/not the voucher's/);
   });
 
   it('shows no capital numerals for another currency than renminbi', () => {

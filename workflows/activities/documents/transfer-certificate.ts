@@ -28,8 +28,10 @@ export interface TransferCertificateData {
   voucherAmount: string;
   /** YYYY-MM-DD: when the core enterprise pays. */
   dueDate: string;
-  /** The transferor's part, from which the amount was split. */
-  fromPartNumber: string;
+  /** `<voucher number>-T<4 digits>`: the transfer's own number (the issue's is `-T0001`). */
+  transferNumber: string;
+  /** The transferor's part, from which the amount was split; null for the issue (the issuer holds no part). */
+  fromPartNumber: string | null;
   /** The part created for the recipient. */
   toPartNumber: string;
   transferor: PartyRef;
@@ -60,7 +62,14 @@ function checkTransfer(data: TransferCertificateData): void {
   const amount = new Decimal(data.amount);
   if (!amount.gt(0)) throw new RangeError(`the transfer's amount ${data.amount} ${currency} must be positive`);
   if (amount.gt(data.voucherAmount)) throw new RangeError(`the transfer's amount ${data.amount} ${currency} exceeds the voucher's ${data.voucherAmount}`);
-  if (chain.length < 2) throw new RangeError('the chain of holders must run from the first holder to the recipient: at least two links');
+  if (data.fromPartNumber === null) {
+    // The issue: the issuer is the transferor and the first holder the recipient, of the whole voucher.
+    if (chain.length !== 1) throw new RangeError('the issue has one holder in its chain: the first holder');
+    if (data.transferor.creditCode !== data.issuer.creditCode) throw new RangeError('the issue is made by the issuer');
+    if (!amount.eq(data.voucherAmount)) throw new RangeError(`the issue's amount ${data.amount} ${currency} is not the voucher's ${data.voucherAmount}`);
+  } else if (chain.length < 2) {
+    throw new RangeError('the chain of holders must run from the first holder to the recipient: at least two links');
+  }
   chain.forEach((link, index) => {
     if (link.tier !== index + 1) throw new RangeError(`link ${index + 1} of the chain is at tier ${link.tier}; the chain must run tier 1, 2, 3 … from the issue`);
     const received = new Decimal(link.amountReceived);
@@ -73,9 +82,11 @@ function checkTransfer(data: TransferCertificateData): void {
     }
   });
   const last = chain[chain.length - 1] as HolderChainLink;
-  const previous = chain[chain.length - 2] as HolderChainLink;
   if (last.partNumber !== data.toPartNumber || last.holder.creditCode !== data.recipient.creditCode) throw new RangeError('the chain of holders must end with the recipient and its new part');
-  if (previous.partNumber !== data.fromPartNumber || previous.holder.creditCode !== data.transferor.creditCode) throw new RangeError('the chain of holders must pass through the transferor and the part transferred from');
+  const previous = chain[chain.length - 2];
+  if (data.fromPartNumber !== null && (previous?.partNumber !== data.fromPartNumber || previous.holder.creditCode !== data.transferor.creditCode)) {
+    throw new RangeError('the chain of holders must pass through the transferor and the part transferred from');
+  }
   if (!new Decimal(last.amountReceived).eq(amount)) throw new RangeError(`the recipient's link shows ${last.amountReceived} ${currency}, not the ${data.amount} transferred`);
   if (data.approvedAt.getTime() > data.acceptedAt.getTime()) throw new RangeError('the transfer was accepted before the transferor approved it');
   if (last.acceptedAt.getTime() !== data.acceptedAt.getTime()) throw new RangeError("the recipient's link must carry the transfer's acceptance time");
@@ -91,10 +102,11 @@ function transferSection(data: TransferCertificateData): DocumentSection {
     kind: 'fields',
     heading: '本次转让 This transfer',
     rows: [
-      { label: '转出凭证 From part', value: data.fromPartNumber },
+      { label: '转让编号 Transfer No.', value: data.transferNumber },
+      { label: '转出凭证 From part', value: data.fromPartNumber ?? '开立 Issue (核心企业开立 issued by the core enterprise)' },
       { label: '转入凭证 To part', value: data.toPartNumber },
-      ...partyRows('转让人 Transferor', data.transferor),
-      ...partyRows('受让人 Recipient', data.recipient),
+      ...partyRows(data.fromPartNumber === null ? '开立人 Issuer' : '转让人 Transferor', data.transferor),
+      ...partyRows(data.fromPartNumber === null ? '首个持有人 First holder' : '受让人 Recipient', data.recipient),
       { label: '转让金额 Amount', value: money(data.amount) },
       ...(capital === null ? [] : [{ label: '金额大写 In words', value: `人民币${capital}` }]),
       { label: '复核时间 Approved at', value: `${formatShanghaiTime(data.approvedAt)} (UTC+08:00)` },
@@ -121,27 +133,40 @@ function chainTable(data: TransferCertificateData): DocumentSection {
   };
 }
 
+/** What the certificate certifies: a transfer from a part, or the issue to the first holder. */
+function statement(data: TransferCertificateData): string {
+  const acceptedAt = formatShanghaiTime(data.acceptedAt);
+  const money = formatMoney(data.amount, data.currency);
+  const issuer = data.issuer.legalName;
+  if (data.fromPartNumber === null) {
+    return (
+      `兹证明：核心企业 ${issuer}（开立人）向 ${data.recipient.legalName}（首个持有人）开立数字债权凭证 ${data.voucherNumber}，金额 ${money}，` +
+      `持有人已于 ${acceptedAt}（UTC+08:00）签收，形成凭证 ${data.toPartNumber}。自签收时起，持有人享有对核心企业 ${issuer} 的该笔债权，` +
+      `${issuer}于到期日 ${data.dueDate} 向凭证持有人付款。\n` +
+      `This certifies that the core enterprise ${issuer} issued voucher ${data.voucherNumber} for ${money} to its first holder, who accepted it at ${acceptedAt} (UTC+08:00) as part ${data.toPartNumber}. ` +
+      `From acceptance, the holder has the claim on the core enterprise for that amount; the core enterprise pays the holder on the due date ${data.dueDate}.`
+    );
+  }
+  return (
+    `兹证明：${data.transferor.legalName}（转让人）将其持有的数字债权凭证 ${data.fromPartNumber} 项下 ${money} 的债权转让给 ${data.recipient.legalName}（受让人），` +
+    `受让人已于 ${acceptedAt}（UTC+08:00）签收，形成凭证 ${data.toPartNumber}。自签收时起，该部分对核心企业 ${issuer} 的债权（凭证 ${data.voucherNumber}）转由受让人享有，` +
+    `${issuer}于到期日 ${data.dueDate} 向凭证持有人付款。\n` +
+    `This certifies that the transferor transferred ${money} of its claim under voucher part ${data.fromPartNumber} to the recipient, who accepted it at ${acceptedAt} (UTC+08:00) as part ${data.toPartNumber}. ` +
+    `From acceptance, the claim on the core enterprise ${issuer} under voucher ${data.voucherNumber} for that amount passes to the recipient; the core enterprise pays the holder on the due date ${data.dueDate}.`
+  );
+}
+
 /** The certificate's content; exported so tests can check wording without parsing a PDF. */
 export function transferCertificateSpec(data: TransferCertificateData): DocumentSpec {
   checkTransfer(data);
   const acceptedAt = formatShanghaiTime(data.acceptedAt);
-  const money = formatMoney(data.amount, data.currency);
-  const issuer = data.issuer.legalName;
   return {
     title: '数字债权凭证转让凭证',
     subtitle: 'Voucher Transfer Certificate',
     reference: data.toPartNumber,
     issuedAt: data.acceptedAt,
     sections: [
-      {
-        kind: 'paragraph',
-        text:
-          `兹证明：${data.transferor.legalName}（转让人）将其持有的数字债权凭证 ${data.fromPartNumber} 项下 ${money} 的债权转让给 ${data.recipient.legalName}（受让人），` +
-          `受让人已于 ${acceptedAt}（UTC+08:00）签收，形成凭证 ${data.toPartNumber}。自签收时起，该部分对核心企业 ${issuer} 的债权（凭证 ${data.voucherNumber}）转由受让人享有，` +
-          `${issuer}于到期日 ${data.dueDate} 向凭证持有人付款。\n` +
-          `This certifies that the transferor transferred ${money} of its claim under voucher part ${data.fromPartNumber} to the recipient, who accepted it at ${acceptedAt} (UTC+08:00) as part ${data.toPartNumber}. ` +
-          `From acceptance, the claim on the core enterprise ${issuer} under voucher ${data.voucherNumber} for that amount passes to the recipient; the core enterprise pays the holder on the due date ${data.dueDate}.`,
-      },
+      { kind: 'paragraph', text: statement(data) },
       {
         kind: 'fields',
         heading: '凭证 Voucher',
@@ -159,8 +184,8 @@ export function transferCertificateSpec(data: TransferCertificateData): Document
       {
         kind: 'signatures',
         parties: [
-          { role: '转让人 Transferor', name: data.transferor.legalName, signedAt: `${formatShanghaiTime(data.approvedAt)} 在线复核 approved online` },
-          { role: '受让人 Recipient', name: data.recipient.legalName, signedAt: `${acceptedAt} 在线签收 accepted online` },
+          { role: data.fromPartNumber === null ? '开立人 Issuer' : '转让人 Transferor', name: data.transferor.legalName, signedAt: `${formatShanghaiTime(data.approvedAt)} 在线复核 approved online` },
+          { role: data.fromPartNumber === null ? '首个持有人 First holder' : '受让人 Recipient', name: data.recipient.legalName, signedAt: `${acceptedAt} 在线签收 accepted online` },
         ],
       },
     ],
