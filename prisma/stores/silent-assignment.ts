@@ -91,3 +91,33 @@ export async function silentLimitUseByAccount(db: PrismaClient | Tx, viewer: Act
   for (const row of rows) use.set(row.accountId, row.amount);
   return use;
 }
+
+/**
+ * The parts of one voucher whose financing the viewer may not know of (voucher.md "Who sees
+ * what"): financed by a funder under silent assignment when the viewer is the issuer, or financed
+ * at all when the viewer sees the part only as an ancestor or a recipient of its own parts. To
+ * such a viewer the part shows as it would with no financing: its state ACTIVE rather than
+ * FINANCING or FINANCED, and its claim whole (the claim the funder now holds included), since
+ * either alone would tell it of the assignment. The holder, the funder, the issuer under open
+ * assignment and operators see the financing. One statement per voucher; empty for operators.
+ */
+export async function silentlyAssignedParts(db: PrismaClient | Tx, viewer: Actor, voucherId: string): Promise<Set<string>> {
+  if (isOperator(viewer)) return new Set();
+  const rows = await db.receivable.findMany({
+    where: {
+      voucherPart: { voucherId },
+      financings: {
+        some: {
+          // The same rule as visibleFinancingsWhere (financing-store.ts), negated: a financing the viewer may not see.
+          supplierPartyId: { not: viewer.partyId },
+          funderPartyId: { not: viewer.partyId },
+          NOT: { obligorPartyId: viewer.partyId, programTerms: { assignmentMode: 'OPEN' } },
+          // As for receivables: an application that ended before approval assigned nothing.
+          status: { notIn: [...CLOSED_BEFORE_APPROVAL] },
+        },
+      },
+    },
+    select: { voucherPartId: true },
+  });
+  return new Set(rows.flatMap((row) => (row.voucherPartId ? [row.voucherPartId] : [])));
+}

@@ -1,8 +1,12 @@
-import { VOUCHER_PARTS_MAX } from '../../domain/voucher-rules';
+import { partStatusAsSeen, VOUCHER_PARTS_MAX } from '../../domain/voucher-rules';
 import { z } from 'zod';
 import { VoucherPartStatus as PartStatusValues, VoucherStatus as VoucherStatusValues, VoucherTransferStatus as TransferStatusValues } from '../../prisma/generated/client/enums';
 import type { Voucher, VoucherPart } from '../../prisma/client';
 import { partHolding, visiblePartIds, visiblePartsWhere, visibleTransfersWhere, visibleVouchersWhere } from '../../prisma/stores/voucher-store';
+import { assignedAccountCode } from '../../prisma/stores/voucher-financing-store';
+import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
+import { silentlyAssignedParts } from '../../prisma/stores/silent-assignment';
+import { Decimal } from '../../domain/money';
 import { isoDateOfColumn } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
 import { REASON_LENGTH_MAX, RECEIVABLE_INVOICES_MAX } from '../../domain/receivable-rules';
@@ -52,6 +56,26 @@ function visibleParts(ctx: GraphQLContext, voucherId: string): Promise<{ voucher
   return found;
 }
 
+/** Whether the caller may not know of the part's financing (silentlyAssignedParts): one read per voucher and request. */
+async function assignmentHidden(ctx: GraphQLContext, part: VoucherPart): Promise<boolean> {
+  const cache = ctx as GraphQLContext & { silentlyAssigned?: Map<string, Promise<Set<string>>> };
+  cache.silentlyAssigned ??= new Map();
+  let hidden = cache.silentlyAssigned.get(part.voucherId);
+  if (!hidden) {
+    hidden = silentlyAssignedParts(ctx.prisma, ctx.viewer, part.voucherId);
+    cache.silentlyAssigned.set(part.voucherId, hidden);
+  }
+  return (await hidden).has(part.id);
+}
+
+/** The part's claim as the caller may see it: with what its funder holds when the caller may not know of the financing. */
+async function holdingAsSeen(ctx: GraphQLContext, part: VoucherPart, asOf: Date | null): Promise<Decimal | string> {
+  const claim = await partHolding(ctx.prisma, part.claimAccountId, asOf);
+  if (!(await assignmentHidden(ctx, part))) return claim;
+  const assigned = await findAccountByCode(ctx.prisma, assignedAccountCode(part.id, part.currency));
+  return assigned ? new Decimal(claim).plus(await partHolding(ctx.prisma, assigned.id, asOf)) : claim;
+}
+
 interface LineageNode {
   part: VoucherPart;
   children: LineageNode[];
@@ -96,7 +120,8 @@ export const VoucherPartRef = builder.prismaNode('VoucherPart', {
   fields: (t) => ({
     partNumber: t.exposeString('partNumber'),
     tier: t.exposeInt('tier'),
-    status: t.field({ type: VoucherPartStatusEnum, resolve: (part) => part.status }),
+    // A state of FINANCING or FINANCED alone would tell the issuer of a silent assignment, or a holder of its neighbours' financings.
+    status: t.field({ type: VoucherPartStatusEnum, resolve: async (part, _args, ctx) => partStatusAsSeen(part.status, !(await assignmentHidden(ctx, part))) }),
     holder: t.relation('holder', { type: Counterparty }),
     voucher: t.relation('voucher'),
     originalAmount: t.field({ type: Money, description: 'What the part received when it was created.', resolve: (part) => money(part.originalAmount, part.currency) }),
@@ -105,7 +130,7 @@ export const VoucherPartRef = builder.prismaNode('VoucherPart', {
       type: Money,
       description: "The part's claim in the ledger's memo book, now or as of a past instant (the holdings at any past time are a balance query).",
       args: { asOf: t.arg({ type: 'DateTime', required: false }) },
-      resolve: async (part, { asOf }, ctx) => money(await partHolding(ctx.prisma, part.claimAccountId, asOf ?? null), part.currency),
+      resolve: async (part, { asOf }, ctx) => money(await holdingAsSeen(ctx, part, asOf ?? null), part.currency),
     }),
     acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true }),
     chain: t.prismaField({
