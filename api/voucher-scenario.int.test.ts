@@ -52,6 +52,7 @@ const APPLY = `mutation ($input: ApplyForVoucherFinancingInput!) { applyForVouch
 const DECIDE_FINANCING = (name: string) => `mutation ($id: ID!) { ${name}(id: $id) { ${FINANCING_RESULT} } }`;
 const FINANCING = `query ($id: ID!) { financing(id: $id) { status valueDate tenorDays principal { amount } interest { amount } fees { amount } netDisbursement { amount } disbursed { amount }
   repaid { principal { amount } interest { amount } penalty { amount } } outstanding { principal { amount } interest { amount } } surplusReturned { amount } penaltyAccrued { amount } penaltyDays overdueSince } }`;
+const RECEIVABLES = `{ receivables(first: 100) { totalCount edges { node { supplier { legalName } contractNumber } } } }`;
 const VOUCHER = `query ($id: ID!) { voucher(id: $id) { status parts { partNumber status heldAmount { amount } holding { amount } holder { legalName } } } }`;
 const PART = `query ($id: ID!) { node(id: $id) { ... on VoucherPart { status heldAmount { amount } holding { amount } voucher { status } } } }`;
 const CALENDAR = `query ($from: Date) { voucherMaturityCalendar(from: $from) { dueDate owed { amount } paid { amount } outstanding { amount } voucherCount
@@ -261,24 +262,30 @@ describe('the voucher scenario of docs/workflows/voucher.md, end to end over the
   });
 
   it('lets exactly one of a transfer and an application for the same whole part win, the loser changing nothing', async () => {
-    // Twice, each request sent first once: whichever holds the part's claim first wins.
-    for (const transferFirst of [true, false]) {
+    // Three rounds on fresh vouchers: both sent at once in either order, then the application a
+    // moment ahead (it has more to do before it holds the part). Whichever holds the claim first wins.
+    for (const { transferFirst, transferDelayMs } of [{ transferFirst: true, transferDelayMs: 0 }, { transferFirst: false, transferDelayMs: 0 }, { transferFirst: false, transferDelayMs: 300 }]) {
       const { rootPartId } = await issue('100000.00');
       const part = await db.prisma.voucherPart.findUniqueOrThrow({ where: { id: rowId(rootPartId) } });
       const before = { holds: await db.prisma.ledgerHold.count(), transfers: await db.prisma.voucherTransfer.count(), financings: await db.prisma.financing.count() };
-      const proposeWhole = () =>
-        call(companies.T1.maker, PROPOSE, {
+      const proposeWhole = async () => {
+        if (transferDelayMs > 0) await new Promise((resume) => setTimeout(resume, transferDelayMs));
+        return call(companies.T1.maker, PROPOSE, {
           input: { fromPartId: rootPartId, recipientCreditCode: companies.A.creditCode, contractNumber: 'CG-RACE', currency: 'CNY', amount: '100000.00', invoices: [invoice('100000.00')], idempotencyKey: `race-t-${uniqueInvoiceNumber()}` },
         });
+      };
       const applyWhole = () => call(companies.T1.maker, APPLY, { input: { partId: rootPartId, programId: programs.F1, amount: '80000.00', idempotencyKey: `race-f-${uniqueInvoiceNumber()}` } });
-      const [transferred, applied] = transferFirst ? await Promise.all([proposeWhole(), applyWhole()]) : (await Promise.all([applyWhole(), proposeWhole()])).reverse();
-      const transferWon = transferred!.__typename === 'VoucherTransfer';
-      const financingWon = applied!.__typename === 'Financing';
+      const [transferred, applied] = transferFirst ? await Promise.all([proposeWhole(), applyWhole()]) : ((await Promise.all([applyWhole(), proposeWhole()])).reverse() as [Result, Result]);
+      const transferWon = transferred.__typename === 'VoucherTransfer';
+      const financingWon = applied.__typename === 'Financing';
       expect([transferWon, financingWon].filter(Boolean), JSON.stringify([transferred, applied])).toHaveLength(1);
-      const loser = transferWon ? applied! : transferred!;
+      const loser = transferWon ? applied : transferred;
+      // The application that loses finds the part's claim held (or the part already moving); the transfer, the part in a financing or its claim held.
       expect(loser.code, JSON.stringify(loser)).toMatch(transferWon ? /^(VOUCHER_PART_UNAVAILABLE|WRONG_STATE)$/ : /^(EXCEEDS_AVAILABLE_AMOUNT|WRONG_STATE)$/);
-      // One hold on the part's claim, one transfer or one financing: the loser left no trace.
-      expect(await db.prisma.ledgerHold.count()).toBe(before.holds + 1);
+      // One hold on the part's claim, the winner's; one transfer or one financing (with its limit holds): the loser left no trace.
+      expect(await db.prisma.ledgerHold.count({ where: { debitAccountId: part.claimAccountId, status: 'PENDING' } })).toBe(1);
+      const financing = financingWon ? await db.prisma.financing.findUniqueOrThrow({ where: { id: rowId(applied.id) } }) : null;
+      expect(await db.prisma.ledgerHold.count()).toBe(before.holds + 1 + (financing?.limitHoldIds.length ?? 0));
       expect(await db.prisma.voucherTransfer.count()).toBe(before.transfers + (transferWon ? 1 : 0));
       expect(await db.prisma.financing.count()).toBe(before.financings + (financingWon ? 1 : 0));
       expect((await getBalance(db.prisma, part.claimAccountId)).available.toFixed(2)).toBe('0.00');
@@ -366,6 +373,11 @@ describe('the voucher scenario of docs/workflows/voucher.md, end to end over the
       ]);
       expect((await call(companies.D.maker, PART, { id: voucher.parts.D })).status).toBe('FINANCED');
     }
+    // A part is financed on a receivable made for it: under silent assignment its very existence
+    // would tell the core enterprise of the application, so it owes none it can see but B's.
+    const owed = await call(companies.Core.maker, RECEIVABLES);
+    expect(owed.edges.map((edge: Result) => edge.node.supplier.legalName)).not.toContain(NAMES.D);
+    expect(owed.edges.filter((edge: Result) => edge.node.supplier.legalName === NAMES.B)).toHaveLength(2);
     await expectBooksAgreeWithTheBank();
   });
 
