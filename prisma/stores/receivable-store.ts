@@ -43,8 +43,12 @@ function requestHash(valid: ValidRegistration): string {
 /** Where-clause of the receivables a party may see: its own, those it owes, all for operators. */
 export function visibleReceivablesWhere(actor: Actor): Prisma.ReceivableWhereInput {
   if (isOperator(actor)) return {};
+  // A receivable made for a voucher part exists only because its holder applied for financing:
+  // the issuer owes the voucher, not this receivable, and sees it only once a financing under
+  // open assignment tells it of the application (a silent one must not, nor one that lost a race).
+  const owed: Prisma.ReceivableWhereInput = { obligorPartyId: actor.partyId, OR: [{ voucherPartId: null }, { financings: { some: { programTerms: { assignmentMode: 'OPEN' } } } }] };
   // A funder sees the receivables it was asked to finance: it is buying them.
-  return { OR: [{ supplierPartyId: actor.partyId }, { obligorPartyId: actor.partyId }, { financings: { some: { funderPartyId: actor.partyId } } }] };
+  return { OR: [{ supplierPartyId: actor.partyId }, owed, { financings: { some: { funderPartyId: actor.partyId } } }] };
 }
 
 export async function findVisibleReceivable(prisma: PrismaClient | Tx, actor: Actor, receivableId: string): Promise<Receivable> {
