@@ -54,10 +54,13 @@ export function createVoucherActivities({ prisma, logger }: VoucherActivityDepen
     /** Puts a message in the recipient's or the transferor's inbox, once per dedupe key. */
     async notifyVoucherTransferParty(input: { transferId: string; to: 'TRANSFEROR' | 'RECIPIENT'; kind: VoucherNotificationKind; dedupeKey: string }): Promise<void> {
       const transfer = await prisma.voucherTransfer.findUniqueOrThrow({ where: { id: input.transferId } });
+      const partyId = input.to === 'TRANSFEROR' ? transfer.fromPartyId : transfer.toPartyId;
+      // A company not yet registered has no inbox: it is told of its open offers when its party is created.
+      if (partyId === null) return;
       const currency = transfer.currency as Currency;
       const text = NOTIFICATION_TEXT[input.kind](transfer.transferNumber, formatMoney(storedAmount(transfer.amount, currency), currency));
       await prisma.notification.createMany({
-        data: [{ partyId: input.to === 'TRANSFEROR' ? transfer.fromPartyId : transfer.toPartyId, kind: input.kind, subject: text.subject, body: text.body, voucherTransferId: transfer.id, dedupeKey: input.dedupeKey }],
+        data: [{ partyId, kind: input.kind, subject: text.subject, body: text.body, voucherTransferId: transfer.id, dedupeKey: input.dedupeKey }],
         skipDuplicates: true,
       });
     },
