@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../domain/business-date';
+import { openAccount } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
+import { openClaimAccount } from '../prisma/stores/voucher-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { globalId, rowId } from '../test/support/global-ids';
@@ -186,6 +189,32 @@ describe('vouchers offered to a company not yet registered', () => {
     await expect(db.prisma.$executeRaw`UPDATE voucher_transfer SET recipient_credit_code = NULL, recipient_name = NULL WHERE id = ${id}::uuid`).rejects.toThrow();
     await expect(db.prisma.$executeRaw`UPDATE voucher_transfer SET to_party_id = ${stranger.partyId}::uuid, to_part_id = ${rowId(rootPartId)}::uuid WHERE id = ${id}::uuid`).rejects.toThrow(/not for party/);
     expect((await decide('cancelVoucherTransfer', tier1, proposed.id, 'a test of the database')).status).toBe('CANCELLED');
+  });
+
+  it('lets the ledger give an owner-less claim account its owner once, and no other account a new owner', async () => {
+    const claim = await openClaimAccount(db.prisma, randomUUID(), null, 'CNY');
+    await db.prisma.$executeRaw`UPDATE ledger_account SET owner_party_id = ${stranger.partyId}::uuid WHERE id = ${claim.id}::uuid`;
+    await expect(db.prisma.$executeRaw`UPDATE ledger_account SET owner_party_id = ${tier1.partyId}::uuid WHERE id = ${claim.id}::uuid`).rejects.toThrow(/identity cannot change/);
+    const owned = (await db.prisma.voucherPart.findUniqueOrThrow({ where: { id: rowId(rootPartId) }, include: { claimAccount: true } })).claimAccount;
+    await expect(db.prisma.$executeRaw`UPDATE ledger_account SET owner_party_id = ${stranger.partyId}::uuid WHERE id = ${owned.id}::uuid`).rejects.toThrow(/identity cannot change/);
+    const platform = await openAccount(db.prisma, { code: `test-suspense-${randomUUID()}`, name: 'Suspense', type: 'LIABILITY', purpose: 'SUSPENSE', currency: 'CNY' });
+    await expect(db.prisma.$executeRaw`UPDATE ledger_account SET owner_party_id = ${stranger.partyId}::uuid WHERE id = ${platform.id}::uuid`).rejects.toThrow(/identity cannot change/);
+  });
+
+  it('attaches an offer proposed while its company is being registered, whichever commits first', async () => {
+    const ROUNDS = 4;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const company = { creditCode: uniqueCreditCode(), name: `佛山市顺德区第${round + 1}五金厂` };
+      const [proposed, created] = await Promise.all([
+        propose(company, '1.00'),
+        api.call(operator.token, CREATE_PARTY, { input: { legalName: company.name, creditCode: company.creditCode, roles: ['SUPPLIER'] } }),
+      ]);
+      expect(proposed.__typename).toBe('VoucherTransfer');
+      expect(created.__typename).toBe('Party');
+      const row = await db.prisma.voucherTransfer.findUniqueOrThrow({ where: { id: rowId(proposed.id) }, include: { toPart: true } });
+      expect([row.toPartyId, row.toPart?.holderPartyId, row.toPart?.tier]).toEqual([rowId(created.id), rowId(created.id), 2]);
+      expect((await decide('cancelVoucherTransfer', tier1, proposed.id, 'a test of the race')).status).toBe('CANCELLED');
+    }
   });
 
   it('expires an offer nobody registered for, gives the amount back, and attaches nothing when the company registers later', async () => {
