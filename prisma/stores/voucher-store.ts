@@ -417,9 +417,10 @@ export async function attachWaitingTransfers(
   await lockCreditCode(tx, party.creditCode);
   // Each transfer row is locked before its voucher, as a decision locks them, so an expiry racing the registration gives one effect.
   // No page size: every open offer must attach in this transaction, or it would wait for a party that already exists.
+  // The code is compared as char(18), the column's type, so the partial index on waiting offers serves the lookup.
   const waiting = await tx.$queryRaw<Array<{ id: string }>>`
     SELECT id::text AS id FROM voucher_transfer
-     WHERE recipient_credit_code = ${party.creditCode} AND to_party_id IS NULL AND status::text IN ('PENDING_APPROVAL', 'PENDING_ACCEPTANCE')
+     WHERE recipient_credit_code = ${party.creditCode}::char(18) AND to_party_id IS NULL AND status::text IN ('PENDING_APPROVAL', 'PENDING_ACCEPTANCE')
      ORDER BY proposed_at, id
        FOR UPDATE`;
   const result: AttachedOffers = { attached: [], nameMismatched: [] };
