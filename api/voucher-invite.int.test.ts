@@ -173,6 +173,16 @@ describe('vouchers offered to a company not yet registered', () => {
     expect((await decide('cancelVoucherTransfer', tier1, named.id, 'a test of the name')).status).toBe('CANCELLED');
   });
 
+  it('answers a repeated offer to an unregistered company with the same transfer, and a changed name as another request', async () => {
+    const input = { fromPartId: rootPartId, recipientCreditCode: uniqueCreditCode(), recipientName: '肇庆市星河电子有限公司', contractNumber: 'CG-2026-0303', currency: 'CNY', amount: '5.00', invoices: [invoice('5.00')], idempotencyKey: `same-${uniqueInvoiceNumber()}` };
+    const [first, second] = await Promise.all([api.call(tier1.token, PROPOSE, { input }), api.call(tier1.token, PROPOSE, { input })]);
+    expect(first.__typename).toBe('VoucherTransfer');
+    expect(second.id).toBe(first.id);
+    expect(await db.prisma.voucherTransfer.count({ where: { fromPartyId: tier1.partyId, idempotencyKey: input.idempotencyKey } })).toBe(1);
+    expect((await api.call(tier1.token, PROPOSE, { input: { ...input, recipientName: '肇庆市星河电子科技有限公司' } })).code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await decide('cancelVoucherTransfer', tier1, first.id, 'a test of repeats')).status).toBe('CANCELLED');
+  });
+
   it('does not attach an offer whose name is not the registered name of the company that registers with its code', async () => {
     const creditCode = uniqueCreditCode();
     const proposed = await propose({ creditCode, name: '佛山市联发五金有限公司' }, '10.00');
