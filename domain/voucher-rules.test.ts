@@ -11,8 +11,11 @@ import {
   isPartNumber,
   isVoucherNumber,
   partStatusAsSeen,
+  resolveRecipient,
+  sameCompanyName,
   validateVoucherIssue,
   validateVoucherTransfer,
+  validateVoucherTransferInput,
   visibleParts,
   VOUCHER_PARTS_MAX,
   type LineageRow,
@@ -342,5 +345,39 @@ describe('visibleParts', () => {
     expect(partStatusAsSeen('FINANCING', false)).toBe('ACTIVE');
     expect(partStatusAsSeen('FINANCED', true)).toBe('FINANCED');
     expect(partStatusAsSeen('PAID', false)).toBe('PAID');
+  });
+});
+
+describe('resolveRecipient', () => {
+  const registered = { legalName: '中山市恒达电镀厂（普通合伙）' };
+
+  it('takes a registered party with no name given, or with its own name in either width of brackets', () => {
+    expect(resolveRecipient(registered, { creditCode: A_CODE, name: null }, 'recipient')).toEqual({ registered: true });
+    expect(resolveRecipient(registered, { creditCode: A_CODE, name: '中山市恒达电镀厂(普通合伙)' }, 'recipient')).toEqual({ registered: true });
+    expect(sameCompanyName(' 中山市恒达电镀厂（普通合伙） ', '中山市恒达电镀厂(普通合伙)')).toBe(true);
+  });
+
+  it('refuses another name for a registered party without telling the registered one', () => {
+    const error = failure(() => resolveRecipient(registered, { creditCode: A_CODE, name: '中山市恒达电镀厂' }, 'recipient'));
+    expect(error.code).toBe('RECIPIENT_NAME_MISMATCH');
+    expect(pathsOf(error)).toEqual(['input.recipientName']);
+    expect(error.message).not.toContain('普通合伙');
+    expect(sameCompanyName('中山市恒达电镀厂', '中山市恒达電镀厂')).toBe(false);
+  });
+
+  it('needs the name of a company not yet registered, and then waits for it', () => {
+    const error = failure(() => resolveRecipient(null, { creditCode: A_CODE, name: null }, 'holder'));
+    expect(error.code).toBe('RECIPIENT_NOT_REGISTERED');
+    expect(pathsOf(error)).toEqual(['input.holderCreditCode']);
+    expect(resolveRecipient(null, { creditCode: A_CODE, name: '中山市恒达电镀厂' }, 'holder')).toEqual({ registered: false, creditCode: A_CODE, name: '中山市恒达电镀厂' });
+  });
+
+  it('normalises a given name and refuses a blank or too long one in the input check', () => {
+    const terms = { voucher: { currency: 'CNY' as const, dueDate: '2027-02-20' }, holderCreditCode: T1_CODE };
+    const input = (recipientName: string) => ({ recipientCreditCode: A_CODE, recipientName, amount: '100.00', currency: 'CNY', contractNumber: 'CG-1', invoices: [{ invoiceCode: '4403201130', invoiceNumber: '00000001', amount: '100.00', issueDate: '2026-11-01' }], idempotencyKey: 'k-1' });
+    expect(validateVoucherTransferInput(input('  中山市  恒达电镀厂 '), terms, NOW).recipientName).toBe('中山市 恒达电镀厂');
+    expect(pathsOf(failure(() => validateVoucherTransferInput(input('   '), terms, NOW)))).toEqual(['input.recipientName']);
+    expect(pathsOf(failure(() => validateVoucherTransferInput(input('厂'.repeat(201)), terms, NOW)))).toEqual(['input.recipientName']);
+    expect(validateVoucherTransferInput(input('厂'.repeat(200)), terms, NOW).recipientName).toHaveLength(200);
   });
 });

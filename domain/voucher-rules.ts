@@ -2,6 +2,7 @@ import { businessDateOf, type IsoDate } from './business-date';
 import { creditCodeProblem, normaliseCreditCode, CREDIT_CODE_PROBLEM_MESSAGES } from './credit-code';
 import { LimitExceededError, NotFoundError, ValidationError, WrongStateError, type FieldIssue } from './errors';
 import { Decimal, formatAmount, isCurrency, type Currency } from './money';
+import { LEGAL_NAME_LENGTH_MAX } from './party-rules';
 import type { AssignmentMode } from './program-rules';
 import {
   amountIssue,
@@ -83,6 +84,8 @@ export function comparePartNumbers(a: string, b: string): number {
 export interface VoucherIssueInput {
   /** The first holder (tier 1), by its unified social credit code. */
   holderCreditCode: string;
+  /** Its registered name: required when no party has the code yet, checked against the party's when one has. */
+  holderName?: string | null;
   contractNumber: string;
   currency: string;
   amount: string;
@@ -94,6 +97,8 @@ export interface VoucherIssueInput {
 
 export interface ValidVoucherIssue {
   holderCreditCode: string;
+  /** Normalised as a party's legal name is; null when not given. */
+  holderName: string | null;
   contractNumber: string;
   currency: Currency;
   amount: Decimal;
@@ -120,6 +125,7 @@ export function validateVoucherIssue(input: VoucherIssueInput, issuer: { creditC
   const issues: FieldIssue[] = [];
   let code = 'VALIDATION_FAILED';
   const holder = creditCodeIssue(input.holderCreditCode, ['input', 'holderCreditCode']);
+  const holderName = recipientNameOf(input.holderName, ['input', 'holderName'], issues);
   if (holder.issue) issues.push(holder.issue);
   else if (holder.code === normaliseCreditCode(issuer.creditCode)) {
     issues.push({ path: ['input', 'holderCreditCode'], message: 'the first holder must be another party than the issuing core enterprise' });
@@ -148,6 +154,7 @@ export function validateVoucherIssue(input: VoucherIssueInput, issuer: { creditC
   if (issues.length > 0 || registration === undefined) throw new ValidationError(issues, code);
   return {
     holderCreditCode: holder.code,
+    holderName,
     contractNumber: registration.contractNumber,
     currency: registration.currency,
     amount: registration.faceAmount,
@@ -159,11 +166,64 @@ export function validateVoucherIssue(input: VoucherIssueInput, issuer: { creditC
 }
 
 // ---------------------------------------------------------------------------------------
+// The recipient (of an issue or a transfer): a party on the platform, or a company not yet
+// registered, named by its credit code and registered name, which the offer waits for.
+
+/** A company name as a party's legal name is stored (party-rules.ts): NFC, trimmed, single spaces. */
+function normaliseCompanyName(name: string): string {
+  return name.normalize('NFC').trim().replace(/\s+/g, ' ');
+}
+
+/** The recipient's name as given, normalised; null when not given, an issue when blank or too long. */
+function recipientNameOf(value: string | null | undefined, path: string[], issues: FieldIssue[]): string | null {
+  if (value === null || value === undefined) return null;
+  const name = normaliseCompanyName(value);
+  if (name.length === 0) issues.push({ path, message: 'must not be blank: leave it out, or give the registered name of the company' });
+  else if ([...name].length > LEGAL_NAME_LENGTH_MAX) issues.push({ path, message: `must be at most ${LEGAL_NAME_LENGTH_MAX} characters` });
+  return name;
+}
+
+/**
+ * Two spellings of one registered name: full-width and half-width forms (（）and (), ＡＢＣ and
+ * ABC) are the same characters to a person reading the name, so NFKC folds them; nothing else is
+ * forgiven, so a typo is not.
+ */
+export function sameCompanyName(a: string, b: string): boolean {
+  const fold = (name: string) => normaliseCompanyName(name).normalize('NFKC').replace(/\s+/g, ' ');
+  return fold(a) === fold(b);
+}
+
+export type Recipient = { registered: true } | { registered: false; creditCode: string; name: string };
+
+/**
+ * Who an issue or a transfer goes to, given the party registered with the credit code (null when
+ * none is). A party: the name, when given, must be its registered name (RECIPIENT_NAME_MISMATCH),
+ * so a mistyped code does not send a claim to another company; the registered name is not told.
+ * No party: the name is required (RECIPIENT_NOT_REGISTERED without it), and the offer waits for
+ * the company to register under that code.
+ */
+export function resolveRecipient(registered: { legalName: string } | null, named: { creditCode: string; name: string | null }, field: 'recipient' | 'holder'): Recipient {
+  const at = (suffix: string) => ['input', `${field}${suffix}`];
+  if (registered) {
+    if (named.name !== null && !sameCompanyName(registered.legalName, named.name)) {
+      throw ValidationError.field(at('Name'), `the company registered with credit code ${named.creditCode} has another registered name than ${JSON.stringify(named.name)}: check the code and the name`, 'RECIPIENT_NAME_MISMATCH');
+    }
+    return { registered: true };
+  }
+  if (named.name === null) {
+    throw ValidationError.field(at('CreditCode'), `no party with credit code ${named.creditCode} is registered on the platform: give the company's registered name (${field}Name) to offer it the voucher before it registers`, 'RECIPIENT_NOT_REGISTERED');
+  }
+  return { registered: false, creditCode: named.creditCode, name: named.name };
+}
+
+// ---------------------------------------------------------------------------------------
 // Transfer (拆分流转): a holder pays a supplier of its own with part of its available amount.
 
 export interface VoucherTransferInput {
   /** The recipient, by its unified social credit code: it need not be enrolled anywhere yet. */
   recipientCreditCode: string;
+  /** Its registered name: required when no party has the code yet, checked against the party's when one has. */
+  recipientName?: string | null;
   amount: string;
   currency: string;
   /** The trade background: the contract between the transferor (buyer) and the recipient (seller). */
@@ -176,6 +236,8 @@ export interface VoucherTransferInput {
 
 export interface ValidVoucherTransfer {
   recipientCreditCode: string;
+  /** Normalised as a party's legal name is; null when not given. */
+  recipientName: string | null;
   amount: Decimal;
   currency: Currency;
   contractNumber: string;
@@ -234,6 +296,7 @@ export function validateVoucherTransferInput(
   const { voucher } = context;
 
   const recipient = creditCodeIssue(input.recipientCreditCode, at('recipientCreditCode'));
+  const recipientName = recipientNameOf(input.recipientName, at('recipientName'), issues);
   if (recipient.issue) issues.push(recipient.issue);
   else if (recipient.code === normaliseCreditCode(context.holderCreditCode)) {
     issues.push({ path: at('recipientCreditCode'), message: 'a holder cannot transfer a voucher to itself' });
@@ -266,7 +329,7 @@ export function validateVoucherTransferInput(
     }
   }
   if (issues.length > 0) throw new ValidationError(issues, code);
-  return { recipientCreditCode: recipient.code, amount: new Decimal(input.amount), currency: voucher.currency, contractNumber, invoices, documentHashes, idempotencyKey };
+  return { recipientCreditCode: recipient.code, recipientName, amount: new Decimal(input.amount), currency: voucher.currency, contractNumber, invoices, documentHashes, idempotencyKey };
 }
 
 /** The second and third steps of validateVoucherTransfer: the voucher's and the part's state, then the amount available. */

@@ -1,11 +1,25 @@
 import { assertPermitted, type Actor } from '../domain/actor';
 import { createParty as insertParty, type CreatePartyInput } from '../prisma/stores/party-store';
+import { attachWaitingTransfers, type AttachedOffers } from '../prisma/stores/voucher-store';
+import { workflowIds } from '../workflows/contracts/workflow-ids';
 import type { UseCaseContext } from './use-case-context';
 
-/** A platform administrator registers a party, with the virtual accounts its roles need. */
+/**
+ * A platform administrator registers a party, with the virtual accounts its roles need. Vouchers
+ * offered to its credit code before it registered (docs/workflows/voucher-acceptance.md) become
+ * its own in the same transaction: each open offer gets its part, and the new party is told of
+ * those waiting for its acceptance, under the key the acceptance workflow tells an offer with, so
+ * it is told once whichever comes first.
+ */
 export async function createParty(ctx: UseCaseContext, actor: Actor, input: CreatePartyInput): Promise<{ partyId: string }> {
   assertPermitted(actor, 'CREATE_PARTY');
-  const party = await insertParty(ctx.prisma, input);
-  ctx.logger.info({ partyId: party.id }, 'party created');
+  let offers: AttachedOffers = { attached: [], nameMismatched: [] };
+  const party = await insertParty(ctx.prisma, input, async (tx, created) => {
+    offers = await attachWaitingTransfers(tx, created, { now: new Date(), offeredNotification: (transfer) => ({ dedupeKey: `${workflowIds.voucherTransfer(transfer.id)}:offered` }) });
+  });
+  ctx.logger.info(
+    { partyId: party.id, vouchersOffered: offers.attached.map((transfer) => transfer.transferNumber), offersUnderAnotherName: offers.nameMismatched.map((transfer) => transfer.transferNumber) },
+    'party created',
+  );
   return { partyId: party.id };
 }

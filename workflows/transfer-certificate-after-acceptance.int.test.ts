@@ -88,7 +88,7 @@ describe('a transfer certificate that cannot be rendered', () => {
     release();
     const result = await api.temporal.workflow.getHandle(workflowIds.voucherTransfer(transfer.id)).result();
     expect(result).toEqual({ status: 'ACCEPTED' });
-    const part = await db.prisma.voucherPart.findUniqueOrThrow({ where: { id: transfer.toPartId } });
+    const part = await db.prisma.voucherPart.findUniqueOrThrow({ where: { id: transfer.toPartId! } });
     expect(part.status).toBe('ACTIVE');
     expect((await getBalance(db.prisma, part.claimAccountId)).posted.toFixed(2)).toBe('800000.00');
     expect((await db.prisma.voucher.findUniqueOrThrow({ where: { id: transfer.voucherId } })).status).toBe('ACTIVE');

@@ -1,6 +1,6 @@
 import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches } from './api-key-token';
 import { openPartyAccounts } from './chart-of-accounts';
-import { runTransaction } from './run-transaction';
+import { runTransaction, type Tx } from './run-transaction';
 import { isUniqueViolation } from './unique-violation';
 import { isAdminOf, isOperator, type Actor } from '../../domain/actor';
 import { normaliseCreditCode } from '../../domain/credit-code';
@@ -25,13 +25,19 @@ export interface CreatePartyInput {
   roles: PartyRole[];
 }
 
-export async function createParty(prisma: PrismaClient, input: CreatePartyInput): Promise<Party> {
+/**
+ * Creates a party with the virtual accounts its roles need. `alsoInTransaction` runs in the same
+ * transaction after the party's insert: what must exist together with the party (the offers made
+ * to its credit code before it registered) is never left half done by a crash between the two.
+ */
+export async function createParty(prisma: PrismaClient, input: CreatePartyInput, alsoInTransaction?: (tx: Tx, party: Party) => Promise<void>): Promise<Party> {
   const { legalName, creditCode } = validatePartyInput(input);
   try {
     // One transaction: a party never exists without the virtual accounts its roles need.
     return await runTransaction(prisma, async (tx) => {
       const party = await tx.party.create({ data: { legalName, creditCode, roles: input.roles } });
       await openPartyAccounts(tx, party);
+      await alsoInTransaction?.(tx, party);
       return party;
     });
   } catch (error) {

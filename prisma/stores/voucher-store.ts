@@ -1,11 +1,11 @@
 import { assertFourEyes } from '../../domain/four-eyes';
 import { isOperator, type Actor } from '../../domain/actor';
 import { dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
-import { ConflictError, LimitExceededError, NotFoundError, ReceivableEncumberedError, ValidationError, WrongStateError } from '../../domain/errors';
+import { ConflictError, LimitExceededError, NotFoundError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
-import { exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
+import { exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, resolveRecipient, sameCompanyName, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
 import type { VoucherTransferDecision } from '../../workflows/contracts/voucher-acceptance';
-import type { AssignmentMode, Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
+import type { AssignmentMode, Party, Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
 import { findAccountByCode, openAccount } from './ledger/accounts';
 import type { LedgerDb } from './ledger/ledger-db';
 import { getBalance } from './ledger/balances';
@@ -13,7 +13,7 @@ import { postHold, reserveHold, voidHold } from './ledger/holds';
 import { invoiceFingerprint } from './receivable-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
-import { toDecimal } from './to-decimal';
+import { storedAmount, toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 import { assignedAccountCode } from './voucher-financing-store';
 
@@ -42,6 +42,16 @@ export function voucherClaimAccountCode(partId: string, currency: Currency): str
   return `voucher-part:${partId}:CLAIM:${currency}`;
 }
 
+const CLAIM_ACCOUNT_CODE = /^voucher-part:([0-9a-f-]{36}):CLAIM:[A-Z]{3}$/;
+
+/** The part a claim account was opened for (voucherClaimAccountCode read back). */
+function partIdOfClaimAccount(code: string): string {
+  const match = CLAIM_ACCOUNT_CODE.exec(code);
+  // The hold of every transfer credits a claim account opened under this code: anything else is a broken ledger.
+  if (!match) throw new Error(`ledger account ${code} is not a voucher part's claim account`);
+  return match[1] as string;
+}
+
 export function voucherCollectionAccountCode(voucherId: string, currency: Currency): string {
   return `voucher:${voucherId}:COLLECTION:${currency}`;
 }
@@ -53,7 +63,14 @@ export const voucherTransferKeys = {
   void: (transferId: string) => `voucher-transfer:${transferId}:void`,
 };
 
-function backgroundHash(kind: string, valid: Omit<ValidVoucherTransfer, 'recipientCreditCode'>, extra: Record<string, string>): string {
+type TradeBackground = Omit<ValidVoucherTransfer, 'recipientCreditCode' | 'recipientName'>;
+
+/** The recipient's name enters a request's hash only when given, so the hash of a request without it is what it always was. */
+function namedRecipient(key: string, name: string | null): Record<string, string> {
+  return name === null ? {} : { [key]: name };
+}
+
+function backgroundHash(kind: string, valid: TradeBackground, extra: Record<string, string>): string {
   return sha256Hex(
     JSON.stringify({
       kind,
@@ -86,8 +103,12 @@ export function openCollectionAccount(db: LedgerDb, voucherId: string, issuerPar
   });
 }
 
-/** A part's claim on the issuer (VOUCHER_CLAIM, memo book), owned by its holder. */
-export function openClaimAccount(db: LedgerDb, partId: string, holderPartyId: string, currency: Currency) {
+/**
+ * A part's claim on the issuer (VOUCHER_CLAIM, memo book), owned by its holder. For a company not
+ * yet registered it is opened without an owner (the hold of the offer needs it), and gets its
+ * owner once, when the company's party attaches the offer (attachWaitingTransfers).
+ */
+export function openClaimAccount(db: LedgerDb, partId: string, holderPartyId: string | null, currency: Currency) {
   // No overdraft: what a part has transferred, or holds for a pending transfer, cannot leave it again.
   return openAccount(db, {
     code: voucherClaimAccountCode(partId, currency),
@@ -102,7 +123,7 @@ export function openClaimAccount(db: LedgerDb, partId: string, holderPartyId: st
 }
 
 /** The invoices of a trade background as rows, fingerprinted with the buyer's (the transferor's) credit code. */
-function invoiceRows(valid: Omit<ValidVoucherTransfer, 'recipientCreditCode'>, buyerCreditCode: string) {
+function invoiceRows(valid: TradeBackground, buyerCreditCode: string) {
   return valid.invoices.map((invoice, index) => ({
     lineNumber: index + 1,
     invoiceCode: invoice.invoiceCode,
@@ -139,8 +160,8 @@ async function nextNumber(tx: Tx, voucherId: string, voucherNumber: string, of: 
  */
 function createTransfer(
   tx: Tx,
-  row: { id: string; transferNumber: string; voucherId: string; fromPartId: string | null; toPartId: string; fromPartyId: string; toPartyId: string; holdId: string },
-  { valid, hash, rows, actor, now, acceptanceWindowMs }: { valid: Omit<ValidVoucherTransfer, 'recipientCreditCode'>; hash: string; rows: ReturnType<typeof invoiceRows>; actor: Actor; now: Date; acceptanceWindowMs: number },
+  row: { id: string; transferNumber: string; voucherId: string; fromPartId: string | null; fromPartyId: string; holdId: string } & RecipientColumns,
+  { valid, hash, rows, actor, now, acceptanceWindowMs }: { valid: TradeBackground; hash: string; rows: ReturnType<typeof invoiceRows>; actor: Actor; now: Date; acceptanceWindowMs: number },
 ): Promise<VoucherTransfer> {
   return tx.voucherTransfer.create({
     data: {
@@ -158,6 +179,37 @@ function createTransfer(
       registryEntries: { create: rows.map((invoice) => ({ fingerprint: invoice.fingerprint, registrationNumber: row.transferNumber, encumberedSince: now })) },
     },
   });
+}
+
+/** A transfer's recipient columns: the party and its new part, or the named company they wait for. */
+type RecipientColumns =
+  | { toPartyId: string; toPartId: string; recipientCreditCode?: undefined; recipientName?: undefined }
+  | { toPartyId: null; toPartId: null; recipientCreditCode: string; recipientName: string };
+
+/**
+ * Serialises, per credit code, an offer to a company not yet registered with the registration of
+ * that company's party: without it an offer written while the party is being created could miss
+ * the party's look for waiting offers and wait forever (a lost offer). Taken before any row lock,
+ * by both sides, so the two never deadlock.
+ */
+async function lockCreditCode(tx: Tx, creditCode: string): Promise<void> {
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`party-credit-code:${creditCode}`}, 0))::text AS "locked"`;
+}
+
+/**
+ * The recipient of an issue or a transfer, read under the credit code's lock: the party registered
+ * with the code, or (none being) the company named by the code and name given, which the offer
+ * waits for (resolveRecipient's rules).
+ */
+async function findRecipient(tx: Tx, creditCode: string, name: string | null, field: 'recipient' | 'holder'): Promise<Party | { recipientCreditCode: string; recipientName: string }> {
+  await lockCreditCode(tx, creditCode);
+  const party = await tx.party.findUnique({ where: { creditCode } });
+  const recipient = resolveRecipient(party, { creditCode, name }, field);
+  return recipient.registered ? party! : { recipientCreditCode: recipient.creditCode, recipientName: recipient.name };
+}
+
+function recipientColumns(recipient: Party | { recipientCreditCode: string; recipientName: string }, partId: string): RecipientColumns {
+  return 'id' in recipient ? { toPartyId: recipient.id, toPartId: partId } : { toPartyId: null, toPartId: null, ...recipient };
 }
 
 export interface IssueResult {
@@ -188,19 +240,18 @@ export async function issueVoucher(
   ids: { voucherId: string; partId: string; transferId: string },
   { now = new Date(), acceptanceWindowMs }: { now?: Date; acceptanceWindowMs: number },
 ): Promise<IssueResult> {
-  const hash = backgroundHash('issue', valid, { holderCreditCode: valid.holderCreditCode, dueDate: valid.dueDate });
+  const hash = backgroundHash('issue', valid, { holderCreditCode: valid.holderCreditCode, dueDate: valid.dueDate, ...namedRecipient('holderName', valid.holderName) });
   const earlier = await issueReplay(prisma, actor.partyId, valid.idempotencyKey, hash);
   if (earlier) return earlier;
   const issuer = await prisma.party.findUniqueOrThrow({ where: { id: actor.partyId } });
-  const holder = await prisma.party.findUnique({ where: { creditCode: valid.holderCreditCode } });
-  if (!holder) throw ValidationError.field(['input', 'holderCreditCode'], `no party with credit code ${valid.holderCreditCode} is registered on the platform`, 'RECIPIENT_NOT_REGISTERED');
   const rows = invoiceRows(valid, issuer.creditCode);
   const amount = formatAmount(valid.amount, valid.currency);
   try {
     return await runTransaction(prisma, async (tx) => {
+      const holder = recipientColumns(await findRecipient(tx, valid.holderCreditCode, valid.holderName, 'holder'), ids.partId);
       await assertNotEncumbered(tx, rows);
       const issued = await openIssuedAccount(tx, ids.voucherId, issuer.id, valid.currency);
-      const claim = await openClaimAccount(tx, ids.partId, holder.id, valid.currency);
+      const claim = await openClaimAccount(tx, ids.partId, holder.toPartyId, valid.currency);
       const hold = await reserveHold(
         tx,
         { idempotencyKey: voucherTransferKeys.hold(ids.transferId), code: 'VOUCHER_ISSUE', debitAccountId: issued.id, creditAccountId: claim.id, amount, currency: valid.currency, metadata: { voucherId: ids.voucherId, transferId: ids.transferId } },
@@ -224,18 +275,20 @@ export async function issueVoucher(
           updatedAt: now,
         },
       });
-      await tx.voucherPart.create({
-        data: { id: ids.partId, partNumber: formatPartNumber(voucherNumber, 1), voucherId: voucher.id, tier: 1, holderPartyId: holder.id, currency: valid.currency, originalAmount: valid.amount.toFixed(), claimAccountId: claim.id, createdAt: now, updatedAt: now },
-      });
+      // A company not yet registered gets its root part when it registers: a part's holder is a party.
+      if (holder.toPartyId !== null) {
+        await tx.voucherPart.create({
+          data: { id: ids.partId, partNumber: formatPartNumber(voucherNumber, 1), voucherId: voucher.id, tier: 1, holderPartyId: holder.toPartyId, currency: valid.currency, originalAmount: valid.amount.toFixed(), claimAccountId: claim.id, createdAt: now, updatedAt: now },
+        });
+      }
       const transfer = await createTransfer(tx, {
         id: ids.transferId,
         transferNumber: `${voucherNumber}-T0001`,
         voucherId: voucher.id,
         fromPartId: null,
-        toPartId: ids.partId,
         fromPartyId: issuer.id,
-        toPartyId: holder.id,
         holdId: hold.holdId,
+        ...holder,
       }, { valid, hash, rows, actor, now, acceptanceWindowMs });
       return { voucher, transfer, replayed: false };
     });
@@ -286,43 +339,44 @@ export async function proposeVoucherTransfer(
   partId: string,
   { now = new Date(), acceptanceWindowMs }: { now?: Date; acceptanceWindowMs: number },
 ): Promise<{ transfer: VoucherTransfer; replayed: boolean }> {
-  const hash = backgroundHash('transfer', valid, { fromPartId, recipientCreditCode: valid.recipientCreditCode });
+  const hash = backgroundHash('transfer', valid, { fromPartId, recipientCreditCode: valid.recipientCreditCode, ...namedRecipient('recipientName', valid.recipientName) });
   const earlier = await transferReplay(prisma, actor.partyId, valid.idempotencyKey, hash);
   if (earlier) return { transfer: earlier, replayed: true };
   const from = await findHeldPart(prisma, actor, fromPartId);
   if (from.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${from.status}`, from.status);
   const transferor = await prisma.party.findUniqueOrThrow({ where: { id: actor.partyId } });
-  const recipient = await prisma.party.findUnique({ where: { creditCode: valid.recipientCreditCode } });
-  if (!recipient) throw ValidationError.field(['input', 'recipientCreditCode'], `no party with credit code ${valid.recipientCreditCode} is registered on the platform`, 'RECIPIENT_NOT_REGISTERED');
   const rows = invoiceRows(valid, transferor.creditCode);
   const currency = from.currency as Currency;
   try {
     const transfer = await runTransaction(prisma, async (tx) => {
+      const recipient = recipientColumns(await findRecipient(tx, valid.recipientCreditCode, valid.recipientName, 'recipient'), partId);
       // Serialises the voucher's numbering; the amount itself is guarded by the claim account's bound.
       await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${from.voucherId}::uuid FOR UPDATE`;
       const current = await tx.voucherPart.findUniqueOrThrow({ where: { id: from.id } });
       if (current.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${current.status}`, current.status);
       await assertNotEncumbered(tx, rows);
-      const claim = await openClaimAccount(tx, partId, recipient.id, currency);
+      const claim = await openClaimAccount(tx, partId, recipient.toPartyId, currency);
       const hold = await reserveHold(
         tx,
         { idempotencyKey: voucherTransferKeys.hold(transferId), code: 'VOUCHER_TRANSFER', debitAccountId: from.claimAccountId, creditAccountId: claim.id, amount: formatAmount(valid.amount, currency), currency, metadata: { voucherId: from.voucherId, transferId } },
         now,
       );
-      const partNumber = await nextNumber(tx, from.voucherId, from.voucher.voucherNumber, 'part');
       const transferNumber = await nextNumber(tx, from.voucherId, from.voucher.voucherNumber, 'transfer');
-      await tx.voucherPart.create({
-        data: { id: partId, partNumber, voucherId: from.voucherId, parentPartId: from.id, tier: from.tier + 1, holderPartyId: recipient.id, currency, originalAmount: valid.amount.toFixed(), claimAccountId: claim.id, createdAt: now, updatedAt: now },
-      });
+      // A company not yet registered gets its part when it registers: a part's holder is a party.
+      if (recipient.toPartyId !== null) {
+        const partNumber = await nextNumber(tx, from.voucherId, from.voucher.voucherNumber, 'part');
+        await tx.voucherPart.create({
+          data: { id: partId, partNumber, voucherId: from.voucherId, parentPartId: from.id, tier: from.tier + 1, holderPartyId: recipient.toPartyId, currency, originalAmount: valid.amount.toFixed(), claimAccountId: claim.id, createdAt: now, updatedAt: now },
+        });
+      }
       return createTransfer(tx, {
         id: transferId,
         transferNumber,
         voucherId: from.voucherId,
         fromPartId: from.id,
-        toPartId: partId,
         fromPartyId: actor.partyId,
-        toPartyId: recipient.id,
         holdId: hold.holdId,
+        ...recipient,
       }, { valid, hash, rows, actor, now, acceptanceWindowMs });
     });
     return { transfer, replayed: false };
@@ -335,6 +389,86 @@ export async function proposeVoucherTransfer(
     if (isUniqueViolation(error)) await runTransaction(prisma, (tx) => assertNotEncumbered(tx, rows));
     throw error;
   }
+}
+
+export interface AttachedOffers {
+  /** The transfers (and issues) that now have the new party as recipient, with a new part each. */
+  attached: VoucherTransfer[];
+  /** Offers to the party's credit code under another name: they stay unattached and lapse at their deadline. */
+  nameMismatched: VoucherTransfer[];
+}
+
+/**
+ * When an operator creates a party, the offers made to its credit code before it registered
+ * become its own, in the caller's transaction (the party's creation): each open one (waiting for
+ * approval or acceptance) gets the party as recipient and its new part, with the next part number
+ * of its voucher, one tier below the part it came from (tier 1 for an issue), and the part's
+ * claim account (which already holds the offer's amount) gets the party as owner. Offers that
+ * ended meanwhile (expired, rejected, cancelled) stay named by the code and name given. An offer
+ * whose given name is not the party's registered name is not attached: the code and the name
+ * disagree about which company was meant, and the offer lapses at its deadline, the amount going
+ * back. The offers waiting for acceptance are told to the new party (`offeredNotification`, once
+ * per key: the acceptance workflow would tell it under the same key).
+ */
+export async function attachWaitingTransfers(
+  tx: Tx,
+  party: Pick<Party, 'id' | 'creditCode' | 'legalName'>,
+  { now, offeredNotification }: { now: Date; offeredNotification: (transfer: VoucherTransfer) => { dedupeKey: string } },
+): Promise<AttachedOffers> {
+  await lockCreditCode(tx, party.creditCode);
+  // Each transfer row is locked before its voucher, as a decision locks them, so an expiry racing the registration gives one effect.
+  // No page size: every open offer must attach in this transaction, or it would wait for a party that already exists.
+  // The code is compared as char(18), the column's type, so the partial index on waiting offers serves the lookup.
+  const waiting = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id::text AS id FROM voucher_transfer
+     WHERE recipient_credit_code = ${party.creditCode}::char(18) AND to_party_id IS NULL AND status::text IN ('PENDING_APPROVAL', 'PENDING_ACCEPTANCE')
+     ORDER BY proposed_at, id
+       FOR UPDATE`;
+  const result: AttachedOffers = { attached: [], nameMismatched: [] };
+  for (const { id } of waiting) {
+    const transfer = await tx.voucherTransfer.findUniqueOrThrow({ where: { id }, include: { voucher: true, fromPart: true } });
+    if (!sameCompanyName(party.legalName, transfer.recipientName ?? '')) {
+      result.nameMismatched.push(transfer);
+      continue;
+    }
+    const hold = await tx.ledgerHold.findUniqueOrThrow({ where: { id: transfer.holdId }, include: { creditAccount: true } });
+    const partId = partIdOfClaimAccount(hold.creditAccount.code);
+    await tx.ledgerAccount.update({ where: { id: hold.creditAccountId }, data: { ownerPartyId: party.id } });
+    await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${transfer.voucherId}::uuid FOR UPDATE`;
+    const partNumber = await nextNumber(tx, transfer.voucherId, transfer.voucher.voucherNumber, 'part');
+    await tx.voucherPart.create({
+      data: {
+        id: partId,
+        partNumber,
+        voucherId: transfer.voucherId,
+        parentPartId: transfer.fromPartId,
+        tier: transfer.fromPart ? transfer.fromPart.tier + 1 : 1,
+        holderPartyId: party.id,
+        currency: transfer.currency,
+        originalAmount: transfer.amount.toFixed(),
+        claimAccountId: hold.creditAccountId,
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
+    const attached = await tx.voucherTransfer.update({ where: { id }, data: { toPartyId: party.id, toPartId: partId, updatedAt: now } });
+    if (attached.status === 'PENDING_ACCEPTANCE') {
+      const amount = `${storedAmount(attached.amount, attached.currency)} ${attached.currency}`;
+      await tx.notification.createMany({
+        data: [{
+          partyId: party.id,
+          kind: 'VOUCHER_TRANSFER_OFFERED',
+          subject: `请签收数字债权凭证 ${attached.transferNumber} / Please accept voucher transfer ${attached.transferNumber}`,
+          body: `贵司注册前收到一笔数字债权凭证 ${attached.transferNumber}，金额 ${amount}。请在截止时间前签收或拒收。You were offered voucher transfer ${attached.transferNumber} for ${amount} before your company registered; please accept or refuse it before the deadline.`,
+          voucherTransferId: attached.id,
+          dedupeKey: offeredNotification(attached).dedupeKey,
+        }],
+        skipDuplicates: true,
+      });
+    }
+    result.attached.push(attached);
+  }
+  return result;
 }
 
 const TARGET: Record<VoucherTransferDecision['kind'], VoucherTransferStatus> = {
@@ -408,6 +542,8 @@ export async function decideVoucherTransfer(prisma: PrismaClient, transferId: st
 }
 
 async function accept(tx: Tx, transfer: VoucherTransfer, actor: VoucherActor, now: Date): Promise<VoucherTransfer> {
+  // assertDecider let only the recipient party accept, and a transfer has its part exactly when it has that party (a CHECK).
+  if (transfer.toPartId === null) throw new Error(`voucher transfer ${transfer.id} has no recipient part to accept`);
   await postHold(tx, { holdId: transfer.holdId, idempotencyKey: voucherTransferKeys.post(transfer.id), code: transfer.fromPartId === null ? 'VOUCHER_ISSUE' : 'VOUCHER_TRANSFER' }, now);
   const amount = transfer.amount.toFixed();
   if (transfer.fromPartId !== null) {
@@ -431,7 +567,8 @@ async function close(tx: Tx, transfer: VoucherTransfer, decision: Exclude<Vouche
   await voidHold(tx, { holdId: transfer.holdId, idempotencyKey: voucherTransferKeys.void(transfer.id) }, now);
   await tx.registryEntry.updateMany({ where: { voucherTransferId: transfer.id, releasedAt: null }, data: { releasedAt: now } });
   // A part that never came to be: refused by its recipient, or lapsed (expired, rejected or cancelled before it was offered).
-  await tx.voucherPart.update({ where: { id: transfer.toPartId }, data: { status: to === 'REFUSED' ? 'REFUSED' : 'EXPIRED', updatedAt: now } });
+  // An offer to a company that never registered has no part: it stays named by the code and name given.
+  if (transfer.toPartId !== null) await tx.voucherPart.update({ where: { id: transfer.toPartId }, data: { status: to === 'REFUSED' ? 'REFUSED' : 'EXPIRED', updatedAt: now } });
   if (transfer.fromPartId === null) {
     await tx.voucher.update({ where: { id: transfer.voucherId }, data: { status: VOUCHER_END[to]!, closedReason: reason, updatedAt: now } });
   }
@@ -536,10 +673,14 @@ export function visiblePartsWhere(actor: Actor): Prisma.VoucherPartWhereInput {
   };
 }
 
-/** Where-clause of the transfers a party may see: made by it, offered to it, or of a voucher it issued. */
+/**
+ * Where-clause of the transfers a party may see: made by it, offered to it, or of a voucher it
+ * issued. An offer to a company not yet registered is its transferor's alone (and the operators'):
+ * the issuer learns of it when the company registers and the offer has a holder to show.
+ */
 export function visibleTransfersWhere(actor: Actor): Prisma.VoucherTransferWhereInput {
   if (isOperator(actor)) return {};
-  return { OR: [{ fromPartyId: actor.partyId }, { toPartyId: actor.partyId }, { voucher: { issuerPartyId: actor.partyId } }] };
+  return { OR: [{ fromPartyId: actor.partyId }, { toPartyId: actor.partyId }, { voucher: { issuerPartyId: actor.partyId }, toPartyId: { not: null } }] };
 }
 
 /** A transfer the caller may see, for a decision on it: else not found. */

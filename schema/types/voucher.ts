@@ -188,9 +188,20 @@ builder.prismaNode('VoucherTransfer', {
     isIssue: t.boolean({ description: 'True for the issue (from the issuer, no from part).', resolve: (transfer) => transfer.fromPartId === null }),
     voucher: t.relation('voucher'),
     fromPart: t.relation('fromPart', { nullable: true }),
-    toPart: t.relation('toPart'),
+    toPart: t.relation('toPart', { nullable: true, description: 'The part the transfer creates; null while the recipient is a company not yet registered (its part is created when it registers).' }),
     transferor: t.relation('fromParty', { type: Counterparty }),
-    recipient: t.relation('toParty', { type: Counterparty }),
+    recipient: t.relation('toParty', { type: Counterparty, nullable: true, description: 'The recipient party; null while it is a company not yet registered (see recipientCreditCode and recipientName).' }),
+    recipientRegistered: t.boolean({ description: 'False while the recipient is a company not yet registered on the platform: the offer waits for it to register.', resolve: (transfer) => transfer.toPartyId !== null }),
+    recipientCreditCode: t.string({
+      description: "The recipient's unified social credit code: the party's, or the one the transferor gave for a company not yet registered.",
+      select: { recipientCreditCode: true, toParty: { select: { creditCode: true } } },
+      resolve: (transfer) => transfer.toParty?.creditCode ?? transfer.recipientCreditCode!,
+    }),
+    recipientName: t.string({
+      description: "The recipient's name: the party's registered name, or the one the transferor gave for a company not yet registered.",
+      select: { recipientName: true, toParty: { select: { legalName: true } } },
+      resolve: (transfer) => transfer.toParty?.legalName ?? transfer.recipientName!,
+    }),
     amount: t.field({ type: Money, resolve: (transfer) => money(transfer.amount, transfer.currency) }),
     contractNumber: t.exposeString('contractNumber'),
     invoices: t.relation('invoices', { description: `Its invoices in line order, at most ${RECEIVABLE_INVOICES_MAX} (fixed at proposal).`, query: { orderBy: { lineNumber: 'asc' } } }),
@@ -265,6 +276,11 @@ const VoucherInvoiceInput = builder.inputType('VoucherInvoiceInput', {
 const IssueVoucherInput = builder.inputType('IssueVoucherInput', {
   fields: (t) => ({
     holderCreditCode: t.string({ description: "The first holder's unified social credit code.", validate: z.string().max(64) }),
+    holderName: t.string({
+      required: false,
+      description: "The first holder's registered name: required when no party has the credit code yet (the voucher then waits for the company to register); when one has, it must be that party's name.",
+      validate: z.string().max(400),
+    }),
     contractNumber: t.string({ validate: z.string().max(256) }),
     currency: t.string({ validate: z.string().max(8) }),
     amount: t.string({ description: 'Decimal string; at most the sum of the invoice amounts.', validate: z.string().max(64) }),
@@ -278,6 +294,11 @@ const ProposeVoucherTransferInput = builder.inputType('ProposeVoucherTransferInp
   fields: (t) => ({
     fromPartId: t.globalID({ description: 'The part you hold and transfer from.' }),
     recipientCreditCode: t.string({ validate: z.string().max(64) }),
+    recipientName: t.string({
+      required: false,
+      description: "The recipient's registered name: required when no party has the credit code yet (the offer then waits for the company to register); when one has, it must be that party's name.",
+      validate: z.string().max(400),
+    }),
     contractNumber: t.string({ validate: z.string().max(256) }),
     currency: t.string({ description: "The voucher's currency.", validate: z.string().max(8) }),
     amount: t.string({ description: 'Decimal string; at most what the part has available.', validate: z.string().max(64) }),

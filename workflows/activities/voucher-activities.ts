@@ -55,8 +55,9 @@ async function loadTransferCertificate(prisma: PrismaClient, transferId: string)
     where: { id: transferId },
     include: { voucher: { include: { issuer: true } }, fromPart: true, toPart: true, fromParty: true, toParty: true, invoices: { orderBy: { lineNumber: 'asc' } } },
   });
-  // Only an accepted transfer moved a claim: a certificate of anything else would certify what did not happen.
-  if (transfer.status !== 'ACCEPTED' || !transfer.approvedAt || !transfer.toPart.acceptedAt) throw new Error(`voucher transfer ${transfer.transferNumber} is ${transfer.status}: only an accepted transfer has a certificate`);
+  const { toPart, toParty } = transfer;
+  // Only an accepted transfer moved a claim (and an accepted one always has its recipient party and part): a certificate of anything else would certify what did not happen.
+  if (transfer.status !== 'ACCEPTED' || !transfer.approvedAt || !toPart?.acceptedAt || !toParty) throw new Error(`voucher transfer ${transfer.transferNumber} is ${transfer.status}: only an accepted transfer has a certificate`);
   const currency = transfer.currency as Currency;
   const chain: HolderChainLink[] = [];
   for (let partId: string | null = transfer.toPartId; partId !== null; ) {
@@ -64,7 +65,7 @@ async function loadTransferCertificate(prisma: PrismaClient, transferId: string)
     if (!part.acceptedAt) throw new Error(`voucher part ${part.partNumber} in the chain of ${transfer.transferNumber} was never accepted`);
     chain.unshift({ tier: part.tier, partNumber: part.partNumber, holder: { legalName: part.holder.legalName, creditCode: part.holder.creditCode }, amountReceived: storedAmount(part.originalAmount, currency), acceptedAt: part.acceptedAt });
     // Tiers fall by one per step up to the root at tier 1: a longer walk is a broken lineage, not a reason to spin.
-    if (chain.length > transfer.toPart.tier) throw new Error(`voucher part ${transfer.toPart.partNumber}'s chain is longer than its tier`);
+    if (chain.length > toPart.tier) throw new Error(`voucher part ${toPart.partNumber}'s chain is longer than its tier`);
     partId = part.parentPartId;
   }
   const party = (row: { legalName: string; creditCode: string }) => ({ legalName: row.legalName, creditCode: row.creditCode });
@@ -76,15 +77,15 @@ async function loadTransferCertificate(prisma: PrismaClient, transferId: string)
     voucherAmount: storedAmount(transfer.voucher.amount, currency),
     dueDate: isoDateOfColumn(transfer.voucher.dueDate),
     fromPartNumber: transfer.fromPart?.partNumber ?? null,
-    toPartNumber: transfer.toPart.partNumber,
+    toPartNumber: toPart.partNumber,
     transferor: party(transfer.fromParty),
-    recipient: party(transfer.toParty),
+    recipient: party(toParty),
     amount: storedAmount(transfer.amount, currency),
     contractNumber: transfer.contractNumber,
     invoices: transfer.invoices.map((invoice) => ({ code: invoice.invoiceCode, number: invoice.invoiceNumber, amount: storedAmount(invoice.amount, currency), issueDate: isoDateOfColumn(invoice.issueDate) })),
     chain,
     approvedAt: transfer.approvedAt,
-    acceptedAt: transfer.toPart.acceptedAt,
+    acceptedAt: toPart.acceptedAt,
   };
 }
 
@@ -111,10 +112,13 @@ export function createVoucherActivities({ prisma, logger }: VoucherActivityDepen
     /** Puts a message in the recipient's or the transferor's inbox, once per dedupe key. */
     async notifyVoucherTransferParty(input: { transferId: string; to: 'TRANSFEROR' | 'RECIPIENT'; kind: VoucherNotificationKind; dedupeKey: string }): Promise<void> {
       const transfer = await prisma.voucherTransfer.findUniqueOrThrow({ where: { id: input.transferId } });
+      const partyId = input.to === 'TRANSFEROR' ? transfer.fromPartyId : transfer.toPartyId;
+      // A company not yet registered has no inbox: it is told of its open offers when its party is created.
+      if (partyId === null) return;
       const currency = transfer.currency as Currency;
       const text = NOTIFICATION_TEXT[input.kind](transfer.transferNumber, formatMoney(storedAmount(transfer.amount, currency), currency));
       await prisma.notification.createMany({
-        data: [{ partyId: input.to === 'TRANSFEROR' ? transfer.fromPartyId : transfer.toPartyId, kind: input.kind, subject: text.subject, body: text.body, voucherTransferId: transfer.id, dedupeKey: input.dedupeKey }],
+        data: [{ partyId, kind: input.kind, subject: text.subject, body: text.body, voucherTransferId: transfer.id, dedupeKey: input.dedupeKey }],
         skipDuplicates: true,
       });
     },
