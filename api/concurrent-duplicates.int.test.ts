@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../test/support/api';
-import { changedTables, databaseFingerprint } from '../test/support/database-fingerprint';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { duplicateDelivery } from '../test/support/duplicate-delivery';
 import { proposeTermsAmendment } from '../prisma/stores/program-change-store';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_PROGRAM_TERMS, type FinancingParties } from '../test/support/financings';
 import { globalId, rowId } from '../test/support/global-ids';
@@ -16,12 +16,6 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 // before and after), and a fourth copy sent afterwards changes nothing in the database.
 // docs/performance.md ("Duplicate delivery") lists the mutations not covered here yet.
 
-type Result = Record<string, any>;
-
-const COPIES = 3;
-/** Reads 250 ms apart that must find nothing new before the database counts as settled, and the most tried. */
-const SETTLED_READS = 8;
-const SETTLE_READS_MAX = 80;
 const ERRORS = `... on WrongStateError { currentState } ... on Error { code message }`;
 const FINANCING = `__typename ... on Financing { id status } ${ERRORS}`;
 const RECEIVABLE = `__typename ... on Receivable { id status } ${ERRORS}`;
@@ -49,39 +43,7 @@ describe('keyed mutations delivered three times at once', () => {
     await db?.drop();
   });
 
-  async function send(token: string, query: string, variables: Record<string, unknown>, requestId: string): Promise<Result> {
-    const response = await api.request<Record<string, Result>>(token, query, variables, { 'x-request-id': requestId });
-    if (response.errors) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
-    return Object.values(response.data ?? {})[0]!;
-  }
-
-  /** The database once the background work an accepted mutation starts (its workflow's first steps) has written what it writes. */
-  async function settledFingerprint(): Promise<Map<string, string>> {
-    let previous = await databaseFingerprint(db.prisma);
-    let quiet = 0;
-    // Quiet for SETTLED_READS reads in a row: a workflow's next step (a PDF rendered on a busy machine) may take a while to start.
-    for (let attempt = 0; attempt < SETTLE_READS_MAX && quiet < SETTLED_READS; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      const next = await databaseFingerprint(db.prisma);
-      quiet = changedTables(previous, next).length === 0 ? quiet + 1 : 0;
-      previous = next;
-    }
-    return previous;
-  }
-
-  /**
-   * Sends the mutation three times at once with one request id, then a fourth time: every
-   * answer is the first one, and the fourth changes nothing. Returns the answer.
-   */
-  async function deliveredThrice(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
-    const requestId = `dup-${randomUUID()}`;
-    const answers = await Promise.all(Array.from({ length: COPIES }, () => send(token, query, variables, requestId)));
-    for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0]);
-    const after = await settledFingerprint();
-    expect(await send(token, query, variables, requestId)).toEqual(answers[0]);
-    expect(changedTables(after, await settledFingerprint()), 'tables written by a later copy').toEqual([]);
-    return answers[0]!;
-  }
+  const { send, deliveredThrice } = duplicateDelivery(() => db.prisma, () => api);
 
   it('registerReceivable, confirmReceivable: one receivable, one confirmation', async () => {
     const { supplier } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
