@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePlatformAccounts, type PlatformAccounts } from '../prisma/stores/chart-of-accounts';
+import { ensurePlatformAccounts, openPartyAccounts, partyAccountCode, type PlatformAccounts } from '../prisma/stores/chart-of-accounts';
+import { receiveInboundCredit } from '../prisma/stores/inbound-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
@@ -14,13 +17,19 @@ import { createActor, type TestActor } from '../test/support/parties';
 // gets the same answer and the effect is counted where it lives: the proposals' rows, the
 // ledger transactions under their idempotency keys.
 //
-// Covered here: proposeLedgerAdjustment, approveLedgerAdjustment, rejectLedgerAdjustment.
+// Covered here: proposeLedgerAdjustment, approveLedgerAdjustment, rejectLedgerAdjustment;
+// proposeInboundExceptionResolution, approveInboundExceptionResolution (applied to an account,
+// and written off), rejectInboundExceptionResolution.
 
 const ERRORS = `... on WrongStateError { currentState } ... on Error { code message }`;
 const ADJUSTMENT = `__typename ... on LedgerAdjustment { id status reason decisionNote transaction { id code } } ${ERRORS}`;
 const PROPOSE_ADJUSTMENT = `mutation ($input: ProposeLedgerAdjustmentInput!) { proposeLedgerAdjustment(input: $input) { ${ADJUSTMENT} } }`;
 const APPROVE_ADJUSTMENT = `mutation ($id: ID!, $note: String) { approveLedgerAdjustment(id: $id, note: $note) { ${ADJUSTMENT} } }`;
 const REJECT_ADJUSTMENT = `mutation ($id: ID!, $note: String!) { rejectLedgerAdjustment(id: $id, note: $note) { ${ADJUSTMENT} } }`;
+const EXCEPTION = `__typename ... on InboundException { id status proposalNote applyTo { id } resolution { id code } } ${ERRORS}`;
+const PROPOSE_RESOLUTION = `mutation ($id: ID!, $input: ProposeInboundExceptionResolutionInput!) { proposeInboundExceptionResolution(id: $id, input: $input) { ${EXCEPTION} } }`;
+const APPROVE_RESOLUTION = `mutation ($id: ID!) { approveInboundExceptionResolution(id: $id) { ${EXCEPTION} } }`;
+const REJECT_RESOLUTION = `mutation ($id: ID!) { rejectInboundExceptionResolution(id: $id) { ${EXCEPTION} } }`;
 
 describe('operators’ maker-checker mutations delivered three times at once', () => {
   let db: TestDatabase;
@@ -74,4 +83,36 @@ describe('operators’ maker-checker mutations delivered three times at once', (
     expect(await db.prisma.ledgerTransaction.count({ where: { idempotencyKey: `ledger-adjustment:${rowId(second.id)}` } })).toBe(0);
   });
 
+  it('proposeInboundExceptionResolution, approveInboundExceptionResolution, rejectInboundExceptionResolution: one proposal, one decision, the money moved once', async () => {
+    const funder = await createActor(db.prisma, { partyRoles: ['FUNDER'], userRoles: ['ADMIN'] });
+    await openPartyAccounts(db.prisma, { id: funder.partyId, roles: ['FUNDER'] });
+    const funding = (await findAccountByCode(db.prisma, partyAccountCode(funder.partyId, 'FUNDER_FUNDING', 'CNY')))!;
+    const parked = async (amount: string) => {
+      const line = { bankReference: `DUP-${randomUUID().slice(0, 12)}`, virtualAccountNumber: '1234567890123456789', amount, currency: 'CNY', payerName: '前海恒信', payerAccountNumber: '6222020200990011223', remittanceInformation: 'wrong number', receivedAt: new Date() };
+      return globalId('InboundException', (await receiveInboundCredit(db.prisma, line)).exception!.id);
+    };
+
+    const applied = await parked('2500.00');
+    const applyTo = { accountId: globalId('LedgerAccount', funding.id), note: '资金方充值填错账号' };
+    expect(await deliveredThrice(operatorMaker.token, PROPOSE_RESOLUTION, { id: applied, input: applyTo })).toMatchObject({ __typename: 'InboundException', status: 'PROPOSED', applyTo: { id: applyTo.accountId } });
+    const resolved = await deliveredThrice(operatorChecker.token, APPROVE_RESOLUTION, { id: applied });
+    expect(resolved).toMatchObject({ __typename: 'InboundException', status: 'RESOLVED', resolution: { code: 'SUSPENSE_APPLIED' } });
+    expect(await db.prisma.ledgerTransaction.count({ where: { idempotencyKey: { startsWith: `inbound-exception:${rowId(applied)}:` } } })).toBe(1);
+    expect((await getBalance(db.prisma, funding.id)).posted.toFixed(2)).toBe('2500.00');
+    // Another request on the resolved exception is still refused.
+    expect(await send(operatorChecker.token, APPROVE_RESOLUTION, { id: applied })).toMatchObject({ __typename: 'WrongStateError', currentState: 'RESOLVED' });
+    expect(await send(operatorMaker.token, PROPOSE_RESOLUTION, { id: applied, input: applyTo })).toMatchObject({ __typename: 'WrongStateError', currentState: 'RESOLVED' });
+
+    const writtenOff = await parked('0.07');
+    expect(await deliveredThrice(operatorMaker.token, PROPOSE_RESOLUTION, { id: writtenOff, input: { writeOff: true, note: '无法识别付款人' } })).toMatchObject({ __typename: 'InboundException', status: 'PROPOSED' });
+    expect(await deliveredThrice(operatorChecker.token, APPROVE_RESOLUTION, { id: writtenOff })).toMatchObject({ __typename: 'InboundException', status: 'RESOLVED', resolution: { code: 'WRITE_OFF' } });
+    expect(await db.prisma.ledgerTransaction.count({ where: { idempotencyKey: { startsWith: `inbound-exception:${rowId(writtenOff)}:` } } })).toBe(1);
+
+    const rejected = await parked('10.00');
+    await send(operatorMaker.token, PROPOSE_RESOLUTION, { id: rejected, input: { ...applyTo, note: 'perhaps the funder' } });
+    expect(await deliveredThrice(operatorChecker.token, REJECT_RESOLUTION, { id: rejected })).toMatchObject({ __typename: 'InboundException', status: 'OPEN', proposalNote: null, resolution: null });
+    expect(await db.prisma.ledgerTransaction.count({ where: { idempotencyKey: { startsWith: `inbound-exception:${rowId(rejected)}:` } } })).toBe(0);
+    // Rejected is open again: a new proposal (a new request) is taken.
+    expect(await send(operatorMaker.token, PROPOSE_RESOLUTION, { id: rejected, input: applyTo })).toMatchObject({ __typename: 'InboundException', status: 'PROPOSED' });
+  });
 });
