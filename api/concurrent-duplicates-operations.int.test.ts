@@ -6,6 +6,7 @@ import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { startTestApi, type TestApi } from '../test/support/api';
+import { statementCsv, statementDay } from '../test/support/authorization-world';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { duplicateDelivery } from '../test/support/duplicate-delivery';
 import { globalId, rowId } from '../test/support/global-ids';
@@ -19,7 +20,9 @@ import { createActor, type TestActor } from '../test/support/parties';
 //
 // Covered here: proposeLedgerAdjustment, approveLedgerAdjustment, rejectLedgerAdjustment;
 // proposeInboundExceptionResolution, approveInboundExceptionResolution (applied to an account,
-// and written off), rejectInboundExceptionResolution.
+// and written off), rejectInboundExceptionResolution; importBankStatement;
+// proposeReconciliationItemResolution, approveReconciliationItemResolution,
+// rejectReconciliationItemResolution.
 
 const ERRORS = `... on WrongStateError { currentState } ... on Error { code message }`;
 const ADJUSTMENT = `__typename ... on LedgerAdjustment { id status reason decisionNote transaction { id code } } ${ERRORS}`;
@@ -30,6 +33,12 @@ const EXCEPTION = `__typename ... on InboundException { id status proposalNote a
 const PROPOSE_RESOLUTION = `mutation ($id: ID!, $input: ProposeInboundExceptionResolutionInput!) { proposeInboundExceptionResolution(id: $id, input: $input) { ${EXCEPTION} } }`;
 const APPROVE_RESOLUTION = `mutation ($id: ID!) { approveInboundExceptionResolution(id: $id) { ${EXCEPTION} } }`;
 const REJECT_RESOLUTION = `mutation ($id: ID!) { rejectInboundExceptionResolution(id: $id) { ${EXCEPTION} } }`;
+// `importedBefore` is left out of the shared answer: a copy served after the first import is truthfully told it changed nothing.
+const IMPORT_STATEMENT = `mutation ($input: ImportBankStatementInput!) { importBankStatement(input: $input) { __typename ... on ImportBankStatementResult { statement { id bankStatementId entryCount } } ... on Error { code message } } }`;
+const ITEM = `__typename ... on ReconciliationItem { id status pendingResolution { kind proposedAt } resolution { status proposedAt transaction { id code } exception { id } } resolutions { status proposedAt } } ${ERRORS}`;
+const PROPOSE_ITEM = `mutation ($id: ID!, $input: ProposeReconciliationItemResolutionInput!) { proposeReconciliationItemResolution(id: $id, input: $input) { ${ITEM} } }`;
+const APPROVE_ITEM = `mutation ($id: ID!) { approveReconciliationItemResolution(id: $id) { ${ITEM} } }`;
+const REJECT_ITEM = `mutation ($id: ID!) { rejectReconciliationItemResolution(id: $id) { ${ITEM} } }`;
 
 describe('operators’ maker-checker mutations delivered three times at once', () => {
   let db: TestDatabase;
@@ -115,4 +124,30 @@ describe('operators’ maker-checker mutations delivered three times at once', (
     // Rejected is open again: a new proposal (a new request) is taken.
     expect(await send(operatorMaker.token, PROPOSE_RESOLUTION, { id: rejected, input: applyTo })).toMatchObject({ __typename: 'InboundException', status: 'PROPOSED' });
   });
+
+  it('importBankStatement, proposeReconciliationItemResolution, approveReconciliationItemResolution, rejectReconciliationItemResolution: one statement, one proposal, one decision, one posting', async () => {
+    const content = statementCsv(statementDay());
+    const imported = await deliveredThrice(operatorMaker.token, IMPORT_STATEMENT, { input: { format: 'CSV', content } });
+    expect(imported).toMatchObject({ __typename: 'ImportBankStatementResult', statement: { entryCount: 1 } });
+    expect(await db.prisma.bankStatement.count({ where: { bankStatementId: imported.statement.bankStatementId } })).toBe(1);
+    const [item, ...others] = await db.prisma.reconciliationItem.findMany({ where: { outcome: 'BANK_ONLY' } });
+    expect(others).toEqual([]);
+    const id = globalId('ReconciliationItem', item!.id);
+    const input = { kind: 'SUSPENSE', amount: '1234.56', note: '银行多记一笔来账' };
+
+    const rejecting = await deliveredThrice(operatorMaker.token, PROPOSE_ITEM, { id, input });
+    expect(rejecting).toMatchObject({ __typename: 'ReconciliationItem', pendingResolution: { kind: 'SUSPENSE' } });
+    expect(await deliveredThrice(operatorChecker.token, REJECT_ITEM, { id })).toMatchObject({ __typename: 'ReconciliationItem', pendingResolution: null, resolutions: [{ status: 'REJECTED' }] });
+
+    expect(await deliveredThrice(operatorMaker.token, PROPOSE_ITEM, { id, input })).toMatchObject({ __typename: 'ReconciliationItem', pendingResolution: { kind: 'SUSPENSE' } });
+    const resolved = await deliveredThrice(operatorChecker.token, APPROVE_ITEM, { id });
+    expect(resolved).toMatchObject({ __typename: 'ReconciliationItem', status: 'RESOLVED', resolution: { status: 'APPROVED', transaction: { code: 'RECONCILIATION_PARKED' } } });
+    expect(await db.prisma.reconciliationResolution.count({ where: { itemId: item!.id } })).toBe(2);
+    expect(await db.prisma.ledgerTransaction.count({ where: { idempotencyKey: { startsWith: `reconciliation-item:${item!.id}:` } } })).toBe(1);
+    expect(await db.prisma.inboundException.count({ where: { reason: 'RECONCILIATION' } })).toBe(1);
+    // Another request on the resolved item is still refused.
+    expect(await send(operatorMaker.token, PROPOSE_ITEM, { id, input })).toMatchObject({ __typename: expect.stringMatching(/Error$/) });
+    expect(await send(operatorChecker.token, REJECT_ITEM, { id })).toMatchObject({ __typename: 'WrongStateError', currentState: 'RESOLVED' });
+  });
+
 });
