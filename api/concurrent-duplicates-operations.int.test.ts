@@ -9,6 +9,7 @@ import { startTestApi, type TestApi } from '../test/support/api';
 import { statementCsv, statementDay } from '../test/support/authorization-world';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { duplicateDelivery } from '../test/support/duplicate-delivery';
+import { createFinancingParties, disburseDirectly } from '../test/support/financings';
 import { globalId, rowId } from '../test/support/global-ids';
 import { createActor, type TestActor } from '../test/support/parties';
 
@@ -22,7 +23,8 @@ import { createActor, type TestActor } from '../test/support/parties';
 // proposeInboundExceptionResolution, approveInboundExceptionResolution (applied to an account,
 // and written off), rejectInboundExceptionResolution; importBankStatement;
 // proposeReconciliationItemResolution, approveReconciliationItemResolution,
-// rejectReconciliationItemResolution.
+// rejectReconciliationItemResolution; recordOfflineRepayment, approveOfflineRepayment,
+// rejectOfflineRepayment.
 
 const ERRORS = `... on WrongStateError { currentState } ... on Error { code message }`;
 const ADJUSTMENT = `__typename ... on LedgerAdjustment { id status reason decisionNote transaction { id code } } ${ERRORS}`;
@@ -36,6 +38,10 @@ const REJECT_RESOLUTION = `mutation ($id: ID!) { rejectInboundExceptionResolutio
 // `importedBefore` is left out of the shared answer: a copy served after the first import is truthfully told it changed nothing.
 const IMPORT_STATEMENT = `mutation ($input: ImportBankStatementInput!) { importBankStatement(input: $input) { __typename ... on ImportBankStatementResult { statement { id bankStatementId entryCount } } ... on Error { code message } } }`;
 const ITEM = `__typename ... on ReconciliationItem { id status pendingResolution { kind proposedAt } resolution { status proposedAt transaction { id code } exception { id } } resolutions { status proposedAt } } ${ERRORS}`;
+const OFFLINE = `__typename ... on OfflineRepayment { id status bankReference decidedAt matchedCredit { bankReference } } ${ERRORS}`;
+const RECORD_OFFLINE = `mutation ($input: OfflineRepaymentInput!) { recordOfflineRepayment(input: $input) { ${OFFLINE} } }`;
+const APPROVE_OFFLINE = `mutation ($id: ID!) { approveOfflineRepayment(id: $id) { ${OFFLINE} } }`;
+const REJECT_OFFLINE = `mutation ($id: ID!) { rejectOfflineRepayment(id: $id) { ${OFFLINE} } }`;
 const PROPOSE_ITEM = `mutation ($id: ID!, $input: ProposeReconciliationItemResolutionInput!) { proposeReconciliationItemResolution(id: $id, input: $input) { ${ITEM} } }`;
 const APPROVE_ITEM = `mutation ($id: ID!) { approveReconciliationItemResolution(id: $id) { ${ITEM} } }`;
 const REJECT_ITEM = `mutation ($id: ID!) { rejectReconciliationItemResolution(id: $id) { ${ITEM} } }`;
@@ -150,4 +156,20 @@ describe('operators’ maker-checker mutations delivered three times at once', (
     expect(await send(operatorChecker.token, REJECT_ITEM, { id })).toMatchObject({ __typename: 'WrongStateError', currentState: 'RESOLVED' });
   });
 
+  it('recordOfflineRepayment, approveOfflineRepayment, rejectOfflineRepayment: one record, one decision', async () => {
+    const disbursed = await disburseDirectly(db.prisma, await createFinancingParties(db.prisma), '800000.00');
+    const record = (bankReference: string) => ({ input: { financingId: disbursed.financingGid, amount: '300000.00', bankReference, note: '核心企业线下电汇 paid by wire' } });
+    const approving = `RCPT-${randomUUID().slice(0, 8)}`;
+    const recorded = await deliveredThrice(operatorMaker.token, RECORD_OFFLINE, record(approving));
+    expect(recorded).toMatchObject({ __typename: 'OfflineRepayment', status: 'PENDING', bankReference: approving });
+    expect(await db.prisma.offlineRepayment.count({ where: { bankReference: approving } })).toBe(1);
+    expect(await deliveredThrice(operatorChecker.token, APPROVE_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'OfflineRepayment', id: recorded.id, status: 'APPROVED', matchedCredit: null });
+    // A new request is still refused: another decision, or the same bank reference recorded again.
+    expect(await send(operatorChecker.token, REJECT_OFFLINE, { id: recorded.id })).toMatchObject({ __typename: 'WrongStateError', currentState: 'APPROVED' });
+    expect(await send(operatorMaker.token, RECORD_OFFLINE, record(approving))).toMatchObject({ __typename: 'ValidationError', code: 'DUPLICATE_BANK_REFERENCE' });
+
+    const rejecting = await send(operatorMaker.token, RECORD_OFFLINE, record(`RCPT-${randomUUID().slice(0, 8)}`));
+    expect(await deliveredThrice(operatorChecker.token, REJECT_OFFLINE, { id: rejecting.id })).toMatchObject({ __typename: 'OfflineRepayment', id: rejecting.id, status: 'REJECTED' });
+    expect(await db.prisma.offlineRepayment.count({ where: { financingId: disbursed.financingId } })).toBe(2);
+  });
 });
