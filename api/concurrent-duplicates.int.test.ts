@@ -27,7 +27,7 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 // - registerWebhookEndpoint, rotateWebhookEndpointSecret, issueApiKey: each answer carries a
 //   secret shown once, so a copy's replayed answer needs the sealed secret kept with a request key;
 //   not done yet.
-// - proposeUserRoles, createParty, createUser, approveUser, rejectUser, disableUser, revokeApiKey,
+// - createParty, createUser, approveUser, rejectUser, disableUser, revokeApiKey,
 //   revokeUserApiKeys, createProgram, amendProgram, enrollSupplier, rejectProgramChange,
 //   replayWebhookDelivery: not written yet (user, program and webhook administration; no money).
 // - retryPayout, resumePayout, resumeFinancing, resumeReceivable: each needs a workflow waiting at
@@ -139,6 +139,17 @@ describe('keyed mutations delivered three times at once', () => {
 
     const rejecting = await propose(['MAKER']);
     expect(await deliveredThrice(second.token, `mutation ($id: ID!) { rejectUserRoles(id: $id) { ${CHANGE} } }`, { id: rejecting.id })).toMatchObject({ __typename: 'UserRoleChange', status: 'REJECTED', user: { roles: ['CHECKER'] } });
+  });
+
+  it('proposeUserRoles: one change proposed', async () => {
+    const first = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const user = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['VIEWER'] });
+    const CHANGE = `__typename ... on UserRoleChange { id status roles user { roles } } ${ERRORS}`;
+    const proposed = await deliveredThrice(first.token, `mutation ($input: ProposeUserRolesInput!) { proposeUserRoles(input: $input) { ${CHANGE} } }`, { input: { userId: globalId('User', user.userId), roles: ['MAKER'] } });
+    expect(proposed).toMatchObject({ __typename: 'UserRoleChange', status: 'PENDING', roles: ['MAKER'], user: { roles: ['VIEWER'] } });
+    expect(await db.prisma.userRoleChange.count({ where: { userId: user.userId } })).toBe(1);
+    // A new request while the change waits is still refused: one change waits at a time.
+    expect(await send(first.token, `mutation ($input: ProposeUserRolesInput!) { proposeUserRoles(input: $input) { ${CHANGE} } }`, { input: { userId: globalId('User', user.userId), roles: ['MAKER'] } }, randomUUID())).toMatchObject({ __typename: 'ConflictError', code: 'ROLE_CHANGE_PENDING' });
   });
 
   it('approveProgramChange: each side approves once', async () => {
