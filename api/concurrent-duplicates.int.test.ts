@@ -27,7 +27,7 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 // - registerWebhookEndpoint, rotateWebhookEndpointSecret, issueApiKey: each answer carries a
 //   secret shown once, so a copy's replayed answer needs the sealed secret kept with a request key;
 //   not done yet.
-// - createParty, createUser, approveUser, rejectUser, disableUser, revokeApiKey,
+// - createParty, approveUser, rejectUser, disableUser, revokeApiKey,
 //   revokeUserApiKeys, createProgram, amendProgram, enrollSupplier, rejectProgramChange,
 //   replayWebhookDelivery: not written yet (user, program and webhook administration; no money).
 // - retryPayout, resumePayout, resumeFinancing, resumeReceivable: each needs a workflow waiting at
@@ -150,6 +150,17 @@ describe('keyed mutations delivered three times at once', () => {
     expect(await db.prisma.userRoleChange.count({ where: { userId: user.userId } })).toBe(1);
     // A new request while the change waits is still refused: one change waits at a time.
     expect(await send(first.token, `mutation ($input: ProposeUserRolesInput!) { proposeUserRoles(input: $input) { ${CHANGE} } }`, { input: { userId: globalId('User', user.userId), roles: ['MAKER'] } }, randomUUID())).toMatchObject({ __typename: 'ConflictError', code: 'ROLE_CHANGE_PENDING' });
+  });
+
+  it('createUser: one user proposed', async () => {
+    const admin = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const USER = `__typename ... on User { id email status roles } ... on Error { code message }`;
+    const create = `mutation ($input: CreateUserInput!) { createUser(input: $input) { ${USER} } }`;
+    const input = { partyId: globalId('Party', admin.partyId), email: `cashier-${randomUUID().slice(0, 8)}@example.com`, displayName: '出纳 王芳', roles: ['MAKER'] };
+    expect(await deliveredThrice(admin.token, create, { input })).toMatchObject({ __typename: 'User', status: 'PENDING', email: input.email, roles: ['MAKER'] });
+    expect(await db.prisma.user.count({ where: { partyId: admin.partyId, email: input.email } })).toBe(1);
+    // A new request for the same e-mail is still refused.
+    expect(await send(admin.token, create, { input }, randomUUID())).toMatchObject({ __typename: 'ConflictError', code: 'EMAIL_TAKEN' });
   });
 
   it('approveProgramChange: each side approves once', async () => {
