@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BankSimulator } from '../bank/simulator/bank-simulator';
-import { collectionAccountCode, ensurePlatformAccounts, ESCROW_BANK_NAME, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
-import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
-import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
+import { ensurePlatformAccounts, ESCROW_BANK_NAME, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
 import { currentPayoutAccount, PAYOUT_ACCOUNT_COOLING_OFF_DEFAULT_MS } from '../prisma/stores/payout-account-store';
 import { enrollSupplier } from '../prisma/stores/program-store';
@@ -16,7 +14,7 @@ import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { globalId, rowId } from '../test/support/global-ids';
-import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { applyDirectly, createFinancingParties, disburseDirectly, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import { createActor, type TestActor } from '../test/support/parties';
 import { Decimal } from '../domain/money';
@@ -138,40 +136,8 @@ describe('money-side API (servicing)', () => {
     return (await findAccountByCode(db.prisma, code))!.virtualAccountNumber!;
   }
 
-  /** A new supplier's application, waiting for the core enterprise's acknowledgement. */
-  async function appliedFinancing(amount: string): Promise<{ id: string; supplier: TestActor }> {
-    const fixture = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
-    const input = { receivableId: fixture.receivable.id, programId: parties.programId, amount, idempotencyKey: `apply-${fixture.receivable.id}` };
-    const { financing } = await applyForFinancing(db.prisma, fixture.actor, input, TEST_FINANCING_WINDOWS);
-    return { id: financing.id, supplier: fixture.supplier };
-  }
-
-  /**
-   * What the financing workflow would do up to the disbursement, store by store: the core
-   * enterprise acknowledges, the funder's maker and checker approve, the funder tops up, the
-   * advance is reserved and posted. The supplier has no payout account: PAYOUT_FAILED.
-   */
-  async function disbursedFinancing() {
-    const { id, supplier } = await appliedFinancing('800000.00');
-    const as = (actor: TestActor) => ({ userId: actor.userId, partyId: actor.partyId });
-    await decideFinancing(db.prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `test:${id}:acknowledge`);
-    await decideFinancing(db.prisma, id, { kind: 'APPROVE' }, as(parties.funder), `test:${id}:approve`);
-    await decideFinancing(db.prisma, id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `test:${id}:confirm`);
-    await recordInboundCredit(db.prisma, {
-      bankReference: `TOPUP-${id}`,
-      virtualAccountNumber: await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')),
-      amount: '1000000.00',
-      currency: 'CNY',
-      payerName: '前海恒信商业保理有限公司',
-      payerAccountNumber: '6222020200990011223',
-      remittanceInformation: 'top-up',
-      receivedAt: new Date(),
-    });
-    expect(await reserveFunding(db.prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs)).toEqual({ reserved: true });
-    expect(await disburse(db.prisma, id)).toBeNull();
-    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id } })).status).toBe('PAYOUT_FAILED');
-    return { financingId: id, financingGid: globalId('Financing', id), supplier, collectionCode: collectionAccountCode(id, 'CNY') };
-  }
+  const appliedFinancing = (amount: string) => applyDirectly(db.prisma, parties, amount);
+  const disbursedFinancing = () => disburseDirectly(db.prisma, parties, '800000.00');
 
   describe('registerPayoutAccount', () => {
     it('changes a payout account only with a second user, after the cooling-off period, telling the funders and operators, and never returns the full number', async () => {

@@ -5,6 +5,7 @@ import { decideExceptionResolution, visibleInboundExceptionsWhere } from '../pri
 import { approveInboundExceptionRefund } from './approve-inbound-exception-refund';
 import { deliverWakeUps } from './deliver-wake-ups';
 import type { UseCaseContext } from './use-case-context';
+import { requestKey } from './request-key';
 
 /**
  * Another operator (the checker) approves or rejects where parked money goes. Approved, the
@@ -22,7 +23,9 @@ export async function decideInboundExceptionResolution(ctx: UseCaseContext, acto
       return { exceptionId };
     }
   }
-  const row = await decideExceptionResolution(ctx.prisma, actor, exceptionId, approve);
+  const by = { userId: actor.userId, partyId: actor.partyId };
+  const key = requestKey(approve ? 'approve-inbound-exception-resolution' : 'reject-inbound-exception-resolution', exceptionId, by, ctx.requestId);
+  const row = await decideExceptionResolution(ctx.prisma, actor, exceptionId, approve, new Date(), key);
   ctx.logger.info({ exceptionId: row.id, status: row.status }, 'inbound exception resolution decided');
   if (row.status === 'RESOLVED') await deliverWakeUps(ctx);
   return { exceptionId: row.id };

@@ -81,14 +81,18 @@ export async function proposeExceptionResolution(
   id: string,
   input: { accountId?: string | null; refund?: boolean | null; writeOff?: boolean | null; note: string },
   now = new Date(),
+  requestKey: string | null = null,
 ): Promise<InboundException> {
   const choice = resolutionChoiceOf(input);
   const note = validateReason(input.note, ['input', 'note']);
   return runTransaction(prisma, async (tx) => {
     const exception = await lockException(tx, id);
+    // A copy of the request that proposed (a retry, a copy delivered at once, served after the
+    // first under the row lock): the first answer, not WRONG_STATE and not a second proposal.
+    if (requestKey !== null && exception.proposalRequestKey === requestKey) return exception;
     if (exception.status !== 'OPEN') throw new WrongStateError(`the exception is already ${exception.status}`, exception.status);
     if (exception.heldAmount === null) throw new WrongStateError(`the ledger holds nothing for this bank line (NOT_BOOKABLE): there is no money to ${WHAT_IS_DONE[choice.kind]}`, exception.status);
-    const proposal = { status: 'PROPOSED' as const, resolutionKind: choice.kind, proposalNote: note, makerUserId: actor.userId, proposedAt: now };
+    const proposal = { status: 'PROPOSED' as const, resolutionKind: choice.kind, proposalNote: note, makerUserId: actor.userId, proposedAt: now, proposalRequestKey: requestKey, decisionRequestKey: null };
     if (choice.kind === 'REFUND') {
       refundBeneficiary(exception);
       return tx.inboundException.update({ where: { id }, data: { ...proposal, refundPayoutId: randomUUID() } });
@@ -110,17 +114,20 @@ const NO_PROPOSAL = { status: 'OPEN', resolutionKind: null, applyToAccountId: nu
  * and the wake-ups the money calls for are recorded, all in one database transaction; rejected,
  * the exception is OPEN again and the money stays parked.
  */
-export async function decideExceptionResolution(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, now = new Date()): Promise<InboundException> {
+export async function decideExceptionResolution(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, now = new Date(), requestKey: string | null = null): Promise<InboundException> {
   return runTransaction(
     prisma,
     async (tx) => {
       const exception = await lockException(tx, id);
+      // A copy of the request that decided (served after the first under the row lock): the
+      // first answer, not WRONG_STATE; the money moved once, by the first.
+      if (requestKey !== null && exception.decisionRequestKey === requestKey) return exception;
       if (exception.status !== 'PROPOSED') throw new WrongStateError(`the exception is ${exception.status}: there is no proposal to decide`, exception.status);
       assertNotMaker(exception, actor);
-      if (!approve) return tx.inboundException.update({ where: { id }, data: NO_PROPOSAL });
+      if (!approve) return tx.inboundException.update({ where: { id }, data: { ...NO_PROPOSAL, decisionRequestKey: requestKey } });
       // A refund is approved by its payout's workflow (approveExceptionRefund), never here.
       if (exception.resolutionKind === 'REFUND') throw new Error(`inbound exception ${id} proposes a ${exception.resolutionKind}: it is approved through its payout's workflow`);
-      if (exception.resolutionKind === 'WRITE_OFF') return writeOffException(tx, exception, actor, now);
+      if (exception.resolutionKind === 'WRITE_OFF') return writeOffException(tx, exception, actor, now, requestKey);
       const account = await applicableAccount(tx, exception, exception.applyToAccountId!);
       const currency = exception.currency as Currency;
       const bankReference = exception.bankReference;
@@ -141,7 +148,7 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
       const cause = `inbound-exception:${exception.id}`;
       if (financing) await recordWakeUps(tx, [{ financingId: financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
       if (account.purpose === 'FUNDER_FUNDING' && account.ownerPartyId) await recordWakeUps(tx, await fundingWakeUpsFor(tx, account.ownerPartyId, currency, cause));
-      return tx.inboundException.update({ where: { id }, data: { status: 'RESOLVED', checkerUserId: actor.userId, resolvedAt: now, resolutionTransactionId: posted.transactionId } });
+      return tx.inboundException.update({ where: { id }, data: { status: 'RESOLVED', checkerUserId: actor.userId, resolvedAt: now, resolutionTransactionId: posted.transactionId, decisionRequestKey: requestKey } });
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
@@ -152,7 +159,7 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
  * reconciliation gains (对账收益), once (keyed by the exception), and the exception is RESOLVED.
  * The caller holds the exception's row lock.
  */
-async function writeOffException(tx: Tx, exception: InboundException, actor: Actor, now: Date): Promise<InboundException> {
+async function writeOffException(tx: Tx, exception: InboundException, actor: Actor, now: Date, requestKey: string | null): Promise<InboundException> {
   const currency = exception.currency as Currency;
   const { gain } = await ensureReconciliationAccounts(tx, currency);
   const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
@@ -167,7 +174,7 @@ async function writeOffException(tx: Tx, exception: InboundException, actor: Act
     metadata: { bankReference: exception.bankReference, exceptionId: exception.id, makerUserId: exception.makerUserId, checkerUserId: actor.userId },
     entries: postingEntries('WRITE_OFF_GAIN', toDecimal(exception.heldAmount!), currency, { suspense: suspense.id, reconciliationGain: gain.id }),
   });
-  return tx.inboundException.update({ where: { id: exception.id }, data: { status: 'RESOLVED', checkerUserId: actor.userId, resolvedAt: now, resolutionTransactionId: posted.transactionId } });
+  return tx.inboundException.update({ where: { id: exception.id }, data: { status: 'RESOLVED', checkerUserId: actor.userId, resolvedAt: now, resolutionTransactionId: posted.transactionId, decisionRequestKey: requestKey } });
 }
 
 function assertNotMaker(exception: InboundException, actor: Actor): void {

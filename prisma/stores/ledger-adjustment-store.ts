@@ -7,6 +7,7 @@ import type { Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { closedDayHolding } from './ledger/accounting-days';
 import { postTransaction } from './ledger/postings';
+import { isUniqueViolation } from './unique-violation';
 
 // Manual adjustments, the only way a person moves money in the ledger: one operator (a MAKER)
 // proposes the entries and the reason, a different operator (a CHECKER) approves them, and
@@ -28,7 +29,14 @@ function validateReason(reason: string, path: string[]): string {
   return trimmed;
 }
 
-export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, input: ProposeAdjustmentInput, now = new Date()): Promise<LedgerAdjustment> {
+/**
+ * Records the maker's proposal. With a request key, a copy of the same request (a retry, a copy
+ * delivered twice at once) is answered with the proposal the first copy made: the unique key
+ * lets one copy insert, and the others read what it inserted.
+ */
+export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, input: ProposeAdjustmentInput, now = new Date(), requestKey: string | null = null): Promise<LedgerAdjustment> {
+  const replayed = requestKey === null ? null : await prisma.ledgerAdjustment.findUnique({ where: { requestKey } });
+  if (replayed) return replayed;
   const reason = validateReason(input.reason, ['input', 'reason']);
   const entries = validateEntries(input.entries, ['input', 'entries']);
   if (input.effectiveAt && input.effectiveAt.getTime() > now.getTime()) throw ValidationError.field(['input', 'effectiveAt'], 'must not be in the future', 'EFFECTIVE_AT_IN_FUTURE');
@@ -49,35 +57,53 @@ export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, inpu
     if (account.currency !== entry.currency) issues.push({ path: ['input', 'entries', String(index), 'currency'], message: `account ${entry.accountId} is kept in ${account.currency}` });
   }
   if (issues.length) throw new ValidationError(issues, 'CURRENCY_MISMATCH');
-  return prisma.ledgerAdjustment.create({
-    data: {
-      reason,
-      entries: entries.map((entry) => ({ accountId: entry.accountId, direction: entry.direction, amount: formatAmount(entry.amount, entry.currency), currency: entry.currency })),
-      effectiveAt: input.effectiveAt ?? null,
-      makerUserId: actor.userId,
-    },
-  });
+  try {
+    return await prisma.ledgerAdjustment.create({
+      data: {
+        reason,
+        entries: entries.map((entry) => ({ accountId: entry.accountId, direction: entry.direction, amount: formatAmount(entry.amount, entry.currency), currency: entry.currency })),
+        effectiveAt: input.effectiveAt ?? null,
+        makerUserId: actor.userId,
+        requestKey,
+      },
+    });
+  } catch (error) {
+    // A concurrent copy of this request inserted first: its proposal is the answer.
+    if (requestKey !== null && isUniqueViolation(error)) {
+      const first = await prisma.ledgerAdjustment.findUnique({ where: { requestKey } });
+      if (first) return first;
+    }
+    throw error;
+  }
 }
 
-async function lockPending(tx: Tx, actor: Actor, adjustmentId: string): Promise<LedgerAdjustment> {
+/**
+ * The adjustment to decide, locked; or, when this very request decided it already (a copy of
+ * the request that committed first), `{ decided }`, the first answer.
+ */
+async function lockPending(tx: Tx, actor: Actor, adjustmentId: string, requestKey: string | null): Promise<{ pending: LedgerAdjustment } | { decided: LedgerAdjustment }> {
   if (!isUuid(adjustmentId)) throw new NotFoundError('LedgerAdjustment', adjustmentId);
-  // Locks the row: two checkers deciding at once are served one after the other.
+  // Locks the row: two checkers deciding at once, or two copies of one decision, are served one
+  // after the other, so the second sees the first's decision and its request key.
   const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT "id"::text AS "id" FROM "ledger_adjustment" WHERE "id" = $1::uuid FOR UPDATE`, adjustmentId);
   if (locked.length === 0) throw new NotFoundError('LedgerAdjustment', adjustmentId);
   const adjustment = await tx.ledgerAdjustment.findUniqueOrThrow({ where: { id: adjustmentId } });
+  if (requestKey !== null && adjustment.decisionRequestKey === requestKey) return { decided: adjustment };
   if (adjustment.status !== 'PENDING') throw new WrongStateError(`adjustment ${adjustmentId} is already ${adjustment.status}`, adjustment.status);
   assertFourEyes(adjustment.makerUserId, actor, 'the operator who proposed an adjustment cannot decide it: another operator must check it');
-  return adjustment;
+  return { pending: adjustment };
 }
 
 /**
  * Approves and posts an adjustment, in one database transaction: either it is APPROVED with
  * its posted transaction, or (the posting failed, e.g. an overdraft) it stays PENDING.
  */
-export async function approveAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note?: string | null): Promise<LedgerAdjustment> {
+export async function approveAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note?: string | null, requestKey: string | null = null): Promise<LedgerAdjustment> {
   const decisionNote = note == null ? null : validateReason(note, ['note']);
   return runTransaction(prisma, async (tx) => {
-    const adjustment = await lockPending(tx, actor, adjustmentId);
+    const locked = await lockPending(tx, actor, adjustmentId, requestKey);
+    if ('decided' in locked) return locked.decided;
+    const adjustment = locked.pending;
     const posted = await postTransaction(tx, {
       idempotencyKey: `ledger-adjustment:${adjustment.id}`,
       code: 'MANUAL_ADJUSTMENT',
@@ -88,16 +114,18 @@ export async function approveAdjustment(prisma: PrismaClient, actor: Actor, adju
     });
     return tx.ledgerAdjustment.update({
       where: { id: adjustment.id },
-      data: { status: 'APPROVED', checkerUserId: actor.userId, decidedAt: new Date(), decisionNote, transactionId: posted.transactionId },
+      data: { status: 'APPROVED', checkerUserId: actor.userId, decidedAt: new Date(), decisionNote, transactionId: posted.transactionId, decisionRequestKey: requestKey },
     });
   });
 }
 
-export async function rejectAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note: string): Promise<LedgerAdjustment> {
+export async function rejectAdjustment(prisma: PrismaClient, actor: Actor, adjustmentId: string, note: string, requestKey: string | null = null): Promise<LedgerAdjustment> {
   const decisionNote = validateReason(note, ['note']);
   return runTransaction(prisma, async (tx) => {
-    const adjustment = await lockPending(tx, actor, adjustmentId);
-    return tx.ledgerAdjustment.update({ where: { id: adjustment.id }, data: { status: 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date(), decisionNote } });
+    const locked = await lockPending(tx, actor, adjustmentId, requestKey);
+    if ('decided' in locked) return locked.decided;
+    const adjustment = locked.pending;
+    return tx.ledgerAdjustment.update({ where: { id: adjustment.id }, data: { status: 'REJECTED', checkerUserId: actor.userId, decidedAt: new Date(), decisionNote, decisionRequestKey: requestKey } });
   });
 }
 

@@ -32,7 +32,11 @@ export async function proposeOfflineRepayment(
   prisma: PrismaClient,
   actor: Actor,
   input: { financingId: string; amount: string; bankReference: string; note: string },
+  requestKey: string | null = null,
 ): Promise<OfflineRepayment> {
+  // A copy of the request that recorded it (a retry, a copy delivered at once): the first answer.
+  const replayed = requestKey === null ? null : await prisma.offlineRepayment.findUnique({ where: { requestKey } });
+  if (replayed) return replayed;
   const financing = await prisma.financing.findUnique({ where: { id: input.financingId } });
   if (!financing) throw new NotFoundError('Financing', input.financingId);
   if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing is owed yet`, financing.status);
@@ -42,8 +46,12 @@ export async function proposeOfflineRepayment(
   if (!/^[A-Za-z0-9:_-]{1,56}$/.test(bankReference)) throw ValidationError.field(['input', 'bankReference'], 'must be 1 to 56 letters, digits, ":", "_" or "-"');
   const note = validateReason(input.note, ['input', 'note']);
   try {
-    return await prisma.offlineRepayment.create({ data: { financingId: financing.id, amount: formatAmount(amount, currency), currency, bankReference, note, makerUserId: actor.userId } });
+    return await prisma.offlineRepayment.create({ data: { financingId: financing.id, amount: formatAmount(amount, currency), currency, bankReference, note, makerUserId: actor.userId, requestKey } });
   } catch (error) {
+    // The bank reference taken by a concurrent copy of this very request is its record, not a
+    // duplicate: the copy's answer is the first copy's.
+    const first = requestKey !== null && isUniqueViolation(error) ? await prisma.offlineRepayment.findUnique({ where: { requestKey } }) : null;
+    if (first) return first;
     if (isUniqueViolation(error)) throw ValidationError.field(['input', 'bankReference'], `a repayment with bank reference ${bankReference} was already recorded`, 'DUPLICATE_BANK_REFERENCE');
     throw error;
   }
@@ -54,12 +62,14 @@ export async function proposeOfflineRepayment(
  * the bank line the feed already booked, if there is one, else left APPROVED for the bank line
  * to come. Rejected, it is REJECTED. Nothing is posted either way.
  */
-export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, now = new Date()): Promise<OfflineRepayment> {
+export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, now = new Date(), requestKey: string | null = null): Promise<OfflineRepayment> {
   return runTransaction(prisma, async (tx) => {
     const pending = await lockReceipt(tx, id);
+    // A copy of the request that decided (served after the first under the lock): the first answer, not WRONG_STATE.
+    if (requestKey !== null && pending.decisionRequestKey === requestKey) return pending;
     if (pending.status !== 'PENDING') throw new WrongStateError(`the offline repayment is already ${pending.status}`, pending.status);
     assertFourEyes(pending.makerUserId, actor, 'the operator who recorded a repayment cannot decide it: another operator must check it');
-    const decided = await tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: now } });
+    const decided = await tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
     if (!approve) return decided;
     const line = await bookedLineFor(tx, decided);
     return line ? match(tx, decided, line, now) : decided;

@@ -65,8 +65,11 @@ export interface CreateUserInput {
  * second administrator approves it (approveUser). Operators propose a party's first
  * administrators the same way, approved by a second operator.
  */
-export async function createUser(prisma: PrismaClient, actor: Actor, input: CreateUserInput): Promise<User> {
+export async function createUser(prisma: PrismaClient, actor: Actor, input: CreateUserInput, requestKey: string | null = null): Promise<User> {
   await findVisibleParty(prisma, actor, input.partyId);
+  // A copy of the request that proposed the user (a retry, a copy delivered at once): the first answer.
+  const replayed = requestKey === null ? null : await prisma.user.findUnique({ where: { requestKey } });
+  if (replayed) return replayed;
   if (!isAdminOf(actor, input.partyId)) throw new ForbiddenError('only an administrator of the party (or of the platform) can add users');
   const email = input.email.trim().toLowerCase();
   const displayName = input.displayName.normalize('NFC').trim();
@@ -77,9 +80,12 @@ export async function createUser(prisma: PrismaClient, actor: Actor, input: Crea
   if (issues.length) throw new ValidationError(issues);
   try {
     return await prisma.user.create({
-      data: { partyId: input.partyId, email, displayName, roles: [...new Set(input.roles)], status: 'PENDING', createdByUserId: actor.userId },
+      data: { partyId: input.partyId, email, displayName, roles: [...new Set(input.roles)], status: 'PENDING', createdByUserId: actor.userId, requestKey },
     });
   } catch (error) {
+    // The e-mail taken by a concurrent copy of this very request is its user, not another's.
+    const first = requestKey !== null && isUniqueViolation(error) ? await prisma.user.findUnique({ where: { requestKey } }) : null;
+    if (first) return first;
     // E-mail addresses are unique per party, so this tells the caller only about its own party.
     if (isUniqueViolation(error)) throw new ConflictError('EMAIL_TAKEN', `a user with e-mail ${email} already exists in this party`);
     throw error;

@@ -52,19 +52,23 @@ export async function proposeItemResolution(
   itemId: string,
   input: { kind: ResolutionKind; amount: string; note: string },
   now = new Date(),
+  requestKey: string | null = null,
 ): Promise<ReconciliationItem> {
   const note = validateReason(input.note, ['input', 'note']);
   if (!SIGNED_AMOUNT.test(input.amount)) throw ValidationError.field(['input', 'amount'], `${JSON.stringify(input.amount)} is not a decimal amount`, 'AMOUNT_NOT_A_DECIMAL');
   const confirmed = new Decimal(input.amount);
   return runTransaction(prisma, async (tx) => {
     const item = await lockItem(tx, itemId);
+    // A copy of the request that proposed (served after the first under the item's lock): the
+    // first answer, not RESOLUTION_ALREADY_PROPOSED.
+    if (requestKey !== null && (await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, requestKey } }))) return item;
     resolutionRuleOf(resolvable(item), input.kind);
     const pending = await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, status: 'PROPOSED' } });
     if (pending) throw new ConflictError('RESOLUTION_ALREADY_PROPOSED', `a ${pending.kind} resolution proposed at ${pending.proposedAt.toISOString()} waits for a checker: approve or reject it first`);
     const currency = currencyOf(item);
     const effect = assertConfirmedEffect(resolvable(item), confirmed, currency);
     await tx.reconciliationResolution.create({
-      data: { itemId: item.id, kind: input.kind, amount: formatAmount(effect, currency), currency, note, makerUserId: actor.userId, proposedAt: now },
+      data: { itemId: item.id, kind: input.kind, amount: formatAmount(effect, currency), currency, note, makerUserId: actor.userId, proposedAt: now, requestKey },
     });
     return tx.reconciliationItem.update({ where: { id: item.id }, data: { updatedAt: now } });
   });
@@ -84,11 +88,14 @@ export interface DecidedItem {
  * REJECTED and the item stays as it was. An approval repeated after it was made answers the
  * resolved item and moves nothing.
  */
-export async function decideItemResolution(prisma: PrismaClient, actor: Actor, itemId: string, approve: boolean, now = new Date()): Promise<DecidedItem> {
+export async function decideItemResolution(prisma: PrismaClient, actor: Actor, itemId: string, approve: boolean, now = new Date(), requestKey: string | null = null): Promise<DecidedItem> {
   return runTransaction(
     prisma,
     async (tx) => {
       const item = await lockItem(tx, itemId);
+      // A copy of the request that decided (served after the first under the item's lock): the
+      // first answer, not WRONG_STATE.
+      if (requestKey !== null && (await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, decisionRequestKey: requestKey } }))) return { item, replayed: true };
       const proposal = await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, status: 'PROPOSED' } });
       if (!proposal) {
         if (approve && item.resolutionId) {
@@ -99,7 +106,7 @@ export async function decideItemResolution(prisma: PrismaClient, actor: Actor, i
       }
       assertFourEyes(proposal.makerUserId, actor, 'the operator who proposed the resolution cannot decide it: another operator must check it');
       if (!approve) {
-        await tx.reconciliationResolution.update({ where: { id: proposal.id }, data: { status: 'REJECTED', checkerUserId: actor.userId, decidedAt: now } });
+        await tx.reconciliationResolution.update({ where: { id: proposal.id }, data: { status: 'REJECTED', checkerUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
         return { item: await tx.reconciliationItem.update({ where: { id: item.id }, data: { updatedAt: now } }), replayed: false };
       }
       // Asked again under the lock: the import may have matched the item since the proposal.
@@ -110,7 +117,7 @@ export async function decideItemResolution(prisma: PrismaClient, actor: Actor, i
       const posted = await postResolution(tx, item, proposal, rule, effect.abs(), currency, actor, now);
       await tx.reconciliationResolution.update({
         where: { id: proposal.id },
-        data: { status: 'APPROVED', checkerUserId: actor.userId, decidedAt: now, transactionId: posted.transactionId, exceptionId: posted.exceptionId },
+        data: { status: 'APPROVED', checkerUserId: actor.userId, decidedAt: now, transactionId: posted.transactionId, exceptionId: posted.exceptionId, decisionRequestKey: requestKey },
       });
       const resolved = await tx.reconciliationItem.update({
         where: { id: item.id },

@@ -14,7 +14,11 @@ const sameRoles = (a: readonly UserRole[], b: readonly UserRole[]) => a.length =
  * power over money (a CHECKER confirms approvals), so granting one is a four-eyes act like creating
  * a user; taking one away is too, so that one administrator cannot lock the others out.
  */
-export async function proposeUserRoles(prisma: PrismaClient, actor: Actor, input: { userId: string; roles: UserRole[] }, now = new Date()): Promise<UserRoleChange> {
+export async function proposeUserRoles(prisma: PrismaClient, actor: Actor, input: { userId: string; roles: UserRole[] }, now = new Date(), requestKey: string | null = null): Promise<UserRoleChange> {
+  // A copy of the request that proposed (a retry, a copy delivered at once): the first answer,
+  // asked first because once approved the user already has the roles (ROLES_UNCHANGED).
+  const replayed = requestKey === null ? null : await prisma.userRoleChange.findUnique({ where: { requestKey } });
+  if (replayed) return replayed;
   const user = await prisma.user.findUnique({ where: { id: input.userId } });
   if (!user || (!isOperator(actor) && user.partyId !== actor.partyId)) throw new NotFoundError('User', input.userId);
   if (!isAdminOf(actor, user.partyId)) throw new ForbiddenError("only an administrator of the user's party (or of the platform) can change its roles");
@@ -25,9 +29,12 @@ export async function proposeUserRoles(prisma: PrismaClient, actor: Actor, input
   if (sameRoles(roles, user.roles)) throw ValidationError.field(['input', 'roles'], 'the user already has exactly these roles', 'ROLES_UNCHANGED');
   try {
     return await prisma.userRoleChange.create({
-      data: { userId: user.id, previousRoles: user.roles, roles, proposedByUserId: actor.userId, createdAt: now },
+      data: { userId: user.id, previousRoles: user.roles, roles, proposedByUserId: actor.userId, createdAt: now, requestKey },
     });
   } catch (error) {
+    // The pending change a concurrent copy of this very request inserted is its answer, not a conflict.
+    const first = requestKey !== null && isUniqueViolation(error) ? await prisma.userRoleChange.findUnique({ where: { requestKey } }) : null;
+    if (first) return first;
     if (isUniqueViolation(error)) throw new ConflictError('ROLE_CHANGE_PENDING', "a change of this user's roles is already waiting for a decision: decide it first");
     throw error;
   }

@@ -1,10 +1,16 @@
+import { expect } from 'vitest';
 import type { PrismaClient } from '../../prisma/client';
 import type { FinancingSettings } from '../../api/config';
 import { DEMO_PROGRAM_TERMS } from '../../prisma/seed';
-import { ensurePlatformAccounts, openPartyAccounts } from '../../prisma/stores/chart-of-accounts';
+import { collectionAccountCode, ensurePlatformAccounts, openPartyAccounts, partyAccountCode } from '../../prisma/stores/chart-of-accounts';
+import { disburse, reserveFunding } from '../../prisma/stores/disbursement-store';
+import { applyForFinancing, decideFinancing } from '../../prisma/stores/financing-store';
+import { recordInboundCredit } from '../../prisma/stores/inbound-store';
+import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
 import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
 import type { ProgramTermsInput } from '../../domain/program-rules';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
+import { globalId } from './global-ids';
 import { createActor, type TestActor } from './parties';
 import { actorOf, registerDirectly } from './receivables';
 
@@ -62,4 +68,39 @@ export async function enrolledSupplierWithConfirmedReceivable(prisma: PrismaClie
   const receivable = await registerDirectly(prisma, supplier, parties.core.creditCode, now);
   await decideReceivable(prisma, receivable.id, { kind: 'CONFIRM' }, { userId: parties.core.userId, partyId: parties.core.partyId }, `test:${receivable.id}:confirm`, now);
   return { supplier, receivable, actor: await actorOf(prisma, supplier) };
+}
+
+/** A new supplier's application, waiting for the core enterprise's acknowledgement. */
+export async function applyDirectly(prisma: PrismaClient, parties: FinancingParties, amount: string): Promise<{ id: string; supplier: TestActor }> {
+  const fixture = await enrolledSupplierWithConfirmedReceivable(prisma, parties);
+  const input = { receivableId: fixture.receivable.id, programId: parties.programId, amount, idempotencyKey: `apply-${fixture.receivable.id}` };
+  const { financing } = await applyForFinancing(prisma, fixture.actor, input, TEST_FINANCING_WINDOWS);
+  return { id: financing.id, supplier: fixture.supplier };
+}
+
+/**
+ * What the financing workflow would do up to the disbursement, store by store: the core
+ * enterprise acknowledges, the funder's maker and checker approve, the funder tops up, the
+ * advance is reserved and posted. The supplier has no payout account: PAYOUT_FAILED.
+ */
+export async function disburseDirectly(prisma: PrismaClient, parties: FinancingParties, amount: string) {
+  const { id, supplier } = await applyDirectly(prisma, parties, amount);
+  const as = (actor: TestActor) => ({ userId: actor.userId, partyId: actor.partyId });
+  await decideFinancing(prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `test:${id}:acknowledge`);
+  await decideFinancing(prisma, id, { kind: 'APPROVE' }, as(parties.funder), `test:${id}:approve`);
+  await decideFinancing(prisma, id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `test:${id}:confirm`);
+  await recordInboundCredit(prisma, {
+    bankReference: `TOPUP-${id}`,
+    virtualAccountNumber: (await findAccountByCode(prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')))!.virtualAccountNumber!,
+    amount: '1000000.00',
+    currency: 'CNY',
+    payerName: '前海恒信商业保理有限公司',
+    payerAccountNumber: '6222020200990011223',
+    remittanceInformation: 'top-up',
+    receivedAt: new Date(),
+  });
+  expect(await reserveFunding(prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs)).toEqual({ reserved: true });
+  expect(await disburse(prisma, id)).toBeNull();
+  expect((await prisma.financing.findUniqueOrThrow({ where: { id } })).status).toBe('PAYOUT_FAILED');
+  return { financingId: id, financingGid: globalId('Financing', id), supplier, collectionCode: collectionAccountCode(id, 'CNY') };
 }
