@@ -133,4 +133,17 @@ describe('a voucher default on its due date', () => {
     const voucher = await voucherOf(fixture);
     expect([voucher.status, voucher.defaultedOn?.toISOString().slice(0, 10)]).toEqual(['PAID', dueDate]);
   });
+
+  it('strikes off a default the value date says never happened: the due date\'s last credit booked after the scan', async () => {
+    const today = businessDateOf(new Date());
+    const dueDate = addDays(today, -1);
+    const { fixture, t1, a } = await voucherDue(dueDate);
+    await recordPastDueDefaults(db.prisma, today, null);
+    expect((await voucherOf(fixture)).status).toBe('DEFAULTED');
+    // The bank received it at 23:50 on the due date and reported it after the scan.
+    const inTime = await pay(fixture, '1000000.00', new Date(startOfBusinessDate(dueDate).getTime() + 23 * HOUR + 50 * 60 * 1000));
+    expect((await distribute(inTime, new Date())).voucherStatus).toBe('PAID');
+    expect([await settled(t1), await settled(a)]).toEqual(['400000.00', '600000.00']);
+    expect((await voucherOf(fixture)).defaultedOn).toBeNull();
+  });
 });

@@ -59,6 +59,15 @@ export async function paidByDueDate(tx: PrismaClient | Tx, collectionAccountId: 
   return toDecimal(sum._sum.amount ?? 0);
 }
 
+/**
+ * Whether the money valued by the end of the due date covers what the voucher owes. A default
+ * recorded before such money was booked (a bank that reported the due date's last credit late)
+ * never happened by value date, and is struck off when that money is distributed.
+ */
+export async function paidInTime(tx: Tx, voucher: Voucher): Promise<boolean> {
+  return (await paidByDueDate(tx, voucher.collectionAccountId, isoDateOfColumn(voucher.dueDate))).gte(await owedOf(tx, voucher.id));
+}
+
 /** What one part is still owed: its claim in the memo book, on its CLAIM account and (financed) its ASSIGNED account. */
 export interface PartOutstanding {
   partId: string;

@@ -14,7 +14,7 @@ import { postBatch, postTransaction, type PostTransactionInput } from './ledger/
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { recordWakeUps } from './wake-up-store';
-import { recordDefaultIfShort } from './voucher-default-store';
+import { paidInTime, recordDefaultIfShort } from './voucher-default-store';
 import { assignedAccountCode } from './voucher-financing-store';
 
 // The distribution of a voucher's maturity payment (到期清分; docs/workflows/voucher-maturity.md).
@@ -317,7 +317,8 @@ export async function finishVoucherDistribution(prisma: PrismaClient, distributi
         const owing = await tx.voucherPart.count({ where: { voucherId: voucher.id, status: { in: ['ACTIVE', 'FINANCING', 'FINANCED'] }, heldAmount: { gt: 0 } } });
         if (owing === 0) {
           // Paid in full, late or not: a default recorded before keeps its date (defaulted_on).
-          if (locked.status !== 'PAID') await tx.voucher.update({ where: { id: voucher.id }, data: { status: 'PAID', closedReason: null, updatedAt: now } });
+          const struckOff = locked.defaultedOn !== null && (await paidInTime(tx, locked));
+          if (locked.status !== 'PAID' || struckOff) await tx.voucher.update({ where: { id: voucher.id }, data: { status: 'PAID', closedReason: null, ...(struckOff ? { defaultedOn: null } : {}), updatedAt: now } });
         } else {
           // In default only when the money valued by the end of the due date fell short, never
           // because this step ran after it: the rule and the notices are the default scan's.
