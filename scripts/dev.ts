@@ -20,6 +20,7 @@ import { fetchBankStatements } from '../use-cases/fetch-bank-statements';
 import { renderReconciliationReportPdfs } from '../workflows/worker/render-reconciliation-report-pdfs';
 import { startWakeUpDelivery } from '../workflows/worker/wake-up-delivery';
 import { ensureCutOffSchedule } from '../workflows/worker/cut-off-schedule';
+import { ensureVoucherDefaultSchedule } from '../workflows/worker/voucher-default-schedule';
 import { deliverWakeUps } from '../use-cases/deliver-wake-ups';
 import { dispatchWebhookDeliveries } from '../use-cases/dispatch-webhook-deliveries';
 import { startVoucherPayments } from '../use-cases/start-voucher-payments';
@@ -139,6 +140,7 @@ try {
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
   await ensureCutOffSchedule(temporal, { settings: cutOffSettings(config), taskQueue: config.TEMPORAL_TASK_QUEUE }, logger);
+  await ensureVoucherDefaultSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE }, logger);
   const inbound = { prisma, bank: bank.adapter, temporal, logger };
   const delivery = startWakeUpDelivery(() => deliverWakeUps(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => delivery.stop());

@@ -382,9 +382,18 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
 }
 
 /**
+ * The allocation key of a voucher part's share paid into the financing's collection account by a
+ * distribution (voucher-distribution-store.ts): one per distribution posting.
+ */
+function voucherShareKey(financingId: string, transactionId: string): string {
+  return `financing:${financingId}:allocation:voucher-share:${transactionId}`;
+}
+
+/**
  * The inbound credits in the collection account that no allocation has taken yet, oldest value
  * date first. An allocation not tied to one credit (made before value dating, a recourse claim,
  * money that came another way) emptied the whole account: the credits booked before it are spent.
+ * A voucher share's allocation is tied to its own posting and spends nothing else.
  */
 async function pendingCredits(book: Book): Promise<{ id: string; amount: Decimal; receivedAt: Date }[]> {
   const { financing } = book;
@@ -395,11 +404,43 @@ async function pendingCredits(book: Book): Promise<{ id: string; amount: Decimal
      WHERE c.financing_id = ${financing.id}::uuid
        AND c.account_id = ${financing.collectionAccountId}::uuid
        AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.inbound_credit_id = c.id)
-       AND t.sequence > COALESCE((SELECT max(lt.sequence) FROM repayment_allocation a JOIN ledger_transaction lt ON lt.id = a.transaction_id
-                                   WHERE a.financing_id = ${financing.id}::uuid AND a.inbound_credit_id IS NULL), 0)
+       AND t.sequence > ${await spentThrough(book)}
      ORDER BY c.received_at, t.sequence
      LIMIT ${CREDITS_PER_STEP_MAX}`;
   return rows.map((row) => ({ id: row.id, amount: toDecimal(row.amount), receivedAt: row.receivedAt }));
+}
+
+/** The ledger sequence through which an allocation of the whole account (not tied to one credit or share) spent what was there. */
+async function spentThrough(book: Book): Promise<bigint> {
+  const [row] = await book.tx.$queryRaw<[{ through: bigint }]>`
+    SELECT COALESCE(max(lt.sequence), 0)::bigint AS through
+      FROM repayment_allocation a JOIN ledger_transaction lt ON lt.id = a.transaction_id
+     WHERE a.financing_id = ${book.financing.id}::uuid AND a.inbound_credit_id IS NULL
+       AND a.idempotency_key NOT LIKE ${voucherShareKey(book.financing.id, '%')}`;
+  return row.through;
+}
+
+/**
+ * The shares of voucher distributions paid into the collection account that no allocation has
+ * taken yet, oldest value date first. A share is the issuer's payment passed on: it counts from
+ * the day the bank received that payment, which its posting carries as its effective time,
+ * never from the day the distribution reached this account (a distribution days late must not
+ * charge the holder the funder's penalty for those days).
+ */
+async function pendingVoucherShares(book: Book): Promise<{ transactionId: string; amount: Decimal; receivedAt: Date }[]> {
+  const { financing } = book;
+  const rows = await book.tx.$queryRaw<{ transactionId: string; amount: string; receivedAt: Date }[]>`
+    SELECT t.id::text AS "transactionId", e.amount::text AS amount, t.effective_at AS "receivedAt"
+      FROM ledger_entry e
+      JOIN ledger_transaction t ON t.id = e.transaction_id
+     WHERE e.account_id = ${financing.collectionAccountId}::uuid
+       AND e.direction = 'CREDIT'
+       AND t.code = 'VOUCHER_DISTRIBUTION_FINANCED'
+       AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.idempotency_key = ${voucherShareKey(financing.id, '')} || t.id::text)
+       AND t.sequence > ${await spentThrough(book)}
+     ORDER BY t.effective_at, t.sequence
+     LIMIT ${CREDITS_PER_STEP_MAX}`;
+  return rows.map((row) => ({ transactionId: row.transactionId, amount: toDecimal(row.amount), receivedAt: row.receivedAt }));
 }
 
 /**
@@ -410,12 +451,16 @@ async function pendingCredits(book: Book): Promise<{ id: string; amount: Decimal
 async function allocatePending(book: Book, today: IsoDate, idempotencyKey: string): Promise<void> {
   let left = (await getBalance(book.tx, book.accounts.collection)).available;
   if (left.lte(0)) return;
-  for (const credit of await pendingCredits(book)) {
+  const credits = (await pendingCredits(book)).map((credit) => ({ ...credit, idempotencyKey: `financing:${book.financing.id}:allocation:credit:${credit.id}`, inboundCreditId: credit.id }));
+  const shares = (await pendingVoucherShares(book)).map((share) => ({ ...share, idempotencyKey: voucherShareKey(book.financing.id, share.transactionId), inboundCreditId: null }));
+  // One value-date order for both, as they would have come had the issuer paid this account itself.
+  const pending = [...credits, ...shares].sort((one, other) => one.receivedAt.getTime() - other.receivedAt.getTime());
+  for (const collection of pending) {
     if (left.lte(0)) break;
-    const valueDate = earlierOf(businessDateOf(credit.receivedAt), today);
+    const valueDate = earlierOf(businessDateOf(collection.receivedAt), today);
     await chargeThrough(book, valueDate);
-    const amount = Decimal.min(credit.amount, left);
-    await allocate(book, { amount, valueDate, idempotencyKey: `financing:${book.financing.id}:allocation:credit:${credit.id}`, source: 'REPAYMENT', inboundCreditId: credit.id });
+    const amount = Decimal.min(collection.amount, left);
+    await allocate(book, { amount, valueDate, idempotencyKey: collection.idempotencyKey, source: 'REPAYMENT', inboundCreditId: collection.inboundCreditId });
     left = left.minus(amount);
   }
   if (left.gt(0)) {

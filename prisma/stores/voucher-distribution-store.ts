@@ -4,7 +4,7 @@ import { ConflictError, DomainError, NotFoundError, WrongStateError } from '../.
 import { ENTRIES_PER_TRANSACTION_MAX, transfer, type LedgerEntryInput } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, minorUnits, type Currency } from '../../domain/money';
 import { distributeMaturityPayment } from '../../domain/voucher-distribution';
-import { businessDateOf, isoDateOfColumn } from '../../domain/business-date';
+import { businessDateOf } from '../../domain/business-date';
 import type { PrismaClient } from '../client';
 import { collectionAccountCode, partyAccountCode, platformAccountCode } from './chart-of-accounts';
 import { requestBalancePayout } from './balance-payout-store';
@@ -14,6 +14,7 @@ import { postBatch, postTransaction, type PostTransactionInput } from './ledger/
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { recordWakeUps } from './wake-up-store';
+import { paidInTime, recordDefaultIfShort } from './voucher-default-store';
 import { assignedAccountCode } from './voucher-financing-store';
 
 // The distribution of a voucher's maturity payment (到期清分; docs/workflows/voucher-maturity.md).
@@ -364,11 +365,18 @@ export async function finishVoucherDistribution(prisma: PrismaClient, distributi
             },
           });
         }
+        // The voucher's state is decided under its row lock, as the daily default scan decides it.
+        await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${voucher.id}::uuid FOR UPDATE`;
+        const locked = await tx.voucher.findUniqueOrThrow({ where: { id: voucher.id } });
         const owing = await tx.voucherPart.count({ where: { voucherId: voucher.id, status: { in: ['ACTIVE', 'FINANCING', 'FINANCED'] }, heldAmount: { gt: 0 } } });
-        const overdue = isoDateOfColumn(voucher.dueDate) < businessDateOf(now);
-        const status = owing === 0 ? 'PAID' : overdue ? 'DEFAULTED' : voucher.status;
-        if (status !== voucher.status) {
-          await tx.voucher.update({ where: { id: voucher.id }, data: { status, closedReason: status === 'DEFAULTED' ? 'the due date passed with a shortfall: the claim left on each part is the issuer\'s default' : null, updatedAt: now } });
+        if (owing === 0) {
+          // Paid in full, late or not: a default recorded before keeps its date (defaulted_on).
+          const struckOff = locked.defaultedOn !== null && (await paidInTime(tx, locked));
+          if (locked.status !== 'PAID' || struckOff) await tx.voucher.update({ where: { id: voucher.id }, data: { status: 'PAID', closedReason: null, ...(struckOff ? { defaultedOn: null } : {}), updatedAt: now } });
+        } else {
+          // In default only when the money valued by the end of the due date fell short, never
+          // because this step ran after it: the rule and the notices are the default scan's.
+          await recordDefaultIfShort(tx, locked, businessDateOf(now), now);
         }
         await tx.voucherDistribution.update({ where: { id: row.id }, data: { status: 'POSTED', postedAt: now } });
       }

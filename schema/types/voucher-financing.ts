@@ -3,11 +3,14 @@ import type { FinancingStatus as FinancingStatusValues } from '../../prisma/gene
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
+import { outstandingOfParts } from '../../prisma/stores/voucher-default-store';
+import { isOperator } from '../../domain/actor';
 import { applyForVoucherFinancing } from '../../use-cases/apply-for-voucher-financing';
 import { dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import type { Prisma } from '../../prisma/client';
+import { batchLoad } from '../batch-load';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { LOOKUP_ERRORS } from '../errors';
@@ -67,6 +70,7 @@ interface MaturityVoucher {
   voucherId: string;
   voucherNumber: string;
   status: string;
+  defaultedOn: IsoDate | null;
   currency: string;
   amount: string;
   paid: string;
@@ -88,6 +92,12 @@ const MaturityVoucherRef = builder.objectRef<MaturityVoucher>('VoucherMaturity')
   fields: (t) => ({
     voucherNumber: t.exposeString('voucherNumber'),
     status: t.exposeString('status', { description: 'ACTIVE or DEFAULTED.' }),
+    defaultedOn: t.field({
+      type: 'Date',
+      nullable: true,
+      description: 'The due date, once it ended without the voucher paid in full (by the money\'s value date): your default, from the end of that day. Null while the voucher is not in default.',
+      resolve: (row) => row.defaultedOn,
+    }),
     amount: t.field({ type: Money, resolve: (row) => money(row.amount, row.currency) }),
     paid: t.field({ type: Money, description: 'Credited to its collection account so far.', resolve: (row) => money(row.paid, row.currency) }),
     collectionAccount: t.field({
@@ -129,7 +139,7 @@ async function creditedTo(ctx: GraphQLContext, accountIds: string[]): Promise<Ma
 async function vouchersDue(ctx: GraphQLContext, date: MaturityDate): Promise<MaturityVoucher[]> {
   const vouchers = await ctx.prisma.voucher.findMany({
     where: { issuerPartyId: date.issuerPartyId, dueDate: dateColumn(date.dueDate), currency: date.currency, status: { in: [...VOUCHER_OWING_STATUSES] } },
-    select: { id: true, voucherNumber: true, status: true, currency: true, amount: true, collectionAccountId: true, collectionAccount: { select: { name: true, virtualAccountNumber: true } } },
+    select: { id: true, voucherNumber: true, status: true, defaultedOn: true, currency: true, amount: true, collectionAccountId: true, collectionAccount: { select: { name: true, virtualAccountNumber: true } } },
     orderBy: { voucherNumber: 'asc' },
     take: MATURITY_DATE_VOUCHERS_MAX,
   });
@@ -140,6 +150,7 @@ async function vouchersDue(ctx: GraphQLContext, date: MaturityDate): Promise<Mat
       voucherId: voucher.id,
       voucherNumber: voucher.voucherNumber,
       status: voucher.status,
+      defaultedOn: voucher.defaultedOn ? isoDateOfColumn(voucher.defaultedOn) : null,
       currency,
       amount: formatAmount(toDecimal(voucher.amount), currency),
       paid: formatAmount(credited.get(voucher.collectionAccountId ?? '') ?? new Decimal(0), currency),
@@ -171,6 +182,54 @@ async function maturityCalendar(ctx: GraphQLContext, from: IsoDate | null | unde
     return { issuerPartyId: issuer, dueDate: isoDateOfColumn(row.dueDate), currency, owed: formatAmount(toDecimal(row.owed), currency), paid: formatAmount(toDecimal(row.paid), currency), voucherCount: row.voucherCount };
   });
 }
+
+interface PartSettlement {
+  currency: string;
+  paid: string;
+  outstanding: string;
+  issuerInDefault: boolean;
+  defaultedOn: IsoDate | null;
+}
+
+const PartSettlementRef = builder.objectRef<PartSettlement>('VoucherPartSettlement').implement({
+  description: "What your part was paid of the issuer's maturity payment, what it is still owed, and whether the issuer is in default on it.",
+  fields: (t) => ({
+    paid: t.field({ type: Money, description: 'Paid to the part so far: its shares of the distributions posted (a financed part\'s went to its financing, whose waterfall pays the funder first).', resolve: (row) => money(row.paid, row.currency) }),
+    outstanding: t.field({ type: Money, description: 'Still owed to the part: what it holds less what it was paid. After a default, the shortfall the issuer owes it.', resolve: (row) => money(row.outstanding, row.currency) }),
+    issuerInDefault: t.boolean({ description: 'True while the voucher is DEFAULTED: its due date ended without the issuer paying in full.', resolve: (row) => row.issuerInDefault }),
+    defaultedOn: t.field({
+      type: 'Date',
+      nullable: true,
+      description: 'The due date the issuer defaulted on; kept once a late payment in full made the voucher PAID. Null when it never defaulted.',
+      resolve: (row) => row.defaultedOn,
+    }),
+  }),
+});
+
+builder.prismaObjectFields('VoucherPart', (t) => ({
+  settlement: t.field({
+    type: PartSettlementRef,
+    nullable: true,
+    description:
+      "What the part was paid and is still owed, and the issuer's default: to the part's holder (and operators) only; null for anyone else. A funder sees its financing's own figures on the financing.",
+    select: { id: true, holderPartyId: true, currency: true, heldAmount: true, voucher: { select: { status: true, defaultedOn: true } } },
+    resolve: async (part, _args, ctx) => {
+      if (part.holderPartyId !== ctx.viewer.partyId && !isOperator(ctx.viewer)) return null;
+      // The parts of a page are read together: one statement for their claims in the ledger.
+      const found = await batchLoad(ctx, 'VoucherPart.settlement', part.id, async (ids) => new Map((await outstandingOfParts(ctx.prisma, ids)).map((row) => [row.partId, row])));
+      const currency = part.currency as Currency;
+      const held = toDecimal(part.heldAmount);
+      const outstanding = found ? found.outstanding : held;
+      return {
+        currency,
+        paid: formatAmount(held.minus(outstanding), currency),
+        outstanding: formatAmount(outstanding, currency),
+        issuerInDefault: part.voucher.status === 'DEFAULTED',
+        defaultedOn: part.voucher.defaultedOn ? isoDateOfColumn(part.voucher.defaultedOn) : null,
+      };
+    },
+  }),
+}));
 
 builder.queryFields((t) => ({
   vouchersFinanced: t.prismaConnection({

@@ -11,6 +11,7 @@ import { createPayoutActivities } from './payout-activities';
 import { createReceivableActivities } from './receivable-activities';
 import { createSystemActivities } from './system-activities';
 import { createVoucherActivities } from './voucher-activities';
+import { createVoucherDefaultActivities } from './voucher-default-activities';
 import { createVoucherPaymentActivities } from './voucher-payment-activities';
 import { createWebhookActivities } from './webhook-activities';
 import { webhookUrlPolicyFor, type WebhookUrlPolicy } from '../../domain/webhook-rules';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDependencies) {
       ...createCutOffActivities(deps),
       ...createVoucherActivities(deps),
       ...createVoucherPaymentActivities(deps),
+      ...createVoucherDefaultActivities(deps),
       ...createWebhookActivities({ ...deps, webhookUrlPolicy: deps.webhookUrlPolicy ?? webhookUrlPolicyFor(process.env.NODE_ENV) }),
     },
     deps.logger,

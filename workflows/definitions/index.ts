@@ -8,3 +8,4 @@ export { ledgerCutOffWorkflow } from './ledger-cut-off-workflow';
 export { deliverWebhookWorkflow } from './deliver-webhook-workflow';
 export { voucherAcceptanceWorkflow } from './voucher-acceptance-workflow';
 export { distributeVoucherPaymentWorkflow } from './distribute-voucher-payment-workflow';
+export { recordVoucherDefaultsWorkflow } from './record-voucher-defaults-workflow';

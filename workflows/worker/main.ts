@@ -18,6 +18,7 @@ import { repeatEvery } from './repeat-every';
 import { startInboundPoller } from './inbound-poller';
 import { startWakeUpDelivery } from './wake-up-delivery';
 import { ensureCutOffSchedule } from './cut-off-schedule';
+import { ensureVoucherDefaultSchedule } from './voucher-default-schedule';
 import { installTemporalLogging } from './temporal-logging';
 
 requireNodeEnvOrExit();
@@ -40,6 +41,8 @@ const worker = await createWorker({
 const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
 // The daily cut-off runs on its Temporal Schedule, written (created or updated) at every start.
 await ensureCutOffSchedule(temporal, { settings: cutOffSettings(config), taskQueue: config.TEMPORAL_TASK_QUEUE }, logger);
+// So does the daily scan that records the vouchers unpaid on their due dates as defaulted.
+await ensureVoucherDefaultSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE }, logger);
 const delivery = startWakeUpDelivery(() => deliverWakeUps({ prisma, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
 // Webhook deliveries and replays written since the last pass, each started as its own workflow.
 const webhooks = startWebhookDispatch(() => dispatchWebhookDeliveries({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }), logger);
