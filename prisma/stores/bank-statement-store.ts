@@ -291,17 +291,22 @@ async function findLedgerOnly(client: pg.ClientBase, statement: StoredStatement,
   } = await client.query<{ first: IsoDate }>(`SELECT min(statement_date)::text AS first FROM bank_statement WHERE account_number = $1 AND currency = $2`, [statement.accountNumber, statement.currency]);
   const from = startOfBusinessDate(first!.first).toISOString();
   const to = startOfBusinessDate(addDays(statement.date, 1)).toISOString();
+  // "Does an item match or list this payout (credit)?" is asked once per outcome, so that each
+  // question is answered by that outcome's partial unique index: no index of every item naming a
+  // payout or a credit has to be written with each of a busy day's 100,000 items.
   const { rows: payouts } = await client.query<{ id: string; amount: string; payout_reference: string; settled_at: Date }>(
     `SELECT p.id::text AS id, p.amount::text AS amount, p.payout_reference, p.settled_at FROM payout p
       WHERE p.currency = $1 AND p.status IN ('SETTLED', 'RETURNED') AND p.settled_at >= $2::timestamptz AND p.settled_at < $3::timestamptz
-        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT' AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT' AND i.outcome = 'MATCHED' AND i.status = 'RESOLVED')
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT' AND i.outcome = 'LEDGER_ONLY')
       ORDER BY p.settled_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
     [statement.currency, from, to],
   );
   const { rows: credits } = await client.query<{ id: string; amount: string; bank_reference: string; received_at: Date }>(
     `SELECT c.id::text AS id, c.amount::text AS amount, c.bank_reference, c.received_at FROM inbound_credit c
       WHERE c.currency = $1 AND c.received_at >= $2::timestamptz AND c.received_at < $3::timestamptz
-        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome IN ('MATCHED', 'LEDGER_ONLY'))
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED')
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'LEDGER_ONLY')
       ORDER BY c.received_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
     [statement.currency, from, to],
   );
