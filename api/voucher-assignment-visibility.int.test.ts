@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../domain/business-date';
-import { openPartyAccounts, partyAccountCode } from '../prisma/stores/chart-of-accounts';
+import { partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
-import { createProgram } from '../prisma/stores/program-store';
 import { prepareVoucherReceivable } from '../prisma/stores/voucher-financing-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { createFinancingParties, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS, type FinancingParties } from '../test/support/financings';
+import { createFinancingParties, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
-import { createActor, type TestActor } from '../test/support/parties';
+import type { TestActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
 import { createVoucherFixture, type VoucherFixture } from '../test/support/voucher-fixture';
+import { createSilentVoucherFunder, createVoucherHolder, VOUCHER_PROGRAM_TERMS } from '../test/support/voucher-parties';
 
 // A voucher's parts once their financings are disbursed, as each party sees them through the
 // API: T1 holds 500,000.00 of 3,000,000.00 and passed 2,000,000.00 to A (financed by F2 under
@@ -24,7 +24,6 @@ import { createVoucherFixture, type VoucherFixture } from '../test/support/vouch
 type Result = Record<string, any>;
 
 const PAYER = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: '注资' };
-const VOUCHER_TERMS = { programLimit: '20000000.00', supplierLimit: '10000000.00', obligorLimit: '20000000.00', admitsVoucherHolders: true, voucherHolderLimit: '5000000.00' };
 const PART_FIELDS = `partNumber status heldAmount { amount } holding { amount } holder { legalName }`;
 const VOUCHER = `query ($id: ID!) { voucher(id: $id) { parts { ${PART_FIELDS} } } }`;
 const PART = `query ($id: ID!) { node(id: $id) { ... on VoucherPart { ${PART_FIELDS} chain { partNumber status holding { amount } } } } }`;
@@ -59,23 +58,9 @@ describe('what each party sees of disbursed voucher financings', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     api = await startTestApi(db.prisma);
-    f1 = await createFinancingParties(db.prisma, VOUCHER_TERMS);
-    const funder = await createActor(db.prisma, { partyRoles: ['FUNDER'], userRoles: ['MAKER'], legalName: '深圳前海联合商业保理有限公司' });
-    const funderChecker = await createActor(db.prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
-    await openPartyAccounts(db.prisma, { id: funder.partyId, roles: ['FUNDER'] });
-    const program = await createProgram(db.prisma, await actorOf(db.prisma, f1.admin), {
-      name: '云海凭证隐蔽保理计划',
-      funderCreditCode: funder.creditCode,
-      coreCreditCode: f1.core.creditCode,
-      currency: 'CNY',
-      terms: { ...TEST_PROGRAM_TERMS, ...VOUCHER_TERMS, assignmentMode: 'SILENT' },
-    });
-    f2 = { funder, funderChecker, programId: program.id };
-    const holder = async (legalName: string) => {
-      const actor = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName });
-      await openPartyAccounts(db.prisma, { id: actor.partyId, roles: ['SUPPLIER'] });
-      return actor;
-    };
+    f1 = await createFinancingParties(db.prisma, VOUCHER_PROGRAM_TERMS);
+    f2 = await createSilentVoucherFunder(db.prisma, f1);
+    const holder = (legalName: string) => createVoucherHolder(db.prisma, legalName);
     [t1, a, b] = [await holder('深圳市华强精密电子有限公司'), await holder('东莞市精工模具有限公司'), await holder('惠州市鼎盛包装有限公司')];
     fixture = await createVoucherFixture(db.prisma, {
       issuerPartyId: f1.core.partyId,

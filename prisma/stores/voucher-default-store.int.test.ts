@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf, startOfBusinessDate, type IsoDate } from '../../domain/business-date';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { createFinancingParties, type FinancingParties } from '../../test/support/financings';
-import { createActor, type TestActor } from '../../test/support/parties';
+import type { TestActor } from '../../test/support/parties';
 import { createVoucherFixture, type VoucherFixture } from '../../test/support/voucher-fixture';
-import { openPartyAccounts, partyAccountCode } from './chart-of-accounts';
+import { createVoucherHolder } from '../../test/support/voucher-parties';
+import { partyAccountCode } from './chart-of-accounts';
 import { recordInboundCredit } from './inbound-store';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
@@ -35,11 +36,7 @@ describe('a voucher default on its due date', () => {
     await db?.drop();
   });
 
-  async function holder(name: string): Promise<TestActor> {
-    const actor = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: name });
-    await openPartyAccounts(db.prisma, { id: actor.partyId, roles: ['SUPPLIER'] });
-    return actor;
-  }
+  const holder = (name: string): Promise<TestActor> => createVoucherHolder(db.prisma, name);
 
   /** T1 keeps 400,000.00 of 1,000,000.00 and passes 600,000.00 to A; due `dueDate` (in the past: its end is what is tested). */
   async function voucherDue(dueDate: IsoDate) {

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../../domain/business-date';
 import { LimitExceededError } from '../../domain/errors';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { createFinancingParties, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS, type FinancingParties } from '../../test/support/financings';
-import { createActor, type TestActor } from '../../test/support/parties';
+import { createFinancingParties, TEST_FINANCING_WINDOWS, type FinancingParties } from '../../test/support/financings';
+import type { TestActor } from '../../test/support/parties';
 import { actorOf } from '../../test/support/receivables';
 import { createVoucherFixture, type VoucherFixture } from '../../test/support/voucher-fixture';
-import { collectionAccountCode, openPartyAccounts, partyAccountCode } from './chart-of-accounts';
+import { createSilentVoucherFunder, createVoucherHolder, VOUCHER_PROGRAM_TERMS } from '../../test/support/voucher-parties';
+import { collectionAccountCode, partyAccountCode } from './chart-of-accounts';
 import { disburse, registerBankAccount, reserveFunding } from './disbursement-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
 import { recordInboundCredit } from './inbound-store';
@@ -14,7 +15,6 @@ import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { reserveHold } from './ledger/holds';
 import { verifyLedgerInvariants } from './ledger/invariants';
-import { createProgram } from './program-store';
 import { finishVoucherDistribution, planVoucherDistribution, postVoucherDistributionBatch, requestHolderPayout } from './voucher-distribution-store';
 import { prepareVoucherReceivable } from './voucher-financing-store';
 
@@ -25,7 +25,6 @@ import { prepareVoucherReceivable } from './voucher-financing-store';
 // (the state issue and transfers leave), financed through today's financing store.
 
 const PAYER = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: '凭证到期兑付' };
-const VOUCHER_TERMS = { programLimit: '20000000.00', supplierLimit: '10000000.00', obligorLimit: '20000000.00', admitsVoucherHolders: true, voucherHolderLimit: '5000000.00' };
 
 describe('voucher maturity distribution', () => {
   let db: TestDatabase;
@@ -35,29 +34,15 @@ describe('voucher maturity distribution', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    f1 = await createFinancingParties(db.prisma, VOUCHER_TERMS);
-    const funder = await createActor(db.prisma, { partyRoles: ['FUNDER'], userRoles: ['MAKER'], legalName: '深圳前海联合商业保理有限公司' });
-    const funderChecker = await createActor(db.prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
-    await openPartyAccounts(db.prisma, { id: funder.partyId, roles: ['FUNDER'] });
-    const program = await createProgram(db.prisma, await actorOf(db.prisma, f1.admin), {
-      name: '云海凭证隐蔽保理计划',
-      funderCreditCode: funder.creditCode,
-      coreCreditCode: f1.core.creditCode,
-      currency: 'CNY',
-      terms: { ...TEST_PROGRAM_TERMS, ...VOUCHER_TERMS, assignmentMode: 'SILENT' },
-    });
-    f2 = { funder, funderChecker, programId: program.id };
+    f1 = await createFinancingParties(db.prisma, VOUCHER_PROGRAM_TERMS);
+    f2 = await createSilentVoucherFunder(db.prisma, f1);
   });
   afterAll(async () => {
     if (db) expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
     await db?.drop();
   });
 
-  async function holder(name: string): Promise<TestActor> {
-    const actor = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: name });
-    await openPartyAccounts(db.prisma, { id: actor.partyId, roles: ['SUPPLIER'] });
-    return actor;
-  }
+  const holder = (name: string): Promise<TestActor> => createVoucherHolder(db.prisma, name);
 
   async function balanceOf(code: string): Promise<string> {
     const account = await findAccountByCode(db.prisma, code);

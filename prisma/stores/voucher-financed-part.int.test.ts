@@ -5,6 +5,7 @@ import { createFinancingParties, TEST_FINANCING_WINDOWS, type FinancingParties }
 import { createActor, type TestActor } from '../../test/support/parties';
 import { actorOf } from '../../test/support/receivables';
 import { createVoucherFixture, type VoucherFixture } from '../../test/support/voucher-fixture';
+import { VOUCHER_PROGRAM_TERMS } from '../../test/support/voucher-parties';
 import { openPartyAccounts, partyAccountCode } from './chart-of-accounts';
 import { disburse, reserveFunding } from './disbursement-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
@@ -30,7 +31,6 @@ import { prepareVoucherReceivable } from './voucher-financing-store';
 // the time-skipping tests' are.
 
 const PAYER = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: '凭证到期兑付' };
-const VOUCHER_TERMS = { programLimit: '20000000.00', supplierLimit: '10000000.00', obligorLimit: '20000000.00', admitsVoucherHolders: true, voucherHolderLimit: '5000000.00' };
 const HOUR = 60 * 60 * 1000;
 
 describe('a financed voucher part at maturity', () => {
@@ -39,7 +39,7 @@ describe('a financed voucher part at maturity', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
-    parties = await createFinancingParties(db.prisma, VOUCHER_TERMS);
+    parties = await createFinancingParties(db.prisma, VOUCHER_PROGRAM_TERMS);
   });
   afterAll(async () => {
     if (db) expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
