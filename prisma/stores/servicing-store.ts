@@ -9,6 +9,7 @@ import {
   overdueFrom,
   penaltyDaysToCharge,
   penaltyOwedOn,
+  penaltyOwedThrough,
   totalOutstanding,
   waterfallOrder,
   type Outstanding,
@@ -228,18 +229,9 @@ async function chargeThrough(book: Book, through: IsoDate): Promise<void> {
   await reread(book);
 }
 
-/**
- * The last day whose penalty was owed on `valueDate`, so that money received that day could pay
- * it. Within the grace days none was owed yet, even for days a late step has since charged:
- * penalty for D+1 to D+g is owed only if the financing was not whole at the end of D+g, and money
- * received before then counts toward being whole. So a collection value-dated inside the grace
- * days owes nothing of any charge (the due date is returned: every charged day is after it); one
- * value-dated later owes the days up to its value date. Without this, a worker days late made
- * a payer who paid in time pay the penalty of the days before its money arrived.
- */
-function penaltyOwedThrough(book: Book, valueDate: IsoDate): IsoDate {
-  const dueDate = isoDateOfColumn(book.financing.dueDate);
-  return daysBetween(addDays(dueDate, book.terms.graceDays), valueDate) > 0 ? valueDate : dueDate;
+/** penaltyOwedThrough for this financing's due date and grace days. */
+function owedThroughOf(book: Book, valueDate: IsoDate): IsoDate {
+  return penaltyOwedThrough(isoDateOfColumn(book.financing.dueDate), book.terms.graceDays, valueDate);
 }
 
 /**
@@ -316,7 +308,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   const { tx, currency, accounts } = book;
   const financing = book.financing;
   const owed = outstandingOf(financing);
-  const owedThrough = penaltyOwedThrough(book, collection.valueDate);
+  const owedThrough = owedThroughOf(book, collection.valueDate);
   const chargedAfter = [...book.charges.entries()].filter(([day]) => daysBetween(owedThrough, day) > 0).reduce((sum, [, charge]) => sum.plus(charge.amount), new Decimal(0));
   const unpaidAfter = Decimal.min(chargedAfter, owed.penalty);
   let allocation: WaterfallAllocation = allocateWaterfall(collection.amount, { ...owed, penalty: owed.penalty.minus(unpaidAfter) }, waterfallOrder(book.terms.waterfall));
