@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from './business-date';
 import { Decimal } from './money';
-import { isOverdueByValueDate, overdueFrom, penaltyDaysToCharge, penaltyOwedOn, type PenaltyBasis, type ValueDatedRepayment } from './servicing-rules';
+import { isOverdueByValueDate, overdueFrom, penaltyDaysToCharge, penaltyOwedOn, penaltyOwedThrough, type PenaltyBasis, type ValueDatedRepayment } from './servicing-rules';
 
 // The servicing calendar by value date: 800,000.00 due on D, 3 grace days, penalty 0.18 a year
 // on ACT/360 (400.00 a day on the whole principal).
@@ -28,6 +28,17 @@ describe('servicing by value date', () => {
     expect(isOverdueByValueDate(basis([paid(4, '800000.00')], '0.00'), addDays(D, 10))).toBe(true);
     // One cent short by value date: overdue.
     expect(isOverdueByValueDate(basis([paid(0, '799999.99')], '0.01'), addDays(D, 4))).toBe(true);
+  });
+
+  it('owes no penalty on a value date within the grace days, and the days up to it afterwards', () => {
+    // Before the due date, on it and on each grace day: nothing was owed yet, whatever was charged since.
+    for (const day of [-5, 0, 1, 2, 3]) expect(penaltyOwedThrough(D, 3, addDays(D, day)), `D${day}`).toBe(D);
+    // From D+g+1 the days up to the value date were owed on it.
+    expect(penaltyOwedThrough(D, 3, addDays(D, 4))).toBe(addDays(D, 4));
+    expect(penaltyOwedThrough(D, 3, addDays(D, 8))).toBe(addDays(D, 8));
+    // Without grace days, penalty is owed from D+1.
+    expect(penaltyOwedThrough(D, 0, D)).toBe(D);
+    expect(penaltyOwedThrough(D, 0, addDays(D, 1))).toBe(addDays(D, 1));
   });
 
   it('charges a day on the principal outstanding when it began, by value date', () => {

@@ -30,6 +30,19 @@ export function recourseOn(dueDate: IsoDate, recourseAfterDays: number): IsoDate
 }
 
 /**
+ * The last day whose penalty was owed on `valueDate`, so that money received that day could pay
+ * it. Within the grace days none was owed yet, even for days a late step has since charged:
+ * penalty for D+1 to D+g is owed only if the financing was not whole at the end of D+g, and money
+ * received before then counts toward being whole. So for a value date on or before D+g the due
+ * date is returned (every penalty day is after it); for a later one, the value date itself.
+ * Without this, a worker days late made a payer who paid in time pay the penalty of the days
+ * before its money arrived.
+ */
+export function penaltyOwedThrough(dueDate: IsoDate, graceDays: number, valueDate: IsoDate): IsoDate {
+  return daysBetween(addDays(dueDate, graceDays), valueDate) > 0 ? valueDate : dueDate;
+}
+
+/**
  * The days whose penalty is still to be charged when `today` has begun: none before the
  * financing is overdue; otherwise every day after the last charged one (or after the due
  * date) up to and including today.

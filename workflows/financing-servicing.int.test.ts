@@ -121,6 +121,101 @@ describe('servicing on the time-skipping server', () => {
     });
   });
 
+  /** The penalty charges of a financing, reversed or standing: the day each is for and whether a reversing entry undid it. */
+  const chargesOf = async (financingId: string) =>
+    (await db.prisma.penaltyCharge.findMany({ where: { financingId }, orderBy: [{ businessDate: 'asc' }, { chargedAt: 'asc' }] })).map((row) => [
+      row.businessDate.toISOString().slice(0, 10),
+      row.amount.toFixed(2),
+      row.reversalTransactionId === null ? 'standing' : 'reversed',
+    ]);
+
+  it('charges no penalty for a full repayment the bank received within the grace days, however late it was processed', async () => {
+    await worker.runUntil(async () => {
+      const run = await money.disbursed();
+      await money.sleepUntil(addDays(run.dueDate, 10));
+      // D+1 to D+4 were charged at the wake-up of D+4, then one day at each wake-up: 10 × 400.00.
+      expect((await financingOf(run.financingId)).penaltyAccrued.toFixed(2)).toBe('4000.00');
+      // Received by the bank on D+2, inside the 3 grace days, reported on D+10.
+      await money.payValueDated(run.collectionVan, '800000.00', 8);
+      await expect.poll(async () => (await allocationsOf(run.financingId)).length, { timeout: 20_000 }).toBe(1);
+      const allocations = await allocationsOf(run.financingId);
+      expect(allocations.map((row) => [row.valueDate?.toISOString().slice(0, 10), ...[row.collected, row.penalty, row.principal, row.penaltyReversed, row.outstandingAfter].map((value) => value.toFixed(2))])).toEqual([
+        [addDays(run.dueDate, 2), '800000.00', '0.00', '800000.00', '4000.00', '0.00'],
+      ]);
+      expect((await money.settledWorkflow(run.financingId)).status).toBe('SETTLED');
+      const financing = await financingOf(run.financingId);
+      expect([financing.status, ...[financing.penaltyAccrued, financing.penaltyReversed, financing.repaidPenalty, financing.penaltyOutstanding, financing.principalOutstanding].map((value) => value.toFixed(2))]).toEqual([
+        'SETTLED',
+        '0.00',
+        '4000.00',
+        '0.00',
+        '0.00',
+        '0.00',
+      ]);
+      expect(financing.penaltyDays).toBe(0);
+      // Every charge of D+1 to D+10 is reversed by a reversing entry; none is edited or charged again.
+      const days = Array.from({ length: 10 }, (_, index) => addDays(run.dueDate, index + 1));
+      expect(await chargesOf(run.financingId)).toEqual(days.map((day) => [day, '400.00', 'reversed']));
+      const reversals = await db.prisma.ledgerTransaction.findMany({ where: { code: 'REVERSAL', reverses: { code: 'PENALTY_ACCRUAL', metadata: { path: ['financingId'], equals: run.financingId } } }, include: { reverses: true } });
+      expect(reversals.map((row) => (row.reverses!.metadata as { date: string }).date).sort()).toEqual(days);
+      const notices = await noticesOf(run.financingId, 'PENALTY_REVERSED');
+      expect(notices.length).toBe(3);
+      for (const notice of notices) expect(notice.body).toContain(`the penalty of CNY 4,000.00 charged for ${days.join(', ')} was reversed`);
+      expect(await money.balance(run.funderCode)).toBe('1012000.00');
+      await money.expectLedgerWhole();
+    });
+  });
+
+  it('charges penalty from D+1 on a partial repayment received within the grace days, and puts all of it to principal', async () => {
+    await worker.runUntil(async () => {
+      const run = await money.disbursed();
+      await money.sleepUntil(addDays(run.dueDate, 10));
+      expect((await financingOf(run.financingId)).penaltyAccrued.toFixed(2)).toBe('4000.00');
+      // 300,000.00 received by the bank on D+2, reported on D+10; nothing else is paid.
+      await money.payValueDated(run.collectionVan, '300000.00', 8);
+      await expect.poll(async () => (await allocationsOf(run.financingId)).length, { timeout: 20_000 }).toBe(1);
+      // Not whole at the end of D+3: penalty from D+1, on 800,000.00 for D+1 and D+2 and on
+      // 500,000.00 from D+3 (500,000.00 × 0.18 / 360 = 250.00). At D+2 no penalty was owed yet,
+      // so the waterfall (penalty, fees, interest, principal) puts all 300,000.00 to principal.
+      const [allocation] = await allocationsOf(run.financingId);
+      expect([allocation!.valueDate?.toISOString().slice(0, 10), ...[allocation!.collected, allocation!.penalty, allocation!.principal, allocation!.penaltyReversed, allocation!.outstandingAfter].map((value) => value.toFixed(2))]).toEqual([
+        addDays(run.dueDate, 2),
+        '300000.00',
+        '0.00',
+        '300000.00',
+        '1200.00',
+        '502800.00',
+      ]);
+      const financing = await financingOf(run.financingId);
+      expect([financing.status, ...[financing.penaltyAccrued, financing.penaltyReversed, financing.repaidPenalty, financing.penaltyOutstanding, financing.principalOutstanding].map((value) => value.toFixed(2))]).toEqual([
+        'OVERDUE',
+        '2800.00',
+        '1200.00',
+        '0.00',
+        '2800.00',
+        '500000.00',
+      ]);
+      expect(financing.penaltyDays).toBe(10);
+      const later = Array.from({ length: 8 }, (_, index) => addDays(run.dueDate, index + 3));
+      expect(await chargesOf(run.financingId)).toEqual([
+        [addDays(run.dueDate, 1), '400.00', 'standing'],
+        [addDays(run.dueDate, 2), '400.00', 'standing'],
+        ...later.flatMap((day) => [
+          [day, '400.00', 'reversed'],
+          [day, '250.00', 'standing'],
+        ]),
+      ]);
+      // The notices follow the step that reversed the charges.
+      await expect.poll(async () => (await noticesOf(run.financingId, 'PENALTY_REVERSED')).length, { timeout: 20_000 }).toBe(3);
+      for (const notice of await noticesOf(run.financingId, 'PENALTY_REVERSED')) expect(notice.body).toContain(`the penalty of CNY 1,200.00 charged for ${later.join(', ')} was reversed`);
+      // The next day is charged on 500,000.00.
+      await money.sleepUntil(addDays(run.dueDate, 11));
+      expect((await financingOf(run.financingId)).penaltyAccrued.toFixed(2)).toBe('3050.00');
+      expect(await money.balance(run.funderCode)).toBe('512000.00');
+      await money.expectLedgerWhole();
+    });
+  });
+
   it('allocates what is in the collection account before recourse, and claims only the shortfall', async () => {
     await worker.runUntil(async () => {
       const run = await money.disbursed({ recourse: true, recourseAfterDays: 30 });

@@ -9,6 +9,7 @@ import {
   overdueFrom,
   penaltyDaysToCharge,
   penaltyOwedOn,
+  penaltyOwedThrough,
   totalOutstanding,
   waterfallOrder,
   type Outstanding,
@@ -35,7 +36,10 @@ import { storedAmount, toDecimal } from './to-decimal';
 //   and only when the financing was not whole at the end of its grace days, by value date;
 // - a credit processed after days it covers were charged has those charges reversed (a
 //   reversing entry, 红字冲正) and, where some penalty is still owed for the day, charged again
-//   at the right amount: the ledger keeps both, and the figures say what was reversed.
+//   at the right amount: the ledger keeps both, and the figures say what was reversed;
+// - a credit value-dated inside the grace days owes no penalty at all from its own money, since
+//   none was owed yet on that day; whether the days from D+1 are owed after all is decided by
+//   whether the financing was whole at the end of the grace days.
 //
 // Each step is one database transaction holding the financing's row lock, with idempotency
 // keys on every posting.
@@ -225,23 +229,28 @@ async function chargeThrough(book: Book, through: IsoDate): Promise<void> {
   await reread(book);
 }
 
+/** penaltyOwedThrough for this financing's due date and grace days. */
+function owedThroughOf(book: Book, valueDate: IsoDate): IsoDate {
+  return penaltyOwedThrough(isoDateOfColumn(book.financing.dueDate), book.terms.graceDays, valueDate);
+}
+
 /**
- * After a repayment counted on `valueDate`, the days after it that were charged on a principal
- * it lowered (or at all, when it made the financing whole by the end of its grace days) owe
- * less: each is reversed by a reversing entry and, where the day still owes some penalty,
- * charged again at that amount. Only penalty not yet paid is reversed (`unpaid`): what the
- * funder was already paid stays paid. Returns the reduction.
+ * After a repayment counted on `valueDate`, the days after `owedThrough` (penaltyOwedThrough)
+ * that were charged on a principal it lowered (or at all, when it made the financing whole by
+ * the end of its grace days) owe less: each is reversed by a reversing entry and, where the day
+ * still owes some penalty, charged again at that amount. Only penalty not yet paid is reversed
+ * (`unpaid`): what the funder was already paid stays paid. Returns the reduction.
  */
-async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, valueDate: IsoDate, unpaid: Decimal): Promise<Decimal> {
+async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, valueDate: IsoDate, owedThrough: IsoDate, unpaid: Decimal): Promise<Decimal> {
   const { financing, tx } = book;
   const through = financing.penaltyAccruedThrough ? isoDateOfColumn(financing.penaltyAccruedThrough) : null;
-  if (through === null || daysBetween(valueDate, through) <= 0 || unpaid.lte(0)) return new Decimal(0);
+  if (through === null || daysBetween(owedThrough, through) <= 0 || unpaid.lte(0)) return new Decimal(0);
   const basis = basisOf(book);
   const overdue = isOverdueByValueDate(basis, through);
   let left = unpaid;
   const reduced: { date: IsoDate; amount: Decimal }[] = [];
   // Latest first: a payment of penalty pays the earliest days first, so the unpaid charges are the latest.
-  for (let day = through; daysBetween(valueDate, day) > 0 && left.gt(0); day = addDays(day, -1)) {
+  for (let day = through; daysBetween(owedThrough, day) > 0 && left.gt(0); day = addDays(day, -1)) {
     const standing = book.charges.get(day);
     if (!standing) continue;
     const owed = overdue ? penaltyOwedOn(basis, day) : new Decimal(0);
@@ -290,15 +299,17 @@ interface Collection {
 
 /**
  * Runs the waterfall over one collection as of its value date: penalty charged for days after
- * it is not yet due from it (those days are put right afterwards); fees, interest and principal
- * in the program's order; the rest to the supplier up to the receivable's confirmed amount and
- * beyond it to suspense for the payer. Settles the financing when nothing is owed.
+ * it, or for any day when it is inside the grace days, is not yet due from it (those days are
+ * put right afterwards); fees, interest and principal in the program's order; the rest to the
+ * supplier up to the receivable's confirmed amount and beyond it to suspense for the payer.
+ * Settles the financing when nothing is owed.
  */
 async function allocate(book: Book, collection: Collection): Promise<RepaymentAllocation> {
   const { tx, currency, accounts } = book;
   const financing = book.financing;
   const owed = outstandingOf(financing);
-  const chargedAfter = [...book.charges.entries()].filter(([day]) => daysBetween(collection.valueDate, day) > 0).reduce((sum, [, charge]) => sum.plus(charge.amount), new Decimal(0));
+  const owedThrough = owedThroughOf(book, collection.valueDate);
+  const chargedAfter = [...book.charges.entries()].filter(([day]) => daysBetween(owedThrough, day) > 0).reduce((sum, [, charge]) => sum.plus(charge.amount), new Decimal(0));
   const unpaidAfter = Decimal.min(chargedAfter, owed.penalty);
   let allocation: WaterfallAllocation = allocateWaterfall(collection.amount, { ...owed, penalty: owed.penalty.minus(unpaidAfter) }, waterfallOrder(book.terms.waterfall));
   if (collection.source === 'REPAYMENT') allocation = splitSurplus(allocation, book.confirmedAmount, book.payerPaid);
@@ -374,7 +385,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   await reread(book);
   book.repayments.push(repaymentOf(row));
   if (collection.source === 'REPAYMENT') book.payerPaid = book.payerPaid.plus(paidTowardReceivable(row));
-  await reverseChargesAfter(book, row, collection.valueDate, unpaidAfter);
+  await reverseChargesAfter(book, row, collection.valueDate, owedThrough, unpaidAfter);
   const allocated = await tx.repaymentAllocation.findUniqueOrThrow({ where: { id: row.id } });
   book.done.allocations.push(allocated);
   if (isWhole(outstandingOf(book.financing)) && book.financing.status !== 'SETTLED') await settle(book);
