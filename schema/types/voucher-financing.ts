@@ -212,11 +212,17 @@ builder.prismaObjectFields('VoucherPart', (t) => ({
     nullable: true,
     description:
       "What the part was paid and is still owed, and the issuer's default: to the part's holder (and operators) only; null for anyone else. A funder sees its financing's own figures on the financing.",
-    select: { id: true, holderPartyId: true, currency: true, heldAmount: true, voucher: { select: { status: true, defaultedOn: true } } },
+    // The voucher's state is read by its id rather than through a nested selection: a voucher's
+    // `parts` are the visible rows as the visibility rules read them, without Pothos's selection.
+    select: { id: true, holderPartyId: true, currency: true, heldAmount: true, voucherId: true },
     resolve: async (part, _args, ctx) => {
       if (part.holderPartyId !== ctx.viewer.partyId && !isOperator(ctx.viewer)) return null;
-      // The parts of a page are read together: one statement for their claims in the ledger.
-      const found = await batchLoad(ctx, 'VoucherPart.settlement', part.id, async (ids) => new Map((await outstandingOfParts(ctx.prisma, ids)).map((row) => [row.partId, row])));
+      // The parts of a page are read together: one statement for their claims in the ledger, one for their vouchers.
+      const [found, voucher] = await Promise.all([
+        batchLoad(ctx, 'VoucherPart.settlement', part.id, async (ids) => new Map((await outstandingOfParts(ctx.prisma, ids)).map((row) => [row.partId, row]))),
+        batchLoad(ctx, 'VoucherPart.settlement.voucher', part.voucherId, async (ids) => new Map((await ctx.prisma.voucher.findMany({ where: { id: { in: ids } }, select: { id: true, status: true, defaultedOn: true } })).map((row) => [row.id, row]))),
+      ]);
+      if (!voucher) throw new Error(`voucher ${part.voucherId} of part ${part.id} not found`);
       const currency = part.currency as Currency;
       const held = toDecimal(part.heldAmount);
       const outstanding = found ? found.outstanding : held;
@@ -224,8 +230,8 @@ builder.prismaObjectFields('VoucherPart', (t) => ({
         currency,
         paid: formatAmount(held.minus(outstanding), currency),
         outstanding: formatAmount(outstanding, currency),
-        issuerInDefault: part.voucher.status === 'DEFAULTED',
-        defaultedOn: part.voucher.defaultedOn ? isoDateOfColumn(part.voucher.defaultedOn) : null,
+        issuerInDefault: voucher.status === 'DEFAULTED',
+        defaultedOn: voucher.defaultedOn ? isoDateOfColumn(voucher.defaultedOn) : null,
       };
     },
   }),
