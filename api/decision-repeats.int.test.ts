@@ -5,6 +5,7 @@ import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { globalId, rowId } from '../test/support/global-ids';
+import { sendWithRequestId, type Result } from '../test/support/duplicate-delivery';
 import { registrationInput } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
 import { requestKey } from '../use-cases/request-key';
@@ -17,7 +18,6 @@ import { workflowIds } from '../workflows/contracts/workflow-ids';
 // crash between the activity's commit and Temporal's record of it, as the power-cut run of
 // seed 20261206 met). Another decision, or the same one by another user, is still refused.
 
-type Result = Record<string, any>;
 
 const ERRORS = `... on WrongStateError { currentState } ... on Error { code message }`;
 const FINANCING = `__typename ... on Financing { id status } ${ERRORS}`;
@@ -51,17 +51,12 @@ describe('a decision repeated with the same request id', () => {
     await db?.drop();
   });
 
-  async function send(...args: [token: string, query: string, variables: Record<string, unknown>, requestId: string] | [through: TestApi, token: string, query: string, variables: Record<string, unknown>, requestId: string]): Promise<Result> {
-    const [through, token, query, variables, requestId] = args.length === 5 ? args : [api, ...args];
-    const response = await through.request<Record<string, Result>>(token, query, variables, { 'x-request-id': requestId });
-    if (response.errors) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
-    return Object.values(response.data ?? {})[0]!;
-  }
+  const send = (token: string, query: string, variables: Record<string, unknown>, requestId: string): Promise<Result> => sendWithRequestId(api, token, query, variables, requestId);
 
   /** A silent financing waiting for the funder's approval, applied for through the API. */
   async function financingAwaitingApproval(through = api): Promise<{ id: string; financingId: string; supplierToken: string }> {
     const { supplier, receivable } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
-    const applied = await send(through, supplier.token, APPLY, { input: { receivableId: globalId('Receivable', receivable.id), programId: globalId('Program', parties.programId), amount: '50000.00', idempotencyKey: `apply-${randomUUID()}` } }, randomUUID());
+    const applied = await sendWithRequestId(through, supplier.token, APPLY, { input: { receivableId: globalId('Receivable', receivable.id), programId: globalId('Program', parties.programId), amount: '50000.00', idempotencyKey: `apply-${randomUUID()}` } }, randomUUID());
     expect(applied).toMatchObject({ __typename: 'Financing', status: 'PENDING_APPROVAL' });
     return { id: applied.id as string, financingId: rowId(applied.id as string), supplierToken: supplier.token };
   }

@@ -9,7 +9,14 @@ import { changedTables, databaseFingerprint } from './database-fingerprint';
 // resends arrive; then a fourth copy once the database has settled. Shared by the files of
 // api/concurrent-duplicates*.int.test.ts.
 
-type Result = Record<string, any>;
+export type Result = Record<string, any>;
+
+/** Sends one request through `api` with the given request id; fails the test on GraphQL errors. Returns the operation's one top-level field. */
+export async function sendWithRequestId(api: TestApi, token: string, query: string, variables: Record<string, unknown>, requestId: string = randomUUID()): Promise<Result> {
+  const response = await api.request<Record<string, Result>>(token, query, variables, { 'x-request-id': requestId });
+  if (response.errors) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+  return Object.values(response.data ?? {})[0]!;
+}
 
 /** Copies of one request sent at once. */
 export const DUPLICATE_COPIES = 3;
@@ -31,11 +38,7 @@ export interface DuplicateDelivery {
 
 /** The database and the API are asked for when a request is sent: test files open both in beforeAll. */
 export function duplicateDelivery(prisma: () => PrismaClient, api: () => TestApi): DuplicateDelivery {
-  async function send(token: string, query: string, variables: Record<string, unknown>, requestId: string = randomUUID()): Promise<Result> {
-    const response = await api().request<Record<string, Result>>(token, query, variables, { 'x-request-id': requestId });
-    if (response.errors) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
-    return Object.values(response.data ?? {})[0]!;
-  }
+  const send = (token: string, query: string, variables: Record<string, unknown>, requestId?: string): Promise<Result> => sendWithRequestId(api(), token, query, variables, requestId);
 
   async function settledFingerprint(): Promise<Map<string, string>> {
     let previous = await databaseFingerprint(prisma());
