@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Party, PrismaClient, VoucherPart } from '../../prisma/client';
-import { decideVoucherTransfer } from '../../prisma/stores/voucher-store';
+import { decideVoucherTransfer, recipientNameMismatchText } from '../../prisma/stores/voucher-store';
 import { storedAmount } from '../../prisma/stores/to-decimal';
 import type { Currency } from '../../domain/money';
 import type { VoucherDecider, VoucherNotificationKind, VoucherTransferDecision, VoucherTransferState } from '../contracts/voucher-acceptance';
@@ -43,6 +43,7 @@ const NOTIFICATION_TEXT: Record<VoucherNotificationKind, (number: string, amount
     subject: `凭证 ${number} 已撤销 / Voucher transfer ${number} cancelled`,
     body: `凭证 ${number}（${amount}）已撤销，金额已释放。Voucher transfer ${number} (${amount}) was cancelled; the amount is released.`,
   }),
+  VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH: recipientNameMismatchText,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { voucherAcceptanceWorkflow } from '../definitions/voucher-acceptance-workflow';
-import type { VoucherAcceptanceInput, VoucherTransferState } from '../contracts/voucher-acceptance';
+import { voucherTransferEndedSignal, type VoucherAcceptanceInput, type VoucherTransferEndedArgs, type VoucherTransferState } from '../contracts/voucher-acceptance';
 import { workflowIds } from '../contracts/workflow-ids';
 import { describeWorkflow, sendUpdate, type WorkflowStatusView } from './workflow-client';
 
@@ -32,3 +32,20 @@ export function sendVoucherTransferUpdate<Args>(client: Client, transferId: stri
 export function describeVoucherAcceptanceWorkflow(client: Client, transferId: string): Promise<WorkflowStatusView> {
   return describeWorkflow(client, workflowIds.voucherTransfer(transferId));
 }
+
+/**
+ * Tells a transfer's workflow that the database ended the transfer (committed already), so that
+ * it stops waiting and announces the end now. False when the workflow has finished or is not
+ * there: it then needs no telling, or finds the end at its deadline (the expiry leaves an ended
+ * transfer as it is).
+ */
+export async function signalVoucherTransferEnded(client: Client, transferId: string, args: VoucherTransferEndedArgs): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowIds.voucherTransfer(transferId)).signal(voucherTransferEndedSignal, args);
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
