@@ -1,7 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { renderTransferCertificateWorkflow } from '../definitions/render-transfer-certificate-workflow';
 import { voucherAcceptanceWorkflow } from '../definitions/voucher-acceptance-workflow';
-import { voucherTransferEndedSignal, type VoucherAcceptanceInput, type VoucherTransferEndedArgs, type VoucherTransferState } from '../contracts/voucher-acceptance';
+import { voucherTransferEndedSignal, type TransferCertificateStored, type VoucherAcceptanceInput, type VoucherTransferEndedArgs, type VoucherTransferState } from '../contracts/voucher-acceptance';
 import { workflowIds } from '../contracts/workflow-ids';
 import { describeWorkflow, sendUpdate, type WorkflowStatusView } from './workflow-client';
 
@@ -49,3 +50,17 @@ export async function signalVoucherTransferEnded(client: Client, transferId: str
   }
 }
 
+/**
+ * Renders an accepted transfer's missing certificate on the worker and waits for it. Two requests
+ * at once share one run (the id is the transfer's); a run that has finished may be started again,
+ * and then finds the stored copy.
+ */
+export async function renderTransferCertificateOnWorker(client: Client, taskQueue: string, transferId: string): Promise<TransferCertificateStored> {
+  return client.workflow.execute(renderTransferCertificateWorkflow, {
+    workflowId: workflowIds.transferCertificate(transferId),
+    taskQueue,
+    args: [{ transferId }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  });
+}

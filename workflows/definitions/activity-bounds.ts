@@ -62,3 +62,14 @@ export const ATTENTION_RECORD: ActivityOptions = {
   scheduleToCloseTimeout: '2 minutes',
   retry: { ...BACKOFF, maximumInterval: '15 seconds' },
 };
+
+/**
+ * Rendering a document an operator asked for and is waiting on (a transfer certificate whose
+ * rendering failed): the first rendering of a process prepares its fonts, so a minute, retried
+ * for two; past that the operator is answered with the failure and may ask again.
+ */
+export const DOCUMENT_ON_REQUEST: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '2 minutes',
+  retry: { ...BACKOFF, maximumInterval: '10 seconds' },
+};
