@@ -4,7 +4,8 @@ import { addDays, businessDateOf } from '../domain/business-date';
 import { Decimal } from '../domain/money';
 import { openAccount } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
-import { openClaimAccount } from '../prisma/stores/voucher-store';
+import { createParty as insertParty } from '../prisma/stores/party-store';
+import { attachWaitingTransfers, openClaimAccount } from '../prisma/stores/voucher-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { globalId, rowId } from '../test/support/global-ids';
@@ -246,6 +247,32 @@ describe('vouchers offered to a company not yet registered', () => {
     expect((await getBalance(db.prisma, voucher.issuedAccountId)).available.toFixed(2)).toBe('0.00');
     expect((await db.prisma.notification.findMany({ where: { voucherTransferId: transfer.id } })).map((row) => [row.partyId, row.kind])).toEqual([[coreMaker.partyId, 'VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH']]);
     expect((await api.call(registered.token, INBOX)).totalCount).toBe(0);
+  });
+
+  it('lets the workflow of an offer ended under another name find the end at its deadline when nobody told it, reopening nothing', async () => {
+    const shortApi = await startTestApi(db.prisma, { taskQueue: api.taskQueue, temporalClient: api.temporal, receivableSettings: { confirmationWindowMs: 4_000, reminderOffsetsMs: [] } });
+    try {
+      const creditCode = uniqueCreditCode();
+      const before = await available(rootPartId);
+      const proposed = await propose({ creditCode, name: '惠州市鼎盛包装厂' }, '70.00', shortApi);
+      expect((await decide('approveVoucherTransfer', tier1Checker, proposed.id)).status).toBe('PENDING_ACCEPTANCE');
+      // The party's creation as the use case makes it, but with the workflow never signalled (Temporal unreachable at that moment).
+      await insertParty(db.prisma, { legalName: '惠州市鼎盛包装有限公司', creditCode, roles: ['SUPPLIER'] }, async (tx, created) => {
+        await attachWaitingTransfers(tx, created, {
+          now: new Date(),
+          offeredNotification: (transfer) => ({ dedupeKey: `${workflowIds.voucherTransfer(transfer.id)}:offered` }),
+          nameMismatchNotification: (transfer) => ({ dedupeKey: `${workflowIds.voucherTransfer(transfer.id)}:recipient-name-mismatch` }),
+        });
+      });
+      expect(await available(rootPartId)).toBe(before);
+      const id = rowId(proposed.id);
+      expect(await api.temporal.workflow.getHandle(workflowIds.voucherTransfer(id)).result()).toEqual({ status: 'RECIPIENT_NAME_MISMATCH' });
+      expect((await db.prisma.voucherTransfer.findUniqueOrThrow({ where: { id } })).status).toBe('RECIPIENT_NAME_MISMATCH');
+      expect((await db.prisma.notification.findMany({ where: { voucherTransferId: id } })).map((row) => [row.partyId, row.kind])).toEqual([[tier1.partyId, 'VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH']]);
+      expect(await available(rootPartId)).toBe(before);
+    } finally {
+      await shortApi.close();
+    }
   });
 
   it('leaves no offer waiting for a company that registered under another name while it was proposed, whichever commits first', async () => {
