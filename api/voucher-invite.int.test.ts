@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../domain/business-date';
+import { Decimal } from '../domain/money';
 import { openAccount } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
-import { openClaimAccount } from '../prisma/stores/voucher-store';
+import { createParty as insertParty } from '../prisma/stores/party-store';
+import { attachWaitingTransfers, openClaimAccount } from '../prisma/stores/voucher-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { globalId, rowId } from '../test/support/global-ids';
 import { createActor, uniqueCreditCode, type TestActor } from '../test/support/parties';
 import { uniqueInvoiceNumber } from '../test/support/receivables';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
+import { workflowIds } from '../workflows/contracts/workflow-ids';
 
 // Vouchers offered to a company not yet registered on the platform, through the API over real
 // HTTP with the acceptance workflow on the Temporal dev server: the offer waits, named by the
@@ -183,13 +186,112 @@ describe('vouchers offered to a company not yet registered', () => {
     expect((await decide('cancelVoucherTransfer', tier1, first.id, 'a test of repeats')).status).toBe('CANCELLED');
   });
 
-  it('does not attach an offer whose name is not the registered name of the company that registers with its code', async () => {
+  it('ends at once the offers whose name is not the registered name of the company that registers with their code, and tells their transferor', async () => {
     const creditCode = uniqueCreditCode();
-    const proposed = await propose({ creditCode, name: '佛山市联发五金有限公司' }, '10.00');
-    const registered = await registerCompany(creditCode, '佛山市联发精密五金有限公司');
+    const registeredName = '佛山市联发精密五金(普通合伙)';
+    const before = await available(rootPartId);
+    const offered = await propose({ creditCode, name: '佛山市联发五金有限公司' }, '10.00');
+    expect((await decide('approveVoucherTransfer', tier1Checker, offered.id)).status).toBe('PENDING_ACCEPTANCE');
+    const unapproved = await propose({ creditCode, name: '佛山市联發精密五金(普通合伙)' }, '20.00');
+    // The same name to a person reading it: spaces around it, and full-width brackets.
+    const sameName = await propose({ creditCode, name: ' 佛山市联发精密五金（普通合伙） ' }, '30.00');
+    expect(await available(rootPartId)).toBe(new Decimal(before).minus('60.00').toFixed(2));
+    const ended = [offered, unapproved].map((transfer) => rowId(transfer.id));
+
+    const registered = await registerCompany(creditCode, registeredName);
+    // Ended in the registration's transaction: the holds voided, the invoices released, no part, no recipient.
+    const rows = await db.prisma.voucherTransfer.findMany({ where: { id: { in: ended } }, orderBy: { amount: 'asc' } });
+    expect(rows.map((row) => [row.status, row.toPartyId, row.toPartId])).toEqual([
+      ['RECIPIENT_NAME_MISMATCH', null, null],
+      ['RECIPIENT_NAME_MISMATCH', null, null],
+    ]);
+    expect(await available(rootPartId)).toBe(new Decimal(before).minus('30.00').toFixed(2));
+    expect(await db.prisma.registryEntry.count({ where: { voucherTransferId: { in: ended }, releasedAt: null } })).toBe(0);
+    expect((await db.prisma.ledgerHold.findMany({ where: { id: { in: rows.map((row) => row.holdId) } } })).map((hold) => hold.status)).toEqual(['VOIDED', 'VOIDED']);
+    // The one named the same way is the company's.
+    expect((await db.prisma.voucherTransfer.findUniqueOrThrow({ where: { id: rowId(sameName.id) } })).toPartyId).toBe(registered.partyId);
+    expect((await api.call(registered.token, INBOX)).edges.map((edge: Result) => edge.node.id)).toEqual([sameName.id]);
+
+    // Their workflows end now, not at the deadline days away, each having told the transferor once, without the registered name.
+    for (const id of ended) expect(await api.temporal.workflow.getHandle(workflowIds.voucherTransfer(id)).result()).toEqual({ status: 'RECIPIENT_NAME_MISMATCH' });
+    const told = await db.prisma.notification.findMany({ where: { voucherTransferId: { in: ended } } });
+    expect(told.map((row) => [row.partyId, row.kind]).sort()).toEqual([
+      [tier1.partyId, 'VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH'],
+      [tier1.partyId, 'VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH'],
+    ]);
+    for (const row of told) expect(`${row.subject} ${row.body}`).not.toMatch(/精密/);
+    // The transferor sees why; nobody else sees the offers; nothing reopens them.
+    const seen = await api.call(tier1.token, `query ($id: ID!) { node(id: $id) { ... on VoucherTransfer { status recipientRegistered recipientName closedReason } } }`, { id: offered.id });
+    expect(seen).toMatchObject({ status: 'RECIPIENT_NAME_MISMATCH', recipientRegistered: false, recipientName: '佛山市联发五金有限公司' });
+    expect(seen.closedReason).not.toMatch(/精密/);
+    for (const other of [registered, coreMaker, stranger]) expect((await api.request(other.token, NODE, { id: offered.id })).data).toEqual({ node: null });
+    expect((await decide('approveVoucherTransfer', tier1Checker, unapproved.id)).code).toBe('WRONG_STATE');
+    expect((await decide('cancelVoucherTransfer', tier1, unapproved.id, 'too late')).code).toBe('WRONG_STATE');
+
+    // Proposed again with the registered name, it is an ordinary transfer to the company.
+    const again = await propose({ creditCode, name: registeredName }, '10.00');
+    expect(again).toMatchObject({ status: 'PENDING_APPROVAL', recipientRegistered: true, recipient: { legalName: registeredName } });
+    for (const transfer of [again, sameName]) expect((await decide('cancelVoucherTransfer', tier1, transfer.id, 'a test of the name')).status).toBe('CANCELLED');
+    expect(await available(rootPartId)).toBe(before);
+  });
+
+  it('ends an issue whose first holder registers under another name, and the voucher with it', async () => {
+    const creditCode = uniqueCreditCode();
+    const issued = await issue({ creditCode, name: '江门市新会区宏达塑胶厂' }, '4000.00');
+    const transfer = await db.prisma.voucherTransfer.findFirstOrThrow({ where: { voucherId: rowId(issued.id) } });
+    expect((await decide('approveVoucherTransfer', coreChecker, globalId('VoucherTransfer', transfer.id))).status).toBe('PENDING_ACCEPTANCE');
+    const registered = await registerCompany(creditCode, '江门市宏达塑胶有限公司');
+    expect(await api.temporal.workflow.getHandle(workflowIds.voucherTransfer(transfer.id)).result()).toEqual({ status: 'RECIPIENT_NAME_MISMATCH' });
+    const voucher = await db.prisma.voucher.findUniqueOrThrow({ where: { id: rowId(issued.id) }, include: { parts: true } });
+    expect([voucher.status, voucher.parts.length]).toEqual(['REJECTED', 0]);
+    expect((await getBalance(db.prisma, voucher.issuedAccountId)).available.toFixed(2)).toBe('0.00');
+    expect((await db.prisma.notification.findMany({ where: { voucherTransferId: transfer.id } })).map((row) => [row.partyId, row.kind])).toEqual([[coreMaker.partyId, 'VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH']]);
     expect((await api.call(registered.token, INBOX)).totalCount).toBe(0);
-    expect((await db.prisma.voucherTransfer.findUniqueOrThrow({ where: { id: rowId(proposed.id) } })).toPartyId).toBeNull();
-    expect((await decide('cancelVoucherTransfer', tier1, proposed.id, 'the company registered under another name')).status).toBe('CANCELLED');
+  });
+
+  it('lets the workflow of an offer ended under another name find the end at its deadline when nobody told it, reopening nothing', async () => {
+    const shortApi = await startTestApi(db.prisma, { taskQueue: api.taskQueue, temporalClient: api.temporal, receivableSettings: { confirmationWindowMs: 4_000, reminderOffsetsMs: [] } });
+    try {
+      const creditCode = uniqueCreditCode();
+      const before = await available(rootPartId);
+      const proposed = await propose({ creditCode, name: '惠州市鼎盛包装厂' }, '70.00', shortApi);
+      expect((await decide('approveVoucherTransfer', tier1Checker, proposed.id)).status).toBe('PENDING_ACCEPTANCE');
+      // The party's creation as the use case makes it, but with the workflow never signalled (Temporal unreachable at that moment).
+      await insertParty(db.prisma, { legalName: '惠州市鼎盛包装有限公司', creditCode, roles: ['SUPPLIER'] }, async (tx, created) => {
+        await attachWaitingTransfers(tx, created, {
+          now: new Date(),
+          offeredNotification: (transfer) => ({ dedupeKey: `${workflowIds.voucherTransfer(transfer.id)}:offered` }),
+          nameMismatchNotification: (transfer) => ({ dedupeKey: `${workflowIds.voucherTransfer(transfer.id)}:recipient-name-mismatch` }),
+        });
+      });
+      expect(await available(rootPartId)).toBe(before);
+      const id = rowId(proposed.id);
+      expect(await api.temporal.workflow.getHandle(workflowIds.voucherTransfer(id)).result()).toEqual({ status: 'RECIPIENT_NAME_MISMATCH' });
+      expect((await db.prisma.voucherTransfer.findUniqueOrThrow({ where: { id } })).status).toBe('RECIPIENT_NAME_MISMATCH');
+      expect((await db.prisma.notification.findMany({ where: { voucherTransferId: id } })).map((row) => [row.partyId, row.kind])).toEqual([[tier1.partyId, 'VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH']]);
+      expect(await available(rootPartId)).toBe(before);
+    } finally {
+      await shortApi.close();
+    }
+  });
+
+  it('leaves no offer waiting for a company that registered under another name while it was proposed, whichever commits first', async () => {
+    const ROUNDS = 4;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const company = { creditCode: uniqueCreditCode(), name: `佛山市南海区第${round + 1}五金厂` };
+      const [proposed, created] = await Promise.all([
+        propose({ creditCode: company.creditCode, name: `佛山市南海区第${round + 1}五金加工厂` }, '1.00'),
+        api.call(operator.token, CREATE_PARTY, { input: { legalName: company.name, creditCode: company.creditCode, roles: ['SUPPLIER'] } }),
+      ]);
+      expect(created.__typename).toBe('Party');
+      // Either the party was there first and the proposal is refused, or the proposal was and the registration ended it.
+      if (proposed.__typename === 'VoucherTransfer') {
+        expect((await db.prisma.voucherTransfer.findUniqueOrThrow({ where: { id: rowId(proposed.id) } })).status).toBe('RECIPIENT_NAME_MISMATCH');
+      } else {
+        expect(proposed.code).toBe('RECIPIENT_NAME_MISMATCH');
+      }
+      expect(await db.prisma.voucherTransfer.count({ where: { recipientCreditCode: company.creditCode, status: { in: ['PENDING_APPROVAL', 'PENDING_ACCEPTANCE'] } } })).toBe(0);
+    }
   });
 
   it('keeps the named recipient fixed and lets it be set only to the party with that code', async () => {

@@ -365,6 +365,12 @@ describe('resolveRecipient', () => {
     expect(sameCompanyName('中山市恒达电镀厂', '中山市恒达電镀厂')).toBe(false);
   });
 
+  it('reads a name the same across spaces at its ends, runs of spaces (full-width ones too) and character widths, and not across a missing space', () => {
+    expect(sameCompanyName('Shenzhen  Huaqiang\u3000Precision Co., Ltd.', ' Ｓｈｅｎｚｈｅｎ Huaqiang Precision Co.， Ltd． ')).toBe(true);
+    expect(sameCompanyName('中山市 恒达电镀厂', '中山市恒达电镀厂')).toBe(false);
+    expect(sameCompanyName('中山市恒达电镀厂有限公司', '中山市恒达电镀有限公司')).toBe(false);
+  });
+
   it('needs the name of a company not yet registered, and then waits for it', () => {
     const error = failure(() => resolveRecipient(null, { creditCode: A_CODE, name: null }, 'holder'));
     expect(error.code).toBe('RECIPIENT_NOT_REGISTERED');

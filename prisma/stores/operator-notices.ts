@@ -11,6 +11,7 @@ export interface Notice {
   body: string;
   financingId?: string;
   receivableId?: string;
+  voucherTransferId?: string;
 }
 
 /** Every operator party (PLATFORM), by id. */

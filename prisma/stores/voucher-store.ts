@@ -394,9 +394,26 @@ export async function proposeVoucherTransfer(
 export interface AttachedOffers {
   /** The transfers (and issues) that now have the new party as recipient, with a new part each. */
   attached: VoucherTransfer[];
-  /** Offers to the party's credit code under another name: they stay unattached and lapse at their deadline. */
+  /** Offers to the party's credit code under another name: ended (RECIPIENT_NAME_MISMATCH), their holds voided. */
   nameMismatched: VoucherTransfer[];
 }
+
+/**
+ * To the transferor of an offer ended because the company with the credit code it gave
+ * registered under another name. The registered name is not given: the transferor learns that
+ * its name was not the company's, never what the company's is (as RECIPIENT_NAME_MISMATCH).
+ */
+export function recipientNameMismatchText(number: string, amount: string): { subject: string; body: string } {
+  return {
+    subject: `凭证 ${number} 已终止：接收方名称不符 / Voucher transfer ${number} ended: the recipient's name does not match`,
+    body:
+      `凭证 ${number}（${amount}）的接收方已用该统一社会信用代码在平台注册，但注册名称与贵司填写的名称不一致，转让已终止，金额已退回原持有方，发票登记已解除。请核对接收方的注册名称后重新发起。` +
+      `The company with the credit code you gave for voucher transfer ${number} (${amount}) registered under another name than the one you gave, so the transfer has ended; the amount is back with its holder and the invoices are released. Check the recipient's registered name and propose the transfer again.`,
+  };
+}
+
+/** Why an offer named under another name than the registered one ended, as the transfer keeps it. */
+export const RECIPIENT_NAME_MISMATCH_REASON = 'the company with this credit code registered under another name than the one given';
 
 /**
  * When an operator creates a party, the offers made to its credit code before it registered
@@ -405,15 +422,27 @@ export interface AttachedOffers {
  * of its voucher, one tier below the part it came from (tier 1 for an issue), and the part's
  * claim account (which already holds the offer's amount) gets the party as owner. Offers that
  * ended meanwhile (expired, rejected, cancelled) stay named by the code and name given. An offer
- * whose given name is not the party's registered name is not attached: the code and the name
- * disagree about which company was meant, and the offer lapses at its deadline, the amount going
- * back. The offers waiting for acceptance are told to the new party (`offeredNotification`, once
- * per key: the acceptance workflow would tell it under the same key).
+ * whose given name is not the party's registered name (sameCompanyName, the proposal's own rule)
+ * is not attached: the code and the name disagree about which company was meant. It ends at once
+ * (RECIPIENT_NAME_MISMATCH) rather than hold its amount until its deadline: its hold is voided,
+ * its invoices released and, for an issue, its voucher ended, and its transferor is told
+ * (`nameMismatchNotification`, under the key the acceptance workflow would tell it with), never
+ * the registered name. The offers waiting for acceptance are told to the new party
+ * (`offeredNotification`, once per key: the acceptance workflow would tell it under the same key).
+ * The caller tells the ended offers' workflows once this transaction has committed.
  */
 export async function attachWaitingTransfers(
   tx: Tx,
   party: Pick<Party, 'id' | 'creditCode' | 'legalName'>,
-  { now, offeredNotification }: { now: Date; offeredNotification: (transfer: VoucherTransfer) => { dedupeKey: string } },
+  {
+    now,
+    offeredNotification,
+    nameMismatchNotification,
+  }: {
+    now: Date;
+    offeredNotification: (transfer: VoucherTransfer) => { dedupeKey: string };
+    nameMismatchNotification: (transfer: VoucherTransfer) => { dedupeKey: string };
+  },
 ): Promise<AttachedOffers> {
   await lockCreditCode(tx, party.creditCode);
   // Each transfer row is locked before its voucher, as a decision locks them, so an expiry racing the registration gives one effect.
@@ -428,7 +457,7 @@ export async function attachWaitingTransfers(
   for (const { id } of waiting) {
     const transfer = await tx.voucherTransfer.findUniqueOrThrow({ where: { id }, include: { voucher: true, fromPart: true } });
     if (!sameCompanyName(party.legalName, transfer.recipientName ?? '')) {
-      result.nameMismatched.push(transfer);
+      result.nameMismatched.push(await endNameMismatched(tx, transfer, nameMismatchNotification(transfer), now));
       continue;
     }
     const hold = await tx.ledgerHold.findUniqueOrThrow({ where: { id: transfer.holdId }, include: { creditAccount: true } });
@@ -469,6 +498,28 @@ export async function attachWaitingTransfers(
     result.attached.push(attached);
   }
   return result;
+}
+
+/**
+ * Ends an offer whose recipient registered under another name, under the transfer's row lock
+ * (the caller's): the hold is voided as a lapse voids it, so the amount is the transferor's to
+ * transfer again at once, and the trade background's invoices are released. The offer has no
+ * part (its recipient never became a party), and an issue's voucher ends REJECTED, as an issue
+ * withdrawn before acceptance does.
+ */
+async function endNameMismatched(tx: Tx, transfer: VoucherTransfer, { dedupeKey }: { dedupeKey: string }, now: Date): Promise<VoucherTransfer> {
+  await voidHold(tx, { holdId: transfer.holdId, idempotencyKey: voucherTransferKeys.void(transfer.id) }, now);
+  await tx.registryEntry.updateMany({ where: { voucherTransferId: transfer.id, releasedAt: null }, data: { releasedAt: now } });
+  if (transfer.fromPartId === null) {
+    await tx.voucher.update({ where: { id: transfer.voucherId }, data: { status: 'REJECTED', closedReason: RECIPIENT_NAME_MISMATCH_REASON, updatedAt: now } });
+  }
+  const ended = await tx.voucherTransfer.update({ where: { id: transfer.id }, data: { status: 'RECIPIENT_NAME_MISMATCH', closedReason: RECIPIENT_NAME_MISMATCH_REASON, updatedAt: now } });
+  const text = recipientNameMismatchText(ended.transferNumber, `${storedAmount(ended.amount, ended.currency)} ${ended.currency}`);
+  await tx.notification.createMany({
+    data: [{ partyId: transfer.fromPartyId, kind: 'VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH', subject: text.subject, body: text.body, voucherTransferId: transfer.id, dedupeKey }],
+    skipDuplicates: true,
+  });
+  return ended;
 }
 
 const TARGET: Record<VoucherTransferDecision['kind'], VoucherTransferStatus> = {

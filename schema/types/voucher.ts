@@ -21,6 +21,7 @@ import { REASON_LENGTH_MAX, RECEIVABLE_INVOICES_MAX } from '../../domain/receiva
 import { decideOnVoucherTransfer, type VoucherTransferDecisionInput } from '../../use-cases/decide-on-voucher-transfer';
 import { issueVoucher } from '../../use-cases/issue-voucher';
 import { proposeVoucherTransfer } from '../../use-cases/propose-voucher-transfer';
+import { renderTransferCertificate } from '../../use-cases/render-transfer-certificate';
 import { describeVoucherAcceptanceWorkflow } from '../../workflows/client/voucher-client';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
@@ -46,7 +47,8 @@ const VoucherPartStatusEnum = builder.enumType('VoucherPartStatus', {
 });
 const VoucherTransferStatusEnum = builder.enumType('VoucherTransferStatus', {
   values: Object.values(TransferStatusValues),
-  description: 'PENDING_APPROVAL → PENDING_ACCEPTANCE → ACCEPTED (or REFUSED, EXPIRED); PENDING_APPROVAL → REJECTED or CANCELLED.',
+  description:
+    'PENDING_APPROVAL → PENDING_ACCEPTANCE → ACCEPTED (or REFUSED, EXPIRED); PENDING_APPROVAL → REJECTED or CANCELLED; an offer to a company not yet registered → RECIPIENT_NAME_MISMATCH when the company registers under another name than the one given.',
 });
 
 interface VisibleParts {
@@ -351,5 +353,16 @@ builder.mutationFields((t) => {
   cancelVoucherTransfer: decision('CANCEL', "Withdraws a transfer or issue before approval (the transferor's MAKER): the hold is released.", true),
   acceptVoucherTransfer: decision('ACCEPT', 'Accepts a transfer or issue (签收, the recipient): the part becomes yours.', false),
   refuseVoucherTransfer: decision('REFUSE', 'Refuses a transfer or issue (the recipient): the amount goes back to the transferor.', true),
+  renderTransferCertificate: t.prismaField({
+    type: 'Document',
+    description:
+      "Renders the transfer certificate (转让凭证) of an ACCEPTED transfer or issue whose rendering failed, from the stored facts, and answers with it (platform operators). Once: when it is stored already, it is answered as it is. WrongStateError when the transfer is not ACCEPTED.",
+    errors: { types: [...DECISION_ERRORS] },
+    args: { id: t.arg.globalID() },
+    resolve: async (query, _root, args, ctx) => {
+      const { documentId } = await renderTransferCertificate(ctx, ctx.viewer, rowIdOf(args.id, 'VoucherTransfer'));
+      return ctx.prisma.document.findUniqueOrThrow({ ...query, where: { id: documentId } });
+    },
+  }),
   };
 });

@@ -130,6 +130,7 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'Mutation.cancelVoucherTransfer': { parties: ANY_PARTY, roles: MAKERS, others: 'NOT_FOUND' },
   'Mutation.acceptVoucherTransfer': { parties: ANY_PARTY, roles: DECIDERS, others: 'NOT_FOUND' },
   'Mutation.refuseVoucherTransfer': { parties: ANY_PARTY, roles: DECIDERS, others: 'NOT_FOUND' },
+  'Mutation.renderTransferCertificate': { parties: OPERATORS, roles: DECIDERS, others: 'OPERATORS_ONLY' },
   'Mutation.confirmReceivable': { parties: ['CORE_ENTERPRISE', 'PLATFORM'], roles: DECIDERS, others: 'NOT_FOUND', target: 'Receivable' },
   'Mutation.createParty': { parties: OPERATORS, roles: ADMINS, others: 'OPERATORS_ONLY' },
   'Mutation.createProgram': { parties: OPERATORS, roles: ADMINS, others: 'OPERATORS_ONLY' },

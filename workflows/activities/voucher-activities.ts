@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Party, PrismaClient, VoucherPart } from '../../prisma/client';
-import { decideVoucherTransfer } from '../../prisma/stores/voucher-store';
+import { decideVoucherTransfer, recipientNameMismatchText } from '../../prisma/stores/voucher-store';
+import { notifyOperators } from '../../prisma/stores/operator-notices';
 import { storedAmount } from '../../prisma/stores/to-decimal';
 import type { Currency } from '../../domain/money';
 import type { VoucherDecider, VoucherNotificationKind, VoucherTransferDecision, VoucherTransferState } from '../contracts/voucher-acceptance';
@@ -43,6 +44,7 @@ const NOTIFICATION_TEXT: Record<VoucherNotificationKind, (number: string, amount
     subject: `凭证 ${number} 已撤销 / Voucher transfer ${number} cancelled`,
     body: `凭证 ${number}（${amount}）已撤销，金额已释放。Voucher transfer ${number} (${amount}) was cancelled; the amount is released.`,
   }),
+  VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH: recipientNameMismatchText,
 };
 
 /**
@@ -100,6 +102,27 @@ export function createVoucherActivities({ prisma, logger }: VoucherActivityDepen
         const data = await loadTransferCertificate(prisma, input.transferId);
         return { bytes: await renderTransferCertificate(data), fileName: `${data.transferNumber}-transfer-certificate.pdf` };
       });
+    },
+
+    /**
+     * Tells every operator party that an accepted transfer has no certificate: its rendering
+     * failed past its bound. Once per dedupe key; the transfer's parties are told nothing.
+     */
+    async reportTransferCertificateFailure(input: { transferId: string; reason: string; dedupeKey: string }): Promise<void> {
+      const { transferNumber } = await prisma.voucherTransfer.findUniqueOrThrow({ where: { id: input.transferId }, select: { transferNumber: true } });
+      await notifyOperators(
+        prisma,
+        {
+          kind: 'TRANSFER_CERTIFICATE_FAILED',
+          subject: `转让凭证 ${transferNumber} 生成失败 / The transfer certificate of ${transferNumber} could not be rendered`,
+          body:
+            `凭证转让 ${transferNumber} 已签收，但转让凭证多次重试后仍未生成。请排查原因后重新生成（renderTransferCertificate）。` +
+            `Voucher transfer ${transferNumber} is accepted, but its transfer certificate could not be rendered within its bound; find the cause, then render it with renderTransferCertificate. Last failure: ${input.reason}`,
+          voucherTransferId: input.transferId,
+        },
+        input.dedupeKey,
+      );
+      logger.error({ transferId: input.transferId, transferNumber, reason: input.reason }, 'transfer certificate missing: operators told');
     },
 
     /** Applies an approval, rejection, cancellation, acceptance, refusal or expiry under the transfer's row lock. */

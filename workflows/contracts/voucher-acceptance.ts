@@ -1,10 +1,10 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActorRef } from './receivable';
 
 // The messages of a voucher transfer's acceptance workflow (docs/workflows/voucher-acceptance.md),
 // shared by the API and the worker. The issue is a transfer too (from the issuer, no from part).
 
-export type VoucherTransferStatus = 'PENDING_APPROVAL' | 'PENDING_ACCEPTANCE' | 'ACCEPTED' | 'REJECTED' | 'CANCELLED' | 'REFUSED' | 'EXPIRED';
+export type VoucherTransferStatus = 'PENDING_APPROVAL' | 'PENDING_ACCEPTANCE' | 'ACCEPTED' | 'REJECTED' | 'CANCELLED' | 'REFUSED' | 'EXPIRED' | 'RECIPIENT_NAME_MISMATCH';
 
 export interface VoucherAcceptanceInput {
   transferId: string;
@@ -49,11 +49,33 @@ export type VoucherNotificationKind =
   | 'VOUCHER_TRANSFER_REFUSED'
   | 'VOUCHER_TRANSFER_EXPIRED'
   | 'VOUCHER_TRANSFER_REJECTED'
-  | 'VOUCHER_TRANSFER_CANCELLED';
+  | 'VOUCHER_TRANSFER_CANCELLED'
+  | 'VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH';
+
+/** A transfer the database ended without a person's decision through the workflow (the recipient registered under another name). */
+export interface VoucherTransferEndedArgs {
+  status: 'RECIPIENT_NAME_MISMATCH';
+}
+
+/** Asks the platform's document workflow to render an accepted transfer's certificate that is missing. */
+export interface TransferCertificateInput {
+  transferId: string;
+}
+
+/** The stored certificate: the one already there, or the one just rendered. */
+export interface TransferCertificateStored {
+  documentId: string;
+  sha256: string;
+}
 
 export const approveVoucherTransferUpdate = defineUpdate<VoucherTransferState, [VoucherDecisionArgs]>('approveVoucherTransfer');
 export const rejectVoucherTransferUpdate = defineUpdate<VoucherTransferState, [VoucherReasonArgs]>('rejectVoucherTransfer');
 export const cancelVoucherTransferUpdate = defineUpdate<VoucherTransferState, [VoucherReasonArgs]>('cancelVoucherTransfer');
 export const acceptVoucherTransferUpdate = defineUpdate<VoucherTransferState, [VoucherDecisionArgs]>('acceptVoucherTransfer');
 export const refuseVoucherTransferUpdate = defineUpdate<VoucherTransferState, [VoucherReasonArgs]>('refuseVoucherTransfer');
+/**
+ * The database ended the transfer outside the workflow (a signal, not an Update: the change is
+ * already committed and nothing is asked of the workflow but to stop waiting and announce it).
+ */
+export const voucherTransferEndedSignal = defineSignal<[VoucherTransferEndedArgs]>('voucherTransferEnded');
 export const voucherTransferStateQuery = defineQuery<VoucherTransferState>('voucherTransferState');

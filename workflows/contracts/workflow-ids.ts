@@ -6,6 +6,8 @@ export const workflowIds = {
   financing: (financingId: string) => `financing:${financingId}`,
   /** A voucher transfer's acceptance (the issue's included). */
   voucherTransfer: (transferId: string) => `voucher-transfer:${transferId}`,
+  /** An operator's re-rendering of an accepted transfer's certificate whose rendering failed; a finished run may be started again, and finds the stored copy. */
+  transferCertificate: (transferId: string) => `transfer-certificate:${transferId}`,
   /** A withdrawal or a fee sweep: one workflow per payout of a balance. */
   balancePayout: (payoutId: string) => `payout:${payoutId}`,
   /** One round of one webhook delivery: the event's own (0) or a replay (1, 2, ...); a second start of a round is refused. */

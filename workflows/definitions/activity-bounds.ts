@@ -62,3 +62,15 @@ export const ATTENTION_RECORD: ActivityOptions = {
   scheduleToCloseTimeout: '2 minutes',
   retry: { ...BACKOFF, maximumInterval: '15 seconds' },
 };
+
+/**
+ * Rendering a document an operator asked for and is waiting on the API for (a transfer
+ * certificate whose rendering failed): a person waits a minute at most, as for any request, and
+ * the first rendering of a process prepares its fonts, so half a minute per attempt. Past that
+ * the operator is answered with the failure and may ask again.
+ */
+export const DOCUMENT_ON_REQUEST: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { ...BACKOFF, maximumInterval: '10 seconds' },
+};

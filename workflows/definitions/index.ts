@@ -7,5 +7,6 @@ export { payOutBalanceWorkflow } from './pay-out-balance-workflow';
 export { ledgerCutOffWorkflow } from './ledger-cut-off-workflow';
 export { deliverWebhookWorkflow } from './deliver-webhook-workflow';
 export { voucherAcceptanceWorkflow } from './voucher-acceptance-workflow';
+export { renderTransferCertificateWorkflow } from './render-transfer-certificate-workflow';
 export { distributeVoucherPaymentWorkflow } from './distribute-voucher-payment-workflow';
 export { recordVoucherDefaultsWorkflow } from './record-voucher-defaults-workflow';

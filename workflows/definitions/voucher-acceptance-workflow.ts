@@ -6,6 +6,7 @@ import {
   cancelVoucherTransferUpdate,
   refuseVoucherTransferUpdate,
   rejectVoucherTransferUpdate,
+  voucherTransferEndedSignal,
   voucherTransferStateQuery,
   type VoucherAcceptanceInput,
   type VoucherDecisionArgs,
@@ -23,7 +24,7 @@ import { certify, decide, expire, notify } from './voucher/voucher-acceptance-st
  */
 export const TRANSFER_CERTIFICATE_PATCH = 'transfer-certificate';
 
-const DECIDED: readonly VoucherTransferStatus[] = ['ACCEPTED', 'REJECTED', 'CANCELLED', 'REFUSED', 'EXPIRED'];
+const DECIDED: readonly VoucherTransferStatus[] = ['ACCEPTED', 'REJECTED', 'CANCELLED', 'REFUSED', 'EXPIRED', 'RECIPIENT_NAME_MISMATCH'];
 
 /** Which state each decision is taken in: the transferor's before approval, the recipient's after. */
 const DECIDED_IN: Record<Exclude<VoucherTransferDecision['kind'], 'EXPIRE'>, VoucherTransferStatus> = {
@@ -47,12 +48,16 @@ export async function voucherAcceptanceWorkflow(input: VoucherAcceptanceInput): 
   const { workflowId } = workflowInfo();
   const state: VoucherTransferState = { status: 'PENDING_APPROVAL' };
   const decided = () => DECIDED.includes(state.status);
+  // Set when the database ended the transfer without a decision through this workflow (the
+  // recipient registered under another name): an Update's answer that arrives later, from before
+  // that end, must not put the workflow back to waiting.
+  let endedElsewhere: VoucherTransferStatus | null = null;
 
   const handler = <Args extends VoucherDecisionArgs>(kind: Exclude<VoucherTransferDecision['kind'], 'EXPIRE'>, make: (args: Args) => VoucherTransferDecision) =>
     [
       async (args: Args) => {
         const answer = await decide(transferId, make(args), args.actor);
-        state.status = answer.status;
+        state.status = endedElsewhere ?? answer.status;
         return answer;
       },
       {
@@ -68,6 +73,13 @@ export async function voucherAcceptanceWorkflow(input: VoucherAcceptanceInput): 
   setHandler(acceptVoucherTransferUpdate, ...handler('ACCEPT', () => ({ kind: 'ACCEPT' })));
   setHandler(refuseVoucherTransferUpdate, ...handler<VoucherReasonArgs>('REFUSE', (args) => ({ kind: 'REFUSE', reason: args.reason })));
   setHandler(voucherTransferStateQuery, () => state);
+  // The end is already committed: the workflow only stops waiting and announces it. A copy of the
+  // signal, or one arriving after another end, changes nothing.
+  setHandler(voucherTransferEndedSignal, ({ status }) => {
+    if (decided()) return;
+    endedElsewhere = status;
+    state.status = status;
+  });
 
   const proposedAt = new Date(input.proposedAt).getTime();
   const deadline = new Date(input.acceptanceDeadline).getTime();
@@ -116,6 +128,10 @@ async function announce(transferId: string, workflowId: string, status: VoucherT
       break;
     case 'REJECTED':
       await notify(transferId, workflowId, 'TRANSFEROR', 'VOUCHER_TRANSFER_REJECTED', 'rejected');
+      break;
+    case 'RECIPIENT_NAME_MISMATCH':
+      // Written already by the party's creation under this very key: this copy is the one a lost notice would need.
+      await notify(transferId, workflowId, 'TRANSFEROR', 'VOUCHER_TRANSFER_RECIPIENT_NAME_MISMATCH', 'recipient-name-mismatch');
       break;
     default:
       break;
