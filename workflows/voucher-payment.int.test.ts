@@ -84,7 +84,12 @@ describe('the distribution workflow of a voucher payment', () => {
     const booked = await db.prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: credit.bankReference } });
     const distribution = await db.prisma.voucherDistribution.findUniqueOrThrow({ where: { inboundCreditId: booked.id } });
     const keys = `voucher:${voucher.voucherId}:distribution:${distribution.number}:`;
-    const moneyPostings = () => db.prisma.ledgerTransaction.count({ where: { idempotencyKey: { startsWith: keys }, code: 'VOUCHER_DISTRIBUTION' } });
+    // The parts whose money was posted: each records its share naming the money transaction
+    // (a multi-leg VOUCHER_DISTRIBUTION its holder's parts in the batch share a leg of) under the plan's keys.
+    const moneyPostings = async () => {
+      const transactions = await db.prisma.ledgerTransaction.findMany({ where: { idempotencyKey: { startsWith: keys }, code: 'VOUCHER_DISTRIBUTION' }, select: { id: true } });
+      return db.prisma.voucherDistributionShare.count({ where: { distributionId: distribution.id, transactionId: { in: transactions.map((transaction) => transaction.id) } } });
+    };
     // Died between the batches: the first is posted, the second not, the plan not finished.
     expect(distribution.status).toBe('PLANNED');
     expect(await moneyPostings()).toBe(DISTRIBUTION_BATCH_PARTS_MAX);

@@ -9,7 +9,7 @@ import { recordInboundCredit } from './inbound-store';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { verifyLedgerInvariants } from './ledger/invariants';
-import { DISTRIBUTION_BATCH_PARTS_MAX, finishVoucherDistribution, holderPayoutsOf, planVoucherDistribution, postVoucherDistributionBatch } from './voucher-distribution-store';
+import { DISTRIBUTION_BATCH_PARTS_MAX, finishVoucherDistribution, holderPayoutsOf, planVoucherDistribution, postVoucherDistributionBatch, type PlannedShare } from './voucher-distribution-store';
 
 // A plan of more parts than one batch holds, posted batch by batch in any order and then
 // again, twice at once: each batch reads its own slice of the plan, every part is paid and
@@ -43,7 +43,17 @@ describe('the batches of a voucher distribution', () => {
     return account ? (await getBalance(db.prisma, account.id)).posted.toFixed(2) : '0.00';
   }
 
+  // A part's money is a leg its holder's parts in a batch share (one multi-leg transaction per 63
+  // holders), so the parts paid are counted by their recorded shares, each naming the transaction
+  // that carried it; the claims' memo transactions are counted in the ledger as before.
   async function postingsOf(voucher: BulkVoucher): Promise<number> {
+    const distribution = await db.prisma.voucherDistribution.findFirstOrThrow({ where: { voucherId: voucher.voucherId, number: 1 } });
+    const shares = await db.prisma.voucherDistributionShare.count({ where: { distributionId: distribution.id } });
+    const claims = await db.prisma.ledgerTransaction.count({ where: { idempotencyKey: { startsWith: `voucher:${voucher.voucherId}:distribution:1:claims:` } } });
+    return shares + claims;
+  }
+
+  async function ledgerTransactionsOf(voucher: BulkVoucher): Promise<number> {
     return db.prisma.ledgerTransaction.count({ where: { idempotencyKey: { startsWith: `voucher:${voucher.voucherId}:distribution:1:` } } });
   }
 
@@ -62,19 +72,23 @@ describe('the batches of a voucher distribution', () => {
     expect(plan.batches).toBe(2);
 
     // The second batch first: each batch takes its own slice of the plan, not the first one's.
-    expect(await postVoucherDistributionBatch(db.prisma, plan.distributionId, 1)).toEqual({ transactions: 150 + Math.ceil(150 / 63), replayed: false });
+    expect(await postVoucherDistributionBatch(db.prisma, plan.distributionId, 1)).toEqual({ shares: 150, transactions: Math.ceil(HOLDERS / 63) + Math.ceil(150 / 63), replayed: false });
     expect(await db.prisma.voucherPart.count({ where: { voucherId: voucher.voucherId, status: 'PAID' } })).toBe(150);
-    expect(await postVoucherDistributionBatch(db.prisma, plan.distributionId, 0)).toEqual({ transactions: DISTRIBUTION_BATCH_PARTS_MAX + Math.ceil(DISTRIBUTION_BATCH_PARTS_MAX / 63), replayed: false });
+    expect(await postVoucherDistributionBatch(db.prisma, plan.distributionId, 0)).toEqual({ shares: DISTRIBUTION_BATCH_PARTS_MAX, transactions: Math.ceil(HOLDERS / 63) + Math.ceil(DISTRIBUTION_BATCH_PARTS_MAX / 63), replayed: false });
     const postings = PARTS + Math.ceil(DISTRIBUTION_BATCH_PARTS_MAX / 63) + Math.ceil(150 / 63);
     expect(await postingsOf(voucher)).toBe(postings);
+    // In the ledger: per batch one money transaction (7 holders' legs) and the claims' memo transactions.
+    const transactions = 2 * Math.ceil(HOLDERS / 63) + Math.ceil(DISTRIBUTION_BATCH_PARTS_MAX / 63) + Math.ceil(150 / 63);
+    expect(await ledgerTransactionsOf(voucher)).toBe(transactions);
     expect(await db.prisma.voucherPart.count({ where: { voucherId: voucher.voucherId, status: { not: 'PAID' } } })).toBe(0);
 
     // Run again, and twice at once: replays, nothing posted a second time.
     const replays = await Promise.all([0, 1, 0, 1].map((batch) => postVoucherDistributionBatch(db.prisma, plan.distributionId, batch)));
     expect(replays.every((replay) => replay.replayed)).toBe(true);
     expect(await postingsOf(voucher)).toBe(postings);
+    expect(await ledgerTransactionsOf(voucher)).toBe(transactions);
     // A batch past the plan's end posts nothing.
-    expect(await postVoucherDistributionBatch(db.prisma, plan.distributionId, 2)).toEqual({ transactions: 0, replayed: true });
+    expect(await postVoucherDistributionBatch(db.prisma, plan.distributionId, 2)).toEqual({ shares: 0, transactions: 0, replayed: true });
 
     const finished = await finishVoucherDistribution(db.prisma, plan.distributionId);
     expect(finished.voucherStatus).toBe('PAID');
@@ -89,5 +103,20 @@ describe('the batches of a voucher distribution', () => {
     expect(await holderPayoutsOf(db.prisma, plan.distributionId, 2, 3)).toEqual(expected.slice(2, 5));
     for (const row of expected) expect(await balanceOf(partyAccountCode(row.partyId, 'SUPPLIER_SETTLEMENT', 'CNY'))).toBe(row.amount);
     expect(expected.reduce((sum, row) => sum.plus(row.amount), new Decimal(0)).toFixed(2)).toBe(voucher.amount);
+
+    // Each part's recorded share is its planned share, and the leg it names carries exactly the
+    // shares of the parts that name it: what each holder received is accounted for part by part.
+    const planned = new Map(((await db.prisma.voucherDistribution.findUniqueOrThrow({ where: { id: plan.distributionId } })).shares as unknown as PlannedShare[]).map((share) => [share.p, share]));
+    const recorded = await db.prisma.voucherDistributionShare.findMany({ where: { distributionId: plan.distributionId } });
+    expect(recorded).toHaveLength(PARTS);
+    const byLeg = new Map<string, Decimal>();
+    for (const share of recorded) {
+      expect([new Decimal(share.amount.toString()).toFixed(2), share.accountId]).toEqual([new Decimal(planned.get(share.partId)!.s).toFixed(2), planned.get(share.partId)!.m]);
+      const leg = `${share.transactionId}:${share.accountId}`;
+      byLeg.set(leg, (byLeg.get(leg) ?? new Decimal(0)).plus(share.amount.toString()));
+    }
+    const legs = await db.prisma.ledgerEntry.findMany({ where: { transactionId: { in: [...new Set(recorded.map((share) => share.transactionId))] }, direction: 'CREDIT' } });
+    expect(legs).toHaveLength(byLeg.size);
+    for (const leg of legs) expect(new Decimal(leg.amount.toString()).toFixed(2)).toBe(byLeg.get(`${leg.transactionId}:${leg.accountId}`)?.toFixed(2));
   });
 });
