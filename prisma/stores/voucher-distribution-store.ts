@@ -339,7 +339,7 @@ interface PlanSlice {
  * 1.5 MB of JSON, and each of its batches needs a fifth of it, so the rest never leaves the
  * database (jsonpath's `[from to last]` is lax: a last index past the end stops at the end).
  */
-async function planSlice(prisma: PrismaClient, distributionId: string, batch: number): Promise<PlanSlice> {
+async function planSlice(prisma: PrismaClient | Tx, distributionId: string, batch: number): Promise<PlanSlice> {
   const from = batch * DISTRIBUTION_BATCH_PARTS_MAX;
   const last = from + DISTRIBUTION_BATCH_PARTS_MAX - 1;
   const [row] = await prisma.$queryRaw<PlanSlice[]>`
@@ -353,46 +353,93 @@ async function planSlice(prisma: PrismaClient, distributionId: string, batch: nu
   return row;
 }
 
+function batchPlanOf(row: PlanSlice): BatchPlan {
+  return {
+    voucherId: row.voucherId,
+    voucherNumber: row.voucherNumber,
+    number: row.number,
+    currency: row.currency,
+    moneyPostings: row.moneyPostings,
+    collectionAccountId: row.collectionAccountId,
+    issuedAccountId: row.issuedAccountId,
+    effectiveAt: row.receivedAt,
+  };
+}
+
 /**
  * Posts one batch of a plan in one database transaction: its money and claim postings (one
  * postBatch), the wake-ups of the financings whose collection accounts received money (their
- * workflows allocate it by their waterfalls, exactly as a payment by the obligor), each part's
- * share recorded with the transactions that carry it, and the parts paid in full moved to PAID.
- * Posting a batch again is a replay of every posting in it, and records nothing twice.
+ * workflows allocate it by their waterfalls, exactly as a payment by the obligor), and the parts
+ * paid in full moved to PAID. Posting a batch again is a replay of every posting in it.
  */
 export async function postVoucherDistributionBatch(prisma: PrismaClient, distributionId: string, batch: number): Promise<PostedBatch> {
   const row = await planSlice(prisma, distributionId, batch);
   const shares = row.shares;
   if (shares.length === 0) return { shares: 0, transactions: 0, replayed: true };
-  const { postings, keys } = distributionBatchPostings(
-    { voucherId: row.voucherId, voucherNumber: row.voucherNumber, number: row.number, currency: row.currency, moneyPostings: row.moneyPostings, collectionAccountId: row.collectionAccountId, issuedAccountId: row.issuedAccountId, effectiveAt: row.receivedAt },
-    shares,
-    batch,
-  );
+  const { postings } = distributionBatchPostings(batchPlanOf(row), shares, batch);
   const paidInFull = shares.filter((share) => share.z).map((share) => share.p);
   return runTransaction(
     prisma,
     async (tx) => {
       const posted = await postBatch(tx, postings);
-      const transactionOf = new Map(posted.map((item) => [item.idempotencyKey, item.transactionId]));
       const cause = `voucher-distribution:${row.id}`;
       await recordWakeUps(tx, shares.filter((share) => share.f).map((share) => ({ financingId: share.f!, signal: 'REPAYMENT_RECEIVED' as const, cause })));
-      // The shares and the PAID update in one statement, as arrays (one parameter each: an IN
-      // list of 2,000 parameters cost more to plan than the update cost to run). A replay finds
-      // its shares recorded and its parts PAID, and changes neither.
-      await tx.$executeRaw`
-        WITH recorded AS (
-          INSERT INTO voucher_distribution_share (distribution_id, part_id, amount, account_id, transaction_id, claim_transaction_id)
-          SELECT ${row.id}::uuid, s.part_id, s.amount, s.account_id, s.transaction_id, s.claim_transaction_id
-            FROM unnest(${shares.map((share) => share.p)}::uuid[], ${shares.map((share) => share.s)}::numeric[], ${shares.map((share) => share.m)}::uuid[],
-                        ${keys.map((key) => transactionOf.get(key.money)!)}::uuid[], ${keys.map((key) => transactionOf.get(key.claim)!)}::uuid[])
-                 AS s(part_id, amount, account_id, transaction_id, claim_transaction_id)
-          ON CONFLICT (distribution_id, part_id) DO NOTHING)
-        UPDATE voucher_part SET status = 'PAID', updated_at = ${new Date()} WHERE id = ANY (${paidInFull}::uuid[]) AND status IN ('ACTIVE', 'FINANCED')`;
+      // One statement for the whole batch, its ids as one array parameter: an IN list of 2,000
+      // parameters cost more to plan than the update cost to run. A part already PAID (a replay)
+      // is left as it is.
+      if (paidInFull.length) {
+        await tx.$executeRaw`UPDATE voucher_part SET status = 'PAID', updated_at = ${new Date()} WHERE id = ANY (${paidInFull}::uuid[]) AND status IN ('ACTIVE', 'FINANCED')`;
+      }
       return { shares: shares.length, transactions: posted.length, replayed: posted.every((item) => item.replayed) };
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
+}
+
+/** A part's share of a distribution and the ledger transactions that carry it (null while its batch is not posted). */
+export interface DistributedShare {
+  partId: string;
+  partNumber: string;
+  holderPartyId: string;
+  financingId: string | null;
+  amount: string;
+  /** The account its money was credited to: the leg, in its money transaction, that carries it (with its holder's other parts of the batch). */
+  accountId: string;
+  transactionId: string | null;
+  /** The memo transaction that debited the part's claim (CLAIM or ASSIGNED account) by its share. */
+  claimTransactionId: string | null;
+}
+
+/**
+ * Every part's share of a distribution with the transactions that carry it, in the plan's
+ * order. No row per part is written when a batch posts: the plan already holds each part's share
+ * and the account it goes to, and the keys of the transactions that carry it follow from the
+ * plan alone (distributionBatchPostings), so they are looked up by key here, for whoever asks.
+ */
+export async function distributedSharesOf(db: PrismaClient | Tx, distributionId: string): Promise<DistributedShare[]> {
+  const result: DistributedShare[] = [];
+  for (let batch = 0; ; batch += 1) {
+    const row = await planSlice(db, distributionId, batch);
+    if (row.shares.length === 0) break;
+    const { keys } = distributionBatchPostings(batchPlanOf(row), row.shares, batch);
+    const wanted = [...new Set(keys.flatMap((key) => [key.money, key.claim]))];
+    const found = await db.$queryRaw<Array<{ key: string; id: string }>>`
+      SELECT idempotency_key AS key, id::text AS id FROM ledger_transaction WHERE idempotency_key = ANY (${wanted}::text[])`;
+    const idOf = new Map(found.map((transaction) => [transaction.key, transaction.id]));
+    row.shares.forEach((share, index) =>
+      result.push({
+        partId: share.p,
+        partNumber: share.n,
+        holderPartyId: share.h,
+        financingId: share.f,
+        amount: formatAmount(new Decimal(share.s), row.currency),
+        accountId: share.m,
+        transactionId: idOf.get(keys[index]!.money) ?? null,
+        claimTransactionId: idOf.get(keys[index]!.claim) ?? null,
+      }),
+    );
+  }
+  return result;
 }
 
 export interface FinishedDistribution {
