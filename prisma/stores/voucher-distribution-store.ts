@@ -21,7 +21,9 @@ import { assignedAccountCode } from './voucher-financing-store';
 // Each inbound credit to the voucher's collection account is one payment: its plan is written
 // once (planVoucherDistribution: every part's share by the pro-rata rule of
 // domain/voucher-distribution.ts, where its money goes and which claim it settles), then posted
-// in batches (postVoucherDistributionBatch) under keys derived from the plan, then finished
+// in batches (postVoucherDistributionBatch: per batch, the money in multi-leg transactions with
+// one credit leg per receiving account, the claims in memo transactions with one debit per part)
+// under keys derived from the plan, then finished
 // (finishVoucherDistribution: the excess to suspense, parts and voucher to their states). The
 // plan never changes once written, so a crash between batches resumes the same plan and a batch
 // posted twice is a replay: nobody is paid twice.
@@ -286,8 +288,9 @@ export function distributionBatchPostings(plan: BatchPlan, shares: readonly Plan
         entries.push({ accountId: account, direction: 'CREDIT', amount: formatAmount(legs.get(account)!, currency), currency });
         keyOfAccount.set(account, key);
       }
-      // The metadata names no part and no holder: every holder with a leg here sees this transaction.
-      money.push({ idempotencyKey: key, code: 'VOUCHER_DISTRIBUTION', description: `到期清分 ${plan.voucherNumber}`, effectiveAt: plan.effectiveAt, metadata: { voucherId, distribution: number, batch, legs: group.length }, entries });
+      // The description and metadata name no part, no holder and no count of either: every holder
+      // with a leg here sees this transaction (its own entries of it), and nothing of the others.
+      money.push({ idempotencyKey: key, code: 'VOUCHER_DISTRIBUTION', description: `到期清分 ${plan.voucherNumber}`, effectiveAt: plan.effectiveAt, metadata: { voucherId, distribution: number, batch }, entries });
     }
     for (const share of shares) moneyKeys.push(share.f ? ownTransaction(share) : keyOfAccount.get(share.m)!);
   }
