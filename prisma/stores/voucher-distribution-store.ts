@@ -21,15 +21,29 @@ import { assignedAccountCode } from './voucher-financing-store';
 // Each inbound credit to the voucher's collection account is one payment: its plan is written
 // once (planVoucherDistribution: every part's share by the pro-rata rule of
 // domain/voucher-distribution.ts, where its money goes and which claim it settles), then posted
-// in batches (postVoucherDistributionBatch) under keys derived from the plan, then finished
+// in batches (postVoucherDistributionBatch: per batch, the money in multi-leg transactions with
+// one credit leg per receiving account, the claims in memo transactions with one debit per part)
+// under keys derived from the plan, then finished
 // (finishVoucherDistribution: the excess to suspense, parts and voucher to their states). The
 // plan never changes once written, so a crash between batches resumes the same plan and a batch
 // posted twice is a replay: nobody is paid twice.
 
-/** Parts posted per batch: each is one money transaction, and their claims one memo transaction per group. */
+/** Parts posted per batch: their money in multi-leg transactions (or one per part, in plans written before), their claims one memo transaction per group. */
 export const DISTRIBUTION_BATCH_PARTS_MAX = 2000;
 /** The claims settled per memo transaction: all but one of the ledger's entries per transaction are claim debits. */
 const CLAIMS_PER_MEMO_TRANSACTION_MAX = ENTRIES_PER_TRANSACTION_MAX - 1;
+/** The receiving accounts per money transaction of a PER_HOLDER batch: the one other entry is the collection account's debit. */
+const LEGS_PER_MONEY_TRANSACTION_MAX = ENTRIES_PER_TRANSACTION_MAX - 1;
+
+/**
+ * How a plan's money is posted, fixed when it is written (the keys differ, so a plan is posted
+ * in one shape to its end). PER_PART: a money transaction per part under the part's own key,
+ * the shape of every plan written before PER_HOLDER existed. PER_HOLDER: per batch, the
+ * unfinanced parts' money in balanced multi-leg transactions of up to 63 receiving accounts, the
+ * collection account debited once in each, a holder's parts in the batch sharing one credit leg;
+ * a financed part keeps a transaction of its own (its financing allocates it by its id).
+ */
+export type MoneyPostings = 'PER_PART' | 'PER_HOLDER';
 
 /** One part's share in a plan (short keys: a plan of 10,000 parts is one JSONB value). */
 export interface PlannedShare {
@@ -59,9 +73,14 @@ export interface DistributionPlan {
   replayed: boolean;
 }
 
-/** The key of a part's money posting in a distribution (the design's key, unchanged). */
+/** The key of a part's own money posting in a distribution: a financed part's, and every part's in a PER_PART plan. */
 export function distributionPostingKey(voucherId: string, number: number, partId: string): string {
   return `voucher:${voucherId}:distribution:${number}:${partId}`;
+}
+
+/** The key of the `index`-th multi-leg money transaction of a batch of a PER_HOLDER plan. */
+export function distributionMoneyKey(voucherId: string, number: number, batch: number, index: number): string {
+  return `voucher:${voucherId}:distribution:${number}:money:${batch}:${index}`;
 }
 
 /** A part whose financing is being decided holds its claim for a funder: its share waits until that ends. */
@@ -151,8 +170,8 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
       }
       // The plan's number and row in one statement; the voucher's row lock above orders the plans of one voucher.
       const [created] = await tx.$queryRaw<[WrittenPlan]>`
-        INSERT INTO voucher_distribution (voucher_id, "number", inbound_credit_id, currency, paid, excess, kind, shares, created_at)
-        SELECT ${voucher.id}::uuid, COALESCE(MAX("number"), 0) + 1, ${inboundCreditId}::uuid, ${currency}, ${paid}::numeric, ${distribution.excess}::numeric, ${distribution.kind}, ${JSON.stringify(shares)}::jsonb, ${now}
+        INSERT INTO voucher_distribution (voucher_id, "number", inbound_credit_id, currency, paid, excess, kind, shares, money_postings, created_at)
+        SELECT ${voucher.id}::uuid, COALESCE(MAX("number"), 0) + 1, ${inboundCreditId}::uuid, ${currency}, ${paid}::numeric, ${distribution.excess}::numeric, ${distribution.kind}, ${JSON.stringify(shares)}::jsonb, ${'PER_HOLDER' satisfies MoneyPostings}, ${now}
           FROM voucher_distribution WHERE voucher_id = ${voucher.id}::uuid
         RETURNING id, voucher_id AS "voucherId", "number", ${shares.length}::int AS "shares"`;
       return planOf(created, false);
@@ -209,41 +228,97 @@ function openSettlementAccount(tx: Tx, partyId: string, currency: Currency) {
   });
 }
 
-/** The postings of one batch of a plan: a money transaction per part, and its claims settled in memo transactions of up to 63 parts. */
-export function distributionBatchPostings(
-  plan: { voucherId: string; number: number; currency: Currency; collectionAccountId: string; issuedAccountId: string; effectiveAt: Date },
-  shares: readonly PlannedShare[],
-  batch: number,
-): PostTransactionInput[] {
+/** What a batch's postings are built from: the plan's facts and the voucher's two accounts. */
+export interface BatchPlan {
+  voucherId: string;
+  voucherNumber: string;
+  number: number;
+  currency: Currency;
+  moneyPostings: MoneyPostings;
+  collectionAccountId: string;
+  issuedAccountId: string;
+  effectiveAt: Date;
+}
+
+/** A batch's postings, and for each of its shares (in order) the keys of the money and memo transactions that carry it. */
+export interface BatchPostings {
+  postings: PostTransactionInput[];
+  keys: Array<{ money: string; claim: string }>;
+}
+
+/**
+ * The postings of one batch of a plan: its money in the plan's shape (PER_HOLDER: multi-leg
+ * transactions, a holder's parts sharing a credit leg; PER_PART: one transaction per part), and
+ * its claims settled in memo transactions of up to 63 parts, each part's CLAIM (or ASSIGNED)
+ * account debited by its own share. Every transaction is balanced as built: a money
+ * transaction's debit is the sum of its credits, a memo transaction's credit the sum of its debits.
+ */
+export function distributionBatchPostings(plan: BatchPlan, shares: readonly PlannedShare[], batch: number): BatchPostings {
   const { voucherId, number, currency } = plan;
-  const metadata = (share: PlannedShare) => ({ voucherId, distribution: number, partId: share.p, ...(share.f ? { financingId: share.f } : {}) });
-  const money: PostTransactionInput[] = shares.map((share) => ({
-    idempotencyKey: distributionPostingKey(voucherId, number, share.p),
-    code: share.f ? 'VOUCHER_DISTRIBUTION_FINANCED' : 'VOUCHER_DISTRIBUTION',
-    description: `到期清分 ${share.n}`,
-    effectiveAt: plan.effectiveAt,
-    metadata: metadata(share),
-    entries: transfer(plan.collectionAccountId, share.m, new Decimal(share.s), currency),
-  }));
+  const money: PostTransactionInput[] = [];
+  const moneyKeys: string[] = [];
+  // A part's own transaction: a financed part's always (its financing's waterfall allocates each
+  // share by its transaction), every part's in a plan written before PER_HOLDER.
+  const ownTransaction = (share: PlannedShare) => {
+    const key = distributionPostingKey(voucherId, number, share.p);
+    money.push({
+      idempotencyKey: key,
+      code: share.f ? 'VOUCHER_DISTRIBUTION_FINANCED' : 'VOUCHER_DISTRIBUTION',
+      description: `到期清分 ${share.n}`,
+      effectiveAt: plan.effectiveAt,
+      metadata: { voucherId, distribution: number, partId: share.p, ...(share.f ? { financingId: share.f } : {}) },
+      entries: transfer(plan.collectionAccountId, share.m, new Decimal(share.s), currency),
+    });
+    return key;
+  };
+  if (plan.moneyPostings === 'PER_PART') {
+    for (const share of shares) moneyKeys.push(ownTransaction(share));
+  } else {
+    // One credit leg per receiving account, in the order of its first share in the batch.
+    const legs = new Map<string, Decimal>();
+    for (const share of shares) if (!share.f) legs.set(share.m, (legs.get(share.m) ?? new Decimal(0)).plus(share.s));
+    const accounts = [...legs.keys()];
+    const keyOfAccount = new Map<string, string>();
+    for (let start = 0; start < accounts.length; start += LEGS_PER_MONEY_TRANSACTION_MAX) {
+      const group = accounts.slice(start, start + LEGS_PER_MONEY_TRANSACTION_MAX);
+      const key = distributionMoneyKey(voucherId, number, batch, start / LEGS_PER_MONEY_TRANSACTION_MAX);
+      const total = group.reduce((sum, account) => sum.plus(legs.get(account)!), new Decimal(0));
+      const entries: LedgerEntryInput[] = [{ accountId: plan.collectionAccountId, direction: 'DEBIT', amount: formatAmount(total, currency), currency }];
+      for (const account of group) {
+        entries.push({ accountId: account, direction: 'CREDIT', amount: formatAmount(legs.get(account)!, currency), currency });
+        keyOfAccount.set(account, key);
+      }
+      // The description and metadata name no part, no holder and no count of either: every holder
+      // with a leg here sees this transaction (its own entries of it), and nothing of the others.
+      money.push({ idempotencyKey: key, code: 'VOUCHER_DISTRIBUTION', description: `到期清分 ${plan.voucherNumber}`, effectiveAt: plan.effectiveAt, metadata: { voucherId, distribution: number, batch }, entries });
+    }
+    for (const share of shares) moneyKeys.push(share.f ? ownTransaction(share) : keyOfAccount.get(share.m)!);
+  }
   const memo: PostTransactionInput[] = [];
+  const claimKeys: string[] = [];
   for (let start = 0; start < shares.length; start += CLAIMS_PER_MEMO_TRANSACTION_MAX) {
     const group = shares.slice(start, start + CLAIMS_PER_MEMO_TRANSACTION_MAX);
+    const key = `voucher:${voucherId}:distribution:${number}:claims:${batch}:${start / CLAIMS_PER_MEMO_TRANSACTION_MAX}`;
     const total = group.reduce((sum, share) => sum.plus(share.s), new Decimal(0));
     const entries: LedgerEntryInput[] = group.map((share) => ({ accountId: share.c, direction: 'DEBIT', amount: formatAmount(new Decimal(share.s), currency), currency }));
     entries.push({ accountId: plan.issuedAccountId, direction: 'CREDIT', amount: formatAmount(total, currency), currency });
     memo.push({
-      idempotencyKey: `voucher:${voucherId}:distribution:${number}:claims:${batch}:${start / CLAIMS_PER_MEMO_TRANSACTION_MAX}`,
+      idempotencyKey: key,
       code: 'VOUCHER_CLAIM_SETTLED',
       description: `凭证债权清偿 ${group[0]!.n} – ${group[group.length - 1]!.n}`,
       effectiveAt: plan.effectiveAt,
       metadata: { voucherId, distribution: number, parts: group.length },
       entries,
     });
+    for (const _share of group) claimKeys.push(key);
   }
-  return [...money, ...memo];
+  return { postings: [...money, ...memo], keys: shares.map((_share, index) => ({ money: moneyKeys[index]!, claim: claimKeys[index]! })) };
 }
 
 export interface PostedBatch {
+  /** The parts whose shares the batch carries. */
+  shares: number;
+  /** The ledger transactions that carry them: money and memo. */
   transactions: number;
   replayed: boolean;
 }
@@ -253,7 +328,9 @@ interface PlanSlice {
   id: string;
   number: number;
   currency: Currency;
+  moneyPostings: MoneyPostings;
   voucherId: string;
+  voucherNumber: string;
   collectionAccountId: string;
   issuedAccountId: string;
   receivedAt: Date;
@@ -265,11 +342,11 @@ interface PlanSlice {
  * 1.5 MB of JSON, and each of its batches needs a fifth of it, so the rest never leaves the
  * database (jsonpath's `[from to last]` is lax: a last index past the end stops at the end).
  */
-async function planSlice(prisma: PrismaClient, distributionId: string, batch: number): Promise<PlanSlice> {
+async function planSlice(prisma: PrismaClient | Tx, distributionId: string, batch: number): Promise<PlanSlice> {
   const from = batch * DISTRIBUTION_BATCH_PARTS_MAX;
   const last = from + DISTRIBUTION_BATCH_PARTS_MAX - 1;
   const [row] = await prisma.$queryRaw<PlanSlice[]>`
-    SELECT d.id, d."number", d.currency, v.id AS "voucherId", v.collection_account_id AS "collectionAccountId", v.issued_account_id AS "issuedAccountId",
+    SELECT d.id, d."number", d.currency, d.money_postings AS "moneyPostings", v.id AS "voucherId", v.voucher_number AS "voucherNumber", v.collection_account_id AS "collectionAccountId", v.issued_account_id AS "issuedAccountId",
            c.received_at AS "receivedAt", jsonb_path_query_array(d.shares, '$[$from to $last]', jsonb_build_object('from', ${from}::int, 'last', ${last}::int)) AS shares
       FROM voucher_distribution d
       JOIN voucher v ON v.id = d.voucher_id
@@ -277,6 +354,19 @@ async function planSlice(prisma: PrismaClient, distributionId: string, batch: nu
      WHERE d.id = ${distributionId}::uuid`;
   if (!row) throw new Error(`voucher distribution ${distributionId} is missing`);
   return row;
+}
+
+function batchPlanOf(row: PlanSlice): BatchPlan {
+  return {
+    voucherId: row.voucherId,
+    voucherNumber: row.voucherNumber,
+    number: row.number,
+    currency: row.currency,
+    moneyPostings: row.moneyPostings,
+    collectionAccountId: row.collectionAccountId,
+    issuedAccountId: row.issuedAccountId,
+    effectiveAt: row.receivedAt,
+  };
 }
 
 /**
@@ -288,12 +378,8 @@ async function planSlice(prisma: PrismaClient, distributionId: string, batch: nu
 export async function postVoucherDistributionBatch(prisma: PrismaClient, distributionId: string, batch: number): Promise<PostedBatch> {
   const row = await planSlice(prisma, distributionId, batch);
   const shares = row.shares;
-  if (shares.length === 0) return { transactions: 0, replayed: true };
-  const postings = distributionBatchPostings(
-    { voucherId: row.voucherId, number: row.number, currency: row.currency, collectionAccountId: row.collectionAccountId, issuedAccountId: row.issuedAccountId, effectiveAt: row.receivedAt },
-    shares,
-    batch,
-  );
+  if (shares.length === 0) return { shares: 0, transactions: 0, replayed: true };
+  const { postings } = distributionBatchPostings(batchPlanOf(row), shares, batch);
   const paidInFull = shares.filter((share) => share.z).map((share) => share.p);
   return runTransaction(
     prisma,
@@ -307,10 +393,56 @@ export async function postVoucherDistributionBatch(prisma: PrismaClient, distrib
       if (paidInFull.length) {
         await tx.$executeRaw`UPDATE voucher_part SET status = 'PAID', updated_at = ${new Date()} WHERE id = ANY (${paidInFull}::uuid[]) AND status IN ('ACTIVE', 'FINANCED')`;
       }
-      return { transactions: posted.length, replayed: posted.every((item) => item.replayed) };
+      return { shares: shares.length, transactions: posted.length, replayed: posted.every((item) => item.replayed) };
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
+}
+
+/** A part's share of a distribution and the ledger transactions that carry it (null while its batch is not posted). */
+export interface DistributedShare {
+  partId: string;
+  partNumber: string;
+  holderPartyId: string;
+  financingId: string | null;
+  amount: string;
+  /** The account its money was credited to: the leg, in its money transaction, that carries it (with its holder's other parts of the batch). */
+  accountId: string;
+  transactionId: string | null;
+  /** The memo transaction that debited the part's claim (CLAIM or ASSIGNED account) by its share. */
+  claimTransactionId: string | null;
+}
+
+/**
+ * Every part's share of a distribution with the transactions that carry it, in the plan's
+ * order. No row per part is written when a batch posts: the plan already holds each part's share
+ * and the account it goes to, and the keys of the transactions that carry it follow from the
+ * plan alone (distributionBatchPostings), so they are looked up by key here, for whoever asks.
+ */
+export async function distributedSharesOf(db: PrismaClient | Tx, distributionId: string): Promise<DistributedShare[]> {
+  const result: DistributedShare[] = [];
+  for (let batch = 0; ; batch += 1) {
+    const row = await planSlice(db, distributionId, batch);
+    if (row.shares.length === 0) break;
+    const { keys } = distributionBatchPostings(batchPlanOf(row), row.shares, batch);
+    const wanted = [...new Set(keys.flatMap((key) => [key.money, key.claim]))];
+    const found = await db.$queryRaw<Array<{ key: string; id: string }>>`
+      SELECT idempotency_key AS key, id::text AS id FROM ledger_transaction WHERE idempotency_key = ANY (${wanted}::text[])`;
+    const idOf = new Map(found.map((transaction) => [transaction.key, transaction.id]));
+    row.shares.forEach((share, index) =>
+      result.push({
+        partId: share.p,
+        partNumber: share.n,
+        holderPartyId: share.h,
+        financingId: share.f,
+        amount: formatAmount(new Decimal(share.s), row.currency),
+        accountId: share.m,
+        transactionId: idOf.get(keys[index]!.money) ?? null,
+        claimTransactionId: idOf.get(keys[index]!.claim) ?? null,
+      }),
+    );
+  }
+  return result;
 }
 
 export interface FinishedDistribution {

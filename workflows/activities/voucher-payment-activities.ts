@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 import {
   DistributionMustWaitError,
+  type PostedBatch,
   finishVoucherDistribution,
   holderPayoutId,
   holderPayoutsOf,
@@ -32,7 +33,7 @@ export function createVoucherPaymentActivities({ prisma, logger }: VoucherPaymen
     },
 
     /** One batch of the plan: posted, or replayed when it was posted before. */
-    async postVoucherPaymentBatch(input: { distributionId: string; batch: number }): Promise<{ transactions: number; replayed: boolean }> {
+    async postVoucherPaymentBatch(input: { distributionId: string; batch: number }): Promise<PostedBatch> {
       const posted = await postVoucherDistributionBatch(prisma, input.distributionId, input.batch);
       logger.info({ distributionId: input.distributionId, batch: input.batch, ...posted }, 'voucher payment batch posted');
       return posted;
