@@ -15,7 +15,8 @@ import { DISTRIBUTION_BATCH_PARTS_MAX, finishVoucherDistribution, holderPayoutsO
 // A plan of more parts than one batch holds, posted batch by batch in any order and then
 // again, twice at once: each batch reads its own slice of the plan, every part is paid and
 // settled once, the parts paid in full become PAID, and the holders' sums are the shares'. A plan
-// written before per-holder legs, half posted by the earlier code, is finished in its own shape.
+// written before per-holder legs, half posted by the earlier code, is finished in its own shape,
+// and the earlier code can no longer read a plan at all.
 
 const PARTS = DISTRIBUTION_BATCH_PARTS_MAX + 150;
 const HOLDERS = 7;
@@ -183,5 +184,16 @@ describe('the batches of a voucher distribution', () => {
     const distributed = await distributedSharesOf(db.prisma, plan.distributionId);
     expect(new Set(distributed.map((share) => share.transactionId)).size).toBe(PARTS);
     expect(distributed.every((share) => share.transactionId !== null && share.claimTransactionId !== null)).toBe(true);
+  });
+
+  it('cannot be read by the earlier distribution code, which would post a per-holder plan per part a second time', async () => {
+    // The earlier code's read of a batch's slice of the plan, word for word: after the plan's
+    // shares moved to `planned_shares` it fails, so a worker of that code still running during a
+    // deploy retries its activity and pays nothing; a worker of the current code posts the batch.
+    const [plan] = await db.prisma.$queryRaw<Array<{ id: string }>>`SELECT id FROM voucher_distribution LIMIT 1`;
+    expect(plan).toBeDefined();
+    await expect(db.prisma.$queryRaw`
+      SELECT jsonb_path_query_array(d.shares, '$[$from to $last]', jsonb_build_object('from', 0, 'last', 9)) AS shares
+        FROM voucher_distribution d WHERE d.id = ${plan!.id}::uuid`).rejects.toThrow(/column d\.shares does not exist/);
   });
 });

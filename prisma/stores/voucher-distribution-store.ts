@@ -127,7 +127,7 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
       const parts = await tx.$queryRaw<Array<{ id: string; partNumber: string; status: string; outstanding: string; owes: boolean; holderPartyId: string; claimAccountId: string }>>`
         WITH before AS (
           SELECT (s ->> 'p')::uuid AS part_id, SUM((s ->> 's')::numeric) AS paid
-            FROM voucher_distribution d, jsonb_array_elements(d.shares) s
+            FROM voucher_distribution d, jsonb_array_elements(d.planned_shares) s
            WHERE d.voucher_id = ${voucher.id}::uuid
            GROUP BY 1)
         SELECT p.id, p.part_number AS "partNumber", p.status::text AS status,
@@ -170,7 +170,7 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
       }
       // The plan's number and row in one statement; the voucher's row lock above orders the plans of one voucher.
       const [created] = await tx.$queryRaw<[WrittenPlan]>`
-        INSERT INTO voucher_distribution (voucher_id, "number", inbound_credit_id, currency, paid, excess, kind, shares, money_postings, created_at)
+        INSERT INTO voucher_distribution (voucher_id, "number", inbound_credit_id, currency, paid, excess, kind, planned_shares, money_postings, created_at)
         SELECT ${voucher.id}::uuid, COALESCE(MAX("number"), 0) + 1, ${inboundCreditId}::uuid, ${currency}, ${paid}::numeric, ${distribution.excess}::numeric, ${distribution.kind}, ${JSON.stringify(shares)}::jsonb, ${'PER_HOLDER' satisfies MoneyPostings}, ${now}
           FROM voucher_distribution WHERE voucher_id = ${voucher.id}::uuid
         RETURNING id, voucher_id AS "voucherId", "number", ${shares.length}::int AS "shares"`;
@@ -190,7 +190,7 @@ interface WrittenPlan {
 
 async function writtenPlan(db: PrismaClient | Tx, inboundCreditId: string): Promise<WrittenPlan | null> {
   const [row] = await db.$queryRaw<WrittenPlan[]>`
-    SELECT id, voucher_id AS "voucherId", "number", jsonb_array_length(shares) AS "shares" FROM voucher_distribution WHERE inbound_credit_id = ${inboundCreditId}::uuid`;
+    SELECT id, voucher_id AS "voucherId", "number", jsonb_array_length(planned_shares) AS "shares" FROM voucher_distribution WHERE inbound_credit_id = ${inboundCreditId}::uuid`;
   return row ?? null;
 }
 
@@ -347,7 +347,7 @@ async function planSlice(prisma: PrismaClient | Tx, distributionId: string, batc
   const last = from + DISTRIBUTION_BATCH_PARTS_MAX - 1;
   const [row] = await prisma.$queryRaw<PlanSlice[]>`
     SELECT d.id, d."number", d.currency, d.money_postings AS "moneyPostings", v.id AS "voucherId", v.voucher_number AS "voucherNumber", v.collection_account_id AS "collectionAccountId", v.issued_account_id AS "issuedAccountId",
-           c.received_at AS "receivedAt", jsonb_path_query_array(d.shares, '$[$from to $last]', jsonb_build_object('from', ${from}::int, 'last', ${last}::int)) AS shares
+           c.received_at AS "receivedAt", jsonb_path_query_array(d.planned_shares, '$[$from to $last]', jsonb_build_object('from', ${from}::int, 'last', ${last}::int)) AS shares
       FROM voucher_distribution d
       JOIN voucher v ON v.id = d.voucher_id
       JOIN inbound_credit c ON c.id = d.inbound_credit_id
@@ -527,7 +527,7 @@ export async function finishVoucherDistribution(prisma: PrismaClient, distributi
 async function holderSharesOf(db: PrismaClient | Tx, distributionId: string, currency: Currency): Promise<Array<{ partyId: string; amount: string; currency: Currency }>> {
   const rows = await db.$queryRaw<Array<{ partyId: string; amount: string }>>`
     SELECT s ->> 'h' AS "partyId", SUM((s ->> 's')::numeric)::text AS amount
-      FROM voucher_distribution d, jsonb_array_elements(d.shares) WITH ORDINALITY AS e(s, n)
+      FROM voucher_distribution d, jsonb_array_elements(d.planned_shares) WITH ORDINALITY AS e(s, n)
      WHERE d.id = ${distributionId}::uuid AND s ->> 'f' IS NULL
      GROUP BY s ->> 'h'
      ORDER BY MIN(e.n)`;
