@@ -54,7 +54,7 @@ BEGIN
     -- below the highest sequence the balance check has covered in this database transaction
     -- would be taken for checked (ledger_transaction_check_balanced). The identity never hands
     -- one out; a sequence chosen by the caller or a sequence set back can.
-    SELECT CASE WHEN max(n."effective_at" - n."created_at") > "ledger_effective_at_lead_max"() THEN
+    SELECT CASE WHEN bool_or(n."effective_at" > n."created_at" + "ledger_effective_at_lead_max"()) THEN
                 "ledger_fail_check"('ledger_transaction', 'ledger_transaction_not_future', NULL, NULL::timestamptz)
                 WHEN bool_or(n."reverses_transaction_id" = n."id") THEN
                 "ledger_fail_check"('ledger_transaction', 'ledger_transaction_not_self_reversing', NULL, NULL::timestamptz)
