@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
@@ -322,6 +323,17 @@ describe('the database refuses', () => {
     expect(await attempt((c) => rawTransfer(c, x.id, y.id, '10.001'))).toBe('LG004');
     const [jpyX, jpyY] = [await account({ currency: 'JPY' }), await account({ currency: 'JPY' })];
     expect(await attempt((c) => rawTransfer(c, jpyX.id, jpyY.id, '10.5', 'JPY'))).toBe('LG004');
+  });
+
+  it('a transaction dated beyond the lead the database allows, or reversing itself', async () => {
+    const future = `raw:future:${(sequence += 1)}`;
+    expect(
+      await attempt((c) => c.query(`INSERT INTO ledger_transaction (idempotency_key, request_hash, code, effective_at) VALUES ($1, repeat('a', 64), 'RAW', now() + interval '1 hour')`, [future])),
+    ).toBe('23514');
+    const self = `raw:self:${(sequence += 1)}`;
+    expect(
+      await attempt((c) => c.query(`INSERT INTO ledger_transaction (id, idempotency_key, request_hash, code, reverses_transaction_id) VALUES ($1, $2, repeat('a', 64), 'RAW', $1)`, [randomUUID(), self])),
+    ).toBe('23514');
   });
 
   it('an entry in another currency than its account, on a closed account, or on an account that does not exist', async () => {
