@@ -108,33 +108,37 @@ export async function financingTransactionPages(
   // once by transaction: which of them the party sees is decided from those entries against the
   // party's accounts, never from the entries on the party's accounts, which grow with its whole
   // ledger rather than with the page. Without a party (an operator) every transaction counts,
-  // whatever its entries, as before.
+  // whatever its entries, as before. The transactions are numbered and counted by their ids
+  // alone, and only the chosen ones are read whole (by primary key) with their entries (by
+  // transaction): numbering rows that carried every column, metadata included, and joining
+  // the entries through a materialised list made this statement cost PostgreSQL about ten
+  // times its present 1-2 ms for a page of 50.
   const rows = await rowsOf<PageRow>(db, {
     text: `WITH owned AS MATERIALIZED (
              SELECT coalesce(array_agg(a."id"), '{}') AS "ids" FROM "ledger_account" a WHERE a."owner_party_id" = $2::uuid
            ), financing_tx AS MATERIALIZED (
-             SELECT t."metadata"->>'financingId' AS "financingId", t."id", t."sequence", t."idempotency_key", t."code", t."description", t."book",
-                    t."effective_at", t."created_at", t."metadata", t."reverses_transaction_id"
+             SELECT t."metadata"->>'financingId' AS "financingId", t."id", t."sequence"
              FROM "ledger_transaction" t
              WHERE t."metadata" ? 'financingId' AND t."metadata"->>'financingId' = ANY($1::text[])
            ), seen AS MATERIALIZED (
-             SELECT e."transaction_id", e."id", e."account_id", e."direction", e."amount", e."currency"
+             SELECT e."transaction_id"
              FROM financing_tx f JOIN "ledger_entry" e ON e."transaction_id" = f."id" CROSS JOIN owned o
              WHERE $2::uuid IS NULL OR e."account_id" = ANY(o."ids")
            ), numbered AS (
-             SELECT f.*, count(*) OVER (PARTITION BY f."financingId") AS "total",
+             SELECT f."financingId", f."id", f."sequence", count(*) OVER (PARTITION BY f."financingId") AS "total",
                     row_number() OVER (PARTITION BY f."financingId" ORDER BY f."sequence") AS "position"
              FROM financing_tx f WHERE $2::uuid IS NULL OR EXISTS (SELECT 1 FROM seen s WHERE s."transaction_id" = f."id")
            ), chosen AS (
              SELECT n.*, (n."position" > $3::int AND n."position" <= $3::int + $4::int) AS "inPage"
              FROM numbered n WHERE n."position" = 1 OR (n."position" > $3::int AND n."position" <= $3::int + $4::int)
            )
-           SELECT c."financingId", c."total"::int AS "total", c."inPage", c."id"::text AS "id", c."idempotency_key" AS "idempotencyKey", c."code", c."description",
-                  c."book"::text AS "book", c."effective_at" AS "effectiveAt", c."created_at" AS "createdAt", c."metadata"::text AS "metadata",
-                  c."reverses_transaction_id"::text AS "reversesTransactionId",
+           SELECT c."financingId", c."total"::int AS "total", c."inPage", t."id"::text AS "id", t."idempotency_key" AS "idempotencyKey", t."code", t."description",
+                  t."book"::text AS "book", t."effective_at" AS "effectiveAt", t."created_at" AS "createdAt", t."metadata"::text AS "metadata",
+                  t."reverses_transaction_id"::text AS "reversesTransactionId",
                   (SELECT r."id"::text FROM "ledger_transaction" r WHERE r."reverses_transaction_id" = c."id") AS "reversedByTransactionId",
                   e."id"::text AS "entryId", e."account_id"::text AS "accountId", e."direction"::text AS "direction", e."amount"::text AS "amount", e."currency"::text AS "currency"
-           FROM chosen c LEFT JOIN seen e ON e."transaction_id" = c."id" AND c."inPage"
+           FROM chosen c JOIN "ledger_transaction" t ON t."id" = c."id" CROSS JOIN owned o
+           LEFT JOIN "ledger_entry" e ON c."inPage" AND e."transaction_id" = c."id" AND ($2::uuid IS NULL OR e."account_id" = ANY(o."ids"))
            ORDER BY c."financingId", c."position", e."id"`,
     values: [financingIds, partyId, offset, limit],
   });
