@@ -15,8 +15,9 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 // resends arrive. Every copy gets the same answer, the effect happens once (the rows counted
 // before and after), and a fourth copy sent afterwards changes nothing in the database. The
 // helpers are test/support/duplicate-delivery.ts; the operators' maker-checker mutations are in
-// concurrent-duplicates-operations.int.test.ts and a withdrawal in
-// concurrent-duplicates-payouts.int.test.ts.
+// concurrent-duplicates-operations.int.test.ts, a withdrawal in
+// concurrent-duplicates-payouts.int.test.ts and the voucher mutations in
+// concurrent-duplicates-vouchers.int.test.ts.
 //
 // Mutations that take an idempotency key or act on the request id and are not covered by
 // concurrent copies yet, with the reason:
@@ -32,9 +33,6 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 //   replayWebhookDelivery: not written yet (user, program and webhook administration; no money).
 // - retryPayout, resumePayout, resumeFinancing, resumeReceivable: each needs a workflow waiting at
 //   attention (a failed payout, a step at its bound); not written yet.
-// - issueVoucher, proposeVoucherTransfer, approve/accept/refuse/reject/cancelVoucherTransfer,
-//   applyForVoucherFinancing: their use cases and stores are being changed at the same time
-//   (certificates, invitations, defaults); left until those land.
 // - runSystemCheck: a probe, a new run each time by design; simulateInboundCredit and
 //   scriptBankPayouts: development tools outside the served schema.
 
