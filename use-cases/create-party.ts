@@ -2,6 +2,7 @@ import { assertPermitted, type Actor } from '../domain/actor';
 import { createParty as insertParty, type CreatePartyInput } from '../prisma/stores/party-store';
 import { attachWaitingTransfers, type AttachedOffers } from '../prisma/stores/voucher-store';
 import { workflowIds } from '../workflows/contracts/workflow-ids';
+import { requestKey } from './request-key';
 import type { UseCaseContext } from './use-case-context';
 
 /**
@@ -14,9 +15,11 @@ import type { UseCaseContext } from './use-case-context';
 export async function createParty(ctx: UseCaseContext, actor: Actor, input: CreatePartyInput): Promise<{ partyId: string }> {
   assertPermitted(actor, 'CREATE_PARTY');
   let offers: AttachedOffers = { attached: [], nameMismatched: [] };
+  // A copy of this request (same caller, same request id, same party) is answered with the first copy's party.
+  const key = requestKey('create-party', JSON.stringify([input.creditCode, input.legalName, [...input.roles].sort()]), actor, ctx.requestId);
   const party = await insertParty(ctx.prisma, input, async (tx, created) => {
     offers = await attachWaitingTransfers(tx, created, { now: new Date(), offeredNotification: (transfer) => ({ dedupeKey: `${workflowIds.voucherTransfer(transfer.id)}:offered` }) });
-  });
+  }, key);
   ctx.logger.info(
     { partyId: party.id, vouchersOffered: offers.attached.map((transfer) => transfer.transferNumber), offersUnderAnotherName: offers.nameMismatched.map((transfer) => transfer.transferNumber) },
     'party created',

@@ -195,14 +195,18 @@ export async function giveUpWebhookDelivery(prisma: PrismaClient, deliveryId: st
  * workflow. A delivery still being tried is not replayed (its own retries are under way), and an
  * endpoint that is not active receives nothing.
  */
-export async function replayWebhookDelivery(prisma: PrismaClient, actor: Actor, id: string): Promise<WebhookDelivery> {
+export async function replayWebhookDelivery(prisma: PrismaClient, actor: Actor, id: string, requestKey: string | null = null): Promise<{ delivery: WebhookDelivery; replayed: boolean }> {
   return runTransaction(prisma, async (tx) => {
     const delivery = await tx.webhookDelivery.findUnique({ where: { id }, include: { endpoint: true } });
     if (!delivery || delivery.endpoint.partyId !== actor.partyId) throw new NotFoundError('WebhookDelivery', id);
     await tx.$queryRaw`SELECT id FROM webhook_delivery WHERE id = ${id}::uuid FOR UPDATE`;
     const current = await tx.webhookDelivery.findUniqueOrThrow({ where: { id } });
+    // A copy of the request that replayed it, served after the first under the row lock: the
+    // delivery as it is, not a second replay (nor WRONG_STATE for the first copy's replay under way).
+    if (requestKey !== null && current.replayRequestKey === requestKey) return { delivery: current, replayed: true };
     if (current.status === 'PENDING') throw new WrongStateError('the delivery is still being tried: it is replayed once it has been delivered or has failed', current.status);
     if (delivery.endpoint.status !== 'ACTIVE') throw new WrongStateError(`the endpoint is ${delivery.endpoint.status}: a replay goes to an active endpoint only`, delivery.endpoint.status);
-    return tx.webhookDelivery.update({ where: { id }, data: { status: 'PENDING', replays: { increment: 1 }, dispatchedAt: null, deliveredAt: null } });
+    const replay = await tx.webhookDelivery.update({ where: { id }, data: { status: 'PENDING', replays: { increment: 1 }, dispatchedAt: null, deliveredAt: null, replayRequestKey: requestKey } });
+    return { delivery: replay, replayed: false };
   });
 }
