@@ -1,6 +1,7 @@
 import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches } from './api-key-token';
 import { openPartyAccounts } from './chart-of-accounts';
 import { runTransaction, type Tx } from './run-transaction';
+import { makeOnceWithSecret } from './secret-replay-store';
 import { isUniqueViolation } from './unique-violation';
 import { isAdminOf, isOperator, type Actor } from '../../domain/actor';
 import { normaliseCreditCode } from '../../domain/credit-code';
@@ -107,11 +108,13 @@ export async function approveUser(
   actor: Actor,
   input: { userId: string; apiKeyLabel: string },
   pepper: string,
+  requestKey: string,
   now = new Date(),
   lifetimeDays = API_KEY_LIFETIME_DAYS_DEFAULT,
 ): Promise<{ user: User; apiKey: ApiKey; token: string }> {
   const label = validApiKeyLabel(input.apiKeyLabel, ['input', 'apiKeyLabel']);
-  return runTransaction(prisma, async (tx) => {
+  // A copy of the request gets the first copy's key and token (within the replay window), not WRONG_STATE for the first copy's approval.
+  const made = await makeOnceWithSecret(prisma, requestKey, "the first key's token was shown once, in the answer to this request: the user issues itself a new key with issueApiKey", async (tx) => {
     const user = await userToDecide(tx, actor, input.userId, 'approve');
     // Conditional on PENDING: two administrators approving at once activate the user once.
     const decided = await tx.user.updateMany({
@@ -124,8 +127,10 @@ export async function approveUser(
     const apiKey = await tx.apiKey.create({
       data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: new Date(now.getTime() + lifetimeDays * DAY_MS) },
     });
-    return { user: await tx.user.findUniqueOrThrow({ where: { id: user.id } }), apiKey, token };
-  });
+    return { subjectId: apiKey.id, secret: token };
+  }, now);
+  const apiKey = await prisma.apiKey.findUniqueOrThrow({ where: { id: made.subjectId }, include: { user: true } });
+  return { user: apiKey.user, apiKey, token: made.secret };
 }
 
 /**
@@ -231,6 +236,7 @@ export async function issueApiKey(
   actor: Actor,
   input: IssueApiKeyInput,
   pepper: string,
+  requestKey: string,
   now = new Date(),
   lifetimeDays = API_KEY_LIFETIME_DAYS_DEFAULT,
 ): Promise<{ apiKey: ApiKey; token: string }> {
@@ -242,11 +248,15 @@ export async function issueApiKey(
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw ValidationError.field(['input', 'expiresAt'], 'must be in the future');
   const latest = new Date(now.getTime() + lifetimeDays * DAY_MS);
   if (input.expiresAt && input.expiresAt.getTime() > latest.getTime()) throw ValidationError.field(['input', 'expiresAt'], `must be within ${lifetimeDays} days`);
-  const { token, keyId, secret } = generateApiKeyToken();
-  const apiKey = await prisma.apiKey.create({
-    data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: input.expiresAt ?? latest },
-  });
-  return { apiKey, token };
+  // A copy of the request gets the first copy's key and token (within the replay window), not a second key.
+  const made = await makeOnceWithSecret(prisma, requestKey, 'the token was shown once, in the answer to this request: revoke the key (revokeApiKey) and issue a new one', async (tx) => {
+    const { token, keyId, secret } = generateApiKeyToken();
+    const apiKey = await tx.apiKey.create({
+      data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: input.expiresAt ?? latest },
+    });
+    return { subjectId: apiKey.id, secret: token };
+  }, now);
+  return { apiKey: await prisma.apiKey.findUniqueOrThrow({ where: { id: made.subjectId } }), token: made.secret };
 }
 
 export async function revokeApiKey(prisma: PrismaClient, actor: Actor, apiKeyId: string, now = new Date()): Promise<ApiKey> {
