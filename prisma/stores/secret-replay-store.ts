@@ -10,7 +10,8 @@ import { openWebhookSecret, sealWebhookSecret } from './webhook-secret-box';
 // a cut connection) would either make a second endpoint or key with its retry, or hold one it can
 // never use. The secret is kept sealed with the server's secret box (WEBHOOK_SECRET_KEY, like the
 // signing secrets themselves), for SECRET_REPLAY_AGE_MS_MAX only: after that the seal is erased
-// and a copy is told SECRET_SHOWN_ONCE. The row stays, without the secret, so that a late copy is
+// (by the next request that keeps or reads such an answer, before it reads) and a copy is told
+// SECRET_SHOWN_ONCE. The row stays, without the secret, so that a late copy is
 // told rather than obeyed as a new request.
 
 /** How long a copy of a request is answered with the secret it made: a client's retries come within it. */

@@ -1,7 +1,8 @@
 -- The answers carrying a secret shown once (registerWebhookEndpoint, rotateWebhookEndpointSecret,
 -- issueApiKey, approveUser), kept per request (use-cases/request-key.ts) so that a copy of the
 -- request is answered alike (prisma/stores/secret-replay-store.ts). The secret is sealed
--- (AES-256-GCM under WEBHOOK_SECRET_KEY) and erased once expires_at has passed; the row stays
+-- (AES-256-GCM under WEBHOOK_SECRET_KEY), never opened once expires_at has passed and erased
+-- then by the next request that keeps or reads such an answer; the row stays
 -- without it, so that a late copy is told the secret was shown once.
 CREATE TABLE "secret_replay" (
     "request_key" VARCHAR(200) NOT NULL,
