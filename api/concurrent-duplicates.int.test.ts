@@ -20,7 +20,8 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 // concurrent-duplicates-vouchers.int.test.ts, the user, program and webhook administration in
 // concurrent-duplicates-administration.int.test.ts, and the answers carrying a secret shown once
 // (registerWebhookEndpoint, rotateWebhookEndpointSecret, issueApiKey, approveUser) in
-// concurrent-duplicates-secrets.int.test.ts.
+// concurrent-duplicates-secrets.int.test.ts, and the operators' resumes and a payout's retry in
+// concurrent-duplicates-resumes.int.test.ts.
 //
 // Mutations that take an idempotency key or act on the request id and are not covered by
 // concurrent copies yet, with the reason:
@@ -28,8 +29,6 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 //   rejectPayoutAccount: the same use case and request key as the decisions covered here
 //   (decide-on-receivable.ts, decide-on-financing.ts, decide-payout-account.ts).
 // - sweepFeeIncome: the withdrawal's path (pay-out-balance.ts), covered by the withdrawal.
-// - retryPayout, resumePayout, resumeFinancing, resumeReceivable: each needs a workflow waiting at
-//   attention (a failed payout, a step at its bound); not written yet.
 // - runSystemCheck: a probe, a new run each time by design; simulateInboundCredit and
 //   scriptBankPayouts: development tools outside the served schema.
 
