@@ -15,8 +15,13 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 // resends arrive. Every copy gets the same answer, the effect happens once (the rows counted
 // before and after), and a fourth copy sent afterwards changes nothing in the database. The
 // helpers are test/support/duplicate-delivery.ts; the operators' maker-checker mutations are in
-// concurrent-duplicates-operations.int.test.ts and a withdrawal in
-// concurrent-duplicates-payouts.int.test.ts.
+// concurrent-duplicates-operations.int.test.ts, a withdrawal in
+// concurrent-duplicates-payouts.int.test.ts, the voucher mutations in
+// concurrent-duplicates-vouchers.int.test.ts, the user, program and webhook administration in
+// concurrent-duplicates-administration.int.test.ts, and the answers carrying a secret shown once
+// (registerWebhookEndpoint, rotateWebhookEndpointSecret, issueApiKey, approveUser) in
+// concurrent-duplicates-secrets.int.test.ts, and the operators' resumes and a payout's retry in
+// concurrent-duplicates-resumes.int.test.ts.
 //
 // Mutations that take an idempotency key or act on the request id and are not covered by
 // concurrent copies yet, with the reason:
@@ -24,17 +29,6 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 //   rejectPayoutAccount: the same use case and request key as the decisions covered here
 //   (decide-on-receivable.ts, decide-on-financing.ts, decide-payout-account.ts).
 // - sweepFeeIncome: the withdrawal's path (pay-out-balance.ts), covered by the withdrawal.
-// - registerWebhookEndpoint, rotateWebhookEndpointSecret, issueApiKey: each answer carries a
-//   secret shown once, so a copy's replayed answer needs the sealed secret kept with a request key;
-//   not done yet.
-// - createParty, approveUser, rejectUser, disableUser, revokeApiKey,
-//   revokeUserApiKeys, createProgram, amendProgram, enrollSupplier, rejectProgramChange,
-//   replayWebhookDelivery: not written yet (user, program and webhook administration; no money).
-// - retryPayout, resumePayout, resumeFinancing, resumeReceivable: each needs a workflow waiting at
-//   attention (a failed payout, a step at its bound); not written yet.
-// - issueVoucher, proposeVoucherTransfer, approve/accept/refuse/reject/cancelVoucherTransfer,
-//   applyForVoucherFinancing: their use cases and stores are being changed at the same time
-//   (certificates, invitations, defaults); left until those land.
 // - runSystemCheck: a probe, a new run each time by design; simulateInboundCredit and
 //   scriptBankPayouts: development tools outside the served schema.
 

@@ -3,6 +3,7 @@ import { createParty as insertParty, type CreatePartyInput } from '../prisma/sto
 import { attachWaitingTransfers, type AttachedOffers } from '../prisma/stores/voucher-store';
 import { signalVoucherTransferEnded } from '../workflows/client/voucher-client';
 import { workflowIds } from '../workflows/contracts/workflow-ids';
+import { requestKey } from './request-key';
 import type { UseCaseContext } from './use-case-context';
 
 /**
@@ -17,13 +18,15 @@ import type { UseCaseContext } from './use-case-context';
 export async function createParty(ctx: UseCaseContext, actor: Actor, input: CreatePartyInput): Promise<{ partyId: string }> {
   assertPermitted(actor, 'CREATE_PARTY');
   let offers: AttachedOffers = { attached: [], nameMismatched: [] };
+  // A copy of this request (same caller, same request id, same party) is answered with the first copy's party.
+  const key = requestKey('create-party', JSON.stringify([input.creditCode, input.legalName, [...input.roles].sort()]), actor, ctx.requestId);
   const party = await insertParty(ctx.prisma, input, async (tx, created) => {
     offers = await attachWaitingTransfers(tx, created, {
       now: new Date(),
       offeredNotification: (transfer) => ({ dedupeKey: `${workflowIds.voucherTransfer(transfer.id)}:offered` }),
       nameMismatchNotification: (transfer) => ({ dedupeKey: `${workflowIds.voucherTransfer(transfer.id)}:recipient-name-mismatch` }),
     });
-  });
+  }, key);
   for (const transfer of offers.nameMismatched) {
     try {
       await signalVoucherTransferEnded(ctx.temporal, transfer.id, { status: 'RECIPIENT_NAME_MISMATCH' });

@@ -14,9 +14,10 @@ export async function decideWebhookEndpoint(ctx: Pick<UseCaseContext, 'prisma' |
 }
 
 /** The party's administrator proposes a new signing secret, shown in the answer only; the old one signs until a second user approves, then beside the new one for the overlap. */
-export async function rotateWebhookEndpointSecret(ctx: Pick<UseCaseContext, 'prisma' | 'logger'>, actor: Actor, endpointId: string): Promise<ProposedSecret> {
+export async function rotateWebhookEndpointSecret(ctx: Pick<UseCaseContext, 'prisma' | 'logger' | 'requestId'>, actor: Actor, endpointId: string): Promise<ProposedSecret> {
   assertPermitted(actor, 'MANAGE_WEBHOOKS');
-  const proposed = await proposeWebhookSecretRotation(ctx.prisma, actor, endpointId);
+  const by = { userId: actor.userId, partyId: actor.partyId };
+  const proposed = await proposeWebhookSecretRotation(ctx.prisma, actor, endpointId, requestKey('rotate-webhook-endpoint-secret', endpointId, by, ctx.requestId));
   ctx.logger.info({ partyId: actor.partyId, endpointId }, 'webhook secret rotation proposed');
   return proposed;
 }

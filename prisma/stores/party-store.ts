@@ -1,6 +1,7 @@
 import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches } from './api-key-token';
 import { openPartyAccounts } from './chart-of-accounts';
 import { runTransaction, type Tx } from './run-transaction';
+import { makeOnceWithSecret } from './secret-replay-store';
 import { isUniqueViolation } from './unique-violation';
 import { isAdminOf, isOperator, type Actor } from '../../domain/actor';
 import { normaliseCreditCode } from '../../domain/credit-code';
@@ -30,17 +31,23 @@ export interface CreatePartyInput {
  * transaction after the party's insert: what must exist together with the party (the offers made
  * to its credit code before it registered) is never left half done by a crash between the two.
  */
-export async function createParty(prisma: PrismaClient, input: CreatePartyInput, alsoInTransaction?: (tx: Tx, party: Party) => Promise<void>): Promise<Party> {
+export async function createParty(prisma: PrismaClient, input: CreatePartyInput, alsoInTransaction?: (tx: Tx, party: Party) => Promise<void>, requestKey: string | null = null): Promise<Party> {
   const { legalName, creditCode } = validatePartyInput(input);
+  // A copy of the request that registered the party (a retry, a copy delivered at once): the first answer.
+  const replayed = requestKey === null ? null : await prisma.party.findUnique({ where: { requestKey } });
+  if (replayed) return replayed;
   try {
     // One transaction: a party never exists without the virtual accounts its roles need.
     return await runTransaction(prisma, async (tx) => {
-      const party = await tx.party.create({ data: { legalName, creditCode, roles: input.roles } });
+      const party = await tx.party.create({ data: { legalName, creditCode, roles: input.roles, requestKey } });
       await openPartyAccounts(tx, party);
       await alsoInTransaction?.(tx, party);
       return party;
     });
   } catch (error) {
+    // The credit code taken by a concurrent copy of this very request is its party, not another's.
+    const first = requestKey !== null && isUniqueViolation(error) ? await prisma.party.findUnique({ where: { requestKey } }) : null;
+    if (first) return first;
     if (isUniqueViolation(error)) throw new ConflictError('CREDIT_CODE_TAKEN', `a party with credit code ${creditCode} already exists`);
     throw error;
   }
@@ -101,11 +108,13 @@ export async function approveUser(
   actor: Actor,
   input: { userId: string; apiKeyLabel: string },
   pepper: string,
+  requestKey: string,
   now = new Date(),
   lifetimeDays = API_KEY_LIFETIME_DAYS_DEFAULT,
 ): Promise<{ user: User; apiKey: ApiKey; token: string }> {
   const label = validApiKeyLabel(input.apiKeyLabel, ['input', 'apiKeyLabel']);
-  return runTransaction(prisma, async (tx) => {
+  // A copy of the request gets the first copy's key and token (within the replay window), not WRONG_STATE for the first copy's approval.
+  const made = await makeOnceWithSecret(prisma, requestKey, "the first key's token was shown once, in the answer to this request: the user issues itself a new key with issueApiKey", async (tx) => {
     const user = await userToDecide(tx, actor, input.userId, 'approve');
     // Conditional on PENDING: two administrators approving at once activate the user once.
     const decided = await tx.user.updateMany({
@@ -118,8 +127,10 @@ export async function approveUser(
     const apiKey = await tx.apiKey.create({
       data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: new Date(now.getTime() + lifetimeDays * DAY_MS) },
     });
-    return { user: await tx.user.findUniqueOrThrow({ where: { id: user.id } }), apiKey, token };
-  });
+    return { subjectId: apiKey.id, secret: token };
+  }, now);
+  const apiKey = await prisma.apiKey.findUniqueOrThrow({ where: { id: made.subjectId }, include: { user: true } });
+  return { user: apiKey.user, apiKey, token: made.secret };
 }
 
 /**
@@ -137,13 +148,28 @@ export async function recordAdministration(tx: Prisma.TransactionClient, userId:
 }
 
 /** A second administrator rejects a pending user; it never becomes active. */
-export async function rejectUser(prisma: PrismaClient, actor: Actor, userId: string, now = new Date()): Promise<User> {
+export async function rejectUser(prisma: PrismaClient, actor: Actor, userId: string, now = new Date(), requestKey: string | null = null): Promise<User> {
   return runTransaction(prisma, async (tx) => {
+    const replayed = await decisionOf(tx, userId, requestKey);
+    if (replayed) return replayed;
     const user = await userToDecide(tx, actor, userId, 'reject');
-    const decided = await tx.user.updateMany({ where: { id: user.id, status: 'PENDING' }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now } });
+    const decided = await tx.user.updateMany({ where: { id: user.id, status: 'PENDING' }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
     if (decided.count !== 1) throw new WrongStateError('the user was decided meanwhile', 'DECIDED');
     return tx.user.findUniqueOrThrow({ where: { id: user.id } });
   });
+}
+
+/**
+ * The user a copy of the deciding request finds decided, under the user's row lock: a copy served
+ * after the first copy's decision is answered with it rather than WRONG_STATE. Taken before any
+ * other check, so the copy sees what the first copy saw; the key holds the caller, so another
+ * user's request never matches it.
+ */
+async function decisionOf(tx: Prisma.TransactionClient, userId: string, requestKey: string | null): Promise<User | null> {
+  if (requestKey === null) return null;
+  await tx.$queryRaw`SELECT id FROM app_user WHERE id = ${userId}::uuid FOR UPDATE`;
+  const user = await tx.user.findUnique({ where: { id: userId } });
+  return user?.decisionRequestKey === requestKey ? user : null;
 }
 
 /**
@@ -210,6 +236,7 @@ export async function issueApiKey(
   actor: Actor,
   input: IssueApiKeyInput,
   pepper: string,
+  requestKey: string,
   now = new Date(),
   lifetimeDays = API_KEY_LIFETIME_DAYS_DEFAULT,
 ): Promise<{ apiKey: ApiKey; token: string }> {
@@ -221,11 +248,15 @@ export async function issueApiKey(
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw ValidationError.field(['input', 'expiresAt'], 'must be in the future');
   const latest = new Date(now.getTime() + lifetimeDays * DAY_MS);
   if (input.expiresAt && input.expiresAt.getTime() > latest.getTime()) throw ValidationError.field(['input', 'expiresAt'], `must be within ${lifetimeDays} days`);
-  const { token, keyId, secret } = generateApiKeyToken();
-  const apiKey = await prisma.apiKey.create({
-    data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: input.expiresAt ?? latest },
-  });
-  return { apiKey, token };
+  // A copy of the request gets the first copy's key and token (within the replay window), not a second key.
+  const made = await makeOnceWithSecret(prisma, requestKey, 'the token was shown once, in the answer to this request: revoke the key (revokeApiKey) and issue a new one', async (tx) => {
+    const { token, keyId, secret } = generateApiKeyToken();
+    const apiKey = await tx.apiKey.create({
+      data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, pepper), label, expiresAt: input.expiresAt ?? latest },
+    });
+    return { subjectId: apiKey.id, secret: token };
+  }, now);
+  return { apiKey: await prisma.apiKey.findUniqueOrThrow({ where: { id: made.subjectId } }), token: made.secret };
 }
 
 export async function revokeApiKey(prisma: PrismaClient, actor: Actor, apiKeyId: string, now = new Date()): Promise<ApiKey> {
@@ -237,9 +268,11 @@ export async function revokeApiKey(prisma: PrismaClient, actor: Actor, apiKeyId:
     if (error instanceof NotFoundError) throw new NotFoundError('ApiKey', apiKeyId);
     throw error;
   }
-  // Revoking twice is harmless and keeps the first revocation time.
+  // Revoking twice is harmless and keeps the first revocation time: conditional on not revoked,
+  // so two requests at once (copies of one) record one time and both answer with it.
   if (existing.revokedAt) return existing;
-  return prisma.apiKey.update({ where: { id: apiKeyId }, data: { revokedAt: now } });
+  await prisma.apiKey.updateMany({ where: { id: apiKeyId, revokedAt: null }, data: { revokedAt: now } });
+  return prisma.apiKey.findUniqueOrThrow({ where: { id: apiKeyId } });
 }
 
 export type AuthenticatedKey = ApiKey & { user: User & { party: Party } };

@@ -5,6 +5,7 @@ import { WEBHOOK_DISABLE_AFTER_FAILING_MS, WEBHOOK_ENDPOINTS_PER_PARTY_MAX, WEBH
 import type { PrismaClient, WebhookDelivery, WebhookEndpoint } from '../client';
 import { notifyParties } from './operator-notices';
 import { runTransaction, type Tx } from './run-transaction';
+import { makeOnceWithSecret } from './secret-replay-store';
 import { newWebhookSecret, openWebhookSecret, sealWebhookSecret } from './webhook-secret-box';
 
 // A party's webhook endpoints and their deliveries (docs/webhooks.md). Where a party's events go
@@ -33,30 +34,34 @@ async function ownEndpoint(tx: Tx, actor: Actor, id: string): Promise<WebhookEnd
 }
 
 /** One user of the party proposes an endpoint; it receives nothing until a second user approves it. */
-export async function proposeWebhookEndpoint(prisma: PrismaClient, actor: Actor, input: { url: string; eventTypes: WebhookEventType[] }, now = new Date()): Promise<ProposedSecret> {
-  const secret = newWebhookSecret();
-  const endpoint = await runTransaction(prisma, async (tx) => {
+export async function proposeWebhookEndpoint(prisma: PrismaClient, actor: Actor, input: { url: string; eventTypes: WebhookEventType[] }, requestKey: string, now = new Date()): Promise<ProposedSecret> {
+  // A copy of the request (a retry, a copy delivered at once) gets the first copy's endpoint and secret, within the replay window.
+  const made = await makeOnceWithSecret(prisma, requestKey, 'the signing secret was shown once, in the answer to this request: propose a new one with rotateWebhookEndpointSecret', async (tx) => {
+    const secret = newWebhookSecret();
     await lockParty(tx, actor.partyId);
     const live = await tx.webhookEndpoint.count({ where: { partyId: actor.partyId, status: { in: ['PROPOSED', 'ACTIVE'] } } });
     if (live >= WEBHOOK_ENDPOINTS_PER_PARTY_MAX) throw new LimitExceededError('WEBHOOK_ENDPOINTS_EXCEEDED', `a party has at most ${WEBHOOK_ENDPOINTS_PER_PARTY_MAX} proposed or active webhook endpoints`);
-    return tx.webhookEndpoint.create({
+    const endpoint = await tx.webhookEndpoint.create({
       data: { partyId: actor.partyId, url: input.url, eventTypes: input.eventTypes, status: 'PROPOSED', secretCiphertext: sealWebhookSecret(secret), createdByUserId: actor.userId, createdAt: now },
     });
-  });
-  return { endpoint, secret };
+    return { subjectId: endpoint.id, secret };
+  }, now);
+  return { endpoint: await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: made.subjectId } }), secret: made.secret };
 }
 
 /** One user of the party proposes a new signing secret for an active endpoint; the old one signs alone until a second user approves. */
-export async function proposeWebhookSecretRotation(prisma: PrismaClient, actor: Actor, id: string): Promise<ProposedSecret> {
-  const secret = newWebhookSecret();
-  const endpoint = await runTransaction(prisma, async (tx) => {
+export async function proposeWebhookSecretRotation(prisma: PrismaClient, actor: Actor, id: string, requestKey: string): Promise<ProposedSecret> {
+  // A copy of the request gets the first copy's secret: rotated once, not once per copy (each replacing the secret the client was shown).
+  const made = await makeOnceWithSecret(prisma, requestKey, 'the new signing secret was shown once, in the answer to this request: propose another with a new request', async (tx) => {
+    const secret = newWebhookSecret();
     await lockParty(tx, actor.partyId);
     const endpoint = await ownEndpoint(tx, actor, id);
     if (endpoint.status !== 'ACTIVE') throw new WrongStateError(`the endpoint is ${endpoint.status}: only an active endpoint's secret is rotated`, endpoint.status);
     // A second proposal replaces the first: only the newest secret shown is ever approved.
-    return tx.webhookEndpoint.update({ where: { id }, data: { pendingSecretCiphertext: sealWebhookSecret(secret), rotationProposedByUserId: actor.userId } });
+    await tx.webhookEndpoint.update({ where: { id }, data: { pendingSecretCiphertext: sealWebhookSecret(secret), rotationProposedByUserId: actor.userId } });
+    return { subjectId: endpoint.id, secret };
   });
-  return { endpoint, secret };
+  return { endpoint: await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: made.subjectId } }), secret: made.secret };
 }
 
 /**
@@ -195,14 +200,18 @@ export async function giveUpWebhookDelivery(prisma: PrismaClient, deliveryId: st
  * workflow. A delivery still being tried is not replayed (its own retries are under way), and an
  * endpoint that is not active receives nothing.
  */
-export async function replayWebhookDelivery(prisma: PrismaClient, actor: Actor, id: string): Promise<WebhookDelivery> {
+export async function replayWebhookDelivery(prisma: PrismaClient, actor: Actor, id: string, requestKey: string | null = null): Promise<{ delivery: WebhookDelivery; replayed: boolean }> {
   return runTransaction(prisma, async (tx) => {
     const delivery = await tx.webhookDelivery.findUnique({ where: { id }, include: { endpoint: true } });
     if (!delivery || delivery.endpoint.partyId !== actor.partyId) throw new NotFoundError('WebhookDelivery', id);
     await tx.$queryRaw`SELECT id FROM webhook_delivery WHERE id = ${id}::uuid FOR UPDATE`;
     const current = await tx.webhookDelivery.findUniqueOrThrow({ where: { id } });
+    // A copy of the request that replayed it, served after the first under the row lock: the
+    // delivery as it is, not a second replay (nor WRONG_STATE for the first copy's replay under way).
+    if (requestKey !== null && current.replayRequestKey === requestKey) return { delivery: current, replayed: true };
     if (current.status === 'PENDING') throw new WrongStateError('the delivery is still being tried: it is replayed once it has been delivered or has failed', current.status);
     if (delivery.endpoint.status !== 'ACTIVE') throw new WrongStateError(`the endpoint is ${delivery.endpoint.status}: a replay goes to an active endpoint only`, delivery.endpoint.status);
-    return tx.webhookDelivery.update({ where: { id }, data: { status: 'PENDING', replays: { increment: 1 }, dispatchedAt: null, deliveredAt: null } });
+    const replay = await tx.webhookDelivery.update({ where: { id }, data: { status: 'PENDING', replays: { increment: 1 }, dispatchedAt: null, deliveredAt: null, replayRequestKey: requestKey } });
+    return { delivery: replay, replayed: false };
   });
 }

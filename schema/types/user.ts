@@ -143,8 +143,9 @@ builder.mutationFields((t) => ({
   }),
   issueApiKey: t.field({
     type: IssuedApiKey,
-    description: "Issues an API key for the caller itself. A key for another user comes only with the user's approval by a second administrator (approveUser): KEY_FOR_ANOTHER_USER otherwise.",
-    errors: { types: [...LOOKUP_ERRORS] },
+    description:
+      "Issues an API key for the caller itself. A key for another user comes only with the user's approval by a second administrator (approveUser): KEY_FOR_ANOTHER_USER otherwise. The token is shown once; a copy of the request (same x-request-id) gets the same key and token for 24 hours, then SECRET_SHOWN_ONCE.",
+    errors: { types: [...LOOKUP_ERRORS, ConflictError] },
     args: { input: t.arg({ type: IssueApiKeyInput }) },
     resolve: (_root, { input }, ctx) => issueApiKey(ctx, ctx.viewer, { ...input, userId: rowIdOf(input.userId, 'User') }),
   }),
@@ -160,8 +161,9 @@ builder.mutationFields((t) => ({
   }),
   approveUser: t.field({
     type: IssuedApiKey,
-    description: "A second administrator of the proposer's party approves a pending user; the answer carries the user's first key, whose token is shown once. The proposer, and any user the proposer administered, cannot (MAKER_CANNOT_CHECK).",
-    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+    description:
+      "A second administrator of the proposer's party approves a pending user; the answer carries the user's first key, whose token is shown once (a copy of the request, same x-request-id, gets the same answer for 24 hours, then SECRET_SHOWN_ONCE). The proposer, and any user the proposer administered, cannot (MAKER_CANNOT_CHECK).",
+    errors: { types: [...LOOKUP_ERRORS, ConflictError, WrongStateError] },
     args: { input: t.arg({ type: ApproveUserInput }) },
     resolve: (_root, { input }, ctx) => approveUser(ctx, ctx.viewer, { ...input, userId: rowIdOf(input.userId, 'User') }),
   }),

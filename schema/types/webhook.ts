@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LimitExceededError, WrongStateError } from '../../domain/errors';
+import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { webhookMessageId, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_LENGTH_MAX } from '../../domain/webhook-rules';
 import type { Actor } from '../../domain/actor';
 import { decideWebhookEndpoint, rotateWebhookEndpointSecret } from '../../use-cases/decide-webhook-endpoint';
@@ -142,8 +142,8 @@ builder.mutationFields((t) => ({
   registerWebhookEndpoint: t.field({
     type: WebhookEndpointWithSecret,
     description:
-      "Proposes an endpoint for your party's events (ADMIN): https to a public address (loopback receivers outside production). The answer carries the signing secret, shown once. Nothing is sent until a second ADMIN or CHECKER of your party approves it (approveWebhookEndpoint).",
-    errors: { types: [...COMMON_ERRORS, LimitExceededError] },
+      "Proposes an endpoint for your party's events (ADMIN): https to a public address (loopback receivers outside production). The answer carries the signing secret, shown once (a copy of the request, same x-request-id, gets the same answer for 24 hours, then SECRET_SHOWN_ONCE). Nothing is sent until a second ADMIN or CHECKER of your party approves it (approveWebhookEndpoint).",
+    errors: { types: [...COMMON_ERRORS, ConflictError, LimitExceededError] },
     args: { input: t.arg({ type: RegisterWebhookEndpointInput }) },
     resolve: async (_root, { input }, ctx) => {
       const { endpoint, secret } = await registerWebhookEndpoint(ctx, ctx.viewer, input);
@@ -153,8 +153,8 @@ builder.mutationFields((t) => ({
   rotateWebhookEndpointSecret: t.field({
     type: WebhookEndpointWithSecret,
     description:
-      'Proposes a new signing secret for an active endpoint (ADMIN), shown once in the answer. Once a second user approves it (approveWebhookEndpoint), requests carry signatures by both the new and the old secret for a day, then by the new one only.',
-    errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
+      'Proposes a new signing secret for an active endpoint (ADMIN), shown once in the answer (a copy of the request, same x-request-id, gets the same answer for 24 hours, then SECRET_SHOWN_ONCE). Once a second user approves it (approveWebhookEndpoint), requests carry signatures by both the new and the old secret for a day, then by the new one only.',
+    errors: { types: [...LOOKUP_ERRORS, ConflictError, WrongStateError] },
     args: { id: t.arg.globalID() },
     resolve: async (_root, { id }, ctx) => {
       const { endpoint, secret } = await rotateWebhookEndpointSecret(ctx, ctx.viewer, rowIdOf(id, 'WebhookEndpoint'));

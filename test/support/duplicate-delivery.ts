@@ -31,9 +31,10 @@ export interface DuplicateDelivery {
   settledFingerprint: () => Promise<Map<string, string>>;
   /**
    * Sends the mutation three times at once with one request id, then a fourth time: every
-   * answer is the first one, and the fourth changes nothing. Returns the answer.
+   * answer is the first one, and the fourth changes nothing. Returns the answer. The request id
+   * is drawn unless given (a test that sends yet another copy later names it).
    */
-  deliveredThrice: (token: string, query: string, variables: Record<string, unknown>) => Promise<Result>;
+  deliveredThrice: (token: string, query: string, variables: Record<string, unknown>, requestId?: string) => Promise<Result>;
 }
 
 /** The database and the API are asked for when a request is sent: test files open both in beforeAll. */
@@ -53,8 +54,7 @@ export function duplicateDelivery(prisma: () => PrismaClient, api: () => TestApi
     return previous;
   }
 
-  async function deliveredThrice(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
-    const requestId = `dup-${randomUUID()}`;
+  async function deliveredThrice(token: string, query: string, variables: Record<string, unknown>, requestId = `dup-${randomUUID()}`): Promise<Result> {
     const answers = await Promise.all(Array.from({ length: DUPLICATE_COPIES }, () => send(token, query, variables, requestId)));
     for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0]);
     const after = await settledFingerprint();
