@@ -7,7 +7,7 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { ConflictError, StatementContinuityError } from '../../domain/errors';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { databaseUrlOf, type BankStatement, type Payout, type Prisma, type PrismaClient } from '../client';
-import { copyRows, prepareCopyRows, type PreparedCopyRows } from './copy-rows';
+import { copyRows } from './copy-rows';
 import { matchStatementLines, money, valueDaySql } from './match-statement-lines';
 import { recordPayoutOutcome } from './payout-store';
 import { retryTransient } from './run-transaction';
@@ -161,15 +161,15 @@ const LINE_COLUMNS = [
 ];
 
 /**
- * What the process works out of a statement before storing it: its digest, which line each
- * repeated entry repeats, ids for the statement and its lines, and the lines as COPY text. Worked
- * out while the database answers the bank-reference check, so that the two run at once.
+ * What the process works out of a statement before storing it: its digest and which line each
+ * repeated entry repeats. Worked out while the database answers the bank-reference check, so that
+ * the two run at once; the lines' COPY text is written while the database takes the rows before.
  */
 interface PreparedStatement {
   id: string;
   digest: string;
-  duplicateCount: number;
-  lines: PreparedCopyRows;
+  /** The position (from 0) of each bank reference's first entry. */
+  firstOf: Map<string, number>;
 }
 
 function prepareStatement(document: StatementDocument): PreparedStatement {
@@ -178,25 +178,28 @@ function prepareStatement(document: StatementDocument): PreparedStatement {
     const { bankReference } = document.entries[index]!;
     if (!firstOf.has(bankReference)) firstOf.set(bankReference, index);
   }
-  const id = randomUUID();
-  // Ids are chosen here so that a repeated entry can point at its first, and the items at their lines.
-  const lineIds = document.entries.map(() => randomUUID());
-  const lines = prepareCopyRows(
-    document.entries.map((entry, index) => {
-      const first = firstOf.get(entry.bankReference)!;
-      return [
-        lineIds[index]!, id, String(index + 1), entry.bankReference, entry.kind, entry.direction, entry.amount, document.currency, entry.reference,
-        entry.bookingDate, entry.valueDate, entry.endToEndId, entry.debtorName, entry.debtorAccountNumber, entry.creditorName, entry.creditorAccountNumber,
-        entry.remittanceInformation, first === index ? null : lineIds[first]!,
-      ];
-    }),
-  );
-  return { id, digest: statementDigest(document), duplicateCount: document.entries.length - firstOf.size, lines };
+  return { id: randomUUID(), digest: statementDigest(document), firstOf };
+}
+
+/** The statement's lines as COPY rows, each id chosen as its row is written (a repeated entry points at its first, which comes before it). */
+function* lineRows(document: StatementDocument, prepared: PreparedStatement): Generator<(string | null)[]> {
+  const firstIds = new Map<string, string>();
+  for (let index = 0; index < document.entries.length; index += 1) {
+    const entry = document.entries[index]!;
+    const id = randomUUID();
+    const first = prepared.firstOf.get(entry.bankReference) === index;
+    if (first) firstIds.set(entry.bankReference, id);
+    yield [
+      id, prepared.id, String(index + 1), entry.bankReference, entry.kind, entry.direction, entry.amount, document.currency, entry.reference,
+      entry.bookingDate, entry.valueDate, entry.endToEndId, entry.debtorName, entry.debtorAccountNumber, entry.creditorName, entry.creditorAccountNumber,
+      entry.remittanceInformation, first ? null : firstIds.get(entry.bankReference)!,
+    ];
+  }
 }
 
 async function storeStatement(client: pg.ClientBase, document: StatementDocument, options: ImportStatementOptions, now: Date): Promise<StoredStatement> {
   // One bank line is counted once: a reference already on a stored statement refuses the whole file.
-  // The check is sent first; the process prepares the rows while the database answers it.
+  // The check is sent first; the process works out the digest while the database answers it.
   const seenBeforeQuery = client.query<{ bank_reference: string; statement_date: IsoDate }>(
     `SELECT l.bank_reference, s.statement_date::text AS statement_date FROM bank_statement_line l JOIN bank_statement s ON s.id = l.statement_id
       WHERE l.bank_reference = ANY($1::text[]) AND l.duplicate_of_id IS NULL
@@ -218,10 +221,10 @@ async function storeStatement(client: pg.ClientBase, document: StatementDocument
      VALUES ($14::uuid, $1, $2, $3::date, $4, $5::timestamptz, $6::bank_statement_format, $7, $8::numeric, $9::numeric, $10::int, $11::int, $12::uuid, $13::timestamptz)`,
     [
       document.accountNumber, document.currency, document.date, document.statementId, document.createdAt.toISOString(), options.format, prepared.digest,
-      document.openingBalance, document.closingBalance, document.entries.length, prepared.duplicateCount, options.importedByUserId, now.toISOString(), prepared.id,
+      document.openingBalance, document.closingBalance, document.entries.length, document.entries.length - prepared.firstOf.size, options.importedByUserId, now.toISOString(), prepared.id,
     ],
   );
-  await copyRows(client, 'bank_statement_line', LINE_COLUMNS, prepared.lines);
+  await copyRows(client, 'bank_statement_line', LINE_COLUMNS, lineRows(document, prepared));
   return { id: prepared.id, accountNumber: document.accountNumber, currency: document.currency, date: document.date };
 }
 

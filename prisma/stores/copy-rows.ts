@@ -33,17 +33,7 @@ function* copyChunks(rows: Iterable<readonly (string | null)[]>): Generator<stri
   if (count > 0) yield chunk;
 }
 
-/** Rows already written as COPY text, so that the process can prepare them while the database is busy with something else. */
-export interface PreparedCopyRows {
-  readonly chunks: readonly string[];
-}
-
-export function prepareCopyRows(rows: Iterable<readonly (string | null)[]>): PreparedCopyRows {
-  return { chunks: [...copyChunks(rows)] };
-}
-
 /** Loads `rows` into `table (columns)` on `client`, inside whatever transaction the client is in. */
-export async function copyRows(client: pg.ClientBase, table: string, columns: readonly string[], rows: Iterable<readonly (string | null)[]> | PreparedCopyRows): Promise<void> {
-  const chunks = 'chunks' in rows ? rows.chunks : copyChunks(rows);
-  await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+export async function copyRows(client: pg.ClientBase, table: string, columns: readonly string[], rows: Iterable<readonly (string | null)[]>): Promise<void> {
+  await pipeline(Readable.from(copyChunks(rows)), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }
