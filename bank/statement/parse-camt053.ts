@@ -1,4 +1,5 @@
 import { SaxesParser } from 'saxes';
+import { Camt053EntryReader, IrregularEntry } from './camt053-entry-reader';
 import {
   checkAccountNumber,
   checkAmount,
@@ -236,8 +237,10 @@ function currencyOf(statement: Node): string | null | undefined {
  * there are at most `entriesMax`, none has failed and the account's currency (Stmt/Acct/Ccy,
  * before the entries in a camt.053) is known. A failing entry is kept, not thrown, so that the
  * statement's own problems are reported first, in the same order whatever the file's size.
+ * With a `reader`, entries are read straight from the events and an irregular one ends the pass
+ * (IrregularEntry); without one, each entry is a tree read at its paths.
  */
-function streamDocument(content: string, entriesMax: number): StreamedDocument {
+function streamDocument(content: string, entriesMax: number, reader: Camt053EntryReader | undefined): StreamedDocument {
   const result: StreamedDocument = { root: {}, count: 0, entries: [], problem: undefined, pending: [] };
   const stack: OpenElement[] = [{ name: '', node: result.root, text: '', filled: false }];
   let statements = 0;
@@ -256,12 +259,18 @@ function streamDocument(content: string, entriesMax: number): StreamedDocument {
     if (entryDepth > 0) {
       entryDepth += 1;
       if (skipping) return;
+      if (reader) return reader.open(name, tag.attributes);
     } else if (name === 'Ntry' && statements === 1 && atPath(STATEMENT_PATH)) {
       result.count += 1;
       entryDepth = 1;
       if (currency === null) currency = currencyOf(stack[stack.length - 1]!.node);
       skipping = result.count > entriesMax || result.problem !== undefined || currency === undefined;
       if (skipping) return;
+      if (reader) {
+        // An entry before the account's currency is known is read the careful way, after the statement.
+        if (currency === null) throw new IrregularEntry('an entry before the account');
+        return reader.begin();
+      }
     } else if (name === 'Stmt' && atPath(STATEMENT_PATH.slice(0, 2))) {
       statements += 1;
     }
@@ -276,7 +285,9 @@ function streamDocument(content: string, entriesMax: number): StreamedDocument {
     stack.push({ name, node, text: '', filled });
   });
   const onText = (text: string) => {
-    if (!skipping) stack[stack.length - 1]!.text += text;
+    if (skipping) return;
+    if (reader && entryDepth > 0) reader.text(text);
+    else stack[stack.length - 1]!.text += text;
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
@@ -285,6 +296,11 @@ function streamDocument(content: string, entriesMax: number): StreamedDocument {
       entryDepth -= 1;
       if (skipping) {
         skipping = entryDepth > 0;
+        return;
+      }
+      if (reader) {
+        if (entryDepth > 0) reader.close();
+        else result.entries.push(reader.end(currency!));
         return;
       }
     }
@@ -311,12 +327,26 @@ function streamDocument(content: string, entriesMax: number): StreamedDocument {
   return result;
 }
 
+/**
+ * Reads the document with each entry taken straight from the events, and again the careful way
+ * (each entry a tree read at its paths) when an entry is not of the ordinary shape: the careful
+ * reader says where a problem is, and decides what an unusual entry means.
+ */
+function streamEitherWay(content: string, entriesMax: number): StreamedDocument {
+  try {
+    return streamDocument(content, entriesMax, new Camt053EntryReader());
+  } catch (error) {
+    if (!(error instanceof IrregularEntry)) throw error;
+    return streamDocument(content, entriesMax, undefined);
+  }
+}
+
 /** Reads a camt.053 file; `limits` are the upload's unless the caller says the bank handed it over. */
 export function parseCamt053(content: string, limits: StatementLimits = STATEMENT_UPLOAD_LIMITS): StatementDocument {
   checkContentSize(content, limits);
   // A DTD could declare entities that expand without bound; a bank statement never has one.
   if (/<!DOCTYPE/i.test(content)) throw malformed('file', 'a DOCTYPE is not allowed in a statement');
-  const streamed = streamDocument(content, limits.entriesMax);
+  const streamed = streamEitherWay(content, limits.entriesMax);
   const documentNode = child(streamed.root, 'Document', '');
   const namespace = documentNode['@_xmlns'];
   if (namespace !== undefined && typeof namespace === 'string' && !namespace.startsWith('urn:iso:std:iso:20022:tech:xsd:camt.053.')) {

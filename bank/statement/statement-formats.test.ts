@@ -106,6 +106,21 @@ describe('statement files', () => {
     expect(problem(() => parseCamt053(camt.replace('>795200.00<', '>795200.001<').replace('>1003000.01<', '>1003000.011<')))).toMatchObject({ path: 'content.Stmt/Ntry[1]/Amt' });
   });
 
+  it('reads entries of other shapes as the element paths say, and refuses a wrong one where it is wrong', () => {
+    const camt = writeCamt053(day);
+    // Read straight from the events: a status written as text, two memo lines, an element not read, an amount not in its canonical form.
+    expect(parseCamt053(camt.replace(/<Sts>\s*<Cd>BOOK<\/Cd>\s*<\/Sts>/g, '<Sts>BOOK</Sts>'))).toEqual(day);
+    expect(parseCamt053(camt.replace('<Ustrd>融资放款 &amp; disbursement</Ustrd>', '<Ustrd>融资放款</Ustrd><Ustrd>&amp; disbursement</Ustrd>'))).toEqual(day);
+    expect(parseCamt053(camt.replace(/<CdtDbtInd>/g, '<AddtlNtryInf><Nm>x</Nm></AddtlNtryInf><CdtDbtInd>'))).toEqual(day);
+    expect(parseCamt053(camt.replace('>795200.00<', '>795200.0<')).entries[0]!.amount).toBe('795200.00');
+    // Read the careful way: a leaf with an attribute, an element met twice, a status that is not booked, a wrong second entry.
+    expect(parseCamt053(camt.replace('<AcctSvcrRef>SIM0000000000000001</AcctSvcrRef>', '<AcctSvcrRef Issr="BANK">SIM0000000000000001</AcctSvcrRef>'))).toEqual(day);
+    expect(problem(() => parseCamt053(camt.replace('<CdtDbtInd>DBIT</CdtDbtInd>', '<CdtDbtInd>DBIT</CdtDbtInd><CdtDbtInd>DBIT</CdtDbtInd>')))).toMatchObject({ path: 'content.Stmt/Ntry[1]/CdtDbtInd' });
+    expect(problem(() => parseCamt053(camt.replace('<Cd>BOOK</Cd>', '<Cd>PDNG</Cd>')))).toMatchObject({ path: 'content.Stmt/Ntry[1]/Sts' });
+    expect(problem(() => parseCamt053(camt.replace('>1003000.01<', '>-1003000.01<')))).toMatchObject({ path: 'content.Stmt/Ntry[2]/Amt', message: expect.stringContaining('greater than zero') });
+    expect(problem(() => parseCamt053(camt.replace('<Id>9558800000000123</Id>', '<Id>95588</Id>')))).toMatchObject({ path: 'content.Stmt/Ntry[2]/NtryDtls/TxDtls/RltdPties/CdtrAcct/Id' });
+  });
+
   it('refuses balances that do not add up', () => {
     expect(problem(() => parseCamt053(writeCamt053({ ...day, closingBalance: '1207800.02' })))).toMatchObject({ code: 'STATEMENT_DOES_NOT_ADD_UP', message: expect.stringContaining('1207800.01') });
   });

@@ -82,7 +82,6 @@ interface StoredStatement {
  */
 export async function importStatement(prisma: PrismaClient, document: StatementDocument, options: ImportStatementOptions): Promise<ImportedStatement> {
   const now = options.now ?? new Date();
-  const digest = statementDigest(document);
   const imported = await inImportTransaction(prisma, async (client) => {
     // One import per account and currency at a time: the chain of balances and the
     // roll-forward read what the previous import wrote (two at once would both miss it).
@@ -94,11 +93,11 @@ export async function importStatement(prisma: PrismaClient, document: StatementD
       [document.accountNumber, document.currency, document.date],
     );
     if (existing) {
-      if (existing.content_sha256 === digest) return { id: existing.id, created: false };
+      if (existing.content_sha256 === statementDigest(document)) return { id: existing.id, created: false };
       throw new ConflictError('STATEMENT_ALREADY_IMPORTED', `a different statement of ${document.date} for account ${document.accountNumber} (${document.currency}) was imported on ${existing.imported_at.toISOString()}; a day is imported once`);
     }
     await assertContinuity(client, document);
-    const statement = await storeStatement(client, document, digest, options, now);
+    const statement = await storeStatement(client, document, options, now);
     await reconcile(client, statement, options.escalateAfterDays, now);
     return { id: statement.id, created: true };
   });
@@ -161,54 +160,72 @@ const LINE_COLUMNS = [
   'end_to_end_id', 'debtor_name', 'debtor_account_number', 'creditor_name', 'creditor_account_number', 'remittance_information', 'duplicate_of_id',
 ];
 
-async function storeStatement(client: pg.ClientBase, document: StatementDocument, digest: string, options: ImportStatementOptions, now: Date): Promise<StoredStatement> {
-  const references = [...new Set(document.entries.map((entry) => entry.bankReference))];
+/**
+ * What the process works out of a statement before storing it: its digest and which line each
+ * repeated entry repeats. Worked out while the database answers the bank-reference check, so that
+ * the two run at once; the lines' COPY text is written while the database takes the rows before.
+ */
+interface PreparedStatement {
+  id: string;
+  digest: string;
+  /** The position (from 0) of each bank reference's first entry. */
+  firstOf: Map<string, number>;
+}
+
+function prepareStatement(document: StatementDocument): PreparedStatement {
+  const firstOf = new Map<string, number>();
+  for (let index = 0; index < document.entries.length; index += 1) {
+    const { bankReference } = document.entries[index]!;
+    if (!firstOf.has(bankReference)) firstOf.set(bankReference, index);
+  }
+  return { id: randomUUID(), digest: statementDigest(document), firstOf };
+}
+
+/** The statement's lines as COPY rows, each id chosen as its row is written (a repeated entry points at its first, which comes before it). */
+function* lineRows(document: StatementDocument, prepared: PreparedStatement): Generator<(string | null)[]> {
+  const firstIds = new Map<string, string>();
+  for (let index = 0; index < document.entries.length; index += 1) {
+    const entry = document.entries[index]!;
+    const id = randomUUID();
+    const first = prepared.firstOf.get(entry.bankReference) === index;
+    if (first) firstIds.set(entry.bankReference, id);
+    yield [
+      id, prepared.id, String(index + 1), entry.bankReference, entry.kind, entry.direction, entry.amount, document.currency, entry.reference,
+      entry.bookingDate, entry.valueDate, entry.endToEndId, entry.debtorName, entry.debtorAccountNumber, entry.creditorName, entry.creditorAccountNumber,
+      entry.remittanceInformation, first ? null : firstIds.get(entry.bankReference)!,
+    ];
+  }
+}
+
+async function storeStatement(client: pg.ClientBase, document: StatementDocument, options: ImportStatementOptions, now: Date): Promise<StoredStatement> {
   // One bank line is counted once: a reference already on a stored statement refuses the whole file.
-  const {
-    rows: [seenBefore],
-  } = await client.query<{ bank_reference: string; statement_date: IsoDate }>(
+  // The check is sent first; the process works out the digest while the database answers it.
+  const seenBeforeQuery = client.query<{ bank_reference: string; statement_date: IsoDate }>(
     `SELECT l.bank_reference, s.statement_date::text AS statement_date FROM bank_statement_line l JOIN bank_statement s ON s.id = l.statement_id
       WHERE l.bank_reference = ANY($1::text[]) AND l.duplicate_of_id IS NULL
       LIMIT 1`,
-    [references],
+    [document.entries.map((entry) => entry.bankReference)],
   );
+  // Heard whatever happens while preparing, so that a failure of the check is never left unhandled.
+  seenBeforeQuery.catch(() => undefined);
+  const prepared = prepareStatement(document);
+  const {
+    rows: [seenBefore],
+  } = await seenBeforeQuery;
   if (seenBefore) {
     throw new ConflictError('STATEMENT_LINE_ALREADY_IMPORTED', `bank reference ${seenBefore.bank_reference} was already on the statement of ${seenBefore.statement_date}: one movement is counted once`);
   }
-  const firstOf = new Map<string, number>();
-  document.entries.forEach((entry, index) => {
-    if (!firstOf.has(entry.bankReference)) firstOf.set(entry.bankReference, index);
-  });
-  const duplicateCount = document.entries.length - firstOf.size;
-  const {
-    rows: [inserted],
-  } = await client.query<{ id: string }>(
-    `INSERT INTO bank_statement (account_number, currency, statement_date, bank_statement_id, bank_created_at, format, content_sha256, opening_balance, closing_balance,
+  await client.query(
+    `INSERT INTO bank_statement (id, account_number, currency, statement_date, bank_statement_id, bank_created_at, format, content_sha256, opening_balance, closing_balance,
                                  entry_count, duplicate_count, imported_by_user_id, imported_at)
-     VALUES ($1, $2, $3::date, $4, $5::timestamptz, $6::bank_statement_format, $7, $8::numeric, $9::numeric, $10::int, $11::int, $12::uuid, $13::timestamptz)
-     RETURNING id::text AS id`,
+     VALUES ($14::uuid, $1, $2, $3::date, $4, $5::timestamptz, $6::bank_statement_format, $7, $8::numeric, $9::numeric, $10::int, $11::int, $12::uuid, $13::timestamptz)`,
     [
-      document.accountNumber, document.currency, document.date, document.statementId, document.createdAt.toISOString(), options.format, digest,
-      document.openingBalance, document.closingBalance, document.entries.length, duplicateCount, options.importedByUserId, now.toISOString(),
+      document.accountNumber, document.currency, document.date, document.statementId, document.createdAt.toISOString(), options.format, prepared.digest,
+      document.openingBalance, document.closingBalance, document.entries.length, document.entries.length - prepared.firstOf.size, options.importedByUserId, now.toISOString(), prepared.id,
     ],
   );
-  const statementId = inserted!.id;
-  // Ids are chosen here so that a repeated entry can point at its first, and the items at their lines.
-  const lineIds = document.entries.map(() => randomUUID());
-  await copyRows(
-    client,
-    'bank_statement_line',
-    LINE_COLUMNS,
-    document.entries.map((entry, index) => {
-      const first = firstOf.get(entry.bankReference)!;
-      return [
-        lineIds[index]!, statementId, String(index + 1), entry.bankReference, entry.kind, entry.direction, entry.amount, document.currency, entry.reference,
-        entry.bookingDate, entry.valueDate, entry.endToEndId, entry.debtorName, entry.debtorAccountNumber, entry.creditorName, entry.creditorAccountNumber,
-        entry.remittanceInformation, first === index ? null : lineIds[first]!,
-      ];
-    }),
-  );
-  return { id: statementId, accountNumber: document.accountNumber, currency: document.currency, date: document.date };
+  await copyRows(client, 'bank_statement_line', LINE_COLUMNS, lineRows(document, prepared));
+  return { id: prepared.id, accountNumber: document.accountNumber, currency: document.currency, date: document.date };
 }
 
 /** The instant a line's value date begins, from its `value_date` column. */
