@@ -1,9 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
@@ -418,6 +419,24 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
     }
     const loadEnd = load();
     log(`baseline: ${round2(baselineThroughput)} pairs/s (load average ${loadEnd})`);
+    const historiesDir = process.env.BENCH_LIFECYCLE_HISTORIES;
+    if (historiesDir) {
+      // A few financings from the middle of the timed run and the same pairs of the baseline,
+      // so that a step's waiting can be read beside the baseline's (docs/performance.md).
+      const picked = times.slice(Math.floor(times.length / 2), Math.floor(times.length / 2) + HISTORIES_DUMPED_MAX);
+      const pairs = picked.map((_, offset) => Math.floor(financings / 2) + offset);
+      const written = await dumpHistories(client, historiesDir, [
+        ...picked.flatMap((entry, index) => [
+          { name: `financing-${index}-receivable`, workflowId: workflowIds.receivable(entry.receivableId) },
+          { name: `financing-${index}-financing`, workflowId: workflowIds.financing(entry.financingId) },
+        ]),
+        ...pairs.flatMap((pair, index) => [
+          { name: `baseline-${index}-receivable`, workflowId: `idle-receivable-${runId}-${pair}` },
+          { name: `baseline-${index}-financing`, workflowId: `idle-financing-${runId}-${pair}` },
+        ]),
+      ]);
+      log(`wrote ${written} workflow histories to ${historiesDir}`);
+    }
 
     const [apiEnd, workerEnd] = await Promise.all([api.usage(), worker.usage()]);
     const mb = (bytes: number) => round2(bytes / 2 ** 20);
@@ -493,6 +512,35 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
     await temporalServer.teardown();
     await rm(stateDir, { recursive: true, force: true });
   }
+}
+
+/** How many financings (and baseline pairs) BENCH_LIFECYCLE_HISTORIES writes the histories of. */
+const HISTORIES_DUMPED_MAX = 3;
+
+/**
+ * Writes each workflow's history as one line per event (milliseconds since its first event, the
+ * event's type, and the activity, Update or timer it concerns) for reading waits by hand.
+ */
+async function dumpHistories(client: Client, dir: string, workflows: ReadonlyArray<{ name: string; workflowId: string }>): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  for (const { name, workflowId } of workflows) {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const events = history.events ?? [];
+    const msOf = (event: (typeof events)[number]) => Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
+    const first = events[0] ? msOf(events[0]) : 0;
+    const lines = events.map((event) => {
+      const type = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType);
+      const what =
+        event.activityTaskScheduledEventAttributes?.activityType?.name ??
+        event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ??
+        (event.timerStartedEventAttributes ? `${String(event.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)} s` : undefined) ??
+        event.workflowExecutionSignaledEventAttributes?.signalName ??
+        '';
+      return `${new Date(msOf(event)).toISOString().slice(11, 23)}  ${String(msOf(event) - first).padStart(7)} ms  #${String(event.eventId)}  ${type.replace('EVENT_TYPE_', '')}  ${what}`;
+    });
+    await writeFile(join(dir, `${name}.txt`), `${workflowId} (first event at ${new Date(first).toISOString()})\n${lines.join('\n')}\n`);
+  }
+  return workflows.length;
 }
 
 /** Least-squares slope of the worker's RSS against completed financings, in MiB per 1,000. */

@@ -160,8 +160,8 @@ async function runProcess(run: FinancingRun): Promise<void> {
   const notice = generateDocument(run, 'NOTICE_OF_ASSIGNMENT');
   await awaitDecisions(run);
   if (statusOf(run) === 'APPROVED') {
-    const terms = await announceApproval(run);
-    await moveMoney(run, terms.document);
+    const approval = await announceApproval(run);
+    await moveMoney(run, approval);
   } else {
     await announceClosing(run);
   }

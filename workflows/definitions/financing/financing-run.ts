@@ -22,6 +22,12 @@ export interface FinancingRun extends AttentionTarget {
   fundingSignals: number;
   /** The payout: waiting for a person's retry, the retried attempt's id, done (settled and watched), and where it stands (carried by a continue-as-new). */
   payout: { waiting: boolean; retriedId: string | null; done: boolean; progress: PayoutProgress };
+  /**
+   * The supplier's notice of the disbursement while it is sent alongside the payout
+   * (NOTICES_ALONGSIDE_MONEY_PATCH); a payout failure's notice waits for it, so that the
+   * supplier never reads of a failed payout before the disbursement. Null on the path before.
+   */
+  disbursementNotice: Promise<void> | null;
   /** What servicing has done, carried by a continue-as-new (continuation.ts). */
   servicing: { recourseDone: boolean; settled: boolean; overdueTold: boolean };
   /** How each of the two loops after disbursement waits, when it waits at a point where the run may continue as new. */
@@ -48,6 +54,7 @@ export function startFinancingRun(input: FinancingWorkflowInput, origination: Fi
     payout: { waiting: false, retriedId: null, done: false, progress: input.resumeServicing?.payout ?? { step: 'DONE' } },
     servicing: { recourseDone: input.resumeServicing?.recourseDone ?? false, settled: input.resumeServicing?.settled ?? false, overdueTold: input.resumeServicing?.overdueTold ?? false },
     resting: { payout: null, servicing: null },
+    disbursementNotice: null,
     attention: null,
     resumes: 0,
     record: (attention) => recordFinancingAttention(run, attention),

@@ -2,7 +2,7 @@ import { condition, patched, sleep } from '@temporalio/workflow';
 import { checkPayout, disburse, expire, generateDocument, notify, reserveFunding, submitPayout } from './financing-steps';
 import { followMoney, setStatus, statusOf, type FinancingRun } from './financing-run';
 import { BOUNDED_HISTORIES_PATCH, serviceAndPayOut } from './continuation';
-import { DOCUMENTS_ALONGSIDE_MONEY_PATCH } from './origination';
+import { DOCUMENTS_ALONGSIDE_MONEY_PATCH, type Approval } from './origination';
 import type { PayoutProgress } from '../../contracts/financing';
 import { DAY_MS, PAYOUT_POLL_FIRST_MS, PAYOUT_POLL_MAX_MS, RETURN_WATCH_DAYS } from './payout';
 import { service } from './servicing';
@@ -26,9 +26,14 @@ export const DISBURSEMENT_ADVICE_PATCH = 'disbursement-advice';
  * Funding, disbursement at the day's price, then the payout and servicing side by side
  * (continuation.ts). The money moves only if the financing can still run its tenor from today
  * (else it expired); a funding reserved at another day's price is reserved again at today's
- * before it moves.
+ * before it moves. What the approval left under way (its summary and news) is awaited before
+ * the run ends or continues as new.
  */
-export async function moveMoney(run: FinancingRun, terms: Promise<unknown>): Promise<void> {
+export async function moveMoney(run: FinancingRun, approval: Approval): Promise<void> {
+  // On the paths before NOTICES_ALONGSIDE_MONEY_PATCH this is the very promise they awaited:
+  // an extra turn before an await could reorder their commands on replay.
+  const approvalNotices = approval.notices;
+  const terms = approvalNotices === null ? approval.document : Promise.all([approval.document, approvalNotices]);
   for (;;) {
     if (!(await fund(run))) {
       await terms;
@@ -44,6 +49,16 @@ export async function moveMoney(run: FinancingRun, terms: Promise<unknown>): Pro
     if (outcome === 'REPRICED') continue;
     setStatus(run, payoutId ? 'DISBURSING' : 'PAYOUT_FAILED');
     const advice = patched(DISBURSEMENT_ADVICE_PATCH) ? generateDocument(run, 'DISBURSEMENT_ADVICE') : Promise.resolve();
+    if (approvalNotices !== null) {
+      // The payout is not held up by the news either (NOTICES_ALONGSIDE_MONEY_PATCH, taken at
+      // the approval): the supplier is told of the disbursement once it has been told of the
+      // approval, and a payout failure's notice waits for this one (payout.ts).
+      const told = approvalNotices.then(() => notify(run, 'SUPPLIER', 'FINANCING_DISBURSED'));
+      run.disbursementNotice = told;
+      const progress: PayoutProgress = payoutId ? { step: 'SUBMITTING', payoutId } : { step: 'AWAITING_RETRY' };
+      await serviceAndPayOut(run, progress, Promise.all([terms, advice, told]));
+      return;
+    }
     await notify(run, 'SUPPLIER', 'FINANCING_DISBURSED');
     if (!patched(BOUNDED_HISTORIES_PATCH)) {
       await Promise.all([payOut(run, payoutId), service(run), advice, terms]);

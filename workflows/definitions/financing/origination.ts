@@ -44,22 +44,41 @@ export async function awaitDecisions(run: FinancingRun): Promise<void> {
 export const DOCUMENTS_ALONGSIDE_MONEY_PATCH = 'documents-alongside-money';
 
 /**
- * The terms summary, and the news to the supplier (and to the core enterprise if it knows).
- * Resolves once the news is out; the summary is rendered alongside, and the returned document
- * is what the caller must wait for before the run ends or continues as new.
+ * The change that took the news of the approval and of the disbursement off the path of the
+ * money: runs started before it tell the supplier, then the core enterprise, before the funding,
+ * and the supplier of the disbursement before the payout is sent.
  */
-export async function announceApproval(run: FinancingRun): Promise<{ document: Promise<unknown> }> {
+export const NOTICES_ALONGSIDE_MONEY_PATCH = 'notices-alongside-money';
+
+/** What the approval left under way: the terms summary, and the news of it (null on the paths before NOTICES_ALONGSIDE_MONEY_PATCH, which awaited it). */
+export interface Approval {
+  document: Promise<unknown>;
+  notices: Promise<unknown> | null;
+}
+
+/**
+ * The terms summary, and the news to the supplier (and to the core enterprise if it knows).
+ * Both go on alongside the funding; what is returned is what the caller must wait for before
+ * the run ends or continues as new. Runs started before the patches waited for each in turn.
+ */
+export async function announceApproval(run: FinancingRun): Promise<Approval> {
   if (!patched(DOCUMENTS_ALONGSIDE_MONEY_PATCH)) {
     await generateDocument(run, 'FINANCING_TERMS');
     await notify(run, 'SUPPLIER', 'FINANCING_APPROVED');
     if (obligorKnows(run)) await notify(run, 'OBLIGOR', 'FINANCING_APPROVED');
-    return { document: Promise.resolve() };
+    return { document: Promise.resolve(), notices: null };
   }
   // A PDF must never delay the money: the funding and the payout go on while it renders.
   const document = generateDocument(run, 'FINANCING_TERMS');
-  await notify(run, 'SUPPLIER', 'FINANCING_APPROVED');
-  if (obligorKnows(run)) await notify(run, 'OBLIGOR', 'FINANCING_APPROVED');
-  return { document };
+  if (!patched(NOTICES_ALONGSIDE_MONEY_PATCH)) {
+    await notify(run, 'SUPPLIER', 'FINANCING_APPROVED');
+    if (obligorKnows(run)) await notify(run, 'OBLIGOR', 'FINANCING_APPROVED');
+    return { document, notices: null };
+  }
+  // Nor an inbox message: each party is told once, whenever its message is written, and the
+  // two messages go to different parties, so nothing orders one after the other.
+  const notices = Promise.all([notify(run, 'SUPPLIER', 'FINANCING_APPROVED'), ...(obligorKnows(run) ? [notify(run, 'OBLIGOR', 'FINANCING_APPROVED')] : [])]);
+  return { document, notices };
 }
 
 /** A financing a person ended before approval: the other sides are told. */

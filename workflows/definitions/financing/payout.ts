@@ -91,6 +91,8 @@ async function afterAnswer(run: FinancingRun, payoutId: string, status: PayoutSt
 /** Failed or returned: the money is back in the supplier's account and the supplier is told, once per payout. */
 async function failed(run: FinancingRun, payoutId: string): Promise<PayoutProgress> {
   followMoney(run, 'PAYOUT_FAILED');
+  // Told after the disbursement, never before it (NOTICES_ALONGSIDE_MONEY_PATCH; null on the path before, which awaits nothing here).
+  if (run.disbursementNotice !== null) await run.disbursementNotice;
   await notify(run, 'SUPPLIER', 'PAYOUT_FAILED', { event: payoutId });
   return { step: 'AWAITING_RETRY' };
 }
