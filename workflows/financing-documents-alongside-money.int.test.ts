@@ -1,11 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, SKIPPING_CLOCK_LEAD_MAX, type TestDatabase } from '../test/support/database';
-import { moneyScenario, type MoneyScenario } from '../test/support/money-scenario';
-import { startTimeSkippingStack, type TimeSkippingStack } from '../test/support/time-skipping-stack';
-import { createTestWorker, type TestWorker } from '../test/support/worker';
-import { createActivities } from './activities';
-import type { FinancingDocumentKind } from './contracts/financing';
-import { testLogger } from '../test/support/logger';
+import { startHeldActivityStack, type HeldActivityStack } from '../test/support/held-activity-stack';
 
 // A disbursement never waits for a PDF: the terms summary (rendered after approval) and the
 // disbursement advice (rendered after the disbursement) are held here until the money has
@@ -14,49 +9,24 @@ import { testLogger } from '../test/support/logger';
 
 describe('documents after approval are rendered alongside the money', () => {
   let db: TestDatabase;
-  let stack: TimeSkippingStack;
-  let worker: TestWorker;
-  let money: MoneyScenario;
-  let release: () => void;
-  let held: FinancingDocumentKind[];
+  let holding: HeldActivityStack;
 
   beforeAll(async () => {
     db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
   });
   beforeEach(async () => {
-    stack = await startTimeSkippingStack(db);
-    money = moneyScenario(db, stack);
-    await db.prisma.$executeRaw`UPDATE bank_simulator.script SET remaining = 0`;
-    held = [];
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const real = createActivities({ prisma: db.prisma, logger: testLogger, bank: stack.bank });
-    worker = await createTestWorker(db.prisma, {
-      connection: stack.env.nativeConnection,
-      namespace: stack.env.namespace,
-      taskQueue: stack.api.taskQueue,
-      bank: stack.bank,
-      activities: {
-        async generateFinancingDocument(input) {
-          if (input.kind === 'FINANCING_TERMS' || input.kind === 'DISBURSEMENT_ADVICE') {
-            held.push(input.kind);
-            await released;
-          }
-          return real.generateFinancingDocument(input);
-        },
-      },
-    });
+    holding = await startHeldActivityStack(db, 'generateFinancingDocument', (input) => (input.kind === 'FINANCING_TERMS' || input.kind === 'DISBURSEMENT_ADVICE' ? input.kind : null));
   });
   afterEach(async () => {
-    release?.();
-    await stack?.close();
+    holding?.release();
+    await holding?.stack.close();
   });
   afterAll(async () => {
     await db?.drop();
   });
 
   it('pays out and reaches DISBURSED while the terms summary and the advice are still rendering, then stores both', async () => {
+    const { worker, money, held, release } = holding;
     await worker.runUntil(async () => {
       const run = await money.disbursed();
       const kindsStored = async () => (await db.prisma.document.findMany({ where: { financingId: run.financingId }, select: { kind: true } })).map((document) => document.kind).sort();

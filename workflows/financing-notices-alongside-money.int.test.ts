@@ -1,11 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, SKIPPING_CLOCK_LEAD_MAX, type TestDatabase } from '../test/support/database';
-import { moneyScenario, type MoneyScenario } from '../test/support/money-scenario';
-import { startTimeSkippingStack, type TimeSkippingStack } from '../test/support/time-skipping-stack';
-import { createTestWorker, type TestWorker } from '../test/support/worker';
-import { createActivities } from './activities';
+import { startHeldActivityStack, type HeldActivityStack } from '../test/support/held-activity-stack';
 import type { FinancingNotificationKind } from './contracts/financing';
-import { testLogger } from '../test/support/logger';
 
 // The money never waits for an inbox message: the news of the approval (to the supplier and,
 // under open assignment, the core enterprise) and of the disbursement are held here, and the
@@ -17,49 +13,24 @@ const HELD: readonly FinancingNotificationKind[] = ['FINANCING_APPROVED', 'FINAN
 
 describe('notices after approval are sent alongside the money', () => {
   let db: TestDatabase;
-  let stack: TimeSkippingStack;
-  let worker: TestWorker;
-  let money: MoneyScenario;
-  let release: () => void;
-  let held: string[];
+  let holding: HeldActivityStack;
 
   beforeAll(async () => {
     db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
   });
   beforeEach(async () => {
-    stack = await startTimeSkippingStack(db);
-    money = moneyScenario(db, stack);
-    await db.prisma.$executeRaw`UPDATE bank_simulator.script SET remaining = 0`;
-    held = [];
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const real = createActivities({ prisma: db.prisma, logger: testLogger, bank: stack.bank });
-    worker = await createTestWorker(db.prisma, {
-      connection: stack.env.nativeConnection,
-      namespace: stack.env.namespace,
-      taskQueue: stack.api.taskQueue,
-      bank: stack.bank,
-      activities: {
-        async notifyFinancingParty(input) {
-          if (HELD.includes(input.kind)) {
-            held.push(`${input.to}:${input.kind}`);
-            await released;
-          }
-          return real.notifyFinancingParty(input);
-        },
-      },
-    });
+    holding = await startHeldActivityStack(db, 'notifyFinancingParty', (input) => (HELD.includes(input.kind) ? `${input.to}:${input.kind}` : null));
   });
   afterEach(async () => {
-    release?.();
-    await stack?.close();
+    holding?.release();
+    await holding?.stack.close();
   });
   afterAll(async () => {
     await db?.drop();
   });
 
   it('pays out and reaches DISBURSED while the approval is still being told, then tells the supplier in order', async () => {
+    const { worker, money, held, release } = holding;
     await worker.runUntil(async () => {
       const run = await money.disbursed();
       const told = async () =>
