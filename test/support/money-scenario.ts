@@ -55,7 +55,9 @@ export interface MoneyScenario {
   /** Lets the workflow's clock run to `hours` past the start of a business date. */
   sleepUntil(date: string, hours?: number): Promise<void>;
   /** From application to the disbursed, paid-out financing: the funder tops up, two of its users approve. */
-  disbursed(terms?: Partial<ProgramTermsInput>, until?: string): Promise<DisbursedFinancing>;
+  disbursed(terms?: Partial<ProgramTermsInput>, until?: string, options?: { funderToppedUp?: boolean }): Promise<DisbursedFinancing>;
+  /** Lets the workflow's clock run a minute at a time, at most 40, until the financing has the status. */
+  reached(financingId: string, status: string): Promise<void>;
   /** The run's end state, whichever run of the workflow ends it. */
   settledWorkflow(financingId: string): Promise<{ status: string }>;
   expectLedgerWhole(): Promise<void>;
@@ -102,12 +104,12 @@ export function moneyScenario(db: TestDatabase, { env, bank, api }: TimeSkipping
       const now = await env.currentTimeMs();
       if (target > now) await env.sleep(target - now);
     },
-    async disbursed(terms = {}, until = 'DISBURSED') {
+    async disbursed(terms = {}, until = 'DISBURSED', { funderToppedUp = true } = {}) {
       const parties = await createFinancingParties(db.prisma, { penaltyRate: '0.18', ...terms });
       const { supplier, receivable } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
       await registerBankAccount(db.prisma, await actorOf(db.prisma, supplier), supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222 0202 0011 2233 445', bankName: '中国工商银行深圳华强支行' });
       const funderCode = partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
-      await scenario.pay(await virtualAccountOf(funderCode), '1000000.00', '前海恒信商业保理有限公司');
+      if (funderToppedUp) await scenario.pay(await virtualAccountOf(funderCode), '1000000.00', '前海恒信商业保理有限公司');
       const applied = await api.call(supplier.token, APPLY, {
         input: { receivableId: globalId('Receivable', receivable.id), programId: globalId('Program', parties.programId), amount: '800000.00', idempotencyKey: 'apply' },
       });
@@ -116,11 +118,7 @@ export function moneyScenario(db: TestDatabase, { env, bank, api }: TimeSkipping
       await api.call(parties.funder.token, `mutation ($id: ID!) { approveFinancing(id: $id) { ${FIELDS} } }`, { id: applied.id });
       await api.call(parties.funderChecker.token, `mutation ($id: ID!) { confirmApproval(id: $id) { ${FIELDS} } }`, { id: applied.id });
       const financingId = rowId(applied.id);
-      // Let the workflow's clock run (the payout is asked about after 30 s, then less and less often).
-      for (let step = 0; (await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId } })).status !== until; step += 1) {
-        if (step === 40) throw new Error(`the financing did not reach ${until}`);
-        await env.sleep(60_000);
-      }
+      await scenario.reached(financingId, until);
       const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId }, include: { collectionAccount: true } });
       return {
         parties,
@@ -131,6 +129,13 @@ export function moneyScenario(db: TestDatabase, { env, bank, api }: TimeSkipping
         supplierCode: partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', 'CNY'),
         funderCode,
       };
+    },
+    async reached(financingId, status) {
+      // The payout is asked about after 30 s, then less and less often.
+      for (let step = 0; (await db.prisma.financing.findUniqueOrThrow({ where: { id: financingId } })).status !== status; step += 1) {
+        if (step === 40) throw new Error(`the financing did not reach ${status}`);
+        await env.sleep(60_000);
+      }
     },
     async settledWorkflow(financingId) {
       return (await env.client.workflow.getHandle(workflowIds.financing(financingId)).result()) as { status: string };

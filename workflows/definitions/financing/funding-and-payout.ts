@@ -23,6 +23,12 @@ type PayoutStatus = Awaited<ReturnType<typeof submitPayout>>;
 export const DISBURSEMENT_ADVICE_PATCH = 'disbursement-advice';
 
 /**
+ * The change that counts the funder's top-up signals from the funding attempt rather than from
+ * after the funder's notice: a top-up signalled in between was lost until the hourly look.
+ */
+export const FUNDING_SIGNALS_FROM_ATTEMPT_PATCH = 'funding-signals-from-attempt';
+
+/**
  * Funding, disbursement at the day's price, then the payout and servicing side by side
  * (continuation.ts). The money moves only if the financing can still run its tenor from today
  * (else it expired); a funding reserved at another day's price is reserved again at today's
@@ -85,6 +91,9 @@ export async function moveMoney(run: FinancingRun, approval: Approval): Promise<
  */
 async function fund(run: FinancingRun): Promise<boolean> {
   for (;;) {
+    // Top-ups signalled from here on count: one that arrives while the attempt runs, or while
+    // the funder is being told below, is not lost (FUNDING_SIGNALS_FROM_ATTEMPT_PATCH).
+    const beforeAttempt = run.fundingSignals;
     const funding = await reserveFunding(run);
     if (funding.reserved) return true;
     // Absent from the answers recorded before repricing.
@@ -100,7 +109,8 @@ async function fund(run: FinancingRun): Promise<boolean> {
       return statusOf(run) !== 'EXPIRED';
     }
     // A top-up signals at once; the hourly look covers a signal lost while the worker was down.
-    const seen = run.fundingSignals;
+    // Runs started before the patch counted from here, after the notice, and replay so.
+    const seen = patched(FUNDING_SIGNALS_FROM_ATTEMPT_PATCH) ? beforeAttempt : run.fundingSignals;
     await condition(() => run.fundingSignals > seen, Math.min(left, FUNDING_RECHECK_MS));
   }
 }
