@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { createTestDatabase, SKIPPING_CLOCK_LEAD_MAX, type TestDatabase } from '../test/support/database';
 import { startHeldActivityStack, type HeldActivityStack } from '../test/support/held-activity-stack';
 
@@ -32,7 +31,7 @@ describe('a top-up that arrives while the funder is being told', () => {
     await worker.runUntil(async () => {
       const run = await money.disbursed({}, 'FUNDING_PENDING', { funderToppedUp: false });
       await expect.poll(() => held.length, { timeout: 20_000 }).toBeGreaterThan(0);
-      await money.pay(await money.virtualAccountOf(partyAccountCode(run.parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')), '1000000.00', '前海恒信商业保理有限公司');
+      await money.pay(await money.virtualAccountOf(run.funderCode), '1000000.00', '前海恒信商业保理有限公司');
       release();
       await money.reached(run.financingId, 'DISBURSED');
       expect(await db.prisma.payout.count({ where: { financingId: run.financingId, status: 'SETTLED' } })).toBe(1);

@@ -54,7 +54,7 @@ export interface MoneyScenario {
   payValueDated(virtualAccountNumber: string, amount: string, daysEarlier: number): Promise<void>;
   /** Lets the workflow's clock run to `hours` past the start of a business date. */
   sleepUntil(date: string, hours?: number): Promise<void>;
-  /** From application to the disbursed, paid-out financing: the funder tops up, two of its users approve. */
+  /** From application to the disbursed, paid-out financing (or to `until`): the funder tops up first unless told not to, two of its users approve. */
   disbursed(terms?: Partial<ProgramTermsInput>, until?: string, options?: { funderToppedUp?: boolean }): Promise<DisbursedFinancing>;
   /** Lets the workflow's clock run a minute at a time, at most 40, until the financing has the status. */
   reached(financingId: string, status: string): Promise<void>;
