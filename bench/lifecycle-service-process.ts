@@ -11,6 +11,8 @@ export interface ServiceUsage {
   userMicros: number;
   systemMicros: number;
   rssBytes: number;
+  /** V8's heap in use (after the last collection's work), to tell a JavaScript leak from native memory. */
+  heapUsedBytes: number;
   /** The highest resident set size since the process started, in kilobytes. */
   maxRssKb: number;
 }
@@ -18,7 +20,7 @@ export interface ServiceUsage {
 process.on('message', (message) => {
   if (message !== 'usage' || !process.send) return;
   const cpu = process.cpuUsage();
-  const usage: ServiceUsage = { userMicros: cpu.user, systemMicros: cpu.system, rssBytes: process.memoryUsage.rss(), maxRssKb: process.resourceUsage().maxRSS };
+  const usage: ServiceUsage = { userMicros: cpu.user, systemMicros: cpu.system, rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed, maxRssKb: process.resourceUsage().maxRSS };
   process.send(usage);
 });
 // The benchmark disconnects before it stops the process: an open IPC channel would keep it alive.

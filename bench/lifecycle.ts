@@ -44,6 +44,11 @@ const STATUS_POLL_MS = 200;
 const BANK_POLL_INTERVAL_MS = 500;
 /** The worker's memory is sampled after each this many completed financings. */
 const RSS_SAMPLE_EVERY = 50;
+/**
+ * The baseline's pairs at most: its rate is steady long before a long memory run's count
+ * (BENCH_LIFECYCLE_FINANCINGS=10000), which would otherwise double that run's hours.
+ */
+const BASELINE_PAIRS_MAX = 500;
 const FINANCING_STEP_TIMEOUT_MS = 120_000;
 const TASK_QUEUE = 'scf-bench';
 const BASELINE_TASK_QUEUE = 'scf-bench-baseline';
@@ -346,7 +351,7 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
 
     const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
     const loadBefore = load();
-    const rssSamples: Array<{ completed: number; workerRssMb: number; apiRssMb: number }> = [];
+    const rssSamples: RssSample[] = [];
     let peakApiRss = 0;
     let peakWorkerRss = 0;
     const sampleRss = async () => {
@@ -362,8 +367,14 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
     const times = await bounded(financings, IN_FLIGHT, oneFinancing, async (_, completed) => {
       if (completed % RSS_SAMPLE_EVERY !== 0 && completed !== financings) return;
       const { apiUsage, workerUsage } = await sampleRss();
-      rssSamples.push({ completed, workerRssMb: round2(workerUsage.rssBytes / 2 ** 20), apiRssMb: round2(apiUsage.rssBytes / 2 ** 20) });
-      log(`${completed}/${financings} settled; worker RSS ${round2(workerUsage.rssBytes / 2 ** 20)} MiB, API RSS ${round2(apiUsage.rssBytes / 2 ** 20)} MiB`);
+      const sample = {
+        completed,
+        workerRssMb: round2(workerUsage.rssBytes / 2 ** 20),
+        workerHeapMb: round2(workerUsage.heapUsedBytes / 2 ** 20),
+        apiRssMb: round2(apiUsage.rssBytes / 2 ** 20),
+      };
+      rssSamples.push(sample);
+      log(`${completed}/${financings} settled; worker RSS ${sample.workerRssMb} MiB (heap ${sample.workerHeapMb} MiB), API RSS ${sample.apiRssMb} MiB`);
     });
     const elapsedS = (performance.now() - started) / 1000;
     const cpuAfter = await Promise.all([api.usage(), worker.usage()]);
@@ -408,10 +419,11 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
         }
       };
       await bounded(WARM_UP_FINANCINGS, WARM_UP_FINANCINGS, (index) => idlePair(-1 - index));
-      log(`baseline: ${financings} idle workflow pairs of the same shape, ${IN_FLIGHT} in flight (load average ${load()})`);
+      const baselinePairs = Math.min(financings, BASELINE_PAIRS_MAX);
+      log(`baseline: ${baselinePairs} idle workflow pairs of the same shape, ${IN_FLIGHT} in flight (load average ${load()})`);
       const baselineStarted = performance.now();
-      await bounded(financings, IN_FLIGHT, idlePair);
-      baselineThroughput = financings / ((performance.now() - baselineStarted) / 1000);
+      await bounded(baselinePairs, IN_FLIGHT, idlePair);
+      baselineThroughput = baselinePairs / ((performance.now() - baselineStarted) / 1000);
     } finally {
       baselineWorker.shutdown();
       await baselineRun;
@@ -440,7 +452,12 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
 
     const [apiEnd, workerEnd] = await Promise.all([api.usage(), worker.usage()]);
     const mb = (bytes: number) => round2(bytes / 2 ** 20);
-    const slope = rssSlope(rssSamples);
+    // The second half of the run: the worker's start-up (code compiled, caches and pools filled)
+    // is behind it, so a slope there is growth that would not stop.
+    const steady = rssSamples.slice(Math.floor(rssSamples.length / 2));
+    const slope = rssSlope(steady, 'workerRssMb');
+    const heapSlope = rssSlope(steady, 'workerHeapMb');
+    const shown = rssSamples.filter((entry, index) => index === 0 || index === rssSamples.length - 1 || entry.completed % rssNoteEvery(financings) === 0);
     const perFinancing = (apiCpuS + workerCpuS) / financings;
     const ms = (value: number) => round2(value);
     return [
@@ -499,9 +516,11 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
         name: 'lifecycle.worker.rss_slope',
         value: slope,
         unit: 'MiB/1000 financings',
-        baseline: rssSamples[0]?.workerRssMb ?? 0,
-        ratio: round2(slope / Math.max(1, rssSamples[0]?.workerRssMb ?? 1)),
-        note: `least-squares slope of the worker's RSS after each ${RSS_SAMPLE_EVERY} completed financings (${rssSamples.map((entry) => `${entry.completed}: ${entry.workerRssMb}`).join(', ')} MiB); baseline: RSS at the first sample; 10,000 financings were not run`,
+        baseline: steady[0]?.workerRssMb ?? 0,
+        ratio: round2(slope / Math.max(1, steady[0]?.workerRssMb ?? 1)),
+        note:
+          `least-squares slope of the worker's RSS, sampled after each ${RSS_SAMPLE_EVERY} of ${financings} completed financings, over the run's second half (V8 heap in use: ${heapSlope} MiB/1000); ` +
+          `RSS (heap) after ${shown.map((entry) => `${entry.completed}: ${entry.workerRssMb} (${entry.workerHeapMb})`).join(', ')} MiB; baseline: RSS at the second half's first sample`,
       },
     ];
   } finally {
@@ -543,12 +562,24 @@ async function dumpHistories(client: Client, dir: string, workflows: ReadonlyArr
   return workflows.length;
 }
 
-/** Least-squares slope of the worker's RSS against completed financings, in MiB per 1,000. */
-function rssSlope(samples: ReadonlyArray<{ completed: number; workerRssMb: number }>): number {
+interface RssSample {
+  completed: number;
+  workerRssMb: number;
+  workerHeapMb: number;
+  apiRssMb: number;
+}
+
+/** Every how many financings the memory note lists a sample: about ten of them, whatever the run's size. */
+function rssNoteEvery(financings: number): number {
+  return Math.max(RSS_SAMPLE_EVERY, Math.ceil(financings / 10 / RSS_SAMPLE_EVERY) * RSS_SAMPLE_EVERY);
+}
+
+/** Least-squares slope of one of the worker's memory figures against completed financings, in MiB per 1,000. */
+function rssSlope(samples: readonly RssSample[], figure: 'workerRssMb' | 'workerHeapMb'): number {
   if (samples.length < 2) return 0;
   const meanX = samples.reduce((sum, sample) => sum + sample.completed, 0) / samples.length;
-  const meanY = samples.reduce((sum, sample) => sum + sample.workerRssMb, 0) / samples.length;
-  const covariance = samples.reduce((sum, sample) => sum + (sample.completed - meanX) * (sample.workerRssMb - meanY), 0);
+  const meanY = samples.reduce((sum, sample) => sum + sample[figure], 0) / samples.length;
+  const covariance = samples.reduce((sum, sample) => sum + (sample.completed - meanX) * (sample[figure] - meanY), 0);
   const variance = samples.reduce((sum, sample) => sum + (sample.completed - meanX) ** 2, 0);
   return round2((covariance / variance) * 1000);
 }
