@@ -86,6 +86,9 @@ describe('administration delivered three times at once', () => {
     const disabled = await db.prisma.user.findUniqueOrThrow({ where: { id: leaving.userId } });
     expect(disabled.disabledAt).not.toBeNull();
     expect(await db.prisma.apiKey.count({ where: { userId: leaving.userId, revokedAt: null } })).toBe(0);
+    // One disabling: the user's time is its keys' revocation time, not a later copy's.
+    const keys = await db.prisma.apiKey.findMany({ where: { userId: leaving.userId } });
+    expect(keys.map((key) => key.revokedAt?.toISOString())).toEqual(keys.map(() => disabled.disabledAt?.toISOString()));
   });
 
   it('revokeApiKey, revokeUserApiKeys: each key revoked once', async () => {

@@ -189,14 +189,19 @@ async function userToDecide(tx: Prisma.TransactionClient, actor: Actor, userId: 
   return user;
 }
 
-/** Disables a user at once: it cannot authenticate, and every key it has is revoked. */
+/**
+ * Disables a user at once: it cannot authenticate, and every key it has is revoked. The disabling
+ * is conditional on the user not being disabled yet, so that copies of one request running at
+ * once disable it once: a copy that read the user before another committed waits on its row,
+ * finds it disabled, and keeps that copy's time (which its keys' revocation carries too).
+ */
 export async function disableUser(prisma: PrismaClient, actor: Actor, userId: string, now = new Date()): Promise<User> {
   const user = await findManageableUser(prisma, actor, userId);
   if (!isAdminOf(actor, user.partyId)) throw new ForbiddenError("only an administrator of the user's party can disable it");
   return runTransaction(prisma, async (tx) => {
+    await tx.user.updateMany({ where: { id: user.id, status: { not: 'DISABLED' } }, data: { status: 'DISABLED', disabledAt: now } });
     await tx.apiKey.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: now } });
-    if (user.status === 'DISABLED') return user;
-    return tx.user.update({ where: { id: user.id }, data: { status: 'DISABLED', disabledAt: now } });
+    return tx.user.findUniqueOrThrow({ where: { id: user.id } });
   });
 }
 
