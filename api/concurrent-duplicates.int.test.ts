@@ -15,7 +15,7 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 // resends arrive. Every copy gets the same answer, the effect happens once (the rows counted
 // before and after), and a fourth copy sent afterwards changes nothing in the database. The
 // helpers are test/support/duplicate-delivery.ts; the operators' maker-checker mutations are in
-// concurrent-duplicates-operations.int.test.ts, a withdrawal in
+// concurrent-duplicates-operations.int.test.ts, a withdrawal and a fee sweep in
 // concurrent-duplicates-payouts.int.test.ts, the voucher mutations in
 // concurrent-duplicates-vouchers.int.test.ts, the user, program and webhook administration in
 // concurrent-duplicates-administration.int.test.ts, and the answers carrying a secret shown once
@@ -28,7 +28,6 @@ import { createTestWorker, type TestWorker } from '../test/support/worker';
 // - rejectReceivable, cancelReceivable, acknowledgeAssignment, refuseAssignment,
 //   rejectPayoutAccount: the same use case and request key as the decisions covered here
 //   (decide-on-receivable.ts, decide-on-financing.ts, decide-payout-account.ts).
-// - sweepFeeIncome: the withdrawal's path (pay-out-balance.ts), covered by the withdrawal.
 // - runSystemCheck: a probe, a new run each time by design; simulateInboundCredit and
 //   scriptBankPayouts: development tools outside the served schema.
 
