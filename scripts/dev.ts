@@ -21,6 +21,7 @@ import { renderReconciliationReportPdfs } from '../workflows/worker/render-recon
 import { startWakeUpDelivery } from '../workflows/worker/wake-up-delivery';
 import { ensureCutOffSchedule } from '../workflows/worker/cut-off-schedule';
 import { ensureVoucherDefaultSchedule } from '../workflows/worker/voucher-default-schedule';
+import { startSecretSealErasure } from '../workflows/worker/secret-seal-erasure';
 import { deliverWakeUps } from '../use-cases/deliver-wake-ups';
 import { dispatchWebhookDeliveries } from '../use-cases/dispatch-webhook-deliveries';
 import { startVoucherPayments } from '../use-cases/start-voucher-payments';
@@ -165,6 +166,8 @@ try {
     failure: 'rendering reconciliation report PDFs failed; retrying at the next turn',
   });
   stops.push(() => reportPdfs.stop());
+  const seals = startSecretSealErasure(prisma, logger);
+  stops.push(() => seals.stop());
   const api = await startApiServer(
     {
       prisma,

@@ -10,12 +10,14 @@ import { openWebhookSecret, sealWebhookSecret } from './webhook-secret-box';
 // a cut connection) would either make a second endpoint or key with its retry, or hold one it can
 // never use. The secret is kept sealed with the server's secret box (WEBHOOK_SECRET_KEY, like the
 // signing secrets themselves), for SECRET_REPLAY_AGE_MS_MAX only: after that the seal is erased
-// (by the next request that keeps or reads such an answer, before it reads) and a copy is told
-// SECRET_SHOWN_ONCE. The row stays, without the secret, so that a late copy is
-// told rather than obeyed as a new request.
+// (by the worker's erasure loop within SECRET_SEAL_ERASURE_INTERVAL_MS, and by the next request
+// that keeps or reads such an answer, before it reads) and a copy is told SECRET_SHOWN_ONCE. The
+// row stays, without the secret, so that a late copy is told rather than obeyed as a new request.
 
 /** How long a copy of a request is answered with the secret it made: a client's retries come within it. */
 export const SECRET_REPLAY_AGE_MS_MAX = 24 * 60 * 60 * 1000;
+/** How often the worker erases the seals past their window: none outlives it by more. */
+export const SECRET_SEAL_ERASURE_INTERVAL_MS = 10 * 60 * 1000;
 
 /** What the request made: the object the secret belongs to (an endpoint, an API key) and the secret in clear. */
 export interface MadeWithSecret {
@@ -48,9 +50,15 @@ export async function makeOnceWithSecret(prisma: PrismaClient, requestKey: strin
   }
 }
 
+/** Erases every seal past its window (the rows stay, so that a late copy is told); returns how many. */
+export async function eraseExpiredSecretSeals(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const erased = await prisma.secretReplay.updateMany({ where: { expiresAt: { lte: now }, secretCiphertext: { not: null } }, data: { secretCiphertext: null } });
+  return erased.count;
+}
+
 /** What an earlier copy of the request made, or null when none did. Erases every seal past the window first, so none is ever opened late. */
 async function keptFor(prisma: PrismaClient, requestKey: string, shownOnce: string, now: Date): Promise<(MadeWithSecret & { replayed: boolean }) | null> {
-  await prisma.secretReplay.updateMany({ where: { expiresAt: { lte: now }, secretCiphertext: { not: null } }, data: { secretCiphertext: null } });
+  await eraseExpiredSecretSeals(prisma, now);
   const kept = await prisma.secretReplay.findUnique({ where: { requestKey } });
   if (!kept) return null;
   if (kept.secretCiphertext === null || kept.subjectId === null) throw new ConflictError('SECRET_SHOWN_ONCE', shownOnce);

@@ -19,6 +19,7 @@ import { startInboundPoller } from './inbound-poller';
 import { startWakeUpDelivery } from './wake-up-delivery';
 import { ensureCutOffSchedule } from './cut-off-schedule';
 import { ensureVoucherDefaultSchedule } from './voucher-default-schedule';
+import { startSecretSealErasure } from './secret-seal-erasure';
 import { installTemporalLogging } from './temporal-logging';
 
 requireNodeEnvOrExit();
@@ -66,9 +67,12 @@ const reportPdfs = repeatEvery(() => renderReconciliationReportPdfs({ prisma, lo
   immediately: true,
   failure: 'rendering reconciliation report PDFs failed; retrying at the next turn',
 });
+// The secrets kept sealed for copies of a request, erased once their 24 hours have passed.
+const seals = startSecretSealErasure(prisma, logger);
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, bankAdapter: config.BANK_ADAPTER }, 'worker started');
 // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks have finished.
 await worker.run();
+await seals.stop();
 await reportPdfs.stop();
 await statements.stop();
 await poller.stop();
