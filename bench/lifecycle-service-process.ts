@@ -11,7 +11,11 @@ export interface ServiceUsage {
   userMicros: number;
   systemMicros: number;
   rssBytes: number;
-  /** V8's heap in use (after the last collection's work), to tell a JavaScript leak from native memory. */
+  /**
+   * The main thread's V8 heap in use, to tell a leak of the process's own JavaScript (the
+   * activities, the pools) from the rest of the RSS: the workflows run in the SDK's worker threads,
+   * whose heaps are not in it.
+   */
   heapUsedBytes: number;
   /** The highest resident set size since the process started, in kilobytes. */
   maxRssKb: number;

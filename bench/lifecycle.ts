@@ -519,8 +519,8 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
         baseline: steady[0]?.workerRssMb ?? 0,
         ratio: round2(slope / Math.max(1, steady[0]?.workerRssMb ?? 1)),
         note:
-          `least-squares slope of the worker's RSS, sampled after each ${RSS_SAMPLE_EVERY} of ${financings} completed financings, over the run's second half (V8 heap in use: ${heapSlope} MiB/1000); ` +
-          `RSS (heap) after ${shown.map((entry) => `${entry.completed}: ${entry.workerRssMb} (${entry.workerHeapMb})`).join(', ')} MiB; baseline: RSS at the second half's first sample`,
+          `least-squares slope of the worker's RSS, sampled after each ${RSS_SAMPLE_EVERY} of ${financings} completed financings, over the run's second half (the main thread's V8 heap in use, without the workflow threads': ${heapSlope} MiB/1000); ` +
+          `RSS (main thread's heap) after ${shown.map((entry) => `${entry.completed}: ${entry.workerRssMb} (${entry.workerHeapMb})`).join(', ')} MiB; baseline: RSS at the second half's first sample`,
       },
     ];
   } finally {
