@@ -9,7 +9,7 @@ import { postTransaction } from '../prisma/stores/ledger/postings';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { duplicateDelivery } from '../test/support/duplicate-delivery';
+import { duplicateDelivery, type Result } from '../test/support/duplicate-delivery';
 import { rowId } from '../test/support/global-ids';
 import { testLogger } from '../test/support/logger';
 import { createActor } from '../test/support/parties';
@@ -61,6 +61,17 @@ describe('a withdrawal delivered three times at once', () => {
 
   const { deliveredThrice } = duplicateDelivery(() => db.prisma, () => api);
 
+  /** One payout row of its purpose, one payout at the bank, one posting of its purpose's code, one workflow. */
+  async function expectPaidOnce(payout: Result, purpose: 'WITHDRAWAL' | 'FEE_SWEEP'): Promise<void> {
+    expect(await db.prisma.payout.count({ where: { purpose } })).toBe(1);
+    const atBank = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bank_simulator.payout WHERE payout_reference = $1', [payout.payoutReference]);
+    expect(atBank.rows[0]!.n).toBe(1);
+    expect(await db.prisma.ledgerTransaction.count({ where: { code: purpose, metadata: { path: ['payoutReference'], equals: payout.payoutReference } } })).toBe(1);
+    const runs = [];
+    for await (const run of api.temporal.workflow.list({ query: `WorkflowId = '${workflowIds.balancePayout(rowId(payout.id))}'` })) runs.push(run);
+    expect(runs).toHaveLength(1);
+  }
+
   it('requestWithdrawal: one payout, paid once at the bank, posted once, one workflow', async () => {
     const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: SUPPLIER_NAME, userRoles: ['MAKER'] });
     await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
@@ -73,13 +84,7 @@ describe('a withdrawal delivered three times at once', () => {
 
     const payout = await deliveredThrice(supplier.token, WITHDRAW, { input: { amount: '30000.00', currency: 'CNY', idempotencyKey: `dup-withdraw-${randomUUID()}` } });
     expect(payout).toMatchObject({ __typename: 'Payout', purpose: 'WITHDRAWAL', amount: { amount: '30000.00', currency: 'CNY' } });
-    expect(await db.prisma.payout.count({ where: { purpose: 'WITHDRAWAL' } })).toBe(1);
-    const atBank = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bank_simulator.payout WHERE payout_reference = $1', [payout.payoutReference]);
-    expect(atBank.rows[0]!.n).toBe(1);
-    expect(await db.prisma.ledgerTransaction.count({ where: { code: 'WITHDRAWAL', metadata: { path: ['payoutReference'], equals: payout.payoutReference } } })).toBe(1);
-    const runs = [];
-    for await (const run of api.temporal.workflow.list({ query: `WorkflowId = '${workflowIds.balancePayout(rowId(payout.id))}'` })) runs.push(run);
-    expect(runs).toHaveLength(1);
+    await expectPaidOnce(payout, 'WITHDRAWAL');
     expect((await getBalance(db.prisma, settlement.id)).posted.toFixed(2)).toBe('20000.00');
   });
 
@@ -101,13 +106,7 @@ describe('a withdrawal delivered three times at once', () => {
     // Without an amount: all the fee income there is, which a second sweep would find gone.
     const swept = await deliveredThrice(operator.token, SWEEP, { input: { currency: 'CNY', idempotencyKey: `dup-sweep-${randomUUID()}` } });
     expect(swept).toMatchObject({ __typename: 'Payout', purpose: 'FEE_SWEEP', amount: { amount: '800.00', currency: 'CNY' } });
-    expect(await db.prisma.payout.count({ where: { purpose: 'FEE_SWEEP' } })).toBe(1);
-    const atBank = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bank_simulator.payout WHERE payout_reference = $1', [swept.payoutReference]);
-    expect(atBank.rows[0]!.n).toBe(1);
-    expect(await db.prisma.ledgerTransaction.count({ where: { code: 'FEE_SWEEP', metadata: { path: ['payoutReference'], equals: swept.payoutReference } } })).toBe(1);
-    const runs = [];
-    for await (const run of api.temporal.workflow.list({ query: `WorkflowId = '${workflowIds.balancePayout(rowId(swept.id))}'` })) runs.push(run);
-    expect(runs).toHaveLength(1);
+    await expectPaidOnce(swept, 'FEE_SWEEP');
     expect((await getBalance(db.prisma, feeIncome.id)).posted.toFixed(2)).toBe('0.00');
   });
 });
