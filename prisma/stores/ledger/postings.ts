@@ -129,28 +129,45 @@ export async function postBatch(db: LedgerDb, inputs: readonly PostTransactionIn
   if (inputs.length > BATCH_TRANSACTIONS_MAX) throw ValidationError.field(['transactions'], `a batch holds at most ${BATCH_TRANSACTIONS_MAX} transactions, got ${inputs.length}`, 'BATCH_TOO_LARGE');
   if (inputs.some((input) => input.inOpenDay)) throw new Error('postBatch books every transaction at its own effective time: post one that may fall in a closed day with postTransaction');
   const prepared = inputs.map((input, index) => prepareTransaction(input, null, ['transactions', String(index)]));
-  const keys = new Set<string>();
+  const seen = new Set<string>();
   prepared.forEach((item, index) => {
-    if (keys.has(item.key)) throw ValidationError.field(['transactions', String(index), 'idempotencyKey'], `idempotency key ${item.key} appears twice in the batch`, 'DUPLICATE_IDEMPOTENCY_KEY');
-    keys.add(item.key);
+    if (seen.has(item.key)) throw ValidationError.field(['transactions', String(index), 'idempotencyKey'], `idempotency key ${item.key} appears twice in the batch`, 'DUPLICATE_IDEMPOTENCY_KEY');
+    seen.add(item.key);
   });
-  const batch = JSON.stringify(
-    prepared.map((item) => ({
-      k: item.key,
-      h: item.hash,
-      c: item.code,
-      d: item.description,
-      e: item.effectiveAt,
-      m: item.metadata,
-      r: item.reverses,
-      x: item.accounts.map((accountId, index) => ({ a: accountId, d: item.directions[index], m: item.amounts[index], c: item.currencies[index] })),
-    })),
-  );
+  // One array per field, and the entries of every transaction in arrays of their own, in the
+  // transactions' order, with a count per transaction: no JSON to build here or to parse there.
+  const keys: string[] = [];
+  const hashes: string[] = [];
+  const codes: string[] = [];
+  const descriptions: (string | null)[] = [];
+  const effectiveAts: (string | null)[] = [];
+  const metadata: string[] = [];
+  const reverses: (string | null)[] = [];
+  const entryCounts: number[] = [];
+  const accounts: string[] = [];
+  const directions: LedgerDirection[] = [];
+  const amounts: string[] = [];
+  const currencies: string[] = [];
+  for (const item of prepared) {
+    keys.push(item.key);
+    hashes.push(item.hash);
+    codes.push(item.code);
+    descriptions.push(item.description);
+    effectiveAts.push(item.effectiveAt);
+    metadata.push(JSON.stringify(item.metadata));
+    reverses.push(item.reverses);
+    entryCounts.push(item.accounts.length);
+    accounts.push(...item.accounts);
+    directions.push(...item.directions);
+    amounts.push(...item.amounts);
+    currencies.push(...item.currencies);
+  }
   return runStatement<PostedTransaction>(db, {
     name: 'ledger_post_transactions',
     text: `SELECT "idempotency_key" AS "idempotencyKey", "transaction_id"::text AS "transactionId", "replayed", "effective_at" AS "effectiveAt", "created_at" AS "createdAt"
-           FROM "ledger_post_transactions"($1::jsonb)`,
-    values: [batch],
+           FROM "ledger_post_transactions"($1::varchar[], $2::char(64)[], $3::varchar[], $4::varchar[], $5::timestamptz[], $6::jsonb[], $7::uuid[],
+                                           $8::integer[], $9::uuid[], $10::"ledger_direction"[], $11::numeric[], $12::char(3)[])`,
+    values: [keys, hashes, codes, descriptions, effectiveAts, metadata, reverses, entryCounts, accounts, directions, amounts, currencies],
   });
 }
 
