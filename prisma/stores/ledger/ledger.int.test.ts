@@ -483,6 +483,52 @@ describe('postBatch', () => {
     const duplicate = transfer(wallet, source, '1.00');
     expect(((await rejectionOf(postBatch(db.prisma, [duplicate, duplicate]))) as ValidationError).code).toBe('DUPLICATE_IDEMPOTENCY_KEY');
   });
+
+  it('gives each transaction of a batch its own entries, whatever their number, over a pool as over Prisma', async () => {
+    const { source, wallet } = await funded('100.00');
+    const other = await account();
+    const threeLegs = {
+      idempotencyKey: key('three-legs'),
+      code: 'TEST_TRANSFER',
+      description: 'a "quoted" \\ description',
+      metadata: { note: 'NULL', nested: { quote: '"' } },
+      entries: [
+        { accountId: wallet.id, direction: 'DEBIT' as const, amount: '30.00', currency: 'CNY' },
+        { accountId: source.id, direction: 'CREDIT' as const, amount: '10.00', currency: 'CNY' },
+        { accountId: other.id, direction: 'CREDIT' as const, amount: '20.00', currency: 'CNY' },
+      ],
+    };
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const results = await postBatch(pool, [transfer(wallet, source, '1.00'), threeLegs, transfer(source, wallet, '2.00')]);
+      expect(results.map((result) => result.replayed)).toEqual([false, false, false]);
+      const posted = await getTransaction(db.prisma, results[1]!.transactionId);
+      expect(posted?.description).toBe(threeLegs.description);
+      expect(posted?.metadata).toEqual(threeLegs.metadata);
+      expect(posted?.entries.map((entry) => [entry.accountId, entry.direction, entry.amount.toFixed(2)]).sort()).toEqual(
+        threeLegs.entries.map((entry) => [entry.accountId, entry.direction, entry.amount]).sort(),
+      );
+      expect((await postBatch(db.prisma, [threeLegs])).map((result) => [result.transactionId, result.replayed])).toEqual([[results[1]!.transactionId, true]]);
+    } finally {
+      await pool.end();
+    }
+    expect(await available(wallet.id)).toBe('71.00');
+    expect(await available(other.id)).toBe('20.00');
+  });
+
+  it('refuses arrays that do not line up, in the database', async () => {
+    const { source, wallet } = await funded('10.00');
+    const call = (counts: string) =>
+      db.query(
+        `SELECT * FROM "ledger_post_transactions"($1::varchar[], $2::char(64)[], $3::varchar[], $4::varchar[], $5::timestamptz[], $6::jsonb[], $7::uuid[],
+                                                  $8::integer[], $9::uuid[], $10::"ledger_direction"[], $11::numeric[], $12::char(3)[])`,
+        [[key('lined-up')], ['0'.repeat(64)], ['TEST_TRANSFER'], [null], [null], ['{}'], [null], counts, [wallet.id, source.id], ['DEBIT', 'CREDIT'], ['1.00', '1.00'], ['CNY', 'CNY']],
+      );
+    expect(((await rejectionOf(call('{3}'))) as { code?: string }).code).toBe('22023');
+    expect(((await rejectionOf(call('{1}'))) as { code?: string }).code).toBe('22023');
+    expect(((await rejectionOf(call('{2,0}'))) as { code?: string }).code).toBe('22023');
+    expect(await available(wallet.id)).toBe('10.00');
+  });
 });
 
 describe('balances as of a past time and statements', () => {
