@@ -19,6 +19,7 @@ import { startLocalPostgres } from '../scripts/lib/local-postgres';
 import { freePort } from '../scripts/lib/free-port';
 import { createPageWorld, type PageWorld } from '../test/support/page-world';
 import { API_QUERIES } from './api';
+import { ANSWERED } from './api-answered-queries';
 import { round2 } from './measure';
 import { startReadOnlyApi } from './start-read-only-api';
 
@@ -27,31 +28,6 @@ const REQUESTS = Number(options.requests);
 const DATABASE = 'scf_api_cpu';
 const PAGE_SIZE = 50;
 
-const MONEY = 'amount currency';
-const COUNTERPARTY = 'partyId legalName creditCode';
-const BUCKETS = `principal { ${MONEY} } interest { ${MONEY} } fees { ${MONEY} } penalty { ${MONEY} } total { ${MONEY} }`;
-// Every field of the two types a caller reads without a workflow behind it: the answers compared byte for byte.
-const RECEIVABLE_ALL = `id registrationNumber status contractNumber currency faceAmount { ${MONEY} } confirmedAmount { ${MONEY} } dueDate documentHashes registeredAt
-  confirmationDeadline confirmedAt closedReason attention { step } supplier { ${COUNTERPARTY} } obligor { ${COUNTERPARTY} }
-  invoices { lineNumber invoiceCode invoiceNumber amount { ${MONEY} } issueDate }
-  history { fromStatus toStatus actorName actorParty { legalName } reason occurredAt } documents { id kind fileName sha256 }`;
-const FINANCING_ALL = `id financingNumber status principal { ${MONEY} } interest { ${MONEY} } fees { ${MONEY} } netDisbursement { ${MONEY} }
-  repaymentAtMaturity { ${MONEY} } effectiveAnnualRate valueDate dueDate tenorDays appliedAt acknowledgementDeadline approvalDeadline
-  acknowledgedAt acknowledgedBy approvedAt approvedBy approvalConfirmedAt approvalConfirmedBy closedReason fundingDeadline disbursedAt
-  disbursed { ${MONEY} } quoted { interest { ${MONEY} } } outstanding { ${BUCKETS} } repaid { ${BUCKETS} } penaltyAccrued { ${MONEY} }
-  penaltyChargedThrough penaltyDays penaltyReversed { ${MONEY} } overpaymentHeld { ${MONEY} } overdueSince surplusReturned { ${MONEY} }
-  recourseClaimed { ${MONEY} } settledAt collectionAccount { bankName accountName virtualAccountNumber } attention { step }
-  supplier { ${COUNTERPARTY} } funder { ${COUNTERPARTY} } obligor { ${COUNTERPARTY} }
-  receivable { ${RECEIVABLE_ALL} } program { id name } terms { version }
-  history { fromStatus toStatus actorName reason occurredAt } documents { id kind }
-  payouts(first: 2) { totalCount edges { node { id status amount { ${MONEY} } } } }
-  repayments(first: 2) { totalCount edges { node { id collected { ${MONEY} } } } }
-  ledgerTransactions(first: 5) { totalCount edges { node { id code entries { direction amount { ${MONEY} } } } } }`;
-const ANSWERED: Record<string, string> = {
-  receivables: `query { receivables(first: ${PAGE_SIZE}) { totalCount edges { cursor node { ${RECEIVABLE_ALL} } } } }`,
-  financings: `query { financings(first: ${PAGE_SIZE}) { totalCount edges { cursor node { ${FINANCING_ALL} } } } }`,
-  notifications: `query { notifications(first: ${PAGE_SIZE}) { edges { node { id receivable { id status faceAmount { ${MONEY} } } financing { id status principal { ${MONEY} } funder { legalName } } } } } }`,
-};
 const CALLERS = ['supplier', 'core', 'funder', 'operator'] as const;
 
 /** CPU seconds of the PostgreSQL server and its backends so far (Linux /proc), which share the machine's cores with the API. */

@@ -5,8 +5,8 @@
 
 interface Batch<K, V> {
   keys: K[];
-  result: Promise<Map<K, V>> | null;
-  waiters: Array<{ resolve: (map: Map<K, V>) => void; reject: (error: unknown) => void }>;
+  // Each waiter is handed its own value: one promise per key, not a promise of the map and another of the value.
+  waiters: Array<{ key: K; resolve: (value: V | undefined) => void; reject: (error: unknown) => void }>;
 }
 
 // Per request (its context object): batches never mix callers, whose views of a row differ.
@@ -25,7 +25,7 @@ export function batchLoad<K, V>(context: object, kind: string, key: K, load: (ke
   }
   let batch = byKind.get(kind) as Batch<K, V> | undefined;
   if (!batch) {
-    const opened: Batch<K, V> = { keys: [], result: null, waiters: [] };
+    const opened: Batch<K, V> = { keys: [], waiters: [] };
     batch = opened;
     byKind.set(kind, opened as Batch<unknown, unknown>);
     // After the promises already settled have run their callbacks: the sibling rows' resolvers
@@ -34,7 +34,7 @@ export function batchLoad<K, V>(context: object, kind: string, key: K, load: (ke
       process.nextTick(() => {
         byKind.delete(kind);
         load([...new Set(opened.keys)]).then(
-          (map) => opened.waiters.forEach((waiter) => waiter.resolve(map)),
+          (map) => opened.waiters.forEach((waiter) => waiter.resolve(map.get(waiter.key))),
           (error: unknown) => opened.waiters.forEach((waiter) => waiter.reject(error)),
         );
       }),
@@ -42,5 +42,5 @@ export function batchLoad<K, V>(context: object, kind: string, key: K, load: (ke
   }
   batch.keys.push(key);
   const current = batch;
-  return new Promise<Map<K, V>>((resolve, reject) => current.waiters.push({ resolve, reject })).then((map) => map.get(key));
+  return new Promise<V | undefined>((resolve, reject) => current.waiters.push({ key, resolve, reject }));
 }
