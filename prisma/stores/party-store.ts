@@ -193,7 +193,7 @@ async function userToDecide(tx: Prisma.TransactionClient, actor: Actor, userId: 
  * Disables a user at once: it cannot authenticate, and every key it has is revoked. The disabling
  * is conditional on the user not being disabled yet, so that copies of one request running at
  * once disable it once: a copy that read the user before another committed waits on its row,
- * finds it disabled, and keeps that copy's time (which its keys' revocation carries too).
+ * finds it disabled and leaves it as the first copy wrote it, at the time its keys were revoked.
  */
 export async function disableUser(prisma: PrismaClient, actor: Actor, userId: string, now = new Date()): Promise<User> {
   const user = await findManageableUser(prisma, actor, userId);
