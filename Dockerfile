@@ -35,4 +35,4 @@ USER node
 EXPOSE 4000
 # tsx itself, not `npx tsx`: npx does not pass SIGTERM on, so `docker stop` would kill
 # the process without its graceful shutdown.
-CMD ["tsx", "api/main.ts"]
+CMD ["tsx", "--max-semi-space-size=64", "api/main.ts"]

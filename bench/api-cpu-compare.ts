@@ -6,26 +6,42 @@
 // is the mean of the per-round ratios B/A, each pair of batches taken seconds apart. First it
 // compares every answer of both builds, as each caller of the book sees it, byte for byte.
 //
-//   npx tsx bench/api-cpu-compare.ts --a /path/to/main --b . --keep /tmp/scf-api-cpu [--rounds 12] [--batch 50] [--only financings]
-import { BENCH_NODE_ENV } from './production-mode';
-import { spawn, type ChildProcess } from 'node:child_process';
+//
+// Each server runs with the API's deployed Node flags (api/node-flags.ts) unless `--a-flags` or
+// `--b-flags` name others ('' for none), so one build can be compared with itself under two
+// settings. `--clients` sends each batch from that many concurrent clients instead of one
+// request at a time: what the garbage collector costs depends on how many requests are in flight.
+//
+//   npx tsx bench/api-cpu-compare.ts --a /path/to/main --b . --keep /tmp/scf-api-cpu [--rounds 12] [--batch 50] [--only financings] [--clients 32] [--a-flags ''] [--b-flags '--max-semi-space-size=64']
+import './production-mode';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { API_NODE_FLAGS } from '../api/node-flags';
 import { startLocalPostgres } from '../scripts/lib/local-postgres';
 import { freePort } from '../scripts/lib/free-port';
 import type { PageWorld } from '../test/support/page-world';
 import { API_QUERIES } from './api';
+import { percentile } from './measure';
 import { ANSWERED } from './api-answered-queries';
+import { spawnReadOnlyApi, type SpawnedApi } from './spawn-read-only-api';
 
-const { values: options } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, keep: { type: 'string' }, rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '50' }, only: { type: 'string' } } });
+const { values: options } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, keep: { type: 'string' }, rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '50' }, only: { type: 'string' }, clients: { type: 'string', default: '1' }, 'a-flags': { type: 'string' }, 'b-flags': { type: 'string' } } });
 if (!options.a || !options.b || !options.keep) throw new Error('usage: api-cpu-compare.ts --a <checkout> --b <checkout> --keep <folder of bench/api-cpu.ts --keep>');
 const ROUNDS = Number(options.rounds);
 const BATCH = Number(options.batch);
+const CLIENTS = Number(options.clients);
+const flagsOf = (given: string | undefined) => (given === undefined ? API_NODE_FLAGS : given.split(' ').filter(Boolean));
 // The viewer costs a sixth of a page: more of them per batch, so that /proc's 10 ms ticks stay small beside the batch.
 const VIEWER_BATCH_FACTOR = 4;
 const WARM_UP_REQUESTS = 60;
 const CALLERS = ['supplier', 'core', 'funder', 'operator'] as const;
+
+/** A memory figure of a process from /proc/<pid>/status, in MiB. */
+async function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const kib = new RegExp(`${field}:\\s+(\\d+) kB`).exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Math.round(Number(kib) / 1024);
+}
 
 /** User and system CPU of a process so far, from /proc (ticks of 10 ms). */
 async function cpuMs(pid: number): Promise<number> {
@@ -34,25 +50,12 @@ async function cpuMs(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
-function serve(checkout: string, databaseUrl: string): Promise<{ process: ChildProcess; url: string }> {
-  const server = spawn(process.execPath, ['--import', 'tsx', resolve('bench/serve-read-only-api.ts'), resolve(checkout), databaseUrl], { cwd: checkout, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: BENCH_NODE_ENV } });
-  return new Promise((done, fail) => {
-    let printed = '';
-    server.stdout.on('data', (chunk: Buffer) => {
-      printed += chunk.toString();
-      const url = /URL (\S+)/.exec(printed)?.[1];
-      if (url) done({ process: server, url });
-    });
-    server.once('exit', (code) => fail(new Error(`the server of ${checkout} ended (${code}) before it listened`)));
-  });
-}
-
 const postgres = await startLocalPostgres({ baseDir: options.keep, port: await freePort(), durable: false });
-const servers: Array<{ process: ChildProcess; url: string }> = [];
+const servers: SpawnedApi[] = [];
 try {
   const databaseUrl = postgres.urlFor('scf_api_cpu');
   const world = JSON.parse(await readFile(join(options.keep, 'page-world.json'), 'utf8')) as PageWorld;
-  const builds = { A: await serve(options.a, databaseUrl), B: await serve(options.b, databaseUrl) };
+  const builds = { A: await spawnReadOnlyApi(options.a, databaseUrl, flagsOf(options['a-flags'])), B: await spawnReadOnlyApi(options.b, databaseUrl, flagsOf(options['b-flags'])) };
   servers.push(builds.A, builds.B);
   const ask = async (url: string, token: string, query: string) =>
     (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) })).text();
@@ -73,6 +76,7 @@ try {
   const names = Object.keys(API_QUERIES).filter((name) => !options.only || options.only.split(',').includes(name)) as Array<keyof typeof API_QUERIES>;
   for (const name of names) for (const build of Object.values(builds)) for (let request = 0; request < WARM_UP_REQUESTS; request += 1) await ask(build.url, world.supplier.token, API_QUERIES[name]);
   const perRequest: Record<string, { A: number[]; B: number[] }> = {};
+  const latencies: Record<string, { A: number[]; B: number[] }> = {};
   for (let round = 0; round < ROUNDS; round += 1) {
     // Alternate which build goes first, so that neither always follows the other.
     const order = round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
@@ -81,7 +85,15 @@ try {
       for (const build of order) {
         const { process: server, url } = builds[build];
         const before = await cpuMs(server.pid!);
-        for (let request = 0; request < requests; request += 1) await ask(url, world.supplier.token, API_QUERIES[name]);
+        let left = requests;
+        await Promise.all(Array.from({ length: Math.min(CLIENTS, requests) }, async () => {
+          while (left > 0) {
+            left -= 1;
+            const started = performance.now();
+            await ask(url, world.supplier.token, API_QUERIES[name]);
+            (latencies[name] ??= { A: [], B: [] })[build].push(performance.now() - started);
+          }
+        }));
         (perRequest[name] ??= { A: [], B: [] })[build].push(((await cpuMs(server.pid!)) - before) / requests);
       }
     }
@@ -92,9 +104,11 @@ try {
     const ratios = A.map((a, round) => B[round]! / a);
     const ratio = mean(ratios);
     const standardError = Math.sqrt(ratios.reduce((sum, value) => sum + (value - ratio) ** 2, 0) / (ratios.length - 1) / ratios.length);
-    process.stdout.write(`${name}: A ${mean(A).toFixed(2)} ms, B ${mean(B).toFixed(2)} ms of the server's CPU per request; B/A ${ratio.toFixed(3)} ± ${standardError.toFixed(3)} (mean of ${ROUNDS} rounds' ratios, standard error)\n`);
+    const p99 = (build: 'A' | 'B') => percentile(latencies[name]![build], 0.99).toFixed(1);
+    process.stdout.write(`${name}: A ${mean(A).toFixed(2)} ms, B ${mean(B).toFixed(2)} ms of the server's CPU per request; B/A ${ratio.toFixed(3)} ± ${standardError.toFixed(3)} (mean of ${ROUNDS} rounds' ratios, standard error); p99 A ${p99('A')} ms, B ${p99('B')} ms at ${CLIENTS} client(s)\n`);
   }
+  for (const [build, { process: server }] of Object.entries(builds)) process.stdout.write(`${build}: RSS ${await statusMiB(server.pid!, 'VmRSS')} MiB, peak ${await statusMiB(server.pid!, 'VmHWM')} MiB\n`);
 } finally {
-  await Promise.all(servers.map((server) => new Promise((done) => (server.process.exitCode === null ? (server.process.once('exit', done), server.process.kill('SIGTERM')) : done(null)))));
+  await Promise.all(servers.map((server) => server.stop()));
   await postgres.stop();
 }

@@ -2,11 +2,12 @@ import { createPrismaClient } from '../prisma/client';
 import { createPageWorld } from '../test/support/page-world';
 import type { BenchResult } from './ledger';
 import { percentile, round2, timedFor } from './measure';
-import { startReadOnlyApi } from './start-read-only-api';
+import { spawnReadOnlyApi, type SpawnedApi } from './spawn-read-only-api';
 
 // The API's page latency (docs/performance.md): a page of 50 receivables and of 50 financings
 // with their nested fields, at 32 concurrent clients over real HTTP against the real API server
-// (startApiServer: the request gate, authentication, rate limit, Yoga and Pothos), beside
+// (startApiServer: the request gate, authentication, rate limit, Yoga and Pothos) in a process of
+// its own with the API's deployed Node flags (api/node-flags.ts), beside
 // `{ viewer { user { id } } }` (the same path with the least work) in the same run. The book is built
 // through the stores beforehand, not timed (test/support/page-world.ts).
 
@@ -36,12 +37,14 @@ export const API_QUERIES = { viewer: VIEWER, receivables: RECEIVABLES_PAGE, fina
 
 export async function runApiBenchmarks(databaseUrl: string, log: (line: string) => void): Promise<BenchResult[]> {
   const prisma = createPrismaClient({ databaseUrl, poolMax: 20 });
-  const api = await startReadOnlyApi(prisma);
+  let api: SpawnedApi | undefined;
   try {
     log(`building a book of ${PAGE_SIZE} disbursed financings through the stores`);
     const world = await createPageWorld(prisma, { size: PAGE_SIZE });
+    api = await spawnReadOnlyApi(new URL('..', import.meta.url).pathname, databaseUrl);
+    const { url } = api;
     const request = (query: string) => async () => {
-      const response = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${world.supplier.token}` }, body: JSON.stringify({ query }) });
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${world.supplier.token}` }, body: JSON.stringify({ query }) });
       const body = (await response.json()) as { data?: Record<string, { edges?: unknown[] }>; errors?: unknown };
       if (!response.ok || body.errors) throw new Error(`the benchmark's query failed (${response.status}): ${JSON.stringify(body.errors)}`);
     };
@@ -66,7 +69,7 @@ export async function runApiBenchmarks(databaseUrl: string, log: (line: string) 
     });
     return [page('receivables', 'invoices, counterparties, figures'), page('financings', 'receivable and its invoices, counterparties, figures, 5 ledger transactions')];
   } finally {
-    await api.close();
+    await api?.stop();
     await prisma.$disconnect();
   }
 }

@@ -9,6 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { DEVELOPMENT_PEPPER } from '../api/config';
+import { API_NODE_FLAGS } from '../api/node-flags';
 import { BankSimulator } from '../bank/simulator/bank-simulator';
 import { createPrismaClient } from '../prisma/client';
 import { migrate } from '../prisma/migrate';
@@ -111,7 +112,7 @@ async function lifecycleDatabase(url: string): Promise<string> {
 function startServiceProcess(role: 'api' | 'worker', env: Record<string, string>): ServiceProcess {
   const profile = process.env.BENCH_LIFECYCLE_CPU_PROF;
   const child = fork(new URL('./lifecycle-service-process.ts', import.meta.url).pathname, [role], {
-    execArgv: ['--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${role}.cpuprofile`] : [])],
+    execArgv: [...(role === 'api' ? API_NODE_FLAGS : []), '--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${role}.cpuprofile`] : [])],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
