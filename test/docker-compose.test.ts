@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseBankSettings, parseConfig } from '../api/config';
+import { API_NODE_FLAGS } from '../api/node-flags';
 
 type Scalar = string | number | boolean | null;
 
@@ -212,8 +213,8 @@ describe('docker-compose.yml', () => {
     expect(fileURLToPath(contextUrl)).toBe(fileURLToPath(ROOT));
     expect(existsSync(new URL(dockerfile, contextUrl)), `${dockerfile} in ${context}`).toBe(true);
 
-    // tsx itself: `npx tsx` would not pass SIGTERM on to the process.
-    expect(commandOf(name)).toEqual(['tsx', entryPoint]);
+    // tsx itself: `npx tsx` would not pass SIGTERM on to the process. The API with its Node flags.
+    expect(commandOf(name)).toEqual(['tsx', ...(name === 'api' ? API_NODE_FLAGS : []), entryPoint]);
     expect(existsSync(new URL(entryPoint, ROOT)), entryPoint).toBe(true);
   });
 

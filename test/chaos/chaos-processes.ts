@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { API_NODE_FLAGS } from '../../api/node-flags';
 import { temporalExecutable } from '../../scripts/lib/temporal-tools';
 
 // The processes the resilience tests kill: each a real child process, started the way it is
@@ -55,7 +56,7 @@ export async function killProcess(child: ChildProcess, { group = false, signal }
 
 /** The API process (api/main.ts) on `port`. */
 export function startApiProcess(env: Record<string, string>, logFile?: string): Promise<ChildProcess> {
-  return startProcess(['--import', 'tsx', resolve(ROOT, 'api/main.ts')], { NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, 'API listening', { logFile });
+  return startProcess([...API_NODE_FLAGS, '--import', 'tsx', resolve(ROOT, 'api/main.ts')], { NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, 'API listening', { logFile });
 }
 
 /** The worker (test/support/worker-process.ts, with the inbound poller and the wake-up delivery) on a prepared bundle. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_NODE_FLAGS } from '../../api/node-flags';
 import { BankSimulator } from '../../bank/simulator/bank-simulator';
 import { createPrismaClient } from '../../prisma/client';
 import type { SeededToken } from '../../prisma/seed';
@@ -54,7 +55,7 @@ describe('npm start after power cuts', () => {
   /** Starts `npm start` in a process group of its own; resolves once it says it is up (its own end-to-end check passed). */
   async function startService(): Promise<void> {
     const started = performance.now();
-    service = await startProcess(['--import', 'tsx', resolve(ROOT, 'scripts/dev.ts')], env, READY_BANNER, { detached: true, logFile: serviceLog });
+    service = await startProcess([...API_NODE_FLAGS, '--import', 'tsx', resolve(ROOT, 'scripts/dev.ts')], env, READY_BANNER, { detached: true, logFile: serviceLog });
     const ms = Math.round(performance.now() - started);
     startsMs.push(ms);
     say(`npm start answered ${ms} ms after it was started`);
