@@ -12,7 +12,7 @@
 // settings. `--clients` sends each batch from that many concurrent clients instead of one
 // request at a time: what the garbage collector costs depends on how many requests are in flight.
 //
-//   npx tsx bench/api-cpu-compare.ts --a /path/to/main --b . --keep /tmp/scf-api-cpu [--rounds 12] [--batch 50] [--only financings] [--clients 32] [--a-flags ''] [--b-flags '--max-semi-space-size=64']
+//   npx tsx bench/api-cpu-compare.ts --a /path/to/main --b . --keep /tmp/scf-api-cpu [--rounds 12] [--batch 50] [--only financings] [--clients 32] [--a-flags ''] [--b-flags=--max-semi-space-size=64]
 import './production-mode';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
