@@ -127,7 +127,13 @@ export interface BankAdapter {
    * deduplicates by `bankReference`.
    */
   listInboundCredits(cursor: string | null, limit: number): Promise<{ credits: InboundCredit[]; cursor: string | null }>;
-  /** The statement of one business date; lines in booking order. */
+  /**
+   * The platform's escrow account (存管户) in `currency`, digits only: the account whose
+   * statements the daily fetch reads and reconciles. A bank may hold each currency in an
+   * account of its own, or all of them in one.
+   */
+  escrowAccountNumberOf(currency: string): string;
+  /** The statement of one business date (every date has one: a day without movement has no lines); lines in booking order. */
   fetchStatement(date: string, currency: string): Promise<Statement>;
   /**
    * The same day's statement as the file the bank hands over, in camt.053 or the documented CSV

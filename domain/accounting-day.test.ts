@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountingDateOf, addDays, cutOffInstant, cutOffMinutes, CUT_OFF_SETTLE_MS, datesToClose, DEFAULT_CUT_OFF, lastEndedDate, validateCutOffSettings } from './accounting-day';
+import { accountingDateOf, addDays, calendarDateOf, cutOffInstant, cutOffMinutes, CUT_OFF_SETTLE_MS, datesToClose, DEFAULT_CUT_OFF, lastEndedDate, validateCutOffSettings } from './accounting-day';
 
 const SHANGHAI = DEFAULT_CUT_OFF;
 
@@ -20,6 +20,17 @@ describe('accounting day arithmetic', () => {
     // 22:59 Shanghai on the 10th is the 10th's, and so is 00:30 on the 10th.
     expect(accountingDateOf(new Date('2026-12-10T14:59:00Z'), SHANGHAI)).toBe('2026-12-10');
     expect(accountingDateOf(new Date('2026-12-09T16:30:00Z'), SHANGHAI)).toBe('2026-12-10');
+  });
+
+  it('reads the calendar date on the zone’s wall clock, whatever the cut-off', () => {
+    // 23:30 in Shanghai on the 10th is the 11th's accounting day but still the 10th's calendar date (its statement's).
+    expect(calendarDateOf(new Date('2026-12-10T15:30:00Z'), 'Asia/Shanghai')).toBe('2026-12-10');
+    expect(calendarDateOf(new Date('2026-12-10T15:59:59.999Z'), 'Asia/Shanghai')).toBe('2026-12-10');
+    expect(calendarDateOf(new Date('2026-12-10T16:00:00.000Z'), 'Asia/Shanghai')).toBe('2026-12-11');
+    // New York in winter (UTC-5) and summer (UTC-4).
+    expect(calendarDateOf(new Date('2027-01-15T04:59:59Z'), 'America/New_York')).toBe('2027-01-14');
+    expect(calendarDateOf(new Date('2027-07-15T04:00:00Z'), 'America/New_York')).toBe('2027-07-15');
+    expect(() => calendarDateOf(new Date(Number.NaN), 'Asia/Shanghai')).toThrow(RangeError);
   });
 
   it('reads 24:00 as the midnight that ends the date', () => {

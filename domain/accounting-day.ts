@@ -109,12 +109,18 @@ export function cutOffInstant(date: string, settings: CutOffSettings): Date {
   return new Date(instantOfWallTime(settings.zone, daysSinceEpoch(date) * DAY_MS + minutes * 60_000));
 }
 
+/** The calendar date of an instant on the zone's wall clock: the date a bank's statement of that instant is of. */
+export function calendarDateOf(instant: Date, zone: string): string {
+  const ms = instant.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('not a valid instant');
+  return dateOfDays(Math.floor((ms + offsetMs(zone, ms)) / DAY_MS));
+}
+
 /** The accounting day an instant belongs to: the day whose cut-off is the first one after it (an instant at a cut-off is the next day's). */
 export function accountingDateOf(instant: Date, settings: CutOffSettings): string {
   const ms = instant.getTime();
-  if (Number.isNaN(ms)) throw new RangeError('not a valid instant');
   // The calendar date in the zone is the day or the day before it; cut-offs are increasing.
-  const local = dateOfDays(Math.floor((ms + offsetMs(settings.zone, ms)) / DAY_MS));
+  const local = calendarDateOf(instant, settings.zone);
   for (const candidate of [addDays(local, -1), local, addDays(local, 1)]) {
     if (ms < cutOffInstant(candidate, settings).getTime()) return candidate;
   }

@@ -154,11 +154,12 @@ try {
   stops.push(() => voucherPayments.stop());
   const poller = startInboundPoller(() => bookInboundCredits(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => poller.stop());
-  // Yesterday's bank statement, fetched and reconciled as the deployed worker does (workflows/worker/main.ts).
+  // The escrow account's statements up to yesterday, fetched and reconciled as the deployed worker does (workflows/worker/main.ts).
   const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS };
-  const statements = repeatEvery(() => fetchBankStatements({ ...inbound, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings }), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
+  const statementFetch = { ...inbound, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings, cutOff: cutOffSettings(config) };
+  const statements = repeatEvery(() => fetchBankStatements(statementFetch, new Date()), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
     immediately: true,
-    failure: "fetching or importing yesterday's bank statement failed; retrying at the next turn",
+    failure: 'fetching or importing bank statements failed; retrying at the next turn',
   });
   stops.push(() => statements.stop());
   const reportPdfs = repeatEvery(() => renderReconciliationReportPdfs(inbound), config.BANK_POLL_INTERVAL_MS, logger, {

@@ -261,6 +261,11 @@ export class BankSimulator implements BankAdapter {
     return { credits: rows.map(toInboundCredit), cursor: last ? last.sequence : cursor };
   }
 
+  /** The simulator plays one escrow account holding every currency. */
+  escrowAccountNumberOf(): string {
+    return this.escrowAccountNumber;
+  }
+
   async fetchStatement(date: string, currency: string): Promise<Statement> {
     const day = await this.readDay(date, currency);
     return {

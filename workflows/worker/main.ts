@@ -53,14 +53,18 @@ const voucherPayments = repeatEvery(() => startVoucherPayments({ prisma, tempora
   failure: 'starting voucher payment distributions failed; retrying at the next pass',
 });
 const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.adapter, temporal, logger }), config.BANK_POLL_INTERVAL_MS, logger);
-// Yesterday's statement of the escrow account, fetched and reconciled (docs/reconciliation.md).
+// The escrow account's statements, fetched and reconciled (docs/reconciliation.md): each turn,
+// per currency, every day from the one after the last stored through yesterday, a week at most.
 // A loop of the worker rather than a Temporal Schedule: the fetch and the import are one
-// idempotent use case that needs the bank adapter this process holds, a turn that finds the day
-// imported does nothing, and a worker that was down catches up at its next turn.
+// idempotent use case that needs the bank adapter this process holds, a turn that finds
+// yesterday imported does nothing, and a worker that was down fetches the days it missed over
+// its next turns. A currency that fails does not hold up the others; the turn still fails, and
+// the loop logs it.
 const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS };
-const statements = repeatEvery(() => fetchBankStatements({ prisma, logger, bank: bank.adapter, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings }), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
+const statementFetch = { prisma, logger, bank: bank.adapter, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings, cutOff: cutOffSettings(config) };
+const statements = repeatEvery(() => fetchBankStatements(statementFetch, new Date()), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
   immediately: true,
-  failure: "fetching or importing yesterday's bank statement failed; retrying at the next turn",
+  failure: 'fetching or importing bank statements failed; retrying at the next turn',
 });
 // The reconciliation reports' PDFs are rendered here, never in the API process (it serves them as stored).
 const reportPdfs = repeatEvery(() => renderReconciliationReportPdfs({ prisma, logger }), config.BANK_POLL_INTERVAL_MS, logger, {
