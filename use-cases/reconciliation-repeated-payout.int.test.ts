@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../domain/business-date';
+import { decideItemResolution, proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
+import { createActor } from '../test/support/parties';
+import { actorOf } from '../test/support/receivables';
 import { reconciliationWorld } from '../test/support/reconciliation-days';
 
 // A bank that executes one payout twice (重复出款, docs/reconciliation.md "Matching";
@@ -101,6 +104,11 @@ describe('a payout the bank executes twice', () => {
       expect(item.detail).toBe(`payout ${payout.payoutReference} came back after the ledger settled it, but the bank paid it more than once (line SIMREPEAT000000003): which payment came back is for a person to find out with the bank; the return is not booked`);
       // The repeat and its return are both open, and they explain the bank's balance together.
       expect(await w.report(next)).toMatchObject({ balanced: true, items: [['BANK_ONLY', 'SIMREPEAT000000003', '-787200.00'], ['BANK_ONLY', 'SIMRETURN000000003', '787200.00']] });
+      // Neither will be booked by the payout's own process, so a person can put each right.
+      const repeat = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { payoutId: payout.id, kind: 'PAYOUT', outcome: 'BANK_ONLY' } });
+      const later = w.at(addDays(next, 1), 9);
+      await expect(proposeItemResolution(w.db.prisma, w.operatorActor, repeat.id, { kind: 'WRITE_OFF', amount: '-787200.00', note: '银行重复出款 the bank paid the payout twice' }, later)).resolves.toMatchObject({ id: repeat.id });
+      await expect(proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'SUSPENSE', amount: '787200.00', note: '重复出款退回 the second payment came back' }, later)).resolves.toMatchObject({ id: item.id });
     } finally {
       await w.drop();
     }
@@ -142,6 +150,35 @@ describe('a payout the bank executes twice', () => {
         payoutId: payout.id,
         detail: `the return of payout ${payout.payoutReference} is the bank's line SIMRETURN000000004 of ${next}; the bank shows it again: 787200.00 CNY the ledger never booked`,
       });
+    } finally {
+      await w.drop();
+    }
+  });
+
+  it('the repeat is written off as a shortage with four eyes, and the days after balance without it', async () => {
+    const w = await reconciliationWorld(43);
+    try {
+      await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '2000000.00');
+      const { payout } = await w.disbursed(w.at(w.day, 10));
+      await w.close(w.day);
+      await w.importDay(w.day, 'CSV', (content) => {
+        const rows = content.split('\r\n');
+        const paid = rows.find((row) => row.includes(',PAYOUT,'))!;
+        rows[1] = rows[1]!.replace(',0.00,1212800.00,', ',0.00,425600.00,');
+        return rows.join('\r\n').replace(`${paid}\r\n`, `${paid}\r\n${paid.replace(paid.split(',')[8]!, 'SIMREPEAT000000006')}\r\n`);
+      });
+      const repeat = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { payoutId: payout.id, kind: 'PAYOUT', outcome: 'BANK_ONLY' } });
+      const next = addDays(w.day, 1);
+      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      await proposeItemResolution(w.db.prisma, w.operatorActor, repeat.id, { kind: 'WRITE_OFF', amount: '-787200.00', note: '银行重复出款，追偿未果 the bank paid the payout twice' }, w.at(next, 9));
+      const { item } = await decideItemResolution(w.db.prisma, checker, repeat.id, true, w.at(next, 10));
+      expect([item.outcome, item.status, item.payoutId, item.rule]).toEqual(['BANK_ONLY', 'RESOLVED', payout.id, null]);
+      // The matched line still holds the payout; the written-off one is explained by its own posting.
+      expect(await w.db.prisma.reconciliationItem.count({ where: { payoutId: payout.id, kind: 'PAYOUT', outcome: 'MATCHED', status: 'RESOLVED' } })).toBe(1);
+      expect(await w.balance(w.platform.ESCROW_BANK.code)).toBe('425600.00');
+      await w.close(next);
+      await w.importDay(next, 'CSV', (content) => content.replaceAll(',1212800.00,1212800.00,', ',425600.00,425600.00,'));
+      expect(await w.report(next)).toMatchObject({ balanced: true, items: [] });
     } finally {
       await w.drop();
     }

@@ -161,10 +161,10 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
   // Payouts and their returns carry the payout reference the platform chose. One payout's debit,
   // and its return, explains one bank movement each: another line of the same reference that fits
   // it too is the bank paying (or returning) it again (重复出款), money the ledger never moved. So a
-  // fitting line takes the payout only when no item holds it already (a line of an earlier import
-  // or an earlier statement, a return booked from a statement: the rows that
-  // reconciliation_item_payout_matched_key admits once) and no line before it here takes it; any
-  // other fitting line is BANK_ONLY and names the line that holds the payout, for a person.
+  // fitting line takes the payout only when no item holds it already (a line matched by an earlier
+  // import, a return booked from a statement: the rows reconciliation_item_payout_matched_key
+  // admits once per payout) and no line before it here takes it; any other fitting line is
+  // BANK_ONLY and names the line that holds the payout, for a person.
   const payoutMoney = moneySql('p.amount', 'p.currency');
   const returned = moneySql('coalesce(p.returned_amount, p.amount)', 'p.currency');
   const lineAt = (line: string) => `(SELECT hl.bank_reference || ' of ' || to_char(hs.statement_date, 'YYYY-MM-DD') FROM bank_statement_line hl JOIN bank_statement hs ON hs.id = hl.statement_id WHERE hl.id = ${line})`;
@@ -196,7 +196,7 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
      held AS (
        SELECT l.ord,
               coalesce(${lineAt(`(SELECT i.statement_line_id FROM reconciliation_item i
-                                   WHERE i.payout_id = l.payout_id AND i.kind = l.kind AND i.outcome <> 'LEDGER_ONLY' AND i.status = 'RESOLVED'
+                                   WHERE i.payout_id = l.payout_id AND i.kind = l.kind AND i.status = 'RESOLVED' AND (i.outcome = 'MATCHED' OR i.rule = 'RETURN_BOOKED')
                                      AND i.id IS DISTINCT FROM l.item_id LIMIT 1)`)},
                        CASE WHEN f.ord < l.ord THEN ${lineAt('f.line_id')} END) AS by_line
          FROM line l JOIN first_fit f ON f.payout_id = l.payout_id AND f.kind = l.kind)
