@@ -398,14 +398,35 @@ async function escalate(client: pg.ClientBase, statement: StoredStatement, escal
  * back in the source account for a person to pay again (retryPayout), then marked resolved.
  * Each booking is its own transaction keyed by the payout, so a crash between the two steps
  * books nothing twice: the next import finds the payout returned and matches the line.
+ *
+ * A payout comes back once: of several return lines of one payout the first is booked, and the
+ * next import finds the others' payout returned and leaves them BANK_ONLY (matchStatementLines).
+ * A payout the bank paid more than once (a PAYOUT line of its reference that the ledger's payout
+ * does not explain, 重复出款) is not returned automatically: booking the return would tell the
+ * ledger that whoever it paid was never paid, when the money that came back may be the second
+ * payment. Its return line stays BANK_ONLY, saying so, for a person who can ask the bank which
+ * payment came back.
  */
 export async function bookFoundReturns(prisma: PrismaClient, accountNumber: string, currency: string, now = new Date()): Promise<number> {
+  await prisma.$executeRaw`
+    UPDATE reconciliation_item i SET detail = d.detail, updated_at = ${now}
+      FROM (SELECT r.id, 'payout ' || p.payout_reference || ' came back after the ledger settled it, but the bank paid it more than once (line '
+                         || (SELECT xl.bank_reference FROM reconciliation_item x JOIN bank_statement_line xl ON xl.id = x.statement_line_id
+                              WHERE x.payout_id = p.id AND x.kind = 'PAYOUT' AND x.outcome = 'BANK_ONLY' ORDER BY x.first_statement_date, xl.position LIMIT 1)
+                         || '): which payment came back is for a person to find out with the bank; the return is not booked' AS detail
+              FROM reconciliation_item r JOIN payout p ON p.id = r.payout_id
+             WHERE r.account_number = ${accountNumber} AND r.currency = ${currency} AND r.kind = 'PAYOUT_RETURN' AND r.outcome = 'BANK_ONLY' AND r.status <> 'RESOLVED'
+               AND p.status = 'SETTLED' AND EXISTS (SELECT 1 FROM reconciliation_item x WHERE x.payout_id = p.id AND x.kind = 'PAYOUT' AND x.outcome = 'BANK_ONLY')) d
+     WHERE i.id = d.id AND i.detail IS DISTINCT FROM d.detail`;
   const items = await prisma.$queryRaw<{ id: string; payout_id: string; amount: Prisma.Decimal; bank_reference: string; booked_at: Date }[]>`
-    SELECT i.id::text AS id, i.payout_id::text AS payout_id, i.amount, l.bank_reference, l.booking_date AS booked_at
-      FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id JOIN payout p ON p.id = i.payout_id
-     WHERE i.account_number = ${accountNumber} AND i.currency = ${currency} AND i.kind = 'PAYOUT_RETURN' AND i.outcome = 'BANK_ONLY'
-       AND i.status <> 'RESOLVED' AND p.status = 'SETTLED' AND i.amount <= p.amount
-     ORDER BY i.created_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
+    SELECT * FROM (
+      SELECT DISTINCT ON (i.payout_id) i.id::text AS id, i.payout_id::text AS payout_id, i.amount, l.bank_reference, l.booking_date AS booked_at, i.created_at
+        FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id JOIN payout p ON p.id = i.payout_id
+       WHERE i.account_number = ${accountNumber} AND i.currency = ${currency} AND i.kind = 'PAYOUT_RETURN' AND i.outcome = 'BANK_ONLY'
+         AND i.status <> 'RESOLVED' AND p.status = 'SETTLED' AND i.amount <= p.amount
+         AND NOT EXISTS (SELECT 1 FROM reconciliation_item r WHERE r.payout_id = p.id AND r.kind = 'PAYOUT' AND r.outcome = 'BANK_ONLY')
+       ORDER BY i.payout_id, i.first_statement_date, l.position) first_return
+     ORDER BY created_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
   let booked = 0;
   for (const item of items) {
     const payout = await prisma.payout.findUniqueOrThrow({ where: { id: item.payout_id } });

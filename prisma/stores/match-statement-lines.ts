@@ -158,39 +158,59 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
       WHERE s.ord = m.ord AND m.kind = 'INBOUND_CREDIT' AND m.outcome IS NULL`,
   );
 
-  // Payouts and their returns carry the payout reference the platform chose.
+  // Payouts and their returns carry the payout reference the platform chose. One payout's debit,
+  // and its return, explains one bank movement each: another line of the same reference that fits
+  // it too is the bank paying (or returning) it again (重复出款), money the ledger never moved. So a
+  // fitting line takes the payout only when no item holds it already (a line matched by an earlier
+  // import, a return booked from a statement: the rows reconciliation_item_payout_matched_key
+  // admits once per payout) and no line before it here takes it; any other fitting line is
+  // BANK_ONLY and names the line that holds the payout, for a person.
   const payoutMoney = moneySql('p.amount', 'p.currency');
   const returned = moneySql('coalesce(p.returned_amount, p.amount)', 'p.currency');
+  const lineAt = (line: string) => `(SELECT hl.bank_reference || ' of ' || to_char(hs.statement_date, 'YYYY-MM-DD') FROM bank_statement_line hl JOIN bank_statement hs ON hs.id = hl.statement_id WHERE hl.id = ${line})`;
   await db.query(
-    `UPDATE statement_match s
-        SET outcome = d.outcome::reconciliation_outcome, rule = d.rule::reconciliation_rule, payout_id = d.payout_id, detail = d.detail
-       FROM (SELECT m.ord, p.id AS payout_id,
-                    CASE WHEN p.id IS NULL OR p.currency <> m.currency THEN 'BANK_ONLY'
-                         WHEN m.kind = 'PAYOUT' THEN CASE WHEN p.amount = m.amount AND p.status IN ('SETTLED', 'RETURNED') THEN 'MATCHED' ELSE 'BANK_ONLY' END
-                         WHEN p.status = 'RETURNED' AND coalesce(p.returned_amount, p.amount) = m.amount THEN 'MATCHED'
-                         ELSE 'BANK_ONLY' END AS outcome,
-                    CASE WHEN p.id IS NULL OR p.currency <> m.currency THEN NULL
-                         WHEN m.kind = 'PAYOUT' THEN CASE WHEN p.amount = m.amount AND p.status IN ('SETTLED', 'RETURNED') THEN 'PAYOUT_REFERENCE' END
-                         WHEN p.status = 'RETURNED' AND coalesce(p.returned_amount, p.amount) = m.amount THEN 'PAYOUT_REFERENCE'
-                    END AS rule,
-                    CASE WHEN p.id IS NULL THEN 'the ledger has no payout ' || m.reference
-                         WHEN p.currency <> m.currency THEN 'payout ' || m.reference || ' is in ' || p.currency || ', the line in ' || m.currency
-                         WHEN m.kind = 'PAYOUT' THEN CASE
-                           WHEN p.amount <> m.amount THEN 'payout ' || m.reference || ' is ' || ${payoutMoney} || '; the bank paid ' || ${moneySql('m.amount', 'm.currency')}
-                           WHEN p.status IN ('SETTLED', 'RETURNED') THEN 'payout ' || m.reference || ' ' || lower(p.status::text)
-                           WHEN p.status = 'FAILED' THEN 'the ledger booked payout ' || m.reference || ' as failed, but the bank paid it'
-                           ELSE 'the bank paid payout ' || m.reference || '; the ledger still has it in transit (' || p.status::text || ')' END
-                         WHEN p.status = 'RETURNED' THEN CASE
-                           WHEN coalesce(p.returned_amount, p.amount) = m.amount THEN 'return of payout ' || m.reference || ' booked'
-                           ELSE 'the ledger booked ' || ${returned} || ' returned of payout ' || m.reference || '; the bank shows ' || ${moneySql('m.amount', 'm.currency')} END
-                         WHEN p.status = 'SETTLED' THEN CASE
-                           WHEN m.amount > p.amount THEN 'the bank returned ' || ${moneySql('m.amount', 'm.currency')} || ' of payout ' || m.reference || ', more than its ' || ${payoutMoney}
-                           ELSE 'payout ' || m.reference || ' came back after the ledger settled it: its return is booked to the source account' END
-                         ELSE 'the bank returned payout ' || m.reference || '; the ledger has it ' || p.status::text
-                    END AS detail
-               FROM statement_match m LEFT JOIN payout p ON p.payout_reference = m.reference
-              WHERE m.kind <> 'INBOUND_CREDIT') d
-      WHERE s.ord = d.ord`,
+    `WITH line AS (
+       SELECT m.ord, m.item_id, m.kind, m.reference, m.amount, m.currency, p.id AS payout_id,
+              p.id IS NOT NULL AND p.currency = m.currency
+              AND CASE WHEN m.kind = 'PAYOUT' THEN p.amount = m.amount AND p.status IN ('SETTLED', 'RETURNED')
+                       ELSE p.status = 'RETURNED' AND coalesce(p.returned_amount, p.amount) = m.amount END AS fits,
+              CASE WHEN p.id IS NULL THEN 'the ledger has no payout ' || m.reference
+                   WHEN p.currency <> m.currency THEN 'payout ' || m.reference || ' is in ' || p.currency || ', the line in ' || m.currency
+                   WHEN m.kind = 'PAYOUT' THEN CASE
+                     WHEN p.amount <> m.amount THEN 'payout ' || m.reference || ' is ' || ${payoutMoney} || '; the bank paid ' || ${moneySql('m.amount', 'm.currency')}
+                     WHEN p.status IN ('SETTLED', 'RETURNED') THEN 'payout ' || m.reference || ' ' || lower(p.status::text)
+                     WHEN p.status = 'FAILED' THEN 'the ledger booked payout ' || m.reference || ' as failed, but the bank paid it'
+                     ELSE 'the bank paid payout ' || m.reference || '; the ledger still has it in transit (' || p.status::text || ')' END
+                   WHEN p.status = 'RETURNED' THEN CASE
+                     WHEN coalesce(p.returned_amount, p.amount) = m.amount THEN 'return of payout ' || m.reference || ' booked'
+                     ELSE 'the ledger booked ' || ${returned} || ' returned of payout ' || m.reference || '; the bank shows ' || ${moneySql('m.amount', 'm.currency')} END
+                   WHEN p.status = 'SETTLED' THEN CASE
+                     WHEN m.amount > p.amount THEN 'the bank returned ' || ${moneySql('m.amount', 'm.currency')} || ' of payout ' || m.reference || ', more than its ' || ${payoutMoney}
+                     ELSE 'payout ' || m.reference || ' came back after the ledger settled it: its return is booked to the source account' END
+                   ELSE 'the bank returned payout ' || m.reference || '; the ledger has it ' || p.status::text
+              END AS detail
+         FROM statement_match m LEFT JOIN payout p ON p.payout_reference = m.reference
+        WHERE m.kind <> 'INBOUND_CREDIT'),
+     first_fit AS (SELECT l.payout_id, l.kind, (array_agg(m.line_id ORDER BY l.ord))[1] AS line_id, min(l.ord) AS ord
+                     FROM line l JOIN statement_match m ON m.ord = l.ord WHERE l.fits GROUP BY l.payout_id, l.kind),
+     held AS (
+       SELECT l.ord,
+              coalesce(${lineAt(`(SELECT i.statement_line_id FROM reconciliation_item i
+                                   WHERE i.payout_id = l.payout_id AND i.kind = l.kind AND i.status = 'RESOLVED' AND (i.outcome = 'MATCHED' OR i.rule = 'RETURN_BOOKED')
+                                     AND i.id IS DISTINCT FROM l.item_id LIMIT 1)`)},
+                       CASE WHEN f.ord < l.ord THEN ${lineAt('f.line_id')} END) AS by_line
+         FROM line l JOIN first_fit f ON f.payout_id = l.payout_id AND f.kind = l.kind)
+     UPDATE statement_match s
+        SET outcome = CASE WHEN l.fits AND h.by_line IS NULL THEN 'MATCHED' ELSE 'BANK_ONLY' END::reconciliation_outcome,
+            rule = CASE WHEN l.fits AND h.by_line IS NULL THEN 'PAYOUT_REFERENCE'::reconciliation_rule END,
+            payout_id = l.payout_id,
+            detail = CASE WHEN h.by_line IS NULL THEN l.detail
+                          WHEN l.kind = 'PAYOUT' THEN 'payout ' || l.reference || ' is the bank''s line ' || h.by_line || '; the bank paid it again (重复出款): '
+                                                      || ${moneySql('l.amount', 'l.currency')} || ' the ledger never paid out'
+                          ELSE 'the return of payout ' || l.reference || ' is the bank''s line ' || h.by_line || '; the bank shows it again: '
+                               || ${moneySql('l.amount', 'l.currency')} || ' the ledger never booked' END
+       FROM line l LEFT JOIN held h ON h.ord = l.ord
+      WHERE s.ord = l.ord`,
   );
 
   // Every line is decided by one of the rules above; one that is not would be written without an outcome.

@@ -32,8 +32,28 @@ async function lockItem(tx: Tx, id: string): Promise<ReconciliationItem> {
   return item;
 }
 
-function resolvable(item: ReconciliationItem) {
-  return { outcome: item.outcome, status: item.status, kind: item.kind, amount: toDecimal(item.amount), payoutId: item.payoutId };
+/**
+ * The item as the resolution rules read it. `payoutId` is the payout whose own process may still
+ * book the line, and there is none when the bank moved money the payout cannot account for:
+ * - the payout's debit (or its return) is another line's, matched or booked from a statement:
+ *   this line is the bank paying (or returning) it again (重复出款);
+ * - a return of a payout the bank paid more than once (a PAYOUT line of its reference is
+ *   BANK_ONLY): the import does not book it (bookFoundReturns), as the money that came back may
+ *   be the second payment.
+ * Such a line is resolved like a payout the ledger does not know.
+ */
+async function resolvable(tx: Tx, item: ReconciliationItem) {
+  let payoutId = item.payoutId;
+  if (payoutId !== null && item.outcome === 'BANK_ONLY') {
+    const [{ anotherMovement }] = await tx.$queryRaw<[{ anotherMovement: boolean }]>`
+      SELECT EXISTS (SELECT 1 FROM reconciliation_item i
+                      WHERE i.payout_id = ${payoutId}::uuid AND i.kind = ${item.kind}::statement_line_kind AND i.id <> ${item.id}::uuid
+                        AND i.status = 'RESOLVED' AND (i.outcome = 'MATCHED' OR i.rule = 'RETURN_BOOKED'))
+             OR (${item.kind} = 'PAYOUT_RETURN' AND EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = ${payoutId}::uuid AND i.kind = 'PAYOUT' AND i.outcome = 'BANK_ONLY'))
+             AS "anotherMovement"`;
+    if (anotherMovement) payoutId = null;
+  }
+  return { outcome: item.outcome, status: item.status, kind: item.kind, amount: toDecimal(item.amount), payoutId };
 }
 
 function currencyOf(item: ReconciliationItem): Currency {
@@ -62,11 +82,12 @@ export async function proposeItemResolution(
     // A copy of the request that proposed (served after the first under the item's lock): the
     // first answer, not RESOLUTION_ALREADY_PROPOSED.
     if (requestKey !== null && (await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, requestKey } }))) return item;
-    resolutionRuleOf(resolvable(item), input.kind);
+    const resolvableItem = await resolvable(tx, item);
+    resolutionRuleOf(resolvableItem, input.kind);
     const pending = await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, status: 'PROPOSED' } });
     if (pending) throw new ConflictError('RESOLUTION_ALREADY_PROPOSED', `a ${pending.kind} resolution proposed at ${pending.proposedAt.toISOString()} waits for a checker: approve or reject it first`);
     const currency = currencyOf(item);
-    const effect = assertConfirmedEffect(resolvable(item), confirmed, currency);
+    const effect = assertConfirmedEffect(resolvableItem, confirmed, currency);
     await tx.reconciliationResolution.create({
       data: { itemId: item.id, kind: input.kind, amount: formatAmount(effect, currency), currency, note, makerUserId: actor.userId, proposedAt: now, requestKey },
     });
@@ -110,9 +131,10 @@ export async function decideItemResolution(prisma: PrismaClient, actor: Actor, i
         return { item: await tx.reconciliationItem.update({ where: { id: item.id }, data: { updatedAt: now } }), replayed: false };
       }
       // Asked again under the lock: the import may have matched the item since the proposal.
-      const rule = resolutionRuleOf(resolvable(item), proposal.kind);
+      const resolvableItem = await resolvable(tx, item);
+      const rule = resolutionRuleOf(resolvableItem, proposal.kind);
       const currency = currencyOf(item);
-      const effect = bankEffectOf(resolvable(item));
+      const effect = bankEffectOf(resolvableItem);
       if (!effect.eq(toDecimal(proposal.amount))) throw new Error(`reconciliation item ${item.id}: its effect ${effect.toFixed()} is not the proposal's ${proposal.amount.toFixed()}`);
       const posted = await postResolution(tx, item, proposal, rule, effect.abs(), currency, actor, now);
       await tx.reconciliationResolution.update({
