@@ -35,8 +35,9 @@ export type ResolutionRule = 'RECONCILIATION_PARKED' | 'RECONCILIATION_GAIN' | '
  * - a bank-only credit written off directly: it is parked in suspense first (its bank
  *   reference then guards against the feed booking it a second time), and from there applied,
  *   refunded to the payer or written off as an inbound exception;
- * - a bank-only payout or return the ledger knows (it is in transit or returned in the ledger):
- *   the payout's own process books it, and a hand posting would book the money twice;
+ * - a bank-only payout or return whose payout's own process can still book it (`payoutId` set:
+ *   the payout in flight, or a return of a settled payout, which the import books): a hand
+ *   posting would book the money twice;
  * - SUSPENSE for a shortage (the bank holds less): suspense holds money for someone, and there is
  *   none; the shortage is written off.
  */

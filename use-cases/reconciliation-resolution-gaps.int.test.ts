@@ -31,8 +31,35 @@ describe('resolving a difference no process will explain', () => {
       expect((await w.db.prisma.payout.findUniqueOrThrow({ where: { id: payout.id } })).status).toBe('FAILED');
 
       // The only way left to put the ledger right is the shortage written off, with four eyes.
-      const proposed = proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'WRITE_OFF', amount: '-787200.00', note: '银行实际已付款，账务记为失败 the bank paid a payout the ledger booked as failed' }, w.at(addDays(w.day, 1), 9));
+      const next = addDays(w.day, 1);
+      const proposed = proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'WRITE_OFF', amount: '-787200.00', note: '银行实际已付款，账务记为失败 the bank paid a payout the ledger booked as failed' }, w.at(next, 9));
       await expect(proposed).resolves.toMatchObject({ id: item.id });
+      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      const { item: resolved } = await decideItemResolution(w.db.prisma, checker, item.id, true, w.at(next, 10));
+      expect([resolved.outcome, resolved.status, resolved.payoutId]).toEqual(['BANK_ONLY', 'RESOLVED', payout.id]);
+      // The ledger's escrow account is the bank's again, and the next day has nothing to explain.
+      expect(await w.balance(w.platform.ESCROW_BANK.code)).toBe('1212800.00');
+      await w.close(next);
+      await w.importDay(next, 'CSV', (content) => content.replaceAll(',2000000.00,2000000.00,', ',1212800.00,1212800.00,'));
+      expect(await w.report(next)).toMatchObject({ balanced: true, items: [] });
+    } finally {
+      await w.drop();
+    }
+  });
+
+  it('a payout still in flight is left to its own process: a hand resolution of its line is refused', async () => {
+    const w = await reconciliationWorld(36);
+    try {
+      await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '2000000.00');
+      // The bank pays, but its answer is lost: the ledger holds the payout in flight until it asks again.
+      const { payout, status } = await w.disbursed(w.at(w.day, 10), { behaviour: 'TIMEOUT_THEN_SUCCEED' });
+      expect(status).toBe('UNKNOWN');
+      await w.close(w.day);
+      await w.importDay(w.day);
+      const item = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { payoutId: payout.id, kind: 'PAYOUT' } });
+      expect([item.outcome, item.status]).toEqual(['BANK_ONLY', 'OPEN']);
+      // The payout's own process books it when the bank's answer comes: a hand posting would book it twice.
+      await expect(proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'WRITE_OFF', amount: '-787200.00', note: 'in flight' }, w.at(addDays(w.day, 1), 9))).rejects.toMatchObject({ code: 'WRONG_STATE' });
     } finally {
       await w.drop();
     }

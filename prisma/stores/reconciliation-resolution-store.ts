@@ -40,10 +40,19 @@ async function lockItem(tx: Tx, id: string): Promise<ReconciliationItem> {
  * - a return of a payout the bank paid more than once (a PAYOUT line of its reference is
  *   BANK_ONLY): the import does not book it (bookFoundReturns), as the money that came back may
  *   be the second payment.
+ * - the payout's own process is over: a payout line of a payout the ledger holds FAILED, RETURNED
+ *   or SETTLED (the bank paid it after all, or another amount), or a return of a payout FAILED or
+ *   RETURNED. Only a payout still in flight (SUBMITTED, PENDING, UNKNOWN) will be booked by the
+ *   bank's answer, and a return of a SETTLED payout by the import (bookFoundReturns).
  * Such a line is resolved like a payout the ledger does not know.
  */
 async function resolvable(tx: Tx, item: ReconciliationItem) {
   let payoutId = item.payoutId;
+  if (payoutId !== null && item.outcome === 'BANK_ONLY') {
+    const { status } = await tx.payout.findUniqueOrThrow({ where: { id: payoutId }, select: { status: true } });
+    const inFlight = status === 'SUBMITTED' || status === 'PENDING' || status === 'UNKNOWN';
+    if (!inFlight && !(item.kind === 'PAYOUT_RETURN' && status === 'SETTLED')) payoutId = null;
+  }
   if (payoutId !== null && item.outcome === 'BANK_ONLY') {
     const [{ anotherMovement }] = await tx.$queryRaw<[{ anotherMovement: boolean }]>`
       SELECT EXISTS (SELECT 1 FROM reconciliation_item i
