@@ -113,6 +113,12 @@ export class BankRequestRejectedError extends Error {
 
 export interface BankAdapter {
   /**
+   * The platform's escrow account at this bank for a currency (digits only): every payout leaves
+   * it, every inbound credit reaches it, and its statements alone are reconciled. The worker
+   * registers it when it starts (docs/reconciliation.md, "Importing").
+   */
+  escrowAccountOf(currency: string): string;
+  /**
    * Sends a payout, or answers for the one already sent under this reference (the amount and
    * beneficiary must then be the same, else BankRequestRejectedError). May throw
    * BankTimeoutError: the payout is then unknown, not failed.

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { testLogger } from '../test/support/logger';
 import { creditsStatement } from '../test/support/statement-files';
 import { fetchBankStatements } from './fetch-bank-statements';
+import { escrowAccountIs } from '../test/support/escrow-account';
 
 // The worker's daily fetch (docs/reconciliation.md, "The daily fetch"; workflows/worker/main.ts:
 // "a worker that was down catches up at its next turn"), against a bank whose files are written
@@ -47,6 +48,7 @@ describe('the daily statement fetch', () => {
     files.set(`${d1} CNY`, { format: 'CSV', content: s1.csv });
     files.set(`${d2} CNY`, { format: 'CSV', content: s2.csv });
     const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(files), currencies: ['CNY'] };
+    await escrowAccountIs(db.prisma, account);
 
     // The morning after d0, the worker fetches d0.
     expect(await fetchBankStatements(ctx, at(d1, 10))).toEqual([`${d0} CNY`]);
@@ -61,6 +63,7 @@ describe('the daily statement fetch', () => {
     const day: IsoDate = '2026-04-06';
     const files = new Map<string, StatementFile>([[`${day} USD`, { format: 'CSV', content: creditsStatement(account, day, 'USD', '0.00', ['25.00']).csv }]]);
     const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(files, ['CNY']), currencies: ['CNY', 'USD'] };
+    await escrowAccountIs(db.prisma, account, ['CNY', 'USD']);
 
     // The CNY statement fails this turn (to be tried at the next); USD is there to import.
     await fetchBankStatements(ctx, at(addDays(day, 1), 10)).catch(() => undefined);

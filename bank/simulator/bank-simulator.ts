@@ -280,6 +280,11 @@ export class BankSimulator implements BankAdapter {
     };
   }
 
+  /** The simulated bank keeps one escrow account for every currency. */
+  escrowAccountOf(): string {
+    return this.escrowAccountNumber;
+  }
+
   async fetchStatementFile(date: string, currency: string, format: StatementFileFormat): Promise<StatementFile> {
     if (!(STATEMENT_FILE_FORMATS as readonly string[]).includes(format)) reject(`format must be one of ${STATEMENT_FILE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
     const document = await this.statementDocument(date, currency);

@@ -13,6 +13,7 @@ import { dispatchWebhookDeliveries } from '../../use-cases/dispatch-webhook-deli
 import { startVoucherPayments } from '../../use-cases/start-voucher-payments';
 import { startWebhookDispatch } from './webhook-dispatch';
 import { fetchBankStatements } from '../../use-cases/fetch-bank-statements';
+import { registerEscrowAccount } from '../../prisma/stores/escrow-account-store';
 import { renderReconciliationReportPdfs } from './render-reconciliation-report-pdfs';
 import { repeatEvery } from './repeat-every';
 import { startInboundPoller } from './inbound-poller';
@@ -57,7 +58,10 @@ const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.
 // A loop of the worker rather than a Temporal Schedule: the fetch and the import are one
 // idempotent use case that needs the bank adapter this process holds, a turn that finds the day
 // imported does nothing, and a worker that was down catches up at its next turn.
-const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS };
+// The escrow account of each fetched currency is the bank adapter's, registered for the API too:
+// only its statements are imported, and a day's report is of its statement.
+for (const currency of config.BANK_STATEMENT_CURRENCIES) await registerEscrowAccount(prisma, logger, { currency, accountNumber: bank.adapter.escrowAccountOf(currency) }, new Date());
+const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS, cutOff: cutOffSettings(config) };
 const statements = repeatEvery(() => fetchBankStatements({ prisma, logger, bank: bank.adapter, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings }), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
   immediately: true,
   failure: "fetching or importing yesterday's bank statement failed; retrying at the next turn",
