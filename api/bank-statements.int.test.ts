@@ -21,6 +21,7 @@ import { testLogger } from '../test/support/logger';
 import { createActor, type TestActor } from '../test/support/parties';
 import { actorOf, registrationInput } from '../test/support/receivables';
 import { createPayoutActivities } from '../workflows/activities/payout-activities';
+import { escrowAccountIs } from '../test/support/escrow-account';
 
 // The escrow bank's statement, imported over real HTTP and matched against the ledger, with the
 // bank simulator as the bank and real PostgreSQL (docs/reconciliation.md). Each scenario plays on
@@ -71,11 +72,12 @@ describe('bank statements', () => {
     return results;
   }
 
-  /** A bank of its own (its own escrow account) whose clock the test moves. */
-  function bankAt(start: Date) {
+  /** A bank of its own (its own escrow account, the platform's from now on) whose clock the test moves. */
+  async function bankAt(start: Date) {
     sequence += 1;
     const state = { now: start };
     const bank = new BankSimulator({ pool: db.url, escrowAccountNumber: `3100${String(process.pid).padStart(8, '0')}${String(sequence).padStart(3, '0')}`, clock: () => state.now });
+    await escrowAccountIs(db.prisma, bank.escrowAccountNumber);
     return { bank, state };
   }
 
@@ -128,7 +130,7 @@ describe('bank statements', () => {
   it('matches a clean day, reads camt.053 and CSV alike, answers a second import with the stored statement, and refuses a broken chain of balances', async () => {
     const t0 = morningOf(40);
     const day = businessDateOf(t0);
-    const { bank, state } = bankAt(t0);
+    const { bank, state } = await bankAt(t0);
     try {
       const { payout, topUp, status } = await disbursedAt(bank, t0);
       expect(status).toBe('SETTLED');
@@ -182,7 +184,7 @@ describe('bank statements', () => {
 
   it('refuses malformed files with what is wrong and where, and anyone but an operator', async () => {
     const t0 = morningOf(45);
-    const { bank } = bankAt(t0);
+    const { bank } = await bankAt(t0);
     try {
       const camt = await bank.fetchStatementFile(businessDateOf(t0), 'CNY', 'CAMT053');
       expect(await importFile('CAMT053', camt.content.replace('</Stmt>', '</Stmnt>'))).toMatchObject({ __typename: 'ValidationError', code: 'STATEMENT_MALFORMED', issues: [{ path: ['content', expect.stringMatching(/^line \d+, column \d+$/)] }] });
@@ -200,7 +202,7 @@ describe('bank statements', () => {
   it('finds a payout the bank returned 7 days after it settled, books it back to the supplier and lets a person pay it again', async () => {
     const t0 = morningOf(30);
     const day = businessDateOf(t0);
-    const { bank, state } = bankAt(t0);
+    const { bank, state } = await bankAt(t0);
     try {
       const { financing, payout, payouts, supplierActor, supplierCode } = await disbursedAt(bank, t0, { behaviour: 'RETURN_AFTER', delayMs: 7 * DAY_MS, reason: '收款人户名不符 name does not match' });
       expect(linesOf(await importFile('CAMT053', (await bank.fetchStatementFile(day, 'CNY', 'CAMT053')).content)).map((line: any[]) => line[3])).toEqual(['MATCHED', 'MATCHED']);
@@ -230,7 +232,7 @@ describe('bank statements', () => {
   it('matches a credit by its virtual account whatever its memo, holds an unknown credit as BANK_ONLY until the feed books it, counts a repeated line once, and escalates a payout the bank never executed', async () => {
     const t0 = morningOf(20);
     const day = businessDateOf(t0);
-    const { bank, state } = bankAt(t0);
+    const { bank, state } = await bankAt(t0);
     try {
       // The bank never receives the payout; a faulty booking records it settled anyway.
       const { payout, funderVan, topUp } = await disbursedAt(bank, t0, { behaviour: 'TIMEOUT_NOT_RECEIVED' });
@@ -282,7 +284,7 @@ describe('bank statements', () => {
   it('gives lines that compete for the same credits by virtual account each credit once, in the statement\'s order, and leaves the line over BANK_ONLY', async () => {
     const t0 = morningOf(40);
     const day = businessDateOf(t0);
-    const { bank, state } = bankAt(t0);
+    const { bank, state } = await bankAt(t0);
     try {
       const { funder } = await createFinancingParties(db.prisma);
       const van = (await findAccountByCode(db.prisma, partyAccountCode(funder.partyId, 'FUNDER_FUNDING', 'CNY')))!.virtualAccountNumber!;
@@ -312,7 +314,7 @@ describe('bank statements', () => {
   it('holds a line an approved offline receipt expects as BANK_ONLY until the feed books the money, then matches it', async () => {
     const t0 = morningOf(50);
     const day = businessDateOf(t0);
-    const { bank, state } = bankAt(t0);
+    const { bank, state } = await bankAt(t0);
     try {
       const { financing } = await disbursedAt(bank, t0);
       const maker = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'] });

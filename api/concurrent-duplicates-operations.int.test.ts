@@ -6,12 +6,13 @@ import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { startTestApi, type TestApi } from '../test/support/api';
-import { statementCsv, statementDay } from '../test/support/authorization-world';
+import { ESCROW_ACCOUNT_NUMBER, statementCsv, statementDay } from '../test/support/authorization-world';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { duplicateDelivery } from '../test/support/duplicate-delivery';
 import { createFinancingParties, disburseDirectly } from '../test/support/financings';
 import { globalId, rowId } from '../test/support/global-ids';
 import { createActor, type TestActor } from '../test/support/parties';
+import { escrowAccountIs } from '../test/support/escrow-account';
 
 // Duplicate delivery over real HTTP of the operators' maker-checker mutations, the ones that
 // move money by hand or decide what money parked in suspense becomes: each sent three times at
@@ -57,6 +58,7 @@ describe('operators’ maker-checker mutations delivered three times at once', (
     db = await createTestDatabase();
     api = await startTestApi(db.prisma);
     platform = await ensurePlatformAccounts(db.prisma);
+    await escrowAccountIs(db.prisma, ESCROW_ACCOUNT_NUMBER);
     operatorMaker = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'] });
     operatorChecker = await createActor(db.prisma, { partyId: operatorMaker.partyId, userRoles: ['CHECKER'] });
   });

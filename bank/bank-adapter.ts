@@ -128,9 +128,10 @@ export interface BankAdapter {
    */
   listInboundCredits(cursor: string | null, limit: number): Promise<{ credits: InboundCredit[]; cursor: string | null }>;
   /**
-   * The platform's escrow account (存管户) in `currency`, digits only: the account whose
-   * statements the daily fetch reads and reconciles. A bank may hold each currency in an
-   * account of its own, or all of them in one.
+   * The platform's escrow account (存管户) at this bank in `currency`, digits only: every payout
+   * leaves it, every inbound credit reaches it, and its statements alone are fetched and
+   * reconciled. The worker registers it when it starts (docs/reconciliation.md, "Importing"). A
+   * bank may hold each currency in an account of its own, or all of them in one.
    */
   escrowAccountNumberOf(currency: string): string;
   /** The statement of one business date (every date has one: a day without movement has no lines); lines in booking order. */

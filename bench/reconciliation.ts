@@ -14,6 +14,7 @@ import { Decimal } from '../domain/money';
 import { createPrismaClient } from '../prisma/client';
 import { importStatement } from '../prisma/stores/bank-statement-store';
 import { ensurePlatformAccounts, openPartyAccounts } from '../prisma/stores/chart-of-accounts';
+import { registerEscrowAccount } from '../prisma/stores/escrow-account-store';
 import type { LedgerAccountView } from '../prisma/stores/ledger/accounts';
 import { postBatch, type PostTransactionInput } from '../prisma/stores/ledger/postings';
 import { produceReconciliationReport } from '../use-cases/produce-reconciliation-report';
@@ -174,6 +175,8 @@ export async function runReconciliationBenchmark(databaseUrl: string, log: (line
     const movements = plannedMovements(day);
     log(`recon.day: booking ${movements.filter((movement) => movement.side !== 'BANK_ONLY').length} movements of ${day} in the ledger (batches of ${POSTING_BATCH})`);
     const platform = await ensurePlatformAccounts(pool, CURRENCY);
+    // The day's report is of the platform's escrow account, as the worker registers it at start.
+    await registerEscrowAccount(prisma, logger, { currency: CURRENCY, accountNumber: ESCROW_ACCOUNT_NUMBER }, new Date());
     const parties = await pool.query<{ id: string }>(
       `INSERT INTO party (legal_name, credit_code, roles)
        SELECT '基准供应商 Bench supplier ' || n, '91440300BENCH' || lpad(n::text, 5, '0'), ARRAY['SUPPLIER']::party_role[] FROM generate_series(1, $1::int) AS n

@@ -7,6 +7,7 @@ import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
 import { ensurePlatformAccounts, openPartyAccounts } from '../prisma/stores/chart-of-accounts';
+import { registerEscrowAccount } from '../prisma/stores/escrow-account-store';
 import { databaseIsEmpty, formatTokens, seedDevelopmentData, type SeededToken } from '../prisma/seed';
 import { createBankAdapter } from '../bank/create-bank-adapter';
 import { createActivities } from '../workflows/activities';
@@ -155,7 +156,9 @@ try {
   const poller = startInboundPoller(() => bookInboundCredits(inbound), config.BANK_POLL_INTERVAL_MS, logger);
   stops.push(() => poller.stop());
   // The escrow account's statements up to yesterday, fetched and reconciled as the deployed worker does (workflows/worker/main.ts).
-  const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS };
+  // The bank adapter's escrow account, registered as the deployed worker does: only its statements are imported.
+  for (const currency of config.BANK_STATEMENT_CURRENCIES) await registerEscrowAccount(prisma, logger, { currency, accountNumber: bank.adapter.escrowAccountNumberOf(currency) }, new Date());
+  const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS, cutOff: cutOffSettings(config) };
   const statementFetch = { ...inbound, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings, cutOff: cutOffSettings(config) };
   const statements = repeatEvery(() => fetchBankStatements(statementFetch, new Date()), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
     immediately: true,

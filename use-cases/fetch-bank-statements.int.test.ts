@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { testLogger } from '../test/support/logger';
 import { creditsStatement } from '../test/support/statement-files';
 import { BankStatementFetchError, fetchBankStatements, STATEMENT_FETCH_DAYS_PER_TURN_MAX } from './fetch-bank-statements';
+import { escrowAccountIs } from '../test/support/escrow-account';
 
 // The worker's daily fetch (docs/reconciliation.md, "The daily fetch"; workflows/worker/main.ts:
 // "a worker that was down fetches the days it missed over its next turns"), against a bank whose
@@ -69,6 +70,7 @@ describe('the daily statement fetch', () => {
     files.set(`${d1} CNY`, { format: 'CSV', content: s1.csv });
     files.set(`${d2} CNY`, { format: 'CSV', content: s2.csv });
     const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(account, files), currencies: ['CNY'], cutOff: DEFAULT_CUT_OFF };
+    await escrowAccountIs(db.prisma, account);
 
     // The morning after d0, the worker fetches d0.
     expect(await fetchBankStatements(ctx, at(d1, 10))).toEqual([`${d0} CNY`]);
@@ -83,6 +85,7 @@ describe('the daily statement fetch', () => {
     const day: IsoDate = '2026-04-06';
     const files = new Map<string, StatementFile>([[`${day} USD`, { format: 'CSV', content: creditsStatement(account, day, 'USD', '0.00', ['25.00']).csv }]]);
     const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(account, files, ['CNY']), currencies: ['CNY', 'USD'], cutOff: DEFAULT_CUT_OFF };
+    await escrowAccountIs(db.prisma, account, ['CNY', 'USD']);
 
     // The CNY statement fails this turn (to be tried at the next); USD is there to import.
     await fetchBankStatements(ctx, at(addDays(day, 1), 10)).catch(() => undefined);
@@ -94,6 +97,7 @@ describe('the daily statement fetch', () => {
     const d0: IsoDate = '2026-05-04';
     const files = chainOf(account, 'CNY', d0, 10);
     const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(account, files), currencies: ['CNY'], cutOff: DEFAULT_CUT_OFF };
+    await escrowAccountIs(db.prisma, account);
     const days = (from: number, count: number) => Array.from({ length: count }, (_, i) => `${addDays(d0, from + i)} CNY`);
 
     expect(await fetchBankStatements(ctx, at(addDays(d0, 1), 10))).toEqual(days(0, 1));
@@ -115,6 +119,7 @@ describe('the daily statement fetch', () => {
     chainOf(account, 'USD', addDays(d0, 3), 1, files);
     const { logger, lines } = keptLogger();
     const ctx = { prisma: db.prisma, logger, bank: bankOf(account, files), currencies: ['CNY', 'USD'], cutOff: DEFAULT_CUT_OFF };
+    await escrowAccountIs(db.prisma, account, ['CNY', 'USD']);
     await fetchBankStatements({ ...ctx, currencies: ['CNY'] }, at(addDays(d0, 1), 10));
 
     // The bank has no file of the day after next yet: the CNY day after it waits, USD goes in, the turn fails.
@@ -137,9 +142,12 @@ describe('the daily statement fetch', () => {
     const other = '310066661018800000706';
     const d0: IsoDate = '2026-07-06';
     const at1 = at(addDays(d0, 1), 10);
-    // Another account's statement of the same day and currency is in (another bank's adapter fetched it).
+    // Another account's statement of the same day and currency is in: the escrow account was that
+    // one when it was fetched, and has moved since.
+    await escrowAccountIs(db.prisma, other);
     await fetchBankStatements({ prisma: db.prisma, logger: testLogger, bank: bankOf(other, chainOf(other, 'CNY', d0, 1)), currencies: ['CNY'], cutOff: DEFAULT_CUT_OFF }, at1);
     const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(escrow, chainOf(escrow, 'CNY', d0, 3)), currencies: ['CNY'], cutOff: DEFAULT_CUT_OFF };
+    await escrowAccountIs(db.prisma, escrow);
     expect(await fetchBankStatements(ctx, at1)).toEqual([`${d0} CNY`]);
     expect(await fetchBankStatements(ctx, at(addDays(d0, 3), 10))).toEqual([`${addDays(d0, 1)} CNY`, `${addDays(d0, 2)} CNY`]);
   });

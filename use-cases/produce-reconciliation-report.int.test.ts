@@ -22,6 +22,7 @@ import { actorOf } from '../test/support/receivables';
 import { createCutOffActivities } from '../workflows/activities/cut-off-activities';
 import { importBankStatement } from './import-bank-statement';
 import { produceReconciliationReport } from './produce-reconciliation-report';
+import { escrowAccountIs } from '../test/support/escrow-account';
 
 // The daily reconciliation report over three days of one ledger and one escrow account, with the
 // bank simulator as the bank and real PostgreSQL. The ledger's postings are dated in their days
@@ -59,6 +60,7 @@ describe('the daily reconciliation report', () => {
     operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'] });
     api = await startTestApi(db.prisma);
     bank = new BankSimulator({ pool: db.url, escrowAccountNumber: `3100${String(process.pid).padStart(8, '0')}777`, clock: () => clock.now });
+    await escrowAccountIs(db.prisma, bank.escrowAccountNumber);
   });
   afterAll(async () => {
     await api?.close();

@@ -23,6 +23,7 @@ import { createActor, type TestActor } from '../test/support/parties';
 import { actorOf, registrationInput } from '../test/support/receivables';
 import { createPayoutActivities } from '../workflows/activities/payout-activities';
 import { importBankStatement } from './import-bank-statement';
+import { escrowAccountIs } from '../test/support/escrow-account';
 
 // Thirty simulated days of a custody platform, reconciled day by day against the bank simulator
 // (docs/reconciliation.md, "The identity, every day"). The money moves through the stores and
@@ -74,6 +75,7 @@ describe('thirty simulated days reconciled day by day', () => {
     operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'CHECKER', 'ADMIN'], legalName: '深圳前海供应链平台运营有限公司' });
     parties = await createFinancingParties(db.prisma, { programLimit: '1000000000.00', supplierLimit: '1000000000.00', obligorLimit: '1000000000.00' });
     bank = new BankSimulator({ pool: db.url, escrowAccountNumber: `3100${String(process.pid).padStart(8, '0')}555`, clock: () => clock.now });
+    await escrowAccountIs(db.prisma, bank.escrowAccountNumber);
   });
   afterAll(async () => {
     await bank?.close();

@@ -22,6 +22,7 @@ import { createActor, type TestActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
 import { importBankStatement } from './import-bank-statement';
 import { produceReconciliationReport } from './produce-reconciliation-report';
+import { escrowAccountIs } from '../test/support/escrow-account';
 
 // Resolving reconciliation differences by hand, with four eyes, over five days of one ledger and
 // the bank simulator's escrow account. Day 1: a funder's top-up the feed books, and a credit of
@@ -59,6 +60,7 @@ describe('resolving reconciliation items', () => {
     checker = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['CHECKER'] });
     api = await startTestApi(db.prisma);
     bank = new BankSimulator({ pool: db.url, escrowAccountNumber: `3100${String(process.pid).padStart(8, '0')}555`, clock: () => clock.now });
+    await escrowAccountIs(db.prisma, bank.escrowAccountNumber);
   });
   afterAll(async () => {
     await api?.close();

@@ -1,11 +1,17 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { CutOffSettings } from '../domain/accounting-day';
 import type { PrismaClient } from '../prisma/client';
 import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
 
 export interface ReconciliationSettings {
   /** Days an unresolved reconciliation item stays OPEN before it needs attention and operators are told. */
   escalateAfterDays: number;
+  /**
+   * The cut-off (CUT_OFF_ZONE, CUT_OFF_TIME): a statement is of a day that ended at midnight in
+   * its zone, before which the import refuses it. DEFAULT_CUT_OFF when absent.
+   */
+  cutOff?: CutOffSettings;
 }
 
 /** RECONCILIATION_ESCALATE_AFTER_DAYS when not configured: T+1 and T+2 retried, escalated on the third day. */

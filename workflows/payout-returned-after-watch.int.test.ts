@@ -21,6 +21,7 @@ import { bookInboundCredits } from '../use-cases/book-inbound-credits';
 import { importBankStatement } from '../use-cases/import-bank-statement';
 import { RETURN_WATCH_DAYS } from './definitions/financing/payout';
 import { workflowIds } from './contracts/workflow-ids';
+import { escrowAccountIs } from '../test/support/escrow-account';
 
 // A payout the beneficiary's bank sends back after the financing's workflow stopped watching it
 // (docs/reconciliation.md, "Payout returns after the watch"): the workflow saw it settled; the
@@ -46,6 +47,7 @@ describe('a payout returned after the watch, on the time-skipping server', () =>
     await ensurePlatformAccounts(db.prisma);
     stack = await startTimeSkippingStack(db);
     ({ env, bank, api } = stack);
+    await escrowAccountIs(db.prisma, bank.escrowAccountNumber);
     worker = await createTestWorker(db.prisma, { connection: env.nativeConnection, namespace: env.namespace, taskQueue: api.taskQueue, bank });
   });
   afterEach(async () => {
@@ -96,8 +98,10 @@ describe('a payout returned after the watch, on the time-skipping server', () =>
 
       const ctx = { prisma: db.prisma, logger: testLogger };
       let returnsBooked = 0;
-      for (let day = settledOn; day <= addDays(settledOn, 8); day = addDays(day, 1)) {
-        const imported = await importBankStatement(ctx, await actorOf(db.prisma, operator), await bank.fetchStatementFile(day, 'CNY', 'CAMT053'));
+      // Every day that has ended by the business clock (today's statement is not a statement yet).
+      const now = new Date(await env.currentTimeMs());
+      for (let day = settledOn; day < businessDateOf(now); day = addDays(day, 1)) {
+        const imported = await importBankStatement(ctx, await actorOf(db.prisma, operator), await bank.fetchStatementFile(day, 'CNY', 'CAMT053'), now);
         returnsBooked += imported.returnsBooked;
       }
       expect(returnsBooked).toBe(1);
@@ -136,7 +140,7 @@ describe('a payout returned after the watch, on the time-skipping server', () =>
       const ctx = { prisma: db.prisma, logger: testLogger };
       let returnsBooked = 0;
       for (let day = settledOn; day <= addDays(settledOn, 7); day = addDays(day, 1)) {
-        returnsBooked += (await importBankStatement(ctx, await actorOf(db.prisma, operator), await bank.fetchStatementFile(day, 'CNY', 'CAMT053'))).returnsBooked;
+        returnsBooked += (await importBankStatement(ctx, await actorOf(db.prisma, operator), await bank.fetchStatementFile(day, 'CNY', 'CAMT053'), new Date(await env.currentTimeMs()))).returnsBooked;
       }
       expect(returnsBooked).toBe(1);
       expect(await balance(supplierCode)).toBe('787200.00');

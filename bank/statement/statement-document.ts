@@ -1,3 +1,4 @@
+import { cutOffInstant } from '../../domain/accounting-day';
 import { addDays, isIsoDate, type IsoDate } from '../../domain/business-date';
 import { ValidationError } from '../../domain/errors';
 import { AmountError, AMOUNT_MAX, Decimal, formatAmount, isCurrency, minorUnits, parseAmount, type Currency } from '../../domain/money';
@@ -194,6 +195,29 @@ export function checkStatementDocument(document: StatementDocument, entryWhere: 
     );
   }
   return document;
+}
+
+/**
+ * A statement is the bank's account of a day it has ended: the statement day runs to midnight
+ * in the accounting zone (docs/reconciliation.md, "The cut-off and midnight"), and only after
+ * it may every movement of the day be on it. A file of a day that has not ended (today's before
+ * midnight, a year typed wrong, a test file dated 2099) is refused: stored, it would stay for
+ * ever (statements are never deleted), and every real day after it would have to continue its
+ * balances into it. `now` is the business clock of the import.
+ */
+export function checkStatementDayEnded(document: Pick<StatementDocument, 'date'>, now: Date, zone: string): void {
+  const ends = cutOffInstant(document.date, { zone, time: '24:00' });
+  if (now.getTime() < ends.getTime()) {
+    throw new ValidationError(
+      [
+        {
+          path: ['content', 'statementDate'],
+          message: `the statement is of ${document.date}, a day that has not ended yet: it ends at midnight ${zone} (${ends.toISOString()}) and it is ${now.toISOString()}; a bank's end-of-day statement is of a day that has ended`,
+        },
+      ],
+      'STATEMENT_DAY_NOT_ENDED',
+    );
+  }
 }
 
 export function sameEntry(a: StatementEntry, b: StatementEntry): boolean {

@@ -4,6 +4,7 @@ import type { PayoutView } from '../../bank/bank-adapter';
 import type { StatementDocument, StatementFileFormat } from '../../bank/statement/statement-document';
 import { addDays, businessDateOf, startOfBusinessDate, type IsoDate } from '../../domain/business-date';
 import { isOperator, type Actor } from '../../domain/actor';
+import { maskBankAccountNumber } from '../../domain/party-rules';
 import { ConflictError, StatementContinuityError } from '../../domain/errors';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { databaseUrlOf, type BankStatement, type Payout, type Prisma, type PrismaClient } from '../client';
@@ -94,7 +95,7 @@ export async function importStatement(prisma: PrismaClient, document: StatementD
     );
     if (existing) {
       if (existing.content_sha256 === statementDigest(document)) return { id: existing.id, created: false };
-      throw new ConflictError('STATEMENT_ALREADY_IMPORTED', `a different statement of ${document.date} for account ${document.accountNumber} (${document.currency}) was imported on ${existing.imported_at.toISOString()}; a day is imported once`);
+      throw new ConflictError('STATEMENT_ALREADY_IMPORTED', `a different statement of ${document.date} for account ${maskBankAccountNumber(document.accountNumber)} (${document.currency}) was imported on ${existing.imported_at.toISOString()}; a day is imported once`);
     }
     await assertContinuity(client, document);
     const statement = await storeStatement(client, document, options, now);

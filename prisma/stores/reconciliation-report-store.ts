@@ -21,7 +21,7 @@ export interface ProducedReport {
   outcome: 'CREATED' | 'RECOMPUTED' | 'UNCHANGED';
 }
 
-/** Why no report can be made yet: the day is still open, or its statement is not imported. */
+/** Why no report can be made yet: the day is still open, or the escrow account's statement of it is not imported. */
 export type ReportNotReady = { notReady: 'DAY_OPEN' | 'NO_STATEMENT' };
 
 // The differences of a day ($3, cut off at $4), each with the ledger booking that explains it
@@ -118,7 +118,10 @@ async function computeAndStore(prisma: PrismaClient, date: IsoDate, currency: Cu
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`reconciliation_report:${date}:${currency}`}))`;
     const day = await tx.accountingDay.findUnique({ where: { businessDate: dateColumn(date) } });
     if (day?.status !== 'CLOSED') return { notReady: 'DAY_OPEN' as const };
-    const statement = await tx.bankStatement.findFirst({ where: { statementDate: dateColumn(date), currency }, orderBy: { accountNumber: 'asc' } });
+    // The report is of the platform's escrow account (the ledger keeps one per currency), never
+    // of another account's statement of the day, such as one stored before such files were refused.
+    const escrow = await tx.escrowBankAccount.findUnique({ where: { currency }, select: { accountNumber: true } });
+    const statement = escrow ? await tx.bankStatement.findUnique({ where: { accountNumber_currency_statementDate: { accountNumber: escrow.accountNumber, currency, statementDate: dateColumn(date) } } }) : null;
     if (!statement) return { notReady: 'NO_STATEMENT' as const };
 
     const [movements] = await tx.$queryRawUnsafe<[{ credits: string; debits: string }]>(STATEMENT_MOVEMENTS_SQL, statement.id);

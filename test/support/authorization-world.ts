@@ -19,6 +19,7 @@ import { createFinancingParties, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS } fr
 import { globalId } from './global-ids';
 import { createActor, type TestActor } from './parties';
 import { actorOf, registerDirectly, uniqueInvoiceNumber } from './receivables';
+import { escrowAccountIs } from './escrow-account';
 
 // The world the authorization matrix is tried in (api/authorization-matrix.int.test.ts): a deal
 // between a supplier, a core enterprise and a funder, with a silent and a disclosed financing and
@@ -52,7 +53,8 @@ const USER_ROLE_CALLERS: readonly UserRole[] = ['ADMIN', 'MAKER', 'CHECKER', 'VI
 const SUPPLIER_NAME = '深圳市华强精密电子有限公司';
 const PAYOUT_ACCOUNT = { accountName: SUPPLIER_NAME, accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' };
 const NEW_PAYOUT_ACCOUNT = { accountName: SUPPLIER_NAME, accountNumber: '6222020200998877665', bankName: '中国建设银行深圳分行' };
-const ESCROW_ACCOUNT_NUMBER = '310066661018800000999';
+/** The platform's escrow account in the world: `statementCsv` writes its statements. */
+export const ESCROW_ACCOUNT_NUMBER = '310066661018800000999';
 
 /** A party of `roles` with one user of each role, for the "each party kind with each role" callers. */
 async function partyWithEveryRole(prisma: PrismaClient, roles: PartyRole[]): Promise<Array<TestActor & { userRoles: UserRole[] }>> {
@@ -77,6 +79,7 @@ type WorldTarget = Exclude<TargetType, 'ReconciliationItem'>;
 
 export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Omit<AuthorizationWorld, 'statementDate' | 'deal'> & { deal: Record<WorldTarget, string>; operatorMaker: TestActor }> {
   const now = new Date();
+  await escrowAccountIs(prisma, ESCROW_ACCOUNT_NUMBER);
   // The deal: a silent program and a disclosed one between the same funder and core enterprise.
   const parties = await createFinancingParties(prisma, { assignmentMode: 'SILENT' });
   const admin = await actorOf(prisma, parties.admin);

@@ -20,6 +20,7 @@ import { createFinancingParties, TEST_FINANCING_WINDOWS } from './financings';
 import { testLogger } from './logger';
 import { createActor } from './parties';
 import { actorOf, registrationInput } from './receivables';
+import { escrowAccountIs } from './escrow-account';
 
 // The days of a reconciliation scenario (docs/reconciliation.md, "Scenarios"): a database, an
 // escrow account of the bank simulator and a business clock of their own; money in through the
@@ -50,6 +51,7 @@ export async function reconciliationWorld(daysAgo: number) {
   const funding = (await findAccountByCode(db.prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')))!;
   const coreRepayment = (await findAccountByCode(db.prisma, partyAccountCode(parties.core.partyId, 'CORE_REPAYMENT', 'CNY')))!;
   const platform = await ensurePlatformAccounts(db.prisma, 'CNY');
+  await escrowAccountIs(db.prisma, bank.escrowAccountNumber);
   const operatorActor = await actorOf(db.prisma, operator);
   const payouts = createPayoutActivities({ prisma: db.prisma, logger: testLogger, bank });
 

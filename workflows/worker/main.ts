@@ -13,6 +13,7 @@ import { dispatchWebhookDeliveries } from '../../use-cases/dispatch-webhook-deli
 import { startVoucherPayments } from '../../use-cases/start-voucher-payments';
 import { startWebhookDispatch } from './webhook-dispatch';
 import { fetchBankStatements } from '../../use-cases/fetch-bank-statements';
+import { registerEscrowAccount } from '../../prisma/stores/escrow-account-store';
 import { renderReconciliationReportPdfs } from './render-reconciliation-report-pdfs';
 import { repeatEvery } from './repeat-every';
 import { startInboundPoller } from './inbound-poller';
@@ -59,8 +60,10 @@ const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.
 // idempotent use case that needs the bank adapter this process holds, a turn that finds
 // yesterday imported does nothing, and a worker that was down fetches the days it missed over
 // its next turns. A currency that fails does not hold up the others; the turn still fails, and
-// the loop logs it.
-const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS };
+// the loop logs it. The escrow account of each fetched currency is the bank adapter's, registered
+// for the API too: only its statements are imported, and a day's report is of its statement.
+for (const currency of config.BANK_STATEMENT_CURRENCIES) await registerEscrowAccount(prisma, logger, { currency, accountNumber: bank.adapter.escrowAccountNumberOf(currency) }, new Date());
+const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS, cutOff: cutOffSettings(config) };
 const statementFetch = { prisma, logger, bank: bank.adapter, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings, cutOff: cutOffSettings(config) };
 const statements = repeatEvery(() => fetchBankStatements(statementFetch, new Date()), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
   immediately: true,
