@@ -15,7 +15,7 @@ import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 import { matchExpectedReceipt } from './offline-receipt-store';
 import { notifyOperators } from './operator-notices';
-import { findParkedStatementCredit, recordCreditExplainedByParking, type ParkedStatementCredit } from './parked-statement-credit';
+import { findParkedStatementCredit, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
@@ -70,8 +70,9 @@ async function bookedOf(tx: Tx | PrismaClient, credit: InboundCreditRow, replaye
 
 const BANK_LINE_KEPT = 'BANK_LINE_KEPT';
 
-function unbookedOf(exception: InboundException, replayed: boolean): UnbookedCredit {
-  return { bankReference: exception.bankReference, credit: null, financingId: null, fundedPartyId: null, exception, replayed };
+/** The feed's line `bankReference`, kept by `exception` (its own, or a parked statement credit the line turned out to be). */
+function unbookedOf(bankReference: string, exception: InboundException, replayed: boolean): UnbookedCredit {
+  return { bankReference, credit: null, financingId: null, fundedPartyId: null, exception, replayed };
 }
 
 /** Books and matches one inbound credit, once per bank reference; a credit the ledger refuses throws (see receiveInboundCredit). */
@@ -98,7 +99,7 @@ export async function recordInboundCredit(prisma: PrismaClient, credit: InboundC
  */
 export async function receiveInboundCredit(prisma: PrismaClient, credit: InboundCredit): Promise<InboundResult> {
   const kept = await keptBankLine(prisma, credit.bankReference);
-  if (kept) return unbookedOf(kept, true);
+  if (kept) return unbookedOf(credit.bankReference, kept, true);
   let refusal: unknown;
   try {
     return await recordInboundCredit(prisma, credit);
@@ -306,8 +307,8 @@ async function recordCreditWakeUps(tx: Tx, bankReference: string, route: Route, 
  * credit, and everything a credit triggers follows as for any other (an expected offline receipt
  * matched, a financing's repayment or a funder's funding woken). The parked exception is
  * RESOLVED by that posting (a proposal waiting on it is withdrawn: the bank's own line said whose
- * the money is) and names the feed's line; a MATCHED reconciliation item names the credit, so
- * that no statement line or ledger-only check counts it again.
+ * the money is) and names the feed's line; the statement line's item is MATCHED to the credit,
+ * so that no other statement line or ledger-only check counts it again.
  */
 async function bookOutOfSuspense(
   tx: Tx,
@@ -374,7 +375,7 @@ async function bookOutOfSuspense(
       feedBankReference: credit.bankReference,
     },
   });
-  await recordCreditExplainedByParking(tx, parked, { id: row.id, bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber, amount: held, currency }, match);
+  await matchParkedLine(tx, parked, { id: row.id, bankReference: credit.bankReference }, match);
   await matchExpectedReceipt(tx, row);
   await recordCreditWakeUps(tx, credit.bankReference, route, currency);
   return bookedOf(tx, row, false);
@@ -407,7 +408,7 @@ async function keepParked(tx: Tx, credit: InboundCredit, parked: ParkedStatement
       `inbound:${credit.bankReference}:parked-already-resolved`,
     );
   }
-  return unbookedOf(exception, false);
+  return unbookedOf(credit.bankReference, exception, false);
 }
 
 const RESOLVED_AS: Record<NonNullable<InboundException['resolutionKind']>, string> = {
@@ -475,9 +476,9 @@ function bankLineOf(credit: InboundCredit) {
 async function keepUnbookable(tx: Tx, credit: InboundCredit, why: string): Promise<UnbookedCredit> {
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text`;
   const kept = await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference } });
-  if (kept) return unbookedOf(kept, true);
+  if (kept) return unbookedOf(credit.bankReference, kept, true);
   const exception = await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: 'NOT_BOOKABLE', detail: `the ledger cannot hold this credit: ${why}`.slice(0, 500) } });
-  return unbookedOf(exception, false);
+  return unbookedOf(credit.bankReference, exception, false);
 }
 
 const INBOUND_CURSOR = 'inbound-credits';

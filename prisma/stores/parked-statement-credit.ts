@@ -88,35 +88,26 @@ export async function findParkedStatementCredit(
 }
 
 /**
- * The feed's credit booked out of suspense is the parked line's money: a MATCHED reconciliation
- * item names the credit, so that no later statement line matches it and the ledger-only check
- * does not list it (the line itself is explained by the parking's posting). It is dated from the
- * accounting day of the booking on, a day whose ledger holds the booking: it is a difference on
- * no day's report. Inside the booking's transaction; the partial unique index of matched credits
- * keeps it one per credit.
+ * The feed's credit booked out of suspense is the parked line's money: the line's item, resolved
+ * by the parking, is MATCHED to the credit by the rule that found it, so that no other statement
+ * line matches the credit and the ledger-only check does not list it (the partial unique index of
+ * matched credits keeps it one line per credit). The item keeps its resolution and the parking's
+ * posting, which dates it: it stays a bank-only difference on every day whose cut-off came before
+ * the parking, and is none after. It is counted as matched from the accounting day of the feed's
+ * booking (last checked then), so the reports of the days before read it as they did.
  */
-export async function recordCreditExplainedByParking(
-  tx: Tx,
-  parked: ParkedStatementCredit,
-  credit: { id: string; bankReference: string; virtualAccountNumber: string; amount: string; currency: Currency },
-  booking: { transactionId: string; effectiveAt: Date },
-): Promise<void> {
+export async function matchParkedLine(tx: Tx, parked: ParkedStatementCredit, credit: { id: string; bankReference: string }, booking: { effectiveAt: Date }): Promise<void> {
   const day = accountingDateOf(booking.effectiveAt, await cutOffSettings(tx));
-  await tx.reconciliationItem.create({
+  const how = parked.rule === 'BANK_REFERENCE' ? 'under the same bank reference' : `by virtual account, amount and a receipt within ${STATEMENT_MATCH_WINDOW_DAYS} days of the value date`;
+  await tx.reconciliationItem.update({
+    where: { id: parked.itemId },
     data: {
       outcome: 'MATCHED',
-      status: 'RESOLVED',
-      kind: 'INBOUND_CREDIT',
-      accountNumber: parked.accountNumber,
-      currency: credit.currency,
-      amount: credit.amount,
-      inboundCreditId: credit.id,
       rule: parked.rule,
-      bookedTransactionId: booking.transactionId,
-      detail: `the feed's credit ${credit.bankReference} to virtual account ${credit.virtualAccountNumber} is statement line ${parked.statementBankReference}, parked in suspense by the resolution of reconciliation item ${parked.itemId}: booked out of suspense`.slice(0, 500),
-      firstStatementDate: dateColumn(day),
+      inboundCreditId: credit.id,
+      detail: `parked in suspense by hand, then reported by the feed as ${credit.bankReference} (matched ${how}): booked out of suspense into the account paid`.slice(0, 500),
       lastCheckedDate: dateColumn(day),
-      resolvedAt: booking.effectiveAt,
+      updatedAt: booking.effectiveAt,
     },
   });
 }
