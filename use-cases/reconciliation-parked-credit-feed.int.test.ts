@@ -203,7 +203,7 @@ describe('a statement credit parked in suspense, then reported by the feed', () 
 
       const settled = await Promise.allSettled([w.feed(w.at(d2, 11)), ...exceptions.map((exception) => decideExceptionResolution(w.db.prisma, checker, exception.id, true, w.at(d2, 11)))]);
       // The feed never fails; an approval that came second finds the money taken.
-      expect(settled[0]!.status).toBe('fulfilled');
+      expect(settled[0].status).toBe('fulfilled');
       for (const approval of settled.slice(1)) if (approval.status === 'rejected') expect(approval.reason).toMatchObject({ code: 'WRONG_STATE' });
 
       // Whoever took each, it left suspense once, into the funder's account.
