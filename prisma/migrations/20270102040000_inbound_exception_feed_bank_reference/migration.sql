@@ -10,6 +10,10 @@ ALTER TABLE "inbound_exception" ADD COLUMN "feed_bank_reference" VARCHAR(64);
 
 CREATE UNIQUE INDEX "inbound_exception_feed_bank_reference_key" ON "inbound_exception"("feed_bank_reference");
 
+-- Every credit the feed books asks whether a parked statement credit is its money: the question
+-- starts from the few parked credits no feed line has explained yet, oldest first.
+CREATE INDEX "inbound_exception_unexplained_parked_idx" ON "inbound_exception"("created_at", "id") WHERE "reason" = 'RECONCILIATION' AND "feed_bank_reference" IS NULL;
+
 -- A parked statement credit the feed's booking moved out of suspense is resolved by that booking,
 -- with no proposal and no person: the bank's own line said which account was paid. It is RESOLVED
 -- as an APPLY to that account with its posting, no maker, no proposal time and no checker, and
