@@ -188,6 +188,28 @@ describe('a statement credit parked in suspense, then reported by the feed', () 
     }
   });
 
+  it("books nothing when the feed reports the parked line's bank reference with another amount, and tells the operators", async () => {
+    const w = await reconciliationWorld(45);
+    try {
+      const d1 = w.day;
+      const received = await w.receive(w.at(d1, 11), w.funding.virtualAccountNumber!, '4000.00');
+      await w.close(d1);
+      // The bank's statement says 4,000.50 under the reference its feed will report as 4,000.00.
+      await w.importDay(d1, 'CSV', (content) => content.replace(',0.00,4000.00,', ',0.00,4000.50,').replace('CREDIT,4000.00,', 'CREDIT,4000.50,'));
+      const d2 = addDays(d1, 1);
+      const { exceptions } = await parkBankOnlyCredits(w, d1, w.at(d2, 9));
+      const results = await w.feed(w.at(d2, 11));
+      expect(results.map((result) => [result.bankReference, result.credit, result.exception?.id])).toEqual([[received.bankReference, null, exceptions[0]!.id]]);
+      expect(await w.db.prisma.inboundCredit.count()).toBe(0);
+      expect(await w.balance(w.platform.ESCROW_BANK.code)).toBe('4000.50');
+      expect(await w.balance(w.platform.SUSPENSE.code)).toBe('4000.50');
+      expect(await w.db.prisma.inboundException.findUniqueOrThrow({ where: { id: exceptions[0]!.id } })).toMatchObject({ status: 'OPEN', feedBankReference: received.bankReference });
+      expect(await w.db.prisma.notification.count({ where: { kind: 'PARKED_CREDIT_REPORTED_DIFFERENTLY' } })).toBe(await w.db.prisma.party.count({ where: { roles: { has: 'PLATFORM' } } }));
+    } finally {
+      await w.drop();
+    }
+  });
+
   it('is taken once when the feed and an operator apply the same parked money at the same time', async () => {
     const w = await reconciliationWorld(43);
     try {

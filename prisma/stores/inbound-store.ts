@@ -237,7 +237,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   const route = await routeOf(tx, credit.virtualAccountNumber, currency);
   if (parked) {
     const waiting = parked.exception.status !== 'RESOLVED';
-    if (waiting && !park && !route.exception) return bookOutOfSuspense(tx, credit, people, parked, { amount, currency, effectiveAt, suspense: accounts.suspense, route });
+    if (waiting && parked.sameMoney && !park && !route.exception) return bookOutOfSuspense(tx, credit, people, parked, { amount, currency, effectiveAt, suspense: accounts.suspense, route });
     return keepParked(tx, credit, parked, route);
   }
   let exception = park ?? route.exception;
@@ -388,10 +388,27 @@ async function bookOutOfSuspense(
  * parked, for the operators as before), or operators have already resolved the parked money
  * (applied, refunded or written off): it left suspense once and the bank holds it once. Unless
  * it went to the very account the feed names, the operators are told that the payer meant that
- * account, for a person to put right (a ledger adjustment, or the refund's payer asked).
+ * account, for a person to put right (a ledger adjustment, or the refund's payer asked). The
+ * feed's line of the statement line's bank reference with another amount is kept likewise, and
+ * told: which of the bank's records is right is for a person to find out.
  */
 async function keepParked(tx: Tx, credit: InboundCredit, parked: ParkedStatementCredit, route: Route): Promise<UnbookedCredit> {
   const exception = await tx.inboundException.update({ where: { id: parked.exception.id }, data: { feedBankReference: credit.bankReference } });
+  if (!parked.sameMoney) {
+    await notifyOperators(
+      tx,
+      {
+        kind: 'PARKED_CREDIT_REPORTED_DIFFERENTLY',
+        subject: `挂账款项金额不符 ${parked.statementBankReference} / Parked money reported with another amount`,
+        body:
+          `The bank feed reported ${credit.amount} ${credit.currency} to virtual account ${credit.virtualAccountNumber} under bank reference ${credit.bankReference}; ` +
+          `the statement showed ${parked.exception.amount} ${parked.exception.currency} under it, parked in suspense by the resolution of reconciliation item ${parked.itemId} ` +
+          `(inbound exception ${parked.exception.id}). Nothing was booked again: find out with the bank which is right.`,
+      },
+      `inbound:${credit.bankReference}:parked-reported-differently`,
+    );
+    return unbookedOf(credit.bankReference, exception, false);
+  }
   const resolved = parked.exception.status === 'RESOLVED';
   if (resolved && !(parked.exception.resolutionKind === 'APPLY' && route.target && parked.exception.applyToAccountId === route.target.id)) {
     const what = RESOLVED_AS[parked.exception.resolutionKind ?? 'APPLY'];

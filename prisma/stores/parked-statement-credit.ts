@@ -29,6 +29,8 @@ export interface ParkedStatementCredit {
   /** When the parking was booked: money leaves suspense no earlier than it came in. */
   parkedAt: Date;
   rule: Extract<ReconciliationRule, 'BANK_REFERENCE' | 'ACCOUNT_AMOUNT_VALUE_DATE'>;
+  /** False when the feed reports the line's bank reference with another amount or currency than the statement's: the bank's two records disagree. */
+  sameMoney: boolean;
 }
 
 interface Candidate {
@@ -37,6 +39,7 @@ interface Candidate {
   accountNumber: string;
   statementBankReference: string;
   parkedAt: Date;
+  sameMoney: boolean;
 }
 
 /**
@@ -45,7 +48,9 @@ interface Candidate {
  * first, with its exception's row locked (FOR UPDATE): the feed and an operator's apply, refund
  * or write-off of the same money are served one after the other, and whichever comes second
  * finds the other's. Null when none does. Any status: the caller decides what a parked credit an
- * operator already resolved means. Call it under the feed's lock of `bankReference`.
+ * operator already resolved means. A line of the same bank reference is the feed's line whatever
+ * the amounts say (`sameMoney` false when they differ): a bank reference names one bank line. Call
+ * it under the feed's lock of `bankReference`.
  */
 export async function findParkedStatementCredit(
   tx: Tx,
@@ -58,7 +63,8 @@ export async function findParkedStatementCredit(
   for (let attempt = 0; attempt < PARKED_CANDIDATES_MAX; attempt += 1) {
     const [candidate] = await tx.$queryRaw<Candidate[]>`
       SELECT e."id"::text AS "exceptionId", i."id"::text AS "itemId", i."account_number" AS "accountNumber",
-             l."bank_reference" AS "statementBankReference", t."effective_at" AS "parkedAt"
+             l."bank_reference" AS "statementBankReference", t."effective_at" AS "parkedAt",
+             (l."currency" = ${credit.currency} AND l."amount" = ${amount}::numeric) AS "sameMoney"
         FROM "inbound_exception" e
         JOIN "reconciliation_resolution" r ON r."exception_id" = e."id" AND r."status" = 'APPROVED'
         JOIN "reconciliation_item" i ON i."id" = r."item_id"
@@ -66,9 +72,8 @@ export async function findParkedStatementCredit(
         JOIN "ledger_transaction" t ON t."id" = r."transaction_id"
        WHERE e."reason" = 'RECONCILIATION' AND e."feed_bank_reference" IS NULL
          AND i."outcome" = 'BANK_ONLY' AND i."kind" = 'INBOUND_CREDIT' AND l."kind" = 'INBOUND_CREDIT'
-         AND l."currency" = ${credit.currency} AND l."amount" = ${amount}::numeric
          AND (l."bank_reference" = ${credit.bankReference}
-              OR (l."reference" = ${credit.virtualAccountNumber}
+              OR (l."currency" = ${credit.currency} AND l."amount" = ${amount}::numeric AND l."reference" = ${credit.virtualAccountNumber}
                   AND ${credit.receivedAt}::timestamptz >= ${valueDay} - make_interval(hours => ${windowHours}::int)
                   AND ${credit.receivedAt}::timestamptz < ${valueDay} + make_interval(hours => ${windowHours + HOURS_PER_DAY}::int)))
          AND e."id"::text <> ALL(${passed}::text[])
