@@ -2,7 +2,7 @@ import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
 import { ConflictError, DomainError, ValidationError } from '../../domain/errors';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
 import { postingEntries, transfer, validateAmount } from '../../domain/ledger-rules';
-import { formatAmount, isCurrency, type Currency } from '../../domain/money';
+import { formatAmount, isCurrency, type Currency, type Decimal } from '../../domain/money';
 import { Prisma, type Financing, type InboundCredit as InboundCreditRow, type InboundException, type InboundExceptionReason, type LedgerAccount, type PrismaClient } from '../client';
 import { ensurePlatformAccounts, platformAccountCode } from './chart-of-accounts';
 import { databaseFailureOf } from './database-failure';
@@ -14,6 +14,8 @@ import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 import { matchExpectedReceipt } from './offline-receipt-store';
+import { notifyOperators } from './operator-notices';
+import { findParkedStatementCredit, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
@@ -23,7 +25,9 @@ import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 // collection account of a financing that ended or settled) is parked in suspense (长款挂账) as an
 // exception with its bank line, for an operator; a credit the ledger cannot hold at all is kept
 // as an exception without a booking. Either way the poller moves on: no credit blocks the
-// credits behind it (docs/ledger.md, "Exceptions").
+// credits behind it (docs/ledger.md, "Exceptions"). A credit that is the money of a statement
+// line operators already parked in suspense is booked out of suspense, never from the bank a
+// second time (docs/reconciliation.md, "When the feed reports parked money").
 
 export interface BookedCredit {
   bankReference: string;
@@ -66,8 +70,9 @@ async function bookedOf(tx: Tx | PrismaClient, credit: InboundCreditRow, replaye
 
 const BANK_LINE_KEPT = 'BANK_LINE_KEPT';
 
-function unbookedOf(exception: InboundException, replayed: boolean): UnbookedCredit {
-  return { bankReference: exception.bankReference, credit: null, financingId: null, fundedPartyId: null, exception, replayed };
+/** The feed's line `bankReference`, kept by `exception` (its own, or a parked statement credit the line turned out to be). */
+function unbookedOf(bankReference: string, exception: InboundException, replayed: boolean): UnbookedCredit {
+  return { bankReference, credit: null, financingId: null, fundedPartyId: null, exception, replayed };
 }
 
 /** Books and matches one inbound credit, once per bank reference; a credit the ledger refuses throws (see receiveInboundCredit). */
@@ -75,7 +80,9 @@ export async function recordInboundCredit(prisma: PrismaClient, credit: InboundC
   const existing = await prisma.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
   if (existing) return bookedOf(prisma, existing, true);
   try {
-    return await runTransaction(prisma, (tx) => bookInboundCredit(tx, credit, people), { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS });
+    const result = await runTransaction(prisma, (tx) => bookInboundCredit(tx, credit, people), { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS });
+    if (result.credit === null) throw keptError(credit.bankReference);
+    return result;
   } catch (error) {
     // Two pollers raced on the same credit: the other one booked it.
     if (isUniqueViolation(error)) return bookedOf(prisma, await prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: credit.bankReference } }), true);
@@ -91,8 +98,8 @@ export async function recordInboundCredit(prisma: PrismaClient, credit: InboundC
  * the poller stops before its cursor passes a line it has not dealt with.
  */
 export async function receiveInboundCredit(prisma: PrismaClient, credit: InboundCredit): Promise<InboundResult> {
-  const parked = await prisma.inboundException.findUnique({ where: { bankReference: credit.bankReference } });
-  if (parked && parked.inboundCreditId === null) return unbookedOf(parked, true);
+  const kept = await keptBankLine(prisma, credit.bankReference);
+  if (kept) return unbookedOf(credit.bankReference, kept, true);
   let refusal: unknown;
   try {
     return await recordInboundCredit(prisma, credit);
@@ -110,6 +117,25 @@ export async function receiveInboundCredit(prisma: PrismaClient, credit: Inbound
     if (!isRefusal(error)) throw error;
   }
   return runTransaction(prisma, (tx) => keepUnbookable(tx, credit, (refusal as Error).message));
+}
+
+function keptError(bankReference: string): ConflictError {
+  return new ConflictError(BANK_LINE_KEPT, `bank line ${bankReference} is already kept as an inbound exception; it is not booked again`);
+}
+
+/**
+ * The exception that keeps the feed's bank line `bankReference` with no credit of its own: a
+ * line the ledger could not hold, or a statement credit parked in suspense the feed reported and
+ * did not book (it stayed parked, or operators had resolved it). A statement credit parked under
+ * this reference that the feed has not reported yet keeps nothing: the booking explains it.
+ */
+async function keptBankLine(db: Tx | PrismaClient, bankReference: string): Promise<InboundException | null> {
+  const own = await db.inboundException.findUnique({ where: { bankReference } });
+  if (own && own.inboundCreditId === null && own.reason !== 'RECONCILIATION') return own;
+  const explained = own?.feedBankReference === bankReference ? own : await db.inboundException.findUnique({ where: { feedBankReference: bankReference } });
+  // The feed's line that moved the parked money out of suspense is a credit, answered as one.
+  if (!explained || (await db.inboundCredit.findUnique({ where: { bankReference }, select: { id: true } }))) return null;
+  return explained;
 }
 
 /**
@@ -173,7 +199,7 @@ async function inboundAccountsOf(tx: Tx, currency: Currency): Promise<{ escrowBa
  * or suspense with an exception. `park` sends it to suspense whatever the route (the ledger
  * refused the match).
  */
-async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, park?: { reason: InboundExceptionReason; detail: string }): Promise<BookedCredit> {
+async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, park?: { reason: InboundExceptionReason; detail: string }): Promise<InboundResult> {
   // Pollers racing for the same bank line queue here, and the later ones find the first one's
   // booking instead of all posting to the same hot accounts only to lose on the keys.
   // The posting's effective time is the bank's receipt time; a bank clock running ahead of
@@ -186,16 +212,18 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
            least(${credit.receivedAt}::timestamptz, now() + ledger_effective_at_lead_max()) AS "effectiveAt"`;
   const booked = await tx.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
   if (booked) return bookedOf(tx, booked, true);
-  // A bank line kept as an exception with no credit (unbookable, or parked from a reconciliation
-  // item the statement showed first) already has its money where it belongs: under the lock, so
-  // that a poller that looked just before it was parked does not book it a second time.
-  const kept = await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference } });
-  if (kept && kept.inboundCreditId === null) {
-    throw new ConflictError(BANK_LINE_KEPT, `bank line ${credit.bankReference} is already kept as an inbound exception; it is not booked again`);
-  }
+  // A bank line kept as an exception with no credit already has its money where it belongs, or
+  // none the ledger can hold: under the lock, so that a poller that looked just before it was
+  // kept does not book it a second time.
+  if (await keptBankLine(tx, credit.bankReference)) throw keptError(credit.bankReference);
   if (!isCurrency(credit.currency)) throw ValidationError.field(['currency'], `currency ${credit.currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
   const currency: Currency = credit.currency;
   const { amount } = validateAmount(credit.amount, currency);
+  // The statement may have shown this money first and operators parked it in suspense: then the
+  // bank's money is in the ledger already, and taking it from the bank again would count it
+  // twice. The parked credit's row is locked before the route's financing and the accounts, the
+  // order the exception's own resolutions take.
+  const parked = await findParkedStatementCredit(tx, { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber, amount, currency, receivedAt: credit.receivedAt });
   let accounts = await inboundAccountsOf(tx, currency);
   let opened = false;
   if (!accounts) {
@@ -207,6 +235,11 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     opened = true;
   }
   const route = await routeOf(tx, credit.virtualAccountNumber, currency);
+  if (parked) {
+    const waiting = parked.exception.status !== 'RESOLVED';
+    if (waiting && parked.sameMoney && !park && !route.exception) return bookOutOfSuspense(tx, credit, people, parked, { amount, currency, effectiveAt, suspense: accounts.suspense, route });
+    return keepParked(tx, credit, parked, route);
+  }
   let exception = park ?? route.exception;
   if (exception && opened) exception = { reason: 'NO_ACCOUNTS_IN_CURRENCY', detail: `the platform had no ${currency} accounts; ${exception.detail}` };
   const target = exception ? accounts.suspense : route.target!.id;
@@ -256,12 +289,150 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null, heldAmount: formatAmount(amount, currency) } });
   // An operator may have recorded this money as an offline receipt before the feed reported it: it is this line.
   else await matchExpectedReceipt(tx, row);
-  // The wake-ups this money calls for, in the booking's transaction: they exist exactly when the money does.
-  const cause = `inbound:${credit.bankReference}`;
-  if (!exception && financing) await recordWakeUps(tx, [{ financingId: financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
-  if (!exception && route.target!.purpose === 'FUNDER_FUNDING' && route.target!.ownerPartyId) await recordWakeUps(tx, await fundingWakeUpsFor(tx, route.target!.ownerPartyId, currency, cause));
+  if (!exception) await recordCreditWakeUps(tx, credit.bankReference, route, currency);
   return bookedOf(tx, row, false);
 }
+
+/** The wake-ups money that reached its account calls for, in the booking's transaction: they exist exactly when the money does. */
+async function recordCreditWakeUps(tx: Tx, bankReference: string, route: Route, currency: Currency): Promise<void> {
+  const cause = `inbound:${bankReference}`;
+  if (route.financing) await recordWakeUps(tx, [{ financingId: route.financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
+  if (route.target!.purpose === 'FUNDER_FUNDING' && route.target!.ownerPartyId) await recordWakeUps(tx, await fundingWakeUpsFor(tx, route.target!.ownerPartyId, currency, cause));
+}
+
+/**
+ * The feed's credit is a statement credit operators parked in suspense and have not resolved
+ * yet: the money moves out of suspense into the account it was paid to (one posting, keyed as
+ * the credit's match, so once), never from the bank again. The credit is recorded as any matched
+ * credit, and everything a credit triggers follows as for any other (an expected offline receipt
+ * matched, a financing's repayment or a funder's funding woken). The parked exception is
+ * RESOLVED by that posting (a proposal waiting on it is withdrawn: the bank's own line said whose
+ * the money is) and names the feed's line; the statement line's item is MATCHED to the credit,
+ * so that no other statement line or ledger-only check counts it again.
+ */
+async function bookOutOfSuspense(
+  tx: Tx,
+  credit: InboundCredit,
+  people: People,
+  parked: ParkedStatementCredit,
+  booking: { amount: Decimal; currency: Currency; effectiveAt: Date; suspense: string; route: Route },
+): Promise<BookedCredit> {
+  const { amount, currency, route } = booking;
+  const target = route.target!;
+  const financing = route.financing;
+  await lockAccounts(tx, [booking.suspense, target.id]);
+  const exceptionId = parked.exception.id;
+  const metadata: Record<string, unknown> = {
+    bankReference: credit.bankReference,
+    virtualAccountNumber: credit.virtualAccountNumber,
+    exceptionId,
+    reconciliationItemId: parked.itemId,
+    statementBankReference: parked.statementBankReference,
+    ...(financing ? { financingId: financing.id } : {}),
+  };
+  const match = await postTransaction(tx, {
+    idempotencyKey: `inbound:${credit.bankReference}:match`,
+    code: 'SUSPENSE_APPLIED',
+    description: `挂账转入 ${parked.statementBankReference} = ${credit.bankReference} → ${credit.virtualAccountNumber}`.slice(0, 500),
+    // Out of suspense no earlier than the parking put it there: suspense is never short.
+    effectiveAt: booking.effectiveAt < parked.parkedAt ? parked.parkedAt : booking.effectiveAt,
+    inOpenDay: true,
+    metadata,
+    entries: transfer(booking.suspense, target.id, amount, currency),
+  });
+  const held = formatAmount(amount, currency);
+  const row = await tx.inboundCredit.create({
+    data: {
+      bankReference: credit.bankReference,
+      virtualAccountNumber: credit.virtualAccountNumber.slice(0, 32),
+      amount: held,
+      currency,
+      payerName: credit.payerName.slice(0, 200),
+      payerAccountNumber: credit.payerAccountNumber.slice(0, 32),
+      remittanceInformation: credit.remittanceInformation.slice(0, 200),
+      receivedAt: credit.receivedAt,
+      outcome: 'MATCHED',
+      accountId: target.id,
+      financingId: financing?.id ?? null,
+      transactionId: match.transactionId,
+      recordedByUserId: people.recordedByUserId ?? null,
+      approvedByUserId: people.approvedByUserId ?? null,
+    },
+  });
+  await tx.inboundException.update({
+    where: { id: exceptionId },
+    data: {
+      status: 'RESOLVED',
+      resolutionKind: 'APPLY',
+      applyToAccountId: target.id,
+      refundPayoutId: null,
+      proposalNote: null,
+      makerUserId: null,
+      proposedAt: null,
+      checkerUserId: null,
+      resolutionTransactionId: match.transactionId,
+      resolvedAt: match.effectiveAt,
+      feedBankReference: credit.bankReference,
+    },
+  });
+  await matchParkedLine(tx, parked, { id: row.id, bankReference: credit.bankReference }, match);
+  await matchExpectedReceipt(tx, row);
+  await recordCreditWakeUps(tx, credit.bankReference, route, currency);
+  return bookedOf(tx, row, false);
+}
+
+/**
+ * The feed's credit is a statement credit already parked in suspense that stays where it is:
+ * nothing is booked, and the parked exception names the feed's line, which is kept by it from
+ * now on. Either the money cannot reach the account it was paid to (the route parks it: it stays
+ * parked, for the operators as before), or operators have already resolved the parked money
+ * (applied, refunded or written off): it left suspense once and the bank holds it once. Unless
+ * it went to the very account the feed names, the operators are told that the payer meant that
+ * account, for a person to put right (a ledger adjustment, or the refund's payer asked). The
+ * feed's line of the statement line's bank reference with another amount is kept likewise, and
+ * told: which of the bank's records is right is for a person to find out.
+ */
+async function keepParked(tx: Tx, credit: InboundCredit, parked: ParkedStatementCredit, route: Route): Promise<UnbookedCredit> {
+  const exception = await tx.inboundException.update({ where: { id: parked.exception.id }, data: { feedBankReference: credit.bankReference } });
+  if (!parked.sameMoney) {
+    await notifyOperators(
+      tx,
+      {
+        kind: 'PARKED_CREDIT_REPORTED_DIFFERENTLY',
+        subject: `挂账款项金额不符 ${parked.statementBankReference} / Parked money reported with another amount`,
+        body:
+          `The bank feed reported ${credit.amount} ${credit.currency} to virtual account ${credit.virtualAccountNumber} under bank reference ${credit.bankReference}; ` +
+          `the statement showed ${parked.exception.amount} ${parked.exception.currency} under it, parked in suspense by the resolution of reconciliation item ${parked.itemId} ` +
+          `(inbound exception ${parked.exception.id}). Nothing was booked again: find out with the bank which is right.`,
+      },
+      `inbound:${credit.bankReference}:parked-reported-differently`,
+    );
+    return unbookedOf(credit.bankReference, exception, false);
+  }
+  const resolved = parked.exception.status === 'RESOLVED';
+  if (resolved && !(parked.exception.resolutionKind === 'APPLY' && route.target && parked.exception.applyToAccountId === route.target.id)) {
+    const what = RESOLVED_AS[parked.exception.resolutionKind ?? 'APPLY'];
+    await notifyOperators(
+      tx,
+      {
+        kind: 'PARKED_CREDIT_REPORTED_AFTER_RESOLUTION',
+        subject: `已处理的挂账款项到账 ${parked.statementBankReference} / Parked money reported after it was resolved`,
+        body:
+          `The bank feed reported ${credit.amount} ${credit.currency} to virtual account ${credit.virtualAccountNumber} (bank reference ${credit.bankReference}). ` +
+          `It is statement line ${parked.statementBankReference}, which was parked in suspense by the resolution of reconciliation item ${parked.itemId} and already ${what} ` +
+          `(inbound exception ${parked.exception.id}). Nothing was booked again: check whether the money reached the party it was paid to, and correct it if not.`,
+      },
+      `inbound:${credit.bankReference}:parked-already-resolved`,
+    );
+  }
+  return unbookedOf(credit.bankReference, exception, false);
+}
+
+const RESOLVED_AS: Record<NonNullable<InboundException['resolutionKind']>, string> = {
+  APPLY: 'applied to another account',
+  REFUND: 'refunded to the payer',
+  WRITE_OFF: 'written off',
+};
 
 /**
  * A financing ended without disbursement: whatever its collection account holds (a payer who
@@ -322,9 +493,9 @@ function bankLineOf(credit: InboundCredit) {
 async function keepUnbookable(tx: Tx, credit: InboundCredit, why: string): Promise<UnbookedCredit> {
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text`;
   const kept = await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference } });
-  if (kept) return unbookedOf(kept, true);
+  if (kept) return unbookedOf(credit.bankReference, kept, true);
   const exception = await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: 'NOT_BOOKABLE', detail: `the ledger cannot hold this credit: ${why}`.slice(0, 500) } });
-  return unbookedOf(exception, false);
+  return unbookedOf(credit.bankReference, exception, false);
 }
 
 const INBOUND_CURSOR = 'inbound-credits';

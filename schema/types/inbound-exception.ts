@@ -123,6 +123,11 @@ export const InboundExceptionRef = builder.prismaNode('InboundException', {
       resolve: (row, _args, ctx) => (row.resolutionTransactionId ? getTransaction(ctx.prisma, row.resolutionTransactionId) : null),
     }),
     resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
+    feedBankReference: t.exposeString('feedBankReference', {
+      nullable: true,
+      description:
+        "RECONCILIATION: the bank feed's reference under which the feed later reported this statement credit. Set with the feed's booking: RESOLVED by it (no maker or checker) when the money was still parked and reached the account paid; otherwise nothing was booked again.",
+    }),
   }),
 });
 
