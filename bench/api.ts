@@ -1,3 +1,4 @@
+import { API_NODE_FLAGS } from '../api/node-flags';
 import { createPrismaClient } from '../prisma/client';
 import { createPageWorld } from '../test/support/page-world';
 import type { BenchResult } from './ledger';
@@ -35,13 +36,19 @@ const VIEWER = 'query { viewer { user { id } } }';
 /** The three queries the benchmark times (bench/api-cpu.ts measures their CPU one at a time). */
 export const API_QUERIES = { viewer: VIEWER, receivables: RECEIVABLES_PAGE, financings: FINANCINGS_PAGE };
 
+/** The API's deployed Node flags, or those of BENCH_API_NODE_FLAGS ('' for none) to measure another setting. */
+function apiNodeFlags(): readonly string[] {
+  const given = process.env.BENCH_API_NODE_FLAGS;
+  return given === undefined ? API_NODE_FLAGS : given.split(' ').filter(Boolean);
+}
+
 export async function runApiBenchmarks(databaseUrl: string, log: (line: string) => void): Promise<BenchResult[]> {
   const prisma = createPrismaClient({ databaseUrl, poolMax: 20 });
   let api: SpawnedApi | undefined;
   try {
     log(`building a book of ${PAGE_SIZE} disbursed financings through the stores`);
     const world = await createPageWorld(prisma, { size: PAGE_SIZE });
-    api = await spawnReadOnlyApi(new URL('..', import.meta.url).pathname, databaseUrl);
+    api = await spawnReadOnlyApi(new URL('..', import.meta.url).pathname, databaseUrl, apiNodeFlags());
     const { url } = api;
     const request = (query: string) => async () => {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${world.supplier.token}` }, body: JSON.stringify({ query }) });
