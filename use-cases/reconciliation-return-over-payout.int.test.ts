@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { addDays } from '../domain/business-date';
+import { proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
+import { reconciliationWorld } from '../test/support/reconciliation-days';
+
+// A return line of a settled payout for more than the payout (docs/reconciliation.md, "Matching":
+// "the bank returned … more than its …"). The import never books it as the payout coming back
+// (bookFoundReturns books a return of at most the payout's amount), so no process of the payout
+// will ever explain it: it must be resolvable by hand.
+
+describe('a return of a settled payout for more than the payout', () => {
+  it('is never booked by the import, so it can be resolved by hand', async () => {
+    const w = await reconciliationWorld(51);
+    try {
+      await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '2000000.00');
+      const { payout, status } = await w.disbursed(w.at(w.day, 10));
+      expect(status).toBe('SETTLED');
+      await w.playDay(w.day);
+      const next = addDays(w.day, 1);
+      await w.close(next);
+      const imported = await w.importDay(next, 'CSV', (content) => {
+        const rows = content.split('\r\n');
+        const statementId = rows[1]!.split(',')[1]!;
+        rows[1] = rows[1]!.replace(',1212800.00,1212800.00,', ',1212800.00,2000100.00,');
+        const back = `ENTRY,${statementId},,CNY,,,,,SIMRETURN000000051,PAYOUT_RETURN,CREDIT,787300.00,${next},${next},${payout.payoutReference},${payout.payoutReference},深圳市华强精密电子有限公司,6222020200112233445,,${w.bank.escrowAccountNumber},退汇`;
+        return [...rows.slice(0, 2), back, ...rows.slice(2)].join('\r\n');
+      });
+      expect(imported.returnsBooked).toBe(0);
+      // The next day's import does not book it either: the payout stays settled.
+      const after = addDays(next, 1);
+      await w.close(after);
+      await w.importDay(after, 'CSV', (content) => content.replaceAll(',1212800.00,1212800.00,', ',2000100.00,2000100.00,'));
+      expect((await w.db.prisma.payout.findUniqueOrThrow({ where: { id: payout.id } })).status).toBe('SETTLED');
+      const line = await w.db.prisma.bankStatementLine.findFirstOrThrow({ where: { bankReference: 'SIMRETURN000000051' } });
+      const item = await w.db.prisma.reconciliationItem.findUniqueOrThrow({ where: { statementLineId: line.id } });
+      expect([item.outcome, item.status]).toEqual(['BANK_ONLY', 'OPEN']);
+
+      // Nothing will ever book it: operators park the money in suspense for a person to ask the bank.
+      const proposed = await proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'SUSPENSE', amount: '787300.00', note: '退汇金额大于出款 returned more than paid' }, w.at(addDays(after, 1), 9));
+      expect(proposed.id).toBe(item.id);
+    } finally {
+      await w.drop();
+    }
+  });
+});
