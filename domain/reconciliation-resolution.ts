@@ -35,9 +35,9 @@ export type ResolutionRule = 'RECONCILIATION_PARKED' | 'RECONCILIATION_GAIN' | '
  * - a bank-only credit written off directly: it is parked in suspense first (its bank
  *   reference then guards against the feed booking it a second time), and from there applied,
  *   refunded to the payer or written off as an inbound exception;
- * - a bank-only payout or return whose payout's own process can still book it (`payoutId` set:
- *   the payout in flight, or a return of a settled payout, which the import books): a hand
- *   posting would book the money twice;
+ * - a bank-only payout or return whose payout's own booking will still explain it (`payoutId`
+ *   set: the payout in flight, or settled or returned at the line's amount, which the next import
+ *   matches or books): a hand posting would book the money twice;
  * - SUSPENSE for a shortage (the bank holds less): suspense holds money for someone, and there is
  *   none; the shortage is written off.
  */
@@ -45,7 +45,7 @@ export function resolutionRuleOf(item: ResolvableItem, kind: ResolutionKind): Re
   if (item.outcome === 'MATCHED') throw new WrongStateError('a MATCHED item agrees with the bank: there is nothing to resolve', 'MATCHED');
   if (item.status === 'RESOLVED') throw new WrongStateError('the item is already resolved', item.status);
   if (item.outcome === 'BANK_ONLY' && item.kind !== 'INBOUND_CREDIT' && item.payoutId !== null) {
-    throw new WrongStateError('the ledger knows this payout: its own process (the bank\'s answer, a return, a retry) books it, not a hand posting', item.status);
+    throw new WrongStateError('the ledger knows this payout: its own booking explains this line (the bank\'s answer, then the next import\'s match or found return), not a hand posting', item.status);
   }
   const effect = bankEffectOf(item);
   if (kind === 'SUSPENSE') {

@@ -33,25 +33,40 @@ async function lockItem(tx: Tx, id: string): Promise<ReconciliationItem> {
 }
 
 /**
- * The item as the resolution rules read it. `payoutId` is the payout whose own process may still
- * book the line, and there is none when the bank moved money the payout cannot account for:
+ * The item as the resolution rules read it. `payoutId` is the payout whose own booking will still
+ * explain the line, so that a hand posting would book the money twice; it is set when:
+ * - the payout is in flight (SUBMITTED, PENDING, UNKNOWN): the bank's answer books it, and the
+ *   next import matches the line;
+ * - a payout line of a payout SETTLED or RETURNED at the line's amount: the next import matches it
+ *   (match-statement-lines.ts: a PAYOUT line fits such a payout);
+ * - a return line of a payout RETURNED at the line's amount (matched by the next import), or of a
+ *   SETTLED payout for at most its amount (booked by the next import as a return found after the
+ *   watch, bookFoundReturns);
+ * and in each case no other line holds that movement. Otherwise the line is money the payout cannot
+ * account for, resolved by hand like a payout the ledger does not know:
+ * - the payout's own process is over and will never book it: the bank paid a payout the ledger
+ *   holds FAILED, or at another amount than it settled, or returned one the ledger holds FAILED,
+ *   or more than it paid;
  * - the payout's debit (or its return) is another line's, matched or booked from a statement:
  *   this line is the bank paying (or returning) it again (重复出款);
  * - a return of a payout the bank paid more than once (a PAYOUT line of its reference is
  *   BANK_ONLY): the import does not book it (bookFoundReturns), as the money that came back may
  *   be the second payment.
- * - the payout's own process is over: a payout line of a payout the ledger holds FAILED, RETURNED
- *   or SETTLED (the bank paid it after all, or another amount), or a return of a payout FAILED or
- *   RETURNED. Only a payout still in flight (SUBMITTED, PENDING, UNKNOWN) will be booked by the
- *   bank's answer, and a return of a SETTLED payout by the import (bookFoundReturns).
- * Such a line is resolved like a payout the ledger does not know.
  */
 async function resolvable(tx: Tx, item: ReconciliationItem) {
   let payoutId = item.payoutId;
   if (payoutId !== null && item.outcome === 'BANK_ONLY') {
-    const { status } = await tx.payout.findUniqueOrThrow({ where: { id: payoutId }, select: { status: true } });
-    const inFlight = status === 'SUBMITTED' || status === 'PENDING' || status === 'UNKNOWN';
-    if (!inFlight && !(item.kind === 'PAYOUT_RETURN' && status === 'SETTLED')) payoutId = null;
+    const payout = await tx.payout.findUniqueOrThrow({ where: { id: payoutId }, select: { status: true, amount: true, returnedAmount: true } });
+    const line = toDecimal(item.amount).abs();
+    const paid = toDecimal(payout.amount);
+    const stillBooked =
+      payout.status === 'SUBMITTED' ||
+      payout.status === 'PENDING' ||
+      payout.status === 'UNKNOWN' ||
+      (item.kind === 'PAYOUT'
+        ? (payout.status === 'SETTLED' || payout.status === 'RETURNED') && paid.eq(line)
+        : (payout.status === 'RETURNED' && toDecimal(payout.returnedAmount ?? payout.amount).eq(line)) || (payout.status === 'SETTLED' && line.lte(paid)));
+    if (!stillBooked) payoutId = null;
   }
   if (payoutId !== null && item.outcome === 'BANK_ONLY') {
     const [{ anotherMovement }] = await tx.$queryRaw<[{ anotherMovement: boolean }]>`
