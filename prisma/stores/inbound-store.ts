@@ -15,7 +15,7 @@ import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 import { matchExpectedReceipt } from './offline-receipt-store';
 import { notifyOperators } from './operator-notices';
-import { findParkedStatementCredit, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
+import { findParkedStatementCredit, lockCreditMoney, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
@@ -99,7 +99,10 @@ export async function recordInboundCredit(prisma: PrismaClient, credit: InboundC
  */
 export async function receiveInboundCredit(prisma: PrismaClient, credit: InboundCredit): Promise<InboundResult> {
   const kept = await keptBankLine(prisma, credit.bankReference);
-  if (kept) return unbookedOf(credit.bankReference, kept, true);
+  if (kept) {
+    if (claimedByAnotherLine(kept, credit.bankReference)) await noticeClaimedLine(prisma, credit, kept);
+    return unbookedOf(credit.bankReference, kept, true);
+  }
   let refusal: unknown;
   try {
     return await recordInboundCredit(prisma, credit);
@@ -132,10 +135,40 @@ function keptError(bankReference: string): ConflictError {
 async function keptBankLine(db: Tx | PrismaClient, bankReference: string): Promise<InboundException | null> {
   const own = await db.inboundException.findUnique({ where: { bankReference } });
   if (own && own.inboundCreditId === null && own.reason !== 'RECONCILIATION') return own;
+  // The statement line of this very reference, parked, which another feed line took by rule 2
+  // before this one was reported: its money is this line's, and it was booked out of suspense
+  // already. The line is kept, not booked from the bank a second time (operators are told,
+  // claimedByAnotherLine).
+  if (own && claimedByAnotherLine(own, bankReference) && !(await db.inboundCredit.findUnique({ where: { bankReference }, select: { id: true } }))) return own;
   const explained = own?.feedBankReference === bankReference ? own : await db.inboundException.findUnique({ where: { feedBankReference: bankReference } });
   // The feed's line that moved the parked money out of suspense is a credit, answered as one.
   if (!explained || (await db.inboundCredit.findUnique({ where: { bankReference }, select: { id: true } }))) return null;
   return explained;
+}
+
+/** A statement credit parked under `bankReference` that the feed's line of another reference took by rule 2. */
+function claimedByAnotherLine(exception: InboundException, bankReference: string): boolean {
+  return exception.reason === 'RECONCILIATION' && exception.bankReference === bankReference && exception.feedBankReference !== null && exception.feedBankReference !== bankReference;
+}
+
+/**
+ * Operators are told about a feed line kept because the statement line of its own reference was
+ * taken by another feed line (rule 2): one of the two feed lines is money the ledger has not
+ * booked, or the bank reported one payment twice. Nothing is booked until they find out which.
+ */
+async function noticeClaimedLine(db: PrismaClient, credit: InboundCredit, exception: InboundException): Promise<void> {
+  await notifyOperators(
+    db,
+    {
+      kind: 'PARKED_CREDIT_CLAIMED_BY_ANOTHER_LINE',
+      subject: `挂账款项已被其他来账认领 ${credit.bankReference} / Parked money taken by another feed line`,
+      body:
+        `The bank feed reported ${credit.amount} ${credit.currency} to virtual account ${credit.virtualAccountNumber} under bank reference ${credit.bankReference}. ` +
+        `The statement line of that reference was parked in suspense (inbound exception ${exception.id}) and was already booked out of suspense for the feed's line ${exception.feedBankReference} ` +
+        `(matched by virtual account, amount and value date). Nothing was booked again: find out with the bank whether ${exception.feedBankReference} is another payment, and book it by hand if so.`,
+    },
+    `inbound:${credit.bankReference}:parked-claimed-by-another-line`,
+  );
 }
 
 /**
@@ -222,7 +255,12 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   // The statement may have shown this money first and operators parked it in suspense: then the
   // bank's money is in the ledger already, and taking it from the bank again would count it
   // twice. The parked credit's row is locked before the route's financing and the accounts, the
-  // order the exception's own resolutions take.
+  // order the exception's own resolutions take. Before it, the money lock of this virtual account,
+  // currency and amount, which an operator's parking of a statement line takes too (a line the
+  // feed's credit matches by rule 2 has another bank reference, so the lock above does not meet
+  // it): the parking and this booking are served one after the other, and the second finds the
+  // first's.
+  await lockCreditMoney(tx, { virtualAccountNumber: credit.virtualAccountNumber, currency, amount: formatAmount(amount, currency) });
   const parked = await findParkedStatementCredit(tx, { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber, amount, currency, receivedAt: credit.receivedAt });
   let accounts = await inboundAccountsOf(tx, currency);
   let opened = false;

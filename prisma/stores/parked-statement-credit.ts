@@ -11,12 +11,33 @@ import type { Tx } from './run-transaction';
 // The feed's booking asks here whether a parked credit explains its credit, by the rules the
 // statement matching uses: the same bank reference first; else the same virtual account number,
 // amount and currency with the feed's receipt within STATEMENT_MATCH_WINDOW_DAYS of the line's
-// value date (a bank whose statement references differ from its feed's). One bank line can never
-// be booked twice, whichever path saw it first.
+// value date (a bank whose statement references differ from its feed's), and then only for a feed
+// credit whose own bank reference is on no statement line (rule 2 of the statement matching): a
+// feed credit whose own line is on a statement is that line's money, booked from the bank as
+// usual and matched to its line by the next import's roll-forward, never another line's parked
+// money of the same amount. One bank line can never be booked twice, whichever path saw it first.
+//
+// The feed's booking and an operator's parking of a statement credit meet on one more lock,
+// besides the feed's lock of its own bank reference: the money lock (lockCreditMoney) of the
+// virtual account number, currency and amount. A feed credit and the statement line it matches by
+// rule 2 carry different bank references but the same money, so both take this lock before they
+// look at each other, and whichever comes second finds the other's booking.
 
 const HOURS_PER_DAY = 24;
 /** Parked credits the feed's booking looks at again when another booking took the one it found meanwhile. */
 const PARKED_CANDIDATES_MAX = 5;
+
+/**
+ * The transaction advisory lock of one amount of money to one virtual account: taken by the feed's
+ * booking of a credit (after its lock of the bank reference) and by the proposal and approval of
+ * a statement credit's parking in suspense (after the item's row lock and the lock of the line's
+ * bank reference), before either looks for the other's booking, and always before any account's
+ * row lock (docs/ledger.md, "Concurrency"). `amount` is formatted to the currency's minor unit, so
+ * both sides name the same key.
+ */
+export async function lockCreditMoney(tx: Tx, money: { virtualAccountNumber: string; currency: string; amount: string }): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit-money:${money.virtualAccountNumber}:${money.currency}:${money.amount}`}, 0))`;
+}
 
 /** A parked statement credit the feed's credit is, with its exception's row locked. */
 export interface ParkedStatementCredit {
@@ -75,7 +96,8 @@ export async function findParkedStatementCredit(
          AND (l."bank_reference" = ${credit.bankReference}
               OR (l."currency" = ${credit.currency} AND l."amount" = ${amount}::numeric AND l."reference" = ${credit.virtualAccountNumber}
                   AND ${credit.receivedAt}::timestamptz >= ${valueDay} - make_interval(hours => ${windowHours}::int)
-                  AND ${credit.receivedAt}::timestamptz < ${valueDay} + make_interval(hours => ${windowHours + HOURS_PER_DAY}::int)))
+                  AND ${credit.receivedAt}::timestamptz < ${valueDay} + make_interval(hours => ${windowHours + HOURS_PER_DAY}::int)
+                  AND NOT EXISTS (SELECT 1 FROM "bank_statement_line" own WHERE own."bank_reference" = ${credit.bankReference} AND own."duplicate_of_id" IS NULL)))
          AND e."id"::text <> ALL(${passed}::text[])
        ORDER BY (l."bank_reference" = ${credit.bankReference}) DESC, e."created_at", e."id"
        LIMIT 1`;

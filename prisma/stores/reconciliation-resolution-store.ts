@@ -6,12 +6,14 @@ import { isUuid, postingEntries } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
 import { assertConfirmedEffect, bankEffectOf, resolutionRuleOf, type ResolutionKind, type ResolutionRule } from '../../domain/reconciliation-resolution';
-import type { Prisma, PrismaClient, ReconciliationItem, ReconciliationResolution } from '../client';
+import { Prisma, type BankStatementLine, type PrismaClient, type ReconciliationItem, type ReconciliationResolution } from '../client';
 import { ensureReconciliationAccounts, platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
+import { STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
+import { lockCreditMoney } from './parked-statement-credit';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
@@ -19,6 +21,8 @@ import { toDecimal } from './to-decimal';
 // item"): one operator proposes how a difference with the bank is put right, another approves
 // (one ledger transaction moving the escrow account to what the bank holds, linked to the item,
 // which is then RESOLVED) or rejects. Nothing moves until the approval. Every proposal is kept.
+
+const HOURS_PER_DAY = 24;
 
 /** A signed decimal with at most the currency's minor unit: the effect the maker confirms. */
 const SIGNED_AMOUNT = /^-?(0|[1-9]\d{0,17})(\.\d{1,4})?$/;
@@ -108,6 +112,10 @@ export async function proposeItemResolution(
     if (requestKey !== null && (await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, requestKey } }))) return item;
     const resolvableItem = await resolvable(tx, item);
     resolutionRuleOf(resolvableItem, input.kind);
+    if (input.kind === 'SUSPENSE' && item.outcome === 'BANK_ONLY' && item.kind === 'INBOUND_CREDIT' && item.statementLineId) {
+      const line = await tx.bankStatementLine.findUniqueOrThrow({ where: { id: item.statementLineId } });
+      await refuseParkingBookedByFeed(tx, item, line, 'the statement');
+    }
     const pending = await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, status: 'PROPOSED' } });
     if (pending) throw new ConflictError('RESOLUTION_ALREADY_PROPOSED', `a ${pending.kind} resolution proposed at ${pending.proposedAt.toISOString()} waits for a checker: approve or reject it first`);
     const currency = currencyOf(item);
@@ -175,6 +183,45 @@ export async function decideItemResolution(prisma: PrismaClient, actor: Actor, i
   );
 }
 
+/**
+ * A bank-only statement credit is not parked in suspense when the feed has booked its money since:
+ * a credit or an exception under the line's own bank reference, or a feed credit the line matches
+ * by rule 2 (docs/reconciliation.md, "Matching"): the same virtual account number, amount and
+ * currency, received within STATEMENT_MATCH_WINDOW_DAYS of the line's value date, whose own bank
+ * reference is on no statement line and which no other item matched. The next import matches the
+ * line to it. Asked under the feed's locks of the line's bank reference and of the money
+ * (lockCreditMoney), which the feed's booking takes in the same order before it books: the feed
+ * and the parking are served one after the other, and whichever comes second finds the other's.
+ */
+async function refuseParkingBookedByFeed(tx: Tx, item: ReconciliationItem, line: BankStatementLine, since: string): Promise<void> {
+  const currency = currencyOf(item);
+  const amount = formatAmount(toDecimal(line.amount), currency);
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${line.bankReference}`}, 0))`;
+  await lockCreditMoney(tx, { virtualAccountNumber: line.reference, currency, amount });
+  const credit = await tx.inboundCredit.findUnique({ where: { bankReference: line.bankReference } });
+  const parked = await tx.inboundException.findUnique({ where: { bankReference: line.bankReference } });
+  if (credit || parked) throw new WrongStateError(`the ledger has booked bank reference ${line.bankReference} since ${since}: the next import matches it, or a ledger adjustment corrects the amount`, item.status);
+  const windowHours = STATEMENT_MATCH_WINDOW_DAYS * HOURS_PER_DAY;
+  const valueDay = Prisma.raw(valueDaySql('l."value_date"'));
+  const [matching] = await tx.$queryRaw<{ bankReference: string }[]>`
+    SELECT c."bank_reference" AS "bankReference"
+      FROM "bank_statement_line" l
+      JOIN "inbound_credit" c ON c."virtual_account_number" = l."reference" AND c."currency" = ${currency} AND c."amount" = ${amount}::numeric
+                             AND c."received_at" >= ${valueDay} - make_interval(hours => ${windowHours}::int)
+                             AND c."received_at" < ${valueDay} + make_interval(hours => ${windowHours + HOURS_PER_DAY}::int)
+     WHERE l."id" = ${line.id}::uuid
+       AND NOT EXISTS (SELECT 1 FROM "reconciliation_item" i WHERE i."inbound_credit_id" = c."id" AND i."outcome" = 'MATCHED' AND i."id" <> ${item.id}::uuid)
+       AND NOT EXISTS (SELECT 1 FROM "bank_statement_line" own WHERE own."bank_reference" = c."bank_reference" AND own."duplicate_of_id" IS NULL)
+     ORDER BY abs(extract(epoch FROM c."received_at" - ${valueDay})), c."received_at", c."id"
+     LIMIT 1`;
+  if (matching) {
+    throw new WrongStateError(
+      `the feed has booked this money since ${since}, under its own bank reference ${matching.bankReference} (the same virtual account, amount and currency within ${STATEMENT_MATCH_WINDOW_DAYS} days of the value date): the next import matches the line to it`,
+      item.status,
+    );
+  }
+}
+
 const RULE_DESCRIPTIONS: Record<ResolutionRule, string> = {
   RECONCILIATION_PARKED: '对账长款挂账 surplus parked in suspense',
   RECONCILIATION_GAIN: '对账长款核销 surplus written off',
@@ -201,14 +248,7 @@ async function postResolution(
   const payout = item.payoutId ? await tx.payout.findUniqueOrThrow({ where: { id: item.payoutId } }) : null;
   const feedsCredit = item.outcome === 'BANK_ONLY' && item.kind === 'INBOUND_CREDIT' && line !== null;
   const exceptionReference = feedsCredit ? line.bankReference : `reconciliation:${item.id}`;
-  if (rule === 'RECONCILIATION_PARKED' && feedsCredit) {
-    // The feed books a bank reference under this advisory lock: taken here, the feed and this
-    // approval are served one after the other, and whichever comes second finds the other's.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${line.bankReference}`}, 0))`;
-    const credit = await tx.inboundCredit.findUnique({ where: { bankReference: line.bankReference } });
-    const parked = await tx.inboundException.findUnique({ where: { bankReference: line.bankReference } });
-    if (credit || parked) throw new WrongStateError(`the ledger has booked bank reference ${line.bankReference} since the proposal: the next import matches it, or a ledger adjustment corrects the amount`, item.status);
-  }
+  if (rule === 'RECONCILIATION_PARKED' && feedsCredit) await refuseParkingBookedByFeed(tx, item, line, 'the proposal');
   const escrow = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
   const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
   if (!escrow || !suspense) throw new Error(`the platform has no ${currency} escrow bank or suspense account`);
