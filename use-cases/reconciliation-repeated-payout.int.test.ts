@@ -87,13 +87,9 @@ describe('a payout the bank executes twice', () => {
       // The next day the beneficiary's bank sends one of the two payments back.
       const next = addDays(w.day, 1);
       await w.close(next);
-      const imported = await w.importDay(next, 'CSV', (content) => {
-        const rows = content.split('\r\n');
-        const statementId = rows[1]!.split(',')[1]!;
-        rows[1] = rows[1]!.replace(',1212800.00,1212800.00,', ',425600.00,1212800.00,');
-        const back = `ENTRY,${statementId},,CNY,,,,,SIMRETURN000000003,PAYOUT_RETURN,CREDIT,787200.00,${next},${next},${payout.payoutReference},${payout.payoutReference},深圳市华强精密电子有限公司,6222020200112233445,,${w.bank.escrowAccountNumber},退汇`;
-        return [...rows.slice(0, 2), back, ...rows.slice(2)].join('\r\n');
-      });
+      const imported = await w.importDay(next, 'CSV', (content) =>
+        w.withReturns(content, next, payout.payoutReference, '787200.00', ['SIMRETURN000000003'], { from: ',1212800.00,1212800.00,', to: ',425600.00,1212800.00,' }),
+      );
       expect(imported.returnsBooked).toBe(0);
       // The supplier was paid once: the ledger keeps the payout settled and the supplier's account empty.
       expect((await w.db.prisma.payout.findUniqueOrThrow({ where: { id: payout.id } })).status).toBe('SETTLED');
@@ -123,13 +119,9 @@ describe('a payout the bank executes twice', () => {
       await w.playDay(w.day);
       const next = addDays(w.day, 1);
       await w.close(next);
-      const imported = await w.importDay(next, 'CSV', (content) => {
-        const rows = content.split('\r\n');
-        const statementId = rows[1]!.split(',')[1]!;
-        rows[1] = rows[1]!.replace(',1212800.00,1212800.00,', ',1212800.00,2787200.00,');
-        const back = (bankReference: string) => `ENTRY,${statementId},,CNY,,,,,${bankReference},PAYOUT_RETURN,CREDIT,787200.00,${next},${next},${payout.payoutReference},${payout.payoutReference},深圳市华强精密电子有限公司,6222020200112233445,,${w.bank.escrowAccountNumber},退汇`;
-        return [...rows.slice(0, 2), back('SIMRETURN000000004'), back('SIMRETURN000000005'), ...rows.slice(2)].join('\r\n');
-      });
+      const imported = await w.importDay(next, 'CSV', (content) =>
+        w.withReturns(content, next, payout.payoutReference, '787200.00', ['SIMRETURN000000004', 'SIMRETURN000000005'], { from: ',1212800.00,1212800.00,', to: ',1212800.00,2787200.00,' }),
+      );
       expect(imported.returnsBooked).toBe(1);
       expect((await w.db.prisma.payout.findUniqueOrThrow({ where: { id: payout.id } })).status).toBe('RETURNED');
       expect(await w.balance(supplierCode)).toBe('787200.00');

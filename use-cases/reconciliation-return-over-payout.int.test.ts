@@ -18,13 +18,9 @@ describe('a return of a settled payout for more than the payout', () => {
       await w.playDay(w.day);
       const next = addDays(w.day, 1);
       await w.close(next);
-      const imported = await w.importDay(next, 'CSV', (content) => {
-        const rows = content.split('\r\n');
-        const statementId = rows[1]!.split(',')[1]!;
-        rows[1] = rows[1]!.replace(',1212800.00,1212800.00,', ',1212800.00,2000100.00,');
-        const back = `ENTRY,${statementId},,CNY,,,,,SIMRETURN000000051,PAYOUT_RETURN,CREDIT,787300.00,${next},${next},${payout.payoutReference},${payout.payoutReference},深圳市华强精密电子有限公司,6222020200112233445,,${w.bank.escrowAccountNumber},退汇`;
-        return [...rows.slice(0, 2), back, ...rows.slice(2)].join('\r\n');
-      });
+      const imported = await w.importDay(next, 'CSV', (content) =>
+        w.withReturns(content, next, payout.payoutReference, '787300.00', ['SIMRETURN000000051'], { from: ',1212800.00,1212800.00,', to: ',1212800.00,2000100.00,' }),
+      );
       expect(imported.returnsBooked).toBe(0);
       // The next day's import does not book it either: the payout stays settled.
       const after = addDays(next, 1);

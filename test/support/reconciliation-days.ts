@@ -127,6 +127,19 @@ export async function reconciliationWorld(daysAgo: number) {
       await w.close(date);
       return w.importDay(date, format);
     },
+    /**
+     * The statement CSV `content` with a return (PAYOUT_RETURN) of `payoutReference` added on
+     * `date`, one line per bank reference, each for `amount`, and the closing balance set to
+     * `closing`: the beneficiary's bank sending a payment back.
+     */
+    withReturns(content: string, date: IsoDate, payoutReference: string, amount: string, bankReferences: readonly string[], closing: { from: string; to: string }) {
+      const rows = content.split('\r\n');
+      const statementId = rows[1]!.split(',')[1]!;
+      rows[1] = rows[1]!.replace(closing.from, closing.to);
+      const back = (bankReference: string) =>
+        `ENTRY,${statementId},,CNY,,,,,${bankReference},PAYOUT_RETURN,CREDIT,${amount},${date},${date},${payoutReference},${payoutReference},深圳市华强精密电子有限公司,6222020200112233445,,${bank.escrowAccountNumber},退汇`;
+      return [...rows.slice(0, 2), ...bankReferences.map(back), ...rows.slice(2)].join('\r\n');
+    },
     /** The day's stored report, as stored. */
     storedReport: (date: IsoDate) => db.prisma.reconciliationReport.findUniqueOrThrow({ where: { businessDate_currency: { businessDate: new Date(`${date}T00:00:00.000Z`), currency: 'CNY' } } }),
     /** The day's stored report: whether it balances, its non-zero fixed lines and its itemised differences. */
