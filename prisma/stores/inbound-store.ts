@@ -15,7 +15,7 @@ import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 import { matchExpectedReceipt } from './offline-receipt-store';
 import { notifyOperators } from './operator-notices';
-import { findParkedStatementCredit, lockCreditMoney, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
+import { bankLineLockKey, findParkedStatementCredit, lockCreditMoney, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
@@ -241,7 +241,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   // A credit the bank reports after its accounting day closed is booked likewise, at the first
   // open instant (inOpenDay below), while the credit row keeps the bank's receipt time.
   const [{ effectiveAt }] = await tx.$queryRaw<[{ effectiveAt: Date }]>`
-    SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text AS "locked",
+    SELECT pg_advisory_xact_lock(hashtextextended(${bankLineLockKey(credit.bankReference)}, 0))::text AS "locked",
            least(${credit.receivedAt}::timestamptz, now() + ledger_effective_at_lead_max()) AS "effectiveAt"`;
   const booked = await tx.inboundCredit.findUnique({ where: { bankReference: credit.bankReference } });
   if (booked) return bookedOf(tx, booked, true);
@@ -529,7 +529,7 @@ function bankLineOf(credit: InboundCredit) {
 
 /** A bank line the ledger cannot hold: kept as an exception, with nothing booked, so an operator sees it and the poller goes on. */
 async function keepUnbookable(tx: Tx, credit: InboundCredit, why: string): Promise<UnbookedCredit> {
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${credit.bankReference}`}, 0))::text`;
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${bankLineLockKey(credit.bankReference)}, 0))::text`;
   const kept = await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference } });
   if (kept) return unbookedOf(credit.bankReference, kept, true);
   const exception = await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: 'NOT_BOOKABLE', detail: `the ledger cannot hold this credit: ${why}`.slice(0, 500) } });

@@ -61,6 +61,28 @@ export function valueDaySql(valueDate: string): string {
   return `((${valueDate})::timestamp AT TIME ZONE 'UTC') - interval '${BUSINESS_UTC_OFFSET_HOURS} hours'`;
 }
 
+/**
+ * Rule 2's window, as SQL over two expressions: a credit received at `receivedAt` fits a line
+ * whose value date begins at `valueDay` when it came from STATEMENT_MATCH_WINDOW_DAYS before that
+ * day to as many days after its end. The matching, the feed's question for parked statement
+ * credits (parked-statement-credit.ts) and a parking's check (reconciliation-resolution-store.ts)
+ * all ask it here, so that the three agree.
+ */
+export function receivedInWindowSql(receivedAt: string, valueDay: string): string {
+  const windowHours = STATEMENT_MATCH_WINDOW_DAYS * HOURS_PER_DAY;
+  return `${receivedAt} >= ${valueDay} - interval '${windowHours} hours' AND ${receivedAt} < ${valueDay} + interval '${windowHours + HOURS_PER_DAY} hours'`;
+}
+
+/** Rule 2 takes only a credit whose own bank reference (an expression) is on no statement line: a credit on a statement is its own line's. */
+export function ownLineOnNoStatementSql(bankReference: string): string {
+  return `NOT EXISTS (SELECT 1 FROM bank_statement_line own WHERE own.bank_reference = ${bankReference} AND own.duplicate_of_id IS NULL)`;
+}
+
+/** Rule 2 takes only a credit (its id, an expression) that no item but `exceptItem` (an expression, possibly NULL) matched. */
+export function matchedByNoOtherItemSql(creditId: string, exceptItem: string): string {
+  return `NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = ${creditId} AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM ${exceptItem})`;
+}
+
 export interface MatchedLines {
   subjects: number;
   /** Statements rule 2's rounds took (the last one finding nothing left). */
@@ -101,16 +123,15 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
   // Rule 2's candidates: for every credit line the feed booked nothing for, each credit to the same
   // virtual account, amount and currency received within the window, that no other item matched and
   // whose own bank reference is on no statement, ranked per line, the nearest in time first.
-  const windowHours = STATEMENT_MATCH_WINDOW_DAYS * HOURS_PER_DAY;
   const { rowCount: candidates } = await db.query(
     `INSERT INTO statement_candidate (ord, credit_id, rank)
      SELECT s.ord, c.id, row_number() OVER (PARTITION BY s.ord ORDER BY abs(extract(epoch FROM c.received_at - s.value_day)), c.received_at, c.id)
        FROM statement_match s
        JOIN inbound_credit c ON c.virtual_account_number = s.reference AND c.amount = s.amount AND c.currency = s.currency
-                            AND c.received_at >= s.value_day - interval '${windowHours} hours' AND c.received_at < s.value_day + interval '${windowHours + HOURS_PER_DAY} hours'
+                            AND ${receivedInWindowSql('c.received_at', 's.value_day')}
       WHERE s.kind = 'INBOUND_CREDIT' AND s.outcome IS NULL
-        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM s.item_id)
-        AND NOT EXISTS (SELECT 1 FROM bank_statement_line l WHERE l.bank_reference = c.bank_reference AND l.duplicate_of_id IS NULL)`,
+        AND ${matchedByNoOtherItemSql('c.id', 's.item_id')}
+        AND ${ownLineOnNoStatementSql('c.bank_reference')}`,
   );
 
   // Rule 2 in the lines' order, in rounds (see the top of this file). `first_open` is, per credit,
@@ -139,6 +160,7 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
 
   // Rule 3: an expected payment, an approved offline receipt the feed has not yet brought. The
   // money is still not in the ledger, so the line stays BANK_ONLY (in transit) until the feed books it.
+  const windowHours = STATEMENT_MATCH_WINDOW_DAYS * HOURS_PER_DAY;
   await db.query(
     `UPDATE statement_match s
         SET outcome = 'BANK_ONLY', rule = CASE WHEN e.id IS NOT NULL THEN 'EXPECTED_PAYMENT'::reconciliation_rule END, offline_repayment_id = e.id,

@@ -2,7 +2,7 @@ import { accountingDateOf, DEFAULT_CUT_OFF, type CutOffSettings } from '../../do
 import { formatAmount, type Currency, type Decimal } from '../../domain/money';
 import { Prisma, type InboundException, type ReconciliationRule } from '../client';
 import { dateColumn } from './ledger/accounting-days';
-import { STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
+import { ownLineOnNoStatementSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
 import type { Tx } from './run-transaction';
 
 // A statement line's credit that operators parked in suspense before the feed reported it
@@ -23,7 +23,6 @@ import type { Tx } from './run-transaction';
 // rule 2 carry different bank references but the same money, so both take this lock before they
 // look at each other, and whichever comes second finds the other's booking.
 
-const HOURS_PER_DAY = 24;
 /** Parked credits the feed's booking looks at again when another booking took the one it found meanwhile. */
 const PARKED_CANDIDATES_MAX = 5;
 
@@ -35,6 +34,11 @@ const PARKED_CANDIDATES_MAX = 5;
  * row lock (docs/ledger.md, "Concurrency"). `amount` is formatted to the currency's minor unit, so
  * both sides name the same key.
  */
+/** The advisory lock key of one bank line (its bank reference), under which the feed books it and a parking of it is checked. */
+export function bankLineLockKey(bankReference: string): string {
+  return `inbound-credit:${bankReference}`;
+}
+
 export async function lockCreditMoney(tx: Tx, money: { virtualAccountNumber: string; currency: string; amount: string }): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit-money:${money.virtualAccountNumber}:${money.currency}:${money.amount}`}, 0))`;
 }
@@ -77,9 +81,9 @@ export async function findParkedStatementCredit(
   tx: Tx,
   credit: { bankReference: string; virtualAccountNumber: string; amount: Decimal; currency: Currency; receivedAt: Date },
 ): Promise<ParkedStatementCredit | null> {
-  const windowHours = STATEMENT_MATCH_WINDOW_DAYS * HOURS_PER_DAY;
   const amount = formatAmount(credit.amount, credit.currency);
-  const valueDay = Prisma.raw(valueDaySql('l."value_date"'));
+  // Rule 2 over the feed's credit, given as the row `f`.
+  const fitsByRuleTwo = Prisma.raw(`${receivedInWindowSql('f.received_at', valueDaySql('l.value_date'))} AND ${ownLineOnNoStatementSql('f.bank_reference')}`);
   const passed: string[] = [];
   for (let attempt = 0; attempt < PARKED_CANDIDATES_MAX; attempt += 1) {
     const [candidate] = await tx.$queryRaw<Candidate[]>`
@@ -91,13 +95,11 @@ export async function findParkedStatementCredit(
         JOIN "reconciliation_item" i ON i."id" = r."item_id"
         JOIN "bank_statement_line" l ON l."id" = i."statement_line_id"
         JOIN "ledger_transaction" t ON t."id" = r."transaction_id"
+        CROSS JOIN (SELECT ${credit.receivedAt}::timestamptz AS "received_at", ${credit.bankReference}::varchar AS "bank_reference") f
        WHERE e."reason" = 'RECONCILIATION' AND e."feed_bank_reference" IS NULL
          AND i."outcome" = 'BANK_ONLY' AND i."kind" = 'INBOUND_CREDIT' AND l."kind" = 'INBOUND_CREDIT'
          AND (l."bank_reference" = ${credit.bankReference}
-              OR (l."currency" = ${credit.currency} AND l."amount" = ${amount}::numeric AND l."reference" = ${credit.virtualAccountNumber}
-                  AND ${credit.receivedAt}::timestamptz >= ${valueDay} - make_interval(hours => ${windowHours}::int)
-                  AND ${credit.receivedAt}::timestamptz < ${valueDay} + make_interval(hours => ${windowHours + HOURS_PER_DAY}::int)
-                  AND NOT EXISTS (SELECT 1 FROM "bank_statement_line" own WHERE own."bank_reference" = ${credit.bankReference} AND own."duplicate_of_id" IS NULL)))
+              OR (l."currency" = ${credit.currency} AND l."amount" = ${amount}::numeric AND l."reference" = ${credit.virtualAccountNumber} AND ${fitsByRuleTwo}))
          AND e."id"::text <> ALL(${passed}::text[])
        ORDER BY (l."bank_reference" = ${credit.bankReference}) DESC, e."created_at", e."id"
        LIMIT 1`;

@@ -12,8 +12,8 @@ import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
-import { STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
-import { lockCreditMoney } from './parked-statement-credit';
+import { matchedByNoOtherItemSql, ownLineOnNoStatementSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
+import { bankLineLockKey, lockCreditMoney } from './parked-statement-credit';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
@@ -21,8 +21,6 @@ import { toDecimal } from './to-decimal';
 // item"): one operator proposes how a difference with the bank is put right, another approves
 // (one ledger transaction moving the escrow account to what the bank holds, linked to the item,
 // which is then RESOLVED) or rejects. Nothing moves until the approval. Every proposal is kept.
-
-const HOURS_PER_DAY = 24;
 
 /** A signed decimal with at most the currency's minor unit: the effect the maker confirms. */
 const SIGNED_AMOUNT = /^-?(0|[1-9]\d{0,17})(\.\d{1,4})?$/;
@@ -196,22 +194,22 @@ export async function decideItemResolution(prisma: PrismaClient, actor: Actor, i
 async function refuseParkingBookedByFeed(tx: Tx, item: ReconciliationItem, line: BankStatementLine, since: string): Promise<void> {
   const currency = currencyOf(item);
   const amount = formatAmount(toDecimal(line.amount), currency);
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`inbound-credit:${line.bankReference}`}, 0))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${bankLineLockKey(line.bankReference)}, 0))`;
   await lockCreditMoney(tx, { virtualAccountNumber: line.reference, currency, amount });
   const credit = await tx.inboundCredit.findUnique({ where: { bankReference: line.bankReference } });
   const parked = await tx.inboundException.findUnique({ where: { bankReference: line.bankReference } });
   if (credit || parked) throw new WrongStateError(`the ledger has booked bank reference ${line.bankReference} since ${since}: the next import matches it, or a ledger adjustment corrects the amount`, item.status);
-  const windowHours = STATEMENT_MATCH_WINDOW_DAYS * HOURS_PER_DAY;
-  const valueDay = Prisma.raw(valueDaySql('l."value_date"'));
+  const valueDay = Prisma.raw(valueDaySql('l.value_date'));
+  // Rule 2, as the matching asks it, for this line (its item given as the row `f`).
+  const fitsByRuleTwo = Prisma.raw(
+    `${receivedInWindowSql('c.received_at', valueDaySql('l.value_date'))} AND ${matchedByNoOtherItemSql('c.id', 'f.item_id')} AND ${ownLineOnNoStatementSql('c.bank_reference')}`,
+  );
   const [matching] = await tx.$queryRaw<{ bankReference: string }[]>`
     SELECT c."bank_reference" AS "bankReference"
       FROM "bank_statement_line" l
+      CROSS JOIN (SELECT ${item.id}::uuid AS "item_id") f
       JOIN "inbound_credit" c ON c."virtual_account_number" = l."reference" AND c."currency" = ${currency} AND c."amount" = ${amount}::numeric
-                             AND c."received_at" >= ${valueDay} - make_interval(hours => ${windowHours}::int)
-                             AND c."received_at" < ${valueDay} + make_interval(hours => ${windowHours + HOURS_PER_DAY}::int)
-     WHERE l."id" = ${line.id}::uuid
-       AND NOT EXISTS (SELECT 1 FROM "reconciliation_item" i WHERE i."inbound_credit_id" = c."id" AND i."outcome" = 'MATCHED' AND i."id" <> ${item.id}::uuid)
-       AND NOT EXISTS (SELECT 1 FROM "bank_statement_line" own WHERE own."bank_reference" = c."bank_reference" AND own."duplicate_of_id" IS NULL)
+     WHERE l."id" = ${line.id}::uuid AND ${fitsByRuleTwo}
      ORDER BY abs(extract(epoch FROM c."received_at" - ${valueDay})), c."received_at", c."id"
      LIMIT 1`;
   if (matching) {
