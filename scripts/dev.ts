@@ -159,7 +159,7 @@ try {
   // The bank adapter's escrow account, registered as the deployed worker does: only its statements are imported.
   for (const currency of config.BANK_STATEMENT_CURRENCIES) await registerEscrowAccount(prisma, logger, { currency, accountNumber: bank.adapter.escrowAccountNumberOf(currency) }, new Date());
   const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS, cutOff: cutOffSettings(config) };
-  const statementFetch = { ...inbound, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings, cutOff: cutOffSettings(config) };
+  const statementFetch = { ...inbound, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings };
   const statements = repeatEvery(() => fetchBankStatements(statementFetch, new Date()), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
     immediately: true,
     failure: 'fetching or importing bank statements failed; retrying at the next turn',

@@ -2,7 +2,6 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BankAdapter } from '../bank/bank-adapter';
 import type { StatementFile } from '../bank/statement/statement-document';
-import { DEFAULT_CUT_OFF } from '../domain/accounting-day';
 import { addDays, dateColumn, startOfBusinessDate, type IsoDate } from '../domain/business-date';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { testLogger } from '../test/support/logger';
@@ -69,7 +68,7 @@ describe('the daily statement fetch', () => {
     files.set(`${d0} CNY`, { format: 'CSV', content: s0.csv });
     files.set(`${d1} CNY`, { format: 'CSV', content: s1.csv });
     files.set(`${d2} CNY`, { format: 'CSV', content: s2.csv });
-    const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(account, files), currencies: ['CNY'], cutOff: DEFAULT_CUT_OFF };
+    const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(account, files), currencies: ['CNY'] };
     await escrowAccountIs(db.prisma, account);
 
     // The morning after d0, the worker fetches d0.
@@ -84,7 +83,7 @@ describe('the daily statement fetch', () => {
     const account = '310066661018800000702';
     const day: IsoDate = '2026-04-06';
     const files = new Map<string, StatementFile>([[`${day} USD`, { format: 'CSV', content: creditsStatement(account, day, 'USD', '0.00', ['25.00']).csv }]]);
-    const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(account, files, ['CNY']), currencies: ['CNY', 'USD'], cutOff: DEFAULT_CUT_OFF };
+    const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(account, files, ['CNY']), currencies: ['CNY', 'USD'] };
     await escrowAccountIs(db.prisma, account, ['CNY', 'USD']);
 
     // The CNY statement fails this turn (to be tried at the next); USD is there to import.
@@ -96,7 +95,7 @@ describe('the daily statement fetch', () => {
     const account = '310066661018800000703';
     const d0: IsoDate = '2026-05-04';
     const files = chainOf(account, 'CNY', d0, 10);
-    const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(account, files), currencies: ['CNY'], cutOff: DEFAULT_CUT_OFF };
+    const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(account, files), currencies: ['CNY'] };
     await escrowAccountIs(db.prisma, account);
     const days = (from: number, count: number) => Array.from({ length: count }, (_, i) => `${addDays(d0, from + i)} CNY`);
 
@@ -118,7 +117,7 @@ describe('the daily statement fetch', () => {
     files.delete(`${missing} CNY`);
     chainOf(account, 'USD', addDays(d0, 3), 1, files);
     const { logger, lines } = keptLogger();
-    const ctx = { prisma: db.prisma, logger, bank: bankOf(account, files), currencies: ['CNY', 'USD'], cutOff: DEFAULT_CUT_OFF };
+    const ctx = { prisma: db.prisma, logger, bank: bankOf(account, files), currencies: ['CNY', 'USD'] };
     await escrowAccountIs(db.prisma, account, ['CNY', 'USD']);
     await fetchBankStatements({ ...ctx, currencies: ['CNY'] }, at(addDays(d0, 1), 10));
 
@@ -145,8 +144,8 @@ describe('the daily statement fetch', () => {
     // Another account's statement of the same day and currency is in: the escrow account was that
     // one when it was fetched, and has moved since.
     await escrowAccountIs(db.prisma, other);
-    await fetchBankStatements({ prisma: db.prisma, logger: testLogger, bank: bankOf(other, chainOf(other, 'CNY', d0, 1)), currencies: ['CNY'], cutOff: DEFAULT_CUT_OFF }, at1);
-    const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(escrow, chainOf(escrow, 'CNY', d0, 3)), currencies: ['CNY'], cutOff: DEFAULT_CUT_OFF };
+    await fetchBankStatements({ prisma: db.prisma, logger: testLogger, bank: bankOf(other, chainOf(other, 'CNY', d0, 1)), currencies: ['CNY'] }, at1);
+    const ctx = { prisma: db.prisma, logger: testLogger, bank: bankOf(escrow, chainOf(escrow, 'CNY', d0, 3)), currencies: ['CNY'] };
     await escrowAccountIs(db.prisma, escrow);
     expect(await fetchBankStatements(ctx, at1)).toEqual([`${d0} CNY`]);
     expect(await fetchBankStatements(ctx, at(addDays(d0, 3), 10))).toEqual([`${addDays(d0, 1)} CNY`, `${addDays(d0, 2)} CNY`]);

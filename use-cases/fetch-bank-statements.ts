@@ -1,16 +1,14 @@
 import type { BankAdapter } from '../bank/bank-adapter';
-import { calendarDateOf, type CutOffSettings } from '../domain/accounting-day';
+import { calendarDateOf } from '../domain/accounting-day';
 import { addDays, daysBetween, isoDateOfColumn, type IsoDate } from '../domain/business-date';
 import { maskBankAccountNumber } from '../domain/party-rules';
 import { importBankStatement } from './import-bank-statement';
-import type { UseCaseContext } from './use-case-context';
+import { reconciliationCutOff, type UseCaseContext } from './use-case-context';
 
 export type StatementFetchContext = Pick<UseCaseContext, 'prisma' | 'logger' | 'reconciliationSettings'> & {
   bank: BankAdapter;
   /** The currencies the escrow account holds: one statement each per day. */
   currencies: readonly string[];
-  /** The ledger's cut-off (CUT_OFF_ZONE): a statement's date is a calendar date in its zone. */
-  cutOff: CutOffSettings;
 };
 
 /**
@@ -46,7 +44,8 @@ export class BankStatementFetchError extends AggregateError {
  * throws BankStatementFetchError so that the loop reports it. Returns the days imported.
  */
 export async function fetchBankStatements(ctx: StatementFetchContext, now: Date): Promise<string[]> {
-  const yesterday = addDays(calendarDateOf(now, ctx.cutOff.zone), -1);
+  // A statement's date is a calendar date in the cut-off's zone, the one the import checks it by.
+  const yesterday = addDays(calendarDateOf(now, reconciliationCutOff(ctx.reconciliationSettings).zone), -1);
   const imported: string[] = [];
   const failures: Array<{ currency: string; error: unknown }> = [];
   for (const currency of ctx.currencies) {

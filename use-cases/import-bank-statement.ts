@@ -1,4 +1,3 @@
-import { DEFAULT_CUT_OFF } from '../domain/accounting-day';
 import { isCurrency } from '../domain/money';
 import { assertPermitted, type Actor } from '../domain/actor';
 import { ValidationError } from '../domain/errors';
@@ -9,7 +8,7 @@ import { importStatement, type ImportedStatement } from '../prisma/stores/bank-s
 import { escrowAccountOf } from '../prisma/stores/escrow-account-store';
 import type { PrismaClient } from '../prisma/client';
 import { produceReconciliationReport } from './produce-reconciliation-report';
-import { RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT, type UseCaseContext } from './use-case-context';
+import { reconciliationCutOff, RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT, type UseCaseContext } from './use-case-context';
 
 /**
  * The escrow bank's statement of one day, read from its file (camt.053 or the documented CSV),
@@ -24,7 +23,7 @@ export async function importBankStatement(ctx: Pick<UseCaseContext, 'prisma' | '
   // An operator's upload came in one API request, the bank's own file through the adapter: the
   // upload is held to what a request body can carry (docs/reconciliation.md, "Limits").
   const document = parseStatementFile(file, actor ? STATEMENT_UPLOAD_LIMITS : STATEMENT_FETCH_LIMITS);
-  checkStatementDayEnded(document, now, (ctx.reconciliationSettings?.cutOff ?? DEFAULT_CUT_OFF).zone);
+  checkStatementDayEnded(document, now, reconciliationCutOff(ctx.reconciliationSettings).zone);
   await assertEscrowAccount(ctx.prisma, document);
   const escalateAfterDays = ctx.reconciliationSettings?.escalateAfterDays ?? RECONCILIATION_ESCALATE_AFTER_DAYS_DEFAULT;
   const imported = await importStatement(ctx.prisma, document, { format: file.format, importedByUserId: actor?.userId ?? null, escalateAfterDays, now });

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { CutOffSettings } from '../domain/accounting-day';
+import { DEFAULT_CUT_OFF, type CutOffSettings } from '../domain/accounting-day';
 import type { PrismaClient } from '../prisma/client';
 import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
 
@@ -12,6 +12,11 @@ export interface ReconciliationSettings {
    * its zone, before which the import refuses it. DEFAULT_CUT_OFF when absent.
    */
   cutOff?: CutOffSettings;
+}
+
+/** The cut-off reconciliation reads statement days by: the configured one, DEFAULT_CUT_OFF when absent. */
+export function reconciliationCutOff(settings: ReconciliationSettings | undefined): CutOffSettings {
+  return settings?.cutOff ?? DEFAULT_CUT_OFF;
 }
 
 /** RECONCILIATION_ESCALATE_AFTER_DAYS when not configured: T+1 and T+2 retried, escalated on the third day. */

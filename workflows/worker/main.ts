@@ -64,7 +64,7 @@ const poller = startInboundPoller(() => bookInboundCredits({ prisma, bank: bank.
 // for the API too: only its statements are imported, and a day's report is of its statement.
 for (const currency of config.BANK_STATEMENT_CURRENCIES) await registerEscrowAccount(prisma, logger, { currency, accountNumber: bank.adapter.escrowAccountNumberOf(currency) }, new Date());
 const reconciliationSettings = { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS, cutOff: cutOffSettings(config) };
-const statementFetch = { prisma, logger, bank: bank.adapter, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings, cutOff: cutOffSettings(config) };
+const statementFetch = { prisma, logger, bank: bank.adapter, currencies: config.BANK_STATEMENT_CURRENCIES, reconciliationSettings };
 const statements = repeatEvery(() => fetchBankStatements(statementFetch, new Date()), config.BANK_STATEMENT_FETCH_INTERVAL_MS, logger, {
   immediately: true,
   failure: 'fetching or importing bank statements failed; retrying at the next turn',
