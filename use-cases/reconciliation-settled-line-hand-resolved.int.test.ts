@@ -15,13 +15,7 @@ describe('a bank-only payout line whose payout has since settled at the same amo
   it('is left to the next import, not written off by hand', async () => {
     const w = await reconciliationWorld(55);
     try {
-      await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '2000000.00');
-      const { payout, status } = await w.disbursed(w.at(w.day, 10), { behaviour: 'TIMEOUT_THEN_SUCCEED' });
-      expect(status).toBe('UNKNOWN');
-      await w.close(w.day);
-      await w.importDay(w.day);
-      const item = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { payoutId: payout.id, kind: 'PAYOUT' } });
-      expect([item.outcome, item.status]).toEqual(['BANK_ONLY', 'OPEN']);
+      const { payout, item } = await w.payoutInFlightOnStatement();
 
       // Day 2, 08:00: the payout's own process asks the bank again and books it settled.
       const next = addDays(w.day, 1);

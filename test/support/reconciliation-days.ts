@@ -110,6 +110,20 @@ export async function reconciliationWorld(daysAgo: number) {
       const collectionVan = (await findAccountByCode(db.prisma, `financing:${id}:COLLECTION:CNY`))!.virtualAccountNumber!;
       return { financing, payout, status, supplierActor, collectionVan, supplierCode: partyAccountCode(supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY') };
     },
+    /**
+     * Day one played to its statement with a payout the bank paid but whose answer was lost: the
+     * ledger holds it in flight (UNKNOWN), so its statement line is an open BANK_ONLY item.
+     */
+    async payoutInFlightOnStatement() {
+      await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '2000000.00');
+      const { payout, status } = await w.disbursed(w.at(w.day, 10), { behaviour: 'TIMEOUT_THEN_SUCCEED' });
+      expect(status).toBe('UNKNOWN');
+      await w.close(w.day);
+      await w.importDay(w.day);
+      const item = await db.prisma.reconciliationItem.findFirstOrThrow({ where: { payoutId: payout.id, kind: 'PAYOUT' } });
+      expect([item.outcome, item.status]).toEqual(['BANK_ONLY', 'OPEN']);
+      return { payout, item };
+    },
     /** The posted balance of a ledger account, by code, with two decimals. */
     async balance(code: string) {
       return (await getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id)).posted.toFixed(2);
