@@ -17,21 +17,19 @@ import './production-mode';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { API_NODE_FLAGS } from '../api/node-flags';
 import { startLocalPostgres } from '../scripts/lib/local-postgres';
 import { freePort } from '../scripts/lib/free-port';
 import type { PageWorld } from '../test/support/page-world';
 import { API_QUERIES } from './api';
 import { percentile } from './measure';
 import { ANSWERED } from './api-answered-queries';
-import { spawnReadOnlyApi, type SpawnedApi } from './spawn-read-only-api';
+import { apiNodeFlagsOr, spawnReadOnlyApi, type SpawnedApi } from './spawn-read-only-api';
 
 const { values: options } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, keep: { type: 'string' }, rounds: { type: 'string', default: '12' }, batch: { type: 'string', default: '50' }, only: { type: 'string' }, clients: { type: 'string', default: '1' }, 'a-flags': { type: 'string' }, 'b-flags': { type: 'string' } } });
 if (!options.a || !options.b || !options.keep) throw new Error('usage: api-cpu-compare.ts --a <checkout> --b <checkout> --keep <folder of bench/api-cpu.ts --keep>');
 const ROUNDS = Number(options.rounds);
 const BATCH = Number(options.batch);
 const CLIENTS = Number(options.clients);
-const flagsOf = (given: string | undefined) => (given === undefined ? API_NODE_FLAGS : given.split(' ').filter(Boolean));
 // The viewer costs a sixth of a page: more of them per batch, so that /proc's 10 ms ticks stay small beside the batch.
 const VIEWER_BATCH_FACTOR = 4;
 const WARM_UP_REQUESTS = 60;
@@ -55,7 +53,7 @@ const servers: SpawnedApi[] = [];
 try {
   const databaseUrl = postgres.urlFor('scf_api_cpu');
   const world = JSON.parse(await readFile(join(options.keep, 'page-world.json'), 'utf8')) as PageWorld;
-  const builds = { A: await spawnReadOnlyApi(options.a, databaseUrl, flagsOf(options['a-flags'])), B: await spawnReadOnlyApi(options.b, databaseUrl, flagsOf(options['b-flags'])) };
+  const builds = { A: await spawnReadOnlyApi(options.a, databaseUrl, apiNodeFlagsOr(options['a-flags'])), B: await spawnReadOnlyApi(options.b, databaseUrl, apiNodeFlagsOr(options['b-flags'])) };
   servers.push(builds.A, builds.B);
   const ask = async (url: string, token: string, query: string) =>
     (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) })).text();

@@ -1,9 +1,8 @@
-import { API_NODE_FLAGS } from '../api/node-flags';
 import { createPrismaClient } from '../prisma/client';
 import { createPageWorld } from '../test/support/page-world';
 import type { BenchResult } from './ledger';
 import { percentile, round2, timedFor } from './measure';
-import { spawnReadOnlyApi, type SpawnedApi } from './spawn-read-only-api';
+import { apiNodeFlagsOr, spawnReadOnlyApi, type SpawnedApi } from './spawn-read-only-api';
 
 // The API's page latency (docs/performance.md): a page of 50 receivables and of 50 financings
 // with their nested fields, at 32 concurrent clients over real HTTP against the real API server
@@ -36,19 +35,14 @@ const VIEWER = 'query { viewer { user { id } } }';
 /** The three queries the benchmark times (bench/api-cpu.ts measures their CPU one at a time). */
 export const API_QUERIES = { viewer: VIEWER, receivables: RECEIVABLES_PAGE, financings: FINANCINGS_PAGE };
 
-/** The API's deployed Node flags, or those of BENCH_API_NODE_FLAGS ('' for none) to measure another setting. */
-function apiNodeFlags(): readonly string[] {
-  const given = process.env.BENCH_API_NODE_FLAGS;
-  return given === undefined ? API_NODE_FLAGS : given.split(' ').filter(Boolean);
-}
-
 export async function runApiBenchmarks(databaseUrl: string, log: (line: string) => void): Promise<BenchResult[]> {
   const prisma = createPrismaClient({ databaseUrl, poolMax: 20 });
   let api: SpawnedApi | undefined;
   try {
     log(`building a book of ${PAGE_SIZE} disbursed financings through the stores`);
     const world = await createPageWorld(prisma, { size: PAGE_SIZE });
-    api = await spawnReadOnlyApi(new URL('..', import.meta.url).pathname, databaseUrl, apiNodeFlags());
+    // BENCH_API_NODE_FLAGS ('' for none) measures the pages with other Node flags than the API's deployed ones.
+    api = await spawnReadOnlyApi(new URL('..', import.meta.url).pathname, databaseUrl, apiNodeFlagsOr(process.env.BENCH_API_NODE_FLAGS));
     const { url } = api;
     const request = (query: string) => async () => {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${world.supplier.token}` }, body: JSON.stringify({ query }) });

@@ -10,6 +10,11 @@ export interface SpawnedApi {
   stop(): Promise<void>;
 }
 
+/** Node flags given as one string (space-separated, '' for none), or the API's deployed ones when not given. */
+export function apiNodeFlagsOr(given: string | undefined): readonly string[] {
+  return given === undefined ? API_NODE_FLAGS : given.split(' ').filter(Boolean);
+}
+
 /**
  * The read-only API of a checkout (bench/serve-read-only-api.ts) as a process of its own, with the
  * Node flags the API is deployed with (api/node-flags.ts) unless others are given, in production
