@@ -7,9 +7,9 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { maskBankAccountNumber } from '../../domain/party-rules';
 import { ConflictError, StatementContinuityError } from '../../domain/errors';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
-import { databaseUrlOf, type BankStatement, type Payout, type Prisma, type PrismaClient } from '../client';
+import { databaseUrlOf, Prisma, type BankStatement, type Payout, type PrismaClient } from '../client';
 import { copyRows } from './copy-rows';
-import { matchStatementLines, money, valueDaySql } from './match-statement-lines';
+import { matchStatementLines, money, paidTwiceSql, returnFoundAfterWatchSql, valueDaySql } from './match-statement-lines';
 import { recordPayoutOutcome } from './payout-store';
 import { retryTransient } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
@@ -409,6 +409,8 @@ async function escalate(client: pg.ClientBase, statement: StoredStatement, escal
  * payment came back.
  */
 export async function bookFoundReturns(prisma: PrismaClient, accountNumber: string, currency: string, now = new Date()): Promise<number> {
+  const foundReturn = (item: string) => Prisma.raw(returnFoundAfterWatchSql('p', { kind: `${item}.kind`, amount: `${item}.amount`, currency: `${item}.currency` }));
+  const paidTwice = Prisma.raw(paidTwiceSql('p'));
   await prisma.$executeRaw`
     UPDATE reconciliation_item i SET detail = d.detail, updated_at = ${now}
       FROM (SELECT r.id, 'payout ' || p.payout_reference || ' came back after the ledger settled it, but the bank paid it more than once (line '
@@ -416,16 +418,15 @@ export async function bookFoundReturns(prisma: PrismaClient, accountNumber: stri
                               WHERE x.payout_id = p.id AND x.kind = 'PAYOUT' AND x.outcome = 'BANK_ONLY' ORDER BY x.first_statement_date, xl.position LIMIT 1)
                          || '): which payment came back is for a person to find out with the bank; the return is not booked' AS detail
               FROM reconciliation_item r JOIN payout p ON p.id = r.payout_id
-             WHERE r.account_number = ${accountNumber} AND r.currency = ${currency} AND r.kind = 'PAYOUT_RETURN' AND r.outcome = 'BANK_ONLY' AND r.status <> 'RESOLVED'
-               AND p.status = 'SETTLED' AND EXISTS (SELECT 1 FROM reconciliation_item x WHERE x.payout_id = p.id AND x.kind = 'PAYOUT' AND x.outcome = 'BANK_ONLY')) d
+             WHERE r.account_number = ${accountNumber} AND r.currency = ${currency} AND r.outcome = 'BANK_ONLY' AND r.status <> 'RESOLVED'
+               AND ${foundReturn('r')} AND ${paidTwice}) d
      WHERE i.id = d.id AND i.detail IS DISTINCT FROM d.detail`;
   const items = await prisma.$queryRaw<{ id: string; payout_id: string; amount: Prisma.Decimal; bank_reference: string; booked_at: Date }[]>`
     SELECT * FROM (
       SELECT DISTINCT ON (i.payout_id) i.id::text AS id, i.payout_id::text AS payout_id, i.amount, l.bank_reference, l.booking_date AS booked_at, i.created_at
         FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id JOIN payout p ON p.id = i.payout_id
-       WHERE i.account_number = ${accountNumber} AND i.currency = ${currency} AND i.kind = 'PAYOUT_RETURN' AND i.outcome = 'BANK_ONLY'
-         AND i.status <> 'RESOLVED' AND p.status = 'SETTLED' AND i.amount <= p.amount
-         AND NOT EXISTS (SELECT 1 FROM reconciliation_item r WHERE r.payout_id = p.id AND r.kind = 'PAYOUT' AND r.outcome = 'BANK_ONLY')
+       WHERE i.account_number = ${accountNumber} AND i.currency = ${currency} AND i.outcome = 'BANK_ONLY' AND i.status <> 'RESOLVED'
+         AND ${foundReturn('i')} AND NOT ${paidTwice}
        ORDER BY i.payout_id, i.first_statement_date, l.position) first_return
      ORDER BY created_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`;
   let booked = 0;

@@ -83,6 +83,53 @@ export function matchedByNoOtherItemSql(creditId: string, exceptItem: string): s
   return `NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = ${creditId} AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM ${exceptItem})`;
 }
 
+/** A payout line or a return line (its kind, amount and currency, as SQL expressions) beside the payout it names (`p`, a row alias). */
+export interface PayoutLineSql {
+  kind: string;
+  amount: string;
+  currency: string;
+}
+
+/**
+ * The line is payout `p`'s movement as the ledger has booked it, so the import matches them: a
+ * payout line of a payout SETTLED or RETURNED at the line's amount, a return line of a payout
+ * RETURNED at the line's amount; in either case in the line's currency. A line the import leaves
+ * BANK_ONLY is also asked this after the import (a person's resolution): the payout may have
+ * been booked since, and the next import will match them.
+ */
+export function payoutLineFitsSql(p: string, line: PayoutLineSql): string {
+  return `(${p}.currency = ${line.currency}
+           AND CASE WHEN ${line.kind} = 'PAYOUT' THEN ${p}.amount = ${line.amount} AND ${p}.status IN ('SETTLED', 'RETURNED')
+                    ELSE ${p}.status = 'RETURNED' AND coalesce(${p}.returned_amount, ${p}.amount) = ${line.amount} END)`;
+}
+
+/**
+ * The return line is payout `p` coming back after the ledger settled it (after its workflow
+ * stopped watching): `p` SETTLED in the line's currency for at least the line's amount. The import
+ * books such a return (bookFoundReturns) unless the bank paid `p` more than once (paidTwiceSql).
+ */
+export function returnFoundAfterWatchSql(p: string, line: PayoutLineSql): string {
+  return `(${line.kind} = 'PAYOUT_RETURN' AND ${p}.status = 'SETTLED' AND ${p}.currency = ${line.currency} AND ${line.amount} <= ${p}.amount)`;
+}
+
+/** The bank paid payout `p` (a row alias) more than once: a payout line of its reference is BANK_ONLY (重复出款). */
+export function paidTwiceSql(p: string): string {
+  return `EXISTS (SELECT 1 FROM reconciliation_item twice WHERE twice.payout_id = ${p}.id AND twice.kind = 'PAYOUT' AND twice.outcome = 'BANK_ONLY')`;
+}
+
+/**
+ * Payout `p` will yet explain the line by its own process: the line fits it now
+ * (payoutLineFitsSql), its bank's answer is still to come in the line's currency (in flight:
+ * SUBMITTED, PENDING, UNKNOWN; the next import matches what that answer books), or the line is
+ * its return found after the watch, which the import books. What one of these explains is not
+ * for a person to resolve by hand.
+ */
+export function payoutWillExplainLineSql(p: string, line: PayoutLineSql): string {
+  return `(${payoutLineFitsSql(p, line)}
+           OR (${p}.status IN ('SUBMITTED', 'PENDING', 'UNKNOWN') AND ${p}.currency = ${line.currency})
+           OR ${returnFoundAfterWatchSql(p, line)})`;
+}
+
 export interface MatchedLines {
   subjects: number;
   /** Statements rule 2's rounds took (the last one finding nothing left). */
@@ -193,9 +240,7 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
   await db.query(
     `WITH line AS (
        SELECT m.ord, m.item_id, m.kind, m.reference, m.amount, m.currency, p.id AS payout_id,
-              p.id IS NOT NULL AND p.currency = m.currency
-              AND CASE WHEN m.kind = 'PAYOUT' THEN p.amount = m.amount AND p.status IN ('SETTLED', 'RETURNED')
-                       ELSE p.status = 'RETURNED' AND coalesce(p.returned_amount, p.amount) = m.amount END AS fits,
+              p.id IS NOT NULL AND ${payoutLineFitsSql('p', { kind: 'm.kind', amount: 'm.amount', currency: 'm.currency' })} AS fits,
               CASE WHEN p.id IS NULL THEN 'the ledger has no payout ' || m.reference
                    WHEN p.currency <> m.currency THEN 'payout ' || m.reference || ' is in ' || p.currency || ', the line in ' || m.currency
                    WHEN m.kind = 'PAYOUT' THEN CASE

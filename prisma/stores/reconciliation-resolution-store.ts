@@ -12,7 +12,7 @@ import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
-import { matchedByNoOtherItemSql, ownLineOnNoStatementSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
+import { matchedByNoOtherItemSql, ownLineOnNoStatementSql, paidTwiceSql, payoutWillExplainLineSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
 import { bankLineLockKey, lockCreditMoney } from './parked-statement-credit';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
@@ -36,7 +36,10 @@ async function lockItem(tx: Tx, id: string): Promise<ReconciliationItem> {
 
 /**
  * The item as the resolution rules read it. `payoutId` is the payout whose own booking will still
- * explain the line, so that a hand posting would book the money twice; it is set when:
+ * explain the line, so that a hand posting would book the money twice. The import's own
+ * conditions decide it (payoutWillExplainLineSql in match-statement-lines.ts, which the matching
+ * and bookFoundReturns use too), so a person and the import never disagree about a line. It is
+ * set when the payout is in the line's currency and:
  * - the payout is in flight (SUBMITTED, PENDING, UNKNOWN): the bank's answer books it, and the
  *   next import matches the line;
  * - a payout line of a payout SETTLED or RETURNED at the line's amount: the next import matches it
@@ -48,7 +51,7 @@ async function lockItem(tx: Tx, id: string): Promise<ReconciliationItem> {
  * account for, resolved by hand like a payout the ledger does not know:
  * - the payout's own process is over and will never book it: the bank paid a payout the ledger
  *   holds FAILED, or at another amount than it settled, or returned one the ledger holds FAILED,
- *   or more than it paid;
+ *   or more than it paid, or the line is in another currency than the payout;
  * - the payout's debit (or its return) is another line's, matched or booked from a statement:
  *   this line is the bank paying (or returning) it again (重复出款);
  * - a return of a payout the bank paid more than once (a PAYOUT line of its reference is
@@ -58,26 +61,16 @@ async function lockItem(tx: Tx, id: string): Promise<ReconciliationItem> {
 async function resolvable(tx: Tx, item: ReconciliationItem) {
   let payoutId = item.payoutId;
   if (payoutId !== null && item.outcome === 'BANK_ONLY') {
-    const payout = await tx.payout.findUniqueOrThrow({ where: { id: payoutId }, select: { status: true, amount: true, returnedAmount: true } });
-    const line = toDecimal(item.amount).abs();
-    const paid = toDecimal(payout.amount);
-    const stillBooked =
-      payout.status === 'SUBMITTED' ||
-      payout.status === 'PENDING' ||
-      payout.status === 'UNKNOWN' ||
-      (item.kind === 'PAYOUT'
-        ? (payout.status === 'SETTLED' || payout.status === 'RETURNED') && paid.eq(line)
-        : (payout.status === 'RETURNED' && toDecimal(payout.returnedAmount ?? payout.amount).eq(line)) || (payout.status === 'SETTLED' && line.lte(paid)));
-    if (!stillBooked) payoutId = null;
-  }
-  if (payoutId !== null && item.outcome === 'BANK_ONLY') {
-    const [{ anotherMovement }] = await tx.$queryRaw<[{ anotherMovement: boolean }]>`
-      SELECT EXISTS (SELECT 1 FROM reconciliation_item i
-                      WHERE i.payout_id = ${payoutId}::uuid AND i.kind = ${item.kind}::statement_line_kind AND i.id <> ${item.id}::uuid
-                        AND i.status = 'RESOLVED' AND (i.outcome = 'MATCHED' OR i.rule = 'RETURN_BOOKED'))
-             OR (${item.kind} = 'PAYOUT_RETURN' AND EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = ${payoutId}::uuid AND i.kind = 'PAYOUT' AND i.outcome = 'BANK_ONLY'))
-             AS "anotherMovement"`;
-    if (anotherMovement) payoutId = null;
+    const line = { kind: 'i.kind', amount: 'i.amount', currency: 'i.currency' };
+    const [{ explained }] = await tx.$queryRaw<[{ explained: boolean }]>`
+      SELECT ${Prisma.raw(payoutWillExplainLineSql('p', line))}
+             AND NOT EXISTS (SELECT 1 FROM reconciliation_item other
+                              WHERE other.payout_id = p.id AND other.kind = i.kind AND other.id <> i.id
+                                AND other.status = 'RESOLVED' AND (other.outcome = 'MATCHED' OR other.rule = 'RETURN_BOOKED'))
+             AND NOT (i.kind = 'PAYOUT_RETURN' AND ${Prisma.raw(paidTwiceSql('p'))}) AS explained
+        FROM reconciliation_item i JOIN payout p ON p.id = i.payout_id
+       WHERE i.id = ${item.id}::uuid`;
+    if (!explained) payoutId = null;
   }
   return { outcome: item.outcome, status: item.status, kind: item.kind, amount: toDecimal(item.amount), payoutId };
 }
