@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, businessDateOf, isoDateOfColumn, startOfBusinessDate } from '../domain/business-date';
+import { collectionAccountCode, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
+import { disburse, registerBankAccount, reserveFunding } from '../prisma/stores/disbursement-store';
+import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
+import { decideExceptionResolution, proposeExceptionResolution } from '../prisma/stores/inbound-exception-store';
+import { receiveInboundCredit } from '../prisma/stores/inbound-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { getBalance } from '../prisma/stores/ledger/balances';
+import { enrollSupplier } from '../prisma/stores/program-store';
+import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
+import { claimRecourse, serviceFinancing } from '../prisma/stores/servicing-store';
+import type { Actor } from '../domain/actor';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { createActor } from '../test/support/parties';
+import { actorOf, registrationInput } from '../test/support/receivables';
+
+// Money in, servicing and settlement: store by store, at the business times the workflow and
+// the feed would give them. 800,000.00 financed against a receivable confirmed for
+// 1,000,000.00; 6% up front, ACT/360; penalty 0.18 a year (400.00 a day), 3 grace days.
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+const PAYER = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: 'repayment' };
+
+describe('money in, servicing and settlement', () => {
+  let db: TestDatabase;
+  let maker: Actor;
+  let checker: Actor;
+  let sequence = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'], legalName: '深圳前海供应链平台运营有限公司' });
+    const second = await createActor(db.prisma, { partyId: operator.partyId, userRoles: ['CHECKER'] });
+    maker = await actorOf(db.prisma, operator);
+    checker = await actorOf(db.prisma, second);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  async function balance(code: string): Promise<string> {
+    const account = await findAccountByCode(db.prisma, code);
+    return account ? (await getBalance(db.prisma, account.id)).posted.toFixed(2) : 'no account';
+  }
+
+  async function vanOf(code: string): Promise<string> {
+    return (await findAccountByCode(db.prisma, code))!.virtualAccountNumber!;
+  }
+
+  /** Day 0 is 45 business days ago at 10:00; the receivable is due on day 10 (D). Disbursed on day 0. */
+  async function disbursedLongAgo(parties: FinancingParties, { payoutAccount = false } = {}) {
+    sequence += 1;
+    const t0 = new Date(startOfBusinessDate(addDays(businessDateOf(new Date()), -45)).getTime() + 10 * HOUR_MS);
+    const dueDate = addDays(businessDateOf(t0), 10);
+    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '深圳市华强精密电子有限公司' });
+    await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
+    await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
+    const supplierActor = await actorOf(db.prisma, supplier);
+    if (payoutAccount) await registerBankAccount(db.prisma, supplierActor, supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' }, t0);
+    const { receivable } = await registerReceivable(db.prisma, supplierActor, registrationInput(parties.core.creditCode, { dueDate }, t0), { now: t0, confirmationWindowMs: 7 * DAY_MS });
+    await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, { userId: parties.core.userId, partyId: parties.core.partyId }, `test:${receivable.id}:confirm`, t0);
+    await receiveInboundCredit(db.prisma, { bankReference: `TOPUP-${process.pid}-${sequence}`, virtualAccountNumber: await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')), amount: '1000000.00', currency: 'CNY', ...PAYER, receivedAt: t0 });
+    const { financing } = await applyForFinancing(db.prisma, supplierActor, { receivableId: receivable.id, programId: parties.programId, amount: '800000.00', idempotencyKey: `apply-${sequence}` }, TEST_FINANCING_WINDOWS, t0);
+    const id = financing.id;
+    await decideFinancing(db.prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(t0.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, { userId: parties.core.userId, partyId: parties.core.partyId }, `ack-${id}`, t0);
+    await decideFinancing(db.prisma, id, { kind: 'APPROVE' }, { userId: parties.funder.userId, partyId: parties.funder.partyId }, `approve-${id}`, t0);
+    await decideFinancing(db.prisma, id, { kind: 'CONFIRM_APPROVAL' }, { userId: parties.funderChecker.userId, partyId: parties.funderChecker.partyId }, `confirm-${id}`, t0);
+    expect(await reserveFunding(db.prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs, t0)).toEqual({ reserved: true });
+    await disburse(db.prisma, id, t0);
+    const at = (day: number, hours = 0, minutes = 0) => new Date(startOfBusinessDate(addDays(businessDateOf(t0), day)).getTime() + hours * HOUR_MS + minutes * 60_000);
+    const date = (day: number) => addDays(businessDateOf(t0), day);
+    const disbursed = await db.prisma.financing.findUniqueOrThrow({ where: { id } });
+    expect(isoDateOfColumn(disbursed.dueDate)).toBe(dueDate);
+    return { id, supplier, at, date, collectionVan: await vanOf(collectionAccountCode(id, 'CNY')), collectionAccountId: disbursed.collectionAccountId! };
+  }
+
+  it('keeps the bank value date of money that reaches the collection account through suspense', async () => {
+    const parties = await createFinancingParties(db.prisma);
+    const f = await disbursedLongAgo(parties);
+    // The core enterprise pays the whole 800,000.00 the day before the due date (day 9), with one
+    // digit of the virtual account number wrong: the feed parks it (UNKNOWN_ACCOUNT).
+    const wrongVan = `${f.collectionVan.slice(0, -1)}${f.collectionVan.endsWith('9') ? '8' : '9'}`;
+    const parked = await receiveInboundCredit(db.prisma, { bankReference: `WRONG-VAN-${f.id}`, virtualAccountNumber: wrongVan, amount: '800000.00', currency: 'CNY', ...PAYER, receivedAt: f.at(9, 15) });
+    expect(parked.exception).toMatchObject({ reason: 'UNKNOWN_ACCOUNT', status: 'OPEN' });
+    // Operators find out whose it is and apply it to the collection account on day 20 (D+10).
+    await proposeExceptionResolution(db.prisma, maker, parked.exception!.id, { accountId: f.collectionAccountId, note: '付款人账号填错一位，归入回款专户 one digit wrong' }, f.at(20, 9));
+    await decideExceptionResolution(db.prisma, checker, parked.exception!.id, true, f.at(20, 9, 30));
+    // The servicing step of day 20.
+    const step = await serviceFinancing(db.prisma, f.id, f.date(20), `test:${f.id}:day-20`, f.at(20, 10));
+    const after = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
+    const allocations = await db.prisma.repaymentAllocation.findMany({ where: { financingId: f.id } });
+    // The bank received the money on day 9, before the due date: nothing was ever overdue.
+    expect({
+      status: after.status,
+      valueDates: allocations.map((row) => isoDateOfColumn(row.valueDate)),
+      penaltyPaid: allocations.map((row) => row.penalty.toFixed(2)),
+      principalOutstanding: after.principalOutstanding.toFixed(2),
+      penaltyOutstanding: after.penaltyOutstanding.toFixed(2),
+      chargedDays: step.charged.length,
+    }).toEqual({ status: 'SETTLED', valueDates: [f.date(9)], penaltyPaid: ['0.00'], principalOutstanding: '0.00', penaltyOutstanding: '0.00', chargedDays: 0 });
+  });
+
+  it('moves money operators applied to a pending financing out of its collection account when the financing ends', async () => {
+    const parties = await createFinancingParties(db.prisma);
+    const fixture = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+    const { financing } = await applyForFinancing(db.prisma, fixture.actor, { receivableId: fixture.receivable.id, programId: parties.programId, amount: '100000.00', idempotencyKey: `apply-${fixture.receivable.id}` }, TEST_FINANCING_WINDOWS);
+    const collectionCode = collectionAccountCode(financing.id, 'CNY');
+    const suspenseBefore = await balance(platformAccountCode('SUSPENSE', 'CNY'));
+    const parked = await receiveInboundCredit(db.prisma, { bankReference: `UNKNOWN-${financing.id}`, virtualAccountNumber: '9999000011112222', amount: '100000.00', currency: 'CNY', ...PAYER, receivedAt: new Date() });
+    expect(parked.exception).toMatchObject({ reason: 'UNKNOWN_ACCOUNT' });
+    await proposeExceptionResolution(db.prisma, maker, parked.exception!.id, { accountId: financing.collectionAccountId!, note: '付款人账号填错，归入回款专户 paid to a wrong number' });
+    await decideExceptionResolution(db.prisma, checker, parked.exception!.id, true);
+    expect(await balance(collectionCode)).toBe('100000.00');
+
+    await decideFinancing(db.prisma, financing.id, { kind: 'WITHDRAW', reason: '不再需要' }, { userId: fixture.supplier.userId, partyId: fixture.supplier.partyId }, `test:${financing.id}:withdraw`);
+    const collection = await findAccountByCode(db.prisma, collectionCode);
+    const open = await db.prisma.inboundException.findMany({ where: { financingId: financing.id, status: 'OPEN' } });
+    expect({
+      collectionClosed: collection!.closedAt !== null,
+      collection: await balance(collectionCode),
+      suspense: await balance(platformAccountCode('SUSPENSE', 'CNY')),
+      openExceptions: open.map((row) => [row.reason, row.heldAmount?.toFixed(2)]),
+    }).toEqual({ collectionClosed: true, collection: '0.00', suspense: suspenseBefore === 'no account' ? '100000.00' : (Number(suspenseBefore) + 100000).toFixed(2), openExceptions: [['FINANCING_ENDED', '100000.00']] });
+  });
+
+  it('allocates every credit on its own value date, also when more than 100 wait for one step', async () => {
+    const parties = await createFinancingParties(db.prisma);
+    const f = await disbursedLongAgo(parties);
+    // 100 instalments of 100.00 on day 5, then the rest (790,000.00) on day 9, before the due date.
+    for (let n = 0; n < 100; n += 1) {
+      await receiveInboundCredit(db.prisma, { bankReference: `SMALL-${f.id.slice(0, 8)}-${n}`, virtualAccountNumber: f.collectionVan, amount: '100.00', currency: 'CNY', ...PAYER, receivedAt: f.at(5, 9, n % 60) });
+    }
+    const last = await receiveInboundCredit(db.prisma, { bankReference: `REST-${f.id}`, virtualAccountNumber: f.collectionVan, amount: '790000.00', currency: 'CNY', ...PAYER, receivedAt: f.at(9, 15) });
+    // The worker was down: the first step after is on day 20.
+    await serviceFinancing(db.prisma, f.id, f.date(20), `test:${f.id}:day-20`, f.at(20, 10));
+    const after = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
+    const ofLast = await db.prisma.repaymentAllocation.findUnique({ where: { inboundCreditId: last.credit!.id } });
+    expect({
+      status: after.status,
+      lastValueDate: ofLast ? isoDateOfColumn(ofLast.valueDate) : 'not allocated as itself',
+      penaltyAccrued: after.penaltyAccrued.toFixed(2),
+      principalOutstanding: after.principalOutstanding.toFixed(2),
+    }).toEqual({ status: 'SETTLED', lastValueDate: f.date(9), penaltyAccrued: '0.00', principalOutstanding: '0.00' });
+  });
+
+  it('does not take recourse from the supplier for money the core enterprise paid before the recourse day, when the feed reads it a few hours late', async () => {
+    const parties = await createFinancingParties(db.prisma, { recourse: true, recourseAfterDays: 30 });
+    const f = await disbursedLongAgo(parties, { payoutAccount: true });
+    const supplierCode = partyAccountCode(f.supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY');
+    // The supplier keeps 900,000.00 of its own in its settlement account.
+    await receiveInboundCredit(db.prisma, { bankReference: `SUPPLIER-OWN-${f.id}`, virtualAccountNumber: await vanOf(supplierCode), amount: '900000.00', currency: 'CNY', ...PAYER, payerName: '深圳市华强精密电子有限公司', receivedAt: f.at(1, 10) });
+    expect(await balance(supplierCode)).toBe('900000.00');
+    // The core enterprise pays 811,600.00 (800,000.00 + 29 × 400.00) at 22:00 on D+29 (day 39) ...
+    // ... and the recourse step of D+30 (day 40) runs at 00:30, before the feed has read it.
+    const recourse = await claimRecourse(db.prisma, f.id, f.at(40, 0, 30));
+    // The feed reads the bank's line at 01:00 on day 40, value-dated 22:00 on day 39.
+    const late = await receiveInboundCredit(db.prisma, { bankReference: `LATE-FEED-${f.id}`, virtualAccountNumber: f.collectionVan, amount: '811600.00', currency: 'CNY', ...PAYER, receivedAt: f.at(39, 22) });
+    const after = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
+    expect({
+      recourseClaimed: recourse.claimed,
+      status: after.status,
+      lateCredit: late.exception ? `parked ${late.exception.reason}` : 'reached the financing',
+      supplier: await balance(supplierCode),
+    }).toEqual({ recourseClaimed: '0.00', status: 'SETTLED', lateCredit: 'reached the financing', supplier: '900000.00' });
+  });
+});
