@@ -21,13 +21,19 @@ export interface ServiceUsage {
   maxRssKb: number;
 }
 
+let stopping = false;
 process.on('message', (message) => {
+  if (message === 'stop') stopping = true;
   if (message !== 'usage' || !process.send) return;
   const cpu = process.cpuUsage();
   const usage: ServiceUsage = { userMicros: cpu.user, systemMicros: cpu.system, rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed, maxRssKb: process.resourceUsage().maxRSS };
   process.send(usage);
 });
-// The benchmark disconnects before it stops the process: an open IPC channel would keep it alive.
-process.on('disconnect', () => undefined);
+// The benchmark says 'stop' and disconnects before it stops the process (an open IPC channel
+// would keep it alive). A channel that closes unannounced means the benchmark is gone (killed, or
+// ended without its `finally`): the process stops itself as on Ctrl-C rather than run on alone.
+process.on('disconnect', () => {
+  if (!stopping) process.kill(process.pid, 'SIGINT');
+});
 
 await import(role === 'api' ? '../api/main' : '../workflows/worker/main');

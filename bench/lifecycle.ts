@@ -17,6 +17,7 @@ import { seedDevelopmentData, type SeededToken } from '../prisma/seed';
 import { ensurePlatformAccounts } from '../prisma/stores/chart-of-accounts';
 import { freePort } from '../scripts/lib/free-port';
 import { temporalExecutable } from '../scripts/lib/temporal-tools';
+import { stopWhenInterrupted } from './interrupt';
 import { globalId, rowId } from '../test/support/global-ids';
 import { runSystemCheckWorkflow } from '../workflows/client/system-check-client';
 import { workflowIds } from '../workflows/contracts/workflow-ids';
@@ -136,8 +137,9 @@ function startServiceProcess(role: 'api' | 'worker', env: Record<string, string>
 async function stopServiceProcess(service: ServiceProcess): Promise<void> {
   const { child } = service;
   if (child.exitCode !== null || child.signalCode !== null) return;
-  if (child.connected) child.disconnect();
   const exited = once(child, 'exit');
+  // Told first, so that the channel's closing reads as the benchmark stopping it, not as the benchmark gone.
+  if (child.connected) await new Promise<void>((sent) => child.send('stop', () => (child.connected && child.disconnect(), sent())));
   child.kill('SIGINT');
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   await exited;
@@ -233,6 +235,11 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
     server: { executable: temporalExecutable('cli'), ip: '127.0.0.1', port: temporalPort, ui: false, dbFilename: join(stateDir, 'temporal.db'), log: { format: 'json', level: 'error' } },
   });
   const services: ServiceProcess[] = [];
+  const stopServers = stopWhenInterrupted(async () => {
+    for (const service of services) await stopServiceProcess(service);
+    await temporalServer.teardown();
+    await rm(stateDir, { recursive: true, force: true });
+  });
   const bank = new BankSimulator({ pool: databaseUrl });
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   const client = new Client({ connection });
@@ -525,12 +532,10 @@ export async function runLifecycleBenchmark(benchDatabaseUrl: string, log: (line
       },
     ];
   } finally {
-    for (const service of services) await stopServiceProcess(service);
+    await stopServers();
     await connection.close();
     await bank.close();
     await prisma.$disconnect();
-    await temporalServer.teardown();
-    await rm(stateDir, { recursive: true, force: true });
   }
 }
 

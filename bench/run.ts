@@ -17,6 +17,7 @@ import { runLifecycleBenchmark } from './lifecycle';
 import { runEventBenchmarks } from './events';
 import { runVoucherBenchmark } from './voucher';
 import { freePort } from '../scripts/lib/free-port';
+import { stopCleanlyWhenInterrupted, stopWhenInterrupted } from './interrupt';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 const DATABASE = 'scf_bench';
@@ -46,9 +47,14 @@ function table(results: BenchResult[]): string {
   return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
+stopCleanlyWhenInterrupted(say);
 const started = performance.now();
 const baseDir = await mkdtemp(join(tmpdir(), 'scf-bench-pg-'));
 const postgres = await startLocalPostgres({ baseDir, port: await freePort(), durable: true });
+const stopPostgres = stopWhenInterrupted(async () => {
+  await postgres.stop();
+  await rm(baseDir, { recursive: true, force: true });
+});
 try {
   await postgres.ensureDatabase(DATABASE);
   const url = postgres.urlFor(DATABASE);
@@ -64,6 +70,5 @@ try {
   await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
   say(`wrote ${join(RESULTS_DIR, 'latest.json')} in ${Math.round((performance.now() - started) / 1000)} s`);
 } finally {
-  await postgres.stop();
-  await rm(baseDir, { recursive: true, force: true });
+  await stopPostgres();
 }

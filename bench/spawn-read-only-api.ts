@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { API_NODE_FLAGS } from '../api/node-flags';
+import { stopWhenInterrupted } from './interrupt';
 import { BENCH_NODE_ENV } from './production-mode';
 
 export interface SpawnedApi {
@@ -23,10 +24,11 @@ export function apiNodeFlagsOr(given: string | undefined): readonly string[] {
 export function spawnReadOnlyApi(checkout: string, databaseUrl: string, nodeFlags: readonly string[] = API_NODE_FLAGS): Promise<SpawnedApi> {
   const server = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', new URL('./serve-read-only-api.ts', import.meta.url).pathname, resolve(checkout), databaseUrl], {
     cwd: checkout,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // Its standard input is this process's to hold: when it closes, the server stops (serve-read-only-api.ts).
+    stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: BENCH_NODE_ENV },
   });
-  const stop = () => new Promise<void>((done) => (server.exitCode === null && server.signalCode === null ? (server.once('exit', () => done()), server.kill('SIGTERM')) : done()));
+  const stop = stopWhenInterrupted(() => new Promise<void>((done) => (server.exitCode === null && server.signalCode === null ? (server.once('exit', () => done()), server.kill('SIGTERM')) : done())));
   return new Promise((done, fail) => {
     let printed = '';
     server.stdout.on('data', (chunk: Buffer) => {
