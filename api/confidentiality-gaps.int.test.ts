@@ -156,14 +156,47 @@ describe('confidentiality of answers not covered elsewhere', () => {
     await decideFinancing(db.prisma, declined.id, { kind: 'REJECT', reason: 'declined' }, as(rival), `gaps:${declined.id}:reject`);
     const { financing: current } = await applyForFinancing(db.prisma, actor, { receivableId: receivable.id, programId: parties.programId, amount: '50000.00', idempotencyKey: 'gaps-hook-current' }, TEST_FINANCING_WINDOWS);
     const DELIVERIES = `{ webhookDeliveries(first: 20) { totalCount edges { node { eventType payload } } } }`;
-    let seen: Result = {};
-    for (let tries = 0; tries < 40; tries += 1) {
-      seen = await data(rival.token, DELIVERIES, {});
-      if (seen.totalCount >= 3) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    // Once the relay has published the receivable's event of the second application, every
+    // delivery of the events before it is written (a delivery is written with its event).
+    let published = null;
+    for (let tries = 0; tries < 40 && !published; tries += 1) {
+      published = await db.prisma.domainEvent.findFirst({ where: { type: 'RECEIVABLE_UPDATED', financingId: current.id } });
+      if (!published) await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    expect(seen.totalCount).toBeGreaterThanOrEqual(3);
+    expect(published?.partyIds).toEqual(expect.not.arrayContaining([rival.partyId]));
+    const seen = await data(rival.token, DELIVERIES, {});
+    // Its own application and its own rejection; nothing of the financing that followed.
+    const statuses = seen.edges.map((edge: Result) => JSON.parse(edge.node.payload).data.status);
+    expect(statuses.sort()).toEqual(['CONFIRMED', 'FINANCING_PENDING']);
     expect(JSON.stringify(seen)).not.toContain(current.id);
+  });
+
+  it("tells a funder that declined the receivable's status and history as if no other funder had been asked, and the other funder the same of the first", async () => {
+    const admin = await actorOf(db.prisma, parties.admin);
+    const rival = await createActor(db.prisma, { partyRoles: ['FUNDER'], userRoles: ['MAKER', 'CHECKER'], legalName: '中关村科技租赁商业保理有限公司' });
+    await openPartyAccounts(db.prisma, { id: rival.partyId, roles: ['FUNDER'] });
+    const rivalProgram = await createProgram(db.prisma, admin, { name: '中关村暗保理计划', funderCreditCode: rival.creditCode, coreCreditCode: parties.core.creditCode, currency: 'CNY', terms: { ...TEST_PROGRAM_TERMS, assignmentMode: 'SILENT' } });
+    const { supplier, receivable, actor } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
+    await enrollSupplier(db.prisma, admin, rivalProgram.id, supplier.creditCode);
+    const { financing: declined } = await applyForFinancing(db.prisma, actor, { receivableId: receivable.id, programId: rivalProgram.id, amount: '20000.00', idempotencyKey: 'gaps-status-rival' }, TEST_FINANCING_WINDOWS);
+    await decideFinancing(db.prisma, declined.id, { kind: 'REJECT', reason: 'declined' }, as(rival), `gaps:${declined.id}:reject`);
+    const { financing: current } = await applyForFinancing(db.prisma, actor, { receivableId: receivable.id, programId: parties.programId, amount: '20000.00', idempotencyKey: 'gaps-status-current' }, TEST_FINANCING_WINDOWS);
+    const id = globalId('Receivable', receivable.id);
+    const COUNT = `query ($status: [ReceivableStatus!]) { receivables(filter: { status: $status }) { totalCount } }`;
+    const count = async (token: string, status: string) => (await data(token, COUNT, { status: [status] })).totalCount;
+
+    const bySupplier = await data(supplier.token, HISTORY, { id });
+    const byRival = await data(rival.token, HISTORY, { id });
+    const byFunder = await data(parties.funder.token, HISTORY, { id });
+    expect([bySupplier.status, byRival.status, byFunder.status]).toEqual(['FINANCING_PENDING', 'CONFIRMED', 'FINANCING_PENDING']);
+    // Each funder reads the receivable's own rows and its own financing's, and no other's.
+    const rows = (seen: Result) => seen.history.map((row: Result) => `${row.toStatus} ${row.reason ?? ''}`);
+    const lifecycle = rows(bySupplier).filter((row: string) => !row.includes('financing FIN-'));
+    expect(lifecycle.length).toBeGreaterThan(0);
+    expect(rows(byRival)).toEqual([...lifecycle, `FINANCING_PENDING financing ${declined.financingNumber} applied for`, `CONFIRMED financing ${declined.financingNumber} rejected`]);
+    expect(rows(byFunder)).toEqual([...lifecycle, `FINANCING_PENDING financing ${current.financingNumber} applied for`]);
+    // The rival's lists count it as CONFIRMED, as the receivable looks to it.
+    expect({ pending: await count(rival.token, 'FINANCING_PENDING'), confirmed: await count(rival.token, 'CONFIRMED') }).toEqual({ pending: 0, confirmed: 1 });
   });
 
   it("does not show a supplier the program's and the obligor's limits it is not shown in limits", async () => {

@@ -11,12 +11,13 @@ import { lockAccounts } from './ledger/locks';
 import { lockFinancingAccounts } from './financing-ledger';
 import { parkCollectionOf } from './inbound-store';
 import { reserveHold, voidHold } from './ledger/holds';
-import { isOperator, type Actor } from '../../domain/actor';
+import type { Actor } from '../../domain/actor';
 import { quoteFinancing, type QuoteResult } from './program-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { isUniqueViolation } from './unique-violation';
 import { holdVoucherPartForFinancing, releaseVoucherPartOfFinancing } from './voucher-financing-store';
+import { visibleFinancingsWhere } from './financing-visibility';
 
 export interface ApplyInput {
   /** The id the financing's workflow was started with; the database chooses one when absent. */
@@ -204,16 +205,9 @@ async function reserveLimits(tx: Tx, financing: Financing, quoted: QuoteResult, 
   return holdIds;
 }
 
-/**
- * Who sees a financing: its supplier and funder; the core enterprise only under open
- * assignment (silent factoring does not tell the obligor); operators all.
- */
-export function visibleFinancingsWhere(actor: Actor): Prisma.FinancingWhereInput {
-  if (isOperator(actor)) return {};
-  return {
-    OR: [{ supplierPartyId: actor.partyId }, { funderPartyId: actor.partyId }, { obligorPartyId: actor.partyId, programTerms: { assignmentMode: 'OPEN' } }],
-  };
-}
+// Who sees a financing (financing-visibility.ts, shared with the masks of a receivable's status and
+// history in silent-assignment.ts): its readers import it from here as they always have.
+export { visibleFinancingsWhere };
 
 export async function findVisibleFinancing(prisma: PrismaClient | Tx, actor: Actor, financingId: string): Promise<Financing> {
   const financing = await prisma.financing.findFirst({ where: { AND: [{ id: financingId }, visibleFinancingsWhere(actor)] } });

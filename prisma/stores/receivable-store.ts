@@ -349,5 +349,5 @@ export async function registryCheck(prisma: PrismaClient, viewer: Actor, obligor
   }
   const own = isOperator(viewer) || viewer.partyId === supplierPartyId || viewer.partyId === obligorPartyId;
   if (!own) return { encumbered: true, since: active.encumberedSince, registrationNumber: null, status: null };
-  return { encumbered: true, since: active.encumberedSince, registrationNumber: active.registrationNumber, status: await statusAsSeen(prisma, viewer, { id, status, obligorPartyId }) };
+  return { encumbered: true, since: active.encumberedSince, registrationNumber: active.registrationNumber, status: await statusAsSeen(prisma, viewer, { id, status, supplierPartyId }) };
 }

@@ -1,68 +1,86 @@
 import { isOperator, type Actor } from '../../domain/actor';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
 import type { Prisma, PrismaClient, Receivable, ReceivableStatus } from '../client';
+import { visibleFinancingsWhere } from './financing-visibility';
 import type { Tx } from './run-transaction';
 
-// Silent assignment (暗保理, docs/security.md "Silent assignment"): the core enterprise owes the
-// receivable but is not told it was assigned. Whatever it can ask of a receivable it owes (its
-// status, its history, the lists it appears in and their counts, the registry, the program's
-// limits) answers exactly what it would with no financing. These are the rules, as where-clauses
-// and small reads, for the places that answer it. A party that is also the supplier or the funder
-// of the financing, and operators, see what happened.
+// What a party that sees a receivable must not learn of it: a financing it may not see
+// (visibleFinancingsWhere). Two parties see a receivable without seeing every financing of it:
+//   * the core enterprise under silent assignment (暗保理, docs/security.md "Silent assignment"):
+//     it owes the receivable but is not told it was assigned;
+//   * a funder asked to finance it, of another funder's financing of the same receivable
+//     (docs/security.md "Another funder's financing"): a supplier declined by one funder may
+//     apply to another, and neither may learn of the other's dealings.
+// Whatever either can ask of the receivable (its status, its history, the lists it appears in
+// and their counts, the registry) answers exactly what it would with no such financing. These
+// are the rules, as where-clauses and small reads, for the places that answer it; the events
+// and webhooks of a receivable are addressed by the same rule, in the database
+// (domain_event_receivable_transition). Its supplier, and operators, see what happened.
 
-/** The receivable's states a financing puts it in; to the obligor of a silent one, it stays CONFIRMED. */
+/** The receivable's states a financing puts it in; to a party that may not see the financing, it stays CONFIRMED. */
 export const FINANCED_STATES: readonly ReceivableStatus[] = ['FINANCING_PENDING', 'FINANCED', 'SETTLED'];
 
-/** A financing the viewer is the obligor of, under silent assignment, and neither its supplier nor its funder. */
+/** A financing the viewer may not know of: it is not its supplier, its funder, nor its obligor under open assignment. */
 function hiddenFinancingWhere(viewer: Actor): Prisma.FinancingWhereInput {
-  return { obligorPartyId: viewer.partyId, supplierPartyId: { not: viewer.partyId }, funderPartyId: { not: viewer.partyId }, programTerms: { assignmentMode: 'SILENT' } };
+  return { NOT: visibleFinancingsWhere(viewer) };
 }
 
 /**
- * The receivables whose state the viewer must not learn: in a financed state because of a silent
- * financing (one that has not ended before approval) the viewer owes but is not party to.
- * Null when the viewer sees everything (operators).
+ * The receivables whose state the viewer must not learn: in a financed state because of a
+ * financing (one that has not ended before approval) the viewer may not see. Null when the
+ * viewer sees everything (operators). The supplier is the supplier of every financing of its
+ * receivable: its own never match, which the first condition says without a subquery.
  */
-export function silentlyFinancedWhere(viewer: Actor): Prisma.ReceivableWhereInput | null {
+export function financedOutOfSightWhere(viewer: Actor): Prisma.ReceivableWhereInput | null {
   if (isOperator(viewer)) return null;
   return {
-    obligorPartyId: viewer.partyId,
+    supplierPartyId: { not: viewer.partyId },
     status: { in: [...FINANCED_STATES] },
-    financings: { some: { ...hiddenFinancingWhere(viewer), status: { notIn: [...CLOSED_BEFORE_APPROVAL] } } },
+    financings: { some: { AND: [hiddenFinancingWhere(viewer), { status: { notIn: [...CLOSED_BEFORE_APPROVAL] } }] } },
   };
 }
 
 /**
- * A filter on the receivables' status as the viewer sees it: a silently financed receivable
- * counts as CONFIRMED (and not as what it is), in the list and in its count alike.
+ * A filter on the receivables' status as the viewer sees it: a receivable financed out of its
+ * sight counts as CONFIRMED (and not as what it is), in the list and in its count alike.
  */
 export function statusAsSeenWhere(viewer: Actor, statuses: readonly ReceivableStatus[]): Prisma.ReceivableWhereInput {
-  const hidden = silentlyFinancedWhere(viewer);
+  const hidden = financedOutOfSightWhere(viewer);
   if (!hidden) return { status: { in: [...statuses] } };
   const asTheyAre: Prisma.ReceivableWhereInput = { status: { in: [...statuses] }, NOT: hidden };
   return statuses.includes('CONFIRMED') ? { OR: [asTheyAre, hidden] } : asTheyAre;
 }
 
-/** The receivable's status as the viewer may see it: CONFIRMED while a silent financing the viewer owes holds it. */
-export async function statusAsSeen(db: PrismaClient | Tx, viewer: Actor, receivable: Pick<Receivable, 'id' | 'status' | 'obligorPartyId'>): Promise<ReceivableStatus> {
-  const hidden = silentlyFinancedWhere(viewer);
-  if (!hidden || receivable.obligorPartyId !== viewer.partyId || !FINANCED_STATES.includes(receivable.status)) return receivable.status;
+/** Whether the viewer's view of this receivable's status could differ from its status: only a financed one, to anyone but its supplier and operators. */
+export function statusMayBeMasked(viewer: Actor, receivable: Pick<Receivable, 'status' | 'supplierPartyId'>): boolean {
+  return !isOperator(viewer) && receivable.supplierPartyId !== viewer.partyId && FINANCED_STATES.includes(receivable.status);
+}
+
+/** The receivable's status as the viewer may see it: CONFIRMED while a financing it may not see holds it. */
+export async function statusAsSeen(db: PrismaClient | Tx, viewer: Actor, receivable: Pick<Receivable, 'id' | 'status' | 'supplierPartyId'>): Promise<ReceivableStatus> {
+  const hidden = financedOutOfSightWhere(viewer);
+  if (!hidden || !statusMayBeMasked(viewer, receivable)) return receivable.status;
   const masked = await db.receivable.count({ where: { AND: [{ id: receivable.id }, hidden] } });
   return masked > 0 ? 'CONFIRMED' : receivable.status;
 }
 
 /**
  * statusAsSeen for a page of receivables: of `receivableIds`, those the viewer sees as CONFIRMED
- * while a silent financing it owes holds them, in one statement (none for operators).
+ * while a financing it may not see holds them, in one statement (none for operators).
  */
-export async function silentlyFinancedAmong(db: PrismaClient | Tx, viewer: Actor, receivableIds: readonly string[]): Promise<Set<string>> {
-  const hidden = silentlyFinancedWhere(viewer);
+export async function financedOutOfSightAmong(db: PrismaClient | Tx, viewer: Actor, receivableIds: readonly string[]): Promise<Set<string>> {
+  const hidden = financedOutOfSightWhere(viewer);
   if (!hidden || receivableIds.length === 0) return new Set();
   const rows = await db.receivable.findMany({ where: { AND: [{ id: { in: [...receivableIds] } }, hidden] }, select: { id: true } });
   return new Set(rows.map((row) => row.id));
 }
 
-/** A receivable's history as the viewer may read it: without the rows a silent financing it owes brought about. */
+/**
+ * A receivable's history as the viewer may read it: its own lifecycle (registration,
+ * confirmation, rejection, expiry, cancellation: rows that name no financing) and the rows of
+ * the financings the viewer may see; never a row a financing it may not see brought about,
+ * the FINANCING_PENDING and CONFIRMED back and forth of one declined included.
+ */
 export function transitionsAsSeenWhere(viewer: Actor): Prisma.ReceivableTransitionWhereInput {
   if (isOperator(viewer)) return {};
   return { NOT: { financing: hiddenFinancingWhere(viewer) } };
@@ -78,7 +96,7 @@ export async function silentLimitUseByAccount(db: PrismaClient | Tx, viewer: Act
   if (isOperator(viewer)) return use;
   const financings = await db.financing.findMany({
     // Every program's: the funder's limit on the obligor is shared by its programs.
-    where: { ...hiddenFinancingWhere(viewer), status: { notIn: [...CLOSED_BEFORE_APPROVAL, 'SETTLED'] } },
+    where: { AND: [{ obligorPartyId: viewer.partyId }, hiddenFinancingWhere(viewer)], status: { notIn: [...CLOSED_BEFORE_APPROVAL, 'SETTLED'] } },
     select: { limitHoldIds: true },
   });
   const holdIds = financings.flatMap((row) => row.limitHoldIds);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DocumentKind as DocumentKindValues, ReceivableStatus as ReceivableStatusValues } from '../../prisma/generated/client/enums';
 import { registryCheck, visibleReceivablesWhere } from '../../prisma/stores/receivable-store';
-import { FINANCED_STATES, silentlyFinancedAmong, statusAsSeenWhere, transitionsAsSeenWhere } from '../../prisma/stores/silent-assignment';
+import { financedOutOfSightAmong, statusAsSeenWhere, statusMayBeMasked, transitionsAsSeenWhere } from '../../prisma/stores/silent-assignment';
 import { batchLoad } from '../batch-load';
 import { visibleDocumentsWhere, visibleNotificationsWhere } from '../../prisma/stores/visibility';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
@@ -158,14 +158,15 @@ builder.prismaNode('Receivable', {
     registrationNumber: t.string({ resolve: (receivable) => receivable.registrationNumber }),
     status: t.field({
       type: ReceivableStatusEnum,
-      description: 'To the obligor of a silent financing, CONFIRMED while the financing holds it (silent assignment is not told).',
+      description:
+        "CONFIRMED while a financing you may not see holds it: to the obligor of a silent financing (silent assignment is not told), and to a funder of another funder's financing of the same receivable.",
       resolve: (receivable, _args, ctx) => {
-        // Only the obligor's view of a financed receivable can differ (statusAsSeen's rule): any
-        // other row answers as it is, at once rather than through a promise per row.
-        if (receivable.obligorPartyId !== ctx.viewer.partyId || !FINANCED_STATES.includes(receivable.status)) return receivable.status;
+        // Only a financed receivable, seen by others than its supplier, can differ (statusAsSeen's
+        // rule): any other row answers as it is, at once rather than through a promise per row.
+        if (!statusMayBeMasked(ctx.viewer, receivable)) return receivable.status;
         // The page's such rows are asked about together.
         return batchLoad(ctx, 'Receivable.status', receivable.id, async (ids) => {
-          const hidden = await silentlyFinancedAmong(ctx.prisma, ctx.viewer, ids);
+          const hidden = await financedOutOfSightAmong(ctx.prisma, ctx.viewer, ids);
           return new Map(ids.map((id) => [id, hidden.has(id)]));
         }).then((masked) => (masked ? 'CONFIRMED' : receivable.status));
       },
@@ -199,7 +200,8 @@ builder.prismaNode('Receivable', {
         receivable.invoices.map((invoice) => ({ lineNumber: invoice.lineNumber, invoiceCode: invoice.invoiceCode, invoiceNumber: invoice.invoiceNumber, amount: invoice.amount, issueDate: invoice.issueDate, currency: receivable.currency })),
     }),
     history: t.relation('transitions', {
-      description: 'Every change of state, oldest first: a handful at most, one per state it went through (to the obligor of a silent financing, without its rows).',
+      description:
+        "Every change of state, oldest first: a handful at most, one per state it went through. Without the rows of a financing you may not see (to the obligor, a silent financing's; to a funder, another funder's).",
       query: (_args, ctx) => ({ where: transitionsAsSeenWhere(ctx.viewer), orderBy: { id: 'asc' } }),
     }),
     documents: t.relation('documents', { description: 'Its documents, oldest first, at most two: the registration certificate and the confirmation letter.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
@@ -235,7 +237,7 @@ function receivablesWhere(ctx: GraphQLContext, filter: typeof ReceivableFilter.$
   return {
     AND: [
       visibleReceivablesWhere(ctx.viewer),
-      // As the caller sees the status: a silently financed receivable is CONFIRMED to its obligor.
+      // As the caller sees the status: a receivable financed out of its sight is CONFIRMED to it.
       filter?.status?.length ? statusAsSeenWhere(ctx.viewer, filter.status) : {},
       filter?.obligorPartyId ? { obligorPartyId: rowIdOf(filter.obligorPartyId, 'Party') } : {},
       filter?.supplierPartyId ? { supplierPartyId: rowIdOf(filter.supplierPartyId, 'Party') } : {},
