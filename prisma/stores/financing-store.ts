@@ -305,7 +305,8 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
  * Block → release: the limit reservations are voided (the limits have room again), the
  * receivable returns to CONFIRMED, still encumbered in the registry by its own registration,
  * and the collection account closes: money paid to it from now on is the payer's, parked in
- * suspense for a refund (inbound-store.ts), and any paid before is moved there now.
+ * suspense for a refund (inbound-store.ts), and everything it holds is moved there now, however
+ * it came (parkCollectionOf), so that it closes at zero.
  */
 export async function releaseFinancing(tx: Tx, financing: Financing, actor: FinancingDecisionActor | null, now: Date): Promise<void> {
   // Every account this release posts to (the limits, the collection account, suspense), locked

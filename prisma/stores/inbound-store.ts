@@ -1,13 +1,14 @@
 import type { BankAdapter, InboundCredit } from '../../bank/bank-adapter';
 import { ConflictError, DomainError, ValidationError } from '../../domain/errors';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
-import { postingEntries, transfer, validateAmount } from '../../domain/ledger-rules';
-import { formatAmount, isCurrency, type Currency, type Decimal } from '../../domain/money';
+import { isUuid, postingEntries, transfer, validateAmount } from '../../domain/ledger-rules';
+import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
 import { Prisma, type Financing, type InboundCredit as InboundCreditRow, type InboundException, type InboundExceptionReason, type LedgerAccount, type PrismaClient } from '../client';
 import { ensurePlatformAccounts, platformAccountCode } from './chart-of-accounts';
 import { databaseFailureOf } from './database-failure';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
+import { getBalance } from './ledger/balances';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
 import { runTransaction, type Tx } from './run-transaction';
@@ -472,45 +473,165 @@ const RESOLVED_AS: Record<NonNullable<InboundException['resolutionKind']>, strin
   WRITE_OFF: 'written off',
 };
 
+/** Ledger transactions read at a time while a collection account is emptied (a page, then the next). */
+const COLLECTION_SOURCES_PAGE_MAX = 100;
+
+/** One ledger transaction that put money in a collection account, with what it put there. */
+interface CollectionSource {
+  transactionId: string;
+  code: string;
+  effectiveAt: Date;
+  sequence: bigint;
+  amount: string;
+  /** The inbound exception its metadata names, when it moved money out of suspense. */
+  exceptionId: string | null;
+}
+
+/** Where the money of one collection source came from, as far as the platform knows it. */
+interface CollectionProvenance {
+  /** The park posting's idempotency key: one per source, so the money moves to suspense once. */
+  idempotencyKey: string;
+  /** The bank line kept on the exception; its bankReference is the exception's own (unique). */
+  line: InboundCredit;
+  inboundCreditId: string | null;
+  /** Said on the exception after the caller's detail: where the money came from. */
+  whence: string;
+}
+
 /**
- * A financing ended without disbursement: whatever its collection account holds (a payer who
- * paid before it ended) is the payers', not the financing's. Each credit booked there moves to
- * suspense as an exception for a refund, inside the caller's transaction (the decision that
- * ended the financing, which then closes the account). Nothing was ever allocated from the
- * account before disbursement, so its balance is exactly these credits.
+ * A financing ended without disbursement: whatever its collection account holds is the payers',
+ * not the financing's. Nothing is ever allocated from the account before disbursement, so what it
+ * holds is what came in: credits the feed booked there (a payer who paid before the financing
+ * ended, or a statement credit operators had parked in suspense, booked out of it by the feed),
+ * money operators applied there from suspense with four eyes, or anything a person posted there.
+ * Each ledger transaction that put money there is moved to suspense by one posting and kept as
+ * its own exception, carrying what is known of the money's bank line (payer, payer's account,
+ * bank reference, receipt time) so that it can be refunded to the payer or applied elsewhere;
+ * inside the caller's transaction (the decision that ended the financing, which then closes the
+ * account). Each source's posting is keyed by the source (a credit by its bank reference, as it
+ * always was; anything else by its transaction), and a source already parked is passed over.
+ * The account is empty afterwards, or this throws: it is never closed with money in it.
+ *
+ * The caller holds the financing's row lock for update; the feed's booking (routeOf), the
+ * feed's booking out of suspense and an operator's applying (applicableAccount) read the
+ * financing under a shared lock of that row, so each of them is either committed before this
+ * reads the account (and its money is moved here) or waits and finds the financing ended: the
+ * feed parks its credit itself (FINANCING_ENDED), a parked statement credit stays parked, and an
+ * operator's applying is refused, the money still in suspense. Any other posting to the account
+ * waits on the account's row lock taken here, and then finds the account closed (LG005).
  */
 export async function parkCollectionOf(tx: Tx, financing: Financing, reason: InboundExceptionReason, detail: string, now: Date): Promise<InboundException[]> {
-  if (!financing.collectionAccountId) return [];
-  const credits = await tx.inboundCredit.findMany({ where: { accountId: financing.collectionAccountId, outcome: 'MATCHED' }, orderBy: { receivedAt: 'asc' } });
+  const collectionId = financing.collectionAccountId;
+  if (!collectionId) return [];
+  const currency = financing.currency as Currency;
+  const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
+  await lockAccounts(tx, suspense ? [collectionId, suspense.id] : [collectionId]);
+  let left = (await getBalance(tx, collectionId)).posted;
   const parked: InboundException[] = [];
-  for (const credit of credits) {
-    if (await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference } })) continue;
-    const currency = credit.currency as Currency;
-    const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
-    if (!suspense) throw new Error(`the platform has no ${currency} suspense account`);
-    await postTransaction(tx, {
-      idempotencyKey: `inbound:${credit.bankReference}:park`,
-      code: 'INBOUND_SUSPENSE',
-      description: `挂账 ${reason} ${credit.virtualAccountNumber}`,
-      effectiveAt: now,
-      inOpenDay: true,
-      metadata: { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber, financingId: financing.id, exception: reason },
-      entries: transfer(financing.collectionAccountId, suspense.id, toDecimal(credit.amount), currency),
-    });
-    parked.push(
-      await tx.inboundException.create({
-        data: {
-          ...bankLineOf({ ...credit, amount: formatAmount(toDecimal(credit.amount), currency) }),
-          reason,
-          detail: detail.slice(0, 500),
-          inboundCreditId: credit.id,
-          financingId: financing.id,
-          heldAmount: formatAmount(toDecimal(credit.amount), currency),
-        },
-      }),
-    );
+  if (left.isZero()) return parked;
+  if (!suspense) throw new Error(`the platform has no ${currency} suspense account to park the ${formatAmount(left, currency)} of collection account ${collectionId}`);
+  const collection = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: collectionId } });
+  const account = { id: collectionId, number: collection.virtualAccountNumber ?? collection.code.slice(0, 64), currency };
+  let after = -1n;
+  while (left.gt(0)) {
+    const page = await collectionSourcesOf(tx, collectionId, after);
+    for (const source of page) {
+      after = source.sequence;
+      if (left.lte(0)) break;
+      const from = await provenanceOf(tx, account, source);
+      if (await tx.ledgerTransaction.findUnique({ where: { idempotencyKey: from.idempotencyKey }, select: { id: true } })) continue;
+      // Less than the source brought only when something else took money out of the account (a
+      // manual adjustment): what is left is what is parked, and nothing is parked twice.
+      const amount = Decimal.min(toDecimal(source.amount), left);
+      await postTransaction(tx, {
+        idempotencyKey: from.idempotencyKey,
+        code: 'INBOUND_SUSPENSE',
+        description: `挂账 ${reason} ${account.number}`,
+        // Out of the account no earlier than the money came in.
+        effectiveAt: source.effectiveAt > now ? source.effectiveAt : now,
+        inOpenDay: true,
+        metadata: { bankReference: from.line.bankReference, virtualAccountNumber: account.number, financingId: financing.id, exception: reason, sourceTransactionId: source.transactionId },
+        entries: transfer(collectionId, suspense.id, amount, currency),
+      });
+      parked.push(
+        await tx.inboundException.create({
+          data: { ...bankLineOf(from.line), reason, detail: `${detail}${from.whence}`.slice(0, 500), inboundCreditId: from.inboundCreditId, financingId: financing.id, heldAmount: formatAmount(amount, currency) },
+        }),
+      );
+      left = left.minus(amount);
+    }
+    if (page.length < COLLECTION_SOURCES_PAGE_MAX) break;
   }
+  const still = (await getBalance(tx, collectionId)).posted;
+  if (!still.isZero()) throw new Error(`collection account ${collection.code} still holds ${formatAmount(still, currency)} after its money was parked: it must not be closed with money in it`);
   return parked;
+}
+
+/** The transactions that put money in the account (credited more than debited), oldest first, after ledger sequence `after`. */
+async function collectionSourcesOf(tx: Tx, accountId: string, after: bigint): Promise<CollectionSource[]> {
+  return tx.$queryRaw<CollectionSource[]>`
+    SELECT t.id::text AS "transactionId", t.code, t.effective_at AS "effectiveAt", t.sequence,
+           sum(CASE WHEN e.direction = 'CREDIT' THEN e.amount ELSE -e.amount END)::text AS amount,
+           t.metadata ->> 'exceptionId' AS "exceptionId"
+      FROM ledger_entry e
+      JOIN ledger_transaction t ON t.id = e.transaction_id
+     WHERE e.account_id = ${accountId}::uuid AND t.sequence > ${after}
+     GROUP BY t.id
+    HAVING sum(CASE WHEN e.direction = 'CREDIT' THEN e.amount ELSE -e.amount END) > 0
+     ORDER BY t.sequence
+     LIMIT ${COLLECTION_SOURCES_PAGE_MAX}`;
+}
+
+/**
+ * Where a source's money came from. A credit the feed booked into the account: its own bank
+ * line, under its own bank reference, unless an exception holds that reference already (the
+ * statement line operators parked, which the feed then booked out of suspense under the same
+ * reference): then under `collection:<transaction id>`, with the credit linked and the parked
+ * line's payer where the feed named none. Money operators applied from suspense: the bank line
+ * of the exception it left (payer, account, reference and receipt time, said in the detail too),
+ * under `collection:<transaction id>`. Anything else: no payer bank line, to be applied rather
+ * than refunded.
+ */
+async function provenanceOf(tx: Tx, account: { id: string; number: string; currency: Currency }, source: CollectionSource): Promise<CollectionProvenance> {
+  const derived = `collection:${source.transactionId}`;
+  const named = source.exceptionId && isUuid(source.exceptionId) ? await tx.inboundException.findUnique({ where: { id: source.exceptionId } }) : null;
+  // The exception whose money this transaction took out of suspense (its resolution), if any.
+  const applied = named?.resolutionTransactionId === source.transactionId ? named : null;
+  const credit = await tx.inboundCredit.findFirst({ where: { accountId: account.id, transactionId: source.transactionId } });
+  if (credit) {
+    const taken = await tx.inboundException.findUnique({ where: { bankReference: credit.bankReference }, select: { id: true } });
+    const orParked = (own: string, parked: string | undefined) => (own.trim() === '' && parked ? parked : own);
+    return {
+      idempotencyKey: `inbound:${credit.bankReference}:park`,
+      line: {
+        bankReference: taken ? derived : credit.bankReference,
+        virtualAccountNumber: credit.virtualAccountNumber,
+        amount: formatAmount(toDecimal(credit.amount), account.currency),
+        currency: credit.currency,
+        payerName: orParked(credit.payerName, applied?.payerName),
+        payerAccountNumber: orParked(credit.payerAccountNumber, applied?.payerAccountNumber),
+        remittanceInformation: orParked(credit.remittanceInformation, applied?.remittanceInformation),
+        receivedAt: credit.receivedAt,
+      },
+      inboundCreditId: credit.id,
+      whence: applied ? ` It is the feed's bank line ${credit.bankReference}, booked here out of suspense, where statement line ${applied.bankReference} had been parked (inbound exception ${applied.id}).` : '',
+    };
+  }
+  if (applied) {
+    const { virtualAccountNumber, amount, currency, payerName, payerAccountNumber, remittanceInformation, receivedAt } = applied;
+    return {
+      idempotencyKey: `${derived}:park`,
+      line: { bankReference: derived, virtualAccountNumber, amount, currency, payerName, payerAccountNumber, remittanceInformation, receivedAt },
+      inboundCreditId: null,
+      whence: ` It is bank line ${applied.bankReference} paid to ${virtualAccountNumber} and received ${receivedAt.toISOString()}, applied here from suspense (inbound exception ${applied.id}).`,
+    };
+  }
+  return {
+    idempotencyKey: `${derived}:park`,
+    line: { bankReference: derived, virtualAccountNumber: account.number, amount: formatAmount(toDecimal(source.amount), account.currency), currency: account.currency, payerName: '', payerAccountNumber: '', remittanceInformation: '', receivedAt: source.effectiveAt },
+    inboundCreditId: null,
+    whence: ` It came by ${source.code} transaction ${source.transactionId}, without a payer bank line: it can be applied, not refunded.`,
+  };
 }
 
 /** The bank line as the bank reported it, cut to the columns' lengths. */
