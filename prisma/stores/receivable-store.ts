@@ -2,9 +2,10 @@ import { ConflictError, NotFoundError, ReceivableEncumberedError, ValidationErro
 import { dateColumn } from '../../domain/business-date';
 import { formatAmount, type Currency } from '../../domain/money';
 import {
-  assertTransition,
   ENCUMBERING_STATUSES,
   fingerprintSource,
+  isTransitionAllowed,
+  transitionRefused,
   validateConfirmedAmount,
   validateRegistration,
   type ReceivableStatus,
@@ -230,7 +231,8 @@ export async function decideReceivable(
       }
       const to = DECISION_TARGET[decision.kind];
       if (decision.kind === 'EXPIRE' && receivable.status !== 'REGISTERED') return receivable;
-      assertTransition(receivable.status, to, DECISION_VERB[decision.kind]);
+      // Refused on the real state, told as the deciding party sees it (silent assignment).
+      if (!isTransitionAllowed(receivable.status, to)) throw transitionRefused(DECISION_VERB[decision.kind], await statusAsSeenBy(tx, actor, receivable));
 
       const data: Prisma.ReceivableUpdateInput = { status: to, updatedAt: now };
       let reason: string | null = null;
@@ -259,6 +261,13 @@ export async function decideReceivable(
       return updated;
     },
   );
+}
+
+/** The receivable's status as the acting party is told it; as it is when the platform acts. */
+async function statusAsSeenBy(tx: Tx, actor: DecisionActor | null, receivable: Receivable): Promise<ReceivableStatus> {
+  if (!actor) return receivable.status;
+  const party = await tx.party.findUniqueOrThrow({ where: { id: actor.partyId }, select: { roles: true } });
+  return statusAsSeen(tx, { partyId: actor.partyId, partyRoles: party.roles }, receivable);
 }
 
 export interface RegistryAnswer {

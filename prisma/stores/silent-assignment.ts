@@ -6,15 +6,19 @@ import type { Tx } from './run-transaction';
 // Silent assignment (暗保理, docs/security.md "Silent assignment"): the core enterprise owes the
 // receivable but is not told it was assigned. Whatever it can ask of a receivable it owes (its
 // status, its history, the lists it appears in and their counts, the registry, the program's
-// limits) answers exactly what it would with no financing. These are the rules, as where-clauses
-// and small reads, for the places that answer it. A party that is also the supplier or the funder
-// of the financing, and operators, see what happened.
+// limits, and the refusals of what it asks: a quote, a confirmation or rejection) answers exactly
+// what it would with no financing. These are the rules, as where-clauses and small reads, for
+// the places that answer it. A party that is also the supplier or the funder of the financing,
+// and operators, see what happened.
 
 /** The receivable's states a financing puts it in; to the obligor of a silent one, it stays CONFIRMED. */
 export const FINANCED_STATES: readonly ReceivableStatus[] = ['FINANCING_PENDING', 'FINANCED', 'SETTLED'];
 
+/** Who asks: these rules depend on the party alone, whichever of its users acts. */
+export type Viewer = Pick<Actor, 'partyId' | 'partyRoles'>;
+
 /** A financing the viewer is the obligor of, under silent assignment, and neither its supplier nor its funder. */
-function hiddenFinancingWhere(viewer: Actor): Prisma.FinancingWhereInput {
+function hiddenFinancingWhere(viewer: Viewer): Prisma.FinancingWhereInput {
   return { obligorPartyId: viewer.partyId, supplierPartyId: { not: viewer.partyId }, funderPartyId: { not: viewer.partyId }, programTerms: { assignmentMode: 'SILENT' } };
 }
 
@@ -23,7 +27,7 @@ function hiddenFinancingWhere(viewer: Actor): Prisma.FinancingWhereInput {
  * financing (one that has not ended before approval) the viewer owes but is not party to.
  * Null when the viewer sees everything (operators).
  */
-export function silentlyFinancedWhere(viewer: Actor): Prisma.ReceivableWhereInput | null {
+export function silentlyFinancedWhere(viewer: Viewer): Prisma.ReceivableWhereInput | null {
   if (isOperator(viewer)) return null;
   return {
     obligorPartyId: viewer.partyId,
@@ -36,7 +40,7 @@ export function silentlyFinancedWhere(viewer: Actor): Prisma.ReceivableWhereInpu
  * A filter on the receivables' status as the viewer sees it: a silently financed receivable
  * counts as CONFIRMED (and not as what it is), in the list and in its count alike.
  */
-export function statusAsSeenWhere(viewer: Actor, statuses: readonly ReceivableStatus[]): Prisma.ReceivableWhereInput {
+export function statusAsSeenWhere(viewer: Viewer, statuses: readonly ReceivableStatus[]): Prisma.ReceivableWhereInput {
   const hidden = silentlyFinancedWhere(viewer);
   if (!hidden) return { status: { in: [...statuses] } };
   const asTheyAre: Prisma.ReceivableWhereInput = { status: { in: [...statuses] }, NOT: hidden };
@@ -44,7 +48,7 @@ export function statusAsSeenWhere(viewer: Actor, statuses: readonly ReceivableSt
 }
 
 /** The receivable's status as the viewer may see it: CONFIRMED while a silent financing the viewer owes holds it. */
-export async function statusAsSeen(db: PrismaClient | Tx, viewer: Actor, receivable: Pick<Receivable, 'id' | 'status' | 'obligorPartyId'>): Promise<ReceivableStatus> {
+export async function statusAsSeen(db: PrismaClient | Tx, viewer: Viewer, receivable: Pick<Receivable, 'id' | 'status' | 'obligorPartyId'>): Promise<ReceivableStatus> {
   const hidden = silentlyFinancedWhere(viewer);
   if (!hidden || receivable.obligorPartyId !== viewer.partyId || !FINANCED_STATES.includes(receivable.status)) return receivable.status;
   const masked = await db.receivable.count({ where: { AND: [{ id: receivable.id }, hidden] } });
@@ -55,7 +59,7 @@ export async function statusAsSeen(db: PrismaClient | Tx, viewer: Actor, receiva
  * statusAsSeen for a page of receivables: of `receivableIds`, those the viewer sees as CONFIRMED
  * while a silent financing it owes holds them, in one statement (none for operators).
  */
-export async function silentlyFinancedAmong(db: PrismaClient | Tx, viewer: Actor, receivableIds: readonly string[]): Promise<Set<string>> {
+export async function silentlyFinancedAmong(db: PrismaClient | Tx, viewer: Viewer, receivableIds: readonly string[]): Promise<Set<string>> {
   const hidden = silentlyFinancedWhere(viewer);
   if (!hidden || receivableIds.length === 0) return new Set();
   const rows = await db.receivable.findMany({ where: { AND: [{ id: { in: [...receivableIds] } }, hidden] }, select: { id: true } });
@@ -63,7 +67,7 @@ export async function silentlyFinancedAmong(db: PrismaClient | Tx, viewer: Actor
 }
 
 /** A receivable's history as the viewer may read it: without the rows a silent financing it owes brought about. */
-export function transitionsAsSeenWhere(viewer: Actor): Prisma.ReceivableTransitionWhereInput {
+export function transitionsAsSeenWhere(viewer: Viewer): Prisma.ReceivableTransitionWhereInput {
   if (isOperator(viewer)) return {};
   return { NOT: { financing: hiddenFinancingWhere(viewer) } };
 }
@@ -73,7 +77,7 @@ export function transitionsAsSeenWhere(viewer: Actor): Prisma.ReceivableTransiti
  * available with no financing: their holds (reserved or used, until released at settlement or
  * voided when they end), by limit account. Empty for operators and for a viewer owing none.
  */
-export async function silentLimitUseByAccount(db: PrismaClient | Tx, viewer: Actor): Promise<Map<string, string>> {
+export async function silentLimitUseByAccount(db: PrismaClient | Tx, viewer: Viewer): Promise<Map<string, string>> {
   const use = new Map<string, string>();
   if (isOperator(viewer)) return use;
   const financings = await db.financing.findMany({
