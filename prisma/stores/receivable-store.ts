@@ -14,7 +14,7 @@ import {
 } from '../../domain/receivable-rules';
 import type { ReceivableDecision } from '../../workflows/contracts/receivable';
 import type { Prisma, PrismaClient, Receivable } from '../client';
-import { statusAsSeen } from './silent-assignment';
+import { releasedRegistrationAsSeen, statusAsSeen } from './silent-assignment';
 import { findPartyWithRole } from './party-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
@@ -348,7 +348,12 @@ export async function registryCheck(prisma: PrismaClient, viewer: Actor, obligor
   // Sharing is safe across callers because the rows are the registry's, the same for everyone;
   // what each caller is told of them is decided below, per caller.
   const active = await activeRegistration(prisma, fingerprint);
-  if (!active) return { encumbered: false, since: null, registrationNumber: null, status: null };
+  if (!active) {
+    // A silent financing's settlement released the invoice; its obligor is answered as before the financing.
+    const hidden = await releasedRegistrationAsSeen(prisma, viewer, fingerprint);
+    if (hidden) return { encumbered: true, since: hidden.encumberedSince, registrationNumber: hidden.registrationNumber, status: hidden.status };
+    return { encumbered: false, since: null, registrationNumber: null, status: null };
+  }
   // That it is encumbered is public (no double financing); which registration, and its state, only to the receivable's own parties.
   const { id, status, supplierPartyId, obligorPartyId } = active;
   if (id === null || status === null || supplierPartyId === null || obligorPartyId === null) {

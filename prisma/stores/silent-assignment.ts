@@ -66,6 +66,29 @@ export async function silentlyFinancedAmong(db: PrismaClient | Tx, viewer: Viewe
   return new Set(rows.map((row) => row.id));
 }
 
+/**
+ * The registration of an invoice as the viewer is told it once a silent financing it owes has
+ * settled. Settlement releases the receivable's registry entries, and every other caller is told
+ * the invoice is no longer encumbered; but to the obligor the receivable is still CONFIRMED, so
+ * its invoices are still encumbered by it, as before the financing. Null when nothing is hidden
+ * from the viewer about this invoice.
+ */
+export async function releasedRegistrationAsSeen(
+  db: PrismaClient | Tx,
+  viewer: Viewer,
+  fingerprint: string,
+): Promise<{ encumberedSince: Date; registrationNumber: string; status: ReceivableStatus } | null> {
+  const hidden = silentlyFinancedWhere(viewer);
+  // Only a core enterprise owes receivables: every other caller is spared the read.
+  if (!hidden || !viewer.partyRoles.includes('CORE_ENTERPRISE')) return null;
+  const entry = await db.registryEntry.findFirst({
+    where: { fingerprint, releasedAt: { not: null }, receivable: hidden },
+    orderBy: { releasedAt: 'desc' },
+    select: { encumberedSince: true, registrationNumber: true },
+  });
+  return entry ? { ...entry, status: 'CONFIRMED' } : null;
+}
+
 /** A receivable's history as the viewer may read it: without the rows a silent financing it owes brought about. */
 export function transitionsAsSeenWhere(viewer: Viewer): Prisma.ReceivableTransitionWhereInput {
   if (isOperator(viewer)) return {};
