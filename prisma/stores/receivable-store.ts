@@ -4,7 +4,7 @@ import { formatAmount, type Currency } from '../../domain/money';
 import {
   ENCUMBERING_STATUSES,
   fingerprintSource,
-  isTransitionAllowed,
+  isDecisionAllowed,
   transitionRefused,
   validateConfirmedAmount,
   validateRegistration,
@@ -232,7 +232,7 @@ export async function decideReceivable(
       const to = DECISION_TARGET[decision.kind];
       if (decision.kind === 'EXPIRE' && receivable.status !== 'REGISTERED') return receivable;
       // Refused on the real state, told as the deciding party sees it (silent assignment).
-      if (!isTransitionAllowed(receivable.status, to)) throw transitionRefused(DECISION_VERB[decision.kind], await statusAsSeenBy(tx, actor, receivable));
+      if (!isDecisionAllowed(receivable.status, to)) throw transitionRefused(DECISION_VERB[decision.kind], await statusAsSeenBy(tx, actor, receivable));
 
       const data: Prisma.ReceivableUpdateInput = { status: to, updatedAt: now };
       let reason: string | null = null;
