@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, WrongStateError } from './errors';
 import { Decimal } from './money';
-import { assertTransition, fingerprintSource, normaliseInvoiceIdentifier, validateConfirmedAmount, validateRegistration, type RegistrationInput } from './receivable-rules';
+import { assertTransition, fingerprintSource, isDecisionAllowed, normaliseInvoiceIdentifier, transitionRefused, validateConfirmedAmount, validateRegistration, type RegistrationInput } from './receivable-rules';
 
 const NOW = new Date('2026-11-22T02:00:00Z'); // 10:00 in China, 2026-11-22
 
@@ -119,5 +119,18 @@ describe('state machine', () => {
     expect(() => assertTransition('CONFIRMED', 'CONFIRMED', 'confirm')).toThrow(WrongStateError);
     expect(() => assertTransition('EXPIRED', 'CONFIRMED', 'confirm')).toThrow(/cannot confirm a receivable that is EXPIRED/);
     expect(() => assertTransition('FINANCED', 'CANCELLED', 'cancel')).toThrow(WrongStateError);
+  });
+
+  it("lets decisions move a receivable only from the confirmation's states, never out of a financing", () => {
+    expect(isDecisionAllowed('REGISTERED', 'CONFIRMED')).toBe(true);
+    expect(isDecisionAllowed('CONFIRMED', 'CANCELLED')).toBe(true);
+    // The financing's own way back when it ends, not a confirmation.
+    expect(isDecisionAllowed('FINANCING_PENDING', 'CONFIRMED')).toBe(false);
+    expect(isDecisionAllowed('CONFIRMED', 'CONFIRMED')).toBe(false);
+    expect(isDecisionAllowed('FINANCED', 'CANCELLED')).toBe(false);
+  });
+
+  it('names in a refusal the state the caller is told', () => {
+    expect(transitionRefused('confirm', 'CONFIRMED')).toMatchObject({ message: 'cannot confirm a receivable that is CONFIRMED', currentState: 'CONFIRMED', code: 'WRONG_STATE' });
   });
 });

@@ -32,10 +32,29 @@ export const RECEIVABLE_TRANSITIONS: Record<ReceivableStatus, readonly Receivabl
 /** States in which the receivable's invoices stay encumbered in the registry. */
 export const ENCUMBERING_STATUSES: readonly ReceivableStatus[] = ['REGISTERED', 'CONFIRMED', 'FINANCING_PENDING', 'FINANCED'];
 
+/**
+ * The states a decision on the receivable (a confirmation, rejection or cancellation, or the
+ * deadline) moves it from. FINANCING_PENDING onwards belong to financing: its way back to
+ * CONFIRMED when a financing ends is not a confirmation, and a confirmation must never take a
+ * receivable out of the financing that holds it.
+ */
+export const DECIDABLE_STATUSES: readonly ReceivableStatus[] = ['REGISTERED', 'CONFIRMED'];
+
+export function isDecisionAllowed(from: ReceivableStatus, to: ReceivableStatus): boolean {
+  return DECIDABLE_STATUSES.includes(from) && RECEIVABLE_TRANSITIONS[from].includes(to);
+}
+
+/**
+ * The refusal of a change the receivable's state does not allow, naming the state as the caller
+ * is told it: to the obligor of a silent financing that is CONFIRMED, not the financed state the
+ * refusal was decided on (prisma/stores/silent-assignment.ts).
+ */
+export function transitionRefused(action: string, statusAsSeen: ReceivableStatus): WrongStateError {
+  return new WrongStateError(`cannot ${action} a receivable that is ${statusAsSeen}`, statusAsSeen);
+}
+
 export function assertTransition(from: ReceivableStatus, to: ReceivableStatus, action: string): void {
-  if (!RECEIVABLE_TRANSITIONS[from].includes(to)) {
-    throw new WrongStateError(`cannot ${action} a receivable that is ${from}`, from);
-  }
+  if (!RECEIVABLE_TRANSITIONS[from].includes(to)) throw transitionRefused(action, from);
 }
 
 const INVOICE_IDENTIFIER = /^[0-9A-Z]{1,20}$/;

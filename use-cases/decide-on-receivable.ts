@@ -1,8 +1,9 @@
 import { assertPermitted, type Actor } from '../domain/actor';
 import { WrongStateError } from '../domain/errors';
 import type { Currency } from '../domain/money';
-import { assertMayDecideReceivable, validateConfirmedAmount, validateReason } from '../domain/receivable-rules';
+import { assertMayDecideReceivable, transitionRefused, validateConfirmedAmount, validateReason } from '../domain/receivable-rules';
 import { decideReceivable, findVisibleReceivable } from '../prisma/stores/receivable-store';
+import { statusAsSeen } from '../prisma/stores/silent-assignment';
 import { toDecimal } from '../prisma/stores/to-decimal';
 import { sendReceivableUpdate } from '../workflows/client/receivable-client';
 import { decisionKey, RECEIVABLE_DECISION_ACTIONS } from '../workflows/contracts/decision-key';
@@ -49,7 +50,9 @@ export async function decideOnReceivable(ctx: UseCaseContext, actor: Actor, rece
     if (!state) throw error;
   }
   state ??= await replayOf(ctx, receivable.id, keys);
-  if (!state) throw new WrongStateError(`cannot ${decision.kind.toLowerCase()} a receivable that is ${receivable.status}`, receivable.status);
+  // The workflow has ended, so the receivable is past this decision: refused, naming its state as
+  // the caller sees it (to the obligor of a silent financing, CONFIRMED).
+  if (!state) throw transitionRefused(RECEIVABLE_DECISION_ACTIONS[decision.kind], await statusAsSeen(ctx.prisma, actor, receivable));
   ctx.logger.info({ receivableId: receivable.id, decision: decision.kind, status: state.status }, 'receivable decision');
   return state;
 }

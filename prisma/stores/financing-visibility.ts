@@ -10,7 +10,7 @@ import type { Prisma } from '../client';
  * assignment (silent factoring does not tell the obligor); operators all. Another funder,
  * even one asked to finance the same receivable, never.
  */
-export function visibleFinancingsWhere(actor: Actor): Prisma.FinancingWhereInput {
+export function visibleFinancingsWhere(actor: Pick<Actor, 'partyId' | 'partyRoles'>): Prisma.FinancingWhereInput {
   if (isOperator(actor)) return {};
   return {
     OR: [{ supplierPartyId: actor.partyId }, { funderPartyId: actor.partyId }, { obligorPartyId: actor.partyId, programTerms: { assignmentMode: 'OPEN' } }],

@@ -8,6 +8,7 @@ import { setCreditLimit } from './credit-limit-store';
 import { findPartyWithRole } from './party-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { findVisibleReceivable } from './receivable-store';
+import { statusAsSeen } from './silent-assignment';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
@@ -217,9 +218,9 @@ export interface QuoteResult {
 /**
  * Prices a financing of a confirmed receivable under a program, with no side effect. The
  * checks are those an application must pass that do not depend on limits: the receivable is
- * the caller's (or visible to it), CONFIRMED, owed by the program's core enterprise, in its
- * currency; the supplier is enrolled; the amount is at most advance rate × confirmed amount;
- * the tenor fits the program.
+ * the caller's (or visible to it), CONFIRMED as the caller sees it, owed by the program's core
+ * enterprise, in its currency; the supplier is enrolled; the amount is at most advance rate ×
+ * confirmed amount; the tenor fits the program.
  */
 export async function quoteFinancing(
   prisma: PrismaClient,
@@ -232,7 +233,11 @@ export async function quoteFinancing(
   const program = receivable.voucherPartId ? await findProgramOrThrow(prisma, input.programId) : await findVisibleProgram(prisma, actor, input.programId);
   const terms = await currentTerms(prisma, program.id);
   const currency = program.currency as Currency;
-  if (receivable.status !== 'CONFIRMED') throw new WrongStateError(`only a CONFIRMED receivable can be financed; this one is ${receivable.status}`, receivable.status);
+  // As the caller sees the receivable: its obligor is quoted for a silently financed one as for
+  // one nobody financed. Only the supplier applies, and the application checks the real state
+  // again under the receivable's row lock (applyInTransaction).
+  const status = await statusAsSeen(prisma, actor, receivable);
+  if (status !== 'CONFIRMED') throw new WrongStateError(`only a CONFIRMED receivable can be financed; this one is ${status}`, status);
   if (receivable.obligorPartyId !== program.corePartyId) throw ValidationError.field(['programId'], "the receivable's obligor is not this program's core enterprise", 'PROGRAM_OBLIGOR_MISMATCH');
   if (receivable.currency !== program.currency) throw ValidationError.field(['programId'], `the program finances ${program.currency}, the receivable is in ${receivable.currency}`, 'CURRENCY_MISMATCH');
   if (receivable.voucherPartId) {

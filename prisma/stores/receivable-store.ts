@@ -2,9 +2,10 @@ import { ConflictError, NotFoundError, ReceivableEncumberedError, ValidationErro
 import { dateColumn } from '../../domain/business-date';
 import { formatAmount, type Currency } from '../../domain/money';
 import {
-  assertTransition,
   ENCUMBERING_STATUSES,
   fingerprintSource,
+  isDecisionAllowed,
+  transitionRefused,
   validateConfirmedAmount,
   validateRegistration,
   type ReceivableStatus,
@@ -13,7 +14,7 @@ import {
 } from '../../domain/receivable-rules';
 import type { ReceivableDecision } from '../../workflows/contracts/receivable';
 import type { Prisma, PrismaClient, Receivable } from '../client';
-import { statusAsSeen } from './silent-assignment';
+import { releasedRegistrationAsSeen, statusAsSeen } from './silent-assignment';
 import { findPartyWithRole } from './party-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
@@ -230,7 +231,8 @@ export async function decideReceivable(
       }
       const to = DECISION_TARGET[decision.kind];
       if (decision.kind === 'EXPIRE' && receivable.status !== 'REGISTERED') return receivable;
-      assertTransition(receivable.status, to, DECISION_VERB[decision.kind]);
+      // Refused on the real state, told as the deciding party sees it (silent assignment).
+      if (!isDecisionAllowed(receivable.status, to)) throw transitionRefused(DECISION_VERB[decision.kind], await statusAsSeenBy(tx, actor, receivable));
 
       const data: Prisma.ReceivableUpdateInput = { status: to, updatedAt: now };
       let reason: string | null = null;
@@ -259,6 +261,13 @@ export async function decideReceivable(
       return updated;
     },
   );
+}
+
+/** The receivable's status as the acting party is told it; as it is when the platform acts. */
+async function statusAsSeenBy(tx: Tx, actor: DecisionActor | null, receivable: Receivable): Promise<ReceivableStatus> {
+  if (!actor) return receivable.status;
+  const party = await tx.party.findUniqueOrThrow({ where: { id: actor.partyId }, select: { roles: true } });
+  return statusAsSeen(tx, { partyId: actor.partyId, partyRoles: party.roles }, receivable);
 }
 
 export interface RegistryAnswer {
@@ -339,7 +348,12 @@ export async function registryCheck(prisma: PrismaClient, viewer: Actor, obligor
   // Sharing is safe across callers because the rows are the registry's, the same for everyone;
   // what each caller is told of them is decided below, per caller.
   const active = await activeRegistration(prisma, fingerprint);
-  if (!active) return { encumbered: false, since: null, registrationNumber: null, status: null };
+  if (!active) {
+    // A silent financing's settlement released the invoice; its obligor is answered as before the financing.
+    const hidden = await releasedRegistrationAsSeen(prisma, viewer, fingerprint);
+    if (hidden) return { encumbered: true, since: hidden.encumberedSince, registrationNumber: hidden.registrationNumber, status: hidden.status };
+    return { encumbered: false, since: null, registrationNumber: null, status: null };
+  }
   // That it is encumbered is public (no double financing); which registration, and its state, only to the receivable's own parties.
   const { id, status, supplierPartyId, obligorPartyId } = active;
   if (id === null || status === null || supplierPartyId === null || obligorPartyId === null) {

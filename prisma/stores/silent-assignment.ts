@@ -20,8 +20,11 @@ import type { Tx } from './run-transaction';
 /** The receivable's states a financing puts it in; to a party that may not see the financing, it stays CONFIRMED. */
 export const FINANCED_STATES: readonly ReceivableStatus[] = ['FINANCING_PENDING', 'FINANCED', 'SETTLED'];
 
+/** Who asks: these rules depend on the party alone, whichever of its users acts. */
+export type Viewer = Pick<Actor, 'partyId' | 'partyRoles'>;
+
 /** A financing the viewer may not know of: it is not its supplier, its funder, nor its obligor under open assignment. */
-function hiddenFinancingWhere(viewer: Actor): Prisma.FinancingWhereInput {
+function hiddenFinancingWhere(viewer: Viewer): Prisma.FinancingWhereInput {
   return { NOT: visibleFinancingsWhere(viewer) };
 }
 
@@ -31,7 +34,7 @@ function hiddenFinancingWhere(viewer: Actor): Prisma.FinancingWhereInput {
  * viewer sees everything (operators). The supplier is the supplier of every financing of its
  * receivable: its own never match, which the first condition says without a subquery.
  */
-export function financedOutOfSightWhere(viewer: Actor): Prisma.ReceivableWhereInput | null {
+export function financedOutOfSightWhere(viewer: Viewer): Prisma.ReceivableWhereInput | null {
   if (isOperator(viewer)) return null;
   return {
     supplierPartyId: { not: viewer.partyId },
@@ -44,7 +47,7 @@ export function financedOutOfSightWhere(viewer: Actor): Prisma.ReceivableWhereIn
  * A filter on the receivables' status as the viewer sees it: a receivable financed out of its
  * sight counts as CONFIRMED (and not as what it is), in the list and in its count alike.
  */
-export function statusAsSeenWhere(viewer: Actor, statuses: readonly ReceivableStatus[]): Prisma.ReceivableWhereInput {
+export function statusAsSeenWhere(viewer: Viewer, statuses: readonly ReceivableStatus[]): Prisma.ReceivableWhereInput {
   const hidden = financedOutOfSightWhere(viewer);
   if (!hidden) return { status: { in: [...statuses] } };
   const asTheyAre: Prisma.ReceivableWhereInput = { status: { in: [...statuses] }, NOT: hidden };
@@ -52,12 +55,12 @@ export function statusAsSeenWhere(viewer: Actor, statuses: readonly ReceivableSt
 }
 
 /** Whether the viewer's view of this receivable's status could differ from its status: only a financed one, to anyone but its supplier and operators. */
-export function statusMayBeMasked(viewer: Actor, receivable: Pick<Receivable, 'status' | 'supplierPartyId'>): boolean {
+export function statusMayBeMasked(viewer: Viewer, receivable: Pick<Receivable, 'status' | 'supplierPartyId'>): boolean {
   return !isOperator(viewer) && receivable.supplierPartyId !== viewer.partyId && FINANCED_STATES.includes(receivable.status);
 }
 
 /** The receivable's status as the viewer may see it: CONFIRMED while a financing it may not see holds it. */
-export async function statusAsSeen(db: PrismaClient | Tx, viewer: Actor, receivable: Pick<Receivable, 'id' | 'status' | 'supplierPartyId'>): Promise<ReceivableStatus> {
+export async function statusAsSeen(db: PrismaClient | Tx, viewer: Viewer, receivable: Pick<Receivable, 'id' | 'status' | 'supplierPartyId'>): Promise<ReceivableStatus> {
   const hidden = financedOutOfSightWhere(viewer);
   if (!hidden || !statusMayBeMasked(viewer, receivable)) return receivable.status;
   const masked = await db.receivable.count({ where: { AND: [{ id: receivable.id }, hidden] } });
@@ -68,11 +71,34 @@ export async function statusAsSeen(db: PrismaClient | Tx, viewer: Actor, receiva
  * statusAsSeen for a page of receivables: of `receivableIds`, those the viewer sees as CONFIRMED
  * while a financing it may not see holds them, in one statement (none for operators).
  */
-export async function financedOutOfSightAmong(db: PrismaClient | Tx, viewer: Actor, receivableIds: readonly string[]): Promise<Set<string>> {
+export async function financedOutOfSightAmong(db: PrismaClient | Tx, viewer: Viewer, receivableIds: readonly string[]): Promise<Set<string>> {
   const hidden = financedOutOfSightWhere(viewer);
   if (!hidden || receivableIds.length === 0) return new Set();
   const rows = await db.receivable.findMany({ where: { AND: [{ id: { in: [...receivableIds] } }, hidden] }, select: { id: true } });
   return new Set(rows.map((row) => row.id));
+}
+
+/**
+ * The registration of an invoice as the viewer is told it once a financing it may not see has
+ * settled. Settlement releases the receivable's registry entries, and every other caller is told
+ * the invoice is no longer encumbered; but to the obligor of a silent financing the receivable is
+ * still CONFIRMED, so its invoices are still encumbered by it, as before the financing. Null when
+ * nothing is hidden from the viewer about this invoice.
+ */
+export async function releasedRegistrationAsSeen(
+  db: PrismaClient | Tx,
+  viewer: Viewer,
+  fingerprint: string,
+): Promise<{ encumberedSince: Date; registrationNumber: string; status: ReceivableStatus } | null> {
+  const hidden = financedOutOfSightWhere(viewer);
+  // Only a core enterprise owes receivables: every other caller is spared the read.
+  if (!hidden || !viewer.partyRoles.includes('CORE_ENTERPRISE')) return null;
+  const entry = await db.registryEntry.findFirst({
+    where: { fingerprint, releasedAt: { not: null }, receivable: { AND: [{ obligorPartyId: viewer.partyId }, hidden] } },
+    orderBy: { releasedAt: 'desc' },
+    select: { encumberedSince: true, registrationNumber: true },
+  });
+  return entry ? { ...entry, status: 'CONFIRMED' } : null;
 }
 
 /**
@@ -81,7 +107,7 @@ export async function financedOutOfSightAmong(db: PrismaClient | Tx, viewer: Act
  * the financings the viewer may see; never a row a financing it may not see brought about,
  * the FINANCING_PENDING and CONFIRMED back and forth of one declined included.
  */
-export function transitionsAsSeenWhere(viewer: Actor): Prisma.ReceivableTransitionWhereInput {
+export function transitionsAsSeenWhere(viewer: Viewer): Prisma.ReceivableTransitionWhereInput {
   if (isOperator(viewer)) return {};
   return { NOT: { financing: hiddenFinancingWhere(viewer) } };
 }
@@ -91,7 +117,7 @@ export function transitionsAsSeenWhere(viewer: Actor): Prisma.ReceivableTransiti
  * available with no financing: their holds (reserved or used, until released at settlement or
  * voided when they end), by limit account. Empty for operators and for a viewer owing none.
  */
-export async function silentLimitUseByAccount(db: PrismaClient | Tx, viewer: Actor): Promise<Map<string, string>> {
+export async function silentLimitUseByAccount(db: PrismaClient | Tx, viewer: Viewer): Promise<Map<string, string>> {
   const use = new Map<string, string>();
   if (isOperator(viewer)) return use;
   const financings = await db.financing.findMany({
