@@ -156,6 +156,28 @@ describe('API: four eyes on user administration, and the lifecycle of users and 
     expect(await api.call(party.token, PROPOSE_ROLES, { input: { userId: clerkId, roles: ['CHECKER', 'CHECKER'] } })).toMatchObject({ __typename: 'ValidationError', code: 'ROLES_UNCHANGED' });
   });
 
+  it("shows a party's administrator neither the operators who proposed and decided a change of its user's roles, nor the platform's users", async () => {
+    const party = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const clerk = await createActor(db.prisma, { partyId: party.partyId, userRoles: ['VIEWER'] });
+    const proposed = await api.call(operatorA.token, PROPOSE_ROLES, { input: { userId: globalId('User', clerk.userId), roles: ['MAKER'] } });
+    expect(await api.call(operatorB.token, APPROVE_ROLES, { id: proposed.id })).toMatchObject({ status: 'APPLIED' });
+    const ROLE_CHANGES = `query ($id: ID!) { node(id: $id) { ... on User { roleChanges { edges { node { id status proposedBy { id } decidedBy { id } } } } } } }`;
+    const PARTY_USERS = `query ($id: ID!) { node(id: $id) { ... on User { party { users { totalCount edges { node { id } } } } } } }`;
+
+    const seenByParty = (await api.call(party.token, ROLE_CHANGES, { id: globalId('User', clerk.userId) })).roleChanges.edges.map((edge: Record<string, any>) => edge.node);
+    expect(seenByParty).toEqual([{ id: proposed.id, status: 'APPLIED', proposedBy: null, decidedBy: null }]);
+    const seenByOperator = (await api.call(operatorA.token, ROLE_CHANGES, { id: globalId('User', clerk.userId) })).roleChanges.edges.map((edge: Record<string, any>) => edge.node);
+    expect(seenByOperator).toEqual([{ id: proposed.id, status: 'APPLIED', proposedBy: { id: globalId('User', operatorA.userId) }, decidedBy: { id: globalId('User', operatorB.userId) } }]);
+
+    // A party's users are listed and counted to the party itself and to operators.
+    const ownUsers = await db.prisma.user.count({ where: { partyId: party.partyId } });
+    for (const actor of [party, operatorA]) {
+      const { users } = (await api.call(actor.token, PARTY_USERS, { id: globalId('User', clerk.userId) })).party;
+      expect(users.totalCount).toBe(ownUsers);
+      expect(users.edges.map((edge: Record<string, any>) => edge.node.id).sort()).toEqual([globalId('User', party.userId), globalId('User', clerk.userId)].sort());
+    }
+  });
+
   it('does not let the administrator who approved a user, and received its first key, check that user\'s acts', async () => {
     const first = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'], legalName: '东莞市长盈精密模具有限公司' });
     const second = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['ADMIN', 'CHECKER'] });
