@@ -210,6 +210,17 @@ describe('confidentiality of answers not covered elsewhere', () => {
     expect(leaks).toEqual([]);
   });
 
+  it("does not show a supplier the program's and the obligor's limits through its financing's terms or the terms' own id", async () => {
+    const FINANCING = `query ($id: ID!) { financing(id: $id) { terms { id programLimit { amount } obligorLimit { amount } supplierLimit { amount } } } }`;
+    const NODE = `query ($id: ID!) { node(id: $id) { ... on ProgramTerms { programLimit { amount } obligorLimit { amount } } } }`;
+    const { terms } = await data(silentSupplier.token, FINANCING, { id: globalId('Financing', silentFinancingId) });
+    expect(terms).toMatchObject({ programLimit: null, obligorLimit: null, supplierLimit: { amount: expect.any(String) } });
+    expect(await data(silentSupplier.token, NODE, { id: terms.id })).toEqual({ programLimit: null, obligorLimit: null });
+    // The funder that granted them still reads them there.
+    const byFunder = (await data(parties.funder.token, FINANCING, { id: globalId('Financing', silentFinancingId) })).terms;
+    expect(byFunder).toMatchObject({ programLimit: { amount: expect.any(String) }, obligorLimit: { amount: expect.any(String) } });
+  });
+
   it("refuses a user another user's API key it may not see exactly as an unknown key", async () => {
     const viewer = await createActor(db.prisma, { partyId: silentSupplier.partyId, userRoles: ['VIEWER'] });
     const colleague = await createActor(db.prisma, { partyId: silentSupplier.partyId, userRoles: ['MAKER'] });

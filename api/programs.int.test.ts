@@ -199,6 +199,23 @@ describe('programs and quotes API', () => {
     expect(memo.balanced).toBe(true);
   });
 
+  it('shows in the terms, current and past, the limits each party is shown in limits, and no other', async () => {
+    const TERMS_LIMITS = `programLimit { amount } supplierLimit { amount } obligorLimit { amount }`;
+    const QUERY = `query ($id: ID!) { program(id: $id) { limits { edges { node { kind } } } terms { ${TERMS_LIMITS} } termsHistory { edges { node { ${TERMS_LIMITS} } } } } }`;
+    for (const [actor, allLimits] of [[funder, true], [core, true], [admin, true], [supplier, false]] as const) {
+      const seen = (await api.call(actor.token, QUERY, { id: program.id })) as Result;
+      const kinds = new Set(nodes(seen.limits).map((limit) => limit.kind));
+      expect(kinds.has('PROGRAM')).toBe(allLimits);
+      expect(kinds.has('OBLIGOR')).toBe(allLimits);
+      for (const terms of [seen.terms, ...nodes(seen.termsHistory)]) {
+        expect(terms.programLimit === null).toBe(!kinds.has('PROGRAM'));
+        expect(terms.obligorLimit === null).toBe(!kinds.has('OBLIGOR'));
+        // A supplier's own limit is a SUPPLIER limit: shown to it, in the terms as in limits.
+        expect(terms.supplierLimit).toEqual({ amount: expect.any(String) });
+      }
+    }
+  });
+
   it('refuses to cut a limit below what is reserved on it, and changes nothing', async () => {
     const code = creditLimitCode({ kind: 'SUPPLIER', funderPartyId: funder.partyId, programId: rowId(program.id), supplierPartyId: supplier.partyId, currency: 'CNY' });
     const limitAccount = await findAccountByCode(db.prisma, code);

@@ -156,6 +156,60 @@ describe('API: four eyes on user administration, and the lifecycle of users and 
     expect(await api.call(party.token, PROPOSE_ROLES, { input: { userId: clerkId, roles: ['CHECKER', 'CHECKER'] } })).toMatchObject({ __typename: 'ValidationError', code: 'ROLES_UNCHANGED' });
   });
 
+  it("refuses a colleague's change of roles, or key, a user is not shown exactly as an unknown one, and changes nothing", async () => {
+    const party = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const maker = await createActor(db.prisma, { partyId: party.partyId, userRoles: ['MAKER', 'CHECKER'] });
+    const clerk = await createActor(db.prisma, { partyId: party.partyId, userRoles: ['VIEWER'] });
+    const operatorViewer = await createActor(db.prisma, { partyId: operatorA.partyId, userRoles: ['VIEWER'] });
+    const NODE = `query ($id: ID!) { node(id: $id) { id } }`;
+    const REVOKE = `mutation ($id: ID!) { revokeApiKey(id: $id) { __typename ... on ApiKey { id } ${ERRORS} } }`;
+    const unknownChange = globalId('UserRoleChange', '00000000-0000-4000-8000-000000000002');
+    const unknownKey = globalId('ApiKey', '00000000-0000-4000-8000-000000000003');
+    const answer = ({ __typename, code }: Record<string, any>) => ({ __typename, code });
+    const node = async (actor: TestActor, id: string) => (await api.request<{ node: unknown }>(actor.token, NODE, { id })).data?.node;
+
+    const proposed = await api.call(party.token, PROPOSE_ROLES, { input: { userId: globalId('User', clerk.userId), roles: ['MAKER'] } });
+    expect(await node(maker, proposed.id)).toBeNull();
+    for (const mutation of [APPROVE_ROLES, REJECT_ROLES]) {
+      const unknown = await api.call(maker.token, mutation, { id: unknownChange });
+      expect(unknown.__typename).toBe('NotFoundError');
+      expect(answer(await api.call(maker.token, mutation, { id: proposed.id }))).toEqual(answer(unknown));
+    }
+    expect(await db.prisma.userRoleChange.findUniqueOrThrow({ where: { id: rowId(proposed.id) } })).toMatchObject({ status: 'PENDING', decidedByUserId: null });
+
+    // The same for a key: the MAKER is not shown its colleague's key, and does not revoke it.
+    const key = await db.prisma.apiKey.findFirstOrThrow({ where: { userId: clerk.userId } });
+    expect(await node(maker, globalId('ApiKey', key.id))).toBeNull();
+    expect(answer(await api.call(maker.token, REVOKE, { id: globalId('ApiKey', key.id) }))).toEqual(answer(await api.call(maker.token, REVOKE, { id: unknownKey })));
+    // A caller shown the key but without the role to revoke it is refused as such.
+    expect(await node(operatorViewer, globalId('ApiKey', key.id))).toEqual({ id: globalId('ApiKey', key.id) });
+    expect(await api.call(operatorViewer.token, REVOKE, { id: globalId('ApiKey', key.id) })).toMatchObject({ __typename: 'ForbiddenError' });
+    expect((await db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).revokedAt).toBeNull();
+    expect((await api.request(clerk.token, WHO)).status).toBe(200);
+  });
+
+  it("shows a party's administrator neither the operators who proposed and decided a change of its user's roles, nor the platform's users", async () => {
+    const party = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'] });
+    const clerk = await createActor(db.prisma, { partyId: party.partyId, userRoles: ['VIEWER'] });
+    const proposed = await api.call(operatorA.token, PROPOSE_ROLES, { input: { userId: globalId('User', clerk.userId), roles: ['MAKER'] } });
+    expect(await api.call(operatorB.token, APPROVE_ROLES, { id: proposed.id })).toMatchObject({ status: 'APPLIED' });
+    const ROLE_CHANGES = `query ($id: ID!) { node(id: $id) { ... on User { roleChanges { edges { node { id status proposedBy { id } decidedBy { id } } } } } } }`;
+    const PARTY_USERS = `query ($id: ID!) { node(id: $id) { ... on User { party { users { totalCount edges { node { id } } } } } } }`;
+
+    const seenByParty = (await api.call(party.token, ROLE_CHANGES, { id: globalId('User', clerk.userId) })).roleChanges.edges.map((edge: Record<string, any>) => edge.node);
+    expect(seenByParty).toEqual([{ id: proposed.id, status: 'APPLIED', proposedBy: null, decidedBy: null }]);
+    const seenByOperator = (await api.call(operatorA.token, ROLE_CHANGES, { id: globalId('User', clerk.userId) })).roleChanges.edges.map((edge: Record<string, any>) => edge.node);
+    expect(seenByOperator).toEqual([{ id: proposed.id, status: 'APPLIED', proposedBy: { id: globalId('User', operatorA.userId) }, decidedBy: { id: globalId('User', operatorB.userId) } }]);
+
+    // A party's users are listed and counted to the party itself and to operators.
+    const ownUsers = await db.prisma.user.count({ where: { partyId: party.partyId } });
+    for (const actor of [party, operatorA]) {
+      const { users } = (await api.call(actor.token, PARTY_USERS, { id: globalId('User', clerk.userId) })).party;
+      expect(users.totalCount).toBe(ownUsers);
+      expect(users.edges.map((edge: Record<string, any>) => edge.node.id).sort()).toEqual([globalId('User', party.userId), globalId('User', clerk.userId)].sort());
+    }
+  });
+
   it('does not let the administrator who approved a user, and received its first key, check that user\'s acts', async () => {
     const first = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'], legalName: '东莞市长盈精密模具有限公司' });
     const second = await createActor(db.prisma, { partyId: first.partyId, userRoles: ['ADMIN', 'CHECKER'] });

@@ -2,6 +2,7 @@ import { generateApiKeyToken, hashApiKeySecret, parseApiKeyToken, secretMatches 
 import { openPartyAccounts } from './chart-of-accounts';
 import { runTransaction, type Tx } from './run-transaction';
 import { makeOnceWithSecret } from './secret-replay-store';
+import { visibleApiKeysWhere } from './visibility';
 import { isUniqueViolation } from './unique-violation';
 import { isAdminOf, isOperator, type Actor } from '../../domain/actor';
 import { normaliseCreditCode } from '../../domain/credit-code';
@@ -264,15 +265,16 @@ export async function issueApiKey(
   return { apiKey: await prisma.apiKey.findUniqueOrThrow({ where: { id: made.subjectId } }), token: made.secret };
 }
 
+/**
+ * Revokes one key (the user itself, or an administrator of its party). The key is looked up among
+ * those the caller may see (`node(id)`'s rule): a colleague's key a VIEWER is not shown is refused
+ * exactly as an unknown one, so that the answer does not tell it that the key exists. A key it is
+ * shown but may not revoke (an operator who is not an administrator) is FORBIDDEN.
+ */
 export async function revokeApiKey(prisma: PrismaClient, actor: Actor, apiKeyId: string, now = new Date()): Promise<ApiKey> {
-  const existing = await prisma.apiKey.findUnique({ where: { id: apiKeyId } });
+  const existing = await prisma.apiKey.findFirst({ where: { AND: [{ id: apiKeyId }, visibleApiKeysWhere(actor)] } });
   if (!existing) throw new NotFoundError('ApiKey', apiKeyId);
-  try {
-    await findManageableUser(prisma, actor, existing.userId);
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError('ApiKey', apiKeyId);
-    throw error;
-  }
+  await findManageableUser(prisma, actor, existing.userId);
   // Revoking twice is harmless and keeps the first revocation time: conditional on not revoked,
   // so two requests at once (copies of one) record one time and both answer with it.
   if (existing.revokedAt) return existing;

@@ -4,6 +4,7 @@ import { assertFourEyes } from '../../domain/four-eyes';
 import { type PrismaClient, type UserRole, type UserRoleChange } from '../client';
 import { recordAdministration } from './party-store';
 import { runTransaction } from './run-transaction';
+import { visibleUserRoleChangesWhere } from './visibility';
 import { isUniqueViolation } from './unique-violation';
 
 const sameRoles = (a: readonly UserRole[], b: readonly UserRole[]) => a.length === b.length && a.every((role) => b.includes(role));
@@ -48,8 +49,10 @@ export async function proposeUserRoles(prisma: PrismaClient, actor: Actor, input
  */
 export async function decideUserRoles(prisma: PrismaClient, actor: Actor, changeId: string, approve: boolean, now = new Date(), requestKey: string | null = null): Promise<UserRoleChange> {
   return runTransaction(prisma, async (tx) => {
-    const change = await tx.userRoleChange.findUnique({ where: { id: changeId }, include: { user: true, proposedBy: true } });
-    if (!change || (!isOperator(actor) && change.user.partyId !== actor.partyId)) throw new NotFoundError('UserRoleChange', changeId);
+    // Looked up among the changes the caller may see (`node(id)`'s rule): a colleague's change a
+    // non-administrator is not shown is refused exactly as an unknown one, not FORBIDDEN.
+    const change = await tx.userRoleChange.findFirst({ where: { AND: [{ id: changeId }, visibleUserRoleChangesWhere(actor)] }, include: { user: true, proposedBy: true } });
+    if (!change) throw new NotFoundError('UserRoleChange', changeId);
     if (!isAdminOf(actor, change.user.partyId) || change.proposedBy.partyId !== actor.partyId) {
       throw new ForbiddenError("only a second administrator of the proposer's party can decide a change of roles");
     }

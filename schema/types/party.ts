@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PartyRole as PartyRoleValues, UserRole as UserRoleValues } from '../../prisma/generated/client/enums';
-import { visiblePartiesWhere } from '../../prisma/stores/visibility';
+import { visiblePartiesWhere, visibleUsersWhere } from '../../prisma/stores/visibility';
 import { createParty } from '../../use-cases/create-party';
 import { LEGAL_NAME_LENGTH_MAX } from '../../domain/party-rules';
 import type { PartyRole, Prisma } from '../../prisma/client';
@@ -35,8 +35,10 @@ export const PartyRef = builder.prismaNode('Party', {
     users: t.relatedConnection('users', {
       totalCount: true,
       cursor: 'id',
-      description: "The party's users; visible to the party itself and to operators.",
-      query: () => ({ orderBy: { createdAt: 'asc' } }),
+      description: "The party's users, oldest first: only those the caller may see (its own party's; any party's for operators), so a party reached through another object lists none and counts none.",
+      // Filtered by the users' own rule, not by who may see the party: a Party is reached through
+      // fields as well as by id, and another party's users must not show through it.
+      query: (_args, ctx) => ({ where: visibleUsersWhere(ctx.viewer), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
     }),
   }),
 });

@@ -3,14 +3,13 @@ import { ConflictError, LimitExceededError, WrongStateError } from '../../domain
 import type { ProgramTermsInput as TermsShape } from '../../domain/program-rules';
 import type { ProgramChangeInput } from '../../prisma/stores/program-change-store';
 import { PROGRAM_CHANGE_PAGE_SIZE_MAX, PROGRAM_CHANGE_REASON_LENGTH_MAX, programChangesWhere, visibleProgramChangesWhere } from '../../prisma/stores/program-change-store';
-import { visibleUsersWhere } from '../../prisma/stores/visibility';
 import { decideProgramChange } from '../../use-cases/decide-program-change';
 import { builder } from '../builder';
-import type { GraphQLContext } from '../context';
 import { LOOKUP_ERRORS } from '../errors';
 import { rowIdOf, scopedById } from '../global-id';
 import { Money, money } from '../money';
 import { textUpTo } from '../validators';
+import { visibleUser } from '../visible-user';
 import { AssignmentModeEnum, DayCountEnum, InterestModeEnum, ProgramChangeKindEnum, ProgramChangeStatusEnum, WaterfallBucketEnum } from './program';
 import { Counterparty } from './receivable';
 
@@ -49,11 +48,6 @@ const ProposedProgramTerms = builder.objectRef<ProposedTermsShape>('ProposedProg
 /** A stored amount (canonical, no trailing zeros) with the currency's decimals, as Money carries it. */
 function limitAmount(amount: string, currency: string): string {
   return formatAmount(new Decimal(amount), currency as Currency);
-}
-
-/** The user behind a decision, when the caller may see that user (its own party's, or any for operators). */
-function visibleUser<Query extends object>(ctx: GraphQLContext, query: Query, userId: string | null) {
-  return userId ? ctx.prisma.user.findFirst({ ...query, where: scopedById(userId, visibleUsersWhere(ctx.viewer)) }) : null;
 }
 
 builder.prismaNode('ProgramChange', {

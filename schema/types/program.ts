@@ -42,6 +42,9 @@ export const ProgramChangeStatusEnum = builder.enumType('ProgramChangeStatus', {
 
 const rate = (description: string) => ({ type: 'Rate' as const, description });
 
+/** What `seesAllOf` asks of a program, read with the terms that show its limits. */
+const LIMIT_VIEWERS = { funderPartyId: true, corePartyId: true } as const;
+
 const ProgramTermsRef = builder.prismaNode('ProgramTerms', {
   description: 'One version of a program\'s terms. Rates are fractions ("0.06" is 6% a year). Never changed: an amendment adds a version.',
   id: { field: 'id' },
@@ -64,9 +67,21 @@ const ProgramTermsRef = builder.prismaNode('ProgramTerms', {
     recourseAfterDays: t.exposeInt('recourseAfterDays', { nullable: true }),
     assignmentMode: t.field({ type: AssignmentModeEnum, resolve: (terms) => terms.assignmentMode }),
     waterfall: t.field({ type: [WaterfallBucketEnum], description: 'The order in which a repayment pays the buckets (four at most).', resolve: (terms) => terms.waterfall }),
-    programLimit: t.field({ type: Money, select: { programLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.programLimit, terms.program.currency) }),
+    programLimit: t.field({
+      type: Money,
+      nullable: true,
+      description: "The program's total limit (the PROGRAM limit): to those who see it in the program's `limits` (the funder, the core enterprise, operators); null to a supplier or a voucher holder.",
+      select: { programLimit: true, program: { select: { currency: true, ...LIMIT_VIEWERS } } },
+      resolve: (terms, _args, ctx) => (seesAllOf(ctx, terms.program) ? money(terms.programLimit, terms.program.currency) : null),
+    }),
     supplierLimit: t.field({ type: Money, select: { supplierLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.supplierLimit, terms.program.currency) }),
-    obligorLimit: t.field({ type: Money, select: { obligorLimit: true, program: { select: { currency: true } } }, resolve: (terms) => money(terms.obligorLimit, terms.program.currency) }),
+    obligorLimit: t.field({
+      type: Money,
+      nullable: true,
+      description: "The funder's limit on the core enterprise (the OBLIGOR limit): to those who see it in the program's `limits` (the funder, the core enterprise, operators); null to a supplier or a voucher holder.",
+      select: { obligorLimit: true, program: { select: { currency: true, ...LIMIT_VIEWERS } } },
+      resolve: (terms, _args, ctx) => (seesAllOf(ctx, terms.program) ? money(terms.obligorLimit, terms.program.currency) : null),
+    }),
     admitsVoucherHolders: t.exposeBoolean('admitsVoucherHolders', { description: "Whether holders of parts of the core enterprise's vouchers may finance them under this program without being enrolled." }),
     voucherHolderLimit: t.field({
       type: Money,
@@ -150,8 +165,12 @@ interface CreditLimitShape {
   supplierName: string | null;
 }
 
-/** The funder, the core enterprise and operators see all of a program's limits and enrolments; a supplier only its own. */
-function seesAllOf(ctx: GraphQLContext, program: ProgramParties): boolean {
+/**
+ * The funder, the core enterprise and operators see all of a program's limits and enrolments; a
+ * supplier only its own. Asked by `limits`, `enrolledSuppliers` and the terms' limits alike, so
+ * that no field shows a party a limit the others hide from it.
+ */
+function seesAllOf(ctx: GraphQLContext, program: Pick<ProgramParties, 'funderPartyId' | 'corePartyId'>): boolean {
   return isOperator(ctx.viewer) || ctx.viewer.partyId === program.funderPartyId || ctx.viewer.partyId === program.corePartyId;
 }
 

@@ -2,7 +2,6 @@ import { ConflictError, WrongStateError } from '../../domain/errors';
 import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
 import { ReconciliationResolutionKind as KindValues, ReconciliationResolutionStatus as StatusValues } from '../../prisma/generated/client/enums';
 import { getTransaction } from '../../prisma/stores/ledger/transactions';
-import { visibleUsersWhere } from '../../prisma/stores/visibility';
 import { decideReconciliationItemResolution } from '../../use-cases/decide-reconciliation-item-resolution';
 import { proposeReconciliationItemResolution } from '../../use-cases/propose-reconciliation-item-resolution';
 import { builder } from '../builder';
@@ -10,6 +9,7 @@ import { LOOKUP_ERRORS } from '../errors';
 import { rowIdOf } from '../global-id';
 import { Money, money } from '../money';
 import { textUpTo } from '../validators';
+import { visibleUser } from '../visible-user';
 import { LedgerTransaction } from './ledger';
 
 // Reconciliation items resolved by hand, with four eyes (docs/reconciliation.md, "Resolving an
@@ -52,13 +52,13 @@ builder.prismaObject('ReconciliationResolution', {
     proposedBy: t.prismaField({
       type: 'User',
       nullable: true,
-      resolve: (query, row, _args, ctx) => ctx.prisma.user.findFirst({ ...query, where: { AND: [{ id: row.makerUserId }, visibleUsersWhere(ctx.viewer)] } }),
+      resolve: (query, row, _args, ctx) => visibleUser(ctx, query, row.makerUserId),
     }),
     proposedAt: t.expose('proposedAt', { type: 'DateTime' }),
     decidedBy: t.prismaField({
       type: 'User',
       nullable: true,
-      resolve: (query, row, _args, ctx) => (row.checkerUserId ? ctx.prisma.user.findFirst({ ...query, where: { AND: [{ id: row.checkerUserId }, visibleUsersWhere(ctx.viewer)] } }) : null),
+      resolve: (query, row, _args, ctx) => visibleUser(ctx, query, row.checkerUserId),
     }),
     decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
     transaction: t.field({

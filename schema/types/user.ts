@@ -15,6 +15,7 @@ import { ConflictError, WrongStateError } from '../../domain/errors';
 import { LOOKUP_ERRORS } from '../errors';
 import { UserRoleEnum } from './party';
 import { nameUpTo } from '../validators';
+import { visibleUser } from '../visible-user';
 
 const UserStatusEnum = builder.enumType('UserStatus', { values: ['PENDING', 'ACTIVE', 'REJECTED', 'DISABLED'] as const });
 
@@ -59,9 +60,19 @@ builder.prismaNode('UserRoleChange', {
     previousRoles: t.field({ type: [UserRoleEnum], description: 'The roles the user had when the change was proposed; it applies only if they still are.', resolve: (change) => change.previousRoles }),
     roles: t.field({ type: [UserRoleEnum], description: 'The roles the user has once the change applies.', resolve: (change) => change.roles }),
     status: t.field({ type: UserRoleChangeStatusEnum, resolve: (change) => change.status }),
-    proposedBy: t.relation('proposedBy'),
+    proposedBy: t.prismaField({
+      type: 'User',
+      nullable: true,
+      description: "The administrator who proposed it, when the caller may see that user: null to a party for a change an operator proposed.",
+      resolve: (query, change, _args, ctx) => visibleUser(ctx, query, change.proposedByUserId),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    decidedBy: t.relation('decidedBy', { nullable: true }),
+    decidedBy: t.prismaField({
+      type: 'User',
+      nullable: true,
+      description: 'The administrator who approved or rejected it, when the caller may see that user: null to a party for a change an operator decided.',
+      resolve: (query, change, _args, ctx) => visibleUser(ctx, query, change.decidedByUserId),
+    }),
     decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
   }),
 });
