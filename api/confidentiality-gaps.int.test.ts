@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPartyAccounts, partyAccountCode } from '../prisma/stores/chart-of-accounts';
-import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
+import { openPartyAccounts } from '../prisma/stores/chart-of-accounts';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
 import { recordInboundCredit } from '../prisma/stores/inbound-store';
-import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { createProgram, enrollSupplier } from '../prisma/stores/program-store';
 import { allocateCollection } from '../prisma/stores/servicing-store';
 import { proposeUserRoles } from '../prisma/stores/user-role-change-store';
 import { newWebhookSecret, sealWebhookSecret } from '../prisma/stores/webhook-secret-box';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS, type FinancingParties } from '../test/support/financings';
+import { createFinancingParties, disburseApplied, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS, type FinancingParties } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
 import { createActor, type TestActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
@@ -66,21 +64,7 @@ describe('confidentiality of answers not covered elsewhere', () => {
     // A silent financing of it, approved by two people, funded and disbursed.
     const { financing } = await applyForFinancing(db.prisma, silent.actor, { receivableId: silentReceivableId, programId: parties.programId, amount: '800000.00', idempotencyKey: 'gaps-silent' }, TEST_FINANCING_WINDOWS);
     silentFinancingId = financing.id;
-    await decideFinancing(db.prisma, financing.id, { kind: 'APPROVE' }, as(parties.funder), `gaps:${financing.id}:approve`);
-    await decideFinancing(db.prisma, financing.id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `gaps:${financing.id}:confirm`);
-    const funding = await findAccountByCode(db.prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY'));
-    await recordInboundCredit(db.prisma, {
-      bankReference: `GAPS-TOPUP-${financing.id}`,
-      virtualAccountNumber: funding!.virtualAccountNumber!,
-      amount: '1000000.00',
-      currency: 'CNY',
-      payerName: '前海恒信商业保理有限公司',
-      payerAccountNumber: '6222020200990011223',
-      remittanceInformation: 'top-up',
-      receivedAt: new Date(),
-    });
-    expect(await reserveFunding(db.prisma, financing.id, TEST_FINANCING_WINDOWS.fundingWindowMs)).toEqual({ reserved: true });
-    await disburse(db.prisma, financing.id);
+    await disburseApplied(db.prisma, parties, financing.id, { acknowledge: false });
     expect((await db.prisma.receivable.findUniqueOrThrow({ where: { id: silentReceivableId } })).status).toBe('FINANCED');
     // The obligor is told CONFIRMED, as the existing tests check.
     expect((await data(parties.core.token, HISTORY, { id: globalId('Receivable', silentReceivableId) })).status).toBe('CONFIRMED');

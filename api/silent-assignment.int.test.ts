@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceivableEncumberedError } from '../domain/errors';
-import { partyAccountCode } from '../prisma/stores/chart-of-accounts';
-import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
-import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
-import { recordInboundCredit } from '../prisma/stores/inbound-store';
-import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { applyForFinancing } from '../prisma/stores/financing-store';
 import { registerReceivable } from '../prisma/stores/receivable-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { createFinancingParties, disburseApplied, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
 import { createActor, type TestActor } from '../test/support/parties';
 import { actorOf, registrationInput } from '../test/support/receivables';
@@ -98,22 +94,7 @@ describe('silent assignment, as the core enterprise sees it', () => {
 
   it('still shows nothing once the silent financing is disbursed', async () => {
     const financing = await db.prisma.financing.findFirstOrThrow({ where: { receivableId } });
-    const as = (actor: TestActor) => ({ userId: actor.userId, partyId: actor.partyId });
-    await decideFinancing(db.prisma, financing.id, { kind: 'APPROVE' }, as(parties.funder), `test:${financing.id}:approve`);
-    await decideFinancing(db.prisma, financing.id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `test:${financing.id}:confirm`);
-    const funding = await findAccountByCode(db.prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY'));
-    await recordInboundCredit(db.prisma, {
-      bankReference: `TOPUP-${financing.id}`,
-      virtualAccountNumber: funding!.virtualAccountNumber!,
-      amount: '1000000.00',
-      currency: 'CNY',
-      payerName: '前海恒信商业保理有限公司',
-      payerAccountNumber: '6222020200990011223',
-      remittanceInformation: 'top-up',
-      receivedAt: new Date(),
-    });
-    expect(await reserveFunding(db.prisma, financing.id, TEST_FINANCING_WINDOWS.fundingWindowMs)).toEqual({ reserved: true });
-    await disburse(db.prisma, financing.id);
+    await disburseApplied(db.prisma, parties, financing.id, { acknowledge: false });
     expect((await db.prisma.receivable.findUniqueOrThrow({ where: { id: receivableId } })).status).toBe('FINANCED');
     expect(await coreView()).toEqual(before);
   });

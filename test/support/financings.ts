@@ -85,8 +85,19 @@ export async function applyDirectly(prisma: PrismaClient, parties: FinancingPart
  */
 export async function disburseDirectly(prisma: PrismaClient, parties: FinancingParties, amount: string) {
   const { id, supplier } = await applyDirectly(prisma, parties, amount);
+  await disburseApplied(prisma, parties, id);
+  return { financingId: id, financingGid: globalId('Financing', id), supplier, collectionCode: collectionAccountCode(id, 'CNY') };
+}
+
+/**
+ * An applied financing taken store by store to its disbursement, as the financing workflow
+ * would: the core enterprise acknowledges (under open assignment only: under silent assignment
+ * it is not asked), the funder's maker and checker approve, the funder tops up, the advance is
+ * reserved and posted. The supplier has no payout account: PAYOUT_FAILED, the receivable FINANCED.
+ */
+export async function disburseApplied(prisma: PrismaClient, parties: FinancingParties, id: string, { acknowledge = true } = {}): Promise<void> {
   const as = (actor: TestActor) => ({ userId: actor.userId, partyId: actor.partyId });
-  await decideFinancing(prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `test:${id}:acknowledge`);
+  if (acknowledge) await decideFinancing(prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(Date.now() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `test:${id}:acknowledge`);
   await decideFinancing(prisma, id, { kind: 'APPROVE' }, as(parties.funder), `test:${id}:approve`);
   await decideFinancing(prisma, id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `test:${id}:confirm`);
   await recordInboundCredit(prisma, {
@@ -102,5 +113,4 @@ export async function disburseDirectly(prisma: PrismaClient, parties: FinancingP
   expect(await reserveFunding(prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs)).toEqual({ reserved: true });
   expect(await disburse(prisma, id)).toBeNull();
   expect((await prisma.financing.findUniqueOrThrow({ where: { id } })).status).toBe('PAYOUT_FAILED');
-  return { financingId: id, financingGid: globalId('Financing', id), supplier, collectionCode: collectionAccountCode(id, 'CNY') };
 }
