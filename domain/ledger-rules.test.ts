@@ -13,6 +13,7 @@ import {
   penaltyForDays,
   postingEntries,
   POSTING_RULES,
+  recourseReturnEntries,
   reversalEntries,
   signedAmount,
   splitSurplus,
@@ -368,6 +369,33 @@ describe('posting rules of the business events', () => {
     const after = splitSurplus(allocateWaterfall(d('500.00'), { fees: d('0'), penalty: d('0'), interest: d('0'), principal: d('0') }), d('1000000.00'), d('1000000.00'));
     expect([after.surplus, after.overpaid].map((value) => value.toFixed(2))).toEqual(['0.00', '500.00']);
     expect(() => splitSurplus(over, d('-1'), d('0'))).toThrow(ValidationError);
+  });
+
+  it('a recourse claim the core enterprise\'s earlier money paid goes back to the supplier from the accounts it paid', () => {
+    const claimed = { penalty: d('12000.00'), fees: d('0'), interest: d('0'), principal: d('800000.00') };
+    const none = { penalty: d('0'), fees: d('0'), interest: d('0'), principal: d('0') };
+    const three = { funderFunding: 'funder', feeIncome: 'fees', supplierSettlement: 'supplier' };
+    // Paid in full by the core enterprise's money: all of it back, from the funder.
+    expect(recourseReturnEntries(claimed, none, 'CNY', three)).toEqual([
+      { accountId: 'funder', direction: 'DEBIT', amount: '812000.00', currency: 'CNY' },
+      { accountId: 'supplier', direction: 'CREDIT', amount: '812000.00', currency: 'CNY' },
+    ]);
+    // Paid in part: the claim keeps 155.80 of penalty and 311,600.00 of principal.
+    const kept = { penalty: d('155.80'), fees: d('0'), interest: d('0'), principal: d('311600.00') };
+    expect(recourseReturnEntries(claimed, kept, 'CNY', three)).toEqual([
+      { accountId: 'funder', direction: 'DEBIT', amount: '500244.20', currency: 'CNY' },
+      { accountId: 'supplier', direction: 'CREDIT', amount: '500244.20', currency: 'CNY' },
+    ]);
+    // The same amount kept with less penalty and more fees: fee income receives, the funder gives back, the supplier gets nothing.
+    const shifted = { penalty: d('11000.00'), fees: d('1000.00'), interest: d('0'), principal: d('800000.00') };
+    expect(recourseReturnEntries(claimed, shifted, 'CNY', three)).toEqual([
+      { accountId: 'funder', direction: 'DEBIT', amount: '1000.00', currency: 'CNY' },
+      { accountId: 'fees', direction: 'CREDIT', amount: '1000.00', currency: 'CNY' },
+    ]);
+    expect(recourseReturnEntries(claimed, claimed, 'CNY', three)).toEqual([]);
+    // The claim never grows.
+    expect(() => recourseReturnEntries(kept, claimed, 'CNY', three)).toThrow(ValidationError);
+    expect(() => recourseReturnEntries(claimed, { ...none, principal: d('-0.01') }, 'CNY', three)).toThrow(ValidationError);
   });
 
   it('waterfall allocations always add up to the collection exactly', () => {

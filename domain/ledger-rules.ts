@@ -507,6 +507,41 @@ export function waterfallEntries(
   return legs;
 }
 
+/**
+ * A recourse claim that the core enterprise's money, received by the bank before the claim,
+ * turned out to have paid (in full or in part) as one transaction: `claimed` is what the claim
+ * paid per bucket, `kept` what it still pays once that money counts (never more in all). The
+ * supplier's settlement account is credited the difference; the funder's funding account
+ * (penalty, interest, principal) and fee income (fees) give back what they were paid beyond what
+ * the claim still pays. A bucket the smaller claim pays more of (less penalty owed leaves more
+ * for principal) is a credit to its account instead. Empty when nothing changes.
+ */
+export function recourseReturnEntries(
+  claimed: Record<WaterfallBucket, Decimal>,
+  kept: Record<WaterfallBucket, Decimal>,
+  currency: Currency,
+  accounts: { funderFunding: string; feeIncome: string; supplierSettlement: string },
+): LedgerEntryInput[] {
+  for (const bucket of WATERFALL_BUCKETS) {
+    requireNotNegative(claimed[bucket], `claimed.${bucket}`);
+    requireNotNegative(kept[bucket], `kept.${bucket}`);
+  }
+  const toFunder = (paid: Record<WaterfallBucket, Decimal>) => paid.penalty.plus(paid.interest).plus(paid.principal);
+  const fromFunder = toFunder(claimed).minus(toFunder(kept));
+  const fromFees = claimed.fees.minus(kept.fees);
+  const returned = fromFunder.plus(fromFees);
+  requireNotNegative(returned, 'returned');
+  const legs: LedgerEntryInput[] = [];
+  const give = (accountId: string, amount: Decimal) => {
+    if (amount.gt(0)) legs.push(leg(accountId, 'DEBIT', amount, currency));
+    if (amount.lt(0)) legs.push(leg(accountId, 'CREDIT', amount.negated(), currency));
+  };
+  give(accounts.funderFunding, fromFunder);
+  give(accounts.feeIncome, fromFees);
+  if (returned.gt(0)) legs.push(leg(accounts.supplierSettlement, 'CREDIT', returned, currency));
+  return legs;
+}
+
 /** A reversal (红字冲正) mirrors the original: every debit becomes a credit of the same amount. */
 export function reversalEntries<T extends { accountId: string; direction: LedgerDirection; amount: string; currency: string }>(entries: readonly T[]): LedgerEntryInput[] {
   return entries.map((entry) => ({

@@ -6,6 +6,7 @@ import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-s
 import { decideExceptionResolution, proposeExceptionResolution } from '../prisma/stores/inbound-exception-store';
 import { receiveInboundCredit } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { enrollSupplier } from '../prisma/stores/program-store';
 import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
@@ -164,6 +165,126 @@ describe('money in, servicing and settlement', () => {
       status: after.status,
       lateCredit: late.exception ? `parked ${late.exception.reason}` : 'reached the financing',
       supplier: await balance(supplierCode),
-    }).toEqual({ recourseClaimed: '0.00', status: 'SETTLED', lateCredit: 'reached the financing', supplier: '900000.00' });
+    }).toEqual({ recourseClaimed: '812000.00', status: 'SETTLED', lateCredit: 'reached the financing', supplier: '900000.00' });
+  });
+
+  /**
+   * A program with recourse after 30 days; the supplier keeps `supplierOwn` of its own in its
+   * settlement account. The recourse step of D+30 (day 40) runs at 00:30.
+   */
+  async function recourseAtHalfPastMidnight(supplierOwn: string) {
+    const parties = await createFinancingParties(db.prisma, { recourse: true, recourseAfterDays: 30 });
+    const f = await disbursedLongAgo(parties, { payoutAccount: true });
+    const supplierCode = partyAccountCode(f.supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY');
+    const funderCode = partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
+    await receiveInboundCredit(db.prisma, { bankReference: `SUPPLIER-OWN-${f.id}`, virtualAccountNumber: await vanOf(supplierCode), amount: supplierOwn, currency: 'CNY', ...PAYER, payerName: '深圳市华强精密电子有限公司', receivedAt: f.at(1, 10) });
+    const recourse = await claimRecourse(db.prisma, f.id, f.at(40, 0, 30));
+    const funderAfterRecourse = await balance(funderCode);
+    const pay = (reference: string, amount: string, receivedAt: Date) =>
+      receiveInboundCredit(db.prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: f.collectionVan, amount, currency: 'CNY', ...PAYER, receivedAt });
+    const figures = async () => {
+      const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
+      const rows = await db.prisma.repaymentAllocation.findMany({ where: { financingId: f.id }, orderBy: { allocatedAt: 'asc' } });
+      const penaltyAccount = await db.prisma.ledgerAccount.findUniqueOrThrow({ where: { id: financing.penaltyAccountId! } });
+      return {
+        status: financing.status,
+        supplier: await balance(supplierCode),
+        funderGained: (Number(await balance(funderCode)) - Number(funderAfterRecourse)).toFixed(2),
+        collection: await balance(collectionAccountCode(f.id, 'CNY')),
+        penaltyUncollected: await balance(penaltyAccount.code),
+        recourseClaimed: financing.recourseClaimed.toFixed(2),
+        penaltyAccrued: financing.penaltyAccrued.toFixed(2),
+        penaltyReversed: financing.penaltyReversed.toFixed(2),
+        repaid: [financing.repaidPenalty, financing.repaidPrincipal].map((value) => value.toFixed(2)),
+        outstanding: [financing.penaltyOutstanding, financing.principalOutstanding].map((value) => value.toFixed(2)),
+        allocations: rows.map((row) => ({
+          source: row.source,
+          valueDate: isoDateOfColumn(row.valueDate),
+          collected: row.collected.toFixed(2),
+          penalty: row.penalty.toFixed(2),
+          principal: row.principal.toFixed(2),
+          recourseReturned: row.recourseReturned.toFixed(2),
+        })),
+      };
+    };
+    const notices = async () =>
+      (await db.prisma.notification.findMany({ where: { financingId: f.id, kind: 'RECOURSE_RETURNED' } })).map((row) => ({ to: row.partyId, body: row.body })).sort((a, b) => a.to.localeCompare(b.to));
+    return { parties, f, recourse, pay, figures, notices };
+  }
+
+  it('gives back to the supplier the part of a recourse claim that money the core enterprise paid before it, in part, covers', async () => {
+    const { parties, f, recourse, pay, figures, notices } = await recourseAtHalfPastMidnight('900000.00');
+    expect(recourse.claimed).toBe('812000.00');
+    // 500,000.00 at 22:00 on D+29, read at 01:00 on D+30. By value date: 11,600.00 of penalty
+    // (D+1 to D+29) and 488,400.00 of principal on D+29; D+30 owes 311,600.00 × 0.18 / 360 =
+    // 155.80 (not 400.00); recourse claims 311,755.80, and the other 500,244.20 goes back.
+    const late = await pay('LATE-PART', '500000.00', f.at(39, 22));
+    expect(late.exception).toBeNull();
+    expect(await figures()).toEqual({
+      status: 'SETTLED',
+      supplier: '588244.20',
+      // The funder keeps what was owed: 500,000.00 in, 500,244.20 back (D+30's 244.20 was not owed).
+      funderGained: '-244.20',
+      collection: '0.00',
+      penaltyUncollected: '0.00',
+      recourseClaimed: '311755.80',
+      penaltyAccrued: '11755.80',
+      penaltyReversed: '244.20',
+      repaid: ['11755.80', '800000.00'],
+      outstanding: ['0.00', '0.00'],
+      allocations: [
+        { source: 'RECOURSE', valueDate: f.date(40), collected: '311755.80', penalty: '155.80', principal: '311600.00', recourseReturned: '500244.20' },
+        { source: 'REPAYMENT', valueDate: f.date(39), collected: '500000.00', penalty: '11600.00', principal: '488400.00', recourseReturned: '0.00' },
+      ],
+    });
+    const told = await notices();
+    expect(told.map((notice) => notice.to).sort()).toEqual([f.supplier.partyId, parties.funder.partyId, parties.core.partyId].sort());
+    for (const notice of told) expect(notice.body).toContain(`500244.20 CNY of what recourse took from the supplier's settlement account is returned to it; the penalty of 244.20 CNY charged for ${f.date(40)} was reversed`);
+    // The feed reads the line again: nothing moves twice.
+    const again = await pay('LATE-PART', '500000.00', f.at(39, 22));
+    expect(again.replayed).toBe(true);
+    expect((await figures()).supplier).toBe('588244.20');
+    expect(await notices()).toHaveLength(3);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+
+  it('gives back what earlier money covers when recourse paid only part, at the next servicing step', async () => {
+    // The supplier holds 500,000.00: recourse takes all of it (12,000.00 of penalty, 488,000.00 of
+    // principal) and 312,000.00 stays owed.
+    const { f, recourse, pay, figures } = await recourseAtHalfPastMidnight('500000.00');
+    expect([recourse.claimed, recourse.outstandingAfter]).toEqual(['500000.00', '312000.00']);
+    // 400,000.00 at 22:00 on D+29, read at 01:00; the step of D+30 allocates it at 10:00. By value
+    // date: 11,600.00 of penalty and 388,400.00 of principal on D+29; D+30 owes 411,600.00 × 0.18 / 360
+    // = 205.80; recourse claims 411,805.80 and the financing is whole; 88,194.20 goes back.
+    const late = await pay('LATE-OVERDUE', '400000.00', f.at(39, 22));
+    expect(late.exception).toBeNull();
+    const step = await serviceFinancing(db.prisma, f.id, f.date(40), `test:${f.id}:day-40`, f.at(40, 10));
+    expect({ settled: step.settled, reversals: step.reversals.map((row) => [row.valueDate, row.amount, row.days]) }).toEqual({ settled: true, reversals: [[f.date(39), '194.20', [f.date(40)]]] });
+    expect(await figures()).toEqual({
+      status: 'SETTLED',
+      supplier: '88194.20',
+      funderGained: '311805.80',
+      collection: '0.00',
+      penaltyUncollected: '0.00',
+      recourseClaimed: '411805.80',
+      penaltyAccrued: '11805.80',
+      penaltyReversed: '194.20',
+      repaid: ['11805.80', '800000.00'],
+      outstanding: ['0.00', '0.00'],
+      allocations: [
+        { source: 'RECOURSE', valueDate: f.date(40), collected: '411805.80', penalty: '205.80', principal: '411600.00', recourseReturned: '88194.20' },
+        { source: 'REPAYMENT', valueDate: f.date(39), collected: '400000.00', penalty: '11600.00', principal: '388400.00', recourseReturned: '0.00' },
+      ],
+    });
+  });
+
+  it('leaves a recourse claim as it is for money the bank received after it', async () => {
+    const { f, recourse, pay, figures, notices } = await recourseAtHalfPastMidnight('900000.00');
+    // 811,600.00 reaches the bank at 00:45 on D+30, a quarter of an hour after the claim: the
+    // supplier had paid by then, and the money is the payer's, parked for a refund.
+    const late = await pay('AFTER-CLAIM', '811600.00', f.at(40, 0, 45));
+    expect({ claimed: recourse.claimed, parked: late.exception?.reason }).toEqual({ claimed: '812000.00', parked: 'FINANCING_SETTLED' });
+    expect(await figures()).toMatchObject({ status: 'SETTLED', supplier: '88000.00', funderGained: '0.00', collection: '0.00', recourseClaimed: '812000.00', penaltyAccrued: '12000.00', penaltyReversed: '0.00' });
+    expect(await notices()).toEqual([]);
   });
 });

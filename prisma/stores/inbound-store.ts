@@ -3,10 +3,10 @@ import { ConflictError, DomainError, ValidationError } from '../../domain/errors
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
 import { isUuid, postingEntries, transfer, validateAmount } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
-import { Prisma, type Financing, type InboundCredit as InboundCreditRow, type InboundException, type InboundExceptionReason, type LedgerAccount, type PrismaClient } from '../client';
+import { Prisma, type Financing, type InboundCredit as InboundCreditRow, type InboundException, type InboundExceptionReason, type LedgerAccount, type PrismaClient, type RepaymentAllocation } from '../client';
 import { ensurePlatformAccounts, platformAccountCode } from './chart-of-accounts';
 import { databaseFailureOf } from './database-failure';
-import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
+import { lockFinancingAccounts, MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { lockAccounts } from './ledger/locks';
@@ -17,6 +17,7 @@ import { isUniqueViolation } from './unique-violation';
 import { matchExpectedReceipt } from './offline-receipt-store';
 import { notifyOperators } from './operator-notices';
 import { bankLineLockKey, findParkedStatementCredit, lockCreditMoney, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
+import { allocateCreditBeforeRecourse, recourseClaimedAfter } from './servicing-store';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
@@ -189,24 +190,33 @@ interface Route {
   target: LedgerAccount | null;
   financing: Financing | null;
   exception: { reason: InboundExceptionReason; detail: string } | null;
+  /** The recourse claim that settled the financing after the bank received this money: the booking allocates it in the claim's place. */
+  recourse?: RepaymentAllocation;
 }
 
 /**
  * Finds the account a virtual account number belongs to and decides whether the money may go
  * there. The collection account of a financing is read under the financing's row lock (shared):
  * the booking and the financing's own steps (settlement, ending before disbursement) are then
- * ordered, so money never reaches a collection account after the step that closed it.
+ * ordered, so money never reaches a collection account after the step that closed it. Money the
+ * bank received (`receivedAt`) before the recourse claim that settled the financing still reaches
+ * it: it is the core enterprise's repayment, which the booking allocates in the claim's place.
  */
-async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency): Promise<Route> {
+async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency, receivedAt: Date): Promise<Route> {
   const account = virtualAccountNumber.length <= 32 ? await tx.ledgerAccount.findUnique({ where: { virtualAccountNumber } }) : null;
   if (!account || account.book !== 'MONEY') return { target: null, financing: null, exception: { reason: 'UNKNOWN_ACCOUNT', detail: `no virtual account has the number ${virtualAccountNumber}` } };
   let financing: Financing | null = null;
   if (account.purpose === 'COLLECTION') {
-    const owner = await tx.financing.findUnique({ where: { collectionAccountId: account.id }, select: { id: true } });
-    if (owner) {
+    const owner = await tx.financing.findUnique({ where: { collectionAccountId: account.id }, select: { id: true, status: true } });
+    if (owner?.status === 'SETTLED') {
+      // The booking may allocate into a settled financing (its recourse claim, below): it writes
+      // the financing as its steps do, under the same lock, so that two such credits and a step
+      // never both count what the claim took.
+      await tx.$queryRaw`SELECT id FROM financing WHERE id = ${owner.id}::uuid FOR UPDATE`;
+    } else if (owner) {
       await tx.$queryRaw`SELECT id FROM financing WHERE id = ${owner.id}::uuid FOR SHARE`;
-      financing = await tx.financing.findUniqueOrThrow({ where: { id: owner.id } });
     }
+    if (owner) financing = await tx.financing.findUniqueOrThrow({ where: { id: owner.id } });
   }
   const refuse = (reason: InboundExceptionReason, detail: string): Route => ({ target: null, financing, exception: { reason, detail } });
   if (account.currency !== currency) return refuse('CURRENCY_MISMATCH', `virtual account ${virtualAccountNumber} is a ${account.currency} account`);
@@ -214,6 +224,8 @@ async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency)
     return refuse('FINANCING_ENDED', `financing ${financing.financingNumber} ended ${financing.status} without disbursement: the money is the payer's, for a refund`);
   }
   if (financing?.status === 'SETTLED') {
+    const recourse = account.closedAt ? null : await recourseClaimedAfter(tx, financing.id, receivedAt);
+    if (recourse) return { target: account, financing, exception: null, recourse };
     return refuse('FINANCING_SETTLED', `financing ${financing.financingNumber} is settled: unapplied cash, to refund to the payer or apply`);
   }
   if (account.closedAt) return refuse('ACCOUNT_CLOSED', `virtual account ${virtualAccountNumber} was closed on ${account.closedAt.toISOString()}`);
@@ -273,7 +285,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     accounts = (await inboundAccountsOf(tx, currency))!;
     opened = true;
   }
-  const route = await routeOf(tx, credit.virtualAccountNumber, currency);
+  const route = await routeOf(tx, credit.virtualAccountNumber, currency, credit.receivedAt);
   if (parked) {
     const waiting = parked.exception.status !== 'RESOLVED';
     if (waiting && parked.sameMoney && !park && !route.exception) return bookOutOfSuspense(tx, credit, people, parked, { amount, currency, effectiveAt, suspense: accounts.suspense, route });
@@ -283,8 +295,10 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   if (exception && opened) exception = { reason: 'NO_ACCOUNTS_IN_CURRENCY', detail: `the platform had no ${currency} accounts; ${exception.detail}` };
   const target = exception ? accounts.suspense : route.target!.id;
   const financing = route.financing;
-  // Both postings' accounts, locked at once in the ledger's global order (ledger/locks.ts).
-  await lockAccounts(tx, [accounts.escrowBank, accounts.inboundClearing, target]);
+  // Both postings' accounts, locked at once in the ledger's global order (ledger/locks.ts); and
+  // every account of the financing when the money is allocated in a recourse claim's place.
+  if (route.recourse && !exception) await lockFinancingAccounts(tx, financing!, [accounts.escrowBank, accounts.inboundClearing, accounts.suspense]);
+  else await lockAccounts(tx, [accounts.escrowBank, accounts.inboundClearing, target]);
   const metadata: Record<string, unknown> = { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber };
   if (financing) metadata.financingId = financing.id;
   await postTransaction(tx, {
@@ -326,10 +340,21 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     },
   });
   if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null, heldAmount: formatAmount(amount, currency) } });
+  else if (route.recourse) await allocateCreditBeforeRecourse(tx, financing!.id, { id: row.id, amount, receivedAt: credit.receivedAt }, await clockAfter(tx, route.recourse));
   // An operator may have recorded this money as an offline receipt before the feed reported it: it is this line.
   else await matchExpectedReceipt(tx, row);
   if (!exception) await recordCreditWakeUps(tx, credit.bankReference, route, currency);
   return bookedOf(tx, row, false);
+}
+
+/**
+ * When money booked now is allocated in a recourse claim's place: the database's clock, and never
+ * before the claim (a workflow's clock may run ahead of the database's), so that what goes back
+ * to the supplier is never dated before what was taken.
+ */
+async function clockAfter(tx: Tx, recourse: RepaymentAllocation): Promise<Date> {
+  const [{ now }] = await tx.$queryRaw<[{ now: Date }]>`SELECT now() AS "now"`;
+  return now.getTime() < recourse.allocatedAt.getTime() ? recourse.allocatedAt : now;
 }
 
 /** The wake-ups money that reached its account calls for, in the booking's transaction: they exist exactly when the money does. */
@@ -359,7 +384,8 @@ async function bookOutOfSuspense(
   const { amount, currency, route } = booking;
   const target = route.target!;
   const financing = route.financing;
-  await lockAccounts(tx, [booking.suspense, target.id]);
+  if (route.recourse) await lockFinancingAccounts(tx, financing!, [booking.suspense]);
+  else await lockAccounts(tx, [booking.suspense, target.id]);
   const exceptionId = parked.exception.id;
   const metadata: Record<string, unknown> = {
     bankReference: credit.bankReference,
@@ -415,6 +441,7 @@ async function bookOutOfSuspense(
     },
   });
   await matchParkedLine(tx, parked, { id: row.id, bankReference: credit.bankReference }, match);
+  if (route.recourse) await allocateCreditBeforeRecourse(tx, financing!.id, { id: row.id, amount, receivedAt: credit.receivedAt }, await clockAfter(tx, route.recourse));
   await matchExpectedReceipt(tx, row);
   await recordCreditWakeUps(tx, credit.bankReference, route, currency);
   return bookedOf(tx, row, false);

@@ -1,7 +1,7 @@
 import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, addDays, type IsoDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
 import { SERVICING, type FinancingStatus } from '../../domain/financing-rules';
-import { allocateWaterfall, postingEntries, splitSurplus, waterfallEntries, type WaterfallAllocation } from '../../domain/ledger-rules';
+import { allocateWaterfall, postingEntries, recourseReturnEntries, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import {
   isOverdueByValueDate,
@@ -21,6 +21,7 @@ import { platformAccountCode } from './chart-of-accounts';
 import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
+import { notifyParties } from './operator-notices';
 import { postTransaction, reverseTransaction } from './ledger/postings';
 import { recordOverpaidException } from './inbound-exception-store';
 import { runTransaction, type Tx } from './run-transaction';
@@ -39,7 +40,11 @@ import { storedAmount, toDecimal } from './to-decimal';
 //   at the right amount: the ledger keeps both, and the figures say what was reversed;
 // - a credit value-dated inside the grace days owes no penalty at all from its own money, since
 //   none was owed yet on that day; whether the days from D+1 are owed after all is decided by
-//   whether the financing was whole at the end of the grace days.
+//   whether the financing was whole at the end of the grace days;
+// - a credit the bank received before the recourse claim, whenever it was read, is the core
+//   enterprise's repayment on its own value date: the claim is set aside while the credit runs
+//   through the waterfall, then claims only what is still owed, and the rest of it goes back to
+//   the supplier (returnRecourse).
 //
 // Each step is one database transaction holding the financing's row lock, with idempotency
 // keys on every posting.
@@ -283,9 +288,14 @@ async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, 
       updatedAt: book.now,
     },
   });
-  await tx.repaymentAllocation.update({ where: { id: allocation.id }, data: { penaltyReversed: fixed(book, total), outstandingAfter: { decrement: total.toFixed() } } });
+  await tx.repaymentAllocation.update({ where: { id: allocation.id }, data: { penaltyReversed: { increment: total.toFixed() }, outstandingAfter: { decrement: total.toFixed() } } });
   await reread(book);
-  book.done.reversals.push({ allocationId: allocation.id, valueDate, amount: fixed(book, total), days: reduced.map((row) => row.date).sort() });
+  // One reversal per repayment, however many passes it took (a credit that set a recourse claim
+  // aside reverses the days up to the claim, then those after it): its notice is one.
+  const days = reduced.map((row) => row.date);
+  const earlier = book.done.reversals.find((row) => row.allocationId === allocation.id);
+  if (earlier) Object.assign(earlier, { amount: fixed(book, new Decimal(earlier.amount).plus(total)), days: [...new Set([...earlier.days, ...days])].sort() });
+  else book.done.reversals.push({ allocationId: allocation.id, valueDate, amount: fixed(book, total), days: days.sort() });
   return total;
 }
 
@@ -302,9 +312,12 @@ interface Collection {
  * it, or for any day when it is inside the grace days, is not yet due from it (those days are
  * put right afterwards); fees, interest and principal in the program's order; the rest to the
  * supplier up to the receivable's confirmed amount and beyond it to suspense for the payer.
- * Settles the financing when nothing is owed.
+ * A credit the bank received before a recourse claim sets the claim aside first and lets it
+ * claim again afterwards (returnRecourse). Settles the financing when nothing is owed.
  */
 async function allocate(book: Book, collection: Collection): Promise<RepaymentAllocation> {
+  const recourse = await recourseSetAsideBy(book, collection);
+  if (recourse) await setRecourseAside(book, recourse);
   const { tx, currency, accounts } = book;
   const financing = book.financing;
   const owed = outstandingOf(financing);
@@ -386,6 +399,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   book.repayments.push(repaymentOf(row));
   if (collection.source === 'REPAYMENT') book.payerPaid = book.payerPaid.plus(paidTowardReceivable(row));
   await reverseChargesAfter(book, row, collection.valueDate, owedThrough, unpaidAfter);
+  if (recourse) await returnRecourse(book, recourse, row);
   const allocated = await tx.repaymentAllocation.findUniqueOrThrow({ where: { id: row.id } });
   book.done.allocations.push(allocated);
   if (isWhole(outstandingOf(book.financing)) && book.financing.status !== 'SETTLED') await settle(book);
@@ -581,7 +595,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
     await chargeThrough(book, today);
     const { financing, tx, currency, accounts } = book;
     const owed = totalOutstanding(outstandingOf(financing));
-    const already = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: `financing:${financingId}:recourse-allocation` } });
+    const already = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: recourseAllocationKey(financingId) } });
     if (!book.terms.recourse || already || owed.isZero() || !SERVICING.includes(financing.status)) {
       return { claimed: storedAmount(financing.recourseClaimed, currency), outstandingAfter: formatAmount(owed, currency) };
     }
@@ -602,7 +616,211 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
     });
     await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed() } });
     await reread(book);
-    const row = await allocate(book, { amount: claim, valueDate: today, idempotencyKey: `financing:${financingId}:recourse-allocation`, source: 'RECOURSE', inboundCreditId: null });
+    const row = await allocate(book, { amount: claim, valueDate: today, idempotencyKey: recourseAllocationKey(financingId), source: 'RECOURSE', inboundCreditId: null });
     return { claimed: formatAmount(claim, currency), outstandingAfter: storedAmount(row.outstandingAfter, currency) };
   });
+}
+
+// ---------------------------------------------------------------------------------------
+// Recourse and money the bank received before it (docs/workflows/financing.md). Recourse asks
+// the supplier for what the core enterprise had not paid on the recourse day; money the bank
+// had received before the claim was paid, by value date, however late the feed read it. Such
+// a credit is the core enterprise's repayment on its own value date: the claim is set aside
+// while the credit runs through the waterfall (penalty of the days after its value date put
+// right as for any late credit), then claims only what is still owed through the recourse day,
+// never more than it first took; the rest goes back to the supplier. Once per credit (its
+// allocation's key), in the transaction that allocates it.
+
+/** The key of the financing's recourse allocation: one claim per financing. */
+function recourseAllocationKey(financingId: string): string {
+  return `financing:${financingId}:recourse-allocation`;
+}
+
+function bucketsOf(row: Pick<RepaymentAllocation, WaterfallBucket>): Record<WaterfallBucket, Decimal> {
+  return { penalty: toDecimal(row.penalty), fees: toDecimal(row.fees), interest: toDecimal(row.interest), principal: toDecimal(row.principal) };
+}
+
+/** What a recourse allocation still takes from the supplier: what it paid toward the financing. */
+function recourseKept(row: RepaymentAllocation): Decimal {
+  return WATERFALL_BUCKETS.reduce((sum, bucket) => sum.plus(toDecimal(row[bucket])), new Decimal(0));
+}
+
+/**
+ * The financing's recourse allocation when money the bank received at `receivedAt` came before
+ * it (the claim's own clock, `allocatedAt`) and it still takes something from the supplier;
+ * null otherwise. Money received at or after the claim leaves it as it is.
+ */
+export async function recourseClaimedAfter(db: Tx | PrismaClient, financingId: string, receivedAt: Date): Promise<RepaymentAllocation | null> {
+  const recourse = await db.repaymentAllocation.findUnique({ where: { idempotencyKey: recourseAllocationKey(financingId) } });
+  if (!recourse || receivedAt.getTime() >= recourse.allocatedAt.getTime()) return null;
+  return recourseKept(recourse).gt(0) ? recourse : null;
+}
+
+/** The recourse claim `collection` comes before: only an inbound credit of the core enterprise's (a repayment) sets one aside. */
+async function recourseSetAsideBy(book: Book, collection: Collection): Promise<RepaymentAllocation | null> {
+  if (collection.source !== 'REPAYMENT' || !collection.inboundCreditId || !toDecimal(book.financing.recourseClaimed).gt(0)) return null;
+  const credit = await book.tx.inboundCredit.findUniqueOrThrow({ where: { id: collection.inboundCreditId }, select: { receivedAt: true } });
+  return recourseClaimedAfter(book.tx, book.financing.id, credit.receivedAt);
+}
+
+/**
+ * Sets the recourse claim aside: what it paid is owed again and it no longer counts as a
+ * repayment by value date, so that the credit before it is allocated as if it had not been made.
+ * Nothing moves yet: returnRecourse posts what the two together change.
+ */
+async function setRecourseAside(book: Book, recourse: RepaymentAllocation): Promise<void> {
+  const { tx, financing } = book;
+  const paid = bucketsOf(recourse);
+  await tx.financing.update({
+    where: { id: financing.id },
+    data: {
+      principalOutstanding: { increment: paid.principal.toFixed() },
+      interestOutstanding: { increment: paid.interest.toFixed() },
+      feesOutstanding: { increment: paid.fees.toFixed() },
+      penaltyOutstanding: { increment: paid.penalty.toFixed() },
+      repaidPrincipal: { decrement: paid.principal.toFixed() },
+      repaidInterest: { decrement: paid.interest.toFixed() },
+      repaidFees: { decrement: paid.fees.toFixed() },
+      repaidPenalty: { decrement: paid.penalty.toFixed() },
+      updatedAt: book.now,
+    },
+  });
+  await reread(book);
+  const others = await tx.repaymentAllocation.findMany({ where: { financingId: financing.id, id: { not: recourse.id } } });
+  book.repayments = others.map(repaymentOf);
+}
+
+/**
+ * After `paidBy` (a credit received before the claim) was allocated on its value date: the
+ * recourse claims again, on its own day, what is still owed through that day (penalty of later
+ * days was charged after it and was never its to pay), at most what it paid before. One posting
+ * gives the rest back to the supplier from the accounts the claim had paid (recourseReturnEntries),
+ * one puts the penalty memo right; the recourse allocation shows what the claim now pays and what
+ * went back; the days after the claim that were charged on a principal the claim now pays more of
+ * are reversed; the parties are told.
+ */
+async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy: RepaymentAllocation): Promise<void> {
+  const { tx, currency, accounts } = book;
+  const financing = book.financing;
+  const recourseDate = isoDateOfColumn(recourse.valueDate);
+  const claimedThrough = owedThroughOf(book, recourseDate);
+  const chargedAfterClaim = () => [...book.charges.entries()].filter(([day]) => daysBetween(claimedThrough, day) > 0).reduce((sum, [, charge]) => sum.plus(charge.amount), new Decimal(0));
+  const owed = outstandingOf(financing);
+  const due = { ...owed, penalty: owed.penalty.minus(Decimal.min(chargedAfterClaim(), owed.penalty)) };
+  const before = recourseKept(recourse);
+  const claim = Decimal.min(before, totalOutstanding(due));
+  const kept = allocateWaterfall(claim, due, waterfallOrder(book.terms.waterfall));
+  const claimed = bucketsOf(recourse);
+  const returned = before.minus(claim);
+  const key = `financing:${financing.id}:recourse-returned:${paidBy.id}`;
+  const valueDate = isoDateOfColumn(paidBy.valueDate);
+  const metadata = { financingId: financing.id, recourseAllocationId: recourse.id, allocationId: paidBy.id, valueDate };
+  const entries = recourseReturnEntries(claimed, kept.allocated, currency, accounts);
+  if (entries.length > 0) {
+    await postTransaction(tx, {
+      idempotencyKey: key,
+      code: 'RECOURSE_RETURNED',
+      description: `追索退回 recourse returned ${financing.financingNumber}: repaid on ${valueDate}, before the claim of ${recourseDate}`,
+      effectiveAt: book.now,
+      inOpenDay: true,
+      metadata,
+      entries,
+    });
+  }
+  // The memo book: penalty the claim collected and no longer pays is owed again (or reversed,
+  // by reverseChargesAfter); penalty it now pays more of is collected.
+  const penaltyBack = claimed.penalty.minus(kept.allocated.penalty);
+  if (!penaltyBack.isZero()) {
+    const memo = { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl };
+    await postTransaction(tx, {
+      idempotencyKey: `${key}:penalty`,
+      code: penaltyBack.gt(0) ? 'RECOURSE_PENALTY_RETURNED' : 'PENALTY_COLLECTED',
+      effectiveAt: book.now,
+      inOpenDay: true,
+      metadata,
+      entries: penaltyBack.gt(0) ? postingEntries('PENALTY_ACCRUAL', penaltyBack, currency, memo) : postingEntries('PENALTY_COLLECTED', penaltyBack.negated(), currency, memo),
+    });
+  }
+  await tx.financing.update({
+    where: { id: financing.id },
+    data: {
+      principalOutstanding: { decrement: kept.allocated.principal.toFixed() },
+      interestOutstanding: { decrement: kept.allocated.interest.toFixed() },
+      feesOutstanding: { decrement: kept.allocated.fees.toFixed() },
+      penaltyOutstanding: { decrement: kept.allocated.penalty.toFixed() },
+      repaidPrincipal: { increment: kept.allocated.principal.toFixed() },
+      repaidInterest: { increment: kept.allocated.interest.toFixed() },
+      repaidFees: { increment: kept.allocated.fees.toFixed() },
+      repaidPenalty: { increment: kept.allocated.penalty.toFixed() },
+      recourseClaimed: { decrement: returned.toFixed() },
+      updatedAt: book.now,
+    },
+  });
+  const row = await tx.repaymentAllocation.update({
+    where: { id: recourse.id },
+    data: {
+      collected: fixed(book, claim.plus(toDecimal(recourse.surplus)).plus(toDecimal(recourse.overpaid))),
+      penalty: fixed(book, kept.allocated.penalty),
+      fees: fixed(book, kept.allocated.fees),
+      interest: fixed(book, kept.allocated.interest),
+      principal: fixed(book, kept.allocated.principal),
+      outstandingAfter: fixed(book, totalOutstanding(kept.outstanding)),
+      recourseReturned: { increment: returned.toFixed() },
+    },
+  });
+  await reread(book);
+  book.repayments.push(repaymentOf(row));
+  // Days after the claim were charged on what the claim had left: it may leave less now.
+  const penaltyAfterClaim = Decimal.min(chargedAfterClaim(), toDecimal(book.financing.penaltyOutstanding));
+  await reverseChargesAfter(book, paidBy, valueDate, claimedThrough, penaltyAfterClaim);
+  await tellRecourseReturned(book, { paidBy, recourseDate, returned, claim });
+}
+
+/**
+ * The supplier (its money back), the funder (what it gave back) and, under open assignment, the
+ * core enterprise (its money counted from its value date) are told, once per credit.
+ */
+async function tellRecourseReturned(book: Book, { paidBy, recourseDate, returned, claim }: { paidBy: RepaymentAllocation; recourseDate: IsoDate; returned: Decimal; claim: Decimal }): Promise<void> {
+  const { financing, terms } = book;
+  const money = (value: Decimal) => `${fixed(book, value)} ${book.currency}`;
+  const reversal = book.done.reversals.find((row) => row.allocationId === paidBy.id);
+  const valueDate = isoDateOfColumn(paidBy.valueDate);
+  const number = financing.financingNumber;
+  const owed = money(totalOutstanding(outstandingOf(financing)));
+  const penaltyZh = reversal ? `，${reversal.days.join(', ')} 已计收的罚息 ${money(new Decimal(reversal.amount))} 已红字冲正` : '';
+  const penaltyEn = reversal ? `; the penalty of ${money(new Decimal(reversal.amount))} charged for ${reversal.days.join(', ')} was reversed` : '';
+  const parties = [financing.supplierPartyId, financing.funderPartyId, ...(terms.assignmentMode === 'OPEN' ? [financing.obligorPartyId] : [])];
+  await notifyParties(
+    book.tx,
+    parties,
+    {
+      kind: 'RECOURSE_RETURNED',
+      subject: `追索款已退回 ${number} / Recourse returned on ${number}`,
+      body:
+        `融资 ${number} 的一笔还款 ${money(toDecimal(paidBy.collected))} 银行于 ${valueDate} 收到，早于 ${recourseDate} 的追索扣款，处理较晚。按到账日计算，该款作为核心企业还款入账：` +
+        `已从供应商结算户扣收的追索款退回 ${money(returned)}${penaltyZh}；追索现为 ${money(claim)}，尚欠 ${owed}。` +
+        `A repayment of ${money(toDecimal(paidBy.collected))} to financing ${number} reached the bank on ${valueDate}, before the recourse claim of ${recourseDate}, and was processed later. ` +
+        `Money counts from the day the bank received it, so it is the core enterprise's repayment on that day: ${money(returned)} of what recourse took from the supplier's settlement account is returned to it${penaltyEn}; ` +
+        `recourse now stands at ${money(claim)}, and ${owed} is still owed.`,
+      financingId: financing.id,
+    },
+    `financing:${financing.id}:recourse-returned:${paidBy.id}`,
+  );
+}
+
+/**
+ * A credit the feed books into the collection account of a financing that recourse settled,
+ * which the bank received before the claim (recourseClaimedAfter): allocated at once, in the
+ * booking's transaction (no servicing step wakes for a settled financing), as any credit is, on
+ * its value date, which sets the claim aside. The caller has locked the financing's row for
+ * update and every account lockFinancingAccounts names, with suspense; `now` is the booking's
+ * clock, never before the claim's.
+ */
+export async function allocateCreditBeforeRecourse(tx: Tx, financingId: string, credit: { id: string; amount: Decimal; receivedAt: Date }, now: Date): Promise<ServicingResult> {
+  const financing = await lockFinancing(tx, financingId);
+  assertServicing(financing);
+  const book = await openBook(tx, financing, now);
+  // The key allocatePending gives a credit's allocation: a credit is allocated once, whichever path gets to it.
+  await allocate(book, { amount: credit.amount, valueDate: businessDateOf(credit.receivedAt), idempotencyKey: `financing:${financingId}:allocation:credit:${credit.id}`, source: 'REPAYMENT', inboundCreditId: credit.id });
+  return resultOf(book);
 }

@@ -66,7 +66,7 @@ builder.prismaNode('RepaymentAllocation', {
   nullable: true,
   findUnique: (id, ctx) => scopedById(id, visibleAllocationsWhere(ctx.viewer)),
   fields: (t) => {
-    const bucket = (field: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'overpaid' | 'penaltyReversed' | 'outstandingAfter', description?: string) =>
+    const bucket = (field: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'overpaid' | 'penaltyReversed' | 'recourseReturned' | 'outstandingAfter', description?: string) =>
       t.field({ type: Money, description, select: { financing: { select: { currency: true } } }, resolve: (row) => money(row[field], row.financing.currency) });
     return {
       // Whoever sees an allocation sees its financing (visibleAllocationsWhere).
@@ -80,6 +80,10 @@ builder.prismaNode('RepaymentAllocation', {
       surplus: bucket('surplus', "Returned to the supplier once the funder was whole, up to the receivable's confirmed amount."),
       overpaid: bucket('overpaid', "Paid beyond the receivable's confirmed amount: the payer's, held in suspense for a refund."),
       penaltyReversed: bucket('penaltyReversed', 'Penalty already charged for days after this money reached the bank, reversed because it counts from that day.'),
+      recourseReturned: bucket(
+        'recourseReturned',
+        "Of a recourse claim: given back to the supplier because money the core enterprise paid before the claim, processed later, covered it. The other figures are what the claim still pays.",
+      ),
       outstandingAfter: bucket('outstandingAfter', 'Still owed after this allocation.'),
       valueDate: t.field({ type: 'Date', description: 'The day the money counts from: when the bank received it, however late it was processed.', resolve: (row) => isoDateOfColumn(row.valueDate) }),
       allocatedAt: t.expose('allocatedAt', { type: 'DateTime' }),

@@ -233,7 +233,9 @@ function settlementData(financing: LoadedFinancing, data: FinancingDocumentData)
   if (!financing.disbursedAt || !financing.settledAt) throw new Error(`financing ${financing.id} is not settled`);
   const currency = financing.currency as Currency;
   const money = (value: { toString(): string }) => storedAmount(value, currency);
-  const allocations = financing.allocations.map((row) => ({
+  // A recourse claim that money the core enterprise paid before it covered in full paid nothing
+  // in the end (its return is the ledger's record): the statement lists what paid the financing.
+  const allocations = financing.allocations.filter((row) => toDecimal(row.collected).gt(0)).map((row) => ({
     allocatedAt: row.allocatedAt,
     source: row.source,
     collected: money(row.collected),
