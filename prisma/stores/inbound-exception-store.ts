@@ -280,29 +280,45 @@ export async function reopenRefundedException(tx: Tx, payout: Payout, heldAmount
  * What a payer paid beyond the receivable's confirmed amount, posted to suspense by the
  * allocation that found it, is the payer's: it is parked as an OVERPAID exception, in the
  * allocation's transaction, for an operator to refund (or apply). Its reference is derived from
- * the allocation, which is made once. The payer is the inbound credit's when the allocation came
- * from one; money that came another way has no payer bank line, and its refund is refused.
+ * the allocation, which is made once. The payer is the bank line's that brought the money: the
+ * inbound credit's, or, for parked money an operator applied to the collection account, the
+ * exception's (which kept the payer's line); money that came another way has no payer bank line,
+ * and its refund is refused.
  */
 export async function recordOverpaidException(
   tx: Tx,
-  overpaid: { allocationId: string; financingId: string; financingNumber: string; collectionAccountId: string; amount: Decimal; currency: Currency; inboundCreditId: string | null; at: Date },
+  overpaid: {
+    allocationId: string;
+    financingId: string;
+    financingNumber: string;
+    collectionAccountId: string;
+    amount: Decimal;
+    currency: Currency;
+    inboundCreditId: string | null;
+    inboundExceptionId?: string | null;
+    at: Date;
+  },
 ): Promise<InboundException> {
-  const credit = overpaid.inboundCreditId ? await tx.inboundCredit.findUniqueOrThrow({ where: { id: overpaid.inboundCreditId } }) : null;
+  const line = overpaid.inboundCreditId
+    ? await tx.inboundCredit.findUniqueOrThrow({ where: { id: overpaid.inboundCreditId } })
+    : overpaid.inboundExceptionId
+      ? await tx.inboundException.findUniqueOrThrow({ where: { id: overpaid.inboundExceptionId } })
+      : null;
   const collection = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: overpaid.collectionAccountId } });
   const amount = formatAmount(overpaid.amount, overpaid.currency);
-  const payer = credit ? '' : ' It came without a payer bank line (an offline repayment or a recourse claim): it can be applied, not refunded.';
+  const payer = line ? '' : ' It came without a payer bank line (an offline repayment or a recourse claim): it can be applied, not refunded.';
   return tx.inboundException.create({
     data: {
       bankReference: `overpaid:${overpaid.allocationId}`,
       reason: 'OVERPAID',
       detail: `paid beyond the receivable's confirmed amount of financing ${overpaid.financingNumber}: the payer's, for a refund.${payer}`.slice(0, 500),
-      virtualAccountNumber: credit?.virtualAccountNumber ?? collection.virtualAccountNumber ?? collection.code.slice(0, 64),
+      virtualAccountNumber: line?.virtualAccountNumber ?? collection.virtualAccountNumber ?? collection.code.slice(0, 64),
       amount,
       currency: overpaid.currency,
-      payerName: credit?.payerName ?? '',
-      payerAccountNumber: credit?.payerAccountNumber ?? '',
-      remittanceInformation: credit?.remittanceInformation ?? '',
-      receivedAt: credit?.receivedAt ?? overpaid.at,
+      payerName: line?.payerName ?? '',
+      payerAccountNumber: line?.payerAccountNumber ?? '',
+      remittanceInformation: line?.remittanceInformation ?? '',
+      receivedAt: line?.receivedAt ?? overpaid.at,
       financingId: overpaid.financingId,
       heldAmount: amount,
       createdAt: overpaid.at,

@@ -32,7 +32,9 @@ import { storedAmount, toDecimal } from './to-decimal';
 // the funder is whole. Money counts from its value date, the day the bank received it, never
 // from when a process noticed it (docs/workflows/financing.md, "Servicing"):
 //
-// - each inbound credit is allocated on its own, in value-date order, as of its value date;
+// - each piece of money is allocated on its own, in value-date order, as of its value date,
+//   whatever path brought it (the feed's inbound credit, parked money an operator applied out
+//   of suspense, a voucher share): the bank's receipt, never the day it reached the account;
 // - penalty for a day is owed on the principal outstanding when the day began, by value date,
 //   and only when the financing was not whole at the end of its grace days, by value date;
 // - a credit processed after days it covers were charged has those charges reversed (a
@@ -46,11 +48,22 @@ import { storedAmount, toDecimal } from './to-decimal';
 //   through the waterfall, then claims only what is still owed, and the rest of it goes back to
 //   the supplier (returnRecourse).
 //
-// Each step is one database transaction holding the financing's row lock, with idempotency
-// keys on every posting.
+// Each step is a database transaction holding the financing's row lock (a few in a row when
+// more money waits than one takes), with idempotency keys on every posting.
 
-/** Inbound credits one step allocates; more waiting means something upstream is wrong, and the rest wait for the next step. */
-export const CREDITS_PER_STEP_MAX = 100;
+/**
+ * Pieces of money (inbound credits, applied exceptions, voucher shares) one database transaction
+ * allocates; the rest wait, with their value dates, for the next transaction.
+ */
+export const COLLECTIONS_PER_TRANSACTION_MAX = 100;
+
+/**
+ * Transactions one servicing step runs, so at most 300 pieces: about 5 seconds a hundred on a
+ * busy machine, well inside the activity's 30 seconds (activity-bounds.ts, DATABASE_STEP). More
+ * waiting means something upstream is wrong; the rest wait, with their value dates, for the
+ * next step, which the workflow runs at once (`ServicingResult.more`).
+ */
+export const TRANSACTIONS_PER_STEP_MAX = 3;
 
 function outstandingOf(financing: Financing): Outstanding {
   return {
@@ -81,6 +94,8 @@ export interface ServicingResult {
   status: FinancingStatus;
   overdue: boolean;
   settled: boolean;
+  /** Money in the collection account still waits to be allocated (beyond the step's bound): step again at once. */
+  more: boolean;
 }
 
 interface StandingCharge {
@@ -304,7 +319,9 @@ interface Collection {
   valueDate: IsoDate;
   idempotencyKey: string;
   source: AllocationSource;
+  /** The piece of money it is, when it is one with a payer: the feed's inbound credit, or the exception an operator applied (at most one). */
   inboundCreditId: string | null;
+  inboundExceptionId: string | null;
 }
 
 /**
@@ -364,6 +381,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
       allocatedAt: book.now,
       valueDate: dateColumn(collection.valueDate),
       inboundCreditId: collection.inboundCreditId,
+      inboundExceptionId: collection.inboundExceptionId,
     },
   });
   if (allocation.overpaid.gt(0)) {
@@ -376,6 +394,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
       amount: allocation.overpaid,
       currency,
       inboundCreditId: collection.inboundCreditId,
+      inboundExceptionId: collection.inboundExceptionId,
       at: book.now,
     });
   }
@@ -414,89 +433,134 @@ function voucherShareKey(financingId: string, transactionId: string): string {
   return `financing:${financingId}:allocation:voucher-share:${transactionId}`;
 }
 
-/**
- * The inbound credits in the collection account that no allocation has taken yet, oldest value
- * date first. An allocation not tied to one credit (made before value dating, a recourse claim,
- * money that came another way) emptied the whole account: the credits booked before it are spent.
- * A voucher share's allocation is tied to its own posting and spends nothing else.
- */
-async function pendingCredits(book: Book): Promise<{ id: string; amount: Decimal; receivedAt: Date }[]> {
-  const { financing } = book;
-  const rows = await book.tx.$queryRaw<{ id: string; amount: string; receivedAt: Date }[]>`
-    SELECT c.id::text AS id, c.amount::text AS amount, c.received_at AS "receivedAt"
-      FROM inbound_credit c
-      JOIN ledger_transaction t ON t.id = c.transaction_id
-     WHERE c.financing_id = ${financing.id}::uuid
-       AND c.account_id = ${financing.collectionAccountId}::uuid
-       AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.inbound_credit_id = c.id)
-       AND t.sequence > ${await spentThrough(book)}
-     ORDER BY c.received_at, t.sequence
-     LIMIT ${CREDITS_PER_STEP_MAX}`;
-  return rows.map((row) => ({ id: row.id, amount: toDecimal(row.amount), receivedAt: row.receivedAt }));
+/** The allocation key of an inbound credit of the collection account: one per credit. */
+function creditKey(financingId: string, inboundCreditId: string): string {
+  return `financing:${financingId}:allocation:credit:${inboundCreditId}`;
 }
 
-/** The ledger sequence through which an allocation of the whole account (not tied to one credit or share) spent what was there. */
+/** The allocation key of parked money an operator applied to the collection account (an inbound exception): one per exception. */
+function exceptionKey(financingId: string, inboundExceptionId: string): string {
+  return `financing:${financingId}:allocation:exception:${inboundExceptionId}`;
+}
+
+/**
+ * One piece of money in the collection account, allocated on its own as of the day the bank
+ * received it, whatever path brought it:
+ * - CREDIT: the feed's inbound credit (booked from the bank, or out of suspense when it was a
+ *   statement line parked by reconciliation); its bank line names the payer;
+ * - EXCEPTION: parked money an operator applied (four eyes) out of suspense, a payer's credit
+ *   parked for a wrong account number, a statement line parked by reconciliation, an
+ *   over-payment; the exception holds the bank's receipt and the payer;
+ * - VOUCHER_SHARE: a voucher part's share of the issuer's payment, passed on by a distribution
+ *   and counted from the day the bank received that payment (its posting's effective time),
+ *   never from the day the distribution reached this account.
+ * `id` is the credit's, the exception's or the distribution posting's, which keys its allocation.
+ */
+interface Piece {
+  kind: 'CREDIT' | 'EXCEPTION' | 'VOUCHER_SHARE';
+  id: string;
+  amount: Decimal;
+  receivedAt: Date;
+}
+
+/**
+ * The pieces in the collection account that no allocation has taken yet, oldest value date
+ * first (then as the ledger booked them), at most `limit`. An allocation not tied to one piece
+ * (made before value dating, a recourse claim, money with no bank line) emptied the whole
+ * account: the pieces booked before it are spent.
+ */
+async function pendingPieces(book: Book, limit: number): Promise<Piece[]> {
+  const { financing } = book;
+  const collection = financing.collectionAccountId;
+  const spent = await spentThrough(book);
+  const rows = await book.tx.$queryRaw<{ kind: Piece['kind']; id: string; amount: string; receivedAt: Date }[]>`
+    SELECT p.kind, p.id, p.amount, p."receivedAt" FROM (
+      SELECT 'CREDIT' AS kind, c.id::text AS id, c.amount::text AS amount, c.received_at AS "receivedAt", t.sequence
+        FROM inbound_credit c
+        JOIN ledger_transaction t ON t.id = c.transaction_id
+       WHERE c.financing_id = ${financing.id}::uuid
+         AND c.account_id = ${collection}::uuid
+         AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.inbound_credit_id = c.id)
+         AND t.sequence > ${spent}
+      UNION ALL
+      -- An exception the feed booked out of suspense is its inbound credit's piece (above), not a second one.
+      SELECT 'EXCEPTION', x.id::text, e.amount::text, x.received_at, t.sequence
+        FROM ledger_entry e
+        JOIN ledger_transaction t ON t.id = e.transaction_id
+        JOIN inbound_exception x ON x.resolution_transaction_id = t.id
+       WHERE e.account_id = ${collection}::uuid
+         AND e.direction = 'CREDIT'
+         AND t.code = 'SUSPENSE_APPLIED'
+         AND x.resolution_kind = 'APPLY'
+         AND NOT EXISTS (SELECT 1 FROM inbound_credit c WHERE c.bank_reference = x.feed_bank_reference AND c.transaction_id = t.id)
+         AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.inbound_exception_id = x.id)
+         AND t.sequence > ${spent}
+      UNION ALL
+      SELECT 'VOUCHER_SHARE', t.id::text, e.amount::text, t.effective_at, t.sequence
+        FROM ledger_entry e
+        JOIN ledger_transaction t ON t.id = e.transaction_id
+       WHERE e.account_id = ${collection}::uuid
+         AND e.direction = 'CREDIT'
+         AND t.code = 'VOUCHER_DISTRIBUTION_FINANCED'
+         AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.idempotency_key = ${voucherShareKey(financing.id, '')} || t.id::text)
+         AND t.sequence > ${spent}
+    ) p
+    ORDER BY p."receivedAt", p.sequence
+    LIMIT ${limit}`;
+  return rows.map((row) => ({ kind: row.kind, id: row.id, amount: toDecimal(row.amount), receivedAt: row.receivedAt }));
+}
+
+/** The ledger sequence through which an allocation of the whole account (not tied to one piece) spent what was there. */
 async function spentThrough(book: Book): Promise<bigint> {
   const [row] = await book.tx.$queryRaw<[{ through: bigint }]>`
     SELECT COALESCE(max(lt.sequence), 0)::bigint AS through
       FROM repayment_allocation a JOIN ledger_transaction lt ON lt.id = a.transaction_id
-     WHERE a.financing_id = ${book.financing.id}::uuid AND a.inbound_credit_id IS NULL
+     WHERE a.financing_id = ${book.financing.id}::uuid AND a.inbound_credit_id IS NULL AND a.inbound_exception_id IS NULL
        AND a.idempotency_key NOT LIKE ${voucherShareKey(book.financing.id, '%')}`;
   return row.through;
 }
 
-/**
- * The shares of voucher distributions paid into the collection account that no allocation has
- * taken yet, oldest value date first. A share is the issuer's payment passed on: it counts from
- * the day the bank received that payment, which its posting carries as its effective time,
- * never from the day the distribution reached this account (a distribution days late must not
- * charge the holder the funder's penalty for those days).
- */
-async function pendingVoucherShares(book: Book): Promise<{ transactionId: string; amount: Decimal; receivedAt: Date }[]> {
-  const { financing } = book;
-  const rows = await book.tx.$queryRaw<{ transactionId: string; amount: string; receivedAt: Date }[]>`
-    SELECT t.id::text AS "transactionId", e.amount::text AS amount, t.effective_at AS "receivedAt"
-      FROM ledger_entry e
-      JOIN ledger_transaction t ON t.id = e.transaction_id
-     WHERE e.account_id = ${financing.collectionAccountId}::uuid
-       AND e.direction = 'CREDIT'
-       AND t.code = 'VOUCHER_DISTRIBUTION_FINANCED'
-       AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.idempotency_key = ${voucherShareKey(financing.id, '')} || t.id::text)
-       AND t.sequence > ${await spentThrough(book)}
-     ORDER BY t.effective_at, t.sequence
-     LIMIT ${CREDITS_PER_STEP_MAX}`;
-  return rows.map((row) => ({ transactionId: row.transactionId, amount: toDecimal(row.amount), receivedAt: row.receivedAt }));
+/** How a piece's allocation is keyed and which payer it names. */
+function collectionOf(book: Book, piece: Piece, valueDate: IsoDate, amount: Decimal): Collection {
+  const financingId = book.financing.id;
+  const keyed = {
+    CREDIT: { idempotencyKey: creditKey(financingId, piece.id), inboundCreditId: piece.id, inboundExceptionId: null },
+    EXCEPTION: { idempotencyKey: exceptionKey(financingId, piece.id), inboundCreditId: null, inboundExceptionId: piece.id },
+    VOUCHER_SHARE: { idempotencyKey: voucherShareKey(financingId, piece.id), inboundCreditId: null, inboundExceptionId: null },
+  }[piece.kind];
+  return { amount, valueDate, source: 'REPAYMENT', ...keyed };
 }
 
 /**
- * Allocates everything in the collection account: each inbound credit on its own value date
- * (penalty charged through that date first, as it stood then), and money that came another way
- * as of `today` under `idempotencyKey`.
+ * Allocates what is in the collection account, one transaction's page of it: each piece on
+ * its own in value-date order, as of its value date (penalty charged through that date first,
+ * as it stood then), at most COLLECTIONS_PER_TRANSACTION_MAX of them. Pieces beyond the page
+ * keep their value dates and wait for the next page (`more`: the money left is theirs, never
+ * allocated in a lump as of `today`). Once every piece is allocated, money left that came with
+ * no bank line of its own (a manual adjustment) is allocated as of `today` under `idempotencyKey`.
  */
-async function allocatePending(book: Book, today: IsoDate, idempotencyKey: string): Promise<void> {
+async function allocatePending(book: Book, today: IsoDate, idempotencyKey: string): Promise<{ more: boolean }> {
   let left = (await getBalance(book.tx, book.accounts.collection)).available;
-  if (left.lte(0)) return;
-  const credits = (await pendingCredits(book)).map((credit) => ({ ...credit, idempotencyKey: `financing:${book.financing.id}:allocation:credit:${credit.id}`, inboundCreditId: credit.id }));
-  const shares = (await pendingVoucherShares(book)).map((share) => ({ ...share, idempotencyKey: voucherShareKey(book.financing.id, share.transactionId), inboundCreditId: null }));
-  // One value-date order for both, as they would have come had the issuer paid this account itself.
-  const pending = [...credits, ...shares].sort((one, other) => one.receivedAt.getTime() - other.receivedAt.getTime());
-  for (const collection of pending) {
-    if (left.lte(0)) break;
-    const valueDate = earlierOf(businessDateOf(collection.receivedAt), today);
+  if (left.lte(0)) return { more: false };
+  const pieces = await pendingPieces(book, COLLECTIONS_PER_TRANSACTION_MAX + 1);
+  for (const piece of pieces.slice(0, COLLECTIONS_PER_TRANSACTION_MAX)) {
+    if (left.lte(0)) return { more: false };
+    const valueDate = earlierOf(businessDateOf(piece.receivedAt), today);
     await chargeThrough(book, valueDate);
-    const amount = Decimal.min(collection.amount, left);
-    await allocate(book, { amount, valueDate, idempotencyKey: collection.idempotencyKey, source: 'REPAYMENT', inboundCreditId: collection.inboundCreditId });
+    const amount = Decimal.min(piece.amount, left);
+    await allocate(book, collectionOf(book, piece, valueDate, amount));
     left = left.minus(amount);
   }
-  if (left.gt(0)) {
-    await chargeThrough(book, today);
-    await allocate(book, { amount: left, valueDate: today, idempotencyKey, source: 'REPAYMENT', inboundCreditId: null });
-  }
+  if (left.lte(0)) return { more: false };
+  if (pieces.length > COLLECTIONS_PER_TRANSACTION_MAX) return { more: true };
+  await chargeThrough(book, today);
+  await allocate(book, { amount: left, valueDate: today, idempotencyKey, source: 'REPAYMENT', inboundCreditId: null, inboundExceptionId: null });
+  return { more: false };
 }
 
-function resultOf(book: Book): ServicingResult {
+function resultOf(book: Book, more: boolean): ServicingResult {
   const { status } = book.financing;
-  return { ...book.done, status, overdue: status === 'OVERDUE', settled: status === 'SETTLED' };
+  return { ...book.done, status, overdue: status === 'OVERDUE', settled: status === 'SETTLED', more };
 }
 
 function inTransaction<T>(prisma: PrismaClient, financingId: string, now: Date, work: (book: Book) => Promise<T>): Promise<T> {
@@ -512,16 +576,38 @@ function inTransaction<T>(prisma: PrismaClient, financingId: string, now: Date, 
 }
 
 /**
+ * Runs `page` in one transaction after another while it says money still waits (`more`), at
+ * most TRANSACTIONS_PER_STEP_MAX times, and returns what each did. Each transaction holds the
+ * financing's row lock and allocates every piece under its own key: a retry after some of them
+ * committed allocates only what is left.
+ */
+async function inPages<T extends { more: boolean }>(prisma: PrismaClient, financingId: string, now: Date, page: (book: Book) => Promise<T>): Promise<T[]> {
+  const pages: T[] = [];
+  do pages.push(await inTransaction(prisma, financingId, now, page));
+  while (pages.at(-1)!.more && pages.length < TRANSACTIONS_PER_STEP_MAX);
+  return pages;
+}
+
+/**
  * One servicing step for business date `today` (a day that has begun): everything in the
  * collection account through the waterfall by value date, then the penalty of every day not yet
- * charged. `idempotencyKey` keys the allocation of money that did not come as an inbound credit.
+ * charged. `idempotencyKey` keys the allocation of money that came with no bank line of its own.
+ * When more money waits than the step takes (`more`), the penalty of the days after the last
+ * value date allocated is left to the next step, which allocates the rest first: a day is not
+ * charged on principal that money already received pays.
  */
 export async function serviceFinancing(prisma: PrismaClient, financingId: string, today: IsoDate, idempotencyKey: string, now = new Date()): Promise<ServicingResult> {
-  return inTransaction(prisma, financingId, now, async (book) => {
-    await allocatePending(book, today, idempotencyKey);
-    await chargeThrough(book, today);
-    return resultOf(book);
+  const pages = await inPages(prisma, financingId, now, async (book) => {
+    const { more } = await allocatePending(book, today, idempotencyKey);
+    if (!more) await chargeThrough(book, today);
+    return resultOf(book, more);
   });
+  return {
+    ...pages.at(-1)!,
+    allocations: pages.flatMap((page) => page.allocations),
+    charged: pages.flatMap((page) => page.charged),
+    reversals: pages.flatMap((page) => page.reversals),
+  };
 }
 
 export interface PenaltyResult {
@@ -540,17 +626,19 @@ export async function accruePenalty(prisma: PrismaClient, financingId: string, t
 }
 
 /**
- * Runs the waterfall over everything in the financing's collection account, by value date;
- * settles the financing when nothing is owed. Returns the last allocation, or null when the
- * account was empty. A repeat under the same key returns what that call allocated.
+ * Runs the waterfall over everything in the financing's collection account, by value date (as
+ * much as one step takes: the rest waits for the next call); settles the financing when nothing
+ * is owed. Returns the last allocation, or null when the account was empty. A repeat under the
+ * same key returns what that call allocated.
  */
 export async function allocateCollection(prisma: PrismaClient, financingId: string, idempotencyKey: string, now = new Date()): Promise<RepaymentAllocation | null> {
   const done = await prisma.repaymentAllocation.findUnique({ where: { idempotencyKey } });
   if (done) return done;
-  return inTransaction(prisma, financingId, now, async (book) => {
-    await allocatePending(book, businessDateOf(now), idempotencyKey);
-    return book.done.allocations.at(-1) ?? null;
+  const pages = await inPages(prisma, financingId, now, async (book) => {
+    const { more } = await allocatePending(book, businessDateOf(now), idempotencyKey);
+    return { last: book.done.allocations.at(-1) ?? null, more };
   });
+  return pages.findLast((page) => page.last !== null)?.last ?? null;
 }
 
 /** The funder is whole: the limits are given back, the receivable and the financing are SETTLED, the registry is released. */
@@ -591,7 +679,9 @@ export interface RecourseResult {
 export async function claimRecourse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<RecourseResult> {
   return inTransaction(prisma, financingId, now, async (book) => {
     const today = businessDateOf(now);
-    await allocatePending(book, today, `financing:${financingId}:allocation:before-recourse`);
+    const { more } = await allocatePending(book, today, `financing:${financingId}:allocation:before-recourse`);
+    // Money still waiting in the collection account is the payer's: the supplier is asked for nothing until it is allocated.
+    if (more) throw new WrongStateError('money in the collection account still waits to be allocated by value date: recourse is claimed after it is', book.financing.status);
     await chargeThrough(book, today);
     const { financing, tx, currency, accounts } = book;
     const owed = totalOutstanding(outstandingOf(financing));
@@ -616,7 +706,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
     });
     await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed() } });
     await reread(book);
-    const row = await allocate(book, { amount: claim, valueDate: today, idempotencyKey: recourseAllocationKey(financingId), source: 'RECOURSE', inboundCreditId: null });
+    const row = await allocate(book, { amount: claim, valueDate: today, idempotencyKey: recourseAllocationKey(financingId), source: 'RECOURSE', inboundCreditId: null, inboundExceptionId: null });
     return { claimed: formatAmount(claim, currency), outstandingAfter: storedAmount(row.outstandingAfter, currency) };
   });
 }
@@ -656,11 +746,16 @@ export async function recourseClaimedAfter(db: Tx | PrismaClient, financingId: s
   return recourseKept(recourse).gt(0) ? recourse : null;
 }
 
-/** The recourse claim `collection` comes before: only an inbound credit of the core enterprise's (a repayment) sets one aside. */
+/** The recourse claim `collection` comes before: only money of the core enterprise's the bank received (a repayment: the feed's credit, or a parked line an operator applied) sets one aside. */
 async function recourseSetAsideBy(book: Book, collection: Collection): Promise<RepaymentAllocation | null> {
-  if (collection.source !== 'REPAYMENT' || !collection.inboundCreditId || !toDecimal(book.financing.recourseClaimed).gt(0)) return null;
-  const credit = await book.tx.inboundCredit.findUniqueOrThrow({ where: { id: collection.inboundCreditId }, select: { receivedAt: true } });
-  return recourseClaimedAfter(book.tx, book.financing.id, credit.receivedAt);
+  if (collection.source !== 'REPAYMENT' || !toDecimal(book.financing.recourseClaimed).gt(0)) return null;
+  // When the bank received the piece: the feed's credit, or the parked line an operator applied.
+  const received = collection.inboundCreditId
+    ? await book.tx.inboundCredit.findUniqueOrThrow({ where: { id: collection.inboundCreditId }, select: { receivedAt: true } })
+    : collection.inboundExceptionId
+      ? await book.tx.inboundException.findUniqueOrThrow({ where: { id: collection.inboundExceptionId }, select: { receivedAt: true } })
+      : null;
+  return received ? recourseClaimedAfter(book.tx, book.financing.id, received.receivedAt) : null;
 }
 
 /**
@@ -821,6 +916,6 @@ export async function allocateCreditBeforeRecourse(tx: Tx, financingId: string, 
   assertServicing(financing);
   const book = await openBook(tx, financing, now);
   // The key allocatePending gives a credit's allocation: a credit is allocated once, whichever path gets to it.
-  await allocate(book, { amount: credit.amount, valueDate: businessDateOf(credit.receivedAt), idempotencyKey: `financing:${financingId}:allocation:credit:${credit.id}`, source: 'REPAYMENT', inboundCreditId: credit.id });
-  return resultOf(book);
+  await allocate(book, { amount: credit.amount, valueDate: businessDateOf(credit.receivedAt), idempotencyKey: `financing:${financingId}:allocation:credit:${credit.id}`, source: 'REPAYMENT', inboundCreditId: credit.id, inboundExceptionId: null });
+  return resultOf(book, false);
 }

@@ -30,6 +30,11 @@ export interface ServicingView {
   penaltyDays: number;
   /** Penalty reversed because a repayment's value date showed it was not owed, one entry per repayment. */
   reversals: PenaltyReversal[];
+  /**
+   * Money in the collection account still waits to be allocated (more than one step takes): the
+   * workflow steps again at once. Absent from the answers recorded before it (read as false).
+   */
+  more?: boolean;
 }
 
 // Every activity takes `at`, the workflow's own clock, and records it as the time of what it
@@ -70,7 +75,7 @@ export function createMoneyActivities({ prisma, logger }: MoneyActivityDependenc
         logger.info({ financingId: input.financingId, collected: allocation.collected.toFixed(), valueDate: allocation.valueDate.toISOString().slice(0, 10), outstandingAfter: allocation.outstandingAfter.toFixed() }, 'repayment allocated');
       }
       for (const reversal of result.reversals) logger.info({ financingId: input.financingId, ...reversal }, 'penalty reversed: a repayment counted from an earlier value date');
-      return { status: result.status, overdue: result.overdue, settled: result.settled, penaltyDays: result.charged.length, reversals: result.reversals };
+      return { status: result.status, overdue: result.overdue, settled: result.settled, penaltyDays: result.charged.length, reversals: result.reversals, more: result.more };
     },
 
     async allocateCollection(input: { financingId: string; idempotencyKey: string; at: Date }): Promise<AllocationView | null> {

@@ -27,12 +27,14 @@ export async function service(run: FinancingRun): Promise<void> {
   const recourseDay = recourseAfterDays === null ? null : recourseOn(dueDate, recourseAfterDays);
   const loop = { handled: run.repaymentSignals, steps: 0 };
   if (!run.servicing.settled) {
-    let settled = await serviceDay(run, loop, recourseDay);
-    while (!settled) {
-      // Daily at the start of the business day, and at once on a repayment: a wake-up that was lost waits a day at most.
-      await rest(run, 'servicing', () => run.repaymentSignals > loop.handled, Math.max(1, startOfBusinessDate(addDays(businessDateOf(new Date()), 1)).getTime() - Date.now()));
+    let day = await serviceDay(run, loop, recourseDay);
+    while (!day.settled) {
+      // Daily at the start of the business day, and at once on a repayment: a wake-up that was
+      // lost waits a day at most. Money the step could not take all of is allocated by the next
+      // step at once, with its value dates, before any day is charged on it.
+      if (!day.more) await rest(run, 'servicing', () => run.repaymentSignals > loop.handled, Math.max(1, startOfBusinessDate(addDays(businessDateOf(new Date()), 1)).getTime() - Date.now()));
       loop.handled = run.repaymentSignals;
-      settled = await serviceDay(run, loop, recourseDay);
+      day = await serviceDay(run, loop, recourseDay);
     }
     setStatus(run, 'SETTLED');
     await generateDocument(run, 'SETTLEMENT_STATEMENT');
@@ -50,15 +52,18 @@ export async function service(run: FinancingRun): Promise<void> {
 /**
  * One wake-up: the collection account through the waterfall by value date and the penalty of
  * the days that began (one step, in that order), the notices they call for, then recourse on
- * its day for what is still owed. Returns whether the financing is settled.
+ * its day for what is still owed. Returns whether the financing is settled, and whether money
+ * still waits in the collection account (then recourse waits for the step that allocates it).
  */
-async function serviceDay(run: FinancingRun, loop: { steps: number }, recourseDay: IsoDate | null): Promise<boolean> {
+async function serviceDay(run: FinancingRun, loop: { steps: number }, recourseDay: IsoDate | null): Promise<{ settled: boolean; more: boolean }> {
   let settled = false;
+  let more = false;
   const today = businessDateOf(new Date());
   await tolerating(run, 'servicing', async () => {
     loop.steps += 1;
     const step = await serviceFinancing(run, today, `${run.workflowId}:${workflowInfo().runId}:allocation:${loop.steps}`);
     settled = step.settled;
+    more = step.more === true;
     for (const reversal of step.reversals) {
       const facts = { amount: reversal.amount, valueDate: reversal.valueDate, days: reversal.days.join(', ') };
       for (const party of partiesOf(run)) await notify(run, party, 'PENALTY_REVERSED', { event: reversal.allocationId, facts });
@@ -71,7 +76,7 @@ async function serviceDay(run: FinancingRun, loop: { steps: number }, recourseDa
       }
     }
   });
-  if (settled || recourseDay === null || run.servicing.recourseDone || daysBetween(recourseDay, today) < 0) return settled;
+  if (settled || more || recourseDay === null || run.servicing.recourseDone || daysBetween(recourseDay, today) < 0) return { settled, more };
   await tolerating(run, 'recourse', async () => {
     // The store allocates what is in the collection account again first: only the shortfall is claimed.
     const recourse = await claimRecourse(run);
@@ -79,7 +84,7 @@ async function serviceDay(run: FinancingRun, loop: { steps: number }, recourseDa
     settled = recourse.settled;
     if (recourse.claimedAny) await notify(run, 'SUPPLIER', 'RECOURSE_CLAIMED', { facts: { claimed: recourse.claimed, outstanding: recourse.outstandingAfter } });
   });
-  return settled;
+  return { settled, more };
 }
 
 // ---------------------------------------------------------------------------------------
