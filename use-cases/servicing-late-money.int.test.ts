@@ -278,6 +278,25 @@ describe('money in, servicing and settlement', () => {
     });
   });
 
+  it('leaves a recourse claim to a person when money the core enterprise paid after it settled the financing and earlier money is read later still', async () => {
+    // Recourse takes the supplier's 500,000.00 (12,000.00 of penalty, 488,000.00 of principal);
+    // 312,000.00 stays owed and is charged 156.00 a day from D+31. The core enterprise pays the
+    // 312,624.00 owed through D+34 on D+34, which settles the financing; then the feed reads
+    // 400,000.00 the bank had received at 22:00 on D+29. The later payment paid penalty charged
+    // after the claim, which setting the claim aside cannot put back in order: the money is parked
+    // for a person, and nothing about the settled financing changes.
+    const { f, recourse, pay, figures } = await recourseAtHalfPastMidnight('500000.00');
+    expect([recourse.claimed, recourse.outstandingAfter]).toEqual(['500000.00', '312000.00']);
+    await pay('AFTER-CLAIM', '312624.00', f.at(44, 9));
+    const step = await serviceFinancing(db.prisma, f.id, f.date(44), `test:${f.id}:day-44`, f.at(44, 10));
+    expect(step.settled).toBe(true);
+    const settled = await figures();
+    const early = await pay('BEFORE-CLAIM', '400000.00', f.at(39, 22));
+    expect(early.exception?.reason).toBe('FINANCING_SETTLED');
+    expect(await figures()).toEqual(settled);
+    expect(settled).toMatchObject({ status: 'SETTLED', supplier: '0.00', penaltyUncollected: '0.00', outstanding: ['0.00', '0.00'] });
+  });
+
   it('leaves a recourse claim as it is for money the bank received after it', async () => {
     const { f, recourse, pay, figures, notices } = await recourseAtHalfPastMidnight('900000.00');
     // 811,600.00 reaches the bank at 00:45 on D+30, a quarter of an hour after the claim: the
