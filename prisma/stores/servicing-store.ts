@@ -743,6 +743,12 @@ function recourseKept(row: RepaymentAllocation): Decimal {
 export async function recourseClaimedAfter(db: Tx | PrismaClient, financingId: string, receivedAt: Date): Promise<RepaymentAllocation | null> {
   const recourse = await db.repaymentAllocation.findUnique({ where: { idempotencyKey: recourseAllocationKey(financingId) } });
   if (!recourse || receivedAt.getTime() >= recourse.allocatedAt.getTime()) return null;
+  // Money of a day after the claim's already allocated may have paid penalty charged after the
+  // claim, which the claim's re-taking assumes is still unpaid: setting the claim aside then would
+  // give the supplier back too much and leave that penalty owed. Such money is left as it was
+  // before this rule (parked, or allocated as any late credit), for a person.
+  const later = await db.repaymentAllocation.count({ where: { financingId, id: { not: recourse.id }, valueDate: { gt: recourse.valueDate } } });
+  if (later > 0) return null;
   return recourseKept(recourse).gt(0) ? recourse : null;
 }
 
