@@ -16,7 +16,7 @@ import {
   type PenaltyBasis,
   type ValueDatedRepayment,
 } from '../../domain/servicing-rules';
-import type { AllocationSource, Financing, PrismaClient, ProgramTerms, RepaymentAllocation } from '../client';
+import type { AllocationSource, Financing, Prisma, PrismaClient, ProgramTerms, RepaymentAllocation } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
 import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
@@ -324,6 +324,11 @@ interface Collection {
   inboundExceptionId: string | null;
 }
 
+/** The penalty charged for the days after `day` (those a collection value-dated through `day` does not owe yet). */
+function penaltyChargedAfter(book: Book, day: IsoDate): Decimal {
+  return [...book.charges.entries()].filter(([charged]) => daysBetween(day, charged) > 0).reduce((sum, [, charge]) => sum.plus(charge.amount), new Decimal(0));
+}
+
 /**
  * Runs the waterfall over one collection as of its value date: penalty charged for days after
  * it, or for any day when it is inside the grace days, is not yet due from it (those days are
@@ -339,8 +344,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   const financing = book.financing;
   const owed = outstandingOf(financing);
   const owedThrough = owedThroughOf(book, collection.valueDate);
-  const chargedAfter = [...book.charges.entries()].filter(([day]) => daysBetween(owedThrough, day) > 0).reduce((sum, [, charge]) => sum.plus(charge.amount), new Decimal(0));
-  const unpaidAfter = Decimal.min(chargedAfter, owed.penalty);
+  const unpaidAfter = Decimal.min(penaltyChargedAfter(book, owedThrough), owed.penalty);
   let allocation: WaterfallAllocation = allocateWaterfall(collection.amount, { ...owed, penalty: owed.penalty.minus(unpaidAfter) }, waterfallOrder(book.terms.waterfall));
   if (collection.source === 'REPAYMENT') allocation = splitSurplus(allocation, book.confirmedAmount, book.payerPaid);
   const metadata = { financingId: financing.id, source: collection.source, valueDate: collection.valueDate };
@@ -764,6 +768,23 @@ async function recourseSetAsideBy(book: Book, collection: Collection): Promise<R
   return received ? recourseClaimedAfter(book.tx, book.financing.id, received.receivedAt) : null;
 }
 
+/** The financing's owed and repaid figures moved by `amounts`, bucket by bucket: counted as repaid (PAID), or no longer (UNPAID). */
+function repaidMoved(amounts: Record<WaterfallBucket, Decimal>, as: 'PAID' | 'UNPAID'): Prisma.FinancingUpdateInput {
+  const less = (value: Decimal) => ({ decrement: value.toFixed() });
+  const more = (value: Decimal) => ({ increment: value.toFixed() });
+  const [owed, repaid] = as === 'PAID' ? [less, more] : [more, less];
+  return {
+    principalOutstanding: owed(amounts.principal),
+    interestOutstanding: owed(amounts.interest),
+    feesOutstanding: owed(amounts.fees),
+    penaltyOutstanding: owed(amounts.penalty),
+    repaidPrincipal: repaid(amounts.principal),
+    repaidInterest: repaid(amounts.interest),
+    repaidFees: repaid(amounts.fees),
+    repaidPenalty: repaid(amounts.penalty),
+  };
+}
+
 /**
  * Sets the recourse claim aside: what it paid is owed again and it no longer counts as a
  * repayment by value date, so that the credit before it is allocated as if it had not been made.
@@ -771,21 +792,7 @@ async function recourseSetAsideBy(book: Book, collection: Collection): Promise<R
  */
 async function setRecourseAside(book: Book, recourse: RepaymentAllocation): Promise<void> {
   const { tx, financing } = book;
-  const paid = bucketsOf(recourse);
-  await tx.financing.update({
-    where: { id: financing.id },
-    data: {
-      principalOutstanding: { increment: paid.principal.toFixed() },
-      interestOutstanding: { increment: paid.interest.toFixed() },
-      feesOutstanding: { increment: paid.fees.toFixed() },
-      penaltyOutstanding: { increment: paid.penalty.toFixed() },
-      repaidPrincipal: { decrement: paid.principal.toFixed() },
-      repaidInterest: { decrement: paid.interest.toFixed() },
-      repaidFees: { decrement: paid.fees.toFixed() },
-      repaidPenalty: { decrement: paid.penalty.toFixed() },
-      updatedAt: book.now,
-    },
-  });
+  await tx.financing.update({ where: { id: financing.id }, data: { ...repaidMoved(bucketsOf(recourse), 'UNPAID'), updatedAt: book.now } });
   await reread(book);
   const others = await tx.repaymentAllocation.findMany({ where: { financingId: financing.id, id: { not: recourse.id } } });
   book.repayments = others.map(repaymentOf);
@@ -805,9 +812,8 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   const financing = book.financing;
   const recourseDate = isoDateOfColumn(recourse.valueDate);
   const claimedThrough = owedThroughOf(book, recourseDate);
-  const chargedAfterClaim = () => [...book.charges.entries()].filter(([day]) => daysBetween(claimedThrough, day) > 0).reduce((sum, [, charge]) => sum.plus(charge.amount), new Decimal(0));
   const owed = outstandingOf(financing);
-  const due = { ...owed, penalty: owed.penalty.minus(Decimal.min(chargedAfterClaim(), owed.penalty)) };
+  const due = { ...owed, penalty: owed.penalty.minus(Decimal.min(penaltyChargedAfter(book, claimedThrough), owed.penalty)) };
   const before = recourseKept(recourse);
   const claim = Decimal.min(before, totalOutstanding(due));
   const kept = allocateWaterfall(claim, due, waterfallOrder(book.terms.waterfall));
@@ -844,18 +850,7 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   }
   await tx.financing.update({
     where: { id: financing.id },
-    data: {
-      principalOutstanding: { decrement: kept.allocated.principal.toFixed() },
-      interestOutstanding: { decrement: kept.allocated.interest.toFixed() },
-      feesOutstanding: { decrement: kept.allocated.fees.toFixed() },
-      penaltyOutstanding: { decrement: kept.allocated.penalty.toFixed() },
-      repaidPrincipal: { increment: kept.allocated.principal.toFixed() },
-      repaidInterest: { increment: kept.allocated.interest.toFixed() },
-      repaidFees: { increment: kept.allocated.fees.toFixed() },
-      repaidPenalty: { increment: kept.allocated.penalty.toFixed() },
-      recourseClaimed: { decrement: returned.toFixed() },
-      updatedAt: book.now,
-    },
+    data: { ...repaidMoved(kept.allocated, 'PAID'), recourseClaimed: { decrement: returned.toFixed() }, updatedAt: book.now },
   });
   const row = await tx.repaymentAllocation.update({
     where: { id: recourse.id },
@@ -872,7 +867,7 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   await reread(book);
   book.repayments.push(repaymentOf(row));
   // Days after the claim were charged on what the claim had left: it may leave less now.
-  const penaltyAfterClaim = Decimal.min(chargedAfterClaim(), toDecimal(book.financing.penaltyOutstanding));
+  const penaltyAfterClaim = Decimal.min(penaltyChargedAfter(book, claimedThrough), toDecimal(book.financing.penaltyOutstanding));
   await reverseChargesAfter(book, paidBy, valueDate, claimedThrough, penaltyAfterClaim);
   await tellRecourseReturned(book, { paidBy, recourseDate, returned, claim });
 }
@@ -921,7 +916,7 @@ export async function allocateCreditBeforeRecourse(tx: Tx, financingId: string, 
   const financing = await lockFinancing(tx, financingId);
   assertServicing(financing);
   const book = await openBook(tx, financing, now);
-  // The key allocatePending gives a credit's allocation: a credit is allocated once, whichever path gets to it.
-  await allocate(book, { amount: credit.amount, valueDate: businessDateOf(credit.receivedAt), idempotencyKey: `financing:${financingId}:allocation:credit:${credit.id}`, source: 'REPAYMENT', inboundCreditId: credit.id, inboundExceptionId: null });
+  // Keyed as allocatePending keys a credit's allocation: a credit is allocated once, whichever path gets to it.
+  await allocate(book, collectionOf(book, { kind: 'CREDIT', ...credit }, businessDateOf(credit.receivedAt), credit.amount));
   return resultOf(book, false);
 }
