@@ -113,12 +113,7 @@ describe('a payout the bank executes twice', () => {
   it('a payout the bank returns twice is booked back once; the second return is bank-only', async () => {
     const w = await reconciliationWorld(41);
     try {
-      await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '2000000.00');
-      const { payout, status, supplierCode } = await w.disbursed(w.at(w.day, 10));
-      expect(status).toBe('SETTLED');
-      await w.playDay(w.day);
-      const next = addDays(w.day, 1);
-      await w.close(next);
+      const { payout, supplierCode, next } = await w.payoutSettledOnStatement();
       const imported = await w.importDay(next, 'CSV', (content) =>
         w.withReturns(content, next, payout.payoutReference, '787200.00', ['SIMRETURN000000004', 'SIMRETURN000000005'], { from: ',1212800.00,1212800.00,', to: ',1212800.00,2787200.00,' }),
       );

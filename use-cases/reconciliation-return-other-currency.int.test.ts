@@ -19,12 +19,7 @@ describe('a return line in another currency than its payout', () => {
     try {
       await escrowAccountIs(w.db.prisma, w.bank.escrowAccountNumber, ['USD']);
       await ensurePlatformAccounts(w.db.prisma, 'USD');
-      await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '2000000.00');
-      const { payout, status } = await w.disbursed(w.at(w.day, 10));
-      expect(status).toBe('SETTLED');
-      await w.playDay(w.day);
-      const next = addDays(w.day, 1);
-      await w.close(next);
+      const { payout, next } = await w.payoutSettledOnStatement();
       w.clock.now = w.at(addDays(next, 1), 0.5);
       const file = await w.bank.fetchStatementFile(next, 'USD', 'CSV');
       const content = w

@@ -12,12 +12,7 @@ describe('a return of a settled payout for more than the payout', () => {
   it('is never booked by the import, so it can be resolved by hand', async () => {
     const w = await reconciliationWorld(51);
     try {
-      await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '2000000.00');
-      const { payout, status } = await w.disbursed(w.at(w.day, 10));
-      expect(status).toBe('SETTLED');
-      await w.playDay(w.day);
-      const next = addDays(w.day, 1);
-      await w.close(next);
+      const { payout, next } = await w.payoutSettledOnStatement();
       const imported = await w.importDay(next, 'CSV', (content) =>
         w.withReturns(content, next, payout.payoutReference, '787300.00', ['SIMRETURN000000051'], { from: ',1212800.00,1212800.00,', to: ',1212800.00,2000100.00,' }),
       );

@@ -124,6 +124,19 @@ export async function reconciliationWorld(daysAgo: number) {
       expect([item.outcome, item.status]).toEqual(['BANK_ONLY', 'OPEN']);
       return { payout, item };
     },
+    /**
+     * Day one played to its statement with a payout the bank paid and the ledger settled (its
+     * line matched), and the next day cut off: its statement is the caller's to write.
+     */
+    async payoutSettledOnStatement() {
+      await w.credit(w.at(w.day, 9), w.funding.virtualAccountNumber!, '2000000.00');
+      const disbursed = await w.disbursed(w.at(w.day, 10));
+      expect(disbursed.status).toBe('SETTLED');
+      await w.playDay(w.day);
+      const next = addDays(w.day, 1);
+      await w.close(next);
+      return { ...disbursed, next };
+    },
     /** The posted balance of a ledger account, by code, with two decimals. */
     async balance(code: string) {
       return (await getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id)).posted.toFixed(2);
