@@ -582,11 +582,16 @@ export function holderPayoutKey(distributionId: string): string {
 
 export type HolderPayoutResult = { payoutId: string; replayed: boolean } | { payoutId: null; reason: string };
 
+/** The refusals of a holder's payout that leave its share in its settlement account (requestHolderPayout). */
+const HOLDER_KEEPS_ITS_SHARE: ReadonlySet<string> = new Set(['BANK_ACCOUNT_MISSING', 'PAYOUT_ACCOUNT_NOT_OWN_NAME', 'EXCEEDS_AVAILABLE_BALANCE']);
+
 /**
  * Puts a holder's share in transit to its registered bank account, once: the payout's request
- * key is derived from the distribution, so a repeat finds the first payout. A holder without a
- * payout account keeps the money in its settlement account (withdrawable when it registers one);
- * that is an outcome, not a failure.
+ * key is derived from the distribution, so a repeat finds the first payout. A holder whose share
+ * cannot leave for a reason of its own (no payout account, one not in its own name, or the share
+ * no longer in its settlement account because the holder withdrew it itself) keeps what is there
+ * in its settlement account, withdrawable by the holder; that is an outcome, not a failure, so
+ * that the other holders' shares already put in transit are still followed to the bank.
  */
 export async function requestHolderPayout(prisma: PrismaClient, input: { distributionId: string; partyId: string; amount: string; currency: Currency; payoutId: string }, now = new Date()): Promise<HolderPayoutResult> {
   // The platform pays out on the holder's behalf: no user of the holder asked for it.
@@ -596,7 +601,7 @@ export async function requestHolderPayout(prisma: PrismaClient, input: { distrib
     return { payoutId: payout.id, replayed };
   } catch (error) {
     if (error instanceof ConflictError) throw error;
-    if (error instanceof DomainError && (error as { code?: string }).code === 'BANK_ACCOUNT_MISSING') return { payoutId: null, reason: error.message };
+    if (error instanceof DomainError && HOLDER_KEEPS_ITS_SHARE.has(error.code)) return { payoutId: null, reason: error.message };
     throw error;
   }
 }

@@ -91,5 +91,13 @@ describe("a voucher's holder payouts when one holder has already withdrawn its s
       t1Payouts: [['400000.00', 'SUBMITTED']],
       answer: { answered: expect.arrayContaining([t1.partyId]) },
     });
+    // A's share already left with its own withdrawal: A is answered as keeping what its settlement account holds (nothing), and nothing more leaves it.
+    const again = await activities.requestVoucherHolderPayouts({ distributionId: plan.distributionId, from: 0, count: 50, at: new Date() });
+    expect(again.map((payout) => [payout.partyId, payout.payoutId === null ? 'KEPT' : 'IN_TRANSIT'])).toEqual([
+      [t1.partyId, 'IN_TRANSIT'],
+      [a.partyId, 'KEPT'],
+    ]);
+    expect(await db.prisma.payout.count({ where: { partyId: a.partyId } })).toBe(1);
+    expect(await balanceOf(partyAccountCode(a.partyId, 'SUPPLIER_SETTLEMENT', 'CNY'))).toBe('0.00');
   });
 });
