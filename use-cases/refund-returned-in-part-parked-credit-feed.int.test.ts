@@ -62,6 +62,15 @@ describe('a parked statement credit refunded, returned in part, then reported by
         funderCreditedBeyondWhatCameBack: false,
       });
       expect(Number(funder) + Number(suspense), figures).toBe(3000);
+      // What came back stays parked under its exception, which names the feed's line, for a person;
+      // every operator party is told once, and the feed reading the line again changes nothing.
+      expect(await w.db.prisma.inboundException.findUniqueOrThrow({ where: { id: parked.id } })).toMatchObject({ status: 'OPEN', feedBankReference: received.bankReference });
+      const notices = () => w.db.prisma.notification.findMany({ where: { kind: 'PARKED_CREDIT_REPORTED_PART_REFUNDED' } });
+      const operatorParties = await w.db.prisma.party.count({ where: { roles: { has: 'PLATFORM' } } });
+      expect((await notices()).length).toBe(operatorParties);
+      expect((await notices())[0]?.body).toContain('3000.00 CNY came back');
+      await w.feed(w.at(d2, 13));
+      expect({ suspense: await w.balance(w.platform.SUSPENSE.code), funder: await w.balance(w.funding.code), notices: (await notices()).length }).toEqual({ suspense: '3000.00', funder: '0.00', notices: operatorParties });
     } finally {
       await w.drop();
     }

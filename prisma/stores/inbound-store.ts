@@ -288,7 +288,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   const route = await routeOf(tx, credit.virtualAccountNumber, currency, credit.receivedAt);
   if (parked) {
     const waiting = parked.exception.status !== 'RESOLVED';
-    if (waiting && parked.sameMoney && !park && !route.exception) return bookOutOfSuspense(tx, credit, people, parked, { amount, currency, effectiveAt, suspense: accounts.suspense, route });
+    if (waiting && parked.sameMoney && heldWhole(parked) && !park && !route.exception) return bookOutOfSuspense(tx, credit, people, parked, { amount, currency, effectiveAt, suspense: accounts.suspense, route });
     return keepParked(tx, credit, parked, route);
   }
   let exception = park ?? route.exception;
@@ -458,8 +458,34 @@ async function bookOutOfSuspense(
  * feed's line of the statement line's bank reference with another amount is kept likewise, and
  * told: which of the bank's records is right is for a person to find out.
  */
+/**
+ * Whether suspense still holds the whole of the parked line for its exception: not when a refund
+ * of it reached the payer and the payer's bank sent back only part (reopenRefundedException).
+ */
+function heldWhole(parked: ParkedStatementCredit): boolean {
+  const { heldAmount, amount } = parked.exception;
+  return heldAmount !== null && heldAmount.equals(amount);
+}
+
 async function keepParked(tx: Tx, credit: InboundCredit, parked: ParkedStatementCredit, route: Route): Promise<UnbookedCredit> {
   const exception = await tx.inboundException.update({ where: { id: parked.exception.id }, data: { feedBankReference: credit.bankReference } });
+  if (parked.sameMoney && parked.exception.status !== 'RESOLVED' && !heldWhole(parked)) {
+    const cameBack = `${formatAmount(toDecimal(parked.exception.heldAmount ?? 0), parked.exception.currency as Currency)} ${parked.exception.currency}`;
+    await notifyOperators(
+      tx,
+      {
+        kind: 'PARKED_CREDIT_REPORTED_PART_REFUNDED',
+        subject: `部分退款后的挂账款项到账 ${parked.statementBankReference} / Parked money reported after part of it was refunded`,
+        body:
+          `The bank feed reported ${credit.amount} ${credit.currency} to virtual account ${credit.virtualAccountNumber} (bank reference ${credit.bankReference}). ` +
+          `It is statement line ${parked.statementBankReference}, parked in suspense by the resolution of reconciliation item ${parked.itemId} (inbound exception ${parked.exception.id}); ` +
+          `a refund of it reached the payer and ${cameBack} came back, which suspense holds. ` +
+          `Nothing was booked: the rest is the payer's. Decide what to do with what came back (apply it to the account paid, or refund it again).`,
+      },
+      `inbound:${credit.bankReference}:parked-part-refunded`,
+    );
+    return unbookedOf(credit.bankReference, exception, false);
+  }
   if (!parked.sameMoney) {
     await notifyOperators(
       tx,
