@@ -3,7 +3,7 @@ import { addDays, businessDateOf, startOfBusinessDate } from '../../domain/busin
 import { WrongStateError } from '../../domain/errors';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { createFinancingParties, TEST_FINANCING_WINDOWS } from '../../test/support/financings';
-import { createActor } from '../../test/support/parties';
+import { createActor, type TestActor } from '../../test/support/parties';
 import { actorOf, registrationInput } from '../../test/support/receivables';
 import { withdrawableBalance } from './balance-payout-store';
 import { collectionAccountCode, openPartyAccounts, partyAccountCode } from './chart-of-accounts';
@@ -48,14 +48,17 @@ describe('a payout retried after recourse netted its proceeds', () => {
     return (await findAccountByCode(db.prisma, code))!.virtualAccountNumber!;
   }
 
-  /** Disbursed 45 business days ago at 10:00; the bank refuses the payout an hour later. */
-  async function payoutFailedLongAgo() {
+  /**
+   * Disbursed 45 business days ago at 10:00 (in a program of its own, to `of` when given); the
+   * bank refuses the payout an hour later.
+   */
+  async function payoutFailedLongAgo(of?: TestActor) {
     sequence += 1;
     const parties = await createFinancingParties(db.prisma, { recourse: true, recourseAfterDays: 30 });
     const t0 = new Date(startOfBusinessDate(addDays(businessDateOf(new Date()), -45)).getTime() + 10 * HOUR_MS);
     const at = (day: number, hours = 0, minutes = 0) => new Date(startOfBusinessDate(addDays(businessDateOf(t0), day)).getTime() + hours * HOUR_MS + minutes * 60_000);
-    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '深圳市华强精密电子有限公司' });
-    await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
+    const supplier = of ?? (await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '深圳市华强精密电子有限公司' }));
+    if (!of) await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
     await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
     const supplierActor = await actorOf(db.prisma, supplier);
     await registerBankAccount(db.prisma, supplierActor, supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' }, t0);
@@ -71,7 +74,7 @@ describe('a payout retried after recourse netted its proceeds', () => {
     const payout = (await disburse(db.prisma, id, t0))!;
     const failed = await recordPayoutOutcome(db.prisma, payout.id, { kind: 'REJECTED', reason: '账户已销户 account closed' }, at(0, 11));
     const supplierCode = partyAccountCode(supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY');
-    expect([failed.status, failed.amount.toFixed(2), await balance(supplierCode)]).toEqual(['FAILED', '797866.67', '797866.67']);
+    expect([failed.status, failed.amount.toFixed(2)]).toEqual(['FAILED', '797866.67']);
     const withdrawable = async () => {
       const figures = (await withdrawableBalance(db.prisma, supplier.partyId, 'CNY'))!;
       return [figures.available, figures.awaitingPayoutRetry, figures.withdrawable].map((value) => value.toFixed(2));
@@ -86,7 +89,7 @@ describe('a payout retried after recourse netted its proceeds', () => {
 
   it('refuses the retry with WRONG_STATE, changing nothing, when recourse took all of the proceeds, and leaves later money of the supplier withdrawable', async () => {
     const f = await payoutFailedLongAgo();
-    expect(await f.withdrawable()).toEqual(['797866.67', '797866.67', '0.00']);
+    expect([await balance(f.supplierCode), ...(await f.withdrawable())]).toEqual(['797866.67', '797866.67', '797866.67', '0.00']);
     // Day 40 (D+30): 800,000.00 + 30 × 400.00 = 812,000.00 owed; the proceeds are all the supplier holds.
     const recourse = await claimRecourse(db.prisma, f.id, f.at(40, 0, 30));
     expect([recourse.claimed, recourse.outstandingAfter]).toEqual(['797866.67', '14133.33']);
@@ -132,6 +135,20 @@ describe('a payout retried after recourse netted its proceeds', () => {
     expect(await f.withdrawable()).toEqual(['100000.00', '0.00', '100000.00']);
     // A settled financing stays settled: its payout going out again is no news to its servicing.
     expect(await f.state()).toEqual(before);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+
+  it('nets only the financing’s own proceeds: another financing’s proceeds awaiting their retry are left to it, and that retry pays them in full', async () => {
+    const a = await payoutFailedLongAgo();
+    const b = await payoutFailedLongAgo(a.supplier);
+    expect(await a.withdrawable()).toEqual(['1595733.34', '1595733.34', '0.00']);
+    // Recourse on A (812,000.00 owed) takes A's 797,866.67, not the 14,133.33 more B's proceeds would cover.
+    const recourse = await claimRecourse(db.prisma, a.id, a.at(40, 0, 30));
+    expect([recourse.claimed, recourse.outstandingAfter]).toEqual(['797866.67', '14133.33']);
+    expect(await a.withdrawable()).toEqual(['797866.67', '797866.67', '0.00']);
+    const retried = await retryPayout(db.prisma, b.supplierActor, b.id, `retry-${b.id}`, b.at(41, 9));
+    expect([retried.attempt, retried.amount.toFixed(2)]).toEqual([2, '797866.67']);
+    expect(await a.withdrawable()).toEqual(['0.00', '0.00', '0.00']);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
   });
 });
