@@ -2,6 +2,7 @@ import { assertPermitted, type Actor } from '../domain/actor';
 import { WrongStateError } from '../domain/errors';
 import { assertMayRetryPayout } from '../domain/financing-rules';
 import { findVisibleFinancing } from '../prisma/stores/financing-store';
+import { assertProceedsLeftToPayAgain, proceedsAwaitingRetry } from '../prisma/stores/payout-store';
 import { originationOf, type FinancingOrigination } from '../workflows/contracts/financing';
 import { retryPayoutWithStart, sendRetryPayout } from '../workflows/client/financing-client';
 import { actorOf } from './actor-of';
@@ -23,9 +24,12 @@ export async function retryPayout(ctx: UseCaseContext, actor: Actor, financingId
   if (!retried) {
     // The workflow ended (the financing settled) before the bank's statement showed its payout
     // returned: a new run of the workflow pays the next attempt. Asked only when the last payout
-    // failed or came back, so no run is started to wait for a retry that cannot come.
-    const latest = await ctx.prisma.payout.findFirst({ where: { financingId: financing.id }, orderBy: { attempt: 'desc' }, select: { status: true } });
+    // failed or came back and the recourse claim left something of it, so no run is started to
+    // wait for a retry that cannot come.
+    const proceeds = await proceedsAwaitingRetry(ctx.prisma, financing);
+    const latest = proceeds.latest;
     if (latest?.status !== 'FAILED' && latest?.status !== 'RETURNED') throw new WrongStateError(`the financing is ${financing.status}: no payout is waiting for a retry`, financing.status);
+    assertProceedsLeftToPayAgain(financing, proceeds);
     retried = await retryPayoutWithStart(ctx.temporal, { taskQueue: ctx.taskQueue, financingId: financing.id, settings: ctx.financingSettings, origination: await storedOriginationOf(ctx, financing.id), args, updateId });
   }
   ctx.logger.info({ financingId: financing.id, payoutId: retried.payoutId }, 'payout retried');

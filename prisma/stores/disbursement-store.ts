@@ -12,7 +12,7 @@ import { releaseFinancing } from './financing-store';
 import { openEffectiveAt } from './ledger/accounting-days';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
 import { postTransaction } from './ledger/postings';
-import { amountToPayAgain } from './payout-store';
+import { assertProceedsLeftToPayAgain, proceedsAwaitingRetry } from './payout-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
@@ -288,7 +288,9 @@ async function openPayoutAttempt(
  * A person's retry after a failed or returned payout: a new attempt with a new reference, to
  * the supplier's bank account as it is now (register a corrected one first), for what the last
  * attempt left to pay (all of a failed one, what came back of a returned one; the net
- * disbursement when there was none). Never automatic.
+ * disbursement when there was none), less what a recourse claim netted of it against what the
+ * supplier owed; refused (WRONG_STATE, nothing changes) when the claim netted all of it. Never
+ * automatic. A financing servicing moved on (OVERDUE, SETTLED) keeps its state.
  */
 export async function retryPayout(prisma: PrismaClient, actor: Actor, financingId: string, requestKey: string, now = new Date()): Promise<Payout> {
   return runTransaction(
@@ -302,12 +304,15 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
       if (!isOperator(actor) && !parties.includes(actor.partyId)) throw new NotFoundError('Financing', financingId);
       assertMayRetryPayout(financing, actor);
       if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing was disbursed to pay out`, financing.status);
-      const latest = await latestPayout(tx, financingId);
+      const proceeds = await proceedsAwaitingRetry(tx, financing);
+      const { latest } = proceeds;
       if (latest && latest.status !== 'FAILED' && latest.status !== 'RETURNED') {
         throw new WrongStateError(`payout ${latest.payoutReference} is ${latest.status}; only a failed or returned payout is retried`, financing.status);
       }
+      // What a recourse claim netted of the proceeds paid the funder: only the rest is paid out.
+      assertProceedsLeftToPayAgain(financing, proceeds);
       const accounts = await financingAccounts(tx, financing);
-      const amount = latest ? amountToPayAgain(latest) : toDecimal(financing.netDisbursement);
+      const amount = proceeds.awaiting;
       const payout = await openPayoutAttempt(tx, financing, accounts, (latest?.attempt ?? 0) + 1, amount, actor.userId, now, requestKey);
       if (!payout) throw new ValidationError([{ path: ['financingId'], message: 'the supplier has no bank account registered: register one first' }], 'BANK_ACCOUNT_MISSING');
       await moveFinancing(tx, financing, 'DISBURSING', `payout retried as ${payout.payoutReference}`, now, {}, { userId: actor.userId, partyId: actor.partyId });

@@ -1,7 +1,8 @@
 import type { PayoutView } from '../../bank/bank-adapter';
 import { postingEntries } from '../../domain/ledger-rules';
+import { WrongStateError } from '../../domain/errors';
 import { AmountError, Decimal, formatAmount, parseAmount, type Currency } from '../../domain/money';
-import type { Financing, Payout, PrismaClient } from '../client';
+import type { Financing, Payout, Prisma, PrismaClient } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
 import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { lockAccounts } from './ledger/locks';
@@ -75,6 +76,64 @@ export function amountToPayAgain(payout: Pick<Payout, 'status' | 'amount' | 'ret
   if (payout.status === 'RETURNED') return toDecimal(payout.returnedAmount ?? payout.amount);
   if (payout.status === 'FAILED') return toDecimal(payout.amount);
   return new Decimal(0);
+}
+
+/** The key of a financing's recourse posting (servicing-store.ts): its metadata says what the claim netted of the proceeds awaiting a retry. */
+export function recoursePostingKey(financingId: string): string {
+  return `financing:${financingId}:recourse`;
+}
+
+/** What a recourse claim netted of a financing's proceeds awaiting a retry, and of which payout attempt's (0: disbursed without a payout). */
+export interface RecourseNetting {
+  proceedsNetted: string;
+  nettedPayoutAttempt: number;
+}
+
+function nettingOf(metadata: Prisma.JsonValue | undefined): { proceedsNetted: Decimal; attempt: number } | null {
+  if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) return null;
+  const { proceedsNetted, nettedPayoutAttempt } = metadata as Partial<Record<keyof RecourseNetting, unknown>>;
+  if (typeof proceedsNetted !== 'string' || typeof nettedPayoutAttempt !== 'number') return null;
+  return { proceedsNetted: toDecimal(proceedsNetted), attempt: nettedPayoutAttempt };
+}
+
+export interface ProceedsAwaitingRetry {
+  /** The last payout attempt, if any. */
+  latest: Payout | null;
+  /** What the last attempt left to pay again (amountToPayAgain; the net disbursement when there was none). */
+  toPayAgain: Decimal;
+  /** Of that, what a recourse claim netted against what the supplier owed, as far as the claim still stands. */
+  nettedByRecourse: Decimal;
+  /** What is still in the supplier's settlement account for the retry: toPayAgain less nettedByRecourse. */
+  awaiting: Decimal;
+}
+
+/**
+ * A disbursed financing's proceeds waiting in the supplier's settlement account for a person's
+ * retry: what the last attempt left to pay again, less what a recourse claim netted of that very
+ * attempt's money (the claim's RECOURSE posting records it; money the claim gave back later,
+ * RECOURSE_RETURNED, waits again as far as it restores the proceeds). Nothing waits while the
+ * last attempt is open or settled, or once a retry after the claim opened a new attempt.
+ * awaitingPayoutRetry (balance-payout-store.ts) sums the same figure in SQL.
+ */
+export async function proceedsAwaitingRetry(db: Tx | PrismaClient, financing: Pick<Financing, 'id' | 'disbursementTransactionId' | 'netDisbursement' | 'recourseClaimed'>): Promise<ProceedsAwaitingRetry> {
+  const latest = await db.payout.findFirst({ where: { financingId: financing.id }, orderBy: { attempt: 'desc' } });
+  const toPayAgain = !financing.disbursementTransactionId ? new Decimal(0) : latest ? amountToPayAgain(latest) : toDecimal(financing.netDisbursement);
+  const recourse = await db.ledgerTransaction.findUnique({ where: { idempotencyKey: recoursePostingKey(financing.id) }, select: { metadata: true } });
+  const netting = nettingOf(recourse?.metadata);
+  const nettedByRecourse =
+    netting && netting.attempt === (latest?.attempt ?? 0) ? Decimal.max(Decimal.min(netting.proceedsNetted, toDecimal(financing.recourseClaimed), toPayAgain), 0) : new Decimal(0);
+  return { latest, toPayAgain, nettedByRecourse, awaiting: toPayAgain.minus(nettedByRecourse) };
+}
+
+/**
+ * Refuses a retry that has nothing to pay out because the recourse claim netted all that the last
+ * attempt left against what the supplier owed: the proceeds paid the funder instead.
+ */
+export function assertProceedsLeftToPayAgain(financing: Pick<Financing, 'status' | 'currency'>, proceeds: ProceedsAwaitingRetry): void {
+  if (proceeds.awaiting.gt(0) || !proceeds.nettedByRecourse.gt(0)) return;
+  const currency = financing.currency as Currency;
+  const what = proceeds.latest ? `the ${formatAmount(proceeds.toPayAgain, currency)} ${currency} payout ${proceeds.latest.payoutReference} left to pay again` : `the ${formatAmount(proceeds.toPayAgain, currency)} ${currency} of proceeds`;
+  throw new WrongStateError(`${what} was used by the recourse claim against what the supplier owed: nothing is left to pay out`, financing.status);
 }
 
 /**

@@ -19,11 +19,13 @@ import {
 import type { AllocationSource, Financing, Prisma, PrismaClient, ProgramTerms, RepaymentAllocation } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
 import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
+import { awaitingPayoutRetry } from './balance-payout-store';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { notifyParties } from './operator-notices';
 import { postTransaction, reverseTransaction } from './ledger/postings';
 import { recordOverpaidException } from './inbound-exception-store';
+import { proceedsAwaitingRetry, recoursePostingKey, type RecourseNetting } from './payout-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
@@ -677,7 +679,9 @@ export interface RecourseResult {
  * Recourse (追索): first everything already in the collection account goes through the
  * waterfall by value date and the penalty of the day is charged, so the supplier is asked only
  * for the shortfall; then what is still owed is claimed from the supplier's settlement account,
- * as far as its balance allows, and run through the waterfall. Once per financing; the rest
+ * as far as its balance allows, and run through the waterfall. The financing's own proceeds
+ * awaiting a payout retry are netted first (the retry then pays out only the rest); other
+ * financings' proceeds awaiting theirs are not taken. Once per financing; the rest
  * stays outstanding (and keeps accruing penalty) until paid.
  */
 export async function claimRecourse(prisma: PrismaClient, financingId: string, now = new Date()): Promise<RecourseResult> {
@@ -695,17 +699,24 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
     }
     // The settlement account was locked with the others when the book was opened: two of the
     // supplier's financings claiming on the same day are served one after the other, each from
-    // what the other left.
-    const available = (await getBalance(tx, accounts.supplierSettlement)).available;
+    // what the other left. This financing's own proceeds awaiting a payout retry are netted
+    // first (the funder's advance that never left); other financings' proceeds awaiting theirs
+    // are left to those retries.
+    const own = await proceedsAwaitingRetry(tx, financing);
+    const others = Decimal.max((await awaitingPayoutRetry(tx, financing.supplierPartyId, currency)).minus(own.awaiting), 0);
+    const available = (await getBalance(tx, accounts.supplierSettlement)).available.minus(others);
     const claim = Decimal.min(available, owed);
     if (claim.lte(0)) return { claimed: formatAmount(new Decimal(0), currency), outstandingAfter: formatAmount(owed, currency) };
+    const netted = Decimal.min(claim, own.awaiting);
+    // What the retry of that payout no longer pays (proceedsAwaitingRetry reads it back).
+    const netting: RecourseNetting | Record<string, never> = netted.gt(0) ? { proceedsNetted: netted.toFixed(), nettedPayoutAttempt: own.latest?.attempt ?? 0 } : {};
     await postTransaction(tx, {
-      idempotencyKey: `financing:${financingId}:recourse`,
+      idempotencyKey: recoursePostingKey(financingId),
       code: 'RECOURSE',
       description: `追索 recourse ${financing.financingNumber}`,
       effectiveAt: book.now,
       inOpenDay: true,
-      metadata: { financingId },
+      metadata: { financingId, ...netting },
       entries: postingEntries('RECOURSE', claim, currency, { supplierSettlement: accounts.supplierSettlement, collection: accounts.collection }),
     });
     await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed() } });
