@@ -448,17 +448,6 @@ async function bookOutOfSuspense(
 }
 
 /**
- * The feed's credit is a statement credit already parked in suspense that stays where it is:
- * nothing is booked, and the parked exception names the feed's line, which is kept by it from
- * now on. Either the money cannot reach the account it was paid to (the route parks it: it stays
- * parked, for the operators as before), or operators have already resolved the parked money
- * (applied, refunded or written off): it left suspense once and the bank holds it once. Unless
- * it went to the very account the feed names, the operators are told that the payer meant that
- * account, for a person to put right (a ledger adjustment, or the refund's payer asked). The
- * feed's line of the statement line's bank reference with another amount is kept likewise, and
- * told: which of the bank's records is right is for a person to find out.
- */
-/**
  * Whether suspense still holds the whole of the parked line for its exception: not when a refund
  * of it reached the payer and the payer's bank sent back only part (reopenRefundedException).
  */
@@ -467,6 +456,19 @@ function heldWhole(parked: ParkedStatementCredit): boolean {
   return heldAmount !== null && heldAmount.equals(amount);
 }
 
+/**
+ * The feed's credit is a statement credit already parked in suspense that stays where it is:
+ * nothing is booked, and the parked exception names the feed's line, which is kept by it from
+ * now on. Either the money cannot reach the account it was paid to (the route parks it: it stays
+ * parked, for the operators as before), or operators have already resolved the parked money
+ * (applied, refunded or written off): it left suspense once and the bank holds it once. Unless
+ * it went to the very account the feed names, the operators are told that the payer meant that
+ * account, for a person to put right (a ledger adjustment, or the refund's payer asked). The
+ * feed's line of the statement line's bank reference with another amount is kept likewise, and
+ * told: which of the bank's records is right is for a person to find out. So is parked money a
+ * refund took out of suspense and the payer's bank sent back only in part: the rest is the
+ * payer's, and what came back waits for the operators under its exception.
+ */
 async function keepParked(tx: Tx, credit: InboundCredit, parked: ParkedStatementCredit, route: Route): Promise<UnbookedCredit> {
   const exception = await tx.inboundException.update({ where: { id: parked.exception.id }, data: { feedBankReference: credit.bankReference } });
   if (parked.sameMoney && parked.exception.status !== 'RESOLVED' && !heldWhole(parked)) {
