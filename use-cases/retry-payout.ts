@@ -2,7 +2,7 @@ import { assertPermitted, type Actor } from '../domain/actor';
 import { WrongStateError } from '../domain/errors';
 import { assertMayRetryPayout } from '../domain/financing-rules';
 import { findVisibleFinancing } from '../prisma/stores/financing-store';
-import { assertProceedsLeftToPayAgain, proceedsAwaitingRetry } from '../prisma/stores/payout-store';
+import { assertProceedsLeftToPayAgain, proceedsOfFinancingAwaitingRetry } from '../prisma/stores/payout-store';
 import { originationOf, type FinancingOrigination } from '../workflows/contracts/financing';
 import { retryPayoutWithStart, sendRetryPayout } from '../workflows/client/financing-client';
 import { actorOf } from './actor-of';
@@ -26,10 +26,9 @@ export async function retryPayout(ctx: UseCaseContext, actor: Actor, financingId
     // returned: a new run of the workflow pays the next attempt. Asked only when the last payout
     // failed or came back and the recourse claim left something of it, so no run is started to
     // wait for a retry that cannot come.
-    const proceeds = await proceedsAwaitingRetry(ctx.prisma, financing);
-    const latest = proceeds.latest;
+    const latest = await ctx.prisma.payout.findFirst({ where: { financingId: financing.id }, orderBy: { attempt: 'desc' } });
     if (latest?.status !== 'FAILED' && latest?.status !== 'RETURNED') throw new WrongStateError(`the financing is ${financing.status}: no payout is waiting for a retry`, financing.status);
-    assertProceedsLeftToPayAgain(financing, proceeds);
+    assertProceedsLeftToPayAgain(financing, await proceedsOfFinancingAwaitingRetry(ctx.prisma, financing.id), latest);
     retried = await retryPayoutWithStart(ctx.temporal, { taskQueue: ctx.taskQueue, financingId: financing.id, settings: ctx.financingSettings, origination: await storedOriginationOf(ctx, financing.id), args, updateId });
   }
   ctx.logger.info({ financingId: financing.id, payoutId: retried.payoutId }, 'payout retried');

@@ -10,9 +10,9 @@ import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { postTransaction } from './ledger/postings';
 import { currentPayoutAccount } from './payout-account-store';
+import { proceedsAwaitingRetry } from './payout-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
-import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 
 // A balance paid out to its owner's own bank account (docs/ledger.md, "Payouts of a balance"):
@@ -74,24 +74,13 @@ export async function findBalancePayoutReplay(prisma: PrismaClient, actor: Pick<
 }
 
 /**
- * Money in a supplier's settlement account that a failed or returned disbursement payout left
- * there, waiting for a person to pay it again (retryPayout): all of a failed payout, what came
- * back of a returned one, the net disbursement of one disbursed without a payout account; less
- * what a recourse claim netted of it against what the supplier owed (proceedsAwaitingRetry,
- * payout-store.ts, is the same figure for one financing). The financing's workflow waits for that
- * retry, so the money is not withdrawable.
+ * Money in a supplier's settlement account that failed or returned disbursement payouts left
+ * there, waiting for a person to pay it again (retryPayout), less what recourse netted of it
+ * (proceedsAwaitingRetry, payout-store.ts). The financings' workflows wait for those retries,
+ * so the money is not withdrawable.
  */
 export async function awaitingPayoutRetry(db: Tx | PrismaClient, supplierPartyId: string, currency: Currency): Promise<Decimal> {
-  const [row] = await db.$queryRaw<[{ awaiting: string }]>`
-    SELECT COALESCE(SUM(GREATEST(a.to_pay_again - a.netted, 0)), 0)::text AS awaiting
-      FROM (SELECT CASE WHEN p.id IS NULL THEN f.net_disbursement WHEN p.status = 'FAILED' THEN p.amount ELSE COALESCE(p.returned_amount, p.amount) END AS to_pay_again,
-                   CASE WHEN r.metadata->>'nettedPayoutAttempt' = COALESCE(p.attempt, 0)::text THEN LEAST((r.metadata->>'proceedsNetted')::numeric, f.recourse_claimed) ELSE 0 END AS netted
-              FROM financing f
-              LEFT JOIN LATERAL (SELECT id, attempt, status, amount, returned_amount FROM payout WHERE financing_id = f.id ORDER BY attempt DESC LIMIT 1) p ON true
-              LEFT JOIN ledger_transaction r ON r.idempotency_key = 'financing:' || f.id::text || ':recourse'
-             WHERE f.supplier_party_id = ${supplierPartyId}::uuid AND f.currency = ${currency} AND f.disbursement_transaction_id IS NOT NULL
-               AND (p.id IS NULL OR p.status IN ('FAILED', 'RETURNED'))) a`;
-  return toDecimal(row.awaiting);
+  return (await proceedsAwaitingRetry(db, { supplierPartyId, currency })).reduce((sum, row) => sum.plus(row.awaiting), new Decimal(0));
 }
 
 export interface WithdrawableBalance {

@@ -12,7 +12,7 @@ import { releaseFinancing } from './financing-store';
 import { openEffectiveAt } from './ledger/accounting-days';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
 import { postTransaction } from './ledger/postings';
-import { assertProceedsLeftToPayAgain, proceedsAwaitingRetry } from './payout-store';
+import { assertProceedsLeftToPayAgain, proceedsOfFinancingAwaitingRetry } from './payout-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
@@ -304,13 +304,13 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
       if (!isOperator(actor) && !parties.includes(actor.partyId)) throw new NotFoundError('Financing', financingId);
       assertMayRetryPayout(financing, actor);
       if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing was disbursed to pay out`, financing.status);
-      const proceeds = await proceedsAwaitingRetry(tx, financing);
-      const { latest } = proceeds;
+      const latest = await tx.payout.findFirst({ where: { financingId }, orderBy: { attempt: 'desc' } });
+      const proceeds = await proceedsOfFinancingAwaitingRetry(tx, financingId);
       if (latest && latest.status !== 'FAILED' && latest.status !== 'RETURNED') {
         throw new WrongStateError(`payout ${latest.payoutReference} is ${latest.status}; only a failed or returned payout is retried`, financing.status);
       }
       // What a recourse claim netted of the proceeds paid the funder: only the rest is paid out.
-      assertProceedsLeftToPayAgain(financing, proceeds);
+      assertProceedsLeftToPayAgain(financing, proceeds, latest);
       const accounts = await financingAccounts(tx, financing);
       const amount = proceeds.awaiting;
       const payout = await openPayoutAttempt(tx, financing, accounts, (latest?.attempt ?? 0) + 1, amount, actor.userId, now, requestKey);

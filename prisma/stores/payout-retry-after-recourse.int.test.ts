@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf, startOfBusinessDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
@@ -5,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { createFinancingParties, TEST_FINANCING_WINDOWS } from '../../test/support/financings';
 import { createActor, type TestActor } from '../../test/support/parties';
 import { actorOf, registrationInput } from '../../test/support/receivables';
+import { MIGRATIONS_DIR } from '../migrate';
 import { withdrawableBalance } from './balance-payout-store';
 import { collectionAccountCode, openPartyAccounts, partyAccountCode } from './chart-of-accounts';
 import { disburse, registerBankAccount, retryPayout, reserveFunding } from './disbursement-store';
@@ -150,5 +153,26 @@ describe('a payout retried after recourse netted its proceeds', () => {
     expect([retried.attempt, retried.amount.toFixed(2)]).toEqual([2, '797866.67']);
     expect(await a.withdrawable()).toEqual(['0.00', '0.00', '0.00']);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+
+  it('holds what recourse netted on the financing, and a ledger written before the financing held it gets it back from the RECOURSE posting (the migration)', async () => {
+    const f = await payoutFailedLongAgo();
+    await receiveInboundCredit(db.prisma, { bankReference: `PART-${f.id}`, virtualAccountNumber: f.collectionVan, amount: '600000.00', currency: 'CNY', ...PAYER, receivedAt: f.at(39, 22) });
+    expect((await claimRecourse(db.prisma, f.id, f.at(40, 0, 30))).claimed).toBe('211705.80');
+    const netting = async () => {
+      const row = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
+      return [row.proceedsNetted.toFixed(2), row.nettedPayoutAttempt];
+    };
+    expect(await netting()).toEqual(['211705.80', 1]);
+    expect(await f.withdrawable()).toEqual(['586160.87', '586160.87', '0.00']);
+
+    // As the financing stood before it held the figure: only the posting's metadata had it.
+    await db.prisma.$executeRaw`UPDATE financing SET proceeds_netted = 0, netted_payout_attempt = NULL WHERE id = ${f.id}::uuid`;
+    expect(await f.withdrawable()).toEqual(['586160.87', '797866.67', '0.00']);
+    const migration = await readFile(join(MIGRATIONS_DIR, '20270103030000_financing_proceeds_netted', 'migration.sql'), 'utf8');
+    const backfill = migration.slice(migration.indexOf('UPDATE "financing"'));
+    await db.prisma.$executeRawUnsafe(backfill);
+    expect(await netting()).toEqual(['211705.80', 1]);
+    expect(await f.withdrawable()).toEqual(['586160.87', '586160.87', '0.00']);
   });
 });

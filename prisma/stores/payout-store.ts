@@ -2,7 +2,7 @@ import type { PayoutView } from '../../bank/bank-adapter';
 import { postingEntries } from '../../domain/ledger-rules';
 import { WrongStateError } from '../../domain/errors';
 import { AmountError, Decimal, formatAmount, parseAmount, type Currency } from '../../domain/money';
-import type { Financing, Payout, Prisma, PrismaClient } from '../client';
+import { Prisma, type Financing, type Payout, type PrismaClient } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
 import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { lockAccounts } from './ledger/locks';
@@ -68,38 +68,17 @@ function returnedAmountOf(view: PayoutView, payout: Payout): Decimal {
   return returned;
 }
 
-/**
- * What a failed or returned payout left waiting to be paid again: all of a failed one, what
- * came back of a returned one (the rest reached the beneficiary).
- */
-export function amountToPayAgain(payout: Pick<Payout, 'status' | 'amount' | 'returnedAmount'>): Decimal {
-  if (payout.status === 'RETURNED') return toDecimal(payout.returnedAmount ?? payout.amount);
-  if (payout.status === 'FAILED') return toDecimal(payout.amount);
-  return new Decimal(0);
-}
-
-/** The key of a financing's recourse posting (servicing-store.ts): its metadata says what the claim netted of the proceeds awaiting a retry. */
+/** The key of a financing's recourse posting (servicing-store.ts): one claim per financing. */
 export function recoursePostingKey(financingId: string): string {
   return `financing:${financingId}:recourse`;
 }
 
-/** What a recourse claim netted of a financing's proceeds awaiting a retry, and of which payout attempt's (0: disbursed without a payout). */
-export interface RecourseNetting {
-  proceedsNetted: string;
-  nettedPayoutAttempt: number;
-}
-
-function nettingOf(metadata: Prisma.JsonValue | undefined): { proceedsNetted: Decimal; attempt: number } | null {
-  if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) return null;
-  const { proceedsNetted, nettedPayoutAttempt } = metadata as Partial<Record<keyof RecourseNetting, unknown>>;
-  if (typeof proceedsNetted !== 'string' || typeof nettedPayoutAttempt !== 'number') return null;
-  return { proceedsNetted: toDecimal(proceedsNetted), attempt: nettedPayoutAttempt };
-}
-
-export interface ProceedsAwaitingRetry {
-  /** The last payout attempt, if any. */
-  latest: Payout | null;
-  /** What the last attempt left to pay again (amountToPayAgain; the net disbursement when there was none). */
+/** One disbursed financing's proceeds waiting in its supplier's settlement account for a person's retry. */
+export interface ProceedsAwaiting {
+  financingId: string;
+  /** The last payout attempt (0: disbursed without a payout). */
+  attempt: number;
+  /** What the last attempt left to pay again: all of a failed one, what came back of a returned one, the net disbursement when there was none. */
   toPayAgain: Decimal;
   /** Of that, what a recourse claim netted against what the supplier owed, as far as the claim still stands. */
   nettedByRecourse: Decimal;
@@ -108,31 +87,46 @@ export interface ProceedsAwaitingRetry {
 }
 
 /**
- * A disbursed financing's proceeds waiting in the supplier's settlement account for a person's
- * retry: what the last attempt left to pay again, less what a recourse claim netted of that very
- * attempt's money (the claim's RECOURSE posting records it; money the claim gave back later,
- * RECOURSE_RETURNED, waits again as far as it restores the proceeds). Nothing waits while the
- * last attempt is open or settled, or once a retry after the claim opened a new attempt.
- * awaitingPayoutRetry (balance-payout-store.ts) sums the same figure in SQL.
+ * Disbursed financings whose proceeds wait for a person's retry (retryPayout), of one financing
+ * or of one supplier in one currency: one row each. What waits is what the last attempt left to
+ * pay again, less what a recourse claim netted of that very attempt's money (`proceeds_netted`;
+ * money the claim gave back later, RECOURSE_RETURNED, waits again as far as it restores the
+ * proceeds). Nothing waits while the last attempt is open or settled, or once a retry after the
+ * claim opened a new attempt. The one place this rule is written: a withdrawal sums the
+ * supplier's rows, a retry takes its financing's, recourse sums the others'.
  */
-export async function proceedsAwaitingRetry(db: Tx | PrismaClient, financing: Pick<Financing, 'id' | 'disbursementTransactionId' | 'netDisbursement' | 'recourseClaimed'>): Promise<ProceedsAwaitingRetry> {
-  const latest = await db.payout.findFirst({ where: { financingId: financing.id }, orderBy: { attempt: 'desc' } });
-  const toPayAgain = !financing.disbursementTransactionId ? new Decimal(0) : latest ? amountToPayAgain(latest) : toDecimal(financing.netDisbursement);
-  const recourse = await db.ledgerTransaction.findUnique({ where: { idempotencyKey: recoursePostingKey(financing.id) }, select: { metadata: true } });
-  const netting = nettingOf(recourse?.metadata);
-  const nettedByRecourse =
-    netting && netting.attempt === (latest?.attempt ?? 0) ? Decimal.max(Decimal.min(netting.proceedsNetted, toDecimal(financing.recourseClaimed), toPayAgain), 0) : new Decimal(0);
-  return { latest, toPayAgain, nettedByRecourse, awaiting: toPayAgain.minus(nettedByRecourse) };
+export async function proceedsAwaitingRetry(db: Tx | PrismaClient, of: { financingId: string } | { supplierPartyId: string; currency: Currency }): Promise<ProceedsAwaiting[]> {
+  const scope = 'financingId' in of ? Prisma.sql`f.id = ${of.financingId}::uuid` : Prisma.sql`f.supplier_party_id = ${of.supplierPartyId}::uuid AND f.currency = ${of.currency}`;
+  const rows = await db.$queryRaw<{ financing_id: string; attempt: number; to_pay_again: string; netted: string }[]>`
+    SELECT a.financing_id, a.attempt, a.to_pay_again::text, LEAST(a.netted, a.to_pay_again)::text AS netted
+      FROM (SELECT f.id AS financing_id, COALESCE(p.attempt, 0) AS attempt,
+                   CASE WHEN p.id IS NULL THEN f.net_disbursement WHEN p.status = 'FAILED' THEN p.amount ELSE COALESCE(p.returned_amount, p.amount) END AS to_pay_again,
+                   CASE WHEN f.netted_payout_attempt = COALESCE(p.attempt, 0) THEN LEAST(f.proceeds_netted, f.recourse_claimed) ELSE 0 END AS netted
+              FROM financing f
+              LEFT JOIN LATERAL (SELECT id, attempt, status, amount, returned_amount FROM payout WHERE financing_id = f.id ORDER BY attempt DESC LIMIT 1) p ON true
+             WHERE ${scope} AND f.disbursement_transaction_id IS NOT NULL
+               AND (p.id IS NULL OR p.status IN ('FAILED', 'RETURNED'))) a`;
+  return rows.map((row) => {
+    const toPayAgain = toDecimal(row.to_pay_again);
+    const nettedByRecourse = Decimal.max(toDecimal(row.netted), 0);
+    return { financingId: row.financing_id, attempt: row.attempt, toPayAgain, nettedByRecourse, awaiting: toPayAgain.minus(nettedByRecourse) };
+  });
+}
+
+/** What one financing's proceeds awaiting a retry come to (nothing waiting: all zero). */
+export async function proceedsOfFinancingAwaitingRetry(db: Tx | PrismaClient, financingId: string): Promise<ProceedsAwaiting> {
+  const [row] = await proceedsAwaitingRetry(db, { financingId });
+  return row ?? { financingId, attempt: 0, toPayAgain: new Decimal(0), nettedByRecourse: new Decimal(0), awaiting: new Decimal(0) };
 }
 
 /**
  * Refuses a retry that has nothing to pay out because the recourse claim netted all that the last
  * attempt left against what the supplier owed: the proceeds paid the funder instead.
  */
-export function assertProceedsLeftToPayAgain(financing: Pick<Financing, 'status' | 'currency'>, proceeds: ProceedsAwaitingRetry): void {
+export function assertProceedsLeftToPayAgain(financing: Pick<Financing, 'status' | 'currency'>, proceeds: ProceedsAwaiting, latest: Pick<Payout, 'payoutReference'> | null): void {
   if (proceeds.awaiting.gt(0) || !proceeds.nettedByRecourse.gt(0)) return;
   const currency = financing.currency as Currency;
-  const what = proceeds.latest ? `the ${formatAmount(proceeds.toPayAgain, currency)} ${currency} payout ${proceeds.latest.payoutReference} left to pay again` : `the ${formatAmount(proceeds.toPayAgain, currency)} ${currency} of proceeds`;
+  const what = latest ? `the ${formatAmount(proceeds.toPayAgain, currency)} ${currency} payout ${latest.payoutReference} left to pay again` : `the ${formatAmount(proceeds.toPayAgain, currency)} ${currency} of proceeds`;
   throw new WrongStateError(`${what} was used by the recourse claim against what the supplier owed: nothing is left to pay out`, financing.status);
 }
 

@@ -19,13 +19,12 @@ import {
 import type { AllocationSource, Financing, Prisma, PrismaClient, ProgramTerms, RepaymentAllocation } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
 import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
-import { awaitingPayoutRetry } from './balance-payout-store';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { notifyParties } from './operator-notices';
 import { postTransaction, reverseTransaction } from './ledger/postings';
 import { recordOverpaidException } from './inbound-exception-store';
-import { proceedsAwaitingRetry, recoursePostingKey, type RecourseNetting } from './payout-store';
+import { proceedsAwaitingRetry, recoursePostingKey } from './payout-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
@@ -702,14 +701,15 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
     // what the other left. This financing's own proceeds awaiting a payout retry are netted
     // first (the funder's advance that never left); other financings' proceeds awaiting theirs
     // are left to those retries.
-    const own = await proceedsAwaitingRetry(tx, financing);
-    const others = Decimal.max((await awaitingPayoutRetry(tx, financing.supplierPartyId, currency)).minus(own.awaiting), 0);
+    const waiting = await proceedsAwaitingRetry(tx, { supplierPartyId: financing.supplierPartyId, currency });
+    const own = waiting.find((row) => row.financingId === financingId);
+    const others = waiting.reduce((sum, row) => (row === own ? sum : sum.plus(row.awaiting)), new Decimal(0));
     const available = (await getBalance(tx, accounts.supplierSettlement)).available.minus(others);
     const claim = Decimal.min(available, owed);
     if (claim.lte(0)) return { claimed: formatAmount(new Decimal(0), currency), outstandingAfter: formatAmount(owed, currency) };
-    const netted = Decimal.min(claim, own.awaiting);
-    // What the retry of that payout no longer pays (proceedsAwaitingRetry reads it back).
-    const netting: RecourseNetting | Record<string, never> = netted.gt(0) ? { proceedsNetted: netted.toFixed(), nettedPayoutAttempt: own.latest?.attempt ?? 0 } : {};
+    // What the retry of that payout no longer pays out (proceedsAwaitingRetry reads it back).
+    const netted = own ? Decimal.min(claim, own.awaiting) : new Decimal(0);
+    const netting = own && netted.gt(0) ? { proceedsNetted: netted.toFixed(), nettedPayoutAttempt: own.attempt } : null;
     await postTransaction(tx, {
       idempotencyKey: recoursePostingKey(financingId),
       code: 'RECOURSE',
@@ -719,7 +719,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
       metadata: { financingId, ...netting },
       entries: postingEntries('RECOURSE', claim, currency, { supplierSettlement: accounts.supplierSettlement, collection: accounts.collection }),
     });
-    await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed() } });
+    await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed(), ...netting } });
     await reread(book);
     const row = await allocate(book, { amount: claim, valueDate: today, idempotencyKey: recourseAllocationKey(financingId), source: 'RECOURSE', inboundCreditId: null, inboundExceptionId: null });
     return { claimed: formatAmount(claim, currency), outstandingAfter: storedAmount(row.outstandingAfter, currency) };
