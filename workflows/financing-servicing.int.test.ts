@@ -366,4 +366,26 @@ describe('servicing on the time-skipping server', () => {
       await money.expectLedgerWhole();
     });
   });
+  it('stops waiting for a payout retry once recourse used all the proceeds and the financing is settled: no retry can pay anything out', async () => {
+    await worker.runUntil(async () => {
+      await stack.bank.script({ behaviour: 'FAIL', reason: '账户已销户 account closed' });
+      const run = await money.disbursed({ recourse: true, recourseAfterDays: 30 }, 'PAYOUT_FAILED');
+      // Nobody retries. The supplier has 500,000.00 of its own beside the 787,200.00 of proceeds.
+      await money.pay(await money.virtualAccountOf(run.supplierCode), '500000.00', '深圳市华强精密电子有限公司');
+      await money.sleepUntil(addDays(run.dueDate, 30));
+      // D+30: 800,000.00 + 30 × 400.00 = 812,000.00 owed and claimed whole, the proceeds first.
+      await expect.poll(async () => (await financingOf(run.financingId)).status, { timeout: 20_000 }).toBe('SETTLED');
+      const financing = await financingOf(run.financingId);
+      expect([financing.recourseClaimed, financing.proceedsNetted].map((value) => value.toFixed(2))).toEqual(['812000.00', '787200.00']);
+      expect(await money.balance(run.supplierCode)).toBe('475200.00');
+      // The workflow ends rather than wait for ever for a retry the database refuses.
+      const handle = env.client.workflow.getHandle(workflowIds.financing(run.financingId));
+      await expect.poll(async () => (await handle.describe()).status.name, { timeout: 30_000 }).toBe('COMPLETED');
+      expect(((await handle.result()) as { status: string }).status).toBe('SETTLED');
+      expect(await api.call(run.supplier.token, RETRY, { id: globalId('Financing', run.financingId) })).toMatchObject({ __typename: 'WrongStateError', code: 'WRONG_STATE' });
+      expect((await db.prisma.payout.findMany({ where: { financingId: run.financingId } })).map((row) => row.status)).toEqual(['FAILED']);
+      await record(run.financingId, 'financing-proceeds-used-by-recourse');
+      await money.expectLedgerWhole();
+    });
+  });
 });
