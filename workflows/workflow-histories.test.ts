@@ -60,6 +60,9 @@ const SINCE_VALUE_DATING = [
   // workflow (the `retry-after-watch` patch) and by a new run once the workflow had ended.
   'financing-payout-returned-after-watch',
   'financing-retried-after-the-workflow-ended',
+  // A failed payout nobody retried, whose proceeds recourse used in full: the run ends once the
+  // financing is settled (the `proceeds-used-by-recourse` patch).
+  'financing-proceeds-used-by-recourse',
 ];
 
 /** The payouts of a balance (withdrawals, fee sweeps and refunds to a payer), each in its own workflow. */

@@ -119,12 +119,17 @@ export async function proceedsOfFinancingAwaitingRetry(db: Tx | PrismaClient, fi
   return row ?? { financingId, attempt: 0, toPayAgain: new Decimal(0), nettedByRecourse: new Decimal(0), awaiting: new Decimal(0) };
 }
 
+/** Whether the recourse claim netted all that the last attempt left to pay again: no retry can pay anything out. */
+export function usedByRecourse(proceeds: ProceedsAwaiting): boolean {
+  return proceeds.nettedByRecourse.gt(0) && !proceeds.awaiting.gt(0);
+}
+
 /**
  * Refuses a retry that has nothing to pay out because the recourse claim netted all that the last
  * attempt left against what the supplier owed: the proceeds paid the funder instead.
  */
 export function assertProceedsLeftToPayAgain(financing: Pick<Financing, 'status' | 'currency'>, proceeds: ProceedsAwaiting, latest: Pick<Payout, 'payoutReference'> | null): void {
-  if (proceeds.awaiting.gt(0) || !proceeds.nettedByRecourse.gt(0)) return;
+  if (!usedByRecourse(proceeds)) return;
   const currency = financing.currency as Currency;
   const what = latest ? `the ${formatAmount(proceeds.toPayAgain, currency)} ${currency} payout ${latest.payoutReference} left to pay again` : `the ${formatAmount(proceeds.toPayAgain, currency)} ${currency} of proceeds`;
   throw new WrongStateError(`${what} was used by the recourse claim against what the supplier owed: nothing is left to pay out`, financing.status);

@@ -3,7 +3,7 @@ import { BankRequestRejectedError, BankTimeoutError, type BankAdapter, type Payo
 import type { Actor } from '../../domain/actor';
 import type { PayoutPurpose, PayoutStatus, PrismaClient } from '../../prisma/client';
 import { retryPayout } from '../../prisma/stores/disbursement-store';
-import { recordPayoutOutcome } from '../../prisma/stores/payout-store';
+import { proceedsOfFinancingAwaitingRetry, recordPayoutOutcome, usedByRecourse } from '../../prisma/stores/payout-store';
 import { storedAmount } from '../../prisma/stores/to-decimal';
 
 export interface PayoutActivityDependencies {
@@ -78,6 +78,11 @@ export function createPayoutActivities({ prisma, logger, bank }: PayoutActivityD
       const view = await bank.queryPayout(instruction.payoutReference);
       if (!view) return status === 'SUBMITTED' || status === 'UNKNOWN' ? submit(input.payoutId, input.at) : status;
       return (await recordPayoutOutcome(prisma, input.payoutId, { kind: 'BANK', view }, input.at)).status;
+    },
+
+    /** Whether recourse used all the proceeds the last failed or returned payout left: then no retry can come. */
+    async proceedsUsedByRecourse(input: { financingId: string }): Promise<boolean> {
+      return usedByRecourse(await proceedsOfFinancingAwaitingRetry(prisma, input.financingId));
     },
 
     async retryPayout(input: { financingId: string; actor: Actor; requestKey: string; at: Date }): Promise<{ payoutId: string }> {

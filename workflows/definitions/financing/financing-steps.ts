@@ -73,6 +73,11 @@ export function checkPayout(run: FinancingRun, payoutId: string) {
   return runStep(run, 'checkPayout', () => bank.checkPayout({ payoutId, at: new Date() }));
 }
 
+/** Whether recourse used all the proceeds awaiting a retry (payout.ts asks once the financing is settled). */
+export function proceedsUsedByRecourse(run: FinancingRun) {
+  return runStep(run, 'proceedsUsedByRecourse', () => databaseStep.proceedsUsedByRecourse({ financingId: run.financingId }));
+}
+
 export function accruePenalty(run: FinancingRun, today: IsoDate) {
   return runStep(run, 'accruePenalty', () => databaseStep.accruePenalty({ financingId: run.financingId, today, at: new Date() }));
 }

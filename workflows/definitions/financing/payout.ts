@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { PayoutProgress } from '../../contracts/financing';
-import { checkPayout, notify, submitPayout } from './financing-steps';
+import { checkPayout, notify, proceedsUsedByRecourse, submitPayout } from './financing-steps';
 import { followMoney, rest, type FinancingRun } from './financing-run';
 import { VALUE_DATED_SERVICING_PATCH } from './servicing';
 
@@ -25,6 +25,14 @@ export const RETURN_WATCH_DAYS = 5;
  * Runs before it ended the payout loop at the end of the watch.
  */
 export const RETRY_AFTER_WATCH_PATCH = 'retry-after-watch';
+
+/**
+ * The change that ends the wait for a retry when none can come (docs/workflows/financing.md,
+ * "Retry after recourse"): once the financing is settled, the payout step asks whether recourse
+ * used all the proceeds the failed or returned payout left, and if so it is done. Runs before it
+ * waited for ever for a retry the database refuses.
+ */
+export const PROCEEDS_USED_BY_RECOURSE_PATCH = 'proceeds-used-by-recourse';
 
 type PayoutStatus = Awaited<ReturnType<typeof submitPayout>>;
 
@@ -52,9 +60,15 @@ export async function payOut(run: FinancingRun, start: PayoutProgress): Promise<
         run.payout.done = true;
         return;
       }
-      case 'AWAITING_RETRY':
-        progress = { step: 'SUBMITTING', payoutId: await awaitRetry(run) };
+      case 'AWAITING_RETRY': {
+        const payoutId = await awaitRetry(run);
+        if (payoutId === null) {
+          run.payout.done = true;
+          return;
+        }
+        progress = { step: 'SUBMITTING', payoutId };
         break;
+      }
       case 'SUBMITTING':
         progress = await afterAnswer(run, progress.payoutId, await submitPayout(run, progress.payoutId), PAYOUT_POLL_FIRST_MS);
         break;
@@ -97,12 +111,28 @@ async function failed(run: FinancingRun, payoutId: string): Promise<PayoutProgre
   return { step: 'AWAITING_RETRY' };
 }
 
-/** Waits for the retryPayout Update, which opens the next attempt. */
-async function awaitRetry(run: FinancingRun): Promise<string> {
-  run.payout.waiting = true;
-  await rest(run, 'payout', () => run.payout.retriedId !== null);
-  const payoutId = run.payout.retriedId as string;
-  run.payout.retriedId = null;
-  run.payout.waiting = false;
-  return payoutId;
+/**
+ * Waits for the retryPayout Update, which opens the next attempt; null when no retry can come.
+ * Once the financing is settled the database is asked, once per run, whether recourse used all
+ * the proceeds the payout left (PROCEEDS_USED_BY_RECOURSE_PATCH); a retry that arrives meanwhile
+ * is taken. A run that replays a history from before the change keeps waiting as it did.
+ */
+async function awaitRetry(run: FinancingRun): Promise<string | null> {
+  let asked = false;
+  for (;;) {
+    run.payout.waiting = true;
+    await rest(run, 'payout', () => run.payout.retriedId !== null || (run.servicing.settled && !asked));
+    run.payout.waiting = false;
+    if (run.payout.retriedId === null) {
+      asked = true;
+      const used = patched(PROCEEDS_USED_BY_RECOURSE_PATCH) && (await proceedsUsedByRecourse(run));
+      if (run.payout.retriedId === null) {
+        if (used) return null;
+        continue;
+      }
+    }
+    const payoutId = run.payout.retriedId;
+    run.payout.retriedId = null;
+    return payoutId;
+  }
 }
