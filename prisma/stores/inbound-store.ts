@@ -287,9 +287,10 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   }
   const route = await routeOf(tx, credit.virtualAccountNumber, currency, credit.receivedAt);
   if (parked) {
-    const waiting = parked.exception.status !== 'RESOLVED';
-    if (waiting && parked.sameMoney && heldWhole(parked) && !park && !route.exception) return bookOutOfSuspense(tx, credit, people, parked, { amount, currency, effectiveAt, suspense: accounts.suspense, route });
-    return keepParked(tx, credit, parked, route);
+    const waiting = parked.exception.status !== 'RESOLVED' && parked.sameMoney;
+    const partRefunded = waiting && !heldWhole(parked);
+    if (waiting && !partRefunded && !park && !route.exception) return bookOutOfSuspense(tx, credit, people, parked, { amount, currency, effectiveAt, suspense: accounts.suspense, route });
+    return keepParked(tx, credit, parked, route, partRefunded);
   }
   let exception = park ?? route.exception;
   if (exception && opened) exception = { reason: 'NO_ACCOUNTS_IN_CURRENCY', detail: `the platform had no ${currency} accounts; ${exception.detail}` };
@@ -466,12 +467,12 @@ function heldWhole(parked: ParkedStatementCredit): boolean {
  * account, for a person to put right (a ledger adjustment, or the refund's payer asked). The
  * feed's line of the statement line's bank reference with another amount is kept likewise, and
  * told: which of the bank's records is right is for a person to find out. So is parked money a
- * refund took out of suspense and the payer's bank sent back only in part: the rest is the
- * payer's, and what came back waits for the operators under its exception.
+ * refund took out of suspense and the payer's bank sent back only in part (`partRefunded`): the
+ * rest is the payer's, and what came back waits for the operators under its exception.
  */
-async function keepParked(tx: Tx, credit: InboundCredit, parked: ParkedStatementCredit, route: Route): Promise<UnbookedCredit> {
+async function keepParked(tx: Tx, credit: InboundCredit, parked: ParkedStatementCredit, route: Route, partRefunded: boolean): Promise<UnbookedCredit> {
   const exception = await tx.inboundException.update({ where: { id: parked.exception.id }, data: { feedBankReference: credit.bankReference } });
-  if (parked.sameMoney && parked.exception.status !== 'RESOLVED' && !heldWhole(parked)) {
+  if (partRefunded) {
     const cameBack = `${formatAmount(toDecimal(parked.exception.heldAmount ?? 0), parked.exception.currency as Currency)} ${parked.exception.currency}`;
     await notifyOperators(
       tx,
