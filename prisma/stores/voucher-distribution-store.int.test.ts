@@ -198,11 +198,10 @@ describe('voucher maturity distribution', () => {
     // reserve, up to the part's confirmed 2,500,000.00): the financing is SETTLED and its
     // servicing ends. The core enterprise then pays the rest, 1,000,000.00: B's share is the
     // 250,000.00 still owed on its claim. The funder is whole, so all of it is B's (the reserve:
-    // 2,500,000.00 confirmed less the 2,250,000.00 paid before), and B's settlement account should
-    // hold 250,000.00 + 250,000.00 = 500,000.00 more than before the payments. Instead the share
-    // is posted to the settled financing's collection account, where no servicing step will ever
-    // allocate it (the feed parks money for a settled financing in suspense, this path does not):
-    // the 250,000.00 has no owner.
+    // 2,500,000.00 confirmed less the 2,250,000.00 paid before), and B's settlement account holds
+    // 250,000.00 + 250,000.00 = 500,000.00 more than before the payments. No servicing step wakes
+    // for a settled financing, so the distribution allocates the share itself: left in the
+    // collection account, the 250,000.00 would have no owner.
     const { fixture, holders, financingB, settlement, before } = await scenario();
     const afterDue = new Date(Date.now() + 61 * 24 * 60 * 60 * 1000);
     await distribute(await pay(fixture, '9000000.00'), afterDue);
@@ -215,6 +214,15 @@ describe('voucher maturity distribution', () => {
     expect(rest.finished.voucherStatus).toBe('PAID');
     expect(await balanceOf(collectionAccountCode(financingB, 'CNY'))).toBe('0.00');
     expect(await balanceOf(settlement(holders.b))).toBe(new Decimal(before.B).plus('500000.00').toFixed(2));
+    // Through the settled financing's own waterfall, in the distribution's transaction: its record
+    // shows the 500,000.00 returned to B, as when the core enterprise pays in full at once, and no
+    // wake-up is left for a workflow that has ended.
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: financingB } })).surplusReturned.toFixed(2)).toBe('500000.00');
+    expect(await db.prisma.financingWakeUp.count({ where: { financingId: financingB, cause: `voucher-distribution:${rest.plan.distributionId}` } })).toBe(0);
+    // A replayed batch pays nobody twice.
+    expect(await postVoucherDistributionBatch(db.prisma, rest.plan.distributionId, 0)).toMatchObject({ replayed: true });
+    expect(await balanceOf(settlement(holders.b))).toBe(new Decimal(before.B).plus('500000.00').toFixed(2));
+    expect(await db.prisma.repaymentAllocation.count({ where: { financingId: financingB } })).toBe(2);
   });
 
   it('lets exactly one of a transfer and a financing of the same part have its amount', async () => {
