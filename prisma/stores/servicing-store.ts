@@ -931,3 +931,22 @@ export async function allocateCreditBeforeRecourse(tx: Tx, financingId: string, 
   await allocate(book, collectionOf(book, { kind: 'CREDIT', ...credit }, businessDateOf(credit.receivedAt), credit.amount));
   return resultOf(book, false);
 }
+
+/**
+ * A voucher part's share that a distribution paid into the collection account of a financing
+ * already SETTLED (voucher-distribution-store.ts): allocated at once, in the distribution's
+ * transaction, since no servicing step wakes for a settled financing and the money would
+ * otherwise stay there, nobody's. It is allocated as the step would have allocated it: as of the
+ * day the bank received the issuer's payment, under the step's key for the share, so a share is
+ * allocated once whichever path gets to it (a replayed batch finds it allocated and changes
+ * nothing). The funder is whole, so the waterfall returns it to the holder as surplus, up to the
+ * part's confirmed amount, and the financing's repayments and `surplusReturned` show it as they
+ * would had the issuer paid it all at once. The caller has locked the financing's row for update.
+ */
+export async function allocateVoucherShareOfSettled(tx: Tx, financingId: string, share: { transactionId: string; amount: Decimal; receivedAt: Date }, now: Date): Promise<RepaymentAllocation | null> {
+  if (await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: voucherShareKey(financingId, share.transactionId) }, select: { id: true } })) return null;
+  const financing = await lockFinancing(tx, financingId);
+  assertServicing(financing);
+  const book = await openBook(tx, financing, now);
+  return allocate(book, collectionOf(book, { kind: 'VOUCHER_SHARE', id: share.transactionId, amount: share.amount, receivedAt: share.receivedAt }, businessDateOf(share.receivedAt), share.amount));
+}

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../../domain/business-date';
+import { Decimal } from '../../domain/money';
 import { LimitExceededError } from '../../domain/errors';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { createFinancingParties, TEST_FINANCING_WINDOWS, type FinancingParties } from '../../test/support/financings';
@@ -17,6 +18,7 @@ import { reserveHold } from './ledger/holds';
 import { verifyLedgerInvariants } from './ledger/invariants';
 import { finishVoucherDistribution, planVoucherDistribution, postVoucherDistributionBatch, requestHolderPayout } from './voucher-distribution-store';
 import { prepareVoucherReceivable } from './voucher-financing-store';
+import { serviceFinancing } from './servicing-store';
 
 // The maturity payment of the feature request's voucher (docs/workflows/voucher-maturity.md):
 // 10,000,000.00 issued to T1, who keeps 1,000,000.00 and passes 3,000,000.00 to A, 2,500,000.00
@@ -187,6 +189,40 @@ describe('voucher maturity distribution', () => {
     expect(await balanceOf(collectionAccountCode(financingD, 'CNY'))).toBe('1200000.00');
     expect(await balanceOf(`voucher:${fixture.voucherId}:ISSUED:CNY`)).toBe('0.00');
     expect(await db.prisma.inboundException.findUniqueOrThrow({ where: { bankReference: `overpaid:voucher:${rest.plan.distributionId}` } })).toMatchObject({ reason: 'OVERPAID' });
+  });
+
+  it('pays the holder of a financed part its share of a later instalment when the short payment already settled the financing', async () => {
+    // B holds 2,500,000.00, financed at 2,000,000.00 (interest up front: the funder is owed the
+    // principal only). The core enterprise pays 90%: B's share is 2,250,000.00, which its
+    // financing's waterfall allocates as 2,000,000.00 to the funder and 250,000.00 to B (the
+    // reserve, up to the part's confirmed 2,500,000.00): the financing is SETTLED and its
+    // servicing ends. The core enterprise then pays the rest, 1,000,000.00: B's share is the
+    // 250,000.00 still owed on its claim. The funder is whole, so all of it is B's (the reserve:
+    // 2,500,000.00 confirmed less the 2,250,000.00 paid before), and B's settlement account holds
+    // 250,000.00 + 250,000.00 = 500,000.00 more than before the payments. No servicing step wakes
+    // for a settled financing, so the distribution allocates the share itself: left in the
+    // collection account, the 250,000.00 would have no owner.
+    const { fixture, holders, financingB, settlement, before } = await scenario();
+    const afterDue = new Date(Date.now() + 61 * 24 * 60 * 60 * 1000);
+    await distribute(await pay(fixture, '9000000.00'), afterDue);
+    const first = await serviceFinancing(db.prisma, financingB, businessDateOf(new Date()), `test:${financingB}:allocation:first`);
+    expect(first.settled).toBe(true);
+    const reserve = (await db.prisma.financing.findUniqueOrThrow({ where: { id: financingB } })).surplusReturned.toFixed(2);
+    expect(reserve).toBe('250000.00');
+
+    const rest = await distribute(await pay(fixture, '1000000.00'), afterDue);
+    expect(rest.finished.voucherStatus).toBe('PAID');
+    expect(await balanceOf(collectionAccountCode(financingB, 'CNY'))).toBe('0.00');
+    expect(await balanceOf(settlement(holders.b))).toBe(new Decimal(before.B).plus('500000.00').toFixed(2));
+    // Through the settled financing's own waterfall, in the distribution's transaction: its record
+    // shows the 500,000.00 returned to B, as when the core enterprise pays in full at once, and no
+    // wake-up is left for a workflow that has ended.
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: financingB } })).surplusReturned.toFixed(2)).toBe('500000.00');
+    expect(await db.prisma.financingWakeUp.count({ where: { financingId: financingB, cause: `voucher-distribution:${rest.plan.distributionId}` } })).toBe(0);
+    // A replayed batch pays nobody twice.
+    expect(await postVoucherDistributionBatch(db.prisma, rest.plan.distributionId, 0)).toMatchObject({ replayed: true });
+    expect(await balanceOf(settlement(holders.b))).toBe(new Decimal(before.B).plus('500000.00').toFixed(2));
+    expect(await db.prisma.repaymentAllocation.count({ where: { financingId: financingB } })).toBe(2);
   });
 
   it('lets exactly one of a transfer and a financing of the same part have its amount', async () => {

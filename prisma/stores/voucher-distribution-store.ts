@@ -13,6 +13,7 @@ import { findAccountByCode, openAccount } from './ledger/accounts';
 import { postBatch, postTransaction, type PostTransactionInput } from './ledger/postings';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
+import { allocateVoucherShareOfSettled } from './servicing-store';
 import { recordWakeUps } from './wake-up-store';
 import { paidInTime, recordDefaultIfShort } from './voucher-default-store';
 import { assignedAccountCode } from './voucher-financing-store';
@@ -373,20 +374,37 @@ function batchPlanOf(row: PlanSlice): BatchPlan {
  * Posts one batch of a plan in one database transaction: its money and claim postings (one
  * postBatch), the wake-ups of the financings whose collection accounts received money (their
  * workflows allocate it by their waterfalls, exactly as a payment by the obligor), and the parts
- * paid in full moved to PAID. Posting a batch again is a replay of every posting in it.
+ * paid in full moved to PAID. A financing already SETTLED (its funder made whole by an earlier
+ * payment, or by recourse) has no workflow left to wake: its share is allocated here instead,
+ * and its waterfall returns it to the holder. Posting a batch again is a replay of every posting
+ * in it.
  */
 export async function postVoucherDistributionBatch(prisma: PrismaClient, distributionId: string, batch: number): Promise<PostedBatch> {
   const row = await planSlice(prisma, distributionId, batch);
   const shares = row.shares;
   if (shares.length === 0) return { shares: 0, transactions: 0, replayed: true };
-  const { postings } = distributionBatchPostings(batchPlanOf(row), shares, batch);
+  const { postings, keys } = distributionBatchPostings(batchPlanOf(row), shares, batch);
   const paidInFull = shares.filter((share) => share.z).map((share) => share.p);
+  const financed = [...new Set(shares.flatMap((share) => (share.f ? [share.f] : [])))];
   return runTransaction(
     prisma,
     async (tx) => {
+      // The financings' rows first, in id order (their own steps also lock the row before its
+      // accounts): none settles while its share is posted, so a share is never sent to a
+      // workflow that has just ended (a lost share). One already SETTLED is allocated below.
+      const locked = financed.length === 0 ? [] : await tx.$queryRaw<Array<{ id: string; status: string }>>`
+        SELECT id::text AS id, status::text AS status FROM financing WHERE id = ANY (${financed}::uuid[]) ORDER BY id FOR UPDATE`;
+      const settled = new Set(locked.filter((financing) => financing.status === 'SETTLED').map((financing) => financing.id));
       const posted = await postBatch(tx, postings);
+      const transactionOf = new Map(posted.map((item) => [item.idempotencyKey, item.transactionId]));
+      const now = new Date();
+      for (const [index, share] of shares.entries()) {
+        if (!share.f || !settled.has(share.f)) continue;
+        // The funder is whole: the share is the holder's, through the financing's waterfall (its surplus, up to the part's confirmed amount).
+        await allocateVoucherShareOfSettled(tx, share.f, { transactionId: transactionOf.get(keys[index]!.money)!, amount: new Decimal(share.s), receivedAt: row.receivedAt }, now);
+      }
       const cause = `voucher-distribution:${row.id}`;
-      await recordWakeUps(tx, shares.filter((share) => share.f).map((share) => ({ financingId: share.f!, signal: 'REPAYMENT_RECEIVED' as const, cause })));
+      await recordWakeUps(tx, shares.filter((share) => share.f && !settled.has(share.f)).map((share) => ({ financingId: share.f!, signal: 'REPAYMENT_RECEIVED' as const, cause })));
       // One statement for the whole batch, its ids as one array parameter: an IN list of 2,000
       // parameters cost more to plan than the update cost to run. A part already PAID (a replay)
       // is left as it is.
