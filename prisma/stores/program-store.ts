@@ -26,11 +26,20 @@ export async function findVisibleProgram(prisma: PrismaClient, actor: Actor, pro
   return program;
 }
 
-/** A program by id, whoever asks: for a voucher holder, whose program is the issuer's whether it is enrolled or not. */
-async function findProgramOrThrow(prisma: PrismaClient, programId: string): Promise<Program> {
-  const program = /^[0-9a-f-]{36}$/i.test(programId) ? await prisma.program.findUnique({ where: { id: programId } }) : null;
-  if (!program) throw new NotFoundError('Program', programId);
-  return program;
+/**
+ * The program a voucher part's holder names, with its current terms: one it may see (operators,
+ * the program's own parties, a supplier enrolled in it), or one of the voucher's issuer that
+ * admits voucher holders, which any holder of the issuer's vouchers may name without being
+ * enrolled. Any other is null, to be answered exactly as an unknown id: its existence, code and
+ * currency are not the holder's to learn.
+ */
+export async function programForVoucherHolder(db: PrismaClient | Tx, actor: Actor, programId: string, issuerPartyId: string): Promise<{ program: Program; terms: ProgramTerms } | null> {
+  const program = /^[0-9a-f-]{36}$/i.test(programId) ? await db.program.findUnique({ where: { id: programId } }) : null;
+  if (!program) return null;
+  const terms = await currentTerms(db, program.id);
+  if (program.corePartyId === issuerPartyId && terms.admitsVoucherHolders) return { program, terms };
+  const visible = (await db.program.count({ where: { AND: [{ id: program.id }, visibleProgramsWhere(actor)] } })) > 0;
+  return visible ? { program, terms } : null;
 }
 
 export async function currentTerms(prisma: PrismaClient | Prisma.TransactionClient, programId: string): Promise<ProgramTerms> {
@@ -230,8 +239,10 @@ export async function quoteFinancing(
 ): Promise<QuoteResult> {
   const receivable = await findVisibleReceivable(prisma, actor, input.receivableId);
   // A voucher part's holder need not be enrolled: the program must admit voucher holders instead.
-  const program = receivable.voucherPartId ? await findProgramOrThrow(prisma, input.programId) : await findVisibleProgram(prisma, actor, input.programId);
-  const terms = await currentTerms(prisma, program.id);
+  const named = receivable.voucherPartId ? await programForVoucherHolder(prisma, actor, input.programId, receivable.obligorPartyId) : null;
+  if (receivable.voucherPartId && !named) throw new NotFoundError('Program', input.programId);
+  const program = named?.program ?? (await findVisibleProgram(prisma, actor, input.programId));
+  const terms = named?.terms ?? (await currentTerms(prisma, program.id));
   const currency = program.currency as Currency;
   // As the caller sees the receivable: its obligor is quoted for a silently financed one as for
   // one nobody financed. Only the supplier applies, and the application checks the real state

@@ -6,7 +6,7 @@ import type { Financing, PrismaClient, Receivable } from '../client';
 import { creditLimitCode, setCreditLimit } from './credit-limit-store';
 import { findAccountByCode, openAccount } from './ledger/accounts';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
-import { currentTerms } from './program-store';
+import { programForVoucherHolder } from './program-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
@@ -53,10 +53,11 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     if (part.voucher.status !== 'ACTIVE') throw new WrongStateError(`the voucher is ${part.voucher.status}`, part.voucher.status);
     const held = toDecimal(part.heldAmount);
     if (held.lte(0)) throw new WrongStateError('the part holds nothing: all of it was transferred', 'ACTIVE');
-    const program = await tx.program.findUnique({ where: { id: request.programId } });
-    if (!program || program.corePartyId !== part.voucher.issuerPartyId) throw ValidationError.field(['programId'], "the program is not one of the voucher's issuer", 'PROGRAM_OBLIGOR_MISMATCH');
+    // A program the holder may neither see nor name is answered as an unknown one (programForVoucherHolder).
+    const named = await programForVoucherHolder(tx, actor, request.programId, part.voucher.issuerPartyId);
+    if (!named || named.program.corePartyId !== part.voucher.issuerPartyId) throw ValidationError.field(['programId'], "the program is not one of the voucher's issuer", 'PROGRAM_OBLIGOR_MISMATCH');
+    const { program, terms } = named;
     if (program.currency !== part.currency) throw ValidationError.field(['programId'], `the program finances ${program.currency}, the voucher is in ${part.currency}`, 'CURRENCY_MISMATCH');
-    const terms = await currentTerms(tx, program.id);
     if (!terms.admitsVoucherHolders) throw new ForbiddenError(`${program.code} does not admit voucher holders`, 'VOUCHER_HOLDERS_NOT_ADMITTED');
     const currency = program.currency as Currency;
     const scope = { kind: 'SUPPLIER' as const, funderPartyId: program.funderPartyId, programId: program.id, supplierPartyId: part.holderPartyId, currency };
