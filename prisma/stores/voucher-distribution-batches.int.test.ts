@@ -169,7 +169,8 @@ describe('the batches of a voucher distribution', () => {
     await postBatch(db.prisma, earlier);
     await db.prisma.voucherPart.updateMany({ where: { id: { in: first.filter((share) => share.z).map((share) => share.p) } }, data: { status: 'PAID' } });
 
-    // The new code finishes it: the first batch is a replay of the same postings, the second is posted per part.
+    // The new code finishes it: the first batch is found posted and not posted again (its memo
+    // transactions were written in an earlier shape), the second is posted per part.
     expect(await postVoucherDistributionBatch(db.prisma, plan.distributionId, 0)).toEqual({ shares: DISTRIBUTION_BATCH_PARTS_MAX, transactions: earlier.length, replayed: true });
     expect(await postVoucherDistributionBatch(db.prisma, plan.distributionId, 1)).toEqual({ shares: 150, transactions: 150 + Math.ceil(150 / 63), replayed: false });
     const keys = `voucher:${voucher.voucherId}:distribution:${row.number}:`;

@@ -6,14 +6,15 @@ import { distributionBatchPostings, distributionMoneyKey, distributionPostingKey
 
 // The postings of a batch, built without a database: every transaction balanced and within the
 // ledger's entries per transaction, each holder's parts in a batch on one credit leg, a financed
-// part on a transaction of its own, every part's claim debited by its own share, and each share
-// mapped to the transactions that carry it.
+// part through the clearing account to a transaction of its own, every part's claim debited by
+// its own share, and each share mapped to the transactions that carry it.
 
 const COLLECTION = randomUUID();
 const ISSUED = randomUUID();
+const CLEARING = randomUUID();
 
 function planOf(moneyPostings: BatchPlan['moneyPostings']): BatchPlan {
-  return { voucherId: randomUUID(), voucherNumber: 'VCH-2026-00000042', number: 1, currency: 'CNY', moneyPostings, collectionAccountId: COLLECTION, issuedAccountId: ISSUED, effectiveAt: new Date('2026-12-06T02:00:00Z') };
+  return { voucherId: randomUUID(), voucherNumber: 'VCH-2026-00000042', number: 1, currency: 'CNY', moneyPostings, collectionAccountId: COLLECTION, issuedAccountId: ISSUED, clearingAccountId: CLEARING, effectiveAt: new Date('2026-12-06T02:00:00Z') };
 }
 
 /** `count` shares, part i held by holder i mod `holders` (settlement account of its own), every `financedEvery`-th part financed. */
@@ -70,17 +71,31 @@ describe('the postings of a distribution batch', () => {
     }
   });
 
-  it('gives a financed part a transaction of its own under its part key, beside the holders\' legs', () => {
+  it('takes a financed part\'s share out of the collection account on the clearing leg of the holders\' transaction, then to its financing in a transaction of its own', () => {
     const plan = planOf('PER_HOLDER');
     const shares = sharesOf(100, 7, 10);
     const { postings, keys } = distributionBatchPostings(plan, shares, 0);
+    const financedShares = shares.filter((share) => share.f);
+    // What the issuer's collection account is debited by: the holders' transaction only, one debit.
+    const fromCollection = postings.filter((posting) => posting.entries.some((entry) => entry.accountId === COLLECTION));
+    expect(fromCollection.map((posting) => posting.code)).toEqual(['VOUCHER_DISTRIBUTION']);
+    const legs = fromCollection[0]!.entries.filter((entry) => entry.direction === 'CREDIT');
+    expect(legs).toHaveLength(7 + 1);
+    expect(legs.find((entry) => entry.accountId === CLEARING)?.amount).toBe(financedShares.reduce((sum, share) => sum.plus(share.s), new Decimal(0)).toFixed(2));
+    // Each financed share from the clearing account to its financing's collection account, under its part key, after the holders' transaction.
     const financed = postings.filter((posting) => posting.code === 'VOUCHER_DISTRIBUTION_FINANCED');
-    expect(financed.map((posting) => posting.idempotencyKey)).toEqual(shares.filter((share) => share.f).map((share) => distributionPostingKey(plan.voucherId, 1, share.p)));
+    expect(financed.map((posting) => posting.idempotencyKey)).toEqual(financedShares.map((share) => distributionPostingKey(plan.voucherId, 1, share.p)));
+    expect(financed.map((posting) => posting.entries.map((entry) => [entry.accountId, entry.direction, entry.amount]))).toEqual(
+      financedShares.map((share) => [
+        [CLEARING, 'DEBIT', new Decimal(share.s).toFixed(2)],
+        [share.m, 'CREDIT', new Decimal(share.s).toFixed(2)],
+      ]),
+    );
     for (const posting of financed) expect(posting.metadata).toMatchObject({ financingId: expect.any(String), partId: expect.any(String) });
+    expect(postings.indexOf(fromCollection[0]!)).toBeLessThan(postings.indexOf(financed[0]!));
     shares.forEach((share, index) => expect(keys[index]!.money === distributionPostingKey(plan.voucherId, 1, share.p)).toBe(share.f !== null));
-    const money = postings.filter((posting) => posting.code === 'VOUCHER_DISTRIBUTION');
-    expect(money).toHaveLength(1);
-    expect(money[0]!.entries).toHaveLength(1 + 7);
+    // The claims' memo transactions name no part and no count.
+    for (const posting of postings.filter((item) => item.code === 'VOUCHER_CLAIM_SETTLED')) expect([posting.description, posting.metadata]).toEqual([`凭证债权清偿 ${plan.voucherNumber}`, { voucherId: plan.voucherId, distribution: 1, batch: 0 }]);
   });
 
   it('posts a plan written before per-holder legs as before: a money transaction per part under its part key', () => {

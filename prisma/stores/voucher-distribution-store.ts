@@ -238,6 +238,8 @@ export interface BatchPlan {
   moneyPostings: MoneyPostings;
   collectionAccountId: string;
   issuedAccountId: string;
+  /** INBOUND_CLEARING (待清分来账) in the plan's currency: a financed part's share passes through it. */
+  clearingAccountId: string;
   effectiveAt: Date;
 }
 
@@ -253,13 +255,20 @@ export interface BatchPostings {
  * its claims settled in memo transactions of up to 63 parts, each part's CLAIM (or ASSIGNED)
  * account debited by its own share. Every transaction is balanced as built: a money
  * transaction's debit is the sum of its credits, a memo transaction's credit the sum of its debits.
+ *
+ * The issuer reads its collection account's debits: what it sees of them must not tell a
+ * financed part from another (a silent assignment is never the issuer's to learn). Under
+ * PER_HOLDER, the financed parts' shares leave the collection account in the holders'
+ * transactions, on one leg to INBOUND_CLEARING, and each then goes from there to its financing's
+ * collection account in a transaction of its own (VOUCHER_DISTRIBUTION_FINANCED, naming the
+ * financing), which the issuer has no entry in; the financing's waterfall allocates each share by
+ * that transaction.
  */
 export function distributionBatchPostings(plan: BatchPlan, shares: readonly PlannedShare[], batch: number): BatchPostings {
   const { voucherId, number, currency } = plan;
   const money: PostTransactionInput[] = [];
   const moneyKeys: string[] = [];
-  // A part's own transaction: a financed part's always (its financing's waterfall allocates each
-  // share by its transaction), every part's in a plan written before PER_HOLDER.
+  // A part's own transaction, every part's in a plan written before PER_HOLDER, from the collection account.
   const ownTransaction = (share: PlannedShare) => {
     const key = distributionPostingKey(voucherId, number, share.p);
     money.push({
@@ -275,9 +284,13 @@ export function distributionBatchPostings(plan: BatchPlan, shares: readonly Plan
   if (plan.moneyPostings === 'PER_PART') {
     for (const share of shares) moneyKeys.push(ownTransaction(share));
   } else {
-    // One credit leg per receiving account, in the order of its first share in the batch.
+    // One credit leg per receiving account, in the order of its first share in the batch; the
+    // financed parts' shares on the clearing account's leg.
     const legs = new Map<string, Decimal>();
-    for (const share of shares) if (!share.f) legs.set(share.m, (legs.get(share.m) ?? new Decimal(0)).plus(share.s));
+    for (const share of shares) {
+      const account = share.f ? plan.clearingAccountId : share.m;
+      legs.set(account, (legs.get(account) ?? new Decimal(0)).plus(share.s));
+    }
     const accounts = [...legs.keys()];
     const keyOfAccount = new Map<string, string>();
     for (let start = 0; start < accounts.length; start += LEGS_PER_MONEY_TRANSACTION_MAX) {
@@ -293,7 +306,23 @@ export function distributionBatchPostings(plan: BatchPlan, shares: readonly Plan
       // with a leg here sees this transaction (its own entries of it), and nothing of the others.
       money.push({ idempotencyKey: key, code: 'VOUCHER_DISTRIBUTION', description: `到期清分 ${plan.voucherNumber}`, effectiveAt: plan.effectiveAt, metadata: { voucherId, distribution: number, batch }, entries });
     }
-    for (const share of shares) moneyKeys.push(share.f ? ownTransaction(share) : keyOfAccount.get(share.m)!);
+    for (const share of shares) {
+      if (!share.f) {
+        moneyKeys.push(keyOfAccount.get(share.m)!);
+        continue;
+      }
+      // After the transaction that brought it to the clearing account, as the ledger posts them in order.
+      const key = distributionPostingKey(voucherId, number, share.p);
+      money.push({
+        idempotencyKey: key,
+        code: 'VOUCHER_DISTRIBUTION_FINANCED',
+        description: `到期清分 ${share.n}`,
+        effectiveAt: plan.effectiveAt,
+        metadata: { voucherId, distribution: number, partId: share.p, financingId: share.f },
+        entries: transfer(plan.clearingAccountId, share.m, new Decimal(share.s), currency),
+      });
+      moneyKeys.push(key);
+    }
   }
   const memo: PostTransactionInput[] = [];
   const claimKeys: string[] = [];
@@ -303,14 +332,9 @@ export function distributionBatchPostings(plan: BatchPlan, shares: readonly Plan
     const total = group.reduce((sum, share) => sum.plus(share.s), new Decimal(0));
     const entries: LedgerEntryInput[] = group.map((share) => ({ accountId: share.c, direction: 'DEBIT', amount: formatAmount(new Decimal(share.s), currency), currency }));
     entries.push({ accountId: plan.issuedAccountId, direction: 'CREDIT', amount: formatAmount(total, currency), currency });
-    memo.push({
-      idempotencyKey: key,
-      code: 'VOUCHER_CLAIM_SETTLED',
-      description: `凭证债权清偿 ${group[0]!.n} – ${group[group.length - 1]!.n}`,
-      effectiveAt: plan.effectiveAt,
-      metadata: { voucherId, distribution: number, parts: group.length },
-      entries,
-    });
+    // Every holder whose claim is here reads this transaction (its own entries of it): it names
+    // no part and no count, like the money transactions.
+    memo.push({ idempotencyKey: key, code: 'VOUCHER_CLAIM_SETTLED', description: `凭证债权清偿 ${plan.voucherNumber}`, effectiveAt: plan.effectiveAt, metadata: { voucherId, distribution: number, batch }, entries });
     for (const _share of group) claimKeys.push(key);
   }
   return { postings: [...money, ...memo], keys: shares.map((_share, index) => ({ money: moneyKeys[index]!, claim: claimKeys[index]! })) };
@@ -334,6 +358,7 @@ interface PlanSlice {
   voucherNumber: string;
   collectionAccountId: string;
   issuedAccountId: string;
+  clearingAccountId: string;
   receivedAt: Date;
   shares: PlannedShare[];
 }
@@ -348,6 +373,7 @@ async function planSlice(prisma: PrismaClient | Tx, distributionId: string, batc
   const last = from + DISTRIBUTION_BATCH_PARTS_MAX - 1;
   const [row] = await prisma.$queryRaw<PlanSlice[]>`
     SELECT d.id, d."number", d.currency, d.money_postings AS "moneyPostings", v.id AS "voucherId", v.voucher_number AS "voucherNumber", v.collection_account_id AS "collectionAccountId", v.issued_account_id AS "issuedAccountId",
+           (SELECT id FROM ledger_account WHERE code = 'platform:INBOUND_CLEARING:' || d.currency) AS "clearingAccountId",
            c.received_at AS "receivedAt", jsonb_path_query_array(d.planned_shares, '$[$from to $last]', jsonb_build_object('from', ${from}::int, 'last', ${last}::int)) AS shares
       FROM voucher_distribution d
       JOIN voucher v ON v.id = d.voucher_id
@@ -366,6 +392,7 @@ function batchPlanOf(row: PlanSlice): BatchPlan {
     moneyPostings: row.moneyPostings,
     collectionAccountId: row.collectionAccountId,
     issuedAccountId: row.issuedAccountId,
+    clearingAccountId: row.clearingAccountId,
     effectiveAt: row.receivedAt,
   };
 }
@@ -389,6 +416,11 @@ export async function postVoucherDistributionBatch(prisma: PrismaClient, distrib
   return runTransaction(
     prisma,
     async (tx) => {
+      // A batch is posted whole in one transaction: one of its keys in the ledger means all of it
+      // is there, perhaps in the shape an earlier version gave it (its postings are not built the
+      // same way again, so they are not compared).
+      const [earlier] = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text AS id FROM ledger_transaction WHERE idempotency_key = ${keys[0]!.claim}`;
+      if (earlier) return { shares: shares.length, transactions: postings.length, replayed: true };
       // The financings' rows first, in id order (their own steps also lock the row before its
       // accounts): none settles while its share is posted, so a share is never sent to a
       // workflow that has just ended (a lost share). One already SETTLED is allocated below.
