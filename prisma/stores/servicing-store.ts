@@ -457,8 +457,9 @@ function exceptionKey(financingId: string, inboundExceptionId: string): string {
  *   parked for a wrong account number, a statement line parked by reconciliation, an
  *   over-payment; the exception holds the bank's receipt and the payer;
  * - VOUCHER_SHARE: a voucher part's share of the issuer's payment, passed on by a distribution
- *   and counted from the day the bank received that payment (its posting's effective time),
- *   never from the day the distribution reached this account.
+ *   and counted from the day the bank received that payment (`receivedAt` in its posting's
+ *   metadata; a posting written before it was there is dated then), never from the day the
+ *   distribution reached this account or the accounting day it was posted in.
  * `id` is the credit's, the exception's or the distribution posting's, which keys its allocation.
  */
 interface Piece {
@@ -501,7 +502,7 @@ async function pendingPieces(book: Book, limit: number): Promise<Piece[]> {
          AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.inbound_exception_id = x.id)
          AND t.sequence > ${spent}
       UNION ALL
-      SELECT 'VOUCHER_SHARE', t.id::text, e.amount::text, t.effective_at, t.sequence
+      SELECT 'VOUCHER_SHARE', t.id::text, e.amount::text, COALESCE((t.metadata->>'receivedAt')::timestamptz, t.effective_at), t.sequence
         FROM ledger_entry e
         JOIN ledger_transaction t ON t.id = e.transaction_id
        WHERE e.account_id = ${collection}::uuid

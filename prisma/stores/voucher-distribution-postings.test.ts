@@ -14,7 +14,7 @@ const ISSUED = randomUUID();
 const CLEARING = randomUUID();
 
 function planOf(moneyPostings: BatchPlan['moneyPostings']): BatchPlan {
-  return { voucherId: randomUUID(), voucherNumber: 'VCH-2026-00000042', number: 1, currency: 'CNY', moneyPostings, collectionAccountId: COLLECTION, issuedAccountId: ISSUED, clearingAccountId: CLEARING, effectiveAt: new Date('2026-12-06T02:00:00Z') };
+  return { voucherId: randomUUID(), voucherNumber: 'VCH-2026-00000042', number: 1, currency: 'CNY', moneyPostings, collectionAccountId: COLLECTION, issuedAccountId: ISSUED, clearingAccountId: CLEARING, receivedAt: new Date('2026-12-06T02:00:00Z'), effectiveAt: new Date('2026-12-06T02:00:00Z') };
 }
 
 /** `count` shares, part i held by holder i mod `holders` (settlement account of its own), every `financedEvery`-th part financed. */

@@ -10,6 +10,7 @@ import { collectionAccountCode, partyAccountCode, platformAccountCode } from './
 import { requestBalancePayout } from './balance-payout-store';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode, openAccount } from './ledger/accounts';
+import { openEffectiveAt } from './ledger/accounting-days';
 import { postBatch, postTransaction, type PostTransactionInput } from './ledger/postings';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
@@ -240,6 +241,9 @@ export interface BatchPlan {
   issuedAccountId: string;
   /** INBOUND_CLEARING (待清分来账) in the plan's currency: a financed part's share passes through it. */
   clearingAccountId: string;
+  /** When the bank received the payment: a financed share's value date. */
+  receivedAt: Date;
+  /** When its postings count in the ledger: receivedAt, or the open accounting day's start if that day has closed since. */
   effectiveAt: Date;
 }
 
@@ -276,7 +280,7 @@ export function distributionBatchPostings(plan: BatchPlan, shares: readonly Plan
       code: share.f ? 'VOUCHER_DISTRIBUTION_FINANCED' : 'VOUCHER_DISTRIBUTION',
       description: `到期清分 ${share.n}`,
       effectiveAt: plan.effectiveAt,
-      metadata: { voucherId, distribution: number, partId: share.p, ...(share.f ? { financingId: share.f } : {}) },
+      metadata: { voucherId, distribution: number, partId: share.p, ...(share.f ? { financingId: share.f, receivedAt: plan.receivedAt.toISOString() } : {}) },
       entries: transfer(plan.collectionAccountId, share.m, new Decimal(share.s), currency),
     });
     return key;
@@ -318,7 +322,7 @@ export function distributionBatchPostings(plan: BatchPlan, shares: readonly Plan
         code: 'VOUCHER_DISTRIBUTION_FINANCED',
         description: `到期清分 ${share.n}`,
         effectiveAt: plan.effectiveAt,
-        metadata: { voucherId, distribution: number, partId: share.p, financingId: share.f },
+        metadata: { voucherId, distribution: number, partId: share.p, financingId: share.f, receivedAt: plan.receivedAt.toISOString() },
         entries: transfer(plan.clearingAccountId, share.m, new Decimal(share.s), currency),
       });
       moneyKeys.push(key);
@@ -393,6 +397,7 @@ function batchPlanOf(row: PlanSlice): BatchPlan {
     collectionAccountId: row.collectionAccountId,
     issuedAccountId: row.issuedAccountId,
     clearingAccountId: row.clearingAccountId,
+    receivedAt: row.receivedAt,
     effectiveAt: row.receivedAt,
   };
 }
@@ -410,15 +415,19 @@ export async function postVoucherDistributionBatch(prisma: PrismaClient, distrib
   const row = await planSlice(prisma, distributionId, batch);
   const shares = row.shares;
   if (shares.length === 0) return { shares: 0, transactions: 0, replayed: true };
-  const { postings, keys } = distributionBatchPostings(batchPlanOf(row), shares, batch);
   const paidInFull = shares.filter((share) => share.z).map((share) => share.p);
   const financed = [...new Set(shares.flatMap((share) => (share.f ? [share.f] : [])))];
   return runTransaction(
     prisma,
     async (tx) => {
+      // Dated when the bank received the money, or in the open accounting day when the cut-off
+      // has closed that one since (money received at 22:50 and distributed after 23:00): a closed
+      // day is never written into. A financed share keeps the bank's time as its value date.
+      const effectiveAt = await openEffectiveAt(tx, row.receivedAt);
+      const { postings, keys } = distributionBatchPostings({ ...batchPlanOf(row), effectiveAt }, shares, batch);
       // A batch is posted whole in one transaction: one of its keys in the ledger means all of it
-      // is there, perhaps in the shape an earlier version gave it (its postings are not built the
-      // same way again, so they are not compared).
+      // is there, perhaps in the shape an earlier version gave it, or dated otherwise (its
+      // postings are not built the same way again, so they are not compared).
       const [earlier] = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text AS id FROM ledger_transaction WHERE idempotency_key = ${keys[0]!.claim}`;
       if (earlier) return { shares: shares.length, transactions: postings.length, replayed: true };
       // The financings' rows first, in id order (their own steps also lock the row before its
