@@ -58,6 +58,17 @@ async function applicableAccount(tx: Tx, exception: InboundException, accountId:
   if (account.currency !== exception.currency) throw ValidationError.field(path, `the money is ${exception.currency}; ${account.code} is a ${account.currency} account`, 'CURRENCY_MISMATCH');
   if (account.closedAt) throw new WrongStateError(`${account.code} is closed`, 'CLOSED');
   if (account.purpose === 'COLLECTION') {
+    // A voucher's money is shared out to its parts as the bank's credit it came with, on that
+    // credit's value date (voucher-distribution-store.ts): only a whole credit the feed parked
+    // can be applied there.
+    const voucher = await tx.voucher.findUnique({ where: { collectionAccountId: account.id }, select: { voucherNumber: true, status: true } });
+    if (voucher) {
+      const credit = exception.inboundCreditId ? await tx.inboundCredit.findUnique({ where: { id: exception.inboundCreditId }, select: { amount: true } }) : null;
+      if (!credit || exception.heldAmount === null || !toDecimal(exception.heldAmount).eq(toDecimal(credit.amount))) {
+        throw ValidationError.field(path, `voucher ${voucher.voucherNumber} is paid by whole bank credits, shared out to its parts: this money is not one (refund it to the payer)`, 'VOUCHER_TAKES_WHOLE_CREDITS');
+      }
+      if (!['ACTIVE', 'DEFAULTED', 'PAID'].includes(voucher.status)) throw new WrongStateError(`voucher ${voucher.voucherNumber} is ${voucher.status}: it takes no money`, voucher.status);
+    }
     const financing = await tx.financing.findUnique({ where: { collectionAccountId: account.id } });
     if (financing) {
       await tx.$queryRaw`SELECT id FROM financing WHERE id = ${financing.id}::uuid FOR SHARE`;

@@ -1,16 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../domain/actor';
 import { addDays, businessDateOf, startOfBusinessDate } from '../../domain/business-date';
+import { ValidationError } from '../../domain/errors';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { createFinancingParties, type FinancingParties } from '../../test/support/financings';
 import { createActor } from '../../test/support/parties';
 import { actorOf } from '../../test/support/receivables';
 import { createVoucherFixture } from '../../test/support/voucher-fixture';
 import { createVoucherHolder } from '../../test/support/voucher-parties';
+import { partyAccountCode } from './chart-of-accounts';
 import { decideExceptionResolution, proposeExceptionResolution } from './inbound-exception-store';
 import { receiveInboundCredit } from './inbound-store';
+import { findAccountByCode } from './ledger/accounts';
+import { getBalance } from './ledger/balances';
 import { verifyLedgerInvariants } from './ledger/invariants';
 import { recordVoucherDefault } from './voucher-default-store';
+import { finishVoucherDistribution, planVoucherDistribution, postVoucherDistributionBatch, undistributedVoucherCredits } from './voucher-distribution-store';
 
 // The issuer pays a voucher in full on its due date, but to a mistyped virtual account number:
 // the bank received the money that day, the platform parked it, and operators apply it to the
@@ -67,5 +72,35 @@ describe('a voucher whose due-date payment was parked and applied the next day',
     const outcome = await recordVoucherDefault(db.prisma, fixture.voucherId, today);
     expect(outcome.defaultedOn).toBeNull();
     expect(await db.prisma.voucher.findUniqueOrThrow({ where: { id: fixture.voucherId }, select: { status: true, defaultedOn: true } })).toEqual({ status: 'ACTIVE', defaultedOn: null });
+
+    // And the money is shared out to the holders as that credit, like one the feed booked there.
+    expect(await undistributedVoucherCredits(db.prisma)).toContainEqual({ inboundCreditId: booked.credit!.id, voucherId: fixture.voucherId });
+    const plan = await planVoucherDistribution(db.prisma, booked.credit!.id);
+    for (let batch = 0; batch < plan.batches; batch += 1) await postVoucherDistributionBatch(db.prisma, plan.distributionId, batch);
+    expect((await finishVoucherDistribution(db.prisma, plan.distributionId)).voucherStatus).toBe('PAID');
+    const settlement = async (partyId: string) => (await getBalance(db.prisma, (await findAccountByCode(db.prisma, partyAccountCode(partyId, 'SUPPLIER_SETTLEMENT', 'CNY')))!.id)).posted.toFixed(2);
+    expect({ T1: await settlement(t1.partyId), A: await settlement(a.partyId) }).toEqual({ T1: '400000.00', A: '600000.00' });
+    expect(await undistributedVoucherCredits(db.prisma)).not.toContainEqual(expect.objectContaining({ inboundCreditId: booked.credit!.id }));
+  });
+
+  it('refuses to apply to a voucher\'s collection account money that is not a whole bank credit, changing nothing', async () => {
+    const fixture = await createVoucherFixture(db.prisma, {
+      issuerPartyId: parties.core.partyId,
+      issuedByUserId: parties.core.userId,
+      dueDate: addDays(businessDateOf(new Date()), 10),
+      root: { key: 'T1', holderPartyId: (await createVoucherHolder(db.prisma, '广州云海一级供应商有限公司')).partyId, received: '1000000.00' },
+    });
+    // A statement line the feed never reported, parked by an operator: no credit of its own.
+    const exception = await db.prisma.inboundException.create({
+      data: { bankReference: `STMT-${fixture.voucherId}`, reason: 'RECONCILIATION', detail: 'statement line', virtualAccountNumber: '9999000011112222', amount: '1000.00', currency: 'CNY', payerName: '某公司', payerAccountNumber: '6222020200990011223', remittanceInformation: 'x', receivedAt: new Date(), heldAmount: '1000.00' },
+    });
+    const before = await db.prisma.inboundException.findUniqueOrThrow({ where: { id: exception.id } });
+    const error = await proposeExceptionResolution(db.prisma, maker, exception.id, { accountId: fixture.collectionAccountId, note: 'apply' }).then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).code).toBe('VOUCHER_TAKES_WHOLE_CREDITS');
+    expect(await db.prisma.inboundException.findUniqueOrThrow({ where: { id: exception.id } })).toEqual(before);
   });
 });

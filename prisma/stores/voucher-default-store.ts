@@ -48,15 +48,17 @@ async function owedOf(tx: Tx, voucherId: string): Promise<Decimal> {
 /**
  * Credited to the collection account with a value date (the day the bank received it, business
  * time) on or before the due date, distributed yet or not: money that came in time counts even
- * when the distribution is late.
+ * when the distribution is late, and so does money paid to a wrong number that operators applied
+ * there from suspense (its credit's value date, whenever they applied it).
  */
 export async function paidByDueDate(tx: PrismaClient | Tx, collectionAccountId: string | null, dueDate: IsoDate): Promise<Decimal> {
   if (!collectionAccountId) return new Decimal(0);
-  const sum = await tx.inboundCredit.aggregate({
-    where: { accountId: collectionAccountId, outcome: 'MATCHED', receivedAt: { lt: startOfBusinessDate(addDays(dueDate, 1)) } },
-    _sum: { amount: true },
-  });
-  return toDecimal(sum._sum.amount ?? 0);
+  const end = startOfBusinessDate(addDays(dueDate, 1));
+  const [row] = await tx.$queryRaw<[{ paid: string }]>`
+    SELECT ((SELECT COALESCE(SUM(amount), 0) FROM inbound_credit WHERE account_id = ${collectionAccountId}::uuid AND outcome = 'MATCHED' AND received_at < ${end})
+          + (SELECT COALESCE(SUM(c.amount), 0) FROM inbound_exception x JOIN inbound_credit c ON c.id = x.inbound_credit_id
+              WHERE x.apply_to_account_id = ${collectionAccountId}::uuid AND x.status = 'RESOLVED' AND x.resolution_kind = 'APPLY' AND c.received_at < ${end}))::text AS paid`;
+  return toDecimal(row.paid);
 }
 
 /**

@@ -90,11 +90,20 @@ export class DistributionMustWaitError extends Error {
   override readonly name = 'DistributionMustWaitError';
 }
 
-/** The voucher whose collection account a credit reached, if it reached one. */
+/**
+ * The voucher whose collection account a credit reached, if it reached one: booked there by the
+ * feed, or parked in suspense and applied there whole by operators (applicableAccount,
+ * inbound-exception-store.ts), which is then shared out as that credit, on the bank's value date.
+ */
 export async function voucherOfCredit(prisma: PrismaClient | Tx, inboundCreditId: string): Promise<{ voucherId: string } | null> {
   const credit = await prisma.inboundCredit.findUnique({ where: { id: inboundCreditId }, select: { accountId: true, outcome: true } });
-  if (!credit || credit.outcome !== 'MATCHED') return null;
-  const voucher = await prisma.voucher.findUnique({ where: { collectionAccountId: credit.accountId }, select: { id: true } });
+  if (!credit) return null;
+  let accountId: string | null = credit.accountId;
+  if (credit.outcome !== 'MATCHED') {
+    const applied = await prisma.inboundException.findFirst({ where: { inboundCreditId, status: 'RESOLVED', resolutionKind: 'APPLY' }, select: { applyToAccountId: true } });
+    accountId = applied?.applyToAccountId ?? null;
+  }
+  const voucher = accountId ? await prisma.voucher.findUnique({ where: { collectionAccountId: accountId }, select: { id: true } }) : null;
   return voucher ? { voucherId: voucher.id } : null;
 }
 
@@ -618,19 +627,26 @@ export function holderPayoutId(distributionId: string, partyId: string): string 
 export const UNDISTRIBUTED_CREDITS_MAX = 100;
 
 /**
- * Credits booked into a voucher's collection account that no distribution has been planned
- * for yet, oldest first: the booking is the outbox (the credit row exists exactly when the money
- * does), and the plan is its mark of delivery. A credit parked in suspense is not here: its money
- * never reached the voucher.
+ * Credits that reached a voucher's collection account and that no distribution has been planned
+ * for yet, oldest first: booked there by the feed, or parked in suspense and applied there by
+ * operators. The booking (or the resolution) is the outbox, and the plan is its mark of
+ * delivery. A credit still parked is not here: its money has not reached the voucher.
  */
 export async function undistributedVoucherCredits(prisma: PrismaClient, limit = UNDISTRIBUTED_CREDITS_MAX): Promise<Array<{ inboundCreditId: string; voucherId: string }>> {
   return prisma.$queryRaw<Array<{ inboundCreditId: string; voucherId: string }>>`
-    SELECT c.id AS "inboundCreditId", v.id AS "voucherId"
-      FROM inbound_credit c
-      JOIN voucher v ON v.collection_account_id = c.account_id
-     WHERE c.outcome = 'MATCHED'
-       AND NOT EXISTS (SELECT 1 FROM voucher_distribution d WHERE d.inbound_credit_id = c.id)
-     ORDER BY c.received_at, c.id
+    SELECT r."inboundCreditId", r."voucherId"
+      FROM (SELECT c.id AS "inboundCreditId", v.id AS "voucherId", c.received_at
+              FROM inbound_credit c
+              JOIN voucher v ON v.collection_account_id = c.account_id
+             WHERE c.outcome = 'MATCHED'
+            UNION ALL
+            SELECT c.id, v.id, c.received_at
+              FROM inbound_exception x
+              JOIN inbound_credit c ON c.id = x.inbound_credit_id
+              JOIN voucher v ON v.collection_account_id = x.apply_to_account_id
+             WHERE x.status = 'RESOLVED' AND x.resolution_kind = 'APPLY') r
+     WHERE NOT EXISTS (SELECT 1 FROM voucher_distribution d WHERE d.inbound_credit_id = r."inboundCreditId")
+     ORDER BY r.received_at, r."inboundCreditId"
      LIMIT ${Math.min(Math.max(1, limit), UNDISTRIBUTED_CREDITS_MAX)}`;
 }
 
