@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectionAccountCode } from '../prisma/stores/chart-of-accounts';
+import { closeAccount, findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { changedTables, databaseFingerprint } from '../test/support/database-fingerprint';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, type FinancingParties } from '../test/support/financings';
+import { createFinancingParties, disburseDirectly, enrolledSupplierWithConfirmedReceivable, type FinancingParties } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
+import { createActor, type TestActor } from '../test/support/parties';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
 
 // Input a careless or hostile client sends to the mutations that take money and ids. Each
@@ -14,6 +17,7 @@ type Result = Record<string, any>;
 
 const ERROR_FIELDS = `__typename ... on ValidationError { issues { path message } } ... on WrongStateError { currentState } ... on Error { code message }`;
 const APPLY = `mutation ($input: ApplyForFinancingInput!) { applyForFinancing(input: $input) { ${ERROR_FIELDS} ... on Financing { id status effectiveAnnualRate netDisbursement { amount } } } }`;
+const PROPOSE_ADJUSTMENT = `mutation ($input: ProposeLedgerAdjustmentInput!) { proposeLedgerAdjustment(input: $input) { ${ERROR_FIELDS} ... on LedgerAdjustment { id status } } }`;
 const QUOTE = `query ($r: ID!, $p: ID!, $amount: String!) { quoteFinancing(receivableId: $r, programId: $p, amount: $amount) { __typename ... on FinancingQuote { effectiveAnnualRate netDisbursement { amount } fees { amount } } ... on Error { code message } } }`;
 
 describe('bad input to money mutations is refused, typed, and changes nothing', () => {
@@ -21,12 +25,14 @@ describe('bad input to money mutations is refused, typed, and changes nothing', 
   let api: TestApi;
   let worker: TestWorker;
   let running: Promise<void>;
+  let operator: TestActor;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     api = await startTestApi(db.prisma);
     worker = await createTestWorker(db.prisma, { taskQueue: api.taskQueue });
     running = worker.worker.run();
+    operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['MAKER'] });
   });
 
   afterAll(async () => {
@@ -60,4 +66,27 @@ describe('bad input to money mutations is refused, typed, and changes nothing', 
     expect(applied.result?.__typename, JSON.stringify(applied.result)).toMatch(/^(Financing|ValidationError)$/);
     if (applied.result?.__typename === 'ValidationError') expect(changedTables(before, await databaseFingerprint(db.prisma))).toEqual([]);
   }, 120_000);
+  it('proposeLedgerAdjustment naming a closed account is refused as a WrongStateError and records nothing', async () => {
+    // A financing's collection account closes with it: no posting can reach it again, so an
+    // adjustment naming it could never be approved (inbound exception resolutions refuse it alike).
+    const parties = await createFinancingParties(db.prisma);
+    const { financingId } = await disburseDirectly(db.prisma, parties, '500000.00');
+    const collection = (await findAccountByCode(db.prisma, collectionAccountCode(financingId, 'CNY')))!;
+    await closeAccount(db.prisma, collection.id);
+    const suspense = (await db.prisma.ledgerAccount.findFirst({ where: { purpose: 'SUSPENSE', currency: 'CNY', closedAt: null } }))!;
+
+    const before = await databaseFingerprint(db.prisma);
+    const answer = await send(operator.token, PROPOSE_ADJUSTMENT, {
+      input: {
+        reason: 'move a stray credit out of a closed collection account',
+        entries: [
+          { accountId: globalId('LedgerAccount', suspense.id), direction: 'DEBIT', amount: '10.00', currency: 'CNY' },
+          { accountId: globalId('LedgerAccount', collection.id), direction: 'CREDIT', amount: '10.00', currency: 'CNY' },
+        ],
+      },
+    });
+    expect(answer.errors).toEqual([]);
+    expect(answer.result, JSON.stringify(answer.result)).toMatchObject({ __typename: 'WrongStateError', currentState: 'CLOSED' });
+    expect(changedTables(before, await databaseFingerprint(db.prisma))).toEqual([]);
+  });
 });
