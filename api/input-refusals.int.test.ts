@@ -50,21 +50,21 @@ describe('bad input to money mutations is refused, typed, and changes nothing', 
 
   it('applyForFinancing of an amount its flat fee nearly consumes is priced or refused as a typed error, never an internal error', async () => {
     // A flat fee of 10,000.00 and no interest: 10,000.01 leaves the supplier one cent, a cost of
-    // millions of percent a year. The quote prices it; the application must answer alike.
+    // millions of percent a year. The quote and the application answer alike: a typed refusal.
     const parties: FinancingParties = await createFinancingParties(db.prisma, { flatFee: '10000.00', annualRate: '0', feeRate: '0' });
     const { supplier, receivable } = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
     const variables = { r: globalId('Receivable', receivable.id), p: globalId('Program', parties.programId), amount: '10000.01' };
     const quoted = await send(supplier.token, QUOTE, variables);
     expect(quoted.errors).toEqual([]);
-    expect(quoted.result).toMatchObject({ __typename: 'FinancingQuote', netDisbursement: { amount: '0.01' } });
+    expect(quoted.result).toMatchObject({ __typename: 'ValidationError', code: 'NET_DISBURSEMENT_NOT_POSITIVE' });
 
     const before = await databaseFingerprint(db.prisma);
     const applied = await send(supplier.token, APPLY, {
       input: { receivableId: variables.r, programId: variables.p, amount: '10000.01', idempotencyKey: 'tiny-net-1' },
     });
     expect(applied.errors, JSON.stringify(applied.errors)).toEqual([]);
-    expect(applied.result?.__typename, JSON.stringify(applied.result)).toMatch(/^(Financing|ValidationError)$/);
-    if (applied.result?.__typename === 'ValidationError') expect(changedTables(before, await databaseFingerprint(db.prisma))).toEqual([]);
+    expect(applied.result, JSON.stringify(applied.result)).toMatchObject({ __typename: 'ValidationError', code: 'NET_DISBURSEMENT_NOT_POSITIVE', message: expect.stringContaining('all but 0.01 CNY') });
+    expect(changedTables(before, await databaseFingerprint(db.prisma))).toEqual([]);
   }, 120_000);
   it('proposeLedgerAdjustment naming a closed account is refused as a WrongStateError and records nothing', async () => {
     // A financing's collection account closes with it: no posting can reach it again, so an

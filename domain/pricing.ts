@@ -1,6 +1,6 @@
 import { daysBetween, type IsoDate } from './business-date';
 import { ValidationError } from './errors';
-import { Decimal, roundMoney, type Currency } from './money';
+import { Decimal, formatAmount, roundMoney, type Currency } from './money';
 
 // Financing pricing (see docs/pricing.md). Every figure is computed exactly and rounded once,
 // half-up to the currency's minor unit, at the end: interest, each fee, the net disbursement
@@ -13,6 +13,8 @@ export const DAY_COUNT_BASIS: Record<DayCount, number> = { ACT_360: 360, ACT_365
 
 /** Effective annual cost is annualised on a 365-day year, whatever the day count of the price. */
 export const EFFECTIVE_COST_YEAR_DAYS = 365;
+/** The highest effective annual rate a financing can carry (its column holds six decimals and six digits before them). */
+export const EFFECTIVE_ANNUAL_RATE_MAX = new Decimal('999999.999999');
 
 export interface PricingTerms {
   currency: Currency;
@@ -70,6 +72,10 @@ export function quote(principal: Decimal, valueDate: IsoDate, dueDate: IsoDate, 
     .times(EFFECTIVE_COST_YEAR_DAYS)
     .dividedBy(tenorDays)
     .toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
+  // Only an amount the fees all but consume gets here (10,000.01 under a flat fee of 10,000.00).
+  if (effectiveAnnualRate.gt(EFFECTIVE_ANNUAL_RATE_MAX)) {
+    throw ValidationError.field(['amount'], `interest and fees would take all but ${formatAmount(netDisbursement, currency)} ${currency} of the amount: finance more, or nothing`, 'NET_DISBURSEMENT_NOT_POSITIVE');
+  }
   return {
     principal,
     valueDate,

@@ -48,12 +48,14 @@ export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, inpu
     const closedDay = await closedDayHolding(prisma, input.effectiveAt);
     if (closedDay) throw new WrongStateError(`accounting day ${closedDay} is closed: date the adjustment in an open day (a reversing entry) instead`, 'CLOSED', 'ACCOUNTING_DAY_CLOSED');
   }
-  const accounts = await prisma.ledgerAccount.findMany({ where: { id: { in: [...new Set(entries.map((entry) => entry.accountId))] } }, select: { id: true, currency: true, closedAt: true } });
+  const accounts = await prisma.ledgerAccount.findMany({ where: { id: { in: [...new Set(entries.map((entry) => entry.accountId))] } }, select: { id: true, code: true, currency: true, closedAt: true } });
   const byId = new Map(accounts.map((account) => [account.id, account]));
   const issues = [];
   for (const [index, entry] of entries.entries()) {
     const account = byId.get(entry.accountId);
     if (!account) throw new NotFoundError('LedgerAccount', entry.accountId);
+    // The database refuses any posting to a closed account: an adjustment naming one could never be approved.
+    if (account.closedAt) throw new WrongStateError(`${account.code} is closed: no entry can be posted to it`, 'CLOSED');
     if (account.currency !== entry.currency) issues.push({ path: ['input', 'entries', String(index), 'currency'], message: `account ${entry.accountId} is kept in ${account.currency}` });
   }
   if (issues.length) throw new ValidationError(issues, 'CURRENCY_MISMATCH');
