@@ -196,7 +196,7 @@ interface Route {
 
 /**
  * Finds the account a virtual account number belongs to and decides whether the money may go
- * there. The collection account of a financing is read under the financing's row lock (shared):
+ * there. The collection account of a financing is read under the financing's row lock:
  * the booking and the financing's own steps (settlement, ending before disbursement) are then
  * ordered, so money never reaches a collection account after the step that closed it. Money the
  * bank received (`receivedAt`) before the recourse claim that settled the financing still reaches
@@ -207,16 +207,16 @@ async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency,
   if (!account || account.book !== 'MONEY') return { target: null, financing: null, exception: { reason: 'UNKNOWN_ACCOUNT', detail: `no virtual account has the number ${virtualAccountNumber}` } };
   let financing: Financing | null = null;
   if (account.purpose === 'COLLECTION') {
-    const owner = await tx.financing.findUnique({ where: { collectionAccountId: account.id }, select: { id: true, status: true } });
-    if (owner?.status === 'SETTLED') {
-      // The booking may allocate into a settled financing (its recourse claim, below): it writes
-      // the financing as its steps do, under the same lock, so that two such credits and a step
-      // never both count what the claim took.
+    const owner = await tx.financing.findUnique({ where: { collectionAccountId: account.id }, select: { id: true } });
+    if (owner) {
+      // Locked for update, whatever its status when read: the booking may allocate into a settled
+      // financing (its recourse claim, below), writing it as its steps do, and a financing read
+      // as servicing may be settled by the time its lock is granted; a shared lock taken first
+      // would have to be raised then, which two such bookings could deadlock on. Credits to one
+      // collection account are served one after the other anyway (their accounts' locks).
       await tx.$queryRaw`SELECT id FROM financing WHERE id = ${owner.id}::uuid FOR UPDATE`;
-    } else if (owner) {
-      await tx.$queryRaw`SELECT id FROM financing WHERE id = ${owner.id}::uuid FOR SHARE`;
+      financing = await tx.financing.findUniqueOrThrow({ where: { id: owner.id } });
     }
-    if (owner) financing = await tx.financing.findUniqueOrThrow({ where: { id: owner.id } });
   }
   const refuse = (reason: InboundExceptionReason, detail: string): Route => ({ target: null, financing, exception: { reason, detail } });
   if (account.currency !== currency) return refuse('CURRENCY_MISMATCH', `virtual account ${virtualAccountNumber} is a ${account.currency} account`);
