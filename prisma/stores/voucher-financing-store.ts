@@ -108,7 +108,14 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
  */
 export async function holdVoucherPartForFinancing(tx: Tx, receivable: Receivable, financing: Financing, now: Date): Promise<void> {
   if (!receivable.voucherPartId) return;
-  const part = await tx.voucherPart.findUniqueOrThrow({ where: { id: receivable.voucherPartId } });
+  const part = await tx.voucherPart.findUniqueOrThrow({ where: { id: receivable.voucherPartId }, include: { voucher: { select: { voucherNumber: true } } } });
+  // An issuer's payment is planned under the voucher's row lock (planVoucherDistribution), which
+  // gives each part's claim to its holder until the plan's batches are posted: no part is
+  // financed in between, or the batch would find the claim held for the funder and pay nobody.
+  await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${part.voucherId}::uuid FOR UPDATE`;
+  if ((await tx.voucherDistribution.count({ where: { voucherId: part.voucherId, status: 'PLANNED' } })) > 0) {
+    throw new WrongStateError(`voucher ${part.voucher.voucherNumber} is being paid: the issuer's payment is being shared out to its parts, part ${part.partNumber} included`, part.status);
+  }
   const moved = await tx.voucherPart.updateMany({ where: { id: part.id, status: 'ACTIVE', heldAmount: receivable.faceAmount }, data: { status: 'FINANCING', updatedAt: now } });
   if (moved.count !== 1) throw new WrongStateError(`voucher part ${part.partNumber} is ${part.status} holding ${part.heldAmount.toFixed()}: it cannot be financed as applied for`, part.status);
   const currency = part.currency as Currency;
