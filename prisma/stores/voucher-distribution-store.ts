@@ -150,6 +150,9 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
          ORDER BY p.part_number`;
       const pending = parts.find((part) => part.status === 'FINANCING');
       if (pending) throw new DistributionMustWaitError(`voucher part ${pending.partNumber} is in a financing being decided: the distribution waits until it is disbursed or ends`);
+      // An open offer holds part of a claim for its recipient: what the parts hold is not known until it is decided.
+      const offered = await tx.voucherTransfer.findFirst({ where: { voucherId: voucher.id, fromPartId: { not: null }, status: { in: ['PENDING_APPROVAL', 'PENDING_ACCEPTANCE'] } }, select: { transferNumber: true } });
+      if (offered) throw new DistributionMustWaitError(`voucher transfer ${offered.transferNumber} is open: the distribution waits until it is accepted or ends`);
       const owed = parts.filter((part) => part.owes).map((part) => ({ part, outstanding: part.outstanding }));
       const paid = formatAmount(toDecimal(credit.amount), currency);
       const distribution = distributeMaturityPayment({
