@@ -301,7 +301,8 @@ async function rollForward(client: pg.ClientBase, statement: StoredStatement, no
 /**
  * Ledger activity of the days statements cover that no statement line explains: a payout the
  * ledger settled that the bank never executed (shortage, 短款, or in transit over the day's end),
- * a credit the ledger booked that the bank never showed.
+ * a payout return the ledger booked from the bank's answer that no statement shows coming back
+ * (yet), a credit the ledger booked that the bank never showed.
  */
 async function findLedgerOnly(client: pg.ClientBase, statement: StoredStatement, now: Date): Promise<void> {
   const {
@@ -320,6 +321,18 @@ async function findLedgerOnly(client: pg.ClientBase, statement: StoredStatement,
       ORDER BY p.settled_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
     [statement.currency, from, to],
   );
+  // A return is dated by its posting, as the report dates it: the day whose ledger holds the money
+  // back in its source account. What came back is the returned amount (a return may be partial),
+  // and a return line matched to it, or booked from a statement (RETURN_BOOKED), explains it.
+  const { rows: returns } = await client.query<{ id: string; amount: string; payout_reference: string; returned_at: Date }>(
+    `SELECT p.id::text AS id, coalesce(p.returned_amount, p.amount)::text AS amount, p.payout_reference, rt.effective_at AS returned_at
+       FROM payout p JOIN ledger_transaction rt ON rt.id = p.reversal_transaction_id
+      WHERE p.currency = $1 AND p.status = 'RETURNED' AND rt.effective_at >= $2::timestamptz AND rt.effective_at < $3::timestamptz
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT_RETURN' AND i.status = 'RESOLVED' AND (i.outcome = 'MATCHED' OR i.rule = 'RETURN_BOOKED'))
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT_RETURN' AND i.outcome = 'LEDGER_ONLY')
+      ORDER BY rt.effective_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
+    [statement.currency, from, to],
+  );
   const { rows: credits } = await client.query<{ id: string; amount: string; bank_reference: string; received_at: Date }>(
     `SELECT c.id::text AS id, c.amount::text AS amount, c.bank_reference, c.received_at FROM inbound_credit c
       WHERE c.currency = $1 AND c.received_at >= $2::timestamptz AND c.received_at < $3::timestamptz
@@ -335,6 +348,13 @@ async function findLedgerOnly(client: pg.ClientBase, statement: StoredStatement,
       payoutId: payout.id,
       inboundCreditId: null as string | null,
       detail: `the ledger settled payout ${payout.payout_reference} on ${businessDateOf(payout.settled_at)}; no statement shows the bank paying it`,
+    })),
+    ...returns.map((returned) => ({
+      kind: 'PAYOUT_RETURN',
+      amount: returned.amount,
+      payoutId: returned.id,
+      inboundCreditId: null as string | null,
+      detail: `the ledger booked ${money(returned.amount, statement.currency)} of payout ${returned.payout_reference} returned on ${businessDateOf(returned.returned_at)}; no statement shows it coming back`,
     })),
     ...credits.map((credit) => ({
       kind: 'INBOUND_CREDIT',
