@@ -31,6 +31,32 @@ describe("a day's statement imported before the day's cut-off", () => {
         fixed: { BANK_CREDITS: '1050000.00', BANK_CLOSING: '1050000.00', FUNDER_FUNDING: '1050000.00', LEDGER_ESCROW_BANK: '1050000.00', EXPLAINED_CLOSING: '1050000.00' },
         items: [],
       });
+      // The cut-off run again changes nothing: the same report, the items as they were.
+      const items = await w.db.prisma.reconciliationItem.findMany({ orderBy: { id: 'asc' } });
+      const [again] = await produceReconciliationReportsOfDay(w.db.prisma, testLogger, d1, w.at(d1, 26));
+      expect(again).toMatchObject({ outcome: 'UNCHANGED', report: { version: 1 } });
+      expect(await w.db.prisma.reconciliationItem.findMany({ orderBy: { id: 'asc' } })).toEqual(items);
+    } finally {
+      await w.drop();
+    }
+  });
+
+  it('imported after the cut-off, keeps the line bank-only on its day when the feed books it after the import', async () => {
+    const w = await reconciliationWorld(74);
+    try {
+      const d1 = w.day;
+      await w.credit(w.at(d1, 9), w.funding.virtualAccountNumber!, '1000000.00');
+      await w.receive(w.at(d1, 10), w.funding.virtualAccountNumber!, '50000.00');
+      await w.playDay(d1);
+      const before = await w.report(d1);
+      expect(before).toMatchObject({ balanced: true, items: [['BANK_ONLY', expect.any(String), '50000.00']] });
+      // The feed books the top-up in the next open day; the day's close run again reconciles nothing again.
+      await w.feed(w.at(d1, 24 + 40 / 60));
+      const items = await w.db.prisma.reconciliationItem.findMany({ orderBy: { id: 'asc' } });
+      const [again] = await produceReconciliationReportsOfDay(w.db.prisma, testLogger, d1, w.at(d1, 25));
+      expect(again).toMatchObject({ outcome: 'UNCHANGED', report: { version: 1 } });
+      expect(await w.db.prisma.reconciliationItem.findMany({ orderBy: { id: 'asc' } })).toEqual(items);
+      expect(await w.report(d1)).toEqual(before);
     } finally {
       await w.drop();
     }
