@@ -252,7 +252,7 @@ async function reconcile(client: pg.ClientBase, statement: StoredStatement, esca
   );
   if ((items ?? 0) > ITEMS_WITHOUT_ANALYZE_MAX) await client.query('ANALYZE reconciliation_item');
   await resolveLedgerOnly(client, statement.date, now);
-  await rollForward(client, statement, now);
+  await rollForward(client, statement, 'EARLIER', now);
   await findLedgerOnly(client, statement, now);
   await escalate(client, statement, escalateAfterDays, now);
 }
@@ -268,8 +268,14 @@ async function resolveLedgerOnly(client: pg.ClientBase, date: IsoDate, now: Date
   );
 }
 
+/**
+ * Which unresolved items a roll-forward matches again: an import those of earlier statements (its
+ * own lines it has just matched); a statement reconciled again at its day's cut-off its own too.
+ */
+type RollForwardScope = 'EARLIER' | 'THROUGH_OWN';
+
 /** Unresolved lines of earlier days are matched again: the feed or the workflow may have booked them since. */
-async function rollForward(client: pg.ClientBase, statement: StoredStatement, now: Date): Promise<void> {
+async function rollForward(client: pg.ClientBase, statement: StoredStatement, scope: RollForwardScope, now: Date): Promise<void> {
   const { date } = statement;
   // Oldest first; the items of one statement share their first day and creation time, so their
   // lines' positions keep them in the statement's order.
@@ -278,7 +284,7 @@ async function rollForward(client: pg.ClientBase, statement: StoredStatement, no
     `SELECT (row_number() OVER (ORDER BY i.first_statement_date, i.created_at, l.position))::int, l.id, i.id, l.kind, l.bank_reference, l.reference, l.amount, l.currency,
             l.value_date, ${LINE_VALUE_DAY}
        FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id
-      WHERE i.account_number = $1 AND i.currency = $2 AND i.status <> 'RESOLVED' AND i.outcome = 'BANK_ONLY' AND i.first_statement_date < $3::date
+      WHERE i.account_number = $1 AND i.currency = $2 AND i.status <> 'RESOLVED' AND i.outcome = 'BANK_ONLY' AND i.first_statement_date ${scope === 'EARLIER' ? '<' : '<='} $3::date
       ORDER BY i.first_statement_date, i.created_at, l.position
       LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
     [statement.accountNumber, statement.currency, date],
@@ -293,15 +299,41 @@ async function rollForward(client: pg.ClientBase, statement: StoredStatement, no
             last_checked_date = $2::date, updated_at = $1::timestamptz
        FROM statement_match m
       WHERE i.id = m.item_id`,
-    [now.toISOString(), date, ` (matched at the import of ${date})`],
+    [now.toISOString(), date, ` (matched at the ${scope === 'EARLIER' ? 'import' : 'cut-off'} of ${date})`],
   );
   await resolveLedgerOnly(client, date, now);
 }
 
 /**
+ * A statement imported while its day was still open was matched against a ledger the day could
+ * still add to until its cut-off: the feed books a credit of the day at the bank's receipt, a
+ * payout's answer settles it. So before the closed day's report is made from it, what its import
+ * decided from the ledger is decided again against the closed day, under the import's lock: its
+ * own unresolved lines and those of earlier days matched again, ledger-only activity found. A
+ * line the feed booked meanwhile is then matched, not left bank-only beside the money the day's
+ * ledger holds.
+ */
+export async function reconcileStatementAgain(prisma: PrismaClient, statementId: string, now = new Date()): Promise<void> {
+  await inImportTransaction(prisma, async (client) => {
+    const {
+      rows: [statement],
+    } = await client.query<StoredStatement>(
+      `SELECT id::text AS id, account_number AS "accountNumber", currency, statement_date::text AS date FROM bank_statement WHERE id = $1::uuid`,
+      [statementId],
+    );
+    if (!statement) throw new Error(`bank statement ${statementId} is not stored`);
+    // One import per account and currency at a time, and this with them: both read and write its items.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bank_statement:${statement.accountNumber}:${statement.currency}`]);
+    await rollForward(client, statement, 'THROUGH_OWN', now);
+    await findLedgerOnly(client, statement, now);
+  });
+}
+
+/**
  * Ledger activity of the days statements cover that no statement line explains: a payout the
  * ledger settled that the bank never executed (shortage, 短款, or in transit over the day's end),
- * a credit the ledger booked that the bank never showed.
+ * a payout return the ledger booked from the bank's answer that no statement shows coming back
+ * (yet), a credit the ledger booked that the bank never showed.
  */
 async function findLedgerOnly(client: pg.ClientBase, statement: StoredStatement, now: Date): Promise<void> {
   const {
@@ -320,6 +352,18 @@ async function findLedgerOnly(client: pg.ClientBase, statement: StoredStatement,
       ORDER BY p.settled_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
     [statement.currency, from, to],
   );
+  // A return is dated by its posting, as the report dates it: the day whose ledger holds the money
+  // back in its source account. What came back is the returned amount (a return may be partial),
+  // and a return line matched to it, or booked from a statement (RETURN_BOOKED), explains it.
+  const { rows: returns } = await client.query<{ id: string; amount: string; payout_reference: string; returned_at: Date }>(
+    `SELECT p.id::text AS id, coalesce(p.returned_amount, p.amount)::text AS amount, p.payout_reference, rt.effective_at AS returned_at
+       FROM payout p JOIN ledger_transaction rt ON rt.id = p.reversal_transaction_id
+      WHERE p.currency = $1 AND p.status = 'RETURNED' AND rt.effective_at >= $2::timestamptz AND rt.effective_at < $3::timestamptz
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT_RETURN' AND i.status = 'RESOLVED' AND (i.outcome = 'MATCHED' OR i.rule = 'RETURN_BOOKED'))
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.payout_id = p.id AND i.kind = 'PAYOUT_RETURN' AND i.outcome = 'LEDGER_ONLY')
+      ORDER BY rt.effective_at LIMIT ${RECONCILIATION_ROLL_FORWARD_MAX}`,
+    [statement.currency, from, to],
+  );
   const { rows: credits } = await client.query<{ id: string; amount: string; bank_reference: string; received_at: Date }>(
     `SELECT c.id::text AS id, c.amount::text AS amount, c.bank_reference, c.received_at FROM inbound_credit c
       WHERE c.currency = $1 AND c.received_at >= $2::timestamptz AND c.received_at < $3::timestamptz
@@ -335,6 +379,13 @@ async function findLedgerOnly(client: pg.ClientBase, statement: StoredStatement,
       payoutId: payout.id,
       inboundCreditId: null as string | null,
       detail: `the ledger settled payout ${payout.payout_reference} on ${businessDateOf(payout.settled_at)}; no statement shows the bank paying it`,
+    })),
+    ...returns.map((returned) => ({
+      kind: 'PAYOUT_RETURN',
+      amount: returned.amount,
+      payoutId: returned.id,
+      inboundCreditId: null as string | null,
+      detail: `the ledger booked ${money(returned.amount, statement.currency)} of payout ${returned.payout_reference} returned on ${businessDateOf(returned.returned_at)}; no statement shows it coming back`,
     })),
     ...credits.map((credit) => ({
       kind: 'INBOUND_CREDIT',

@@ -3,6 +3,7 @@ import { isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import type { Currency } from '../../domain/money';
 import { computeReconciliationReport, type ReconciliationReportFigures, type ReportItem } from '../../domain/reconciliation-report';
 import type { PrismaClient, ReconciliationReport } from '../client';
+import { reconcileStatementAgain } from './bank-statement-store';
 import { dateColumn } from './ledger/accounting-days';
 import { runTransaction } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
@@ -174,12 +175,42 @@ async function computeAndStore(prisma: PrismaClient, date: IsoDate, currency: Cu
   });
 }
 
-/** After a day's cut-off: the report of every currency whose statement of the day is already imported. */
+/**
+ * After a day's cut-off: the report of every currency whose statement of the day is already
+ * imported. A statement imported while the day was open is first reconciled again against the
+ * closed day (reconcileStatementAgain), so that the report holds what the day's ledger booked
+ * after the import; a failure there makes no report, and the next close of the day tries again.
+ */
 export async function produceReconciliationReportsOfDay(prisma: PrismaClient, logger: Logger, date: IsoDate, now = new Date()): Promise<Array<ProducedReport | ReportNotReady>> {
   const rows = await prisma.bankStatement.findMany({ where: { statementDate: dateColumn(date) }, select: { currency: true }, distinct: ['currency'], orderBy: { currency: 'asc' } });
   const produced = [];
-  for (const { currency } of rows) produced.push(await produceReconciliationReport(prisma, logger, date, currency as Currency, now));
+  for (const { currency } of rows) {
+    const importedWhileOpen = await statementImportedWhileOpen(prisma, date, currency as Currency);
+    if (importedWhileOpen) await reconcileStatementAgain(prisma, importedWhileOpen, now);
+    produced.push(await produceReconciliationReport(prisma, logger, date, currency as Currency, now));
+  }
   return produced;
+}
+
+/**
+ * The escrow account's statement of a closed day that was imported before the day closed, while
+ * the day has no report yet: its items were decided against a ledger the day could still add to.
+ * A statement imported after the cut-off was decided against the closed day already, and a day
+ * with a report has been reconciled again before it (its items are the later imports' to change),
+ * so a close run again changes nothing.
+ */
+async function statementImportedWhileOpen(prisma: PrismaClient, date: IsoDate, currency: Currency): Promise<string | null> {
+  const day = await prisma.accountingDay.findUnique({ where: { businessDate: dateColumn(date) }, select: { status: true, closedAt: true } });
+  if (day?.status !== 'CLOSED' || !day.closedAt) return null;
+  const escrow = await prisma.escrowBankAccount.findUnique({ where: { currency }, select: { accountNumber: true } });
+  if (!escrow) return null;
+  const statement = await prisma.bankStatement.findUnique({
+    where: { accountNumber_currency_statementDate: { accountNumber: escrow.accountNumber, currency, statementDate: dateColumn(date) } },
+    select: { id: true, importedAt: true },
+  });
+  if (!statement || statement.importedAt >= day.closedAt) return null;
+  const report = await prisma.reconciliationReport.findUnique({ where: { businessDate_currency: { businessDate: dateColumn(date), currency } }, select: { id: true } });
+  return report ? null : statement.id;
 }
 
 /** The stored report of a day and currency, or null. */
