@@ -9,7 +9,7 @@ import { ConflictError, StatementContinuityError } from '../../domain/errors';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { databaseUrlOf, Prisma, type BankStatement, type Payout, type PrismaClient } from '../client';
 import { copyRows } from './copy-rows';
-import { matchStatementLines, money, paidTwiceSql, returnFoundAfterWatchSql, valueDaySql } from './match-statement-lines';
+import { matchedOnLoanSql, matchStatementLines, money, paidTwiceSql, returnFoundAfterWatchSql, valueDaySql } from './match-statement-lines';
 import { recordPayoutOutcome } from './payout-store';
 import { retryTransient } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
@@ -242,6 +242,7 @@ async function reconcile(client: pg.ClientBase, statement: StoredStatement, esca
        FROM bank_statement_line l WHERE l.statement_id = $1::uuid AND l.duplicate_of_id IS NULL`,
     [statement.id],
   );
+  await sendBackItemsOnLoan(client, statement.date, now);
   const { rowCount: items } = await client.query(
     `INSERT INTO reconciliation_item (outcome, status, resolved_at, kind, account_number, currency, amount, statement_line_id, inbound_credit_id, payout_id,
                                       offline_repayment_id, rule, detail, first_statement_date, last_checked_date, created_at, updated_at)
@@ -269,6 +270,28 @@ async function resolveLedgerOnly(client: pg.ClientBase, date: IsoDate, now: Date
 }
 
 /**
+ * Items matched only on loan from rule 2 to a credit that the lines just matched (in
+ * `statement_match`) took back by rule 1 for its own bank line are sent back to the roll-forward,
+ * open and bank-only again, before the lines' matches are written: the credit is never matched
+ * twice (the partial unique index of matched credits would refuse it). The roll-forward of this
+ * import, or of the next when the roll-forward itself took the credit back, matches each again,
+ * usually to its own credit by rule 1 once the feed has reported it; the reports of its earlier
+ * days show it as a line matched by a later import.
+ */
+async function sendBackItemsOnLoan(client: pg.ClientBase, date: IsoDate, now: Date): Promise<void> {
+  await client.query(
+    `UPDATE reconciliation_item i
+        SET outcome = 'BANK_ONLY', status = 'OPEN', rule = NULL, inbound_credit_id = NULL, resolved_at = NULL, last_checked_date = $2::date, updated_at = $1::timestamptz,
+            detail = left('credit ' || c.bank_reference || ' had been matched to this line by virtual account, amount and value date; its own bank line '
+                          || c.bank_reference || ' took it back at the import of ' || $2::date::text || ': to be matched again', 500)
+       FROM statement_match m JOIN inbound_credit c ON c.id = m.inbound_credit_id
+      WHERE m.rule = 'BANK_REFERENCE' AND i.inbound_credit_id = m.inbound_credit_id AND i.outcome = 'MATCHED'
+        AND i.id IS DISTINCT FROM m.item_id AND ${matchedOnLoanSql('i')}`,
+    [now.toISOString(), date],
+  );
+}
+
+/**
  * Which unresolved items a roll-forward matches again: an import those of earlier statements (its
  * own lines it has just matched); a statement reconciled again at its day's cut-off its own too.
  */
@@ -290,6 +313,7 @@ async function rollForward(client: pg.ClientBase, statement: StoredStatement, sc
     [statement.accountNumber, statement.currency, date],
   );
   if (subjects === 0) return;
+  await sendBackItemsOnLoan(client, date, now);
   await client.query(
     `UPDATE reconciliation_item i
         SET outcome = m.outcome, rule = m.rule, inbound_credit_id = m.inbound_credit_id, payout_id = m.payout_id, offline_repayment_id = m.offline_repayment_id,

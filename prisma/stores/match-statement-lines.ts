@@ -83,6 +83,19 @@ export function matchedByNoOtherItemSql(creditId: string, exceptItem: string): s
   return `NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = ${creditId} AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM ${exceptItem})`;
 }
 
+/**
+ * Item `i` (a row alias) is matched to its credit only on loan: an import's rule 2 gave it a credit
+ * by virtual account, amount and value date while that credit's own bank line was on no statement.
+ * A credit whose own line is on a statement is that line's money, so when the line comes, rule 1
+ * takes the credit back for it and the import sends `i` back to the roll-forward
+ * (sendBackItemsOnLoan in bank-statement-store.ts). A credit the feed booked out of suspense for a
+ * line operators parked is no loan: that line's money reached the ledger through the parking, and
+ * an item a person resolved is not undone by an import.
+ */
+export function matchedOnLoanSql(i: string): string {
+  return `(${i}.rule IS NOT DISTINCT FROM 'ACCOUNT_AMOUNT_VALUE_DATE' AND ${i}.resolution_id IS NULL AND ${i}.booked_transaction_id IS NULL)`;
+}
+
 /** A payout line or a return line (its kind, amount and currency, as SQL expressions) beside the payout it names (`p`, a row alias). */
 export interface PayoutLineSql {
   kind: string;
@@ -151,7 +164,9 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
   const lineMoney = moneySql('s.amount', 's.currency');
 
   // Rule 1: the credit the feed booked under the line's bank reference, if the same amount and
-  // currency and no other item matched it; the feed's credit of another amount is BANK_ONLY.
+  // currency and no other item matched it, or another item has it only on loan from rule 2 (the
+  // caller sends that item back to the roll-forward before writing this line's match, so the
+  // credit is never matched twice); the feed's credit of another amount is BANK_ONLY.
   await db.query(
     `UPDATE statement_match s
         SET outcome = CASE WHEN f.fits THEN 'MATCHED' ELSE 'BANK_ONLY' END::reconciliation_outcome,
@@ -161,7 +176,7 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
                           ELSE 'the ledger booked ' || ${moneySql('f.amount', 'f.currency')} || ' under ' || s.bank_reference || '; the bank shows ' || ${lineMoney} END
        FROM (SELECT m.ord, c.id, c.amount, c.currency::text AS currency,
                     c.currency = m.currency AND c.amount = m.amount
-                    AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM m.item_id) AS fits
+                    AND NOT EXISTS (SELECT 1 FROM reconciliation_item i WHERE i.inbound_credit_id = c.id AND i.outcome = 'MATCHED' AND i.id IS DISTINCT FROM m.item_id AND NOT ${matchedOnLoanSql('i')}) AS fits
                FROM statement_match m JOIN inbound_credit c ON c.bank_reference = m.bank_reference
               WHERE m.kind = 'INBOUND_CREDIT') f
       WHERE s.ord = f.ord`,
