@@ -2,15 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../../domain/business-date';
 import { createTestDatabase, SKIPPING_CLOCK_LEAD_MAX, type TestDatabase } from '../../test/support/database';
 import { createFinancingParties, TEST_FINANCING_WINDOWS, type FinancingParties } from '../../test/support/financings';
-import { createActor, type TestActor } from '../../test/support/parties';
 import { actorOf } from '../../test/support/receivables';
 import { createVoucherFixture } from '../../test/support/voucher-fixture';
-import { VOUCHER_PROGRAM_TERMS } from '../../test/support/voucher-parties';
-import { openPartyAccounts, partyAccountCode } from './chart-of-accounts';
+import { createVoucherHolder, settlementPosted, VOUCHER_PROGRAM_TERMS } from '../../test/support/voucher-parties';
 import { applyForFinancing } from './financing-store';
 import { recordInboundCredit } from './inbound-store';
-import { findAccountByCode } from './ledger/accounts';
-import { getBalance } from './ledger/balances';
 import { verifyLedgerInvariants } from './ledger/invariants';
 import { planVoucherDistribution, postVoucherDistributionBatch } from './voucher-distribution-store';
 import { prepareVoucherReceivable } from './voucher-financing-store';
@@ -40,20 +36,9 @@ describe('a voucher part financed between its payment plan and the plan’s batc
     await db?.drop();
   });
 
-  async function holder(name: string): Promise<TestActor> {
-    const actor = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: name });
-    await openPartyAccounts(db.prisma, { id: actor.partyId, roles: ['SUPPLIER'] });
-    return actor;
-  }
-
-  async function settlementPosted(partyId: string): Promise<string> {
-    const account = await findAccountByCode(db.prisma, partyAccountCode(partyId, 'SUPPLIER_SETTLEMENT', 'CNY'));
-    return account ? (await getBalance(db.prisma, account.id)).posted.toFixed(2) : '0.00';
-  }
-
   it('pays every holder its share of the issuer’s payment, and no funder finances a claim whose payment is already shared out to its holder', async () => {
-    const a = await holder('佛山一级甲有限公司');
-    const b = await holder('佛山二级乙有限公司');
+    const a = await createVoucherHolder(db.prisma, '佛山一级甲有限公司');
+    const b = await createVoucherHolder(db.prisma, '佛山二级乙有限公司');
     const dueDate = addDays(businessDateOf(new Date()), 30);
     const fixture = await createVoucherFixture(db.prisma, {
       issuerPartyId: parties.core.partyId,
@@ -83,7 +68,7 @@ describe('a voucher part financed between its payment plan and the plan’s batc
       (error: unknown) => `${(error as { code?: string }).code ?? ''} ${(error as Error).message}`.slice(0, 300),
     );
     expect(posted).toBe('POSTED');
-    expect([await settlementPosted(a.partyId), await settlementPosted(b.partyId)]).toEqual(['600000.00', '400000.00']);
+    expect([await settlementPosted(db.prisma, a.partyId), await settlementPosted(db.prisma, b.partyId)]).toEqual(['600000.00', '400000.00']);
     // B was paid its claim by the issuer: no financing of that claim is open beside it.
     const part = await db.prisma.voucherPart.findUniqueOrThrow({ where: { id: fixture.parts.B!.id } });
     const financing = applied ? await db.prisma.financing.findUniqueOrThrow({ where: { id: applied } }) : null;

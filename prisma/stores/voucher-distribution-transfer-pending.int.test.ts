@@ -5,14 +5,11 @@ import { WrongStateError } from '../../domain/errors';
 import { Decimal } from '../../domain/money';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { createFinancingParties, type FinancingParties } from '../../test/support/financings';
-import { createActor, type TestActor } from '../../test/support/parties';
+import type { TestActor } from '../../test/support/parties';
 import { actorOf } from '../../test/support/receivables';
 import { createVoucherFixture } from '../../test/support/voucher-fixture';
-import { VOUCHER_PROGRAM_TERMS } from '../../test/support/voucher-parties';
-import { openPartyAccounts, partyAccountCode } from './chart-of-accounts';
+import { createVoucherHolder, settlementPosted, VOUCHER_PROGRAM_TERMS } from '../../test/support/voucher-parties';
 import { recordInboundCredit } from './inbound-store';
-import { findAccountByCode } from './ledger/accounts';
-import { getBalance } from './ledger/balances';
 import { verifyLedgerInvariants } from './ledger/invariants';
 import { DistributionMustWaitError, finishVoucherDistribution, planVoucherDistribution, postVoucherDistributionBatch } from './voucher-distribution-store';
 import { decideVoucherTransfer, proposeVoucherTransfer } from './voucher-store';
@@ -38,24 +35,13 @@ describe('an issuer’s payment of a voucher while a holder’s transfer is open
     await db?.drop();
   });
 
-  async function holder(name: string): Promise<TestActor> {
-    const actor = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: name });
-    await openPartyAccounts(db.prisma, { id: actor.partyId, roles: ['SUPPLIER'] });
-    return actor;
-  }
-
-  async function settlementPosted(partyId: string): Promise<string> {
-    const account = await findAccountByCode(db.prisma, partyAccountCode(partyId, 'SUPPLIER_SETTLEMENT', 'CNY'));
-    return account ? (await getBalance(db.prisma, account.id)).posted.toFixed(2) : '0.00';
-  }
-
   function offer(to: TestActor, amount: string) {
     return { recipientCreditCode: to.creditCode, recipientName: null, amount: new Decimal(amount), currency: 'CNY' as const, contractNumber: `HT-${randomUUID().slice(0, 8)}`, invoices: [], documentHashes: [], idempotencyKey: randomUUID() };
   }
 
   it('waits for the offer to be decided, then pays each holder what it holds; no offer is made while a payment is being shared out', async () => {
-    const a = await holder('佛山一级甲有限公司');
-    const b = await holder('佛山二级乙有限公司');
+    const a = await createVoucherHolder(db.prisma, '佛山一级甲有限公司');
+    const b = await createVoucherHolder(db.prisma, '佛山二级乙有限公司');
     const fixture = await createVoucherFixture(db.prisma, { issuerPartyId: parties.core.partyId, issuedByUserId: parties.core.userId, dueDate: addDays(businessDateOf(new Date()), 30), root: { key: 'A', holderPartyId: a.partyId, received: '1000000.00' } });
     const holderA = await actorOf(db.prisma, a);
 
@@ -65,7 +51,7 @@ describe('an issuer’s payment of a voucher while a holder’s transfer is open
 
     // The issuer pays the whole voucher: the payment waits while the offer is open.
     const booked = await recordInboundCredit(db.prisma, { bankReference: `VCH-PAY-${fixture.voucherId}`, virtualAccountNumber: fixture.collectionVan, amount: '1000000.00', currency: 'CNY', ...PAYER, receivedAt: new Date() });
-    const waiting = await planVoucherDistribution(db.prisma, booked.credit!.id).then(
+    const waiting = await planVoucherDistribution(db.prisma, booked.credit.id).then(
       () => null,
       (error: unknown) => error,
     );
@@ -73,7 +59,7 @@ describe('an issuer’s payment of a voucher while a holder’s transfer is open
 
     // A withdraws the offer: the whole claim is A's again, and the payment is shared out to A.
     await decideVoucherTransfer(db.prisma, transfer.id, { kind: 'CANCEL', reason: '到期兑付，撤回转让 paid at maturity' }, holderA);
-    const plan = await planVoucherDistribution(db.prisma, booked.credit!.id);
+    const plan = await planVoucherDistribution(db.prisma, booked.credit.id);
 
     // While its shares are being posted, A cannot offer any of the claim the plan gives it.
     const refused = await proposeVoucherTransfer(db.prisma, holderA, fixture.parts.A!.id, offer(b, '100000.00'), randomUUID(), randomUUID(), { acceptanceWindowMs: WEEK_MS }).then(
@@ -84,6 +70,6 @@ describe('an issuer’s payment of a voucher while a holder’s transfer is open
 
     for (let batch = 0; batch < plan.batches; batch += 1) await postVoucherDistributionBatch(db.prisma, plan.distributionId, batch);
     expect((await finishVoucherDistribution(db.prisma, plan.distributionId)).voucherStatus).toBe('PAID');
-    expect([await settlementPosted(a.partyId), await settlementPosted(b.partyId)]).toEqual(['1000000.00', '0.00']);
+    expect([await settlementPosted(db.prisma, a.partyId), await settlementPosted(db.prisma, b.partyId)]).toEqual(['1000000.00', '0.00']);
   });
 });

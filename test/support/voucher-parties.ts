@@ -1,5 +1,7 @@
 import type { PrismaClient } from '../../prisma/client';
-import { openPartyAccounts } from '../../prisma/stores/chart-of-accounts';
+import { openPartyAccounts, partyAccountCode } from '../../prisma/stores/chart-of-accounts';
+import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
+import { getBalance } from '../../prisma/stores/ledger/balances';
 import { createProgram } from '../../prisma/stores/program-store';
 import { TEST_PROGRAM_TERMS, type FinancingParties } from './financings';
 import { createActor, type TestActor } from './parties';
@@ -16,6 +18,12 @@ export async function createVoucherHolder(prisma: PrismaClient, legalName: strin
   const actor = await createActor(prisma, { partyRoles: ['SUPPLIER'], legalName });
   await openPartyAccounts(prisma, { id: actor.partyId, roles: ['SUPPLIER'] });
   return actor;
+}
+
+/** What a party's CNY settlement account holds, posted ("0.00" when it has none). */
+export async function settlementPosted(prisma: PrismaClient, partyId: string): Promise<string> {
+  const account = await findAccountByCode(prisma, partyAccountCode(partyId, 'SUPPLIER_SETTLEMENT', 'CNY'));
+  return account ? (await getBalance(prisma, account.id)).posted.toFixed(2) : '0.00';
 }
 
 /** A second funder (maker and checker) with a program of the same core enterprise under silent assignment (暗保理). */
