@@ -23,6 +23,8 @@ import {
 
 export const VOUCHER_STATUSES = ['PENDING_ACCEPTANCE', 'ACTIVE', 'REFUSED', 'EXPIRED', 'PAID', 'DEFAULTED'] as const;
 export type VoucherStatus = (typeof VOUCHER_STATUSES)[number];
+/** A voucher the issuer's money is shared out to: accepted, in default, or paid (an excess is held for the payer). */
+export const VOUCHER_STATUSES_PAID_INTO: readonly string[] = ['ACTIVE', 'DEFAULTED', 'PAID'] satisfies readonly VoucherStatus[];
 
 export const VOUCHER_PART_STATUSES = ['PENDING_ACCEPTANCE', 'ACTIVE', 'REFUSED', 'EXPIRED', 'FINANCING', 'FINANCED', 'PAID'] as const;
 export type VoucherPartStatus = (typeof VOUCHER_PART_STATUSES)[number];

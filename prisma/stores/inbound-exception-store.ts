@@ -7,7 +7,8 @@ import { isUuid, postingEntries, transfer } from '../../domain/ledger-rules';
 import { formatAmount, type Currency, type Decimal } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
 import { refundBeneficiary, refundReference, resolutionChoiceOf } from '../../domain/refund-rules';
-import type { InboundException, LedgerAccount, Payout, Prisma, PrismaClient } from '../client';
+import { VOUCHER_STATUSES_PAID_INTO } from '../../domain/voucher-rules';
+import { Prisma, type InboundException, type LedgerAccount, type Payout, type PrismaClient } from '../client';
 import { ensureReconciliationAccounts, platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
@@ -46,6 +47,18 @@ async function lockException(tx: Tx, id: string): Promise<InboundException> {
 }
 
 /**
+ * Bank credits with the account their money reached (id, amount, received_at, account_id): booked
+ * there by the feed, or parked in suspense and applied there by operators (APPLY resolved). A
+ * voucher's payments are these credits into its collection account, each shared out as itself on
+ * the day the bank received it (voucher-distribution-store.ts, voucher-default-store.ts).
+ */
+export const CREDITS_INTO_ACCOUNTS = Prisma.sql`(
+  SELECT c.id, c.amount, c.received_at, c.account_id FROM inbound_credit c WHERE c.outcome = 'MATCHED'
+  UNION ALL
+  SELECT c.id, c.amount, c.received_at, x.apply_to_account_id FROM inbound_exception x JOIN inbound_credit c ON c.id = x.inbound_credit_id
+   WHERE x.status = 'RESOLVED' AND x.resolution_kind = 'APPLY')`;
+
+/**
  * Whether the parked money may go to `accountId`: an open virtual account in the money's
  * currency, and for a collection account a financing that still takes money (not settled, not
  * ended). Asked at the proposal, and again under the locks at the approval.
@@ -67,7 +80,7 @@ async function applicableAccount(tx: Tx, exception: InboundException, accountId:
       if (!credit || exception.heldAmount === null || !toDecimal(exception.heldAmount).eq(toDecimal(credit.amount))) {
         throw ValidationError.field(path, `voucher ${voucher.voucherNumber} is paid by whole bank credits, shared out to its parts: this money is not one (refund it to the payer)`, 'VOUCHER_TAKES_WHOLE_CREDITS');
       }
-      if (!['ACTIVE', 'DEFAULTED', 'PAID'].includes(voucher.status)) throw new WrongStateError(`voucher ${voucher.voucherNumber} is ${voucher.status}: it takes no money`, voucher.status);
+      if (!VOUCHER_STATUSES_PAID_INTO.includes(voucher.status)) throw new WrongStateError(`voucher ${voucher.voucherNumber} is ${voucher.status}: it takes no money`, voucher.status);
     }
     const financing = await tx.financing.findUnique({ where: { collectionAccountId: account.id } });
     if (financing) {

@@ -3,6 +3,7 @@ import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { voucherDefaultDate } from '../../domain/voucher-default';
 import type { PrismaClient, Voucher } from '../client';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
+import { CREDITS_INTO_ACCOUNTS } from './inbound-exception-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
@@ -55,9 +56,7 @@ export async function paidByDueDate(tx: PrismaClient | Tx, collectionAccountId: 
   if (!collectionAccountId) return new Decimal(0);
   const end = startOfBusinessDate(addDays(dueDate, 1));
   const [row] = await tx.$queryRaw<[{ paid: string }]>`
-    SELECT ((SELECT COALESCE(SUM(amount), 0) FROM inbound_credit WHERE account_id = ${collectionAccountId}::uuid AND outcome = 'MATCHED' AND received_at < ${end})
-          + (SELECT COALESCE(SUM(c.amount), 0) FROM inbound_exception x JOIN inbound_credit c ON c.id = x.inbound_credit_id
-              WHERE x.apply_to_account_id = ${collectionAccountId}::uuid AND x.status = 'RESOLVED' AND x.resolution_kind = 'APPLY' AND c.received_at < ${end}))::text AS paid`;
+    SELECT COALESCE(SUM(r.amount), 0)::text AS paid FROM ${CREDITS_INTO_ACCOUNTS} r WHERE r.account_id = ${collectionAccountId}::uuid AND r.received_at < ${end}`;
   return toDecimal(row.paid);
 }
 

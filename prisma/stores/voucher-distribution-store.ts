@@ -4,12 +4,14 @@ import { ConflictError, DomainError, NotFoundError, WrongStateError } from '../.
 import { ENTRIES_PER_TRANSACTION_MAX, transfer, type LedgerEntryInput } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, minorUnits, type Currency } from '../../domain/money';
 import { distributeMaturityPayment } from '../../domain/voucher-distribution';
+import { VOUCHER_STATUSES_PAID_INTO } from '../../domain/voucher-rules';
 import { businessDateOf } from '../../domain/business-date';
 import type { PrismaClient } from '../client';
 import { collectionAccountCode, partyAccountCode, platformAccountCode } from './chart-of-accounts';
 import { requestBalancePayout } from './balance-payout-store';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode, openAccount } from './ledger/accounts';
+import { CREDITS_INTO_ACCOUNTS } from './inbound-exception-store';
 import { openEffectiveAt } from './ledger/accounting-days';
 import { postBatch, postTransaction, type PostTransactionInput } from './ledger/postings';
 import { runTransaction, type Tx } from './run-transaction';
@@ -96,15 +98,9 @@ export class DistributionMustWaitError extends Error {
  * inbound-exception-store.ts), which is then shared out as that credit, on the bank's value date.
  */
 export async function voucherOfCredit(prisma: PrismaClient | Tx, inboundCreditId: string): Promise<{ voucherId: string } | null> {
-  const credit = await prisma.inboundCredit.findUnique({ where: { id: inboundCreditId }, select: { accountId: true, outcome: true } });
-  if (!credit) return null;
-  let accountId: string | null = credit.accountId;
-  if (credit.outcome !== 'MATCHED') {
-    const applied = await prisma.inboundException.findFirst({ where: { inboundCreditId, status: 'RESOLVED', resolutionKind: 'APPLY' }, select: { applyToAccountId: true } });
-    accountId = applied?.applyToAccountId ?? null;
-  }
-  const voucher = accountId ? await prisma.voucher.findUnique({ where: { collectionAccountId: accountId }, select: { id: true } }) : null;
-  return voucher ? { voucherId: voucher.id } : null;
+  const [voucher] = await prisma.$queryRaw<Array<{ voucherId: string }>>`
+    SELECT v.id::text AS "voucherId" FROM ${CREDITS_INTO_ACCOUNTS} r JOIN voucher v ON v.collection_account_id = r.account_id WHERE r.id = ${inboundCreditId}::uuid`;
+  return voucher ?? null;
 }
 
 /**
@@ -126,7 +122,7 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
       const again = await writtenPlan(tx, inboundCreditId);
       if (again) return planOf(again, true);
       const voucher = await tx.voucher.findUniqueOrThrow({ where: { id: target.voucherId } });
-      if (!['ACTIVE', 'DEFAULTED', 'PAID'].includes(voucher.status)) throw new WrongStateError(`voucher ${voucher.voucherNumber} is ${voucher.status}: nothing to distribute to`, voucher.status);
+      if (!VOUCHER_STATUSES_PAID_INTO.includes(voucher.status)) throw new WrongStateError(`voucher ${voucher.voucherNumber} is ${voucher.status}: nothing to distribute to`, voucher.status);
       const credit = await tx.inboundCredit.findUniqueOrThrow({ where: { id: inboundCreditId } });
       const currency = voucher.currency as Currency;
       // Only the columns the plan uses, with what each part still holds of the claim (its held
@@ -284,8 +280,9 @@ export function distributionBatchPostings(plan: BatchPlan, shares: readonly Plan
   const { voucherId, number, currency } = plan;
   const money: PostTransactionInput[] = [];
   const moneyKeys: string[] = [];
-  // A part's own transaction, every part's in a plan written before PER_HOLDER, from the collection account.
-  const ownTransaction = (share: PlannedShare) => {
+  // A part's own transaction under its part key: every part's in a plan written before PER_HOLDER,
+  // from the collection account; a financed part's under PER_HOLDER, from the clearing account.
+  const ownTransaction = (share: PlannedShare, from: string) => {
     const key = distributionPostingKey(voucherId, number, share.p);
     money.push({
       idempotencyKey: key,
@@ -293,12 +290,12 @@ export function distributionBatchPostings(plan: BatchPlan, shares: readonly Plan
       description: `到期清分 ${share.n}`,
       effectiveAt: plan.effectiveAt,
       metadata: { voucherId, distribution: number, partId: share.p, ...(share.f ? { financingId: share.f, receivedAt: plan.receivedAt.toISOString() } : {}) },
-      entries: transfer(plan.collectionAccountId, share.m, new Decimal(share.s), currency),
+      entries: transfer(from, share.m, new Decimal(share.s), currency),
     });
     return key;
   };
   if (plan.moneyPostings === 'PER_PART') {
-    for (const share of shares) moneyKeys.push(ownTransaction(share));
+    for (const share of shares) moneyKeys.push(ownTransaction(share, plan.collectionAccountId));
   } else {
     // One credit leg per receiving account, in the order of its first share in the batch; the
     // financed parts' shares on the clearing account's leg.
@@ -322,23 +319,8 @@ export function distributionBatchPostings(plan: BatchPlan, shares: readonly Plan
       // with a leg here sees this transaction (its own entries of it), and nothing of the others.
       money.push({ idempotencyKey: key, code: 'VOUCHER_DISTRIBUTION', description: `到期清分 ${plan.voucherNumber}`, effectiveAt: plan.effectiveAt, metadata: { voucherId, distribution: number, batch }, entries });
     }
-    for (const share of shares) {
-      if (!share.f) {
-        moneyKeys.push(keyOfAccount.get(share.m)!);
-        continue;
-      }
-      // After the transaction that brought it to the clearing account, as the ledger posts them in order.
-      const key = distributionPostingKey(voucherId, number, share.p);
-      money.push({
-        idempotencyKey: key,
-        code: 'VOUCHER_DISTRIBUTION_FINANCED',
-        description: `到期清分 ${share.n}`,
-        effectiveAt: plan.effectiveAt,
-        metadata: { voucherId, distribution: number, partId: share.p, financingId: share.f, receivedAt: plan.receivedAt.toISOString() },
-        entries: transfer(plan.clearingAccountId, share.m, new Decimal(share.s), currency),
-      });
-      moneyKeys.push(key);
-    }
+    // A financed share after the transaction that brought it to the clearing account, as the ledger posts them in order.
+    for (const share of shares) moneyKeys.push(share.f ? ownTransaction(share, plan.clearingAccountId) : keyOfAccount.get(share.m)!);
   }
   const memo: PostTransactionInput[] = [];
   const claimKeys: string[] = [];
@@ -637,19 +619,11 @@ export const UNDISTRIBUTED_CREDITS_MAX = 100;
  */
 export async function undistributedVoucherCredits(prisma: PrismaClient, limit = UNDISTRIBUTED_CREDITS_MAX): Promise<Array<{ inboundCreditId: string; voucherId: string }>> {
   return prisma.$queryRaw<Array<{ inboundCreditId: string; voucherId: string }>>`
-    SELECT r."inboundCreditId", r."voucherId"
-      FROM (SELECT c.id AS "inboundCreditId", v.id AS "voucherId", c.received_at
-              FROM inbound_credit c
-              JOIN voucher v ON v.collection_account_id = c.account_id
-             WHERE c.outcome = 'MATCHED'
-            UNION ALL
-            SELECT c.id, v.id, c.received_at
-              FROM inbound_exception x
-              JOIN inbound_credit c ON c.id = x.inbound_credit_id
-              JOIN voucher v ON v.collection_account_id = x.apply_to_account_id
-             WHERE x.status = 'RESOLVED' AND x.resolution_kind = 'APPLY') r
-     WHERE NOT EXISTS (SELECT 1 FROM voucher_distribution d WHERE d.inbound_credit_id = r."inboundCreditId")
-     ORDER BY r.received_at, r."inboundCreditId"
+    SELECT r.id AS "inboundCreditId", v.id AS "voucherId"
+      FROM ${CREDITS_INTO_ACCOUNTS} r
+      JOIN voucher v ON v.collection_account_id = r.account_id
+     WHERE NOT EXISTS (SELECT 1 FROM voucher_distribution d WHERE d.inbound_credit_id = r.id)
+     ORDER BY r.received_at, r.id
      LIMIT ${Math.min(Math.max(1, limit), UNDISTRIBUTED_CREDITS_MAX)}`;
 }
 

@@ -100,6 +100,18 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
 }
 
 /**
+ * Refuses (WRONG_STATE) to let a part of the voucher be offered or financed while an issuer's
+ * payment of it is being shared out: the plan (planVoucherDistribution, under the voucher's row
+ * lock, which the caller holds too) gives each part's claim to its holder until its batches are
+ * posted, and a batch that found the claim held for a recipient or a funder would pay nobody.
+ */
+export async function assertVoucherNotBeingPaid(tx: Tx, voucher: { id: string; voucherNumber: string }, currentState: string): Promise<void> {
+  if ((await tx.voucherDistribution.count({ where: { voucherId: voucher.id, status: 'PLANNED' } })) > 0) {
+    throw new WrongStateError(`voucher ${voucher.voucherNumber} is being paid: the issuer's payment is being shared out to its parts`, currentState);
+  }
+}
+
+/**
  * Hook of the application (financing-store.ts, in its transaction): the part of a voucher
  * receivable goes ACTIVE → FINANCING and its whole held amount is held CLAIM → ASSIGNED. The
  * conditional update admits one application per part; the hold draws on the part's claim
@@ -108,14 +120,9 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
  */
 export async function holdVoucherPartForFinancing(tx: Tx, receivable: Receivable, financing: Financing, now: Date): Promise<void> {
   if (!receivable.voucherPartId) return;
-  const part = await tx.voucherPart.findUniqueOrThrow({ where: { id: receivable.voucherPartId }, include: { voucher: { select: { voucherNumber: true } } } });
-  // An issuer's payment is planned under the voucher's row lock (planVoucherDistribution), which
-  // gives each part's claim to its holder until the plan's batches are posted: no part is
-  // financed in between, or the batch would find the claim held for the funder and pay nobody.
+  const part = await tx.voucherPart.findUniqueOrThrow({ where: { id: receivable.voucherPartId }, include: { voucher: { select: { id: true, voucherNumber: true } } } });
   await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${part.voucherId}::uuid FOR UPDATE`;
-  if ((await tx.voucherDistribution.count({ where: { voucherId: part.voucherId, status: 'PLANNED' } })) > 0) {
-    throw new WrongStateError(`voucher ${part.voucher.voucherNumber} is being paid: the issuer's payment is being shared out to its parts, part ${part.partNumber} included`, part.status);
-  }
+  await assertVoucherNotBeingPaid(tx, part.voucher, part.status);
   const moved = await tx.voucherPart.updateMany({ where: { id: part.id, status: 'ACTIVE', heldAmount: receivable.faceAmount }, data: { status: 'FINANCING', updatedAt: now } });
   if (moved.count !== 1) throw new WrongStateError(`voucher part ${part.partNumber} is ${part.status} holding ${part.heldAmount.toFixed()}: it cannot be financed as applied for`, part.status);
   const currency = part.currency as Currency;

@@ -15,7 +15,7 @@ import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { storedAmount, toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
-import { assignedAccountCode } from './voucher-financing-store';
+import { assertVoucherNotBeingPaid, assignedAccountCode } from './voucher-financing-store';
 
 // Vouchers' issue, transfers and decisions (docs/workflows/voucher-acceptance.md). The claims
 // are kept in the ledger's memo book: one VOUCHER_ISSUED account per voucher (what the issuer
@@ -354,10 +354,7 @@ export async function proposeVoucherTransfer(
       await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${from.voucherId}::uuid FOR UPDATE`;
       const current = await tx.voucherPart.findUniqueOrThrow({ where: { id: from.id } });
       if (current.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${current.status}`, current.status);
-      // A planned payment gives each part's claim to its holder until its shares are posted (planVoucherDistribution, under the same lock).
-      if ((await tx.voucherDistribution.count({ where: { voucherId: from.voucherId, status: 'PLANNED' } })) > 0) {
-        throw new WrongStateError(`voucher ${from.voucher.voucherNumber} is being paid: the issuer's payment is being shared out to its parts`, current.status);
-      }
+      await assertVoucherNotBeingPaid(tx, from.voucher, current.status);
       await assertNotEncumbered(tx, rows);
       const claim = await openClaimAccount(tx, partId, recipient.toPartyId, currency);
       const hold = await reserveHold(
