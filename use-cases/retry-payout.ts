@@ -1,6 +1,7 @@
 import { assertPermitted, type Actor } from '../domain/actor';
 import { WrongStateError } from '../domain/errors';
 import { assertMayRetryPayout } from '../domain/financing-rules';
+import { latestPayout } from '../prisma/stores/disbursement-store';
 import { findVisibleFinancing } from '../prisma/stores/financing-store';
 import { assertProceedsLeftToPayAgain, proceedsOfFinancingAwaitingRetry } from '../prisma/stores/payout-store';
 import { originationOf, type FinancingOrigination } from '../workflows/contracts/financing';
@@ -26,7 +27,7 @@ export async function retryPayout(ctx: UseCaseContext, actor: Actor, financingId
     // returned: a new run of the workflow pays the next attempt. Asked only when the last payout
     // failed or came back and the recourse claim left something of it, so no run is started to
     // wait for a retry that cannot come.
-    const latest = await ctx.prisma.payout.findFirst({ where: { financingId: financing.id }, orderBy: { attempt: 'desc' } });
+    const latest = await latestPayout(ctx.prisma, financing.id);
     if (latest?.status !== 'FAILED' && latest?.status !== 'RETURNED') throw new WrongStateError(`the financing is ${financing.status}: no payout is waiting for a retry`, financing.status);
     assertProceedsLeftToPayAgain(financing, await proceedsOfFinancingAwaitingRetry(ctx.prisma, financing.id), latest);
     retried = await retryPayoutWithStart(ctx.temporal, { taskQueue: ctx.taskQueue, financingId: financing.id, settings: ctx.financingSettings, origination: await storedOriginationOf(ctx, financing.id), args, updateId });

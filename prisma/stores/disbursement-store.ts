@@ -227,8 +227,9 @@ export async function disburse(prisma: PrismaClient, financingId: string, now = 
   throw new WrongStateError(`the financing was not disbursed: ${result.reason}`, status);
 }
 
-function latestPayout(tx: Tx, financingId: string): Promise<Payout | null> {
-  return tx.payout.findFirst({ where: { financingId }, orderBy: { attempt: 'desc' } });
+/** A financing's last payout attempt, if any. */
+export function latestPayout(db: PrismaClient | Tx, financingId: string): Promise<Payout | null> {
+  return db.payout.findFirst({ where: { financingId }, orderBy: { attempt: 'desc' } });
 }
 
 export function payoutReference(financingNumber: string, attempt: number): string {
@@ -304,7 +305,7 @@ export async function retryPayout(prisma: PrismaClient, actor: Actor, financingI
       if (!isOperator(actor) && !parties.includes(actor.partyId)) throw new NotFoundError('Financing', financingId);
       assertMayRetryPayout(financing, actor);
       if (!financing.disbursementTransactionId) throw new WrongStateError(`the financing is ${financing.status}: nothing was disbursed to pay out`, financing.status);
-      const latest = await tx.payout.findFirst({ where: { financingId }, orderBy: { attempt: 'desc' } });
+      const latest = await latestPayout(tx, financingId);
       const proceeds = await proceedsOfFinancingAwaitingRetry(tx, financingId);
       if (latest && latest.status !== 'FAILED' && latest.status !== 'RETURNED') {
         throw new WrongStateError(`payout ${latest.payoutReference} is ${latest.status}; only a failed or returned payout is retried`, financing.status);
