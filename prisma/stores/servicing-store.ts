@@ -925,12 +925,21 @@ async function tellRecourseReturned(book: Book, { paidBy, recourseDate, returned
  * clock, never before the claim's.
  */
 export async function allocateCreditBeforeRecourse(tx: Tx, financingId: string, credit: { id: string; amount: Decimal; receivedAt: Date }, now: Date): Promise<ServicingResult> {
+  // Keyed as allocatePending keys a credit's allocation: a credit is allocated once, whichever path gets to it.
+  const { book } = await allocateIntoSettled(tx, financingId, { kind: 'CREDIT', ...credit }, now);
+  return resultOf(book, false);
+}
+
+/**
+ * One piece of money allocated at once into a financing no servicing step will wake for (a
+ * settled one), in the caller's transaction, on the piece's value date, as the step would have
+ * allocated it. The caller has locked the financing's row for update.
+ */
+async function allocateIntoSettled(tx: Tx, financingId: string, piece: Piece, now: Date): Promise<{ book: Book; row: RepaymentAllocation }> {
   const financing = await lockFinancing(tx, financingId);
   assertServicing(financing);
   const book = await openBook(tx, financing, now);
-  // Keyed as allocatePending keys a credit's allocation: a credit is allocated once, whichever path gets to it.
-  await allocate(book, collectionOf(book, { kind: 'CREDIT', ...credit }, businessDateOf(credit.receivedAt), credit.amount));
-  return resultOf(book, false);
+  return { book, row: await allocate(book, collectionOf(book, piece, businessDateOf(piece.receivedAt), piece.amount)) };
 }
 
 /**
@@ -946,8 +955,5 @@ export async function allocateCreditBeforeRecourse(tx: Tx, financingId: string, 
  */
 export async function allocateVoucherShareOfSettled(tx: Tx, financingId: string, share: { transactionId: string; amount: Decimal; receivedAt: Date }, now: Date): Promise<RepaymentAllocation | null> {
   if (await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: voucherShareKey(financingId, share.transactionId) }, select: { id: true } })) return null;
-  const financing = await lockFinancing(tx, financingId);
-  assertServicing(financing);
-  const book = await openBook(tx, financing, now);
-  return allocate(book, collectionOf(book, { kind: 'VOUCHER_SHARE', id: share.transactionId, amount: share.amount, receivedAt: share.receivedAt }, businessDateOf(share.receivedAt), share.amount));
+  return (await allocateIntoSettled(tx, financingId, { kind: 'VOUCHER_SHARE', id: share.transactionId, amount: share.amount, receivedAt: share.receivedAt }, now)).row;
 }
