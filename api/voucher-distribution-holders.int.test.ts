@@ -36,12 +36,6 @@ describe("a voucher's claims settled at maturity, as one holder reads them", () 
 
   const at = (date: IsoDate, hours: number) => new Date(startOfBusinessDate(date).getTime() + hours * HOUR);
 
-  async function data(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
-    const body = await api.request<Record<string, Result>>(token, query, variables);
-    expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
-    return Object.values(body.data!)[0]!;
-  }
-
   beforeAll(async () => {
     db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
     api = await startTestApi(db.prisma);
@@ -76,14 +70,14 @@ describe("a voucher's claims settled at maturity, as one holder reads them", () 
 
   it("does not show a holder its sibling's part number, nor the number of parts, in the settlement of its own claim", async () => {
     // A sees the first holder's part and its own, not B's.
-    const seenParts = await data(a.token, PART, { id: globalId('VoucherPart', fixture.parts.A!.id) });
+    const seenParts = await api.call(a.token, PART, { id: globalId('VoucherPart', fixture.parts.A!.id) });
     expect(seenParts.voucher.parts.map((part: Result) => part.partNumber)).toEqual([fixture.parts.T1!.partNumber, fixture.parts.A!.partNumber]);
 
-    const statement = await data(a.token, STATEMENT, { id: globalId('LedgerAccount', fixture.parts.A!.claimAccountId), from: at(addDays(dueDate, -1), 0).toISOString(), to: at(addDays(dueDate, 2), 0).toISOString() });
+    const statement = await api.call(a.token, STATEMENT, { id: globalId('LedgerAccount', fixture.parts.A!.claimAccountId), from: at(addDays(dueDate, -1), 0).toISOString(), to: at(addDays(dueDate, 2), 0).toISOString() });
     expect(statement.purpose).toBe('VOUCHER_CLAIM');
     const settled = statement.statement.lines.filter((line: Result) => line.code === 'VOUCHER_CLAIM_SETTLED');
     expect(settled).toHaveLength(1);
-    const transaction = await data(a.token, TRANSACTION, { id: settled[0].transactionId });
+    const transaction = await api.call(a.token, TRANSACTION, { id: settled[0].transactionId });
     expect(transaction.entries).toEqual([{ direction: 'DEBIT', amount: { amount: '300000.00' } }]);
 
     // Nothing A reads of it names B's part or counts the voucher's parts.

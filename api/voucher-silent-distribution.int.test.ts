@@ -41,12 +41,6 @@ describe('a voucher distribution, as the issuer reads it, when a part is finance
 
   const at = (date: IsoDate, hours: number) => new Date(startOfBusinessDate(date).getTime() + hours * HOUR);
 
-  async function data(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
-    const body = await api.request<Record<string, Result>>(token, query, variables);
-    expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
-    return Object.values(body.data!)[0]!;
-  }
-
   beforeAll(async () => {
     db = await createTestDatabase({ effectiveAtLeadMax: SKIPPING_CLOCK_LEAD_MAX });
     api = await startTestApi(db.prisma);
@@ -83,12 +77,12 @@ describe('a voucher distribution, as the issuer reads it, when a part is finance
 
   it("does not tell the issuer, through its collection account's statement or the distribution's ledger transaction, that the part's share went to a financing", async () => {
     // The issuer reads its own 到期还款专户, as any account it owns.
-    const statement = await data(parties.core.token, STATEMENT, { id: globalId('LedgerAccount', fixture.collectionAccountId), from: at(addDays(dueDate, -1), 0).toISOString(), to: at(addDays(dueDate, 2), 0).toISOString() });
+    const statement = await api.call(parties.core.token, STATEMENT, { id: globalId('LedgerAccount', fixture.collectionAccountId), from: at(addDays(dueDate, -1), 0).toISOString(), to: at(addDays(dueDate, 2), 0).toISOString() });
     expect(statement.purpose).toBe('COLLECTION');
     const debits = statement.statement.lines.filter((line: Result) => line.direction === 'DEBIT');
     expect(debits.length).toBeGreaterThan(0);
     const seen = [];
-    for (const line of debits) seen.push({ line, transaction: await data(parties.core.token, TRANSACTION, { id: line.transactionId }) });
+    for (const line of debits) seen.push({ line, transaction: await api.call(parties.core.token, TRANSACTION, { id: line.transactionId }) });
 
     // What it is shown of each share is what a part nobody financed shows: a VOUCHER_DISTRIBUTION,
     // naming no financing.
