@@ -80,9 +80,9 @@ export interface StatementLine {
   direction: 'CREDIT' | 'DEBIT';
   amount: string;
   currency: string;
-  /** PAYOUT, PAYOUT_RETURN or INBOUND_CREDIT. */
-  kind: 'PAYOUT' | 'PAYOUT_RETURN' | 'INBOUND_CREDIT';
-  /** The payout reference for PAYOUT and PAYOUT_RETURN lines; the virtual account number for credits. */
+  /** PAYOUT and INBOUND_CREDIT_REVERSAL (the bank taking back a credit it booked in error) are debits; PAYOUT_RETURN and INBOUND_CREDIT credits. */
+  kind: 'PAYOUT' | 'PAYOUT_RETURN' | 'INBOUND_CREDIT' | 'INBOUND_CREDIT_REVERSAL';
+  /** The payout reference for PAYOUT and PAYOUT_RETURN lines; the virtual account number for credits and their reversals. */
   reference: string;
   bookedAt: Date;
 }

@@ -90,10 +90,30 @@ export interface ReportAccountBalance {
  */
 export type ReportItemOutcome = 'BANK_ONLY' | 'LEDGER_ONLY' | 'CUT_OFF_TIMING';
 
+/** What a statement line is (docs/reconciliation.md, "Statement formats"). */
+export type StatementLineKind = 'PAYOUT' | 'PAYOUT_RETURN' | 'INBOUND_CREDIT' | 'INBOUND_CREDIT_REVERSAL';
+
+/** The kinds of line that take money out of the escrow account: a payout, and the bank taking back a credit it booked in error. */
+export function isDebitKind(kind: StatementLineKind): boolean {
+  return kind === 'PAYOUT' || kind === 'INBOUND_CREDIT_REVERSAL';
+}
+
+/**
+ * The money effect on the bank's balance of what an item names: a credit adds, a payout or a
+ * reversal takes away. BANK_ONLY items add it (the bank has it, the ledger not), LEDGER_ONLY
+ * items subtract it (the ledger has it, the bank not): a payout the ledger settled and the bank
+ * never paid leaves the bank with more than the ledger, so it adds back. A movement in transit
+ * over the cut-off (CUT_OFF_TIMING) is, for the day, one the bank has and the ledger not yet.
+ */
+export function bankEffectOf(item: { outcome: string; kind: StatementLineKind; amount: Decimal }): Decimal {
+  const signed = isDebitKind(item.kind) ? item.amount.negated() : item.amount;
+  return item.outcome === 'LEDGER_ONLY' ? signed.negated() : signed;
+}
+
 export interface ReportItem {
   itemId: string;
   outcome: ReportItemOutcome;
-  kind: 'PAYOUT' | 'PAYOUT_RETURN' | 'INBOUND_CREDIT';
+  kind: StatementLineKind;
   amount: Decimal;
   /** The bank reference of its line (BANK_ONLY, CUT_OFF_TIMING) or the payout reference / credit reference (LEDGER_ONLY). */
   reference: string;
@@ -146,18 +166,6 @@ export interface ReconciliationReportFigures {
   lines: ReportLine[];
 }
 
-/**
- * The money effect on the bank's balance of what an item names: a credit adds, a payout takes
- * away. BANK_ONLY items add it (the bank has it, the ledger not), LEDGER_ONLY items subtract it
- * (the ledger has it, the bank not): a payout the ledger settled and the bank never paid leaves
- * the bank with more than the ledger, so it adds back.
- */
-function bankEffect(item: ReportItem): Decimal {
-  const signed = item.kind === 'PAYOUT' ? item.amount.negated() : item.amount;
-  // A movement in transit over the cut-off is, for the day, one the bank has and the ledger not yet.
-  return item.outcome === 'LEDGER_ONLY' ? signed.negated() : signed;
-}
-
 /** A credit-normal account's balance (what the platform owes or holds for someone). */
 function owed(account: ReportAccountBalance): Decimal {
   return account.creditsPosted.minus(account.debitsPosted);
@@ -199,7 +207,7 @@ export function computeReconciliationReport(input: ReconciliationReportInput): R
   const items = [...input.items].sort((a, b) => a.firstStatementDate.localeCompare(b.firstStatementDate) || a.reference.localeCompare(b.reference) || a.itemId.localeCompare(b.itemId));
   const rest: Record<ReportItemOutcome, { count: number; sum: Decimal }> = { BANK_ONLY: { count: 0, sum: zero }, LEDGER_ONLY: { count: 0, sum: zero }, CUT_OFF_TIMING: { count: 0, sum: zero } };
   items.forEach((item, index) => {
-    const effect = bankEffect(item);
+    const effect = bankEffectOf(item);
     totals[item.outcome] = totals[item.outcome].plus(effect);
     if (index >= REPORT_ITEM_LINES_MAX) {
       rest[item.outcome].count += 1;

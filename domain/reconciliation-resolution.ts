@@ -1,5 +1,6 @@
 import { ValidationError, WrongStateError } from './errors';
 import { type Decimal, formatAmount, type Currency } from './money';
+import { bankEffectOf, type StatementLineKind } from './reconciliation-report';
 
 // Resolving a reconciliation item by hand (docs/reconciliation.md, "Resolving an item"). Pure:
 // which resolutions an item allows, and which posting rule brings the ledger's escrow account to
@@ -11,19 +12,9 @@ export type ResolutionKind = 'SUSPENSE' | 'WRITE_OFF';
 export interface ResolvableItem {
   outcome: 'MATCHED' | 'BANK_ONLY' | 'LEDGER_ONLY';
   status: 'OPEN' | 'RESOLVED' | 'NEEDS_ATTENTION';
-  kind: 'PAYOUT' | 'PAYOUT_RETURN' | 'INBOUND_CREDIT';
+  kind: StatementLineKind;
   amount: Decimal;
   payoutId: string | null;
-}
-
-/**
- * The item's effect on the bank's balance, as the daily report counts it: positive when the bank
- * holds that much more than the ledger (a credit only the bank has, a payout only the ledger
- * settled), negative when less. A resolution's posting moves the ledger's escrow by exactly it.
- */
-export function bankEffectOf(item: Pick<ResolvableItem, 'outcome' | 'kind' | 'amount'>): Decimal {
-  const signed = item.kind === 'PAYOUT' ? item.amount.negated() : item.amount;
-  return item.outcome === 'LEDGER_ONLY' ? signed.negated() : signed;
 }
 
 /** The posting rule that brings the escrow account to the bank's by `effect`. */

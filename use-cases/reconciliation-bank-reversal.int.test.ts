@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { addDays } from '../domain/business-date';
+import { decideItemResolution, proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
+import { createActor } from '../test/support/parties';
+import { actorOf } from '../test/support/receivables';
 import { reconciliationWorld } from '../test/support/reconciliation-days';
 
 // A bank corrects its own booking by reversing it on its statement (camt.053 RvslInd: a credit it
@@ -40,6 +44,43 @@ describe("the bank's reversal of an earlier credit on its statement", () => {
         fixed: { BANK_CREDITS: '1050000.00', BANK_DEBITS: '-50000.00', BANK_CLOSING: '1000000.00', FUNDER_FUNDING: '1050000.00', LEDGER_ESCROW_BANK: '1050000.00', EXPLAINED_CLOSING: '1000000.00' },
         items: [[expect.any(String), expect.any(String), '-50000.00']],
       });
+    } finally {
+      await w.drop();
+    }
+  });
+
+  it('reads the same from the CSV, names the credit taken back, and is written off with four eyes: the next day balances with nothing open', async () => {
+    const w = await reconciliationWorld(75);
+    try {
+      const d1 = w.day;
+      await w.credit(w.at(d1, 9), w.funding.virtualAccountNumber!, '1000000.00');
+      const wrong = await w.credit(w.at(d1, 11), w.funding.virtualAccountNumber!, '50000.00');
+      await w.close(d1);
+      await w.importDay(d1, 'CSV', (content) => {
+        const rows = content.split('\r\n');
+        const statementId = rows[1]!.split(',')[1]!;
+        rows[1] = rows[1]!.replace(',0.00,1050000.00,', ',0.00,1000000.00,');
+        const reversal = `ENTRY,${statementId},,CNY,,,,,SIMREVERSAL0000075,INBOUND_CREDIT_REVERSAL,DEBIT,50000.00,${d1},${d1},${w.funding.virtualAccountNumber},,前海恒信商业保理有限公司,6222000000000001,,${w.funding.virtualAccountNumber},冲正`;
+        return [...rows, reversal].join('\r\n');
+      });
+      expect(await w.report(d1)).toMatchObject({ balanced: true, fixed: { BANK_DEBITS: '-50000.00', BANK_CLOSING: '1000000.00' }, items: [[expect.any(String), 'SIMREVERSAL0000075', '-50000.00']] });
+      const item = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
+      expect([item.outcome, item.status]).toEqual(['BANK_ONLY', 'OPEN']);
+      expect(item.detail).toBe(
+        `the bank took back (冲正) 50000.00 CNY credited to virtual account ${w.funding.virtualAccountNumber} (the ledger booked ${wrong.bankReference} of that amount, received ${d1}); the ledger still holds it: a shortage (短款) until it is recovered or written off`,
+      );
+
+      const next = addDays(d1, 1);
+      // There is no money to park: the bank holds less than the ledger.
+      await expect(proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'SUSPENSE', amount: '-50000.00', note: '冲正 reversal' }, w.at(next, 9))).rejects.toMatchObject({ code: 'RESOLUTION_NOT_ALLOWED' });
+      await proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'WRITE_OFF', amount: '-50000.00', note: '银行冲正 the bank took back a credit it booked in error' }, w.at(next, 9));
+      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      const { item: resolved } = await decideItemResolution(w.db.prisma, checker, item.id, true, w.at(next, 10));
+      expect([resolved.outcome, resolved.status]).toEqual(['BANK_ONLY', 'RESOLVED']);
+      expect(await w.balance(w.platform.ESCROW_BANK.code)).toBe('1000000.00');
+      await w.close(next);
+      await w.importDay(next, 'CSV', (content) => content.replaceAll(',1050000.00,1050000.00,', ',1000000.00,1000000.00,'));
+      expect(await w.report(next)).toMatchObject({ balanced: true, items: [] });
     } finally {
       await w.drop();
     }

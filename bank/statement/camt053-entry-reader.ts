@@ -33,6 +33,7 @@ const PARTY: ShapeSpec = { Nm: 'leaf', Pty: { Nm: 'leaf' } };
 const ENTRY_SPEC: ShapeSpec = {
   Amt: 'leaf',
   CdtDbtInd: 'leaf',
+  RvslInd: 'leaf',
   // Sts is either the status code itself (camt.053.001.02) or holds it in Cd (later versions).
   Sts: { Cd: 'leaf' },
   BookgDt: { Dt: 'leaf' },
@@ -68,6 +69,7 @@ function at(...path: string[]): Shape {
 }
 const AMT = at('Amt').slot;
 const CDT_DBT_IND = at('CdtDbtInd').slot;
+const RVSL_IND = at('RvslInd').slot;
 const STS = at('Sts');
 const STS_CD = at('Sts', 'Cd').slot;
 const BOOKG_DT = at('BookgDt', 'Dt').slot;
@@ -105,6 +107,23 @@ const REFERENCE_SHAPE = /^[A-Za-z0-9:_-]{1,64}$/;
 const CANONICAL_AMOUNT_2 = /^(?:0|[1-9]\d{0,17})\.\d\d$/;
 const CANONICAL_AMOUNT_0 = /^[1-9]\d{0,17}$/;
 const ZERO_2 = /^0\.00$/;
+
+/** An xs:boolean as camt.053 writes RvslInd; undefined for anything else. */
+export function booleanOf(value: string): boolean | undefined {
+  return value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : undefined;
+}
+
+/**
+ * What an entry is, from its bank transaction family (PMNT/RCDT received, PMNT/ICDT issued credit
+ * transfer), sub-family, and reversal indicator (RvslInd): a reversed received credit is the
+ * bank taking it back (INBOUND_CREDIT_REVERSAL, a debit); a reversed issued transfer is the
+ * payout's money coming back (PAYOUT_RETURN, a credit). Undefined for a family not expected.
+ */
+export function entryKindOf(family: string, subFamily: string, reversal: boolean): StatementEntry['kind'] | undefined {
+  if (family === 'RCDT') return reversal ? 'INBOUND_CREDIT_REVERSAL' : 'INBOUND_CREDIT';
+  if (family === 'ICDT') return reversal || subFamily === 'RRTN' ? 'PAYOUT_RETURN' : 'PAYOUT';
+  return undefined;
+}
 
 /** Thrown from the parser's events when an entry is not of the ordinary shape; caught by parseCamt053, which reads the file again the careful way. */
 export class IrregularEntry extends Error {
@@ -258,7 +277,8 @@ export class Camt053EntryReader {
     if (this.required(DOMN_CD) !== 'PMNT') irregular();
     const family = this.required(FMLY_CD);
     const subFamily = this.required(SUB_FMLY_CD);
-    const kind: StatementEntry['kind'] = family === 'RCDT' ? 'INBOUND_CREDIT' : family === 'ICDT' ? (subFamily === 'RRTN' ? 'PAYOUT_RETURN' : 'PAYOUT') : irregular();
+    const reversal = this.present(RVSL_IND) ? booleanOf(this.required(RVSL_IND)) : false;
+    const kind = reversal === undefined ? irregular() : (entryKindOf(family, subFamily, reversal) ?? irregular());
     if (this.transactions !== 1) irregular();
     const endToEndRaw = this.present(REFS) ? this.optional(END_TO_END_ID) : undefined;
     const endToEndId = endToEndRaw === undefined || endToEndRaw === 'NOTPROVIDED' ? null : shortText(endToEndRaw);
@@ -266,7 +286,7 @@ export class Camt053EntryReader {
     const creditorAccountNumber = parties ? this.accountNumber(CDTR_ACCT) : null;
     const remittanceInformation = shortText(this.present(RMT_INF) ? this.remittance.join(' ') : '');
     let reference: string;
-    if (kind === 'INBOUND_CREDIT') {
+    if (kind === 'INBOUND_CREDIT' || kind === 'INBOUND_CREDIT_REVERSAL') {
       if (creditorAccountNumber === null) irregular();
       reference = creditorAccountNumber;
     } else {

@@ -1,5 +1,5 @@
 import { SaxesParser } from 'saxes';
-import { Camt053EntryReader, IrregularEntry } from './camt053-entry-reader';
+import { booleanOf, Camt053EntryReader, entryKindOf, IrregularEntry } from './camt053-entry-reader';
 import {
   checkAccountNumber,
   checkAmount,
@@ -100,9 +100,12 @@ function kindOf(entry: Node, where: string): StatementEntry['kind'] {
   const family = child(domain, 'Fmly', path);
   const code = text(family, 'Cd', `${path}/Fmly`);
   const subFamily = text(family, 'SubFmlyCd', `${path}/Fmly`);
-  if (code === 'RCDT') return 'INBOUND_CREDIT';
-  if (code === 'ICDT') return subFamily === 'RRTN' ? 'PAYOUT_RETURN' : 'PAYOUT';
-  throw malformed(`${path}/Fmly/Cd`, `expected RCDT (received) or ICDT (issued credit transfer), got ${JSON.stringify(code)}`);
+  const reversalText = optionalText(entry, 'RvslInd', where);
+  const reversal = reversalText === undefined ? false : booleanOf(reversalText);
+  if (reversal === undefined) throw malformed(`${where}/RvslInd`, `expected true or false, got ${JSON.stringify(reversalText)}`);
+  const kind = entryKindOf(code, subFamily, reversal);
+  if (kind === undefined) throw malformed(`${path}/Fmly/Cd`, `expected RCDT (received) or ICDT (issued credit transfer), got ${JSON.stringify(code)}`);
+  return kind;
 }
 
 function partyName(parties: Node | undefined, name: 'Dbtr' | 'Cdtr', where: string): string | null {
@@ -138,9 +141,10 @@ function readEntry(entry: Node, index: number, statementCurrency: string): State
   const remittance = optionalChild(tx, 'RmtInf');
   const remittanceInformation = checkText(remittance ? list(remittance, 'Ustrd').map((line) => (typeof line['#text'] === 'string' ? line['#text'] : '')).join(' ') : '', `${txWhere}/RmtInf/Ustrd`);
   let reference: string;
-  if (kind === 'INBOUND_CREDIT') {
-    // Money in is addressed by the virtual account number the payer paid to: the creditor account.
-    if (creditorAccountNumber === null) throw malformed(`${txWhere}/RltdPties/CdtrAcct`, 'an inbound credit names the virtual account credited');
+  if (kind === 'INBOUND_CREDIT' || kind === 'INBOUND_CREDIT_REVERSAL') {
+    // Money in is addressed by the virtual account number the payer paid to: the creditor account
+    // (a reversal names the account of the credit it takes back).
+    if (creditorAccountNumber === null) throw malformed(`${txWhere}/RltdPties/CdtrAcct`, 'an inbound credit, or its reversal, names the virtual account credited');
     reference = creditorAccountNumber;
   } else {
     if (endToEndId === null) throw malformed(`${txWhere}/Refs/EndToEndId`, 'a payout or its return carries the payout reference as its EndToEndId');

@@ -20,7 +20,7 @@ import { STATEMENT_CSV_COLUMNS, type StatementCsvColumn } from './statement-csv-
 // Reads the documented CSV statement (docs/reconciliation.md) with csv-parse: RFC 4180 quoting,
 // a UTF-8 byte-order mark tolerated, blank lines skipped. Every problem names the file's line.
 
-const KINDS: readonly StatementEntry['kind'][] = ['PAYOUT', 'PAYOUT_RETURN', 'INBOUND_CREDIT'];
+const KINDS: readonly StatementEntry['kind'][] = ['PAYOUT', 'PAYOUT_RETURN', 'INBOUND_CREDIT', 'INBOUND_CREDIT_REVERSAL'];
 const DIRECTIONS: readonly StatementEntry['direction'][] = ['CREDIT', 'DEBIT'];
 
 interface Row {
@@ -80,7 +80,7 @@ function readEntry(row: Row, statementId: string, currency: string): StatementEn
     direction: direction as StatementEntry['direction'],
     amount: checkAmount(row.get('amount'), entryCurrency, at('amount')),
     currency: entryCurrency,
-    reference: kind === 'INBOUND_CREDIT' ? checkAccountNumber(reference, at('reference')) : checkReference(reference, at('reference')),
+    reference: kind === 'INBOUND_CREDIT' || kind === 'INBOUND_CREDIT_REVERSAL' ? checkAccountNumber(reference, at('reference')) : checkReference(reference, at('reference')),
     bookingDate: checkDate(row.get('booking_date'), at('booking_date')),
     valueDate: checkDate(row.get('value_date'), at('value_date')),
     endToEndId: text('end_to_end_id'),

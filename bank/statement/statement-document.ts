@@ -2,6 +2,7 @@ import { cutOffInstant } from '../../domain/accounting-day';
 import { addDays, isIsoDate, type IsoDate } from '../../domain/business-date';
 import { ValidationError } from '../../domain/errors';
 import { AmountError, AMOUNT_MAX, Decimal, formatAmount, isCurrency, minorUnits, parseAmount, type Currency } from '../../domain/money';
+import { isDebitKind } from '../../domain/reconciliation-report';
 import type { StatementLine } from '../bank-adapter';
 
 // The escrow bank's statement of one day as both file formats carry it (docs/reconciliation.md):
@@ -172,8 +173,8 @@ export function checkStatementDocument(document: StatementDocument, entryWhere: 
   document.entries.forEach((entry, index) => {
     const where = entryWhere(index);
     if (entry.currency !== currency) throw malformed(where, `entry currency ${entry.currency} differs from the statement's ${currency}`);
-    const expected = entry.kind === 'PAYOUT' ? 'DEBIT' : 'CREDIT';
-    if (entry.direction !== expected) throw malformed(where, `a ${entry.kind} entry is a ${expected}, not a ${entry.direction}`);
+    const expected = isDebitKind(entry.kind) ? 'DEBIT' : 'CREDIT';
+    if (entry.direction !== expected) throw malformed(where, `${entry.kind.startsWith('I') ? 'an' : 'a'} ${entry.kind} entry is a ${expected}, not a ${entry.direction}`);
     if (entry.bookingDate !== document.date) throw malformed(where, `booking date ${entry.bookingDate} is not the statement's date ${document.date}`);
     if (entry.valueDate < earliestValueDate || entry.valueDate > latestValueDate) {
       throw malformed(where, `value date ${entry.valueDate} is more than ${VALUE_DATE_DISTANCE_DAYS_MAX} days from the statement's date ${document.date}`);

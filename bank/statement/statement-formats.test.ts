@@ -121,6 +121,30 @@ describe('statement files', () => {
     expect(problem(() => parseCamt053(camt.replace('<Id>9558800000000123</Id>', '<Id>95588</Id>')))).toMatchObject({ path: 'content.Stmt/Ntry[2]/NtryDtls/TxDtls/RltdPties/CdtrAcct/Id' });
   });
 
+  it("reads a bank's reversal (RvslInd) of a credit as a debit taking it back, and of a payout as its return", () => {
+    const reversal = { ...day.entries[1]!, bankReference: 'SIM0000000000000003', kind: 'INBOUND_CREDIT_REVERSAL' as const, direction: 'DEBIT' as const, remittanceInformation: '冲正' };
+    const reversed = { ...day, closingBalance: '204800.00', entries: [...day.entries, reversal] };
+    const camt = writeCamt053(reversed);
+    expect(camt).toContain('<RvslInd>true</RvslInd>');
+    expect(parseCamt053(camt)).toEqual(reversed);
+    expect(parseStatementCsv(writeStatementCsv(reversed))).toEqual(reversed);
+    // Read the careful way (an attribute on the reference), and as the xs:boolean 1.
+    expect(parseCamt053(camt.replace('<AcctSvcrRef>SIM0000000000000003</AcctSvcrRef>', '<AcctSvcrRef Issr="BANK">SIM0000000000000003</AcctSvcrRef>'))).toEqual(reversed);
+    expect(parseCamt053(camt.replace('<RvslInd>true</RvslInd>', '<RvslInd>1</RvslInd>'))).toEqual(reversed);
+    // Not a reversal after all: a credit written as a debit does not add up with its direction.
+    expect(problem(() => parseCamt053(camt.replace('<RvslInd>true</RvslInd>', '<RvslInd>false</RvslInd>')))).toMatchObject({ path: 'content.Stmt/Ntry[3]', message: 'content.Stmt/Ntry[3]: an INBOUND_CREDIT entry is a CREDIT, not a DEBIT' });
+    expect(problem(() => parseCamt053(camt.replace('<RvslInd>true</RvslInd>', '<RvslInd>yes</RvslInd>')))).toMatchObject({ code: 'STATEMENT_MALFORMED', path: 'content.Stmt/Ntry[3]/RvslInd' });
+    // A reversal written as money in is refused where it is wrong.
+    const creditWay = camt.replace(/(<Amt Ccy="CNY">1003000.01<\/Amt>\s*)<CdtDbtInd>DBIT<\/CdtDbtInd>(\s*<RvslInd>)/, '$1<CdtDbtInd>CRDT</CdtDbtInd>$2');
+    expect(problem(() => parseCamt053(creditWay))).toMatchObject({ path: 'content.Stmt/Ntry[3]', message: 'content.Stmt/Ntry[3]: an INBOUND_CREDIT_REVERSAL entry is a DEBIT, not a CREDIT' });
+    // An issued transfer the bank reverses is the payout's money coming back.
+    const payoutBack = { ...day.entries[0]!, bankReference: 'SIM0000000000000004', direction: 'CREDIT' as const };
+    const written = writeCamt053({ ...day, closingBalance: '2003000.01', entries: [...day.entries, payoutBack] });
+    const last = written.lastIndexOf('<CdtDbtInd>CRDT</CdtDbtInd>') + '<CdtDbtInd>CRDT</CdtDbtInd>'.length;
+    const payoutReversed = `${written.slice(0, last)}<RvslInd>true</RvslInd>${written.slice(last)}`;
+    expect(parseCamt053(payoutReversed).entries[2]).toEqual({ ...payoutBack, kind: 'PAYOUT_RETURN' });
+  });
+
   it('refuses balances that do not add up', () => {
     expect(problem(() => parseCamt053(writeCamt053({ ...day, closingBalance: '1207800.02' })))).toMatchObject({ code: 'STATEMENT_DOES_NOT_ADD_UP', message: expect.stringContaining('1207800.01') });
   });

@@ -8,9 +8,11 @@ import type { StatementDocument, StatementEntry } from './statement-document';
 export const CAMT053_NAMESPACE = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.08';
 
 /** Bank transaction codes (BkTxCd, domain PMNT) by entry kind: how the file says what an entry is. */
-export const CAMT053_TRANSACTION_CODES: Record<StatementEntry['kind'], { family: string; subFamily: string }> = {
+export const CAMT053_TRANSACTION_CODES: Record<StatementEntry['kind'], { family: string; subFamily: string; reversal?: true }> = {
   /** Received credit transfer. */
   INBOUND_CREDIT: { family: 'RCDT', subFamily: 'ESCT' },
+  /** Received credit transfer, reversed (RvslInd) by the bank that booked it in error: a debit. */
+  INBOUND_CREDIT_REVERSAL: { family: 'RCDT', subFamily: 'ESCT', reversal: true },
   /** Issued credit transfer. */
   PAYOUT: { family: 'ICDT', subFamily: 'ESCT' },
   /** Issued credit transfer, reversed because the beneficiary's bank returned it. */
@@ -40,6 +42,7 @@ function entry(item: StatementEntry) {
   return {
     Amt: { '@_Ccy': item.currency, '#text': item.amount },
     CdtDbtInd: item.direction === 'CREDIT' ? 'CRDT' : 'DBIT',
+    ...(code.reversal ? { RvslInd: 'true' } : {}),
     Sts: { Cd: 'BOOK' },
     BookgDt: { Dt: item.bookingDate },
     ValDt: { Dt: item.valueDate },

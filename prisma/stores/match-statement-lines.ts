@@ -242,6 +242,25 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
       WHERE s.ord = m.ord AND m.kind = 'INBOUND_CREDIT' AND m.outcome IS NULL`,
   );
 
+  // A reversal (冲正): the bank took back a credit it had booked in error. The feed never books a
+  // reversal, so the ledger still holds the money: the line is BANK_ONLY, a shortage for a person
+  // to resolve (docs/reconciliation.md, "A bank's reversal"), naming the credit the ledger booked
+  // to that virtual account at that amount nearest the line's value date, when there is one.
+  await db.query(
+    `UPDATE statement_match s
+        SET outcome = 'BANK_ONLY',
+            detail = 'the bank took back (冲正) ' || ${lineMoney} || ' credited to virtual account ' || s.reference
+                     || coalesce(' (the ledger booked ' || c.bank_reference || ' of that amount, received ' || to_char(c.received_at AT TIME ZONE 'UTC' + interval '${BUSINESS_UTC_OFFSET_HOURS} hours', 'YYYY-MM-DD') || ')', '')
+                     || '; the ledger still holds it: a shortage (短款) until it is recovered or written off'
+       FROM statement_match m
+       LEFT JOIN LATERAL (
+         SELECT c.bank_reference, c.received_at FROM inbound_credit c
+          WHERE c.virtual_account_number = m.reference AND c.amount = m.amount AND c.currency = m.currency
+            AND c.received_at < m.value_day + interval '${HOURS_PER_DAY} hours'
+          ORDER BY c.received_at DESC, c.id LIMIT 1) c ON true
+      WHERE s.ord = m.ord AND m.kind = 'INBOUND_CREDIT_REVERSAL'`,
+  );
+
   // Payouts and their returns carry the payout reference the platform chose. One payout's debit,
   // and its return, explains one bank movement each: another line of the same reference that fits
   // it too is the bank paying (or returning) it again (重复出款), money the ledger never moved. So a
@@ -272,7 +291,7 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
                    ELSE 'the bank returned payout ' || m.reference || '; the ledger has it ' || p.status::text
               END AS detail
          FROM statement_match m LEFT JOIN payout p ON p.payout_reference = m.reference
-        WHERE m.kind <> 'INBOUND_CREDIT'),
+        WHERE m.kind IN ('PAYOUT', 'PAYOUT_RETURN')),
      first_fit AS (SELECT l.payout_id, l.kind, (array_agg(m.line_id ORDER BY l.ord))[1] AS line_id, min(l.ord) AS ord
                      FROM line l JOIN statement_match m ON m.ord = l.ord WHERE l.fits GROUP BY l.payout_id, l.kind),
      held AS (

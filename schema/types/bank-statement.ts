@@ -37,7 +37,7 @@ builder.objectType(StatementContinuityError, {
 const BankStatementFormatEnum = builder.enumType('BankStatementFormat', {
   values: { CAMT053: { value: 'CAMT053', description: 'ISO 20022 camt.053 (BkToCstmrStmt), XML.' }, CSV: { value: 'CSV', description: 'The documented CSV (docs/reconciliation.md).' } } as const,
 });
-const StatementLineKindEnum = builder.enumType('StatementLineKind', { values: Object.values(KindValues), description: 'PAYOUT (money paid out), PAYOUT_RETURN (a payout sent back), INBOUND_CREDIT (money in, to a virtual account).' });
+const StatementLineKindEnum = builder.enumType('StatementLineKind', { values: Object.values(KindValues), description: 'PAYOUT (money paid out), PAYOUT_RETURN (a payout sent back), INBOUND_CREDIT (money in, to a virtual account), INBOUND_CREDIT_REVERSAL (the bank taking back a credit it booked in error, 冲正: money out).' });
 const StatementLineDirectionEnum = builder.enumType('StatementLineDirection', { values: Object.values(DirectionValues) });
 const ReconciliationOutcomeEnum = builder.enumType('ReconciliationOutcome', {
   values: {
@@ -94,7 +94,7 @@ builder.prismaNode('BankStatementLine', {
     kind: t.field({ type: StatementLineKindEnum, resolve: (row) => row.kind }),
     direction: t.field({ type: StatementLineDirectionEnum, resolve: (row) => row.direction }),
     amount: t.field({ type: Money, resolve: (row) => money(row.amount, row.currency) }),
-    reference: t.exposeString('reference', { description: 'The payout reference (PAYOUT, PAYOUT_RETURN) or the virtual account number credited (INBOUND_CREDIT).' }),
+    reference: t.exposeString('reference', { description: 'The payout reference (PAYOUT, PAYOUT_RETURN) or the virtual account number credited (INBOUND_CREDIT, and the one a reversal takes back from).' }),
     bookingDate: t.field({ type: 'Date', resolve: (row) => isoDateOfColumn(row.bookingDate) }),
     valueDate: t.field({ type: 'Date', resolve: (row) => isoDateOfColumn(row.valueDate) }),
     endToEndId: t.exposeString('endToEndId', { nullable: true }),
