@@ -255,7 +255,7 @@ describe('posting rules of the business events', () => {
   });
 
   it('each rule moves the amount from the account it always debited to the one it always credited', () => {
-    const roles = { ...accounts, source: 'source', target: 'target', suspense: 'suspense', reconciliationGain: 'gain', reconciliationLoss: 'loss' };
+    const roles = { ...accounts, source: 'source', target: 'target', suspense: 'suspense', reconciliationGain: 'gain', reconciliationLoss: 'loss', creditedAccount: 'credited' };
     const expected: Record<PostingRule, [string, string]> = {
       INBOUND_RECEIPT: ['escrow', 'clearing'],
       INBOUND_MATCH: ['clearing', 'target'],
@@ -275,6 +275,7 @@ describe('posting rules of the business events', () => {
       RECONCILIATION_PARKED: ['escrow', 'suspense'],
       RECONCILIATION_GAIN: ['escrow', 'gain'],
       RECONCILIATION_LOSS: ['loss', 'escrow'],
+      RECONCILIATION_RECOVERED: ['credited', 'escrow'],
     };
     expect(Object.keys(POSTING_RULES).sort()).toEqual(Object.keys(expected).sort());
     for (const [rule, [debit, credit]] of Object.entries(expected) as Array<[PostingRule, [string, string]]>) {

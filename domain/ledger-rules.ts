@@ -359,6 +359,8 @@ export const POSTING_RULES = {
   RECONCILIATION_GAIN: { debit: 'escrowBank', credit: 'reconciliationGain' },
   /** The ledger counts money the bank does not hold: the escrow account is brought down to the bank's, the platform bears the loss. */
   RECONCILIATION_LOSS: { debit: 'reconciliationLoss', credit: 'escrowBank' },
+  /** The bank took back (冲正) a credit it booked in error: the account the credit reached gives it back, and the escrow account comes down to the bank's. */
+  RECONCILIATION_RECOVERED: { debit: 'creditedAccount', credit: 'escrowBank' },
 } as const satisfies Record<string, { debit: string; credit: string }>;
 
 export type PostingRule = keyof typeof POSTING_RULES;

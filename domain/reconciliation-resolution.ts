@@ -7,7 +7,7 @@ import { bankEffectOf, type StatementLineKind } from './reconciliation-report';
 // what the bank holds. The store asks these at the proposal and again under the item's row lock
 // at the approval.
 
-export type ResolutionKind = 'SUSPENSE' | 'WRITE_OFF';
+export type ResolutionKind = 'SUSPENSE' | 'WRITE_OFF' | 'RECOVER';
 
 export interface ResolvableItem {
   outcome: 'MATCHED' | 'BANK_ONLY' | 'LEDGER_ONLY';
@@ -18,7 +18,7 @@ export interface ResolvableItem {
 }
 
 /** The posting rule that brings the escrow account to the bank's by `effect`. */
-export type ResolutionRule = 'RECONCILIATION_PARKED' | 'RECONCILIATION_GAIN' | 'RECONCILIATION_LOSS';
+export type ResolutionRule = 'RECONCILIATION_PARKED' | 'RECONCILIATION_GAIN' | 'RECONCILIATION_LOSS' | 'RECONCILIATION_RECOVERED';
 
 /**
  * Whether `kind` may resolve the item, and with which posting. Refused, with why:
@@ -30,7 +30,9 @@ export type ResolutionRule = 'RECONCILIATION_PARKED' | 'RECONCILIATION_GAIN' | '
  *   set: the payout in flight, or settled or returned at the line's amount, which the next import
  *   matches or books): a hand posting would book the money twice;
  * - SUSPENSE for a shortage (the bank holds less): suspense holds money for someone, and there is
- *   none; the shortage is written off.
+ *   none; the shortage is written off;
+ * - RECOVER for anything but a bank's reversal of a credit (INBOUND_CREDIT_REVERSAL, BANK_ONLY):
+ *   only there does the line name the account that received the money it takes back.
  */
 export function resolutionRuleOf(item: ResolvableItem, kind: ResolutionKind): ResolutionRule {
   if (item.outcome === 'MATCHED') throw new WrongStateError('a MATCHED item agrees with the bank: there is nothing to resolve', 'MATCHED');
@@ -39,6 +41,12 @@ export function resolutionRuleOf(item: ResolvableItem, kind: ResolutionKind): Re
     throw new WrongStateError('the ledger knows this payout: its own booking explains this line (the bank\'s answer, then the next import\'s match or found return), not a hand posting', item.status);
   }
   const effect = bankEffectOf(item);
+  if (kind === 'RECOVER') {
+    if (item.outcome !== 'BANK_ONLY' || item.kind !== 'INBOUND_CREDIT_REVERSAL') {
+      throw ValidationError.field(['input', 'kind'], "RECOVER takes back from the account credited what the bank reversed (冲正): only a bank's reversal of a credit (a BANK_ONLY INBOUND_CREDIT_REVERSAL item) is recovered so", 'RESOLUTION_NOT_ALLOWED');
+    }
+    return 'RECONCILIATION_RECOVERED';
+  }
   if (kind === 'SUSPENSE') {
     if (effect.isNeg()) throw ValidationError.field(['input', 'kind'], 'the bank holds less than the ledger here: there is no money to park in suspense; write the shortage off', 'RESOLUTION_NOT_ALLOWED');
     return 'RECONCILIATION_PARKED';

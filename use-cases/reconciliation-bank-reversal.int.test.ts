@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../domain/business-date';
+import { Decimal } from '../domain/money';
+import { reserveHold, voidHold } from '../prisma/stores/ledger/holds';
 import { decideItemResolution, proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
 import { createActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
@@ -12,6 +14,35 @@ import { reconciliationWorld } from '../test/support/reconciliation-days';
 // difference is an item for a person), with the reversal a named difference so the report
 // balances; a refused file would keep that day, and every day after it, out of reconciliation.
 
+type World = Awaited<ReturnType<typeof reconciliationWorld>>;
+
+/**
+ * Day `date`'s camt.053 statement imported with the bank's reversal of credit `reversedReference`
+ * (50,000.00 to the funder's funding account) added: a debit entry of the received-credit code
+ * marked RvslInd, and the closing balance 50,000.00 lower.
+ */
+function importWithReversal(w: World, date: string, bankReference: string, reversedReference: string) {
+  const reversal = `<Ntry>
+    <Amt Ccy="CNY">50000.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>true</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+    <BookgDt><Dt>${date}</Dt></BookgDt><ValDt><Dt>${date}</Dt></ValDt>
+    <AcctSvcrRef>${bankReference}</AcctSvcrRef>
+    <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+    <NtryDtls><TxDtls>
+      <Refs><AcctSvcrRef>${reversedReference}</AcctSvcrRef></Refs>
+      <RltdPties>
+        <Dbtr><Pty><Nm>前海恒信商业保理有限公司</Nm></Pty></Dbtr><DbtrAcct><Id><Othr><Id>6222000000000001</Id></Othr></Id></DbtrAcct>
+        <CdtrAcct><Id><Othr><Id>${w.funding.virtualAccountNumber}</Id></Othr></Id></CdtrAcct>
+      </RltdPties>
+      <RmtInf><Ustrd>冲正 reversal of ${reversedReference}</Ustrd></RmtInf>
+    </TxDtls></NtryDtls>
+  </Ntry>`;
+  return w.importDay(date, 'CAMT053', (content) => {
+    const closing = content.match(/<Cd>CLBD<\/Cd>[\s\S]*?<Amt Ccy="CNY">([0-9.]+)<\/Amt>/)!;
+    const lower = new Decimal(closing[1]!).minus('50000.00').toFixed(2);
+    return content.replace(closing[0], closing[0].replace(`${closing[1]}<`, `${lower}<`)).replace(/(\s*)<\/Stmt>/, `$1${reversal}$1</Stmt>`);
+  });
+}
+
 describe("the bank's reversal of an earlier credit on its statement", () => {
   it('is imported and reconciled: the taken-back money is a named difference and the day balances', async () => {
     const w = await reconciliationWorld(74);
@@ -20,24 +51,7 @@ describe("the bank's reversal of an earlier credit on its statement", () => {
       await w.credit(w.at(d1, 9), w.funding.virtualAccountNumber!, '1000000.00');
       const wrong = await w.credit(w.at(d1, 11), w.funding.virtualAccountNumber!, '50000.00');
       await w.close(d1);
-      const reversal = `<Ntry>
-        <Amt Ccy="CNY">50000.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>true</RvslInd><Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><Dt>${d1}</Dt></BookgDt><ValDt><Dt>${d1}</Dt></ValDt>
-        <AcctSvcrRef>SIMREVERSAL0000074</AcctSvcrRef>
-        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
-        <NtryDtls><TxDtls>
-          <Refs><AcctSvcrRef>${wrong.bankReference}</AcctSvcrRef></Refs>
-          <RltdPties>
-            <Dbtr><Pty><Nm>前海恒信商业保理有限公司</Nm></Pty></Dbtr><DbtrAcct><Id><Othr><Id>6222000000000001</Id></Othr></Id></DbtrAcct>
-            <CdtrAcct><Id><Othr><Id>${w.funding.virtualAccountNumber}</Id></Othr></Id></CdtrAcct>
-          </RltdPties>
-          <RmtInf><Ustrd>冲正 reversal of ${wrong.bankReference}</Ustrd></RmtInf>
-        </TxDtls></NtryDtls>
-      </Ntry>`;
-      const imported = await w.importDay(d1, 'CAMT053', (content) => {
-        const closing = content.match(/<Cd>CLBD<\/Cd>[\s\S]*?<Amt Ccy="CNY">1050000.00<\/Amt>/)![0];
-        return content.replace(closing, closing.replace('1050000.00', '1000000.00')).replace(/(\s*)<\/Stmt>/, `$1${reversal}$1</Stmt>`);
-      });
+      const imported = await importWithReversal(w, d1, 'SIMREVERSAL0000074', wrong.bankReference);
       expect(imported.created).toBe(true);
       expect(await w.report(d1)).toEqual({
         balanced: true,
@@ -77,6 +91,41 @@ describe("the bank's reversal of an earlier credit on its statement", () => {
       const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
       const { item: resolved } = await decideItemResolution(w.db.prisma, checker, item.id, true, w.at(next, 10));
       expect([resolved.outcome, resolved.status]).toEqual(['BANK_ONLY', 'RESOLVED']);
+      expect(await w.balance(w.platform.ESCROW_BANK.code)).toBe('1000000.00');
+      await w.close(next);
+      await w.importDay(next, 'CSV', (content) => content.replaceAll(',1050000.00,1050000.00,', ',1000000.00,1000000.00,'));
+      expect(await w.report(next)).toMatchObject({ balanced: true, items: [] });
+    } finally {
+      await w.drop();
+    }
+  });
+
+  it("is recovered from the account the credit reached, with four eyes, once that account's available money holds it", async () => {
+    const w = await reconciliationWorld(76);
+    try {
+      const d1 = w.day;
+      await w.credit(w.at(d1, 9), w.funding.virtualAccountNumber!, '1000000.00');
+      const wrong = await w.credit(w.at(d1, 11), w.funding.virtualAccountNumber!, '50000.00');
+      await w.close(d1);
+      await importWithReversal(w, d1, 'SIMREVERSAL0000076', wrong.bankReference);
+      const item = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
+      const next = addDays(d1, 1);
+      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      await expect(proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'RECOVER', amount: '50000.00', note: '追回' }, w.at(next, 9))).rejects.toMatchObject({ code: 'RESOLUTION_AMOUNT_MISMATCH' });
+      await proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'RECOVER', amount: '-50000.00', note: '银行冲正，向资金方追回 taken back from the funder' }, w.at(next, 9));
+
+      // The funder has reserved all but 49,999.99 of its money meanwhile: the approval is refused and changes nothing.
+      const suspense = w.platform.SUSPENSE;
+      const { holdId } = await reserveHold(w.db.prisma, { idempotencyKey: 'reversal-test-hold', code: 'TEST_RESERVATION', debitAccountId: w.funding.id, creditAccountId: suspense.id, amount: '1000000.01', currency: 'CNY' }, w.at(next, 9.5));
+      await expect(decideItemResolution(w.db.prisma, checker, item.id, true, w.at(next, 10))).rejects.toMatchObject({ code: 'EXCEEDS_AVAILABLE_BALANCE' });
+      expect(await w.db.prisma.reconciliationItem.findUniqueOrThrow({ where: { id: item.id } })).toMatchObject({ status: 'OPEN', bookedTransactionId: null });
+      expect(await w.balance(w.funding.code)).toBe('1050000.00');
+
+      await voidHold(w.db.prisma, { holdId, idempotencyKey: 'reversal-test-hold:void' }, w.at(next, 10.5));
+      const { item: resolved } = await decideItemResolution(w.db.prisma, checker, item.id, true, w.at(next, 11));
+      expect([resolved.outcome, resolved.status]).toEqual(['BANK_ONLY', 'RESOLVED']);
+      expect((await w.db.prisma.ledgerTransaction.findUniqueOrThrow({ where: { id: resolved.bookedTransactionId! } })).code).toBe('RECONCILIATION_RECOVERED');
+      expect(await w.balance(w.funding.code)).toBe('1000000.00');
       expect(await w.balance(w.platform.ESCROW_BANK.code)).toBe('1000000.00');
       await w.close(next);
       await w.importDay(next, 'CSV', (content) => content.replaceAll(',1050000.00,1050000.00,', ',1000000.00,1000000.00,'));

@@ -274,6 +274,8 @@ describe('resolving reconciliation items', () => {
     await importDay(day5);
     const shortage = await db.prisma.reconciliationItem.findFirstOrThrow({ where: { outcome: 'BANK_ONLY', kind: 'PAYOUT' } });
     await expect(proposeItemResolution(db.prisma, makerActor, shortage.id, { kind: 'SUSPENSE', amount: '-300.25', note: 'x' })).rejects.toMatchObject({ code: 'RESOLUTION_NOT_ALLOWED' });
+    // Only a bank's reversal of a credit names an account to recover the money from.
+    await expect(proposeItemResolution(db.prisma, makerActor, shortage.id, { kind: 'RECOVER', amount: '-300.25', note: 'x' })).rejects.toMatchObject({ code: 'RESOLUTION_NOT_ALLOWED' });
     await proposeItemResolution(db.prisma, makerActor, shortage.id, { kind: 'WRITE_OFF', amount: '-300.25', note: '银行误付 the bank paid it' });
     await decideItemResolution(db.prisma, checkerActor, shortage.id, false);
     expect(await db.prisma.reconciliationResolution.findFirstOrThrow({ where: { itemId: shortage.id } })).toMatchObject({ status: 'REJECTED', checkerUserId: checker.userId });

@@ -108,6 +108,8 @@ export async function proposeItemResolution(
       const line = await tx.bankStatementLine.findUniqueOrThrow({ where: { id: item.statementLineId } });
       await refuseParkingBookedByFeed(tx, item, line, 'the statement');
     }
+    // Whom the money is recovered from is known before a checker is asked.
+    if (input.kind === 'RECOVER') await creditedAccountOf(tx, item, item.statementLineId ? await tx.bankStatementLine.findUnique({ where: { id: item.statementLineId } }) : null);
     const pending = await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, status: 'PROPOSED' } });
     if (pending) throw new ConflictError('RESOLUTION_ALREADY_PROPOSED', `a ${pending.kind} resolution proposed at ${pending.proposedAt.toISOString()} waits for a checker: approve or reject it first`);
     const currency = currencyOf(item);
@@ -218,6 +220,7 @@ const RULE_DESCRIPTIONS: Record<ResolutionRule, string> = {
   RECONCILIATION_PARKED: '对账长款挂账 surplus parked in suspense',
   RECONCILIATION_GAIN: '对账长款核销 surplus written off',
   RECONCILIATION_LOSS: '对账短款核销 shortage written off',
+  RECONCILIATION_RECOVERED: '银行冲正追回 credit the bank reversed taken back',
 };
 
 /**
@@ -244,13 +247,14 @@ async function postResolution(
   const escrow = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
   const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
   if (!escrow || !suspense) throw new Error(`the platform has no ${currency} escrow bank or suspense account`);
-  const { loss, gain } = rule === 'RECONCILIATION_PARKED' ? { loss: null, gain: null } : await ensureReconciliationAccounts(tx, currency);
   const entries =
     rule === 'RECONCILIATION_PARKED'
       ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, suspense: suspense.id })
-      : rule === 'RECONCILIATION_GAIN'
-        ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationGain: gain!.id })
-        : postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationLoss: loss!.id });
+      : rule === 'RECONCILIATION_RECOVERED'
+        ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, creditedAccount: (await creditedAccountOf(tx, item, line)).id })
+        : rule === 'RECONCILIATION_GAIN'
+          ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationGain: (await ensureReconciliationAccounts(tx, currency)).gain.id })
+          : postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationLoss: (await ensureReconciliationAccounts(tx, currency)).loss.id });
   await lockAccounts(tx, entries.map((entry) => entry.accountId));
   const reference = line?.bankReference ?? payout?.payoutReference ?? item.id;
   const metadata: Prisma.InputJsonObject = {
@@ -292,6 +296,20 @@ async function postResolution(
     },
   });
   return { transactionId: posted.transactionId, exceptionId: exception.id };
+}
+
+/**
+ * The account a reversed credit reached, which RECOVER takes the money back from: the ledger
+ * account of the line's virtual account number, in the item's currency. Its available balance
+ * must hold the amount, else the posting is refused (`EXCEEDS_AVAILABLE_BALANCE`) and the
+ * shortage is written off instead.
+ */
+async function creditedAccountOf(tx: Tx, item: ReconciliationItem, line: BankStatementLine | null): Promise<{ id: string }> {
+  const account = line ? await tx.ledgerAccount.findFirst({ where: { virtualAccountNumber: line.reference, currency: item.currency }, select: { id: true } }) : null;
+  if (!account) {
+    throw new WrongStateError(`no account of the ledger has virtual account number ${line?.reference ?? '(none)'} in ${item.currency}: there is nobody to recover the reversed credit from; write it off`, item.status);
+  }
+  return account;
 }
 
 /** Every proposal made for an item, newest first: the history an operator reads. */

@@ -30,6 +30,11 @@ const ReconciliationResolutionKindEnum = builder.enumType('ReconciliationResolut
       value: KindValues.WRITE_OFF,
       description: "Written off: a shortage to the platform's reconciliation loss (对账损失), a surplus nobody can claim to its reconciliation gain (对账收益).",
     },
+    RECOVER: {
+      value: KindValues.RECOVER,
+      description:
+        "A bank's reversal (冲正) of a credit it booked in error (an INBOUND_CREDIT_REVERSAL item): taken back from the account the credit reached, refused EXCEEDS_AVAILABLE_BALANCE when that account's available balance does not hold it (then write the shortage off).",
+    },
   },
 });
 
