@@ -143,9 +143,9 @@ export async function reconciliationWorld(daysAgo: number) {
     },
     /** The cut-off of `date` (23:00 Asia/Shanghai), run after it. */
     close: (date: IsoDate) => closeAccountingDay(db.prisma, { businessDate: date, settings: DEFAULT_CUT_OFF, at: new Date(), closedBy: 'test' }),
-    /** The statement of `date`, fetched and imported at 00:30 the day after; `edit` changes the file first. */
-    async importDay(date: IsoDate, format: 'CSV' | 'CAMT053' = 'CSV', edit: (content: string) => string = (content) => content) {
-      clock.now = at(addDays(date, 1), 0.5);
+    /** The statement of `date`, fetched and imported at `when` (00:30 the day after); `edit` changes the file first. */
+    async importDay(date: IsoDate, format: 'CSV' | 'CAMT053' = 'CSV', edit: (content: string) => string = (content) => content, when: Date = at(addDays(date, 1), 0.5)) {
+      clock.now = when;
       const file = await bank.fetchStatementFile(date, 'CNY', format);
       return importBankStatement({ prisma: db.prisma, logger: testLogger }, operatorActor, { ...file, content: edit(file.content) }, clock.now);
     },
