@@ -496,9 +496,9 @@ export async function bookFoundReturns(prisma: PrismaClient, accountNumber: stri
              WHERE r.account_number = ${accountNumber} AND r.currency = ${currency} AND r.outcome = 'BANK_ONLY' AND r.status <> 'RESOLVED'
                AND ${foundReturn('r')} AND ${paidTwice}) d
      WHERE i.id = d.id AND i.detail IS DISTINCT FROM d.detail`;
-  const items = await prisma.$queryRaw<{ id: string; payout_id: string; amount: Prisma.Decimal; bank_reference: string; booked_at: Date }[]>`
+  const items = await prisma.$queryRaw<{ id: string; payout_id: string; amount: Prisma.Decimal; bank_reference: string; returned_at: Date }[]>`
     SELECT * FROM (
-      SELECT DISTINCT ON (i.payout_id) i.id::text AS id, i.payout_id::text AS payout_id, i.amount, l.bank_reference, l.booking_date AS booked_at, i.created_at
+      SELECT DISTINCT ON (i.payout_id) i.id::text AS id, i.payout_id::text AS payout_id, i.amount, l.bank_reference, ${Prisma.raw(LINE_VALUE_DAY)} AS returned_at, i.created_at
         FROM reconciliation_item i JOIN bank_statement_line l ON l.id = i.statement_line_id JOIN payout p ON p.id = i.payout_id
        WHERE i.account_number = ${accountNumber} AND i.currency = ${currency} AND i.outcome = 'BANK_ONLY' AND i.status <> 'RESOLVED'
          AND ${foundReturn('i')} AND NOT ${paidTwice}
@@ -517,11 +517,12 @@ export async function bookFoundReturns(prisma: PrismaClient, accountNumber: stri
       failureReason: null,
       settledAt: payout.settledAt,
       failedAt: null,
-      returnedAt: now,
+      // The bank's value date of the return line: when the payout came back, whenever the import runs.
+      returnedAt: item.returned_at,
       returnReason: `returned after settlement; found on the bank statement (line ${item.bank_reference})`,
       returnedAmount,
     };
-    const recorded = await recordPayoutOutcome(prisma, payout.id, { kind: 'BANK', view }, now);
+    const recorded = await recordPayoutOutcome(prisma, payout.id, { kind: 'STATEMENT', view }, now);
     if (recorded.status !== 'RETURNED') continue;
     // The payout's workflow had stopped watching: whoever it paid learns here that it came back (once).
     await tellOfLateReturn(prisma, recorded, returnedAmount);

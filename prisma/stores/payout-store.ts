@@ -19,7 +19,13 @@ import { toDecimal } from './to-decimal';
 // money back where it came from; a return (all or part) brings back what came back, and what
 // did not come back stays paid out.
 
-export type PayoutOutcome = { kind: 'BANK'; view: PayoutView } | { kind: 'TIMEOUT' } | { kind: 'REJECTED'; reason: string };
+/**
+ * What is recorded of a payout: the bank's answer to the workflow (BANK), learnt when it is
+ * recorded; the bank's statement showing what the workflow no longer watched (STATEMENT: a return
+ * after the watch, whose `returnedAt` is the bank's value date of the return line, however much
+ * later the import found it); the bank not answering (TIMEOUT) or refusing the instruction.
+ */
+export type PayoutOutcome = { kind: 'BANK' | 'STATEMENT'; view: PayoutView } | { kind: 'TIMEOUT' } | { kind: 'REJECTED'; reason: string };
 
 export const PAYOUT_OPEN_STATUSES = ['SUBMITTED', 'PENDING', 'UNKNOWN'] as const;
 
@@ -209,10 +215,14 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           const returned = returnedAmountOf(view, payout);
           if (open) data = await settle();
           const reason = view.returnReason ?? 'no reason given';
+          // A statement dates the return by the bank's value date, not by when the import found it.
+          // Its posting is dated then too (never later than `now`: a value date ahead of the import),
+          // or at the first open instant when that accounting day is closed (inOpenDay).
+          const returnedAt = outcome.kind === 'STATEMENT' && view.returnedAt ? view.returnedAt : now;
           const posted = await postTransaction(tx, {
             idempotencyKey: `payout:${reference}:returned`,
             code: 'PAYOUT_RETURNED',
-            effectiveAt: now,
+            effectiveAt: returnedAt < now ? returnedAt : now,
             inOpenDay: true,
             metadata: { ...metadata, returnedAmount: formatAmount(returned, currency) },
             entries: postingEntries('PAYOUT_RETURNED', returned, currency, { escrowBank: accounts.escrowBank, source: accounts.source }),
@@ -220,7 +230,7 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           const part = returned.eq(amount) ? '' : ` in part (${formatAmount(returned, currency)} of ${formatAmount(amount, currency)} ${currency}; the rest stays paid)`;
           await moveFinancingTo('PAYOUT_FAILED', `payout ${reference} returned by the beneficiary's bank${part}: ${reason}`);
           if (payout.purpose === 'REFUND') await reopenRefundedException(tx, payout, returned, `refund ${reference} returned by the payer's bank${part}: ${reason}`);
-          data = { ...data, status: 'RETURNED', returnedAt: now, returnedAmount: formatAmount(returned, currency), failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
+          data = { ...data, status: 'RETURNED', returnedAt, returnedAmount: formatAmount(returned, currency), failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
         }
       }
       if (Object.keys(data).length === 0) return payout;
