@@ -106,8 +106,11 @@ describe("the bank's reversal of an earlier credit on its statement", () => {
       const d1 = w.day;
       await w.credit(w.at(d1, 9), w.funding.virtualAccountNumber!, '1000000.00');
       const wrong = await w.credit(w.at(d1, 11), w.funding.virtualAccountNumber!, '50000.00');
+      // The bank reverses its credit at 15:00: its own statement of the day shows it.
+      w.clock.now = w.at(d1, 15);
+      await w.bank.reverseInboundCredit(wrong.bankReference);
       await w.close(d1);
-      await importWithReversal(w, d1, 'SIMREVERSAL0000076', wrong.bankReference);
+      await w.importDay(d1, 'CAMT053');
       const item = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
       const next = addDays(d1, 1);
       const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));

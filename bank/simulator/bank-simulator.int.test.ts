@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { BankRequestRejectedError, BankTimeoutError, BankUnavailableError, type PayoutInstruction, type PayoutView } from '../bank-adapter';
+import { parseStatementFile } from '../statement/parse-statement-file';
 import { BankSimulator, DEFAULT_FAILURE_REASON, DEFAULT_RETURN_REASON, type BankSimulatorOptions } from './bank-simulator';
 
 // Every test opens its own escrow account, so payouts, scripts, credits and statements of one
@@ -570,6 +571,30 @@ describe('statements', () => {
     expect(await bank.fetchStatement('2026-11-23', 'CNY')).toEqual(day1);
     // Other currencies are separate; nothing happened in USD.
     expect(await bank.fetchStatement('2026-11-23', 'USD')).toEqual({ date: '2026-11-23', currency: 'USD', openingBalance: '0.00', closingBalance: '0.00', lines: [] });
+  });
+
+  it("reverses a credit once (冲正): a debit of the credit's account and amount on the day's statement and in its file, not in the feed", async () => {
+    const { bank, advance } = openBank();
+    const credit = await bank.receiveInboundCredit({ virtualAccountNumber: '6216610000000000018', amount: '300000.00', currency: 'CNY', payerName: '上海核心制造集团有限公司', payerAccountNumber: '31001234567890', remittanceInformation: '还款' });
+    advance(HOUR_MS);
+    const reversal = await bank.reverseInboundCredit(credit.bankReference);
+    expect(reversal).toEqual({ bankReference: expect.stringMatching(/^SIM\d{16}$/), reversedAt: new Date(new Date(START).getTime() + HOUR_MS) });
+    advance(HOUR_MS);
+    expect(await bank.reverseInboundCredit(credit.bankReference)).toEqual(reversal);
+    await expect(bank.reverseInboundCredit('CMB:UNKNOWN')).rejects.toBeInstanceOf(BankRequestRejectedError);
+    await expect(bank.reverseInboundCredit('not a reference')).rejects.toBeInstanceOf(BankRequestRejectedError);
+    expect(await bank.fetchStatement('2026-11-23', 'CNY')).toMatchObject({
+      openingBalance: '0.00',
+      closingBalance: '0.00',
+      lines: [
+        expect.objectContaining({ bankReference: credit.bankReference, kind: 'INBOUND_CREDIT', direction: 'CREDIT' }),
+        { bankReference: reversal.bankReference, direction: 'DEBIT', amount: '300000.00', currency: 'CNY', kind: 'INBOUND_CREDIT_REVERSAL', reference: '6216610000000000018', bookedAt: reversal.reversedAt },
+      ],
+    });
+    const camt = await bank.fetchStatementFile('2026-11-23', 'CNY', 'CAMT053');
+    expect(camt.content).toContain('<RvslInd>true</RvslInd>');
+    expect(parseStatementFile(camt).entries[1]).toMatchObject({ kind: 'INBOUND_CREDIT_REVERSAL', direction: 'DEBIT', reference: '6216610000000000018', debtorName: '上海核心制造集团有限公司' });
+    expect((await bank.listInboundCredits(null, 10)).credits).toEqual([credit]);
   });
 
   it('cuts the day at midnight in Shanghai (16:00 UTC)', async () => {

@@ -321,7 +321,8 @@ export class BankSimulator implements BankAdapter {
           bookingDate: businessDateOf(line.booked_at),
           valueDate: businessDateOf(line.booked_at),
         };
-        if (line.kind === 'INBOUND_CREDIT') {
+        if (line.kind === 'INBOUND_CREDIT' || line.kind === 'INBOUND_CREDIT_REVERSAL') {
+          // A reversal names the credit's parties and account, as the credit it takes back.
           return {
             ...base,
             endToEndId: null,
@@ -329,7 +330,7 @@ export class BankSimulator implements BankAdapter {
             debtorAccountNumber: line.payer_account_number,
             creditorName: null,
             creditorAccountNumber: line.reference,
-            remittanceInformation: line.remittance_information ?? '',
+            remittanceInformation: line.kind === 'INBOUND_CREDIT' ? (line.remittance_information ?? '') : '冲正 reversal',
           };
         }
         const payee = { name: line.beneficiary_account_name, account: line.beneficiary_account_number };
@@ -452,6 +453,38 @@ export class BankSimulator implements BankAdapter {
         [this.escrowAccountNumber, row.bank_reference, row.amount, row.currency, row.virtual_account_number, row.received_at, row.id],
       );
       return toInboundCredit(row);
+    });
+  }
+
+  /**
+   * The bank takes back (冲正) a credit it booked in error: a debit line of the credit's virtual
+   * account and amount, booked now, on that day's statement as a reversal (camt.053 RvslInd).
+   * The feed does not list it: a bank tells of a reversal on its statement. Once per credit:
+   * reversing it again answers the first reversal's bank reference.
+   */
+  async reverseInboundCredit(bankReference: string): Promise<{ bankReference: string; reversedAt: Date }> {
+    if (typeof bankReference !== 'string' || !REFERENCE_SHAPE.test(bankReference)) reject(`bankReference must be 1 to 64 characters of A-Z a-z 0-9 : _ -, got ${JSON.stringify(bankReference)}`);
+    await this.ensureAccount();
+    return this.transaction(async (client) => {
+      await client.query('SELECT 1 FROM bank_simulator.account WHERE account_number = $1 FOR UPDATE', [this.escrowAccountNumber]);
+      const { rows } = await client.query<InboundCreditRow>(`SELECT ${INBOUND_CREDIT_COLUMNS} FROM bank_simulator.inbound_credit WHERE bank_reference = $1 AND account_number = $2`, [bankReference, this.escrowAccountNumber]);
+      const credit = rows[0];
+      if (!credit) reject(`no credit of bank reference ${bankReference} to reverse`);
+      const earlier = await client.query<{ bank_reference: string; booked_at: Date }>(
+        `SELECT bank_reference, booked_at FROM bank_simulator.booking_line WHERE inbound_credit_id = $1 AND kind = 'INBOUND_CREDIT_REVERSAL'`,
+        [credit.id],
+      );
+      const done = earlier.rows[0];
+      if (done) return { bankReference: done.bank_reference, reversedAt: done.booked_at };
+      const now = await this.now();
+      const inserted = await client.query<{ bank_reference: string; booked_at: Date }>(
+        `INSERT INTO bank_simulator.booking_line (account_number, kind, direction, amount, currency, reference, booked_at, inbound_credit_id)
+         VALUES ($1, 'INBOUND_CREDIT_REVERSAL', 'DEBIT', $2, $3, $4, $5, $6)
+         RETURNING bank_reference, booked_at`,
+        [this.escrowAccountNumber, credit.amount, credit.currency, credit.virtual_account_number, now, credit.id],
+      );
+      const line = inserted.rows[0]!;
+      return { bankReference: line.bank_reference, reversedAt: line.booked_at };
     });
   }
 
