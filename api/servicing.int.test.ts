@@ -300,6 +300,25 @@ describe('money-side API (servicing)', () => {
     });
   });
 
+  describe('reverseSimulatedCredit', () => {
+    const REVERSE = `mutation ($ref: String!) { reverseSimulatedCredit(bankReference: $ref) { __typename ... on BankReversal { bankReference reversedAt } ${ERROR_FIELDS} } }`;
+    const reversals = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM bank_simulator.booking_line WHERE kind = 'INBOUND_CREDIT_REVERSAL'")).rows[0]!.n;
+
+    it('takes a credit back at the simulated bank, once, for operators only and only in development', async () => {
+      const van = (await findAccountByCode(db.prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')))!.virtualAccountNumber!;
+      const credit = (await call(parties.funder.token, SIMULATE, { van, amount: '10.00' }, devApi)) as { bankReference: string };
+      const before = await reversals();
+      expect(await call(parties.funder.token, REVERSE, { ref: credit.bankReference }, devApi)).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
+      expect((await request(operatorChecker.token, REVERSE, { ref: credit.bankReference })).errors).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'Cannot query field "reverseSimulatedCredit" on type "Mutation".' })]));
+      expect(await call(operatorChecker.token, REVERSE, { ref: 'CMB:NO-SUCH-CREDIT' }, devApi)).toMatchObject({ __typename: 'ValidationError', issues: [{ path: ['bankReference'], message: 'no credit of bank reference CMB:NO-SUCH-CREDIT to reverse' }] });
+      expect(await reversals()).toBe(before);
+      const reversal = await call(operatorChecker.token, REVERSE, { ref: credit.bankReference }, devApi);
+      expect(reversal).toEqual({ __typename: 'BankReversal', bankReference: expect.stringMatching(/^SIM\d{16}$/), reversedAt: expect.any(String) });
+      expect(await call(operatorMaker.token, REVERSE, { ref: credit.bankReference }, devApi)).toEqual(reversal);
+      expect(await reversals()).toBe(before + 1);
+    });
+  });
+
   describe('scriptBankPayouts', () => {
     const scripts = async () => (await db.query<{ beneficiary_account_number: string | null; behaviour: string; remaining: number }>('SELECT beneficiary_account_number, behaviour, remaining FROM bank_simulator.script ORDER BY id')).rows;
 

@@ -3,7 +3,7 @@ import { buildSchema, extendSchema, lexicographicSortSchema, parse, printSchema 
 import { describe, expect, it } from 'vitest';
 import { developmentSchema, printedDevelopmentAdditions, printedSchema, schema } from './index';
 
-const DEVELOPMENT_ONLY = ['simulateInboundCredit', 'scriptBankPayouts', 'SimulatedPayoutBehaviour', 'BankScript'];
+const DEVELOPMENT_ONLY = ['simulateInboundCredit', 'scriptBankPayouts', 'reverseSimulatedCredit', 'SimulatedPayoutBehaviour', 'BankScript', 'BankReversal'];
 
 function committed(name: string): string {
   return readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
@@ -33,8 +33,8 @@ describe('development schema', () => {
   it('adds the development bank and leaves the production schema as it was', async () => {
     const before = printedSchema();
     const development = await developmentSchema();
-    for (const name of ['simulateInboundCredit', 'scriptBankPayouts']) expect(development.getMutationType()?.getFields(), name).toHaveProperty(name);
-    for (const name of ['SimulatedPayoutBehaviour', 'BankScript']) expect(development.getType(name), name).toBeDefined();
+    for (const name of ['simulateInboundCredit', 'scriptBankPayouts', 'reverseSimulatedCredit']) expect(development.getMutationType()?.getFields(), name).toHaveProperty(name);
+    for (const name of ['SimulatedPayoutBehaviour', 'BankScript', 'BankReversal']) expect(development.getType(name), name).toBeDefined();
     expect(printedSchema()).toBe(before);
     expect(await developmentSchema()).toBe(development);
   });

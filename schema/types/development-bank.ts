@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BankRequestRejectedError } from '../../bank/bank-adapter';
 import { SIMULATED_BEHAVIOURS } from '../../bank/simulator/bank-simulator';
 import { assertPermitted } from '../../domain/actor';
 import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors';
@@ -8,8 +9,8 @@ import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS } from '../errors';
 
-// Development only: two tools to play the bank from GraphiQL, send money in and tell the
-// simulated bank how to treat the next payouts. This module is loaded only by
+// Development only: tools to play the bank from GraphiQL: send money in, take a credit back as
+// the bank's reversal, and tell the simulated bank how to treat the next payouts. This module is loaded only by
 // developmentSchema() in schema/index.ts, which the API uses only when the simulator is the
 // bank; a production process never loads it, so these mutations are not in its schema at all
 // (schema/schema.graphql), and their printed form is schema/development-bank.graphql.
@@ -19,6 +20,11 @@ const ScriptBehaviourEnum = builder.enumType('SimulatedPayoutBehaviour', { value
 const BankScript = builder.objectRef<{ behaviour: string; times: number }>('BankScript').implement({
   description: 'A behaviour the simulated bank will apply to the next payouts.',
   fields: (t) => ({ behaviour: t.exposeString('behaviour'), times: t.exposeInt('times') }),
+});
+
+const BankReversal = builder.objectRef<{ bankReference: string; reversedAt: Date }>('BankReversal').implement({
+  description: "The simulated bank's reversal (冲正) of a credit: a debit line on its statement of the day, which the statement's import reconciles.",
+  fields: (t) => ({ bankReference: t.exposeString('bankReference', { description: "The reversal's own bank reference." }), reversedAt: t.expose('reversedAt', { type: 'DateTime' }) }),
 });
 
 /** The schema with these fields is served only with a simulated bank; this guards the pairing. */
@@ -47,6 +53,23 @@ builder.mutationFields((t) => ({
       const credit = await devBank.simulator.receiveInboundCredit({ virtualAccountNumber: args.virtualAccountNumber, amount, currency, payerName: args.payerName ?? 'Simulated payer', payerAccountNumber: '6222000000000000', remittanceInformation: 'simulated' });
       await devBank.processInbound();
       return ctx.prisma.inboundCredit.findUniqueOrThrow({ ...query, where: { bankReference: credit.bankReference } });
+    },
+  }),
+  reverseSimulatedCredit: t.field({
+    type: BankReversal,
+    description:
+      "Development only (operators): the simulated bank takes back (冲正) a credit it booked, named by its bank reference: a debit on the bank's statement of the day, which the platform's ledger learns of only from that statement (docs/reconciliation.md, \"A bank's reversal\"). Reversing it again answers the first reversal.",
+    errors: { types: [...COMMON_ERRORS] },
+    args: { bankReference: t.arg.string({ validate: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, { message: 'must be 1 to 64 characters of A-Z a-z 0-9 : _ -' }) }) },
+    resolve: async (_root, args, ctx) => {
+      assertPermitted(ctx.viewer, 'SCRIPT_SIMULATED_BANK');
+      const devBank = requireDevBank(ctx);
+      try {
+        return await devBank.simulator.reverseInboundCredit(args.bankReference);
+      } catch (error) {
+        if (error instanceof BankRequestRejectedError) throw ValidationError.field(['bankReference'], error.message);
+        throw error;
+      }
     },
   }),
   scriptBankPayouts: t.field({
