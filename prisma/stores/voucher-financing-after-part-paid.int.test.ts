@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../../domain/business-date';
-import { DomainError } from '../../domain/errors';
+import { WrongStateError } from '../../domain/errors';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { createFinancingParties, TEST_FINANCING_WINDOWS, type FinancingParties } from '../../test/support/financings';
 import { actorOf } from '../../test/support/receivables';
@@ -19,8 +19,9 @@ import { assignedAccountCode, prepareVoucherReceivable } from './voucher-financi
 // what the issuer has already paid on it is its holder's: a funder advancing against the whole
 // held amount would be owed money the holder has already received, and at the next instalment
 // either the funder would be short or the holder paid twice. So the application is refused with
-// a typed error, and nothing of the part, its claim or the payments moves: the rest of the claim
-// stays the holder's and is paid to it by the next instalment.
+// a typed error (WRONG_STATE, saying how much of the part the issuer has paid), before anything is
+// written: no receivable of the part, and nothing of the part, its claim or the payments moves.
+// The rest of the claim stays the holder's and is paid to it by the next instalment.
 //
 // Only a payment before the due date can do this: a payment is shared out as soon as it arrives,
 // while an application on or after the due date is refused anyway (the financing's due date is
@@ -83,6 +84,8 @@ describe('financing a voucher part that an instalment has already paid in part',
 
     // B applies to finance its part: refused, a typed error the API answers as such.
     const applicant = await actorOf(db.prisma, b);
+    const receivablesOfPart = () => db.prisma.receivable.count({ where: { voucherPartId: partB } });
+    expect(await receivablesOfPart()).toBe(0);
     const refusal = await (async () => {
       const receivable = await prepareVoucherReceivable(db.prisma, applicant, { partId: partB, programId: parties.programId });
       return applyForFinancing(db.prisma, applicant, { receivableId: receivable.id, programId: parties.programId, amount: '320000.00', idempotencyKey: `voucher-after-instalment-${partB}` }, TEST_FINANCING_WINDOWS);
@@ -90,7 +93,14 @@ describe('financing a voucher part that an instalment has already paid in part',
       () => null,
       (error: unknown) => error,
     );
-    expect(refusal).toBeInstanceOf(DomainError);
+    // The part's state is wrong for a financing, and the holder is told why: no transfer holds
+    // any of it, so an error that waits for one to end would leave the holder waiting for ever.
+    expect(refusal).toBeInstanceOf(WrongStateError);
+    expect(refusal).toMatchObject({ code: 'WRONG_STATE' });
+    expect((refusal as WrongStateError).message).toMatch(/has been paid 200000\.00 of 400000\.00 CNY by the issuer's payments/);
+
+    // No receivable of the part was made: none overstating a claim half paid, none CONFIRMED.
+    expect(await receivablesOfPart()).toBe(0);
 
     // Nothing moved: no financing, the part ACTIVE, its claim the holder's with nothing held for a funder.
     expect(await db.prisma.financing.count({ where: { receivable: { voucherPartId: partB } } })).toBe(0);
