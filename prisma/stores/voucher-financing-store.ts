@@ -5,6 +5,7 @@ import { formatAmount, type Currency } from '../../domain/money';
 import type { Financing, PrismaClient, Receivable } from '../client';
 import { creditLimitCode, setCreditLimit } from './credit-limit-store';
 import { findAccountByCode, openAccount } from './ledger/accounts';
+import { getBalance } from './ledger/balances';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
 import { programForVoucherHolder } from './program-store';
 import { runTransaction, type Tx } from './run-transaction';
@@ -33,13 +34,15 @@ export interface VoucherFinancingRequest {
 
 /**
  * What an application for financing of a part needs before today's application runs: the
- * part checked (ACTIVE, the caller's, holding something), the program checked (the issuer's,
+ * part checked (ACTIVE, the caller's, holding something, none of it paid yet by the issuer's
+ * payments: assertPartNotPaidInPart), the program checked (the issuer's,
  * admitting voucher holders, in the voucher's currency), the holder's limit in the program
  * opened on first use at the terms' voucherHolderLimit, and the confirmed receivable for the
  * part (supplier = holder, obligor = issuer, face = confirmed = the held amount, due date =
  * the voucher's). A receivable made for an earlier application that ended before disbursement
  * is used again when it still matches what the part holds. One transaction, under the part's
- * row lock, so that two applications for the same part make one receivable.
+ * row lock, so that two applications for the same part make one receivable; every refusal of
+ * the part comes before anything is written.
  */
 export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Actor, request: VoucherFinancingRequest, now = new Date()): Promise<Receivable> {
   return runTransaction(prisma, async (tx) => {
@@ -53,6 +56,7 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     if (part.voucher.status !== 'ACTIVE') throw new WrongStateError(`the voucher is ${part.voucher.status}`, part.voucher.status);
     const held = toDecimal(part.heldAmount);
     if (held.lte(0)) throw new WrongStateError('the part holds nothing: all of it was transferred', 'ACTIVE');
+    await assertPartNotPaidInPart(tx, part);
     // A program the holder may neither see nor name is answered as an unknown one (programForVoucherHolder).
     const named = await programForVoucherHolder(tx, actor, request.programId, part.voucher.issuerPartyId);
     if (!named || named.program.corePartyId !== part.voucher.issuerPartyId) throw ValidationError.field(['programId'], "the program is not one of the voucher's issuer", 'PROGRAM_OBLIGOR_MISMATCH');
@@ -112,11 +116,32 @@ export async function assertVoucherNotBeingPaid(tx: Tx, voucher: { id: string; v
 }
 
 /**
+ * Refuses (WRONG_STATE) to finance an ACTIVE part the issuer's payments have already reached: a
+ * part is financed whole, for its held amount, while what a payment shared out to it is its
+ * holder's already, so a funder would be assigned a claim larger than what is still owed on it.
+ * A posted share lowers the part's claim account (what the assignment hold draws on) below the
+ * held amount; pending holds (an open transfer) do not, and are left to the hold to refuse.
+ */
+async function assertPartNotPaidInPart(tx: Tx, part: { partNumber: string; currency: string; heldAmount: { toString(): string }; claimAccountId: string; status: string }): Promise<void> {
+  const held = toDecimal(part.heldAmount);
+  const paid = held.minus((await getBalance(tx, part.claimAccountId)).posted);
+  if (paid.lte(0)) return;
+  const currency = part.currency as Currency;
+  throw new WrongStateError(
+    `voucher part ${part.partNumber} has been paid ${formatAmount(paid, currency)} of ${formatAmount(held, currency)} ${currency} by the issuer's payments: the rest is paid to its holder at maturity; it cannot be financed`,
+    part.status,
+  );
+}
+
+/**
  * Hook of the application (financing-store.ts, in its transaction): the part of a voucher
  * receivable goes ACTIVE → FINANCING and its whole held amount is held CLAIM → ASSIGNED. The
  * conditional update admits one application per part; the hold draws on the part's claim
  * account like a transfer's, so of a transfer and a financing of the same amount exactly one
- * finds it there (VOUCHER_PART_UNAVAILABLE for the other).
+ * finds it there (VOUCHER_PART_UNAVAILABLE for the other). Under the voucher's row lock, which
+ * orders it with the plans of the issuer's payments, it is refused while a payment is being
+ * shared out (assertVoucherNotBeingPaid) and once a payment has reached the part
+ * (assertPartNotPaidInPart), so a payment planned at the same time cannot slip in between.
  */
 export async function holdVoucherPartForFinancing(tx: Tx, receivable: Receivable, financing: Financing, now: Date): Promise<void> {
   if (!receivable.voucherPartId) return;
@@ -125,6 +150,8 @@ export async function holdVoucherPartForFinancing(tx: Tx, receivable: Receivable
   await assertVoucherNotBeingPaid(tx, part.voucher, part.status);
   const moved = await tx.voucherPart.updateMany({ where: { id: part.id, status: 'ACTIVE', heldAmount: receivable.faceAmount }, data: { status: 'FINANCING', updatedAt: now } });
   if (moved.count !== 1) throw new WrongStateError(`voucher part ${part.partNumber} is ${part.status} holding ${part.heldAmount.toFixed()}: it cannot be financed as applied for`, part.status);
+  // The part is ACTIVE (now FINANCING in this transaction) and no payment of the voucher is being shared out.
+  await assertPartNotPaidInPart(tx, part);
   const currency = part.currency as Currency;
   const assigned = await openAccount(tx, {
     code: assignedAccountCode(part.id, currency),
