@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, businessDateOf } from '../../domain/business-date';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS } from '../../test/support/financings';
+import { createActor, uniqueCreditCode, type TestActor } from '../../test/support/parties';
+import { actorOf, registrationInput, uniqueInvoiceNumber } from '../../test/support/receivables';
+import type { PartyRole, UserRole } from '../client';
+import { ensurePlatformAccounts, partyAccountCode } from './chart-of-accounts';
+import { reserveFunding } from './disbursement-store';
+import { applyForFinancing, decideFinancing } from './financing-store';
+import { findAccountByCode } from './ledger/accounts';
+import { createParty } from './party-store';
+import { createProgram, enrollSupplier } from './program-store';
+import { decideReceivable, registerReceivable } from './receivable-store';
+
+// The platform books JPY (domain/money.ts, 0 minor units), and a program, a receivable and an
+// application in JPY are all accepted. Parties are created the one way the product creates them
+// (createParty), which opens their virtual accounts in CNY only.
+//
+// A JPY program between a funder and a core enterprise; a supplier's JPY receivable of 1,234,567
+// confirmed; an application of 987,653 (80% of it, rounded down), due in 90 days: 6% ACT/360 up
+// front is 987,653 × 0.06 × 90 / 360 = 14,814.795 → 14,815, the 0.1% fee 987.653 → 988, so the
+// funder advances 972,838 and the supplier would receive 971,850. Approved by the funder's maker
+// and checker, the financing waits for the funder's money.
+//
+// The funder has nowhere to send yen: no JPY funding account, so no virtual account number to top
+// up (its top-up instructions list CNY only), and the funding step fails with an untyped error
+// ("ledger account party:…:FUNDER_FUNDING:JPY is missing") instead of waiting for 972,838 JPY.
+// The limits stay held and the receivable stays pledged to a financing that can never be funded.
+// A payments product that takes a program in a currency must let its funder put money in that
+// currency, and then say how much is needed, as it does in CNY.
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+async function partyActor(db: TestDatabase, roles: PartyRole[], userRoles: UserRole[], legalName: string): Promise<TestActor> {
+  const party = await createParty(db.prisma, { legalName, creditCode: uniqueCreditCode(), roles });
+  return createActor(db.prisma, { partyId: party.id, userRoles });
+}
+
+describe('a financing in JPY', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('can be funded by its funder in yen once approved', async () => {
+    const now = new Date();
+    const today = businessDateOf(now);
+    const admin = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] });
+    const funder = await partyActor(db, ['FUNDER'], ['MAKER'], '東京ファクタリング株式会社');
+    const funderChecker = await createActor(db.prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
+    const core = await partyActor(db, ['CORE_ENTERPRISE'], ['MAKER'], '大阪精機製造株式会社');
+    const supplier = await partyActor(db, ['SUPPLIER'], ['ADMIN', 'MAKER'], '名古屋電子部品株式会社');
+    await ensurePlatformAccounts(db.prisma, 'CNY');
+
+    const program = await createProgram(db.prisma, await actorOf(db.prisma, admin), {
+      name: '円建て売掛債権ファクタリング',
+      funderCreditCode: funder.creditCode,
+      coreCreditCode: core.creditCode,
+      currency: 'JPY',
+      terms: { ...TEST_PROGRAM_TERMS, programLimit: '100000000', supplierLimit: '100000000', obligorLimit: '100000000' },
+    });
+    await enrollSupplier(db.prisma, await actorOf(db.prisma, admin), program.id, supplier.creditCode);
+    const supplierActor = await actorOf(db.prisma, supplier);
+    const input = registrationInput(
+      core.creditCode,
+      {
+        currency: 'JPY',
+        faceAmount: '1234567',
+        dueDate: addDays(today, 90),
+        invoices: [
+          { invoiceCode: '4403201130', invoiceNumber: uniqueInvoiceNumber(), amount: '600000', issueDate: addDays(today, -20) },
+          { invoiceCode: '4403201130', invoiceNumber: uniqueInvoiceNumber(), amount: '634567', issueDate: addDays(today, -19) },
+        ],
+      },
+      now,
+    );
+    const { receivable } = await registerReceivable(db.prisma, supplierActor, input, { now, confirmationWindowMs: 7 * DAY_MS });
+    await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, { userId: core.userId, partyId: core.partyId }, `test:${receivable.id}:confirm`, now);
+    const { financing } = await applyForFinancing(db.prisma, supplierActor, { receivableId: receivable.id, programId: program.id, amount: '987653', idempotencyKey: `apply-${receivable.id}` }, TEST_FINANCING_WINDOWS, now);
+    expect([financing.interest.toFixed(), financing.fees.toFixed(), financing.netDisbursement.toFixed()]).toEqual(['14815', '988', '971850']);
+    const id = financing.id;
+    await decideFinancing(db.prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(now.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, { userId: core.userId, partyId: core.partyId }, `test:${id}:acknowledge`, now);
+    await decideFinancing(db.prisma, id, { kind: 'APPROVE' }, { userId: funder.userId, partyId: funder.partyId }, `test:${id}:approve`, now);
+    await decideFinancing(db.prisma, id, { kind: 'CONFIRM_APPROVAL' }, { userId: funderChecker.userId, partyId: funderChecker.partyId }, `test:${id}:confirm`, now);
+
+    // Where the funder sends yen: a JPY funding account with its own virtual account number.
+    const funding = await findAccountByCode(db.prisma, partyAccountCode(funder.partyId, 'FUNDER_FUNDING', 'JPY'));
+    const funderAccounts = await db.prisma.ledgerAccount.findMany({ where: { ownerPartyId: funder.partyId, virtualAccountNumber: { not: null }, purpose: 'FUNDER_FUNDING' }, select: { currency: true } });
+    const funded = await reserveFunding(db.prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs, now).catch((error: Error) => ({ error: error.message }));
+    expect({ topUpCurrencies: funderAccounts.map((row) => row.currency).sort(), hasVirtualAccountNumber: Boolean(funding?.virtualAccountNumber), funded }).toEqual({
+      topUpCurrencies: ['CNY', 'JPY'],
+      hasVirtualAccountNumber: true,
+      funded: { reserved: false, needed: '972838', available: '0', fundingDeadline: expect.any(Date) },
+    });
+  });
+});
