@@ -10,7 +10,7 @@ import { reserveFunding } from './disbursement-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
 import { findAccountByCode } from './ledger/accounts';
 import { createParty } from './party-store';
-import { createProgram, enrollSupplier } from './program-store';
+import { amendProgram, createProgram, enrollSupplier } from './program-store';
 import { decideReceivable, registerReceivable } from './receivable-store';
 
 // The platform books JPY (domain/money.ts, 0 minor units), and a program, a receivable and an
@@ -97,5 +97,23 @@ describe('a financing in JPY', () => {
       hasVirtualAccountNumber: true,
       funded: { reserved: false, needed: '972838', available: '0', fundingDeadline: expect.any(Date) },
     });
+  });
+
+  it("opens a program's accounts still missing when its terms change: a supplier enrolled in a USD program before its parties could hold dollars", async () => {
+    const admin = await actorOf(db.prisma, await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] }));
+    const funder = await partyActor(db, ['FUNDER'], ['MAKER'], 'Pacific Receivables Finance Ltd');
+    const core = await partyActor(db, ['CORE_ENTERPRISE'], ['MAKER'], 'Harbour Components Group Ltd');
+    const supplier = await partyActor(db, ['SUPPLIER'], ['ADMIN'], 'Delta Precision Parts Ltd');
+    const earlier = await partyActor(db, ['SUPPLIER'], ['ADMIN'], 'Eastern Cable Works Ltd');
+    const program = await createProgram(db.prisma, admin, { name: 'USD receivables', funderCreditCode: funder.creditCode, coreCreditCode: core.creditCode, currency: 'USD', terms: TEST_PROGRAM_TERMS });
+    await enrollSupplier(db.prisma, admin, program.id, supplier.creditCode);
+    const dollarAccounts = async (partyIds: string[]) =>
+      (await db.prisma.ledgerAccount.findMany({ where: { currency: 'USD', virtualAccountNumber: { not: null }, ownerPartyId: { in: partyIds } }, select: { purpose: true } })).map((row) => row.purpose).sort();
+    expect(await dollarAccounts([funder.partyId, core.partyId, supplier.partyId])).toEqual(['CORE_REPAYMENT', 'FUNDER_FUNDING', 'SUPPLIER_SETTLEMENT']);
+    // An enrolment as it stood before: the row, and no dollar account of the supplier.
+    await db.prisma.programEnrollment.create({ data: { programId: program.id, supplierPartyId: earlier.partyId, enrolledByUserId: admin.userId, enrolledAt: new Date() } });
+    expect(await dollarAccounts([earlier.partyId])).toEqual([]);
+    await amendProgram(db.prisma, admin, program.id, TEST_PROGRAM_TERMS);
+    expect(await dollarAccounts([earlier.partyId])).toEqual(['SUPPLIER_SETTLEMENT']);
   });
 });

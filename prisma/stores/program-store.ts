@@ -4,6 +4,7 @@ import { Decimal, formatAmount, minorUnits, parseAmount, type Currency } from '.
 import { quote, type Quote } from '../../domain/pricing';
 import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../domain/program-rules';
 import { type Party, type Prisma, type Program, type ProgramTerms, type PrismaClient, type Receivable } from '../client';
+import { ensurePlatformAccounts, openPartyAccounts } from './chart-of-accounts';
 import { setCreditLimit } from './credit-limit-store';
 import { findPartyWithRole } from './party-store';
 import { isOperator, type Actor } from '../../domain/actor';
@@ -140,7 +141,23 @@ export async function insertProgram(tx: Tx, createdByUserId: string, valid: Vali
   const terms = await tx.programTerms.create({ data: { ...termsInputOf(valid.terms), programId: program.id, version: 1, createdByUserId, createdAt: now } });
   // The limits exist in the ledger from the start, in the same transaction as the program.
   await applyLimits(tx, program, valid.terms, []);
+  await openProgramAccounts(tx, program);
   return { program, terms };
+}
+
+/**
+ * Money moves in the program's currency: the escrow's accounts, the funder's funding account (the
+ * virtual account it tops up), the core enterprise's repayment account and each enrolled
+ * supplier's settlement account are open in it, as they are in CNY from a party's creation.
+ * Opened with the program, and again (finding them open) when its terms change or a supplier is
+ * enrolled, so that a program created before a party could hold its currency gets them then.
+ */
+async function openProgramAccounts(tx: Tx, program: Program, supplierPartyIds: readonly string[] = []): Promise<void> {
+  const currency = program.currency as Currency;
+  await ensurePlatformAccounts(tx, currency);
+  await openPartyAccounts(tx, { id: program.funderPartyId, roles: ['FUNDER'] }, currency);
+  await openPartyAccounts(tx, { id: program.corePartyId, roles: ['CORE_ENTERPRISE'] }, currency);
+  for (const id of supplierPartyIds) await openPartyAccounts(tx, { id, roles: ['SUPPLIER'] }, currency);
 }
 
 /** Creates a program with version 1 of its terms at once, with no proposal: for seeding a database and setting up tests. */
@@ -170,6 +187,7 @@ export async function insertTermsVersion(tx: Tx, createdByUserId: string, progra
   const created = await tx.programTerms.create({ data: { ...termsInputOf(terms), programId: program.id, version: latest.version + 1, createdByUserId, createdAt: now } });
   const enrolled = await tx.programEnrollment.findMany({ where: { programId: program.id }, select: { supplierPartyId: true } });
   await applyLimits(tx, program, terms, enrolled.map((row) => row.supplierPartyId));
+  await openProgramAccounts(tx, program, enrolled.map((row) => row.supplierPartyId));
   return created;
 }
 
@@ -205,6 +223,7 @@ export async function insertEnrollment(tx: Tx, enrolledByUserId: string, program
   await tx.programEnrollment.create({ data: { programId: program.id, supplierPartyId: supplier.id, enrolledByUserId, enrolledAt: now } });
   const terms = await currentTerms(tx, program.id);
   await setCreditLimit(tx, { kind: 'SUPPLIER', funderPartyId: program.funderPartyId, programId: program.id, supplierPartyId: supplier.id, currency: program.currency as Currency }, toDecimal(terms.supplierLimit));
+  await openProgramAccounts(tx, program, [supplier.id]);
 }
 
 /** Enrols a supplier at once, with no proposal: for seeding a database and setting up tests. */
