@@ -244,22 +244,35 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
 
   // A reversal (冲正): the bank took back a credit it had booked in error. The feed never books a
   // reversal, so the ledger still holds the money: the line is BANK_ONLY, a shortage for a person
-  // to resolve (docs/reconciliation.md, "A bank's reversal"), naming the credit the ledger booked
-  // to that virtual account at that amount nearest the line's value date, when there is one.
-  await db.query(
-    `UPDATE statement_match s
-        SET outcome = 'BANK_ONLY',
-            detail = 'the bank took back (冲正) ' || ${lineMoney} || ' credited to virtual account ' || s.reference
-                     || coalesce(' (the ledger booked ' || c.bank_reference || ' of that amount, received ' || to_char(c.received_at AT TIME ZONE 'UTC' + interval '${BUSINESS_UTC_OFFSET_HOURS} hours', 'YYYY-MM-DD') || ')', '')
-                     || '; the ledger still holds it: a shortage (短款) until it is recovered or written off'
-       FROM statement_match m
-       LEFT JOIN LATERAL (
-         SELECT c.bank_reference, c.received_at FROM inbound_credit c
-          WHERE c.virtual_account_number = m.reference AND c.amount = m.amount AND c.currency = m.currency
-            AND c.received_at < m.value_day + interval '${HOURS_PER_DAY} hours'
-          ORDER BY c.received_at DESC, c.id LIMIT 1) c ON true
-      WHERE s.ord = m.ord AND m.kind = 'INBOUND_CREDIT_REVERSAL'`,
-  );
+  // to resolve (docs/reconciliation.md, "A bank's reversal"), linked to the credit it takes back:
+  // the ledger's credit to that virtual account at that amount, received by the end of the line's
+  // value date, that no other reversal holds (the one this line held already, else the latest).
+  // Line by line in order, so that two reversals of one credit never both take it; reversals are
+  // rare, and most imports have none.
+  const { rows: reversals } = await db.query<{ ord: number }>(`SELECT ord FROM statement_match WHERE kind = 'INBOUND_CREDIT_REVERSAL' ORDER BY ord`);
+  for (const { ord } of reversals) {
+    await db.query(
+      `UPDATE statement_match s
+          SET outcome = 'BANK_ONLY', inbound_credit_id = c.id,
+              detail = 'the bank took back (冲正) ' || ${lineMoney} || ' credited to virtual account ' || s.reference
+                       || CASE WHEN c.id IS NOT NULL
+                               THEN ' (the ledger booked ' || c.bank_reference || ' of that amount, received ' || to_char(c.received_at AT TIME ZONE 'UTC' + interval '${BUSINESS_UTC_OFFSET_HOURS} hours', 'YYYY-MM-DD')
+                                    || '); the ledger still holds it: a shortage (短款) until it is recovered or written off'
+                               ELSE '; the ledger has no credit of that amount to that account left to take back (none, or one another reversal takes back): a shortage (短款) to pursue with the bank or write off' END
+         FROM statement_match m
+         LEFT JOIN reconciliation_item own ON own.id = m.item_id
+         LEFT JOIN LATERAL (
+           SELECT c.id, c.bank_reference, c.received_at FROM inbound_credit c
+            WHERE c.virtual_account_number = m.reference AND c.amount = m.amount AND c.currency = m.currency
+              AND c.received_at < m.value_day + interval '${HOURS_PER_DAY} hours'
+              AND NOT EXISTS (SELECT 1 FROM reconciliation_item r WHERE r.inbound_credit_id = c.id AND r.kind = 'INBOUND_CREDIT_REVERSAL' AND r.id IS DISTINCT FROM m.item_id)
+              AND NOT EXISTS (SELECT 1 FROM statement_match e WHERE e.inbound_credit_id = c.id AND e.kind = 'INBOUND_CREDIT_REVERSAL' AND e.ord <> m.ord)
+            ORDER BY coalesce(c.id = own.inbound_credit_id, false) DESC, c.received_at DESC, c.id
+            LIMIT 1) c ON true
+        WHERE s.ord = m.ord AND m.ord = $1`,
+      [ord],
+    );
+  }
 
   // Payouts and their returns carry the payout reference the platform chose. One payout's debit,
   // and its return, explains one bank movement each: another line of the same reference that fits

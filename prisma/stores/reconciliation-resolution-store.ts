@@ -7,7 +7,7 @@ import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/m
 import { validateReason } from '../../domain/receivable-rules';
 import { bankEffectOf } from '../../domain/reconciliation-report';
 import { assertConfirmedEffect, resolutionRuleOf, type ResolutionKind, type ResolutionRule } from '../../domain/reconciliation-resolution';
-import { Prisma, type BankStatementLine, type PrismaClient, type ReconciliationItem, type ReconciliationResolution } from '../client';
+import { Prisma, type BankStatementLine, type InboundException, type PrismaClient, type ReconciliationItem, type ReconciliationResolution } from '../client';
 import { ensureReconciliationAccounts, platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
@@ -108,8 +108,8 @@ export async function proposeItemResolution(
       const line = await tx.bankStatementLine.findUniqueOrThrow({ where: { id: item.statementLineId } });
       await refuseParkingBookedByFeed(tx, item, line, 'the statement');
     }
-    // Whom the money is recovered from is known before a checker is asked.
-    if (input.kind === 'RECOVER') await creditedAccountOf(tx, item, item.statementLineId ? await tx.bankStatementLine.findUnique({ where: { id: item.statementLineId } }) : null);
+    // Where the money is recovered from is known before a checker is asked.
+    if (input.kind === 'RECOVER') await recoverySourceOf(tx, item, item.statementLineId ? await tx.bankStatementLine.findUnique({ where: { id: item.statementLineId } }) : null);
     const pending = await tx.reconciliationResolution.findFirst({ where: { itemId: item.id, status: 'PROPOSED' } });
     if (pending) throw new ConflictError('RESOLUTION_ALREADY_PROPOSED', `a ${pending.kind} resolution proposed at ${pending.proposedAt.toISOString()} waits for a checker: approve or reject it first`);
     const currency = currencyOf(item);
@@ -247,11 +247,12 @@ async function postResolution(
   const escrow = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
   const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
   if (!escrow || !suspense) throw new Error(`the platform has no ${currency} escrow bank or suspense account`);
+  const recovered = rule === 'RECONCILIATION_RECOVERED' ? await recoverySourceOf(tx, item, line) : null;
   const entries =
     rule === 'RECONCILIATION_PARKED'
       ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, suspense: suspense.id })
       : rule === 'RECONCILIATION_RECOVERED'
-        ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, creditedAccount: (await creditedAccountOf(tx, item, line)).id })
+        ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, creditedAccount: recovered!.parked ? suspense.id : recovered!.accountId })
         : rule === 'RECONCILIATION_GAIN'
           ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationGain: (await ensureReconciliationAccounts(tx, currency)).gain.id })
           : postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationLoss: (await ensureReconciliationAccounts(tx, currency)).loss.id });
@@ -266,6 +267,7 @@ async function postResolution(
     makerUserId: proposal.makerUserId,
     checkerUserId: actor.userId,
     ...(payout ? { payoutId: payout.id, payoutReference: payout.payoutReference } : {}),
+    ...(recovered?.parked ? { inboundExceptionId: recovered.parked.id } : {}),
   };
   const posted = await postTransaction(tx, {
     idempotencyKey: `reconciliation-item:${item.id}:resolution:${proposal.id}`,
@@ -276,7 +278,24 @@ async function postResolution(
     metadata,
     entries,
   });
-  if (rule !== 'RECONCILIATION_PARKED') return { transactionId: posted.transactionId, exceptionId: null };
+  if (recovered?.parked) {
+    // The money the bank took back was parked in suspense: its exception is settled by this
+    // posting, and can no longer be applied or refunded.
+    await tx.inboundException.update({
+      where: { id: recovered.parked.id },
+      data: {
+        status: 'RESOLVED',
+        resolutionKind: 'WRITE_OFF',
+        proposalNote: `taken back by the bank's reversal (冲正) ${reference}, reconciliation item ${item.id}`.slice(0, 500),
+        makerUserId: proposal.makerUserId,
+        proposedAt: proposal.proposedAt,
+        checkerUserId: actor.userId,
+        resolvedAt: now,
+        resolutionTransactionId: posted.transactionId,
+      },
+    });
+  }
+  if (rule !== 'RECONCILIATION_PARKED') return { transactionId: posted.transactionId, exceptionId: recovered?.parked?.id ?? null };
   const held = formatAmount(amount, currency);
   const exception = await tx.inboundException.create({
     data: {
@@ -299,18 +318,40 @@ async function postResolution(
 }
 
 /**
- * The account a reversed credit reached, which RECOVER takes the money back from: the ledger
- * account of the line's virtual account number, in the item's currency. Its available balance
- * must hold the amount, else the posting is refused (`EXCEEDS_AVAILABLE_BALANCE`) and the
- * shortage is written off instead.
+ * Where RECOVER takes a reversed credit back from, under the row locks of what it reads:
+ * - the credit the matching linked the reversal to (reconciliation_item_reversed_credit_key: one
+ *   reversal per credit), booked to an account: that account (`accountId`), whose available
+ *   balance must hold the amount, else the posting is refused (`EXCEEDS_AVAILABLE_BALANCE`);
+ * - that credit parked in suspense, or (no credit linked) a statement credit operators parked
+ *   (reason RECONCILIATION) to the line's virtual account at the amount: its exception (`parked`),
+ *   OPEN and holding the whole amount, which the recovery settles;
+ * otherwise nothing the ledger holds is that money: refused, to be written off.
  */
-async function creditedAccountOf(tx: Tx, item: ReconciliationItem, line: BankStatementLine | null): Promise<{ id: string }> {
-  const account = line ? await tx.ledgerAccount.findFirst({ where: { virtualAccountNumber: line.reference, currency: item.currency }, select: { id: true } }) : null;
-  if (!account) {
-    throw new WrongStateError(`no account of the ledger has virtual account number ${line?.reference ?? '(none)'} in ${item.currency}: there is nobody to recover the reversed credit from; write it off`, item.status);
+async function recoverySourceOf(tx: Tx, item: ReconciliationItem, line: BankStatementLine | null): Promise<RecoverySource> {
+  const amount = toDecimal(item.amount);
+  const credit = item.inboundCreditId ? await tx.inboundCredit.findUnique({ where: { id: item.inboundCreditId } }) : null;
+  if (credit?.outcome === 'MATCHED') return { accountId: credit.accountId };
+  const [found] = credit
+    ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM inbound_exception WHERE inbound_credit_id = ${credit.id}::uuid FOR UPDATE`
+    : line
+      ? await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM inbound_exception
+           WHERE reason = 'RECONCILIATION' AND inbound_credit_id IS NULL AND status = 'OPEN' AND virtual_account_number = ${line.reference}
+             AND currency = ${item.currency} AND held_amount = ${amount.toFixed()}::numeric
+           ORDER BY received_at DESC, id LIMIT 1 FOR UPDATE`
+      : [];
+  const parked = found ? await tx.inboundException.findUniqueOrThrow({ where: { id: found.id } }) : null;
+  if (!parked) {
+    throw new WrongStateError(`the ledger holds no credit of ${formatAmount(amount, currencyOf(item))} ${item.currency} to virtual account ${line?.reference ?? '(none)'} that this reversal takes back: write the shortage off`, item.status);
   }
-  return account;
+  if (parked.status !== 'OPEN' || !parked.heldAmount || !toDecimal(parked.heldAmount).eq(amount)) {
+    throw new WrongStateError(`the reversed credit ${parked.bankReference} is parked in suspense as an exception that is ${parked.status}${parked.status === 'OPEN' ? ` holding ${parked.heldAmount?.toFixed() ?? 'nothing'}` : ''}: settle or reject what was proposed for it first, or write the shortage off`, item.status);
+  }
+  return { parked };
 }
+
+/** The account a reversed credit reached, or the exception that parked it in suspense. */
+type RecoverySource = { accountId: string; parked?: undefined } | { parked: InboundException };
 
 /** Every proposal made for an item, newest first: the history an operator reads. */
 export async function resolutionsOfItem(prisma: PrismaClient, itemId: string): Promise<ReconciliationResolution[]> {

@@ -1,4 +1,4 @@
-import { ConflictError, WrongStateError } from '../../domain/errors';
+import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
 import { ReconciliationResolutionKind as KindValues, ReconciliationResolutionStatus as StatusValues } from '../../prisma/generated/client/enums';
 import { getTransaction } from '../../prisma/stores/ledger/transactions';
@@ -129,7 +129,8 @@ builder.mutationFields((t) => ({
     type: 'ReconciliationItem',
     description:
       "Approves the proposed resolution (another platform operator, CHECKER): one ledger transaction brings the escrow account to what the bank holds, dated in the open accounting day, and the item is RESOLVED with it. Approving again answers the resolved item.",
-    errors: { types: [...RESOLUTION_ERRORS] },
+    // RECOVER is refused EXCEEDS_AVAILABLE_BALANCE when the account the reversed credit reached does not hold it.
+    errors: { types: [...RESOLUTION_ERRORS, LimitExceededError] },
     args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
       const { itemId } = await decideReconciliationItemResolution(ctx, ctx.viewer, rowIdOf(id, 'ReconciliationItem'), true);
