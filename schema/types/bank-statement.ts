@@ -138,7 +138,7 @@ export const ReconciliationItemRef = builder.prismaNode('ReconciliationItem', {
     inboundCredit: t.prismaField({
       type: 'InboundCredit',
       nullable: true,
-      description: 'The credit the ledger booked.',
+      description: 'The credit the ledger booked that the line matched, or, for a bank\'s reversal (INBOUND_CREDIT_REVERSAL), the credit it takes back.',
       resolve: (query, row, _args, ctx) => (row.inboundCreditId ? ctx.prisma.inboundCredit.findUnique({ ...query, where: { id: row.inboundCreditId } }) : null),
     }),
     payout: t.prismaField({
