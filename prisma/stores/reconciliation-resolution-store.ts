@@ -1,6 +1,7 @@
 import type { Actor } from '../../domain/actor';
+import { withdrawable } from '../../domain/balance-payout-rules';
 import { startOfBusinessDate, isoDateOfColumn } from '../../domain/business-date';
-import { ConflictError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertFourEyes } from '../../domain/four-eyes';
 import { isUuid, postingEntries } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, isCurrency, type Currency } from '../../domain/money';
@@ -8,9 +9,11 @@ import { validateReason } from '../../domain/receivable-rules';
 import { bankEffectOf } from '../../domain/reconciliation-report';
 import { assertConfirmedEffect, resolutionRuleOf, type ResolutionKind, type ResolutionRule } from '../../domain/reconciliation-resolution';
 import { Prisma, type BankStatementLine, type InboundException, type PrismaClient, type ReconciliationItem, type ReconciliationResolution } from '../client';
+import { awaitingPayoutRetry } from './balance-payout-store';
 import { ensureReconciliationAccounts, platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
+import { getBalance } from './ledger/balances';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
 import { matchedByNoOtherItemSql, ownLineOnNoStatementSql, paidTwiceSql, payoutWillExplainLineSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
@@ -257,6 +260,7 @@ async function postResolution(
           ? postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationGain: (await ensureReconciliationAccounts(tx, currency)).gain.id })
           : postingEntries(rule, amount, currency, { escrowBank: escrow.id, reconciliationLoss: (await ensureReconciliationAccounts(tx, currency)).loss.id });
   await lockAccounts(tx, entries.map((entry) => entry.accountId));
+  if (recovered && !recovered.parked) await refuseRecoveringProceeds(tx, recovered.accountId, amount, currency);
   const reference = line?.bankReference ?? payout?.payoutReference ?? item.id;
   const metadata: Prisma.InputJsonObject = {
     reconciliationItemId: item.id,
@@ -348,6 +352,25 @@ async function recoverySourceOf(tx: Tx, item: ReconciliationItem, line: BankStat
     throw new WrongStateError(`the reversed credit ${parked.bankReference} is parked in suspense as an exception that is ${parked.status}${parked.status === 'OPEN' ? ` holding ${parked.heldAmount?.toFixed() ?? 'nothing'}` : ''}: settle or reject what was proposed for it first, or write the shortage off`, item.status);
   }
   return { parked };
+}
+
+/**
+ * A supplier's settlement account may hold a financing's proceeds waiting for a payout's retry
+ * (awaitingPayoutRetry): spoken for, as for a withdrawal. A recovery takes only what is left
+ * above them, so that the retry can still pay them out; asked under the account's lock.
+ */
+async function refuseRecoveringProceeds(tx: Tx, accountId: string, amount: Decimal, currency: Currency): Promise<void> {
+  const account = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: accountId }, select: { purpose: true, ownerPartyId: true } });
+  if (account.purpose !== 'SUPPLIER_SETTLEMENT' || !account.ownerPartyId) return;
+  const available = (await getBalance(tx, accountId)).available;
+  const awaiting = await awaitingPayoutRetry(tx, account.ownerPartyId, currency);
+  const room = withdrawable(available, awaiting);
+  if (amount.gt(room)) {
+    throw new LimitExceededError(
+      'EXCEEDS_AVAILABLE_BALANCE',
+      `the account the reversed credit reached holds ${formatAmount(available, currency)} ${currency}, of which ${formatAmount(awaiting, currency)} waits to be paid out again for a failed or returned disbursement (retryPayout): ${formatAmount(room, currency)} can be recovered, not ${formatAmount(amount, currency)}; write the shortage off or recover it later`,
+    );
+  }
 }
 
 /** The account a reversed credit reached, or the exception that parked it in suspense. */
