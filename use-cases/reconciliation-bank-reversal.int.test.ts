@@ -3,8 +3,6 @@ import { addDays } from '../domain/business-date';
 import { Decimal } from '../domain/money';
 import { reserveHold, voidHold } from '../prisma/stores/ledger/holds';
 import { decideItemResolution, proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
-import { createActor } from '../test/support/parties';
-import { actorOf } from '../test/support/receivables';
 import { reconciliationWorld } from '../test/support/reconciliation-days';
 
 // A bank corrects its own booking by reversing it on its statement (camt.053 RvslInd: a credit it
@@ -88,7 +86,7 @@ describe("the bank's reversal of an earlier credit on its statement", () => {
       // There is no money to park: the bank holds less than the ledger.
       await expect(proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'SUSPENSE', amount: '-50000.00', note: '冲正 reversal' }, w.at(next, 9))).rejects.toMatchObject({ code: 'RESOLUTION_NOT_ALLOWED' });
       await proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'WRITE_OFF', amount: '-50000.00', note: '银行冲正 the bank took back a credit it booked in error' }, w.at(next, 9));
-      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      const checker = await w.operatorChecker();
       const { item: resolved } = await decideItemResolution(w.db.prisma, checker, item.id, true, w.at(next, 10));
       expect([resolved.outcome, resolved.status]).toEqual(['BANK_ONLY', 'RESOLVED']);
       expect(await w.balance(w.platform.ESCROW_BANK.code)).toBe('1000000.00');
@@ -104,16 +102,12 @@ describe("the bank's reversal of an earlier credit on its statement", () => {
     const w = await reconciliationWorld(76);
     try {
       const d1 = w.day;
-      await w.credit(w.at(d1, 9), w.funding.virtualAccountNumber!, '1000000.00');
-      const wrong = await w.credit(w.at(d1, 11), w.funding.virtualAccountNumber!, '50000.00');
-      // The bank reverses its credit at 15:00: its own statement of the day shows it.
-      w.clock.now = w.at(d1, 15);
-      await w.bank.reverseInboundCredit(wrong.bankReference);
+      await w.creditReversed(d1);
       await w.close(d1);
       await w.importDay(d1, 'CAMT053');
       const item = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
       const next = addDays(d1, 1);
-      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      const checker = await w.operatorChecker();
       await expect(proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'RECOVER', amount: '50000.00', note: '追回' }, w.at(next, 9))).rejects.toMatchObject({ code: 'RESOLUTION_AMOUNT_MISMATCH' });
       await proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'RECOVER', amount: '-50000.00', note: '银行冲正，向资金方追回 taken back from the funder' }, w.at(next, 9));
 

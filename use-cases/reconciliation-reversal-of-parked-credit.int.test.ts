@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../domain/business-date';
 import { decideItemResolution, proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
-import { createActor } from '../test/support/parties';
-import { actorOf } from '../test/support/receivables';
 import { reconciliationWorld } from '../test/support/reconciliation-days';
 
 // The bank's reversal of a credit that never reached its virtual account's owner is not taken
@@ -34,7 +32,7 @@ describe("the bank's reversal of a credit parked in suspense", () => {
       const creditItem = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT', outcome: 'BANK_ONLY' } });
       expect(creditItem.status).toBe('OPEN');
 
-      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      const checker = await w.operatorChecker();
       await proposeItemResolution(w.db.prisma, w.operatorActor, creditItem.id, { kind: 'SUSPENSE', amount: '50000.00', note: '来账未入账，挂账' }, w.at(d2, 9));
       await decideItemResolution(w.db.prisma, checker, creditItem.id, true, w.at(d2, 10));
       expect({ funding: await w.balance(w.funding.code), suspense: await w.balance(w.platform.SUSPENSE.code) }).toEqual({ funding: '1000000.00', suspense: '50000.00' });

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { addDays } from '../domain/business-date';
 import { proposeExceptionResolution } from '../prisma/stores/inbound-exception-store';
 import { decideItemResolution, proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
-import { createActor } from '../test/support/parties';
-import { actorOf } from '../test/support/receivables';
 import { reconciliationWorld } from '../test/support/reconciliation-days';
 
 // Money the bank took back is not still held in suspense for a refund.
@@ -42,7 +40,7 @@ describe("the bank's reversal of a credit parked for an unknown virtual account"
       expect([reversal.outcome, reversal.status]).toEqual(['BANK_ONLY', 'OPEN']);
       expect(reversal.detail).toContain(`the ledger booked ${stray.bankReference} of that amount`);
 
-      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      const checker = await w.operatorChecker();
       const resolveAs = async (kind: 'RECOVER' | 'WRITE_OFF', hours: number) => {
         await proposeItemResolution(w.db.prisma, w.operatorActor, reversal.id, { kind, amount: '-50000.00', note: '银行冲正 the bank took the credit back' }, w.at(d2, hours));
         await decideItemResolution(w.db.prisma, checker, reversal.id, true, w.at(d2, hours + 0.5));

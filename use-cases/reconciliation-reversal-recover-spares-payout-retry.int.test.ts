@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { addDays } from '../domain/business-date';
 import { requestBalancePayout } from '../prisma/stores/balance-payout-store';
 import { decideItemResolution, proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
-import { createActor } from '../test/support/parties';
-import { actorOf } from '../test/support/receivables';
 import { reconciliationWorld } from '../test/support/reconciliation-days';
 
 // Recovering a reversed credit leaves alone what a supplier's settlement account holds for a
@@ -36,7 +34,7 @@ describe("recovering a bank's reversal from a supplier's settlement account", ()
       const reversal = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
 
       const next = addDays(d1, 1);
-      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      const checker = await w.operatorChecker();
       await proposeItemResolution(w.db.prisma, w.operatorActor, reversal.id, { kind: 'RECOVER', amount: '-50000.00', note: '银行冲正追回' }, w.at(next, 9));
       await expect(decideItemResolution(w.db.prisma, checker, reversal.id, true, w.at(next, 10))).rejects.toMatchObject({ code: 'EXCEEDS_AVAILABLE_BALANCE' });
       expect(await w.balance(supplierCode)).toBe('787200.00');

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../domain/business-date';
 import { decideItemResolution, proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
-import { createActor } from '../test/support/parties';
-import { actorOf } from '../test/support/receivables';
 import { reconciliationWorld } from '../test/support/reconciliation-days';
 
 // A credit the bank reverses twice is taken back from its owner once.
@@ -24,10 +22,7 @@ describe("the bank's reversal of one credit listed twice", () => {
     const w = await reconciliationWorld(81);
     try {
       const d1 = w.day;
-      await w.credit(w.at(d1, 9), w.funding.virtualAccountNumber!, '1000000.00');
-      const wrong = await w.credit(w.at(d1, 11), w.funding.virtualAccountNumber!, '50000.00');
-      w.clock.now = w.at(d1, 15);
-      await w.bank.reverseInboundCredit(wrong.bankReference);
+      const wrong = await w.creditReversed(d1);
       await w.close(d1);
       await w.importDay(d1, 'CSV', (content) => {
         const rows = content.split('\r\n');
@@ -47,7 +42,7 @@ describe("the bank's reversal of one credit listed twice", () => {
       expect(items[1]!.detail).toContain('the ledger has no credit of that amount to that account left to take back');
 
       const next = addDays(d1, 1);
-      const checker = await actorOf(w.db.prisma, await createActor(w.db.prisma, { partyId: w.operatorActor.partyId, userRoles: ['CHECKER'] }));
+      const checker = await w.operatorChecker();
       // The first reversal: taken back from the funder, who received the credit.
       await proposeItemResolution(w.db.prisma, w.operatorActor, items[0]!.id, { kind: 'RECOVER', amount: '-50000.00', note: '银行冲正，向资金方追回' }, w.at(next, 9));
       await decideItemResolution(w.db.prisma, checker, items[0]!.id, true, w.at(next, 10));

@@ -137,6 +137,22 @@ export async function reconciliationWorld(daysAgo: number) {
       await w.close(next);
       return { ...disbursed, next };
     },
+    /** Another operator of the platform, a CHECKER: the second pair of eyes a resolution needs. */
+    async operatorChecker() {
+      return actorOf(db.prisma, await createActor(db.prisma, { partyId: operatorActor.partyId, userRoles: ['CHECKER'] }));
+    },
+    /**
+     * On `date` the funder tops up 1,000,000.00 at 09:00 and 50,000.00 at 11:00, both booked by
+     * the feed, and at 15:00 the bank reverses (冲正) the 50,000.00: its statement of the day
+     * shows the reversal, the ledger still holds the money. The reversed credit.
+     */
+    async creditReversed(date: IsoDate) {
+      await w.credit(w.at(date, 9), funding.virtualAccountNumber!, '1000000.00');
+      const reversed = await w.credit(w.at(date, 11), funding.virtualAccountNumber!, '50000.00');
+      clock.now = w.at(date, 15);
+      await bank.reverseInboundCredit(reversed.bankReference);
+      return reversed;
+    },
     /** The posted balance of a ledger account, by code, with two decimals. */
     async balance(code: string) {
       return (await getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id)).posted.toFixed(2);
