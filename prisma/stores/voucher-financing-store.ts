@@ -3,6 +3,7 @@ import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, Wro
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/ledger-rules';
 import { formatAmount, type Currency } from '../../domain/money';
 import type { Financing, PrismaClient, Receivable } from '../client';
+import { openPartyAccounts } from './chart-of-accounts';
 import { creditLimitCode, setCreditLimit } from './credit-limit-store';
 import { findAccountByCode, openAccount } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
@@ -67,6 +68,9 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     const scope = { kind: 'SUPPLIER' as const, funderPartyId: program.funderPartyId, programId: program.id, supplierPartyId: part.holderPartyId, currency };
     // An enrolled supplier has its limit already; a holder that is not gets the voucher holders' one, once.
     if (!(await findAccountByCode(tx, creditLimitCode(scope)))) await setCreditLimit(tx, scope, toDecimal(terms.voucherHolderLimit));
+    // The advance is paid into the holder's settlement account in the voucher's currency, which
+    // only an enrolment in a program of that currency opens otherwise (a holder need not be one).
+    await openPartyAccounts(tx, { id: part.holderPartyId, roles: ['SUPPLIER'] }, currency);
 
     const reusable = await tx.receivable.findFirst({ where: { voucherPartId: part.id, status: 'CONFIRMED' }, orderBy: { registeredAt: 'desc' } });
     if (reusable && toDecimal(reusable.faceAmount).eq(held)) return reusable;
