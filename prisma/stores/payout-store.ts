@@ -215,14 +215,18 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           const returned = returnedAmountOf(view, payout);
           if (open) data = await settle();
           const reason = view.returnReason ?? 'no reason given';
-          // A statement dates the return by the bank's value date, not by when the import found it.
-          // Its posting is dated then too (never later than `now`: a value date ahead of the import),
-          // or at the first open instant when that accounting day is closed (inOpenDay).
-          const returnedAt = outcome.kind === 'STATEMENT' && view.returnedAt ? view.returnedAt : now;
+          // A statement dates the return by the bank's value date, not by when the import found it,
+          // but never before the payout settled (a return the bank made on its settlement day, whose
+          // value date begins before it) nor after `now` (a value date ahead of the import). Its
+          // posting is dated then too, or at the first open instant when that accounting day is
+          // closed (inOpenDay).
+          const settledAt = payout.settledAt ?? now;
+          const valueAt = outcome.kind === 'STATEMENT' && view.returnedAt ? view.returnedAt : now;
+          const returnedAt = new Date(Math.min(now.getTime(), Math.max(valueAt.getTime(), settledAt.getTime())));
           const posted = await postTransaction(tx, {
             idempotencyKey: `payout:${reference}:returned`,
             code: 'PAYOUT_RETURNED',
-            effectiveAt: returnedAt < now ? returnedAt : now,
+            effectiveAt: returnedAt,
             inOpenDay: true,
             metadata: { ...metadata, returnedAmount: formatAmount(returned, currency) },
             entries: postingEntries('PAYOUT_RETURNED', returned, currency, { escrowBank: accounts.escrowBank, source: accounts.source }),
