@@ -117,11 +117,12 @@ export function booleanOf(value: string): boolean | undefined {
  * What an entry is, from its bank transaction family (PMNT/RCDT received, PMNT/ICDT issued credit
  * transfer), sub-family, and reversal indicator (RvslInd): a reversed received credit is the
  * bank taking it back (INBOUND_CREDIT_REVERSAL, a debit); a reversed issued transfer is the
- * payout's money coming back (PAYOUT_RETURN, a credit). Undefined for a family not expected.
+ * payout's money coming back (PAYOUT_RETURN, a credit), and a reversed return (RRTN) the payout's
+ * money going out again (PAYOUT, a debit). Undefined for a family not expected.
  */
 export function entryKindOf(family: string, subFamily: string, reversal: boolean): StatementEntry['kind'] | undefined {
   if (family === 'RCDT') return reversal ? 'INBOUND_CREDIT_REVERSAL' : 'INBOUND_CREDIT';
-  if (family === 'ICDT') return reversal || subFamily === 'RRTN' ? 'PAYOUT_RETURN' : 'PAYOUT';
+  if (family === 'ICDT') return (subFamily === 'RRTN') !== reversal ? 'PAYOUT_RETURN' : 'PAYOUT';
   return undefined;
 }
 

@@ -246,7 +246,8 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
   // reversal, so the ledger still holds the money: the line is BANK_ONLY, a shortage for a person
   // to resolve (docs/reconciliation.md, "A bank's reversal"), linked to the credit it takes back:
   // the ledger's credit to that virtual account at that amount, received by the end of the line's
-  // value date, that no other reversal holds (the one this line held already, else the latest).
+  // value date, that no other reversal holds: the one this line held already, else one from the
+  // payer account the line names (the money goes back to its payer), else the latest.
   // Line by line in order, so that two reversals of one credit never both take it; reversals are
   // rare, and most imports have none.
   const { rows: reversals } = await db.query<{ ord: number }>(`SELECT ord FROM statement_match WHERE kind = 'INBOUND_CREDIT_REVERSAL' ORDER BY ord`);
@@ -260,6 +261,7 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
                                     || '); the ledger still holds it: a shortage (短款) until it is recovered or written off'
                                ELSE '; the ledger has no credit of that amount to that account left to take back (none, or one another reversal takes back): a shortage (短款) to pursue with the bank or write off' END
          FROM statement_match m
+         JOIN bank_statement_line l ON l.id = m.line_id
          LEFT JOIN reconciliation_item own ON own.id = m.item_id
          LEFT JOIN LATERAL (
            SELECT c.id, c.bank_reference, c.received_at FROM inbound_credit c
@@ -267,7 +269,7 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
               AND c.received_at < m.value_day + interval '${HOURS_PER_DAY} hours'
               AND NOT EXISTS (SELECT 1 FROM reconciliation_item r WHERE r.inbound_credit_id = c.id AND r.kind = 'INBOUND_CREDIT_REVERSAL' AND r.id IS DISTINCT FROM m.item_id)
               AND NOT EXISTS (SELECT 1 FROM statement_match e WHERE e.inbound_credit_id = c.id AND e.kind = 'INBOUND_CREDIT_REVERSAL' AND e.ord <> m.ord)
-            ORDER BY coalesce(c.id = own.inbound_credit_id, false) DESC, c.received_at DESC, c.id
+            ORDER BY coalesce(c.id = own.inbound_credit_id, false) DESC, coalesce(c.payer_account_number = l.debtor_account_number, false) DESC, c.received_at DESC, c.id
             LIMIT 1) c ON true
         WHERE s.ord = m.ord AND m.ord = $1`,
       [ord],

@@ -327,8 +327,9 @@ async function postResolution(
  *   reversal per credit), booked to an account: that account (`accountId`), whose available
  *   balance must hold the amount, else the posting is refused (`EXCEEDS_AVAILABLE_BALANCE`);
  * - that credit parked in suspense, or (no credit linked) a statement credit operators parked
- *   (reason RECONCILIATION) to the line's virtual account at the amount: its exception (`parked`),
- *   OPEN and holding the whole amount, which the recovery settles;
+ *   (reason RECONCILIATION) to the line's virtual account at the amount, received by the end of
+ *   the line's value date, the line's payer's first: its exception (`parked`), OPEN and holding
+ *   the whole amount, which the recovery settles;
  * otherwise nothing the ledger holds is that money: refused, to be written off.
  */
 async function recoverySourceOf(tx: Tx, item: ReconciliationItem, line: BankStatementLine | null): Promise<RecoverySource> {
@@ -342,7 +343,8 @@ async function recoverySourceOf(tx: Tx, item: ReconciliationItem, line: BankStat
           SELECT id FROM inbound_exception
            WHERE reason = 'RECONCILIATION' AND inbound_credit_id IS NULL AND status = 'OPEN' AND virtual_account_number = ${line.reference}
              AND currency = ${item.currency} AND held_amount = ${amount.toFixed()}::numeric
-           ORDER BY received_at DESC, id LIMIT 1 FOR UPDATE`
+             AND received_at < ${startOfBusinessDate(isoDateOfColumn(line.valueDate))}::timestamptz + interval '1 day'
+           ORDER BY (payer_account_number = ${line.debtorAccountNumber ?? ''}) DESC, received_at DESC, id LIMIT 1 FOR UPDATE`
       : [];
   const parked = found ? await tx.inboundException.findUniqueOrThrow({ where: { id: found.id } }) : null;
   if (!parked) {
