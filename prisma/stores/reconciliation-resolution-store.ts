@@ -329,7 +329,8 @@ async function postResolution(
  * - that credit parked in suspense, or (no credit linked) a statement credit operators parked
  *   (reason RECONCILIATION) to the line's virtual account at the amount, received by the end of
  *   the line's value date, the line's payer's first: its exception (`parked`), OPEN and holding
- *   the whole amount, which the recovery settles;
+ *   the whole amount, which the recovery settles; applied from suspense since, the account it
+ *   was applied to; refunded, written off or with a proposal waiting, refused;
  * otherwise nothing the ledger holds is that money: refused, to be written off.
  */
 async function recoverySourceOf(tx: Tx, item: ReconciliationItem, line: BankStatementLine | null): Promise<RecoverySource> {
@@ -350,8 +351,14 @@ async function recoverySourceOf(tx: Tx, item: ReconciliationItem, line: BankStat
   if (!parked) {
     throw new WrongStateError(`the ledger holds no credit of ${formatAmount(amount, currencyOf(item))} ${item.currency} to virtual account ${line?.reference ?? '(none)'} that this reversal takes back: write the shortage off`, item.status);
   }
+  // Applied from suspense since: the money is in the account it was applied to.
+  if (parked.status === 'RESOLVED' && parked.resolutionKind === 'APPLY' && parked.applyToAccountId) return { accountId: parked.applyToAccountId };
+  if (parked.status === 'PROPOSED') {
+    throw new WrongStateError(`the reversed credit ${parked.bankReference} is parked in suspense, and a ${parked.resolutionKind ?? ''} of it waits for a checker: approve or reject that first`, item.status);
+  }
   if (parked.status !== 'OPEN' || !parked.heldAmount || !toDecimal(parked.heldAmount).eq(amount)) {
-    throw new WrongStateError(`the reversed credit ${parked.bankReference} is parked in suspense as an exception that is ${parked.status}${parked.status === 'OPEN' ? ` holding ${parked.heldAmount?.toFixed() ?? 'nothing'}` : ''}: settle or reject what was proposed for it first, or write the shortage off`, item.status);
+    const what = parked.status === 'OPEN' ? `holds ${parked.heldAmount?.toFixed() ?? 'nothing'} of it` : `was ${parked.resolutionKind === 'REFUND' ? 'refunded to its payer' : 'written off'}`;
+    throw new WrongStateError(`the reversed credit ${parked.bankReference} was parked in suspense, and its exception ${what}: there is nothing to take back from there; write the shortage off`, item.status);
   }
   return { parked };
 }
