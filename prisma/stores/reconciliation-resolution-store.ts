@@ -271,7 +271,7 @@ async function postResolution(
     makerUserId: proposal.makerUserId,
     checkerUserId: actor.userId,
     ...(payout ? { payoutId: payout.id, payoutReference: payout.payoutReference } : {}),
-    ...(recovered?.parked ? { inboundExceptionId: recovered.parked.id } : {}),
+    ...(recovered?.exceptionId ? { inboundExceptionId: recovered.exceptionId } : {}),
   };
   const posted = await postTransaction(tx, {
     idempotencyKey: `reconciliation-item:${item.id}:resolution:${proposal.id}`,
@@ -299,7 +299,7 @@ async function postResolution(
       },
     });
   }
-  if (rule !== 'RECONCILIATION_PARKED') return { transactionId: posted.transactionId, exceptionId: recovered?.parked?.id ?? null };
+  if (rule !== 'RECONCILIATION_PARKED') return { transactionId: posted.transactionId, exceptionId: recovered?.exceptionId ?? null };
   const held = formatAmount(amount, currency);
   const exception = await tx.inboundException.create({
     data: {
@@ -324,43 +324,57 @@ async function postResolution(
 /**
  * Where RECOVER takes a reversed credit back from, under the row locks of what it reads:
  * - the credit the matching linked the reversal to (reconciliation_item_reversed_credit_key: one
- *   reversal per credit), booked to an account: that account (`accountId`), whose available
- *   balance must hold the amount, else the posting is refused (`EXCEEDS_AVAILABLE_BALANCE`);
- * - that credit parked in suspense, or (no credit linked) a statement credit operators parked
- *   (reason RECONCILIATION) to the line's virtual account at the amount, received by the end of
- *   the line's value date, the line's payer's first: its exception (`parked`), OPEN and holding
- *   the whole amount, which the recovery settles; applied from suspense since, the account it
- *   was applied to; refunded, written off or with a proposal waiting, refused;
+ *   reversal per credit), booked to an account and still there: that account (`accountId`),
+ *   whose available balance must hold the amount, else the posting is refused
+ *   (`EXCEEDS_AVAILABLE_BALANCE`);
+ * - that credit parked in suspense (by the feed, or later, as a financing that ended parks its
+ *   collection account), or (no credit linked) a statement credit operators parked (reason
+ *   RECONCILIATION) to the line's virtual account at the amount, received by the end of the
+ *   line's value date, the line's payer's first, that no earlier recovery took: its exception
+ *   (`parked`), OPEN and holding the whole amount, which the recovery settles; applied out of
+ *   suspense since, all of it, the account it was applied to; refunded, written off, applied in
+ *   part or with a proposal waiting, refused;
  * otherwise nothing the ledger holds is that money: refused, to be written off.
  */
 async function recoverySourceOf(tx: Tx, item: ReconciliationItem, line: BankStatementLine | null): Promise<RecoverySource> {
   const amount = toDecimal(item.amount);
   const credit = item.inboundCreditId ? await tx.inboundCredit.findUnique({ where: { id: item.inboundCreditId } }) : null;
-  if (credit?.outcome === 'MATCHED') return { accountId: credit.accountId };
+  // The exception that parked the credit's money, when it was parked: by the feed at once, or
+  // later (a financing that ended before disbursement parks what its collection account held).
+  // Without a credit, a statement credit operators parked (RECONCILIATION), still parked or
+  // applied since, that no earlier recovery took.
   const [found] = credit
     ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM inbound_exception WHERE inbound_credit_id = ${credit.id}::uuid FOR UPDATE`
     : line
       ? await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM inbound_exception
-           WHERE reason = 'RECONCILIATION' AND inbound_credit_id IS NULL AND status = 'OPEN' AND virtual_account_number = ${line.reference}
-             AND currency = ${item.currency} AND held_amount = ${amount.toFixed()}::numeric
-             AND received_at < ${startOfBusinessDate(isoDateOfColumn(line.valueDate))}::timestamptz + interval '1 day'
-           ORDER BY (payer_account_number = ${line.debtorAccountNumber ?? ''}) DESC, received_at DESC, id LIMIT 1 FOR UPDATE`
+          SELECT e.id FROM inbound_exception e
+           WHERE e.reason = 'RECONCILIATION' AND e.inbound_credit_id IS NULL AND e.virtual_account_number = ${line.reference}
+             AND e.currency = ${item.currency} AND e.held_amount = ${amount.toFixed()}::numeric
+             AND (e.status = 'OPEN' OR e.status = 'RESOLVED' AND e.resolution_kind = 'APPLY')
+             AND e.received_at < ${startOfBusinessDate(isoDateOfColumn(line.valueDate))}::timestamptz + interval '1 day'
+             AND NOT EXISTS (SELECT 1 FROM reconciliation_resolution r WHERE r.exception_id = e.id AND r.kind = 'RECOVER' AND r.status = 'APPROVED')
+           ORDER BY (e.payer_account_number = ${line.debtorAccountNumber ?? ''}) DESC, e.received_at DESC, e.id LIMIT 1 FOR UPDATE`
       : [];
   const parked = found ? await tx.inboundException.findUniqueOrThrow({ where: { id: found.id } }) : null;
   if (!parked) {
+    if (credit && credit.outcome === 'MATCHED') return { accountId: credit.accountId, exceptionId: null };
     throw new WrongStateError(`the ledger holds no credit of ${formatAmount(amount, currencyOf(item))} ${item.currency} to virtual account ${line?.reference ?? '(none)'} that this reversal takes back: write the shortage off`, item.status);
   }
-  // Applied from suspense since: the money is in the account it was applied to.
-  if (parked.status === 'RESOLVED' && parked.resolutionKind === 'APPLY' && parked.applyToAccountId) return { accountId: parked.applyToAccountId };
   if (parked.status === 'PROPOSED') {
     throw new WrongStateError(`the reversed credit ${parked.bankReference} is parked in suspense, and a ${parked.resolutionKind ?? ''} of it waits for a checker: approve or reject that first`, item.status);
   }
-  if (parked.status !== 'OPEN' || !parked.heldAmount || !toDecimal(parked.heldAmount).eq(amount)) {
-    const what = parked.status === 'OPEN' ? `holds ${parked.heldAmount?.toFixed() ?? 'nothing'} of it` : `was ${parked.resolutionKind === 'REFUND' ? 'refunded to its payer' : 'written off'}`;
+  const whole = parked.heldAmount !== null && toDecimal(parked.heldAmount).eq(amount);
+  // Applied out of suspense since, all of it: the money is in the account it was applied to.
+  if (whole && parked.status === 'RESOLVED' && parked.resolutionKind === 'APPLY' && parked.applyToAccountId) {
+    const earlier = await tx.reconciliationResolution.findFirst({ where: { exceptionId: parked.id, kind: 'RECOVER', status: 'APPROVED' } });
+    if (earlier) throw new WrongStateError(`the reversed credit ${parked.bankReference} was recovered already, by the resolution of reconciliation item ${earlier.itemId}: write this shortage off`, item.status);
+    return { accountId: parked.applyToAccountId, exceptionId: parked.id };
+  }
+  if (!whole || parked.status !== 'OPEN') {
+    const what = parked.status === 'OPEN' ? `holds ${parked.heldAmount?.toFixed() ?? 'nothing'} of it` : `was ${parked.resolutionKind === 'REFUND' ? 'refunded to its payer' : parked.resolutionKind === 'APPLY' ? `applied in part (${parked.heldAmount?.toFixed() ?? 'nothing'})` : 'written off'}`;
     throw new WrongStateError(`the reversed credit ${parked.bankReference} was parked in suspense, and its exception ${what}: there is nothing to take back from there; write the shortage off`, item.status);
   }
-  return { parked };
+  return { parked, exceptionId: parked.id };
 }
 
 /**
@@ -383,7 +397,7 @@ async function refuseRecoveringProceeds(tx: Tx, accountId: string, amount: Decim
 }
 
 /** The account a reversed credit reached, or the exception that parked it in suspense. */
-type RecoverySource = { accountId: string; parked?: undefined } | { parked: InboundException };
+type RecoverySource = { accountId: string; exceptionId: string | null; parked?: undefined } | { parked: InboundException; exceptionId: string };
 
 /** Every proposal made for an item, newest first: the history an operator reads. */
 export async function resolutionsOfItem(prisma: PrismaClient, itemId: string): Promise<ReconciliationResolution[]> {
