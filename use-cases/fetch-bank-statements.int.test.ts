@@ -8,6 +8,8 @@ import { testLogger } from '../test/support/logger';
 import { creditsStatement } from '../test/support/statement-files';
 import { BankStatementFetchError, fetchBankStatements, STATEMENT_FETCH_DAYS_PER_TURN_MAX } from './fetch-bank-statements';
 import { escrowAccountIs } from '../test/support/escrow-account';
+import { ensurePlatformAccounts } from '../prisma/stores/chart-of-accounts';
+import { receiveInboundCredit } from '../prisma/stores/inbound-store';
 
 // The worker's daily fetch (docs/reconciliation.md, "The daily fetch"; workflows/worker/main.ts:
 // "a worker that was down fetches the days it missed over its next turns"), against a bank whose
@@ -149,5 +151,17 @@ describe('the daily statement fetch', () => {
     await escrowAccountIs(db.prisma, escrow);
     expect(await fetchBankStatements(ctx, at1)).toEqual([`${d0} CNY`]);
     expect(await fetchBankStatements(ctx, at(addDays(d0, 3), 10))).toEqual([`${addDays(d0, 1)} CNY`, `${addDays(d0, 2)} CNY`]);
+  });
+
+  it('says loudly, at every turn, that a currency the escrow account holds money in is not fetched', async () => {
+    await ensurePlatformAccounts(db.prisma, 'USD');
+    const credit = { virtualAccountNumber: '9558800000000007777', amount: '10.00', currency: 'USD', payerName: 'Pacific Trading Ltd', payerAccountNumber: '6222000000007777', remittanceInformation: 'x', receivedAt: new Date() };
+    await receiveInboundCredit(db.prisma, { ...credit, bankReference: 'USD-UNFETCHED-1' });
+    const { logger, lines } = keptLogger();
+    await fetchBankStatements({ prisma: db.prisma, logger, bank: bankOf('310066661018800000799', new Map()), currencies: [] }, new Date());
+    expect(lines).toContainEqual(expect.objectContaining({ level: 50, currencies: ['USD'], msg: expect.stringContaining('add USD to BANK_STATEMENT_CURRENCIES') }));
+    lines.length = 0;
+    await fetchBankStatements({ prisma: db.prisma, logger, bank: bankOf('310066661018800000799', new Map()), currencies: ['USD'] }, new Date()).catch(() => undefined);
+    expect(lines.filter((line) => line.currencies !== undefined && String(line.msg).includes('not fetched'))).toEqual([]);
   });
 });

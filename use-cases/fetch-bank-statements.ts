@@ -44,6 +44,7 @@ export class BankStatementFetchError extends AggregateError {
  * throws BankStatementFetchError so that the loop reports it. Returns the days imported.
  */
 export async function fetchBankStatements(ctx: StatementFetchContext, now: Date): Promise<string[]> {
+  await warnOfUnfetchedCurrencies(ctx);
   // A statement's date is a calendar date in the cut-off's zone, the one the import checks it by.
   const yesterday = addDays(calendarDateOf(now, reconciliationCutOff(ctx.reconciliationSettings).zone), -1);
   const imported: string[] = [];
@@ -63,6 +64,21 @@ export async function fetchBankStatements(ctx: StatementFetchContext, now: Date)
     );
   }
   return imported;
+}
+
+/**
+ * The currencies the ledger's escrow bank account has moved money in (a program in USD, say)
+ * whose statements the worker is not set to fetch (BANK_STATEMENT_CURRENCIES): their days are
+ * never reconciled with the bank. Said loudly, at every turn, until the setting names them.
+ */
+async function warnOfUnfetchedCurrencies(ctx: StatementFetchContext): Promise<void> {
+  const held = await ctx.prisma.ledgerAccount.findMany({ where: { purpose: 'ESCROW_BANK', OR: [{ debitsPosted: { not: 0 } }, { creditsPosted: { not: 0 } }] }, select: { currency: true } });
+  const unfetched = held.map((account) => account.currency).filter((currency) => !ctx.currencies.includes(currency)).sort();
+  if (unfetched.length === 0) return;
+  ctx.logger.error(
+    { currencies: unfetched },
+    `the escrow bank account holds money in ${unfetched.join(', ')}, whose statements are not fetched: those days are never reconciled with the bank; add ${unfetched.join(', ')} to BANK_STATEMENT_CURRENCIES`,
+  );
 }
 
 /** One currency's days, oldest first, each added to `imported` once in, up to the first that fails: logged here, with what failed, and thrown. */
