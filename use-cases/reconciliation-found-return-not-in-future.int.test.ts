@@ -16,28 +16,18 @@ import { reconciliationWorld } from '../test/support/reconciliation-days';
 // returned at a time still to come, later than its own posting and than the moment it learnt of
 // it. Here returnedAt is 00:00 of day 11, two days after the import that booked it.
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 describe('a payout return whose value date is after the import that finds it', () => {
   it('is recorded as returned no later than the import that booked it', async () => {
     const w = await reconciliationWorld(67);
     try {
       const d1 = w.day;
-      await w.credit(w.at(d1, 9), w.funding.virtualAccountNumber!, '1000000.00');
-      const { payout, status } = await w.disbursed(w.at(d1, 10), { behaviour: 'RETURN_AFTER', delayMs: 7 * DAY_MS, reason: '收款人户名不符 name does not match' });
-      expect(status).toBe('SETTLED');
-      await w.playDay(d1);
+      const { payout } = await w.payoutToBeReturnedAfterWatch();
 
       const d8 = addDays(d1, 7);
       const d11 = addDays(d1, 10);
       for (let n = 1; n <= 7; n += 1) await w.close(addDays(d1, n));
       const importedAt = w.at(addDays(d8, 1), 0.5);
-      const imported = await w.importDay(
-        d8,
-        'CSV',
-        (content) => content.split('\r\n').map((row) => (row.includes(',PAYOUT_RETURN,') ? row.replace(`,${d8},${d8},`, `,${d8},${d11},`) : row)).join('\r\n'),
-        importedAt,
-      );
+      const imported = await w.importWithReturnsValueDated(d8, d11, importedAt);
       expect(imported.returnsBooked).toBe(1);
 
       const returned = await w.db.prisma.payout.findUniqueOrThrow({ where: { id: payout.id } });

@@ -9,17 +9,12 @@ import { reconciliationWorld } from '../test/support/reconciliation-days';
 // line, whenever the import happened to find it; the booking itself still goes into an open
 // accounting day, since the days in between are closed.
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 describe('a payout return found on a statement imported days later', () => {
   it("records the bank's value date as when the payout came back, and books it in an open day", async () => {
     const w = await reconciliationWorld(65);
     try {
       const d1 = w.day;
-      await w.credit(w.at(d1, 9), w.funding.virtualAccountNumber!, '1000000.00');
-      const { payout, status } = await w.disbursed(w.at(d1, 10), { behaviour: 'RETURN_AFTER', delayMs: 7 * DAY_MS, reason: '收款人户名不符 name does not match' });
-      expect(status).toBe('SETTLED');
-      await w.playDay(d1);
+      const { payout } = await w.payoutToBeReturnedAfterWatch();
 
       // Day 8: the beneficiary's bank sends the money back (booked on day 8, value-dated day 7);
       // the statement of day 8 is imported only on day 11, after days 8 to 10 closed.
@@ -27,12 +22,7 @@ describe('a payout return found on a statement imported days later', () => {
       const d8 = addDays(d1, 7);
       for (let n = 1; n <= 9; n += 1) await w.close(addDays(d1, n));
       const importedAt = w.at(addDays(d8, 3), 9);
-      const imported = await w.importDay(
-        d8,
-        'CSV',
-        (content) => content.split('\r\n').map((row) => (row.includes(',PAYOUT_RETURN,') ? row.replace(`,${d8},${d8},`, `,${d8},${d7},`) : row)).join('\r\n'),
-        importedAt,
-      );
+      const imported = await w.importWithReturnsValueDated(d8, d7, importedAt);
       expect(imported.returnsBooked).toBe(1);
       const item = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { payoutId: payout.id, kind: 'PAYOUT_RETURN' } });
       expect([item.outcome, item.status, item.rule]).toEqual(['BANK_ONLY', 'RESOLVED', 'RETURN_BOOKED']);

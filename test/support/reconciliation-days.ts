@@ -137,6 +137,21 @@ export async function reconciliationWorld(daysAgo: number) {
       await w.close(next);
       return { ...disbursed, next };
     },
+    /**
+     * Day one played to its statement with the funder's 1,000,000.00 and a payout the ledger
+     * settled at 10:00 and the beneficiary's bank sends back 7 days later (after the watch).
+     */
+    async payoutToBeReturnedAfterWatch() {
+      await w.credit(w.at(w.day, 9), funding.virtualAccountNumber!, '1000000.00');
+      const disbursed = await w.disbursed(w.at(w.day, 10), { behaviour: 'RETURN_AFTER', delayMs: 7 * DAY_MS, reason: '收款人户名不符 name does not match' });
+      expect(disbursed.status).toBe('SETTLED');
+      await w.playDay(w.day);
+      return disbursed;
+    },
+    /** The statement of `date` imported at `when`, its payout returns value-dated `valueDate` (a bank dates a return back, or ahead). */
+    importWithReturnsValueDated(date: IsoDate, valueDate: IsoDate, when: Date) {
+      return w.importDay(date, 'CSV', (content) => content.split('\r\n').map((row) => (row.includes(',PAYOUT_RETURN,') ? row.replace(`,${date},${date},`, `,${date},${valueDate},`) : row)).join('\r\n'), when);
+    },
     /** Another operator of the platform, a CHECKER: the second pair of eyes a resolution needs. */
     async operatorChecker() {
       return actorOf(db.prisma, await createActor(db.prisma, { partyId: operatorActor.partyId, userRoles: ['CHECKER'] }));
