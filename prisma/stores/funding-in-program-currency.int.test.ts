@@ -2,14 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../../domain/business-date';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS } from '../../test/support/financings';
-import { createActor, uniqueCreditCode, type TestActor } from '../../test/support/parties';
+import { createActor, registeredPartyActor } from '../../test/support/parties';
 import { actorOf, registrationInput, uniqueInvoiceNumber } from '../../test/support/receivables';
-import type { PartyRole, UserRole } from '../client';
 import { ensurePlatformAccounts, partyAccountCode } from './chart-of-accounts';
 import { reserveFunding } from './disbursement-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
 import { findAccountByCode } from './ledger/accounts';
-import { createParty } from './party-store';
 import { amendProgram, createProgram, enrollSupplier } from './program-store';
 import { decideReceivable, registerReceivable } from './receivable-store';
 
@@ -32,10 +30,6 @@ import { decideReceivable, registerReceivable } from './receivable-store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-async function partyActor(db: TestDatabase, roles: PartyRole[], userRoles: UserRole[], legalName: string): Promise<TestActor> {
-  const party = await createParty(db.prisma, { legalName, creditCode: uniqueCreditCode(), roles });
-  return createActor(db.prisma, { partyId: party.id, userRoles });
-}
 
 describe('a financing in JPY', () => {
   let db: TestDatabase;
@@ -51,10 +45,10 @@ describe('a financing in JPY', () => {
     const now = new Date();
     const today = businessDateOf(now);
     const admin = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] });
-    const funder = await partyActor(db, ['FUNDER'], ['MAKER'], '東京ファクタリング株式会社');
+    const funder = await registeredPartyActor(db.prisma, ['FUNDER'], ['MAKER'], '東京ファクタリング株式会社');
     const funderChecker = await createActor(db.prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
-    const core = await partyActor(db, ['CORE_ENTERPRISE'], ['MAKER'], '大阪精機製造株式会社');
-    const supplier = await partyActor(db, ['SUPPLIER'], ['ADMIN', 'MAKER'], '名古屋電子部品株式会社');
+    const core = await registeredPartyActor(db.prisma, ['CORE_ENTERPRISE'], ['MAKER'], '大阪精機製造株式会社');
+    const supplier = await registeredPartyActor(db.prisma, ['SUPPLIER'], ['ADMIN', 'MAKER'], '名古屋電子部品株式会社');
     await ensurePlatformAccounts(db.prisma, 'CNY');
 
     const program = await createProgram(db.prisma, await actorOf(db.prisma, admin), {
@@ -101,10 +95,10 @@ describe('a financing in JPY', () => {
 
   it("opens a program's accounts still missing when its terms change: a supplier enrolled in a USD program before its parties could hold dollars", async () => {
     const admin = await actorOf(db.prisma, await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] }));
-    const funder = await partyActor(db, ['FUNDER'], ['MAKER'], 'Pacific Receivables Finance Ltd');
-    const core = await partyActor(db, ['CORE_ENTERPRISE'], ['MAKER'], 'Harbour Components Group Ltd');
-    const supplier = await partyActor(db, ['SUPPLIER'], ['ADMIN'], 'Delta Precision Parts Ltd');
-    const earlier = await partyActor(db, ['SUPPLIER'], ['ADMIN'], 'Eastern Cable Works Ltd');
+    const funder = await registeredPartyActor(db.prisma, ['FUNDER'], ['MAKER'], 'Pacific Receivables Finance Ltd');
+    const core = await registeredPartyActor(db.prisma, ['CORE_ENTERPRISE'], ['MAKER'], 'Harbour Components Group Ltd');
+    const supplier = await registeredPartyActor(db.prisma, ['SUPPLIER'], ['ADMIN'], 'Delta Precision Parts Ltd');
+    const earlier = await registeredPartyActor(db.prisma, ['SUPPLIER'], ['ADMIN'], 'Eastern Cable Works Ltd');
     const program = await createProgram(db.prisma, admin, { name: 'USD receivables', funderCreditCode: funder.creditCode, coreCreditCode: core.creditCode, currency: 'USD', terms: TEST_PROGRAM_TERMS });
     await enrollSupplier(db.prisma, admin, program.id, supplier.creditCode);
     const dollarAccounts = async (partyIds: string[]) =>

@@ -4,15 +4,13 @@ import { addDays, businessDateOf } from '../../domain/business-date';
 import { validateVoucherIssue } from '../../domain/voucher-rules';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS } from '../../test/support/financings';
-import { createActor, uniqueCreditCode, type TestActor } from '../../test/support/parties';
+import { createActor, registeredPartyActor } from '../../test/support/parties';
 import { actorOf, uniqueInvoiceNumber } from '../../test/support/receivables';
-import type { PartyRole, UserRole } from '../client';
 import { partyAccountCode } from './chart-of-accounts';
 import { reserveFunding } from './disbursement-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
 import { recordInboundCredit } from './inbound-store';
 import { findAccountByCode } from './ledger/accounts';
-import { createParty } from './party-store';
 import { createProgram } from './program-store';
 import { prepareVoucherReceivable } from './voucher-financing-store';
 import { decideVoucherTransfer, issueVoucher } from './voucher-store';
@@ -39,10 +37,6 @@ import { decideVoucherTransfer, issueVoucher } from './voucher-store';
 
 const PAYER = { payerName: '東京ファクタリング株式会社', payerAccountNumber: '6222020200990011999', remittanceInformation: '出資 funding' };
 
-async function partyActor(db: TestDatabase, roles: PartyRole[], userRoles: UserRole[], legalName: string): Promise<TestActor> {
-  const party = await createParty(db.prisma, { legalName, creditCode: uniqueCreditCode(), roles });
-  return createActor(db.prisma, { partyId: party.id, userRoles });
-}
 
 describe('a voucher part financed in yen by a holder that is not enrolled', () => {
   let db: TestDatabase;
@@ -58,11 +52,11 @@ describe('a voucher part financed in yen by a holder that is not enrolled', () =
     const now = new Date();
     const today = businessDateOf(now);
     const admin = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] });
-    const funder = await partyActor(db, ['FUNDER'], ['MAKER'], '東京ファクタリング株式会社');
+    const funder = await registeredPartyActor(db.prisma, ['FUNDER'], ['MAKER'], '東京ファクタリング株式会社');
     const funderChecker = await createActor(db.prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
-    const core = await partyActor(db, ['CORE_ENTERPRISE'], ['MAKER'], '大阪精機製造株式会社');
+    const core = await registeredPartyActor(db.prisma, ['CORE_ENTERPRISE'], ['MAKER'], '大阪精機製造株式会社');
     const coreChecker = await createActor(db.prisma, { partyId: core.partyId, userRoles: ['CHECKER'] });
-    const holder = await partyActor(db, ['SUPPLIER'], ['ADMIN', 'MAKER'], '名古屋電子部品株式会社');
+    const holder = await registeredPartyActor(db.prisma, ['SUPPLIER'], ['ADMIN', 'MAKER'], '名古屋電子部品株式会社');
 
     const program = await createProgram(db.prisma, await actorOf(db.prisma, admin), {
       name: '円建て電子債権ファクタリング',

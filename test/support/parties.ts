@@ -1,5 +1,6 @@
 import type { PartyRole, PrismaClient, UserRole } from '../../prisma/client';
 import { generateApiKeyToken, hashApiKeySecret } from '../../prisma/stores/api-key-token';
+import { createParty } from '../../prisma/stores/party-store';
 import { creditCodeCheckCharacter } from '../../domain/credit-code';
 
 export const TEST_PEPPER = 'test-pepper-test-pepper-test-pepper-0001';
@@ -42,4 +43,10 @@ export async function createActor(
   await prisma.apiKey.create({ data: { userId: user.id, keyId, secretHash: hashApiKeySecret(secret, TEST_PEPPER), label: 'test' } });
   const { creditCode } = await prisma.party.findUniqueOrThrow({ where: { id: partyId } });
   return { partyId, userId: user.id, token, email, creditCode };
+}
+
+/** A party registered the one way the product registers one (createParty: its accounts opened, in CNY), with a user of `userRoles`. */
+export async function registeredPartyActor(prisma: PrismaClient, roles: PartyRole[], userRoles: UserRole[], legalName: string): Promise<TestActor> {
+  const party = await createParty(prisma, { legalName, creditCode: uniqueCreditCode(), roles });
+  return createActor(prisma, { partyId: party.id, userRoles });
 }
