@@ -42,10 +42,7 @@ describe("the bank's reversal of one payer's credit", () => {
       expect([exceptionA.status, exceptionB.status]).toEqual(['OPEN', 'OPEN']);
       expect(await w.balance(w.platform.SUSPENSE.code)).toBe('100000.00');
 
-      w.clock.now = w.at(d1, 15);
-      await w.bank.reverseInboundCredit(fromA.bankReference);
-      await w.playDay(d1);
-      const reversal = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
+      const reversal = await w.reversedOnStatement(fromA.bankReference, d1);
       const line = await w.db.prisma.bankStatementLine.findUniqueOrThrow({ where: { id: reversal.statementLineId! } });
       expect(line.debtorAccountNumber).toBe('6222000000000000111');
 

@@ -26,10 +26,7 @@ describe("the bank's reversal of a credit applied out of suspense", () => {
       await decideExceptionResolution(w.db.prisma, checker, exception.id, true, w.at(d1, 12));
       expect({ funding: await w.balance(w.funding.code), suspense: await w.balance(w.platform.SUSPENSE.code) }).toEqual({ funding: '1050000.00', suspense: '0.00' });
 
-      w.clock.now = w.at(d1, 15);
-      await w.bank.reverseInboundCredit(stray.bankReference);
-      await w.playDay(d1);
-      const reversal = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
+      const reversal = await w.reversedOnStatement(stray.bankReference, d1);
       const next = addDays(d1, 1);
       await proposeItemResolution(w.db.prisma, w.operatorActor, reversal.id, { kind: 'RECOVER', amount: '-50000.00', note: '银行冲正追回' }, w.at(next, 9));
       await decideItemResolution(w.db.prisma, checker, reversal.id, true, w.at(next, 10));

@@ -53,10 +53,7 @@ describe("the bank's reversal of a credit parked again when its financing ended"
       const ended = await w.db.prisma.inboundException.findFirstOrThrow({ where: { financingId: financing.id, reason: 'FINANCING_ENDED' } });
       expect({ status: ended.status, held: ended.heldAmount?.toFixed(2), suspense: await w.balance(w.platform.SUSPENSE.code) }).toEqual({ status: 'OPEN', held: '100000.00', suspense: '100000.00' });
 
-      w.clock.now = w.at(d1, 15);
-      await w.bank.reverseInboundCredit(paid.bankReference);
-      await w.playDay(d1);
-      const reversal = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
+      const reversal = await w.reversedOnStatement(paid.bankReference, d1);
       const credit = await w.db.prisma.inboundCredit.findUniqueOrThrow({ where: { bankReference: paid.bankReference } });
       expect([reversal.outcome, reversal.status, reversal.inboundCreditId]).toEqual(['BANK_ONLY', 'OPEN', credit.id]);
 

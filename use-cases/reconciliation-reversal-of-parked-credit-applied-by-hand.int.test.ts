@@ -40,10 +40,7 @@ describe("the bank's reversal of a statement credit parked and then applied by h
       await decideExceptionResolution(w.db.prisma, checker, resolution.exceptionId!, true, w.at(d2, 12));
       expect({ funding: await w.balance(w.funding.code), suspense: await w.balance(w.platform.SUSPENSE.code) }).toEqual({ funding: '1050000.00', suspense: '0.00' });
 
-      w.clock.now = w.at(d2, 15);
-      await w.bank.reverseInboundCredit(unreported.bankReference);
-      await w.playDay(d2);
-      const reversal = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
+      const reversal = await w.reversedOnStatement(unreported.bankReference, d2);
       expect([reversal.outcome, reversal.status]).toEqual(['BANK_ONLY', 'OPEN']);
 
       const recovered = await proposeItemResolution(w.db.prisma, w.operatorActor, reversal.id, { kind: 'RECOVER', amount: '-50000.00', note: '银行冲正追回' }, w.at(d3, 9))

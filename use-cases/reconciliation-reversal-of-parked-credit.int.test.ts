@@ -37,10 +37,7 @@ describe("the bank's reversal of a credit parked in suspense", () => {
       await decideItemResolution(w.db.prisma, checker, creditItem.id, true, w.at(d2, 10));
       expect({ funding: await w.balance(w.funding.code), suspense: await w.balance(w.platform.SUSPENSE.code) }).toEqual({ funding: '1000000.00', suspense: '50000.00' });
 
-      w.clock.now = w.at(d2, 15);
-      await w.bank.reverseInboundCredit(unreported.bankReference);
-      await w.playDay(d2);
-      const reversal = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
+      const reversal = await w.reversedOnStatement(unreported.bankReference, d2);
       expect([reversal.outcome, reversal.status]).toEqual(['BANK_ONLY', 'OPEN']);
 
       // An operator proposes to recover the reversed credit, and another approves.

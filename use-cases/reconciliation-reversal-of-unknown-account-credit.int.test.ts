@@ -32,11 +32,8 @@ describe("the bank's reversal of a credit parked for an unknown virtual account"
       expect([exception.reason, exception.status]).toEqual(['UNKNOWN_ACCOUNT', 'OPEN']);
       expect(await w.balance(w.platform.SUSPENSE.code)).toBe('50000.00');
 
-      w.clock.now = w.at(d1, 15);
-      await w.bank.reverseInboundCredit(stray.bankReference);
-      await w.playDay(d1);
+      const reversal = await w.reversedOnStatement(stray.bankReference, d1);
       expect(await w.report(d1)).toMatchObject({ balanced: true, fixed: { BANK_CLOSING: '1000000.00', SUSPENSE: '50000.00' } });
-      const reversal = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
       expect([reversal.outcome, reversal.status]).toEqual(['BANK_ONLY', 'OPEN']);
       expect(reversal.detail).toContain(`the ledger booked ${stray.bankReference} of that amount`);
 

@@ -28,10 +28,7 @@ describe("recovering a bank's reversal from a supplier's settlement account", ()
       const stray = await w.credit(w.at(d1, 11), settlement, '50000.00');
       await requestBalancePayout(w.db.prisma, supplierActor, { purpose: 'WITHDRAWAL', amount: '50000.00', currency: 'CNY', idempotencyKey: 'withdraw-stray' }, w.at(d1, 12));
       expect(await w.balance(supplierCode)).toBe('787200.00');
-      w.clock.now = w.at(d1, 15);
-      await w.bank.reverseInboundCredit(stray.bankReference);
-      await w.playDay(d1);
-      const reversal = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
+      const reversal = await w.reversedOnStatement(stray.bankReference, d1);
 
       const next = addDays(d1, 1);
       const checker = await w.operatorChecker();

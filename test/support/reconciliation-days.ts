@@ -152,6 +152,13 @@ export async function reconciliationWorld(daysAgo: number) {
     importWithReturnsValueDated(date: IsoDate, valueDate: IsoDate, when: Date) {
       return w.importDay(date, 'CSV', (content) => content.split('\r\n').map((row) => (row.includes(',PAYOUT_RETURN,') ? row.replace(`,${date},${date},`, `,${date},${valueDate},`) : row)).join('\r\n'), when);
     },
+    /** The bank reverses credit `bankReference` at 15:00 of `date`, and the day is played to its statement: the reversal's item (the world's only one). */
+    async reversedOnStatement(bankReference: string, date: IsoDate) {
+      clock.now = w.at(date, 15);
+      await bank.reverseInboundCredit(bankReference);
+      await w.playDay(date);
+      return db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
+    },
     /** Another operator of the platform, a CHECKER: the second pair of eyes a resolution needs. */
     async operatorChecker() {
       return actorOf(db.prisma, await createActor(db.prisma, { partyId: operatorActor.partyId, userRoles: ['CHECKER'] }));
