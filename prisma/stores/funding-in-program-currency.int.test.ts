@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../../domain/business-date';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS } from '../../test/support/financings';
+import { TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS, yenProgramParties } from '../../test/support/financings';
 import { createActor, registeredPartyActor } from '../../test/support/parties';
 import { actorOf, registrationInput, uniqueInvoiceNumber } from '../../test/support/receivables';
 import { ensurePlatformAccounts, partyAccountCode } from './chart-of-accounts';
@@ -44,20 +44,8 @@ describe('a financing in JPY', () => {
   it('can be funded by its funder in yen once approved', async () => {
     const now = new Date();
     const today = businessDateOf(now);
-    const admin = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] });
-    const funder = await registeredPartyActor(db.prisma, ['FUNDER'], ['MAKER'], '東京ファクタリング株式会社');
-    const funderChecker = await createActor(db.prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
-    const core = await registeredPartyActor(db.prisma, ['CORE_ENTERPRISE'], ['MAKER'], '大阪精機製造株式会社');
-    const supplier = await registeredPartyActor(db.prisma, ['SUPPLIER'], ['ADMIN', 'MAKER'], '名古屋電子部品株式会社');
+    const { admin, funder, funderChecker, core, supplier, program } = await yenProgramParties(db.prisma, '円建て売掛債権ファクタリング');
     await ensurePlatformAccounts(db.prisma, 'CNY');
-
-    const program = await createProgram(db.prisma, await actorOf(db.prisma, admin), {
-      name: '円建て売掛債権ファクタリング',
-      funderCreditCode: funder.creditCode,
-      coreCreditCode: core.creditCode,
-      currency: 'JPY',
-      terms: { ...TEST_PROGRAM_TERMS, programLimit: '100000000', supplierLimit: '100000000', obligorLimit: '100000000' },
-    });
     await enrollSupplier(db.prisma, await actorOf(db.prisma, admin), program.id, supplier.creditCode);
     const supplierActor = await actorOf(db.prisma, supplier);
     const input = registrationInput(

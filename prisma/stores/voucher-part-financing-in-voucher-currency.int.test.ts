@@ -3,15 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDateOf } from '../../domain/business-date';
 import { validateVoucherIssue } from '../../domain/voucher-rules';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS } from '../../test/support/financings';
-import { createActor, registeredPartyActor } from '../../test/support/parties';
+import { TEST_FINANCING_WINDOWS, yenProgramParties } from '../../test/support/financings';
+import { createActor } from '../../test/support/parties';
 import { actorOf, uniqueInvoiceNumber } from '../../test/support/receivables';
 import { partyAccountCode } from './chart-of-accounts';
 import { reserveFunding } from './disbursement-store';
 import { applyForFinancing, decideFinancing } from './financing-store';
 import { recordInboundCredit } from './inbound-store';
 import { findAccountByCode } from './ledger/accounts';
-import { createProgram } from './program-store';
 import { prepareVoucherReceivable } from './voucher-financing-store';
 import { decideVoucherTransfer, issueVoucher } from './voucher-store';
 
@@ -51,20 +50,8 @@ describe('a voucher part financed in yen by a holder that is not enrolled', () =
   it("reserves the funder's yen for the advance once approved and topped up", async () => {
     const now = new Date();
     const today = businessDateOf(now);
-    const admin = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] });
-    const funder = await registeredPartyActor(db.prisma, ['FUNDER'], ['MAKER'], '東京ファクタリング株式会社');
-    const funderChecker = await createActor(db.prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
-    const core = await registeredPartyActor(db.prisma, ['CORE_ENTERPRISE'], ['MAKER'], '大阪精機製造株式会社');
+    const { funder, funderChecker, core, supplier: holder, program } = await yenProgramParties(db.prisma, '円建て電子債権ファクタリング', { admitsVoucherHolders: true, voucherHolderLimit: '50000000' });
     const coreChecker = await createActor(db.prisma, { partyId: core.partyId, userRoles: ['CHECKER'] });
-    const holder = await registeredPartyActor(db.prisma, ['SUPPLIER'], ['ADMIN', 'MAKER'], '名古屋電子部品株式会社');
-
-    const program = await createProgram(db.prisma, await actorOf(db.prisma, admin), {
-      name: '円建て電子債権ファクタリング',
-      funderCreditCode: funder.creditCode,
-      coreCreditCode: core.creditCode,
-      currency: 'JPY',
-      terms: { ...TEST_PROGRAM_TERMS, programLimit: '100000000', supplierLimit: '100000000', obligorLimit: '100000000', admitsVoucherHolders: true, voucherHolderLimit: '50000000' },
-    });
 
     // The issue (開立), approved by a second person of the issuer and accepted by the holder.
     const issuer = await actorOf(db.prisma, core);

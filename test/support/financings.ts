@@ -11,7 +11,7 @@ import { createProgram, enrollSupplier } from '../../prisma/stores/program-store
 import type { ProgramTermsInput } from '../../domain/program-rules';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
 import { globalId } from './global-ids';
-import { createActor, type TestActor } from './parties';
+import { createActor, registeredPartyActor, type TestActor } from './parties';
 import { actorOf, registerDirectly } from './receivables';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -113,4 +113,25 @@ export async function disburseApplied(prisma: PrismaClient, parties: FinancingPa
   expect(await reserveFunding(prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs)).toEqual({ reserved: true });
   expect(await disburse(prisma, id)).toBeNull();
   expect((await prisma.financing.findUniqueOrThrow({ where: { id } })).status).toBe('PAYOUT_FAILED');
+}
+
+/**
+ * A program in yen between a funder (a maker, and a checker) and a core enterprise, registered as
+ * the product registers parties (their own accounts in CNY), with a supplier not yet enrolled:
+ * limits of 100,000,000 JPY, and `terms` on top.
+ */
+export async function yenProgramParties(prisma: PrismaClient, name: string, terms: Partial<ProgramTermsInput> = {}) {
+  const admin = await createActor(prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] });
+  const funder = await registeredPartyActor(prisma, ['FUNDER'], ['MAKER'], '東京ファクタリング株式会社');
+  const funderChecker = await createActor(prisma, { partyId: funder.partyId, userRoles: ['CHECKER'] });
+  const core = await registeredPartyActor(prisma, ['CORE_ENTERPRISE'], ['MAKER'], '大阪精機製造株式会社');
+  const supplier = await registeredPartyActor(prisma, ['SUPPLIER'], ['ADMIN', 'MAKER'], '名古屋電子部品株式会社');
+  const program = await createProgram(prisma, await actorOf(prisma, admin), {
+    name,
+    funderCreditCode: funder.creditCode,
+    coreCreditCode: core.creditCode,
+    currency: 'JPY',
+    terms: { ...TEST_PROGRAM_TERMS, programLimit: '100000000', supplierLimit: '100000000', obligorLimit: '100000000', ...terms },
+  });
+  return { admin, funder, funderChecker, core, supplier, program };
 }
