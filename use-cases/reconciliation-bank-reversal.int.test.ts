@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../domain/business-date';
 import { Decimal } from '../domain/money';
+import { getBalance } from '../prisma/stores/ledger/balances';
 import { reserveHold, voidHold } from '../prisma/stores/ledger/holds';
 import { decideItemResolution, proposeItemResolution } from '../prisma/stores/reconciliation-resolution-store';
 import { reconciliationWorld } from '../test/support/reconciliation-days';
@@ -103,20 +104,24 @@ describe("the bank's reversal of an earlier credit on its statement", () => {
     try {
       const d1 = w.day;
       await w.creditReversed(d1);
+      // Before the statement shows the reversal, the funder reserves all but 49,999.99 of its money.
+      const suspense = w.platform.SUSPENSE;
+      const { holdId } = await reserveHold(w.db.prisma, { idempotencyKey: 'reversal-test-hold', code: 'TEST_RESERVATION', debitAccountId: w.funding.id, creditAccountId: suspense.id, amount: '1000000.01', currency: 'CNY' }, w.at(d1, 16));
       await w.close(d1);
       await w.importDay(d1, 'CAMT053');
+      // The import freezes what is left of the reversed 50,000.00 (49,999.99): nothing is available.
+      expect((await getBalance(w.db.prisma, w.funding.id)).available.toFixed(2)).toBe('0.00');
       const item = await w.db.prisma.reconciliationItem.findFirstOrThrow({ where: { kind: 'INBOUND_CREDIT_REVERSAL' } });
       const next = addDays(d1, 1);
       const checker = await w.operatorChecker();
       await expect(proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'RECOVER', amount: '50000.00', note: '追回' }, w.at(next, 9))).rejects.toMatchObject({ code: 'RESOLUTION_AMOUNT_MISMATCH' });
       await proposeItemResolution(w.db.prisma, w.operatorActor, item.id, { kind: 'RECOVER', amount: '-50000.00', note: '银行冲正，向资金方追回 taken back from the funder' }, w.at(next, 9));
 
-      // The funder has reserved all but 49,999.99 of its money meanwhile: the approval is refused and changes nothing.
-      const suspense = w.platform.SUSPENSE;
-      const { holdId } = await reserveHold(w.db.prisma, { idempotencyKey: 'reversal-test-hold', code: 'TEST_RESERVATION', debitAccountId: w.funding.id, creditAccountId: suspense.id, amount: '1000000.01', currency: 'CNY' }, w.at(next, 9.5));
+      // The account holds 49,999.99 of the 50,000.00 for the recovery: the approval is refused and changes nothing.
       await expect(decideItemResolution(w.db.prisma, checker, item.id, true, w.at(next, 10))).rejects.toMatchObject({ code: 'EXCEEDS_AVAILABLE_BALANCE' });
       expect(await w.db.prisma.reconciliationItem.findUniqueOrThrow({ where: { id: item.id } })).toMatchObject({ status: 'OPEN', bookedTransactionId: null });
       expect(await w.balance(w.funding.code)).toBe('1050000.00');
+      expect((await getBalance(w.db.prisma, w.funding.id)).available.toFixed(2)).toBe('0.00');
 
       await voidHold(w.db.prisma, { holdId, idempotencyKey: 'reversal-test-hold:void' }, w.at(next, 10.5));
       const { item: resolved } = await decideItemResolution(w.db.prisma, checker, item.id, true, w.at(next, 11));

@@ -11,6 +11,7 @@ import { databaseUrlOf, Prisma, type BankStatement, type Payout, type PrismaClie
 import { copyRows } from './copy-rows';
 import { matchedOnLoanSql, matchStatementLines, money, paidTwiceSql, returnFoundAfterWatchSql, valueDaySql } from './match-statement-lines';
 import { recordPayoutOutcome } from './payout-store';
+import { holdReversedCredits } from './reversal-hold';
 import { retryTransient } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
@@ -103,6 +104,8 @@ export async function importStatement(prisma: PrismaClient, document: StatementD
     return { id: statement.id, created: true };
   });
   const statement = await prisma.bankStatement.findUniqueOrThrow({ where: { id: imported.id } });
+  // After the import's commit, as the found returns are; an import repeated after a failure here freezes what is left.
+  await holdReversedCredits(prisma, imported.id, now);
   const returnsBooked = await bookFoundReturns(prisma, document.accountNumber, document.currency, now);
   return { statement, created: imported.created, returnsBooked };
 }

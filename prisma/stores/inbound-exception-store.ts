@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isOperator, type Actor } from '../../domain/actor';
+import { isoDateOfColumn } from '../../domain/business-date';
 import { NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertFourEyes } from '../../domain/four-eyes';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
@@ -116,6 +117,7 @@ export async function proposeExceptionResolution(
     if (requestKey !== null && exception.proposalRequestKey === requestKey) return exception;
     if (exception.status !== 'OPEN') throw new WrongStateError(`the exception is already ${exception.status}`, exception.status);
     if (exception.heldAmount === null) throw new WrongStateError(`the ledger holds nothing for this bank line (NOT_BOOKABLE): there is no money to ${WHAT_IS_DONE[choice.kind]}`, exception.status);
+    await assertNotReversed(tx, exception);
     const proposal = { status: 'PROPOSED' as const, resolutionKind: choice.kind, proposalNote: note, makerUserId: actor.userId, proposedAt: now, proposalRequestKey: requestKey, decisionRequestKey: null };
     if (choice.kind === 'REFUND') {
       refundBeneficiary(exception);
@@ -149,6 +151,7 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
       if (exception.status !== 'PROPOSED') throw new WrongStateError(`the exception is ${exception.status}: there is no proposal to decide`, exception.status);
       assertNotMaker(exception, actor);
       if (!approve) return tx.inboundException.update({ where: { id }, data: { ...NO_PROPOSAL, decisionRequestKey: requestKey } });
+      await assertNotReversed(tx, exception);
       // A refund is approved by its payout's workflow (approveExceptionRefund), never here.
       if (exception.resolutionKind === 'REFUND') throw new Error(`inbound exception ${id} proposes a ${exception.resolutionKind}: it is approved through its payout's workflow`);
       if (exception.resolutionKind === 'WRITE_OFF') return writeOffException(tx, exception, actor, now, requestKey);
@@ -201,6 +204,25 @@ async function writeOffException(tx: Tx, exception: InboundException, actor: Act
   return tx.inboundException.update({ where: { id: exception.id }, data: { status: 'RESOLVED', checkerUserId: actor.userId, resolvedAt: now, resolutionTransactionId: posted.transactionId, decisionRequestKey: requestKey } });
 }
 
+/**
+ * Money the bank has taken back (a reversal, 冲正, on its statement, linked to the credit this
+ * exception parked) is not there to apply, refund or write off: the reversal's own resolution
+ * (RECOVER) settles this exception, or a write-off of the shortage leaves it to be decided again.
+ */
+async function assertNotReversed(tx: Tx, exception: InboundException): Promise<void> {
+  if (!exception.inboundCreditId) return;
+  const reversal = await tx.reconciliationItem.findFirst({
+    where: { inboundCreditId: exception.inboundCreditId, kind: 'INBOUND_CREDIT_REVERSAL', status: { not: 'RESOLVED' } },
+    select: { id: true, firstStatementDate: true },
+  });
+  if (reversal) {
+    throw new WrongStateError(
+      `the bank reversed (冲正) credit ${exception.bankReference} on its statement of ${isoDateOfColumn(reversal.firstStatementDate)}: the money is no longer there; resolve reconciliation item ${reversal.id} (RECOVER) first`,
+      exception.status,
+    );
+  }
+}
+
 function assertNotMaker(exception: InboundException, actor: Actor): void {
   assertFourEyes(exception.makerUserId, actor, 'the operator who proposed where the money goes cannot decide it: another operator must check it');
 }
@@ -234,6 +256,7 @@ export async function approveExceptionRefund(prisma: PrismaClient, actor: Actor,
       // A stale approval (of a proposal rejected and proposed again) must not approve the new one.
       if (exception.refundPayoutId !== payoutId) throw new WrongStateError('the refund proposal was replaced since: approve the current one', exception.status);
       assertNotMaker(exception, actor);
+      await assertNotReversed(tx, exception);
       const beneficiary = refundBeneficiary(exception);
       const currency = exception.currency as Currency;
       const amount = toDecimal(exception.heldAmount!);

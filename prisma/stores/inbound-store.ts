@@ -15,6 +15,7 @@ import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 import { matchExpectedReceipt } from './offline-receipt-store';
+import { releaseReversalHoldsOn } from './reversal-hold';
 import { notifyOperators } from './operator-notices';
 import { bankLineLockKey, findParkedStatementCredit, lockCreditMoney, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
 import { allocateCreditBeforeRecourse, recourseClaimedAfter } from './servicing-store';
@@ -582,6 +583,8 @@ export async function parkCollectionOf(tx: Tx, financing: Financing, reason: Inb
   const currency = financing.currency as Currency;
   const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
   await lockAccounts(tx, suspense ? [collectionId, suspense.id] : [collectionId]);
+  // A bank's reversal froze some of it: the whole balance moves, and the recovery finds it in suspense.
+  await releaseReversalHoldsOn(tx, collectionId, now);
   let left = (await getBalance(tx, collectionId)).posted;
   const parked: InboundException[] = [];
   if (left.isZero()) return parked;

@@ -18,6 +18,7 @@ import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
 import { matchedByNoOtherItemSql, ownLineOnNoStatementSql, paidTwiceSql, payoutWillExplainLineSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
 import { bankLineLockKey, lockCreditMoney } from './parked-statement-credit';
+import { releaseReversalHold } from './reversal-hold';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
@@ -250,6 +251,8 @@ async function postResolution(
   const escrow = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
   const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
   if (!escrow || !suspense) throw new Error(`the platform has no ${currency} escrow bank or suspense account`);
+  // The amount frozen in the credited account since the import is released, and taken back below if recovered.
+  if (item.kind === 'INBOUND_CREDIT_REVERSAL') await releaseReversalHold(tx, item.id, now);
   const recovered = rule === 'RECONCILIATION_RECOVERED' ? await recoverySourceOf(tx, item, line) : null;
   const entries =
     rule === 'RECONCILIATION_PARKED'
