@@ -70,6 +70,10 @@ async function awaitRequest(run: PayoutRun): Promise<boolean> {
   setHandler(requestBalancePayoutUpdate, (args) => open(() => personWaiting.requestBalancePayout({ ...args, payoutId: run.payoutId, at: new Date() })));
   setHandler(approveRefundUpdate, (args) => open(() => personWaiting.approveRefund({ ...args, payoutId: run.payoutId, at: new Date() })));
   await condition(() => opened || refused, REQUEST_WAIT_MS);
+  // A refusal decides nothing while another request is still being checked (a twin under the same
+  // key, with another body, refused before the first is answered): that one may yet open the
+  // payout, which must then be sent, not left in transit by a run that has ended.
+  if (!opened) await condition(allHandlersFinished);
   return opened;
 }
 
