@@ -71,8 +71,10 @@ export const PERMISSIONS = {
   CONFIRM_FINANCING_APPROVAL: { userRoles: ['CHECKER', 'ADMIN'], who: 'a CHECKER or ADMIN', doing: 'confirm the approval of a financing' },
   RETRY_PAYOUT: { userRoles: DECIDERS, who: 'a MAKER, CHECKER or ADMIN', doing: 'retry payouts' },
   // Money leaving to the party's own registered account: not among the four-eyes actions of
-  // DESIGN §3 (changing that account is the sensitive act), so one person of the party.
-  WITHDRAW_SETTLEMENT_BALANCE: { partyRoles: ['SUPPLIER'], userRoles: ['MAKER', 'ADMIN'], who: "a supplier's MAKER or ADMIN", doing: 'withdraw its settlement balance' },
+  // DESIGN §3 (changing that account is the sensitive act), so one person of the party. Any party
+  // that has a settlement account (a supplier, or a voucher holder paid its share at maturity,
+  // whatever its roles): the use case asks the ledger.
+  WITHDRAW_SETTLEMENT_BALANCE: { userRoles: ['MAKER', 'ADMIN'], who: 'a MAKER or ADMIN of a party with a settlement account (a supplier, or a voucher holder)', doing: 'withdraw its settlement balance' },
   SWEEP_FEE_INCOME: { partyRoles: ['PLATFORM'], userRoles: ['MAKER', 'ADMIN'], who: 'a platform operator with the MAKER or ADMIN role', doing: "sweep fee income to the platform's bank account" },
   REGISTER_PAYOUT_ACCOUNT: { userRoles: ['ADMIN'], who: "the party's ADMIN", doing: 'propose a payout bank account' },
   DECIDE_PAYOUT_ACCOUNT: { userRoles: ['ADMIN', 'CHECKER'], who: "a second ADMIN or CHECKER of the party", doing: 'approve or reject a proposed payout bank account' },
