@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentPayoutAccount } from '../prisma/stores/payout-account-store';
+import { currentPayoutAccount, decidePayoutAccount } from '../prisma/stores/payout-account-store';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { rowId } from '../test/support/global-ids';
 import { createActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
 
@@ -37,6 +38,7 @@ describe('a payout account change approved and cooling off', () => {
     const admin = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'], legalName: NAME });
     const checker = await createActor(db.prisma, { partyId: admin.partyId, userRoles: ['CHECKER'] });
     const otherChecker = await createActor(db.prisma, { partyId: admin.partyId, userRoles: ['CHECKER', 'ADMIN'] });
+    const operator = await createActor(db.prisma, { partyRoles: ['PLATFORM'], userRoles: ['ADMIN'] });
     const inEffect = await registerBankAccount(db.prisma, await actorOf(db.prisma, admin), admin.partyId, { accountName: NAME, accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' });
 
     // A new account in the party's own name is proposed and approved: it cools off for 24 hours.
@@ -51,5 +53,26 @@ describe('a payout account change approved and cooling off', () => {
     expect(stopped).toMatchObject({ __typename: 'PartyBankAccount', status: 'REJECTED' });
     // Payouts after the cooling-off period still go to the account that was in effect.
     expect((await currentPayoutAccount(db.prisma, admin.partyId, new Date(effectiveFrom.getTime() + 60_000)))?.id).toBe(inEffect.id);
+    // The row keeps who approved it and who stopped it; the operators are told it is stopped.
+    const row = await db.prisma.partyBankAccount.findUniqueOrThrow({ where: { id: rowId(proposed.id) } });
+    expect({ decidedBy: row.decidedByUserId, stoppedBy: row.stoppedByUserId, effectiveFrom: row.effectiveFrom?.toISOString() }).toEqual({ decidedBy: checker.userId, stoppedBy: otherChecker.userId, effectiveFrom: effectiveFrom.toISOString() });
+    expect(await db.prisma.notification.findMany({ where: { partyId: operator.partyId }, select: { subject: true }, orderBy: { createdAt: 'asc' } })).toEqual([
+      { subject: `收款账户变更 ${NAME} / Payout account changed: ${NAME}` },
+      { subject: `收款账户变更已撤销 ${NAME} / Payout account change stopped: ${NAME}` },
+    ]);
+  });
+
+  it('cannot be stopped once in effect: another account is proposed instead', async () => {
+    const admin = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], userRoles: ['ADMIN'], legalName: NAME });
+    const checker = await createActor(db.prisma, { partyId: admin.partyId, userRoles: ['CHECKER'] });
+    await registerBankAccount(db.prisma, await actorOf(db.prisma, admin), admin.partyId, { accountName: NAME, accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' });
+    const proposed = await api.call(admin.token, REGISTER, { input: { accountName: NAME, accountNumber: '6217000011112222789', bankName: '招商银行深圳分行' } });
+    const approved = await api.call(checker.token, APPROVE, { id: proposed.id });
+    const afterEffect = new Date(new Date(approved.effectiveFrom).getTime() + 1);
+    await expect(decidePayoutAccount(db.prisma, await actorOf(db.prisma, admin), rowId(proposed.id), false, 24 * 3_600_000, afterEffect)).rejects.toMatchObject({
+      code: 'WRONG_STATE',
+      message: expect.stringContaining('propose another account to replace it'),
+    });
+    expect((await currentPayoutAccount(db.prisma, admin.partyId, afterEffect))?.accountNumber).toBe('6217000011112222789');
   });
 });

@@ -55,6 +55,12 @@ export async function proposePayoutAccount(prisma: PrismaClient, actor: Actor, i
  * A second user of the same party decides a proposal. Approved, the account takes effect at once
  * when the party has none, else after `coolingOffMs`; the funders financing the party and every
  * operator are told which account (masked) and from when. Rejected, nothing changes.
+ *
+ * An approved change still cooling off can be rejected too (stopped): by any user of the party
+ * who may decide, the approver and the proposer included, as stopping only keeps payouts where
+ * they go. The row is REJECTED, keeping who approved it, with who stopped it and when; payouts
+ * never went to it (it was not in effect yet, asked under the party's lock that payouts take), and
+ * those told of the change are told it is stopped.
  */
 export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, coolingOffMs: number, now = new Date(), requestKey: string | null = null): Promise<PartyBankAccount> {
   return runTransaction(prisma, async (tx) => {
@@ -65,19 +71,25 @@ export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id
     const row = await tx.partyBankAccount.findUniqueOrThrow({ where: { id } });
     // A repeat of the request that decided it (the key names the caller and the decision): the first answer.
     if (requestKey !== null && row.decisionRequestKey === requestKey) return row;
+    if (!approve && row.status === 'APPROVED' && row.retiredAt === null && row.effectiveFrom !== null && row.effectiveFrom > now) {
+      const stopped = await tx.partyBankAccount.update({ where: { id }, data: { status: 'REJECTED', stoppedByUserId: actor.userId, stoppedAt: now, decisionRequestKey: requestKey } });
+      await tellOfChange(tx, party, stopped, row.effectiveFrom, 'stopped');
+      return stopped;
+    }
+    if (row.status === 'APPROVED') throw new WrongStateError(`the payout account is APPROVED and in effect since ${row.effectiveFrom?.toISOString() ?? 'its approval'}: propose another account to replace it`, row.status);
     if (row.status !== 'PROPOSED') throw new WrongStateError(`the payout account is ${row.status}: there is no proposal to decide`, row.status);
     assertFourEyes(row.createdByUserId, actor, 'the user who proposed a payout account cannot approve it: a second user of the party must');
     if (!approve) return tx.partyBankAccount.update({ where: { id }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
     const replacing = await tx.partyBankAccount.findFirst({ where: { partyId: party.id, status: 'APPROVED', retiredAt: null } });
     const effectiveFrom = replacing ? new Date(now.getTime() + coolingOffMs) : now;
     const approved = await tx.partyBankAccount.update({ where: { id }, data: { status: 'APPROVED', effectiveFrom, decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
-    if (replacing) await tellOfChange(tx, party, approved, effectiveFrom);
+    if (replacing) await tellOfChange(tx, party, approved, effectiveFrom, 'approved');
     return approved;
   });
 }
 
-/** The funders that finance the party (through a program it is enrolled in) and every operator party. */
-async function tellOfChange(tx: Tx, party: { id: string; legalName: string }, account: PartyBankAccount, effectiveFrom: Date): Promise<void> {
+/** The funders that finance the party (through a program it is enrolled in) and every operator party: of a change approved, or stopped. */
+async function tellOfChange(tx: Tx, party: { id: string; legalName: string }, account: PartyBankAccount, effectiveFrom: Date, what: 'approved' | 'stopped'): Promise<void> {
   const funders = await tx.creditLimit.findMany({ where: { supplierPartyId: party.id }, select: { funderPartyId: true } });
   const recipients = [...funders.map((row) => row.funderPartyId), ...(await operatorPartyIds(tx))];
   const masked = maskBankAccountNumber(account.accountNumber);
@@ -85,11 +97,17 @@ async function tellOfChange(tx: Tx, party: { id: string; legalName: string }, ac
   await notifyParties(
     tx,
     recipients,
-    {
-      kind: 'PAYOUT_ACCOUNT_CHANGED',
-      subject: `收款账户变更 ${party.legalName} / Payout account changed: ${party.legalName}`,
-      body: `${party.legalName} 的收款账户将于 ${from} 起变更为 ${account.bankName} ${masked}（户名 ${account.accountName}）。在此之前款项仍付至原账户；如非本人操作，请立即联系平台。${party.legalName}'s payouts go to ${account.bankName} ${masked} (in the name of ${account.accountName}) from ${from}; until then they go to the account in effect. If this change is unexpected, tell the platform now.`,
-    },
-    `payout-account:${account.id}:changed`,
+    what === 'approved'
+      ? {
+          kind: 'PAYOUT_ACCOUNT_CHANGED',
+          subject: `收款账户变更 ${party.legalName} / Payout account changed: ${party.legalName}`,
+          body: `${party.legalName} 的收款账户将于 ${from} 起变更为 ${account.bankName} ${masked}（户名 ${account.accountName}）。在此之前款项仍付至原账户；如非本人操作，请立即联系平台。${party.legalName}'s payouts go to ${account.bankName} ${masked} (in the name of ${account.accountName}) from ${from}; until then they go to the account in effect. If this change is unexpected, tell the platform now.`,
+        }
+      : {
+          kind: 'PAYOUT_ACCOUNT_CHANGED',
+          subject: `收款账户变更已撤销 ${party.legalName} / Payout account change stopped: ${party.legalName}`,
+          body: `${party.legalName} 原定于 ${from} 起变更为 ${account.bankName} ${masked} 的收款账户变更已被撤销，款项仍付至原账户。The change of ${party.legalName}'s payouts to ${account.bankName} ${masked}, due from ${from}, was stopped by the party: payouts keep going to the account in effect.`,
+        },
+    `payout-account:${account.id}:${what === 'approved' ? 'changed' : 'stopped'}`,
   );
 }

@@ -340,7 +340,8 @@ builder.mutationFields((t) => ({
   }),
   rejectPayoutAccount: t.prismaField({
     type: 'PartyBankAccount',
-    description: "Rejects your party's proposed payout account (a second ADMIN or CHECKER of the party). Nothing changes.",
+    description:
+      "Rejects your party's proposed payout account (a second ADMIN or CHECKER of the party), or stops an approved change still cooling off (any ADMIN or CHECKER of the party; funders and operators are told). Payouts keep going to the account in effect.",
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
