@@ -3,16 +3,14 @@ import { BankSimulator } from '../bank/simulator/bank-simulator';
 import { addDays, businessDateOf } from '../domain/business-date';
 import { ensurePlatformAccounts } from '../prisma/stores/chart-of-accounts';
 import { registerBankAccount } from '../prisma/stores/disbursement-store';
-import { recordInboundCredit } from '../prisma/stores/inbound-store';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { finishVoucherDistribution, planVoucherDistribution, postVoucherDistributionBatch } from '../prisma/stores/voucher-distribution-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { createFinancingParties, type FinancingParties } from '../test/support/financings';
 import { testLogger } from '../test/support/logger';
 import { createActor } from '../test/support/parties';
 import { actorOf } from '../test/support/receivables';
-import { createVoucherFixture } from '../test/support/voucher-fixture';
+import { createVoucherFixture, issuerPaysVoucher } from '../test/support/voucher-fixture';
 import { settlementPosted, VOUCHER_PROGRAM_TERMS } from '../test/support/voucher-parties';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
 import { createVoucherPaymentActivities } from '../workflows/activities/voucher-payment-activities';
@@ -66,19 +64,7 @@ describe("a voucher holder that is not a supplier, keeping its share in its sett
       dueDate: addDays(businessDateOf(new Date()), 60),
       root: { key: 'H', holderPartyId: holder.partyId, received: '400000.00' },
     });
-    const booked = await recordInboundCredit(db.prisma, {
-      bankReference: `VCH-PAY-${fixture.voucherId}`,
-      virtualAccountNumber: fixture.collectionVan,
-      amount: '400000.00',
-      currency: 'CNY',
-      payerName: '广州云海智能制造集团股份有限公司',
-      payerAccountNumber: '6222020200990011223',
-      remittanceInformation: '凭证到期兑付',
-      receivedAt: new Date(),
-    });
-    const plan = await planVoucherDistribution(db.prisma, booked.credit.id);
-    for (let batch = 0; batch < plan.batches; batch += 1) await postVoucherDistributionBatch(db.prisma, plan.distributionId, batch);
-    await finishVoucherDistribution(db.prisma, plan.distributionId);
+    const { plan } = await issuerPaysVoucher(db.prisma, fixture, '400000.00');
     // No payout account yet: the share stays in the holder's settlement account.
     const activities = createVoucherPaymentActivities({ prisma: db.prisma, logger: testLogger });
     const payouts = await activities.requestVoucherHolderPayouts({ distributionId: plan.distributionId, from: 0, count: 50, at: new Date() });

@@ -4,17 +4,15 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { createFinancingParties, type FinancingParties } from '../../test/support/financings';
 import { testLogger } from '../../test/support/logger';
 import { actorOf } from '../../test/support/receivables';
-import { createVoucherFixture } from '../../test/support/voucher-fixture';
+import { createVoucherFixture, issuerPaysVoucher } from '../../test/support/voucher-fixture';
 import { createVoucherHolder, VOUCHER_PROGRAM_TERMS } from '../../test/support/voucher-parties';
 import { createVoucherPaymentActivities } from '../../workflows/activities/voucher-payment-activities';
 import { requestBalancePayout } from './balance-payout-store';
 import { partyAccountCode } from './chart-of-accounts';
 import { registerBankAccount } from './disbursement-store';
-import { recordInboundCredit } from './inbound-store';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { verifyLedgerInvariants } from './ledger/invariants';
-import { finishVoucherDistribution, planVoucherDistribution, postVoucherDistributionBatch } from './voucher-distribution-store';
 
 // The holders' payouts of a voucher's maturity payment (docs/workflows/voucher-maturity.md,
 // "Payouts"): the distribution workflow asks for a slice of holders' payouts in one step, then
@@ -56,19 +54,7 @@ describe("a voucher's holder payouts when one holder has already withdrawn its s
     await registerBankAccount(db.prisma, admin, a.partyId, { accountName: '佛山二级甲有限公司', accountNumber: '6222020200112233002', bankName: '中国工商银行佛山分行' });
 
     // The issuer pays in full; the plan, its batches and its end are posted.
-    const booked = await recordInboundCredit(db.prisma, {
-      bankReference: `VCH-PAY-${fixture.voucherId}`,
-      virtualAccountNumber: fixture.collectionVan,
-      amount: '1000000.00',
-      currency: 'CNY',
-      payerName: '广州云海智能制造集团股份有限公司',
-      payerAccountNumber: '6222020200990011223',
-      remittanceInformation: '凭证到期兑付',
-      receivedAt: new Date(),
-    });
-    const plan = await planVoucherDistribution(db.prisma, booked.credit.id);
-    for (let batch = 0; batch < plan.batches; batch += 1) await postVoucherDistributionBatch(db.prisma, plan.distributionId, batch);
-    const finished = await finishVoucherDistribution(db.prisma, plan.distributionId);
+    const { plan, finished } = await issuerPaysVoucher(db.prisma, fixture, '1000000.00');
     expect(finished.holderPayouts.map((row) => [row.partyId, row.amount])).toEqual([
       [t1.partyId, '400000.00'],
       [a.partyId, '600000.00'],

@@ -3,8 +3,10 @@ import { transfer } from '../../domain/ledger-rules';
 import { Decimal, type Currency } from '../../domain/money';
 import type { PrismaClient } from '../../prisma/client';
 import { dateColumn, type IsoDate } from '../../domain/business-date';
+import { recordInboundCredit } from '../../prisma/stores/inbound-store';
 import { postTransaction } from '../../prisma/stores/ledger/postings';
 import { runTransaction } from '../../prisma/stores/run-transaction';
+import { finishVoucherDistribution, planVoucherDistribution, postVoucherDistributionBatch } from '../../prisma/stores/voucher-distribution-store';
 import { openClaimAccount, openCollectionAccount, openIssuedAccount } from '../../prisma/stores/voucher-store';
 import { formatPartNumber } from '../../domain/voucher-rules';
 
@@ -111,4 +113,24 @@ export async function createVoucherFixture(
   const parts: VoucherFixture['parts'] = {};
   for (const part of flat) parts[part.spec.key] = { id: part.id, partNumber: part.partNumber, claimAccountId: part.claimAccountId, held: part.held.toFixed(2), holderPartyId: part.spec.holderPartyId };
   return { voucherId, voucherNumber, collectionAccountId: collection.id, collectionVan: collection.virtualAccountNumber!, issuedAccountId: issued.id, parts };
+}
+
+/**
+ * The issuer pays `amount` into the voucher's collection account now (the feed books it), and the
+ * payment is shared out as the distribution workflow does it: the plan, each batch, the end.
+ */
+export async function issuerPaysVoucher(prisma: PrismaClient, fixture: VoucherFixture, amount: string) {
+  const booked = await recordInboundCredit(prisma, {
+    bankReference: `VCH-PAY-${fixture.voucherId}`,
+    virtualAccountNumber: fixture.collectionVan,
+    amount,
+    currency: 'CNY',
+    payerName: '广州云海智能制造集团股份有限公司',
+    payerAccountNumber: '6222020200990011223',
+    remittanceInformation: '凭证到期兑付',
+    receivedAt: new Date(),
+  });
+  const plan = await planVoucherDistribution(prisma, booked.credit.id);
+  for (let batch = 0; batch < plan.batches; batch += 1) await postVoucherDistributionBatch(prisma, plan.distributionId, batch);
+  return { plan, finished: await finishVoucherDistribution(prisma, plan.distributionId) };
 }
