@@ -150,6 +150,12 @@ export function assertProceedsLeftToPayAgain(financing: Pick<Financing, 'status'
  * (DISBURSED, PAYOUT_FAILED), under the financing's row lock; a refund that fails or comes back
  * makes its inbound exception OPEN again, holding what came back to suspense.
  */
+/** When the payout's money went out of the ledger's source (its in-transit posting), or its creation. */
+async function goneOutAt(tx: Tx, payout: Payout): Promise<Date> {
+  const posting = payout.inTransitTransactionId ? await tx.ledgerTransaction.findUnique({ where: { id: payout.inTransitTransactionId }, select: { effectiveAt: true } }) : null;
+  return posting && posting.effectiveAt > payout.createdAt ? posting.effectiveAt : payout.createdAt;
+}
+
 export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
   return runTransaction(
     prisma,
@@ -168,61 +174,67 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
       const reference = payout.payoutReference;
       const metadata = financing ? { financingId: financing.id, payoutReference: reference } : { payoutId: payout.id, purpose: payout.purpose, partyId: payout.partyId, payoutReference: reference };
       const open = (PAYOUT_OPEN_STATUSES as readonly string[]).includes(payout.status);
-      const moveFinancingTo = async (to: 'DISBURSED' | 'PAYOUT_FAILED', reason: string) => {
-        if (financing) await moveFinancing(tx, financing, to, reason, now);
+      const moveFinancingTo = async (to: 'DISBURSED' | 'PAYOUT_FAILED', reason: string, at: Date) => {
+        if (financing) await moveFinancing(tx, financing, to, reason, at);
       };
+      // What the bank did is dated by the bank's own time in its answer (or, on a statement, the
+      // line's value date), never before `floor` nor after `now`: a question asked late, after a
+      // cut-off, never makes a payment late nor moves it to another accounting day. Without a
+      // time from the bank, when it was learnt.
+      const outAt = await goneOutAt(tx, payout);
+      const bankTime = (at: Date | null | undefined, floor: Date) => (at ? new Date(Math.min(now.getTime(), Math.max(at.getTime(), floor.getTime()))) : now);
 
-      const settle = async () => {
+      const settle = async (at: Date) => {
         const posted = await postTransaction(tx, {
           idempotencyKey: `payout:${reference}:settled`,
           code: 'PAYOUT_SETTLED',
-          // Dated at the business time the outcome was learnt (the payout's settledAt), not by the
-          // database's clock: otherwise the escrow's day and the payout's day can differ across a cut-off.
-          effectiveAt: now,
+          // Dated at the business time the bank paid it (the payout's settledAt), not by the
+          // database's clock: otherwise the escrow's day and the payout's day can differ across a
+          // cut-off; in the first open instant when that accounting day is closed.
+          effectiveAt: at,
           inOpenDay: true,
           metadata,
           entries: postingEntries('PAYOUT_SETTLED', amount, currency, { payoutInTransit: accounts.payoutInTransit, escrowBank: accounts.escrowBank }),
         });
-        await moveFinancingTo('DISBURSED', `payout ${reference} settled by the bank`);
-        return { status: 'SETTLED' as const, settledAt: now, settledTransactionId: posted.transactionId };
+        await moveFinancingTo('DISBURSED', `payout ${reference} settled by the bank`, at);
+        return { status: 'SETTLED' as const, settledAt: at, settledTransactionId: posted.transactionId };
       };
-      const fail = async (reason: string) => {
+      const fail = async (reason: string, at: Date) => {
         const posted = await postTransaction(tx, {
           idempotencyKey: `payout:${reference}:reversed`,
           code: 'PAYOUT_REVERSED',
-          effectiveAt: now,
+          effectiveAt: at,
           inOpenDay: true,
           metadata,
           entries: postingEntries('PAYOUT_REVERSED', amount, currency, { payoutInTransit: accounts.payoutInTransit, source: accounts.source }),
         });
-        await moveFinancingTo('PAYOUT_FAILED', `payout ${reference} failed: ${reason}`);
+        await moveFinancingTo('PAYOUT_FAILED', `payout ${reference} failed: ${reason}`, at);
         if (payout.purpose === 'REFUND') await reopenRefundedException(tx, payout, amount, `refund ${reference} failed: ${reason}`);
-        return { status: 'FAILED' as const, failedAt: now, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId };
+        return { status: 'FAILED' as const, failedAt: at, failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId };
       };
 
       let data: Parameters<typeof tx.payout.update>[0]['data'] = {};
       if (outcome.kind === 'TIMEOUT') {
         if (payout.status === 'SUBMITTED') data = { status: 'UNKNOWN' };
       } else if (outcome.kind === 'REJECTED') {
-        if (open) data = await fail(`the bank refused the instruction: ${outcome.reason}`);
+        if (open) data = await fail(`the bank refused the instruction: ${outcome.reason}`, now);
       } else {
         const { view } = outcome;
         const bankReference = view.bankReference ?? payout.bankReference;
         if (view.status === 'PENDING' && open) data = { status: 'PENDING', bankReference };
-        if (view.status === 'SETTLED' && open) data = { ...(await settle()), bankReference };
-        if (view.status === 'FAILED' && open) data = { ...(await fail(view.failureReason ?? 'no reason given')), bankReference };
+        if (view.status === 'SETTLED' && open) data = { ...(await settle(bankTime(view.settledAt, outAt))), bankReference };
+        if (view.status === 'FAILED' && open) data = { ...(await fail(view.failureReason ?? 'no reason given', bankTime(view.failedAt, outAt))), bankReference };
         if (view.status === 'RETURNED' && payout.status !== 'RETURNED' && payout.status !== 'FAILED') {
           const returned = returnedAmountOf(view, payout);
-          if (open) data = await settle();
+          const settledAt = open ? bankTime(view.settledAt, outAt) : (payout.settledAt ?? now);
+          if (open) data = await settle(settledAt);
           const reason = view.returnReason ?? 'no reason given';
-          // A statement dates the return by the bank's value date, not by when the import found it,
-          // but never before the payout settled (a return the bank made on its settlement day, whose
-          // value date begins before it) nor after `now` (a value date ahead of the import). Its
-          // posting is dated then too, or at the first open instant when that accounting day is
-          // closed (inOpenDay).
-          const settledAt = payout.settledAt ?? now;
-          const valueAt = outcome.kind === 'STATEMENT' && view.returnedAt ? view.returnedAt : now;
-          const returnedAt = new Date(Math.min(now.getTime(), Math.max(valueAt.getTime(), settledAt.getTime())));
+          // Dated by the bank's time of the return (a statement's: the line's value date, however
+          // much later the import found it), but never before the payout settled (a return the
+          // bank made on its settlement day, whose value date begins before it) nor after `now` (a
+          // value date ahead of the import). Its posting is dated then too, or at the first open
+          // instant when that accounting day is closed (inOpenDay).
+          const returnedAt = bankTime(view.returnedAt, settledAt);
           const posted = await postTransaction(tx, {
             idempotencyKey: `payout:${reference}:returned`,
             code: 'PAYOUT_RETURNED',
@@ -232,7 +244,9 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
             entries: postingEntries('PAYOUT_RETURNED', returned, currency, { escrowBank: accounts.escrowBank, source: accounts.source }),
           });
           const part = returned.eq(amount) ? '' : ` in part (${formatAmount(returned, currency)} of ${formatAmount(amount, currency)} ${currency}; the rest stays paid)`;
-          await moveFinancingTo('PAYOUT_FAILED', `payout ${reference} returned by the beneficiary's bank${part}: ${reason}`);
+          // The financing's history records when the platform learnt of it: a return found days later
+          // follows what the financing did meanwhile.
+          await moveFinancingTo('PAYOUT_FAILED', `payout ${reference} returned by the beneficiary's bank${part}: ${reason}`, now);
           if (payout.purpose === 'REFUND') await reopenRefundedException(tx, payout, returned, `refund ${reference} returned by the payer's bank${part}: ${reason}`);
           data = { ...data, status: 'RETURNED', returnedAt, returnedAmount: formatAmount(returned, currency), failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
         }
