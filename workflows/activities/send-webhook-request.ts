@@ -65,12 +65,21 @@ export function sendWebhookRequest(request: WebhookRequest): Promise<WebhookResp
   };
   const started = performance.now();
   const latency = () => Math.round(performance.now() - started);
-  return new Promise((resolve) => {
+  return new Promise((settle) => {
+    // The whole request has WEBHOOK_REQUEST_TIMEOUT_MS, however slowly a receiver trickles its
+    // answer (the socket's own timeout is an idle one, which every byte resets); the first outcome wins.
+    let settled = false;
+    const resolve = (response: WebhookResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      settle(response);
+    };
     const transport = url.protocol === 'https:' ? https : http;
     // A literal address in the URL is not looked up: check it here as the lookup would.
     const literal = url.hostname.replace(/^\[|\]$/g, '');
     if (/^[\d.]+$|:/.test(literal) && !isAllowedAddress(literal, request.policy)) {
-      resolve({ statusCode: null, latencyMs: 0, succeeded: false, error: `${literal} is a private, loopback or link-local address` });
+      settle({ statusCode: null, latencyMs: 0, succeeded: false, error: `${literal} is a private, loopback or link-local address` });
       return;
     }
     const outgoing = transport.request(url, { method: 'POST', headers, lookup: checkedLookup(request.policy), timeout: WEBHOOK_REQUEST_TIMEOUT_MS }, (response) => {
@@ -88,6 +97,10 @@ export function sendWebhookRequest(request: WebhookRequest): Promise<WebhookResp
       response.on('close', finish);
     });
     outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${WEBHOOK_REQUEST_TIMEOUT_MS} ms`)));
+    const deadline = setTimeout(() => {
+      resolve({ statusCode: null, latencyMs: latency(), succeeded: false, error: `no whole answer within ${WEBHOOK_REQUEST_TIMEOUT_MS} ms` });
+      outgoing.destroy();
+    }, WEBHOOK_REQUEST_TIMEOUT_MS);
     outgoing.on('error', (error) => resolve({ statusCode: null, latencyMs: latency(), succeeded: false, error: error.message }));
     outgoing.end(request.body);
   });
