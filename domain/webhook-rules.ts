@@ -47,6 +47,10 @@ export function parseWebhookUrl(text: string, policy: WebhookUrlPolicy): URL {
   } catch {
     throw ValidationError.field(path, 'not a URL', 'WEBHOOK_URL_INVALID');
   }
+  // What is kept and called is the URL as parsed: percent-encoding can make it several times longer.
+  if (url.href.length > WEBHOOK_URL_LENGTH_MAX) {
+    throw ValidationError.field(path, `a webhook URL has at most ${WEBHOOK_URL_LENGTH_MAX} characters once encoded; this one has ${url.href.length}`, 'WEBHOOK_URL_INVALID');
+  }
   if (url.username || url.password) throw ValidationError.field(path, 'a webhook URL carries no credentials: authenticate requests by their signature', 'WEBHOOK_URL_INVALID');
   if (url.hash) throw ValidationError.field(path, 'a webhook URL has no fragment', 'WEBHOOK_URL_INVALID');
   const host = hostAddress(url.hostname);

@@ -45,7 +45,10 @@ function checkedLookup(policy: WebhookUrlPolicy): LookupFunction {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
       const refused = addresses.find((entry) => !isAllowedAddress(entry.address, policy));
-      if (refused || addresses.length === 0) return callback(Object.assign(new Error(`${hostname} resolves to ${refused?.address ?? 'nothing'}, a private, loopback or link-local address`), { code: 'WEBHOOK_URL_PRIVATE' }), '', 0);
+      // The address itself is not said: the answer is kept in the party's delivery log, and what a
+      // name resolves to inside the platform's network is the platform's to know.
+      const reason = addresses.length === 0 ? 'resolves to no address' : 'resolves to a private, loopback or link-local address';
+      if (refused || addresses.length === 0) return callback(Object.assign(new Error(`${hostname} ${reason}`), { code: 'WEBHOOK_URL_PRIVATE' }), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, addresses);
       callback(null, addresses[0]!.address, addresses[0]!.family);
     });
