@@ -83,6 +83,18 @@ export async function awaitingPayoutRetry(db: Tx | PrismaClient, supplierPartyId
   return (await proceedsAwaitingRetry(db, { supplierPartyId, currency })).reduce((sum, row) => sum.plus(row.awaiting), new Decimal(0));
 }
 
+/**
+ * What can leave an account now: its available balance, less, for a supplier's settlement
+ * account, the proceeds waiting there for a payout's retry (spoken for). Asked under the
+ * account's lock by a caller that moves the money.
+ */
+export async function spendableOf(db: Tx | PrismaClient, accountId: string, currency: Currency): Promise<{ available: Decimal; awaiting: Decimal; room: Decimal }> {
+  const account = await db.ledgerAccount.findUniqueOrThrow({ where: { id: accountId }, select: { purpose: true, ownerPartyId: true } });
+  const available = (await getBalance(db, accountId)).available;
+  const awaiting = account.purpose === 'SUPPLIER_SETTLEMENT' && account.ownerPartyId ? await awaitingPayoutRetry(db, account.ownerPartyId, currency) : new Decimal(0);
+  return { available, awaiting, room: withdrawable(available, awaiting) };
+}
+
 export interface WithdrawableBalance {
   currency: Currency;
   available: Decimal;
@@ -94,9 +106,8 @@ export interface WithdrawableBalance {
 export async function withdrawableBalance(prisma: PrismaClient, partyId: string, currency: Currency): Promise<WithdrawableBalance | null> {
   const account = await findAccountByCode(prisma, partyAccountCode(partyId, 'SUPPLIER_SETTLEMENT', currency));
   if (!account) return null;
-  const available = (await getBalance(prisma, account.id)).available;
-  const awaiting = await awaitingPayoutRetry(prisma, partyId, currency);
-  return { currency, available, awaitingPayoutRetry: awaiting, withdrawable: withdrawable(available, awaiting) };
+  const { available, awaiting, room } = await spendableOf(prisma, account.id, currency);
+  return { currency, available, awaitingPayoutRetry: awaiting, withdrawable: room };
 }
 
 async function accountIdOf(tx: Tx, code: string): Promise<string | null> {
@@ -148,9 +159,7 @@ async function openBalancePayout(tx: Tx, actor: Actor, request: BalancePayoutReq
 
   // The ledger's global order (by id), before the balance is read: what is checked is what the posting meets.
   await tx.$queryRaw`SELECT id FROM ledger_account WHERE id IN (${source}::uuid, ${inTransit}::uuid) ORDER BY id FOR UPDATE`;
-  const available = (await getBalance(tx, source)).available;
-  const awaiting = purpose === 'WITHDRAWAL' ? await awaitingPayoutRetry(tx, party.id, currency) : new Decimal(0);
-  const room = withdrawable(available, awaiting);
+  const { available, awaiting, room } = await spendableOf(tx, source, currency);
   const amount = checked.amount ?? room;
   if (amount.lte(0)) throw new LimitExceededError('EXCEEDS_AVAILABLE_BALANCE', `there is nothing to ${purpose === 'WITHDRAWAL' ? 'withdraw' : 'sweep'} in ${currency}`);
   if (amount.gt(room)) {

@@ -1,5 +1,4 @@
 import type { Actor } from '../../domain/actor';
-import { withdrawable } from '../../domain/balance-payout-rules';
 import { startOfBusinessDate, isoDateOfColumn } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertFourEyes } from '../../domain/four-eyes';
@@ -9,11 +8,10 @@ import { validateReason } from '../../domain/receivable-rules';
 import { bankEffectOf } from '../../domain/reconciliation-report';
 import { assertConfirmedEffect, resolutionRuleOf, type ResolutionKind, type ResolutionRule } from '../../domain/reconciliation-resolution';
 import { Prisma, type BankStatementLine, type InboundException, type PrismaClient, type ReconciliationItem, type ReconciliationResolution } from '../client';
-import { awaitingPayoutRetry } from './balance-payout-store';
+import { spendableOf } from './balance-payout-store';
 import { ensureReconciliationAccounts, platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
-import { getBalance } from './ledger/balances';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
 import { matchedByNoOtherItemSql, ownLineOnNoStatementSql, paidTwiceSql, payoutWillExplainLineSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
@@ -386,12 +384,8 @@ async function recoverySourceOf(tx: Tx, item: ReconciliationItem, line: BankStat
  * above them, so that the retry can still pay them out; asked under the account's lock.
  */
 async function refuseRecoveringProceeds(tx: Tx, accountId: string, amount: Decimal, currency: Currency): Promise<void> {
-  const account = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: accountId }, select: { purpose: true, ownerPartyId: true } });
-  if (account.purpose !== 'SUPPLIER_SETTLEMENT' || !account.ownerPartyId) return;
-  const available = (await getBalance(tx, accountId)).available;
-  const awaiting = await awaitingPayoutRetry(tx, account.ownerPartyId, currency);
-  const room = withdrawable(available, awaiting);
-  if (amount.gt(room)) {
+  const { available, awaiting, room } = await spendableOf(tx, accountId, currency);
+  if (awaiting.gt(0) && amount.gt(room)) {
     throw new LimitExceededError(
       'EXCEEDS_AVAILABLE_BALANCE',
       `the account the reversed credit reached holds ${formatAmount(available, currency)} ${currency}, of which ${formatAmount(awaiting, currency)} waits to be paid out again for a failed or returned disbursement (retryPayout): ${formatAmount(room, currency)} can be recovered, not ${formatAmount(amount, currency)}; write the shortage off or recover it later`,

@@ -1,11 +1,9 @@
-import { withdrawable } from '../../domain/balance-payout-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import type { PrismaClient } from '../client';
-import { awaitingPayoutRetry } from './balance-payout-store';
+import { spendableOf } from './balance-payout-store';
 import { platformAccountCode } from './chart-of-accounts';
 import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
-import { getBalance } from './ledger/balances';
 import { reserveHold, voidHold } from './ledger/holds';
 import { lockAccounts } from './ledger/locks';
 import { runTransaction, type Tx } from './run-transaction';
@@ -50,12 +48,10 @@ export async function holdReversedCredits(prisma: PrismaClient, statementId: str
       async (tx) => {
         const escrow = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
         if (!escrow) throw new Error(`the platform has no ${currency} escrow bank account`);
-        const account = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: reversal.accountId }, select: { purpose: true, ownerPartyId: true, closedAt: true } });
+        const account = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: reversal.accountId }, select: { closedAt: true } });
         if (account.closedAt) return false;
         await lockAccounts(tx, [reversal.accountId, escrow.id]);
-        const available = (await getBalance(tx, reversal.accountId)).available;
-        const room = account.purpose === 'SUPPLIER_SETTLEMENT' && account.ownerPartyId ? withdrawable(available, await awaitingPayoutRetry(tx, account.ownerPartyId, currency)) : available;
-        const amount = Decimal.min(toDecimal(reversal.amount), room);
+        const amount = Decimal.min(toDecimal(reversal.amount), (await spendableOf(tx, reversal.accountId, currency)).room);
         if (amount.lte(0)) return false;
         await reserveHold(
           tx,
