@@ -10,6 +10,7 @@ import {
   penaltyDaysToCharge,
   penaltyOwedOn,
   penaltyOwedThrough,
+  recourseOn,
   totalOutstanding,
   waterfallOrder,
   type Outstanding,
@@ -692,10 +693,16 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
     if (more) throw new WrongStateError('money in the collection account still waits to be allocated by value date: recourse is claimed after it is', book.financing.status);
     await chargeThrough(book, today);
     const { financing, tx, currency, accounts } = book;
-    const owed = totalOutstanding(outstandingOf(financing));
+    // The claim belongs to the recourse day, however late the step that makes it: it takes what
+    // was owed through that day, and the penalty charged for the days after it on what it pays is
+    // reversed by its allocation, valued that day, as for any late credit.
+    const recourseDay = book.terms.recourseAfterDays === null ? today : recourseOn(isoDateOfColumn(financing.dueDate), book.terms.recourseAfterDays);
+    const claimDay = daysBetween(recourseDay, today) > 0 ? recourseDay : today;
+    const outstanding = outstandingOf(financing);
+    const owed = totalOutstanding(outstanding).minus(Decimal.min(penaltyChargedAfter(book, owedThroughOf(book, claimDay)), outstanding.penalty));
     const already = await tx.repaymentAllocation.findUnique({ where: { idempotencyKey: recourseAllocationKey(financingId) } });
     if (!book.terms.recourse || already || owed.isZero() || !SERVICING.includes(financing.status)) {
-      return { claimed: storedAmount(financing.recourseClaimed, currency), outstandingAfter: formatAmount(owed, currency) };
+      return { claimed: storedAmount(financing.recourseClaimed, currency), outstandingAfter: formatAmount(totalOutstanding(outstanding), currency) };
     }
     // The settlement account was locked with the others when the book was opened: two of the
     // supplier's financings claiming on the same day are served one after the other, each from
@@ -707,7 +714,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
     const others = waiting.reduce((sum, row) => (row === own ? sum : sum.plus(row.awaiting)), new Decimal(0));
     const available = (await getBalance(tx, accounts.supplierSettlement)).available.minus(others);
     const claim = Decimal.min(available, owed);
-    if (claim.lte(0)) return { claimed: formatAmount(new Decimal(0), currency), outstandingAfter: formatAmount(owed, currency) };
+    if (claim.lte(0)) return { claimed: formatAmount(new Decimal(0), currency), outstandingAfter: formatAmount(totalOutstanding(outstanding), currency) };
     // What the retry of that payout no longer pays out (proceedsAwaitingRetry reads it back).
     const netted = own ? Decimal.min(claim, own.awaiting) : new Decimal(0);
     const netting = own && netted.gt(0) ? { proceedsNetted: netted.toFixed(), nettedPayoutAttempt: own.attempt } : null;
@@ -722,7 +729,7 @@ export async function claimRecourse(prisma: PrismaClient, financingId: string, n
     });
     await tx.financing.update({ where: { id: financingId }, data: { recourseClaimed: claim.toFixed(), ...netting } });
     await reread(book);
-    const row = await allocate(book, { amount: claim, valueDate: today, idempotencyKey: recourseAllocationKey(financingId), source: 'RECOURSE', inboundCreditId: null, inboundExceptionId: null });
+    const row = await allocate(book, { amount: claim, valueDate: claimDay, idempotencyKey: recourseAllocationKey(financingId), source: 'RECOURSE', inboundCreditId: null, inboundExceptionId: null });
     return { claimed: formatAmount(claim, currency), outstandingAfter: storedAmount(row.outstandingAfter, currency) };
   });
 }
