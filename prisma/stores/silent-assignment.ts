@@ -135,3 +135,22 @@ export async function silentLimitUseByAccount(db: PrismaClient | Tx, viewer: Vie
   for (const row of rows) use.set(row.accountId, row.amount);
   return use;
 }
+
+/**
+ * The supplier limits of programs the viewer sees all of that exist only because of financings
+ * it may not know of: a voucher holder's limit, opened at its first application (a holder is not
+ * enrolled), when every financing of that holder in the program is out of the viewer's sight.
+ * Keyed `<programId>:<supplierPartyId>`. Empty for operators.
+ */
+export async function limitsOpenedOutOfSight(db: PrismaClient | Tx, viewer: Viewer, limits: { programId: string; supplierPartyId: string }[]): Promise<Set<string>> {
+  const hidden = new Set<string>();
+  if (isOperator(viewer) || limits.length === 0) return hidden;
+  const pairs = limits.map(({ programId, supplierPartyId }) => ({ programId, supplierPartyId }));
+  const [enrolled, seen] = await Promise.all([
+    db.programEnrollment.findMany({ where: { OR: pairs }, select: { programId: true, supplierPartyId: true } }),
+    db.financing.findMany({ where: { AND: [{ OR: pairs }, visibleFinancingsWhere(viewer)] }, select: { programId: true, supplierPartyId: true }, distinct: ['programId', 'supplierPartyId'] }),
+  ]);
+  const known = new Set([...enrolled, ...seen].map((row) => `${row.programId}:${row.supplierPartyId}`));
+  for (const { programId, supplierPartyId } of pairs) if (!known.has(`${programId}:${supplierPartyId}`)) hidden.add(`${programId}:${supplierPartyId}`);
+  return hidden;
+}

@@ -17,7 +17,7 @@ import { toDecimal } from '../../prisma/stores/to-decimal';
 import { ConflictError, LimitExceededError, NotFoundError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
 import type { Quote } from '../../domain/pricing';
-import { silentLimitUseByAccount } from '../../prisma/stores/silent-assignment';
+import { limitsOpenedOutOfSight, silentLimitUseByAccount } from '../../prisma/stores/silent-assignment';
 import { batchLoad } from '../batch-load';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
@@ -155,6 +155,7 @@ interface ProgramParties {
   id: string;
   funderPartyId: string;
   corePartyId: string;
+  currency: string;
 }
 
 interface CreditLimitShape {
@@ -188,7 +189,7 @@ async function programLimits(ctx: GraphQLContext, programs: ProgramParties[]): P
         const seesAll = seesAllOf(ctx, program);
         return [
           { programId: program.id, ...(seesAll ? {} : { supplierPartyId: viewerParty }) },
-          ...(seesAll ? [{ kind: 'OBLIGOR' as const, funderPartyId: program.funderPartyId, obligorPartyId: program.corePartyId }] : []),
+          ...(seesAll ? [{ kind: 'OBLIGOR' as const, funderPartyId: program.funderPartyId, obligorPartyId: program.corePartyId, currency: program.currency }] : []),
         ];
       }),
     },
@@ -199,8 +200,13 @@ async function programLimits(ctx: GraphQLContext, programs: ProgramParties[]): P
     },
     orderBy: [{ kind: 'asc' }, { accountId: 'asc' }],
   });
-  // The core enterprise sees its limits as they would be with no silent financing (silent assignment is not told).
-  const silentUse = programs.some((program) => program.corePartyId === viewerParty) ? await silentLimitUseByAccount(ctx.prisma, ctx.viewer) : new Map<string, string>();
+  // The core enterprise sees its limits as they would be with no silent financing (silent assignment
+  // is not told): what silent financings use is added back, and a voucher holder's limit that only
+  // silent financings opened is not there.
+  const asCore = programs.filter((program) => program.corePartyId === viewerParty).map((program) => program.id);
+  const silentUse = asCore.length > 0 ? await silentLimitUseByAccount(ctx.prisma, ctx.viewer) : new Map<string, string>();
+  const holderLimits = rows.filter((row) => row.kind === 'SUPPLIER' && row.programId !== null && row.supplierPartyId !== null && asCore.includes(row.programId));
+  const outOfSight = await limitsOpenedOutOfSight(ctx.prisma, ctx.viewer, holderLimits.map((row) => ({ programId: row.programId!, supplierPartyId: row.supplierPartyId! })));
   const shaped = rows.map((row) => {
     const balance = balanceOfTotals(row.accountId, row.account);
     const common = { kind: row.kind, granted: row.granted.toString(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
@@ -217,8 +223,8 @@ async function programLimits(ctx: GraphQLContext, programs: ProgramParties[]): P
       const seesAll = seesAllOf(ctx, program);
       const own = shaped.filter(
         ({ row }) =>
-          (row.programId === program.id && (seesAll || row.supplierPartyId === viewerParty)) ||
-          (seesAll && row.kind === 'OBLIGOR' && row.funderPartyId === program.funderPartyId && row.obligorPartyId === program.corePartyId),
+          (row.programId === program.id && (seesAll || row.supplierPartyId === viewerParty) && !outOfSight.has(`${row.programId}:${row.supplierPartyId}`)) ||
+          (seesAll && row.kind === 'OBLIGOR' && row.funderPartyId === program.funderPartyId && row.obligorPartyId === program.corePartyId && row.currency === program.currency),
       );
       return [program, own.map(({ seenAs }) => seenAs(program))];
     }),
