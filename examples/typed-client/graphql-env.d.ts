@@ -104,7 +104,7 @@ export type introspection_types = {
     'MutationConfirmApprovalResult': { kind: 'UNION'; name: 'MutationConfirmApprovalResult'; fields: {}; possibleTypes: 'Financing' | 'ForbiddenError' | 'NotFoundError' | 'ValidationError' | 'WrongStateError'; };
     'MutationConfirmReceivableResult': { kind: 'UNION'; name: 'MutationConfirmReceivableResult'; fields: {}; possibleTypes: 'ForbiddenError' | 'NotFoundError' | 'Receivable' | 'ValidationError' | 'WrongStateError'; };
     'MutationCreatePartyResult': { kind: 'UNION'; name: 'MutationCreatePartyResult'; fields: {}; possibleTypes: 'ConflictError' | 'ForbiddenError' | 'Party' | 'ValidationError'; };
-    'MutationCreateProgramResult': { kind: 'UNION'; name: 'MutationCreateProgramResult'; fields: {}; possibleTypes: 'ConflictError' | 'ForbiddenError' | 'ProgramChange' | 'ValidationError'; };
+    'MutationCreateProgramResult': { kind: 'UNION'; name: 'MutationCreateProgramResult'; fields: {}; possibleTypes: 'ConflictError' | 'ForbiddenError' | 'LimitExceededError' | 'ProgramChange' | 'ValidationError'; };
     'MutationCreateUserResult': { kind: 'UNION'; name: 'MutationCreateUserResult'; fields: {}; possibleTypes: 'ConflictError' | 'ForbiddenError' | 'NotFoundError' | 'User' | 'ValidationError'; };
     'MutationDisableUserResult': { kind: 'UNION'; name: 'MutationDisableUserResult'; fields: {}; possibleTypes: 'ForbiddenError' | 'NotFoundError' | 'User' | 'ValidationError'; };
     'MutationEnrollSupplierResult': { kind: 'UNION'; name: 'MutationEnrollSupplierResult'; fields: {}; possibleTypes: 'ConflictError' | 'ForbiddenError' | 'NotFoundError' | 'ProgramChange' | 'ValidationError'; };

@@ -16,6 +16,7 @@ import {
   validateEnrollment,
   validateProgram,
   validateProgramInput,
+  voucherHolderLimitsOf,
   type CreateProgramInput,
 } from './program-store';
 import { runTransaction, type Tx } from './run-transaction';
@@ -118,6 +119,10 @@ async function insertProposal(prisma: PrismaClient, actor: Actor, proposal: Prop
 export async function proposeProgramCreation(prisma: PrismaClient, actor: Actor, input: CreateProgramInput, requestKey: string, now = new Date()): Promise<ProgramChange> {
   const valid = await validateProgram(prisma, input);
   const stored: ProgramChangeInput = { kind: 'CREATE_PROGRAM', name: valid.name, currency: valid.currency, terms: termsInputOf(valid.terms) };
+  // Its obligor limit is the funder's one limit on the core enterprise, which its other programs may already use.
+  const replayed = await replayOf(prisma, requestKey, { kind: 'CREATE_PROGRAM', programId: null, funderPartyId: valid.funderPartyId, corePartyId: valid.corePartyId, supplierPartyId: null, input: stored });
+  if (replayed) return replayed;
+  await assertLimitsCoverCommitments(prisma, { id: null, funderPartyId: valid.funderPartyId, corePartyId: valid.corePartyId, currency: valid.currency }, valid.terms);
   return insertProposal(
     prisma,
     actor,
@@ -162,13 +167,21 @@ export async function proposeEnrollment(prisma: PrismaClient, actor: Actor, prog
   );
 }
 
-/** Refuses terms whose limits are below what the program's limit accounts already hold reserved or used. */
-async function assertLimitsCoverCommitments(prisma: PrismaClient, program: { id: string; funderPartyId: string; corePartyId: string; currency: string }, terms: ValidProgramTerms): Promise<void> {
-  const limits = await prisma.creditLimit.findMany({
-    where: { OR: [{ programId: program.id }, { kind: 'OBLIGOR', funderPartyId: program.funderPartyId, obligorPartyId: program.corePartyId, currency: program.currency }] },
-  });
+/**
+ * Refuses terms whose limits are below what the limit accounts they set already hold reserved or
+ * used: the program's own (its voucher holders' measured against `voucherHolderLimit`, while the
+ * terms admit holders, as applying them sets them), and the funder's limit on the core
+ * enterprise in the program's currency, which a new program (no id yet) sets too.
+ */
+async function assertLimitsCoverCommitments(prisma: PrismaClient, program: { id: string | null; funderPartyId: string; corePartyId: string; currency: string }, terms: ValidProgramTerms): Promise<void> {
+  const obligor = { kind: 'OBLIGOR' as const, funderPartyId: program.funderPartyId, obligorPartyId: program.corePartyId, currency: program.currency };
+  const limits = await prisma.creditLimit.findMany({ where: program.id ? { OR: [{ programId: program.id }, obligor] } : obligor });
+  const holders = new Set(program.id ? await voucherHolderLimitsOf(prisma, program.id) : []);
   for (const limit of limits) {
-    const asked = limit.kind === 'PROGRAM' ? terms.programLimit : limit.kind === 'SUPPLIER' ? terms.supplierLimit : terms.obligorLimit;
+    const holder = limit.kind === 'SUPPLIER' && limit.supplierPartyId !== null && holders.has(limit.supplierPartyId);
+    // A holder's limit stays as it is when the terms stop admitting holders (applyLimits).
+    if (holder && !terms.admitsVoucherHolders) continue;
+    const asked = limit.kind === 'PROGRAM' ? terms.programLimit : limit.kind === 'OBLIGOR' ? terms.obligorLimit : holder ? terms.voucherHolderLimit : terms.supplierLimit;
     const balance = await getBalance(prisma, limit.accountId);
     const committed = toDecimal(limit.granted).minus(balance.available);
     if (asked.lt(committed)) {

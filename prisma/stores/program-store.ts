@@ -167,11 +167,32 @@ export async function createProgram(prisma: PrismaClient, actor: Actor, input: C
 }
 
 /** Sets the program's limits in the ledger to `terms`: the program total, the funder's obligor limit, and each enrolled supplier's. */
-async function applyLimits(tx: Prisma.TransactionClient, program: Program, terms: Pick<ValidProgramTerms, 'programLimit' | 'supplierLimit' | 'obligorLimit'>, supplierPartyIds: string[]): Promise<void> {
+async function applyLimits(
+  tx: Prisma.TransactionClient,
+  program: Program,
+  terms: Pick<ValidProgramTerms, 'programLimit' | 'supplierLimit' | 'obligorLimit' | 'admitsVoucherHolders' | 'voucherHolderLimit'>,
+  supplierPartyIds: string[],
+): Promise<void> {
   const base = { funderPartyId: program.funderPartyId, currency: program.currency as Currency };
   await setCreditLimit(tx, { ...base, kind: 'PROGRAM', programId: program.id }, terms.programLimit);
   await setCreditLimit(tx, { ...base, kind: 'OBLIGOR', obligorPartyId: program.corePartyId }, terms.obligorLimit);
   for (const supplierPartyId of supplierPartyIds) await setCreditLimit(tx, { ...base, kind: 'SUPPLIER', programId: program.id, supplierPartyId }, terms.supplierLimit);
+  // Voucher holders' limits (opened on a holder's first application: a holder is not enrolled)
+  // follow the terms as the enrolled suppliers' do, while the program admits holders; one that no
+  // longer admits them takes no new application from a holder, and its open ones run off.
+  if (!terms.admitsVoucherHolders) return;
+  const holders = await voucherHolderLimitsOf(tx, program.id);
+  for (const supplierPartyId of holders) await setCreditLimit(tx, { ...base, kind: 'SUPPLIER', programId: program.id, supplierPartyId }, terms.voucherHolderLimit);
+}
+
+/** The parties holding a supplier limit in the program without being enrolled in it: its voucher holders. */
+export async function voucherHolderLimitsOf(db: Prisma.TransactionClient | PrismaClient, programId: string): Promise<string[]> {
+  const rows = await db.creditLimit.findMany({
+    where: { programId, kind: 'SUPPLIER', supplierPartyId: { not: null }, supplier: { programEnrollments: { none: { programId } } } },
+    select: { supplierPartyId: true },
+    orderBy: { accountId: 'asc' },
+  });
+  return rows.map((row) => row.supplierPartyId!);
 }
 
 /**

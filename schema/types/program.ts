@@ -351,7 +351,7 @@ builder.mutationFields((t) => ({
     type: 'ProgramChange',
     description:
       'Proposes a program between a funder and a core enterprise (platform administrators). Nothing exists until an operator CHECKER other than the proposer and the funder have both approved it (approveProgramChange). The same request repeated (same x-request-id) answers the same change.',
-    errors: { types: [...COMMON_ERRORS, ConflictError] },
+    errors: { types: [...COMMON_ERRORS, ConflictError, LimitExceededError] },
     args: { input: t.arg({ type: CreateProgramInput }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { changeId } = await createProgram(ctx, ctx.viewer, input);
