@@ -29,8 +29,8 @@ export const RECEIVABLE_TRANSITIONS: Record<ReceivableStatus, readonly Receivabl
   SETTLED: [],
 };
 
-/** States in which the receivable's invoices stay encumbered in the registry. */
-export const ENCUMBERING_STATUSES: readonly ReceivableStatus[] = ['REGISTERED', 'CONFIRMED', 'FINANCING_PENDING', 'FINANCED'];
+/** States in which the receivable's invoices stay encumbered in the registry: all but those it ends in unfinanced. A settled receivable's invoices were paid, and are never financed again. */
+export const ENCUMBERING_STATUSES: readonly ReceivableStatus[] = ['REGISTERED', 'CONFIRMED', 'FINANCING_PENDING', 'FINANCED', 'SETTLED'];
 
 /**
  * The states a decision on the receivable (a confirmation, rejection or cancellation, or the

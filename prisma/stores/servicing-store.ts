@@ -648,7 +648,11 @@ export async function allocateCollection(prisma: PrismaClient, financingId: stri
   return pages.findLast((page) => page.last !== null)?.last ?? null;
 }
 
-/** The funder is whole: the limits are given back, the receivable and the financing are SETTLED, the registry is released. */
+/**
+ * The funder is whole: the limits are given back, the receivable and the financing are SETTLED.
+ * The receivable's invoices stay in the registry: a paid invoice is never financed again, and to
+ * the obligor of a silent financing, who still sees the receivable CONFIRMED, nothing changes.
+ */
 async function settle(book: Book): Promise<void> {
   const { tx, financing, accounts, currency, now } = book;
   const holds = await tx.ledgerHold.findMany({ where: { id: { in: financing.limitHoldIds } } });
@@ -666,7 +670,6 @@ async function settle(book: Book): Promise<void> {
   await tx.receivableTransition.create({
     data: { receivableId: financing.receivableId, financingId: financing.id, fromStatus: 'FINANCED', toStatus: 'SETTLED', reason: `financing ${financing.financingNumber} settled`, occurredAt: now },
   });
-  await tx.registryEntry.updateMany({ where: { receivableId: financing.receivableId, releasedAt: null }, data: { releasedAt: now } });
   await moveFinancing(tx, financing, 'SETTLED', 'the funder is repaid in full', now, { settledAt: now });
   await reread(book);
 }
