@@ -67,7 +67,8 @@ export function normaliseInvoiceIdentifier(value: string): string {
 
 /** What an invoice's registry fingerprint is the SHA-256 of. */
 export function fingerprintSource(obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): string {
-  return `${obligorCreditCode.trim().toUpperCase()}|${normaliseInvoiceIdentifier(invoiceCode)}|${normaliseInvoiceIdentifier(invoiceNumber)}`;
+  // The credit code as typed by a caller of the registry check is normalised as the invoice's identifiers are (full-width, spaces, dashes): stored codes are already canonical.
+  return `${normaliseInvoiceIdentifier(obligorCreditCode)}|${normaliseInvoiceIdentifier(invoiceCode)}|${normaliseInvoiceIdentifier(invoiceNumber)}`;
 }
 
 export interface InvoiceInput {
@@ -118,6 +119,9 @@ export function checkContractNumber(value: string, path: string[], issues: Field
   if (contractNumber.length === 0 || contractNumber.length > CONTRACT_NUMBER_LENGTH_MAX) {
     issues.push({ path, message: `must be 1 to ${CONTRACT_NUMBER_LENGTH_MAX} characters` });
   }
+  // It is printed inside the sentence of the confirmation letter the obligor confirms: a line
+  // break there would start a line the obligor never confirmed.
+  if (/[\t\n\r\u2028\u2029]/.test(contractNumber)) issues.push({ path, message: 'must be on one line, without tabs' });
   return contractNumber;
 }
 
