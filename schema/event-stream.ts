@@ -1,6 +1,7 @@
 import { isOperator } from '../domain/actor';
 import { ValidationError } from '../domain/errors';
 import { domainEventsAfter, isAddressedTo, parseEventId, type DomainEvent, type DomainEventType } from '../prisma/stores/domain-event-store';
+import { keyInForce } from '../prisma/stores/party-store';
 import type { GraphQLContext } from './context';
 
 // A subscription's stream: the outbox events of its kinds addressed to the caller, first those
@@ -80,6 +81,9 @@ async function* streamEvents<T>(ctx: GraphQLContext, { types, after, accept = ()
   // Lookups depend on the caller's party and whether it is an operator, nothing else: one per event for all alike.
   const scope = `${viewer.partyId}:${isOperator(viewer) ? 'operator' : 'party'}`;
   const objectOf = (event: DomainEvent) => events.memo(`${event.id}:${scope}`, () => load(event));
+  // A stream is one long request: access taken away while it runs (the key revoked or expired,
+  // its user disabled) ends it before anything more is sent; reconnecting is then refused (401).
+  const inForce = () => keyInForce(ctx.prisma, viewer.apiKeyId);
   try {
     if (resumeAfter !== null) {
       for (const event of await domainEventsAfter(ctx.prisma, viewer, resumeAfter, types)) {
@@ -87,6 +91,7 @@ async function* streamEvents<T>(ctx: GraphQLContext, { types, after, accept = ()
         sent.add(event.id);
         const value = await objectOf(event);
         if (value === null) continue;
+        if (!(await inForce())) return;
         CURRENT_EVENT_IDS.set(ctx, event.id);
         yield value;
       }
@@ -108,6 +113,7 @@ async function* streamEvents<T>(ctx: GraphQLContext, { types, after, accept = ()
       if (sent.size > 2 * SUBSCRIBER_BACKLOG_EVENTS_MAX) sent.delete(sent.values().next().value as string);
       const value = await objectOf(event);
       if (value === null) continue;
+      if (!(await inForce())) return;
       CURRENT_EVENT_IDS.set(ctx, event.id);
       yield value;
     }

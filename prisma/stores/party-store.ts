@@ -286,6 +286,15 @@ export type AuthenticatedKey = ApiKey & { user: User & { party: Party } };
 
 export type AuthenticationFailure = 'MALFORMED' | 'UNKNOWN' | 'REVOKED' | 'EXPIRED' | 'DISABLED';
 
+/**
+ * Whether a key that authenticated a request still would: not revoked, not expired, its user
+ * ACTIVE. A long request (a subscription's stream) asks again before it sends anything more.
+ */
+export async function keyInForce(prisma: PrismaClient, apiKeyId: string, now = new Date()): Promise<boolean> {
+  const key = await prisma.apiKey.findUnique({ where: { id: apiKeyId }, select: { revokedAt: true, expiresAt: true, user: { select: { status: true } } } });
+  return key !== null && key.revokedAt === null && (key.expiresAt === null || key.expiresAt.getTime() > now.getTime()) && key.user.status === 'ACTIVE';
+}
+
 /** Resolves a bearer token to its key, user and party, or says why it cannot. */
 export async function authenticateToken(
   prisma: PrismaClient,
