@@ -140,12 +140,20 @@ export async function approveUser(
  */
 export async function recordAdministration(tx: Prisma.TransactionClient, userId: string, administrators: readonly string[]): Promise<void> {
   const ids = [...new Set(administrators)];
+  // Transitively: whoever administers an administrator held its key, and so holds what it holds;
+  // the user's own administrees are held by the new administrators too. Every user above gains
+  // every user below.
+  const [{ above, below }] = await tx.$queryRaw<[{ above: string[]; below: string[] }]>`
+    SELECT ARRAY(SELECT DISTINCT x FROM (SELECT unnest(${ids}::uuid[]) AS x
+                                         UNION SELECT unnest(u.administered_by) FROM app_user u WHERE u.id = ANY(${ids}::uuid[])) a)::text[] AS above,
+           ARRAY(SELECT DISTINCT x FROM (SELECT ${userId}::uuid AS x
+                                         UNION SELECT unnest(u.administers) FROM app_user u WHERE u.id = ${userId}::uuid) b)::text[] AS below`;
   await tx.$executeRaw`
-    UPDATE app_user SET administered_by = ARRAY(SELECT DISTINCT unnest(administered_by || ${ids}::uuid[]))
-     WHERE id = ${userId}::uuid`;
+    UPDATE app_user SET administered_by = ARRAY(SELECT DISTINCT unnest(administered_by || ${above}::uuid[]))
+     WHERE id = ANY(${below}::uuid[])`;
   await tx.$executeRaw`
-    UPDATE app_user SET administers = ARRAY(SELECT DISTINCT unnest(administers || ARRAY[${userId}::uuid]))
-     WHERE id = ANY(${ids}::uuid[])`;
+    UPDATE app_user SET administers = ARRAY(SELECT DISTINCT unnest(administers || ${below}::uuid[]))
+     WHERE id = ANY(${above}::uuid[])`;
 }
 
 /** A second administrator rejects a pending user; it never becomes active. */

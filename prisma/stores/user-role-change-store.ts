@@ -63,6 +63,10 @@ export async function decideUserRoles(prisma: PrismaClient, actor: Actor, change
     if (isRepeat(change)) return tx.userRoleChange.findUniqueOrThrow({ where: { id: change.id } });
     if (change.status !== 'PENDING') throw new WrongStateError(`the change is ${change.status}: there is nothing to decide`, change.status);
     if (change.userId === actor.userId) throw new ForbiddenError('a user cannot decide a change of its own roles: another administrator must', 'OWN_ROLES');
+    // Nor through a user it administers (created or granted roles, and so held its key): one person with two users.
+    if (actor.administeredBy?.includes(change.userId)) {
+      throw new ForbiddenError('a user created or granted roles by the user whose roles change cannot decide that change: it is not a second person', 'OWN_ROLES');
+    }
     assertFourEyes(change.proposedByUserId, actor, 'the administrator who proposed a change of roles cannot decide it: a second administrator must');
     // Conditional on PENDING: two administrators deciding at once decide it once.
     const decided = await tx.userRoleChange.updateMany({
