@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, businessDateOf, isoDateOfColumn, startOfBusinessDate } from '../domain/business-date';
-import { openPartyAccounts, partyAccountCode } from '../prisma/stores/chart-of-accounts';
-import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
-import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
+import { isoDateOfColumn } from '../domain/business-date';
+import { partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { receiveInboundCredit } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
-import { enrollSupplier } from '../prisma/stores/program-store';
-import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
 import { claimRecourse, serviceFinancing } from '../prisma/stores/servicing-store';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { createFinancingParties, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
-import { createActor } from '../test/support/parties';
-import { actorOf, registrationInput } from '../test/support/receivables';
+import { businessTimeAfter, createFinancingParties, disbursedAt, type FinancingParties } from '../test/support/financings';
 
 // Recourse to the supplier is owed on D + recourseAfterDays, for what the core enterprise had
 // not paid by then. 800,000.00 financed against a receivable confirmed for 1,000,000.00; 6% up
@@ -20,13 +14,10 @@ import { actorOf, registrationInput } from '../test/support/receivables';
 // supplier keeps 900,000.00 of its own in its settlement account, so the claim can take all
 // that is owed: 800,000.00 of principal and 30 × 400.00 = 12,000.00 of penalty.
 
-const HOUR_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * HOUR_MS;
 const PAYER = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: 'repayment' };
 
 describe('recourse claimed by a servicing step that runs late', () => {
   let db: TestDatabase;
-  let sequence = 0;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -45,25 +36,7 @@ describe('recourse claimed by a servicing step that runs late', () => {
 
   /** Day 0 is 50 business days ago at 10:00; the receivable is due on day 10 (D); disbursed on day 0. The supplier holds 900,000.00 of its own. */
   async function disbursedWithRecourse(parties: FinancingParties) {
-    sequence += 1;
-    const t0 = new Date(startOfBusinessDate(addDays(businessDateOf(new Date()), -50)).getTime() + 10 * HOUR_MS);
-    const dueDate = addDays(businessDateOf(t0), 10);
-    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '深圳市华强精密电子有限公司' });
-    await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
-    await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
-    const supplierActor = await actorOf(db.prisma, supplier);
-    const { receivable } = await registerReceivable(db.prisma, supplierActor, registrationInput(parties.core.creditCode, { dueDate }, t0), { now: t0, confirmationWindowMs: 7 * DAY_MS });
-    await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, { userId: parties.core.userId, partyId: parties.core.partyId }, `test:${receivable.id}:confirm`, t0);
-    await receiveInboundCredit(db.prisma, { bankReference: `TOPUP-${process.pid}-${sequence}-${receivable.id}`, virtualAccountNumber: await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')), amount: '1000000.00', currency: 'CNY', ...PAYER, receivedAt: t0 });
-    const { financing } = await applyForFinancing(db.prisma, supplierActor, { receivableId: receivable.id, programId: parties.programId, amount: '800000.00', idempotencyKey: `apply-${sequence}` }, TEST_FINANCING_WINDOWS, t0);
-    const id = financing.id;
-    await decideFinancing(db.prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(t0.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, { userId: parties.core.userId, partyId: parties.core.partyId }, `ack-${id}`, t0);
-    await decideFinancing(db.prisma, id, { kind: 'APPROVE' }, { userId: parties.funder.userId, partyId: parties.funder.partyId }, `approve-${id}`, t0);
-    await decideFinancing(db.prisma, id, { kind: 'CONFIRM_APPROVAL' }, { userId: parties.funderChecker.userId, partyId: parties.funderChecker.partyId }, `confirm-${id}`, t0);
-    expect(await reserveFunding(db.prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs, t0)).toEqual({ reserved: true });
-    await disburse(db.prisma, id, t0);
-    const at = (day: number, hours = 0, minutes = 0) => new Date(startOfBusinessDate(addDays(businessDateOf(t0), day)).getTime() + hours * HOUR_MS + minutes * 60_000);
-    const date = (day: number) => addDays(businessDateOf(t0), day);
+    const { id, supplier, dueDate, at, date } = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -50, 10));
     const supplierCode = partyAccountCode(supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY');
     await receiveInboundCredit(db.prisma, { bankReference: `SUPPLIER-OWN-${id}`, virtualAccountNumber: await vanOf(supplierCode), amount: '900000.00', currency: 'CNY', ...PAYER, payerName: '深圳市华强精密电子有限公司', receivedAt: at(1, 10) });
     expect(isoDateOfColumn((await db.prisma.financing.findUniqueOrThrow({ where: { id } })).dueDate)).toBe(dueDate);

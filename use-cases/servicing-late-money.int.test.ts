@@ -1,35 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, businessDateOf, isoDateOfColumn, startOfBusinessDate } from '../domain/business-date';
-import { collectionAccountCode, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
-import { disburse, registerBankAccount, reserveFunding } from '../prisma/stores/disbursement-store';
+import { isoDateOfColumn } from '../domain/business-date';
+import { collectionAccountCode, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
 import { decideExceptionResolution, proposeExceptionResolution } from '../prisma/stores/inbound-exception-store';
 import { receiveInboundCredit } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { getBalance } from '../prisma/stores/ledger/balances';
-import { enrollSupplier } from '../prisma/stores/program-store';
-import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
 import { claimRecourse, serviceFinancing } from '../prisma/stores/servicing-store';
 import type { Actor } from '../domain/actor';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { businessTimeAfter, createFinancingParties, disbursedAt, enrolledSupplierWithConfirmedReceivable, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
 import { createActor } from '../test/support/parties';
-import { actorOf, registrationInput } from '../test/support/receivables';
+import { actorOf } from '../test/support/receivables';
 
 // Money in, servicing and settlement: store by store, at the business times the workflow and
 // the feed would give them. 800,000.00 financed against a receivable confirmed for
 // 1,000,000.00; 6% up front, ACT/360; penalty 0.18 a year (400.00 a day), 3 grace days.
 
-const HOUR_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * HOUR_MS;
 const PAYER = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: 'repayment' };
 
 describe('money in, servicing and settlement', () => {
   let db: TestDatabase;
   let maker: Actor;
   let checker: Actor;
-  let sequence = 0;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -53,26 +47,7 @@ describe('money in, servicing and settlement', () => {
 
   /** Day 0 is 45 business days ago at 10:00; the receivable is due on day 10 (D). Disbursed on day 0. */
   async function disbursedLongAgo(parties: FinancingParties, { payoutAccount = false } = {}) {
-    sequence += 1;
-    const t0 = new Date(startOfBusinessDate(addDays(businessDateOf(new Date()), -45)).getTime() + 10 * HOUR_MS);
-    const dueDate = addDays(businessDateOf(t0), 10);
-    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '深圳市华强精密电子有限公司' });
-    await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
-    await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
-    const supplierActor = await actorOf(db.prisma, supplier);
-    if (payoutAccount) await registerBankAccount(db.prisma, supplierActor, supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' }, t0);
-    const { receivable } = await registerReceivable(db.prisma, supplierActor, registrationInput(parties.core.creditCode, { dueDate }, t0), { now: t0, confirmationWindowMs: 7 * DAY_MS });
-    await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, { userId: parties.core.userId, partyId: parties.core.partyId }, `test:${receivable.id}:confirm`, t0);
-    await receiveInboundCredit(db.prisma, { bankReference: `TOPUP-${process.pid}-${sequence}`, virtualAccountNumber: await vanOf(partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')), amount: '1000000.00', currency: 'CNY', ...PAYER, receivedAt: t0 });
-    const { financing } = await applyForFinancing(db.prisma, supplierActor, { receivableId: receivable.id, programId: parties.programId, amount: '800000.00', idempotencyKey: `apply-${sequence}` }, TEST_FINANCING_WINDOWS, t0);
-    const id = financing.id;
-    await decideFinancing(db.prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(t0.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, { userId: parties.core.userId, partyId: parties.core.partyId }, `ack-${id}`, t0);
-    await decideFinancing(db.prisma, id, { kind: 'APPROVE' }, { userId: parties.funder.userId, partyId: parties.funder.partyId }, `approve-${id}`, t0);
-    await decideFinancing(db.prisma, id, { kind: 'CONFIRM_APPROVAL' }, { userId: parties.funderChecker.userId, partyId: parties.funderChecker.partyId }, `confirm-${id}`, t0);
-    expect(await reserveFunding(db.prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs, t0)).toEqual({ reserved: true });
-    await disburse(db.prisma, id, t0);
-    const at = (day: number, hours = 0, minutes = 0) => new Date(startOfBusinessDate(addDays(businessDateOf(t0), day)).getTime() + hours * HOUR_MS + minutes * 60_000);
-    const date = (day: number) => addDays(businessDateOf(t0), day);
+    const { id, supplier, dueDate, at, date } = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -45, 10), { payoutAccount });
     const disbursed = await db.prisma.financing.findUniqueOrThrow({ where: { id } });
     expect(isoDateOfColumn(disbursed.dueDate)).toBe(dueDate);
     return { id, supplier, at, date, collectionVan: await vanOf(collectionAccountCode(id, 'CNY')), collectionAccountId: disbursed.collectionAccountId! };

@@ -5,14 +5,16 @@ import { DEMO_PROGRAM_TERMS } from '../../prisma/seed';
 import { collectionAccountCode, ensurePlatformAccounts, openPartyAccounts, partyAccountCode } from '../../prisma/stores/chart-of-accounts';
 import { disburse, reserveFunding } from '../../prisma/stores/disbursement-store';
 import { applyForFinancing, decideFinancing } from '../../prisma/stores/financing-store';
-import { recordInboundCredit } from '../../prisma/stores/inbound-store';
+import { receiveInboundCredit, recordInboundCredit } from '../../prisma/stores/inbound-store';
 import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
 import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
 import type { ProgramTermsInput } from '../../domain/program-rules';
-import { decideReceivable } from '../../prisma/stores/receivable-store';
+import { addDays, businessDateOf, startOfBusinessDate, type IsoDate } from '../../domain/business-date';
+import { decideReceivable, registerReceivable } from '../../prisma/stores/receivable-store';
+import { registerBankAccount } from '../../prisma/stores/disbursement-store';
 import { globalId } from './global-ids';
 import { createActor, registeredPartyActor, type TestActor } from './parties';
-import { actorOf, registerDirectly } from './receivables';
+import { actorOf, registerDirectly, registrationInput } from './receivables';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -134,4 +136,51 @@ export async function yenProgramParties(prisma: PrismaClient, name: string, term
     terms: { ...TEST_PROGRAM_TERMS, programLimit: '100000000', supplierLimit: '100000000', obligorLimit: '100000000', ...terms },
   });
   return { admin, funder, funderChecker, core, supplier, program };
+}
+
+/** `hours` (and `minutes`) into the business day `day` days after `t0`'s. */
+export function businessTimeAfter(t0: Date, day: number, hours = 0, minutes = 0): Date {
+  return new Date(startOfBusinessDate(addDays(businessDateOf(t0), day)).getTime() + hours * 3_600_000 + minutes * 60_000);
+}
+
+let disbursements = 0;
+
+/**
+ * 800,000.00 financed and disbursed at `t0`, store by store as the financing workflow would, its
+ * receivable (1,000,000.00, confirmed) due `dueDays` business days after `t0`: a supplier
+ * enrolled (a new one, or `supplier`), with a payout account in its own name when asked; the
+ * funder's 1,000,000.00 top-up booked at `t0`; acknowledged, approved, confirmed, reserved and
+ * disbursed. The payout, when the supplier has an account to pay.
+ */
+export async function disbursedAt(prisma: PrismaClient, parties: FinancingParties, t0: Date, options: { dueDays?: number; payoutAccount?: boolean; supplier?: TestActor } = {}) {
+  disbursements += 1;
+  const key = `${process.pid}-${disbursements}`;
+  const dueDate: IsoDate = addDays(businessDateOf(t0), options.dueDays ?? 10);
+  const supplier = options.supplier ?? (await createActor(prisma, { partyRoles: ['SUPPLIER'], legalName: '深圳市华强精密电子有限公司' }));
+  if (!options.supplier) await openPartyAccounts(prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
+  await enrollSupplier(prisma, await actorOf(prisma, parties.admin), parties.programId, supplier.creditCode);
+  const supplierActor = await actorOf(prisma, supplier);
+  if (options.payoutAccount) await registerBankAccount(prisma, supplierActor, supplier.partyId, { accountName: '深圳市华强精密电子有限公司', accountNumber: '6222020200112233445', bankName: '中国工商银行深圳华强支行' }, t0);
+  const { receivable } = await registerReceivable(prisma, supplierActor, registrationInput(parties.core.creditCode, { dueDate }, t0), { now: t0, confirmationWindowMs: 7 * DAY_MS });
+  const as = (actor: TestActor) => ({ userId: actor.userId, partyId: actor.partyId });
+  await decideReceivable(prisma, receivable.id, { kind: 'CONFIRM' }, as(parties.core), `test:${receivable.id}:confirm`, t0);
+  const funding = (await findAccountByCode(prisma, partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')))!.virtualAccountNumber!;
+  await receiveInboundCredit(prisma, {
+    bankReference: `TOPUP-${key}`,
+    virtualAccountNumber: funding,
+    amount: '1000000.00',
+    currency: 'CNY',
+    payerName: '前海恒信商业保理有限公司',
+    payerAccountNumber: '6222020200990011223',
+    remittanceInformation: 'top-up',
+    receivedAt: t0,
+  });
+  const { financing } = await applyForFinancing(prisma, supplierActor, { receivableId: receivable.id, programId: parties.programId, amount: '800000.00', idempotencyKey: `apply-${key}` }, TEST_FINANCING_WINDOWS, t0);
+  const id = financing.id;
+  await decideFinancing(prisma, id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(t0.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `ack-${id}`, t0);
+  await decideFinancing(prisma, id, { kind: 'APPROVE' }, as(parties.funder), `approve-${id}`, t0);
+  await decideFinancing(prisma, id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `confirm-${id}`, t0);
+  expect(await reserveFunding(prisma, id, TEST_FINANCING_WINDOWS.fundingWindowMs, t0)).toEqual({ reserved: true });
+  const payout = await disburse(prisma, id, t0);
+  return { id, supplier, supplierActor, dueDate, payout, at: (day: number, hours = 0, minutes = 0) => businessTimeAfter(t0, day, hours, minutes), date: (day: number) => addDays(businessDateOf(t0), day) };
 }
