@@ -31,21 +31,50 @@ function textProblem(value: string, path: string): GraphQLError | null {
 }
 
 /**
- * Whether `cursor` is one this API could have given out: base64 of a row id behind `GPC:` (the
- * Prisma connections: a UUID as `S:`, a bigint as `I:` or `N:`), an offset behind
- * `OffsetConnection:` (lists built in memory), or an entry's id behind `entry:` (statements).
- * Anything else (a number past bigint, a string that is no UUID) would reach the database as a
- * value it cannot compare with the column: the client's mistake taken for a bug.
+ * Whether `cursor` is one this API could have given out: base64 of a row's key behind `GPC:` (the
+ * Prisma connections: a UUID as `S:`, a bigint as `I:` or `N:`, a date as `D:` and its
+ * milliseconds, a compound key as `T:` and a JSON list of such chunks), an offset behind
+ * `OffsetConnection:` (lists built in memory, one past it still a safe integer), or an entry's id
+ * behind `entry:` (statements). Anything else (a number past bigint, a string that is no UUID)
+ * would reach the database as a value it cannot compare with the column: the client's mistake
+ * taken for a bug. A well-formed cursor of another connection is refused when it is used
+ * (cursorOfAnotherConnection in api/yoga.ts).
  */
 function cursorProblem(cursor: string, path: string): GraphQLError | null {
   const refuse = () => badInput(`${path} is not a cursor this API gave out: pass back a cursor of an edge or of pageInfo, at most ${CURSOR_LENGTH_MAX} characters`, path);
   if (cursor.length > CURSOR_LENGTH_MAX || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(cursor)) return refuse();
   const decoded = Buffer.from(cursor, 'base64').toString('utf8');
-  const match = /^(?:GPC:([SIN]):|(OffsetConnection|entry):)(.*)$/s.exec(decoded);
+  if (decoded.startsWith('GPC:')) return isCursorChunk(decoded.slice(4), true) ? null : refuse();
+  const match = /^(OffsetConnection|entry):(.*)$/s.exec(decoded);
   if (!match) return refuse();
-  const [, tag, , value = ''] = match;
-  if (tag === 'S') return UUID.test(value) ? null : refuse();
+  const [, kind, value = ''] = match;
+  if (kind === 'OffsetConnection') return /^(0|[1-9]\d{0,15})$/.test(value) && Number(value) < Number.MAX_SAFE_INTEGER ? null : refuse();
   return isInt64(value) ? null : refuse();
+}
+
+/** A tagged cursor chunk the Prisma connections give out; a compound one (`T:`) only at the top. */
+function isCursorChunk(chunk: string, top: boolean): boolean {
+  const value = chunk.slice(2);
+  switch (chunk.slice(0, 2)) {
+    case 'S:':
+      return UUID.test(value);
+    case 'I:':
+    case 'N:':
+      return isInt64(value);
+    case 'D:':
+      return /^\d{1,15}$/.test(value);
+    case 'T:': {
+      if (!top) return false;
+      try {
+        const parts: unknown = JSON.parse(value);
+        return Array.isArray(parts) && parts.length > 0 && parts.length <= 4 && parts.every((part) => typeof part === 'string' && isCursorChunk(part, false));
+      } catch {
+        return false;
+      }
+    }
+    default:
+      return false;
+  }
 }
 
 function isInt64(value: string): boolean {

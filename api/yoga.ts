@@ -255,6 +255,12 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         }
         // An expected failure on a field without a typed result (a query): input that cannot be
         // valid is BAD_USER_INPUT with the rule that refused it; anything else keeps its code.
+        if (cursorOfAnotherConnection(cause)) {
+          return new GraphQLError('"after" or "before" is a cursor of another connection: pass back a cursor of this connection\'s edges or pageInfo', {
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: { code: 'BAD_USER_INPUT' },
+          });
+        }
         if (cause instanceof DomainError) {
           const path = isGraphQLError(error) ? error.path : undefined;
           if (cause instanceof ValidationError) return new GraphQLError(cause.message, { path, extensions: { code: 'BAD_USER_INPUT', reason: cause.code, issues: cause.issues } });
@@ -302,4 +308,21 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
       };
     },
   });
+}
+
+/**
+ * A cursor well formed for some connection (the edge checks its form: api/input-guard.ts) sent to
+ * another, whose rows are keyed by a value of another kind (a number where they are keyed by a
+ * UUID, a row id where they are keyed by a date): Prisma refuses the query, marking the cursor's
+ * value as the one it cannot take. The client's mistake, not a bug; any other refusal of a query
+ * by Prisma stays an internal error.
+ */
+function cursorOfAnotherConnection(cause: unknown): boolean {
+  if (!(cause instanceof Error) || cause.name !== 'PrismaClientValidationError') return false;
+  const from = cause.message.indexOf('cursor: {');
+  if (from < 0) return false;
+  const rest = cause.message.slice(from);
+  const marked = rest.search(/\n\s*~+\s*(\n|$)/);
+  const next = rest.search(/\n\s*(take|skip|where|orderBy|select|include|distinct):/);
+  return marked >= 0 && (next < 0 || marked < next);
 }
