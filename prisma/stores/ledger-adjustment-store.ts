@@ -48,7 +48,7 @@ export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, inpu
     const closedDay = await closedDayHolding(prisma, input.effectiveAt);
     if (closedDay) throw new WrongStateError(`accounting day ${closedDay} is closed: date the adjustment in an open day (a reversing entry) instead`, 'CLOSED', 'ACCOUNTING_DAY_CLOSED');
   }
-  const accounts = await prisma.ledgerAccount.findMany({ where: { id: { in: [...new Set(entries.map((entry) => entry.accountId))] } }, select: { id: true, code: true, currency: true, closedAt: true } });
+  const accounts = await prisma.ledgerAccount.findMany({ where: { id: { in: [...new Set(entries.map((entry) => entry.accountId))] } }, select: { id: true, code: true, currency: true, closedAt: true, book: true } });
   const byId = new Map(accounts.map((account) => [account.id, account]));
   const issues = [];
   for (const [index, entry] of entries.entries()) {
@@ -59,6 +59,10 @@ export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, inpu
     if (account.currency !== entry.currency) issues.push({ path: ['input', 'entries', String(index), 'currency'], message: `account ${entry.accountId} is kept in ${account.currency}` });
   }
   if (issues.length) throw new ValidationError(issues, 'CURRENCY_MISMATCH');
+  // The money book and the memo book (limits) never share a transaction: the database refuses it at the approval.
+  if (new Set(accounts.map((account) => account.book)).size > 1) {
+    throw new ValidationError([{ path: ['input', 'entries'], message: 'the entries name accounts of the money book and of the memo book: one transaction keeps to one book' }], 'BOOKS_MIXED');
+  }
   try {
     return await prisma.ledgerAdjustment.create({
       data: {

@@ -141,6 +141,8 @@ const DAY_END_BALANCES_SQL = `
       FROM "ledger_hold" x
       CROSS JOIN LATERAL (VALUES (x."debit_account_id", x."amount", 0::numeric), (x."credit_account_id", 0::numeric, x."amount")) AS s("account_id", "debit", "credit")
       WHERE x."created_at" < $3::timestamptz AND (x."resolved_at" IS NULL OR x."resolved_at" >= $3::timestamptz)
+        -- Posted by a transaction dated before the cut-off: its entries count in the day, the hold no longer.
+        AND NOT EXISTS (SELECT 1 FROM "ledger_transaction" t WHERE t."id" = x."resolution_transaction_id" AND t."effective_at" < $3::timestamptz)
       GROUP BY s."account_id"
   )
   SELECT a."id"::text AS "accountId", a."currency"::text AS "currency", a."book"::text AS "book", a."normal_balance"::text AS "normalBalance",

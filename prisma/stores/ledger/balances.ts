@@ -42,7 +42,8 @@ export function balanceOfTotals(accountId: string, row: AccountTotalsRow, asOf: 
 /**
  * Posted, pending and available balances now (from the account's totals), or as of a past
  * instant: entries effective at or before it, and holds reserved by then and not yet
- * resolved at that time.
+ * resolved at that time (a hold posted by a transaction effective by then is counted by that
+ * transaction's entries, not as reserved too).
  */
 export async function getBalance(db: LedgerDb, accountId: string, asOf?: Date | null): Promise<AccountBalance> {
   if (!isUuid(accountId)) throw new NotFoundError('LedgerAccount', accountId);
@@ -59,7 +60,8 @@ export async function getBalance(db: LedgerDb, accountId: string, asOf?: Date | 
                    SELECT sum(x."amount") FILTER (WHERE x."debit_account_id" = a."id") AS "debits", sum(x."amount") FILTER (WHERE x."credit_account_id" = a."id") AS "credits"
                    FROM "ledger_hold" x
                    WHERE (x."debit_account_id" = a."id" OR x."credit_account_id" = a."id")
-                     AND x."created_at" <= $2::timestamptz AND (x."resolved_at" IS NULL OR x."resolved_at" > $2::timestamptz)) h
+                     AND x."created_at" <= $2::timestamptz AND (x."resolved_at" IS NULL OR x."resolved_at" > $2::timestamptz)
+                     AND NOT EXISTS (SELECT 1 FROM "ledger_transaction" t WHERE t."id" = x."resolution_transaction_id" AND t."effective_at" <= $2::timestamptz)) h
                WHERE a."id" = $1::uuid`,
         values: [accountId, asOf.toISOString()],
       })

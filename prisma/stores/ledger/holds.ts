@@ -39,7 +39,6 @@ export async function reserveHold(db: LedgerDb, input: ReserveHoldInput, now = n
   if (input.debitAccountId.toLowerCase() === input.creditAccountId.toLowerCase()) {
     throw ValidationError.field(['creditAccountId'], 'a hold moves money between two different accounts', 'ACCOUNT_ON_BOTH_SIDES');
   }
-  if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw ValidationError.field(['expiresAt'], 'must be in the future', 'VALIDATION_FAILED');
   const expiresAt = input.expiresAt ? input.expiresAt.toISOString() : null;
   const metadata = input.metadata ?? {};
   const hash = sha256Hex(
@@ -54,6 +53,16 @@ export async function reserveHold(db: LedgerDb, input: ReserveHoldInput, now = n
       metadata,
     }),
   );
+  if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
+    // A repeat of a reservation whose expiry has passed since it was made is answered as the
+    // replay it is (a caller whose first answer was lost learns its hold); a new one is refused.
+    const [earlier] = await rowsOf<{ holdId: string; requestHash: string }>(db, {
+      text: `SELECT h."id"::text AS "holdId", h."request_hash" AS "requestHash" FROM "ledger_hold" h WHERE h."idempotency_key" = $1`,
+      values: [input.idempotencyKey],
+    });
+    if (earlier?.requestHash === hash) return { holdId: earlier.holdId, replayed: true };
+    throw ValidationError.field(['expiresAt'], 'must be in the future', 'VALIDATION_FAILED');
+  }
   const [row] = await runStatement<ReservedHold>(db, {
     name: 'ledger_reserve_hold',
     text: `SELECT "hold_id"::text AS "holdId", "replayed" FROM "ledger_reserve_hold"($1, $2, $3, $4::uuid, $5::uuid, $6::numeric, $7, $8::timestamptz, $9::jsonb)`,

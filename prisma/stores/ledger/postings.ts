@@ -215,12 +215,16 @@ export interface ReverseTransactionInput {
 export async function reverseTransaction(db: LedgerDb, input: ReverseTransactionInput): Promise<PostedTransaction> {
   const original = await getTransaction(db, input.transactionId);
   if (!original) throw new NotFoundError('LedgerTransaction', input.transactionId);
+  // A reversal takes effect no earlier than what it reverses: dated before it, it would undo
+  // money that was not there yet (an account's balance between the two would be its opposite).
+  const asked = input.effectiveAt ?? null;
+  const effectiveAt = asked !== null && asked.getTime() < original.effectiveAt.getTime() ? original.effectiveAt : asked;
   const prepared = prepareTransaction(
     {
       idempotencyKey: input.idempotencyKey,
       code: 'REVERSAL',
       description: input.description ?? `Reversal of ${original.code} ${original.idempotencyKey}`,
-      effectiveAt: input.effectiveAt ?? null,
+      effectiveAt,
       inOpenDay: input.inOpenDay,
       metadata: { ...(input.metadata ?? {}), reversesIdempotencyKey: original.idempotencyKey },
       entries: reversalEntries(original.entries.map((entry) => ({ ...entry, amount: formatAmount(entry.amount, entry.currency) }))),
