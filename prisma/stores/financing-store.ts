@@ -1,6 +1,6 @@
 import { ConflictError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertBeforeDeadline, assertDecisionAllowed, assertMayDecide, CLOSED_BEFORE_APPROVAL, deadlineOf, FINANCING_DECISIONS, type FinancingDecision } from '../../domain/financing-rules';
-import { formatAmount } from '../../domain/money';
+import { Decimal, formatAmount } from '../../domain/money';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/ledger-rules';
 import type { Financing, Prisma, PrismaClient } from '../client';
 import { dateColumn } from '../../domain/business-date';
@@ -46,13 +46,20 @@ export interface ApplyResult {
   replayed: boolean;
 }
 
-/** The application's idempotency key, checked, and the hash of what it asked for. */
-function applicationKey(input: ApplyInput): { idempotencyKey: string; requestHash: string } {
+/**
+ * The application's idempotency key, checked, and the hash of what it asked for: the amount as a
+ * number, however it is written ("1000" and "1000.00" are one request). `asWritten` is the hash
+ * applications stored before that, of the amount's text, which their repeats still match.
+ */
+function applicationKey(input: ApplyInput): { idempotencyKey: string; requestHash: string; asWritten: string } {
   const idempotencyKey = input.idempotencyKey.trim();
   if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
     throw ValidationError.field(['idempotencyKey'], `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
   }
-  return { idempotencyKey, requestHash: sha256Hex(JSON.stringify([input.receivableId, input.programId, input.amount.trim()])) };
+  const written = input.amount.trim();
+  const amount = /^\d+(\.\d+)?$/.test(written) ? new Decimal(written).toFixed() : written;
+  const hashOf = (text: string) => sha256Hex(JSON.stringify([input.receivableId, input.programId, text]));
+  return { idempotencyKey, requestHash: hashOf(amount), asWritten: hashOf(written) };
 }
 
 /**
@@ -60,10 +67,10 @@ function applicationKey(input: ApplyInput): { idempotencyKey: string; requestHas
  * key with a different application is a conflict, never a second financing.
  */
 export async function findApplicationReplay(prisma: PrismaClient, actor: Pick<Actor, 'partyId'>, input: ApplyInput): Promise<ApplyResult | undefined> {
-  const { idempotencyKey, requestHash } = applicationKey(input);
+  const { idempotencyKey, requestHash, asWritten } = applicationKey(input);
   const existing = await prisma.financing.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId: actor.partyId, idempotencyKey } } });
   if (!existing) return undefined;
-  if (existing.requestHash !== requestHash) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(idempotencyKey)} was used for a different application (${existing.financingNumber})`);
+  if (existing.requestHash !== requestHash && existing.requestHash !== asWritten) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(idempotencyKey)} was used for a different application (${existing.financingNumber})`);
   return { financing: existing, replayed: true };
 }
 
@@ -261,8 +268,15 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
     if (!actor || !partyIds.includes(actor.partyId)) throw new NotFoundError('Financing', financingId);
     assertMayDecide(financing, decision.kind, actor);
   }
-  // Expiry racing a decision: whichever commits first wins, and expiry of a decided financing is a no-op.
+  // Expiry racing a decision: whichever commits first wins, and expiry of a decided financing is a
+  // no-op. So is an expiry arriving (late) for a window a decision has since closed: the state the
+  // financing is in now has a deadline of its own, not yet passed (an acknowledgement just before
+  // its deadline opens the funder's approval window).
   if (decision.kind === 'EXPIRE' && !rule.from.includes(financing.status)) return financing;
+  if (decision.kind === 'EXPIRE') {
+    const deadline = financing.status === 'FUNDING_PENDING' ? financing.fundingDeadline : deadlineOf(financing.status, financing);
+    if (deadline !== null && now.getTime() < deadline.getTime()) return financing;
+  }
   const to = assertDecisionAllowed(financing.status, decision.kind);
   assertBeforeDeadline(financing.status, deadlineOf(financing.status, financing), now, decision.kind);
 

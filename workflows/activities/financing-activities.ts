@@ -301,8 +301,8 @@ export function createFinancingActivities({ prisma, logger }: FinancingActivityD
     },
 
     /** Applies one decision (idempotent by key); ending decisions release the limits and the receivable in the same transaction. */
-    async decideFinancing(input: { financingId: string; decision: FinancingDecision; actor: ActorRef | null; idempotencyKey: string }): Promise<FinancingState> {
-      const financing = await decideFinancing(prisma, input.financingId, input.decision, input.actor, input.idempotencyKey);
+    async decideFinancing(input: { financingId: string; decision: FinancingDecision; actor: ActorRef | null; idempotencyKey: string; at?: Date }): Promise<FinancingState> {
+      const financing = await decideFinancing(prisma, input.financingId, input.decision, input.actor, input.idempotencyKey, input.at);
       logger.info({ financingId: financing.id, status: financing.status, decision: input.decision.kind }, 'financing decision applied');
       return { status: financing.status, approvalDeadline: financing.approvalDeadline };
     },

@@ -32,9 +32,13 @@ export async function decide(run: FinancingRun, decision: FinancingDecision, act
   return run.state;
 }
 
-/** A deadline passed: the database settles the race with a decision (a decided financing does not expire). */
+/**
+ * A deadline passed: the database settles the race with a decision (a decided financing does not
+ * expire, nor one whose current window, opened by a decision since, has not closed on the
+ * workflow's clock, at which the deadlines are set).
+ */
 export async function expire(run: FinancingRun, key: string): Promise<void> {
-  const decision = { financingId: run.financingId, decision: { kind: 'EXPIRE' } as const, actor: null, idempotencyKey: `${run.workflowId}:${key}` };
+  const decision = { financingId: run.financingId, decision: { kind: 'EXPIRE' } as const, actor: null, idempotencyKey: `${run.workflowId}:${key}`, at: new Date() };
   run.state = await runStep(run, `decideFinancing:EXPIRE`, () => databaseStep.decideFinancing(decision));
 }
 
