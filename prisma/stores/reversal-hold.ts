@@ -46,6 +46,9 @@ export async function holdReversedCredits(prisma: PrismaClient, statementId: str
     const held = await runTransaction(
       prisma,
       async (tx) => {
+        // Under the item's lock, as its resolution takes it: one resolved meanwhile is not frozen (nothing would release it).
+        const [item] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text AS status FROM reconciliation_item WHERE id = ${reversal.id}::uuid FOR UPDATE`;
+        if (!item || item.status === 'RESOLVED') return false;
         const escrow = await findAccountByCode(tx, platformAccountCode('ESCROW_BANK', currency));
         if (!escrow) throw new Error(`the platform has no ${currency} escrow bank account`);
         const account = await tx.ledgerAccount.findUniqueOrThrow({ where: { id: reversal.accountId }, select: { closedAt: true } });
