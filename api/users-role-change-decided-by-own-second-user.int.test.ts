@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { globalId } from '../test/support/global-ids';
-import { createActor, type TestActor } from '../test/support/parties';
+import { createActor } from '../test/support/parties';
 
 // A change of a user's roles is decided by "a second ADMIN of the proposer's party, neither the
 // proposer nor the user" (docs/security.md, "Four eyes"), and one person with two users is the
