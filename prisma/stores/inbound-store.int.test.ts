@@ -145,10 +145,10 @@ describe('inbound credits', () => {
   });
 
   describe('a financing that ended without disbursement', () => {
-    /** An application waiting for the core enterprise's acknowledgement, with its collection account open. */
-    async function appliedFinancing() {
-      const fixture = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties);
-      const { financing } = await applyForFinancing(db.prisma, fixture.actor, { receivableId: fixture.receivable.id, programId: parties.programId, amount: '100000.00', idempotencyKey: `apply-${fixture.receivable.id}` }, TEST_FINANCING_WINDOWS);
+    /** An application waiting for the core enterprise's acknowledgement, made at `at`, with its collection account open. */
+    async function appliedFinancing(at = new Date()) {
+      const fixture = await enrolledSupplierWithConfirmedReceivable(db.prisma, parties, at);
+      const { financing } = await applyForFinancing(db.prisma, fixture.actor, { receivableId: fixture.receivable.id, programId: parties.programId, amount: '100000.00', idempotencyKey: `apply-${fixture.receivable.id}` }, TEST_FINANCING_WINDOWS, at);
       const collectionVan = await vanOf(collectionAccountCode(financing.id, 'CNY'));
       return { financing, fixture, collectionVan };
     }
@@ -158,7 +158,8 @@ describe('inbound credits', () => {
       ['withdrawn by the supplier', 'WITHDRAW'],
       ['expired', 'EXPIRE'],
     ] as const)('closes its collection account when %s, and a later credit to it is parked for a refund to the payer', async (_name, kind) => {
-      const { financing, fixture, collectionVan } = await appliedFinancing();
+      // An expiry ends a financing whose window has closed: that one was applied for six days ago.
+      const { financing, fixture, collectionVan } = await appliedFinancing(kind === 'EXPIRE' ? new Date(Date.now() - 6 * 24 * 3_600_000) : new Date());
       const decision = kind === 'REFUSE' ? { kind, reason: '不予确认' } : kind === 'WITHDRAW' ? { kind, reason: '不再需要' } : { kind };
       const actor = kind === 'REFUSE' ? { userId: parties.core.userId, partyId: parties.core.partyId } : kind === 'WITHDRAW' ? { userId: fixture.supplier.userId, partyId: fixture.supplier.partyId } : null;
       const ended = await decideFinancing(db.prisma, financing.id, decision, actor, `test:${financing.id}:${kind}`);
