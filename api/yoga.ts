@@ -253,14 +253,14 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
         if (cause instanceof Error && cause.name === 'PothosValidationError') {
           return new GraphQLError(cause.message, { path: isGraphQLError(error) ? error.path : undefined, extensions: { code: 'BAD_USER_INPUT' } });
         }
-        // An expected failure on a field without a typed result (a query): input that cannot be
-        // valid is BAD_USER_INPUT with the rule that refused it; anything else keeps its code.
         if (cursorOfAnotherConnection(cause)) {
           return new GraphQLError('"after" or "before" is a cursor of another connection: pass back a cursor of this connection\'s edges or pageInfo', {
             path: isGraphQLError(error) ? error.path : undefined,
             extensions: { code: 'BAD_USER_INPUT' },
           });
         }
+        // An expected failure on a field without a typed result (a query): input that cannot be
+        // valid is BAD_USER_INPUT with the rule that refused it; anything else keeps its code.
         if (cause instanceof DomainError) {
           const path = isGraphQLError(error) ? error.path : undefined;
           if (cause instanceof ValidationError) return new GraphQLError(cause.message, { path, extensions: { code: 'BAD_USER_INPUT', reason: cause.code, issues: cause.issues } });

@@ -141,6 +141,12 @@ export function assertProceedsLeftToPayAgain(financing: Pick<Financing, 'status'
   throw new WrongStateError(`${what} was used by the recourse claim against what the supplier owed: nothing is left to pay out`, financing.status);
 }
 
+/** When the payout's money went out of the ledger's source (its in-transit posting), or its creation. */
+async function goneOutAt(tx: Tx, payout: Payout): Promise<Date> {
+  const posting = payout.inTransitTransactionId ? await tx.ledgerTransaction.findUnique({ where: { id: payout.inTransitTransactionId }, select: { effectiveAt: true } }) : null;
+  return posting && posting.effectiveAt > payout.createdAt ? posting.effectiveAt : payout.createdAt;
+}
+
 /**
  * Records what the bank said of a payout, with its posting, once: SETTLED takes the money out
  * of transit and out of the escrow account; FAILED (or refused) puts it back in its source
@@ -150,12 +156,6 @@ export function assertProceedsLeftToPayAgain(financing: Pick<Financing, 'status'
  * (DISBURSED, PAYOUT_FAILED), under the financing's row lock; a refund that fails or comes back
  * makes its inbound exception OPEN again, holding what came back to suspense.
  */
-/** When the payout's money went out of the ledger's source (its in-transit posting), or its creation. */
-async function goneOutAt(tx: Tx, payout: Payout): Promise<Date> {
-  const posting = payout.inTransitTransactionId ? await tx.ledgerTransaction.findUnique({ where: { id: payout.inTransitTransactionId }, select: { effectiveAt: true } }) : null;
-  return posting && posting.effectiveAt > payout.createdAt ? posting.effectiveAt : payout.createdAt;
-}
-
 export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
   return runTransaction(
     prisma,
