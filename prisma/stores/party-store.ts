@@ -300,7 +300,16 @@ export type AuthenticationFailure = 'MALFORMED' | 'UNKNOWN' | 'REVOKED' | 'EXPIR
  */
 export async function keyInForce(prisma: PrismaClient, apiKeyId: string, now = new Date()): Promise<boolean> {
   const key = await prisma.apiKey.findUnique({ where: { id: apiKeyId }, select: { revokedAt: true, expiresAt: true, user: { select: { status: true } } } });
-  return key !== null && key.revokedAt === null && (key.expiresAt === null || key.expiresAt.getTime() > now.getTime()) && key.user.status === 'ACTIVE';
+  return key !== null && keyRefusal(key, now) === null;
+}
+
+/** Why a known key no longer authenticates (revoked, expired, its user not ACTIVE), or null. */
+function keyRefusal(key: { revokedAt: Date | null; expiresAt: Date | null; user: { status: string } }, now: Date): Exclude<AuthenticationFailure, 'MALFORMED' | 'UNKNOWN'> | null {
+  if (key.revokedAt) return 'REVOKED';
+  if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
+  // A pending, rejected or disabled user's keys are refused like revoked ones.
+  if (key.user.status !== 'ACTIVE') return 'DISABLED';
+  return null;
 }
 
 /** Resolves a bearer token to its key, user and party, or says why it cannot. */
@@ -314,9 +323,7 @@ export async function authenticateToken(
   if (!parsed) return { ok: false, reason: 'MALFORMED' };
   const key = await prisma.apiKey.findUnique({ where: { keyId: parsed.keyId }, include: { user: { include: { party: true } } } });
   if (!key || !secretMatches(parsed.secret, key.secretHash, pepper)) return { ok: false, reason: 'UNKNOWN', keyId: parsed.keyId };
-  if (key.revokedAt) return { ok: false, reason: 'REVOKED', keyId: parsed.keyId };
-  if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'EXPIRED', keyId: parsed.keyId };
-  // A pending, rejected or disabled user's keys are refused like revoked ones.
-  if (key.user.status !== 'ACTIVE') return { ok: false, reason: 'DISABLED', keyId: parsed.keyId };
+  const refusal = keyRefusal(key, now);
+  if (refusal) return { ok: false, reason: refusal, keyId: parsed.keyId };
   return { ok: true, key };
 }
