@@ -22,6 +22,11 @@ export function businessDateOf(instant: Date): IsoDate {
   return new Date(instant.getTime() + BUSINESS_UTC_OFFSET_HOURS * 60 * 60 * 1000).toISOString().slice(0, 10);
 }
 
+/** The business year of an instant: the year a number issued at that instant carries. */
+export function businessYearOf(instant: Date): number {
+  return Number(businessDateOf(instant).slice(0, 4));
+}
+
 /** Midnight at the start of a business date, as an instant. */
 export function startOfBusinessDate(date: IsoDate): Date {
   return new Date(Date.parse(`${date}T00:00:00.000Z`) - BUSINESS_UTC_OFFSET_HOURS * 60 * 60 * 1000);

@@ -1,5 +1,6 @@
 import type { Actor } from '../../domain/actor';
 import { assertOwnName, balancePayoutReference, validateBalancePayoutRequest, withdrawable, type BalancePayoutPurpose } from '../../domain/balance-payout-rules';
+import { businessYearOf } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, ValidationError } from '../../domain/errors';
 import { postingEntries } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
@@ -168,7 +169,7 @@ async function openBalancePayout(tx: Tx, actor: Actor, request: BalancePayoutReq
   }
 
   const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('payout_number_seq')`;
-  const reference = balancePayoutReference(purpose, now.getUTCFullYear(), nextval);
+  const reference = balancePayoutReference(purpose, businessYearOf(now), nextval);
   const metadata = { payoutId: request.payoutId ?? null, purpose, partyId: party.id, payoutReference: reference };
   const posted = await postTransaction(tx, {
     idempotencyKey: `payout:${reference}:in-transit`,

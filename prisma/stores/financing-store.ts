@@ -3,7 +3,7 @@ import { assertBeforeDeadline, assertDecisionAllowed, assertMayDecide, CLOSED_BE
 import { Decimal, formatAmount } from '../../domain/money';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/ledger-rules';
 import type { Financing, Prisma, PrismaClient } from '../client';
-import { dateColumn } from '../../domain/business-date';
+import { businessYearOf, dateColumn } from '../../domain/business-date';
 import { openCollectionAccount } from './chart-of-accounts';
 import { creditLimitCode } from './credit-limit-store';
 import { closeAccount, findAccountByCode } from './ledger/accounts';
@@ -136,7 +136,7 @@ async function createFinancing(tx: Tx, actor: Actor, quoted: QuoteResult, reques
   return tx.financing.create({
     data: {
       id: request.financingId,
-      financingNumber: `FIN-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`,
+      financingNumber: `FIN-${businessYearOf(now)}-${String(nextval).padStart(8, '0')}`,
       receivableId: receivable.id,
       programId: program.id,
       programTermsId: terms.id,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isOperator, type Actor } from '../../domain/actor';
-import { isoDateOfColumn } from '../../domain/business-date';
+import { businessYearOf, isoDateOfColumn } from '../../domain/business-date';
 import { NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { assertFourEyes } from '../../domain/four-eyes';
 import { CLOSED_BEFORE_APPROVAL } from '../../domain/financing-rules';
@@ -266,7 +266,7 @@ export async function approveExceptionRefund(prisma: PrismaClient, actor: Actor,
       await lockAccounts(tx, [suspense.id, inTransit.id]);
 
       const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('payout_number_seq')`;
-      const reference = refundReference(now.getUTCFullYear(), nextval);
+      const reference = refundReference(businessYearOf(now), nextval);
       const posted = await postTransaction(tx, {
         idempotencyKey: `inbound-exception:${id}:refund:${payoutId}`,
         code: 'REFUND',

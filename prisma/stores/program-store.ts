@@ -1,5 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { businessDateOf, isoDateOfColumn } from '../../domain/business-date';
+import { businessDateOf, businessYearOf, isoDateOfColumn } from '../../domain/business-date';
 import { Decimal, formatAmount, minorUnits, parseAmount, type Currency } from '../../domain/money';
 import { quote, type Quote } from '../../domain/pricing';
 import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../domain/program-rules';
@@ -129,7 +129,7 @@ export async function insertProgram(tx: Tx, createdByUserId: string, valid: Vali
   const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('program_code_seq')`;
   const program = await tx.program.create({
     data: {
-      code: `PRG-${now.getUTCFullYear()}-${String(nextval).padStart(4, '0')}`,
+      code: `PRG-${businessYearOf(now)}-${String(nextval).padStart(4, '0')}`,
       name: valid.name,
       funderPartyId: valid.funderPartyId,
       corePartyId: valid.corePartyId,

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ReceivableEncumberedError, ValidationError } from '../../domain/errors';
-import { dateColumn } from '../../domain/business-date';
+import { businessYearOf, dateColumn } from '../../domain/business-date';
 import { formatAmount, type Currency } from '../../domain/money';
 import {
   ENCUMBERING_STATUSES,
@@ -151,7 +151,7 @@ async function createReceivable(
   const encumbrance = await findEncumbrance(tx, actor.partyId, fingerprints, valid.invoices);
   if (encumbrance) throw encumbrance;
   const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
-  const registrationNumber = `${REGISTRATION_PREFIX}-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`;
+  const registrationNumber = `${REGISTRATION_PREFIX}-${businessYearOf(now)}-${String(nextval).padStart(8, '0')}`;
   return tx.receivable.create({
     data: {
       id: request.receivableId,

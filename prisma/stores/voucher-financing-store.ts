@@ -1,4 +1,5 @@
 import type { Actor } from '../../domain/actor';
+import { businessYearOf } from '../../domain/business-date';
 import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/ledger-rules';
 import { formatAmount, type Currency } from '../../domain/money';
@@ -81,7 +82,7 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     const idempotencyKey = `voucher-part:${part.id}:receivable:${String(nextval)}`.slice(0, IDEMPOTENCY_KEY_LENGTH_MAX);
     const created = await tx.receivable.create({
       data: {
-        registrationNumber: `REG-${now.getUTCFullYear()}-${String(nextval).padStart(8, '0')}`,
+        registrationNumber: `REG-${businessYearOf(now)}-${String(nextval).padStart(8, '0')}`,
         supplierPartyId: part.holderPartyId,
         obligorPartyId: part.voucher.issuerPartyId,
         // Its trade background is the part's lineage (its transfers' contracts and invoices).

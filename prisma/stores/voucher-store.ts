@@ -1,6 +1,6 @@
 import { assertFourEyes } from '../../domain/four-eyes';
 import { isOperator, type Actor } from '../../domain/actor';
-import { dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
+import { businessYearOf, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, NotFoundError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
 import { exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, resolveRecipient, sameCompanyName, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
@@ -258,7 +258,7 @@ export async function issueVoucher(
         now,
       );
       const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('voucher_number_seq')`;
-      const voucherNumber = formatVoucherNumber(now.getUTCFullYear(), Number(nextval));
+      const voucherNumber = formatVoucherNumber(businessYearOf(now), Number(nextval));
       const voucher = await tx.voucher.create({
         data: {
           id: ids.voucherId,
