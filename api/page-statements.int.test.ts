@@ -20,7 +20,8 @@ const RECEIVABLE = `id registrationNumber status contractNumber faceAmount { ${M
   supplier { ${COUNTERPARTY} } obligor { ${COUNTERPARTY} }
   invoices { lineNumber invoiceCode invoiceNumber amount { ${MONEY} } issueDate }
   history { fromStatus toStatus actorName actorParty { legalName } }
-  documents { id kind }`;
+  documents { id kind }
+  latestFinancing { id financingNumber status principal { ${MONEY} } outstanding { total { ${MONEY} } } funder { ${COUNTERPARTY} } }`;
 const BUCKETS = `principal { ${MONEY} } interest { ${MONEY} } fees { ${MONEY} } penalty { ${MONEY} } total { ${MONEY} }`;
 const LEDGER_TRANSACTION = `id code effectiveAt reverses { id } reversedBy { id } entries { direction amount { ${MONEY} } account { id code ownerParty { legalName } } }`;
 const FINANCING = `id financingNumber status principal { ${MONEY} } interest { ${MONEY} } fees { ${MONEY} } netDisbursement { ${MONEY} }
@@ -39,7 +40,7 @@ const PROGRAM_TERMS_AND_LIMITS = `id terms { version annualRate programLimit { $
 
 const LISTS: Record<string, { query: string; caller: (world: PageWorld) => TestActor }> = {
   receivables: { query: `receivables(first: $first) { totalCount edges { node { ${RECEIVABLE} } } }`, caller: (world) => world.supplier },
-  'receivables (as the obligor)': { query: `receivables(first: $first) { edges { node { id status } } }`, caller: (world) => world.core },
+  'receivables (as the obligor)': { query: `receivables(first: $first) { edges { node { id status latestFinancing { id status } } } }`, caller: (world) => world.core },
   financings: { query: `financings(first: $first) { totalCount edges { node { ${FINANCING} } } }`, caller: (world) => world.supplier },
   'financings (as the funder)': { query: `financings(first: $first) { edges { node { id ledgerTransactions(first: 3) { totalCount edges { node { ${LEDGER_TRANSACTION} } } } } } }`, caller: (world) => world.funder },
   'financings (as an operator)': { query: `financings(first: $first) { edges { node { id ledgerTransactions(first: 3) { totalCount edges { node { ${LEDGER_TRANSACTION} } } } } } }`, caller: (world) => world.operator },

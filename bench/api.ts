@@ -22,7 +22,8 @@ const COUNTERPARTY = 'partyId legalName creditCode';
 const RECEIVABLES_PAGE = `query { receivables(first: ${PAGE_SIZE}) { totalCount edges { node {
   id registrationNumber status contractNumber dueDate faceAmount { ${MONEY} } confirmedAmount { ${MONEY} }
   supplier { ${COUNTERPARTY} } obligor { ${COUNTERPARTY} }
-  invoices { lineNumber invoiceCode invoiceNumber amount { ${MONEY} } issueDate } } } } }`;
+  invoices { lineNumber invoiceCode invoiceNumber amount { ${MONEY} } issueDate }
+  latestFinancing { id financingNumber status principal { ${MONEY} } outstanding { total { ${MONEY} } } } } } } }`;
 const FINANCINGS_PAGE = `query { financings(first: ${PAGE_SIZE}) { totalCount edges { node {
   id financingNumber status principal { ${MONEY} } interest { ${MONEY} } fees { ${MONEY} } netDisbursement { ${MONEY} }
   repaymentAtMaturity { ${MONEY} } effectiveAnnualRate valueDate dueDate disbursed { ${MONEY} }

@@ -56,7 +56,7 @@ const userName = (relation: 'acknowledgedBy' | 'approvedBy' | 'approvalConfirmed
   resolve: (row: Record<string, unknown>) => (row[relation] as { displayName: string } | null)?.displayName ?? null,
 });
 
-builder.prismaNode('Financing', {
+export const FinancingRef = builder.prismaNode('Financing', {
   description: 'A financing of one confirmed receivable under a program, with its figures: as quoted until the money moves, then repriced to the day it moved (the quote stays in `quoted`).',
   id: { field: 'id' },
   // node(id) answers null, not an error, for a row that is missing or not the caller's to see.

@@ -20,6 +20,7 @@ import { COMMON_ERRORS, ErrorInterface, LOOKUP_ERRORS } from '../errors';
 import { textUpTo } from '../validators';
 import { encodeGlobalId, rowIdOf, scopedById } from '../global-id';
 import { Money, money } from '../money';
+import { FinancingRef } from './financing';
 
 export const ReceivableStatusEnum = builder.enumType('ReceivableStatus', {
   values: Object.values(ReceivableStatusValues),
@@ -198,6 +199,17 @@ builder.prismaNode('Receivable', {
       // and copying a row's properties one by one through a spread cost more than the page's amounts.
       resolve: (receivable) =>
         receivable.invoices.map((invoice) => ({ lineNumber: invoice.lineNumber, invoiceCode: invoice.invoiceCode, invoiceNumber: invoice.invoiceNumber, amount: invoice.amount, issueDate: invoice.issueDate, currency: receivable.currency })),
+    }),
+    latestFinancing: t.field({
+      type: FinancingRef,
+      nullable: true,
+      description:
+        "The financing applied for last among those you may see (one at a time holds a receivable; earlier ones ended). None to the obligor of a silent financing, nor to a funder of another funder's.",
+      // Read with the receivable, so a page of receivables reads its latest financings in the same statement.
+      select: (_args, ctx, nestedSelection) => ({
+        financings: nestedSelection({ where: visibleFinancingsWhere(ctx.viewer), orderBy: [{ appliedAt: 'desc' as const }, { id: 'desc' as const }], take: 1 }),
+      }),
+      resolve: (receivable) => receivable.financings[0] ?? null,
     }),
     history: t.relation('transitions', {
       description:
