@@ -23,7 +23,7 @@ import { resumeAfterDisbursement } from './financing/continuation';
 import { applyForFinancing, clearFinancingAttention, decide, generateDocument, readFinancingStatus, retryPayout } from './financing/financing-steps';
 import { moveMoney } from './financing/funding-and-payout';
 import { announceApproval, announceClosing, announceExpiry, awaitDecisions } from './financing/origination';
-import { afterOpening, type RunOpening } from './run-opening';
+import { afterOpening, awaitOpening, type RunOpening } from './run-opening';
 import { refuse, updateKey } from './update-support';
 import { FINANCING_DECISION_ACTIONS } from '../contracts/decision-key';
 
@@ -79,7 +79,7 @@ async function awaitApplication(input: FinancingWorkflowInput): Promise<Financin
       throw error;
     }
   });
-  await condition(() => applied !== null || refused, APPLICATION_WAIT_MS);
+  await awaitOpening(() => applied !== null, () => refused, APPLICATION_WAIT_MS);
   return applied;
 }
 

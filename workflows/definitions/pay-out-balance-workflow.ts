@@ -14,6 +14,7 @@ import {
 import { ATTENTION_RECORD, BANK_CALL, DATABASE_STEP, PERSON_WAITING } from './activity-bounds';
 import { assertWaitingForOperator, resumeSteps, runStep, type AttentionTarget } from './attention';
 // Asked about and watched for a return exactly as a disbursement's payout is.
+import { awaitOpening } from './run-opening';
 import { DAY_MS, PAYOUT_POLL_FIRST_MS, PAYOUT_POLL_MAX_MS, RETURN_WATCH_DAYS } from './financing/payout';
 
 // One payout of a balance (docs/workflows/balance-payout.md): a supplier's withdrawal, the
@@ -69,11 +70,7 @@ async function awaitRequest(run: PayoutRun): Promise<boolean> {
   };
   setHandler(requestBalancePayoutUpdate, (args) => open(() => personWaiting.requestBalancePayout({ ...args, payoutId: run.payoutId, at: new Date() })));
   setHandler(approveRefundUpdate, (args) => open(() => personWaiting.approveRefund({ ...args, payoutId: run.payoutId, at: new Date() })));
-  await condition(() => opened || refused, REQUEST_WAIT_MS);
-  // A refusal decides nothing while another request is still being checked (a twin under the same
-  // key, with another body, refused before the first is answered): that one may yet open the
-  // payout, which must then be sent, not left in transit by a run that has ended.
-  if (!opened) await condition(allHandlersFinished);
+  await awaitOpening(() => opened, () => refused, REQUEST_WAIT_MS);
   return opened;
 }
 

@@ -20,7 +20,7 @@ import { assertWaitingForOperator, resumeSteps } from './attention';
 import { announceOutcome, awaitConfirmation } from './receivable/confirmation';
 import { startReceivableRun, type ReceivableRun } from './receivable/receivable-run';
 import { clearReceivableAttention, decide, generateDocument, registerReceivable } from './receivable/receivable-steps';
-import { afterOpening, type RunOpening } from './run-opening';
+import { afterOpening, awaitOpening, type RunOpening } from './run-opening';
 import { refuse } from './update-support';
 import { RECEIVABLE_DECISION_ACTIONS } from '../contracts/decision-key';
 
@@ -57,7 +57,7 @@ async function awaitRegistration(input: ReceivableWorkflowInput): Promise<Receiv
       throw error;
     }
   });
-  await condition(() => registered !== null || refused, REGISTRATION_WAIT_MS);
+  await awaitOpening(() => registered !== null, () => refused, REGISTRATION_WAIT_MS);
   return registered;
 }
 

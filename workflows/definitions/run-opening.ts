@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { allHandlersFinished, condition } from '@temporalio/workflow';
 import type { DomainError } from '../../domain/errors';
 import { refuse, updateKey } from './update-support';
 
@@ -16,6 +16,17 @@ export interface RunOpening<Run> {
   run: Run | null;
   /** True once the first Update has been answered (or the wait for it ran out). */
   settled: boolean;
+}
+
+/**
+ * Waits, at most `waitMs`, until the first Update has opened the run or been refused. A refusal
+ * decides nothing while another request is still being checked (a twin under the same key, with
+ * another body, refused before the first is answered): that one may yet open the run, which must
+ * then go on, not be left with nothing following it.
+ */
+export async function awaitOpening(opened: () => boolean, refused: () => boolean, waitMs: number): Promise<void> {
+  await condition(() => opened() || refused(), waitMs);
+  if (!opened()) await condition(allHandlersFinished);
 }
 
 /**
