@@ -42,7 +42,7 @@ describe('two checkers approving offline receipts that match the same booked ban
     // The feed booked one wire of 50,000.00 under a reference of its own.
     const line = await recordInboundCredit(db.prisma, { bankReference: 'BANK-20260515-0001', virtualAccountNumber, amount: '50000.00', currency: 'CNY', payerName: '广州云海', payerAccountNumber: '6222020200112233', remittanceInformation: '还款', receivedAt: new Date() });
     expect(line.credit).toMatchObject({ outcome: 'MATCHED' });
-    const receipts = [];
+    const receipts: string[] = [];
     for (const bankReference of ['RCPT-0515-A', 'RCPT-0515-B']) {
       const recorded = await api.call(maker.token, RECORD, { input: { financingId: financingGid, amount: '50000.00', bankReference, note: NOTE } });
       expect(recorded).toMatchObject({ __typename: 'OfflineRepayment', status: 'PENDING' });

@@ -24,9 +24,12 @@ const RETRY_DELAY_MS_MAX = 400;
 
 // 40001 serialization_failure, 40P01 deadlock_detected, 55P03 lock_not_available.
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03']);
-// A twin request with the same ledger key committed while this one waited for the account
-// locks: run again, the ledger finds the twin's row and answers with it as a replay.
-const LEDGER_IDEMPOTENCY_KEY_INDEXES = new Set(['ledger_transaction_idempotency_key_key', 'ledger_hold_idempotency_key_key']);
+// Unique indexes whose violation means another transaction took the row first, and running
+// again gives the right answer: a twin request with the same ledger key committed while this
+// one waited for the account locks (the ledger then finds the twin's row and answers with it
+// as a replay); another checker's approval matched the same bank line to its offline receipt
+// (this receipt then finds the line taken and stays approved, expected).
+const RACE_LOST_INDEXES = new Set(['ledger_transaction_idempotency_key_key', 'ledger_hold_idempotency_key_key', 'offline_repayment_matched_credit_id_key']);
 
 /** True when the database undid the transaction for a reason that running it again can cure. */
 export function isTransientFailure(error: unknown): boolean {
@@ -35,7 +38,7 @@ export function isTransientFailure(error: unknown): boolean {
   const failure = databaseFailureOf(error);
   if (!failure) return false;
   if (TRANSIENT_SQLSTATES.has(failure.code)) return true;
-  return failure.code === '23505' && LEDGER_IDEMPOTENCY_KEY_INDEXES.has(failure.constraint ?? '');
+  return failure.code === '23505' && RACE_LOST_INDEXES.has(failure.constraint ?? '');
 }
 
 /**
