@@ -3,7 +3,7 @@ import type { Actor } from '../../domain/actor';
 import { ConflictError, DomainError, NotFoundError, WrongStateError } from '../../domain/errors';
 import { ENTRIES_PER_TRANSACTION_MAX, transfer, type LedgerEntryInput } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, minorUnits, type Currency } from '../../domain/money';
-import { distributeMaturityPayment } from '../../domain/voucher-distribution';
+import { distributeMaturityPayment, type MaturityDistribution } from '../../domain/voucher-distribution';
 import { VOUCHER_STATUSES_PAID_INTO } from '../../domain/voucher-rules';
 import { businessDateOf } from '../../domain/business-date';
 import type { PrismaClient } from '../client';
@@ -151,11 +151,16 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
       if (offered) throw new DistributionMustWaitError(`voucher transfer ${offered.transferNumber} is open: the distribution waits until it is accepted or ends`);
       const owed = parts.filter((part) => part.owes).map((part) => ({ part, outstanding: part.outstanding }));
       const paid = formatAmount(toDecimal(credit.amount), currency);
-      const distribution = distributeMaturityPayment({
-        paid,
-        currency,
-        parts: owed.map(({ part, outstanding }) => ({ partId: part.id, partNumber: part.partNumber, heldAmount: outstanding })),
-      });
+      // A voucher whose every claim is paid (the issuer paid it twice) owes nothing more: all of
+      // the payment is beyond it, the payer's, parked for a refund like any excess.
+      const distribution: MaturityDistribution =
+        owed.length === 0
+          ? { currency, paid, totalHeld: formatAmount(new Decimal(0), currency), kind: 'OVER', shares: [], excess: paid }
+          : distributeMaturityPayment({
+              paid,
+              currency,
+              parts: owed.map(({ part, outstanding }) => ({ partId: part.id, partNumber: part.partNumber, heldAmount: outstanding })),
+            });
       const financings = await financingsOf(tx, owed.filter(({ part }) => part.status === 'FINANCED').map(({ part }) => part.id));
       const shares: PlannedShare[] = [];
       // A holder of many parts has one settlement account: opened (or found) once per plan, not once per part.
