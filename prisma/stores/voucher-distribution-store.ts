@@ -558,6 +558,15 @@ export async function finishVoucherDistribution(prisma: PrismaClient, distributi
         // The voucher's state is decided under its row lock, as the daily default scan decides it.
         await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${voucher.id}::uuid FOR UPDATE`;
         const locked = await tx.voucher.findUniqueOrThrow({ where: { id: voucher.id } });
+        // A part this plan did not share in may be owed nothing more all the same: its holder passed
+        // on the rest of its claim after an earlier instalment paid the part what it kept.
+        await tx.$executeRaw`
+          UPDATE voucher_part p SET status = 'PAID', updated_at = ${now}
+            FROM (SELECT (s ->> 'p')::uuid AS part_id, SUM((s ->> 's')::numeric) AS paid
+                    FROM voucher_distribution d, jsonb_array_elements(d.planned_shares) s
+                   WHERE d.voucher_id = ${voucher.id}::uuid AND d."number" <= ${row.number}
+                   GROUP BY 1) b
+           WHERE p.id = b.part_id AND p.voucher_id = ${voucher.id}::uuid AND p.status IN ('ACTIVE', 'FINANCED') AND p.held_amount > 0 AND b.paid >= p.held_amount`;
         const owing = await tx.voucherPart.count({ where: { voucherId: voucher.id, status: { in: ['ACTIVE', 'FINANCING', 'FINANCED'] }, heldAmount: { gt: 0 } } });
         if (owing === 0) {
           // Paid in full, late or not: a default recorded before keeps its date (defaulted_on).
