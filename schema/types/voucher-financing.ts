@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FinancingStatus as FinancingStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
+import { CREDITS_INTO_ACCOUNTS } from '../../prisma/stores/inbound-exception-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { outstandingOfParts } from '../../prisma/stores/voucher-default-store';
 import { isOperator } from '../../domain/actor';
@@ -129,11 +130,15 @@ const MaturityDateRef = builder.objectRef<MaturityDate>('VoucherMaturityDate').i
   }),
 });
 
-/** Credited to each collection account: the matched inbound credits, by account. */
+/**
+ * Credited to each collection account: the bank credits whose money reached it, booked there by
+ * the feed or applied there from suspense by operators, as the distribution counts them.
+ */
 async function creditedTo(ctx: GraphQLContext, accountIds: string[]): Promise<Map<string, Decimal>> {
   if (accountIds.length === 0) return new Map();
-  const sums = await ctx.prisma.inboundCredit.groupBy({ by: ['accountId'], where: { accountId: { in: accountIds }, outcome: 'MATCHED' }, _sum: { amount: true } });
-  return new Map(sums.map((row) => [row.accountId, toDecimal(row._sum.amount ?? 0)]));
+  const sums = await ctx.prisma.$queryRaw<Array<{ accountId: string; credited: string }>>`
+    SELECT r.account_id::text AS "accountId", SUM(r.amount)::text AS credited FROM ${CREDITS_INTO_ACCOUNTS} r WHERE r.account_id = ANY (${accountIds}::uuid[]) GROUP BY r.account_id`;
+  return new Map(sums.map((row) => [row.accountId, toDecimal(row.credited)]));
 }
 
 async function vouchersDue(ctx: GraphQLContext, date: MaturityDate): Promise<MaturityVoucher[]> {
@@ -169,7 +174,9 @@ async function maturityCalendar(ctx: GraphQLContext, from: IsoDate | null | unde
     SELECT v.due_date AS "dueDate", v.currency AS "currency", SUM(v.amount)::text AS "owed",
            COALESCE(SUM(c.credited), 0)::text AS "paid", COUNT(*)::int AS "voucherCount"
       FROM voucher v
-      LEFT JOIN (SELECT account_id, SUM(amount) AS credited FROM inbound_credit WHERE outcome = 'MATCHED' GROUP BY account_id) c ON c.account_id = v.collection_account_id
+      LEFT JOIN (SELECT r.account_id, SUM(r.amount) AS credited FROM ${CREDITS_INTO_ACCOUNTS} r
+                  WHERE r.account_id IN (SELECT collection_account_id FROM voucher WHERE issuer_party_id = ${issuer}::uuid)
+                  GROUP BY r.account_id) c ON c.account_id = v.collection_account_id
      WHERE v.issuer_party_id = ${issuer}::uuid
        AND v.status::text IN ('ACTIVE', 'DEFAULTED')
        AND (${fromColumn}::date IS NULL OR v.due_date >= ${fromColumn}::date)
