@@ -337,14 +337,23 @@ export function validateVoucherTransferInput(
 /** The second and third steps of validateVoucherTransfer: the voucher's and the part's state, then the amount available. */
 export function assertTransferable(amount: Decimal, context: VoucherTransferContext, now: Date): void {
   const { voucher, part } = context;
-  const today = businessDateOf(now);
   if (voucher.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer a part of a voucher that is ${voucher.status}`, voucher.status);
   if (part.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${part.status}`, part.status);
-  if (today >= voucher.dueDate) {
-    throw new WrongStateError(`cannot transfer a voucher due on ${voucher.dueDate} on or after that day (today is ${today}): it is paid by distribution`, voucher.status, 'DEADLINE_PASSED');
-  }
+  assertBeforeDueDate('transfer', voucher.dueDate, now, voucher.status);
   const available = new Decimal(part.availableAmount);
   if (amount.gt(available)) throw exceedsAvailableAmount(available, amount, voucher.currency);
+}
+
+/**
+ * A claim falling due is paid by distribution, not moved: from the voucher's due date on (a
+ * business date), no part of it is offered, and no offer or issue is accepted
+ * (DEADLINE_PASSED, `currentState` the state of what was asked).
+ */
+export function assertBeforeDueDate(act: 'transfer' | 'accept', dueDate: IsoDate, now: Date, currentState: string): void {
+  const today = businessDateOf(now);
+  if (today >= dueDate) {
+    throw new WrongStateError(`cannot ${act} a voucher due on ${dueDate} on or after that day (today is ${today}): it is paid by distribution`, currentState, 'DEADLINE_PASSED');
+  }
 }
 
 /** The refusal of a transfer beyond what its part has available; the ledger's own refusal is answered the same way. */

@@ -3,7 +3,7 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { businessYearOf, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, NotFoundError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
-import { exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, resolveRecipient, sameCompanyName, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
+import { assertBeforeDueDate, exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, resolveRecipient, sameCompanyName, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
 import type { VoucherTransferDecision } from '../../workflows/contracts/voucher-acceptance';
 import type { AssignmentMode, Party, Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
 import { findAccountByCode, openAccount } from './ledger/accounts';
@@ -354,6 +354,9 @@ export async function proposeVoucherTransfer(
       await tx.$queryRaw`SELECT id FROM voucher WHERE id = ${from.voucherId}::uuid FOR UPDATE`;
       const current = await tx.voucherPart.findUniqueOrThrow({ where: { id: from.id } });
       if (current.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${current.status}`, current.status);
+      const voucher = await tx.voucher.findUniqueOrThrow({ where: { id: from.voucherId }, select: { status: true, dueDate: true } });
+      if (voucher.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer a part of a voucher that is ${voucher.status}`, voucher.status);
+      assertBeforeDueDate('transfer', isoDateOfColumn(voucher.dueDate), now, voucher.status);
       await assertVoucherNotBeingPaid(tx, from.voucher, current.status);
       await assertNotEncumbered(tx, rows);
       const claim = await openClaimAccount(tx, partId, recipient.toPartyId, currency);
@@ -596,6 +599,8 @@ export async function decideVoucherTransfer(prisma: PrismaClient, transferId: st
 async function accept(tx: Tx, transfer: VoucherTransfer, actor: VoucherActor, now: Date): Promise<VoucherTransfer> {
   // assertDecider let only the recipient party accept, and a transfer has its part exactly when it has that party (a CHECK).
   if (transfer.toPartId === null) throw new Error(`voucher transfer ${transfer.id} has no recipient part to accept`);
+  const { dueDate } = await tx.voucher.findUniqueOrThrow({ where: { id: transfer.voucherId }, select: { dueDate: true } });
+  assertBeforeDueDate('accept', isoDateOfColumn(dueDate), now, transfer.status);
   await postHold(tx, { holdId: transfer.holdId, idempotencyKey: voucherTransferKeys.post(transfer.id), code: transfer.fromPartId === null ? 'VOUCHER_ISSUE' : 'VOUCHER_TRANSFER' }, now);
   const amount = transfer.amount.toFixed();
   if (transfer.fromPartId !== null) {
