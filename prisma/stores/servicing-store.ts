@@ -194,6 +194,7 @@ function fixed(book: Book, value: Decimal): string {
 }
 
 const earlierOf = (a: IsoDate, b: IsoDate) => (daysBetween(a, b) < 0 ? b : a);
+const laterOf = (a: IsoDate, b: IsoDate) => (daysBetween(a, b) > 0 ? b : a);
 
 /** Posts one day's charge (the first under the day's own key, later ones under a revision) and records it. */
 async function postCharge(book: Book, day: IsoDate, amount: Decimal): Promise<void> {
@@ -348,6 +349,13 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   const owedThrough = owedThroughOf(book, collection.valueDate);
   const unpaidAfter = Decimal.min(penaltyChargedAfter(book, owedThrough), owed.penalty);
   let allocation: WaterfallAllocation = allocateWaterfall(collection.amount, { ...owed, penalty: owed.penalty.minus(unpaidAfter) }, waterfallOrder(book.terms.waterfall));
+  // Nothing goes back to the supplier while the funder is owed anything: what is left once the
+  // funder is whole as of the value date pays the penalty still owed for later days (under an
+  // order that puts penalty last, a later collection may have paid the principal before it).
+  const laterPenaltyPaid = Decimal.min(allocation.surplus, unpaidAfter);
+  if (laterPenaltyPaid.gt(0)) {
+    allocation = { ...allocation, allocated: { ...allocation.allocated, penalty: allocation.allocated.penalty.plus(laterPenaltyPaid) }, surplus: allocation.surplus.minus(laterPenaltyPaid) };
+  }
   if (collection.source === 'REPAYMENT') allocation = splitSurplus(allocation, book.confirmedAmount, book.payerPaid);
   const metadata = { financingId: financing.id, source: collection.source, valueDate: collection.valueDate };
   const posted = await postTransaction(tx, {
@@ -423,7 +431,8 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   await reread(book);
   book.repayments.push(repaymentOf(row));
   if (collection.source === 'REPAYMENT') book.payerPaid = book.payerPaid.plus(paidTowardReceivable(row));
-  await reverseChargesAfter(book, row, collection.valueDate, owedThrough, unpaidAfter);
+  // What it paid of the later days' penalty stays paid; only the rest may be found not owed.
+  await reverseChargesAfter(book, row, collection.valueDate, owedThrough, unpaidAfter.minus(laterPenaltyPaid));
   if (recourse) await returnRecourse(book, recourse, row);
   const allocated = await tx.repaymentAllocation.findUniqueOrThrow({ where: { id: row.id } });
   book.done.allocations.push(allocated);
@@ -550,9 +559,12 @@ async function allocatePending(book: Book, today: IsoDate, idempotencyKey: strin
   let left = (await getBalance(book.tx, book.accounts.collection)).available;
   if (left.lte(0)) return { more: false };
   const pieces = await pendingPieces(book, COLLECTIONS_PER_TRANSACTION_MAX + 1);
+  // A piece counts on the day the bank received it, at the latest on the day the step runs: a
+  // step resumed days after its own business date still values what came since on its own day.
+  const latest = laterOf(today, businessDateOf(book.now));
   for (const piece of pieces.slice(0, COLLECTIONS_PER_TRANSACTION_MAX)) {
     if (left.lte(0)) return { more: false };
-    const valueDate = earlierOf(businessDateOf(piece.receivedAt), today);
+    const valueDate = earlierOf(businessDateOf(piece.receivedAt), latest);
     await chargeThrough(book, valueDate);
     const amount = Decimal.min(piece.amount, left);
     await allocate(book, collectionOf(book, piece, valueDate, amount));
