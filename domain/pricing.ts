@@ -95,7 +95,7 @@ export const TENOR_DAYS_MIN_DEFAULT = 1;
 
 export type DisbursementPrice =
   | { disbursable: true; quote: Quote }
-  | { disbursable: false; code: 'DUE_ON_OR_BEFORE_DISBURSEMENT' | 'TENOR_BELOW_MINIMUM'; reason: string };
+  | { disbursable: false; code: 'DUE_ON_OR_BEFORE_DISBURSEMENT' | 'TENOR_BELOW_MINIMUM' | 'NET_DISBURSEMENT_NOT_POSITIVE'; reason: string };
 
 /**
  * The price of a financing whose money moves on `disbursementDate`: the quote's formula with
@@ -103,7 +103,9 @@ export type DisbursementPrice =
  * (the supplier never pays for days before disbursement) and fees are what the terms say. A
  * financing whose due date is on or before that day, or closer to it than the program's
  * minimum tenor, is not disbursable: it would run no tenor, or one the program does not finance,
- * and penalty could otherwise start before the money moved.
+ * and penalty could otherwise start before the money moved. Nor is one whose fees and interest
+ * take all the amount at that day's price, which a fee-only price can do once the tenor shrinks
+ * (the effective annual cost grows as the tenor falls).
  */
 export function priceAtDisbursement(principal: Decimal, disbursementDate: IsoDate, dueDate: IsoDate, terms: PricingTerms & { tenorDaysMin: number }): DisbursementPrice {
   const tenorDays = daysBetween(disbursementDate, dueDate);
@@ -113,7 +115,12 @@ export function priceAtDisbursement(principal: Decimal, disbursementDate: IsoDat
   if (tenorDays < terms.tenorDaysMin) {
     return { disbursable: false, code: 'TENOR_BELOW_MINIMUM', reason: `from the disbursement date ${disbursementDate} to the due date ${dueDate} is ${tenorDays} days, less than the program's minimum tenor of ${terms.tenorDaysMin} days` };
   }
-  return { disbursable: true, quote: quote(principal, disbursementDate, dueDate, terms) };
+  try {
+    return { disbursable: true, quote: quote(principal, disbursementDate, dueDate, terms) };
+  } catch (error) {
+    if (!(error instanceof ValidationError) || error.code !== 'NET_DISBURSEMENT_NOT_POSITIVE') throw error;
+    return { disbursable: false, code: 'NET_DISBURSEMENT_NOT_POSITIVE', reason: `at the price of the disbursement date ${disbursementDate}, ${error.issues.map((issue) => issue.message).join('; ')}` };
+  }
 }
 
 /**
