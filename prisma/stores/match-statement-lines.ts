@@ -73,6 +73,16 @@ export function receivedInWindowSql(receivedAt: string, valueDay: string): strin
   return `${receivedAt} >= ${valueDay} - interval '${windowHours} hours' AND ${receivedAt} < ${valueDay} + interval '${windowHours + HOURS_PER_DAY} hours'`;
 }
 
+/**
+ * How far a receipt (an expression) is from the value date that begins at `valueDay` (an
+ * expression), in business days: 0 on the value date, 1 the day before or after, and so on. A
+ * credit the bank received on the value date comes before one of the evening before, however
+ * late in the day it came; between two days as far, the earlier receipt comes first.
+ */
+export function daysFromValueDateSql(receivedAt: string, valueDay: string): string {
+  return `abs(floor(extract(epoch FROM ${receivedAt} - ${valueDay}) / ${HOURS_PER_DAY * 3600}))`;
+}
+
 /** Rule 2 takes only a credit whose own bank reference (an expression) is on no statement line: a credit on a statement is its own line's. */
 export function ownLineOnNoStatementSql(bankReference: string): string {
   return `NOT EXISTS (SELECT 1 FROM bank_statement_line own WHERE own.bank_reference = ${bankReference} AND own.duplicate_of_id IS NULL)`;
@@ -184,10 +194,10 @@ export async function matchStatementLines(db: pg.ClientBase, subjectQuery: strin
 
   // Rule 2's candidates: for every credit line the feed booked nothing for, each credit to the same
   // virtual account, amount and currency received within the window, that no other item matched and
-  // whose own bank reference is on no statement, ranked per line, the nearest in time first.
+  // whose own bank reference is on no statement, ranked per line, the nearest to its value date first.
   const { rowCount: candidates } = await db.query(
     `INSERT INTO statement_candidate (ord, credit_id, rank)
-     SELECT s.ord, c.id, row_number() OVER (PARTITION BY s.ord ORDER BY abs(extract(epoch FROM c.received_at - s.value_day)), c.received_at, c.id)
+     SELECT s.ord, c.id, row_number() OVER (PARTITION BY s.ord ORDER BY ${daysFromValueDateSql('c.received_at', 's.value_day')}, c.received_at, c.id)
        FROM statement_match s
        JOIN inbound_credit c ON c.virtual_account_number = s.reference AND c.amount = s.amount AND c.currency = s.currency
                             AND ${receivedInWindowSql('c.received_at', 's.value_day')}

@@ -14,7 +14,7 @@ import { MONEY_TRANSACTION_TIMEOUT_MS } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
-import { matchedByNoOtherItemSql, ownLineOnNoStatementSql, paidTwiceSql, payoutWillExplainLineSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
+import { daysFromValueDateSql, matchedByNoOtherItemSql, ownLineOnNoStatementSql, paidTwiceSql, payoutWillExplainLineSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
 import { bankLineLockKey, lockCreditMoney } from './parked-statement-credit';
 import { releaseReversalHold } from './reversal-hold';
 import { runTransaction, type Tx } from './run-transaction';
@@ -197,7 +197,7 @@ async function refuseParkingBookedByFeed(tx: Tx, item: ReconciliationItem, line:
   const credit = await tx.inboundCredit.findUnique({ where: { bankReference: line.bankReference } });
   const parked = await tx.inboundException.findUnique({ where: { bankReference: line.bankReference } });
   if (credit || parked) throw new WrongStateError(`the ledger has booked bank reference ${line.bankReference} since ${since}: the next import matches it, or a ledger adjustment corrects the amount`, item.status);
-  const valueDay = Prisma.raw(valueDaySql('l.value_date'));
+  const daysFromValueDate = Prisma.raw(daysFromValueDateSql('c.received_at', valueDaySql('l.value_date')));
   // Rule 2, as the matching asks it, for this line (its item given as the row `f`).
   const fitsByRuleTwo = Prisma.raw(
     `${receivedInWindowSql('c.received_at', valueDaySql('l.value_date'))} AND ${matchedByNoOtherItemSql('c.id', 'f.item_id')} AND ${ownLineOnNoStatementSql('c.bank_reference')}`,
@@ -208,7 +208,7 @@ async function refuseParkingBookedByFeed(tx: Tx, item: ReconciliationItem, line:
       CROSS JOIN (SELECT ${item.id}::uuid AS "item_id") f
       JOIN "inbound_credit" c ON c."virtual_account_number" = l."reference" AND c."currency" = ${currency} AND c."amount" = ${amount}::numeric
      WHERE l."id" = ${line.id}::uuid AND ${fitsByRuleTwo}
-     ORDER BY abs(extract(epoch FROM c."received_at" - ${valueDay})), c."received_at", c."id"
+     ORDER BY ${daysFromValueDate}, c."received_at", c."id"
      LIMIT 1`;
   if (matching) {
     throw new WrongStateError(
