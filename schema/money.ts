@@ -1,5 +1,6 @@
 import type { Prisma } from '../prisma/client';
-import { Decimal, formatAmount, isCurrency, minorUnits } from '../domain/money';
+import { ValidationError } from '../domain/errors';
+import { Decimal, formatAmount, isCurrency, minorUnits, type Currency } from '../domain/money';
 import { builder } from './builder';
 
 export interface MoneyShape {
@@ -46,4 +47,13 @@ export function wireAmount(text: string, currency: string): string {
     return formatAmount(new Decimal(text), currency);
   }
   return new Decimal(text).toFixed();
+}
+
+/**
+ * A currency a query names (an argument or a filter at `path`): one the platform supports, or
+ * bad input (`CURRENCY_NOT_SUPPORTED`), never an empty answer that reads as "nothing there yet".
+ */
+export function queryCurrency(code: string, path: string[] = ['currency'], shown: string = code): Currency {
+  if (!isCurrency(code)) throw ValidationError.field(path, `currency ${shown} is not supported`, 'CURRENCY_NOT_SUPPORTED');
+  return code;
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { PayoutPurpose as PayoutPurposeValues } from '../../prisma/generated/client/enums';
 import { isOperator } from '../../domain/actor';
-import { ConflictError, LimitExceededError, ValidationError, WrongStateError } from '../../domain/errors';
-import { isCurrency } from '../../domain/money';
+import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { withdrawableBalance, type WithdrawableBalance } from '../../prisma/stores/balance-payout-store';
 import { visiblePayoutsWhere } from '../../prisma/stores/visibility';
 import { resumePayout } from '../../use-cases/resume-payout';
@@ -11,7 +10,7 @@ import { requestWithdrawal } from '../../use-cases/request-withdrawal';
 import { builder } from '../builder';
 import { LOOKUP_ERRORS } from '../errors';
 import { rowIdOf } from '../global-id';
-import { Money, money } from '../money';
+import { Money, money, queryCurrency } from '../money';
 
 // Balances paid out of the escrow to their owner's own bank account (docs/workflows/balance-payout.md):
 // a supplier's withdrawal of its settlement account, the platform's sweep of its fee income.
@@ -72,9 +71,7 @@ builder.queryFields((t) => ({
     description: "Your party's settlement account in this currency: available, held for payout retries, withdrawable. Null when it has none.",
     args: { currency: t.arg.string({ validate: currencyArg }) },
     resolve: (_root, { currency }, ctx) => {
-      const code = currency.trim().toUpperCase();
-      if (!isCurrency(code)) throw ValidationError.field(['currency'], `currency ${JSON.stringify(currency)} is not supported`, 'CURRENCY_NOT_SUPPORTED');
-      return withdrawableBalance(ctx.prisma, ctx.viewer.partyId, code);
+      return withdrawableBalance(ctx.prisma, ctx.viewer.partyId, queryCurrency(currency.trim().toUpperCase(), ['currency'], JSON.stringify(currency)));
     },
   }),
   balancePayouts: t.prismaConnection({

@@ -14,7 +14,7 @@ import { importBankStatement } from '../../use-cases/import-bank-statement';
 import { builder } from '../builder';
 import { COMMON_ERRORS, ErrorInterface } from '../errors';
 import { scopedById } from '../global-id';
-import { Money, money } from '../money';
+import { Money, money, queryCurrency } from '../money';
 import { LedgerTransaction } from './ledger';
 
 // The escrow bank's statements and their reconciliation against the ledger
@@ -209,11 +209,12 @@ builder.queryFields((t) => ({
     type: 'BankStatement',
     cursor: 'id',
     description: "The escrow bank's statements, newest day first (operators only).",
-    totalCount: (_root, { currency }, ctx) => ctx.prisma.bankStatement.count({ where: { ...(currency ? { currency } : {}) } }),
+    totalCount: (_root, { currency }, ctx) => ctx.prisma.bankStatement.count({ where: { ...(currency ? { currency: queryCurrency(currency) } : {}) } }),
     authScopes: { permitted: 'READ_BANK_STATEMENTS' },
     maxSize: STATEMENT_PAGE_SIZE_MAX,
     args: { currency: t.arg.string({ required: false }) },
-    resolve: (query, _root, { currency }, ctx) => ctx.prisma.bankStatement.findMany({ ...query, where: { ...(currency ? { currency } : {}) }, orderBy: [{ statementDate: 'desc' }, { id: 'asc' }] }),
+    resolve: (query, _root, { currency }, ctx) =>
+      ctx.prisma.bankStatement.findMany({ ...query, where: { ...(currency ? { currency: queryCurrency(currency) } : {}) }, orderBy: [{ statementDate: 'desc' }, { id: 'asc' }] }),
   }),
   reconciliationItems: t.prismaConnection({
     nullable: true,

@@ -4,8 +4,9 @@ import { SIMULATED_BEHAVIOURS } from '../../bank/simulator/bank-simulator';
 import { assertPermitted } from '../../domain/actor';
 import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors';
 import { validateAmount } from '../../domain/ledger-rules';
-import { formatAmount, isCurrency } from '../../domain/money';
+import { formatAmount } from '../../domain/money';
 import { builder } from '../builder';
+import { queryCurrency } from '../money';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS } from '../errors';
 
@@ -47,8 +48,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, args, ctx) => {
       const devBank = requireDevBank(ctx);
-      const currency = args.currency ?? 'CNY';
-      if (!isCurrency(currency)) throw ValidationError.field(['currency'], `currency ${currency} is not supported`, 'CURRENCY_NOT_SUPPORTED');
+      const currency = queryCurrency(args.currency ?? 'CNY');
       const amount = formatAmount(validateAmount(args.amount, currency).amount, currency);
       const credit = await devBank.simulator.receiveInboundCredit({ virtualAccountNumber: args.virtualAccountNumber, amount, currency, payerName: args.payerName ?? 'Simulated payer', payerAccountNumber: '6222000000000000', remittanceInformation: 'simulated' });
       await devBank.processInbound();

@@ -16,14 +16,14 @@ import { visibleAccountsWhere, visibleAdjustmentsWhere } from '../../prisma/stor
 import { decideLedgerAdjustment } from '../../use-cases/decide-ledger-adjustment';
 import { proposeLedgerAdjustment } from '../../use-cases/propose-ledger-adjustment';
 import { isOperator } from '../../domain/actor';
-import { ConflictError, LimitExceededError, ValidationError, WrongStateError } from '../../domain/errors';
+import { ConflictError, LimitExceededError, WrongStateError } from '../../domain/errors';
 import { maskVirtualAccountNumber, type LedgerDirection } from '../../domain/ledger-rules';
-import { isCurrency, type Currency } from '../../domain/money';
+import { type Currency } from '../../domain/money';
 import type { Prisma } from '../../prisma/client';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { LOOKUP_ERRORS } from '../errors';
-import { Money, money } from '../money';
+import { Money, money, queryCurrency } from '../money';
 import { rowIdOf, scopedById } from '../global-id';
 import { textUpTo } from '../validators';
 import { totalCountField, withTotalCount } from '../total-count';
@@ -47,11 +47,6 @@ function ownsOrOperates(ctx: GraphQLContext, ownerPartyId: string | null): boole
 }
 
 /** A currency argument of a query: an unknown code is input that cannot be valid. */
-function queryCurrency(code: string): Currency {
-  if (!isCurrency(code)) throw ValidationError.field(['currency'], `currency ${code} is not supported`, 'CURRENCY_NOT_SUPPORTED');
-  return code;
-}
-
 const LedgerBalance = builder.objectRef<AccountBalance>('LedgerBalance').implement({
   description: "An account's balances on its normal side (credits for liabilities, debits for assets).",
   fields: (t) => ({
@@ -320,7 +315,7 @@ function accountsWhere(ctx: GraphQLContext, filter: typeof LedgerAccountFilter.$
   const operatorFilter = isOperator(ctx.viewer)
     ? { ...(filter?.ownerPartyId ? { ownerPartyId: rowIdOf(filter.ownerPartyId, 'Party') } : {}), ...(filter?.platformOnly ? { ownerPartyId: null } : {}) }
     : {};
-  return { AND: [visibleAccountsWhere(ctx.viewer), operatorFilter, filter?.purpose ? { purpose: filter.purpose } : {}, filter?.currency ? { currency: filter.currency } : {}] };
+  return { AND: [visibleAccountsWhere(ctx.viewer), operatorFilter, filter?.purpose ? { purpose: filter.purpose } : {}, filter?.currency ? { currency: queryCurrency(filter.currency, ['filter', 'currency']) } : {}] };
 }
 
 builder.queryFields((t) => ({

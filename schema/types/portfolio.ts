@@ -14,12 +14,11 @@ import {
   type PortfolioTotals,
 } from '../../prisma/stores/portfolio-store';
 import { businessDateOf } from '../../domain/business-date';
-import { ValidationError } from '../../domain/errors';
-import { isCurrency, type Currency } from '../../domain/money';
+import { type Currency } from '../../domain/money';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 
-import { Money, money } from '../money';
+import { Money, money, queryCurrency } from '../money';
 import { Counterparty } from './receivable';
 
 const REPAYMENTS_DUE_WITHIN_DAYS_DEFAULT = 30;
@@ -156,8 +155,7 @@ builder.queryFields((t) => ({
     authScopes: { permitted: 'READ_PORTFOLIO' },
     args: { currency: t.arg.string({ required: false, defaultValue: PORTFOLIO_CURRENCY_DEFAULT, validate: z.string().length(3, { message: 'must be an ISO 4217 code' }) }) },
     resolve: async (_root, { currency }, ctx) => {
-      const code = currency ?? PORTFOLIO_CURRENCY_DEFAULT;
-      if (!isCurrency(code)) throw ValidationError.field(['currency'], `currency ${code} is not supported`, 'CURRENCY_NOT_SUPPORTED');
+      const code = queryCurrency(currency ?? PORTFOLIO_CURRENCY_DEFAULT);
       // The store fixes whose book it is: the funder's own, or every funder's for an operator.
       const scope = portfolioScopeOf(ctx.viewer, code);
       return { scope, totals: await portfolioTotals(ctx.prisma, scope) };

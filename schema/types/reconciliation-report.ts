@@ -1,9 +1,8 @@
-import { isCurrency } from '../../domain/money';
 import { REPORT_ITEM_LINES_MAX, type ReconciliationReportFigures, type ReportLine } from '../../domain/reconciliation-report';
 import { dateColumn } from '../../prisma/stores/ledger/accounting-days';
 import { builder } from '../builder';
 import { RECONCILIATION_REPORTS_PATH } from '../reconciliation-reports-path';
-import { Money, money } from '../money';
+import { Money, money, queryCurrency } from '../money';
 
 // The daily reconciliation report (余额调节表, docs/reconciliation.md "The identity, every day"),
 // operators only: read as stored by the cut-off or the statement import that made it.
@@ -76,6 +75,7 @@ builder.queryFields((t) => ({
     description: 'The reconciliation report of a closed accounting day and currency (operators only); null until the day is closed and its statement imported.',
     authScopes: { permitted: 'READ_RECONCILIATION_REPORTS' },
     args: { date: t.arg({ type: 'Date' }), currency: t.arg.string() },
-    resolve: (query, _root, { date, currency }, ctx) => (isCurrency(currency) ? ctx.prisma.reconciliationReport.findUnique({ ...query, where: { businessDate_currency: { businessDate: dateColumn(date), currency } } }) : null),
+    resolve: (query, _root, { date, currency }, ctx) =>
+      ctx.prisma.reconciliationReport.findUnique({ ...query, where: { businessDate_currency: { businessDate: dateColumn(date), currency: queryCurrency(currency) } } }),
   }),
 }));
