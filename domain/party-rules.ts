@@ -49,6 +49,11 @@ export function validateBankAccount(input: BankAccountInput, path: string[] = ['
   const issues = [];
   if (accountName.length === 0 || accountName.length > LEGAL_NAME_LENGTH_MAX) issues.push({ path: [...path, 'accountName'], message: `must be 1 to ${LEGAL_NAME_LENGTH_MAX} characters` });
   if (bankName.length === 0 || bankName.length > LEGAL_NAME_LENGTH_MAX) issues.push({ path: [...path, 'bankName'], message: `must be 1 to ${LEGAL_NAME_LENGTH_MAX} characters` });
+  // Both are printed inside the sentences of the change notice funders and operators read, and
+  // the account name goes to the bank as the beneficiary's: one line each, as every name.
+  for (const [field, value] of [['accountName', accountName], ['bankName', bankName]] as const) {
+    if (/[\t\n\r]/.test(value)) issues.push({ path: [...path, field], message: 'must be on one line, without tabs' });
+  }
   if (!/^\d{8,32}$/.test(accountNumber)) issues.push({ path: [...path, 'accountNumber'], message: 'must be 8 to 32 digits' });
   if (issues.length > 0) throw new ValidationError(issues);
   return { accountName, accountNumber, bankName };
