@@ -12,7 +12,7 @@ import type { Currency } from '../../domain/money';
 import { maskBankAccountNumber } from '../../domain/party-rules';
 import { renderAssignmentAcknowledgement } from './documents/assignment-acknowledgement';
 import { renderDisbursementAdvice } from './documents/disbursement-advice';
-import type { DisbursementAdviceData, FinancingDocumentData, SettlementStatementData } from './documents/financing-document-data';
+import type { DisbursementAdviceData, FinancingDocumentData, QuotedFigures, SettlementStatementData } from './documents/financing-document-data';
 import { renderFinancingTerms } from './documents/financing-terms';
 import { formatMoney } from './documents/format-money';
 import { renderNoticeOfAssignment } from './documents/notice-of-assignment';
@@ -180,17 +180,38 @@ function documentData(financing: LoadedFinancing): FinancingDocumentData {
   };
 }
 
+/**
+ * The quote's figures (value date assumed on the day of the application), which the disbursement
+ * leaves beside the repriced ones (`quoted_*`).
+ */
+function quotedFiguresOf(financing: LoadedFinancing): QuotedFigures {
+  const currency = financing.currency as Currency;
+  const money = (value: { toString(): string }) => storedAmount(value, currency);
+  return {
+    valueDate: isoDateOfColumn(financing.quotedValueDate),
+    tenorDays: financing.quotedTenorDays,
+    interest: money(financing.quotedInterest),
+    fees: money(financing.quotedFees),
+    netDisbursement: money(financing.quotedNetDisbursement),
+    repaymentAtMaturity: money(financing.quotedRepaymentAtMaturity),
+    effectiveAnnualRate: toDecimal(financing.quotedEffectiveAnnualRate).toFixed(6),
+  };
+}
+
 async function renderFinancingDocument(financing: LoadedFinancing, kind: FinancingDocumentKind): Promise<Uint8Array> {
   const data = documentData(financing);
+  // The documents of the application and the approval state the quote, whenever they are drawn:
+  // one drawn after the disbursement repriced the financing still says what was agreed then.
+  const quoted = { ...data, terms: { ...data.terms, ...quotedFiguresOf(financing) } };
   switch (kind) {
     case 'NOTICE_OF_ASSIGNMENT':
-      return renderNoticeOfAssignment(data);
+      return renderNoticeOfAssignment(quoted);
     case 'ASSIGNMENT_ACKNOWLEDGEMENT':
       if (!financing.acknowledgedAt || !financing.acknowledgedBy) throw new Error(`financing ${financing.id} has no acknowledgement to document`);
-      return renderAssignmentAcknowledgement({ ...data, acknowledgedAt: financing.acknowledgedAt, acknowledgedBy: financing.acknowledgedBy.displayName });
+      return renderAssignmentAcknowledgement({ ...quoted, acknowledgedAt: financing.acknowledgedAt, acknowledgedBy: financing.acknowledgedBy.displayName });
     case 'FINANCING_TERMS':
       if (!financing.approvalConfirmedAt || !financing.approvedBy || !financing.approvalConfirmedBy) throw new Error(`financing ${financing.id} has no confirmed approval to document`);
-      return renderFinancingTerms({ ...data, approvedAt: financing.approvalConfirmedAt, approvedBy: financing.approvedBy.displayName, confirmedBy: financing.approvalConfirmedBy.displayName });
+      return renderFinancingTerms({ ...quoted, approvedAt: financing.approvalConfirmedAt, approvedBy: financing.approvedBy.displayName, confirmedBy: financing.approvalConfirmedBy.displayName });
     case 'DISBURSEMENT_ADVICE':
       return renderDisbursementAdvice(disbursementAdviceData(financing, data));
     case 'SETTLEMENT_STATEMENT':
@@ -208,15 +229,7 @@ function disbursementAdviceData(financing: LoadedFinancing, data: FinancingDocum
   return {
     ...data,
     disbursedAt: financing.disbursedAt,
-    quoted: {
-      valueDate: isoDateOfColumn(financing.quotedValueDate),
-      tenorDays: financing.quotedTenorDays,
-      interest: money(financing.quotedInterest),
-      fees: money(financing.quotedFees),
-      netDisbursement: money(financing.quotedNetDisbursement),
-      repaymentAtMaturity: money(financing.quotedRepaymentAtMaturity),
-      effectiveAnnualRate: toDecimal(financing.quotedEffectiveAnnualRate).toFixed(6),
-    },
+    quoted: quotedFiguresOf(financing),
     advance: money(toDecimal(financing.principal).minus(upfront ? toDecimal(financing.interest) : 0)),
     payout: first && {
       reference: first.payoutReference,

@@ -75,10 +75,13 @@ export interface FinancingTermsData extends FinancingDocumentData {
 }
 
 /** What the disbursement advice prints: `terms` are the final figures, at the day the money moved. */
+/** The quote the application was priced with, assuming its own day as the value date. */
+export type QuotedFigures = Pick<FinancingDocumentData['terms'], 'valueDate' | 'tenorDays' | 'interest' | 'fees' | 'netDisbursement' | 'repaymentAtMaturity' | 'effectiveAnnualRate'>;
+
 export interface DisbursementAdviceData extends FinancingDocumentData {
   disbursedAt: Date;
   /** The quote the application was priced with, assuming its own day as the value date. */
-  quoted: Pick<FinancingDocumentData['terms'], 'valueDate' | 'tenorDays' | 'interest' | 'fees' | 'netDisbursement' | 'repaymentAtMaturity' | 'effectiveAnnualRate'>;
+  quoted: QuotedFigures;
   /** What the funder advanced: the principal, less interest when it is taken up front. */
   advance: string;
   /** The first payout, account number masked; null when the supplier had no payout account. */
