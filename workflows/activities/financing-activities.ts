@@ -250,6 +250,7 @@ function settlementData(financing: LoadedFinancing, data: FinancingDocumentData)
   // in the end (its return is the ledger's record): the statement lists what paid the financing.
   const allocations = financing.allocations.filter((row) => toDecimal(row.collected).gt(0)).map((row) => ({
     allocatedAt: row.allocatedAt,
+    valueDate: isoDateOfColumn(row.valueDate),
     source: row.source,
     collected: money(row.collected),
     penalty: money(row.penalty),

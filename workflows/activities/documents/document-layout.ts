@@ -52,6 +52,23 @@ const FIELD_LABEL_WIDTH = 150;
 const FIELD_GAP = 12;
 const ROW_PADDING_Y = 4.5;
 const CELL_PADDING_X = 5;
+
+/** The smallest type a table takes to keep its lines whole (TableSection.keepLinesWhole). */
+export const TABLE_TYPE_SIZE_MIN = 7;
+const TABLE_TYPE_SIZE_STEP = 0.25;
+
+interface TableStyles {
+  cell: TextStyle;
+  header: TextStyle;
+  footer: TextStyle;
+}
+
+/** A table's cell styles at a type size (the body's cell size by default), their proportions kept. */
+function tableStyles(size: number = STYLES.cell.size): TableStyles {
+  const scale = size / STYLES.cell.size;
+  const scaled = (style: TextStyle): TextStyle => (scale === 1 ? style : { ...style, size: style.size * scale, lineHeight: style.lineHeight * scale });
+  return { cell: scaled(STYLES.cell), header: scaled(STYLES.cellHeader), footer: scaled(STYLES.cellFooter) };
+}
 const SIGNATURE_COLUMNS = 2;
 const SIGNATURE_GAP = 28;
 const SEAL_SPACE = 34;
@@ -278,13 +295,14 @@ export class DocumentLayout {
       if (values.length !== geometry.length) throw new RangeError(`a table row has ${values.length} cells for ${geometry.length} columns`);
       return geometry.map((column, index) => ({ ...column, style, lines: this.wrap(values[index] ?? '', style, column.width) }));
     };
+    const styles = section.keepLinesWhole ? this.wholeLineStyles(section, geometry) : tableStyles();
     const header = cellsOf(
       section.columns.map((column) => column.header),
-      STYLES.cellHeader,
+      styles.header,
     );
-    const rows = section.rows.map((values) => cellsOf(values, STYLES.cell));
-    const footer = section.footer ? cellsOf(section.footer, STYLES.cellFooter) : undefined;
-    const lineHeight = STYLES.cell.lineHeight;
+    const rows = section.rows.map((values) => cellsOf(values, styles.cell));
+    const footer = section.footer ? cellsOf(section.footer, styles.footer) : undefined;
+    const lineHeight = styles.cell.lineHeight;
     const drawHeader = () => this.drawRowPart(header, { lineHeight, fill: COLORS.headerFill, ruleBelow: { color: COLORS.muted, thickness: 0.6 } });
     const firstRow = rows[0] ?? footer;
     this.heading(section.heading, this.rowHeight(header, lineHeight) + this.keepHeight(firstRow, lineHeight));
@@ -297,6 +315,26 @@ export class DocumentLayout {
     };
     for (const cells of rows) this.row(cells, { lineHeight, ruleBelow: { color: COLORS.rule, thickness: 0.5 }, onNewPage });
     if (footer) this.row(footer, { lineHeight, ruleAbove: { color: COLORS.ink, thickness: 0.8 }, ruleBelow: { color: COLORS.ink, thickness: 0.8 }, onNewPage });
+  }
+
+  /** The largest type, down to TABLE_TYPE_SIZE_MIN, at which every line of every cell fits its column. */
+  private wholeLineStyles(section: TableSection, geometry: Array<{ width: number }>): TableStyles {
+    const fits = (styles: TableStyles) => {
+      const rowsFit = (values: readonly string[], style: TextStyle) => values.every((value, index) => value.split('\n').every((line) => this.measure(line, style) <= geometry[index]!.width));
+      return (
+        rowsFit(
+          section.columns.map((column) => column.header),
+          styles.header,
+        ) &&
+        section.rows.every((row) => rowsFit(row, styles.cell)) &&
+        (!section.footer || rowsFit(section.footer, styles.footer))
+      );
+    };
+    for (let size = STYLES.cell.size; size > TABLE_TYPE_SIZE_MIN; size -= TABLE_TYPE_SIZE_STEP) {
+      const styles = tableStyles(size);
+      if (fits(styles)) return styles;
+    }
+    return tableStyles(TABLE_TYPE_SIZE_MIN);
   }
 
   private paragraph(section: ParagraphSection): void {

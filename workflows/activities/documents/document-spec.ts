@@ -25,6 +25,12 @@ export interface TableSection {
   rows: string[][];
   /** A totals row drawn in bold under a rule. */
   footer?: string[];
+  /**
+   * Every line of every cell (a figure, a date) is drawn whole: where one would not fit its
+   * column at the table's usual type size, the whole table takes a smaller type, down to
+   * TABLE_TYPE_SIZE_MIN, rather than break it.
+   */
+  keepLinesWhole?: boolean;
 }
 
 export interface ParagraphSection {

@@ -91,6 +91,8 @@ export interface DisbursementAdviceData extends FinancingDocumentData {
 /** One payment applied to the financing, as the settlement statement lists it. */
 export interface SettlementAllocationLine {
   allocatedAt: Date;
+  /** The day the bank received the money (a recourse claim: its day), "YYYY-MM-DD": what the payment counts from. */
+  valueDate: string;
   /** REPAYMENT (paid into the collection account) or RECOURSE (claimed from the supplier). */
   source: 'REPAYMENT' | 'RECOURSE';
   collected: string;

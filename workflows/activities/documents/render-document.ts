@@ -50,6 +50,7 @@ function cleanSection(section: DocumentSection): DocumentSection {
         columns: section.columns.map((column) => ({ ...column, header: clean(column.header) })),
         rows: section.rows.map((row) => row.map(clean)),
         ...(section.footer ? { footer: section.footer.map(clean) } : {}),
+        ...(section.keepLinesWhole ? { keepLinesWhole: true } : {}),
       };
     case 'paragraph':
       return { kind: 'paragraph', ...heading, text: clean(section.text) };

@@ -40,6 +40,7 @@ const overPaid: SettlementStatementData = {
   allocations: [
     {
       allocatedAt: new Date('2027-03-05T02:30:00Z'),
+      valueDate: '2027-03-05',
       source: 'REPAYMENT',
       collected: '101000000.00',
       penalty: '400000.00',

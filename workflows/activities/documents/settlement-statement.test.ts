@@ -2,6 +2,7 @@ import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { allRuns, assertGlyphsDrawn, compactText, expectNoOverlaps, extractPdfText, pdfTextRuns, previewPdf, renderPdfPage } from '../../../test/support/pdf';
 import { sha256Hex } from '../../../prisma/stores/sha256-hex';
+import { businessDateOf } from '../../../domain/business-date';
 import { FINANCING_DOCUMENT, FUNDER, OBLIGOR, SUPPLIER } from '../../../test/support/financing-document-fixture';
 import { embedDocumentFont } from './document-fonts';
 import { MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH } from './document-layout';
@@ -13,7 +14,7 @@ type Buckets = Pick<SettlementAllocationLine, 'collected' | 'penalty' | 'fees' |
 const ZERO: Buckets = { collected: '0.00', penalty: '0.00', fees: '0.00', interest: '0.00', principal: '0.00', surplus: '0.00' };
 
 function repayment(allocatedAt: string, amounts: Partial<Buckets>, source: SettlementAllocationLine['source'] = 'REPAYMENT'): SettlementAllocationLine {
-  return { allocatedAt: new Date(allocatedAt), source, ...ZERO, ...amounts };
+  return { allocatedAt: new Date(allocatedAt), valueDate: businessDateOf(new Date(allocatedAt)), source, ...ZERO, ...amounts };
 }
 
 /**
@@ -90,8 +91,8 @@ describe('settlement statement', () => {
       '**** 6688',
       '中国工商银行深圳华强支行',
       '还款与分配 Repayments (CNY)',
-      '2027-02-10 09:20 还款 Repayment 300,000.00 0.00 0.00 0.00 300,000.00 0.00',
-      '2027-02-20 14:45 还款 Repayment 500,000.00 0.00 0.00 0.00 500,000.00 0.00',
+      '2027-02-10 还款 Repayment 300,000.00 0.00 0.00 0.00 300,000.00 0.00',
+      '2027-02-20 还款 Repayment 500,000.00 0.00 0.00 0.00 500,000.00 0.00',
       '合计 Total 2 笔 payments 800,000.00 0.00 0.00 0.00 800,000.00 0.00',
       '结清时间 Settled at 2027-02-20 14:45 (UTC+08:00)',
       '逾期天数 Days overdue 未逾期 Not overdue',
@@ -115,7 +116,7 @@ describe('settlement statement', () => {
     await previewPdf('settlement-statement-late', bytes);
     const text = await compactPages(bytes);
     expectAll(text, [
-      '2027-03-05 10:30 还款 Repayment 1,000,000.00 4,000.00 0.00 0.00 800,000.00 196,000.00',
+      '2027-03-05 还款 Repayment 1,000,000.00 4,000.00 0.00 0.00 800,000.00 196,000.00',
       '合计 Total 1 笔 payments 1,000,000.00 4,000.00 0.00 0.00 800,000.00 196,000.00',
       '融资到期日 Due date 2027-02-20',
       '逾期天数 Days overdue 13 天 days（宽限期 3 天 grace period of 3 days）',

@@ -68,9 +68,14 @@ function sumOf(lines: readonly SettlementAllocationLine[], column: AmountColumn)
   return lines.reduce((sum, line) => sum.plus(amountOf(line, column)), new Decimal(0));
 }
 
-/** Days from the financing's due date to the business date it was settled on; 0 when settled on time. */
+/**
+ * Days from the financing's due date to the day the money that made the funder whole reached the
+ * bank (the latest value date of its payments); 0 when that was on time, however late the
+ * payments were read or allocated.
+ */
 function overdueDaysOf(data: SettlementStatementData): number {
-  return Math.max(0, daysBetween(data.terms.dueDate, businessDateOf(data.settledAt)));
+  const paidOn = data.allocations.reduce((latest, line) => (daysBetween(latest, line.valueDate) > 0 ? line.valueDate : latest), data.allocations[0]?.valueDate ?? businessDateOf(data.settledAt));
+  return Math.max(0, daysBetween(data.terms.dueDate, paidOn));
 }
 
 /**
@@ -148,13 +153,11 @@ function allocationsTable(data: SettlementStatementData): DocumentSection {
   const { allocations, totals, currency } = data;
   const figure = (amount: string) => formatMoney(amount, currency, { withCurrency: false });
   const shown = shownColumns(data);
-  const rows = allocations.map((line) => {
-    // Date over time and Chinese over English: every row is two lines, so the figures get the width.
-    const [date, time] = formatShanghaiTime(line.allocatedAt).split(' ');
-    return [`${date}\n${time}`, SOURCE_TEXT[line.source], ...shown.map((column) => figure(amountOf(line, column)))];
-  });
+  // Each payment on the day the bank received it, which is what it counts from (when it was read
+  // or allocated is the platform's affair); Chinese over English, so the figures get the width.
+  const rows = allocations.map((line) => [line.valueDate, SOURCE_TEXT[line.source], ...shown.map((column) => figure(amountOf(line, column)))]);
   const footer = ['合计\nTotal', `${allocations.length} 笔\npayments`, ...shown.map((column) => figure(amountOf(totals, column)))];
-  const headers = ['时间 Time\nUTC+08:00', '来源\nSource', ...shown.map((column) => AMOUNT_HEADERS[column])];
+  const headers = ['到账日\nValue date', '来源\nSource', ...shown.map((column) => AMOUNT_HEADERS[column])];
   const columns = headers.map(
     (header, index): TableColumn => ({
       header,
@@ -162,7 +165,9 @@ function allocationsTable(data: SettlementStatementData): DocumentSection {
       ...(index >= 2 ? { align: 'right' as const } : {}),
     }),
   );
-  return { kind: 'table', heading: `还款与分配 Repayments (${currency})`, columns, rows, footer };
+  // Figures in the tens of millions in every column an over-payment shows are wider than the page
+  // at the usual type: the table then takes a smaller one, so that each figure stays on one line.
+  return { kind: 'table', heading: `还款与分配 Repayments (${currency})`, columns, rows, footer, keepLinesWhole: true };
 }
 
 function resultSection(data: SettlementStatementData): DocumentSection {
