@@ -1,6 +1,6 @@
-import type { Actor } from '../../domain/actor';
+import { isOperator, type Actor } from '../../domain/actor';
 import { assertOwnName } from '../../domain/balance-payout-rules';
-import { NotFoundError, WrongStateError } from '../../domain/errors';
+import { ForbiddenError, NotFoundError, WrongStateError } from '../../domain/errors';
 import { assertFourEyes } from '../../domain/four-eyes';
 import { maskBankAccountNumber, validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { PartyBankAccount, PrismaClient } from '../client';
@@ -65,17 +65,21 @@ export async function proposePayoutAccount(prisma: PrismaClient, actor: Actor, i
 export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id: string, approve: boolean, coolingOffMs: number, now = new Date(), requestKey: string | null = null): Promise<PartyBankAccount> {
   return runTransaction(prisma, async (tx) => {
     const proposed = await tx.partyBankAccount.findUnique({ where: { id } });
-    // Another party's proposal is not found, exactly like one that does not exist.
-    if (!proposed || proposed.partyId !== actor.partyId) throw new NotFoundError('PartyBankAccount', id);
+    const own = proposed?.partyId === actor.partyId;
+    // Another party's proposal is not found, exactly like one that does not exist; operators, who
+    // see every party's accounts and are told of every change, find it.
+    if (!proposed || (!own && !isOperator(actor))) throw new NotFoundError('PartyBankAccount', id);
     const party = await lockParty(tx, proposed.partyId);
     const row = await tx.partyBankAccount.findUniqueOrThrow({ where: { id } });
     // A repeat of the request that decided it (the key names the caller and the decision): the first answer.
     if (requestKey !== null && row.decisionRequestKey === requestKey) return row;
     if (!approve && row.status === 'APPROVED' && row.retiredAt === null && row.effectiveFrom !== null && row.effectiveFrom > now) {
       const stopped = await tx.partyBankAccount.update({ where: { id }, data: { status: 'REJECTED', stoppedByUserId: actor.userId, stoppedAt: now, decisionRequestKey: requestKey } });
-      await tellOfChange(tx, party, stopped, row.effectiveFrom, 'stopped');
+      await tellOfChange(tx, party, stopped, row.effectiveFrom, own ? 'stopped' : 'stopped by the platform');
       return stopped;
     }
+    // The platform stops a change it doubts; what the party's payouts go to is the party's to decide.
+    if (!own) throw new ForbiddenError("an operator stops another party's payout account change only once approved and while it cools off; proposals are decided by the party's own users");
     if (row.status === 'APPROVED') throw new WrongStateError(`the payout account is APPROVED and in effect since ${row.effectiveFrom?.toISOString() ?? 'its approval'}: propose another account to replace it`, row.status);
     if (row.status !== 'PROPOSED') throw new WrongStateError(`the payout account is ${row.status}: there is no proposal to decide`, row.status);
     assertFourEyes(row.createdByUserId, actor, 'the user who proposed a payout account cannot approve it: a second user of the party must');
@@ -88,10 +92,14 @@ export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id
   });
 }
 
-/** The funders that finance the party (through a program it is enrolled in) and every operator party: of a change approved, or stopped. */
-async function tellOfChange(tx: Tx, party: { id: string; legalName: string }, account: PartyBankAccount, effectiveFrom: Date, what: 'approved' | 'stopped'): Promise<void> {
+/**
+ * The funders that finance the party (through a program it is enrolled in) and every operator
+ * party: of a change approved, or stopped; and the party itself when the platform stopped it.
+ */
+async function tellOfChange(tx: Tx, party: { id: string; legalName: string }, account: PartyBankAccount, effectiveFrom: Date, what: 'approved' | 'stopped' | 'stopped by the platform'): Promise<void> {
   const funders = await tx.creditLimit.findMany({ where: { supplierPartyId: party.id }, select: { funderPartyId: true } });
-  const recipients = [...funders.map((row) => row.funderPartyId), ...(await operatorPartyIds(tx))];
+  const recipients = [...funders.map((row) => row.funderPartyId), ...(await operatorPartyIds(tx)), ...(what === 'stopped by the platform' ? [party.id] : [])];
+  const stoppedBy = what === 'stopped by the platform' ? { zh: '平台', en: 'the platform' } : { zh: '该企业', en: 'the party' };
   const masked = maskBankAccountNumber(account.accountNumber);
   const from = effectiveFrom.toISOString();
   await notifyParties(
@@ -106,7 +114,7 @@ async function tellOfChange(tx: Tx, party: { id: string; legalName: string }, ac
       : {
           kind: 'PAYOUT_ACCOUNT_CHANGED',
           subject: `收款账户变更已撤销 ${party.legalName} / Payout account change stopped: ${party.legalName}`,
-          body: `${party.legalName} 原定于 ${from} 起变更为 ${account.bankName} ${masked} 的收款账户变更已被撤销，款项仍付至原账户。The change of ${party.legalName}'s payouts to ${account.bankName} ${masked}, due from ${from}, was stopped by the party: payouts keep going to the account in effect.`,
+          body: `${party.legalName} 原定于 ${from} 起变更为 ${account.bankName} ${masked} 的收款账户变更已被${stoppedBy.zh}撤销，款项仍付至原账户。The change of ${party.legalName}'s payouts to ${account.bankName} ${masked}, due from ${from}, was stopped by ${stoppedBy.en}: payouts keep going to the account in effect.`,
         },
     `payout-account:${account.id}:${what === 'approved' ? 'changed' : 'stopped'}`,
   );

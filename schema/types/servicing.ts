@@ -1,4 +1,5 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import type { Prisma } from '../../prisma/client';
 import { z } from 'zod';
 import { PayoutStatus as PayoutStatusValues } from '../../prisma/generated/client/enums';
 import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
@@ -183,6 +184,17 @@ builder.prismaObjectFields('Financing', (t) => ({
 /** A party's pending payout-account changes: one proposal at a time, and an approved change or two cooling off. */
 const PAYOUT_ACCOUNT_CHANGES_SHOWN_MAX = 10;
 
+/** A change still waiting: a proposal, or an approved account still cooling off. */
+const PENDING_CHANGES_WHERE = (): Prisma.PartyBankAccountWhereInput => ({ OR: [{ status: 'PROPOSED' }, { status: 'APPROVED', effectiveFrom: { gt: new Date() } }] });
+const PENDING_CHANGES_ORDER: Prisma.PartyBankAccountOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+
+builder.prismaObjectField('Party', 'payoutAccountChanges', (t) =>
+  t.relation('bankAccounts', {
+    description: `The party's payout account changes still waiting (a proposal, or an approved account cooling off), newest first, at most ${PAYOUT_ACCOUNT_CHANGES_SHOWN_MAX}: to the party's own users and to operators, who are told of every change and may stop one cooling off (rejectPayoutAccount). Empty to anyone else.`,
+    query: (_args, ctx) => ({ where: { AND: [visibleBankAccountsWhere(ctx.viewer), PENDING_CHANGES_WHERE()] }, orderBy: PENDING_CHANGES_ORDER, take: PAYOUT_ACCOUNT_CHANGES_SHOWN_MAX }),
+  }),
+);
+
 const PartyBankAccountStatusEnum = builder.enumType('PartyBankAccountStatus', {
   values: ['PROPOSED', 'APPROVED', 'REJECTED'] as const,
   description: 'PROPOSED by one user of the party; APPROVED by a second (in effect from effectiveFrom); or REJECTED (also a proposal another proposal replaced).',
@@ -266,12 +278,7 @@ builder.queryFields((t) => ({
     type: ['PartyBankAccount'],
     description: `Your party's payout accounts waiting for a second user's approval or for their cooling-off period to end, newest first (at most ${PAYOUT_ACCOUNT_CHANGES_SHOWN_MAX}).`,
     resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.partyBankAccount.findMany({
-        ...query,
-        where: { partyId: ctx.viewer.partyId, OR: [{ status: 'PROPOSED' }, { status: 'APPROVED', effectiveFrom: { gt: new Date() } }] },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: PAYOUT_ACCOUNT_CHANGES_SHOWN_MAX,
-      }),
+      ctx.prisma.partyBankAccount.findMany({ ...query, where: { partyId: ctx.viewer.partyId, ...PENDING_CHANGES_WHERE() }, orderBy: PENDING_CHANGES_ORDER, take: PAYOUT_ACCOUNT_CHANGES_SHOWN_MAX }),
   }),
   topUpInstructions: t.field({
     type: [TopUpInstruction],
@@ -341,7 +348,7 @@ builder.mutationFields((t) => ({
   rejectPayoutAccount: t.prismaField({
     type: 'PartyBankAccount',
     description:
-      "Rejects your party's proposed payout account (a second ADMIN or CHECKER of the party), or stops an approved change still cooling off (any ADMIN or CHECKER of the party; funders and operators are told). Payouts keep going to the account in effect.",
+      "Rejects your party's proposed payout account (a second ADMIN or CHECKER of the party), or stops an approved change still cooling off (any ADMIN or CHECKER of the party, or an operator's; funders and operators are told, and the party when an operator stopped it). Payouts keep going to the account in effect.",
     errors: { types: [...LOOKUP_ERRORS, WrongStateError] },
     args: { id: t.arg.globalID() },
     resolve: async (query, _root, { id }, ctx) => {
