@@ -174,7 +174,9 @@ export async function disburseAtValueDate(prisma: PrismaClient, financingId: str
         // disbursement): the supplier must not pay for the days before the money moves.
         const reason = `the funding of ${formatAmount(hold.amount, currency)} ${currency} was reserved at another day's price; on ${valueDate} the advance is ${formatAmount(postings.advance, currency)} ${currency}`;
         await voidHold(tx, { holdId: hold.id, idempotencyKey: `financing:${financingId}:funding-release:${hold.id}` }, now);
-        await tx.financing.update({ where: { id: financingId }, data: { fundingHoldId: null, updatedAt: now } });
+        // The funder funded in time; asked again at the new price, it has a window of its own from
+        // here (reserveFunding opens one), not the first one, which may have passed meanwhile.
+        await tx.financing.update({ where: { id: financingId }, data: { fundingHoldId: null, fundingDeadline: null, updatedAt: now } });
         return { outcome: 'REPRICED', reason };
       }
       const repriced = await tx.financing.update({ where: { id: financingId }, data: { ...pricedFigures(price.quote), updatedAt: now } });
