@@ -130,6 +130,9 @@ async function loadFinancing(prisma: PrismaClient, financingId: string) {
 
 type LoadedFinancing = Awaited<ReturnType<typeof loadFinancing>>;
 
+/** The notices' facts that are amounts in the financing's currency (what was claimed, is still owed, was reversed). */
+const MONEY_FACTS: ReadonlySet<string> = new Set(['amount', 'claimed', 'outstanding']);
+
 /** The documents' view of a financing: the stored figures as decimal strings, never recomputed. */
 function documentData(financing: LoadedFinancing): FinancingDocumentData {
   const currency = financing.currency as Currency;
@@ -333,8 +336,8 @@ export function createFinancingActivities({ prisma, logger }: FinancingActivityD
     async notifyFinancingParty(input: { financingId: string; to: 'SUPPLIER' | 'OBLIGOR' | 'FUNDER'; kind: FinancingNotificationKind; dedupeKey: string; facts?: NoticeFacts }): Promise<void> {
       const financing = await prisma.financing.findUniqueOrThrow({ where: { id: input.financingId } });
       const amount = formatMoney(storedAmount(financing.principal, financing.currency), financing.currency);
-      // Amounts among the facts are decimal strings; the notice shows them as money.
-      const facts = Object.fromEntries(Object.entries(input.facts ?? {}).map(([name, value]) => [name, /^\d+\.\d+$/.test(value) ? formatMoney(value, financing.currency) : value]));
+      // The facts that are amounts arrive as decimal strings (a yen amount has no decimal point); the notice shows them as money.
+      const facts = Object.fromEntries(Object.entries(input.facts ?? {}).map(([name, value]) => [name, MONEY_FACTS.has(name) ? formatMoney(value, financing.currency) : value]));
       const text = NOTIFICATION_TEXT[input.kind](financing.financingNumber, amount, { ...facts, ...(financing.closedReason ? { closedReason: financing.closedReason } : {}) });
       const partyId = { SUPPLIER: financing.supplierPartyId, OBLIGOR: financing.obligorPartyId, FUNDER: financing.funderPartyId }[input.to];
       await prisma.notification.createMany({
