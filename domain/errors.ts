@@ -68,7 +68,7 @@ export class WrongStateError extends DomainError {
   constructor(
     message: string,
     readonly currentState: string,
-    readonly code: 'WRONG_STATE' | 'DEADLINE_PASSED' | 'ACCOUNTING_DAY_CLOSED' = 'WRONG_STATE',
+    readonly code: 'WRONG_STATE' | 'DEADLINE_PASSED' | 'ACCOUNTING_DAY_CLOSED' | 'MAKER_NOT_ACTIVE' = 'WRONG_STATE',
   ) {
     super(message);
   }

@@ -18,6 +18,7 @@ import { sha256Hex } from './sha256-hex';
 import { isUniqueViolation } from './unique-violation';
 import { holdVoucherPartForFinancing, releaseVoucherPartOfFinancing } from './voucher-financing-store';
 import { visibleFinancingsWhere } from './financing-visibility';
+import { assertMakerActive } from './maker-active';
 
 export interface ApplyInput {
   /** The id the financing's workflow was started with; the database chooses one when absent. */
@@ -293,6 +294,8 @@ async function applyDecision(tx: Tx, financingId: string, decision: FinancingDec
       data.approvedAt = now;
       break;
     case 'CONFIRM_APPROVAL':
+      // The first approval was given on the word of a user who may since have been disabled.
+      await assertMakerActive(tx, financing.approvedByUserId, financing.status);
       data.approvalConfirmedBy = { connect: { id: actor!.userId } };
       data.approvalConfirmedAt = now;
       break;

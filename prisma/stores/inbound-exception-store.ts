@@ -19,6 +19,7 @@ import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
+import { assertMakerActive } from './maker-active';
 
 // What operators do with an inbound exception (docs/ledger.md, "Exceptions"): one operator (the
 // maker) proposes the virtual account the parked money belongs to, or a refund to the payer;
@@ -151,6 +152,7 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
       if (exception.status !== 'PROPOSED') throw new WrongStateError(`the exception is ${exception.status}: there is no proposal to decide`, exception.status);
       assertNotMaker(exception, actor);
       if (!approve) return tx.inboundException.update({ where: { id }, data: { ...NO_PROPOSAL, decisionRequestKey: requestKey } });
+      await assertMakerActive(tx, exception.makerUserId, exception.status);
       await assertNotReversed(tx, exception);
       // A refund is approved by its payout's workflow (approveExceptionRefund), never here.
       if (exception.resolutionKind === 'REFUND') throw new Error(`inbound exception ${id} proposes a ${exception.resolutionKind}: it is approved through its payout's workflow`);
@@ -256,6 +258,7 @@ export async function approveExceptionRefund(prisma: PrismaClient, actor: Actor,
       // A stale approval (of a proposal rejected and proposed again) must not approve the new one.
       if (exception.refundPayoutId !== payoutId) throw new WrongStateError('the refund proposal was replaced since: approve the current one', exception.status);
       assertNotMaker(exception, actor);
+      await assertMakerActive(tx, exception.makerUserId, exception.status);
       await assertNotReversed(tx, exception);
       const beneficiary = refundBeneficiary(exception);
       const currency = exception.currency as Currency;

@@ -4,6 +4,7 @@ import { DESCRIPTION_LENGTH_MAX, isUuid, validateEntries, type LedgerEntryInput 
 import { formatAmount } from '../../domain/money';
 import type { LedgerAdjustment, LedgerAdjustmentStatus, PrismaClient } from '../client';
 import type { Actor } from '../../domain/actor';
+import { assertMakerActive } from './maker-active';
 import { runTransaction, type Tx } from './run-transaction';
 import { closedDayHolding } from './ledger/accounting-days';
 import { postTransaction } from './ledger/postings';
@@ -63,6 +64,7 @@ export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, inpu
   if (new Set(accounts.map((account) => account.book)).size > 1) {
     throw new ValidationError([{ path: ['input', 'entries'], message: 'the entries name accounts of the money book and of the memo book: one transaction keeps to one book' }], 'BOOKS_MIXED');
   }
+  await assertAdjustable(prisma, entries, ['input', 'entries']);
   try {
     return await prisma.ledgerAdjustment.create({
       data: {
@@ -81,6 +83,22 @@ export async function proposeAdjustment(prisma: PrismaClient, actor: Actor, inpu
     }
     throw error;
   }
+}
+
+/**
+ * The memo book is not adjusted by hand: each of its balances mirrors a record that decides it
+ * (a credit limit its program's terms, agreed by the funder and the platform; a penalty claim the
+ * financing's servicing; a voucher claim its transfers and distributions), and an entry there
+ * would change what the record allows without the record, or its parties, knowing.
+ */
+async function assertAdjustable(db: PrismaClient | Tx, entries: ReadonlyArray<{ accountId: string }>, path: string[]): Promise<void> {
+  const memo = await db.ledgerAccount.findMany({ where: { id: { in: [...new Set(entries.map((entry) => entry.accountId))] }, book: 'MEMO' }, select: { id: true, code: true } });
+  if (memo.length === 0) return;
+  const issues = entries.flatMap((entry, index) => {
+    const account = memo.find((row) => row.id === entry.accountId);
+    return account ? [{ path: [...path, String(index), 'accountId'], message: `${account.code} is in the memo book, which follows the records it mirrors (limits, penalty claims, voucher claims): it changes through them, not by hand` }] : [];
+  });
+  throw new ValidationError(issues, 'MEMO_BOOK_NOT_ADJUSTABLE');
 }
 
 /**
@@ -110,6 +128,8 @@ export async function approveAdjustment(prisma: PrismaClient, actor: Actor, adju
     const locked = await lockPending(tx, actor, adjustmentId, requestKey);
     if ('decided' in locked) return locked.decided;
     const adjustment = locked.pending;
+    await assertMakerActive(tx, adjustment.makerUserId, adjustment.status);
+    await assertAdjustable(tx, adjustment.entries as unknown as LedgerEntryInput[], ['entries']);
     const posted = await postTransaction(tx, {
       idempotencyKey: `ledger-adjustment:${adjustment.id}`,
       code: 'MANUAL_ADJUSTMENT',

@@ -5,6 +5,7 @@ import { validateAmount } from '../../domain/ledger-rules';
 import { formatAmount, type Currency } from '../../domain/money';
 import { validateReason } from '../../domain/receivable-rules';
 import type { InboundCredit, OfflineRepayment, PrismaClient } from '../client';
+import { assertMakerActive } from './maker-active';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
@@ -69,6 +70,7 @@ export async function decideOfflineRepayment(prisma: PrismaClient, actor: Actor,
     if (requestKey !== null && pending.decisionRequestKey === requestKey) return pending;
     if (pending.status !== 'PENDING') throw new WrongStateError(`the offline repayment is already ${pending.status}`, pending.status);
     assertFourEyes(pending.makerUserId, actor, 'the operator who recorded a repayment cannot decide it: another operator must check it');
+    if (approve) await assertMakerActive(tx, pending.makerUserId, pending.status);
     const decided = await tx.offlineRepayment.update({ where: { id }, data: { status: approve ? 'APPROVED' : 'REJECTED', checkerUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
     if (!approve) return decided;
     const line = await bookedLineFor(tx, decided);

@@ -10,6 +10,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongSta
 import { assertFourEyes } from '../../domain/four-eyes';
 import { API_KEY_LABEL_LENGTH_MAX, API_KEY_LIFETIME_DAYS_DEFAULT, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../domain/party-rules';
 import { type ApiKey, type Party, type PartyRole, type Prisma, type PrismaClient, type User, type UserRole } from '../client';
+import { assertMakerActive } from './maker-active';
 
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -117,6 +118,7 @@ export async function approveUser(
   // A copy of the request gets the first copy's key and token (within the replay window), not WRONG_STATE for the first copy's approval.
   const made = await makeOnceWithSecret(prisma, requestKey, "the first key's token was shown once, in the answer to this request: the user issues itself a new key with issueApiKey", async (tx) => {
     const user = await userToDecide(tx, actor, input.userId, 'approve');
+    await assertMakerActive(tx, user.createdByUserId, user.status);
     // Conditional on PENDING: two administrators approving at once activate the user once.
     const decided = await tx.user.updateMany({
       where: { id: user.id, status: 'PENDING' },

@@ -4,6 +4,7 @@ import { ForbiddenError, NotFoundError, WrongStateError } from '../../domain/err
 import { assertFourEyes } from '../../domain/four-eyes';
 import { maskBankAccountNumber, validateBankAccount, type BankAccountInput } from '../../domain/party-rules';
 import type { PartyBankAccount, PrismaClient } from '../client';
+import { assertMakerActive } from './maker-active';
 import { runTransaction, type Tx } from './run-transaction';
 import { notifyParties, operatorPartyIds } from './operator-notices';
 
@@ -84,6 +85,7 @@ export async function decidePayoutAccount(prisma: PrismaClient, actor: Actor, id
     if (row.status !== 'PROPOSED') throw new WrongStateError(`the payout account is ${row.status}: there is no proposal to decide`, row.status);
     assertFourEyes(row.createdByUserId, actor, 'the user who proposed a payout account cannot approve it: a second user of the party must');
     if (!approve) return tx.partyBankAccount.update({ where: { id }, data: { status: 'REJECTED', decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
+    await assertMakerActive(tx, row.createdByUserId, row.status);
     const replacing = await tx.partyBankAccount.findFirst({ where: { partyId: party.id, status: 'APPROVED', retiredAt: null } });
     const effectiveFrom = replacing ? new Date(now.getTime() + coolingOffMs) : now;
     const approved = await tx.partyBankAccount.update({ where: { id }, data: { status: 'APPROVED', effectiveFrom, decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });

@@ -19,6 +19,7 @@ import {
   voucherHolderLimitsOf,
   type CreateProgramInput,
 } from './program-store';
+import { assertMakerActive } from './maker-active';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
@@ -231,6 +232,7 @@ export async function approveProgramChange(prisma: PrismaClient, actor: Actor, c
     if ((side === 'PLATFORM' ? change.platformRequestKey : change.funderRequestKey) === requestKey) return change;
     assertProposed(change);
     assertFourEyes(change.proposedByUserId, actor, 'the operator who proposed a program change cannot approve it: another operator must check it');
+    await assertMakerActive(tx, change.proposedByUserId, change.status);
     const approvedBy = side === 'PLATFORM' ? change.platformApprovedByUserId : change.funderApprovedByUserId;
     if (approvedBy) throw new ConflictError('PROGRAM_CHANGE_ALREADY_APPROVED', `program change ${change.id} is already approved for the ${side === 'PLATFORM' ? 'platform' : 'funder'}: it waits for the other side`);
     const approval =

@@ -17,6 +17,7 @@ import { postTransaction } from './ledger/postings';
 import { daysFromValueDateSql, matchedByNoOtherItemSql, ownLineOnNoStatementSql, paidTwiceSql, payoutWillExplainLineSql, receivedInWindowSql, STATEMENT_MATCH_WINDOW_DAYS, valueDaySql } from './match-statement-lines';
 import { bankLineLockKey, lockCreditMoney } from './parked-statement-credit';
 import { releaseReversalHold } from './reversal-hold';
+import { assertMakerActive } from './maker-active';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
 
@@ -154,6 +155,7 @@ export async function decideItemResolution(prisma: PrismaClient, actor: Actor, i
         throw new WrongStateError(`the item is ${item.status}: there is no proposal to decide`, item.status);
       }
       assertFourEyes(proposal.makerUserId, actor, 'the operator who proposed the resolution cannot decide it: another operator must check it');
+      if (approve) await assertMakerActive(tx, proposal.makerUserId, item.status);
       if (!approve) {
         await tx.reconciliationResolution.update({ where: { id: proposal.id }, data: { status: 'REJECTED', checkerUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
         return { item: await tx.reconciliationItem.update({ where: { id: item.id }, data: { updatedAt: now } }), replayed: false };

@@ -3,6 +3,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongSta
 import { assertFourEyes } from '../../domain/four-eyes';
 import { type PrismaClient, type UserRole, type UserRoleChange } from '../client';
 import { recordAdministration } from './party-store';
+import { assertMakerActive } from './maker-active';
 import { runTransaction } from './run-transaction';
 import { visibleUserRoleChangesWhere } from './visibility';
 import { isUniqueViolation } from './unique-violation';
@@ -68,6 +69,7 @@ export async function decideUserRoles(prisma: PrismaClient, actor: Actor, change
       throw new ForbiddenError('a user created or granted roles by the user whose roles change cannot decide that change: it is not a second person', 'OWN_ROLES');
     }
     assertFourEyes(change.proposedByUserId, actor, 'the administrator who proposed a change of roles cannot decide it: a second administrator must');
+    if (approve) await assertMakerActive(tx, change.proposedByUserId, change.status);
     // Conditional on PENDING: two administrators deciding at once decide it once.
     const decided = await tx.userRoleChange.updateMany({
       where: { id: change.id, status: 'PENDING' },

@@ -16,6 +16,7 @@ import { sha256Hex } from './sha256-hex';
 import { storedAmount, toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 import { assertVoucherNotBeingPaid, assignedAccountCode } from './voucher-financing-store';
+import { assertMakerActive } from './maker-active';
 
 // Vouchers' issue, transfers and decisions (docs/workflows/voucher-acceptance.md). The claims
 // are kept in the ledger's memo book: one VOUCHER_ISSUED account per voucher (what the issuer
@@ -588,6 +589,7 @@ export async function decideVoucherTransfer(prisma: PrismaClient, transferId: st
     }
     const isIssue = transfer.fromPartId === null;
     if (decision.kind === 'APPROVE') {
+      await assertMakerActive(tx, transfer.proposedByUserId, transfer.status);
       if (isIssue) await tx.voucher.update({ where: { id: transfer.voucherId }, data: { status: 'PENDING_ACCEPTANCE', updatedAt: now } });
       return tx.voucherTransfer.update({ where: { id: transferId }, data: { status: 'PENDING_ACCEPTANCE', approvedByUserId: actor!.userId, approvedAt: now, updatedAt: now } });
     }

@@ -4,6 +4,7 @@ import { assertFourEyes } from '../../domain/four-eyes';
 import { WEBHOOK_DISABLE_AFTER_FAILING_MS, WEBHOOK_ENDPOINTS_PER_PARTY_MAX, WEBHOOK_SECRET_OVERLAP_MS, type WebhookEventType } from '../../domain/webhook-rules';
 import type { PrismaClient, WebhookDelivery, WebhookEndpoint } from '../client';
 import { notifyParties } from './operator-notices';
+import { assertMakerActive } from './maker-active';
 import { runTransaction, type Tx } from './run-transaction';
 import { makeOnceWithSecret } from './secret-replay-store';
 import { newWebhookSecret, openWebhookSecret, sealWebhookSecret } from './webhook-secret-box';
@@ -79,11 +80,13 @@ export async function decideWebhookEndpoint(prisma: PrismaClient, actor: Actor, 
     if (requestKey !== null && endpoint.decisionRequestKey === requestKey) return endpoint;
     if (endpoint.status === 'PROPOSED') {
       assertFourEyes(endpoint.createdByUserId, actor, 'the user who proposed a webhook endpoint cannot approve it: a second user of the party must');
+      if (approve) await assertMakerActive(tx, endpoint.createdByUserId, endpoint.status);
       return tx.webhookEndpoint.update({ where: { id }, data: { status: approve ? 'ACTIVE' : 'REJECTED', decidedByUserId: actor.userId, decidedAt: now, decisionRequestKey: requestKey } });
     }
     if (endpoint.status === 'ACTIVE' && endpoint.pendingSecretCiphertext !== null) {
       assertFourEyes(endpoint.rotationProposedByUserId, actor, 'the user who proposed a new webhook secret cannot approve it: a second user of the party must');
       if (!approve) return tx.webhookEndpoint.update({ where: { id }, data: { pendingSecretCiphertext: null, rotationProposedByUserId: null, decisionRequestKey: requestKey } });
+      await assertMakerActive(tx, endpoint.rotationProposedByUserId, endpoint.status);
       return tx.webhookEndpoint.update({
         where: { id },
         data: {
