@@ -73,7 +73,10 @@ function handleDecisions(opening: RunOpening<ReceivableRun>): void {
       opening,
       () => new WrongStateError(`cannot ${action} a receivable whose registration was refused`, 'NOT_REGISTERED'),
       (run: ReceivableRun) => {
-        if (run.state.status !== 'REGISTERED') refuse(new WrongStateError(`cannot ${action} a receivable that is ${run.state.status}`, run.state.status));
+        // A supplier may cancel a confirmed receivable too (not financed: the database decides),
+        // also while the run is still announcing the confirmation.
+        const open = action === RECEIVABLE_DECISION_ACTIONS.CANCEL && run.keepsLatestState ? ['REGISTERED', 'CONFIRMED'] : ['REGISTERED'];
+        if (!open.includes(run.state.status)) refuse(new WrongStateError(`cannot ${action} a receivable that is ${run.state.status}`, run.state.status));
       },
       (run, args: Args, key) => decide(run, make(args), args.actor, action, key),
     );
@@ -113,9 +116,17 @@ export async function receivableConfirmationWorkflow(input: ReceivableWorkflowIn
   // up the core enterprise's answer or the deadline. It is awaited before the workflow ends.
   const certificate = generateDocument(run, 'REGISTRATION_CERTIFICATE');
   await awaitConfirmation(run);
+  let announced = run.state.status;
   await announceOutcome(run);
   await certificate;
   // Let an Update that arrived during the last step finish and answer its caller.
   await condition(allHandlersFinished);
+  // A cancellation decided meanwhile (the supplier cancelling a receivable just confirmed, or its
+  // Update racing the confirmation) is announced as well: the core enterprise is told.
+  while (run.keepsLatestState && run.state.status !== announced) {
+    announced = run.state.status;
+    await announceOutcome(run);
+    await condition(allHandlersFinished);
+  }
   return run.state;
 }

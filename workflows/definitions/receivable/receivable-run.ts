@@ -1,4 +1,4 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ReceivableRegistration, ReceivableState, ReceivableWorkflowInput } from '../../contracts/receivable';
 import type { AttentionTarget } from '../attention';
 import { recordReceivableAttention } from './receivable-steps';
@@ -15,7 +15,15 @@ export interface ReceivableRun extends AttentionTarget {
   readonly registration: ReceivableRegistration;
   /** The state as the last decision left it; the receivableState Query answers it. */
   state: ReceivableState;
+  /**
+   * Runs under LATE_DECISIONS_PATCH: a decision finishing after a later one keeps the later
+   * state, and a cancellation decided while the outcome was announced is announced too.
+   */
+  keepsLatestState: boolean;
 }
+
+/** See ReceivableRun.keepsLatestState; a history from before replays the old path. */
+export const LATE_DECISIONS_PATCH = 'late-decisions-announced';
 
 export function startReceivableRun(input: ReceivableWorkflowInput, registration: ReceivableRegistration): ReceivableRun {
   const run: ReceivableRun = {
@@ -25,6 +33,7 @@ export function startReceivableRun(input: ReceivableWorkflowInput, registration:
     input,
     registration,
     state: { status: 'REGISTERED', confirmedAmount: null },
+    keepsLatestState: patched(LATE_DECISIONS_PATCH),
     attention: null,
     resumes: 0,
     record: (attention) => recordReceivableAttention(run, attention),

@@ -23,9 +23,15 @@ export function registerReceivable(receivableId: string, args: RegisterReceivabl
 
 /** A person's decision (an Update): applied under the decision's key, answered with the new state. */
 export async function decide(run: ReceivableRun, decision: ReceivableDecision, actor: ActorRef | null, action: string, updateId: string): Promise<ReceivableState> {
-  run.state = await personWaiting.decideReceivable({ receivableId: run.receivableId, decision, actor, idempotencyKey: decisionKey(run.workflowId, action, updateId) });
-  return run.state;
+  const answer = await personWaiting.decideReceivable({ receivableId: run.receivableId, decision, actor, idempotencyKey: decisionKey(run.workflowId, action, updateId) });
+  // Two decisions the database applied one after the other (a confirmation, then a cancellation)
+  // may finish here in either order: the run keeps the later state, never the earlier one.
+  if (!run.keepsLatestState || STAGE[answer.status] >= STAGE[run.state.status]) run.state = answer;
+  return answer;
 }
+
+/** How far a receivable's decisions have taken it: a state never gives way to an earlier one. */
+const STAGE: Record<ReceivableState['status'], number> = { REGISTERED: 0, CONFIRMED: 1, FINANCING_PENDING: 1, FINANCED: 1, SETTLED: 1, REJECTED: 2, CANCELLED: 2, EXPIRED: 2 };
 
 /** The deadline passed: the database settles a race with a decision (an answered receivable does not expire). */
 export async function expire(run: ReceivableRun): Promise<void> {
