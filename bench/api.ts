@@ -69,7 +69,7 @@ export async function runApiBenchmarks(databaseUrl: string, log: (line: string) 
       ratio: round2(p99(name) / p99('viewer')),
       note: `page of ${PAGE_SIZE} (${what}), ${API_CLIENTS} clients over HTTP; p50 ${round2(p50(name))} ms (baseline p50 ${round2(p50('viewer'))} ms); baseline: { viewer { user { id } } } (target ratio <= 3)`,
     });
-    return [page('receivables', 'invoices, counterparties, figures'), page('financings', 'receivable and its invoices, counterparties, figures, 5 ledger transactions')];
+    return [page('receivables', 'invoices, counterparties, figures, latest financing'), page('financings', 'receivable and its invoices, counterparties, figures, 5 ledger transactions')];
   } finally {
     await api?.stop();
     await prisma.$disconnect();
