@@ -233,6 +233,10 @@ export async function approveProgramChange(prisma: PrismaClient, actor: Actor, c
     assertProposed(change);
     assertFourEyes(change.proposedByUserId, actor, 'the operator who proposed a program change cannot approve it: another operator must check it');
     await assertMakerActive(tx, change.proposedByUserId, change.status);
+    // The two sides are two people too: the operator who approved a funder's administrator held
+    // its first key, so the two approvals would be one person's, whichever came first.
+    const otherSide = side === 'PLATFORM' ? change.funderApprovedByUserId : change.platformApprovedByUserId;
+    assertFourEyes(otherSide, actor, 'one user cannot approve a program change for both the platform and the funder');
     const approvedBy = side === 'PLATFORM' ? change.platformApprovedByUserId : change.funderApprovedByUserId;
     if (approvedBy) throw new ConflictError('PROGRAM_CHANGE_ALREADY_APPROVED', `program change ${change.id} is already approved for the ${side === 'PLATFORM' ? 'platform' : 'funder'}: it waits for the other side`);
     const approval =
