@@ -205,7 +205,10 @@ async function reserveLimits(tx: Tx, financing: Financing, quoted: QuoteResult, 
       holdIds.push(hold.holdId);
     } catch (error) {
       if (error instanceof LimitExceededError) {
-        throw new LimitExceededError('LIMIT_EXCEEDED', `the ${scope.kind.toLowerCase()} limit has no room for ${formatAmount(quote.principal, currency)} ${currency}`);
+        // The supplier sees its own limit only (docs/security.md, "Credit limits"): which of the
+        // funder's others is full (what other suppliers of the core enterprise have used) is not said.
+        const which = scope.kind === 'SUPPLIER' ? 'your supplier limit has' : "the funder's limits for this financing have";
+        throw new LimitExceededError('LIMIT_EXCEEDED', `${which} no room for ${formatAmount(quote.principal, currency)} ${currency}`);
       }
       throw error;
     }
