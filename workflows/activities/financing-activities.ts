@@ -121,7 +121,7 @@ async function loadFinancing(prisma: PrismaClient, financingId: string) {
       acknowledgedBy: true,
       approvedBy: true,
       approvalConfirmedBy: true,
-      receivable: { include: { invoices: { orderBy: { lineNumber: 'asc' } } } },
+      receivable: { include: { invoices: { orderBy: { lineNumber: 'asc' } }, voucherPart: { select: { voucher: { select: { collectionAccount: true } } } } } },
       allocations: { orderBy: { allocatedAt: 'asc' } },
       payouts: { orderBy: { attempt: 'desc' } },
     },
@@ -132,6 +132,18 @@ type LoadedFinancing = Awaited<ReturnType<typeof loadFinancing>>;
 
 /** The notices' facts that are amounts in the financing's currency (what was claimed, is still owed, was reversed). */
 const MONEY_FACTS: ReadonlySet<string> = new Set(['amount', 'claimed', 'outstanding']);
+
+/**
+ * Where the obligor is told to pay: the financing's collection account; for a voucher part, the
+ * voucher's, into which the issuer pays the whole voucher once, and from which each part's share,
+ * the financed one's too, is shared out (a payment into the financing's own would be outside the
+ * voucher, and leave its claim unpaid).
+ */
+function payToAccountOf(financing: LoadedFinancing): FinancingDocumentData['collectionAccount'] {
+  const voucherAccount = financing.receivable.voucherPart?.voucher.collectionAccount;
+  if (voucherAccount?.virtualAccountNumber) return { bankName: ESCROW_BANK_NAME, accountName: voucherAccount.name, virtualAccountNumber: voucherAccount.virtualAccountNumber };
+  return { bankName: ESCROW_BANK_NAME, accountName: `${financing.funder.legalName} 回款专户`, virtualAccountNumber: financing.collectionAccount!.virtualAccountNumber! };
+}
 
 /** The documents' view of a financing: the stored figures as decimal strings, never recomputed. */
 function documentData(financing: LoadedFinancing): FinancingDocumentData {
@@ -179,7 +191,7 @@ function documentData(financing: LoadedFinancing): FinancingDocumentData {
       dueDate: isoDateOfColumn(financing.dueDate),
       tenorDays: financing.tenorDays,
     },
-    collectionAccount: { bankName: ESCROW_BANK_NAME, accountName: `${financing.funder.legalName} 回款专户`, virtualAccountNumber: financing.collectionAccount.virtualAccountNumber },
+    collectionAccount: payToAccountOf(financing),
   };
 }
 
