@@ -52,11 +52,17 @@ export interface ApplyResult {
  * number, however it is written ("1000" and "1000.00" are one request). `asWritten` is the hash
  * applications stored before that, of the amount's text, which their repeats still match.
  */
-function applicationKey(input: ApplyInput): { idempotencyKey: string; requestHash: string; asWritten: string } {
-  const idempotencyKey = input.idempotencyKey.trim();
+/** An application's idempotency key as it is kept: trimmed, 1 to IDEMPOTENCY_KEY_LENGTH_MAX characters. */
+export function applicationIdempotencyKey(raw: string): string {
+  const idempotencyKey = raw.trim();
   if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
     throw ValidationError.field(['idempotencyKey'], `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
   }
+  return idempotencyKey;
+}
+
+function applicationKey(input: ApplyInput): { idempotencyKey: string; requestHash: string; asWritten: string } {
+  const idempotencyKey = applicationIdempotencyKey(input.idempotencyKey);
   const written = input.amount.trim();
   const amount = /^\d+(\.\d+)?$/.test(written) ? new Decimal(written).toFixed() : written;
   const hashOf = (text: string) => sha256Hex(JSON.stringify([input.receivableId, input.programId, text]));

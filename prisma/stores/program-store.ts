@@ -1,5 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
-import { businessDateOf, businessYearOf, isoDateOfColumn } from '../../domain/business-date';
+import { businessDateOf, businessYearOf, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { Decimal, formatAmount, minorUnits, parseAmount, type Currency } from '../../domain/money';
 import { quote, type Quote } from '../../domain/pricing';
 import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../domain/program-rules';
@@ -255,6 +255,43 @@ export async function enrollSupplier(prisma: PrismaClient, actor: Actor, program
   return program;
 }
 
+/**
+ * The checks of an application's amount and tenor that need no stored row, and its price: the
+ * amount within the currency's decimals and at most advance rate × `confirmed`, the tenor from
+ * today to `dueDate` within the program's. quoteFinancing runs them on a receivable; a voucher
+ * part's preparation runs them before it writes the part's receivable, so that a refused
+ * application leaves nothing behind.
+ */
+export function priceApplication(amountText: string, confirmed: Decimal, dueDate: IsoDate, terms: ProgramTerms, currency: Currency, now: Date): { quote: Quote; maxAmount: Decimal } {
+  let amount: Decimal;
+  try {
+    amount = parseAmount(amountText, currency);
+  } catch (error) {
+    throw ValidationError.field(['amount'], (error as Error).message);
+  }
+  // Down, not half-up: the cap is a ceiling, and rounding up would allow more than the advance rate.
+  const maxAmount = confirmed.times(toDecimal(terms.advanceRate)).toDecimalPlaces(minorUnits(currency), Decimal.ROUND_DOWN);
+  if (amount.gt(maxAmount)) {
+    throw ValidationError.field(['amount'], `must be at most ${formatAmount(maxAmount, currency)} (advance rate ${toDecimal(terms.advanceRate).times(100).toFixed()}% of the confirmed ${formatAmount(confirmed, currency)})`, 'OVER_ADVANCE_RATE');
+  }
+  const result = quote(amount, businessDateOf(now), dueDate, {
+    currency,
+    annualRate: toDecimal(terms.annualRate),
+    dayCount: terms.dayCount,
+    interestMode: terms.interestMode,
+    flatFee: toDecimal(terms.flatFee),
+    feeRate: toDecimal(terms.feeRate),
+  });
+  if (result.tenorDays > terms.tenorDaysMax) {
+    throw ValidationError.field(['receivableId'], `tenor of ${result.tenorDays} days exceeds the program's maximum of ${terms.tenorDaysMax}`, 'TENOR_TOO_LONG');
+  }
+  // Checked again when the money moves (priceAtDisbursement): a financing approved too late expires then.
+  if (result.tenorDays < terms.tenorDaysMin) {
+    throw ValidationError.field(['receivableId'], `tenor of ${result.tenorDays} days is shorter than the program's minimum of ${terms.tenorDaysMin}`, 'TENOR_TOO_SHORT');
+  }
+  return { quote: result, maxAmount };
+}
+
 export interface QuoteResult {
   quote: Quote;
   receivable: Receivable;
@@ -297,34 +334,7 @@ export async function quoteFinancing(
     const enrolled = await prisma.programEnrollment.findUnique({ where: { programId_supplierPartyId: { programId: program.id, supplierPartyId: receivable.supplierPartyId } } });
     if (!enrolled) throw new ForbiddenError(`the supplier is not enrolled in ${program.code}`, 'NOT_ENROLLED');
   }
-  let amount: Decimal;
-  try {
-    amount = parseAmount(input.amount, currency);
-  } catch (error) {
-    throw ValidationError.field(['amount'], (error as Error).message);
-  }
   const confirmed = toDecimal(receivable.confirmedAmount ?? receivable.faceAmount);
-  // Down, not half-up: the cap is a ceiling, and rounding up would allow more than the advance rate.
-  const maxAmount = confirmed.times(toDecimal(terms.advanceRate)).toDecimalPlaces(minorUnits(currency), Decimal.ROUND_DOWN);
-  if (amount.gt(maxAmount)) {
-    throw ValidationError.field(['amount'], `must be at most ${formatAmount(maxAmount, currency)} (advance rate ${toDecimal(terms.advanceRate).times(100).toFixed()}% of the confirmed ${formatAmount(confirmed, currency)})`, 'OVER_ADVANCE_RATE');
-  }
-  const valueDate = businessDateOf(now);
-  const dueDate = isoDateOfColumn(receivable.dueDate);
-  const result = quote(amount, valueDate, dueDate, {
-    currency,
-    annualRate: toDecimal(terms.annualRate),
-    dayCount: terms.dayCount,
-    interestMode: terms.interestMode,
-    flatFee: toDecimal(terms.flatFee),
-    feeRate: toDecimal(terms.feeRate),
-  });
-  if (result.tenorDays > terms.tenorDaysMax) {
-    throw ValidationError.field(['receivableId'], `tenor of ${result.tenorDays} days exceeds the program's maximum of ${terms.tenorDaysMax}`, 'TENOR_TOO_LONG');
-  }
-  // Checked again when the money moves (priceAtDisbursement): a financing approved too late expires then.
-  if (result.tenorDays < terms.tenorDaysMin) {
-    throw ValidationError.field(['receivableId'], `tenor of ${result.tenorDays} days is shorter than the program's minimum of ${terms.tenorDaysMin}`, 'TENOR_TOO_SHORT');
-  }
+  const { quote: result, maxAmount } = priceApplication(input.amount, confirmed, isoDateOfColumn(receivable.dueDate), terms, currency, now);
   return { quote: result, receivable, currency, terms, program, maxAmount };
 }

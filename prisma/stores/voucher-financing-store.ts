@@ -1,5 +1,5 @@
 import type { Actor } from '../../domain/actor';
-import { businessYearOf } from '../../domain/business-date';
+import { businessYearOf, isoDateOfColumn } from '../../domain/business-date';
 import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/ledger-rules';
 import { formatAmount, type Currency } from '../../domain/money';
@@ -9,7 +9,7 @@ import { creditLimitCode, setCreditLimit } from './credit-limit-store';
 import { findAccountByCode, openAccount } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
-import { programForVoucherHolder } from './program-store';
+import { priceApplication, programForVoucherHolder } from './program-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
@@ -32,6 +32,8 @@ function assignmentHoldKey(partId: string, financingId: string): string {
 export interface VoucherFinancingRequest {
   partId: string;
   programId: string;
+  /** The application's amount, when preparing for one: checked (decimals, advance rate, tenor) before anything is written. */
+  amount?: string;
 }
 
 /**
@@ -66,6 +68,9 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     if (program.currency !== part.currency) throw ValidationError.field(['programId'], `the program finances ${program.currency}, the voucher is in ${part.currency}`, 'CURRENCY_MISMATCH');
     if (!terms.admitsVoucherHolders) throw new ForbiddenError(`${program.code} does not admit voucher holders`, 'VOUCHER_HOLDERS_NOT_ADMITTED');
     const currency = program.currency as Currency;
+    // The application's own checks that need no stored row, first: a refused application leaves
+    // no receivable, limit or account behind (it is checked again on the receivable).
+    if (request.amount !== undefined) priceApplication(request.amount, held, isoDateOfColumn(part.voucher.dueDate), terms, currency, now);
     const scope = { kind: 'SUPPLIER' as const, funderPartyId: program.funderPartyId, programId: program.id, supplierPartyId: part.holderPartyId, currency };
     // An enrolled supplier has its limit already; a holder that is not gets the voucher holders' one, once.
     if (!(await findAccountByCode(tx, creditLimitCode(scope)))) await setCreditLimit(tx, scope, toDecimal(terms.voucherHolderLimit));
