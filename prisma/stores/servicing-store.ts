@@ -266,19 +266,8 @@ function owedThroughOf(book: Book, valueDate: IsoDate): IsoDate {
  */
 async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, valueDate: IsoDate, owedThrough: IsoDate, unpaid: Decimal): Promise<Decimal> {
   const { financing, tx } = book;
-  const through = financing.penaltyAccruedThrough ? isoDateOfColumn(financing.penaltyAccruedThrough) : null;
-  if (through === null || daysBetween(owedThrough, through) <= 0 || unpaid.lte(0)) return new Decimal(0);
-  const basis = basisOf(book);
-  const overdue = isOverdueByValueDate(basis, through);
-  let left = unpaid;
   const reduced: { date: IsoDate; amount: Decimal }[] = [];
-  // Latest first: a payment of penalty pays the earliest days first, so the unpaid charges are the latest.
-  for (let day = through; daysBetween(owedThrough, day) > 0 && left.gt(0); day = addDays(day, -1)) {
-    const standing = book.charges.get(day);
-    if (!standing) continue;
-    const owed = overdue ? penaltyOwedOn(basis, day) : new Decimal(0);
-    const take = Decimal.min(standing.amount.minus(owed), left);
-    if (take.lte(0)) continue;
+  for (const { day, standing, take } of chargesNotOwedAfter(book, owedThrough, unpaid, basisOf(book))) {
     const reversal = await reverseTransaction(tx, {
       transactionId: standing.transactionId,
       idempotencyKey: `financing:${financing.id}:penalty:${day}:reversal:${book.chargeCounts.get(day) ?? 1}`,
@@ -291,7 +280,6 @@ async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, 
     book.charges.delete(day);
     const rest = standing.amount.minus(take);
     if (rest.gt(0)) await postCharge(book, day, rest);
-    left = left.minus(take);
     reduced.push({ date: day, amount: take });
   }
   const total = reduced.reduce((sum, row) => sum.plus(row.amount), new Decimal(0));
@@ -315,6 +303,30 @@ async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, 
   if (earlier) Object.assign(earlier, { amount: fixed(book, new Decimal(earlier.amount).plus(total)), days: [...new Set([...earlier.days, ...days])].sort() });
   else book.done.reversals.push({ allocationId: allocation.id, valueDate, amount: fixed(book, total), days: days.sort() });
   return total;
+}
+
+/**
+ * The charges of the days after `owedThrough` that the repayments of `basis`, each on its value
+ * date, show were not owed (or not all of them), at most `unpaid` in all: what reverseChargesAfter
+ * reverses, and what a collection need not pay of the later days' penalty.
+ */
+function chargesNotOwedAfter(book: Book, owedThrough: IsoDate, unpaid: Decimal, basis: PenaltyBasis): Array<{ day: IsoDate; standing: StandingCharge; take: Decimal }> {
+  const through = book.financing.penaltyAccruedThrough ? isoDateOfColumn(book.financing.penaltyAccruedThrough) : null;
+  if (through === null || daysBetween(owedThrough, through) <= 0 || unpaid.lte(0)) return [];
+  const overdue = isOverdueByValueDate(basis, through);
+  let left = unpaid;
+  const notOwed: Array<{ day: IsoDate; standing: StandingCharge; take: Decimal }> = [];
+  // Latest first: a payment of penalty pays the earliest days first, so the unpaid charges are the latest.
+  for (let day = through; daysBetween(owedThrough, day) > 0 && left.gt(0); day = addDays(day, -1)) {
+    const standing = book.charges.get(day);
+    if (!standing) continue;
+    const owed = overdue ? penaltyOwedOn(basis, day) : new Decimal(0);
+    const take = Decimal.min(standing.amount.minus(owed), left);
+    if (take.lte(0)) continue;
+    notOwed.push({ day, standing, take });
+    left = left.minus(take);
+  }
+  return notOwed;
 }
 
 interface Collection {
@@ -350,9 +362,17 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   const unpaidAfter = Decimal.min(penaltyChargedAfter(book, owedThrough), owed.penalty);
   let allocation: WaterfallAllocation = allocateWaterfall(collection.amount, { ...owed, penalty: owed.penalty.minus(unpaidAfter) }, waterfallOrder(book.terms.waterfall));
   // Nothing goes back to the supplier while the funder is owed anything: what is left once the
-  // funder is whole as of the value date pays the penalty still owed for later days (under an
-  // order that puts penalty last, a later collection may have paid the principal before it).
-  const laterPenaltyPaid = Decimal.min(allocation.surplus, unpaidAfter);
+  // funder is whole as of the value date pays the penalty of later days that stays owed once this
+  // collection is counted on its value date (under an order that puts penalty last, a later
+  // collection may have paid the principal before it); what it shows was not owed is reversed.
+  const counted = allocation.allocated.principal.plus(allocation.allocated.interest).plus(allocation.allocated.fees);
+  const after: PenaltyBasis = {
+    ...basisOf(book),
+    nonPenaltyOutstanding: allocation.outstanding.principal.plus(allocation.outstanding.interest).plus(allocation.outstanding.fees),
+    repayments: [...book.repayments, { valueDate: collection.valueDate, principal: allocation.allocated.principal, nonPenalty: counted }],
+  };
+  const notOwedAfter = chargesNotOwedAfter(book, owedThrough, unpaidAfter, after).reduce((sum, row) => sum.plus(row.take), new Decimal(0));
+  const laterPenaltyPaid = Decimal.min(allocation.surplus, unpaidAfter.minus(notOwedAfter));
   if (laterPenaltyPaid.gt(0)) {
     allocation = { ...allocation, allocated: { ...allocation.allocated, penalty: allocation.allocated.penalty.plus(laterPenaltyPaid) }, surplus: allocation.surplus.minus(laterPenaltyPaid) };
   }

@@ -89,7 +89,13 @@ export async function outstandingOfParts(db: PrismaClient | Tx, partIds: readonl
            ((c.credits_posted - c.debits_posted) + COALESCE(a.credits_posted - a.debits_posted, 0))::text AS "outstanding"
       FROM voucher_part p
       JOIN ledger_account c ON c.id = p.claim_account_id
-      LEFT JOIN ledger_account a ON a.code = 'voucher-part:' || p.id::text || ':ASSIGNED:' || p.currency
+      -- The claim assigned to the funder of the part's disbursed financing, if any (voucher-financing-store.ts, assignedAccountCodes).
+      LEFT JOIN LATERAL (
+        SELECT sum(a.credits_posted) AS credits_posted, sum(a.debits_posted) AS debits_posted
+          FROM financing f JOIN receivable r ON r.id = f.receivable_id
+          JOIN ledger_account a ON a.owner_party_id = f.funder_party_id
+                               AND a.code IN ('voucher-part:' || p.id::text || ':ASSIGNED:' || f.funder_party_id::text || ':' || p.currency, 'voucher-part:' || p.id::text || ':ASSIGNED:' || p.currency)
+         WHERE r.voucher_part_id = p.id AND f.disbursement_transaction_id IS NOT NULL) a ON true
      WHERE p.id = ANY(${[...partIds]}::uuid[])
      ORDER BY length(p.part_number), p.part_number`;
   return rows.map((row) => ({ partId: row.partId, partNumber: row.partNumber, holderPartyId: row.holderPartyId, heldAmount: toDecimal(row.heldAmount), outstanding: toDecimal(row.outstanding) }));

@@ -19,7 +19,7 @@ import { toDecimal } from './to-decimal';
 import { allocateVoucherShareOfSettled } from './servicing-store';
 import { recordWakeUps } from './wake-up-store';
 import { paidInTime, recordDefaultIfShort } from './voucher-default-store';
-import { assignedAccountCode } from './voucher-financing-store';
+import { assignedAccountOf } from './voucher-financing-store';
 
 // The distribution of a voucher's maturity payment (到期清分; docs/workflows/voucher-maturity.md).
 // Each inbound credit to the voucher's collection account is one payment: its plan is written
@@ -180,7 +180,7 @@ export async function planVoucherDistribution(prisma: PrismaClient, inboundCredi
           money = settlementOf.get(part.holderPartyId) ?? (await openSettlementAccount(tx, part.holderPartyId, currency)).id;
           settlementOf.set(part.holderPartyId, money);
         }
-        const claim = financing ? await accountIdOf(tx, assignedAccountCode(part.id, currency)) : part.claimAccountId;
+        const claim = financing ? await assignedAccountIdOf(tx, part.id, financing.funderPartyId, currency) : part.claimAccountId;
         shares.push({ p: part.id, n: part.partNumber, s: share.share, m: money, c: claim, f: financing?.id ?? null, h: part.holderPartyId, z: new Decimal(share.shortfall).isZero() });
       }
       // The plan's number and row in one statement; the voucher's row lock above orders the plans of one voucher.
@@ -214,13 +214,19 @@ function planOf(row: WrittenPlan, replayed: boolean): DistributionPlan {
 }
 
 /** The disbursed financing of each financed part. */
-async function financingsOf(tx: Tx, partIds: string[]): Promise<Map<string, { id: string }>> {
+async function financingsOf(tx: Tx, partIds: string[]): Promise<Map<string, { id: string; funderPartyId: string }>> {
   if (partIds.length === 0) return new Map();
   const rows = await tx.financing.findMany({
     where: { receivable: { voucherPartId: { in: partIds } }, disbursementTransactionId: { not: null } },
-    select: { id: true, receivable: { select: { voucherPartId: true } } },
+    select: { id: true, funderPartyId: true, receivable: { select: { voucherPartId: true } } },
   });
-  return new Map(rows.map((row) => [row.receivable.voucherPartId!, { id: row.id }]));
+  return new Map(rows.map((row) => [row.receivable.voucherPartId!, { id: row.id, funderPartyId: row.funderPartyId }]));
+}
+
+async function assignedAccountIdOf(tx: Tx, partId: string, funderPartyId: string, currency: string): Promise<string> {
+  const account = await assignedAccountOf(tx, partId, funderPartyId, currency);
+  if (!account) throw new Error(`the assigned claim account of voucher part ${partId} for funder ${funderPartyId} is missing`);
+  return account.id;
 }
 
 async function accountIdOf(tx: Tx, code: string): Promise<string> {

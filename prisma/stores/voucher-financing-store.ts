@@ -21,8 +21,23 @@ import { toDecimal } from './to-decimal';
 // racing it finds nothing left); at disbursement the hold is posted (the claim is the funder's);
 // when the financing ends before disbursement the hold is voided and the part is free again.
 
-export function assignedAccountCode(partId: string, currency: string): string {
-  return `voucher-part:${partId}:ASSIGNED:${currency}`;
+/**
+ * The memo account a funder holds a part's assigned claim in: one per part and funder, so that a
+ * part one funder declined can be held for another. Accounts opened when there was one per part
+ * keep that code (`voucher-part:<part>:ASSIGNED:<currency>`), and are found by it too.
+ */
+export function assignedAccountCode(partId: string, funderPartyId: string, currency: string): string {
+  return `voucher-part:${partId}:ASSIGNED:${funderPartyId}:${currency}`;
+}
+
+/** The codes a funder's account for the part may have: its own, or the part's one of before, which that funder opened. */
+export function assignedAccountCodes(partId: string, funderPartyId: string, currency: string): string[] {
+  return [assignedAccountCode(partId, funderPartyId, currency), `voucher-part:${partId}:ASSIGNED:${currency}`];
+}
+
+/** The account in which the part's claim is assigned to this funder, if it was ever opened. */
+export async function assignedAccountOf(db: PrismaClient | Tx, partId: string, funderPartyId: string, currency: string): Promise<{ id: string } | null> {
+  return db.ledgerAccount.findFirst({ where: { code: { in: assignedAccountCodes(partId, funderPartyId, currency) }, ownerPartyId: funderPartyId }, select: { id: true } });
 }
 
 function assignmentHoldKey(partId: string, financingId: string): string {
@@ -78,10 +93,11 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     // only an enrolment in a program of that currency opens otherwise (a holder need not be one).
     await openPartyAccounts(tx, { id: part.holderPartyId, roles: ['SUPPLIER'] }, currency);
 
+    // An earlier receivable of this part that no longer matches what it holds was withdrawn when
+    // the part changed (withdrawStaleVoucherReceivables); one from before that rule, now.
+    await withdrawStaleVoucherReceivables(tx, part, now);
     const reusable = await tx.receivable.findFirst({ where: { voucherPartId: part.id, status: 'CONFIRMED' }, orderBy: { registeredAt: 'desc' } });
-    if (reusable && toDecimal(reusable.faceAmount).eq(held)) return reusable;
-    // An earlier receivable of this part that no longer matches what it holds is withdrawn, so at most one is open.
-    if (reusable) await tx.receivable.update({ where: { id: reusable.id }, data: { status: 'CANCELLED', closedReason: 'the voucher part holds another amount now', updatedAt: now } });
+    if (reusable) return reusable;
     const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
     const amount = formatAmount(held, currency);
     const idempotencyKey = `voucher-part:${part.id}:receivable:${String(nextval)}`.slice(0, IDEMPOTENCY_KEY_LENGTH_MAX);
@@ -111,6 +127,21 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     await tx.receivableTransition.create({ data: { receivableId: created.id, toStatus: 'CONFIRMED', actorUserId: actor.userId, actorPartyId: actor.partyId, reason: `voucher part ${part.partNumber} to finance`, occurredAt: now } });
     return created;
   });
+}
+
+/**
+ * The part's receivables made for earlier applications that ended before disbursement and that
+ * no longer match what the part holds (a transfer moved part of it on): withdrawn (CANCELLED,
+ * with a history row), at the moment the part changes. Withdrawn later, when the holder applies
+ * again, the change would tell the issuer, who sees a receivable an open application named, of
+ * an application it may not know of (a silent one).
+ */
+export async function withdrawStaleVoucherReceivables(tx: Tx, part: { id: string; heldAmount: { toString(): string } }, now: Date): Promise<void> {
+  const stale = await tx.receivable.findMany({ where: { voucherPartId: part.id, status: 'CONFIRMED', NOT: { faceAmount: toDecimal(part.heldAmount).toFixed() } }, select: { id: true } });
+  for (const { id } of stale) {
+    await tx.receivable.update({ where: { id }, data: { status: 'CANCELLED', closedReason: 'the voucher part holds another amount now', updatedAt: now } });
+    await tx.receivableTransition.create({ data: { receivableId: id, fromStatus: 'CONFIRMED', toStatus: 'CANCELLED', reason: 'the voucher part holds another amount now', occurredAt: now } });
+  }
 }
 
 /**
@@ -163,8 +194,8 @@ export async function holdVoucherPartForFinancing(tx: Tx, receivable: Receivable
   // The part is ACTIVE (now FINANCING in this transaction) and no payment of the voucher is being shared out.
   await assertPartNotPaidInPart(tx, part);
   const currency = part.currency as Currency;
-  const assigned = await openAccount(tx, {
-    code: assignedAccountCode(part.id, currency),
+  const assigned = (await assignedAccountOf(tx, part.id, financing.funderPartyId, currency)) ?? await openAccount(tx, {
+    code: assignedAccountCode(part.id, financing.funderPartyId, currency),
     name: `凭证债权受让 Assigned claim ${part.partNumber} ${currency}`,
     type: 'LIABILITY',
     purpose: 'VOUCHER_ASSIGNED',

@@ -6,7 +6,7 @@ import { formatAmount, type Currency } from '../../domain/money';
 import { assertBeforeDueDate, exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, resolveRecipient, sameCompanyName, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
 import type { VoucherTransferDecision } from '../../workflows/contracts/voucher-acceptance';
 import type { AssignmentMode, Party, Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
-import { findAccountByCode, openAccount } from './ledger/accounts';
+import { openAccount } from './ledger/accounts';
 import type { LedgerDb } from './ledger/ledger-db';
 import { getBalance } from './ledger/balances';
 import { postHold, reserveHold, voidHold } from './ledger/holds';
@@ -15,7 +15,7 @@ import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { storedAmount, toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
-import { assertVoucherNotBeingPaid, assignedAccountCode } from './voucher-financing-store';
+import { assertVoucherNotBeingPaid, assignedAccountOf, withdrawStaleVoucherReceivables } from './voucher-financing-store';
 import { assertMakerActive } from './maker-active';
 
 // Vouchers' issue, transfers and decisions (docs/workflows/voucher-acceptance.md). The claims
@@ -608,6 +608,7 @@ async function accept(tx: Tx, transfer: VoucherTransfer, actor: VoucherActor, no
   if (transfer.fromPartId !== null) {
     // A conditional update: the part's held amount moves by the posted amount, never read then written.
     await tx.$executeRaw`UPDATE voucher_part SET held_amount = held_amount - ${amount}::numeric, updated_at = ${now} WHERE id = ${transfer.fromPartId}::uuid`;
+    await withdrawStaleVoucherReceivables(tx, await tx.voucherPart.findUniqueOrThrow({ where: { id: transfer.fromPartId }, select: { id: true, heldAmount: true } }), now);
   }
   await tx.voucherPart.update({ where: { id: transfer.toPartId }, data: { status: 'ACTIVE', heldAmount: amount, acceptedAt: now, updatedAt: now } });
   if (transfer.fromPartId === null) {
@@ -767,7 +768,9 @@ export async function partHolding(prisma: PrismaClient, claimAccountId: string, 
  */
 export async function partHoldingUnassigned(prisma: PrismaClient, part: { id: string; claimAccountId: string; currency: string }, asOf?: Date | null): Promise<string> {
   const claim = await getBalance(prisma, part.claimAccountId, asOf ?? null);
-  const assigned = await findAccountByCode(prisma, assignedAccountCode(part.id, part.currency));
+  // Assigned to the funder of its disbursed financing, if any: only such an assignment was posted.
+  const financed = await prisma.financing.findFirst({ where: { receivable: { voucherPartId: part.id }, disbursementTransactionId: { not: null } }, select: { funderPartyId: true } });
+  const assigned = financed ? await assignedAccountOf(prisma, part.id, financed.funderPartyId, part.currency) : null;
   const total = assigned ? claim.posted.plus((await getBalance(prisma, assigned.id, asOf ?? null)).posted) : claim.posted;
   return formatAmount(toDecimal(total.toFixed()), claim.currency);
 }
