@@ -334,12 +334,17 @@ export function validateVoucherTransferInput(
   return { recipientCreditCode: recipient.code, recipientName, amount: new Decimal(input.amount), currency: voucher.currency, contractNumber, invoices, documentHashes, idempotencyKey };
 }
 
+/** Whether any part of the voucher may be offered now: the voucher ACTIVE, and today before its due date. */
+export function assertVoucherTransferable(voucher: { status: string; dueDate: IsoDate }, now: Date): void {
+  if (voucher.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer a part of a voucher that is ${voucher.status}`, voucher.status);
+  assertBeforeDueDate('transfer', voucher.dueDate, now, voucher.status);
+}
+
 /** The second and third steps of validateVoucherTransfer: the voucher's and the part's state, then the amount available. */
 export function assertTransferable(amount: Decimal, context: VoucherTransferContext, now: Date): void {
   const { voucher, part } = context;
-  if (voucher.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer a part of a voucher that is ${voucher.status}`, voucher.status);
+  assertVoucherTransferable(voucher, now);
   if (part.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${part.status}`, part.status);
-  assertBeforeDueDate('transfer', voucher.dueDate, now, voucher.status);
   const available = new Decimal(part.availableAmount);
   if (amount.gt(available)) throw exceedsAvailableAmount(available, amount, voucher.currency);
 }

@@ -24,6 +24,11 @@ import { isUniqueViolation } from './unique-violation';
 
 const REGISTRATION_PREFIX = 'REG';
 
+/** A registration's number (REG-<business year>-<8 digits>) from the registration sequence's value: a supplier's or a voucher part's receivable alike. */
+export function registrationNumberOf(nextval: bigint, now: Date): string {
+  return `${REGISTRATION_PREFIX}-${businessYearOf(now)}-${String(nextval).padStart(8, '0')}`;
+}
+
 export function invoiceFingerprint(obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): string {
   return sha256Hex(fingerprintSource(obligorCreditCode, invoiceCode, invoiceNumber));
 }
@@ -151,7 +156,7 @@ async function createReceivable(
   const encumbrance = await findEncumbrance(tx, actor.partyId, fingerprints, valid.invoices);
   if (encumbrance) throw encumbrance;
   const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
-  const registrationNumber = `${REGISTRATION_PREFIX}-${businessYearOf(now)}-${String(nextval).padStart(8, '0')}`;
+  const registrationNumber = registrationNumberOf(nextval, now);
   return tx.receivable.create({
     data: {
       id: request.receivableId,

@@ -1,5 +1,5 @@
 import type { Actor } from '../../domain/actor';
-import { businessYearOf, isoDateOfColumn } from '../../domain/business-date';
+import { isoDateOfColumn } from '../../domain/business-date';
 import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../../domain/ledger-rules';
 import { formatAmount, type Currency } from '../../domain/money';
@@ -10,6 +10,7 @@ import { findAccountByCode, openAccount } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
 import { priceApplication, programForVoucherHolder } from './program-store';
+import { registrationNumberOf } from './receivable-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
@@ -103,7 +104,7 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     const idempotencyKey = `voucher-part:${part.id}:receivable:${String(nextval)}`.slice(0, IDEMPOTENCY_KEY_LENGTH_MAX);
     const created = await tx.receivable.create({
       data: {
-        registrationNumber: `REG-${businessYearOf(now)}-${String(nextval).padStart(8, '0')}`,
+        registrationNumber: registrationNumberOf(nextval, now),
         supplierPartyId: part.holderPartyId,
         obligorPartyId: part.voucher.issuerPartyId,
         // Its trade background is the part's lineage (its transfers' contracts and invoices).

@@ -3,7 +3,7 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { businessYearOf, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, NotFoundError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
-import { assertBeforeDueDate, exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, resolveRecipient, sameCompanyName, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
+import { assertBeforeDueDate, assertVoucherTransferable, exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, resolveRecipient, sameCompanyName, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
 import type { VoucherTransferDecision } from '../../workflows/contracts/voucher-acceptance';
 import type { AssignmentMode, Party, Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
 import { openAccount } from './ledger/accounts';
@@ -356,8 +356,7 @@ export async function proposeVoucherTransfer(
       const current = await tx.voucherPart.findUniqueOrThrow({ where: { id: from.id } });
       if (current.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer from a part that is ${current.status}`, current.status);
       const voucher = await tx.voucher.findUniqueOrThrow({ where: { id: from.voucherId }, select: { status: true, dueDate: true } });
-      if (voucher.status !== 'ACTIVE') throw new WrongStateError(`cannot transfer a part of a voucher that is ${voucher.status}`, voucher.status);
-      assertBeforeDueDate('transfer', isoDateOfColumn(voucher.dueDate), now, voucher.status);
+      assertVoucherTransferable({ status: voucher.status, dueDate: isoDateOfColumn(voucher.dueDate) }, now);
       await assertVoucherNotBeingPaid(tx, from.voucher, current.status);
       await assertNotEncumbered(tx, rows);
       const claim = await openClaimAccount(tx, partId, recipient.toPartyId, currency);
