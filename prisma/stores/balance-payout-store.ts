@@ -13,6 +13,7 @@ import { postTransaction } from './ledger/postings';
 import { currentPayoutAccount } from './payout-account-store';
 import { proceedsAwaitingRetry } from './payout-store';
 import { runTransaction, type Tx } from './run-transaction';
+import { drawPayoutReference } from './drawn-numbers';
 import { sha256Hex } from './sha256-hex';
 import { isUniqueViolation } from './unique-violation';
 
@@ -168,8 +169,8 @@ async function openBalancePayout(tx: Tx, actor: Actor, request: BalancePayoutReq
     throw new LimitExceededError('EXCEEDS_AVAILABLE_BALANCE', `${formatAmount(amount, currency)} ${currency} is more than the ${formatAmount(room, currency)} ${currency} that can leave: the account has ${formatAmount(available, currency)} available${held}`);
   }
 
-  const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('payout_number_seq')`;
-  const reference = balancePayoutReference(purpose, businessYearOf(now), nextval);
+  const year = businessYearOf(now);
+  const reference = await drawPayoutReference(tx, (serial) => balancePayoutReference(purpose, year, serial));
   const metadata = { payoutId: request.payoutId ?? null, purpose, partyId: party.id, payoutReference: reference };
   const posted = await postTransaction(tx, {
     idempotencyKey: `payout:${reference}:in-transit`,

@@ -19,6 +19,7 @@ import { isUniqueViolation } from './unique-violation';
 import { holdVoucherPartForFinancing, releaseVoucherPartOfFinancing } from './voucher-financing-store';
 import { visibleFinancingsWhere } from './financing-visibility';
 import { assertMakerActive } from './maker-active';
+import { drawNumber } from './drawn-numbers';
 
 export interface ApplyInput {
   /** The id the financing's workflow was started with; the database chooses one when absent. */
@@ -139,11 +140,15 @@ async function applyInTransaction(tx: Tx, actor: Actor, quoted: QuoteResult, req
 /** The financing row with the quoted figures and the terms version they came from. */
 async function createFinancing(tx: Tx, actor: Actor, quoted: QuoteResult, request: ApplicationRequest, windows: FinancingWindows, now: Date): Promise<Financing> {
   const { quote, currency, terms, program, receivable } = quoted;
-  const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('financing_number_seq')`;
+  const year = businessYearOf(now);
+  const financingNumber = await drawNumber(
+    (serial) => `FIN-${year}-${String(serial).padStart(8, '0')}`,
+    async (candidate) => (await tx.financing.count({ where: { financingNumber: candidate } })) > 0,
+  );
   return tx.financing.create({
     data: {
       id: request.financingId,
-      financingNumber: `FIN-${businessYearOf(now)}-${String(nextval).padStart(8, '0')}`,
+      financingNumber,
       receivableId: receivable.id,
       programId: program.id,
       programTermsId: terms.id,

@@ -16,6 +16,7 @@ import { findAccountByCode } from './ledger/accounts';
 import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
 import { runTransaction, type Tx } from './run-transaction';
+import { drawPayoutReference } from './drawn-numbers';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
@@ -268,8 +269,8 @@ export async function approveExceptionRefund(prisma: PrismaClient, actor: Actor,
       if (!suspense || !inTransit) throw new Error(`the platform has no ${currency} suspense or payout-in-transit account`);
       await lockAccounts(tx, [suspense.id, inTransit.id]);
 
-      const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('payout_number_seq')`;
-      const reference = refundReference(businessYearOf(now), nextval);
+      const year = businessYearOf(now);
+      const reference = await drawPayoutReference(tx, (serial) => refundReference(year, serial));
       const posted = await postTransaction(tx, {
         idempotencyKey: `inbound-exception:${id}:refund:${payoutId}`,
         code: 'REFUND',

@@ -21,12 +21,17 @@ import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
+import { drawNumber } from './drawn-numbers';
 
 const REGISTRATION_PREFIX = 'REG';
 
-/** A registration's number (REG-<business year>-<8 digits>) from the registration sequence's value: a supplier's or a voucher part's receivable alike. */
-export function registrationNumberOf(nextval: bigint, now: Date): string {
-  return `${REGISTRATION_PREFIX}-${businessYearOf(now)}-${String(nextval).padStart(8, '0')}`;
+/** A new registration's number (REG-<business year>-<8 digits>, drawn: drawNumber), a supplier's or a voucher part's receivable alike. */
+export function drawRegistrationNumber(tx: Tx, now: Date): Promise<string> {
+  const year = businessYearOf(now);
+  return drawNumber(
+    (serial) => `${REGISTRATION_PREFIX}-${year}-${String(serial).padStart(8, '0')}`,
+    async (registrationNumber) => (await tx.receivable.count({ where: { registrationNumber } })) > 0,
+  );
 }
 
 export function invoiceFingerprint(obligorCreditCode: string, invoiceCode: string, invoiceNumber: string): string {
@@ -155,8 +160,7 @@ async function createReceivable(
   const { fingerprints } = request;
   const encumbrance = await findEncumbrance(tx, actor.partyId, fingerprints, valid.invoices);
   if (encumbrance) throw encumbrance;
-  const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
-  const registrationNumber = registrationNumberOf(nextval, now);
+  const registrationNumber = await drawRegistrationNumber(tx, now);
   return tx.receivable.create({
     data: {
       id: request.receivableId,

@@ -10,7 +10,7 @@ import { findAccountByCode, openAccount } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
 import { priceApplication, programForVoucherHolder } from './program-store';
-import { registrationNumberOf } from './receivable-store';
+import { drawRegistrationNumber } from './receivable-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
@@ -99,12 +99,12 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     await withdrawStaleVoucherReceivables(tx, part, now);
     const reusable = await tx.receivable.findFirst({ where: { voucherPartId: part.id, status: 'CONFIRMED' }, orderBy: { registeredAt: 'desc' } });
     if (reusable) return reusable;
-    const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('receivable_registration_seq')`;
+    const registrationNumber = await drawRegistrationNumber(tx, now);
     const amount = formatAmount(held, currency);
-    const idempotencyKey = `voucher-part:${part.id}:receivable:${String(nextval)}`.slice(0, IDEMPOTENCY_KEY_LENGTH_MAX);
+    const idempotencyKey = `voucher-part:${part.id}:receivable:${registrationNumber}`.slice(0, IDEMPOTENCY_KEY_LENGTH_MAX);
     const created = await tx.receivable.create({
       data: {
-        registrationNumber: registrationNumberOf(nextval, now),
+        registrationNumber,
         supplierPartyId: part.holderPartyId,
         obligorPartyId: part.voucher.issuerPartyId,
         // Its trade background is the part's lineage (its transfers' contracts and invoices).

@@ -12,6 +12,7 @@ import { getBalance } from './ledger/balances';
 import { postHold, reserveHold, voidHold } from './ledger/holds';
 import { invoiceFingerprint } from './receivable-store';
 import { runTransaction, type Tx } from './run-transaction';
+import { drawNumber } from './drawn-numbers';
 import { sha256Hex } from './sha256-hex';
 import { storedAmount, toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
@@ -258,8 +259,11 @@ export async function issueVoucher(
         { idempotencyKey: voucherTransferKeys.hold(ids.transferId), code: 'VOUCHER_ISSUE', debitAccountId: issued.id, creditAccountId: claim.id, amount, currency: valid.currency, metadata: { voucherId: ids.voucherId, transferId: ids.transferId } },
         now,
       );
-      const [{ nextval }] = await tx.$queryRaw<[{ nextval: bigint }]>`SELECT nextval('voucher_number_seq')`;
-      const voucherNumber = formatVoucherNumber(businessYearOf(now), Number(nextval));
+      const year = businessYearOf(now);
+      const voucherNumber = await drawNumber(
+        (serial) => formatVoucherNumber(year, serial),
+        async (candidate) => (await tx.voucher.count({ where: { voucherNumber: candidate } })) > 0,
+      );
       const voucher = await tx.voucher.create({
         data: {
           id: ids.voucherId,
