@@ -100,6 +100,8 @@ export async function reserveFunding(prisma: PrismaClient, financingId: string, 
     return await runTransaction(prisma, async (tx): Promise<FundingResult> => {
       const financing = await lockFinancing(tx, financingId);
       if (financing.fundingHoldId) return { reserved: true };
+      // A repeat of a step that expired it (its answer lost with the worker): the same answer.
+      if (financing.status === 'EXPIRED' && financing.closedReason) return { reserved: false, expired: true, reason: financing.closedReason };
       if (financing.status !== 'APPROVED' && financing.status !== 'FUNDING_PENDING') throw new WrongStateError(`cannot fund a financing that is ${financing.status}`, financing.status);
       const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
       const price = priceOn(financing, terms, businessDateOf(now));
@@ -156,7 +158,7 @@ export async function disburseAtValueDate(prisma: PrismaClient, financingId: str
     async (tx): Promise<DisbursementResult> => {
       const financing = await lockFinancing(tx, financingId);
       if (financing.disbursementTransactionId) return { outcome: 'DISBURSED', payout: await latestPayout(tx, financingId) };
-      if (!financing.fundingHoldId) throw new WrongStateError('the financing has no funding reserved yet', financing.status);
+      if (!financing.fundingHoldId) return unfundedAnswer(financing);
       const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
       const valueDate = businessDateOf(now);
       const price = priceOn(financing, terms, valueDate);
@@ -215,6 +217,20 @@ export async function disburseAtValueDate(prisma: PrismaClient, financingId: str
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
+}
+
+/**
+ * What a disbursement finds without a funding hold. Its step never runs before the funding is
+ * reserved, so this is a repeat of a step that expired the financing or voided its hold to
+ * reprice it, whose answer was lost with the worker: the same answer again, so that the workflow
+ * tells the parties of the expiry, or funds again at the day's price.
+ */
+function unfundedAnswer(financing: Financing): DisbursementResult {
+  if (financing.status === 'EXPIRED' && financing.closedReason) return { outcome: 'EXPIRED', reason: financing.closedReason };
+  if (financing.status === 'APPROVED' || financing.status === 'FUNDING_PENDING') {
+    return { outcome: 'REPRICED', reason: "the funding reserved at another day's price was released, to be reserved again at this day's" };
+  }
+  throw new WrongStateError('the financing has no funding reserved yet', financing.status);
 }
 
 /**
