@@ -237,6 +237,8 @@ export async function approveProgramChange(prisma: PrismaClient, actor: Actor, c
     // its first key, so the two approvals would be one person's, whichever came first.
     const otherSide = side === 'PLATFORM' ? change.funderApprovedByUserId : change.platformApprovedByUserId;
     assertFourEyes(otherSide, actor, 'one user cannot approve a program change for both the platform and the funder');
+    // The other side's approval waits for this one like the proposal does: a word taken back with it.
+    await assertMakerActive(tx, otherSide, change.status, `the user who approved it for the ${side === 'PLATFORM' ? 'funder' : 'platform'}`);
     const approvedBy = side === 'PLATFORM' ? change.platformApprovedByUserId : change.funderApprovedByUserId;
     if (approvedBy) throw new ConflictError('PROGRAM_CHANGE_ALREADY_APPROVED', `program change ${change.id} is already approved for the ${side === 'PLATFORM' ? 'platform' : 'funder'}: it waits for the other side`);
     const approval =
