@@ -176,6 +176,16 @@ describe('settlement statement', () => {
     expect(JSON.stringify(settlementStatementSpec(withoutRecourse).sections)).toContain('无追索权 Without recourse');
   });
 
+  it('shows the part of the payout sent back and waiting to be paid out again, and only when there is some', async () => {
+    const returnedInPart = { ...onTime, payout: { ...onTime.payout!, amount: '786200.00' } };
+    const spec = JSON.stringify(settlementStatementSpec(returnedInPart).sections);
+    for (const expected of ['已汇出 Paid out","value":"CNY 786,200.00', '退回待重新汇款 Returned, to be paid out again","value":"CNY 1,000.00']) expect(spec).toContain(expected);
+    expect(JSON.stringify(settlementStatementSpec(onTime).sections)).not.toContain('Paid out');
+    const bytes = await renderSettlementStatement(returnedInPart);
+    await previewPdf('settlement-statement-returned-in-part', bytes);
+    for (const page of await allRuns(bytes)) expectNoOverlaps(page);
+  });
+
   it('shows what the payer over-paid beyond the receivable and the penalty reversed, and only when there is some', () => {
     // Paid 1,010,000.00 on a receivable confirmed for 1,000,000.00, counted from D+8 though processed on D+10.
     const overPaid: SettlementStatementData = {
@@ -212,7 +222,7 @@ describe('settlement statement', () => {
     expect(() => settlementStatementSpec({ ...late, penaltyCharged: '4400.00' })).toThrow(/penalty collected 4000\.00 CNY is not the penalty charged 4400\.00/);
     expect(() => settlementStatementSpec({ ...late, penaltyDays: 14 })).toThrow(/penalty days 14 must be a whole number from 0 to the 13 days overdue/);
     expect(() => settlementStatementSpec({ ...onTime, terms: { ...onTime.terms, netDisbursement: '788000.00' } })).toThrow(/net disbursement/);
-    expect(() => settlementStatementSpec({ ...onTime, payout: { ...onTime.payout!, amount: '788000.00' } })).toThrow(/payout 788000\.00 CNY is not the net disbursement 787200\.00/);
+    expect(() => settlementStatementSpec({ ...onTime, payout: { ...onTime.payout!, amount: '788000.00' } })).toThrow(/payout 788000\.00 CNY must be more than zero and at most the net disbursement 787200\.00/);
   });
 
   it('continues a long list of repayments over pages, the header repeated and nothing overlapping', async () => {

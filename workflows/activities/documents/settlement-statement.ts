@@ -119,8 +119,10 @@ function checkSettlement(data: SettlementStatementData): void {
   if (!net.eq(terms.netDisbursement)) {
     throw new RangeError(`net disbursement ${terms.netDisbursement} ${currency} is not principal less fees${upfront ? ' and interest' : ''} (${net.toFixed()})`);
   }
-  if (data.payout && !new Decimal(data.payout.amount).eq(terms.netDisbursement)) {
-    throw new RangeError(`payout ${data.payout.amount} ${currency} is not the net disbursement ${terms.netDisbursement}`);
+  // Part of a payout the beneficiary's bank sent back waits in the supplier's settlement account
+  // for a retry: the advance was made in full, so the financing is settled all the same.
+  if (data.payout && (new Decimal(data.payout.amount).lte(0) || new Decimal(data.payout.amount).gt(terms.netDisbursement))) {
+    throw new RangeError(`payout ${data.payout.amount} ${currency} must be more than zero and at most the net disbursement ${terms.netDisbursement}`);
   }
 }
 
@@ -143,6 +145,12 @@ function disbursementSection(data: SettlementStatementData): DocumentSection {
             { label: '收款人 Beneficiary', value: payout.beneficiaryName },
             // Bank and number on one line, the way an account is written on a payment order.
             { label: '收款账户 Account', value: `${payout.bankName} ${payout.maskedAccountNumber}` },
+            ...(new Decimal(payout.amount).lt(terms.netDisbursement)
+              ? [
+                  { label: '已汇出 Paid out', value: money(payout.amount) },
+                  { label: '退回待重新汇款 Returned, to be paid out again', value: `${money(new Decimal(terms.netDisbursement).minus(payout.amount).toFixed())} (在转让人结算户 in the assignor's settlement account)` },
+                ]
+              : []),
           ]
         : [{ label: '付款记录 Payout', value: '无银行付款记录 No bank payout on record' }]),
     ],
