@@ -517,6 +517,11 @@ async function pendingPieces(book: Book, limit: number): Promise<Piece[]> {
        WHERE c.financing_id = ${financing.id}::uuid
          AND c.account_id = ${collection}::uuid
          AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.inbound_credit_id = c.id)
+         -- A credit the bank took back is frozen while operators decide, and gone once recovered:
+         -- never the piece that money the payer did send is allocated as.
+         AND NOT EXISTS (
+           SELECT 1 FROM reconciliation_item r LEFT JOIN reconciliation_resolution s ON s.id = r.resolution_id
+            WHERE r.inbound_credit_id = c.id AND r.kind = 'INBOUND_CREDIT_REVERSAL' AND (r.status <> 'RESOLVED' OR s.kind = 'RECOVER'))
          AND t.sequence > ${spent}
       UNION ALL
       -- An exception the feed booked out of suspense is its inbound credit's piece (above), not a second one.
