@@ -1,5 +1,5 @@
 import { isOperator, type Actor } from '../../domain/actor';
-import { EventReplayWindowError } from '../../domain/errors';
+import { EventReplayWindowError, ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../client';
 
 // Reads of the published events (the table `domain_event`, written only by the relay,
@@ -34,10 +34,15 @@ export function isAddressedTo(event: Pick<DomainEvent, 'partyIds' | 'operators'>
   return (event.operators && isOperator(viewer)) || event.partyIds.includes(viewer.partyId);
 }
 
-/** A resume point a client sent: a non-negative integer, or null when it is not one. */
+/** The largest id an event can carry: the outbox's ids are bigint. */
+const EVENT_ID_MAX = 9_223_372_036_854_775_807n;
+
+/** A resume point a client sent: a non-negative integer an event can carry, or null when it is not one. */
 export function parseEventId(text: string | null | undefined): bigint | null {
   if (text == null || !/^\d{1,19}$/.test(text.trim())) return null;
-  return BigInt(text.trim());
+  const id = BigInt(text.trim());
+  // Past bigint no event has an id (the database would refuse the comparison).
+  return id <= EVENT_ID_MAX ? id : null;
 }
 
 /**
@@ -49,6 +54,9 @@ export async function domainEventsAfter(prisma: PrismaClient, viewer: Actor, aft
   const newest = await prisma.domainEvent.aggregate({ _max: { id: true } });
   const newestId = newest._max.id ?? 0n;
   if (newestId - after > BigInt(EVENT_REPLAY_EVENTS_MAX)) throw new EventReplayWindowError(after.toString(), EVENT_REPLAY_EVENTS_MAX);
+  // An id no event carried yet (a restored database, a resume point stored wrongly): the events
+  // up to it would be skipped without a word.
+  if (after > newestId) throw ValidationError.field(['after'], `no event has the id ${after} yet: resume after an id a previous event carried (extensions.eventId)`, 'INVALID_EVENT_ID');
   const rows = await prisma.domainEvent.findMany({
     where: {
       id: { gt: after },
