@@ -78,12 +78,12 @@ export async function relayOnce(client: pg.ClientBase): Promise<RelayedBatch | n
          -- A posting touching an account: one event per transaction and account, for the
          -- account's owner (visibility.ts, visibleAccountsWhere) and operators.
          SELECT t."created_xact_id", 1, min(e."id"), 'ACCOUNT_ACTIVITY', t."id", NULL::uuid, NULL::uuid,
-                e."account_id", array_remove(ARRAY[a."owner_party_id"], NULL), true, NULL::varchar, t."created_at"
+                e."account_id", array_remove(ARRAY[a."owner_party_id"], NULL), true, NULL::varchar, t."effective_at"
          FROM "ledger_transaction" t
          JOIN "ledger_entry" e ON e."transaction_id" = t."id"
          JOIN "ledger_account" a ON a."id" = e."account_id"
          WHERE t."created_xact_id" >= $1 AND t."created_xact_id" < $2
-         GROUP BY t."created_xact_id", t."id", t."created_at", e."account_id", a."owner_party_id"
+         GROUP BY t."created_xact_id", t."id", t."effective_at", e."account_id", a."owner_party_id"
        ), "published" AS (
          INSERT INTO "domain_event" ("type", "subject_id", "financing_id", "receivable_id", "account_id", "party_ids", "operators", "subject_status", "occurred_at")
          SELECT p."type", p."subject_id", p."financing_id", p."receivable_id", p."account_id", p."party_ids", p."operators", p."subject_status", p."occurred_at"
