@@ -274,7 +274,8 @@ async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, 
       description: `罚息冲正 penalty reversed ${financing.financingNumber} ${day}: repaid on ${valueDate}`,
       effectiveAt: book.now,
       inOpenDay: true,
-      metadata: { financingId: financing.id, date: day, valueDate, allocationId: allocation.id },
+      // What the day owes less (`reduced`): a repeat of this step tells the parties of it again (reversalsMadeEarlier).
+      metadata: { financingId: financing.id, date: day, valueDate, allocationId: allocation.id, reduced: take.toFixed() },
     });
     await tx.penaltyCharge.update({ where: { id: standing.id }, data: { reversalTransactionId: reversal.transactionId, reversedAt: book.now } });
     book.charges.delete(day);
@@ -646,12 +647,37 @@ export async function serviceFinancing(prisma: PrismaClient, financingId: string
     if (!more) await chargeThrough(book, today);
     return resultOf(book, more);
   });
+  const reversals = pages.flatMap((page) => page.reversals);
   return {
     ...pages.at(-1)!,
     allocations: pages.flatMap((page) => page.allocations),
     charged: pages.flatMap((page) => page.charged),
-    reversals: pages.flatMap((page) => page.reversals),
+    reversals: [...reversals, ...(await reversalsMadeEarlier(prisma, financingId, now, reversals))],
   };
+}
+
+/**
+ * The penalty reversals an earlier run of this very step made (the same financing and business
+ * instant: a step's time is its workflow's, the same on every attempt), which its answer, lost
+ * with the worker, never reported: the parties are told of them all the same, once each (the
+ * notice is keyed by the repayment). `found` are those this run made itself.
+ */
+async function reversalsMadeEarlier(prisma: PrismaClient, financingId: string, now: Date, found: PenaltyReversal[]): Promise<PenaltyReversal[]> {
+  const rows = await prisma.$queryRaw<{ allocationId: string; valueDate: IsoDate; day: IsoDate; reduced: string; currency: Currency }[]>`
+    SELECT t.metadata->>'allocationId' AS "allocationId", t.metadata->>'valueDate' AS "valueDate", t.metadata->>'date' AS day, t.metadata->>'reduced' AS reduced, f.currency
+      FROM penalty_charge c
+      JOIN ledger_transaction t ON t.id = c.reversal_transaction_id
+      JOIN financing f ON f.id = c.financing_id
+     WHERE c.financing_id = ${financingId}::uuid AND c.reversed_at = ${now} AND t.metadata ? 'reduced'
+     ORDER BY t.sequence`;
+  const told = new Set(found.map((reversal) => reversal.allocationId));
+  const earlier = new Map<string, PenaltyReversal>();
+  for (const row of rows) {
+    if (told.has(row.allocationId)) continue;
+    const reversal = earlier.get(row.allocationId) ?? { allocationId: row.allocationId, valueDate: row.valueDate, amount: '0', days: [] };
+    earlier.set(row.allocationId, { ...reversal, amount: formatAmount(toDecimal(reversal.amount).plus(row.reduced), row.currency), days: [...new Set([...reversal.days, row.day])].sort() });
+  }
+  return [...earlier.values()];
 }
 
 export interface PenaltyResult {
