@@ -18,7 +18,8 @@ import {
 import { STATEMENT_CSV_COLUMNS, type StatementCsvColumn } from './statement-csv-columns';
 
 // Reads the documented CSV statement (docs/reconciliation.md) with csv-parse: RFC 4180 quoting,
-// a UTF-8 byte-order mark tolerated, blank lines skipped. Every problem names the file's line.
+// a UTF-8 byte-order mark tolerated, blank lines skipped. Every problem names the line its record
+// starts on.
 
 const KINDS: readonly StatementEntry['kind'][] = ['PAYOUT', 'PAYOUT_RETURN', 'INBOUND_CREDIT', 'INBOUND_CREDIT_REVERSAL'];
 const DIRECTIONS: readonly StatementEntry['direction'][] = ['CREDIT', 'DEBIT'];
@@ -29,20 +30,53 @@ interface Row {
   optional(column: StatementCsvColumn): string | null;
 }
 
+const CR = 0x0d;
+const LF = 0x0a;
+
+// The operator opens the file at the line a problem names, so a record is named by the physical
+// line it starts on. csv-parse's own count names the line a record ends on and counts a CRLF inside
+// a quoted field as two lines; here CRLF, LF and a lone CR each end one line, as in an editor.
+// Offsets only grow, so the file is walked once.
+function lineCounter(bytes: Buffer): (offset: number) => number {
+  let at = 0;
+  let line = 1;
+  return (offset) => {
+    // A record starts after the blank lines skipped before it.
+    for (; at < bytes.length && (at < offset || bytes[at] === CR || bytes[at] === LF); at++) {
+      if (bytes[at] === LF || (bytes[at] === CR && bytes[at + 1] !== LF)) line++;
+    }
+    return line;
+  };
+}
+
 function rowsOf(content: string, limits: StatementLimits): Row[] {
-  let records: { record: string[]; info: { lines: number } }[];
+  const bytes = Buffer.from(content);
+  const lineAt = lineCounter(bytes);
+  // Where each record ends (past its line end) in the file's bytes: the next one starts there.
+  const ends: number[] = [];
+  let records: string[][];
   try {
-    records = parse(content, { bom: true, info: true, skip_empty_lines: true, relax_column_count: false, to: limits.entriesMax + 3 }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = parse(bytes, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      to: limits.entriesMax + 3,
+      on_record: (record: string[], { bytes: end }) => {
+        ends.push(end);
+        return record;
+      },
+    });
   } catch (error) {
-    if (error instanceof CsvError) throw malformed(`line ${String((error as CsvError & { lines?: number }).lines ?? '?')}`, error.message);
+    // csv-parse's message names a line by its own count: the record's first line replaces it.
+    if (error instanceof CsvError) throw malformed(`line ${lineAt(ends.at(-1) ?? 0)}`, error.message.replace(/ (?:at|on) line \d+/, ''));
     throw error;
   }
-  const header = records[0];
+  const [header, ...rest] = records.map((record, index) => ({ record, line: lineAt(ends[index - 1] ?? 0) }));
   if (!header) throw malformed('line 1', 'the header line is missing');
   const expected = STATEMENT_CSV_COLUMNS.join(',');
-  if (header.record.join(',') !== expected) throw malformed(`line ${header.info.lines}`, `the header must be exactly: ${expected}`);
-  return records.slice(1).map(({ record, info }) => {
-    const where = `line ${info.lines}`;
+  if (header.record.join(',') !== expected) throw malformed(`line ${header.line}`, `the header must be exactly: ${expected}`);
+  return rest.map(({ record, line }) => {
+    const where = `line ${line}`;
     const get = (column: StatementCsvColumn): string => {
       const value = record[STATEMENT_CSV_COLUMNS.indexOf(column)] ?? '';
       if (value === '') throw malformed(`${where}, ${column}`, 'value missing');
@@ -52,7 +86,7 @@ function rowsOf(content: string, limits: StatementLimits): Row[] {
       const value = record[STATEMENT_CSV_COLUMNS.indexOf(column)] ?? '';
       return value === '' ? null : value;
     };
-    return { line: info.lines, get, optional };
+    return { line, get, optional };
   });
 }
 

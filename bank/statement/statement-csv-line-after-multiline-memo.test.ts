@@ -54,15 +54,21 @@ const statement: StatementDocument = {
   ],
 };
 
-function problemPath(content: string): string | undefined {
+function problemOf(content: string): { path: string; message: string } | undefined {
   try {
     parseStatementCsv(content);
   } catch (error) {
-    if (error instanceof ValidationError) return error.issues[0]?.path.join('.');
+    if (error instanceof ValidationError) return { path: error.issues[0]?.path.join('.') ?? '', message: error.issues[0]?.message ?? '' };
     throw error;
   }
   return undefined;
 }
+
+function problemPath(content: string): string | undefined {
+  return problemOf(content)?.path;
+}
+
+const [first, second] = statement.entries as [StatementDocument['entries'][number], StatementDocument['entries'][number]];
 
 describe('a CSV statement names the line of a problem after a memo with a line break', () => {
   it('points at the line the wrong amount is on, not one further for the CRLF inside the memo', () => {
@@ -73,5 +79,67 @@ describe('a CSV statement names the line of a problem after a memo with a line b
     expect(lines[3]).toBe('第二批 second tranche"');
     expect(lines[4]).toMatch(/^ENTRY,.*,300000\.0\.0,/);
     expect(problemPath(content)).toBe('content.line 5, amount');
+  });
+
+  it('names a multi-line record by the line it starts on', () => {
+    const content = writeStatementCsv(statement).replace(',1000000.00,', ',1000000.0.0,');
+    expect(problemPath(content)).toBe('content.line 3, amount');
+  });
+
+  it('reads the file it writes, with the line break in the memo', () => {
+    expect(parseStatementCsv(writeStatementCsv(statement))).toEqual(statement);
+  });
+
+  it('counts a LF inside a memo of a CRLF file as one line break', () => {
+    const lf = { ...statement, entries: [{ ...first, remittanceInformation: '保理资金 funding\n第二批 second tranche' }, second] };
+    const content = writeStatementCsv(lf).replace(',300000.00,', ',300000.0.0,');
+    expect(content.split('\r\n')[2]).toMatch(/funding\n第二批/);
+    expect(problemPath(content)).toBe('content.line 5, amount');
+  });
+
+  it('counts every line break of two multi-line memos once', () => {
+    const third = { ...second, bankReference: 'SIM0000000000000003', amount: '0.01' };
+    const twice = {
+      ...statement,
+      closingBalance: '1300000.01',
+      entries: [first, { ...second, remittanceInformation: '第一行\r\n第二行\r\n第三行' }, third],
+    };
+    expect(parseStatementCsv(writeStatementCsv(twice))).toEqual(twice);
+    // Line 3 and 4 the first entry, 5 to 7 the second, 8 the third.
+    const content = writeStatementCsv(twice).replace(',0.01,', ',0.0.1,');
+    expect(content.split('\r\n')[7]).toMatch(/^ENTRY,.*,0\.0\.1,/);
+    expect(problemPath(content)).toBe('content.line 8, amount');
+    expect(problemPath(writeStatementCsv(twice).replace(',300000.00,', ',300000.0.0,'))).toBe('content.line 5, amount');
+  });
+
+  it('names the line of a problem on the first record after the header', () => {
+    expect(problemPath(writeStatementCsv(statement).replace(',1300000.00', ',1300000.0.0'))).toBe('content.line 2, closing_balance');
+    expect(problemPath(writeStatementCsv({ ...statement, entries: [] }).replace(',0.00,', ',0.0.0,'))).toBe('content.line 2, opening_balance');
+  });
+
+  it('names the same line in a LF file, a CR file and a file that mixes them', () => {
+    const content = writeStatementCsv(statement).replace(',300000.00,', ',300000.0.0,');
+    expect(problemPath(content.replaceAll('\r\n', '\n'))).toBe('content.line 5, amount');
+    expect(problemPath(content.replaceAll('\r\n', '\r'))).toBe('content.line 5, amount');
+    // LF line ends, and the memo's line break written as CRLF.
+    const mixed = content.replaceAll('\r\n', '\n').replace('funding\n', 'funding\r\n');
+    expect(mixed.split('\n')[2]).toMatch(/funding\r$/);
+    expect(problemPath(mixed)).toBe('content.line 5, amount');
+  });
+
+  it('counts the blank lines skipped and not a byte-order mark', () => {
+    const content = writeStatementCsv(statement).replace(',300000.00,', ',300000.0.0,');
+    const [header, statementRecord, ...rest] = content.split('\r\n');
+    const spaced = `\uFEFF${[header, statementRecord, '', '', ...rest].join('\r\n')}`;
+    expect(problemPath(spaced)).toBe('content.line 7, amount');
+  });
+
+  it('names the line a record the parser refuses starts on, and no other line', () => {
+    const short = problemOf(writeStatementCsv(statement).replace(',300000.00,', ','));
+    expect(short).toEqual({ path: 'content.line 5', message: expect.stringMatching(/^Invalid Record Length/) });
+    expect(short?.message).not.toMatch(/line/);
+    const unclosed = problemOf(`${writeStatementCsv(statement)}ENTRY,"unclosed\r\n`);
+    expect(unclosed).toEqual({ path: 'content.line 6', message: expect.stringMatching(/^Quote Not Closed/) });
+    expect(unclosed?.message).not.toMatch(/line/);
   });
 });
