@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEGAL_NAME_LENGTH_MAX } from '../domain/party-rules';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { globalId, rowId } from '../test/support/global-ids';
@@ -140,7 +141,8 @@ describe('API: authentication, parties, users and API keys', () => {
       ['a code of the wrong length', { creditCode: '9135' }, ['input', 'creditCode'], /18 characters/],
       ['forbidden letters', { creditCode: '91350100M00O100Y43' }, ['input', 'creditCode'], /letters/],
       ['a blank name', { legalName: '   ' }, ['input', 'legalName'], /blank/],
-      ['an over-long name', { legalName: '长'.repeat(201) }, ['input', 'legalName'], /at most 200/],
+      ['a name longer than the bank takes as a payout beneficiary', { legalName: '长'.repeat(LEGAL_NAME_LENGTH_MAX + 1) }, ['input', 'legalName'], new RegExp(`at most ${LEGAL_NAME_LENGTH_MAX} characters`)],
+      ['a name the documents cannot print', { legalName: '测试有限公司😀' }, ['input', 'legalName'], /U\+1F600/],
       ['no roles', { roles: [] }, ['input', 'roles'], /at least one role/],
     ])('refuses %s and changes nothing', async (_case, override, path, message) => {
       const before = await db.prisma.party.count();

@@ -1,7 +1,18 @@
 import { CREDIT_CODE_PROBLEM_MESSAGES, creditCodeProblem, normaliseCreditCode } from './credit-code';
 import { ValidationError, type FieldIssue } from './errors';
+import { checkPrintable } from './printable-text';
 
-export const LEGAL_NAME_LENGTH_MAX = 200;
+/**
+ * The longest account name and bank name the bank takes for a payout's beneficiary, in
+ * characters (docs/bank-simulator.md, "Validation"): a payout account with a longer one could
+ * never be paid.
+ */
+export const BENEFICIARY_NAME_LENGTH_MAX = 100;
+/**
+ * Money leaves a party only to an account in its own legal name (同名账户), so a legal name the
+ * bank cannot take as a beneficiary's would leave the party's money stuck on the platform.
+ */
+export const LEGAL_NAME_LENGTH_MAX = BENEFICIARY_NAME_LENGTH_MAX;
 export const DISPLAY_NAME_LENGTH_MAX = 100;
 export const EMAIL_LENGTH_MAX = 254;
 export const API_KEY_LABEL_LENGTH_MAX = 100;
@@ -21,6 +32,7 @@ export function validatePartyInput(input: PartyInput, path: string[] = ['input']
   const legalName = input.legalName.normalize('NFC').trim().replace(/\s+/g, ' ');
   if (legalName.length === 0) issues.push({ path: [...path, 'legalName'], message: 'must not be blank' });
   if ([...legalName].length > LEGAL_NAME_LENGTH_MAX) issues.push({ path: [...path, 'legalName'], message: `must be at most ${LEGAL_NAME_LENGTH_MAX} characters` });
+  checkPrintable(legalName, [...path, 'legalName'], issues);
   const creditCode = normaliseCreditCode(input.creditCode);
   const problem = creditCodeProblem(creditCode);
   if (problem) issues.push({ path: [...path, 'creditCode'], message: CREDIT_CODE_PROBLEM_MESSAGES[problem] });
@@ -41,18 +53,23 @@ export interface BankAccountInput {
   bankName: string;
 }
 
-/** A payout destination: a name and a bank as written, digits only for the number (spaces and dashes dropped). */
+/**
+ * A payout destination: a name and a bank as written, digits only for the number (spaces and
+ * dashes dropped). The names are limited as the bank limits a beneficiary's (in characters, as
+ * it counts them), since both go to the bank with every payout.
+ */
 export function validateBankAccount(input: BankAccountInput, path: string[] = ['input']): BankAccountInput {
   const accountName = input.accountName.trim();
   const bankName = input.bankName.trim();
   const accountNumber = input.accountNumber.replace(/[\s-]/g, '');
-  const issues = [];
-  if (accountName.length === 0 || accountName.length > LEGAL_NAME_LENGTH_MAX) issues.push({ path: [...path, 'accountName'], message: `must be 1 to ${LEGAL_NAME_LENGTH_MAX} characters` });
-  if (bankName.length === 0 || bankName.length > LEGAL_NAME_LENGTH_MAX) issues.push({ path: [...path, 'bankName'], message: `must be 1 to ${LEGAL_NAME_LENGTH_MAX} characters` });
-  // Both are printed inside the sentences of the change notice funders and operators read, and
-  // the account name goes to the bank as the beneficiary's: one line each, as every name.
+  const issues: FieldIssue[] = [];
+  // Both are printed inside the sentences of the change notice funders and operators read and on
+  // the disbursement advice and settlement statement, and go to the bank with the payout: one
+  // line each, as every name, in characters the documents can print.
   for (const [field, value] of [['accountName', accountName], ['bankName', bankName]] as const) {
+    if (value.length === 0 || [...value].length > BENEFICIARY_NAME_LENGTH_MAX) issues.push({ path: [...path, field], message: `must be 1 to ${BENEFICIARY_NAME_LENGTH_MAX} characters` });
     if (/[\t\n\r]/.test(value)) issues.push({ path: [...path, field], message: 'must be on one line, without tabs' });
+    checkPrintable(value, [...path, field], issues);
   }
   if (!/^\d{8,32}$/.test(accountNumber)) issues.push({ path: [...path, 'accountNumber'], message: 'must be 8 to 32 digits' });
   if (issues.length > 0) throw new ValidationError(issues);

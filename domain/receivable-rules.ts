@@ -3,6 +3,7 @@ import type { Actor } from './actor';
 import { ForbiddenError, ValidationError, WrongStateError, type FieldIssue } from './errors';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from './ledger-rules';
 import { AmountError, Decimal, isCurrency, minorUnits, parseAmount, type Currency } from './money';
+import { checkPrintable } from './printable-text';
 
 export const RECEIVABLE_INVOICES_MAX = 200;
 export const CONTRACT_NUMBER_LENGTH_MAX = 64;
@@ -113,7 +114,7 @@ export function amountIssue(path: string[], value: string, currency: string): Fi
 
 export type ValidInvoice = ValidRegistration['invoices'][number];
 
-/** A contract number as registrations and vouchers keep it: NFC-normalised, trimmed, 1 to CONTRACT_NUMBER_LENGTH_MAX characters. */
+/** A contract number as registrations and vouchers keep it: NFC-normalised, trimmed, 1 to CONTRACT_NUMBER_LENGTH_MAX characters the documents can print. */
 export function checkContractNumber(value: string, path: string[], issues: FieldIssue[]): string {
   const contractNumber = value.normalize('NFC').trim();
   if (contractNumber.length === 0 || contractNumber.length > CONTRACT_NUMBER_LENGTH_MAX) {
@@ -122,6 +123,7 @@ export function checkContractNumber(value: string, path: string[], issues: Field
   // It is printed inside the sentence of the confirmation letter the obligor confirms: a line
   // break there would start a line the obligor never confirmed.
   if (/[\t\n\r\u2028\u2029]/.test(contractNumber)) issues.push({ path, message: 'must be on one line, without tabs' });
+  checkPrintable(contractNumber, path, issues);
   return contractNumber;
 }
 

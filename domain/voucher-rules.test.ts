@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { creditCodeCheckCharacter } from './credit-code';
 import { DomainError, LimitExceededError, NotFoundError, ValidationError, WrongStateError } from './errors';
+import { LEGAL_NAME_LENGTH_MAX } from './party-rules';
 import {
   assertVoucherVisible,
   buildLineageTree,
@@ -378,12 +379,13 @@ describe('resolveRecipient', () => {
     expect(resolveRecipient(null, { creditCode: A_CODE, name: '中山市恒达电镀厂' }, 'holder')).toEqual({ registered: false, creditCode: A_CODE, name: '中山市恒达电镀厂' });
   });
 
-  it('normalises a given name and refuses a blank or too long one in the input check', () => {
+  it('normalises a given name and refuses a blank, too long or unprintable one in the input check', () => {
     const terms = { voucher: { currency: 'CNY' as const, dueDate: '2027-02-20' }, holderCreditCode: T1_CODE };
     const input = (recipientName: string) => ({ recipientCreditCode: A_CODE, recipientName, amount: '100.00', currency: 'CNY', contractNumber: 'CG-1', invoices: [{ invoiceCode: '4403201130', invoiceNumber: '00000001', amount: '100.00', issueDate: '2026-11-01' }], idempotencyKey: 'k-1' });
     expect(validateVoucherTransferInput(input('  中山市  恒达电镀厂 '), terms, NOW).recipientName).toBe('中山市 恒达电镀厂');
     expect(pathsOf(failure(() => validateVoucherTransferInput(input('   '), terms, NOW)))).toEqual(['input.recipientName']);
-    expect(pathsOf(failure(() => validateVoucherTransferInput(input('厂'.repeat(201)), terms, NOW)))).toEqual(['input.recipientName']);
-    expect(validateVoucherTransferInput(input('厂'.repeat(200)), terms, NOW).recipientName).toHaveLength(200);
+    expect(pathsOf(failure(() => validateVoucherTransferInput(input('厂'.repeat(LEGAL_NAME_LENGTH_MAX + 1)), terms, NOW)))).toEqual(['input.recipientName']);
+    expect(validateVoucherTransferInput(input('厂'.repeat(LEGAL_NAME_LENGTH_MAX)), terms, NOW).recipientName).toHaveLength(LEGAL_NAME_LENGTH_MAX);
+    expect(pathsOf(failure(() => validateVoucherTransferInput(input('中山市𡈽达电镀厂'), terms, NOW)))).toEqual(['input.recipientName']);
   });
 });

@@ -3,6 +3,7 @@ import { creditCodeProblem, normaliseCreditCode, CREDIT_CODE_PROBLEM_MESSAGES } 
 import { LimitExceededError, NotFoundError, ValidationError, WrongStateError, type FieldIssue } from './errors';
 import { Decimal, formatAmount, isCurrency, type Currency } from './money';
 import { LEGAL_NAME_LENGTH_MAX } from './party-rules';
+import { checkPrintable } from './printable-text';
 import type { AssignmentMode } from './program-rules';
 import {
   amountIssue,
@@ -176,12 +177,14 @@ function normaliseCompanyName(name: string): string {
   return name.normalize('NFC').trim().replace(/\s+/g, ' ');
 }
 
-/** The recipient's name as given, normalised; null when not given, an issue when blank or too long. */
+/** The recipient's name as given, normalised; null when not given, an issue when it could not be a legal name (blank, too long, unprintable). */
 function recipientNameOf(value: string | null | undefined, path: string[], issues: FieldIssue[]): string | null {
   if (value === null || value === undefined) return null;
   const name = normaliseCompanyName(value);
   if (name.length === 0) issues.push({ path, message: 'must not be blank: leave it out, or give the registered name of the company' });
   else if ([...name].length > LEGAL_NAME_LENGTH_MAX) issues.push({ path, message: `must be at most ${LEGAL_NAME_LENGTH_MAX} characters` });
+  // The offer waits for the company to register under this name, and a legal name is one the documents print.
+  checkPrintable(name, path, issues);
   return name;
 }
 

@@ -7,7 +7,7 @@ import { RATE_LIMIT_DEFAULTS } from '../api/rate-limit';
 import { OPERATOR_REQUEST_BODY_BYTES_MAX, REQUEST_BODY_BYTES_MAX } from '../api/request-gate';
 import { STATEMENT_UPLOAD_BYTES_MAX } from '../bank/statement/statement-document';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '../domain/ledger-rules';
-import { API_KEY_LABEL_LENGTH_MAX, API_KEY_LIFETIME_DAYS_DEFAULT, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, LEGAL_NAME_LENGTH_MAX } from '../domain/party-rules';
+import { API_KEY_LABEL_LENGTH_MAX, API_KEY_LIFETIME_DAYS_DEFAULT, BENEFICIARY_NAME_LENGTH_MAX, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, LEGAL_NAME_LENGTH_MAX } from '../domain/party-rules';
 import { REASON_LENGTH_MAX, RECEIVABLE_INVOICES_MAX } from '../domain/receivable-rules';
 import { TOKEN_LENGTH_MAX } from '../prisma/stores/api-key-token';
 import { CONNECTION_PAGE_SIZE_MAX, NODES_IDS_MAX } from '../schema/builder';
@@ -32,6 +32,7 @@ const CONSTANTS: Record<string, number> = {
   'RATE_LIMIT_DEFAULTS.unauthenticatedPerAddress': RATE_LIMIT_DEFAULTS.unauthenticatedPerAddress,
   API_KEY_LIFETIME_DAYS_DEFAULT,
   LEGAL_NAME_LENGTH_MAX,
+  BENEFICIARY_NAME_LENGTH_MAX,
   DISPLAY_NAME_LENGTH_MAX,
   EMAIL_LENGTH_MAX,
   API_KEY_LABEL_LENGTH_MAX,

@@ -6,9 +6,10 @@ import { visibleApiKeysWhere } from './visibility';
 import { isUniqueViolation } from './unique-violation';
 import { isAdminOf, isOperator, type Actor } from '../../domain/actor';
 import { normaliseCreditCode } from '../../domain/credit-code';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError, type FieldIssue } from '../../domain/errors';
 import { assertFourEyes } from '../../domain/four-eyes';
 import { API_KEY_LABEL_LENGTH_MAX, API_KEY_LIFETIME_DAYS_DEFAULT, DISPLAY_NAME_LENGTH_MAX, EMAIL_LENGTH_MAX, validatePartyInput } from '../../domain/party-rules';
+import { checkPrintable } from '../../domain/printable-text';
 import { type ApiKey, type Party, type PartyRole, type Prisma, type PrismaClient, type User, type UserRole } from '../client';
 import { assertMakerActive } from './maker-active';
 
@@ -82,9 +83,11 @@ export async function createUser(prisma: PrismaClient, actor: Actor, input: Crea
   if (!isAdminOf(actor, input.partyId)) throw new ForbiddenError('only an administrator of the party (or of the platform) can add users');
   const email = input.email.trim().toLowerCase();
   const displayName = input.displayName.normalize('NFC').trim();
-  const issues = [];
+  const issues: FieldIssue[] = [];
   if (!EMAIL_SHAPE.test(email) || email.length > EMAIL_LENGTH_MAX) issues.push({ path: ['input', 'email'], message: 'must be an e-mail address of at most 254 characters' });
   if (displayName.length === 0 || [...displayName].length > DISPLAY_NAME_LENGTH_MAX) issues.push({ path: ['input', 'displayName'], message: `must be 1 to ${DISPLAY_NAME_LENGTH_MAX} characters` });
+  // Printed on the documents the user confirms, acknowledges or approves.
+  checkPrintable(displayName, ['input', 'displayName'], issues);
   if (input.roles.length === 0) issues.push({ path: ['input', 'roles'], message: 'at least one role is required' });
   if (issues.length) throw new ValidationError(issues);
   try {

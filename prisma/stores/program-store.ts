@@ -1,8 +1,9 @@
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError } from '../../domain/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, WrongStateError, type FieldIssue } from '../../domain/errors';
 import { businessDateOf, businessYearOf, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { Decimal, formatAmount, minorUnits, parseAmount, type Currency } from '../../domain/money';
 import { quote, type Quote } from '../../domain/pricing';
-import { programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../domain/program-rules';
+import { PROGRAM_NAME_LENGTH_MAX, programCurrency, validateProgramTerms, type ProgramTermsInput, type ValidProgramTerms } from '../../domain/program-rules';
+import { checkPrintable } from '../../domain/printable-text';
 import { type Party, type Prisma, type Program, type ProgramTerms, type PrismaClient, type Receivable } from '../client';
 import { ensurePlatformAccounts, openPartyAccounts } from './chart-of-accounts';
 import { setCreditLimit } from './credit-limit-store';
@@ -12,8 +13,6 @@ import { findVisibleReceivable } from './receivable-store';
 import { statusAsSeen } from './silent-assignment';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
-
-const PROGRAM_NAME_LENGTH_MAX = 200;
 
 /** Programs a party may see: operators all; the funder and the core enterprise theirs; a supplier those it is enrolled in. */
 export function visibleProgramsWhere(actor: Actor): Prisma.ProgramWhereInput {
@@ -77,7 +76,11 @@ export interface ValidProgram {
 /** Checks a new program's name, currency and terms alone, without its parties. */
 export function validateProgramInput(input: Pick<CreateProgramInput, 'name' | 'currency' | 'terms'>): Pick<ValidProgram, 'name' | 'currency' | 'terms'> {
   const name = input.name.normalize('NFC').trim();
-  if (name.length === 0 || name.length > PROGRAM_NAME_LENGTH_MAX) throw ValidationError.field(['input', 'name'], `must be 1 to ${PROGRAM_NAME_LENGTH_MAX} characters`);
+  const issues: FieldIssue[] = [];
+  if (name.length === 0 || name.length > PROGRAM_NAME_LENGTH_MAX) issues.push({ path: ['input', 'name'], message: `must be 1 to ${PROGRAM_NAME_LENGTH_MAX} characters` });
+  // Printed on the terms summary of every financing under the program.
+  checkPrintable(name, ['input', 'name'], issues);
+  if (issues.length > 0) throw new ValidationError(issues);
   const currency = programCurrency(input.currency);
   const terms = validateProgramTerms(input.terms, currency);
   return { name, currency, terms };

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import fontkit from '@pdf-lib/fontkit';
 import type { PDFDocument, PDFFont } from 'pdf-lib';
+import { describeCharacter } from '../../../domain/printable-text';
 import { createFontSubsetter } from './font-subsetter';
 
 const require = createRequire(import.meta.url);
@@ -69,7 +70,8 @@ function charactersOf(text: string): string {
  * as two glyphs (the ligature would lose its text mapping) should a font with GSUB ever be used.
  *
  * A character the font lacks would be drawn as an empty box on a legal document, so it is
- * refused here, naming the characters.
+ * refused here, naming the characters. Text that users type is refused such characters when it
+ * is entered (domain/printable-text.ts), so this is a last guard, not the way input is checked.
  */
 export async function embedDocumentFont(pdf: PDFDocument, weight: FontWeight, text: string): Promise<PDFFont> {
   const characters = charactersOf(text);
@@ -83,7 +85,7 @@ export async function embedDocumentFont(pdf: PDFDocument, weight: FontWeight, te
   const available = new Set(font.getCharacterSet());
   const missing = [...characters].filter((char) => !available.has(char.codePointAt(0) ?? 0));
   if (missing.length > 0) {
-    throw new RangeError(`Noto Sans SC has no glyph for ${missing.map((char) => `${JSON.stringify(char)} (U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')})`).join(', ')}`);
+    throw new RangeError(`Noto Sans SC has no glyph for ${missing.map(describeCharacter).join(', ')}`);
   }
   return font;
 }
