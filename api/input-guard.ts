@@ -1,8 +1,13 @@
 import { GraphQLError, Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { parseKeyedCursor } from '../schema/keyed-connection';
 
-/** A connection cursor this API gives out is under 60 characters; anything longer is not one. */
-export const CURSOR_LENGTH_MAX = 100;
+/**
+ * The longest cursor this API gives out names a trial balance line by its account's type and
+ * code (at most 200 characters, which the chart of accounts writes in ASCII): 312 characters at
+ * most, under 200 in practice. Anything longer is not one.
+ */
+export const CURSOR_LENGTH_MAX = 400;
 const INT64_MAX = 2n ** 63n - 1n;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -33,9 +38,10 @@ function textProblem(value: string, path: string): GraphQLError | null {
 /**
  * Whether `cursor` is one this API could have given out: base64 of a row's key behind `GPC:` (the
  * Prisma connections: a UUID as `S:`, a bigint as `I:` or `N:`, a date as `D:` and its
- * milliseconds, a compound key as `T:` and a JSON list of such chunks), an offset behind
- * `OffsetConnection:` (lists built in memory, one past it still a safe integer), or an entry's id
- * behind `entry:` (statements). Anything else (a number past bigint, a string that is no UUID)
+ * milliseconds, a compound key as `T:` and a JSON list of such chunks), a row's ordering key
+ * behind its list's name (lists built in memory, schema/keyed-connection.ts), an offset behind
+ * `OffsetConnection:` (one past it still a safe integer), or an entry's id behind `entry:`
+ * (statements). Anything else (a number past bigint, a string that is no UUID)
  * would reach the database as a value it cannot compare with the column: the client's mistake
  * taken for a bug. A well-formed cursor of another connection is refused when it is used
  * (cursorOfAnotherConnection in api/yoga.ts).
@@ -45,6 +51,7 @@ function cursorProblem(cursor: string, path: string): GraphQLError | null {
   if (cursor.length > CURSOR_LENGTH_MAX || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(cursor)) return refuse();
   const decoded = Buffer.from(cursor, 'base64').toString('utf8');
   if (decoded.startsWith('GPC:')) return isCursorChunk(decoded.slice(4), true) ? null : refuse();
+  if (parseKeyedCursor(decoded)) return null;
   const match = /^(OffsetConnection|entry):(.*)$/s.exec(decoded);
   if (!match) return refuse();
   const [, kind, value = ''] = match;

@@ -1,4 +1,3 @@
-import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import {
   LedgerAccountPurpose as LedgerAccountPurposeValues,
@@ -26,7 +25,8 @@ import { LOOKUP_ERRORS } from '../errors';
 import { Money, money, queryCurrency } from '../money';
 import { rowIdOf, scopedById } from '../global-id';
 import { textUpTo } from '../validators';
-import { totalCountField, withTotalCount } from '../total-count';
+import { resolveKeyedConnection, type KeyedList } from '../keyed-connection';
+import { totalCountField } from '../total-count';
 
 // The escrow ledger, read-only but for one door: an operator's manual adjustment, which a
 // second operator must approve. A party sees its own accounts (and, of a transaction, only
@@ -214,7 +214,15 @@ builder.node(LedgerTransaction, {
   }),
 });
 
-const TrialBalanceLine = builder.objectRef<TrialBalance['lines'][number] & { currency: Currency }>('TrialBalanceLine').implement({
+type TrialBalanceLineShape = TrialBalance['lines'][number] & { currency: Currency };
+
+/** The lines in the trial balance's order (trialBalance): by account type, then code. */
+const TRIAL_BALANCE_LINES: KeyedList<TrialBalanceLineShape> = {
+  name: 'TrialBalanceLine',
+  key: [{ of: (line) => line.account.type, values: Object.values(LedgerAccountTypeValues) }, { of: (line) => line.account.code }],
+};
+
+const TrialBalanceLine = builder.objectRef<TrialBalanceLineShape>('TrialBalanceLine').implement({
   fields: (t) => ({
     account: t.prismaField({ type: 'LedgerAccount', resolve: (query, line, _args, ctx) => ctx.prisma.ledgerAccount.findUniqueOrThrow({ ...query, where: { id: line.account.id } }) }),
     debit: t.field({ type: Money, resolve: (line) => money(line.debit, line.currency) }),
@@ -237,8 +245,8 @@ const TrialBalanceRef = builder.objectRef<TrialBalance>('TrialBalance').implemen
     lines: t.connection(
       {
         type: TrialBalanceLine,
-        description: 'One line per account, in account code order.',
-        resolve: (trial, args) => withTotalCount(resolveArrayConnection({ args }, trial.lines.map((line) => ({ ...line, currency: trial.currency }))), trial.lines.length),
+        description: 'One line per account, by account type (ASSET, LIABILITY, EQUITY, REVENUE, EXPENSE) and then account code. A cursor names its line: a page goes on from it whatever accounts were opened meanwhile.',
+        resolve: (trial, args) => resolveKeyedConnection(TRIAL_BALANCE_LINES, args, trial.lines.map((line) => ({ ...line, currency: trial.currency }))),
       },
       { fields: totalCountField },
     ),

@@ -2,6 +2,7 @@ import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import {
   AssignmentMode as AssignmentModeValues,
+  CreditLimitKind as CreditLimitKindValues,
   DayCount as DayCountValues,
   InterestMode as InterestModeValues,
   ProgramChangeKind as ProgramChangeKindValues,
@@ -22,6 +23,7 @@ import { batchLoad } from '../batch-load';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { rowIdOf, scopedById } from '../global-id';
+import { resolveKeyedConnection, type KeyedList } from '../keyed-connection';
 import { totalCountField, withTotalCount } from '../total-count';
 import { amendProgram } from '../../use-cases/amend-program';
 import { createProgram } from '../../use-cases/create-program';
@@ -126,11 +128,11 @@ builder.prismaNode('Program', {
     limits: t.connection({
       type: CreditLimitRef,
       description:
-        'Credit limits in the ledger (授信额度): granted, and available after reservations and use. The funder, the core enterprise and operators see all; a supplier sees its own.',
+        'Credit limits in the ledger (授信额度): granted, and available after reservations and use. The funder, the core enterprise and operators see all; a supplier sees its own. By kind (PROGRAM, SUPPLIER, OBLIGOR); a cursor names its limit, so a page goes on from it whatever limits were opened meanwhile.',
       resolve: async (program, args, ctx) => {
         // Every program of a page asks together: one read of their limits with their accounts' totals.
         const limits = (await batchLoad<ProgramParties, CreditLimitShape[]>(ctx, 'Program.limits', program, (programs) => programLimits(ctx, programs))) ?? [];
-        return withTotalCount(resolveArrayConnection({ args }, limits), limits.length);
+        return resolveKeyedConnection(CREDIT_LIMITS, args, limits);
       },
     }, { fields: totalCountField }),
     changes: t.relatedConnection('changes', {
@@ -159,12 +161,20 @@ interface ProgramParties {
 }
 
 interface CreditLimitShape {
+  /** Its ledger account: orders the limits of one kind, and names the limit in cursors. Not a field. */
+  accountId: string;
   kind: string;
   granted: string;
   available: string;
   currency: string;
   supplierName: string | null;
 }
+
+/** A program's limits in the order programLimits reads them: by kind, then account. */
+const CREDIT_LIMITS: KeyedList<CreditLimitShape> = {
+  name: 'CreditLimit',
+  key: [{ of: (limit) => limit.kind, values: Object.values(CreditLimitKindValues) }, { of: (limit) => limit.accountId }],
+};
 
 /**
  * The funder, the core enterprise and operators see all of a program's limits and enrolments; a
@@ -209,7 +219,7 @@ async function programLimits(ctx: GraphQLContext, programs: ProgramParties[]): P
   const outOfSight = await limitsOpenedOutOfSight(ctx.prisma, ctx.viewer, holderLimits.map((row) => ({ programId: row.programId!, supplierPartyId: row.supplierPartyId! })));
   const shaped = rows.map((row) => {
     const balance = balanceOfTotals(row.accountId, row.account);
-    const common = { kind: row.kind, granted: row.granted.toString(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
+    const common = { accountId: row.accountId, kind: row.kind, granted: row.granted.toString(), currency: row.currency, supplierName: row.supplier?.legalName ?? null };
     return {
       row,
       seenAs: (program: ProgramParties): CreditLimitShape => ({

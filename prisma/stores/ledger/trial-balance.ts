@@ -24,11 +24,16 @@ export interface TrialBalance {
   balanced: boolean;
 }
 
-/** Every account of a currency and book with its posted balance in the debit or credit column. */
+/**
+ * Every account of a currency and book with its posted balance in the debit or credit column,
+ * by account type and then code. Codes sort by code point (COLLATE "C"), whatever the database's
+ * locale: a page of lines goes on from its last line's code (schema/types/ledger.ts), compared
+ * the same way.
+ */
 export async function trialBalance(db: LedgerDb, currency: Currency, book: LedgerBook = 'MONEY'): Promise<TrialBalance> {
   const rows = await rowsOf<LedgerAccountView & { debitsPosted: string; creditsPosted: string }>(db, {
     text: `SELECT ${ACCOUNT_COLUMNS}, a."debits_posted"::text AS "debitsPosted", a."credits_posted"::text AS "creditsPosted"
-           FROM "ledger_account" a WHERE a."currency" = $1 AND a."book" = $2::"ledger_book" ORDER BY a."type", a."code"`,
+           FROM "ledger_account" a WHERE a."currency" = $1 AND a."book" = $2::"ledger_book" ORDER BY a."type", a."code" COLLATE "C"`,
     values: [currency, book],
   });
   const lines: TrialBalanceLine[] = rows.map(({ debitsPosted, creditsPosted, ...account }) => {
