@@ -11,6 +11,7 @@ import type { Decimal } from '../domain/money';
 import { ForbiddenError, ValidationError } from '../domain/errors';
 import type { GraphQLContext } from './context';
 import { decodeGlobalId, encodeGlobalId } from './global-id';
+import { onePagingDirection } from './one-paging-direction';
 
 export const CONNECTION_PAGE_SIZE_DEFAULT = 20;
 export const CONNECTION_PAGE_SIZE_MAX = 100;
@@ -34,8 +35,9 @@ export const builder = new SchemaBuilder<{
   DefaultInputFieldRequiredness: true;
 }>({
   // Errors first so authorization and validation failures become typed results;
-  // relay before the prisma plugin's connection helpers use it.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, ValidationPlugin, PrismaPlugin, RelayPlugin],
+  // relay before the prisma plugin's connection helpers use it; then every connection's paging
+  // arguments checked before it resolves.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, ValidationPlugin, PrismaPlugin, RelayPlugin, onePagingDirection],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nameUpTo, textUpTo } from './validators';
+import { dayRange, nameUpTo, textUpTo } from './validators';
 
 describe('text validators', () => {
   it('take text in any script, with line breaks in free text', () => {
@@ -21,5 +21,27 @@ describe('text validators', () => {
 
   it('say the real limit', () => {
     expect(nameUpTo(200).safeParse('名'.repeat(801)).error?.issues[0]?.message).toBe('must be at most 200 characters');
+  });
+});
+
+describe('a range of days', () => {
+  const range = dayRange('dueDateFrom', 'dueDateTo');
+
+  it.each([
+    [{ dueDateFrom: '2027-01-01', dueDateTo: '2027-06-30' }],
+    [{ dueDateFrom: '2027-06-30', dueDateTo: '2027-06-30' }],
+    [{ dueDateFrom: '2027-06-30' }],
+    [{ dueDateFrom: null, dueDateTo: '2027-01-01' }],
+    [{ status: ['CONFIRMED'] }],
+  ])('takes %j', (value) => {
+    expect(range.safeParse(value).success).toBe(true);
+  });
+
+  it.each([
+    [{ dueDateFrom: '2027-06-30', dueDateTo: '2027-06-29' }],
+    [{ dueDateFrom: '2028-01-01', dueDateTo: '2027-12-31' }],
+  ])('refuses %j, naming its end', (value) => {
+    const issues = range.safeParse(value).error?.issues;
+    expect(issues?.map((issue) => [issue.path, issue.message])).toEqual([[['dueDateTo'], 'must not be before dueDateFrom']]);
   });
 });

@@ -33,3 +33,20 @@ export function nameUpTo(lengthMax: number) {
 // for the field, where a schema is used without that edge.
 // eslint-disable-next-line no-control-regex
 const TEXT_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+
+/**
+ * A range of days between two `Date` fields, both ends included, either one absent. A range that
+ * ends before it starts holds no day: answered, it would be an empty list that tells a supplier
+ * nothing is due, or an operator that the work queue is clear, when the range was only written
+ * the wrong way round. `Date` is YYYY-MM-DD, so the text orders as the days do.
+ */
+export function dayRange(fromName: string, toName: string) {
+  return z.looseObject({ [fromName]: z.string().nullish(), [toName]: z.string().nullish() }).refine(
+    (range) => {
+      const from = range[fromName];
+      const to = range[toName];
+      return !from || !to || from <= to;
+    },
+    { path: [toName], message: `must not be before ${fromName}` },
+  );
+}

@@ -15,6 +15,7 @@ import { builder } from '../builder';
 import { COMMON_ERRORS, ErrorInterface } from '../errors';
 import { scopedById } from '../global-id';
 import { Money, money, queryCurrency } from '../money';
+import { dayRange } from '../validators';
 import { LedgerTransaction } from './ledger';
 
 // The escrow bank's statements and their reconciliation against the ledger
@@ -230,6 +231,7 @@ builder.queryFields((t) => ({
       from: t.arg({ type: 'Date', required: false, description: 'First statement on or after this day.' }),
       to: t.arg({ type: 'Date', required: false, description: 'First statement on or before this day.' }),
     },
+    validate: dayRange('from', 'to'),
     resolve: (query, _root, args, ctx) => ctx.prisma.reconciliationItem.findMany({ ...query, where: reconciliationItemsWhere(args), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
   }),
 }));

@@ -13,7 +13,7 @@ import type { Prisma } from '../../prisma/client';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { LOOKUP_ERRORS } from '../errors';
-import { textUpTo } from '../validators';
+import { dayRange, textUpTo } from '../validators';
 import { rowIdOf, scopedById } from '../global-id';
 import { Money, money } from '../money';
 import { Counterparty, counterpartyOf, WorkflowStatus } from './receivable';
@@ -131,6 +131,7 @@ const FinancingFilter = builder.inputType('FinancingFilter', {
     dueDateFrom: t.field({ type: 'Date', required: false }),
     dueDateTo: t.field({ type: 'Date', required: false }),
   }),
+  validate: dayRange('dueDateFrom', 'dueDateTo'),
 });
 
 type FinancingFilterShape = typeof FinancingFilter.$inferInput;

@@ -17,7 +17,7 @@ import type { Prisma } from '../../prisma/client';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { COMMON_ERRORS, ErrorInterface, LOOKUP_ERRORS } from '../errors';
-import { textUpTo } from '../validators';
+import { dayRange, textUpTo } from '../validators';
 import { encodeGlobalId, rowIdOf, scopedById } from '../global-id';
 import { Money, money } from '../money';
 import { FinancingRef } from './financing';
@@ -242,6 +242,7 @@ const ReceivableFilter = builder.inputType('ReceivableFilter', {
     dueDateFrom: t.field({ type: 'Date', required: false }),
     dueDateTo: t.field({ type: 'Date', required: false }),
   }),
+  validate: dayRange('dueDateFrom', 'dueDateTo'),
 });
 
 /** The receivables a list shows: the caller's, narrowed by the filter. */

@@ -17,6 +17,7 @@ import type { GraphQLContext } from '../context';
 import { LOOKUP_ERRORS } from '../errors';
 import { rowIdOf } from '../global-id';
 import { Money, money } from '../money';
+import { dayRange } from '../validators';
 import { CollectionAccount, FinancingStatusEnum } from './financing';
 import { VoucherPartRef } from './voucher';
 
@@ -263,6 +264,7 @@ builder.queryFields((t) => ({
       from: t.arg({ type: 'Date', required: false, description: 'The first due date; the earliest when absent.' }),
       to: t.arg({ type: 'Date', required: false, description: 'The last due date; the latest when absent.' }),
     },
+    validate: dayRange('from', 'to'),
     resolve: (_root, { from, to }, ctx) => maturityCalendar(ctx, from, to),
   }),
 }));
