@@ -221,6 +221,11 @@ export function checkStatementDayEnded(document: Pick<StatementDocument, 'date'>
   }
 }
 
+/**
+ * One entry listed twice: every detail alike, the parties too. Two listings of one reference
+ * that name different payers or payees do not say whose money it is (a credit only the bank
+ * shows is refunded to the payer its line names), so the file is refused rather than one read.
+ */
 export function sameEntry(a: StatementEntry, b: StatementEntry): boolean {
   return (
     a.kind === b.kind &&
@@ -229,6 +234,12 @@ export function sameEntry(a: StatementEntry, b: StatementEntry): boolean {
     a.currency === b.currency &&
     a.reference === b.reference &&
     a.bookingDate === b.bookingDate &&
-    a.valueDate === b.valueDate
+    a.valueDate === b.valueDate &&
+    a.endToEndId === b.endToEndId &&
+    a.debtorName === b.debtorName &&
+    a.debtorAccountNumber === b.debtorAccountNumber &&
+    a.creditorName === b.creditorName &&
+    a.creditorAccountNumber === b.creditorAccountNumber &&
+    a.remittanceInformation === b.remittanceInformation
   );
 }
