@@ -210,6 +210,9 @@ describe('vouchers offered to a company not yet registered', () => {
     expect((await db.prisma.ledgerHold.findMany({ where: { id: { in: rows.map((row) => row.holdId) } } })).map((hold) => hold.status)).toEqual(['VOIDED', 'VOIDED']);
     // The one named the same way is the company's.
     expect((await db.prisma.voucherTransfer.findUniqueOrThrow({ where: { id: rowId(sameName.id) } })).toPartyId).toBe(registered.partyId);
+    // Offered to the company at its approval, it is then in the company's inbox, and the ended ones are not.
+    expect((await api.call(registered.token, INBOX)).totalCount).toBe(0);
+    expect((await decide('approveVoucherTransfer', tier1Checker, sameName.id)).status).toBe('PENDING_ACCEPTANCE');
     expect((await api.call(registered.token, INBOX)).edges.map((edge: Result) => edge.node.id)).toEqual([sameName.id]);
 
     // Their workflows end now, not at the deadline days away, each having told the transferor once, without the registered name.
@@ -231,7 +234,8 @@ describe('vouchers offered to a company not yet registered', () => {
     // Proposed again with the registered name, it is an ordinary transfer to the company.
     const again = await propose({ creditCode, name: registeredName }, '10.00');
     expect(again).toMatchObject({ status: 'PENDING_APPROVAL', recipientRegistered: true, recipient: { legalName: registeredName } });
-    for (const transfer of [again, sameName]) expect((await decide('cancelVoucherTransfer', tier1, transfer.id, 'a test of the name')).status).toBe('CANCELLED');
+    expect((await decide('cancelVoucherTransfer', tier1, again.id, 'a test of the name')).status).toBe('CANCELLED');
+    expect((await decide('refuseVoucherTransfer', registered, sameName.id, 'a test of the name')).status).toBe('REFUSED');
     expect(await available(rootPartId)).toBe(before);
   });
 

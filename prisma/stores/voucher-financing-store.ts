@@ -14,6 +14,7 @@ import { drawRegistrationNumber } from './receivable-store';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
+import { holdsPart } from './voucher-store';
 
 // Financing a voucher part (docs/workflows/voucher-maturity.md, "Financing a part"): the part
 // becomes a confirmed receivable of its holder on the issuer, and today's financing flow runs
@@ -69,9 +70,9 @@ export async function prepareVoucherReceivable(prisma: PrismaClient, actor: Acto
     // Serialises the preparations for one part (two applications at once make one receivable).
     const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text AS id FROM voucher_part WHERE id = ${request.partId}::uuid FOR UPDATE`;
     if (locked.length === 0) throw new NotFoundError('VoucherPart', request.partId);
-    const part = await tx.voucherPart.findUniqueOrThrow({ where: { id: request.partId }, include: { voucher: true } });
-    // Another party's part is not found, exactly like one that does not exist.
-    if (part.holderPartyId !== actor.partyId) throw new NotFoundError('VoucherPart', request.partId);
+    const part = await tx.voucherPart.findUniqueOrThrow({ where: { id: request.partId }, include: { voucher: true, transferIn: { select: { approvedAt: true } } } });
+    // Another party's part, or one not yet offered to the caller, is not found, exactly like one that does not exist.
+    if (!holdsPart(part, actor.partyId)) throw new NotFoundError('VoucherPart', request.partId);
     if (part.status !== 'ACTIVE') throw new WrongStateError(`only an ACTIVE voucher part can be financed; this one is ${part.status}`, part.status);
     if (part.voucher.status !== 'ACTIVE') throw new WrongStateError(`the voucher is ${part.voucher.status}`, part.voucher.status);
     const held = toDecimal(part.heldAmount);

@@ -308,9 +308,9 @@ export async function issueVoucher(
   }
 }
 
-/** The part a caller holds, for a transfer from it: another party's part is not found. */
+/** The part a caller holds, for a transfer from it: another party's part, or one not yet offered to it, is not found. */
 export async function findHeldPart(prisma: PrismaClient, actor: Actor, partId: string) {
-  const part = await prisma.voucherPart.findFirst({ where: { id: partId, holderPartyId: actor.partyId }, include: { voucher: true, holder: { select: { creditCode: true } } } });
+  const part = await prisma.voucherPart.findFirst({ where: { id: partId, ...heldPartsWhere(actor.partyId) }, include: { voucher: true, holder: { select: { creditCode: true } } } });
   if (!part) throw new NotFoundError('VoucherPart', partId);
   return part;
 }
@@ -646,6 +646,27 @@ async function close(tx: Tx, transfer: VoucherTransfer, decision: Exclude<Vouche
 // funder the parts it finances and their ancestors; the issuer its vouchers whole; operators
 // everything; anyone else nothing, as if it did not exist. Who may know a part's assignee (its
 // funder) is narrower: the holder, that funder, operators, and the issuer under open assignment.
+// A recipient learns of a transfer (or an issue) only when the transferor's checker offers it to
+// the recipient: before that approval the transfer, its part and the voucher are the
+// transferor's business, and a proposal withdrawn or rejected then was never the recipient's.
+
+/** Not (yet) offered to its recipient: the transferor's checker has not approved it, and approval alone sets approvedAt. */
+const NOT_OFFERED = { approvedAt: null } satisfies Prisma.VoucherTransferWhereInput;
+
+/** Where-clause of the parts a party holds as it may know them: all but those whose transfer was never offered to it. */
+export function heldPartsWhere(partyId: string): Prisma.VoucherPartWhereInput {
+  return { holderPartyId: partyId, NOT: { transferIn: { is: NOT_OFFERED } } };
+}
+
+/** Whether the party holds the part as it may know it (heldPartsWhere, in memory). */
+export function holdsPart(part: { holderPartyId: string; transferIn: { approvedAt: Date | null } | null }, partyId: string): boolean {
+  return part.holderPartyId === partyId && (part.transferIn === null || part.transferIn.approvedAt !== null);
+}
+
+/** Where-clause of a party's own transfers, its inbox and outbox: the ones it made, and the ones offered to it. */
+export function ownTransfersWhere(partyId: string): Prisma.VoucherTransferWhereInput {
+  return { OR: [{ fromPartyId: partyId }, { toPartyId: partyId, NOT: NOT_OFFERED }] };
+}
 
 /** A financing of one of a voucher's parts, as the rules above need it. */
 export interface PartFinancing {
@@ -678,7 +699,7 @@ function financedBy(partyId: string): Prisma.VoucherPartWhereInput {
 /** Where-clause of the vouchers a party may see: issued by it, or with a part it holds, was offered or finances. */
 export function visibleVouchersWhere(actor: Actor): Prisma.VoucherWhereInput {
   if (isOperator(actor)) return {};
-  return { OR: [{ issuerPartyId: actor.partyId }, { parts: { some: { holderPartyId: actor.partyId } } }, { parts: { some: financedBy(actor.partyId) } }] };
+  return { OR: [{ issuerPartyId: actor.partyId }, { parts: { some: heldPartsWhere(actor.partyId) } }, { parts: { some: financedBy(actor.partyId) } }] };
 }
 
 /**
@@ -687,7 +708,7 @@ export function visibleVouchersWhere(actor: Actor): Prisma.VoucherWhereInput {
  * the part's siblings or what its holder transferred, so it learns nothing of other funders.
  */
 export function visiblePartIds(
-  parts: ReadonlyArray<{ id: string; parentPartId: string | null; holderPartyId: string }>,
+  parts: ReadonlyArray<{ id: string; parentPartId: string | null; holderPartyId: string; transferIn: { approvedAt: Date | null } | null }>,
   voucher: { issuerPartyId: string },
   actor: Actor,
   financings: readonly PartFinancing[],
@@ -699,10 +720,13 @@ export function visiblePartIds(
     // The part and the chain above it; the walk stops at a part already seen, so each is visited once.
     for (let at = byId.get(partId); at && !visible.has(at.id); at = at.parentPartId ? byId.get(at.parentPartId) : undefined) visible.add(at.id);
   };
-  for (const part of parts) if (part.holderPartyId === actor.partyId) withChain(part.id);
+  for (const part of parts) if (holdsPart(part, actor.partyId)) withChain(part.id);
   for (const financing of financings) if (financing.funderPartyId === actor.partyId) withChain(financing.partId);
   // The parts its own transfers created.
-  for (const part of parts) if (part.parentPartId && byId.get(part.parentPartId)?.holderPartyId === actor.partyId) visible.add(part.id);
+  for (const part of parts) {
+    const parent = part.parentPartId ? byId.get(part.parentPartId) : undefined;
+    if (parent && holdsPart(parent, actor.partyId)) visible.add(part.id);
+  }
   return visible;
 }
 
@@ -729,7 +753,7 @@ function ancestorsOf(match: Prisma.VoucherPartWhereInput): Prisma.VoucherPartWhe
 /** Where-clause of the parts a party may see (the same rule as visiblePartIds, in SQL terms). */
 export function visiblePartsWhere(actor: Actor): Prisma.VoucherPartWhereInput {
   if (isOperator(actor)) return {};
-  const held = { holderPartyId: actor.partyId };
+  const held = heldPartsWhere(actor.partyId);
   const financed = financedBy(actor.partyId);
   return {
     OR: [held, { voucher: { issuerPartyId: actor.partyId } }, { parent: held }, ...ancestorsOf(held), financed, ...ancestorsOf(financed)],
@@ -743,7 +767,7 @@ export function visiblePartsWhere(actor: Actor): Prisma.VoucherPartWhereInput {
  */
 export function visibleTransfersWhere(actor: Actor): Prisma.VoucherTransferWhereInput {
   if (isOperator(actor)) return {};
-  return { OR: [{ fromPartyId: actor.partyId }, { toPartyId: actor.partyId }, { voucher: { issuerPartyId: actor.partyId }, toPartyId: { not: null } }] };
+  return { OR: [ownTransfersWhere(actor.partyId), { voucher: { issuerPartyId: actor.partyId }, toPartyId: { not: null } }] };
 }
 
 /** A transfer the caller may see, for a decision on it: else not found. */

@@ -5,6 +5,8 @@ import type { Voucher, VoucherPart } from '../../prisma/client';
 import { visibleDocumentsWhere } from '../../prisma/stores/visibility';
 import {
   assigneeVisible,
+  heldPartsWhere,
+  ownTransfersWhere,
   partFinancingsOf,
   partHolding,
   partHoldingUnassigned,
@@ -66,7 +68,7 @@ function visibleParts(ctx: GraphQLContext, voucherId: string): Promise<VisiblePa
   if (!found) {
     found = (async () => {
       const voucher = await ctx.prisma.voucher.findUniqueOrThrow({ where: { id: voucherId } });
-      const all = await ctx.prisma.voucherPart.findMany({ where: { voucherId }, orderBy: { partNumber: 'asc' } });
+      const all = await ctx.prisma.voucherPart.findMany({ where: { voucherId }, include: { transferIn: { select: { approvedAt: true } } }, orderBy: { partNumber: 'asc' } });
       const financings = await partFinancingsOf(ctx.prisma, voucherId);
       const visible = visiblePartIds(all, voucher, ctx.viewer, financings);
       return { voucher, parts: all.filter((part) => visible.has(part.id)), financings };
@@ -238,9 +240,8 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'The parts your party holds or was offered, newest first.',
     args: { status: t.arg({ type: [VoucherPartStatusEnum], required: false }) },
-    totalCount: (_root, { status }, ctx) => ctx.prisma.voucherPart.count({ where: { holderPartyId: ctx.viewer.partyId, ...(status?.length ? { status: { in: status } } : {}) } }),
-    resolve: (query, _root, { status }, ctx) =>
-      ctx.prisma.voucherPart.findMany({ ...query, where: { holderPartyId: ctx.viewer.partyId, ...(status?.length ? { status: { in: status } } : {}) }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    totalCount: (_root, { status }, ctx) => ctx.prisma.voucherPart.count({ where: heldWhere(ctx, status) }),
+    resolve: (query, _root, { status }, ctx) => ctx.prisma.voucherPart.findMany({ ...query, where: heldWhere(ctx, status), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   }),
   vouchersIssued: t.prismaConnection({
     type: 'Voucher',
@@ -261,9 +262,19 @@ builder.queryFields((t) => ({
   }),
 }));
 
-/** Own transfers only, operators included: the list is a party's inbox and outbox. */
+/** Own parts only, operators included, each from the moment it was offered: the list is a party's holdings. */
+function heldWhere(ctx: GraphQLContext, status: ReadonlyArray<(typeof PartStatusValues)[keyof typeof PartStatusValues]> | null | undefined) {
+  return withStatus(heldPartsWhere(ctx.viewer.partyId), status);
+}
+
+/** Own transfers only, operators included, an offer from its approval on: the list is a party's inbox and outbox. */
 function transfersWhere(ctx: GraphQLContext, status: ReadonlyArray<(typeof TransferStatusValues)[keyof typeof TransferStatusValues]> | null | undefined) {
-  return { OR: [{ fromPartyId: ctx.viewer.partyId }, { toPartyId: ctx.viewer.partyId }], ...(status?.length ? { status: { in: [...status] } } : {}) };
+  return withStatus(ownTransfersWhere(ctx.viewer.partyId), status);
+}
+
+/** A list's rows narrowed to the statuses asked for, when any are. */
+function withStatus<Where, Status extends string>(where: Where, status: readonly Status[] | null | undefined) {
+  return { AND: [where, status?.length ? { status: { in: [...status] } } : {}] };
 }
 
 const VoucherInvoiceInput = builder.inputType('VoucherInvoiceInput', {

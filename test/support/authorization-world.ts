@@ -12,7 +12,7 @@ import { proposePayoutAccount } from '../../prisma/stores/payout-account-store';
 import { newWebhookSecret, sealWebhookSecret } from '../../prisma/stores/webhook-secret-box';
 import { createProgram, enrollSupplier } from '../../prisma/stores/program-store';
 import { decideReceivable } from '../../prisma/stores/receivable-store';
-import { issueVoucher } from '../../prisma/stores/voucher-store';
+import { decideVoucherTransfer, issueVoucher } from '../../prisma/stores/voucher-store';
 import { validateVoucherIssue } from '../../domain/voucher-rules';
 import type { TargetType } from './authorization-matrix';
 import { createFinancingParties, TEST_FINANCING_WINDOWS, TEST_PROGRAM_TERMS } from './financings';
@@ -159,7 +159,7 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
     data: { endpointId: webhookEndpoint.id, eventId: 1n, eventType: 'FINANCING_UPDATED', payload: { type: 'FINANCING_UPDATED', data: { financingId: silent.id } }, status: 'DELIVERED', dispatchedAt: now, occurredAt: now },
   });
 
-  // A voucher the core issued to the supplier, waiting for the core's checker.
+  // A voucher the core issued to the supplier, offered to it (approved below by a second user of the core) and waiting for its acceptance.
   const issueInput = { holderCreditCode: supplier.creditCode, contractNumber: 'HT-AUTHZ-V1', currency: 'CNY', amount: '1000.00', dueDate: addDays(businessDateOf(now), 60), invoices: [{ invoiceCode: '4403201130', invoiceNumber: uniqueInvoiceNumber(), amount: '1000.00', issueDate: addDays(businessDateOf(now), -5) }], idempotencyKey: 'authz-voucher' };
   const voucherIds = { voucherId: crypto.randomUUID(), partId: crypto.randomUUID(), transferId: crypto.randomUUID() };
   const { voucher } = await issueVoucher(prisma, await actorOf(prisma, parties.core), validateVoucherIssue(issueInput, { creditCode: parties.core.creditCode }, now), voucherIds, { now, acceptanceWindowMs: 86_400_000 });
@@ -221,6 +221,8 @@ export async function createAuthorizationWorld(prisma: PrismaClient): Promise<Om
   // The obligor knows its receivables, the program and its counterparties; the silent financing,
   // the supplier's users, keys, accounts and payout account are not its to see.
   const obligor = await createActor(prisma, { partyId: parties.core.partyId, userRoles: ['ADMIN', 'MAKER', 'CHECKER'] });
+  // The supplier is told of the voucher, and sees it, once a checker of the core approves the issue.
+  await decideVoucherTransfer(prisma, voucherIds.transferId, { kind: 'APPROVE' }, await actorOf(prisma, obligor), now);
   const { ApiKey, Financing, LedgerAccount, LedgerTransaction, PartyBankAccount, Payout, ProgramChange, User, UserRoleChange, InboundException, LedgerAdjustment, OfflineRepayment, WebhookEndpoint, WebhookDelivery } = deal;
   callers.push({
     label: 'obligor of the silent financing',
