@@ -84,19 +84,25 @@ async function findEncumbrance(tx: Tx, supplierPartyId: string, fingerprints: st
  * The receivable an earlier request with the same idempotency key registered, if any; the same
  * key with a different registration is a conflict, never a second receivable.
  */
-async function replayOf(prisma: PrismaClient, supplierPartyId: string, valid: ValidRegistration, hash: string): Promise<RegisterResult | undefined> {
-  const existing = await prisma.receivable.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId, idempotencyKey: valid.idempotencyKey } } });
+/**
+ * The registration an earlier request with this key made, the request checked as of that one's
+ * own time: a repeat just after midnight of a registration due the next day (its answer lost with
+ * the worker, or the supplier sending it again) is the same request, answered with what it made,
+ * not refused because the due date is no longer after today. Bad input is refused either way.
+ */
+async function replayOf(prisma: PrismaClient, supplierPartyId: string, input: RegistrationInput): Promise<RegisterResult | undefined> {
+  const idempotencyKey = typeof input.idempotencyKey === 'string' ? input.idempotencyKey.trim() : '';
+  const existing = idempotencyKey ? await prisma.receivable.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId, idempotencyKey } } }) : null;
   if (!existing) return undefined;
-  if (existing.requestHash !== hash) {
-    throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(valid.idempotencyKey)} was used for a different registration (${existing.registrationNumber})`);
+  if (existing.requestHash !== requestHash(validateRegistration(input, existing.registeredAt))) {
+    throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(idempotencyKey)} was used for a different registration (${existing.registrationNumber})`);
   }
   return { receivable: existing, replayed: true };
 }
 
-/** A repeat of a registration already made (validated first: bad input is refused either way). */
-export function findRegistrationReplay(prisma: PrismaClient, actor: Actor, input: RegistrationInput, now = new Date()): Promise<RegisterResult | undefined> {
-  const valid = validateRegistration(input, now);
-  return replayOf(prisma, actor.partyId, valid, requestHash(valid));
+/** A repeat of a registration already made. */
+export function findRegistrationReplay(prisma: PrismaClient, actor: Actor, input: RegistrationInput): Promise<RegisterResult | undefined> {
+  return replayOf(prisma, actor.partyId, input);
 }
 
 export interface RegisterResult {
@@ -118,11 +124,11 @@ export async function registerReceivable(
   input: RegistrationInput,
   { now = new Date(), confirmationWindowMs, receivableId }: { now?: Date; confirmationWindowMs: number; /** The id its workflow was started with. */ receivableId?: string },
 ): Promise<RegisterResult> {
-  const valid = validateRegistration(input, now);
-  const hash = requestHash(valid);
-  const replay = () => replayOf(prisma, actor.partyId, valid, hash);
+  const replay = () => replayOf(prisma, actor.partyId, input);
   const earlier = await replay();
   if (earlier) return earlier;
+  const valid = validateRegistration(input, now);
+  const hash = requestHash(valid);
 
   const obligor = await findPartyWithRole(prisma, valid.obligorCreditCode, 'CORE_ENTERPRISE');
   if (!obligor) {
