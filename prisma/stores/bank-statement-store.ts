@@ -12,7 +12,7 @@ import { copyRows } from './copy-rows';
 import { matchedOnLoanSql, matchStatementLines, money, paidTwiceSql, returnFoundAfterWatchSql, valueDaySql } from './match-statement-lines';
 import { recordPayoutOutcome } from './payout-store';
 import { holdReversedCredits } from './reversal-hold';
-import { retryTransient } from './run-transaction';
+import { retryTransient, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 
@@ -525,21 +525,26 @@ export async function bookFoundReturns(prisma: PrismaClient, accountNumber: stri
       returnReason: `returned after settlement; found on the bank statement (line ${item.bank_reference})`,
       returnedAmount,
     };
-    const recorded = await recordPayoutOutcome(prisma, payout.id, { kind: 'STATEMENT', view }, now);
-    if (recorded.status !== 'RETURNED') continue;
-    // The payout's workflow had stopped watching: whoever it paid learns here that it came back (once).
-    await tellOfLateReturn(prisma, recorded, returnedAmount);
-    await prisma.reconciliationItem.update({
-      where: { id: item.id },
-      data: { status: 'RESOLVED', resolvedAt: now, updatedAt: now, rule: 'RETURN_BOOKED', bookedTransactionId: recorded.reversalTransactionId, detail: `payout ${payout.payoutReference} came back after the ledger settled it: ${returnedAmount} ${payout.currency} booked back to its source account, waiting to be paid again` },
+    // The return, its notice and the line's resolution are one transaction: an import that fails
+    // after booking the return would otherwise leave the line open and the payee never told, since
+    // a payout no longer SETTLED is not found again.
+    const recorded = await recordPayoutOutcome(prisma, payout.id, { kind: 'STATEMENT', view }, now, async (tx, outcome) => {
+      if (outcome.status !== 'RETURNED') return;
+      // The payout's workflow had stopped watching: whoever it paid learns here that it came back (once).
+      await tellOfLateReturn(tx, outcome, returnedAmount);
+      await tx.reconciliationItem.update({
+        where: { id: item.id },
+        data: { status: 'RESOLVED', resolvedAt: now, updatedAt: now, rule: 'RETURN_BOOKED', bookedTransactionId: outcome.reversalTransactionId, detail: `payout ${payout.payoutReference} came back after the ledger settled it: ${returnedAmount} ${payout.currency} booked back to its source account, waiting to be paid again` },
+      });
     });
+    if (recorded.status !== 'RETURNED') continue;
     booked += 1;
   }
   return booked;
 }
 
 /** The party a payout paid (a disbursement's supplier, a withdrawal's party) is told its payout came back after the watch and can be paid again. */
-async function tellOfLateReturn(prisma: PrismaClient, payout: Payout, returnedAmount: string): Promise<void> {
+async function tellOfLateReturn(prisma: PrismaClient | Tx, payout: Payout, returnedAmount: string): Promise<void> {
   const financing = payout.financingId ? await prisma.financing.findUnique({ where: { id: payout.financingId }, select: { supplierPartyId: true, financingNumber: true } }) : null;
   const partyId = financing?.supplierPartyId ?? payout.partyId;
   // A refund's payer is not a party: its exception is open again for the operators.

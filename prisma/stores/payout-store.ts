@@ -154,9 +154,16 @@ async function goneOutAt(tx: Tx, payout: Payout): Promise<Date> {
  * into the escrow account and the source account again. A timeout changes nothing but the
  * status: the payout is UNKNOWN, not failed. A disbursement's payout also moves its financing
  * (DISBURSED, PAYOUT_FAILED), under the financing's row lock; a refund that fails or comes back
- * makes its inbound exception OPEN again, holding what came back to suspense.
+ * makes its inbound exception OPEN again, holding what came back to suspense. `alongside` runs in
+ * the same transaction with the payout as recorded (what else the answer settles, at once with it).
  */
-export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string, outcome: PayoutOutcome, now = new Date()): Promise<Payout> {
+export async function recordPayoutOutcome(
+  prisma: PrismaClient,
+  payoutId: string,
+  outcome: PayoutOutcome,
+  now = new Date(),
+  alongside?: (tx: Tx, recorded: Payout) => Promise<void>,
+): Promise<Payout> {
   return runTransaction(
     prisma,
     async (tx) => {
@@ -251,8 +258,9 @@ export async function recordPayoutOutcome(prisma: PrismaClient, payoutId: string
           data = { ...data, status: 'RETURNED', returnedAt, returnedAmount: formatAmount(returned, currency), failureReason: reason.slice(0, 500), reversalTransactionId: posted.transactionId, bankReference };
         }
       }
-      if (Object.keys(data).length === 0) return payout;
-      return tx.payout.update({ where: { id: payoutId }, data: { ...data, updatedAt: now } });
+      const recorded = Object.keys(data).length === 0 ? payout : await tx.payout.update({ where: { id: payoutId }, data: { ...data, updatedAt: now } });
+      await alongside?.(tx, recorded);
+      return recorded;
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },
   );
