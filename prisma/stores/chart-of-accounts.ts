@@ -14,6 +14,28 @@ export const DEFAULT_LEDGER_CURRENCY: Currency = 'CNY';
 /** The custody bank holding the escrow account; virtual account numbers are its sub-accounts. */
 export const ESCROW_BANK_NAME = '平台存管银行 Platform escrow bank';
 
+/** A virtual account as a payer is told to pay into it. */
+export interface PayToAccount {
+  bankName: string;
+  accountName: string;
+  virtualAccountNumber: string;
+}
+
+/**
+ * Where the obligor pays a financing (回款专户): its collection account; for a voucher part's,
+ * the voucher's, into which the issuer pays the whole voucher once and from which each part's
+ * share, the financed one's too, is shared out (a payment into the financing's own would be
+ * outside the voucher, and leave its claim unpaid). The API and the documents both say this one.
+ */
+export function payToAccountOf(
+  financing: { funderName: string; virtualAccountNumber: string | null | undefined },
+  voucherAccount: { name: string; virtualAccountNumber: string | null } | null | undefined,
+): PayToAccount | null {
+  if (voucherAccount?.virtualAccountNumber) return { bankName: ESCROW_BANK_NAME, accountName: voucherAccount.name, virtualAccountNumber: voucherAccount.virtualAccountNumber };
+  if (!financing.virtualAccountNumber) return null;
+  return { bankName: ESCROW_BANK_NAME, accountName: `${financing.funderName} 回款专户`, virtualAccountNumber: financing.virtualAccountNumber };
+}
+
 interface AccountTemplate {
   purpose: LedgerAccountPurpose;
   type: LedgerAccountType;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FinancingStatus as FinancingStatusValues } from '../../prisma/generated/client/enums';
-import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
+import { payToAccountOf } from '../../prisma/stores/chart-of-accounts';
 import { visibleFinancingsWhere } from '../../prisma/stores/financing-store';
 import { toDecimal } from '../../prisma/stores/to-decimal';
 import { describeFinancingWorkflow } from '../../workflows/client/financing-client';
@@ -42,7 +42,7 @@ builder.prismaObject('FinancingTransition', {
 });
 
 export const CollectionAccount = builder.objectRef<{ bankName: string; accountName: string; virtualAccountNumber: string }>('CollectionAccount').implement({
-  description: '回款专户: where the core enterprise pays at maturity. Money paid to this virtual account number is matched to the financing.',
+  description: "回款专户: where the core enterprise pays at maturity. Money paid to this virtual account number is matched to the financing; for a voucher part's financing it is the voucher's, where the issuer pays the whole voucher and the part's share is shared out.",
   fields: (t) => ({
     bankName: t.exposeString('bankName'),
     accountName: t.exposeString('accountName'),
@@ -108,11 +108,12 @@ export const FinancingRef = builder.prismaNode('Financing', {
     collectionAccount: t.field({
       type: CollectionAccount,
       nullable: true,
-      select: { collectionAccount: { select: { virtualAccountNumber: true } }, funder: { select: { legalName: true } } },
-      resolve: (f) =>
-        f.collectionAccount?.virtualAccountNumber
-          ? { bankName: ESCROW_BANK_NAME, accountName: `${f.funder.legalName} 回款专户`, virtualAccountNumber: f.collectionAccount.virtualAccountNumber }
-          : null,
+      select: {
+        collectionAccount: { select: { virtualAccountNumber: true } },
+        funder: { select: { legalName: true } },
+        receivable: { select: { voucherPart: { select: { voucher: { select: { collectionAccount: { select: { name: true, virtualAccountNumber: true } } } } } } } },
+      },
+      resolve: (f) => payToAccountOf({ funderName: f.funder.legalName, virtualAccountNumber: f.collectionAccount?.virtualAccountNumber }, f.receivable.voucherPart?.voucher.collectionAccount),
     }),
     history: t.relation('transitions', { description: 'Every change of state, oldest first: one per state it went through (about a dozen at most; a failed payout retried adds two).', query: { orderBy: { id: 'asc' } } }),
     documents: t.relation('documents', { description: 'Its documents, oldest first, at most five: notice of assignment, acknowledgement, terms summary, disbursement advice, settlement statement.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),

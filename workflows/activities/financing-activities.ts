@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
-import { ESCROW_BANK_NAME } from '../../prisma/stores/chart-of-accounts';
+import { payToAccountOf } from '../../prisma/stores/chart-of-accounts';
 import { applyForFinancing, decideFinancing } from '../../prisma/stores/financing-store';
 import { storedAmount, toDecimal } from '../../prisma/stores/to-decimal';
 import { originationOf, type AppliedFinancing, type ApplyForFinancingArgs, type FinancingDocumentKind, type FinancingNotificationKind, type FinancingState, type NoticeFacts } from '../contracts/financing';
@@ -133,16 +133,9 @@ type LoadedFinancing = Awaited<ReturnType<typeof loadFinancing>>;
 /** The notices' facts that are amounts in the financing's currency (what was claimed, is still owed, was reversed). */
 const MONEY_FACTS: ReadonlySet<string> = new Set(['amount', 'claimed', 'outstanding']);
 
-/**
- * Where the obligor is told to pay: the financing's collection account; for a voucher part, the
- * voucher's, into which the issuer pays the whole voucher once, and from which each part's share,
- * the financed one's too, is shared out (a payment into the financing's own would be outside the
- * voucher, and leave its claim unpaid).
- */
-function payToAccountOf(financing: LoadedFinancing): FinancingDocumentData['collectionAccount'] {
-  const voucherAccount = financing.receivable.voucherPart?.voucher.collectionAccount;
-  if (voucherAccount?.virtualAccountNumber) return { bankName: ESCROW_BANK_NAME, accountName: voucherAccount.name, virtualAccountNumber: voucherAccount.virtualAccountNumber };
-  return { bankName: ESCROW_BANK_NAME, accountName: `${financing.funder.legalName} 回款专户`, virtualAccountNumber: financing.collectionAccount!.virtualAccountNumber! };
+/** Where the obligor is told to pay (payToAccountOf): checked to exist by documentData. */
+function payToAccount(financing: LoadedFinancing): FinancingDocumentData['collectionAccount'] {
+  return payToAccountOf({ funderName: financing.funder.legalName, virtualAccountNumber: financing.collectionAccount?.virtualAccountNumber }, financing.receivable.voucherPart?.voucher.collectionAccount)!;
 }
 
 /** The documents' view of a financing: the stored figures as decimal strings, never recomputed. */
@@ -191,7 +184,7 @@ function documentData(financing: LoadedFinancing): FinancingDocumentData {
       dueDate: isoDateOfColumn(financing.dueDate),
       tenorDays: financing.tenorDays,
     },
-    collectionAccount: payToAccountOf(financing),
+    collectionAccount: payToAccount(financing),
   };
 }
 
