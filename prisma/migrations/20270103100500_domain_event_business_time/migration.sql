@@ -21,23 +21,29 @@ BEGIN
 END;
 $$;
 
+-- The audience of 20270103010000_receivable_event_audience, unchanged.
 CREATE OR REPLACE FUNCTION "domain_event_receivable_transition"() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO "domain_event_outbox" ("type", "subject_id", "financing_id", "receivable_id", "party_ids", "operators", "subject_status", "occurred_at")
     SELECT 'RECEIVABLE_UPDATED', r."id", n."financing_id", r."id",
-           array_remove(
-               ARRAY[r."supplier_party_id",
-                     CASE WHEN EXISTS (
-                         SELECT 1 FROM "financing" f JOIN "program_terms" t ON t."id" = f."program_terms_id"
-                         WHERE f."id" = n."financing_id" AND t."assignment_mode" = 'SILENT'
-                           AND f."supplier_party_id" <> r."obligor_party_id" AND f."funder_party_id" <> r."obligor_party_id"
-                     ) THEN NULL ELSE r."obligor_party_id" END]
-               || ARRAY(SELECT DISTINCT f."funder_party_id" FROM "financing" f WHERE f."receivable_id" = r."id"),
-               NULL),
+           CASE WHEN f."id" IS NOT NULL THEN
+               array_remove(ARRAY[f."supplier_party_id", f."funder_party_id", CASE WHEN t."assignment_mode" = 'OPEN' THEN f."obligor_party_id" END], NULL)
+           ELSE
+               array_remove(
+                   ARRAY[r."supplier_party_id",
+                         CASE WHEN r."voucher_part_id" IS NULL OR EXISTS (
+                             SELECT 1 FROM "financing" g JOIN "program_terms" u ON u."id" = g."program_terms_id"
+                             WHERE g."receivable_id" = r."id" AND u."assignment_mode" = 'OPEN'
+                         ) THEN r."obligor_party_id" END]
+                   || ARRAY(SELECT DISTINCT g."funder_party_id" FROM "financing" g WHERE g."receivable_id" = r."id"),
+                   NULL)
+           END,
            true, n."to_status"::text, n."occurred_at"
     FROM "domain_event_new_rows" n
     JOIN "receivable" r ON r."id" = n."receivable_id"
+    LEFT JOIN "financing" f ON f."id" = n."financing_id"
+    LEFT JOIN "program_terms" t ON t."id" = f."program_terms_id"
     ORDER BY n."id";
     RETURN NULL;
 END;
