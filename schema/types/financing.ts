@@ -42,7 +42,7 @@ builder.prismaObject('FinancingTransition', {
 });
 
 export const CollectionAccount = builder.objectRef<{ bankName: string; accountName: string; virtualAccountNumber: string }>('CollectionAccount').implement({
-  description: "回款专户: where the core enterprise pays at maturity. Money paid to this virtual account number is matched to the financing; for a voucher part's financing it is the voucher's, where the issuer pays the whole voucher and the part's share is shared out.",
+  description: "回款专户: where the core enterprise pays at maturity. Money paid to this virtual account number is matched to the financing; for a voucher part's financing it is the voucher's, where the issuer pays the whole voucher and the part's share is shared out. Null before there is one and once the financing has ended and closed it (money paid there then is held for a refund).",
   fields: (t) => ({
     bankName: t.exposeString('bankName'),
     accountName: t.exposeString('accountName'),
@@ -109,11 +109,12 @@ export const FinancingRef = builder.prismaNode('Financing', {
       type: CollectionAccount,
       nullable: true,
       select: {
-        collectionAccount: { select: { virtualAccountNumber: true } },
+        collectionAccount: { select: { virtualAccountNumber: true, closedAt: true } },
         funder: { select: { legalName: true } },
         receivable: { select: { voucherPart: { select: { voucher: { select: { collectionAccount: { select: { name: true, virtualAccountNumber: true } } } } } } } },
       },
-      resolve: (f) => payToAccountOf({ funderName: f.funder.legalName, virtualAccountNumber: f.collectionAccount?.virtualAccountNumber }, f.receivable.voucherPart?.voucher.collectionAccount),
+      // None once the financing ended and its account closed: money paid there now is parked for a refund.
+      resolve: (f) => (f.collectionAccount?.closedAt ? null : payToAccountOf({ funderName: f.funder.legalName, virtualAccountNumber: f.collectionAccount?.virtualAccountNumber }, f.receivable.voucherPart?.voucher.collectionAccount)),
     }),
     history: t.relation('transitions', { description: 'Every change of state, oldest first: one per state it went through (about a dozen at most; a failed payout retried adds two).', query: { orderBy: { id: 'asc' } } }),
     documents: t.relation('documents', { description: 'Its documents, oldest first, at most five: notice of assignment, acknowledgement, terms summary, disbursement advice, settlement statement.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
