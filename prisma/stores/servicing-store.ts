@@ -297,6 +297,11 @@ async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, 
   });
   await tx.repaymentAllocation.update({ where: { id: allocation.id }, data: { penaltyReversed: { increment: total.toFixed() }, outstandingAfter: { decrement: total.toFixed() } } });
   await reread(book);
+  // Whole at the end of its grace days by value date: it never became overdue, and says so.
+  const afterGrace = addDays(isoDateOfColumn(financing.dueDate), book.terms.graceDays + 1);
+  if (book.financing.overdueSince && !isOverdueByValueDate(basisOf(book), afterGrace)) {
+    book.financing = await tx.financing.update({ where: { id: financing.id }, data: { overdueSince: null, updatedAt: book.now } });
+  }
   // One reversal per repayment, however many passes it took (a credit that set a recourse claim
   // aside reverses the days up to the claim, then those after it): its notice is one.
   const days = reduced.map((row) => row.date);
