@@ -294,6 +294,7 @@ function settlementData(financing: LoadedFinancing, data: FinancingDocumentData)
       maskedAccountNumber: maskBankAccountNumber(payout.beneficiaryAccountNumber),
       bankName: payout.beneficiaryBank,
       amount: money(payout.amount),
+      nettedByRecourse: money(financing.proceedsNetted),
     } : null,
     penaltyDays: financing.penaltyDays,
     penaltyCharged: money(financing.penaltyAccrued),

@@ -109,8 +109,12 @@ export interface SettlementAllocationLine {
 export interface SettlementStatementData extends FinancingDocumentData {
   disbursedAt: Date;
   settledAt: Date;
-  /** The payout's bank reference and the beneficiary, account number masked ("**** 1234"). */
-  payout: { reference: string; beneficiaryName: string; maskedAccountNumber: string; bankName: string; amount: string } | null;
+  /**
+   * The payout's bank reference and the beneficiary, account number masked ("**** 1234"); what
+   * reached the supplier (`amount`), and of what its bank sent back, what recourse took instead
+   * of paying it out again (`nettedByRecourse`, none when absent).
+   */
+  payout: { reference: string; beneficiaryName: string; maskedAccountNumber: string; bankName: string; amount: string; nettedByRecourse?: string } | null;
   /** Days past the due date on which penalty interest was charged, and the total charged. */
   penaltyDays: number;
   penaltyCharged: string;

@@ -180,6 +180,9 @@ describe('settlement statement', () => {
     const returnedInPart = { ...onTime, payout: { ...onTime.payout!, amount: '786200.00' } };
     const spec = JSON.stringify(settlementStatementSpec(returnedInPart).sections);
     for (const expected of ['已汇出 Paid out","value":"CNY 786,200.00', '退回待重新汇款 Returned, to be paid out again","value":"CNY 1,000.00']) expect(spec).toContain(expected);
+    const takenByRecourse = JSON.stringify(settlementStatementSpec({ ...onTime, payout: { ...onTime.payout!, amount: '786200.00', nettedByRecourse: '1000.00' } }).sections);
+    expect(takenByRecourse).toContain('退回款抵扣追索 Returned, set against recourse","value":"CNY 1,000.00');
+    expect(takenByRecourse).not.toContain('to be paid out again');
     expect(JSON.stringify(settlementStatementSpec(onTime).sections)).not.toContain('Paid out');
     const bytes = await renderSettlementStatement(returnedInPart);
     await previewPdf('settlement-statement-returned-in-part', bytes);
@@ -222,7 +225,7 @@ describe('settlement statement', () => {
     expect(() => settlementStatementSpec({ ...late, penaltyCharged: '4400.00' })).toThrow(/penalty collected 4000\.00 CNY is not the penalty charged 4400\.00/);
     expect(() => settlementStatementSpec({ ...late, penaltyDays: 14 })).toThrow(/penalty days 14 must be a whole number from 0 to the 13 days overdue/);
     expect(() => settlementStatementSpec({ ...onTime, terms: { ...onTime.terms, netDisbursement: '788000.00' } })).toThrow(/net disbursement/);
-    expect(() => settlementStatementSpec({ ...onTime, payout: { ...onTime.payout!, amount: '788000.00' } })).toThrow(/payout 788000\.00 CNY must be more than zero and at most the net disbursement 787200\.00/);
+    expect(() => settlementStatementSpec({ ...onTime, payout: { ...onTime.payout!, amount: '788000.00' } })).toThrow(/payout 788000\.00 CNY and 0 netted by recourse must be more than zero and at most the net disbursement 787200\.00/);
   });
 
   it('continues a long list of repayments over pages, the header repeated and nothing overlapping', async () => {

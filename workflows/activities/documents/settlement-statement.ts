@@ -120,9 +120,9 @@ function checkSettlement(data: SettlementStatementData): void {
     throw new RangeError(`net disbursement ${terms.netDisbursement} ${currency} is not principal less fees${upfront ? ' and interest' : ''} (${net.toFixed()})`);
   }
   // Part of a payout the beneficiary's bank sent back waits in the supplier's settlement account
-  // for a retry: the advance was made in full, so the financing is settled all the same.
-  if (data.payout && (new Decimal(data.payout.amount).lte(0) || new Decimal(data.payout.amount).gt(terms.netDisbursement))) {
-    throw new RangeError(`payout ${data.payout.amount} ${currency} must be more than zero and at most the net disbursement ${terms.netDisbursement}`);
+  // for a retry, or recourse took it: the advance was made in full, so the financing is settled all the same.
+  if (data.payout && (new Decimal(data.payout.amount).lte(0) || new Decimal(data.payout.amount).plus(data.payout.nettedByRecourse ?? 0).gt(terms.netDisbursement))) {
+    throw new RangeError(`payout ${data.payout.amount} ${currency} and ${data.payout.nettedByRecourse ?? '0'} netted by recourse must be more than zero and at most the net disbursement ${terms.netDisbursement}`);
   }
 }
 
@@ -145,16 +145,26 @@ function disbursementSection(data: SettlementStatementData): DocumentSection {
             { label: '收款人 Beneficiary', value: payout.beneficiaryName },
             // Bank and number on one line, the way an account is written on a payment order.
             { label: '收款账户 Account', value: `${payout.bankName} ${payout.maskedAccountNumber}` },
-            ...(new Decimal(payout.amount).lt(terms.netDisbursement)
-              ? [
-                  { label: '已汇出 Paid out', value: money(payout.amount) },
-                  { label: '退回待重新汇款 Returned, to be paid out again', value: `${money(new Decimal(terms.netDisbursement).minus(payout.amount).toFixed())} (在转让人结算户 in the assignor's settlement account)` },
-                ]
-              : []),
+            ...returnedRows(payout, terms.netDisbursement, money),
           ]
         : [{ label: '付款记录 Payout', value: '无银行付款记录 No bank payout on record' }]),
     ],
   };
+}
+
+/**
+ * What the beneficiary's bank sent back of the payout, when it did: what reached the supplier,
+ * what recourse took of it instead of paying it out again, and what still waits for a retry.
+ */
+function returnedRows(payout: NonNullable<SettlementStatementData['payout']>, netDisbursement: string, money: (amount: string) => string): Array<{ label: string; value: string }> {
+  if (new Decimal(payout.amount).gte(netDisbursement)) return [];
+  const netted = new Decimal(payout.nettedByRecourse ?? 0);
+  const waiting = new Decimal(netDisbursement).minus(payout.amount).minus(netted);
+  return [
+    { label: '已汇出 Paid out', value: money(payout.amount) },
+    ...(netted.gt(0) ? [{ label: '退回款抵扣追索 Returned, set against recourse', value: money(netted.toFixed()) }] : []),
+    ...(waiting.gt(0) ? [{ label: '退回待重新汇款 Returned, to be paid out again', value: `${money(waiting.toFixed())} (在转让人结算户 in the assignor's settlement account)` }] : []),
+  ];
 }
 
 function allocationsTable(data: SettlementStatementData): DocumentSection {
