@@ -37,7 +37,8 @@ describe('the administration closure migration', () => {
     await db.prisma.user.update({ where: { id: b.id }, data: { administeredBy: [a.id], administers: [c.id] } });
     await db.prisma.user.update({ where: { id: c.id }, data: { administeredBy: [b.id] } });
 
-    expect((await migrate(db.url)).applied).toEqual([MIGRATION]);
+    // It and every migration after it.
+    expect((await migrate(db.url)).applied).toEqual(names.filter((name) => name >= MIGRATION));
     const after = async (id: string) => {
       const row = await db.prisma.user.findUniqueOrThrow({ where: { id } });
       return { administeredBy: [...row.administeredBy].sort(), administers: [...row.administers].sort() };
