@@ -50,7 +50,8 @@ interface Permission {
   who: string;
 }
 
-const DECIDERS: readonly UserRole[] = ['MAKER', 'CHECKER', 'ADMIN'];
+/** The roles that decide something; a VIEWER only reads. */
+export const DECIDERS: readonly UserRole[] = ['MAKER', 'CHECKER', 'ADMIN'];
 
 /**
  * Who may take each action, by party role and user role. A VIEWER reads and never acts; a

@@ -1,5 +1,6 @@
 import { ValidationError, type FieldIssue } from './errors';
 import { AmountError, Decimal, isCurrency, parseAmount, type Currency } from './money';
+import { yearlyNumber } from './numbers';
 
 // A balance paid out of the escrow to a party's own bank account (docs/ledger.md, "Payouts of a
 // balance"): a supplier withdrawing its settlement account (提现), or the platform sweeping its
@@ -14,7 +15,7 @@ export type BalancePayoutPurpose = 'WITHDRAWAL' | 'FEE_SWEEP';
 export const BALANCE_PAYOUT_PREFIX: Record<BalancePayoutPurpose, string> = { WITHDRAWAL: 'WDR', FEE_SWEEP: 'FSW' };
 
 export function balancePayoutReference(purpose: BalancePayoutPurpose, year: number, number: bigint | number): string {
-  return `${BALANCE_PAYOUT_PREFIX[purpose]}-${year}-${String(number).padStart(8, '0')}`;
+  return yearlyNumber(BALANCE_PAYOUT_PREFIX[purpose], year, number);
 }
 
 const AMOUNT_CODES: Record<AmountError['problem'], string> = {

@@ -1,4 +1,5 @@
 import { ValidationError, WrongStateError } from './errors';
+import { yearlyNumber } from './numbers';
 
 // Money held in suspense for a payer goes back to the payer by a payout (docs/ledger.md,
 // "Exceptions"): a bank credit the matcher could not book where it was addressed, or what a payer
@@ -19,7 +20,7 @@ export const REFUND_BENEFICIARY_BANK = '原付款行（原路退回） the payer
 const PAYER_ACCOUNT_SHAPE = /^\d{8,32}$/;
 
 export function refundReference(year: number, number: bigint | number): string {
-  return `${REFUND_REFERENCE_PREFIX}-${year}-${String(number).padStart(8, '0')}`;
+  return yearlyNumber(REFUND_REFERENCE_PREFIX, year, number);
 }
 
 export type ResolutionChoice = { kind: 'APPLY'; accountId: string } | { kind: 'REFUND' } | { kind: 'WRITE_OFF' };

@@ -5,6 +5,7 @@ import { Decimal, formatAmount, isCurrency, type Currency } from './money';
 import { LEGAL_NAME_LENGTH_MAX } from './party-rules';
 import { checkPrintable } from './printable-text';
 import type { AssignmentMode } from './program-rules';
+import { yearlyNumber } from './numbers';
 import {
   amountIssue,
   checkContractNumber,
@@ -48,7 +49,7 @@ const PART_NUMBER = /^(VCH-\d{4}-\d{8})-(\d{4,5})$/;
 export function formatVoucherNumber(year: number, sequence: number): string {
   if (!Number.isInteger(year) || year < 2000 || year > 9999) throw new RangeError(`voucher year ${year} must be a four-digit year`);
   if (!Number.isInteger(sequence) || sequence < 1 || sequence > VOUCHER_SEQUENCE_MAX) throw new RangeError(`voucher sequence ${sequence} must be from 1 to ${VOUCHER_SEQUENCE_MAX}`);
-  return `VCH-${year}-${String(sequence).padStart(8, '0')}`;
+  return yearlyNumber('VCH', year, sequence);
 }
 
 export function isVoucherNumber(value: string): boolean {

@@ -19,8 +19,8 @@ export async function issueVoucher(ctx: UseCaseContext, actor: Actor, input: Vou
   // A repeat is checked as of its first request's time: one sent again just after midnight (the
   // workflow's start failed) for a voucher due the next day is the same request, which starts the
   // workflow it lacked, not one refused because its due date is no longer after today.
-  const idempotencyKey = typeof input.idempotencyKey === 'string' ? input.idempotencyKey.trim() : '';
-  const earlier = idempotencyKey ? await ctx.prisma.voucher.findUnique({ where: { issuerPartyId_idempotencyKey: { issuerPartyId: actor.partyId, idempotencyKey } }, select: { issuedAt: true } }) : null;
+  const idempotencyKey = input.idempotencyKey.trim();
+  const earlier = await ctx.prisma.voucher.findUnique({ where: { issuerPartyId_idempotencyKey: { issuerPartyId: actor.partyId, idempotencyKey } }, select: { issuedAt: true } });
   const valid = validateVoucherIssue(input, issuer, earlier?.issuedAt ?? now);
   const ids = {
     voucherId: derivedId('voucher', actor.partyId, valid.idempotencyKey),

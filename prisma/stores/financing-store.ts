@@ -20,6 +20,7 @@ import { holdVoucherPartForFinancing, releaseVoucherPartOfFinancing } from './vo
 import { visibleFinancingsWhere } from './financing-visibility';
 import { assertMakerActive } from './maker-active';
 import { drawNumber } from './drawn-numbers';
+import { yearlyNumber } from '../../domain/numbers';
 
 export interface ApplyInput {
   /** The id the financing's workflow was started with; the database chooses one when absent. */
@@ -142,7 +143,7 @@ async function createFinancing(tx: Tx, actor: Actor, quoted: QuoteResult, reques
   const { quote, currency, terms, program, receivable } = quoted;
   const year = businessYearOf(now);
   const financingNumber = await drawNumber(
-    (serial) => `FIN-${year}-${String(serial).padStart(8, '0')}`,
+    (serial) => yearlyNumber('FIN', year, serial),
     async (candidate) => (await tx.financing.count({ where: { financingNumber: candidate } })) > 0,
   );
   return tx.financing.create({

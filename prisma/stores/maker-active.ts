@@ -1,4 +1,6 @@
+import { DECIDERS } from '../../domain/actor';
 import { WrongStateError } from '../../domain/errors';
+import type { UserRole } from '../client';
 import type { Tx } from './run-transaction';
 
 /**
@@ -12,10 +14,9 @@ import type { Tx } from './run-transaction';
  */
 export async function assertMakerActive(tx: Tx, makerUserId: string | null | undefined, currentState: string, who = 'the user who proposed it'): Promise<void> {
   if (!makerUserId) return;
-  const [maker] = await tx.$queryRaw<Array<{ status: string; decides: boolean }>>`
-    SELECT status::text AS status, roles && ARRAY['MAKER', 'CHECKER', 'ADMIN']::user_role[] AS decides FROM app_user WHERE id = ${makerUserId}::uuid`;
+  const [maker] = await tx.$queryRaw<Array<{ status: string; roles: UserRole[] }>>`SELECT status::text AS status, roles::text[] AS roles FROM app_user WHERE id = ${makerUserId}::uuid`;
   if (!maker) return;
-  const gone = maker.status !== 'ACTIVE' ? `is ${maker.status}` : maker.decides ? null : 'may no longer decide anything (VIEWER only)';
+  const gone = maker.status !== 'ACTIVE' ? `is ${maker.status}` : maker.roles.some((role) => DECIDERS.includes(role)) ? null : 'may no longer decide anything (VIEWER only)';
   if (gone) {
     throw new WrongStateError(`${who} ${gone}: what it gave its word on is not approved on that word; reject it, and an active user proposes it again if it is still wanted`, currentState, 'MAKER_NOT_ACTIVE');
   }

@@ -22,6 +22,7 @@ import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 import { isUniqueViolation } from './unique-violation';
 import { drawNumber } from './drawn-numbers';
+import { yearlyNumber } from '../../domain/numbers';
 
 const REGISTRATION_PREFIX = 'REG';
 
@@ -29,7 +30,7 @@ const REGISTRATION_PREFIX = 'REG';
 export function drawRegistrationNumber(tx: Tx, now: Date): Promise<string> {
   const year = businessYearOf(now);
   return drawNumber(
-    (serial) => `${REGISTRATION_PREFIX}-${year}-${String(serial).padStart(8, '0')}`,
+    (serial) => yearlyNumber(REGISTRATION_PREFIX, year, serial),
     async (registrationNumber) => (await tx.receivable.count({ where: { registrationNumber } })) > 0,
   );
 }
@@ -91,8 +92,8 @@ async function findEncumbrance(tx: Tx, supplierPartyId: string, fingerprints: st
  * not refused because the due date is no longer after today. Bad input is refused either way.
  */
 async function replayOf(prisma: PrismaClient, supplierPartyId: string, input: RegistrationInput): Promise<RegisterResult | undefined> {
-  const idempotencyKey = typeof input.idempotencyKey === 'string' ? input.idempotencyKey.trim() : '';
-  const existing = idempotencyKey ? await prisma.receivable.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId, idempotencyKey } } }) : null;
+  const idempotencyKey = input.idempotencyKey.trim();
+  const existing = await prisma.receivable.findUnique({ where: { supplierPartyId_idempotencyKey: { supplierPartyId, idempotencyKey } } });
   if (!existing) return undefined;
   if (existing.requestHash !== requestHash(validateRegistration(input, existing.registeredAt))) {
     throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `idempotency key ${JSON.stringify(idempotencyKey)} was used for a different registration (${existing.registrationNumber})`);
