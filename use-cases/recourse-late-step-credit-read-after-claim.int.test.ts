@@ -39,23 +39,23 @@ describe('recourse claimed by a late step, and the core enterprise’s money of 
     return (await findAccountByCode(db.prisma, code))!.virtualAccountNumber!;
   }
 
-  /** Day 0 is 50 days ago at 10:00, the receivable due on day 10 (D): D+30 is day 40. Paid out and settled at the bank; the supplier holds 900,000.00 of its own. */
-  async function disbursedWithRecourse() {
+  /** Day 0 is 50 days ago at 10:00, the receivable due on day 10 (D): D+30 is day 40. Paid out and settled at the bank; the supplier holds `own` of its own. */
+  async function disbursedWithRecourse(own = '900000.00') {
     const parties = await createFinancingParties(db.prisma, { recourse: true, recourseAfterDays: 30 });
     const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -50, 10), { payoutAccount: true });
     const payout = f.payout!;
     const view = { payoutReference: payout.payoutReference, amount: payout.amount.toFixed(2), currency: 'CNY', bankReference: `BNK-${f.id}`, failureReason: null, failedAt: null, settledAt: f.at(0, 11), returnedAt: null, returnReason: null };
     await recordPayoutOutcome(db.prisma, payout.id, { kind: 'BANK', view: { ...view, status: 'SETTLED' } }, f.at(0, 11));
     const supplierCode = partyAccountCode(f.supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY');
-    await receiveInboundCredit(db.prisma, { bankReference: `SUPPLIER-OWN-${f.id}`, virtualAccountNumber: await vanOf(supplierCode), amount: '900000.00', currency: 'CNY', ...CORE, payerName: '深圳市华强精密电子有限公司', receivedAt: f.at(1, 10) });
+    await receiveInboundCredit(db.prisma, { bankReference: `SUPPLIER-OWN-${f.id}`, virtualAccountNumber: await vanOf(supplierCode), amount: own, currency: 'CNY', ...CORE, payerName: '深圳市华强精密电子有限公司', receivedAt: f.at(1, 10) });
     // The wake-ups up to D+29, on time.
     for (let day = 11; day <= 39; day += 1) await serviceFinancing(db.prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
     return { ...f, supplierCode, collectionVan: await vanOf(collectionAccountCode(f.id, 'CNY')) };
   }
 
-  /** The core enterprise's 812,400.00, received by the bank at 15:00 on D+31. */
-  async function corePays(f: Awaited<ReturnType<typeof disbursedWithRecourse>>) {
-    await receiveInboundCredit(db.prisma, { bankReference: `CORE-D31-${f.id}`, virtualAccountNumber: f.collectionVan, amount: '812400.00', currency: 'CNY', ...CORE, receivedAt: f.at(41, 15) });
+  /** The core enterprise's money (812,400.00 unless told), received by the bank at 15:00 on D+31. */
+  async function corePays(f: Awaited<ReturnType<typeof disbursedWithRecourse>>, amount = '812400.00') {
+    await receiveInboundCredit(db.prisma, { bankReference: `CORE-D31-${f.id}`, virtualAccountNumber: f.collectionVan, amount, currency: 'CNY', ...CORE, receivedAt: f.at(41, 15) });
   }
 
   /** The wake-up of D+30, run at 00:30 on D+32: the step, then recourse, as the workflow does. */
@@ -89,6 +89,30 @@ describe('recourse claimed by a late step, and the core enterprise’s money of 
     await lateStep(readLate);
     expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: readLate.id } })).recourseClaimed.toFixed(2)).toBe('812000.00');
     await corePays(readLate);
+
+    expect(await outcome(readLate)).toEqual(inTime);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+
+  // The supplier holds only 500,000.00: the late claim takes it all (12,000.00 penalty, 488,000.00
+  // principal) and D+31 and D+32 are charged on the 312,000.00 left (156.00 each). The core
+  // enterprise pays 500,000.00 at 15:00 on D+31. Read in time, it pays 31 days of penalty
+  // (12,400.00) and 487,600.00 of principal, and the claim takes the 312,400.00 left. Read after
+  // the claim, the next wake-up allocates it in the claim's place: D+31 is owed on the 800,000.00
+  // the core enterprise owed that day (400.00, not the 156.00 charged on what the claim left).
+  it('charges D+31 on what the core enterprise owed, not on what the claim left, when the supplier could cover only part of it', async () => {
+    const readInTime = await disbursedWithRecourse('500000.00');
+    await corePays(readInTime, '500000.00');
+    await lateStep(readInTime);
+    const inTime = await outcome(readInTime);
+    expect(inTime).toEqual({ status: 'SETTLED', funderReceived: '812400.00', penaltyAccrued: '12400.00', recourseClaimed: '312400.00', surplusReturned: '0.00', supplierHolds: '187600.00' });
+
+    const readLate = await disbursedWithRecourse('500000.00');
+    await lateStep(readLate);
+    expect(await outcome(readLate)).toMatchObject({ status: 'OVERDUE', recourseClaimed: '500000.00', penaltyAccrued: '12312.00' });
+    await corePays(readLate, '500000.00');
+    // The wake-up of D+33, on time.
+    await serviceFinancing(db.prisma, readLate.id, readLate.date(43), `test:${readLate.id}:day-43`, readLate.at(43, 0, 30));
 
     expect(await outcome(readLate)).toEqual(inTime);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);

@@ -23,7 +23,7 @@ import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
 import { notifyParties } from './operator-notices';
-import { postTransaction, reverseTransaction } from './ledger/postings';
+import { postTransaction, reverseTransaction, type ReverseTransactionInput } from './ledger/postings';
 import { recordOverpaidException } from './inbound-exception-store';
 import { proceedsAwaitingRetry, recoursePostingKey } from './payout-store';
 import { runTransaction, type Tx } from './run-transaction';
@@ -258,6 +258,24 @@ function owedThroughOf(book: Book, valueDate: IsoDate): IsoDate {
 }
 
 /**
+ * Puts a charged day at `amount`: its standing charge is reversed (a reversing entry, never
+ * edited; a day has one standing charge) and the day charged again when it still owes something.
+ */
+async function rechargeDay(book: Book, day: IsoDate, standing: StandingCharge, amount: Decimal, reversal: Required<Pick<ReverseTransactionInput, 'description' | 'metadata'>>): Promise<void> {
+  const { financing, tx } = book;
+  const posted = await reverseTransaction(tx, {
+    transactionId: standing.transactionId,
+    idempotencyKey: `financing:${financing.id}:penalty:${day}:reversal:${book.chargeCounts.get(day) ?? 1}`,
+    effectiveAt: book.now,
+    inOpenDay: true,
+    ...reversal,
+  });
+  await tx.penaltyCharge.update({ where: { id: standing.id }, data: { reversalTransactionId: posted.transactionId, reversedAt: book.now } });
+  book.charges.delete(day);
+  if (amount.gt(0)) await postCharge(book, day, amount);
+}
+
+/**
  * After a repayment counted on `valueDate`, the days after `owedThrough` (penaltyOwedThrough)
  * that were charged on a principal it lowered (or at all, when it made the financing whole by
  * the end of its grace days) owe less: each is reversed by a reversing entry and, where the day
@@ -268,19 +286,11 @@ async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, 
   const { financing, tx } = book;
   const reduced: { date: IsoDate; amount: Decimal }[] = [];
   for (const { day, standing, take } of chargesNotOwedAfter(book, owedThrough, unpaid, basisOf(book))) {
-    const reversal = await reverseTransaction(tx, {
-      transactionId: standing.transactionId,
-      idempotencyKey: `financing:${financing.id}:penalty:${day}:reversal:${book.chargeCounts.get(day) ?? 1}`,
+    await rechargeDay(book, day, standing, standing.amount.minus(take), {
       description: `罚息冲正 penalty reversed ${financing.financingNumber} ${day}: repaid on ${valueDate}`,
-      effectiveAt: book.now,
-      inOpenDay: true,
       // What the day owes less (`reduced`): a repeat of this step tells the parties of it again (reversalsMadeEarlier).
       metadata: { financingId: financing.id, date: day, valueDate, allocationId: allocation.id, reduced: take.toFixed() },
     });
-    await tx.penaltyCharge.update({ where: { id: standing.id }, data: { reversalTransactionId: reversal.transactionId, reversedAt: book.now } });
-    book.charges.delete(day);
-    const rest = standing.amount.minus(take);
-    if (rest.gt(0)) await postCharge(book, day, rest);
     reduced.push({ date: day, amount: take });
   }
   const total = reduced.reduce((sum, row) => sum.plus(row.amount), new Decimal(0));
@@ -360,7 +370,7 @@ function penaltyChargedAfter(book: Book, day: IsoDate): Decimal {
  */
 async function allocate(book: Book, collection: Collection): Promise<RepaymentAllocation> {
   const recourse = await recourseSetAsideBy(book, collection);
-  if (recourse) await setRecourseAside(book, recourse);
+  if (recourse) await setRecourseAside(book, recourse, collection.valueDate);
   const { tx, currency, accounts } = book;
   const financing = book.financing;
   const owed = outstandingOf(financing);
@@ -877,15 +887,55 @@ function repaidMoved(amounts: Record<WaterfallBucket, Decimal>, as: 'PAID' | 'UN
 
 /**
  * Sets the recourse claim aside: what it paid is owed again and it no longer counts as a
- * repayment by value date, so that the credit before it is allocated as if it had not been made.
- * Nothing moves yet: returnRecourse posts what the two together change.
+ * repayment by value date, so that the credit before it, value-dated `valueDate`, is allocated
+ * as if the claim had not been made. The days after the claim's through `valueDate` are charged
+ * again at what they owe without it (chargeAgainAfterClaim). No money moves yet: returnRecourse
+ * posts what the two together change.
  */
-async function setRecourseAside(book: Book, recourse: RepaymentAllocation): Promise<void> {
+async function setRecourseAside(book: Book, recourse: RepaymentAllocation, valueDate: IsoDate): Promise<void> {
   const { tx, financing } = book;
   await tx.financing.update({ where: { id: financing.id }, data: { ...repaidMoved(bucketsOf(recourse), 'UNPAID'), updatedAt: book.now } });
   await reread(book);
   const others = await tx.repaymentAllocation.findMany({ where: { financingId: financing.id, id: { not: recourse.id } } });
   book.repayments = others.map(repaymentOf);
+  await chargeAgainAfterClaim(book, owedThroughOf(book, isoDateOfColumn(recourse.valueDate)), valueDate);
+}
+
+/**
+ * A claim whose step ran after the recourse day counts from that day, so the days after it up to
+ * the step were charged on what it left (or reversed). Money the bank received on such a day
+ * would have paid that day's penalty, on what the core enterprise owed, had it been read before
+ * the claim: each day after `claimedThrough` through `valueDate` is charged again at what it owes
+ * with the claim set aside; otherwise the credit pays the funder less and the rest goes to the
+ * supplier as surplus. Days after `valueDate` only owe less once the credit counts, which its
+ * allocation puts right; the claim, taken again, lowers what it pays.
+ */
+async function chargeAgainAfterClaim(book: Book, claimedThrough: IsoDate, valueDate: IsoDate): Promise<void> {
+  const { financing, tx } = book;
+  if (!financing.penaltyAccruedThrough) return;
+  const through = earlierOf(valueDate, isoDateOfColumn(financing.penaltyAccruedThrough));
+  const basis = basisOf(book);
+  if (!isOverdueByValueDate(basis, through)) return;
+  let raised = new Decimal(0);
+  for (let day = addDays(claimedThrough, 1); daysBetween(day, through) >= 0; day = addDays(day, 1)) {
+    const owed = penaltyOwedOn(basis, day);
+    const standing = book.charges.get(day);
+    const more = owed.minus(standing?.amount ?? 0);
+    if (more.lte(0)) continue;
+    if (standing) {
+      await rechargeDay(book, day, standing, owed, {
+        description: `罚息重计 penalty charged again ${financing.financingNumber} ${day}: the recourse claim is set aside`,
+        metadata: { financingId: financing.id, date: day },
+      });
+    } else await postCharge(book, day, owed);
+    raised = raised.plus(more);
+  }
+  if (raised.isZero()) return;
+  await tx.financing.update({
+    where: { id: financing.id },
+    data: { penaltyAccrued: { increment: raised.toFixed() }, penaltyOutstanding: { increment: raised.toFixed() }, penaltyDays: penaltyDaysOf(book), updatedAt: book.now },
+  });
+  await reread(book);
 }
 
 /**
