@@ -19,6 +19,7 @@ import { startInboundPoller } from '../workflows/worker/inbound-poller';
 import { repeatEvery } from '../workflows/worker/repeat-every';
 import { fetchBankStatements } from '../use-cases/fetch-bank-statements';
 import { renderReconciliationReportPdfs } from '../workflows/worker/render-reconciliation-report-pdfs';
+import { reissueSettlementStatements } from '../workflows/worker/reissue-settlement-statements';
 import { startWakeUpDelivery } from '../workflows/worker/wake-up-delivery';
 import { ensureCutOffSchedule } from '../workflows/worker/cut-off-schedule';
 import { ensureVoucherDefaultSchedule } from '../workflows/worker/voucher-default-schedule';
@@ -170,6 +171,11 @@ try {
     failure: 'rendering reconciliation report PDFs failed; retrying at the next turn',
   });
   stops.push(() => reportPdfs.stop());
+  const reissues = repeatEvery(() => reissueSettlementStatements(inbound), config.BANK_POLL_INTERVAL_MS, logger, {
+    immediately: true,
+    failure: 'reissuing settlement statements failed; retrying at the next turn',
+  });
+  stops.push(() => reissues.stop());
   const seals = startSecretSealErasure(prisma, logger);
   stops.push(() => seals.stop());
   const api = await startApiServer(

@@ -1009,14 +1009,22 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   // Days after the claim were charged on what the claim had left: it may leave less now.
   const penaltyAfterClaim = Decimal.min(penaltyChargedAfter(book, claimedThrough), toDecimal(book.financing.penaltyOutstanding));
   await reverseChargesAfter(book, paidBy, valueDate, claimedThrough, penaltyAfterClaim);
-  await tellRecourseReturned(book, { paidBy, recourseDate, returned, claim });
+  // A settlement statement issued when the claim settled the financing says the supplier paid
+  // what it now gets back: superseded in this transaction, so it is never shown as current after
+  // the money changed; the worker issues the next version (docs/documents.md).
+  const superseded = await tx.document.updateMany({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT', supersededAt: null }, data: { supersededAt: book.now } });
+  await tellRecourseReturned(book, { paidBy, recourseDate, returned, claim, statementReissued: superseded.count > 0 });
 }
 
 /**
  * The supplier (its money back), the funder (what it gave back) and, under open assignment, the
- * core enterprise (its money counted from its value date) are told, once per credit.
+ * core enterprise (its money counted from its value date) are told, once per credit, and that
+ * the settlement statement they hold is reissued when one was.
  */
-async function tellRecourseReturned(book: Book, { paidBy, recourseDate, returned, claim }: { paidBy: RepaymentAllocation; recourseDate: IsoDate; returned: Decimal; claim: Decimal }): Promise<void> {
+async function tellRecourseReturned(
+  book: Book,
+  { paidBy, recourseDate, returned, claim, statementReissued }: { paidBy: RepaymentAllocation; recourseDate: IsoDate; returned: Decimal; claim: Decimal; statementReissued: boolean },
+): Promise<void> {
   const { financing, terms } = book;
   const money = (value: Decimal) => `${fixed(book, value)} ${book.currency}`;
   const reversal = book.done.reversals.find((row) => row.allocationId === paidBy.id);
@@ -1037,7 +1045,10 @@ async function tellRecourseReturned(book: Book, { paidBy, recourseDate, returned
         `已从供应商结算户扣收的追索款退回 ${money(returned)}${penaltyZh}；追索现为 ${money(claim)}，尚欠 ${owed}。` +
         `A repayment of ${money(toDecimal(paidBy.collected))} to financing ${number} reached the bank on ${valueDate}, before the recourse claim of ${recourseDate}, and was processed later. ` +
         `Money counts from the day the bank received it, so it is the core enterprise's repayment on that day: ${money(returned)} of what recourse took from the supplier's settlement account is returned to it${penaltyEn}; ` +
-        `recourse now stands at ${money(claim)}, and ${owed} is still owed.`,
+        `recourse now stands at ${money(claim)}, and ${owed} is still owed.` +
+        (statementReissued
+          ? ` 已出具的结清证明作废（保留备查），将按上述金额重新出具新版本。The settlement statement already issued is superseded (it is kept for the record) and a new version with these figures is being issued.`
+          : ''),
       financingId: financing.id,
     },
     `financing:${financing.id}:recourse-returned:${paidBy.id}`,

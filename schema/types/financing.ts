@@ -117,7 +117,7 @@ export const FinancingRef = builder.prismaNode('Financing', {
       resolve: (f) => (f.collectionAccount?.closedAt ? null : payToAccountOf({ funderName: f.funder.legalName, virtualAccountNumber: f.collectionAccount?.virtualAccountNumber }, f.receivable.voucherPart?.voucher.collectionAccount)),
     }),
     history: t.relation('transitions', { description: 'Every change of state, oldest first: one per state it went through (about a dozen at most; a failed payout retried adds two).', query: { orderBy: { id: 'asc' } } }),
-    documents: t.relation('documents', { description: 'Its documents, oldest first, at most five: notice of assignment, acknowledgement, terms summary, disbursement advice, settlement statement.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+    documents: t.relation('documents', { description: 'Its documents, oldest first, one per kind (notice of assignment, acknowledgement, terms summary, disbursement advice, settlement statement), but for the settlement statement: issued again when recourse is returned after settlement, once per such return, each version listed after the one it supersedes, which keeps `supersededAt`; the current one has none.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     workflow: t.field({ type: WorkflowStatus, resolve: (f, _args, ctx) => describeFinancingWorkflow(ctx.temporal, f.id) }),
   }),
 });

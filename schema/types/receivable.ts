@@ -130,6 +130,12 @@ builder.prismaNode('Document', {
     sha256: t.exposeString('sha256'),
     sizeBytes: t.exposeInt('sizeBytes'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    version: t.exposeInt('version', { description: '1 when first issued. A settlement statement whose figures changed after it was issued (recourse returned to the supplier) is issued again as version 2, and so on.' }),
+    supersededAt: t.expose('supersededAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a later version replaced it: it no longer states the figures, and is kept for the record. Null for the current document of its kind.',
+    }),
     url: t.string({ description: 'Where to download it on this server: /documents/<its id>, with the same bearer token.', resolve: (document) => `${DOCUMENTS_PATH}${encodeGlobalId('Document', document.id)}` }),
   }),
 });

@@ -17,7 +17,7 @@ import { renderFinancingTerms } from './documents/financing-terms';
 import { formatMoney } from './documents/format-money';
 import { renderNoticeOfAssignment } from './documents/notice-of-assignment';
 import { renderSettlementStatement } from './documents/settlement-statement';
-import { storeDocumentOnce, type StoredDocument } from './documents/store-document';
+import { storeDocumentOnce, type StoredDocument, type SupersededDocument } from './documents/store-document';
 
 export interface FinancingActivityDependencies {
   prisma: PrismaClient;
@@ -206,7 +206,7 @@ function quotedFiguresOf(financing: LoadedFinancing): QuotedFigures {
   };
 }
 
-async function renderFinancingDocument(financing: LoadedFinancing, kind: FinancingDocumentKind): Promise<Uint8Array> {
+async function renderFinancingDocument(financing: LoadedFinancing, kind: FinancingDocumentKind, superseded: SupersededDocument | null): Promise<Uint8Array> {
   const data = documentData(financing);
   // The documents of the application and the approval state the quote, whenever they are drawn:
   // one drawn after the disbursement repriced the financing still says what was agreed then.
@@ -223,7 +223,8 @@ async function renderFinancingDocument(financing: LoadedFinancing, kind: Financi
     case 'DISBURSEMENT_ADVICE':
       return renderDisbursementAdvice(disbursementAdviceData(financing, data));
     case 'SETTLEMENT_STATEMENT':
-      return renderSettlementStatement(settlementData(financing, data));
+      // Only a settlement statement is ever superseded (recourse returned after it was issued).
+      return renderSettlementStatement({ ...settlementData(financing, data), ...(superseded ? { reissue: { version: superseded.version + 1, issuedAt: superseded.supersededAt } } : {}) });
   }
 }
 
@@ -330,11 +331,15 @@ export function createFinancingActivities({ prisma, logger }: FinancingActivityD
       return { status: financing.status, approvalDeadline: financing.approvalDeadline };
     },
 
-    /** Renders and stores a financing document once; a retry finds the stored copy. */
+    /**
+     * Renders and stores a financing document once; a retry finds the stored copy. A settlement
+     * statement superseded since it was issued is issued again, as the next version.
+     */
     async generateFinancingDocument(input: { financingId: string; kind: FinancingDocumentKind }): Promise<StoredDocument> {
-      return storeDocumentOnce(prisma, logger, { financingId: input.financingId }, input.kind, async () => {
+      return storeDocumentOnce(prisma, logger, { financingId: input.financingId }, input.kind, async (superseded) => {
         const financing = await loadFinancing(prisma, input.financingId);
-        return { bytes: await renderFinancingDocument(financing, input.kind), fileName: `${financing.financingNumber}-${DOCUMENT_FILE_SUFFIX[input.kind]}.pdf` };
+        const version = superseded ? `-v${superseded.version + 1}` : '';
+        return { bytes: await renderFinancingDocument(financing, input.kind, superseded), fileName: `${financing.financingNumber}-${DOCUMENT_FILE_SUFFIX[input.kind]}${version}.pdf` };
       });
     },
 

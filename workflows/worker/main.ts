@@ -15,6 +15,7 @@ import { startWebhookDispatch } from './webhook-dispatch';
 import { fetchBankStatements } from '../../use-cases/fetch-bank-statements';
 import { registerEscrowAccount } from '../../prisma/stores/escrow-account-store';
 import { renderReconciliationReportPdfs } from './render-reconciliation-report-pdfs';
+import { reissueSettlementStatements } from './reissue-settlement-statements';
 import { repeatEvery } from './repeat-every';
 import { startInboundPoller } from './inbound-poller';
 import { startWakeUpDelivery } from './wake-up-delivery';
@@ -74,12 +75,18 @@ const reportPdfs = repeatEvery(() => renderReconciliationReportPdfs({ prisma, lo
   immediately: true,
   failure: 'rendering reconciliation report PDFs failed; retrying at the next turn',
 });
+// So are the next versions of settlement statements superseded after settlement (recourse returned).
+const reissues = repeatEvery(() => reissueSettlementStatements({ prisma, logger }), config.BANK_POLL_INTERVAL_MS, logger, {
+  immediately: true,
+  failure: 'reissuing settlement statements failed; retrying at the next turn',
+});
 // The secrets kept sealed for copies of a request, erased once their 24 hours have passed.
 const seals = startSecretSealErasure(prisma, logger);
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, bankAdapter: config.BANK_ADAPTER }, 'worker started');
 // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks have finished.
 await worker.run();
 await seals.stop();
+await reissues.stop();
 await reportPdfs.stop();
 await statements.stop();
 await poller.stop();

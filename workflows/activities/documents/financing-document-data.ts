@@ -124,4 +124,6 @@ export interface SettlementStatementData extends FinancingDocumentData {
   recourseClaimed: string;
   /** Penalty charged and reversed because a repayment's value date showed it was not owed (none when absent). */
   penaltyReversed?: string;
+  /** A later version, issued when the figures changed after the first (recourse returned): which one, and when (none when absent). */
+  reissue?: { version: number; issuedAt: Date };
 }

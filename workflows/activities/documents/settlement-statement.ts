@@ -225,23 +225,41 @@ function resultSection(data: SettlementStatementData): DocumentSection {
   };
 }
 
+/**
+ * A later version says first what it replaces and why: the parties hold the earlier one, which
+ * stays on record, and must know which of the two now states who paid what.
+ */
+function reissueSection(data: SettlementStatementData, reissue: NonNullable<SettlementStatementData['reissue']>): DocumentSection {
+  const earlier = reissue.version - 1;
+  const at = formatShanghaiTime(reissue.issuedAt);
+  return {
+    kind: 'paragraph',
+    text:
+      `本证明为融资 ${data.financingNumber} 结清证明的第 ${reissue.version} 版，于 ${at} 起取代第 ${earlier} 版（第 ${earlier} 版作废，保留备查）：银行在追索扣款之前已收到的还款处理较晚，按到账日计算作为核心企业还款入账，追索款相应退还转让人。以下金额以本版为准。\n` +
+      `This is version ${reissue.version} of the settlement statement of financing ${data.financingNumber}. From ${at} (UTC+08:00) it replaces version ${earlier}, which is superseded and kept for the record: ` +
+      'a repayment the bank received before the recourse claim was processed after it, counts from the day the bank received it as the core enterprise\'s repayment, and what recourse took was returned to the assignor accordingly. The figures below are those that stand.',
+  };
+}
+
 /** The statement's content; exported so tests can check wording without parsing a PDF. */
 export function settlementStatementSpec(data: SettlementStatementData): DocumentSpec {
   checkSettlement(data);
-  const settledAt = formatShanghaiTime(data.settledAt);
+  const { reissue } = data;
+  const issuedAt = reissue?.issuedAt ?? data.settledAt;
   return {
     title: '结清证明',
-    subtitle: 'Settlement Statement',
+    subtitle: reissue ? `Settlement Statement（第 ${reissue.version} 版 version ${reissue.version}）` : 'Settlement Statement',
     reference: data.financingNumber,
-    issuedAt: data.settledAt,
+    issuedAt,
     sections: [
+      ...(reissue ? [reissueSection(data, reissue)] : []),
       ...financingSections(data, { invoiceTable: false }),
       disbursementSection(data),
       allocationsTable(data),
       resultSection(data),
       {
         kind: 'signatures',
-        parties: [{ role: '受让人（资金方）Funder', name: data.funder.legalName, signedAt: `${settledAt} 在线出具 issued online` }],
+        parties: [{ role: '受让人（资金方）Funder', name: data.funder.legalName, signedAt: `${formatShanghaiTime(issuedAt)} 在线出具 issued online` }],
       },
     ],
     footerNote: FINANCING_FOOTER_NOTE,

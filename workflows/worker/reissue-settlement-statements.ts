@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../../prisma/client';
+import { statementsAwaitingReissue } from '../activities/documents/store-document';
+import { createFinancingActivities } from '../activities/financing-activities';
+
+/**
+ * Issues the next version of every settlement statement superseded since it was issued (recourse
+ * returned to the supplier after settlement, docs/documents.md): the financing's workflow has
+ * ended by then, so the worker does it here (on its own loop), and the API process renders
+ * nothing. The parties were told in the transaction that superseded it. Returns how many were
+ * issued.
+ */
+export async function reissueSettlementStatements(ctx: { prisma: PrismaClient; logger: Logger }): Promise<number> {
+  const activities = createFinancingActivities(ctx);
+  let issued = 0;
+  for (const financingId of await statementsAwaitingReissue(ctx.prisma)) {
+    await activities.generateFinancingDocument({ financingId, kind: 'SETTLEMENT_STATEMENT' });
+    issued += 1;
+  }
+  if (issued > 0) ctx.logger.info({ issued }, 'settlement statements reissued');
+  return issued;
+}
