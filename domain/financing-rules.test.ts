@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WrongStateError } from './errors';
-import { assertBeforeDeadline, assertDecisionAllowed, deadlineOf, FINANCING_DECISIONS, FINANCING_STATUSES, type FinancingDecisionKind } from './financing-rules';
+import { assertBeforeDeadline, assertDecisionAllowed, comesBefore, deadlineOf, FINANCING_DECISIONS, FINANCING_STATUSES, type FinancingDecisionKind, type FinancingStatus } from './financing-rules';
 
 describe('financing decisions', () => {
   it('allows each decision only from its states, and names the state otherwise', () => {
@@ -31,6 +31,24 @@ describe('financing decisions', () => {
       ['EXPIRE', 'PENDING_CONFIRMATION', 'EXPIRED'],
       ['EXPIRE', 'FUNDING_PENDING', 'EXPIRED'],
     ]);
+  });
+
+  it('orders the states of a financing’s life: each decision’s state comes after the states it is taken from, never before', () => {
+    for (const rule of Object.values(FINANCING_DECISIONS)) {
+      for (const from of rule.from) expect([from, rule.to, comesBefore(from, rule.to), comesBefore(rule.to, from)]).toEqual([from, rule.to, true, false]);
+    }
+    // The money moves on from an approval; a withdrawal never gives way to the acknowledgement or approval it followed.
+    expect(comesBefore('APPROVED', 'SETTLED')).toBe(true);
+    expect(comesBefore('PENDING_ACKNOWLEDGEMENT', 'PENDING_CONFIRMATION')).toBe(true);
+    expect(comesBefore('WITHDRAWN', 'PENDING_APPROVAL')).toBe(false);
+    expect(comesBefore('WITHDRAWN', 'PENDING_CONFIRMATION')).toBe(false);
+    // Neither of two endings, nor of a payout's back and forth, comes before the other; nor a state before itself.
+    const unordered: Array<[FinancingStatus, FinancingStatus]> = [['REJECTED', 'WITHDRAWN'], ['REFUSED', 'EXPIRED'], ['DISBURSING', 'PAYOUT_FAILED'], ['DISBURSED', 'PAYOUT_FAILED'], ['APPROVED', 'APPROVED']];
+    for (const [a, b] of unordered) expect([a, b, comesBefore(a, b), comesBefore(b, a)]).toEqual([a, b, false, false]);
+    // Nothing comes after a financing that has ended or settled.
+    for (const ended of ['REJECTED', 'REFUSED', 'WITHDRAWN', 'EXPIRED', 'SETTLED'] as const) {
+      expect(FINANCING_STATUSES.filter((status) => comesBefore(ended, status))).toEqual([]);
+    }
   });
 
   it('governs each waiting state by its own deadline, refusing people at and after it but never the expiry', () => {

@@ -88,6 +88,33 @@ export function canMoveMoney(from: FinancingStatus, to: FinancingStatus): boolea
   return MONEY_TRANSITIONS[from]?.includes(to) ?? false;
 }
 
+/** Every state a financing can reach from `from`, by decisions and then by the money. */
+function statesAfter(from: FinancingStatus): Set<FinancingStatus> {
+  const reached = new Set<FinancingStatus>();
+  const next = (status: FinancingStatus): FinancingStatus[] => [
+    ...Object.values(FINANCING_DECISIONS)
+      .filter((rule) => rule.from.includes(status))
+      .map((rule) => rule.to),
+    ...(MONEY_TRANSITIONS[status] ?? []),
+  ];
+  const pending = next(from);
+  for (let status = pending.pop(); status !== undefined; status = pending.pop()) {
+    if (reached.has(status)) continue;
+    reached.add(status);
+    pending.push(...next(status));
+  }
+  return reached;
+}
+
+/**
+ * Whether `earlier` comes before `later` in a financing's life: `later` can follow it and not
+ * the other way round. A payout that fails and is retried goes back and forth between states,
+ * so neither of those comes before the other; nor does one ending before another.
+ */
+export function comesBefore(earlier: FinancingStatus, later: FinancingStatus): boolean {
+  return statesAfter(earlier).has(later) && !statesAfter(later).has(earlier);
+}
+
 /** Refuses a decision the financing's state does not allow, naming the state. */
 export function assertDecisionAllowed(status: FinancingStatus, kind: FinancingDecisionKind): FinancingStatus {
   const rule = FINANCING_DECISIONS[kind];

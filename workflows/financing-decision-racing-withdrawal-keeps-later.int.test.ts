@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { createFinancingParties, enrolledSupplierWithConfirmedReceivable, type FinancingParties } from '../test/support/financings';
 import { globalId, rowId } from '../test/support/global-ids';
 import { testLogger } from '../test/support/logger';
+import { recordWorkflowHistory } from '../test/support/workflow-histories';
 import { createTestWorker, type TestWorker } from '../test/support/worker';
 import { createActivities, type Activities } from './activities';
 import { financingStateQuery } from './contracts/financing';
@@ -132,6 +133,7 @@ describe('a decision and the supplier’s withdrawal of one financing at once', 
       .poll(() => outcome(financingId), { timeout: 30_000 })
       .toEqual({ run: 'WITHDRAWN', stored: 'WITHDRAWN', funder: ['FINANCING_WITHDRAWN'], core: ['ACKNOWLEDGEMENT_REQUESTED', 'FINANCING_WITHDRAWN'] });
     expect((await api.temporal.workflow.getHandle(workflowIds.financing(financingId)).result())?.status).toBe('WITHDRAWN');
+    await recordWorkflowHistory(api.temporal, workflowIds.financing(financingId), 'financing-withdrawn-racing-acknowledgement');
   });
 
   it('ends holding the withdrawal when the approval’s answer arrives after it', async () => {
@@ -157,5 +159,6 @@ describe('a decision and the supplier’s withdrawal of one financing at once', 
       funder: ['APPROVAL_REQUESTED', 'FINANCING_WITHDRAWN'],
       core: ['ACKNOWLEDGEMENT_REQUESTED', 'FINANCING_WITHDRAWN'],
     });
+    await recordWorkflowHistory(api.temporal, workflowIds.financing(financingId), 'financing-withdrawn-racing-approval');
   });
 });

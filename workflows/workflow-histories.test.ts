@@ -65,6 +65,12 @@ const SINCE_VALUE_DATING = [
   'financing-proceeds-used-by-recourse',
 ];
 
+/**
+ * A decision racing the supplier's withdrawal, the withdrawal's answer reaching the run first:
+ * the run keeps the withdrawal and announces it (the `later-decisions-kept` patch).
+ */
+const SINCE_LATER_DECISIONS_KEPT = ['financing-withdrawn-racing-acknowledgement', 'financing-withdrawn-racing-approval'];
+
 /** The payouts of a balance (withdrawals, fee sweeps and refunds to a payer), each in its own workflow. */
 const BALANCE_PAYOUT_PATHS = [
   'balance-payout-withdrawal-settled',
@@ -113,6 +119,7 @@ const REQUIRED = [
   'financing-attention-resumed',
   'receivable-attention-resumed',
   ...SINCE_VALUE_DATING,
+  ...SINCE_LATER_DECISIONS_KEPT,
   ...FINANCING_PATHS_KEPT.map((path) => `before-value-dated-servicing/${path}`),
   ...SINCE_REPRICING.map((path) => `before-value-dated-servicing/${path}`),
   ...FINANCING_PATHS_KEPT.map((path) => `before-disbursement-advice/${path}`),

@@ -1,4 +1,4 @@
-import { condition, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, workflowInfo } from '@temporalio/workflow';
 import type { FinancingOrigination, FinancingState, FinancingStatus, FinancingWorkflowInput, PayoutProgress } from '../../contracts/financing';
 import { canMoveMoney } from '../../../domain/financing-rules';
 import type { AttentionTarget } from '../attention';
@@ -17,6 +17,8 @@ export interface FinancingRun extends AttentionTarget {
   readonly origination: FinancingOrigination;
   /** The state as the last decision or step left it; the financingState Query answers it. */
   state: FinancingState;
+  /** Runs under LATER_DECISIONS_PATCH: a decision finishing after a later one keeps the later state (takeDecided). */
+  keepsLatestState: boolean;
   /** Raised by the repaymentReceived and fundingAvailable Signals; a phase waits for them to pass what it has seen. */
   repaymentSignals: number;
   fundingSignals: number;
@@ -40,6 +42,9 @@ export interface Rest {
   until: number;
 }
 
+/** See FinancingRun.keepsLatestState; a history from before replays the old path. */
+export const LATER_DECISIONS_PATCH = 'later-decisions-kept';
+
 /** The first state: OPEN assignment waits for the core enterprise, SILENT goes straight to the funder. */
 export function startFinancingRun(input: FinancingWorkflowInput, origination: FinancingOrigination): FinancingRun {
   const run: FinancingRun = {
@@ -49,6 +54,7 @@ export function startFinancingRun(input: FinancingWorkflowInput, origination: Fi
     input,
     origination,
     state: { status: origination.assignmentMode === 'OPEN' ? 'PENDING_ACKNOWLEDGEMENT' : 'PENDING_APPROVAL', approvalDeadline: origination.approvalDeadline },
+    keepsLatestState: patched(LATER_DECISIONS_PATCH),
     repaymentSignals: 0,
     fundingSignals: 0,
     payout: { waiting: false, retriedId: null, done: false, progress: input.resumeServicing?.payout ?? { step: 'DONE' } },

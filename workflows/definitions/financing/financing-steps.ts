@@ -5,6 +5,7 @@ import type { ApplyForFinancingArgs, FinancingDecision, FinancingDocumentKind, F
 import type { ActorRef } from '../../contracts/receivable';
 import { decisionKey } from '../../contracts/decision-key';
 import type { IsoDate } from '../../../domain/business-date';
+import { comesBefore } from '../../../domain/financing-rules';
 import { ATTENTION_RECORD, BANK_CALL, DATABASE_STEP, DOCUMENT, PERSON_WAITING } from '../activity-bounds';
 import { runStep } from '../attention';
 import type { FinancingRun } from './financing-run';
@@ -28,8 +29,19 @@ export function applyForFinancing(financingId: string, args: ApplyForFinancingAr
 
 /** A person's decision (an Update): applied under the decision's key (decision-key.ts), answered with the new state. */
 export async function decide(run: FinancingRun, decision: FinancingDecision, actor: ActorRef | null, action: string, updateId: string): Promise<FinancingState> {
-  run.state = await personWaiting.decideFinancing({ financingId: run.financingId, decision, actor, idempotencyKey: decisionKey(run.workflowId, action, updateId) });
-  return run.state;
+  const answer = await personWaiting.decideFinancing({ financingId: run.financingId, decision, actor, idempotencyKey: decisionKey(run.workflowId, action, updateId) });
+  takeDecided(run, answer);
+  return answer;
+}
+
+/**
+ * A decision's answer (a person's, or the expiry's) becomes the run's state, unless the run
+ * already holds a later one: two decisions the database applied one after the other (an
+ * acknowledgement or an approval, then the supplier's withdrawal) may finish here in either
+ * order, and the run must follow the database, never go back to the earlier state.
+ */
+function takeDecided(run: FinancingRun, answer: FinancingState): void {
+  if (!run.keepsLatestState || !comesBefore(answer.status, run.state.status)) run.state = answer;
 }
 
 /**
@@ -39,7 +51,7 @@ export async function decide(run: FinancingRun, decision: FinancingDecision, act
  */
 export async function expire(run: FinancingRun, key: string): Promise<void> {
   const decision = { financingId: run.financingId, decision: { kind: 'EXPIRE' } as const, actor: null, idempotencyKey: `${run.workflowId}:${key}`, at: new Date() };
-  run.state = await runStep(run, `decideFinancing:EXPIRE`, () => databaseStep.decideFinancing(decision));
+  takeDecided(run, await runStep(run, `decideFinancing:EXPIRE`, () => databaseStep.decideFinancing(decision)));
 }
 
 /** A person asks for a new payout attempt (an Update). */
