@@ -3,6 +3,7 @@ import { BANK_ADAPTERS } from '../bank/create-bank-adapter';
 import { cutOffMinutes, DEFAULT_CUT_OFF, isTimeZone, type CutOffSettings } from '../domain/accounting-day';
 import { CURRENCY_CODES, isCurrency } from '../domain/money';
 import { RATE_LIMIT_DEFAULTS, type RateLimitSettings } from './rate-limit';
+import { HEAVY_QUERY_DEFAULTS, type HeavyQuerySettings } from './heavy-queries';
 import type { FinancingSettings, ReceivableSettings } from '../workflows/contracts/settings';
 
 export type { FinancingSettings, ReceivableSettings };
@@ -84,6 +85,10 @@ const configSchema = z.object({
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(RATE_LIMIT_DEFAULTS.perKey),
   RATE_LIMIT_UNAUTHENTICATED_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(RATE_LIMIT_DEFAULTS.unauthenticatedPerAddress),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(RATE_LIMIT_DEFAULTS.windowSeconds),
+  // Large queries (pages) executed at once by each API process, the others waiting their turn in
+  // order, and the longest one waits before it is answered SERVICE_UNAVAILABLE (api/heavy-queries.ts).
+  API_HEAVY_QUERIES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(HEAVY_QUERY_DEFAULTS.atOnce),
+  API_HEAVY_QUERY_WAIT_SECONDS: z.coerce.number().int().min(1).max(60).default(HEAVY_QUERY_DEFAULTS.waitMs / 1000),
   // How long a core enterprise has to confirm a receivable, and when it is reminded.
   RECEIVABLE_CONFIRMATION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   RECEIVABLE_REMINDER_DAYS: z
@@ -268,6 +273,10 @@ export function financingSettings(config: Pick<Config, 'FINANCING_ACKNOWLEDGEMEN
 
 export function rateLimitSettings(config: Pick<Config, 'RATE_LIMIT_PER_KEY' | 'RATE_LIMIT_UNAUTHENTICATED_PER_ADDRESS' | 'RATE_LIMIT_WINDOW_SECONDS'>): RateLimitSettings {
   return { perKey: config.RATE_LIMIT_PER_KEY, unauthenticatedPerAddress: config.RATE_LIMIT_UNAUTHENTICATED_PER_ADDRESS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS };
+}
+
+export function heavyQuerySettings(config: Pick<Config, 'API_HEAVY_QUERIES_AT_ONCE' | 'API_HEAVY_QUERY_WAIT_SECONDS'>): HeavyQuerySettings {
+  return { atOnce: config.API_HEAVY_QUERIES_AT_ONCE, waitMs: config.API_HEAVY_QUERY_WAIT_SECONDS * 1000 };
 }
 
 export function cutOffSettings(config: Pick<Config, 'CUT_OFF_ZONE' | 'CUT_OFF_TIME'>): CutOffSettings {

@@ -2,7 +2,7 @@
 // the same server inside its single development process instead.
 import { createPrismaClient } from '../prisma/client';
 import { createTemporalClient } from '../workflows/client/temporal-client';
-import { cutOffSettings, graphqlTools, loadConfigOrExit, financingSettings, rateLimitSettings, receivableSettings, requireNodeEnvOrExit } from './config';
+import { cutOffSettings, graphqlTools, heavyQuerySettings, loadConfigOrExit, financingSettings, rateLimitSettings, receivableSettings, requireNodeEnvOrExit } from './config';
 import { createLogger } from './logger';
 import { startApiServer } from './server';
 
@@ -26,6 +26,7 @@ const api = await startApiServer(
     financingSettings: financingSettings(config),
     payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
     apiKeyLifetimeDays: config.API_KEY_LIFETIME_DAYS,
+    heavyQueries: heavyQuerySettings(config),
     reconciliationSettings: { escalateAfterDays: config.RECONCILIATION_ESCALATE_AFTER_DAYS, cutOff: cutOffSettings(config) },
   },
   { host: config.API_HOST, port: config.API_PORT, rateLimit: rateLimitSettings(config) },

@@ -14,6 +14,7 @@ import { reconciliationReportsRoute } from './reconciliation-reports-route';
 import { inputGuard } from './input-guard';
 import { isDependencyUnavailable, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from './dependency-unavailable';
 import { queryLimits } from './query-limits';
+import { HEAVY_QUERY_DEFAULTS, heavyQueriesInTurn, type HeavyQuerySettings } from './heavy-queries';
 import { requestIdFrom } from './request-id';
 import { DomainError, ValidationError } from '../domain/errors';
 import type { DevBank, GraphQLContext } from '../schema/context';
@@ -51,11 +52,8 @@ export interface YogaDependencies {
    * schema has no such mutations at all.
    */
   devBank?: DevBank | null;
-  /**
-   * Renders a reconciliation report as PDF, given by the process that composes the API (the
-   * renderer is the documents' code, which the API does not import). Without it the PDF is not
-   * served (404).
-   */
+  /** How many large queries execute at once and how long one waits its turn (api/heavy-queries.ts); the defaults when absent. */
+  heavyQueries?: HeavyQuerySettings;
   /** This process's delivery of outbox events to subscriptions; made here (listening on first use) when not given. */
   events?: EventHub;
 }
@@ -214,7 +212,7 @@ function eventIds(): Plugin {
 }
 
 export function createApi(deps: YogaDependencies): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, apiKeyLifetimeDays, reconciliationSettings, devBank = null } = deps;
+  const { prisma, temporal, taskQueue, logger, apiKeyPepper, graphiql, introspection, corsOrigins = [], receivableSettings, financingSettings, payoutAccountCoolingOffMs, apiKeyLifetimeDays, reconciliationSettings, devBank = null, heavyQueries = HEAVY_QUERY_DEFAULTS } = deps;
   // Rendered on the first visit, not per API instance: the page is about 9 MB of inline script.
   let page: ReturnType<typeof graphiqlPage> | undefined;
   const graphiqlPageOnce = () => (page ??= graphiqlPage(graphiqlOptions(typeof graphiql === 'object' ? graphiql : {})));
@@ -285,6 +283,8 @@ export function createApi(deps: YogaDependencies): YogaServerInstance<ServerCont
       eventIds(),
       ...(introspection ? [] : [refuseIntrospection()]),
       ...(graphiql === false ? [] : [graphiqlPolicy(() => graphiqlPageOnce().contentSecurityPolicy)]),
+      // Last: a query that waited its turn is not then stopped by another plugin holding it.
+      heavyQueriesInTurn(heavyQueries),
     ],
     context: async ({ request, viewer: gated }) => {
       const requestId = requestIdOf(request);

@@ -16,6 +16,8 @@ const PAGE_SIZE = 50;
 const WARM_UP_MS = 2000;
 const ROUND_MS = 4000;
 const ROUNDS = 3;
+/** Clients asking for the viewer while the pages are asked for. */
+const VIEWERS_BESIDE_PAGES = 4;
 
 const MONEY = 'amount currency';
 const COUNTERPARTY = 'partyId legalName creditCode';
@@ -59,6 +61,10 @@ export async function runApiBenchmarks(databaseUrl: string, log: (line: string) 
       for (const [name, operation] of Object.entries(contenders)) samples[name]!.push(...(await timedFor(ROUND_MS, API_CLIENTS, operation)));
       log(`pages, round ${round}/${ROUNDS}: ${Object.entries(samples).map(([name, values]) => `${name} p99 ${round2(percentile(values, 0.99))} ms (${values.length})`).join(', ')}`);
     }
+    // The viewer again, a few clients of it asking while the 32 clients ask for financings pages:
+    // what a light request waits while the API is busy with pages.
+    const [besidePages] = await Promise.all([timedFor(ROUND_MS, VIEWERS_BESIDE_PAGES, contenders.viewer!), timedFor(ROUND_MS, API_CLIENTS, contenders.financings!)]);
+    log(`the viewer beside financings pages: p99 ${round2(percentile(besidePages, 0.99))} ms, p50 ${round2(percentile(besidePages, 0.5))} ms (${besidePages.length})`);
     const p99 = (name: string) => percentile(samples[name]!, 0.99);
     const p50 = (name: string) => percentile(samples[name]!, 0.5);
     const page = (name: 'receivables' | 'financings', what: string): BenchResult => ({
@@ -69,7 +75,15 @@ export async function runApiBenchmarks(databaseUrl: string, log: (line: string) 
       ratio: round2(p99(name) / p99('viewer')),
       note: `page of ${PAGE_SIZE} (${what}), ${API_CLIENTS} clients over HTTP; p50 ${round2(p50(name))} ms (baseline p50 ${round2(p50('viewer'))} ms); baseline: { viewer { user { id } } } (target ratio <= 3)`,
     });
-    return [page('receivables', 'invoices, counterparties, figures, latest financing'), page('financings', 'receivable and its invoices, counterparties, figures, 5 ledger transactions')];
+    const beside: BenchResult = {
+      name: 'api.viewer_beside_pages.p99',
+      value: round2(percentile(besidePages, 0.99)),
+      unit: 'ms',
+      baseline: round2(p99('viewer')),
+      ratio: round2(percentile(besidePages, 0.99) / p99('viewer')),
+      note: `{ viewer { user { id } } } from ${VIEWERS_BESIDE_PAGES} clients while ${API_CLIENTS} others ask for financings pages; p50 ${round2(percentile(besidePages, 0.5))} ms; baseline: the viewer's p99 alone at ${API_CLIENTS} clients (no target: the lower the better)`,
+    };
+    return [page('receivables', 'invoices, counterparties, figures, latest financing'), page('financings', 'receivable and its invoices, counterparties, figures, 5 ledger transactions'), beside];
   } finally {
     await api?.stop();
     await prisma.$disconnect();

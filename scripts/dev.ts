@@ -2,7 +2,7 @@
 // Temporal are started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; the
 // worker and the API are the same modules the deployed processes run.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cutOffSettings, DEVELOPMENT_PEPPER, graphqlTools, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, rateLimitSettings, receivableSettings } from '../api/config';
+import { cutOffSettings, DEVELOPMENT_PEPPER, graphqlTools, loadBankSettingsOrExit, loadConfigOrExit, logLevelOrExit, financingSettings, heavyQuerySettings, rateLimitSettings, receivableSettings } from '../api/config';
 import { createLogger, maskUrl } from '../api/logger';
 import { startApiServer } from '../api/server';
 import { createPrismaClient } from '../prisma/client';
@@ -194,6 +194,7 @@ try {
       payoutAccountCoolingOffMs: config.PAYOUT_ACCOUNT_COOLING_OFF_HOURS * 3_600_000,
       apiKeyLifetimeDays: config.API_KEY_LIFETIME_DAYS,
       reconciliationSettings,
+      heavyQueries: heavyQuerySettings(config),
       // Development only, and only with the simulator: play the bank (send money in, script
       // payouts) from GraphiQL. These mutations exist in the schema only when this is set.
       devBank: bank.simulator && config.NODE_ENV !== 'production' ? { simulator: bank.simulator, processInbound: () => bookInboundCredits(inbound) } : null,

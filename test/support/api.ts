@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FinancingSettings, ReceivableSettings } from '../../api/config';
 import { inject } from 'vitest';
 import { startApiServer, type RunningApi } from '../../api/server';
+import type { HeavyQuerySettings } from '../../api/heavy-queries';
 import type { RateLimitSettings } from '../../api/rate-limit';
 import type { YogaDependencies } from '../../api/yoga';
 import type { PrismaClient } from '../../prisma/client';
@@ -46,17 +47,20 @@ export async function startTestApi(
     introspection = true,
     corsOrigins = [],
     rateLimit,
+    heavyQueries,
   }: { taskQueue?: string; temporalClient?: Client; receivableSettings?: ReceivableSettings; financingSettings?: FinancingSettings; devBank?: DevBank | null; graphiql?: YogaDependencies['graphiql']; logger?: YogaDependencies['logger'];
     introspection?: boolean;
     corsOrigins?: readonly string[];
     /** Small limits for the tests of the rate limits; the defaults are never met otherwise. */
     rateLimit?: RateLimitSettings;
+    /** Large queries' turns (api/heavy-queries.ts); the API's defaults otherwise. */
+    heavyQueries?: HeavyQuerySettings;
   } = {},
 ): Promise<TestApi> {
   const connection = temporalClient ? undefined : await Connection.connect({ address: inject('temporalAddress') });
   const temporal = temporalClient ?? new Client({ connection, namespace: 'default', dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH } });
   const api: RunningApi = await startApiServer(
-    { prisma, temporal, taskQueue, logger, apiKeyPepper: TEST_PEPPER, graphiql, introspection, corsOrigins, receivableSettings, financingSettings, devBank },
+    { prisma, temporal, taskQueue, logger, apiKeyPepper: TEST_PEPPER, graphiql, introspection, corsOrigins, receivableSettings, financingSettings, devBank, ...(heavyQueries ? { heavyQueries } : {}) },
     { host: '127.0.0.1', port: 0, rateLimit },
   );
   const testApi: TestApi = {
