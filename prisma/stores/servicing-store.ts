@@ -17,7 +17,7 @@ import {
   type PenaltyBasis,
   type ValueDatedRepayment,
 } from '../../domain/servicing-rules';
-import type { AllocationSource, Financing, Prisma, PrismaClient, ProgramTerms, RepaymentAllocation } from '../client';
+import { Prisma, type AllocationSource, type Financing, type PrismaClient, type ProgramTerms, type RepaymentAllocation } from '../client';
 import { platformAccountCode } from './chart-of-accounts';
 import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
@@ -515,6 +515,9 @@ interface Piece {
   receivedAt: Date;
 }
 
+/** When the bank received the issuer's payment a voucher share passes on (`t`, its distribution posting); a posting written before its metadata said so is dated then. */
+const VOUCHER_SHARE_RECEIVED_AT = Prisma.sql`COALESCE((t.metadata->>'receivedAt')::timestamptz, t.effective_at)`;
+
 /**
  * The pieces in the collection account that no allocation has taken yet, oldest value date
  * first (then as the ledger booked them), at most `limit`. An allocation not tied to one piece
@@ -553,7 +556,7 @@ async function pendingPieces(book: Book, limit: number): Promise<Piece[]> {
          AND NOT EXISTS (SELECT 1 FROM repayment_allocation a WHERE a.inbound_exception_id = x.id)
          AND t.sequence > ${spent}
       UNION ALL
-      SELECT 'VOUCHER_SHARE', t.id::text, e.amount::text, COALESCE((t.metadata->>'receivedAt')::timestamptz, t.effective_at), t.sequence
+      SELECT 'VOUCHER_SHARE', t.id::text, e.amount::text, ${VOUCHER_SHARE_RECEIVED_AT}, t.sequence
         FROM ledger_entry e
         JOIN ledger_transaction t ON t.id = e.transaction_id
        WHERE e.account_id = ${collection}::uuid
@@ -847,13 +850,43 @@ function recourseKept(row: RepaymentAllocation): Decimal {
 export async function recourseClaimedAfter(db: Tx | PrismaClient, financingId: string, receivedAt: Date): Promise<RepaymentAllocation | null> {
   const recourse = await db.repaymentAllocation.findUnique({ where: { idempotencyKey: recourseAllocationKey(financingId) } });
   if (!recourse || receivedAt.getTime() >= recourse.allocatedAt.getTime()) return null;
-  // Money of a day after the claim's already allocated may have paid penalty charged after the
-  // claim, which the claim's re-taking assumes is still unpaid: setting the claim aside then would
-  // give the supplier back too much and leave that penalty owed. Such money is left as it was
-  // before this rule (parked, or allocated as any late credit), for a person.
-  const later = await db.repaymentAllocation.count({ where: { financingId, id: { not: recourse.id }, valueDate: { gt: recourse.valueDate } } });
-  if (later > 0) return null;
+  // Money the bank received at or after the claim, already allocated, may have paid penalty
+  // charged after the claim, which the claim's re-taking assumes is still unpaid: setting the
+  // claim aside then would give the supplier back too much and leave that penalty owed. Such
+  // money is left as it was before this rule (parked, or allocated as any late credit), for a
+  // person. Money received before the claim does not count, whatever its value date: read
+  // before the claim, it was in the claim's view; read after it, it set the claim aside in turn.
+  if (await allocatedAfterClaim(db, recourse)) return null;
   return recourseKept(recourse).gt(0) ? recourse : null;
+}
+
+/**
+ * Whether the financing holds an allocation, other than its recourse claim, of money the bank
+ * received at or after the claim (its `allocatedAt`): the feed's credit or an applied exception
+ * by its receipt, a voucher share by the issuer's payment. Money with no bank line of its own is
+ * counted when it was allocated after the claim (the ledger's order), having no receipt to show.
+ */
+async function allocatedAfterClaim(db: Tx | PrismaClient, recourse: RepaymentAllocation): Promise<boolean> {
+  const shareKey = voucherShareKey(recourse.financingId, '');
+  const [{ found }] = await db.$queryRaw<[{ found: boolean }]>`
+    SELECT EXISTS (
+      SELECT 1
+        FROM repayment_allocation a
+        JOIN ledger_transaction p ON p.id = a.transaction_id
+        LEFT JOIN inbound_credit c ON c.id = a.inbound_credit_id
+        LEFT JOIN inbound_exception x ON x.id = a.inbound_exception_id
+        LEFT JOIN ledger_transaction t
+          ON t.id = CASE WHEN starts_with(a.idempotency_key, ${shareKey}) THEN substr(a.idempotency_key, ${shareKey.length + 1}::int)::uuid END
+       WHERE a.financing_id = ${recourse.financingId}::uuid
+         AND a.id <> ${recourse.id}::uuid
+         AND CASE
+               WHEN c.id IS NOT NULL THEN c.received_at >= ${recourse.allocatedAt}::timestamptz
+               WHEN x.id IS NOT NULL THEN x.received_at >= ${recourse.allocatedAt}::timestamptz
+               WHEN t.id IS NOT NULL THEN ${VOUCHER_SHARE_RECEIVED_AT} >= ${recourse.allocatedAt}::timestamptz
+               ELSE p.sequence > (SELECT sequence FROM ledger_transaction WHERE id = ${recourse.transactionId}::uuid)
+             END
+    ) AS found`;
+  return found;
 }
 
 /** The recourse claim `collection` comes before: only money of the core enterprise's the bank received (a repayment: the feed's credit, or a parked line an operator applied) sets one aside. */
@@ -961,13 +994,16 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   const returned = before.minus(claim);
   const key = `financing:${financing.id}:recourse-returned:${paidBy.id}`;
   const valueDate = isoDateOfColumn(paidBy.valueDate);
+  // The day the claim was made, which the money came before: a late step's claim counts from the
+  // recourse day (`recourseDate`), but the money may be of a day after it.
+  const claimedOn = businessDateOf(recourse.allocatedAt);
   const metadata = { financingId: financing.id, recourseAllocationId: recourse.id, allocationId: paidBy.id, valueDate };
   const entries = recourseReturnEntries(claimed, kept.allocated, currency, accounts);
   if (entries.length > 0) {
     await postTransaction(tx, {
       idempotencyKey: key,
       code: 'RECOURSE_RETURNED',
-      description: `追索退回 recourse returned ${financing.financingNumber}: repaid on ${valueDate}, before the claim of ${recourseDate}`,
+      description: `追索退回 recourse returned ${financing.financingNumber}: repaid on ${valueDate}, before the claim made on ${claimedOn}`,
       effectiveAt: book.now,
       inOpenDay: true,
       metadata,
@@ -1013,7 +1049,7 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   // what it now gets back: superseded in this transaction, so it is never shown as current after
   // the money changed; the worker issues the next version (docs/documents.md).
   const superseded = await tx.document.updateMany({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT', supersededAt: null }, data: { supersededAt: book.now } });
-  await tellRecourseReturned(book, { paidBy, recourseDate, returned, claim, statementReissued: superseded.count > 0 });
+  await tellRecourseReturned(book, { paidBy, claimedOn, returned, claim, statementReissued: superseded.count > 0 });
 }
 
 /**
@@ -1023,7 +1059,7 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
  */
 async function tellRecourseReturned(
   book: Book,
-  { paidBy, recourseDate, returned, claim, statementReissued }: { paidBy: RepaymentAllocation; recourseDate: IsoDate; returned: Decimal; claim: Decimal; statementReissued: boolean },
+  { paidBy, claimedOn, returned, claim, statementReissued }: { paidBy: RepaymentAllocation; claimedOn: IsoDate; returned: Decimal; claim: Decimal; statementReissued: boolean },
 ): Promise<void> {
   const { financing, terms } = book;
   const money = (value: Decimal) => `${fixed(book, value)} ${book.currency}`;
@@ -1041,9 +1077,9 @@ async function tellRecourseReturned(
       kind: 'RECOURSE_RETURNED',
       subject: `追索款已退回 ${number} / Recourse returned on ${number}`,
       body:
-        `融资 ${number} 的一笔还款 ${money(toDecimal(paidBy.collected))} 银行于 ${valueDate} 收到，早于 ${recourseDate} 的追索扣款，处理较晚。按到账日计算，该款作为核心企业还款入账：` +
+        `融资 ${number} 的一笔还款 ${money(toDecimal(paidBy.collected))} 银行于 ${valueDate} 收到，早于 ${claimedOn} 所作的追索扣款，处理较晚。按到账日计算，该款作为核心企业还款入账：` +
         `已从供应商结算户扣收的追索款退回 ${money(returned)}${penaltyZh}；追索现为 ${money(claim)}，尚欠 ${owed}。` +
-        `A repayment of ${money(toDecimal(paidBy.collected))} to financing ${number} reached the bank on ${valueDate}, before the recourse claim of ${recourseDate}, and was processed later. ` +
+        `A repayment of ${money(toDecimal(paidBy.collected))} to financing ${number} reached the bank on ${valueDate}, before the recourse claim made on ${claimedOn}, and was processed later. ` +
         `Money counts from the day the bank received it, so it is the core enterprise's repayment on that day: ${money(returned)} of what recourse took from the supplier's settlement account is returned to it${penaltyEn}; ` +
         `recourse now stands at ${money(claim)}, and ${owed} is still owed.` +
         (statementReissued
