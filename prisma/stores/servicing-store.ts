@@ -1026,7 +1026,8 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   }
   await tx.financing.update({
     where: { id: financing.id },
-    data: { ...repaidMoved(kept.allocated, 'PAID'), recourseClaimed: { decrement: returned.toFixed() }, updatedAt: book.now },
+    // The statement's figures change: one being drawn from the earlier ones is not stored (docs/documents.md).
+    data: { ...repaidMoved(kept.allocated, 'PAID'), recourseClaimed: { decrement: returned.toFixed() }, statementRevision: { increment: 1 }, updatedAt: book.now },
   });
   const row = await tx.repaymentAllocation.update({
     where: { id: recourse.id },
@@ -1047,9 +1048,11 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   await reverseChargesAfter(book, paidBy, valueDate, claimedThrough, penaltyAfterClaim);
   // A settlement statement issued when the claim settled the financing says the supplier paid
   // what it now gets back: superseded in this transaction, so it is never shown as current after
-  // the money changed; the worker issues the next version (docs/documents.md).
-  const superseded = await tx.document.updateMany({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT', supersededAt: null }, data: { supersededAt: book.now } });
-  await tellRecourseReturned(book, { paidBy, claimedOn, returned, claim, statementReissued: superseded.count > 0 });
+  // the money changed; the worker issues the next version (docs/documents.md). One superseded by
+  // an earlier return may have its next version still being drawn: that one is drawn again.
+  await tx.document.updateMany({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT', supersededAt: null }, data: { supersededAt: book.now } });
+  const issued = await tx.document.count({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT' } });
+  await tellRecourseReturned(book, { paidBy, claimedOn, returned, claim, statementReissued: issued > 0 });
 }
 
 /**
