@@ -143,7 +143,7 @@ describe('validateVoucherTransfer', () => {
     ...overrides,
   });
   const context = (overrides: { voucher?: Partial<VoucherTransferContext['voucher']>; part?: Partial<VoucherTransferContext['part']> } = {}): VoucherTransferContext => ({
-    voucher: { status: 'ACTIVE', currency: 'CNY', dueDate: '2027-02-20', ...overrides.voucher },
+    voucher: { status: 'ACTIVE', currency: 'CNY', dueDate: '2027-02-20', issuerCreditCode: CORE_CODE, ...overrides.voucher },
     part: { status: 'ACTIVE', holderCreditCode: T1_CODE, availableAmount: '10000000.00', ...overrides.part },
   });
 
@@ -172,6 +172,14 @@ describe('validateVoucherTransfer', () => {
   it('refuses a transfer to the holder itself', () => {
     const error = failure(() => validateVoucherTransfer(transfer({ recipientCreditCode: T1_CODE.toLowerCase() }), context(), NOW));
     expect(error.code).toBe('VOUCHER_TRANSFER_TO_SELF');
+  });
+
+  it('refuses a transfer to the voucher\'s issuer, from any tier: it would hold a claim on itself', () => {
+    for (const holderCreditCode of [T1_CODE, A_CODE]) {
+      const error = failure(() => validateVoucherTransfer(transfer({ recipientCreditCode: ` ${CORE_CODE.toLowerCase()} ` }), context({ part: { holderCreditCode } }), NOW));
+      expect(error.code).toBe('VOUCHER_TRANSFER_TO_ISSUER');
+      expect(pathsOf(error)).toEqual(['input.recipientCreditCode']);
+    }
   });
 
   it('refuses another currency than the voucher', () => {
@@ -380,7 +388,7 @@ describe('resolveRecipient', () => {
   });
 
   it('normalises a given name and refuses a blank, too long or unprintable one in the input check', () => {
-    const terms = { voucher: { currency: 'CNY' as const, dueDate: '2027-02-20' }, holderCreditCode: T1_CODE };
+    const terms = { voucher: { currency: 'CNY' as const, dueDate: '2027-02-20', issuerCreditCode: CORE_CODE }, holderCreditCode: T1_CODE };
     const input = (recipientName: string) => ({ recipientCreditCode: A_CODE, recipientName, amount: '100.00', currency: 'CNY', contractNumber: 'CG-1', invoices: [{ invoiceCode: '4403201130', invoiceNumber: '00000001', amount: '100.00', issueDate: '2026-11-01' }], idempotencyKey: 'k-1' });
     expect(validateVoucherTransferInput(input('  中山市  恒达电镀厂 '), terms, NOW).recipientName).toBe('中山市 恒达电镀厂');
     expect(pathsOf(failure(() => validateVoucherTransferInput(input('   '), terms, NOW)))).toEqual(['input.recipientName']);

@@ -254,7 +254,8 @@ export interface ValidVoucherTransfer {
 
 /** What a transfer is checked against: the voucher and the part it comes from, as read (under lock) by the caller. */
 export interface VoucherTransferContext {
-  voucher: { status: VoucherStatus; currency: Currency; dueDate: IsoDate };
+  /** `issuerCreditCode`: the core enterprise that owes the voucher, which no part may be transferred to. */
+  voucher: { status: VoucherStatus; currency: Currency; dueDate: IsoDate; issuerCreditCode: string };
   part: {
     status: VoucherPartStatus;
     /** The transferor: the part's holder. */
@@ -267,9 +268,11 @@ export interface VoucherTransferContext {
 /**
  * Checks a transfer before its amount is held, in three steps, each with its own error:
  *
- * 1. the input (ValidationError, every problem at once): a valid recipient that is not the
- *    transferor (VOUCHER_TRANSFER_TO_SELF), an amount positive within the currency's decimals, the
- *    voucher's currency (CURRENCY_MISMATCH), a contract number and one to RECEIVABLE_INVOICES_MAX
+ * 1. the input (ValidationError, every problem at once): a valid recipient that is neither the
+ *    transferor (VOUCHER_TRANSFER_TO_SELF) nor the voucher's issuer (VOUCHER_TRANSFER_TO_ISSUER:
+ *    it would hold a claim on itself, could finance it, and would be paid its own payment at
+ *    maturity), an amount positive within the currency's decimals, the voucher's currency
+ *    (CURRENCY_MISMATCH), a contract number and one to RECEIVABLE_INVOICES_MAX
  *    invoices under the registration's rules (issued by today, before the voucher's due date), and
  *    an invoice total of at least the amount (INVOICES_BELOW_TRANSFER_AMOUNT): a payment needs a
  *    debt at least as large behind it, as a registration's face amount is its invoices' total;
@@ -292,7 +295,7 @@ export function validateVoucherTransfer(input: VoucherTransferInput, context: Vo
  */
 export function validateVoucherTransferInput(
   input: VoucherTransferInput,
-  context: { voucher: Pick<VoucherTransferContext['voucher'], 'currency' | 'dueDate'>; holderCreditCode: string },
+  context: { voucher: Pick<VoucherTransferContext['voucher'], 'currency' | 'dueDate' | 'issuerCreditCode'>; holderCreditCode: string },
   now: Date,
 ): ValidVoucherTransfer {
   const issues: FieldIssue[] = [];
@@ -307,6 +310,9 @@ export function validateVoucherTransferInput(
   else if (recipient.code === normaliseCreditCode(context.holderCreditCode)) {
     issues.push({ path: at('recipientCreditCode'), message: 'a holder cannot transfer a voucher to itself' });
     code = 'VOUCHER_TRANSFER_TO_SELF';
+  } else if (recipient.code === normaliseCreditCode(voucher.issuerCreditCode)) {
+    issues.push({ path: at('recipientCreditCode'), message: "the voucher's issuer cannot hold its own voucher: transfer to another party" });
+    code = 'VOUCHER_TRANSFER_TO_ISSUER';
   }
 
   const currency = input.currency.trim().toUpperCase();

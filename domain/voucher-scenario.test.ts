@@ -64,7 +64,7 @@ function runTransfers(): Map<string, ScenarioPart> {
         invoices: [{ invoiceCode: '3100201130', invoiceNumber: `${from}${to}0001`, amount, issueDate: '2026-11-05' }],
         idempotencyKey: `${from}-${to}`,
       },
-      { voucher: { status: 'ACTIVE', currency: 'CNY', dueDate: DUE_DATE }, part: { status: 'ACTIVE', holderCreditCode: code(from), availableAmount: source.held.toFixed(2) } },
+      { voucher: { status: 'ACTIVE', currency: 'CNY', dueDate: DUE_DATE, issuerCreditCode: code('CE') }, part: { status: 'ACTIVE', holderCreditCode: code(from), availableAmount: source.held.toFixed(2) } },
       NOW,
     );
     source.held = source.held.minus(valid.amount);

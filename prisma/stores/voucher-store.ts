@@ -310,7 +310,10 @@ export async function issueVoucher(
 
 /** The part a caller holds, for a transfer from it: another party's part, or one not yet offered to it, is not found. */
 export async function findHeldPart(prisma: PrismaClient, actor: Actor, partId: string) {
-  const part = await prisma.voucherPart.findFirst({ where: { id: partId, ...heldPartsWhere(actor.partyId) }, include: { voucher: true, holder: { select: { creditCode: true } } } });
+  const part = await prisma.voucherPart.findFirst({
+    where: { id: partId, ...heldPartsWhere(actor.partyId) },
+    include: { voucher: { include: { issuer: { select: { creditCode: true } } } }, holder: { select: { creditCode: true } } },
+  });
   if (!part) throw new NotFoundError('VoucherPart', partId);
   return part;
 }
@@ -777,9 +780,9 @@ export async function findVisibleTransfer(prisma: PrismaClient, actor: Actor, tr
   return transfer;
 }
 
-/** The voucher's currency and due date, for checking a transfer's input. */
-export function voucherTerms(voucher: Voucher): { currency: Currency; dueDate: IsoDate } {
-  return { currency: voucher.currency as Currency, dueDate: isoDateOfColumn(voucher.dueDate) };
+/** The voucher's currency, due date and issuer, for checking a transfer's input. */
+export function voucherTerms(voucher: Voucher & { issuer: { creditCode: string } }): { currency: Currency; dueDate: IsoDate; issuerCreditCode: string } {
+  return { currency: voucher.currency as Currency, dueDate: isoDateOfColumn(voucher.dueDate), issuerCreditCode: voucher.issuer.creditCode };
 }
 
 /** The posted claim of a part in the memo book, now or as of a past instant: its holding. */
