@@ -269,6 +269,7 @@ describe('posting rules of the business events', () => {
       RECOURSE: ['supplier', 'collection'],
       PENALTY_ACCRUAL: ['penalty', 'accrual'],
       PENALTY_COLLECTED: ['accrual', 'penalty'],
+      PENALTY_RETURNED: ['funder', 'suspense'],
       CREDIT_LIMIT_GRANT: ['limitControl', 'creditLimit'],
       LIMIT_RELEASE: ['limitControl', 'creditLimit'],
       WRITE_OFF_GAIN: ['suspense', 'gain'],

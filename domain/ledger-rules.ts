@@ -347,6 +347,8 @@ export const POSTING_RULES = {
   PENALTY_ACCRUAL: { debit: 'penaltyReceivable', credit: 'accrualControl' },
   /** Collected penalty leaves the memo book: the claim is paid. */
   PENALTY_COLLECTED: { debit: 'accrualControl', credit: 'penaltyReceivable' },
+  /** Penalty the payer paid for days that turned out never owed (whole by the end of the grace days): the funder gives it back, held in suspense for a refund to the payer. */
+  PENALTY_RETURNED: { debit: 'funderFunding', credit: 'suspense' },
   /** A credit limit granted in the memo book; using it is a hold from CREDIT_LIMIT to LIMIT_CONTROL. */
   CREDIT_LIMIT_GRANT: { debit: 'limitControl', credit: 'creditLimit' },
   /** A used credit limit is given back when the financing is repaid (block → utilise → release). */

@@ -22,8 +22,8 @@ import { businessTimeAfter, createFinancingParties, disbursedAt, type FinancingP
 // the parties are told the financing is overdue, and the core enterprise pays the 1,250.00 of
 // penalty it is shown, on D+5. Read in time, the 300,000.00 settles the financing on D+4 with no
 // penalty and the 1,250.00 arrives after settlement, held for a refund to the payer. Read late, the
-// 300,000.00 shows the financing was whole at the end of D+3, the financing says it never became
-// overdue, yet the funder keeps the 1,250.00 as penalty for days that were never owed.
+// 300,000.00 shows the financing was whole at the end of D+3: no day was owed, so the funder gives
+// the 1,250.00 back and it is held for the payer, as when read in time (it used to keep it).
 
 const CORE = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: '货款 repayment' };
 
@@ -58,6 +58,9 @@ describe('a financing repaid within its grace days, one transfer reported late',
   async function outcome(f: { id: string; parties: FinancingParties }) {
     const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
     const funding = await findAccountByCode(db.prisma, partyAccountCode(f.parties.funder.partyId, 'FUNDER_FUNDING', 'CNY'));
+    const settlement = await findAccountByCode(db.prisma, partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', 'CNY'));
+    // Money in suspense for the payer to have back, on the account it paid into.
+    const held = await db.prisma.inboundException.findMany({ where: { virtualAccountNumber: await vanOf(collectionAccountCode(f.id, 'CNY')), status: { not: 'RESOLVED' } } });
     return {
       status: financing.status,
       overdueSince: financing.overdueSince,
@@ -65,6 +68,8 @@ describe('a financing repaid within its grace days, one transfer reported late',
       penaltyAccrued: financing.penaltyAccrued.toFixed(2),
       repaidPenalty: financing.repaidPenalty.toFixed(2),
       funderAccount: (await getBalance(db.prisma, funding!.id)).posted.toFixed(2),
+      supplierAccount: (await getBalance(db.prisma, settlement!.id)).posted.toFixed(2),
+      heldForPayer: held.map((row) => ({ amount: row.heldAmount?.toFixed(2), payerAccountNumber: row.payerAccountNumber })),
     };
   }
 
@@ -77,7 +82,8 @@ describe('a financing repaid within its grace days, one transfer reported late',
     await readInTime.pays('CORE-PENALTY-D5', '1250.00', 15);
     for (let day = 16; day <= 17; day += 1) await readInTime.step(day);
     const inTime = await outcome(readInTime);
-    expect(inTime).toEqual({ status: 'SETTLED', overdueSince: null, funderReceived: '800000.00', penaltyAccrued: '0.00', repaidPenalty: '0.00', funderAccount: '1001333.33' });
+    expect(inTime).toMatchObject({ status: 'SETTLED', overdueSince: null, funderReceived: '800000.00', penaltyAccrued: '0.00', repaidPenalty: '0.00', funderAccount: '1001333.33' });
+    expect(inTime.heldForPayer).toEqual([{ amount: '1250.00', payerAccountNumber: CORE.payerAccountNumber }]);
 
     // Read on D+6: the steps of D+4 and D+5 charge 1,250.00, which the core enterprise pays on D+5.
     const readLate = await paidInGraceInPart();

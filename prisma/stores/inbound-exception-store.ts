@@ -348,6 +348,8 @@ export async function recordOverpaidException(
     inboundCreditId: string | null;
     inboundExceptionId?: string | null;
     at: Date;
+    /** Why the payer is owed it, when not for paying beyond the receivable, and the reference that goes with it. */
+    cause?: { reference: string; detail: string };
   },
 ): Promise<InboundException> {
   const line = overpaid.inboundCreditId
@@ -360,9 +362,9 @@ export async function recordOverpaidException(
   const payer = line ? '' : ' It came without a payer bank line (an offline repayment or a recourse claim): it can be applied, not refunded.';
   return tx.inboundException.create({
     data: {
-      bankReference: `overpaid:${overpaid.allocationId}`,
+      bankReference: overpaid.cause?.reference ?? `overpaid:${overpaid.allocationId}`,
       reason: 'OVERPAID',
-      detail: `paid beyond the receivable's confirmed amount of financing ${overpaid.financingNumber}: the payer's, for a refund.${payer}`.slice(0, 500),
+      detail: `${overpaid.cause?.detail ?? `paid beyond the receivable's confirmed amount of financing ${overpaid.financingNumber}`}: the payer's, for a refund.${payer}`.slice(0, 500),
       virtualAccountNumber: line?.virtualAccountNumber ?? collection.virtualAccountNumber ?? collection.code.slice(0, 64),
       amount,
       currency: overpaid.currency,

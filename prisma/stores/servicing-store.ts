@@ -470,10 +470,79 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   // What it paid of the later days' penalty stays paid; only the rest may be found not owed.
   await reverseChargesAfter(book, row, collection.valueDate, owedThrough, unpaidAfter.minus(laterPenaltyPaid));
   if (recourse) await returnRecourse(book, recourse, row);
+  await returnPenaltyNeverOwed(book, row);
   const allocated = await tx.repaymentAllocation.findUniqueOrThrow({ where: { id: row.id } });
   book.done.allocations.push(allocated);
   if (isWhole(outstandingOf(book.financing)) && book.financing.status !== 'SETTLED') await settle(book);
   return allocated;
+}
+
+/**
+ * A financing whole at the end of its grace days by value date never owed a day of penalty, so
+ * penalty the payer already paid (shown it while a transfer of the grace days was still unread)
+ * is not the funder's either: paid and charged when read in time, it would have arrived after
+ * settlement and been held for the payer. Each repayment that paid some has it given back from
+ * the funder to suspense, held as an OVERPAID exception for a refund to the payer of that
+ * repayment, and counts it as over-paid instead of penalty; the days' charges are then reversed
+ * as when unpaid (reverseChargesAfter), and `shownBy`, the allocation that showed it, says so.
+ * A financing that was overdue keeps the rule that paid penalty stays paid.
+ */
+async function returnPenaltyNeverOwed(book: Book, shownBy: RepaymentAllocation): Promise<void> {
+  const { tx, currency, accounts } = book;
+  const financing = book.financing;
+  const dueDate = isoDateOfColumn(financing.dueDate);
+  if (toDecimal(financing.repaidPenalty).lte(0) || isOverdueByValueDate(basisOf(book), addDays(dueDate, book.terms.graceDays + 1))) return;
+  // A recourse claim's penalty was the supplier's money: returnRecourse gives it back.
+  const paid = await tx.repaymentAllocation.findMany({ where: { financingId: financing.id, source: 'REPAYMENT', penalty: { gt: 0 } }, orderBy: { valueDate: 'asc' } });
+  let returned = new Decimal(0);
+  for (const row of paid) {
+    const penalty = toDecimal(row.penalty);
+    const key = `financing:${financing.id}:penalty-returned:${row.id}`;
+    const metadata = { financingId: financing.id, allocationId: row.id, shownBy: shownBy.id, valueDate: isoDateOfColumn(shownBy.valueDate) };
+    await postTransaction(tx, {
+      idempotencyKey: key,
+      code: 'PENALTY_RETURNED',
+      description: `罚息退回 penalty returned ${financing.financingNumber}: whole by the end of the grace days, no penalty was owed`,
+      effectiveAt: book.now,
+      inOpenDay: true,
+      metadata,
+      entries: postingEntries('PENALTY_RETURNED', penalty, currency, { funderFunding: accounts.funderFunding, suspense: accounts.suspense }),
+    });
+    // The memo book: the penalty collected is owed again, for the charges to be reversed below.
+    await postTransaction(tx, {
+      idempotencyKey: `${key}:penalty`,
+      code: 'PENALTY_UNCOLLECTED',
+      effectiveAt: book.now,
+      inOpenDay: true,
+      metadata,
+      entries: postingEntries('PENALTY_ACCRUAL', penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+    });
+    await tx.repaymentAllocation.update({ where: { id: row.id }, data: { penalty: fixed(book, new Decimal(0)), overpaid: { increment: penalty.toFixed() } } });
+    await recordOverpaidException(tx, {
+      allocationId: row.id,
+      financingId: financing.id,
+      financingNumber: financing.financingNumber,
+      collectionAccountId: accounts.collection,
+      amount: penalty,
+      currency,
+      inboundCreditId: row.inboundCreditId,
+      inboundExceptionId: row.inboundExceptionId,
+      at: book.now,
+      cause: { reference: `penalty-returned:${row.id}`, detail: `paid as penalty of financing ${financing.financingNumber}, which was whole by the end of its grace days and owed none` },
+    });
+    returned = returned.plus(penalty);
+  }
+  await tx.financing.update({
+    where: { id: financing.id },
+    data: {
+      repaidPenalty: { decrement: returned.toFixed() },
+      penaltyOutstanding: { increment: returned.toFixed() },
+      overpaymentHeld: { increment: returned.toFixed() },
+      updatedAt: book.now,
+    },
+  });
+  await reread(book);
+  await reverseChargesAfter(book, shownBy, isoDateOfColumn(shownBy.valueDate), dueDate, returned);
 }
 
 /**
