@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionAccountCode, partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { receiveInboundCredit } from '../prisma/stores/inbound-store';
-import { findAccountByCode } from '../prisma/stores/ledger/accounts';
-import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { recordPayoutOutcome } from '../prisma/stores/payout-store';
-import { claimRecourse, serviceFinancing } from '../prisma/stores/servicing-store';
+import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { businessTimeAfter, createFinancingParties, disbursedAt } from '../test/support/financings';
+import { CORE_ENTERPRISE_PAYER, financedWithRecourseServicedToD29, lateRecourseStep, recourseOutcome, type FinancedWithRecourse } from '../test/support/late-recourse';
 
 // 800,000.00 financed, due on D, penalty 400.00 a day after 3 grace days, recourse after 30 days;
 // the supplier holds 900,000.00 of its own. The worker is down from D+30: the wake-up of D+30
@@ -23,8 +19,6 @@ import { businessTimeAfter, createFinancingParties, disbursedAt } from '../test/
 // enterprise's money pays): the funder must end with the same 812,400.00 and the supplier with
 // its 900,000.00, not with 400.00 of the core enterprise's penalty paid to it as surplus.
 
-const CORE = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: '货款 repayment' };
-
 describe('recourse claimed by a late step, and the core enterprise’s money of the day after the recourse day', () => {
   let db: TestDatabase;
 
@@ -35,45 +29,13 @@ describe('recourse claimed by a late step, and the core enterprise’s money of 
     await db?.drop();
   });
 
-  async function vanOf(code: string): Promise<string> {
-    return (await findAccountByCode(db.prisma, code))!.virtualAccountNumber!;
-  }
-
-  /** Day 0 is 50 days ago at 10:00, the receivable due on day 10 (D): D+30 is day 40. Paid out and settled at the bank; the supplier holds `own` of its own. */
-  async function disbursedWithRecourse(own = '900000.00') {
-    const parties = await createFinancingParties(db.prisma, { recourse: true, recourseAfterDays: 30 });
-    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -50, 10), { payoutAccount: true });
-    const payout = f.payout!;
-    const view = { payoutReference: payout.payoutReference, amount: payout.amount.toFixed(2), currency: 'CNY', bankReference: `BNK-${f.id}`, failureReason: null, failedAt: null, settledAt: f.at(0, 11), returnedAt: null, returnReason: null };
-    await recordPayoutOutcome(db.prisma, payout.id, { kind: 'BANK', view: { ...view, status: 'SETTLED' } }, f.at(0, 11));
-    const supplierCode = partyAccountCode(f.supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY');
-    await receiveInboundCredit(db.prisma, { bankReference: `SUPPLIER-OWN-${f.id}`, virtualAccountNumber: await vanOf(supplierCode), amount: own, currency: 'CNY', ...CORE, payerName: '深圳市华强精密电子有限公司', receivedAt: f.at(1, 10) });
-    // The wake-ups up to D+29, on time.
-    for (let day = 11; day <= 39; day += 1) await serviceFinancing(db.prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
-    return { ...f, supplierCode, collectionVan: await vanOf(collectionAccountCode(f.id, 'CNY')) };
-  }
+  const disbursedWithRecourse = (own?: string) => financedWithRecourseServicedToD29(db.prisma, own);
+  const lateStep = (f: FinancedWithRecourse) => lateRecourseStep(db.prisma, f);
+  const outcome = (f: FinancedWithRecourse) => recourseOutcome(db.prisma, f);
 
   /** The core enterprise's money (812,400.00 unless told), received by the bank at 15:00 on D+31. */
-  async function corePays(f: Awaited<ReturnType<typeof disbursedWithRecourse>>, amount = '812400.00') {
-    await receiveInboundCredit(db.prisma, { bankReference: `CORE-D31-${f.id}`, virtualAccountNumber: f.collectionVan, amount, currency: 'CNY', ...CORE, receivedAt: f.at(41, 15) });
-  }
-
-  /** The wake-up of D+30, run at 00:30 on D+32: the step, then recourse, as the workflow does. */
-  async function lateStep(f: Awaited<ReturnType<typeof disbursedWithRecourse>>) {
-    await serviceFinancing(db.prisma, f.id, f.date(42), `test:${f.id}:day-42`, f.at(42, 0, 30));
-    await claimRecourse(db.prisma, f.id, f.at(42, 0, 30));
-  }
-
-  async function outcome(f: Awaited<ReturnType<typeof disbursedWithRecourse>>) {
-    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
-    return {
-      status: financing.status,
-      funderReceived: financing.repaidPenalty.plus(financing.repaidInterest).plus(financing.repaidPrincipal).toFixed(2),
-      penaltyAccrued: financing.penaltyAccrued.toFixed(2),
-      recourseClaimed: financing.recourseClaimed.toFixed(2),
-      surplusReturned: financing.surplusReturned.toFixed(2),
-      supplierHolds: (await getBalance(db.prisma, (await findAccountByCode(db.prisma, f.supplierCode))!.id)).posted.toFixed(2),
-    };
+  async function corePays(f: FinancedWithRecourse, amount = '812400.00') {
+    await receiveInboundCredit(db.prisma, { bankReference: `CORE-D31-${f.id}`, virtualAccountNumber: f.collectionVan, amount, currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(41, 15) });
   }
 
   it('gives the funder the penalty of D+31 whether the feed read the money before or after the late claim', async () => {
