@@ -6,6 +6,7 @@ import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
 import { recordPayoutOutcome } from '../../prisma/stores/payout-store';
 import { claimRecourse } from '../../prisma/stores/servicing-store';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { withFinancingReads } from '../../test/support/financing-reads';
 import { businessTimeAfter, createFinancingParties, disbursedAt } from '../../test/support/financings';
 import { testLogger } from '../../test/support/logger';
 import { compactText, extractPdfText } from '../../test/support/pdf';
@@ -38,23 +39,13 @@ describe('a settlement statement reissued while recourse is returned again', () 
   /** The database as the worker sees it, but `whileDrawing` runs once the worker has read a financing's figures, before it goes on. */
   function drawingSlowly(whileDrawing: () => Promise<void>): PrismaClient {
     let pending: (() => Promise<void>) | null = whileDrawing;
-    const bind = <T extends object>(target: T, prop: string | symbol) => {
-      const value = Reflect.get(target, prop) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    };
-    const financing = new Proxy(db.prisma.financing, {
-      get(target, prop) {
-        if (prop !== 'findUniqueOrThrow') return bind(target, prop);
-        return async (args: Parameters<typeof target.findUniqueOrThrow>[0]) => {
-          const row = await target.findUniqueOrThrow(args);
-          const run = pending;
-          pending = null;
-          if (run) await run();
-          return row;
-        };
-      },
+    return withFinancingReads(db.prisma, async (args, read) => {
+      const row = await read(args);
+      const run = pending;
+      pending = null;
+      if (run) await run();
+      return row;
     });
-    return new Proxy(db.prisma, { get: (target, prop) => (prop === 'financing' ? financing : bind(target, prop)) });
   }
 
   it('does not leave current a version drawn before the claim was returned in full', async () => {

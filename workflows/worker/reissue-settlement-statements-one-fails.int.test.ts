@@ -5,6 +5,7 @@ import { receiveInboundCredit } from '../../prisma/stores/inbound-store';
 import { recordPayoutOutcome } from '../../prisma/stores/payout-store';
 import { claimRecourse } from '../../prisma/stores/servicing-store';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { withFinancingReads } from '../../test/support/financing-reads';
 import { businessTimeAfter, createFinancingParties, disbursedAt } from '../../test/support/financings';
 import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../../test/support/late-recourse';
 import { testLogger } from '../../test/support/logger';
@@ -42,22 +43,8 @@ describe('settlement statements reissued by the worker', () => {
   }
 
   /** The database as the worker sees it, except that `failing`'s financing cannot be read. */
-  function failingFor(failing: string): PrismaClient {
-    const bind = <T extends object>(target: T, prop: string | symbol) => {
-      const value = Reflect.get(target, prop) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    };
-    const financing = new Proxy(db.prisma.financing, {
-      get(target, prop) {
-        if (prop !== 'findUniqueOrThrow') return bind(target, prop);
-        return (args: Parameters<typeof target.findUniqueOrThrow>[0]) => {
-          if (args.where.id === failing) return Promise.reject(new Error('the financing could not be read'));
-          return target.findUniqueOrThrow(args);
-        };
-      },
-    });
-    return new Proxy(db.prisma, { get: (target, prop) => (prop === 'financing' ? financing : bind(target, prop)) });
-  }
+  const failingFor = (failing: string): PrismaClient =>
+    withFinancingReads(db.prisma, (args, read) => (args.where.id === failing ? Promise.reject(new Error('the financing could not be read')) : read(args)));
 
   it('issues the others when one cannot be drawn, and that one on a later turn', async () => {
     const first = await settledWithStatement();
