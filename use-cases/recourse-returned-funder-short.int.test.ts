@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePlatformAccounts, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
+import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
+import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
+import { receiveInboundCredit } from '../prisma/stores/inbound-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { getBalance } from '../prisma/stores/ledger/balances';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { trialBalance } from '../prisma/stores/ledger/trial-balance';
+import { enrollSupplier } from '../prisma/stores/program-store';
+import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { TEST_FINANCING_WINDOWS } from '../test/support/financings';
+import { CORE_ENTERPRISE_PAYER, financedWithRecourseServicedToD29, lateRecourseStep, virtualAccountNumberOf, type FinancedWithRecourse } from '../test/support/late-recourse';
+import { createActor } from '../test/support/parties';
+import { actorOf, registrationInput } from '../test/support/receivables';
+
+// Financing A: 800,000.00 financed, due on D, penalty 400.00 a day after 3 grace days, recourse
+// after 30 days; the funder's account holds 201,333.33 after the advance, the supplier
+// 900,000.00 of its own. The core enterprise pays the 800,000.00 on D+1, inside the grace days,
+// but the bank feed reports it only after the recourse step of D+30 (run on D+32) took
+// 812,000.00 (800,000.00 and 30 days of penalty) from the supplier and settled A: the funder's
+// account holds 1,013,333.33. On D+35 the funder approves financing B, 1,010,000.00 due ten days
+// later, whose advance of 1,008,316.67 (1,683.33 of interest up front) its account holds for the
+// disbursement: 5,016.66 is left available.
+//
+// Then the D+1 transfer is read. Money counts from its value date: A was whole inside its grace
+// days, no penalty was ever owed, and the whole claim goes back to the supplier. The funder gets
+// the core enterprise's 800,000.00 and gives back 812,000.00 (docs/ledger.md, "Recourse
+// returned"): 12,000.00 more than it got, of which its account can cover only the 5,016.66 not
+// held for B. That much goes back at once; the other 6,983.34 is owed by the funder, never taken
+// from anyone else's money nor from the platform's, and goes back as soon as the funder's account
+// is next credited.
+
+describe('recourse returned when the funder has spent the money the claim paid it', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const balanceOf = async (code: string) => getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id);
+
+  /** Financing B of A's funder, 1,010,000.00 against a receivable of 1,300,000.00 due on D+45: approved on D+35 and its advance held. */
+  async function approvedAndHeld(f: FinancedWithRecourse): Promise<string> {
+    const { parties } = f;
+    const now = f.at(45, 10);
+    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '东莞市粤辉五金制品有限公司' });
+    await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
+    await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
+    const supplierActor = await actorOf(db.prisma, supplier);
+    const input = registrationInput(parties.core.creditCode, { faceAmount: '1300000.00', dueDate: f.date(55) }, now);
+    const { receivable } = await registerReceivable(
+      db.prisma,
+      supplierActor,
+      { ...input, invoices: [{ ...input.invoices[0], amount: '800000.00' }, { ...input.invoices[1], amount: '500000.00' }] },
+      { now, confirmationWindowMs: 7 * 86_400_000 },
+    );
+    const as = (actor: { userId: string; partyId: string }) => ({ userId: actor.userId, partyId: actor.partyId });
+    await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, as(parties.core), `test:${receivable.id}:confirm`, now);
+    const { financing } = await applyForFinancing(db.prisma, supplierActor, { receivableId: receivable.id, programId: parties.programId, amount: '1010000.00', idempotencyKey: `apply-${receivable.id}` }, TEST_FINANCING_WINDOWS, now);
+    await decideFinancing(db.prisma, financing.id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(now.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `ack-${financing.id}`, now);
+    await decideFinancing(db.prisma, financing.id, { kind: 'APPROVE' }, as(parties.funder), `approve-${financing.id}`, now);
+    await decideFinancing(db.prisma, financing.id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `confirm-${financing.id}`, now);
+    expect(await reserveFunding(db.prisma, financing.id, TEST_FINANCING_WINDOWS.fundingWindowMs, now)).toEqual({ reserved: true });
+    return financing.id;
+  }
+
+  it('gives the supplier back what the funder can cover at once and the rest as soon as the funder is next credited, never from anyone else', async () => {
+    await ensurePlatformAccounts(db.prisma);
+    const f = await financedWithRecourseServicedToD29(db.prisma, '900000.00', { programLimit: '5000000.00', supplierLimit: '5000000.00' });
+    const fundingCode = partyAccountCode(f.parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
+    const suspenseCode = platformAccountCode('SUSPENSE', 'CNY');
+    const feeIncomeCode = platformAccountCode('FEE_INCOME', 'CNY');
+    await lateRecourseStep(db.prisma, f);
+    expect(await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).toMatchObject({ status: 'SETTLED' });
+    expect((await balanceOf(fundingCode)).posted.toFixed(2)).toBe('1013333.33');
+    const b = await approvedAndHeld(f);
+    expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('5016.66');
+    const suspenseBefore = (await balanceOf(suspenseCode)).posted.toFixed(2);
+    const feeIncomeBefore = (await balanceOf(feeIncomeCode)).posted.toFixed(2);
+
+    // The core enterprise's 800,000.00 of D+1, read now.
+    const read = await receiveInboundCredit(db.prisma, { bankReference: `CORE-D1-${f.id}`, virtualAccountNumber: f.collectionVan, amount: '800000.00', currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(11, 15) });
+
+    // Allocated at once on its value date, into A's collection account (not parked).
+    expect(read.exception).toBeNull();
+    expect(read.financingId).toBe(f.id);
+    const a = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
+    expect({
+      status: a.status,
+      funderReceived: a.repaidPenalty.plus(a.repaidInterest).plus(a.repaidPrincipal).toFixed(2),
+      penaltyAccrued: a.penaltyAccrued.toFixed(2),
+      recourseClaimed: a.recourseClaimed.toFixed(2),
+      recourseReturnOwed: a.recourseReturnOwed.toFixed(2),
+    }).toEqual({ status: 'SETTLED', funderReceived: '800000.00', penaltyAccrued: '0.00', recourseClaimed: '0.00', recourseReturnOwed: '6983.34' });
+    // The supplier has back what the funder could cover; B's hold is whole; nobody else paid for the funder.
+    expect((await balanceOf(f.supplierCode)).posted.toFixed(2)).toBe('893016.66');
+    const funding = await balanceOf(fundingCode);
+    expect({ posted: funding.posted.toFixed(2), available: funding.available.toFixed(2) }).toEqual({ posted: '1008316.67', available: '0.00' });
+    expect((await balanceOf(suspenseCode)).posted.toFixed(2)).toBe(suspenseBefore);
+    expect((await balanceOf(feeIncomeCode)).posted.toFixed(2)).toBe(feeIncomeBefore);
+    // Operators see what is owed, and the supplier and the funder are told the return is pending.
+    const owedNotice = await db.prisma.notification.findFirstOrThrow({ where: { partyId: f.parties.admin.partyId, kind: 'RECOURSE_RETURN_OWED', financingId: f.id } });
+    expect(owedNotice.body).toContain('6983.34 CNY');
+    expect(owedNotice.body).toContain(a.financingNumber);
+    const told = await db.prisma.notification.findFirstOrThrow({ where: { partyId: f.supplier.partyId, kind: 'RECOURSE_RETURNED', financingId: f.id } });
+    expect(told.body).toContain('6983.34 CNY');
+
+    // B is disbursed from its hold as if nothing happened.
+    expect(await disburse(db.prisma, b, f.at(45, 11))).toBeNull();
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: b } })).status).toBe('PAYOUT_FAILED');
+
+    // The funder tops up 10,000.00: the 6,983.34 goes back to the supplier in the top-up's transaction, once.
+    const topUp = { bankReference: `FUNDER-TOPUP-${f.id}`, virtualAccountNumber: await virtualAccountNumberOf(db.prisma, fundingCode), amount: '10000.00', currency: 'CNY', payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222020200990099887', remittanceInformation: 'top-up', receivedAt: new Date() };
+    await receiveInboundCredit(db.prisma, topUp);
+    await receiveInboundCredit(db.prisma, topUp);
+    expect((await balanceOf(f.supplierCode)).posted.toFixed(2)).toBe('900000.00');
+    expect((await balanceOf(fundingCode)).posted.toFixed(2)).toBe('3016.66');
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).recourseReturnOwed.toFixed(2)).toBe('0.00');
+    const done = await db.prisma.notification.findFirstOrThrow({ where: { partyId: f.supplier.partyId, kind: 'RECOURSE_RETURN_COMPLETED', financingId: f.id } });
+    expect(done.body).toContain('6983.34 CNY');
+    expect((await balanceOf(suspenseCode)).posted.toFixed(2)).toBe(suspenseBefore);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+    expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
+  });
+});
