@@ -14,6 +14,7 @@ import {
   postingEntries,
   POSTING_RULES,
   recourseReturnEntries,
+  recourseReturnShortfall,
   reversalEntries,
   signedAmount,
   splitSurplus,
@@ -398,6 +399,36 @@ describe('posting rules of the business events', () => {
     // The claim never grows.
     expect(() => recourseReturnEntries(kept, claimed, 'CNY', three)).toThrow(ValidationError);
     expect(() => recourseReturnEntries(claimed, { ...none, principal: d('-0.01') }, 'CNY', three)).toThrow(ValidationError);
+  });
+
+  it('the part of a recourse return the funder\'s funding account cannot cover is owed, neither debited nor credited', () => {
+    const claimed = { penalty: d('12000.00'), fees: d('0'), interest: d('0'), principal: d('800000.00') };
+    const none = { penalty: d('0'), fees: d('0'), interest: d('0'), principal: d('0') };
+    const three = { funderFunding: 'funder', feeIncome: 'fees', supplierSettlement: 'supplier' };
+    // 5,016.66 available of the 812,000.00 to give back: 806,983.34 owed; exactly enough, or one cent more: nothing owed.
+    expect(recourseReturnShortfall(claimed, none, d('5016.66')).toFixed(2)).toBe('806983.34');
+    expect(recourseReturnShortfall(claimed, none, d('812000.00')).toFixed(2)).toBe('0.00');
+    expect(recourseReturnShortfall(claimed, none, d('812000.01')).toFixed(2)).toBe('0.00');
+    // Holds beyond the balance (a negative available) owe no more than the return.
+    expect(recourseReturnShortfall(claimed, none, d('-100.00')).toFixed(2)).toBe('812000.00');
+    expect(recourseReturnEntries(claimed, none, 'CNY', three, d('6983.34'))).toEqual([
+      { accountId: 'funder', direction: 'DEBIT', amount: '805016.66', currency: 'CNY' },
+      { accountId: 'supplier', direction: 'CREDIT', amount: '805016.66', currency: 'CNY' },
+    ]);
+    // All of it owed: nothing moves now.
+    expect(recourseReturnEntries(claimed, none, 'CNY', three, d('812000.00'))).toEqual([]);
+    // Fees the claim no longer pays are the platform's to give back, never owed by the funder.
+    const withFees = { ...claimed, fees: d('800.00') };
+    expect(recourseReturnShortfall(withFees, none, d('0')).toFixed(2)).toBe('812000.00');
+    expect(recourseReturnEntries(withFees, none, 'CNY', three, d('812000.00'))).toEqual([
+      { accountId: 'fees', direction: 'DEBIT', amount: '800.00', currency: 'CNY' },
+      { accountId: 'supplier', direction: 'CREDIT', amount: '800.00', currency: 'CNY' },
+    ]);
+    // Less penalty kept and more fees: the funder gives back 1,000.00 and fee income takes it; owing it would leave the fees unpaid.
+    const shifted = { penalty: d('11000.00'), fees: d('1000.00'), interest: d('0'), principal: d('800000.00') };
+    expect(recourseReturnShortfall(claimed, shifted, d('0')).toFixed(2)).toBe('0.00');
+    expect(() => recourseReturnEntries(claimed, none, 'CNY', three, d('812000.01'))).toThrow(ValidationError);
+    expect(() => recourseReturnEntries(claimed, none, 'CNY', three, d('-0.01'))).toThrow(ValidationError);
   });
 
   it('waterfall allocations always add up to the collection exactly', () => {

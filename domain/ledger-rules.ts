@@ -486,6 +486,11 @@ export function splitSurplus(allocation: WaterfallAllocation, confirmedAmount: D
   return { ...allocation, surplus: toSupplier, overpaid: allocation.overpaid.plus(allocation.surplus.minus(toSupplier)) };
 }
 
+/** What a repayment or claim paid the funder's funding account: penalty, interest and principal (fees are the platform's). */
+export function paidToFunder(paid: Record<WaterfallBucket, Decimal>): Decimal {
+  return paid.penalty.plus(paid.interest).plus(paid.principal);
+}
+
 /**
  * The waterfall as one transaction: DR the collection account for everything collected;
  * CR fee income (fees), the funder's funding account (penalty, interest, principal), the
@@ -497,7 +502,7 @@ export function waterfallEntries(
   currency: Currency,
   accounts: { collection: string; feeIncome: string; funderFunding: string; supplierSettlement: string; suspense?: string },
 ): LedgerEntryInput[] {
-  const toFunder = allocation.allocated.penalty.plus(allocation.allocated.interest).plus(allocation.allocated.principal);
+  const toFunder = paidToFunder(allocation.allocated);
   const total = allocation.allocated.fees.plus(toFunder).plus(allocation.surplus).plus(allocation.overpaid);
   requirePositive(total, 'collected');
   const legs = [leg(accounts.collection, 'DEBIT', total, currency)];
@@ -518,32 +523,52 @@ export function waterfallEntries(
  * supplier's settlement account is credited the difference; the funder's funding account
  * (penalty, interest, principal) and fee income (fees) give back what they were paid beyond what
  * the claim still pays. A bucket the smaller claim pays more of (less penalty owed leaves more
- * for principal) is a credit to its account instead. Empty when nothing changes.
+ * for principal) is a credit to its account instead. `owedByFunder` (recourseReturnShortfall) is
+ * the part the funder's account cannot give back now: neither debited nor credited to the
+ * supplier, it goes back later. Empty when nothing changes.
  */
 export function recourseReturnEntries(
   claimed: Record<WaterfallBucket, Decimal>,
   kept: Record<WaterfallBucket, Decimal>,
   currency: Currency,
   accounts: { funderFunding: string; feeIncome: string; supplierSettlement: string },
+  owedByFunder: Decimal = new Decimal(0),
 ): LedgerEntryInput[] {
   for (const bucket of WATERFALL_BUCKETS) {
     requireNotNegative(claimed[bucket], `claimed.${bucket}`);
     requireNotNegative(kept[bucket], `kept.${bucket}`);
   }
-  const toFunder = (paid: Record<WaterfallBucket, Decimal>) => paid.penalty.plus(paid.interest).plus(paid.principal);
-  const fromFunder = toFunder(claimed).minus(toFunder(kept));
+  const fromFunder = paidToFunder(claimed).minus(paidToFunder(kept));
   const fromFees = claimed.fees.minus(kept.fees);
   const returned = fromFunder.plus(fromFees);
   requireNotNegative(returned, 'returned');
+  requireNotNegative(owedByFunder, 'owedByFunder');
+  // Owing more than the funder gives back, or than the supplier gets, would unbalance the legs.
+  if (owedByFunder.gt(Decimal.min(Decimal.max(fromFunder, 0), returned))) {
+    throw ValidationError.field(['owedByFunder'], 'the funder can owe at most what it gives back', 'VALIDATION_FAILED');
+  }
   const legs: LedgerEntryInput[] = [];
   const give = (accountId: string, amount: Decimal) => {
     if (amount.gt(0)) legs.push(leg(accountId, 'DEBIT', amount, currency));
     if (amount.lt(0)) legs.push(leg(accountId, 'CREDIT', amount.negated(), currency));
   };
-  give(accounts.funderFunding, fromFunder);
+  give(accounts.funderFunding, fromFunder.minus(owedByFunder));
   give(accounts.feeIncome, fromFees);
-  if (returned.gt(0)) legs.push(leg(accounts.supplierSettlement, 'CREDIT', returned, currency));
+  if (returned.gt(owedByFunder)) legs.push(leg(accounts.supplierSettlement, 'CREDIT', returned.minus(owedByFunder), currency));
   return legs;
+}
+
+/**
+ * Of a recourse return (`claimed` and `kept` as for recourseReturnEntries), what the funder's
+ * funding account cannot give back now, with `available` left in it (holds counted): the money
+ * the claim paid it may be spent or held for another financing by the time the core
+ * enterprise's earlier money is read. Zero when the account covers it.
+ */
+export function recourseReturnShortfall(claimed: Record<WaterfallBucket, Decimal>, kept: Record<WaterfallBucket, Decimal>, available: Decimal): Decimal {
+  const fromFunder = paidToFunder(claimed).minus(paidToFunder(kept));
+  const returned = fromFunder.plus(claimed.fees.minus(kept.fees));
+  const due = Decimal.min(fromFunder, returned);
+  return Decimal.max(due.minus(Decimal.max(available, 0)), 0);
 }
 
 /** A reversal (红字冲正) mirrors the original: every debit becomes a credit of the same amount. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePlatformAccounts, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
+import { collectionAccountCode, ensurePlatformAccounts, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
 import { receiveInboundCredit } from '../prisma/stores/inbound-store';
@@ -9,6 +9,7 @@ import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { enrollSupplier } from '../prisma/stores/program-store';
 import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
+import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { TEST_FINANCING_WINDOWS } from '../test/support/financings';
 import { CORE_ENTERPRISE_PAYER, financedWithRecourseServicedToD29, lateRecourseStep, virtualAccountNumberOf, type FinancedWithRecourse } from '../test/support/late-recourse';
@@ -30,7 +31,7 @@ import { actorOf, registrationInput } from '../test/support/receivables';
 // returned"): 12,000.00 more than it got, of which its account can cover only the 5,016.66 not
 // held for B. That much goes back at once; the other 6,983.34 is owed by the funder, never taken
 // from anyone else's money nor from the platform's, and goes back as soon as the funder's account
-// is next credited.
+// is next credited: 5,000.00 of it from a top-up, the last 1,983.34 from B's repayment.
 
 describe('recourse returned when the funder has spent the money the claim paid it', () => {
   let db: TestDatabase;
@@ -56,7 +57,7 @@ describe('recourse returned when the funder has spent the money the claim paid i
     const { receivable } = await registerReceivable(
       db.prisma,
       supplierActor,
-      { ...input, invoices: [{ ...input.invoices[0], amount: '800000.00' }, { ...input.invoices[1], amount: '500000.00' }] },
+      { ...input, invoices: [{ ...input.invoices[0]!, amount: '800000.00' }, { ...input.invoices[1]!, amount: '500000.00' }] },
       { now, confirmationWindowMs: 7 * 86_400_000 },
     );
     const as = (actor: { userId: string; partyId: string }) => ({ userId: actor.userId, partyId: actor.partyId });
@@ -69,7 +70,7 @@ describe('recourse returned when the funder has spent the money the claim paid i
     return financing.id;
   }
 
-  it('gives the supplier back what the funder can cover at once and the rest as soon as the funder is next credited, never from anyone else', async () => {
+  it('gives the supplier back what the funder can cover at once and the rest from the funder\'s next credits, never from anyone else', async () => {
     await ensurePlatformAccounts(db.prisma);
     const f = await financedWithRecourseServicedToD29(db.prisma, '900000.00', { programLimit: '5000000.00', supplierLimit: '5000000.00' });
     const fundingCode = partyAccountCode(f.parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
@@ -114,15 +115,25 @@ describe('recourse returned when the funder has spent the money the claim paid i
     expect(await disburse(db.prisma, b, f.at(45, 11))).toBeNull();
     expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: b } })).status).toBe('PAYOUT_FAILED');
 
-    // The funder tops up 10,000.00: the 6,983.34 goes back to the supplier in the top-up's transaction, once.
-    const topUp = { bankReference: `FUNDER-TOPUP-${f.id}`, virtualAccountNumber: await virtualAccountNumberOf(db.prisma, fundingCode), amount: '10000.00', currency: 'CNY', payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222020200990099887', remittanceInformation: 'top-up', receivedAt: new Date() };
+    // The funder tops up 5,000.00: it all goes back to the supplier in the top-up's transaction, once.
+    const topUp = { bankReference: `FUNDER-TOPUP-${f.id}`, virtualAccountNumber: await virtualAccountNumberOf(db.prisma, fundingCode), amount: '5000.00', currency: 'CNY', payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222020200990099887', remittanceInformation: 'top-up', receivedAt: new Date() };
     await receiveInboundCredit(db.prisma, topUp);
     await receiveInboundCredit(db.prisma, topUp);
+    expect((await balanceOf(f.supplierCode)).posted.toFixed(2)).toBe('898016.66');
+    expect((await balanceOf(fundingCode)).posted.toFixed(2)).toBe('0.00');
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).recourseReturnOwed.toFixed(2)).toBe('1983.34');
+    const inPart = await db.prisma.notification.findMany({ where: { partyId: f.supplier.partyId, kind: 'RECOURSE_RETURN_OWED', financingId: f.id } });
+    expect(inPart.map((row) => row.body)).toEqual([expect.stringContaining('1983.34 CNY is still pending')]);
+
+    // The core enterprise repays B early, on D+36: the funder's account is credited 1,010,000.00 and the last 1,983.34 goes back.
+    await receiveInboundCredit(db.prisma, { bankReference: `CORE-B-${b}`, virtualAccountNumber: await virtualAccountNumberOf(db.prisma, collectionAccountCode(b, 'CNY')), amount: '1010000.00', currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(46, 10) });
+    await serviceFinancing(db.prisma, b, f.date(46), `test:${b}:day-46`, f.at(46, 12));
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: b } })).status).toBe('SETTLED');
     expect((await balanceOf(f.supplierCode)).posted.toFixed(2)).toBe('900000.00');
-    expect((await balanceOf(fundingCode)).posted.toFixed(2)).toBe('3016.66');
+    expect((await balanceOf(fundingCode)).posted.toFixed(2)).toBe('1008016.66');
     expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).recourseReturnOwed.toFixed(2)).toBe('0.00');
     const done = await db.prisma.notification.findFirstOrThrow({ where: { partyId: f.supplier.partyId, kind: 'RECOURSE_RETURN_COMPLETED', financingId: f.id } });
-    expect(done.body).toContain('6983.34 CNY');
+    expect(done.body).toContain('1983.34 CNY');
     expect((await balanceOf(suspenseCode)).posted.toFixed(2)).toBe(suspenseBefore);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
     expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);

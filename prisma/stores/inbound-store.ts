@@ -19,6 +19,7 @@ import { releaseReversalHoldsOn } from './reversal-hold';
 import { notifyOperators } from './operator-notices';
 import { bankLineLockKey, findParkedStatementCredit, lockCreditMoney, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
 import { allocateCreditBeforeRecourse, recourseClaimedAfter } from './servicing-store';
+import { payRecourseReturnsOwed } from './recourse-return-owed';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
@@ -359,11 +360,15 @@ async function clockAfter(tx: Tx, recourse: RepaymentAllocation): Promise<Date> 
   return now.getTime() < recourse.allocatedAt.getTime() ? recourse.allocatedAt : now;
 }
 
-/** The wake-ups money that reached its account calls for, in the booking's transaction: they exist exactly when the money does. */
+/** The wake-ups money that reached its account calls for, in the booking's transaction: they exist exactly when the money does; and a funder's debts to suppliers paid from it. */
 async function recordCreditWakeUps(tx: Tx, bankReference: string, route: Route, currency: Currency): Promise<void> {
   const cause = `inbound:${bankReference}`;
   if (route.financing) await recordWakeUps(tx, [{ financingId: route.financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
-  if (route.target!.purpose === 'FUNDER_FUNDING' && route.target!.ownerPartyId) await recordWakeUps(tx, await fundingWakeUpsFor(tx, route.target!.ownerPartyId, currency, cause));
+  if (route.target!.purpose === 'FUNDER_FUNDING' && route.target!.ownerPartyId) {
+    // What the funder owes suppliers goes back first: the money is theirs before it funds anything.
+    await payRecourseReturnsOwed(tx, route.target!, cause);
+    await recordWakeUps(tx, await fundingWakeUpsFor(tx, route.target!.ownerPartyId, currency, cause));
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, addDays, type IsoDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
 import { SERVICING, type FinancingStatus } from '../../domain/financing-rules';
-import { allocateWaterfall, postingEntries, recourseReturnEntries, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
+import { allocateWaterfall, paidToFunder, postingEntries, recourseReturnEntries, recourseReturnShortfall, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import {
   isOverdueByValueDate,
@@ -22,10 +22,11 @@ import { platformAccountCode } from './chart-of-accounts';
 import { lockFinancing, lockFinancingAccounts, moveFinancing, MONEY_TRANSACTION_TIMEOUT_MS, type FinancingAccounts } from './financing-ledger';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
-import { notifyParties } from './operator-notices';
+import { notifyOperators, notifyParties } from './operator-notices';
 import { postTransaction, reverseTransaction, type ReverseTransactionInput } from './ledger/postings';
 import { recordOverpaidException } from './inbound-exception-store';
 import { proceedsAwaitingRetry, recoursePostingKey } from './payout-store';
+import { payRecourseReturnsOwed } from './recourse-return-owed';
 import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
@@ -471,6 +472,11 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   await reverseChargesAfter(book, row, collection.valueDate, owedThrough, unpaidAfter.minus(laterPenaltyPaid));
   if (recourse) await returnRecourse(book, recourse, row);
   await returnPenaltyNeverOwed(book, row);
+  if (paidToFunder(allocation.allocated).gt(0)) {
+    // The funder's account was credited: what it owes suppliers goes back before it funds anything.
+    await payRecourseReturnsOwed(tx, { id: accounts.funderFunding, ownerPartyId: financing.funderPartyId, currency }, `allocation:${row.id}`);
+    await reread(book);
+  }
   const allocated = await tx.repaymentAllocation.findUniqueOrThrow({ where: { id: row.id } });
   book.done.allocations.push(allocated);
   if (isWhole(outstandingOf(book.financing)) && book.financing.status !== 'SETTLED') await settle(book);
@@ -1067,7 +1073,12 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   // recourse day (`recourseDate`), but the money may be of a day after it.
   const claimedOn = businessDateOf(recourse.allocatedAt);
   const metadata = { financingId: financing.id, recourseAllocationId: recourse.id, allocationId: paidBy.id, valueDate };
-  const entries = recourseReturnEntries(claimed, kept.allocated, currency, accounts);
+  // The funder gives back from what its funding account has left, holds counted (its account
+  // is locked with the financing's): the claim's money may be spent or held for another
+  // financing by now. The rest it owes, and it goes back from the account's next credit
+  // (payRecourseReturnsOwed), never from anyone else's money.
+  const owedByFunder = recourseReturnShortfall(claimed, kept.allocated, (await getBalance(tx, accounts.funderFunding)).available);
+  const entries = recourseReturnEntries(claimed, kept.allocated, currency, accounts, owedByFunder);
   if (entries.length > 0) {
     await postTransaction(tx, {
       idempotencyKey: key,
@@ -1096,7 +1107,13 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   await tx.financing.update({
     where: { id: financing.id },
     // The statement's figures change: one being drawn from the earlier ones is not stored (docs/documents.md).
-    data: { ...repaidMoved(kept.allocated, 'PAID'), recourseClaimed: { decrement: returned.toFixed() }, statementRevision: { increment: 1 }, updatedAt: book.now },
+    data: {
+      ...repaidMoved(kept.allocated, 'PAID'),
+      recourseClaimed: { decrement: returned.toFixed() },
+      recourseReturnOwed: { increment: owedByFunder.toFixed() },
+      statementRevision: { increment: 1 },
+      updatedAt: book.now,
+    },
   });
   const row = await tx.repaymentAllocation.update({
     where: { id: recourse.id },
@@ -1121,17 +1138,20 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   // an earlier return may have its next version still being drawn: that one is drawn again.
   await tx.document.updateMany({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT', supersededAt: null }, data: { supersededAt: book.now } });
   const issued = await tx.document.count({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT' } });
-  await tellRecourseReturned(book, { paidBy, claimedOn, returned, claim, statementReissued: issued > 0 });
+  await tellRecourseReturned(book, { paidBy, claimedOn, returned, owedByFunder, claim, statementReissued: issued > 0 });
 }
 
 /**
  * The supplier (its money back), the funder (what it gave back) and, under open assignment, the
  * core enterprise (its money counted from its value date) are told, once per credit, and that
- * the settlement statement they hold is reissued when one was.
+ * the settlement statement they hold is reissued when one was. When the funder's account could
+ * not cover all of it (`owedByFunder`), the supplier and the funder are told how much is pending
+ * and operators are asked to follow it up; the core enterprise is not told about the funder's
+ * account.
  */
 async function tellRecourseReturned(
   book: Book,
-  { paidBy, claimedOn, returned, claim, statementReissued }: { paidBy: RepaymentAllocation; claimedOn: IsoDate; returned: Decimal; claim: Decimal; statementReissued: boolean },
+  { paidBy, claimedOn, returned, owedByFunder, claim, statementReissued }: { paidBy: RepaymentAllocation; claimedOn: IsoDate; returned: Decimal; owedByFunder: Decimal; claim: Decimal; statementReissued: boolean },
 ): Promise<void> {
   const { financing, terms } = book;
   const money = (value: Decimal) => `${fixed(book, value)} ${book.currency}`;
@@ -1141,25 +1161,40 @@ async function tellRecourseReturned(
   const owed = money(totalOutstanding(outstandingOf(financing)));
   const penaltyZh = reversal ? `，${reversal.days.join(', ')} 已计收的罚息 ${money(new Decimal(reversal.amount))} 已红字冲正` : '';
   const penaltyEn = reversal ? `; the penalty of ${money(new Decimal(reversal.amount))} charged for ${reversal.days.join(', ')} was reversed` : '';
-  const parties = [financing.supplierPartyId, financing.funderPartyId, ...(terms.assignmentMode === 'OPEN' ? [financing.obligorPartyId] : [])];
-  await notifyParties(
+  const key = `financing:${financing.id}:recourse-returned:${paidBy.id}`;
+  const notice = {
+    kind: 'RECOURSE_RETURNED',
+    subject: `追索款已退回 ${number} / Recourse returned on ${number}`,
+    body:
+      `融资 ${number} 的一笔还款 ${money(toDecimal(paidBy.collected))} 银行于 ${valueDate} 收到，早于 ${claimedOn} 所作的追索扣款，处理较晚。按到账日计算，该款作为核心企业还款入账：` +
+      `已从供应商结算户扣收的追索款退回 ${money(returned)}${penaltyZh}；追索现为 ${money(claim)}，尚欠 ${owed}。` +
+      `A repayment of ${money(toDecimal(paidBy.collected))} to financing ${number} reached the bank on ${valueDate}, before the recourse claim made on ${claimedOn}, and was processed later. ` +
+      `Money counts from the day the bank received it, so it is the core enterprise's repayment on that day: ${money(returned)} of what recourse took from the supplier's settlement account is returned to it${penaltyEn}; ` +
+      `recourse now stands at ${money(claim)}, and ${owed} is still owed.` +
+      (statementReissued
+        ? ` 已出具的结清证明作废（保留备查），将按上述金额重新出具新版本。The settlement statement already issued is superseded (it is kept for the record) and a new version with these figures is being issued.`
+        : ''),
+    financingId: financing.id,
+  };
+  if (terms.assignmentMode === 'OPEN') await notifyParties(book.tx, [financing.obligorPartyId], notice, key);
+  const pending = owedByFunder.gt(0)
+    ? ` 其中 ${money(owedByFunder)} 资金方资金户暂不足以退回，待退，将于资金户下一笔入账时自动退回供应商。` +
+      `Of it, ${money(owedByFunder)} is pending: the funder's funding account could not cover it, and it goes back to the supplier as soon as that account is next credited.`
+    : '';
+  await notifyParties(book.tx, [financing.supplierPartyId, financing.funderPartyId], { ...notice, body: notice.body + pending }, key);
+  if (owedByFunder.lte(0)) return;
+  await notifyOperators(
     book.tx,
-    parties,
     {
-      kind: 'RECOURSE_RETURNED',
-      subject: `追索款已退回 ${number} / Recourse returned on ${number}`,
+      kind: 'RECOURSE_RETURN_OWED',
+      subject: `资金方待退追索款 ${number} / Recourse return owed by the funder on ${number}`,
       body:
-        `融资 ${number} 的一笔还款 ${money(toDecimal(paidBy.collected))} 银行于 ${valueDate} 收到，早于 ${claimedOn} 所作的追索扣款，处理较晚。按到账日计算，该款作为核心企业还款入账：` +
-        `已从供应商结算户扣收的追索款退回 ${money(returned)}${penaltyZh}；追索现为 ${money(claim)}，尚欠 ${owed}。` +
-        `A repayment of ${money(toDecimal(paidBy.collected))} to financing ${number} reached the bank on ${valueDate}, before the recourse claim made on ${claimedOn}, and was processed later. ` +
-        `Money counts from the day the bank received it, so it is the core enterprise's repayment on that day: ${money(returned)} of what recourse took from the supplier's settlement account is returned to it${penaltyEn}; ` +
-        `recourse now stands at ${money(claim)}, and ${owed} is still owed.` +
-        (statementReissued
-          ? ` 已出具的结清证明作废（保留备查），将按上述金额重新出具新版本。The settlement statement already issued is superseded (it is kept for the record) and a new version with these figures is being issued.`
-          : ''),
+        `融资 ${number}：银行于 ${valueDate} 收到的核心企业还款晚于追索扣款处理，追索款应退回供应商 ${money(returned)}，资金方资金户（扣除冻结后）不足，供应商现收回 ${money(returned.minus(owedByFunder))}，资金方尚欠 ${money(owedByFunder)}，将于该资金户下一笔入账时自动退回。` +
+        `Financing ${number}: the core enterprise's repayment the bank received on ${valueDate} was processed after the recourse claim made on ${claimedOn}, so ${money(returned)} of the claim goes back to the supplier. ` +
+        `The funder's funding account (holds counted) could not cover it all: the supplier has ${money(returned.minus(owedByFunder))} back now, and the funder owes the other ${money(owedByFunder)}, which goes back to the supplier from that account's next credit.`,
       financingId: financing.id,
     },
-    `financing:${financing.id}:recourse-returned:${paidBy.id}`,
+    `${key}:owed`,
   );
 }
 
