@@ -594,6 +594,22 @@ interface Piece {
 const VOUCHER_SHARE_RECEIVED_AT = Prisma.sql`COALESCE((t.metadata->>'receivedAt')::timestamptz, t.effective_at)`;
 
 /**
+ * The piece of money behind each allocation `a` of the financing: its inbound credit `c`, the
+ * exception an operator applied `x`, or the distribution posting `t` of a voucher share.
+ */
+function pieceJoins(financingId: string): Prisma.Sql {
+  const shareKey = voucherShareKey(financingId, '');
+  return Prisma.sql`
+        LEFT JOIN inbound_credit c ON c.id = a.inbound_credit_id
+        LEFT JOIN inbound_exception x ON x.id = a.inbound_exception_id
+        LEFT JOIN ledger_transaction t
+          ON t.id = CASE WHEN starts_with(a.idempotency_key, ${shareKey}) THEN substr(a.idempotency_key, ${shareKey.length + 1}::int)::uuid END`;
+}
+
+/** When the bank received the piece of allocation `a` (pieceJoins); null for money with no bank line of its own (a recourse claim, an adjustment). */
+const PIECE_RECEIVED_AT = Prisma.sql`CASE WHEN c.id IS NOT NULL THEN c.received_at WHEN x.id IS NOT NULL THEN x.received_at WHEN t.id IS NOT NULL THEN ${VOUCHER_SHARE_RECEIVED_AT} END`;
+
+/**
  * The pieces in the collection account that no allocation has taken yet, oldest value date
  * first (then as the ledger booked them), at most `limit`. An allocation not tied to one piece
  * (made before value dating, a recourse claim, money with no bank line) emptied the whole
@@ -805,7 +821,27 @@ export async function allocateCollection(prisma: PrismaClient, financingId: stri
 }
 
 /**
- * The funder is whole: the limits are given back, the receivable and the financing are SETTLED.
+ * When the financing became whole, in business time: the latest moment the bank received money
+ * that paid the funder something (penalty, fees, interest or principal), each piece by its
+ * receipt, never after it was allocated; a recourse claim, or money with no bank line of its
+ * own, at its allocation (the step's clock); never before the disbursement. Never the moment a
+ * step got round to noticing the money: a transfer received at 22:00 and read at 01:00 settled
+ * the financing at 22:00.
+ */
+async function wholeSince(book: Book): Promise<Date> {
+  const { financing } = book;
+  const [{ at }] = await book.tx.$queryRaw<[{ at: Date | null }]>`
+    SELECT GREATEST(max(LEAST(COALESCE(${PIECE_RECEIVED_AT}, a.allocated_at), a.allocated_at)), ${financing.disbursedAt}::timestamptz) AS at
+      FROM repayment_allocation a
+      ${pieceJoins(financing.id)}
+     WHERE a.financing_id = ${financing.id}::uuid AND a.penalty + a.fees + a.interest + a.principal > 0`;
+  return at ?? book.now;
+}
+
+/**
+ * The funder is whole: the limits are given back, the receivable and the financing are SETTLED,
+ * `settledAt` when the money that made it whole reached the bank (wholeSince); the transitions,
+ * like the postings, are the step's, which settled it then.
  * The receivable's invoices stay in the registry: a paid invoice is never financed again, and to
  * the obligor of a silent financing, who still sees the receivable CONFIRMED, nothing changes.
  */
@@ -826,7 +862,7 @@ async function settle(book: Book): Promise<void> {
   await tx.receivableTransition.create({
     data: { receivableId: financing.receivableId, financingId: financing.id, fromStatus: 'FINANCED', toStatus: 'SETTLED', reason: `financing ${financing.financingNumber} settled`, occurredAt: now },
   });
-  await moveFinancing(tx, financing, 'SETTLED', 'the funder is repaid in full', now, { settledAt: now });
+  await moveFinancing(tx, financing, 'SETTLED', 'the funder is repaid in full', now, { settledAt: await wholeSince(book) });
   await reread(book);
 }
 
@@ -942,22 +978,16 @@ export async function recourseClaimedAfter(db: Tx | PrismaClient, financingId: s
  * counted when it was allocated after the claim (the ledger's order), having no receipt to show.
  */
 async function allocatedAfterClaim(db: Tx | PrismaClient, recourse: RepaymentAllocation): Promise<boolean> {
-  const shareKey = voucherShareKey(recourse.financingId, '');
   const [{ found }] = await db.$queryRaw<[{ found: boolean }]>`
     SELECT EXISTS (
       SELECT 1
         FROM repayment_allocation a
         JOIN ledger_transaction p ON p.id = a.transaction_id
-        LEFT JOIN inbound_credit c ON c.id = a.inbound_credit_id
-        LEFT JOIN inbound_exception x ON x.id = a.inbound_exception_id
-        LEFT JOIN ledger_transaction t
-          ON t.id = CASE WHEN starts_with(a.idempotency_key, ${shareKey}) THEN substr(a.idempotency_key, ${shareKey.length + 1}::int)::uuid END
+        ${pieceJoins(recourse.financingId)}
        WHERE a.financing_id = ${recourse.financingId}::uuid
          AND a.id <> ${recourse.id}::uuid
          AND CASE
-               WHEN c.id IS NOT NULL THEN c.received_at >= ${recourse.allocatedAt}::timestamptz
-               WHEN x.id IS NOT NULL THEN x.received_at >= ${recourse.allocatedAt}::timestamptz
-               WHEN t.id IS NOT NULL THEN ${VOUCHER_SHARE_RECEIVED_AT} >= ${recourse.allocatedAt}::timestamptz
+               WHEN ${PIECE_RECEIVED_AT} IS NOT NULL THEN ${PIECE_RECEIVED_AT} >= ${recourse.allocatedAt}::timestamptz
                ELSE p.sequence > (SELECT sequence FROM ledger_transaction WHERE id = ${recourse.transactionId}::uuid)
              END
     ) AS found`;
@@ -1127,6 +1157,9 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
       recourseReturned: { increment: returned.toFixed() },
     },
   });
+  // A financing the claim settled is, once the claim keeps nothing, settled as of the money that
+  // pays in its place (wholeSince); while the claim keeps something, still as of the claim.
+  if (financing.status === 'SETTLED') await tx.financing.update({ where: { id: financing.id }, data: { settledAt: await wholeSince(book) } });
   await reread(book);
   book.repayments.push(repaymentOf(row));
   // Days after the claim were charged on what the claim had left: it may leave less now.

@@ -10,11 +10,12 @@ import { newWebhookSecret, sealWebhookSecret } from './webhook-secret-box';
 
 // Time in money is business time: the workflow's clock, the bank's value date, never the moment
 // a process got round to writing it down. A financing's servicing step allocates a repayment and
-// settles the financing at the step's business time (allocatedAt, settledAt, the transition's
-// occurredAt, the ledger's effectiveAt), whenever its transaction happens to commit. The
-// funder's ERP is told of both by webhook; each body's `occurredAt` is when what it speaks of
-// happened, the same instant the API answers for the allocation and the settlement, not when the
-// database wrote it.
+// settles the financing at the step's business time (allocatedAt, the transition's occurredAt,
+// the ledger's effectiveAt), whenever its transaction happens to commit; the financing counts as
+// settled (settledAt) from when the bank received the money that made it whole. The funder's ERP
+// is told of both by webhook; each body's `occurredAt` is when what it speaks of happened, the
+// same instant the API answers for the allocation and the settlement step, not when the database
+// wrote it.
 
 describe('the occurredAt of the webhooks of a repayment allocated and a financing settled by a servicing step', () => {
   let db: TestDatabase;
@@ -29,7 +30,7 @@ describe('the occurredAt of the webhooks of a repayment allocated and a financin
     await db?.drop();
   });
 
-  it("is the step's business time, as allocatedAt and settledAt say, not the time the database committed it", async () => {
+  it("is the step's business time, as allocatedAt says, not the time the database committed it", async () => {
     const endpoint = await db.prisma.webhookEndpoint.create({
       data: {
         partyId: parties.funder.partyId,
@@ -59,7 +60,7 @@ describe('the occurredAt of the webhooks of a repayment allocated and a financin
     const [allocation, ...more] = await db.prisma.repaymentAllocation.findMany({ where: { financingId: f.id } });
     expect({ status: settled.status, settledAt: settled.settledAt?.toISOString(), allocatedAt: allocation?.allocatedAt.toISOString(), more: more.length }).toEqual({
       status: 'SETTLED',
-      settledAt: f.at(9, 16).toISOString(),
+      settledAt: f.at(9, 15).toISOString(),
       allocatedAt: f.at(9, 16).toISOString(),
       more: 0,
     });

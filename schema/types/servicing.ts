@@ -147,7 +147,12 @@ builder.prismaObjectFields('Financing', (t) => ({
   overdueSince: t.field({ type: 'Date', nullable: true, select: { overdueSince: true }, resolve: (f) => (f.overdueSince ? isoDateOfColumn(f.overdueSince) : null) }),
   surplusReturned: t.field({ type: Money, description: "Paid beyond what was owed, returned to the supplier (up to the receivable's confirmed amount).", select: { surplusReturned: true, currency: true }, resolve: (f) => money(f.surplusReturned, f.currency) }),
   recourseClaimed: t.field({ type: Money, description: "Claimed from the supplier's account under recourse (追索).", select: { recourseClaimed: true, currency: true }, resolve: (f) => money(f.recourseClaimed, f.currency) }),
-  settledAt: t.expose('settledAt', { type: 'DateTime', nullable: true }),
+  settledAt: t.expose('settledAt', {
+    type: 'DateTime',
+    nullable: true,
+    description:
+      'When the funder was made whole, in business time: when the bank received the money that paid the last of it (a recourse claim: when it was made), however late it was read. The SETTLED transition and its FINANCING_UPDATED event are dated when the platform settled it, at or after this.',
+  }),
   payouts: t.relatedConnection('payouts', {
     cursor: 'id',
     totalCount: true,

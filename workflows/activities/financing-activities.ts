@@ -124,6 +124,8 @@ async function loadFinancing(prisma: PrismaClient, financingId: string) {
       receivable: { include: { invoices: { orderBy: { lineNumber: 'asc' } }, voucherPart: { select: { voucher: { select: { collectionAccount: true } } } } } },
       allocations: { orderBy: { allocatedAt: 'asc' } },
       payouts: { orderBy: { attempt: 'desc' } },
+      // When it was settled on the platform, which issues its settlement statement.
+      transitions: { where: { toStatus: 'SETTLED' }, orderBy: { occurredAt: 'desc' }, take: 1, select: { occurredAt: true } },
     },
   });
 }
@@ -224,7 +226,7 @@ async function renderFinancingDocument(financing: LoadedFinancing, kind: Financi
       return renderDisbursementAdvice(disbursementAdviceData(financing, data));
     case 'SETTLEMENT_STATEMENT':
       // Only a settlement statement is ever superseded (recourse returned after it was issued).
-      return renderSettlementStatement({ ...settlementData(financing, data), ...(superseded ? { reissue: { version: superseded.version + 1, issuedAt: superseded.supersededAt } } : {}) });
+      return renderSettlementStatement({ ...settlementData(financing, data), ...(superseded ? { reissue: { version: superseded.version + 1 }, issuedAt: superseded.supersededAt } : {}) });
   }
 }
 
@@ -289,6 +291,9 @@ function settlementData(financing: LoadedFinancing, data: FinancingDocumentData)
     ...data,
     disbursedAt: financing.disbursedAt,
     settledAt: financing.settledAt,
+    // Version 1 is issued when the step settled the financing, which may be after the bank
+    // received the money (a transfer read the next morning).
+    issuedAt: financing.transitions[0]?.occurredAt ?? financing.settledAt,
     payout: payout ? {
       reference: payout.payoutReference,
       beneficiaryName: payout.beneficiaryName,

@@ -108,7 +108,13 @@ export interface SettlementAllocationLine {
 
 export interface SettlementStatementData extends FinancingDocumentData {
   disbursedAt: Date;
+  /** When the bank received the money that made the funder whole (a recourse claim: when it was made). */
   settledAt: Date;
+  /**
+   * When this version is issued: the first when the financing was settled on the platform (its
+   * move to SETTLED, at or after `settledAt`), a later one when the one before it was superseded.
+   */
+  issuedAt: Date;
   /**
    * The payout's bank reference and the beneficiary, account number masked ("**** 1234"); what
    * reached the supplier (`amount`), and of what its bank sent back, what recourse took instead
@@ -124,6 +130,6 @@ export interface SettlementStatementData extends FinancingDocumentData {
   recourseClaimed: string;
   /** Penalty charged and reversed because a repayment's value date showed it was not owed (none when absent). */
   penaltyReversed?: string;
-  /** A later version, issued when the figures changed after the first (recourse returned): which one, and when (none when absent). */
-  reissue?: { version: number; issuedAt: Date };
+  /** A later version, issued when the figures changed after the first (recourse returned): which one (none when absent). */
+  reissue?: { version: number };
 }

@@ -34,6 +34,7 @@ const overPaid: SettlementStatementData = {
   },
   disbursedAt: new Date('2026-11-22T02:10:00Z'),
   settledAt: new Date('2027-03-05T02:30:00Z'),
+  issuedAt: new Date('2027-03-05T02:30:00Z'),
   payout: { reference: 'FIN-2026-00000012-P1', beneficiaryName: SUPPLIER, maskedAccountNumber: '**** 6688', bankName: '中国工商银行深圳华强支行', amount: '79920000.00' },
   penaltyDays: 10,
   penaltyCharged: '400000.00',

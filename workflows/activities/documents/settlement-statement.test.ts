@@ -26,6 +26,7 @@ const onTime: SettlementStatementData = {
   ...FINANCING_DOCUMENT,
   disbursedAt: new Date('2026-11-22T02:10:00Z'),
   settledAt: new Date('2027-02-20T06:45:00Z'),
+  issuedAt: new Date('2027-02-20T06:45:00Z'),
   payout: { reference: 'PAY-20261122-000981', beneficiaryName: SUPPLIER, maskedAccountNumber: '**** 6688', bankName: '中国工商银行深圳华强支行', amount: '787200.00' },
   penaltyDays: 0,
   penaltyCharged: '0.00',
@@ -45,6 +46,7 @@ const onTime: SettlementStatementData = {
 const late: SettlementStatementData = {
   ...onTime,
   settledAt: new Date('2027-03-05T02:30:00Z'),
+  issuedAt: new Date('2027-03-05T02:30:00Z'),
   penaltyDays: 10,
   penaltyCharged: '4000.00',
   allocations: [repayment('2027-03-05T02:30:00Z', { collected: '1000000.00', penalty: '4000.00', principal: '800000.00', surplus: '196000.00' })],
@@ -160,6 +162,7 @@ describe('settlement statement', () => {
       terms: { ...onTime.terms, interestMode: 'ARREARS', netDisbursement: '799200.00', repaymentAtMaturity: '812000.00', effectiveAnnualRate: '0.064954' },
       payout: null,
       settledAt: new Date('2027-03-25T03:00:00Z'),
+      issuedAt: new Date('2027-03-25T03:00:00Z'),
       penaltyDays: 30,
       penaltyCharged: '12000.00',
       allocations: [
@@ -264,12 +267,15 @@ describe('settlement statement', () => {
     expect(() => expectNoOverlaps(runs.filter((run) => run.text !== '4,000.00'))).not.toThrow();
   });
 
-  it('is byte-for-byte reproducible, and the time of settlement is part of it', async () => {
+  it('is byte-for-byte reproducible, and the times of settlement and issue are part of it', async () => {
     const first = await renderSettlementStatement(late);
     expect(first.byteLength).toBeLessThan(100 * 1024);
     expect(sha256Hex(await renderSettlementStatement(structuredClone(late)))).toBe(sha256Hex(first));
-    const later = await renderSettlementStatement({ ...late, settledAt: new Date('2027-03-05T02:31:00Z') });
+    const later = await renderSettlementStatement({ ...late, settledAt: new Date('2027-03-05T02:29:00Z') });
     expect(sha256Hex(later)).not.toBe(sha256Hex(first));
-    expect(settlementStatementSpec(late).issuedAt).toEqual(late.settledAt);
+    // Settled when the bank received the money, issued when the financing was settled on the platform, read later.
+    const readLater = { ...late, issuedAt: new Date('2027-03-05T17:00:00Z') };
+    expect(sha256Hex(await renderSettlementStatement(readLater))).not.toBe(sha256Hex(first));
+    expect(settlementStatementSpec(readLater).issuedAt).toEqual(readLater.issuedAt);
   });
 });

@@ -231,7 +231,7 @@ function resultSection(data: SettlementStatementData): DocumentSection {
  */
 function reissueSection(data: SettlementStatementData, reissue: NonNullable<SettlementStatementData['reissue']>): DocumentSection {
   const earlier = reissue.version - 1;
-  const at = formatShanghaiTime(reissue.issuedAt);
+  const at = formatShanghaiTime(data.issuedAt);
   return {
     kind: 'paragraph',
     text:
@@ -245,12 +245,11 @@ function reissueSection(data: SettlementStatementData, reissue: NonNullable<Sett
 export function settlementStatementSpec(data: SettlementStatementData): DocumentSpec {
   checkSettlement(data);
   const { reissue } = data;
-  const issuedAt = reissue?.issuedAt ?? data.settledAt;
   return {
     title: '结清证明',
     subtitle: reissue ? `Settlement Statement（第 ${reissue.version} 版 version ${reissue.version}）` : 'Settlement Statement',
     reference: data.financingNumber,
-    issuedAt,
+    issuedAt: data.issuedAt,
     sections: [
       ...(reissue ? [reissueSection(data, reissue)] : []),
       ...financingSections(data, { invoiceTable: false }),
@@ -259,7 +258,7 @@ export function settlementStatementSpec(data: SettlementStatementData): Document
       resultSection(data),
       {
         kind: 'signatures',
-        parties: [{ role: '受让人（资金方）Funder', name: data.funder.legalName, signedAt: `${formatShanghaiTime(issuedAt)} 在线出具 issued online` }],
+        parties: [{ role: '受让人（资金方）Funder', name: data.funder.legalName, signedAt: `${formatShanghaiTime(data.issuedAt)} 在线出具 issued online` }],
       },
     ],
     footerNote: FINANCING_FOOTER_NOTE,
