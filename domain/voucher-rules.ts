@@ -265,6 +265,22 @@ export interface VoucherTransferContext {
   };
 }
 
+const TO_ISSUER_MESSAGE = "the voucher's issuer cannot hold its own voucher: transfer to another party";
+
+/**
+ * The closing reason of an offer to the voucher's issuer proposed before VOUCHER_TRANSFER_TO_ISSUER
+ * existed: it can no longer complete, so its approval or acceptance ends it instead.
+ */
+export const TRANSFER_TO_ISSUER_REASON = "offered to the voucher's issuer, which cannot hold its own voucher (VOUCHER_TRANSFER_TO_ISSUER)";
+
+/**
+ * VOUCHER_TRANSFER_TO_ISSUER on the recipient's credit code, as a proposal is refused: the answer
+ * too to the approval or acceptance of an offer to the issuer proposed before the rule.
+ */
+export function transferToIssuerError(): ValidationError {
+  return ValidationError.field(['input', 'recipientCreditCode'], TO_ISSUER_MESSAGE, 'VOUCHER_TRANSFER_TO_ISSUER');
+}
+
 /**
  * Checks a transfer before its amount is held, in three steps, each with its own error:
  *
@@ -311,7 +327,7 @@ export function validateVoucherTransferInput(
     issues.push({ path: at('recipientCreditCode'), message: 'a holder cannot transfer a voucher to itself' });
     code = 'VOUCHER_TRANSFER_TO_SELF';
   } else if (recipient.code === normaliseCreditCode(voucher.issuerCreditCode)) {
-    issues.push({ path: at('recipientCreditCode'), message: "the voucher's issuer cannot hold its own voucher: transfer to another party" });
+    issues.push({ path: at('recipientCreditCode'), message: TO_ISSUER_MESSAGE });
     code = 'VOUCHER_TRANSFER_TO_ISSUER';
   }
 

@@ -1,6 +1,7 @@
 import { assertPermitted, type Action, type Actor } from '../domain/actor';
 import { NotFoundError, WrongStateError } from '../domain/errors';
 import { validateReason } from '../domain/receivable-rules';
+import { TRANSFER_TO_ISSUER_REASON, transferToIssuerError } from '../domain/voucher-rules';
 import { findVisibleTransfer } from '../prisma/stores/voucher-store';
 import { sendVoucherTransferUpdate } from '../workflows/client/voucher-client';
 import {
@@ -54,6 +55,15 @@ export async function decideOnVoucherTransfer(ctx: UseCaseContext, actor: Actor,
     }
   }
   if (!state) throw new WrongStateError(`cannot ${decision.kind.toLowerCase()} a voucher transfer that is ${transfer.status}`, transfer.status);
+  // An offer to the voucher's issuer proposed before the rule was ended instead (voucher-store.ts,
+  // endOfferToIssuer): the caller is refused with the rule, as the proposal would be now.
+  if ((decision.kind === 'APPROVE' || decision.kind === 'ACCEPT') && state.status === 'CANCELLED') {
+    const ended = await ctx.prisma.voucherTransfer.findUniqueOrThrow({ where: { id: transfer.id }, select: { closedReason: true } });
+    if (ended.closedReason === TRANSFER_TO_ISSUER_REASON) {
+      ctx.logger.info({ transferId: transfer.id, decision: decision.kind }, 'voucher transfer to its issuer ended');
+      throw transferToIssuerError();
+    }
+  }
   ctx.logger.info({ transferId: transfer.id, decision: decision.kind, status: state.status }, 'voucher transfer decision');
   return state;
 }

@@ -3,7 +3,7 @@ import { isOperator, type Actor } from '../../domain/actor';
 import { businessYearOf, dateColumn, isoDateOfColumn, type IsoDate } from '../../domain/business-date';
 import { ConflictError, LimitExceededError, NotFoundError, ReceivableEncumberedError, WrongStateError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
-import { assertBeforeDueDate, assertVoucherTransferable, exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, resolveRecipient, sameCompanyName, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
+import { assertBeforeDueDate, assertVoucherTransferable, exceedsAvailableAmount, formatPartNumber, formatVoucherNumber, resolveRecipient, sameCompanyName, TRANSFER_TO_ISSUER_REASON, VOUCHER_PARTS_MAX, type ValidVoucherIssue, type ValidVoucherTransfer } from '../../domain/voucher-rules';
 import type { VoucherTransferDecision } from '../../workflows/contracts/voucher-acceptance';
 import type { AssignmentMode, Party, Prisma, PrismaClient, Voucher, VoucherTransfer } from '../client';
 import { openAccount } from './ledger/accounts';
@@ -565,6 +565,8 @@ function assertDecider(transfer: VoucherTransfer, decision: VoucherTransferDecis
 
 /** True when the transfer already is where this very decision by this very user put it (a retry). */
 function isRepeat(transfer: VoucherTransfer, decision: VoucherTransferDecision, actor: VoucherActor | null): boolean {
+  // An offer to the issuer that its approval or acceptance ended (endOfferToIssuer): a retry is answered with the end.
+  if ((decision.kind === 'APPROVE' || decision.kind === 'ACCEPT') && transfer.status === 'CANCELLED' && transfer.closedReason === TRANSFER_TO_ISSUER_REASON) return true;
   if (transfer.status !== TARGET[decision.kind]) return false;
   if (decision.kind === 'APPROVE') return transfer.approvedByUserId === actor?.userId;
   if (decision.kind === 'ACCEPT' || decision.kind === 'REFUSE') return transfer.decidedByUserId === actor?.userId;
@@ -594,6 +596,7 @@ export async function decideVoucherTransfer(prisma: PrismaClient, transferId: st
       throw new WrongStateError(`cannot ${decision.kind.toLowerCase()} a voucher transfer that is ${transfer.status}`, transfer.status);
     }
     const isIssue = transfer.fromPartId === null;
+    if ((decision.kind === 'APPROVE' || decision.kind === 'ACCEPT') && !isIssue && (await offeredToIssuer(tx, transfer))) return endOfferToIssuer(tx, transfer, now);
     if (decision.kind === 'APPROVE') {
       await assertMakerActive(tx, transfer.proposedByUserId, transfer.status);
       if (isIssue) await tx.voucher.update({ where: { id: transfer.voucherId }, data: { status: 'PENDING_ACCEPTANCE', updatedAt: now } });
@@ -602,6 +605,25 @@ export async function decideVoucherTransfer(prisma: PrismaClient, transferId: st
     if (decision.kind === 'ACCEPT') return accept(tx, transfer, actor!, now);
     return close(tx, transfer, decision, actor, now);
   });
+}
+
+/** Whether the transfer's recipient is its voucher's issuer: an offer proposed before VOUCHER_TRANSFER_TO_ISSUER (a recipient still unregistered is never the issuer, a party). */
+async function offeredToIssuer(tx: Tx, transfer: VoucherTransfer): Promise<boolean> {
+  if (transfer.toPartyId === null) return false;
+  const { issuerPartyId } = await tx.voucher.findUniqueOrThrow({ where: { id: transfer.voucherId }, select: { issuerPartyId: true } });
+  return issuerPartyId === transfer.toPartyId;
+}
+
+/**
+ * An offer to the voucher's issuer proposed before VOUCHER_TRANSFER_TO_ISSUER can never complete:
+ * the issuer would hold a claim on itself. Its approval or acceptance, under the transfer's row
+ * lock, ends it as a cancelled offer ends instead (the hold voided, so the transferor may transfer
+ * the amount again at once, the invoices released, the part that never came to be EXPIRED), with
+ * the rule as its reason; the workflow announces the cancellation to the transferor, and the
+ * decision's caller is answered with the rule (decide-on-voucher-transfer.ts).
+ */
+function endOfferToIssuer(tx: Tx, transfer: VoucherTransfer, now: Date): Promise<VoucherTransfer> {
+  return close(tx, transfer, { kind: 'CANCEL', reason: TRANSFER_TO_ISSUER_REASON }, null, now);
 }
 
 async function accept(tx: Tx, transfer: VoucherTransfer, actor: VoucherActor, now: Date): Promise<VoucherTransfer> {
