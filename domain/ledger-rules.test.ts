@@ -13,6 +13,7 @@ import {
   penaltyForDays,
   postingEntries,
   POSTING_RULES,
+  reallocationEntries,
   recourseReturnEntries,
   recourseReturnShortfall,
   reversalEntries,
@@ -429,6 +430,33 @@ describe('posting rules of the business events', () => {
     expect(recourseReturnShortfall(claimed, shifted, d('0')).toFixed(2)).toBe('0.00');
     expect(() => recourseReturnEntries(claimed, none, 'CNY', three, d('812000.01'))).toThrow(ValidationError);
     expect(() => recourseReturnEntries(claimed, none, 'CNY', three, d('-0.01'))).toThrow(ValidationError);
+  });
+
+  it('a repayment allocated again moves between accounts only what changed', () => {
+    const none = d('0');
+    const accounts = { funderFunding: 'funder', feeIncome: 'fees', supplierSettlement: 'supplier', suspense: 'suspense' };
+    const before = { allocated: { penalty: d('4000.00'), fees: none, interest: none, principal: d('100000.00') }, surplus: none, overpaid: none };
+    // Penalty that becomes principal of the same funder moves no money.
+    const inOrder = { allocated: { penalty: d('1255.00'), fees: none, interest: none, principal: d('102745.00') }, surplus: none, overpaid: none };
+    expect(reallocationEntries(before, inOrder, 'CNY', accounts)).toEqual([]);
+    // Whole before it: all of it back from the funder, held for the payer.
+    const held = { allocated: { penalty: none, fees: none, interest: none, principal: none }, surplus: none, overpaid: d('104000.00') };
+    expect(reallocationEntries(before, held, 'CNY', accounts)).toEqual([
+      { accountId: 'funder', direction: 'DEBIT', amount: '104000.00', currency: 'CNY' },
+      { accountId: 'suspense', direction: 'CREDIT', amount: '104000.00', currency: 'CNY' },
+    ]);
+    // Whole with it: the rest to the supplier, and beyond the receivable to the payer.
+    const whole = { allocated: { penalty: d('1255.00'), fees: d('5.00'), interest: none, principal: d('102000.00') }, surplus: d('700.00'), overpaid: d('40.00') };
+    expect(reallocationEntries(before, whole, 'CNY', accounts)).toEqual([
+      { accountId: 'funder', direction: 'DEBIT', amount: '745.00', currency: 'CNY' },
+      { accountId: 'fees', direction: 'CREDIT', amount: '5.00', currency: 'CNY' },
+      { accountId: 'supplier', direction: 'CREDIT', amount: '700.00', currency: 'CNY' },
+      { accountId: 'suspense', direction: 'CREDIT', amount: '40.00', currency: 'CNY' },
+    ]);
+    // The same money, never more or less; never a negative share; suspense to hold what the payer is owed.
+    expect(() => reallocationEntries(before, { ...inOrder, surplus: d('0.01') }, 'CNY', accounts)).toThrow(ValidationError);
+    expect(() => reallocationEntries(before, { ...inOrder, allocated: { ...inOrder.allocated, penalty: d('-0.01'), principal: d('104000.01') } }, 'CNY', accounts)).toThrow(ValidationError);
+    expect(() => reallocationEntries(before, held, 'CNY', { ...accounts, suspense: undefined })).toThrow(ValidationError);
   });
 
   it('waterfall allocations always add up to the collection exactly', () => {

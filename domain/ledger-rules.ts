@@ -516,6 +516,43 @@ export function waterfallEntries(
   return legs;
 }
 
+/** Where one collection's money went: the waterfall's buckets, the supplier's surplus, and what is held for the payer. */
+export type CollectionSplit = Pick<WaterfallAllocation, 'allocated' | 'surplus' | 'overpaid'>;
+
+/**
+ * One collection split again, the same money otherwise, as one transaction: each account gives
+ * back what it was paid beyond its new share (a debit) or receives what its new share adds (a
+ * credit): the funder's funding account (penalty, interest, principal), fee income (fees), the
+ * supplier's settlement account (surplus) and suspense (over-paid, the payer's). Penalty that
+ * becomes principal of the same funder moves no money. Empty when no account's share changes.
+ */
+export function reallocationEntries(
+  before: CollectionSplit,
+  after: CollectionSplit,
+  currency: Currency,
+  accounts: { funderFunding: string; feeIncome: string; supplierSettlement: string; suspense?: string },
+): LedgerEntryInput[] {
+  const total = (split: CollectionSplit) => WATERFALL_BUCKETS.reduce((sum, bucket) => sum.plus(split.allocated[bucket]), split.surplus.plus(split.overpaid));
+  for (const [name, split] of [['before', before], ['after', after]] as const) {
+    for (const bucket of WATERFALL_BUCKETS) requireNotNegative(split.allocated[bucket], `${name}.${bucket}`);
+    requireNotNegative(split.surplus, `${name}.surplus`);
+    requireNotNegative(split.overpaid, `${name}.overpaid`);
+  }
+  if (!total(before).eq(total(after))) throw ValidationError.field(['after'], 'must split the same money as before', 'VALIDATION_FAILED');
+  const legs: LedgerEntryInput[] = [];
+  const move = (accountId: string, change: Decimal) => {
+    if (change.gt(0)) legs.push(leg(accountId, 'CREDIT', change, currency));
+    if (change.lt(0)) legs.push(leg(accountId, 'DEBIT', change.negated(), currency));
+  };
+  move(accounts.funderFunding, paidToFunder(after.allocated).minus(paidToFunder(before.allocated)));
+  move(accounts.feeIncome, after.allocated.fees.minus(before.allocated.fees));
+  move(accounts.supplierSettlement, after.surplus.minus(before.surplus));
+  const held = after.overpaid.minus(before.overpaid);
+  if (!held.isZero() && !accounts.suspense) throw ValidationError.field(['suspense'], 'an over-payment needs the suspense account to hold it', 'VALIDATION_FAILED');
+  if (accounts.suspense) move(accounts.suspense, held);
+  return legs;
+}
+
 /**
  * A recourse claim that the core enterprise's money, received by the bank before the claim,
  * turned out to have paid (in full or in part) as one transaction: `claimed` is what the claim

@@ -16,6 +16,11 @@ import { businessTimeAfter, createFinancingParties, disbursedAt } from '../test/
 // the 3,000.00 only on D+12, after the 801,000.00 was allocated (800,000.00 principal, 1,000.00
 // penalty; 3,000.00 of penalty still owed). What is left of a repayment goes back to the supplier
 // only once the funder is whole: while the funder is still owed penalty, the payer's money pays it.
+//
+// Read in order, the 3,000.00 of D+5 pays principal first, so D+6 to D+10 are owed on 797,000.00
+// (398.50 a day): 3,992.50 of penalty in all. The 801,000.00 of D+10 pays the 797,000.00 left and
+// that penalty, and its last 7.50 goes to the supplier (the receivable's confirmed amount is not
+// yet paid). Read late, the 801,000.00 is allocated again as it would have been in order.
 
 const PAYER = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: 'repayment' };
 
@@ -38,7 +43,7 @@ describe('a late-reported repayment under a principal-first waterfall', () => {
       receiveInboundCredit(db.prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: collectionVan, amount, currency: 'CNY', ...PAYER, receivedAt });
 
     // 801,000.00 on D+10 (day 20), allocated by that day's step.
-    await pay('D10', '801000.00', f.at(20, 9));
+    const onTime = await pay('D10', '801000.00', f.at(20, 9));
     await serviceFinancing(db.prisma, f.id, f.date(20), `test:${f.id}:day-20`, f.at(20, 10));
     const first = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
     expect([first.status, first.principalOutstanding.toFixed(2), first.penaltyOutstanding.toFixed(2)]).toEqual(['OVERDUE', '0.00', '3000.00']);
@@ -50,18 +55,21 @@ describe('a late-reported repayment under a principal-first waterfall', () => {
 
     const after = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
     const ofLate = await db.prisma.repaymentAllocation.findUniqueOrThrow({ where: { inboundCreditId: late.credit!.id } });
+    const ofOnTime = await db.prisma.repaymentAllocation.findUniqueOrThrow({ where: { inboundCreditId: onTime.credit!.id } });
     expect({
       status: after.status,
       penaltyOutstanding: after.penaltyOutstanding.toFixed(2),
       repaidPenalty: after.repaidPenalty.toFixed(2),
       surplusReturned: after.surplusReturned.toFixed(2),
       lateAllocation: { valueDate: isoDateOfColumn(ofLate.valueDate), penalty: ofLate.penalty.toFixed(2), surplus: ofLate.surplus.toFixed(2) },
+      onTimeAllocation: [ofOnTime.principal, ofOnTime.penalty, ofOnTime.surplus].map((value) => value.toFixed(2)),
     }).toEqual({
       status: 'SETTLED',
       penaltyOutstanding: '0.00',
-      repaidPenalty: '4000.00',
-      surplusReturned: '0.00',
-      lateAllocation: { valueDate: f.date(15), penalty: '3000.00', surplus: '0.00' },
+      repaidPenalty: '3992.50',
+      surplusReturned: '7.50',
+      lateAllocation: { valueDate: f.date(15), penalty: '0.00', surplus: '0.00' },
+      onTimeAllocation: ['797000.00', '3992.50', '7.50'],
     });
   });
 });

@@ -1,7 +1,7 @@
 import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, addDays, type IsoDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
 import { SERVICING, type FinancingStatus } from '../../domain/financing-rules';
-import { allocateWaterfall, paidToFunder, postingEntries, recourseReturnEntries, recourseReturnShortfall, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
+import { allocateWaterfall, paidToFunder, postingEntries, reallocationEntries, recourseReturnEntries, recourseReturnShortfall, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import {
   isOverdueByValueDate,
@@ -43,6 +43,10 @@ import { storedAmount, toDecimal } from './to-decimal';
 // - a credit processed after days it covers were charged has those charges reversed (a
 //   reversing entry, 红字冲正) and, where some penalty is still owed for the day, charged again
 //   at the right amount: the ledger keeps both, and the figures say what was reversed;
+// - a credit processed after repayments of later value dates, one of which paid penalty, is
+//   allocated as if read in time: those repayments are set aside while it runs through the
+//   waterfall, then run through it again, each on its own value date (reallocate): penalty they
+//   paid that its days no longer owe becomes principal (or interest, fees) of the same funder;
 // - a credit value-dated inside the grace days owes no penalty at all from its own money, since
 //   none was owed yet on that day; whether the days from D+1 are owed after all is decided by
 //   whether the financing was whole at the end of the grace days;
@@ -362,22 +366,16 @@ function penaltyChargedAfter(book: Book, day: IsoDate): Decimal {
 }
 
 /**
- * Runs the waterfall over one collection as of its value date: penalty charged for days after
- * it, or for any day when it is inside the grace days, is not yet due from it (those days are
- * put right afterwards); fees, interest and principal in the program's order; the rest to the
+ * The waterfall over `amount` as of `valueDate`, as allocate runs it: penalty charged for days
+ * after what the value date owes (penaltyOwedThrough) is not yet due from it (`unpaidAfter`),
+ * then fees, interest and principal in the program's order; a repayment's rest goes to the
  * supplier up to the receivable's confirmed amount and beyond it to suspense for the payer.
- * A credit the bank received before a recourse claim sets the claim aside first and lets it
- * claim again afterwards (returnRecourse). Settles the financing when nothing is owed.
  */
-async function allocate(book: Book, collection: Collection): Promise<RepaymentAllocation> {
-  const recourse = await recourseSetAsideBy(book, collection);
-  if (recourse) await setRecourseAside(book, recourse, collection.valueDate);
-  const { tx, currency, accounts } = book;
-  const financing = book.financing;
-  const owed = outstandingOf(financing);
-  const owedThrough = owedThroughOf(book, collection.valueDate);
+function waterfallOn(book: Book, amount: Decimal, valueDate: IsoDate, source: AllocationSource): { allocation: WaterfallAllocation; owedThrough: IsoDate; unpaidAfter: Decimal; laterPenaltyPaid: Decimal } {
+  const owed = outstandingOf(book.financing);
+  const owedThrough = owedThroughOf(book, valueDate);
   const unpaidAfter = Decimal.min(penaltyChargedAfter(book, owedThrough), owed.penalty);
-  let allocation: WaterfallAllocation = allocateWaterfall(collection.amount, { ...owed, penalty: owed.penalty.minus(unpaidAfter) }, waterfallOrder(book.terms.waterfall));
+  let allocation: WaterfallAllocation = allocateWaterfall(amount, { ...owed, penalty: owed.penalty.minus(unpaidAfter) }, waterfallOrder(book.terms.waterfall));
   // Nothing goes back to the supplier while the funder is owed anything: what is left once the
   // funder is whole as of the value date pays the penalty of later days that stays owed once this
   // collection is counted on its value date (under an order that puts penalty last, a later
@@ -386,14 +384,35 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   const after: PenaltyBasis = {
     ...basisOf(book),
     nonPenaltyOutstanding: allocation.outstanding.principal.plus(allocation.outstanding.interest).plus(allocation.outstanding.fees),
-    repayments: [...book.repayments, { valueDate: collection.valueDate, principal: allocation.allocated.principal, nonPenalty: counted }],
+    repayments: [...book.repayments, { valueDate, principal: allocation.allocated.principal, nonPenalty: counted }],
   };
   const notOwedAfter = chargesNotOwedAfter(book, owedThrough, unpaidAfter, after).reduce((sum, row) => sum.plus(row.take), new Decimal(0));
   const laterPenaltyPaid = Decimal.min(allocation.surplus, unpaidAfter.minus(notOwedAfter));
   if (laterPenaltyPaid.gt(0)) {
     allocation = { ...allocation, allocated: { ...allocation.allocated, penalty: allocation.allocated.penalty.plus(laterPenaltyPaid) }, surplus: allocation.surplus.minus(laterPenaltyPaid) };
   }
-  if (collection.source === 'REPAYMENT') allocation = splitSurplus(allocation, book.confirmedAmount, book.payerPaid);
+  if (source === 'REPAYMENT') allocation = splitSurplus(allocation, book.confirmedAmount, book.payerPaid);
+  return { allocation, owedThrough, unpaidAfter, laterPenaltyPaid };
+}
+
+/**
+ * Runs the waterfall over one collection as of its value date: penalty charged for days after
+ * it, or for any day when it is inside the grace days, is not yet due from it (those days are
+ * put right afterwards); fees, interest and principal in the program's order; the rest to the
+ * supplier up to the receivable's confirmed amount and beyond it to suspense for the payer.
+ * A credit the bank received before a recourse claim sets the claim aside first and lets it
+ * claim again afterwards (returnRecourse); one received before repayments already allocated
+ * sets those aside and allocates them again after it (reallocate). Settles the financing when
+ * nothing is owed.
+ */
+async function allocate(book: Book, collection: Collection): Promise<RepaymentAllocation> {
+  const recourse = await recourseSetAsideBy(book, collection);
+  if (recourse) await setRecourseAside(book, recourse, collection.valueDate);
+  const later = recourse ? [] : await setLaterRepaymentsAside(book, collection);
+  const { tx, currency, accounts } = book;
+  const financing = book.financing;
+  const owed = outstandingOf(financing);
+  const { allocation, owedThrough, unpaidAfter, laterPenaltyPaid } = waterfallOn(book, collection.amount, collection.valueDate, collection.source);
   const metadata = { financingId: financing.id, source: collection.source, valueDate: collection.valueDate };
   const posted = await postTransaction(tx, {
     idempotencyKey: collection.idempotencyKey,
@@ -471,6 +490,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   // What it paid of the later days' penalty stays paid; only the rest may be found not owed.
   await reverseChargesAfter(book, row, collection.valueDate, owedThrough, unpaidAfter.minus(laterPenaltyPaid));
   if (recourse) await returnRecourse(book, recourse, row);
+  for (const repayment of later) await reallocate(book, repayment, row);
   await returnPenaltyNeverOwed(book, row);
   if (paidToFunder(allocation.allocated).gt(0)) {
     // The funder's account was credited: what it owes suppliers goes back before it funds anything.
@@ -481,6 +501,139 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   book.done.allocations.push(allocated);
   if (isWhole(outstandingOf(book.financing)) && book.financing.status !== 'SETTLED') await settle(book);
   return allocated;
+}
+
+/** The key of what `collection` (money read late) changes of `repayment`, a later repayment it sets aside: once per pair. */
+function reallocationKey(collection: Pick<Collection, 'idempotencyKey'>, repayment: Pick<RepaymentAllocation, 'id'>): string {
+  return `${collection.idempotencyKey}:reallocates:${repayment.id}`;
+}
+
+/**
+ * Money read after repayments with a later value date that paid penalty: those days were charged
+ * without it, on a principal it lowers, so read in order the later repayments would have paid
+ * less penalty and more of the rest. They are set aside, in value-date order: what they paid is
+ * owed again (the memo book too) and they no longer count by value date, so that `collection` is
+ * allocated as it would have been before them; reallocate then runs each through the waterfall
+ * again. No money moves here. They are left as they are on a settled financing, and when one of
+ * them already paid money out of the funder's book (surplus to the supplier, or an over-payment
+ * held for the payer).
+ */
+async function setLaterRepaymentsAside(book: Book, collection: Collection): Promise<RepaymentAllocation[]> {
+  const { tx, financing, currency, accounts } = book;
+  if (collection.source !== 'REPAYMENT' || financing.status === 'SETTLED') return [];
+  const later = await tx.repaymentAllocation.findMany({
+    where: { financingId: financing.id, source: 'REPAYMENT', valueDate: { gt: dateColumn(collection.valueDate) } },
+    orderBy: [{ valueDate: 'asc' }, { allocatedAt: 'asc' }, { id: 'asc' }],
+  });
+  if (!later.some((row) => toDecimal(row.penalty).gt(0)) || later.some((row) => toDecimal(row.surplus).gt(0) || toDecimal(row.overpaid).gt(0))) return [];
+  for (const row of later) {
+    await tx.financing.update({ where: { id: financing.id }, data: { ...repaidMoved(bucketsOf(row), 'UNPAID'), updatedAt: book.now } });
+    const penalty = toDecimal(row.penalty);
+    if (penalty.gt(0)) {
+      await postTransaction(tx, {
+        idempotencyKey: `${reallocationKey(collection, row)}:penalty-uncollected`,
+        code: 'PENALTY_UNCOLLECTED',
+        effectiveAt: book.now,
+        inOpenDay: true,
+        metadata: { financingId: financing.id, allocationId: row.id, valueDate: collection.valueDate },
+        entries: postingEntries('PENALTY_ACCRUAL', penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+      });
+    }
+    book.payerPaid = book.payerPaid.minus(paidTowardReceivable(row));
+  }
+  await reread(book);
+  const aside = new Set(later.map((row) => row.id));
+  book.repayments = (await tx.repaymentAllocation.findMany({ where: { financingId: financing.id } })).filter((row) => !aside.has(row.id)).map(repaymentOf);
+  return later;
+}
+
+/**
+ * Runs a repayment setLaterRepaymentsAside set aside through the waterfall again, on its own
+ * value date, as it would have run had `shownBy` (the money before it, read late) been read in
+ * time: penalty its days no longer owe goes to fees, interest and principal. Once the funder is
+ * whole, the rest goes as any collection's: to the supplier up to the receivable's confirmed
+ * amount and beyond it to suspense, or all of it to suspense when the financing was whole before
+ * it (read in time, it would have found the financing settled), held for the payer as an OVERPAID
+ * exception. One posting moves only what changed between accounts (reallocationEntries: nothing
+ * for penalty that becomes principal of the same funder), the row shows the new split, and the
+ * days after it that were charged on what it no longer leaves are reversed, told with `shownBy`.
+ */
+async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: RepaymentAllocation): Promise<void> {
+  const { tx, currency, accounts } = book;
+  const financing = book.financing;
+  const valueDate = isoDateOfColumn(repayment.valueDate);
+  const collected = toDecimal(repayment.collected);
+  const wholeBefore = isWhole(outstandingOf(financing));
+  const ran = waterfallOn(book, collected, valueDate, 'REPAYMENT');
+  const allocation: WaterfallAllocation = wholeBefore ? { ...ran.allocation, surplus: new Decimal(0), overpaid: collected } : ran.allocation;
+  const key = reallocationKey(shownBy, repayment);
+  const metadata = { financingId: financing.id, allocationId: repayment.id, shownBy: shownBy.id, valueDate };
+  const none = new Decimal(0);
+  const entries = reallocationEntries({ allocated: bucketsOf(repayment), surplus: none, overpaid: none }, allocation, currency, accounts);
+  if (entries.length > 0) {
+    await postTransaction(tx, {
+      idempotencyKey: key,
+      code: 'REPAYMENT_REALLOCATED',
+      description: `还款重新分配 repayment reallocated ${financing.financingNumber} value date ${valueDate}: money received on ${isoDateOfColumn(shownBy.valueDate)} was read later`,
+      effectiveAt: book.now,
+      inOpenDay: true,
+      metadata,
+      entries,
+    });
+  }
+  if (allocation.allocated.penalty.gt(0)) {
+    await postTransaction(tx, {
+      idempotencyKey: `${key}:penalty-collected`,
+      code: 'PENALTY_COLLECTED',
+      effectiveAt: book.now,
+      inOpenDay: true,
+      metadata,
+      entries: postingEntries('PENALTY_COLLECTED', allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+    });
+  }
+  const penaltyAfter = outstandingOf(financing).penalty.minus(allocation.allocated.penalty);
+  const row = await tx.repaymentAllocation.update({
+    where: { id: repayment.id },
+    data: {
+      penalty: fixed(book, allocation.allocated.penalty),
+      fees: fixed(book, allocation.allocated.fees),
+      interest: fixed(book, allocation.allocated.interest),
+      principal: fixed(book, allocation.allocated.principal),
+      surplus: fixed(book, allocation.surplus),
+      overpaid: fixed(book, allocation.overpaid),
+      outstandingAfter: fixed(book, totalOutstanding({ ...allocation.outstanding, penalty: penaltyAfter })),
+    },
+  });
+  if (allocation.overpaid.gt(0)) {
+    await recordOverpaidException(tx, {
+      allocationId: repayment.id,
+      financingId: financing.id,
+      financingNumber: financing.financingNumber,
+      collectionAccountId: accounts.collection,
+      amount: allocation.overpaid,
+      currency,
+      inboundCreditId: repayment.inboundCreditId,
+      inboundExceptionId: repayment.inboundExceptionId,
+      at: book.now,
+      cause: wholeBefore
+        ? { reference: `reallocated:${repayment.id}`, detail: `paid to financing ${financing.financingNumber}, which money the bank received earlier (read later) had already repaid in full` }
+        : { reference: `reallocated:${repayment.id}`, detail: `paid beyond the receivable's confirmed amount of financing ${financing.financingNumber} once money the bank received earlier (read later) counts` },
+    });
+  }
+  await tx.financing.update({
+    where: { id: financing.id },
+    data: {
+      ...repaidMoved(allocation.allocated, 'PAID'),
+      surplusReturned: { increment: fixed(book, allocation.surplus) },
+      overpaymentHeld: { increment: fixed(book, allocation.overpaid) },
+      updatedAt: book.now,
+    },
+  });
+  await reread(book);
+  book.repayments.push(repaymentOf(row));
+  book.payerPaid = book.payerPaid.plus(paidTowardReceivable(row));
+  // What it paid of the later days' penalty stays paid; only the rest may be found not owed.
+  await reverseChargesAfter(book, shownBy, isoDateOfColumn(shownBy.valueDate), ran.owedThrough, ran.unpaidAfter.minus(ran.laterPenaltyPaid));
 }
 
 /**
