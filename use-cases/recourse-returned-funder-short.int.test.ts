@@ -10,8 +10,10 @@ import { trialBalance } from '../prisma/stores/ledger/trial-balance';
 import { enrollSupplier } from '../prisma/stores/program-store';
 import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
 import { serviceFinancing } from '../prisma/stores/servicing-store';
+import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { TEST_FINANCING_WINDOWS } from '../test/support/financings';
+import { globalId } from '../test/support/global-ids';
 import { CORE_ENTERPRISE_PAYER, financedWithRecourseServicedToD29, lateRecourseStep, virtualAccountNumberOf, type FinancedWithRecourse } from '../test/support/late-recourse';
 import { createActor } from '../test/support/parties';
 import { actorOf, registrationInput } from '../test/support/receivables';
@@ -33,15 +35,31 @@ import { actorOf, registrationInput } from '../test/support/receivables';
 // from anyone else's money nor from the platform's, and goes back as soon as the funder's account
 // is next credited: 5,000.00 of it from a top-up, the last 1,983.34 from B's repayment.
 
+const OWED = `query ($id: ID!) { financing(id: $id) { __typename ... on Financing { recourseClaimed { amount } recourseReturnOwed { amount currency } } } }`;
+
 describe('recourse returned when the funder has spent the money the claim paid it', () => {
   let db: TestDatabase;
+  let api: TestApi;
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    api = await startTestApi(db.prisma);
   });
   afterAll(async () => {
+    await api?.close();
     await db?.drop();
   });
+
+  /** What each party is shown as still owed back to the supplier: supplier, funder, core enterprise (open assignment), operator. */
+  async function owedAsShown(f: FinancedWithRecourse) {
+    const id = globalId('Financing', f.id);
+    const shown = [];
+    for (const token of [f.supplier.token, f.parties.funder.token, f.parties.core.token, f.parties.admin.token]) {
+      const found = await api.call(token, OWED, { id });
+      shown.push(found.recourseReturnOwed === null ? null : `${found.recourseReturnOwed.amount} ${found.recourseReturnOwed.currency}`);
+    }
+    return shown;
+  }
 
   const balanceOf = async (code: string) => getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id);
 
@@ -110,6 +128,8 @@ describe('recourse returned when the funder has spent the money the claim paid i
     expect(owedNotice.body).toContain(a.financingNumber);
     const told = await db.prisma.notification.findFirstOrThrow({ where: { partyId: f.supplier.partyId, kind: 'RECOURSE_RETURNED', financingId: f.id } });
     expect(told.body).toContain('6983.34 CNY');
+    // The supplier, the funder and operators see it on the financing; the core enterprise is not shown the funder fell short.
+    expect(await owedAsShown(f)).toEqual(['6983.34 CNY', '6983.34 CNY', null, '6983.34 CNY']);
 
     // B is disbursed from its hold as if nothing happened.
     expect(await disburse(db.prisma, b, f.at(45, 11))).toBeNull();
@@ -134,6 +154,7 @@ describe('recourse returned when the funder has spent the money the claim paid i
     expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).recourseReturnOwed.toFixed(2)).toBe('0.00');
     const done = await db.prisma.notification.findFirstOrThrow({ where: { partyId: f.supplier.partyId, kind: 'RECOURSE_RETURN_COMPLETED', financingId: f.id } });
     expect(done.body).toContain('1983.34 CNY');
+    expect(await owedAsShown(f)).toEqual(['0.00 CNY', '0.00 CNY', null, '0.00 CNY']);
     expect((await balanceOf(suspenseCode)).posted.toFixed(2)).toBe(suspenseBefore);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
     expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);

@@ -147,6 +147,15 @@ builder.prismaObjectFields('Financing', (t) => ({
   overdueSince: t.field({ type: 'Date', nullable: true, select: { overdueSince: true }, resolve: (f) => (f.overdueSince ? isoDateOfColumn(f.overdueSince) : null) }),
   surplusReturned: t.field({ type: Money, description: "Paid beyond what was owed, returned to the supplier (up to the receivable's confirmed amount).", select: { surplusReturned: true, currency: true }, resolve: (f) => money(f.surplusReturned, f.currency) }),
   recourseClaimed: t.field({ type: Money, description: "Claimed from the supplier's account under recourse (追索).", select: { recourseClaimed: true, currency: true }, resolve: (f) => money(f.recourseClaimed, f.currency) }),
+  recourseReturnOwed: t.field({
+    type: Money,
+    nullable: true,
+    description:
+      "Recourse to be given back to the supplier that the funder's funding account could not yet cover: it goes back from that account's next credit. The supplier, the funder and platform operators see it; the core enterprise gets null.",
+    select: { recourseReturnOwed: true, currency: true, supplierPartyId: true, funderPartyId: true },
+    // The funder's account is its own business: the core enterprise is not told it fell short.
+    resolve: (f, _args, ctx) => (isOperator(ctx.viewer) || [f.supplierPartyId, f.funderPartyId].includes(ctx.viewer.partyId) ? money(f.recourseReturnOwed, f.currency) : null),
+  }),
   settledAt: t.expose('settledAt', {
     type: 'DateTime',
     nullable: true,
