@@ -53,7 +53,8 @@ import { storedAmount, toDecimal } from './to-decimal';
 // - a credit the bank received before the recourse claim, whenever it was read, is the core
 //   enterprise's repayment on its own value date: the claim is set aside while the credit runs
 //   through the waterfall, then claims only what is still owed, and the rest of it goes back to
-//   the supplier (returnRecourse).
+//   the supplier (returnRecourse); with later repayments set aside too, the claim and they run
+//   again in value-date order.
 //
 // Each step is a database transaction holding the financing's row lock (a few in a row when
 // more money waits than one takes), with idempotency keys on every posting.
@@ -402,13 +403,14 @@ function waterfallOn(book: Book, amount: Decimal, valueDate: IsoDate, source: Al
  * supplier up to the receivable's confirmed amount and beyond it to suspense for the payer.
  * A credit the bank received before a recourse claim sets the claim aside first and lets it
  * claim again afterwards (returnRecourse); one received before repayments already allocated
- * sets those aside and allocates them again after it (reallocate). Settles the financing when
+ * sets those aside and allocates them again after it (reallocate). With both, each piece set
+ * aside runs again on its own value date, in value-date order. Settles the financing when
  * nothing is owed.
  */
 async function allocate(book: Book, collection: Collection): Promise<RepaymentAllocation> {
+  const later = await setLaterRepaymentsAside(book, collection);
   const recourse = await recourseSetAsideBy(book, collection);
-  if (recourse) await setRecourseAside(book, recourse, collection.valueDate);
-  const later = recourse ? [] : await setLaterRepaymentsAside(book, collection);
+  if (recourse) await setRecourseAside(book, recourse, collection.valueDate, later);
   const { tx, currency, accounts } = book;
   const financing = book.financing;
   const owed = outstandingOf(financing);
@@ -489,8 +491,14 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   if (collection.source === 'REPAYMENT') book.payerPaid = book.payerPaid.plus(paidTowardReceivable(row));
   // What it paid of the later days' penalty stays paid; only the rest may be found not owed.
   await reverseChargesAfter(book, row, collection.valueDate, owedThrough, unpaidAfter.minus(laterPenaltyPaid));
-  if (recourse) await returnRecourse(book, recourse, row);
-  for (const repayment of later) await reallocate(book, repayment, row);
+  // The pieces set aside run again in value-date order, each finding what the ones before it
+  // left, as when read in time. On a tie the repayment goes first, as the claim's step
+  // allocates money already received before claiming.
+  const setAside = [...later, ...(recourse ? [recourse] : [])].sort((a, b) => a.valueDate.getTime() - b.valueDate.getTime());
+  for (const piece of setAside) {
+    if (piece === recourse) await returnRecourse(book, recourse, row);
+    else await reallocate(book, piece, row);
+  }
   await returnPenaltyNeverOwed(book, row);
   if (paidToFunder(allocation.allocated).gt(0)) {
     // The funder's account was credited: what it owes suppliers goes back before it funds anything.
@@ -1180,14 +1188,15 @@ function repaidMoved(amounts: Record<WaterfallBucket, Decimal>, as: 'PAID' | 'UN
  * Sets the recourse claim aside: what it paid is owed again and it no longer counts as a
  * repayment by value date, so that the credit before it, value-dated `valueDate`, is allocated
  * as if the claim had not been made. The days after the claim's through `valueDate` are charged
- * again at what they owe without it (chargeAgainAfterClaim). No money moves yet: returnRecourse
- * posts what the two together change.
+ * again at what they owe without it (chargeAgainAfterClaim). The `later` repayments the credit set
+ * aside (setLaterRepaymentsAside) do not count by value date either. No money moves yet:
+ * returnRecourse posts what the two together change.
  */
-async function setRecourseAside(book: Book, recourse: RepaymentAllocation, valueDate: IsoDate): Promise<void> {
+async function setRecourseAside(book: Book, recourse: RepaymentAllocation, valueDate: IsoDate, later: RepaymentAllocation[]): Promise<void> {
   const { tx, financing } = book;
   await tx.financing.update({ where: { id: financing.id }, data: { ...repaidMoved(bucketsOf(recourse), 'UNPAID'), updatedAt: book.now } });
   await reread(book);
-  const others = await tx.repaymentAllocation.findMany({ where: { financingId: financing.id, id: { not: recourse.id } } });
+  const others = await tx.repaymentAllocation.findMany({ where: { financingId: financing.id, id: { notIn: [recourse.id, ...later.map((row) => row.id)] } } });
   book.repayments = others.map(repaymentOf);
   await chargeAgainAfterClaim(book, owedThroughOf(book, isoDateOfColumn(recourse.valueDate)), valueDate);
 }
