@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectionAccountCode, openPartyAccounts, partyAccountCode } from '../prisma/stores/chart-of-accounts';
+import { reserveFunding } from '../prisma/stores/disbursement-store';
+import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
+import { receiveInboundCredit } from '../prisma/stores/inbound-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { getBalance } from '../prisma/stores/ledger/balances';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { enrollSupplier } from '../prisma/stores/program-store';
+import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
+import { serviceFinancing } from '../prisma/stores/servicing-store';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { businessTimeAfter, createFinancingParties, disbursedAt, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
+import { createActor } from '../test/support/parties';
+import { actorOf, registrationInput } from '../test/support/receivables';
+
+// 800,000.00 financed, due on day 10 (D); penalty 0.18 a year on ACT/360 (400.00 a day on
+// 800,000.00) after 3 grace days; penalty first; no recourse. The funder's account holds
+// 201,333.33 after the advance. The core enterprise pays 802,000.00, received by the bank on D+5,
+// which the feed reports only on D+12; not seeing it, it pays 803,000.00 on D+10, read at once:
+// that pays the 4,000.00 of penalty charged on 800,000.00 and 799,000.00 of principal, and the
+// funder's account holds 1,004,333.33. On D+11 the funder approves another financing of
+// 1,005,500.00, whose advance of 1,003,824.17 its account holds for the disbursement: 509.16 is
+// left available.
+//
+// Read in order, the 802,000.00 of D+5 pays the penalty of D+1 to D+5 (2,000.00) and the
+// 800,000.00 and settles the financing that day; the 803,000.00 of D+10 is the payer's, held for
+// a refund. Read late, the 803,000.00 is allocated again as in order (docs/ledger.md, "Repayment
+// reallocated"): the funder gets 802,000.00 and gives back 803,000.00, 1,000.00 more than it got,
+// of which its account covers 509.16. The money is the core enterprise's all the same: the
+// financing is settled as of D+5, as it was in fact, and what the funder cannot give back at
+// once is for it to owe (as for a recourse return, docs/ledger.md, "Recourse returned"), never a
+// reason to leave the 802,000.00 unallocated in the collection account and the financing OVERDUE,
+// its step refused by the ledger on every retry.
+
+describe('a repayment allocated again when the funder has committed its money since', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const balanceOf = async (code: string) => getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id);
+
+  /** Another financing of the funder, approved at `now` and its advance held. */
+  async function approvedAndHeld(parties: FinancingParties, amount: string, now: Date, dueDate: string): Promise<string> {
+    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '东莞市粤辉五金制品有限公司' });
+    await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
+    await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
+    const supplierActor = await actorOf(db.prisma, supplier);
+    const input = registrationInput(parties.core.creditCode, { faceAmount: '1300000.00', dueDate }, now);
+    const { receivable } = await registerReceivable(
+      db.prisma,
+      supplierActor,
+      { ...input, invoices: [{ ...input.invoices[0]!, amount: '800000.00' }, { ...input.invoices[1]!, amount: '500000.00' }] },
+      { now, confirmationWindowMs: 7 * 86_400_000 },
+    );
+    const as = (actor: { userId: string; partyId: string }) => ({ userId: actor.userId, partyId: actor.partyId });
+    await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, as(parties.core), `test:${receivable.id}:confirm`, now);
+    const { financing } = await applyForFinancing(db.prisma, supplierActor, { receivableId: receivable.id, programId: parties.programId, amount, idempotencyKey: `apply-${receivable.id}` }, TEST_FINANCING_WINDOWS, now);
+    await decideFinancing(db.prisma, financing.id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(now.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `ack-${financing.id}`, now);
+    await decideFinancing(db.prisma, financing.id, { kind: 'APPROVE' }, as(parties.funder), `approve-${financing.id}`, now);
+    await decideFinancing(db.prisma, financing.id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `confirm-${financing.id}`, now);
+    expect(await reserveFunding(db.prisma, financing.id, TEST_FINANCING_WINDOWS.fundingWindowMs, now)).toEqual({ reserved: true });
+    return financing.id;
+  }
+
+  it('settles the financing as of the earlier transfer when the funder has committed the later one\'s money since', async () => {
+    const parties = await createFinancingParties(db.prisma, { programLimit: '5000000.00', supplierLimit: '5000000.00' });
+    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -30, 10));
+    const collectionVan = await virtualAccountNumberOf(db.prisma, collectionAccountCode(f.id, 'CNY'));
+    const pays = (reference: string, amount: string, day: number) =>
+      receiveInboundCredit(db.prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: collectionVan, amount, currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(day, 10) });
+    const step = (day: number) => serviceFinancing(db.prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
+    const fundingCode = partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
+    for (let day = 11; day <= 20; day += 1) await step(day);
+    await pays('CORE-D10', '803000.00', 20);
+    await step(21);
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).principalOutstanding.toFixed(2)).toBe('1000.00');
+    expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('1004333.33');
+    await approvedAndHeld(parties, '1005500.00', f.at(21, 10), f.date(31));
+    expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('509.16');
+
+    // The 802,000.00 of D+5, reported now; the step of D+12 allocates it.
+    await pays('CORE-D5', '802000.00', 15);
+    const stepped = await step(22).then(
+      (result) => result.status,
+      (error: unknown) => `${(error as { code?: string }).code}: ${(error as Error).message}`,
+    );
+
+    expect(stepped).toBe('SETTLED');
+    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
+    expect({
+      status: financing.status,
+      settledAt: financing.settledAt?.toISOString(),
+      repaid: { penalty: financing.repaidPenalty.toFixed(2), principal: financing.repaidPrincipal.toFixed(2) },
+      outstanding: { principal: financing.principalOutstanding.toFixed(2), penalty: financing.penaltyOutstanding.toFixed(2) },
+      penaltyAccrued: financing.penaltyAccrued.toFixed(2),
+      collectionAccount: (await balanceOf(collectionAccountCode(f.id, 'CNY'))).posted.toFixed(2),
+    }).toEqual({
+      status: 'SETTLED',
+      settledAt: f.at(15, 10).toISOString(),
+      repaid: { penalty: '2000.00', principal: '800000.00' },
+      outstanding: { principal: '0.00', penalty: '0.00' },
+      penaltyAccrued: '2000.00',
+      collectionAccount: '0.00',
+    });
+    const rows = await db.prisma.repaymentAllocation.findMany({ where: { financingId: f.id }, orderBy: { valueDate: 'asc' } });
+    expect(rows.map((row) => `${row.collected.toFixed(2)}: penalty ${row.penalty.toFixed(2)}, principal ${row.principal.toFixed(2)}, overpaid ${row.overpaid.toFixed(2)}`)).toEqual([
+      '802000.00: penalty 2000.00, principal 800000.00, overpaid 0.00',
+      '803000.00: penalty 0.00, principal 0.00, overpaid 803000.00',
+    ]);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+});
