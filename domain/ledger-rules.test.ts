@@ -14,6 +14,7 @@ import {
   postingEntries,
   POSTING_RULES,
   reallocationEntries,
+  reallocationShortfall,
   recourseReturnEntries,
   recourseReturnShortfall,
   reversalEntries,
@@ -457,6 +458,34 @@ describe('posting rules of the business events', () => {
     expect(() => reallocationEntries(before, { ...inOrder, surplus: d('0.01') }, 'CNY', accounts)).toThrow(ValidationError);
     expect(() => reallocationEntries(before, { ...inOrder, allocated: { ...inOrder.allocated, penalty: d('-0.01'), principal: d('104000.01') } }, 'CNY', accounts)).toThrow(ValidationError);
     expect(() => reallocationEntries(before, held, 'CNY', { ...accounts, suspense: undefined })).toThrow(ValidationError);
+  });
+
+  it('the part of a reallocation the funder\'s funding account cannot cover is owed, the payer\'s part first, neither debited nor credited', () => {
+    const none = d('0');
+    const accounts = { funderFunding: 'funder', feeIncome: 'fees', supplierSettlement: 'supplier', suspense: 'suspense' };
+    const before = { allocated: { penalty: d('4000.00'), fees: none, interest: none, principal: d('100000.00') }, surplus: none, overpaid: none };
+    const held = { allocated: { penalty: none, fees: none, interest: none, principal: none }, surplus: none, overpaid: d('104000.00') };
+    // 103,509.16 available of the 104,000.00 to give back: 490.84 owed to the payer; enough: nothing owed.
+    const short = reallocationShortfall(before, held, d('103509.16'));
+    expect([short.overpaid.toFixed(2), short.surplus.toFixed(2)]).toEqual(['490.84', '0.00']);
+    expect(reallocationShortfall(before, held, d('104000.01'))).toEqual({ overpaid: none, surplus: none });
+    expect(reallocationEntries(before, held, 'CNY', accounts, short)).toEqual([
+      { accountId: 'funder', direction: 'DEBIT', amount: '103509.16', currency: 'CNY' },
+      { accountId: 'suspense', direction: 'CREDIT', amount: '103509.16', currency: 'CNY' },
+    ]);
+    // The funder gives back 745.00: 5.00 to fee income (never owed), 700.00 to the supplier, 40.00 to the payer; 10.00 available.
+    const whole = { allocated: { penalty: d('1255.00'), fees: d('5.00'), interest: none, principal: d('102000.00') }, surplus: d('700.00'), overpaid: d('40.00') };
+    const part = reallocationShortfall(before, whole, d('10.00'));
+    expect([part.overpaid.toFixed(2), part.surplus.toFixed(2)]).toEqual(['40.00', '695.00']);
+    expect(reallocationEntries(before, whole, 'CNY', accounts, part)).toEqual([
+      { accountId: 'funder', direction: 'DEBIT', amount: '10.00', currency: 'CNY' },
+      { accountId: 'fees', direction: 'CREDIT', amount: '5.00', currency: 'CNY' },
+      { accountId: 'supplier', direction: 'CREDIT', amount: '5.00', currency: 'CNY' },
+    ]);
+    // Never more than each gets, nor negative.
+    expect(() => reallocationEntries(before, held, 'CNY', accounts, { overpaid: d('104000.01'), surplus: none })).toThrow(ValidationError);
+    expect(() => reallocationEntries(before, held, 'CNY', accounts, { overpaid: none, surplus: d('0.01') })).toThrow(ValidationError);
+    expect(() => reallocationEntries(before, whole, 'CNY', accounts, { overpaid: d('-0.01'), surplus: none })).toThrow(ValidationError);
   });
 
   it('waterfall allocations always add up to the collection exactly', () => {

@@ -524,13 +524,16 @@ export type CollectionSplit = Pick<WaterfallAllocation, 'allocated' | 'surplus' 
  * back what it was paid beyond its new share (a debit) or receives what its new share adds (a
  * credit): the funder's funding account (penalty, interest, principal), fee income (fees), the
  * supplier's settlement account (surplus) and suspense (over-paid, the payer's). Penalty that
- * becomes principal of the same funder moves no money. Empty when no account's share changes.
+ * becomes principal of the same funder moves no money. `owedByFunder` (reallocationShortfall) is
+ * the part the funder's account cannot give back now: neither debited nor credited to the supplier
+ * or suspense, it goes back later. Empty when no account's share changes.
  */
 export function reallocationEntries(
   before: CollectionSplit,
   after: CollectionSplit,
   currency: Currency,
   accounts: { funderFunding: string; feeIncome: string; supplierSettlement: string; suspense?: string },
+  owedByFunder: OwedByFunder = { surplus: new Decimal(0), overpaid: new Decimal(0) },
 ): LedgerEntryInput[] {
   const total = (split: CollectionSplit) => WATERFALL_BUCKETS.reduce((sum, bucket) => sum.plus(split.allocated[bucket]), split.surplus.plus(split.overpaid));
   for (const [name, split] of [['before', before], ['after', after]] as const) {
@@ -539,15 +542,26 @@ export function reallocationEntries(
     requireNotNegative(split.overpaid, `${name}.overpaid`);
   }
   if (!total(before).eq(total(after))) throw ValidationError.field(['after'], 'must split the same money as before', 'VALIDATION_FAILED');
+  requireNotNegative(owedByFunder.surplus, 'owedByFunder.surplus');
+  requireNotNegative(owedByFunder.overpaid, 'owedByFunder.overpaid');
+  const owed = owedByFunder.surplus.plus(owedByFunder.overpaid);
+  // Owing more than the funder gives back, or than the supplier or the payer gets, would unbalance the legs.
+  if (
+    owed.gt(Decimal.max(paidToFunder(before.allocated).minus(paidToFunder(after.allocated)), 0)) ||
+    owedByFunder.surplus.gt(Decimal.max(after.surplus.minus(before.surplus), 0)) ||
+    owedByFunder.overpaid.gt(Decimal.max(after.overpaid.minus(before.overpaid), 0))
+  ) {
+    throw ValidationError.field(['owedByFunder'], 'the funder can owe at most what it gives back', 'VALIDATION_FAILED');
+  }
   const legs: LedgerEntryInput[] = [];
   const move = (accountId: string, change: Decimal) => {
     if (change.gt(0)) legs.push(leg(accountId, 'CREDIT', change, currency));
     if (change.lt(0)) legs.push(leg(accountId, 'DEBIT', change.negated(), currency));
   };
-  move(accounts.funderFunding, paidToFunder(after.allocated).minus(paidToFunder(before.allocated)));
+  move(accounts.funderFunding, paidToFunder(after.allocated).minus(paidToFunder(before.allocated)).plus(owed));
   move(accounts.feeIncome, after.allocated.fees.minus(before.allocated.fees));
-  move(accounts.supplierSettlement, after.surplus.minus(before.surplus));
-  const held = after.overpaid.minus(before.overpaid);
+  move(accounts.supplierSettlement, after.surplus.minus(before.surplus).minus(owedByFunder.surplus));
+  const held = after.overpaid.minus(before.overpaid).minus(owedByFunder.overpaid);
   if (!held.isZero() && !accounts.suspense) throw ValidationError.field(['suspense'], 'an over-payment needs the suspense account to hold it', 'VALIDATION_FAILED');
   if (accounts.suspense) move(accounts.suspense, held);
   return legs;
@@ -603,9 +617,35 @@ export function recourseReturnEntries(
  */
 export function recourseReturnShortfall(claimed: Record<WaterfallBucket, Decimal>, kept: Record<WaterfallBucket, Decimal>, available: Decimal): Decimal {
   const fromFunder = paidToFunder(claimed).minus(paidToFunder(kept));
-  const returned = fromFunder.plus(claimed.fees.minus(kept.fees));
-  const due = Decimal.min(fromFunder, returned);
-  return Decimal.max(due.minus(Decimal.max(available, 0)), 0);
+  return funderShortfall(fromFunder, fromFunder.plus(claimed.fees.minus(kept.fees)), available);
+}
+
+/**
+ * Of `fromFunder`, what the funder's funding account gives back, the part `available` (holds
+ * counted) cannot cover, up to `toOthers` (what goes to the supplier or the payer): the funder owes
+ * it, and it goes back from the account's next credit. What goes to fee income is the platform's
+ * and is never owed. Zero when the account covers it.
+ */
+function funderShortfall(fromFunder: Decimal, toOthers: Decimal, available: Decimal): Decimal {
+  return Decimal.max(Decimal.min(toOthers, fromFunder.minus(Decimal.max(available, 0))), 0);
+}
+
+/** What the funder owes of a reallocated repayment: surplus to the supplier, over-payment to suspense for the payer. */
+export type OwedByFunder = { surplus: Decimal; overpaid: Decimal };
+
+/**
+ * Of a repayment split again (`before` and `after` as for reallocationEntries), what the funder's
+ * funding account cannot give back now, with `available` left in it (holds counted): the money the
+ * repayment paid it may be spent or held for another financing by the time the earlier money is
+ * read. The payer's part is owed first, then the supplier's (the payer's refund waits for an
+ * operator anyway). Zero each when the account covers it.
+ */
+export function reallocationShortfall(before: CollectionSplit, after: CollectionSplit, available: Decimal): OwedByFunder {
+  const toPayer = Decimal.max(after.overpaid.minus(before.overpaid), 0);
+  const toSupplier = Decimal.max(after.surplus.minus(before.surplus), 0);
+  const owed = funderShortfall(paidToFunder(before.allocated).minus(paidToFunder(after.allocated)), toPayer.plus(toSupplier), available);
+  const overpaid = Decimal.min(owed, toPayer);
+  return { surplus: owed.minus(overpaid), overpaid };
 }
 
 /** A reversal (红字冲正) mirrors the original: every debit becomes a credit of the same amount. */

@@ -114,6 +114,23 @@ describe('a repayment allocated again when the funder has committed its money si
       '802000.00: penalty 2000.00, principal 800000.00, overpaid 0.00',
       '803000.00: penalty 0.00, principal 0.00, overpaid 803000.00',
     ]);
+    // The funder's account gave back all it had: 802,509.16 is held for the payer's refund, and
+    // the funder owes the other 490.84 (never taken from the hold for the other financing).
+    const held = async () =>
+      (await db.prisma.inboundException.findMany({ where: { financingId: f.id, reason: 'OVERPAID' }, orderBy: { createdAt: 'asc' } })).map((row) => [row.status, row.heldAmount?.toFixed(2)]);
+    expect(await held()).toEqual([['OPEN', '802509.16']]);
+    expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('0.00');
+    expect(rows[1]!.overpaidOwed.toFixed(2)).toBe('490.84');
+    expect((await db.prisma.notification.findMany({ where: { partyId: parties.admin.partyId, kind: 'REALLOCATION_OWED', financingId: f.id } })).length).toBe(1);
+
+    // The funder tops up 1,000.00: 490.84 goes to suspense in the top-up's transaction, once, held for the payer too.
+    const topUp = { bankReference: `FUNDER-TOPUP-${f.id}`, virtualAccountNumber: await virtualAccountNumberOf(db.prisma, fundingCode), amount: '1000.00', currency: 'CNY', payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222020200990099887', remittanceInformation: 'top-up', receivedAt: new Date() };
+    await receiveInboundCredit(db.prisma, topUp);
+    await receiveInboundCredit(db.prisma, topUp);
+    expect(await held()).toEqual([['OPEN', '802509.16'], ['OPEN', '490.84']]);
+    expect((await db.prisma.repaymentAllocation.findUniqueOrThrow({ where: { id: rows[1]!.id } })).overpaidOwed.toFixed(2)).toBe('0.00');
+    expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('509.16');
+    expect((await db.prisma.notification.findMany({ where: { partyId: parties.admin.partyId, kind: 'REALLOCATION_OWED_COMPLETED', financingId: f.id } })).length).toBe(1);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
   });
 });

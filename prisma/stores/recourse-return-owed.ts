@@ -1,33 +1,41 @@
 import { transfer } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
-import { partyAccountCode } from './chart-of-accounts';
+import { partyAccountCode, platformAccountCode } from './chart-of-accounts';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
+import { recordOverpaidException } from './inbound-exception-store';
 import { postTransaction } from './ledger/postings';
 import { notifyOperators, notifyParties } from './operator-notices';
 import type { Tx } from './run-transaction';
+import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 
-// Recourse returned to a supplier that the funder's funding account could not cover when the
-// core enterprise's earlier money was read (servicing-store.ts, returnRecourse): the funder owes
-// it (`financing.recourse_return_owed`), and it goes back from the account's next credit, in
-// that credit's database transaction, before the money can fund anything else. Nobody else's
-// money and none of the platform's ever covers it (docs/ledger.md, "Recourse returned").
+// What the funder's funding account could not give back when money the bank received earlier was
+// read late: recourse returned to a supplier (servicing-store.ts, returnRecourse;
+// `financing.recourse_return_owed`), or a later repayment allocated again (reallocate;
+// `repayment_allocation.surplus_owed` for the supplier, `overpaid_owed` for the payer, held in
+// suspense). The funder owes it, and it goes back from the account's next credit, in that
+// credit's database transaction, before the money can fund anything else. Nobody else's money
+// and none of the platform's ever covers it (docs/ledger.md, "Recourse returned" and "Repayment
+// reallocated").
 
-/** Financings one credit pays back for; the rest wait for the next credit (a funder owes a handful at most). */
+/** Debts of each kind one credit pays back; the rest wait for the next credit (a funder owes a handful at most). */
 export const RECOURSE_RETURNS_OWED_PER_CREDIT_MAX = 20;
+
+type Funding = { id: string; ownerPartyId: string; currency: Currency };
 
 /**
  * A funder's funding account was credited in `tx` (a top-up, parked money applied to it, a
  * repayment of one of its financings), under the account's lock: what the funder owes suppliers
- * goes back, as far as the account's available balance goes (holds counted), one posting per
- * financing keyed by `cause`, so once per credit. A financing or a supplier's account another
+ * and payers goes back, as far as the account's available balance goes (holds counted), one
+ * posting per debt keyed by `cause`, so once per credit. A financing, repayment or account another
  * transaction holds at this instant is skipped (never waited for, so the lock order of the
  * credit's own transaction does not matter) and paid from the next credit.
  */
-export async function payRecourseReturnsOwed(tx: Tx, funding: { id: string; ownerPartyId: string | null; currency: string }, cause: string): Promise<void> {
-  if (!funding.ownerPartyId) return;
-  const currency = funding.currency as Currency;
+export async function payRecourseReturnsOwed(tx: Tx, account: { id: string; ownerPartyId: string | null; currency: string }, cause: string): Promise<void> {
+  if (!account.ownerPartyId) return;
+  const funding: Funding = { id: account.id, ownerPartyId: account.ownerPartyId, currency: account.currency as Currency };
+  const currency = funding.currency;
   const owing = await tx.$queryRaw<{ id: string; financingNumber: string; supplierPartyId: string; owed: string }[]>`
     SELECT id::text AS id, financing_number AS "financingNumber", supplier_party_id::text AS "supplierPartyId", recourse_return_owed::text AS owed
       FROM financing
@@ -35,15 +43,14 @@ export async function payRecourseReturnsOwed(tx: Tx, funding: { id: string; owne
      ORDER BY id
      LIMIT ${RECOURSE_RETURNS_OWED_PER_CREDIT_MAX}
        FOR UPDATE SKIP LOCKED`;
-  if (owing.length === 0) return;
+  const reallocated = await reallocationsOwed(tx, funding);
+  if (owing.length === 0 && reallocated.length === 0) return;
   let available = (await getBalance(tx, funding.id)).available;
   const [{ now }] = await tx.$queryRaw<[{ now: Date }]>`SELECT now() AS "now"`;
   for (const financing of owing) {
     if (available.lte(0)) return;
-    const settlement = await findAccountByCode(tx, partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', currency));
-    if (!settlement) throw new Error(`financing ${financing.financingNumber}: the supplier has no ${currency} settlement account`);
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM ledger_account WHERE id = ${settlement.id}::uuid FOR UPDATE SKIP LOCKED`;
-    if (locked.length === 0) continue;
+    const settlement = await lockedSupplierSettlement(tx, financing, currency);
+    if (!settlement) continue;
     const owed = toDecimal(financing.owed);
     const paid = Decimal.min(owed, available);
     const key = `financing:${financing.id}:recourse-return-owed:${cause}`;
@@ -54,12 +61,146 @@ export async function payRecourseReturnsOwed(tx: Tx, funding: { id: string; owne
       effectiveAt: now,
       inOpenDay: true,
       metadata: { financingId: financing.id, cause },
-      entries: transfer(funding.id, settlement.id, paid, currency),
+      entries: transfer(funding.id, settlement, paid, currency),
     });
     await tx.financing.update({ where: { id: financing.id }, data: { recourseReturnOwed: { decrement: paid.toFixed() }, updatedAt: now } });
     available = available.minus(paid);
     await tellPaid(tx, { ...financing, funderPartyId: funding.ownerPartyId }, paid, owed.minus(paid), currency, key);
   }
+  for (const repayment of reallocated) {
+    if (available.lte(0)) return;
+    available = available.minus(await payReallocationOwed(tx, funding, repayment, available, cause, now));
+  }
+}
+
+type ReallocationOwed = {
+  id: string;
+  financingId: string;
+  financingNumber: string;
+  supplierPartyId: string;
+  collectionAccountId: string;
+  inboundCreditId: string | null;
+  inboundExceptionId: string | null;
+  surplusOwed: string;
+  overpaidOwed: string;
+};
+
+/** Repayments of the funder's financings allocated again whose surplus or over-payment it still owes, locked (those another transaction holds are skipped). */
+async function reallocationsOwed(tx: Tx, funding: Funding): Promise<ReallocationOwed[]> {
+  return tx.$queryRaw<ReallocationOwed[]>`
+    SELECT a.id::text AS id, f.id::text AS "financingId", f.financing_number AS "financingNumber", f.supplier_party_id::text AS "supplierPartyId",
+           f.collection_account_id::text AS "collectionAccountId", a.inbound_credit_id::text AS "inboundCreditId", a.inbound_exception_id::text AS "inboundExceptionId",
+           a.surplus_owed::text AS "surplusOwed", a.overpaid_owed::text AS "overpaidOwed"
+      FROM repayment_allocation a
+      JOIN financing f ON f.id = a.financing_id
+     WHERE f.funder_party_id = ${funding.ownerPartyId}::uuid AND f.currency = ${funding.currency} AND (a.surplus_owed > 0 OR a.overpaid_owed > 0)
+     ORDER BY a.id
+     LIMIT ${RECOURSE_RETURNS_OWED_PER_CREDIT_MAX}
+       FOR UPDATE OF a SKIP LOCKED`;
+}
+
+/**
+ * Pays what the funder owes of one reallocated repayment from `available`: the payer's part into
+ * suspense, held as an OVERPAID exception for a refund of exactly what arrived (a refund never
+ * pays out money not yet there), then the supplier's surplus. Returns what it paid.
+ */
+async function payReallocationOwed(tx: Tx, funding: Funding, repayment: ReallocationOwed, available: Decimal, cause: string, now: Date): Promise<Decimal> {
+  const { currency } = funding;
+  const key = `allocation:${repayment.id}:funder-owed:${cause}`;
+  const post = (suffix: string, to: string, amount: Decimal) =>
+    postTransaction(tx, {
+      idempotencyKey: `${key}:${suffix}`,
+      code: 'REPAYMENT_REALLOCATED',
+      description: `还款重新分配 repayment reallocated ${repayment.financingNumber}: owed by the funder, paid from its funding account's credit`,
+      effectiveAt: now,
+      inOpenDay: true,
+      metadata: { financingId: repayment.financingId, allocationId: repayment.id, cause },
+      entries: transfer(funding.id, to, amount, currency),
+    });
+  let left = available;
+  const toPayer = Decimal.min(toDecimal(repayment.overpaidOwed), left);
+  const suspense = toPayer.gt(0) ? await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency)) : null;
+  if (toPayer.gt(0) && !suspense) throw new Error(`the platform has no ${currency} suspense account`);
+  if (suspense && (await lockedNow(tx, suspense.id))) {
+    await post('overpaid', suspense.id, toPayer);
+    await recordOverpaidException(tx, {
+      allocationId: repayment.id,
+      financingId: repayment.financingId,
+      financingNumber: repayment.financingNumber,
+      collectionAccountId: repayment.collectionAccountId,
+      amount: toPayer,
+      currency,
+      inboundCreditId: repayment.inboundCreditId,
+      inboundExceptionId: repayment.inboundExceptionId,
+      at: now,
+      // One exception per credit that pays part of it: the bank reference is unique.
+      cause: {
+        reference: `reallocated:${repayment.id}:${sha256Hex(cause).slice(0, 12)}`,
+        detail: `paid to financing ${repayment.financingNumber} beyond what it owed once money the bank received earlier (read later) counted; the funder's funding account gave it back from a later credit`,
+      },
+    });
+    await tx.repaymentAllocation.update({ where: { id: repayment.id }, data: { overpaidOwed: { decrement: toPayer.toFixed() } } });
+    left = left.minus(toPayer);
+  }
+  const toSupplier = Decimal.min(toDecimal(repayment.surplusOwed), left);
+  const settlement = toSupplier.gt(0) ? await lockedSupplierSettlement(tx, repayment, currency) : null;
+  if (settlement) {
+    await post('surplus', settlement, toSupplier);
+    await tx.repaymentAllocation.update({ where: { id: repayment.id }, data: { surplusOwed: { decrement: toSupplier.toFixed() } } });
+    left = left.minus(toSupplier);
+  }
+  const paid = available.minus(left);
+  if (paid.gt(0)) {
+    const owed = toDecimal(repayment.overpaidOwed).plus(toDecimal(repayment.surplusOwed));
+    await tellReallocationOwed(tx, { id: repayment.financingId, financingNumber: repayment.financingNumber, supplierPartyId: repayment.supplierPartyId, funderPartyId: funding.ownerPartyId }, { paid, owed: owed.minus(paid), currency }, key);
+  }
+  return paid;
+}
+
+/** Whether this transaction holds the account's row lock now; false when another one holds it (never waited for). */
+async function lockedNow(tx: Tx, accountId: string): Promise<boolean> {
+  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM ledger_account WHERE id = ${accountId}::uuid FOR UPDATE SKIP LOCKED`;
+  return locked.length > 0;
+}
+
+/** The supplier's settlement account, locked; null when another transaction holds it. */
+async function lockedSupplierSettlement(tx: Tx, financing: { financingNumber: string; supplierPartyId: string }, currency: Currency): Promise<string | null> {
+  const settlement = await findAccountByCode(tx, partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', currency));
+  if (!settlement) throw new Error(`financing ${financing.financingNumber}: the supplier has no ${currency} settlement account`);
+  return (await lockedNow(tx, settlement.id)) ? settlement.id : null;
+}
+
+/**
+ * The funder and operators are told what the funder owes of a repayment allocated again, or
+ * (with `paid`) what of it went back and what is still pending; the supplier too, whose surplus
+ * it may be. The payer is not told about the funder's account: operators refund it what reached
+ * suspense.
+ */
+export async function tellReallocationOwed(
+  tx: Tx,
+  financing: { id: string; financingNumber: string; supplierPartyId: string; funderPartyId: string },
+  { paid, owed, currency }: { paid?: Decimal; owed: Decimal; currency: Currency },
+  key: string,
+): Promise<void> {
+  const money = (value: Decimal) => `${formatAmount(value, currency)} ${currency}`;
+  const number = financing.financingNumber;
+  const done = owed.isZero();
+  const zh = paid ? `融资 ${number} 资金方就重新分配的还款待退的款项已从其资金户的新入账中退回 ${money(paid)}` + (done ? '，已全部退回。' : `，尚欠 ${money(owed)}。`) : '';
+  const en = paid
+    ? `${money(paid)} the funder owed on a repayment of financing ${number} allocated again went back from the funder's funding account's latest credit` + (done ? '; nothing is pending.' : `; ${money(owed)} is still pending.`)
+    : '';
+  const notice = {
+    kind: done ? 'REALLOCATION_OWED_COMPLETED' : 'REALLOCATION_OWED',
+    subject: done ? `重新分配待退款已退回 ${number} / Reallocation owed by the funder paid on ${number}` : `资金方重新分配待退款 ${number} / Reallocation owed by the funder on ${number}`,
+    body: paid
+      ? zh + en
+      : `融资 ${number}：银行较早收到、处理较晚的还款使一笔后到的还款重新分配，资金方应退回的款项中 ${money(owed)} 其资金户（扣除冻结后）不足，资金方尚欠，将于该资金户下一笔入账时自动退回（付款方多付部分转入暂挂待退款，盈余部分退回供应商）。` +
+        `Financing ${number}: money the bank received earlier and read later allocated a later repayment again, and the funder's funding account (holds counted) could not give back ${money(owed)} of it. ` +
+        `The funder owes it, and it goes back from that account's next credit (to suspense for the payer's refund, or to the supplier for surplus).`,
+    financingId: financing.id,
+  };
+  await notifyParties(tx, [financing.supplierPartyId, financing.funderPartyId], notice, key);
+  await notifyOperators(tx, notice, key);
 }
 
 /** The supplier and the funder are told what went back and what is still pending; operators too, whose notice asked them to follow it up. */

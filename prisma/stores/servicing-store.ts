@@ -1,7 +1,7 @@
 import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, addDays, type IsoDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
 import { SERVICING, type FinancingStatus } from '../../domain/financing-rules';
-import { allocateWaterfall, paidToFunder, postingEntries, reallocationEntries, recourseReturnEntries, recourseReturnShortfall, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
+import { allocateWaterfall, paidToFunder, postingEntries, reallocationEntries, reallocationShortfall, recourseReturnEntries, recourseReturnShortfall, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import {
   isOverdueByValueDate,
@@ -26,7 +26,7 @@ import { notifyOperators, notifyParties } from './operator-notices';
 import { postTransaction, reverseTransaction, type ReverseTransactionInput } from './ledger/postings';
 import { recordOverpaidException } from './inbound-exception-store';
 import { proceedsAwaitingRetry, recoursePostingKey } from './payout-store';
-import { payRecourseReturnsOwed } from './recourse-return-owed';
+import { payRecourseReturnsOwed, tellReallocationOwed } from './recourse-return-owed';
 import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
@@ -577,7 +577,13 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
   const key = reallocationKey(shownBy, repayment);
   const metadata = { financingId: financing.id, allocationId: repayment.id, shownBy: shownBy.id, valueDate };
   const none = new Decimal(0);
-  const entries = reallocationEntries({ allocated: bucketsOf(repayment), surplus: none, overpaid: none }, allocation, currency, accounts);
+  const before = { allocated: bucketsOf(repayment), surplus: none, overpaid: none };
+  // The funder gives back from what its funding account has left, holds counted (its account is
+  // locked with the financing's): the repayment's money may be spent or held for another
+  // financing by now. The rest it owes, and it goes back from the account's next credit
+  // (payRecourseReturnsOwed), never from anyone else's money.
+  const owedByFunder = reallocationShortfall(before, allocation, (await getBalance(tx, accounts.funderFunding)).available);
+  const entries = reallocationEntries(before, allocation, currency, accounts, owedByFunder);
   if (entries.length > 0) {
     await postTransaction(tx, {
       idempotencyKey: key,
@@ -610,15 +616,18 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
       surplus: fixed(book, allocation.surplus),
       overpaid: fixed(book, allocation.overpaid),
       outstandingAfter: fixed(book, totalOutstanding({ ...allocation.outstanding, penalty: penaltyAfter })),
+      surplusOwed: fixed(book, owedByFunder.surplus),
+      overpaidOwed: fixed(book, owedByFunder.overpaid),
     },
   });
-  if (allocation.overpaid.gt(0)) {
+  // Only what reached suspense is held for a refund; what the funder owes is held as it pays it.
+  if (allocation.overpaid.gt(owedByFunder.overpaid)) {
     await recordOverpaidException(tx, {
       allocationId: repayment.id,
       financingId: financing.id,
       financingNumber: financing.financingNumber,
       collectionAccountId: accounts.collection,
-      amount: allocation.overpaid,
+      amount: allocation.overpaid.minus(owedByFunder.overpaid),
       currency,
       inboundCreditId: repayment.inboundCreditId,
       inboundExceptionId: repayment.inboundExceptionId,
@@ -637,6 +646,8 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
       updatedAt: book.now,
     },
   });
+  const owed = owedByFunder.surplus.plus(owedByFunder.overpaid);
+  if (owed.gt(0)) await tellReallocationOwed(tx, financing, { owed, currency }, `${key}:owed`);
   await reread(book);
   book.repayments.push(repaymentOf(row));
   book.payerPaid = book.payerPaid.plus(paidTowardReceivable(row));
