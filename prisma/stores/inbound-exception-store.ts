@@ -19,7 +19,7 @@ import { runTransaction, type Tx } from './run-transaction';
 import { drawPayoutReference } from './drawn-numbers';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
-import { payRecourseReturnsOwed } from './recourse-return-owed';
+import { payWhatFundersOwe } from './owed-by-funder';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 import { assertMakerActive } from './maker-active';
 
@@ -180,7 +180,7 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
       if (financing) await recordWakeUps(tx, [{ financingId: financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
       if (account.purpose === 'FUNDER_FUNDING' && account.ownerPartyId) {
         // What the funder owes suppliers goes back first: the money is theirs before it funds anything.
-        await payRecourseReturnsOwed(tx, account, cause);
+        await payWhatFundersOwe(tx, account, cause);
         await recordWakeUps(tx, await fundingWakeUpsFor(tx, account.ownerPartyId, currency, cause));
       }
       return tx.inboundException.update({ where: { id }, data: { status: 'RESOLVED', checkerUserId: actor.userId, resolvedAt: now, resolutionTransactionId: posted.transactionId, decisionRequestKey: requestKey } });

@@ -19,7 +19,7 @@ import { releaseReversalHoldsOn } from './reversal-hold';
 import { notifyOperators } from './operator-notices';
 import { bankLineLockKey, findParkedStatementCredit, lockCreditMoney, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
 import { allocateCreditBeforeRecourse, recourseClaimedAfter } from './servicing-store';
-import { payRecourseReturnsOwed } from './recourse-return-owed';
+import { payWhatFundersOwe } from './owed-by-funder';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
 // Money arriving from outside. The bank reports a credit to the escrow account addressed to a
@@ -366,7 +366,7 @@ async function recordCreditWakeUps(tx: Tx, bankReference: string, route: Route, 
   if (route.financing) await recordWakeUps(tx, [{ financingId: route.financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
   if (route.target!.purpose === 'FUNDER_FUNDING' && route.target!.ownerPartyId) {
     // What the funder owes suppliers goes back first: the money is theirs before it funds anything.
-    await payRecourseReturnsOwed(tx, route.target!, cause);
+    await payWhatFundersOwe(tx, route.target!, cause);
     await recordWakeUps(tx, await fundingWakeUpsFor(tx, route.target!.ownerPartyId, currency, cause));
   }
 }

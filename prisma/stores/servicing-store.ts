@@ -26,7 +26,7 @@ import { notifyOperators, notifyParties } from './operator-notices';
 import { postTransaction, reverseTransaction, type ReverseTransactionInput } from './ledger/postings';
 import { recordOverpaidException } from './inbound-exception-store';
 import { proceedsAwaitingRetry, recoursePostingKey } from './payout-store';
-import { payRecourseReturnsOwed, tellReallocationOwed } from './recourse-return-owed';
+import { payWhatFundersOwe, tellReallocationOwed } from './owed-by-funder';
 import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
 
@@ -502,7 +502,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   await returnPenaltyNeverOwed(book, row);
   if (paidToFunder(allocation.allocated).gt(0)) {
     // The funder's account was credited: what it owes suppliers goes back before it funds anything.
-    await payRecourseReturnsOwed(tx, { id: accounts.funderFunding, ownerPartyId: financing.funderPartyId, currency }, `allocation:${row.id}`);
+    await payWhatFundersOwe(tx, { id: accounts.funderFunding, ownerPartyId: financing.funderPartyId, currency }, `allocation:${row.id}`);
     await reread(book);
   }
   const allocated = await tx.repaymentAllocation.findUniqueOrThrow({ where: { id: row.id } });
@@ -581,7 +581,7 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
   // The funder gives back from what its funding account has left, holds counted (its account is
   // locked with the financing's): the repayment's money may be spent or held for another
   // financing by now. The rest it owes, and it goes back from the account's next credit
-  // (payRecourseReturnsOwed), never from anyone else's money.
+  // (payWhatFundersOwe), never from anyone else's money.
   const owedByFunder = reallocationShortfall(before, allocation, (await getBalance(tx, accounts.funderFunding)).available);
   const entries = reallocationEntries(before, allocation, currency, accounts, owedByFunder);
   if (entries.length > 0) {
@@ -1279,7 +1279,7 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   // The funder gives back from what its funding account has left, holds counted (its account
   // is locked with the financing's): the claim's money may be spent or held for another
   // financing by now. The rest it owes, and it goes back from the account's next credit
-  // (payRecourseReturnsOwed), never from anyone else's money.
+  // (payWhatFundersOwe), never from anyone else's money.
   const owedByFunder = recourseReturnShortfall(claimed, kept.allocated, (await getBalance(tx, accounts.funderFunding)).available);
   const entries = recourseReturnEntries(claimed, kept.allocated, currency, accounts, owedByFunder);
   if (entries.length > 0) {

@@ -20,7 +20,7 @@ import { toDecimal } from './to-decimal';
 // reallocated").
 
 /** Debts of each kind one credit pays back; the rest wait for the next credit (a funder owes a handful at most). */
-export const RECOURSE_RETURNS_OWED_PER_CREDIT_MAX = 20;
+export const DEBTS_PAID_PER_CREDIT_MAX = 20;
 
 type Funding = { id: string; ownerPartyId: string; currency: Currency };
 
@@ -32,7 +32,7 @@ type Funding = { id: string; ownerPartyId: string; currency: Currency };
  * transaction holds at this instant is skipped (never waited for, so the lock order of the
  * credit's own transaction does not matter) and paid from the next credit.
  */
-export async function payRecourseReturnsOwed(tx: Tx, account: { id: string; ownerPartyId: string | null; currency: string }, cause: string): Promise<void> {
+export async function payWhatFundersOwe(tx: Tx, account: { id: string; ownerPartyId: string | null; currency: string }, cause: string): Promise<void> {
   if (!account.ownerPartyId) return;
   const funding: Funding = { id: account.id, ownerPartyId: account.ownerPartyId, currency: account.currency as Currency };
   const currency = funding.currency;
@@ -41,7 +41,7 @@ export async function payRecourseReturnsOwed(tx: Tx, account: { id: string; owne
       FROM financing
      WHERE funder_party_id = ${funding.ownerPartyId}::uuid AND currency = ${currency} AND recourse_return_owed > 0
      ORDER BY id
-     LIMIT ${RECOURSE_RETURNS_OWED_PER_CREDIT_MAX}
+     LIMIT ${DEBTS_PAID_PER_CREDIT_MAX}
        FOR UPDATE SKIP LOCKED`;
   const reallocated = await reallocationsOwed(tx, funding);
   if (owing.length === 0 && reallocated.length === 0) return;
@@ -95,7 +95,7 @@ async function reallocationsOwed(tx: Tx, funding: Funding): Promise<Reallocation
       JOIN financing f ON f.id = a.financing_id
      WHERE f.funder_party_id = ${funding.ownerPartyId}::uuid AND f.currency = ${funding.currency} AND (a.surplus_owed > 0 OR a.overpaid_owed > 0)
      ORDER BY a.id
-     LIMIT ${RECOURSE_RETURNS_OWED_PER_CREDIT_MAX}
+     LIMIT ${DEBTS_PAID_PER_CREDIT_MAX}
        FOR UPDATE OF a SKIP LOCKED`;
 }
 
