@@ -442,13 +442,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
       idempotencyKey: collection.idempotencyKey,
       source: collection.source,
       collected: fixed(book, collection.amount),
-      penalty: fixed(book, allocation.allocated.penalty),
-      fees: fixed(book, allocation.allocated.fees),
-      interest: fixed(book, allocation.allocated.interest),
-      principal: fixed(book, allocation.allocated.principal),
-      surplus: fixed(book, allocation.surplus),
-      overpaid: fixed(book, allocation.overpaid),
-      outstandingAfter: fixed(book, totalOutstanding({ ...allocation.outstanding, penalty: penaltyAfter })),
+      ...splitColumns(book, allocation, penaltyAfter),
       transactionId: posted.transactionId,
       allocatedAt: book.now,
       valueDate: dateColumn(collection.valueDate),
@@ -509,6 +503,20 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   book.done.allocations.push(allocated);
   if (isWhole(outstandingOf(book.financing)) && book.financing.status !== 'SETTLED') await settle(book);
   return allocated;
+}
+
+/** A repayment row's split of its money, and what is still owed after it (penalty as `penaltyAfter`). */
+function splitColumns(book: Book, allocation: WaterfallAllocation, penaltyAfter: Decimal) {
+  const { allocated } = allocation;
+  return {
+    penalty: fixed(book, allocated.penalty),
+    fees: fixed(book, allocated.fees),
+    interest: fixed(book, allocated.interest),
+    principal: fixed(book, allocated.principal),
+    surplus: fixed(book, allocation.surplus),
+    overpaid: fixed(book, allocation.overpaid),
+    outstandingAfter: fixed(book, totalOutstanding({ ...allocation.outstanding, penalty: penaltyAfter })),
+  };
 }
 
 /** The key of what `collection` (money read late) changes of `repayment`, a later repayment it sets aside: once per pair. */
@@ -609,13 +617,7 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
   const row = await tx.repaymentAllocation.update({
     where: { id: repayment.id },
     data: {
-      penalty: fixed(book, allocation.allocated.penalty),
-      fees: fixed(book, allocation.allocated.fees),
-      interest: fixed(book, allocation.allocated.interest),
-      principal: fixed(book, allocation.allocated.principal),
-      surplus: fixed(book, allocation.surplus),
-      overpaid: fixed(book, allocation.overpaid),
-      outstandingAfter: fixed(book, totalOutstanding({ ...allocation.outstanding, penalty: penaltyAfter })),
+      ...splitColumns(book, allocation, penaltyAfter),
       surplusOwed: fixed(book, owedByFunder.surplus),
       overpaidOwed: fixed(book, owedByFunder.overpaid),
     },
