@@ -20,8 +20,8 @@ export async function virtualAccountNumberOf(prisma: PrismaClient, code: string)
   return (await findAccountByCode(prisma, code))!.virtualAccountNumber!;
 }
 
-/** Disbursed, paid out and settled at the bank; the supplier holds `own` of its own; serviced on time up to D+29. `terms` on top of the program's. */
-export async function financedWithRecourseServicedToD29(prisma: PrismaClient, own = '900000.00', terms: Partial<ProgramTermsInput> = {}) {
+/** Disbursed, paid out and settled at the bank; the supplier holds `own` of its own. `terms` on top of the program's. */
+export async function financedWithRecourse(prisma: PrismaClient, own = '900000.00', terms: Partial<ProgramTermsInput> = {}) {
   const parties = await createFinancingParties(prisma, { recourse: true, recourseAfterDays: 30, ...terms });
   const f = await disbursedAt(prisma, parties, businessTimeAfter(new Date(), -50, 10), { payoutAccount: true });
   const payout = f.payout!;
@@ -29,8 +29,14 @@ export async function financedWithRecourseServicedToD29(prisma: PrismaClient, ow
   await recordPayoutOutcome(prisma, payout.id, { kind: 'BANK', view: { ...view, status: 'SETTLED' } }, f.at(0, 11));
   const supplierCode = partyAccountCode(f.supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY');
   await receiveInboundCredit(prisma, { bankReference: `SUPPLIER-OWN-${f.id}`, virtualAccountNumber: await virtualAccountNumberOf(prisma, supplierCode), amount: own, currency: 'CNY', ...CORE_ENTERPRISE_PAYER, payerName: '深圳市华强精密电子有限公司', receivedAt: f.at(1, 10) });
-  for (let day = 11; day <= 39; day += 1) await serviceFinancing(prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
   return { ...f, parties, supplierCode, collectionVan: await virtualAccountNumberOf(prisma, collectionAccountCode(f.id, 'CNY')) };
+}
+
+/** As financedWithRecourse, and serviced on time up to D+29. */
+export async function financedWithRecourseServicedToD29(prisma: PrismaClient, own = '900000.00', terms: Partial<ProgramTermsInput> = {}) {
+  const f = await financedWithRecourse(prisma, own, terms);
+  for (let day = 11; day <= 39; day += 1) await serviceFinancing(prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
+  return f;
 }
 
 export type FinancedWithRecourse = Awaited<ReturnType<typeof financedWithRecourseServicedToD29>>;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionAccountCode, partyAccountCode } from '../../prisma/stores/chart-of-accounts';
+import { collectionAccountCode } from '../../prisma/stores/chart-of-accounts';
 import { receiveInboundCredit } from '../../prisma/stores/inbound-store';
 import { findAccountByCode } from '../../prisma/stores/ledger/accounts';
-import { recordPayoutOutcome } from '../../prisma/stores/payout-store';
 import { claimRecourse, serviceFinancing } from '../../prisma/stores/servicing-store';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { businessTimeAfter, createFinancingParties, disbursedAt } from '../../test/support/financings';
+import { financedWithRecourse } from '../../test/support/late-recourse';
 import { testLogger } from '../../test/support/logger';
 import { compactText, extractPdfText } from '../../test/support/pdf';
 import { formatShanghaiTime } from './documents/format-shanghai-time';
@@ -59,13 +59,7 @@ describe('when a financing is settled', () => {
 
   it('is, once recourse goes back in full, when the bank received the core enterprise’s repayment, on the reissued statement too', async () => {
     // docs/workflows/financing.md, "Recourse and money the bank received before it", paid in full.
-    const parties = await createFinancingParties(db.prisma, { recourse: true, recourseAfterDays: 30 });
-    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -50, 10), { payoutAccount: true });
-    const payout = f.payout!;
-    const view = { payoutReference: payout.payoutReference, amount: payout.amount.toFixed(2), currency: 'CNY', bankReference: 'BNK-P1', failureReason: null, failedAt: null, settledAt: f.at(0, 11), returnedAt: null, returnReason: null };
-    await recordPayoutOutcome(db.prisma, payout.id, { kind: 'BANK', view: { ...view, status: 'SETTLED' } }, f.at(0, 11));
-    const supplierVan = (await findAccountByCode(db.prisma, partyAccountCode(f.supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY')))!.virtualAccountNumber!;
-    await receiveInboundCredit(db.prisma, { bankReference: `SUPPLIER-OWN-${f.id}`, virtualAccountNumber: supplierVan, amount: '900000.00', currency: 'CNY', ...PAYER, payerName: '深圳市华强精密电子有限公司', receivedAt: f.at(1, 10) });
+    const f = await financedWithRecourse(db.prisma);
 
     // 00:30 on D+30: recourse takes 812,000.00 and settles the financing; version 1 is issued.
     await claimRecourse(db.prisma, f.id, f.at(40, 0, 30));

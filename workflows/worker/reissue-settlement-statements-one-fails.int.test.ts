@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../../prisma/client';
-import { partyAccountCode } from '../../prisma/stores/chart-of-accounts';
-import { receiveInboundCredit } from '../../prisma/stores/inbound-store';
-import { recordPayoutOutcome } from '../../prisma/stores/payout-store';
 import { claimRecourse } from '../../prisma/stores/servicing-store';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { withFinancingReads } from '../../test/support/financing-reads';
-import { businessTimeAfter, createFinancingParties, disbursedAt } from '../../test/support/financings';
-import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../../test/support/late-recourse';
+import { financedWithRecourse } from '../../test/support/late-recourse';
 import { testLogger } from '../../test/support/logger';
 import { createFinancingActivities } from '../activities/financing-activities';
 import { statementsAwaitingReissue } from '../activities/documents/store-document';
@@ -30,13 +26,7 @@ describe('settlement statements reissued by the worker', () => {
 
   /** Settled by a recourse claim (the supplier's own money), its statement issued. */
   async function settledWithStatement(): Promise<string> {
-    const parties = await createFinancingParties(db.prisma, { recourse: true, recourseAfterDays: 30 });
-    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -50, 10), { payoutAccount: true });
-    const payout = f.payout!;
-    const view = { payoutReference: payout.payoutReference, amount: payout.amount.toFixed(2), currency: 'CNY', bankReference: `BNK-${f.id}`, failureReason: null, failedAt: null, settledAt: f.at(0, 11), returnedAt: null, returnReason: null };
-    await recordPayoutOutcome(db.prisma, payout.id, { kind: 'BANK', view: { ...view, status: 'SETTLED' } }, f.at(0, 11));
-    const supplierVan = await virtualAccountNumberOf(db.prisma, partyAccountCode(f.supplier.partyId, 'SUPPLIER_SETTLEMENT', 'CNY'));
-    await receiveInboundCredit(db.prisma, { bankReference: `SUPPLIER-OWN-${f.id}`, virtualAccountNumber: supplierVan, amount: '900000.00', currency: 'CNY', ...CORE_ENTERPRISE_PAYER, payerName: '深圳市华强精密电子有限公司', receivedAt: f.at(1, 10) });
+    const f = await financedWithRecourse(db.prisma);
     await claimRecourse(db.prisma, f.id, f.at(40, 0, 30));
     await createFinancingActivities({ prisma: db.prisma, logger: testLogger }).generateFinancingDocument({ financingId: f.id, kind: 'SETTLEMENT_STATEMENT' });
     return f.id;
