@@ -19,8 +19,7 @@ import { runTransaction, type Tx } from './run-transaction';
 import { drawPayoutReference } from './drawn-numbers';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
-import { payWhatFundersOwe } from './owed-by-funder';
-import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
+import { recordMoneyWakeUps } from './inbound-store';
 import { assertMakerActive } from './maker-active';
 
 // What operators do with an inbound exception (docs/ledger.md, "Exceptions"): one operator (the
@@ -176,13 +175,7 @@ export async function decideExceptionResolution(prisma: PrismaClient, actor: Act
         // The exception's own amount: a bank credit's, an over-payment's, or what came back of a refund.
         entries: transfer(suspense.id, account.id, toDecimal(exception.heldAmount!), currency),
       });
-      const cause = `inbound-exception:${exception.id}`;
-      if (financing) await recordWakeUps(tx, [{ financingId: financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
-      if (account.purpose === 'FUNDER_FUNDING' && account.ownerPartyId) {
-        // What the funder owes suppliers goes back first: the money is theirs before it funds anything.
-        await payWhatFundersOwe(tx, account, cause);
-        await recordWakeUps(tx, await fundingWakeUpsFor(tx, account.ownerPartyId, currency, cause));
-      }
+      await recordMoneyWakeUps(tx, `inbound-exception:${exception.id}`, { financingId: financing?.id ?? null, account, currency });
       return tx.inboundException.update({ where: { id }, data: { status: 'RESOLVED', checkerUserId: actor.userId, resolvedAt: now, resolutionTransactionId: posted.transactionId, decisionRequestKey: requestKey } });
     },
     { timeoutMs: MONEY_TRANSACTION_TIMEOUT_MS },

@@ -360,14 +360,25 @@ async function clockAfter(tx: Tx, recourse: RepaymentAllocation): Promise<Date> 
   return now.getTime() < recourse.allocatedAt.getTime() ? recourse.allocatedAt : now;
 }
 
-/** The wake-ups money that reached its account calls for, in the booking's transaction: they exist exactly when the money does; and a funder's debts to suppliers paid from it. */
 async function recordCreditWakeUps(tx: Tx, bankReference: string, route: Route, currency: Currency): Promise<void> {
-  const cause = `inbound:${bankReference}`;
-  if (route.financing) await recordWakeUps(tx, [{ financingId: route.financing.id, signal: 'REPAYMENT_RECEIVED', cause }]);
-  if (route.target!.purpose === 'FUNDER_FUNDING' && route.target!.ownerPartyId) {
-    // What the funder owes suppliers goes back first: the money is theirs before it funds anything.
-    await payWhatFundersOwe(tx, route.target!, cause);
-    await recordWakeUps(tx, await fundingWakeUpsFor(tx, route.target!.ownerPartyId, currency, cause));
+  await recordMoneyWakeUps(tx, `inbound:${bankReference}`, { financingId: route.financing?.id ?? null, account: route.target!, currency });
+}
+
+/**
+ * What money that reached `account` calls for, in the transaction that books it (the wake-ups
+ * exist exactly when the money does): the financing it repays is woken; a funder's funding
+ * account first pays what the funder owes (the money is theirs before it funds anything), then
+ * wakes the financings waiting for its money.
+ */
+export async function recordMoneyWakeUps(
+  tx: Tx,
+  cause: string,
+  { financingId, account, currency }: { financingId: string | null; account: Pick<LedgerAccount, 'id' | 'purpose' | 'ownerPartyId' | 'currency'>; currency: string },
+): Promise<void> {
+  if (financingId) await recordWakeUps(tx, [{ financingId, signal: 'REPAYMENT_RECEIVED', cause }]);
+  if (account.purpose === 'FUNDER_FUNDING' && account.ownerPartyId) {
+    await payWhatFundersOwe(tx, account, cause);
+    await recordWakeUps(tx, await fundingWakeUpsFor(tx, account.ownerPartyId, currency, cause));
   }
 }
 

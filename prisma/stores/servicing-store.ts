@@ -1,7 +1,7 @@
 import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, addDays, type IsoDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
 import { SERVICING, type FinancingStatus } from '../../domain/financing-rules';
-import { allocateWaterfall, paidToFunder, postingEntries, reallocationEntries, reallocationShortfall, recourseReturnEntries, recourseReturnShortfall, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
+import { allocateWaterfall, paidToFunder, postingEntries, reallocationEntries, reallocationShortfall, recourseReturnEntries, recourseReturnShortfall, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type LedgerEntryInput, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import {
   isOverdueByValueDate,
@@ -199,6 +199,35 @@ function fixed(book: Book, value: Decimal): string {
   return formatAmount(value, book.currency);
 }
 
+/** The penalty memo book's legs for `amount`: PENALTY_ACCRUAL's owe it (again), PENALTY_COLLECTED's count it paid. */
+function penaltyMemo(book: Book, rule: 'PENALTY_ACCRUAL' | 'PENALTY_COLLECTED', amount: Decimal): LedgerEntryInput[] {
+  return postingEntries(rule, amount, book.currency, { penaltyReceivable: book.financing.penaltyAccountId!, accrualControl: book.accounts.accrualControl });
+}
+
+/**
+ * The payer's money in suspense, held for an operator to refund in the caller's transaction: an
+ * OVERPAID exception of the financing for `amount` of what `paid` (an allocation, with the money
+ * behind it) paid; `cause` when it is not for paying beyond the receivable.
+ */
+async function holdForPayer(
+  book: Book,
+  paid: { allocationId: string; inboundCreditId: string | null; inboundExceptionId: string | null },
+  amount: Decimal,
+  cause?: { reference: string; detail: string },
+): Promise<void> {
+  const { financing } = book;
+  await recordOverpaidException(book.tx, {
+    ...paid,
+    financingId: financing.id,
+    financingNumber: financing.financingNumber,
+    collectionAccountId: book.accounts.collection,
+    amount,
+    currency: book.currency,
+    at: book.now,
+    ...(cause ? { cause } : {}),
+  });
+}
+
 const earlierOf = (a: IsoDate, b: IsoDate) => (daysBetween(a, b) < 0 ? b : a);
 const laterOf = (a: IsoDate, b: IsoDate) => (daysBetween(a, b) > 0 ? b : a);
 
@@ -213,7 +242,7 @@ async function postCharge(book: Book, day: IsoDate, amount: Decimal): Promise<vo
     effectiveAt: book.now,
     inOpenDay: true,
     metadata: { financingId: financing.id, date: day },
-    entries: postingEntries('PENALTY_ACCRUAL', amount, book.currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: book.accounts.accrualControl }),
+    entries: penaltyMemo(book, 'PENALTY_ACCRUAL', amount),
   });
   const row = await book.tx.penaltyCharge.create({
     data: { financingId: financing.id, businessDate: dateColumn(day), amount: fixed(book, amount), transactionId: posted.transactionId, chargedAt: book.now },
@@ -432,7 +461,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
       effectiveAt: book.now,
       inOpenDay: true,
       metadata,
-      entries: postingEntries('PENALTY_COLLECTED', allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+      entries: penaltyMemo(book, 'PENALTY_COLLECTED', allocation.allocated.penalty),
     });
   }
   const penaltyAfter = owed.penalty.minus(allocation.allocated.penalty);
@@ -452,17 +481,7 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   });
   if (allocation.overpaid.gt(0)) {
     // The payer's money in suspense, parked for an operator to refund in this same transaction.
-    await recordOverpaidException(tx, {
-      allocationId: row.id,
-      financingId: financing.id,
-      financingNumber: financing.financingNumber,
-      collectionAccountId: accounts.collection,
-      amount: allocation.overpaid,
-      currency,
-      inboundCreditId: collection.inboundCreditId,
-      inboundExceptionId: collection.inboundExceptionId,
-      at: book.now,
-    });
+    await holdForPayer(book, { allocationId: row.id, inboundCreditId: collection.inboundCreditId, inboundExceptionId: collection.inboundExceptionId ?? null }, allocation.overpaid);
   }
   await tx.financing.update({
     where: { id: financing.id },
@@ -535,7 +554,7 @@ function reallocationKey(collection: Pick<Collection, 'idempotencyKey'>, repayme
  * held for the payer).
  */
 async function setLaterRepaymentsAside(book: Book, collection: Collection): Promise<RepaymentAllocation[]> {
-  const { tx, financing, currency, accounts } = book;
+  const { tx, financing } = book;
   if (collection.source !== 'REPAYMENT' || financing.status === 'SETTLED') return [];
   const later = await tx.repaymentAllocation.findMany({
     where: { financingId: financing.id, source: 'REPAYMENT', valueDate: { gt: dateColumn(collection.valueDate) } },
@@ -552,7 +571,7 @@ async function setLaterRepaymentsAside(book: Book, collection: Collection): Prom
         effectiveAt: book.now,
         inOpenDay: true,
         metadata: { financingId: financing.id, allocationId: row.id, valueDate: collection.valueDate },
-        entries: postingEntries('PENALTY_ACCRUAL', penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+        entries: penaltyMemo(book, 'PENALTY_ACCRUAL', penalty),
       });
     }
     book.payerPaid = book.payerPaid.minus(paidTowardReceivable(row));
@@ -610,7 +629,7 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
       effectiveAt: book.now,
       inOpenDay: true,
       metadata,
-      entries: postingEntries('PENALTY_COLLECTED', allocation.allocated.penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+      entries: penaltyMemo(book, 'PENALTY_COLLECTED', allocation.allocated.penalty),
     });
   }
   const penaltyAfter = outstandingOf(financing).penalty.minus(allocation.allocated.penalty);
@@ -624,19 +643,11 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
   });
   // Only what reached suspense is held for a refund; what the funder owes is held as it pays it.
   if (allocation.overpaid.gt(owedByFunder.overpaid)) {
-    await recordOverpaidException(tx, {
-      allocationId: repayment.id,
-      financingId: financing.id,
-      financingNumber: financing.financingNumber,
-      collectionAccountId: accounts.collection,
-      amount: allocation.overpaid.minus(owedByFunder.overpaid),
-      currency,
-      inboundCreditId: repayment.inboundCreditId,
-      inboundExceptionId: repayment.inboundExceptionId,
-      at: book.now,
-      cause: wholeBefore
-        ? { reference: `reallocated:${repayment.id}`, detail: `paid to financing ${financing.financingNumber}, which money the bank received earlier (read later) had already repaid in full` }
-        : { reference: `reallocated:${repayment.id}`, detail: `paid beyond the receivable's confirmed amount of financing ${financing.financingNumber} once money the bank received earlier (read later) counts` },
+    await holdForPayer(book, { allocationId: repayment.id, inboundCreditId: repayment.inboundCreditId, inboundExceptionId: repayment.inboundExceptionId }, allocation.overpaid.minus(owedByFunder.overpaid), {
+      reference: `reallocated:${repayment.id}`,
+      detail: wholeBefore
+        ? `paid to financing ${financing.financingNumber}, which money the bank received earlier (read later) had already repaid in full`
+        : `paid beyond the receivable's confirmed amount of financing ${financing.financingNumber} once money the bank received earlier (read later) counts`,
     });
   }
   await tx.financing.update({
@@ -695,20 +706,12 @@ async function returnPenaltyNeverOwed(book: Book, shownBy: RepaymentAllocation):
       effectiveAt: book.now,
       inOpenDay: true,
       metadata,
-      entries: postingEntries('PENALTY_ACCRUAL', penalty, currency, { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl }),
+      entries: penaltyMemo(book, 'PENALTY_ACCRUAL', penalty),
     });
     await tx.repaymentAllocation.update({ where: { id: row.id }, data: { penalty: fixed(book, new Decimal(0)), overpaid: { increment: penalty.toFixed() } } });
-    await recordOverpaidException(tx, {
-      allocationId: row.id,
-      financingId: financing.id,
-      financingNumber: financing.financingNumber,
-      collectionAccountId: accounts.collection,
-      amount: penalty,
-      currency,
-      inboundCreditId: row.inboundCreditId,
-      inboundExceptionId: row.inboundExceptionId,
-      at: book.now,
-      cause: { reference: `penalty-returned:${row.id}`, detail: `paid as penalty of financing ${financing.financingNumber}, which was whole by the end of its grace days and owed none` },
+    await holdForPayer(book, { allocationId: row.id, inboundCreditId: row.inboundCreditId, inboundExceptionId: row.inboundExceptionId }, penalty, {
+      reference: `penalty-returned:${row.id}`,
+      detail: `paid as penalty of financing ${financing.financingNumber}, which was whole by the end of its grace days and owed none`,
     });
     returned = returned.plus(penalty);
   }
@@ -1299,14 +1302,13 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   // by reverseChargesAfter); penalty it now pays more of is collected.
   const penaltyBack = claimed.penalty.minus(kept.allocated.penalty);
   if (!penaltyBack.isZero()) {
-    const memo = { penaltyReceivable: financing.penaltyAccountId!, accrualControl: accounts.accrualControl };
     await postTransaction(tx, {
       idempotencyKey: `${key}:penalty`,
       code: penaltyBack.gt(0) ? 'RECOURSE_PENALTY_RETURNED' : 'PENALTY_COLLECTED',
       effectiveAt: book.now,
       inOpenDay: true,
       metadata,
-      entries: penaltyBack.gt(0) ? postingEntries('PENALTY_ACCRUAL', penaltyBack, currency, memo) : postingEntries('PENALTY_COLLECTED', penaltyBack.negated(), currency, memo),
+      entries: penaltyBack.gt(0) ? penaltyMemo(book, 'PENALTY_ACCRUAL', penaltyBack) : penaltyMemo(book, 'PENALTY_COLLECTED', penaltyBack.negated()),
     });
   }
   await tx.financing.update({
