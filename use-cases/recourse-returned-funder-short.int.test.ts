@@ -62,6 +62,8 @@ describe('recourse returned when the funder has spent the money the claim paid i
   }
 
   const balanceOf = async (code: string) => getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id);
+  const suspenseCode = platformAccountCode('SUSPENSE', 'CNY');
+  const feeIncomeCode = platformAccountCode('FEE_INCOME', 'CNY');
 
   /** Financing B of A's funder, 1,010,000.00 against a receivable of 1,300,000.00 due on D+45: approved on D+35 and its advance held. */
   async function approvedAndHeld(f: FinancedWithRecourse): Promise<string> {
@@ -88,12 +90,14 @@ describe('recourse returned when the funder has spent the money the claim paid i
     return financing.id;
   }
 
-  it('gives the supplier back what the funder can cover at once and the rest from the funder\'s next credits, never from anyone else', async () => {
+  /**
+   * A settled by the recourse step, B approved and its advance held, then the core enterprise's
+   * 800,000.00 of D+1 read: 6,983.34 of the return is owed by the funder.
+   */
+  async function spentThenRead() {
     await ensurePlatformAccounts(db.prisma);
     const f = await financedWithRecourseServicedToD29(db.prisma, '900000.00', { programLimit: '5000000.00', supplierLimit: '5000000.00' });
     const fundingCode = partyAccountCode(f.parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
-    const suspenseCode = platformAccountCode('SUSPENSE', 'CNY');
-    const feeIncomeCode = platformAccountCode('FEE_INCOME', 'CNY');
     await lateRecourseStep(db.prisma, f);
     expect(await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).toMatchObject({ status: 'SETTLED' });
     expect((await balanceOf(fundingCode)).posted.toFixed(2)).toBe('1013333.33');
@@ -101,9 +105,13 @@ describe('recourse returned when the funder has spent the money the claim paid i
     expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('5016.66');
     const suspenseBefore = (await balanceOf(suspenseCode)).posted.toFixed(2);
     const feeIncomeBefore = (await balanceOf(feeIncomeCode)).posted.toFixed(2);
-
     // The core enterprise's 800,000.00 of D+1, read now.
     const read = await receiveInboundCredit(db.prisma, { bankReference: `CORE-D1-${f.id}`, virtualAccountNumber: f.collectionVan, amount: '800000.00', currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(11, 15) });
+    return { f, b, read, fundingCode, suspenseBefore, feeIncomeBefore };
+  }
+
+  it('gives the supplier back what the funder can cover at once and the rest from the funder\'s next credits, never from anyone else', async () => {
+    const { f, b, read, fundingCode, suspenseBefore, feeIncomeBefore } = await spentThenRead();
 
     // Allocated at once on its value date, into A's collection account (not parked).
     expect(read.exception).toBeNull();
@@ -156,6 +164,27 @@ describe('recourse returned when the funder has spent the money the claim paid i
     expect(done.body).toContain('1983.34 CNY');
     expect(await owedAsShown(f)).toEqual(['0.00 CNY', '0.00 CNY', null, '0.00 CNY']);
     expect((await balanceOf(suspenseCode)).posted.toFixed(2)).toBe(suspenseBefore);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+    expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
+  });
+  it('gives back what the funder owes as soon as a financing it held money for expires undisbursed, not at its next credit', async () => {
+    const { f, b, fundingCode, suspenseBefore, feeIncomeBefore } = await spentThenRead();
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).recourseReturnOwed.toFixed(2)).toBe('6983.34');
+
+    // B is not disbursed before its receivable falls due (D+45): asked on D+56 it expires and
+    // its hold of 1,008,316.67 is released. The funder's account holds money again, and what it
+    // owes the supplier goes back in that transaction.
+    await expect(disburse(db.prisma, b, f.at(66, 11))).rejects.toThrow(/not disbursed/);
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: b } })).status).toBe('EXPIRED');
+    expect((await balanceOf(f.supplierCode)).posted.toFixed(2)).toBe('900000.00');
+    const funding = await balanceOf(fundingCode);
+    expect({ posted: funding.posted.toFixed(2), available: funding.available.toFixed(2) }).toEqual({ posted: '1001333.33', available: '1001333.33' });
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).recourseReturnOwed.toFixed(2)).toBe('0.00');
+    const done = await db.prisma.notification.findFirstOrThrow({ where: { partyId: f.supplier.partyId, kind: 'RECOURSE_RETURN_COMPLETED', financingId: f.id } });
+    expect(done.body).toContain('6983.34 CNY');
+    expect(await owedAsShown(f)).toEqual(['0.00 CNY', '0.00 CNY', null, '0.00 CNY']);
+    expect((await balanceOf(suspenseCode)).posted.toFixed(2)).toBe(suspenseBefore);
+    expect((await balanceOf(feeIncomeCode)).posted.toFixed(2)).toBe(feeIncomeBefore);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
     expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
   });
