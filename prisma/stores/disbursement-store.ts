@@ -11,11 +11,13 @@ import { getBalance } from './ledger/balances';
 import { releaseFinancing } from './financing-store';
 import { openEffectiveAt } from './ledger/accounting-days';
 import { getHold, postHold, reserveHold, voidHold } from './ledger/holds';
+import { lockAccounts } from './ledger/locks';
 import { postTransaction } from './ledger/postings';
 import { assertProceedsLeftToPayAgain, proceedsOfFinancingAwaitingRetry } from './payout-store';
 import { isOperator, type Actor } from '../../domain/actor';
 import { runTransaction, type Tx } from './run-transaction';
 import { toDecimal } from './to-decimal';
+import { payWhatFundersOwe } from './owed-by-funder';
 import { currentPayoutAccount } from './payout-account-store';
 import { assignVoucherPartAtDisbursement } from './voucher-financing-store';
 
@@ -72,12 +74,18 @@ function fundingHoldKey(financing: Financing, valueDate: IsoDate): string {
  * A financing whose money can no longer move in time (its due date is on or before the day it
  * would, or inside the program's minimum tenor) is not disbursed: it expires, in the caller's
  * transaction, with its funding hold (if any) and its limit holds voided and the receivable
- * released, exactly as a financing that expires before approval.
+ * released, exactly as a financing that expires before approval. The money its hold frees pays
+ * first what the funder owes suppliers and payers, as a credit to the account would.
  */
 async function expireUndisbursable(tx: Tx, financing: Financing, reason: string, now: Date): Promise<void> {
-  if (financing.fundingHoldId) await voidHold(tx, { holdId: financing.fundingHoldId, idempotencyKey: `financing:${financing.id}:funding-release:${financing.fundingHoldId}` }, now);
+  const { fundingHoldId } = financing;
+  if (fundingHoldId) await voidHold(tx, { holdId: fundingHoldId, idempotencyKey: `financing:${financing.id}:funding-release:${fundingHoldId}` }, now);
   await moveFinancing(tx, financing, 'EXPIRED', reason, now, { closedReason: reason, fundingHoldId: null });
   await releaseFinancing(tx, financing, null, now);
+  if (!fundingHoldId) return;
+  const { funderFunding } = await financingAccounts(tx, financing);
+  await lockAccounts(tx, [funderFunding]);
+  await payWhatFundersOwe(tx, { id: funderFunding, ownerPartyId: financing.funderPartyId, currency: financing.currency }, `hold-released:${fundingHoldId}`);
 }
 
 export type FundingResult =

@@ -14,10 +14,10 @@ import { toDecimal } from './to-decimal';
 // read late: recourse returned to a supplier (servicing-store.ts, returnRecourse;
 // `financing.recourse_return_owed`), or a later repayment allocated again (reallocate;
 // `repayment_allocation.surplus_owed` for the supplier, `overpaid_owed` for the payer, held in
-// suspense). The funder owes it, and it goes back from the account's next credit, in that
-// credit's database transaction, before the money can fund anything else. Nobody else's money
-// and none of the platform's ever covers it (docs/ledger.md, "Recourse returned" and "Repayment
-// reallocated").
+// suspense). The funder owes it, and it goes back from the account's next credit (or released
+// funding hold), in that database transaction, before the money can fund anything else. Nobody
+// else's money and none of the platform's ever covers it (docs/ledger.md, "Recourse returned"
+// and "Repayment reallocated").
 
 /** Debts of each kind one credit pays back; the rest wait for the next credit (a funder owes a handful at most). */
 export const DEBTS_PAID_PER_CREDIT_MAX = 20;
@@ -26,7 +26,8 @@ type Funding = { id: string; ownerPartyId: string; currency: Currency };
 
 /**
  * A funder's funding account was credited in `tx` (a top-up, parked money applied to it, a
- * repayment of one of its financings), under the account's lock: what the funder owes suppliers
+ * repayment of one of its financings) or a funding hold on it released (a financing expired
+ * before its disbursement), under the account's lock: what the funder owes suppliers
  * and payers goes back, as far as the account's available balance goes (holds counted), one
  * posting per debt keyed by `cause`, so once per credit. A financing, repayment or account another
  * transaction holds at this instant is skipped (never waited for, so the lock order of the
@@ -185,9 +186,9 @@ export async function tellReallocationOwed(
   const money = (value: Decimal) => `${formatAmount(value, currency)} ${currency}`;
   const number = financing.financingNumber;
   const done = owed.isZero();
-  const zh = paid ? `融资 ${number} 资金方就重新分配的还款待退的款项已从其资金户的新入账中退回 ${money(paid)}` + (done ? '，已全部退回。' : `，尚欠 ${money(owed)}。`) : '';
+  const zh = paid ? `融资 ${number} 资金方就重新分配的还款待退的款项已于其资金户新入账或冻结解除时退回 ${money(paid)}` + (done ? '，已全部退回。' : `，尚欠 ${money(owed)}。`) : '';
   const en = paid
-    ? `${money(paid)} the funder owed on a repayment of financing ${number} allocated again went back from the funder's funding account's latest credit` + (done ? '; nothing is pending.' : `; ${money(owed)} is still pending.`)
+    ? `${money(paid)} the funder owed on a repayment of financing ${number} allocated again went back from the funder's funding account, as money reached it or a hold on it was released` + (done ? '; nothing is pending.' : `; ${money(owed)} is still pending.`)
     : '';
   const notice = {
     kind: done ? 'REALLOCATION_OWED_COMPLETED' : 'REALLOCATION_OWED',
@@ -219,9 +220,9 @@ async function tellPaid(
     kind: done ? 'RECOURSE_RETURN_COMPLETED' : 'RECOURSE_RETURN_OWED',
     subject: done ? `待退追索款已退回 ${number} / Recourse return completed on ${number}` : `待退追索款部分退回 ${number} / Recourse return in part on ${number}`,
     body:
-      `融资 ${number} 资金方待退的追索款已从其资金户的新入账中退回供应商 ${money(paid)}` +
+      `融资 ${number} 资金方待退的追索款已于其资金户新入账或冻结解除时退回供应商 ${money(paid)}` +
       (done ? '，已全部退回。' : `，尚欠 ${money(left)}。`) +
-      `${money(paid)} of the recourse return the funder owed on financing ${number} went back to the supplier from the funder's funding account's latest credit` +
+      `${money(paid)} of the recourse return the funder owed on financing ${number} went back to the supplier from the funder's funding account, as money reached it or a hold on it was released` +
       (done ? '; the return is complete.' : `; ${money(left)} is still pending.`),
     financingId: financing.id,
   };
