@@ -1,4 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CUT_OFF } from '../domain/accounting-day';
+import { addDays, businessDateOf } from '../domain/business-date';
 import { collectionAccountCode, ensurePlatformAccounts, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
 import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
@@ -12,6 +15,8 @@ import { decideReceivable, registerReceivable } from '../prisma/stores/receivabl
 import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { testLogger } from '../test/support/logger';
+import { createCutOffActivities } from '../workflows/activities/cut-off-activities';
 import { TEST_FINANCING_WINDOWS } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
 import { CORE_ENTERPRISE_PAYER, financedWithRecourseServicedToD29, lateRecourseStep, virtualAccountNumberOf, type FinancedWithRecourse } from '../test/support/late-recourse';
@@ -185,6 +190,35 @@ describe('recourse returned when the funder has spent the money the claim paid i
     expect(await owedAsShown(f)).toEqual(['0.00 CNY', '0.00 CNY', null, '0.00 CNY']);
     expect((await balanceOf(suspenseCode)).posted.toFixed(2)).toBe(suspenseBefore);
     expect((await balanceOf(feeIncomeCode)).posted.toFixed(2)).toBe(feeIncomeBefore);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+    expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
+  });
+  it('gives back at the day\'s cut-off what a credit could not, the supplier\'s account busy at that instant', async () => {
+    const { f, fundingCode, suspenseBefore } = await spentThenRead();
+    // Another transaction holds the supplier's settlement account (a payout, say) while the
+    // funder's top-up of 5,000.00 is booked: the top-up never waits for it, and the money stays
+    // on the funder's account.
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM ledger_account WHERE code = $1 FOR UPDATE', [f.supplierCode]);
+      await receiveInboundCredit(db.prisma, { bankReference: `FUNDER-TOPUP-${f.id}`, virtualAccountNumber: await virtualAccountNumberOf(db.prisma, fundingCode), amount: '5000.00', currency: 'CNY', payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222020200990099887', remittanceInformation: 'top-up', receivedAt: new Date() });
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+    }
+    expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('5000.00');
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).recourseReturnOwed.toFixed(2)).toBe('6983.34');
+
+    // No further credit comes. The day's cut-off gives it back.
+    const yesterday = addDays(businessDateOf(new Date()), -1);
+    await createCutOffActivities({ prisma: db.prisma, logger: testLogger }).closeAccountingDay({ businessDate: yesterday, settings: DEFAULT_CUT_OFF, at: new Date(), closedBy: 'test' });
+    expect((await balanceOf(f.supplierCode)).posted.toFixed(2)).toBe('898016.66');
+    expect((await balanceOf(fundingCode)).posted.toFixed(2)).toBe('0.00');
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).recourseReturnOwed.toFixed(2)).toBe('1983.34');
+    expect(await owedAsShown(f)).toEqual(['1983.34 CNY', '1983.34 CNY', null, '1983.34 CNY']);
+    expect((await balanceOf(suspenseCode)).posted.toFixed(2)).toBe(suspenseBefore);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
     expect((await trialBalance(db.prisma, 'CNY')).balanced).toBe(true);
   });
