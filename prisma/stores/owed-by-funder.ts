@@ -1,12 +1,15 @@
 import { transfer } from '../../domain/ledger-rules';
 import { Decimal, formatAmount, type Currency } from '../../domain/money';
 import { partyAccountCode, platformAccountCode } from './chart-of-accounts';
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '../client';
 import { findAccountByCode } from './ledger/accounts';
 import { getBalance } from './ledger/balances';
+import { lockAccounts } from './ledger/locks';
 import { recordOverpaidException } from './inbound-exception-store';
 import { postTransaction } from './ledger/postings';
 import { notifyOperators, notifyParties } from './operator-notices';
-import type { Tx } from './run-transaction';
+import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { toDecimal } from './to-decimal';
 
@@ -72,6 +75,30 @@ export async function payWhatFundersOwe(tx: Tx, account: { id: string; ownerPart
     if (available.lte(0)) return;
     available = available.minus(await payReallocationOwed(tx, funding, repayment, available, cause, now));
   }
+}
+
+/**
+ * The daily sweep (the cut-off's, docs/workflows/cut-off.md): every funding account whose owner
+ * owes suppliers or payers pays what it can, each in a transaction of its own under the
+ * account's lock. A credit pays at once; this catches what none did: a debt skipped because
+ * another transaction held its row or account at that instant, or money a hold released (a
+ * financing repriced, a transfer ended). Returns how many accounts it looked at.
+ */
+export async function payWhatFundersOweEverywhere(prisma: PrismaClient): Promise<number> {
+  const debtors = await prisma.$queryRaw<{ partyId: string; currency: string }[]>`
+    SELECT f.funder_party_id::text AS "partyId", f.currency::text AS currency FROM financing f WHERE f.recourse_return_owed > 0
+     UNION
+    SELECT f.funder_party_id::text, f.currency::text FROM repayment_allocation a JOIN financing f ON f.id = a.financing_id WHERE a.surplus_owed > 0 OR a.overpaid_owed > 0`;
+  for (const debtor of debtors) {
+    await runTransaction(prisma, async (tx) => {
+      const account = await findAccountByCode(tx, partyAccountCode(debtor.partyId, 'FUNDER_FUNDING', debtor.currency as Currency));
+      if (!account) return;
+      await lockAccounts(tx, [account.id]);
+      // Each pass is one transaction, whole or nothing: its own cause keys its postings.
+      await payWhatFundersOwe(tx, account, `sweep:${randomUUID()}`);
+    });
+  }
+  return debtors.length;
 }
 
 type ReallocationOwed = {

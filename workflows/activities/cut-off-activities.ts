@@ -2,10 +2,12 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../../prisma/client';
 import { validateCutOffSettings, type CutOffSettings } from '../../domain/accounting-day';
 import { closeAccountingDay, cutOffPlan } from '../../prisma/stores/ledger/accounting-days';
+import { payWhatFundersOweEverywhere } from '../../prisma/stores/owed-by-funder';
 import { produceReconciliationReportsOfDay } from '../../prisma/stores/reconciliation-report-store';
 import type { ClosedDaySummary, CutOffPlanView } from '../contracts/cut-off';
 
-// The cut-off's activities: where to start, and closing one day (one database transaction each).
+// The cut-off's activities: where to start, and closing one day (one database transaction each),
+// then the day's reconciliation report and what funders owe that no credit has paid.
 
 export function createCutOffActivities({ prisma, logger }: { prisma: PrismaClient; logger: Logger }) {
   return {
@@ -24,6 +26,13 @@ export function createCutOffActivities({ prisma, logger }: { prisma: PrismaClien
         await produceReconciliationReportsOfDay(prisma, logger, day.businessDate);
       } catch (error) {
         logger.error({ err: error, businessDate: day.businessDate }, 'reconciliation report of the closed day failed');
+      }
+      // What funders owe suppliers and payers that no credit has paid yet (owed-by-funder.ts);
+      // like the report, it never holds the cut-off back, and tomorrow's tries again.
+      try {
+        await payWhatFundersOweEverywhere(prisma);
+      } catch (error) {
+        logger.error({ err: error, businessDate: day.businessDate }, 'paying what funders owe at the cut-off failed');
       }
       return {
         businessDate: day.businessDate,
