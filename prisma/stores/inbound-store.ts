@@ -18,7 +18,7 @@ import { matchExpectedReceipt } from './offline-receipt-store';
 import { releaseReversalHoldsOn } from './reversal-hold';
 import { notifyOperators } from './operator-notices';
 import { bankLineLockKey, findParkedStatementCredit, lockCreditMoney, matchParkedLine, type ParkedStatementCredit } from './parked-statement-credit';
-import { allocateCreditBeforeRecourse, recourseClaimedAfter } from './servicing-store';
+import { allocateCreditBeforeRecourse, allocateCreditBeforeSettlement, recourseClaimedAfter, repaymentsSettledAfter } from './servicing-store';
 import { payWhatFundersOwe } from './owed-by-funder';
 import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 
@@ -26,9 +26,10 @@ import { fundingWakeUpsFor, recordWakeUps } from './wake-up-store';
 // virtual account number; it is booked into clearing and matched to that virtual account in
 // the same database transaction. The bank reference makes a credit count once. A credit that
 // cannot be matched (an unknown or closed number, a currency the account is not in, the
-// collection account of a financing that ended or settled) is parked in suspense (长款挂账) as an
-// exception with its bank line, for an operator; a credit the ledger cannot hold at all is kept
-// as an exception without a booking. Either way the poller moves on: no credit blocks the
+// collection account of a financing that ended or settled, unless the bank received the money
+// before what settled it) is parked in suspense (长款挂账) as an exception with its bank line,
+// for an operator; a credit the ledger cannot hold at all is kept as an exception without a
+// booking. Either way the poller moves on: no credit blocks the
 // credits behind it (docs/ledger.md, "Exceptions"). A credit that is the money of a statement
 // line operators already parked in suspense is booked out of suspense, never from the bank a
 // second time (docs/reconciliation.md, "When the feed reports parked money").
@@ -194,6 +195,8 @@ interface Route {
   exception: { reason: InboundExceptionReason; detail: string } | null;
   /** The recourse claim that settled the financing after the bank received this money: the booking allocates it in the claim's place. */
   recourse?: RepaymentAllocation;
+  /** The repayments of later value dates that settled the financing after the bank received this money: the booking allocates it before them. */
+  settledBy?: RepaymentAllocation[];
 }
 
 /**
@@ -202,7 +205,8 @@ interface Route {
  * the booking and the financing's own steps (settlement, ending before disbursement) are then
  * ordered, so money never reaches a collection account after the step that closed it. Money the
  * bank received (`receivedAt`) before the recourse claim that settled the financing still reaches
- * it: it is the core enterprise's repayment, which the booking allocates in the claim's place.
+ * it: it is the core enterprise's repayment, which the booking allocates in the claim's place; so
+ * does money received before later repayments that settled it, which the booking allocates first.
  */
 async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency, receivedAt: Date): Promise<Route> {
   const account = virtualAccountNumber.length <= 32 ? await tx.ledgerAccount.findUnique({ where: { virtualAccountNumber } }) : null;
@@ -228,6 +232,8 @@ async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency,
   if (financing?.status === 'SETTLED') {
     const recourse = account.closedAt ? null : await recourseClaimedAfter(tx, financing.id, receivedAt);
     if (recourse) return { target: account, financing, exception: null, recourse };
+    const settledBy = account.closedAt ? [] : await repaymentsSettledAfter(tx, financing, receivedAt);
+    if (settledBy.length > 0) return { target: account, financing, exception: null, settledBy };
     return refuse('FINANCING_SETTLED', `financing ${financing.financingNumber} is settled: unapplied cash, to refund to the payer or apply`);
   }
   if (account.closedAt) return refuse('ACCOUNT_CLOSED', `virtual account ${virtualAccountNumber} was closed on ${account.closedAt.toISOString()}`);
@@ -299,8 +305,8 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
   const target = exception ? accounts.suspense : route.target!.id;
   const financing = route.financing;
   // Both postings' accounts, locked at once in the ledger's global order (ledger/locks.ts); and
-  // every account of the financing when the money is allocated in a recourse claim's place.
-  if (route.recourse && !exception) await lockFinancingAccounts(tx, financing!, [accounts.escrowBank, accounts.inboundClearing, accounts.suspense]);
+  // every account of the financing when the money is allocated into the settled financing.
+  if (intoSettled(route) && !exception) await lockFinancingAccounts(tx, financing!, [accounts.escrowBank, accounts.inboundClearing, accounts.suspense]);
   else await lockAccounts(tx, [accounts.escrowBank, accounts.inboundClearing, target]);
   const metadata: Record<string, unknown> = { bankReference: credit.bankReference, virtualAccountNumber: credit.virtualAccountNumber };
   if (financing) metadata.financingId = financing.id;
@@ -343,21 +349,36 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     },
   });
   if (exception) await tx.inboundException.create({ data: { ...bankLineOf(credit), reason: exception.reason, detail: exception.detail.slice(0, 500), inboundCreditId: row.id, financingId: financing?.id ?? null, heldAmount: formatAmount(amount, currency) } });
-  else if (route.recourse) await allocateCreditBeforeRecourse(tx, financing!.id, { id: row.id, amount, receivedAt: credit.receivedAt }, await clockAfter(tx, route.recourse));
+  else if (intoSettled(route)) await allocateIntoSettled(tx, route, { id: row.id, amount, receivedAt: credit.receivedAt });
   // An operator may have recorded this money as an offline receipt before the feed reported it: it is this line.
   else await matchExpectedReceipt(tx, row);
   if (!exception) await recordCreditWakeUps(tx, credit.bankReference, route, currency);
   return bookedOf(tx, row, false);
 }
 
+/** Whether the booking allocates the money into its settled financing itself (no servicing step wakes for one). */
+function intoSettled(route: Route): boolean {
+  return route.recourse !== undefined || route.settledBy !== undefined;
+}
+
 /**
- * When money booked now is allocated in a recourse claim's place: the database's clock, and never
- * before the claim (a workflow's clock may run ahead of the database's), so that what goes back
- * to the supplier is never dated before what was taken.
+ * Money booked into a settled financing's collection account, allocated in the booking's
+ * transaction: in the place of the recourse claim, or before the later repayments, that settled it.
  */
-async function clockAfter(tx: Tx, recourse: RepaymentAllocation): Promise<Date> {
+async function allocateIntoSettled(tx: Tx, route: Route, credit: { id: string; amount: Decimal; receivedAt: Date }): Promise<void> {
+  const financingId = route.financing!.id;
+  if (route.recourse) await allocateCreditBeforeRecourse(tx, financingId, credit, await clockAfter(tx, [route.recourse]));
+  else await allocateCreditBeforeSettlement(tx, financingId, credit, await clockAfter(tx, route.settledBy!));
+}
+
+/**
+ * When money booked now is allocated in a settled financing: the database's clock, and never
+ * before the allocations it changes (a workflow's clock may run ahead of the database's), so that
+ * what goes back to the supplier or the payer is never dated before what was paid.
+ */
+async function clockAfter(tx: Tx, changed: RepaymentAllocation[]): Promise<Date> {
   const [{ now }] = await tx.$queryRaw<[{ now: Date }]>`SELECT now() AS "now"`;
-  return now.getTime() < recourse.allocatedAt.getTime() ? recourse.allocatedAt : now;
+  return changed.reduce((latest, row) => (latest.getTime() < row.allocatedAt.getTime() ? row.allocatedAt : latest), now);
 }
 
 async function recordCreditWakeUps(tx: Tx, bankReference: string, route: Route, currency: Currency): Promise<void> {
@@ -402,7 +423,7 @@ async function bookOutOfSuspense(
   const { amount, currency, route } = booking;
   const target = route.target!;
   const financing = route.financing;
-  if (route.recourse) await lockFinancingAccounts(tx, financing!, [booking.suspense]);
+  if (intoSettled(route)) await lockFinancingAccounts(tx, financing!, [booking.suspense]);
   else await lockAccounts(tx, [booking.suspense, target.id]);
   const exceptionId = parked.exception.id;
   const metadata: Record<string, unknown> = {
@@ -459,7 +480,7 @@ async function bookOutOfSuspense(
     },
   });
   await matchParkedLine(tx, parked, { id: row.id, bankReference: credit.bankReference }, match);
-  if (route.recourse) await allocateCreditBeforeRecourse(tx, financing!.id, { id: row.id, amount, receivedAt: credit.receivedAt }, await clockAfter(tx, route.recourse));
+  if (intoSettled(route)) await allocateIntoSettled(tx, route, { id: row.id, amount, receivedAt: credit.receivedAt });
   await matchExpectedReceipt(tx, row);
   await recordCreditWakeUps(tx, credit.bankReference, route, currency);
   return bookedOf(tx, row, false);

@@ -47,6 +47,8 @@ import { storedAmount, toDecimal } from './to-decimal';
 //   allocated as if read in time: those repayments are set aside while it runs through the
 //   waterfall, then run through it again, each on its own value date (reallocate): penalty they
 //   paid that its days no longer owe becomes principal (or interest, fees) of the same funder;
+//   when they settled the financing, it stays settled, as of the money that makes it whole in
+//   value-date order, and its settlement statement is issued again;
 // - a credit value-dated inside the grace days owes no penalty at all from its own money, since
 //   none was owed yet on that day; whether the days from D+1 are owed after all is decided by
 //   whether the financing was whole at the end of the grace days;
@@ -520,7 +522,15 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
   }
   const allocated = await tx.repaymentAllocation.findUniqueOrThrow({ where: { id: row.id } });
   book.done.allocations.push(allocated);
-  if (isWhole(outstandingOf(book.financing)) && book.financing.status !== 'SETTLED') await settle(book);
+  if (book.financing.status !== 'SETTLED') {
+    if (isWhole(outstandingOf(book.financing))) await settle(book);
+  } else if (later.length > 0) {
+    // Settled once already: its figures change, not its state. It is settled as of the money that
+    // makes it whole in value-date order, and the statement issued says otherwise.
+    await tx.financing.update({ where: { id: financing.id }, data: { settledAt: await wholeSince(book) } });
+    await reread(book);
+    await supersedeSettlementStatement(book);
+  }
   return allocated;
 }
 
@@ -549,18 +559,13 @@ function reallocationKey(collection: Pick<Collection, 'idempotencyKey'>, repayme
  * less penalty and more of the rest. They are set aside, in value-date order: what they paid is
  * owed again (the memo book too) and they no longer count by value date, so that `collection` is
  * allocated as it would have been before them; reallocate then runs each through the waterfall
- * again. No money moves here. They are left as they are on a settled financing, and when one of
- * them already paid money out of the funder's book (surplus to the supplier, or an over-payment
- * held for the payer).
+ * again. No money moves here. On a settled financing too: the money reached it only when the bank
+ * received it before the settlement (repaymentsSettledAfter), so read in time it came first.
  */
 async function setLaterRepaymentsAside(book: Book, collection: Collection): Promise<RepaymentAllocation[]> {
   const { tx, financing } = book;
-  if (collection.source !== 'REPAYMENT' || financing.status === 'SETTLED') return [];
-  const later = await tx.repaymentAllocation.findMany({
-    where: { financingId: financing.id, source: 'REPAYMENT', valueDate: { gt: dateColumn(collection.valueDate) } },
-    orderBy: [{ valueDate: 'asc' }, { allocatedAt: 'asc' }, { id: 'asc' }],
-  });
-  if (!later.some((row) => toDecimal(row.penalty).gt(0)) || later.some((row) => toDecimal(row.surplus).gt(0) || toDecimal(row.overpaid).gt(0))) return [];
+  if (collection.source !== 'REPAYMENT') return [];
+  const later = await laterRepaymentsToSetAside(tx, financing.id, collection.valueDate);
   for (const row of later) {
     await tx.financing.update({ where: { id: financing.id }, data: { ...repaidMoved(bucketsOf(row), 'UNPAID'), updatedAt: book.now } });
     const penalty = toDecimal(row.penalty);
@@ -579,6 +584,21 @@ async function setLaterRepaymentsAside(book: Book, collection: Collection): Prom
   await reread(book);
   const aside = new Set(later.map((row) => row.id));
   book.repayments = (await tx.repaymentAllocation.findMany({ where: { financingId: financing.id } })).filter((row) => !aside.has(row.id)).map(repaymentOf);
+  return later;
+}
+
+/**
+ * The repayments of value dates after `valueDate`, in value-date order, when one of them paid
+ * penalty (charged on a principal money of `valueDate` lowers); none when one of them already
+ * paid money out of the funder's book (surplus to the supplier, or an over-payment held for the
+ * payer): those are left as they are.
+ */
+async function laterRepaymentsToSetAside(db: Tx | PrismaClient, financingId: string, valueDate: IsoDate): Promise<RepaymentAllocation[]> {
+  const later = await db.repaymentAllocation.findMany({
+    where: { financingId, source: 'REPAYMENT', valueDate: { gt: dateColumn(valueDate) } },
+    orderBy: [{ valueDate: 'asc' }, { allocatedAt: 'asc' }, { id: 'asc' }],
+  });
+  if (!later.some((row) => toDecimal(row.penalty).gt(0)) || later.some((row) => toDecimal(row.surplus).gt(0) || toDecimal(row.overpaid).gt(0))) return [];
   return later;
 }
 
@@ -1318,7 +1338,6 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
       ...repaidMoved(kept.allocated, 'PAID'),
       recourseClaimed: { decrement: returned.toFixed() },
       recourseReturnOwed: { increment: owedByFunder.toFixed() },
-      statementRevision: { increment: 1 },
       updatedAt: book.now,
     },
   });
@@ -1342,13 +1361,23 @@ async function returnRecourse(book: Book, recourse: RepaymentAllocation, paidBy:
   // Days after the claim were charged on what the claim had left: it may leave less now.
   const penaltyAfterClaim = Decimal.min(penaltyChargedAfter(book, claimedThrough), toDecimal(book.financing.penaltyOutstanding));
   await reverseChargesAfter(book, paidBy, valueDate, claimedThrough, penaltyAfterClaim);
-  // A settlement statement issued when the claim settled the financing says the supplier paid
-  // what it now gets back: superseded in this transaction, so it is never shown as current after
-  // the money changed; the worker issues the next version (docs/documents.md). One superseded by
-  // an earlier return may have its next version still being drawn: that one is drawn again.
+  // A settlement statement issued when the claim settled the financing says the supplier paid what it now gets back.
+  const statementReissued = await supersedeSettlementStatement(book);
+  await tellRecourseReturned(book, { paidBy, claimedOn, returned, owedByFunder, claim, statementReissued });
+}
+
+/**
+ * The financing's figures changed after it was settled: a settlement statement issued is
+ * superseded in this transaction, so it is never shown as current after the money changed, and
+ * the worker issues the next version (docs/documents.md, "Versions"). The revision moves on so a
+ * version being drawn from the old figures is drawn again. Returns whether one was ever issued.
+ */
+async function supersedeSettlementStatement(book: Book): Promise<boolean> {
+  const { tx, financing } = book;
+  await tx.financing.update({ where: { id: financing.id }, data: { statementRevision: { increment: 1 } } });
   await tx.document.updateMany({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT', supersededAt: null }, data: { supersededAt: book.now } });
-  const issued = await tx.document.count({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT' } });
-  await tellRecourseReturned(book, { paidBy, claimedOn, returned, owedByFunder, claim, statementReissued: issued > 0 });
+  await reread(book);
+  return (await tx.document.count({ where: { financingId: financing.id, kind: 'SETTLEMENT_STATEMENT' } })) > 0;
 }
 
 /**
@@ -1420,6 +1449,74 @@ export async function allocateCreditBeforeRecourse(tx: Tx, financingId: string, 
   // Keyed as allocatePending keys a credit's allocation: a credit is allocated once, whichever path gets to it.
   const { book } = await allocateIntoSettled(tx, financingId, { kind: 'CREDIT', ...credit }, now);
   return resultOf(book, false);
+}
+
+/**
+ * The repayments that settled `financing` after the bank received money at `receivedAt`, which
+ * that money comes before by value date (laterRepaymentsToSetAside); none when it is not settled,
+ * the money came at or after its settlement, or a recourse claim still takes something (put right
+ * under its own rule, recourseClaimedAfter, or left to a person). Read in time, the money would
+ * have paid the penalty of its days and the principal they were charged on: the feed's booking
+ * allocates it in their place instead of parking it as FINANCING_SETTLED.
+ */
+export async function repaymentsSettledAfter(db: Tx | PrismaClient, financing: Financing, receivedAt: Date): Promise<RepaymentAllocation[]> {
+  if (financing.status !== 'SETTLED' || !financing.settledAt || receivedAt.getTime() >= financing.settledAt.getTime()) return [];
+  if (toDecimal(financing.recourseClaimed).gt(0)) return [];
+  return laterRepaymentsToSetAside(db, financing.id, businessDateOf(receivedAt));
+}
+
+/**
+ * A credit the feed books into the collection account of a settled financing, which the bank
+ * received before the repayments that settled it (repaymentsSettledAfter): allocated at once, in
+ * the booking's transaction (no servicing step wakes for a settled financing), on its value date,
+ * as when read in time. Those repayments are set aside and run again after it (reallocate); the
+ * financing stays settled, as of the money that makes it whole in the new order, its settlement
+ * statement is superseded and issued again, and the parties are told, once per credit. The caller
+ * has locked the financing's row for update and every account lockFinancingAccounts names, with
+ * suspense; `now` is the booking's clock, never before the allocations it changes.
+ */
+export async function allocateCreditBeforeSettlement(tx: Tx, financingId: string, credit: { id: string; amount: Decimal; receivedAt: Date }, now: Date): Promise<ServicingResult> {
+  const before = await tx.financing.findUniqueOrThrow({ where: { id: financingId } });
+  const { book, row } = await allocateIntoSettled(tx, financingId, { kind: 'CREDIT', ...credit }, now);
+  const after = book.financing;
+  const issued = await tx.document.count({ where: { financingId, kind: 'SETTLEMENT_STATEMENT' } });
+  const moved = (column: 'repaidPenalty' | 'surplusReturned' | 'overpaymentHeld') => toDecimal(after[column]).minus(toDecimal(before[column]));
+  await tellSettledRepaymentsReallocated(book, { paidBy: row, penalty: moved('repaidPenalty').negated(), surplus: moved('surplusReturned'), overpaid: moved('overpaymentHeld'), statementReissued: issued > 0 });
+  return resultOf(book, false);
+}
+
+/**
+ * The supplier, the funder and, under open assignment, the core enterprise are told that money
+ * read after the financing settled was counted from its value date: what the funder was paid
+ * less of penalty, what went to the supplier and what is held for the payer, when the financing
+ * is now settled, and that the settlement statement they hold is issued again when one was.
+ */
+async function tellSettledRepaymentsReallocated(
+  book: Book,
+  { paidBy, penalty, surplus, overpaid, statementReissued }: { paidBy: RepaymentAllocation; penalty: Decimal; surplus: Decimal; overpaid: Decimal; statementReissued: boolean },
+): Promise<void> {
+  const { financing, terms } = book;
+  const money = (value: Decimal) => `${fixed(book, value)} ${book.currency}`;
+  const valueDate = isoDateOfColumn(paidBy.valueDate);
+  const number = financing.financingNumber;
+  const settledAt = financing.settledAt!.toISOString();
+  const notice = {
+    kind: 'SETTLED_REPAYMENTS_REALLOCATED',
+    subject: `已结清融资还款重新分配 ${number} / Repayments reallocated on settled financing ${number}`,
+    body:
+      `融资 ${number} 的一笔还款 ${money(toDecimal(paidBy.collected))} 银行于 ${valueDate} 收到，早于结清，处理较晚。按到账日计算，该款先行分配，其后的还款重新分配：` +
+      `资金方少收罚息 ${money(penalty)}，退回供应商 ${money(surplus)}，暂挂待退付款方 ${money(overpaid)}；融资仍为已结清，结清时间 ${settledAt}。` +
+      `A repayment of ${money(toDecimal(paidBy.collected))} to financing ${number} reached the bank on ${valueDate}, before the financing was settled, and was processed later. ` +
+      `Money counts from the day the bank received it, so it is allocated first and the repayments after it are allocated again: the funder is paid ${money(penalty)} less penalty, ` +
+      `${money(surplus)} goes to the supplier and ${money(overpaid)} is held for a refund to the payer; the financing stays settled, as of ${settledAt}.` +
+      (statementReissued
+        ? ` 已出具的结清证明作废（保留备查），将按上述金额重新出具新版本。The settlement statement already issued is superseded (it is kept for the record) and a new version with these figures is being issued.`
+        : ''),
+    financingId: financing.id,
+  };
+  const key = `financing:${financing.id}:settled-reallocated:${paidBy.id}`;
+  const parties = terms.assignmentMode === 'OPEN' ? [financing.supplierPartyId, financing.funderPartyId, financing.obligorPartyId] : [financing.supplierPartyId, financing.funderPartyId];
+  await notifyParties(book.tx, parties, notice, key);
 }
 
 /**
