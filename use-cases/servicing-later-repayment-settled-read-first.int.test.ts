@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database'
 import { businessTimeAfter, createFinancingParties, disbursedAt, type FinancingParties } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
 import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
+import { formatShanghaiTime } from '../domain/business-date';
 
 // 800,000.00 financed on a receivable of 1,000,000.00 (confirmed), due on day 10 (D); penalty
 // 0.18 a year on ACT/360 (400.00 a day on 800,000.00) after 3 grace days; penalty first in the
@@ -139,6 +140,16 @@ describe('a later repayment read first that settled the financing, and the earli
         row(readLate.date(20), '804000.00', '1255.00', '502000.00', '200000.00', '100745.00'),
       ],
     });
+    // The financing stays settled, once: the parties are told what changed, once, in figures.
+    expect(await db.prisma.financingTransition.count({ where: { financingId: readLate.id, toStatus: 'SETTLED' } })).toBe(1);
+    const told = await db.prisma.notification.findMany({ where: { financingId: readLate.id, kind: 'SETTLED_REPAYMENTS_REALLOCATED' } });
+    // The program's assignment is open: the core enterprise, the payer, is told too.
+    const { supplierPartyId } = await db.prisma.financing.findUniqueOrThrow({ where: { id: readLate.id } });
+    expect(told.map((notice) => notice.partyId).sort()).toEqual([supplierPartyId, readLate.parties.funder.partyId, readLate.parties.core.partyId].sort());
+    for (const notice of told) {
+      expect(notice.body).toContain(`the funder is paid 745.00 CNY less penalty, 200000.00 CNY goes to the supplier and 100745.00 CNY is held for a refund to the payer`);
+      expect(notice.body).toContain(`as of ${formatShanghaiTime(readLate.at(20, 10))} (UTC+08:00)`);
+    }
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
   });
 });

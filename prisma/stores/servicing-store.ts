@@ -29,6 +29,7 @@ import { proceedsAwaitingRetry, recoursePostingKey } from './payout-store';
 import { payWhatFundersOwe, tellReallocationOwed } from './owed-by-funder';
 import { runTransaction, type Tx } from './run-transaction';
 import { storedAmount, toDecimal } from './to-decimal';
+import { formatShanghaiTime } from '../../domain/business-date';
 
 // Servicing a disbursed financing: the waterfall over whatever reaches its collection account,
 // penalty interest day by day once it is overdue, recourse to the supplier, and settlement when
@@ -1499,7 +1500,7 @@ async function tellSettledRepaymentsReallocated(
   const money = (value: Decimal) => `${fixed(book, value)} ${book.currency}`;
   const valueDate = isoDateOfColumn(paidBy.valueDate);
   const number = financing.financingNumber;
-  const settledAt = financing.settledAt!.toISOString();
+  const settledAt = `${formatShanghaiTime(financing.settledAt!)} (UTC+08:00)`;
   const notice = {
     kind: 'SETTLED_REPAYMENTS_REALLOCATED',
     subject: `已结清融资还款重新分配 ${number} / Repayments reallocated on settled financing ${number}`,

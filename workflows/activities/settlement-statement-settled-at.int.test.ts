@@ -8,7 +8,7 @@ import { businessTimeAfter, createFinancingParties, disbursedAt } from '../../te
 import { financedWithRecourse } from '../../test/support/late-recourse';
 import { testLogger } from '../../test/support/logger';
 import { compactText, extractPdfText } from '../../test/support/pdf';
-import { formatShanghaiTime } from './documents/format-shanghai-time';
+import { formatShanghaiTime } from '../../domain/business-date';
 import { createFinancingActivities } from './financing-activities';
 
 // Time in money is business time: a financing is settled as of when the bank received the money

@@ -1,7 +1,7 @@
 import type { DocumentSpec } from './document-spec';
 import type { AcknowledgementData } from './financing-document-data';
 import { formatMoney } from './format-money';
-import { formatShanghaiTime } from './format-shanghai-time';
+import { formatShanghaiTime } from '../../../domain/business-date';
 import { collectionAccountSection, FINANCING_FOOTER_NOTE, financingSections } from './notice-of-assignment';
 import { renderDocument } from './render-document';
 

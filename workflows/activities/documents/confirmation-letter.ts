@@ -1,7 +1,7 @@
 import { Decimal } from '../../../domain/money';
 import type { DocumentSection, DocumentSpec } from './document-spec';
 import { formatMoney } from './format-money';
-import { formatShanghaiTime } from './format-shanghai-time';
+import { formatShanghaiTime } from '../../../domain/business-date';
 import type { ConfirmationLetterData } from './receivable-document-data';
 import { REGISTRY_FOOTER_NOTE } from './registration-certificate';
 import { receivableSections } from './receivable-sections';

@@ -4,7 +4,7 @@ import type { DocumentSection, DocumentSpec } from './document-spec';
 import type { DisbursementAdviceData } from './financing-document-data';
 import { checkPricedFigures, formatPercent } from './financing-terms';
 import { formatMoney } from './format-money';
-import { formatShanghaiTime } from './format-shanghai-time';
+import { formatShanghaiTime } from '../../../domain/business-date';
 import { FINANCING_FOOTER_NOTE, financingSections } from './notice-of-assignment';
 import { renderDocument } from './render-document';
 

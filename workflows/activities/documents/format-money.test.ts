@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatMoney } from './format-money';
-import { formatShanghaiTime } from './format-shanghai-time';
+import { formatShanghaiTime } from '../../../domain/business-date';
 
 describe('formatMoney', () => {
   it.each([

@@ -2,7 +2,7 @@ import { Decimal } from '../../../domain/money';
 import type { DocumentSection, DocumentSpec } from './document-spec';
 import type { FinancingDocumentData } from './financing-document-data';
 import { formatMoney } from './format-money';
-import { formatShanghaiTime } from './format-shanghai-time';
+import { formatShanghaiTime } from '../../../domain/business-date';
 import { renderDocument } from './render-document';
 import { invoicesTable, invoicesTotal, partyRows } from './receivable-sections';
 

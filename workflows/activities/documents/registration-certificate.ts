@@ -1,5 +1,5 @@
 import type { DocumentSpec } from './document-spec';
-import { formatShanghaiTime } from './format-shanghai-time';
+import { formatShanghaiTime } from '../../../domain/business-date';
 import type { RegistrationCertificateData } from './receivable-document-data';
 import { receivableSections } from './receivable-sections';
 import { renderDocument } from './render-document';

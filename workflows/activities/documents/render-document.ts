@@ -2,7 +2,7 @@ import { PDFDocument, type PDFPage } from 'pdf-lib';
 import { embedDocumentFont } from './document-fonts';
 import { CONTENT_WIDTH, CONTINUED, COLORS, DocumentLayout, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_HEIGHT, STYLES } from './document-layout';
 import type { DocumentSection, DocumentSpec } from './document-spec';
-import { formatShanghaiTime } from './format-shanghai-time';
+import { formatShanghaiTime } from '../../../domain/business-date';
 import { wrapText } from './wrap-text';
 
 export type { DocumentSection, DocumentSpec } from './document-spec';

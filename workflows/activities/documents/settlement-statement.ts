@@ -3,7 +3,7 @@ import { Decimal } from '../../../domain/money';
 import type { DocumentSection, DocumentSpec, TableColumn } from './document-spec';
 import type { SettlementAllocationLine, SettlementStatementData } from './financing-document-data';
 import { formatMoney } from './format-money';
-import { formatShanghaiTime } from './format-shanghai-time';
+import { formatShanghaiTime } from '../../../domain/business-date';
 import { FINANCING_FOOTER_NOTE, financingSections } from './notice-of-assignment';
 import { renderDocument } from './render-document';
 

@@ -2,7 +2,7 @@ import { Decimal } from '../../../domain/money';
 import type { DocumentSection, DocumentSpec } from './document-spec';
 import { formatCapitalAmount } from './format-capital-amount';
 import { formatMoney } from './format-money';
-import { formatShanghaiTime } from './format-shanghai-time';
+import { formatShanghaiTime } from '../../../domain/business-date';
 import type { InvoiceLine, PartyRef } from './receivable-document-data';
 import { invoicesTable, invoicesTotal, partyRows } from './receivable-sections';
 import { renderDocument } from './render-document';
