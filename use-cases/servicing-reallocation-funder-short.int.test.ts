@@ -9,8 +9,10 @@ import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { enrollSupplier } from '../prisma/stores/program-store';
 import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
 import { serviceFinancing } from '../prisma/stores/servicing-store';
+import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { businessTimeAfter, createFinancingParties, disbursedAt, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { globalId } from '../test/support/global-ids';
 import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
 import { createActor } from '../test/support/parties';
 import { actorOf, registrationInput } from '../test/support/receivables';
@@ -36,13 +38,28 @@ import { actorOf, registrationInput } from '../test/support/receivables';
 
 describe('a repayment allocated again when the funder has committed its money since', () => {
   let db: TestDatabase;
+  let api: TestApi;
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    api = await startTestApi(db.prisma);
   });
   afterAll(async () => {
+    await api?.close();
     await db?.drop();
   });
+
+  /** What each party is shown of the payer's money the funder still owes, per repayment by value date: supplier, funder, core enterprise, operator. */
+  async function owedAsShown(f: { id: string; supplier: { token: string } }, parties: FinancingParties) {
+    const query = `query ($id: ID!) { financing(id: $id) { ... on Financing { repayments(first: 10) { edges { node { valueDate overpaid { amount } overpaidOwed { amount } surplusOwed { amount } } } } } } }`;
+    const shown = [];
+    for (const token of [f.supplier.token, parties.funder.token, parties.core.token, parties.admin.token]) {
+      const found = await api.call(token, query, { id: globalId('Financing', f.id) });
+      const nodes = (found.repayments.edges as Array<{ node: { valueDate: string; overpaidOwed: { amount: string } | null; surplusOwed: { amount: string } | null } }>).map((edge) => edge.node);
+      shown.push(nodes.sort((a, b) => a.valueDate.localeCompare(b.valueDate)).map((node) => `${node.overpaidOwed?.amount ?? 'null'}/${node.surplusOwed?.amount ?? 'null'}`).join(' '));
+    }
+    return shown;
+  }
 
   const balanceOf = async (code: string) => getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id);
 
@@ -122,6 +139,9 @@ describe('a repayment allocated again when the funder has committed its money si
     expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('0.00');
     expect(rows[1]!.overpaidOwed.toFixed(2)).toBe('490.84');
     expect((await db.prisma.notification.findMany({ where: { partyId: parties.admin.partyId, kind: 'REALLOCATION_OWED', financingId: f.id } })).length).toBe(1);
+    // The supplier, the funder and operators see what is still owed on the repayment; the core
+    // enterprise, the payer, is not shown that the funder's account fell short.
+    expect(await owedAsShown(f, parties)).toEqual(['0.00/0.00 490.84/0.00', '0.00/0.00 490.84/0.00', 'null/null null/null', '0.00/0.00 490.84/0.00']);
 
     // The funder tops up 1,000.00: 490.84 goes to suspense in the top-up's transaction, once, held for the payer too.
     const topUp = { bankReference: `FUNDER-TOPUP-${f.id}`, virtualAccountNumber: await virtualAccountNumberOf(db.prisma, fundingCode), amount: '1000.00', currency: 'CNY', payerName: '前海恒信商业保理有限公司', payerAccountNumber: '6222020200990099887', remittanceInformation: 'top-up', receivedAt: new Date() };
@@ -131,6 +151,7 @@ describe('a repayment allocated again when the funder has committed its money si
     expect((await db.prisma.repaymentAllocation.findUniqueOrThrow({ where: { id: rows[1]!.id } })).overpaidOwed.toFixed(2)).toBe('0.00');
     expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('509.16');
     expect((await db.prisma.notification.findMany({ where: { partyId: parties.admin.partyId, kind: 'REALLOCATION_OWED_COMPLETED', financingId: f.id } })).length).toBe(1);
+    expect(await owedAsShown(f, parties)).toEqual(['0.00/0.00 0.00/0.00', '0.00/0.00 0.00/0.00', 'null/null null/null', '0.00/0.00 0.00/0.00']);
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
   });
 });
