@@ -19,7 +19,7 @@ import { builder } from '../builder';
 import { textUpTo } from '../validators';
 import { rowIdOf, scopedById } from '../global-id';
 import { totalCountField, withTotalCount } from '../total-count';
-import { isOperator } from '../../domain/actor';
+import { isOperator, type Actor } from '../../domain/actor';
 import { visibleAllocationsWhere, visibleBankAccountsWhere, visibleInboundCreditsWhere, visibleOfflineRepaymentsWhere, visiblePayoutsWhere } from '../../prisma/stores/visibility';
 import { REASON_LENGTH_MAX } from '../../domain/receivable-rules';
 import { COMMON_ERRORS, LOOKUP_ERRORS } from '../errors';
@@ -60,6 +60,15 @@ builder.prismaNode('Payout', {
   }),
 });
 
+/**
+ * Who is shown what a funder owes back that its funding account could not yet cover: the
+ * supplier, the funder and operators. The funder's account is its own business: the core
+ * enterprise is not told it fell short.
+ */
+function seesWhatFunderOwes(viewer: Pick<Actor, 'partyRoles' | 'partyId'>, financing: { supplierPartyId: string; funderPartyId: string }): boolean {
+  return isOperator(viewer) || [financing.supplierPartyId, financing.funderPartyId].includes(viewer.partyId);
+}
+
 builder.prismaNode('RepaymentAllocation', {
   description: 'One run of the waterfall: what was collected and where each yuan went.',
   id: { field: 'id' },
@@ -69,6 +78,14 @@ builder.prismaNode('RepaymentAllocation', {
   fields: (t) => {
     const bucket = (field: 'collected' | 'penalty' | 'fees' | 'interest' | 'principal' | 'surplus' | 'overpaid' | 'penaltyReversed' | 'recourseReturned' | 'outstandingAfter', description?: string) =>
       t.field({ type: Money, description, select: { financing: { select: { currency: true } } }, resolve: (row) => money(row[field], row.financing.currency) });
+    const owedByFunder = (field: 'surplusOwed' | 'overpaidOwed', description: string) =>
+      t.field({
+        type: Money,
+        nullable: true,
+        description,
+        select: { financing: { select: { currency: true, supplierPartyId: true, funderPartyId: true } } },
+        resolve: (row, _args, ctx) => (seesWhatFunderOwes(ctx.viewer, row.financing) ? money(row[field], row.financing.currency) : null),
+      });
     return {
       // Whoever sees an allocation sees its financing (visibleAllocationsWhere).
       financing: t.relation('financing', { description: 'The financing the money was allocated to.' }),
@@ -86,6 +103,14 @@ builder.prismaNode('RepaymentAllocation', {
         "Of a recourse claim: given back to the supplier because money the core enterprise paid before the claim, processed later, covered it. The other figures are what the claim still pays.",
       ),
       outstandingAfter: bucket('outstandingAfter', 'Still owed after this allocation.'),
+      surplusOwed: owedByFunder(
+        'surplusOwed',
+        "Of `surplus`, after a repayment was allocated again because money the bank received earlier was processed later: what the funder's funding account could not yet give back to the supplier. It goes back from that account's next credit. The supplier, the funder and platform operators see it; the core enterprise gets null.",
+      ),
+      overpaidOwed: owedByFunder(
+        'overpaidOwed',
+        "Of `overpaid`, after a repayment was allocated again because money the bank received earlier was processed later: what the funder's funding account could not yet give back to suspense for the payer's refund. It goes back from that account's next credit. The supplier, the funder and platform operators see it; the core enterprise gets null.",
+      ),
       valueDate: t.field({ type: 'Date', description: 'The day the money counts from: when the bank received it, however late it was processed.', resolve: (row) => isoDateOfColumn(row.valueDate) }),
       allocatedAt: t.expose('allocatedAt', { type: 'DateTime' }),
     };
@@ -153,8 +178,7 @@ builder.prismaObjectFields('Financing', (t) => ({
     description:
       "Recourse to be given back to the supplier that the funder's funding account could not yet cover: it goes back from that account's next credit. The supplier, the funder and platform operators see it; the core enterprise gets null.",
     select: { recourseReturnOwed: true, currency: true, supplierPartyId: true, funderPartyId: true },
-    // The funder's account is its own business: the core enterprise is not told it fell short.
-    resolve: (f, _args, ctx) => (isOperator(ctx.viewer) || [f.supplierPartyId, f.funderPartyId].includes(ctx.viewer.partyId) ? money(f.recourseReturnOwed, f.currency) : null),
+    resolve: (f, _args, ctx) => (seesWhatFunderOwes(ctx.viewer, f) ? money(f.recourseReturnOwed, f.currency) : null),
   }),
   settledAt: t.expose('settledAt', {
     type: 'DateTime',
