@@ -1477,13 +1477,27 @@ export async function repaymentsSettledAfter(db: Tx | PrismaClient, financing: F
  * suspense; `now` is the booking's clock, never before the allocations it changes.
  */
 export async function allocateCreditBeforeSettlement(tx: Tx, financingId: string, credit: { id: string; amount: Decimal; receivedAt: Date }, now: Date): Promise<ServicingResult> {
-  const before = await tx.financing.findUniqueOrThrow({ where: { id: financingId } });
+  const before = { ...(await tx.financing.findUniqueOrThrow({ where: { id: financingId } })), ...(await owedByFunderOn(tx, financingId)) };
   const { book, row } = await allocateIntoSettled(tx, financingId, { kind: 'CREDIT', ...credit }, now);
-  const after = book.financing;
+  const after = { ...book.financing, ...(await owedByFunderOn(tx, financingId)) };
   const issued = await tx.document.count({ where: { financingId, kind: 'SETTLEMENT_STATEMENT' } });
-  const moved = (column: 'repaidPenalty' | 'surplusReturned' | 'overpaymentHeld') => toDecimal(after[column]).minus(toDecimal(before[column]));
-  await tellSettledRepaymentsReallocated(book, { paidBy: row, penalty: moved('repaidPenalty').negated(), surplus: moved('surplusReturned'), overpaid: moved('overpaymentHeld'), statementReissued: issued > 0 });
+  const moved = (column: 'repaidPenalty' | 'surplusReturned' | 'overpaymentHeld' | 'surplusOwed' | 'overpaidOwed') => toDecimal(after[column]).minus(toDecimal(before[column]));
+  // What the funder's account could not give back yet has not gone anywhere: the parties are told
+  // only what did (the funder and the supplier learn the rest from REALLOCATION_OWED).
+  await tellSettledRepaymentsReallocated(book, {
+    paidBy: row,
+    penalty: moved('repaidPenalty').negated(),
+    surplus: moved('surplusReturned').minus(moved('surplusOwed')),
+    overpaid: moved('overpaymentHeld').minus(moved('overpaidOwed')),
+    statementReissued: issued > 0,
+  });
   return resultOf(book, false);
+}
+
+/** What the funder still owes of a financing's repayments allocated again, to the supplier and to the payer. */
+async function owedByFunderOn(tx: Tx, financingId: string): Promise<{ surplusOwed: Decimal; overpaidOwed: Decimal }> {
+  const { _sum: owed } = await tx.repaymentAllocation.aggregate({ where: { financingId }, _sum: { surplusOwed: true, overpaidOwed: true } });
+  return { surplusOwed: toDecimal(owed.surplusOwed ?? 0), overpaidOwed: toDecimal(owed.overpaidOwed ?? 0) };
 }
 
 /**
