@@ -12,7 +12,7 @@ import type { Currency } from '../../domain/money';
 import { maskBankAccountNumber } from '../../domain/party-rules';
 import { renderAssignmentAcknowledgement } from './documents/assignment-acknowledgement';
 import { renderDisbursementAdvice } from './documents/disbursement-advice';
-import type { DisbursementAdviceData, FinancingDocumentData, QuotedFigures, SettlementStatementData } from './documents/financing-document-data';
+import type { DisbursementAdviceData, FinancingDocumentData, QuotedFigures, SettlementReissueCause, SettlementStatementData } from './documents/financing-document-data';
 import { renderFinancingTerms } from './documents/financing-terms';
 import { formatMoney } from './documents/format-money';
 import { renderNoticeOfAssignment } from './documents/notice-of-assignment';
@@ -122,7 +122,8 @@ async function loadFinancing(prisma: PrismaClient, financingId: string) {
       approvedBy: true,
       approvalConfirmedBy: true,
       receivable: { include: { invoices: { orderBy: { lineNumber: 'asc' } }, voucherPart: { select: { voucher: { select: { collectionAccount: true } } } } } },
-      allocations: { orderBy: { allocatedAt: 'asc' } },
+      // As the money counts: by the day the bank received it, however late it was read.
+      allocations: { orderBy: [{ valueDate: 'asc' }, { allocatedAt: 'asc' }, { id: 'asc' }] },
       payouts: { orderBy: { attempt: 'desc' } },
       // When it was settled on the platform, which issues its settlement statement.
       transitions: { where: { toStatus: 'SETTLED' }, orderBy: { occurredAt: 'desc' }, take: 1, select: { occurredAt: true } },
@@ -225,9 +226,15 @@ async function renderFinancingDocument(financing: LoadedFinancing, kind: Financi
     case 'DISBURSEMENT_ADVICE':
       return renderDisbursementAdvice(disbursementAdviceData(financing, data));
     case 'SETTLEMENT_STATEMENT':
-      // Only a settlement statement is ever superseded (recourse returned after it was issued).
-      return renderSettlementStatement({ ...settlementData(financing, data), ...(superseded ? { reissue: { version: superseded.version + 1 }, issuedAt: superseded.supersededAt } : {}) });
+      // Only a settlement statement is ever superseded: money the bank received before the claim
+      // or the repayment that settled the financing was read after it, and its figures changed.
+      return renderSettlementStatement({ ...settlementData(financing, data), ...(superseded ? { reissue: { version: superseded.version + 1, cause: reissueCause(financing) }, issuedAt: superseded.supersededAt } : {}) });
   }
+}
+
+/** Why a settlement statement is issued again: recourse the claim took was given back, or the repayments were allocated again without one. */
+function reissueCause(financing: LoadedFinancing): SettlementReissueCause {
+  return financing.allocations.some((row) => row.source === 'RECOURSE' && toDecimal(row.recourseReturned).gt(0)) ? 'RECOURSE_RETURNED' : 'REPAYMENTS_REALLOCATED';
 }
 
 /** The advice's figures: the financing's final ones (repriced at disbursement), the quote it kept, the first payout. */

@@ -54,6 +54,9 @@ describe('a settlement statement reissued after money read late reallocated the 
     ]);
     const text = compactText((await extractPdfText(new Uint8Array(statements[1]!.content))).join(''));
     expect(text).toContain('replacesversion1');
+    // The repayments are listed as the money counts, by the day the bank received it.
+    expect(text.indexOf(compactText(`${f.date(15)} 还款`))).toBeLessThan(text.indexOf(compactText(`${f.date(20)} 还款`)));
+    expect(text.indexOf(compactText(`${f.date(15)} 还款`))).toBeGreaterThan(-1);
     // The financing has no recourse and none was ever claimed: the statement says so in its figures.
     expect(text).toContain(compactText('无追索权 Without recourse'));
     // Why version 2 replaces version 1: not a recourse claim returned to the assignor.

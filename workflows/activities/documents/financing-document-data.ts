@@ -106,6 +106,13 @@ export interface SettlementAllocationLine {
   overpaid?: string;
 }
 
+/**
+ * Why a settlement statement was issued again: money the bank received before a recourse claim,
+ * read after it, had what the claim took returned to the supplier; or money received before the
+ * repayment that settled the financing, read after it, had that repayment allocated again.
+ */
+export type SettlementReissueCause = 'RECOURSE_RETURNED' | 'REPAYMENTS_REALLOCATED';
+
 export interface SettlementStatementData extends FinancingDocumentData {
   disbursedAt: Date;
   /** When the bank received the money that made the funder whole (a recourse claim: when it was made). */
@@ -130,6 +137,6 @@ export interface SettlementStatementData extends FinancingDocumentData {
   recourseClaimed: string;
   /** Penalty charged and reversed because a repayment's value date showed it was not owed (none when absent). */
   penaltyReversed?: string;
-  /** A later version, issued when the figures changed after the first (recourse returned): which one (none when absent). */
-  reissue?: { version: number };
+  /** A later version, issued when the figures changed after the first: which one, and why (none when absent). */
+  reissue?: { version: number; cause: SettlementReissueCause };
 }

@@ -232,12 +232,22 @@ function resultSection(data: SettlementStatementData): DocumentSection {
 function reissueSection(data: SettlementStatementData, reissue: NonNullable<SettlementStatementData['reissue']>): DocumentSection {
   const earlier = reissue.version - 1;
   const at = formatShanghaiTime(data.issuedAt);
+  const why =
+    reissue.cause === 'RECOURSE_RETURNED'
+      ? {
+          zh: '银行在追索扣款之前已收到的还款处理较晚，按到账日计算作为核心企业还款入账，追索款相应退还转让人。',
+          en: "a repayment the bank received before the recourse claim was processed after it, counts from the day the bank received it as the core enterprise's repayment, and what recourse took was returned to the assignor accordingly.",
+        }
+      : {
+          zh: '银行在结清本融资的还款之前已收到的还款处理较晚，按到账日计算先行入账，其后的还款相应重新分配。',
+          en: 'a repayment the bank received before the repayment that settled the financing was processed after it, counts from the day the bank received it, and the repayments after it were allocated again accordingly.',
+        };
   return {
     kind: 'paragraph',
     text:
-      `本证明为融资 ${data.financingNumber} 结清证明的第 ${reissue.version} 版，于 ${at} 起取代第 ${earlier} 版（第 ${earlier} 版作废，保留备查）：银行在追索扣款之前已收到的还款处理较晚，按到账日计算作为核心企业还款入账，追索款相应退还转让人。以下金额以本版为准。\n` +
+      `本证明为融资 ${data.financingNumber} 结清证明的第 ${reissue.version} 版，于 ${at} 起取代第 ${earlier} 版（第 ${earlier} 版作废，保留备查）：${why.zh}以下金额以本版为准。\n` +
       `This is version ${reissue.version} of the settlement statement of financing ${data.financingNumber}. From ${at} (UTC+08:00) it replaces version ${earlier}, which is superseded and kept for the record: ` +
-      'a repayment the bank received before the recourse claim was processed after it, counts from the day the bank received it as the core enterprise\'s repayment, and what recourse took was returned to the assignor accordingly. The figures below are those that stand.',
+      `${why.en} The figures below are those that stand.`,
   };
 }
 
