@@ -2,26 +2,21 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CUT_OFF } from '../domain/accounting-day';
 import { addDays, businessDateOf } from '../domain/business-date';
-import { collectionAccountCode, ensurePlatformAccounts, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
-import { disburse, reserveFunding } from '../prisma/stores/disbursement-store';
-import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
+import { collectionAccountCode, ensurePlatformAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
+import { disburse } from '../prisma/stores/disbursement-store';
 import { receiveInboundCredit } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
 import { trialBalance } from '../prisma/stores/ledger/trial-balance';
-import { enrollSupplier } from '../prisma/stores/program-store';
-import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
 import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { approvedAndHeld } from '../test/support/funder-commitments';
 import { testLogger } from '../test/support/logger';
 import { createCutOffActivities } from '../workflows/activities/cut-off-activities';
-import { TEST_FINANCING_WINDOWS } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
 import { CORE_ENTERPRISE_PAYER, financedWithRecourseServicedToD29, lateRecourseStep, virtualAccountNumberOf, type FinancedWithRecourse } from '../test/support/late-recourse';
-import { createActor } from '../test/support/parties';
-import { actorOf, registrationInput } from '../test/support/receivables';
 
 // Financing A: 800,000.00 financed, due on D, penalty 400.00 a day after 3 grace days, recourse
 // after 30 days; the funder's account holds 201,333.33 after the advance, the supplier
@@ -70,31 +65,6 @@ describe('recourse returned when the funder has spent the money the claim paid i
   const suspenseCode = platformAccountCode('SUSPENSE', 'CNY');
   const feeIncomeCode = platformAccountCode('FEE_INCOME', 'CNY');
 
-  /** Financing B of A's funder, 1,010,000.00 against a receivable of 1,300,000.00 due on D+45: approved on D+35 and its advance held. */
-  async function approvedAndHeld(f: FinancedWithRecourse): Promise<string> {
-    const { parties } = f;
-    const now = f.at(45, 10);
-    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '东莞市粤辉五金制品有限公司' });
-    await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
-    await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
-    const supplierActor = await actorOf(db.prisma, supplier);
-    const input = registrationInput(parties.core.creditCode, { faceAmount: '1300000.00', dueDate: f.date(55) }, now);
-    const { receivable } = await registerReceivable(
-      db.prisma,
-      supplierActor,
-      { ...input, invoices: [{ ...input.invoices[0]!, amount: '800000.00' }, { ...input.invoices[1]!, amount: '500000.00' }] },
-      { now, confirmationWindowMs: 7 * 86_400_000 },
-    );
-    const as = (actor: { userId: string; partyId: string }) => ({ userId: actor.userId, partyId: actor.partyId });
-    await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, as(parties.core), `test:${receivable.id}:confirm`, now);
-    const { financing } = await applyForFinancing(db.prisma, supplierActor, { receivableId: receivable.id, programId: parties.programId, amount: '1010000.00', idempotencyKey: `apply-${receivable.id}` }, TEST_FINANCING_WINDOWS, now);
-    await decideFinancing(db.prisma, financing.id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(now.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `ack-${financing.id}`, now);
-    await decideFinancing(db.prisma, financing.id, { kind: 'APPROVE' }, as(parties.funder), `approve-${financing.id}`, now);
-    await decideFinancing(db.prisma, financing.id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `confirm-${financing.id}`, now);
-    expect(await reserveFunding(db.prisma, financing.id, TEST_FINANCING_WINDOWS.fundingWindowMs, now)).toEqual({ reserved: true });
-    return financing.id;
-  }
-
   /**
    * A settled by the recourse step, B approved and its advance held, then the core enterprise's
    * 800,000.00 of D+1 read: 6,983.34 of the return is owed by the funder.
@@ -106,7 +76,8 @@ describe('recourse returned when the funder has spent the money the claim paid i
     await lateRecourseStep(db.prisma, f);
     expect(await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).toMatchObject({ status: 'SETTLED' });
     expect((await balanceOf(fundingCode)).posted.toFixed(2)).toBe('1013333.33');
-    const b = await approvedAndHeld(f);
+    // Financing B of A's funder, 1,010,000.00 against a receivable of 1,300,000.00 due on D+45: approved on D+35 and its advance held.
+    const b = await approvedAndHeld(db.prisma, f.parties, { amount: '1010000.00', now: f.at(45, 10), dueDate: f.date(55) });
     expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('5016.66');
     const suspenseBefore = (await balanceOf(suspenseCode)).posted.toFixed(2);
     const feeIncomeBefore = (await balanceOf(feeIncomeCode)).posted.toFixed(2);

@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionAccountCode, openPartyAccounts, partyAccountCode } from '../prisma/stores/chart-of-accounts';
-import { reserveFunding } from '../prisma/stores/disbursement-store';
-import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
+import { collectionAccountCode, partyAccountCode } from '../prisma/stores/chart-of-accounts';
 import { receiveInboundCredit } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { enrollSupplier } from '../prisma/stores/program-store';
-import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
 import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { businessTimeAfter, createFinancingParties, disbursedAt, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { approvedAndHeld } from '../test/support/funder-commitments';
+import { businessTimeAfter, createFinancingParties, disbursedAt, type FinancingParties } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
 import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
-import { createActor } from '../test/support/parties';
-import { actorOf, registrationInput } from '../test/support/receivables';
 
 // 800,000.00 financed, due on day 10 (D); penalty 0.18 a year on ACT/360 (400.00 a day on
 // 800,000.00) after 3 grace days; penalty first; no recourse. The funder's account holds
@@ -63,29 +58,6 @@ describe('a repayment allocated again when the funder has committed its money si
 
   const balanceOf = async (code: string) => getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id);
 
-  /** Another financing of the funder, approved at `now` and its advance held. */
-  async function approvedAndHeld(parties: FinancingParties, amount: string, now: Date, dueDate: string): Promise<string> {
-    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '东莞市粤辉五金制品有限公司' });
-    await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
-    await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
-    const supplierActor = await actorOf(db.prisma, supplier);
-    const input = registrationInput(parties.core.creditCode, { faceAmount: '1300000.00', dueDate }, now);
-    const { receivable } = await registerReceivable(
-      db.prisma,
-      supplierActor,
-      { ...input, invoices: [{ ...input.invoices[0]!, amount: '800000.00' }, { ...input.invoices[1]!, amount: '500000.00' }] },
-      { now, confirmationWindowMs: 7 * 86_400_000 },
-    );
-    const as = (actor: { userId: string; partyId: string }) => ({ userId: actor.userId, partyId: actor.partyId });
-    await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, as(parties.core), `test:${receivable.id}:confirm`, now);
-    const { financing } = await applyForFinancing(db.prisma, supplierActor, { receivableId: receivable.id, programId: parties.programId, amount, idempotencyKey: `apply-${receivable.id}` }, TEST_FINANCING_WINDOWS, now);
-    await decideFinancing(db.prisma, financing.id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(now.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `ack-${financing.id}`, now);
-    await decideFinancing(db.prisma, financing.id, { kind: 'APPROVE' }, as(parties.funder), `approve-${financing.id}`, now);
-    await decideFinancing(db.prisma, financing.id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `confirm-${financing.id}`, now);
-    expect(await reserveFunding(db.prisma, financing.id, TEST_FINANCING_WINDOWS.fundingWindowMs, now)).toEqual({ reserved: true });
-    return financing.id;
-  }
-
   it('settles the financing as of the earlier transfer when the funder has committed the later one\'s money since', async () => {
     const parties = await createFinancingParties(db.prisma, { programLimit: '5000000.00', supplierLimit: '5000000.00' });
     const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -30, 10));
@@ -99,7 +71,7 @@ describe('a repayment allocated again when the funder has committed its money si
     await step(21);
     expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).principalOutstanding.toFixed(2)).toBe('1000.00');
     expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('1004333.33');
-    await approvedAndHeld(parties, '1005500.00', f.at(21, 10), f.date(31));
+    await approvedAndHeld(db.prisma, parties, { amount: '1005500.00', now: f.at(21, 10), dueDate: f.date(31) });
     expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('509.16');
 
     // The 802,000.00 of D+5, reported now; the step of D+12 allocates it.

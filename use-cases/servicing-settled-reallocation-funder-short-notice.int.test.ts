@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionAccountCode, openPartyAccounts, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
-import { reserveFunding } from '../prisma/stores/disbursement-store';
-import { applyForFinancing, decideFinancing } from '../prisma/stores/financing-store';
+import { collectionAccountCode, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { receiveInboundCredit } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { enrollSupplier } from '../prisma/stores/program-store';
-import { decideReceivable, registerReceivable } from '../prisma/stores/receivable-store';
 import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { businessTimeAfter, createFinancingParties, disbursedAt, TEST_FINANCING_WINDOWS, type FinancingParties } from '../test/support/financings';
+import { approvedAndHeld } from '../test/support/funder-commitments';
+import { businessTimeAfter, createFinancingParties, disbursedAt } from '../test/support/financings';
 import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
-import { createActor } from '../test/support/parties';
-import { actorOf, registrationInput } from '../test/support/receivables';
 
 // 800,000.00 financed without recourse on a receivable of 1,000,000.00, due on day 10 (D); penalty
 // 400.00 a day on 800,000.00 after 3 grace days; penalty first. The core enterprise's 804,000.00
@@ -44,29 +39,6 @@ describe('repayments of a settled financing allocated again when the funder has 
 
   const balanceOf = async (code: string) => getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id);
 
-  /** Another financing of the funder, approved at `now` and its advance held. */
-  async function approvedAndHeld(parties: FinancingParties, amount: string, now: Date, dueDate: string): Promise<string> {
-    const supplier = await createActor(db.prisma, { partyRoles: ['SUPPLIER'], legalName: '东莞市粤辉五金制品有限公司' });
-    await openPartyAccounts(db.prisma, { id: supplier.partyId, roles: ['SUPPLIER'] });
-    await enrollSupplier(db.prisma, await actorOf(db.prisma, parties.admin), parties.programId, supplier.creditCode);
-    const supplierActor = await actorOf(db.prisma, supplier);
-    const input = registrationInput(parties.core.creditCode, { faceAmount: '1300000.00', dueDate }, now);
-    const { receivable } = await registerReceivable(
-      db.prisma,
-      supplierActor,
-      { ...input, invoices: [{ ...input.invoices[0]!, amount: '800000.00' }, { ...input.invoices[1]!, amount: '500000.00' }] },
-      { now, confirmationWindowMs: 7 * 86_400_000 },
-    );
-    const as = (actor: { userId: string; partyId: string }) => ({ userId: actor.userId, partyId: actor.partyId });
-    await decideReceivable(db.prisma, receivable.id, { kind: 'CONFIRM' }, as(parties.core), `test:${receivable.id}:confirm`, now);
-    const { financing } = await applyForFinancing(db.prisma, supplierActor, { receivableId: receivable.id, programId: parties.programId, amount, idempotencyKey: `apply-${receivable.id}` }, TEST_FINANCING_WINDOWS, now);
-    await decideFinancing(db.prisma, financing.id, { kind: 'ACKNOWLEDGE', approvalDeadline: new Date(now.getTime() + TEST_FINANCING_WINDOWS.approvalWindowMs) }, as(parties.core), `ack-${financing.id}`, now);
-    await decideFinancing(db.prisma, financing.id, { kind: 'APPROVE' }, as(parties.funder), `approve-${financing.id}`, now);
-    await decideFinancing(db.prisma, financing.id, { kind: 'CONFIRM_APPROVAL' }, as(parties.funderChecker), `confirm-${financing.id}`, now);
-    expect(await reserveFunding(db.prisma, financing.id, TEST_FINANCING_WINDOWS.fundingWindowMs, now)).toEqual({ reserved: true });
-    return financing.id;
-  }
-
   it('tells the parties the money held for the payer, not what the funder still owes of it', async () => {
     const parties = await createFinancingParties(db.prisma, { programLimit: '5000000.00', supplierLimit: '5000000.00' });
     const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -30, 10));
@@ -80,7 +52,7 @@ describe('repayments of a settled financing allocated again when the funder has 
     await pays('CORE-D10', '804000.00', 20);
     expect((await step(21)).status).toBe('SETTLED');
     expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('1005333.33');
-    await approvedAndHeld(parties, '1006600.00', f.at(21, 10), f.date(31));
+    await approvedAndHeld(db.prisma, parties, { amount: '1006600.00', now: f.at(21, 10), dueDate: f.date(31) });
     expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('411.00');
     const suspenseCode = platformAccountCode('SUSPENSE', 'CNY');
     const supplierBefore = (await balanceOf(supplierCode)).posted;
