@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionAccountCode, partyAccountCode } from '../prisma/stores/chart-of-accounts';
-import { receiveInboundCredit } from '../prisma/stores/inbound-store';
-import { findAccountByCode } from '../prisma/stores/ledger/accounts';
-import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { businessTimeAfter, createFinancingParties, disbursedAt, type FinancingParties } from '../test/support/financings';
-import { globalId } from '../test/support/global-ids';
+import { overdueFinancing, readOrderOutcome } from '../test/support/read-orders';
 
 // 800,000.00 financed, due on day 10 (D); penalty 0.18 a year on ACT/360 (400.00 a day on
 // 800,000.00) after 3 grace days; penalty first in the waterfall; no recourse. The core
@@ -25,11 +19,6 @@ import { globalId } from '../test/support/global-ids';
 // 300,000.00 is read, the core enterprise must stand exactly as when it was read in time, not
 // having paid 2,745.00 more penalty and that much less principal (and penalty on it since).
 
-const CORE = { payerName: '广州云海智能制造集团股份有限公司', payerAccountNumber: '6222020200990011223', remittanceInformation: '货款 repayment' };
-
-const FINANCING = `query ($id: ID!) { financing(id: $id) { ... on Financing {
-  repayments(first: 100) { edges { node { valueDate collected { amount } penalty { amount } fees { amount } interest { amount } principal { amount } surplus { amount } overpaid { amount } } } } } } }`;
-
 describe('a later repayment read before an earlier one paid penalty the earlier one shows was not owed', () => {
   let db: TestDatabase;
   let api: TestApi;
@@ -43,53 +32,13 @@ describe('a later repayment read before an earlier one paid penalty the earlier 
     await db?.drop();
   });
 
-  async function vanOf(code: string): Promise<string> {
-    return (await findAccountByCode(db.prisma, code))!.virtualAccountNumber!;
-  }
-
-  /** Day 0 is 30 days ago at 10:00; due on day 10 (D). Serviced on time (00:30 each day) through D+4. */
-  async function overdue() {
-    const parties = await createFinancingParties(db.prisma);
-    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -30, 10));
-    const collectionVan = await vanOf(collectionAccountCode(f.id, 'CNY'));
-    const pays = (reference: string, amount: string, day: number) =>
-      receiveInboundCredit(db.prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: collectionVan, amount, currency: 'CNY', ...CORE, receivedAt: f.at(day, 10) });
-    const step = (day: number) => serviceFinancing(db.prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
-    for (let day = 11; day <= 14; day += 1) await step(day);
-    return { ...f, parties, pays, step };
-  }
-
-  async function outcome(f: { id: string; parties: FinancingParties }) {
-    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
-    const posted = async (code: string) => (await getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id)).posted.toFixed(2);
-    const found = await api.call(f.parties.funder.token, FINANCING, { id: globalId('Financing', f.id) });
-    return {
-      status: financing.status,
-      repaid: { penalty: financing.repaidPenalty.toFixed(2), interest: financing.repaidInterest.toFixed(2), principal: financing.repaidPrincipal.toFixed(2) },
-      outstanding: {
-        principal: financing.principalOutstanding.toFixed(2),
-        interest: financing.interestOutstanding.toFixed(2),
-        fees: financing.feesOutstanding.toFixed(2),
-        penalty: financing.penaltyOutstanding.toFixed(2),
-      },
-      penaltyAccrued: financing.penaltyAccrued.toFixed(2),
-      surplusReturned: financing.surplusReturned.toFixed(2),
-      overpaymentHeld: financing.overpaymentHeld.toFixed(2),
-      funderAccount: await posted(partyAccountCode(f.parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')),
-      supplierAccount: await posted(partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', 'CNY')),
-      collectionAccount: await posted(collectionAccountCode(f.id, 'CNY')),
-      // As the API shows them, by value date (the API lists them in the order they were allocated).
-      repayments: (found.repayments.edges as Array<{ node: Record<string, unknown> }>).map((edge) => edge.node).sort((a, b) => String(a.valueDate).localeCompare(String(b.valueDate))),
-    };
-  }
-
   it('ends with the figures of the transfers read in order when the earlier one is read after the later one paid the penalty it was shown', async () => {
-    const readInOrder = await overdue();
+    const readInOrder = await overdueFinancing(db.prisma);
     await readInOrder.pays('CORE-D5', '300000.00', 15);
     for (let day = 15; day <= 20; day += 1) await readInOrder.step(day);
     await readInOrder.pays('CORE-D10', '104000.00', 20);
     for (let day = 21; day <= 23; day += 1) await readInOrder.step(day);
-    const inOrder = await outcome(readInOrder);
+    const inOrder = await readOrderOutcome(db.prisma, api, readInOrder);
     const row = (valueDate: string, collected: string, penalty: string, principal: string) => ({
       valueDate,
       collected: { amount: collected },
@@ -112,7 +61,7 @@ describe('a later repayment read before an earlier one paid penalty the earlier 
 
     // Read late: the 104,000.00 of D+10 pays the 4,000.00 of penalty charged on 800,000.00 before
     // the 300,000.00 of D+5 is reported, on D+12.
-    const readLate = await overdue();
+    const readLate = await overdueFinancing(db.prisma);
     for (let day = 15; day <= 20; day += 1) await readLate.step(day);
     expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: readLate.id } })).penaltyOutstanding.toFixed(2)).toBe('4000.00');
     await readLate.pays('CORE-D10', '104000.00', 20);
@@ -120,7 +69,7 @@ describe('a later repayment read before an earlier one paid penalty the earlier 
     await readLate.pays('CORE-D5', '300000.00', 15);
     await readLate.step(23);
 
-    expect(await outcome(readLate)).toEqual({ ...inOrder, repayments: [row(readLate.date(15), '300000.00', '2000.00', '298000.00'), row(readLate.date(20), '104000.00', '1255.00', '102745.00')] });
+    expect(await readOrderOutcome(db.prisma, api, readLate)).toEqual({ ...inOrder, repayments: [row(readLate.date(15), '300000.00', '2000.00', '298000.00'), row(readLate.date(20), '104000.00', '1255.00', '102745.00')] });
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
   });
 });

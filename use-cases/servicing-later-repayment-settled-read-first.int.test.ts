@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionAccountCode, partyAccountCode } from '../prisma/stores/chart-of-accounts';
-import { receiveInboundCredit } from '../prisma/stores/inbound-store';
-import { findAccountByCode } from '../prisma/stores/ledger/accounts';
-import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { businessTimeAfter, createFinancingParties, disbursedAt, type FinancingParties } from '../test/support/financings';
-import { globalId } from '../test/support/global-ids';
-import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
+import { overdueFinancing, readOrderOutcome } from '../test/support/read-orders';
 import { formatShanghaiTime } from '../domain/business-date';
 
 // 800,000.00 financed on a receivable of 1,000,000.00 (confirmed), due on day 10 (D); penalty
@@ -32,9 +25,6 @@ import { formatShanghaiTime } from '../domain/business-date';
 // principal the 300,000.00 had already repaid, and the 300,745.00 it was paid beyond what it was
 // owed must go where the waterfall sends it, not just the 300,000.00 parked as unapplied cash.
 
-const FINANCING = `query ($id: ID!) { financing(id: $id) { ... on Financing {
-  repayments(first: 100) { edges { node { valueDate collected { amount } penalty { amount } fees { amount } interest { amount } principal { amount } surplus { amount } overpaid { amount } } } } } } }`;
-
 describe('a later repayment read first that settled the financing, and the earlier transfer read after it', () => {
   let db: TestDatabase;
   let api: TestApi;
@@ -48,53 +38,13 @@ describe('a later repayment read first that settled the financing, and the earli
     await db?.drop();
   });
 
-  /** Day 0 is 30 days ago at 10:00; due on day 10 (D). Serviced on time (00:30 each day) through D+4. */
-  async function overdue() {
-    const parties = await createFinancingParties(db.prisma);
-    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -30, 10));
-    const collectionVan = await virtualAccountNumberOf(db.prisma, collectionAccountCode(f.id, 'CNY'));
-    const pays = (reference: string, amount: string, day: number) =>
-      receiveInboundCredit(db.prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: collectionVan, amount, currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(day, 10) });
-    const step = (day: number) => serviceFinancing(db.prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
-    for (let day = 11; day <= 14; day += 1) await step(day);
-    return { ...f, parties, pays, step };
-  }
-
-  async function outcome(f: { id: string; parties: FinancingParties }) {
-    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
-    const posted = async (code: string) => (await getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id)).posted.toFixed(2);
-    const found = await api.call(f.parties.funder.token, FINANCING, { id: globalId('Financing', f.id) });
-    const held = await db.prisma.inboundException.findMany({ where: { financingId: f.id, status: 'OPEN' }, orderBy: { createdAt: 'asc' } });
-    return {
-      status: financing.status,
-      settledAt: financing.settledAt?.toISOString(),
-      repaid: { penalty: financing.repaidPenalty.toFixed(2), interest: financing.repaidInterest.toFixed(2), principal: financing.repaidPrincipal.toFixed(2) },
-      outstanding: {
-        principal: financing.principalOutstanding.toFixed(2),
-        interest: financing.interestOutstanding.toFixed(2),
-        fees: financing.feesOutstanding.toFixed(2),
-        penalty: financing.penaltyOutstanding.toFixed(2),
-      },
-      penaltyAccrued: financing.penaltyAccrued.toFixed(2),
-      surplusReturned: financing.surplusReturned.toFixed(2),
-      overpaymentHeld: financing.overpaymentHeld.toFixed(2),
-      funderAccount: await posted(partyAccountCode(f.parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')),
-      supplierAccount: await posted(partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', 'CNY')),
-      collectionAccount: await posted(collectionAccountCode(f.id, 'CNY')),
-      // The payer's money in suspense for this financing, waiting for a refund.
-      heldForPayer: held.map((row) => `${row.reason} ${row.heldAmount?.toFixed(2)}`),
-      // As the API shows them, by value date (the API lists them in the order they were allocated).
-      repayments: (found.repayments.edges as Array<{ node: Record<string, unknown> }>).map((edge) => edge.node).sort((a, b) => String(a.valueDate).localeCompare(String(b.valueDate))),
-    };
-  }
-
   it('ends with the figures of the transfers read in order when the earlier one is read after the later one settled the financing', async () => {
-    const readInOrder = await overdue();
+    const readInOrder = await overdueFinancing(db.prisma);
     await readInOrder.pays('CORE-D5', '300000.00', 15);
     for (let day = 15; day <= 20; day += 1) await readInOrder.step(day);
     await readInOrder.pays('CORE-D10', '804000.00', 20);
     await readInOrder.step(21);
-    const inOrder = await outcome(readInOrder);
+    const inOrder = await readOrderOutcome(db.prisma, api, readInOrder);
     const row = (valueDate: string, collected: string, penalty: string, principal: string, surplus: string, overpaid: string) => ({
       valueDate,
       collected: { amount: collected },
@@ -125,7 +75,7 @@ describe('a later repayment read first that settled the financing, and the earli
 
     // Read late: the 804,000.00 of D+10 pays the 4,000.00 of penalty charged on 800,000.00 and
     // settles the financing before the 300,000.00 of D+5 is reported, on D+12.
-    const readLate = await overdue();
+    const readLate = await overdueFinancing(db.prisma);
     for (let day = 15; day <= 20; day += 1) await readLate.step(day);
     await readLate.pays('CORE-D10', '804000.00', 20);
     expect((await readLate.step(21)).status).toBe('SETTLED');
@@ -133,7 +83,7 @@ describe('a later repayment read first that settled the financing, and the earli
     await readLate.pays('CORE-D5', '300000.00', 15);
     await readLate.step(22);
 
-    expect(await outcome(readLate)).toEqual({
+    expect(await readOrderOutcome(db.prisma, api, readLate)).toEqual({
       ...inOrder,
       repayments: [
         row(readLate.date(15), '300000.00', '2000.00', '298000.00', '0.00', '0.00'),
