@@ -82,22 +82,26 @@ export async function payWhatFundersOwe(tx: Tx, account: { id: string; ownerPart
  * owes suppliers or payers pays what it can, each in a transaction of its own under the
  * account's lock. A credit pays at once; this catches what none did: a debt skipped because
  * another transaction held its row or account at that instant, or money a hold released (a
- * financing repriced, a transfer ended). Returns how many accounts it looked at.
+ * financing repriced, a transfer ended). Returns how many accounts it looked at; throws after
+ * the last when any failed, with each failure.
  */
 export async function payWhatFundersOweEverywhere(prisma: PrismaClient): Promise<number> {
   const debtors = await prisma.$queryRaw<{ partyId: string; currency: string }[]>`
     SELECT f.funder_party_id::text AS "partyId", f.currency::text AS currency FROM financing f WHERE f.recourse_return_owed > 0
      UNION
     SELECT f.funder_party_id::text, f.currency::text FROM repayment_allocation a JOIN financing f ON f.id = a.financing_id WHERE a.surplus_owed > 0 OR a.overpaid_owed > 0`;
+  const failures: unknown[] = [];
   for (const debtor of debtors) {
+    // One funder's failure never holds back what the others pay; all are reported after.
     await runTransaction(prisma, async (tx) => {
       const account = await findAccountByCode(tx, partyAccountCode(debtor.partyId, 'FUNDER_FUNDING', debtor.currency as Currency));
       if (!account) return;
       await lockAccounts(tx, [account.id]);
       // Each pass is one transaction, whole or nothing: its own cause keys its postings.
       await payWhatFundersOwe(tx, account, `sweep:${randomUUID()}`);
-    });
+    }).catch((error: unknown) => failures.push(error));
   }
+  if (failures.length > 0) throw new AggregateError(failures, `what ${failures.length} of ${debtors.length} funders owe could not be paid`);
   return debtors.length;
 }
 
