@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectionAccountCode, partyAccountCode } from '../prisma/stores/chart-of-accounts';
+import { receiveInboundCredit } from '../prisma/stores/inbound-store';
+import { findAccountByCode } from '../prisma/stores/ledger/accounts';
+import { getBalance } from '../prisma/stores/ledger/balances';
+import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
+import { serviceFinancing } from '../prisma/stores/servicing-store';
+import { startTestApi, type TestApi } from '../test/support/api';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { businessTimeAfter, createFinancingParties, disbursedAt, type FinancingParties } from '../test/support/financings';
+import { globalId } from '../test/support/global-ids';
+import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
+
+// 800,000.00 financed on a receivable of 1,000,000.00 (confirmed), due on day 10 (D); penalty
+// 0.18 a year on ACT/360 (400.00 a day on 800,000.00) after 3 grace days; penalty first in the
+// waterfall; no recourse. The core enterprise pays 100,000.00, received by the bank on D+3,
+// 300,000.00 on D+5 and 804,000.00 on D+10.
+//
+// Read in order: the 100,000.00 of D+3, inside the grace days, pays principal only (700,000.00
+// left); D+1 to D+3 are charged on 800,000.00 (1,200.00), D+4 and D+5 on 700,000.00 (700.00), so
+// the 300,000.00 pays 1,900.00 of penalty and 298,100.00 of principal (401,900.00 left); D+6 to
+// D+10 are charged on 401,900.00 (200.95 a day, 1,004.75), and the 804,000.00 pays 1,004.75 of
+// penalty and 401,900.00 of principal and settles the financing; of the 401,095.25 left,
+// 200,000.00 goes to the supplier and 201,095.25 is held for the payer. The funder is paid
+// 2,904.75 of penalty.
+//
+// Read late: the 804,000.00 is read first and settles the financing; then the 300,000.00 of D+5
+// is read and the 804,000.00 is allocated again after it (docs/ledger.md, "Repayment
+// reallocated"); then the 100,000.00 of D+3 is read. It too reached the bank before the financing
+// was settled and before the repayments that settled it, which paid penalty charged on a
+// principal it lowers: money counts from the day the bank received it (docs/workflows/
+// financing.md, "Servicing"), so every party must end exactly as read in order. Parked as
+// FINANCING_SETTLED instead, it leaves the funder 350.25 of penalty never owed (3,255.00 against
+// 2,904.75), which the payer can never get back from a refund of its 100,000.00.
+
+const FINANCING = `query ($id: ID!) { financing(id: $id) { ... on Financing {
+  repayments(first: 100) { edges { node { valueDate collected { amount } penalty { amount } fees { amount } interest { amount } principal { amount } surplus { amount } overpaid { amount } } } } } } }`;
+
+describe('two transfers received before the repayment that settled the financing, each read after it', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startTestApi(db.prisma);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await db?.drop();
+  });
+
+  /** Day 0 is 30 days ago at 10:00; due on day 10 (D). Serviced on time (00:30 each day) through D+2. */
+  async function due() {
+    const parties = await createFinancingParties(db.prisma);
+    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -30, 10));
+    const collectionVan = await virtualAccountNumberOf(db.prisma, collectionAccountCode(f.id, 'CNY'));
+    const pays = (reference: string, amount: string, day: number) =>
+      receiveInboundCredit(db.prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: collectionVan, amount, currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(day, 10) });
+    const step = (day: number) => serviceFinancing(db.prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
+    for (let day = 11; day <= 12; day += 1) await step(day);
+    return { ...f, parties, pays, step };
+  }
+
+  async function outcome(f: { id: string; parties: FinancingParties }) {
+    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
+    const posted = async (code: string) => (await getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id)).posted.toFixed(2);
+    const found = await api.call(f.parties.funder.token, FINANCING, { id: globalId('Financing', f.id) });
+    const held = await db.prisma.inboundException.findMany({ where: { financingId: f.id, status: 'OPEN' }, orderBy: { createdAt: 'asc' } });
+    return {
+      status: financing.status,
+      settledAt: financing.settledAt?.toISOString(),
+      repaid: { penalty: financing.repaidPenalty.toFixed(2), interest: financing.repaidInterest.toFixed(2), principal: financing.repaidPrincipal.toFixed(2) },
+      penaltyAccrued: financing.penaltyAccrued.toFixed(2),
+      surplusReturned: financing.surplusReturned.toFixed(2),
+      overpaymentHeld: financing.overpaymentHeld.toFixed(2),
+      funderAccount: await posted(partyAccountCode(f.parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')),
+      supplierAccount: await posted(partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', 'CNY')),
+      collectionAccount: await posted(collectionAccountCode(f.id, 'CNY')),
+      // The payer's money in suspense for this financing, waiting for a refund, in all.
+      heldForPayer: (held.reduce((sum, row) => sum + Math.round(Number(row.heldAmount ?? 0) * 100), 0) / 100).toFixed(2),
+      // As the API shows them, by value date.
+      repayments: (found.repayments.edges as Array<{ node: Record<string, unknown> }>).map((edge) => edge.node).sort((a, b) => String(a.valueDate).localeCompare(String(b.valueDate))),
+    };
+  }
+
+  it('ends as read in order when the second early transfer is read after the first one was allocated into the settled financing', async () => {
+    const readInOrder = await due();
+    await readInOrder.pays('CORE-D3', '100000.00', 13);
+    for (let day = 13; day <= 14; day += 1) await readInOrder.step(day);
+    await readInOrder.pays('CORE-D5', '300000.00', 15);
+    for (let day = 15; day <= 20; day += 1) await readInOrder.step(day);
+    await readInOrder.pays('CORE-D10', '804000.00', 20);
+    await readInOrder.step(21);
+    const inOrder = await outcome(readInOrder);
+    const row = (valueDate: string, collected: string, penalty: string, principal: string, surplus: string, overpaid: string) => ({
+      valueDate,
+      collected: { amount: collected },
+      penalty: { amount: penalty },
+      fees: { amount: '0.00' },
+      interest: { amount: '0.00' },
+      principal: { amount: principal },
+      surplus: { amount: surplus },
+      overpaid: { amount: overpaid },
+    });
+    // The reference, checked by hand (above).
+    expect(inOrder).toMatchObject({
+      status: 'SETTLED',
+      settledAt: readInOrder.at(20, 10).toISOString(),
+      repaid: { penalty: '2904.75', interest: '0.00', principal: '800000.00' },
+      penaltyAccrued: '2904.75',
+      surplusReturned: '200000.00',
+      overpaymentHeld: '201095.25',
+      collectionAccount: '0.00',
+      heldForPayer: '201095.25',
+      repayments: [
+        row(readInOrder.date(13), '100000.00', '0.00', '100000.00', '0.00', '0.00'),
+        row(readInOrder.date(15), '300000.00', '1900.00', '298100.00', '0.00', '0.00'),
+        row(readInOrder.date(20), '804000.00', '1004.75', '401900.00', '200000.00', '201095.25'),
+      ],
+    });
+
+    // Read late: the 804,000.00 of D+10 settles the financing, the 300,000.00 of D+5 is read on
+    // D+12 and allocated before it, and the 100,000.00 of D+3 is read after that.
+    const readLate = await due();
+    for (let day = 13; day <= 20; day += 1) await readLate.step(day);
+    await readLate.pays('CORE-D10', '804000.00', 20);
+    expect((await readLate.step(21)).status).toBe('SETTLED');
+    await readLate.pays('CORE-D5', '300000.00', 15);
+    expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: readLate.id } })).repaidPenalty.toFixed(2)).toBe('3255.00');
+    const second = await readLate.pays('CORE-D3', '100000.00', 13);
+    await readLate.step(22);
+
+    expect(await outcome(readLate)).toEqual({
+      ...inOrder,
+      repayments: [
+        row(readLate.date(13), '100000.00', '0.00', '100000.00', '0.00', '0.00'),
+        row(readLate.date(15), '300000.00', '1900.00', '298100.00', '0.00', '0.00'),
+        row(readLate.date(20), '804000.00', '1004.75', '401900.00', '200000.00', '201095.25'),
+      ],
+    });
+    // The 100,000.00 reached the settled financing, allocated on its value date, not parked.
+    expect(second.exception?.reason ?? null).toBeNull();
+    expect(await db.prisma.financingTransition.count({ where: { financingId: readLate.id, toStatus: 'SETTLED' } })).toBe(1);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+});
