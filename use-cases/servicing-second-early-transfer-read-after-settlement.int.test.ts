@@ -83,6 +83,18 @@ describe('two transfers received before the repayment that settled the financing
     };
   }
 
+  /** A repayment as the API shows it (no fees or interest in these terms). */
+  const row = (valueDate: string, collected: string, penalty: string, principal: string, surplus: string, overpaid: string) => ({
+    valueDate,
+    collected: { amount: collected },
+    penalty: { amount: penalty },
+    fees: { amount: '0.00' },
+    interest: { amount: '0.00' },
+    principal: { amount: principal },
+    surplus: { amount: surplus },
+    overpaid: { amount: overpaid },
+  });
+
   it('ends as read in order when the second early transfer is read after the first one was allocated into the settled financing', async () => {
     const readInOrder = await due();
     await readInOrder.pays('CORE-D3', '100000.00', 13);
@@ -92,16 +104,6 @@ describe('two transfers received before the repayment that settled the financing
     await readInOrder.pays('CORE-D10', '804000.00', 20);
     await readInOrder.step(21);
     const inOrder = await outcome(readInOrder);
-    const row = (valueDate: string, collected: string, penalty: string, principal: string, surplus: string, overpaid: string) => ({
-      valueDate,
-      collected: { amount: collected },
-      penalty: { amount: penalty },
-      fees: { amount: '0.00' },
-      interest: { amount: '0.00' },
-      principal: { amount: principal },
-      surplus: { amount: surplus },
-      overpaid: { amount: overpaid },
-    });
     // The reference, checked by hand (above).
     expect(inOrder).toMatchObject({
       status: 'SETTLED',
@@ -141,6 +143,81 @@ describe('two transfers received before the repayment that settled the financing
     // The 100,000.00 reached the settled financing, allocated on its value date, not parked.
     expect(second.exception?.reason ?? null).toBeNull();
     expect(await db.prisma.financingTransition.count({ where: { financingId: readLate.id, toStatus: 'SETTLED' } })).toBe(1);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+
+  // 300,000.00 received on D+5 and 810,000.00 on D+10. Read in order, the 300,000.00 pays 2,000.00
+  // of penalty (D+1 to D+5 on 800,000.00) and 298,000.00 of principal; the 810,000.00 pays 1,255.00
+  // (D+6 to D+10 on 502,000.00) and 502,000.00 of principal, and of the 306,745.00 left 200,000.00
+  // goes to the supplier (up to the receivable's 1,000,000.00) and 106,745.00 is held for the payer.
+  // Read late, the 810,000.00 settles the financing alone: 4,000.00 of penalty, 800,000.00 of
+  // principal and 6,000.00 to the supplier. The 300,000.00 read after it must still end as in
+  // order: the supplier gets more, not less, so nothing is taken back from anyone.
+  it('ends as read in order when the repayment that settled the financing already paid the supplier', async () => {
+    const readInOrder = await due();
+    for (let day = 13; day <= 14; day += 1) await readInOrder.step(day);
+    await readInOrder.pays('CORE-D5', '300000.00', 15);
+    for (let day = 15; day <= 20; day += 1) await readInOrder.step(day);
+    await readInOrder.pays('CORE-D10', '810000.00', 20);
+    await readInOrder.step(21);
+    const inOrder = await outcome(readInOrder);
+    expect(inOrder).toMatchObject({
+      status: 'SETTLED',
+      settledAt: readInOrder.at(20, 10).toISOString(),
+      repaid: { penalty: '3255.00', interest: '0.00', principal: '800000.00' },
+      penaltyAccrued: '3255.00',
+      surplusReturned: '200000.00',
+      overpaymentHeld: '106745.00',
+      collectionAccount: '0.00',
+      heldForPayer: '106745.00',
+      repayments: [
+        row(readInOrder.date(15), '300000.00', '2000.00', '298000.00', '0.00', '0.00'),
+        row(readInOrder.date(20), '810000.00', '1255.00', '502000.00', '200000.00', '106745.00'),
+      ],
+    });
+
+    const readLate = await due();
+    for (let day = 13; day <= 20; day += 1) await readLate.step(day);
+    await readLate.pays('CORE-D10', '810000.00', 20);
+    expect((await readLate.step(21)).status).toBe('SETTLED');
+    expect(await outcome(readLate)).toMatchObject({
+      repaid: { penalty: '4000.00', interest: '0.00', principal: '800000.00' },
+      surplusReturned: '6000.00',
+      repayments: [row(readLate.date(20), '810000.00', '4000.00', '800000.00', '6000.00', '0.00')],
+    });
+    const late = await readLate.pays('CORE-D5', '300000.00', 15);
+    await readLate.step(22);
+
+    expect(late.exception?.reason ?? null).toBeNull();
+    expect(await outcome(readLate)).toEqual({
+      ...inOrder,
+      repayments: [
+        row(readLate.date(15), '300000.00', '2000.00', '298000.00', '0.00', '0.00'),
+        row(readLate.date(20), '810000.00', '1255.00', '502000.00', '200000.00', '106745.00'),
+      ],
+    });
+    expect(await db.prisma.financingTransition.count({ where: { financingId: readLate.id, toStatus: 'SETTLED' } })).toBe(1);
+    expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
+  });
+
+  // 810,000.00 received on D+10 settles the financing and pays the supplier 6,000.00; then
+  // 800,000.00 the bank received on D+1, inside the grace days, is read. Read in time it would have
+  // settled the financing alone, and the 810,000.00 would have found it settled: all the payer's,
+  // nothing to the supplier. Run again that way, the supplier's 6,000.00 would be taken back from
+  // its settlement account, which it may have withdrawn: the 800,000.00 is parked as
+  // FINANCING_SETTLED for an operator instead, and nothing already paid moves.
+  it('parks the early transfer when allocating it first would take surplus back from the supplier', async () => {
+    const f = await due();
+    for (let day = 13; day <= 20; day += 1) await f.step(day);
+    await f.pays('CORE-D10', '810000.00', 20);
+    expect((await f.step(21)).status).toBe('SETTLED');
+    const settled = await outcome(f);
+    const early = await f.pays('CORE-D1', '800000.00', 11);
+    await f.step(22);
+
+    expect(early.exception?.reason).toBe('FINANCING_SETTLED');
+    expect(await outcome(f)).toEqual({ ...settled, heldForPayer: '800000.00' });
+    expect(settled).toMatchObject({ surplusReturned: '6000.00', heldForPayer: '0.00' });
     expect(await verifyLedgerInvariants(db.prisma)).toEqual([]);
   });
 });

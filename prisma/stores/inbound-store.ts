@@ -204,11 +204,12 @@ interface Route {
  * there. The collection account of a financing is read under the financing's row lock:
  * the booking and the financing's own steps (settlement, ending before disbursement) are then
  * ordered, so money never reaches a collection account after the step that closed it. Money the
- * bank received (`receivedAt`) before the recourse claim that settled the financing still reaches
- * it: it is the core enterprise's repayment, which the booking allocates in the claim's place; so
- * does money received before later repayments that settled it, which the booking allocates first.
+ * bank received (`money.receivedAt`) before the recourse claim that settled the financing still
+ * reaches it: it is the core enterprise's repayment, which the booking allocates in the claim's
+ * place; so does money received before later repayments that settled it, which the booking
+ * allocates first when running them again after it takes nothing back (its `amount` decides).
  */
-async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency, receivedAt: Date): Promise<Route> {
+async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency, money: { amount: Decimal; receivedAt: Date }): Promise<Route> {
   const account = virtualAccountNumber.length <= 32 ? await tx.ledgerAccount.findUnique({ where: { virtualAccountNumber } }) : null;
   if (!account || account.book !== 'MONEY') return { target: null, financing: null, exception: { reason: 'UNKNOWN_ACCOUNT', detail: `no virtual account has the number ${virtualAccountNumber}` } };
   let financing: Financing | null = null;
@@ -230,9 +231,9 @@ async function routeOf(tx: Tx, virtualAccountNumber: string, currency: Currency,
     return refuse('FINANCING_ENDED', `financing ${financing.financingNumber} ended ${financing.status} without disbursement: the money is the payer's, for a refund`);
   }
   if (financing?.status === 'SETTLED') {
-    const recourse = account.closedAt ? null : await recourseClaimedAfter(tx, financing.id, receivedAt);
+    const recourse = account.closedAt ? null : await recourseClaimedAfter(tx, financing.id, money.receivedAt);
     if (recourse) return { target: account, financing, exception: null, recourse };
-    const settledBy = account.closedAt ? [] : await repaymentsSettledAfter(tx, financing, receivedAt);
+    const settledBy = account.closedAt ? [] : await repaymentsSettledAfter(tx, financing, money);
     if (settledBy.length > 0) return { target: account, financing, exception: null, settledBy };
     return refuse('FINANCING_SETTLED', `financing ${financing.financingNumber} is settled: unapplied cash, to refund to the payer or apply`);
   }
@@ -293,7 +294,7 @@ async function bookInboundCredit(tx: Tx, credit: InboundCredit, people: People, 
     accounts = (await inboundAccountsOf(tx, currency))!;
     opened = true;
   }
-  const route = await routeOf(tx, credit.virtualAccountNumber, currency, credit.receivedAt);
+  const route = await routeOf(tx, credit.virtualAccountNumber, currency, { amount, receivedAt: credit.receivedAt });
   if (parked) {
     const waiting = parked.exception.status !== 'RESOLVED' && parked.sameMoney;
     const partRefunded = waiting && !heldWhole(parked);

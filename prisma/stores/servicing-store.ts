@@ -28,6 +28,7 @@ import { recordOverpaidException } from './inbound-exception-store';
 import { proceedsAwaitingRetry, recoursePostingKey } from './payout-store';
 import { payWhatFundersOwe, tellReallocationOwed } from './owed-by-funder';
 import { runTransaction, type Tx } from './run-transaction';
+import { sha256Hex } from './sha256-hex';
 import { storedAmount, toDecimal } from './to-decimal';
 import { formatShanghaiTime } from '../../domain/business-date';
 
@@ -137,14 +138,15 @@ interface Book {
   done: { allocations: RepaymentAllocation[]; charged: { date: IsoDate; amount: string }[]; reversals: PenaltyReversal[] };
 }
 
-async function openBook(tx: Tx, financing: Financing, now: Date): Promise<Book> {
-  const currency = financing.currency as Currency;
-  const terms = await tx.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
-  const receivable = await tx.receivable.findUniqueOrThrow({ where: { id: financing.receivableId }, select: { confirmedAmount: true } });
-  const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
-  if (!suspense) throw new Error(`ledger account ${platformAccountCode('SUSPENSE', currency)} is missing`);
-  const allocations = await tx.repaymentAllocation.findMany({ where: { financingId: financing.id } });
-  const chargeRows = await tx.penaltyCharge.findMany({ where: { financingId: financing.id } });
+/** What the waterfall runs on (waterfallOn): a Book's figures, without its transaction, locks or step. */
+type Figures = Pick<Book, 'financing' | 'terms' | 'currency' | 'confirmedAmount' | 'repayments' | 'payerPaid' | 'charges' | 'chargeCounts'>;
+
+/** The figures of `financing` as the database holds them, and its allocations. */
+async function figuresOf(db: Tx | PrismaClient, financing: Financing): Promise<{ figures: Figures; allocations: RepaymentAllocation[] }> {
+  const terms = await db.programTerms.findUniqueOrThrow({ where: { id: financing.programTermsId } });
+  const receivable = await db.receivable.findUniqueOrThrow({ where: { id: financing.receivableId }, select: { confirmedAmount: true } });
+  const allocations = await db.repaymentAllocation.findMany({ where: { financingId: financing.id } });
+  const chargeRows = await db.penaltyCharge.findMany({ where: { financingId: financing.id } });
   const charges = new Map<IsoDate, StandingCharge>();
   const chargeCounts = new Map<IsoDate, number>();
   for (const row of chargeRows) {
@@ -152,19 +154,30 @@ async function openBook(tx: Tx, financing: Financing, now: Date): Promise<Book> 
     chargeCounts.set(date, (chargeCounts.get(date) ?? 0) + 1);
     if (!row.reversalTransactionId) charges.set(date, { id: row.id, transactionId: row.transactionId, amount: toDecimal(row.amount) });
   }
-  return {
-    tx,
+  const figures: Figures = {
     financing,
     terms,
-    // Every account a step may post to (suspense too: what the payer over-paid goes there),
-    // locked at once in the ledger's one order (ledger/locks.ts) before anything posts.
-    accounts: { ...(await lockFinancingAccounts(tx, financing, [suspense.id])), suspense: suspense.id },
-    currency,
+    currency: financing.currency as Currency,
     confirmedAmount: toDecimal(receivable.confirmedAmount ?? financing.principal),
     repayments: allocations.map(repaymentOf),
     payerPaid: allocations.filter((row) => row.source === 'REPAYMENT').reduce((sum, row) => sum.plus(paidTowardReceivable(row)), new Decimal(0)),
     charges,
     chargeCounts,
+  };
+  return { figures, allocations };
+}
+
+async function openBook(tx: Tx, financing: Financing, now: Date): Promise<Book> {
+  const currency = financing.currency as Currency;
+  const suspense = await findAccountByCode(tx, platformAccountCode('SUSPENSE', currency));
+  if (!suspense) throw new Error(`ledger account ${platformAccountCode('SUSPENSE', currency)} is missing`);
+  const { figures } = await figuresOf(tx, financing);
+  return {
+    ...figures,
+    tx,
+    // Every account a step may post to (suspense too: what the payer over-paid goes there),
+    // locked at once in the ledger's one order (ledger/locks.ts) before anything posts.
+    accounts: { ...(await lockFinancingAccounts(tx, financing, [suspense.id])), suspense: suspense.id },
     now,
     done: { allocations: [], charged: [], reversals: [] },
   };
@@ -179,7 +192,7 @@ function paidTowardReceivable(row: Pick<RepaymentAllocation, 'collected' | 'pena
   return toDecimal(row.collected).minus(toDecimal(row.penalty)).minus(toDecimal(row.overpaid));
 }
 
-function basisOf(book: Book): PenaltyBasis {
+function basisOf(book: Figures): PenaltyBasis {
   const { financing, terms } = book;
   const owed = outstandingOf(financing);
   return {
@@ -291,7 +304,7 @@ async function chargeThrough(book: Book, through: IsoDate): Promise<void> {
 }
 
 /** penaltyOwedThrough for this financing's due date and grace days. */
-function owedThroughOf(book: Book, valueDate: IsoDate): IsoDate {
+function owedThroughOf(book: Figures, valueDate: IsoDate): IsoDate {
   return penaltyOwedThrough(isoDateOfColumn(book.financing.dueDate), book.terms.graceDays, valueDate);
 }
 
@@ -364,7 +377,7 @@ async function reverseChargesAfter(book: Book, allocation: RepaymentAllocation, 
  * date, show were not owed (or not all of them), at most `unpaid` in all: what reverseChargesAfter
  * reverses, and what a collection need not pay of the later days' penalty.
  */
-function chargesNotOwedAfter(book: Book, owedThrough: IsoDate, unpaid: Decimal, basis: PenaltyBasis): Array<{ day: IsoDate; standing: StandingCharge; take: Decimal }> {
+function chargesNotOwedAfter(book: Figures, owedThrough: IsoDate, unpaid: Decimal, basis: PenaltyBasis): Array<{ day: IsoDate; standing: StandingCharge; take: Decimal }> {
   const through = book.financing.penaltyAccruedThrough ? isoDateOfColumn(book.financing.penaltyAccruedThrough) : null;
   if (through === null || daysBetween(owedThrough, through) <= 0 || unpaid.lte(0)) return [];
   const overdue = isOverdueByValueDate(basis, through);
@@ -394,7 +407,7 @@ interface Collection {
 }
 
 /** The penalty charged for the days after `day` (those a collection value-dated through `day` does not owe yet). */
-function penaltyChargedAfter(book: Book, day: IsoDate): Decimal {
+function penaltyChargedAfter(book: Figures, day: IsoDate): Decimal {
   return [...book.charges.entries()].filter(([charged]) => daysBetween(day, charged) > 0).reduce((sum, [, charge]) => sum.plus(charge.amount), new Decimal(0));
 }
 
@@ -404,7 +417,7 @@ function penaltyChargedAfter(book: Book, day: IsoDate): Decimal {
  * then fees, interest and principal in the program's order; a repayment's rest goes to the
  * supplier up to the receivable's confirmed amount and beyond it to suspense for the payer.
  */
-function waterfallOn(book: Book, amount: Decimal, valueDate: IsoDate, source: AllocationSource): { allocation: WaterfallAllocation; owedThrough: IsoDate; unpaidAfter: Decimal; laterPenaltyPaid: Decimal } {
+function waterfallOn(book: Figures, amount: Decimal, valueDate: IsoDate, source: AllocationSource): { allocation: WaterfallAllocation; owedThrough: IsoDate; unpaidAfter: Decimal; laterPenaltyPaid: Decimal } {
   const owed = outstandingOf(book.financing);
   const owedThrough = owedThroughOf(book, valueDate);
   const unpaidAfter = Decimal.min(penaltyChargedAfter(book, owedThrough), owed.penalty);
@@ -566,9 +579,14 @@ function reallocationKey(collection: Pick<Collection, 'idempotencyKey'>, repayme
 async function setLaterRepaymentsAside(book: Book, collection: Collection): Promise<RepaymentAllocation[]> {
   const { tx, financing } = book;
   if (collection.source !== 'REPAYMENT') return [];
-  const later = await laterRepaymentsToSetAside(tx, financing.id, collection.valueDate);
+  const later = await laterRepaymentsToSetAside(tx, financing, collection.valueDate, collection.amount);
   for (const row of later) {
-    await tx.financing.update({ where: { id: financing.id }, data: { ...repaidMoved(bucketsOf(row), 'UNPAID'), updatedAt: book.now } });
+    // What it paid the supplier or held for the payer is counted again as reallocate runs it:
+    // the accounts move by the difference only (reallocationEntries).
+    await tx.financing.update({
+      where: { id: financing.id },
+      data: { ...repaidMoved(bucketsOf(row), 'UNPAID'), surplusReturned: { decrement: row.surplus.toFixed() }, overpaymentHeld: { decrement: row.overpaid.toFixed() }, updatedAt: book.now },
+    });
     const penalty = toDecimal(row.penalty);
     if (penalty.gt(0)) {
       await postTransaction(tx, {
@@ -590,17 +608,100 @@ async function setLaterRepaymentsAside(book: Book, collection: Collection): Prom
 
 /**
  * The repayments of value dates after `valueDate`, in value-date order, when one of them paid
- * penalty (charged on a principal money of `valueDate` lowers); none when one of them already
- * paid money out of the funder's book (surplus to the supplier, or an over-payment held for the
- * payer): those are left as they are.
+ * penalty (charged on a principal `amount` of money of `valueDate` lowers). When one of them
+ * already paid money out of the funder's book (surplus to the supplier, an over-payment held for
+ * the payer), only if running them again after that money takes none of it back (takesNothingBack).
  */
-async function laterRepaymentsToSetAside(db: Tx | PrismaClient, financingId: string, valueDate: IsoDate): Promise<RepaymentAllocation[]> {
+async function laterRepaymentsToSetAside(db: Tx | PrismaClient, financing: Financing, valueDate: IsoDate, amount: Decimal): Promise<RepaymentAllocation[]> {
   const later = await db.repaymentAllocation.findMany({
-    where: { financingId, source: 'REPAYMENT', valueDate: { gt: dateColumn(valueDate) } },
+    where: { financingId: financing.id, source: 'REPAYMENT', valueDate: { gt: dateColumn(valueDate) } },
     orderBy: [{ valueDate: 'asc' }, { allocatedAt: 'asc' }, { id: 'asc' }],
   });
-  if (!later.some((row) => toDecimal(row.penalty).gt(0)) || later.some((row) => toDecimal(row.surplus).gt(0) || toDecimal(row.overpaid).gt(0))) return [];
-  return later;
+  if (!later.some((row) => toDecimal(row.penalty).gt(0))) return [];
+  if (!later.some((row) => toDecimal(row.surplus).gt(0) || toDecimal(row.overpaid).gt(0))) return later;
+  return takesNothingBack(await figuresOf(db, financing), { amount, valueDate }, later) ? later : [];
+}
+
+/**
+ * Whether money of `valueDate` allocated before `later` (repayments that already paid surplus to
+ * the supplier or held an over-payment for the payer) and those run again after it, worked out in
+ * memory before anything is written (a transaction cannot undo part of itself), take nothing back
+ * from the supplier's settlement account or from suspense: the supplier may have withdrawn its
+ * surplus and the payer may have been refunded. Read in order, earlier money only gives the funder
+ * less and the supplier and the payer more in all, but the split between rows may shift, and a
+ * row found whole before it (read in time it would have come after settlement) sends all its money
+ * to suspense, the supplier's share of it too. So, netted over the whole run: the supplier's
+ * surplus in all and the payer's over-payment in all must not fall; no row may hold less for the
+ * payer (its OVERPAID exception holds exactly what reached suspense, and may be refunded); and
+ * what a row takes back from the supplier must be covered by surplus paid before it in the same
+ * run (the late money's own, straight from the collection account; not a row's increase, which
+ * the funder's account may only owe). Otherwise the repayments are left as they are: on a settled
+ * financing the money is parked as FINANCING_SETTLED for an operator. So are they while a recourse
+ * claim still takes something (put right under its own rule, or left to a person).
+ */
+function takesNothingBack({ figures, allocations }: { figures: Figures; allocations: RepaymentAllocation[] }, money: { amount: Decimal; valueDate: IsoDate }, later: RepaymentAllocation[]): boolean {
+  if (toDecimal(figures.financing.recourseClaimed).gt(0)) return false;
+  const aside = new Set(later.map((row) => row.id));
+  const sim: Figures = {
+    ...figures,
+    financing: owing(figures.financing, later.reduce((owed, row) => addedTo(owed, bucketsOf(row)), outstandingOf(figures.financing))),
+    charges: new Map(figures.charges),
+    repayments: allocations.filter((row) => !aside.has(row.id)).map(repaymentOf),
+    payerPaid: later.reduce((sum, row) => sum.minus(paidTowardReceivable(row)), figures.payerPaid),
+  };
+  // Surplus the run pays the supplier outright before each row: what a row may take back. Every
+  // row kept at or above what it held and every fall covered, neither total can fall.
+  let paidToSupplier = runInMemory(sim, money.amount, money.valueDate).surplus;
+  for (const row of later) {
+    const after = runInMemory(sim, toDecimal(row.collected), isoDateOfColumn(row.valueDate));
+    if (after.overpaid.lt(toDecimal(row.overpaid))) return false;
+    const surplusChange = after.surplus.minus(toDecimal(row.surplus));
+    if (surplusChange.lt(0)) {
+      paidToSupplier = paidToSupplier.plus(surplusChange);
+      // Surplus the funder still owes of the row is not the supplier's to give back yet.
+      if (paidToSupplier.lt(0) || toDecimal(row.surplusOwed).gt(0)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Allocates `amount` of `valueDate` on `sim` in memory, as allocate and reallocate do in the
+ * database (a row found whole before it goes all to suspense; the days it shows were charged on
+ * what it no longer leaves owe less), and returns its split. Penalty returned as never owed is
+ * left out: it only adds to what is held for the payer.
+ */
+function runInMemory(sim: Figures, amount: Decimal, valueDate: IsoDate): WaterfallAllocation {
+  const owed = outstandingOf(sim.financing);
+  const ran = waterfallOn(sim, amount, valueDate, 'REPAYMENT');
+  const allocation = isWhole(owed) ? { ...ran.allocation, surplus: new Decimal(0), overpaid: amount } : ran.allocation;
+  const { allocated } = allocation;
+  sim.financing = owing(sim.financing, {
+    principal: owed.principal.minus(allocated.principal),
+    interest: owed.interest.minus(allocated.interest),
+    fees: owed.fees.minus(allocated.fees),
+    penalty: owed.penalty.minus(allocated.penalty),
+  });
+  sim.repayments = [...sim.repayments, { valueDate, principal: allocated.principal, nonPenalty: allocated.principal.plus(allocated.interest).plus(allocated.fees) }];
+  sim.payerPaid = sim.payerPaid.plus(amount.minus(allocated.penalty).minus(allocation.overpaid));
+  let reversed = new Decimal(0);
+  for (const { day, standing, take } of chargesNotOwedAfter(sim, ran.owedThrough, ran.unpaidAfter.minus(ran.laterPenaltyPaid), basisOf(sim))) {
+    if (standing.amount.gt(take)) sim.charges.set(day, { ...standing, amount: standing.amount.minus(take) });
+    else sim.charges.delete(day);
+    reversed = reversed.plus(take);
+  }
+  sim.financing = owing(sim.financing, { ...outstandingOf(sim.financing), penalty: outstandingOf(sim.financing).penalty.minus(reversed) });
+  return allocation;
+}
+
+/** `financing` owing `owed`, for figures worked out in memory. */
+function owing(financing: Financing, owed: Outstanding): Financing {
+  const column = (value: Decimal) => new Prisma.Decimal(value.toFixed());
+  return { ...financing, principalOutstanding: column(owed.principal), interestOutstanding: column(owed.interest), feesOutstanding: column(owed.fees), penaltyOutstanding: column(owed.penalty) };
+}
+
+function addedTo(owed: Outstanding, amounts: Record<WaterfallBucket, Decimal>): Outstanding {
+  return { principal: owed.principal.plus(amounts.principal), interest: owed.interest.plus(amounts.interest), fees: owed.fees.plus(amounts.fees), penalty: owed.penalty.plus(amounts.penalty) };
 }
 
 /**
@@ -624,8 +725,7 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
   const allocation: WaterfallAllocation = wholeBefore ? { ...ran.allocation, surplus: new Decimal(0), overpaid: collected } : ran.allocation;
   const key = reallocationKey(shownBy, repayment);
   const metadata = { financingId: financing.id, allocationId: repayment.id, shownBy: shownBy.id, valueDate };
-  const none = new Decimal(0);
-  const before = { allocated: bucketsOf(repayment), surplus: none, overpaid: none };
+  const before = { allocated: bucketsOf(repayment), surplus: toDecimal(repayment.surplus), overpaid: toDecimal(repayment.overpaid) };
   // The funder gives back from what its funding account has left, holds counted (its account is
   // locked with the financing's): the repayment's money may be spent or held for another
   // financing by now. The rest it owes, and it goes back from the account's next credit
@@ -658,14 +758,18 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
     where: { id: repayment.id },
     data: {
       ...splitColumns(book, allocation, penaltyAfter),
-      surplusOwed: fixed(book, owedByFunder.surplus),
-      overpaidOwed: fixed(book, owedByFunder.overpaid),
+      // Owed from an earlier reallocation stays owed: takesNothingBack lets no row's share fall below it.
+      surplusOwed: { increment: fixed(book, owedByFunder.surplus) },
+      overpaidOwed: { increment: fixed(book, owedByFunder.overpaid) },
     },
   });
-  // Only what reached suspense is held for a refund; what the funder owes is held as it pays it.
-  if (allocation.overpaid.gt(owedByFunder.overpaid)) {
-    await holdForPayer(book, { allocationId: repayment.id, inboundCreditId: repayment.inboundCreditId, inboundExceptionId: repayment.inboundExceptionId }, allocation.overpaid.minus(owedByFunder.overpaid), {
-      reference: `reallocated:${repayment.id}`,
+  // Only what reached suspense now is held for a refund (what the row held before stays held by
+  // its own exceptions); what the funder owes is held as it pays it.
+  const held = allocation.overpaid.minus(before.overpaid).minus(owedByFunder.overpaid);
+  if (held.gt(0)) {
+    await holdForPayer(book, { allocationId: repayment.id, inboundCreditId: repayment.inboundCreditId, inboundExceptionId: repayment.inboundExceptionId }, held, {
+      // A repayment allocated again a second time holds again under a reference of its own.
+      reference: before.overpaid.isZero() ? `reallocated:${repayment.id}` : `reallocated:${repayment.id}:${sha256Hex(key).slice(0, 12)}`,
       detail: wholeBefore
         ? `paid to financing ${financing.financingNumber}, which money the bank received earlier (read later) had already repaid in full`
         : `paid beyond the receivable's confirmed amount of financing ${financing.financingNumber} once money the bank received earlier (read later) counts`,
@@ -1460,10 +1564,10 @@ export async function allocateCreditBeforeRecourse(tx: Tx, financingId: string, 
  * have paid the penalty of its days and the principal they were charged on: the feed's booking
  * allocates it in their place instead of parking it as FINANCING_SETTLED.
  */
-export async function repaymentsSettledAfter(db: Tx | PrismaClient, financing: Financing, receivedAt: Date): Promise<RepaymentAllocation[]> {
-  if (financing.status !== 'SETTLED' || !financing.settledAt || receivedAt.getTime() >= financing.settledAt.getTime()) return [];
+export async function repaymentsSettledAfter(db: Tx | PrismaClient, financing: Financing, money: { amount: Decimal; receivedAt: Date }): Promise<RepaymentAllocation[]> {
+  if (financing.status !== 'SETTLED' || !financing.settledAt || money.receivedAt.getTime() >= financing.settledAt.getTime()) return [];
   if (toDecimal(financing.recourseClaimed).gt(0)) return [];
-  return laterRepaymentsToSetAside(db, financing.id, businessDateOf(receivedAt));
+  return laterRepaymentsToSetAside(db, financing, businessDateOf(money.receivedAt), money.amount);
 }
 
 /**
