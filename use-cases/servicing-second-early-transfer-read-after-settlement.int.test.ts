@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionAccountCode, partyAccountCode } from '../prisma/stores/chart-of-accounts';
-import { receiveInboundCredit } from '../prisma/stores/inbound-store';
-import { findAccountByCode } from '../prisma/stores/ledger/accounts';
-import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { businessTimeAfter, createFinancingParties, disbursedAt, type FinancingParties } from '../test/support/financings';
-import { globalId } from '../test/support/global-ids';
-import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
+import type { FinancingParties } from '../test/support/financings';
+import { overdueFinancing, readOrderOutcome } from '../test/support/read-orders';
 
 // 800,000.00 financed on a receivable of 1,000,000.00 (confirmed), due on day 10 (D); penalty
 // 0.18 a year on ACT/360 (400.00 a day on 800,000.00) after 3 grace days; penalty first in the
@@ -33,9 +27,6 @@ import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/l
 // FINANCING_SETTLED instead, it leaves the funder 350.25 of penalty never owed (3,255.00 against
 // 2,904.75), which the payer can never get back from a refund of its 100,000.00.
 
-const FINANCING = `query ($id: ID!) { financing(id: $id) { ... on Financing {
-  repayments(first: 100) { edges { node { valueDate collected { amount } penalty { amount } fees { amount } interest { amount } principal { amount } surplus { amount } overpaid { amount } } } } } } }`;
-
 describe('two transfers received before the repayment that settled the financing, each read after it', () => {
   let db: TestDatabase;
   let api: TestApi;
@@ -49,38 +40,13 @@ describe('two transfers received before the repayment that settled the financing
     await db?.drop();
   });
 
-  /** Day 0 is 30 days ago at 10:00; due on day 10 (D). Serviced on time (00:30 each day) through D+2. */
-  async function due() {
-    const parties = await createFinancingParties(db.prisma);
-    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -30, 10));
-    const collectionVan = await virtualAccountNumberOf(db.prisma, collectionAccountCode(f.id, 'CNY'));
-    const pays = (reference: string, amount: string, day: number) =>
-      receiveInboundCredit(db.prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: collectionVan, amount, currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(day, 10) });
-    const step = (day: number) => serviceFinancing(db.prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
-    for (let day = 11; day <= 12; day += 1) await step(day);
-    return { ...f, parties, pays, step };
-  }
+  /** Serviced on time through D+2. */
+  const due = () => overdueFinancing(db.prisma, { through: 2 });
 
+  /** Where the money ended; what is held for the payer in all, since reading late holds it under more exceptions. */
   async function outcome(f: { id: string; parties: FinancingParties }) {
-    const financing = await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } });
-    const posted = async (code: string) => (await getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id)).posted.toFixed(2);
-    const found = await api.call(f.parties.funder.token, FINANCING, { id: globalId('Financing', f.id) });
-    const held = await db.prisma.inboundException.findMany({ where: { financingId: f.id, status: 'OPEN' }, orderBy: { createdAt: 'asc' } });
-    return {
-      status: financing.status,
-      settledAt: financing.settledAt?.toISOString(),
-      repaid: { penalty: financing.repaidPenalty.toFixed(2), interest: financing.repaidInterest.toFixed(2), principal: financing.repaidPrincipal.toFixed(2) },
-      penaltyAccrued: financing.penaltyAccrued.toFixed(2),
-      surplusReturned: financing.surplusReturned.toFixed(2),
-      overpaymentHeld: financing.overpaymentHeld.toFixed(2),
-      funderAccount: await posted(partyAccountCode(f.parties.funder.partyId, 'FUNDER_FUNDING', 'CNY')),
-      supplierAccount: await posted(partyAccountCode(financing.supplierPartyId, 'SUPPLIER_SETTLEMENT', 'CNY')),
-      collectionAccount: await posted(collectionAccountCode(f.id, 'CNY')),
-      // The payer's money in suspense for this financing, waiting for a refund, in all.
-      heldForPayer: (held.reduce((sum, row) => sum + Math.round(Number(row.heldAmount ?? 0) * 100), 0) / 100).toFixed(2),
-      // As the API shows them, by value date.
-      repayments: (found.repayments.edges as Array<{ node: Record<string, unknown> }>).map((edge) => edge.node).sort((a, b) => String(a.valueDate).localeCompare(String(b.valueDate))),
-    };
+    const { heldForPayer: _exceptions, heldForPayerInAll, ...rest } = await readOrderOutcome(db.prisma, api, f);
+    return { ...rest, heldForPayer: heldForPayerInAll };
   }
 
   /** A repayment as the API shows it (no fees or interest in these terms). */

@@ -1,3 +1,4 @@
+import { Decimal } from '../../domain/money';
 import type { PrismaClient } from '../../prisma/client';
 import { collectionAccountCode, partyAccountCode } from '../../prisma/stores/chart-of-accounts';
 import { receiveInboundCredit } from '../../prisma/stores/inbound-store';
@@ -18,18 +19,18 @@ const REPAYMENTS = `query ($id: ID!) { financing(id: $id) { ... on Financing {
 
 /**
  * 800,000.00 financed on a receivable of 1,000,000.00 (confirmed), disbursed 30 days ago at 10:00
- * (day 0), due on day 10 (D), no recourse; serviced on time (00:30 each day) through D+4. `pays`
- * books a transfer of the core enterprise received by the bank on `day` at 10:00; `step` is the
- * servicing step of `day`.
+ * (day 0), due on day 10 (D), no recourse; serviced on time (00:30 each day) through D+`through`
+ * (4 unless told). `pays` books a transfer of the core enterprise received by the bank on `day`
+ * at 10:00; `step` is the servicing step of `day`.
  */
-export async function overdueFinancing(prisma: PrismaClient) {
+export async function overdueFinancing(prisma: PrismaClient, { through = 4 }: { through?: number } = {}) {
   const parties = await createFinancingParties(prisma);
   const f = await disbursedAt(prisma, parties, businessTimeAfter(new Date(), -30, 10));
   const collectionVan = await virtualAccountNumberOf(prisma, collectionAccountCode(f.id, 'CNY'));
   const pays = (reference: string, amount: string, day: number) =>
     receiveInboundCredit(prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: collectionVan, amount, currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(day, 10) });
   const step = (day: number) => serviceFinancing(prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
-  for (let day = 11; day <= 14; day += 1) await step(day);
+  for (let day = 11; day <= 10 + through; day += 1) await step(day);
   return { ...f, parties, pays, step };
 }
 
@@ -57,6 +58,8 @@ export async function readOrderOutcome(prisma: PrismaClient, api: TestApi, f: { 
     collectionAccount: await posted(collectionAccountCode(f.id, 'CNY')),
     // The payer's money in suspense for this financing, waiting for a refund.
     heldForPayer: held.map((row) => `${row.reason} ${row.heldAmount?.toFixed(2)}`),
+    // In all: a repayment allocated again holds what it adds under an exception of its own.
+    heldForPayerInAll: held.reduce((sum, row) => sum.plus(row.heldAmount ?? 0), new Decimal(0)).toFixed(2),
     // As the API shows them, by value date (the API lists them in the order they were allocated).
     repayments: (found.repayments.edges as Array<{ node: Record<string, unknown> }>).map((edge) => edge.node).sort((a, b) => String(a.valueDate).localeCompare(String(b.valueDate))),
   };
