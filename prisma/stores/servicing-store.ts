@@ -1,4 +1,4 @@
-import { businessDateOf, daysBetween, dateColumn, isoDateOfColumn, addDays, type IsoDate } from '../../domain/business-date';
+import { businessDateOf, daysBetween, dateColumn, formatShanghaiTime, isoDateOfColumn, addDays, type IsoDate } from '../../domain/business-date';
 import { WrongStateError } from '../../domain/errors';
 import { SERVICING, type FinancingStatus } from '../../domain/financing-rules';
 import { allocateWaterfall, paidToFunder, postingEntries, reallocationEntries, reallocationShortfall, recourseReturnEntries, recourseReturnShortfall, splitSurplus, WATERFALL_BUCKETS, waterfallEntries, type LedgerEntryInput, type WaterfallAllocation, type WaterfallBucket } from '../../domain/ledger-rules';
@@ -30,7 +30,6 @@ import { payWhatFundersOwe, tellReallocationOwed } from './owed-by-funder';
 import { runTransaction, type Tx } from './run-transaction';
 import { sha256Hex } from './sha256-hex';
 import { storedAmount, toDecimal } from './to-decimal';
-import { formatShanghaiTime } from '../../domain/business-date';
 
 // Servicing a disbursed financing: the waterfall over whatever reaches its collection account,
 // penalty interest day by day once it is overdue, recourse to the supplier, and settlement when
@@ -542,7 +541,6 @@ async function allocate(book: Book, collection: Collection): Promise<RepaymentAl
     // Settled once already: its figures change, not its state. It is settled as of the money that
     // makes it whole in value-date order, and the statement issued says otherwise.
     await tx.financing.update({ where: { id: financing.id }, data: { settledAt: await wholeSince(book) } });
-    await reread(book);
     await supersedeSettlementStatement(book);
   }
   return allocated;
@@ -666,6 +664,17 @@ function takesNothingBack({ figures, allocations }: { figures: Figures; allocati
 }
 
 /**
+ * A repayment run through the waterfall again on its own value date (reallocate; takesNothingBack
+ * in memory): when the financing is whole before it (read in time it would have found it
+ * settled), all of it is the payer's, for suspense.
+ */
+function waterfallAgain(figures: Figures, amount: Decimal, valueDate: IsoDate): ReturnType<typeof waterfallOn> & { wholeBefore: boolean } {
+  const wholeBefore = isWhole(outstandingOf(figures.financing));
+  const ran = waterfallOn(figures, amount, valueDate, 'REPAYMENT');
+  return { ...ran, wholeBefore, allocation: wholeBefore ? { ...ran.allocation, surplus: new Decimal(0), overpaid: amount } : ran.allocation };
+}
+
+/**
  * Allocates `amount` of `valueDate` on `sim` in memory, as allocate and reallocate do in the
  * database (a row found whole before it goes all to suspense; the days it shows were charged on
  * what it no longer leaves owe less), and returns its split. Penalty returned as never owed is
@@ -673,8 +682,8 @@ function takesNothingBack({ figures, allocations }: { figures: Figures; allocati
  */
 function runInMemory(sim: Figures, amount: Decimal, valueDate: IsoDate): WaterfallAllocation {
   const owed = outstandingOf(sim.financing);
-  const ran = waterfallOn(sim, amount, valueDate, 'REPAYMENT');
-  const allocation = isWhole(owed) ? { ...ran.allocation, surplus: new Decimal(0), overpaid: amount } : ran.allocation;
+  const ran = waterfallAgain(sim, amount, valueDate);
+  const { allocation } = ran;
   const { allocated } = allocation;
   sim.financing = owing(sim.financing, {
     principal: owed.principal.minus(allocated.principal),
@@ -719,10 +728,8 @@ async function reallocate(book: Book, repayment: RepaymentAllocation, shownBy: R
   const { tx, currency, accounts } = book;
   const financing = book.financing;
   const valueDate = isoDateOfColumn(repayment.valueDate);
-  const collected = toDecimal(repayment.collected);
-  const wholeBefore = isWhole(outstandingOf(financing));
-  const ran = waterfallOn(book, collected, valueDate, 'REPAYMENT');
-  const allocation: WaterfallAllocation = wholeBefore ? { ...ran.allocation, surplus: new Decimal(0), overpaid: collected } : ran.allocation;
+  const ran = waterfallAgain(book, toDecimal(repayment.collected), valueDate);
+  const { allocation, wholeBefore } = ran;
   const key = reallocationKey(shownBy, repayment);
   const metadata = { financingId: financing.id, allocationId: repayment.id, shownBy: shownBy.id, valueDate };
   const before = { allocated: bucketsOf(repayment), surplus: toDecimal(repayment.surplus), overpaid: toDecimal(repayment.overpaid) };
