@@ -4,13 +4,13 @@ import { receiveInboundCredit } from '../prisma/stores/inbound-store';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { startTestApi, type TestApi } from '../test/support/api';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { overdueFinancing } from '../test/support/read-orders';
 import { approvedAndHeld } from '../test/support/funder-commitments';
-import { businessTimeAfter, createFinancingParties, disbursedAt, type FinancingParties } from '../test/support/financings';
+import { type FinancingParties } from '../test/support/financings';
 import { globalId } from '../test/support/global-ids';
-import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
+import { virtualAccountNumberOf } from '../test/support/late-recourse';
 
 // 800,000.00 financed, due on day 10 (D); penalty 0.18 a year on ACT/360 (400.00 a day on
 // 800,000.00) after 3 grace days; penalty first; no recourse. The funder's account holds
@@ -59,14 +59,9 @@ describe('a repayment allocated again when the funder has committed its money si
   const balanceOf = async (code: string) => getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id);
 
   it('settles the financing as of the earlier transfer when the funder has committed the later one\'s money since', async () => {
-    const parties = await createFinancingParties(db.prisma, { programLimit: '5000000.00', supplierLimit: '5000000.00' });
-    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -30, 10));
-    const collectionVan = await virtualAccountNumberOf(db.prisma, collectionAccountCode(f.id, 'CNY'));
-    const pays = (reference: string, amount: string, day: number) =>
-      receiveInboundCredit(db.prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: collectionVan, amount, currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(day, 10) });
-    const step = (day: number) => serviceFinancing(db.prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
+    const f = await overdueFinancing(db.prisma, { through: 10, terms: { programLimit: '5000000.00', supplierLimit: '5000000.00' } });
+    const { parties, pays, step } = f;
     const fundingCode = partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
-    for (let day = 11; day <= 20; day += 1) await step(day);
     await pays('CORE-D10', '803000.00', 20);
     await step(21);
     expect((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).principalOutstanding.toFixed(2)).toBe('1000.00');

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionAccountCode, partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
-import { receiveInboundCredit } from '../prisma/stores/inbound-store';
+import { partyAccountCode, platformAccountCode } from '../prisma/stores/chart-of-accounts';
 import { findAccountByCode } from '../prisma/stores/ledger/accounts';
 import { getBalance } from '../prisma/stores/ledger/balances';
 import { verifyLedgerInvariants } from '../prisma/stores/ledger/invariants';
-import { serviceFinancing } from '../prisma/stores/servicing-store';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { overdueFinancing } from '../test/support/read-orders';
 import { approvedAndHeld } from '../test/support/funder-commitments';
-import { businessTimeAfter, createFinancingParties, disbursedAt } from '../test/support/financings';
-import { CORE_ENTERPRISE_PAYER, virtualAccountNumberOf } from '../test/support/late-recourse';
 
 // 800,000.00 financed without recourse on a receivable of 1,000,000.00, due on day 10 (D); penalty
 // 400.00 a day on 800,000.00 after 3 grace days; penalty first. The core enterprise's 804,000.00
@@ -40,15 +37,10 @@ describe('repayments of a settled financing allocated again when the funder has 
   const balanceOf = async (code: string) => getBalance(db.prisma, (await findAccountByCode(db.prisma, code))!.id);
 
   it('tells the parties the money held for the payer, not what the funder still owes of it', async () => {
-    const parties = await createFinancingParties(db.prisma, { programLimit: '5000000.00', supplierLimit: '5000000.00' });
-    const f = await disbursedAt(db.prisma, parties, businessTimeAfter(new Date(), -30, 10));
-    const collectionVan = await virtualAccountNumberOf(db.prisma, collectionAccountCode(f.id, 'CNY'));
-    const pays = (reference: string, amount: string, day: number) =>
-      receiveInboundCredit(db.prisma, { bankReference: `${reference}-${f.id}`, virtualAccountNumber: collectionVan, amount, currency: 'CNY', ...CORE_ENTERPRISE_PAYER, receivedAt: f.at(day, 10) });
-    const step = (day: number) => serviceFinancing(db.prisma, f.id, f.date(day), `test:${f.id}:day-${day}`, f.at(day, 0, 30));
+    const f = await overdueFinancing(db.prisma, { through: 10, terms: { programLimit: '5000000.00', supplierLimit: '5000000.00' } });
+    const { parties, pays, step } = f;
     const fundingCode = partyAccountCode(parties.funder.partyId, 'FUNDER_FUNDING', 'CNY');
     const supplierCode = partyAccountCode((await db.prisma.financing.findUniqueOrThrow({ where: { id: f.id } })).supplierPartyId, 'SUPPLIER_SETTLEMENT', 'CNY');
-    for (let day = 11; day <= 20; day += 1) await step(day);
     await pays('CORE-D10', '804000.00', 20);
     expect((await step(21)).status).toBe('SETTLED');
     expect((await balanceOf(fundingCode)).available.toFixed(2)).toBe('1005333.33');

@@ -1,4 +1,5 @@
 import { Decimal } from '../../domain/money';
+import type { ProgramTermsInput } from '../../domain/program-rules';
 import type { PrismaClient } from '../../prisma/client';
 import { collectionAccountCode, partyAccountCode } from '../../prisma/stores/chart-of-accounts';
 import { receiveInboundCredit } from '../../prisma/stores/inbound-store';
@@ -20,11 +21,11 @@ const REPAYMENTS = `query ($id: ID!) { financing(id: $id) { ... on Financing {
 /**
  * 800,000.00 financed on a receivable of 1,000,000.00 (confirmed), disbursed 30 days ago at 10:00
  * (day 0), due on day 10 (D), no recourse; serviced on time (00:30 each day) through D+`through`
- * (4 unless told). `pays` books a transfer of the core enterprise received by the bank on `day`
+ * (4 unless told), under the test program's terms with `terms` over them. `pays` books a transfer of the core enterprise received by the bank on `day`
  * at 10:00; `step` is the servicing step of `day`.
  */
-export async function overdueFinancing(prisma: PrismaClient, { through = 4 }: { through?: number } = {}) {
-  const parties = await createFinancingParties(prisma);
+export async function overdueFinancing(prisma: PrismaClient, { through = 4, terms = {} }: { through?: number; terms?: Partial<ProgramTermsInput> } = {}) {
+  const parties = await createFinancingParties(prisma, terms);
   const f = await disbursedAt(prisma, parties, businessTimeAfter(new Date(), -30, 10));
   const collectionVan = await virtualAccountNumberOf(prisma, collectionAccountCode(f.id, 'CNY'));
   const pays = (reference: string, amount: string, day: number) =>
